@@ -1,0 +1,60 @@
+/**
+ * Human durations (`1500s`, `20m`, `19h`, `1h30m`, `250ms`, `2d`) to and from seconds.
+ * A bare number means seconds. Parsing returns undefined on anything else so that each caller can raise an
+ * InputError that names its own file and position.
+ */
+const UNIT_SECONDS: Record<string, number> = {
+  us: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  min: 60,
+  h: 3600,
+  d: 86400,
+};
+
+const PART = /(\d+(?:\.\d+)?)(us|ms|min|s|m|h|d)/y;
+
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  let total = 0;
+  PART.lastIndex = 0;
+  let matched = 0;
+  while (PART.lastIndex < trimmed.length) {
+    const start = PART.lastIndex;
+    const m = PART.exec(trimmed);
+    if (!m || m.index !== start) return undefined;
+    total += Number(m[1]) * (UNIT_SECONDS[m[2] as string] as number);
+    matched += 1;
+  }
+  return matched > 0 ? roundMicros(total) : undefined;
+}
+
+/** Durations live in seconds with microsecond resolution; this removes float noise from `0.1 + 0.2`. */
+export function roundMicros(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e6;
+}
+
+/** `68236.5` -> `18h57m16.5s`; `300` -> `5m`; `0.02` -> `0.02s`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  if (seconds < 0) return `-${formatDuration(-seconds)}`;
+  if (seconds < 60) return `${trimNumber(seconds)}s`;
+  let rest = Math.round(seconds * 1000) / 1000;
+  const parts: string[] = [];
+  const days = Math.floor(rest / 86400);
+  if (days > 0) { parts.push(`${days}d`); rest -= days * 86400; }
+  const hours = Math.floor(rest / 3600);
+  if (hours > 0) { parts.push(`${hours}h`); rest -= hours * 3600; }
+  const minutes = Math.floor(rest / 60);
+  if (minutes > 0) { parts.push(`${minutes}m`); rest -= minutes * 60; }
+  if (rest > 0) parts.push(`${trimNumber(rest)}s`);
+  return parts.join('');
+}
+
+function trimNumber(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}

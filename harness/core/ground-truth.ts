@@ -1,0 +1,70 @@
+/**
+ * Ground truth: what the generated pcap really contains, written beside it as `<name>.truth.json`.
+ * Times are integer microseconds since the Unix epoch; every number is exact, computed from the packets written.
+ */
+export const TRUTH_SCHEMA_VERSION = 1;
+
+export type TruthProtocol = 'tcp' | 'udp' | 'icmp';
+
+export interface TruthEndpoint {
+  addr: string;
+  /** TCP/UDP port; for ICMP the echo identifier. */
+  port: number;
+}
+
+export interface QuietPeriod {
+  startUs: number;
+  endUs: number;
+  lengthUs: number;
+}
+
+export interface TruthConnection {
+  /** Unique within the truth file: the scenario connection id, `#k` appended for copy k when count > 1. */
+  id: string;
+  protocol: TruthProtocol;
+  ipVersion: 4 | 6;
+  vlan?: number;
+  client: TruthEndpoint;
+  server: TruthEndpoint;
+  firstUs: number;
+  lastUs: number;
+  durationUs: number;
+  clientPkts: number;
+  /** IP bytes: IP header and everything after it, as Zeek's orig_ip_bytes counts. */
+  clientIpBytes: number;
+  clientPayloadBytes: number;
+  serverPkts: number;
+  serverIpBytes: number;
+  serverPayloadBytes: number;
+  open: 'handshake' | 'midstream' | 'none';
+  close: 'fin' | 'rst' | 'none';
+  /** Which side sent the first packet in the capture. */
+  firstSender: 'client' | 'server';
+  /** Inter-packet gaps at least the scenario's quiet threshold long, in time order. */
+  quietPeriods: QuietPeriod[];
+  longestGapUs: number;
+  /** The clock flow and the sentinel: scored separately, never spurious. */
+  background: boolean;
+  /** `clock`, `sentinel`, or absent for a scenario connection. */
+  role?: 'clock' | 'sentinel';
+}
+
+export interface GroundTruth {
+  schemaVersion: typeof TRUTH_SCHEMA_VERSION;
+  generator: string;
+  scenario: { name: string; description: string; file: string; seed: number };
+  pcap: {
+    file: string;
+    sha256: string;
+    linkType: 'ethernet';
+    timestampResolution: 'us' | 'ns';
+    firstUs: number;
+    lastUs: number;
+    spanUs: number;
+    packets: number;
+    /** Bytes of captured frames (sum of caplen). */
+    frameBytes: number;
+  };
+  quietThresholdUs: number;
+  connections: TruthConnection[];
+}

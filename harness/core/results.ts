@@ -1,0 +1,83 @@
+import type { GroundTruth } from './ground-truth.js';
+import type { CellAggregate, ConnectionScore, Recommendation, SpuriousRecord, Verdict } from './score.js';
+import type { TimeoutSetting } from './timeout-setting.js';
+
+/** `results.json`: everything one `harness run` found, enough to render every report again. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface RunResults {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  tool: { name: 'harness'; version: string };
+  createdAt: string;
+  /** argv of the harness command that made it. */
+  command: string[];
+  runDir: string;
+  huntThresholdsS: number[];
+  /** A record's duration counts as right when within this much of the truth (absolute) ... */
+  toleranceS: number;
+  /** ... or this fraction of the true duration, whichever is larger. */
+  toleranceRatio: number;
+  scenarios: ScenarioResult[];
+}
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  file: string;
+  pcapFile: string;
+  truthFile: string;
+  truth: GroundTruth;
+  settings: TimeoutSetting[];
+  cells: Cell[];
+  recommendations: Recommendation[];
+}
+
+export interface CommandRecord {
+  argv: string[];
+  cwd: string;
+  exitCode: number | null;
+  signal?: string;
+  wallMs: number;
+  peakRssKb?: number;
+  timedOut: boolean;
+  /** Last lines of stderr (the whole of it when short). */
+  stderrTail: string;
+  /** True for a background collector. */
+  service: boolean;
+}
+
+export type CellStatus = 'ok' | 'unsupported' | 'failed' | 'skipped';
+
+export interface Cell {
+  monitor: string;
+  displayName: string;
+  view: string;
+  /** Column name in reports: `argus` or `argus (merged)`. */
+  column: string;
+  version?: string;
+  binary?: string;
+  setting: TimeoutSetting;
+  /** The tool's own knob values for the setting. */
+  knobValues?: Record<string, number>;
+  status: CellStatus;
+  /** Why unsupported, failed or skipped (a skip carries the install command). */
+  reason?: string;
+  /** Calibration result on this machine; undefined if calibration could not run. */
+  honoursTimeoutsOffline?: boolean;
+  provenance: {
+    /** Cell folder, relative to the run directory. */
+    dir: string;
+    commands: CommandRecord[];
+    configFiles: { path: string; content: string }[];
+    rawFiles: string[];
+    notes: string[];
+    wallMs: number;
+  };
+  recordCount: number;
+  /** Normalized records as JSON lines, relative to the run directory. */
+  recordsFile?: string;
+  scores: ConnectionScore[];
+  spurious: SpuriousRecord[];
+  aggregate?: CellAggregate;
+  verdict: Verdict;
+}

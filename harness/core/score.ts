@@ -1,0 +1,130 @@
+import type { TimeoutProtocol } from './timeout-setting.js';
+
+/**
+ * A Score is how one monitor, under one timeout setting, reported one true connection. Built by the comparator
+ * (pure functions in harness/comparator/), rendered by reports/.
+ */
+export type Verdict =
+  | 'accurate' // one record, duration within tolerance
+  | 'inaccurate' // one record, duration outside tolerance
+  | 'fragmented' // split into several records
+  | 'missed' // no record at all
+  | 'timeouts-not-honoured' // the tool does not apply its timeouts to a pcap: a whole record proves nothing
+  | 'unsupported' // the tool cannot take this setting
+  | 'failed' // the monitor crashed, hung, or wrote what we cannot parse
+  | 'skipped'; // the monitor is not installed (or a suite said so)
+
+/** Worst first: a cell's verdict is the worst of its connections'. */
+export const VERDICT_SEVERITY: readonly Verdict[] = [
+  'failed',
+  'missed',
+  'fragmented',
+  'inaccurate',
+  'timeouts-not-honoured',
+  'accurate',
+  'unsupported',
+  'skipped',
+];
+
+/** One fragment as the monitor reported it, after pairing unidirectional records and grouping status records. */
+export interface Fragment {
+  firstUs: number;
+  lastUs: number;
+  durationUs: number;
+  /** Packets and bytes in the truth's client->server and server->client directions (undefined if not reported). */
+  clientPkts?: number;
+  serverPkts?: number;
+  clientBytes?: number;
+  serverBytes?: number;
+  /** The monitor named the truth's server as originator. */
+  flipped: boolean;
+  state?: string;
+  history?: string;
+  endReason?: string;
+  /** The raw records it was built from: file (relative to the cell folder) and line. */
+  sources: { file: string; line: number }[];
+}
+
+export interface HuntResult {
+  thresholdS: number;
+  /** A conn.log query `duration >= threshold` on any single record finds it. */
+  byLongestRecord: boolean;
+  /** A RITA-style sum of durations for the pair reaches the threshold. */
+  bySum: boolean;
+}
+
+export interface Conservation {
+  expected: number;
+  /** Undefined when the monitor does not report this counter. */
+  seen?: number;
+  /** Undefined when it cannot be judged. */
+  ok?: boolean;
+}
+
+export interface ConnectionScore {
+  connectionId: string;
+  background: boolean;
+  fragments: number;
+  fragmentList: Fragment[];
+  trueDurationUs: number;
+  longestRecordUs: number;
+  sumDurationUs: number;
+  /** Sum of record durations / true duration (1 for a zero-length truth that was seen). */
+  coverage: number;
+  /** True duration not covered by any record (the quiet time the monitor dropped). */
+  gapTimeLostUs: number;
+  /** First record start minus truth first packet; last record end minus truth last packet. */
+  startErrorUs?: number;
+  endErrorUs?: number;
+  packets: Conservation;
+  /** Bytes in the unit the monitor reports, converted to IP bytes where possible; see `bytesKind`. */
+  bytes: Conservation & { bytesKind: string };
+  close: { expected: string; seen?: string; ok?: boolean };
+  /** Fragments an ideal idle-timeout model predicts for this setting, and what the tool did beyond that. */
+  predictedFragments?: number;
+  predictionDelta?: number;
+  likelyReason?: string;
+  hunts: HuntResult[];
+  verdict: Verdict;
+}
+
+/** A record that matches no truth connection. */
+export interface SpuriousRecord {
+  protocol: string;
+  origAddr: string;
+  origPort: number;
+  respAddr: string;
+  respPort: number;
+  firstUs: number;
+  lastUs: number;
+  source: { file: string; line: number };
+}
+
+export interface CellAggregate {
+  connections: number;
+  accurate: number;
+  fragmented: number;
+  missed: number;
+  fragmentsTotal: number;
+  meanCoverage: number;
+  minCoverage: number;
+  /** Connections a hunt at each threshold finds by its longest record. */
+  huntFoundByLongest: Record<string, number>;
+  huntFoundBySum: Record<string, number>;
+  spurious: number;
+}
+
+/** The smallest idle timeout per protocol that keeps every connection of the scenario whole on this monitor. */
+export interface Recommendation {
+  monitor: string;
+  view: string;
+  protocol: TimeoutProtocol;
+  /** Longest gap among the scenario's connections of this protocol plus the tool's timer granularity. */
+  minimumIdleS: number;
+  /** Tool-specific knob and value, e.g. `tcp_inactivity_timeout = 1h`. */
+  advice: string;
+  /** The first setting of the sweep (in sweep order) that kept every connection of this protocol whole. */
+  firstSufficientSetting?: string;
+  /** Why no setting can (e.g. nfpcapd caps at 3600 s), if so. */
+  limitation?: string;
+}

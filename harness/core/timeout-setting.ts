@@ -1,0 +1,104 @@
+import { formatDuration, parseDuration } from './duration.js';
+import { InputError } from './input-error.js';
+
+/**
+ * A generic timeout setting that each adapter translates into its own knobs. Seconds throughout.
+ * Protocols left out keep the tool's own default.
+ */
+export type TimeoutProtocol = 'tcp' | 'udp' | 'icmp';
+
+export interface TimeoutSetting {
+  /** As the user wrote it, also the column name in reports: `default`, `5m`, `tcp=1h,udp=10m`. */
+  label: string;
+  /** True for `default`: the tool's own defaults, recorded by the adapter. */
+  isDefault: boolean;
+  idle: Partial<Record<TimeoutProtocol, number>>;
+  active?: number;
+}
+
+export const DEFAULT_SWEEP = 'default,5m,1h,4h';
+const KEYS = new Set(['tcp', 'udp', 'icmp', 'all', 'idle', 'active']);
+
+/**
+ * Parses a sweep: comma-separated settings, where a run of consecutive `key=value` items forms one setting
+ * (`default,5m,tcp=1h,udp=10m,1h` is three... four settings: default | 5m | tcp=1h,udp=10m | 1h) and `;` splits
+ * two keyed settings that would otherwise join.
+ */
+export function parseTimeoutSweep(text: string, origin = '--timeouts'): TimeoutSetting[] {
+  const settings: TimeoutSetting[] = [];
+  for (const group of text.split(';')) {
+    let keyed: string[] = [];
+    const flush = (): void => {
+      if (keyed.length > 0) settings.push(parseTimeoutSetting(keyed.join(','), origin));
+      keyed = [];
+    };
+    for (const raw of group.split(',')) {
+      const item = raw.trim();
+      if (item === '') {
+        throw new InputError({ file: origin, line: 0, col: 0 }, `an empty item in "${text}"`, 'settings separated by single commas, e.g. default,5m,1h,4h');
+      }
+      if (item.includes('=')) keyed.push(item);
+      else {
+        flush();
+        settings.push(parseTimeoutSetting(item, origin));
+      }
+    }
+    flush();
+  }
+  const seen = new Set<string>();
+  for (const s of settings) {
+    if (seen.has(s.label)) {
+      throw new InputError({ file: origin, line: 0, col: 0 }, `"${s.label}" twice`, 'each setting once in a sweep');
+    }
+    seen.add(s.label);
+  }
+  if (settings.length === 0) {
+    throw new InputError({ file: origin, line: 0, col: 0 }, 'no setting', `a sweep such as ${DEFAULT_SWEEP}`);
+  }
+  return settings;
+}
+
+/** One setting: `default`, a duration for every protocol (`5m`), or `key=duration` items joined by commas. */
+export function parseTimeoutSetting(text: string, origin = '--timeouts'): TimeoutSetting {
+  const label = text.trim();
+  const where = { file: origin, line: 0, col: 0 };
+  if (label === 'default') return { label, isDefault: true, idle: {} };
+  if (!label.includes('=')) {
+    const seconds = positiveDuration(label, where, label);
+    return { label, isDefault: false, idle: { tcp: seconds, udp: seconds, icmp: seconds } };
+  }
+  const setting: TimeoutSetting = { label, isDefault: false, idle: {} };
+  for (const item of label.split(',')) {
+    const eq = item.indexOf('=');
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (!KEYS.has(key)) {
+      throw new InputError(where, `"${key}" in "${label}"`, 'one of tcp, udp, icmp, all (or idle), active');
+    }
+    const seconds = positiveDuration(value, where, label);
+    if (key === 'active') setting.active = seconds;
+    else if (key === 'all' || key === 'idle') setting.idle = { tcp: seconds, udp: seconds, icmp: seconds, ...setting.idle };
+    else setting.idle[key as TimeoutProtocol] = seconds;
+  }
+  return setting;
+}
+
+function positiveDuration(value: string, where: { file: string; line: number; col: number }, label: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) {
+    throw new InputError(where, `"${value}" in "${label}"`, 'default, or a positive duration such as 300s, 5m, 1h, 4h');
+  }
+  return seconds;
+}
+
+/** A short human description, e.g. for a tooltip: `idle tcp 1h, udp 10m; active 30m`. */
+export function describeTimeoutSetting(setting: TimeoutSetting): string {
+  if (setting.isDefault) return "the tool's own defaults";
+  const idle = (['tcp', 'udp', 'icmp'] as const)
+    .filter((p) => setting.idle[p] !== undefined)
+    .map((p) => `${p} ${formatDuration(setting.idle[p] as number)}`);
+  const parts: string[] = [];
+  if (idle.length > 0) parts.push(`idle ${idle.join(', ')}`);
+  if (setting.active !== undefined) parts.push(`active ${formatDuration(setting.active)}`);
+  return parts.join('; ');
+}

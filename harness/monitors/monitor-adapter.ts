@@ -1,0 +1,148 @@
+import type { FlowRecord } from '../core/flow-record.js';
+import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+
+/**
+ * The contract every monitor folder under harness/monitors/<id>/ fulfils. Its `index.ts` default-exports one
+ * MonitorAdapter. The executor, comparator and reports know monitors only through this interface, so adding a
+ * monitor touches nothing outside its folder.
+ */
+export interface MonitorAdapter {
+  /** Short id used on the command line: `zeek`, `argus`, `nfpcapd`, ... */
+  id: string;
+  displayName: string;
+  /** How to get it: a shell command a user can paste (apt-get install ...), or instructions. */
+  install: string;
+  /** Environment variable naming the binary, e.g. HARNESS_ZEEK. */
+  envVar: string;
+  /** The tool's own timeout knobs, with defaults and limits, for `harness monitors` and for translation. */
+  knobs: Knob[];
+  /** What we measured (monitors.md): false for softflowd, pmacct, nDPI. Calibration re-checks it on each run. */
+  documentedHonoursTimeoutsOffline: boolean;
+  /** Separately scored views of one run's output (argus: `raw` and `merged`); usually just ['default']. */
+  views: string[];
+  /** Calibration: a setting the tool accepts, and a gap longer than it; the executor builds the scenario. */
+  calibration: { setting: TimeoutSetting; gapS: number };
+  /**
+   * Timer granularity: how much later than the timeout the tool may expire a flow (nfpcapd checks every 10 s).
+   * Used by the ideal model and the recommendation.
+   */
+  granularityS: number;
+  detect(env: NodeJS.ProcessEnv): Promise<Detection>;
+  /** The generic setting in the tool's own knob values; never clamps silently. */
+  translate(setting: TimeoutSetting): Translation;
+  /** Runs the monitor on ctx.pcap in ctx.workDir and returns the normalized records of each view. */
+  run(ctx: CellContext): Promise<MonitorOutput>;
+  /**
+   * Parses a log this monitor wrote (for `harness score`, and by run()). Throws InputError naming file:line:col
+   * when the file is not this monitor's format.
+   */
+  parseLog(path: string, view?: string): Promise<FlowRecord[]>;
+}
+
+export interface Knob {
+  /** The tool's own name: `tcp_inactivity_timeout`, `ARGUS_TCP_TIMEOUT`, `-e inactive`. */
+  name: string;
+  /** What generic setting feeds it. */
+  appliesTo: TimeoutProtocol | 'active' | 'status' | 'other';
+  /** Default in seconds, null when there is none (0 = disabled is a value). */
+  defaultS: number | null;
+  minS?: number;
+  maxS?: number;
+  note?: string;
+}
+
+export type Detection =
+  | { found: true; path: string; version: string }
+  | { found: false; reason: string; install: string };
+
+export type Translation =
+  | {
+      supported: true;
+      /** The tool's knob values this setting becomes (seconds), e.g. { tcp_inactivity_timeout: 3600 }. */
+      values: Record<string, number>;
+      /** Anything the user should know (e.g. `udp left at its default 60 s`). */
+      notes: string[];
+    }
+  | { supported: false; reason: string };
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Write stdout to this file (in the cell folder) instead of keeping it in memory. */
+  stdoutFile?: string;
+  /** Exit codes that count as success; default [0]. */
+  okExitCodes?: number[];
+  /** Wall-clock limit for this process; default the cell's limit. */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  peakRssKb?: number;
+}
+
+export interface ServiceOptions {
+  cwd?: string;
+  /** Wait until something listens on this port (UDP or TCP on 127.0.0.1) before returning. */
+  readyPort?: { proto: 'udp' | 'tcp'; port: number };
+}
+
+export interface Service {
+  /** Sends SIGTERM, waits for exit (SIGKILL after a grace period), returns how it ended. */
+  stop(): Promise<ExecResult>;
+}
+
+/** What the executor hands a monitor for one cell. Every process goes through it, so none outlives the run. */
+export interface CellContext {
+  /** Absolute path of the pcap. */
+  pcap: string;
+  /** Absolute path of this cell's empty working folder; raw outputs go here. */
+  workDir: string;
+  binary: string;
+  version: string;
+  setting: TimeoutSetting;
+  /** The adapter's own translation of `setting` (already checked supported). */
+  knobValues: Record<string, number>;
+  /** A user's own config file for this monitor (suites), absolute path, if any. */
+  userConfig?: string;
+  /**
+   * Runs one process (argv, never a shell string), recorded in the cell's provenance. Rejects with MonitorFailure on
+   * a non-OK exit, a signal or a time-out.
+   */
+  exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Starts a background process (a collector); the executor stops it when the cell ends, whatever happens. */
+  startService(argv: string[], options?: ServiceOptions): Promise<Service>;
+  /** A free port on 127.0.0.1. */
+  freePort(proto: 'udp' | 'tcp'): Promise<number>;
+  /** Writes a config file into workDir and records it in provenance; returns its absolute path. */
+  writeConfig(name: string, content: string): Promise<string>;
+  /** Resolves another tool (ra, racluster, nfcapd, nfdump) on PATH, or undefined. */
+  which(command: string): Promise<string | undefined>;
+  signal: AbortSignal;
+}
+
+export interface MonitorOutput {
+  /** Records per view name (keys are the adapter's `views`). */
+  views: Record<string, FlowRecord[]>;
+  /** Raw files the records came from, relative to workDir. */
+  rawFiles: string[];
+  notes: string[];
+}
+
+/** A monitor that crashed, hung, exited non-zero or wrote output we cannot read. */
+export class MonitorFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly signalName: string | undefined,
+    readonly stderrTail: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+    this.name = 'MonitorFailure';
+  }
+}
