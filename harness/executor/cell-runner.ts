@@ -1,0 +1,156 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandRecord } from '../core/results.js';
+import type { FlowRecord } from '../core/flow-record.js';
+import { isInputError } from '../core/input-error.js';
+import type { TimeoutSetting } from '../core/timeout-setting.js';
+import {
+  MonitorFailure,
+  type CellContext,
+  type ExecOptions,
+  type ExecResult,
+  type MonitorAdapter,
+  type Service,
+  type ServiceOptions,
+} from '../monitors/monitor-adapter.js';
+import { runProcess, startProcess, tail, type RunningService } from './process-runner.js';
+import { freePort, waitUntilListening } from './ports.js';
+import { which } from './which.js';
+
+/**
+ * Runs one adapter on one pcap under one setting in its own folder, and keeps everything it did: argv, config
+ * files, exit status, wall time, peak RSS. Whatever the adapter does, every service it started is stopped.
+ */
+export interface CellRunRequest {
+  adapter: MonitorAdapter;
+  binary: string;
+  version: string;
+  pcap: string;
+  setting: TimeoutSetting;
+  knobValues: Record<string, number>;
+  workDir: string;
+  timeLimitMs: number;
+  signal: AbortSignal;
+  userConfig?: string;
+}
+
+export type CellRunOutcome =
+  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; notes: string[]; provenance: CellProvenance }
+  | { ok: false; reason: string; provenance: CellProvenance };
+
+export interface CellProvenance {
+  commands: CommandRecord[];
+  configFiles: { path: string; content: string }[];
+  wallMs: number;
+  notes: string[];
+}
+
+const SERVICE_READY_MS = 10_000;
+
+export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> {
+  const started = performance.now();
+  await mkdir(request.workDir, { recursive: true });
+  const provenance: CellProvenance = { commands: [], configFiles: [], wallMs: 0, notes: [] };
+  const services: { running: RunningService; record?: CommandRecord }[] = [];
+  let serviceCount = 0;
+
+  const exec = async (argv: string[], options: ExecOptions = {}): Promise<ExecResult> => {
+    const finished = await runProcess(argv, {
+      cwd: options.cwd ?? request.workDir,
+      env: options.env,
+      stdoutFile: options.stdoutFile ? path.resolve(request.workDir, options.stdoutFile) : undefined,
+      timeoutMs: options.timeoutMs ?? request.timeLimitMs,
+      signal: request.signal,
+    });
+    provenance.commands.push(finished.record);
+    const okCodes = options.okExitCodes ?? [0];
+    if (finished.timedOut) {
+      throw new MonitorFailure(
+        `${path.basename(argv[0] ?? '')} hung: still running after ${Math.round((options.timeoutMs ?? request.timeLimitMs) / 1000)} s, killed`,
+        finished.exitCode, finished.signal, finished.record.stderrTail, true);
+    }
+    if (request.signal.aborted) {
+      throw new MonitorFailure('interrupted', finished.exitCode, finished.signal, finished.record.stderrTail, false);
+    }
+    if (finished.signal || finished.exitCode === null || !okCodes.includes(finished.exitCode)) {
+      const how = finished.signal ? `killed by ${finished.signal}` : `exit status ${String(finished.exitCode)}`;
+      throw new MonitorFailure(`${path.basename(argv[0] ?? '')} failed: ${how}`, finished.exitCode, finished.signal, finished.record.stderrTail, false);
+    }
+    return finished;
+  };
+
+  const startService = async (argv: string[], options: ServiceOptions = {}): Promise<Service> => {
+    serviceCount += 1;
+    const logFile = path.join(request.workDir, `service-${serviceCount}.log`);
+    const running = startProcess(argv, { cwd: options.cwd ?? request.workDir, signal: request.signal, logFile });
+    const entry: { running: RunningService; record?: CommandRecord } = { running };
+    services.push(entry);
+    let exited = false;
+    if (options.readyPort) {
+      const pid = running.pid;
+      const alive = (): boolean => {
+        if (pid === undefined || exited) return false;
+        try { process.kill(pid, 0); return true; } catch { exited = true; return false; }
+      };
+      const ready = await waitUntilListening(options.readyPort.proto, options.readyPort.port, SERVICE_READY_MS, alive);
+      if (!ready) {
+        const finished = await running.stop();
+        entry.record = finished.record;
+        throw new MonitorFailure(`${path.basename(argv[0] ?? '')} did not listen on ${options.readyPort.proto} port ${options.readyPort.port}`,
+          finished.exitCode, finished.signal, tail(finished.stderr), false);
+      }
+    }
+    return {
+      stop: async () => {
+        const finished = await running.stop();
+        entry.record = finished.record;
+        return finished;
+      },
+    };
+  };
+
+  const ctx: CellContext = {
+    pcap: request.pcap,
+    workDir: request.workDir,
+    binary: request.binary,
+    version: request.version,
+    setting: request.setting,
+    knobValues: request.knobValues,
+    userConfig: request.userConfig,
+    exec,
+    startService,
+    freePort,
+    writeConfig: async (name: string, content: string) => {
+      const file = path.join(request.workDir, name);
+      await writeFile(file, content);
+      provenance.configFiles.push({ path: name, content });
+      return file;
+    },
+    which: (command: string) => which(command),
+    signal: request.signal,
+  };
+
+  try {
+    const output = await request.adapter.run(ctx);
+    provenance.notes.push(...output.notes);
+    return { ok: true, views: output.views, rawFiles: output.rawFiles, notes: output.notes, provenance };
+  } catch (error) {
+    return { ok: false, reason: describeFailure(error), provenance };
+  } finally {
+    for (const entry of services) {
+      const finished = await entry.running.stop();
+      entry.record ??= finished.record;
+      provenance.commands.push(entry.record);
+    }
+    provenance.wallMs = Math.round(performance.now() - started);
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof MonitorFailure) {
+    return error.stderrTail ? `${error.message}\n--- stderr (tail) ---\n${error.stderrTail}` : error.message;
+  }
+  if (isInputError(error)) return `unreadable output: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,167 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { execa, type ResultPromise } from 'execa';
+import type { ExecResult } from '../monitors/monitor-adapter.js';
+import type { CommandRecord } from '../core/results.js';
+
+/**
+ * Every child process of a run goes through a ProcessRunner: argv only (never a shell), a wall-clock limit,
+ * SIGKILL after a grace period for children that ignore SIGTERM (argus with a huge timeout does), peak RSS
+ * sampled from /proc, and one abort signal that stops them all on Ctrl-C, so no child outlives the run.
+ */
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  stdoutFile?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+const KILL_GRACE_MS = 2000;
+const STDERR_TAIL_LINES = 20;
+const RSS_SAMPLE_MS = 100;
+
+export function tail(text: string, lines = STDERR_TAIL_LINES): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+/** VmHWM is the process's own high-water mark, so the last sample before exit is close to its peak. */
+async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } {
+  let peak: number | undefined;
+  const pid = child.pid;
+  const timer = pid === undefined ? undefined : setInterval(() => {
+    void sampleHighWaterKb(pid).then((kb) => {
+      if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
+    });
+  }, RSS_SAMPLE_MS);
+  if (pid !== undefined) {
+    void sampleHighWaterKb(pid).then((kb) => { if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb; });
+  }
+  return {
+    stop: () => {
+      if (timer) clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+export interface FinishedProcess extends ExecResult {
+  timedOut: boolean;
+  record: CommandRecord;
+}
+
+/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
+export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new Error('runProcess: empty argv');
+  const started = performance.now();
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    stdout: options.stdoutFile ? { file: options.stdoutFile } : 'pipe',
+    stderr: 'pipe',
+    timeout: options.timeoutMs,
+    forceKillAfterDelay: KILL_GRACE_MS,
+    cancelSignal: options.signal,
+    maxBuffer: 256 * 1024 * 1024,
+    cleanup: true,
+  });
+  const rss = watchPeakRss(child);
+  const result = await child;
+  const peakRssKb = rss.stop();
+  const wallMs = Math.round(performance.now() - started);
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  const timedOut = result.timedOut === true;
+  const exitCode = result.exitCode ?? null;
+  const signal = result.signal ?? undefined;
+  let stderrTail = tail(stderr);
+  if (result.failed && exitCode === undefined && !timedOut && !result.isCanceled && result.message) {
+    // Spawn failures (ENOENT, EACCES) carry their reason only in the message.
+    stderrTail = tail(`${stderrTail}\n${result.shortMessage ?? result.message}`.trim());
+  }
+  return {
+    exitCode,
+    signal,
+    stdout,
+    stderr,
+    wallMs,
+    peakRssKb,
+    timedOut,
+    record: { argv, cwd: options.cwd, exitCode, signal, wallMs, peakRssKb, timedOut, stderrTail, service: false },
+  };
+}
+
+export interface RunningService {
+  pid: number | undefined;
+  /** SIGTERM, then SIGKILL after the grace period; resolves when it has exited. */
+  stop(): Promise<FinishedProcess>;
+}
+
+/** Starts a long-running child (a collector) whose stderr goes to a file so a chatty one never blocks. */
+export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutMs' | 'stdoutFile'> & { logFile: string }): RunningService {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new Error('startProcess: empty argv');
+  const started = performance.now();
+  const log = createWriteStream(options.logFile);
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    forceKillAfterDelay: KILL_GRACE_MS,
+    cancelSignal: options.signal,
+    cleanup: true,
+    buffer: false,
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const rss = watchPeakRss(child);
+  let finished: Promise<FinishedProcess> | undefined;
+  const finish = async (): Promise<FinishedProcess> => {
+    const result = await child;
+    const peakRssKb = rss.stop();
+    await new Promise<void>((resolve) => log.end(resolve));
+    const stderr = await readFile(options.logFile, 'utf8').catch(() => '');
+    const wallMs = Math.round(performance.now() - started);
+    const exitCode = result.exitCode ?? null;
+    const signal = result.signal ?? undefined;
+    return {
+      exitCode,
+      signal,
+      stdout: '',
+      stderr,
+      wallMs,
+      peakRssKb,
+      timedOut: false,
+      record: { argv, cwd: options.cwd, exitCode, signal, wallMs, peakRssKb, timedOut: false, stderrTail: tail(stderr), service: true },
+    };
+  };
+  return {
+    pid: child.pid,
+    stop: () => {
+      if (!finished) {
+        child.kill('SIGTERM');
+        finished = finish();
+      }
+      return finished;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Resolves a command the way a shell would, also looking in the sbin folders where Debian puts daemons. */
+export async function which(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (command.includes('/')) return (await isExecutable(command)) ? path.resolve(command) : undefined;
+  const dirs = (env.PATH ?? '').split(':').filter(Boolean);
+  for (const extra of ['/usr/local/sbin', '/usr/sbin', '/sbin']) if (!dirs.includes(extra)) dirs.push(extra);
+  for (const dir of dirs) {
+    const candidate = path.join(dir, command);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,44 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MonitorAdapter } from './monitor-adapter.js';
+
+/**
+ * Every folder under harness/monitors/ with an index module is a monitor: the registry finds them, so adding a
+ * monitor is adding a folder, nothing else.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+let cached: Promise<MonitorAdapter[]> | undefined;
+
+export function loadAdapters(): Promise<MonitorAdapter[]> {
+  cached ??= discover();
+  return cached;
+}
+
+async function discover(): Promise<MonitorAdapter[]> {
+  const entries = await readdir(here, { withFileTypes: true });
+  const adapters: MonitorAdapter[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory()) continue;
+    const index = path.join(here, entry.name, 'index.js');
+    let module: { default?: unknown };
+    try {
+      module = (await import(index)) as { default?: unknown };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(index)) continue;
+      throw error;
+    }
+    if (isAdapter(module.default)) adapters.push(module.default);
+  }
+  return adapters;
+}
+
+function isAdapter(value: unknown): value is MonitorAdapter {
+  const candidate = value as Partial<MonitorAdapter> | undefined;
+  return typeof candidate?.id === 'string' && typeof candidate.run === 'function' && typeof candidate.parseLog === 'function';
+}
+
+export async function findAdapter(id: string): Promise<MonitorAdapter | undefined> {
+  return (await loadAdapters()).find((a) => a.id === id);
+}
