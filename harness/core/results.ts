@@ -49,6 +49,8 @@ export interface CommandRecord {
 export type CellStatus = 'ok' | 'unsupported' | 'failed' | 'skipped';
 
 export interface Cell {
+  /** The sensor (suite) or monitor id (run) this column belongs to. */
+  sensor: string;
   monitor: string;
   displayName: string;
   view: string;

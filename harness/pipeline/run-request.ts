@@ -1,0 +1,40 @@
+import type { CompareOptions } from '../comparator/compare-cell.js';
+import type { RunResults } from '../core/results.js';
+import type { TimeoutSetting } from '../core/timeout-setting.js';
+
+/**
+ * What `harness run` and `harness check` ask of the pipeline: generate each scenario, run every planned cell on it,
+ * score, and return RunResults (reports are written by the caller).
+ */
+export interface SensorPlan {
+  /** Column name in reports; for `harness run` the monitor id (argus views add ` (merged)` etc.). */
+  sensor: string;
+  monitor: string;
+  settings: TimeoutSetting[];
+  /** A user's own config file for this monitor, absolute path. */
+  userConfig?: string;
+}
+
+export interface RunRequest {
+  scenarioPaths: string[];
+  sensors: SensorPlan[];
+  /** The run directory: pcaps, truth, every cell's raw output, results.json. */
+  outDir: string;
+  compare: CompareOptions;
+  /** Wall-clock limit for one monitor process. */
+  cellTimeLimitMs: number;
+  /** Parallel cells; default the number of cores. */
+  concurrency?: number;
+  signal: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  /** argv of the command, for provenance. */
+  command: string[];
+}
+
+export type ProgressEvent =
+  | { kind: 'generated'; scenario: string; packets: number }
+  | { kind: 'planned'; total: number }
+  | { kind: 'cell-done'; scenario: string; column: string; setting: string; status: string; verdict: string; done: number; total: number }
+  | { kind: 'skipped'; monitor: string; reason: string };
+
+export type RunPipeline = (request: RunRequest) => Promise<RunResults>;
