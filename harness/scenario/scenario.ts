@@ -55,7 +55,8 @@ export interface ConnectionSpec {
   startS: number;
   /** Time from a request to its response (and from a SYN to its SYN-ACK). */
   rttS: number;
-  open: 'handshake' | 'midstream';
+  /** `none` for UDP and ICMP, which have no handshake; TCP is `handshake` or `midstream`. */
+  open: 'handshake' | 'midstream' | 'none';
   close: 'fin' | 'rst' | 'none';
   /** TCP maximum segment size: advertised on SYN, and payloads above it are segmented. */
   mss: number;
