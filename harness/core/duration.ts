@@ -16,10 +16,10 @@ const UNIT_SECONDS: Record<string, number> = {
 const PART = /(\d+(?:\.\d+)?)(us|ms|min|s|m|h|d)/y;
 
 export function parseDuration(text: string | number): number | undefined {
-  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? roundMicros(text) : undefined;
   const trimmed = text.trim();
   if (trimmed === '') return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return roundMicros(Number(trimmed));
   let total = 0;
   PART.lastIndex = 0;
   let matched = 0;
@@ -38,12 +38,16 @@ export function roundMicros(seconds: number): number {
   return Math.round(seconds * 1e6) / 1e6;
 }
 
-/** `68236.5` -> `18h57m16.5s`; `300` -> `5m`; `0.02` -> `0.02s`. */
+/**
+ * `68236.5` -> `18h57m16.5s`; `300` -> `5m`; `0.02` -> `0.02s`; `0.00002` -> `0.00002s`. Exact to the microsecond,
+ * so that parseDuration(formatDuration(x)) === roundMicros(x).
+ */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return String(seconds);
   if (seconds < 0) return `-${formatDuration(-seconds)}`;
-  if (seconds < 60) return `${trimNumber(seconds)}s`;
-  let rest = Math.round(seconds * 1000) / 1000;
+  // Round first so that 59.9999999 becomes 1m, not 60s.
+  let rest = roundMicros(seconds);
+  if (rest < 60) return `${trimNumber(rest)}s`;
   const parts: string[] = [];
   const days = Math.floor(rest / 86400);
   if (days > 0) { parts.push(`${days}d`); rest -= days * 86400; }
@@ -56,5 +60,6 @@ export function formatDuration(seconds: number): string {
 }
 
 function trimNumber(n: number): string {
-  return String(Math.round(n * 1000) / 1000);
+  // toFixed avoids exponent notation (1e-6) that parseDuration would refuse.
+  return roundMicros(n).toFixed(6).replace(/\.?0+$/, '');
 }

@@ -1,0 +1,55 @@
+import type { ConnectionSpec, PatternActivity, Protocol, TimelineEvent } from './scenario.js';
+import { roundMicros } from '../core/duration.js';
+
+/**
+ * When the packets of one exchange fall, shared by the validator (bursts must not overlap) and the generator
+ * (which places the packets), so both agree to the microsecond.
+ *
+ * One exchange starting at t: request at t, response at t + rtt, and for TCP the client's ACK at t + rtt + 1 ms.
+ * The next exchange of the same burst starts at t + rtt + 2 ms. A TCP handshake is SYN at 0, SYN-ACK at rtt,
+ * ACK at rtt + 1 ms, and the activity starts at rtt + 2 ms.
+ */
+export const ACK_DELAY_S = 0.001;
+export const EXCHANGE_SPACING_S = 0.002;
+
+/** Offset of exchange k (0-based) from the start of its burst. */
+export function exchangeOffsetS(k: number, rttS: number): number {
+  return roundMicros(k * (rttS + EXCHANGE_SPACING_S));
+}
+
+/**
+ * How long a burst occupies the connection: from its first request to the moment a next exchange could start.
+ * Two burst starts closer than this would interleave their packets.
+ */
+export function burstLengthS(activity: PatternActivity, rttS: number): number {
+  return roundMicros(activity.exchangesPerBurst * (rttS + EXCHANGE_SPACING_S));
+}
+
+/** The same for one timeline event: an answered event is one exchange, an unanswered one a single packet. */
+export function eventLengthS(event: TimelineEvent, rttS: number): number {
+  return event.replyBytes === undefined ? EXCHANGE_SPACING_S : roundMicros(rttS + EXCHANGE_SPACING_S);
+}
+
+export function handshakeLengthS(rttS: number): number {
+  return roundMicros(rttS + EXCHANGE_SPACING_S);
+}
+
+/** Offset (from the connection start) at which the first burst starts and before which no timeline event may fall. */
+export function activityStartS(spec: { protocol: Protocol; open: ConnectionSpec['open']; rttS: number }): number {
+  return spec.protocol === 'tcp' && spec.open === 'handshake' ? handshakeLengthS(spec.rttS) : 0;
+}
+
+/**
+ * Nominal end of the activity, offset from the connection start (the last burst or event plus its length).
+ * With jitter, a pattern can end up to `jitterS` later, which this includes.
+ */
+export function activityEndS(spec: Pick<ConnectionSpec, 'protocol' | 'open' | 'rttS' | 'activity'>): number {
+  const start = activityStartS(spec);
+  const a = spec.activity;
+  if (a.kind === 'timeline') {
+    const last = a.events[a.events.length - 1];
+    return last === undefined ? start : roundMicros(last.atS + eventLengthS(last, spec.rttS));
+  }
+  const lastStart = a.spanS !== undefined ? a.spanS : (a.bursts - 1) * (a.gapS ?? 0) + (a.bursts > 1 ? a.jitterS : 0);
+  return roundMicros(start + lastStart + burstLengthS(a, spec.rttS));
+}

@@ -1,0 +1,172 @@
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type ParsedNode, type YAMLMap } from 'yaml';
+import { parseDuration } from '../core/duration.js';
+import { InputError, type SourcePosition } from '../core/input-error.js';
+
+/**
+ * Typed reads out of a parsed YAML document, where every failure is an InputError at the file:line:col of the
+ * node that is wrong. The scenario parser is written in terms of these so that no value escapes unchecked.
+ */
+export class YamlReader {
+  constructor(
+    readonly file: string,
+    private readonly text: string,
+    private readonly lines: LineCounter,
+    private readonly doc: Document.Parsed,
+  ) {}
+
+  where(node: ParsedNode | null | undefined): SourcePosition {
+    if (!node) return { file: this.file, line: 1, col: 1 };
+    const { line, col } = this.lines.linePos(node.range[0]);
+    return { file: this.file, line, col };
+  }
+
+  fail(node: ParsedNode | null | undefined, found: string, expected: string): never {
+    throw new InputError(this.where(node), found, expected);
+  }
+
+  resolve(node: ParsedNode | null | undefined): ParsedNode | null | undefined {
+    if (node && isAlias(node)) {
+      const target = node.resolve(this.doc);
+      return target as ParsedNode | undefined;
+    }
+    return node;
+  }
+
+  /** How a node reads in a message: its own source text for a scalar, else its kind. */
+  describe(node: ParsedNode | null | undefined): string {
+    const n = this.resolve(node);
+    if (!n) return 'nothing';
+    if (isMap(n)) return 'a map';
+    if (isSeq(n)) return 'a list';
+    if (isScalar(n)) {
+      if (n.value === null) return 'nothing (null)';
+      const source = this.text.slice(n.range[0], n.range[1]).trim();
+      const shown = source.length > 60 ? `${source.slice(0, 57)}...` : source;
+      return typeof n.value === 'string' && !/^["']/.test(shown) ? `"${shown}"` : shown;
+    }
+    return 'a value';
+  }
+
+  map(node: ParsedNode | null | undefined, what: string, example: string): Fields {
+    const n = this.resolve(node);
+    if (!n || !isMap(n)) this.fail(node, `${this.describe(node)} as ${what}`, `a map, e.g. ${example}`);
+    return new Fields(this, n as YAMLMap.Parsed, what);
+  }
+
+  list(node: ParsedNode | null | undefined, what: string, example: string): ParsedNode[] {
+    const n = this.resolve(node);
+    if (!n || !isSeq(n)) this.fail(node, `${this.describe(node)} as ${what}`, `a list, e.g. ${example}`);
+    return n.items as ParsedNode[];
+  }
+
+  scalarValue(node: ParsedNode | null | undefined): unknown {
+    const n = this.resolve(node);
+    return n && isScalar(n) ? n.value : undefined;
+  }
+
+  string(node: ParsedNode | null | undefined, what: string, expected: string): string {
+    const value = this.scalarValue(node);
+    if (typeof value !== 'string' || value.trim() === '') this.fail(node, `${this.describe(node)} as ${what}`, expected);
+    return value;
+  }
+
+  oneOf<T extends string>(node: ParsedNode | null | undefined, what: string, values: readonly T[]): T {
+    const value = this.scalarValue(node);
+    if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+      this.fail(node, `${what} ${this.describe(node)}`, `one of ${values.join(', ')}`);
+    }
+    return value as T;
+  }
+
+  integer(node: ParsedNode | null | undefined, what: string, min: number, max: number): number {
+    const value = this.scalarValue(node);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min}..${max}`;
+      this.fail(node, `${what} ${this.describe(node)}`, `a whole number in ${range}`);
+    }
+    return value;
+  }
+
+  boolean(node: ParsedNode | null | undefined, what: string): boolean {
+    const value = this.scalarValue(node);
+    if (typeof value !== 'boolean') this.fail(node, `${what} ${this.describe(node)}`, 'true or false');
+    return value;
+  }
+
+  /** Seconds. `positive` refuses 0. */
+  duration(node: ParsedNode | null | undefined, what: string, positive: boolean): number {
+    const value = this.scalarValue(node);
+    const seconds = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+    const expected = `${positive ? 'a positive duration' : 'a duration of 0 or more'} such as 20ms, 90s, 20m, 1h30m (units us, ms, s, m, h, d; a bare number is seconds)`;
+    if (seconds === undefined) {
+      const negative = (typeof value === 'number' && value < 0) || (typeof value === 'string' && value.trim().startsWith('-'));
+      this.fail(node, `${negative ? 'a negative' : 'an unparsable'} ${what} ${this.describe(node)}`, expected);
+    }
+    if (positive && seconds === 0) this.fail(node, `${what} ${this.describe(node)}`, expected);
+    return seconds;
+  }
+}
+
+/** The entries of one YAML map, looked up by key, with the key's own node kept for positions. */
+export class Fields {
+  private readonly entries = new Map<string, { key: ParsedNode; value: ParsedNode | null }>();
+
+  constructor(
+    private readonly reader: YamlReader,
+    readonly node: YAMLMap.Parsed,
+    readonly what: string,
+  ) {
+    for (const pair of node.items) {
+      const key = pair.key as ParsedNode | null;
+      const name = reader.scalarValue(key);
+      if (typeof name !== 'string') reader.fail(key ?? node, `key ${reader.describe(key)} in ${what}`, 'a key made of letters and underscores');
+      this.entries.set(name, { key: key as ParsedNode, value: pair.value as ParsedNode | null });
+    }
+  }
+
+  /** Refuses any key not listed; `why` explains a key that is known but not allowed here. */
+  allowOnly(allowed: readonly string[], why?: (key: string) => string | undefined): void {
+    for (const [name, { key }] of this.entries) {
+      if (!allowed.includes(name)) {
+        const reason = why?.(name);
+        this.reader.fail(key, `key "${name}" in ${this.what}${reason ? ` (${reason})` : ''}`, `one of ${allowed.join(', ')}`);
+      }
+    }
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The value node, or undefined when the key is absent. A present key with no value gives null. */
+  get(key: string): ParsedNode | null | undefined {
+    const entry = this.entries.get(key);
+    return entry === undefined ? undefined : entry.value;
+  }
+
+  keyNode(key: string): ParsedNode | undefined {
+    return this.entries.get(key)?.key;
+  }
+
+  /** The node of `key`'s value, or of the key itself when the value is empty: where a message should point. */
+  at(key: string): ParsedNode {
+    const entry = this.entries.get(key);
+    return (entry?.value ?? entry?.key ?? this.node) as ParsedNode;
+  }
+
+  required(key: string, expected: string): ParsedNode {
+    const value = this.get(key);
+    if (value === undefined) this.reader.fail(this.node, `${this.what} without "${key}"`, `${key}: ${expected}`);
+    if (value === null) this.reader.fail(this.keyNode(key), `"${key}" with no value`, `${key}: ${expected}`);
+    return value;
+  }
+
+  /** Like get, but an empty value (`key:`) is an error rather than absent. */
+  optional(key: string, expected: string): ParsedNode | undefined {
+    return this.has(key) ? this.required(key, expected) : undefined;
+  }
+}
