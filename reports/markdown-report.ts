@@ -1,0 +1,193 @@
+import type { TruthConnection } from '../harness/core/ground-truth.js';
+import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
+import { escapeMarkdown, escapeXml, markdownCode } from './escape.js';
+import {
+  buildGrid,
+  cellHeadlineText,
+  describeConnection,
+  formatCoverage,
+  formatSeconds,
+  formatUs,
+  headlineConnection,
+  huntText,
+  pluralize,
+  recommendationColumn,
+  scoreOf,
+  selectConnections,
+  verdictText,
+} from './report-model.js';
+
+/** Per-connection tables shown in a pull-request comment; the rest are summarized. */
+export const MARKDOWN_MAX_CONNECTIONS = 10;
+
+/**
+ * The run as Markdown for a pull-request comment: per scenario a summary grid, a table per connection (the
+ * longest-gap ones when there are many), the recommendations, and every failure and skip with its reason.
+ */
+export function renderMarkdown(results: RunResults): string {
+  const out: string[] = [];
+  out.push('# harness: long, quiet connections');
+  out.push('');
+  out.push(
+    `Run ${escapeMarkdown(results.createdAt)} · harness ${escapeMarkdown(results.tool.version)} · ` +
+      `${markdownCode(results.command.join(' '))} · tolerance ±${escapeMarkdown(formatSeconds(results.toleranceS))} ` +
+      `or ${escapeMarkdown(String(results.toleranceRatio * 100))}%`,
+  );
+  for (const scenario of results.scenarios) out.push('', ...renderScenario(results, scenario));
+  out.push('');
+  return out.join('\n');
+}
+
+function renderScenario(results: RunResults, scenario: ScenarioResult): string[] {
+  const out: string[] = [];
+  const truth = scenario.truth;
+  const grid = buildGrid(scenario);
+  const headline = headlineConnection(scenario);
+  const scenarioConnections = truth.connections.filter((c) => !c.background).length;
+
+  out.push(`## ${escapeMarkdown(scenario.name)}`);
+  out.push('');
+  if (scenario.description) out.push(escapeMarkdown(scenario.description), '');
+  out.push(
+    `${pluralize(scenarioConnections, 'connection')} (+${truth.connections.length - scenarioConnections} background) · ` +
+      `capture ${escapeMarkdown(formatUs(truth.pcap.spanUs))}, ${pluralize(truth.pcap.packets, 'packet')} · ` +
+      `${markdownCode(scenario.pcapFile)}`,
+  );
+  out.push('');
+
+  if (headline) {
+    out.push(
+      `**Longest connection** ${markdownCode(headline.id)} (${escapeMarkdown(describeConnection(headline))}): ` +
+        `${escapeMarkdown(formatUs(headline.durationUs))}, ${pluralize(headline.quietPeriods.length, 'quiet period')}, ` +
+        `longest gap ${escapeMarkdown(formatUs(headline.longestGapUs))}.`,
+    );
+    out.push('');
+  }
+  out.push(`| monitor / view | ${grid.settings.map((s) => markdownCode(s)).join(' | ')} |`);
+  out.push(`|---|${grid.settings.map(() => '---').join('|')}|`);
+  for (const row of grid.rows) {
+    const cells = grid.settings.map((s) => escapeMarkdown(cellHeadlineText(grid.cell(row, s), headline?.id)));
+    out.push(`| ${escapeMarkdown(row)} | ${cells.join(' | ')} |`);
+  }
+
+  const okCells = scenario.cells.filter((c) => c.status === 'ok');
+  if (okCells.length > 0 && scenarioConnections > 1) out.push('', ...aggregateTable(results, okCells));
+
+  // Background flows only prove the timers ran; they get a line, not a table.
+  const { shown: picked } = selectConnections(scenario, MARKDOWN_MAX_CONNECTIONS);
+  const shown = picked.filter((c) => !c.background);
+  if (okCells.length > 0 && shown.length > 0) {
+    out.push('', '### Connections', '');
+    if (shown.length < scenarioConnections) {
+      out.push(
+        `_Showing ${shown.length} of ${scenarioConnections.toLocaleString('en-US')} connections (longest quiet periods first); ` +
+          `the other ${(scenarioConnections - shown.length).toLocaleString('en-US')} are summarized in the table above._`,
+        '',
+      );
+    }
+    for (const connection of shown) out.push(...connectionTable(results, connection, okCells), '');
+    out.pop();
+  }
+  const background = truth.connections.filter((c) => c.background);
+  if (okCells.length > 0 && background.length > 0) out.push('', backgroundLine(background, okCells));
+
+  if (scenario.recommendations.length > 0) {
+    out.push('', '### Recommendations', '');
+    for (const r of scenario.recommendations) {
+      const who = `**${escapeMarkdown(recommendationColumn(scenario, r))}**`;
+      const parts = [`${who} ${escapeMarkdown(r.protocol)}: idle timeout ≥ ${escapeMarkdown(formatSeconds(r.minimumIdleS))}: ${markdownCode(r.advice)}`];
+      if (r.firstSufficientSetting !== undefined) parts.push(`first sufficient setting in this sweep: ${markdownCode(r.firstSufficientSetting)}`);
+      if (r.limitation) parts.push(`⚠ ${escapeMarkdown(r.limitation)}`);
+      out.push(`- ${parts.join('; ')}`);
+    }
+  }
+
+  const problems = scenario.cells.filter((c) => c.status !== 'ok');
+  if (problems.length > 0) out.push('', '### Failures and skips', '', ...problemList(problems));
+  return out;
+}
+
+function aggregateTable(results: RunResults, cells: Cell[]): string[] {
+  const hunts = results.huntThresholdsS;
+  const out = [
+    `| monitor / view | setting | accurate | fragmented | missed | fragments | mean coverage | min coverage | ${hunts
+      .map((h) => `hunt ${escapeMarkdown(formatSeconds(h))} found`)
+      .join(' | ')} |`,
+    `|---|---|---:|---:|---:|---:|---:|---:|${hunts.map(() => '---:').join('|')}|`,
+  ];
+  for (const cell of cells) {
+    const a = cell.aggregate;
+    if (!a) continue;
+    const huntCells = hunts.map((h) => `${a.huntFoundByLongest[String(h)] ?? 0} / ${a.connections}`);
+    out.push(
+      `| ${escapeMarkdown(cell.column)} | ${markdownCode(cell.setting.label)} | ${a.accurate} | ${a.fragmented} | ${a.missed} | ` +
+        `${a.fragmentsTotal} | ${formatCoverage(a.meanCoverage)} | ${formatCoverage(a.minCoverage)} | ${huntCells.join(' | ')} |`,
+    );
+  }
+  return out;
+}
+
+function connectionTable(results: RunResults, connection: TruthConnection, cells: Cell[]): string[] {
+  const hunts = results.huntThresholdsS;
+  const role = connection.background ? ` · background${connection.role ? ` (${escapeMarkdown(connection.role)})` : ''}` : '';
+  const out = [
+    `#### ${markdownCode(connection.id)}: ${escapeMarkdown(describeConnection(connection))}`,
+    '',
+    `${escapeMarkdown(formatUs(connection.durationUs))}, ${pluralize(connection.quietPeriods.length, 'quiet period')}, ` +
+      `longest gap ${escapeMarkdown(formatUs(connection.longestGapUs))}${role}`,
+    '',
+    `| monitor / view | setting | fragments | longest record | sum of durations | coverage | ${hunts
+      .map((h) => `hunt ${escapeMarkdown(formatSeconds(h))}`)
+      .join(' | ')} | verdict |`,
+    `|---|---|---:|---:|---:|---:|${hunts.map(() => '---').join('|')}|---|`,
+  ];
+  for (const cell of cells) {
+    const s = scoreOf(cell, connection.id);
+    if (!s) continue;
+    out.push(
+      `| ${escapeMarkdown(cell.column)} | ${markdownCode(cell.setting.label)} | ${s.fragments} | ${escapeMarkdown(formatUs(s.longestRecordUs))} | ` +
+        `${escapeMarkdown(formatUs(s.sumDurationUs))} | ${formatCoverage(s.coverage)} | ${hunts
+          .map((h) => huntText(s, h))
+          .join(' | ')} | ${escapeMarkdown(verdictText(s.verdict, s.fragments))} |`,
+    );
+  }
+  return out;
+}
+
+function backgroundLine(background: TruthConnection[], cells: Cell[]): string {
+  const parts = background.map((c) => {
+    const scored = cells.map((cell) => scoreOf(cell, c.id)).filter((s) => s !== undefined);
+    const accurate = scored.filter((s) => s.verdict === 'accurate').length;
+    return `${markdownCode(c.id)}${c.role ? ` (${escapeMarkdown(c.role)})` : ''} accurate in ${accurate} of ${scored.length} cells`;
+  });
+  return `Background flows, scored apart: ${parts.join('; ')}.`;
+}
+
+function problemList(cells: Cell[]): string[] {
+  const out: string[] = [];
+  // A monitor skipped for every setting for the same reason is one line, not one per setting.
+  const groups = new Map<string, Cell[]>();
+  for (const cell of cells) {
+    const key = JSON.stringify([cell.column, cell.status, cell.reason ?? '', cell.status === 'failed' ? cell.setting.label : '']);
+    const list = groups.get(key) ?? [];
+    list.push(cell);
+    groups.set(key, list);
+  }
+  for (const group of groups.values()) {
+    const first = group[0] as Cell;
+    const settings = group.map((c) => markdownCode(c.setting.label)).join(', ');
+    const failedCommand = first.provenance.commands.find((c) => c.exitCode !== 0 || c.signal || c.timedOut);
+    const exit = failedCommand
+      ? ` (${failedCommand.timedOut ? 'timed out' : failedCommand.signal ? `signal ${escapeMarkdown(failedCommand.signal)}` : `exit ${failedCommand.exitCode}`})`
+      : '';
+    out.push(`- **${escapeMarkdown(first.column)}** · ${settings}: ${escapeMarkdown(first.status)}${exit}: ${escapeMarkdown(first.reason ?? 'no reason recorded')}`);
+    const tail = failedCommand?.stderrTail.trim();
+    if (first.status === 'failed' && tail) {
+      // HTML <pre> inside the comment: Markdown fences could be closed by the stderr itself.
+      // One source line: a blank line in stderr would otherwise end the HTML block mid-<pre>.
+      const pre = escapeXml(tail.replace(/\r/g, '')).split('\n').join('&#10;');
+      out.push(`  <details><summary>stderr of ${escapeXml(failedCommand?.argv[0] ?? 'the command')}</summary><pre>${pre}</pre></details>`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+import type { TruthConnection } from '../harness/core/ground-truth.js';
+import type { Cell, ScenarioResult } from '../harness/core/results.js';
+import type { ConnectionScore, Verdict } from '../harness/core/score.js';
+import { formatDuration } from '../harness/core/duration.js';
+
+/**
+ * What every report derives the same way from a ScenarioResult: the monitor/view x setting grid, the headline
+ * connection, which connections get detail when there are thousands, and how a verdict reads. Rows come from the
+ * cells themselves, so a new monitor appears in every report without a change here.
+ */
+export interface Grid {
+  /** Report columns of the cells (`Zeek`, `argus (merged)`), in first-appearance order. */
+  rows: string[];
+  /** Setting labels in sweep order. */
+  settings: string[];
+  cell(row: string, setting: string): Cell | undefined;
+}
+
+export function buildGrid(scenario: ScenarioResult): Grid {
+  const rows: string[] = [];
+  const settings = scenario.settings.map((s) => s.label);
+  const byKey = new Map<string, Cell>();
+  for (const cell of scenario.cells) {
+    if (!rows.includes(cell.column)) rows.push(cell.column);
+    if (!settings.includes(cell.setting.label)) settings.push(cell.setting.label);
+    byKey.set(gridKey(cell.column, cell.setting.label), cell);
+  }
+  return { rows, settings, cell: (row, setting) => byKey.get(gridKey(row, setting)) };
+}
+
+function gridKey(row: string, setting: string): string {
+  return JSON.stringify([row, setting]);
+}
+
+const scoreIndexes = new WeakMap<Cell, Map<string, ConnectionScore>>();
+
+export function scoreOf(cell: Cell, connectionId: string): ConnectionScore | undefined {
+  let index = scoreIndexes.get(cell);
+  if (!index) {
+    index = new Map(cell.scores.map((s) => [s.connectionId, s]));
+    scoreIndexes.set(cell, index);
+  }
+  return index.get(connectionId);
+}
+
+/** The longest scenario (non-background) connection: the one a security team asks about first. */
+export function headlineConnection(scenario: ScenarioResult): TruthConnection | undefined {
+  const all = scenario.truth.connections;
+  const pool = all.some((c) => !c.background) ? all.filter((c) => !c.background) : all;
+  let best: TruthConnection | undefined;
+  for (const c of pool) {
+    if (
+      !best ||
+      c.durationUs > best.durationUs ||
+      (c.durationUs === best.durationUs && c.longestGapUs > best.longestGapUs)
+    ) {
+      best = c;
+    }
+  }
+  return best;
+}
+
+/**
+ * Connections worth detail, longest quiet period first (those are the ones timeouts cut), scenario connections
+ * before background ones; at most `max`.
+ */
+export function selectConnections(scenario: ScenarioResult, max: number): { shown: TruthConnection[]; total: number } {
+  const all = scenario.truth.connections;
+  const sorted = [...all].sort(
+    (a, b) =>
+      Number(a.background) - Number(b.background) ||
+      b.longestGapUs - a.longestGapUs ||
+      b.durationUs - a.durationUs ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  return { shown: sorted.slice(0, Math.max(0, max)), total: all.length };
+}
+
+/** The verdict of one cell for one connection: the cell's own when it never produced scores. */
+export function verdictFor(cell: Cell, connectionId: string | undefined): Verdict {
+  if (cell.status !== 'ok' || connectionId === undefined) return cell.verdict;
+  return scoreOf(cell, connectionId)?.verdict ?? cell.verdict;
+}
+
+const VERDICT_TEXT: Record<Verdict, { symbol: string; word: string; short: string }> = {
+  accurate: { symbol: '✓', word: 'accurate', short: 'ok' },
+  inaccurate: { symbol: '✗', word: 'inaccurate', short: 'inacc' },
+  fragmented: { symbol: '✗', word: 'fragmented', short: 'frag' },
+  missed: { symbol: '✗', word: 'missed', short: 'missed' },
+  'timeouts-not-honoured': { symbol: '⚠', word: 'not honoured', short: 'n/h' },
+  unsupported: { symbol: '–', word: 'unsupported', short: 'unsup' },
+  failed: { symbol: '✗', word: 'failed', short: 'failed' },
+  skipped: { symbol: '', word: 'skipped', short: 'skip' },
+};
+
+export function verdictText(verdict: Verdict, fragments?: number, short = false): string {
+  const t = VERDICT_TEXT[verdict];
+  const word = short ? t.short : t.word;
+  const base = t.symbol ? `${t.symbol} ${word}` : word;
+  if (verdict === 'fragmented' && fragments !== undefined) return short ? `${base} ${fragments}` : `${base} (${fragments})`;
+  return base;
+}
+
+/** `✗ fragmented (57)`: the summary-table text of a cell for the headline connection. */
+export function cellHeadlineText(cell: Cell | undefined, connectionId: string | undefined, short = false): string {
+  if (!cell) return short ? '·' : '·';
+  const verdict = verdictFor(cell, connectionId);
+  const score = cell.status === 'ok' && connectionId !== undefined ? scoreOf(cell, connectionId) : undefined;
+  return verdictText(verdict, score?.fragments, short);
+}
+
+export type VerdictTone = 'good' | 'bad' | 'warn' | 'muted';
+
+export function verdictTone(verdict: Verdict): VerdictTone {
+  switch (verdict) {
+    case 'accurate':
+      return 'good';
+    case 'timeouts-not-honoured':
+      return 'warn';
+    case 'unsupported':
+    case 'skipped':
+      return 'muted';
+    default:
+      return 'bad';
+  }
+}
+
+/** Mean coverage over scenario connections (background flows are scored apart), or undefined without scores. */
+export function meanCoverage(cell: Cell): { mean: number; min: number } | undefined {
+  if (cell.status !== 'ok') return undefined;
+  const scores = cell.scores.some((s) => !s.background) ? cell.scores.filter((s) => !s.background) : cell.scores;
+  if (scores.length === 0) return undefined;
+  let sum = 0;
+  let min = Infinity;
+  for (const s of scores) {
+    sum += s.coverage;
+    min = Math.min(min, s.coverage);
+  }
+  return { mean: sum / scores.length, min };
+}
+
+/** `1.52%`, `100%`, `0.0027%`: enough digits to tell a 4-second sum from nothing. */
+export function formatCoverage(coverage: number): string {
+  if (!Number.isFinite(coverage)) return '–';
+  const pct = coverage * 100;
+  if (pct === 0) return '0%';
+  if (Math.abs(pct - 100) < 0.05) return '100%';
+  if (pct >= 10) return `${pct.toFixed(1)}%`;
+  if (pct >= 1) return `${pct.toFixed(2)}%`;
+  return `${Number(pct.toPrecision(2))}%`;
+}
+
+/**
+ * A duration for people: whole seconds from a minute up (`20m28s`), milliseconds below (`18.18s`), microseconds
+ * under a second (`0.000412s`), so a 4-second sum still reads as 4 s next to 19 h.
+ */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  const abs = Math.abs(seconds);
+  if (abs >= 60) return formatDuration(Math.round(seconds));
+  if (abs >= 1) return formatDuration(Math.round(seconds * 1000) / 1000);
+  return formatDuration(seconds);
+}
+
+export function formatUs(us: number): string {
+  return formatSeconds(us / 1e6);
+}
+
+/** `2023-11-14 22:13:20.000000 UTC`, exact to the microsecond. */
+export function formatUtc(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString();
+  const micros = String(((us % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${micros} UTC`;
+}
+
+export function describeConnection(c: TruthConnection): string {
+  const arrow = `${c.client.addr}:${c.client.port} → ${c.server.addr}:${c.server.port}`;
+  return `${c.protocol} ${arrow}${c.vlan !== undefined ? ` vlan ${c.vlan}` : ''}`;
+}
+
+/** Hunt answer for one threshold: found by a single record, only by summing records, or not at all. */
+export function huntText(score: ConnectionScore, thresholdS: number): string {
+  const hunt = score.hunts.find((h) => h.thresholdS === thresholdS);
+  if (!hunt) return '–';
+  if (hunt.byLongestRecord) return 'yes';
+  if (hunt.bySum) return 'sum only';
+  return 'no';
+}
+
+/** Verdicts that mean the monitor did not report the connection truthfully. */
+export function isFailingVerdict(verdict: Verdict): boolean {
+  return verdict === 'fragmented' || verdict === 'missed' || verdict === 'inaccurate' || verdict === 'failed';
+}
+
+export function pluralize(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** The report column a recommendation belongs to (recommendations name the monitor id and view). */
+export function recommendationColumn(scenario: ScenarioResult, r: { monitor: string; view: string }): string {
+  const cell =
+    scenario.cells.find((c) => c.monitor === r.monitor && c.view === r.view) ??
+    scenario.cells.find((c) => c.sensor === r.monitor && c.view === r.view);
+  if (cell) return cell.column;
+  return r.view && r.view !== 'default' ? `${r.monitor} (${r.view})` : r.monitor;
+}
