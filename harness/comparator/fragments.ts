@@ -1,0 +1,226 @@
+import type { FlowRecord } from '../core/flow-record.js';
+import type { TruthConnection } from '../core/ground-truth.js';
+import type { Fragment } from '../core/score.js';
+import { canonicalAddress } from './canonical-address.js';
+import { originIsClient } from './match.js';
+
+/**
+ * Turns the records matched to one truth connection into the fragments the monitor meant: argus `start` +
+ * `status` records become one flow, a NetFlow/IPFIX forward and reverse record whose spans overlap (or nearly)
+ * become one bidirectional fragment, and every other record is a fragment of its own.
+ */
+export interface FragmentSet {
+  fragments: Fragment[];
+  /** Unidirectional records left without a partner: the monitor split the conversation by direction. */
+  unpairedUni: number;
+  /** The byte unit of these records, or 'unknown' when they disagree or there are none. */
+  bytesKind: FlowRecord['bytesKind'];
+}
+
+/** Records of one monitor flow, still in the monitor's own orientation. */
+interface Piece {
+  firstUs: number;
+  lastUs: number;
+  durationUs: number;
+  fromClient: boolean;
+  origPkts?: number;
+  respPkts?: number;
+  origBytes?: number;
+  respBytes?: number;
+  state?: string;
+  history?: string;
+  endReason?: string;
+  uni: boolean;
+  sources: { file: string; line: number }[];
+}
+
+function addOptional(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a + b;
+}
+
+function byTime(a: { firstUs: number; sources: { line: number }[] }, b: { firstUs: number; sources: { line: number }[] }): number {
+  return a.firstUs - b.firstUs || (a.sources[0]?.line ?? 0) - (b.sources[0]?.line ?? 0);
+}
+
+function pieceOf(conn: TruthConnection, r: FlowRecord): Piece {
+  return {
+    firstUs: r.firstUs,
+    lastUs: r.lastUs,
+    durationUs: r.durationUs,
+    fromClient: originIsClient(conn, r),
+    origPkts: r.origPkts,
+    respPkts: r.direction === 'uni' ? undefined : r.respPkts,
+    origBytes: r.origBytes,
+    respBytes: r.direction === 'uni' ? undefined : r.respBytes,
+    state: r.state,
+    history: r.history,
+    endReason: r.endReason,
+    uni: r.direction === 'uni',
+    sources: [r.source],
+  };
+}
+
+/** argus: a `start` opens a flow; the `status` records after it (same 5-tuple) continue it until the next `start`. */
+function groupStatusRecords(conn: TruthConnection, records: FlowRecord[]): Piece[] {
+  const sorted = [...records].sort((a, b) => a.firstUs - b.firstUs || a.source.line - b.source.line);
+  const open = new Map<string, Piece>();
+  const pieces: Piece[] = [];
+  for (const r of sorted) {
+    const a = `${canonicalAddress(r.origAddr)} ${r.origPort}`;
+    const b = `${canonicalAddress(r.respAddr)} ${r.respPort}`;
+    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    const current = open.get(key);
+    if (r.recordKind === 'status' && current) {
+      const p = pieceOf(conn, r);
+      const sameWay = p.fromClient === current.fromClient;
+      current.lastUs = Math.max(current.lastUs, r.lastUs);
+      current.durationUs = current.lastUs - current.firstUs;
+      current.origPkts = addOptional(current.origPkts, sameWay ? p.origPkts : p.respPkts);
+      current.respPkts = addOptional(current.respPkts, sameWay ? p.respPkts : p.origPkts);
+      current.origBytes = addOptional(current.origBytes, sameWay ? p.origBytes : p.respBytes);
+      current.respBytes = addOptional(current.respBytes, sameWay ? p.respBytes : p.origBytes);
+      // The latest report carries the flow's final state.
+      current.state = r.state ?? current.state;
+      current.history = r.history ?? current.history;
+      current.endReason = r.endReason ?? current.endReason;
+      current.sources.push(r.source);
+    } else {
+      const p = pieceOf(conn, r);
+      open.set(key, p);
+      pieces.push(p);
+    }
+  }
+  return pieces;
+}
+
+function toFragment(p: Piece): Fragment {
+  const fromClient = p.fromClient;
+  const f: Fragment = {
+    firstUs: p.firstUs,
+    lastUs: p.lastUs,
+    durationUs: p.durationUs,
+    flipped: !fromClient,
+    sources: p.sources,
+  };
+  // A lone unidirectional record says the other direction carried nothing in its span.
+  const other = (v: number | undefined, w: number | undefined): number | undefined => (p.uni ? (v === undefined ? undefined : 0) : w);
+  const mine = p.origPkts;
+  const theirs = other(p.origPkts, p.respPkts);
+  const mineB = p.origBytes;
+  const theirsB = other(p.origBytes, p.respBytes);
+  if (fromClient) {
+    setIfDefined(f, 'clientPkts', mine);
+    setIfDefined(f, 'serverPkts', theirs);
+    setIfDefined(f, 'clientBytes', mineB);
+    setIfDefined(f, 'serverBytes', theirsB);
+  } else {
+    setIfDefined(f, 'clientPkts', theirs);
+    setIfDefined(f, 'serverPkts', mine);
+    setIfDefined(f, 'clientBytes', theirsB);
+    setIfDefined(f, 'serverBytes', mineB);
+  }
+  if (p.state !== undefined) f.state = p.state;
+  if (p.history !== undefined) f.history = p.history;
+  if (p.endReason !== undefined) f.endReason = p.endReason;
+  return f;
+}
+
+function setIfDefined(f: Fragment, key: 'clientPkts' | 'serverPkts' | 'clientBytes' | 'serverBytes', value: number | undefined): void {
+  if (value !== undefined) f[key] = value;
+}
+
+function joinText(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined || a === b) return a;
+  return `${a}|${b}`;
+}
+
+/** One forward and one reverse record: the fragment spans both and owns both directions' counters. */
+function pairFragments(first: Fragment, second: Fragment): Fragment {
+  const f: Fragment = {
+    firstUs: Math.min(first.firstUs, second.firstUs),
+    lastUs: Math.max(first.lastUs, second.lastUs),
+    durationUs: 0,
+    // The side heard first is the one the monitor effectively calls the originator.
+    flipped: (first.firstUs <= second.firstUs ? first : second).flipped,
+    sources: [...first.sources, ...second.sources],
+  };
+  f.durationUs = f.lastUs - f.firstUs;
+  setIfDefined(f, 'clientPkts', addOptional(first.clientPkts, second.clientPkts));
+  setIfDefined(f, 'serverPkts', addOptional(first.serverPkts, second.serverPkts));
+  setIfDefined(f, 'clientBytes', addOptional(first.clientBytes, second.clientBytes));
+  setIfDefined(f, 'serverBytes', addOptional(first.serverBytes, second.serverBytes));
+  const state = joinText(first.state, second.state);
+  const history = joinText(first.history, second.history);
+  const endReason = joinText(first.endReason, second.endReason);
+  if (state !== undefined) f.state = state;
+  if (history !== undefined) f.history = history;
+  if (endReason !== undefined) f.endReason = endReason;
+  return f;
+}
+
+/**
+ * Greedy in time order: each forward record takes the earliest unpaired reverse record whose span, widened by
+ * the tolerance, overlaps its own. A request and its reply a few milliseconds apart pair; two exchanges an idle
+ * timeout apart do not.
+ */
+function pairUnidirectional(pieces: Piece[], toleranceUs: number): { fragments: Fragment[]; unpaired: number } {
+  const forward = pieces.filter((p) => p.fromClient).map(toFragment).sort(byTime);
+  const reverse = pieces.filter((p) => !p.fromClient).map(toFragment).sort(byTime);
+  const taken = new Uint8Array(reverse.length);
+  const out: Fragment[] = [];
+  let start = 0;
+  let unpaired = 0;
+  for (const f of forward) {
+    while (start < reverse.length && (taken[start] === 1 || (reverse[start] as Fragment).lastUs + toleranceUs < f.firstUs)) start += 1;
+    let partner = -1;
+    for (let j = start; j < reverse.length; j += 1) {
+      const r = reverse[j] as Fragment;
+      if (r.firstUs - toleranceUs > f.lastUs) break;
+      if (taken[j] === 1 || r.lastUs + toleranceUs < f.firstUs) continue;
+      partner = j;
+      break;
+    }
+    if (partner < 0) {
+      out.push(f);
+      unpaired += 1;
+    } else {
+      taken[partner] = 1;
+      out.push(pairFragments(f, reverse[partner] as Fragment));
+    }
+  }
+  reverse.forEach((r, j) => {
+    if (taken[j] === 0) {
+      out.push(r);
+      unpaired += 1;
+    }
+  });
+  return { fragments: out, unpaired };
+}
+
+export function buildFragments(conn: TruthConnection, records: FlowRecord[], toleranceUs: number): FragmentSet {
+  const kinds = new Set(records.map((r) => r.bytesKind));
+  const bytesKind: FlowRecord['bytesKind'] = kinds.size === 1 ? (records[0] as FlowRecord).bytesKind : 'unknown';
+  const statusKind: FlowRecord[] = [];
+  const uni: Piece[] = [];
+  const fragments: Fragment[] = [];
+  for (const r of records) {
+    if (r.recordKind !== undefined) statusKind.push(r);
+    else if (r.direction === 'uni') uni.push(pieceOf(conn, r));
+    else fragments.push(toFragment(pieceOf(conn, r)));
+  }
+  if (statusKind.length > 0) {
+    for (const p of groupStatusRecords(conn, statusKind)) {
+      if (p.uni) uni.push(p);
+      else fragments.push(toFragment(p));
+    }
+  }
+  let unpairedUni = 0;
+  if (uni.length > 0) {
+    const paired = pairUnidirectional(uni, toleranceUs);
+    fragments.push(...paired.fragments);
+    unpairedUni = paired.unpaired;
+  }
+  fragments.sort(byTime);
+  return { fragments, unpairedUni, bytesKind };
+}

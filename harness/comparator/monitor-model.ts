@@ -1,0 +1,19 @@
+import type { TruthProtocol } from '../core/ground-truth.js';
+
+/**
+ * What the comparator knows of the tool under one setting, supplied by the executor. The comparator never looks
+ * at an adapter directly, so that scoring stays a pure function of truth, records and this model.
+ */
+export interface MonitorModel {
+  /** Effective idle timeout per protocol for this setting, in seconds; null = never expires; undefined = unknown. */
+  idleS: Partial<Record<TruthProtocol, number | null>>;
+  activeS?: number | null;
+  /** Timer granularity: how much later than a timeout the tool may expire a flow (nfpcapd checks every 10 s). */
+  granularityS: number;
+  /** argus status records. */
+  statusIntervalS?: number;
+  /** Calibration: false => every verdict 'timeouts-not-honoured' unless worse. */
+  honoursTimeoutsOffline?: boolean;
+  /** argus, nfpcapd: expiry only checked when a later packet arrives. */
+  timerNeedsLaterPacket?: boolean;
+}

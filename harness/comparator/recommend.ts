@@ -1,0 +1,58 @@
+import { formatDuration } from '../core/duration.js';
+import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
+import type { Recommendation } from '../core/score.js';
+import type { TimeoutProtocol } from '../core/timeout-setting.js';
+
+/**
+ * The smallest idle timeout per protocol that keeps every scenario connection whole on one monitor: the longest
+ * silence the scenario holds, plus the tool's timer granularity, as the next whole second strictly above it (a
+ * timeout equal to a gap is a coin toss between "expired" and "not yet").
+ */
+export interface RecommendInput {
+  truth: GroundTruth;
+  monitor: string;
+  view: string;
+  granularityS: number;
+  /** The tool's idle-timeout knob per protocol, e.g. { tcp: 'tcp_inactivity_timeout' }. */
+  knobNames: Partial<Record<TimeoutProtocol, string>>;
+  /** The largest value the tool accepts per protocol (nfpcapd: 3600). */
+  maxIdleS?: Partial<Record<TimeoutProtocol, number>>;
+  /** The sweep in order, and for each setting whether its cells kept every connection of a protocol whole. */
+  sweep: { label: string; wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> }[];
+}
+
+const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
+
+export function minimumIdleSeconds(longestGapUs: number, granularityS: number): number {
+  // Integer microseconds avoid float noise deciding between two whole seconds.
+  const totalUs = Math.round(longestGapUs + granularityS * 1e6);
+  return Math.floor(totalUs / 1e6) + 1;
+}
+
+export function recommend(input: RecommendInput): Recommendation[] {
+  const out: Recommendation[] = [];
+  for (const protocol of PROTOCOLS) {
+    const conns = input.truth.connections.filter((c: TruthConnection) => !c.background && c.protocol === protocol);
+    if (conns.length === 0) continue;
+    const longestGapUs = Math.max(...conns.map((c) => c.longestGapUs));
+    const minimumIdleS = minimumIdleSeconds(longestGapUs, input.granularityS);
+    const knob = input.knobNames[protocol];
+    const advice =
+      knob !== undefined
+        ? `${knob} = ${formatDuration(minimumIdleS)}`
+        : `set the ${protocol.toUpperCase()} idle timeout to at least ${formatDuration(minimumIdleS)}`;
+    const rec: Recommendation = { monitor: input.monitor, view: input.view, protocol, minimumIdleS, advice };
+    const first = input.sweep.find((s) => s.wholeByProtocol[protocol] === true);
+    if (first) rec.firstSufficientSetting = first.label;
+    const max = input.maxIdleS?.[protocol];
+    if (max !== undefined && minimumIdleS > max) {
+      rec.limitation =
+        `${knob ?? `the ${protocol} idle timeout`} is capped at ${formatDuration(max)}, ` +
+        `shorter than the ${formatDuration(longestGapUs / 1e6)} silence in this scenario: no setting keeps it whole`;
+    } else if (knob === undefined) {
+      rec.limitation = `no ${protocol.toUpperCase()} idle-timeout knob is known for ${input.monitor}`;
+    }
+    out.push(rec);
+  }
+  return out;
+}

@@ -1,0 +1,160 @@
+import type { FlowRecord } from '../core/flow-record.js';
+import type { TruthConnection } from '../core/ground-truth.js';
+import type { ConnectionScore, Conservation, Fragment, HuntResult, Verdict } from '../core/score.js';
+import { classifyClose, closeAgrees } from './close-state.js';
+import type { FragmentSet } from './fragments.js';
+import { likelyReason, predictFragments } from './ideal-model.js';
+import type { MonitorModel } from './monitor-model.js';
+
+export interface ScoreOptions {
+  huntThresholdsS: readonly number[];
+  toleranceS: number;
+  toleranceRatio: number;
+  /** The truth's quiet threshold, so the ideal model knows which gaps it has been told about. */
+  quietThresholdUs?: number;
+}
+
+const ETHERNET_HEADER = 14;
+const VLAN_TAG = 4;
+
+/** Length of the union of spans, clipped to [from, to]. */
+function coveredUs(fragments: readonly Fragment[], from: number, to: number): number {
+  const spans = fragments
+    .map((f) => [Math.max(f.firstUs, from), Math.min(f.lastUs, to)] as const)
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let curA = -Infinity;
+  let curB = -Infinity;
+  for (const [a, b] of spans) {
+    if (a > curB) {
+      if (curB > curA) total += curB - curA;
+      curA = a;
+      curB = b;
+    } else if (b > curB) curB = b;
+  }
+  if (curB > curA) total += curB - curA;
+  return total;
+}
+
+/** Sum of a counter over fragments; undefined as soon as one fragment does not report it. */
+function sumOf(fragments: readonly Fragment[], pick: (f: Fragment) => number | undefined): number | undefined {
+  let total = 0;
+  for (const f of fragments) {
+    const v = pick(f);
+    if (v === undefined) return undefined;
+    total += v;
+  }
+  return total;
+}
+
+function conservation(expected: number, seen: number | undefined, judgeable: boolean): Conservation {
+  const c: Conservation = { expected };
+  if (seen !== undefined) {
+    c.seen = seen;
+    if (judgeable) c.ok = seen === expected;
+  }
+  return c;
+}
+
+/** Bytes the truth holds in the unit the monitor counts. */
+function expectedBytes(conn: TruthConnection, kind: FlowRecord['bytesKind']): number {
+  const packets = conn.clientPkts + conn.serverPkts;
+  const ip = conn.clientIpBytes + conn.serverIpBytes;
+  switch (kind) {
+    case 'ethernet':
+      return ip + packets * (ETHERNET_HEADER + (conn.vlan !== undefined ? VLAN_TAG : 0));
+    case 'payload':
+      return conn.clientPayloadBytes + conn.serverPayloadBytes;
+    default:
+      return ip;
+  }
+}
+
+export function verdictFor(fragments: readonly Fragment[], conn: TruthConnection, model: MonitorModel, options: ScoreOptions): Verdict {
+  let verdict: Verdict;
+  if (fragments.length === 0) verdict = 'missed';
+  else if (fragments.length > 1) verdict = 'fragmented';
+  else {
+    const toleranceUs = Math.max(options.toleranceS * 1e6, options.toleranceRatio * conn.durationUs);
+    const errorUs = (fragments[0] as Fragment).durationUs - conn.durationUs;
+    verdict = Math.abs(errorUs) <= toleranceUs ? 'accurate' : 'inaccurate';
+  }
+  // A tool that ignores its timeouts on a pcap would have reported one record whatever the gaps: it proves nothing.
+  if (verdict === 'accurate' && model.honoursTimeoutsOffline === false) verdict = 'timeouts-not-honoured';
+  return verdict;
+}
+
+export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: MonitorModel, options: ScoreOptions): ConnectionScore {
+  const fragments = set.fragments;
+  const seen = fragments.length > 0;
+  let longest = 0;
+  let sum = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const f of fragments) {
+    longest = Math.max(longest, f.durationUs);
+    sum += f.durationUs;
+    first = Math.min(first, f.firstUs);
+    last = Math.max(last, f.lastUs);
+  }
+  const trueUs = conn.durationUs;
+  const coverage = !seen ? 0 : trueUs === 0 ? 1 : sum / trueUs;
+  const gapTimeLostUs = !seen ? trueUs : trueUs - coveredUs(fragments, conn.firstUs, conn.lastUs);
+
+  const packetsSeen = seen ? sumOf(fragments, (f) => addBoth(f.clientPkts, f.serverPkts)) : undefined;
+  const bytesSeen = seen ? sumOf(fragments, (f) => addBoth(f.clientBytes, f.serverBytes)) : undefined;
+  const bytes = {
+    ...conservation(expectedBytes(conn, set.bytesKind), bytesSeen, set.bytesKind !== 'unknown'),
+    bytesKind: set.bytesKind,
+  };
+
+  const lastFragment = fragments[fragments.length - 1];
+  const close: ConnectionScore['close'] = { expected: conn.close };
+  if (lastFragment) {
+    const cls = classifyClose(lastFragment.state, lastFragment.history);
+    const text = [lastFragment.state, lastFragment.history].filter((t) => t !== undefined && t !== '').join(' ');
+    if (text !== '') close.seen = text;
+    // Only TCP has a close to observe; a UDP or ICMP state word (Zeek's SF for UDP) means something else.
+    if (cls !== undefined && conn.protocol === 'tcp') close.ok = closeAgrees(conn.close, cls);
+  }
+
+  const hunts: HuntResult[] = options.huntThresholdsS.map((thresholdS) => ({
+    thresholdS,
+    byLongestRecord: seen && longest >= thresholdS * 1e6,
+    bySum: seen && sum >= thresholdS * 1e6,
+  }));
+
+  const score: ConnectionScore = {
+    connectionId: conn.id,
+    background: conn.background,
+    fragments: fragments.length,
+    fragmentList: fragments,
+    trueDurationUs: trueUs,
+    longestRecordUs: longest,
+    sumDurationUs: sum,
+    coverage,
+    gapTimeLostUs,
+    packets: conservation(conn.clientPkts + conn.serverPkts, packetsSeen, true),
+    bytes,
+    close,
+    hunts,
+    verdict: verdictFor(fragments, conn, model, options),
+  };
+  if (seen) {
+    score.startErrorUs = first - conn.firstUs;
+    score.endErrorUs = last - conn.lastUs;
+  }
+  const predicted = predictFragments(conn, model, options.quietThresholdUs);
+  if (predicted !== undefined) {
+    score.predictedFragments = predicted;
+    score.predictionDelta = fragments.length - predicted;
+    const reason = likelyReason(fragments.length, predicted, model, set.unpairedUni);
+    if (reason !== undefined) score.likelyReason = reason;
+  }
+  return score;
+}
+
+function addBoth(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a + b;
+}
