@@ -1,0 +1,23 @@
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitor-adapter.js';
+import { ZEEK_INSTALL, ZEEK_KNOBS, detectZeek, runZeek, translateZeek } from './adapter.js';
+import { readConnLog } from './parser.js';
+
+const zeek: MonitorAdapter = {
+  id: 'zeek',
+  displayName: 'Zeek',
+  install: ZEEK_INSTALL,
+  envVar: 'HARNESS_ZEEK',
+  knobs: ZEEK_KNOBS,
+  documentedHonoursTimeoutsOffline: true,
+  views: ['default'],
+  calibration: { setting: parseTimeoutSetting('60s'), gapS: 180 },
+  // Zeek's inactivity timer runs on packet time and re-checks the last activity when it fires: no coarser step.
+  granularityS: 0,
+  detect: detectZeek,
+  translate: translateZeek,
+  run: runZeek,
+  parseLog: (path: string) => readConnLog(path),
+};
+
+export default zeek;

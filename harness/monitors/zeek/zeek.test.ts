@@ -1,0 +1,265 @@
+import { expect } from 'chai';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FlowRecord } from '../../core/flow-record.js';
+import { InputError } from '../../core/input-error.js';
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import { runAdapterForTest } from '../../../test/support/run-adapter.js';
+import zeek from './index.js';
+import { zeekArgv } from './adapter.js';
+import { decimalToMicros, parseConnLog, readConnLog } from './parser.js';
+
+const FIXTURES = '/work/shared/fixtures/zeek';
+const fixture = (name: string): string => path.join(FIXTURES, name);
+const withoutSource = (r: FlowRecord): Omit<FlowRecord, 'source'> => {
+  const { source: _source, ...rest } = r;
+  return rest;
+};
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+describe('zeek parser on real conn.logs', () => {
+  it('longconn-42 default: 42 TCP records (S1 ShADd 1.02 s, then 41 OTH of 0.02 s) and 42 UDP of 0.01 s', async () => {
+    const records = await readConnLog(fixture('longconn-42/conn.default.log'));
+    const tcp = records.filter((r) => r.protocol === 'tcp');
+    const udp = records.filter((r) => r.protocol === 'udp');
+    expect(tcp).to.have.length(42);
+    expect(udp).to.have.length(42);
+    expect(tcp[0]).to.include({ state: 'S1', history: 'ShADd', durationUs: 1_020_000, firstUs: 1_700_000_000_000_000, lastUs: 1_700_000_001_020_000 });
+    expect(tcp.slice(1).every((r) => r.state === 'OTH' && r.durationUs === 20_000)).to.equal(true);
+    expect(sum(tcp.map((r) => r.durationUs))).to.equal(1_840_000);
+    expect(udp.every((r) => r.durationUs === 10_000)).to.equal(true);
+    expect(tcp[0]).to.include({ origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000 });
+    expect(tcp[0]).to.include({ origPkts: 4, respPkts: 2, origBytes: 260, respBytes: 280, bytesKind: 'ip', direction: 'bi', endReason: 'unknown' });
+    expect(records[0]?.source).to.deep.equal({ file: fixture('longconn-42/conn.default.log'), line: 9 });
+  });
+
+  it('longconn-42 with 60-minute timeouts: one TCP S1 of 68237.32 s and one UDP of 68236.31 s', async () => {
+    const records = await readConnLog(fixture('longconn-42/conn.timeouts-60min.log'));
+    expect(records).to.have.length(2);
+    const tcp = records.find((r) => r.protocol === 'tcp');
+    const udp = records.find((r) => r.protocol === 'udp');
+    expect(tcp).to.include({ state: 'S1', durationUs: 68_237_320_000, firstUs: 1_700_000_000_000_000, lastUs: 1_700_068_237_320_000, origPkts: 86, respPkts: 43 });
+    expect(udp).to.include({ durationUs: 68_236_310_000, firstUs: 1_700_000_001_500_000, origPkts: 42, respPkts: 42 });
+  });
+
+  it('the JSON conn.log equals the TSV one record for record', async () => {
+    const tsv = await readConnLog(fixture('longconn-42/conn.default.log'));
+    const json = await readConnLog(fixture('longconn-42/conn.default.json'));
+    expect(json).to.have.length(84);
+    expect(json.map(withoutSource)).to.deep.equal(tsv.map(withoutSource));
+    expect(json[1]?.source.line).to.equal(2);
+  });
+
+  it('icmp-ipv6-vlan: ICMP type/code in the port fields, canonical IPv6, no vlan field in this conn.log', async () => {
+    const records = await readConnLog(fixture('icmp-ipv6-vlan/conn.default.log'));
+    const icmp = records.filter((r) => r.protocol === 'icmp');
+    const tcp = records.filter((r) => r.protocol === 'tcp');
+    expect(icmp).to.have.length(13);
+    expect(icmp.every((r) => r.origPort === 8 && r.respPort === 0 && r.durationUs === 5_000 && r.state === 'OTH')).to.equal(true);
+    expect(tcp).to.have.length(6);
+    expect(tcp[0]).to.include({ origAddr: '2001:db8::10', respAddr: '2001:db8::20', respPort: 443, state: 'S1' });
+    expect(tcp[5]).to.include({ state: 'SF', history: 'DdAFf', durationUs: 501_000 });
+    expect(records.every((r) => r.vlan === undefined)).to.equal(true);
+    const long = await readConnLog(fixture('icmp-ipv6-vlan/conn.timeouts-60min.log'));
+    expect(long.find((r) => r.protocol === 'icmp')).to.include({ durationUs: 7_200_005_000, origPkts: 13, respPkts: 13 });
+    expect(long.find((r) => r.protocol === 'tcp')).to.include({ state: 'SF', history: 'ShADdFf', durationUs: 7_501_501_000 });
+  });
+
+  it('quiet-fin-6x1500: 6 TCP records ending SF at default; one SF of 7502.511 s at 60 min', async () => {
+    const def = (await readConnLog(fixture('quiet-fin-6x1500/conn.default.log'))).filter((r) => r.protocol === 'tcp');
+    expect(def.map((r) => r.state)).to.deep.equal(['S1', 'OTH', 'OTH', 'OTH', 'OTH', 'SF']);
+    const long = (await readConnLog(fixture('quiet-fin-6x1500/conn.timeouts-60min.log'))).filter((r) => r.protocol === 'tcp');
+    expect(long).to.have.length(1);
+    expect(long[0]).to.include({ state: 'SF', durationUs: 7_502_511_000 });
+  });
+
+  it('reads a vlan field, unset values and non-canonical IPv6 (a conn.log with vlan-logging loaded)', async () => {
+    const original = await readFile(fixture('icmp-ipv6-vlan/conn.timeouts-60min.log'), 'utf8');
+    // The same log as if policy/protocols/conn/vlan-logging had been loaded: a `vlan` column at the end.
+    const lines = original.split('\n').map((line) => {
+      if (line.startsWith('#fields')) return `${line}\tvlan`;
+      if (line.startsWith('#types')) return `${line}\tint`;
+      if (line.startsWith('#') || line === '') return line;
+      const withVlan = line.includes('2001:db8') ? `${line}\t100` : `${line}\t-`;
+      return withVlan.replace('2001:db8::10', '2001:DB8:0:0::10');
+    });
+    const records = parseConnLog(lines.join('\n'), 'vlan.log');
+    expect(records.find((r) => r.protocol === 'tcp')).to.include({ vlan: 100, origAddr: '2001:db8::10' });
+    expect(records.find((r) => r.protocol === 'icmp')?.vlan).to.equal(undefined);
+  });
+
+  it('a single-packet record (duration -) lasts 0', () => {
+    const log = [
+      '#separator \\x09', '#unset_field\t-', '#empty_field\t(empty)', '#path\tconn',
+      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\tconn_state\thistory',
+      '1700000000.000001\tCx\t10.0.0.1\t1\t10.0.0.2\t2\tudp\t-\tS0\t(empty)',
+    ].join('\n');
+    const [record] = parseConnLog(log, 'one.log');
+    expect(record).to.include({ firstUs: 1_700_000_000_000_001, lastUs: 1_700_000_000_000_001, durationUs: 0, state: 'S0' });
+    expect(record?.history).to.equal(undefined);
+  });
+
+  it('converts decimal seconds to microseconds exactly', () => {
+    expect(decimalToMicros('1700068237.320000')).to.equal(1_700_068_237_320_000);
+    expect(decimalToMicros('1700000001.5')).to.equal(1_700_000_001_500_000);
+    expect(decimalToMicros('0.009999990463256836')).to.equal(10_000);
+    expect(decimalToMicros('5e-7')).to.equal(1);
+    expect(decimalToMicros('7')).to.equal(7_000_000);
+    expect(decimalToMicros('1.2.3')).to.equal(undefined);
+    expect(decimalToMicros('')).to.equal(undefined);
+  });
+});
+
+describe('zeek parser on what is not a conn.log', () => {
+  const thrown = (fn: () => unknown): InputError => {
+    try {
+      fn();
+    } catch (error) {
+      if (error instanceof InputError) return error;
+      throw error;
+    }
+    throw new Error('no InputError thrown');
+  };
+
+  it('a README given as conn.log: InputError at line 1 col 1', async () => {
+    const error = await readConnLog(fixture('README.md')).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as InputError).message).to.match(/README\.md:1:1: found "# Real Zeek outputs/);
+  });
+
+  it('a dns.log: names the #path line and column', () => {
+    const error = thrown(() => parseConnLog('#separator \\x09\n#path\tdns\n', 'dns.log'));
+    expect(error.where).to.deep.equal({ file: 'dns.log', line: 2, col: 7 });
+    expect(error.message).to.contain('a "dns" log');
+  });
+
+  it('a tcptrace CSV: line 1 col 1', () => {
+    const error = thrown(() => parseConnLog('conn_#,host_a,host_b\n1,192.0.2.10,198.51.100.20\n', 'trace.csv'));
+    expect(error.where).to.deep.equal({ file: 'trace.csv', line: 1, col: 1 });
+  });
+
+  it('a bad timestamp: the column of the ts field', async () => {
+    const text = (await readFile(fixture('longconn-42/conn.timeouts-60min.log'), 'utf8')).replace('1700000000.000000\tC', 'yesterday\tC');
+    const error = thrown(() => parseConnLog(text, 'bad.log'));
+    expect(error.where).to.deep.equal({ file: 'bad.log', line: 10, col: 1 });
+    expect(error.message).to.contain('ts "yesterday"');
+  });
+
+  it('a bad port: the column of id.resp_p', async () => {
+    const text = (await readFile(fixture('longconn-42/conn.timeouts-60min.log'), 'utf8')).replace('\t9000\t', '\t90000\t');
+    const error = thrown(() => parseConnLog(text, 'bad.log'));
+    const line = text.split('\n')[9] as string;
+    expect(error.where.line).to.equal(10);
+    expect(error.where.col).to.equal(line.indexOf('90000') + 1);
+  });
+
+  it('a row with a missing field, and a JSON line that is not JSON', () => {
+    const short = thrown(() => parseConnLog('#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1.0\t10.0.0.1\t1\n', 'short.log'));
+    expect(short.where.line).to.equal(3);
+    expect(short.message).to.contain('3 tab-separated fields');
+    const json = thrown(() => parseConnLog('{"ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"tcp"}\n{oops\n', 'x.json'));
+    expect(json.where).to.deep.equal({ file: 'x.json', line: 2, col: 1 });
+  });
+});
+
+describe('zeek translate', () => {
+  it('default: the init-bare.zeek values', () => {
+    const t = zeek.translate(parseTimeoutSetting('default'));
+    expect(t).to.deep.include({ supported: true, values: { tcp_inactivity_timeout: 300, udp_inactivity_timeout: 60, icmp_inactivity_timeout: 60 } });
+  });
+
+  it('tcp only: udp and icmp keep their defaults, with a note', () => {
+    const t = zeek.translate(parseTimeoutSetting('tcp=1h'));
+    if (!t.supported) throw new Error(t.reason);
+    expect(t.values).to.deep.equal({ tcp_inactivity_timeout: 3600, udp_inactivity_timeout: 60, icmp_inactivity_timeout: 60 });
+    expect(t.notes.join('\n')).to.contain('udp_inactivity_timeout left at its default 60 s');
+  });
+
+  it('active timeout: unsupported', () => {
+    const t = zeek.translate(parseTimeoutSetting('tcp=1h,active=30m'));
+    expect(t.supported).to.equal(false);
+  });
+
+  it('argv: the redefs are one argv element; defaults add none; a user script comes before them', () => {
+    const setting = parseTimeoutSetting('1h');
+    const t = zeek.translate(setting);
+    if (!t.supported) throw new Error(t.reason);
+    const argv = zeekArgv({ binary: '/z', pcap: '/p.pcap', setting, knobValues: t.values, userConfig: '/u/local.zeek' });
+    expect(argv).to.deep.equal(['/z', '-C', '-r', '/p.pcap', '/u/local.zeek', '-e',
+      'redef tcp_inactivity_timeout = 3600.0 sec; redef udp_inactivity_timeout = 3600.0 sec; redef icmp_inactivity_timeout = 3600.0 sec;']);
+    const def = parseTimeoutSetting('default');
+    const dt = zeek.translate(def);
+    if (!dt.supported) throw new Error(dt.reason);
+    expect(zeekArgv({ binary: '/z', pcap: '/p.pcap', setting: def, knobValues: dt.values })).to.deep.equal(['/z', '-C', '-r', '/p.pcap']);
+  });
+});
+
+describe('zeek real runs', function () {
+  it('longconn-42: 42 TCP records at default, one at 1h', async function () {
+    const def = await runAdapterForTest(zeek, fixture('longconn-42/capture.pcap'), 'default');
+    if ('missing' in def) {
+      // Never faked: without a real Zeek the run is skipped, and the reason shows in the test title.
+      if (this.test) this.test.title += ` (skipped: ${def.missing})`;
+      this.skip();
+    }
+    expect(def.outcome.ok).to.equal(true);
+    if (!def.outcome.ok) return;
+    expect(def.outcome.views.default?.filter((r) => r.protocol === 'tcp')).to.have.length(42);
+    const long = await runAdapterForTest(zeek, fixture('longconn-42/capture.pcap'), '1h');
+    if ('missing' in long || !long.outcome.ok) throw new Error('second run failed');
+    const tcp = long.outcome.views.default?.filter((r) => r.protocol === 'tcp') ?? [];
+    expect(tcp).to.have.length(1);
+    expect(tcp[0]?.durationUs).to.equal(68_237_320_000);
+  });
+});
+
+describe('zeek faults (fake-zeek through HARNESS_ZEEK)', () => {
+  let dir = '';
+  const saved = process.env.HARNESS_ZEEK;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'fake-zeek-'));
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.HARNESS_ZEEK;
+    else process.env.HARNESS_ZEEK = saved;
+  });
+
+  const fakeZeek = async (name: string, body: string): Promise<string> => {
+    const file = path.join(dir, name);
+    await writeFile(file, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "zeek version 0.0-fake"; exit 0; fi\n${body}\n`);
+    await chmod(file, 0o755);
+    process.env.HARNESS_ZEEK = file;
+    return file;
+  };
+
+  it('a crash: ok false with the exit status, the stderr tail, and the argv we gave it', async () => {
+    await fakeZeek('fake-zeek-crash', 'echo "fatal error: fake crash in analyzer" >&2\nexit 3');
+    const run = await runAdapterForTest(zeek, fixture('longconn-42/capture.pcap'), 'tcp=1h');
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok).to.equal(false);
+    if (run.outcome.ok) return;
+    expect(run.outcome.reason).to.contain('exit status 3').and.contain('fake crash in analyzer');
+    const argv = run.outcome.provenance.commands[0]?.argv ?? [];
+    expect(argv.slice(-2)).to.deep.equal(['-e', 'redef tcp_inactivity_timeout = 3600.0 sec; redef udp_inactivity_timeout = 60.0 sec; redef icmp_inactivity_timeout = 60.0 sec;']);
+  });
+
+  it('a hang: killed at the time limit', async () => {
+    await fakeZeek('fake-zeek-hang', 'exec sleep 600');
+    const run = await runAdapterForTest(zeek, fixture('longconn-42/capture.pcap'), 'default', { timeLimitMs: 1500 });
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok).to.equal(false);
+    if (run.outcome.ok) return;
+    expect(run.outcome.reason).to.contain('hung');
+    expect(run.outcome.provenance.commands[0]?.timedOut).to.equal(true);
+  });
+
+  it('garbage in conn.log: ok false naming conn.log:line:col', async () => {
+    await fakeZeek('fake-zeek-garbage', 'printf "this is not a conn.log\\n" > conn.log');
+    const run = await runAdapterForTest(zeek, fixture('longconn-42/capture.pcap'), 'default');
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok).to.equal(false);
+    if (run.outcome.ok) return;
+    expect(run.outcome.reason).to.contain('unreadable output').and.contain('conn.log:1:1');
+  });
+});
