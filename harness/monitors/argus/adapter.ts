@@ -1,0 +1,186 @@
+import { access, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
+import { which } from '../../executor/which.js';
+import { detectBinary } from '../detect-binary.js';
+import { MonitorFailure, type CellContext, type Detection, type Knob, type MonitorOutput, type Translation } from '../monitor-adapter.js';
+import { RA_FIELDS, readRaCsv } from './parser.js';
+
+export const ARGUS_INSTALL = 'apt-get install -y --no-install-recommends argus-server argus-client';
+
+/**
+ * argus documents 65534 s as the largest timeout, but with 65534 it never exits at the end of a pcap and ignores
+ * SIGTERM (seen on 3.0.8.2: killed after 15 s); 32767 (a signed short) runs normally, so that is our ceiling.
+ */
+export const ARGUS_MAX_TIMEOUT_S = 32767;
+
+/** Defaults of argus 3.0.8 when started with -X (no /etc/argus.conf, which would set a 5 s status interval). */
+export const ARGUS_STATUS_INTERVAL_S = 60;
+
+export const ARGUS_KNOBS: Knob[] = [
+  {
+    name: 'ARGUS_FLOW_STATUS_INTERVAL',
+    appliesTo: 'status',
+    defaultS: ARGUS_STATUS_INTERVAL_S,
+    minS: 1,
+    maxS: ARGUS_MAX_TIMEOUT_S,
+    note: 'argv -S; a flow writes a status record this often (cause Status, same flow). argus drops an idle flow only '
+      + 'after a status report has followed its last packet, so a gap must outlast the idle timeout plus up to one '
+      + 'status interval before the flow is cut; harness keeps it at 60 s for every setting',
+  },
+  { name: 'ARGUS_TCP_TIMEOUT', appliesTo: 'tcp', defaultS: 60, minS: 1, maxS: ARGUS_MAX_TIMEOUT_S, note: 'documented maximum 65534 hangs argus at the end of a pcap' },
+  { name: 'ARGUS_IP_TIMEOUT', appliesTo: 'udp', defaultS: 30, minS: 1, maxS: ARGUS_MAX_TIMEOUT_S, note: 'UDP and every IP protocol other than TCP and ICMP' },
+  { name: 'ARGUS_ICMP_TIMEOUT', appliesTo: 'icmp', defaultS: 5, minS: 1, maxS: ARGUS_MAX_TIMEOUT_S, note: 'each echo request/reply pair is its own argus flow whatever the timeout (raw view)' },
+  { name: 'ARGUS_OTHER_TIMEOUT', appliesTo: 'other', defaultS: 30, minS: 1, maxS: ARGUS_MAX_TIMEOUT_S, note: 'non-IP traffic; not swept' },
+];
+
+const IDLE_KNOB: Record<TimeoutProtocol, string> = {
+  tcp: 'ARGUS_TCP_TIMEOUT',
+  udp: 'ARGUS_IP_TIMEOUT',
+  icmp: 'ARGUS_ICMP_TIMEOUT',
+};
+
+/** Keys of a user's argus.conf that would make argus daemonize, capture live or write elsewhere: commented out. */
+const NEUTRALIZED_KEYS = new Set([
+  'ARGUS_DAEMON', 'ARGUS_OUTPUT_FILE', 'ARGUS_INTERFACE', 'ARGUS_ACCESS_PORT', 'ARGUS_BIND_IP', 'ARGUS_SET_PID',
+  'ARGUS_PID_PATH', 'ARGUS_CHROOT_DIR', 'ARGUS_SETUSER_ID', 'ARGUS_SETGROUP_ID', 'ARGUS_MONITOR_ID',
+]);
+
+export const ARGUS_FILES = { argus: 'out.argus', raw: 'flows.raw.csv', merged: 'flows.merged.csv', config: 'argus.conf' } as const;
+
+export async function detectArgus(env: NodeJS.ProcessEnv): Promise<Detection> {
+  const found = await detectBinary(
+    { envVar: 'HARNESS_ARGUS', commands: ['argus'], versionArgs: ['-h'], versionPattern: /Argus Version (\S+)/, install: ARGUS_INSTALL, anyExitCode: true },
+    env,
+  );
+  if (!found.found) return found;
+  // argus writes a binary file only its clients can read: without them there is nothing to score.
+  for (const client of ['ra', 'racluster']) {
+    if (!(await which(client, env))) {
+      return { found: false, reason: `${client} (argus-client) not found on PATH`, install: ARGUS_INSTALL };
+    }
+  }
+  return found;
+}
+
+function defaultOf(name: string): number {
+  return ARGUS_KNOBS.find((k) => k.name === name)?.defaultS as number;
+}
+
+export function translateArgus(setting: TimeoutSetting): Translation {
+  if (setting.active !== undefined) {
+    return {
+      supported: false,
+      reason: 'argus has no active timeout: ARGUS_FLOW_STATUS_INTERVAL only cuts a long flow into status records of '
+        + 'the same flow (cause Status), it never ends the flow',
+    };
+  }
+  const values: Record<string, number> = { ARGUS_FLOW_STATUS_INTERVAL: ARGUS_STATUS_INTERVAL_S };
+  const notes: string[] = [];
+  for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+    const knob = IDLE_KNOB[protocol];
+    const given = setting.idle[protocol];
+    if (given !== undefined) {
+      if (given > ARGUS_MAX_TIMEOUT_S) {
+        return {
+          supported: false,
+          reason: `${knob}=${given} is above ${ARGUS_MAX_TIMEOUT_S} s: argus documents 65534 but then never exits at `
+            + `the end of a pcap (it ignores SIGTERM); ${ARGUS_MAX_TIMEOUT_S} is the largest value known to work`,
+        };
+      }
+      if (!Number.isInteger(given)) {
+        return { supported: false, reason: `${knob} takes whole seconds; ${given} s is not` };
+      }
+      values[knob] = given;
+    } else {
+      values[knob] = defaultOf(knob);
+      if (!setting.isDefault) notes.push(`${knob} left at its default ${values[knob]} s`);
+    }
+  }
+  values.ARGUS_OTHER_TIMEOUT = defaultOf('ARGUS_OTHER_TIMEOUT');
+  if (setting.isDefault) notes.push('argus -X defaults: status interval 60 s, tcp 60 s, ip (udp) 30 s, icmp 5 s, other 30 s');
+  if (setting.idle.udp !== undefined) notes.push('ARGUS_IP_TIMEOUT also applies to IP protocols other than TCP, UDP and ICMP');
+  notes.push(
+    `ARGUS_FLOW_STATUS_INTERVAL kept at ${ARGUS_STATUS_INTERVAL_S} s: a gap is cut only when it outlasts the idle timeout `
+      + 'plus the wait for the next status report (up to one interval), and only when a later packet of any flow arrives',
+  );
+  return { supported: true, values, notes };
+}
+
+/**
+ * The `-F` file: our `KEY=value` lines alone, or a user's argus.conf with its daemon/output/interface lines
+ * commented out and the swept keys appended (argus takes the last value of a repeated key; measured).
+ * For the `default` setting with a user config, the user's own values stand and nothing is appended.
+ */
+export function argusConfig(setting: TimeoutSetting, values: Record<string, number>, userConfig?: { path: string; text: string }): string {
+  const ours = (keys: string[]): string => keys.map((k) => `${k}=${values[k] as number}`).join('\n');
+  if (!userConfig) {
+    return `# written by harness for setting "${setting.label}"\n${ours(Object.keys(values))}\n`;
+  }
+  const lines = userConfig.text.split('\n').map((line) => {
+    const key = keyOf(line);
+    return key !== undefined && NEUTRALIZED_KEYS.has(key) ? `# harness: reading a pcap, so not: ${line}` : line;
+  });
+  const swept = setting.isDefault
+    ? []
+    : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => IDLE_KNOB[p]);
+  const tail = swept.length > 0 ? `\n# harness: setting "${setting.label}" on top of ${userConfig.path}\n${ours(swept)}\n` : '\n';
+  return `${lines.join('\n').replace(/\n*$/, '')}${tail}`;
+}
+
+function keyOf(line: string): string | undefined {
+  const trimmed = line.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return undefined;
+  const eq = trimmed.indexOf('=');
+  return eq > 0 ? trimmed.slice(0, eq).trim() : undefined;
+}
+
+/** The value each knob really has in a config text (last occurrence wins), for the notes. */
+export function effectiveKnobs(configText: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  const names = new Set(ARGUS_KNOBS.map((k) => k.name));
+  for (const line of configText.split('\n')) {
+    const key = keyOf(line);
+    if (key !== undefined && names.has(key)) found[key] = line.slice(line.indexOf('=') + 1).trim().replace(/^"|"$/g, '');
+  }
+  return found;
+}
+
+/** ra and racluster print the same fields; `-u -p 6` gives epoch seconds with microseconds, `- not man` drops
+ * argus' own management records, which carry wall-clock times. */
+export function raArgv(client: string, argusFile: string): string[] {
+  return [client, '-r', argusFile, '-n', '-u', '-p', '6', '-L', '-1', '-c', ',', '-s', ...RA_FIELDS, '-', 'not', 'man'];
+}
+
+async function resolveClient(ctx: CellContext, name: string): Promise<string> {
+  const found = await ctx.which(name);
+  if (!found) throw new MonitorFailure(`${name} (argus-client) not found on PATH: ${ARGUS_INSTALL}`, null, undefined, '', false);
+  return found;
+}
+
+export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
+  const notes: string[] = [];
+  const userConfig = ctx.userConfig ? { path: ctx.userConfig, text: await readFile(ctx.userConfig, 'utf8') } : undefined;
+  const configText = argusConfig(ctx.setting, ctx.knobValues, userConfig);
+  const configFile = await ctx.writeConfig(ARGUS_FILES.config, configText);
+  if (userConfig) {
+    const effective = Object.entries(effectiveKnobs(configText)).map(([k, v]) => `${k}=${v}`).join(', ');
+    notes.push(`user config ${userConfig.path} used with -F${ctx.setting.isDefault ? ' as is' : ', swept keys appended'}; effective: ${effective || 'argus -X defaults'}`);
+  }
+  const argusFile = path.join(ctx.workDir, ARGUS_FILES.argus);
+  // -w appends to an existing file, which would mix two runs.
+  await rm(argusFile, { force: true });
+  await ctx.exec([ctx.binary, '-X', '-F', configFile, '-r', ctx.pcap, '-w', argusFile], { cwd: ctx.workDir });
+  if (!(await access(argusFile).then(() => true, () => false))) {
+    throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, '', false);
+  }
+  const ra = await resolveClient(ctx, 'ra');
+  const racluster = await resolveClient(ctx, 'racluster');
+  await ctx.exec(raArgv(ra, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.raw });
+  await ctx.exec(raArgv(racluster, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.merged });
+  const raw = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.raw), 'raw', ARGUS_FILES.raw);
+  const merged = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.merged), 'merged', ARGUS_FILES.merged);
+  notes.push('raw: argus records (cause Start opens a flow, Status continues it); merged: racluster, one record per directed 5-tuple '
+    + '(a fragment whose first packet came from the server keeps its swapped direction and stays separate)');
+  return { views: { raw, merged }, rawFiles: [ARGUS_FILES.argus, ARGUS_FILES.raw, ARGUS_FILES.merged], notes };
+}

@@ -1,0 +1,24 @@
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitor-adapter.js';
+import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, detectArgus, runArgus, translateArgus } from './adapter.js';
+import { readRaCsv } from './parser.js';
+
+const argus: MonitorAdapter = {
+  id: 'argus',
+  displayName: 'argus',
+  install: ARGUS_INSTALL,
+  envVar: 'HARNESS_ARGUS',
+  knobs: ARGUS_KNOBS,
+  documentedHonoursTimeoutsOffline: true,
+  views: ['raw', 'merged'],
+  // 2 min idle; a 10 min gap outlasts it plus one status interval plus a clock tick.
+  calibration: { setting: parseTimeoutSetting('2m'), gapS: 600 },
+  // An idle flow is dropped only after the status report that follows its last packet (up to one interval later).
+  granularityS: ARGUS_STATUS_INTERVAL_S,
+  detect: detectArgus,
+  translate: translateArgus,
+  run: runArgus,
+  parseLog: (path: string, view?: string) => readRaCsv(path, view === 'merged' ? 'merged' : 'raw'),
+};
+
+export default argus;
