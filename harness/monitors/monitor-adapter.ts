@@ -27,6 +27,13 @@ export interface MonitorAdapter {
    * Used by the ideal model and the recommendation.
    */
   granularityS: number;
+  /** argus and nfpcapd check idle timers only when a later packet arrives (monitors.md). */
+  timerNeedsLaterPacket?: boolean;
+  /**
+   * The idle/active timeouts really in force for a setting, when the generic reading of `knobs` (setting value, else
+   * the default of the knob that applies to that protocol) would be wrong: e.g. one knob for every protocol.
+   */
+  effectiveTimeouts?(setting: TimeoutSetting): EffectiveTimeouts;
   detect(env: NodeJS.ProcessEnv): Promise<Detection>;
   /** The generic setting in the tool's own knob values; never clamps silently. */
   translate(setting: TimeoutSetting): Translation;
@@ -37,6 +44,13 @@ export interface MonitorAdapter {
    * when the file is not this monitor's format.
    */
   parseLog(path: string, view?: string): Promise<FlowRecord[]>;
+}
+
+export interface EffectiveTimeouts {
+  /** Seconds; null = never expires; absent = unknown. */
+  idleS: Partial<Record<TimeoutProtocol, number | null>>;
+  activeS?: number | null;
+  statusIntervalS?: number;
 }
 
 export interface Knob {

@@ -1,0 +1,60 @@
+import { isInputError } from './core/input-error.js';
+import { GENERATE_HELP, generateCommand } from './cli/generate-command.js';
+import { RUN_HELP, runCommand } from './cli/run-command.js';
+import { REPORT_HELP, reportCommand } from './cli/report-command.js';
+import { SCORE_HELP, scoreCommand } from './cli/score-command.js';
+import { MONITORS_HELP, monitorsCommand } from './cli/monitors-command.js';
+import { CHECK_HELP, checkCommand } from './cli/check-command.js';
+import { harnessVersion } from './pipeline/version.js';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  run: { run: runCommand, help: RUN_HELP },
+  generate: { run: generateCommand, help: GENERATE_HELP },
+  check: { run: checkCommand, help: CHECK_HELP },
+  score: { run: scoreCommand, help: SCORE_HELP },
+  report: { run: reportCommand, help: REPORT_HELP },
+  monitors: { run: monitorsCommand, help: MONITORS_HELP },
+};
+
+export const MAIN_HELP = `harness ${harnessVersion()} — do your network monitors report long, quiet connections truthfully?
+
+Monitors expire a connection after an inactivity timeout, so a connection silent for longer is cut into fragments
+and a long-connection hunt never sees it. harness generates pcaps with controlled quiet periods and exact ground
+truth, runs real monitors on them under a sweep of timeout settings, and scores what they report.
+
+Usage:
+  harness run <scenario.yaml>... [--monitors ...] [--timeouts default,5m,1h,4h] [--out DIR] [--json]
+  harness generate <scenario.yaml>... [--out DIR]
+  harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline]
+  harness score --truth <x.truth.json> --monitor <id> --log <file>
+  harness report <results.json> [--format md|html|junit|json|text]
+  harness monitors [--calibrate]
+
+harness <command> --help explains every flag. Exit status: 0 ok, 1 a check failed, 2 bad input, 130 interrupted.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? rest[0] : undefined;
+      process.stdout.write(`${topic && COMMANDS[topic] ? COMMANDS[topic].help : MAIN_HELP}\n`);
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      process.stdout.write(`${harnessVersion()}\n`);
+      return 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) {
+      process.stderr.write(`harness: found command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')} (harness --help)\n`);
+      return 2;
+    }
+    return await command.run(rest);
+  } catch (error) {
+    if (isInputError(error)) {
+      process.stderr.write(`harness: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { InputError } from '../core/input-error.js';
+import { runCheck } from '../check/run-check.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
+import { boolFlag, parseFlags, stringFlag } from './flags.js';
+import { defaultRunDir, useColor } from './common-options.js';
+import { interruptSignal } from './interrupt.js';
+
+export const CHECK_HELP = `harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline] [--out DIR]
+
+Runs a suite of expectations on real monitors with your sensors' configs (see examples/*.suite.yaml), prints each
+expectation as pass, fail (what was expected, what was seen) or skip (why), and compares with the suite's baseline.
+
+Flags:
+  --junit FILE         also write JUnit XML (one test case per expectation)
+  --md FILE            also write a short Markdown summary for a pull-request comment
+  --update-baseline    record the current scores in <suite>.baseline.json
+  --out DIR            run folder (default: a new folder under runs/)
+Exit status: 0 all expectations pass, 1 any fails (or regresses against the baseline), 2 bad input, 130 interrupted.`;
+
+export async function checkCommand(argv: string[]): Promise<number> {
+  const flags = parseFlags('check', argv, {
+    junit: { type: 'string' },
+    md: { type: 'string' },
+    'update-baseline': { type: 'boolean' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (boolFlag(flags, 'help')) {
+    process.stdout.write(`${CHECK_HELP}\n`);
+    return 0;
+  }
+  const suitePath = flags.positionals[0];
+  if (suitePath === undefined || flags.positionals.length > 1) {
+    throw new InputError({ file: 'harness check', line: 0, col: 0 }, flags.positionals.length > 1 ? 'several suite files' : 'no suite file', 'exactly one suite.yaml, e.g. harness check examples/zeek-long-connections.suite.yaml');
+  }
+  const interrupt = interruptSignal();
+  try {
+    const code = await runCheck({
+      suitePath,
+      junit: stringFlag(flags, 'junit'),
+      md: stringFlag(flags, 'md'),
+      updateBaseline: boolFlag(flags, 'update-baseline'),
+      outDir: path.resolve(stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml'))),
+      color: useColor(process.stdout),
+      signal: interrupt.signal,
+      runPipeline,
+    });
+    return interrupt.interrupted() ? 130 : code;
+  } finally {
+    interrupt.dispose();
+  }
+}

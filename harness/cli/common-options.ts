@@ -1,0 +1,64 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_COMPARE_OPTIONS, type CompareOptions } from '../comparator/compare-cell.js';
+import { parseDuration } from '../core/duration.js';
+import { loadAdapters } from '../monitors/registry.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
+
+/** Flags shared by `run`, `score` and `check`: how records are judged. */
+export const COMPARE_FLAGS: FlagSpec = {
+  hunt: { type: 'string' },
+  tolerance: { type: 'string' },
+};
+
+export function compareOptionsFrom(command: string, flags: ParsedFlags): CompareOptions {
+  const options: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS };
+  const hunt = stringFlag(flags, 'hunt');
+  if (hunt !== undefined) {
+    options.huntThresholdsS = hunt.split(',').map((item) => {
+      const seconds = parseDuration(item);
+      if (seconds === undefined || seconds <= 0) throw flagError(command, 'hunt', `"${item}"`, 'positive durations separated by commas, e.g. 1h,4h,8h');
+      return seconds;
+    });
+  }
+  const tolerance = stringFlag(flags, 'tolerance');
+  if (tolerance !== undefined) {
+    const seconds = parseDuration(tolerance);
+    if (seconds === undefined) throw flagError(command, 'tolerance', `"${tolerance}"`, 'a duration such as 2s or 500ms');
+    options.toleranceS = seconds;
+  }
+  return options;
+}
+
+export function durationFlag(command: string, flags: ParsedFlags, name: string, fallbackS: number): number {
+  const text = stringFlag(flags, name);
+  if (text === undefined) return fallbackS;
+  const seconds = parseDuration(text);
+  if (seconds === undefined || seconds <= 0) throw flagError(command, name, `"${text}"`, 'a positive duration such as 90s, 10m');
+  return seconds;
+}
+
+export async function resolveMonitors(command: string, text: string | undefined): Promise<MonitorAdapter[]> {
+  const adapters = await loadAdapters();
+  if (text === undefined) return adapters;
+  const ids = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length === 0) throw flagError(command, 'monitors', `"${text}"`, `monitor ids separated by commas: ${adapters.map((a) => a.id).join(', ')}`);
+  return ids.map((id) => {
+    const adapter = adapters.find((a) => a.id === id);
+    if (!adapter) throw flagError(command, 'monitors', `unknown monitor "${id}"`, `one of ${adapters.map((a) => a.id).join(', ')}`);
+    return adapter;
+  });
+}
+
+/** A new folder under runs/ named for the time and what ran, so runs never overwrite each other. */
+export function defaultRunDir(label: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  const base = path.resolve('runs');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(path.join(base, `${stamp}-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-`));
+}
+
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+}

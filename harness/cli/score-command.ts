@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { compareCell } from '../comparator/compare-cell.js';
+import { InputError } from '../core/input-error.js';
+import { RESULTS_SCHEMA_VERSION, type RunResults } from '../core/results.js';
+import { parseTimeoutSetting } from '../core/timeout-setting.js';
+import { readGroundTruth } from '../io/read-truth.js';
+import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
+import { monitorModel } from '../pipeline/monitor-model.js';
+import { harnessVersion } from '../pipeline/version.js';
+import { renderJson } from '../../reports/json-report.js';
+import { renderTerminal } from '../../reports/terminal-report.js';
+import { writeReports } from '../../reports/write-reports.js';
+import { boolFlag, parseFlags, stringFlag } from './flags.js';
+import { COMPARE_FLAGS, compareOptionsFrom, resolveMonitors, useColor } from './common-options.js';
+
+export const SCORE_HELP = `harness score --truth <x.truth.json> --monitor <id> --log <file> [flags]
+
+Scores a log that a sensor wrote elsewhere (for example a production sensor fed the pcap by tcpreplay) against
+the ground truth of the pcap it saw.
+
+Flags:
+  --truth FILE       the <name>.truth.json that harness generate wrote beside the pcap
+  --monitor ID       which monitor wrote the log (zeek, suricata, argus, nfpcapd, softflowd, ...; see harness monitors)
+  --log FILE         its output: a Zeek conn.log (TSV or JSON), Suricata eve.json, argus ra CSV, nfdump JSON, ...
+  --view NAME        for monitors with several views (argus: raw or merged)
+  --setting S        the timeout setting the sensor ran with, for the ideal model (default: default)
+  --out DIR          also write results.json, report.md, report.html, junit.xml there
+  --json             print results.json to stdout
+  --hunt LIST, --tolerance DUR   as for harness run
+Exit status: 0 scored, 2 bad input.`;
+
+export async function scoreCommand(argv: string[]): Promise<number> {
+  const flags = parseFlags('score', argv, {
+    truth: { type: 'string' },
+    monitor: { type: 'string' },
+    log: { type: 'string' },
+    view: { type: 'string' },
+    setting: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    ...COMPARE_FLAGS,
+  });
+  if (boolFlag(flags, 'help')) {
+    process.stdout.write(`${SCORE_HELP}\n`);
+    return 0;
+  }
+  const required = (name: string): string => {
+    const value = stringFlag(flags, name);
+    if (value === undefined) throw new InputError({ file: `harness score --${name}`, line: 0, col: 0 }, 'nothing', `--${name} <value> (see harness score --help)`);
+    return value;
+  };
+  const truthFile = required('truth');
+  const monitorId = required('monitor');
+  const logFile = required('log');
+  const [adapter] = await resolveMonitors('score', monitorId);
+  if (!adapter) throw new InputError({ file: 'harness score --monitor', line: 0, col: 0 }, `"${monitorId}"`, 'one monitor id');
+  const view = stringFlag(flags, 'view') ?? adapter.views[0] ?? 'default';
+  if (!adapter.views.includes(view)) {
+    throw new InputError({ file: 'harness score --view', line: 0, col: 0 }, `"${view}"`, `one of ${adapter.views.join(', ')} for ${adapter.id}`);
+  }
+  const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
+  const compare = compareOptionsFrom('score', flags);
+  const truth = await readGroundTruth(truthFile);
+  const records = await adapter.parseLog(logFile, view);
+  const cell = baseCell(adapter.id, adapter, view, setting, path.dirname(path.resolve(logFile)));
+  cell.provenance.rawFiles = [path.resolve(logFile)];
+  cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
+  applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined), compare), records.length);
+  const results: RunResults = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'harness', version: harnessVersion() },
+    createdAt: new Date().toISOString(),
+    command: ['harness', 'score', ...argv],
+    runDir: path.resolve(stringFlag(flags, 'out') ?? '.'),
+    huntThresholdsS: compare.huntThresholdsS,
+    toleranceS: compare.toleranceS,
+    toleranceRatio: compare.toleranceRatio,
+    scenarios: [{
+      name: truth.scenario.name,
+      description: truth.scenario.description,
+      file: truth.scenario.file,
+      pcapFile: truth.pcap.file,
+      truthFile: path.resolve(truthFile),
+      truth,
+      settings: [setting],
+      cells: [cell],
+      recommendations: [],
+    }],
+  };
+  const out = stringFlag(flags, 'out');
+  const written = out ? await writeReports(results, path.resolve(out)) : [];
+  if (boolFlag(flags, 'json')) process.stdout.write(renderJson(results));
+  else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: process.stdout.columns }));
+  if (written.length > 0 && !boolFlag(flags, 'json')) process.stdout.write(`\nwrote:\n${written.map((p: string) => `  ${p}`).join('\n')}\n`);
+  return 0;
+}

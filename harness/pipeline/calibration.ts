@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
+import { generate } from '../../generators/generate.js';
+import { parseScenario } from '../scenario/parse-scenario.js';
+import { runCell } from '../executor/cell-runner.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { monitorModel } from './monitor-model.js';
+
+/**
+ * Does this tool apply its timeouts to a pcap at all? One TCP connection with a gap the adapter says is longer
+ * than its calibration setting, a clock flow so packet-driven timers advance, and a sentinel after the gap. A tool
+ * that still reports it whole does not honour timeouts offline (softflowd, pmacct and nDPI, as measured), and
+ * every later score for it carries that mark.
+ */
+export interface CalibrationResult {
+  honours?: boolean;
+  /** Fragments seen for the calibration connection, or why calibration could not tell. */
+  detail: string;
+}
+
+export function calibrationScenarioYaml(gapS: number): string {
+  return [
+    '# Calibration: one TCP connection with a single gap longer than the timeout under test.',
+    'name: calibration',
+    'description: one gap, clock flow, sentinel',
+    'seed: 7',
+    'clock: { every: 10s }',
+    'sentinel: { after: 60s }',
+    'connections:',
+    '  - id: probe',
+    '    protocol: tcp',
+    '    client: 192.0.2.77:41000',
+    '    server: 198.51.100.77:8080',
+    '    close: none',
+    '    activity:',
+    `      pattern: { bursts: 2, gap: ${gapS}s, request: 100, response: 200 }`,
+    '',
+  ].join('\n');
+}
+
+export async function calibrate(
+  adapter: MonitorAdapter,
+  binary: string,
+  version: string,
+  dir: string,
+  timeLimitMs: number,
+  signal: AbortSignal,
+): Promise<CalibrationResult> {
+  const { setting, gapS } = adapter.calibration;
+  const translation = adapter.translate(setting);
+  if (!translation.supported) return { detail: `calibration setting ${setting.label} unsupported: ${translation.reason}` };
+  const scenario = parseScenario(calibrationScenarioYaml(gapS), `calibration-${gapS}s.yaml`);
+  const generated = await generate(scenario, path.join(dir, 'pcap'));
+  const outcome = await runCell({
+    adapter,
+    binary,
+    version,
+    pcap: generated.pcapPath,
+    setting,
+    knobValues: translation.values,
+    workDir: path.join(dir, adapter.id),
+    timeLimitMs,
+    signal,
+  });
+  if (!outcome.ok) return { detail: `calibration run failed: ${outcome.reason.split('\n')[0] ?? ''}` };
+  const view = adapter.views[0] ?? 'default';
+  const records = outcome.views[view] ?? [];
+  const comparison = compareCell(generated.truth, records, monitorModel(adapter, setting, undefined), DEFAULT_COMPARE_OPTIONS);
+  const probe = comparison.scores.find((s) => s.connectionId === 'probe');
+  const fragments = probe?.fragments ?? 0;
+  if (fragments === 0) return { detail: `calibration connection not reported at all (${records.length} records)` };
+  return {
+    honours: fragments > 1,
+    detail: `${fragments} record(s) for one connection with a ${gapS} s gap under ${setting.label}`,
+  };
+}

@@ -1,0 +1,263 @@
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { compareCell } from '../comparator/compare-cell.js';
+import { recommend } from '../comparator/recommend.js';
+import { generate } from '../../generators/generate.js';
+import type { FlowRecord } from '../core/flow-record.js';
+import { RESULTS_SCHEMA_VERSION, type Cell, type RunResults, type ScenarioResult } from '../core/results.js';
+import type { GroundTruth } from '../core/ground-truth.js';
+import type { Recommendation } from '../core/score.js';
+import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+import { runCell, type CellProvenance } from '../executor/cell-runner.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { loadAdapters } from '../monitors/registry.js';
+import { loadScenario } from '../scenario/load-scenario.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { applyComparison, baseCell } from './cell-builder.js';
+import { calibrate, type CalibrationResult } from './calibration.js';
+import { idleKnobMaxima, idleKnobNames, monitorModel } from './monitor-model.js';
+import type { RunRequest, SensorPlan } from './run-request.js';
+import { runPool } from './task-pool.js';
+import { harnessVersion } from './version.js';
+
+/**
+ * generate -> calibrate -> execute -> compare, for every scenario and every sensor x setting. Each finished cell is
+ * written to its folder at once (cell.json, records.jsonl), so an interrupted or failing run keeps what it finished.
+ */
+export async function runPipeline(request: RunRequest): Promise<RunResults> {
+  const adapters = await loadAdapters();
+  const byId = new Map(adapters.map((a) => [a.id, a]));
+  await mkdir(request.outDir, { recursive: true });
+
+  const detections = new Map<string, Detection>();
+  for (const sensor of request.sensors) {
+    const adapter = byId.get(sensor.monitor);
+    if (!adapter) throw new Error(`unknown monitor ${sensor.monitor}`);
+    if (!detections.has(adapter.id)) {
+      const detection = await adapter.detect(process.env);
+      detections.set(adapter.id, detection);
+      if (!detection.found) request.onProgress?.({ kind: 'skipped', monitor: adapter.id, reason: `${detection.reason}; install: ${detection.install}` });
+    }
+  }
+
+  const scenarios: { file: string; scenario: Scenario; generated: Awaited<ReturnType<typeof generate>> }[] = [];
+  for (const file of request.scenarioPaths) {
+    const scenario = await loadScenario(file);
+    const generated = await generate(scenario, path.join(request.outDir, scenario.name));
+    request.onProgress?.({ kind: 'generated', scenario: scenario.name, packets: generated.truth.pcap.packets });
+    scenarios.push({ file, scenario, generated });
+  }
+
+  const concurrency = request.concurrency ?? Math.max(1, os.availableParallelism());
+  const calibrations = new Map<string, CalibrationResult>();
+  const toCalibrate = [...detections].filter(([, d]) => d.found);
+  await runPool(toCalibrate.map(([id, detection]) => async () => {
+    const adapter = byId.get(id) as MonitorAdapter;
+    if (!detection.found) return;
+    try {
+      calibrations.set(id, await calibrate(adapter, detection.path, detection.version, path.join(request.outDir, 'calibration'), request.cellTimeLimitMs, request.signal));
+    } catch (error) {
+      calibrations.set(id, { detail: `calibration could not run: ${(error as Error).message}` });
+    }
+  }), concurrency, request.signal);
+
+  interface Task { scenarioIndex: number; sensor: SensorPlan; adapter: MonitorAdapter; setting: TimeoutSetting }
+  const tasks: Task[] = [];
+  scenarios.forEach((_, scenarioIndex) => {
+    for (const sensor of request.sensors) {
+      for (const setting of sensor.settings) tasks.push({ scenarioIndex, sensor, adapter: byId.get(sensor.monitor) as MonitorAdapter, setting });
+    }
+  });
+  request.onProgress?.({ kind: 'planned', total: tasks.length });
+
+  let done = 0;
+  const cellsPerTask = await runPool(tasks.map((task) => async (): Promise<Cell[]> => {
+    const entry = scenarios[task.scenarioIndex];
+    if (!entry) return [];
+    const cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(task.adapter.id), calibrations.get(task.adapter.id), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.scenario.name));
+    done += 1;
+    for (const cell of cells) {
+      request.onProgress?.({ kind: 'cell-done', scenario: entry.scenario.name, column: cell.column, setting: cell.setting.label, status: cell.status, verdict: cell.verdict, done, total: tasks.length });
+    }
+    return cells;
+  }), concurrency, request.signal);
+
+  const scenarioResults: ScenarioResult[] = scenarios.map((entry, scenarioIndex) => {
+    const cells: Cell[] = [];
+    tasks.forEach((task, i) => {
+      if (task.scenarioIndex !== scenarioIndex) return;
+      const finished = cellsPerTask[i];
+      if (finished) cells.push(...finished);
+      else cells.push(...interruptedCells(task.adapter, task.sensor, task.setting, detections.get(task.adapter.id)));
+    });
+    return {
+      name: entry.scenario.name,
+      description: entry.scenario.description,
+      file: entry.file,
+      pcapFile: path.relative(request.outDir, entry.generated.pcapPath),
+      truthFile: path.relative(request.outDir, entry.generated.truthPath),
+      truth: entry.generated.truth,
+      settings: uniqueSettings(request.sensors),
+      cells,
+      recommendations: recommendationsFor(entry.generated.truth, cells, byId),
+    };
+  });
+
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'harness', version: harnessVersion() },
+    createdAt: new Date().toISOString(),
+    command: request.command,
+    runDir: request.outDir,
+    huntThresholdsS: request.compare.huntThresholdsS,
+    toleranceS: request.compare.toleranceS,
+    toleranceRatio: request.compare.toleranceRatio,
+    scenarios: scenarioResults,
+  };
+}
+
+function uniqueSettings(sensors: SensorPlan[]): TimeoutSetting[] {
+  const seen = new Map<string, TimeoutSetting>();
+  for (const sensor of sensors) for (const s of sensor.settings) if (!seen.has(s.label)) seen.set(s.label, s);
+  return [...seen.values()];
+}
+
+function settingSlug(setting: TimeoutSetting): string {
+  return setting.label.replace(/[^A-Za-z0-9.=-]+/g, '_');
+}
+
+function interruptedCells(adapter: MonitorAdapter, sensor: SensorPlan, setting: TimeoutSetting, detection: Detection | undefined): Cell[] {
+  return adapter.views.map((view) => {
+    const cell = baseCell(sensor.sensor, adapter, view, setting, '');
+    cell.version = detection?.found ? detection.version : undefined;
+    cell.reason = 'not run: the run was interrupted';
+    return cell;
+  });
+}
+
+async function runTask(
+  request: RunRequest,
+  adapter: MonitorAdapter,
+  sensor: SensorPlan,
+  setting: TimeoutSetting,
+  detection: Detection | undefined,
+  calibration: CalibrationResult | undefined,
+  pcap: string,
+  truth: GroundTruth,
+  scenarioDir: string,
+): Promise<Cell[]> {
+  const relDir = path.join(path.basename(scenarioDir), sensor.sensor, settingSlug(setting));
+  const workDir = path.join(request.outDir, relDir);
+  const cells = adapter.views.map((view) => baseCell(sensor.sensor, adapter, view, setting, relDir));
+  if (!detection?.found) {
+    for (const cell of cells) cell.reason = detection ? `${adapter.displayName} not installed (${detection.reason}); install: ${detection.install}` : 'not detected';
+    return cells;
+  }
+  for (const cell of cells) {
+    cell.version = detection.version;
+    cell.binary = detection.path;
+    cell.honoursTimeoutsOffline = calibration?.honours;
+    if (calibration) cell.provenance.notes.push(`calibration: ${calibration.detail}`);
+  }
+  // A user's own config decides the timeouts itself, so a generic setting is only layered on when it is not default.
+  const translation = adapter.translate(setting);
+  if (!translation.supported) {
+    for (const cell of cells) {
+      cell.status = 'unsupported';
+      cell.verdict = 'unsupported';
+      cell.reason = translation.reason;
+    }
+    return cells;
+  }
+  const outcome = await runCell({
+    adapter,
+    binary: detection.path,
+    version: detection.version,
+    pcap,
+    setting,
+    knobValues: translation.values,
+    workDir,
+    timeLimitMs: request.cellTimeLimitMs,
+    signal: request.signal,
+    userConfig: sensor.userConfig,
+  });
+  const provenance = (extra: CellProvenance, rawFiles: string[]): Cell['provenance'] => ({
+    dir: relDir,
+    commands: extra.commands,
+    configFiles: extra.configFiles,
+    rawFiles,
+    notes: [...translation.notes, ...(calibration ? [`calibration: ${calibration.detail}`] : []), ...extra.notes],
+    wallMs: extra.wallMs,
+  });
+  for (const cell of cells) cell.knobValues = translation.values;
+  if (!outcome.ok) {
+    for (const cell of cells) {
+      cell.status = 'failed';
+      cell.verdict = 'failed';
+      cell.reason = request.signal.aborted ? `interrupted: ${outcome.reason}` : outcome.reason;
+      cell.provenance = provenance(outcome.provenance, []);
+    }
+    await writeCellFiles(workDir, cells, {});
+    return cells;
+  }
+  const model = monitorModel(adapter, setting, calibration?.honours);
+  const recordsByView: Record<string, FlowRecord[]> = {};
+  for (const cell of cells) {
+    const records = outcome.views[cell.view] ?? [];
+    recordsByView[cell.view] = records;
+    applyComparison(cell, compareCell(truth, records, model, request.compare), records.length);
+    cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
+    cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
+  }
+  await writeCellFiles(workDir, cells, recordsByView);
+  return cells;
+}
+
+async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Record<string, FlowRecord[]>): Promise<void> {
+  await mkdir(workDir, { recursive: true });
+  for (const [view, records] of Object.entries(recordsByView)) {
+    await writeFileAtomic(path.join(workDir, `records.${view}.jsonl`), records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
+  }
+  await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells, null, 2)}\n`);
+}
+
+function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<string, MonitorAdapter>): Recommendation[] {
+  const out: Recommendation[] = [];
+  const columns = new Map<string, Cell[]>();
+  for (const cell of cells) {
+    const list = columns.get(cell.column) ?? [];
+    list.push(cell);
+    columns.set(cell.column, list);
+  }
+  for (const list of columns.values()) {
+    const first = list[0];
+    if (!first) continue;
+    const adapter = adapters.get(first.monitor);
+    if (!adapter) continue;
+    const sweep = list.map((cell) => {
+      const wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> = {};
+      if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {
+        for (const score of cell.scores) {
+          if (score.background) continue;
+          const conn = truth.connections.find((c) => c.id === score.connectionId);
+          if (!conn) continue;
+          const whole = score.fragments === 1;
+          wholeByProtocol[conn.protocol] = (wholeByProtocol[conn.protocol] ?? true) && whole;
+        }
+      }
+      return { label: cell.setting.label, wholeByProtocol };
+    });
+    out.push(...recommend({
+      truth,
+      monitor: first.sensor,
+      view: first.view,
+      granularityS: adapter.granularityS,
+      knobNames: idleKnobNames(adapter),
+      maxIdleS: idleKnobMaxima(adapter),
+      sweep,
+    }));
+  }
+  return out;
+}
