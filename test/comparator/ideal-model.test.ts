@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { likelyReason, predictFragments } from '../../harness/comparator/ideal-model.js';
+import type { MonitorModel } from '../../harness/comparator/monitor-model.js';
+import { conn, quiet, us } from './build.js';
+
+describe('ideal idle-timeout model', () => {
+  // Packets at 0..10, silent 290 s, 300..310, silent 310 s, 620..630.
+  const c = conn({ id: 'c', firstS: 0, lastS: 630, ...quiet([10, 300], [310, 620]) });
+  const at = (idle: number | null, granularityS = 0, extra: Partial<MonitorModel> = {}): number | undefined =>
+    predictFragments(c, { idleS: { tcp: idle }, granularityS, ...extra }, us(60));
+
+  it('cuts the 310 s gap and keeps the 290 s gap at a 300 s timeout', () => {
+    expect(at(300)).to.equal(2);
+  });
+
+  it('keeps both gaps at 311 s, cuts both at 289 s, and honours the granularity', () => {
+    expect(at(311)).to.equal(1);
+    expect(at(289)).to.equal(3);
+    // 310 s is not longer than 300 + 15 s.
+    expect(at(300, 15)).to.equal(1);
+    expect(at(null)).to.equal(1);
+  });
+
+  it('does not guess when gaps shorter than the quiet threshold could be cut, or the timeout is unknown', () => {
+    expect(predictFragments(c, { idleS: { tcp: 30 }, granularityS: 0 }, us(60))).to.equal(undefined);
+    expect(predictFragments(c, { idleS: {}, granularityS: 0 }, us(60))).to.equal(undefined);
+    // Without the threshold only a timeout above the longest gap is certain.
+    expect(predictFragments(c, { idleS: { tcp: 300 }, granularityS: 0 })).to.equal(undefined);
+    expect(predictFragments(c, { idleS: { tcp: 400 }, granularityS: 0 })).to.equal(1);
+  });
+
+  it('adds active-timeout cuts: in busy stretches at the active age, after a gap at the next packet', () => {
+    // 0..1000 busy, silent until 1500, 1500..1600. Active 400: cuts at 400, 800 inside; the record opened at 800
+    // is 700 s old when the packet at 1500 arrives: cut again.
+    const busy = conn({ id: 'b', firstS: 0, lastS: 1600, ...quiet([1000, 1500]) });
+    expect(predictFragments(busy, { idleS: { tcp: 3600 }, activeS: 400, granularityS: 0 }, us(60))).to.equal(4);
+    expect(predictFragments(busy, { idleS: { tcp: 3600 }, activeS: 0, granularityS: 0 }, us(60))).to.equal(1);
+    // Idle 300 also cuts the 500 s gap; the new record at 1500 lasts 100 s: 3 + 1.
+    expect(predictFragments(busy, { idleS: { tcp: 300 }, activeS: 400, granularityS: 0 }, us(60))).to.equal(4);
+  });
+
+  it('names a likely reason for a difference', () => {
+    const m: MonitorModel = { idleS: { tcp: 300 }, granularityS: 0 };
+    expect(likelyReason(2, 2, m, 0)).to.equal(undefined);
+    expect(likelyReason(1, 3, { ...m, honoursTimeoutsOffline: false }, 0)).to.equal('timeouts not honoured offline');
+    expect(likelyReason(2, 3, { ...m, timerNeedsLaterPacket: true }, 0)).to.equal('timer needs a later packet');
+    expect(likelyReason(4, 2, m, 2)).to.equal('one record per direction');
+    expect(likelyReason(4, 2, { ...m, statusIntervalS: 60 }, 0)).to.equal('status interval');
+    expect(likelyReason(4, 2, { ...m, activeS: 1800 }, 0)).to.equal('active timeout');
+    expect(likelyReason(4, 2, m, 0)).to.equal('unexplained');
+    expect(likelyReason(0, 1, m, 0)).to.equal('unexplained');
+  });
+});

@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { minimumIdleSeconds, recommend } from '../../harness/comparator/recommend.js';
+import { conn, quiet, truthOf, us } from './build.js';
+
+describe('recommend', () => {
+  const tcp = conn({ id: 't', firstS: 0, lastS: 68_236, ...quiet([1, 1665.3]) });
+  const tcp2 = conn({ id: 't2', firstS: 0, lastS: 5000, client: { addr: '192.0.2.11', port: 1 }, ...quiet([1, 1201]) });
+  const udp = conn({ id: 'u', protocol: 'udp', firstS: 0, lastS: 5000, ...quiet([10, 4010]) });
+  const clock = conn({ id: 'clock', protocol: 'icmp', background: true, role: 'clock', firstS: 0, lastS: 99_999, ...quiet([0, 90_000]) });
+  const truth = truthOf([tcp, tcp2, udp, clock]);
+
+  it('takes the longest gap plus granularity, up to the next whole second, per protocol present', () => {
+    expect(minimumIdleSeconds(us(1664.3), 0)).to.equal(1665);
+    expect(minimumIdleSeconds(us(1200), 0)).to.equal(1201);
+    expect(minimumIdleSeconds(us(4000), 10)).to.equal(4011);
+    const recs = recommend({
+      truth,
+      monitor: 'zeek',
+      view: 'default',
+      granularityS: 0,
+      knobNames: { tcp: 'tcp_inactivity_timeout', udp: 'udp_inactivity_timeout', icmp: 'icmp_inactivity_timeout' },
+      sweep: [
+        { label: 'default', wholeByProtocol: { tcp: false, udp: false } },
+        { label: '1h', wholeByProtocol: { tcp: true, udp: false } },
+        { label: '4h', wholeByProtocol: { tcp: true, udp: true } },
+      ],
+    });
+    // The background ICMP clock does not ask for a recommendation.
+    expect(recs.map((r) => r.protocol)).to.deep.equal(['tcp', 'udp']);
+    expect(recs[0]).to.deep.equal({ monitor: 'zeek', view: 'default', protocol: 'tcp', minimumIdleS: 1665, advice: 'tcp_inactivity_timeout = 27m45s', firstSufficientSetting: '1h' });
+    expect(recs[1]).to.include({ minimumIdleS: 4001, advice: 'udp_inactivity_timeout = 1h6m41s', firstSufficientSetting: '4h' });
+    expect(recs[1]?.limitation).to.equal(undefined);
+  });
+
+  it('states a limitation when the tool caps the knob below what is needed', () => {
+    const recs = recommend({
+      truth,
+      monitor: 'nfpcapd',
+      view: 'default',
+      granularityS: 10,
+      knobNames: { tcp: '-e inactive', udp: '-e inactive' },
+      maxIdleS: { tcp: 3600, udp: 3600 },
+      sweep: [{ label: '1h', wholeByProtocol: { tcp: true, udp: false } }],
+    });
+    expect(recs[0]).to.include({ minimumIdleS: 1675, firstSufficientSetting: '1h' });
+    expect(recs[0]?.limitation).to.equal(undefined);
+    expect(recs[1]?.minimumIdleS).to.equal(4011);
+    expect(recs[1]?.firstSufficientSetting).to.equal(undefined);
+    expect(recs[1]?.limitation).to.match(/capped at 1h.*1h6m40s/);
+  });
+});
