@@ -18,6 +18,16 @@ export interface RunResults {
   /** ... or this fraction of the true duration, whichever is larger. */
   toleranceRatio: number;
   scenarios: ScenarioResult[];
+  /** Per monitor: did a one-gap calibration pcap show that it applies its timeouts to a pcap? */
+  calibrations?: CalibrationRecord[];
+}
+
+export interface CalibrationRecord {
+  monitor: string;
+  /** Undefined when calibration could not tell (it failed, or the tool takes no setting). */
+  honoursTimeoutsOffline?: boolean;
+  detail: string;
+  commands: CommandRecord[];
 }
 
 export interface ScenarioResult {

@@ -4,6 +4,7 @@ import { generate } from '../../generators/generate.js';
 import { parseScenario } from '../scenario/parse-scenario.js';
 import { runCell } from '../executor/cell-runner.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import type { CommandRecord } from '../core/results.js';
 import { monitorModel } from './monitor-model.js';
 
 /**
@@ -16,6 +17,7 @@ export interface CalibrationResult {
   honours?: boolean;
   /** Fragments seen for the calibration connection, or why calibration could not tell. */
   detail: string;
+  commands: CommandRecord[];
 }
 
 export function calibrationScenarioYaml(gapS: number): string {
@@ -48,7 +50,7 @@ export async function calibrate(
 ): Promise<CalibrationResult> {
   const { setting, gapS } = adapter.calibration;
   const translation = adapter.translate(setting);
-  if (!translation.supported) return { detail: `calibration setting ${setting.label} unsupported: ${translation.reason}` };
+  if (!translation.supported) return { detail: `calibration setting ${setting.label} unsupported: ${translation.reason}`, commands: [] };
   const scenario = parseScenario(calibrationScenarioYaml(gapS), `calibration-${gapS}s.yaml`);
   const generated = await generate(scenario, path.join(dir, 'pcap'));
   const outcome = await runCell({
@@ -62,15 +64,17 @@ export async function calibrate(
     timeLimitMs,
     signal,
   });
-  if (!outcome.ok) return { detail: `calibration run failed: ${outcome.reason.split('\n')[0] ?? ''}` };
+  const commands = outcome.provenance.commands;
+  if (!outcome.ok) return { detail: `calibration run failed: ${outcome.reason.split('\n')[0] ?? ''}`, commands };
   const view = adapter.views[0] ?? 'default';
   const records = outcome.views[view] ?? [];
   const comparison = compareCell(generated.truth, records, monitorModel(adapter, setting, undefined), DEFAULT_COMPARE_OPTIONS);
   const probe = comparison.scores.find((s) => s.connectionId === 'probe');
   const fragments = probe?.fragments ?? 0;
-  if (fragments === 0) return { detail: `calibration connection not reported at all (${records.length} records)` };
+  if (fragments === 0) return { detail: `calibration connection not reported at all (${records.length} records)`, commands };
   return {
     honours: fragments > 1,
     detail: `${fragments} record(s) for one connection with a ${gapS} s gap under ${setting.label}`,
+    commands,
   };
 }

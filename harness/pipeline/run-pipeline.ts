@@ -59,7 +59,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     try {
       calibrations.set(id, await calibrate(adapter, detection.path, detection.version, path.join(request.outDir, 'calibration'), request.cellTimeLimitMs, request.signal));
     } catch (error) {
-      calibrations.set(id, { detail: `calibration could not run: ${(error as Error).message}` });
+      calibrations.set(id, { detail: `calibration could not run: ${(error as Error).message}`, commands: [] });
     }
   }), concurrency, request.signal);
 
@@ -115,6 +115,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     toleranceS: request.compare.toleranceS,
     toleranceRatio: request.compare.toleranceRatio,
     scenarios: scenarioResults,
+    calibrations: [...calibrations].map(([monitor, c]) => ({ monitor, honoursTimeoutsOffline: c.honours, detail: c.detail, commands: c.commands })),
   };
 }
 

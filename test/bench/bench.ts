@@ -1,0 +1,31 @@
+import { generatorBench } from './generator-bench.js';
+import { zeekParseBench } from './parse-bench-zeek.js';
+import { argusParseBench } from './parse-bench-argus.js';
+import { nfdumpParseBench } from './parse-bench-nfdump.js';
+import { scoreBench } from './score-bench.js';
+import { overheadBench } from './overhead-bench.js';
+
+/**
+ * `npm run bench`: speed and memory goals live here, never in timed tests. Each bench prints its numbers with the
+ * ratio to a baseline measured in the same run, because these machines are noisy.
+ */
+const benches: [string, () => Promise<string[]>][] = [
+  ['generator', generatorBench],
+  ['parse: zeek conn.log', zeekParseBench],
+  ['parse: argus ra CSV', argusParseBench],
+  ['parse: nfdump JSON', nfdumpParseBench],
+  ['score', scoreBench],
+  ['sweep overhead', overheadBench],
+];
+
+const only = process.argv.slice(2);
+for (const [name, bench] of benches) {
+  if (only.length > 0 && !only.some((o) => name.includes(o))) continue;
+  console.log(`\n== ${name}`);
+  try {
+    for (const line of await bench()) console.log(line);
+  } catch (error) {
+    console.log(`  failed: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  }
+}
