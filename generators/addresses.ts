@@ -1,0 +1,57 @@
+/** Address text to bytes, and the deterministic MAC address each IP address gets in generated frames. */
+
+export function ipVersionOf(addr: string): 4 | 6 {
+  return addr.includes(':') ? 6 : 4;
+}
+
+export function ipv4Bytes(addr: string): Uint8Array {
+  const parts = addr.split('.');
+  if (parts.length !== 4) throw new Error(`not an IPv4 address: ${addr}`);
+  const out = new Uint8Array(4);
+  parts.forEach((p, i) => {
+    const n = Number(p);
+    if (!/^\d{1,3}$/.test(p) || n > 255) throw new Error(`not an IPv4 address: ${addr}`);
+    out[i] = n;
+  });
+  return out;
+}
+
+export function ipv6Bytes(addr: string): Uint8Array {
+  const out = new Uint8Array(16);
+  let text = addr;
+  // An embedded dotted quad (::ffff:192.0.2.1) becomes two hex groups.
+  const lastColon = text.lastIndexOf(':');
+  if (text.slice(lastColon + 1).includes('.')) {
+    const v4 = ipv4Bytes(text.slice(lastColon + 1));
+    text = `${text.slice(0, lastColon + 1)}${((v4[0] as number) * 256 + (v4[1] as number)).toString(16)}:${((v4[2] as number) * 256 + (v4[3] as number)).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) throw new Error(`not an IPv6 address: ${addr}`);
+  const head = halves[0] === '' ? [] : (halves[0] as string).split(':');
+  const tail = halves.length === 2 ? (halves[1] === '' ? [] : (halves[1] as string).split(':')) : [];
+  const groups = halves.length === 2 ? [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail] : head;
+  if (groups.length !== 8) throw new Error(`not an IPv6 address: ${addr}`);
+  groups.forEach((g, i) => {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) throw new Error(`not an IPv6 address: ${addr}`);
+    const n = parseInt(g, 16);
+    out[2 * i] = n >> 8;
+    out[2 * i + 1] = n & 0xff;
+  });
+  return out;
+}
+
+export function ipBytes(addr: string): Uint8Array {
+  return ipVersionOf(addr) === 4 ? ipv4Bytes(addr) : ipv6Bytes(addr);
+}
+
+/**
+ * A locally administered unicast MAC (first byte 0x02) carrying the address's last five bytes, so a frame's
+ * MACs can be read back to the IPs that own them and the same IP always has the same MAC.
+ */
+export function macFor(addr: string): Uint8Array {
+  const ip = ipBytes(addr);
+  const mac = new Uint8Array(6);
+  mac[0] = 0x02;
+  mac.set(ip.subarray(ip.length - 5 < 0 ? 0 : ip.length - 5), ip.length >= 5 ? 1 : 2);
+  return mac;
+}

@@ -1,0 +1,226 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../harness/core/ground-truth.js';
+import { formatDuration } from '../harness/core/duration.js';
+import type { ConnectionSpec, Endpoint, Scenario } from '../harness/scenario/scenario.js';
+import { expandConnections } from '../harness/scenario/load-scenario.js';
+import { ipVersionOf } from './addresses.js';
+import { connectionEvents, toUs } from './connection-events.js';
+import { PacketStream, StreamHeap } from './packet-merge.js';
+import { encodePacket, FlowContext, Kind, MAX_FRAME, type Packet, type PacketEvent } from './packet.js';
+import { PcapWriter, RECORD_HEADER } from './pcap-writer.js';
+import { connectionRandom } from './prng.js';
+import { ConnectionTruth, type ConnectionIdentity } from './truth-builder.js';
+import { formatConnLog } from './zeek-conn-log.js';
+
+/**
+ * Scenario -> `<name>.pcap`, `<name>.truth.json`, `<name>.truth.conn.log`. Packets are produced lazily per
+ * connection, merged in time order and encoded straight into the writer's chunk; the truth is counted from the
+ * packets as they are written. Same scenario and seed, same bytes.
+ */
+export const GENERATOR_NAME = 'harness-generator/1';
+const SENTINEL_PAYLOAD = 32;
+
+export interface GenerateResult {
+  pcapPath: string;
+  truthPath: string;
+  truthConnLogPath: string;
+  truth: GroundTruth;
+}
+
+export async function generate(scenario: Scenario, outDir: string): Promise<GenerateResult> {
+  await mkdir(outDir, { recursive: true });
+  const pcapPath = path.join(outDir, `${scenario.name}.pcap`);
+  const truthPath = path.join(outDir, `${scenario.name}.truth.json`);
+  const truthConnLogPath = path.join(outDir, `${scenario.name}.truth.conn.log`);
+  const quietUs = toUs(scenario.quietThresholdS);
+
+  const heap = new StreamHeap();
+  const truths: ConnectionTruth[] = [];
+  let order = 0;
+  for (const spec of scenario.connections) {
+    for (const copy of expandConnections(spec)) {
+      const random = connectionRandom(scenario.seed, copy.id);
+      const server: Endpoint = copy.server;
+      const icmpId = (spec.icmpId + copy.index) & 0xffff;
+      const identity: ConnectionIdentity = {
+        id: copy.id,
+        protocol: spec.protocol,
+        ipVersion: ipVersionOf(copy.client.addr),
+        ...(spec.vlan === undefined ? {} : { vlan: spec.vlan }),
+        client: { addr: copy.client.addr, port: spec.protocol === 'icmp' ? icmpId : copy.client.port },
+        server: { addr: server.addr, port: spec.protocol === 'icmp' ? icmpId : server.port },
+        open: spec.protocol === 'tcp' ? spec.open : 'none',
+        close: spec.protocol === 'tcp' ? spec.close : 'none',
+        background: false,
+      };
+      const ctx = flowContext(spec, identity, random);
+      const truth = new ConnectionTruth(identity, quietUs);
+      truths.push(truth);
+      const events = connectionEvents(spec, scenario.startUs + toUs(copy.startS), random);
+      const stream = PacketStream.start(order++, ctx, truth, events);
+      if (stream) heap.push(stream);
+    }
+  }
+  const scenarioStreams = heap.size;
+
+  // The clock runs until the sentinel (or the last scenario packet): both are known only once every scenario
+  // stream has ended, which the merge sees in time order.
+  let clock: PacketStream | undefined;
+  if (scenario.clock) {
+    const c = scenario.clock;
+    const identity = backgroundIdentity('clock', 'udp', c.client, c.server, c.vlan);
+    const truth = new ConnectionTruth(identity, quietUs);
+    truths.push(truth);
+    clock = PacketStream.start(order++, backgroundContext(identity), truth, clockEvents(scenario.startUs, toUs(c.intervalS), c.payloadBytes));
+    if (clock) heap.push(clock);
+  }
+  let sentinelTruth: ConnectionTruth | undefined;
+  if (scenario.sentinel) {
+    const s = scenario.sentinel;
+    sentinelTruth = new ConnectionTruth(backgroundIdentity('sentinel', 'udp', s.client, s.server, s.vlan), quietUs);
+    truths.push(sentinelTruth);
+  }
+  const sentinelOrder = order++;
+
+  const writer = await PcapWriter.create(pcapPath, scenario.timestampResolution);
+  const packet: Packet = { tsUs: 0, dir: 0, frameLength: 0, ipBytes: 0, payloadBytes: 0, tcpFlags: 0 };
+  let liveScenario = scenarioStreams;
+  let lastScenarioUs = scenario.startUs;
+  let clockLimitUs = Number.POSITIVE_INFINITY;
+  let firstUs = -1;
+  let lastUs = -1;
+  const roomNeeded = RECORD_HEADER + MAX_FRAME;
+  const scenarioEnded = (): void => {
+    if (sentinelTruth && scenario.sentinel) {
+      const at = lastScenarioUs + toUs(scenario.sentinel.afterS);
+      clockLimitUs = at;
+      const only: PacketEvent = { tsUs: at, dir: 0, kind: Kind.Udp, len: SENTINEL_PAYLOAD };
+      const sentinel = PacketStream.start(sentinelOrder, backgroundContext(sentinelTruth.identity), sentinelTruth, [only][Symbol.iterator]());
+      if (sentinel) heap.push(sentinel);
+    } else clockLimitUs = lastScenarioUs;
+  };
+  if (scenarioStreams === 0) scenarioEnded();
+  try {
+    for (;;) {
+      const s = heap.top();
+      if (s === undefined) break;
+      const ev = s.head;
+      if (s === clock && ev.tsUs > clockLimitUs) {
+        heap.pop();
+        continue;
+      }
+      if (writer.room() < roomNeeded) await writer.flush();
+      const frameLength = encodePacket(writer.buf, writer.pos + RECORD_HEADER, s.ctx, ev, packet);
+      writer.endRecord(ev.tsUs, frameLength);
+      s.truth.add(packet);
+      if (firstUs < 0) firstUs = ev.tsUs;
+      lastUs = ev.tsUs;
+      const isScenario = s.order < scenarioStreams;
+      if (isScenario && ev.tsUs > lastScenarioUs) lastScenarioUs = ev.tsUs;
+      if (s.advance()) heap.siftDown();
+      else {
+        heap.pop();
+        if (isScenario && --liveScenario === 0) scenarioEnded();
+      }
+    }
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  const summary = await writer.close();
+
+  const connections = truths.map((t) => t.toTruth());
+  const truth: GroundTruth = {
+    schemaVersion: TRUTH_SCHEMA_VERSION,
+    generator: GENERATOR_NAME,
+    scenario: { name: scenario.name, description: scenario.description, file: scenario.file, seed: scenario.seed },
+    pcap: {
+      file: path.basename(pcapPath),
+      sha256: summary.sha256,
+      linkType: 'ethernet',
+      timestampResolution: scenario.timestampResolution,
+      firstUs: Math.max(firstUs, 0),
+      lastUs: Math.max(lastUs, 0),
+      spanUs: firstUs < 0 ? 0 : lastUs - firstUs,
+      packets: summary.packets,
+      frameBytes: summary.frameBytes,
+    },
+    quietThresholdUs: quietUs,
+    connections,
+  };
+  await writeAtomically(truthPath, `${JSON.stringify(truth, null, 2)}\n`);
+  const rows = connections.map((c, i) => ({ truth: c, history: (truths[i] as ConnectionTruth).zeekHistory() }));
+  await writeAtomically(truthConnLogPath, formatConnLog(rows, truth.pcap.firstUs, truth.pcap.lastUs));
+  return { pcapPath, truthPath, truthConnLogPath, truth };
+}
+
+function* clockEvents(startUs: number, intervalUs: number, payload: number): Generator<PacketEvent, void, undefined> {
+  if (intervalUs <= 0) throw new Error('clock interval must be positive');
+  for (let t = startUs; ; t += intervalUs) yield { tsUs: t, dir: 0, kind: Kind.Udp, len: payload };
+}
+
+function flowContext(spec: ConnectionSpec, id: ConnectionIdentity, random: () => number): FlowContext {
+  // Initial sequence numbers and IP ids come from the connection's own stream, before any jitter draw.
+  const draw = (): number => Math.floor(random() * 4294967296);
+  const initial = { clientSeq: draw(), serverSeq: draw(), clientIpId: draw() & 0xffff, serverIpId: draw() & 0xffff };
+  return new FlowContext(spec.protocol, id.client.addr, id.client.port, id.server.addr, id.server.port, spec.vlan, spec.mss, initial);
+}
+
+function backgroundIdentity(role: 'clock' | 'sentinel', protocol: 'udp', client: Endpoint, server: Endpoint, vlan: number | undefined): ConnectionIdentity {
+  return {
+    id: role,
+    protocol,
+    ipVersion: ipVersionOf(client.addr),
+    ...(vlan === undefined ? {} : { vlan }),
+    client: { addr: client.addr, port: client.port },
+    server: { addr: server.addr, port: server.port },
+    open: 'none',
+    close: 'none',
+    background: true,
+    role,
+  };
+}
+
+function backgroundContext(id: ConnectionIdentity): FlowContext {
+  return new FlowContext('udp', id.client.addr, id.client.port, id.server.addr, id.server.port, id.vlan, 1460, {
+    clientSeq: 0,
+    serverSeq: 0,
+    clientIpId: 1,
+    serverIpId: 1,
+  });
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+/** One screen for the CLI: what was generated and where. */
+export function summarizeGeneration(result: GenerateResult): string {
+  const t = result.truth;
+  const scenarioConns = t.connections.filter((c) => !c.background);
+  const background = t.connections.filter((c) => c.background);
+  const byProtocol = new Map<string, number>();
+  for (const c of scenarioConns) byProtocol.set(c.protocol, (byProtocol.get(c.protocol) ?? 0) + 1);
+  let longest: TruthConnection | undefined;
+  for (const c of scenarioConns) if (!longest || c.longestGapUs > longest.longestGapUs) longest = c;
+  const quiet = scenarioConns.reduce((n, c) => n + c.quietPeriods.length, 0);
+  const mb = (t.pcap.frameBytes / 1e6).toFixed(1);
+  const lines = [
+    `scenario   ${t.scenario.name}: ${t.scenario.description}`,
+    `seed       ${t.scenario.seed}`,
+    `connections ${scenarioConns.length} (${[...byProtocol].map(([p, n]) => `${n} ${p}`).join(', ') || 'none'})` +
+      (background.length > 0 ? ` + ${background.map((c) => c.role ?? c.id).join(', ')}` : ''),
+    `packets    ${t.pcap.packets} (${mb} MB of frames)`,
+    `span       ${formatDuration(t.pcap.spanUs / 1e6)} from ${new Date(t.pcap.firstUs / 1000).toISOString()}`,
+    `quiet      ${quiet} periods >= ${formatDuration(t.quietThresholdUs / 1e6)}` +
+      (longest ? `; longest gap ${formatDuration(longest.longestGapUs / 1e6)} (${longest.id})` : ''),
+    `pcap       ${result.pcapPath}`,
+    `truth      ${result.truthPath}`,
+    `conn.log   ${result.truthConnLogPath}`,
+    `sha256     ${t.pcap.sha256}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,105 @@
+import type { ConnectionTruth } from './truth-builder.js';
+import type { FlowContext, PacketEvent } from './packet.js';
+
+/**
+ * K-way merge of the connections' lazy packet streams in global time order. Only each stream's next event is
+ * held, so memory grows with the number of live connections, not packets. Ties go to the stream added first,
+ * which makes the order (and the pcap bytes) deterministic.
+ */
+export class PacketStream {
+  head: PacketEvent;
+  constructor(
+    readonly order: number,
+    readonly ctx: FlowContext,
+    readonly truth: ConnectionTruth,
+    private readonly events: Iterator<PacketEvent, void, undefined>,
+    first: PacketEvent,
+  ) {
+    this.head = first;
+  }
+
+  static start(
+    order: number,
+    ctx: FlowContext,
+    truth: ConnectionTruth,
+    events: Iterator<PacketEvent, void, undefined>,
+  ): PacketStream | undefined {
+    const r = events.next();
+    return r.done ? undefined : new PacketStream(order, ctx, truth, events, r.value);
+  }
+
+  /** Moves to the next event; false when the stream has ended. */
+  advance(): boolean {
+    const r = this.events.next();
+    if (r.done) return false;
+    if (r.value.tsUs < this.head.tsUs) {
+      throw new Error(`connection ${this.truth.identity.id}: packet at ${r.value.tsUs} us after one at ${this.head.tsUs} us (generator bug)`);
+    }
+    this.head = r.value;
+    return true;
+  }
+}
+
+function before(a: PacketStream, b: PacketStream): boolean {
+  const ta = a.head.tsUs;
+  const tb = b.head.tsUs;
+  return ta < tb || (ta === tb && a.order < b.order);
+}
+
+export class StreamHeap {
+  private readonly items: PacketStream[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  top(): PacketStream | undefined {
+    return this.items[0];
+  }
+
+  push(s: PacketStream): void {
+    const a = this.items;
+    a.push(s);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = a[parent] as PacketStream;
+      if (!before(s, p)) break;
+      a[i] = p;
+      i = parent;
+    }
+    a[i] = s;
+  }
+
+  /** Removes the top stream (after it ended). */
+  pop(): PacketStream | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      this.siftDown();
+    }
+    return top;
+  }
+
+  /** Restores order after the top stream advanced to a later event. */
+  siftDown(): void {
+    const a = this.items;
+    const n = a.length;
+    const s = a[0] as PacketStream;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && before(a[r] as PacketStream, a[l] as PacketStream)) c = r;
+      const child = a[c] as PacketStream;
+      if (!before(child, s)) break;
+      a[i] = child;
+      i = c;
+    }
+    a[i] = s;
+  }
+}

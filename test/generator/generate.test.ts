@@ -1,0 +1,223 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { generate, summarizeGeneration } from '../../generators/generate.js';
+import type { TruthConnection } from '../../harness/core/ground-truth.js';
+import { compareWithTruth, resetCount, tsharkProblems } from './pcap-inspect.js';
+import { icmp, scenario, tcp, udp } from './scenario-builders.js';
+
+async function tmp(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'gen-test-'));
+}
+
+function conn(list: TruthConnection[], id: string): TruthConnection {
+  const c = list.find((x) => x.id === id);
+  if (!c) throw new Error(`no connection ${id}`);
+  return c;
+}
+
+const mixed = scenario(
+  'mixed',
+  [
+    tcp('v4-fin', '192.0.2.10:40000', '198.51.100.20:9000', { close: 'fin' }),
+    tcp('v6-vlan-rst', '[2001:db8::10]:40001', '[2001:db8::20]:443', { vlan: 100, close: 'rst', startS: 1 }),
+    tcp('segmented', '192.0.2.11:40002', '198.51.100.20:9001', {
+      close: 'fin',
+      startS: 2,
+      mss: 536,
+      activity: { kind: 'pattern', bursts: 2, gapS: 40, jitterS: 5, requestBytes: 3000, responseBytes: 9000, exchangesPerBurst: 2 },
+    }),
+    tcp('ka-zero', '192.0.2.12:40003', '198.51.100.20:22', {
+      close: 'fin',
+      holdS: 600,
+      keepalive: { intervalS: 120, style: 'zero-byte' },
+      activity: { kind: 'pattern', bursts: 1, jitterS: 0, requestBytes: 10, responseBytes: 20, exchangesPerBurst: 1 },
+    }),
+    tcp('ka-one-held', '[2001:db8::12]:40004', '[2001:db8::20]:22', {
+      close: 'none',
+      holdS: 500,
+      keepalive: { intervalS: 100, style: 'one-byte' },
+      activity: { kind: 'pattern', bursts: 1, jitterS: 0, requestBytes: 10, responseBytes: 20, exchangesPerBurst: 1 },
+    }),
+    tcp('midstream', '192.0.2.13:40005', '198.51.100.20:5222', {
+      open: 'midstream',
+      close: 'fin',
+      activity: {
+        kind: 'timeline',
+        events: [
+          { atS: 0, from: 'client', bytes: 120, replyBytes: 300 },
+          { atS: 100, from: 'server', bytes: 80, replyBytes: 0 },
+          { atS: 200, from: 'client', bytes: 2000 },
+          { atS: 300, from: 'client', bytes: 120, replyBytes: 300 },
+        ],
+      },
+    }),
+    udp('udp-v4', '192.0.2.14:41000', '203.0.113.5:8125', {
+      activity: { kind: 'pattern', bursts: 5, spanS: 240, jitterS: 10, requestBytes: 48, responseBytes: 64, exchangesPerBurst: 1 },
+    }),
+    udp('udp-oneway', '[2001:db8::14]:41001', '[2001:db8::5]:514', {
+      vlan: 7,
+      activity: { kind: 'pattern', bursts: 3, gapS: 50, jitterS: 0, requestBytes: 30, responseBytes: 0, exchangesPerBurst: 1 },
+    }),
+    icmp('ping-v4', '192.0.2.15', '198.51.100.40', {
+      icmpId: 0x4321,
+      activity: { kind: 'pattern', bursts: 4, gapS: 45, jitterS: 0, requestBytes: 32, responseBytes: 32, exchangesPerBurst: 1 },
+    }),
+    icmp('ping-v6', '2001:db8::15', '2001:db8::40', {
+      vlan: 100,
+      activity: { kind: 'pattern', bursts: 4, gapS: 45, jitterS: 0, requestBytes: 56, responseBytes: 56, exchangesPerBurst: 1 },
+    }),
+    tcp('copies', '192.0.2.16:42000', '198.51.100.20:9002', {
+      client: { addrFrom: '192.0.2.16', addrTo: '192.0.2.17', portFrom: 42000, portTo: 42001 },
+      count: 3,
+      staggerS: 0.5,
+      close: 'fin',
+    }),
+  ],
+  {
+    clock: { intervalS: 10, client: { addr: '192.0.2.250', port: 50000 }, server: { addr: '198.51.100.250', port: 50000 }, payloadBytes: 32 },
+    sentinel: { afterS: 120, client: { addr: '192.0.2.251', port: 50001 }, server: { addr: '198.51.100.251', port: 50001 } },
+  },
+);
+
+describe('generate: a mixed scenario checked by tshark and capinfos', function () {
+  let dir: string;
+  let result: Awaited<ReturnType<typeof generate>>;
+  before(async () => {
+    dir = await tmp();
+    result = await generate(mixed, dir);
+  });
+
+  it('writes exactly the three files, atomically (no .tmp left)', async () => {
+    expect((await readdir(dir)).sort()).to.deep.equal(['mixed.pcap', 'mixed.truth.conn.log', 'mixed.truth.json']);
+  });
+
+  it('has valid checksums and no tshark warnings, errors or malformed packets', async () => {
+    expect(await tsharkProblems(result.pcapPath, resetCount(result.truth))).to.equal('');
+  });
+
+  it('agrees exactly with tshark per connection and with capinfos for the capture', async () => {
+    expect(await compareWithTruth(result.pcapPath, result.truth)).to.deep.equal([]);
+  });
+
+  it('truth.json on disk is the returned truth, with the pcap sha256', async () => {
+    const onDisk: unknown = JSON.parse(await readFile(result.truthPath, 'utf8'));
+    expect(onDisk).to.deep.equal(result.truth);
+    const sha = createHash('sha256').update(await readFile(result.pcapPath)).digest('hex');
+    expect(result.truth.pcap.sha256).to.equal(sha);
+    expect(result.truth.schemaVersion).to.equal(1);
+  });
+
+  it('expands copies with their own endpoints and ids', () => {
+    const ids = result.truth.connections.filter((c) => c.id.startsWith('copies')).map((c) => `${c.id} ${c.client.addr}:${c.client.port}`);
+    expect(ids).to.deep.equal(['copies#0 192.0.2.16:42000', 'copies#1 192.0.2.16:42001', 'copies#2 192.0.2.17:42000']);
+  });
+
+  it('models the handshake, the exchanges and the FIN close on the documented timeline', () => {
+    const c = conn(result.truth.connections, 'v4-fin');
+    // 3 handshake + 3 bursts x 3 + 3 close; bursts 60 s apart starting at rtt + 2 ms; close 1 ms after the last ACK.
+    expect(c.clientPkts + c.serverPkts).to.equal(15);
+    expect(c.firstUs).to.equal(mixed.startUs);
+    expect(c.durationUs).to.equal(22_000 + 120_000_000 + 21_000 + 1_000 + 21_000);
+    expect(c.quietPeriods.map((q) => q.lengthUs)).to.deep.equal([60_000_000 - 21_000, 60_000_000 - 21_000]);
+    expect(c.longestGapUs).to.equal(60_000_000 - 21_000);
+    expect(c.open).to.equal('handshake');
+    expect(c.close).to.equal('fin');
+  });
+
+  it('sends keepalives while held open and stops at the hold', () => {
+    const zero = conn(result.truth.connections, 'ka-zero');
+    // Last exchange ACK at 43 ms; keepalive every 120 s of idle plus one RTT for the ACK, until the close at 600 s.
+    const kaPairs = Math.floor((600_000_000 - 43_000) / (120_000_000 + 20_000));
+    expect(zero.clientPkts + zero.serverPkts).to.equal(3 + 3 + 2 * kaPairs + 3);
+    expect(zero.lastUs - zero.firstUs).to.equal(600_000_000 + 21_000);
+    const held = conn(result.truth.connections, 'ka-one-held');
+    expect(held.close).to.equal('none');
+    expect(held.lastUs - held.firstUs).to.be.at.most(500_000_000);
+    // One garbage byte per keepalive counts as payload.
+    expect(held.clientPayloadBytes).to.equal(10 + Math.floor((500_000_000 - 43_000) / 100_020_000));
+  });
+
+  it('puts the sentinel its delay after the last scenario packet and runs the clock up to it', () => {
+    const all = result.truth.connections;
+    const lastScenario = Math.max(...all.filter((c) => !c.background).map((c) => c.lastUs));
+    const sentinel = conn(all, 'sentinel');
+    const clock = conn(all, 'clock');
+    expect(sentinel.firstUs).to.equal(lastScenario + 120_000_000);
+    expect(sentinel.role).to.equal('sentinel');
+    expect(sentinel.background).to.equal(true);
+    expect(clock.role).to.equal('clock');
+    expect(clock.firstUs).to.equal(mixed.startUs);
+    expect(clock.clientPkts).to.equal(Math.floor((sentinel.firstUs - mixed.startUs) / 10_000_000) + 1);
+    expect(result.truth.pcap.lastUs).to.equal(sentinel.firstUs);
+  });
+
+  it('records the midstream connection with the server speaking first after a silence', () => {
+    const m = conn(result.truth.connections, 'midstream');
+    expect(m.open).to.equal('midstream');
+    expect(m.firstSender).to.equal('client');
+    expect(m.quietPeriods).to.have.length(3);
+  });
+
+  it('writes a Zeek-format truth conn.log with the expected states', async () => {
+    const text = await readFile(result.truthConnLogPath, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).to.equal('#separator \\x09');
+    expect(lines[4]).to.equal('#path\tconn');
+    expect(lines[6]).to.equal('#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\tconn_state\thistory');
+    expect(lines.at(-1)).to.match(/^#close\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
+    const rows = lines.filter((l) => !l.startsWith('#')).map((l) => l.split('\t'));
+    expect(rows).to.have.length(result.truth.connections.length);
+    const state = (addr: string, port: string): string | undefined => rows.find((r) => r[2] === addr && r[3] === port)?.[12];
+    expect(state('192.0.2.10', '40000')).to.equal('SF');
+    expect(state('2001:db8::10', '40001')).to.equal('RSTO');
+    expect(state('192.0.2.13', '40005')).to.equal('OTH');
+    expect(state('2001:db8::12', '40004')).to.equal('S1');
+    expect(state('192.0.2.14', '41000')).to.equal('SF');
+    expect(state('2001:db8::14', '41001')).to.equal('S0');
+    expect(state('192.0.2.15', '8')).to.equal('OTH');
+    const fin = rows.find((r) => r[2] === '192.0.2.10') as string[];
+    expect(fin[7]).to.equal((conn(result.truth.connections, 'v4-fin').durationUs / 1e6).toFixed(6));
+    expect(fin[13]).to.equal('ShADdFf');
+  });
+
+  it('summarizes on one screen', () => {
+    const text = summarizeGeneration(result);
+    expect(text).to.contain(`packets    ${result.truth.pcap.packets}`);
+    expect(text).to.contain(result.pcapPath);
+    expect(text.split('\n').length).to.be.below(25);
+  });
+
+  it('the tshark check fails on a corrupted checksum (so it can fail)', async () => {
+    const bad = path.join(dir, 'corrupt.pcap');
+    const bytes = await readFile(result.pcapPath);
+    // First record's frame: 24-byte file header + 16-byte record header; flip a byte in the TCP window field.
+    bytes[24 + 16 + 14 + 20 + 14] = (bytes[24 + 16 + 14 + 20 + 14] as number) ^ 0xff;
+    await writeFile(bad, bytes);
+    expect(await tsharkProblems(bad)).to.match(/checksum/i);
+  });
+});
+
+describe('generate: determinism and resolution', () => {
+  it('the same scenario and seed give byte-identical pcaps; another seed does not', async () => {
+    const [a, b, c] = [await tmp(), await tmp(), await tmp()];
+    const ra = await generate(mixed, a);
+    const rb = await generate(mixed, b);
+    const rc = await generate({ ...mixed, seed: 8 }, c);
+    expect(Buffer.compare(await readFile(ra.pcapPath), await readFile(rb.pcapPath))).to.equal(0);
+    expect(await readFile(ra.truthPath, 'utf8')).to.equal(await readFile(rb.truthPath, 'utf8'));
+    expect(rc.truth.pcap.sha256).to.not.equal(ra.truth.pcap.sha256);
+  });
+
+  it('writes nanosecond pcaps with the nanosecond magic that tshark reads to the same truth', async () => {
+    const s = scenario('ns', [tcp('a', '192.0.2.10:40000', '198.51.100.20:9000', { close: 'fin' })], { timestampResolution: 'ns' });
+    const r = await generate(s, await tmp());
+    const head = await readFile(r.pcapPath);
+    expect(head.readUInt32LE(0)).to.equal(0xa1b23c4d);
+    expect(r.truth.pcap.timestampResolution).to.equal('ns');
+    expect(await tsharkProblems(r.pcapPath)).to.equal('');
+    expect(await compareWithTruth(r.pcapPath, r.truth)).to.deep.equal([]);
+  });
+});
