@@ -1,0 +1,224 @@
+import { readFile } from 'node:fs/promises';
+import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
+import { InputError } from '../../core/input-error.js';
+
+/**
+ * tshark as the no-timeout reference: one line per packet (`-T fields -E header=y`), grouped here into one
+ * bidirectional record per conversation. Per-packet fields rather than `-z conv` because conv prints times
+ * relative to the capture start with rounding, while frame.time_epoch is the absolute timestamp to the nanosecond.
+ * TCP and UDP group by tshark's own stream index (which never times out: a new TCP stream starts only on port reuse
+ * after a close); ICMP echo by address pair and identifier; other ICMP by address pair and type; anything else by
+ * address pair and IP protocol.
+ */
+export const TSHARK_FIELDS = [
+  'frame.time_epoch',
+  'vlan.id',
+  'ip.src',
+  'ip.dst',
+  'ip.len',
+  'ip.proto',
+  'ipv6.src',
+  'ipv6.dst',
+  'ipv6.plen',
+  'ipv6.nxt',
+  'tcp.stream',
+  'tcp.srcport',
+  'tcp.dstport',
+  'udp.stream',
+  'udp.srcport',
+  'udp.dstport',
+  'icmp.type',
+  'icmp.code',
+  'icmp.ident',
+  'icmpv6.type',
+  'icmpv6.code',
+  'icmpv6.echo.identifier',
+] as const;
+
+const F = Object.fromEntries(TSHARK_FIELDS.map((name, index) => [name, index])) as Record<(typeof TSHARK_FIELDS)[number], number>;
+const HEADER = TSHARK_FIELDS.join('\t');
+const EXPECTED = `tshark -T fields -E header=y output whose header is: ${HEADER}`;
+const IPV6_HEADER_BYTES = 40;
+
+interface Conversation {
+  record: FlowRecord;
+  origAddr: string;
+}
+
+export async function readTsharkPackets(path: string, label = path): Promise<FlowRecord[]> {
+  return parseTsharkPackets(await readFile(path, 'utf8'), label);
+}
+
+export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
+  const conversations = new Map<string, Conversation>();
+  const order: Conversation[] = [];
+  const canon = new Map<string, string>();
+  let pos = 0;
+  let lineNo = 0;
+  let headerSeen = false;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    let line = text.slice(pos, end);
+    pos = end + 1;
+    lineNo += 1;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (!headerSeen) {
+      if (line !== HEADER) {
+        const got = line.split('\t');
+        const at = got.findIndex((name, i) => name !== TSHARK_FIELDS[i]);
+        const col = at <= 0 ? 1 : got.slice(0, at).join('\t').length + 2;
+        throw new InputError({ file, line: lineNo, col }, `"${preview(line)}"`, EXPECTED);
+      }
+      headerSeen = true;
+      continue;
+    }
+    if (line === '') continue;
+    const cells = line.split('\t');
+    if (cells.length !== TSHARK_FIELDS.length) {
+      throw new InputError({ file, line: lineNo, col: line.length + 1 }, `${cells.length} tab-separated fields`, `${TSHARK_FIELDS.length}, one per field of the header`);
+    }
+    const columnOf = (index: number): number => cells.slice(0, index).join('\t').length + (index > 0 ? 2 : 1);
+    const fail = (index: number, expected: string): never => {
+      throw new InputError({ file, line: lineNo, col: columnOf(index) }, `${TSHARK_FIELDS[index]} "${cells[index]}"`, expected);
+    };
+    const cell = (index: number): string => cells[index] as string;
+    const v4 = cell(F['ip.src']) !== '';
+    const v6 = !v4 && cell(F['ipv6.src']) !== '';
+    if (!v4 && !v6) continue; // ARP and other non-IP frames carry no connection.
+    const timeUs = decimalToMicros(cell(F['frame.time_epoch']));
+    if (timeUs === undefined) fail(F['frame.time_epoch'], 'seconds since the epoch such as 1700000000.000000000');
+    const src = address(cell(v4 ? F['ip.src'] : F['ipv6.src']), canon) ?? fail(v4 ? F['ip.src'] : F['ipv6.src'], 'an IP address');
+    const dst = address(cell(v4 ? F['ip.dst'] : F['ipv6.dst']), canon) ?? fail(v4 ? F['ip.dst'] : F['ipv6.dst'], 'an IP address');
+    const lenIndex = v4 ? F['ip.len'] : F['ipv6.plen'];
+    const len = integer(cell(lenIndex)) ?? fail(lenIndex, 'a length in bytes');
+    const ipBytes = v4 ? len : len + IPV6_HEADER_BYTES;
+    const protoIndex = v4 ? F['ip.proto'] : F['ipv6.nxt'];
+    const ipProto = integer(cell(protoIndex)) ?? fail(protoIndex, 'an IP protocol number');
+    const vlanText = cell(F['vlan.id']);
+    const vlan = vlanText === '' ? undefined : integer(vlanText) ?? fail(F['vlan.id'], 'a VLAN id');
+
+    let protocol: FlowProtocol;
+    let key: string;
+    let srcPort = 0;
+    let dstPort = 0;
+    const lo = src < dst ? src : dst;
+    const hi = src < dst ? dst : src;
+    // The outer protocol decides: an ICMP error quoting a TCP header still belongs to ICMP.
+    if (ipProto === 1 || ipProto === 58) {
+      protocol = 'icmp';
+      const [typeI, codeI, identI] = ipProto === 1
+        ? [F['icmp.type'], F['icmp.code'], F['icmp.ident']]
+        : [F['icmpv6.type'], F['icmpv6.code'], F['icmpv6.echo.identifier']];
+      const type = integer(cell(typeI)) ?? fail(typeI, 'an ICMP type');
+      const code = integer(cell(codeI)) ?? 0;
+      const echo = ipProto === 1 ? type === 8 || type === 0 : type === 128 || type === 129;
+      if (echo && cell(identI) !== '') {
+        const ident = integer(cell(identI)) ?? fail(identI, 'an echo identifier');
+        srcPort = ident;
+        dstPort = ident;
+        key = `i|${vlan ?? ''}|${lo}|${hi}|echo|${ident}`;
+      } else {
+        // As Zeek does: type and code in the port fields.
+        srcPort = type;
+        dstPort = code;
+        key = `i|${vlan ?? ''}|${lo}|${hi}|type|${type}`;
+      }
+    } else if (cell(F['tcp.stream']) !== '') {
+      protocol = 'tcp';
+      key = `t|${cell(F['tcp.stream'])}`;
+      srcPort = integer(cell(F['tcp.srcport'])) ?? fail(F['tcp.srcport'], 'a port');
+      dstPort = integer(cell(F['tcp.dstport'])) ?? fail(F['tcp.dstport'], 'a port');
+    } else if (cell(F['udp.stream']) !== '') {
+      protocol = 'udp';
+      key = `u|${cell(F['udp.stream'])}`;
+      srcPort = integer(cell(F['udp.srcport'])) ?? fail(F['udp.srcport'], 'a port');
+      dstPort = integer(cell(F['udp.dstport'])) ?? fail(F['udp.dstport'], 'a port');
+    } else {
+      protocol = 'other';
+      key = `o|${vlan ?? ''}|${lo}|${hi}|${ipProto}`;
+    }
+
+    const time = timeUs as number;
+    let conv = conversations.get(key);
+    if (!conv) {
+      const record: FlowRecord = {
+        protocol,
+        origAddr: src,
+        origPort: srcPort,
+        respAddr: dst,
+        respPort: dstPort,
+        firstUs: time,
+        lastUs: time,
+        durationUs: 0,
+        origPkts: 0,
+        respPkts: 0,
+        origBytes: 0,
+        respBytes: 0,
+        bytesKind: 'ip',
+        direction: 'bi',
+        endReason: 'end-of-capture',
+        source: { file, line: lineNo },
+      };
+      if (vlan !== undefined) record.vlan = vlan;
+      conv = { record, origAddr: src };
+      conversations.set(key, conv);
+      order.push(conv);
+    }
+    const r = conv.record;
+    if (time < r.firstUs) r.firstUs = time;
+    if (time > r.lastUs) r.lastUs = time;
+    // The first sender is the originator; a packet from the same address and port goes its way (both ends of a
+    // conversation can share an address only on loopback, where the ports tell them apart).
+    const fromOrig = src === conv.origAddr && (src !== dst || srcPort === r.origPort);
+    if (fromOrig) {
+      r.origPkts = (r.origPkts as number) + 1;
+      r.origBytes = (r.origBytes as number) + ipBytes;
+    } else {
+      r.respPkts = (r.respPkts as number) + 1;
+      r.respBytes = (r.respBytes as number) + ipBytes;
+    }
+  }
+  if (!headerSeen) throw new InputError({ file, line: 1, col: 1 }, 'an empty file', EXPECTED);
+  for (const { record } of order) record.durationUs = record.lastUs - record.firstUs;
+  return order.map((c) => c.record);
+}
+
+/** tshark prints nanoseconds (`1700000000.000000000`): round to the microsecond without going through a float. */
+export function decimalToMicros(text: string): number | undefined {
+  const dot = text.indexOf('.');
+  const wholeText = dot < 0 ? text : text.slice(0, dot);
+  const fracText = dot < 0 ? '' : text.slice(dot + 1);
+  if (!/^\d+$/.test(wholeText) || !/^\d*$/.test(fracText)) return undefined;
+  const micros = Number(fracText.slice(0, 6).padEnd(6, '0'));
+  const roundUp = fracText.length > 6 && (fracText.charCodeAt(6) - 48) >= 5;
+  return Number(wholeText) * 1e6 + micros + (roundUp ? 1 : 0);
+}
+
+/** Decimal, or hexadecimal as tshark prints BASE_HEX fields (`0x1234`). */
+function integer(text: string): number | undefined {
+  if (text === '') return undefined;
+  const n = text.startsWith('0x') ? parseInt(text.slice(2), 16) : Number(text);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+function address(text: string, canon: Map<string, string>): string | undefined {
+  const hit = canon.get(text);
+  if (hit !== undefined) return hit;
+  let canonical: string | undefined;
+  if (text.includes(':')) {
+    try {
+      canonical = new URL(`http://[${text}]/`).hostname.slice(1, -1);
+    } catch {
+      canonical = undefined;
+    }
+  } else if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+    canonical = text;
+  }
+  if (canonical !== undefined) canon.set(text, canonical);
+  return canonical;
+}
+
+function preview(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+}

@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FlowRecord } from '../../core/flow-record.js';
+import { InputError } from '../../core/input-error.js';
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import { runAdapterForTest } from '../../../test/support/run-adapter.js';
+import tshark from './index.js';
+import { PACKETS_FILE } from './adapter.js';
+import { TSHARK_FIELDS, decimalToMicros, parseTsharkPackets } from './parser.js';
+
+const FIXTURES = '/work/shared/fixtures/zeek';
+
+async function records(fixture: string, context: Mocha.Context): Promise<{ records: FlowRecord[]; workDir: string }> {
+  const run = await runAdapterForTest(tshark, path.join(FIXTURES, fixture, 'capture.pcap'), 'default');
+  if ('missing' in run) {
+    if (context.test) context.test.title += ` (skipped: ${run.missing})`;
+    context.skip();
+  }
+  if (!run.outcome.ok) throw new Error(run.outcome.reason);
+  return { records: run.outcome.views.default ?? [], workDir: run.workDir };
+}
+
+describe('tshark reference on real captures', () => {
+  it('longconn-42: exactly one TCP record of 68237.32 s (129 packets) and one UDP of 68236.31 s (84 packets)', async function () {
+    const { records: all, workDir } = await records('longconn-42', this);
+    expect(all).to.have.length(2);
+    const tcp = all.find((r) => r.protocol === 'tcp');
+    const udp = all.find((r) => r.protocol === 'udp');
+    expect(tcp).to.include({
+      origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000,
+      firstUs: 1_700_000_000_000_000, lastUs: 1_700_068_237_320_000, durationUs: 68_237_320_000, endReason: 'end-of-capture',
+    });
+    expect((tcp?.origPkts ?? 0) + (tcp?.respPkts ?? 0)).to.equal(129);
+    // Zeek's 60-minute record counts the same IP bytes: 86 + 43 packets, 7640 + 10120 bytes.
+    expect(tcp).to.include({ origPkts: 86, respPkts: 43, origBytes: 7640, respBytes: 10120, bytesKind: 'ip' });
+    expect(udp).to.include({ firstUs: 1_700_000_001_500_000, durationUs: 68_236_310_000, origPkts: 42, respPkts: 42, origBytes: 3696, respBytes: 6216 });
+    expect(tcp?.source).to.deep.equal({ file: PACKETS_FILE, line: 2 });
+    const reread = await tshark.parseLog(path.join(workDir, PACKETS_FILE));
+    expect(reread.map((r) => r.durationUs)).to.deep.equal(all.map((r) => r.durationUs));
+  });
+
+  it('icmp-ipv6-vlan: one ICMP echo conversation by identifier, one IPv6 TCP in VLAN 100', async function () {
+    const { records: all } = await records('icmp-ipv6-vlan', this);
+    expect(all).to.have.length(2);
+    const icmp = all.find((r) => r.protocol === 'icmp');
+    const tcp = all.find((r) => r.protocol === 'tcp');
+    expect(icmp).to.include({ origPort: 0x1234, respPort: 0x1234, durationUs: 7_200_005_000, origPkts: 13, respPkts: 13 });
+    expect(icmp?.vlan).to.equal(undefined);
+    expect(tcp).to.include({ origAddr: '2001:db8::10', respAddr: '2001:db8::20', respPort: 443, vlan: 100, durationUs: 7_501_502_000 });
+    expect((tcp?.origPkts ?? 0) + (tcp?.respPkts ?? 0)).to.equal(24);
+  });
+
+  it('quiet-fin-6x1500: one TCP of 7502.512 s (24 packets), one UDP of 7500.010 s (12 packets)', async function () {
+    const { records: all } = await records('quiet-fin-6x1500', this);
+    const tcp = all.find((r) => r.protocol === 'tcp');
+    const udp = all.find((r) => r.protocol === 'udp');
+    expect(tcp?.durationUs).to.equal(7_502_512_000);
+    expect((tcp?.origPkts ?? 0) + (tcp?.respPkts ?? 0)).to.equal(24);
+    expect(udp?.durationUs).to.equal(7_500_010_000);
+    expect((udp?.origPkts ?? 0) + (udp?.respPkts ?? 0)).to.equal(12);
+  });
+});
+
+describe('tshark translate and parse errors', () => {
+  it('default is supported with no knobs; any custom setting is unsupported', () => {
+    expect(tshark.translate(parseTimeoutSetting('default'))).to.deep.include({ supported: true, values: {} });
+    const custom = tshark.translate(parseTimeoutSetting('5m'));
+    expect(custom).to.deep.equal({ supported: false, reason: 'tshark keeps no state timeouts: it is the reference' });
+  });
+
+  it('rounds nanosecond times to the microsecond exactly', () => {
+    expect(decimalToMicros('1700068237.320000000')).to.equal(1_700_068_237_320_000);
+    expect(decimalToMicros('1700000000.000000500')).to.equal(1_700_000_000_000_001);
+    expect(decimalToMicros('1700000000.000000499')).to.equal(1_700_000_000_000_000);
+    expect(decimalToMicros('x')).to.equal(undefined);
+  });
+
+  it('a Zeek conn.log given as tshark output: InputError at line 1', async () => {
+    const text = await readFile(path.join(FIXTURES, 'longconn-42/conn.default.log'), 'utf8');
+    expect(() => parseTsharkPackets(text, 'conn.log')).to.throw(InputError, /^conn\.log:1:1: found "#separator/);
+  });
+
+  it('a bad time on a packet line: the column of frame.time_epoch; a short line: its end', () => {
+    const header = TSHARK_FIELDS.join('\t');
+    const good = ['1700000000.000000000', '', '10.0.0.1', '10.0.0.2', '40', '6', '', '', '', '', '0', '1', '2', '', '', '', '', '', '', '', '', ''];
+    const bad = [...good];
+    bad[0] = 'noon';
+    expect(() => parseTsharkPackets(`${header}\n${good.join('\t')}\n${bad.join('\t')}\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:3:1: found frame\.time_epoch "noon"/);
+    const badPort = [...good];
+    badPort[11] = 'http';
+    const col = good.slice(0, 11).join('\t').length + 2;
+    expect(() => parseTsharkPackets(`${header}\n${badPort.join('\t')}\n`, 'p.tsv')).to.throw(InputError, new RegExp(`^p\\.tsv:2:${col}: found tcp\\.srcport`));
+    expect(() => parseTsharkPackets(`${header}\n1700000000.0\t\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:2:14: found 2 tab-separated fields/);
+  });
+});
