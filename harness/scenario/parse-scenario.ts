@@ -73,7 +73,10 @@ export function parseScenario(text: string, file: string): Scenario {
   if (syntax) {
     const pos = syntax.linePos?.[0] ?? lines.linePos(syntax.pos[0]);
     const where = { file, line: pos.line, col: pos.col };
-    if (syntax.code === 'DUPLICATE_KEY') throw new InputError(where, 'a key given twice in one map', 'each key once per map');
+    if (syntax.code === 'DUPLICATE_KEY') {
+      const key = /^[^:\n]*/.exec(text.slice(syntax.pos[0]))?.[0].trim() ?? '';
+      throw new InputError(where, `key "${key}" twice in one map`, 'each key once per map');
+    }
     throw new InputError(
       where,
       `invalid YAML (${firstLine(syntax.message)})`,
@@ -255,9 +258,14 @@ function parseConnection(r: YamlReader, node: ParsedNode): ConnectionSpec {
   const rttS = f.has('rtt') ? r.duration(f.required('rtt', 'a duration such as 20ms'), 'rtt', true) : DEFAULTS.rttS;
   const openDefault = protocol === 'tcp' ? 'handshake' : 'none';
   const openValues = protocol === 'tcp' ? (['handshake', 'midstream'] as const) : (['none'] as const);
-  const open = f.has('open') ? r.oneOf(f.required('open', openValues.join(' or ')), `open on ${protocol}`, openValues) : openDefault;
+  const noHandshake = `none (${protocol} has no handshake; handshake and midstream are for tcp)`;
+  const open = f.has('open')
+    ? r.oneOf(f.required('open', openValues.join(' or ')), 'open', openValues, protocol === 'tcp' ? undefined : noHandshake)
+    : openDefault;
   const closeValues = protocol === 'tcp' ? (['fin', 'rst', 'none'] as const) : (['none'] as const);
-  const close = f.has('close') ? r.oneOf(f.required('close', closeValues.join(' or ')), `close on ${protocol}`, closeValues) : DEFAULTS.close;
+  const close = f.has('close')
+    ? r.oneOf(f.required('close', closeValues.join(' or ')), 'close', closeValues, protocol === 'tcp' ? undefined : `none (${protocol} has no close; fin and rst are for tcp)`)
+    : DEFAULTS.close;
 
   const spec: ConnectionSpec = {
     id,

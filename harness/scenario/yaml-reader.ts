@@ -47,6 +47,12 @@ export class YamlReader {
     return 'a value';
   }
 
+  /** `port 70000` for a scalar, `a list as port` for anything else. */
+  named(what: string, node: ParsedNode | null | undefined): string {
+    const n = this.resolve(node);
+    return n && isScalar(n) && n.value !== null ? `${what} ${this.describe(n)}` : `${this.describe(node)} as ${what}`;
+  }
+
   map(node: ParsedNode | null | undefined, what: string, example: string): Fields {
     const n = this.resolve(node);
     if (!n || !isMap(n)) this.fail(node, `${this.describe(node)} as ${what}`, `a map, e.g. ${example}`);
@@ -70,10 +76,10 @@ export class YamlReader {
     return value;
   }
 
-  oneOf<T extends string>(node: ParsedNode | null | undefined, what: string, values: readonly T[]): T {
+  oneOf<T extends string>(node: ParsedNode | null | undefined, what: string, values: readonly T[], hint?: string): T {
     const value = this.scalarValue(node);
     if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-      this.fail(node, `${what} ${this.describe(node)}`, `one of ${values.join(', ')}`);
+      this.fail(node, this.named(what, node), hint ?? `one of ${values.join(', ')}`);
     }
     return value as T;
   }
@@ -82,14 +88,14 @@ export class YamlReader {
     const value = this.scalarValue(node);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min}..${max}`;
-      this.fail(node, `${what} ${this.describe(node)}`, `a whole number in ${range}`);
+      this.fail(node, this.named(what, node), `a whole number in ${range}`);
     }
     return value;
   }
 
   boolean(node: ParsedNode | null | undefined, what: string): boolean {
     const value = this.scalarValue(node);
-    if (typeof value !== 'boolean') this.fail(node, `${what} ${this.describe(node)}`, 'true or false');
+    if (typeof value !== 'boolean') this.fail(node, this.named(what, node), 'true or false');
     return value;
   }
 
@@ -100,7 +106,10 @@ export class YamlReader {
     const expected = `${positive ? 'a positive duration' : 'a duration of 0 or more'} such as 20ms, 90s, 20m, 1h30m (units us, ms, s, m, h, d; a bare number is seconds)`;
     if (seconds === undefined) {
       const negative = (typeof value === 'number' && value < 0) || (typeof value === 'string' && value.trim().startsWith('-'));
-      this.fail(node, `${negative ? 'a negative' : 'an unparsable'} ${what} ${this.describe(node)}`, expected);
+      const found = negative
+        ? `a negative ${what} ${this.describe(node)}`
+        : typeof value === 'string' ? `an unparsable ${what} ${this.describe(node)}` : this.named(what, node);
+      this.fail(node, found, expected);
     }
     if (positive && seconds === 0) this.fail(node, `${what} ${this.describe(node)}`, expected);
     return seconds;

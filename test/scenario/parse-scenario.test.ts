@@ -1,0 +1,206 @@
+import { expect } from 'chai';
+import { InputError } from '../../harness/core/input-error.js';
+import { DEFAULT_CLOCK_ENDPOINTS, DEFAULT_SENTINEL_ENDPOINTS } from '../../harness/scenario/parse-scenario.js';
+import { parseScenario } from '../../harness/scenario/load-scenario.js';
+
+const MINIMAL = `connections:
+  - id: c1
+    protocol: tcp
+    client: 192.0.2.10:40000
+    server: 198.51.100.20:443
+    activity:
+      pattern: { bursts: 3, gap: 20m, request: 100, response: 200 }
+`;
+
+function errorOf(text: string, file = 'x.yaml'): InputError {
+  try {
+    parseScenario(text, file);
+  } catch (err) {
+    if (err instanceof InputError) return err;
+    throw err;
+  }
+  throw new Error('parsed without error');
+}
+
+function withConnection(lines: string): string {
+  return `connections:\n  - id: c1\n${lines.replace(/^/gm, '    ')}\n`;
+}
+
+describe('parseScenario', () => {
+  it('fills every default', () => {
+    const s = parseScenario(MINIMAL, 'scenarios/minimal.yaml');
+    expect(s).to.deep.equal({
+      name: 'minimal',
+      description: '',
+      file: 'scenarios/minimal.yaml',
+      seed: 1,
+      startUs: 1_700_000_000_000_000,
+      timestampResolution: 'us',
+      quietThresholdS: 30,
+      connections: [
+        {
+          id: 'c1',
+          protocol: 'tcp',
+          client: { addrFrom: '192.0.2.10', addrTo: '192.0.2.10', portFrom: 40000, portTo: 40000 },
+          server: { addr: '198.51.100.20', port: 443 },
+          startS: 0,
+          rttS: 0.02,
+          open: 'handshake',
+          close: 'none',
+          mss: 1460,
+          icmpId: 0x1234,
+          activity: { kind: 'pattern', bursts: 3, gapS: 1200, jitterS: 0, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
+          count: 1,
+          staggerS: 1,
+        },
+      ],
+    });
+  });
+
+  it('UDP and ICMP open with none; ICMP endpoints are addresses with port 0 and the reply mirrors the request', () => {
+    const s = parseScenario(
+      `connections:
+  - { id: u, protocol: udp, client: "192.0.2.10:5000", server: "198.51.100.20:53", activity: { pattern: { bursts: 1, request: 40, response: 0 } } }
+  - { id: i, protocol: icmp, client: 192.0.2.10, server: 198.51.100.20, icmp_id: 0xbeef, activity: { pattern: { bursts: 1, request: 32 } } }
+`,
+      'x.yaml',
+    );
+    const [u, i] = s.connections;
+    expect([u?.open, u?.close, i?.open, i?.close]).to.deep.equal(['none', 'none', 'none', 'none']);
+    expect(i?.client).to.deep.equal({ addrFrom: '192.0.2.10', addrTo: '192.0.2.10', portFrom: 0, portTo: 0 });
+    expect(i?.server).to.deep.equal({ addr: '198.51.100.20', port: 0 });
+    expect(i?.icmpId).to.equal(0xbeef);
+    expect(i?.activity).to.include({ requestBytes: 32, responseBytes: 32 });
+  });
+
+  it('reads every key that overrides a default', () => {
+    const s = parseScenario(
+      `# Leading comment.
+# Second line.
+name: full
+seed: 42
+start: 2024-01-02T03:04:05.25Z
+timestamp_resolution: ns
+quiet_threshold: 1m30s
+clock: { every: 10s, client: "192.0.2.99:1", server: "198.51.100.99:2", payload: 8, vlan: 7 }
+sentinel: { after: 25m, client: "192.0.2.98:3", server: "198.51.100.98:4", vlan: 8 }
+connections:
+  - id: c1
+    protocol: tcp
+    client: 192.0.2.10:40000
+    server: 198.51.100.20:443
+    vlan: 100
+    start: 1.5s
+    rtt: 150ms
+    open: midstream
+    close: rst
+    mss: 536
+    hold: 6h
+    keepalive: { every: 2h, style: one-byte }
+    activity:
+      pattern: { bursts: 2, span: 1h, jitter: 1s, request: 1, response: 0, exchanges: 4 }
+`,
+      'full.yaml',
+    );
+    expect(s.description).to.equal('Leading comment. Second line.');
+    expect([s.name, s.seed, s.timestampResolution, s.quietThresholdS]).to.deep.equal(['full', 42, 'ns', 90]);
+    expect(s.startUs).to.equal(Date.UTC(2024, 0, 2, 3, 4, 5) * 1000 + 250_000);
+    expect(s.clock).to.deep.equal({ intervalS: 10, client: { addr: '192.0.2.99', port: 1 }, server: { addr: '198.51.100.99', port: 2 }, payloadBytes: 8, vlan: 7 });
+    expect(s.sentinel).to.deep.equal({ afterS: 1500, client: { addr: '192.0.2.98', port: 3 }, server: { addr: '198.51.100.98', port: 4 }, vlan: 8 });
+    const c = s.connections[0]!;
+    expect(c).to.include({ vlan: 100, startS: 1.5, rttS: 0.15, open: 'midstream', close: 'rst', mss: 536, holdS: 21600 });
+    expect(c.keepalive).to.deep.equal({ intervalS: 7200, style: 'one-byte' });
+    expect(c.activity).to.deep.equal({ kind: 'pattern', bursts: 2, spanS: 3600, jitterS: 1, requestBytes: 1, responseBytes: 0, exchangesPerBurst: 4 });
+  });
+
+  it('start as epoch seconds, and the shorthand clock, sentinel and keepalive', () => {
+    const s = parseScenario(
+      `start: 1700000000.5
+clock: 20s
+sentinel: 5m
+${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nhold: 1h\nkeepalive: 10m\nactivity: { pattern: { bursts: 1, request: 1, response: 1 } }')}`,
+      'x.yaml',
+    );
+    expect(s.startUs).to.equal(1_700_000_000_500_000);
+    expect(s.clock).to.deep.equal({ intervalS: 20, ...DEFAULT_CLOCK_ENDPOINTS, payloadBytes: 32 });
+    expect(s.sentinel).to.deep.equal({ afterS: 300, ...DEFAULT_SENTINEL_ENDPOINTS });
+    expect(s.connections[0]!.keepalive).to.deep.equal({ intervalS: 600, style: 'zero-byte' });
+  });
+
+  it('stores addresses canonically: IPv6 compressed and lower case', () => {
+    const s = parseScenario(
+      withConnection(
+        'protocol: udp\nclient: "[2001:0DB8:0000:0000:0000:0000:0000:0010-2001:db8::0:1f]:40000"\nserver: "[2001:DB8:0:0:1::20]:53"\ncount: 16\nactivity: { pattern: { bursts: 1, request: 1, response: 1 } }',
+      ),
+      'x.yaml',
+    );
+    const c = s.connections[0]!;
+    expect(c.client).to.deep.equal({ addrFrom: '2001:db8::10', addrTo: '2001:db8::1f', portFrom: 40000, portTo: 40000 });
+    // Two runs of two zero groups: RFC 5952 compresses the first.
+    expect(c.server.addr).to.equal('2001:db8::1:0:0:20');
+  });
+
+  it('a timeline event may not fall inside the TCP handshake', () => {
+    const err = errorOf(withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity:\n  timeline: [ { at: 0s, from: client, bytes: 10 } ]'));
+    expect(err.message).to.equal('x.yaml:7:25: found event at 0s, inside the TCP handshake; expected at 0.022s or later (rtt + 2ms), or open: midstream');
+  });
+
+  it('a timeline event may not overlap the reply of the one before', () => {
+    const err = errorOf(
+      withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nrtt: 1s\nactivity:\n  timeline: [ { at: 0s, from: client, bytes: 10, reply: 5 }, { at: 500ms, from: server, bytes: 1 } ]'),
+    );
+    expect(err.message).to.equal('x.yaml:8:72: found event at 0.5s overlapping the one at 0s (line 8); expected at 1.002s or later (the previous event\'s reply comes after one rtt)');
+  });
+
+  it('a span too short for its bursts names the gap it implies', () => {
+    const err = errorOf(withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity: { pattern: { bursts: 11, span: 100ms, request: 1, response: 1 } }'));
+    expect(err.message).to.equal('x.yaml:6:46: found span 0.1s / 10 = gap 0.01s minus 2 × jitter 0s = 0.01s, shorter than a burst (0.022s); expected bursts at least 0.022s apart after jitter (a burst lasts exchanges × (rtt + 2ms))');
+  });
+
+  it('a gap exactly one burst long is accepted (bursts touch, never overlap)', () => {
+    const s = parseScenario(withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity: { pattern: { bursts: 3, gap: 22ms, request: 1, response: 1 } }'), 'x.yaml');
+    expect(s.connections[0]!.activity).to.include({ gapS: 0.022 });
+  });
+
+  it('refuses an ICMP reply of another size, ICMP identifiers past 65535, and a connection on the clock flow', () => {
+    const icmp = (extra: string): string => withConnection(`protocol: icmp\nclient: 192.0.2.1-192.0.2.9\nserver: 198.51.100.1\n${extra}`);
+    expect(errorOf(icmp('activity: { pattern: { bursts: 1, request: 32, response: 64 } }')).message).to.equal(
+      'x.yaml:6:62: found response 64 on icmp; expected the request size 32 (an echo reply carries the request\'s data), or no response key',
+    );
+    expect(errorOf(icmp('icmp_id: 65530\ncount: 7\nactivity: { pattern: { bursts: 1, request: 32 } }')).message).to.equal(
+      'x.yaml:7:12: found count 7 from icmp_id 65530; expected copies whose echo identifiers (icmp_id + copy) stay within 0..65535',
+    );
+    const onClock = `clock: 30s\n${withConnection('protocol: udp\nclient: "198.51.100.250:50000"\nserver: "192.0.2.250:50000"\nactivity: { pattern: { bursts: 1, request: 1, response: 1 } }')}`;
+    expect(errorOf(onClock).message).to.equal(
+      'x.yaml:5:13: found connection c1 on the same addresses and ports as the clock (198.51.100.250:50000 - 192.0.2.250:50000); expected each connection on its own protocol, addresses and ports',
+    );
+  });
+
+  it('refuses reserved and malformed ids, an unknown protocol, and both pattern and timeline', () => {
+    const base = 'client: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity: { pattern: { bursts: 1, request: 1, response: 1 } }';
+    expect(errorOf(`connections:\n  - id: clock\n    protocol: udp\n${base.replace(/^/gm, '    ')}`).message).to.equal(
+      'x.yaml:2:9: found id "clock"; expected an id other than clock and sentinel (reserved for the background flows)',
+    );
+    expect(errorOf(`connections:\n  - id: "a#1"\n    protocol: udp\n${base.replace(/^/gm, '    ')}`).message).to.equal(
+      'x.yaml:2:9: found id "a#1"; expected an id of letters, digits, ".", "_" and "-" ("#" is kept for copies)',
+    );
+    expect(errorOf(withConnection(`protocol: sctp\n${base}`)).message).to.equal('x.yaml:3:15: found protocol "sctp"; expected one of tcp, udp, icmp');
+    expect(
+      errorOf(withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity:\n  pattern: { bursts: 1, request: 1, response: 1 }\n  timeline: []')).message,
+    ).to.equal('x.yaml:7:7: found both pattern and timeline; expected exactly one of pattern: {...} or timeline: [...]');
+  });
+
+  it('refuses a server range and a client port range on a port-less bare IPv6 address', () => {
+    expect(errorOf(withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1-198.51.100.2:2\nactivity: { pattern: { bursts: 1, request: 1, response: 1 } }')).message).to.equal(
+      'x.yaml:5:13: found a range as server "198.51.100.1-198.51.100.2:2"; expected one endpoint, e.g. 192.0.2.10:40000 or "[2001:db8::10]:40000" (only a client may be a range)',
+    );
+    expect(errorOf(withConnection('protocol: tcp\nclient: 2001:db8::10\nserver: "[2001:db8::1]:2"\nactivity: { pattern: { bursts: 1, request: 1, response: 1 } }')).message).to.equal(
+      'x.yaml:4:13: found tcp client "2001:db8::10" without a port; expected an address and port, e.g. 192.0.2.10:40000 or "[2001:db8::10]:40000"',
+    );
+  });
+
+  it('names the scenario after its file when no name is given, and refuses a name that is no file name', () => {
+    expect(parseScenario(MINIMAL, 'some/dir/my-case.yml').name).to.equal('my-case');
+    expect(errorOf(`name: "a b"\n${MINIMAL}`).message).to.equal('x.yaml:1:7: found name "a b"; expected a name of letters, digits, ".", "_" and "-" (it becomes a file name)');
+  });
+});
