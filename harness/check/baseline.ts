@@ -1,0 +1,154 @@
+import { formatDuration } from '../core/duration.js';
+import type { RunResults } from '../core/results.js';
+import type { CheckResult } from './check-report.js';
+import { percent } from './percent.js';
+import { cellsOf, sensorLabel } from './sensor-cells.js';
+import type { Suite } from './suite.js';
+
+/**
+ * A baseline is what a suite's sensors reported last time it was accepted (`--update-baseline`): per scenario,
+ * sensor, view and connection, the fragments, coverage, longest record and which hunts found it. Later runs fail
+ * when a change makes any of them worse beyond the suite's tolerance.
+ */
+export const BASELINE_SCHEMA_VERSION = 1;
+
+export interface Baseline {
+  schemaVersion: typeof BASELINE_SCHEMA_VERSION;
+  suite: string;
+  createdAt: string;
+  /** Hunt thresholds (seconds) recorded for every entry. */
+  huntThresholdsS: number[];
+  entries: BaselineEntry[];
+}
+
+export interface BaselineEntry {
+  scenario: string;
+  sensor: string;
+  view: string;
+  connection: string;
+  monitorVersion?: string;
+  setting: string;
+  fragments: number;
+  coverage: number;
+  longestRecordUs: number;
+  /** Thresholds of `huntThresholdsS` at which a hunt by longest record found it. */
+  huntsFound: number[];
+}
+
+/** `suites/x.suite.yaml` -> `suites/x.suite.baseline.json`. */
+export function baselinePathFor(suitePath: string): string {
+  return `${suitePath.replace(/\.ya?ml$/i, '')}.baseline.json`;
+}
+
+/** The hunt thresholds worth keeping: the run's own and every `hunt` threshold of the suite. */
+export function baselineThresholds(suite: Suite, results: RunResults): number[] {
+  const set = new Set<number>(results.huntThresholdsS);
+  for (const e of suite.expectations) for (const c of e.checks) if (c.kind === 'hunt') set.add(c.thresholdS);
+  return [...set].sort((a, b) => a - b);
+}
+
+export function buildBaseline(suite: Suite, results: RunResults, createdAt: string): Baseline {
+  const thresholds = baselineThresholds(suite, results);
+  const entries: BaselineEntry[] = [];
+  for (const scenario of results.scenarios) {
+    for (const sensor of suite.sensors) {
+      for (const cell of cellsOf(scenario, sensor)) {
+        if (cell.status !== 'ok') continue;
+        for (const score of cell.scores) {
+          if (score.background) continue;
+          const entry: BaselineEntry = {
+            scenario: scenario.name,
+            sensor: sensor.name,
+            view: cell.view,
+            connection: score.connectionId,
+            setting: cell.setting.label,
+            fragments: score.fragments,
+            coverage: score.coverage,
+            longestRecordUs: score.longestRecordUs,
+            huntsFound: thresholds.filter((t) => score.longestRecordUs >= t * 1e6),
+          };
+          if (cell.version !== undefined) entry.monitorVersion = cell.version;
+          entries.push(entry);
+        }
+      }
+    }
+  }
+  return { schemaVersion: BASELINE_SCHEMA_VERSION, suite: suite.file, createdAt, huntThresholdsS: thresholds, entries };
+}
+
+/**
+ * One fail per regression, naming what got worse; one pass per scenario and sensor with nothing worse; one skip per
+ * scenario and sensor that was recorded but not run now.
+ */
+export function compareBaseline(
+  suite: Suite,
+  baseline: Baseline,
+  results: RunResults,
+  sensorSkips?: ReadonlyMap<string, string>,
+): CheckResult[] {
+  const tolerance = suite.tolerance;
+  const groups = new Map<string, BaselineEntry[]>();
+  for (const entry of baseline.entries) {
+    const key = `${entry.scenario}\u0000${entry.sensor}\u0000${entry.view}`;
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
+  const out: CheckResult[] = [];
+  for (const entries of groups.values()) {
+    const first = entries[0] as BaselineEntry;
+    const label = sensorLabel(first.sensor, first.view);
+    const result = (patch: Pick<CheckResult, 'status' | 'connection' | 'expected'> & Partial<CheckResult>): CheckResult => ({
+      kind: 'baseline',
+      scenario: first.scenario,
+      sensor: label,
+      ...patch,
+    });
+    const sensor = suite.sensors.find((s) => s.name === first.sensor);
+    if (!sensor) continue; // A sensor removed from the suite has nothing left to regress.
+    const scenario = results.scenarios.find((s) => s.name === first.scenario);
+    const cell = scenario ? cellsOf(scenario, sensor).find((c) => c.view === first.view) : undefined;
+    const expected = 'no worse than the baseline';
+    if (!cell || cell.status !== 'ok') {
+      const why = sensor.skip !== undefined
+        ? `sensor skipped by the suite: ${sensor.skip}`
+        : sensorSkips?.get(sensor.name) ?? (!scenario ? 'scenario not run' : !cell ? 'sensor not run' : `${cell.status}: ${cell.reason ?? ''}`.trim());
+      out.push(result({ status: 'skip', connection: 'all', expected, reason: `not compared with the baseline (${why})` }));
+      continue;
+    }
+    let regressions = 0;
+    for (const entry of entries) {
+      const score = cell.scores.find((s) => s.connectionId === entry.connection);
+      const fail = (expectedText: string, seen: string): void => {
+        regressions += 1;
+        out.push(result({ status: 'fail', connection: entry.connection, expected: expectedText, seen }));
+      };
+      if (!score) {
+        fail(`connection scored as in the baseline`, 'no score for it now');
+        continue;
+      }
+      if (score.fragments > entry.fragments + tolerance.fragments) {
+        fail(
+          `at most ${entry.fragments + tolerance.fragments} records as in the baseline`,
+          `more fragments than the baseline: ${entry.fragments} -> ${score.fragments}`,
+        );
+      }
+      if (score.coverage < entry.coverage - tolerance.coverage) {
+        fail(
+          `coverage of at least ${percent(entry.coverage - tolerance.coverage)} as in the baseline`,
+          `less coverage than the baseline: ${percent(entry.coverage)} -> ${percent(score.coverage)}`,
+        );
+      }
+      for (const threshold of entry.huntsFound) {
+        if (score.longestRecordUs + tolerance.durationS * 1e6 < threshold * 1e6) {
+          fail(
+            `found by a hunt for records of ${formatDuration(threshold)} or more, as in the baseline`,
+            `a hunt at ${formatDuration(threshold)} no longer finds it: longest record ${formatDuration(entry.longestRecordUs / 1e6)} -> ${formatDuration(score.longestRecordUs / 1e6)}`,
+          );
+        }
+      }
+    }
+    if (regressions === 0) {
+      out.push(result({ status: 'pass', connection: 'all', expected, seen: `${entries.length} ${entries.length === 1 ? 'connection' : 'connections'} no worse` }));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+import type { SourcePosition } from '../core/input-error.js';
+
+/**
+ * What `harness check` found: one result per check of an expectation on one sensor (per view), plus the baseline
+ * comparison. Renderers (text, Markdown, JUnit) read only this.
+ */
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export type CheckKind = 'max_fragments' | 'min_coverage' | 'longest_record' | 'hunt' | 'close' | 'baseline';
+
+export interface CheckResult {
+  status: CheckStatus;
+  kind: CheckKind;
+  scenario: string;
+  /** Sensor name, with the view in parentheses when the monitor has several: `argus-prod (merged)`. */
+  sensor: string;
+  /** The connection(s) it is about: an id, or `all` for every non-background connection. */
+  connection: string;
+  /** What was expected, in words: `at most 1 fragment`. */
+  expected: string;
+  /** What was seen (pass and fail): `57 fragments (c2-beacon)`. */
+  seen?: string;
+  /** Why it was skipped, or why a failure could not even be measured. */
+  reason?: string;
+  /** Something true that changes what a pass means (e.g. the tool never applies timeouts to a pcap). */
+  note?: string;
+  /** The expectation in the suite (absent for baseline results). */
+  where?: SourcePosition;
+}
+
+export interface CheckReport {
+  suite: string;
+  results: CheckResult[];
+  counts: { pass: number; fail: number; skip: number };
+  baseline?: { file: string; status: 'compared' | 'updated' | 'absent'; regressions: number };
+}
+
+export function countResults(results: readonly CheckResult[]): CheckReport['counts'] {
+  const counts = { pass: 0, fail: 0, skip: 0 };
+  for (const result of results) counts[result.status] += 1;
+  return counts;
+}
+
+/** 0 when nothing failed, 1 otherwise; input errors (2) never get this far. */
+export function exitCodeOf(report: CheckReport): 0 | 1 {
+  return report.counts.fail > 0 ? 1 : 0;
+}

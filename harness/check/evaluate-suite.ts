@@ -1,0 +1,203 @@
+import { formatDuration } from '../core/duration.js';
+import type { Cell, RunResults } from '../core/results.js';
+import type { ConnectionScore } from '../core/score.js';
+import { compareBaseline, type Baseline } from './baseline.js';
+import { countResults, type CheckReport, type CheckResult } from './check-report.js';
+import { percent } from './percent.js';
+import { cellsOf, matchesConnection, sensorLabel } from './sensor-cells.js';
+import type { Check, Expectation, SensorSpec, Suite } from './suite.js';
+import { describeVersionRange, versionMismatch } from './version-range.js';
+
+/**
+ * Judges a run against a suite: every check of every expectation, on every sensor it names, on every view of that
+ * sensor, gives one pass, fail (expected vs seen) or skip (why). Pure: the run and the preflight are given.
+ */
+export interface EvaluateOptions {
+  baseline?: { file: string; content: Baseline };
+  /** Sensors the edge did not run, and why (not installed: with the install command; version out of range). */
+  sensorSkips?: ReadonlyMap<string, string>;
+}
+
+export function evaluateSuite(suite: Suite, results: RunResults, options: EvaluateOptions = {}): CheckReport {
+  const out: CheckResult[] = [];
+  for (const expectation of suite.expectations) {
+    const names = expectation.sensors ?? suite.sensors.map((s) => s.name);
+    for (const name of names) {
+      const sensor = suite.sensors.find((s) => s.name === name);
+      if (sensor) out.push(...evaluateOnSensor(suite, expectation, sensor, results, options.sensorSkips));
+    }
+  }
+  const report: CheckReport = { suite: suite.file, results: out, counts: countResults(out) };
+  if (options.baseline) {
+    const regressions = compareBaseline(suite, options.baseline.content, results, options.sensorSkips);
+    out.push(...regressions);
+    report.counts = countResults(out);
+    report.baseline = {
+      file: options.baseline.file,
+      status: 'compared',
+      regressions: regressions.filter((r) => r.status === 'fail').length,
+    };
+  }
+  return report;
+}
+
+function evaluateOnSensor(
+  suite: Suite,
+  expectation: Expectation,
+  sensor: SensorSpec,
+  results: RunResults,
+  sensorSkips: ReadonlyMap<string, string> | undefined,
+): CheckResult[] {
+  const connection = expectation.connection ?? 'all';
+  const tolerance = expectation.toleranceS ?? suite.tolerance.durationS;
+  const base = (label: string) => (check: Check): CheckResult => ({
+    status: 'skip',
+    kind: check.kind,
+    scenario: expectation.scenario,
+    sensor: label,
+    connection,
+    expected: describeCheck(check, tolerance),
+    where: expectation.where,
+  });
+  const allChecks = (label: string, patch: Partial<CheckResult>): CheckResult[] =>
+    expectation.checks.map((check) => ({ ...base(label)(check), ...patch }));
+
+  if (sensor.skip !== undefined) return allChecks(sensor.name, { reason: `sensor skipped by the suite: ${sensor.skip}` });
+  const preflight = sensorSkips?.get(sensor.name);
+  if (preflight !== undefined) return allChecks(sensor.name, { reason: preflight });
+  const scenario = results.scenarios.find((s) => s.name === expectation.scenario);
+  if (!scenario) {
+    return allChecks(sensor.name, { status: 'fail', reason: `scenario ${expectation.scenario} is not in the run's results` });
+  }
+  const cells = cellsOf(scenario, sensor);
+  if (cells.length === 0) {
+    return allChecks(sensor.name, { status: 'fail', reason: `the run has no result for sensor ${sensor.name} on ${scenario.name}` });
+  }
+  const out: CheckResult[] = [];
+  for (const cell of cells) {
+    const label = sensorLabel(sensor.name, cell.view);
+    const unusable = cellProblem(cell, sensor, expectation);
+    if (unusable) {
+      out.push(...allChecks(label, unusable));
+      continue;
+    }
+    const scores = cell.scores.filter((s) => !s.background && matchesConnection(s.connectionId, expectation.connection));
+    if (scores.length === 0) {
+      const wanted = expectation.connection ? `connection ${expectation.connection}` : 'any non-background connection';
+      out.push(...allChecks(label, { status: 'fail', reason: `no score for ${wanted} in ${scenario.name}` }));
+      continue;
+    }
+    const note = notHonoured(cell)
+      ? `${cell.displayName} does not apply its timeouts to a pcap: a whole record here proves nothing about live traffic`
+      : undefined;
+    for (const check of expectation.checks) {
+      const judged = judge(check, scores, tolerance);
+      const result: CheckResult = { ...base(label)(check), status: judged.ok ? 'pass' : 'fail', seen: judged.seen };
+      if (note) result.note = note;
+      out.push(result);
+    }
+  }
+  return out;
+}
+
+function cellProblem(cell: Cell, sensor: SensorSpec, expectation: Expectation): Partial<CheckResult> | undefined {
+  if (cell.status === 'skipped') return { reason: cell.reason ?? `${cell.monitor} was skipped` };
+  if (cell.status === 'unsupported') {
+    return { status: 'fail', reason: `${cell.monitor} cannot take the sensor's setting ${cell.setting.label}: ${cell.reason ?? 'unsupported'}` };
+  }
+  if (cell.status === 'failed') return { status: 'fail', reason: `${cell.monitor} failed: ${cell.reason ?? 'no reason recorded'}` };
+  if (sensor.requires) {
+    const why = versionMismatch(cell.version, sensor.requires);
+    if (why) return { reason: `sensor requires ${cell.monitor} ${describeVersionRange(sensor.requires)}: ${why}` };
+  }
+  if (expectation.requires) {
+    const why = versionMismatch(cell.version, expectation.requires);
+    if (why) return { reason: `expectation gated on ${cell.monitor} ${describeVersionRange(expectation.requires)}: ${why}` };
+  }
+  return undefined;
+}
+
+function notHonoured(cell: Cell): boolean {
+  return cell.honoursTimeoutsOffline === false || cell.verdict === 'timeouts-not-honoured';
+}
+
+export function describeCheck(check: Check, toleranceS: number): string {
+  const slack = toleranceS > 0 ? ` (tolerance ${formatDuration(toleranceS)})` : '';
+  switch (check.kind) {
+    case 'max_fragments':
+      return `at most ${check.max} ${plural(check.max, 'record')} per connection`;
+    case 'min_coverage':
+      return `coverage of at least ${percent(check.min)}`;
+    case 'longest_record':
+      return `a record at least ${formatDuration(check.atLeastS)} long${slack}`;
+    case 'hunt':
+      return check.by === 'longest'
+        ? `found by a hunt for records of ${formatDuration(check.thresholdS)} or more${slack}`
+        : `found by a hunt summing durations to ${formatDuration(check.thresholdS)} or more${slack}`;
+    case 'close':
+      return check.state === 'as-truth' ? 'closed as the truth says' : `last record in state ${check.state}`;
+  }
+}
+
+interface Measure {
+  ok: boolean;
+  text: string;
+  /** Larger is worse; orders the connections shown. */
+  badness: number;
+}
+
+function measure(check: Check, score: ConnectionScore, toleranceS: number): Measure {
+  const tolUs = toleranceS * 1e6;
+  switch (check.kind) {
+    case 'max_fragments':
+      if (score.fragments === 0) return { ok: false, text: 'missed (no record)', badness: Number.MAX_SAFE_INTEGER };
+      return { ok: score.fragments <= check.max, text: `${score.fragments} ${plural(score.fragments, 'record')}`, badness: score.fragments };
+    case 'min_coverage':
+      return { ok: score.coverage + 1e-9 >= check.min, text: `coverage ${percent(score.coverage)}`, badness: -score.coverage };
+    case 'longest_record':
+      return {
+        ok: score.longestRecordUs + tolUs >= check.atLeastS * 1e6,
+        text: `longest record ${formatDuration(score.longestRecordUs / 1e6)}`,
+        badness: -score.longestRecordUs,
+      };
+    case 'hunt': {
+      const valueUs = check.by === 'longest' ? score.longestRecordUs : score.sumDurationUs;
+      const ok = valueUs + tolUs >= check.thresholdS * 1e6;
+      const what = check.by === 'longest' ? 'longest record' : 'durations sum to';
+      return { ok, text: `${ok ? 'found' : 'not found'} (${what} ${formatDuration(valueUs / 1e6)})`, badness: -valueUs };
+    }
+    case 'close': {
+      if (check.state === 'as-truth') {
+        const ok = score.close.ok === true;
+        const seen = score.close.seen ?? 'no close seen';
+        return { ok, text: `${seen} (truth: ${score.close.expected})`, badness: ok ? 0 : 1 };
+      }
+      const last = [...score.fragmentList].sort((a, b) => a.lastUs - b.lastUs).at(-1);
+      const state = last?.state ?? (last ? 'no state' : 'no record');
+      return { ok: state === check.state, text: `last record in state ${state}`, badness: state === check.state ? 0 : 1 };
+    }
+  }
+}
+
+const SHOWN = 3;
+
+function judge(check: Check, scores: ConnectionScore[], toleranceS: number): { ok: boolean; seen: string } {
+  const measured = scores
+    .map((score) => ({ id: score.connectionId, ...measure(check, score, toleranceS) }))
+    .sort((a, b) => b.badness - a.badness || a.id.localeCompare(b.id));
+  const failing = measured.filter((m) => !m.ok);
+  const single = scores.length === 1;
+  if (failing.length === 0) {
+    const worst = measured[0] as (typeof measured)[number];
+    return { ok: true, seen: single ? `${worst.text} (${worst.id})` : `all ${scores.length} connections; worst ${worst.text} (${worst.id})` };
+  }
+  const shown = failing.slice(0, SHOWN).map((m) => `${m.text} (${m.id})`);
+  const more = failing.length > SHOWN ? `; and ${failing.length - SHOWN} more` : '';
+  const of = single ? '' : `${failing.length} of ${scores.length} connections: `;
+  return { ok: false, seen: `${of}${shown.join('; ')}${more}` };
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}
+

@@ -1,0 +1,91 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../core/input-error.js';
+import { loadAdapters } from '../monitors/registry.js';
+import { loadScenario } from '../scenario/load-scenario.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { expandGlob } from './expand-glob.js';
+import { parseSuite } from './parse-suite.js';
+import type { Suite } from './suite.js';
+
+/**
+ * Reads a suite and checks everything parseSuite cannot see from the text alone: that monitors exist in the
+ * registry, that scenario globs match files that parse, that expectations name real scenarios and connections,
+ * and that config files are there. Every failure points at the suite's own file:line:col.
+ */
+export interface LoadedSuite {
+  suite: Suite;
+  /** Absolute scenario files, in suite order, each once. */
+  scenarioFiles: string[];
+  scenarios: Scenario[];
+  /** Sensor name -> absolute path of its config file. */
+  configFiles: Map<string, string>;
+}
+
+export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
+  let text: string;
+  try {
+    text = await readFile(suitePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : `a file that cannot be read (${code ?? String(error)})`;
+    throw new InputError({ file: suitePath, line: 0, col: 0 }, found, 'a suite YAML file, e.g. examples/zeek-long-connections.suite.yaml');
+  }
+  const adapters = await loadAdapters();
+  const suite = parseSuite(text, suitePath, adapters.map((a) => ({ id: a.id, views: a.views })));
+  const baseDir = path.dirname(path.resolve(suitePath));
+
+  const scenarioFiles: string[] = [];
+  const scenarios: Scenario[] = [];
+  for (const pattern of suite.scenarios) {
+    const files = await expandGlob(pattern.pattern, baseDir);
+    const existing: string[] = [];
+    for (const file of files) if (await isFile(file)) existing.push(file);
+    if (existing.length === 0) {
+      throw new InputError(pattern.where, `"${pattern.pattern}", which matches no file (relative to ${baseDir})`, 'a scenario file or glob relative to the suite, e.g. ../scenarios/burst-20min.yaml');
+    }
+    for (const file of existing) {
+      if (scenarioFiles.includes(file)) continue;
+      const scenario = await loadScenario(path.relative(process.cwd(), file) || file);
+      const clash = scenarios.find((s) => s.name === scenario.name);
+      if (clash) {
+        throw new InputError(pattern.where, `two scenarios named ${scenario.name} (${clash.file} and ${scenario.file})`, 'scenario names unique within a suite');
+      }
+      scenarioFiles.push(file);
+      scenarios.push(scenario);
+    }
+  }
+
+  for (const expectation of suite.expectations) {
+    const scenario = scenarios.find((s) => s.name === expectation.scenario);
+    if (!scenario) {
+      throw new InputError(expectation.scenarioAt, `scenario "${expectation.scenario}"`, `one of the suite's scenarios: ${scenarios.map((s) => s.name).join(', ')}`);
+    }
+    if (expectation.connection !== undefined && !scenario.connections.some((c) => c.id === expectation.connection)) {
+      throw new InputError(
+        expectation.connectionAt ?? expectation.where,
+        `connection "${expectation.connection}" in ${scenario.name}`,
+        `one of ${scenario.connections.map((c) => c.id).join(', ')}`,
+      );
+    }
+  }
+
+  const configFiles = new Map<string, string>();
+  for (const sensor of suite.sensors) {
+    if (sensor.config === undefined) continue;
+    const file = path.resolve(baseDir, sensor.config);
+    if (!(await isFile(file))) {
+      throw new InputError(sensor.configAt ?? sensor.where, `config "${sensor.config}", which is not a file (looked for ${file})`, 'a config file path relative to the suite');
+    }
+    configFiles.set(sensor.name, file);
+  }
+  return { suite, scenarioFiles, scenarios, configFiles };
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,264 @@
+import { isScalar, LineCounter, parseDocument, type ParsedNode } from 'yaml';
+import { InputError, type SourcePosition } from '../core/input-error.js';
+import { parseTimeoutSetting, type TimeoutSetting } from '../core/timeout-setting.js';
+import { isInputError } from '../core/input-error.js';
+import { YamlReader, type Fields } from '../scenario/yaml-reader.js';
+import { CHECK_KEYS, type Check, type Expectation, type ScenarioPattern, type SensorSpec, type Suite, type SuiteTolerance } from './suite.js';
+import { isVersionText, type VersionRange } from './version-range.js';
+
+/** What the registry knows of a monitor, enough to validate a sensor without loading any adapter here. */
+export interface MonitorCatalogEntry {
+  id: string;
+  views: readonly string[];
+}
+
+export const DEFAULT_TOLERANCE: SuiteTolerance = { durationS: 1, coverage: 0.001, fragments: 0 };
+
+const TOP_KEYS = ['sensors', 'scenarios', 'expect', 'tolerance'] as const;
+const SENSOR_KEYS = ['monitor', 'timeouts', 'config', 'view', 'requires', 'skip'] as const;
+const EXPECT_KEYS = ['scenario', 'sensor', 'sensors', 'connection', 'requires', 'tolerance', ...CHECK_KEYS] as const;
+const SENSOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SUITE_EXAMPLE = 'sensors: { zeek-tuned: { monitor: zeek, config: local.zeek } }';
+
+/**
+ * Parses and validates a suite. Pure: the files it names and the scenario names are checked by loadSuite; the
+ * monitor ids and views are checked here when `monitors` is given.
+ */
+export function parseSuite(text: string, file: string, monitors?: readonly MonitorCatalogEntry[]): Suite {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problem = doc.errors[0];
+  if (problem) {
+    const { line, col } = lines.linePos(problem.pos[0]);
+    const found = problem.code === 'DUPLICATE_KEY' ? 'a key written twice' : `YAML that does not parse (${firstLine(problem.message)})`;
+    throw new InputError({ file, line, col }, found, problem.code === 'DUPLICATE_KEY' ? 'each key once per map' : 'valid YAML');
+  }
+  const r = new YamlReader(file, text, lines, doc);
+  const root = doc.contents as ParsedNode | null;
+  if (root === null || (isScalar(root) && root.value === null)) {
+    r.fail(root, 'an empty suite', `a map with sensors, scenarios and expect, e.g. ${SUITE_EXAMPLE}`);
+  }
+  const top = r.map(root, 'the suite', SUITE_EXAMPLE);
+  top.allowOnly(TOP_KEYS);
+  const tolerance = readTolerance(r, top);
+  const sensors = readSensors(r, top, monitors);
+  const scenarios = readScenarios(r, top);
+  const expectations = readExpectations(r, top, sensors);
+  return { file, sensors, scenarios, expectations, tolerance };
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function readTolerance(r: YamlReader, top: Fields): SuiteTolerance {
+  const node = top.optional('tolerance', '{ duration: 1s, coverage: 0.1%, fragments: 0 }');
+  if (node === undefined) return { ...DEFAULT_TOLERANCE };
+  const fields = r.map(node, 'tolerance', '{ duration: 1s, coverage: 0.1%, fragments: 0 }');
+  fields.allowOnly(['duration', 'coverage', 'fragments']);
+  const duration = fields.optional('duration', 'a duration such as 1s');
+  const coverage = fields.optional('coverage', 'a fraction such as 0.001 or a percentage such as 0.1%');
+  const fragments = fields.optional('fragments', 'a whole number such as 0');
+  return {
+    durationS: duration === undefined ? DEFAULT_TOLERANCE.durationS : r.duration(duration, 'duration tolerance', false),
+    coverage: coverage === undefined ? DEFAULT_TOLERANCE.coverage : readFraction(r, coverage, 'coverage tolerance'),
+    fragments: fragments === undefined ? DEFAULT_TOLERANCE.fragments : r.integer(fragments, 'fragments tolerance', 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+function readSensors(r: YamlReader, top: Fields, monitors: readonly MonitorCatalogEntry[] | undefined): SensorSpec[] {
+  const sensorsNode = top.required('sensors', SUITE_EXAMPLE.slice('sensors: '.length));
+  const sensorMap = r.map(sensorsNode, 'sensors', SUITE_EXAMPLE.slice('sensors: '.length));
+  if (sensorMap.keys().length === 0) r.fail(sensorsNode, 'no sensor', `at least one, e.g. ${SUITE_EXAMPLE}`);
+  const sensors: SensorSpec[] = [];
+  for (const name of sensorMap.keys()) {
+    const keyNode = sensorMap.keyNode(name) as ParsedNode;
+    if (!SENSOR_NAME.test(name)) {
+      r.fail(keyNode, `sensor name "${name}"`, 'letters, digits, dot, dash and underscore, starting with a letter or digit');
+    }
+    const valueNode = sensorMap.get(name);
+    const fields = r.map(valueNode ?? keyNode, `sensor "${name}"`, '{ monitor: zeek, config: local.zeek }');
+    fields.allowOnly(SENSOR_KEYS);
+    const monitorNode = fields.required('monitor', 'a monitor id such as zeek, argus, softflowd');
+    const monitor = r.string(monitorNode, 'monitor', 'a monitor id such as zeek, argus, softflowd');
+    const known = monitors?.find((m) => m.id === monitor);
+    if (monitors && !known) {
+      r.fail(monitorNode, `monitor "${monitor}"`, `one of ${monitors.map((m) => m.id).join(', ')}`);
+    }
+    const sensor: SensorSpec = {
+      name,
+      monitor,
+      setting: readSetting(r, fields),
+      where: r.where(keyNode),
+      monitorAt: r.where(monitorNode),
+    };
+    const viewNode = fields.optional('view', 'a view of the monitor, e.g. merged');
+    if (viewNode !== undefined) {
+      sensor.view = r.string(viewNode, 'view', 'a view of the monitor, e.g. merged');
+      sensor.viewAt = r.where(viewNode);
+      if (known && !known.views.includes(sensor.view)) {
+        r.fail(viewNode, `view "${sensor.view}" of ${monitor}`, `one of ${known.views.join(', ')}`);
+      }
+    }
+    const configNode = fields.optional('config', 'a config file path relative to the suite, e.g. local.zeek');
+    if (configNode !== undefined) {
+      sensor.config = r.string(configNode, 'config', 'a config file path relative to the suite, e.g. local.zeek');
+      sensor.configAt = r.where(configNode);
+    }
+    const requiresNode = fields.optional('requires', '{ min: "7.0", below: "8" }');
+    if (requiresNode !== undefined) sensor.requires = readVersionRange(r, requiresNode);
+    const skipNode = fields.optional('skip', 'the reason for skipping, e.g. "collector being replaced"');
+    if (skipNode !== undefined) sensor.skip = r.string(skipNode, 'skip', 'the reason for skipping, as text, e.g. "collector being replaced"');
+    sensors.push(sensor);
+  }
+  return sensors;
+}
+
+function readSetting(r: YamlReader, fields: Fields): TimeoutSetting {
+  const node = fields.optional('timeouts', 'one timeout setting such as default, 1h or tcp=1h,udp=10m');
+  if (node === undefined) return parseTimeoutSetting('default');
+  const value = r.scalarValue(node);
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || text.trim() === '') {
+    r.fail(node, `timeouts ${r.describe(node)}`, 'one timeout setting such as default, 1h or tcp=1h,udp=10m');
+  }
+  try {
+    return parseTimeoutSetting(text);
+  } catch (error) {
+    // The setting parser knows what is wrong but not where: re-raise at the node.
+    if (isInputError(error)) throw new InputError(r.where(node), error.found, error.expected);
+    throw error;
+  }
+}
+
+function readVersionRange(r: YamlReader, node: ParsedNode): VersionRange {
+  const fields = r.map(node, 'requires', '{ min: "7.0", below: "8" }');
+  fields.allowOnly(['min', 'below']);
+  const range: VersionRange = {};
+  for (const key of ['min', 'below'] as const) {
+    const valueNode = fields.optional(key, 'a version such as "7.0.11"');
+    if (valueNode === undefined) continue;
+    const value = r.scalarValue(valueNode);
+    const text = typeof value === 'number' ? r.describe(valueNode) : value;
+    if (typeof text !== 'string' || !isVersionText(text)) {
+      r.fail(valueNode, `${key} version ${r.describe(valueNode)}`, 'dotted numbers such as "7.0" or "7.0.11" (quote them)');
+    }
+    range[key] = text.trim();
+  }
+  if (range.min === undefined && range.below === undefined) r.fail(node, 'requires with neither min nor below', '{ min: "7.0" } and/or { below: "8" }');
+  return range;
+}
+
+function readScenarios(r: YamlReader, top: Fields): ScenarioPattern[] {
+  const node = top.required('scenarios', 'a list of scenario files or globs, e.g. [../scenarios/burst-20min.yaml]');
+  const items = isScalar(r.resolve(node)) ? [node] : r.list(node, 'scenarios', '[../scenarios/burst-20min.yaml, more/*.yaml]');
+  if (items.length === 0) r.fail(node, 'no scenario', 'at least one scenario file or glob');
+  return items.map((item) => ({
+    pattern: r.string(item, 'a scenario', 'a path or glob of scenario files, relative to the suite'),
+    where: r.where(item),
+  }));
+}
+
+function readExpectations(r: YamlReader, top: Fields, sensors: SensorSpec[]): Expectation[] {
+  const example = '[{ scenario: burst-20min, max_fragments: 1 }]';
+  const node = top.required('expect', example);
+  const items = r.list(node, 'expect', example);
+  if (items.length === 0) r.fail(node, 'no expectation', `at least one, e.g. ${example}`);
+  return items.map((item) => readExpectation(r, item, sensors));
+}
+
+function readExpectation(r: YamlReader, node: ParsedNode, sensors: SensorSpec[]): Expectation {
+  const fields = r.map(node, 'an expectation', '{ scenario: burst-20min, max_fragments: 1 }');
+  fields.allowOnly(EXPECT_KEYS);
+  const scenarioNode = fields.required('scenario', 'a scenario name such as burst-20min');
+  const expectation: Expectation = {
+    where: r.where(node),
+    scenario: r.string(scenarioNode, 'scenario', 'a scenario name such as burst-20min'),
+    scenarioAt: r.where(scenarioNode),
+    checks: [],
+  };
+  if (fields.has('sensor') && fields.has('sensors')) {
+    r.fail(fields.keyNode('sensors'), 'both sensor and sensors', 'one of them: sensor: name, or sensors: [a, b]');
+  }
+  const sensorNodes = readSensorNames(r, fields);
+  if (sensorNodes) {
+    expectation.sensors = [];
+    expectation.sensorsAt = [];
+    for (const sensorNode of sensorNodes) {
+      const name = r.string(sensorNode, 'a sensor', 'a sensor name of this suite');
+      if (!sensors.some((s) => s.name === name)) {
+        r.fail(sensorNode, `sensor "${name}"`, `a sensor of this suite: ${sensors.map((s) => s.name).join(', ')}`);
+      }
+      expectation.sensors.push(name);
+      expectation.sensorsAt.push(r.where(sensorNode));
+    }
+  }
+  const connectionNode = fields.optional('connection', 'a connection id of the scenario, e.g. c2-beacon');
+  if (connectionNode !== undefined) {
+    expectation.connection = r.string(connectionNode, 'connection', 'a connection id of the scenario, e.g. c2-beacon');
+    expectation.connectionAt = r.where(connectionNode);
+  }
+  const requiresNode = fields.optional('requires', '{ min: "7.0", below: "8" }');
+  if (requiresNode !== undefined) expectation.requires = readVersionRange(r, requiresNode);
+  const toleranceNode = fields.optional('tolerance', 'a duration such as 1s');
+  if (toleranceNode !== undefined) expectation.toleranceS = r.duration(toleranceNode, 'tolerance', false);
+  expectation.checks = readChecks(r, fields);
+  if (expectation.checks.length === 0) {
+    r.fail(node, 'an expectation with nothing to check', `at least one of ${CHECK_KEYS.join(', ')}`);
+  }
+  return expectation;
+}
+
+function readSensorNames(r: YamlReader, fields: Fields): ParsedNode[] | undefined {
+  const single = fields.optional('sensor', 'a sensor name of this suite');
+  if (single !== undefined) return [single];
+  const many = fields.optional('sensors', 'a list of sensor names, e.g. [zeek-tuned]');
+  if (many === undefined) return undefined;
+  const items = r.list(many, 'sensors', '[zeek-tuned, zeek-defaults]');
+  if (items.length === 0) r.fail(many, 'an empty sensors list', 'at least one sensor name (or leave sensors out for all)');
+  return items;
+}
+
+function readChecks(r: YamlReader, fields: Fields): Check[] {
+  const checks: Check[] = [];
+  const fragments = fields.optional('max_fragments', 'a whole number of 1 or more');
+  if (fragments !== undefined) checks.push({ kind: 'max_fragments', max: r.integer(fragments, 'max_fragments', 1, Number.MAX_SAFE_INTEGER) });
+  const coverage = fields.optional('min_coverage', 'a fraction such as 0.99 or a percentage such as 99%');
+  if (coverage !== undefined) checks.push({ kind: 'min_coverage', min: readFraction(r, coverage, 'min_coverage') });
+  const longest = fields.optional('longest_record', 'a duration such as 18h');
+  if (longest !== undefined) checks.push({ kind: 'longest_record', atLeastS: r.duration(longest, 'longest_record', true) });
+  const hunt = fields.optional('hunt', 'a threshold such as 1h, or { at: 1h, by: sum }');
+  if (hunt !== undefined) checks.push(readHunt(r, hunt));
+  const close = fields.optional('close', 'as-truth, or a state text such as SF');
+  if (close !== undefined) checks.push({ kind: 'close', state: r.string(close, 'close', 'as-truth, or the state text of the last record such as SF') });
+  return checks;
+}
+
+function readHunt(r: YamlReader, node: ParsedNode): Check {
+  if (isScalar(r.resolve(node))) return { kind: 'hunt', thresholdS: r.duration(node, 'hunt threshold', true), by: 'longest' };
+  const fields = r.map(node, 'hunt', '{ at: 1h, by: longest }');
+  fields.allowOnly(['at', 'by']);
+  const at = fields.required('at', 'a duration such as 1h');
+  const by = fields.optional('by', 'longest or sum');
+  return {
+    kind: 'hunt',
+    thresholdS: r.duration(at, 'hunt threshold', true),
+    by: by === undefined ? 'longest' : r.oneOf(by, 'hunt by', ['longest', 'sum'] as const),
+  };
+}
+
+/** `0.99`, `99%`, `99.5%` -> a fraction in [0, 1]. */
+function readFraction(r: YamlReader, node: ParsedNode, what: string): number {
+  const value = r.scalarValue(node);
+  let fraction: number | undefined;
+  if (typeof value === 'number') fraction = value;
+  else if (typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*%\s*$/.test(value)) fraction = Number(value.trim().replace('%', '').trim()) / 100;
+  if (fraction === undefined || !Number.isFinite(fraction) || fraction < 0 || fraction > 1) {
+    r.fail(node, `${what} ${r.describe(node)}`, 'a fraction from 0 to 1 such as 0.99, or a percentage such as 99%');
+  }
+  return fraction;
+}
+
+export function positionText(where: SourcePosition): string {
+  return `${where.file}:${where.line}:${where.col}`;
+}

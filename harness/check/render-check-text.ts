@@ -1,0 +1,48 @@
+import type { CheckReport, CheckResult, CheckStatus } from './check-report.js';
+
+/**
+ * The terminal view of a check: results grouped by scenario, each as PASS / FAIL / SKIP with what was expected and
+ * what was seen (or why it was skipped), then the totals.
+ */
+const WORD: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' };
+const COLOR: Record<CheckStatus, string> = { pass: '\u001b[32m', fail: '\u001b[31m', skip: '\u001b[33m' };
+const RESET = '\u001b[0m';
+
+export function renderCheckText(report: CheckReport, options: { color: boolean }): string {
+  const lines: string[] = [`harness check ${report.suite}`];
+  const byScenario = new Map<string, CheckResult[]>();
+  for (const result of report.results) byScenario.set(result.scenario, [...(byScenario.get(result.scenario) ?? []), result]);
+  for (const [scenario, results] of byScenario) {
+    lines.push('', scenario);
+    for (const result of results) lines.push(...resultLines(result, options.color));
+  }
+  lines.push('');
+  if (report.baseline) lines.push(baselineLine(report.baseline));
+  const { pass, fail, skip } = report.counts;
+  lines.push(`${pass} pass, ${fail} fail, ${skip} skip${fail > 0 ? ': FAILED' : pass === 0 ? ': nothing was checked' : ': OK'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function resultLines(result: CheckResult, color: boolean): string[] {
+  const word = color ? `${COLOR[result.status]}${WORD[result.status]}${RESET}` : WORD[result.status];
+  const subject = `${result.sensor}${result.connection === 'all' ? '' : ` / ${result.connection}`}${result.kind === 'baseline' ? ' [baseline]' : ''}`;
+  const where = result.where ? ` (${result.where.file}:${result.where.line})` : '';
+  const lines = [`  ${word}  ${subject}: ${result.expected}${where}`];
+  if (result.status === 'skip') lines.push(`        skipped: ${result.reason ?? 'no reason given'}`);
+  else if (result.status === 'fail') {
+    lines.push(`        expected ${result.expected}; ${result.seen !== undefined ? `saw ${result.seen}` : `could not measure: ${result.reason ?? ''}`}`);
+  } else if (result.seen !== undefined) lines.push(`        saw ${result.seen}`);
+  if (result.note) lines.push(`        note: ${result.note}`);
+  return lines;
+}
+
+function baselineLine(baseline: NonNullable<CheckReport['baseline']>): string {
+  switch (baseline.status) {
+    case 'updated':
+      return `baseline ${baseline.file}: updated with this run's scores`;
+    case 'absent':
+      return `baseline ${baseline.file}: none yet (record one with --update-baseline)`;
+    case 'compared':
+      return `baseline ${baseline.file}: ${baseline.regressions} ${baseline.regressions === 1 ? 'regression' : 'regressions'}`;
+  }
+}

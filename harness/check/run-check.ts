@@ -1,0 +1,132 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
+import { RESULTS_SCHEMA_VERSION, type RunResults } from '../core/results.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { loadAdapters } from '../monitors/registry.js';
+import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
+import { harnessVersion } from '../pipeline/version.js';
+import { baselinePathFor, buildBaseline } from './baseline.js';
+import { readBaseline, writeBaseline } from './baseline-file.js';
+import { exitCodeOf } from './check-report.js';
+import { evaluateSuite } from './evaluate-suite.js';
+import { loadSuite } from './load-suite.js';
+import { renderCheckJunit } from './render-check-junit.js';
+import { renderCheckMarkdown } from './render-check-markdown.js';
+import { renderCheckText } from './render-check-text.js';
+import { describeVersionRange, versionMismatch } from './version-range.js';
+
+/**
+ * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
+ * suite's scenarios through the pipeline, judge, print, write the JUnit / Markdown files asked for, and read or
+ * record the baseline. Returns 0 or 1; bad input is thrown as InputError for the CLI to print (exit 2).
+ */
+export interface CheckArgs {
+  suitePath: string;
+  junit?: string;
+  md?: string;
+  updateBaseline: boolean;
+  /** Run folder; a new temporary folder when absent. */
+  outDir?: string;
+  color: boolean;
+  signal: AbortSignal;
+  runPipeline: RunPipeline;
+  /** Where the report goes (default process.stdout) and progress (default process.stderr). */
+  stdout?: { write(text: string): unknown };
+  stderr?: { write(text: string): unknown };
+  /** Parallel cells (default: the pipeline's, the number of cores). */
+  concurrency?: number;
+  cellTimeLimitMs?: number;
+}
+
+const DEFAULT_CELL_LIMIT_MS = 10 * 60_000;
+
+export async function runCheck(args: CheckArgs): Promise<number> {
+  const stdout = args.stdout ?? process.stdout;
+  const stderr = args.stderr ?? process.stderr;
+  const loaded = await loadSuite(args.suitePath);
+  const { suite } = loaded;
+  const baselineFile = baselinePathFor(args.suitePath);
+  // Read before running: a malformed baseline is an input error, better found before minutes of monitors.
+  const baseline = args.updateBaseline ? undefined : await readBaseline(baselineFile);
+
+  const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
+  const sensorSkips = new Map<string, string>();
+  const plans: SensorPlan[] = [];
+  for (const sensor of suite.sensors) {
+    if (sensor.skip !== undefined) continue;
+    const adapter = adapters.get(sensor.monitor);
+    if (!adapter) continue; // loadSuite has already refused unknown monitors.
+    const detection = await adapter.detect(process.env);
+    if (!detection.found) {
+      sensorSkips.set(sensor.name, `${adapter.displayName} is not installed (${detection.reason}); install: ${detection.install}`);
+      continue;
+    }
+    const mismatch = sensor.requires ? versionMismatch(detection.version, sensor.requires) : undefined;
+    if (mismatch && sensor.requires) {
+      sensorSkips.set(sensor.name, `sensor requires ${adapter.id} ${describeVersionRange(sensor.requires)}: ${mismatch}`);
+      continue;
+    }
+    const plan: SensorPlan = { sensor: sensor.name, monitor: sensor.monitor, settings: [sensor.setting] };
+    const config = loaded.configFiles.get(sensor.name);
+    if (config !== undefined) plan.userConfig = config;
+    plans.push(plan);
+  }
+
+  const compare = { ...DEFAULT_COMPARE_OPTIONS };
+  // The suite's own hunt thresholds join the defaults, so results.json and reports show them too.
+  const suiteHunts = suite.expectations.flatMap((e) => e.checks.flatMap((c) => (c.kind === 'hunt' ? [c.thresholdS] : [])));
+  compare.huntThresholdsS = [...new Set([...compare.huntThresholdsS, ...suiteHunts])].sort((a, b) => a - b);
+  let results: RunResults;
+  if (plans.length === 0) {
+    stderr.write('harness check: no sensor of the suite can run here; every expectation is skipped\n');
+    results = emptyResults(['harness', 'check', args.suitePath], compare.huntThresholdsS);
+  } else {
+    const outDir = args.outDir ?? (await mkdtemp(path.join(os.tmpdir(), 'harness-check-')));
+    results = await args.runPipeline({
+      scenarioPaths: loaded.scenarioFiles,
+      sensors: plans,
+      outDir,
+      compare,
+      cellTimeLimitMs: args.cellTimeLimitMs ?? DEFAULT_CELL_LIMIT_MS,
+      ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      signal: args.signal,
+      command: ['harness', 'check', args.suitePath, ...(args.updateBaseline ? ['--update-baseline'] : [])],
+      onProgress: (event) => {
+        if (event.kind === 'cell-done') stderr.write(`  [${event.done}/${event.total}] ${event.scenario} ${event.column} ${event.setting}: ${event.verdict}\n`);
+      },
+    });
+    stderr.write(`harness check: run folder ${outDir}\n`);
+  }
+
+  const report = evaluateSuite(suite, results, {
+    ...(baseline ? { baseline: { file: baselineFile, content: baseline } } : {}),
+    sensorSkips,
+  });
+  if (args.updateBaseline) {
+    await writeBaseline(baselineFile, buildBaseline(suite, results, new Date().toISOString()));
+    report.baseline = { file: baselineFile, status: 'updated', regressions: 0 };
+  } else if (!baseline) {
+    report.baseline = { file: baselineFile, status: 'absent', regressions: 0 };
+  }
+
+  stdout.write(renderCheckText(report, { color: args.color }));
+  if (args.junit !== undefined) await writeFileAtomic(args.junit, renderCheckJunit(report));
+  if (args.md !== undefined) await writeFileAtomic(args.md, renderCheckMarkdown(report));
+  return exitCodeOf(report);
+}
+
+function emptyResults(command: string[], huntThresholdsS: number[]): RunResults {
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'harness', version: harnessVersion() },
+    createdAt: new Date().toISOString(),
+    command,
+    runDir: '',
+    huntThresholdsS,
+    toleranceS: DEFAULT_COMPARE_OPTIONS.toleranceS,
+    toleranceRatio: DEFAULT_COMPARE_OPTIONS.toleranceRatio,
+    scenarios: [],
+  };
+}
