@@ -1,0 +1,140 @@
+import type { RunResults } from '../harness/core/results.js';
+import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
+import { InputError } from '../harness/core/input-error.js';
+
+/**
+ * `results.json`: keys sorted at every level (schemaVersion first, so `head` shows it), two-space indent, so two
+ * runs that found the same thing write the same bytes and diff cleanly.
+ */
+export function renderJson(results: RunResults): string {
+  return `${JSON.stringify(sortKeys(results), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a === 'schemaVersion' ? -1 : b === 'schemaVersion' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+}
+
+/** Reads a results.json back (for `harness report`); anything else is an InputError naming the file. */
+export function parseResultsJson(text: string, file: string): RunResults {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    const { line, col } = jsonErrorPosition(text, err);
+    throw new InputError({ file, line, col }, `invalid JSON (${(err as Error).message})`, 'a results.json written by harness run');
+  }
+  const at1 = { file, line: 1, col: 1 };
+  if (!isObject(data)) throw new InputError(at1, describe(data), 'a JSON object (a results.json written by harness run)');
+  if (!('schemaVersion' in data)) throw new InputError(at1, 'no schemaVersion', `a results.json with schemaVersion ${RESULTS_SCHEMA_VERSION}`);
+  if (data.schemaVersion !== RESULTS_SCHEMA_VERSION) {
+    throw new InputError(
+      at1,
+      `results schema version ${JSON.stringify(data.schemaVersion)}`,
+      `version ${RESULTS_SCHEMA_VERSION} (RESULTS_SCHEMA_VERSION of this harness); re-run harness run, or use the harness that wrote it`,
+    );
+  }
+  checkShape(data, file);
+  return data as unknown as RunResults;
+}
+
+type Obj = Record<string, unknown>;
+type Check = 'string' | 'number' | 'boolean' | 'array' | 'object';
+
+function checkShape(data: Obj, file: string): void {
+  const fail = (path: string, value: unknown, expected: string): never => {
+    throw new InputError({ file, line: 1, col: 1 }, `${path} ${describe(value)}`, expected);
+  };
+  const need = (obj: Obj, key: string, kind: Check, path: string): unknown => {
+    const value = obj[key];
+    const ok =
+      kind === 'array' ? Array.isArray(value) : kind === 'object' ? isObject(value) : typeof value === kind && (kind !== 'number' || Number.isFinite(value));
+    if (!ok) fail(`${path}.${key}`, value, `${kind === 'array' ? 'an array' : kind === 'object' ? 'an object' : `a ${kind}`} at ${path}.${key}`);
+    return value;
+  };
+  const tool = need(data, 'tool', 'object', '$') as Obj;
+  need(tool, 'version', 'string', '$.tool');
+  need(data, 'createdAt', 'string', '$');
+  need(data, 'command', 'array', '$');
+  need(data, 'huntThresholdsS', 'array', '$');
+  need(data, 'toleranceS', 'number', '$');
+  need(data, 'toleranceRatio', 'number', '$');
+  const scenarios = need(data, 'scenarios', 'array', '$') as unknown[];
+  scenarios.forEach((scenario, i) => {
+    const sp = `$.scenarios[${i}]`;
+    if (!isObject(scenario)) return fail(sp, scenario, `an object at ${sp}`);
+    need(scenario, 'name', 'string', sp);
+    const truth = need(scenario, 'truth', 'object', sp) as Obj;
+    const pcap = need(truth, 'pcap', 'object', `${sp}.truth`) as Obj;
+    need(pcap, 'spanUs', 'number', `${sp}.truth.pcap`);
+    const connections = need(truth, 'connections', 'array', `${sp}.truth`) as unknown[];
+    connections.forEach((c, k) => {
+      const cp = `${sp}.truth.connections[${k}]`;
+      if (!isObject(c)) return fail(cp, c, `an object at ${cp}`);
+      need(c, 'id', 'string', cp);
+      need(c, 'firstUs', 'number', cp);
+      need(c, 'lastUs', 'number', cp);
+      need(c, 'durationUs', 'number', cp);
+      need(c, 'quietPeriods', 'array', cp);
+      return undefined;
+    });
+    const settings = need(scenario, 'settings', 'array', sp) as unknown[];
+    settings.forEach((s, k) => {
+      if (!isObject(s)) return fail(`${sp}.settings[${k}]`, s, 'a timeout setting object');
+      need(s, 'label', 'string', `${sp}.settings[${k}]`);
+      return undefined;
+    });
+    need(scenario, 'recommendations', 'array', sp);
+    const cells = need(scenario, 'cells', 'array', sp) as unknown[];
+    cells.forEach((cell, k) => {
+      const cp = `${sp}.cells[${k}]`;
+      if (!isObject(cell)) return fail(cp, cell, `an object at ${cp}`);
+      need(cell, 'column', 'string', cp);
+      need(cell, 'monitor', 'string', cp);
+      need(cell, 'status', 'string', cp);
+      need(cell, 'verdict', 'string', cp);
+      need(need(cell, 'setting', 'object', cp) as Obj, 'label', 'string', `${cp}.setting`);
+      need(need(cell, 'provenance', 'object', cp) as Obj, 'commands', 'array', `${cp}.provenance`);
+      const scores = need(cell, 'scores', 'array', cp) as unknown[];
+      scores.forEach((s, j) => {
+        const p = `${cp}.scores[${j}]`;
+        if (!isObject(s)) return fail(p, s, `an object at ${p}`);
+        need(s, 'connectionId', 'string', p);
+        need(s, 'fragmentList', 'array', p);
+        need(s, 'verdict', 'string', p);
+        return undefined;
+      });
+      return undefined;
+    });
+    return undefined;
+  });
+}
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
+}
+
+/** V8 says `... at position 123` (Node 20) or `(line 4 column 7)` (newer); either becomes line and column. */
+function jsonErrorPosition(text: string, err: unknown): { line: number; col: number } {
+  const message = err instanceof Error ? err.message : '';
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) return { line: Number(lc[1]), col: Number(lc[2]) };
+  const pos = /position (\d+)/.exec(message);
+  const offset = pos ? Number(pos[1]) : text.length;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
+}
