@@ -1,0 +1,23 @@
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitor-adapter.js';
+import { TCPTRACE_INSTALL, TCPTRACE_KNOBS, detectTcptrace, runTcptrace, translateTcptrace } from './adapter.js';
+import { readTcptraceCsv } from './parser.js';
+
+const tcptrace: MonitorAdapter = {
+  id: 'tcptrace',
+  displayName: 'tcptrace',
+  install: TCPTRACE_INSTALL,
+  envVar: 'HARNESS_TCPTRACE',
+  knobs: TCPTRACE_KNOBS,
+  documentedHonoursTimeoutsOffline: true,
+  views: ['default'],
+  calibration: { setting: parseTimeoutSetting('tcp=60s'), gapS: 180 },
+  // Checked when the next packet of the connection arrives, on packet time: no timer step of its own.
+  granularityS: 0,
+  detect: detectTcptrace,
+  translate: translateTcptrace,
+  run: runTcptrace,
+  parseLog: (path: string) => readTcptraceCsv(path),
+};
+
+export default tcptrace;

@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import type { FlowRecord } from '../../core/flow-record.js';
+import { InputError } from '../../core/input-error.js';
+
+/**
+ * `tcptrace -n -l --csv` output: `#` comment lines, a `conn_#,host_a,...` header, then one line per TCP connection
+ * with space-padded fields. Its times are printed as `seconds.microseconds` with the microseconds as an unpadded
+ * integer: `1700000001.20000` is 1700000001.020000 (checked against tshark's packet times on a real capture).
+ */
+const REQUIRED = ['host_a', 'host_b', 'port_a', 'port_b', 'first_packet', 'last_packet', 'total_packets_a2b', 'total_packets_b2a'] as const;
+const EXPECTED = 'tcptrace -l --csv output: # comments, a conn_#,host_a,host_b,... header, then one line per connection';
+
+export async function readTcptraceCsv(path: string, label = path): Promise<FlowRecord[]> {
+  return parseTcptraceCsv(await readFile(path, 'utf8'), label);
+}
+
+export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
+  const records: FlowRecord[] = [];
+  let index: Record<string, number> | undefined;
+  let width = 0;
+  const canon = new Map<string, string>();
+  let pos = 0;
+  let lineNo = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    let line = text.slice(pos, end);
+    pos = end + 1;
+    lineNo += 1;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const cells = line.split(',');
+    if (!index) {
+      if (cells[0] !== 'conn_#') throw new InputError({ file, line: lineNo, col: 1 }, `"${preview(line)}"`, EXPECTED);
+      index = {};
+      cells.forEach((name, i) => { if (name !== '') (index as Record<string, number>)[name] = i; });
+      for (const name of REQUIRED) {
+        if (index[name] === undefined) throw new InputError({ file, line: lineNo, col: 1 }, `a header without ${name}`, EXPECTED);
+      }
+      width = cells.length;
+      continue;
+    }
+    if (cells.length !== width) {
+      throw new InputError({ file, line: lineNo, col: line.length + 1 }, `${cells.length} comma-separated fields`, `${width} as in the conn_# header`);
+    }
+    const columns = index;
+    const value = (name: string): string | undefined => {
+      const i = columns[name];
+      return i === undefined ? undefined : (cells[i] as string).trim();
+    };
+    const fail = (name: string, expected: string): never => {
+      const i = columns[name] ?? 0;
+      const col = cells.slice(0, i).join(',').length + (i > 0 ? 2 : 1);
+      throw new InputError({ file, line: lineNo, col }, `${name} "${value(name) ?? ''}"`, expected);
+    };
+    const count = (name: string): number | undefined => {
+      const text = value(name);
+      if (text === undefined) return undefined;
+      if (!/^\d+$/.test(text)) fail(name, 'a count');
+      return Number(text);
+    };
+    const addr = (name: string): string => {
+      const text = value(name) as string;
+      let hit = canon.get(text);
+      if (hit === undefined) {
+        hit = canonicalAddress(text) ?? fail(name, 'an IP address (tcptrace -n)');
+        canon.set(text, hit);
+      }
+      return hit;
+    };
+    const time = (name: string): number => tcptraceTimeToMicros(value(name) as string) ?? fail(name, 'seconds.microseconds such as 1700000001.20000');
+    const port = (name: string): number => {
+      const p = count(name) as number;
+      return p <= 65535 ? p : fail(name, 'a port number 0-65535');
+    };
+    const firstUs = time('first_packet');
+    const lastUs = time('last_packet');
+    const record: FlowRecord = {
+      protocol: 'tcp',
+      origAddr: addr('host_a'),
+      origPort: port('port_a'),
+      respAddr: addr('host_b'),
+      respPort: port('port_b'),
+      firstUs,
+      lastUs,
+      durationUs: lastUs - firstUs,
+      origPkts: count('total_packets_a2b') as number,
+      respPkts: count('total_packets_b2a') as number,
+      // actual_data_bytes: TCP payload as sent, retransmissions included.
+      bytesKind: 'payload',
+      direction: 'bi',
+      source: { file, line: lineNo },
+    };
+    const origBytes = count('actual_data_bytes_a2b');
+    const respBytes = count('actual_data_bytes_b2a');
+    if (origBytes !== undefined && respBytes !== undefined) {
+      record.origBytes = origBytes;
+      record.respBytes = respBytes;
+    } else {
+      record.bytesKind = 'unknown';
+    }
+    const synFinA = value('SYN/FIN_pkts_sent_a2b');
+    const synFinB = value('SYN/FIN_pkts_sent_b2a');
+    const rstA = count('resets_sent_a2b') ?? 0;
+    const rstB = count('resets_sent_b2a') ?? 0;
+    if (synFinA !== undefined && synFinB !== undefined) record.state = `SYN/FIN a2b ${synFinA} b2a ${synFinB}; RST ${rstA}/${rstB}`;
+    const finBoth = synFinA !== undefined && synFinB !== undefined && !synFinA.endsWith('/0') && !synFinB.endsWith('/0');
+    // A close is in the counters; an idle split (endpoint_reuse_interval) and the end of the capture look alike.
+    record.endReason = rstA + rstB > 0 || finBoth ? 'end-of-flow' : 'unknown';
+    records.push(record);
+  }
+  if (!index) throw new InputError({ file, line: Math.max(lineNo, 1), col: 1 }, 'no conn_# header', EXPECTED);
+  return records;
+}
+
+/** `1700000001.20000` -> 1700000001020000: the digits after the dot are a count of microseconds, not a fraction. */
+export function tcptraceTimeToMicros(text: string): number | undefined {
+  const m = /^(\d+)\.(\d{1,6})$/.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * 1e6 + Number(m[2]);
+}
+
+/** tcptrace prints IPv6 with leading zeros (`2001:0db8::0010`). */
+function canonicalAddress(text: string): string | undefined {
+  if (text.includes(':')) {
+    try {
+      return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+    } catch {
+      return undefined;
+    }
+  }
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text) ? text : undefined;
+}
+
+function preview(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+}
