@@ -1,0 +1,26 @@
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitor-adapter.js';
+import { NFPCAPD_INSTALL, NFPCAPD_KNOBS, detectNfpcapd, nfpcapdEffectiveTimeouts, runNfpcapd, translateNfpcapd } from './adapter.js';
+import { readNfpcapdJson } from './parser.js';
+
+const nfpcapd: MonitorAdapter = {
+  id: 'nfpcapd',
+  displayName: 'nfpcapd (nfdump)',
+  install: NFPCAPD_INSTALL,
+  envVar: 'HARNESS_NFPCAPD',
+  knobs: NFPCAPD_KNOBS,
+  documentedHonoursTimeoutsOffline: true,
+  views: ['default'],
+  // 60 s idle (and active 300 s) against a 300 s gap: a split proves the timeouts fire on a pcap.
+  calibration: { setting: parseTimeoutSetting('60s'), gapS: 300 },
+  // nfpcapd walks its flow tree for expired flows every 10 s of packet time.
+  granularityS: 10,
+  timerNeedsLaterPacket: true,
+  effectiveTimeouts: nfpcapdEffectiveTimeouts,
+  detect: detectNfpcapd,
+  translate: translateNfpcapd,
+  run: runNfpcapd,
+  parseLog: (path: string) => readNfpcapdJson(path),
+};
+
+export default nfpcapd;

@@ -1,0 +1,85 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { FlowRecord } from '../core/flow-record.js';
+import { MonitorFailure, type CellContext } from '../monitors/monitor-adapter.js';
+import { which } from '../executor/which.js';
+import { readNfdumpJson } from './nfdump-json.js';
+
+/**
+ * The NetFlow/IPFIX back end shared by softflowd, pmacct and nfpcapd: an nfcapd collector on 127.0.0.1 for the
+ * exporters, and `nfdump -o json` to read the files back. nfcapd and nfdump both ship in Debian's nfdump package.
+ */
+export const NFDUMP_INSTALL = 'apt-get install -y --no-install-recommends nfdump';
+/** What nfdump prints is kept in the cell folder under this name: it is the raw output the records point into. */
+export const NFDUMP_JSON_FILE = 'nfdump.json';
+
+export interface CollectorTools {
+  nfcapd: string;
+  nfdump: string;
+}
+
+/** For detect(): the collector tools, or why they are missing. */
+export async function findCollectorTools(env: NodeJS.ProcessEnv): Promise<CollectorTools | { missing: string }> {
+  const nfcapd = await which(env.HARNESS_NFCAPD ?? 'nfcapd', env);
+  const nfdump = await which(env.HARNESS_NFDUMP ?? 'nfdump', env);
+  if (nfcapd && nfdump) return { nfcapd, nfdump };
+  const absent = [nfcapd ? undefined : 'nfcapd', nfdump ? undefined : 'nfdump'].filter(Boolean).join(' and ');
+  return { missing: `${absent} not found on PATH (the collector and reader for NetFlow exporters; or set HARNESS_NFCAPD / HARNESS_NFDUMP)` };
+}
+
+async function collectorTools(): Promise<CollectorTools> {
+  const found = await findCollectorTools(process.env);
+  if ('missing' in found) throw new MonitorFailure(found.missing, null, undefined, '', false);
+  return found;
+}
+
+export interface CollectedFlows {
+  records: FlowRecord[];
+  rawFiles: string[];
+  notes: string[];
+}
+
+/**
+ * Starts nfcapd on a free UDP port of 127.0.0.1 writing into `<workDir>/nfcapd`, lets `exportTo` send it flows,
+ * stops it (SIGTERM makes nfcapd flush its file and exit) and reads what it stored. The collector is stopped on
+ * every path; the cell context would stop it too, but stopping here records how it ended.
+ */
+export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: { host: string; port: number }) => Promise<void>): Promise<CollectedFlows> {
+  const tools = await collectorTools();
+  const dir = path.join(ctx.workDir, 'nfcapd');
+  await mkdir(dir, { recursive: true });
+  const port = await ctx.freePort('udp');
+  // -t 3600: rotate files hourly by wall clock; a cell rarely crosses an hour and nfdump -R reads every file anyway.
+  const collector = await ctx.startService([tools.nfcapd, '-w', dir, '-p', String(port), '-b', '127.0.0.1', '-t', '3600'], {
+    readyPort: { proto: 'udp', port },
+  });
+  let exportError: unknown;
+  try {
+    await exportTo({ host: '127.0.0.1', port });
+  } catch (error) {
+    exportError = error;
+  }
+  const ended = await collector.stop();
+  // The exporter's own failure is the more useful message; the collector's comes second.
+  if (exportError !== undefined) throw exportError;
+  if (ended.exitCode !== 0 && ended.signal !== 'SIGTERM') {
+    const how = ended.signal ? `killed by ${ended.signal}` : `exit status ${String(ended.exitCode)}`;
+    throw new MonitorFailure(`nfcapd failed: ${how}`, ended.exitCode, ended.signal, tailOf(ended.stderr), false);
+  }
+  const records = await dumpFlowDirectory(ctx, dir, tools.nfdump);
+  return { records, rawFiles: [NFDUMP_JSON_FILE], notes: [`collector: nfcapd on udp 127.0.0.1:${port}, files in nfcapd/`] };
+}
+
+/** `TZ=UTC nfdump -R dir -o json` into nfdump.json, parsed; [] when the folder holds no nfcapd file. nfdump prints local time: TZ=UTC makes it UTC. */
+export async function dumpFlowDirectory(ctx: CellContext, dir: string, nfdump?: string): Promise<FlowRecord[]> {
+  const files = (await readdir(dir)).filter((f) => f.startsWith('nfcapd.'));
+  // No file at all: nothing was stored (an empty capture for nfpcapd). Callers say so in their notes.
+  if (files.length === 0) return [];
+  const reader = nfdump ?? (await collectorTools()).nfdump;
+  await ctx.exec([reader, '-R', dir, '-o', 'json'], { env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE });
+  return readNfdumpJson(path.join(ctx.workDir, NFDUMP_JSON_FILE), NFDUMP_JSON_FILE);
+}
+
+function tailOf(text: string, lines = 20): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}

@@ -1,0 +1,305 @@
+import { createReadStream } from 'node:fs';
+import type { FlowProtocol, FlowRecord } from '../core/flow-record.js';
+import { InputError } from '../core/input-error.js';
+import { canonicalAddress } from '../comparator/canonical-address.js';
+
+/**
+ * What `TZ=UTC nfdump -R DIR -o json` prints (nfdump 1.7): a JSON array with one object per record, one
+ * `"key" : value,` pair per line. nfpcapd, softflowd and pmacct's nfprobe all end up here through nfcapd files.
+ *
+ * Read line by line rather than with JSON.parse: a million records is several hundred megabytes of text, more than
+ * one string can hold, and per-line parsing keeps the `{` line of each record for `source`.
+ *
+ * Facts this relies on (checked on nfdump 1.7.1):
+ * - `first`/`last` are local time as `YYYY-MM-DDTHH:MM:SS.mmm`, no zone: run nfdump with TZ=UTC. Only milliseconds
+ *   survive (nfcapd files store msec), so firstUs/lastUs are whole milliseconds.
+ * - `in_bytes` counts IP bytes (a UDP datagram with 60 payload bytes is 88), `in_packets` packets, one direction.
+ * - ICMP records carry `icmp_type`/`icmp_code` instead of ports; they become origPort/respPort as Zeek does.
+ * - An empty selection prints `[`, `No matching flows`, `]`; otherwise the last line is `}]`.
+ */
+export const NFDUMP_JSON_EXPECTED = 'nfdump -o json output: a "[" line, then records of "key" : value lines in { }';
+
+interface RawRecord {
+  line: number;
+  type?: string;
+  first?: string;
+  firstCol: number;
+  last?: string;
+  lastCol: number;
+  inPackets?: number;
+  inBytes?: number;
+  outPackets?: number;
+  outBytes?: number;
+  proto?: number;
+  srcPort?: number;
+  dstPort?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  srcAddr?: string;
+  dstAddr?: string;
+  vlan?: number;
+  tcpFlags?: string;
+}
+
+function emptyRecord(line: number): RawRecord {
+  return { line, firstCol: 0, lastCol: 0 };
+}
+
+/** Incremental parser: feed it lines in order, collect the records at the end. Pure apart from its own state. */
+export class NfdumpJsonParser {
+  readonly records: FlowRecord[] = [];
+  /** Records of another type (NSEL events and the like), skipped and counted. */
+  skipped = 0;
+  private lineNo = 0;
+  private phase: 'before' | 'array' | 'record' | 'after' = 'before';
+  private current: RawRecord = emptyRecord(0);
+
+  /**
+   * @param file path as the user named it, for errors
+   * @param sourceFile what each record's `source.file` says (relative to the cell folder in a run)
+   */
+  constructor(private readonly file: string, private readonly sourceFile: string = file) {}
+
+  pushLine(raw: string): void {
+    this.lineNo += 1;
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    // Fast path first: most lines are `\t"key" : value,` inside a record.
+    if (this.phase === 'record') {
+      const q = line.indexOf('"');
+      if (q >= 0 && q < 4) {
+        this.field(line, q);
+        return;
+      }
+    }
+    const trimmed = line.trim();
+    if (trimmed === '') return;
+    switch (this.phase) {
+      case 'before':
+        if (trimmed === '[') { this.phase = 'array'; return; }
+        break;
+      case 'array':
+        if (trimmed === '{') { this.current = emptyRecord(this.lineNo); this.phase = 'record'; return; }
+        if (trimmed === ']') { this.phase = 'after'; return; }
+        if (trimmed === 'No matching flows') return;
+        break;
+      case 'record':
+        if (trimmed === '}' || trimmed === '},') { this.finish(); this.phase = 'array'; return; }
+        // nfdump closes the last record and the array on one line.
+        if (trimmed === '}]') { this.finish(); this.phase = 'after'; return; }
+        break;
+      case 'after':
+        break;
+    }
+    const col = line.length - line.trimStart().length + 1;
+    throw new InputError({ file: this.file, line: this.lineNo, col }, `"${preview(trimmed)}"`, this.expectation());
+  }
+
+  /** Call after the last line: a truncated file (no closing `]`) is an error, not a short result. */
+  end(): FlowRecord[] {
+    if (this.phase === 'before') {
+      throw new InputError({ file: this.file, line: Math.max(this.lineNo, 1), col: 1 }, 'no "[" line (an empty file?)', NFDUMP_JSON_EXPECTED);
+    }
+    if (this.phase !== 'after') {
+      throw new InputError({ file: this.file, line: this.lineNo, col: 1 }, 'the end of the file inside the record array', 'a closing "]" (was nfdump cut short?)');
+    }
+    return this.records;
+  }
+
+  private expectation(): string {
+    switch (this.phase) {
+      case 'before': return NFDUMP_JSON_EXPECTED;
+      case 'array': return '"{" opening a record, or "]" closing the array';
+      case 'record': return 'a "key" : value line, or "}" closing the record';
+      case 'after': return 'nothing after the closing "]"';
+    }
+  }
+
+  private field(line: string, q: number): void {
+    const keyEnd = line.indexOf('"', q + 1);
+    const colon = keyEnd < 0 ? -1 : line.indexOf(':', keyEnd + 1);
+    if (colon < 0) {
+      throw new InputError({ file: this.file, line: this.lineNo, col: q + 1 }, `"${preview(line.trim())}"`, 'a "key" : value line');
+    }
+    const key = line.slice(q + 1, keyEnd);
+    let start = colon + 1;
+    while (line.charCodeAt(start) === 32) start += 1;
+    let end = line.length;
+    if (line.charCodeAt(end - 1) === 44) end -= 1; // trailing ','
+    const r = this.current;
+    switch (key) {
+      case 'type': r.type = this.text(line, start, end); break;
+      case 'first': r.first = this.text(line, start, end); r.firstCol = start + 1; break;
+      case 'last': r.last = this.text(line, start, end); r.lastCol = start + 1; break;
+      case 'in_packets': r.inPackets = this.count(line, start, end, key); break;
+      case 'in_bytes': r.inBytes = this.count(line, start, end, key); break;
+      case 'out_packets': r.outPackets = this.count(line, start, end, key); break;
+      case 'out_bytes': r.outBytes = this.count(line, start, end, key); break;
+      case 'proto': r.proto = this.count(line, start, end, key); break;
+      case 'src_port': r.srcPort = this.count(line, start, end, key); break;
+      case 'dst_port': r.dstPort = this.count(line, start, end, key); break;
+      case 'icmp_type': r.icmpType = this.count(line, start, end, key); break;
+      case 'icmp_code': r.icmpCode = this.count(line, start, end, key); break;
+      case 'src4_addr': r.srcAddr = this.text(line, start, end); break;
+      case 'dst4_addr': r.dstAddr = this.text(line, start, end); break;
+      case 'src6_addr': r.srcAddr = canonicalAddress(this.text(line, start, end)); break;
+      case 'dst6_addr': r.dstAddr = canonicalAddress(this.text(line, start, end)); break;
+      case 'src_vlan': r.vlan = this.count(line, start, end, key); break;
+      case 'tcp_flags': r.tcpFlags = this.text(line, start, end); break;
+      default: break;
+    }
+  }
+
+  private text(line: string, start: number, end: number): string {
+    if (line.charCodeAt(start) === 34 && line.charCodeAt(end - 1) === 34 && end - start >= 2) return line.slice(start + 1, end - 1);
+    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${preview(line.slice(start, end))}`, 'a quoted string');
+  }
+
+  private count(line: string, start: number, end: number, key: string): number {
+    let n = 0;
+    if (end <= start) this.badNumber(line, start, end, key);
+    for (let i = start; i < end; i += 1) {
+      const d = line.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) this.badNumber(line, start, end, key);
+      n = n * 10 + d;
+    }
+    return n;
+  }
+
+  private badNumber(line: string, start: number, end: number, key: string): never {
+    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${key} ${preview(line.slice(start, end)) || 'empty'}`, 'a whole number');
+  }
+
+  private finish(): void {
+    const r = this.current;
+    if (r.type !== undefined && r.type !== 'FLOW') {
+      this.skipped += 1;
+      return;
+    }
+    const where = { file: this.file, line: r.line, col: 1 };
+    const missing = (['first', 'last', 'proto', 'srcAddr', 'dstAddr'] as const).filter((k) => r[k] === undefined);
+    if (missing.length > 0) {
+      const names = missing.map((k) => ({ first: 'first', last: 'last', proto: 'proto', srcAddr: 'src4_addr/src6_addr', dstAddr: 'dst4_addr/dst6_addr' })[k]);
+      throw new InputError(where, `a record without ${names.join(', ')}`, 'every flow record to have first, last, proto and source/destination addresses');
+    }
+    const firstUs = nfdumpTimeUs(r.first as string);
+    if (firstUs === undefined) {
+      throw new InputError({ file: this.file, line: r.line, col: r.firstCol }, `first "${preview(r.first as string)}"`, 'a time YYYY-MM-DDTHH:MM:SS.mmm');
+    }
+    const lastUs = nfdumpTimeUs(r.last as string);
+    if (lastUs === undefined) {
+      throw new InputError({ file: this.file, line: r.line, col: r.lastCol }, `last "${preview(r.last as string)}"`, 'a time YYYY-MM-DDTHH:MM:SS.mmm');
+    }
+    const protocol = protocolOf(r.proto as number);
+    const icmp = protocol === 'icmp';
+    const record: FlowRecord = {
+      protocol,
+      origAddr: r.srcAddr as string,
+      origPort: (icmp ? r.icmpType : r.srcPort) ?? 0,
+      respAddr: r.dstAddr as string,
+      respPort: (icmp ? r.icmpCode : r.dstPort) ?? 0,
+      firstUs,
+      lastUs,
+      durationUs: lastUs - firstUs,
+      origPkts: r.inPackets,
+      origBytes: r.inBytes,
+      bytesKind: 'ip',
+      direction: 'uni',
+      source: { file: this.sourceFile, line: r.line },
+    };
+    // A bidirectional IPFIX exporter (softflowd -b) fills out_*; the exporters the harness runs leave them out.
+    if (r.outPackets !== undefined && r.outPackets > 0) {
+      record.direction = 'bi';
+      record.respPkts = r.outPackets;
+      record.respBytes = r.outBytes;
+    }
+    if (r.vlan !== undefined && r.vlan > 0) record.vlan = r.vlan;
+    if (protocol === 'tcp' && r.tcpFlags !== undefined) record.history = r.tcpFlags;
+    this.records.push(record);
+  }
+}
+
+function protocolOf(proto: number): FlowProtocol {
+  if (proto === 6) return 'tcp';
+  if (proto === 17) return 'udp';
+  if (proto === 1 || proto === 58) return 'icmp';
+  return 'other';
+}
+
+const dayCache = new Map<string, number>();
+
+/** `2023-11-14T22:13:20.000` (UTC) -> integer microseconds; undefined if it is not that shape. */
+export function nfdumpTimeUs(text: string): number | undefined {
+  if (text.length < 19 || text.charCodeAt(10) !== 84 /* T */ || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const day = text.slice(0, 10);
+  let dayMs = dayCache.get(day);
+  if (dayMs === undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+    dayMs = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+    if (dayCache.size > 10_000) dayCache.clear();
+    dayCache.set(day, dayMs);
+  }
+  const h = twoDigits(text, 11);
+  const m = twoDigits(text, 14);
+  const s = twoDigits(text, 17);
+  if (h < 0 || m < 0 || s < 0) return undefined;
+  let micros = 0;
+  if (text.length > 19) {
+    if (text.charCodeAt(19) !== 46 /* . */ || text.length === 20 || text.length > 26) return undefined;
+    let scale = 100_000;
+    for (let i = 20; i < text.length; i += 1) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return undefined;
+      micros += d * scale;
+      scale /= 10;
+    }
+  }
+  return (dayMs + (h * 3600 + m * 60 + s) * 1000) * 1000 + micros;
+}
+
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+function preview(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Parses nfdump JSON held in a string. */
+export function parseNfdumpJson(text: string, file: string, sourceFile = file): FlowRecord[] {
+  const parser = new NfdumpJsonParser(file, sourceFile);
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    parser.pushLine(text.slice(start, nl));
+    start = nl + 1;
+  }
+  return parser.end();
+}
+
+/** Streams a file of nfdump JSON: files of a million records are larger than one string may be. */
+export async function readNfdumpJson(path: string, sourceFile = path): Promise<FlowRecord[]> {
+  const parser = new NfdumpJsonParser(path, sourceFile);
+  await forEachLine(path, (line) => parser.pushLine(line));
+  return parser.end();
+}
+
+/** Calls `onLine` for every line of a UTF-8 file, without holding the file in memory. */
+export async function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let rest = '';
+  for await (const chunk of stream as AsyncIterable<string>) {
+    const text = rest === '' ? chunk : rest + chunk;
+    let start = 0;
+    let nl = text.indexOf('\n', start);
+    while (nl >= 0) {
+      onLine(text.slice(start, nl));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== '') onLine(rest);
+}
