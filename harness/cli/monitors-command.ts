@@ -5,7 +5,7 @@ import { formatDuration } from '../core/duration.js';
 import { describeTimeoutSetting } from '../core/timeout-setting.js';
 import { loadAdapters } from '../monitors/registry.js';
 import type { Knob } from '../monitors/monitor-adapter.js';
-import { calibrate } from '../pipeline/calibration.js';
+import { calibrate, keepsNoTimeouts } from '../pipeline/calibration.js';
 import { boolFlag, parseFlags } from './flags.js';
 import { interruptSignal } from './interrupt.js';
 
@@ -67,7 +67,8 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${adapter.id} — ${adapter.displayName}: ${head}\n`);
     if (!detection.found) process.stdout.write(`  install: ${detection.install}\n`);
     process.stdout.write(`  binary from: ${adapter.envVar} or PATH; views: ${adapter.views.join(', ')}\n`);
-    process.stdout.write(`  honours timeouts on pcaps: ${adapter.documentedHonoursTimeoutsOffline ? 'yes' : 'NO'} (documented)`);
+    const documented = keepsNoTimeouts(adapter) ? 'n/a, keeps no state timeouts' : adapter.documentedHonoursTimeoutsOffline ? 'yes' : 'NO';
+    process.stdout.write(`  honours timeouts on pcaps: ${documented} (documented)`);
     if (measuredDetail !== undefined) process.stdout.write(`; measured: ${measured === undefined ? 'unknown' : measured ? 'yes' : 'NO'} — ${measuredDetail}`);
     process.stdout.write('\n');
     process.stdout.write(`  calibration: ${describeTimeoutSetting(adapter.calibration.setting)} with a ${formatDuration(adapter.calibration.gapS)} gap\n`);

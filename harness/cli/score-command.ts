@@ -4,6 +4,7 @@ import { InputError } from '../core/input-error.js';
 import { RESULTS_SCHEMA_VERSION, type RunResults } from '../core/results.js';
 import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
+import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
 import { monitorModel } from '../pipeline/monitor-model.js';
 import { harnessVersion } from '../pipeline/version.js';
@@ -13,13 +14,14 @@ import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, resolveMonitors, useColor } from './common-options.js';
 
-export const SCORE_HELP = `harness score --truth <x.truth.json> --monitor <id> --log <file> [flags]
+export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
 
 Scores a log that a sensor wrote elsewhere (for example a production sensor fed the pcap by tcpreplay) against
 the ground truth of the pcap it saw.
 
 Flags:
   --truth FILE       the <name>.truth.json that harness generate wrote beside the pcap
+  --pcap FILE        or the capture itself: the truth is then read from it with tshark (the no-timeout reference)
   --monitor ID       which monitor wrote the log (zeek, suricata, argus, nfpcapd, softflowd, ...; see harness monitors)
   --log FILE         its output: a Zeek conn.log (TSV or JSON), Suricata eve.json, argus ra CSV, nfdump JSON, ...
   --view NAME        for monitors with several views (argus: raw or merged)
@@ -32,6 +34,7 @@ Exit status: 0 scored, 2 bad input.`;
 export async function scoreCommand(argv: string[]): Promise<number> {
   const flags = parseFlags('score', argv, {
     truth: { type: 'string' },
+    pcap: { type: 'string' },
     monitor: { type: 'string' },
     log: { type: 'string' },
     view: { type: 'string' },
@@ -50,7 +53,11 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     if (value === undefined) throw new InputError({ file: `harness score --${name}`, line: 0, col: 0 }, 'nothing', `--${name} <value> (see harness score --help)`);
     return value;
   };
-  const truthFile = required('truth');
+  const pcapFile = stringFlag(flags, 'pcap');
+  const truthFile = pcapFile === undefined ? required('truth') : undefined;
+  if (pcapFile !== undefined && stringFlag(flags, 'truth') !== undefined) {
+    throw new InputError({ file: 'harness score --pcap', line: 0, col: 0 }, 'both --truth and --pcap', 'one of them');
+  }
   const monitorId = required('monitor');
   const logFile = required('log');
   const [adapter] = await resolveMonitors('score', monitorId);
@@ -61,7 +68,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   }
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
   const compare = compareOptionsFrom('score', flags);
-  const truth = await readGroundTruth(truthFile);
+  const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
   const records = await adapter.parseLog(logFile, view);
   const cell = baseCell(adapter.id, adapter, view, setting, path.dirname(path.resolve(logFile)));
   cell.provenance.rawFiles = [path.resolve(logFile)];
@@ -81,7 +88,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
       description: truth.scenario.description,
       file: truth.scenario.file,
       pcapFile: truth.pcap.file,
-      truthFile: path.resolve(truthFile),
+      truthFile: path.resolve(truthFile ?? pcapFile ?? ''),
       truth,
       settings: [setting],
       cells: [cell],

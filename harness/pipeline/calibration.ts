@@ -5,7 +5,7 @@ import { parseScenario } from '../scenario/parse-scenario.js';
 import { runCell } from '../executor/cell-runner.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
-import { monitorModel } from './monitor-model.js';
+import { effectiveTimeouts, monitorModel } from './monitor-model.js';
 
 /**
  * Does this tool apply its timeouts to a pcap at all? One TCP connection with a gap the adapter says is longer
@@ -49,6 +49,7 @@ export async function calibrate(
   signal: AbortSignal,
 ): Promise<CalibrationResult> {
   const { setting, gapS } = adapter.calibration;
+  if (keepsNoTimeouts(adapter)) return { detail: 'keeps no state timeouts (a reference): nothing to calibrate', commands: [] };
   const translation = adapter.translate(setting);
   if (!translation.supported) return { detail: `calibration setting ${setting.label} unsupported: ${translation.reason}`, commands: [] };
   const scenario = parseScenario(calibrationScenarioYaml(gapS), `calibration-${gapS}s.yaml`);
@@ -77,4 +78,10 @@ export async function calibrate(
     detail: `${fragments} record(s) for one connection with a ${gapS} s gap under ${setting.label}`,
     commands,
   };
+}
+
+/** tshark and other references: no idle timeout for any protocol, so "honours timeouts" does not apply. */
+export function keepsNoTimeouts(adapter: MonitorAdapter): boolean {
+  const idle = effectiveTimeouts(adapter, adapter.calibration.setting).idleS;
+  return (['tcp', 'udp', 'icmp'] as const).every((p) => idle[p] === null);
 }

@@ -16,7 +16,8 @@ import { loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { applyComparison, baseCell } from './cell-builder.js';
-import { calibrate, type CalibrationResult } from './calibration.js';
+import { calibrate, keepsNoTimeouts, type CalibrationResult } from './calibration.js';
+import { formatDuration } from '../core/duration.js';
 import { idleKnobMaxima, idleKnobNames, monitorModel } from './monitor-model.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
@@ -236,7 +237,8 @@ function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<str
     const first = list[0];
     if (!first) continue;
     const adapter = adapters.get(first.monitor);
-    if (!adapter) continue;
+    // A reference that keeps no timeouts has nothing to tune.
+    if (!adapter || keepsNoTimeouts(adapter)) continue;
     const sweep = list.map((cell) => {
       const wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> = {};
       if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {
@@ -250,7 +252,9 @@ function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<str
       }
       return { label: cell.setting.label, wholeByProtocol };
     });
-    out.push(...recommend({
+    const activeCap = adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS;
+    const longest = Math.max(0, ...truth.connections.filter((c) => !c.background).map((c) => c.durationUs / 1e6));
+    const recommendations = recommend({
       truth,
       monitor: first.sensor,
       view: first.view,
@@ -258,7 +262,15 @@ function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<str
       knobNames: idleKnobNames(adapter),
       maxIdleS: idleKnobMaxima(adapter),
       sweep,
-    }));
+    });
+    if (activeCap !== undefined && longest > activeCap) {
+      // An active timeout cuts every record at its cap however long the idle timeout is.
+      for (const r of recommendations) {
+        const capNote = `${adapter.displayName} cuts every record at its active timeout, at most ${formatDuration(activeCap)}: a ${formatDuration(longest)} connection cannot be one record`;
+        r.limitation = r.limitation ? `${r.limitation}; ${capNote}` : capNote;
+      }
+    }
+    out.push(...recommendations);
   }
   return out;
 }

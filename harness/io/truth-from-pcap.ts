@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
+import { InputError } from '../core/input-error.js';
+import { runProcess } from '../executor/process-runner.js';
+import { which } from '../executor/which.js';
+import { ConnectionTruth } from '../../generators/truth-builder.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
+
+/**
+ * Ground truth for a capture harness did not generate (a real capture, or the Zeek fixtures), read packet by packet
+ * with tshark, Wireshark's own dissector, the reference that keeps no state timeouts. Connections are 5-tuples
+ * (ICMP echo: address pair and identifier); the client is the sender of a bare SYN, else of the first packet.
+ */
+const FIELDS = [
+  'frame.time_epoch', 'vlan.id', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.proto', 'ipv6.nxt',
+  'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.ident', 'icmpv6.echo.identifier',
+  'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'udp.length', 'data.len', 'frame.cap_len',
+] as const;
+
+const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp' };
+
+export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise<GroundTruth> {
+  const tshark = await which('tshark');
+  if (!tshark) throw new InputError({ file: pcap, line: 0, col: 0 }, 'no tshark to read the capture', 'tshark installed (apt-get install -y tshark), or a <name>.truth.json');
+  const argv = [tshark, '-n', '-r', pcap, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
+  const run = await runProcess(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 600_000 });
+  if (run.exitCode !== 0) {
+    throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');
+  }
+  const quietThresholdUs = Math.round(quietThresholdS * 1e6);
+  const connections = new Map<string, { truth: ConnectionTruth; clientKey: string; sawSyn: boolean; fin: boolean; rst: boolean }>();
+  let packets = 0;
+  let frameBytes = 0;
+  let firstUs = Number.POSITIVE_INFINITY;
+  let lastUs = 0;
+  for (const line of run.stdout.split('\n')) {
+    if (line === '') continue;
+    const f = line.split('\t');
+    const get = (name: (typeof FIELDS)[number]): string => f[FIELDS.indexOf(name)] ?? '';
+    packets += 1;
+    frameBytes += Number(get('frame.cap_len') || 0);
+    const tsUs = epochToMicros(get('frame.time_epoch'));
+    firstUs = Math.min(firstUs, tsUs);
+    lastUs = Math.max(lastUs, tsUs);
+    const v6 = get('ipv6.src') !== '';
+    const protocol = PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')];
+    if (!protocol) continue;
+    const src = v6 ? get('ipv6.src') : get('ip.src');
+    const dst = v6 ? get('ipv6.dst') : get('ip.dst');
+    let sport = 0;
+    let dport = 0;
+    if (protocol === 'tcp') { sport = Number(get('tcp.srcport')); dport = Number(get('tcp.dstport')); }
+    else if (protocol === 'udp') { sport = Number(get('udp.srcport')); dport = Number(get('udp.dstport')); }
+    else { sport = dport = Number(get(v6 ? 'icmpv6.echo.identifier' : 'icmp.ident') || 0); }
+    const vlanText = get('vlan.id');
+    const vlan = vlanText === '' ? undefined : Number(vlanText);
+    const a = `${src}|${sport}`;
+    const b = `${dst}|${dport}`;
+    const key = `${protocol}|${vlan ?? ''}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+    const syn = get('tcp.flags.syn') === '1' || get('tcp.flags.syn') === 'True';
+    const ack = get('tcp.flags.ack') === '1' || get('tcp.flags.ack') === 'True';
+    const fin = get('tcp.flags.fin') === '1' || get('tcp.flags.fin') === 'True';
+    const rst = get('tcp.flags.reset') === '1' || get('tcp.flags.reset') === 'True';
+    let entry = connections.get(key);
+    if (!entry) {
+      const bareSyn = protocol === 'tcp' && syn && !ack;
+      // A SYN-ACK first means the client is the receiver; otherwise the first sender is taken as the client.
+      const clientIsSrc = !(protocol === 'tcp' && syn && ack);
+      const client = clientIsSrc ? { addr: src, port: sport } : { addr: dst, port: dport };
+      const server = clientIsSrc ? { addr: dst, port: dport } : { addr: src, port: sport };
+      entry = {
+        truth: new ConnectionTruth({
+          id: `${protocol}-${client.addr}:${client.port}-${server.addr}:${server.port}${vlan === undefined ? '' : `-vlan${vlan}`}`,
+          protocol,
+          ipVersion: v6 ? 6 : 4,
+          ...(vlan === undefined ? {} : { vlan }),
+          client,
+          server,
+          open: protocol !== 'tcp' ? 'none' : bareSyn || (syn && ack) ? 'handshake' : 'midstream',
+          close: 'none',
+          background: false,
+        }, quietThresholdUs),
+        clientKey: clientIsSrc ? a : b,
+        sawSyn: bareSyn,
+        fin: false,
+        rst: false,
+      };
+      connections.set(key, entry);
+    }
+    entry.fin ||= fin;
+    entry.rst ||= rst;
+    const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
+    const payload = protocol === 'tcp' ? Number(get('tcp.len') || 0)
+      : protocol === 'udp' ? Math.max(0, Number(get('udp.length') || 8) - 8)
+        : Number(get('data.len') || 0);
+    const flags = (syn ? TCP_SYN : 0) | (ack ? TCP_ACK : 0) | (fin ? TCP_FIN : 0) | (rst ? TCP_RST : 0);
+    entry.truth.add({ tsUs, dir: a === entry.clientKey ? 0 : 1, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
+  }
+  const truthConnections: TruthConnection[] = [...connections.values()].map((entry) => {
+    const conn = entry.truth.toTruth();
+    conn.close = entry.rst ? 'rst' : entry.fin ? 'fin' : 'none';
+    return conn;
+  });
+  const bytes = await readFile(pcap);
+  return {
+    schemaVersion: TRUTH_SCHEMA_VERSION,
+    generator: 'tshark (harness truth-from-pcap)',
+    scenario: { name: path.basename(pcap).replace(/\.(pcap|pcapng|cap)$/, ''), description: `ground truth read from ${path.basename(pcap)} with tshark`, file: pcap, seed: 0 },
+    pcap: {
+      file: pcap,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      linkType: 'ethernet',
+      timestampResolution: 'us',
+      firstUs: packets > 0 ? firstUs : 0,
+      lastUs,
+      spanUs: packets > 0 ? lastUs - firstUs : 0,
+      packets,
+      frameBytes,
+    },
+    quietThresholdUs,
+    connections: truthConnections,
+  };
+}
+
+/** `1700000000.001000000` -> 1700000000001000, exactly (no float arithmetic on the fraction). */
+function epochToMicros(text: string): number {
+  const [whole = '0', fraction = ''] = text.split('.');
+  return Number(whole) * 1_000_000 + Number(fraction.padEnd(6, '0').slice(0, 6));
+}
