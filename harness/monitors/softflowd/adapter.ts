@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import type { TimeoutSetting } from '../../core/timeout-setting.js';
+import { InputError } from '../../core/input-error.js';
+import { NFDUMP_INSTALL, collectWithNfcapd, findCollectorTools } from '../../netflow/nfcapd-collector.js';
+import { SOFTFLOWD_TIMEOUT_KNOBS, timeoutPairs, translateSoftflowdTimeouts } from '../../netflow/softflowd-timeouts.js';
+import { detectBinary } from '../detect-binary.js';
+import type { CellContext, Detection, MonitorOutput, Translation } from '../monitor-adapter.js';
+
+/**
+ * softflowd -> nfcapd -> nfdump. `softflowd -d -c none -r x.pcap -n 127.0.0.1:PORT -v 10 -A milli` exports IPFIX
+ * to an nfcapd on loopback (`-c none`: with -r it would otherwise block forever on its control socket; `-v 10 -A
+ * milli`: NetFlow v9 without -a writes wrong absolute times).
+ *
+ * Measured on softflowd 1.1.0: reading a file it expires nothing on idle or maxlife, whatever -t says; at EOF it
+ * exports one record per direction per 5-tuple. Both records of a pair carry the first and last packet time of
+ * the whole (bidirectional) flow, not of their own direction.
+ */
+export const SOFTFLOWD_INSTALL = `apt-get install -y --no-install-recommends softflowd nfdump`;
+export const SOFTFLOWD_KNOBS = SOFTFLOWD_TIMEOUT_KNOBS;
+
+/** Options the harness sets itself; a user's options file may not change them. */
+const RESERVED_OPTIONS = new Set(['-r', '-i', '-n', '-d', '-D', '-c', '-v', '-A', '-p', '-t', '-R']);
+
+export async function detectSoftflowd(env: NodeJS.ProcessEnv): Promise<Detection> {
+  const found = await detectBinary(
+    {
+      envVar: 'HARNESS_SOFTFLOWD',
+      commands: ['softflowd'],
+      versionArgs: ['-h'],
+      versionPattern: /softflowd version ([0-9][0-9.]*[0-9])/,
+      install: SOFTFLOWD_INSTALL,
+      anyExitCode: true,
+    },
+    env,
+  );
+  if (!found.found) return found;
+  const tools = await findCollectorTools(env);
+  if ('missing' in tools) return { found: false, reason: tools.missing, install: NFDUMP_INSTALL };
+  return found;
+}
+
+export function translateSoftflowd(setting: TimeoutSetting): Translation {
+  const t = translateSoftflowdTimeouts(setting, 'softflowd');
+  if (t.supported) t.notes.push('softflowd reading a pcap (-r) applies none of these: one record per direction per flow');
+  return t;
+}
+
+/**
+ * A user's "config" for softflowd is a file of extra command-line options (softflowd has no config file), e.g.
+ * `-m 65536 -T full`, split on whitespace, `#` starting a comment. Options the harness controls are refused.
+ */
+export function parseSoftflowdOptions(text: string, file: string): string[] {
+  const options: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] as string;
+    const hash = line.indexOf('#');
+    const body = hash >= 0 ? line.slice(0, hash) : line;
+    const re = /\S+/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(body)) !== null) {
+      const word = m[0];
+      if (RESERVED_OPTIONS.has(word)) {
+        throw new InputError({ file, line: i + 1, col: m.index + 1 }, `option ${word}`, `softflowd options other than ${[...RESERVED_OPTIONS].join(' ')} (the harness sets those)`);
+      }
+      options.push(word);
+    }
+  }
+  return options;
+}
+
+export function softflowdArgv(binary: string, pcap: string, receiver: string, setting: TimeoutSetting, values: Record<string, number>, extra: string[]): string[] {
+  const argv = [binary, '-d', '-c', 'none', '-r', pcap, '-n', receiver, '-v', '10', '-A', 'milli'];
+  if (!setting.isDefault) for (const pair of timeoutPairs(values)) argv.push('-t', pair);
+  return [...argv, ...extra];
+}
+
+export async function runSoftflowd(ctx: CellContext): Promise<MonitorOutput> {
+  const notes: string[] = [];
+  let extra: string[] = [];
+  if (ctx.userConfig) {
+    extra = parseSoftflowdOptions(await readFile(ctx.userConfig, 'utf8'), ctx.userConfig);
+    notes.push(`extra softflowd options from ${ctx.userConfig}: ${extra.join(' ') || '(none)'}`);
+  }
+  const collected = await collectWithNfcapd(ctx, async ({ host, port }) => {
+    await ctx.exec(softflowdArgv(ctx.binary, ctx.pcap, `${host}:${port}`, ctx.setting, ctx.knobValues, extra));
+  });
+  notes.push(...collected.notes, 'softflowd in file mode expires no flow on a timeout: one record per direction, both with the bidirectional flow\'s first/last times');
+  return { views: { default: collected.records }, rawFiles: collected.rawFiles, notes };
+}

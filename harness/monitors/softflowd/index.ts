@@ -1,0 +1,24 @@
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitor-adapter.js';
+import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, runSoftflowd, translateSoftflowd } from './adapter.js';
+import { readSoftflowdJson } from './parser.js';
+
+const softflowd: MonitorAdapter = {
+  id: 'softflowd',
+  displayName: 'softflowd (IPFIX via nfcapd)',
+  install: SOFTFLOWD_INSTALL,
+  envVar: 'HARNESS_SOFTFLOWD',
+  knobs: SOFTFLOWD_KNOBS,
+  // Measured: with -r, flows are expired only at EOF (or when the table is full), never on a timeout.
+  documentedHonoursTimeoutsOffline: false,
+  views: ['default'],
+  calibration: { setting: parseTimeoutSetting('60s'), gapS: 600 },
+  // Live, softflowd checks expiry every `expint` (60 s) seconds.
+  granularityS: 60,
+  detect: detectSoftflowd,
+  translate: translateSoftflowd,
+  run: runSoftflowd,
+  parseLog: (path: string) => readSoftflowdJson(path),
+};
+
+export default softflowd;
