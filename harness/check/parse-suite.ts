@@ -69,9 +69,11 @@ function readTolerance(r: YamlReader, top: Fields): SuiteTolerance {
 function readSensors(r: YamlReader, top: Fields, monitors: readonly MonitorCatalogEntry[] | undefined): SensorSpec[] {
   const sensorsNode = top.required('sensors', SUITE_EXAMPLE.slice('sensors: '.length));
   const sensorMap = r.map(sensorsNode, 'sensors', SUITE_EXAMPLE.slice('sensors: '.length));
-  if (sensorMap.keys().length === 0) r.fail(sensorsNode, 'no sensor', `at least one, e.g. ${SUITE_EXAMPLE}`);
+  // Fields has already refused keys that are not strings, so every name here is one.
+  const names = sensorMap.node.items.map((pair) => String(r.scalarValue(pair.key as ParsedNode)));
+  if (names.length === 0) r.fail(sensorsNode, 'no sensor', `at least one, e.g. ${SUITE_EXAMPLE}`);
   const sensors: SensorSpec[] = [];
-  for (const name of sensorMap.keys()) {
+  for (const name of names) {
     const keyNode = sensorMap.keyNode(name) as ParsedNode;
     if (!SENSOR_NAME.test(name)) {
       r.fail(keyNode, `sensor name "${name}"`, 'letters, digits, dot, dash and underscore, starting with a letter or digit');
