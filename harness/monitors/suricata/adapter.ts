@@ -1,0 +1,102 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
+import { detectBinary } from '../detect-binary.js';
+import { MonitorFailure, type CellContext, type Detection, type Knob, type MonitorOutput, type Translation } from '../monitor-adapter.js';
+import { readEveFlows } from './parser.js';
+
+export const SURICATA_INSTALL =
+  "Suricata has no Debian 12 package here: install it from the OISF packages or build it, then put suricata on PATH or set HARNESS_SURICATA=/path/to/suricata";
+export const EVE_FILE = 'eve.json';
+
+/**
+ * Compiled-in defaults (src/flow-private.h). We run Suricata with our own minimal suricata.yaml that has no
+ * flow-timeouts section, so these, not the shipped yaml's (tcp established 600 s), are the defaults in effect.
+ */
+export const SURICATA_KNOBS: Knob[] = [
+  { name: 'flow-timeouts.tcp.established', appliesTo: 'tcp', defaultS: 300, note: 'compiled-in 300 s; the shipped suricata.yaml sets 600 s' },
+  { name: 'flow-timeouts.udp.established', appliesTo: 'udp', defaultS: 300 },
+  { name: 'flow-timeouts.icmp.established', appliesTo: 'icmp', defaultS: 300 },
+  { name: 'flow-timeouts.tcp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only when the flow table is full (emergency mode)' },
+  { name: 'flow-timeouts.udp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
+  { name: 'flow-timeouts.icmp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
+];
+
+const KNOB_OF: Record<TimeoutProtocol, string> = {
+  tcp: 'flow-timeouts.tcp.established',
+  udp: 'flow-timeouts.udp.established',
+  icmp: 'flow-timeouts.icmp.established',
+};
+
+/** eve-log with flow events only: keys per the Suricata manual's "Eve JSON Output" (outputs: - eve-log: types). */
+export const MINIMAL_YAML = `%YAML 1.1
+---
+# Written by harness: flow events only, no rules. No flow-timeouts section, so Suricata's compiled-in
+# defaults apply unless --set overrides them.
+default-log-dir: .
+outputs:
+  - eve-log:
+      enabled: yes
+      filetype: regular
+      filename: ${EVE_FILE}
+      types:
+        - flow
+`;
+
+export function detectSuricata(env: NodeJS.ProcessEnv): Promise<Detection> {
+  return detectBinary(
+    { envVar: 'HARNESS_SURICATA', commands: ['suricata'], versionArgs: ['-V'], versionPattern: /Suricata version (\S+)/, install: SURICATA_INSTALL },
+    env,
+  );
+}
+
+export function translateSuricata(setting: TimeoutSetting): Translation {
+  if (setting.active !== undefined) {
+    return { supported: false, reason: 'Suricata has no active timeout: a flow is logged when it times out, is reused, or at shutdown' };
+  }
+  const values: Record<string, number> = {};
+  const notes: string[] = [];
+  for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+    const knob = KNOB_OF[protocol];
+    const byDefault = SURICATA_KNOBS.find((k) => k.name === knob)?.defaultS as number;
+    const given = setting.idle[protocol];
+    if (given !== undefined && !Number.isInteger(given)) {
+      return { supported: false, reason: `Suricata takes whole seconds for ${knob}; ${given} s is not one` };
+    }
+    values[knob] = given ?? byDefault;
+    if (given === undefined && !setting.isDefault) notes.push(`${knob} left at its compiled-in default ${byDefault} s`);
+  }
+  if (setting.isDefault) notes.push('compiled-in defaults (our generated suricata.yaml sets no flow-timeouts): established 300 s for tcp, udp, icmp');
+  return { supported: true, values, notes };
+}
+
+export function suricataArgv(ctx: Pick<CellContext, 'binary' | 'pcap' | 'workDir' | 'setting' | 'knobValues'>, configFile: string): string[] {
+  const argv = [ctx.binary, '-c', configFile, '-r', ctx.pcap, '-l', ctx.workDir, '-k', 'none', '--runmode', 'single'];
+  if (!ctx.setting.isDefault) {
+    for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+      const value = ctx.knobValues[KNOB_OF[protocol]];
+      if (value !== undefined) argv.push('--set', `${KNOB_OF[protocol]}=${value}`);
+    }
+  }
+  return argv;
+}
+
+export async function runSuricata(ctx: CellContext): Promise<MonitorOutput> {
+  const notes: string[] = [];
+  let configFile: string;
+  if (ctx.userConfig) {
+    // The user's suricata.yaml is used as it is; it must enable eve-log with flow events into eve.json. The swept
+    // timeouts still override its flow-timeouts through --set.
+    configFile = ctx.userConfig;
+    notes.push(`user config ${ctx.userConfig}; swept flow-timeouts set with --set`);
+  } else {
+    configFile = await ctx.writeConfig('suricata.yaml', MINIMAL_YAML);
+  }
+  const result = await ctx.exec(suricataArgv(ctx, configFile), { cwd: ctx.workDir });
+  const eve = path.join(ctx.workDir, EVE_FILE);
+  if (!(await access(eve).then(() => true, () => false))) {
+    throw new MonitorFailure(`suricata wrote no ${EVE_FILE} (is eve-log with types [flow] enabled?)`, result.exitCode, result.signal, result.stderr.slice(-2000), false);
+  }
+  const records = await readEveFlows(eve, EVE_FILE);
+  return { views: { default: records }, rawFiles: [EVE_FILE], notes };
+}

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
+import { InputError } from '../../core/input-error.js';
+
+/**
+ * Suricata's eve.json, `event_type: flow` lines only (other event types are skipped). Fields per the EVE JSON
+ * format (https://docs.suricata.io/en/suricata-7.0.15/output/eve/eve-json-format.html, "Event type: Flow") and
+ * src/output-json-flow.c: src_ip/src_port/dest_ip/dest_port/proto at the top, `vlan` as an array (outer tag first),
+ * and `flow` with pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, start, end, age, state, reason.
+ * flow.start/flow.end are ISO 8601 with microseconds and an offset (`2023-11-14T22:13:20.000001+0000`); flow.age is
+ * whole seconds and is not used. Byte counters add GET_PKT_LEN of each packet, the whole captured frame with its
+ * link-layer header, hence bytesKind `ethernet`.
+ */
+const EXPECTED = 'Suricata eve.json: one JSON object per line with event_type';
+
+const END_REASON: Record<string, EndReason> = {
+  // Idle longer than flow-timeouts.<proto>.<state>.
+  timeout: 'idle-timeout',
+  // Flushed when the engine stops at the end of the pcap.
+  shutdown: 'end-of-capture',
+  // Forced out at shutdown because its stream still held data (FlowForceReassembly): also the end of the capture.
+  forced: 'end-of-capture',
+  // A new TCP SYN on the same tuple ended the old flow.
+  tcp_reuse: 'end-of-flow',
+};
+
+export async function readEveFlows(path: string, label = path): Promise<FlowRecord[]> {
+  return parseEveFlows(await readFile(path, 'utf8'), label);
+}
+
+export function parseEveFlows(text: string, file: string): FlowRecord[] {
+  const records: FlowRecord[] = [];
+  let pos = 0;
+  let lineNo = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const line = text.slice(pos, end).trim();
+    pos = end + 1;
+    lineNo += 1;
+    if (line === '') continue;
+    const where = { file, line: lineNo, col: 1 };
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new InputError(where, `"${preview(line)}", which is not JSON`, EXPECTED);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { event_type?: unknown }).event_type !== 'string') {
+      throw new InputError(where, `"${preview(line)}"`, EXPECTED);
+    }
+    const event = value as Record<string, unknown>;
+    if (event.event_type !== 'flow') continue;
+    const fail = (found: string, expected: string): never => {
+      throw new InputError(where, found, `${expected} in a flow event`);
+    };
+    const flow = (typeof event.flow === 'object' && event.flow !== null ? event.flow : fail('no "flow" object', 'a "flow" object')) as Record<string, unknown>;
+    const protoText = typeof event.proto === 'string' || typeof event.proto === 'number' ? String(event.proto) : fail('no proto', 'proto');
+    const protocol = protocolOf(protoText);
+    const addr = (key: string): string => {
+      const v = event[key];
+      const canonical = typeof v === 'string' ? canonicalAddress(v) : undefined;
+      return canonical ?? fail(`${key} ${JSON.stringify(v)}`, `${key} as an IP address`);
+    };
+    const count = (holder: Record<string, unknown>, key: string): number | undefined => {
+      const v = holder[key];
+      if (v === undefined) return undefined;
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(`${key} ${JSON.stringify(v)}`, `${key} as a count`);
+    };
+    const time = (key: string): number => {
+      const v = flow[key];
+      const us = typeof v === 'string' ? isoToMicros(v) : undefined;
+      return us ?? fail(`flow.${key} ${JSON.stringify(v)}`, `flow.${key} as an ISO time such as 2023-11-14T22:13:20.000001+0000`);
+    };
+    let origPort: number;
+    let respPort: number;
+    if (protocol === 'icmp') {
+      // As Zeek does: type and code in the port fields.
+      origPort = count(event, 'icmp_type') ?? 0;
+      respPort = count(event, 'icmp_code') ?? 0;
+    } else {
+      origPort = count(event, 'src_port') ?? 0;
+      respPort = count(event, 'dest_port') ?? 0;
+    }
+    const firstUs = time('start');
+    const lastUs = time('end');
+    const record: FlowRecord = {
+      protocol,
+      origAddr: addr('src_ip'),
+      origPort,
+      respAddr: addr('dest_ip'),
+      respPort,
+      firstUs,
+      lastUs,
+      durationUs: lastUs - firstUs,
+      bytesKind: 'ethernet',
+      direction: 'bi',
+      source: { file, line: lineNo },
+    };
+    const origPkts = count(flow, 'pkts_toserver');
+    const respPkts = count(flow, 'pkts_toclient');
+    const origBytes = count(flow, 'bytes_toserver');
+    const respBytes = count(flow, 'bytes_toclient');
+    if (origPkts !== undefined) record.origPkts = origPkts;
+    if (respPkts !== undefined) record.respPkts = respPkts;
+    if (origBytes !== undefined) record.origBytes = origBytes;
+    if (respBytes !== undefined) record.respBytes = respBytes;
+    if (Array.isArray(event.vlan) && typeof event.vlan[0] === 'number') record.vlan = event.vlan[0];
+    const tcp = typeof event.tcp === 'object' && event.tcp !== null ? (event.tcp as Record<string, unknown>) : undefined;
+    const states = [flow.state, tcp?.state].filter((s): s is string => typeof s === 'string');
+    if (states.length > 0) record.state = states.join('/');
+    if (typeof tcp?.tcp_flags === 'string') record.history = `flags ${tcp.tcp_flags}`;
+    record.endReason = typeof flow.reason === 'string' ? END_REASON[flow.reason] ?? 'unknown' : 'unknown';
+    records.push(record);
+  }
+  return records;
+}
+
+function protocolOf(proto: string): FlowProtocol {
+  const p = proto.toUpperCase();
+  if (p === 'TCP' || p === '6' || p === '006') return 'tcp';
+  if (p === 'UDP' || p === '17' || p === '017') return 'udp';
+  if (p === 'ICMP' || p === 'IPV6-ICMP' || p === '1' || p === '001' || p === '58' || p === '058') return 'icmp';
+  return 'other';
+}
+
+/** `2023-11-14T22:13:20.000001+0000` -> 1700000000000001, exact: the fraction never goes through a float. */
+export function isoToMicros(text: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (!m) return undefined;
+  let zone = m[3] ?? 'Z';
+  if (zone !== 'Z' && !zone.includes(':')) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const ms = Date.parse(`${m[1]}${zone}`);
+  if (!Number.isFinite(ms)) return undefined;
+  return ms * 1000 + Number((m[2] ?? '').padEnd(6, '0'));
+}
+
+function canonicalAddress(text: string): string | undefined {
+  if (text.includes(':')) {
+    try {
+      return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+    } catch {
+      return undefined;
+    }
+  }
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text) ? text : undefined;
+}
+
+function preview(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+}

@@ -1,0 +1,116 @@
+import { expect } from 'chai';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../../core/input-error.js';
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import { runAdapterForTest } from '../../../test/support/run-adapter.js';
+import suricata from './index.js';
+import { suricataArgv } from './adapter.js';
+import { isoToMicros, parseEveFlows } from './parser.js';
+
+const PCAP = '/work/shared/fixtures/zeek/longconn-42/capture.pcap';
+
+/*
+ * Hand-written eve.json lines in the documented shape (docs.suricata.io, "Eve JSON Format", Event type: Flow;
+ * src/output-json-flow.c): what Suricata would write for the first TCP exchange of longconn-42 cut by a timeout,
+ * the UDP flow flushed at shutdown, an IPv6 TCP flow in VLAN 100 and an ICMP echo flow. Not real output: no
+ * Suricata binary exists on this machine.
+ */
+const EVE = [
+  '{"timestamp":"2023-11-14T22:18:21.020000+0000","flow_id":1,"event_type":"stats","stats":{"uptime":1}}',
+  '{"timestamp":"2023-11-14T22:18:21.020000+0000","flow_id":1234,"event_type":"flow","src_ip":"192.0.2.10","src_port":40000,"dest_ip":"198.51.100.20","dest_port":9000,"proto":"TCP","flow":{"pkts_toserver":4,"pkts_toclient":2,"bytes_toserver":316,"bytes_toclient":308,"start":"2023-11-14T22:13:20.000000+0000","end":"2023-11-14T22:13:21.020000+0000","age":1,"state":"established","reason":"timeout","alerted":false},"tcp":{"tcp_flags":"1a","tcp_flags_ts":"1a","tcp_flags_tc":"12","syn":true,"psh":true,"ack":true,"state":"established"}}',
+  '{"timestamp":"2023-11-15T17:10:39.310000+0000","flow_id":99,"event_type":"flow","src_ip":"192.0.2.10","src_port":40001,"dest_ip":"198.51.100.20","dest_port":9001,"proto":"UDP","flow":{"pkts_toserver":42,"pkts_toclient":42,"bytes_toserver":4284,"bytes_toclient":6804,"start":"2023-11-14T22:13:21.500000+0000","end":"2023-11-15T17:10:37.810000+0000","age":68236,"state":"established","reason":"shutdown","alerted":false}}',
+  '{"timestamp":"2023-11-14T23:18:21.502000+0100","flow_id":7,"event_type":"flow","vlan":[100],"src_ip":"2001:0db8:0000::0010","src_port":40000,"dest_ip":"2001:db8::20","dest_port":443,"proto":"TCP","flow":{"pkts_toserver":16,"pkts_toclient":8,"bytes_toserver":1888,"bytes_toclient":1848,"start":"2023-11-14T23:13:20.000000+0100","end":"2023-11-15T01:18:21.502000+0100","age":7501,"state":"closed","reason":"forced","alerted":false},"tcp":{"tcp_flags":"1b","state":"closed"}}',
+  '{"timestamp":"2023-11-14T22:13:22.005000+0000","flow_id":8,"event_type":"flow","src_ip":"192.0.2.10","dest_ip":"198.51.100.20","proto":"ICMP","icmp_type":8,"icmp_code":0,"response_icmp_type":0,"response_icmp_code":0,"flow":{"pkts_toserver":1,"pkts_toclient":1,"bytes_toserver":74,"bytes_toclient":74,"start":"2023-11-14T22:13:22.000000+0000","end":"2023-11-14T22:13:22.005000+0000","age":0,"state":"established","reason":"tcp_reuse","alerted":false}}',
+].join('\n');
+
+describe('suricata eve.json flow parser', () => {
+  const records = parseEveFlows(EVE, 'eve.json');
+
+  it('keeps flow events only, with exact microsecond times from flow.start/flow.end', () => {
+    expect(records).to.have.length(4);
+    expect(records[0]).to.include({
+      protocol: 'tcp', origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000,
+      firstUs: 1_700_000_000_000_000, lastUs: 1_700_000_001_020_000, durationUs: 1_020_000,
+      origPkts: 4, respPkts: 2, origBytes: 316, respBytes: 308, bytesKind: 'ethernet', endReason: 'idle-timeout', state: 'established/established',
+    });
+    expect(records[0]?.source).to.deep.equal({ file: 'eve.json', line: 2 });
+    expect(records[1]).to.include({ protocol: 'udp', durationUs: 68_236_310_000, endReason: 'end-of-capture' });
+  });
+
+  it('applies the timezone offset, canonicalizes IPv6, reads the outer VLAN and maps forced/tcp_reuse', () => {
+    expect(records[2]).to.include({ origAddr: '2001:db8::10', vlan: 100, firstUs: 1_700_000_000_000_000, durationUs: 7_501_502_000, endReason: 'end-of-capture' });
+    expect(records[3]).to.include({ protocol: 'icmp', origPort: 8, respPort: 0, durationUs: 5_000, endReason: 'end-of-flow' });
+  });
+
+  it('ISO times to microseconds exactly', () => {
+    expect(isoToMicros('2023-11-14T22:13:20.000001+0000')).to.equal(1_700_000_000_000_001);
+    expect(isoToMicros('2023-11-14T17:13:20.5-05:00')).to.equal(1_700_000_000_500_000);
+    expect(isoToMicros('yesterday')).to.equal(undefined);
+  });
+
+  it('a Zeek conn.log, a JSON line without event_type, or a bad flow.start: InputError with file:line:col', () => {
+    expect(() => parseEveFlows('#separator \\x09\n', 'conn.log')).to.throw(InputError, /^conn\.log:1:1: found "#separator/);
+    expect(() => parseEveFlows('\n{"ts":1}\n', 'x.json')).to.throw(InputError, /^x\.json:2:1: found/);
+    const bad = (EVE.split('\n')[1] as string).replace('"start":"2023-11-14T22:13:20.000000+0000"', '"start":"noon"');
+    expect(() => parseEveFlows(bad, 'eve.json')).to.throw(InputError, /^eve\.json:1:1: found flow\.start "noon"/);
+  });
+});
+
+describe('suricata translate and argv', () => {
+  it('default: compiled-in 300 s for each protocol; a setting becomes --set flow-timeouts.*.established', () => {
+    expect(suricata.translate(parseTimeoutSetting('default'))).to.deep.include({
+      supported: true,
+      values: { 'flow-timeouts.tcp.established': 300, 'flow-timeouts.udp.established': 300, 'flow-timeouts.icmp.established': 300 },
+    });
+    const setting = parseTimeoutSetting('tcp=1h');
+    const t = suricata.translate(setting);
+    if (!t.supported) throw new Error(t.reason);
+    expect(t.notes).to.include('flow-timeouts.udp.established left at its compiled-in default 300 s');
+    const argv = suricataArgv({ binary: '/s', pcap: '/p.pcap', workDir: '/w', setting, knobValues: t.values }, '/w/suricata.yaml');
+    expect(argv).to.deep.equal(['/s', '-c', '/w/suricata.yaml', '-r', '/p.pcap', '-l', '/w', '-k', 'none', '--runmode', 'single',
+      '--set', 'flow-timeouts.tcp.established=3600', '--set', 'flow-timeouts.udp.established=300', '--set', 'flow-timeouts.icmp.established=300']);
+  });
+
+  it('active timeouts and fractions of a second are unsupported', () => {
+    expect(suricata.translate(parseTimeoutSetting('all=1h,active=30m')).supported).to.equal(false);
+    expect(suricata.translate(parseTimeoutSetting('tcp=1.5s')).supported).to.equal(false);
+  });
+});
+
+describe('suricata real run', () => {
+  it('longconn-42 at 1h: one TCP flow of 68237.32 s', async function () {
+    const saved = process.env.HARNESS_SURICATA;
+    const run = await runAdapterForTest(suricata, PCAP, '1h');
+    process.env.HARNESS_SURICATA = saved;
+    if ('missing' in run) {
+      if (this.test) this.test.title += ` (skipped: ${run.missing})`;
+      this.skip();
+    }
+    if (!run.outcome.ok) throw new Error(run.outcome.reason);
+    const tcp = run.outcome.views.default?.filter((r) => r.protocol === 'tcp') ?? [];
+    expect(tcp).to.have.length(1);
+    expect(tcp[0]?.durationUs).to.equal(68_237_320_000);
+  });
+
+  it('a fake-suricata that writes no eve.json: ok false with the reason', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'fake-suricata-'));
+    const fake = path.join(dir, 'fake-suricata');
+    await writeFile(fake, '#!/bin/sh\nif [ "$1" = "-V" ]; then echo "This is Suricata version 0.0-fake"; exit 0; fi\necho "loaded" >&2\nexit 0\n');
+    await chmod(fake, 0o755);
+    const saved = process.env.HARNESS_SURICATA;
+    process.env.HARNESS_SURICATA = fake;
+    try {
+      const run = await runAdapterForTest(suricata, PCAP, 'default');
+      if ('missing' in run) throw new Error(run.missing);
+      expect(run.outcome.ok).to.equal(false);
+      if (run.outcome.ok) return;
+      expect(run.outcome.reason).to.contain('wrote no eve.json');
+      expect(run.outcome.provenance.configFiles[0]?.content).to.contain('- flow');
+    } finally {
+      if (saved === undefined) delete process.env.HARNESS_SURICATA;
+      else process.env.HARNESS_SURICATA = saved;
+    }
+  });
+});
