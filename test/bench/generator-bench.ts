@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Bench } from 'tinybench';
+import { generate, type GenerateResult } from '../../generators/generate.js';
+import type { Scenario } from '../../harness/scenario/scenario.js';
+
+/**
+ * Generator throughput on a >= 1 M-packet scenario, as a ratio to writing the same number of bytes to a file from
+ * one preallocated buffer in the same run (the machine's noise cancels out), and the peak RSS of a 10 M-packet
+ * generation measured in a child process. Targets: >= 0.5 of the raw-write rate; peak RSS < 200 MB.
+ */
+const CHUNK = 4 * 1024 * 1024;
+
+/** `connections` TCP sessions of 3 + 3 x `bursts` packets: handshake, then request/response/ACK every ~10 s. */
+export function benchScenario(connections: number, bursts: number): Scenario {
+  return {
+    name: `bench-${connections}x${bursts}`,
+    description: 'generator benchmark',
+    file: 'bench',
+    seed: 1,
+    startUs: 1_700_000_000_000_000,
+    timestampResolution: 'us',
+    quietThresholdS: 30,
+    connections: [
+      {
+        id: 'bench',
+        protocol: 'tcp',
+        client: { addrFrom: '10.0.0.1', addrTo: '10.0.255.255', portFrom: 20000, portTo: 20099 },
+        server: { addr: '198.51.100.80', port: 443 },
+        startS: 0,
+        rttS: 0.02,
+        open: 'handshake',
+        close: 'none',
+        mss: 1460,
+        icmpId: 0,
+        activity: { kind: 'pattern', bursts, gapS: 10, jitterS: 1, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
+        count: connections,
+        staggerS: 0.01,
+      },
+    ],
+  };
+}
+
+async function rawWrite(file: string, bytes: number): Promise<void> {
+  const buf = Buffer.alloc(CHUNK, 0x61);
+  const fh = await open(file, 'w');
+  try {
+    let left = bytes;
+    while (left > 0) {
+      const n = Math.min(left, CHUNK);
+      await fh.write(buf, 0, n);
+      left -= n;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function peakRssOfChild(connections: number, bursts: number, dir: string): Promise<{ packets: number; maxRssKb: number; ms: number }> {
+  const self = fileURLToPath(import.meta.url);
+  const { stdout } = await promisify(execFile)(process.execPath, [self, '--child', String(connections), String(bursts), dir], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as { packets: number; maxRssKb: number; ms: number };
+}
+
+export async function generatorBench(): Promise<string[]> {
+  const lines: string[] = [];
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'generator-bench-'));
+  try {
+    const scenario = benchScenario(200, 1666);
+    let last: GenerateResult | undefined;
+    const first = await generate(scenario, dir);
+    const fileBytes = 24 + 16 * first.truth.pcap.packets + first.truth.pcap.frameBytes;
+    const bench = new Bench({ iterations: 3, time: 0, warmupIterations: 0, warmupTime: 0 });
+    bench.add(`generate ${first.truth.pcap.packets} packets`, async () => {
+      last = await generate(scenario, dir);
+    });
+    bench.add(`raw write of ${(fileBytes / 1e6).toFixed(0)} MB from one buffer`, async () => {
+      await rawWrite(path.join(dir, 'raw.bin'), fileBytes);
+    });
+    await bench.run();
+    const [gen, raw] = bench.tasks.map((t) => {
+      const r = t.result;
+      if (r.state !== 'completed') throw new Error(`generator-bench: ${t.name} ${r.state}`);
+      return r.latency.mean;
+    }) as [number, number];
+    const packets = last?.truth.pcap.packets ?? first.truth.pcap.packets;
+    const pps = packets / (gen / 1000);
+    const genMBs = fileBytes / 1e6 / (gen / 1000);
+    const rawMBs = fileBytes / 1e6 / (raw / 1000);
+    const ratio = genMBs / rawMBs;
+    lines.push(`  generate: ${gen.toFixed(0)} ms for ${packets} packets = ${(pps / 1e6).toFixed(2)} M packets/s, ${genMBs.toFixed(0)} MB/s (pcap + sha256 + truth)`);
+    lines.push(`  raw write of the same ${(fileBytes / 1e6).toFixed(0)} MB: ${raw.toFixed(0)} ms = ${rawMBs.toFixed(0)} MB/s`);
+    lines.push(`  generator / raw write = ${ratio.toFixed(2)} (target >= 0.5) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+    await rm(path.join(dir, 'raw.bin'), { force: true });
+
+    const child = await peakRssOfChild(2000, 1666, dir);
+    const mb = child.maxRssKb / 1024;
+    lines.push(`  10 M-packet generation (${child.packets} packets, ${(child.ms / 1000).toFixed(1)} s) in a child: peak RSS ${mb.toFixed(0)} MB (target < 200 MB) ${mb < 200 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+async function child(connections: number, bursts: number, dir: string): Promise<void> {
+  const t0 = performance.now();
+  const r = await generate(benchScenario(connections, bursts), dir);
+  const ms = performance.now() - t0;
+  await rm(r.pcapPath, { force: true });
+  console.log(JSON.stringify({ packets: r.truth.pcap.packets, maxRssKb: process.resourceUsage().maxRSS, ms }));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [flag, a, b, d] = process.argv.slice(2);
+  if (flag === '--child') await child(Number(a), Number(b), d as string);
+  else for (const line of await generatorBench()) console.log(line);
+}
