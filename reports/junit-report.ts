@@ -112,7 +112,7 @@ function judge(results: RunResults, cell: Cell, truthById: Map<string, TruthConn
 
 function connectionFailure(results: RunResults, cell: Cell, truthById: Map<string, TruthConnection>): Outcome {
   const bad = cell.scores.filter((s) => isFailingVerdict(s.verdict));
-  const expectations = bad.map((s) => expectation(results, s, truthById.get(s.connectionId)));
+  const expectations = bad.slice(0, MAX_LISTED).map((s) => expectation(results, s, truthById.get(s.connectionId)));
   if (bad.length === 0) {
     return { kind: 'failure', message: `cell verdict ${cell.verdict} without a failing connection score`, body: '' };
   }
