@@ -25,9 +25,15 @@ export function expandConnections(spec: ConnectionSpec): ExpandedConnection[] {
   const base = ipToBigInt(addrFrom);
   const ports = portTo - portFrom + 1;
   const out: ExpandedConnection[] = [];
+  // Consecutive copies share an address for a whole port range: convert it once.
+  let addr = addrFrom;
+  let lastIndex = 0;
   for (let i = 0; i < spec.count; i += 1) {
     const addrIndex = Math.floor(i / ports);
-    const addr = addrIndex === 0 ? addrFrom : bigIntToIp(base + BigInt(addrIndex), version);
+    if (addrIndex !== lastIndex) {
+      addr = bigIntToIp(base + BigInt(addrIndex), version);
+      lastIndex = addrIndex;
+    }
     out.push({
       id: spec.count > 1 ? `${spec.id}#${i}` : spec.id,
       client: { addr, port: portFrom + (i % ports) },

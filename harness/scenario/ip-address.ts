@@ -40,9 +40,8 @@ export function ipToBigInt(canonical: string): bigint {
 
 export function bigIntToIp(value: bigint, version: IpVersion): string {
   if (version === 4) {
-    const parts: number[] = [];
-    for (let shift = 24n; shift >= 0n; shift -= 8n) parts.push(Number((value >> shift) & 0xffn));
-    return parts.join('.');
+    const n = Number(value);
+    return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
   }
   const groups: string[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));

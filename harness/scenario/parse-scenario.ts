@@ -7,6 +7,7 @@ import type {
   ClockFlow,
   ConnectionSpec,
   Endpoint,
+  EndpointRange,
   Keepalive,
   PatternActivity,
   Protocol,
@@ -18,7 +19,7 @@ import type {
 import { ENDPOINT_EXAMPLES, isEndpointProblem, parseEndpointText, rangeSize, type ParsedEndpointText } from './endpoint-text.js';
 import { activityEndS, activityStartS, burstLengthS, eventLengthS } from './exchange-timing.js';
 import { expandConnections } from './expand-connections.js';
-import { ipVersion } from './ip-address.js';
+import { ipToBigInt, ipVersion } from './ip-address.js';
 import { YamlReader, type Fields } from './yaml-reader.js';
 
 /** 2023-11-14 22:13:20 UTC, the first packet of the reference captures. */
@@ -458,7 +459,11 @@ function checkUnique(r: YamlReader, top: Fields, nodes: ParsedNode[], specs: Con
   for (const [role, flow] of background) {
     if (flow) claim(tupleKey('udp', flow.client, flow.server), `the ${role}`, top.at(role), `${showEndpoint(flow.client)} - ${showEndpoint(flow.server)}`);
   }
+  const suspects = collisionSuspects(specs, background.flatMap(([, flow]) => (flow ? [flow] : [])));
   specs.forEach((spec, i) => {
+    // Copies of one spec are distinct by construction; enumerating a million of them is only worth it when
+    // another flow could share a tuple with one.
+    if (!suspects.has(i)) return;
     const clientNode = r.map(nodes[i], 'a connection', '').at('client');
     for (const copy of expandConnections(spec)) {
       const extra = spec.protocol === 'icmp' ? String(spec.icmpId + copy.index) : '';
@@ -466,6 +471,36 @@ function checkUnique(r: YamlReader, top: Fields, nodes: ParsedNode[], specs: Con
       claim(tupleKey(spec.protocol, copy.client, copy.server, extra), `connection ${copy.id}`, clientNode, shown);
     }
   });
+}
+
+/** Indexes of specs that might share a 5-tuple, in either direction, with another spec or a background (UDP) flow. */
+function collisionSuspects(specs: ConnectionSpec[], background: { client: Endpoint; server: Endpoint }[]): Set<number> {
+  const asRange = (e: Endpoint): EndpointRange => ({ addrFrom: e.addr, addrTo: e.addr, portFrom: e.port, portTo: e.port });
+  const flows = [
+    ...specs.map((s) => ({ protocol: s.protocol as string, client: s.client, server: s.server })),
+    ...background.map((b) => ({ protocol: 'udp', client: asRange(b.client), server: b.server })),
+  ];
+  const suspects = new Set<number>();
+  for (let i = 0; i < flows.length; i += 1) {
+    for (let j = i + 1; j < flows.length; j += 1) {
+      const a = flows[i]!;
+      const b = flows[j]!;
+      if (a.protocol !== b.protocol) continue;
+      const sameServer = a.server.addr === b.server.addr && a.server.port === b.server.port;
+      const crossed = rangeHolds(a.client, b.server) && rangeHolds(b.client, a.server);
+      if (sameServer || crossed) {
+        suspects.add(i);
+        suspects.add(j);
+      }
+    }
+  }
+  return suspects;
+}
+
+function rangeHolds(range: EndpointRange, e: Endpoint): boolean {
+  if (ipVersion(range.addrFrom) !== ipVersion(e.addr) || e.port < range.portFrom || e.port > range.portTo) return false;
+  const n = ipToBigInt(e.addr);
+  return n >= ipToBigInt(range.addrFrom) && n <= ipToBigInt(range.addrTo);
 }
 
 function showEndpoint(e: Endpoint): string {

@@ -93,12 +93,6 @@ export class YamlReader {
     return value;
   }
 
-  boolean(node: ParsedNode | null | undefined, what: string): boolean {
-    const value = this.scalarValue(node);
-    if (typeof value !== 'boolean') this.fail(node, this.named(what, node), 'true or false');
-    return value;
-  }
-
   /** Seconds. `positive` refuses 0. */
   duration(node: ParsedNode | null | undefined, what: string, positive: boolean): number {
     const value = this.scalarValue(node);
@@ -145,10 +139,6 @@ export class Fields {
 
   has(key: string): boolean {
     return this.entries.has(key);
-  }
-
-  keys(): string[] {
-    return [...this.entries.keys()];
   }
 
   /** The value node, or undefined when the key is absent. A present key with no value gives null. */
