@@ -64,11 +64,7 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
       if (comma < 0) break;
       from = comma + 1;
     }
-    const where = (index: number): { file: string; line: number; col: number } => ({
-      file: options.file,
-      line: lineNo,
-      col: (starts[index] ?? 0) + 1,
-    });
+    const where = (index: number): { file: string; line: number; col: number } => position(options.file, lineNo, starts, index);
     if (count !== FIELD_COUNT) {
       throw new InputError({ file: options.file, line: lineNo, col: 1 }, `${count > FIELD_COUNT ? 'more than ' + FIELD_COUNT : count} fields in "${preview(line)}"`, EXPECTED_LINE);
     }
@@ -109,11 +105,8 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
       origPort = sp;
       respPort = dp;
     }
-    const counters: number[] = [];
     for (let i = 9; i <= 14; i += 1) {
-      const value = parseCount(f[i] as string);
-      if (value === undefined) throw new InputError(where(i), `${RA_FIELDS[i]} "${preview(f[i] as string)}"`, 'a whole number');
-      counters.push(value);
+      if (!isCount(f[i] as string)) throw new InputError(where(i), `${RA_FIELDS[i]} "${preview(f[i] as string)}"`, 'a whole number');
     }
     const cause = f[16] as string;
     const record: FlowRecord = {
@@ -126,10 +119,10 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
       lastUs,
       // ra's dur is a 32-bit float (68237.32 s prints as 68237.320312): the difference of the timestamps is exact.
       durationUs: lastUs - firstUs,
-      origPkts: counters[0] as number,
-      respPkts: counters[1] as number,
-      origBytes: counters[3] as number,
-      respBytes: counters[4] as number,
+      origPkts: Number(f[9]),
+      respPkts: Number(f[10]),
+      origBytes: Number(f[12]),
+      respBytes: Number(f[13]),
       bytesKind: 'ethernet',
       direction: 'bi',
       state: (f[15] as string).trim(),
@@ -205,18 +198,34 @@ function swap16(v: number): number {
  * are below 2^53, but `Number('1700000000.02') * 1e6` is not exact.
  */
 export function parseEpochMicros(text: string): number | undefined {
-  const dot = text.indexOf('.');
-  const whole = dot < 0 ? text : text.slice(0, dot);
-  const fraction = dot < 0 ? '' : text.slice(dot + 1);
-  if (whole.length === 0 || whole.length > 10 || !allDigits(whole) || !allDigits(fraction)) return undefined;
+  let seconds = 0;
+  let micros = 0;
+  let i = 0;
+  const n = text.length;
+  for (; i < n; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 46) break;
+    if (c < 48 || c > 57 || i >= 10) return undefined;
+    seconds = seconds * 10 + (c - 48);
+  }
+  if (i === 0) return undefined;
   // Beyond microseconds (ra -p 9) the extra digits are dropped: FlowRecord times are whole microseconds.
-  const micros = fraction.length >= 6 ? fraction.slice(0, 6) : fraction.padEnd(6, '0');
-  return Number(whole) * 1_000_000 + Number(micros);
+  let digits = 0;
+  for (i += 1; i < n; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    if (digits < 6) { micros = micros * 10 + (c - 48); digits += 1; }
+  }
+  for (; digits < 6; digits += 1) micros *= 10;
+  return seconds * 1_000_000 + micros;
 }
 
-function parseCount(text: string): number | undefined {
-  if (text.length === 0 || text.length > 15 || !allDigits(text)) return undefined;
-  return Number(text);
+function isCount(text: string): boolean {
+  return text.length > 0 && text.length <= 15 && allDigits(text);
+}
+
+function position(file: string, line: number, starts: number[], index: number): { file: string; line: number; col: number } {
+  return { file, line, col: (starts[index] ?? 0) + 1 };
 }
 
 /** Decimal, `0x` hex (ICMP), or empty (protocols without ports) which becomes 0. */

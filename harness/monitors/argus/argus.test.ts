@@ -1,0 +1,366 @@
+import { expect } from 'chai';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { generate } from '../../../generators/generate.js';
+import type { FlowRecord } from '../../core/flow-record.js';
+import type { GroundTruth, TruthConnection } from '../../core/ground-truth.js';
+import { InputError } from '../../core/input-error.js';
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { CellRunOutcome } from '../../executor/cell-runner.js';
+import { parseScenario } from '../../scenario/load-scenario.js';
+import { runAdapterForTest } from '../../../test/support/run-adapter.js';
+import { ARGUS_KNOBS, argusConfig, effectiveKnobs, translateArgus } from './adapter.js';
+import argus from './index.js';
+import { parseEpochMicros, parseRaCsv, RA_HEADER } from './parser.js';
+
+const FIXTURES = '/work/shared/fixtures/zeek';
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** Lines ra printed for the fixtures (argus 3.0.8.2, `ra ... -n -u -p 6 -L -1 -c ,`). */
+const LONGCONN_MERGED = [
+  '1700000000.000000,1700068237.320000,68237.320312,tcp,192.0.2.10,40000,   ->,198.51.100.20,9000,86,43,129,8844,10722,19566,CON,Start',
+  '1700000001.500000,1700068237.810000,68236.312500,udp,192.0.2.10,40001,  <->,198.51.100.20,9001,42,42,84,4284,6804,11088,CON,Start',
+].join('\n');
+const ICMP_V6_RAW = [
+  '1700000000.000000,1700000001.020000,1.020000,tcp,2001:db8::10,40000,   ->,2001:db8::20,443,4,2,6,412,356,768,CON,Start',
+  '1700000002.000000,1700000002.005000,0.005000,icmp,192.0.2.10,0x0008,  <->,198.51.100.20,0x3412,1,1,2,74,74,148,ECO,Start',
+  '1700000602.000000,1700000602.005000,0.005000,icmp,192.0.2.10,0x0008,  <->,198.51.100.20,0x3412,1,1,2,74,74,148,ECO,Start',
+  '1700001501.000000,1700001501.020000,0.020000,tcp,2001:db8::10,40000,  <?>,2001:db8::20,443,2,1,3,256,278,534,CON,Start',
+  '1700003001.000000,1700003001.020000,0.020000,tcp,2001:db8::10,40000,   ->,2001:db8::20,443,2,1,3,256,278,534,CON,Status',
+  '1700007501.000000,1700007501.502000,0.502000,tcp,2001:DB8:0::10,40000,   ->,2001:db8::20,443,4,2,6,412,356,768,FIN,Status',
+].join('\n');
+
+describe('argus ra CSV parser', () => {
+  it('takes times to the exact microsecond and the duration from them, not from the 32-bit float dur', () => {
+    const [tcp, udp] = parseRaCsv(LONGCONN_MERGED, { file: 'x.csv', view: 'merged' });
+    expect(tcp).to.deep.include({
+      protocol: 'tcp', origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000,
+      firstUs: 1_700_000_000_000_000, lastUs: 1_700_068_237_320_000, durationUs: 68_237_320_000,
+      origPkts: 86, respPkts: 43, origBytes: 8844, respBytes: 10722, bytesKind: 'ethernet', direction: 'bi', state: 'CON',
+      source: { file: 'x.csv', line: 1 },
+    });
+    expect(tcp?.recordKind).to.equal(undefined);
+    expect(udp?.durationUs).to.equal(68_236_310_000);
+    expect(parseEpochMicros('1700000000.02')).to.equal(1_700_000_000_020_000);
+    expect(parseEpochMicros('1700000000.123456789')).to.equal(1_700_000_000_123_456);
+  });
+
+  it('raw view: record kinds from cause, end reasons from the next record of the same flow, ICMP echo id byte-swapped back', () => {
+    const records = parseRaCsv(`${RA_HEADER}\n${ICMP_V6_RAW}\n`, { file: '/abs/flows.raw.csv', sourceFile: 'flows.raw.csv', view: 'raw' });
+    expect(records).to.have.length(6);
+    const tcp = records.filter((r) => r.protocol === 'tcp');
+    expect(tcp.map((r) => r.recordKind)).to.deep.equal(['start', 'start', 'status', 'status']);
+    // Start after Start: the first flow was dropped (idle); Status continues; the last ends with FIN.
+    expect(tcp.map((r) => r.endReason)).to.deep.equal(['idle-timeout', 'status', 'status', 'end-of-flow']);
+    expect(tcp.every((r) => r.origAddr === '2001:db8::10')).to.equal(true);
+    const icmp = records.filter((r) => r.protocol === 'icmp');
+    // tshark reads the identifier as 0x1234 (4660); argus prints it as 0x3412.
+    expect(icmp.map((r) => [r.origPort, r.respPort])).to.deep.equal([[4660, 4660], [4660, 4660]]);
+    expect(icmp.map((r) => r.endReason)).to.deep.equal(['unknown', 'unknown']);
+    expect(records[1]?.source).to.deep.equal({ file: 'flows.raw.csv', line: 3 });
+  });
+
+  it('a Zeek conn.log given as argus output is an InputError at line 1', async () => {
+    const file = path.join(FIXTURES, 'longconn-42/conn.default.log');
+    let caught: unknown;
+    try { await argus.parseLog(file); } catch (error) { caught = error; }
+    expect(caught).to.be.instanceOf(InputError);
+    const error = caught as InputError;
+    expect(error.where).to.deep.equal({ file, line: 1, col: 1 });
+    expect(error.message).to.contain(`${file}:1:1`).and.to.contain('found 1 fields').and.to.contain('17 comma-separated ra fields');
+  });
+
+  it('names the column of a bad field', () => {
+    const line = '1700000000.000000,1700000001.020000,1.02,tcp,192.0.2.10,4x000,->,198.51.100.20,9000,4,2,6,316,308,624,CON,Start';
+    expect(() => parseRaCsv(`\n${line}`, { file: 'f.csv', view: 'raw' }))
+      .to.throw(InputError, 'f.csv:2:57: found sport "4x000"');
+    expect(() => parseRaCsv(line.replace('4x000', '40000').replace('Start', 'Begin'), { file: 'f.csv', view: 'raw' }))
+      .to.throw(InputError, 'cause "Begin"');
+    expect(() => parseRaCsv(line.replace('1700000000.000000', '2023-11-14 22:13:20'), { file: 'f.csv', view: 'raw' }))
+      .to.throw(InputError, 'f.csv:1:1: found stime "2023-11-14 22:13:20"');
+  });
+});
+
+describe('argus translate and config', () => {
+  it('default: the argus -X defaults, status interval 60 s', () => {
+    const t = translateArgus(parseTimeoutSetting('default'));
+    expect(t.supported).to.equal(true);
+    if (!t.supported) return;
+    expect(t.values).to.deep.equal({
+      ARGUS_FLOW_STATUS_INTERVAL: 60, ARGUS_TCP_TIMEOUT: 60, ARGUS_IP_TIMEOUT: 30, ARGUS_ICMP_TIMEOUT: 5, ARGUS_OTHER_TIMEOUT: 30,
+    });
+    for (const knob of ARGUS_KNOBS) expect(t.values[knob.name]).to.equal(knob.defaultS);
+  });
+
+  it('keeps protocols the setting leaves out at their defaults, and says so', () => {
+    const t = translateArgus(parseTimeoutSetting('tcp=1h'));
+    expect(t.supported).to.equal(true);
+    if (!t.supported) return;
+    expect(t.values).to.include({ ARGUS_TCP_TIMEOUT: 3600, ARGUS_IP_TIMEOUT: 30, ARGUS_ICMP_TIMEOUT: 5, ARGUS_FLOW_STATUS_INTERVAL: 60 });
+    expect(t.notes.join('\n')).to.contain('ARGUS_IP_TIMEOUT left at its default 30 s');
+  });
+
+  it('refuses above 32767 s, fractions and active timeouts instead of clamping', () => {
+    const ok = translateArgus(parseTimeoutSetting('32767s'));
+    expect(ok.supported).to.equal(true);
+    const high = translateArgus(parseTimeoutSetting('10h'));
+    expect(high).to.deep.include({ supported: false });
+    if (!high.supported) expect(high.reason).to.contain('36000').and.to.contain('32767').and.to.contain('65534');
+    const fraction = translateArgus(parseTimeoutSetting('1.5s'));
+    expect(fraction.supported).to.equal(false);
+    const active = translateArgus(parseTimeoutSetting('tcp=1h,active=30m'));
+    expect(active.supported).to.equal(false);
+    if (!active.supported) expect(active.reason).to.contain('no active timeout');
+  });
+
+  it("a user's argus.conf: daemon/output lines commented out, swept keys appended (last value wins), none for default", () => {
+    const user = { path: '/etc/my/argus.conf', text: 'ARGUS_DAEMON=yes\nARGUS_OUTPUT_FILE=/var/log/argus.out\nARGUS_TCP_TIMEOUT=600\nARGUS_FLOW_STATUS_INTERVAL=5\n' };
+    const setting = parseTimeoutSetting('tcp=1h');
+    const t = translateArgus(setting);
+    if (!t.supported) throw new Error('tcp=1h unsupported');
+    const text = argusConfig(setting, t.values, user);
+    expect(text).to.contain('# harness: reading a pcap, so not: ARGUS_DAEMON=yes');
+    expect(text).to.contain('# harness: reading a pcap, so not: ARGUS_OUTPUT_FILE=');
+    expect(effectiveKnobs(text)).to.deep.equal({ ARGUS_TCP_TIMEOUT: '3600', ARGUS_FLOW_STATUS_INTERVAL: '5' });
+    const asIs = argusConfig(parseTimeoutSetting('default'), t.values, user);
+    expect(effectiveKnobs(asIs)).to.deep.equal({ ARGUS_TCP_TIMEOUT: '600', ARGUS_FLOW_STATUS_INTERVAL: '5' });
+  });
+});
+
+/** One TCP connection: handshake, 3 bursts 600 s apart, no close; with or without a clock flow every 10 s. */
+function gapScenario(name: string, withClock: boolean): string {
+  return [
+    `name: ${name}`,
+    'description: argus adapter test, 3 bursts 600 s apart',
+    'seed: 7',
+    ...(withClock ? ['clock: { every: 10s }'] : []),
+    'connections:',
+    '  - id: quiet',
+    '    protocol: tcp',
+    '    client: 192.0.2.10:40000',
+    '    server: 198.51.100.20:9000',
+    '    open: handshake',
+    '    activity:',
+    '      pattern: { bursts: 3, gap: 600s, request: 100, response: 200 }',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A connection joined midstream whose first packet after a 600 s silence comes from the server. The server port
+ * must be one argus does not know as a service: with 5222 (xmpp-client in /etc/services) argus keeps the
+ * client as source after the split; with 9000 it takes the first sender (measured on 3.0.8.2).
+ */
+const FLIP_SCENARIO = [
+  'name: argus-flip',
+  'description: argus adapter test, server speaks first after a gap',
+  'seed: 9',
+  'clock: { every: 10s }',
+  'connections:',
+  '  - id: flip',
+  '    protocol: tcp',
+  '    client: 192.0.2.60:44000',
+  '    server: 198.51.100.60:9000',
+  '    open: midstream',
+  '    activity:',
+  '      timeline:',
+  '        - { at: 0s, from: client, bytes: 120, reply: 300 }',
+  '        - { at: 10m, from: server, bytes: 80, reply: 40 }',
+  '',
+].join('\n');
+
+interface Generated { pcap: string; truth: GroundTruth }
+
+async function generateFrom(yaml: string, dir: string): Promise<Generated> {
+  const scenario = parseScenario(yaml, path.join(dir, 'scenario.yaml'));
+  const result = await generate(scenario, dir);
+  return { pcap: result.pcapPath, truth: result.truth };
+}
+
+function connection(truth: GroundTruth, id: string): TruthConnection {
+  const found = truth.connections.find((c) => c.id === id);
+  if (!found) throw new Error(`no truth connection ${id}`);
+  return found;
+}
+
+/** Records of one truth connection, either direction. */
+function recordsOf(records: FlowRecord[], c: TruthConnection): FlowRecord[] {
+  const a = `${c.client.addr}|${c.client.port}`;
+  const b = `${c.server.addr}|${c.server.port}`;
+  return records.filter((r) => {
+    const o = `${r.origAddr}|${r.origPort}`;
+    const p = `${r.respAddr}|${r.respPort}`;
+    return r.protocol === c.protocol && ((o === a && p === b) || (o === b && p === a));
+  });
+}
+
+type OkOutcome = Extract<CellRunOutcome, { ok: true }>;
+
+async function runOk(ctx: Mocha.Context, pcap: string, setting: string, userConfig?: string): Promise<OkOutcome> {
+  const run = await runAdapterForTest(argus, pcap, setting, { userConfig });
+  if ('missing' in run) { console.warn(run.missing); ctx.skip(); }
+  if (!run.outcome.ok) throw new Error(`argus cell failed: ${run.outcome.reason}`);
+  return run.outcome;
+}
+
+const view = (outcome: OkOutcome, name: string): FlowRecord[] => outcome.views[name] ?? [];
+const starts = (records: FlowRecord[]): number => records.filter((r) => r.recordKind === 'start').length;
+
+describe('argus on generated captures (real argus, ra, racluster)', function () {
+  let clocked: Generated;
+  let unclocked: Generated;
+  let flip: Generated;
+
+  before(async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-argus-scenarios-'));
+    clocked = await generateFrom(gapScenario('argus-gaps-clock', true), path.join(dir, 'clock'));
+    unclocked = await generateFrom(gapScenario('argus-gaps-noclock', false), path.join(dir, 'noclock'));
+    flip = await generateFrom(FLIP_SCENARIO, path.join(dir, 'flip'));
+  });
+
+  it('default (tcp 60 s, status 60 s) with a clock: raw splits at each 600 s gap, racluster merges to one record', async function () {
+    const c = connection(clocked.truth, 'quiet');
+    // Each silence (~600 s) outlasts the 60 s TCP timeout plus one 60 s status interval plus one 10 s clock tick.
+    expect(c.quietPeriods).to.have.length(2);
+    expect(Math.min(...c.quietPeriods.map((q) => q.lengthUs))).to.be.greaterThan((60 + 60 + 10) * 1e6);
+    const outcome = await runOk(this, clocked.pcap, 'default');
+    const raw = recordsOf(view(outcome, 'raw'), c);
+    expect(starts(raw)).to.equal(3);
+    expect(raw[0]).to.include({ firstUs: c.firstUs, origAddr: c.client.addr, state: 'CON', endReason: 'idle-timeout' });
+    expect(sum(raw.map((r) => (r.origPkts ?? 0) + (r.respPkts ?? 0)))).to.equal(c.clientPkts + c.serverPkts);
+    expect(Math.max(...raw.map((r) => r.lastUs))).to.equal(c.lastUs);
+    const merged = recordsOf(view(outcome, 'merged'), c);
+    expect(merged).to.have.length(1);
+    expect(merged[0]).to.include({ firstUs: c.firstUs, lastUs: c.lastUs, durationUs: c.durationUs, origAddr: c.client.addr });
+    expect(merged[0]).to.include({ origPkts: c.clientPkts, respPkts: c.serverPkts });
+    // Bytes are whole Ethernet frames: IP bytes plus a 14-byte header per packet.
+    expect(merged[0]).to.include({ bytesKind: 'ethernet', origBytes: c.clientIpBytes + 14 * c.clientPkts, respBytes: c.serverIpBytes + 14 * c.serverPkts });
+    // The clock flow itself (a packet every 10 s, below the 30 s UDP timeout) stays one flow.
+    const clock = clocked.truth.connections.find((x) => x.role === 'clock');
+    expect(clock).to.not.equal(undefined);
+    expect(starts(recordsOf(view(outcome, 'raw'), clock as TruthConnection))).to.equal(1);
+    expect(outcome.rawFiles).to.deep.equal(['out.argus', 'flows.raw.csv', 'flows.merged.csv']);
+  });
+
+  it('1h: one flow in the raw view (one Start, the rest Status records of it)', async function () {
+    const c = connection(clocked.truth, 'quiet');
+    const outcome = await runOk(this, clocked.pcap, '1h');
+    const raw = recordsOf(view(outcome, 'raw'), c);
+    expect(starts(raw)).to.equal(1);
+    expect(raw.length).to.be.greaterThan(1);
+    expect(raw.slice(1).every((r) => r.recordKind === 'status')).to.equal(true);
+    expect(raw[0]?.firstUs).to.equal(c.firstUs);
+    expect(raw[raw.length - 1]?.lastUs).to.equal(c.lastUs);
+    expect(recordsOf(view(outcome, 'merged'), c)).to.have.length(1);
+  });
+
+  it('the timer needs a later packet: without the clock flow the default setting does not split', async function () {
+    const c = connection(unclocked.truth, 'quiet');
+    expect(c.quietPeriods).to.have.length(2);
+    const outcome = await runOk(this, unclocked.pcap, 'default');
+    const raw = recordsOf(view(outcome, 'raw'), c);
+    expect(starts(raw)).to.equal(1);
+    expect(raw).to.have.length(3);
+    expect(raw.map((r) => r.recordKind)).to.deep.equal(['start', 'status', 'status']);
+  });
+
+  it("a user's argus.conf is used with -F, and the swept keys go on top", async function () {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-argus-conf-'));
+    const conf = path.join(dir, 'argus.conf');
+    await writeFile(conf, 'ARGUS_DAEMON=yes\nARGUS_FLOW_STATUS_INTERVAL=60\nARGUS_TCP_TIMEOUT=3600\n');
+    const c = connection(clocked.truth, 'quiet');
+    const asIs = await runOk(this, clocked.pcap, 'default', conf);
+    expect(starts(recordsOf(view(asIs, 'raw'), c))).to.equal(1);
+    expect(asIs.provenance.configFiles[0]?.content).to.contain('# harness: reading a pcap, so not: ARGUS_DAEMON=yes');
+    const swept = await runOk(this, clocked.pcap, 'tcp=1m', conf);
+    expect(starts(recordsOf(view(swept, 'raw'), c))).to.equal(3);
+  });
+
+  it('after a split, a fragment the server opens is reported reversed, and racluster keeps it apart', async function () {
+    const c = connection(flip.truth, 'flip');
+    const outcome = await runOk(this, flip.pcap, 'default');
+    const raw = recordsOf(view(outcome, 'raw'), c);
+    expect(starts(raw)).to.equal(2);
+    expect(raw[1]).to.include({ origAddr: c.server.addr, origPort: c.server.port, recordKind: 'start' });
+    // racluster keys on the directed 5-tuple: the merged view cannot rejoin the two directions.
+    const merged = recordsOf(view(outcome, 'merged'), c);
+    expect(merged.map((r) => r.origAddr)).to.deep.equal([c.client.addr, c.server.addr]);
+  });
+});
+
+describe('argus on the Zeek fixture captures', () => {
+  it('ICMP echo: every request/reply pair is its own argus flow even at 1h; racluster joins them by identifier', async function () {
+    const outcome = await runOk(this, path.join(FIXTURES, 'icmp-ipv6-vlan/capture.pcap'), '1h');
+    const icmpRaw = view(outcome, 'raw').filter((r) => r.protocol === 'icmp');
+    expect(icmpRaw).to.have.length(13);
+    expect(starts(icmpRaw)).to.equal(13);
+    const icmpMerged = view(outcome, 'merged').filter((r) => r.protocol === 'icmp');
+    expect(icmpMerged).to.have.length(1);
+    expect(icmpMerged[0]).to.include({ origPort: 0x1234, respPort: 0x1234, origPkts: 13, respPkts: 13, durationUs: 7_200_005_000 });
+    const tcp = view(outcome, 'merged').filter((r) => r.protocol === 'tcp');
+    expect(tcp).to.have.length(1);
+    expect(tcp[0]).to.include({ origAddr: '2001:db8::10', respAddr: '2001:db8::20', origPkts: 16, respPkts: 8, durationUs: 7_501_502_000, state: 'FIN' });
+  });
+});
+
+describe('argus faults (fake-argus)', () => {
+  let dir: string;
+  const saved = process.env.HARNESS_ARGUS;
+  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fake-argus-')); });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.HARNESS_ARGUS;
+    else process.env.HARNESS_ARGUS = saved;
+  });
+
+  async function fake(name: string, body: string): Promise<string> {
+    const file = path.join(dir, name);
+    // Answers detect()'s `-h` like argus, so that only the run misbehaves.
+    await writeFile(file, `#!/bin/sh\nif [ "$1" = -h ]; then echo "Argus Version 0.0-fake" >&2; exit 0; fi\n${body}\n`);
+    await chmod(file, 0o755);
+    return file;
+  }
+
+  it('a crashing argus: the cell fails with its exit status and stderr', async () => {
+    process.env.HARNESS_ARGUS = await fake('fake-argus-crash', 'echo "fake-argus: cannot read capture" >&2; exit 3');
+    const run = await runAdapterForTest(argus, path.join(FIXTURES, 'longconn-42/capture.pcap'), 'default');
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok).to.equal(false);
+    if (run.outcome.ok) return;
+    expect(run.outcome.reason).to.contain('exit status 3').and.to.contain('fake-argus: cannot read capture');
+  });
+
+  it('an argus that writes garbage records: the cell fails naming the unreadable file', async () => {
+    // A real-looking run whose output ra cannot decode: ra exits non-zero, so the cell fails (never zero records).
+    process.env.HARNESS_ARGUS = await fake('fake-argus-garbage', 'while [ $# -gt 0 ]; do if [ "$1" = -w ]; then echo garbage > "$2"; fi; shift; done');
+    const run = await runAdapterForTest(argus, path.join(FIXTURES, 'longconn-42/capture.pcap'), 'default');
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok).to.equal(false);
+    if (run.outcome.ok) return;
+    expect(run.outcome.reason).to.match(/ra failed|unreadable output/);
+  });
+
+  it('a hanging argus is killed at the limit', async () => {
+    // exec: the sleep itself must die with the kill, or it would hold the output pipe open for 30 s.
+    process.env.HARNESS_ARGUS = await fake('fake-argus-hang', 'trap "" TERM; exec sleep 30');
+    const run = await runAdapterForTest(argus, path.join(FIXTURES, 'longconn-42/capture.pcap'), 'default', { timeLimitMs: 1500 });
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok).to.equal(false);
+    if (run.outcome.ok) return;
+    expect(run.outcome.reason).to.contain('hung');
+    expect(run.outcome.provenance.commands[0]?.timedOut).to.equal(true);
+  });
+});
+
+describe('argus sample.conf', () => {
+  it('sets every swept knob within the limits', async () => {
+    const here = path.dirname(new URL(import.meta.url).pathname);
+    // The sample lives in the source folder; dist/ mirrors it.
+    const source = path.resolve(here, '../../../../harness/monitors/argus/sample.conf');
+    const knobs = effectiveKnobs(await readFile(source, 'utf8'));
+    for (const name of ['ARGUS_FLOW_STATUS_INTERVAL', 'ARGUS_TCP_TIMEOUT', 'ARGUS_IP_TIMEOUT', 'ARGUS_ICMP_TIMEOUT']) {
+      const value = Number(knobs[name]);
+      expect(value, name).to.be.within(1, 32767);
+    }
+  });
+});
