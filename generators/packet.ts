@@ -113,8 +113,8 @@ export function linkHeader(dst: Uint8Array, src: Uint8Array, vlan: number | unde
 
 /** Payload bytes are a fixed printable pattern, so their checksum contribution is a table lookup by length. */
 const PATTERN_SIZE = 65536;
-export const PAYLOAD_PATTERN: Uint8Array = (() => {
-  const p = new Uint8Array(PATTERN_SIZE);
+export const PAYLOAD_PATTERN: Buffer = (() => {
+  const p = Buffer.alloc(PATTERN_SIZE);
   const text = 'harness-quiet-connection-payload/';
   for (let i = 0; i < PATTERN_SIZE; i++) p[i] = text.charCodeAt(i % text.length);
   return p;
@@ -145,7 +145,7 @@ export function encodePacket(buf: Uint8Array, off: number, ctx: FlowContext, ev:
   if (ev.len > MAX_PAYLOAD || ev.len < 0) throw new Error(`payload of ${ev.len} bytes: at most ${MAX_PAYLOAD} per packet`);
   const dir = ev.dir;
   const link = ctx.linkHeader[dir];
-  buf.set(link, off);
+  copySmall(link, buf, off);
   const ipOff = off + link.length;
   const v6 = ctx.ipVersion === 6;
   const ipHeaderLen = v6 ? 40 : 20;
@@ -190,7 +190,8 @@ export function encodePacket(buf: Uint8Array, off: number, ctx: FlowContext, ev:
     l4Sum = 0;
   }
   const l4Len = l4HeaderLen + len;
-  buf.set(PAYLOAD_PATTERN.subarray(0, len), l4 + l4HeaderLen);
+  // Buffer#copy takes offsets, so no view object is allocated per packet.
+  if (len > 0) PAYLOAD_PATTERN.copy(buf, l4 + l4HeaderLen, 0, len);
   // Checksum: header words + payload table + pseudo-header (not for ICMPv4, which has none).
   l4Sum = sum16(buf, l4, l4 + l4HeaderLen, PATTERN_PREFIX_SUM[len] as number);
   if (!(ctx.protocol === 'icmp' && !v6)) l4Sum += ctx.addrSum + protoNumber + l4Len;
@@ -211,8 +212,8 @@ export function encodePacket(buf: Uint8Array, off: number, ctx: FlowContext, ev:
     buf[ipOff + 5] = l4Len & 0xff;
     buf[ipOff + 6] = protoNumber;
     buf[ipOff + 7] = 64;
-    buf.set(ctx.addr[dir], ipOff + 8);
-    buf.set(ctx.addr[dir ^ 1], ipOff + 24);
+    copySmall(ctx.addr[dir], buf, ipOff + 8);
+    copySmall(ctx.addr[dir ^ 1], buf, ipOff + 24);
   } else {
     const id = ctx.ipId[dir];
     ctx.ipId[dir] = (id + 1) & 0xffff;
@@ -228,8 +229,8 @@ export function encodePacket(buf: Uint8Array, off: number, ctx: FlowContext, ev:
     buf[ipOff + 9] = protoNumber;
     buf[ipOff + 10] = 0;
     buf[ipOff + 11] = 0;
-    buf.set(ctx.addr[dir], ipOff + 12);
-    buf.set(ctx.addr[dir ^ 1], ipOff + 16);
+    copySmall(ctx.addr[dir], buf, ipOff + 12);
+    copySmall(ctx.addr[dir ^ 1], buf, ipOff + 16);
     const ipCk = foldChecksum(sum16(buf, ipOff, ipOff + 20));
     buf[ipOff + 10] = ipCk >> 8;
     buf[ipOff + 11] = ipCk & 0xff;
@@ -242,6 +243,11 @@ export function encodePacket(buf: Uint8Array, off: number, ctx: FlowContext, ev:
   out.payloadBytes = len;
   out.tcpFlags = flags;
   return frameLength;
+}
+
+/** For headers of a few bytes a plain loop beats TypedArray#set, which crosses into C++. */
+function copySmall(src: Uint8Array, dst: Uint8Array, at: number): void {
+  for (let i = 0; i < src.length; i++) dst[at + i] = src[i] as number;
 }
 
 /** Writes the TCP header (checksum zero) and returns (header length << 8) | flags. */
