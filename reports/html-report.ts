@@ -204,6 +204,9 @@ function timeline(scenario: ScenarioResult, connection: TruthConnection): Raw {
   const truthBar = html`<g class="truth"><text class="label" x="${LABEL_W}" y="${truthY + 12}">truth: ${connection.id}</text><rect class="truth-bar" x="${fx(x(connection.firstUs))}" y="${truthY + 3}" width="${fx(Math.max(1.5, x(connection.lastUs) - x(connection.firstUs)))}" height="12"><title>${`truth ${connection.id}: ${formatUtc(connection.firstUs)} → ${formatUtc(connection.lastUs)}, ${formatUs(connection.durationUs)}`}</title></rect>${connection.quietPeriods.map(
     (q) =>
       html`<rect class="quiet" x="${fx(x(q.startUs))}" y="${truthY + 3}" width="${fx(Math.max(0.5, x(q.endUs) - x(q.startUs)))}" height="12"><title>${`quiet ${formatUs(q.lengthUs)}: ${formatUtc(q.startUs)} → ${formatUtc(q.endUs)}`}</title></rect>`,
+  )}${activeSpans(connection).map(
+    ([a, b]) =>
+      html`<rect class="active" x="${fx(x(a))}" y="${truthY + 3}" width="${fx(Math.max(1.5, x(b) - x(a)))}" height="12"><title>${`packets: ${formatUtc(a)} → ${formatUtc(b)} (${formatUs(b - a)})`}</title></rect>`,
   )}<rect class="truth-outline" x="${fx(x(connection.firstUs))}" y="${truthY + 3}" width="${fx(Math.max(1.5, x(connection.lastUs) - x(connection.firstUs)))}" height="12"/></g>`;
 
   const rowMarkup = rows.map((r, i) => {
@@ -229,6 +232,18 @@ function timeline(scenario: ScenarioResult, connection: TruthConnection): Raw {
   </svg>
   ${missing}
 </figure>`;
+}
+
+/** The truth's time between its quiet periods: where packets flow (drawn at least 1.5 px wide, so a burst shows). */
+function activeSpans(c: TruthConnection): [number, number][] {
+  const spans: [number, number][] = [];
+  let from = c.firstUs;
+  for (const q of c.quietPeriods) {
+    spans.push([from, q.startUs]);
+    from = q.endUs;
+  }
+  spans.push([from, c.lastUs]);
+  return spans;
 }
 
 function fragmentTip(name: string, f: Fragment, k: number, total: number): string {
@@ -389,7 +404,7 @@ svg.timeline text { font-size: 11px; fill: var(--ink); } svg.timeline text.label
 svg.timeline text.tick { text-anchor: middle; fill: var(--muted); font-size: 10.5px; } svg.timeline text.more { text-anchor: end; fill: var(--muted); }
 svg.timeline line.grid { stroke: #e8ebef; stroke-width: 1; }
 svg.timeline .stripe { fill: transparent; } svg.timeline .row:nth-of-type(even) .stripe { fill: #f7f9fa; }
-svg.timeline .truth-bar { fill: var(--truth); } svg.timeline .quiet { fill: url(#hatch); }
+svg.timeline .truth-bar { fill: url(#hatch); } svg.timeline .active { fill: var(--truth); } svg.timeline .quiet { fill: url(#hatch); }
 svg.timeline .tone-good .frag { fill: var(--good); } svg.timeline .tone-bad .frag { fill: var(--bad); }
 svg.timeline .tone-warn .frag { fill: var(--warn); } svg.timeline .tone-muted .frag { fill: #98a2ad; }
 svg.timeline .truth-outline { fill: none; stroke: var(--truth); stroke-width: 1.2; pointer-events: none; }
