@@ -203,4 +203,18 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
     expect(parseScenario(MINIMAL, 'some/dir/my-case.yml').name).to.equal('my-case');
     expect(errorOf(`name: "a b"\n${MINIMAL}`).message).to.equal('x.yaml:1:7: found name "a b"; expected a name of letters, digits, ".", "_" and "-" (it becomes a file name)');
   });
+
+  it('finds a connection that is another one reversed, and accepts disjoint ranges to one server', () => {
+    const two = (a: string, b: string): string => `connections:
+  - { id: a, protocol: udp, ${a}, activity: { pattern: { bursts: 1, request: 1, response: 1 } } }
+  - { id: b, protocol: udp, ${b}, activity: { pattern: { bursts: 1, request: 1, response: 1 } } }
+`;
+    expect(errorOf(two('client: "192.0.2.1-192.0.2.9:1000", server: "192.0.2.100:2000", count: 9', 'client: "192.0.2.100:2000-2001", server: "192.0.2.7:1000", count: 2')).message).to.equal(
+      'x.yaml:3:37: found connection b#0 on the same addresses and ports as connection a#6 (192.0.2.100:2000 - 192.0.2.7:1000); expected each connection on its own protocol, addresses and ports',
+    );
+    const s = parseScenario(two('client: "192.0.2.1-192.0.2.100:1000-1099", server: "198.51.100.1:53", count: 10000', 'client: "192.0.2.101-192.0.2.200:1000-1099", server: "198.51.100.1:53", count: 10000'), 'x.yaml');
+    expect(s.connections.map((c) => c.count)).to.deep.equal([10000, 10000]);
+    // The same protocol and server, a different protocol: no conflict.
+    expect(parseScenario(two('client: "192.0.2.1:1000", server: "198.51.100.1:53"', 'client: "192.0.2.1:1000", server: "198.51.100.1:53"').replace('id: b, protocol: udp', 'id: b, protocol: tcp'), 'x.yaml').connections).to.have.length(2);
+  });
 });
