@@ -3,7 +3,15 @@ import path from 'node:path';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import { which } from '../../executor/which.js';
 import { detectBinary } from '../detect-binary.js';
-import { MonitorFailure, type CellContext, type Detection, type Knob, type MonitorOutput, type Translation } from '../monitor-adapter.js';
+import {
+  MonitorFailure,
+  type CellContext,
+  type Detection,
+  type EffectiveTimeouts,
+  type Knob,
+  type MonitorOutput,
+  type Translation,
+} from '../monitor-adapter.js';
 import { RA_FIELDS, readRaCsv } from './parser.js';
 
 export const ARGUS_INSTALL = 'apt-get install -y --no-install-recommends argus-server argus-client';
@@ -105,6 +113,22 @@ export function translateArgus(setting: TimeoutSetting): Translation {
       + 'plus the wait for the next status report (up to one interval), and only when a later packet of any flow arrives',
   );
   return { supported: true, values, notes };
+}
+
+/**
+ * Idle timeouts in force, for the ideal model. ICMP is left unknown: argus keys an echo flow on its sequence
+ * number too, so in the raw view every request/reply pair is its own flow whatever ARGUS_ICMP_TIMEOUT says
+ * (pings 1 s apart gave one Start each), while racluster joins them all; no idle timeout describes either.
+ */
+export function argusEffectiveTimeouts(setting: TimeoutSetting): EffectiveTimeouts {
+  return {
+    idleS: {
+      tcp: setting.idle.tcp ?? defaultOf('ARGUS_TCP_TIMEOUT'),
+      udp: setting.idle.udp ?? defaultOf('ARGUS_IP_TIMEOUT'),
+    },
+    activeS: null,
+    statusIntervalS: ARGUS_STATUS_INTERVAL_S,
+  };
 }
 
 /**

@@ -255,6 +255,17 @@ describe('argus on generated captures (real argus, ra, racluster)', function () 
     expect(recordsOf(view(outcome, 'merged'), c)).to.have.length(1);
   });
 
+  it('the idle timeout runs from the status report after the last packet: a 600 s gap survives tcp=570s, not tcp=480s', async function () {
+    const c = connection(clocked.truth, 'quiet');
+    // Status reports come at most 60 s (plus a 10 s clock tick) into each record, and the idle timeout starts only
+    // then: a record starting at 0 s is dropped no earlier than ~60 + 570 = 630 s, after the burst at ~600 s.
+    const longer = await runOk(this, clocked.pcap, 'tcp=570s');
+    expect(starts(recordsOf(view(longer, 'raw'), c))).to.equal(1);
+    // With 480 s it is dropped by ~70 + 480 = 550 s, before the next burst: split at both gaps.
+    const shorter = await runOk(this, clocked.pcap, 'tcp=480s');
+    expect(starts(recordsOf(view(shorter, 'raw'), c))).to.equal(3);
+  });
+
   it('the timer needs a later packet: without the clock flow the default setting does not split', async function () {
     const c = connection(unclocked.truth, 'quiet');
     expect(c.quietPeriods).to.have.length(2);

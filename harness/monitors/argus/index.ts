@@ -1,6 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
-import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, detectArgus, runArgus, translateArgus } from './adapter.js';
+import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, argusEffectiveTimeouts, detectArgus, runArgus, translateArgus } from './adapter.js';
 import { readRaCsv } from './parser.js';
 
 const argus: MonitorAdapter = {
@@ -15,6 +15,9 @@ const argus: MonitorAdapter = {
   calibration: { setting: parseTimeoutSetting('2m'), gapS: 600 },
   // An idle flow is dropped only after the status report that follows its last packet (up to one interval later).
   granularityS: ARGUS_STATUS_INTERVAL_S,
+  // Without a later packet (of any flow) argus never notices that a flow went idle (measured: no split without a clock).
+  timerNeedsLaterPacket: true,
+  effectiveTimeouts: argusEffectiveTimeouts,
   detect: detectArgus,
   translate: translateArgus,
   run: runArgus,
