@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
 import { InputError } from '../core/input-error.js';
 import { BASELINE_SCHEMA_VERSION, type Baseline, type BaselineEntry } from './baseline.js';
 
@@ -23,8 +24,9 @@ export function parseBaseline(text: string, file: string): Baseline {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const { line, col } = jsonErrorPosition(text, (error as Error).message);
-    throw new InputError({ file, line, col }, `JSON that does not parse (${(error as Error).message})`, 'the baseline written by harness check --update-baseline');
+    const message = (error as Error).message.replace(/\s+/g, ' ');
+    const { line, col } = jsonErrorPosition(text, message);
+    throw new InputError({ file, line, col }, `JSON that does not parse (${message})`, 'the baseline written by harness check --update-baseline');
   }
   const at1 = { file, line: 1, col: 1 };
   const record = value as Partial<Baseline> | null;
@@ -61,7 +63,8 @@ function jsonErrorPosition(text: string, message: string): { line: number; col: 
   const lineCol = /line (\d+) column (\d+)/.exec(message);
   if (lineCol) return { line: Number(lineCol[1]), col: Number(lineCol[2]) };
   const position = /position (\d+)/.exec(message);
-  const offset = position ? Number(position[1]) : text.length;
+  // Node 20 names no position for some errors (`Unexpected token ','`): JSON is YAML, and the YAML parser says where.
+  const offset = position ? Number(position[1]) : (parseDocument(text).errors[0]?.pos[0] ?? text.length);
   const before = text.slice(0, offset).split('\n');
   return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
 }

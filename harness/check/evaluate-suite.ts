@@ -105,7 +105,7 @@ function cellProblem(cell: Cell, sensor: SensorSpec, expectation: Expectation): 
   if (cell.status === 'unsupported') {
     return { status: 'fail', reason: `${cell.monitor} cannot take the sensor's setting ${cell.setting.label}: ${cell.reason ?? 'unsupported'}` };
   }
-  if (cell.status === 'failed') return { status: 'fail', reason: `${cell.monitor} failed: ${cell.reason ?? 'no reason recorded'}` };
+  if (cell.status === 'failed') return { status: 'fail', reason: `the monitor failed: ${cell.reason ?? 'no reason recorded'}` };
   if (sensor.requires) {
     const why = versionMismatch(cell.version, sensor.requires);
     if (why) return { reason: `sensor requires ${cell.monitor} ${describeVersionRange(sensor.requires)}: ${why}` };

@@ -27,7 +27,7 @@ export interface CellSpec {
   status?: CellStatus;
   reason?: string;
   honours?: boolean;
-  /** Connection id -> fragments (each fragment an equal slice of 1/fragments of the time, so coverage 1/f... see below). */
+  /** Connection id -> how many records the monitor cut it into (0 = missed); see scoreFor. */
   fragments: Record<string, number>;
   /** Last-record state per connection. */
   state?: Record<string, string>;

@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { baselinePathFor, buildBaseline } from '../../harness/check/baseline.js';
+import { parseBaseline, readBaseline, writeBaseline } from '../../harness/check/baseline-file.js';
+import { evaluateSuite } from '../../harness/check/evaluate-suite.js';
+import { parseSuite } from '../../harness/check/parse-suite.js';
+import { isInputError } from '../../harness/core/input-error.js';
+import { buildResults, type ConnSpec } from './build-results.js';
+
+const CONNS: ConnSpec[] = [{ id: 'c2', durationS: 68_400 }, { id: 'web', durationS: 100 }];
+// The expectation alone passes in every run below (at most 10 records), so only the baseline can fail them.
+const suite = parseSuite(
+  'sensors:\n  z: { monitor: zeek }\nscenarios: [s.yaml]\ntolerance: { coverage: 1% }\nexpect:\n  - { scenario: s, max_fragments: 10, hunt: 8h }\n',
+  'suite.yaml',
+);
+const run = (c2: number, web = 1) => buildResults('s', CONNS, [{ sensor: 'z', version: '7.0.11', fragments: { c2, web } }]);
+const baseline = buildBaseline(suite, run(1), '2024-01-01T00:00:00Z');
+
+function regressions(c2: number, web = 1): string[] {
+  const report = evaluateSuite(suite, run(c2, web), { baseline: { file: 'suite.baseline.json', content: baseline } });
+  return report.results.filter((r) => r.kind === 'baseline' && r.status === 'fail').map((r) => `${r.connection}: ${r.seen}`);
+}
+
+describe('check: baselines', () => {
+  it('records per connection the fragments, coverage, longest record and the hunts that found it', () => {
+    expect(baseline.huntThresholdsS).to.deep.equal([3600, 28800]);
+    expect(baseline.entries).to.deep.equal([
+      { scenario: 's', sensor: 'z', view: 'default', connection: 'c2', setting: 'default', fragments: 1, coverage: 1, longestRecordUs: 68_400e6, huntsFound: [3600, 28800], monitorVersion: '7.0.11' },
+      { scenario: 's', sensor: 'z', view: 'default', connection: 'web', setting: 'default', fragments: 1, coverage: 1, longestRecordUs: 100e6, huntsFound: [], monitorVersion: '7.0.11' },
+    ]);
+  });
+
+  it('passes the same run, one pass per scenario and sensor', () => {
+    const report = evaluateSuite(suite, run(1), { baseline: { file: 'suite.baseline.json', content: baseline } });
+    const base = report.results.filter((r) => r.kind === 'baseline');
+    expect(base).to.have.length(1);
+    expect(base[0]).to.include({ status: 'pass', seen: '2 connections no worse' });
+    expect(report.baseline).to.deep.equal({ file: 'suite.baseline.json', status: 'compared', regressions: 0 });
+  });
+
+  it('names each regression: more fragments, less coverage, a hunt that no longer finds it', () => {
+    // c2 in 2 records: 2 fragments, 75% coverage, longest 7h7m30s (below 8h and above 1h).
+    expect(regressions(2)).to.deep.equal([
+      'c2: more fragments than the baseline: 1 -> 2',
+      'c2: less coverage than the baseline: 100% -> 75%',
+      'c2: a hunt at 8h no longer finds it: longest record 19h -> 7h7m30s',
+    ]);
+    // web in 3 records: 100 s with 2 silences of 16.67 s; 3 fragments, coverage 66.67%; it was never hunted.
+    expect(regressions(1, 3)).to.deep.equal([
+      'web: more fragments than the baseline: 1 -> 3',
+      'web: less coverage than the baseline: 100% -> 66.67%',
+    ]);
+  });
+
+  it('accepts changes within the suite\'s tolerance', () => {
+    const loose = parseSuite(
+      'sensors:\n  z: { monitor: zeek }\nscenarios: [s.yaml]\ntolerance: { coverage: 30%, fragments: 1 }\nexpect:\n  - { scenario: s, max_fragments: 10 }\n',
+      'suite.yaml',
+    );
+    const report = evaluateSuite(loose, buildResults('s', CONNS, [{ sensor: 'z', fragments: { c2: 1, web: 2 } }]), { baseline: { file: 'b', content: baseline } });
+    expect(report.results.filter((r) => r.status === 'fail')).to.deep.equal([]);
+  });
+
+  it('skips, with the reason, a recorded sensor that did not run now', () => {
+    const report = evaluateSuite(suite, buildResults('s', CONNS, []), {
+      baseline: { file: 'b', content: baseline },
+      sensorSkips: new Map([['z', 'Zeek is not installed']]),
+    });
+    expect(report.results.find((r) => r.kind === 'baseline')).to.include({ status: 'skip', reason: 'not compared with the baseline (Zeek is not installed)' });
+  });
+
+  it('lives next to the suite, is written atomically and read back the same', async () => {
+    expect(baselinePathFor('ci/sensors.suite.yaml')).to.equal('ci/sensors.suite.baseline.json');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-baseline-'));
+    const file = path.join(dir, 'x.suite.baseline.json');
+    expect(await readBaseline(file)).to.equal(undefined);
+    await writeBaseline(file, baseline);
+    expect(await readdir(dir)).to.deep.equal(['x.suite.baseline.json']);
+    expect(await readBaseline(file)).to.deep.equal(baseline);
+    expect(JSON.parse(await readFile(file, 'utf8')).schemaVersion).to.equal(1);
+  });
+
+  it('refuses a damaged baseline with its position, and another schema version', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-baseline-'));
+    const file = path.join(dir, 'bad.json');
+    await writeFile(file, '{\n  "schemaVersion": 1,\n  "entries": [,]\n}\n');
+    const damaged = await readBaseline(file).then(() => undefined, (e: unknown) => e);
+    expect(isInputError(damaged)).to.equal(true);
+    expect((damaged as Error).message).to.match(new RegExp(`^${file.replace(/[.]/g, '\\.')}:3:15: found JSON that does not parse`));
+    expect(() => parseBaseline('{"schemaVersion": 2, "entries": []}', 'b.json')).to.throw('b.json:1:1: found schemaVersion 2; expected 1 (re-record it with --update-baseline)');
+    expect(() => parseBaseline('{"schemaVersion": 1, "entries": [{"scenario": 1}]}', 'b.json')).to.throw('b.json:1:1: found entries that are not baseline entries');
+  });
+});

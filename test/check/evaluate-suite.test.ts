@@ -1,0 +1,169 @@
+import { expect } from 'chai';
+import type { CheckResult } from '../../harness/check/check-report.js';
+import { exitCodeOf } from '../../harness/check/check-report.js';
+import { evaluateSuite } from '../../harness/check/evaluate-suite.js';
+import { parseSuite } from '../../harness/check/parse-suite.js';
+import { compareVersions, numericVersion, versionMismatch } from '../../harness/check/version-range.js';
+import { buildResults, type ConnSpec } from './build-results.js';
+
+// c2: 19 h = 68,400 s. Cut in f equal records with f-1 silences of 1/(2f) each (see build-results.ts):
+// f = 2 gives two records of 25,650 s (7h7m30s), coverage 75%, sum 51,300 s.
+const CONNS: ConnSpec[] = [
+  { id: 'c2', durationS: 68_400 },
+  { id: 'web#1', durationS: 100 },
+  { id: 'web#2', durationS: 100 },
+  { id: 'clock', durationS: 70_000, background: true },
+];
+
+function suiteOf(expectYaml: string, sensorsYaml = '  tuned: { monitor: zeek }\n  defaults: { monitor: zeek }\n'): ReturnType<typeof parseSuite> {
+  return parseSuite(`sensors:\n${sensorsYaml}scenarios: [s.yaml]\nexpect:\n${expectYaml}`, 'suite.yaml');
+}
+
+function only(results: CheckResult[], sensor: string, kind?: string): CheckResult {
+  const found = results.filter((r) => r.sensor === sensor && (kind === undefined || r.kind === kind));
+  expect(found, `results for ${sensor} ${kind ?? ''}`).to.have.length(1);
+  return found[0] as CheckResult;
+}
+
+describe('check: evaluateSuite on built results', () => {
+  it('passes a whole connection and fails a fragmented one, saying what was expected and seen', () => {
+    const suite = suiteOf('  - { scenario: s, connection: c2, max_fragments: 1 }\n');
+    const results = buildResults('s', CONNS, [
+      { sensor: 'tuned', fragments: { c2: 1 } },
+      { sensor: 'defaults', fragments: { c2: 57 } },
+    ]);
+    const report = evaluateSuite(suite, results);
+    expect(only(report.results, 'tuned')).to.include({ status: 'pass', expected: 'at most 1 record per connection', seen: '1 record (c2)', connection: 'c2' });
+    expect(only(report.results, 'defaults')).to.include({ status: 'fail', expected: 'at most 1 record per connection', seen: '57 records (c2)' });
+    expect(only(report.results, 'defaults').where).to.deep.equal({ file: 'suite.yaml', line: 6, col: 5 });
+    expect(report.counts).to.deep.equal({ pass: 1, fail: 1, skip: 0 });
+    expect(exitCodeOf(report)).to.equal(1);
+  });
+
+  it('judges coverage, longest record, hunts by longest record and by sum', () => {
+    const suite = suiteOf('  - { scenario: s, connection: c2, min_coverage: 99%, longest_record: 18h, hunt: 8h }\n  - { scenario: s, connection: c2, hunt: { at: 8h, by: sum } }\n');
+    const report = evaluateSuite(suite, buildResults('s', CONNS, [
+      { sensor: 'tuned', fragments: { c2: 1 } },
+      { sensor: 'defaults', fragments: { c2: 2 } },
+    ]));
+    const of = (sensor: string, kind: string, index = 0): CheckResult => report.results.filter((r) => r.sensor === sensor && r.kind === kind)[index] as CheckResult;
+    expect(of('tuned', 'min_coverage')).to.include({ status: 'pass', seen: 'coverage 100% (c2)' });
+    expect(of('defaults', 'min_coverage')).to.include({ status: 'fail', expected: 'coverage of at least 99%', seen: 'coverage 75% (c2)' });
+    expect(of('tuned', 'longest_record')).to.include({ status: 'pass', seen: 'longest record 19h (c2)' });
+    expect(of('defaults', 'longest_record')).to.include({ status: 'fail', expected: 'a record at least 18h long (tolerance 1s)', seen: 'longest record 7h7m30s (c2)' });
+    expect(of('defaults', 'hunt', 0)).to.include({ status: 'fail', expected: 'found by a hunt for records of 8h or more (tolerance 1s)', seen: 'not found (longest record 7h7m30s) (c2)' });
+    expect(of('defaults', 'hunt', 1)).to.include({ status: 'pass', expected: 'found by a hunt summing durations to 8h or more (tolerance 1s)', seen: 'found (durations sum to 14h15m) (c2)' });
+  });
+
+  it('applies the duration tolerance of the expectation, else of the suite', () => {
+    // One record of exactly 19 h; asking for 19h0m3s passes only with a tolerance of 3 s or more.
+    const tight = suiteOf('  - { scenario: s, sensor: tuned, connection: c2, longest_record: 19h0m3s }\n');
+    const loose = suiteOf('  - { scenario: s, sensor: tuned, connection: c2, longest_record: 19h0m3s, tolerance: 5s }\n');
+    const results = buildResults('s', CONNS, [{ sensor: 'tuned', fragments: { c2: 1 } }]);
+    expect(only(evaluateSuite(tight, results).results, 'tuned').status).to.equal('fail');
+    expect(only(evaluateSuite(loose, results).results, 'tuned')).to.include({ status: 'pass', expected: 'a record at least 19h3s long (tolerance 5s)' });
+  });
+
+  it('checks the last record state, and the close against the truth', () => {
+    const suite = suiteOf('  - { scenario: s, connection: c2, close: SF }\n  - { scenario: s, connection: c2, close: as-truth }\n');
+    const report = evaluateSuite(suite, buildResults('s', CONNS, [
+      { sensor: 'tuned', fragments: { c2: 1 }, state: { c2: 'SF' } },
+      { sensor: 'defaults', fragments: { c2: 3 }, state: { c2: 'OTH' } },
+    ]));
+    const [tunedState, tunedTruth] = report.results.filter((r) => r.sensor === 'tuned');
+    const [defaultsState, defaultsTruth] = report.results.filter((r) => r.sensor === 'defaults');
+    expect(tunedState).to.include({ status: 'pass', expected: 'last record in state SF', seen: 'last record in state SF (c2)' });
+    expect(defaultsState).to.include({ status: 'fail', seen: 'last record in state OTH (c2)' });
+    expect(tunedTruth).to.include({ status: 'pass', expected: 'closed as the truth says', seen: 'fin (truth: fin) (c2)' });
+    expect(defaultsTruth).to.include({ status: 'fail', seen: 'none (truth: fin) (c2)' });
+  });
+
+  it('without a connection, checks every non-background connection and names the failing ones; an id matches its copies', () => {
+    const all = suiteOf('  - { scenario: s, sensor: tuned, max_fragments: 1 }\n  - { scenario: s, sensor: tuned, connection: web, max_fragments: 1 }\n');
+    const report = evaluateSuite(all, buildResults('s', CONNS, [{ sensor: 'tuned', fragments: { c2: 1, 'web#1': 1, 'web#2': 3, clock: 99 } }]));
+    const [everything, web] = report.results;
+    expect(everything).to.include({ status: 'fail', connection: 'all', seen: '1 of 3 connections: 3 records (web#2)' });
+    expect(web).to.include({ status: 'fail', connection: 'web', seen: '1 of 2 connections: 3 records (web#2)' });
+    const fine = evaluateSuite(all, buildResults('s', CONNS, [{ sensor: 'tuned', fragments: { c2: 1, 'web#1': 1, 'web#2': 1, clock: 99 } }]));
+    expect(fine.results[0]).to.include({ status: 'pass', seen: 'all 3 connections; worst 1 record (c2)' });
+  });
+
+  it('fails a missed connection even under max_fragments', () => {
+    const suite = suiteOf('  - { scenario: s, sensor: tuned, connection: c2, max_fragments: 2 }\n');
+    const report = evaluateSuite(suite, buildResults('s', CONNS, [{ sensor: 'tuned', fragments: { c2: 0 } }]));
+    expect(report.results[0]).to.include({ status: 'fail', seen: 'missed (no record) (c2)' });
+  });
+
+  it('skips with the reason: a sensor the suite skips, one the edge could not run, a monitor not installed', () => {
+    const suite = suiteOf('  - { scenario: s, connection: c2, max_fragments: 1, min_coverage: 0.9 }\n',
+      '  old: { monitor: argus, skip: "collector being replaced" }\n  gone: { monitor: zeek }\n  absent: { monitor: suricata }\n');
+    const results = buildResults('s', CONNS, [{ sensor: 'absent', monitor: 'suricata', status: 'skipped', reason: 'suricata not found on PATH; install: see suricata.io', fragments: {} }]);
+    const report = evaluateSuite(suite, results, { sensorSkips: new Map([['gone', 'Zeek is not installed (zeek not found on PATH); install: build Zeek 7']]) });
+    expect(report.counts).to.deep.equal({ pass: 0, fail: 0, skip: 6 });
+    expect(report.results.filter((r) => r.sensor === 'old').map((r) => r.reason)).to.deep.equal(['sensor skipped by the suite: collector being replaced', 'sensor skipped by the suite: collector being replaced']);
+    expect(report.results.find((r) => r.sensor === 'gone')?.reason).to.equal('Zeek is not installed (zeek not found on PATH); install: build Zeek 7');
+    expect(report.results.find((r) => r.sensor === 'absent')?.reason).to.equal('suricata not found on PATH; install: see suricata.io');
+    expect(exitCodeOf(report)).to.equal(0);
+  });
+
+  it('gates on versions: the sensor requires, and an expectation requires, each skipping with the reason', () => {
+    const suite = suiteOf(
+      '  - { scenario: s, connection: c2, max_fragments: 1 }\n  - { scenario: s, connection: c2, max_fragments: 1, requires: { below: "7" } }\n',
+      '  new: { monitor: zeek, requires: { min: "7.0.10" } }\n',
+    );
+    const old = evaluateSuite(suite, buildResults('s', CONNS, [{ sensor: 'new', version: '7.0.9', fragments: { c2: 1 } }]));
+    expect(old.results.map((r) => r.status)).to.deep.equal(['skip', 'skip']);
+    expect(old.results[0]?.reason).to.equal('sensor requires zeek >= 7.0.10: version 7.0.9 is below the required minimum 7.0.10');
+    const current = evaluateSuite(suite, buildResults('s', CONNS, [{ sensor: 'new', version: '7.0.11', fragments: { c2: 1 } }]));
+    expect(current.results.map((r) => r.status)).to.deep.equal(['pass', 'skip']);
+    expect(current.results[1]?.reason).to.equal('expectation gated on zeek < 7: version 7.0.11 is not below 7');
+    const unknown = evaluateSuite(suite, buildResults('s', CONNS, [{ sensor: 'new', fragments: { c2: 1 } }]));
+    expect(unknown.results[0]?.reason).to.equal('sensor requires zeek >= 7.0.10: its version is unknown; required >= 7.0.10');
+  });
+
+  it('fails (not skips) a sensor whose monitor crashed or cannot take its setting, and a scenario missing from the run', () => {
+    const suite = suiteOf('  - { scenario: s, connection: c2, max_fragments: 1 }\n  - { scenario: other, max_fragments: 1 }\n',
+      '  crash: { monitor: zeek }\n  cap: { monitor: nfpcapd, timeouts: 4h }\n');
+    const report = evaluateSuite(suite, buildResults('s', CONNS, [
+      { sensor: 'crash', status: 'failed', reason: 'zeek failed: killed by SIGSEGV', fragments: {} },
+      { sensor: 'cap', monitor: 'nfpcapd', status: 'unsupported', reason: 'nfpcapd caps timeouts at 3600 s', fragments: {} },
+    ]));
+    expect(report.results.map((r) => [r.scenario, r.sensor, r.status, r.reason])).to.deep.equal([
+      ['s', 'crash', 'fail', 'the monitor failed: zeek failed: killed by SIGSEGV'],
+      ['s', 'cap', 'fail', 'nfpcapd cannot take the sensor\'s setting default: nfpcapd caps timeouts at 3600 s'],
+      ['other', 'crash', 'fail', 'scenario other is not in the run\'s results'],
+      ['other', 'cap', 'fail', 'scenario other is not in the run\'s results'],
+    ]);
+  });
+
+  it('checks every view of a multi-view monitor unless the sensor names one, and notes tools that ignore timeouts offline', () => {
+    const expectYaml = '  - { scenario: s, connection: c2, max_fragments: 1 }\n';
+    const cells = [
+      { sensor: 'a', monitor: 'argus', view: 'raw', fragments: { c2: 4 } },
+      { sensor: 'a', monitor: 'argus', view: 'merged', fragments: { c2: 1 } },
+      { sensor: 'sf', monitor: 'softflowd', honours: false, fragments: { c2: 1 } },
+    ];
+    const both = evaluateSuite(suiteOf(expectYaml, '  a: { monitor: argus }\n  sf: { monitor: softflowd }\n'), buildResults('s', CONNS, cells));
+    expect(both.results.map((r) => [r.sensor, r.status])).to.deep.equal([['a (raw)', 'fail'], ['a (merged)', 'pass'], ['sf', 'pass']]);
+    expect(both.results[2]?.note).to.equal('softflowd does not apply its timeouts to a pcap: a whole record here proves nothing about live traffic');
+    const merged = evaluateSuite(suiteOf(expectYaml, '  a: { monitor: argus, view: merged }\n'), buildResults('s', CONNS, cells));
+    expect(merged.results.map((r) => [r.sensor, r.status])).to.deep.equal([['a (merged)', 'pass']]);
+  });
+});
+
+describe('check: version ranges', () => {
+  it('compares dotted versions as numbers, missing parts as 0', () => {
+    expect(compareVersions([7, 0, 11], [7, 0, 9])).to.equal(1);
+    expect(compareVersions([8], [8, 0, 0])).to.equal(0);
+    expect(compareVersions([3, 0, 8], [3, 0, 8, 2])).to.equal(-1);
+    expect(numericVersion('7.0.11-debug')).to.deep.equal([7, 0, 11]);
+    expect(numericVersion('unknown')).to.equal(undefined);
+  });
+
+  it('says why a version is out of range, and nothing when it is in', () => {
+    expect(versionMismatch('7.0.11', { min: '7.0', below: '8' })).to.equal(undefined);
+    expect(versionMismatch('8.0.0', { min: '7.0', below: '8' })).to.equal('version 8.0.0 is not below 8');
+    expect(versionMismatch('6.2.1', { min: '7.0' })).to.equal('version 6.2.1 is below the required minimum 7.0');
+    expect(versionMismatch('unknown', { min: '7.0' })).to.equal('its version "unknown" has no number; required >= 7.0');
+  });
+});
