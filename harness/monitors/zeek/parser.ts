@@ -32,41 +32,18 @@ export function parseConnLog(text: string, file: string): FlowRecord[] {
   throw new InputError({ file, line: lineNo, col: 1 }, `"${preview(firstLineAt(text, start))}"`, EXPECTED_FILE);
 }
 
-/** The raw text values of one conn.log row, in the shape both forms share. */
-interface RowValues {
-  ts: string;
-  origH: string;
-  origP: string;
-  respH: string;
-  respP: string;
-  proto: string;
-  duration?: string;
-  origPkts?: string;
-  respPkts?: string;
-  origIpBytes?: string;
-  respIpBytes?: string;
-  connState?: string;
-  history?: string;
-  vlan?: string;
-}
+/** The conn.log columns we read, as slots of a reused value array (fixed layout: no per-row object). */
+const SLOT_COLUMNS = [
+  'ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'duration',
+  'orig_pkts', 'resp_pkts', 'orig_ip_bytes', 'resp_ip_bytes', 'conn_state', 'history', 'vlan',
+] as const;
+const enum Slot { Ts, OrigH, OrigP, RespH, RespP, Proto, Duration, OrigPkts, RespPkts, OrigIpBytes, RespIpBytes, ConnState, History, Vlan }
+const SLOT_COUNT = SLOT_COLUMNS.length;
+const SLOT_OF_COLUMN = new Map<string, number>(SLOT_COLUMNS.map((name, slot) => [name, slot]));
 
-type FieldName = keyof RowValues;
-const FIELD_OF_COLUMN: Record<string, FieldName> = {
-  ts: 'ts',
-  'id.orig_h': 'origH',
-  'id.orig_p': 'origP',
-  'id.resp_h': 'respH',
-  'id.resp_p': 'respP',
-  proto: 'proto',
-  duration: 'duration',
-  orig_pkts: 'origPkts',
-  resp_pkts: 'respPkts',
-  orig_ip_bytes: 'origIpBytes',
-  resp_ip_bytes: 'respIpBytes',
-  conn_state: 'connState',
-  history: 'history',
-  vlan: 'vlan',
-};
+type Values = (string | undefined)[];
+/** Where a slot's text sits on its line, computed only when a value is wrong. */
+type Locate = (slot: number) => number;
 
 function parseTsv(text: string, file: string): FlowRecord[] {
   const records: FlowRecord[] = [];
@@ -74,20 +51,29 @@ function parseTsv(text: string, file: string): FlowRecord[] {
   let unset = '-';
   let empty = '(empty)';
   let columns: string[] | undefined;
-  /** For each wanted field, its column index (or -1). */
-  let wanted: [FieldName, number][] = [];
+  /** For each column, the slot it fills, or -1. */
+  let slotOfColumn: number[] = [];
   const addresses = new AddressCanon();
+  const values: Values = new Array<string | undefined>(SLOT_COUNT);
+  let line = '';
+  const locate: Locate = (slot) => {
+    const index = slotOfColumn.indexOf(slot);
+    return line.split(separator).slice(0, Math.max(index, 0)).join(separator).length + (index > 0 ? separator.length + 1 : 1);
+  };
   let pos = 0;
   let lineNo = 0;
-  while (pos < text.length) {
+  const length = text.length;
+  while (pos < length) {
     let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    let line = text.slice(pos, end);
+    if (end < 0) end = length;
+    const lineStart = pos;
+    let lineEnd = end;
     pos = end + 1;
     lineNo += 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line === '') continue;
-    if (line.charCodeAt(0) === 35 /* # */) {
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd -= 1;
+    if (lineEnd === lineStart) continue;
+    if (text.charCodeAt(lineStart) === 35 /* # */) {
+      line = text.slice(lineStart, lineEnd);
       if (line.startsWith('#separator ')) {
         separator = unescapeZeek(line.slice('#separator '.length));
         continue;
@@ -98,7 +84,7 @@ function parseTsv(text: string, file: string): FlowRecord[] {
       if (key === '#unset_field') unset = value;
       else if (key === '#empty_field') empty = value;
       else if (key === '#path' && value !== 'conn') {
-        throw new InputError({ file, line: lineNo, col: (key.length + separator.length + 1) }, `a "${value}" log`, 'a conn.log (#path conn)');
+        throw new InputError({ file, line: lineNo, col: key.length + separator.length + 1 }, `a "${value}" log`, 'a conn.log (#path conn)');
       } else if (key === '#fields') {
         columns = parts.slice(1);
         for (const name of REQUIRED_FIELDS) {
@@ -106,34 +92,42 @@ function parseTsv(text: string, file: string): FlowRecord[] {
             throw new InputError({ file, line: lineNo, col: 1 }, `#fields without "${name}"`, `conn.log fields including ${REQUIRED_FIELDS.join(', ')}`);
           }
         }
-        wanted = [];
-        columns.forEach((name, index) => {
-          const field = FIELD_OF_COLUMN[name];
-          if (field) wanted.push([field, index]);
-        });
+        slotOfColumn = columns.map((name) => SLOT_OF_COLUMN.get(name) ?? -1);
       }
       continue;
     }
     if (!columns) {
+      line = text.slice(lineStart, lineEnd);
       throw new InputError({ file, line: lineNo, col: 1 }, `a data line before any #fields header: "${preview(line)}"`, EXPECTED_FILE);
     }
-    const cells = line.split(separator);
-    if (cells.length !== columns.length) {
-      throw new InputError({ file, line: lineNo, col: line.length + 1 },
-        `${cells.length} tab-separated fields`, `${columns.length} fields as the #fields header lists`);
+    values.fill(undefined);
+    // Walk the separators once, slicing only the columns we read.
+    let cellStart = lineStart;
+    let column = 0;
+    const columnCount = slotOfColumn.length;
+    for (;;) {
+      let cellEnd = text.indexOf(separator, cellStart);
+      if (cellEnd < 0 || cellEnd > lineEnd) cellEnd = lineEnd;
+      if (column < columnCount) {
+        const slot = slotOfColumn[column] as number;
+        if (slot >= 0) {
+          const cell = text.slice(cellStart, cellEnd);
+          if (cell !== unset && cell !== empty) values[slot] = cell;
+        }
+      }
+      column += 1;
+      if (cellEnd >= lineEnd) break;
+      cellStart = cellEnd + separator.length;
     }
-    const row: Partial<Record<FieldName, string>> = {};
-    for (const [field, index] of wanted) {
-      const cell = cells[index] as string;
-      if (cell !== unset && cell !== empty) row[field] = cell;
+    if (column !== columnCount) {
+      throw new InputError({ file, line: lineNo, col: lineEnd - lineStart + 1 },
+        `${column} tab-separated fields`, `${columnCount} fields as the #fields header lists`);
     }
-    const columnOf = (field: FieldName): number => {
-      const index = wanted.find(([f]) => f === field)?.[1] ?? 0;
-      let col = 1;
-      for (let i = 0; i < index; i += 1) col += (cells[i] as string).length + separator.length;
-      return col;
-    };
-    records.push(buildRecord(row, file, lineNo, columnOf, addresses));
+    line = '';
+    records.push(buildRecord(values, file, lineNo, (slot) => {
+      line = text.slice(lineStart, lineEnd);
+      return locate(slot);
+    }, addresses));
   }
   return records;
 }
@@ -141,6 +135,7 @@ function parseTsv(text: string, file: string): FlowRecord[] {
 function parseJsonLines(text: string, file: string): FlowRecord[] {
   const records: FlowRecord[] = [];
   const addresses = new AddressCanon();
+  const values: Values = new Array<string | undefined>(SLOT_COUNT);
   let pos = 0;
   let lineNo = 0;
   while (pos < text.length) {
@@ -161,95 +156,83 @@ function parseJsonLines(text: string, file: string): FlowRecord[] {
     }
     const object = value as Record<string, unknown>;
     const id = typeof object.id === 'object' && object.id !== null ? (object.id as Record<string, unknown>) : undefined;
-    const row: Partial<Record<FieldName, string>> = {};
-    for (const [column, field] of Object.entries(FIELD_OF_COLUMN)) {
+    values.fill(undefined);
+    SLOT_COLUMNS.forEach((column, slot) => {
       let v = object[column];
       // Some pipelines nest the conn_id record instead of flattening it.
       if (v === undefined && id && column.startsWith('id.')) v = id[column.slice(3)];
-      if (typeof v === 'string') row[field] = v;
-      else if (typeof v === 'number' && Number.isFinite(v)) row[field] = String(v);
-    }
-    records.push(buildRecord(row, file, lineNo, () => 1, addresses));
+      if (typeof v === 'string') values[slot] = v;
+      else if (typeof v === 'number' && Number.isFinite(v)) values[slot] = String(v);
+    });
+    records.push(buildRecord(values, file, lineNo, () => 1, addresses));
   }
   return records;
 }
 
-function buildRecord(
-  row: Partial<Record<FieldName, string>>,
-  file: string,
-  line: number,
-  columnOf: (field: FieldName) => number,
-  addresses: AddressCanon,
-): FlowRecord {
-  const fail = (field: FieldName, found: string, expected: string): never => {
-    throw new InputError({ file, line, col: columnOf(field) }, found, expected);
-  };
-  for (const field of ['ts', 'origH', 'origP', 'respH', 'respP', 'proto'] as const) {
-    if (row[field] === undefined) fail(field, `no ${columnName(field)}`, `a conn.log record with ${columnName(field)} set`);
+function buildRecord(values: Values, file: string, line: number, locate: Locate, addresses: AddressCanon): FlowRecord {
+  for (let slot = Slot.Ts; slot <= Slot.Proto; slot += 1) {
+    if (values[slot] === undefined) fail(file, line, locate, slot, `no ${SLOT_COLUMNS[slot]}`, `a conn.log record with ${SLOT_COLUMNS[slot]} set`);
   }
-  const tsText = row.ts as string;
-  let firstUs = decimalToMicros(tsText);
-  if (firstUs === undefined) {
-    // Zeek writes ISO 8601 times when LogAscii::json_timestamps = JSON::TS_ISO8601.
-    firstUs = isoToMicros(tsText);
-    if (firstUs === undefined) fail('ts', `ts "${tsText}"`, 'seconds since the epoch such as 1700000000.000000');
-  }
-  let durationUs = 0;
-  if (row.duration !== undefined) {
-    const d = decimalToMicros(row.duration);
-    if (d === undefined) fail('duration', `duration "${row.duration}"`, 'seconds such as 1.020000, or - when unset');
-    durationUs = d as number;
-  }
-  const address = (field: 'origH' | 'respH'): string => {
-    const canonical = addresses.get(row[field] as string);
-    if (canonical === undefined) fail(field, `address "${row[field]}"`, 'an IPv4 or IPv6 address');
-    return canonical as string;
-  };
-  const port = (field: 'origP' | 'respP'): number => {
-    const n = parseCount(row[field] as string);
-    if (n === undefined || n > 65535) fail(field, `port "${row[field]}"`, 'a port number 0-65535');
-    return n as number;
-  };
-  const count = (field: FieldName): number | undefined => {
-    const text = row[field];
-    if (text === undefined) return undefined;
-    const n = parseCount(text);
-    if (n === undefined) fail(field, `${columnName(field)} "${text}"`, 'a count (a non-negative integer)');
-    return n;
-  };
-  const first = firstUs as number;
+  const tsText = values[Slot.Ts] as string;
+  // Zeek writes ISO 8601 times when LogAscii::json_timestamps = JSON::TS_ISO8601.
+  const firstUs = decimalToMicros(tsText) ?? isoToMicros(tsText)
+    ?? fail(file, line, locate, Slot.Ts, `ts "${tsText}"`, 'seconds since the epoch such as 1700000000.000000');
+  const durationText = values[Slot.Duration];
+  const durationUs = durationText === undefined ? 0 : decimalToMicros(durationText)
+    ?? fail(file, line, locate, Slot.Duration, `duration "${durationText}"`, 'seconds such as 1.020000, or - when unset');
+  const origIpBytes = values[Slot.OrigIpBytes];
+  const respIpBytes = values[Slot.RespIpBytes];
   const record: FlowRecord = {
-    protocol: protocolOf(row.proto as string),
-    origAddr: address('origH'),
+    protocol: protocolOf(values[Slot.Proto] as string),
+    origAddr: address(values, Slot.OrigH, addresses, file, line, locate),
     // ICMP: Zeek writes the type in id.orig_p and the code in id.resp_p.
-    origPort: port('origP'),
-    respAddr: address('respH'),
-    respPort: port('respP'),
-    firstUs: first,
-    lastUs: first + durationUs,
+    origPort: port(values, Slot.OrigP, file, line, locate),
+    respAddr: address(values, Slot.RespH, addresses, file, line, locate),
+    respPort: port(values, Slot.RespP, file, line, locate),
+    firstUs,
+    lastUs: firstUs + durationUs,
     durationUs,
-    bytesKind: row.origIpBytes !== undefined || row.respIpBytes !== undefined ? 'ip' : 'unknown',
+    bytesKind: origIpBytes !== undefined || respIpBytes !== undefined ? 'ip' : 'unknown',
     direction: 'bi',
     endReason: 'unknown',
     source: { file, line },
   };
-  const vlan = count('vlan');
+  const vlan = count(values, Slot.Vlan, file, line, locate);
   if (vlan !== undefined) record.vlan = vlan;
-  const origPkts = count('origPkts');
+  const origPkts = count(values, Slot.OrigPkts, file, line, locate);
   if (origPkts !== undefined) record.origPkts = origPkts;
-  const respPkts = count('respPkts');
+  const respPkts = count(values, Slot.RespPkts, file, line, locate);
   if (respPkts !== undefined) record.respPkts = respPkts;
-  const origBytes = count('origIpBytes');
+  const origBytes = count(values, Slot.OrigIpBytes, file, line, locate);
   if (origBytes !== undefined) record.origBytes = origBytes;
-  const respBytes = count('respIpBytes');
+  const respBytes = count(values, Slot.RespIpBytes, file, line, locate);
   if (respBytes !== undefined) record.respBytes = respBytes;
-  if (row.connState !== undefined) record.state = row.connState;
-  if (row.history !== undefined) record.history = row.history;
+  const state = values[Slot.ConnState];
+  if (state !== undefined) record.state = state;
+  const history = values[Slot.History];
+  if (history !== undefined) record.history = history;
   return record;
 }
 
-function columnName(field: FieldName): string {
-  return Object.entries(FIELD_OF_COLUMN).find(([, f]) => f === field)?.[0] ?? field;
+function fail(file: string, line: number, locate: Locate, slot: number, found: string, expected: string): never {
+  throw new InputError({ file, line, col: locate(slot) }, found, expected);
+}
+
+function address(values: Values, slot: number, addresses: AddressCanon, file: string, line: number, locate: Locate): string {
+  const text = values[slot] as string;
+  return addresses.get(text) ?? fail(file, line, locate, slot, `address "${text}"`, 'an IPv4 or IPv6 address');
+}
+
+function port(values: Values, slot: number, file: string, line: number, locate: Locate): number {
+  const text = values[slot] as string;
+  const n = parseCount(text);
+  return n !== undefined && n <= 65535 ? n : fail(file, line, locate, slot, `port "${text}"`, 'a port number 0-65535');
+}
+
+function count(values: Values, slot: number, file: string, line: number, locate: Locate): number | undefined {
+  const text = values[slot];
+  if (text === undefined) return undefined;
+  return parseCount(text) ?? fail(file, line, locate, slot, `${SLOT_COLUMNS[slot]} "${text}"`, 'a count (a non-negative integer)');
 }
 
 function protocolOf(proto: string): FlowProtocol {
