@@ -3,7 +3,7 @@ import type { GroundTruth } from '../core/ground-truth.js';
 import { VERDICT_SEVERITY } from '../core/score.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
 import { buildFragments } from './fragments.js';
-import { matchRecords } from './match.js';
+import { matchRecords, recordsOf } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection } from './score-connection.js';
 
@@ -34,7 +34,9 @@ export function compareCell(truth: GroundTruth, records: readonly FlowRecord[], 
   const matched = matchRecords(truth, records, toleranceUs);
   const scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs };
   const scores = truth.connections.map((conn, i) => {
-    const mine = (matched.byConnection[i] as number[]).map((ri) => records[ri] as FlowRecord);
+    const indices = recordsOf(matched, i);
+    const mine: FlowRecord[] = [];
+    for (const ri of indices) mine.push(records[ri] as FlowRecord);
     return scoreConnection(conn, buildFragments(conn, mine, toleranceUs), model, scoreOptions);
   });
   const spurious = matched.unmatched.map((ri) => toSpurious(records[ri] as FlowRecord));

@@ -17,16 +17,15 @@ export interface ScoreOptions {
 const ETHERNET_HEADER = 14;
 const VLAN_TAG = 4;
 
-/** Length of the union of spans, clipped to [from, to]. */
+/** Length of the union of spans, clipped to [from, to]; fragments arrive sorted by firstUs. */
 function coveredUs(fragments: readonly Fragment[], from: number, to: number): number {
-  const spans = fragments
-    .map((f) => [Math.max(f.firstUs, from), Math.min(f.lastUs, to)] as const)
-    .filter(([a, b]) => b > a)
-    .sort((x, y) => x[0] - y[0]);
   let total = 0;
-  let curA = -Infinity;
+  let curA = 0;
   let curB = -Infinity;
-  for (const [a, b] of spans) {
+  for (const f of fragments) {
+    const a = Math.max(f.firstUs, from);
+    const b = Math.min(f.lastUs, to);
+    if (b <= a) continue;
     if (a > curB) {
       if (curB > curA) total += curB - curA;
       curA = a;
