@@ -127,7 +127,7 @@ export function compareBaseline(
       }
       if (score.fragments > entry.fragments + tolerance.fragments) {
         fail(
-          `at most ${entry.fragments + tolerance.fragments} records as in the baseline`,
+          `at most ${entry.fragments + tolerance.fragments} ${entry.fragments + tolerance.fragments === 1 ? 'record' : 'records'} as in the baseline`,
           `more fragments than the baseline: ${entry.fragments} -> ${score.fragments}`,
         );
       }

@@ -40,13 +40,15 @@ export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
   for (const pattern of suite.scenarios) {
     const files = await expandGlob(pattern.pattern, baseDir);
     const existing: string[] = [];
-    for (const file of files) if (await isFile(file)) existing.push(file);
+    // `*.yaml` beside the suite would otherwise match the suite itself.
+    for (const file of files) if (file !== path.resolve(suitePath) && (await isFile(file))) existing.push(file);
     if (existing.length === 0) {
       throw new InputError(pattern.where, `"${pattern.pattern}", which matches no file (relative to ${baseDir})`, 'a scenario file or glob relative to the suite, e.g. ../scenarios/burst-20min.yaml');
     }
     for (const file of existing) {
       if (scenarioFiles.includes(file)) continue;
-      const scenario = await loadScenario(path.relative(process.cwd(), file) || file);
+      const relative = path.relative(process.cwd(), file);
+      const scenario = await loadScenario(relative.startsWith('..') || relative === '' ? file : relative);
       const clash = scenarios.find((s) => s.name === scenario.name);
       if (clash) {
         throw new InputError(pattern.where, `two scenarios named ${scenario.name} (${clash.file} and ${scenario.file})`, 'scenario names unique within a suite');
