@@ -1,0 +1,87 @@
+import { InputError } from '../../core/input-error.js';
+
+/**
+ * pmacctd's config file: `key: value` lines, `key[plugin_name]: value` for one named plugin, `!` starts a comment.
+ * Building ours, and merging a user's, are pure text functions so they can be tested without pmacctd.
+ */
+export interface PmacctdConfigInput {
+  pcap: string;
+  receiver: string;
+  /** `tcp=3600:udp=300:...`, or undefined to leave the timeouts to the user's config / the tool's defaults. */
+  timeouts?: string;
+}
+
+/** Keys the harness always sets: reading the capture, exporting to our collector, staying in the foreground. */
+const FORCED = new Set(['daemonize', 'pcap_savefile', 'pcap_interface', 'pcap_savefile_wait', 'nfprobe_receiver']);
+
+export function generatedPmacctdConfig(input: PmacctdConfigInput): string {
+  const lines = [
+    '! Written by harness for one cell.',
+    'daemonize: false',
+    `pcap_savefile: ${input.pcap}`,
+    'plugins: nfprobe',
+    `nfprobe_receiver: ${input.receiver}`,
+    'nfprobe_version: 10',
+  ];
+  if (input.timeouts) lines.push(`nfprobe_timeouts: ${input.timeouts}`);
+  return `${lines.join('\n')}\n`;
+}
+
+interface ConfigLine {
+  key: string;
+  line: number;
+  text: string;
+}
+
+function parseLines(text: string, file: string): ConfigLine[] {
+  const out: ConfigLine[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const raw = (lines[i] as string).replace(/\r$/, '');
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('!') || trimmed.startsWith('#')) continue;
+    const m = /^([A-Za-z0-9_]+)(\[[^\]]*\])?\s*:/.exec(trimmed);
+    if (!m) {
+      const col = raw.length - raw.trimStart().length + 1;
+      throw new InputError({ file, line: i + 1, col }, `"${trimmed.slice(0, 60)}"`, 'a pmacctd config line "key: value" (or "key[plugin]: value"; "!" starts a comment)');
+    }
+    out.push({ key: (m[1] as string).toLowerCase(), line: i + 1, text: raw });
+  }
+  return out;
+}
+
+/**
+ * A user's pmacctd config, with the keys the harness must own replaced: pcap_savefile, nfprobe_receiver and
+ * daemonize always; nfprobe_timeouts when the cell sweeps a setting (for `default` the user's own timeouts stay).
+ * Their plugins must include nfprobe (the only one whose output the harness can read).
+ */
+export function mergedPmacctdConfig(userText: string, file: string, input: PmacctdConfigInput): { text: string; notes: string[] } {
+  const lines = parseLines(userText, file);
+  const notes: string[] = [];
+  const plugins = lines.find((l) => l.key === 'plugins');
+  if (plugins && !/\bnfprobe\b/.test(plugins.text.slice(plugins.text.indexOf(':') + 1))) {
+    throw new InputError({ file, line: plugins.line, col: 1 }, `"${plugins.text.trim()}"`, 'plugins to include nfprobe (the harness reads NetFlow/IPFIX from it)');
+  }
+  const drop = new Set(FORCED);
+  if (input.timeouts) drop.add('nfprobe_timeouts');
+  const kept: string[] = [];
+  const replaced: string[] = [];
+  const userLines = userText.split('\n');
+  const byLine = new Map(lines.map((l) => [l.line, l]));
+  for (let i = 0; i < userLines.length; i += 1) {
+    const entry = byLine.get(i + 1);
+    if (entry && drop.has(entry.key)) {
+      replaced.push(entry.key);
+      kept.push(`! replaced by harness: ${entry.text.trim()}`);
+    } else {
+      kept.push(userLines[i] as string);
+    }
+  }
+  const ours = ['! Set by harness for this cell:', 'daemonize: false', `pcap_savefile: ${input.pcap}`, `nfprobe_receiver: ${input.receiver}`];
+  if (!plugins) ours.push('plugins: nfprobe');
+  if (!lines.some((l) => l.key === 'nfprobe_version')) ours.push('nfprobe_version: 10');
+  if (input.timeouts) ours.push(`nfprobe_timeouts: ${input.timeouts}`);
+  if (replaced.length > 0) notes.push(`user config ${file}: harness replaced ${[...new Set(replaced)].join(', ')}`);
+  else notes.push(`user config ${file} used as is, plus the harness's savefile and receiver`);
+  return { text: `${kept.join('\n').trimEnd()}\n${ours.join('\n')}\n`, notes };
+}

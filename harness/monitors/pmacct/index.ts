@@ -1,0 +1,24 @@
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitor-adapter.js';
+import { PMACCT_INSTALL, PMACCT_KNOBS, detectPmacct, runPmacct, translatePmacct } from './adapter.js';
+import { readPmacctJson } from './parser.js';
+
+const pmacct: MonitorAdapter = {
+  id: 'pmacct',
+  displayName: 'pmacctd (nfprobe via nfcapd)',
+  install: PMACCT_INSTALL,
+  envVar: 'HARNESS_PMACCT',
+  knobs: PMACCT_KNOBS,
+  // Measured: idle timeouts never fire on a pcap_savefile.
+  documentedHonoursTimeoutsOffline: false,
+  views: ['default'],
+  calibration: { setting: parseTimeoutSetting('60s'), gapS: 600 },
+  // Live, nfprobe checks expiry every `expint` (60 s).
+  granularityS: 60,
+  detect: detectPmacct,
+  translate: translatePmacct,
+  run: runPmacct,
+  parseLog: (path: string) => readPmacctJson(path),
+};
+
+export default pmacct;

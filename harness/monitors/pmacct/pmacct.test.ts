@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runAdapterForTest } from '../../../test/support/run-adapter.js';
+import { InputError } from '../../core/input-error.js';
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { GenerateResult } from '../../../generators/generate.js';
+import { GAPS_600S_YAML, LONG_19H_YAML, fromEndpoint, generateScenario } from '../../netflow/netflow-test-support.js';
+import pmacct from './index.js';
+import { nfprobeTimeouts } from './adapter.js';
+import { mergedPmacctdConfig } from './config.js';
+
+const CLIENT = '192.0.2.10';
+const SERVER = '198.51.100.20';
+// The sample lives beside the sources; tests run from dist/.
+const SAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../harness/monitors/pmacct/sample.conf');
+
+function pmacctdProcesses(): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', '^pmacctd'], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '');
+  } catch {
+    return [];
+  }
+}
+
+describe('pmacct adapter', function () {
+  this.timeout(300_000);
+
+  it('translates to nfprobe_timeouts, active to maxlife', () => {
+    const t = pmacct.translate(parseTimeoutSetting('udp=10m,active=1h'));
+    expect(t.supported).to.equal(true);
+    if (!t.supported) return;
+    expect(nfprobeTimeouts(t.values)).to.equal('tcp=3600:udp=600:icmp=300:maxlife=3600');
+  });
+
+  it("merges a user's config: replaces the keys the harness owns, keeps the rest, refuses plugins without nfprobe", () => {
+    const user = '! mine\ndaemonize: true\nplugins: nfprobe\npcap_interface: eth0\nnfprobe_timeouts: tcp=7200\nsnaplen: 700\n';
+    const merged = mergedPmacctdConfig(user, 'my.conf', { pcap: '/x.pcap', receiver: '127.0.0.1:9', timeouts: 'tcp=60' });
+    const active = merged.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('!'));
+    expect(active).to.deep.equal(['plugins: nfprobe', 'snaplen: 700', 'daemonize: false', 'pcap_savefile: /x.pcap', 'nfprobe_receiver: 127.0.0.1:9', 'nfprobe_version: 10', 'nfprobe_timeouts: tcp=60']);
+    const keepsTimeouts = mergedPmacctdConfig(user, 'my.conf', { pcap: '/x.pcap', receiver: '127.0.0.1:9' });
+    expect(keepsTimeouts.text).to.match(/^nfprobe_timeouts: tcp=7200$/m);
+    expect(() => mergedPmacctdConfig('plugins: memory\n', 'my.conf', { pcap: '/x', receiver: 'r' })).to.throw(InputError, /^my\.conf:1:1: found "plugins: memory"/);
+    expect(() => mergedPmacctdConfig('ok: 1\nthis is not a key\n', 'my.conf', { pcap: '/x', receiver: 'r' })).to.throw(InputError, /^my\.conf:2:1:/);
+  });
+
+  describe('on real pmacctd and nfcapd', () => {
+    let gaps: GenerateResult;
+    let long: GenerateResult;
+    before(async () => {
+      gaps = await generateScenario(GAPS_600S_YAML, 'gaps-600s');
+      long = await generateScenario(LONG_19H_YAML, 'long-19h');
+    });
+
+    async function records(pcap: string, setting: string, ctx: Mocha.Context, userConfig?: string) {
+      const result = await runAdapterForTest(pmacct, pcap, setting, { userConfig });
+      if ('missing' in result) ctx.skip();
+      if (!('outcome' in result)) throw new Error('unreachable');
+      if (!result.outcome.ok) throw new Error(result.outcome.reason);
+      expect(pmacctdProcesses()).to.deep.equal([]);
+      return result.outcome.views.default ?? [];
+    }
+
+    for (const setting of ['default', '60s']) {
+      it(`reports one record per direction whatever the idle setting: ${setting} (gaps of 600 s)`, async function () {
+        const all = await records(gaps.pcapPath, setting, this);
+        const conn = gaps.truth.connections.find((c) => c.id === 't');
+        const up = fromEndpoint(all, CLIENT, 40000);
+        expect(up).to.have.length(1);
+        expect(fromEndpoint(all, SERVER, 9000)).to.have.length(1);
+        expect(fromEndpoint(all, CLIENT, 40001)).to.have.length(1);
+        expect(fromEndpoint(all, SERVER, 9001)).to.have.length(1);
+        expect(up[0]?.origPkts).to.equal(conn?.clientPkts);
+        expect(up[0]?.origBytes).to.equal(conn?.clientIpBytes);
+      });
+    }
+
+    it('a 60 s idle timeout leaves a 19 h session whole too; a 60 s maxlife cuts it, but into records far longer than 60 s', async function () {
+      const idle = fromEndpoint(await records(long.pcapPath, '60s', this), CLIENT, 40000);
+      expect(idle).to.have.length(1);
+      const active = fromEndpoint(await records(long.pcapPath, 'idle=60s,active=60s', this), CLIENT, 40000);
+      expect(active.length).to.be.greaterThan(1);
+      // An active timeout of 60 s honoured on packet time would give one record per burst (58).
+      expect(active.length).to.be.lessThan(58);
+      // Measured: each record takes two bursts (~1197 s): maxlife is applied, but only after the next burst joins.
+      expect(Math.min(...active.map((r) => r.durationUs))).to.be.greaterThan(600 * 1e6);
+    });
+
+    it("runs with the user's config from sample.conf", async function () {
+      const all = await records(gaps.pcapPath, 'default', this, SAMPLE);
+      expect(fromEndpoint(all, CLIENT, 40000)).to.have.length(1);
+      expect((await readFile(SAMPLE, 'utf8')).length).to.be.greaterThan(0);
+    });
+  });
+});
