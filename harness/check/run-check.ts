@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
 import { RESULTS_SCHEMA_VERSION, type RunResults } from '../core/results.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { renderJson } from '../../reports/json-report.js';
 import { loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { harnessVersion } from '../pipeline/version.js';
@@ -97,7 +98,9 @@ export async function runCheck(args: CheckArgs): Promise<number> {
         if (event.kind === 'cell-done') stderr.write(`  [${event.done}/${event.total}] ${event.scenario} ${event.column} ${event.setting}: ${event.verdict}\n`);
       },
     });
-    stderr.write(`harness check: run folder ${outDir}\n`);
+    // The full evidence (every record, every score) stays beside the raw outputs, for `harness report` and CI artifacts.
+    await writeFileAtomic(path.join(outDir, 'results.json'), renderJson(results));
+    stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);
   }
 
   const report = evaluateSuite(suite, results, {
