@@ -1,0 +1,23 @@
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitor-adapter.js';
+import { NDPI_INSTALL, NDPI_KNOBS, detectNdpi, runNdpi, translateNdpi } from './adapter.js';
+import { readNdpiCsv } from './parser.js';
+
+const ndpi: MonitorAdapter = {
+  id: 'ndpi',
+  displayName: 'nDPI (ndpiReader)',
+  install: NDPI_INSTALL,
+  envVar: 'HARNESS_NDPI',
+  knobs: NDPI_KNOBS,
+  documentedHonoursTimeoutsOffline: false,
+  views: ['default'],
+  // Only `default` runs; a 600 s gap is far beyond any idle timeout nDPI compiles in.
+  calibration: { setting: parseTimeoutSetting('default'), gapS: 600 },
+  granularityS: 0,
+  detect: detectNdpi,
+  translate: translateNdpi,
+  run: runNdpi,
+  parseLog: (path: string) => readNdpiCsv(path),
+};
+
+export default ndpi;

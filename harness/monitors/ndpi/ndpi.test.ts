@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import { runAdapterForTest } from '../../../test/support/run-adapter.js';
+import { InputError } from '../../core/input-error.js';
+import { parseTimeoutSetting } from '../../core/timeout-setting.js';
+import { GAPS_600S_YAML, generateScenario } from '../../netflow/netflow-test-support.js';
+import ndpi from './index.js';
+import { decimalSecondsToUs, parseNdpiCsv } from './parser.js';
+
+const HEADER = '#flow_id,protocol,first_seen,last_seen,duration,src_ip,src_port,dst_ip,dst_port,ndpi_proto_num,ndpi_proto,server_name_sni,c_to_s_pkts,c_to_s_bytes,c_to_s_goodput_bytes,s_to_c_pkts,s_to_c_bytes,s_to_c_goodput_bytes';
+
+describe('ndpi adapter', function () {
+  this.timeout(300_000);
+
+  it('supports only the default setting', () => {
+    expect(ndpi.translate(parseTimeoutSetting('default')).supported).to.equal(true);
+    const t = ndpi.translate(parseTimeoutSetting('1h'));
+    expect(!t.supported && t.reason).to.match(/compiled in/);
+  });
+
+  it('parses the CSV exactly, and names line and column of what it cannot read', () => {
+    const text = `${HEADER}\n0,6,1700000000.001,1700007501.502,7501.501,2001:DB8:0::10,40000,2001:db8::20,443,91,TLS,,16,1848,600,8,1824,1200\n`;
+    const [r] = parseNdpiCsv(text, 'f.csv');
+    expect(r).to.deep.include({ protocol: 'tcp', origAddr: '2001:db8::10', origPort: 40000, respPort: 443, firstUs: 1700000000001000, lastUs: 1700007501502000, durationUs: 7501501000, origPkts: 16, respBytes: 1824, direction: 'bi', bytesKind: 'ethernet' });
+    expect(r?.source).to.deep.equal({ file: 'f.csv', line: 2 });
+    expect(decimalSecondsToUs('1700000000.5')).to.equal(1700000000500000);
+    expect(() => parseNdpiCsv('#separator \\x09\n#fields\tts\n', 'conn.log')).to.throw(InputError, /^conn\.log:1:1: found "#separator/);
+    const bad = `${HEADER}\n0,6,1700000000.000,17000x,1,192.0.2.1,1,192.0.2.2,2,0,Unknown,,1,1,0,1,1,0\n`;
+    expect(() => parseNdpiCsv(bad, 'f.csv')).to.throw(InputError, /^f\.csv:2:20: found last_seen "17000x"/);
+  });
+
+  it('reports each connection as one flow on real ndpiReader, however long its silences', async function () {
+    const gaps = await generateScenario(GAPS_600S_YAML, 'gaps-600s');
+    const result = await runAdapterForTest(ndpi, gaps.pcapPath, 'default');
+    if ('missing' in result) this.skip();
+    if (!('outcome' in result)) return;
+    if (!result.outcome.ok) throw new Error(result.outcome.reason);
+    const records = result.outcome.views.default ?? [];
+    for (const id of ['t', 'u']) {
+      const conn = gaps.truth.connections.find((c) => c.id === id);
+      const mine = records.filter((r) => r.origPort === conn?.client.port || r.respPort === conn?.client.port);
+      expect(mine, id).to.have.length(1);
+      expect((mine[0]?.origPkts ?? 0) + (mine[0]?.respPkts ?? 0)).to.equal((conn?.clientPkts ?? 0) + (conn?.serverPkts ?? 0));
+      // 1200 s of silence inside one flow: first and last packet times to the millisecond.
+      expect(mine[0]?.durationUs).to.equal(Math.floor((conn?.lastUs ?? 0) / 1000) * 1000 - Math.floor((conn?.firstUs ?? 0) / 1000) * 1000);
+    }
+  });
+
+  it('lists classified flows too (ICMP and TLS in the icmp-ipv6-vlan fixture), which -v 1 would drop', async function () {
+    const result = await runAdapterForTest(ndpi, '/work/shared/fixtures/zeek/icmp-ipv6-vlan/capture.pcap', 'default');
+    if ('missing' in result) this.skip();
+    if (!('outcome' in result)) return;
+    if (!result.outcome.ok) throw new Error(result.outcome.reason);
+    const records = result.outcome.views.default ?? [];
+    expect(records.map((r) => r.protocol).sort()).to.deep.equal(['icmp', 'tcp']);
+    const icmp = records.find((r) => r.protocol === 'icmp');
+    expect(icmp?.durationUs).to.equal(7200005000);
+    expect(icmp?.origPkts).to.equal(13);
+  });
+});

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
+import { InputError } from '../../core/input-error.js';
+import { canonicalAddress } from '../../comparator/canonical-address.js';
+
+/**
+ * ndpiReader's `-C flows.csv` (nDPI 4.2): a `#flow_id,protocol,first_seen,...` header, then one bidirectional flow
+ * per line. Measured: first_seen/last_seen are epoch seconds with milliseconds (`1700000000.000`); c_to_s_bytes
+ * and s_to_c_bytes count whole frames (a bare TCP ACK is 54 = Ethernet + IP + TCP); ICMP has ports 0; `protocol`
+ * is the IP protocol number. Columns are found by header name, so a later nDPI adding columns still parses.
+ */
+const EXPECTED = 'an ndpiReader -C CSV: a header line "#flow_id,protocol,first_seen,last_seen,..."';
+const REQUIRED = ['protocol', 'first_seen', 'last_seen', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'c_to_s_pkts', 'c_to_s_bytes', 's_to_c_pkts', 's_to_c_bytes'] as const;
+type Column = (typeof REQUIRED)[number];
+
+export async function readNdpiCsv(path: string, sourceFile = path): Promise<FlowRecord[]> {
+  return parseNdpiCsv(await readFile(path, 'utf8'), path, sourceFile);
+}
+
+export function parseNdpiCsv(text: string, file: string, sourceFile = file): FlowRecord[] {
+  const lines = text.split('\n');
+  const header = (lines[0] ?? '').replace(/\r$/, '');
+  if (!header.startsWith('#flow_id,')) {
+    throw new InputError({ file, line: 1, col: 1 }, `"${header.slice(0, 60)}"`, EXPECTED);
+  }
+  const names = header.slice(1).split(',');
+  const index = {} as Record<Column, number>;
+  for (const name of REQUIRED) {
+    const i = names.indexOf(name);
+    if (i < 0) throw new InputError({ file, line: 1, col: 1 }, `a header without ${name}`, EXPECTED);
+    index[name] = i;
+  }
+  const needed = Math.max(...Object.values(index)) + 1;
+  const records: FlowRecord[] = [];
+  for (let n = 1; n < lines.length; n += 1) {
+    const line = (lines[n] as string).replace(/\r$/, '');
+    if (line === '') continue;
+    const cells = line.split(',');
+    if (cells.length < needed) {
+      throw new InputError({ file, line: n + 1, col: line.length + 1 }, `${cells.length} fields`, `at least ${needed} comma-separated fields as the header names`);
+    }
+    const col = (c: Column): number => {
+      let at = 1;
+      for (let i = 0; i < index[c]; i += 1) at += (cells[i] as string).length + 1;
+      return at;
+    };
+    const whole = (c: Column): number => {
+      const v = cells[index[c]] as string;
+      if (!/^\d+$/.test(v)) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${v}"`, 'a whole number');
+      return Number(v);
+    };
+    const time = (c: Column): number => {
+      const us = decimalSecondsToUs(cells[index[c]] as string);
+      if (us === undefined) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${cells[index[c]] as string}"`, 'epoch seconds such as 1700000000.000');
+      return us;
+    };
+    const firstUs = time('first_seen');
+    const lastUs = time('last_seen');
+    const proto = whole('protocol');
+    records.push({
+      protocol: protocolOf(proto),
+      origAddr: canonicalAddress(cells[index.src_ip] as string),
+      origPort: whole('src_port'),
+      respAddr: canonicalAddress(cells[index.dst_ip] as string),
+      respPort: whole('dst_port'),
+      firstUs,
+      lastUs,
+      durationUs: lastUs - firstUs,
+      origPkts: whole('c_to_s_pkts'),
+      origBytes: whole('c_to_s_bytes'),
+      respPkts: whole('s_to_c_pkts'),
+      respBytes: whole('s_to_c_bytes'),
+      bytesKind: 'ethernet',
+      direction: 'bi',
+      source: { file: sourceFile, line: n + 1 },
+    });
+  }
+  return records;
+}
+
+/** `1700000000.5` -> 1700000000500000, exactly (no float multiply). */
+export function decimalSecondsToUs(text: string): number | undefined {
+  const dot = text.indexOf('.');
+  const whole = dot < 0 ? text : text.slice(0, dot);
+  const frac = dot < 0 ? '' : text.slice(dot + 1);
+  if (!/^\d+$/.test(whole) || !/^\d{0,6}$/.test(frac)) return undefined;
+  return Number(whole) * 1_000_000 + Number(frac.padEnd(6, '0'));
+}
+
+function protocolOf(proto: number): FlowProtocol {
+  if (proto === 6) return 'tcp';
+  if (proto === 17) return 'udp';
+  if (proto === 1 || proto === 58) return 'icmp';
+  return 'other';
+}
