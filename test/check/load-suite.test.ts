@@ -1,0 +1,36 @@
+import { expect } from 'chai';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expandGlob } from '../../harness/check/expand-glob.js';
+import { loadSuite } from '../../harness/check/load-suite.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+describe('check: loadSuite and the shipped examples', () => {
+  it('loads examples/zeek-long-connections.suite.yaml: two Zeek sensors, the team local.zeek, burst-20min', async () => {
+    const loaded = await loadSuite(path.join(repo, 'examples/zeek-long-connections.suite.yaml'));
+    expect(loaded.suite.sensors.map((s) => [s.name, s.monitor])).to.deep.equal([['zeek-tuned', 'zeek'], ['zeek-defaults', 'zeek']]);
+    expect(loaded.scenarios.map((s) => s.name)).to.deep.equal(['burst-20min']);
+    expect(loaded.configFiles.get('zeek-tuned')).to.equal(path.join(repo, 'examples/configs/local.zeek'));
+  });
+
+  it('loads examples/netflow-exporters.suite.yaml: argus, nfpcapd and softflowd', async () => {
+    const loaded = await loadSuite(path.join(repo, 'examples/netflow-exporters.suite.yaml'));
+    expect(loaded.suite.sensors.map((s) => s.monitor)).to.deep.equal(['argus', 'nfpcapd', 'softflowd']);
+    expect([...loaded.configFiles.keys()]).to.deep.equal(['argus-team', 'softflowd-team']);
+  });
+
+  it('expands *, ? and ** relative to a folder, sorted, skipping hidden files', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-glob-'));
+    await mkdir(path.join(dir, 'a/b'), { recursive: true });
+    for (const f of ['x1.yaml', 'x2.yaml', 'y.yml', '.hidden.yaml', 'a/z.yaml', 'a/b/w.yaml']) await writeFile(path.join(dir, f), '');
+    const rel = async (pattern: string) => (await expandGlob(pattern, dir)).map((f) => path.relative(dir, f));
+    expect(await rel('*.yaml')).to.deep.equal(['x1.yaml', 'x2.yaml']);
+    expect(await rel('x?.yaml')).to.deep.equal(['x1.yaml', 'x2.yaml']);
+    expect(await rel('**/*.yaml')).to.deep.equal(['a/b/w.yaml', 'a/z.yaml', 'x1.yaml', 'x2.yaml']);
+    expect(await rel('a/*/w.yaml')).to.deep.equal(['a/b/w.yaml']);
+    expect(await rel('nothing/*.yaml')).to.deep.equal([]);
+  });
+});
