@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../core/input-error.js';
+import { nfdumpTimeUs, parseNfdumpJson, readNfdumpJson } from './nfdump-json.js';
+
+// The shape nfdump 1.7.1 prints (tabs, " : ", last record closed by "}]").
+const SAMPLE = [
+  '[',
+  '{',
+  '\t"type" : "FLOW",',
+  '\t"first" : "2023-11-14T22:13:20.001",',
+  '\t"last" : "2023-11-14T22:38:21.000",',
+  '\t"in_packets" : 5,',
+  '\t"in_bytes" : 400,',
+  '\t"proto" : 6,',
+  '\t"tcp_flags" : "...AP.S.",',
+  '\t"src_port" : 40000,',
+  '\t"dst_port" : 9000,',
+  '\t"src4_addr" : "192.0.2.10",',
+  '\t"dst4_addr" : "198.51.100.20",',
+  '\t"label" : "<none>"',
+  '},',
+  '{',
+  '\t"type" : "FLOW",',
+  '\t"first" : "2023-11-14T22:13:22.005",',
+  '\t"last" : "2023-11-14T22:13:22.005",',
+  '\t"in_packets" : 1,',
+  '\t"in_bytes" : 60,',
+  '\t"proto" : 58,',
+  '\t"icmp_type" : 129,',
+  '\t"icmp_code" : 0,',
+  '\t"src6_addr" : "2001:DB8:0:0::20",',
+  '\t"dst6_addr" : "2001:db8::10",',
+  '\t"label" : "<none>"',
+  '}]',
+  '',
+].join('\n');
+
+describe('nfdump JSON parser', () => {
+  it('reads records exactly: ms times, unidirectional counters, ICMP type/code as ports, canonical IPv6', () => {
+    const [tcp, icmp] = parseNfdumpJson(SAMPLE, 'nfdump.json');
+    expect(tcp).to.deep.equal({
+      protocol: 'tcp', origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000,
+      firstUs: 1700000000001000, lastUs: 1700001501000000, durationUs: 1500999000, origPkts: 5, origBytes: 400,
+      bytesKind: 'ip', direction: 'uni', history: '...AP.S.', source: { file: 'nfdump.json', line: 2 },
+    });
+    expect(icmp).to.deep.include({ protocol: 'icmp', origAddr: '2001:db8::20', origPort: 129, respPort: 0, source: { file: 'nfdump.json', line: 16 } });
+  });
+
+  it('accepts an empty selection', () => {
+    expect(parseNfdumpJson('[\nNo matching flows\n]\n', 'x')).to.deep.equal([]);
+  });
+
+  it('converts times without float drift', () => {
+    expect(nfdumpTimeUs('2023-11-14T22:13:20.999')).to.equal(1700000000999000);
+    expect(nfdumpTimeUs('2023-11-14T22:13:20')).to.equal(1700000000000000);
+    expect(nfdumpTimeUs('2023-11-14 22:13:20')).to.equal(undefined);
+  });
+
+  it('names file, line and column of what is not nfdump JSON', () => {
+    expect(() => parseNfdumpJson('#separator \\x09\n', 'conn.log')).to.throw(InputError, /^conn\.log:1:1: found "#separator \\x09"; expected nfdump -o json/);
+    const badCount = SAMPLE.replace('"in_packets" : 5', '"in_packets" : 5x');
+    expect(() => parseNfdumpJson(badCount, 'n.json')).to.throw(InputError, /^n\.json:6:17: found in_packets 5x; expected a whole number/);
+    const badTime = SAMPLE.replace('22:38:21.000', '22-38-21.000');
+    expect(() => parseNfdumpJson(badTime, 'n.json')).to.throw(InputError, /^n\.json:2:\d+: found last "2023-11-14T22-38-21\.000"/);
+    const cut = SAMPLE.split('\n').slice(0, 10).join('\n');
+    expect(() => parseNfdumpJson(cut, 'n.json')).to.throw(InputError, /closing "\]"/);
+    const noAddr = SAMPLE.replace('\t"src4_addr" : "192.0.2.10",\n', '');
+    expect(() => parseNfdumpJson(noAddr, 'n.json')).to.throw(InputError, /^n\.json:2:1: found a record without src4_addr\/src6_addr/);
+    expect(() => parseNfdumpJson('', 'empty.json')).to.throw(InputError, /^empty\.json:1:1:/);
+  });
+
+  it('streams a file to the same records as the string parser', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-nfdump-json-'));
+    const file = path.join(dir, 'n.json');
+    await writeFile(file, SAMPLE);
+    expect(await readNfdumpJson(file, 'n.json')).to.deep.equal(parseNfdumpJson(SAMPLE, file, 'n.json'));
+  });
+});
