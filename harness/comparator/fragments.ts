@@ -221,29 +221,32 @@ function pairUnidirectional(pieces: Piece[], toleranceUs: number): { fragments: 
   return { fragments: out, unpaired };
 }
 
-export function buildFragments(conn: TruthConnection, records: FlowRecord[], toleranceUs: number): FragmentSet {
+export function buildFragments(conn: TruthConnection, records: readonly FlowRecord[], toleranceUs: number): FragmentSet {
   let bytesKind: FlowRecord['bytesKind'] = records.length > 0 ? (records[0] as FlowRecord).bytesKind : 'unknown';
-  for (const r of records) if (r.bytesKind !== bytesKind) bytesKind = 'unknown';
-  const statusKind: FlowRecord[] = [];
-  const uni: Piece[] = [];
+  let statusKind: FlowRecord[] | undefined;
+  let uni: Piece[] | undefined;
   const fragments: Fragment[] = [];
   for (const r of records) {
-    if (r.recordKind !== undefined) statusKind.push(r);
-    else if (r.direction === 'uni') uni.push(pieceOf(conn, r));
+    if (r.bytesKind !== bytesKind) bytesKind = 'unknown';
+    if (r.recordKind !== undefined) (statusKind ??= []).push(r);
+    else if (r.direction === 'uni') (uni ??= []).push(pieceOf(conn, r));
     else fragments.push(fragmentOfRecord(conn, r));
   }
-  if (statusKind.length > 0) {
+  if (statusKind) {
     for (const p of groupStatusRecords(conn, statusKind)) {
-      if (p.uni) uni.push(p);
+      if (p.uni) (uni ??= []).push(p);
       else fragments.push(toFragment(p));
     }
   }
   let unpairedUni = 0;
-  if (uni.length > 0) {
+  if (uni) {
     const paired = pairUnidirectional(uni, toleranceUs);
     fragments.push(...paired.fragments);
     unpairedUni = paired.unpaired;
   }
-  fragments.sort(byTime);
+  // Monitors mostly write in time order already; sorting is then a wasted pass.
+  let sorted = true;
+  for (let i = 1; i < fragments.length && sorted; i += 1) sorted = byTime(fragments[i - 1] as Fragment, fragments[i] as Fragment) <= 0;
+  if (!sorted) fragments.sort(byTime);
   return { fragments, unpairedUni, bytesKind };
 }

@@ -28,7 +28,10 @@ export function predictFragments(conn: TruthConnection, model: MonitorModel, qui
   }
 
   // Busy stretches between listed quiet periods, in time order.
-  const gaps = [...conn.quietPeriods].sort((a, b) => a.startUs - b.startUs);
+  // The truth lists them in time order; sort a copy only if a hand-made truth did not.
+  const listed = conn.quietPeriods;
+  const inOrder = listed.every((q, i) => i === 0 || (listed[i - 1] as (typeof listed)[number]).startUs <= q.startUs);
+  const gaps = inOrder ? listed : [...listed].sort((a, b) => a.startUs - b.startUs);
   let records = 1;
   let recordStart = conn.firstUs;
   let stretchStart = conn.firstUs;

@@ -26,12 +26,16 @@ export function recordsOf(match: MatchResult, c: number): Int32Array {
   return match.order.subarray(match.offsets[c] as number, match.offsets[c + 1] as number);
 }
 
+/** The truth connections on one endpoint pair, sorted by first packet, with what matching reads kept inline. */
 interface Candidates {
-  /** Truth connection indices sorted by firstUs. */
   conns: number[];
   first: number[];
+  last: number[];
   /** Running maximum of lastUs over conns[0..i]: lets the backward scan stop early. */
   maxLast: number[];
+  vlan: (number | undefined)[];
+  /** ICMP echo identifier (the client's port in the truth). */
+  echo: number[];
 }
 
 /** The connections between two addresses on one port pair; ICMP ignores ports (Zeek writes type and code there). */
@@ -42,74 +46,109 @@ interface PortPair {
 }
 
 /**
+ * What one address talks to. Most addresses (clients) talk to a single peer: that case is a plain field compare,
+ * which spares a hash lookup and a Map per address at a hundred thousand connections.
+ */
+interface Peers {
+  single?: string;
+  singlePairs?: PortPair[];
+  many?: Map<string, PortPair[]>;
+}
+
+/**
  * protocol -> address A -> address B -> port pairs, stored under both orientations so that a flipped record
- * finds its connection with the same lookups. Nested maps keyed by the records' own (already flat) address strings
- * avoid building a composite key string per record, which dominated the cost at a million records.
+ * finds its connection with the same lookups. Keyed by the records' own (already flat) address strings: building
+ * a composite key string per record dominated the cost at a million records.
  */
 export interface TruthIndex {
   connections: readonly TruthConnection[];
-  byProtocol: Map<string, Map<string, Map<string, PortPair[]>>>;
+  byProtocol: { tcp: Map<string, Peers>; udp: Map<string, Peers>; icmp: Map<string, Peers> };
 }
 
 const ANY_PORT = -1;
 
-function candidatesOf(truth: GroundTruth, conns: number[]): Candidates {
-  conns.sort((x, y) => (truth.connections[x] as TruthConnection).firstUs - (truth.connections[y] as TruthConnection).firstUs);
-  const first: number[] = [];
-  const maxLast: number[] = [];
+function pairsOf(byA: Map<string, Peers>, x: string, y: string): PortPair[] {
+  let peers = byA.get(x);
+  if (!peers) {
+    const pairs: PortPair[] = [];
+    byA.set(x, { single: y, singlePairs: pairs });
+    return pairs;
+  }
+  if (peers.single === y && peers.singlePairs) return peers.singlePairs;
+  if (!peers.many) {
+    peers.many = new Map();
+    if (peers.single !== undefined && peers.singlePairs) peers.many.set(peers.single, peers.singlePairs);
+    peers.single = undefined;
+    peers.singlePairs = undefined;
+  }
+  let pairs = peers.many.get(y);
+  if (!pairs) peers.many.set(y, (pairs = []));
+  return pairs;
+}
+
+function peersLookup(peers: Peers, y: string): PortPair[] | undefined {
+  if (peers.single !== undefined) return peers.single === y ? peers.singlePairs : undefined;
+  return peers.many?.get(y);
+}
+
+/** Sorts a group's connections by first packet and fills its inline arrays. */
+function finishCandidates(truth: GroundTruth, cands: Candidates): void {
+  const conns = cands.conns;
+  if (conns.length > 1) {
+    conns.sort((x, y) => (truth.connections[x] as TruthConnection).firstUs - (truth.connections[y] as TruthConnection).firstUs);
+  }
   let running = -Infinity;
-  conns.forEach((ci) => {
+  for (const ci of conns) {
     const c = truth.connections[ci] as TruthConnection;
     running = Math.max(running, c.lastUs);
-    first.push(c.firstUs);
-    maxLast.push(running);
-  });
-  return { conns, first, maxLast };
+    cands.first.push(c.firstUs);
+    cands.last.push(c.lastUs);
+    cands.maxLast.push(running);
+    cands.vlan.push(c.vlan);
+    cands.echo.push(c.client.port);
+  }
 }
 
 export function indexTruth(truth: GroundTruth): TruthIndex {
-  const groups = new Map<string, { proto: string; a: string; pa: number; b: string; pb: number; conns: number[] }>();
+  const byProtocol: TruthIndex['byProtocol'] = { tcp: new Map(), udp: new Map(), icmp: new Map() };
+  const groups: Candidates[] = [];
   truth.connections.forEach((c, i) => {
+    const byA = byProtocol[c.protocol];
     const icmp = c.protocol === 'icmp';
     const a = canonicalAddress(c.client.addr);
     const b = canonicalAddress(c.server.addr);
     const pa = icmp ? ANY_PORT : c.client.port;
     const pb = icmp ? ANY_PORT : c.server.port;
-    const key = `${c.protocol}|${a}|${pa}|${b}|${pb}`;
-    const group = groups.get(key) ?? groups.get(`${c.protocol}|${b}|${pb}|${a}|${pa}`);
-    if (group) group.conns.push(i);
-    else groups.set(key, { proto: c.protocol, a, pa, b, pb, conns: [i] });
+    const forward = pairsOf(byA, a, b);
+    const known = forward.find((p) => p.portA === pa && p.portB === pb);
+    if (known) {
+      known.cands.conns.push(i);
+      return;
+    }
+    const cands: Candidates = { conns: [i], first: [], last: [], maxLast: [], vlan: [], echo: [] };
+    groups.push(cands);
+    forward.push({ portA: pa, portB: pb, cands });
+    // Stored under both orientations, except a connection between one endpoint and itself.
+    if (!(a === b && pa === pb)) pairsOf(byA, b, a).push({ portA: pb, portB: pa, cands });
   });
-  const byProtocol: TruthIndex['byProtocol'] = new Map();
-  const put = (proto: string, x: string, px: number, y: string, py: number, cands: Candidates): void => {
-    let byA = byProtocol.get(proto);
-    if (!byA) byProtocol.set(proto, (byA = new Map()));
-    let byB = byA.get(x);
-    if (!byB) byA.set(x, (byB = new Map()));
-    let pairs = byB.get(y);
-    if (!pairs) byB.set(y, (pairs = []));
-    pairs.push({ portA: px, portB: py, cands });
-  };
-  for (const g of groups.values()) {
-    const cands = candidatesOf(truth, g.conns);
-    put(g.proto, g.a, g.pa, g.b, g.pb, cands);
-    // A connection between one address and port and itself is already found by the first entry.
-    if (!(g.a === g.b && g.pa === g.pb)) put(g.proto, g.b, g.pb, g.a, g.pa, cands);
-  }
+  for (const g of groups) finishCandidates(truth, g);
   return { connections: truth.connections, byProtocol };
 }
 
 function lookup(index: TruthIndex, record: FlowRecord): Candidates | undefined {
-  const pairs = index.byProtocol.get(record.protocol)?.get(canonicalAddress(record.origAddr))?.get(canonicalAddress(record.respAddr));
+  const protocol = record.protocol;
+  const byA = protocol === 'tcp' ? index.byProtocol.tcp : protocol === 'udp' ? index.byProtocol.udp : protocol === 'icmp' ? index.byProtocol.icmp : undefined;
+  const peers = byA?.get(canonicalAddress(record.origAddr));
+  if (!peers) return undefined;
+  const pairs = peersLookup(peers, canonicalAddress(record.respAddr));
   if (!pairs) return undefined;
-  if (record.protocol === 'icmp') return pairs[0]?.cands;
+  if (protocol === 'icmp') return pairs[0]?.cands;
   for (const p of pairs) if (p.portA === record.origPort && p.portB === record.respPort) return p.cands;
   return undefined;
 }
 
 /** Truth connection index a record belongs to, or -1. */
 export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: number): number {
-  if (record.protocol === 'other') return -1;
   const cands = lookup(index, record);
   if (!cands) return -1;
   const lo = record.firstUs - toleranceUs;
@@ -122,20 +161,21 @@ export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: 
     if ((cands.first[mid] as number) <= hi) a = mid + 1;
     else b = mid;
   }
+  const icmp = record.protocol === 'icmp';
   let best = -1;
   let bestRank = -Infinity;
   for (let k = a - 1; k >= 0 && (cands.maxLast[k] as number) >= lo; k -= 1) {
-    const ci = cands.conns[k] as number;
-    const c = index.connections[ci] as TruthConnection;
-    if (c.lastUs < lo) continue;
-    if (record.vlan !== undefined && record.vlan !== c.vlan) continue;
+    const last = cands.last[k] as number;
+    if (last < lo) continue;
+    if (record.vlan !== undefined && record.vlan !== cands.vlan[k]) continue;
+    const first = cands.first[k] as number;
     // Prefer the echo identifier for ICMP, then the largest overlap, then the nearest start.
-    const overlap = Math.min(c.lastUs, record.lastUs) - Math.max(c.firstUs, record.firstUs);
-    const echo = record.protocol === 'icmp' && (record.origPort === c.client.port || record.respPort === c.client.port) ? 1 : 0;
-    const rank = echo * 1e18 + overlap * 4 - Math.abs(c.firstUs - record.firstUs);
+    const overlap = Math.min(last, record.lastUs) - Math.max(first, record.firstUs);
+    const echo = icmp && (record.origPort === cands.echo[k] || record.respPort === cands.echo[k]) ? 1 : 0;
+    const rank = echo * 1e18 + overlap * 4 - Math.abs(first - record.firstUs);
     if (rank > bestRank) {
       bestRank = rank;
-      best = ci;
+      best = cands.conns[k] as number;
     }
   }
   return best;
