@@ -1,5 +1,5 @@
 import { isScalar, LineCounter, parseDocument, type ParsedNode } from 'yaml';
-import { InputError, type SourcePosition } from '../core/input-error.js';
+import { InputError } from '../core/input-error.js';
 import { parseTimeoutSetting, type TimeoutSetting } from '../core/timeout-setting.js';
 import { isInputError } from '../core/input-error.js';
 import { YamlReader, type Fields } from '../scenario/yaml-reader.js';
@@ -261,6 +261,3 @@ function readFraction(r: YamlReader, node: ParsedNode, what: string): number {
   return fraction;
 }
 
-export function positionText(where: SourcePosition): string {
-  return `${where.file}:${where.line}:${where.col}`;
-}
