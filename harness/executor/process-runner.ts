@@ -56,6 +56,25 @@ function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } 
   };
 }
 
+/**
+ * Each child runs in its own process group, so that whatever it forked (a shell's `sleep`, a tool's helper) goes
+ * with it: once the leader has exited, anything left in the group is killed.
+ */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already empty, the usual case.
+  }
+}
+
+/** Pids of live process groups, killed if the harness itself exits unexpectedly. */
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
+});
+
 export interface FinishedProcess extends ExecResult {
   timedOut: boolean;
   record: CommandRecord;
@@ -74,23 +93,40 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
     stdin: 'ignore',
     stdout: options.stdoutFile ? { file: options.stdoutFile } : 'pipe',
     stderr: 'pipe',
-    timeout: options.timeoutMs,
-    forceKillAfterDelay: KILL_GRACE_MS,
-    cancelSignal: options.signal,
     maxBuffer: 256 * 1024 * 1024,
     cleanup: true,
+    detached: true,
   });
+  const pid = child.pid;
+  if (pid !== undefined) liveGroups.add(pid);
+  // Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
+  // would otherwise keep the run waiting for ever.
+  let timedOut = false;
+  const stopGroup = (): void => {
+    signalGroup(pid, 'SIGTERM');
+    setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stopGroup();
+  }, options.timeoutMs);
+  const onAbort = (): void => stopGroup();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stopGroup();
   const rss = watchPeakRss(child);
   const result = await child;
+  clearTimeout(timer);
+  options.signal?.removeEventListener('abort', onAbort);
+  signalGroup(pid, 'SIGKILL');
+  if (pid !== undefined) liveGroups.delete(pid);
   const peakRssKb = rss.stop();
   const wallMs = Math.round(performance.now() - started);
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  const timedOut = result.timedOut === true;
   const exitCode = result.exitCode ?? null;
   const signal = result.signal ?? undefined;
   let stderrTail = tail(stderr);
-  if (result.failed && exitCode === undefined && !timedOut && !result.isCanceled && result.message) {
+  if (result.failed && result.exitCode === undefined && result.signal === undefined && result.message) {
     // Spawn failures (ENOENT, EACCES) carry their reason only in the message.
     stderrTail = tail(`${stderrTail}\n${result.shortMessage ?? result.message}`.trim());
   }
@@ -126,17 +162,25 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
-    forceKillAfterDelay: KILL_GRACE_MS,
-    cancelSignal: options.signal,
     cleanup: true,
     buffer: false,
+    detached: true,
   });
+  const onAbort = (): void => {
+    signalGroup(child.pid, 'SIGTERM');
+    setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (child.pid !== undefined) liveGroups.add(child.pid);
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const rss = watchPeakRss(child);
   let finished: Promise<FinishedProcess> | undefined;
   const finish = async (): Promise<FinishedProcess> => {
     const result = await child;
+    options.signal?.removeEventListener('abort', onAbort);
+    signalGroup(child.pid, 'SIGKILL');
+    if (child.pid !== undefined) liveGroups.delete(child.pid);
     const peakRssKb = rss.stop();
     await new Promise<void>((resolve) => log.end(resolve));
     const stderr = await readFile(options.logFile, 'utf8').catch(() => '');
@@ -158,7 +202,7 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
     pid: child.pid,
     stop: () => {
       if (!finished) {
-        child.kill('SIGTERM');
+        onAbort();
         finished = finish();
       }
       return finished;

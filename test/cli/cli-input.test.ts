@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { harness, SHARED } from '../support/cli.js';
+
+// Every wrong input: one line naming where, what was found and what was expected; exit 2; never a stack trace.
+function expectInputError(result: { exitCode: number; stderr: string }, ...fragments: string[]): void {
+  expect(result.exitCode, result.stderr).to.equal(2);
+  expect(result.stderr).to.not.match(/\n\s+at /);
+  expect(result.stderr.trim().split('\n')).to.have.length(1);
+  for (const fragment of fragments) expect(result.stderr).to.include(fragment);
+}
+
+describe('harness CLI: bad input', function () {
+  it('prints help with every command and exits 0', async () => {
+    const result = await harness(['--help']);
+    expect(result.exitCode).to.equal(0);
+    for (const command of ['run', 'generate', 'check', 'score', 'report', 'monitors']) expect(result.stdout).to.include(`harness ${command}`);
+  });
+
+  it('explains every flag of run', async () => {
+    const result = await harness(['run', '--help']);
+    expect(result.exitCode).to.equal(0);
+    for (const flag of ['--monitors', '--timeouts', '--out', '--json', '--hunt', '--tolerance', '--time-limit', '--jobs']) expect(result.stdout).to.include(flag);
+  });
+
+  it('refuses an unknown command', async () => {
+    const result = await harness(['frobnicate']);
+    expectInputError(result, 'found command "frobnicate"', 'expected one of run');
+  });
+
+  it('refuses an unknown flag', async () => {
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--fast']), 'harness run', 'unknown flag --fast', 'expected one of');
+  });
+
+  it('refuses an unknown monitor', async () => {
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'argus,snort']), 'unknown monitor "snort"', 'expected one of');
+  });
+
+  it('refuses an unparsable timeout setting', async () => {
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--timeouts', 'default,5 minutes']), '--timeouts', '"5 minutes"', 'positive duration');
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--timeouts', 'tcp=1h,sctp=5m']), '"sctp"', 'one of tcp, udp, icmp');
+  });
+
+  it('names file, line and column of a bad scenario', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    const file = path.join(dir, 'bad.yaml');
+    await writeFile(file, 'name: bad\nconnections:\n  - id: a\n    protocol: tcp\n    client: 192.0.2.1:70000\n    server: 198.51.100.1:80\n    activity:\n      pattern: { bursts: 2, gap: 10m, request: 1, response: 1 }\n');
+    expectInputError(await harness(['generate', file, '--out', dir]), `${file}:5:`, '70000');
+  });
+
+  it('refuses a results file of another schema version', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    const file = path.join(dir, 'results.json');
+    await writeFile(file, JSON.stringify({ schemaVersion: 99, scenarios: [] }));
+    expectInputError(await harness(['report', file, '--format', 'md']), `${file}:1:1`, '99');
+  });
+
+  it('refuses a log that is not the monitor\'s format', async () => {
+    const fixture = path.join(SHARED, 'fixtures/zeek/longconn-42');
+    const result = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'argus', '--log', path.join(fixture, 'conn.default.log')]);
+    expectInputError(result, 'conn.default.log:1:');
+  });
+
+  it('refuses a score without its truth', async () => {
+    expectInputError(await harness(['score', '--monitor', 'zeek', '--log', 'x.log']), '--truth');
+  });
+});

@@ -1,0 +1,185 @@
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { access, chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunResults, Cell } from '../../harness/core/results.js';
+import { BIN, harness, REPO, SHARED } from '../support/cli.js';
+
+function cell(results: RunResults, column: string, setting: string): Cell {
+  const found = results.scenarios[0]?.cells.find((c) => c.column === column && c.setting.label === setting);
+  if (!found) throw new Error(`no cell ${column} @ ${setting}`);
+  return found;
+}
+
+function mainScore(c: Cell) {
+  const score = c.scores.find((s) => !s.background);
+  if (!score) throw new Error(`cell ${c.column} has no score for the scenario connection`);
+  return score;
+}
+
+describe('harness run scenarios/burst-20min.yaml (real monitors)', function () {
+  this.timeout(600_000);
+  let results: RunResults;
+  let outDir: string;
+  let stdout: string;
+
+  before(async function () {
+    outDir = await mkdtemp(path.join(os.tmpdir(), 'harness-run-'));
+    const result = await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'argus,tshark,softflowd', '--timeouts', 'default,1h', '--out', outDir]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    stdout = result.stdout;
+    results = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8')) as RunResults;
+  });
+
+  it('writes every report atomically into --out', async () => {
+    for (const file of ['results.json', 'report.md', 'report.html', 'junit.xml']) {
+      await access(path.join(outDir, file));
+      expect(stdout).to.include(file);
+    }
+    await access(path.join(outDir, 'burst-20min', 'burst-20min.pcap'));
+    await access(path.join(outDir, 'burst-20min', 'burst-20min.truth.json'));
+  });
+
+  it('argus with its defaults fragments the connection, as the ideal model predicts', () => {
+    const raw = cell(results, 'argus (raw)', 'default');
+    const score = mainScore(raw);
+    expect(raw.status).to.equal('ok');
+    expect(score.verdict).to.equal('fragmented');
+    const quiet = results.scenarios[0]?.truth.connections.find((c) => c.id === score.connectionId)?.quietPeriods.length ?? 0;
+    expect(score.fragments).to.equal(quiet + 1);
+    expect(score.predictedFragments).to.equal(score.fragments);
+    expect(score.hunts.find((h) => h.thresholdS === 3600)?.byLongestRecord).to.equal(false);
+  });
+
+  it('argus at 1 h keeps it whole', () => {
+    const score = mainScore(cell(results, 'argus (raw)', '1h'));
+    expect(score.fragments).to.equal(1);
+    expect(score.hunts.find((h) => h.thresholdS === 3600)?.byLongestRecord).to.equal(true);
+  });
+
+  it('tshark, the reference, reports one record of the true duration', () => {
+    const score = mainScore(cell(results, 'tshark', 'default'));
+    expect(score.fragments).to.equal(1);
+    expect(score.verdict).to.equal('accurate');
+    expect(Math.abs(score.longestRecordUs - score.trueDurationUs)).to.be.lessThan(1000);
+  });
+
+  it('softflowd is marked timeouts-not-honoured, not accurate', () => {
+    const c = cell(results, 'softflowd', 'default');
+    expect(c.honoursTimeoutsOffline).to.equal(false);
+    expect(mainScore(c).verdict).to.equal('timeouts-not-honoured');
+    expect(results.calibrations?.find((k) => k.monitor === 'softflowd')?.honoursTimeoutsOffline).to.equal(false);
+  });
+
+  it('prints a summary table and recommends an idle timeout', () => {
+    expect(stdout).to.match(/argus \(raw\)\s+✗ fragmented/);
+    expect(results.scenarios[0]?.recommendations.some((r) => r.monitor === 'argus' && r.protocol === 'tcp' && r.firstSufficientSetting === '1h')).to.equal(true);
+  });
+
+  it('renders again from results.json without rerunning', async () => {
+    const md = await harness(['report', path.join(outDir, 'results.json'), '--format', 'md']);
+    expect(md.exitCode).to.equal(0);
+    expect(md.stdout).to.include('| argus (raw) |');
+  });
+});
+
+describe('harness score on real Zeek output (shared fixtures)', function () {
+  this.timeout(120_000);
+  const fixture = path.join(SHARED, 'fixtures/zeek/longconn-42');
+
+  async function score(log: string, setting: string): Promise<RunResults> {
+    const result = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', path.join(fixture, log), '--setting', setting, '--json']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    return JSON.parse(result.stdout) as RunResults;
+  }
+
+  it('default timeouts: 42 fragments, S1 then OTH, a 1 h hunt misses it', async () => {
+    const results = await score('conn.default.log', 'default');
+    const tcp = results.scenarios[0]?.cells[0]?.scores.find((s) => s.connectionId.startsWith('tcp-'));
+    expect(tcp?.fragments).to.equal(42);
+    expect(tcp?.verdict).to.equal('fragmented');
+    expect(tcp?.fragmentList[0]?.state).to.equal('S1');
+    expect(tcp?.fragmentList.slice(1).every((f) => f.state === 'OTH')).to.equal(true);
+    const hunt = tcp?.hunts.find((h) => h.thresholdS === 3600);
+    expect(hunt?.byLongestRecord).to.equal(false);
+    expect(hunt?.bySum).to.equal(false);
+  });
+
+  it('60-minute timeouts: one accurate record, a 1 h hunt finds it', async () => {
+    const results = await score('conn.timeouts-60min.log', 'tcp=60m,udp=60m');
+    const tcp = results.scenarios[0]?.cells[0]?.scores.find((s) => s.connectionId.startsWith('tcp-'));
+    expect(tcp?.fragments).to.equal(1);
+    expect(tcp?.verdict).to.equal('accurate');
+    expect(tcp?.hunts.find((h) => h.thresholdS === 3600)?.byLongestRecord).to.equal(true);
+  });
+});
+
+describe('harness run with failing monitors (fakes)', function () {
+  this.timeout(300_000);
+
+  // A sleep this run alone would start: the shell's child, which must not outlive the run either.
+  const uniqueSleep = (): string => `sleep 600.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+
+  async function fakeMonitor(dir: string, name: string, body: string): Promise<string> {
+    const file = path.join(dir, name);
+    // Answers the version probe like the real tool, then misbehaves on a real run.
+    await writeFile(file, `#!/bin/sh\ncase "$1" in -v|-h|-V|--version) echo "tcptrace version 6.6.7 (${name})"; exit 0;; esac\n${body}\n`);
+    await chmod(file, 0o755);
+    return file;
+  }
+
+  it('a crashing monitor becomes a failed cell with its exit status and stderr; the others go on', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fault-'));
+    const fake = await fakeMonitor(dir, 'fake-tcptrace-crash', 'echo "segfault in fake tcptrace" >&2; exit 139');
+    const out = path.join(dir, 'run');
+    const result = await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'tcptrace,tshark', '--timeouts', 'default', '--out', out], { env: { HARNESS_TCPTRACE: fake } });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    const failed = cell(results, 'tcptrace', 'default');
+    expect(failed.status).to.equal('failed');
+    expect(failed.reason).to.include('exit status 139');
+    expect(failed.reason).to.include('segfault in fake tcptrace');
+    expect(cell(results, 'tshark', 'default').status).to.equal('ok');
+  });
+
+  it('a hanging monitor is killed at the time limit and reported', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fault-'));
+    const nap = uniqueSleep();
+    const fake = await fakeMonitor(dir, 'fake-tcptrace-hang', `trap "" TERM; ${nap}`);
+    const out = path.join(dir, 'run');
+    const result = await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'tcptrace', '--timeouts', 'default', '--time-limit', '3s', '--out', out], { env: { HARNESS_TCPTRACE: fake } });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    const failed = cell(results, 'tcptrace', 'default');
+    expect(failed.status).to.equal('failed');
+    expect(failed.reason).to.match(/hung/);
+    const left = await execa('pgrep', ['-f', `fake-tcptrace-hang|${nap}`], { reject: false });
+    expect(left.stdout.trim(), 'no fake process outlives the run').to.equal('');
+  });
+
+  it('Ctrl-C stops every child, keeps what finished, and exits 130', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fault-'));
+    const marker = path.join(dir, 'started');
+    // Calibration pcaps are left alone, so that the interrupt lands in a real cell.
+    const nap = uniqueSleep();
+    const fake = await fakeMonitor(dir, 'fake-tcptrace-sigint', `case "$*" in *calibration*) exit 0;; esac\ntouch ${marker}\n${nap}`);
+    const out = path.join(dir, 'run');
+    const child = execa(BIN, ['run', 'scenarios/burst-20min.yaml', '--monitors', 'tshark,tcptrace', '--timeouts', 'default', '--jobs', '1', '--out', out], {
+      cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: fake }, reject: false, stdin: 'ignore',
+    });
+    for (let i = 0; i < 600; i += 1) {
+      try { await access(marker); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    await access(marker);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).to.equal(130);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    const interrupted = results.scenarios[0]?.cells.find((c) => c.monitor === 'tcptrace');
+    expect(interrupted?.status).to.equal('failed');
+    expect(interrupted?.reason).to.match(/interrupt/);
+    const left = await execa('pgrep', ['-f', `fake-tcptrace-sigint|${nap}`], { reject: false });
+    expect(left.stdout.trim(), 'no fake process outlives the run').to.equal('');
+  });
+});
