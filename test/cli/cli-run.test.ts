@@ -154,7 +154,7 @@ describe('harness run with failing monitors (fakes)', function () {
     const failed = cell(results, 'tcptrace', 'default');
     expect(failed.status).to.equal('failed');
     expect(failed.reason).to.match(/hung/);
-    const left = await execa('pgrep', ['-f', `fake-tcptrace-hang|${nap}`], { reject: false });
+    const left = await execa('pgrep', ['-f', `${dir}|${nap}`], { reject: false });
     expect(left.stdout.trim(), 'no fake process outlives the run').to.equal('');
   });
 
@@ -179,7 +179,7 @@ describe('harness run with failing monitors (fakes)', function () {
     const interrupted = results.scenarios[0]?.cells.find((c) => c.monitor === 'tcptrace');
     expect(interrupted?.status).to.equal('failed');
     expect(interrupted?.reason).to.match(/interrupt/);
-    const left = await execa('pgrep', ['-f', `fake-tcptrace-sigint|${nap}`], { reject: false });
+    const left = await execa('pgrep', ['-f', `${dir}|${nap}`], { reject: false });
     expect(left.stdout.trim(), 'no fake process outlives the run').to.equal('');
   });
 });
