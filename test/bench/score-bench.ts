@@ -134,10 +134,15 @@ export async function scoreBench(): Promise<string[]> {
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const result = compareCell(truth, records, model, DEFAULT_COMPARE_OPTIONS);
+  const peak = process.memoryUsage();
+  gc();
   const memory = process.memoryUsage();
   const wrong = result.scores.filter((s) => s.fragments !== PER_CONNECTION || s.packets.ok !== true).length;
   if (result.spurious.length > 0 || wrong > 0) throw new Error(`score-bench: ${result.spurious.length} spurious, ${wrong} connections scored wrongly`);
-  lines.push(`  memory: heap +${mb(memory.heapUsed - heapBefore)} while holding the result, RSS ${mb(memory.rss)}${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for a clean heap delta)'}`);
+  lines.push(
+    `  memory: heap +${mb(peak.heapUsed - heapBefore)} right after scoring, +${mb(memory.heapUsed - heapBefore)} live in the result; RSS ${mb(peak.rss)}` +
+      ((globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for a clean heap delta)'),
+  );
 
   const bench = new Bench({ iterations: 3, time: 0, warmupIterations: 1, warmupTime: 0 });
   bench.add('parse 1 M Zeek TSV rows (split-based)', () => {
