@@ -5,7 +5,7 @@ import { parseScenario } from '../scenario/parse-scenario.js';
 import { runCell } from '../executor/cell-runner.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
-import { effectiveTimeouts, monitorModel } from './monitor-model.js';
+import { monitorModel } from './monitor-model.js';
 
 /**
  * Does this tool apply its timeouts to a pcap at all? One TCP connection with a gap the adapter says is longer
@@ -80,8 +80,7 @@ export async function calibrate(
   };
 }
 
-/** tshark and other references: no idle timeout for any protocol, so "honours timeouts" does not apply. */
+/** tshark and other references keep no state at all, so "honours timeouts" does not apply to them. */
 export function keepsNoTimeouts(adapter: MonitorAdapter): boolean {
-  const idle = effectiveTimeouts(adapter, adapter.calibration.setting).idleS;
-  return (['tcp', 'udp', 'icmp'] as const).every((p) => idle[p] === null);
+  return adapter.knobs.length === 0;
 }

@@ -263,10 +263,18 @@ function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<str
       maxIdleS: idleKnobMaxima(adapter),
       sweep,
     });
+    const calibrated = list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline;
+    if (calibrated === false) {
+      // Tuning a knob the tool ignores on a pcap proves nothing here; only a live test can tell.
+      for (const r of recommendations) {
+        r.limitation = `${adapter.displayName} does not apply its timeouts to a pcap (calibration), so no setting can be judged here: test it live, e.g. with the pcap replayed by tcpreplay`;
+        delete r.firstSufficientSetting;
+      }
+    }
     if (activeCap !== undefined && longest > activeCap) {
       // An active timeout cuts every record at its cap however long the idle timeout is.
       for (const r of recommendations) {
-        const capNote = `${adapter.displayName} cuts every record at its active timeout, at most ${formatDuration(activeCap)}: a ${formatDuration(longest)} connection cannot be one record`;
+        const capNote = `${adapter.displayName} cuts every record at its active timeout, at most ${formatDuration(activeCap)}, so no setting keeps a connection of ${formatDuration(Math.round(longest))} whole`;
         r.limitation = r.limitation ? `${r.limitation}; ${capNote}` : capNote;
       }
     }
