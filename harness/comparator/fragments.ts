@@ -1,7 +1,7 @@
 import type { FlowRecord } from '../core/flow-record.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { Fragment } from '../core/score.js';
-import { canonicalAddress } from './canonical-address.js';
+import { canonicalAddress } from '../core/ip-address.js';
 import { originIsClient } from './match.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
-import { canonicalAddress } from './canonical-address.js';
+import { canonicalAddress } from '../core/ip-address.js';
 
 /**
  * Matching: which truth connection each record belongs to. A record belongs to the connection with the same

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FlowProtocol, FlowRecord } from '../core/flow-record.js';
 import { InputError } from '../core/input-error.js';
-import { canonicalAddress } from '../comparator/canonical-address.js';
+import { canonicalAddress } from '../core/ip-address.js';
 
 /**
  * What `TZ=UTC nfdump -R DIR -o json` prints (nfdump 1.7): a JSON array with one object per record, one

@@ -1,5 +1,5 @@
 import type { EndpointRange } from './scenario.js';
-import { canonicalIp, ipToBigInt, ipVersion, type IpVersion } from './ip-address.js';
+import { canonicalIp, ipToBigInt, ipVersion, type IpVersion } from '../core/ip-address.js';
 
 /**
  * The text form of an endpoint in a scenario: `192.0.2.10:40000`, `[2001:db8::10]:40000`, an address alone

@@ -1,5 +1,5 @@
 import type { ConnectionSpec, Endpoint } from './scenario.js';
-import { bigIntToIp, ipToBigInt, ipVersion } from './ip-address.js';
+import { bigIntToIp, ipToBigInt, ipVersion } from '../core/ip-address.js';
 import { roundMicros } from '../core/duration.js';
 
 /** One concrete connection of a (possibly `count`-ed) ConnectionSpec. */

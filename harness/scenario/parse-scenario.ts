@@ -19,7 +19,7 @@ import type {
 import { ENDPOINT_EXAMPLES, isEndpointProblem, parseEndpointText, rangeSize, type ParsedEndpointText } from './endpoint-text.js';
 import { activityEndS, activityStartS, burstLengthS, eventLengthS } from './exchange-timing.js';
 import { expandConnections } from './expand-connections.js';
-import { ipToBigInt, ipVersion } from './ip-address.js';
+import { ipToBigInt, ipVersion } from '../core/ip-address.js';
 import { YamlReader, type Fields } from './yaml-reader.js';
 
 /** 2023-11-14 22:13:20 UTC, the first packet of the reference captures. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { expandConnections } from '../../harness/scenario/load-scenario.js';
-import { bigIntToIp, canonicalIp, ipToBigInt } from '../../harness/scenario/ip-address.js';
+import { bigIntToIp, canonicalIp, ipToBigInt } from '../../harness/core/ip-address.js';
 import type { ConnectionSpec, EndpointRange } from '../../harness/scenario/scenario.js';
 
 function spec(client: EndpointRange, count: number, extra: Partial<ConnectionSpec> = {}): ConnectionSpec {

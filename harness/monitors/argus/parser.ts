@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { canonicalAddress } from '../../comparator/canonical-address.js';
+import { canonicalAddress } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
-import { canonicalAddress } from '../../comparator/canonical-address.js';
+import { canonicalAddress } from '../../core/ip-address.js';
 
 /**
  * ndpiReader's `-C flows.csv` (nDPI 4.2): a `#flow_id,protocol,first_seen,...` header, then one bidirectional flow

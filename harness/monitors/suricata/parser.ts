@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { canonicalIp } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -59,7 +60,7 @@ export function parseEveFlows(text: string, file: string): FlowRecord[] {
     const protocol = protocolOf(protoText);
     const addr = (key: string): string => {
       const v = event[key];
-      const canonical = typeof v === 'string' ? canonicalAddress(v) : undefined;
+      const canonical = typeof v === 'string' ? canonicalIp(v) : undefined;
       return canonical ?? fail(`${key} ${JSON.stringify(v)}`, `${key} as an IP address`);
     };
     const count = (holder: Record<string, unknown>, key: string): number | undefined => {
@@ -135,16 +136,6 @@ export function isoToMicros(text: string): number | undefined {
   return ms * 1000 + Number((m[2] ?? '').padEnd(6, '0'));
 }
 
-function canonicalAddress(text: string): string | undefined {
-  if (text.includes(':')) {
-    try {
-      return new URL(`http://[${text}]/`).hostname.slice(1, -1);
-    } catch {
-      return undefined;
-    }
-  }
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text) ? text : undefined;
-}
 
 function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;

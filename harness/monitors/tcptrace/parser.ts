@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -18,7 +19,6 @@ export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
   const records: FlowRecord[] = [];
   let index: Record<string, number> | undefined;
   let width = 0;
-  const canon = new Map<string, string>();
   let pos = 0;
   let lineNo = 0;
   while (pos < text.length) {
@@ -60,13 +60,8 @@ export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
       return Number(text);
     };
     const addr = (name: string): string => {
-      const text = value(name) as string;
-      let hit = canon.get(text);
-      if (hit === undefined) {
-        hit = canonicalAddress(text) ?? fail(name, 'an IP address (tcptrace -n)');
-        canon.set(text, hit);
-      }
-      return hit;
+      // tcptrace prints IPv6 with leading zeros (`2001:0db8::0010`).
+      return canonicalIp(value(name) as string) ?? fail(name, 'an IP address (tcptrace -n)');
     };
     const time = (name: string): number => tcptraceTimeToMicros(value(name) as string) ?? fail(name, 'seconds.microseconds such as 1700000001.20000');
     const port = (name: string): number => {
@@ -120,17 +115,6 @@ export function tcptraceTimeToMicros(text: string): number | undefined {
   return Number(m[1]) * 1e6 + Number(m[2]);
 }
 
-/** tcptrace prints IPv6 with leading zeros (`2001:0db8::0010`). */
-function canonicalAddress(text: string): string | undefined {
-  if (text.includes(':')) {
-    try {
-      return new URL(`http://[${text}]/`).hostname.slice(1, -1);
-    } catch {
-      return undefined;
-    }
-  }
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text) ? text : undefined;
-}
 
 function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -52,7 +53,6 @@ export async function readTsharkPackets(path: string, label = path): Promise<Flo
 export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
   const conversations = new Map<string, Conversation>();
   const order: Conversation[] = [];
-  const canon = new Map<string, string>();
   let pos = 0;
   let lineNo = 0;
   let headerSeen = false;
@@ -88,8 +88,8 @@ export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
     if (!v4 && !v6) continue; // ARP and other non-IP frames carry no connection.
     const timeUs = decimalToMicros(cell(F['frame.time_epoch']));
     if (timeUs === undefined) fail(F['frame.time_epoch'], 'seconds since the epoch such as 1700000000.000000000');
-    const src = address(cell(v4 ? F['ip.src'] : F['ipv6.src']), canon) ?? fail(v4 ? F['ip.src'] : F['ipv6.src'], 'an IP address');
-    const dst = address(cell(v4 ? F['ip.dst'] : F['ipv6.dst']), canon) ?? fail(v4 ? F['ip.dst'] : F['ipv6.dst'], 'an IP address');
+    const src = canonicalIp(cell(v4 ? F['ip.src'] : F['ipv6.src'])) ?? fail(v4 ? F['ip.src'] : F['ipv6.src'], 'an IP address');
+    const dst = canonicalIp(cell(v4 ? F['ip.dst'] : F['ipv6.dst'])) ?? fail(v4 ? F['ip.dst'] : F['ipv6.dst'], 'an IP address');
     const lenIndex = v4 ? F['ip.len'] : F['ipv6.plen'];
     const len = integer(cell(lenIndex)) ?? fail(lenIndex, 'a length in bytes');
     const ipBytes = v4 ? len : len + IPV6_HEADER_BYTES;
@@ -200,23 +200,6 @@ function integer(text: string): number | undefined {
   if (text === '') return undefined;
   const n = text.startsWith('0x') ? parseInt(text.slice(2), 16) : Number(text);
   return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
-
-function address(text: string, canon: Map<string, string>): string | undefined {
-  const hit = canon.get(text);
-  if (hit !== undefined) return hit;
-  let canonical: string | undefined;
-  if (text.includes(':')) {
-    try {
-      canonical = new URL(`http://[${text}]/`).hostname.slice(1, -1);
-    } catch {
-      canonical = undefined;
-    }
-  } else if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
-    canonical = text;
-  }
-  if (canonical !== undefined) canon.set(text, canonical);
-  return canonical;
 }
 
 function preview(text: string): string {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -53,7 +54,6 @@ function parseTsv(text: string, file: string): FlowRecord[] {
   let columns: string[] | undefined;
   /** For each column, the slot it fills, or -1. */
   let slotOfColumn: number[] = [];
-  const addresses = new AddressCanon();
   const values: Values = new Array<string | undefined>(SLOT_COUNT);
   let line = '';
   const locate: Locate = (slot) => {
@@ -127,14 +127,13 @@ function parseTsv(text: string, file: string): FlowRecord[] {
     records.push(buildRecord(values, file, lineNo, (slot) => {
       line = text.slice(lineStart, lineEnd);
       return locate(slot);
-    }, addresses));
+    }));
   }
   return records;
 }
 
 function parseJsonLines(text: string, file: string): FlowRecord[] {
   const records: FlowRecord[] = [];
-  const addresses = new AddressCanon();
   const values: Values = new Array<string | undefined>(SLOT_COUNT);
   let pos = 0;
   let lineNo = 0;
@@ -164,12 +163,12 @@ function parseJsonLines(text: string, file: string): FlowRecord[] {
       if (typeof v === 'string') values[slot] = v;
       else if (typeof v === 'number' && Number.isFinite(v)) values[slot] = String(v);
     });
-    records.push(buildRecord(values, file, lineNo, () => 1, addresses));
+    records.push(buildRecord(values, file, lineNo, () => 1));
   }
   return records;
 }
 
-function buildRecord(values: Values, file: string, line: number, locate: Locate, addresses: AddressCanon): FlowRecord {
+function buildRecord(values: Values, file: string, line: number, locate: Locate): FlowRecord {
   for (let slot = Slot.Ts; slot <= Slot.Proto; slot += 1) {
     if (values[slot] === undefined) fail(file, line, locate, slot, `no ${SLOT_COLUMNS[slot]}`, `a conn.log record with ${SLOT_COLUMNS[slot]} set`);
   }
@@ -184,10 +183,10 @@ function buildRecord(values: Values, file: string, line: number, locate: Locate,
   const respIpBytes = values[Slot.RespIpBytes];
   const record: FlowRecord = {
     protocol: protocolOf(values[Slot.Proto] as string),
-    origAddr: address(values, Slot.OrigH, addresses, file, line, locate),
+    origAddr: address(values, Slot.OrigH, file, line, locate),
     // ICMP: Zeek writes the type in id.orig_p and the code in id.resp_p.
     origPort: port(values, Slot.OrigP, file, line, locate),
-    respAddr: address(values, Slot.RespH, addresses, file, line, locate),
+    respAddr: address(values, Slot.RespH, file, line, locate),
     respPort: port(values, Slot.RespP, file, line, locate),
     firstUs,
     lastUs: firstUs + durationUs,
@@ -218,9 +217,9 @@ function fail(file: string, line: number, locate: Locate, slot: number, found: s
   throw new InputError({ file, line, col: locate(slot) }, found, expected);
 }
 
-function address(values: Values, slot: number, addresses: AddressCanon, file: string, line: number, locate: Locate): string {
+function address(values: Values, slot: number, file: string, line: number, locate: Locate): string {
   const text = values[slot] as string;
-  return addresses.get(text) ?? fail(file, line, locate, slot, `address "${text}"`, 'an IPv4 or IPv6 address');
+  return canonicalIp(text) ?? fail(file, line, locate, slot, `address "${text}"`, 'an IPv4 or IPv6 address');
 }
 
 function port(values: Values, slot: number, file: string, line: number, locate: Locate): number {
@@ -309,37 +308,6 @@ function parseCount(text: string): number | undefined {
     v = v * 10 + c;
   }
   return v;
-}
-
-/** IPv4 dotted quads pass as they are once checked; IPv6 is compressed lower case. Memoised per file. */
-class AddressCanon {
-  private readonly cache = new Map<string, string | undefined>();
-
-  get(text: string): string | undefined {
-    const hit = this.cache.get(text);
-    if (hit !== undefined || this.cache.has(text)) return hit;
-    const canonical = canonicalAddress(text);
-    if (this.cache.size < 100_000) this.cache.set(text, canonical);
-    return canonical;
-  }
-}
-
-export function canonicalAddress(text: string): string | undefined {
-  if (text.includes(':')) {
-    try {
-      const host = new URL(`http://[${text}]/`).hostname;
-      return host.slice(1, -1);
-    } catch {
-      return undefined;
-    }
-  }
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  for (const part of parts) {
-    const v = parseCount(part);
-    if (v === undefined || v > 255 || part.length > 3) return undefined;
-  }
-  return text;
 }
 
 function countLines(text: string, upTo: number): number {

@@ -1,13 +1,38 @@
 import { isIP } from 'node:net';
 
 /**
- * IP addresses as the scenario language needs them: validated, canonical text (so that the ground truth and every
- * monitor's normalized records compare equal as strings), and as integers so that ranges can be walked.
+ * IP addresses in one canonical text form, so that the ground truth and every monitor's normalized records compare
+ * equal as strings (`2001:0DB8::0010` from tcptrace is `2001:db8::10` in the truth), and as integers so that
+ * scenario ranges can be walked. Every parser and the comparator use this one module.
  */
 export type IpVersion = 4 | 6;
 
+// A capture holds few distinct addresses but a run may parse millions of records: remember IPv6 answers.
+const v6Cache = new Map<string, string | undefined>();
+const CACHE_LIMIT = 100_000;
+
 /** Canonical text of an address, or undefined when `text` is not one. Zone ids (`fe80::1%eth0`) are refused. */
 export function canonicalIp(text: string): string | undefined {
+  if (!text.includes(':')) return isIP(text) === 4 ? text : undefined;
+  const hit = v6Cache.get(text);
+  if (hit !== undefined || v6Cache.has(text)) return hit;
+  const canonical = canonicalIpUncached(text);
+  if (v6Cache.size >= CACHE_LIMIT) v6Cache.clear();
+  v6Cache.set(text, canonical);
+  return canonical;
+}
+
+/**
+ * Like canonicalIp, but for what monitors print: a zone id is dropped, and text that is no address comes back
+ * lower-cased rather than refused, so that it simply matches nothing.
+ */
+export function canonicalAddress(text: string): string {
+  const zone = text.indexOf('%');
+  const bare = zone >= 0 ? text.slice(0, zone) : text;
+  return canonicalIp(bare) ?? bare.trim().toLowerCase();
+}
+
+function canonicalIpUncached(text: string): string | undefined {
   const version = isIP(text);
   if (version === 4) {
     // node accepts only strict dotted quads (no leading zeros), which are already canonical.
