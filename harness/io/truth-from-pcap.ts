@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decimalSecondsToMicros } from '../core/time-text.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
@@ -41,7 +42,7 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
     const get = (name: (typeof FIELDS)[number]): string => f[FIELDS.indexOf(name)] ?? '';
     packets += 1;
     frameBytes += Number(get('frame.cap_len') || 0);
-    const tsUs = epochToMicros(get('frame.time_epoch'));
+    const tsUs = (decimalSecondsToMicros(get('frame.time_epoch')) ?? 0);
     firstUs = Math.min(firstUs, tsUs);
     lastUs = Math.max(lastUs, tsUs);
     const v6 = get('ipv6.src') !== '';
@@ -124,8 +125,3 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
   };
 }
 
-/** `1700000000.001000000` -> 1700000000001000, exactly (no float arithmetic on the fraction). */
-function epochToMicros(text: string): number {
-  const [whole = '0', fraction = ''] = text.split('.');
-  return Number(whole) * 1_000_000 + Number(fraction.padEnd(6, '0').slice(0, 6));
-}

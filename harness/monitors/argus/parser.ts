@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalAddress } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -69,9 +70,9 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
       throw new InputError({ file: options.file, line: lineNo, col: 1 }, `${count > FIELD_COUNT ? 'more than ' + FIELD_COUNT : count} fields in "${preview(line)}"`, EXPECTED_LINE);
     }
     const f = fields as string[];
-    const firstUs = parseEpochMicros(f[0] as string);
+    const firstUs = decimalSecondsToMicros(f[0] as string);
     if (firstUs === undefined) throw new InputError(where(0), `stime "${preview(f[0] as string)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.000000');
-    const lastUs = parseEpochMicros(f[1] as string);
+    const lastUs = decimalSecondsToMicros(f[1] as string);
     if (lastUs === undefined) throw new InputError(where(1), `ltime "${preview(f[1] as string)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.020000');
     const protoText = f[3] as string;
     if (protoText === '' || protoText === 'man') {
@@ -193,32 +194,6 @@ function swap16(v: number): number {
   return ((v & 0xff) << 8) | ((v >> 8) & 0xff);
 }
 
-/**
- * `1700000000.020000` -> 1700000000020000 without float arithmetic on the fraction: 16-digit microsecond epochs
- * are below 2^53, but `Number('1700000000.02') * 1e6` is not exact.
- */
-export function parseEpochMicros(text: string): number | undefined {
-  let seconds = 0;
-  let micros = 0;
-  let i = 0;
-  const n = text.length;
-  for (; i < n; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c === 46) break;
-    if (c < 48 || c > 57 || i >= 10) return undefined;
-    seconds = seconds * 10 + (c - 48);
-  }
-  if (i === 0) return undefined;
-  // Beyond microseconds (ra -p 9) the extra digits are dropped: FlowRecord times are whole microseconds.
-  let digits = 0;
-  for (i += 1; i < n; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-    if (digits < 6) { micros = micros * 10 + (c - 48); digits += 1; }
-  }
-  for (; digits < 6; digits += 1) micros *= 10;
-  return seconds * 1_000_000 + micros;
-}
 
 function isCount(text: string): boolean {
   return text.length > 0 && text.length <= 15 && allDigits(text);

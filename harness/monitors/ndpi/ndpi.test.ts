@@ -4,7 +4,8 @@ import { InputError } from '../../core/input-error.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { GAPS_600S_YAML, generateScenario } from '../../netflow/netflow-test-support.js';
 import ndpi from './index.js';
-import { decimalSecondsToUs, parseNdpiCsv } from './parser.js';
+import { parseNdpiCsv } from './parser.js';
+import { decimalSecondsToMicros as decimalSecondsToUs } from '../../core/time-text.js';
 
 const HEADER = '#flow_id,protocol,first_seen,last_seen,duration,src_ip,src_port,dst_ip,dst_port,ndpi_proto_num,ndpi_proto,server_name_sni,c_to_s_pkts,c_to_s_bytes,c_to_s_goodput_bytes,s_to_c_pkts,s_to_c_bytes,s_to_c_goodput_bytes';
 

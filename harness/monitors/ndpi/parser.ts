@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { decimalSecondsToMicros } from '../../core/time-text.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 import { canonicalAddress } from '../../core/ip-address.js';
@@ -50,7 +51,7 @@ export function parseNdpiCsv(text: string, file: string, sourceFile = file): Flo
       return Number(v);
     };
     const time = (c: Column): number => {
-      const us = decimalSecondsToUs(cells[index[c]] as string);
+      const us = decimalSecondsToMicros(cells[index[c]] as string);
       if (us === undefined) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${cells[index[c]] as string}"`, 'epoch seconds such as 1700000000.000');
       return us;
     };
@@ -78,14 +79,6 @@ export function parseNdpiCsv(text: string, file: string, sourceFile = file): Flo
   return records;
 }
 
-/** `1700000000.5` -> 1700000000500000, exactly (no float multiply). */
-export function decimalSecondsToUs(text: string): number | undefined {
-  const dot = text.indexOf('.');
-  const whole = dot < 0 ? text : text.slice(0, dot);
-  const frac = dot < 0 ? '' : text.slice(dot + 1);
-  if (!/^\d+$/.test(whole) || !/^\d{0,6}$/.test(frac)) return undefined;
-  return Number(whole) * 1_000_000 + Number(frac.padEnd(6, '0'));
-}
 
 function protocolOf(proto: number): FlowProtocol {
   if (proto === 6) return 'tcp';

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -125,16 +126,6 @@ function protocolOf(proto: string): FlowProtocol {
   return 'other';
 }
 
-/** `2023-11-14T22:13:20.000001+0000` -> 1700000000000001, exact: the fraction never goes through a float. */
-export function isoToMicros(text: string): number | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
-  if (!m) return undefined;
-  let zone = m[3] ?? 'Z';
-  if (zone !== 'Z' && !zone.includes(':')) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const ms = Date.parse(`${m[1]}${zone}`);
-  if (!Number.isFinite(ms)) return undefined;
-  return ms * 1000 + Number((m[2] ?? '').padEnd(6, '0'));
-}
 
 
 function preview(text: string): string {

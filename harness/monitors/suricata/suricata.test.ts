@@ -7,7 +7,8 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import suricata from './index.js';
 import { suricataArgv } from './adapter.js';
-import { isoToMicros, parseEveFlows } from './parser.js';
+import { parseEveFlows } from './parser.js';
+import { isoToMicros } from '../../core/time-text.js';
 
 const PCAP = '/work/shared/fixtures/zeek/longconn-42/capture.pcap';
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -86,7 +87,7 @@ export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
     const v4 = cell(F['ip.src']) !== '';
     const v6 = !v4 && cell(F['ipv6.src']) !== '';
     if (!v4 && !v6) continue; // ARP and other non-IP frames carry no connection.
-    const timeUs = decimalToMicros(cell(F['frame.time_epoch']));
+    const timeUs = decimalSecondsToMicros(cell(F['frame.time_epoch']));
     if (timeUs === undefined) fail(F['frame.time_epoch'], 'seconds since the epoch such as 1700000000.000000000');
     const src = canonicalIp(cell(v4 ? F['ip.src'] : F['ipv6.src'])) ?? fail(v4 ? F['ip.src'] : F['ipv6.src'], 'an IP address');
     const dst = canonicalIp(cell(v4 ? F['ip.dst'] : F['ipv6.dst'])) ?? fail(v4 ? F['ip.dst'] : F['ipv6.dst'], 'an IP address');
@@ -184,16 +185,6 @@ export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
   return order.map((c) => c.record);
 }
 
-/** tshark prints nanoseconds (`1700000000.000000000`): round to the microsecond without going through a float. */
-export function decimalToMicros(text: string): number | undefined {
-  const dot = text.indexOf('.');
-  const wholeText = dot < 0 ? text : text.slice(0, dot);
-  const fracText = dot < 0 ? '' : text.slice(dot + 1);
-  if (!/^\d+$/.test(wholeText) || !/^\d*$/.test(fracText)) return undefined;
-  const micros = Number(fracText.slice(0, 6).padEnd(6, '0'));
-  const roundUp = fracText.length > 6 && (fracText.charCodeAt(6) - 48) >= 5;
-  return Number(wholeText) * 1e6 + micros + (roundUp ? 1 : 0);
-}
 
 /** Decimal, or hexadecimal as tshark prints BASE_HEX fields (`0x1234`). */
 function integer(text: string): number | undefined {

@@ -7,7 +7,8 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import tshark from './index.js';
 import { PACKETS_FILE } from './adapter.js';
-import { TSHARK_FIELDS, decimalToMicros, parseTsharkPackets } from './parser.js';
+import { TSHARK_FIELDS, parseTsharkPackets } from './parser.js';
+import { decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
 
 const FIXTURES = '/work/shared/fixtures/zeek';
 

@@ -8,7 +8,8 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import zeek from './index.js';
 import { zeekArgv } from './adapter.js';
-import { decimalToMicros, parseConnLog, readConnLog } from './parser.js';
+import { parseConnLog, readConnLog } from './parser.js';
+import { decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
 
 const FIXTURES = '/work/shared/fixtures/zeek';
 const fixture = (name: string): string => path.join(FIXTURES, name);

@@ -1,0 +1,59 @@
+/**
+ * Times as monitors print them, to integer microseconds since the epoch, exactly: 16-digit microsecond epochs are
+ * below 2^53, but `Number('1700000000.02') * 1e6` is not exact, so the fraction never goes through a float.
+ * Every parser uses these two.
+ */
+
+/**
+ * Decimal seconds text to integer microseconds without float drift: `1700000001.500000` -> 1700000001500000.
+ * A seventh fraction digit rounds (JSON durations such as 0.009999990463256836 are doubles); exponent forms
+ * (`5e-7`, which JSON.stringify-style writers produce for tiny values) go through Number, exact at that size.
+ */
+export function decimalSecondsToMicros(text: string): number | undefined {
+  const n = text.length;
+  let i = 0;
+  let whole = 0;
+  let wholeDigits = 0;
+  for (; i < n; i += 1) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    whole = whole * 10 + c;
+    wholeDigits += 1;
+  }
+  let frac = 0;
+  let fracDigits = 0;
+  let roundUp = false;
+  if (i < n && text.charCodeAt(i) === 46 /* . */) {
+    i += 1;
+    for (; i < n; i += 1) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      if (fracDigits < 6) frac = frac * 10 + c;
+      else if (fracDigits === 6) roundUp = c >= 5;
+      fracDigits += 1;
+    }
+  }
+  if (i !== n) {
+    const e = text.charCodeAt(i);
+    if ((e === 101 || e === 69) && wholeDigits + fracDigits > 0) {
+      const v = Number(text);
+      return Number.isFinite(v) && v >= 0 ? Math.round(v * 1e6) : undefined;
+    }
+    return undefined;
+  }
+  if (wholeDigits + fracDigits === 0) return undefined;
+  for (let d = Math.min(fracDigits, 6); d < 6; d += 1) frac *= 10;
+  return whole * 1e6 + frac + (roundUp ? 1 : 0);
+}
+
+/** `2023-11-14T22:13:20.000001Z` (or with a +hh:mm / +hhmm offset) -> microseconds since the epoch. */
+export function isoToMicros(text: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (!m) return undefined;
+  let zone = m[3] ?? 'Z';
+  if (zone !== 'Z' && !zone.includes(':')) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const ms = Date.parse(`${m[1]}${zone}`);
+  if (!Number.isFinite(ms)) return undefined;
+  const fraction = decimalSecondsToMicros(`0.${m[2] ?? '0'}`) ?? 0;
+  return ms * 1000 + fraction;
+}
