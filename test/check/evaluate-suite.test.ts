@@ -144,8 +144,9 @@ describe('check: evaluateSuite on built results', () => {
       { sensor: 'sf', monitor: 'softflowd', honours: false, fragments: { c2: 1 } },
     ];
     const both = evaluateSuite(suiteOf(expectYaml, '  a: { monitor: argus }\n  sf: { monitor: softflowd }\n'), buildResults('s', CONNS, cells));
-    expect(both.results.map((r) => [r.sensor, r.status])).to.deep.equal([['a (raw)', 'fail'], ['a (merged)', 'pass'], ['sf', 'pass']]);
-    expect(both.results[2]?.note).to.equal('softflowd does not apply its timeouts to a pcap: a whole record here proves nothing about live traffic');
+    // One record from a tool that ignores its timeouts on a pcap is no evidence: skipped with the reason, never a pass.
+    expect(both.results.map((r) => [r.sensor, r.status])).to.deep.equal([['a (raw)', 'fail'], ['a (merged)', 'pass'], ['sf', 'skip']]);
+    expect(both.results[2]?.reason).to.equal('softflowd does not apply its timeouts to a pcap: a whole record here proves nothing about live traffic');
     const merged = evaluateSuite(suiteOf(expectYaml, '  a: { monitor: argus, view: merged }\n'), buildResults('s', CONNS, cells));
     expect(merged.results.map((r) => [r.sensor, r.status])).to.deep.equal([['a (merged)', 'pass']]);
   });
