@@ -47,6 +47,8 @@ export interface CommandRecord {
   cwd: string;
   exitCode: number | null;
   signal?: string;
+  /** When it started (ms since the epoch), so overlapping processes (a monitor and its collector) can be told apart. */
+  startMs?: number;
   wallMs: number;
   peakRssKb?: number;
   timedOut: boolean;

@@ -85,6 +85,7 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('runProcess: empty argv');
   const started = performance.now();
+  const startMs = Date.now();
   const child = execa(file, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -138,7 +139,7 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
     wallMs,
     peakRssKb,
     timedOut,
-    record: { argv, cwd: options.cwd, exitCode, signal, wallMs, peakRssKb, timedOut, stderrTail, service: false },
+    record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail, service: false },
   };
 }
 
@@ -153,6 +154,7 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('startProcess: empty argv');
   const started = performance.now();
+  const startMs = Date.now();
   const log = createWriteStream(options.logFile);
   const child = execa(file, args, {
     cwd: options.cwd,
@@ -195,7 +197,7 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
       wallMs,
       peakRssKb,
       timedOut: false,
-      record: { argv, cwd: options.cwd, exitCode, signal, wallMs, peakRssKb, timedOut: false, stderrTail: tail(stderr), service: true },
+      record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut: false, stderrTail: tail(stderr), service: true },
     };
   };
   return {

@@ -31,26 +31,23 @@ export async function overheadBench(): Promise<string[]> {
       command: ['bench'],
     });
     const totalMs = performance.now() - started;
+    // Time during which at least one monitor process (or its collector) ran: the union of their intervals, so a
+    // collector running beside its exporter is not counted twice.
+    const intervals: [number, number][] = [];
     const seen = new Set<string>();
-    let monitorMs = 0;
-    let commands = 0;
     for (const scenario of results.scenarios) {
       for (const cell of scenario.cells) {
         // Views of one run share their commands: count each cell folder once.
         if (seen.has(cell.provenance.dir)) continue;
         seen.add(cell.provenance.dir);
-        for (const command of cell.provenance.commands) {
-          monitorMs += command.wallMs;
-          commands += 1;
-        }
+        for (const c of cell.provenance.commands) if (c.startMs !== undefined) intervals.push([c.startMs, c.startMs + c.wallMs]);
       }
     }
     for (const calibration of results.calibrations ?? []) {
-      for (const command of calibration.commands) {
-        monitorMs += command.wallMs;
-        commands += 1;
-      }
+      for (const c of calibration.commands) if (c.startMs !== undefined) intervals.push([c.startMs, c.startMs + c.wallMs]);
     }
+    const commands = intervals.length;
+    const monitorMs = unionLength(intervals);
     const overheadMs = totalMs - monitorMs;
     const share = overheadMs / totalMs;
     return [
@@ -61,6 +58,18 @@ export async function overheadBench(): Promise<string[]> {
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
+}
+
+function unionLength(intervals: [number, number][]): number {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const [from, to] of sorted) {
+    if (to <= end) continue;
+    total += to - Math.max(from, end);
+    end = to;
+  }
+  return total;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
