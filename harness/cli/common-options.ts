@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS, type CompareOptions } from '../comparator/compare-cell.js';
 import { parseDuration } from '../core/duration.js';
@@ -51,14 +51,20 @@ export async function resolveMonitors(command: string, text: string | undefined)
   });
 }
 
-/** A new folder under runs/ named for the time and what ran, so runs never overwrite each other. */
+/**
+ * A new folder under runs/ named for the time and what ran, so runs never overwrite each other. Only named here:
+ * the pipeline creates it, so a run refused for bad input leaves nothing behind.
+ */
 export function defaultRunDir(label: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  const base = path.resolve('runs');
-  mkdirSync(base, { recursive: true });
-  return mkdtempSync(path.join(base, `${stamp}-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-`));
+  return path.resolve('runs', `${stamp}-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${randomBytes(3).toString('hex')}`);
 }
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+}
+
+/** A terminal's width; on a pipe or in a CI log nothing wraps, so lines may be long. */
+export function outputWidth(stream: NodeJS.WriteStream): number {
+  return stream.isTTY ? stream.columns : 160;
 }

@@ -9,7 +9,7 @@ import { renderJunit } from '../../reports/junit-report.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { useColor } from './common-options.js';
+import { outputWidth, useColor } from './common-options.js';
 
 export const REPORT_HELP = `harness report <results.json> [--format md|html|junit|json|text] [--out FILE]
 
@@ -47,7 +47,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     return 0;
   }
   let rendered: string;
-  if (format === 'text') rendered = renderTerminal(results, { color: useColor(process.stdout) && !stringFlag(flags, 'out'), width: process.stdout.columns });
+  if (format === 'text') rendered = renderTerminal(results, { color: useColor(process.stdout) && !stringFlag(flags, 'out'), width: outputWidth(process.stdout) });
   else if (format in RENDERERS) rendered = RENDERERS[format as keyof typeof RENDERERS](results);
   else throw new InputError({ file: 'harness report --format', line: 0, col: 0 }, `"${format}"`, 'one of md, html, junit, json, text');
   const out = stringFlag(flags, 'out');

@@ -7,7 +7,7 @@ import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { renderJson } from '../../reports/json-report.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, resolveMonitors, useColor } from './common-options.js';
+import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputWidth, resolveMonitors, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 
@@ -85,7 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const written = await writeReports(results, outDir);
     if (boolFlag(flags, 'json')) process.stdout.write(renderJson(results));
     else {
-      process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: process.stdout.columns }));
+      process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
       process.stdout.write(`\nwrote:\n${written.map((p) => `  ${path.relative(process.cwd(), p) || p}`).join('\n')}\n`);
     }
     return interrupt.interrupted() ? 130 : 0;

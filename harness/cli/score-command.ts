@@ -12,7 +12,7 @@ import { renderJson } from '../../reports/json-report.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, resolveMonitors, useColor } from './common-options.js';
+import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, resolveMonitors, useColor } from './common-options.js';
 
 export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
 
@@ -98,7 +98,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const out = stringFlag(flags, 'out');
   const written = out ? await writeReports(results, path.resolve(out)) : [];
   if (boolFlag(flags, 'json')) process.stdout.write(renderJson(results));
-  else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: process.stdout.columns }));
+  else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
   if (written.length > 0 && !boolFlag(flags, 'json')) process.stdout.write(`\nwrote:\n${written.map((p: string) => `  ${p}`).join('\n')}\n`);
   return 0;
 }

@@ -18,6 +18,7 @@ import type { Scenario } from '../scenario/scenario.js';
 import { applyComparison, baseCell } from './cell-builder.js';
 import { calibrate, keepsNoTimeouts, type CalibrationResult } from './calibration.js';
 import { formatDuration } from '../core/duration.js';
+import { InputError } from '../core/input-error.js';
 import { idleKnobMaxima, idleKnobNames, monitorModel } from './monitor-model.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
@@ -30,8 +31,6 @@ import { harnessVersion } from './version.js';
 export async function runPipeline(request: RunRequest): Promise<RunResults> {
   const adapters = await loadAdapters();
   const byId = new Map(adapters.map((a) => [a.id, a]));
-  await mkdir(request.outDir, { recursive: true });
-
   const detections = new Map<string, Detection>();
   for (const sensor of request.sensors) {
     const adapter = byId.get(sensor.monitor);
@@ -44,8 +43,19 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   }
 
   const scenarios: { file: string; scenario: Scenario; generated: Awaited<ReturnType<typeof generate>> }[] = [];
+  // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
+  const loaded: { file: string; scenario: Scenario }[] = [];
   for (const file of request.scenarioPaths) {
     const scenario = await loadScenario(file);
+    const clash = loaded.find((l) => l.scenario.name === scenario.name);
+    if (clash) {
+      // Each scenario gets a folder named after it in the run directory.
+      throw new InputError({ file, line: 1, col: 1 }, `scenario name "${scenario.name}", which ${clash.file} uses too`, 'a different name in each scenario of one run');
+    }
+    loaded.push({ file, scenario });
+  }
+  await mkdir(request.outDir, { recursive: true });
+  for (const { file, scenario } of loaded) {
     const generated = await generate(scenario, path.join(request.outDir, scenario.name));
     request.onProgress?.({ kind: 'generated', scenario: scenario.name, packets: generated.truth.pcap.packets });
     scenarios.push({ file, scenario, generated });
