@@ -4,10 +4,14 @@ import { InputError } from '../harness/core/input-error.js';
 
 /**
  * `results.json`: keys sorted at every level (schemaVersion first, so `head` shows it), two-space indent, so two
- * runs that found the same thing write the same bytes and diff cleanly.
+ * runs that found the same thing write the same bytes and diff cleanly. Past PRETTY_SCORE_LIMIT scores (10,000
+ * connections in a sweep) the indent alone would more than double a file of 100 MB, so it is written compact.
  */
+export const PRETTY_SCORE_LIMIT = 20_000;
+
 export function renderJson(results: RunResults): string {
-  return `${JSON.stringify(sortKeys(results), null, 2)}\n`;
+  const scores = results.scenarios.reduce((n, s) => n + s.cells.reduce((m, c) => m + c.scores.length, 0), 0);
+  return `${JSON.stringify(sortKeys(results), null, scores > PRETTY_SCORE_LIMIT ? undefined : 2)}\n`;
 }
 
 function sortKeys(value: unknown): unknown {
