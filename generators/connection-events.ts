@@ -1,12 +1,16 @@
 import type { ConnectionSpec, PatternActivity, TimelineActivity } from '../harness/scenario/scenario.js';
-import { Kind, type Dir, type PacketEvent } from './packet.js';
+import { EventQueue } from './event-queue.js';
+import { CODE_KIND, eventCode, Kind, type Dir } from './packet.js';
 
 /**
- * One connection's packets as a lazy, time-ordered stream of events, following the timing model shared with the
- * scenario parser: an exchange at t is request at t, response at t+rtt and (TCP) the client's ACK at t+rtt+1ms;
- * the next exchange of a burst starts at t+rtt+2ms. Sequence numbers are not decided here but at encoding, in
- * capture order, so whatever the order of events the seq/ack numbers stay consistent.
- * All times are integer microseconds.
+ * One connection's packets as a time-ordered stream of events, following the timing model shared with the
+ * scenario parser (harness/scenario/exchange-timing.ts): an exchange at t is request at t, response at t+rtt and
+ * (TCP) the client's ACK at t+rtt+1ms; the next exchange of a burst starts at t+rtt+2ms. Sequence numbers are not
+ * decided here but at encoding, in capture order. All times are integer microseconds.
+ *
+ * The stream is a state machine that refills a small queue one unit at a time (handshake, one exchange, a whole
+ * timeline, the close) and hands out events by writing into the caller's `EventHead`, so a packet costs no object.
+ * Keepalives are inserted as the events are handed out, so an idle gap of any length costs no memory.
  */
 const MS = 1000;
 
@@ -14,252 +18,358 @@ export function toUs(seconds: number): number {
   return Math.round(seconds * 1e6);
 }
 
-function ev(tsUs: number, dir: Dir, kind: Kind, len = 0, push?: boolean): PacketEvent {
-  return push === undefined ? { tsUs, dir, kind, len } : { tsUs, dir, kind, len, push };
+/** Where the next event goes: the merge keeps one per stream. */
+export interface EventHead {
+  tsUs: number;
+  /** Kind, direction and push flag, packed by `eventCode`. */
+  code: number;
+  len: number;
+}
+
+export interface EventSource {
+  /** Writes the next event into `head`; false when the stream has ended. */
+  next(head: EventHead): boolean;
 }
 
 /**
- * Events of one copy of `spec` starting at absolute time `startUs`. `random` draws the jitter, in a fixed order.
+ * Burst start offsets (microseconds from the activity start), drawing jitter in burst order: with `spanS` the
+ * bursts spread evenly over the span, first and last exact, each jittered around its own place; with `gapS` each
+ * start is the previous one plus gap plus a jitter draw.
  */
-export function* connectionEvents(spec: ConnectionSpec, startUs: number, random: () => number): Generator<PacketEvent, void, undefined> {
-  if (spec.protocol === 'tcp') yield* tcpEvents(spec, startUs, random);
-  else yield* datagramEvents(spec, startUs, random);
+export class BurstClock {
+  private i = 0;
+  private at = 0;
+  constructor(
+    private readonly activity: PatternActivity,
+    private readonly random: () => number,
+  ) {}
+
+  private jitter(): number {
+    const j = this.activity.jitterS;
+    return j > 0 ? j * (2 * this.random() - 1) : 0;
+  }
+
+  next(): number {
+    const a = this.activity;
+    const n = a.bursts;
+    const i = this.i++;
+    if (a.spanS !== undefined) {
+      if (i === 0 || n === 1) return 0;
+      if (i === n - 1) return toUs(a.spanS);
+      return Math.max(0, toUs((i * a.spanS) / (n - 1) + this.jitter()));
+    }
+    if (i > 0) this.at = Math.max(this.at, this.at + toUs((a.gapS ?? 0) + this.jitter()));
+    return this.at;
+  }
 }
 
-function* tcpEvents(spec: ConnectionSpec, t0: number, random: () => number): Generator<PacketEvent, void, undefined> {
-  const rtt = toUs(spec.rttS);
-  let activityStart = t0;
-  let last: number | undefined;
-  if (spec.open === 'handshake') {
-    yield ev(t0, 0, Kind.Syn);
-    yield ev(t0 + rtt, 1, Kind.SynAck);
-    yield ev(t0 + rtt + MS, 0, Kind.Ack);
-    last = t0 + rtt + MS;
-    activityStart = t0 + rtt + 2 * MS;
-  }
-  const holdEnd = spec.holdS === undefined ? undefined : t0 + toUs(spec.holdS);
-  const established = tcpEstablished(spec, t0, activityStart, last, holdEnd, random);
-  if (spec.keepalive === undefined) yield* established;
-  else {
-    const ka = spec.keepalive;
-    yield* withKeepalives(established, last, toUs(ka.intervalS), ka.style === 'one-byte' ? 1 : 0, rtt, spec.close === 'none' ? holdEnd : undefined);
-  }
+const enum Phase {
+  Handshake,
+  Activity,
+  Close,
+  End,
 }
 
-function* tcpEstablished(
-  spec: ConnectionSpec,
-  t0: number,
-  activityStart: number,
-  lastBefore: number | undefined,
-  holdEnd: number | undefined,
-  random: () => number,
-): Generator<PacketEvent, void, undefined> {
-  const rtt = toUs(spec.rttS);
-  let last = lastBefore;
-  const activity = spec.activity.kind === 'pattern'
-    ? patternEvents(spec.activity, activityStart, rtt, lastBefore, random, (s, req, resp) => tcpExchange(s, rtt, req, resp, spec.mss))
-    : timelineEvents((events) => tcpTimeline(spec.activity as TimelineActivity, t0, rtt, spec.mss, events));
-  for (const e of activity) {
-    last = e.tsUs;
-    yield e;
-  }
-  if (spec.close === 'none') return;
-  let closeAt = last === undefined ? t0 : last + MS;
-  if (holdEnd !== undefined && holdEnd > closeAt) closeAt = holdEnd;
-  if (spec.close === 'rst') {
-    yield ev(closeAt, 0, Kind.Rst);
-    return;
-  }
-  yield ev(closeAt, 0, Kind.Fin);
-  yield ev(closeAt + rtt, 1, Kind.Fin);
-  yield ev(closeAt + rtt + MS, 0, Kind.Ack);
-}
+const NO_TIME = Number.NEGATIVE_INFINITY;
 
-/**
- * Inserts client keepalives (zero- or one-byte at seq-1), each ACKed by the server one RTT later, wherever the
- * connection has been idle for `intervalUs` and the ACK still lands before the next packet; after the last
- * packet, until `holdEnd` when the connection is held open without a close.
- */
-function* withKeepalives(
-  inner: Iterable<PacketEvent>,
-  lastBefore: number | undefined,
-  intervalUs: number,
-  len: number,
-  rtt: number,
-  holdEnd: number | undefined,
-): Generator<PacketEvent, void, undefined> {
-  let last = lastBefore;
-  let closing = false;
-  for (const e of inner) {
-    if (!closing && last !== undefined) {
-      while (last + intervalUs + rtt < e.tsUs) {
-        yield ev(last + intervalUs, 0, Kind.Keepalive, len);
-        yield ev(last + intervalUs + rtt, 1, Kind.Ack);
-        last += intervalUs + rtt;
+export class ConnectionEvents implements EventSource {
+  private readonly q = new EventQueue();
+  private phase: Phase;
+  private readonly tcp: boolean;
+  private readonly kindRequest: Kind;
+  private readonly kindReply: Kind;
+  private readonly rtt: number;
+  private readonly t0: number;
+  private readonly activityStart: number;
+  private readonly holdEnd: number | undefined;
+  /** Last event of the handshake or the activity: the close follows it. */
+  private lastActivity = NO_TIME;
+  // Pattern state.
+  private readonly pattern: PatternActivity | undefined;
+  private readonly bursts: BurstClock | undefined;
+  private burst = 0;
+  private exchange = 0;
+  private t = 0;
+  /** End of the previous exchange as the exchange reports it (may precede its last packet for an empty one). */
+  private patternLast = NO_TIME;
+  // Keepalive state: inserted between the established connection's events.
+  private readonly kaIntervalUs: number;
+  private readonly kaLen: number;
+  private readonly kaHoldEnd: number | undefined;
+  private kaSkip: number;
+  private kaLast = NO_TIME;
+  private kaClosing = false;
+  private kaAckAt = NO_TIME;
+
+  constructor(
+    private readonly spec: ConnectionSpec,
+    startUs: number,
+    random: () => number,
+  ) {
+    this.tcp = spec.protocol === 'tcp';
+    this.kindRequest = this.tcp ? Kind.Data : spec.protocol === 'udp' ? Kind.Udp : Kind.EchoRequest;
+    this.kindReply = this.tcp ? Kind.Data : spec.protocol === 'udp' ? Kind.Udp : Kind.EchoReply;
+    this.rtt = toUs(spec.rttS);
+    this.t0 = startUs;
+    const handshake = this.tcp && spec.open === 'handshake';
+    this.phase = handshake ? Phase.Handshake : Phase.Activity;
+    this.activityStart = handshake ? startUs + this.rtt + 2 * MS : startUs;
+    this.holdEnd = this.tcp && spec.holdS !== undefined ? startUs + toUs(spec.holdS) : undefined;
+    if (spec.activity.kind === 'pattern') {
+      this.pattern = spec.activity;
+      this.bursts = new BurstClock(spec.activity, random);
+    }
+    const ka = this.tcp ? spec.keepalive : undefined;
+    this.kaIntervalUs = ka === undefined ? 0 : toUs(ka.intervalS);
+    this.kaLen = ka?.style === 'one-byte' ? 1 : 0;
+    this.kaHoldEnd = spec.close === 'none' ? this.holdEnd : undefined;
+    // The handshake's three packets pass the keepalive check untouched: keepalives belong to the established connection.
+    this.kaSkip = handshake ? 3 : 0;
+  }
+
+  next(head: EventHead): boolean {
+    if (this.kaAckAt !== NO_TIME) {
+      head.tsUs = this.kaAckAt;
+      head.code = eventCode(1, Kind.Ack, false);
+      head.len = 0;
+      this.kaLast = this.kaAckAt;
+      this.kaAckAt = NO_TIME;
+      return true;
+    }
+    const q = this.q;
+    if (q.head === q.tail) {
+      q.reset();
+      while (q.tail === 0 && this.fill()) {
+        // An empty exchange adds nothing: keep filling until an event or the end.
       }
     }
-    if (e.kind === Kind.Fin || e.kind === Kind.Rst) closing = true;
-    last = e.tsUs;
-    yield e;
-  }
-  if (closing || last === undefined || holdEnd === undefined) return;
-  while (last + intervalUs + rtt <= holdEnd) {
-    yield ev(last + intervalUs, 0, Kind.Keepalive, len);
-    yield ev(last + intervalUs + rtt, 1, Kind.Ack);
-    last += intervalUs + rtt;
-  }
-}
-
-/** Burst start offsets (microseconds from the activity start), drawing jitter in burst order. */
-export function* burstOffsets(activity: PatternActivity, random: () => number): Generator<number, void, undefined> {
-  const n = activity.bursts;
-  const jitter = (): number => (activity.jitterS > 0 ? activity.jitterS * (2 * random() - 1) : 0);
-  if (activity.spanS !== undefined) {
-    for (let i = 0; i < n; i++) {
-      if (i === 0 || n === 1) yield 0;
-      else if (i === n - 1) yield toUs(activity.spanS);
-      else yield Math.max(0, toUs((i * activity.spanS) / (n - 1) + jitter()));
+    const ka = this.kaIntervalUs > 0;
+    if (q.head === q.tail) {
+      if (ka && !this.kaClosing && this.kaLast !== NO_TIME && this.kaHoldEnd !== undefined && this.kaLast + this.kaIntervalUs + this.rtt <= this.kaHoldEnd) {
+        this.keepalive(head);
+        return true;
+      }
+      return false;
     }
-    return;
+    const ts = q.ts[q.head] as number;
+    if (ka) {
+      if (this.kaSkip > 0) this.kaSkip -= 1;
+      else if (!this.kaClosing && this.kaLast !== NO_TIME && this.kaLast + this.kaIntervalUs + this.rtt < ts) {
+        this.keepalive(head);
+        return true;
+      }
+    }
+    const code = q.code[q.head] as number;
+    head.tsUs = ts;
+    head.code = code;
+    head.len = q.len[q.head] as number;
+    q.head += 1;
+    if (ka) {
+      this.kaLast = ts;
+      const kind = code & CODE_KIND;
+      if (kind === Kind.Fin || kind === Kind.Rst) this.kaClosing = true;
+    }
+    return true;
   }
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    if (i > 0) at = Math.max(at, at + toUs((activity.gapS ?? 0) + jitter()));
-    yield at;
+
+  /** The client's keepalive `interval` after the last packet; its ACK follows one RTT later. */
+  private keepalive(head: EventHead): void {
+    head.tsUs = this.kaLast + this.kaIntervalUs;
+    head.code = eventCode(0, Kind.Keepalive, false);
+    head.len = this.kaLen;
+    this.kaAckAt = this.kaLast + this.kaIntervalUs + this.rtt;
   }
-}
 
-type Exchange = (startUs: number, requestBytes: number, responseBytes: number) => Generator<PacketEvent, number, undefined>;
-
-function* patternEvents(
-  activity: PatternActivity,
-  activityStart: number,
-  rtt: number,
-  lastBefore: number | undefined,
-  random: () => number,
-  exchange: Exchange,
-): Generator<PacketEvent, void, undefined> {
-  let last = lastBefore;
-  for (const offset of burstOffsets(activity, random)) {
-    let t = activityStart + offset;
-    // A burst never starts before the previous one ended, whatever the jitter drew: the stream stays in time order.
-    if (last !== undefined && t <= last) t = last + MS;
-    for (let e = 0; e < activity.exchangesPerBurst; e++) {
-      last = yield* exchange(t, activity.requestBytes, activity.responseBytes);
-      t = Math.max(t + rtt + 2 * MS, last + MS);
+  /** Appends the next unit of events to the queue; false once there is nothing left. */
+  private fill(): boolean {
+    const q = this.q;
+    switch (this.phase) {
+      case Phase.Handshake: {
+        const t0 = this.t0;
+        const rtt = this.rtt;
+        q.push(t0, eventCode(0, Kind.Syn, false), 0);
+        q.push(t0 + rtt, eventCode(1, Kind.SynAck, false), 0);
+        q.push(t0 + rtt + MS, eventCode(0, Kind.Ack, false), 0);
+        this.lastActivity = t0 + rtt + MS;
+        this.patternLast = this.lastActivity;
+        this.phase = Phase.Activity;
+        return true;
+      }
+      case Phase.Activity: {
+        const before = q.tail;
+        if (this.pattern !== undefined) this.patternUnit(this.pattern);
+        else {
+          this.timeline(this.spec.activity as TimelineActivity);
+          this.phase = Phase.Close;
+        }
+        if (q.tail > before) this.lastActivity = q.ts[q.tail - 1] as number;
+        return true;
+      }
+      case Phase.Close:
+        this.close();
+        this.phase = Phase.End;
+        return true;
+      case Phase.End:
+        return false;
     }
   }
-}
 
-/** One message split into MSS-sized segments 1 us apart; the receiver ACKs every second one (the last is ACKed by the reply). */
-function* tcpMessage(t: number, dir: Dir, bytes: number, mss: number): Generator<PacketEvent, number, undefined> {
-  const other = (dir ^ 1) as Dir;
-  let ts = t;
-  let remaining = bytes;
-  let k = 0;
-  for (;;) {
-    const n = Math.min(mss, remaining);
-    remaining -= n;
-    yield ev(ts, dir, Kind.Data, n, remaining === 0);
-    k += 1;
-    if (remaining === 0) return ts;
-    if (k % 2 === 0) {
+  /** One exchange of the pattern, starting a new burst when the previous one is complete. */
+  private patternUnit(a: PatternActivity): void {
+    if (this.exchange === 0) {
+      if (this.burst >= a.bursts || a.exchangesPerBurst <= 0) {
+        this.phase = Phase.Close;
+        return;
+      }
+      let t = this.activityStart + (this.bursts as BurstClock).next();
+      // A burst never starts before the previous one ended, whatever the jitter drew: the stream stays in time order.
+      if (this.patternLast !== NO_TIME && t <= this.patternLast) t = this.patternLast + MS;
+      this.t = t;
+    }
+    const t = this.t;
+    const last = this.exchangeAt(t, a.requestBytes, a.responseBytes);
+    this.patternLast = last;
+    this.t = Math.max(t + this.rtt + 2 * MS, last + MS);
+    if (++this.exchange === a.exchangesPerBurst) {
+      this.exchange = 0;
+      this.burst += 1;
+    }
+  }
+
+  /** Pushes one exchange at t and returns its end. */
+  private exchangeAt(t: number, req: number, resp: number): number {
+    const q = this.q;
+    const rtt = this.rtt;
+    if (!this.tcp) {
+      q.push(t, eventCode(0, this.kindRequest, false), req);
+      // A UDP request without a response is one datagram; ICMP always answers.
+      if (this.kindReply === Kind.Udp && resp <= 0) return t;
+      q.push(t + rtt, eventCode(1, this.kindReply, false), resp);
+      return t + rtt;
+    }
+    let last = t;
+    if (req > 0) last = this.tcpMessage(t, 0, req);
+    const rt = Math.max(t + rtt, last + 1);
+    if (resp > 0) {
+      last = this.tcpMessage(rt, 1, resp);
+      const at = Math.max(t + rtt + MS, last + 1);
+      q.push(at, eventCode(0, Kind.Ack, false), 0);
+      return at;
+    }
+    if (req > 0) {
+      q.push(rt, eventCode(1, Kind.Ack, false), 0);
+      return rt;
+    }
+    return last;
+  }
+
+  /** One message split into MSS-sized segments 1 us apart; the receiver ACKs every second one (the last is ACKed by the reply). */
+  private tcpMessage(t: number, dir: Dir, bytes: number): number {
+    const q = this.q;
+    const mss = this.spec.mss;
+    const ackCode = eventCode((dir ^ 1) as Dir, Kind.Ack, false);
+    let ts = t;
+    let remaining = bytes;
+    let k = 0;
+    for (;;) {
+      const n = Math.min(mss, remaining);
+      remaining -= n;
+      q.push(ts, eventCode(dir, Kind.Data, remaining === 0), n);
+      k += 1;
+      if (remaining === 0) return ts;
+      if (k % 2 === 0) {
+        ts += 1;
+        q.push(ts, ackCode, 0);
+      }
       ts += 1;
-      yield ev(ts, other, Kind.Ack);
     }
-    ts += 1;
   }
-}
 
-function* tcpExchange(t: number, rtt: number, req: number, resp: number, mss: number): Generator<PacketEvent, number, undefined> {
-  let last = t;
-  if (req > 0) last = yield* tcpMessage(t, 0, req, mss);
-  const rt = Math.max(t + rtt, last + 1);
-  if (resp > 0) {
-    last = yield* tcpMessage(rt, 1, resp, mss);
-    const at = Math.max(t + rtt + MS, last + 1);
-    yield ev(at, 0, Kind.Ack);
-    return at;
-  }
-  if (req > 0) {
-    yield ev(rt, 1, Kind.Ack);
-    return rt;
-  }
-  return last;
-}
-
-/** UDP: a request datagram and, when responseBytes > 0, a response one RTT later. ICMP: echo request and reply. */
-function udpExchange(rtt: number): Exchange {
-  return function* (t, req, resp) {
-    yield ev(t, 0, Kind.Udp, req);
-    if (resp <= 0) return t;
-    yield ev(t + rtt, 1, Kind.Udp, resp);
-    return t + rtt;
-  };
-}
-
-function icmpExchange(rtt: number): Exchange {
-  return function* (t, req, resp) {
-    yield ev(t, 0, Kind.EchoRequest, req);
-    yield ev(t + rtt, 1, Kind.EchoReply, resp);
-    return t + rtt;
-  };
-}
-
-function* datagramEvents(spec: ConnectionSpec, t0: number, random: () => number): Generator<PacketEvent, void, undefined> {
-  const rtt = toUs(spec.rttS);
-  const exchange = spec.protocol === 'udp' ? udpExchange(rtt) : icmpExchange(rtt);
-  if (spec.activity.kind === 'pattern') {
-    yield* patternEvents(spec.activity, t0, rtt, undefined, random, exchange);
-    return;
-  }
-  const activity = spec.activity;
-  yield* timelineEvents((events) => {
+  /**
+   * A timeline is an explicit, short list, so its events are queued at once and sorted (stable, so same-time
+   * events keep their listed order): replies of one event may fall after the next event.
+   */
+  private timeline(activity: TimelineActivity): void {
+    const q = this.q;
+    const rtt = this.rtt;
     for (const e of activity.events) {
-      const t = t0 + toUs(e.atS);
+      const t = this.t0 + toUs(e.atS);
       const dir: Dir = e.from === 'client' ? 0 : 1;
       const other = (dir ^ 1) as Dir;
-      const kind = (d: Dir): Kind => (spec.protocol === 'udp' ? Kind.Udp : d === 0 ? Kind.EchoRequest : Kind.EchoReply);
-      events.push(ev(t, dir, kind(dir), e.bytes));
-      if (e.replyBytes !== undefined) events.push(ev(t + rtt, other, kind(other), e.replyBytes));
-    }
-  });
-}
-
-/**
- * A timeline is an explicit, short list, so its events are built at once and sorted (stable, so same-time
- * events keep their listed order): replies of one event may fall after the next event.
- */
-function* timelineEvents(build: (events: PacketEvent[]) => void): Generator<PacketEvent, void, undefined> {
-  const events: PacketEvent[] = [];
-  build(events);
-  events.sort((a, b) => a.tsUs - b.tsUs);
-  yield* events;
-}
-
-function tcpTimeline(activity: TimelineActivity, t0: number, rtt: number, mss: number, events: PacketEvent[]): void {
-  for (const e of activity.events) {
-    const t = t0 + toUs(e.atS);
-    const dir: Dir = e.from === 'client' ? 0 : 1;
-    const other = (dir ^ 1) as Dir;
-    let last = t;
-    if (e.bytes > 0) {
-      for (const s of tcpMessage(t, dir, e.bytes, mss)) {
-        events.push(s);
-        last = s.tsUs;
+      if (!this.tcp) {
+        const kind = (d: Dir): Kind => (this.kindRequest === Kind.Udp ? Kind.Udp : d === 0 ? Kind.EchoRequest : Kind.EchoReply);
+        q.push(t, eventCode(dir, kind(dir), false), e.bytes);
+        if (e.replyBytes !== undefined) q.push(t + rtt, eventCode(other, kind(other), false), e.replyBytes);
+        continue;
       }
-    } else events.push(ev(t, dir, Kind.Ack));
-    const rt = Math.max(t + rtt, last + 1);
-    if (e.replyBytes !== undefined && e.replyBytes > 0) {
-      let replyLast = rt;
-      for (const s of tcpMessage(rt, other, e.replyBytes, mss)) {
-        events.push(s);
-        replyLast = s.tsUs;
+      let last = t;
+      if (e.bytes > 0) last = this.tcpMessage(t, dir, e.bytes);
+      else q.push(t, eventCode(dir, Kind.Ack, false), 0);
+      const rt = Math.max(t + rtt, last + 1);
+      if (e.replyBytes !== undefined && e.replyBytes > 0) {
+        const replyLast = this.tcpMessage(rt, other, e.replyBytes);
+        q.push(Math.max(t + rtt + MS, replyLast + 1), eventCode(dir, Kind.Ack, false), 0);
+      } else if (e.replyBytes !== undefined) {
+        // `reply: 0` answers with a bare ACK; an event without a reply is that one message alone (exchange-timing.ts).
+        q.push(rt, eventCode(other, Kind.Ack, false), 0);
       }
-      events.push(ev(Math.max(t + rtt + MS, replyLast + 1), dir, Kind.Ack));
-    } else if (e.replyBytes !== undefined) {
-      // `reply: 0` answers with a bare ACK; an event without a reply is that one message alone (exchange-timing.ts).
-      events.push(ev(rt, other, Kind.Ack));
     }
+    q.sortByTime();
+  }
+
+  private close(): void {
+    const spec = this.spec;
+    if (!this.tcp || spec.close === 'none') return;
+    const q = this.q;
+    let closeAt = this.lastActivity === NO_TIME ? this.t0 : this.lastActivity + MS;
+    if (this.holdEnd !== undefined && this.holdEnd > closeAt) closeAt = this.holdEnd;
+    if (spec.close === 'rst') {
+      q.push(closeAt, eventCode(0, Kind.Rst, false), 0);
+      return;
+    }
+    q.push(closeAt, eventCode(0, Kind.Fin, false), 0);
+    q.push(closeAt + this.rtt, eventCode(1, Kind.Fin, false), 0);
+    q.push(closeAt + this.rtt + MS, eventCode(0, Kind.Ack, false), 0);
   }
 }
+
+/** The clock: one UDP packet every `intervalUs` from `startUs`, without end (the merge stops it). */
+export class ClockEvents implements EventSource {
+  private t: number;
+  private readonly code = eventCode(0, Kind.Udp, false);
+  constructor(
+    startUs: number,
+    private readonly intervalUs: number,
+    private readonly payload: number,
+  ) {
+    if (intervalUs <= 0) throw new Error('clock interval must be positive');
+    this.t = startUs;
+  }
+
+  next(head: EventHead): boolean {
+    head.tsUs = this.t;
+    head.code = this.code;
+    head.len = this.payload;
+    this.t += this.intervalUs;
+    return true;
+  }
+}
+
+/** A single client UDP packet: the sentinel. */
+export class SingleEvent implements EventSource {
+  private done = false;
+  constructor(
+    private readonly tsUs: number,
+    private readonly payload: number,
+  ) {}
+
+  next(head: EventHead): boolean {
+    if (this.done) return false;
+    this.done = true;
+    head.tsUs = this.tsUs;
+    head.code = eventCode(0, Kind.Udp, false);
+    head.len = this.payload;
+    return true;
+  }
+}
+

@@ -5,10 +5,11 @@ import { formatDuration } from '../harness/core/duration.js';
 import type { ConnectionSpec, Endpoint, Scenario } from '../harness/scenario/scenario.js';
 import { expandConnections } from '../harness/scenario/load-scenario.js';
 import { ipVersionOf } from './addresses.js';
-import { connectionEvents, toUs } from './connection-events.js';
-import { PacketStream, StreamHeap } from './packet-merge.js';
-import { encodePacket, FlowContext, Kind, MAX_FRAME, type Packet, type PacketEvent } from './packet.js';
-import { PcapWriter, RECORD_HEADER } from './pcap-writer.js';
+import { ClockEvents, ConnectionEvents, SingleEvent, toUs } from './connection-events.js';
+import { CaptureMerge } from './capture-merge.js';
+import { PacketStream } from './packet-merge.js';
+import { FlowContext, PAYLOAD_PATTERN } from './packet.js';
+import { PcapWriter } from './pcap-writer.js';
 import { connectionRandom } from './prng.js';
 import { ConnectionTruth, type ConnectionIdentity } from './truth-builder.js';
 import { formatConnLog } from './zeek-conn-log.js';
@@ -35,7 +36,14 @@ export async function generate(scenario: Scenario, outDir: string): Promise<Gene
   const truthConnLogPath = path.join(outDir, `${scenario.name}.truth.conn.log`);
   const quietUs = toUs(scenario.quietThresholdS);
 
-  const heap = new StreamHeap();
+  let sentinelTruth: ConnectionTruth | undefined;
+  let sentinelOrder = 0;
+  const merge = new CaptureMerge(scenario.startUs, (lastScenarioUs) => {
+    if (sentinelTruth === undefined || scenario.sentinel === undefined) return { clockLimitUs: lastScenarioUs };
+    const at = lastScenarioUs + toUs(scenario.sentinel.afterS);
+    const sentinel = PacketStream.start(sentinelOrder, backgroundContext(sentinelTruth.identity), sentinelTruth, new SingleEvent(at, SENTINEL_PAYLOAD));
+    return sentinel === undefined ? { clockLimitUs: at } : { clockLimitUs: at, sentinel };
+  });
   const truths: ConnectionTruth[] = [];
   let order = 0;
   for (const spec of scenario.connections) {
@@ -57,73 +65,28 @@ export async function generate(scenario: Scenario, outDir: string): Promise<Gene
       const ctx = flowContext(spec, identity, random);
       const truth = new ConnectionTruth(identity, quietUs);
       truths.push(truth);
-      const events = connectionEvents(spec, scenario.startUs + toUs(copy.startS), random);
-      const stream = PacketStream.start(order++, ctx, truth, events);
-      if (stream) heap.push(stream);
+      const events = new ConnectionEvents(spec, scenario.startUs + toUs(copy.startS), random);
+      merge.addScenario(PacketStream.start(order++, ctx, truth, events));
     }
   }
-  const scenarioStreams = heap.size;
 
-  // The clock runs until the sentinel (or the last scenario packet): both are known only once every scenario
-  // stream has ended, which the merge sees in time order.
-  let clock: PacketStream | undefined;
   if (scenario.clock) {
     const c = scenario.clock;
     const identity = backgroundIdentity('clock', 'udp', c.client, c.server, c.vlan);
     const truth = new ConnectionTruth(identity, quietUs);
     truths.push(truth);
-    clock = PacketStream.start(order++, backgroundContext(identity), truth, clockEvents(scenario.startUs, toUs(c.intervalS), c.payloadBytes));
-    if (clock) heap.push(clock);
+    merge.addClock(PacketStream.start(order++, backgroundContext(identity), truth, new ClockEvents(scenario.startUs, toUs(c.intervalS), c.payloadBytes)));
   }
-  let sentinelTruth: ConnectionTruth | undefined;
   if (scenario.sentinel) {
     const s = scenario.sentinel;
     sentinelTruth = new ConnectionTruth(backgroundIdentity('sentinel', 'udp', s.client, s.server, s.vlan), quietUs);
     truths.push(sentinelTruth);
   }
-  const sentinelOrder = order++;
+  sentinelOrder = order++;
 
-  const writer = await PcapWriter.create(pcapPath, scenario.timestampResolution);
-  const packet: Packet = { tsUs: 0, dir: 0, frameLength: 0, ipBytes: 0, payloadBytes: 0, tcpFlags: 0 };
-  let liveScenario = scenarioStreams;
-  let lastScenarioUs = scenario.startUs;
-  let clockLimitUs = Number.POSITIVE_INFINITY;
-  let firstUs = -1;
-  let lastUs = -1;
-  const roomNeeded = RECORD_HEADER + MAX_FRAME;
-  const scenarioEnded = (): void => {
-    if (sentinelTruth && scenario.sentinel) {
-      const at = lastScenarioUs + toUs(scenario.sentinel.afterS);
-      clockLimitUs = at;
-      const only: PacketEvent = { tsUs: at, dir: 0, kind: Kind.Udp, len: SENTINEL_PAYLOAD };
-      const sentinel = PacketStream.start(sentinelOrder, backgroundContext(sentinelTruth.identity), sentinelTruth, [only][Symbol.iterator]());
-      if (sentinel) heap.push(sentinel);
-    } else clockLimitUs = lastScenarioUs;
-  };
-  if (scenarioStreams === 0) scenarioEnded();
+  const writer = await PcapWriter.create(pcapPath, scenario.timestampResolution, { trailer: PAYLOAD_PATTERN });
   try {
-    for (;;) {
-      const s = heap.top();
-      if (s === undefined) break;
-      const ev = s.head;
-      if (s === clock && ev.tsUs > clockLimitUs) {
-        heap.pop();
-        continue;
-      }
-      if (writer.room() < roomNeeded) await writer.flush();
-      const frameLength = encodePacket(writer.buf, writer.pos + RECORD_HEADER, s.ctx, ev, packet);
-      writer.endRecord(ev.tsUs, frameLength);
-      s.truth.add(packet);
-      if (firstUs < 0) firstUs = ev.tsUs;
-      lastUs = ev.tsUs;
-      const isScenario = s.order < scenarioStreams;
-      if (isScenario && ev.tsUs > lastScenarioUs) lastScenarioUs = ev.tsUs;
-      if (s.advance()) heap.siftDown();
-      else {
-        heap.pop();
-        if (isScenario && --liveScenario === 0) scenarioEnded();
-      }
-    }
+    while (merge.fill(writer)) await writer.flush();
   } catch (e) {
     await writer.abort();
     throw e;
@@ -140,9 +103,9 @@ export async function generate(scenario: Scenario, outDir: string): Promise<Gene
       sha256: summary.sha256,
       linkType: 'ethernet',
       timestampResolution: scenario.timestampResolution,
-      firstUs: Math.max(firstUs, 0),
-      lastUs: Math.max(lastUs, 0),
-      spanUs: firstUs < 0 ? 0 : lastUs - firstUs,
+      firstUs: Math.max(merge.firstUs, 0),
+      lastUs: Math.max(merge.lastUs, 0),
+      spanUs: merge.firstUs < 0 ? 0 : merge.lastUs - merge.firstUs,
       packets: summary.packets,
       frameBytes: summary.frameBytes,
     },
@@ -153,11 +116,6 @@ export async function generate(scenario: Scenario, outDir: string): Promise<Gene
   const rows = connections.map((c, i) => ({ truth: c, history: (truths[i] as ConnectionTruth).zeekHistory() }));
   await writeAtomically(truthConnLogPath, formatConnLog(rows, truth.pcap.firstUs, truth.pcap.lastUs));
   return { pcapPath, truthPath, truthConnLogPath, truth };
-}
-
-function* clockEvents(startUs: number, intervalUs: number, payload: number): Generator<PacketEvent, void, undefined> {
-  if (intervalUs <= 0) throw new Error('clock interval must be positive');
-  for (let t = startUs; ; t += intervalUs) yield { tsUs: t, dir: 0, kind: Kind.Udp, len: payload };
 }
 
 function flowContext(spec: ConnectionSpec, id: ConnectionIdentity, random: () => number): FlowContext {

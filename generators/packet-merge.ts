@@ -1,48 +1,43 @@
+import type { EventHead, EventSource } from './connection-events.js';
+import type { FlowContext } from './packet.js';
 import type { ConnectionTruth } from './truth-builder.js';
-import type { FlowContext, PacketEvent } from './packet.js';
 
 /**
  * K-way merge of the connections' lazy packet streams in global time order. Only each stream's next event is
- * held, so memory grows with the number of live connections, not packets. Ties go to the stream added first,
- * which makes the order (and the pcap bytes) deterministic.
+ * held (in the stream itself, as plain fields), so memory grows with the number of live connections, not packets.
+ * Ties go to the stream added first, which makes the order (and the pcap bytes) deterministic.
  */
-export class PacketStream {
-  head: PacketEvent;
-  constructor(
+export class PacketStream implements EventHead {
+  tsUs = 0;
+  code = 0;
+  len = 0;
+
+  private constructor(
     readonly order: number,
     readonly ctx: FlowContext,
     readonly truth: ConnectionTruth,
-    private readonly events: Iterator<PacketEvent, void, undefined>,
-    first: PacketEvent,
-  ) {
-    this.head = first;
-  }
+    private readonly events: EventSource,
+  ) {}
 
-  static start(
-    order: number,
-    ctx: FlowContext,
-    truth: ConnectionTruth,
-    events: Iterator<PacketEvent, void, undefined>,
-  ): PacketStream | undefined {
-    const r = events.next();
-    return r.done ? undefined : new PacketStream(order, ctx, truth, events, r.value);
+  static start(order: number, ctx: FlowContext, truth: ConnectionTruth, events: EventSource): PacketStream | undefined {
+    const s = new PacketStream(order, ctx, truth, events);
+    return events.next(s) ? s : undefined;
   }
 
   /** Moves to the next event; false when the stream has ended. */
   advance(): boolean {
-    const r = this.events.next();
-    if (r.done) return false;
-    if (r.value.tsUs < this.head.tsUs) {
-      throw new Error(`connection ${this.truth.identity.id}: packet at ${r.value.tsUs} us after one at ${this.head.tsUs} us (generator bug)`);
+    const previous = this.tsUs;
+    if (!this.events.next(this)) return false;
+    if (this.tsUs < previous) {
+      throw new Error(`connection ${this.truth.identity.id}: packet at ${this.tsUs} us after one at ${previous} us (generator bug)`);
     }
-    this.head = r.value;
     return true;
   }
 }
 
 function before(a: PacketStream, b: PacketStream): boolean {
-  const ta = a.head.tsUs;
-  const tb = b.head.tsUs;
+  const ta = a.tsUs;
+  const tb = b.tsUs;
   return ta < tb || (ta === tb && a.order < b.order);
 }
 

@@ -4,6 +4,10 @@ import { foldChecksum, sum16 } from './checksum.js';
 /**
  * Frame encoders: Ethernet (optionally 802.1Q), IPv4/IPv6, TCP/UDP/ICMP echo, all checksums valid. Frames are
  * written straight into a caller's buffer (the pcap writer's chunk) so the hot path allocates nothing.
+ *
+ * Each connection keeps, per direction, a template of its headers with every fixed field filled in and the sum of
+ * those fixed words; a packet copies the template, patches the few fields that change (lengths, IP id, seq, ack,
+ * flags, echo sequence) and finishes the checksums by adding only those words and the payload's table entry.
  */
 
 export const TCP_FIN = 0x01;
@@ -34,6 +38,15 @@ export const enum Kind {
 /** Direction of a packet: 0 client->server, 1 server->client. */
 export type Dir = 0 | 1;
 
+/** An event's kind, direction and push flag packed in one small integer, so queued events need no object. */
+export const CODE_KIND = 0x0f;
+export const CODE_DIR1 = 0x10;
+export const CODE_PUSH = 0x20;
+
+export function eventCode(dir: Dir, kind: Kind, push: boolean): number {
+  return kind | (dir === 1 ? CODE_DIR1 : 0) | (push ? CODE_PUSH : 0);
+}
+
 export interface PacketEvent {
   tsUs: number;
   dir: Dir;
@@ -57,19 +70,43 @@ export interface Packet {
 
 export type FlowProtocol = 'tcp' | 'udp' | 'icmp';
 
+const N_L4_BASE = 0;
+const N_IP_BASE = 2;
+const N_SEQ = 4;
+const N_IP_ID = 6;
+
 /** Everything fixed about one connection's frames, plus the little state that changes (seq, IP id, echo seq). */
 export class FlowContext {
   readonly ipVersion: 4 | 6;
-  /** Ethernet (+VLAN) header per direction. */
-  readonly linkHeader: [Uint8Array, Uint8Array];
-  readonly addr: [Uint8Array, Uint8Array];
+  readonly tcp: boolean;
+  readonly udp: boolean;
+  /** Ethernet (+VLAN) header length: the same both ways. */
+  readonly linkLen: number;
+  readonly ipHeaderLen: number;
+  readonly l4HeaderLen: number;
+  /**
+   * Link, IP and base L4 header, variable fields zero, as little-endian 32-bit words (zero-padded): the client's
+   * direction in words [0, templateWords), the server's after it.
+   */
+  readonly template: Int32Array;
+  readonly templateWords: number;
+  /**
+   * The same templates as float64 words (8 bytes a store), or undefined when one of those words would be a NaN,
+   * whose bits a float store need not keep: then the 32-bit words are used.
+   */
+  readonly template64: Float64Array | undefined;
+  readonly template64Words: number;
+  /**
+   * The numbers the encoder reads per packet, together so that a packet touches one array:
+   * [N_L4_BASE + dir] unfolded sum of the fixed L4 header words plus the pseudo-header's addresses and protocol;
+   * [N_IP_BASE + dir] unfolded sum of the fixed IPv4 header words; [N_SEQ + dir] next sequence number each side
+   * sends (unsigned 32-bit); [N_IP_ID + dir] next IPv4 id.
+   */
+  readonly nums: Float64Array;
   readonly port: [number, number];
-  /** Unfolded sum of both addresses: the address part of every pseudo-header, whichever the direction. */
-  readonly addrSum: number;
-  /** Next sequence number each side sends (unsigned 32-bit). */
-  readonly nextSeq: [number, number];
-  readonly ipId: [number, number];
   echoSeq = 0;
+  /** TCP flags of the last frame encoded (0 for UDP/ICMP). */
+  lastFlags = 0;
 
   constructor(
     readonly protocol: FlowProtocol,
@@ -83,14 +120,79 @@ export class FlowContext {
   ) {
     this.ipVersion = ipVersionOf(clientAddr);
     if (ipVersionOf(serverAddr) !== this.ipVersion) throw new Error(`mixed IP versions: ${clientAddr} and ${serverAddr}`);
-    this.addr = [ipBytes(clientAddr), ipBytes(serverAddr)];
+    this.tcp = protocol === 'tcp';
+    this.udp = protocol === 'udp';
+    const v6 = this.ipVersion === 6;
+    const addr = [ipBytes(clientAddr), ipBytes(serverAddr)] as const;
     this.port = [clientPort, serverPort];
     const cMac = macFor(clientAddr);
     const sMac = macFor(serverAddr);
-    this.linkHeader = [linkHeader(sMac, cMac, vlan, this.ipVersion), linkHeader(cMac, sMac, vlan, this.ipVersion)];
-    this.addrSum = sum16(this.addr[0], 0, this.addr[0].length, sum16(this.addr[1], 0, this.addr[1].length));
-    this.nextSeq = [initial.clientSeq >>> 0, initial.serverSeq >>> 0];
-    this.ipId = [initial.clientIpId & 0xffff, initial.serverIpId & 0xffff];
+    const links = [linkHeader(sMac, cMac, vlan, this.ipVersion), linkHeader(cMac, sMac, vlan, this.ipVersion)] as const;
+    this.linkLen = links[0].length;
+    this.ipHeaderLen = v6 ? 40 : 20;
+    this.l4HeaderLen = this.tcp ? 20 : 8;
+    const protoNumber = PROTO_NUMBER[protocol][v6 ? 1 : 0];
+    const addrSum = sum16(addr[0], 0, addr[0].length, sum16(addr[1], 0, addr[1].length));
+    const pseudo = protocol === 'icmp' && !v6 ? 0 : addrSum + protoNumber;
+    const nums = new Float64Array(8);
+    const headerLen = this.linkLen + this.ipHeaderLen + this.l4HeaderLen;
+    this.templateWords = Math.ceil(headerLen / 4);
+    this.template64Words = Math.ceil(headerLen / 8);
+    const bytesPerDir = 8 * this.template64Words;
+    const all = new Uint8Array(2 * bytesPerDir);
+    for (const dir of [0, 1] as const) {
+      const t = all.subarray(dir * bytesPerDir, (dir + 1) * bytesPerDir);
+      t.set(links[dir], 0);
+      const ip = this.linkLen;
+      const src = addr[dir];
+      const dst = addr[dir ^ 1] as Uint8Array;
+      if (v6) {
+        t[ip] = 0x60;
+        t[ip + 6] = protoNumber;
+        t[ip + 7] = 64;
+        t.set(src, ip + 8);
+        t.set(dst, ip + 24);
+      } else {
+        t[ip] = 0x45;
+        t[ip + 6] = 0x40; // DF
+        t[ip + 8] = 64;
+        t[ip + 9] = protoNumber;
+        t.set(src, ip + 12);
+        t.set(dst, ip + 16);
+        nums[N_IP_BASE + dir] = sum16(t, ip, ip + 20);
+      }
+      const l4 = ip + this.ipHeaderLen;
+      if (protocol === 'icmp') {
+        const id = clientPort;
+        t[l4 + 4] = id >> 8;
+        t[l4 + 5] = id & 0xff;
+      } else {
+        const sp = this.port[dir];
+        const dp = this.port[dir ^ 1];
+        t[l4] = sp >> 8;
+        t[l4 + 1] = sp & 0xff;
+        t[l4 + 2] = dp >> 8;
+        t[l4 + 3] = dp & 0xff;
+        if (this.tcp) {
+          t[l4 + 14] = 0xff; // window 65535, no scaling: small flows never fill it
+          t[l4 + 15] = 0xff;
+        }
+      }
+      nums[N_L4_BASE + dir] = sum16(t, l4, l4 + this.l4HeaderLen, pseudo);
+    }
+    const allView = new DataView(all.buffer);
+    this.template = new Int32Array(2 * this.templateWords);
+    const w64 = new Float64Array(2 * this.template64Words);
+    for (const dir of [0, 1]) {
+      for (let i = 0; i < this.templateWords; i++) this.template[dir * this.templateWords + i] = allView.getInt32(dir * bytesPerDir + 4 * i, true);
+      for (let i = 0; i < this.template64Words; i++) w64[dir * this.template64Words + i] = allView.getFloat64(dir * bytesPerDir + 8 * i, true);
+    }
+    this.template64 = w64.some((x) => Number.isNaN(x)) ? undefined : w64;
+    nums[N_SEQ] = initial.clientSeq >>> 0;
+    nums[N_SEQ + 1] = initial.serverSeq >>> 0;
+    nums[N_IP_ID] = initial.clientIpId & 0xffff;
+    nums[N_IP_ID + 1] = initial.serverIpId & 0xffff;
+    this.nums = nums;
   }
 }
 
@@ -132,192 +234,177 @@ const PATTERN_PREFIX_SUM: Float64Array = (() => {
   return t;
 })();
 export const MAX_PAYLOAD = PATTERN_SIZE - 100;
+const SHORT_PAYLOAD = 256;
+/**
+ * The pattern's first bytes as little-endian float64 words, for short payloads: 8 bytes a store. The bytes are
+ * printable ASCII, so no word is a NaN (that needs a top byte 0x7f/0xff followed by 0xf?), whose bits a float
+ * store might not keep.
+ */
+const PATTERN_WORDS: Float64Array = (() => {
+  const w = new Float64Array(SHORT_PAYLOAD / 8);
+  const v = new DataView(PAYLOAD_PATTERN.buffer, PAYLOAD_PATTERN.byteOffset, SHORT_PAYLOAD);
+  for (let i = 0; i < w.length; i++) {
+    w[i] = v.getFloat64(8 * i, true);
+    if (Number.isNaN(w[i])) throw new Error('payload pattern word is a NaN');
+  }
+  return w;
+})();
 /** Largest frame any event can produce: the pcap writer keeps this much room. */
 export const MAX_FRAME = 18 + 40 + 60 + MAX_PAYLOAD;
+/** Bytes after a frame that encoding may overwrite: writers keep this much room beyond MAX_FRAME. */
+export const FRAME_SLACK = 8;
 
 const PROTO_NUMBER: Record<FlowProtocol, [number, number]> = { tcp: [6, 6], udp: [17, 17], icmp: [1, 58] };
 
 /**
- * Encodes one event of `ctx` into buf at `off`, fills `out`, and advances the context's sequence state.
- * Returns the frame length.
+ * Where frames are encoded: a buffer, a DataView on the same bytes, and the offset in it of a copy of
+ * PAYLOAD_PATTERN (long payloads are taken from there by `copyWithin`). Up to FRAME_SLACK bytes after a frame
+ * may be overwritten (headers and short payloads are copied in whole words).
  */
-export function encodePacket(buf: Uint8Array, off: number, ctx: FlowContext, ev: PacketEvent, out: Packet): number {
-  if (ev.len > MAX_PAYLOAD || ev.len < 0) throw new Error(`payload of ${ev.len} bytes: at most ${MAX_PAYLOAD} per packet`);
-  const dir = ev.dir;
-  const link = ctx.linkHeader[dir];
-  copySmall(link, buf, off);
-  const ipOff = off + link.length;
-  const v6 = ctx.ipVersion === 6;
-  const ipHeaderLen = v6 ? 40 : 20;
-  const l4 = ipOff + ipHeaderLen;
-  const protoNumber = PROTO_NUMBER[ctx.protocol][v6 ? 1 : 0];
-  let l4HeaderLen: number;
-  let l4Sum: number;
-  let flags = 0;
-  const len = ev.len;
-  if (ctx.protocol === 'tcp') {
-    const r = encodeTcp(buf, l4, ctx, ev);
-    l4HeaderLen = r >> 8;
-    flags = r & 0xff;
-    l4Sum = 0;
-  } else if (ctx.protocol === 'udp') {
-    l4HeaderLen = 8;
-    const srcPort = ctx.port[dir];
-    const dstPort = ctx.port[dir ^ 1];
-    const udpLen = 8 + len;
-    buf[l4] = srcPort >> 8;
-    buf[l4 + 1] = srcPort & 0xff;
-    buf[l4 + 2] = dstPort >> 8;
-    buf[l4 + 3] = dstPort & 0xff;
-    buf[l4 + 4] = udpLen >> 8;
-    buf[l4 + 5] = udpLen & 0xff;
-    buf[l4 + 6] = 0;
-    buf[l4 + 7] = 0;
-    l4Sum = 0;
+export interface FrameBuffer {
+  buf: Uint8Array;
+  view: DataView;
+  trailerAt: number;
+}
+
+/**
+ * Encodes one event (`code` from `eventCode`, `len` payload bytes) of `ctx` at `off` in `fb` and advances the
+ * context's sequence state; `ctx.lastFlags` tells the TCP flags sent. Returns the frame length; the IP bytes are
+ * the frame length minus `ctx.linkLen`.
+ */
+export function encodeFrame(fb: FrameBuffer, off: number, ctx: FlowContext, code: number, len: number): number {
+  if (len > MAX_PAYLOAD) throw new Error(`payload of ${len} bytes: at most ${MAX_PAYLOAD} per packet`);
+  const buf = fb.buf;
+  const view = fb.view;
+  const dir = (code & CODE_DIR1) === 0 ? 0 : 1;
+  const t64 = ctx.template64;
+  if (t64 !== undefined) {
+    const words = ctx.template64Words;
+    const first = dir * words;
+    for (let i = 0; i < words; i++) view.setFloat64(off + 8 * i, t64[first + i] as number, true);
   } else {
-    l4HeaderLen = 8;
-    const request = ev.kind === Kind.EchoRequest;
+    const t = ctx.template;
+    const words = ctx.templateWords;
+    const first = dir * words;
+    for (let i = 0; i < words; i++) view.setInt32(off + 4 * i, t[first + i] as number, true);
+  }
+  const nums = ctx.nums;
+  const ipOff = off + ctx.linkLen;
+  const l4 = ipOff + ctx.ipHeaderLen;
+  let l4HeaderLen = ctx.l4HeaderLen;
+  let l4Sum = nums[N_L4_BASE + dir] as number;
+  let ckOff: number;
+  let flags = 0;
+  if (ctx.tcp) {
+    const other = dir ^ 1;
+    let seq = nums[N_SEQ + dir] as number;
+    let ack = nums[N_SEQ + other] as number;
+    flags = TCP_ACK;
+    const kind = code & CODE_KIND;
+    switch (kind) {
+      case Kind.Syn:
+        flags = TCP_SYN;
+        ack = 0;
+        l4HeaderLen = 24;
+        nums[N_SEQ + dir] = (seq + 1) >>> 0;
+        break;
+      case Kind.SynAck:
+        flags = TCP_SYN | TCP_ACK;
+        l4HeaderLen = 24;
+        nums[N_SEQ + dir] = (seq + 1) >>> 0;
+        break;
+      case Kind.Ack:
+        break;
+      case Kind.Data:
+        if (code & CODE_PUSH) flags |= TCP_PSH;
+        nums[N_SEQ + dir] = (seq + len) >>> 0;
+        break;
+      case Kind.Keepalive:
+        seq = (seq - 1) >>> 0;
+        break;
+      case Kind.Fin:
+        flags |= TCP_FIN;
+        nums[N_SEQ + dir] = (seq + 1) >>> 0;
+        break;
+      case Kind.Rst:
+        flags |= TCP_RST;
+        break;
+      default:
+        throw new Error(`event kind ${kind} on a TCP connection`);
+    }
+    view.setUint32(l4 + 4, seq);
+    view.setUint32(l4 + 8, ack);
+    const offsetByte = (l4HeaderLen >> 2) << 4;
+    view.setUint16(l4 + 12, offsetByte * 256 + flags);
+    l4Sum += (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + offsetByte * 256 + flags;
+    if (l4HeaderLen === 24) {
+      const mss = ctx.mss;
+      view.setUint32(l4 + 20, 0x02040000 + mss);
+      l4Sum += 0x0204 + mss;
+    }
+    l4Sum += l4HeaderLen + len; // pseudo-header length
+    ckOff = l4 + 16;
+  } else if (ctx.udp) {
+    const udpLen = 8 + len;
+    view.setUint16(l4 + 4, udpLen);
+    l4Sum += 2 * udpLen; // the header field and the pseudo-header
+    ckOff = l4 + 6;
+  } else {
+    const request = (code & CODE_KIND) === Kind.EchoRequest;
     if (request) ctx.echoSeq = (ctx.echoSeq + 1) & 0xffff;
-    buf[l4] = v6 ? (request ? 128 : 129) : request ? 8 : 0;
-    buf[l4 + 1] = 0;
-    buf[l4 + 2] = 0;
-    buf[l4 + 3] = 0;
-    const id = ctx.port[0];
-    buf[l4 + 4] = id >> 8;
-    buf[l4 + 5] = id & 0xff;
-    buf[l4 + 6] = ctx.echoSeq >> 8;
-    buf[l4 + 7] = ctx.echoSeq & 0xff;
-    l4Sum = 0;
+    const v6 = ctx.ipVersion === 6;
+    const type = v6 ? (request ? 128 : 129) : request ? 8 : 0;
+    buf[l4] = type;
+    const es = ctx.echoSeq;
+    view.setUint16(l4 + 6, es);
+    l4Sum += type * 256 + es;
+    if (v6) l4Sum += 8 + len; // ICMPv6 has a pseudo-header, ICMPv4 none
+    ckOff = l4 + 2;
   }
   const l4Len = l4HeaderLen + len;
-  // Buffer#copy takes offsets, so no view object is allocated per packet.
-  if (len > 0) PAYLOAD_PATTERN.copy(buf, l4 + l4HeaderLen, 0, len);
-  // Checksum: header words + payload table + pseudo-header (not for ICMPv4, which has none).
-  l4Sum = sum16(buf, l4, l4 + l4HeaderLen, PATTERN_PREFIX_SUM[len] as number);
-  if (!(ctx.protocol === 'icmp' && !v6)) l4Sum += ctx.addrSum + protoNumber + l4Len;
+  if (len > 0) {
+    const at = l4 + l4HeaderLen;
+    // Short payloads in 64-bit words (no call out of JIT code); long ones by copyWithin, a memmove.
+    if (len <= SHORT_PAYLOAD) for (let i = 0; i < len; i += 8) view.setFloat64(at + i, PATTERN_WORDS[i >> 3] as number, true);
+    else buf.copyWithin(at, fb.trailerAt, fb.trailerAt + len);
+  }
+  l4Sum += PATTERN_PREFIX_SUM[len] as number;
   let ck = foldChecksum(l4Sum);
-  const ckOff = ctx.protocol === 'tcp' ? 16 : ctx.protocol === 'udp' ? 6 : 2;
   // UDP sends 0xffff for a computed zero: zero means "no checksum".
-  if (ck === 0 && ctx.protocol === 'udp') ck = 0xffff;
-  buf[l4 + ckOff] = ck >> 8;
-  buf[l4 + ckOff + 1] = ck & 0xff;
+  if (ck === 0 && ctx.udp) ck = 0xffff;
+  view.setUint16(ckOff, ck);
 
-  const ipTotal = ipHeaderLen + l4Len;
-  if (v6) {
-    buf[ipOff] = 0x60;
-    buf[ipOff + 1] = 0;
-    buf[ipOff + 2] = 0;
-    buf[ipOff + 3] = 0;
-    buf[ipOff + 4] = l4Len >> 8;
-    buf[ipOff + 5] = l4Len & 0xff;
-    buf[ipOff + 6] = protoNumber;
-    buf[ipOff + 7] = 64;
-    copySmall(ctx.addr[dir], buf, ipOff + 8);
-    copySmall(ctx.addr[dir ^ 1], buf, ipOff + 24);
+  const ipTotal = ctx.ipHeaderLen + l4Len;
+  if (ctx.ipVersion === 6) {
+    view.setUint16(ipOff + 4, l4Len);
   } else {
-    const id = ctx.ipId[dir];
-    ctx.ipId[dir] = (id + 1) & 0xffff;
-    buf[ipOff] = 0x45;
-    buf[ipOff + 1] = 0;
-    buf[ipOff + 2] = ipTotal >> 8;
-    buf[ipOff + 3] = ipTotal & 0xff;
-    buf[ipOff + 4] = id >> 8;
-    buf[ipOff + 5] = id & 0xff;
-    buf[ipOff + 6] = 0x40; // DF
-    buf[ipOff + 7] = 0;
-    buf[ipOff + 8] = 64;
-    buf[ipOff + 9] = protoNumber;
-    buf[ipOff + 10] = 0;
-    buf[ipOff + 11] = 0;
-    copySmall(ctx.addr[dir], buf, ipOff + 12);
-    copySmall(ctx.addr[dir ^ 1], buf, ipOff + 16);
-    const ipCk = foldChecksum(sum16(buf, ipOff, ipOff + 20));
-    buf[ipOff + 10] = ipCk >> 8;
-    buf[ipOff + 11] = ipCk & 0xff;
+    const id = nums[N_IP_ID + dir] as number;
+    nums[N_IP_ID + dir] = (id + 1) & 0xffff;
+    view.setUint32(ipOff + 2, ipTotal * 65536 + id);
+    const ipCk = foldChecksum((nums[N_IP_BASE + dir] as number) + ipTotal + id);
+    view.setUint16(ipOff + 10, ipCk);
   }
-  const frameLength = link.length + ipTotal;
+  ctx.lastFlags = flags;
+  return ctx.linkLen + ipTotal;
+}
+
+const scratch: FrameBuffer = (() => {
+  const ab = new ArrayBuffer(MAX_FRAME + FRAME_SLACK + PATTERN_SIZE);
+  const buf = new Uint8Array(ab);
+  buf.set(PAYLOAD_PATTERN, MAX_FRAME + FRAME_SLACK);
+  return { buf, view: new DataView(ab), trailerAt: MAX_FRAME + FRAME_SLACK };
+})();
+
+/** The object form of `encodeFrame`, for callers that hold an event and want the packet's numbers back. */
+export function encodePacket(buf: Uint8Array, off: number, ctx: FlowContext, ev: PacketEvent, out: Packet): number {
+  if (ev.len < 0) throw new Error(`payload of ${ev.len} bytes`);
+  const frameLength = encodeFrame(scratch, 0, ctx, eventCode(ev.dir, ev.kind, ev.push === true), ev.len);
+  buf.set(scratch.buf.subarray(0, frameLength), off);
   out.tsUs = ev.tsUs;
-  out.dir = dir;
+  out.dir = ev.dir;
   out.frameLength = frameLength;
-  out.ipBytes = ipTotal;
-  out.payloadBytes = len;
-  out.tcpFlags = flags;
+  out.ipBytes = frameLength - ctx.linkLen;
+  out.payloadBytes = ev.len;
+  out.tcpFlags = ctx.lastFlags;
   return frameLength;
-}
-
-/** For headers of a few bytes a plain loop beats TypedArray#set, which crosses into C++. */
-function copySmall(src: Uint8Array, dst: Uint8Array, at: number): void {
-  for (let i = 0; i < src.length; i++) dst[at + i] = src[i] as number;
-}
-
-/** Writes the TCP header (checksum zero) and returns (header length << 8) | flags. */
-function encodeTcp(buf: Uint8Array, o: number, ctx: FlowContext, ev: PacketEvent): number {
-  const dir = ev.dir;
-  const other = (dir ^ 1) as Dir;
-  const seqs = ctx.nextSeq;
-  let seq = seqs[dir];
-  let ack = seqs[other];
-  let flags = TCP_ACK;
-  let withMss = false;
-  switch (ev.kind) {
-    case Kind.Syn:
-      flags = TCP_SYN;
-      ack = 0;
-      withMss = true;
-      seqs[dir] = (seq + 1) >>> 0;
-      break;
-    case Kind.SynAck:
-      flags = TCP_SYN | TCP_ACK;
-      withMss = true;
-      seqs[dir] = (seq + 1) >>> 0;
-      break;
-    case Kind.Ack:
-      break;
-    case Kind.Data:
-      if (ev.push) flags |= TCP_PSH;
-      seqs[dir] = (seq + ev.len) >>> 0;
-      break;
-    case Kind.Keepalive:
-      seq = (seq - 1) >>> 0;
-      break;
-    case Kind.Fin:
-      flags |= TCP_FIN;
-      seqs[dir] = (seq + 1) >>> 0;
-      break;
-    case Kind.Rst:
-      flags |= TCP_RST;
-      break;
-    default:
-      throw new Error(`event kind ${ev.kind} on a TCP connection`);
-  }
-  const headerLen = withMss ? 24 : 20;
-  const sp = ctx.port[dir];
-  const dp = ctx.port[other];
-  buf[o] = sp >> 8;
-  buf[o + 1] = sp & 0xff;
-  buf[o + 2] = dp >> 8;
-  buf[o + 3] = dp & 0xff;
-  buf[o + 4] = seq >>> 24;
-  buf[o + 5] = (seq >>> 16) & 0xff;
-  buf[o + 6] = (seq >>> 8) & 0xff;
-  buf[o + 7] = seq & 0xff;
-  buf[o + 8] = ack >>> 24;
-  buf[o + 9] = (ack >>> 16) & 0xff;
-  buf[o + 10] = (ack >>> 8) & 0xff;
-  buf[o + 11] = ack & 0xff;
-  buf[o + 12] = (headerLen / 4) << 4;
-  buf[o + 13] = flags;
-  buf[o + 14] = 0xff; // window 65535, no scaling: small flows never fill it
-  buf[o + 15] = 0xff;
-  buf[o + 16] = 0;
-  buf[o + 17] = 0;
-  buf[o + 18] = 0;
-  buf[o + 19] = 0;
-  if (withMss) {
-    buf[o + 20] = 2;
-    buf[o + 21] = 4;
-    buf[o + 22] = ctx.mss >> 8;
-    buf[o + 23] = ctx.mss & 0xff;
-  }
-  return (headerLen << 8) | flags;
 }

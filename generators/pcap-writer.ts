@@ -1,11 +1,17 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { openSinkJob, type SinkJob } from './pcap-sink.js';
 
 /**
  * Classic pcap (libpcap 2.4, little-endian, linktype 1 Ethernet, snaplen 65535), streamed to `<file>.tmp` in large
  * chunks and renamed into place on close, with its sha256 computed on the way. Callers write records straight
- * into `buf` at `pos` (see `beginRecord`/`endRecord`) and await `flush()` only when `room()` says the chunk is full,
- * so the per-packet path has no promise in it.
+ * into `buf` at `pos` (see `endRecord`) and await `flush()` only when `room()` says the chunk is full, so the
+ * per-packet path has no promise in it.
+ *
+ * A full chunk is handed (transferred, not copied) to the sink worker, which hashes and writes it off the main
+ * thread and hands it back; at most MAX_CHUNKS chunks exist, which bounds memory and is the backpressure. A pcap
+ * that fits in one chunk never involves the worker. Every chunk carries, after its record area, the caller's
+ * `trailer` bytes (the payload pattern), so frames can take their payload by `copyWithin` from the same buffer.
  */
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -13,6 +19,8 @@ export const LINKTYPE_ETHERNET = 1;
 export const SNAPLEN = 65535;
 export const RECORD_HEADER = 16;
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
+/** One being filled, one being hashed/written, one queued: enough to keep both threads busy. */
+const MAX_CHUNKS = 3;
 
 export interface PcapSummary {
   path: string;
@@ -24,15 +32,24 @@ export interface PcapSummary {
   frameBytes: number;
 }
 
+export interface PcapWriterOptions {
+  chunkBytes?: number;
+  trailer?: Uint8Array;
+}
+
 export class PcapWriter {
   buf: Buffer;
+  view: DataView;
   pos = 0;
   packets = 0;
   frameBytes = 0;
-  private spare: Buffer;
-  private pending: Promise<void> | undefined;
+  /** Where the trailer starts in every chunk (the end of the record area). */
+  readonly trailerAt: number;
+  private readonly free: ArrayBuffer[] = [];
+  private allocated = 0;
+  private waiting: { resolve: (b: ArrayBuffer) => void; reject: (e: Error) => void } | undefined;
+  private job: SinkJob | undefined;
   private written = 0;
-  private readonly hash: Hash = createHash('sha256');
   private closed = false;
   private failure: Error | undefined;
   private readonly nanos: boolean;
@@ -42,10 +59,13 @@ export class PcapWriter {
     readonly path: string,
     private readonly tmpPath: string,
     resolution: 'us' | 'ns',
-    chunkBytes: number,
+    private readonly chunkBytes: number,
+    private readonly trailer: Uint8Array,
   ) {
-    this.buf = Buffer.allocUnsafe(chunkBytes);
-    this.spare = Buffer.allocUnsafe(chunkBytes);
+    this.trailerAt = chunkBytes;
+    const first = this.newChunk();
+    this.buf = Buffer.from(first);
+    this.view = new DataView(first);
     this.nanos = resolution === 'ns';
     const b = this.buf;
     b.writeUInt32LE(this.nanos ? PCAP_MAGIC_NS : PCAP_MAGIC_US, 0);
@@ -58,15 +78,16 @@ export class PcapWriter {
     this.pos = 24;
   }
 
-  static async create(path: string, resolution: 'us' | 'ns' = 'us', chunkBytes = DEFAULT_CHUNK): Promise<PcapWriter> {
+  static async create(path: string, resolution: 'us' | 'ns' = 'us', options: PcapWriterOptions = {}): Promise<PcapWriter> {
     const tmpPath = `${path}.tmp`;
     const fh = await open(tmpPath, 'w');
-    return new PcapWriter(fh, path, tmpPath, resolution, Math.max(chunkBytes, 2 * (SNAPLEN + RECORD_HEADER)));
+    const chunk = Math.max(options.chunkBytes ?? DEFAULT_CHUNK, 2 * (SNAPLEN + RECORD_HEADER));
+    return new PcapWriter(fh, path, tmpPath, resolution, chunk, options.trailer ?? new Uint8Array(0));
   }
 
   /** Free bytes in the current chunk. */
   room(): number {
-    return this.buf.length - this.pos;
+    return this.chunkBytes - this.pos;
   }
 
   /**
@@ -75,60 +96,96 @@ export class PcapWriter {
    */
   endRecord(tsUs: number, frameLength: number): void {
     if (frameLength > SNAPLEN) throw new Error(`frame of ${frameLength} bytes exceeds the snaplen ${SNAPLEN}`);
-    const b = this.buf;
+    const v = this.view;
     const p = this.pos;
     const sec = Math.floor(tsUs / 1e6);
     const frac = (tsUs - sec * 1e6) * (this.nanos ? 1000 : 1);
-    b.writeUInt32LE(sec, p);
-    b.writeUInt32LE(frac, p + 4);
-    b.writeUInt32LE(frameLength, p + 8);
-    b.writeUInt32LE(frameLength, p + 12);
+    v.setUint32(p, sec, true);
+    v.setUint32(p + 4, frac, true);
+    v.setUint32(p + 8, frameLength, true);
+    v.setUint32(p + 12, frameLength, true);
     this.pos = p + RECORD_HEADER + frameLength;
     this.packets += 1;
     this.frameBytes += frameLength;
   }
 
-  /** Hands the filled part of the chunk to the file and continues in the other chunk (double buffering). */
+  /** Hands the filled part of the chunk to the sink worker and continues in a free chunk. */
   async flush(): Promise<void> {
-    if (this.pos === 0) return;
-    const data = this.buf.subarray(0, this.pos);
-    this.hash.update(data);
-    // At most one write in flight: waiting for it here is the backpressure, and frees `spare` for reuse.
-    await this.settle();
-    // The handler is attached now so that a failing write is never an unhandled rejection; settle() rethrows it.
-    this.pending = writeFully(this.fh, data).catch((e: unknown) => {
-      this.failure = e instanceof Error ? e : new Error(String(e));
-    });
-    this.written += data.length;
-    const next = this.spare;
-    this.spare = this.buf;
-    this.buf = next;
-    this.pos = 0;
-  }
-
-  private async settle(): Promise<void> {
-    if (this.pending) await this.pending;
-    this.pending = undefined;
     if (this.failure) throw this.failure;
+    if (this.pos === 0) return;
+    const job = (this.job ??= openSinkJob(this.fh.fd, (b) => this.chunkBack(b), (e) => this.fail(e)));
+    job.send(this.buf.buffer as ArrayBuffer, this.pos);
+    this.written += this.pos;
+    const next = this.free.pop() ?? (this.allocated < MAX_CHUNKS ? this.newChunk() : await this.returnedChunk());
+    this.buf = Buffer.from(next);
+    this.view = new DataView(next);
+    this.pos = 0;
   }
 
   async close(): Promise<PcapSummary> {
     if (this.closed) throw new Error('pcap writer closed twice');
     this.closed = true;
-    await this.flush();
-    await this.settle();
-    await this.fh.close();
-    await rename(this.tmpPath, this.path);
-    return { path: this.path, sha256: this.hash.digest('hex'), bytes: this.written, packets: this.packets, frameBytes: this.frameBytes };
+    try {
+      let sha256: string;
+      if (this.job === undefined) {
+        // Small pcap, one chunk: hashing it here is cheaper than a trip to the worker.
+        const data = this.buf.subarray(0, this.pos);
+        sha256 = createHash('sha256').update(data).digest('hex');
+        await writeFully(this.fh, data);
+        this.written += data.length;
+      } else {
+        if (this.failure) throw this.failure;
+        if (this.pos > 0) {
+          this.job.send(this.buf.buffer as ArrayBuffer, this.pos);
+          this.written += this.pos;
+        }
+        sha256 = await this.job.end();
+      }
+      await this.fh.close();
+      await rename(this.tmpPath, this.path);
+      return { path: this.path, sha256, bytes: this.written, packets: this.packets, frameBytes: this.frameBytes };
+    } catch (e) {
+      await this.fh.close().catch(() => undefined);
+      await rm(this.tmpPath, { force: true });
+      throw e;
+    }
   }
 
   /** Gives up: closes and removes the temporary file, leaving any earlier file at `path` untouched. */
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pending) await this.pending;
+    // The worker must be done with the descriptor before it is closed (and its number reused).
+    if (this.job) await this.job.end().catch(() => undefined);
     await this.fh.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
+  }
+
+  private newChunk(): ArrayBuffer {
+    const ab = new ArrayBuffer(this.chunkBytes + this.trailer.length);
+    new Uint8Array(ab, this.chunkBytes).set(this.trailer);
+    this.allocated += 1;
+    return ab;
+  }
+
+  private returnedChunk(): Promise<ArrayBuffer> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  private chunkBack(b: ArrayBuffer): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (w) w.resolve(b);
+    else this.free.push(b);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(e);
   }
 }
 

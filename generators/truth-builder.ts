@@ -19,6 +19,14 @@ export interface ConnectionIdentity {
   role?: 'clock' | 'sentinel';
 }
 
+const LETTERS = ['S', 'H', 'A', 'D', 'F', 'R'];
+const LETTER_S = 0;
+const LETTER_H = 1;
+const LETTER_A = 2;
+const LETTER_D = 3;
+const LETTER_F = 4;
+const LETTER_R = 5;
+
 export class ConnectionTruth {
   firstUs = -1;
   lastUs = -1;
@@ -30,6 +38,8 @@ export class ConnectionTruth {
   readonly quietPeriods: QuietPeriod[] = [];
   /** Zeek-style history letters in order of first appearance (approximate: each letter once). */
   private history = '';
+  /** Which letters (per direction) `history` already holds: one bit each, so a packet needs no string search. */
+  private seen = 0;
 
   constructor(
     readonly identity: ConnectionIdentity,
@@ -37,35 +47,45 @@ export class ConnectionTruth {
   ) {}
 
   add(p: Packet): void {
-    const t = p.tsUs;
-    if (this.firstUs < 0) {
-      this.firstUs = t;
-      this.firstSender = p.dir === 0 ? 'client' : 'server';
-    } else {
-      const gap = t - this.lastUs;
-      if (gap > this.longestGapUs) this.longestGapUs = gap;
-      if (gap >= this.quietThresholdUs) this.quietPeriods.push({ startUs: this.lastUs, endUs: t, lengthUs: gap });
-    }
-    this.lastUs = t;
-    this.pkts[p.dir] += 1;
-    this.ipBytes[p.dir] += p.ipBytes;
-    this.payloadBytes[p.dir] += p.payloadBytes;
-    if (this.identity.protocol !== 'icmp') this.noteHistory(p);
+    this.addPacket(p.tsUs, p.dir, p.ipBytes, p.payloadBytes, p.tcpFlags);
   }
 
-  private noteHistory(p: Packet): void {
-    let letter: string;
-    if (this.identity.protocol === 'udp') letter = 'D';
-    else {
-      const f = p.tcpFlags;
-      if (f & TCP_RST) letter = 'R';
-      else if (f & TCP_SYN) letter = f & TCP_ACK ? 'H' : 'S';
-      else if (f & TCP_FIN) letter = 'F';
-      else if (p.payloadBytes > 0) letter = 'D';
-      else letter = 'A';
+  /** `add` without the Packet object, for the generator's per-packet path. */
+  addPacket(tsUs: number, dir: 0 | 1, ipBytes: number, payloadBytes: number, tcpFlags: number): void {
+    if (this.firstUs < 0) {
+      this.firstUs = tsUs;
+      this.firstSender = dir === 0 ? 'client' : 'server';
+    } else {
+      const gap = tsUs - this.lastUs;
+      if (gap > this.longestGapUs) this.longestGapUs = gap;
+      if (gap >= this.quietThresholdUs) this.quietPeriods.push({ startUs: this.lastUs, endUs: tsUs, lengthUs: gap });
     }
-    const l = p.dir === 0 ? letter : letter.toLowerCase();
-    if (!this.history.includes(l)) this.history += l;
+    this.lastUs = tsUs;
+    if (dir === 0) {
+      this.pkts[0] += 1;
+      this.ipBytes[0] += ipBytes;
+      this.payloadBytes[0] += payloadBytes;
+    } else {
+      this.pkts[1] += 1;
+      this.ipBytes[1] += ipBytes;
+      this.payloadBytes[1] += payloadBytes;
+    }
+    if (this.identity.protocol !== 'icmp') this.noteHistory(dir, payloadBytes, tcpFlags);
+  }
+
+  private noteHistory(dir: 0 | 1, payloadBytes: number, f: number): void {
+    let letter: number;
+    if (this.identity.protocol === 'udp') letter = LETTER_D;
+    else if (f & TCP_RST) letter = LETTER_R;
+    else if (f & TCP_SYN) letter = f & TCP_ACK ? LETTER_H : LETTER_S;
+    else if (f & TCP_FIN) letter = LETTER_F;
+    else if (payloadBytes > 0) letter = LETTER_D;
+    else letter = LETTER_A;
+    const bit = 1 << (letter + (dir === 0 ? 0 : LETTERS.length));
+    if (this.seen & bit) return;
+    this.seen |= bit;
+    const l = LETTERS[letter] as string;
+    this.history += dir === 0 ? l : l.toLowerCase();
   }
 
   /** History as Zeek writes it: letters of the originator upper case, the responder's lower case. */
