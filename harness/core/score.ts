@@ -1,3 +1,4 @@
+import type { FlowRecord } from './flow-record.js';
 import type { TimeoutProtocol } from './timeout-setting.js';
 
 /**
@@ -88,17 +89,8 @@ export interface ConnectionScore {
   verdict: Verdict;
 }
 
-/** A record that matches no truth connection. */
-export interface SpuriousRecord {
-  protocol: string;
-  origAddr: string;
-  origPort: number;
-  respAddr: string;
-  respPort: number;
-  firstUs: number;
-  lastUs: number;
-  source: { file: string; line: number };
-}
+/** A record that matches no truth connection: where and when it was, and where it came from. */
+export type SpuriousRecord = Pick<FlowRecord, 'protocol' | 'origAddr' | 'origPort' | 'respAddr' | 'respPort' | 'firstUs' | 'lastUs' | 'source'>;
 
 export interface CellAggregate {
   connections: number;

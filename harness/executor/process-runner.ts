@@ -80,12 +80,13 @@ export interface FinishedProcess extends ExecResult {
   record: CommandRecord;
 }
 
-/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
-export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
+/**
+ * Spawns argv (never through a shell) as the leader of its own process group, registered so that the group is
+ * killed if the harness exits first.
+ */
+function spawnInGroup(argv: string[], options: { cwd: string; env?: Record<string, string>; stdoutFile?: string; buffer: boolean }) {
   const [file, ...args] = argv;
-  if (file === undefined) throw new Error('runProcess: empty argv');
-  const started = performance.now();
-  const startMs = Date.now();
+  if (file === undefined) throw new Error('empty argv');
   const child = execa(file, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -95,31 +96,47 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
     stdout: options.stdoutFile ? { file: options.stdoutFile } : 'pipe',
     stderr: 'pipe',
     maxBuffer: 256 * 1024 * 1024,
+    buffer: options.buffer,
     cleanup: true,
     detached: true,
   });
+  if (child.pid !== undefined) liveGroups.add(child.pid);
+  return child;
+}
+
+/** SIGTERM to the whole group, SIGKILL after the grace period for whatever ignores it. */
+function stopGroup(pid: number | undefined): void {
+  signalGroup(pid, 'SIGTERM');
+  setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+}
+
+/** After the leader has exited: nothing of the group may stay behind. */
+function reapGroup(pid: number | undefined): void {
+  signalGroup(pid, 'SIGKILL');
+  if (pid !== undefined) liveGroups.delete(pid);
+}
+
+/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
+export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, buffer: true });
   const pid = child.pid;
-  if (pid !== undefined) liveGroups.add(pid);
   // Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
   // would otherwise keep the run waiting for ever.
   let timedOut = false;
-  const stopGroup = (): void => {
-    signalGroup(pid, 'SIGTERM');
-    setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
-  };
   const timer = setTimeout(() => {
     timedOut = true;
-    stopGroup();
+    stopGroup(pid);
   }, options.timeoutMs);
-  const onAbort = (): void => stopGroup();
+  const onAbort = (): void => stopGroup(pid);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) stopGroup();
+  if (options.signal?.aborted) stopGroup(pid);
   const rss = watchPeakRss(child);
   const result = await child;
   clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
-  signalGroup(pid, 'SIGKILL');
-  if (pid !== undefined) liveGroups.delete(pid);
+  reapGroup(pid);
   const peakRssKb = rss.stop();
   const wallMs = Math.round(performance.now() - started);
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
@@ -151,29 +168,12 @@ export interface RunningService {
 
 /** Starts a long-running child (a collector) whose stderr goes to a file so a chatty one never blocks. */
 export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutMs' | 'stdoutFile'> & { logFile: string }): RunningService {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('startProcess: empty argv');
   const started = performance.now();
   const startMs = Date.now();
   const log = createWriteStream(options.logFile);
-  const child = execa(file, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    cleanup: true,
-    buffer: false,
-    detached: true,
-  });
-  const onAbort = (): void => {
-    signalGroup(child.pid, 'SIGTERM');
-    setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
-  };
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
+  const onAbort = (): void => stopGroup(child.pid);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (child.pid !== undefined) liveGroups.add(child.pid);
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const rss = watchPeakRss(child);
@@ -181,8 +181,7 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
   const finish = async (): Promise<FinishedProcess> => {
     const result = await child;
     options.signal?.removeEventListener('abort', onAbort);
-    signalGroup(child.pid, 'SIGKILL');
-    if (child.pid !== undefined) liveGroups.delete(child.pid);
+    reapGroup(child.pid);
     const peakRssKb = rss.stop();
     await new Promise<void>((resolve) => log.end(resolve));
     const stderr = await readFile(options.logFile, 'utf8').catch(() => '');
