@@ -32,17 +32,20 @@ export interface EventSource {
 }
 
 /**
- * Burst start offsets (microseconds from the activity start), drawing jitter in burst order: with `spanS` the
- * bursts spread evenly over the span, first and last exact, each jittered around its own place; with `gapS` each
- * start is the previous one plus gap plus a jitter draw.
+ * Burst start offsets (microseconds from the activity start), drawing jitter in burst order. With `spanS` the
+ * bursts spread evenly over the span, first and last exact; with `gapS` burst i is nominally at i*gap, the first
+ * exact. Either way a jittered start moves by a uniform draw from [-jitter, +jitter] around its own nominal place
+ * (scenario.ts PatternActivity.jitterS), so the pattern never drifts.
  */
 export class BurstClock {
   private i = 0;
-  private at = 0;
+  private readonly gapUs: number;
   constructor(
     private readonly activity: PatternActivity,
     private readonly random: () => number,
-  ) {}
+  ) {
+    this.gapUs = toUs(activity.gapS ?? 0);
+  }
 
   private jitter(): number {
     const j = this.activity.jitterS;
@@ -58,8 +61,10 @@ export class BurstClock {
       if (i === n - 1) return toUs(a.spanS);
       return Math.max(0, toUs((i * a.spanS) / (n - 1) + this.jitter()));
     }
-    if (i > 0) this.at = Math.max(this.at, this.at + toUs((a.gapS ?? 0) + this.jitter()));
-    return this.at;
+    if (i === 0) return 0;
+    // Around its own nominal place i*gap, never the previous burst's drawn place: jitter does not accumulate.
+    const jitterUs = a.jitterS > 0 ? toUs(this.jitter()) : 0;
+    return Math.max(0, i * this.gapUs + jitterUs);
   }
 }
 
