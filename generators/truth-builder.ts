@@ -41,10 +41,18 @@ export class ConnectionTruth {
   /** Which letters (per direction) `history` already holds: one bit each, so a packet needs no string search. */
   private seen = 0;
 
+  /**
+   * Background connections (clock, sentinel) list no quiet periods: a clock every 30 s against a 30 s threshold
+   * would list one per packet, thousands that say nothing about the scenario. longestGapUs is kept for them.
+   */
+  private readonly listsQuiet: boolean;
+
   constructor(
     readonly identity: ConnectionIdentity,
     private readonly quietThresholdUs: number,
-  ) {}
+  ) {
+    this.listsQuiet = !identity.background;
+  }
 
   add(p: Packet): void {
     this.addPacket(p.tsUs, p.dir, p.ipBytes, p.payloadBytes, p.tcpFlags);
@@ -58,7 +66,7 @@ export class ConnectionTruth {
     } else {
       const gap = tsUs - this.lastUs;
       if (gap > this.longestGapUs) this.longestGapUs = gap;
-      if (gap >= this.quietThresholdUs) this.quietPeriods.push({ startUs: this.lastUs, endUs: tsUs, lengthUs: gap });
+      if (gap >= this.quietThresholdUs && this.listsQuiet) this.quietPeriods.push({ startUs: this.lastUs, endUs: tsUs, lengthUs: gap });
     }
     this.lastUs = tsUs;
     if (dir === 0) {

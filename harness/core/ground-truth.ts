@@ -40,7 +40,11 @@ export interface TruthConnection {
   close: 'fin' | 'rst' | 'none';
   /** Which side sent the first packet in the capture. */
   firstSender: 'client' | 'server';
-  /** Inter-packet gaps at least the scenario's quiet threshold long, in time order. */
+  /**
+   * Inter-packet gaps at least the scenario's quiet threshold long, in time order. Always empty for background
+   * connections (clock, sentinel): a clock every 30 s against a 30 s threshold would list thousands of periods;
+   * their longestGapUs is still exact, so use that (not this list) for what a background flow's gaps do.
+   */
   quietPeriods: QuietPeriod[];
   longestGapUs: number;
   /** The clock flow and the sentinel: scored separately, never spurious. */

@@ -7,7 +7,7 @@ import { generate, summarizeGeneration } from '../../generators/generate.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
 import { compareWithTruth, resetCount, tsharkProblems } from './pcap-inspect.js';
 import { mixed } from './mixed-scenario.js';
-import { scenario, tcp } from './scenario-builders.js';
+import { scenario, tcp, udp } from './scenario-builders.js';
 
 async function tmp(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'gen-test-'));
@@ -134,6 +134,27 @@ describe('generate: a mixed scenario checked by tshark and capinfos', function (
     bytes[24 + 16 + 14 + 20 + 14] = (bytes[24 + 16 + 14 + 20 + 14] as number) ^ 0xff;
     await writeFile(bad, bytes);
     expect(await tsharkProblems(bad)).to.match(/checksum/i);
+  });
+});
+
+describe('generate: background flows list no quiet periods', () => {
+  it('a clock every 30 s against a 30 s threshold keeps its longest gap but lists no quiet period', async () => {
+    const s = scenario(
+      'quiet-clock',
+      [udp('day', '192.0.2.40:41000', '203.0.113.7:53', { activity: { kind: 'pattern', bursts: 2, gapS: 86_400, jitterS: 0, requestBytes: 40, responseBytes: 40, exchangesPerBurst: 1 } })],
+      {
+        clock: { intervalS: 30, client: { addr: '192.0.2.250', port: 50000 }, server: { addr: '198.51.100.250', port: 50000 }, payloadBytes: 16 },
+        sentinel: { afterS: 120, client: { addr: '192.0.2.251', port: 50001 }, server: { addr: '198.51.100.251', port: 50001 } },
+      },
+    );
+    const r = await generate(s, await tmp());
+    const clock = conn(r.truth.connections, 'clock');
+    expect(clock.clientPkts).to.be.greaterThan(2000);
+    expect(clock.longestGapUs).to.equal(30_000_000);
+    expect(clock.quietPeriods).to.deep.equal([]);
+    expect(conn(r.truth.connections, 'sentinel').quietPeriods).to.deep.equal([]);
+    // The scenario's own connection still lists its day-long silence.
+    expect(conn(r.truth.connections, 'day').quietPeriods.map((q) => q.lengthUs)).to.deep.equal([86_400_000_000 - 20_000]);
   });
 });
 
