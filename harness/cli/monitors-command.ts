@@ -71,7 +71,9 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
     process.stdout.write(`  honours timeouts on pcaps: ${documented} (documented)`);
     if (measuredDetail !== undefined) process.stdout.write(`; measured: ${measured === undefined ? 'unknown' : measured ? 'yes' : 'NO'} — ${measuredDetail}`);
     process.stdout.write('\n');
-    process.stdout.write(`  calibration: ${describeTimeoutSetting(adapter.calibration.setting)} with a ${formatDuration(adapter.calibration.gapS)} gap\n`);
+    process.stdout.write(keepsNoTimeouts(adapter)
+      ? '  calibration: none needed\n'
+      : `  calibration: ${describeTimeoutSetting(adapter.calibration.setting)} with a ${formatDuration(adapter.calibration.gapS)} gap\n`);
     process.stdout.write(adapter.knobs.length > 0 ? `  knobs:\n${adapter.knobs.map(knobLine).join('\n')}\n` : '  knobs: none (no state timeouts)\n');
   }
   return 0;
