@@ -17,8 +17,10 @@ export function predictFragments(conn: TruthConnection, model: MonitorModel, qui
   if (idle === undefined) return undefined;
   const granularityUs = model.granularityS * 1e6;
   const idleLimitUs = idle === null ? Infinity : idle * 1e6 + granularityUs;
+  // Background flows (clock, sentinel) list no quiet periods at all, only their longest gap.
+  const gapsListed = !conn.background || conn.quietPeriods.length > 0;
   const everyGapKnown =
-    conn.longestGapUs <= idleLimitUs || (quietThresholdUs !== undefined && quietThresholdUs <= idleLimitUs);
+    conn.longestGapUs <= idleLimitUs || (gapsListed && quietThresholdUs !== undefined && quietThresholdUs <= idleLimitUs);
   if (!everyGapKnown) return undefined;
   // Some tools take 0 to mean "no active timeout".
   const activeUs = typeof model.activeS === 'number' && model.activeS > 0 ? model.activeS * 1e6 : Infinity;

@@ -51,3 +51,19 @@ describe('ideal idle-timeout model', () => {
     expect(likelyReason(0, 1, m, 0)).to.equal('unexplained');
   });
 });
+
+describe('ideal model: background flows', () => {
+  it('makes no prediction for a clock whose gaps (not listed) exceed the timeout, and predicts one record when they do not', () => {
+    const clock = {
+      id: 'clock', protocol: 'udp' as const, ipVersion: 4 as const,
+      client: { addr: '192.0.2.250', port: 50000 }, server: { addr: '198.51.100.250', port: 50000 },
+      firstUs: 0, lastUs: 3_600_000_000, durationUs: 3_600_000_000,
+      clientPkts: 121, clientIpBytes: 121 * 60, clientPayloadBytes: 121 * 32, serverPkts: 0, serverIpBytes: 0, serverPayloadBytes: 0,
+      open: 'none' as const, close: 'none' as const, firstSender: 'client' as const,
+      quietPeriods: [], longestGapUs: 30_000_000, background: true, role: 'clock' as const,
+    };
+    const model = { idleS: { udp: 10 }, granularityS: 0 };
+    expect(predictFragments(clock, model, 30_000_000)).to.equal(undefined);
+    expect(predictFragments(clock, { idleS: { udp: 60 }, granularityS: 0 }, 30_000_000)).to.equal(1);
+  });
+});
