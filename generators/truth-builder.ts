@@ -6,18 +6,10 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './packet.js';
  * Accumulates one connection's ground truth from the packets as they are written, so every number in the truth
  * is counted from the pcap itself rather than predicted from the scenario.
  */
-export interface ConnectionIdentity {
-  id: string;
-  protocol: TruthProtocol;
-  ipVersion: 4 | 6;
-  vlan?: number;
-  client: TruthEndpoint;
-  server: TruthEndpoint;
-  open: TruthConnection['open'];
-  close: TruthConnection['close'];
-  background: boolean;
-  role?: 'clock' | 'sentinel';
-}
+export type ConnectionIdentity = Pick<
+  TruthConnection,
+  'id' | 'protocol' | 'ipVersion' | 'vlan' | 'client' | 'server' | 'open' | 'close' | 'background' | 'role'
+>;
 
 const LETTERS = ['S', 'H', 'A', 'D', 'F', 'R'];
 const LETTER_S = 0;
