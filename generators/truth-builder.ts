@@ -1,4 +1,4 @@
-import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from '../harness/core/ground-truth.js';
+import type { QuietPeriod, TruthConnection } from '../harness/core/ground-truth.js';
 import type { Packet } from './packet.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './packet.js';
 
