@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -101,8 +102,29 @@ function sumDurationsByPair(records: FlowRecord[]): { pairs: number; totalUs: nu
   return { pairs, totalUs };
 }
 
-async function ours(file: string): Promise<Timing & { parseMs: number; records: number; pairs: number; totalUs: number }> {
+/** Main-thread GC pauses, as node reports them, summed since `gcWatch.start()`. */
+const gcWatch = (() => {
+  let totalMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) totalMs += entry.duration;
+  });
+  return {
+    start(): void {
+      totalMs = 0;
+      observer.observe({ entryTypes: ['gc'] });
+    },
+    /** Awaits a macrotask so that pending gc entries are delivered first. */
+    async stop(): Promise<number> {
+      await new Promise((resolve) => setImmediate(resolve));
+      observer.disconnect();
+      return totalMs;
+    },
+  };
+})();
+
+async function ours(file: string): Promise<Timing & { parseMs: number; gcMs: number; records: number; pairs: number; totalUs: number }> {
   globalThis.gc?.();
+  gcWatch.start();
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const records = await readConnLog(file);
@@ -110,7 +132,8 @@ async function ours(file: string): Promise<Timing & { parseMs: number; records: 
   const { pairs, totalUs } = sumDurationsByPair(records);
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, parseMs, records: records.length, pairs, totalUs };
+  const gcMs = await gcWatch.stop();
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, parseMs, gcMs, records: records.length, pairs, totalUs };
 }
 
 async function pipeline(file: string): Promise<Timing & { pairs: number; totalUs: number }> {
@@ -145,7 +168,7 @@ export async function zeekParseBench(): Promise<string[]> {
       const s = shell ?? await pipeline(file);
       oursRuns.push(o);
       shellRuns.push(s);
-      lines.push(`  run ${run}: ours ${o.wallMs.toFixed(0)} ms (parse ${o.parseMs.toFixed(0)} ms, CPU ${o.cpuMs.toFixed(0)} ms), `
+      lines.push(`  run ${run}: ours ${o.wallMs.toFixed(0)} ms (parse ${o.parseMs.toFixed(0)} ms, GC pauses ${o.gcMs.toFixed(0)} ms, CPU ${o.cpuMs.toFixed(0)} ms), `
         + `${o.records} records, ${o.pairs} pairs; grep | cut | sort | datamash ${s.wallMs.toFixed(0)} ms (CPU ${s.cpuMs.toFixed(0)} ms), ${s.pairs} pairs; `
         + `ratio ${(s.wallMs / o.wallMs).toFixed(2)}x`);
       if (s.pairs !== o.pairs) lines.push(`  WARNING: the two disagree on the number of pairs (${s.pairs} vs ${o.pairs})`);

@@ -61,6 +61,15 @@ const enum Slot { Ts, OrigH, OrigP, RespH, RespP, Proto, Duration, OrigPkts, Res
 const SLOT_COUNT = SLOT_COLUMNS.length;
 const SLOT_OF_COLUMN = new Map<string, number>(SLOT_COLUMNS.map((name, slot) => [name, slot]));
 
+/** How a slot's cell is read while scanning. */
+const enum Kind { Skip, Seconds, Count, Address, Word }
+const KIND_OF_SLOT = Int8Array.from(SLOT_COLUMNS, (name) => {
+  if (name === 'ts' || name === 'duration') return Kind.Seconds;
+  if (name === 'id.orig_h' || name === 'id.resp_h') return Kind.Address;
+  if (name === 'proto' || name === 'conn_state' || name === 'history') return Kind.Word;
+  return Kind.Count;
+});
+
 const enum Form { Undecided, Empty, Tsv, Json }
 const SEPARATOR_LINE = Buffer.from('#separator ', 'latin1');
 /** Enough bytes to show the 60-character preview of a first line even if every character takes 4 bytes. */
@@ -82,9 +91,14 @@ class ConnLogParser {
   /** For each column, the slot it fills, or -1. */
   private slotOfColumn: Int32Array = new Int32Array(0);
   private slotOfColumnList: number[] = [];
+  /** For each column, how scanCells reads it. */
+  private kindOfColumn: Int8Array = new Int8Array(0);
   /** Byte range of each slot's cell on the current row; start -1 when unset. */
   private readonly slotStart = new Int32Array(SLOT_COUNT);
   private readonly slotEnd = new Int32Array(SLOT_COUNT);
+  /** What the scan read from each slot's cell: see scanCells. */
+  private readonly slotValue = new Float64Array(SLOT_COUNT);
+  private readonly ipv4 = new Ipv4Interner();
   private readonly addresses = new ByteInterner(17, canonicalIp);
   private readonly words = new ByteInterner(14, (text) => text);
 
@@ -157,42 +171,138 @@ class ConnLogParser {
       const line = buf.toString('utf8', lineStart, lineEnd);
       throw new InputError({ file: this.file, line: this.lineNo, col: 1 }, `a data line before any #fields header: "${preview(line)}"`, EXPECTED_FILE);
     }
+    this.slotStart.fill(-1);
+    const columns = this.separatorBytes.length === 1 ? this.scanCells(buf, lineStart, lineEnd) : this.scanCellsSlowly(buf, lineStart, lineEnd);
+    const columnCount = this.slotOfColumn.length;
+    if (columns !== columnCount) {
+      const line = buf.toString('utf8', lineStart, lineEnd);
+      throw new InputError({ file: this.file, line: this.lineNo, col: line.length + 1 },
+        `${columns} tab-separated fields`, `${columnCount} fields as the #fields header lists`);
+    }
+    this.records.push(this.tsvRecord(buf, lineStart, lineEnd));
+  }
+
+  /**
+   * One pass over a row with a one-byte separator: each cell we read is parsed as its bytes go by (digits, decimal
+   * seconds, a dotted quad), so no byte is read twice on the usual row. A cell the quick reading cannot take gets
+   * NaN or -1 and is read again, exactly, when the record is built. Returns the number of cells.
+   */
+  private scanCells(buf: Buffer, lineStart: number, lineEnd: number): number {
     const slotStart = this.slotStart;
     const slotEnd = this.slotEnd;
-    slotStart.fill(-1);
+    const slotValue = this.slotValue;
     const slotOfColumn = this.slotOfColumn;
+    const kindOfColumn = this.kindOfColumn;
     const columnCount = slotOfColumn.length;
-    const sepBytes = this.separatorBytes;
-    const sepLength = sepBytes.length;
-    const sep0 = sepBytes[0] as number;
-    // Walk the separators once, remembering where the cells we read are.
+    const sep = this.separatorBytes[0] as number;
+    const unsetLength = this.unsetBytes.length;
+    const emptyLength = this.emptyBytes.length;
     let cellStart = lineStart;
     let column = 0;
     for (;;) {
-      let cellEnd = cellStart;
-      if (sepLength === 1) {
-        while (cellEnd < lineEnd && buf[cellEnd] !== sep0) cellEnd += 1;
+      const slot = column < columnCount ? (slotOfColumn[column] as number) : -1;
+      const kind = column < columnCount ? (kindOfColumn[column] as number) : Kind.Skip;
+      let p = cellStart;
+      let value = -1;
+      if (kind === Kind.Skip || kind === Kind.Word) {
+        while (p < lineEnd && buf[p] !== sep) p += 1;
+      } else if (kind === Kind.Count) {
+        let v = 0;
+        for (; p < lineEnd; p += 1) {
+          const c = buf[p] as number;
+          if (c === sep) break;
+          const d = c - 48;
+          if (d < 0 || d > 9) v = -1;
+          else if (v >= 0) v = v * 10 + d;
+        }
+        value = v;
+      } else if (kind === Kind.Seconds) {
+        value = NaN;
+        let whole = 0;
+        let frac = 0;
+        let fracDigits = -1;
+        let ok = true;
+        for (; p < lineEnd; p += 1) {
+          const c = buf[p] as number;
+          if (c === sep) break;
+          const d = c - 48;
+          if (d >= 0 && d <= 9) {
+            if (fracDigits < 0) whole = whole * 10 + d;
+            else if (fracDigits < 6) {
+              frac = frac * 10 + d;
+              fracDigits += 1;
+            } else ok = false;
+          } else if (c === 46 /* . */ && fracDigits < 0) fracDigits = 0;
+          else ok = false;
+        }
+        // Plain `digits[.digits]` with at most 6 fraction digits; anything else (rounding, exponents, ISO times,
+        // garbage) goes to the exact slow reading.
+        if (ok && p > cellStart && buf[cellStart] !== 46) {
+          for (let d = fracDigits < 0 ? 0 : fracDigits; d < 6; d += 1) frac *= 10;
+          value = whole * 1e6 + frac;
+        }
       } else {
-        cellEnd = buf.indexOf(sepBytes, cellStart);
-        if (cellEnd < 0 || cellEnd > lineEnd) cellEnd = lineEnd;
+        // A strict dotted quad as node's isIP takes it (no leading zeros) is its own canonical text: key it by value.
+        let address = 0;
+        let octet = 0;
+        let digits = 0;
+        let dots = 0;
+        let ok = true;
+        for (; p < lineEnd; p += 1) {
+          const c = buf[p] as number;
+          if (c === sep) break;
+          const d = c - 48;
+          if (d >= 0 && d <= 9) {
+            if (digits > 0 && octet === 0) ok = false;
+            octet = octet * 10 + d;
+            digits += 1;
+            if (octet > 255) ok = false;
+          } else if (c === 46 && digits > 0) {
+            address = address * 256 + octet;
+            octet = 0;
+            digits = 0;
+            dots += 1;
+          } else ok = false;
+        }
+        if (ok && dots === 3 && digits > 0) value = address * 256 + octet;
       }
-      if (column < columnCount) {
-        const slot = slotOfColumn[column] as number;
-        if (slot >= 0 && !this.isNoValue(buf, cellStart, cellEnd)) {
+      if (slot >= 0) {
+        const length = p - cellStart;
+        if ((length !== unsetLength && length !== emptyLength) || !this.isNoValue(buf, cellStart, p)) {
           slotStart[slot] = cellStart;
-          slotEnd[slot] = cellEnd;
+          slotEnd[slot] = p;
+          slotValue[slot] = value;
         }
       }
       column += 1;
-      if (cellEnd >= lineEnd) break;
-      cellStart = cellEnd + sepLength;
+      if (p >= lineEnd) return column;
+      cellStart = p + 1;
     }
-    if (column !== columnCount) {
-      const line = buf.toString('utf8', lineStart, lineEnd);
-      throw new InputError({ file: this.file, line: this.lineNo, col: line.length + 1 },
-        `${column} tab-separated fields`, `${columnCount} fields as the #fields header lists`);
+  }
+
+  /** A row with a separator of several bytes (never seen from Zeek, but its header allows it). */
+  private scanCellsSlowly(buf: Buffer, lineStart: number, lineEnd: number): number {
+    const slotOfColumn = this.slotOfColumn;
+    const columnCount = slotOfColumn.length;
+    const sepBytes = this.separatorBytes;
+    let cellStart = lineStart;
+    let column = 0;
+    for (;;) {
+      let cellEnd = buf.indexOf(sepBytes, cellStart);
+      if (cellEnd < 0 || cellEnd > lineEnd) cellEnd = lineEnd;
+      if (column < columnCount) {
+        const slot = slotOfColumn[column] as number;
+        if (slot >= 0 && !this.isNoValue(buf, cellStart, cellEnd)) {
+          this.slotStart[slot] = cellStart;
+          this.slotEnd[slot] = cellEnd;
+          const kind = KIND_OF_SLOT[slot];
+          this.slotValue[slot] = kind === Kind.Count ? countOfBytes(buf, cellStart, cellEnd) : kind === Kind.Seconds ? NaN : -1;
+        }
+      }
+      column += 1;
+      if (cellEnd >= lineEnd) return column;
+      cellStart = cellEnd + sepBytes.length;
     }
-    this.records.push(this.tsvRecord(buf, lineStart, lineEnd));
   }
 
   /** Zeek's unset (`-`) or empty-set (`(empty)`) marker. */
@@ -206,22 +316,25 @@ class ConnLogParser {
     for (let slot = Slot.Ts; slot <= Slot.Proto; slot += 1) {
       if (slotStart[slot] < 0) this.failAt(buf, lineStart, lineEnd, slot, `no ${SLOT_COLUMNS[slot]}`, `a conn.log record with ${SLOT_COLUMNS[slot]} set`);
     }
-    const tsStart = slotStart[Slot.Ts] as number;
-    const tsEnd = slotEnd[Slot.Ts] as number;
-    let firstUs = decimalSecondsBytesToMicros(buf, tsStart, tsEnd);
-    if (firstUs === undefined) {
-      // Zeek writes ISO 8601 times when LogAscii::json_timestamps = JSON::TS_ISO8601.
+    let firstUs = this.slotValue[Slot.Ts] as number;
+    if (firstUs !== firstUs) {
+      const tsStart = slotStart[Slot.Ts] as number;
+      const tsEnd = slotEnd[Slot.Ts] as number;
       const tsText = buf.toString('utf8', tsStart, tsEnd);
-      firstUs = isoToMicros(tsText)
+      // Zeek writes ISO 8601 times when LogAscii::json_timestamps = JSON::TS_ISO8601.
+      firstUs = decimalSecondsBytesToMicros(buf, tsStart, tsEnd) ?? isoToMicros(tsText)
         ?? this.failAt(buf, lineStart, lineEnd, Slot.Ts, `ts "${tsText}"`, 'seconds since the epoch such as 1700000000.000000');
     }
     let durationUs = 0;
     const durationStart = slotStart[Slot.Duration] as number;
     if (durationStart >= 0) {
-      const durationEnd = slotEnd[Slot.Duration] as number;
-      durationUs = decimalSecondsBytesToMicros(buf, durationStart, durationEnd)
-        ?? this.failAt(buf, lineStart, lineEnd, Slot.Duration, `duration "${buf.toString('utf8', durationStart, durationEnd)}"`,
-          'seconds such as 1.020000, or - when unset');
+      durationUs = this.slotValue[Slot.Duration] as number;
+      if (durationUs !== durationUs) {
+        const durationEnd = slotEnd[Slot.Duration] as number;
+        durationUs = decimalSecondsBytesToMicros(buf, durationStart, durationEnd)
+          ?? this.failAt(buf, lineStart, lineEnd, Slot.Duration, `duration "${buf.toString('utf8', durationStart, durationEnd)}"`,
+            'seconds such as 1.020000, or - when unset');
+      }
     }
     const protocol = protocolOfBytes(buf, slotStart[Slot.Proto] as number, slotEnd[Slot.Proto] as number);
     const origAddr = this.address(buf, lineStart, lineEnd, Slot.OrigH);
@@ -246,15 +359,16 @@ class ConnLogParser {
   private address(buf: Buffer, lineStart: number, lineEnd: number, slot: number): string {
     const start = this.slotStart[slot] as number;
     const end = this.slotEnd[slot] as number;
-    return this.addresses.get(buf, start, end)
+    const v4 = this.slotValue[slot] as number;
+    return (v4 >= 0 ? this.ipv4.get(v4, buf, start, end) : this.addresses.get(buf, start, end))
       ?? this.failAt(buf, lineStart, lineEnd, slot, `address "${buf.toString('utf8', start, end)}"`, 'an IPv4 or IPv6 address');
   }
 
   private port(buf: Buffer, lineStart: number, lineEnd: number, slot: number): number {
     const start = this.slotStart[slot] as number;
     const end = this.slotEnd[slot] as number;
-    const n = countOfBytes(buf, start, end);
-    return n >= 0 && n <= 65535 ? n
+    const n = this.slotValue[slot] as number;
+    return n >= 0 && n <= 65535 && end > start && end - start <= 15 ? n
       : this.failAt(buf, lineStart, lineEnd, slot, `port "${buf.toString('utf8', start, end)}"`, 'a port number 0-65535');
   }
 
@@ -262,8 +376,8 @@ class ConnLogParser {
     const start = this.slotStart[slot] as number;
     if (start < 0) return undefined;
     const end = this.slotEnd[slot] as number;
-    const n = countOfBytes(buf, start, end);
-    return n >= 0 ? n
+    const n = this.slotValue[slot] as number;
+    return n >= 0 && end > start && end - start <= 15 ? n
       : this.failAt(buf, lineStart, lineEnd, slot, `${SLOT_COLUMNS[slot]} "${buf.toString('utf8', start, end)}"`, 'a count (a non-negative integer)');
   }
 
@@ -300,6 +414,7 @@ class ConnLogParser {
       this.columns = columns;
       this.slotOfColumnList = columns.map((name) => SLOT_OF_COLUMN.get(name) ?? -1);
       this.slotOfColumn = Int32Array.from(this.slotOfColumnList);
+      this.kindOfColumn = Int8Array.from(this.slotOfColumnList, (slot) => (slot < 0 ? Kind.Skip : (KIND_OF_SLOT[slot] as number)));
     }
   }
 
@@ -472,6 +587,52 @@ class ByteInterner {
     while (this.keys[i] !== undefined) i = (i + 1) & mask;
     this.keys[i] = key;
     this.hashes[i] = hash;
+    this.values[i] = value;
+    this.size += 1;
+  }
+}
+
+/** The canonical text of each dotted quad seen, keyed by its 32-bit value; same growth and limit as ByteInterner. */
+class Ipv4Interner {
+  private bits = 10;
+  private keys = new Float64Array(1 << 10);
+  private values: (string | undefined)[] = new Array<string | undefined>(1 << 10).fill(undefined);
+  private size = 0;
+
+  get(address: number, buf: Buffer, start: number, end: number): string | undefined {
+    const shift = 32 - this.bits;
+    const mask = (1 << this.bits) - 1;
+    for (let i = Math.imul(address | 0, 0x9e3779b1) >>> shift; ; i = (i + 1) & mask) {
+      const value = this.values[i];
+      if (value === undefined) break;
+      if (this.keys[i] === address) return value;
+    }
+    const value = canonicalIp(buf.toString('latin1', start, end));
+    if (value === undefined) return undefined;
+    if (this.size * 2 >= this.values.length) this.makeRoom();
+    this.insert(address, value);
+    return value;
+  }
+
+  private makeRoom(): void {
+    const keys = this.keys;
+    const values = this.values;
+    if (this.bits < 17) this.bits += 1;
+    this.keys = new Float64Array(1 << this.bits);
+    this.values = new Array<string | undefined>(1 << this.bits).fill(undefined);
+    this.size = 0;
+    if (this.values.length === values.length) return;
+    for (let i = 0; i < values.length; i += 1) {
+      const value = values[i];
+      if (value !== undefined) this.insert(keys[i] as number, value);
+    }
+  }
+
+  private insert(address: number, value: string): void {
+    const mask = (1 << this.bits) - 1;
+    let i = Math.imul(address | 0, 0x9e3779b1) >>> (32 - this.bits);
+    while (this.values[i] !== undefined) i = (i + 1) & mask;
+    this.keys[i] = address;
     this.values[i] = value;
     this.size += 1;
   }

@@ -9,7 +9,8 @@ import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import zeek from './index.js';
 import { zeekArgv } from './adapter.js';
 import { parseConnLog, readConnLog } from './parser.js';
-import { decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
+import { decimalSecondsBytesToMicros, decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
+import fc from 'fast-check';
 
 const FIXTURES = '/work/shared/fixtures/zeek';
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -109,6 +110,79 @@ describe('zeek parser on real conn.logs', () => {
     expect(decimalToMicros('7')).to.equal(7_000_000);
     expect(decimalToMicros('1.2.3')).to.equal(undefined);
     expect(decimalToMicros('')).to.equal(undefined);
+  });
+});
+
+describe('zeek parser on large and unusual TSV logs (chunked byte scanning)', () => {
+  const HEADER = ['#separator \\x09', '#unset_field\t-', '#empty_field\t(empty)', '#path\tconn',
+    '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\tconn_state\thistory\torig_pkts'];
+  const row = (i: number): string =>
+    `${1_700_000_000 + i}.${String(i % 1_000_000).padStart(6, '0')}\tC${i}\t10.${i >> 16 & 255}.${i >> 8 & 255}.${i & 255}\t${i % 65536}\t2001:DB8::${(i % 4096).toString(16)}\t443\ttcp\t${(i % 600)}.5\tSF\tShADadFf\t${i}`;
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'zeek-parser-'));
+  });
+
+  it('a 4 MB log (rows across 1 MiB read chunks, some CRLF): the same records from the file as from the text', async () => {
+    const rows = Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? `${row(i)}\r` : row(i)));
+    const text = `${[...HEADER, ...rows].join('\n')}\n`;
+    const file = path.join(dir, 'big.log');
+    await writeFile(file, text);
+    const fromFile = await readConnLog(file, 'big.log');
+    expect(fromFile).to.have.length(40_000);
+    expect(fromFile).to.deep.equal(parseConnLog(text, 'big.log'));
+    expect(fromFile[39_999]).to.include({ origAddr: '10.0.156.63', origPort: 39_999, respAddr: '2001:db8::c3f', origPkts: 39_999,
+      firstUs: 1_700_039_999_039_999, durationUs: 399_500_000, state: 'SF', history: 'ShADadFf' });
+    expect(fromFile[39_999]?.source).to.deep.equal({ file: 'big.log', line: HEADER.length + 40_000 });
+    expect(fromFile[7]?.history).to.equal('ShADadFf');
+  });
+
+  it('an error past the first read chunk names its own line and column', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => row(i));
+    rows[25_000] = (rows[25_000] as string).replace('\t10.0.97.168\t', '\t10.0.97.0168\t');
+    const file = path.join(dir, 'bad-far.log');
+    await writeFile(file, [...HEADER, ...rows].join('\n'));
+    const error = await readConnLog(file, 'bad-far.log').then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(InputError);
+    const line = rows[25_000] as string;
+    expect((error as InputError).where).to.deep.equal({ file: 'bad-far.log', line: HEADER.length + 25_001, col: line.indexOf('10.0.97.0168') + 1 });
+    expect((error as InputError).message).to.contain('address "10.0.97.0168"');
+  });
+
+  it('a line longer than the read chunk is read whole', async () => {
+    const history = 'Ad'.repeat(800_000);
+    const file = path.join(dir, 'long-line.log');
+    await writeFile(file, [...HEADER, row(1), row(2).replace('ShADadFf', history), row(3)].join('\n'));
+    const records = await readConnLog(file);
+    expect(records.map((r) => r.history?.length)).to.deep.equal([8, 1_600_000, 8]);
+    expect(records[2]?.origPkts).to.equal(3);
+  });
+
+  it('a separator of several bytes, non-ASCII text, seconds that need rounding or an exponent', () => {
+    const tab = [...HEADER, row(5), row(6).replace('\t6.5\t', '\t0.0000015\t').replace('ShADadFf', 'Sé'), row(7).replace('\t7.5\t', '\t5e-7\t')].join('\n');
+    const bars = tab.replace('\\x09', '\\x7c\\x7c').replaceAll('\t', '||');
+    const records = parseConnLog(tab, 'a.log');
+    expect(records.map((r) => r.durationUs)).to.deep.equal([5_500_000, 2, 1]);
+    expect(records[1]?.history).to.equal('Sé');
+    expect(parseConnLog(bars, 'a.log')).to.deep.equal(records);
+    const error = (() => {
+      try {
+        parseConnLog(bars.replace('||443||', '||70000||'), 'bars.log');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).to.be.instanceOf(InputError);
+    const line = bars.replace('||443||', '||70000||').split('\n')[5] as string;
+    expect((error as InputError).where).to.deep.equal({ file: 'bars.log', line: 6, col: line.indexOf('||70000||') + 3 });
+  });
+
+  it('reads decimal seconds from bytes exactly as from text', () => {
+    fc.assert(fc.property(fc.stringMatching(/^[0-9.eE+-]{0,22}$/), (text) => {
+      const bytes = Buffer.from(`x${text}y`, 'latin1');
+      expect(decimalSecondsBytesToMicros(bytes, 1, bytes.length - 1)).to.equal(decimalToMicros(text));
+    }), { numRuns: 2000 });
   });
 });
 
