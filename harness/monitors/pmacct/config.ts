@@ -9,10 +9,24 @@ export interface PmacctdConfigInput {
   receiver: string;
   /** `tcp=3600:udp=300:...`, or undefined to leave the timeouts to the user's config / the tool's defaults. */
   timeouts?: string;
+  /**
+   * How the harness drives the run (see adapter.ts): pmacctd stays up after the file (`pcap_savefile_wait`) and
+   * writes its pid files and log where the adapter can watch them. Absent only in the pure config tests.
+   */
+  control?: { pidFile: string; logFile: string };
 }
 
-/** Keys the harness always sets: reading the capture, exporting to our collector, staying in the foreground. */
+function controlLines(input: PmacctdConfigInput): string[] {
+  if (!input.control) return [];
+  return ['pcap_savefile_wait: true', `pidfile: ${input.control.pidFile}`, `logfile: ${input.control.logFile}`];
+}
+
+/**
+ * Keys the harness always sets: reading the capture, exporting to our collector, staying in the foreground, and
+ * (with `control`) waiting after the file, pid files and log for the adapter to watch.
+ */
 const FORCED = new Set(['daemonize', 'pcap_savefile', 'pcap_interface', 'pcap_savefile_wait', 'nfprobe_receiver']);
+const CONTROL = ['pidfile', 'logfile'];
 
 export function generatedPmacctdConfig(input: PmacctdConfigInput): string {
   const lines = [
@@ -24,6 +38,7 @@ export function generatedPmacctdConfig(input: PmacctdConfigInput): string {
     'nfprobe_version: 10',
   ];
   if (input.timeouts) lines.push(`nfprobe_timeouts: ${input.timeouts}`);
+  lines.push(...controlLines(input));
   return `${lines.join('\n')}\n`;
 }
 
@@ -64,6 +79,7 @@ export function mergedPmacctdConfig(userText: string, file: string, input: Pmacc
   }
   const drop = new Set(FORCED);
   if (input.timeouts) drop.add('nfprobe_timeouts');
+  if (input.control) for (const key of CONTROL) drop.add(key);
   const kept: string[] = [];
   const replaced: string[] = [];
   const userLines = userText.split('\n');
@@ -81,6 +97,7 @@ export function mergedPmacctdConfig(userText: string, file: string, input: Pmacc
   if (!plugins) ours.push('plugins: nfprobe');
   if (!lines.some((l) => l.key === 'nfprobe_version')) ours.push('nfprobe_version: 10');
   if (input.timeouts) ours.push(`nfprobe_timeouts: ${input.timeouts}`);
+  ours.push(...controlLines(input));
   if (replaced.length > 0) notes.push(`user config ${file}: harness replaced ${[...new Set(replaced)].join(', ')}`);
   else notes.push(`user config ${file} used as is, plus the harness's savefile and receiver`);
   return { text: `${kept.join('\n').trimEnd()}\n${ours.join('\n')}\n`, notes };
