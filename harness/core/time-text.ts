@@ -4,46 +4,19 @@
  * Every parser uses these two.
  */
 
+/** No time or duration a monitor prints is longer than this; longer text is not one. */
+const SCRATCH = Buffer.alloc(1024);
+
 /**
  * Decimal seconds text to integer microseconds without float drift: `1700000001.500000` -> 1700000001500000.
  * A seventh fraction digit rounds (JSON durations such as 0.009999990463256836 are doubles); exponent forms
  * (`5e-7`, which JSON.stringify-style writers produce for tiny values) go through Number, exact at that size.
  */
 export function decimalSecondsToMicros(text: string): number | undefined {
-  const n = text.length;
-  let i = 0;
-  let whole = 0;
-  let wholeDigits = 0;
-  for (; i < n; i += 1) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    whole = whole * 10 + c;
-    wholeDigits += 1;
-  }
-  let frac = 0;
-  let fracDigits = 0;
-  let roundUp = false;
-  if (i < n && text.charCodeAt(i) === 46 /* . */) {
-    i += 1;
-    for (; i < n; i += 1) {
-      const c = text.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) break;
-      if (fracDigits < 6) frac = frac * 10 + c;
-      else if (fracDigits === 6) roundUp = c >= 5;
-      fracDigits += 1;
-    }
-  }
-  if (i !== n) {
-    const e = text.charCodeAt(i);
-    if ((e === 101 || e === 69) && wholeDigits + fracDigits > 0) {
-      const v = Number(text);
-      return Number.isFinite(v) && v >= 0 ? Math.round(v * 1e6) : undefined;
-    }
-    return undefined;
-  }
-  if (wholeDigits + fracDigits === 0) return undefined;
-  for (let d = Math.min(fracDigits, 6); d < 6; d += 1) frac *= 10;
-  return whole * 1e6 + frac + (roundUp ? 1 : 0);
+  // UTF-8 keeps every non-ASCII character outside the digit range, so the byte form judges the same text.
+  if (text.length > SCRATCH.length / 4) return undefined;
+  const length = SCRATCH.write(text, 0, 'utf8');
+  return decimalSecondsBytesToMicros(SCRATCH, 0, length);
 }
 
 /** `2023-11-14T22:13:20.000001Z` (or with a +hh:mm / +hhmm offset) -> microseconds since the epoch. */
@@ -87,9 +60,10 @@ export function decimalSecondsBytesToMicros(bytes: Uint8Array, start: number, en
   }
   if (i !== end) {
     const e = bytes[i];
-    // Rare (exponent forms): the string form decides, so both agree exactly.
+    // Rare (`5e-7`, as JSON writers print tiny doubles): Number is exact enough at that size.
     if ((e === 101 || e === 69) && wholeDigits + fracDigits > 0) {
-      return decimalSecondsToMicros(new TextDecoder().decode(bytes.subarray(start, end)));
+      const v = Number(new TextDecoder().decode(bytes.subarray(start, end)));
+      return Number.isFinite(v) && v >= 0 ? Math.round(v * 1e6) : undefined;
     }
     return undefined;
   }
