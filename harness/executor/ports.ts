@@ -49,3 +49,38 @@ export async function waitUntilListening(proto: 'udp' | 'tcp', port: number, tim
   }
   return false;
 }
+
+/**
+ * Bytes waiting in the receive queue of the UDP socket bound to `port` (from /proc/net/udp, like `ss -u`), or
+ * undefined when nothing has that port bound.
+ */
+export async function udpReceiveQueueBytes(port: number): Promise<number | undefined> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let found: number | undefined;
+  for (const table of ['udp', 'udp6']) {
+    const text = await readFile(`/proc/net/${table}`, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (!cols[1]?.endsWith(`:${hexPort}`)) continue;
+      const rx = parseInt((cols[4] ?? '').split(':')[1] ?? '', 16);
+      if (Number.isFinite(rx)) found = (found ?? 0) + rx;
+    }
+  }
+  return found;
+}
+
+/**
+ * Waits until a collector has read every datagram sent to it: stopping it earlier loses whatever is still queued
+ * (nfcapd exits on SIGTERM without reading its socket again). Then a short settle for it to process the last one.
+ */
+export async function waitUntilUdpDrained(port: number, timeoutMs: number, settleMs = 200): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const queued = await udpReceiveQueueBytes(port);
+    if (queued === undefined || queued === 0) break;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, settleMs));
+  return true;
+}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FlowRecord } from '../core/flow-record.js';
 import { MonitorFailure, type CellContext } from '../monitors/monitor-adapter.js';
 import { which } from '../executor/which.js';
+import { waitUntilUdpDrained } from '../executor/ports.js';
 import { readNfdumpJson } from './nfdump-json.js';
 
 /**
@@ -33,6 +34,9 @@ async function collectorTools(): Promise<CollectorTools> {
   return found;
 }
 
+/** How long a collector may take to read what an exporter sent before it is stopped anyway. */
+const COLLECTOR_DRAIN_MS = 10_000;
+
 export interface CollectedFlows {
   records: FlowRecord[];
   rawFiles: string[];
@@ -59,6 +63,7 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   } catch (error) {
     exportError = error;
   }
+  const drained = exportError !== undefined || (await waitUntilUdpDrained(port, COLLECTOR_DRAIN_MS));
   const ended = await collector.stop();
   // The exporter's own failure is the more useful message; the collector's comes second.
   if (exportError !== undefined) throw exportError;
@@ -67,7 +72,9 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
     throw new MonitorFailure(`nfcapd failed: ${how}`, ended.exitCode, ended.signal, tailOf(ended.stderr), false);
   }
   const records = await dumpFlowDirectory(ctx, dir, tools.nfdump);
-  return { records, rawFiles: [NFDUMP_JSON_FILE], notes: [`collector: nfcapd on udp 127.0.0.1:${port}, files in nfcapd/`] };
+  const notes = [`collector: nfcapd on udp 127.0.0.1:${port}, files in nfcapd/`];
+  if (!drained) notes.push(`nfcapd had not read every datagram ${COLLECTOR_DRAIN_MS / 1000} s after the exporter ended: flows may be missing`);
+  return { records, rawFiles: [NFDUMP_JSON_FILE], notes };
 }
 
 /** `TZ=UTC nfdump -R dir -o json` into nfdump.json, parsed; [] when the folder holds no nfcapd file. nfdump prints local time: TZ=UTC makes it UTC. */
