@@ -2,7 +2,7 @@ import type { FlowRecord } from '../core/flow-record.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { Fragment } from '../core/score.js';
 import { canonicalAddress } from '../core/ip-address.js';
-import { originIsClient } from './match.js';
+import { endpointsOf, originIsClient, type Endpoints } from './match.js';
 
 /**
  * Turns the records matched to one truth connection into the fragments the monitor meant: argus `start` +
@@ -42,7 +42,7 @@ function byTime(a: { firstUs: number; sources: { line: number }[] }, b: { firstU
   return a.firstUs - b.firstUs || (a.sources[0]?.line ?? 0) - (b.sources[0]?.line ?? 0);
 }
 
-function pieceOf(conn: TruthConnection, r: FlowRecord): Piece {
+function pieceOf(conn: Endpoints, r: FlowRecord): Piece {
   return {
     firstUs: r.firstUs,
     lastUs: r.lastUs,
@@ -61,7 +61,7 @@ function pieceOf(conn: TruthConnection, r: FlowRecord): Piece {
 }
 
 /** argus: a `start` opens a flow; the `status` records after it (same 5-tuple) continue it until the next `start`. */
-function groupStatusRecords(conn: TruthConnection, records: FlowRecord[]): Piece[] {
+function groupStatusRecords(conn: Endpoints, records: FlowRecord[]): Piece[] {
   const sorted = [...records].sort((a, b) => a.firstUs - b.firstUs || a.source.line - b.source.line);
   const open = new Map<string, Piece>();
   const pieces: Piece[] = [];
@@ -130,7 +130,7 @@ function toFragment(p: Piece): Fragment {
  * cell's result, and one fixed shape allocates faster than properties added one by one. Absent counters stay
  * undefined (JSON drops them).
  */
-function fragmentOfRecord(conn: TruthConnection, r: FlowRecord): Fragment {
+function fragmentOfRecord(conn: Endpoints, r: FlowRecord): Fragment {
   const fromClient = originIsClient(conn, r);
   return {
     firstUs: r.firstUs,
@@ -221,7 +221,8 @@ function pairUnidirectional(pieces: Piece[], toleranceUs: number): { fragments: 
   return { fragments: out, unpaired };
 }
 
-export function buildFragments(conn: TruthConnection, records: readonly FlowRecord[], toleranceUs: number): FragmentSet {
+export function buildFragments(truthConn: TruthConnection, records: readonly FlowRecord[], toleranceUs: number): FragmentSet {
+  const conn = endpointsOf(truthConn);
   let bytesKind: FlowRecord['bytesKind'] = records.length > 0 ? (records[0] as FlowRecord).bytesKind : 'unknown';
   let statusKind: FlowRecord[] | undefined;
   let uni: Piece[] | undefined;

@@ -6,8 +6,8 @@ import { canonicalAddress } from '../core/ip-address.js';
  * Matching: which truth connection each record belongs to. A record belongs to the connection with the same
  * protocol, the same unordered pair of endpoints (monitors may name the responder as originator after a gap), a
  * compatible VLAN, and a time span that overlaps the connection's (within a tolerance). Truth is indexed by
- * protocol and endpoint pair, each pair holding its candidates sorted by first packet, so a record costs three
- * map lookups plus a binary search however many connections the truth holds.
+ * protocol and endpoint pair, each pair holding its candidates sorted by first packet, so a record costs two
+ * address lookups, one probe of a flat hash table and a binary search however many connections the truth holds.
  */
 export interface MatchResult {
   /**
@@ -26,156 +26,230 @@ export function recordsOf(match: MatchResult, c: number): Int32Array {
   return match.order.subarray(match.offsets[c] as number, match.offsets[c + 1] as number);
 }
 
-/** The truth connections on one endpoint pair, sorted by first packet, with what matching reads kept inline. */
-interface Candidates {
-  conns: number[];
-  first: number[];
-  last: number[];
-  /** Running maximum of lastUs over conns[0..i]: lets the backward scan stop early. */
-  maxLast: number[];
-  vlan: (number | undefined)[];
-  /** ICMP echo identifier (the client's port in the truth). */
-  echo: number[];
-}
-
-/** The connections between two addresses on one port pair; ICMP ignores ports (Zeek writes type and code there). */
-interface PortPair {
-  portA: number;
-  portB: number;
-  cands: Candidates;
-}
-
 /**
- * What one address talks to. Most addresses (clients) talk to a single peer: that case is a plain field compare,
- * which spares a hash lookup and a Map per address at a hundred thousand connections.
- */
-interface Peers {
-  single?: string;
-  singlePairs?: PortPair[];
-  many?: Map<string, PortPair[]>;
-}
-
-/**
- * protocol -> address A -> address B -> port pairs, stored under both orientations so that a flipped record
- * finds its connection with the same lookups. Keyed by the records' own (already flat) address strings: building
- * a composite key string per record dominated the cost at a million records.
+ * The truth, flattened into typed arrays: a million lookups then allocate nothing, and a hundred thousand
+ * connections cost a handful of arrays instead of a handful of objects each.
+ *
+ * Addresses are interned to small integers; each group (connections sharing protocol and endpoint pair) is a
+ * slice groupStart[g] .. groupStart[g + 1] - 1 of the candidate arrays, sorted by first packet. The table maps
+ * (protocol, address, port, address, port) to its group under both orientations, so that a flipped record finds
+ * its connection with the same probe.
  */
 export interface TruthIndex {
   connections: readonly TruthConnection[];
-  byProtocol: { tcp: Map<string, Peers>; udp: Map<string, Peers>; icmp: Map<string, Peers> };
+  /** Canonical address text -> id. */
+  addressIds: Map<string, number>;
+  /** Record address text that is not itself canonical -> id, or -1 when it names no truth address. */
+  aliases: Map<string, number>;
+  /** Open addressing, linear probing: entry index + 1, 0 = empty. Length is a power of two. */
+  slots: Int32Array;
+  /** Entry e's key is keys[KEY * e .. KEY * e + 4]: protocol, address A, port A, address B, port B. */
+  keys: Int32Array;
+  entryGroup: Int32Array;
+  groupStart: Int32Array;
+  /** Candidate k: its truth connection, first and last packet, running maximum of last (lets the backward scan
+   * stop early), VLAN (NaN when untagged) and ICMP echo identifier (the client's port in the truth). */
+  conns: Int32Array;
+  first: Float64Array;
+  last: Float64Array;
+  maxLast: Float64Array;
+  vlan: Float64Array;
+  echo: Float64Array;
 }
 
+const KEY = 5;
+/** ICMP ignores ports (Zeek writes type and code there). */
 const ANY_PORT = -1;
+const NO_PROTOCOL = -1;
+const ALIAS_LIMIT = 100_000;
 
-function pairsOf(byA: Map<string, Peers>, x: string, y: string): PortPair[] {
-  let peers = byA.get(x);
-  if (!peers) {
-    const pairs: PortPair[] = [];
-    byA.set(x, { single: y, singlePairs: pairs });
-    return pairs;
-  }
-  if (peers.single === y && peers.singlePairs) return peers.singlePairs;
-  if (!peers.many) {
-    peers.many = new Map();
-    if (peers.single !== undefined && peers.singlePairs) peers.many.set(peers.single, peers.singlePairs);
-    peers.single = undefined;
-    peers.singlePairs = undefined;
-  }
-  let pairs = peers.many.get(y);
-  if (!pairs) peers.many.set(y, (pairs = []));
-  return pairs;
+function protocolCode(protocol: string): number {
+  return protocol === 'tcp' ? 0 : protocol === 'udp' ? 1 : protocol === 'icmp' ? 2 : NO_PROTOCOL;
 }
 
-function peersLookup(peers: Peers, y: string): PortPair[] | undefined {
-  if (peers.single !== undefined) return peers.single === y ? peers.singlePairs : undefined;
-  return peers.many?.get(y);
+function hashKey(p: number, a: number, pa: number, b: number, pb: number): number {
+  let h = Math.imul(p + 1, 0x9e3779b1);
+  h = Math.imul(h ^ a, 0x85ebca77);
+  h = Math.imul(h ^ pa, 0xc2b2ae3d);
+  h = Math.imul(h ^ b, 0x27d4eb2f);
+  h = Math.imul(h ^ pb, 0x165667b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 13);
 }
 
-/** Sorts a group's connections by first packet and fills its inline arrays. */
-function finishCandidates(truth: GroundTruth, cands: Candidates): void {
-  const conns = cands.conns;
-  if (conns.length > 1) {
-    conns.sort((x, y) => (truth.connections[x] as TruthConnection).firstUs - (truth.connections[y] as TruthConnection).firstUs);
+/** The entry for a key, or -1. */
+function findEntry(index: Pick<TruthIndex, 'slots' | 'keys'>, p: number, a: number, pa: number, b: number, pb: number): number {
+  const { slots, keys } = index;
+  const mask = slots.length - 1;
+  for (let s = hashKey(p, a, pa, b, pb) & mask; ; s = (s + 1) & mask) {
+    const e = (slots[s] as number) - 1;
+    if (e < 0) return -1;
+    const o = e * KEY;
+    if (keys[o] === p && keys[o + 1] === a && keys[o + 2] === pa && keys[o + 3] === b && keys[o + 4] === pb) return e;
   }
-  let running = -Infinity;
-  for (const ci of conns) {
-    const c = truth.connections[ci] as TruthConnection;
-    running = Math.max(running, c.lastUs);
-    cands.first.push(c.firstUs);
-    cands.last.push(c.lastUs);
-    cands.maxLast.push(running);
-    cands.vlan.push(c.vlan);
-    cands.echo.push(c.client.port);
-  }
+}
+
+function insertEntry(slots: Int32Array, keys: Int32Array, e: number): void {
+  const o = e * KEY;
+  const mask = slots.length - 1;
+  let s = hashKey(keys[o] as number, keys[o + 1] as number, keys[o + 2] as number, keys[o + 3] as number, keys[o + 4] as number) & mask;
+  while (slots[s] !== 0) s = (s + 1) & mask;
+  slots[s] = e + 1;
 }
 
 export function indexTruth(truth: GroundTruth): TruthIndex {
-  const byProtocol: TruthIndex['byProtocol'] = { tcp: new Map(), udp: new Map(), icmp: new Map() };
-  const groups: Candidates[] = [];
-  truth.connections.forEach((c, i) => {
-    const byA = byProtocol[c.protocol];
+  const connections = truth.connections;
+  const n = connections.length;
+  const addressIds = new Map<string, number>();
+  const idOf = (text: string): number => {
+    const canonical = canonicalAddress(text);
+    let id = addressIds.get(canonical);
+    if (id === undefined) addressIds.set(canonical, (id = addressIds.size));
+    return id;
+  };
+  let size = 16;
+  while (size < 4 * n) size *= 2;
+  const slots = new Int32Array(size);
+  const keys = new Int32Array(2 * n * KEY);
+  const entryGroup = new Int32Array(2 * n);
+  const groupOf = new Int32Array(n);
+  const groupSize: number[] = [];
+  let entries = 0;
+  const index = { slots, keys };
+  const add = (p: number, a: number, pa: number, b: number, pb: number, g: number): void => {
+    const o = entries * KEY;
+    keys[o] = p;
+    keys[o + 1] = a;
+    keys[o + 2] = pa;
+    keys[o + 3] = b;
+    keys[o + 4] = pb;
+    entryGroup[entries] = g;
+    insertEntry(slots, keys, entries);
+    entries += 1;
+  };
+  for (let i = 0; i < n; i += 1) {
+    const c = connections[i] as TruthConnection;
+    const p = protocolCode(c.protocol);
     const icmp = c.protocol === 'icmp';
-    const a = canonicalAddress(c.client.addr);
-    const b = canonicalAddress(c.server.addr);
+    const a = idOf(c.client.addr);
+    const b = idOf(c.server.addr);
     const pa = icmp ? ANY_PORT : c.client.port;
     const pb = icmp ? ANY_PORT : c.server.port;
-    const forward = pairsOf(byA, a, b);
-    const known = forward.find((p) => p.portA === pa && p.portB === pb);
-    if (known) {
-      known.cands.conns.push(i);
-      return;
+    // A key already present (under either orientation) joins that group.
+    const known = findEntry(index, p, a, pa, b, pb);
+    if (known >= 0) {
+      const g = entryGroup[known] as number;
+      groupOf[i] = g;
+      groupSize[g] = (groupSize[g] as number) + 1;
+      continue;
     }
-    const cands: Candidates = { conns: [i], first: [], last: [], maxLast: [], vlan: [], echo: [] };
-    groups.push(cands);
-    forward.push({ portA: pa, portB: pb, cands });
+    const g = groupSize.length;
+    groupSize.push(1);
+    groupOf[i] = g;
+    add(p, a, pa, b, pb, g);
     // Stored under both orientations, except a connection between one endpoint and itself.
-    if (!(a === b && pa === pb)) pairsOf(byA, b, a).push({ portA: pb, portB: pa, cands });
-  });
-  for (const g of groups) finishCandidates(truth, g);
-  return { connections: truth.connections, byProtocol };
+    if (!(a === b && pa === pb)) add(p, b, pb, a, pa, g);
+  }
+
+  // Counting sort of connections into their groups, in truth order; then each group sorted by first packet.
+  const groups = groupSize.length;
+  const groupStart = new Int32Array(groups + 1);
+  for (let g = 0; g < groups; g += 1) groupStart[g + 1] = (groupStart[g] as number) + (groupSize[g] as number);
+  const next = groupStart.slice(0, groups);
+  const conns = new Int32Array(n);
+  for (let i = 0; i < n; i += 1) {
+    const g = groupOf[i] as number;
+    conns[next[g] as number] = i;
+    next[g] = (next[g] as number) + 1;
+  }
+  const first = new Float64Array(n);
+  const last = new Float64Array(n);
+  const maxLast = new Float64Array(n);
+  const vlan = new Float64Array(n);
+  const echo = new Float64Array(n);
+  for (let g = 0; g < groups; g += 1) {
+    const from = groupStart[g] as number;
+    const to = groupStart[g + 1] as number;
+    if (to - from > 1) {
+      // Stable: equal first packets stay in truth order.
+      const sorted = Array.from(conns.subarray(from, to)).sort(
+        (x, y) => (connections[x] as TruthConnection).firstUs - (connections[y] as TruthConnection).firstUs,
+      );
+      conns.set(sorted, from);
+    }
+    let running = -Infinity;
+    for (let k = from; k < to; k += 1) {
+      const c = connections[conns[k] as number] as TruthConnection;
+      running = Math.max(running, c.lastUs);
+      first[k] = c.firstUs;
+      last[k] = c.lastUs;
+      maxLast[k] = running;
+      vlan[k] = c.vlan ?? NaN;
+      echo[k] = c.client.port;
+    }
+  }
+  return { connections, addressIds, aliases: new Map(), slots, keys, entryGroup, groupStart, conns, first, last, maxLast, vlan, echo };
 }
 
-function lookup(index: TruthIndex, record: FlowRecord): Candidates | undefined {
-  const protocol = record.protocol;
-  const byA = protocol === 'tcp' ? index.byProtocol.tcp : protocol === 'udp' ? index.byProtocol.udp : protocol === 'icmp' ? index.byProtocol.icmp : undefined;
-  const peers = byA?.get(canonicalAddress(record.origAddr));
-  if (!peers) return undefined;
-  const pairs = peersLookup(peers, canonicalAddress(record.respAddr));
-  if (!pairs) return undefined;
-  if (protocol === 'icmp') return pairs[0]?.cands;
-  for (const p of pairs) if (p.portA === record.origPort && p.portB === record.respPort) return p.cands;
-  return undefined;
+/** The id of a record's address, or -1 when the truth has no such address. */
+function addressId(index: TruthIndex, text: string): number {
+  // Records carry canonical text, so the first lookup almost always answers.
+  const id = index.addressIds.get(text);
+  if (id !== undefined) return id;
+  const alias = index.aliases.get(text);
+  if (alias !== undefined) return alias;
+  const resolved = index.addressIds.get(canonicalAddress(text)) ?? -1;
+  if (index.aliases.size >= ALIAS_LIMIT) index.aliases.clear();
+  index.aliases.set(text, resolved);
+  return resolved;
+}
+
+/** The group a record's protocol and endpoints name, or -1. */
+function lookup(index: TruthIndex, record: FlowRecord): number {
+  const p = protocolCode(record.protocol);
+  if (p === NO_PROTOCOL) return -1;
+  const a = addressId(index, record.origAddr);
+  if (a < 0) return -1;
+  const b = addressId(index, record.respAddr);
+  if (b < 0) return -1;
+  const icmp = p === 2;
+  const e = findEntry(index, p, a, icmp ? ANY_PORT : record.origPort, b, icmp ? ANY_PORT : record.respPort);
+  return e < 0 ? -1 : (index.entryGroup[e] as number);
 }
 
 /** Truth connection index a record belongs to, or -1. */
 export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: number): number {
-  const cands = lookup(index, record);
-  if (!cands) return -1;
+  const g = lookup(index, record);
+  if (g < 0) return -1;
+  const { first, last, maxLast, vlan, echo, conns } = index;
+  const from = index.groupStart[g] as number;
   const lo = record.firstUs - toleranceUs;
   const hi = record.lastUs + toleranceUs;
   // Candidates whose first packet is not after the record's end (plus tolerance).
-  let a = 0;
-  let b = cands.first.length;
+  let a = from;
+  let b = index.groupStart[g + 1] as number;
   while (a < b) {
     const mid = (a + b) >>> 1;
-    if ((cands.first[mid] as number) <= hi) a = mid + 1;
+    if ((first[mid] as number) <= hi) a = mid + 1;
     else b = mid;
   }
   const icmp = record.protocol === 'icmp';
+  const recordVlan = record.vlan;
   let best = -1;
   let bestRank = -Infinity;
-  for (let k = a - 1; k >= 0 && (cands.maxLast[k] as number) >= lo; k -= 1) {
-    const last = cands.last[k] as number;
-    if (last < lo) continue;
-    if (record.vlan !== undefined && record.vlan !== cands.vlan[k]) continue;
-    const first = cands.first[k] as number;
+  for (let k = a - 1; k >= from && (maxLast[k] as number) >= lo; k -= 1) {
+    const l = last[k] as number;
+    if (l < lo) continue;
+    if (recordVlan !== undefined && recordVlan !== vlan[k]) continue;
+    const f = first[k] as number;
     // Prefer the echo identifier for ICMP, then the largest overlap, then the nearest start.
-    const overlap = Math.min(last, record.lastUs) - Math.max(first, record.firstUs);
-    const echo = icmp && (record.origPort === cands.echo[k] || record.respPort === cands.echo[k]) ? 1 : 0;
-    const rank = echo * 1e18 + overlap * 4 - Math.abs(first - record.firstUs);
+    const overlap = Math.min(l, record.lastUs) - Math.max(f, record.firstUs);
+    const e = icmp && (record.origPort === echo[k] || record.respPort === echo[k]) ? 1 : 0;
+    const rank = e * 1e18 + overlap * 4 - Math.abs(f - record.firstUs);
     if (rank > bestRank) {
       bestRank = rank;
-      best = cands.conns[k] as number;
+      best = conns[k] as number;
     }
   }
   return best;
@@ -206,15 +280,28 @@ export function matchRecords(truth: GroundTruth, records: readonly FlowRecord[],
   return { offsets, order, unmatched };
 }
 
+/** A truth connection's endpoints in canonical text, computed once per connection rather than once per record. */
+export interface Endpoints {
+  conn: TruthConnection;
+  client: string;
+  server: string;
+}
+
+export function endpointsOf(conn: TruthConnection): Endpoints {
+  return { conn, client: canonicalAddress(conn.client.addr), server: canonicalAddress(conn.server.addr) };
+}
+
 /** Whether the record names the truth's client as its originator (for ICMP by address alone). */
-export function originIsClient(conn: TruthConnection, record: FlowRecord): boolean {
-  const orig = canonicalAddress(record.origAddr);
-  const client = canonicalAddress(conn.client.addr);
-  const server = canonicalAddress(conn.server.addr);
-  if (conn.protocol === 'icmp' || client !== server) {
+export function originIsClient(conn: TruthConnection | Endpoints, record: FlowRecord): boolean {
+  const ends = 'conn' in conn ? conn : endpointsOf(conn);
+  const { client, server } = ends;
+  const text = record.origAddr;
+  // Canonical text is its own canonical form, so equal text spares canonicalizing the record's address.
+  const orig = text === client || text === server ? text : canonicalAddress(text);
+  if (ends.conn.protocol === 'icmp' || client !== server) {
     if (orig === client && orig !== server) return true;
     if (orig === server && orig !== client) return false;
   }
   // Same address on both sides (or ICMP to itself): the port decides.
-  return record.origPort === conn.client.port;
+  return record.origPort === ends.conn.client.port;
 }
