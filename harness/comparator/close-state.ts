@@ -25,9 +25,37 @@ function fromFlags(text: string): CloseClass | undefined {
   return 'open';
 }
 
+/**
+ * A cell has a few distinct (state, history) texts and up to millions of connections: each pair is classified
+ * once. Keyed state -> history; the empty string stands for undefined, which classifies the same.
+ */
+const memo = new Map<string, Map<string, CloseClass | undefined>>();
+const MEMO_LIMIT = 10_000;
+let memoSize = 0;
+
 export function classifyClose(state: string | undefined, history: string | undefined): CloseClass | undefined {
+  const s = state ?? '';
+  const h = history ?? '';
+  let byHistory = memo.get(s);
+  if (byHistory !== undefined) {
+    const hit = byHistory.get(h);
+    if (hit !== undefined || byHistory.has(h)) return hit;
+  }
+  const cls = classifyUncached(s, h);
+  if (memoSize >= MEMO_LIMIT) {
+    memo.clear();
+    memoSize = 0;
+    byHistory = undefined;
+  }
+  if (byHistory === undefined) memo.set(s, (byHistory = new Map()));
+  byHistory.set(h, cls);
+  memoSize += 1;
+  return cls;
+}
+
+function classifyUncached(state: string, history: string): CloseClass | undefined {
   // Paired NetFlow records join their texts with '|': the strongest close among the parts wins.
-  const parts = (state ?? '').split('|').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = state.split('|').map((s) => s.trim()).filter((s) => s !== '');
   let fromState: CloseClass | undefined;
   for (const raw of parts) {
     const s = raw.toUpperCase();
@@ -39,7 +67,7 @@ export function classifyClose(state: string | undefined, history: string | undef
     fromState = strongest(fromState, c);
   }
   let fromHistory: CloseClass | undefined;
-  for (const h of (history ?? '').split('|').map((x) => x.trim()).filter((x) => x !== '')) {
+  for (const h of history.split('|').map((x) => x.trim()).filter((x) => x !== '')) {
     fromHistory = strongest(fromHistory, fromFlags(h));
   }
   // A state that names a close wins; otherwise the history may still show one (Zeek's OTH with `DdAFf`).

@@ -34,10 +34,7 @@ export function compareCell(truth: GroundTruth, records: readonly FlowRecord[], 
   const matched = matchRecords(truth, records, toleranceUs);
   const scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs };
   const scores = truth.connections.map((conn, i) => {
-    const indices = recordsOf(matched, i);
-    const mine: FlowRecord[] = [];
-    for (const ri of indices) mine.push(records[ri] as FlowRecord);
-    return scoreConnection(conn, buildFragments(conn, mine, toleranceUs), model, scoreOptions);
+    return scoreConnection(conn, buildFragments(conn, records, toleranceUs, recordsOf(matched, i)), model, scoreOptions);
   });
   const spurious = matched.unmatched.map((ri) => toSpurious(records[ri] as FlowRecord));
   const foreground = scores.filter((s) => !s.background);

@@ -221,18 +221,28 @@ function pairUnidirectional(pieces: Piece[], toleranceUs: number): { fragments: 
   return { fragments: out, unpaired };
 }
 
-export function buildFragments(truthConn: TruthConnection, records: readonly FlowRecord[], toleranceUs: number): FragmentSet {
+/**
+ * The fragments of one truth connection. With `indices`, the connection's records are records[indices[i]]: the
+ * caller then need not gather them into an array of their own.
+ */
+export function buildFragments(truthConn: TruthConnection, records: readonly FlowRecord[], toleranceUs: number, indices?: Int32Array): FragmentSet {
   const conn = endpointsOf(truthConn);
-  let bytesKind: FlowRecord['bytesKind'] = records.length > 0 ? (records[0] as FlowRecord).bytesKind : 'unknown';
+  const count = indices ? indices.length : records.length;
+  const at = (i: number): FlowRecord => records[indices ? (indices[i] as number) : i] as FlowRecord;
+  let bytesKind: FlowRecord['bytesKind'] = count > 0 ? at(0).bytesKind : 'unknown';
   let statusKind: FlowRecord[] | undefined;
   let uni: Piece[] | undefined;
-  const fragments: Fragment[] = [];
-  for (const r of records) {
+  // Most connections have no status or unidirectional records: every record becomes one fragment, in order.
+  const fragments: Fragment[] = new Array<Fragment>(count);
+  let built = 0;
+  for (let i = 0; i < count; i += 1) {
+    const r = at(i);
     if (r.bytesKind !== bytesKind) bytesKind = 'unknown';
     if (r.recordKind !== undefined) (statusKind ??= []).push(r);
     else if (r.direction === 'uni') (uni ??= []).push(pieceOf(conn, r));
-    else fragments.push(fragmentOfRecord(conn, r));
+    else fragments[built++] = fragmentOfRecord(conn, r);
   }
+  fragments.length = built;
   if (statusKind) {
     for (const p of groupStatusRecords(conn, statusKind)) {
       if (p.uni) (uni ??= []).push(p);

@@ -1,6 +1,7 @@
 import type { FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { canonicalAddress } from '../core/ip-address.js';
+import { AddressIds } from './address-ids.js';
 
 /**
  * Matching: which truth connection each record belongs to. A record belongs to the connection with the same
@@ -37,10 +38,7 @@ export function recordsOf(match: MatchResult, c: number): Int32Array {
  */
 export interface TruthIndex {
   connections: readonly TruthConnection[];
-  /** Canonical address text -> id. */
-  addressIds: Map<string, number>;
-  /** Record address text that is not itself canonical -> id, or -1 when it names no truth address. */
-  aliases: Map<string, number>;
+  addresses: AddressIds;
   /** Open addressing, linear probing: entry index + 1, 0 = empty. Length is a power of two. */
   slots: Int32Array;
   /** Entry e's key is keys[KEY * e .. KEY * e + 4]: protocol, address A, port A, address B, port B. */
@@ -61,7 +59,6 @@ const KEY = 5;
 /** ICMP ignores ports (Zeek writes type and code there). */
 const ANY_PORT = -1;
 const NO_PROTOCOL = -1;
-const ALIAS_LIMIT = 100_000;
 
 function protocolCode(protocol: string): number {
   return protocol === 'tcp' ? 0 : protocol === 'udp' ? 1 : protocol === 'icmp' ? 2 : NO_PROTOCOL;
@@ -101,13 +98,7 @@ function insertEntry(slots: Int32Array, keys: Int32Array, e: number): void {
 export function indexTruth(truth: GroundTruth): TruthIndex {
   const connections = truth.connections;
   const n = connections.length;
-  const addressIds = new Map<string, number>();
-  const idOf = (text: string): number => {
-    const canonical = canonicalAddress(text);
-    let id = addressIds.get(canonical);
-    if (id === undefined) addressIds.set(canonical, (id = addressIds.size));
-    return id;
-  };
+  const addresses = new AddressIds();
   let size = 16;
   while (size < 4 * n) size *= 2;
   const slots = new Int32Array(size);
@@ -132,8 +123,8 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     const c = connections[i] as TruthConnection;
     const p = protocolCode(c.protocol);
     const icmp = c.protocol === 'icmp';
-    const a = idOf(c.client.addr);
-    const b = idOf(c.server.addr);
+    const a = addresses.intern(c.client.addr);
+    const b = addresses.intern(c.server.addr);
     const pa = icmp ? ANY_PORT : c.client.port;
     const pb = icmp ? ANY_PORT : c.server.port;
     // A key already present (under either orientation) joins that group.
@@ -189,29 +180,16 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
       echo[k] = c.client.port;
     }
   }
-  return { connections, addressIds, aliases: new Map(), slots, keys, entryGroup, groupStart, conns, first, last, maxLast, vlan, echo };
-}
-
-/** The id of a record's address, or -1 when the truth has no such address. */
-function addressId(index: TruthIndex, text: string): number {
-  // Records carry canonical text, so the first lookup almost always answers.
-  const id = index.addressIds.get(text);
-  if (id !== undefined) return id;
-  const alias = index.aliases.get(text);
-  if (alias !== undefined) return alias;
-  const resolved = index.addressIds.get(canonicalAddress(text)) ?? -1;
-  if (index.aliases.size >= ALIAS_LIMIT) index.aliases.clear();
-  index.aliases.set(text, resolved);
-  return resolved;
+  return { connections, addresses, slots, keys, entryGroup, groupStart, conns, first, last, maxLast, vlan, echo };
 }
 
 /** The group a record's protocol and endpoints name, or -1. */
 function lookup(index: TruthIndex, record: FlowRecord): number {
   const p = protocolCode(record.protocol);
   if (p === NO_PROTOCOL) return -1;
-  const a = addressId(index, record.origAddr);
+  const a = index.addresses.find(record.origAddr);
   if (a < 0) return -1;
-  const b = addressId(index, record.respAddr);
+  const b = index.addresses.find(record.respAddr);
   if (b < 0) return -1;
   const icmp = p === 2;
   const e = findEntry(index, p, a, icmp ? ANY_PORT : record.origPort, b, icmp ? ANY_PORT : record.respPort);
