@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { textLines } from '../../core/text-lines.js';
 import { isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -32,14 +33,8 @@ export async function readEveFlows(path: string, label = path): Promise<FlowReco
 
 export function parseEveFlows(text: string, file: string): FlowRecord[] {
   const records: FlowRecord[] = [];
-  let pos = 0;
-  let lineNo = 0;
-  while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    const line = text.slice(pos, end).trim();
-    pos = end + 1;
-    lineNo += 1;
+  for (const [raw, lineNo] of textLines(text)) {
+    const line = raw.trim();
     if (line === '') continue;
     const where = { file, line: lineNo, col: 1 };
     let value: unknown;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { textLines } from '../../core/text-lines.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -19,15 +20,9 @@ export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
   const records: FlowRecord[] = [];
   let index: Record<string, number> | undefined;
   let width = 0;
-  let pos = 0;
-  let lineNo = 0;
-  while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    let line = text.slice(pos, end);
-    pos = end + 1;
-    lineNo += 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+  let linesRead = 0;
+  for (const [line, lineNo] of textLines(text)) {
+    linesRead = lineNo;
     if (line.trim() === '' || line.startsWith('#')) continue;
     const cells = line.split(',');
     if (!index) {
@@ -104,7 +99,7 @@ export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
     record.endReason = rstA + rstB > 0 || finBoth ? 'end-of-flow' : 'unknown';
     records.push(record);
   }
-  if (!index) throw new InputError({ file, line: Math.max(lineNo, 1), col: 1 }, 'no conn_# header', EXPECTED);
+  if (!index) throw new InputError({ file, line: Math.max(linesRead, 1), col: 1 }, 'no conn_# header', EXPECTED);
   return records;
 }
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { textLines } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -54,16 +55,8 @@ export async function readTsharkPackets(path: string, label = path): Promise<Flo
 export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
   const conversations = new Map<string, Conversation>();
   const order: Conversation[] = [];
-  let pos = 0;
-  let lineNo = 0;
   let headerSeen = false;
-  while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    let line = text.slice(pos, end);
-    pos = end + 1;
-    lineNo += 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+  for (const [line, lineNo] of textLines(text)) {
     if (!headerSeen) {
       if (line !== HEADER) {
         const got = line.split('\t');
