@@ -16,3 +16,8 @@ export function* textLines(text: string): Generator<[line: string, lineNo: numbe
     yield [line, lineNo];
   }
 }
+
+/** A value quoted in an error message, cut to stay on one line: at most 60 characters, else the first `keep` and `...`. */
+export function preview(text: string, keep = 60): string {
+  return text.length > 60 ? `${text.slice(0, keep)}...` : text;
+}

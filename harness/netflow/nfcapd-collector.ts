@@ -4,6 +4,7 @@ import type { FlowRecord } from '../core/flow-record.js';
 import { MonitorFailure, type CellContext } from '../monitors/monitor-adapter.js';
 import { which } from '../executor/which.js';
 import { waitUntilUdpDrained } from '../executor/ports.js';
+import { tail } from '../executor/process-runner.js';
 import { readNfdumpJson } from './nfdump-json.js';
 
 /**
@@ -69,7 +70,7 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   if (exportError !== undefined) throw exportError;
   if (ended.exitCode !== 0 && ended.signal !== 'SIGTERM') {
     const how = ended.signal ? `killed by ${ended.signal}` : `exit status ${String(ended.exitCode)}`;
-    throw new MonitorFailure(`nfcapd failed: ${how}`, ended.exitCode, ended.signal, tailOf(ended.stderr), false);
+    throw new MonitorFailure(`nfcapd failed: ${how}`, ended.exitCode, ended.signal, tail(ended.stderr), false);
   }
   const records = await dumpFlowDirectory(ctx, dir, tools.nfdump);
   const notes = [`collector: nfcapd on udp 127.0.0.1:${port}, files in nfcapd/`];
@@ -87,6 +88,3 @@ export async function dumpFlowDirectory(ctx: CellContext, dir: string, nfdump?: 
   return readNfdumpJson(path.join(ctx.workDir, NFDUMP_JSON_FILE), NFDUMP_JSON_FILE);
 }
 
-function tailOf(text: string, lines = 20): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}

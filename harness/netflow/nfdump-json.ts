@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { preview } from '../core/text-lines.js';
 import type { FlowProtocol, FlowRecord } from '../core/flow-record.js';
 import { InputError } from '../core/input-error.js';
 import { canonicalAddress } from '../core/ip-address.js';
@@ -91,7 +92,7 @@ export class NfdumpJsonParser {
         break;
     }
     const col = line.length - line.trimStart().length + 1;
-    throw new InputError({ file: this.file, line: this.lineNo, col }, `"${preview(trimmed)}"`, this.expectation());
+    throw new InputError({ file: this.file, line: this.lineNo, col }, `"${preview(trimmed, 57)}"`, this.expectation());
   }
 
   /** Call after the last line: a truncated file (no closing `]`) is an error, not a short result. */
@@ -118,7 +119,7 @@ export class NfdumpJsonParser {
     const keyEnd = line.indexOf('"', q + 1);
     const colon = keyEnd < 0 ? -1 : line.indexOf(':', keyEnd + 1);
     if (colon < 0) {
-      throw new InputError({ file: this.file, line: this.lineNo, col: q + 1 }, `"${preview(line.trim())}"`, 'a "key" : value line');
+      throw new InputError({ file: this.file, line: this.lineNo, col: q + 1 }, `"${preview(line.trim(), 57)}"`, 'a "key" : value line');
     }
     const key = line.slice(q + 1, keyEnd);
     let start = colon + 1;
@@ -151,7 +152,7 @@ export class NfdumpJsonParser {
 
   private text(line: string, start: number, end: number): string {
     if (line.charCodeAt(start) === 34 && line.charCodeAt(end - 1) === 34 && end - start >= 2) return line.slice(start + 1, end - 1);
-    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${preview(line.slice(start, end))}`, 'a quoted string');
+    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${preview(line.slice(start, end), 57)}`, 'a quoted string');
   }
 
   private count(line: string, start: number, end: number, key: string): number {
@@ -166,7 +167,7 @@ export class NfdumpJsonParser {
   }
 
   private badNumber(line: string, start: number, end: number, key: string): never {
-    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${key} ${preview(line.slice(start, end)) || 'empty'}`, 'a whole number');
+    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${key} ${preview(line.slice(start, end), 57) || 'empty'}`, 'a whole number');
   }
 
   private finish(): void {
@@ -183,11 +184,11 @@ export class NfdumpJsonParser {
     }
     const firstUs = nfdumpTimeUs(r.first as string);
     if (firstUs === undefined) {
-      throw new InputError({ file: this.file, line: r.line, col: r.firstCol }, `first "${preview(r.first as string)}"`, 'a time YYYY-MM-DDTHH:MM:SS.mmm');
+      throw new InputError({ file: this.file, line: r.line, col: r.firstCol }, `first "${preview(r.first as string, 57)}"`, 'a time YYYY-MM-DDTHH:MM:SS.mmm');
     }
     const lastUs = nfdumpTimeUs(r.last as string);
     if (lastUs === undefined) {
-      throw new InputError({ file: this.file, line: r.line, col: r.lastCol }, `last "${preview(r.last as string)}"`, 'a time YYYY-MM-DDTHH:MM:SS.mmm');
+      throw new InputError({ file: this.file, line: r.line, col: r.lastCol }, `last "${preview(r.last as string, 57)}"`, 'a time YYYY-MM-DDTHH:MM:SS.mmm');
     }
     const protocol = protocolOf(r.proto as number);
     const icmp = protocol === 'icmp';
@@ -262,9 +263,6 @@ function twoDigits(text: string, at: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
-function preview(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 /** Parses nfdump JSON held in a string. */
 export function parseNfdumpJson(text: string, file: string, sourceFile = file): FlowRecord[] {

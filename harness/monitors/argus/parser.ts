@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { preview } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalAddress } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -67,13 +68,13 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
     }
     const where = (index: number): { file: string; line: number; col: number } => position(options.file, lineNo, starts, index);
     if (count !== FIELD_COUNT) {
-      throw new InputError({ file: options.file, line: lineNo, col: 1 }, `${count > FIELD_COUNT ? 'more than ' + FIELD_COUNT : count} fields in "${preview(line)}"`, EXPECTED_LINE);
+      throw new InputError({ file: options.file, line: lineNo, col: 1 }, `${count > FIELD_COUNT ? 'more than ' + FIELD_COUNT : count} fields in "${preview(line, 57)}"`, EXPECTED_LINE);
     }
     const f = fields as string[];
     const firstUs = decimalSecondsToMicros(f[0] as string);
-    if (firstUs === undefined) throw new InputError(where(0), `stime "${preview(f[0] as string)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.000000');
+    if (firstUs === undefined) throw new InputError(where(0), `stime "${preview(f[0] as string, 57)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.000000');
     const lastUs = decimalSecondsToMicros(f[1] as string);
-    if (lastUs === undefined) throw new InputError(where(1), `ltime "${preview(f[1] as string)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.020000');
+    if (lastUs === undefined) throw new InputError(where(1), `ltime "${preview(f[1] as string, 57)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.020000');
     const protoText = f[3] as string;
     if (protoText === '' || protoText === 'man') {
       throw new InputError(where(3), protoText === '' ? 'an empty proto' : 'an argus management record', "a flow record's protocol (print with `- not man`)");
@@ -86,8 +87,8 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
     if (protocol === 'icmp') {
       const typeCode = parsePort(f[5] as string);
       const ident = parsePort(f[8] as string);
-      if (typeCode === undefined) throw new InputError(where(5), `sport "${preview(f[5] as string)}"`, 'an ICMP type/code such as 0x0008');
-      if (ident === undefined) throw new InputError(where(8), `dport "${preview(f[8] as string)}"`, 'an ICMP identifier such as 0x3412');
+      if (typeCode === undefined) throw new InputError(where(5), `sport "${preview(f[5] as string, 57)}"`, 'an ICMP type/code such as 0x0008');
+      if (ident === undefined) throw new InputError(where(8), `dport "${preview(f[8] as string, 57)}"`, 'an ICMP identifier such as 0x3412');
       // argus keeps the ICMP header's bytes as a little-endian short: type in the low byte, code in the high byte,
       // and the echo identifier byte-swapped (id 0x1234 on the wire prints as 0x3412; measured against tshark).
       const type = typeCode & 0xff;
@@ -101,13 +102,13 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
     } else {
       const sp = parsePort(f[5] as string);
       const dp = parsePort(f[8] as string);
-      if (sp === undefined) throw new InputError(where(5), `sport "${preview(f[5] as string)}"`, 'a port number (or empty for a protocol without ports)');
-      if (dp === undefined) throw new InputError(where(8), `dport "${preview(f[8] as string)}"`, 'a port number (or empty for a protocol without ports)');
+      if (sp === undefined) throw new InputError(where(5), `sport "${preview(f[5] as string, 57)}"`, 'a port number (or empty for a protocol without ports)');
+      if (dp === undefined) throw new InputError(where(8), `dport "${preview(f[8] as string, 57)}"`, 'a port number (or empty for a protocol without ports)');
       origPort = sp;
       respPort = dp;
     }
     for (let i = 9; i <= 14; i += 1) {
-      if (!isCount(f[i] as string)) throw new InputError(where(i), `${RA_FIELDS[i]} "${preview(f[i] as string)}"`, 'a whole number');
+      if (!isCount(f[i] as string)) throw new InputError(where(i), `${RA_FIELDS[i]} "${preview(f[i] as string, 57)}"`, 'a whole number');
     }
     const cause = f[16] as string;
     const record: FlowRecord = {
@@ -130,7 +131,7 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
       source: { file: sourceFile, line: lineNo },
     };
     if (cause !== 'Start' && !CONTINUATION_CAUSES.has(cause)) {
-      throw new InputError(where(16), `cause "${preview(cause)}"`, 'one of Start, Status, Stop, Shutdown, Timeout');
+      throw new InputError(where(16), `cause "${preview(cause, 57)}"`, 'one of Start, Status, Stop, Shutdown, Timeout');
     }
     if (lastOfFlow) {
       record.recordKind = cause === 'Start' ? 'start' : 'status';
@@ -228,6 +229,3 @@ function allDigits(text: string): boolean {
   return true;
 }
 
-function preview(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}

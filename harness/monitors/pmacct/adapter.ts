@@ -1,4 +1,5 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
+import { tail } from '../../executor/process-runner.js';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TimeoutSetting } from '../../core/timeout-setting.js';
@@ -144,7 +145,7 @@ async function runToDrainedEnd(ctx: CellContext, conf: string, logFile: string):
   const plugins = (await pidFiles(ctx.workDir)).filter((f) => path.basename(f).startsWith(`${PID_FILE}-nfprobe-`)).length;
   const shutdowns = log.split('\n').filter((l) => l.includes('/nfprobe )') && l.includes(PLUGIN_SHUTDOWN)).length;
   if (result.exitCode !== 0 && (shutdowns === 0 || shutdowns < plugins)) {
-    throw new MonitorFailure(`pmacctd failed: exit status ${String(result.exitCode)}`, result.exitCode, result.signal, tailLines(log), false);
+    throw new MonitorFailure(`pmacctd failed: exit status ${String(result.exitCode)}`, result.exitCode, result.signal, tail(log), false);
   }
   if (!signalled) return ['pmacctd ended before the harness stopped it; its log shows the plugin flushed'];
   return result.exitCode === 0 ? [] : ['pmacctd core exited 1 after the nfprobe flush (it reaped the plugin in its SIGCHLD handler); accepted'];
@@ -190,9 +191,6 @@ async function readPid(file: string): Promise<number | undefined> {
 }
 
 async function logTail(workDir: string): Promise<string> {
-  return tailLines(await readFile(path.join(workDir, LOG_FILE), 'utf8').catch(() => ''));
+  return tail(await readFile(path.join(workDir, LOG_FILE), 'utf8').catch(() => ''));
 }
 
-function tailLines(text: string, lines = 20): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}

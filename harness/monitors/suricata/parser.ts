@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { textLines } from '../../core/text-lines.js';
+import { preview, textLines } from '../../core/text-lines.js';
 import { isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -123,6 +123,3 @@ function protocolOf(proto: string): FlowProtocol {
 
 
 
-function preview(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
-}

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { textLines } from '../../core/text-lines.js';
+import { preview, textLines } from '../../core/text-lines.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -111,6 +111,3 @@ export function tcptraceTimeToMicros(text: string): number | undefined {
 }
 
 
-function preview(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
-}

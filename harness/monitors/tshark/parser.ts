@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { textLines } from '../../core/text-lines.js';
+import { preview, textLines } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -186,6 +186,3 @@ function integer(text: string): number | undefined {
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
-function preview(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
-}

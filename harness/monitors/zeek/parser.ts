@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { preview } from '../../core/text-lines.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros, isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -695,6 +696,3 @@ function countOfText(text: string): number {
   return v;
 }
 
-function preview(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
-}
