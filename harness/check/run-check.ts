@@ -5,7 +5,7 @@ import { DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
 import { RESULTS_SCHEMA_VERSION, type RunResults } from '../core/results.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderJson } from '../../reports/json-report.js';
-import { loadAdapters } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { harnessVersion } from '../pipeline/version.js';
 import { baselinePathFor, buildBaseline } from './baseline.js';
@@ -59,7 +59,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     if (sensor.skip !== undefined) continue;
     const adapter = adapters.get(sensor.monitor);
     if (!adapter) continue; // loadSuite has already refused unknown monitors.
-    const detection = await adapter.detect(process.env);
+    const detection = await detectAdapter(adapter);
     if (!detection.found) {
       sensorSkips.set(sensor.name, `${adapter.displayName} is not installed (${detection.reason}); install: ${detection.install}`);
       continue;

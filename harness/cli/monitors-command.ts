@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatDuration } from '../core/duration.js';
 import { describeTimeoutSetting } from '../core/timeout-setting.js';
-import { loadAdapters } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { Knob } from '../monitors/monitor-adapter.js';
 import { calibrate, keepsNoTimeouts } from '../pipeline/calibration.js';
 import { boolFlag, parseFlags } from './flags.js';
@@ -33,7 +33,7 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
   const calibrationDir = boolFlag(flags, 'calibrate') ? await mkdtemp(path.join(os.tmpdir(), 'harness-calibration-')) : undefined;
   try {
     for (const adapter of adapters) {
-      const detection = await adapter.detect(process.env);
+      const detection = await detectAdapter(adapter);
       let measured: boolean | undefined;
       let measuredDetail: string | undefined;
       if (calibrationDir && detection.found) {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { detectAdapter } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
@@ -60,7 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Without --monitors, monitors that are not installed are left out quietly; named ones are kept and skipped with their install command.
   let selected = adapters;
   if (monitorsText === undefined) {
-    const found = await Promise.all(adapters.map(async (a) => ((await a.detect(process.env)).found ? a : undefined)));
+    const found = await Promise.all(adapters.map(async (a) => ((await detectAdapter(a)).found ? a : undefined)));
     selected = found.filter((a): a is NonNullable<typeof a> => a !== undefined);
     const missing = adapters.filter((a) => !selected.includes(a));
     if (missing.length > 0) process.stderr.write(`not installed, left out: ${missing.map((a) => a.id).join(', ')} (harness monitors says how to install them)\n`);

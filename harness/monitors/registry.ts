@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MonitorAdapter } from './monitor-adapter.js';
+import type { Detection, MonitorAdapter } from './monitor-adapter.js';
 
 /**
  * Every folder under harness/monitors/ with an index module is a monitor: the registry finds them, so adding a
@@ -41,4 +41,20 @@ function isAdapter(value: unknown): value is MonitorAdapter {
 
 export async function findAdapter(id: string): Promise<MonitorAdapter | undefined> {
   return (await loadAdapters()).find((a) => a.id === id);
+}
+
+const detections = new Map<string, Promise<Detection>>();
+
+/**
+ * An adapter's detection, run once per process for the binary its environment variable names (or PATH): the CLI,
+ * the pipeline and `check` all ask, and each answer costs a version probe.
+ */
+export function detectAdapter(adapter: MonitorAdapter, env: NodeJS.ProcessEnv = process.env): Promise<Detection> {
+  const key = `${adapter.id}\0${env[adapter.envVar] ?? ''}\0${env.PATH ?? ''}`;
+  let detection = detections.get(key);
+  if (!detection) {
+    detection = adapter.detect(env);
+    detections.set(key, detection);
+  }
+  return detection;
 }
