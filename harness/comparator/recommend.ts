@@ -19,6 +19,12 @@ export interface RecommendInput {
   maxIdleS?: Partial<Record<TimeoutProtocol, number>>;
   /** The sweep in order, and for each setting whether its cells kept every connection of a protocol whole. */
   sweep: { label: string; wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> }[];
+  /** The tool's name as people know it, for limitation texts; default `monitor`. */
+  displayName?: string;
+  /** Calibration: false when the tool ignores its timeouts on a pcap, so no setting can be judged offline. */
+  honoursTimeoutsOffline?: boolean;
+  /** The largest active timeout the tool accepts (nfpcapd: 3600): no record can be longer. */
+  maxActiveS?: number;
 }
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
@@ -52,6 +58,18 @@ export function recommend(input: RecommendInput): Recommendation[] {
     } else if (knob === undefined) {
       rec.limitation = `no ${protocol.toUpperCase()} idle-timeout knob is known for ${input.monitor}`;
     }
+    const notes = rec.limitation === undefined ? [] : [rec.limitation];
+    const name = input.displayName ?? input.monitor;
+    if (input.honoursTimeoutsOffline === false) {
+      // Tuning a knob the tool ignores on a pcap proves nothing here; only a live test can tell.
+      notes.splice(0, notes.length, `${name} does not apply its timeouts to a pcap (calibration), so no setting can be judged here: test it live, e.g. with the pcap replayed by tcpreplay`);
+      delete rec.firstSufficientSetting;
+    }
+    const longestUs = Math.max(...conns.map((c) => c.durationUs));
+    if (input.maxActiveS !== undefined && longestUs / 1e6 > input.maxActiveS) {
+      notes.push(`${name} cuts every record at its active timeout, at most ${formatDuration(input.maxActiveS)}, so no setting keeps a connection of ${formatDuration(Math.round(longestUs / 1e6))} whole`);
+    }
+    if (notes.length > 0) rec.limitation = notes.join('; ');
     out.push(rec);
   }
   return out;

@@ -12,12 +12,11 @@ import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
-import { loadAdapters } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { applyComparison, baseCell } from './cell-builder.js';
 import { calibrate, keepsNoTimeouts, type CalibrationResult } from './calibration.js';
-import { formatDuration } from '../core/duration.js';
 import { InputError } from '../core/input-error.js';
 import { idleKnobMaxima, idleKnobNames, monitorModel } from './monitor-model.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
@@ -36,7 +35,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     const adapter = byId.get(sensor.monitor);
     if (!adapter) throw new Error(`unknown monitor ${sensor.monitor}`);
     if (!detections.has(adapter.id)) {
-      const detection = await adapter.detect(process.env);
+      const detection = await detectAdapter(adapter);
       detections.set(adapter.id, detection);
       if (!detection.found) request.onProgress?.({ kind: 'skipped', monitor: adapter.id, reason: `${detection.reason}; install: ${detection.install}` });
     }
@@ -262,33 +261,18 @@ function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<str
       }
       return { label: cell.setting.label, wholeByProtocol };
     });
-    const activeCap = adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS;
-    const longest = Math.max(0, ...truth.connections.filter((c) => !c.background).map((c) => c.durationUs / 1e6));
-    const recommendations = recommend({
+    out.push(...recommend({
       truth,
       monitor: first.sensor,
       view: first.view,
+      displayName: adapter.displayName,
       granularityS: adapter.granularityS,
       knobNames: idleKnobNames(adapter),
       maxIdleS: idleKnobMaxima(adapter),
+      maxActiveS: adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS,
+      honoursTimeoutsOffline: list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline,
       sweep,
-    });
-    const calibrated = list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline;
-    if (calibrated === false) {
-      // Tuning a knob the tool ignores on a pcap proves nothing here; only a live test can tell.
-      for (const r of recommendations) {
-        r.limitation = `${adapter.displayName} does not apply its timeouts to a pcap (calibration), so no setting can be judged here: test it live, e.g. with the pcap replayed by tcpreplay`;
-        delete r.firstSufficientSetting;
-      }
-    }
-    if (activeCap !== undefined && longest > activeCap) {
-      // An active timeout cuts every record at its cap however long the idle timeout is.
-      for (const r of recommendations) {
-        const capNote = `${adapter.displayName} cuts every record at its active timeout, at most ${formatDuration(activeCap)}, so no setting keeps a connection of ${formatDuration(Math.round(longest))} whole`;
-        r.limitation = r.limitation ? `${r.limitation}; ${capNote}` : capNote;
-      }
-    }
-    out.push(...recommendations);
+    }));
   }
   return out;
 }

@@ -48,4 +48,15 @@ describe('recommend', () => {
     expect(recs[1]?.firstSufficientSetting).to.equal(undefined);
     expect(recs[1]?.limitation).to.match(/capped at 1h.*1h6m40s/);
   });
+
+  it('names an active-timeout cap shorter than a connection, and gives no setting for a tool that ignores its timeouts offline', () => {
+    const base = { truth, view: 'default', granularityS: 10, knobNames: { tcp: '-e inactive', udp: '-e inactive' }, sweep: [{ label: '1h', wholeByProtocol: { tcp: true, udp: true } }] };
+    const capped = recommend({ ...base, monitor: 'nfpcapd', displayName: 'nfpcapd', maxActiveS: 3600 });
+    expect(capped[0]?.limitation).to.equal('nfpcapd cuts every record at its active timeout, at most 1h, so no setting keeps a connection of 18h57m16s whole');
+    // The UDP connection (5000 s) is also longer than the cap; a connection within it would get no such note.
+    expect(capped[1]?.limitation).to.include('at most 1h');
+    const ignored = recommend({ ...base, monitor: 'softflowd', honoursTimeoutsOffline: false });
+    expect(ignored.every((r) => r.firstSufficientSetting === undefined && /does not apply its timeouts to a pcap/.test(r.limitation ?? ''))).to.equal(true);
+    expect(recommend({ ...base, monitor: 'zeek' }).every((r) => r.limitation === undefined)).to.equal(true);
+  });
 });
