@@ -25,19 +25,30 @@ export async function freePort(proto: 'udp' | 'tcp'): Promise<number> {
   });
 }
 
-/** True once some process has the port bound (UDP) or listening (TCP), read from /proc/net like `ss` does. */
-export async function isListening(proto: 'udp' | 'tcp', port: number): Promise<boolean> {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const table of proto === 'udp' ? ['udp', 'udp6'] : ['tcp', 'tcp6']) {
+interface SocketRow {
+  /** Hex state: 0A is TCP LISTEN; UDP sockets are 07 whether bound or connected. */
+  state: string;
+  rxQueueBytes: number;
+}
+
+/** The rows of /proc/net/<proto>{,6} (what `ss` reads) whose local port is `port`. */
+async function socketsOnPort(proto: 'udp' | 'tcp', port: number): Promise<SocketRow[]> {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const rows: SocketRow[] = [];
+  for (const table of [proto, `${proto}6`]) {
     const text = await readFile(`/proc/net/${table}`, 'utf8').catch(() => '');
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      const local = cols[1];
-      if (!local || !local.endsWith(`:${hexPort}`)) continue;
-      if (proto === 'udp' || cols[3] === '0A') return true;
+      if (!cols[1]?.endsWith(hexPort)) continue;
+      rows.push({ state: cols[3] ?? '', rxQueueBytes: parseInt((cols[4] ?? '').split(':')[1] ?? '', 16) || 0 });
     }
   }
-  return false;
+  return rows;
+}
+
+/** True once some process has the port bound (UDP) or listening (TCP). */
+export async function isListening(proto: 'udp' | 'tcp', port: number): Promise<boolean> {
+  return (await socketsOnPort(proto, port)).some((row) => proto === 'udp' || row.state === '0A');
 }
 
 export async function waitUntilListening(proto: 'udp' | 'tcp', port: number, timeoutMs: number, isAlive: () => boolean): Promise<boolean> {
@@ -50,23 +61,10 @@ export async function waitUntilListening(proto: 'udp' | 'tcp', port: number, tim
   return false;
 }
 
-/**
- * Bytes waiting in the receive queue of the UDP socket bound to `port` (from /proc/net/udp, like `ss -u`), or
- * undefined when nothing has that port bound.
- */
+/** Bytes waiting in the receive queue of the UDP socket bound to `port`, or undefined when nothing has it bound. */
 export async function udpReceiveQueueBytes(port: number): Promise<number | undefined> {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  let found: number | undefined;
-  for (const table of ['udp', 'udp6']) {
-    const text = await readFile(`/proc/net/${table}`, 'utf8').catch(() => '');
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (!cols[1]?.endsWith(`:${hexPort}`)) continue;
-      const rx = parseInt((cols[4] ?? '').split(':')[1] ?? '', 16);
-      if (Number.isFinite(rx)) found = (found ?? 0) + rx;
-    }
-  }
-  return found;
+  const rows = await socketsOnPort('udp', port);
+  return rows.length === 0 ? undefined : rows.reduce((sum, row) => sum + row.rxQueueBytes, 0);
 }
 
 /**
