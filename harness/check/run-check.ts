@@ -2,12 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
-import { RESULTS_SCHEMA_VERSION, type RunResults } from '../core/results.js';
+import type { RunResults } from '../core/results.js';
+import { runResults } from '../pipeline/cell-builder.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderJson } from '../../reports/json-report.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
-import { harnessVersion } from '../pipeline/version.js';
 import { baselinePathFor, buildBaseline } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
 import { exitCodeOf } from './check-report.js';
@@ -121,15 +121,5 @@ export async function runCheck(args: CheckArgs): Promise<number> {
 }
 
 function emptyResults(command: string[], huntThresholdsS: number[]): RunResults {
-  return {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    tool: { name: 'harness', version: harnessVersion() },
-    createdAt: new Date().toISOString(),
-    command,
-    runDir: '',
-    huntThresholdsS,
-    toleranceS: DEFAULT_COMPARE_OPTIONS.toleranceS,
-    toleranceRatio: DEFAULT_COMPARE_OPTIONS.toleranceRatio,
-    scenarios: [],
-  };
+  return runResults(command, '', { ...DEFAULT_COMPARE_OPTIONS, huntThresholdsS }, []);
 }

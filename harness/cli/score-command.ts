@@ -1,13 +1,11 @@
 import path from 'node:path';
 import { compareCell } from '../comparator/compare-cell.js';
 import { InputError } from '../core/input-error.js';
-import { RESULTS_SCHEMA_VERSION, type RunResults } from '../core/results.js';
 import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
-import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
+import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.js';
 import { monitorModel } from '../pipeline/monitor-model.js';
-import { harnessVersion } from '../pipeline/version.js';
 import { renderJson } from '../../reports/json-report.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
@@ -74,27 +72,17 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   cell.provenance.rawFiles = [path.resolve(logFile)];
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
   applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined), compare), records.length);
-  const results: RunResults = {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    tool: { name: 'harness', version: harnessVersion() },
-    createdAt: new Date().toISOString(),
-    command: ['harness', 'score', ...argv],
-    runDir: path.resolve(stringFlag(flags, 'out') ?? '.'),
-    huntThresholdsS: compare.huntThresholdsS,
-    toleranceS: compare.toleranceS,
-    toleranceRatio: compare.toleranceRatio,
-    scenarios: [{
-      name: truth.scenario.name,
-      description: truth.scenario.description,
-      file: truth.scenario.file,
-      pcapFile: truth.pcap.file,
-      truthFile: path.resolve(truthFile ?? pcapFile ?? ''),
-      truth,
-      settings: [setting],
-      cells: [cell],
-      recommendations: [],
-    }],
-  };
+  const results = runResults(['harness', 'score', ...argv], path.resolve(stringFlag(flags, 'out') ?? '.'), compare, [{
+    name: truth.scenario.name,
+    description: truth.scenario.description,
+    file: truth.scenario.file,
+    pcapFile: truth.pcap.file,
+    truthFile: path.resolve(truthFile ?? pcapFile ?? ''),
+    truth,
+    settings: [setting],
+    cells: [cell],
+    recommendations: [],
+  }]);
   const out = stringFlag(flags, 'out');
   const written = out ? await writeReports(results, path.resolve(out)) : [];
   if (boolFlag(flags, 'json')) process.stdout.write(renderJson(results));

@@ -1,5 +1,7 @@
 import type { CellComparison } from '../comparator/compare-cell.js';
-import type { Cell } from '../core/results.js';
+import type { CompareOptions } from '../comparator/compare-cell.js';
+import { RESULTS_SCHEMA_VERSION, type Cell, type RunResults, type ScenarioResult } from '../core/results.js';
+import { harnessVersion } from './version.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 
@@ -28,4 +30,19 @@ export function applyComparison(cell: Cell, comparison: CellComparison, recordCo
   cell.spurious = comparison.spurious;
   cell.aggregate = comparison.aggregate;
   cell.verdict = comparison.verdict;
+}
+
+/** The results envelope every command writes: who wrote it, when, with what, and the rules scores were judged by. */
+export function runResults(command: string[], runDir: string, compare: CompareOptions, scenarios: ScenarioResult[]): RunResults {
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'harness', version: harnessVersion() },
+    createdAt: new Date().toISOString(),
+    command,
+    runDir,
+    huntThresholdsS: compare.huntThresholdsS,
+    toleranceS: compare.toleranceS,
+    toleranceRatio: compare.toleranceRatio,
+    scenarios,
+  };
 }

@@ -5,7 +5,7 @@ import { compareCell } from '../comparator/compare-cell.js';
 import { recommend } from '../comparator/recommend.js';
 import { generate } from '../../generators/generate.js';
 import type { FlowRecord } from '../core/flow-record.js';
-import { RESULTS_SCHEMA_VERSION, type Cell, type RunResults, type ScenarioResult } from '../core/results.js';
+import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Recommendation } from '../core/score.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
@@ -15,13 +15,12 @@ import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { applyComparison, baseCell } from './cell-builder.js';
+import { applyComparison, baseCell, runResults } from './cell-builder.js';
 import { calibrate, keepsNoTimeouts, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
 import { idleKnobMaxima, idleKnobNames, monitorModel } from './monitor-model.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
-import { harnessVersion } from './version.js';
 
 /**
  * generate -> calibrate -> execute -> compare, for every scenario and every sensor x setting. Each finished cell is
@@ -115,18 +114,9 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     };
   });
 
-  return {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    tool: { name: 'harness', version: harnessVersion() },
-    createdAt: new Date().toISOString(),
-    command: request.command,
-    runDir: request.outDir,
-    huntThresholdsS: request.compare.huntThresholdsS,
-    toleranceS: request.compare.toleranceS,
-    toleranceRatio: request.compare.toleranceRatio,
-    scenarios: scenarioResults,
-    calibrations: [...calibrations].map(([monitor, c]) => ({ monitor, honoursTimeoutsOffline: c.honours, detail: c.detail, commands: c.commands })),
-  };
+  const results = runResults(request.command, request.outDir, request.compare, scenarioResults);
+  results.calibrations = [...calibrations].map(([monitor, c]) => ({ monitor, honoursTimeoutsOffline: c.honours, detail: c.detail, commands: c.commands }));
+  return results;
 }
 
 function uniqueSettings(sensors: SensorPlan[]): TimeoutSetting[] {
