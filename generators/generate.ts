@@ -1,9 +1,10 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../harness/core/ground-truth.js';
 import { formatDuration } from '../harness/core/duration.js';
 import type { ConnectionSpec, Endpoint, Scenario } from '../harness/scenario/scenario.js';
 import { expandConnections } from '../harness/scenario/load-scenario.js';
+import { writeFileAtomic } from '../harness/io/atomic-write.js';
 import { ipVersionOf } from './addresses.js';
 import { ClockEvents, ConnectionEvents, SingleEvent, toUs } from './connection-events.js';
 import { CaptureMerge } from './capture-merge.js';
@@ -29,7 +30,26 @@ export interface GenerateResult {
   truth: GroundTruth;
 }
 
-export async function generate(scenario: Scenario, outDir: string): Promise<GenerateResult> {
+export interface GenerateOptions {
+  /**
+   * Stops the generation between two chunks (every 4 MB): the partial pcap is removed, nothing of this scenario is
+   * written, and `generate` rejects with a `GenerationInterrupted`. A 10 M-packet pcap takes seconds: Ctrl-C must
+   * not wait for it.
+   */
+  signal?: AbortSignal;
+}
+
+/** What `generate` rejects with when its signal aborts it. */
+export class GenerationInterrupted extends Error {
+  constructor(readonly scenarioName: string) {
+    super(`generation of ${scenarioName} interrupted`);
+    this.name = 'GenerationInterrupted';
+  }
+}
+
+export async function generate(scenario: Scenario, outDir: string, options: GenerateOptions = {}): Promise<GenerateResult> {
+  const signal = options.signal;
+  if (signal?.aborted) throw new GenerationInterrupted(scenario.name);
   await mkdir(outDir, { recursive: true });
   const pcapPath = path.join(outDir, `${scenario.name}.pcap`);
   const truthPath = path.join(outDir, `${scenario.name}.truth.json`);
@@ -86,7 +106,10 @@ export async function generate(scenario: Scenario, outDir: string): Promise<Gene
 
   const writer = await PcapWriter.create(pcapPath, scenario.timestampResolution, { trailer: PAYLOAD_PATTERN });
   try {
-    while (merge.fill(writer)) await writer.flush();
+    while (merge.fill(writer)) {
+      await writer.flush();
+      if (signal?.aborted) throw new GenerationInterrupted(scenario.name);
+    }
   } catch (e) {
     await writer.abort();
     throw e;
@@ -112,9 +135,9 @@ export async function generate(scenario: Scenario, outDir: string): Promise<Gene
     quietThresholdUs: quietUs,
     connections,
   };
-  await writeAtomically(truthPath, `${JSON.stringify(truth, null, 2)}\n`);
+  await writeFileAtomic(truthPath, `${JSON.stringify(truth, null, 2)}\n`);
   const rows = connections.map((c, i) => ({ truth: c, history: (truths[i] as ConnectionTruth).zeekHistory() }));
-  await writeAtomically(truthConnLogPath, formatConnLog(rows, truth.pcap.firstUs, truth.pcap.lastUs));
+  await writeFileAtomic(truthConnLogPath, formatConnLog(rows, truth.pcap.firstUs, truth.pcap.lastUs));
   return { pcapPath, truthPath, truthConnLogPath, truth };
 }
 
@@ -147,12 +170,6 @@ function backgroundContext(id: ConnectionIdentity): FlowContext {
     clientIpId: 1,
     serverIpId: 1,
   });
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 /** One screen for the CLI: what was generated and where. */

@@ -10,6 +10,7 @@ import {
   formatUs,
   headlineConnection,
   huntText,
+  interruptionText,
   pluralize,
   recommendationColumn,
   scoreOf,
@@ -33,6 +34,8 @@ export function renderMarkdown(results: RunResults): string {
       `${markdownCode(results.command.join(' '))} · tolerance ±${escapeMarkdown(formatSeconds(results.toleranceS))} ` +
       `or ${escapeMarkdown(String(results.toleranceRatio * 100))}%`,
   );
+  const interrupted = interruptionText(results);
+  if (interrupted !== undefined) out.push('', `> **${escapeMarkdown(interrupted)}**`);
   for (const scenario of results.scenarios) out.push('', ...renderScenario(results, scenario));
   out.push('');
   return out.join('\n');

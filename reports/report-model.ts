@@ -1,5 +1,5 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
-import type { Cell, ScenarioResult } from '../harness/core/results.js';
+import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
 import type { ConnectionScore, Verdict } from '../harness/core/score.js';
 import { formatDuration } from '../harness/core/duration.js';
 
@@ -204,4 +204,15 @@ export function recommendationColumn(scenario: ScenarioResult, r: { monitor: str
     scenario.cells.find((c) => c.sensor === r.monitor && c.view === r.view);
   if (cell) return cell.column;
   return r.view && r.view !== 'default' ? `${r.monitor} (${r.view})` : r.monitor;
+}
+
+/** The one line every report puts first when the run was stopped by Ctrl-C; undefined for a complete run. */
+export function interruptionText(results: RunResults): string | undefined {
+  const i = results.interrupted;
+  if (i === undefined) return undefined;
+  const missing = i.scenariosNotGenerated;
+  return (
+    'Interrupted: this run was stopped before it finished; cells that had not finished are marked "not run"' +
+    (missing.length > 0 ? `, and ${pluralize(missing.length, 'scenario')} never generated (${missing.join(', ')}) ${missing.length === 1 ? 'is' : 'are'} absent.` : '.')
+  );
 }

@@ -6,6 +6,7 @@ import {
   formatSeconds,
   formatUs,
   headlineConnection,
+  interruptionText,
   recommendationColumn,
   verdictFor,
   verdictTone,
@@ -27,6 +28,8 @@ export function renderTerminal(results: RunResults, options: TerminalOptions): s
   const width = Math.max(40, options.width ?? 100);
   const paint = (code: string, text: string): string => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const out: string[] = [];
+  const interrupted = interruptionText(results);
+  if (interrupted !== undefined) out.push(paint('33', interrupted), '');
   for (const scenario of results.scenarios) out.push(...renderScenario(scenario, width, paint), '');
   if (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;

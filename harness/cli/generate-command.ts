@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
-import { generate, summarizeGeneration } from '../../generators/generate.js';
+import { generate, GenerationInterrupted, summarizeGeneration } from '../../generators/generate.js';
+import { interruptSignal } from './interrupt.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 
@@ -11,7 +12,10 @@ Writes, for each scenario, DIR/<name>.pcap (classic pcap, Ethernet, valid checks
 (the same truth as a Zeek conn.log, to read beside a sensor's with zeek-cut). Files are written atomically.
 
 Flags:
-  --out DIR   output folder (default: out/)`;
+  --out DIR   output folder (default: out/)
+
+Ctrl-C stops within one 4 MB chunk: scenarios already written are kept, the one being written leaves no file.
+Exit status: 0 done, 2 bad input, 130 interrupted.`;
 
 export async function generateCommand(argv: string[]): Promise<number> {
   const flags = parseFlags('generate', argv, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
@@ -26,9 +30,19 @@ export async function generateCommand(argv: string[]): Promise<number> {
   // Parse every scenario before writing anything, so one bad file does not leave half a set of outputs.
   const scenarios = [];
   for (const file of flags.positionals) scenarios.push(await loadScenario(file));
-  for (const scenario of scenarios) {
-    const result = await generate(scenario, outDir);
-    process.stdout.write(`${summarizeGeneration(result)}\n`);
+  const interrupt = interruptSignal();
+  try {
+    for (const scenario of scenarios) {
+      const result = await generate(scenario, outDir, { signal: interrupt.signal });
+      process.stdout.write(`${summarizeGeneration(result)}\n`);
+    }
+  } catch (error) {
+    if (!(error instanceof GenerationInterrupted)) throw error;
+    // The scenarios already summarised above are complete on disk; the interrupted one left nothing behind.
+    process.stderr.write(`${error.message}: its partial pcap was removed\n`);
+    return 130;
+  } finally {
+    interrupt.dispose();
   }
   return 0;
 }

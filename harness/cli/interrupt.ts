@@ -8,7 +8,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void; i
   const onSignal = (name: NodeJS.Signals): void => {
     count += 1;
     if (count === 1) {
-      process.stderr.write(`\n${name}: stopping monitors and writing what finished (press Ctrl-C again to quit now)\n`);
+      process.stderr.write(`\n${name}: stopping; what finished is kept and written (press Ctrl-C again to quit now)\n`);
       controller.abort(new Error(`interrupted by ${name}`));
     } else {
       process.exit(130);

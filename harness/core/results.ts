@@ -20,6 +20,13 @@ export interface RunResults {
   scenarios: ScenarioResult[];
   /** Per monitor: did a one-gap calibration pcap show that it applies its timeouts to a pcap? */
   calibrations?: CalibrationRecord[];
+  /** Present when Ctrl-C (or SIGTERM) stopped the run: what it holds is what finished before. */
+  interrupted?: Interruption;
+}
+
+export interface Interruption {
+  /** Scenarios listed on the command line whose pcap was never (completely) generated: absent from `scenarios`. */
+  scenariosNotGenerated: string[];
 }
 
 export interface CalibrationRecord {

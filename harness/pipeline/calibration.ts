@@ -53,7 +53,7 @@ export async function calibrate(
   const translation = adapter.translate(setting);
   if (!translation.supported) return { detail: `calibration setting ${setting.label} unsupported: ${translation.reason}`, commands: [] };
   const scenario = parseScenario(calibrationScenarioYaml(gapS), `calibration-${gapS}s.yaml`);
-  const generated = await generate(scenario, path.join(dir, adapter.id));
+  const generated = await generate(scenario, path.join(dir, adapter.id), { signal });
   const outcome = await runCell({
     adapter,
     binary,

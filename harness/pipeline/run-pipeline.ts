@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compareCell } from '../comparator/compare-cell.js';
 import { recommend } from '../comparator/recommend.js';
-import { generate } from '../../generators/generate.js';
+import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import type { FlowRecord } from '../core/flow-record.js';
 import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
 import type { GroundTruth } from '../core/ground-truth.js';
@@ -40,7 +40,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }
   }
 
-  const scenarios: { file: string; scenario: Scenario; generated: Awaited<ReturnType<typeof generate>> }[] = [];
+  const scenarios: { file: string; scenario: Scenario; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
   const loaded: { file: string; scenario: Scenario }[] = [];
   for (const file of request.scenarioPaths) {
@@ -54,7 +54,14 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   }
   await mkdir(request.outDir, { recursive: true });
   for (const { file, scenario } of loaded) {
-    const generated = await generate(scenario, path.join(request.outDir, scenario.name));
+    let generated: GenerateResult;
+    try {
+      generated = await generate(scenario, path.join(request.outDir, scenario.name), { signal: request.signal });
+    } catch (error) {
+      // Interrupted: the scenarios generated so far are kept and reported (their cells as interrupted).
+      if (error instanceof GenerationInterrupted) break;
+      throw error;
+    }
     request.onProgress?.({ kind: 'generated', scenario: scenario.name, packets: generated.truth.pcap.packets });
     scenarios.push({ file, scenario, generated });
   }
@@ -116,6 +123,9 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
 
   const results = runResults(request.command, request.outDir, request.compare, scenarioResults);
   results.calibrations = [...calibrations].map(([monitor, c]) => ({ monitor, honoursTimeoutsOffline: c.honours, detail: c.detail, commands: c.commands }));
+  if (request.signal.aborted) {
+    results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.scenario === l.scenario)).map((l) => l.scenario.name) };
+  }
   return results;
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { access, chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults, Cell } from '../../harness/core/results.js';
@@ -181,5 +181,74 @@ describe('harness run with failing monitors (fakes)', function () {
     expect(interrupted?.reason).to.match(/interrupt/);
     const left = await execa('pgrep', ['-f', `${dir}|${nap}`], { reject: false });
     expect(left.stdout.trim(), 'no fake process outlives the run').to.equal('');
+  });
+});
+
+describe('Ctrl-C while a large pcap is being generated', function () {
+  this.timeout(300_000);
+
+  // About 12 M packets (several seconds): the interrupt lands while this one is being written.
+  const LARGE = `name: large
+description: two thousand busy connections, only here to be interrupted
+seed: 1
+connections:
+  - id: bulk
+    protocol: tcp
+    client: 192.0.2.1-192.0.2.200:20000-20009
+    server: 198.51.100.80:443
+    count: 2000
+    stagger: 10ms
+    activity:
+      pattern: { bursts: 2000, gap: 10s, request: 100, response: 200 }
+`;
+
+  async function twoScenarios(): Promise<{ dir: string; files: string[] }> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-interrupt-'));
+    const large = path.join(dir, 'large.yaml');
+    await writeFile(large, LARGE);
+    return { dir, files: [path.join(REPO, 'scenarios/burst-20min.yaml'), large] };
+  }
+
+  /** Starts the CLI and sends SIGINT as soon as `ready` shows in its output. */
+  async function interruptWhen(args: string[], ready: RegExp): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+    const child = execa(BIN, args, { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore', timeout: 240_000 });
+    let seen = '';
+    let sent = false;
+    // Once only: a second Ctrl-C means "quit now" and would skip writing what finished.
+    const watch = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (!sent && ready.test(seen)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout?.on('data', watch);
+    child.stderr?.on('data', watch);
+    const result = await child;
+    return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  it('harness generate keeps the finished scenario, leaves nothing of the interrupted one, exits 130', async () => {
+    const { dir, files } = await twoScenarios();
+    const out = path.join(dir, 'out');
+    const result = await interruptWhen(['generate', ...files, '--out', out], /sha256 {2,}[0-9a-f]{64}/);
+    expect(result.exitCode, result.stderr).to.equal(130);
+    expect(result.stderr).to.include('generation of large interrupted');
+    expect((await readdir(out)).sort()).to.deep.equal(['burst-20min.pcap', 'burst-20min.truth.conn.log', 'burst-20min.truth.json']);
+  });
+
+  it('harness run writes results for the scenario generated before the interrupt, its cells marked interrupted', async () => {
+    const { dir, files } = await twoScenarios();
+    const out = path.join(dir, 'run');
+    const result = await interruptWhen(['run', ...files, '--monitors', 'tshark', '--timeouts', 'default', '--out', out], /generated burst-20min/);
+    expect(result.exitCode, result.stderr).to.equal(130);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(results.scenarios.map((s) => s.name)).to.deep.equal(['burst-20min']);
+    const cells = results.scenarios[0]?.cells ?? [];
+    expect(cells.length).to.be.greaterThan(0);
+    for (const c of cells) expect(c.reason ?? '', c.column).to.match(/interrupt/);
+    expect(results.interrupted?.scenariosNotGenerated).to.deep.equal(['large']);
+    expect(result.stdout).to.include('never generated (large)');
+    expect(await readdir(path.join(out, 'large')).catch(() => [])).to.not.include('large.pcap');
   });
 });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { generate, summarizeGeneration } from '../../generators/generate.js';
+import { generate, GenerationInterrupted, summarizeGeneration } from '../../generators/generate.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
 import { compareWithTruth, resetCount, tsharkProblems } from './pcap-inspect.js';
 import { mixed } from './mixed-scenario.js';
@@ -177,5 +177,44 @@ describe('generate: determinism and resolution', () => {
     expect(r.truth.pcap.timestampResolution).to.equal('ns');
     expect(await tsharkProblems(r.pcapPath)).to.equal('');
     expect(await compareWithTruth(r.pcapPath, r.truth)).to.deep.equal([]);
+  });
+});
+
+describe('generate: interrupted', () => {
+  // 100 connections x 1,503 packets: about 25 MB, six chunks, so the signal is seen between chunks.
+  const big = scenario('interrupted', [
+    tcp('bulk', '192.0.2.1:20000', '198.51.100.80:443', {
+      client: { addrFrom: '192.0.2.1', addrTo: '192.0.2.100', portFrom: 20000, portTo: 20000 },
+      count: 100,
+      staggerS: 0.01,
+      activity: { kind: 'pattern', bursts: 500, gapS: 10, jitterS: 0, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
+    }),
+  ]);
+
+  it('stops between chunks, removes its partial pcap and leaves the earlier output of the same name untouched', async () => {
+    const dir = await tmp();
+    const earlier = await generate({ ...big, connections: [tcp('small', '192.0.2.1:20000', '198.51.100.80:443')] }, dir);
+    const before = await Promise.all([earlier.pcapPath, earlier.truthPath, earlier.truthConnLogPath].map((f) => readFile(f)));
+    const controller = new AbortController();
+    const pending = generate(big, dir, { signal: controller.signal });
+    controller.abort();
+    const error: unknown = await pending.then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(GenerationInterrupted);
+    expect((error as GenerationInterrupted).scenarioName).to.equal('interrupted');
+    expect((await readdir(dir)).sort()).to.deep.equal(['interrupted.pcap', 'interrupted.truth.conn.log', 'interrupted.truth.json']);
+    const after = await Promise.all([earlier.pcapPath, earlier.truthPath, earlier.truthConnLogPath].map((f) => readFile(f)));
+    after.forEach((content, i) => expect(Buffer.compare(content, before[i] as Buffer), `file ${i} unchanged`).to.equal(0));
+  });
+
+  it('an already aborted signal writes nothing at all', async () => {
+    const dir = await tmp();
+    const error: unknown = await generate(big, dir, { signal: AbortSignal.abort() }).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(GenerationInterrupted);
+    expect(await readdir(dir)).to.deep.equal([]);
+  });
+
+  it('without an abort the same scenario completes (the interruption above was the signal, not the size)', async () => {
+    const r = await generate(big, await tmp(), { signal: new AbortController().signal });
+    expect(r.truth.pcap.packets).to.equal(100 * (3 + 3 * 500));
   });
 });

@@ -1,0 +1,36 @@
+import { expect } from 'chai';
+import { renderHtml } from '../../reports/html-report.js';
+import { renderMarkdown } from '../../reports/markdown-report.js';
+import { interruptionText } from '../../reports/report-model.js';
+import { renderTerminal } from '../../reports/terminal-report.js';
+import { buildSampleResults } from './sample-results.js';
+
+// A run stopped by Ctrl-C must not read like a complete one: every human report says so first.
+describe('reports of an interrupted run', () => {
+  const complete = buildSampleResults();
+  const interrupted = { ...buildSampleResults(), interrupted: { scenariosNotGenerated: ['large', 'many-idle'] } };
+
+  it('a complete run carries no interruption line anywhere', () => {
+    expect(interruptionText(complete)).to.equal(undefined);
+    expect(renderTerminal(complete, { color: false })).to.not.include('Interrupted');
+    expect(renderMarkdown(complete)).to.not.include('Interrupted');
+    expect(renderHtml(complete)).to.not.include('Interrupted');
+  });
+
+  it('names the scenarios that were never generated', () => {
+    expect(interruptionText(interrupted)).to.equal(
+      'Interrupted: this run was stopped before it finished; cells that had not finished are marked "not run", and 2 scenarios never generated (large, many-idle) are absent.',
+    );
+    expect(interruptionText({ ...interrupted, interrupted: { scenariosNotGenerated: [] } })).to.match(/marked "not run"\.$/);
+  });
+
+  it('puts it before the first scenario in the terminal, Markdown and HTML reports', () => {
+    const firstScenario = interrupted.scenarios[0]?.name as string;
+    for (const text of [renderTerminal(interrupted, { color: false }), renderMarkdown(interrupted), renderHtml(interrupted)]) {
+      const at = text.indexOf('Interrupted: this run was stopped');
+      expect(at).to.be.greaterThan(-1);
+      expect(at).to.be.lessThan(text.indexOf(firstScenario, text.indexOf('Interrupted')));
+      expect(text).to.include('large, many-idle');
+    }
+  });
+});
