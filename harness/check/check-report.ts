@@ -45,3 +45,15 @@ export function countResults(results: readonly CheckResult[]): CheckReport['coun
 export function exitCodeOf(report: CheckReport): 0 | 1 {
   return report.counts.fail > 0 ? 1 : 0;
 }
+
+/**
+ * --fail-on-skip: every skip becomes a failure that keeps its reason, so the text, Markdown and JUnit outputs and
+ * the exit status all say the same thing. A gate that checked nothing because Zeek was missing on the runner
+ * must not pass.
+ */
+export function failSkips(report: CheckReport): void {
+  report.results = report.results.map((r) =>
+    r.status === 'skip' ? { ...r, status: 'fail', reason: `skipped, and --fail-on-skip makes that a failure: ${r.reason ?? 'no reason given'}` } : r,
+  );
+  report.counts = countResults(report.results);
+}

@@ -10,7 +10,7 @@ import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
-import { exitCodeOf } from './check-report.js';
+import { exitCodeOf, failSkips } from './check-report.js';
 import { evaluateSuite } from './evaluate-suite.js';
 import { loadSuite } from './load-suite.js';
 import { renderCheckJunit } from './render-check-junit.js';
@@ -28,6 +28,8 @@ export interface CheckArgs {
   junit?: string;
   md?: string;
   updateBaseline: boolean;
+  /** A skipped check fails: for a CI runner on which every sensor of the suite must really run. */
+  failOnSkip?: boolean;
   /** Run folder; a new temporary folder when absent. */
   outDir?: string;
   color: boolean;
@@ -114,6 +116,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     report.baseline = { file: baselineFile, status: 'absent', regressions: 0 };
   }
 
+  if (args.failOnSkip) failSkips(report);
   stdout.write(renderCheckText(report, { color: args.color }));
   if (args.junit !== undefined) await writeFileAtomic(args.junit, renderCheckJunit(report));
   if (args.md !== undefined) await writeFileAtomic(args.md, renderCheckMarkdown(report));

@@ -6,7 +6,7 @@ import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { defaultRunDir, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
 
-export const CHECK_HELP = `harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline] [--out DIR]
+export const CHECK_HELP = `harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline] [--fail-on-skip] [--out DIR]
 
 Runs a suite of expectations on real monitors with your sensors' configs (see examples/*.suite.yaml), prints each
 expectation as pass, fail (what was expected, what was seen) or skip (why), and compares with the suite's baseline.
@@ -15,14 +15,18 @@ Flags:
   --junit FILE         also write JUnit XML (one test case per expectation)
   --md FILE            also write a short Markdown summary for a pull-request comment
   --update-baseline    record the current scores in <suite>.baseline.json
+  --fail-on-skip       a skipped expectation (sensor not installed, version out of range, timeouts not
+                       honoured on a pcap) fails instead: for a runner on which every sensor must really run
   --out DIR            run folder (default: a new folder under runs/)
-Exit status: 0 all expectations pass, 1 any fails (or regresses against the baseline), 2 bad input, 130 interrupted.`;
+Exit status: 0 no expectation fails (skips allowed unless --fail-on-skip), 1 any fails (or regresses against the
+baseline), 2 bad input, 130 interrupted.`;
 
 export async function checkCommand(argv: string[]): Promise<number> {
   const flags = parseFlags('check', argv, {
     junit: { type: 'string' },
     md: { type: 'string' },
     'update-baseline': { type: 'boolean' },
+    'fail-on-skip': { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -41,6 +45,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       junit: stringFlag(flags, 'junit'),
       md: stringFlag(flags, 'md'),
       updateBaseline: boolFlag(flags, 'update-baseline'),
+      failOnSkip: boolFlag(flags, 'fail-on-skip'),
       outDir: path.resolve(stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml'))),
       color: useColor(process.stdout),
       signal: interrupt.signal,

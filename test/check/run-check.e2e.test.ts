@@ -129,6 +129,30 @@ describe('check: harness check end to end on real monitors', function () {
     expect(code).to.equal(0);
   });
 
+  it('--fail-on-skip: the same gated suite fails, each skip a failure keeping its reason, in text and JUnit', async () => {
+    const dir = await workspace();
+    const suite = path.join(dir, 'gated.suite.yaml');
+    await writeFile(suite, [
+      'sensors:',
+      '  future-tshark: { monitor: tshark, requires: { min: "999" } }',
+      '  tshark-now: { monitor: tshark }',
+      'scenarios: [quiet-300s.yaml]',
+      'expect:',
+      '  - { scenario: quiet-300s, max_fragments: 1 }',
+      '',
+    ].join('\n'));
+    const junit = path.join(dir, 'junit.xml');
+    const result = await execa(CLI, ['check', suite, '--fail-on-skip', '--junit', junit, '--out', path.join(dir, 'run')], { reject: false, env: { NO_COLOR: '1' } });
+    expect(result.exitCode, result.stderr).to.equal(1);
+    expect(result.stdout).to.match(/FAIL {2}future-tshark: at most 1 record per connection .*\n.*could not measure: skipped, and --fail-on-skip makes that a failure: sensor requires tshark >= 999/);
+    expect(result.stdout).to.match(/PASS {2}tshark-now/);
+    expect(result.stdout).to.include('1 pass, 1 fail, 0 skip: FAILED');
+    const xml = await readFile(junit, 'utf8');
+    expect(xml).to.match(/failures="1" skipped="0"/);
+    const plain = await execa(CLI, ['check', suite, '--out', path.join(dir, 'run2')], { reject: false, env: { NO_COLOR: '1' } });
+    expect(plain.exitCode, 'without the flag a skip does not fail').to.equal(0);
+  });
+
   describe('bad suites: the CLI prints file:line:col and exits 2', () => {
     const cases: { name: string; suite: string; files?: Record<string, string>; message: RegExp }[] = [
       { name: 'a glob that matches nothing', suite: 'sensors: { t: { monitor: tshark } }\nscenarios: [nothing/*.yaml]\nexpect: [{ scenario: x, max_fragments: 1 }]\n', message: /bad\.suite\.yaml:2:13: found "nothing\/\*\.yaml", which matches no file/ },
