@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import type { RunResults } from '../core/results.js';
-import type { CheckResult } from './check-report.js';
+import type { CheckResult, SensorSkip } from './check-report.js';
 import { percent } from './percent.js';
 import { cellsOf, sensorLabel } from './sensor-cells.js';
 import type { Suite } from './suite.js';
@@ -84,7 +84,7 @@ export function compareBaseline(
   suite: Suite,
   baseline: Baseline,
   results: RunResults,
-  sensorSkips?: ReadonlyMap<string, string>,
+  sensorSkips?: ReadonlyMap<string, SensorSkip>,
 ): CheckResult[] {
   const tolerance = suite.tolerance;
   const groups = new Map<string, BaselineEntry[]>();
@@ -110,7 +110,7 @@ export function compareBaseline(
     if (!cell || cell.status !== 'ok') {
       const why = sensor.skip !== undefined
         ? `sensor skipped by the suite: ${sensor.skip}`
-        : sensorSkips?.get(sensor.name) ?? (!scenario ? 'scenario not run' : !cell ? 'sensor not run' : `${cell.status}: ${cell.reason ?? ''}`.trim());
+        : sensorSkips?.get(sensor.name)?.reason ?? (!scenario ? 'scenario not run' : !cell ? 'sensor not run' : `${cell.status}: ${cell.reason ?? ''}`.trim());
       out.push(result({ status: 'skip', connection: 'all', expected, reason: `not compared with the baseline (${why})` }));
       continue;
     }

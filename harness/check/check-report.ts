@@ -24,6 +24,11 @@ export interface CheckResult {
   reason?: string;
   /** Something true that changes what a pass means (e.g. the tool never applies timeouts to a pcap). */
   note?: string;
+  /**
+   * A skip the suite itself asked for (a sensor's `skip:`, a `requires:` version gate), as opposed to one the
+   * machine imposed (monitor not installed) or the tool (timeouts not honoured on a pcap). --fail-on-skip keeps these.
+   */
+  bySuite?: boolean;
   /** The expectation in the suite (absent for baseline results). */
   where?: SourcePosition;
 }
@@ -47,13 +52,22 @@ export function exitCodeOf(report: CheckReport): 0 | 1 {
 }
 
 /**
- * --fail-on-skip: every skip becomes a failure that keeps its reason, so the text, Markdown and JUnit outputs and
- * the exit status all say the same thing. A gate that checked nothing because Zeek was missing on the runner
- * must not pass.
+ * --fail-on-skip: every skip the suite did not ask for becomes a failure that keeps its reason, so the text,
+ * Markdown and JUnit outputs and the exit status all say the same thing. A gate that checked nothing because Zeek
+ * was missing on the runner must not pass; a sensor the suite skips on purpose, or gates on a version, still skips.
  */
 export function failSkips(report: CheckReport): void {
   report.results = report.results.map((r) =>
-    r.status === 'skip' ? { ...r, status: 'fail', reason: `skipped, and --fail-on-skip makes that a failure: ${r.reason ?? 'no reason given'}` } : r,
+    r.status === 'skip' && r.bySuite !== true
+      ? { ...r, status: 'fail', reason: `skipped, and --fail-on-skip makes that a failure: ${r.reason ?? 'no reason given'}` }
+      : r,
   );
   report.counts = countResults(report.results);
+}
+
+/** Why a sensor was not run at all, decided before the run. */
+export interface SensorSkip {
+  reason: string;
+  /** The suite's own choice (a version gate), not the machine's (monitor not installed). */
+  bySuite: boolean;
 }

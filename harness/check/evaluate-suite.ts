@@ -2,7 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import type { Cell, RunResults } from '../core/results.js';
 import type { ConnectionScore } from '../core/score.js';
 import { compareBaseline, type Baseline } from './baseline.js';
-import { countResults, type CheckReport, type CheckResult } from './check-report.js';
+import { countResults, type CheckReport, type CheckResult, type SensorSkip } from './check-report.js';
 import { percent } from './percent.js';
 import { cellsOf, matchesConnection, sensorLabel } from './sensor-cells.js';
 import type { Check, Expectation, SensorSpec, Suite } from './suite.js';
@@ -15,7 +15,7 @@ import { describeVersionRange, versionMismatch } from './version-range.js';
 export interface EvaluateOptions {
   baseline?: { file: string; content: Baseline };
   /** Sensors the edge did not run, and why (not installed: with the install command; version out of range). */
-  sensorSkips?: ReadonlyMap<string, string>;
+  sensorSkips?: ReadonlyMap<string, SensorSkip>;
 }
 
 export function evaluateSuite(suite: Suite, results: RunResults, options: EvaluateOptions = {}): CheckReport {
@@ -46,7 +46,7 @@ function evaluateOnSensor(
   expectation: Expectation,
   sensor: SensorSpec,
   results: RunResults,
-  sensorSkips: ReadonlyMap<string, string> | undefined,
+  sensorSkips: ReadonlyMap<string, SensorSkip> | undefined,
 ): CheckResult[] {
   const connection = expectation.connection ?? 'all';
   const tolerance = expectation.toleranceS ?? suite.tolerance.durationS;
@@ -62,9 +62,9 @@ function evaluateOnSensor(
   const allChecks = (label: string, patch: Partial<CheckResult>): CheckResult[] =>
     expectation.checks.map((check) => ({ ...base(label)(check), ...patch }));
 
-  if (sensor.skip !== undefined) return allChecks(sensor.name, { reason: `sensor skipped by the suite: ${sensor.skip}` });
+  if (sensor.skip !== undefined) return allChecks(sensor.name, { reason: `sensor skipped by the suite: ${sensor.skip}`, bySuite: true });
   const preflight = sensorSkips?.get(sensor.name);
-  if (preflight !== undefined) return allChecks(sensor.name, { reason: preflight });
+  if (preflight !== undefined) return allChecks(sensor.name, { reason: preflight.reason, ...(preflight.bySuite ? { bySuite: true } : {}) });
   const scenario = results.scenarios.find((s) => s.name === expectation.scenario);
   if (!scenario) {
     return allChecks(sensor.name, { status: 'fail', reason: `scenario ${expectation.scenario} is not in the run's results` });
@@ -115,11 +115,11 @@ function cellProblem(cell: Cell, sensor: SensorSpec, expectation: Expectation): 
   if (cell.status === 'failed') return { status: 'fail', reason: `the monitor failed: ${cell.reason ?? 'no reason recorded'}` };
   if (sensor.requires) {
     const why = versionMismatch(cell.version, sensor.requires);
-    if (why) return { reason: `sensor requires ${cell.monitor} ${describeVersionRange(sensor.requires)}: ${why}` };
+    if (why) return { reason: `sensor requires ${cell.monitor} ${describeVersionRange(sensor.requires)}: ${why}`, bySuite: true };
   }
   if (expectation.requires) {
     const why = versionMismatch(cell.version, expectation.requires);
-    if (why) return { reason: `expectation gated on ${cell.monitor} ${describeVersionRange(expectation.requires)}: ${why}` };
+    if (why) return { reason: `expectation gated on ${cell.monitor} ${describeVersionRange(expectation.requires)}: ${why}`, bySuite: true };
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
-import { exitCodeOf, failSkips } from './check-report.js';
+import { exitCodeOf, failSkips, type SensorSkip } from './check-report.js';
 import { evaluateSuite } from './evaluate-suite.js';
 import { loadSuite } from './load-suite.js';
 import { renderCheckJunit } from './render-check-junit.js';
@@ -55,7 +55,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const baseline = args.updateBaseline ? undefined : await readBaseline(baselineFile);
 
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
-  const sensorSkips = new Map<string, string>();
+  const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {
     if (sensor.skip !== undefined) continue;
@@ -63,12 +63,12 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     if (!adapter) continue; // loadSuite has already refused unknown monitors.
     const detection = await detectAdapter(adapter);
     if (!detection.found) {
-      sensorSkips.set(sensor.name, `${adapter.displayName} is not installed (${detection.reason}); install: ${detection.install}`);
+      sensorSkips.set(sensor.name, { reason: `${adapter.displayName} is not installed (${detection.reason}); install: ${detection.install}`, bySuite: false });
       continue;
     }
     const mismatch = sensor.requires ? versionMismatch(detection.version, sensor.requires) : undefined;
     if (mismatch && sensor.requires) {
-      sensorSkips.set(sensor.name, `sensor requires ${adapter.id} ${describeVersionRange(sensor.requires)}: ${mismatch}`);
+      sensorSkips.set(sensor.name, { reason: `sensor requires ${adapter.id} ${describeVersionRange(sensor.requires)}: ${mismatch}`, bySuite: true });
       continue;
     }
     const plan: SensorPlan = { sensor: sensor.name, monitor: sensor.monitor, settings: [sensor.setting] };

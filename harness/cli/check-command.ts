@@ -15,8 +15,9 @@ Flags:
   --junit FILE         also write JUnit XML (one test case per expectation)
   --md FILE            also write a short Markdown summary for a pull-request comment
   --update-baseline    record the current scores in <suite>.baseline.json
-  --fail-on-skip       a skipped expectation (sensor not installed, version out of range, timeouts not
-                       honoured on a pcap) fails instead: for a runner on which every sensor must really run
+  --fail-on-skip       a skip the suite did not ask for (monitor not installed, timeouts not honoured on a
+                       pcap) fails instead: for a runner on which every sensor must really run; the suite's
+                       own skip: and requires: version gates still skip
   --out DIR            run folder (default: a new folder under runs/)
 Exit status: 0 no expectation fails (skips allowed unless --fail-on-skip), 1 any fails (or regresses against the
 baseline), 2 bad input, 130 interrupted.`;

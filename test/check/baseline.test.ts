@@ -66,7 +66,7 @@ describe('check: baselines', () => {
   it('skips, with the reason, a recorded sensor that did not run now', () => {
     const report = evaluateSuite(suite, buildResults('s', CONNS, []), {
       baseline: { file: 'b', content: baseline },
-      sensorSkips: new Map([['z', 'Zeek is not installed']]),
+      sensorSkips: new Map([['z', { reason: 'Zeek is not installed', bySuite: false }]]),
     });
     expect(report.results.find((r) => r.kind === 'baseline')).to.include({ status: 'skip', reason: 'not compared with the baseline (Zeek is not installed)' });
   });

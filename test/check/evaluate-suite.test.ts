@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { CheckResult } from '../../harness/check/check-report.js';
-import { exitCodeOf } from '../../harness/check/check-report.js';
+import { exitCodeOf, failSkips } from '../../harness/check/check-report.js';
 import { evaluateSuite } from '../../harness/check/evaluate-suite.js';
 import { parseSuite } from '../../harness/check/parse-suite.js';
 import { compareVersions, numericVersion, versionMismatch } from '../../harness/check/version-range.js';
@@ -98,12 +98,19 @@ describe('check: evaluateSuite on built results', () => {
     const suite = suiteOf('  - { scenario: s, connection: c2, max_fragments: 1, min_coverage: 0.9 }\n',
       '  old: { monitor: argus, skip: "collector being replaced" }\n  gone: { monitor: zeek }\n  absent: { monitor: suricata }\n');
     const results = buildResults('s', CONNS, [{ sensor: 'absent', monitor: 'suricata', status: 'skipped', reason: 'suricata not found on PATH; install: see suricata.io', fragments: {} }]);
-    const report = evaluateSuite(suite, results, { sensorSkips: new Map([['gone', 'Zeek is not installed (zeek not found on PATH); install: build Zeek 7']]) });
+    const report = evaluateSuite(suite, results, { sensorSkips: new Map([['gone', { reason: 'Zeek is not installed (zeek not found on PATH); install: build Zeek 7', bySuite: false }]]) });
     expect(report.counts).to.deep.equal({ pass: 0, fail: 0, skip: 6 });
     expect(report.results.filter((r) => r.sensor === 'old').map((r) => r.reason)).to.deep.equal(['sensor skipped by the suite: collector being replaced', 'sensor skipped by the suite: collector being replaced']);
     expect(report.results.find((r) => r.sensor === 'gone')?.reason).to.equal('Zeek is not installed (zeek not found on PATH); install: build Zeek 7');
     expect(report.results.find((r) => r.sensor === 'absent')?.reason).to.equal('suricata not found on PATH; install: see suricata.io');
     expect(exitCodeOf(report)).to.equal(0);
+
+    // --fail-on-skip: the machine's skips (not installed) fail with their reason; the suite's own skip stays a skip.
+    failSkips(report);
+    expect(report.counts).to.deep.equal({ pass: 0, fail: 4, skip: 2 });
+    expect(report.results.filter((r) => r.status === 'skip').map((r) => r.sensor)).to.deep.equal(['old', 'old']);
+    expect(report.results.find((r) => r.sensor === 'gone')?.reason).to.equal('skipped, and --fail-on-skip makes that a failure: Zeek is not installed (zeek not found on PATH); install: build Zeek 7');
+    expect(exitCodeOf(report)).to.equal(1);
   });
 
   it('gates on versions: the sensor requires, and an expectation requires, each skipping with the reason', () => {
@@ -119,6 +126,10 @@ describe('check: evaluateSuite on built results', () => {
     expect(current.results[1]?.reason).to.equal('expectation gated on zeek < 7: version 7.0.11 is not below 7');
     const unknown = evaluateSuite(suite, buildResults('s', CONNS, [{ sensor: 'new', fragments: { c2: 1 } }]));
     expect(unknown.results[0]?.reason).to.equal('sensor requires zeek >= 7.0.10: its version is unknown; required >= 7.0.10');
+    // Version gates are the suite's own choice: --fail-on-skip leaves them skips.
+    failSkips(old);
+    failSkips(current);
+    expect([...old.results, ...current.results].map((r) => r.status)).to.deep.equal(['skip', 'skip', 'pass', 'skip']);
   });
 
   it('fails (not skips) a sensor whose monitor crashed or cannot take its setting, and a scenario missing from the run', () => {

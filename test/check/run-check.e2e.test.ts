@@ -129,11 +129,12 @@ describe('check: harness check end to end on real monitors', function () {
     expect(code).to.equal(0);
   });
 
-  it('--fail-on-skip: the same gated suite fails, each skip a failure keeping its reason, in text and JUnit', async () => {
+  it('--fail-on-skip: a sensor this machine cannot run fails with its reason, in text and JUnit; the suite\'s own gates still skip', async () => {
     const dir = await workspace();
     const suite = path.join(dir, 'gated.suite.yaml');
     await writeFile(suite, [
       'sensors:',
+      '  zeek-missing: { monitor: zeek }',
       '  future-tshark: { monitor: tshark, requires: { min: "999" } }',
       '  tshark-now: { monitor: tshark }',
       'scenarios: [quiet-300s.yaml]',
@@ -142,14 +143,17 @@ describe('check: harness check end to end on real monitors', function () {
       '',
     ].join('\n'));
     const junit = path.join(dir, 'junit.xml');
-    const result = await execa(CLI, ['check', suite, '--fail-on-skip', '--junit', junit, '--out', path.join(dir, 'run')], { reject: false, env: { NO_COLOR: '1' } });
+    // A zeek on this machine would make the "not installed" skip impossible: point the adapter at nothing.
+    const env = { NO_COLOR: '1', HARNESS_ZEEK: path.join(dir, 'no-zeek-here') };
+    const result = await execa(CLI, ['check', suite, '--fail-on-skip', '--junit', junit, '--out', path.join(dir, 'run')], { reject: false, env });
     expect(result.exitCode, result.stderr).to.equal(1);
-    expect(result.stdout).to.match(/FAIL {2}future-tshark: at most 1 record per connection .*\n.*could not measure: skipped, and --fail-on-skip makes that a failure: sensor requires tshark >= 999/);
+    expect(result.stdout).to.match(/FAIL {2}zeek-missing: at most 1 record per connection .*\n.*could not measure: skipped, and --fail-on-skip makes that a failure: Zeek is not installed/);
+    expect(result.stdout).to.match(/SKIP {2}future-tshark: .*\n.*skipped: sensor requires tshark >= 999/);
     expect(result.stdout).to.match(/PASS {2}tshark-now/);
-    expect(result.stdout).to.include('1 pass, 1 fail, 0 skip: FAILED');
+    expect(result.stdout).to.include('1 pass, 1 fail, 1 skip: FAILED');
     const xml = await readFile(junit, 'utf8');
-    expect(xml).to.match(/failures="1" skipped="0"/);
-    const plain = await execa(CLI, ['check', suite, '--out', path.join(dir, 'run2')], { reject: false, env: { NO_COLOR: '1' } });
+    expect(xml).to.match(/failures="1" skipped="1"/);
+    const plain = await execa(CLI, ['check', suite, '--out', path.join(dir, 'run2')], { reject: false, env });
     expect(plain.exitCode, 'without the flag a skip does not fail').to.equal(0);
   });
 
