@@ -10,17 +10,81 @@ import { InputError } from '../harness/core/input-error.js';
 export const PRETTY_SCORE_LIMIT = 20_000;
 
 export function renderJson(results: RunResults): string {
+  return [...jsonChunks(results)].join('');
+}
+
+/**
+ * The same text as `renderJson`, in pieces of about CHUNK_CHARS, so that a sweep over 10,000 connections (a
+ * results.json of ~300 MB) is written without ever holding it, or a key-sorted copy of the results, whole: the
+ * tree is walked down to STREAM_DEPTH (a single score, a single truth connection's fields) and each value below
+ * is stringified on its own.
+ */
+export function* jsonChunks(results: RunResults): Generator<string> {
   const scores = results.scenarios.reduce((n, s) => n + s.cells.reduce((m, c) => m + c.scores.length, 0), 0);
-  return `${JSON.stringify(sortKeys(results), null, scores > PRETTY_SCORE_LIMIT ? undefined : 2)}\n`;
+  const indent = scores > PRETTY_SCORE_LIMIT ? '' : '  ';
+  let pending = '';
+  for (const piece of sortedJson(results, indent, 0)) {
+    pending += piece;
+    if (pending.length >= CHUNK_CHARS) {
+      yield pending;
+      pending = '';
+    }
+  }
+  yield `${pending}\n`;
+}
+
+const CHUNK_CHARS = 1 << 20;
+/** results(0) > scenarios(1) > scenario(2) > cells(3) > cell(4) > scores(5) > score(6): one score per stringify. */
+const STREAM_DEPTH = 6;
+
+/** `JSON.stringify(sortKeys(value), null, indent)`, produced in pieces; `depth` levels already opened. */
+function* sortedJson(value: unknown, indent: string, depth: number): Generator<string> {
+  if (depth >= STREAM_DEPTH || value === null || typeof value !== 'object' || isEmpty(value)) {
+    const text = JSON.stringify(sortKeys(value), null, indent) ?? 'null';
+    // Nested output is indented as if at the top: shift it to this depth. Strings hold no raw newline (JSON escapes it).
+    yield indent === '' || depth === 0 ? text : text.replaceAll('\n', `\n${indent.repeat(depth)}`);
+    return;
+  }
+  const inner = indent === '' ? '' : `\n${indent.repeat(depth + 1)}`;
+  const close = indent === '' ? '' : `\n${indent.repeat(depth)}`;
+  const colon = indent === '' ? ':' : ': ';
+  if (Array.isArray(value)) {
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      yield `${i > 0 ? ',' : ''}${inner}`;
+      const item: unknown = value[i];
+      // As JSON.stringify: an undefined array element is written as null.
+      yield* sortedJson(item === undefined ? null : item, indent, depth + 1);
+    }
+    yield `${close}]`;
+    return;
+  }
+  yield '{';
+  let first = true;
+  // Through an object, as sortKeys does: integer-like keys then come first, in numeric order, as JavaScript orders them.
+  for (const [key, v] of Object.entries(Object.fromEntries(sortedEntries(value as Record<string, unknown>)))) {
+    yield `${first ? '' : ','}${inner}${JSON.stringify(key)}${colon}`;
+    first = false;
+    yield* sortedJson(v, indent, depth + 1);
+  }
+  yield `${close}}`;
+}
+
+/** Arrays and objects with nothing to write print as `[]` / `{}` on one line, as JSON.stringify does. */
+function isEmpty(value: object): boolean {
+  return Array.isArray(value) ? value.length === 0 : sortedEntries(value as Record<string, unknown>).length === 0;
+}
+
+function sortedEntries(value: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a === 'schemaVersion' ? -1 : b === 'schemaVersion' ? 1 : a < b ? -1 : a > b ? 1 : 0));
 }
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a === 'schemaVersion' ? -1 : b === 'schemaVersion' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  return Object.fromEntries(sortedEntries(value as Record<string, unknown>).map(([k, v]) => [k, sortKeys(v)]));
 }
 
 /** Reads a results.json back (for `harness report`); anything else is an InputError naming the file. */

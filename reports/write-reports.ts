@@ -1,18 +1,19 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResults } from '../harness/core/results.js';
 import { renderHtml } from './html-report.js';
-import { renderJson } from './json-report.js';
+import { jsonChunks } from './json-report.js';
 import { renderJunit } from './junit-report.js';
 import { renderMarkdown } from './markdown-report.js';
 
 export type ReportFormat = 'json' | 'md' | 'html' | 'junit';
 
-export const REPORT_FILES: Record<ReportFormat, { file: string; render: (r: RunResults) => string }> = {
-  json: { file: 'results.json', render: renderJson },
-  md: { file: 'report.md', render: renderMarkdown },
-  html: { file: 'report.html', render: renderHtml },
-  junit: { file: 'junit.xml', render: renderJunit },
+/** Each report as pieces of text: results.json streams (it reaches hundreds of MB), the others are one piece. */
+export const REPORT_FILES: Record<ReportFormat, { file: string; render: (r: RunResults) => Iterable<string> }> = {
+  json: { file: 'results.json', render: jsonChunks },
+  md: { file: 'report.md', render: (r) => [renderMarkdown(r)] },
+  html: { file: 'report.html', render: (r) => [renderHtml(r)] },
+  junit: { file: 'junit.xml', render: (r) => [renderJunit(r)] },
 };
 
 const ALL_FORMATS: ReportFormat[] = ['json', 'md', 'html', 'junit'];
@@ -29,7 +30,15 @@ export async function writeReports(results: RunResults, dir: string, formats: Re
     const target = join(dir, file);
     const tmp = join(dir, `.${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
     try {
-      await writeFile(tmp, render(results), { encoding: 'utf8', flag: 'wx' });
+      const fh = await open(tmp, 'wx');
+      try {
+        for (const piece of render(results)) {
+          const bytes = Buffer.from(piece, 'utf8');
+          for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
+        }
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, target);
     } catch (err) {
       await rm(tmp, { force: true });

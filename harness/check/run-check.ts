@@ -5,7 +5,7 @@ import { DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
 import type { RunResults } from '../core/results.js';
 import { runResults } from '../pipeline/cell-builder.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { renderJson } from '../../reports/json-report.js';
+import { writeReports } from '../../reports/write-reports.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline } from './baseline.js';
@@ -101,7 +101,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       },
     });
     // The full evidence (every record, every score) stays beside the raw outputs, for `harness report` and CI artifacts.
-    await writeFileAtomic(path.join(outDir, 'results.json'), renderJson(results));
+    await writeReports(results, outDir, ['json']);
     stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);
   }
 

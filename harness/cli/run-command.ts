@@ -6,7 +6,8 @@ import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { SensorPlan } from '../pipeline/run-request.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
-import { renderJson } from '../../reports/json-report.js';
+import { jsonChunks } from '../../reports/json-report.js';
+import { writeOut } from './write-out.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputWidth, resolveMonitors, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
@@ -84,7 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     });
     progress.finish();
     const written = await writeReports(results, outDir);
-    if (boolFlag(flags, 'json')) process.stdout.write(renderJson(results));
+    if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
     else {
       process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
       process.stdout.write(`\nwrote:\n${written.map((p) => `  ${path.relative(process.cwd(), p) || p}`).join('\n')}\n`);

@@ -6,7 +6,8 @@ import { readGroundTruth } from '../io/read-truth.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.js';
 import { monitorModel } from '../pipeline/monitor-model.js';
-import { renderJson } from '../../reports/json-report.js';
+import { jsonChunks } from '../../reports/json-report.js';
+import { writeOut } from './write-out.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
@@ -85,7 +86,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   }]);
   const out = stringFlag(flags, 'out');
   const written = out ? await writeReports(results, path.resolve(out)) : [];
-  if (boolFlag(flags, 'json')) process.stdout.write(renderJson(results));
+  if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
   else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
   if (written.length > 0 && !boolFlag(flags, 'json')) process.stdout.write(`\nwrote:\n${written.map((p: string) => `  ${p}`).join('\n')}\n`);
   return 0;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { InputError } from '../../harness/core/input-error.js';
 import { RESULTS_SCHEMA_VERSION } from '../../harness/core/results.js';
-import { parseResultsJson, renderJson } from '../../reports/json-report.js';
+import fc from 'fast-check';
+import { jsonChunks, parseResultsJson, PRETTY_SCORE_LIMIT, renderJson } from '../../reports/json-report.js';
 import { buildSampleResults } from './sample-results.js';
 
 function inputError(fn: () => unknown): InputError {
@@ -51,3 +52,50 @@ describe('renderJson / parseResultsJson', () => {
     expect(inputError(() => parseResultsJson('[1,2]', 'r.json')).message).to.contain('found an array');
   });
 });
+
+/** The reference: JSON.stringify with every object's keys sorted (schemaVersion first) by a replacer. */
+function referenceJson(value: unknown, indent: number | undefined): string {
+  const order = (a: string, b: string): number => (a === 'schemaVersion' ? -1 : b === 'schemaVersion' ? 1 : a < b ? -1 : a > b ? 1 : 0);
+  const sorted = (_key: string, v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => order(a, b))) : v;
+  return `${JSON.stringify(value, sorted, indent)}\n`;
+}
+
+describe('jsonChunks: results.json written in pieces', () => {
+  it('joins to exactly what one JSON.stringify of the key-sorted results gives (pretty)', () => {
+    const results = buildSampleResults();
+    expect([...jsonChunks(results)].join('')).to.equal(referenceJson(results, 2));
+  });
+
+  it('and compact above the score limit, in pieces of about a megabyte', () => {
+    const results = buildSampleResults();
+    const cell = results.scenarios[0]!.cells[0]!;
+    const score = cell.scores[0]!;
+    cell.scores = Array.from({ length: PRETTY_SCORE_LIMIT + 1 }, (_, i) => ({ ...score, connectionId: `c${i}` }));
+    const chunks = [...jsonChunks(results)];
+    expect(chunks.length).to.be.greaterThan(1);
+    expect(chunks.slice(0, -1).every((c) => c.length >= 1 << 20 && c.length < (1 << 20) + 64 * 1024)).to.equal(true);
+    expect(chunks.join('')).to.equal(referenceJson(results, undefined));
+  });
+
+  it('any JSON value at any depth (empty, undefined-only, nested, odd keys and strings) gives the reference bytes', () => {
+    const anyJson = fc.jsonValue({ maxDepth: 4 }).map((v) => v as unknown);
+    const withUndefined = fc.dictionary(fc.string(), fc.option(anyJson, { nil: undefined }), { maxKeys: 4 });
+    fc.assert(
+      fc.property(anyJson, withUndefined, anyJson, fc.array(fc.option(anyJson, { nil: undefined }), { maxLength: 3 }), (top, odd, deep, sparse) => {
+        const results = buildSampleResults() as unknown as Record<string, unknown> & RunResultsShape;
+        results.extraTop = top;
+        results.scenarios[0]!.extraOdd = odd;
+        results.scenarios[0]!.cells[0]!.extraSparse = sparse;
+        results.scenarios[0]!.cells[0]!.scores[0]!.extraDeep = deep;
+        const typed = results as unknown as Parameters<typeof jsonChunks>[0];
+        expect([...jsonChunks(typed)].join('')).to.equal(referenceJson(results, 2));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+interface RunResultsShape {
+  scenarios: (Record<string, unknown> & { cells: (Record<string, unknown> & { scores: Record<string, unknown>[] })[] })[];
+}
