@@ -15,9 +15,8 @@ export function renderJson(results: RunResults): string {
 
 /**
  * The same text as `renderJson`, in pieces of about CHUNK_CHARS, so that a sweep over 10,000 connections (a
- * results.json of ~300 MB) is written without ever holding it, or a key-sorted copy of the results, whole: the
- * tree is walked down to STREAM_DEPTH (a single score, a single truth connection's fields) and each value below
- * is stringified on its own.
+ * results.json of ~300 MB) is written without ever holding it whole: the tree is walked down to STREAM_DEPTH (one
+ * score, one truth connection) and each value below is written as one string.
  */
 export function* jsonChunks(results: RunResults): Generator<string> {
   const scores = results.scenarios.reduce((n, s) => n + s.cells.reduce((m, c) => m + c.scores.length, 0), 0);
@@ -37,54 +36,82 @@ const CHUNK_CHARS = 1 << 20;
 /** results(0) > scenarios(1) > scenario(2) > cells(3) > cell(4) > scores(5) > score(6): one score per stringify. */
 const STREAM_DEPTH = 6;
 
-/** `JSON.stringify(sortKeys(value), null, indent)`, produced in pieces; `depth` levels already opened. */
+/**
+ * What `JSON.stringify(value, null, indent)` would give if every object's keys were sorted (schemaVersion first),
+ * in pieces; `depth` levels are already open.
+ */
 function* sortedJson(value: unknown, indent: string, depth: number): Generator<string> {
-  if (depth >= STREAM_DEPTH || value === null || typeof value !== 'object' || isEmpty(value)) {
-    const text = JSON.stringify(sortKeys(value), null, indent) ?? 'null';
+  if (depth >= STREAM_DEPTH || value === null || typeof value !== 'object') {
+    const text = JSON.stringify(sortedCopy(value), null, indent) ?? 'null';
     // Nested output is indented as if at the top: shift it to this depth. Strings hold no raw newline (JSON escapes it).
     yield indent === '' || depth === 0 ? text : text.replaceAll('\n', `\n${indent.repeat(depth)}`);
     return;
   }
-  const inner = indent === '' ? '' : `\n${indent.repeat(depth + 1)}`;
-  const close = indent === '' ? '' : `\n${indent.repeat(depth)}`;
-  const colon = indent === '' ? ':' : ': ';
-  if (Array.isArray(value)) {
-    yield '[';
-    for (let i = 0; i < value.length; i++) {
-      yield `${i > 0 ? ',' : ''}${inner}`;
-      const item: unknown = value[i];
-      // As JSON.stringify: an undefined array element is written as null.
-      yield* sortedJson(item === undefined ? null : item, indent, depth + 1);
-    }
-    yield `${close}]`;
+  let items: [string | undefined, unknown][];
+  if (Array.isArray(value)) items = value.map((v: unknown) => [undefined, v ?? null]);
+  else {
+    const ordered = sortedShallow(value as Record<string, unknown>);
+    items = Object.keys(ordered).flatMap((k) => (ordered[k] === undefined ? [] : [[k, ordered[k]] as [string, unknown]]));
+  }
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  if (items.length === 0) {
+    yield `${open}${close}`;
     return;
   }
-  yield '{';
-  let first = true;
-  // Through an object, as sortKeys does: integer-like keys then come first, in numeric order, as JavaScript orders them.
-  for (const [key, v] of Object.entries(Object.fromEntries(sortedEntries(value as Record<string, unknown>)))) {
-    yield `${first ? '' : ','}${inner}${JSON.stringify(key)}${colon}`;
-    first = false;
-    yield* sortedJson(v, indent, depth + 1);
+  const inner = indent === '' ? '' : `\n${indent.repeat(depth + 1)}`;
+  yield open;
+  for (let i = 0; i < items.length; i++) {
+    const [key, item] = items[i] as [string | undefined, unknown];
+    yield `${i > 0 ? ',' : ''}${inner}${key === undefined ? '' : `${JSON.stringify(key)}${indent === '' ? ':' : ': '}`}`;
+    yield* sortedJson(item, indent, depth + 1);
   }
-  yield `${close}}`;
+  yield `${indent === '' ? '' : `\n${indent.repeat(depth)}`}${close}`;
 }
 
-/** Arrays and objects with nothing to write print as `[]` / `{}` on one line, as JSON.stringify does. */
-function isEmpty(value: object): boolean {
-  return Array.isArray(value) ? value.length === 0 : sortedEntries(value as Record<string, unknown>).length === 0;
-}
-
-function sortedEntries(value: Record<string, unknown>): [string, unknown][] {
-  return Object.entries(value)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a === 'schemaVersion' ? -1 : b === 'schemaVersion' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
+/**
+ * A copy with every object's keys inserted in sorted order, for JSON.stringify to write in that order (undefined
+ * values are kept: JSON.stringify drops them as it always does). JavaScript itself puts integer-like keys first.
+ */
+function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(sortedEntries(value as Record<string, unknown>).map(([k, v]) => [k, sortKeys(v)]));
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = sortedCopy(value[i]);
+    return copy;
+  }
+  const record = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key of sortedKeys(record)) setOwn(copy, key, sortedCopy(record[key]));
+  return copy;
+}
+
+function sortedShallow(record: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of sortedKeys(record)) setOwn(copy, key, record[key]);
+  return copy;
+}
+
+/** `copy[key] = value`, except that a key "__proto__" becomes an own key, as in the parsed JSON, not the prototype. */
+function setOwn(copy: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+  else copy[key] = value;
+}
+
+/**
+ * The record's own keys, sorted. A sweep's 300,000 scores have a handful of shapes, so the order is sorted once per
+ * shape: looked up by first key and count, and used only after checking that it holds exactly the record's keys.
+ */
+const keyOrders = new Map<string, string[]>();
+
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  const lookup = `${keys.length}\u0000${keys[0] ?? ''}`;
+  const cached = keyOrders.get(lookup);
+  // Same count, every cached key an own key, no duplicates in either: the same set.
+  if (cached !== undefined && cached.length === keys.length && cached.every((k) => Object.hasOwn(record, k))) return cached;
+  const order = [...keys].sort((a, b) => (a === 'schemaVersion' ? -1 : b === 'schemaVersion' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  if (keyOrders.size < 10_000) keyOrders.set(lookup, order);
+  return order;
 }
 
 /** Reads a results.json back (for `harness report`); anything else is an InputError naming the file. */

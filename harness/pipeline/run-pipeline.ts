@@ -236,6 +236,7 @@ async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Rec
 
 function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<string, MonitorAdapter>): Recommendation[] {
   const out: Recommendation[] = [];
+  const protocolOf = new Map(truth.connections.map((c) => [c.id, c.protocol]));
   const columns = new Map<string, Cell[]>();
   for (const cell of cells) {
     const list = columns.get(cell.column) ?? [];
@@ -253,10 +254,10 @@ function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<str
       if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {
         for (const score of cell.scores) {
           if (score.background) continue;
-          const conn = truth.connections.find((c) => c.id === score.connectionId);
-          if (!conn) continue;
+          const protocol = protocolOf.get(score.connectionId);
+          if (protocol === undefined) continue;
           const whole = score.fragments === 1;
-          wholeByProtocol[conn.protocol] = (wholeByProtocol[conn.protocol] ?? true) && whole;
+          wholeByProtocol[protocol] = (wholeByProtocol[protocol] ?? true) && whole;
         }
       }
       return { label: cell.setting.label, wholeByProtocol };
