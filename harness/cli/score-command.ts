@@ -6,6 +6,7 @@ import { readGroundTruth } from '../io/read-truth.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.js';
 import { monitorModel } from '../pipeline/monitor-model.js';
+import { recommendationsFor } from '../pipeline/recommendations.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
@@ -82,7 +83,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     truth,
     settings: [setting],
     cells: [cell],
-    recommendations: [],
+    recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]])),
   }]);
   const out = stringFlag(flags, 'out');
   const written = out ? await writeReports(results, path.resolve(out)) : [];

@@ -25,7 +25,8 @@ const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp'
 export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise<GroundTruth> {
   const tshark = await which('tshark');
   if (!tshark) throw new InputError({ file: pcap, line: 0, col: 0 }, 'no tshark to read the capture', 'tshark installed (apt-get install -y tshark), or a <name>.truth.json');
-  const argv = [tshark, '-n', '-r', pcap, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
+  // Absolute: tshark runs in the capture's folder, where a path relative to the user's folder means nothing.
+  const argv = [tshark, '-n', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
   const run = await runProcess(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 600_000 });
   if (run.exitCode !== 0) {
     throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');

@@ -2,13 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { compareCell } from '../comparator/compare-cell.js';
-import { recommend } from '../comparator/recommend.js';
 import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import type { FlowRecord } from '../core/flow-record.js';
 import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
 import type { GroundTruth } from '../core/ground-truth.js';
-import type { Recommendation } from '../core/score.js';
-import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
@@ -16,9 +14,10 @@ import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { applyComparison, baseCell, runResults } from './cell-builder.js';
-import { calibrate, keepsNoTimeouts, type CalibrationResult } from './calibration.js';
+import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
-import { idleKnobMaxima, idleKnobNames, monitorModel } from './monitor-model.js';
+import { monitorModel } from './monitor-model.js';
+import { recommendationsFor } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
 
@@ -234,46 +233,3 @@ async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Rec
   await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells, null, 2)}\n`);
 }
 
-function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<string, MonitorAdapter>): Recommendation[] {
-  const out: Recommendation[] = [];
-  const protocolOf = new Map(truth.connections.map((c) => [c.id, c.protocol]));
-  const columns = new Map<string, Cell[]>();
-  for (const cell of cells) {
-    const list = columns.get(cell.column) ?? [];
-    list.push(cell);
-    columns.set(cell.column, list);
-  }
-  for (const list of columns.values()) {
-    const first = list[0];
-    if (!first) continue;
-    const adapter = adapters.get(first.monitor);
-    // A reference that keeps no timeouts has nothing to tune.
-    if (!adapter || keepsNoTimeouts(adapter)) continue;
-    const sweep = list.map((cell) => {
-      const wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> = {};
-      if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {
-        for (const score of cell.scores) {
-          if (score.background) continue;
-          const protocol = protocolOf.get(score.connectionId);
-          if (protocol === undefined) continue;
-          const whole = score.fragments === 1;
-          wholeByProtocol[protocol] = (wholeByProtocol[protocol] ?? true) && whole;
-        }
-      }
-      return { label: cell.setting.label, wholeByProtocol };
-    });
-    out.push(...recommend({
-      truth,
-      monitor: first.sensor,
-      view: first.view,
-      displayName: adapter.displayName,
-      granularityS: adapter.granularityS,
-      knobNames: idleKnobNames(adapter),
-      maxIdleS: idleKnobMaxima(adapter),
-      maxActiveS: adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS,
-      honoursTimeoutsOffline: list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline,
-      sweep,
-    }));
-  }
-  return out;
-}

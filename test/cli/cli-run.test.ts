@@ -113,6 +113,23 @@ describe('harness score on real Zeek output (shared fixtures)', function () {
     expect(tcp?.verdict).to.equal('accurate');
     expect(tcp?.hunts.find((h) => h.thresholdS === 3600)?.byLongestRecord).to.equal(true);
   });
+
+  it('recommends the idle timeout the truth calls for, from the one setting it judged', async () => {
+    const fragmented = (await score('conn.default.log', 'default')).scenarios[0]?.recommendations ?? [];
+    const tcp = fragmented.find((r) => r.protocol === 'tcp');
+    expect(tcp?.advice).to.match(/^tcp_inactivity_timeout = \d+m\d+s$/);
+    expect(tcp?.minimumIdleS).to.be.greaterThan(20 * 60).and.lessThan(60 * 60);
+    expect(tcp?.firstSufficientSetting, 'the default cut it: not sufficient').to.equal(undefined);
+    const whole = (await score('conn.timeouts-60min.log', 'tcp=60m,udp=60m')).scenarios[0]?.recommendations ?? [];
+    expect(whole.find((r) => r.protocol === 'tcp')?.firstSufficientSetting).to.equal('tcp=60m,udp=60m');
+  });
+
+  it('takes file paths relative to where it is run (the capture is read by tshark in its own folder)', async () => {
+    const result = await harness(['score', '--pcap', 'capture.pcap', '--monitor', 'zeek', '--log', 'conn.default.log'], { cwd: fixture });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/zeek|Zeek/);
+    expect(result.stdout).to.include('tcp_inactivity_timeout = ');
+  });
 });
 
 describe('harness run with failing monitors (fakes)', function () {

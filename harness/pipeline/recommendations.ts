@@ -1,0 +1,57 @@
+import { recommend } from '../comparator/recommend.js';
+import type { GroundTruth } from '../core/ground-truth.js';
+import type { Cell } from '../core/results.js';
+import type { Recommendation } from '../core/score.js';
+import type { TimeoutProtocol } from '../core/timeout-setting.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { keepsNoTimeouts } from './calibration.js';
+import { idleKnobMaxima, idleKnobNames } from './monitor-model.js';
+
+/**
+ * The recommendations of one scenario: per report column (monitor and view), the sweep of its cells in order and,
+ * for each setting, whether it kept every connection of a protocol whole, handed to `recommend`. A run sweeps
+ * several settings; `harness score` judges one, and still gets the minimum timeout the truth calls for.
+ */
+export function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<string, MonitorAdapter>): Recommendation[] {
+  const out: Recommendation[] = [];
+  const protocolOf = new Map(truth.connections.map((c) => [c.id, c.protocol]));
+  const columns = new Map<string, Cell[]>();
+  for (const cell of cells) {
+    const list = columns.get(cell.column) ?? [];
+    list.push(cell);
+    columns.set(cell.column, list);
+  }
+  for (const list of columns.values()) {
+    const first = list[0];
+    if (!first) continue;
+    const adapter = adapters.get(first.monitor);
+    // A reference that keeps no timeouts has nothing to tune.
+    if (!adapter || keepsNoTimeouts(adapter)) continue;
+    const sweep = list.map((cell) => {
+      const wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> = {};
+      if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {
+        for (const score of cell.scores) {
+          if (score.background) continue;
+          const protocol = protocolOf.get(score.connectionId);
+          if (protocol === undefined) continue;
+          const whole = score.fragments === 1;
+          wholeByProtocol[protocol] = (wholeByProtocol[protocol] ?? true) && whole;
+        }
+      }
+      return { label: cell.setting.label, wholeByProtocol };
+    });
+    out.push(...recommend({
+      truth,
+      monitor: first.sensor,
+      view: first.view,
+      displayName: adapter.displayName,
+      granularityS: adapter.granularityS,
+      knobNames: idleKnobNames(adapter),
+      maxIdleS: idleKnobMaxima(adapter),
+      maxActiveS: adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS,
+      honoursTimeoutsOffline: list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline,
+      sweep,
+    }));
+  }
+  return out;
+}
