@@ -6,6 +6,7 @@ import { describeTimeoutSetting } from '../core/timeout-setting.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { Knob } from '../monitors/monitor-adapter.js';
 import { calibrate, keepsNoTimeouts } from '../pipeline/calibration.js';
+import { GenerationInterrupted } from '../../generators/generate.js';
 import { boolFlag, parseFlags } from './flags.js';
 import { interruptSignal } from './interrupt.js';
 
@@ -36,10 +37,16 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
       const detection = await detectAdapter(adapter);
       let measured: boolean | undefined;
       let measuredDetail: string | undefined;
-      if (calibrationDir && detection.found) {
-        const result = await calibrate(adapter, detection.path, detection.version, path.join(calibrationDir, adapter.id), 120_000, interrupt.signal);
-        measured = result.honours;
-        measuredDetail = result.detail;
+      if (calibrationDir && detection.found && interrupt.interrupted()) measuredDetail = 'not calibrated: interrupted';
+      else if (calibrationDir && detection.found) {
+        try {
+          const result = await calibrate(adapter, detection.path, detection.version, path.join(calibrationDir, adapter.id), 120_000, interrupt.signal);
+          measured = result.honours;
+          measuredDetail = result.detail;
+        } catch (error) {
+          if (!(error instanceof GenerationInterrupted)) throw error;
+          measuredDetail = 'not calibrated: interrupted';
+        }
       }
       rows.push({ adapter, detection, measured, measuredDetail });
     }
@@ -60,7 +67,7 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
       measuredHonoursTimeoutsOffline: measured,
       calibration: measuredDetail,
     })), null, 2)}\n`);
-    return 0;
+    return interrupt.interrupted() ? 130 : 0;
   }
   for (const { adapter, detection, measured, measuredDetail } of rows) {
     const head = detection.found ? `found ${detection.version} at ${detection.path}` : `MISSING (${detection.reason})`;
@@ -76,5 +83,5 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
       : `  calibration: ${describeTimeoutSetting(adapter.calibration.setting)} with a ${formatDuration(adapter.calibration.gapS)} gap\n`);
     process.stdout.write(adapter.knobs.length > 0 ? `  knobs:\n${adapter.knobs.map(knobLine).join('\n')}\n` : '  knobs: none (no state timeouts)\n');
   }
-  return 0;
+  return interrupt.interrupted() ? 130 : 0;
 }

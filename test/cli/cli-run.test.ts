@@ -269,3 +269,29 @@ connections:
     expect(await readdir(path.join(out, 'large')).catch(() => [])).to.not.include('large.pcap');
   });
 });
+
+describe('harness monitors --calibrate (real monitors)', function () {
+  this.timeout(300_000);
+
+  it('measures on a one-gap pcap which installed monitors apply their timeouts when reading a pcap', async () => {
+    const result = await harness(['monitors', '--calibrate', '--json']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const rows = JSON.parse(result.stdout) as { id: string; detection: { found: boolean }; measuredHonoursTimeoutsOffline?: boolean; calibration?: string }[];
+    const row = (id: string) => rows.find((r) => r.id === id);
+    // What the adapters' tests establish on these tools: argus cuts at its idle timeout, softflowd never does on a pcap.
+    expect(row('argus')?.measuredHonoursTimeoutsOffline, row('argus')?.calibration).to.equal(true);
+    expect(row('softflowd')?.measuredHonoursTimeoutsOffline, row('softflowd')?.calibration).to.equal(false);
+    expect(row('tshark')?.calibration).to.match(/keeps no state timeouts/);
+  });
+
+  it('Ctrl-C during calibration exits 130, still lists every monitor, and marks the ones not calibrated', async () => {
+    const child = execa(BIN, ['monitors', '--calibrate'], { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).to.equal(130);
+    expect(String(result.stderr)).to.not.match(/\n\s+at /);
+    for (const id of ['argus', 'nfpcapd', 'softflowd', 'tshark', 'zeek']) expect(String(result.stdout)).to.match(new RegExp(`^${id} — `, 'm'));
+    expect(String(result.stdout)).to.include('not calibrated: interrupted');
+  });
+});
