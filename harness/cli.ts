@@ -55,6 +55,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`harness: ${error.message}\n`);
       return 2;
     }
+    // The machine failed us (disk full, I/O error, descriptor limit): its message says it all; a stack would not.
+    if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined) {
+      process.stderr.write(`harness: ${error.message}\n`);
+      return 1;
+    }
     throw error;
   }
 }

@@ -5,6 +5,7 @@ import { runPipeline } from '../pipeline/run-pipeline.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { defaultRunDir, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
+import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
 
 export const CHECK_HELP = `harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline] [--fail-on-skip] [--out DIR]
 
@@ -39,15 +40,20 @@ export async function checkCommand(argv: string[]): Promise<number> {
   if (suitePath === undefined || flags.positionals.length > 1) {
     throw new InputError({ file: 'harness check', line: 0, col: 0 }, flags.positionals.length > 1 ? 'several suite files' : 'no suite file', 'exactly one suite.yaml, e.g. harness check examples/zeek-long-connections.suite.yaml');
   }
+  const junit = stringFlag(flags, 'junit');
+  const md = stringFlag(flags, 'md');
+  if (junit !== undefined) await checkOutputFile('harness check --junit', junit);
+  if (md !== undefined) await checkOutputFile('harness check --md', md);
+  const outDir = await checkOutputFolder('harness check --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml')));
   const interrupt = interruptSignal();
   try {
     const code = await runCheck({
       suitePath,
-      junit: stringFlag(flags, 'junit'),
-      md: stringFlag(flags, 'md'),
+      junit,
+      md,
       updateBaseline: boolFlag(flags, 'update-baseline'),
       failOnSkip: boolFlag(flags, 'fail-on-skip'),
-      outDir: path.resolve(stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml'))),
+      outDir,
       color: useColor(process.stdout),
       signal: interrupt.signal,
       runPipeline,

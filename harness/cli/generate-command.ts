@@ -4,6 +4,7 @@ import { generate, GenerationInterrupted, summarizeGeneration } from '../../gene
 import { interruptSignal } from './interrupt.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
+import { checkOutputFolder } from '../io/output-paths.js';
 
 export const GENERATE_HELP = `harness generate <scenario.yaml>... [--out DIR]
 
@@ -30,6 +31,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
   // Parse every scenario before writing anything, so one bad file does not leave half a set of outputs.
   const scenarios = [];
   for (const file of flags.positionals) scenarios.push(await loadScenario(file));
+  await checkOutputFolder('harness generate --out', stringFlag(flags, 'out') ?? 'out');
   const interrupt = interruptSignal();
   try {
     for (const scenario of scenarios) {

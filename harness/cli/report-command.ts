@@ -10,6 +10,7 @@ import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { outputWidth, useColor } from './common-options.js';
+import { checkOutputFile } from '../io/output-paths.js';
 
 export const REPORT_HELP = `harness report <results.json> [--format md|html|junit|json|text] [--out FILE]
 
@@ -51,7 +52,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   else if (format in RENDERERS) rendered = RENDERERS[format as keyof typeof RENDERERS](results);
   else throw new InputError({ file: 'harness report --format', line: 0, col: 0 }, `"${format}"`, 'one of md, html, junit, json, text');
   const out = stringFlag(flags, 'out');
-  if (out) await writeFileAtomic(out, rendered);
+  if (out) await writeFileAtomic(await checkOutputFile('harness report --out', out), rendered);
   else process.stdout.write(rendered);
   return 0;
 }

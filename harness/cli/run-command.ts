@@ -12,6 +12,7 @@ import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputWidth, resolveMonitors, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
+import { checkOutputFolder } from '../io/output-paths.js';
 
 export const RUN_HELP = `harness run <scenario.yaml>... [flags]
 
@@ -68,7 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (missing.length > 0) process.stderr.write(`not installed, left out: ${missing.map((a) => a.id).join(', ')} (harness monitors says how to install them)\n`);
   }
   const sensors: SensorPlan[] = selected.map((adapter) => ({ sensor: adapter.id, monitor: adapter.id, settings }));
-  const outDir = path.resolve(stringFlag(flags, 'out') ?? defaultRunDir(path.basename(flags.positionals[0] ?? 'run', '.yaml')));
+  const outDir = await checkOutputFolder('harness run --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(flags.positionals[0] ?? 'run', '.yaml')));
   const interrupt = interruptSignal();
   const progress = progressPrinter(process.stderr);
   try {

@@ -13,6 +13,7 @@ import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, resolveMonitors, useColor } from './common-options.js';
+import { checkOutputFolder } from '../io/output-paths.js';
 
 export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
 
@@ -86,7 +87,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]])),
   }]);
   const out = stringFlag(flags, 'out');
-  const written = out ? await writeReports(results, path.resolve(out)) : [];
+  const written = out ? await writeReports(results, await checkOutputFolder('harness score --out', out)) : [];
   if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
   else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
   if (written.length > 0 && !boolFlag(flags, 'json')) process.stdout.write(`\nwrote:\n${written.map((p: string) => `  ${p}`).join('\n')}\n`);

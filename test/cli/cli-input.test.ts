@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { harness, SHARED } from '../support/cli.js';
@@ -48,6 +48,31 @@ describe('harness CLI: bad input', function () {
     const file = path.join(dir, 'bad.yaml');
     await writeFile(file, 'name: bad\nconnections:\n  - id: a\n    protocol: tcp\n    client: 192.0.2.1:70000\n    server: 198.51.100.1:80\n    activity:\n      pattern: { bursts: 2, gap: 10m, request: 1, response: 1 }\n');
     expectInputError(await harness(['generate', file, '--out', dir]), `${file}:5:`, '70000');
+  });
+
+  it('refuses, before any work, an output folder that is a file, lies under a file, or cannot be made', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'x');
+    expectInputError(await harness(['generate', 'scenarios/burst-20min.yaml', '--out', file]), 'harness generate --out', `"${file}", a file`, 'expected a folder to write into');
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'tshark', '--out', path.join(file, 'sub')]), 'harness run --out', `under ${file}, which is a file`);
+    // Node's own recursive mkdir never returns for this path: the check must not use it.
+    expectInputError(await harness(['generate', 'scenarios/burst-20min.yaml', '--out', '/proc/harness-test/out'], { timeoutMs: 30_000 }), 'harness generate --out', 'where no folder can be made');
+    expectInputError(await harness(['check', 'examples/netflow-exporters.suite.yaml', '--junit', dir]), 'harness check --junit', 'a folder', 'expected a file name to write');
+    const fixture = path.join(SHARED, 'fixtures/zeek/longconn-42');
+    expectInputError(await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', path.join(fixture, 'conn.default.log'), '--out', file]), 'harness score --out', 'a file');
+    expect((await readdir(dir)).sort(), 'nothing written, no empty folder left').to.deep.equal(['a-file']);
+  });
+
+  it('a missing output folder is made only once there is something to put in it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    const out = path.join(dir, 'new', 'deeper');
+    const bad = path.join(dir, 'bad.yaml');
+    await writeFile(bad, 'name: bad\n');
+    expect((await harness(['generate', bad, '--out', out])).exitCode).to.equal(2);
+    expect(await readdir(dir)).to.deep.equal(['bad.yaml']);
+    expect((await harness(['generate', 'scenarios/burst-20min.yaml', '--out', out])).exitCode).to.equal(0);
+    expect((await readdir(out)).sort()).to.deep.equal(['burst-20min.pcap', 'burst-20min.truth.conn.log', 'burst-20min.truth.json']);
   });
 
   it('refuses a results file of another schema version', async () => {

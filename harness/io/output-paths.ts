@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../core/input-error.js';
+
+/**
+ * Where the user asks us to write (`--out DIR`, `--junit FILE`, ...) is input too: checked before any work, so a
+ * folder that is a file, a read-only place or a typo'd device path costs one clear line and exit 2, not a stack
+ * trace after minutes of monitor runs.
+ */
+
+/**
+ * Checks that `dir` is, or can become, a folder we can write into, leaving nothing behind: an existing folder gets
+ * a file created and removed in it, a missing one has its first missing level created and removed. `flag` names
+ * the input, e.g. `harness run --out`. The caller creates the folder when it has something to put there, so a bad
+ * scenario given with it leaves no empty folder.
+ */
+export async function checkOutputFolder(flag: string, dir: string): Promise<string> {
+  const absolute = path.resolve(dir);
+  let at = absolute;
+  let firstMissing: string | undefined;
+  for (;;) {
+    // ENOTDIR: a file somewhere above; walking up finds it and says so.
+    const found = await stat(at).catch((error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : Promise.reject(refusal(flag, dir, error)));
+    if (found !== undefined) {
+      if (!found.isDirectory()) {
+        const what = at === absolute ? `"${dir}", a file` : `"${dir}", under ${at}, which is a file`;
+        throw new InputError({ file: flag, line: 0, col: 0 }, what, EXPECTED_FOLDER);
+      }
+      break;
+    }
+    firstMissing = at;
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  // Not mkdir({ recursive: true }): on Node 20 it never returns for a path under /proc.
+  try {
+    if (firstMissing !== undefined) {
+      await mkdir(firstMissing);
+      await rmdir(firstMissing);
+    } else {
+      const probe = path.join(absolute, `.harness-write-test-${randomBytes(4).toString('hex')}`);
+      await writeFile(probe, '');
+      await rm(probe, { force: true });
+    }
+  } catch (error) {
+    throw refusal(flag, dir, error);
+  }
+  return absolute;
+}
+
+/** Checks that `file` can be written: its folder exists or can be made, and it is not itself a folder. */
+export async function checkOutputFile(flag: string, file: string): Promise<string> {
+  const absolute = path.resolve(file);
+  const existing = await stat(absolute).catch(() => undefined);
+  if (existing?.isDirectory()) throw new InputError({ file: flag, line: 0, col: 0 }, `"${file}", a folder`, 'a file name to write');
+  await checkOutputFolder(flag, path.dirname(absolute));
+  return absolute;
+}
+
+const EXPECTED_FOLDER = 'a folder to write into (or a path where one can be made)';
+
+function refusal(flag: string, given: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EACCES' || code === 'EPERM' ? 'a place this user may not write to'
+    : code === 'EROFS' ? 'a place on a read-only file system'
+    : code === 'ENOENT' ? 'a place where no folder can be made'
+    : code === 'ENOSPC' ? 'a place on a full disk'
+    : `a place that cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  return new InputError({ file: flag, line: 0, col: 0 }, `"${given}", ${why}`, EXPECTED_FOLDER);
+}
