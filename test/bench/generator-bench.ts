@@ -130,6 +130,21 @@ export async function generatorBench(): Promise<string[]> {
         ` even free encoding could reach at most ${ceiling.toFixed(2)} of the raw-write rate here`,
     );
     await rm(rawPath, { force: true });
+    // CPU time of one generation, every thread of the process (encoding on the main thread, sha256 and writes in
+    // the sink worker): on this machine's cores no schedule can finish it faster than CPU / cores.
+    await rm(first.pcapPath, { force: true });
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    await generate(scenario, dir);
+    const wallMs = performance.now() - wallBefore;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const cores = os.availableParallelism();
+    const floorMs = Math.max(cpuMs / cores, hash);
+    lines.push(
+      `  one generation used ${cpuMs.toFixed(0)} ms of CPU over all threads (wall ${wallMs.toFixed(0)} ms); on ${cores} cores it cannot take less than` +
+        ` ${floorMs.toFixed(0)} ms, so its ratio cannot pass ${(raw / floorMs).toFixed(2)} here; 0.5 would need the whole job in ${(2 * raw * cores).toFixed(0)} ms of CPU`,
+    );
 
     const child = await peakRssOfChild(2000, 1666, dir);
     const mb = child.maxRssKb / 1024;
