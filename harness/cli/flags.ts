@@ -26,7 +26,11 @@ export function parseFlags(command: string, argv: string[], options: FlagSpec): 
     if (/argument missing/.test(message)) {
       throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, `${flag ?? 'a flag'} without its value`, `${flag ?? 'the flag'} <value> (see harness ${command} --help)`);
     }
-    throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, message, `valid flags (see harness ${command} --help)`);
+    if (/is ambiguous/.test(message) && flag !== undefined) {
+      // A value that starts with a dash (--time-limit -1s) looks like another flag to parseArgs.
+      throw new InputError({ file: `harness ${command} ${flag}`, line: 0, col: 0 }, 'a value starting with "-"', `${flag}=<value> to pass it, or a value that does not start with "-" (see harness ${command} --help)`);
+    }
+    throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, message.replace(/\s*\n\s*/g, ' '), `valid flags (see harness ${command} --help)`);
   }
 }
 

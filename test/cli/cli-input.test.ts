@@ -34,6 +34,11 @@ describe('harness CLI: bad input', function () {
     expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--fast']), 'harness run', 'unknown flag --fast', 'expected one of');
   });
 
+  it('refuses a flag value that starts with a dash in one line, saying how to pass one', async () => {
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--time-limit', '-1s']), 'harness run --time-limit', 'a value starting with "-"', '--time-limit=<value>');
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--time-limit=-1s']), 'harness run --time-limit', '"-1s"', 'positive duration');
+  });
+
   it('refuses an unknown monitor', async () => {
     expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'argus,snort']), 'unknown monitor "snort"', 'expected one of');
   });
