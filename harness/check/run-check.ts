@@ -17,6 +17,7 @@ import { renderCheckJunit } from './render-check-junit.js';
 import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
+import { readFile } from 'node:fs/promises';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -55,6 +56,12 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const baseline = args.updateBaseline ? undefined : await readBaseline(baselineFile);
 
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
+  // Each team config is checked by its monitor's adapter before anything runs, installed or not.
+  for (const sensor of suite.sensors) {
+    const config = loaded.configFiles.get(sensor.name);
+    const check = adapters.get(sensor.monitor)?.checkConfig;
+    if (config !== undefined && check !== undefined) check(config, await readFile(config, 'utf8'));
+  }
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {

@@ -44,6 +44,12 @@ export interface MonitorAdapter {
    * when the file is not this monitor's format.
    */
   parseLog(path: string, view?: string): Promise<FlowRecord[]>;
+  /**
+   * Checks a team's config file for this monitor (a suite's `config:`) before anything runs, and throws an
+   * InputError naming file:line:col and what was expected: a typo'd timeout must not run silently as the default.
+   * A monitor that takes no config file refuses any. Absent: the file is only checked by the tool itself (Zeek).
+   */
+  checkConfig?(file: string, text: string): void;
 }
 
 export interface EffectiveTimeouts {

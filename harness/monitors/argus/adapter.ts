@@ -1,6 +1,8 @@
 import { access, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
+import { InputError } from '../../core/input-error.js';
+import { preview } from '../../core/text-lines.js';
 import { which } from '../../executor/which.js';
 import { detectBinary } from '../detect-binary.js';
 import {
@@ -150,6 +152,36 @@ export function argusConfig(setting: TimeoutSetting, values: Record<string, numb
     : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => IDLE_KNOB[p]);
   const tail = swept.length > 0 ? `\n# harness: setting "${setting.label}" on top of ${userConfig.path}\n${ours(swept)}\n` : '\n';
   return `${lines.join('\n').replace(/\n*$/, '')}${tail}`;
+}
+
+/**
+ * An argus.conf as argus reads it: `KEY=value` lines, `#` comments. argus runs without a word on a file with a line
+ * of prose or ARGUS_TCP_TIMEOUT=abc in it (measured), so we refuse them: every line must be a key and a value, and
+ * the keys whose values we know (the timeouts and the status interval) must hold whole seconds within their limits.
+ */
+export function checkArgusConfig(file: string, text: string): void {
+  const knobs = new Map(ARGUS_KNOBS.map((k) => [k.name, k]));
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const raw = (lines[i] as string).replace(/\r$/, '');
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const indent = raw.length - raw.trimStart().length;
+    const m = /^([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
+    if (!m) {
+      throw new InputError({ file, line: i + 1, col: indent + 1 }, `"${preview(trimmed)}"`, 'an argus.conf line KEY=value (ARGUS_TCP_TIMEOUT=3600), or a comment starting with #');
+    }
+    const knob = knobs.get(m[1] as string);
+    if (!knob) continue;
+    const value = (m[2] as string).replace(/\s+#.*$/, '').replace(/^"(.*)"$/, '$1').trim();
+    const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
+    const min = knob.minS ?? 0;
+    const max = knob.maxS ?? Number.MAX_SAFE_INTEGER;
+    if (!(seconds >= min && seconds <= max)) {
+      const col = indent + trimmed.length - (m[2] as string).length + 1;
+      throw new InputError({ file, line: i + 1, col }, `${knob.name} "${preview(value)}"`, `whole seconds from ${min} to ${max}${knob.maxS === ARGUS_MAX_TIMEOUT_S ? ' (argus hangs above)' : ''}`);
+    }
+  }
 }
 
 function keyOf(line: string): string | undefined {

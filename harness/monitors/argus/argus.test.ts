@@ -14,6 +14,8 @@ import { ARGUS_KNOBS, argusConfig, effectiveKnobs, translateArgus } from './adap
 import argus from './index.js';
 import { parseRaCsv, RA_HEADER } from './parser.js';
 import { decimalSecondsToMicros as parseEpochMicros } from '../../core/time-text.js';
+import { readFileSync } from 'node:fs';
+import { REPO } from '../../../test/support/cli.js';
 
 const FIXTURES = '/work/shared/fixtures/zeek';
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
@@ -375,5 +377,25 @@ describe('argus sample.conf', () => {
       const value = Number(knobs[name]);
       expect(value, name).to.be.within(1, 32767);
     }
+  });
+});
+
+describe('argus: a team argus.conf is checked before anything runs', () => {
+  const check = argus.checkConfig as NonNullable<typeof argus.checkConfig>;
+
+  it('the sample config passes', async () => {
+    const file = path.join(REPO, 'harness/monitors/argus/sample.conf');
+    expect(() => check(file, readFileSync(file, 'utf8'))).to.not.throw();
+  });
+
+  it('refuses a timeout that is not whole seconds, or out of range, at its line and column', () => {
+    expect(() => check('a.conf', '# mine\nARGUS_TCP_TIMEOUT=abc\n')).to.throw(InputError, /^a\.conf:2:19: found ARGUS_TCP_TIMEOUT "abc"; expected whole seconds from 1 to 32767/);
+    expect(() => check('a.conf', '  ARGUS_IP_TIMEOUT = 65534\n')).to.throw(InputError, /^a\.conf:1:22: found ARGUS_IP_TIMEOUT "65534"; expected whole seconds from 1 to 32767 \(argus hangs above\)/);
+    expect(() => check('a.conf', 'ARGUS_TCP_TIMEOUT="3600"\nARGUS_FLOW_STATUS_INTERVAL=60 # every minute\n')).to.not.throw();
+  });
+
+  it('refuses a line that is not KEY=value, which argus would skip without a word', () => {
+    expect(() => check('a.conf', 'ARGUS_TCP_TIMEOUT=3600\n   tcp timeout one hour\n')).to.throw(InputError, /^a\.conf:2:4: found "tcp timeout one hour"; expected an argus\.conf line KEY=value/);
+    expect(() => check('a.conf', 'ARGUS_SOMETHING_ELSE=whatever\n')).to.not.throw();
   });
 });

@@ -1,6 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
-import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, argusEffectiveTimeouts, detectArgus, runArgus, translateArgus } from './adapter.js';
+import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, argusEffectiveTimeouts, checkArgusConfig, detectArgus, runArgus, translateArgus } from './adapter.js';
 import { readRaCsv } from './parser.js';
 
 const argus: MonitorAdapter = {
@@ -22,6 +22,7 @@ const argus: MonitorAdapter = {
   translate: translateArgus,
   run: runArgus,
   parseLog: (path: string, view?: string) => readRaCsv(path, view === 'merged' ? 'merged' : 'raw'),
+  checkConfig: checkArgusConfig,
 };
 
 export default argus;

@@ -2,6 +2,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { NDPI_INSTALL, NDPI_KNOBS, detectNdpi, runNdpi, translateNdpi } from './adapter.js';
 import { readNdpiCsv } from './parser.js';
+import { refuseConfig } from '../no-config.js';
 
 const ndpi: MonitorAdapter = {
   id: 'ndpi',
@@ -18,6 +19,7 @@ const ndpi: MonitorAdapter = {
   translate: translateNdpi,
   run: runNdpi,
   parseLog: (path: string) => readNdpiCsv(path),
+  checkConfig: refuseConfig('ndpiReader', 'its timeouts are compiled in; nothing the harness could use'),
 };
 
 export default ndpi;

@@ -58,3 +58,9 @@ describe('ndpi adapter', function () {
     expect(icmp?.origPkts).to.equal(13);
   });
 });
+
+describe('ndpi: takes no config file', () => {
+  it('a suite that names one for it is refused at the file, not run as if it had been used', () => {
+    expect(() => ndpi.checkConfig?.('x.conf', 'anything\n')).to.throw(InputError, /^x\.conf:1:1: found a config file for ndpiReader; expected no config: /);
+  });
+});

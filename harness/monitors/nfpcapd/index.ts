@@ -2,6 +2,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { NFPCAPD_INSTALL, NFPCAPD_KNOBS, detectNfpcapd, nfpcapdEffectiveTimeouts, runNfpcapd, translateNfpcapd } from './adapter.js';
 import { readNfpcapdJson } from './parser.js';
+import { refuseConfig } from '../no-config.js';
 
 const nfpcapd: MonitorAdapter = {
   id: 'nfpcapd',
@@ -21,6 +22,7 @@ const nfpcapd: MonitorAdapter = {
   translate: translateNfpcapd,
   run: runNfpcapd,
   parseLog: (path: string) => readNfpcapdJson(path),
+  checkConfig: refuseConfig('nfpcapd', 'it takes only command-line options, which the harness sets from the timeout setting'),
 };
 
 export default nfpcapd;

@@ -5,6 +5,7 @@ import type { GenerateResult } from '../../../generators/generate.js';
 import { GAPS_600S_YAML, LONG_19H_YAML, fromEndpoint, generateScenario } from '../../netflow/netflow-test-support.js';
 import nfpcapd from './index.js';
 import { ACTIVE_KNOB, INACTIVE_KNOB } from './adapter.js';
+import { InputError } from '../../core/input-error.js';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -122,5 +123,11 @@ describe('nfpcapd adapter', function () {
       const v6 = records.filter((r) => r.origAddr === '2001:db8::10');
       expect(v6.length).to.be.greaterThan(0);
     });
+  });
+});
+
+describe('nfpcapd: takes no config file', () => {
+  it('a suite that names one for it is refused at the file, not run as if it had been used', () => {
+    expect(() => nfpcapd.checkConfig?.('x.conf', 'anything\n')).to.throw(InputError, /^x\.conf:1:1: found a config file for nfpcapd; expected no config: /);
   });
 });

@@ -65,18 +65,29 @@ function parseLines(text: string, file: string): ConfigLine[] {
   return out;
 }
 
+/** A user's pmacctd config as `harness check` refuses it before running: syntax, and nfprobe among the plugins. */
+export function checkPmacctdConfig(file: string, text: string): void {
+  checkedLines(text, file);
+}
+
+function checkedLines(text: string, file: string): ConfigLine[] {
+  const lines = parseLines(text, file);
+  const plugins = lines.find((l) => l.key === 'plugins');
+  if (plugins && !/\bnfprobe\b/.test(plugins.text.slice(plugins.text.indexOf(':') + 1))) {
+    throw new InputError({ file, line: plugins.line, col: 1 }, `"${plugins.text.trim()}"`, 'plugins to include nfprobe (the harness reads NetFlow/IPFIX from it)');
+  }
+  return lines;
+}
+
 /**
  * A user's pmacctd config, with the keys the harness must own replaced: pcap_savefile, nfprobe_receiver and
  * daemonize always; nfprobe_timeouts when the cell sweeps a setting (for `default` the user's own timeouts stay).
  * Their plugins must include nfprobe (the only one whose output the harness can read).
  */
 export function mergedPmacctdConfig(userText: string, file: string, input: PmacctdConfigInput): { text: string; notes: string[] } {
-  const lines = parseLines(userText, file);
+  const lines = checkedLines(userText, file);
   const notes: string[] = [];
   const plugins = lines.find((l) => l.key === 'plugins');
-  if (plugins && !/\bnfprobe\b/.test(plugins.text.slice(plugins.text.indexOf(':') + 1))) {
-    throw new InputError({ file, line: plugins.line, col: 1 }, `"${plugins.text.trim()}"`, 'plugins to include nfprobe (the harness reads NetFlow/IPFIX from it)');
-  }
   const drop = new Set(FORCED);
   if (input.timeouts) drop.add('nfprobe_timeouts');
   if (input.control) for (const key of CONTROL) drop.add(key);

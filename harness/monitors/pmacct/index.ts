@@ -1,6 +1,7 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { PMACCT_INSTALL, PMACCT_KNOBS, detectPmacct, runPmacct, translatePmacct } from './adapter.js';
+import { checkPmacctdConfig } from './config.js';
 import { readPmacctJson } from './parser.js';
 
 const pmacct: MonitorAdapter = {
@@ -19,6 +20,7 @@ const pmacct: MonitorAdapter = {
   translate: translatePmacct,
   run: runPmacct,
   parseLog: (path: string) => readPmacctJson(path),
+  checkConfig: checkPmacctdConfig,
 };
 
 export default pmacct;

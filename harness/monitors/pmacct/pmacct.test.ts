@@ -12,6 +12,8 @@ import { GAPS_600S_YAML, LONG_19H_YAML, fromEndpoint, generateScenario } from '.
 import pmacct from './index.js';
 import { nfprobeTimeouts } from './adapter.js';
 import { mergedPmacctdConfig } from './config.js';
+import { readFileSync } from 'node:fs';
+import { REPO } from '../../../test/support/cli.js';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -132,5 +134,15 @@ describe('pmacct adapter', function () {
       expect(fromEndpoint(all, CLIENT, 40000)).to.have.length(1);
       expect((await readFile(SAMPLE, 'utf8')).length).to.be.greaterThan(0);
     });
+  });
+});
+
+describe('pmacct: a team pmacctd config is checked before anything runs', () => {
+  const check = pmacct.checkConfig as NonNullable<typeof pmacct.checkConfig>;
+  it('passes the sample, refuses a line that is not key: value and plugins without nfprobe', async () => {
+    const sample = path.join(REPO, 'harness/monitors/pmacct/sample.conf');
+    expect(() => check(sample, readFileSync(sample, 'utf8'))).to.not.throw();
+    expect(() => check('p.conf', '! mine\nplugins nfprobe\n')).to.throw(InputError, /^p\.conf:2:1: found "plugins nfprobe"; expected a pmacctd config line/);
+    expect(() => check('p.conf', 'plugins: print\n')).to.throw(InputError, /^p\.conf:1:1: found "plugins: print"; expected plugins to include nfprobe/);
   });
 });

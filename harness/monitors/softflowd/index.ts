@@ -1,6 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
-import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, runSoftflowd, translateSoftflowd } from './adapter.js';
+import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, parseSoftflowdOptions, runSoftflowd, translateSoftflowd } from './adapter.js';
 import { readSoftflowdJson } from './parser.js';
 
 const softflowd: MonitorAdapter = {
@@ -19,6 +19,7 @@ const softflowd: MonitorAdapter = {
   translate: translateSoftflowd,
   run: runSoftflowd,
   parseLog: (path: string) => readSoftflowdJson(path),
+  checkConfig: (file: string, text: string) => void parseSoftflowdOptions(text, file),
 };
 
 export default softflowd;

@@ -10,6 +10,8 @@ import type { GenerateResult } from '../../../generators/generate.js';
 import { GAPS_600S_YAML, fromEndpoint, generateScenario } from '../../netflow/netflow-test-support.js';
 import softflowd from './index.js';
 import { parseSoftflowdOptions, softflowdArgv } from './adapter.js';
+import { readFileSync } from 'node:fs';
+import { REPO } from '../../../test/support/cli.js';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -115,5 +117,14 @@ describe('softflowd adapter', function () {
       expect(result.outcome.reason).to.match(/hung: still running after 2 s, killed/);
       expect(processesMentioning(result.workDir)).to.deep.equal([]);
     });
+  });
+});
+
+describe('softflowd: a team options file is checked before anything runs', () => {
+  const check = softflowd.checkConfig as NonNullable<typeof softflowd.checkConfig>;
+  it('passes the sample, refuses an option the harness sets itself at its line and column', async () => {
+    const sample = path.join(REPO, 'harness/monitors/softflowd/sample.conf');
+    expect(() => check(sample, readFileSync(sample, 'utf8'))).to.not.throw();
+    expect(() => check('o.conf', '-m 10\n  -r x.pcap\n')).to.throw(InputError, /^o\.conf:2:3: found option -r/);
   });
 });

@@ -2,6 +2,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { SURICATA_INSTALL, SURICATA_KNOBS, detectSuricata, runSuricata, translateSuricata } from './adapter.js';
 import { readEveFlows } from './parser.js';
+import { checkSuricataConfig } from './config-check.js';
 
 const suricata: MonitorAdapter = {
   id: 'suricata',
@@ -20,6 +21,7 @@ const suricata: MonitorAdapter = {
   translate: translateSuricata,
   run: runSuricata,
   parseLog: (path: string) => readEveFlows(path),
+  checkConfig: checkSuricataConfig,
 };
 
 export default suricata;

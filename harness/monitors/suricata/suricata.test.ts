@@ -6,9 +6,11 @@ import { InputError } from '../../core/input-error.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import suricata from './index.js';
-import { suricataArgv } from './adapter.js';
+import { MINIMAL_YAML, suricataArgv } from './adapter.js';
 import { parseEveFlows } from './parser.js';
 import { isoToMicros } from '../../core/time-text.js';
+import { readFileSync } from 'node:fs';
+import { REPO } from '../../../test/support/cli.js';
 
 const PCAP = '/work/shared/fixtures/zeek/longconn-42/capture.pcap';
 
@@ -113,5 +115,31 @@ describe('suricata real run', () => {
       if (saved === undefined) delete process.env.HARNESS_SURICATA;
       else process.env.HARNESS_SURICATA = saved;
     }
+  });
+});
+
+describe('suricata: a team suricata.yaml is checked before anything runs', () => {
+  const check = suricata.checkConfig as NonNullable<typeof suricata.checkConfig>;
+  const eve = 'outputs:\n  - eve-log:\n      enabled: yes\n      types:\n        - alert\n        - flow\n';
+
+  it('passes the sample and the harness\'s own minimal config', () => {
+    const sample = path.join(REPO, 'harness/monitors/suricata/sample.yaml');
+    expect(() => check(sample, readFileSync(sample, 'utf8'))).to.not.throw();
+    expect(() => check('min.yaml', MINIMAL_YAML)).to.not.throw();
+    expect(() => check('x.yaml', `%YAML 1.1\n---\n${eve}flow-timeouts:\n  tcp:\n    established: 3600\n`)).to.not.throw();
+  });
+
+  it('refuses YAML that does not parse, at its line', () => {
+    expect(() => check('x.yaml', `${eve}flow-timeouts:\n  tcp: [unclosed\n`)).to.throw(InputError, /^x\.yaml:\d+:\d+: found YAML that does not parse/);
+  });
+
+  it('refuses a flow timeout that is not whole seconds, at its value', () => {
+    expect(() => check('x.yaml', `${eve}flow-timeouts:\n  tcp:\n    established: 1h\n`)).to.throw(InputError, /^x\.yaml:9:18: found flow-timeouts\.tcp\.established "1h"; expected whole seconds/);
+  });
+
+  it('refuses a config whose eve-log writes no flow events (the only output the harness reads)', () => {
+    expect(() => check('x.yaml', 'outputs:\n  - fast:\n      enabled: yes\n')).to.throw(InputError, /^x\.yaml:2:3: found no eve-log output; expected outputs: - eve-log/);
+    expect(() => check('x.yaml', 'outputs:\n  - eve-log:\n      enabled: no\n      types: [flow]\n')).to.throw(InputError, /found no enabled eve-log with flow events/);
+    expect(() => check('x.yaml', 'outputs:\n  - eve-log:\n      types:\n        - alert:\n            tagged-packets: yes\n        - flow:\n            x: 1\n')).to.not.throw();
   });
 });

@@ -2,6 +2,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { TCPTRACE_INSTALL, TCPTRACE_KNOBS, detectTcptrace, runTcptrace, translateTcptrace } from './adapter.js';
 import { readTcptraceCsv } from './parser.js';
+import { refuseConfig } from '../no-config.js';
 
 const tcptrace: MonitorAdapter = {
   id: 'tcptrace',
@@ -18,6 +19,7 @@ const tcptrace: MonitorAdapter = {
   translate: translateTcptrace,
   run: runTcptrace,
   parseLog: (path: string) => readTcptraceCsv(path),
+  checkConfig: refuseConfig('tcptrace', 'the harness passes its one timeout option itself'),
 };
 
 export default tcptrace;

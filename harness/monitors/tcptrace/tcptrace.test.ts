@@ -107,3 +107,9 @@ describe('tcptrace translate and parse errors', () => {
     expect(() => parseTcptraceCsv('#only comments\n', 'empty.csv')).to.throw(InputError, /no conn_# header/);
   });
 });
+
+describe('tcptrace: takes no config file', () => {
+  it('a suite that names one for it is refused at the file, not run as if it had been used', () => {
+    expect(() => tcptrace.checkConfig?.('x.conf', 'anything\n')).to.throw(InputError, /^x\.conf:1:1: found a config file for tcptrace; expected no config: /);
+  });
+});

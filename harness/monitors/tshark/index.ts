@@ -2,6 +2,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { TSHARK_INSTALL, detectTshark, runTshark, translateTshark } from './adapter.js';
 import { readTsharkPackets } from './parser.js';
+import { refuseConfig } from '../no-config.js';
 
 /** The reference: no timeouts, so every conversation comes back whole. */
 const tshark: MonitorAdapter = {
@@ -19,6 +20,7 @@ const tshark: MonitorAdapter = {
   translate: translateTshark,
   run: runTshark,
   parseLog: (path: string) => readTsharkPackets(path),
+  checkConfig: refuseConfig('tshark', 'it is the no-timeout reference'),
 };
 
 export default tshark;

@@ -95,3 +95,9 @@ describe('tshark translate and parse errors', () => {
     expect(() => parseTsharkPackets(`${header}\n1700000000.0\t\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:2:14: found 2 tab-separated fields/);
   });
 });
+
+describe('tshark: takes no config file', () => {
+  it('a suite that names one for it is refused at the file, not run as if it had been used', () => {
+    expect(() => tshark.checkConfig?.('x.conf', 'anything\n')).to.throw(InputError, /^x\.conf:1:1: found a config file for tshark; expected no config: /);
+  });
+});
