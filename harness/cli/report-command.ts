@@ -37,7 +37,11 @@ export async function reportCommand(argv: string[]): Promise<number> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') {
+      // Above ~512 MB (many scenarios of 10,000 connections) Node cannot hold the text; the run wrote its reports then.
+      throw new InputError({ file, line: 0, col: 0 }, 'a results.json too large for Node to read in one piece', 'one under 512 MB: run fewer scenarios per harness run; the reports of this run were written beside it when it ran');
+    }
     throw new InputError({ file, line: 0, col: 0 }, 'no readable file', 'a results.json written by harness run');
   }
   const results = parseResultsJson(text, file);
