@@ -17,8 +17,11 @@ export interface RecommendInput {
   knobNames: Partial<Record<TimeoutProtocol, string>>;
   /** The largest value the tool accepts per protocol (nfpcapd: 3600). */
   maxIdleS?: Partial<Record<TimeoutProtocol, number>>;
-  /** The sweep in order, and for each setting whether its cells kept every connection of a protocol whole. */
-  sweep: { label: string; wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> }[];
+  /**
+   * The sweep in order, and for each setting whether its cells kept every connection of a protocol whole, and the
+   * idle timeout per protocol it ran with (null: none), when known.
+   */
+  sweep: { label: string; wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>>; idleS?: Partial<Record<TimeoutProtocol, number | null>> }[];
   /** The tool's name as people know it, for limitation texts; default `monitor`. */
   displayName?: string;
   /** Calibration: false when the tool ignores its timeouts on a pcap, so no setting can be judged offline. */
@@ -68,6 +71,20 @@ export function recommend(input: RecommendInput): Recommendation[] {
     const longestUs = Math.max(...conns.map((c) => c.durationUs));
     if (input.maxActiveS !== undefined && longestUs / 1e6 > input.maxActiveS) {
       notes.push(`${name} cuts every record at its active timeout, at most ${formatDuration(input.maxActiveS)}, so no setting keeps a connection of ${formatDuration(Math.round(longestUs / 1e6))} whole`);
+    }
+    // A tested setting at or above the minimum that still split the connections: the gap is not what cut them.
+    if (input.honoursTimeoutsOffline !== false) {
+      const contradicted = input.sweep.find((step) => {
+        const idle = step.idleS?.[protocol];
+        return step.wholeByProtocol[protocol] === false && (idle === null || (idle !== undefined && idle >= minimumIdleS));
+      });
+      if (contradicted) {
+        const idle = contradicted.idleS?.[protocol];
+        notes.push(
+          `${name} under ${contradicted.label} (idle ${idle === null || idle === undefined ? 'none' : formatDuration(idle)}, not below this minimum) still split ` +
+            `${protocol.toUpperCase()} connections: something other than the idle timeout cuts them (each cell's likely reason says what)`,
+        );
+      }
     }
     if (notes.length > 0) rec.limitation = notes.join('; ');
     out.push(rec);

@@ -5,7 +5,7 @@ import type { Recommendation } from '../core/score.js';
 import type { TimeoutProtocol } from '../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { keepsNoTimeouts } from './calibration.js';
-import { idleKnobMaxima, idleKnobNames } from './monitor-model.js';
+import { effectiveTimeouts, idleKnobMaxima, idleKnobNames } from './monitor-model.js';
 
 /**
  * The recommendations of one scenario: per report column (monitor and view), the sweep of its cells in order and,
@@ -38,7 +38,8 @@ export function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: 
           wholeByProtocol[protocol] = (wholeByProtocol[protocol] ?? true) && whole;
         }
       }
-      return { label: cell.setting.label, wholeByProtocol };
+      // What the tool ran with: its effective timeouts, or for a protocol it does not model (argus ICMP) the setting's own.
+      return { label: cell.setting.label, wholeByProtocol, idleS: { ...cell.setting.idle, ...effectiveTimeouts(adapter, cell.setting).idleS } };
     });
     out.push(...recommend({
       truth,

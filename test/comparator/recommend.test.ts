@@ -60,3 +60,30 @@ describe('recommend', () => {
     expect(recommend({ ...base, monitor: 'zeek' }).every((r) => r.limitation === undefined)).to.equal(true);
   });
 });
+
+describe('recommend: a tested setting at or above the minimum that still split the connections', () => {
+  const echo = conn({ id: 'ping', protocol: 'icmp', firstS: 0, lastS: 14_400, ...quiet([10, 190]) });
+  const truth = truthOf([echo]);
+  const base = { truth, monitor: 'argus', view: 'raw', displayName: 'argus', granularityS: 60, knobNames: { icmp: 'ARGUS_ICMP_TIMEOUT' } };
+
+  it('says the gap is not what cut them, naming the setting and its timeout', () => {
+    const [rec] = recommend({ ...base, sweep: [
+      { label: 'default', wholeByProtocol: { icmp: false }, idleS: { icmp: 5 } },
+      { label: '1h', wholeByProtocol: { icmp: false }, idleS: { icmp: 3600 } },
+    ] });
+    expect(rec?.minimumIdleS).to.equal(241);
+    expect(rec?.firstSufficientSetting).to.equal(undefined);
+    expect(rec?.limitation).to.equal('argus under 1h (idle 1h, not below this minimum) still split ICMP connections: something other than the idle timeout cuts them (each cell\'s likely reason says what)');
+  });
+
+  it('says nothing when only settings below the minimum split them, or when the timeouts are not honoured on a pcap', () => {
+    const below = recommend({ ...base, sweep: [
+      { label: 'default', wholeByProtocol: { icmp: false }, idleS: { icmp: 5 } },
+      { label: '1h', wholeByProtocol: { icmp: true }, idleS: { icmp: 3600 } },
+    ] });
+    expect(below[0]?.limitation).to.equal(undefined);
+    expect(below[0]?.firstSufficientSetting).to.equal('1h');
+    const ignored = recommend({ ...base, honoursTimeoutsOffline: false, sweep: [{ label: '1h', wholeByProtocol: { icmp: false }, idleS: { icmp: 3600 } }] });
+    expect(ignored[0]?.limitation).to.not.include('something other than the idle timeout');
+  });
+});
