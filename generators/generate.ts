@@ -32,7 +32,7 @@ export interface GenerateResult {
 
 export interface GenerateOptions {
   /**
-   * Stops the generation between two chunks (every 4 MB): the partial pcap is removed, nothing of this scenario is
+   * Stops the generation between two chunks (every 256 KB): the partial pcap is removed, nothing of this scenario is
    * written, and `generate` rejects with a `GenerationInterrupted`. A 10 M-packet pcap takes seconds: Ctrl-C must
    * not wait for it.
    */

@@ -18,9 +18,14 @@ export const PCAP_MAGIC_NS = 0xa1b23c4d;
 export const LINKTYPE_ETHERNET = 1;
 export const SNAPLEN = 65535;
 export const RECORD_HEADER = 16;
-const DEFAULT_CHUNK = 4 * 1024 * 1024;
-/** One being filled, one being hashed/written, one queued: enough to keep both threads busy. */
-const MAX_CHUNKS = 3;
+/**
+ * Small enough that a chunk the encoder just filled is still in cache when the sink hashes it: measured on a 1 M-packet
+ * generation, 256 KB chunks take 250-300 ms where 4 MB chunks took 510-590 ms (and 35 % less CPU). It must hold two
+ * largest records (the floor in `create`).
+ */
+const DEFAULT_CHUNK = 256 * 1024;
+/** One being filled, one being hashed/written, two queued: enough to keep both threads busy through a hiccup. */
+const MAX_CHUNKS = 4;
 
 export interface PcapSummary {
   path: string;

@@ -15,7 +15,7 @@ Writes, for each scenario, DIR/<name>.pcap (classic pcap, Ethernet, valid checks
 Flags:
   --out DIR   output folder (default: out/)
 
-Ctrl-C stops within one 4 MB chunk: scenarios already written are kept, the one being written leaves no file.
+Ctrl-C stops within one 256 KB chunk: scenarios already written are kept, the one being written leaves no file.
 Exit status: 0 done, 2 bad input, 130 interrupted.`;
 
 export async function generateCommand(argv: string[]): Promise<number> {

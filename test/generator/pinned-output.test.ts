@@ -33,7 +33,7 @@ const pinned: [Scenario, { pcap: string; truth: string }][] = [
   [mixed, { pcap: 'e368ca601e0dc819bac0d51553af221cf31dfae7aa8250e03c26b5df9909a35d', truth: '7b41e89be727eddb76a34a0480a4c699079a3a03ea3c5e0b5f96d1210ae7bbe5' }],
   [withoutGapJitter(mixed), { pcap: 'c5f09e1fff0ceb873516e9d3c86b7668a12c7e4d66966b4368231c51d5a4d615', truth: 'e1c18bd600bb72bc5dc3942c49adedf0f4161aaebff8805698d0f20aa62d6c68' }],
   [benchScenario(20, 30), { pcap: 'd80b5a925f941e828bebe4c6e2ea4738e28be1f405ac539bf83faca1b544eed4', truth: '401f8c51a96ab8e5711185829064df433b2189cdb9867e327ffc9202496d395f' }],
-  // 60 k packets, 9 MB: more than two of the writer's 4 MB chunks, so chunk handover and hashing are covered.
+  // 60 k packets, 9 MB: dozens of the writer's 256 KB chunks, so chunk handover, reuse and hashing are covered.
   [benchScenario(200, 100), { pcap: '5b602cd9e676d95a59908b58a3db45f4e5df0f648542f15e2136d8536a01cd46', truth: 'dd6c51acdf1291483373cef17c86230a4df3c770616869260593563e9f7c57f6' }],
 ];
 
