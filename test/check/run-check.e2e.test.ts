@@ -26,6 +26,13 @@ async function workspace(): Promise<string> {
   return dir;
 }
 
+/** Writes a suite file of these lines into the workspace and returns its path. */
+async function suiteFile(dir: string, name: string, lines: string[]): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, [...lines, ''].join('\n'));
+  return file;
+}
+
 async function check(suitePath: string, extra: { junit?: string; md?: string; updateBaseline?: boolean } = {}): Promise<Outcome> {
   let text = '';
   const code = await runCheck({
@@ -49,8 +56,7 @@ describe('check: harness check end to end on real monitors', function () {
 
   it('a suite that must pass: tshark keeps the connection whole (exit 0, JUnit and Markdown written)', async () => {
     const dir = await workspace();
-    const suite = path.join(dir, 'pass.suite.yaml');
-    await writeFile(suite, [
+    const suite = await suiteFile(dir, 'pass.suite.yaml', [
       'sensors:',
       '  reference: { monitor: tshark }',
       'scenarios: ["*.yaml"]',
@@ -61,8 +67,7 @@ describe('check: harness check end to end on real monitors', function () {
       '    min_coverage: 99%',
       '    longest_record: 10m',
       '    hunt: 9m',
-      '',
-    ].join('\n'));
+    ]);
     const { code, text } = await check(suite, { junit: path.join(dir, 'out.xml'), md: path.join(dir, 'out.md') });
     expect(text, text).to.contain('PASS  reference / beacon: at most 1 record per connection');
     expect(text).to.contain('saw 1 record (beacon)');
@@ -110,8 +115,7 @@ describe('check: harness check end to end on real monitors', function () {
 
   it('gates on the installed version: a sensor and an expectation out of range skip with the reason', async () => {
     const dir = await workspace();
-    const suite = path.join(dir, 'gated.suite.yaml');
-    await writeFile(suite, [
+    const suite = await suiteFile(dir, 'gated.suite.yaml', [
       'sensors:',
       '  future-tshark: { monitor: tshark, requires: { min: "999" } }',
       '  tshark-now: { monitor: tshark }',
@@ -119,8 +123,7 @@ describe('check: harness check end to end on real monitors', function () {
       'expect:',
       '  - { scenario: quiet-300s, max_fragments: 1 }',
       '  - { scenario: quiet-300s, max_fragments: 1, requires: { below: "1" } }',
-      '',
-    ].join('\n'));
+    ]);
     const { code, text } = await check(suite);
     expect(text, text).to.match(/SKIP {2}future-tshark: at most 1 record per connection \(.*gated\.suite\.yaml:6\)\n {8}skipped: sensor requires tshark >= 999: version \d+\.\d+(\.\d+)* is below the required minimum 999/);
     expect(text).to.match(/SKIP {2}tshark-now: at most 1 record per connection \(.*:7\)\n {8}skipped: expectation gated on tshark < 1: version \d+\.\d+(\.\d+)* is not below 1/);
@@ -131,8 +134,7 @@ describe('check: harness check end to end on real monitors', function () {
 
   it('--fail-on-skip: a sensor this machine cannot run fails with its reason, in text and JUnit; the suite\'s own gates still skip', async () => {
     const dir = await workspace();
-    const suite = path.join(dir, 'gated.suite.yaml');
-    await writeFile(suite, [
+    const suite = await suiteFile(dir, 'gated.suite.yaml', [
       'sensors:',
       '  zeek-missing: { monitor: zeek }',
       '  future-tshark: { monitor: tshark, requires: { min: "999" } }',
@@ -140,8 +142,7 @@ describe('check: harness check end to end on real monitors', function () {
       'scenarios: [quiet-300s.yaml]',
       'expect:',
       '  - { scenario: quiet-300s, max_fragments: 1 }',
-      '',
-    ].join('\n'));
+    ]);
     const junit = path.join(dir, 'junit.xml');
     // A zeek on this machine would make the "not installed" skip impossible: point the adapter at nothing.
     const env = { NO_COLOR: '1', HARNESS_ZEEK: path.join(dir, 'no-zeek-here') };
