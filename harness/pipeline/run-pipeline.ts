@@ -85,7 +85,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       for (const setting of sensor.settings) tasks.push({ scenarioIndex, sensor, adapter: byId.get(sensor.monitor) as MonitorAdapter, setting });
     }
   });
-  request.onProgress?.({ kind: 'planned', total: tasks.length });
+  if (!request.signal.aborted) request.onProgress?.({ kind: 'planned', total: tasks.length });
 
   let done = 0;
   const cellsPerTask = await runPool(tasks.map((task) => async (): Promise<Cell[]> => {
