@@ -1,4 +1,4 @@
-import type { FlowRecord } from '../core/flow-record.js';
+import { sourceOf, type FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import { VERDICT_SEVERITY } from '../core/score.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
@@ -55,7 +55,7 @@ function toSpurious(r: FlowRecord): SpuriousRecord {
     respPort: r.respPort,
     firstUs: r.firstUs,
     lastUs: r.lastUs,
-    source: r.source,
+    source: sourceOf(r),
   };
 }
 

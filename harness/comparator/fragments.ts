@@ -1,4 +1,4 @@
-import type { FlowRecord } from '../core/flow-record.js';
+import { sourceOf, type FlowRecord } from '../core/flow-record.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { Fragment } from '../core/score.js';
 import { canonicalAddress } from '../core/ip-address.js';
@@ -56,13 +56,13 @@ function pieceOf(conn: Endpoints, r: FlowRecord): Piece {
     history: r.history,
     endReason: r.endReason,
     uni: r.direction === 'uni',
-    sources: [r.source],
+    sources: [sourceOf(r)],
   };
 }
 
 /** argus: a `start` opens a flow; the `status` records after it (same 5-tuple) continue it until the next `start`. */
 function groupStatusRecords(conn: Endpoints, records: FlowRecord[]): Piece[] {
-  const sorted = [...records].sort((a, b) => a.firstUs - b.firstUs || a.source.line - b.source.line);
+  const sorted = [...records].sort((a, b) => a.firstUs - b.firstUs || a.sourceLine - b.sourceLine);
   const open = new Map<string, Piece>();
   const pieces: Piece[] = [];
   for (const r of sorted) {
@@ -83,7 +83,7 @@ function groupStatusRecords(conn: Endpoints, records: FlowRecord[]): Piece[] {
       current.state = r.state ?? current.state;
       current.history = r.history ?? current.history;
       current.endReason = r.endReason ?? current.endReason;
-      current.sources.push(r.source);
+      current.sources.push(sourceOf(r));
     } else {
       const p = pieceOf(conn, r);
       open.set(key, p);
@@ -144,7 +144,7 @@ function fragmentOfRecord(conn: Endpoints, r: FlowRecord): Fragment {
     state: r.state,
     history: r.history,
     endReason: r.endReason,
-    sources: [r.source],
+    sources: [sourceOf(r)],
   };
 }
 

@@ -39,6 +39,17 @@ export interface FlowRecord {
   endReason?: EndReason;
   /** argus: `start` opens a flow, `status` continues the same flow. Absent elsewhere. */
   recordKind?: 'start' | 'status';
-  /** Where it came from: the raw output file (relative to the cell folder) and 1-based line or record number. */
-  source: { file: string; line: number };
+  /**
+   * Where it came from: the raw output file (relative to the cell folder) and the 1-based line or record number.
+   * Two plain fields, not a { file, line } object: a million-row log would otherwise allocate a million more objects
+   * for records most of which (a production conn.log) match nothing; the comparator makes `{ file, line }` only for
+   * the records it reports.
+   */
+  sourceFile: string;
+  sourceLine: number;
+}
+
+/** A record's origin in the form reports and results.json carry it. */
+export function sourceOf(record: FlowRecord): { file: string; line: number } {
+  return { file: record.sourceFile, line: record.sourceLine };
 }

@@ -90,7 +90,9 @@ export interface ConnectionScore {
 }
 
 /** A record that matches no truth connection: where and when it was, and where it came from. */
-export type SpuriousRecord = Pick<FlowRecord, 'protocol' | 'origAddr' | 'origPort' | 'respAddr' | 'respPort' | 'firstUs' | 'lastUs' | 'source'>;
+export type SpuriousRecord = Pick<FlowRecord, 'protocol' | 'origAddr' | 'origPort' | 'respAddr' | 'respPort' | 'firstUs' | 'lastUs'> & {
+  source: { file: string; line: number };
+};
 
 export interface CellAggregate {
   connections: number;

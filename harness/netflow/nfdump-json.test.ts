@@ -44,9 +44,9 @@ describe('nfdump JSON parser', () => {
     expect(tcp).to.deep.equal({
       protocol: 'tcp', origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000,
       firstUs: 1700000000001000, lastUs: 1700001501000000, durationUs: 1500999000, origPkts: 5, origBytes: 400,
-      bytesKind: 'ip', direction: 'uni', history: '...AP.S.', source: { file: 'nfdump.json', line: 2 },
+      bytesKind: 'ip', direction: 'uni', history: '...AP.S.', sourceFile: 'nfdump.json', sourceLine: 2,
     });
-    expect(icmp).to.deep.include({ protocol: 'icmp', origAddr: '2001:db8::20', origPort: 129, respPort: 0, source: { file: 'nfdump.json', line: 16 } });
+    expect(icmp).to.deep.include({ protocol: 'icmp', origAddr: '2001:db8::20', origPort: 129, respPort: 0, sourceFile: 'nfdump.json', sourceLine: 16 });
   });
 
   it('accepts an empty selection', () => {

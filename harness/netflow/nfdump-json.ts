@@ -205,7 +205,8 @@ export class NfdumpJsonParser {
       origBytes: r.inBytes,
       bytesKind: 'ip',
       direction: 'uni',
-      source: { file: this.sourceFile, line: r.line },
+      sourceFile: this.sourceFile,
+      sourceLine: r.line,
     };
     // A bidirectional IPFIX exporter (softflowd -b) fills out_*; the exporters the harness runs leave them out.
     if (r.outPackets !== undefined && r.outPackets > 0) {

@@ -107,7 +107,8 @@ export function parseZeekSimple(text: string): FlowRecord[] {
       direction: 'bi',
       state: f[11] as string,
       history: f[15] as string,
-      source: { file: 'conn.log', line: n + 1 },
+      sourceFile: 'conn.log',
+      sourceLine: n + 1,
     });
   }
   return out;

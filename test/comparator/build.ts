@@ -68,7 +68,8 @@ export function rec(over: Partial<FlowRecord> & { firstS: number; lastS: number 
     durationUs: s(lastS) - s(firstS),
     bytesKind: 'ip',
     direction: 'bi',
-    source: { file: 'conn.log', line },
+    sourceFile: 'conn.log',
+    sourceLine: line,
   };
   return { ...base, ...rest };
 }

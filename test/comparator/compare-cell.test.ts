@@ -48,7 +48,7 @@ describe('compareCell', () => {
     const sc = only(out.scores, 'u');
     expect(sc.fragments).to.equal(2);
     expect(sc.fragmentList[0]).to.include({ firstUs: s(0), lastUs: s(0.01), durationUs: us(0.01), clientPkts: 1, serverPkts: 1, clientBytes: 88, serverBytes: 148, flipped: false });
-    expect(sc.fragmentList[0]?.sources.map((x) => x.line)).to.deep.equal([records[0]?.source.line, records[1]?.source.line]);
+    expect(sc.fragmentList[0]?.sources.map((x) => x.line)).to.deep.equal([records[0]?.sourceLine, records[1]?.sourceLine]);
     expect(sc.fragmentList[1]).to.include({ firstUs: s(1000), lastUs: s(1000.01), clientPkts: 1, serverPkts: 1 });
     expect(sc.packets.ok).to.equal(true);
     expect(sc.bytes).to.deep.equal({ expected: 472, seen: 472, ok: true, bytesKind: 'ip' });
@@ -70,12 +70,12 @@ describe('compareCell', () => {
 
   it('groups an argus start with its status records until the next start', () => {
     const c = conn({ id: 'a', firstS: 0, lastS: 1010, ...quiet([180, 1000]), clientPkts: 7, serverPkts: 7 });
-    const argus = { bytesKind: 'ethernet' as const, source: { file: 'argus.csv', line: 0 } };
+    const argus = { bytesKind: 'ethernet' as const, sourceFile: 'argus.csv', sourceLine: 0 };
     const records = [
-      rec({ ...argus, recordKind: 'start', firstS: 0, lastS: 60, origPkts: 2, respPkts: 2, state: 'CON', source: { file: 'argus.csv', line: 1 } }),
-      rec({ ...argus, recordKind: 'status', firstS: 60, lastS: 120, origPkts: 2, respPkts: 2, state: 'CON', source: { file: 'argus.csv', line: 2 } }),
-      rec({ ...argus, recordKind: 'start', firstS: 1000, lastS: 1010, origPkts: 1, respPkts: 1, state: 'FIN', source: { file: 'argus.csv', line: 4 } }),
-      rec({ ...argus, recordKind: 'status', firstS: 120, lastS: 180, origPkts: 2, respPkts: 2, state: 'CON', source: { file: 'argus.csv', line: 3 } }),
+      rec({ ...argus, recordKind: 'start', firstS: 0, lastS: 60, origPkts: 2, respPkts: 2, state: 'CON', sourceFile: 'argus.csv', sourceLine: 1 }),
+      rec({ ...argus, recordKind: 'status', firstS: 60, lastS: 120, origPkts: 2, respPkts: 2, state: 'CON', sourceFile: 'argus.csv', sourceLine: 2 }),
+      rec({ ...argus, recordKind: 'start', firstS: 1000, lastS: 1010, origPkts: 1, respPkts: 1, state: 'FIN', sourceFile: 'argus.csv', sourceLine: 4 }),
+      rec({ ...argus, recordKind: 'status', firstS: 120, lastS: 180, origPkts: 2, respPkts: 2, state: 'CON', sourceFile: 'argus.csv', sourceLine: 3 }),
     ];
     const model: MonitorModel = { idleS: { tcp: 60 }, granularityS: 0, statusIntervalS: 60, timerNeedsLaterPacket: true };
     const sc = only(compareCell(truthOf([c]), records, model, opts).scores, 'a');
@@ -98,7 +98,7 @@ describe('compareCell', () => {
     ];
     const out = compareCell(truthOf([c]), records, zeekDefault, opts);
     expect(only(out.scores, 'c').fragments).to.equal(1);
-    expect(out.spurious.map((x) => x.source.line)).to.deep.equal(records.slice(1).map((r) => r.source.line));
+    expect(out.spurious.map((x) => x.source.line)).to.deep.equal(records.slice(1).map((r) => r.sourceLine));
     expect(out.spurious[0]).to.include({ origAddr: '203.0.113.5', protocol: 'tcp', firstUs: s(0), lastUs: s(1) });
     expect(out.aggregate.spurious).to.equal(4);
   });

@@ -4,13 +4,15 @@ import type { MonitorModel } from '../../harness/comparator/compare-cell.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
 import type { ConnectionScore } from '../../harness/core/score.js';
 import { readConnLog } from '../../harness/monitors/zeek/parser.js';
+import path from 'node:path';
+import { SHARED } from '../support/cli.js';
 import { conn, truthOf } from './build.js';
 
 /**
- * Real Zeek 7.0.11 output (/work/shared/fixtures/zeek) scored against a truth built from the fixture README's
+ * Real Zeek 7.0.11 output (../shared/fixtures/zeek) scored against a truth built from the fixture README's
  * numbers: the comparator must see the classic long-connection miss exactly as the README describes it.
  */
-const FIXTURES = '/work/shared/fixtures/zeek';
+const FIXTURES = path.join(SHARED, 'fixtures/zeek');
 const toUs = (seconds: string): number => Number(seconds.replace('.', ''));
 
 function longconnTruth(): ReturnType<typeof truthOf> {

@@ -15,9 +15,9 @@ import argus from './index.js';
 import { parseRaCsv, RA_HEADER } from './parser.js';
 import { decimalSecondsToMicros as parseEpochMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
-import { REPO } from '../../../test/support/cli.js';
+import { REPO, SHARED } from '../../../test/support/cli.js';
 
-const FIXTURES = '/work/shared/fixtures/zeek';
+const FIXTURES = path.join(SHARED, 'fixtures/zeek');
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** Lines ra printed for the fixtures (argus 3.0.8.2, `ra ... -n -u -p 6 -L -1 -c ,`). */
@@ -41,7 +41,7 @@ describe('argus ra CSV parser', () => {
       protocol: 'tcp', origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000,
       firstUs: 1_700_000_000_000_000, lastUs: 1_700_068_237_320_000, durationUs: 68_237_320_000,
       origPkts: 86, respPkts: 43, origBytes: 8844, respBytes: 10722, bytesKind: 'ethernet', direction: 'bi', state: 'CON',
-      source: { file: 'x.csv', line: 1 },
+      sourceFile: 'x.csv', sourceLine: 1,
     });
     expect(tcp?.recordKind).to.equal(undefined);
     expect(udp?.durationUs).to.equal(68_236_310_000);
@@ -62,7 +62,7 @@ describe('argus ra CSV parser', () => {
     // tshark reads the identifier as 0x1234 (4660); argus prints it as 0x3412.
     expect(icmp.map((r) => [r.origPort, r.respPort])).to.deep.equal([[4660, 4660], [4660, 4660]]);
     expect(icmp.map((r) => r.endReason)).to.deep.equal(['unknown', 'unknown']);
-    expect(records[1]?.source).to.deep.equal({ file: 'flows.raw.csv', line: 3 });
+    expect([records[1]?.sourceFile, records[1]?.sourceLine]).to.deep.equal(['flows.raw.csv', 3]);
   });
 
   it('a Zeek conn.log given as argus output is an InputError at line 1', async () => {

@@ -128,7 +128,8 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
       bytesKind: 'ethernet',
       direction: 'bi',
       state: (f[15] as string).trim(),
-      source: { file: sourceFile, line: lineNo },
+      sourceFile,
+      sourceLine: lineNo,
     };
     if (cause !== 'Start' && !CONTINUATION_CAUSES.has(cause)) {
       throw new InputError(where(16), `cause "${preview(cause, 57)}"`, 'one of Start, Status, Stop, Shutdown, Timeout');

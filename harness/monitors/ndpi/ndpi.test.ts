@@ -6,6 +6,8 @@ import { GAPS_600S_YAML, generateScenario } from '../../netflow/netflow-test-sup
 import ndpi from './index.js';
 import { parseNdpiCsv } from './parser.js';
 import { decimalSecondsToMicros as decimalSecondsToUs } from '../../core/time-text.js';
+import path from 'node:path';
+import { SHARED } from '../../../test/support/cli.js';
 
 const HEADER = '#flow_id,protocol,first_seen,last_seen,duration,src_ip,src_port,dst_ip,dst_port,ndpi_proto_num,ndpi_proto,server_name_sni,c_to_s_pkts,c_to_s_bytes,c_to_s_goodput_bytes,s_to_c_pkts,s_to_c_bytes,s_to_c_goodput_bytes';
 
@@ -22,7 +24,7 @@ describe('ndpi adapter', function () {
     const text = `${HEADER}\n0,6,1700000000.001,1700007501.502,7501.501,2001:DB8:0::10,40000,2001:db8::20,443,91,TLS,,16,1848,600,8,1824,1200\n`;
     const [r] = parseNdpiCsv(text, 'f.csv');
     expect(r).to.deep.include({ protocol: 'tcp', origAddr: '2001:db8::10', origPort: 40000, respPort: 443, firstUs: 1700000000001000, lastUs: 1700007501502000, durationUs: 7501501000, origPkts: 16, respBytes: 1824, direction: 'bi', bytesKind: 'ethernet' });
-    expect(r?.source).to.deep.equal({ file: 'f.csv', line: 2 });
+    expect([r?.sourceFile, r?.sourceLine]).to.deep.equal(['f.csv', 2]);
     expect(decimalSecondsToUs('1700000000.5')).to.equal(1700000000500000);
     expect(() => parseNdpiCsv('#separator \\x09\n#fields\tts\n', 'conn.log')).to.throw(InputError, /^conn\.log:1:1: found "#separator/);
     const bad = `${HEADER}\n0,6,1700000000.000,17000x,1,192.0.2.1,1,192.0.2.2,2,0,Unknown,,1,1,0,1,1,0\n`;
@@ -47,7 +49,7 @@ describe('ndpi adapter', function () {
   });
 
   it('lists classified flows too (ICMP and TLS in the icmp-ipv6-vlan fixture), which -v 1 would drop', async function () {
-    const result = await runAdapterForTest(ndpi, '/work/shared/fixtures/zeek/icmp-ipv6-vlan/capture.pcap', 'default');
+    const result = await runAdapterForTest(ndpi, path.join(SHARED, 'fixtures/zeek/icmp-ipv6-vlan/capture.pcap'), 'default');
     if ('missing' in result) this.skip();
     if (!('outcome' in result)) return;
     if (!result.outcome.ok) throw new Error(result.outcome.reason);

@@ -73,7 +73,8 @@ export function parseNdpiCsv(text: string, file: string, sourceFile = file): Flo
       respBytes: whole('s_to_c_bytes'),
       bytesKind: 'ethernet',
       direction: 'bi',
-      source: { file: sourceFile, line: n + 1 },
+      sourceFile,
+      sourceLine: n + 1,
     });
   }
   return records;

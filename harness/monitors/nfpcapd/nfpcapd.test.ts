@@ -6,6 +6,8 @@ import { GAPS_600S_YAML, LONG_19H_YAML, fromEndpoint, generateScenario } from '.
 import nfpcapd from './index.js';
 import { ACTIVE_KNOB, INACTIVE_KNOB } from './adapter.js';
 import { InputError } from '../../core/input-error.js';
+import path from 'node:path';
+import { SHARED } from '../../../test/support/cli.js';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -69,7 +71,7 @@ describe('nfpcapd adapter', function () {
         expect(r.direction).to.equal('uni');
         expect(r.bytesKind).to.equal('ip');
         expect(r.firstUs % 1000).to.equal(0);
-        expect(r.source.file).to.equal('nfdump.json');
+        expect(r.sourceFile).to.equal('nfdump.json');
       }
     });
 
@@ -114,7 +116,7 @@ describe('nfpcapd adapter', function () {
     });
 
     it('writes every ICMP packet as a record of its own, even at 1 h (fixture icmp-ipv6-vlan)', async function () {
-      const records = await run('/work/shared/fixtures/zeek/icmp-ipv6-vlan/capture.pcap', '1h', this);
+      const records = await run(path.join(SHARED, 'fixtures/zeek/icmp-ipv6-vlan/capture.pcap'), '1h', this);
       const icmp = records.filter((r) => r.protocol === 'icmp');
       // 13 echo requests and 13 replies, 600 s apart: 26 records, each of one packet.
       expect(icmp).to.have.length(26);

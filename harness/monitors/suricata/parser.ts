@@ -92,7 +92,8 @@ export function parseEveFlows(text: string, file: string): FlowRecord[] {
       durationUs: lastUs - firstUs,
       bytesKind: 'ethernet',
       direction: 'bi',
-      source: { file, line: lineNo },
+      sourceFile: file,
+      sourceLine: lineNo,
     };
     const origPkts = count(flow, 'pkts_toserver');
     const respPkts = count(flow, 'pkts_toclient');

@@ -10,9 +10,9 @@ import { MINIMAL_YAML, suricataArgv } from './adapter.js';
 import { parseEveFlows } from './parser.js';
 import { isoToMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
-import { REPO } from '../../../test/support/cli.js';
+import { REPO, SHARED } from '../../../test/support/cli.js';
 
-const PCAP = '/work/shared/fixtures/zeek/longconn-42/capture.pcap';
+const PCAP = path.join(SHARED, 'fixtures/zeek/longconn-42/capture.pcap');
 
 /*
  * Hand-written eve.json lines in the documented shape (docs.suricata.io, "Eve JSON Format", Event type: Flow;
@@ -38,7 +38,7 @@ describe('suricata eve.json flow parser', () => {
       firstUs: 1_700_000_000_000_000, lastUs: 1_700_000_001_020_000, durationUs: 1_020_000,
       origPkts: 4, respPkts: 2, origBytes: 316, respBytes: 308, bytesKind: 'ethernet', endReason: 'idle-timeout', state: 'established/established',
     });
-    expect(records[0]?.source).to.deep.equal({ file: 'eve.json', line: 2 });
+    expect([records[0]?.sourceFile, records[0]?.sourceLine]).to.deep.equal(['eve.json', 2]);
     expect(records[1]).to.include({ protocol: 'udp', durationUs: 68_236_310_000, endReason: 'end-of-capture' });
   });
 

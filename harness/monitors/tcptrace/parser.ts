@@ -79,7 +79,8 @@ export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
       // actual_data_bytes: TCP payload as sent, retransmissions included.
       bytesKind: 'payload',
       direction: 'bi',
-      source: { file, line: lineNo },
+      sourceFile: file,
+      sourceLine: lineNo,
     };
     const origBytes = count('actual_data_bytes_a2b');
     const respBytes = count('actual_data_bytes_b2a');

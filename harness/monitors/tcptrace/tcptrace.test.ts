@@ -8,8 +8,9 @@ import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import tcptrace from './index.js';
 import { CSV_FILE } from './adapter.js';
 import { parseTcptraceCsv, tcptraceTimeToMicros } from './parser.js';
+import { SHARED } from '../../../test/support/cli.js';
 
-const FIXTURES = '/work/shared/fixtures/zeek';
+const FIXTURES = path.join(SHARED, 'fixtures/zeek');
 const pcap = (name: string): string => path.join(FIXTURES, name, 'capture.pcap');
 
 async function run(fixture: string, setting: string, context: Mocha.Context): Promise<FlowRecord[]> {
@@ -41,7 +42,7 @@ describe('tcptrace on real captures', () => {
       firstUs: 1_700_000_000_000_000, durationUs: 68_237_320_000, origPkts: 86, respPkts: 43,
       origBytes: 4200, respBytes: 8400, bytesKind: 'payload',
     });
-    expect(records[0]?.source).to.deep.equal({ file: CSV_FILE, line: 11 });
+    expect([records[0]?.sourceFile, records[0]?.sourceLine]).to.deep.equal([CSV_FILE, 11]);
   });
 
   // quiet-fin-6x1500: the silences run from x.020 (last ACK of an exchange) to the next request 1499.98 s later.

@@ -152,7 +152,8 @@ export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
         bytesKind: 'ip',
         direction: 'bi',
         endReason: 'end-of-capture',
-        source: { file, line: lineNo },
+        sourceFile: file,
+        sourceLine: lineNo,
       };
       if (vlan !== undefined) record.vlan = vlan;
       conv = { record, origAddr: src };

@@ -9,8 +9,9 @@ import tshark from './index.js';
 import { PACKETS_FILE } from './adapter.js';
 import { TSHARK_FIELDS, parseTsharkPackets } from './parser.js';
 import { decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
+import { SHARED } from '../../../test/support/cli.js';
 
-const FIXTURES = '/work/shared/fixtures/zeek';
+const FIXTURES = path.join(SHARED, 'fixtures/zeek');
 
 async function records(fixture: string, context: Mocha.Context): Promise<{ records: FlowRecord[]; workDir: string }> {
   const run = await runAdapterForTest(tshark, path.join(FIXTURES, fixture, 'capture.pcap'), 'default');
@@ -36,7 +37,7 @@ describe('tshark reference on real captures', () => {
     // Zeek's 60-minute record counts the same IP bytes: 86 + 43 packets, 7640 + 10120 bytes.
     expect(tcp).to.include({ origPkts: 86, respPkts: 43, origBytes: 7640, respBytes: 10120, bytesKind: 'ip' });
     expect(udp).to.include({ firstUs: 1_700_000_001_500_000, durationUs: 68_236_310_000, origPkts: 42, respPkts: 42, origBytes: 3696, respBytes: 6216 });
-    expect(tcp?.source).to.deep.equal({ file: PACKETS_FILE, line: 2 });
+    expect([tcp?.sourceFile, tcp?.sourceLine]).to.deep.equal([PACKETS_FILE, 2]);
     const reread = await tshark.parseLog(path.join(workDir, PACKETS_FILE));
     expect(reread.map((r) => r.durationUs)).to.deep.equal(all.map((r) => r.durationUs));
   });

@@ -11,11 +11,12 @@ import { zeekArgv } from './adapter.js';
 import { parseConnLog, readConnLog } from './parser.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
 import fc from 'fast-check';
+import { SHARED } from '../../../test/support/cli.js';
 
-const FIXTURES = '/work/shared/fixtures/zeek';
+const FIXTURES = path.join(SHARED, 'fixtures/zeek');
 const fixture = (name: string): string => path.join(FIXTURES, name);
-const withoutSource = (r: FlowRecord): Omit<FlowRecord, 'source'> => {
-  const { source: _source, ...rest } = r;
+const withoutSource = (r: FlowRecord): Omit<FlowRecord, 'sourceFile' | 'sourceLine'> => {
+  const { sourceFile: _file, sourceLine: _line, ...rest } = r;
   return rest;
 };
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
@@ -33,7 +34,7 @@ describe('zeek parser on real conn.logs', () => {
     expect(udp.every((r) => r.durationUs === 10_000)).to.equal(true);
     expect(tcp[0]).to.include({ origAddr: '192.0.2.10', origPort: 40000, respAddr: '198.51.100.20', respPort: 9000 });
     expect(tcp[0]).to.include({ origPkts: 4, respPkts: 2, origBytes: 260, respBytes: 280, bytesKind: 'ip', direction: 'bi', endReason: 'unknown' });
-    expect(records[0]?.source).to.deep.equal({ file: fixture('longconn-42/conn.default.log'), line: 9 });
+    expect([records[0]?.sourceFile, records[0]?.sourceLine]).to.deep.equal([fixture('longconn-42/conn.default.log'), 9]);
   });
 
   it('longconn-42 with 60-minute timeouts: one TCP S1 of 68237.32 s and one UDP of 68236.31 s', async () => {
@@ -50,7 +51,7 @@ describe('zeek parser on real conn.logs', () => {
     const json = await readConnLog(fixture('longconn-42/conn.default.json'));
     expect(json).to.have.length(84);
     expect(json.map(withoutSource)).to.deep.equal(tsv.map(withoutSource));
-    expect(json[1]?.source.line).to.equal(2);
+    expect(json[1]?.sourceLine).to.equal(2);
   });
 
   it('icmp-ipv6-vlan: ICMP type/code in the port fields, canonical IPv6, no vlan field in this conn.log', async () => {
@@ -133,7 +134,7 @@ describe('zeek parser on large and unusual TSV logs (chunked byte scanning)', ()
     expect(fromFile).to.deep.equal(parseConnLog(text, 'big.log'));
     expect(fromFile[39_999]).to.include({ origAddr: '10.0.156.63', origPort: 39_999, respAddr: '2001:db8::c3f', origPkts: 39_999,
       firstUs: 1_700_039_999_039_999, durationUs: 399_500_000, state: 'SF', history: 'ShADadFf' });
-    expect(fromFile[39_999]?.source).to.deep.equal({ file: 'big.log', line: HEADER.length + 40_000 });
+    expect([fromFile[39_999]?.sourceFile, fromFile[39_999]?.sourceLine]).to.deep.equal(['big.log', HEADER.length + 40_000]);
     expect(fromFile[7]?.history).to.equal('ShADadFf');
   });
 
