@@ -69,11 +69,13 @@ export function recommend(input: RecommendInput): Recommendation[] {
       delete rec.firstSufficientSetting;
     }
     const longestUs = Math.max(...conns.map((c) => c.durationUs));
-    if (input.maxActiveS !== undefined && longestUs / 1e6 > input.maxActiveS) {
+    const activeCaps = input.maxActiveS !== undefined && longestUs / 1e6 > input.maxActiveS;
+    if (input.maxActiveS !== undefined && activeCaps) {
       notes.push(`${name} cuts every record at its active timeout, at most ${formatDuration(input.maxActiveS)}, so no setting keeps a connection of ${formatDuration(Math.round(longestUs / 1e6))} whole`);
     }
-    // A tested setting at or above the minimum that still split the connections: the gap is not what cut them.
-    if (input.honoursTimeoutsOffline !== false) {
+    // A tested setting at or above the minimum that still split the connections: the gap is not what cut them
+    // (said only when no cause is named already: an active-timeout cap explains it).
+    if (input.honoursTimeoutsOffline !== false && !activeCaps) {
       const contradicted = input.sweep.find((step) => {
         const idle = step.idleS?.[protocol];
         return step.wholeByProtocol[protocol] === false && (idle === null || (idle !== undefined && idle >= minimumIdleS));

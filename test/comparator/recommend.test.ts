@@ -85,5 +85,8 @@ describe('recommend: a tested setting at or above the minimum that still split t
     expect(below[0]?.firstSufficientSetting).to.equal('1h');
     const ignored = recommend({ ...base, honoursTimeoutsOffline: false, sweep: [{ label: '1h', wholeByProtocol: { icmp: false }, idleS: { icmp: 3600 } }] });
     expect(ignored[0]?.limitation).to.not.include('something other than the idle timeout');
+    // An active-timeout cap shorter than the connection already names the cause.
+    const capped = recommend({ ...base, maxActiveS: 3600, sweep: [{ label: '1h', wholeByProtocol: { icmp: false }, idleS: { icmp: 3600 } }] });
+    expect(capped[0]?.limitation).to.include('cuts every record at its active timeout').and.not.include('something other than the idle timeout');
   });
 });
