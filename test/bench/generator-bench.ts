@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Bench } from 'tinybench';
 import { generate, type GenerateResult } from '../../generators/generate.js';
 import type { Scenario } from '../../harness/scenario/scenario.js';
+import { scenario, tcp } from '../generator/scenario-builders.js';
 
 /**
  * Generator throughput on a >= 1 M-packet scenario, as a ratio to writing the same number of bytes to a file from
@@ -28,32 +29,15 @@ const ITERATIONS = 3;
 
 /** `connections` TCP sessions of 3 + 3 x `bursts` packets: handshake, then request/response/ACK every ~10 s. */
 export function benchScenario(connections: number, bursts: number): Scenario {
-  return {
-    name: `bench-${connections}x${bursts}`,
-    description: 'generator benchmark',
-    file: 'bench',
-    seed: 1,
-    startUs: 1_700_000_000_000_000,
-    timestampResolution: 'us',
-    quietThresholdS: 30,
-    connections: [
-      {
-        id: 'bench',
-        protocol: 'tcp',
-        client: { addrFrom: '10.0.0.1', addrTo: '10.0.255.255', portFrom: 20000, portTo: 20099 },
-        server: { addr: '198.51.100.80', port: 443 },
-        startS: 0,
-        rttS: 0.02,
-        open: 'handshake',
-        close: 'none',
-        mss: 1460,
-        icmpId: 0,
-        activity: { kind: 'pattern', bursts, gapS: 10, jitterS: 1, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
-        count: connections,
-        staggerS: 0.01,
-      },
-    ],
-  };
+  return scenario(`bench-${connections}x${bursts}`, [
+    tcp('bench', '10.0.0.1:20000', '198.51.100.80:443', {
+      client: { addrFrom: '10.0.0.1', addrTo: '10.0.255.255', portFrom: 20000, portTo: 20099 },
+      icmpId: 0,
+      activity: { kind: 'pattern', bursts, gapS: 10, jitterS: 1, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
+      count: connections,
+      staggerS: 0.01,
+    }),
+  ], { description: 'generator benchmark', file: 'bench', seed: 1 });
 }
 
 async function rawWrite(file: string, bytes: number): Promise<void> {
