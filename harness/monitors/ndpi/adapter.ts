@@ -33,9 +33,6 @@ export function translateNdpi(setting: TimeoutSetting): Translation {
 }
 
 export async function runNdpi(ctx: CellContext): Promise<MonitorOutput> {
-  if (ctx.userConfig) {
-    throw new InputError({ file: ctx.userConfig, line: 0, col: 0 }, 'a config file for ndpiReader', 'none: ndpiReader has no timeout configuration the harness could use');
-  }
   await ctx.exec([ctx.binary, '-q', '-v', '2', '-i', ctx.pcap, '-C', NDPI_CSV], { stdoutFile: 'ndpiReader.out' });
   const csv = path.join(ctx.workDir, NDPI_CSV);
   if (!(await access(csv).then(() => true, () => false))) throw new InputError({ file: csv, line: 0, col: 0 }, 'no file', 'ndpiReader to write its -C CSV');

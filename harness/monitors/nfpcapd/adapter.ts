@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TimeoutSetting } from '../../core/timeout-setting.js';
-import { InputError } from '../../core/input-error.js';
 import { NFDUMP_INSTALL, NFDUMP_JSON_FILE, dumpFlowDirectory, findCollectorTools } from '../../netflow/nfcapd-collector.js';
 import { detectBinary } from '../detect-binary.js';
 import type { CellContext, Detection, EffectiveTimeouts, Knob, MonitorOutput, Translation } from '../monitor-adapter.js';
@@ -100,9 +99,6 @@ export function nfpcapdArgv(binary: string, pcap: string, dir: string, values: R
 }
 
 export async function runNfpcapd(ctx: CellContext): Promise<MonitorOutput> {
-  if (ctx.userConfig) {
-    throw new InputError({ file: ctx.userConfig, line: 0, col: 0 }, 'a config file for nfpcapd', 'none: nfpcapd takes only command-line options, which the harness sets from the timeout setting');
-  }
   const dir = path.join(ctx.workDir, 'flows');
   await mkdir(dir, { recursive: true });
   await ctx.exec(nfpcapdArgv(ctx.binary, ctx.pcap, dir, ctx.knobValues));

@@ -53,9 +53,7 @@ export function tcptraceArgv(binary: string, pcap: string, setting: TimeoutSetti
 }
 
 export async function runTcptrace(ctx: CellContext): Promise<MonitorOutput> {
-  const notes: string[] = [];
-  if (ctx.userConfig) notes.push(`tcptrace takes no config file: ${ctx.userConfig} ignored`);
   await ctx.exec(tcptraceArgv(ctx.binary, ctx.pcap, ctx.setting, ctx.knobValues), { stdoutFile: CSV_FILE });
   const records = await readTcptraceCsv(path.join(ctx.workDir, CSV_FILE), CSV_FILE);
-  return { views: { default: records }, rawFiles: [CSV_FILE], notes };
+  return { views: { default: records }, rawFiles: [CSV_FILE], notes: [] };
 }

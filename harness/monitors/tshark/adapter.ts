@@ -26,9 +26,7 @@ export function tsharkArgv(binary: string, pcap: string): string[] {
 }
 
 export async function runTshark(ctx: CellContext): Promise<MonitorOutput> {
-  const notes: string[] = [];
-  if (ctx.userConfig) notes.push(`tshark takes no config file: ${ctx.userConfig} ignored`);
   await ctx.exec(tsharkArgv(ctx.binary, ctx.pcap), { stdoutFile: PACKETS_FILE });
   const records = await readTsharkPackets(path.join(ctx.workDir, PACKETS_FILE), PACKETS_FILE);
-  return { views: { default: records }, rawFiles: [PACKETS_FILE], notes };
+  return { views: { default: records }, rawFiles: [PACKETS_FILE], notes: [] };
 }
