@@ -1,5 +1,5 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
-import type { Cell, CommandRecord, RunResults, ScenarioResult } from '../harness/core/results.js';
+import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
 import type { Fragment } from '../harness/core/score.js';
 import { describeTimeoutSetting } from '../harness/core/timeout-setting.js';
 import { escapeHtml } from './escape.js';
@@ -7,10 +7,13 @@ import {
   buildGrid,
   cellHeadlineText,
   describeConnection,
+  exitText,
+  failedCommand,
   formatCoverage,
   formatSeconds,
   formatUs,
   formatUtc,
+  groupProblems,
   headlineConnection,
   interruptionText,
   meanCoverage,
@@ -321,18 +324,6 @@ function failures(cells: Cell[]): Raw {
 </table>`;
 }
 
-/** Settings of one monitor that were skipped for the same reason share a row; each failure keeps its own. */
-function groupProblems(cells: Cell[]): Cell[][] {
-  const groups = new Map<string, Cell[]>();
-  for (const c of cells) {
-    const key = JSON.stringify([c.column, c.status, c.reason ?? '', c.status === 'failed' ? c.setting.label : '']);
-    const list = groups.get(key) ?? [];
-    list.push(c);
-    groups.set(key, list);
-  }
-  return [...groups.values()];
-}
-
 function provenance(scenario: ScenarioResult): Raw {
   return html`
 <h3>Provenance</h3>
@@ -354,17 +345,6 @@ ${c.provenance.commands.map(
 ${c.provenance.configFiles.map((f) => html`<div class="cfg"><div class="meta">config <code>${f.path}</code></div><pre>${f.content}</pre></div>`)}
 </details>`,
   )}`;
-}
-
-function failedCommand(cell: Cell): CommandRecord | undefined {
-  const cmds = cell.provenance.commands;
-  return cmds.find((c) => c.exitCode !== 0 || c.signal !== undefined || c.timedOut) ?? cmds[cmds.length - 1];
-}
-
-function exitText(cmd: CommandRecord): string {
-  if (cmd.timedOut) return 'timed out';
-  if (cmd.signal) return `killed by ${cmd.signal}`;
-  return `exit ${cmd.exitCode ?? '?'}`;
 }
 
 function shellQuote(arg: string): string {

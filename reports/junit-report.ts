@@ -1,8 +1,8 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
-import type { Cell, CommandRecord, RunResults, ScenarioResult } from '../harness/core/results.js';
+import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
 import type { ConnectionScore } from '../harness/core/score.js';
 import { escapeXml } from './escape.js';
-import { describeConnection, formatCoverage, formatSeconds, formatUs, formatUtc, isFailingVerdict, pluralize } from './report-model.js';
+import { describeConnection, failedCommand, formatCoverage, formatSeconds, formatUs, formatUtc, isFailingVerdict, pluralize } from './report-model.js';
 
 /** Connections listed in one failure's body; the count of the rest follows. */
 const MAX_LISTED = 20;
@@ -162,11 +162,6 @@ function countBy(scores: ConnectionScore[]): string {
   const counts = new Map<string, number>();
   for (const s of scores) counts.set(s.verdict, (counts.get(s.verdict) ?? 0) + 1);
   return [...counts].map(([v, n]) => `${n} ${v}`).join(', ');
-}
-
-function failedCommand(cell: Cell): CommandRecord | undefined {
-  const cmds = cell.provenance.commands;
-  return cmds.find((c) => c.exitCode !== 0 || c.signal !== undefined || c.timedOut) ?? cmds[cmds.length - 1];
 }
 
 function sum(values: number[]): number {

@@ -5,9 +5,12 @@ import {
   buildGrid,
   cellHeadlineText,
   describeConnection,
+  exitText,
+  failingCommand,
   formatCoverage,
   formatSeconds,
   formatUs,
+  groupProblems,
   headlineConnection,
   huntText,
   interruptionText,
@@ -169,20 +172,11 @@ function backgroundLine(background: TruthConnection[], cells: Cell[]): string {
 function problemList(cells: Cell[]): string[] {
   const out: string[] = [];
   // A monitor skipped for every setting for the same reason is one line, not one per setting.
-  const groups = new Map<string, Cell[]>();
-  for (const cell of cells) {
-    const key = JSON.stringify([cell.column, cell.status, cell.reason ?? '', cell.status === 'failed' ? cell.setting.label : '']);
-    const list = groups.get(key) ?? [];
-    list.push(cell);
-    groups.set(key, list);
-  }
-  for (const group of groups.values()) {
+  for (const group of groupProblems(cells)) {
     const first = group[0] as Cell;
     const settings = group.map((c) => markdownCode(c.setting.label)).join(', ');
-    const failedCommand = first.provenance.commands.find((c) => c.exitCode !== 0 || c.signal || c.timedOut);
-    const exit = failedCommand
-      ? ` (${failedCommand.timedOut ? 'timed out' : failedCommand.signal ? `signal ${escapeMarkdown(failedCommand.signal)}` : `exit ${failedCommand.exitCode}`})`
-      : '';
+    const failedCommand = failingCommand(first);
+    const exit = failedCommand ? ` (${escapeMarkdown(exitText(failedCommand))})` : '';
     out.push(`- **${escapeMarkdown(first.column)}** · ${settings}: ${escapeMarkdown(first.status)}${exit}: ${escapeMarkdown(first.reason ?? 'no reason recorded')}`);
     const tail = failedCommand?.stderrTail.trim();
     if (first.status === 'failed' && tail) {

@@ -1,5 +1,5 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
-import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
+import type { Cell, CommandRecord, RunResults, ScenarioResult } from '../harness/core/results.js';
 import type { ConnectionScore, Verdict } from '../harness/core/score.js';
 import { formatDuration } from '../harness/core/duration.js';
 
@@ -215,4 +215,34 @@ export function interruptionText(results: RunResults): string | undefined {
     'Interrupted: this run was stopped before it finished; cells that had not finished are marked "not run"' +
     (missing.length > 0 ? `, and ${pluralize(missing.length, 'scenario')} never generated (${missing.join(', ')}) ${missing.length === 1 ? 'is' : 'are'} absent.` : '.')
   );
+}
+
+/** The first command of a cell that exited non-zero, was killed or timed out. */
+export function failingCommand(cell: Cell): CommandRecord | undefined {
+  return cell.provenance.commands.find((c) => c.exitCode !== 0 || c.signal !== undefined || c.timedOut);
+}
+
+/** The command to show for a failed cell: the failing one, else the last (a run whose output could not be read). */
+export function failedCommand(cell: Cell): CommandRecord | undefined {
+  const cmds = cell.provenance.commands;
+  return failingCommand(cell) ?? cmds[cmds.length - 1];
+}
+
+/** How a command ended, in a few words. */
+export function exitText(cmd: CommandRecord): string {
+  if (cmd.timedOut) return 'timed out';
+  if (cmd.signal) return `killed by ${cmd.signal}`;
+  return `exit ${cmd.exitCode ?? '?'}`;
+}
+
+/** Failed and skipped cells to list: settings of one column skipped for the same reason share an entry; each failure keeps its own. */
+export function groupProblems(cells: Cell[]): Cell[][] {
+  const groups = new Map<string, Cell[]>();
+  for (const c of cells) {
+    const key = JSON.stringify([c.column, c.status, c.reason ?? '', c.status === 'failed' ? c.setting.label : '']);
+    const list = groups.get(key) ?? [];
+    list.push(c);
+    groups.set(key, list);
+  }
+  return [...groups.values()];
 }
