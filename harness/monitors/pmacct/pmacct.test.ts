@@ -132,7 +132,12 @@ describe('pmacct adapter', function () {
     it("runs with the user's config from sample.conf", async function () {
       const all = await records(gaps.pcapPath, 'default', this, SAMPLE);
       expect(fromEndpoint(all, CLIENT, 40000)).to.have.length(1);
-      expect((await readFile(SAMPLE, 'utf8')).length).to.be.greaterThan(0);
+      // The config pmacctd really read is the sample's, with the harness's own keys added.
+      const run = await runAdapterForTest(pmacct, gaps.pcapPath, 'default', { userConfig: SAMPLE });
+      if (!('outcome' in run)) throw new Error('pmacctd went missing between two runs');
+      const used = run.outcome.provenance.configFiles.map((f) => f.content).join('\n');
+      expect(used).to.include('aggregate: src_host, dst_host, src_port, dst_port, proto');
+      expect(used).to.include('! Set by harness for this cell:');
     });
   });
 });
