@@ -1,6 +1,7 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
 import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
 import type { ConnectionScore } from '../harness/core/score.js';
+import { durationToleranceUs } from '../harness/comparator/score-connection.js';
 import { escapeXml } from './escape.js';
 import { describeConnection, failedCommand, formatCoverage, formatSeconds, formatUs, formatUtc, isFailingVerdict, pluralize } from './report-model.js';
 
@@ -137,7 +138,7 @@ function expectation(results: RunResults, s: ConnectionScore, truth: TruthConnec
     case 'missed':
       return `${expected}; saw no record`;
     case 'inaccurate': {
-      const tol = Math.max(results.toleranceS, results.toleranceRatio * (s.trueDurationUs / 1e6));
+      const tol = durationToleranceUs(s.trueDurationUs, results) / 1e6;
       return `${expected} (±${formatSeconds(tol)}); saw one record of ${formatUs(s.longestRecordUs)}`;
     }
     default:

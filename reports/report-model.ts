@@ -190,7 +190,7 @@ export function huntText(score: ConnectionScore, thresholdS: number): string {
 
 /** Verdicts that mean the monitor did not report the connection truthfully. */
 export function isFailingVerdict(verdict: Verdict): boolean {
-  return verdict === 'fragmented' || verdict === 'missed' || verdict === 'inaccurate' || verdict === 'failed';
+  return verdictTone(verdict) === 'bad';
 }
 
 export function pluralize(n: number, one: string, many = `${one}s`): string {

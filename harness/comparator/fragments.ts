@@ -34,7 +34,8 @@ interface Piece {
   sources: { file: string; line: number }[];
 }
 
-function addOptional(a: number | undefined, b: number | undefined): number | undefined {
+/** a + b, or undefined when either counter is unknown. */
+export function addOptional(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined || b === undefined ? undefined : a + b;
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/duration.js';
-import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
+import type { GroundTruth } from '../core/ground-truth.js';
 import type { Recommendation } from '../core/score.js';
 import type { TimeoutProtocol } from '../core/timeout-setting.js';
 
@@ -40,10 +40,19 @@ export function minimumIdleSeconds(longestGapUs: number, granularityS: number): 
 
 export function recommend(input: RecommendInput): Recommendation[] {
   const out: Recommendation[] = [];
+  // One pass, and no Math.max(...spread): a spread of 150,000 connections overflows the call stack.
+  const longest = new Map<TimeoutProtocol, { gapUs: number; durationUs: number }>();
+  for (const c of input.truth.connections) {
+    if (c.background) continue;
+    const seen = longest.get(c.protocol) ?? { gapUs: 0, durationUs: 0 };
+    seen.gapUs = Math.max(seen.gapUs, c.longestGapUs);
+    seen.durationUs = Math.max(seen.durationUs, c.durationUs);
+    longest.set(c.protocol, seen);
+  }
   for (const protocol of PROTOCOLS) {
-    const conns = input.truth.connections.filter((c: TruthConnection) => !c.background && c.protocol === protocol);
-    if (conns.length === 0) continue;
-    const longestGapUs = Math.max(...conns.map((c) => c.longestGapUs));
+    const seen = longest.get(protocol);
+    if (seen === undefined) continue;
+    const longestGapUs = seen.gapUs;
     const minimumIdleS = minimumIdleSeconds(longestGapUs, input.granularityS);
     const knob = input.knobNames[protocol];
     const advice =
@@ -68,7 +77,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
       notes.splice(0, notes.length, `${name} does not apply its timeouts to a pcap (calibration), so no setting can be judged here: test it live, e.g. with the pcap replayed by tcpreplay`);
       delete rec.firstSufficientSetting;
     }
-    const longestUs = Math.max(...conns.map((c) => c.durationUs));
+    const longestUs = seen.durationUs;
     const activeCaps = input.maxActiveS !== undefined && longestUs / 1e6 > input.maxActiveS;
     if (input.maxActiveS !== undefined && activeCaps) {
       notes.push(`${name} cuts every record at its active timeout, at most ${formatDuration(input.maxActiveS)}, so no setting keeps a connection of ${formatDuration(Math.round(longestUs / 1e6))} whole`);

@@ -2,7 +2,7 @@ import type { FlowRecord } from '../core/flow-record.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { ConnectionScore, Conservation, Fragment, HuntResult, Verdict } from '../core/score.js';
 import { classifyClose, closeAgrees } from './close-state.js';
-import type { FragmentSet } from './fragments.js';
+import { addOptional, type FragmentSet } from './fragments.js';
 import { likelyReason, predictFragments } from './ideal-model.js';
 import type { MonitorModel } from './monitor-model.js';
 
@@ -70,12 +70,17 @@ function expectedBytes(conn: TruthConnection, kind: FlowRecord['bytesKind']): nu
   }
 }
 
+/** How far a record's duration may be from the true one and still count as right. */
+export function durationToleranceUs(trueUs: number, options: { toleranceS: number; toleranceRatio: number }): number {
+  return Math.max(options.toleranceS * 1e6, options.toleranceRatio * trueUs);
+}
+
 export function verdictFor(fragments: readonly Fragment[], conn: TruthConnection, model: MonitorModel, options: ScoreOptions): Verdict {
   let verdict: Verdict;
   if (fragments.length === 0) verdict = 'missed';
   else if (fragments.length > 1) verdict = 'fragmented';
   else {
-    const toleranceUs = Math.max(options.toleranceS * 1e6, options.toleranceRatio * conn.durationUs);
+    const toleranceUs = durationToleranceUs(conn.durationUs, options);
     const errorUs = (fragments[0] as Fragment).durationUs - conn.durationUs;
     verdict = Math.abs(errorUs) <= toleranceUs ? 'accurate' : 'inaccurate';
   }
@@ -101,8 +106,8 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
   const coverage = !seen ? 0 : trueUs === 0 ? 1 : sum / trueUs;
   const gapTimeLostUs = !seen ? trueUs : trueUs - coveredUs(fragments, conn.firstUs, conn.lastUs);
 
-  const packetsSeen = seen ? sumOf(fragments, (f) => addBoth(f.clientPkts, f.serverPkts)) : undefined;
-  const bytesSeen = seen ? sumOf(fragments, (f) => addBoth(f.clientBytes, f.serverBytes)) : undefined;
+  const packetsSeen = seen ? sumOf(fragments, (f) => addOptional(f.clientPkts, f.serverPkts)) : undefined;
+  const bytesSeen = seen ? sumOf(fragments, (f) => addOptional(f.clientBytes, f.serverBytes)) : undefined;
   // Built whole rather than spread from conservation(): same keys in the same order, one object fewer.
   const bytesKind = set.bytesKind;
   const expected = expectedBytes(conn, bytesKind);
@@ -158,10 +163,6 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
     if (reason !== undefined) score.likelyReason = reason;
   }
   return score;
-}
-
-function addBoth(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined || b === undefined ? undefined : a + b;
 }
 
 /** `state history` without empty parts: what the monitor said about the close. */
