@@ -1,6 +1,6 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResults } from '../harness/core/results.js';
+import { writeFileAtomic } from '../harness/io/atomic-write.js';
 import { renderHtml } from './html-report.js';
 import { jsonChunks } from './json-report.js';
 import { renderJunit } from './junit-report.js';
@@ -23,27 +23,11 @@ const ALL_FORMATS: ReportFormat[] = ['json', 'md', 'html', 'junit'];
  * (a CI step, a browser) never sees half a report, and a crash leaves the previous one intact.
  */
 export async function writeReports(results: RunResults, dir: string, formats: ReportFormat[] = ALL_FORMATS): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const format of [...new Set(formats)]) {
     const { file, render } = REPORT_FILES[format];
     const target = join(dir, file);
-    const tmp = join(dir, `.${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-    try {
-      const fh = await open(tmp, 'wx');
-      try {
-        for (const piece of render(results)) {
-          const bytes = Buffer.from(piece, 'utf8');
-          for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
-        }
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, target);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(target, render(results));
     written.push(target);
   }
   return written;

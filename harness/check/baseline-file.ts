@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { InputError } from '../core/input-error.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { BASELINE_SCHEMA_VERSION, type Baseline, type BaselineEntry } from './baseline.js';
 
 /**
@@ -70,7 +71,5 @@ function jsonErrorPosition(text: string, message: string): { line: number; col: 
 }
 
 export async function writeBaseline(file: string, baseline: Baseline): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(baseline, null, 2)}\n`, 'utf8');
-  await rename(temporary, file);
+  await writeFileAtomic(file, `${JSON.stringify(baseline, null, 2)}\n`);
 }

@@ -1,16 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
  * Writes a file so that a reader (or a run stopped half-way by Ctrl-C) only ever sees the old content or the whole
- * new content: write a temporary file in the same folder, then rename over the target.
+ * new content: write a temporary file in the same folder, then rename over the target. The content may come in
+ * pieces (results.json of a large sweep is hundreds of MB), written as they come, never joined.
  */
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string>): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, content);
+    const fh = await open(tmp, 'wx');
+    try {
+      const pieces = typeof content === 'string' || content instanceof Uint8Array ? [content] : content;
+      for (const piece of pieces) {
+        const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+        for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
+      }
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   } catch (error) {
     await rm(tmp, { force: true });

@@ -226,10 +226,16 @@ async function runTask(
 }
 
 async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Record<string, FlowRecord[]>): Promise<void> {
-  await mkdir(workDir, { recursive: true });
   for (const [view, records] of Object.entries(recordsByView)) {
-    await writeFileAtomic(path.join(workDir, `records.${view}.jsonl`), records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
+    await writeFileAtomic(path.join(workDir, `records.${view}.jsonl`), jsonLines(records));
   }
   await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells, null, 2)}\n`);
+}
+
+/** One JSON record per line, a few thousand lines per piece: a million records are never one string. */
+function* jsonLines(records: FlowRecord[]): Generator<string> {
+  for (let i = 0; i < records.length; i += 4096) {
+    yield records.slice(i, i + 4096).map((r) => `${JSON.stringify(r)}\n`).join('');
+  }
 }
 
