@@ -1,6 +1,7 @@
 import type { RunResults } from '../harness/core/results.js';
 import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
 import { InputError } from '../harness/core/input-error.js';
+import { jsonErrorPosition } from '../harness/core/json-position.js';
 
 /**
  * `results.json`: keys sorted at every level (schemaVersion first, so `head` shows it), two-space indent, so two
@@ -222,14 +223,3 @@ function describe(value: unknown): string {
   return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
 }
 
-/** V8 says `... at position 123` (Node 20) or `(line 4 column 7)` (newer); either becomes line and column. */
-function jsonErrorPosition(text: string, err: unknown): { line: number; col: number } {
-  const message = err instanceof Error ? err.message : '';
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return { line: Number(lc[1]), col: Number(lc[2]) };
-  const pos = /position (\d+)/.exec(message);
-  const offset = pos ? Number(pos[1]) : text.length;
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, col: offset - before.lastIndexOf('\n') };
-}

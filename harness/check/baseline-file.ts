@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { InputError } from '../core/input-error.js';
+import { jsonErrorPosition } from '../core/json-position.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { BASELINE_SCHEMA_VERSION, type Baseline, type BaselineEntry } from './baseline.js';
 
@@ -59,16 +59,6 @@ function isEntry(value: unknown): value is BaselineEntry {
   );
 }
 
-/** V8 says `... at position 123` (sometimes `(line 4 column 5)`); turn either into line and column. */
-function jsonErrorPosition(text: string, message: string): { line: number; col: number } {
-  const lineCol = /line (\d+) column (\d+)/.exec(message);
-  if (lineCol) return { line: Number(lineCol[1]), col: Number(lineCol[2]) };
-  const position = /position (\d+)/.exec(message);
-  // Node 20 names no position for some errors (`Unexpected token ','`): JSON is YAML, and the YAML parser says where.
-  const offset = position ? Number(position[1]) : (parseDocument(text).errors[0]?.pos[0] ?? text.length);
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
-}
 
 export async function writeBaseline(file: string, baseline: Baseline): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(baseline, null, 2)}\n`);

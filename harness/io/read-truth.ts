@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
+import { jsonErrorPosition } from '../core/json-position.js';
 
 /** Reads a `<name>.truth.json` written by `harness generate`, refusing another schema version or another kind of file. */
 export async function readGroundTruth(file: string): Promise<GroundTruth> {
@@ -14,11 +15,7 @@ export async function readGroundTruth(file: string): Promise<GroundTruth> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message);
-    const offset = position ? Number(position[1]) : 0;
-    const before = text.slice(0, offset);
-    const line = before.split('\n').length;
-    const col = offset - before.lastIndexOf('\n');
+    const { line, col } = jsonErrorPosition(text, error);
     throw new InputError({ file, line, col }, 'text that is not JSON', 'a <name>.truth.json written by harness generate');
   }
   const truth = value as Partial<GroundTruth>;
