@@ -11,8 +11,9 @@ import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
-import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, resolveMonitors, useColor } from './common-options.js';
+import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
+import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, useColor } from './common-options.js';
+import { findAdapter, loadAdapters } from '../monitors/registry.js';
 import { checkOutputFolder } from '../io/output-paths.js';
 
 export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
@@ -61,12 +62,15 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   }
   const monitorId = required('monitor');
   const logFile = required('log');
-  const [adapter] = await resolveMonitors('score', monitorId);
-  if (!adapter) throw new InputError({ file: 'harness score --monitor', line: 0, col: 0 }, `"${monitorId}"`, 'one monitor id');
+  const adapter = await findAdapter(monitorId);
+  if (!adapter) throw flagError('score', 'monitor', `"${monitorId}"`, `one monitor id: ${(await loadAdapters()).map((a) => a.id).join(', ')}`);
   const view = stringFlag(flags, 'view') ?? adapter.views[0] ?? 'default';
   if (!adapter.views.includes(view)) {
     throw new InputError({ file: 'harness score --view', line: 0, col: 0 }, `"${view}"`, `one of ${adapter.views.join(', ')} for ${adapter.id}`);
   }
+  const out = stringFlag(flags, 'out');
+  // Before the truth is read: tshark may take minutes on a large capture.
+  const outDir = out === undefined ? undefined : await checkOutputFolder('harness score --out', out);
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
   const compare = compareOptionsFrom('score', flags);
   const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
@@ -75,7 +79,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   cell.provenance.rawFiles = [path.resolve(logFile)];
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
   applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined), compare), records.length);
-  const results = runResults(['harness', 'score', ...argv], path.resolve(stringFlag(flags, 'out') ?? '.'), compare, [{
+  const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
     description: truth.scenario.description,
     file: truth.scenario.file,
@@ -86,8 +90,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     cells: [cell],
     recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]])),
   }]);
-  const out = stringFlag(flags, 'out');
-  const written = out ? await writeReports(results, await checkOutputFolder('harness score --out', out)) : [];
+  const written = outDir !== undefined ? await writeReports(results, outDir) : [];
   if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
   else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
   if (written.length > 0 && !boolFlag(flags, 'json')) process.stdout.write(`\nwrote:\n${written.map((p: string) => `  ${p}`).join('\n')}\n`);
