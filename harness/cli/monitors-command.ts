@@ -6,7 +6,6 @@ import { describeTimeoutSetting } from '../core/timeout-setting.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { Knob } from '../monitors/monitor-adapter.js';
 import { calibrate, keepsNoTimeouts } from '../pipeline/calibration.js';
-import { GenerationInterrupted } from '../../generators/generate.js';
 import { boolFlag, parseFlags } from './flags.js';
 import { interruptSignal } from './interrupt.js';
 
@@ -37,16 +36,10 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
       const detection = await detectAdapter(adapter);
       let measured: boolean | undefined;
       let measuredDetail: string | undefined;
-      if (calibrationDir && detection.found && interrupt.interrupted()) measuredDetail = 'not calibrated: interrupted';
-      else if (calibrationDir && detection.found) {
-        try {
-          const result = await calibrate(adapter, detection.path, detection.version, path.join(calibrationDir, adapter.id), 120_000, interrupt.signal);
-          measured = result.honours;
-          measuredDetail = result.detail;
-        } catch (error) {
-          if (!(error instanceof GenerationInterrupted)) throw error;
-          measuredDetail = 'not calibrated: interrupted';
-        }
+      if (calibrationDir && detection.found) {
+        const result = await calibrate(adapter, detection.path, detection.version, calibrationDir, 120_000, interrupt.signal);
+        measured = result.honours;
+        measuredDetail = result.detail;
       }
       rows.push({ adapter, detection, measured, measuredDetail });
     }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
-import { generate } from '../../generators/generate.js';
+import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import { parseScenario } from '../scenario/parse-scenario.js';
 import { runCell } from '../executor/cell-runner.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
@@ -53,7 +53,14 @@ export async function calibrate(
   const translation = adapter.translate(setting);
   if (!translation.supported) return { detail: `calibration setting ${setting.label} unsupported: ${translation.reason}`, commands: [] };
   const scenario = parseScenario(calibrationScenarioYaml(gapS), `calibration-${gapS}s.yaml`);
-  const generated = await generate(scenario, path.join(dir, adapter.id), { signal });
+  // Whatever stops a calibration is its result, for every caller alike: the run reports it, `monitors` lists it.
+  let generated: GenerateResult;
+  try {
+    generated = await generate(scenario, path.join(dir, adapter.id), { signal });
+  } catch (error) {
+    if (error instanceof GenerationInterrupted) return { detail: 'not calibrated: interrupted', commands: [] };
+    return { detail: `calibration could not run: ${(error as Error).message}`, commands: [] };
+  }
   const outcome = await runCell({
     adapter,
     binary,

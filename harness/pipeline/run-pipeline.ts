@@ -71,11 +71,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   await runPool(toCalibrate.map(([id, detection]) => async () => {
     const adapter = byId.get(id) as MonitorAdapter;
     if (!detection.found) return;
-    try {
-      calibrations.set(id, await calibrate(adapter, detection.path, detection.version, path.join(request.outDir, 'calibration'), request.cellTimeLimitMs, request.signal));
-    } catch (error) {
-      calibrations.set(id, { detail: `calibration could not run: ${(error as Error).message}`, commands: [] });
-    }
+    calibrations.set(id, await calibrate(adapter, detection.path, detection.version, path.join(request.outDir, 'calibration'), request.cellTimeLimitMs, request.signal));
   }), concurrency, request.signal);
 
   interface Task { scenarioIndex: number; sensor: SensorPlan; adapter: MonitorAdapter; setting: TimeoutSetting }
