@@ -144,7 +144,7 @@ export function argusConfig(setting: TimeoutSetting, values: Record<string, numb
     return `# written by harness for setting "${setting.label}"\n${ours(Object.keys(values))}\n`;
   }
   const lines = userConfig.text.split('\n').map((line) => {
-    const key = keyOf(line);
+    const key = confEntry(line)?.key;
     return key !== undefined && NEUTRALIZED_KEYS.has(key) ? `# harness: reading a pcap, so not: ${line}` : line;
   });
   const swept = setting.isDefault
@@ -163,32 +163,42 @@ export function checkArgusConfig(file: string, text: string): void {
   const knobs = new Map(ARGUS_KNOBS.map((k) => [k.name, k]));
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
-    const raw = (lines[i] as string).replace(/\r$/, '');
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const indent = raw.length - raw.trimStart().length;
-    const m = /^([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
-    if (!m) {
-      throw new InputError({ file, line: i + 1, col: indent + 1 }, `"${preview(trimmed)}"`, 'an argus.conf line KEY=value (ARGUS_TCP_TIMEOUT=3600), or a comment starting with #');
+    const raw = lines[i] as string;
+    const entry = confEntry(raw);
+    if (entry === null) continue;
+    if (entry === undefined) {
+      const trimmed = raw.trim();
+      throw new InputError({ file, line: i + 1, col: raw.length - raw.trimStart().length + 1 }, `"${preview(trimmed)}"`, 'an argus.conf line KEY=value (ARGUS_TCP_TIMEOUT=3600), or a comment starting with #');
     }
-    const knob = knobs.get(m[1] as string);
+    const knob = knobs.get(entry.key);
     if (!knob) continue;
-    const value = (m[2] as string).replace(/\s+#.*$/, '').replace(/^"(.*)"$/, '$1').trim();
-    const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
+    const seconds = /^\d+$/.test(entry.value) ? Number(entry.value) : NaN;
     const min = knob.minS ?? 0;
     const max = knob.maxS ?? Number.MAX_SAFE_INTEGER;
     if (!(seconds >= min && seconds <= max)) {
-      const col = indent + trimmed.length - (m[2] as string).length + 1;
-      throw new InputError({ file, line: i + 1, col }, `${knob.name} "${preview(value)}"`, `whole seconds from ${min} to ${max}${knob.maxS === ARGUS_MAX_TIMEOUT_S ? ' (argus hangs above)' : ''}`);
+      throw new InputError({ file, line: i + 1, col: entry.valueCol }, `${knob.name} "${preview(entry.value)}"`, `whole seconds from ${min} to ${max}${knob.maxS === ARGUS_MAX_TIMEOUT_S ? ' (argus hangs above)' : ''}`);
     }
   }
 }
 
-function keyOf(line: string): string | undefined {
-  const trimmed = line.trim();
-  if (trimmed === '' || trimmed.startsWith('#')) return undefined;
-  const eq = trimmed.indexOf('=');
-  return eq > 0 ? trimmed.slice(0, eq).trim() : undefined;
+/**
+ * One argus.conf line as the checker, the config merge and the notes all read it: null for a blank line or a
+ * comment, undefined for a line that is not KEY=value, else the key, the value without quotes or a trailing
+ * comment, and the 1-based column where the value starts.
+ */
+function confEntry(line: string): { key: string; value: string; valueCol: number } | null | undefined {
+  const raw = line.replace(/\r$/, '');
+  const trimmed = raw.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return null;
+  const m = /^([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
+  if (!m) return undefined;
+  const rest = m[2] as string;
+  const indent = raw.length - raw.trimStart().length;
+  return {
+    key: m[1] as string,
+    value: rest.replace(/\s+#.*$/, '').replace(/^"(.*)"$/, '$1').trim(),
+    valueCol: indent + trimmed.length - rest.length + 1,
+  };
 }
 
 /** The value each knob really has in a config text (last occurrence wins), for the notes. */
@@ -196,8 +206,8 @@ export function effectiveKnobs(configText: string): Record<string, string> {
   const found: Record<string, string> = {};
   const names = new Set(ARGUS_KNOBS.map((k) => k.name));
   for (const line of configText.split('\n')) {
-    const key = keyOf(line);
-    if (key !== undefined && names.has(key)) found[key] = line.slice(line.indexOf('=') + 1).trim().replace(/^"|"$/g, '');
+    const entry = confEntry(line);
+    if (entry && names.has(entry.key)) found[entry.key] = entry.value;
   }
   return found;
 }
