@@ -1,10 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { FlowRecord } from '../../core/flow-record.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import { detectBinary } from '../detect-binary.js';
 import type { CellContext, Detection, Knob, MonitorOutput, Translation } from '../monitor-adapter.js';
-import { parseConnLog } from './parser.js';
+import { readConnLog } from './parser.js';
 
 export const ZEEK_INSTALL =
   "Zeek has no Debian 12 package: install it from the Zeek project's packages or build it, then put zeek on PATH or set HARNESS_ZEEK=/opt/zeek/bin/zeek";
@@ -97,7 +97,7 @@ export async function runZeek(ctx: CellContext): Promise<MonitorOutput> {
     return { views: { default: [] }, rawFiles: [], notes };
   }
   if (ctx.userConfig) notes.push(`user script ${ctx.userConfig} loaded before the swept redefs`);
-  const records: FlowRecord[] = parseConnLog(await readFile(connLog, 'utf8'), 'conn.log');
+  const records: FlowRecord[] = await readConnLog(connLog, 'conn.log');
   const rawFiles = ['conn.log'];
   for (const extra of ['weird.log', 'reporter.log']) {
     if (await access(path.join(ctx.workDir, extra)).then(() => true, () => false)) rawFiles.push(extra);
