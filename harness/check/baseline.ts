@@ -90,7 +90,9 @@ export function compareBaseline(
   const groups = new Map<string, BaselineEntry[]>();
   for (const entry of baseline.entries) {
     const key = `${entry.scenario}\u0000${entry.sensor}\u0000${entry.view}`;
-    groups.set(key, [...(groups.get(key) ?? []), entry]);
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
   }
   const out: CheckResult[] = [];
   for (const entries of groups.values()) {
@@ -115,8 +117,9 @@ export function compareBaseline(
       continue;
     }
     let regressions = 0;
+    const scoreOf = new Map(cell.scores.map((s) => [s.connectionId, s]));
     for (const entry of entries) {
-      const score = cell.scores.find((s) => s.connectionId === entry.connection);
+      const score = scoreOf.get(entry.connection);
       const fail = (expectedText: string, seen: string): void => {
         regressions += 1;
         out.push(result({ status: 'fail', connection: entry.connection, expected: expectedText, seen }));
