@@ -3,7 +3,7 @@ import type { GroundTruth } from '../core/ground-truth.js';
 import { VERDICT_SEVERITY } from '../core/score.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
 import { buildFragments } from './fragments.js';
-import { matchRecords, recordsOf } from './match.js';
+import { indexTruth, matchRecords, recordsOf, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection } from './score-connection.js';
 
@@ -29,9 +29,24 @@ export interface CellComparison {
   verdict: Verdict;
 }
 
+/**
+ * The truth's match index, built once per truth: a sweep compares every cell (32 for 8 monitor views x 4 settings)
+ * with the same truth, and the index is pure of it (its address cache only grows).
+ */
+const truthIndexes = new WeakMap<GroundTruth, TruthIndex>();
+
+function truthIndexOf(truth: GroundTruth): TruthIndex {
+  let index = truthIndexes.get(truth);
+  if (index === undefined) {
+    index = indexTruth(truth);
+    truthIndexes.set(truth, index);
+  }
+  return index;
+}
+
 export function compareCell(truth: GroundTruth, records: readonly FlowRecord[], model: MonitorModel, options: CompareOptions): CellComparison {
   const toleranceUs = options.toleranceS * 1e6;
-  const matched = matchRecords(truth, records, toleranceUs);
+  const matched = matchRecords(truth, records, toleranceUs, truthIndexOf(truth));
   const scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs };
   const scores = truth.connections.map((conn, i) => {
     return scoreConnection(conn, buildFragments(conn, records, toleranceUs, recordsOf(matched, i)), model, scoreOptions);
