@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { decimalSecondsToMicros } from '../core/time-text.js';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
 import { runProcess } from '../executor/process-runner.js';
-import { which } from '../executor/which.js';
+import { detectAdapter, findAdapter } from '../monitors/registry.js';
 import { ConnectionTruth } from '../../generators/truth-builder.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
 
@@ -20,11 +20,16 @@ const FIELDS = [
   'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'udp.length', 'data.len', 'frame.cap_len',
 ] as const;
 
+const COLUMN = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
+
 const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp' };
 
 export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise<GroundTruth> {
-  const tshark = await which('tshark');
-  if (!tshark) throw new InputError({ file: pcap, line: 0, col: 0 }, 'no tshark to read the capture', 'tshark installed (apt-get install -y tshark), or a <name>.truth.json');
+  // The same tshark the tshark adapter runs (HARNESS_TSHARK, else PATH).
+  const adapter = await findAdapter('tshark');
+  const detection = adapter === undefined ? undefined : await detectAdapter(adapter);
+  if (!detection?.found) throw new InputError({ file: pcap, line: 0, col: 0 }, 'no tshark to read the capture', 'tshark installed (apt-get install -y tshark), or a <name>.truth.json');
+  const tshark = detection.path;
   // Absolute: tshark runs in the capture's folder, where a path relative to the user's folder means nothing.
   const argv = [tshark, '-n', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
   const run = await runProcess(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 600_000 });
@@ -40,7 +45,7 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
   for (const line of run.stdout.split('\n')) {
     if (line === '') continue;
     const f = line.split('\t');
-    const get = (name: (typeof FIELDS)[number]): string => f[FIELDS.indexOf(name)] ?? '';
+    const get = (name: (typeof FIELDS)[number]): string => f[COLUMN.get(name) as number] ?? '';
     packets += 1;
     frameBytes += Number(get('frame.cap_len') || 0);
     const tsUs = (decimalSecondsToMicros(get('frame.time_epoch')) ?? 0);
@@ -105,14 +110,16 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
     conn.close = entry.rst ? 'rst' : entry.fin ? 'fin' : 'none';
     return conn;
   });
-  const bytes = await readFile(pcap);
+  // Hashed as it streams: a capture can be far larger than memory.
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(pcap)) hash.update(chunk as Buffer);
   return {
     schemaVersion: TRUTH_SCHEMA_VERSION,
     generator: 'tshark (harness truth-from-pcap)',
     scenario: { name: path.basename(pcap).replace(/\.(pcap|pcapng|cap)$/, ''), description: `ground truth read from ${path.basename(pcap)} with tshark`, file: pcap, seed: 0 },
     pcap: {
       file: pcap,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: hash.digest('hex'),
       linkType: 'ethernet',
       timestampResolution: 'us',
       firstUs: packets > 0 ? firstUs : 0,
