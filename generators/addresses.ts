@@ -1,8 +1,6 @@
-/** Address text to bytes, and the deterministic MAC address each IP address gets in generated frames. */
+import { ipVersion } from '../harness/core/ip-address.js';
 
-export function ipVersionOf(addr: string): 4 | 6 {
-  return addr.includes(':') ? 6 : 4;
-}
+/** Address text to bytes, and the deterministic MAC address each IP address gets in generated frames. */
 
 export function ipv4Bytes(addr: string): Uint8Array {
   const parts = addr.split('.');
@@ -41,7 +39,7 @@ export function ipv6Bytes(addr: string): Uint8Array {
 }
 
 export function ipBytes(addr: string): Uint8Array {
-  return ipVersionOf(addr) === 4 ? ipv4Bytes(addr) : ipv6Bytes(addr);
+  return ipVersion(addr) === 4 ? ipv4Bytes(addr) : ipv6Bytes(addr);
 }
 
 /**

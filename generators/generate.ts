@@ -5,7 +5,7 @@ import { formatDuration } from '../harness/core/duration.js';
 import type { ConnectionSpec, Endpoint, Scenario } from '../harness/scenario/scenario.js';
 import { expandConnections } from '../harness/scenario/load-scenario.js';
 import { writeFileAtomic } from '../harness/io/atomic-write.js';
-import { ipVersionOf } from './addresses.js';
+import { ipVersion } from '../harness/core/ip-address.js';
 import { ClockEvents, ConnectionEvents, SingleEvent, toUs } from './connection-events.js';
 import { CaptureMerge } from './capture-merge.js';
 import { PacketStream } from './packet-merge.js';
@@ -74,7 +74,7 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
       const identity: ConnectionIdentity = {
         id: copy.id,
         protocol: spec.protocol,
-        ipVersion: ipVersionOf(copy.client.addr),
+        ipVersion: ipVersion(copy.client.addr),
         ...(spec.vlan === undefined ? {} : { vlan: spec.vlan }),
         client: { addr: copy.client.addr, port: spec.protocol === 'icmp' ? icmpId : copy.client.port },
         server: { addr: server.addr, port: spec.protocol === 'icmp' ? icmpId : server.port },
@@ -152,7 +152,7 @@ function backgroundIdentity(role: 'clock' | 'sentinel', protocol: 'udp', client:
   return {
     id: role,
     protocol,
-    ipVersion: ipVersionOf(client.addr),
+    ipVersion: ipVersion(client.addr),
     ...(vlan === undefined ? {} : { vlan }),
     client: { addr: client.addr, port: client.port },
     server: { addr: server.addr, port: server.port },

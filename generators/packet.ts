@@ -1,4 +1,5 @@
-import { ipBytes, ipVersionOf, macFor } from './addresses.js';
+import { ipVersion } from '../harness/core/ip-address.js';
+import { ipBytes, macFor } from './addresses.js';
 import { foldChecksum, sum16 } from './checksum.js';
 
 /**
@@ -118,8 +119,8 @@ export class FlowContext {
     readonly mss: number,
     initial: { clientSeq: number; serverSeq: number; clientIpId: number; serverIpId: number },
   ) {
-    this.ipVersion = ipVersionOf(clientAddr);
-    if (ipVersionOf(serverAddr) !== this.ipVersion) throw new Error(`mixed IP versions: ${clientAddr} and ${serverAddr}`);
+    this.ipVersion = ipVersion(clientAddr);
+    if (ipVersion(serverAddr) !== this.ipVersion) throw new Error(`mixed IP versions: ${clientAddr} and ${serverAddr}`);
     this.tcp = protocol === 'tcp';
     this.udp = protocol === 'udp';
     const v6 = this.ipVersion === 6;

@@ -1,7 +1,8 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { NFPCAPD_INSTALL, NFPCAPD_KNOBS, detectNfpcapd, nfpcapdEffectiveTimeouts, runNfpcapd, translateNfpcapd } from './adapter.js';
-import { readNfpcapdJson } from './parser.js';
+// Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
+import { readNfdumpJson } from '../../netflow/nfdump-json.js';
 import { refuseConfig } from '../no-config.js';
 
 const nfpcapd: MonitorAdapter = {
@@ -21,7 +22,7 @@ const nfpcapd: MonitorAdapter = {
   detect: detectNfpcapd,
   translate: translateNfpcapd,
   run: runNfpcapd,
-  parseLog: (path: string) => readNfpcapdJson(path),
+  parseLog: (path: string) => readNfdumpJson(path),
   checkConfig: refuseConfig('nfpcapd', 'it takes only command-line options, which the harness sets from the timeout setting'),
 };
 

@@ -2,7 +2,8 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { PMACCT_INSTALL, PMACCT_KNOBS, detectPmacct, runPmacct, translatePmacct } from './adapter.js';
 import { checkPmacctdConfig } from './config.js';
-import { readPmacctJson } from './parser.js';
+// Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
+import { readNfdumpJson } from '../../netflow/nfdump-json.js';
 
 const pmacct: MonitorAdapter = {
   id: 'pmacct',
@@ -19,7 +20,7 @@ const pmacct: MonitorAdapter = {
   detect: detectPmacct,
   translate: translatePmacct,
   run: runPmacct,
-  parseLog: (path: string) => readPmacctJson(path),
+  parseLog: (path: string) => readNfdumpJson(path),
   checkConfig: checkPmacctdConfig,
 };
 

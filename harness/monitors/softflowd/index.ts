@@ -1,7 +1,8 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, parseSoftflowdOptions, runSoftflowd, translateSoftflowd } from './adapter.js';
-import { readSoftflowdJson } from './parser.js';
+// Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
+import { readNfdumpJson } from '../../netflow/nfdump-json.js';
 
 const softflowd: MonitorAdapter = {
   id: 'softflowd',
@@ -18,7 +19,7 @@ const softflowd: MonitorAdapter = {
   detect: detectSoftflowd,
   translate: translateSoftflowd,
   run: runSoftflowd,
-  parseLog: (path: string) => readSoftflowdJson(path),
+  parseLog: (path: string) => readNfdumpJson(path),
   checkConfig: (file: string, text: string) => void parseSoftflowdOptions(text, file),
 };
 
