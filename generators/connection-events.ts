@@ -1,4 +1,5 @@
 import type { ConnectionSpec, PatternActivity, TimelineActivity } from '../harness/scenario/scenario.js';
+import { ACK_DELAY_S, EXCHANGE_SPACING_S } from '../harness/scenario/exchange-timing.js';
 import { EventQueue } from './event-queue.js';
 import { CODE_KIND, eventCode, Kind, type Dir } from './packet.js';
 
@@ -12,6 +13,10 @@ import { CODE_KIND, eventCode, Kind, type Dir } from './packet.js';
  * timeline, the close) and hands out events by writing into the caller's `EventHead`, so a packet costs no object.
  * Keepalives are inserted as the events are handed out, so an idle gap of any length costs no memory.
  */
+/** The exchange timing the scenario validator checks against, in microseconds (exchange-timing.ts). */
+const ACK_DELAY_US = toUs(ACK_DELAY_S);
+const EXCHANGE_SPACING_US = toUs(EXCHANGE_SPACING_S);
+/** "Just after": a burst pushed past the previous one, the close after the last packet. */
 const MS = 1000;
 
 export function toUs(seconds: number): number {
@@ -118,7 +123,7 @@ export class ConnectionEvents implements EventSource {
     this.t0 = startUs;
     const handshake = this.tcp && spec.open === 'handshake';
     this.phase = handshake ? Phase.Handshake : Phase.Activity;
-    this.activityStart = handshake ? startUs + this.rtt + 2 * MS : startUs;
+    this.activityStart = handshake ? startUs + this.rtt + EXCHANGE_SPACING_US : startUs;
     this.holdEnd = this.tcp && spec.holdS !== undefined ? startUs + toUs(spec.holdS) : undefined;
     if (spec.activity.kind === 'pattern') {
       this.pattern = spec.activity;
@@ -194,8 +199,8 @@ export class ConnectionEvents implements EventSource {
         const rtt = this.rtt;
         q.push(t0, eventCode(0, Kind.Syn, false), 0);
         q.push(t0 + rtt, eventCode(1, Kind.SynAck, false), 0);
-        q.push(t0 + rtt + MS, eventCode(0, Kind.Ack, false), 0);
-        this.lastActivity = t0 + rtt + MS;
+        q.push(t0 + rtt + ACK_DELAY_US, eventCode(0, Kind.Ack, false), 0);
+        this.lastActivity = t0 + rtt + ACK_DELAY_US;
         this.patternLast = this.lastActivity;
         this.phase = Phase.Activity;
         return true;
@@ -234,7 +239,7 @@ export class ConnectionEvents implements EventSource {
     const t = this.t;
     const last = this.exchangeAt(t, a.requestBytes, a.responseBytes);
     this.patternLast = last;
-    this.t = Math.max(t + this.rtt + 2 * MS, last + MS);
+    this.t = Math.max(t + this.rtt + EXCHANGE_SPACING_US, last + MS);
     if (++this.exchange === a.exchangesPerBurst) {
       this.exchange = 0;
       this.burst += 1;
@@ -257,7 +262,7 @@ export class ConnectionEvents implements EventSource {
     const rt = Math.max(t + rtt, last + 1);
     if (resp > 0) {
       last = this.tcpMessage(rt, 1, resp);
-      const at = Math.max(t + rtt + MS, last + 1);
+      const at = Math.max(t + rtt + ACK_DELAY_US, last + 1);
       q.push(at, eventCode(0, Kind.Ack, false), 0);
       return at;
     }
@@ -313,7 +318,7 @@ export class ConnectionEvents implements EventSource {
       const rt = Math.max(t + rtt, last + 1);
       if (e.replyBytes !== undefined && e.replyBytes > 0) {
         const replyLast = this.tcpMessage(rt, other, e.replyBytes);
-        q.push(Math.max(t + rtt + MS, replyLast + 1), eventCode(dir, Kind.Ack, false), 0);
+        q.push(Math.max(t + rtt + ACK_DELAY_US, replyLast + 1), eventCode(dir, Kind.Ack, false), 0);
       } else if (e.replyBytes !== undefined) {
         // `reply: 0` answers with a bare ACK; an event without a reply is that one message alone (exchange-timing.ts).
         q.push(rt, eventCode(other, Kind.Ack, false), 0);
@@ -334,7 +339,7 @@ export class ConnectionEvents implements EventSource {
     }
     q.push(closeAt, eventCode(0, Kind.Fin, false), 0);
     q.push(closeAt + this.rtt, eventCode(1, Kind.Fin, false), 0);
-    q.push(closeAt + this.rtt + MS, eventCode(0, Kind.Ack, false), 0);
+    q.push(closeAt + this.rtt + ACK_DELAY_US, eventCode(0, Kind.Ack, false), 0);
   }
 }
 

@@ -12,11 +12,6 @@ import { roundMicros } from '../core/duration.js';
 export const ACK_DELAY_S = 0.001;
 export const EXCHANGE_SPACING_S = 0.002;
 
-/** Offset of exchange k (0-based) from the start of its burst. */
-export function exchangeOffsetS(k: number, rttS: number): number {
-  return roundMicros(k * (rttS + EXCHANGE_SPACING_S));
-}
-
 /**
  * How long a burst occupies the connection: from its first request to the moment a next exchange could start.
  * Two burst starts closer than this would interleave their packets.
