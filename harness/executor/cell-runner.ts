@@ -13,7 +13,7 @@ import {
   type Service,
   type ServiceOptions,
 } from '../monitors/monitor-adapter.js';
-import { runProcess, startProcess, tail, type RunningService } from './process-runner.js';
+import { endedHow, runProcess, startProcess, type RunningService } from './process-runner.js';
 import { freePort, waitUntilListening } from './ports.js';
 import { which } from './which.js';
 
@@ -73,7 +73,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       throw new MonitorFailure('interrupted', finished.exitCode, finished.signal, finished.record.stderrTail, false);
     }
     if (finished.signal || finished.exitCode === null || !okCodes.includes(finished.exitCode)) {
-      const how = finished.signal ? `killed by ${finished.signal}` : `exit status ${String(finished.exitCode)}`;
+      const how = endedHow(finished.exitCode, finished.signal);
       throw new MonitorFailure(`${path.basename(argv[0] ?? '')} failed: ${how}`, finished.exitCode, finished.signal, finished.record.stderrTail, false);
     }
     return finished;
@@ -97,7 +97,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
         const finished = await running.stop();
         entry.record = finished.record;
         throw new MonitorFailure(`${path.basename(argv[0] ?? '')} did not listen on ${options.readyPort.proto} port ${options.readyPort.port}`,
-          finished.exitCode, finished.signal, tail(finished.stderr), false);
+          finished.exitCode, finished.signal, finished.record.stderrTail, false);
       }
     }
     return {

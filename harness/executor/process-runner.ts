@@ -21,6 +21,11 @@ const KILL_GRACE_MS = 2000;
 const STDERR_TAIL_LINES = 20;
 const RSS_SAMPLE_MS = 100;
 
+/** How a process ended, for failure messages: `killed by SIGSEGV` or `exit status 139`. */
+export function endedHow(exitCode: number | null | undefined, signal: string | null | undefined): string {
+  return signal ? `killed by ${signal}` : `exit status ${String(exitCode)}`;
+}
+
 export function tail(text: string, lines = STDERR_TAIL_LINES): string {
   const all = text.trimEnd().split('\n');
   return all.slice(-lines).join('\n');

@@ -4,7 +4,7 @@ import type { FlowRecord } from '../core/flow-record.js';
 import { MonitorFailure, type CellContext } from '../monitors/monitor-adapter.js';
 import { which } from '../executor/which.js';
 import { waitUntilUdpDrained } from '../executor/ports.js';
-import { tail } from '../executor/process-runner.js';
+import { endedHow, tail } from '../executor/process-runner.js';
 import { readNfdumpJson } from './nfdump-json.js';
 
 /**
@@ -69,8 +69,7 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   // The exporter's own failure is the more useful message; the collector's comes second.
   if (exportError !== undefined) throw exportError;
   if (ended.exitCode !== 0 && ended.signal !== 'SIGTERM') {
-    const how = ended.signal ? `killed by ${ended.signal}` : `exit status ${String(ended.exitCode)}`;
-    throw new MonitorFailure(`nfcapd failed: ${how}`, ended.exitCode, ended.signal, tail(ended.stderr), false);
+    throw new MonitorFailure(`nfcapd failed: ${endedHow(ended.exitCode, ended.signal)}`, ended.exitCode, ended.signal, tail(ended.stderr), false);
   }
   const records = await dumpFlowDirectory(ctx, dir, tools.nfdump);
   const notes = [`collector: nfcapd on udp 127.0.0.1:${port}, files in nfcapd/`];
