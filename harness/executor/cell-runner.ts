@@ -35,7 +35,7 @@ export interface CellRunRequest {
 }
 
 export type CellRunOutcome =
-  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; notes: string[]; provenance: CellProvenance }
+  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; provenance: CellProvenance }
   | { ok: false; reason: string; provenance: CellProvenance };
 
 export interface CellProvenance {
@@ -133,7 +133,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   try {
     const output = await request.adapter.run(ctx);
     provenance.notes.push(...output.notes);
-    return { ok: true, views: output.views, rawFiles: output.rawFiles, notes: output.notes, provenance };
+    return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance };
   } catch (error) {
     return { ok: false, reason: describeFailure(error), provenance };
   } finally {

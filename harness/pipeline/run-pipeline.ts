@@ -157,6 +157,7 @@ async function runTask(
   const relDir = path.join(path.basename(scenarioDir), sensor.sensor, settingSlug(setting));
   const workDir = path.join(request.outDir, relDir);
   const cells = adapter.views.map((view) => baseCell(sensor.sensor, adapter, view, setting, relDir));
+  const calibrationNotes = calibration ? [`calibration: ${calibration.detail}`] : [];
   if (!detection?.found) {
     for (const cell of cells) cell.reason = detection ? `${adapter.displayName} not installed (${detection.reason}); install: ${detection.install}` : 'not detected';
     return cells;
@@ -165,7 +166,7 @@ async function runTask(
     cell.version = detection.version;
     cell.binary = detection.path;
     cell.honoursTimeoutsOffline = calibration?.honours;
-    if (calibration) cell.provenance.notes.push(`calibration: ${calibration.detail}`);
+    cell.provenance.notes.push(...calibrationNotes);
   }
   // A user's own config decides the timeouts itself, so a generic setting is only layered on when it is not default.
   const translation = adapter.translate(setting);
@@ -194,7 +195,7 @@ async function runTask(
     commands: extra.commands,
     configFiles: extra.configFiles,
     rawFiles,
-    notes: [...translation.notes, ...(calibration ? [`calibration: ${calibration.detail}`] : []), ...extra.notes],
+    notes: [...translation.notes, ...calibrationNotes, ...extra.notes],
     wallMs: extra.wallMs,
   });
   for (const cell of cells) cell.knobValues = translation.values;
