@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { harness, SHARED } from '../support/cli.js';
+import { harness, REAL_FIXTURES } from '../support/cli.js';
 
 // Every wrong input: one line naming where, what was found and what was expected; exit 2; never a stack trace.
 function expectInputError(result: { exitCode: number; stderr: string }, ...fragments: string[]): void {
@@ -64,7 +64,7 @@ describe('harness CLI: bad input', function () {
     // Node's own recursive mkdir never returns for this path: the check must not use it.
     expectInputError(await harness(['generate', 'scenarios/burst-20min.yaml', '--out', '/proc/harness-test/out'], { timeoutMs: 30_000 }), 'harness generate --out', 'where no folder can be made');
     expectInputError(await harness(['check', 'examples/netflow-exporters.suite.yaml', '--junit', dir]), 'harness check --junit', 'a folder', 'expected a file name to write');
-    const fixture = path.join(SHARED, 'fixtures/zeek/longconn-42');
+    const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
     expectInputError(await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', path.join(fixture, 'conn.default.log'), '--out', file]), 'harness score --out', 'a file');
     expect((await readdir(dir)).sort(), 'nothing written, no empty folder left').to.deep.equal(['a-file']);
   });
@@ -88,7 +88,7 @@ describe('harness CLI: bad input', function () {
   });
 
   it('refuses a log that is not the monitor\'s format', async () => {
-    const fixture = path.join(SHARED, 'fixtures/zeek/longconn-42');
+    const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
     const result = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'argus', '--log', path.join(fixture, 'conn.default.log')]);
     expectInputError(result, 'conn.default.log:1:');
   });

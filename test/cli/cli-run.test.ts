@@ -4,7 +4,7 @@ import { access, chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults, Cell } from '../../harness/core/results.js';
-import { BIN, harness, REPO, SHARED } from '../support/cli.js';
+import { BIN, harness, REPO, REAL_FIXTURES } from '../support/cli.js';
 
 function cell(results: RunResults, column: string, setting: string): Cell {
   const found = results.scenarios[0]?.cells.find((c) => c.column === column && c.setting.label === setting);
@@ -84,9 +84,9 @@ describe('harness run scenarios/burst-20min.yaml (real monitors)', function () {
   });
 });
 
-describe('harness score on real Zeek output (shared fixtures)', function () {
+describe('harness score on real Zeek output (real fixtures in the repo)', function () {
   this.timeout(120_000);
-  const fixture = path.join(SHARED, 'fixtures/zeek/longconn-42');
+  const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
 
   async function score(log: string, setting: string): Promise<RunResults> {
     const result = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', path.join(fixture, log), '--setting', setting, '--json']);

@@ -5,14 +5,14 @@ import type { TruthConnection } from '../../harness/core/ground-truth.js';
 import type { ConnectionScore } from '../../harness/core/score.js';
 import { readConnLog } from '../../harness/monitors/zeek/parser.js';
 import path from 'node:path';
-import { SHARED } from '../support/cli.js';
+import { REAL_FIXTURES } from '../support/cli.js';
 import { conn, truthOf } from './build.js';
 
 /**
- * Real Zeek 7.0.11 output (../shared/fixtures/zeek) scored against a truth built from the fixture README's
+ * Real Zeek 7.0.11 output (test/fixtures/real/zeek) scored against a truth built from the fixture README's
  * numbers: the comparator must see the classic long-connection miss exactly as the README describes it.
  */
-const FIXTURES = path.join(SHARED, 'fixtures/zeek');
+const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 const toUs = (seconds: string): number => Number(seconds.replace('.', ''));
 
 function longconnTruth(): ReturnType<typeof truthOf> {

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root, from dist/test/support/. */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SHARED = path.resolve(REPO, '../shared');
+/** Real Zeek 7.0.11 and Suricata 7.0.17 outputs, copied into the repository (test/fixtures/real/README.md). */
+export const REAL_FIXTURES = path.join(REPO, 'test/fixtures/real');
 export const BIN = path.join(REPO, 'bin/harness');
 
 export interface CliResult {

@@ -15,9 +15,9 @@ import argus from './index.js';
 import { parseRaCsv, RA_HEADER } from './parser.js';
 import { decimalSecondsToMicros as parseEpochMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
-import { REPO, SHARED } from '../../../test/support/cli.js';
+import { REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
 
-const FIXTURES = path.join(SHARED, 'fixtures/zeek');
+const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** Lines ra printed for the fixtures (argus 3.0.8.2, `ra ... -n -u -p 6 -L -1 -c ,`). */

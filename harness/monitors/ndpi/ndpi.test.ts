@@ -7,7 +7,7 @@ import ndpi from './index.js';
 import { parseNdpiCsv } from './parser.js';
 import { decimalSecondsToMicros as decimalSecondsToUs } from '../../core/time-text.js';
 import path from 'node:path';
-import { SHARED } from '../../../test/support/cli.js';
+import { REAL_FIXTURES } from '../../../test/support/cli.js';
 
 const HEADER = '#flow_id,protocol,first_seen,last_seen,duration,src_ip,src_port,dst_ip,dst_port,ndpi_proto_num,ndpi_proto,server_name_sni,c_to_s_pkts,c_to_s_bytes,c_to_s_goodput_bytes,s_to_c_pkts,s_to_c_bytes,s_to_c_goodput_bytes';
 
@@ -49,7 +49,7 @@ describe('ndpi adapter', function () {
   });
 
   it('lists classified flows too (ICMP and TLS in the icmp-ipv6-vlan fixture), which -v 1 would drop', async function () {
-    const result = await runAdapterForTest(ndpi, path.join(SHARED, 'fixtures/zeek/icmp-ipv6-vlan/capture.pcap'), 'default');
+    const result = await runAdapterForTest(ndpi, path.join(REAL_FIXTURES, 'zeek/icmp-ipv6-vlan/capture.pcap'), 'default');
     if ('missing' in result) this.skip();
     if (!('outcome' in result)) return;
     if (!result.outcome.ok) throw new Error(result.outcome.reason);

@@ -7,7 +7,7 @@ import nfpcapd from './index.js';
 import { ACTIVE_KNOB, INACTIVE_KNOB } from './adapter.js';
 import { InputError } from '../../core/input-error.js';
 import path from 'node:path';
-import { SHARED } from '../../../test/support/cli.js';
+import { REAL_FIXTURES } from '../../../test/support/cli.js';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -116,7 +116,7 @@ describe('nfpcapd adapter', function () {
     });
 
     it('writes every ICMP packet as a record of its own, even at 1 h (fixture icmp-ipv6-vlan)', async function () {
-      const records = await run(path.join(SHARED, 'fixtures/zeek/icmp-ipv6-vlan/capture.pcap'), '1h', this);
+      const records = await run(path.join(REAL_FIXTURES, 'zeek/icmp-ipv6-vlan/capture.pcap'), '1h', this);
       const icmp = records.filter((r) => r.protocol === 'icmp');
       // 13 echo requests and 13 replies, 600 s apart: 26 records, each of one packet.
       expect(icmp).to.have.length(26);

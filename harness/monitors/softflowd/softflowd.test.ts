@@ -11,7 +11,7 @@ import { GAPS_600S_YAML, fromEndpoint, generateScenario } from '../../netflow/ne
 import softflowd from './index.js';
 import { parseSoftflowdOptions, softflowdArgv } from './adapter.js';
 import { readFileSync } from 'node:fs';
-import { REPO, SHARED } from '../../../test/support/cli.js';
+import { REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -95,7 +95,7 @@ describe('softflowd adapter', function () {
 
     it('a crashing softflowd gives a failed cell with its exit status and stderr, and no collector left', async function () {
       process.env.HARNESS_SOFTFLOWD = await fake('fake-softflowd', 'echo "fake-softflowd: simulated crash reading $4" >&2\nexit 3');
-      const result = await runAdapterForTest(softflowd, path.join(SHARED, 'fixtures/zeek/quiet-fin-6x1500/capture.pcap'), 'default');
+      const result = await runAdapterForTest(softflowd, path.join(REAL_FIXTURES, 'zeek/quiet-fin-6x1500/capture.pcap'), 'default');
       if ('missing' in result) this.skip();
       if (!('outcome' in result)) return;
       expect(result.outcome.ok).to.equal(false);
@@ -109,7 +109,7 @@ describe('softflowd adapter', function () {
 
     it('a hanging softflowd is killed at the time limit, and the collector with it', async function () {
       process.env.HARNESS_SOFTFLOWD = await fake('fake-softflowd-hang', 'exec sleep 600');
-      const result = await runAdapterForTest(softflowd, path.join(SHARED, 'fixtures/zeek/quiet-fin-6x1500/capture.pcap'), 'default', { timeLimitMs: 2000 });
+      const result = await runAdapterForTest(softflowd, path.join(REAL_FIXTURES, 'zeek/quiet-fin-6x1500/capture.pcap'), 'default', { timeLimitMs: 2000 });
       if ('missing' in result) this.skip();
       if (!('outcome' in result)) return;
       expect(result.outcome.ok).to.equal(false);

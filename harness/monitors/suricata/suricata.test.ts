@@ -10,9 +10,9 @@ import { MINIMAL_YAML, suricataArgv } from './adapter.js';
 import { parseEveFlows } from './parser.js';
 import { isoToMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
-import { REPO, SHARED } from '../../../test/support/cli.js';
+import { REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
 
-const PCAP = path.join(SHARED, 'fixtures/zeek/longconn-42/capture.pcap');
+const PCAP = path.join(REAL_FIXTURES, 'zeek/longconn-42/capture.pcap');
 
 /*
  * Hand-written eve.json lines in the documented shape (docs.suricata.io, "Eve JSON Format", Event type: Flow;

@@ -8,9 +8,9 @@ import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import tcptrace from './index.js';
 import { CSV_FILE } from './adapter.js';
 import { parseTcptraceCsv, tcptraceTimeToMicros } from './parser.js';
-import { SHARED } from '../../../test/support/cli.js';
+import { REAL_FIXTURES } from '../../../test/support/cli.js';
 
-const FIXTURES = path.join(SHARED, 'fixtures/zeek');
+const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 const pcap = (name: string): string => path.join(FIXTURES, name, 'capture.pcap');
 
 async function run(fixture: string, setting: string, context: Mocha.Context): Promise<FlowRecord[]> {

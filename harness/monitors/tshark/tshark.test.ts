@@ -9,9 +9,9 @@ import tshark from './index.js';
 import { PACKETS_FILE } from './adapter.js';
 import { TSHARK_FIELDS, parseTsharkPackets } from './parser.js';
 import { decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
-import { SHARED } from '../../../test/support/cli.js';
+import { REAL_FIXTURES } from '../../../test/support/cli.js';
 
-const FIXTURES = path.join(SHARED, 'fixtures/zeek');
+const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 
 async function records(fixture: string, context: Mocha.Context): Promise<{ records: FlowRecord[]; workDir: string }> {
   const run = await runAdapterForTest(tshark, path.join(FIXTURES, fixture, 'capture.pcap'), 'default');

@@ -11,9 +11,9 @@ import { zeekArgv } from './adapter.js';
 import { parseConnLog, readConnLog } from './parser.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
 import fc from 'fast-check';
-import { SHARED } from '../../../test/support/cli.js';
+import { REAL_FIXTURES } from '../../../test/support/cli.js';
 
-const FIXTURES = path.join(SHARED, 'fixtures/zeek');
+const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 const fixture = (name: string): string => path.join(FIXTURES, name);
 const withoutSource = (r: FlowRecord): Omit<FlowRecord, 'sourceFile' | 'sourceLine'> => {
   const { sourceFile: _file, sourceLine: _line, ...rest } = r;
