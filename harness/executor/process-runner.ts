@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
@@ -162,6 +163,63 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
     peakRssKb,
     timedOut,
     record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail, service: false },
+  };
+}
+
+const STDERR_KEEP_CHARS = 64 * 1024;
+
+/**
+ * Runs argv to completion handing each line of its stdout to `onLine` as it arrives, never holding the whole of it:
+ * for tools whose output is as large as their input (tshark over a capture of millions of packets). Stderr keeps
+ * only its last 64 KB. Never rejects for the process's own failure; an `onLine` that throws stops the process and
+ * rejects with that error.
+ */
+export async function runProcessLines(argv: string[], options: Omit<RunOptions, 'stdoutFile'>, onLine: (line: string) => void): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
+  const pid = child.pid;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stopGroup(pid);
+  }, options.timeoutMs);
+  const onAbort = (): void => stopGroup(pid);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stopGroup(pid);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
+  });
+  let failure: unknown;
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) onLine(line);
+  } catch (error) {
+    failure = error;
+    stopGroup(pid);
+  }
+  const result = await child;
+  clearTimeout(timer);
+  options.signal?.removeEventListener('abort', onAbort);
+  reapGroup(pid);
+  if (failure !== undefined) throw failure;
+  const wallMs = Math.round(performance.now() - started);
+  const exitCode = result.exitCode ?? null;
+  const signal = result.signal ?? undefined;
+  let stderrTail = tail(stderr);
+  if (result.failed && result.exitCode === undefined && result.signal === undefined && result.message) {
+    stderrTail = tail(`${stderrTail}\n${result.shortMessage ?? result.message}`.trim());
+  }
+  return {
+    exitCode,
+    signal,
+    stdout: '',
+    stderr,
+    wallMs,
+    timedOut,
+    record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, timedOut, stderrTail, service: false },
   };
 }
 
