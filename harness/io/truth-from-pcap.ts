@@ -6,6 +6,7 @@ import { InputError } from '../core/input-error.js';
 import { runProcessLines } from '../executor/process-runner.js';
 import { detectAdapter, findAdapter } from '../monitors/registry.js';
 import { ConnectionTruth } from '../../generators/truth-builder.js';
+import { GenerationInterrupted } from '../../generators/generate.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
 
 /**
@@ -107,6 +108,8 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     entry.truth.add({ tsUs, dir: a === entry.clientKey ? 0 : 1, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
   };
   const run = await runProcessLines(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 6 * 3600_000, signal }, onLine);
+  // Ctrl-C stopped tshark: the capture is not at fault.
+  if (signal?.aborted) throw new GenerationInterrupted(path.basename(pcap));
   if (run.exitCode !== 0) {
     throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');
   }

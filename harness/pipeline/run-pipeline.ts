@@ -55,10 +55,19 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
 
   const scenarios: { file: string; name: string; description: string; derived: boolean; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
-  const loaded: { file: string; name: string; scenario?: Scenario }[] = [];
+  const loaded: { file: string; name: string; scenario?: Scenario; derivedTruth?: GroundTruth }[] = [];
   for (const file of request.scenarioPaths) {
-    // A team's own capture (pcap or pcapng) runs as it is; its truth is read from its packets.
-    const entry = (await captureFormat(file)) !== undefined ? { file, name: captureName(file) } : await loadScenario(file).then((scenario) => ({ file, name: scenario.name, scenario }));
+    // A team's own capture (pcap or pcapng) runs as it is; its truth is read from its packets, here, so that a
+    // capture tshark cannot read is refused before anything is written.
+    let entry: (typeof loaded)[number];
+    try {
+      entry = (await captureFormat(file)) !== undefined
+        ? { file, name: captureName(file), derivedTruth: await truthFromPcap(file, DERIVED_QUIET_THRESHOLD_S, request.signal) }
+        : await loadScenario(file).then((scenario) => ({ file, name: scenario.name, scenario }));
+    } catch (error) {
+      if (error instanceof GenerationInterrupted) break;
+      throw error;
+    }
     const clash = loaded.find((l) => l.name === entry.name);
     if (clash) {
       // Each scenario gets a folder named after it in the run directory.
@@ -68,17 +77,16 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   }
   await mkdir(request.outDir, { recursive: true });
   for (const entry of loaded) {
-    let generated: GenerateResult | undefined;
+    let generated: GenerateResult;
     try {
       generated = entry.scenario
         ? await generate(entry.scenario, path.join(request.outDir, entry.name), { signal: request.signal })
-        : await deriveTruth(entry.file, entry.name, path.join(request.outDir, entry.name), request.signal);
+        : await writeDerivedTruth(entry.file, entry.name, entry.derivedTruth as GroundTruth, path.join(request.outDir, entry.name));
     } catch (error) {
       // Interrupted: the scenarios generated so far are kept and reported (their cells as interrupted).
       if (error instanceof GenerationInterrupted) break;
       throw error;
     }
-    if (generated === undefined) break;
     request.onProgress?.({ kind: 'generated', scenario: entry.name, packets: generated.truth.pcap.packets });
     scenarios.push({
       file: entry.file,
@@ -200,11 +208,8 @@ function sensorFolder(sensor: SensorPlan): string {
 /**
  * A team's capture in place of a generated pcap: the monitors read it where it is, and its truth (tshark's
  * conversations, read as a stream) is written into the run folder beside where a generated pcap would be.
- * Undefined when interrupted.
  */
-async function deriveTruth(file: string, name: string, dir: string, signal: AbortSignal): Promise<GenerateResult | undefined> {
-  const truth = await truthFromPcap(file, DERIVED_QUIET_THRESHOLD_S, signal);
-  if (signal.aborted) return undefined;
+async function writeDerivedTruth(file: string, name: string, truth: GroundTruth, dir: string): Promise<GenerateResult> {
   truth.scenario.name = name;
   truth.pcap.file = path.resolve(file);
   await mkdir(dir, { recursive: true });
