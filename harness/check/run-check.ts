@@ -139,19 +139,8 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     }
     stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);
   }
-  return judgeCheck({
-    suite,
-    results,
-    sensorSkips,
-    baselineFile,
-    ...(baseline ? { baseline } : {}),
-    updateBaseline: args.updateBaseline,
-    failOnSkip: args.failOnSkip === true,
-    ...(args.junit !== undefined ? { junit: args.junit } : {}),
-    ...(args.md !== undefined ? { md: args.md } : {}),
-    color: args.color,
-    stdout,
-  });
+  const { updateBaseline, junit, md, color } = args;
+  return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: args.failOnSkip === true, junit, md, color, stdout });
 }
 
 export interface JudgeArgs {
@@ -159,11 +148,11 @@ export interface JudgeArgs {
   results: RunResults;
   sensorSkips: ReadonlyMap<string, SensorSkip>;
   baselineFile: string;
-  baseline?: Baseline;
+  baseline: Baseline | undefined;
   updateBaseline: boolean;
   failOnSkip: boolean;
-  junit?: string;
-  md?: string;
+  junit: string | undefined;
+  md: string | undefined;
   color: boolean;
   stdout: { write(text: string): unknown };
 }

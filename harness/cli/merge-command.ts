@@ -85,19 +85,8 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     const baselineFile = baselinePathFor(check.suite);
     const baseline = updateBaseline ? undefined : await readBaseline(baselineFile);
     const sensorSkips = new Map<string, SensorSkip>(check.sensorSkips.map((s) => [s.sensor, { reason: s.reason, bySuite: s.bySuite }]));
-    return judgeCheck({
-      suite,
-      results,
-      sensorSkips,
-      baselineFile,
-      ...(baseline ? { baseline } : {}),
-      updateBaseline,
-      failOnSkip: check.failOnSkip,
-      ...(junit !== undefined ? { junit } : {}),
-      ...(md !== undefined ? { md } : {}),
-      color: useColor(process.stdout),
-      stdout: process.stdout,
-    });
+    const color = useColor(process.stdout);
+    return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: check.failOnSkip, junit, md, color, stdout: process.stdout });
   }
   const written = await writeReports(results, outDir);
   process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
