@@ -24,6 +24,7 @@ export function checkPartials(partials: readonly PartialResult[]): Sharded {
   const planOf = (p: PartialResult): Sharded => {
     const plan = p.results.plan;
     if (plan?.shard === undefined) throw new InputError(at(p.file), 'a result with no shard', 'a partial written by harness run --shard i/n or harness check --shard i/n');
+    if (!isPlanShape(plan)) throw new InputError({ file: p.file, line: 1, col: 1 }, 'a $.plan block that is not what harness wrote', 'the partial as its shard wrote it: $.plan with id, tasks, sensors and shard { index, count, tasks }');
     if (p.results.interrupted !== undefined) throw new InputError(at(p.file), `shard ${plan.shard.index}/${plan.shard.count}, which was interrupted`, 'a shard that ran to the end: run it again');
     return plan as Sharded;
   };
@@ -69,6 +70,15 @@ export function checkPartials(partials: readonly PartialResult[]): Sharded {
     throw new InputError(at('harness merge'), `${seen.size} cells in all the partials`, `the ${plan.tasks} cells of plan ${plan.id}`);
   }
   return plan;
+}
+
+/** A hand-edited plan block must fail as input, not as a TypeError deep in the merge. */
+function isPlanShape(plan: PlanRecord): boolean {
+  const whole = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0;
+  const shard = plan.shard;
+  return typeof plan.id === 'string' && whole(plan.tasks) && Array.isArray(plan.sensors) &&
+    plan.sensors.every((s) => typeof s?.sensor === 'string' && typeof s.monitor === 'string' && Array.isArray(s.settings)) &&
+    shard !== undefined && whole(shard.index) && whole(shard.count) && whole(shard.tasks) && shard.index >= 1 && shard.index <= shard.count;
 }
 
 function describeKey(key: string): string {
