@@ -64,8 +64,8 @@ describe('check --shard, merge, and sensors naming their binary (real argus and 
     expect(await untimed('merged.xml')).to.equal(await untimed('whole.xml'));
     expect(await readFile(path.join(dir, 'merged.md'), 'utf8')).to.equal(await readFile(path.join(dir, 'whole.md'), 'utf8'));
     // The text says what each binary did: the same argus under two paths splits the same way.
-    expect(whole.stdout).to.match(/FAIL {2}argus-installed \(raw\) \/ beacon/);
-    expect(whole.stdout).to.match(/FAIL {2}argus-second \(raw\) \/ beacon/);
+    expect(whole.stdout).to.match(/FAIL {2}argus-installed \(raw\) \[\d[\d.]*\] \/ beacon/);
+    expect(whole.stdout).to.match(/FAIL {2}argus-second \(raw\) \[\d[\d.]*\] \/ beacon/);
     expect(whole.stdout).to.match(/PASS {2}reference \/ beacon/);
   });
 
