@@ -106,7 +106,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   });
   const plan = await planRecord(request, scenarios.map((s) => s.generated.truth), detections);
   let tasks = planned;
-  if (request.shard !== undefined && !request.signal.aborted) {
+  if (request.shard !== undefined) {
     const costed = planned.map((task) => ({
       key: taskKey((scenarios[task.scenarioIndex] as (typeof scenarios)[number]).name, task.sensor.sensor, task.setting.label),
       cost: expectedCost(task.adapter, task.setting, detections.get(binaryKey(task.sensor)), (scenarios[task.scenarioIndex] as (typeof scenarios)[number]).generated.truth.pcap.packets),
