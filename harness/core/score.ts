@@ -81,9 +81,20 @@ export interface ConnectionScore {
   /** Bytes in the unit the monitor reports, converted to IP bytes where possible; see `bytesKind`. */
   bytes: Conservation & { bytesKind: string };
   close: { expected: string; seen?: string; ok?: boolean };
-  /** Fragments an ideal idle-timeout model predicts for this setting, and what the tool did beyond that. */
+  /** Fragments the ideal model predicts for this setting (when its rule allows one count), and what the tool did beyond that. */
   predictedFragments?: number;
   predictionDelta?: number;
+  /** The fewest and most fragments the model allows where the tool's rule leaves room (a sweep of unknown phase). */
+  predictedRange?: { min: number; max: number };
+  /**
+   * The tool against the model: `as-predicted` / `differs` (one count), `within-range` / `outside-range` (a range).
+   * Absent when the model cannot tell (gaps shorter than the truth's quiet threshold could matter).
+   */
+  modelAgreement?: 'as-predicted' | 'differs' | 'within-range' | 'outside-range';
+  /** What the naive model (a silence longer than the global timeout ends a record) predicts. */
+  naivePredictedFragments?: number;
+  /** The tool's rules that make the model differ from the naive one here (a service override, whole seconds...). */
+  timerRules?: string[];
   likelyReason?: string;
   hunts: HuntResult[];
   verdict: Verdict;

@@ -1,6 +1,7 @@
 import type { MonitorModel } from '../comparator/monitor-model.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
-import type { EffectiveTimeouts, MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { InputError } from '../core/input-error.js';
+import type { EffectiveTimeouts, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
 
@@ -27,10 +28,18 @@ export function effectiveTimeouts(adapter: MonitorAdapter, setting: TimeoutSetti
   };
 }
 
-export function monitorModel(adapter: MonitorAdapter, setting: TimeoutSetting, honoursTimeoutsOffline: boolean | undefined): MonitorModel {
+export function monitorModel(
+  adapter: MonitorAdapter,
+  setting: TimeoutSetting,
+  honoursTimeoutsOffline: boolean | undefined,
+  userConfig?: UserConfigText,
+): MonitorModel {
   const effective = effectiveTimeouts(adapter, setting);
+  const timer = adapter.timerRule?.(setting, userConfig);
   return {
-    idleS: effective.idleS,
+    // The tool's own rule knows the user's config too; the generic reading knows only the setting.
+    idleS: timer ? { ...effective.idleS, ...timer.globalIdleS } : effective.idleS,
+    ...(timer ? { timer } : {}),
     activeS: effective.activeS,
     statusIntervalS: effective.statusIntervalS,
     granularityS: adapter.granularityS,
@@ -56,4 +65,31 @@ export function idleKnobMaxima(adapter: MonitorAdapter): Partial<Record<TimeoutP
     if (knob?.maxS !== undefined) maxima[protocol] = knob.maxS;
   }
   return maxima;
+}
+
+/**
+ * Every `<monitor>.<knob>` a setting names must be a knob that monitor takes (its adapter's settingKnobs), with a
+ * value of the right kind: a typo would otherwise run silently as the tool's default.
+ */
+export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: readonly MonitorAdapter[], origin: string): void {
+  for (const setting of settings) {
+    for (const [name, value] of Object.entries(setting.tool ?? {})) {
+      const dot = name.indexOf('.');
+      const id = name.slice(0, dot);
+      const key = name.slice(dot + 1);
+      const adapter = adapters.find((a) => a.id === id);
+      const where = { file: origin, line: 0, col: 0 };
+      if (adapter === undefined) {
+        throw new InputError(where, `"${name}" in "${setting.label}" names no known monitor`, `<monitor>.<knob> with a monitor among ${adapters.map((a) => a.id).join(', ')}`);
+      }
+      const knob = adapter.settingKnobs?.find((k) => k.key === key);
+      if (knob === undefined) {
+        const known = (adapter.settingKnobs ?? []).map((k) => `${id}.${k.key}`);
+        throw new InputError(where, `"${name}" in "${setting.label}"`, known.length > 0 ? `one of ${known.join(', ')}` : `${adapter.displayName} takes no tool knob in a setting`);
+      }
+      if ((knob.kind === 'switch') !== (typeof value === 'boolean')) {
+        throw new InputError(where, `"${name}=${String(value)}" in "${setting.label}"`, knob.kind === 'switch' ? 'on or off' : 'a positive duration such as 4h');
+      }
+    }
+  }
 }
