@@ -18,6 +18,7 @@ import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
 import { readFile } from 'node:fs/promises';
+import { checkToolKnobs } from '../pipeline/monitor-model.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -62,6 +63,8 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     const check = adapters.get(sensor.monitor)?.checkConfig;
     if (config !== undefined && check !== undefined) check(config, await readFile(config, 'utf8'));
   }
+  // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
+  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`);
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {

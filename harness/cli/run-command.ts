@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { detectAdapter } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
@@ -13,6 +13,7 @@ import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputW
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { checkOutputFolder } from '../io/output-paths.js';
+import { checkToolKnobs } from '../pipeline/monitor-model.js';
 
 export const RUN_HELP = `harness run <scenario.yaml>... [flags]
 
@@ -53,6 +54,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const settings = parseTimeoutSweep(stringFlag(flags, 'timeouts') ?? DEFAULT_SWEEP, 'harness run --timeouts');
   const monitorsText = stringFlag(flags, 'monitors');
   const adapters = await resolveMonitors('run', monitorsText);
+  checkToolKnobs(settings, await loadAdapters(), 'harness run --timeouts');
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
   const jobsText = stringFlag(flags, 'jobs');

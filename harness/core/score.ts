@@ -128,6 +128,13 @@ export interface Recommendation {
   minimumIdleS: number;
   /** Tool-specific knob and value, e.g. `tcp_inactivity_timeout = 1h`. */
   advice: string;
+  /**
+   * Everything that keeps the connections whole, in the tool's own config syntax, ready to paste (a local.zeek's
+   * redefs, service tables included; a suricata.yaml block), when the adapter states its rule.
+   */
+  adviceLines?: string[];
+  /** Overrides that cap what the global knob alone can do (Zeek's service tables, Suricata's `new` state). */
+  caps?: string[];
   /** The first setting of the sweep (in sweep order) that kept every connection of this protocol whole. */
   firstSufficientSetting?: string;
   /** Why no setting can (e.g. nfpcapd caps at 3600 s), if so. */

@@ -1,5 +1,6 @@
 import type { MonitorModel } from '../comparator/monitor-model.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
 import type { EffectiveTimeouts, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 
@@ -91,5 +92,16 @@ export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: re
         throw new InputError(where, `"${name}=${String(value)}" in "${setting.label}"`, knob.kind === 'switch' ? 'on or off' : 'a positive duration such as 4h');
       }
     }
+  }
+}
+
+/** A sensor's own config file, read once for its timer rule; none when the sensor has none. */
+export async function readUserConfig(file: string | undefined, origin?: string): Promise<UserConfigText | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return { file, text: await readFile(file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    throw new InputError({ file: origin ?? file, line: 0, col: 0 }, `${file} that cannot be read (${code})`, "a readable config file for the monitor (local.zeek, suricata.yaml, ...)");
   }
 }

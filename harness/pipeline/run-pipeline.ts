@@ -9,14 +9,14 @@ import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
+import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { applyComparison, baseCell, runResults } from './cell-builder.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
-import { monitorModel } from './monitor-model.js';
+import { monitorModel, readUserConfig } from './monitor-model.js';
 import { recommendationsFor } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
@@ -29,9 +29,12 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   const adapters = await loadAdapters();
   const byId = new Map(adapters.map((a) => [a.id, a]));
   const detections = new Map<string, Detection>();
+  const userConfigs = new Map<string, UserConfigText>();
   for (const sensor of request.sensors) {
     const adapter = byId.get(sensor.monitor);
     if (!adapter) throw new Error(`unknown monitor ${sensor.monitor}`);
+    const config = await readUserConfig(sensor.userConfig);
+    if (config !== undefined) userConfigs.set(sensor.sensor, config);
     if (!detections.has(adapter.id)) {
       const detection = await detectAdapter(adapter);
       detections.set(adapter.id, detection);
@@ -112,7 +115,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       truth: entry.generated.truth,
       settings: uniqueSettings(request.sensors),
       cells,
-      recommendations: recommendationsFor(entry.generated.truth, cells, byId),
+      recommendations: recommendationsFor(entry.generated.truth, cells, byId, userConfigs),
     };
   });
 
@@ -209,7 +212,8 @@ async function runTask(
     await writeCellFiles(workDir, cells, {});
     return cells;
   }
-  const model = monitorModel(adapter, setting, calibration?.honours);
+  // The user's config decides the timers the swept setting does not: the model reads it as the tool does.
+  const model = monitorModel(adapter, setting, calibration?.honours, await readUserConfig(sensor.userConfig));
   const recordsByView: Record<string, FlowRecord[]> = {};
   for (const cell of cells) {
     const records = outcome.views[cell.view] ?? [];
