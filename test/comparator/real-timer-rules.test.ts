@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { realFixtureCases, scoreRealCase, type RealConnectionCase } from '../support/real-fixture-cases.js';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { harness } from '../support/cli.js';
+import { realFixtureCases, scoreRealCase, type RealConnectionCase, type RealFixtureCase } from '../support/real-fixture-cases.js';
 
 /**
  * The ideal model against every real Zeek 7.0.11 and Suricata 7.0.17 output under test/fixtures/real/: for every
@@ -8,12 +12,18 @@ import { realFixtureCases, scoreRealCase, type RealConnectionCase } from '../sup
  * tool's own rule that explains it. A case the model cannot explain fails the test.
  */
 describe('the ideal model against every real Zeek and Suricata output (test/fixtures/real)', () => {
-  let cases: RealConnectionCase[] = [];
+  const cases: RealConnectionCase[] = [];
+  const runOf = new Map<RealConnectionCase, RealFixtureCase>();
 
   before(async function () {
     // The three hand-made captures' truth is read with tshark, which every test machine has (setup.sh).
     this.timeout(300_000);
-    for (const c of await realFixtureCases()) cases.push(...(await scoreRealCase(c)));
+    for (const c of await realFixtureCases()) {
+      for (const scored of await scoreRealCase(c)) {
+        cases.push(scored);
+        runOf.set(scored, c);
+      }
+    }
   });
 
   it('covers every fixture: 7 scenarios x 2 tools x 5 settings, and the 3 hand-made captures', () => {
@@ -35,6 +45,29 @@ describe('the ideal model against every real Zeek and Suricata output (test/fixt
     const differing = cases.filter((c) => c.score.naivePredictedFragments !== c.score.fragments);
     expect(differing.length).to.equal(6);
     for (const c of differing) expect(c.score.timerRules, c.key).to.be.an('array').that.is.not.empty;
+  });
+
+  it('the report of `harness score` on each such fixture names that rule beside the connection', async () => {
+    const differing = cases.filter((c) => c.score.naivePredictedFragments !== c.score.fragments);
+    const runs = new Map<RealFixtureCase, RealConnectionCase[]>();
+    for (const c of differing) {
+      const run = runOf.get(c) as RealFixtureCase;
+      runs.set(run, [...(runs.get(run) ?? []), c]);
+    }
+    expect(runs.size).to.equal(5);
+    for (const [run, scored] of runs) {
+      const out = await mkdtemp(path.join(os.tmpdir(), 'timer-rules-report-'));
+      const truth = path.join(path.dirname(path.dirname(run.log)), 'truth.json');
+      const result = await harness(['score', '--truth', truth, '--monitor', run.adapter.id, '--log', run.log, '--setting', run.setting.label, '--out', out]);
+      expect(result.exitCode, result.stderr).to.equal(0);
+      const md = await readFile(path.join(out, 'report.md'), 'utf8');
+      for (const c of scored) {
+        const id = c.score.connectionId;
+        const line = md.split('\n').findIndex((l) => l.includes(`\`${id}\`: ${c.score.fragments} records, as the model predicts`));
+        expect(line, `${c.key} in report.md`).to.be.greaterThan(-1);
+        expect(md.split('\n')[line + 1], c.key).to.match(/^ {2}- rule: /);
+      }
+    }
   });
 
   it('Zeek: the 1 hr default for 22/tcp (Conn::port_inactivity_timeouts) splits an SSH session that tcp_inactivity_timeout = 4 hrs would keep', () => {

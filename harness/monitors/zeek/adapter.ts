@@ -20,6 +20,18 @@ export const ZEEK_KNOBS: Knob[] = [
   { name: 'tcp_reset_delay', appliesTo: 'other', defaultS: 5, note: 'flushes state this long after a RST' },
   { name: 'tcp_attempt_delay', appliesTo: 'other', defaultS: 5, note: 'times out an unanswered connection attempt' },
   {
+    name: 'Conn::port_inactivity_timeouts',
+    appliesTo: 'other',
+    defaultS: 3600,
+    note: '21, 22, 23, 513/tcp get 1 hr once the handshake completes, whatever tcp_inactivity_timeout says (base/protocols/conn/inactivity.zeek); setting key zeek.port_inactivity_timeouts',
+  },
+  {
+    name: 'Conn::analyzer_inactivity_timeouts',
+    appliesTo: 'other',
+    defaultS: 3600,
+    note: 'SSH and FTP get 1 hr once the analyzer confirms the protocol; setting key zeek.analyzer_inactivity_timeouts',
+  },
+  {
     name: 'dns_session_timeout',
     appliesTo: 'other',
     defaultS: 10,
