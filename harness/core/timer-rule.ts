@@ -74,7 +74,12 @@ export function atLeast(lastUs: number, nextUs: number, idleS: number): boolean 
  * granularity (a periodic sweep, a status interval) whose phase is unknown, one longer than the timeout but not
  * longer than timeout + granularity may or may not, so the model gives a range rather than a guess.
  */
-export function periodicTimerRule(globalIdleS: Partial<Record<TimeoutProtocol, number | null>>, granularityS: number): TimerRule {
+export function periodicTimerRule(
+  globalIdleS: Partial<Record<TimeoutProtocol, number | null>>,
+  granularityS: number,
+  /** The tool's own words for its comparison (the adapter's `timerComparison`), else a generic sentence. */
+  comparison?: string,
+): TimerRule {
   const granularityUs = Math.round(granularityS * 1e6);
   return {
     globalIdleS,
@@ -91,8 +96,9 @@ export function periodicTimerRule(globalIdleS: Partial<Record<TimeoutProtocol, n
     },
     shortestSplitUs: (timeout) => (timeout.idleS === null ? Infinity : Math.round(timeout.idleS * 1e6) + 1),
     comparison:
-      granularityUs === 0
+      comparison ??
+      (granularityUs === 0
         ? 'a silence longer than the timeout'
-        : `a silence longer than the timeout, checked every ${granularityS} s at a phase the model cannot know: between the timeout and the timeout + ${granularityS} s either way`,
+        : `a silence longer than the timeout, checked every ${granularityS} s at a phase the model cannot know: between the timeout and the timeout + ${granularityS} s either way`),
   };
 }

@@ -43,6 +43,11 @@ export interface MonitorAdapter {
    * silence longer than the effective timeout ends a record, within `granularityS` beyond it a range.
    */
   timerRule?(setting: TimeoutSetting, userConfig?: UserConfigText): TimerRule;
+  /**
+   * For a tool without its own `timerRule`: how it compares a silence with its timeout, in words, for the report
+   * (argus: at the status report after a later packet; nfpcapd: a sweep every 10 s).
+   */
+  timerComparison?: string;
   /** The tool's own knobs a setting may name as `<id>.<key>=value` (e.g. `zeek.port_inactivity_timeouts=4h`). */
   settingKnobs?: SettingKnob[];
   detect(env: NodeJS.ProcessEnv): Promise<Detection>;

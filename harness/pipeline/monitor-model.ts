@@ -2,6 +2,7 @@ import type { MonitorModel } from '../comparator/monitor-model.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
+import { periodicTimerRule } from '../core/timer-rule.js';
 import type { EffectiveTimeouts, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
@@ -36,11 +37,11 @@ export function monitorModel(
   userConfig?: UserConfigText,
 ): MonitorModel {
   const effective = effectiveTimeouts(adapter, setting);
-  const timer = adapter.timerRule?.(setting, userConfig);
+  // The tool's own rule knows the user's config too; the generic one knows only the setting and the granularity.
+  const timer = adapter.timerRule?.(setting, userConfig) ?? periodicTimerRule(effective.idleS, adapter.granularityS, adapter.timerComparison);
   return {
-    // The tool's own rule knows the user's config too; the generic reading knows only the setting.
-    idleS: timer ? { ...effective.idleS, ...timer.globalIdleS } : effective.idleS,
-    ...(timer ? { timer } : {}),
+    idleS: { ...effective.idleS, ...timer.globalIdleS },
+    timer,
     activeS: effective.activeS,
     statusIntervalS: effective.statusIntervalS,
     granularityS: adapter.granularityS,

@@ -18,6 +18,8 @@ const nfpcapd: MonitorAdapter = {
   // nfpcapd walks its flow tree for expired flows every 10 s of packet time.
   granularityS: 10,
   timerNeedsLaterPacket: true,
+  timerComparison:
+    'a silence longer than -e inactive ends the flow at the sweep of the flow tree (every 10 s of packet time, driven by later packets): a silence between the timeout and the timeout + 10 s may or may not',
   effectiveTimeouts: nfpcapdEffectiveTimeouts,
   detect: detectNfpcapd,
   translate: translateNfpcapd,

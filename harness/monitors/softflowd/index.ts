@@ -16,6 +16,8 @@ const softflowd: MonitorAdapter = {
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 600 },
   // Live, softflowd checks expiry every `expint` (60 s) seconds.
   granularityS: 60,
+  timerComparison:
+    'live, a silence longer than the timeout ends the flow at the expiry check every expint (60 s); reading a pcap, it never does (flows end at EOF or a full table)',
   detect: detectSoftflowd,
   translate: translateSoftflowd,
   run: runSoftflowd,
