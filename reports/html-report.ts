@@ -109,6 +109,7 @@ function renderScenario(scenario: ScenarioResult): Raw {
   <h3>Coverage by monitor and setting</h3>
   ${heatmap(scenario, headline)}
   ${recommendations(scenario)}
+  ${modelRules(scenario)}
   <h3>Timelines</h3>
   <p class="note">Top bar: the true connection, its quiet periods hatched. Below it, each monitor and setting: one bar per record it wrote. ${total > shown.length ? `Showing ${shown.length} of ${total.toLocaleString('en-US')} connections (longest quiet periods first); the other ${(total - shown.length).toLocaleString('en-US')} are in the table above.` : ''}</p>
   ${shown.filter((c) => !c.background).map((c) => timeline(scenario, c))}
@@ -168,7 +169,7 @@ function recommendations(scenario: ScenarioResult): Raw | string {
     (r) =>
       html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}${(r.caps ?? []).map((cap) => html`<div class="limit">⚠ ${cap}</div>`)}${r.adviceLines && r.adviceLines.length > 0 ? html`<pre>${r.adviceLines.join('\n')}</pre>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
   )}</tbody>
-</table>${modelRules(scenario)}`;
+</table>`;
 }
 
 /** Findings listed in full; the rest are counted. */
