@@ -22,6 +22,7 @@ import {
   interruptionText,
   meanCoverage,
   pluralize,
+  modelFindings,
   recommendationColumn,
   scoreOf,
   selectConnections,
@@ -114,6 +115,7 @@ function renderScenario(scenario: ScenarioResult): Raw {
   ${heatmap(scenario, headline)}
   ${versionTable(scenario)}
   ${recommendations(scenario)}
+  ${modelRules(scenario)}
   <h3>Timelines</h3>
   <p class="note">Top bar: the true connection, its quiet periods hatched. Below it, each monitor and setting: one bar per record it wrote. ${total > shown.length ? `Showing ${shown.length} of ${total.toLocaleString('en-US')} connections (longest quiet periods first); the other ${(total - shown.length).toLocaleString('en-US')} are in the table above.` : ''}</p>
   ${shown.filter((c) => !c.background).map((c) => timeline(scenario, c))}
@@ -184,9 +186,25 @@ function recommendations(scenario: ScenarioResult): Raw | string {
 <thead><tr><th>monitor / view</th><th>protocol</th><th>idle timeout at least</th><th>advice</th><th>first sufficient setting</th></tr></thead>
 <tbody>${scenario.recommendations.map(
     (r) =>
-      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
+      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}${(r.caps ?? []).map((cap) => html`<div class="limit">⚠ ${cap}</div>`)}${r.adviceLines && r.adviceLines.length > 0 ? html`<pre>${r.adviceLines.join('\n')}</pre>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
   )}</tbody>
 </table>`;
+}
+
+/** Findings listed in full; the rest are counted. */
+const HTML_MAX_FINDINGS = 50;
+
+/** Where each tool's own timer rule, not the naive "silence > global timeout", decides the count. */
+function modelRules(scenario: ScenarioResult): Raw | string {
+  const findings = modelFindings(scenario);
+  if (findings.length === 0) return '';
+  const agreeing = findings.filter((f) => f.agrees).length;
+  return html`
+<h3>The model against each tool's timer rule</h3>
+<p>${agreeing} of ${findings.length} noted cases are as the tool's own rule predicts (or within the model's range where the rule leaves room); cases the naive model already predicts are not listed.</p>
+<ul>${findings.slice(0, HTML_MAX_FINDINGS).map(
+    (f) => html`<li><b>${f.column}</b> · <code>${f.setting}</code> · <code>${f.connectionId}</code>: ${f.text}${f.rules.length > 0 ? html`<ul>${f.rules.map((rule) => html`<li>rule: ${rule}</li>`)}</ul>` : ''}</li>`,
+  )}${findings.length > HTML_MAX_FINDINGS ? html`<li>… ${findings.length - HTML_MAX_FINDINGS} more in results.json</li>` : ''}</ul>`;
 }
 
 // ---- timeline ----

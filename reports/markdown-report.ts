@@ -19,6 +19,7 @@ import {
   headlineConnection,
   huntText,
   interruptionText,
+  modelFindings,
   pluralize,
   recommendationColumn,
   scoreOf,
@@ -114,9 +115,15 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
       const parts = [`${who} ${escapeMarkdown(r.protocol)}: idle timeout ≥ ${escapeMarkdown(formatSeconds(r.minimumIdleS))}: ${markdownCode(r.advice)}`];
       if (r.firstSufficientSetting !== undefined) parts.push(`first sufficient setting in this sweep: ${markdownCode(r.firstSufficientSetting)}`);
       if (r.limitation) parts.push(`⚠ ${escapeMarkdown(r.limitation)}`);
+      for (const cap of r.caps ?? []) parts.push(`⚠ ${escapeMarkdown(cap)}`);
       out.push(`- ${parts.join('; ')}`);
+      // Ready to paste: HTML <pre>, one source line, so that nothing in the lines can close a Markdown fence.
+      if (r.adviceLines && r.adviceLines.length > 0) out.push(`  <pre>${r.adviceLines.map((l) => escapeXml(l)).join('&#10;')}</pre>`);
     }
   }
+
+  const findings = modelFindings(scenario);
+  if (findings.length > 0) out.push('', ...modelSection(findings));
 
   const problems = scenario.cells.filter((c) => c.status !== 'ok');
   if (problems.length > 0) out.push('', '### Failures and skips', '', ...problemList(problems));
@@ -132,6 +139,26 @@ function versionTable(comparisons: VersionComparison[]): string[] {
     const what = escapeMarkdown(changedText(c));
     out.push(`| ${escapeMarkdown(c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`)} | ${markdownCode(c.setting)} | ${verdicts} | ${changed ? `**⚠ ${what}**` : what} |`);
   }
+  return out;
+}
+
+/** Findings listed in full; the rest are counted. */
+const MARKDOWN_MAX_FINDINGS = 20;
+
+/** Where each tool's own timer rule (not the naive "silence > global timeout") decides the count, and whether the tool kept to it. */
+function modelSection(findings: ReturnType<typeof modelFindings>): string[] {
+  const agreeing = findings.filter((f) => f.agrees).length;
+  const out = [
+    "### The model against each tool's timer rule",
+    '',
+    `${agreeing} of ${findings.length} noted cases are as the tool's own rule predicts (or within the model's range where the rule leaves room); cases the naive model already predicts are not listed.`,
+    '',
+  ];
+  for (const f of findings.slice(0, MARKDOWN_MAX_FINDINGS)) {
+    out.push(`- **${escapeMarkdown(f.column)}** · ${markdownCode(f.setting)} · ${markdownCode(f.connectionId)}: ${escapeMarkdown(f.text)}`);
+    for (const rule of f.rules) out.push(`  - rule: ${escapeMarkdown(rule)}`);
+  }
+  if (findings.length > MARKDOWN_MAX_FINDINGS) out.push(`- … ${findings.length - MARKDOWN_MAX_FINDINGS} more in results.json (each score's modelAgreement and timerRules)`);
   return out;
 }
 

@@ -90,6 +90,8 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
       ? `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.limitation}`
       : `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.advice} (idle ≥ ${formatSeconds(r.minimumIdleS)})`;
     out.push(`${paint(r.limitation ? '33' : '36', '→')} ${fit(clean(text), width - 2)}`);
+    // An override the global knob cannot lift: the whole advice is in report.md, ready to paste.
+    for (const cap of r.caps ?? []) out.push(`${paint('33', '  ⚠')} ${fit(clean(`${cap} (report.md has the lines to paste)`), width - 4)}`);
   }
   if (recs.length > MAX_RECOMMENDATIONS) out.push(`  ... ${recs.length - MAX_RECOMMENDATIONS} more recommendations in report.md`);
   return out;

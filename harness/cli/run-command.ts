@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { detectAdapter } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
@@ -14,6 +14,7 @@ import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { checkOutputFolder } from '../io/output-paths.js';
 import { shardSummary } from '../pipeline/shard-plan.js';
+import { checkToolKnobs } from '../pipeline/monitor-model.js';
 
 export const RUN_HELP = `harness run <scenario.yaml | capture.pcap>... [flags]
 
@@ -61,6 +62,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const monitorsText = stringFlag(flags, 'monitors');
   const choices = await resolveMonitors('run', monitorsText);
   const shard = shardFlag('run', flags);
+  checkToolKnobs(settings, await loadAdapters(), 'harness run --timeouts');
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
   const jobsText = stringFlag(flags, 'jobs');

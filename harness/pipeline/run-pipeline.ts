@@ -9,7 +9,7 @@ import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
+import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -21,7 +21,7 @@ import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
-import { monitorModel } from './monitor-model.js';
+import { monitorModel, readUserConfig } from './monitor-model.js';
 import { recommendationsFor } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
@@ -36,6 +36,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   // One detection per binary: two sensors of one monitor naming different binaries run side by side.
   const detections = new Map<string, Detection>();
   const folders = new Map<string, string>();
+  const userConfigs = new Map<string, UserConfigText>();
   for (const sensor of request.sensors) {
     const adapter = byId.get(sensor.monitor);
     if (!adapter) throw new Error(`unknown monitor ${sensor.monitor}`);
@@ -45,6 +46,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       throw new InputError({ file: request.command.slice(0, 2).join(' '), line: 0, col: 0 }, `sensors "${clash}" and "${sensor.sensor}", which share the folder ${folder}`, 'sensor names (and binary paths) that differ in more than punctuation');
     }
     folders.set(folder, sensor.sensor);
+    const config = await readUserConfig(sensor.userConfig);
+    if (config !== undefined) userConfigs.set(sensor.sensor, config);
     const key = binaryKey(sensor);
     if (!detections.has(key)) {
       const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
@@ -167,7 +170,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       truthSource: entry.derived ? 'derived' : 'synthesized',
       settings: uniqueSettings(request.sensors),
       cells,
-      recommendations: recommendationsFor(entry.generated.truth, cells, byId),
+      recommendations: recommendationsFor(entry.generated.truth, cells, byId, userConfigs),
     };
   });
 
@@ -345,7 +348,8 @@ async function runTask(
     await writeCellFiles(workDir, cells, {});
     return cells;
   }
-  const model = monitorModel(adapter, setting, calibration?.honours);
+  // The user's config decides the timers the swept setting does not: the model reads it as the tool does.
+  const model = monitorModel(adapter, setting, calibration?.honours, await readUserConfig(sensor.userConfig));
   const recordsByView: Record<string, FlowRecord[]> = {};
   for (const cell of cells) {
     const records = outcome.views[cell.view] ?? [];

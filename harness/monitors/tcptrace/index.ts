@@ -17,6 +17,7 @@ const tcptrace: MonitorAdapter = {
   granularityS: 0,
   // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
   relativeCost: 0.4,
+  timerComparison: 'a silence longer than --endpoint_reuse_interval starts a new connection, checked when its next packet arrives',
   detect: detectTcptrace,
   translate: translateTcptrace,
   run: runTcptrace,
