@@ -142,6 +142,11 @@ export interface CellContext {
   writeConfig(name: string, content: string): Promise<string>;
   /** Resolves another tool (ra, racluster, nfcapd, nfdump) on PATH, or undefined. */
   which(command: string): Promise<string | undefined>;
+  /**
+   * A pid a running process of this cell wrote (a pid file) as the harness must use it to signal that process: each
+   * process may run in its own PID namespace, where pids differ. Undefined when no process of the cell has it.
+   */
+  hostPid(pid: number): Promise<number | undefined>;
   signal: AbortSignal;
 }
 
