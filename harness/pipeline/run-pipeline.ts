@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { compareCell } from '../comparator/compare-cell.js';
@@ -9,6 +8,7 @@ import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { replaceRunFolderContents } from '../io/run-folder.js';
 import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
@@ -51,7 +51,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }
     loaded.push({ file, scenario });
   }
-  await mkdir(request.outDir, { recursive: true });
+  await replaceRunFolderContents(request.outDir);
   for (const { file, scenario } of loaded) {
     let generated: GenerateResult;
     try {
@@ -71,7 +71,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   await runPool(toCalibrate.map(([id, detection]) => async () => {
     const adapter = byId.get(id) as MonitorAdapter;
     if (!detection.found) return;
-    calibrations.set(id, await calibrate(adapter, detection.path, detection.version, path.join(request.outDir, 'calibration'), request.cellTimeLimitMs, request.signal));
+    calibrations.set(id, await calibrate(adapter, detection.path, detection.version, path.join(request.outDir, 'calibration'), request.cellTimeLimitMs, request.signal, request.maxOutputBytes));
   }), concurrency, request.signal);
 
   interface Task { scenarioIndex: number; sensor: SensorPlan; adapter: MonitorAdapter; setting: TimeoutSetting }
@@ -189,6 +189,7 @@ async function runTask(
     timeLimitMs: request.cellTimeLimitMs,
     signal: request.signal,
     userConfig: sensor.userConfig,
+    maxOutputBytes: request.maxOutputBytes,
   });
   const provenance = (extra: CellProvenance, rawFiles: string[]): Cell['provenance'] => ({
     dir: relDir,
