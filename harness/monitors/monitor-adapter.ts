@@ -27,6 +27,11 @@ export interface MonitorAdapter {
    * Used by the ideal model and the recommendation.
    */
   granularityS: number;
+  /**
+   * Protocols the tool reports at all (tcptrace: TCP only); default every one. A run that reports no record while
+   * the capture holds a connection of one of these failed ("no output"), whatever its exit status.
+   */
+  protocols?: TimeoutProtocol[];
   /** argus and nfpcapd check idle timers only when a later packet arrives (monitors.md). */
   timerNeedsLaterPacket?: boolean;
   /**

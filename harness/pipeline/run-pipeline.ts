@@ -7,6 +7,7 @@ import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
+import { endedHow } from '../executor/process-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { replaceRunFolderContents } from '../io/run-folder.js';
 import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
@@ -200,6 +201,17 @@ async function runTask(
     wallMs: extra.wallMs,
   });
   for (const cell of cells) cell.knobValues = translation.values;
+  const silence = outcome.ok ? noOutput(adapter, truth, outcome.views, outcome.provenance) : undefined;
+  if (silence !== undefined) {
+    for (const cell of cells) {
+      cell.status = 'failed';
+      cell.verdict = 'failed';
+      cell.reason = silence;
+      cell.provenance = provenance(outcome.provenance, outcome.ok ? outcome.rawFiles : []);
+    }
+    await writeCellFiles(workDir, cells, {});
+    return cells;
+  }
   if (!outcome.ok) {
     for (const cell of cells) {
       cell.status = 'failed';
@@ -221,6 +233,20 @@ async function runTask(
   }
   await writeCellFiles(workDir, cells, recordsByView);
   return cells;
+}
+
+/**
+ * A monitor that reports nothing at all, while the capture holds connections it traces, did not do its job, whatever
+ * its exit status says: scoring its silence would turn a broken sensor into "missed".
+ */
+function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<string, FlowRecord[]>, provenance: CellProvenance): string | undefined {
+  if (Object.values(views).some((records) => records.length > 0)) return undefined;
+  const traced = truth.connections.filter((c) => adapter.protocols === undefined || adapter.protocols.includes(c.protocol));
+  if (traced.length === 0) return undefined;
+  const last = provenance.commands.filter((c) => !c.service).at(-1);
+  const how = last ? `${path.basename(last.argv[0] ?? '')} ended with ${endedHow(last.exitCode, last.signal)}` : 'it ran';
+  const stderr = last?.stderrTail ? `\n--- stderr (tail) ---\n${last.stderrTail}` : '';
+  return `no output: ${how} but reported no record, while the capture holds ${traced.length} connection(s) it traces${stderr}`;
 }
 
 async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Record<string, FlowRecord[]>): Promise<void> {
