@@ -14,6 +14,7 @@ import {
   headlineConnection,
   huntText,
   interruptionText,
+  warningLines,
   pluralize,
   recommendationColumn,
   scoreOf,
@@ -39,6 +40,7 @@ export function renderMarkdown(results: RunResults): string {
   );
   const interrupted = interruptionText(results);
   if (interrupted !== undefined) out.push('', `> **${escapeMarkdown(interrupted)}**`);
+  for (const warning of warningLines(results)) out.push('', `> ${escapeMarkdown(warning)}`);
   for (const scenario of results.scenarios) out.push('', ...renderScenario(results, scenario));
   out.push('');
   return out.join('\n');

@@ -22,6 +22,8 @@ export interface RunResults {
   calibrations?: CalibrationRecord[];
   /** Present when Ctrl-C (or SIGTERM) stopped the run: what it holds is what finished before. */
   interrupted?: Interruption;
+  /** What the reader must know to trust the results, shown first by every report (a version that could not be read). */
+  warnings?: string[];
 }
 
 export interface Interruption {

@@ -77,7 +77,7 @@ export interface Knob {
 }
 
 export type Detection =
-  | { found: true; path: string; version: string }
+  | { found: true; path: string; version: string; /** Why `version` is not the tool's own word, e.g. its probe timed out. */ versionWarning?: string }
   | { found: false; reason: string; install: string };
 
 export type Translation =

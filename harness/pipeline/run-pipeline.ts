@@ -119,6 +119,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
 
   const results = runResults(request.command, request.outDir, request.compare, scenarioResults);
   results.calibrations = [...calibrations].map(([monitor, c]) => ({ monitor, honoursTimeoutsOffline: c.honours, detail: c.detail, commands: c.commands }));
+  const warnings = [...detections].flatMap(([id, d]) => (d.found && d.versionWarning ? [`${byId.get(id)?.displayName ?? id}: ${d.versionWarning}`] : []));
+  if (warnings.length > 0) results.warnings = warnings;
   if (request.signal.aborted) {
     results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.scenario === l.scenario)).map((l) => l.scenario.name) };
   }
