@@ -283,7 +283,7 @@ describe('faults: one run folder, used again or by two runs at once', function (
   it('two runs into one folder at once: one runs, the other is refused with one line (exit 2)', async () => {
     const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-twice-')), 'run');
     const mark = randomUUID();
-    const first = execa(BIN, ['run', SCENARIO, '--monitors', 'tcptrace,tshark', '--timeouts', 'default', '--time-limit', '3s', '--out', out], {
+    const first = execa(BIN, ['run', SCENARIO, '--monitors', 'tcptrace,tshark', '--timeouts', 'default', '--time-limit', '20s', '--out', out], {
       cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: path.join(FAKES, 'fake-hanging-monitor.sh'), [MARK_VAR]: mark }, reject: false, stdin: 'ignore',
     });
     await waitFor('the first run to hold the folder', () => access(path.join(out, '.harness-lock')).then(() => true, () => false));
