@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
 import type { FlowRecord } from '../core/flow-record.js';
@@ -50,10 +50,12 @@ export interface CellProvenance {
 
 const SERVICE_READY_MS = 10_000;
 /**
- * --max-output by default: far above any real output of our scenarios (the largest, tshark on many-idle, is tens of
- * MB), far below what would exhaust a disk or, as records, the harness's memory.
+ * --max-output by default, per file: above the largest real output a bundled-size scenario gives (tshark writes a
+ * line of about 120 bytes per packet: a count: 1000000 scenario of ~20 packets per connection is ~2.4 GB), and low
+ * enough that a flooding monitor stops long before it fills a disk. Parsers stream, so the size of a file never
+ * becomes the harness's memory.
  */
-export const DEFAULT_MAX_OUTPUT_BYTES = 1024 ** 3;
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
 
 export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> {
   const started = performance.now();
@@ -78,10 +80,10 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
     }, (started) => { handle = started; running.add(started); }).finally(() => { if (handle) running.delete(handle); });
     provenance.commands.push(finished.record);
     const okCodes = options.okExitCodes ?? [0];
-    const oversized = finished.signal === 'SIGXFSZ' || finished.stdoutCut ? true : await oversizedFile(request.workDir, maxOutputBytes);
-    if (oversized) {
+    const oversized = finished.stdoutCut ? 'its standard output' : await oversizedFile(request.workDir, maxOutputBytes) ?? (finished.signal === 'SIGXFSZ' ? 'a file outside its folder' : undefined);
+    if (oversized !== undefined) {
       // Whatever the tool did when the kernel refused its write (died of SIGXFSZ, or went on without it), its output is cut.
-      const which = typeof oversized === 'string' ? ` (${oversized})` : '';
+      const which = ` (${oversized})`;
       throw new MonitorFailure(
         `${path.basename(argv[0] ?? '')} wrote more than the output limit of ${formatBytes(maxOutputBytes)} for one file${which}, stopped: raise --max-output to allow it`,
         finished.exitCode, finished.signal, finished.record.stderrTail, false);
@@ -181,7 +183,8 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
 async function oversizedFile(dir: string, limit: number): Promise<string | undefined> {
   const names = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
   for (const name of names) {
-    const info = await stat(path.join(dir, name)).catch(() => undefined);
+    // lstat: a link to the pcap (argus reads one) is not output.
+    const info = await lstat(path.join(dir, name)).catch(() => undefined);
     if (info?.isFile() && info.size >= limit) return name;
   }
   return undefined;
