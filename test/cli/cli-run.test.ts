@@ -286,7 +286,13 @@ describe('harness monitors --calibrate (real monitors)', function () {
 
   it('Ctrl-C during calibration exits 130, still lists every monitor, and marks the ones not calibrated', async () => {
     const child = execa(BIN, ['monitors', '--calibrate'], { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
-    await new Promise((r) => setTimeout(r, 500));
+    // Not a fixed delay: on a loaded machine Node alone can take longer to start than any delay chosen. The harness is
+    // calibrating once it has a calibration folder of its own: the temporary one `monitors --calibrate` makes.
+    const calibrating = async (): Promise<boolean> => {
+      const pids = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').catch(() => '')).trim();
+      return pids !== '';
+    };
+    for (let i = 0; i < 600 && !(await calibrating()); i += 1) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, String(result.stderr)).to.equal(130);
