@@ -20,6 +20,7 @@ import {
   huntText,
   interruptionText,
   modelFindings,
+  warningLines,
   pluralize,
   recommendationColumn,
   scoreOf,
@@ -45,6 +46,7 @@ export function renderMarkdown(results: RunResults): string {
   );
   const interrupted = interruptionText(results);
   if (interrupted !== undefined) out.push('', `> **${escapeMarkdown(interrupted)}**`);
+  for (const warning of warningLines(results)) out.push('', `> ${escapeMarkdown(warning)}`);
   for (const scenario of results.scenarios) out.push('', ...renderScenario(results, scenario));
   out.push('');
   return out.join('\n');

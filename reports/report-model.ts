@@ -206,13 +206,19 @@ export function recommendationColumn(scenario: ScenarioResult, r: { monitor: str
   return r.view && r.view !== 'default' ? `${r.monitor} (${r.view})` : r.monitor;
 }
 
+/** The lines every report puts first, after an interruption: what the reader must know to trust the results. */
+export function warningLines(results: RunResults): string[] {
+  return (results.warnings ?? []).map((w) => `Warning: ${w}`);
+}
+
 /** The one line every report puts first when the run was stopped by Ctrl-C; undefined for a complete run. */
 export function interruptionText(results: RunResults): string | undefined {
   const i = results.interrupted;
   if (i === undefined) return undefined;
   const missing = i.scenariosNotGenerated;
   return (
-    'Interrupted: this run was stopped before it finished; cells that had not finished are marked "not run"' +
+    'Interrupted: this run was stopped before it finished; monitors still running were stopped and their cells are marked failed ' +
+    '("interrupted"), cells not yet started are marked skipped ("not run")' +
     (missing.length > 0 ? `, and ${pluralize(missing.length, 'scenario')} never generated (${missing.join(', ')}) ${missing.length === 1 ? 'is' : 'are'} absent.` : '.')
   );
 }

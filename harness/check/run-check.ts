@@ -39,6 +39,8 @@ export interface CheckArgs {
   failOnSkip?: boolean;
   /** Run folder; a new temporary folder when absent. */
   outDir?: string;
+  /** --max-output: the largest file one monitor may write. */
+  maxOutputBytes?: number;
   color: boolean;
   signal: AbortSignal;
   runPipeline: RunPipeline;
@@ -117,6 +119,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       compare,
       cellTimeLimitMs: args.cellTimeLimitMs ?? DEFAULT_CELL_LIMIT_MS,
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      ...(args.maxOutputBytes !== undefined ? { maxOutputBytes: args.maxOutputBytes } : {}),
       signal: args.signal,
       command: ['harness', 'check', args.suitePath, ...(args.updateBaseline ? ['--update-baseline'] : [])],
       ...(args.shard !== undefined ? { shard: args.shard } : {}),

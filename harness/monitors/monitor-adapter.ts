@@ -35,6 +35,11 @@ export interface MonitorAdapter {
    * of a sweep are balanced by expected time, not by cell count. Absent: 1.
    */
   relativeCost?: number;
+  /**
+   * Protocols the tool reports at all (tcptrace: TCP only); default every one. A run that reports no record while
+   * the capture holds a connection of one of these failed ("no output"), whatever its exit status.
+   */
+  protocols?: TimeoutProtocol[];
   /** argus and nfpcapd check idle timers only when a later packet arrives (monitors.md). */
   timerNeedsLaterPacket?: boolean;
   /**
@@ -107,7 +112,7 @@ export interface Knob {
 }
 
 export type Detection =
-  | { found: true; path: string; version: string }
+  | { found: true; path: string; version: string; /** Why `version` is not the tool's own word, e.g. its probe timed out. */ versionWarning?: string }
   | { found: false; reason: string; install: string };
 
 export type Translation =
@@ -177,6 +182,11 @@ export interface CellContext {
   writeConfig(name: string, content: string): Promise<string>;
   /** Resolves another tool (ra, racluster, nfcapd, nfdump) on PATH, or undefined. */
   which(command: string): Promise<string | undefined>;
+  /**
+   * A pid a running process of this cell wrote (a pid file) as the harness must use it to signal that process: each
+   * process may run in its own PID namespace, where pids differ. Undefined when no process of the cell has it.
+   */
+  hostPid(pid: number): Promise<number | undefined>;
   signal: AbortSignal;
 }
 
