@@ -3,7 +3,9 @@ import { detectAdapter } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
-import type { SensorPlan } from '../pipeline/run-request.js';
+import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
+import { runLivePipeline } from '../live/live-pipeline.js';
+import { missingLiveCapabilities } from '../live/capabilities.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
@@ -30,6 +32,10 @@ Flags:
   --tolerance DUR      duration error still counted accurate (default 2s, or 0.1% of the duration)
   --time-limit DUR     wall-clock limit for one monitor process (default 10m)
   --jobs N             cells run in parallel (default: number of cores)
+  --live               also run every monitor that has a live form on a private veth (needs root), fed the
+                       scenario by tcpreplay, time scaled; live cells are extra columns beside the offline ones
+  --speedup K          with --live: divide every time of the scenario and every timeout by K (default: chosen
+                       per monitor so each scaled timeout stays at or above its live floor)
 Exit status: 0 done (whatever the verdicts; use harness check to gate CI), 2 bad input, 130 interrupted.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -40,6 +46,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     'time-limit': { type: 'string' },
     jobs: { type: 'string' },
+    live: { type: 'boolean' },
+    speedup: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
   });
@@ -60,6 +68,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
     throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells, 1 or more');
   }
+  const live = boolFlag(flags, 'live');
+  const speedupText = stringFlag(flags, 'speedup');
+  const speedup = speedupText === undefined ? undefined : Number(speedupText);
+  if (speedupText !== undefined && (!live || speedup === undefined || !Number.isFinite(speedup) || speedup < 1)) {
+    throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, `"${speedupText}"${live ? '' : ' without --live'}`, 'a number 1 or more, with --live');
+  }
+  if (live) {
+    const missing = await missingLiveCapabilities();
+    if (missing.length > 0) {
+      throw new InputError({ file: 'harness run --live', line: 0, col: 0 }, `no ${missing.join(', ')} (not root)`, 'root (or those capabilities) to build the private network namespace and veth a live run replays into');
+    }
+  }
   // Without --monitors, monitors that are not installed are left out quietly; named ones are kept and skipped with their install command.
   let selected = adapters;
   if (monitorsText === undefined) {
@@ -73,7 +93,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const interrupt = interruptSignal();
   const progress = progressPrinter(process.stderr);
   try {
-    const results = await runPipeline({
+    const results = await (live ? (r: RunRequest) => runLivePipeline(r, { speedup }) : runPipeline)({
       scenarioPaths: flags.positionals,
       sensors,
       outDir,

@@ -10,6 +10,7 @@ import {
   type ExecOptions,
   type ExecResult,
   type MonitorAdapter,
+  type MonitorOutput,
   type Service,
   type ServiceOptions,
 } from '../monitors/monitor-adapter.js';
@@ -32,6 +33,12 @@ export interface CellRunRequest {
   timeLimitMs: number;
   signal: AbortSignal;
   userConfig?: string;
+  /**
+   * Live runs: every process enters the private wire's namespaces through `wrap`, `netOfPid` shows its sockets,
+   * and `run` replaces the adapter's offline run.
+   */
+  inside?: { wrap(argv: string[]): string[]; netOfPid: number; signalTool(wrapperPid: number | undefined, signal: NodeJS.Signals): Promise<unknown> };
+  run?: (ctx: CellContext) => Promise<MonitorOutput>;
 }
 
 export type CellRunOutcome =
@@ -46,6 +53,7 @@ export interface CellProvenance {
 }
 
 const SERVICE_READY_MS = 10_000;
+const INSIDE_STOP_GRACE_MS = 5000;
 
 export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> {
   const started = performance.now();
@@ -53,9 +61,10 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   const provenance: CellProvenance = { commands: [], configFiles: [], wallMs: 0, notes: [] };
   const services: { running: RunningService; record?: CommandRecord }[] = [];
   let serviceCount = 0;
+  const wrap = (argv: string[]): string[] => (request.inside ? request.inside.wrap(argv) : argv);
 
   const exec = async (argv: string[], options: ExecOptions = {}): Promise<ExecResult> => {
-    const finished = await runProcess(argv, {
+    const finished = await runProcess(wrap(argv), {
       cwd: options.cwd ?? request.workDir,
       env: options.env,
       stdoutFile: options.stdoutFile ? path.resolve(request.workDir, options.stdoutFile) : undefined,
@@ -82,7 +91,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   const startService = async (argv: string[], options: ServiceOptions = {}): Promise<Service> => {
     serviceCount += 1;
     const logFile = path.join(request.workDir, `service-${serviceCount}.log`);
-    const running = startProcess(argv, { cwd: options.cwd ?? request.workDir, signal: request.signal, logFile });
+    const running = startProcess(wrap(argv), { cwd: options.cwd ?? request.workDir, env: options.env, signal: request.signal, logFile });
     const entry: { running: RunningService; record?: CommandRecord } = { running };
     services.push(entry);
     let exited = false;
@@ -92,7 +101,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
         if (pid === undefined || exited) return false;
         try { process.kill(pid, 0); return true; } catch { exited = true; return false; }
       };
-      const ready = await waitUntilListening(options.readyPort.proto, options.readyPort.port, SERVICE_READY_MS, alive);
+      const ready = await waitUntilListening(options.readyPort.proto, options.readyPort.port, SERVICE_READY_MS, alive, request.inside?.netOfPid);
       if (!ready) {
         const finished = await running.stop();
         entry.record = finished.record;
@@ -101,9 +110,24 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       }
     }
     return {
+      pid: running.pid,
       stop: async () => {
+        // Inside a namespace the wrapper (nsenter) would die of SIGTERM at once, and the group's SIGKILL that follows
+        // could catch the tool before it has flushed: the tool gets SIGTERM first, and the wrapper exits with it.
+        if (request.inside) {
+          await request.inside.signalTool(running.pid, 'SIGTERM');
+          await Promise.race([running.wait(), new Promise((r) => setTimeout(r, INSIDE_STOP_GRACE_MS))]);
+        }
         const finished = await running.stop();
         entry.record = finished.record;
+        return finished;
+      },
+      wait: async (timeoutMs: number) => {
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); });
+        const finished = await Promise.race([running.wait(), gaveUp]);
+        clearTimeout(timer);
+        if (finished) entry.record = finished.record;
         return finished;
       },
     };
@@ -128,10 +152,11 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
     },
     which: (command: string) => which(command),
     signal: request.signal,
+    netOfPid: request.inside?.netOfPid,
   };
 
   try {
-    const output = await request.adapter.run(ctx);
+    const output = await (request.run ?? request.adapter.run)(ctx);
     provenance.notes.push(...output.notes);
     return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance };
   } catch (error) {

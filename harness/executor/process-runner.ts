@@ -169,6 +169,8 @@ export interface RunningService {
   pid: number | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves when it has exited. */
   stop(): Promise<FinishedProcess>;
+  /** Resolves when it exits by itself (a daemon told to shut down through its control socket); sends nothing. */
+  wait(): Promise<FinishedProcess>;
 }
 
 /** Starts a long-running child (a collector) whose stderr goes to a file so a chatty one never blocks. */
@@ -207,10 +209,13 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
   return {
     pid: child.pid,
     stop: () => {
-      if (!finished) {
-        onAbort();
-        finished = finish();
-      }
+      // Also after wait(): a process still running when the waiter gives up is stopped all the same.
+      if (child.exitCode === null && child.signalCode === null) onAbort();
+      finished ??= finish();
+      return finished;
+    },
+    wait: () => {
+      finished ??= finish();
       return finished;
     },
   };

@@ -1,0 +1,21 @@
+import type { Cell } from '../core/results.js';
+
+/**
+ * Scale invariance, checked rather than assumed: the same scenario offline unscaled and live scaled must give every
+ * connection the same verdict and fragment count on a monitor that honours its timeouts offline. A disagreement
+ * is reported with both results.
+ */
+export function compareOfflineLive(offline: Cell, live: Cell): { agrees: boolean; detail: string } {
+  const offlineById = new Map(offline.scores.map((s) => [s.connectionId, s]));
+  const differences: string[] = [];
+  for (const score of live.scores) {
+    if (score.background) continue;
+    const before = offlineById.get(score.connectionId);
+    if (!before) continue;
+    if (before.verdict !== score.verdict || before.fragments !== score.fragments) {
+      differences.push(`${score.connectionId}: offline ${before.verdict} (${before.fragments} records), live ${score.verdict} (${score.fragments} records)`);
+    }
+  }
+  if (differences.length === 0) return { agrees: true, detail: `offline unscaled and live x${live.live?.speedup ?? '?'} agree on every connection` };
+  return { agrees: false, detail: `offline and live disagree: ${differences.join('; ')}` };
+}
