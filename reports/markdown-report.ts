@@ -19,6 +19,7 @@ import {
   scoreOf,
   selectConnections,
   verdictText,
+  liveCellLines,
 } from './report-model.js';
 
 /** Per-connection tables shown in a pull-request comment; the rest are summarized. */
@@ -107,6 +108,9 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
       out.push(`- ${parts.join('; ')}`);
     }
   }
+
+  const live = liveCellLines(scenario);
+  if (live.length > 0) out.push('', '### Live cells', '', ...live.map((line) => `- ${escapeMarkdown(line)}`));
 
   const problems = scenario.cells.filter((c) => c.status !== 'ok');
   if (problems.length > 0) out.push('', '### Failures and skips', '', ...problemList(problems));

@@ -18,6 +18,9 @@ import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
 import { readFile } from 'node:fs/promises';
+import { InputError } from '../core/input-error.js';
+import { runLivePipeline } from '../live/live-pipeline.js';
+import { missingLiveCapabilities } from '../live/capabilities.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -94,7 +97,13 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     results = emptyResults(['harness', 'check', args.suitePath], compare.huntThresholdsS);
   } else {
     const outDir = args.outDir ?? (await mkdtemp(path.join(os.tmpdir(), 'harness-check-')));
-    results = await args.runPipeline({
+    // live: true judges the sensors live on the private wire (needs root; refused in one line without it).
+    const pipeline: RunPipeline = suite.live ? (request) => runLivePipeline(request, { speedup: suite.live?.speedup, liveOnly: true }) : args.runPipeline;
+    if (suite.live) {
+      const missing = await missingLiveCapabilities();
+      if (missing.length > 0) throw new InputError(suite.live.where, `live: true without ${missing.join(', ')} (not root)`, 'root (or those capabilities) for the private network namespace a live check replays into');
+    }
+    results = await pipeline({
       scenarioPaths: loaded.scenarioFiles,
       sensors: plans,
       outDir,

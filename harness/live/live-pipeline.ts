@@ -21,6 +21,7 @@ import { cleanStaleWires } from './private-wire.js';
 import { chooseSpeedup, replayGroups, type SpeedupChoice } from './speedup-plan.js';
 import { scaleScenario, scaleSetting, recordToScenarioTime, type TimeMap } from './time-scale.js';
 import { scoreDiscardedParts } from './discard-losses.js';
+import { guardBoundaryCases } from './boundary-guard.js';
 
 /**
  * `harness run --live`: the offline run as always, then every monitor that has a live form on the private wire,
@@ -30,6 +31,11 @@ import { scoreDiscardedParts } from './discard-losses.js';
 export interface LiveOptions {
   /** K given with --speedup; otherwise chosen per monitor. */
   speedup?: number;
+  /**
+   * harness check with `live: true`: the live cells take the sensor's own name and replace its offline cells (the
+   * offline run still happens, for the invariance check), so the suite's expectations judge what ran live.
+   */
+  liveOnly?: boolean;
 }
 
 export const LIVE_SUFFIX = ' (live)';
@@ -37,8 +43,9 @@ export const LIVE_SUFFIX = ' (live)';
 export async function runLivePipeline(request: RunRequest, options: LiveOptions): Promise<RunResults> {
   const stale = await cleanStaleWires();
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
-  // Refuse a --speedup that breaks a floor before anything runs.
   const liveSensors = request.sensors.filter((s) => adapters.get(s.monitor)?.live);
+  // A --speedup that breaks a floor is refused before anything runs (the scenario's length plays no part in that).
+  if (options.speedup !== undefined) for (const sensor of liveSensors) speedupFor(sensor, adapters.get(sensor.monitor) as MonitorAdapter, 1, options.speedup);
   const results = await runPipeline(request);
   const runNotes: string[] = [...stale];
   for (const scenarioResult of results.scenarios) {
@@ -50,14 +57,7 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
       const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
       const form = adapter.live;
       if (!form) continue;
-      const choice = chooseSpeedup({
-        id: sensor.sensor,
-        floorS: form.floorS,
-        settings: sensor.settings,
-        defaults: effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} }),
-        translate: (s) => adapter.translate(s),
-      }, spanS, options.speedup);
-      if ('refused' in choice) throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, choice.refused.replace(/^--speedup \d+\S* /, ''), 'a speedup that keeps every scaled timeout at or above the monitor\'s live floor');
+      const choice = speedupFor(sensor, adapter, spanS, options.speedup);
       choices.set(sensor.sensor, choice);
     }
     // A monitor no timeout limits (nDPI) joins the fastest replay there is instead of needing its own.
@@ -78,7 +78,33 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
     }
   }
   if (runNotes.length > 0) for (const s of results.scenarios) for (const c of s.cells) if (c.live) c.provenance.notes.push(...runNotes);
+  if (options.liveOnly) {
+    for (const s of results.scenarios) {
+      const liveSensors = new Set(s.cells.filter((c) => c.live || c.sensor.endsWith(LIVE_SUFFIX)).map((c) => c.sensor.slice(0, -LIVE_SUFFIX.length)));
+      s.cells = s.cells.filter((c) => c.live || c.sensor.endsWith(LIVE_SUFFIX) || !liveSensors.has(c.sensor));
+      for (const c of s.cells) {
+        if (!c.sensor.endsWith(LIVE_SUFFIX)) continue;
+        c.sensor = c.sensor.slice(0, -LIVE_SUFFIX.length);
+        c.column = c.column.replace(LIVE_SUFFIX, '');
+      }
+    }
+  }
   return results;
+}
+
+/** The speedup for one sensor's live cells; an explicit one that breaks its floor is refused (exit 2). */
+function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, explicit: number | undefined): Extract<SpeedupChoice, { k: number }> {
+  const choice = chooseSpeedup({
+    id: sensor.sensor,
+    floorS: adapter.live?.floorS ?? 0,
+    settings: sensor.settings,
+    defaults: effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} }),
+    translate: (s) => adapter.translate(s),
+  }, spanS, explicit);
+  if ('refused' in choice) {
+    throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, choice.refused, 'a speedup that keeps every scaled timeout at or above the monitor\'s live floor');
+  }
+  return choice;
 }
 
 function noLiveForm(adapter: MonitorAdapter, sensor: SensorPlan): Cell[] {
@@ -234,8 +260,9 @@ async function finishCells(
     const comparison = compareCell(truth, records, model, request.compare);
     applyComparison(cell, comparison, records.length);
     if (output?.discardRule) scoreDiscardedParts(cell, truth, output.discardRule, map.k);
+    guardBoundaryCases(cell, truth, effectiveTimeouts(adapter, cell.setting), run.timing.maxUs, map.k);
     const offline = scenarioResult.cells.find((c) => !c.live && c.monitor === cell.monitor && c.view === cell.view && c.setting.label === cell.setting.label);
-    if (offline && offline.honoursTimeoutsOffline === true && offline.status === 'ok') cell.live.invariance = compareOfflineLive(offline, cell);
+    if (offline && offline.honoursTimeoutsOffline === true && offline.status === 'ok') cell.live.invariance = compareOfflineLive(offline, cell, adapter.timerNeedsLaterPacket === true);
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
     await writeFileAtomic(path.join(request.outDir, cell.recordsFile), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }

@@ -47,11 +47,11 @@ export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number,
       const scaled = scaleSetting(setting, explicit, input.defaults);
       const low = timeoutsOf(scaled).find((t) => t < input.floorS);
       if (low !== undefined) {
-        return { id: input.id, refused: `--speedup ${explicit} makes ${input.id}'s ${setting.label} a ${+low.toFixed(3)} s timeout, below its live floor of ${input.floorS} s (the largest speedup for this sweep is ${Math.floor(limit)})` };
+        return { id: input.id, refused: `${explicit}, which makes ${input.id}'s ${setting.label} a ${+low.toFixed(3)} s timeout, below its live floor of ${input.floorS} s (the largest speedup for this sweep is ${Math.floor(limit)})` };
       }
       const translated = input.translate(scaled);
       if (!translated.supported && input.translate(setting).supported) {
-        return { id: input.id, refused: `--speedup ${explicit}: ${input.id} cannot take ${setting.label} divided by ${explicit} (${describeTimeoutSetting(scaled)}): ${translated.reason}` };
+        return { id: input.id, refused: `${explicit}, but ${input.id} cannot take ${setting.label} divided by ${explicit} (${describeTimeoutSetting(scaled)}): ${translated.reason}` };
       }
     }
     return { id: input.id, k: explicit, why: 'given with --speedup', free: false };
