@@ -101,19 +101,19 @@ describe('harness run --live (real tools, root)', function () {
     const why = await whyNotLive(['softflowd', 'softflowctl', 'pmacctd', 'ndpiReader']);
     if (why) this.skip();
     const out = path.join(tmp, 'exporters');
-    const result = await harness(['run', BELOW_ABOVE, '--monitors', 'softflowd,pmacct,ndpi', '--timeouts', 'default,3m', '--live', '--speedup', '90', '--out', out]);
+    const result = await harness(['run', BELOW_ABOVE, '--monitors', 'softflowd,pmacct,ndpi', '--timeouts', 'default,3m', '--live', '--speedup', '60', '--out', out]);
     expect(result.exitCode, result.stderr).to.equal(0);
     const results = await readResults(out);
     for (const column of ['softflowd (live)', 'pmacct (live)']) {
       const cell = liveCell(results, column, '3m');
       expect(cell.status, cell.reason).to.equal('ok');
-      expect(cell.live?.speedup).to.equal(90);
-      expect(cell.live?.replaySetting.idle.tcp).to.equal(2);
+      expect(cell.live?.speedup).to.equal(60);
+      expect(cell.live?.replaySetting.idle.tcp).to.equal(3);
       expect(cell.live?.packetsOnWire).to.equal(cell.live?.packetsScheduled);
       expect(cell.live?.immediateMode).to.match(/immediate mode applied/);
       expect(scoreOf(cell, 'tcp-gap-90s')).to.include({ verdict: 'accurate', fragments: 1 });
       expect(scoreOf(cell, 'tcp-gap-360s')).to.include({ verdict: 'fragmented', fragments: 2 });
-      expect(scoreOf(cell, 'tcp-gap-3600s').fragments).to.equal(2);
+      expect(scoreOf(cell, 'tcp-gap-2400s').fragments).to.equal(2);
       // Offline the same tool ignores its timeouts: side by side, one record.
       const offline = results.scenarios[0]?.cells.find((c) => !c.live && c.monitor === cell.monitor && c.setting.label === '3m');
       expect(offline?.verdict).to.equal('timeouts-not-honoured');
@@ -123,12 +123,16 @@ describe('harness run --live (real tools, root)', function () {
     const ndpi = liveCell(results, 'ndpi (live)', 'default');
     expect(ndpi.status, ndpi.reason).to.equal('ok');
     expect(ndpi.live?.packetsSeen).to.equal(ndpi.live?.packetsOnWire);
-    expect(scoreOf(ndpi, 'tcp-gap-90s')).to.include({ verdict: 'accurate', fragments: 1 });
-    // 3600 s / 90 = 40 s of real silence > MAX_IDLE_TIME 30 s: the first burst is deleted without a record.
-    const long = ndpi.scores.find((s) => s.connectionId === 'tcp-gap-3600s');
+    // The clock keeps ndpiReader scanning: a connection over for more than 30 s of real time is deleted unwritten,
+    // and so is the first burst before 2400 s / 60 = 40 s of real silence. Both are scored losses, with the reason.
+    const short = ndpi.scores.find((s) => s.connectionId === 'tcp-gap-90s');
+    expect(short?.verdict).to.equal('missed');
+    expect(short?.toolLosses?.[0]?.reason).to.match(/deletes a flow idle 30 s .*still idle/);
+    const long = ndpi.scores.find((s) => s.connectionId === 'tcp-gap-2400s');
     expect(long?.toolLosses?.[0]?.confirmed, JSON.stringify(long)).to.equal(true);
-    expect(long?.toolLosses?.[0]?.reason).to.match(/deletes a flow idle 30 s/);
-    expect(ndpi.provenance.notes.join('\n')).to.include('= 2700 s of scenario time');
+    expect(long?.toolLosses?.[0]?.reason).to.match(/deletes a flow idle 30 s .*x K=60/);
+    expect(long?.fragments).to.equal(1);
+    expect(ndpi.provenance.notes.join('\n')).to.include('= 1800 s of scenario time');
     expect(await leftovers(out)).to.deep.equal([]);
   });
 
@@ -162,6 +166,21 @@ describe('harness run --live (real tools, root)', function () {
     expect(scoreOf(cell, 'tcp-gap-5m')).to.include({ verdict: 'accurate', fragments: 1 });
     expect(scoreOf(cell, 'tcp-gap-20m')).to.include({ verdict: 'accurate', fragments: 1 });
   });
+
+  for (const monitor of ['zeek', 'suricata']) {
+    it(`${monitor} live (when a binary is present): 5 min whole, 20 min split at 10 min`, async function () {
+      const envVar = `HARNESS_${monitor.toUpperCase()}`;
+      const why = (await whyNotLive([])) ?? ((process.env[envVar] ?? (await which(monitor))) ? undefined : `${monitor} not installed (set ${envVar})`);
+      if (why) this.skip();
+      const out = path.join(tmp, monitor);
+      const result = await harness(['run', FIVE_TWENTY, '--monitors', monitor, '--timeouts', '10m', '--live', '--speedup', '60', '--out', out]);
+      expect(result.exitCode, result.stderr).to.equal(0);
+      const cell = liveCell(await readResults(out), `${monitor} (live)`, '10m');
+      expect(cell.status, cell.reason).to.equal('ok');
+      expect(scoreOf(cell, 'tcp-gap-5m')).to.include({ verdict: 'accurate', fragments: 1 });
+      expect(scoreOf(cell, 'tcp-gap-20m').fragments).to.equal(2);
+    });
+  }
 
   it('tcptrace has no live form: its live cells say so', async function () {
     const why = await whyNotLive(['tcptrace', 'softflowd']);
