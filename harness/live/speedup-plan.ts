@@ -27,7 +27,8 @@ export type SpeedupChoice = { id: string; k: number; why: string; free: boolean 
 /** Largest K at which every scaled timeout is >= floor; Infinity when the sweep has no timeout (nDPI). */
 function floorLimit(input: MonitorSpeedupInput): number {
   let limit = Number.POSITIVE_INFINITY;
-  for (const setting of input.settings) {
+  // A setting the tool cannot take at all (nDPI's 5m) becomes an unsupported cell whatever K is: it sets no limit.
+  for (const setting of input.settings.filter((s) => input.translate(s).supported)) {
     for (const t of timeoutsOf(scaleSetting(setting, 1, input.defaults))) limit = Math.min(limit, t / input.floorS);
   }
   return limit;
@@ -59,7 +60,9 @@ export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number,
   const wanted = Math.max(1, Math.ceil(scenarioSpanS / TARGET_REPLAY_S));
   let k = Math.max(1, Math.min(MAX_SPEEDUP, wanted, Math.floor(limit)));
   while (k > 1 && !acceptsAll(input, k)) k -= 1;
-  const why = k >= wanted
+  const why = limit < 1
+    ? `in real time: even unscaled, a timeout of this sweep is below ${input.id}'s live floor of ${input.floorS} s, so its cells there may decide wrongly`
+    : k >= wanted
     ? `a ${Math.round(scenarioSpanS / k)} s replay`
     : `the largest speedup that keeps every scaled timeout at or above ${input.id}'s live floor of ${input.floorS} s${acceptsAll(input, Math.floor(Math.min(limit, MAX_SPEEDUP))) ? '' : ' in whole values the tool accepts'}`;
   return { id: input.id, k, why, free: limit === Number.POSITIVE_INFINITY };
