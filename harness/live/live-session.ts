@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runCell, type CellRunOutcome } from '../executor/cell-runner.js';
@@ -62,6 +63,8 @@ const SETTLE_AFTER_REPLAY_MS = 1000;
 
 export async function runReplay(request: ReplayRequest): Promise<ReplayRun> {
   const started = performance.now();
+  // Every instance of every monitor listens to the one abort signal, with its processes: more than Node's 10 by design.
+  setMaxListeners(Math.max(64, request.plans.length * 8), request.signal);
   await mkdir(request.dir, { recursive: true });
   const scheduled = await readPcapTimestamps(request.pcap);
   const wire = await openPrivateWire(request.dir);

@@ -77,6 +77,15 @@ async function pidOf(binaryName: string, runDir: string): Promise<number | undef
   return undefined;
 }
 
+/** Starts a live run of the CLI on the 5 min / 20 min scenario and waits until its replay is under way. */
+async function startLiveRun(monitors: string, out: string): Promise<{ run: ReturnType<typeof execa> }> {
+  // bin/harness is a node script run through its shebang (no wrapper shell): a signal reaches the harness itself.
+  const run = execa(BIN, ['run', FIVE_TWENTY, '--monitors', monitors, '--timeouts', '10m', '--live', '--speedup', '60', '--out', out], { reject: false, env: { NO_COLOR: '1' } });
+  expect(await waitUntil(async () => (await pidOf('tcpreplay', out)) !== undefined, 60_000)).to.equal(true);
+  // Wrapped: an async function returning the subprocess itself would wait for it to end.
+  return { run };
+}
+
 describe('harness run --live (real tools, root)', function () {
   this.timeout(240_000);
   let tmp: string;
@@ -197,8 +206,7 @@ describe('harness run --live (real tools, root)', function () {
     const why = await whyNotLive(['softflowd', 'argus']);
     if (why) this.skip();
     const out = path.join(tmp, 'crash');
-    const run = execa(BIN, ['run', FIVE_TWENTY, '--monitors', 'argus,softflowd', '--timeouts', '10m', '--live', '--speedup', '60', '--out', out], { reject: false, env: { NO_COLOR: '1' } });
-    expect(await waitUntil(async () => (await pidOf('tcpreplay', out)) !== undefined, 60_000)).to.equal(true);
+    const { run } = await startLiveRun('argus,softflowd', out);
     const victim = await pidOf('softflowd', out);
     expect(victim).to.be.a('number');
     process.kill(victim as number, 'SIGSEGV');
@@ -216,8 +224,7 @@ describe('harness run --live (real tools, root)', function () {
     const why = await whyNotLive(['softflowd']);
     if (why) this.skip();
     const out = path.join(tmp, 'interrupted');
-    const run = execa(BIN, ['run', FIVE_TWENTY, '--monitors', 'softflowd', '--timeouts', '10m', '--live', '--speedup', '60', '--out', out], { reject: false, env: { NO_COLOR: '1' } });
-    expect(await waitUntil(async () => (await pidOf('tcpreplay', out)) !== undefined, 60_000)).to.equal(true);
+    const { run } = await startLiveRun('softflowd', out);
     run.kill('SIGINT');
     const result = await run;
     expect(result.exitCode).to.equal(130);
@@ -228,9 +235,7 @@ describe('harness run --live (real tools, root)', function () {
     const why = await whyNotLive(['softflowd']);
     if (why) this.skip();
     const out = path.join(tmp, 'killed');
-    // bin/harness is a node script run through its shebang (no wrapper shell): this kills the harness process itself.
-    const run = execa(BIN, ['run', FIVE_TWENTY, '--monitors', 'softflowd', '--timeouts', '10m', '--live', '--speedup', '60', '--out', out], { reject: false, env: { NO_COLOR: '1' } });
-    expect(await waitUntil(async () => (await pidOf('tcpreplay', out)) !== undefined, 60_000)).to.equal(true);
+    const { run } = await startLiveRun('softflowd', out);
     run.kill('SIGKILL');
     await run;
     expect(await waitUntil(async () => (await leftovers(out)).length === 0, 10_000), (await leftovers(out)).join('\n')).to.equal(true);
