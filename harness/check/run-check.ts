@@ -19,7 +19,6 @@ import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
-import { runLivePipeline } from '../live/live-pipeline.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
 
 /**
@@ -98,7 +97,10 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   } else {
     const outDir = args.outDir ?? (await mkdtemp(path.join(os.tmpdir(), 'harness-check-')));
     // live: true judges the sensors live on the private wire (needs root; refused in one line without it).
-    const pipeline: RunPipeline = suite.live ? (request) => runLivePipeline(request, { speedup: suite.live?.speedup, liveOnly: true }) : args.runPipeline;
+    const liveSpeedup = suite.live?.speedup;
+    const pipeline: RunPipeline = suite.live
+      ? async (request) => (await import('../live/live-pipeline.js')).runLivePipeline(request, { speedup: liveSpeedup, liveOnly: true })
+      : args.runPipeline;
     if (suite.live) {
       const missing = await missingLiveCapabilities();
       if (missing.length > 0) throw new InputError(suite.live.where, `live: true without ${missing.join(', ')} (not root)`, 'root (or those capabilities) for the private network namespace a live check replays into');
