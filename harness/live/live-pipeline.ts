@@ -50,6 +50,14 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
   const runNotes: string[] = [...stale];
   for (const scenarioResult of results.scenarios) {
     if (request.signal.aborted) break;
+    if (scenarioResult.truthSource === 'derived') {
+      // A team's own capture has no scenario to divide by K: its live cells say so instead of running.
+      for (const sensor of request.sensors) {
+        const adapter = adapters.get(sensor.monitor);
+        if (adapter) scenarioResult.cells.push(...notLive(adapter, sensor, 'live mode replays synthesized scenarios, time scaled; a capture of your own has no scenario to scale'));
+      }
+      continue;
+    }
     const scenario = await loadScenario(scenarioResult.file);
     const spanS = scenarioResult.truth.pcap.spanUs / 1e6;
     const choices = new Map<string, SpeedupChoice>();
@@ -68,7 +76,7 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
     if (groups.size > 1) runNotes.push(`${scenarioResult.name}: the monitors need different speedups, so ${groups.size} replays: ${[...groups].map(([k, ids]) => `K=${k} for ${ids.join(', ')}`).join('; ')}`);
     for (const sensor of request.sensors) {
       const adapter = adapters.get(sensor.monitor);
-      if (adapter && !adapter.live) scenarioResult.cells.push(...noLiveForm(adapter, sensor));
+      if (adapter && !adapter.live) scenarioResult.cells.push(...notLive(adapter, sensor, `${adapter.displayName} has no live form: it reads capture files only`));
     }
     for (const [k, ids] of groups) {
       if (request.signal.aborted) break;
@@ -107,12 +115,12 @@ function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, 
   return choice;
 }
 
-function noLiveForm(adapter: MonitorAdapter, sensor: SensorPlan): Cell[] {
+function notLive(adapter: MonitorAdapter, sensor: SensorPlan, reason: string): Cell[] {
   return sensor.settings.flatMap((setting) => adapter.views.map((view) => {
     const cell = baseCell(`${sensor.sensor}${LIVE_SUFFIX}`, adapter, view, setting, '');
     cell.status = 'unsupported';
     cell.verdict = 'unsupported';
-    cell.reason = `${adapter.displayName} has no live form: it reads capture files only`;
+    cell.reason = reason;
     return cell;
   }));
 }
@@ -137,7 +145,8 @@ async function runGroup(
   const plans: { plan: LiveCellPlan; cells: Cell[]; sensor: SensorPlan; relDir: string }[] = [];
   for (const sensor of sensors) {
     const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
-    const detection = await detectAdapter(adapter);
+    // A sensor naming its binary runs that binary live too, as offline.
+    const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
     const defaults = effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} });
     for (const setting of sensor.settings) {
       const relDir = path.join(relGroup, sensor.sensor, settingSlug(setting));
