@@ -26,6 +26,7 @@ import {
   scoreOf,
   selectConnections,
   verdictText,
+  liveCellLines,
 } from './report-model.js';
 
 /** Per-connection tables shown in a pull-request comment; the rest are summarized. */
@@ -124,6 +125,8 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
     }
   }
 
+  const live = liveCellLines(scenario);
+  if (live.length > 0) out.push('', '### Live cells', '', ...live.map((line) => `- ${escapeMarkdown(line)}`));
   const findings = modelFindings(scenario);
   if (findings.length > 0) out.push('', ...modelSection(findings));
 

@@ -21,6 +21,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** No file the child writes may grow past this; stdout kept in memory is cut here too. */
   maxOutputBytes?: number;
+  /**
+   * The child brings its own PID namespace (the live wire's holder, or a tool entered into it with nsenter -p), so
+   * the runner adds none: a second one would hide the tool from the signals meant for it.
+   */
+  ownPidNamespace?: boolean;
 }
 
 const KILL_GRACE_MS = 2000;
@@ -125,6 +130,7 @@ interface SpawnOptions {
   maxOutputBytes?: number;
   /** A piped stdout is read as it arrives (runProcessLines), not gathered. */
   streamStdout?: boolean;
+  ownPidNamespace?: boolean;
 }
 
 /**
@@ -133,7 +139,7 @@ interface SpawnOptions {
  */
 function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
   if (argv[0] === undefined) throw new Error('empty argv');
-  const [file, ...args] = confinedArgv(argv, tools, { maxFileBytes: options.maxOutputBytes }) as [string, ...string[]];
+  const [file, ...args] = confinedArgv(argv, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace }) as [string, ...string[]];
   const execaOptions: Options = {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -195,7 +201,7 @@ export async function runProcess(argv: string[], options: RunOptions, onStart?: 
   const stdoutFd = options.stdoutFile ? await open(options.stdoutFile, 'w') : undefined;
   let child: ResultPromise;
   try {
-    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: stdoutFd ? stdoutFd.fd : 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes });
+    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: stdoutFd ? stdoutFd.fd : 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace });
   } finally {
     // The child holds its own copy of the descriptor.
     await stdoutFd?.close();
@@ -271,7 +277,7 @@ export async function runProcessLines(argv: string[], options: Omit<RunOptions, 
   const started = performance.now();
   const startMs = Date.now();
   const tools = await confinement();
-  const child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, streamStdout: true });
+  const child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, streamStdout: true, ownPidNamespace: options.ownPidNamespace });
   const supervised = supervise(child.pid, options);
   const stderrTail = tailOf(child.stderr);
   let failure: unknown;
@@ -292,6 +298,8 @@ export interface RunningService extends ChildHandle {
   pid: number | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves when it has exited. */
   stop(): Promise<FinishedProcess>;
+  /** Resolves when it exits by itself (a daemon told to shut down through its control socket); sends nothing. */
+  wait(): Promise<FinishedProcess>;
 }
 
 /** Starts a long-running child (a collector) whose stderr goes to a file so a chatty one never blocks. */
@@ -303,7 +311,7 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
   let child: ResultPromise;
   try {
     // The collector writes its log itself, under the file size limit; the child holds its own copy of the descriptor.
-    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes });
+    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace });
   } finally {
     await log.close();
   }
@@ -337,10 +345,13 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
     pid: child.pid,
     outerPid: handle.outerPid,
     stop: () => {
-      if (!finished) {
-        onAbort();
-        finished = finish();
-      }
+      // Also after wait(): a process still running when the waiter gives up is stopped all the same.
+      if (child.exitCode === null && child.signalCode === null) onAbort();
+      finished ??= finish();
+      return finished;
+    },
+    wait: () => {
+      finished ??= finish();
       return finished;
     },
   };
