@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../core/input-error.js';
+import { InputError, isInputError } from '../core/input-error.js';
+import { readInputText } from '../io/read-input.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { parseResultsJson, renderJson } from '../../reports/json-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
@@ -34,16 +34,13 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (file === undefined || flags.positionals.length > 1) {
     throw new InputError({ file: 'harness report', line: 0, col: 0 }, flags.positionals.length > 1 ? 'several files' : 'no results file', 'exactly one results.json');
   }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') {
-      // Above ~512 MB (many scenarios of 10,000 connections) Node cannot hold the text; the run wrote its reports then.
-      throw new InputError({ file, line: 0, col: 0 }, 'a results.json too large for Node to read in one piece', 'one under 512 MB: run fewer scenarios per harness run; the reports of this run were written beside it when it ran');
+  const text = await readInputText(file, 'a results.json written by harness run').catch((error: unknown) => {
+    // Above ~512 MB (many scenarios of 10,000 connections) Node cannot hold the text; the run wrote its reports then.
+    if (isInputError(error) && /too large for Node/.test(error.found)) {
+      throw new InputError(error.where, error.found, 'one under 512 MB: run fewer scenarios per harness run; the reports of this run were written beside it when it ran');
     }
-    throw new InputError({ file, line: 0, col: 0 }, 'no readable file', 'a results.json written by harness run');
-  }
+    throw error;
+  });
   const results = parseResultsJson(text, file);
   const format = stringFlag(flags, 'format');
   if (format === undefined) {
