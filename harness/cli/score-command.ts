@@ -15,6 +15,7 @@ import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, useColor } from './common-options.js';
 import { findAdapter, loadAdapters } from '../monitors/registry.js';
 import { checkOutputFolder } from '../io/output-paths.js';
+import { checkInputFile } from '../io/read-input.js';
 
 export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
 
@@ -71,6 +72,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const out = stringFlag(flags, 'out');
   // Before the truth is read: tshark may take minutes on a large capture.
   const outDir = out === undefined ? undefined : await checkOutputFolder('harness score --out', out);
+  await checkInputFile(logFile, `a log written by ${adapter.id} (harness score --log)`);
+  if (pcapFile !== undefined) await checkInputFile(pcapFile, 'a pcap or pcapng capture (harness score --pcap)');
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
   const compare = compareOptionsFrom('score', flags);
   const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
@@ -78,6 +81,12 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const cell = baseCell(adapter.id, adapter, view, setting, path.dirname(path.resolve(logFile)));
   cell.provenance.rawFiles = [path.resolve(logFile)];
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
+  if (records.length === 0) {
+    // Not an error (a sensor may truly have seen nothing) and not a verdict to take on trust: say it in words.
+    const note = `${logFile} holds no records: every true connection is scored as missed`;
+    cell.provenance.notes.push(note);
+    process.stderr.write(`harness score: no records: ${note}\n`);
+  }
   applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined), compare), records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decimalSecondsToMicros } from '../core/time-text.js';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
@@ -104,6 +105,14 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
         : Number(get('data.len') || 0);
     const flags = (syn ? TCP_SYN : 0) | (ack ? TCP_ACK : 0) | (fin ? TCP_FIN : 0) | (rst ? TCP_RST : 0);
     entry.truth.add({ tsUs, dir: a === entry.clientKey ? 0 : 1, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
+  }
+  if (connections.size === 0) {
+    // An empty truth would score every monitor "accurate" against nothing: the one wrong answer to never give.
+    const size = (await stat(pcap)).size;
+    const found = size === 0 ? 'an empty file (0 bytes)'
+      : packets === 0 ? 'a capture with no packets (a header only)'
+        : `a capture of ${packets} packet${packets === 1 ? '' : 's'}, none of them TCP, UDP or ICMP over IPv4 or IPv6 that tshark could decode`;
+    throw new InputError({ file: pcap, line: 0, col: 0 }, `${found}: no connection to score against`, 'a capture holding at least one TCP, UDP or ICMP connection');
   }
   const truthConnections: TruthConnection[] = [...connections.values()].map((entry) => {
     const conn = entry.truth.toTruth();
