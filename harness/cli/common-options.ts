@@ -60,8 +60,13 @@ export function defaultRunDir(label: string): string {
   return path.resolve('runs', `${stamp}-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${randomBytes(3).toString('hex')}`);
 }
 
+/** A terminal that understands cursor control (redrawing a line): not a pipe or file, and not TERM=dumb. */
+export function canRedraw(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && process.env.TERM !== 'dumb';
+}
+
 export function useColor(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  return canRedraw(stream) && process.env.NO_COLOR === undefined;
 }
 
 /** A terminal's width; on a pipe or in a CI log nothing wraps, so lines may be long. */

@@ -1,11 +1,12 @@
 import type { ProgressEvent } from '../pipeline/run-request.js';
+import { canRedraw } from './common-options.js';
 
 /**
  * On a terminal, one progress bar line redrawn in place; elsewhere (CI logs, pipes) one plain line per finished
  * cell, so logs stay readable.
  */
 export function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (event: ProgressEvent) => void; finish: () => void } {
-  const tty = Boolean(stream.isTTY);
+  const tty = canRedraw(stream);
   let barShown = false;
   const clearBar = (): void => {
     if (barShown) {
