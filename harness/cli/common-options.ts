@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS, type CompareOptions } from '../comparator/compare-cell.js';
 import { parseDuration } from '../core/duration.js';
+import { formatByteSize, parseByteSize } from '../core/byte-size.js';
+import { DEFAULT_MAX_PCAP_BYTES } from '../scenario/scenario-extent.js';
 import { loadAdapters } from '../monitors/registry.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
@@ -29,6 +31,19 @@ export function compareOptionsFrom(command: string, flags: ParsedFlags): Compare
     options.toleranceS = seconds;
   }
   return options;
+}
+
+/** `--max-pcap-size SIZE`: how large a generated pcap may be before the scenario is refused (default 4 GB). */
+export const MAX_PCAP_FLAG: FlagSpec = { 'max-pcap-size': { type: 'string' } };
+export const MAX_PCAP_HELP = `  --max-pcap-size SIZE a scenario whose pcap would be larger is refused before anything is written
+                       (default ${formatByteSize(DEFAULT_MAX_PCAP_BYTES)}; e.g. 500MB, 20GB)`;
+
+export function maxPcapBytesFrom(command: string, flags: ParsedFlags): number {
+  const text = stringFlag(flags, 'max-pcap-size');
+  if (text === undefined) return DEFAULT_MAX_PCAP_BYTES;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes <= 0) throw flagError(command, 'max-pcap-size', `"${text}"`, 'a size such as 500MB, 4GB or 2GiB');
+  return bytes;
 }
 
 export function durationFlag(command: string, flags: ParsedFlags, name: string, fallbackS: number): number {

@@ -9,7 +9,7 @@ import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputWidth, resolveMonitors, useColor } from './common-options.js';
+import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, MAX_PCAP_FLAG, MAX_PCAP_HELP, maxPcapBytesFrom, outputWidth, resolveMonitors, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { checkOutputFolder } from '../io/output-paths.js';
@@ -30,6 +30,7 @@ Flags:
   --tolerance DUR      duration error still counted accurate (default 2s, or 0.1% of the duration)
   --time-limit DUR     wall-clock limit for one monitor process (default 10m)
   --jobs N             cells run in parallel (default: number of cores)
+${MAX_PCAP_HELP}
 Exit status: 0 done (whatever the verdicts; use harness check to gate CI), 2 bad input, 130 interrupted.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -42,6 +43,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     jobs: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
+    ...MAX_PCAP_FLAG,
   });
   if (boolFlag(flags, 'help')) {
     process.stdout.write(`${RUN_HELP}\n`);
@@ -55,6 +57,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const adapters = await resolveMonitors('run', monitorsText);
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
+  const maxPcapBytes = maxPcapBytesFrom('run', flags);
   const jobsText = stringFlag(flags, 'jobs');
   const jobs = jobsText === undefined ? undefined : Number(jobsText);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
@@ -79,6 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       outDir,
       compare,
       cellTimeLimitMs: timeLimitS * 1000,
+      maxPcapBytes,
       concurrency: jobs,
       signal: interrupt.signal,
       onProgress: progress.onProgress,

@@ -13,6 +13,7 @@ import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { checkPcapSize, DEFAULT_MAX_PCAP_BYTES, type PcapEstimate } from '../scenario/scenario-extent.js';
 import { applyComparison, baseCell, runResults } from './cell-builder.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
@@ -41,7 +42,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
 
   const scenarios: { file: string; scenario: Scenario; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
-  const loaded: { file: string; scenario: Scenario }[] = [];
+  const loaded: { file: string; scenario: Scenario; estimate: PcapEstimate }[] = [];
   for (const file of request.scenarioPaths) {
     const scenario = await loadScenario(file);
     const clash = loaded.find((l) => l.scenario.name === scenario.name);
@@ -49,13 +50,16 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       // Each scenario gets a folder named after it in the run directory.
       throw new InputError({ file, line: 1, col: 1 }, `scenario name "${scenario.name}", which ${clash.file} uses too`, 'a different name in each scenario of one run');
     }
-    loaded.push({ file, scenario });
+    loaded.push({ file, scenario, estimate: checkPcapSize(scenario, request.maxPcapBytes ?? DEFAULT_MAX_PCAP_BYTES, 'harness run --max-pcap-size') });
   }
   await mkdir(request.outDir, { recursive: true });
-  for (const { file, scenario } of loaded) {
+  for (const { file, scenario, estimate } of loaded) {
     let generated: GenerateResult;
     try {
-      generated = await generate(scenario, path.join(request.outDir, scenario.name), { signal: request.signal });
+      generated = await generate(scenario, path.join(request.outDir, scenario.name), {
+        signal: request.signal,
+        onProgress: (bytes) => request.onProgress?.({ kind: 'generating', scenario: scenario.name, bytes, estimatedBytes: estimate.bytes }),
+      });
     } catch (error) {
       // Interrupted: the scenarios generated so far are kept and reported (their cells as interrupted).
       if (error instanceof GenerationInterrupted) break;

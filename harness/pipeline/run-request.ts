@@ -27,11 +27,14 @@ export interface RunRequest {
   concurrency?: number;
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** A scenario whose pcap would be larger is refused before anything is generated (--max-pcap-size). */
+  maxPcapBytes?: number;
   /** argv of the command, for provenance. */
   command: string[];
 }
 
 export type ProgressEvent =
+  | { kind: 'generating'; scenario: string; bytes: number; estimatedBytes: number }
   | { kind: 'generated'; scenario: string; packets: number }
   | { kind: 'planned'; total: number }
   | { kind: 'cell-done'; scenario: string; column: string; setting: string; status: string; verdict: string; done: number; total: number }
