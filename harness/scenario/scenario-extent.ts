@@ -95,7 +95,7 @@ function connectionPackets(spec: ConnectionSpec): { packets: number; payloadByte
     const idleS = Math.max(0, spec.holdS - Math.max(activityEndS(spec), activityStartS(spec)));
     packets += 2 * Math.floor(idleS / spec.keepalive.intervalS);
   }
-  if (tcp) packets += spec.close === 'fin' ? 4 : spec.close === 'rst' ? 1 : 0;
+  if (tcp) packets += spec.close === 'fin' ? 3 : spec.close === 'rst' ? 1 : 0;
   return { packets, payloadBytes };
 }
 

@@ -1,0 +1,20 @@
+import { expect } from 'chai';
+import { formatByteSize, parseByteSize } from '../../harness/core/byte-size.js';
+
+describe('byte sizes', () => {
+  it('reads decimal and binary units and bare bytes, and refuses anything else', () => {
+    expect(parseByteSize('4GB')).to.equal(4e9);
+    expect(parseByteSize('500 MB')).to.equal(5e8);
+    expect(parseByteSize('2GiB')).to.equal(2 * 1024 ** 3);
+    expect(parseByteSize('1.5tb')).to.equal(1.5e12);
+    expect(parseByteSize('1024')).to.equal(1024);
+    for (const bad of ['', 'lots', '-1GB', '5 parsecs', '1e9', 'GB']) expect(parseByteSize(bad), bad).to.equal(undefined);
+  });
+
+  it('writes three significant figures', () => {
+    expect(formatByteSize(6.05e12)).to.equal('6.05 TB');
+    expect(formatByteSize(4e9)).to.equal('4 GB');
+    expect(formatByteSize(18_416_380)).to.equal('18.4 MB');
+    expect(formatByteSize(12)).to.equal('12 bytes');
+  });
+});
