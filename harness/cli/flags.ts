@@ -12,9 +12,13 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-export function parseFlags(command: string, argv: string[], options: FlagSpec): ParsedFlags {
+/** `takesPositionals: false` for a command that reads only flags: a stray word (a forgotten `--log`) is refused, not ignored. */
+export function parseFlags(command: string, argv: string[], options: FlagSpec, takesPositionals = true): ParsedFlags {
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    if (!takesPositionals && parsed.positionals.length > 0) {
+      throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, `"${parsed.positionals[0]}", a word that is no flag's value`, `only flags (see harness ${command} --help)`);
+    }
     // --out= (or --out "") gives an empty string, which no flag can use: a path "" is the current folder.
     for (const [name, value] of Object.entries(parsed.values)) {
       if (value === '' || (Array.isArray(value) && value.includes(''))) throw missingValue(command, `--${name}`);

@@ -46,7 +46,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
-  });
+  }, false);
   if (boolFlag(flags, 'help')) {
     process.stdout.write(`${SCORE_HELP}\n`);
     return 0;
@@ -85,7 +85,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     // Not an error (a sensor may truly have seen nothing) and not a verdict to take on trust: say it in words.
     const note = `${logFile} holds no records: every true connection is scored as missed`;
     cell.provenance.notes.push(note);
-    process.stderr.write(`harness score: no records: ${note}\n`);
+    process.stderr.write(`harness score: ${note}\n`);
   }
   applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined), compare), records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
