@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvType, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { InputError, type SourcePosition } from '../core/input-error.js';
 
@@ -12,12 +13,15 @@ import { InputError, type SourcePosition } from '../core/input-error.js';
 export type JsonPath = (string | number)[];
 
 const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
-const ajv = new Ajv({ allErrors: false, verbose: true, strict: true });
 const compiled = new Map<string, ValidateFunction>();
+let ajv: AjvType | undefined;
 
 function validatorFor(name: string): ValidateFunction {
   let validate = compiled.get(name);
   if (validate === undefined) {
+    // Loaded on first use: every harness command starts with this module imported, few validate a JSON file.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv ??= new Ajv({ allErrors: false, verbose: true, strict: true });
     validate = ajv.compile(JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8')) as AnySchemaObject);
     compiled.set(name, validate);
   }

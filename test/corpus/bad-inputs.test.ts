@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,8 +29,11 @@ interface CorpusCase {
   noEscapes?: boolean;
   env?: Record<string, string>;
   unsetEnv?: string[];
-  /** Things to make in {tmp} first: a FIFO or a listening Unix socket. */
-  make?: ({ fifo: string } | { socket: string })[];
+  /**
+   * Things to make in {tmp} first: a FIFO, a listening Unix socket, or a symlink to a device. Devices are only ever
+   * named through such a link: a harness that renamed a file over its output would replace the link, not /dev/null.
+   */
+  make?: ({ fifo: string } | { socket: string } | { symlink: string; to: string })[];
   /** Paths that must not exist afterwards (nothing written for a refused input). */
   absent?: string[];
 }
@@ -64,7 +67,10 @@ async function runCase(dir: string, spec: CorpusCase, tmp: string): Promise<{ ex
   if (spec.stdoutTo === 'closed-pipe') child.stdout?.destroy();
   else child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+  // A case that hangs (an old harness reading /dev/zero) fails as killed instead of stalling the whole corpus.
+  const limit = setTimeout(() => child.kill('SIGKILL'), 90_000);
   const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])));
+  clearTimeout(limit);
   return { exitCode, signal, stdout, stderr };
 }
 
@@ -91,6 +97,7 @@ describe('bad-input corpus (test/corpus/cases)', function () {
       try {
         for (const item of spec.make ?? []) {
           if ('fifo' in item) execFileSync('mkfifo', [path.join(tmp, item.fifo)]);
+          else if ('symlink' in item) await symlink(item.to, path.join(tmp, item.symlink));
           else {
             const server = net.createServer();
             await new Promise<void>((resolve) => server.listen(path.join(tmp, item.socket), resolve));
@@ -114,26 +121,29 @@ describe('bad-input corpus (test/corpus/cases)', function () {
     }
   });
 
+  after(function () {
+    // The machine's own devices are untouched whatever the cases did.
+    for (const device of ['/dev/null', '/dev/full', '/dev/zero']) expect(statSync(device).isCharacterDevice(), `${device} is still a device`).to.equal(true);
+  });
+
   for (const { id, dir, spec } of cases) {
     it(`${id}: ${spec.why}`, async () => {
       while (!outcomes.has(id)) await new Promise((resolve) => setTimeout(resolve, 50));
       const { tmp, result } = await (outcomes.get(id) as Promise<{ tmp: string; result: Awaited<ReturnType<typeof runCase>> }>);
-      {
-        const what = `exit ${result.exitCode} (signal ${result.signal})\nstderr: ${result.stderr}\nstdout: ${result.stdout.slice(0, 2000)}`;
-        expect(spec.exitAny ?? [spec.exit], what).to.include(result.exitCode);
-        expect(result.stderr, 'no stack trace').to.not.match(/\n\s+at |node:internal|Unhandled|TypeError|RangeError/);
-        if (spec.stderr !== undefined) expect(result.stderr, what).to.match(new RegExp(spec.stderr.replaceAll('{tmp}', tmp)));
-        if (spec.stdout !== undefined) expect(result.stdout, what).to.match(new RegExp(spec.stdout));
-        if (spec.stdoutNot !== undefined) expect(result.stdout, what).to.not.include(spec.stdoutNot);
-        if (spec.stderrEmpty) expect(result.stderr, what).to.equal('');
-        if (spec.exit === 2 && spec.oneLine !== false) {
-          expect(result.stderr.trimEnd().split('\n'), `one line: ${what}`).to.have.length(1);
-          expect(result.stderr, what).to.match(/^harness: /);
-          expect(result.stdout, 'never a score beside an input error').to.not.match(/accurate|fragmented|missed/);
-        }
-        if (spec.noEscapes) expect(`${result.stdout}${result.stderr}`, 'no cursor or colour codes').to.not.include('\u001b');
-        for (const p of spec.absent ?? []) expect(existsSync(expand(p, dir, tmp)), `${p} left behind`).to.equal(false);
+      const what = `exit ${result.exitCode} (signal ${result.signal})\nstderr: ${result.stderr}\nstdout: ${result.stdout.slice(0, 2000)}`;
+      expect(spec.exitAny ?? [spec.exit], what).to.include(result.exitCode);
+      expect(result.stderr, 'no stack trace').to.not.match(/\n\s+at |node:internal|Unhandled|TypeError|RangeError/);
+      if (spec.stderr !== undefined) expect(result.stderr, what).to.match(new RegExp(spec.stderr.replaceAll('{tmp}', tmp)));
+      if (spec.stdout !== undefined) expect(result.stdout, what).to.match(new RegExp(spec.stdout));
+      if (spec.stdoutNot !== undefined) expect(result.stdout, what).to.not.include(spec.stdoutNot);
+      if (spec.stderrEmpty) expect(result.stderr, what).to.equal('');
+      if (spec.exit === 2 && spec.oneLine !== false) {
+        expect(result.stderr.trimEnd().split('\n'), `one line: ${what}`).to.have.length(1);
+        expect(result.stderr, what).to.match(/^harness: /);
+        expect(result.stdout, 'never a score beside an input error').to.not.match(/accurate|fragmented|missed/);
       }
+      if (spec.noEscapes) expect(`${result.stdout}${result.stderr}`, 'no cursor or colour codes').to.not.include('\u001b');
+      for (const p of spec.absent ?? []) expect(existsSync(expand(p, dir, tmp)), `${p} left behind`).to.equal(false);
     });
   }
 });
