@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { InputError, isInputError } from '../core/input-error.js';
-import { readInputText } from '../io/read-input.js';
+import { InputError } from '../core/input-error.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { parseResultsJson, renderJson } from '../../reports/json-report.js';
+import { renderJson } from '../../reports/json-report.js';
+import { readResultsFile } from '../io/read-results.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { renderHtml } from '../../reports/html-report.js';
 import { renderJunit } from '../../reports/junit-report.js';
@@ -34,17 +34,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (file === undefined || flags.positionals.length > 1) {
     throw new InputError({ file: 'harness report', line: 0, col: 0 }, flags.positionals.length > 1 ? 'several files' : 'no results file', 'exactly one results.json');
   }
-  const text = await readInputText(file, 'a results.json written by harness run').catch((error: unknown) => {
-    // Above ~512 MB (many scenarios of 10,000 connections) Node cannot hold the text; the run wrote its reports then.
-    if (isInputError(error) && /too large for Node/.test(error.found)) {
-      throw new InputError(error.where, error.found, 'one under 512 MB: run fewer scenarios per harness run; the reports of this run were written beside it when it ran');
-    }
-    throw error;
-  });
-  const results = parseResultsJson(text, file);
+  const { file: resultsFile, results } = await readResultsFile(file);
   const format = stringFlag(flags, 'format');
   if (format === undefined) {
-    const written = await writeReports(results, path.dirname(path.resolve(file)), ['md', 'html', 'junit']);
+    const written = await writeReports(results, path.dirname(path.resolve(resultsFile)), ['md', 'html', 'junit']);
     process.stdout.write(`wrote:\n${written.map((p) => `  ${p}`).join('\n')}\n`);
     return 0;
   }
