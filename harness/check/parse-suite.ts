@@ -4,7 +4,7 @@ import { parseTimeoutSetting, type TimeoutSetting } from '../core/timeout-settin
 import { isInputError } from '../core/input-error.js';
 import { YamlReader, type Fields } from '../scenario/yaml-reader.js';
 import { CHECK_KEYS, type Check, type Expectation, type ScenarioPattern, type SensorSpec, type Suite, type SuiteTolerance } from './suite.js';
-import { isVersionText, type VersionRange } from './version-range.js';
+import { compareVersions, isVersionText, numericVersion, type VersionRange } from './version-range.js';
 
 /** What the registry knows of a monitor, enough to validate a sensor without loading any adapter here. */
 export interface MonitorCatalogEntry {
@@ -165,6 +165,10 @@ function readVersionRange(r: YamlReader, node: ParsedNode): VersionRange {
     range[key] = text.trim();
   }
   if (range.min === undefined && range.below === undefined) r.fail(node, 'requires with neither min nor below', '{ min: "7.0" } and/or { below: "8" }');
+  // min inclusive, below exclusive: a range no version can satisfy would skip its sensor forever, silently.
+  if (range.min !== undefined && range.below !== undefined && compareVersions(numericVersion(range.min) ?? [], numericVersion(range.below) ?? []) >= 0) {
+    r.fail(node, `requires min "${range.min}" and below "${range.below}", which no version satisfies`, 'min lower than below, e.g. { min: "7.0", below: "8" }');
+  }
   return range;
 }
 

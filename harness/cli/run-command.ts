@@ -11,7 +11,7 @@ import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, MAX_OUTPUT_HELP, maxOutputFlag, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
+import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, MAX_OUTPUT_HELP, MAX_PCAP_FLAG, MAX_PCAP_HELP, maxOutputFlag, maxPcapBytesFrom, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
 import { claimRunFolder } from '../io/run-folder.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
@@ -41,6 +41,7 @@ Flags:
   --time-limit DUR     wall-clock limit for one monitor process (default 10m)
   --jobs N             cells run in parallel (default: number of cores)
   ${MAX_OUTPUT_HELP}
+${MAX_PCAP_HELP}
   --live               also run every monitor that has a live form on a private veth (needs root), fed the
                        scenario by tcpreplay, time scaled; live cells are extra columns beside the offline ones
   --speedup K          with --live: divide every time of the scenario and every timeout by K (default: chosen
@@ -63,6 +64,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'max-output': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
+    ...MAX_PCAP_FLAG,
   });
   if (boolFlag(flags, 'help')) {
     process.stdout.write(`${RUN_HELP}\n`);
@@ -79,6 +81,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
   const maxOutputBytes = maxOutputFlag('run', flags);
+  const maxPcapBytes = maxPcapBytesFrom('run', flags);
   const jobsText = stringFlag(flags, 'jobs');
   const jobs = jobsText === undefined ? undefined : Number(jobsText);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
@@ -124,6 +127,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       outDir,
       compare,
       cellTimeLimitMs: timeLimitS * 1000,
+      maxPcapBytes,
       concurrency: jobs,
       maxOutputBytes,
       signal: interrupt.signal,

@@ -73,6 +73,7 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     return { label, isDefault: false, idle: { tcp: seconds, udp: seconds, icmp: seconds } };
   }
   const setting: TimeoutSetting = { label, isDefault: false, idle: {} };
+  const given = new Set<string>();
   for (const item of label.split(',')) {
     const eq = item.indexOf('=');
     const key = item.slice(0, eq).trim();
@@ -84,6 +85,10 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     if (!KEYS.has(key)) {
       throw new InputError(where, `"${key}" in "${label}"`, 'one of tcp, udp, icmp, all (or idle), active, or a tool knob <monitor>.<knob> such as zeek.port_inactivity_timeouts');
     }
+    // tcp=1h,tcp=2h would silently keep one of them: which one the user meant is theirs to say.
+    const canonicalKey = key === 'idle' ? 'all' : key;
+    if (given.has(canonicalKey)) throw new InputError(where, `"${key}" twice in "${label}"`, 'each key once in a setting');
+    given.add(canonicalKey);
     const seconds = positiveDuration(value, where, label);
     if (key === 'active') setting.active = seconds;
     else if (key === 'all' || key === 'idle') setting.idle = { tcp: seconds, udp: seconds, icmp: seconds, ...setting.idle };

@@ -15,7 +15,7 @@ import {
   type ServiceOptions,
 } from '../monitors/monitor-adapter.js';
 import { endedHow, runProcess, startProcess, type ChildHandle, type RunningService } from './process-runner.js';
-import { formatBytes } from '../core/byte-size.js';
+import { formatByteSize } from '../core/byte-size.js';
 import { freePort, waitUntilListening } from './ports.js';
 import { which } from './which.js';
 
@@ -62,7 +62,7 @@ const SERVICE_READY_MS = 10_000;
  * enough that a flooding monitor stops long before it fills a disk. Parsers stream, so the size of a file never
  * becomes the harness's memory.
  */
-export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
+export const DEFAULT_MAX_OUTPUT_BYTES = 4e9;
 const INSIDE_STOP_GRACE_MS = 5000;
 
 export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> {
@@ -95,7 +95,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       // Whatever the tool did when the kernel refused its write (died of SIGXFSZ, or went on without it), its output is cut.
       const which = ` (${oversized})`;
       throw new MonitorFailure(
-        `${path.basename(argv[0] ?? '')} wrote more than the output limit of ${formatBytes(maxOutputBytes)} for one file${which}, stopped: raise --max-output to allow it`,
+        `${path.basename(argv[0] ?? '')} wrote more than the output limit of ${formatByteSize(maxOutputBytes)} for one file${which}, stopped: raise --max-output to allow it`,
         finished.exitCode, finished.signal, finished.record.stderrTail, false);
     }
     if (finished.timedOut) {
