@@ -25,6 +25,7 @@ import {
   verdictText,
   verdictTone,
 } from './report-model.js';
+import { connectionCounts, scoredCount } from '../harness/core/summarize-results.js';
 
 /** Timelines drawn per scenario; the rest are counted, not drawn (a browser chokes on 10,000 SVGs). */
 export const HTML_MAX_TIMELINES = 20;
@@ -95,7 +96,7 @@ function render(v: Value): string {
 
 function renderScenario(scenario: ScenarioResult): Raw {
   const truth = scenario.truth;
-  const main = truth.connections.filter((c) => !c.background).length;
+  const counts = connectionCounts(scenario);
   const headline = headlineConnection(scenario);
   const { shown, total } = selectConnections(scenario, HTML_MAX_TIMELINES);
   const problems = scenario.cells.filter((c) => c.status !== 'ok');
@@ -103,7 +104,7 @@ function renderScenario(scenario: ScenarioResult): Raw {
 <section class="scenario">
   <h2>${scenario.name}</h2>
   ${scenario.description ? html`<p>${scenario.description}</p>` : ''}
-  <p class="meta">${pluralize(main, 'connection')} (+${truth.connections.length - main} background) · capture ${formatUs(truth.pcap.spanUs)} from ${formatUtc(truth.pcap.firstUs)}, ${pluralize(truth.pcap.packets, 'packet')} · quiet periods counted from ${formatUs(truth.quietThresholdUs)} · <code>${scenario.pcapFile}</code></p>
+  <p class="meta">${pluralize(counts.scenario, 'connection')} (+${counts.background} background) · capture ${formatUs(truth.pcap.spanUs)} from ${formatUtc(truth.pcap.firstUs)}, ${pluralize(truth.pcap.packets, 'packet')} · quiet periods counted from ${formatUs(truth.quietThresholdUs)} · <code>${scenario.pcapFile}</code></p>
   ${headline ? html`<p class="headline">Longest connection <b>${headline.id}</b> (${describeConnection(headline)}): ${formatUs(headline.durationUs)}, ${pluralize(headline.quietPeriods.length, 'quiet period')}, longest gap ${formatUs(headline.longestGapUs)}.</p>` : ''}
   <h3>Coverage by monitor and setting</h3>
   ${heatmap(scenario, headline)}
@@ -130,7 +131,7 @@ function heatmap(scenario: ScenarioResult, headline: TruthConnection | undefined
       const tone = verdictTone(verdict);
       const style = cov && cell.status === 'ok' ? `background-color:${coverageColour(cov.mean)}` : '';
       const tip = [
-        `${cell.column} · ${setting}: ${verdictText(cell.verdict)} (worst over ${pluralize(cell.scores.length, 'connection')})`,
+        `${cell.column} · ${setting}: ${verdictText(cell.verdict)} (worst over ${pluralize(scoredCount(cell), 'connection')})`,
         cov ? `mean coverage ${formatCoverage(cov.mean)}, lowest ${formatCoverage(cov.min)}` : '',
         cell.reason ?? '',
       ]
@@ -333,7 +334,7 @@ ${scenario.cells.map(
 <summary><b>${c.column}</b> · ${c.setting.label} · ${c.status}${c.version ? ` · version ${c.version}` : ''} · ${formatSeconds(c.provenance.wallMs / 1000)}</summary>
 <dl>
   <dt>monitor</dt><dd>${c.displayName} (${c.monitor}, view ${c.view}, sensor ${c.sensor})${c.binary ? html` · <code>${c.binary}</code>` : ''}</dd>
-  <dt>setting</dt><dd>${c.setting.label}: ${describeTimeoutSetting(c.setting)}${c.knobValues ? html` → <code>${Object.entries(c.knobValues).map(([k, v]) => `${k}=${v}`).join(' ')}</code>` : ''}</dd>
+  <dt>setting</dt><dd>${c.setting.label}: ${describeTimeoutSetting(c.setting)}${c.knobValues ? html` → <code>${Object.entries(c.knobValues).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(' ')}</code>` : ''}</dd>
   ${c.honoursTimeoutsOffline !== undefined ? html`<dt>calibration</dt><dd>${c.honoursTimeoutsOffline ? 'honours its timeouts reading a pcap' : 'does NOT honour its timeouts reading a pcap'}</dd>` : ''}
   ${c.reason ? html`<dt>reason</dt><dd>${c.reason}</dd>` : ''}
   <dt>folder</dt><dd><code>${c.provenance.dir}</code>${c.provenance.rawFiles.length > 0 ? html` · raw files ${c.provenance.rawFiles.map((f, i) => html`${i > 0 ? ', ' : ''}<code>${f}</code>`)}` : ''} · ${pluralize(c.recordCount, 'record')}</dd>

@@ -20,6 +20,7 @@ import {
   selectConnections,
   verdictText,
 } from './report-model.js';
+import { connectionCounts } from '../harness/core/summarize-results.js';
 
 /** Per-connection tables shown in a pull-request comment; the rest are summarized. */
 export const MARKDOWN_MAX_CONNECTIONS = 10;
@@ -49,13 +50,13 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   const truth = scenario.truth;
   const grid = buildGrid(scenario);
   const headline = headlineConnection(scenario);
-  const scenarioConnections = truth.connections.filter((c) => !c.background).length;
+  const counts = connectionCounts(scenario);
 
   out.push(`## ${escapeMarkdown(scenario.name)}`);
   out.push('');
   if (scenario.description) out.push(escapeMarkdown(scenario.description), '');
   out.push(
-    `${pluralize(scenarioConnections, 'connection')} (+${truth.connections.length - scenarioConnections} background) · ` +
+    `${pluralize(counts.scenario, 'connection')} (+${counts.background} background) · ` +
       `capture ${escapeMarkdown(formatUs(truth.pcap.spanUs))}, ${pluralize(truth.pcap.packets, 'packet')} · ` +
       `${markdownCode(scenario.pcapFile)}`,
   );
@@ -77,17 +78,17 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   }
 
   const okCells = scenario.cells.filter((c) => c.status === 'ok');
-  if (okCells.length > 0 && scenarioConnections > 1) out.push('', ...aggregateTable(results, okCells));
+  if (okCells.length > 0 && counts.scenario > 1) out.push('', ...aggregateTable(results, okCells));
 
   // Background flows only prove the timers ran; they get a line, not a table.
   const { shown: picked } = selectConnections(scenario, MARKDOWN_MAX_CONNECTIONS);
   const shown = picked.filter((c) => !c.background);
   if (okCells.length > 0 && shown.length > 0) {
     out.push('', '### Connections', '');
-    if (shown.length < scenarioConnections) {
+    if (shown.length < counts.scenario) {
       out.push(
-        `_Showing ${shown.length} of ${scenarioConnections.toLocaleString('en-US')} connections (longest quiet periods first); ` +
-          `the other ${(scenarioConnections - shown.length).toLocaleString('en-US')} are summarized in the table above._`,
+        `_Showing ${shown.length} of ${counts.scenario.toLocaleString('en-US')} connections (longest quiet periods first); ` +
+          `the other ${(counts.scenario - shown.length).toLocaleString('en-US')} are summarized in the table above._`,
         '',
       );
     }

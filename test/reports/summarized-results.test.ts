@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { parseResultsJson, renderJson } from '../../reports/json-report.js';
+import { renderHtml } from '../../reports/html-report.js';
+import { renderJunit } from '../../reports/junit-report.js';
+import { renderMarkdown } from '../../reports/markdown-report.js';
+import { summarizeResults, WORST_KEPT } from '../../harness/core/summarize-results.js';
+import { buildResults, type ConnSpec } from '../check/build-results.js';
+
+/**
+ * results.json of a big run keeps the worst connections and the counts (the cell's scores.<view>.jsonl holds every
+ * score); `harness report` must render from it exactly what the run rendered, and a small run is kept whole.
+ */
+describe('summarized results', () => {
+  const many = 250;
+  const conns: ConnSpec[] = [...Array.from({ length: many }, (_, i) => ({ id: `c#${i}`, durationS: 3600 + i })), { id: 'clock', durationS: 7200, background: true }];
+  // Every connection whole, except five cut into pieces and two missed, scattered through the list.
+  const fragments: Record<string, number> = Object.fromEntries(conns.map((c) => [c.id, 1]));
+  for (const i of [3, 77, 150, 151, 249]) fragments[`c#${i}`] = 4;
+  for (const i of [10, 200]) fragments[`c#${i}`] = 0;
+  const full = buildResults('big', conns, [{ sensor: 'zeek', fragments }, { sensor: 'argus', fragments: { ...fragments, 'c#5': 2 } }]);
+
+  it('keeps background and the worst connections of each cell, with the counts of all', () => {
+    const summary = summarizeResults(full);
+    const scenario = summary.scenarios[0]!;
+    expect(scenario.connectionCount).to.deep.equal({ scenario: many, background: 1 });
+    for (const cell of scenario.cells) {
+      expect(cell.connectionsScored).to.equal(many + 1);
+      expect(cell.scores.filter((s) => !s.background)).to.have.length(WORST_KEPT);
+      expect(cell.scores.some((s) => s.background)).to.equal(true);
+    }
+    const zeek = scenario.cells.find((c) => c.sensor === 'zeek')!;
+    const kept = new Set(zeek.scores.map((s) => s.connectionId));
+    for (const id of ['c#3', 'c#77', 'c#150', 'c#151', 'c#249', 'c#10', 'c#200', 'clock']) expect(kept.has(id), id).to.equal(true);
+    const truthIds = new Set(scenario.truth.connections.map((c) => c.id));
+    for (const cell of scenario.cells) for (const s of cell.scores) expect(truthIds.has(s.connectionId)).to.equal(true);
+    expect(truthIds.size).to.be.lessThan(many);
+    // The aggregates were computed from every connection and are kept as they were.
+    expect(scenario.cells.map((c) => c.aggregate)).to.deep.equal(full.scenarios[0]!.cells.map((c) => c.aggregate));
+  });
+
+  it('is idempotent, and the reports rendered from results.json read back are the ones rendered at the run', () => {
+    const summary = summarizeResults(full);
+    expect(summarizeResults(summary)).to.deep.equal(summary);
+    const reread = summarizeResults(parseResultsJson(renderJson(summary), 'results.json'));
+    expect(renderJson(reread)).to.equal(renderJson(summary));
+    expect(renderMarkdown(reread)).to.equal(renderMarkdown(summary));
+    expect(renderHtml(reread)).to.equal(renderHtml(summary));
+    expect(renderJunit(reread)).to.equal(renderJunit(summary));
+    expect(renderMarkdown(summary)).to.include(`${many} connections (+1 background)`);
+  });
+
+  it('keeps a small run whole', () => {
+    const small = buildResults('small', conns.slice(0, 20), [{ sensor: 'zeek', fragments }]);
+    expect(summarizeResults(small)).to.deep.equal(small);
+  });
+});
