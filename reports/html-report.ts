@@ -1,5 +1,5 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
-import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
+import type { Cell, RunResults, ScenarioResult, ScoreDistribution } from '../harness/core/results.js';
 import type { Fragment } from '../harness/core/score.js';
 import { describeTimeoutSetting } from '../harness/core/timeout-setting.js';
 import { escapeHtml } from './escape.js';
@@ -25,7 +25,7 @@ import {
   verdictText,
   verdictTone,
 } from './report-model.js';
-import { connectionCounts, scoredCount } from '../harness/core/summarize-results.js';
+import { connectionCounts, COVERAGE_BUCKETS, FRAGMENT_BUCKETS, scoredCount } from '../harness/core/summarize-results.js';
 
 /** Timelines drawn per scenario; the rest are counted, not drawn (a browser chokes on 10,000 SVGs). */
 export const HTML_MAX_TIMELINES = 20;
@@ -108,6 +108,7 @@ function renderScenario(scenario: ScenarioResult): Raw {
   ${headline ? html`<p class="headline">Longest connection <b>${headline.id}</b> (${describeConnection(headline)}): ${formatUs(headline.durationUs)}, ${pluralize(headline.quietPeriods.length, 'quiet period')}, longest gap ${formatUs(headline.longestGapUs)}.</p>` : ''}
   <h3>Coverage by monitor and setting</h3>
   ${heatmap(scenario, headline)}
+  ${counts.scenario > 1 ? distributions(scenario) : ''}
   ${recommendations(scenario)}
   <h3>Timelines</h3>
   <p class="note">Top bar: the true connection, its quiet periods hatched. Below it, each monitor and setting: one bar per record it wrote. ${total > shown.length ? `Showing ${shown.length} of ${total.toLocaleString('en-US')} connections (longest quiet periods first); the other ${(total - shown.length).toLocaleString('en-US')} are in the table above.` : ''}</p>
@@ -116,6 +117,30 @@ function renderScenario(scenario: ScenarioResult): Raw {
   ${problems.length > 0 ? failures(problems) : ''}
   ${provenance(scenario)}
 </section>`;
+}
+
+// ---- distributions ----
+
+/** Per cell, how the connections spread over fragment counts and coverage: what a run of a million reads as. */
+function distributions(scenario: ScenarioResult): Raw | string {
+  const cells = scenario.cells.filter((c) => c.status === 'ok' && c.distribution !== undefined);
+  if (cells.length === 0) return '';
+  const share = (n: number, total: number): Raw => {
+    const pct = total === 0 ? 0 : (100 * n) / total;
+    return html`<td class="num" style="background:linear-gradient(90deg,#c8d8f0 ${pct.toFixed(1)}%,transparent ${pct.toFixed(1)}%)">${n.toLocaleString('en-US')}</td>`;
+  };
+  const rows = cells.map((c) => {
+    const d = c.distribution as ScoreDistribution;
+    const total = d.fragments.reduce((a, b) => a + b, 0);
+    return html`<tr><th>${c.column} · ${c.setting.label}</th>${d.fragments.map((n) => share(n, total))}${d.coverage.map((n) => share(n, total))}</tr>`;
+  });
+  return html`
+  <h3>Distribution over connections</h3>
+  <table class="distribution">
+    <tr><th></th><th colspan="${FRAGMENT_BUCKETS.length}">records per connection</th><th colspan="${COVERAGE_BUCKETS.length}">coverage</th></tr>
+    <tr><th>monitor · setting</th>${FRAGMENT_BUCKETS.map((b) => html`<th>${b.label}</th>`)}${COVERAGE_BUCKETS.map((b) => html`<th>${b.label}</th>`)}</tr>
+    ${rows}
+  </table>`;
 }
 
 // ---- heatmap ----

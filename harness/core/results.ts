@@ -110,8 +110,16 @@ export interface Cell {
   scoresFile?: string;
   /** Present when `scores` holds only some connections: how many were scored. */
   connectionsScored?: number;
+  /** How the scenario's (not background) connections spread over fragment counts and coverage, from every score. */
+  distribution?: ScoreDistribution;
   /** The first spurious records; `aggregate.spurious` counts them all. */
   spurious: SpuriousRecord[];
   aggregate?: CellAggregate;
   verdict: Verdict;
+}
+
+/** Connection counts per bucket; the bucket bounds are FRAGMENT_BUCKETS and COVERAGE_BUCKETS in summarize-results.ts. */
+export interface ScoreDistribution {
+  fragments: number[];
+  coverage: number[];
 }

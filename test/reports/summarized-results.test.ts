@@ -1,4 +1,10 @@
 import { expect } from 'chai';
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseResultsJson, renderJson } from '../../reports/json-report.js';
 import { renderHtml } from '../../reports/html-report.js';
 import { renderJunit } from '../../reports/junit-report.js';
@@ -49,8 +55,39 @@ describe('summarized results', () => {
     expect(renderMarkdown(summary)).to.include(`${many} connections (+1 background)`);
   });
 
-  it('keeps a small run whole', () => {
+  it('keeps a small run whole, adding only the distributions', () => {
     const small = buildResults('small', conns.slice(0, 20), [{ sensor: 'zeek', fragments }]);
-    expect(summarizeResults(small)).to.deep.equal(small);
+    const summary = summarizeResults(small);
+    for (const cell of summary.scenarios[0]!.cells) delete cell.distribution;
+    expect(summary).to.deep.equal(small);
+  });
+
+  it('counts every connection into the fragment and coverage distributions, before keeping the worst', () => {
+    const zeek = summarizeResults(full).scenarios[0]!.cells.find((c) => c.sensor === 'zeek')!;
+    // missed, 1, 2, 3-5, 6-10, 11+: two missed, five in four pieces, the rest whole; the clock is left out.
+    expect(zeek.distribution?.fragments).to.deep.equal([2, many - 7, 0, 5, 0, 0]);
+    expect(zeek.distribution?.coverage.reduce((a, b) => a + b, 0)).to.equal(many);
+  });
+
+  it('report.html of a summarized run shows the distributions and opens in headless Chromium without errors', async function () {
+    const html = renderHtml(summarizeResults(full));
+    expect(html).to.include('Distribution over connections');
+    expect(html).to.include('<th>3-5</th>');
+    if (!existsSync('/usr/bin/chromium')) this.skip(); // the Debian chromium package is not installed
+    const dir = await mkdtemp(join(tmpdir(), 'summarized-html-'));
+    try {
+      const file = join(dir, 'report.html');
+      await writeFile(file, html);
+      const r = await execa('/usr/bin/chromium', [
+        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+        `--user-data-dir=${join(dir, 'profile')}`, '--enable-logging=stderr', '--v=0', '--dump-dom', pathToFileURL(file).href,
+      ], { reject: false, timeout: 90_000 });
+      expect(r.exitCode).to.equal(0);
+      expect(r.stderr).not.to.contain('Uncaught');
+      expect(r.stderr).not.to.match(/:CONSOLE[:(]\d+/);
+      expect(r.stdout).to.match(/<html[^>]* data-js="ready"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
