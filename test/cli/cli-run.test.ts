@@ -301,7 +301,12 @@ describe('harness monitors --calibrate (real monitors)', function () {
 
   it('Ctrl-C during calibration exits 130, still lists every monitor, and marks the ones not calibrated', async () => {
     const child = execa(BIN, ['monitors', '--calibrate'], { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
-    await new Promise((r) => setTimeout(r, 500));
+    // Interrupt once calibration has started a monitor (a fixed 500 ms raced node's own start-up on a loaded machine).
+    const children = `/proc/${child.pid}/task/${child.pid}/children`;
+    for (let waited = 0; waited < 60_000; waited += 50) {
+      if ((await readFile(children, 'utf8').catch(() => '')).trim() !== '') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, String(result.stderr)).to.equal(130);
