@@ -6,6 +6,10 @@ import { escapeHtml } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  changedText,
+  cutText,
+  truthSourceText,
+  versionComparisons,
   describeConnection,
   exitText,
   failedCommand,
@@ -18,6 +22,7 @@ import {
   interruptionText,
   meanCoverage,
   pluralize,
+  modelFindings,
   recommendationColumn,
   scoreOf,
   selectConnections,
@@ -104,12 +109,15 @@ function renderScenario(scenario: ScenarioResult): Raw {
 <section class="scenario">
   <h2>${scenario.name}</h2>
   ${scenario.description ? html`<p>${scenario.description}</p>` : ''}
+  ${truthSourceText(scenario) !== undefined ? html`<p class="note"><b>${truthSourceText(scenario) ?? ''}</b></p>` : ''}
   <p class="meta">${pluralize(counts.scenario, 'connection')} (+${counts.background} background) · capture ${formatUs(truth.pcap.spanUs)} from ${formatUtc(truth.pcap.firstUs)}, ${pluralize(truth.pcap.packets, 'packet')} · quiet periods counted from ${formatUs(truth.quietThresholdUs)} · <code>${scenario.pcapFile}</code></p>
   ${headline ? html`<p class="headline">Longest connection <b>${headline.id}</b> (${describeConnection(headline)}): ${formatUs(headline.durationUs)}, ${pluralize(headline.quietPeriods.length, 'quiet period')}, longest gap ${formatUs(headline.longestGapUs)}.</p>` : ''}
   <h3>Coverage by monitor and setting</h3>
   ${heatmap(scenario, headline)}
   ${counts.scenario > 1 ? distributions(scenario) : ''}
+  ${versionTable(scenario)}
   ${recommendations(scenario)}
+  ${modelRules(scenario)}
   <h3>Timelines</h3>
   <p class="note">Top bar: the true connection, its quiet periods hatched. Below it, each monitor and setting: one bar per record it wrote. ${total > shown.length ? `Showing ${shown.length} of ${total.toLocaleString('en-US')} connections (longest quiet periods first); the other ${(total - shown.length).toLocaleString('en-US')} are in the table above.` : ''}</p>
   ${shown.filter((c) => !c.background).map((c) => timeline(scenario, c))}
@@ -141,6 +149,19 @@ function distributions(scenario: ScenarioResult): Raw | string {
     <tr><th>monitor · setting</th>${FRAGMENT_BUCKETS.map((b) => html`<th>${b.label}</th>`)}${COVERAGE_BUCKETS.map((b) => html`<th>${b.label}</th>`)}</tr>
     ${rows}
   </table>`;
+}
+
+// ---- versions side by side ----
+
+/** The same setting across the versions of one monitor; a changed verdict is marked and listed first. */
+function versionTable(scenario: ScenarioResult): Raw | string {
+  const comparisons = versionComparisons(scenario);
+  if (comparisons.length === 0) return '';
+  return html`
+<h3>Versions side by side</h3>
+<table class="plain versions"><thead><tr><th>monitor / view</th><th>setting</th><th>verdicts by version</th><th>between versions</th></tr></thead><tbody>
+${comparisons.map((c) => html`<tr class="${c.changedConnections.length > 0 ? 'tone-bad' : 'tone-muted'}"><td>${c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`}</td><td><code>${c.setting}</code></td><td>${c.entries.map((e) => html`<div>${e.column}: ${verdictText(e.verdict, e.fragments)}</div>`)}</td><td>${c.changedConnections.length > 0 ? html`<b>⚠ ${changedText(c)}</b>` : changedText(c)}</td></tr>`)}
+</tbody></table>`;
 }
 
 // ---- heatmap ----
@@ -191,9 +212,25 @@ function recommendations(scenario: ScenarioResult): Raw | string {
 <thead><tr><th>monitor / view</th><th>protocol</th><th>idle timeout at least</th><th>advice</th><th>first sufficient setting</th></tr></thead>
 <tbody>${scenario.recommendations.map(
     (r) =>
-      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
+      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}${(r.caps ?? []).map((cap) => html`<div class="limit">⚠ ${cap}</div>`)}${r.adviceLines && r.adviceLines.length > 0 ? html`<pre>${r.adviceLines.join('\n')}</pre>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
   )}</tbody>
 </table>`;
+}
+
+/** Findings listed in full; the rest are counted. */
+const HTML_MAX_FINDINGS = 50;
+
+/** Where each tool's own timer rule, not the naive "silence > global timeout", decides the count. */
+function modelRules(scenario: ScenarioResult): Raw | string {
+  const findings = modelFindings(scenario);
+  if (findings.length === 0) return '';
+  const agreeing = findings.filter((f) => f.agrees).length;
+  return html`
+<h3>The model against each tool's timer rule</h3>
+<p>${agreeing} of ${findings.length} noted cases are as the tool's own rule predicts (or within the model's range where the rule leaves room); cases the naive model already predicts are not listed.</p>
+<ul>${findings.slice(0, HTML_MAX_FINDINGS).map(
+    (f) => html`<li><b>${f.column}</b> · <code>${f.setting}</code> · <code>${f.connectionId}</code>: ${f.text}${f.rules.length > 0 ? html`<ul>${f.rules.map((rule) => html`<li>rule: ${rule}</li>`)}</ul>` : ''}</li>`,
+  )}${findings.length > HTML_MAX_FINDINGS ? html`<li>… ${findings.length - HTML_MAX_FINDINGS} more in results.json</li>` : ''}</ul>`;
 }
 
 // ---- timeline ----
@@ -258,7 +295,7 @@ function timeline(scenario: ScenarioResult, connection: TruthConnection): Raw {
   const missing = notDrawn.length > 0 ? html`<p class="note">Not drawn: ${summarizeNotDrawn(notDrawn)}.</p>` : '';
   return html`
 <figure class="timeline-box">
-  <figcaption><b>${connection.id}</b> ${describeConnection(connection)} · ${formatUs(connection.durationUs)} · ${pluralize(connection.quietPeriods.length, 'quiet period')}, longest ${formatUs(connection.longestGapUs)}${connection.background ? ` · background${connection.role ? ` (${connection.role})` : ''}` : ''} · axis in UTC from ${formatUtc(t0).slice(0, 10)}</figcaption>
+  <figcaption><b>${connection.id}</b> ${describeConnection(connection)} · ${formatUs(connection.durationUs)} · ${pluralize(connection.quietPeriods.length, 'quiet period')}, longest ${formatUs(connection.longestGapUs)}${connection.background ? ` · background${connection.role ? ` (${connection.role})` : ''}` : ''}${cutText(connection) !== undefined ? ` · ${cutText(connection) ?? ''}` : ''} · axis in UTC from ${formatUtc(t0).slice(0, 10)}</figcaption>
   <svg class="timeline" viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="${`timeline of ${connection.id}`}" data-t0="${t0}" data-t1="${t1}" data-x0="${PLOT_X0}" data-x1="${PLOT_X1}" data-top="${AXIS_H - 6}" data-bottom="${bottom}">
     ${axis}${truthBar}${rowMarkup}
   </svg>

@@ -4,6 +4,11 @@ import { escapeMarkdown, escapeXml, markdownCode } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  changedText,
+  cutText,
+  truthSourceText,
+  versionComparisons,
+  type VersionComparison,
   describeConnection,
   exitText,
   failingCommand,
@@ -14,6 +19,7 @@ import {
   headlineConnection,
   huntText,
   interruptionText,
+  modelFindings,
   pluralize,
   recommendationColumn,
   scoreOf,
@@ -55,6 +61,8 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   out.push(`## ${escapeMarkdown(scenario.name)}`);
   out.push('');
   if (scenario.description) out.push(escapeMarkdown(scenario.description), '');
+  const source = truthSourceText(scenario);
+  if (source !== undefined) out.push(`> ${escapeMarkdown(source)}`, '');
   out.push(
     `${pluralize(counts.scenario, 'connection')} (+${counts.background} background) · ` +
       `capture ${escapeMarkdown(formatUs(truth.pcap.spanUs))}, ${pluralize(truth.pcap.packets, 'packet')} · ` +
@@ -76,6 +84,9 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
     const cells = grid.settings.map((s) => escapeMarkdown(cellHeadlineText(grid.cell(row, s), headline?.id)));
     out.push(`| ${escapeMarkdown(row)} | ${cells.join(' | ')} |`);
   }
+
+  const versions = versionComparisons(scenario);
+  if (versions.length > 0) out.push('', ...versionTable(versions));
 
   const okCells = scenario.cells.filter((c) => c.status === 'ok');
   if (okCells.length > 0 && counts.scenario > 1) out.push('', ...aggregateTable(results, okCells));
@@ -105,12 +116,50 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
       const parts = [`${who} ${escapeMarkdown(r.protocol)}: idle timeout ≥ ${escapeMarkdown(formatSeconds(r.minimumIdleS))}: ${markdownCode(r.advice)}`];
       if (r.firstSufficientSetting !== undefined) parts.push(`first sufficient setting in this sweep: ${markdownCode(r.firstSufficientSetting)}`);
       if (r.limitation) parts.push(`⚠ ${escapeMarkdown(r.limitation)}`);
+      for (const cap of r.caps ?? []) parts.push(`⚠ ${escapeMarkdown(cap)}`);
       out.push(`- ${parts.join('; ')}`);
+      // Ready to paste: HTML <pre>, one source line, so that nothing in the lines can close a Markdown fence.
+      if (r.adviceLines && r.adviceLines.length > 0) out.push(`  <pre>${r.adviceLines.map((l) => escapeXml(l)).join('&#10;')}</pre>`);
     }
   }
 
+  const findings = modelFindings(scenario);
+  if (findings.length > 0) out.push('', ...modelSection(findings));
+
   const problems = scenario.cells.filter((c) => c.status !== 'ok');
   if (problems.length > 0) out.push('', '### Failures and skips', '', ...problemList(problems));
+  return out;
+}
+
+/** The same setting across versions of one monitor, changed verdicts first and in bold. */
+function versionTable(comparisons: VersionComparison[]): string[] {
+  const out = ['### Versions side by side', '', '| monitor / view | setting | verdicts by version | between versions |', '|---|---|---|---|'];
+  for (const c of comparisons) {
+    const verdicts = c.entries.map((e) => `${escapeMarkdown(e.column)}: ${escapeMarkdown(verdictText(e.verdict, e.fragments))}`).join('<br>');
+    const changed = c.changedConnections.length > 0;
+    const what = escapeMarkdown(changedText(c));
+    out.push(`| ${escapeMarkdown(c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`)} | ${markdownCode(c.setting)} | ${verdicts} | ${changed ? `**⚠ ${what}**` : what} |`);
+  }
+  return out;
+}
+
+/** Findings listed in full; the rest are counted. */
+const MARKDOWN_MAX_FINDINGS = 20;
+
+/** Where each tool's own timer rule (not the naive "silence > global timeout") decides the count, and whether the tool kept to it. */
+function modelSection(findings: ReturnType<typeof modelFindings>): string[] {
+  const agreeing = findings.filter((f) => f.agrees).length;
+  const out = [
+    "### The model against each tool's timer rule",
+    '',
+    `${agreeing} of ${findings.length} noted cases are as the tool's own rule predicts (or within the model's range where the rule leaves room); cases the naive model already predicts are not listed.`,
+    '',
+  ];
+  for (const f of findings.slice(0, MARKDOWN_MAX_FINDINGS)) {
+    out.push(`- **${escapeMarkdown(f.column)}** · ${markdownCode(f.setting)} · ${markdownCode(f.connectionId)}: ${escapeMarkdown(f.text)}`);
+    for (const rule of f.rules) out.push(`  - rule: ${escapeMarkdown(rule)}`);
+  }
+  if (findings.length > MARKDOWN_MAX_FINDINGS) out.push(`- … ${findings.length - MARKDOWN_MAX_FINDINGS} more in results.json (each score's modelAgreement and timerRules)`);
   return out;
 }
 
@@ -137,11 +186,12 @@ function aggregateTable(results: RunResults, cells: Cell[]): string[] {
 function connectionTable(results: RunResults, connection: TruthConnection, cells: Cell[]): string[] {
   const hunts = results.huntThresholdsS;
   const role = connection.background ? ` · background${connection.role ? ` (${escapeMarkdown(connection.role)})` : ''}` : '';
+  const cut = cutText(connection);
   const out = [
     `#### ${markdownCode(connection.id)}: ${escapeMarkdown(describeConnection(connection))}`,
     '',
     `${escapeMarkdown(formatUs(connection.durationUs))}, ${pluralize(connection.quietPeriods.length, 'quiet period')}, ` +
-      `longest gap ${escapeMarkdown(formatUs(connection.longestGapUs))}${role}`,
+      `longest gap ${escapeMarkdown(formatUs(connection.longestGapUs))}${role}${cut === undefined ? '' : ` · **${escapeMarkdown(cut)}**`}`,
     '',
     `| monitor / view | setting | fragments | longest record | sum of durations | coverage | ${hunts
       .map((h) => `hunt ${escapeMarkdown(formatSeconds(h))}`)

@@ -246,3 +246,132 @@ export function groupProblems(cells: Cell[]): Cell[][] {
   }
   return [...groups.values()];
 }
+
+/**
+ * Where a scenario's truth came from, when it is not a synthesized scenario's exact truth: a team's capture, read
+ * with tshark. Undefined for a synthesized scenario (every report has always meant that).
+ */
+export function truthSourceText(scenario: ScenarioResult): string | undefined {
+  if (scenario.truthSource !== 'derived') return undefined;
+  const cut = scenario.truth.connections.filter((c) => c.cut !== undefined).length;
+  return (
+    'Truth derived from the capture itself with tshark (one connection per conversation, never split; quiet periods ' +
+    `computed from its packets), not synthesized: ${pluralize(cut, 'connection')} of ${scenario.truth.connections.length.toLocaleString('en-US')} ` +
+    `${cut === 1 ? 'was' : 'were'} cut by the capture's start or end and ${cut === 1 ? 'is' : 'are'} marked "cut".`
+  );
+}
+
+/** `cut at start (no SYN: ...); cut at end (...)`, or undefined when the capture holds the whole connection. */
+export function cutText(c: TruthConnection): string | undefined {
+  if (c.cut === undefined) return undefined;
+  const parts: string[] = [];
+  if (c.cut.start !== undefined) parts.push(`cut at start (${c.cut.start})`);
+  if (c.cut.end !== undefined) parts.push(`cut at end (${c.cut.end})`);
+  return parts.join('; ');
+}
+
+/** One setting of one monitor (and view), run by several binaries side by side, and whether their verdicts agree. */
+export interface VersionComparison {
+  monitor: string;
+  view: string;
+  setting: string;
+  entries: { column: string; version: string; verdict: Verdict; fragments?: number }[];
+  /** Connections whose verdict differs between the binaries: what an upgrade would change. */
+  changedConnections: string[];
+}
+
+/**
+ * The comparison across versions: for each monitor run by more than one binary, each setting with every binary's
+ * verdict on the headline connection, and the connections on which they disagree. Changed ones come first.
+ */
+export function versionComparisons(scenario: ScenarioResult): VersionComparison[] {
+  const headline = headlineConnection(scenario);
+  const groups = new Map<string, Cell[]>();
+  for (const cell of scenario.cells) {
+    if (cell.status === 'skipped') continue;
+    const key = JSON.stringify([cell.monitor, cell.view, cell.setting.label]);
+    const list = groups.get(key) ?? [];
+    list.push(cell);
+    groups.set(key, list);
+  }
+  const out: VersionComparison[] = [];
+  for (const cells of groups.values()) {
+    const binaries = new Set(cells.map((c) => `${c.binary ?? ''}\0${c.version ?? ''}`));
+    if (binaries.size < 2) continue;
+    const first = cells[0] as Cell;
+    const changed = new Set<string>();
+    const ids = new Set(cells.flatMap((c) => c.scores.map((s) => s.connectionId)));
+    for (const id of ids) {
+      if (new Set(cells.map((c) => verdictFor(c, id))).size > 1) changed.add(id);
+    }
+    out.push({
+      monitor: first.monitor,
+      view: first.view,
+      setting: first.setting.label,
+      entries: cells.map((c) => {
+        const score = c.status === 'ok' && headline !== undefined ? scoreOf(c, headline.id) : undefined;
+        return { column: c.column, version: c.version ?? 'unknown', verdict: verdictFor(c, headline?.id), ...(score ? { fragments: score.fragments } : {}) };
+      }),
+      changedConnections: [...changed].sort(),
+    });
+  }
+  return out.sort((a, b) => Number(b.changedConnections.length > 0) - Number(a.changedConnections.length > 0));
+}
+
+/** `5 connections changed (c1, c2, c3, ...)` or `same verdicts`. */
+export function changedText(comparison: VersionComparison): string {
+  const ids = comparison.changedConnections;
+  if (ids.length === 0) return 'same verdicts';
+  const shown = ids.slice(0, 3).join(', ');
+  return `verdict changed for ${pluralize(ids.length, 'connection')} (${shown}${ids.length > 3 ? ', ...' : ''})`;
+}
+
+/** One connection in one cell where the tool's timer rule is worth a line: a range, a difference, or a rule at work. */
+export interface ModelFinding {
+  column: string;
+  setting: string;
+  connectionId: string;
+  /** `2 records, as the model predicts (naive "silence > global timeout": 1)`, `3 records, within the model's range 2–4`. */
+  text: string;
+  /** The tool's rules behind the difference from the naive model, in its own words. */
+  rules: string[];
+  /** The tool did what its rule allows. */
+  agrees: boolean;
+}
+
+/**
+ * The model against the tool, per cell and connection: every score whose count the naive model would have got
+ * wrong, that the model could only bound, or that the tool did not match. A score the naive model already
+ * predicts exactly says nothing new and is left out.
+ */
+export function modelFindings(scenario: ScenarioResult): ModelFinding[] {
+  const out: ModelFinding[] = [];
+  for (const cell of scenario.cells) {
+    if (cell.status !== 'ok') continue;
+    for (const s of cell.scores) {
+      if (s.modelAgreement === undefined) continue;
+      const plain = s.modelAgreement === 'as-predicted' && s.timerRules === undefined && s.naivePredictedFragments === s.fragments;
+      if (plain) continue;
+      const records = pluralize(s.fragments, 'record');
+      const naive = s.naivePredictedFragments !== undefined && s.naivePredictedFragments !== s.fragments ? ` (naive "silence > global timeout": ${s.naivePredictedFragments})` : '';
+      const range = s.predictedRange ? `${s.predictedRange.min}–${s.predictedRange.max}` : '';
+      const text =
+        s.modelAgreement === 'as-predicted'
+          ? `${records}, as the model predicts${naive}`
+          : s.modelAgreement === 'differs'
+            ? `${records}, the model predicts ${s.predictedFragments ?? '?'}${s.likelyReason ? ` (likely reason: ${s.likelyReason})` : ''}`
+            : s.modelAgreement === 'within-range'
+              ? `${records}, within the model's range ${range}${naive}`
+              : `${records}, outside the model's range ${range}${s.likelyReason ? ` (likely reason: ${s.likelyReason})` : ''}`;
+      out.push({
+        column: cell.column,
+        setting: cell.setting.label,
+        connectionId: s.connectionId,
+        text,
+        rules: s.timerRules ?? [],
+        agrees: s.modelAgreement === 'as-predicted' || s.modelAgreement === 'within-range',
+      });
+    }
+  }
+  return out;
+}

@@ -3,7 +3,11 @@ import { stripInvalidXmlChars } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  changedText,
   formatSeconds,
+  truthSourceText,
+  verdictText,
+  versionComparisons,
   formatUs,
   headlineConnection,
   interruptionText,
@@ -66,6 +70,15 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
     out.push(line.trimEnd());
   }
 
+  const source = truthSourceText(scenario);
+  if (source !== undefined) out.push(paint('2', fit(source, width)));
+  for (const c of versionComparisons(scenario)) {
+    const verdicts = c.entries.map((e) => `${e.version} ${verdictText(e.verdict, e.fragments, true)}`).join(' vs ');
+    const changed = c.changedConnections.length > 0;
+    const line = `${changed ? '⚠' : '='} ${c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`} @ ${c.setting}: ${verdicts}: ${changedText(c)}`;
+    out.push(changed ? paint('33', fit(clean(line), width)) : paint('2', fit(clean(line), width)));
+  }
+
   const problems = scenario.cells.filter((c) => c.status === 'failed').length;
   const skipped = scenario.cells.filter((c) => c.status === 'skipped').length;
   if (problems + skipped > 0) {
@@ -77,6 +90,8 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
       ? `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.limitation}`
       : `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.advice} (idle ≥ ${formatSeconds(r.minimumIdleS)})`;
     out.push(`${paint(r.limitation ? '33' : '36', '→')} ${fit(clean(text), width - 2)}`);
+    // An override the global knob cannot lift: the whole advice is in report.md, ready to paste.
+    for (const cap of r.caps ?? []) out.push(`${paint('33', '  ⚠')} ${fit(clean(`${cap} (report.md has the lines to paste)`), width - 4)}`);
   }
   if (recs.length > MAX_RECOMMENDATIONS) out.push(`  ... ${recs.length - MAX_RECOMMENDATIONS} more recommendations in report.md`);
   return out;

@@ -1,4 +1,5 @@
 import type { TruthProtocol } from '../core/ground-truth.js';
+import type { TimerRule } from '../core/timer-rule.js';
 
 /**
  * What the comparator knows of the tool under one setting, supplied by the executor. The comparator never looks
@@ -16,4 +17,9 @@ export interface MonitorModel {
   honoursTimeoutsOffline?: boolean;
   /** argus, nfpcapd: expiry only checked when a later packet arrives. */
   timerNeedsLaterPacket?: boolean;
+  /**
+   * The tool's own timer rule (its adapter states it): comparison, per-service and per-state overrides. Absent: a
+   * silence longer than `idleS` ends a record, and one within `granularityS` beyond it may (a range).
+   */
+  timer?: TimerRule;
 }

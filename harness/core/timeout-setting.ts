@@ -14,6 +14,11 @@ export interface TimeoutSetting {
   isDefault: boolean;
   idle: Partial<Record<TimeoutProtocol, number>>;
   active?: number;
+  /**
+   * A tool's own knobs, named `<monitor>.<knob>` (`zeek.port_inactivity_timeouts=4h`, `suricata.midstream=on`):
+   * seconds, or a switch. Only that monitor reads them; its adapter lists the names it takes (settingKnobs).
+   */
+  tool?: Record<string, number | boolean>;
 }
 
 export const DEFAULT_SWEEP = 'default,5m,1h,4h';
@@ -72,8 +77,12 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     const eq = item.indexOf('=');
     const key = item.slice(0, eq).trim();
     const value = item.slice(eq + 1).trim();
+    if (TOOL_KEY.test(key)) {
+      setting.tool = { ...setting.tool, [key]: toolValue(value, where, label) };
+      continue;
+    }
     if (!KEYS.has(key)) {
-      throw new InputError(where, `"${key}" in "${label}"`, 'one of tcp, udp, icmp, all (or idle), active');
+      throw new InputError(where, `"${key}" in "${label}"`, 'one of tcp, udp, icmp, all (or idle), active, or a tool knob <monitor>.<knob> such as zeek.port_inactivity_timeouts');
     }
     const seconds = positiveDuration(value, where, label);
     if (key === 'active') setting.active = seconds;
@@ -81,6 +90,15 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     else setting.idle[key as TimeoutProtocol] = seconds;
   }
   return setting;
+}
+
+const TOOL_KEY = /^[a-z][a-z0-9-]*\.[A-Za-z0-9_.:-]+$/;
+const SWITCHES: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
+
+/** A tool knob's value: a switch (on/off, true/false, yes/no) or a positive duration. */
+function toolValue(value: string, where: { file: string; line: number; col: number }, label: string): number | boolean {
+  const switched = SWITCHES[value.toLowerCase()];
+  return switched ?? positiveDuration(value, where, label);
 }
 
 function positiveDuration(value: string, where: { file: string; line: number; col: number }, label: string): number {
@@ -100,5 +118,8 @@ export function describeTimeoutSetting(setting: TimeoutSetting): string {
   const parts: string[] = [];
   if (idle.length > 0) parts.push(`idle ${idle.join(', ')}`);
   if (setting.active !== undefined) parts.push(`active ${formatDuration(setting.active)}`);
+  for (const [key, value] of Object.entries(setting.tool ?? {})) {
+    parts.push(`${key} ${typeof value === 'boolean' ? (value ? 'on' : 'off') : formatDuration(value)}`);
+  }
   return parts.join('; ');
 }

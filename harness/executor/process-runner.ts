@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
@@ -121,14 +122,11 @@ function reapGroup(pid: number | undefined): void {
   if (pid !== undefined) liveGroups.delete(pid);
 }
 
-/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
-export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
-  const started = performance.now();
-  const startMs = Date.now();
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, buffer: true });
-  const pid = child.pid;
-  // Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
-  // would otherwise keep the run waiting for ever.
+/**
+ * Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
+ * would otherwise keep the run waiting for ever. `release` after the leader exited.
+ */
+function supervise(pid: number | undefined, options: Pick<RunOptions, 'timeoutMs' | 'signal'>): { timedOut: () => boolean; release: () => void } {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -137,32 +135,90 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
   const onAbort = (): void => stopGroup(pid);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stopGroup(pid);
-  const rss = watchPeakRss(child);
-  const result = await child;
-  clearTimeout(timer);
-  options.signal?.removeEventListener('abort', onAbort);
-  reapGroup(pid);
-  const peakRssKb = rss.stop();
-  const wallMs = Math.round(performance.now() - started);
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  return {
+    timedOut: () => timedOut,
+    release: () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      reapGroup(pid);
+    },
+  };
+}
+
+/** How a process ended, with its record for provenance. */
+function finishedProcess(
+  argv: string[],
+  cwd: string,
+  result: Awaited<ResultPromise>,
+  output: { stdout: string; stderr: string },
+  timing: { started: number; startMs: number; timedOut: boolean; peakRssKb?: number },
+): FinishedProcess {
+  const wallMs = Math.round(performance.now() - timing.started);
   const exitCode = result.exitCode ?? null;
   const signal = result.signal ?? undefined;
-  let stderrTail = tail(stderr);
+  let stderrTail = tail(output.stderr);
   if (result.failed && result.exitCode === undefined && result.signal === undefined && result.message) {
     // Spawn failures (ENOENT, EACCES) carry their reason only in the message.
     stderrTail = tail(`${stderrTail}\n${result.shortMessage ?? result.message}`.trim());
   }
+  const { timedOut, peakRssKb, startMs } = timing;
   return {
     exitCode,
     signal,
-    stdout,
-    stderr,
+    stdout: output.stdout,
+    stderr: output.stderr,
     wallMs,
     peakRssKb,
     timedOut,
-    record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail, service: false },
+    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail, service: false },
   };
+}
+
+/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
+export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, buffer: true });
+  const supervised = supervise(child.pid, options);
+  const rss = watchPeakRss(child);
+  const result = await child;
+  supervised.release();
+  const peakRssKb = rss.stop();
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  return finishedProcess(argv, options.cwd, result, { stdout, stderr }, { started, startMs, timedOut: supervised.timedOut(), peakRssKb });
+}
+
+const STDERR_KEEP_CHARS = 64 * 1024;
+
+/**
+ * Runs argv to completion handing each line of its stdout to `onLine` as it arrives, never holding the whole of it:
+ * for tools whose output is as large as their input (tshark over a capture of millions of packets). Stderr keeps
+ * only its last 64 KB. Never rejects for the process's own failure; an `onLine` that throws stops the process and
+ * rejects with that error.
+ */
+export async function runProcessLines(argv: string[], options: Omit<RunOptions, 'stdoutFile'>, onLine: (line: string) => void): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
+  const supervised = supervise(child.pid, options);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
+  });
+  let failure: unknown;
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) onLine(line);
+  } catch (error) {
+    failure = error;
+    stopGroup(child.pid);
+  }
+  const result = await child;
+  supervised.release();
+  if (failure !== undefined) throw failure;
+  return finishedProcess(argv, options.cwd, result, { stdout: '', stderr }, { started, startMs, timedOut: supervised.timedOut() });
 }
 
 export interface RunningService {

@@ -2,8 +2,8 @@ import { recommend } from '../comparator/recommend.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Cell } from '../core/results.js';
 import type { Recommendation } from '../core/score.js';
-import type { TimeoutProtocol } from '../core/timeout-setting.js';
-import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { parseTimeoutSetting, type TimeoutProtocol } from '../core/timeout-setting.js';
+import type { MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { keepsNoTimeouts } from './calibration.js';
 import { effectiveTimeouts, idleKnobMaxima, idleKnobNames } from './monitor-model.js';
 
@@ -12,7 +12,13 @@ import { effectiveTimeouts, idleKnobMaxima, idleKnobNames } from './monitor-mode
  * for each setting, whether it kept every connection of a protocol whole, handed to `recommend`. A run sweeps
  * several settings; `harness score` judges one, and still gets the minimum timeout the truth calls for.
  */
-export function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<string, MonitorAdapter>): Recommendation[] {
+export function recommendationsFor(
+  truth: GroundTruth,
+  cells: Cell[],
+  adapters: Map<string, MonitorAdapter>,
+  /** Each sensor's own config file, read: the advice starts from what it sets. */
+  userConfigs: ReadonlyMap<string, UserConfigText> = new Map(),
+): Recommendation[] {
   const out: Recommendation[] = [];
   const protocolOf = new Map(truth.connections.map((c) => [c.id, c.protocol]));
   const columns = new Map<string, Cell[]>();
@@ -52,6 +58,8 @@ export function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: 
       maxActiveS: adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS,
       honoursTimeoutsOffline: list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline,
       sweep,
+      // The rule as the user's own config leaves it (no swept setting): the advice says what to change from there.
+      ...(adapter.timerRule ? { rule: adapter.timerRule(parseTimeoutSetting('default'), userConfigs.get(first.sensor)) } : {}),
     }));
   }
   return out;

@@ -4,7 +4,7 @@ import { access, chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults, Cell } from '../../harness/core/results.js';
-import { BIN, harness, REPO, REAL_FIXTURES } from '../support/cli.js';
+import { BIN, harness, REPO, REAL_FIXTURES, waitForDescendant } from '../support/cli.js';
 
 function cell(results: RunResults, column: string, setting: string): Cell {
   const found = results.scenarios[0]?.cells.find((c) => c.column === column && c.setting.label === setting);
@@ -301,12 +301,8 @@ describe('harness monitors --calibrate (real monitors)', function () {
 
   it('Ctrl-C during calibration exits 130, still lists every monitor, and marks the ones not calibrated', async () => {
     const child = execa(BIN, ['monitors', '--calibrate'], { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
-    // Interrupt once calibration has started a monitor (a fixed 500 ms raced node's own start-up on a loaded machine).
-    const children = `/proc/${child.pid}/task/${child.pid}/children`;
-    for (let waited = 0; waited < 60_000; waited += 50) {
-      if ((await readFile(children, 'utf8').catch(() => '')).trim() !== '') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Once a calibration run is under way: a fixed delay lands before Node's handler is installed on a loaded machine.
+    await waitForDescendant(child.pid as number, /calibration/);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, String(result.stderr)).to.equal(130);

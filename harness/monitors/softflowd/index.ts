@@ -16,6 +16,10 @@ const softflowd: MonitorAdapter = {
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 600 },
   // Live, softflowd checks expiry every `expint` (60 s) seconds.
   granularityS: 60,
+  // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
+  relativeCost: 0.15,
+  timerComparison:
+    'live, a silence longer than the timeout ends the flow at the expiry check every expint (60 s); reading a pcap, it never does (flows end at EOF or a full table)',
   detect: detectSoftflowd,
   translate: translateSoftflowd,
   run: runSoftflowd,

@@ -4,6 +4,7 @@ import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting
 import { detectBinary } from '../detect-binary.js';
 import { MonitorFailure, type CellContext, type Detection, type Knob, type MonitorOutput, type Translation } from '../monitor-adapter.js';
 import { readEveFlows } from './parser.js';
+import { suricataTimers, suricataToolSets } from './timer-rule.js';
 
 export const SURICATA_INSTALL =
   "Suricata has no Debian 12 package here: install it from the OISF packages or build it, then put suricata on PATH or set HARNESS_SURICATA=/path/to/suricata";
@@ -17,6 +18,10 @@ export const SURICATA_KNOBS: Knob[] = [
   { name: 'flow-timeouts.tcp.established', appliesTo: 'tcp', defaultS: 300, note: 'compiled-in 300 s; the shipped suricata.yaml sets 600 s' },
   { name: 'flow-timeouts.udp.established', appliesTo: 'udp', defaultS: 300 },
   { name: 'flow-timeouts.icmp.established', appliesTo: 'icmp', defaultS: 300 },
+  { name: 'flow-timeouts.tcp.new', appliesTo: 'other', defaultS: 30, note: 'a TCP flow without its handshake (stream.midstream off), and the record after a split; setting key suricata.tcp.new' },
+  { name: 'flow-timeouts.udp.new', appliesTo: 'other', defaultS: 30, note: 'a one-way UDP flow; setting key suricata.udp.new' },
+  { name: 'flow-timeouts.icmp.new', appliesTo: 'other', defaultS: 30, note: 'a one-way ICMP flow; setting key suricata.icmp.new' },
+  { name: 'stream.midstream', appliesTo: 'other', defaultS: null, note: 'off by default: TCP sessions without a handshake stay new; setting key suricata.midstream=on' },
   { name: 'flow-timeouts.tcp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only when the flow table is full (emergency mode)' },
   { name: 'flow-timeouts.udp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
   { name: 'flow-timeouts.icmp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
@@ -67,6 +72,19 @@ export function translateSuricata(setting: TimeoutSetting): Translation {
     if (given === undefined && !setting.isDefault) notes.push(`${knob} left at its compiled-in default ${byDefault} s`);
   }
   if (setting.isDefault) notes.push('compiled-in defaults (our generated suricata.yaml sets no flow-timeouts): established 300 s for tcp, udp, icmp');
+  for (const [key, value] of Object.entries(setting.tool ?? {})) {
+    if (key.startsWith('suricata.') && typeof value === 'number' && !Number.isInteger(value)) {
+      return { supported: false, reason: `Suricata takes whole seconds for ${key}; ${value} s is not one` };
+    }
+  }
+  const timers = suricataTimers(setting);
+  for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+    if (setting.tool?.[`suricata.${protocol}.new`] !== undefined) values[`flow-timeouts.${protocol}.new`] = timers.states[protocol].new;
+  }
+  if (setting.tool?.['suricata.midstream'] !== undefined) values['stream.midstream'] = timers.midstream ? 1 : 0;
+  else if (setting.idle.tcp !== undefined) {
+    notes.push(`stream.midstream left off and flow-timeouts.tcp.new at ${timers.states.tcp.new} s: a TCP connection picked up without its handshake (or cut once) expires on tcp.new whatever tcp.established says; suricata.midstream=on or suricata.tcp.new=<duration> change them`);
+  }
   return { supported: true, values, notes };
 }
 
@@ -77,6 +95,7 @@ export function suricataArgv(ctx: Pick<CellContext, 'binary' | 'pcap' | 'workDir
       const value = ctx.knobValues[KNOB_OF[protocol]];
       if (value !== undefined) argv.push('--set', `${KNOB_OF[protocol]}=${value}`);
     }
+    argv.push(...suricataToolSets(ctx.setting));
   }
   return argv;
 }
