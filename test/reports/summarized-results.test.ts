@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +10,7 @@ import { renderHtml } from '../../reports/html-report.js';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { summarizeResults, WORST_KEPT } from '../../harness/core/summarize-results.js';
+import { readWholeResults } from '../../harness/io/read-results.js';
 import { buildResults, type ConnSpec } from '../check/build-results.js';
 
 /**
@@ -86,6 +87,35 @@ describe('summarized results', () => {
       expect(r.stderr).not.to.contain('Uncaught');
       expect(r.stderr).not.to.match(/:CONSOLE[:(]\d+/);
       expect(r.stdout).to.match(/<html[^>]* data-js="ready"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads every score and the whole truth back from the run folder, as harness merge does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'summarized-whole-'));
+    try {
+      const run = structuredClone(full);
+      const scenario = run.scenarios[0]!;
+      scenario.truthFile = 'big/big.truth.json';
+      await mkdir(join(dir, 'big'), { recursive: true });
+      await writeFile(join(dir, scenario.truthFile), JSON.stringify(scenario.truth));
+      for (const [i, cell] of scenario.cells.entries()) {
+        cell.scoresFile = `big/scores.${i}.jsonl`;
+        await writeFile(join(dir, cell.scoresFile), cell.scores.map((x) => `${JSON.stringify(x)}\n`).join(''));
+      }
+      await writeFile(join(dir, 'results.json'), renderJson(summarizeResults(run)));
+      const { results } = await readWholeResults(dir);
+      const whole = results.scenarios[0]!;
+      expect(whole.truth).to.deep.equal(scenario.truth);
+      expect(whole.connectionCount).to.equal(undefined);
+      // As JSON keeps them: a field that is undefined is absent.
+    expect(whole.cells.map((c) => c.scores)).to.deep.equal(JSON.parse(JSON.stringify(scenario.cells.map((c) => c.scores))));
+      expect(whole.cells.every((c) => c.connectionsScored === undefined)).to.equal(true);
+      // A missing scores file is refused, never judged from the worst hundred.
+      await rm(join(dir, 'big/scores.0.jsonl'));
+      const error = await readWholeResults(dir).catch((e: unknown) => e);
+      expect(String((error as Error).message)).to.match(/no readable scores of cell .*; expected the scores.<view>.jsonl/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
