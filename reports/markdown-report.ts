@@ -20,11 +20,13 @@ import {
   huntText,
   interruptionText,
   modelFindings,
+  warningLines,
   pluralize,
   recommendationColumn,
   scoreOf,
   selectConnections,
   verdictText,
+  liveCellLines,
 } from './report-model.js';
 import { connectionCounts } from '../harness/core/summarize-results.js';
 
@@ -46,6 +48,7 @@ export function renderMarkdown(results: RunResults): string {
   );
   const interrupted = interruptionText(results);
   if (interrupted !== undefined) out.push('', `> **${escapeMarkdown(interrupted)}**`);
+  for (const warning of warningLines(results)) out.push('', `> ${escapeMarkdown(warning)}`);
   for (const scenario of results.scenarios) out.push('', ...renderScenario(results, scenario));
   out.push('');
   return out.join('\n');
@@ -123,6 +126,8 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
     }
   }
 
+  const live = liveCellLines(scenario);
+  if (live.length > 0) out.push('', '### Live cells', '', ...live.map((line) => `- ${escapeMarkdown(line)}`));
   const findings = modelFindings(scenario);
   if (findings.length > 0) out.push('', ...modelSection(findings));
 

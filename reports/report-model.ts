@@ -206,13 +206,19 @@ export function recommendationColumn(scenario: ScenarioResult, r: { monitor: str
   return r.view && r.view !== 'default' ? `${r.monitor} (${r.view})` : r.monitor;
 }
 
+/** The lines every report puts first, after an interruption: what the reader must know to trust the results. */
+export function warningLines(results: RunResults): string[] {
+  return (results.warnings ?? []).map((w) => `Warning: ${w}`);
+}
+
 /** The one line every report puts first when the run was stopped by Ctrl-C; undefined for a complete run. */
 export function interruptionText(results: RunResults): string | undefined {
   const i = results.interrupted;
   if (i === undefined) return undefined;
   const missing = i.scenariosNotGenerated;
   return (
-    'Interrupted: this run was stopped before it finished; cells that had not finished are marked "not run"' +
+    'Interrupted: this run was stopped before it finished; monitors still running were stopped and their cells are marked failed ' +
+    '("interrupted"), cells not yet started are marked skipped ("not run")' +
     (missing.length > 0 ? `, and ${pluralize(missing.length, 'scenario')} never generated (${missing.join(', ')}) ${missing.length === 1 ? 'is' : 'are'} absent.` : '.')
   );
 }
@@ -245,6 +251,32 @@ export function groupProblems(cells: Cell[]): Cell[][] {
     groups.set(key, list);
   }
   return [...groups.values()];
+}
+
+/**
+ * One line per live cell (harness run --live): where it listened, the speedup, what the replay's timing error was,
+ * how many packets the monitor saw against the wire, whether immediate mode was applied, whether offline and live
+ * agree, and what the tool itself discarded. Shared by the Markdown, HTML and terminal reports.
+ */
+export function liveCellLines(scenario: ScenarioResult): string[] {
+  const lines: string[] = [];
+  for (const cell of scenario.cells) {
+    const live = cell.live;
+    if (!live) continue;
+    const ms = (us: number): string => `${(us / 1000).toFixed(1)} ms`;
+    const parts = [
+      `${cell.column} @ ${cell.setting.label}: ${cell.verdict}`,
+      `on ${live.interface}, speedup K=${live.speedup}`,
+      `replay timing error median ${ms(live.timingError.medianUs)}, p99 ${ms(live.timingError.p99Us)}, max ${ms(live.timingError.maxUs)}, drift ${ms(live.timingError.driftUs)} (x${live.speedup} in scenario time)`,
+      `packets ${live.packetsScheduled} sent, ${live.packetsOnWire} on the wire, ${live.packetsSeen === undefined ? 'monitor reports no count' : `${live.packetsSeen} seen by the monitor`}`,
+    ];
+    if (live.immediateMode) parts.push(live.immediateMode);
+    if (live.invariance) parts.push(live.invariance.detail);
+    const losses = cell.scores.flatMap((s) => (s.toolLosses ?? []).filter((l) => l.confirmed).map((l) => `${s.connectionId} lost ${formatUs(l.endUs - l.startUs)} (${l.reason})`));
+    if (losses.length > 0) parts.push(`discarded by the tool: ${losses.join('; ')}`);
+    lines.push(parts.join('; '));
+  }
+  return lines;
 }
 
 /**

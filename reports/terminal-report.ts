@@ -11,6 +11,7 @@ import {
   formatUs,
   headlineConnection,
   interruptionText,
+  warningLines,
   recommendationColumn,
   verdictFor,
   verdictTone,
@@ -34,6 +35,8 @@ export function renderTerminal(results: RunResults, options: TerminalOptions): s
   const out: string[] = [];
   const interrupted = interruptionText(results);
   if (interrupted !== undefined) out.push(paint('33', interrupted), '');
+  const warnings = warningLines(results);
+  if (warnings.length > 0) out.push(...warnings.map((w) => paint('33', w)), '');
   for (const scenario of results.scenarios) out.push(...renderScenario(scenario, width, paint), '');
   if (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;

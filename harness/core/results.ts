@@ -28,6 +28,8 @@ export interface RunResults {
   interrupted?: Interruption;
   /** Which plan of cells this run carried out; with `shard`, only its share (a partial for `harness merge`). */
   plan?: PlanRecord;
+  /** What the reader must know to trust the results, shown first by every report (a version that could not be read). */
+  warnings?: string[];
 }
 
 /**
@@ -149,6 +151,29 @@ export interface Cell {
   spurious: SpuriousRecord[];
   aggregate?: CellAggregate;
   verdict: Verdict;
+  /** Present when the cell ran live: the monitor on an interface, fed a time-scaled replay (harness run --live). */
+  live?: LiveCellInfo;
+}
+
+/** What a live cell was judged on: scores, durations and times are in scenario time (replay time x speedup). */
+export interface LiveCellInfo {
+  interface: string;
+  /** K: the scenario and the setting's timeouts were divided by it; results multiplied back. */
+  speedup: number;
+  /** The setting the monitor really ran, in replay seconds (e.g. 5m/150 = tcp 2 s). */
+  replaySetting: TimeoutSetting;
+  /** The replay's timing error against the pcap's schedule, real-time microseconds (x speedup in scenario time). */
+  timingError: { medianUs: number; p99Us: number; maxUs: number; driftUs: number };
+  /** Packets in the scaled pcap, on the reference capture, and as the monitor counted them (when it reports a count). */
+  packetsScheduled: number;
+  packetsOnWire: number;
+  packetsSeen?: number;
+  /** Whether the immediate-mode shim was applied (softflowd, pmacctd) and the evidence. */
+  immediateMode?: string;
+  /** The reference capture, relative to the run folder: the truth of this cell. */
+  referenceCapture: string;
+  /** Same verdicts offline (unscaled) and live (scaled)? Only for monitors that honour timeouts offline. */
+  invariance?: { agrees: boolean; detail: string };
 }
 
 /** Connection counts per bucket; the bucket bounds are FRAGMENT_BUCKETS and COVERAGE_BUCKETS in summarize-results.ts. */

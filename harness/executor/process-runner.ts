@@ -1,25 +1,39 @@
-import { createWriteStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { readFile } from 'node:fs/promises';
-import { execa, type ResultPromise } from 'execa';
+import type { Readable } from 'node:stream';
+import { execa, type Options, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
+import { confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
 
 /**
- * Every child process of a run goes through a ProcessRunner: argv only (never a shell), a wall-clock limit,
+ * Every child process of a run goes through a ProcessRunner: argv only (never a shell), confined so that it dies
+ * with the harness and cannot write a file past the run's output limit (confinement.ts), a wall-clock limit,
  * SIGKILL after a grace period for children that ignore SIGTERM (argus with a huge timeout does), peak RSS
- * sampled from /proc, and one abort signal that stops them all on Ctrl-C, so no child outlives the run.
+ * sampled from /proc, bounded memory whatever it prints, and one abort signal that stops them all on Ctrl-C.
  */
 export interface RunOptions {
   cwd: string;
   env?: Record<string, string>;
+  /** stdout goes straight to this file (the child writes it, under the file size limit). */
   stdoutFile?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** No file the child writes may grow past this; stdout kept in memory is cut here too. */
+  maxOutputBytes?: number;
+  /**
+   * The child brings its own PID namespace (the live wire's holder, or a tool entered into it with nsenter -p), so
+   * the runner adds none: a second one would hide the tool from the signals meant for it.
+   */
+  ownPidNamespace?: boolean;
 }
 
 const KILL_GRACE_MS = 2000;
 const STDERR_TAIL_LINES = 20;
+/** What is kept of a child's stderr: its end, which is where a tool says why it stopped. */
+const STDERR_KEEP_BYTES = 64 * 1024;
+/** stdout kept in memory (version probes, tshark for `score --pcap`) when no smaller limit is given. */
+const STDOUT_MEMORY_BYTES = 256 * 1024 * 1024;
 const RSS_SAMPLE_MS = 100;
 
 /** How a process ended, for failure messages: `killed by SIGSEGV` or `exit status 139`. */
@@ -32,7 +46,25 @@ export function tail(text: string, lines = STDERR_TAIL_LINES): string {
   return all.slice(-lines).join('\n');
 }
 
-/** VmHWM is the process's own high-water mark, so the last sample before exit is close to its peak. */
+/** Keeps the last `keep` bytes of a stream and counts the rest, so a child printing gigabytes costs nothing. */
+function tailOf(stream: Readable | null | undefined, keep = STDERR_KEEP_BYTES): { text: () => string; bytes: () => number } {
+  let kept = Buffer.alloc(0);
+  let total = 0;
+  stream?.on('data', (chunk: Buffer) => {
+    total += chunk.length;
+    kept = Buffer.concat([kept, chunk]);
+    if (kept.length > keep) kept = kept.subarray(kept.length - keep);
+  });
+  return {
+    text: () => {
+      const text = kept.toString('utf8');
+      return total > kept.length ? `[${total - kept.length} earlier bytes not kept]\n${text.slice(text.indexOf('\n') + 1)}` : text;
+    },
+    bytes: () => total,
+  };
+}
+
+/** VmHWM is a process's own high-water mark, so the last sample before exit is close to its peak. */
 async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -43,17 +75,18 @@ async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
   }
 }
 
+/** The largest high-water mark in the child's process tree: the monitor sits below its confinement wrappers. */
 function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } {
   let peak: number | undefined;
   const pid = child.pid;
-  const timer = pid === undefined ? undefined : setInterval(() => {
-    void sampleHighWaterKb(pid).then((kb) => {
-      if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
+  const sample = (): void => {
+    if (pid === undefined) return;
+    void processTree(pid).then((pids) => Promise.all(pids.map(sampleHighWaterKb))).then((kbs) => {
+      for (const kb of kbs) if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
     });
-  }, RSS_SAMPLE_MS);
-  if (pid !== undefined) {
-    void sampleHighWaterKb(pid).then((kb) => { if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb; });
-  }
+  };
+  const timer = pid === undefined ? undefined : setInterval(sample, RSS_SAMPLE_MS);
+  sample();
   return {
     stop: () => {
       if (timer) clearInterval(timer);
@@ -75,7 +108,7 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Pids of live process groups, killed if the harness itself exits unexpectedly. */
+/** Pids of live process groups, killed if the harness exits unexpectedly (SIGKILL is left to the parent-death signal). */
 const liveGroups = new Set<number>();
 process.once('exit', () => {
   for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
@@ -83,34 +116,49 @@ process.once('exit', () => {
 
 export interface FinishedProcess extends ExecResult {
   timedOut: boolean;
+  /** stdout kept in memory was cut at the output limit. */
+  stdoutCut: boolean;
   record: CommandRecord;
 }
 
+interface SpawnOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  stdout: 'pipe' | number;
+  /** A file descriptor (a service's log) or 'pipe' (only its tail is kept). */
+  stderr: 'pipe' | number;
+  maxOutputBytes?: number;
+  /** A piped stdout is read as it arrives (runProcessLines), not gathered. */
+  streamStdout?: boolean;
+  ownPidNamespace?: boolean;
+}
+
 /**
- * Spawns argv (never through a shell) as the leader of its own process group, registered so that the group is
- * killed if the harness exits first.
+ * Spawns argv (never through a shell), confined, as the leader of its own process group, registered so that the
+ * group is killed if the harness exits first.
  */
-function spawnInGroup(argv: string[], options: { cwd: string; env?: Record<string, string>; stdoutFile?: string; buffer: boolean }) {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('empty argv');
-  const child = execa(file, args, {
+function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
+  if (argv[0] === undefined) throw new Error('empty argv');
+  const [file, ...args] = confinedArgv(argv, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace }) as [string, ...string[]];
+  const execaOptions: Options = {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     extendEnv: false,
     reject: false,
     stdin: 'ignore',
-    stdout: options.stdoutFile ? { file: options.stdoutFile } : 'pipe',
-    stderr: 'pipe',
-    maxBuffer: 256 * 1024 * 1024,
-    buffer: options.buffer,
+    stdout: options.stdout as Options['stdout'],
+    stderr: options.stderr as Options['stderr'],
+    maxBuffer: Math.min(options.maxOutputBytes ?? STDOUT_MEMORY_BYTES, STDOUT_MEMORY_BYTES),
+    buffer: { stdout: options.stdout === 'pipe' && options.streamStdout !== true, stderr: false },
     cleanup: true,
     detached: true,
-  });
+  };
+  const child = execa(file, args, execaOptions) as ResultPromise;
   if (child.pid !== undefined) liveGroups.add(child.pid);
   return child;
 }
 
-/** SIGTERM to the whole group, SIGKILL after the grace period for whatever ignores it. */
+/** SIGTERM to the whole group, SIGKILL after the grace period for whatever ignores it (a namespace's init ignores SIGTERM without a handler). */
 function stopGroup(pid: number | undefined): void {
   signalGroup(pid, 'SIGTERM');
   setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
@@ -120,6 +168,52 @@ function stopGroup(pid: number | undefined): void {
 function reapGroup(pid: number | undefined): void {
   signalGroup(pid, 'SIGKILL');
   if (pid !== undefined) liveGroups.delete(pid);
+}
+
+/** Spawn failures (ENOENT, EACCES) carry their reason only in execa's message. */
+function spawnFailure(result: { failed: boolean; exitCode?: number; signal?: string; shortMessage?: string; message?: string }): string | undefined {
+  if (result.failed && result.exitCode === undefined && result.signal === undefined && !/maxBuffer/i.test(result.message ?? '')) {
+    return result.shortMessage ?? result.message;
+  }
+  return undefined;
+}
+
+/** A running child: its pid as the harness sees it, and the pid of a process inside it as the harness sees it. */
+export interface ChildHandle {
+  /** Pids written by the child (a pid file) are those of its own namespace; this gives the harness's. */
+  outerPid(innerPid: number): Promise<number | undefined>;
+}
+
+function handleOf(pid: number | undefined, namespaced: boolean): ChildHandle {
+  return {
+    outerPid: async (innerPid) => {
+      if (!namespaced) return innerPid;
+      return pid === undefined ? undefined : outerPid(pid, innerPid);
+    },
+  };
+}
+
+/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
+export async function runProcess(argv: string[], options: RunOptions, onStart?: (handle: ChildHandle) => void): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const tools = await confinement();
+  const stdoutFd = options.stdoutFile ? await open(options.stdoutFile, 'w') : undefined;
+  let child: ResultPromise;
+  try {
+    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: stdoutFd ? stdoutFd.fd : 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace });
+  } finally {
+    // The child holds its own copy of the descriptor.
+    await stdoutFd?.close();
+  }
+  const pid = child.pid;
+  onStart?.(handleOf(pid, tools.unshare !== undefined));
+  const stderrTail = tailOf(child.stderr);
+  const supervised = supervise(pid, options);
+  const rss = watchPeakRss(child);
+  const result = await child;
+  supervised.release();
+  return finishedProcess(argv, options.cwd, result, stderrTail.text(), { started, startMs, timedOut: supervised.timedOut(), peakRssKb: rss.stop() });
 }
 
 /**
@@ -150,63 +244,42 @@ function finishedProcess(
   argv: string[],
   cwd: string,
   result: Awaited<ResultPromise>,
-  output: { stdout: string; stderr: string },
+  stderr: string,
   timing: { started: number; startMs: number; timedOut: boolean; peakRssKb?: number },
 ): FinishedProcess {
+  const { timedOut, peakRssKb, startMs } = timing;
   const wallMs = Math.round(performance.now() - timing.started);
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const exitCode = result.exitCode ?? null;
   const signal = result.signal ?? undefined;
-  let stderrTail = tail(output.stderr);
-  if (result.failed && result.exitCode === undefined && result.signal === undefined && result.message) {
-    // Spawn failures (ENOENT, EACCES) carry their reason only in the message.
-    stderrTail = tail(`${stderrTail}\n${result.shortMessage ?? result.message}`.trim());
-  }
-  const { timedOut, peakRssKb, startMs } = timing;
+  const failure = spawnFailure(result);
+  const stderrLines = tail(failure ? `${stderr}\n${failure}`.trim() : stderr);
   return {
     exitCode,
     signal,
-    stdout: output.stdout,
-    stderr: output.stderr,
+    stdout,
+    stderr,
     wallMs,
     peakRssKb,
     timedOut,
-    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail, service: false },
+    stdoutCut: result.isMaxBuffer === true,
+    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail: stderrLines, service: false },
   };
 }
-
-/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
-export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
-  const started = performance.now();
-  const startMs = Date.now();
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, buffer: true });
-  const supervised = supervise(child.pid, options);
-  const rss = watchPeakRss(child);
-  const result = await child;
-  supervised.release();
-  const peakRssKb = rss.stop();
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  return finishedProcess(argv, options.cwd, result, { stdout, stderr }, { started, startMs, timedOut: supervised.timedOut(), peakRssKb });
-}
-
-const STDERR_KEEP_CHARS = 64 * 1024;
 
 /**
  * Runs argv to completion handing each line of its stdout to `onLine` as it arrives, never holding the whole of it:
  * for tools whose output is as large as their input (tshark over a capture of millions of packets). Stderr keeps
- * only its last 64 KB. Never rejects for the process's own failure; an `onLine` that throws stops the process and
+ * only its tail. Never rejects for the process's own failure; an `onLine` that throws stops the process and
  * rejects with that error.
  */
 export async function runProcessLines(argv: string[], options: Omit<RunOptions, 'stdoutFile'>, onLine: (line: string) => void): Promise<FinishedProcess> {
   const started = performance.now();
   const startMs = Date.now();
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
+  const tools = await confinement();
+  const child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, streamStdout: true, ownPidNamespace: options.ownPidNamespace });
   const supervised = supervise(child.pid, options);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
-  });
+  const stderrTail = tailOf(child.stderr);
   let failure: unknown;
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
   try {
@@ -218,34 +291,41 @@ export async function runProcessLines(argv: string[], options: Omit<RunOptions, 
   const result = await child;
   supervised.release();
   if (failure !== undefined) throw failure;
-  return finishedProcess(argv, options.cwd, result, { stdout: '', stderr }, { started, startMs, timedOut: supervised.timedOut() });
+  return finishedProcess(argv, options.cwd, result, stderrTail.text(), { started, startMs, timedOut: supervised.timedOut() });
 }
 
-export interface RunningService {
+export interface RunningService extends ChildHandle {
   pid: number | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves when it has exited. */
   stop(): Promise<FinishedProcess>;
+  /** Resolves when it exits by itself (a daemon told to shut down through its control socket); sends nothing. */
+  wait(): Promise<FinishedProcess>;
 }
 
 /** Starts a long-running child (a collector) whose stderr goes to a file so a chatty one never blocks. */
-export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutMs' | 'stdoutFile'> & { logFile: string }): RunningService {
+export async function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutMs' | 'stdoutFile'> & { logFile: string }): Promise<RunningService> {
   const started = performance.now();
   const startMs = Date.now();
-  const log = createWriteStream(options.logFile);
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
+  const tools = await confinement();
+  const log = await open(options.logFile, 'w');
+  let child: ResultPromise;
+  try {
+    // The collector writes its log itself, under the file size limit; the child holds its own copy of the descriptor.
+    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace });
+  } finally {
+    await log.close();
+  }
   const onAbort = (): void => stopGroup(child.pid);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
   const rss = watchPeakRss(child);
+  const handle = handleOf(child.pid, tools.unshare !== undefined);
   let finished: Promise<FinishedProcess> | undefined;
   const finish = async (): Promise<FinishedProcess> => {
     const result = await child;
     options.signal?.removeEventListener('abort', onAbort);
     reapGroup(child.pid);
     const peakRssKb = rss.stop();
-    await new Promise<void>((resolve) => log.end(resolve));
-    const stderr = await readFile(options.logFile, 'utf8').catch(() => '');
+    const stderr = await readTail(options.logFile);
     const wallMs = Math.round(performance.now() - started);
     const exitCode = result.exitCode ?? null;
     const signal = result.signal ?? undefined;
@@ -257,17 +337,37 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
       wallMs,
       peakRssKb,
       timedOut: false,
+      stdoutCut: false,
       record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut: false, stderrTail: tail(stderr), service: true },
     };
   };
   return {
     pid: child.pid,
+    outerPid: handle.outerPid,
     stop: () => {
-      if (!finished) {
-        onAbort();
-        finished = finish();
-      }
+      // Also after wait(): a process still running when the waiter gives up is stopped all the same.
+      if (child.exitCode === null && child.signalCode === null) onAbort();
+      finished ??= finish();
+      return finished;
+    },
+    wait: () => {
+      finished ??= finish();
       return finished;
     },
   };
+}
+
+/** The end of a log file, never the whole of a flood. */
+async function readTail(file: string, keep = STDERR_KEEP_BYTES): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, keep);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }

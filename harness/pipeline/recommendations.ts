@@ -33,6 +33,8 @@ export function recommendationsFor(
     const adapter = adapters.get(first.monitor);
     // A reference that keeps no timeouts has nothing to tune.
     if (!adapter || keepsNoTimeouts(adapter)) continue;
+    // Nothing was measured (every cell failed, was skipped or could not take its setting): nothing to recommend.
+    if (!list.some((cell) => cell.status === 'ok')) continue;
     const sweep = list.map((cell) => {
       const wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> = {};
       if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {

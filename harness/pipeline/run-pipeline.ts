@@ -8,7 +8,9 @@ import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/resul
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
+import { endedHow } from '../executor/process-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { replaceRunFolderContents } from '../io/run-folder.js';
 import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { loadScenario } from '../scenario/load-scenario.js';
@@ -79,7 +81,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }
     loaded.push(entry);
   }
-  await mkdir(request.outDir, { recursive: true });
+  await replaceRunFolderContents(request.outDir);
   for (const entry of loaded) {
     let generated: GenerateResult;
     try {
@@ -137,7 +139,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     const detection = detections.get(key);
     if (!detection?.found) return;
     const dir = path.join(request.outDir, 'calibration', ...(sensor.binary === undefined ? [] : [slug(sensor.binary)]));
-    calibrations.set(key, await calibrate(adapter, detection.path, detection.version, dir, request.cellTimeLimitMs, request.signal));
+    calibrations.set(key, await calibrate(adapter, detection.path, detection.version, dir, request.cellTimeLimitMs, request.signal, request.maxOutputBytes));
   }), concurrency, request.signal);
 
   let done = 0;
@@ -189,6 +191,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }];
   });
   results.plan = plan;
+  const warnings = request.sensors.flatMap((sensor) => {
+    const d = detections.get(binaryKey(sensor));
+    return d?.found && d.versionWarning ? [`${sensor.binary === undefined ? byId.get(sensor.monitor)?.displayName ?? sensor.monitor : `${sensor.monitor}@${sensor.binary}`}: ${d.versionWarning}`] : [];
+  });
+  if (warnings.length > 0) results.warnings = [...new Set(warnings)];
   if (request.signal.aborted) {
     results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.name === l.name)).map((l) => l.name) };
   }
@@ -329,6 +336,7 @@ async function runTask(
     timeLimitMs: request.cellTimeLimitMs,
     signal: request.signal,
     userConfig: sensor.userConfig,
+    maxOutputBytes: request.maxOutputBytes,
   });
   const provenance = (extra: CellProvenance, rawFiles: string[]): Cell['provenance'] => ({
     dir: relDir,
@@ -339,6 +347,17 @@ async function runTask(
     wallMs: extra.wallMs,
   });
   for (const cell of cells) cell.knobValues = translation.values;
+  const silence = outcome.ok ? noOutput(adapter, truth, outcome.views, outcome.provenance) : undefined;
+  if (silence !== undefined) {
+    for (const cell of cells) {
+      cell.status = 'failed';
+      cell.verdict = 'failed';
+      cell.reason = silence;
+      cell.provenance = provenance(outcome.provenance, outcome.ok ? outcome.rawFiles : []);
+    }
+    await writeCellFiles(workDir, cells, {});
+    return cells;
+  }
   if (!outcome.ok) {
     for (const cell of cells) {
       cell.status = 'failed';
@@ -362,6 +381,20 @@ async function runTask(
   }
   await writeCellFiles(workDir, cells, recordsByView);
   return cells;
+}
+
+/**
+ * A monitor that reports nothing at all, while the capture holds connections it traces, did not do its job, whatever
+ * its exit status says: scoring its silence would turn a broken sensor into "missed".
+ */
+function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<string, FlowRecord[]>, provenance: CellProvenance): string | undefined {
+  if (Object.values(views).some((records) => records.length > 0)) return undefined;
+  const traced = truth.connections.filter((c) => adapter.protocols === undefined || adapter.protocols.includes(c.protocol));
+  if (traced.length === 0) return undefined;
+  const last = provenance.commands.filter((c) => !c.service).at(-1);
+  const how = last ? `${path.basename(last.argv[0] ?? '')} ended with ${endedHow(last.exitCode, last.signal)}` : 'it ran';
+  const stderr = last?.stderrTail ? `\n--- stderr (tail) ---\n${last.stderrTail}` : '';
+  return `no output: ${how} but reported no record, while the capture holds ${traced.length} connection(s) it traces${stderr}`;
 }
 
 /**

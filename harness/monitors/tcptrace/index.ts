@@ -12,6 +12,7 @@ const tcptrace: MonitorAdapter = {
   knobs: TCPTRACE_KNOBS,
   documentedHonoursTimeoutsOffline: true,
   views: ['default'],
+  protocols: ['tcp'],
   calibration: { setting: parseTimeoutSetting('tcp=60s'), gapS: 180 },
   // Checked when the next packet of the connection arrives, on packet time: no timer step of its own.
   granularityS: 0,

@@ -113,7 +113,7 @@ export async function runZeek(ctx: CellContext): Promise<MonitorOutput> {
   const connLog = path.join(ctx.workDir, 'conn.log');
   const exists = await access(connLog).then(() => true, () => false);
   if (!exists) {
-    notes.push('Zeek wrote no conn.log (no connection in the capture)');
+    notes.push('Zeek wrote no conn.log');
     return { views: { default: [] }, rawFiles: [], notes };
   }
   if (ctx.userConfig) notes.push(`user script ${ctx.userConfig} loaded before the swept redefs`);
