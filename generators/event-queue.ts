@@ -1,3 +1,5 @@
+import { generatorSlab } from './typed-slab.js';
+
 /**
  * A growable FIFO of packet events held as parallel typed arrays, so that a connection's pending events cost no
  * objects. An event is its time, a code (kind, direction and push flag packed by `eventCode`) and a payload length.
@@ -11,9 +13,9 @@ export class EventQueue {
   tail = 0;
 
   constructor(capacity = 16) {
-    this.ts = new Float64Array(capacity);
-    this.code = new Uint8Array(capacity);
-    this.len = new Uint32Array(capacity);
+    this.ts = generatorSlab.f64(capacity);
+    this.code = generatorSlab.u8(capacity);
+    this.len = generatorSlab.u32(capacity);
   }
 
   get empty(): boolean {

@@ -13,7 +13,8 @@ import { FlowContext, PAYLOAD_PATTERN } from './packet.js';
 import { PcapWriter } from './pcap-writer.js';
 import { connectionRandom } from './prng.js';
 import { ConnectionTruth, type ConnectionIdentity } from './truth-builder.js';
-import { formatConnLog } from './zeek-conn-log.js';
+import { connLogPieces, type ConnLogRow } from './zeek-conn-log.js';
+import { truthTextPieces } from '../harness/core/truth-text.js';
 
 /**
  * Scenario -> `<name>.pcap`, `<name>.truth.json`, `<name>.truth.conn.log`. Packets are produced lazily per
@@ -119,8 +120,17 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   }
   const summary = await writer.close();
 
-  const connections = truths.map((t) => t.toTruth());
-  const truth: GroundTruth = {
+  // Each builder is dropped once its connection is read out: a million of them and their truths are not kept twice.
+  const connections: TruthConnection[] = [];
+  const rows: ConnLogRow[] = [];
+  for (let i = 0; i < truths.length; i += 1) {
+    const builder = truths[i] as ConnectionTruth;
+    const connection = builder.toTruth();
+    connections.push(connection);
+    rows.push({ truth: connection, history: builder.zeekHistory() });
+  }
+  truths.length = 0;
+  const header: Omit<GroundTruth, 'connections'> = {
     schemaVersion: TRUTH_SCHEMA_VERSION,
     generator: GENERATOR_NAME,
     scenario: { name: scenario.name, description: scenario.description, file: scenario.file, seed: scenario.seed },
@@ -136,11 +146,10 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
       frameBytes: summary.frameBytes,
     },
     quietThresholdUs: quietUs,
-    connections,
   };
-  await writeFileAtomic(truthPath, `${JSON.stringify(truth, null, 2)}\n`);
-  const rows = connections.map((c, i) => ({ truth: c, history: (truths[i] as ConnectionTruth).zeekHistory() }));
-  await writeFileAtomic(truthConnLogPath, formatConnLog(rows, truth.pcap.firstUs, truth.pcap.lastUs));
+  const truth: GroundTruth = { ...header, connections };
+  await writeFileAtomic(truthPath, truthTextPieces(header, connections));
+  await writeFileAtomic(truthConnLogPath, connLogPieces(rows, header.pcap.firstUs, header.pcap.lastUs));
   return { pcapPath, truthPath, truthConnLogPath, truth };
 }
 

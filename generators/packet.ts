@@ -1,6 +1,7 @@
 import { ipVersion } from '../harness/core/ip-address.js';
 import { ipBytes, macFor } from './addresses.js';
 import { foldChecksum, sum16 } from './checksum.js';
+import { generatorSlab } from './typed-slab.js';
 
 /**
  * Frame encoders: Ethernet (optionally 802.1Q), IPv4/IPv6, TCP/UDP/ICMP echo, all checksums valid. Frames are
@@ -71,6 +72,10 @@ export interface Packet {
 
 export type FlowProtocol = 'tcp' | 'udp' | 'icmp';
 
+/** Room for both directions' templates: Ethernet, VLAN, IPv6 and TCP headers, rounded up to 8-byte words. */
+const TEMPLATE_SCRATCH = new Uint8Array(2 * 8 * Math.ceil((18 + 40 + 20) / 8));
+const TEMPLATE_SCRATCH_VIEW = new DataView(TEMPLATE_SCRATCH.buffer);
+
 const N_L4_BASE = 0;
 const N_IP_BASE = 2;
 const N_SEQ = 4;
@@ -135,12 +140,13 @@ export class FlowContext {
     const protoNumber = PROTO_NUMBER[protocol][v6 ? 1 : 0];
     const addrSum = sum16(addr[0], 0, addr[0].length, sum16(addr[1], 0, addr[1].length));
     const pseudo = protocol === 'icmp' && !v6 ? 0 : addrSum + protoNumber;
-    const nums = new Float64Array(8);
+    const nums = generatorSlab.f64(8);
     const headerLen = this.linkLen + this.ipHeaderLen + this.l4HeaderLen;
     this.templateWords = Math.ceil(headerLen / 4);
     this.template64Words = Math.ceil(headerLen / 8);
     const bytesPerDir = 8 * this.template64Words;
-    const all = new Uint8Array(2 * bytesPerDir);
+    // Built in a scratch buffer (the constructor is synchronous) and kept only as the two word arrays below.
+    const all = TEMPLATE_SCRATCH.subarray(0, 2 * bytesPerDir).fill(0);
     for (const dir of [0, 1] as const) {
       const t = all.subarray(dir * bytesPerDir, (dir + 1) * bytesPerDir);
       t.set(links[dir], 0);
@@ -181,9 +187,9 @@ export class FlowContext {
       }
       nums[N_L4_BASE + dir] = sum16(t, l4, l4 + this.l4HeaderLen, pseudo);
     }
-    const allView = new DataView(all.buffer);
-    this.template = new Int32Array(2 * this.templateWords);
-    const w64 = new Float64Array(2 * this.template64Words);
+    const allView = TEMPLATE_SCRATCH_VIEW;
+    this.template = generatorSlab.i32(2 * this.templateWords);
+    const w64 = generatorSlab.f64(2 * this.template64Words);
     for (const dir of [0, 1]) {
       for (let i = 0; i < this.templateWords; i++) this.template[dir * this.templateWords + i] = allView.getInt32(dir * bytesPerDir + 4 * i, true);
       for (let i = 0; i < this.template64Words; i++) w64[dir * this.template64Words + i] = allView.getFloat64(dir * bytesPerDir + 8 * i, true);

@@ -46,8 +46,9 @@ function zeekOpenTime(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString().slice(0, 19).replace('T', '-').replaceAll(':', '-');
 }
 
-export function formatConnLog(rows: ConnLogRow[], openUs: number, closeUs: number): string {
-  const lines = [
+/** The conn.log one line at a time: a million connections are written as they come, never joined. */
+export function* connLogPieces(rows: ConnLogRow[], openUs: number, closeUs: number): Generator<string> {
+  const header = [
     '#separator \\x09',
     '#set_separator\t,',
     '#empty_field\t(empty)',
@@ -57,31 +58,30 @@ export function formatConnLog(rows: ConnLogRow[], openUs: number, closeUs: numbe
     `#fields\t${FIELDS.join('\t')}`,
     `#types\t${TYPES.join('\t')}`,
   ];
+  yield `${header.join('\n')}\n`;
   const sorted = [...rows].sort((a, b) => a.truth.firstUs - b.truth.firstUs || (a.truth.id < b.truth.id ? -1 : a.truth.id > b.truth.id ? 1 : 0));
   for (const { truth: c, history } of sorted) {
     const icmp = c.protocol === 'icmp';
     // Zeek puts ICMP type and code in the port fields: echo request 8/0, ICMPv6 128/129.
     const origPort = icmp ? (c.ipVersion === 6 ? 128 : 8) : c.client.port;
     const respPort = icmp ? (c.ipVersion === 6 ? 129 : 0) : c.server.port;
-    lines.push(
-      [
-        zeekTime(c.firstUs),
-        connUid(c.id),
-        c.client.addr,
-        origPort,
-        c.server.addr,
-        respPort,
-        c.protocol,
-        (c.durationUs / 1e6).toFixed(6),
-        c.clientPkts,
-        c.clientIpBytes,
-        c.serverPkts,
-        c.serverIpBytes,
-        connState(c),
-        icmp ? '-' : history,
-      ].join('\t'),
-    );
+    const line = [
+      zeekTime(c.firstUs),
+      connUid(c.id),
+      c.client.addr,
+      origPort,
+      c.server.addr,
+      respPort,
+      c.protocol,
+      (c.durationUs / 1e6).toFixed(6),
+      c.clientPkts,
+      c.clientIpBytes,
+      c.serverPkts,
+      c.serverIpBytes,
+      connState(c),
+      icmp ? '-' : history,
+    ].join('\t');
+    yield `${line}\n`;
   }
-  lines.push(`#close\t${zeekOpenTime(closeUs)}`);
-  return `${lines.join('\n')}\n`;
+  yield `#close\t${zeekOpenTime(closeUs)}\n`;
 }

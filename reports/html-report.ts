@@ -1,5 +1,5 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
-import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
+import type { Cell, RunResults, ScenarioResult, ScoreDistribution } from '../harness/core/results.js';
 import type { Fragment } from '../harness/core/score.js';
 import { describeTimeoutSetting } from '../harness/core/timeout-setting.js';
 import { escapeHtml } from './escape.js';
@@ -32,6 +32,7 @@ import {
   verdictTone,
   liveCellLines,
 } from './report-model.js';
+import { connectionCounts, COVERAGE_BUCKETS, FRAGMENT_BUCKETS, scoredCount } from '../harness/core/summarize-results.js';
 
 /** Timelines drawn per scenario; the rest are counted, not drawn (a browser chokes on 10,000 SVGs). */
 export const HTML_MAX_TIMELINES = 20;
@@ -103,7 +104,7 @@ function render(v: Value): string {
 
 function renderScenario(scenario: ScenarioResult): Raw {
   const truth = scenario.truth;
-  const main = truth.connections.filter((c) => !c.background).length;
+  const counts = connectionCounts(scenario);
   const headline = headlineConnection(scenario);
   const { shown, total } = selectConnections(scenario, HTML_MAX_TIMELINES);
   const problems = scenario.cells.filter((c) => c.status !== 'ok');
@@ -112,10 +113,11 @@ function renderScenario(scenario: ScenarioResult): Raw {
   <h2>${scenario.name}</h2>
   ${scenario.description ? html`<p>${scenario.description}</p>` : ''}
   ${truthSourceText(scenario) !== undefined ? html`<p class="note"><b>${truthSourceText(scenario) ?? ''}</b></p>` : ''}
-  <p class="meta">${pluralize(main, 'connection')} (+${truth.connections.length - main} background) · capture ${formatUs(truth.pcap.spanUs)} from ${formatUtc(truth.pcap.firstUs)}, ${pluralize(truth.pcap.packets, 'packet')} · quiet periods counted from ${formatUs(truth.quietThresholdUs)} · <code>${scenario.pcapFile}</code></p>
+  <p class="meta">${pluralize(counts.scenario, 'connection')} (+${counts.background} background) · capture ${formatUs(truth.pcap.spanUs)} from ${formatUtc(truth.pcap.firstUs)}, ${pluralize(truth.pcap.packets, 'packet')} · quiet periods counted from ${formatUs(truth.quietThresholdUs)} · <code>${scenario.pcapFile}</code></p>
   ${headline ? html`<p class="headline">Longest connection <b>${headline.id}</b> (${describeConnection(headline)}): ${formatUs(headline.durationUs)}, ${pluralize(headline.quietPeriods.length, 'quiet period')}, longest gap ${formatUs(headline.longestGapUs)}.</p>` : ''}
   <h3>Coverage by monitor and setting</h3>
   ${heatmap(scenario, headline)}
+  ${counts.scenario > 1 ? distributions(scenario) : ''}
   ${versionTable(scenario)}
   ${recommendations(scenario)}
   ${modelRules(scenario)}
@@ -127,6 +129,30 @@ function renderScenario(scenario: ScenarioResult): Raw {
   ${problems.length > 0 ? failures(problems) : ''}
   ${provenance(scenario)}
 </section>`;
+}
+
+// ---- distributions ----
+
+/** Per cell, how the connections spread over fragment counts and coverage: what a run of a million reads as. */
+function distributions(scenario: ScenarioResult): Raw | string {
+  const cells = scenario.cells.filter((c) => c.status === 'ok' && c.distribution !== undefined);
+  if (cells.length === 0) return '';
+  const share = (n: number, total: number): Raw => {
+    const pct = total === 0 ? 0 : (100 * n) / total;
+    return html`<td class="num" style="background:linear-gradient(90deg,#c8d8f0 ${pct.toFixed(1)}%,transparent ${pct.toFixed(1)}%)">${n.toLocaleString('en-US')}</td>`;
+  };
+  const rows = cells.map((c) => {
+    const d = c.distribution as ScoreDistribution;
+    const total = d.fragments.reduce((a, b) => a + b, 0);
+    return html`<tr><th>${c.column} · ${c.setting.label}</th>${d.fragments.map((n) => share(n, total))}${d.coverage.map((n) => share(n, total))}</tr>`;
+  });
+  return html`
+  <h3>Distribution over connections</h3>
+  <table class="distribution">
+    <tr><th></th><th colspan="${FRAGMENT_BUCKETS.length}">records per connection</th><th colspan="${COVERAGE_BUCKETS.length}">coverage</th></tr>
+    <tr><th>monitor · setting</th>${FRAGMENT_BUCKETS.map((b) => html`<th>${b.label}</th>`)}${COVERAGE_BUCKETS.map((b) => html`<th>${b.label}</th>`)}</tr>
+    ${rows}
+  </table>`;
 }
 
 // ---- versions side by side ----
@@ -155,7 +181,7 @@ function heatmap(scenario: ScenarioResult, headline: TruthConnection | undefined
       const tone = verdictTone(verdict);
       const style = cov && cell.status === 'ok' ? `background-color:${coverageColour(cov.mean)}` : '';
       const tip = [
-        `${cell.column} · ${setting}: ${verdictText(cell.verdict)} (worst over ${pluralize(cell.scores.length, 'connection')})`,
+        `${cell.column} · ${setting}: ${verdictText(cell.verdict)} (worst over ${pluralize(scoredCount(cell), 'connection')})`,
         cov ? `mean coverage ${formatCoverage(cov.mean)}, lowest ${formatCoverage(cov.min)}` : '',
         cell.reason ?? '',
       ]
@@ -374,7 +400,7 @@ ${scenario.cells.map(
 <summary><b>${c.column}</b> · ${c.setting.label} · ${c.status}${c.version ? ` · version ${c.version}` : ''} · ${formatSeconds(c.provenance.wallMs / 1000)}</summary>
 <dl>
   <dt>monitor</dt><dd>${c.displayName} (${c.monitor}, view ${c.view}, sensor ${c.sensor})${c.binary ? html` · <code>${c.binary}</code>` : ''}</dd>
-  <dt>setting</dt><dd>${c.setting.label}: ${describeTimeoutSetting(c.setting)}${c.knobValues ? html` → <code>${Object.entries(c.knobValues).map(([k, v]) => `${k}=${v}`).join(' ')}</code>` : ''}</dd>
+  <dt>setting</dt><dd>${c.setting.label}: ${describeTimeoutSetting(c.setting)}${c.knobValues ? html` → <code>${Object.entries(c.knobValues).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(' ')}</code>` : ''}</dd>
   ${c.honoursTimeoutsOffline !== undefined ? html`<dt>calibration</dt><dd>${c.honoursTimeoutsOffline ? 'honours its timeouts reading a pcap' : 'does NOT honour its timeouts reading a pcap'}</dd>` : ''}
   ${c.reason ? html`<dt>reason</dt><dd>${c.reason}</dd>` : ''}
   <dt>folder</dt><dd><code>${c.provenance.dir}</code>${c.provenance.rawFiles.length > 0 ? html` · raw files ${c.provenance.rawFiles.map((f, i) => html`${i > 0 ? ', ' : ''}<code>${f}</code>`)}` : ''} · ${pluralize(c.recordCount, 'record')}</dd>

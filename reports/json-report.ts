@@ -164,6 +164,7 @@ function checkShape(data: Obj, file: string): void {
     const sp = `$.scenarios[${i}]`;
     if (!isObject(scenario)) return fail(sp, scenario, `an object at ${sp}`);
     need(scenario, 'name', 'string', sp);
+    if ('connectionCount' in scenario) need(need(scenario, 'connectionCount', 'object', sp) as Obj, 'scenario', 'number', `${sp}.connectionCount`);
     const truth = need(scenario, 'truth', 'object', sp) as Obj;
     const pcap = need(truth, 'pcap', 'object', `${sp}.truth`) as Obj;
     need(pcap, 'spanUs', 'number', `${sp}.truth.pcap`);
@@ -195,6 +196,7 @@ function checkShape(data: Obj, file: string): void {
       need(cell, 'verdict', 'string', cp);
       need(need(cell, 'setting', 'object', cp) as Obj, 'label', 'string', `${cp}.setting`);
       need(need(cell, 'provenance', 'object', cp) as Obj, 'commands', 'array', `${cp}.provenance`);
+      if ('connectionsScored' in cell) need(cell, 'connectionsScored', 'number', cp);
       const scores = need(cell, 'scores', 'array', cp) as unknown[];
       scores.forEach((s, j) => {
         const p = `${cp}.scores[${j}]`;

@@ -121,7 +121,7 @@ function connectionFailure(results: RunResults, cell: Cell, truthById: Map<strin
   const message =
     bad.length === 1
       ? (expectations[0] as string)
-      : `${pluralize(bad.length, 'connection')} of ${cell.scores.length} not reported whole (${countBy(bad)}); first: ${expectations[0]}`;
+      : `${pluralize(bad.length, 'connection')} of ${cell.connectionsScored === undefined ? cell.scores.length : `the ${cell.scores.length} worst of ${cell.connectionsScored}`} not reported whole (${countBy(bad)}); first: ${expectations[0]}`;
   const body = [
     ...expectations.slice(0, MAX_LISTED),
     ...(bad.length === 1 ? fragmentLines(bad[0] as ConnectionScore) : []),

@@ -28,6 +28,7 @@ import {
   verdictText,
   liveCellLines,
 } from './report-model.js';
+import { connectionCounts } from '../harness/core/summarize-results.js';
 
 /** Per-connection tables shown in a pull-request comment; the rest are summarized. */
 export const MARKDOWN_MAX_CONNECTIONS = 10;
@@ -58,7 +59,7 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   const truth = scenario.truth;
   const grid = buildGrid(scenario);
   const headline = headlineConnection(scenario);
-  const scenarioConnections = truth.connections.filter((c) => !c.background).length;
+  const counts = connectionCounts(scenario);
 
   out.push(`## ${escapeMarkdown(scenario.name)}`);
   out.push('');
@@ -66,7 +67,7 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   const source = truthSourceText(scenario);
   if (source !== undefined) out.push(`> ${escapeMarkdown(source)}`, '');
   out.push(
-    `${pluralize(scenarioConnections, 'connection')} (+${truth.connections.length - scenarioConnections} background) · ` +
+    `${pluralize(counts.scenario, 'connection')} (+${counts.background} background) · ` +
       `capture ${escapeMarkdown(formatUs(truth.pcap.spanUs))}, ${pluralize(truth.pcap.packets, 'packet')} · ` +
       `${markdownCode(scenario.pcapFile)}`,
   );
@@ -91,17 +92,17 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   if (versions.length > 0) out.push('', ...versionTable(versions));
 
   const okCells = scenario.cells.filter((c) => c.status === 'ok');
-  if (okCells.length > 0 && scenarioConnections > 1) out.push('', ...aggregateTable(results, okCells));
+  if (okCells.length > 0 && counts.scenario > 1) out.push('', ...aggregateTable(results, okCells));
 
   // Background flows only prove the timers ran; they get a line, not a table.
   const { shown: picked } = selectConnections(scenario, MARKDOWN_MAX_CONNECTIONS);
   const shown = picked.filter((c) => !c.background);
   if (okCells.length > 0 && shown.length > 0) {
     out.push('', '### Connections', '');
-    if (shown.length < scenarioConnections) {
+    if (shown.length < counts.scenario) {
       out.push(
-        `_Showing ${shown.length} of ${scenarioConnections.toLocaleString('en-US')} connections (longest quiet periods first); ` +
-          `the other ${(scenarioConnections - shown.length).toLocaleString('en-US')} are summarized in the table above._`,
+        `_Showing ${shown.length} of ${counts.scenario.toLocaleString('en-US')} connections (longest quiet periods first); ` +
+          `the other ${(counts.scenario - shown.length).toLocaleString('en-US')} are summarized in the table above._`,
         '',
       );
     }

@@ -5,6 +5,7 @@ import { renderHtml } from './html-report.js';
 import { jsonChunks } from './json-report.js';
 import { renderJunit } from './junit-report.js';
 import { renderMarkdown } from './markdown-report.js';
+import { summarizeResults } from '../harness/core/summarize-results.js';
 
 export type ReportFormat = 'json' | 'md' | 'html' | 'junit';
 
@@ -22,7 +23,9 @@ const ALL_FORMATS: ReportFormat[] = ['json', 'md', 'html', 'junit'];
  * Writes the reports into `dir`. Each file is written beside its final name and renamed over it, so a reader
  * (a CI step, a browser) never sees half a report, and a crash leaves the previous one intact.
  */
-export async function writeReports(results: RunResults, dir: string, formats: ReportFormat[] = ALL_FORMATS): Promise<string[]> {
+export async function writeReports(all: RunResults, dir: string, formats: ReportFormat[] = ALL_FORMATS): Promise<string[]> {
+  // Every report is rendered from what results.json keeps, so `harness report` renders the same reports again.
+  const results = summarizeResults(all);
   const written: string[] = [];
   for (const format of [...new Set(formats)]) {
     const { file, render } = REPORT_FILES[format];

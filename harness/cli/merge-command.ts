@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { loadAdapters } from '../monitors/registry.js';
 import { checkPartials, mergePartials, type PartialResult } from '../pipeline/merge-partials.js';
-import { readResultsFile } from '../io/read-results.js';
+import { readWholeResults } from '../io/read-results.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
 import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { fileSha256 } from '../io/file-hash.js';
@@ -48,7 +48,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     throw new InputError({ file: 'harness merge', line: 0, col: 0 }, 'no partial result', 'the partial results.json (or run folders) of every shard: harness merge shard-1 shard-2 ... --out DIR');
   }
   const partials: PartialResult[] = [];
-  for (const file of flags.positionals) partials.push(await readResultsFile(file));
+  for (const file of flags.positionals) partials.push(await readWholeResults(file));
   // Everything is checked before anything is written: a refused merge leaves nothing behind.
   const plan = checkPartials(partials);
   const junit = stringFlag(flags, 'junit');

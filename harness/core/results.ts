@@ -2,8 +2,12 @@ import type { GroundTruth } from './ground-truth.js';
 import type { CellAggregate, ConnectionScore, Recommendation, SpuriousRecord, Verdict } from './score.js';
 import type { TimeoutSetting } from './timeout-setting.js';
 
-/** `results.json`: everything one `harness run` found, enough to render every report again. */
-export const RESULTS_SCHEMA_VERSION = 1;
+/**
+ * `results.json`: what one `harness run` found, enough to render every report again. Version 2: a scenario of many
+ * connections keeps only its worst connections' scores and truth here (see summarize-results.ts); every score is
+ * in the cell's `scoresFile`, one JSON line per connection.
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
 
 export interface RunResults {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
@@ -76,7 +80,10 @@ export interface ScenarioResult {
   file: string;
   pcapFile: string;
   truthFile: string;
+  /** Every background connection, and of the others those some cell keeps a score of (all of them when few). */
   truth: GroundTruth;
+  /** Present when `truth.connections` holds only some of the capture's connections: how many there are. */
+  connectionCount?: { scenario: number; background: number };
   settings: TimeoutSetting[];
   cells: Cell[];
   recommendations: Recommendation[];
@@ -132,7 +139,15 @@ export interface Cell {
   recordCount: number;
   /** Normalized records as JSON lines, relative to the run directory. */
   recordsFile?: string;
+  /** Every background connection's score and the worst others' (all of them when few); see `scoresFile`. */
   scores: ConnectionScore[];
+  /** Every connection's score, one JSON line each, relative to the run directory. */
+  scoresFile?: string;
+  /** Present when `scores` holds only some connections: how many were scored. */
+  connectionsScored?: number;
+  /** How the scenario's (not background) connections spread over fragment counts and coverage, from every score. */
+  distribution?: ScoreDistribution;
+  /** The first spurious records; `aggregate.spurious` counts them all. */
   spurious: SpuriousRecord[];
   aggregate?: CellAggregate;
   verdict: Verdict;
@@ -159,4 +174,10 @@ export interface LiveCellInfo {
   referenceCapture: string;
   /** Same verdicts offline (unscaled) and live (scaled)? Only for monitors that honour timeouts offline. */
   invariance?: { agrees: boolean; detail: string };
+}
+
+/** Connection counts per bucket; the bucket bounds are FRAGMENT_BUCKETS and COVERAGE_BUCKETS in summarize-results.ts. */
+export interface ScoreDistribution {
+  fragments: number[];
+  coverage: number[];
 }

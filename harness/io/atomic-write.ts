@@ -9,6 +9,8 @@ import { kindOf } from './output-paths.js';
  * new content: write a temporary file in the same folder, then rename over the target. The content may come in
  * pieces (results.json of a large sweep is hundreds of MB), written as they come, never joined.
  */
+const WRITE_BATCH_CHARS = 1 << 20;
+
 export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string>): Promise<void> {
   // The rename below would replace a device or a FIFO (/dev/null, /dev/full) with a regular file: never.
   const existing = await stat(file).catch(() => undefined);
@@ -18,10 +20,25 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   try {
     const fh = await open(tmp, 'wx');
     try {
-      const pieces = typeof content === 'string' || content instanceof Uint8Array ? [content] : content;
-      for (const piece of pieces) {
-        const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      const writeAll = async (bytes: Uint8Array): Promise<void> => {
         for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
+      };
+      if (typeof content === 'string' || content instanceof Uint8Array) {
+        await writeAll(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      } else {
+        // A million small pieces (one per connection) would be a million writes: gather them into about 1 MB.
+        let batch: string[] = [];
+        let batchLength = 0;
+        for (const piece of content) {
+          batch.push(piece);
+          batchLength += piece.length;
+          if (batchLength >= WRITE_BATCH_CHARS) {
+            await writeAll(Buffer.from(batch.join(''), 'utf8'));
+            batch = [];
+            batchLength = 0;
+          }
+        }
+        if (batchLength > 0) await writeAll(Buffer.from(batch.join(''), 'utf8'));
       }
     } finally {
       await fh.close();

@@ -4,6 +4,10 @@ import { InputError, isInputError } from '../core/input-error.js';
 import { readInputText } from './read-input.js';
 import type { RunResults } from '../core/results.js';
 import { parseResultsJson } from '../../reports/json-report.js';
+import type { ConnectionScore } from '../core/score.js';
+import { readGroundTruth } from './read-truth.js';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 /**
  * Reads a results.json a run wrote (`harness report`, `harness merge`): a run folder stands for the results.json in
@@ -20,4 +24,37 @@ export async function readResultsFile(file: string): Promise<{ file: string; res
     throw error;
   });
   return { file: target, results: parseResultsJson(text, target) };
+}
+
+/**
+ * A results.json with what it summarized read back from the run folder: every connection's score from each cell's
+ * scoresFile and the whole truth from truthFile. `harness merge` judges and recommends from every connection of
+ * every shard, never from each shard's worst hundred.
+ */
+export async function readWholeResults(file: string): Promise<{ file: string; results: RunResults }> {
+  const read = await readResultsFile(file);
+  const runDir = path.dirname(read.file);
+  for (const scenario of read.results.scenarios) {
+    if (scenario.connectionCount !== undefined) {
+      scenario.truth = await readGroundTruth(path.resolve(runDir, scenario.truthFile));
+      delete scenario.connectionCount;
+    }
+    for (const cell of scenario.cells) {
+      if (cell.connectionsScored === undefined) continue;
+      const scoresFile = cell.scoresFile === undefined ? undefined : path.resolve(runDir, cell.scoresFile);
+      const scores: ConnectionScore[] = [];
+      try {
+        if (scoresFile === undefined) throw new Error('no scoresFile');
+        for await (const line of createInterface({ input: createReadStream(scoresFile), crlfDelay: Infinity })) if (line.trim() !== '') scores.push(JSON.parse(line) as ConnectionScore);
+      } catch {
+        throw new InputError({ file: scoresFile ?? read.file, line: 0, col: 0 }, `no readable scores of cell ${cell.column} @ ${cell.setting.label}`, 'the scores.<view>.jsonl the run wrote in the cell folder beside its results.json');
+      }
+      if (scores.length !== cell.connectionsScored) {
+        throw new InputError({ file: scoresFile as string, line: 0, col: 0 }, `${scores.length} scores`, `the ${cell.connectionsScored} the results.json counts`);
+      }
+      cell.scores = scores;
+      delete cell.connectionsScored;
+    }
+  }
+  return read;
 }

@@ -1,9 +1,14 @@
+import { stat } from 'node:fs/promises';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
 import { canonicalIp, ipVersion } from '../core/ip-address.js';
 import { jsonErrorPosition } from '../core/json-position.js';
 import { checkAgainstSchema, describePath, jsonPlace, type JsonPath } from './json-schema.js';
 import { readInputText } from './read-input.js';
+import { readLargeJsonObject } from './large-json.js';
+
+/** Above this a truth is read connection by connection (its text would not fit one string, nor its parse memory). */
+export const WHOLE_TEXT_LIMIT = 64 * 1024 * 1024;
 
 const WHAT = 'a <name>.truth.json written by harness generate';
 
@@ -14,8 +19,29 @@ const WHAT = 'a <name>.truth.json written by harness generate';
  * rather than scored into a confident wrong verdict.
  */
 export async function readGroundTruth(file: string): Promise<GroundTruth> {
+  const size = await stat(file).then((s) => s.size, () => 0);
+  if (size > WHOLE_TEXT_LIMIT) return readLargeGroundTruth(file);
   const text = await readInputText(file, WHAT);
   return parseGroundTruth(text, file);
+}
+
+/**
+ * A truth too large for one string (a million connections): read connection by connection. It gets the structural
+ * checks only; the field-by-field schema check, which places each error by line and column, needs the whole text.
+ */
+async function readLargeGroundTruth(file: string): Promise<GroundTruth> {
+  const value = await readLargeJsonObject(file, 'connections', WHAT);
+  const truth = value as Partial<GroundTruth>;
+  if (typeof value !== 'object' || value === null || truth.schemaVersion === undefined) {
+    throw new InputError({ file, line: 1, col: 1 }, 'JSON without a schemaVersion', WHAT);
+  }
+  if (truth.schemaVersion !== TRUTH_SCHEMA_VERSION) {
+    throw new InputError({ file, line: 1, col: 1 }, `truth schema version ${String(truth.schemaVersion)}`, `version ${TRUTH_SCHEMA_VERSION} (regenerate it with this harness)`);
+  }
+  if (!Array.isArray(truth.connections) || typeof truth.pcap !== 'object') {
+    throw new InputError({ file, line: 1, col: 1 }, 'a truth file without connections or pcap', 'a complete <name>.truth.json');
+  }
+  return truth as GroundTruth;
 }
 
 export function parseGroundTruth(text: string, file: string): GroundTruth {
@@ -75,3 +101,4 @@ function checkEndpoints(conn: TruthConnection, at: (...rest: JsonPath) => JsonPa
     if (ipVersion(canonical as string) !== conn.ipVersion) refuse(at(side, 'addr'), `"${addr}" (IPv${ipVersion(canonical as string)})`, `an IPv${conn.ipVersion} address, as ipVersion says`);
   }
 }
+

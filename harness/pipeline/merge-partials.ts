@@ -140,6 +140,7 @@ function relocateCell(cell: Cell, relocate: (p: string, required: boolean) => st
     ...cell,
     provenance: { ...cell.provenance, dir: cell.provenance.dir === '' ? '' : relocate(cell.provenance.dir, ran) },
     ...(cell.recordsFile === undefined ? {} : { recordsFile: relocate(cell.recordsFile, false) }),
+    ...(cell.scoresFile === undefined ? {} : { scoresFile: relocate(cell.scoresFile, false) }),
   };
 }
 

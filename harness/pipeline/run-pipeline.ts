@@ -24,6 +24,7 @@ import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
+import { summarizeCell } from '../core/summarize-results.js';
 import { monitorModel, readUserConfig } from './monitor-model.js';
 import { recommendationsFor } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
@@ -382,6 +383,7 @@ async function runTask(
     applyComparison(cell, compareCell(truth, records, model, request.compare), records.length);
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
+    cell.scoresFile = path.join(relDir, `scores.${cell.view}.jsonl`);
   }
   await writeCellFiles(workDir, cells, recordsByView);
   return cells;
@@ -401,17 +403,24 @@ function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<str
   return `no output: ${how} but reported no record, while the capture holds ${traced.length} connection(s) it traces${stderr}`;
 }
 
+/**
+ * records.<view>.jsonl (the normalized records), scores.<view>.jsonl (every connection's score: the per-connection
+ * detail, which results.json keeps only for the worst connections) and cell.json (the cell as results.json has it).
+ */
 async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Record<string, FlowRecord[]>): Promise<void> {
   for (const [view, records] of Object.entries(recordsByView)) {
     await writeFileAtomic(path.join(workDir, `records.${view}.jsonl`), jsonLines(records));
   }
-  await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells, null, 2)}\n`);
+  for (const cell of cells) {
+    if (cell.scoresFile !== undefined) await writeFileAtomic(path.join(workDir, `scores.${cell.view}.jsonl`), jsonLines(cell.scores));
+  }
+  await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells.map(summarizeCell), null, 2)}\n`);
 }
 
-/** One JSON record per line, a few thousand lines per piece: a million records are never one string. */
-function* jsonLines(records: FlowRecord[]): Generator<string> {
-  for (let i = 0; i < records.length; i += 4096) {
-    yield records.slice(i, i + 4096).map((r) => `${JSON.stringify(r)}\n`).join('');
+/** One JSON value per line, a few thousand lines per piece: a million records are never one string. */
+function* jsonLines(values: readonly unknown[]): Generator<string> {
+  for (let i = 0; i < values.length; i += 4096) {
+    yield values.slice(i, i + 4096).map((r) => `${JSON.stringify(r)}\n`).join('');
   }
 }
 

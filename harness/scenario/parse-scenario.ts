@@ -501,7 +501,11 @@ function checkUnique(r: YamlReader, top: Fields, nodes: ParsedNode[], specs: Con
   });
 }
 
-/** Indexes of specs that might share a 5-tuple, in either direction, with another spec or a background (UDP) flow. */
+/**
+ * Indexes of specs that might share a 5-tuple, in either direction, with another spec or a background (UDP) flow.
+ * Linear in the number of specs (plus the rare client ranges that hold a server): a scenario may list hundreds of
+ * thousands of connections, where comparing every pair would take hours.
+ */
 function collisionSuspects(specs: ConnectionSpec[], background: { client: Endpoint; server: Endpoint }[]): Set<number> {
   const asRange = (e: Endpoint): EndpointRange => ({ addrFrom: e.addr, addrTo: e.addr, portFrom: e.port, portTo: e.port });
   const flows = [
@@ -509,16 +513,48 @@ function collisionSuspects(specs: ConnectionSpec[], background: { client: Endpoi
     ...background.map((b) => ({ protocol: 'udp', client: asRange(b.client), server: b.server })),
   ];
   const suspects = new Set<number>();
-  for (let i = 0; i < flows.length; i += 1) {
-    for (let j = i + 1; j < flows.length; j += 1) {
-      const a = flows[i]!;
-      const b = flows[j]!;
-      if (a.protocol !== b.protocol) continue;
-      const sameServer = a.server.addr === b.server.addr && a.server.port === b.server.port;
-      const crossed = rangeHolds(a.client, b.server) && rangeHolds(b.client, a.server);
-      if (sameServer || crossed) {
-        suspects.add(i);
-        suspects.add(j);
+  // Same protocol and server: the clients may overlap.
+  const byServer = new Map<string, number[]>();
+  for (const [i, f] of flows.entries()) {
+    const key = `${f.protocol}|${f.server.addr}|${f.server.port}`;
+    const group = byServer.get(key);
+    if (group) group.push(i);
+    else byServer.set(key, [i]);
+  }
+  for (const group of byServer.values()) {
+    if (group.length > 1) for (const i of group) suspects.add(i);
+  }
+  // Crossed: a's client range holds b's server and b's client range holds a's server. The distinct servers of
+  // each protocol and IP version, sorted by address, let each client range find the servers it holds by bisection.
+  const servers = new Map<string, { addr: bigint; key: string; port: number }[]>();
+  for (const [key, group] of byServer) {
+    const f = flows[group[0]!]!;
+    const space = `${f.protocol}|${ipVersion(f.server.addr)}`;
+    const list = servers.get(space) ?? [];
+    list.push({ addr: ipToBigInt(f.server.addr), key, port: f.server.port });
+    servers.set(space, list);
+  }
+  for (const list of servers.values()) list.sort((x, y) => (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : 0));
+  for (const [i, a] of flows.entries()) {
+    const list = servers.get(`${a.protocol}|${ipVersion(a.client.addrFrom)}`);
+    if (!list) continue;
+    const from = ipToBigInt(a.client.addrFrom);
+    const to = ipToBigInt(a.client.addrTo);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.addr < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < list.length && list[k]!.addr <= to; k += 1) {
+      const server = list[k]!;
+      if (server.port < a.client.portFrom || server.port > a.client.portTo) continue;
+      for (const j of byServer.get(server.key)!) {
+        if (j !== i && rangeHolds(flows[j]!.client, a.server)) {
+          suspects.add(i);
+          suspects.add(j);
+        }
       }
     }
   }

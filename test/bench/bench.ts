@@ -4,6 +4,7 @@ import { argusParseBench } from './parse-bench-argus.js';
 import { nfdumpParseBench } from './parse-bench-nfdump.js';
 import { scoreBench } from './score-bench.js';
 import { overheadBench } from './overhead-bench.js';
+import { scaleBench } from './scale-bench.js';
 
 /**
  * `npm run bench`: speed and memory goals live here, never in timed tests. Each bench prints its numbers with the
@@ -16,6 +17,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['parse: nfdump JSON', nfdumpParseBench],
   ['score', scoreBench],
   ['sweep overhead', overheadBench],
+  ['scale: harness run at 10 k and 100 k connections (npm run bench:scale adds 1 M)', () => scaleBench()],
 ];
 
 const only = process.argv.slice(2);

@@ -82,6 +82,21 @@ describe('harness run scenarios/burst-20min.yaml (real monitors)', function () {
     expect(md.exitCode).to.equal(0);
     expect(md.stdout).to.include('| argus (raw) |');
   });
+
+  it('writes every connection\'s score of each cell as JSON lines beside its raw outputs, and the same reports again', async () => {
+    const scenario = results.scenarios[0]!;
+    for (const c of scenario.cells.filter((x) => x.status === 'ok')) {
+      expect(c.scoresFile, c.column).to.be.a('string');
+      const lines = (await readFile(path.join(outDir, c.scoresFile as string), 'utf8')).trim().split('\n');
+      expect(lines.map((l) => JSON.parse(l) as unknown)).to.deep.equal(c.scores);
+      expect(lines).to.have.length(scenario.truth.connections.length);
+    }
+    const before = await readFile(path.join(outDir, 'report.md'), 'utf8');
+    const html = await readFile(path.join(outDir, 'report.html'), 'utf8');
+    expect((await harness(['report', path.join(outDir, 'results.json')])).exitCode).to.equal(0);
+    expect(await readFile(path.join(outDir, 'report.md'), 'utf8')).to.equal(before);
+    expect(await readFile(path.join(outDir, 'report.html'), 'utf8')).to.equal(html);
+  });
 });
 
 describe('harness score on real Zeek output (real fixtures in the repo)', function () {

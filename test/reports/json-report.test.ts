@@ -35,7 +35,7 @@ describe('renderJson / parseResultsJson', () => {
     const other = renderJson(results).replace(`"schemaVersion": ${RESULTS_SCHEMA_VERSION}`, '"schemaVersion": 7');
     const err = inputError(() => parseResultsJson(other, 'runs/x/results.json'));
     expect(err.where).to.deep.equal({ file: 'runs/x/results.json', line: 1, col: 1 });
-    expect(err.message).to.match(/^runs\/x\/results\.json:1:1: found results schema version 7; expected version 1/);
+    expect(err.message).to.match(/^runs\/x\/results\.json:1:1: found results schema version 7; expected version 2/);
   });
 
   it('refuses invalid JSON with its line and column', () => {

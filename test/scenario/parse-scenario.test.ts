@@ -217,4 +217,18 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
     // The same protocol and server, a different protocol: no conflict.
     expect(parseScenario(two('client: "192.0.2.1:1000", server: "198.51.100.1:53"', 'client: "192.0.2.1:1000", server: "198.51.100.1:53"').replace('id: b, protocol: udp', 'id: b, protocol: tcp'), 'x.yaml').connections).to.have.length(2);
   });
+
+  it('checks thousands of entries to distinct servers, and still finds one reversed pair among them', () => {
+    // Each entry its own server, so every pair of entries is a candidate only if the index is wrong.
+    const entry = (i: number, client: string, server: string): string =>
+      `  - { id: c${i}, protocol: udp, client: "${client}", server: "${server}", activity: { pattern: { bursts: 1, request: 1, response: 1 } } }\n`;
+    const host = (i: number): string => `10.${(i >> 8) & 255}.${i & 255}`;
+    let text = 'connections:\n';
+    for (let i = 0; i < 3000; i += 1) text += entry(i, `${host(i)}.1:1000`, `${host(i)}.2:53`);
+    expect(parseScenario(text, 'x.yaml').connections).to.have.length(3000);
+    text += entry(3000, `${host(1234)}.2:53`, `${host(1234)}.1:1000`);
+    expect(errorOf(text).message).to.equal(
+      'x.yaml:3002:41: found connection c3000 on the same addresses and ports as connection c1234 (10.4.210.2:53 - 10.4.210.1:1000); expected each connection on its own protocol, addresses and ports',
+    );
+  });
 });

@@ -1,0 +1,118 @@
+import { execa } from 'execa';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * Scale of the harness itself: `harness run` of a scenario of N short, staggered TCP connections with tshark, argus
+ * and one NetFlow exporter (softflowd), each run in its own node process so that its peak RSS is the harness's own
+ * (process.resourceUsage().maxRSS: the monitors are other processes and not counted). Prints, beside N, the peak RSS,
+ * the wall time, their growth per connection against the smallest size, and the sizes of results.json and
+ * report.html. Targets: peak RSS under 1 GB at 1 M connections, growth linear or better, report.html under 10 MB.
+ *
+ * `npm run bench` measures 10 k and 100 k; `npm run bench:scale` measures only this, with 1 M too.
+ */
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const MONITORS = 'tshark,argus,softflowd';
+
+function scenarioText(count: number): string {
+  // 50 ports per address: a million copies need 20,000 addresses, inside 10.0.0.0/16 .. 10.1.0.0/16.
+  return `# scale-${count}: ${count} short TCP connections, two bursts 20 min apart, staggered over the first
+# ${Math.round(count * 0.002)} s: the harness's own memory and time at this many connections (bench only).
+name: scale-${count}
+seed: 5
+connections:
+  - id: s
+    protocol: tcp
+    client: 10.0.0.1-10.255.255.254:20000-20049
+    server: 198.51.100.80:443
+    count: ${count}
+    stagger: 2ms
+    close: fin
+    activity:
+      pattern: { bursts: 2, gap: 20m, request: 80, response: 160 }
+`;
+}
+
+interface ScaleRun {
+  count: number;
+  exitCode: number;
+  wallMs: number;
+  peakRssKb: number;
+  resultsBytes: number;
+  htmlBytes: number;
+  pcapBytes: number;
+  error?: string;
+}
+
+async function sizeOf(file: string): Promise<number> {
+  return stat(file).then((s) => s.size, () => -1);
+}
+
+async function runAt(count: number, dir: string): Promise<ScaleRun> {
+  const scenario = path.join(dir, `scale-${count}.yaml`);
+  const out = path.join(dir, `run-${count}`);
+  await writeFile(scenario, scenarioText(count));
+  const child = await execa(process.execPath, [fileURLToPath(import.meta.url), '--child', out, scenario], { reject: false, cwd: repo, maxBuffer: 64 * 1024 * 1024 });
+  const last = child.stdout.trim().split('\n').at(-1) ?? '';
+  let measured: { exitCode: number; wallMs: number; peakRssKb: number } | undefined;
+  try {
+    measured = JSON.parse(last) as { exitCode: number; wallMs: number; peakRssKb: number };
+  } catch {
+    measured = undefined;
+  }
+  const pcapDir = path.join(out, `scale-${count}`);
+  const pcap = (await readdir(pcapDir).catch(() => [])).find((f) => f.endsWith('.pcap'));
+  return {
+    count,
+    exitCode: measured?.exitCode ?? child.exitCode ?? -1,
+    wallMs: measured?.wallMs ?? 0,
+    peakRssKb: measured?.peakRssKb ?? 0,
+    resultsBytes: await sizeOf(path.join(out, 'results.json')),
+    htmlBytes: await sizeOf(path.join(out, 'report.html')),
+    pcapBytes: pcap ? await sizeOf(path.join(pcapDir, pcap)) : -1,
+    ...(measured ? {} : { error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' / ') }),
+  };
+}
+
+const mb = (bytes: number): string => (bytes < 0 ? 'none' : `${(bytes / 1e6).toFixed(1)} MB`);
+
+export async function scaleBench(counts = [10_000, 100_000]): Promise<string[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-bench-scale-'));
+  const lines = [`harness run with ${MONITORS}, --timeouts default, each size in its own process`];
+  try {
+    const runs: ScaleRun[] = [];
+    for (const count of counts) {
+      const r = await runAt(count, dir);
+      runs.push(r);
+      const base = runs[0] as ScaleRun;
+      const growth = r === base ? '' : `; per connection vs ${base.count.toLocaleString('en')}: RSS x${((r.peakRssKb / r.count) / (base.peakRssKb / base.count)).toFixed(2)}, time x${((r.wallMs / r.count) / (base.wallMs / base.count)).toFixed(2)}`;
+      lines.push(
+        `  ${r.count.toLocaleString('en').padStart(9)} connections: harness peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB${r.count >= 1_000_000 ? ` (target < 1024 MB: ${r.peakRssKb < 1024 * 1024 ? 'met' : 'NOT met'})` : ''}, `
+          + `wall ${(r.wallMs / 1000).toFixed(1)} s, exit ${r.exitCode}; pcap ${mb(r.pcapBytes)}, results.json ${mb(r.resultsBytes)}, report.html ${mb(r.htmlBytes)}`
+          + `${r.htmlBytes > 10e6 ? ' (target < 10 MB: NOT met)' : ''}${growth}`,
+      );
+      if (r.error) lines.push(`    failed: ${r.error}`);
+    }
+    return lines;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const child = process.argv.indexOf('--child');
+  if (child >= 0) {
+    // The measured process: the harness's main() and nothing else, then its own peak RSS.
+    const [out, scenario] = process.argv.slice(child + 1) as [string, string];
+    const { main } = await import(pathToFileURL(path.join(repo, 'dist/harness/cli.js')).href) as { main: (argv: string[]) => Promise<number> };
+    const started = performance.now();
+    const exitCode = await main(['run', scenario, '--monitors', MONITORS, '--timeouts', 'default', '--out', out]);
+    const wallMs = performance.now() - started;
+    console.log(JSON.stringify({ exitCode, wallMs, peakRssKb: process.resourceUsage().maxRSS }));
+  } else {
+    const counts = process.argv.includes('--with-1m') ? [10_000, 100_000, 1_000_000] : [10_000, 100_000];
+    for (const line of await scaleBench(counts)) console.log(line);
+  }
+}
