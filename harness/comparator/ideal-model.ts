@@ -57,20 +57,29 @@ export function predictFragments(conn: TruthConnection, model: MonitorModel, qui
   return records;
 }
 
-/** Why the tool reported a different number of fragments than the ideal model, as far as the model can tell. */
+/** A cut by pressure: the tool expired the flow early because its table was full, not because of a timeout. */
+export const EVICTED_REASON = 'evicted: table full';
+
+/**
+ * Why the tool reported a different number of fragments than the ideal model, as far as the model can tell.
+ * `evictedCut`: a record other than the last ended by eviction (the tool said so for this very flow).
+ */
 export function likelyReason(
   fragments: number,
   predicted: number,
   model: MonitorModel,
   unpairedUni: number,
+  evictedCut = false,
 ): string | undefined {
   if (fragments === predicted) return undefined;
+  if (fragments > predicted && evictedCut) return EVICTED_REASON;
   if (fragments === 1 && predicted > 1 && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
   if (fragments < predicted && model.timerNeedsLaterPacket === true) return 'timer needs a later packet';
   if (fragments > predicted) {
     if (unpairedUni > 0) return 'one record per direction';
     if (model.statusIntervalS !== undefined) return 'status interval';
     if (model.activeS !== undefined && model.activeS !== null) return 'active timeout';
+    if ((model.evictedFlows ?? 0) > 0) return EVICTED_REASON;
   }
   return 'unexplained';
 }

@@ -159,7 +159,8 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
   if (predicted !== undefined) {
     score.predictedFragments = predicted;
     score.predictionDelta = fragments.length - predicted;
-    const reason = likelyReason(fragments.length, predicted, model, set.unpairedUni);
+    const evictedCut = fragments.some((f, i) => i < fragments.length - 1 && f.endReason !== undefined && f.endReason.includes('evicted'));
+    const reason = likelyReason(fragments.length, predicted, model, set.unpairedUni, evictedCut);
     if (reason !== undefined) score.likelyReason = reason;
   }
   return score;

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
 import type { FlowRecord } from '../core/flow-record.js';
+import type { ToolState } from '../core/tool-state.js';
 import { isInputError } from '../core/input-error.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import {
@@ -35,7 +36,7 @@ export interface CellRunRequest {
 }
 
 export type CellRunOutcome =
-  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; provenance: CellProvenance }
+  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; provenance: CellProvenance; toolState?: ToolState }
   | { ok: false; reason: string; provenance: CellProvenance };
 
 export interface CellProvenance {
@@ -59,9 +60,12 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       cwd: options.cwd ?? request.workDir,
       env: options.env,
       stdoutFile: options.stdoutFile ? path.resolve(request.workDir, options.stdoutFile) : undefined,
+      stderrFile: options.stderrFile ? path.resolve(request.workDir, options.stderrFile) : undefined,
       timeoutMs: options.timeoutMs ?? request.timeLimitMs,
       signal: request.signal,
+      accounted: true,
     });
+    if (options.readsOutput) finished.record.readsOutput = true;
     provenance.commands.push(finished.record);
     const okCodes = options.okExitCodes ?? [0];
     if (finished.timedOut) {
@@ -82,7 +86,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   const startService = async (argv: string[], options: ServiceOptions = {}): Promise<Service> => {
     serviceCount += 1;
     const logFile = path.join(request.workDir, `service-${serviceCount}.log`);
-    const running = startProcess(argv, { cwd: options.cwd ?? request.workDir, signal: request.signal, logFile });
+    const running = startProcess(argv, { cwd: options.cwd ?? request.workDir, signal: request.signal, logFile, accounted: true });
     const entry: { running: RunningService; record?: CommandRecord } = { running };
     services.push(entry);
     let exited = false;
@@ -133,7 +137,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   try {
     const output = await request.adapter.run(ctx);
     provenance.notes.push(...output.notes);
-    return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance };
+    return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance, ...(output.toolState ? { toolState: output.toolState } : {}) };
   } catch (error) {
     return { ok: false, reason: describeFailure(error), provenance };
   } finally {

@@ -1,5 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
@@ -8,13 +10,22 @@ import type { CommandRecord } from '../core/results.js';
  * Every child process of a run goes through a ProcessRunner: argv only (never a shell), a wall-clock limit,
  * SIGKILL after a grace period for children that ignore SIGTERM (argus with a huge timeout does), peak RSS
  * sampled from /proc, and one abort signal that stops them all on Ctrl-C, so no child outlives the run.
+ *
+ * A monitor's cost (CPU time and peak RSS) is measured exactly when `accounted` is set: the child runs under GNU
+ * time, which reads the kernel's rusage of the child and whatever it waited for (wait4) when it exits; /proc can no
+ * longer be read then, and sampling it would miss the last interval of a short run. Without /usr/bin/time (Debian
+ * package `time`) peak RSS is sampled from /proc and CPU time is left unknown.
  */
 export interface RunOptions {
   cwd: string;
   env?: Record<string, string>;
   stdoutFile?: string;
+  /** Write stderr to this file instead of keeping it in memory (a debug log); its tail is still recorded. */
+  stderrFile?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Measure CPU time and peak RSS exactly (under GNU time): for the processes whose cost a report shows. */
+  accounted?: boolean;
 }
 
 const KILL_GRACE_MS = 2000;
@@ -42,17 +53,85 @@ async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
   }
 }
 
-function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } {
+const RUSAGE_WRAPPER = '/usr/bin/time';
+const RUSAGE_MARK = 'harness-rusage';
+let rusageFiles = 0;
+
+/** Whether exact accounting is available on this machine (GNU time installed). */
+export function rusageAvailable(): boolean {
+  return existsSync(RUSAGE_WRAPPER);
+}
+
+/** What GNU time measured of one child: the kernel's rusage, at its 10 ms resolution for CPU. */
+interface Rusage {
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  peakRssKb: number;
+  /** Set when the child was killed by a signal (GNU time then exits 128 + N itself). */
+  signal?: string;
+}
+
+/** argv under GNU time, writing the rusage to `file`; the child's own stdout and stderr are untouched. */
+function accountedArgv(argv: string[], file: string): string[] {
+  return [RUSAGE_WRAPPER, '-o', file, '-f', `${RUSAGE_MARK} %U %S %M`, '--', ...argv];
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
+
+export function parseRusage(text: string): Rusage | undefined {
+  const m = new RegExp(`^${RUSAGE_MARK} (\\d+(?:\\.\\d+)?) (\\d+(?:\\.\\d+)?) (\\d+)$`, 'm').exec(text);
+  if (!m) return undefined;
+  const usage: Rusage = { cpuUserMs: Math.round(Number(m[1]) * 1000), cpuSystemMs: Math.round(Number(m[2]) * 1000), peakRssKb: Number(m[3]) };
+  const killed = /^Command terminated by signal (\d+)$/m.exec(text);
+  if (killed) usage.signal = signalName(Number(killed[1])) ?? `signal ${killed[1]}`;
+  return usage;
+}
+
+const STDERR_FILE_TAIL_BYTES = 16 * 1024;
+
+/** The end of a file a child wrote its stderr to: enough for the tail lines, never the whole of a debug log. */
+async function fileTail(file: string): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, STDERR_FILE_TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readRusage(file: string): Promise<Rusage | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  await rm(file, { force: true });
+  return parseRusage(text);
+}
+
+/** Direct children of a process (the monitor GNU time runs), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function watchPeakRss(child: ResultPromise, sampleChildren: boolean): { stop: () => number | undefined } {
   let peak: number | undefined;
   const pid = child.pid;
-  const timer = pid === undefined ? undefined : setInterval(() => {
-    void sampleHighWaterKb(pid).then((kb) => {
-      if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
-    });
-  }, RSS_SAMPLE_MS);
-  if (pid !== undefined) {
-    void sampleHighWaterKb(pid).then((kb) => { if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb; });
-  }
+  const sample = (): void => {
+    if (pid === undefined) return;
+    for (const target of sampleChildren ? childrenOf(pid) : [pid]) {
+      void sampleHighWaterKb(target).then((kb) => { if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb; });
+    }
+  };
+  const timer = pid === undefined ? undefined : setInterval(sample, RSS_SAMPLE_MS);
+  sample();
   return {
     stop: () => {
       if (timer) clearInterval(timer);
@@ -74,6 +153,36 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** Members of a process group other than its leader, from /proc (field 5 of stat is the group). */
+function groupMembersBesidesLeader(leader: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === leader) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === leader) members.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return members;
+}
+
+/**
+ * The polite signal of a stop: to the whole group, except an accounting leader (GNU time), which must outlive its
+ * child to write the rusage; it exits by itself once the child has. The SIGKILL after the grace period takes all.
+ */
+function signalToStop(pid: number | undefined, accounted: boolean, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  if (!accounted) return signalGroup(pid, signal);
+  const members = groupMembersBesidesLeader(pid);
+  if (members.length === 0) return signalGroup(pid, signal);
+  for (const member of members) {
+    try { process.kill(member, signal); } catch { /* exited meanwhile */ }
+  }
+}
+
 /** Pids of live process groups, killed if the harness itself exits unexpectedly. */
 const liveGroups = new Set<number>();
 process.once('exit', () => {
@@ -89,7 +198,8 @@ export interface FinishedProcess extends ExecResult {
  * Spawns argv (never through a shell) as the leader of its own process group, registered so that the group is
  * killed if the harness exits first.
  */
-function spawnInGroup(argv: string[], options: { cwd: string; env?: Record<string, string>; stdoutFile?: string; buffer: boolean }) {
+function spawnInGroup(argv: string[], options: { cwd: string; env?: Record<string, string>; stdoutFile?: string; stderrFile?: string; buffer: boolean; rusageFile?: string }) {
+  if (options.rusageFile !== undefined) argv = accountedArgv(argv, options.rusageFile);
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('empty argv');
   const child = execa(file, args, {
@@ -99,7 +209,7 @@ function spawnInGroup(argv: string[], options: { cwd: string; env?: Record<strin
     reject: false,
     stdin: 'ignore',
     stdout: options.stdoutFile ? { file: options.stdoutFile } : 'pipe',
-    stderr: 'pipe',
+    stderr: options.stderrFile ? { file: options.stderrFile } : 'pipe',
     maxBuffer: 256 * 1024 * 1024,
     buffer: options.buffer,
     cleanup: true,
@@ -110,9 +220,28 @@ function spawnInGroup(argv: string[], options: { cwd: string; env?: Record<strin
 }
 
 /** SIGTERM to the whole group, SIGKILL after the grace period for whatever ignores it. */
-function stopGroup(pid: number | undefined): void {
-  signalGroup(pid, 'SIGTERM');
+function stopGroup(pid: number | undefined, accounted = false): void {
+  signalToStop(pid, accounted, 'SIGTERM');
   setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+}
+
+function newRusageFile(accounted: boolean | undefined): string | undefined {
+  if (!accounted || !rusageAvailable()) return undefined;
+  rusageFiles += 1;
+  return path.join(os.tmpdir(), `harness-rusage-${process.pid}-${rusageFiles}`);
+}
+
+/** The child's own ending and cost, whether or not GNU time stood between. */
+function cost(usage: Rusage | undefined, sampledRssKb: number | undefined, exitCode: number | null, signal: string | undefined):
+  { exitCode: number | null; signal: string | undefined; peakRssKb: number | undefined; cpuUserMs?: number; cpuSystemMs?: number } {
+  if (!usage) return { exitCode, signal, peakRssKb: sampledRssKb };
+  return {
+    exitCode: usage.signal ? null : exitCode,
+    signal: usage.signal ?? signal,
+    peakRssKb: usage.peakRssKb,
+    cpuUserMs: usage.cpuUserMs,
+    cpuSystemMs: usage.cpuSystemMs,
+  };
 }
 
 /** After the leader has exited: nothing of the group may stay behind. */
@@ -125,29 +254,31 @@ function reapGroup(pid: number | undefined): void {
 export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
   const started = performance.now();
   const startMs = Date.now();
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, buffer: true });
+  const rusageFile = newRusageFile(options.accounted);
+  const accounted = rusageFile !== undefined;
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, stderrFile: options.stderrFile, buffer: true, rusageFile });
   const pid = child.pid;
   // Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
   // would otherwise keep the run waiting for ever.
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    stopGroup(pid);
+    stopGroup(pid, accounted);
   }, options.timeoutMs);
-  const onAbort = (): void => stopGroup(pid);
+  const onAbort = (): void => stopGroup(pid, accounted);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) stopGroup(pid);
-  const rss = watchPeakRss(child);
+  if (options.signal?.aborted) stopGroup(pid, accounted);
+  const rss = watchPeakRss(child, accounted);
   const result = await child;
   clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
   reapGroup(pid);
-  const peakRssKb = rss.stop();
+  const sampledRssKb = rss.stop();
   const wallMs = Math.round(performance.now() - started);
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  const exitCode = result.exitCode ?? null;
-  const signal = result.signal ?? undefined;
+  const stderr = options.stderrFile ? await fileTail(options.stderrFile) : typeof result.stderr === 'string' ? result.stderr : '';
+  const ended = cost(rusageFile ? await readRusage(rusageFile) : undefined, sampledRssKb, result.exitCode ?? null, result.signal ?? undefined);
+  const { exitCode, signal, peakRssKb } = ended;
   let stderrTail = tail(stderr);
   if (result.failed && result.exitCode === undefined && result.signal === undefined && result.message) {
     // Spawn failures (ENOENT, EACCES) carry their reason only in the message.
@@ -161,8 +292,12 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
     wallMs,
     peakRssKb,
     timedOut,
-    record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail, service: false },
+    record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(ended), timedOut, stderrTail, service: false },
   };
+}
+
+function cpuOf(ended: { cpuUserMs?: number; cpuSystemMs?: number }): { cpuUserMs?: number; cpuSystemMs?: number } {
+  return ended.cpuUserMs === undefined ? {} : { cpuUserMs: ended.cpuUserMs, cpuSystemMs: ended.cpuSystemMs };
 }
 
 export interface RunningService {
@@ -176,23 +311,25 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
   const started = performance.now();
   const startMs = Date.now();
   const log = createWriteStream(options.logFile);
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
-  const onAbort = (): void => stopGroup(child.pid);
+  const rusageFile = newRusageFile(options.accounted);
+  const accounted = rusageFile !== undefined;
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false, rusageFile });
+  const onAbort = (): void => stopGroup(child.pid, accounted);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  const rss = watchPeakRss(child);
+  const rss = watchPeakRss(child, accounted);
   let finished: Promise<FinishedProcess> | undefined;
   const finish = async (): Promise<FinishedProcess> => {
     const result = await child;
     options.signal?.removeEventListener('abort', onAbort);
     reapGroup(child.pid);
-    const peakRssKb = rss.stop();
+    const sampledRssKb = rss.stop();
     await new Promise<void>((resolve) => log.end(resolve));
     const stderr = await readFile(options.logFile, 'utf8').catch(() => '');
     const wallMs = Math.round(performance.now() - started);
-    const exitCode = result.exitCode ?? null;
-    const signal = result.signal ?? undefined;
+    const ended = cost(rusageFile ? await readRusage(rusageFile) : undefined, sampledRssKb, result.exitCode ?? null, result.signal ?? undefined);
+    const { exitCode, signal, peakRssKb } = ended;
     return {
       exitCode,
       signal,
@@ -201,7 +338,7 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
       wallMs,
       peakRssKb,
       timedOut: false,
-      record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut: false, stderrTail: tail(stderr), service: true },
+      record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(ended), timedOut: false, stderrTail: tail(stderr), service: true },
     };
   };
   return {

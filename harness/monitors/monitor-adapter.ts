@@ -1,5 +1,8 @@
 import type { FlowRecord } from '../core/flow-record.js';
-import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+import type { ToolState } from '../core/tool-state.js';
+
+export type { ToolState } from '../core/tool-state.js';
+import type { TableLimitKey, TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
 
 /**
  * The contract every monitor folder under harness/monitors/<id>/ fulfils. Its `index.ts` default-exports one
@@ -16,6 +19,12 @@ export interface MonitorAdapter {
   envVar: string;
   /** The tool's own timeout knobs, with defaults and limits, for `harness monitors` and for translation. */
   knobs: Knob[];
+  /**
+   * The flow-table limits a setting may set for this tool (its `translate` maps them: softflowd `-m`); a setting
+   * with any other is refused before translation, `note` saying why (Zeek has no limit: its memory grows instead).
+   * Absent: the tool takes none.
+   */
+  tableLimits?: { takes: TableLimitKey[]; note: string };
   /** What we measured (monitors.md): false for softflowd, pmacct, nDPI. Calibration re-checks it on each run. */
   documentedHonoursTimeoutsOffline: boolean;
   /** Separately scored views of one run's output (argus: `raw` and `merged`); usually just ['default']. */
@@ -90,10 +99,17 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Write stdout to this file (in the cell folder) instead of keeping it in memory. */
   stdoutFile?: string;
+  /** Write stderr to this file (in the cell folder): a debug log too long to keep in memory. */
+  stderrFile?: string;
   /** Exit codes that count as success; default [0]. */
   okExitCodes?: number[];
   /** Wall-clock limit for this process; default the cell's limit. */
   timeoutMs?: number;
+  /**
+   * The harness reading the monitor's output back (nfdump -o json, racluster), not the sensor at work: recorded,
+   * but left out of the cell's cost.
+   */
+  readsOutput?: boolean;
 }
 
 export interface ExecResult {
@@ -148,6 +164,8 @@ export interface CellContext {
 export interface MonitorOutput {
   /** Records per view name (keys are the adapter's `views`). */
   views: Record<string, FlowRecord[]>;
+  /** What the tool said of its own state (flow counts, memory, evictions), where it says anything. */
+  toolState?: ToolState;
   /** Raw files the records came from, relative to workDir. */
   rawFiles: string[];
   notes: string[];

@@ -83,7 +83,7 @@ export async function dumpFlowDirectory(ctx: CellContext, dir: string, nfdump?: 
   // No file at all: nothing was stored (an empty capture for nfpcapd). Callers say so in their notes.
   if (files.length === 0) return [];
   const reader = nfdump ?? (await collectorTools()).nfdump;
-  await ctx.exec([reader, '-R', dir, '-o', 'json'], { env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE });
+  await ctx.exec([reader, '-R', dir, '-o', 'json'], { env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE, readsOutput: true });
   return readNfdumpJson(path.join(ctx.workDir, NFDUMP_JSON_FILE), NFDUMP_JSON_FILE);
 }
 

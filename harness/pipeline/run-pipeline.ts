@@ -11,9 +11,11 @@ import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { translateSetting } from '../monitors/translate-setting.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { applyComparison, baseCell, runResults } from './cell-builder.js';
+import { cellCost } from './cell-cost.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
 import { monitorModel } from './monitor-model.js';
@@ -169,7 +171,7 @@ async function runTask(
     cell.provenance.notes.push(...calibrationNotes);
   }
   // A user's own config decides the timeouts itself, so a generic setting is only layered on when it is not default.
-  const translation = adapter.translate(setting);
+  const translation = translateSetting(adapter, setting);
   if (!translation.supported) {
     for (const cell of cells) {
       cell.status = 'unsupported';
@@ -199,23 +201,27 @@ async function runTask(
     wallMs: extra.wallMs,
   });
   for (const cell of cells) cell.knobValues = translation.values;
+  const model = monitorModel(adapter, setting, calibration?.honours);
   if (!outcome.ok) {
     for (const cell of cells) {
       cell.status = 'failed';
       cell.verdict = 'failed';
       cell.reason = request.signal.aborted ? `interrupted: ${outcome.reason}` : outcome.reason;
       cell.provenance = provenance(outcome.provenance, []);
+      cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting });
     }
     await writeCellFiles(workDir, cells, {});
     return cells;
   }
-  const model = monitorModel(adapter, setting, calibration?.honours);
   const recordsByView: Record<string, FlowRecord[]> = {};
+  const evictedFlows = outcome.toolState?.evictedFlows;
+  const scoredModel = evictedFlows !== undefined ? { ...model, evictedFlows } : model;
   for (const cell of cells) {
     const records = outcome.views[cell.view] ?? [];
     recordsByView[cell.view] = records;
-    applyComparison(cell, compareCell(truth, records, model, request.compare), records.length);
+    applyComparison(cell, compareCell(truth, records, scoredModel, request.compare), records.length);
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
+    cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState });
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
   }
   await writeCellFiles(workDir, cells, recordsByView);

@@ -22,6 +22,15 @@ export const SURICATA_KNOBS: Knob[] = [
   { name: 'flow-timeouts.icmp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
 ];
 
+/** Flow-table limits (suricata.yaml `flow:` section; defaults 32mb and 65536 buckets). */
+const MEMCAP_KNOB = 'flow.memcap';
+const HASH_SIZE_KNOB = 'flow.hash-size';
+const EMERGENCY_KNOB_OF: Record<TimeoutProtocol, string> = {
+  tcp: 'flow-timeouts.tcp.emergency-established',
+  udp: 'flow-timeouts.udp.emergency-established',
+  icmp: 'flow-timeouts.icmp.emergency-established',
+};
+
 const KNOB_OF: Record<TimeoutProtocol, string> = {
   tcp: 'flow-timeouts.tcp.established',
   udp: 'flow-timeouts.udp.established',
@@ -67,6 +76,13 @@ export function translateSuricata(setting: TimeoutSetting): Translation {
     if (given === undefined && !setting.isDefault) notes.push(`${knob} left at its compiled-in default ${byDefault} s`);
   }
   if (setting.isDefault) notes.push('compiled-in defaults (our generated suricata.yaml sets no flow-timeouts): established 300 s for tcp, udp, icmp');
+  const limits = setting.limits;
+  if (limits?.memcapBytes !== undefined) values[MEMCAP_KNOB] = limits.memcapBytes;
+  if (limits?.hashSize !== undefined) values[HASH_SIZE_KNOB] = limits.hashSize;
+  if (limits?.emergencyIdleS !== undefined) {
+    if (!Number.isInteger(limits.emergencyIdleS)) return { supported: false, reason: `Suricata takes whole seconds for its emergency timeouts; ${limits.emergencyIdleS} s is not one` };
+    for (const protocol of ['tcp', 'udp', 'icmp'] as const) values[EMERGENCY_KNOB_OF[protocol]] = limits.emergencyIdleS;
+  }
   return { supported: true, values, notes };
 }
 
@@ -76,6 +92,10 @@ export function suricataArgv(ctx: Pick<CellContext, 'binary' | 'pcap' | 'workDir
     for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
       const value = ctx.knobValues[KNOB_OF[protocol]];
       if (value !== undefined) argv.push('--set', `${KNOB_OF[protocol]}=${value}`);
+    }
+    for (const knob of [MEMCAP_KNOB, HASH_SIZE_KNOB, ...Object.values(EMERGENCY_KNOB_OF)]) {
+      const value = ctx.knobValues[knob];
+      if (value !== undefined) argv.push('--set', `${knob}=${value}`);
     }
   }
   return argv;
