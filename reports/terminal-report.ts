@@ -12,6 +12,7 @@ import {
   verdictTone,
   type VerdictTone,
 } from './report-model.js';
+import { costColumns, cpuText, formatKb } from './cost-view.js';
 
 export interface TerminalOptions {
   /** ANSI colour; the caller decides (a TTY and no NO_COLOR). */
@@ -77,8 +78,15 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
       ? `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.limitation}`
       : `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.advice} (idle ≥ ${formatSeconds(r.minimumIdleS)})`;
     out.push(`${paint(r.limitation ? '33' : '36', '→')} ${fit(clean(text), width - 2)}`);
+    if (r.tableLimit) out.push(`${paint('33', '→')} ${fit(clean(r.tableLimit), width - 2)}`);
   }
   if (recs.length > MAX_RECOMMENDATIONS) out.push(`  ... ${recs.length - MAX_RECOMMENDATIONS} more recommendations in report.md`);
+  for (const column of costColumns(scenario)) {
+    const figures = column.rows
+      .map((r) => `${r.setting} ${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : '?'}/${cpuText(r.cost)}/${r.cost.table ? r.cost.table.peakEntries.toLocaleString('en-US') : '?'}`)
+      .join(', ');
+    out.push(`${paint('2', '$')} ${fit(clean(`${column.summary} [memory/CPU/table peak: ${figures}]`), width - 2)}`);
+  }
   return out;
 }
 

@@ -20,11 +20,11 @@ export interface MonitorAdapter {
   /** The tool's own timeout knobs, with defaults and limits, for `harness monitors` and for translation. */
   knobs: Knob[];
   /**
-   * The flow-table limits a setting may set for this tool (its `translate` maps them: softflowd `-m`); a setting
-   * with any other is refused before translation, `note` saying why (Zeek has no limit: its memory grows instead).
-   * Absent: the tool takes none.
+   * The flow-table limits a setting may set for this tool, each with the tool's own knob (`maxflows` -> `-m`), which
+   * its `translate` maps; a setting with any other is refused before translation, `note` saying why (Zeek has no
+   * limit: its memory grows instead). Absent: the tool takes none.
    */
-  tableLimits?: { takes: TableLimitKey[]; note: string };
+  tableLimits?: { knobs: Partial<Record<TableLimitKey, string>>; note: string };
   /** What we measured (monitors.md): false for softflowd, pmacct, nDPI. Calibration re-checks it on each run. */
   documentedHonoursTimeoutsOffline: boolean;
   /** Separately scored views of one run's output (argus: `raw` and `merged`); usually just ['default']. */

@@ -6,8 +6,8 @@ import type { MonitorAdapter, Translation } from './monitor-adapter.js';
  * mapped must become an unsupported cell with the reason, never a run that silently ignored it.
  */
 export function translateSetting(adapter: MonitorAdapter, setting: TimeoutSetting): Translation {
-  const takes = adapter.tableLimits?.takes ?? [];
-  const refused = tableLimitKeysSet(setting).filter((key) => !takes.includes(key));
+  const knobs = adapter.tableLimits?.knobs ?? {};
+  const refused = tableLimitKeysSet(setting).filter((key) => knobs[key] === undefined);
   if (refused.length > 0) {
     const why = adapter.tableLimits?.note ?? `${adapter.displayName} has no such flow-table limit`;
     return { supported: false, reason: `${refused.join(', ')}: ${why}` };
