@@ -81,11 +81,14 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
     if (r.tableLimit) out.push(`${paint('33', '→')} ${fit(clean(r.tableLimit), width - 2)}`);
   }
   if (recs.length > MAX_RECOMMENDATIONS) out.push(`  ... ${recs.length - MAX_RECOMMENDATIONS} more recommendations in report.md`);
+  // Cost: the sentence (wrapped, it is the point), then the figures per setting on one line.
   for (const column of costColumns(scenario)) {
+    const [first, ...rest] = wrap(clean(column.summary), width - 2, 3);
+    out.push(`${paint('36', '$')} ${first ?? ''}`, ...rest.map((l) => `  ${l}`));
     const figures = column.rows
-      .map((r) => `${r.setting} ${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : '?'}/${cpuText(r.cost)}/${r.cost.table ? r.cost.table.peakEntries.toLocaleString('en-US') : '?'}`)
-      .join(', ');
-    out.push(`${paint('2', '$')} ${fit(clean(`${column.summary} [memory/CPU/table peak: ${figures}]`), width - 2)}`);
+      .map((r) => `${r.setting} ${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : '?'} ${cpuText(r.cost)} ${r.cost.table ? r.cost.table.peakEntries.toLocaleString('en-US') : '?'}`)
+      .join(' · ');
+    out.push(paint('2', `  ${fit(clean(`memory, CPU, table peak: ${figures}`), width - 2)}`));
   }
   return out;
 }
@@ -99,6 +102,21 @@ function layout(grid: ReturnType<typeof buildGrid>, connectionId: string | undef
 }
 
 /** Monitor output can hold escape sequences; a report must not be able to drive the terminal. */
+/** Words onto at most `maxLines` lines of `width`, the last cut with an ellipsis if it still does not fit. */
+function wrap(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  if (lines.length <= maxLines) return lines.map((l) => fit(l, width));
+  return [...lines.slice(0, maxLines - 1), fit(lines.slice(maxLines - 1).join(' '), width)];
+}
+
 function clean(text: string): string {
   return stripInvalidXmlChars(text).replace(/[\u001b\u007f-\u009f\r\n\t]/g, ' ');
 }

@@ -1,4 +1,4 @@
-import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
+import type { TruthConnection } from '../core/ground-truth.js';
 import type { MonitorModel } from './monitor-model.js';
 
 /**
@@ -21,8 +21,16 @@ export interface FlowTableEstimate {
   exact: boolean;
 }
 
+/** What the model reads of a truth: a GroundTruth is one; so is a scenario's nominal estimate (no packets). */
+export type TableConnection = Pick<TruthConnection, 'protocol' | 'close' | 'firstUs' | 'lastUs' | 'quietPeriods' | 'longestGapUs' | 'background'>;
+export interface TableInput {
+  pcap: { firstUs: number; lastUs: number };
+  quietThresholdUs: number;
+  connections: readonly TableConnection[];
+}
+
 /** [start, end) intervals one connection holds an entry for, appended to the two lists. */
-function holdIntervals(conn: TruthConnection, idleUs: number, captureEndUs: number, opens: number[], closes: number[]): void {
+function holdIntervals(conn: TableConnection, idleUs: number, captureEndUs: number, opens: number[], closes: number[]): void {
   const closedAtLastPacket = conn.protocol === 'tcp' && conn.close !== 'none';
   let open = conn.firstUs;
   for (const gap of conn.quietPeriods) {
@@ -36,13 +44,13 @@ function holdIntervals(conn: TruthConnection, idleUs: number, captureEndUs: numb
   closes.push(closedAtLastPacket ? conn.lastUs : Math.min(conn.lastUs + idleUs, Math.max(captureEndUs, conn.lastUs)));
 }
 
-function gapsKnown(conn: TruthConnection, idleUs: number, quietThresholdUs: number): boolean {
+function gapsKnown(conn: TableConnection, idleUs: number, quietThresholdUs: number): boolean {
   if (conn.longestGapUs <= idleUs) return true;
   const listed = !conn.background || conn.quietPeriods.length > 0;
   return listed && quietThresholdUs <= idleUs;
 }
 
-export function flowTableOccupancy(truth: GroundTruth, model: Pick<MonitorModel, 'idleS'>): FlowTableEstimate | undefined {
+export function flowTableOccupancy(truth: TableInput, model: Pick<MonitorModel, 'idleS'>): FlowTableEstimate | undefined {
   const captureEndUs = truth.pcap.lastUs;
   const opens: number[] = [];
   const closes: number[] = [];
