@@ -79,7 +79,7 @@ export function likelyReason(
     if (unpairedUni > 0) return 'one record per direction';
     if (model.statusIntervalS !== undefined) return 'status interval';
     if (model.activeS !== undefined && model.activeS !== null) return 'active timeout';
-    if ((model.evictedFlows ?? 0) > 0) return EVICTED_REASON;
+    if (model.tableFull === true) return EVICTED_REASON;
   }
   return 'unexplained';
 }

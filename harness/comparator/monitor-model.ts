@@ -17,8 +17,8 @@ export interface MonitorModel {
   /** argus, nfpcapd: expiry only checked when a later packet arrives. */
   timerNeedsLaterPacket?: boolean;
   /**
-   * Flows the tool's own counters say it expired early because its table was full (known after the run). A cut
-   * the timeout does not explain is then put down to eviction even where records do not say which flows.
+   * The tool's own counters say its table filled (known after the run: evicted flows, emergency mode). A cut the
+   * timeout does not explain is then put down to eviction even where records do not say which flows.
    */
-  evictedFlows?: number;
+  tableFull?: boolean;
 }

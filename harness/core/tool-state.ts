@@ -10,6 +10,8 @@ export interface ToolState {
   figures: Record<string, number>;
   /** Flows it expired early because its table (or memory) was full: a cut by pressure, not by a timeout. */
   evictedFlows?: number;
+  /** Its counters say the table (or its memory) filled at some point (Suricata's emergency mode), count or not. */
+  tableFull?: boolean;
   /** Most flows it says it held at once. */
   peakFlows?: number;
   /** Its flow memory at the end or at its peak, bytes. */

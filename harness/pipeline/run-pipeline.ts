@@ -214,8 +214,9 @@ async function runTask(
     return cells;
   }
   const recordsByView: Record<string, FlowRecord[]> = {};
-  const evictedFlows = outcome.toolState?.evictedFlows;
-  const scoredModel = evictedFlows !== undefined ? { ...model, evictedFlows } : model;
+  const state = outcome.toolState;
+  const tableFull = state ? state.tableFull ?? (state.evictedFlows !== undefined ? state.evictedFlows > 0 : undefined) : undefined;
+  const scoredModel = tableFull !== undefined ? { ...model, tableFull } : model;
   for (const cell of cells) {
     const records = outcome.views[cell.view] ?? [];
     recordsByView[cell.view] = records;

@@ -76,6 +76,7 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
       source,
       figures: { flowsAdded: added, flowsExpired: expired, flowsEvictedTableFull: overflowSeqs.size, peakFlowsHeld: peak },
       evictedFlows: overflowSeqs.size,
+      tableFull: overflowSeqs.size > 0,
       peakFlows: peak,
     },
     evicted,

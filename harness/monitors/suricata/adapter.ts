@@ -1,9 +1,10 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import { detectBinary } from '../detect-binary.js';
 import { MonitorFailure, type CellContext, type Detection, type Knob, type MonitorOutput, type Translation } from '../monitor-adapter.js';
-import { readEveFlows } from './parser.js';
+import { parseEveFlows } from './parser.js';
+import { eveStatsState } from './stats.js';
 
 export const SURICATA_INSTALL =
   "Suricata has no Debian 12 package here: install it from the OISF packages or build it, then put suricata on PATH or set HARNESS_SURICATA=/path/to/suricata";
@@ -50,6 +51,14 @@ outputs:
       filename: ${EVE_FILE}
       types:
         - flow
+        - stats:
+            totals: yes
+            threads: no
+            deltas: no
+# The engine's own counters (flow memory, emergency mode) as eve "stats" events; the last holds the totals.
+stats:
+  enabled: yes
+  interval: 8
 `;
 
 export function detectSuricata(env: NodeJS.ProcessEnv): Promise<Detection> {
@@ -117,6 +126,9 @@ export async function runSuricata(ctx: CellContext): Promise<MonitorOutput> {
   if (!(await access(eve).then(() => true, () => false))) {
     throw new MonitorFailure(`suricata wrote no ${EVE_FILE} (is eve-log with types [flow] enabled?)`, result.exitCode, result.signal, result.stderr.slice(-2000), false);
   }
-  const records = await readEveFlows(eve, EVE_FILE);
-  return { views: { default: records }, rawFiles: [EVE_FILE], notes };
+  const text = await readFile(eve, 'utf8');
+  const records = parseEveFlows(text, EVE_FILE);
+  const toolState = eveStatsState(text, EVE_FILE);
+  if (!toolState) notes.push('eve.json holds no stats event: no flow-memory figures from Suricata itself');
+  return { views: { default: records }, rawFiles: [EVE_FILE], notes, ...(toolState ? { toolState } : {}) };
 }
