@@ -153,7 +153,7 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Members of a process group other than its leader, from /proc (field 5 of stat is the group). */
+/** Live members of a process group other than its leader, from /proc (stat: state, ppid, pgrp; zombies are done). */
 function groupMembersBesidesLeader(leader: number): number[] {
   const members: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -161,7 +161,7 @@ function groupMembersBesidesLeader(leader: number): number[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === leader) members.push(Number(entry));
+      if (Number(fields[2]) === leader && fields[0] !== 'Z') members.push(Number(entry));
     } catch {
       // Gone meanwhile.
     }
@@ -244,10 +244,19 @@ function cost(usage: Rusage | undefined, sampledRssKb: number | undefined, exitC
   };
 }
 
-/** After the leader has exited: nothing of the group may stay behind. */
-function reapGroup(pid: number | undefined): void {
+const REAP_WAIT_MS = 2000;
+
+/**
+ * After the leader has exited: nothing of the group may stay behind, and nothing does once this resolves (a tool
+ * that forked its working process, as pmacctd's core, may still be running when its starter exits; SIGKILL takes a
+ * moment to land).
+ */
+async function reapGroup(pid: number | undefined): Promise<void> {
   signalGroup(pid, 'SIGKILL');
-  if (pid !== undefined) liveGroups.delete(pid);
+  if (pid === undefined) return;
+  liveGroups.delete(pid);
+  const until = Date.now() + REAP_WAIT_MS;
+  while (groupMembersBesidesLeader(pid).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
@@ -272,7 +281,7 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
   const result = await child;
   clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
-  reapGroup(pid);
+  await reapGroup(pid);
   const sampledRssKb = rss.stop();
   const wallMs = Math.round(performance.now() - started);
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
@@ -323,7 +332,7 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
   const finish = async (): Promise<FinishedProcess> => {
     const result = await child;
     options.signal?.removeEventListener('abort', onAbort);
-    reapGroup(child.pid);
+    await reapGroup(child.pid);
     const sampledRssKb = rss.stop();
     await new Promise<void>((resolve) => log.end(resolve));
     const stderr = await readFile(options.logFile, 'utf8').catch(() => '');

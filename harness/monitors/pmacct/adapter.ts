@@ -109,7 +109,9 @@ export async function runPmacct(ctx: CellContext): Promise<MonitorOutput> {
     });
     if (collected.records.length > 0) {
       notes.push(...collected.notes, ...runNotes, `pmacctd's plugins stopped by the harness (SIGINT) once the file was read and handed over; its log: ${LOG_FILE}`);
-      return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, LOG_FILE], notes };
+      // The collector's summary is all pmacctd says of its flows here (nfprobe keeps no log of its table).
+      const toolState = collected.collector ? { toolState: { source: 'nfcapd (collector)', figures: collected.collector } } : {};
+      return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, LOG_FILE], notes, ...toolState };
     }
     // Kept as a guard: not seen since the drained stop (0 in 90 runs with the other core busy), but an empty export from a
     // capture with packets must never pass silently.

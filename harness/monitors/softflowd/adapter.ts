@@ -106,5 +106,6 @@ export async function runSoftflowd(ctx: CellContext): Promise<MonitorOutput> {
   if (log.evicted.length > 0) {
     notes.push(`softflowd's table was full: it expired ${log.evicted.length} flows early to make room (${marked} records marked evicted); raise -m`);
   }
-  return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, SOFTFLOWD_LOG_FILE], notes, toolState: log.state };
+  const toolState = { ...log.state, figures: { ...log.state.figures, ...collected.collector } };
+  return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, SOFTFLOWD_LOG_FILE], notes, toolState };
 }

@@ -96,6 +96,8 @@ connections:
       expect(state?.source).to.equal('softflowd.log');
       expect(state?.evictedFlows).to.be.greaterThan(0);
       expect(state?.figures.flowsAdded).to.be.greaterThan(302);
+      // The collector's own summary rides along: what nfcapd received of the export.
+      expect(state?.figures.collectorFlows).to.be.greaterThan(0);
       const records = result.outcome.views.default ?? [];
       expect(records.some((r) => r.endReason === 'evicted')).to.equal(true);
       const setting = parseTimeoutSetting('maxflows=100');
