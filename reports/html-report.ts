@@ -388,7 +388,7 @@ ${scenario.cells.map(
   ${c.provenance.notes.length > 0 ? html`<dt>notes</dt><dd>${c.provenance.notes.map((n) => html`<div>${n}</div>`)}</dd>` : ''}
 </dl>
 ${c.provenance.commands.map(
-      (cmd) => html`<div class="cmd"><pre class="argv">${cmd.service ? '[service] ' : ''}${cmd.argv.map(shellQuote).join(' ')}</pre><div class="meta">cwd <code>${cmd.cwd}</code> · ${exitText(cmd)} · ${formatSeconds(cmd.wallMs / 1000)}${cmd.peakRssKb !== undefined ? ` · peak RSS ${Math.round(cmd.peakRssKb / 1024)} MiB` : ''}</div>${cmd.stderrTail.trim() ? html`<pre class="stderr">${cmd.stderrTail}</pre>` : ''}</div>`,
+      (cmd) => html`<div class="cmd"><pre class="argv">${cmd.service ? '[service] ' : ''}${cmd.argv.map(shellQuote).join(' ')}</pre><div class="meta">cwd <code>${cmd.cwd}</code> · ${exitText(cmd)} · ${formatSeconds(cmd.wallMs / 1000)}${cmd.peakRssKb !== undefined ? ` · peak RSS ${formatKb(cmd.peakRssKb)}` : ''}${cmd.cpuUserMs !== undefined ? ` · CPU ${cmd.cpuUserMs} ms user + ${cmd.cpuSystemMs ?? 0} ms system` : ''}${cmd.readsOutput ? ' · reading output (not the sensor\'s cost)' : ''}</div>${cmd.stderrTail.trim() ? html`<pre class="stderr">${cmd.stderrTail}</pre>` : ''}</div>`,
     )}
 ${c.provenance.configFiles.map((f) => html`<div class="cfg"><div class="meta">config <code>${f.path}</code></div><pre>${f.content}</pre></div>`)}
 </details>`,
