@@ -24,7 +24,7 @@ export interface MonitorAdapter {
    * its `translate` maps; a setting with any other is refused before translation, `note` saying why (Zeek has no
    * limit: its memory grows instead). Absent: the tool takes none.
    */
-  tableLimits?: { knobs: Partial<Record<TableLimitKey, string>>; note: string };
+  tableLimits?: { knobs: Partial<Record<TableLimitKey, string>>; note: string; defaults?: Partial<Record<TableLimitKey, number>> };
   /** What we measured (monitors.md): false for softflowd, pmacct, nDPI. Calibration re-checks it on each run. */
   documentedHonoursTimeoutsOffline: boolean;
   /** Separately scored views of one run's output (argus: `raw` and `merged`); usually just ['default']. */

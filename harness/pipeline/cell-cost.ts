@@ -31,6 +31,8 @@ export function cellCost(input: {
   model: Pick<MonitorModel, 'idleS'>;
   setting: TimeoutSetting;
   toolState?: ToolState;
+  /** The tool's own flow-count limit when the setting sets none (softflowd's -m 8192). */
+  defaultMaxFlows?: number;
 }): CellCost {
   const sensor = input.commands.filter((c) => !c.readsOutput);
   let foregroundRss: number | undefined;
@@ -62,7 +64,7 @@ export function cellCost(input: {
   const table = tableOf(input.truth, input.model);
   if (table) {
     cost.table = { peakEntries: table.peakEntries, meanEntries: Math.round(table.meanEntries * 100) / 100, exact: table.exact };
-    const limit = input.setting.limits?.maxFlows;
+    const limit = input.setting.limits?.maxFlows ?? input.defaultMaxFlows;
     if (limit !== undefined) cost.table.limitEntries = limit;
   }
   if (input.toolState) cost.toolState = input.toolState;

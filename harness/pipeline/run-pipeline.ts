@@ -208,7 +208,7 @@ async function runTask(
       cell.verdict = 'failed';
       cell.reason = request.signal.aborted ? `interrupted: ${outcome.reason}` : outcome.reason;
       cell.provenance = provenance(outcome.provenance, []);
-      cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting });
+      cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     }
     await writeCellFiles(workDir, cells, {});
     return cells;
@@ -222,7 +222,7 @@ async function runTask(
     recordsByView[cell.view] = records;
     applyComparison(cell, compareCell(truth, records, scoredModel, request.compare), records.length);
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
-    cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState });
+    cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
   }
   await writeCellFiles(workDir, cells, recordsByView);
