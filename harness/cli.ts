@@ -5,12 +5,14 @@ import { REPORT_HELP, reportCommand } from './cli/report-command.js';
 import { SCORE_HELP, scoreCommand } from './cli/score-command.js';
 import { MONITORS_HELP, monitorsCommand } from './cli/monitors-command.js';
 import { CHECK_HELP, checkCommand } from './cli/check-command.js';
+import { MERGE_HELP, mergeCommand } from './cli/merge-command.js';
 import { harnessVersion } from './pipeline/version.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   generate: { run: generateCommand, help: GENERATE_HELP },
   check: { run: checkCommand, help: CHECK_HELP },
+  merge: { run: mergeCommand, help: MERGE_HELP },
   score: { run: scoreCommand, help: SCORE_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
   monitors: { run: monitorsCommand, help: MONITORS_HELP },
@@ -23,9 +25,10 @@ and a long-connection hunt never sees it. harness generates pcaps with controlle
 truth, runs real monitors on them under a sweep of timeout settings, and scores what they report.
 
 Usage:
-  harness run <scenario.yaml>... [--monitors ...] [--timeouts default,5m,1h,4h] [--out DIR] [--json]
+  harness run <scenario.yaml | capture.pcap>... [--monitors ...] [--timeouts default,5m,1h,4h] [--out DIR] [--shard i/n]
   harness generate <scenario.yaml>... [--out DIR]
-  harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline]
+  harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline] [--shard i/n]
+  harness merge <partial>... [--out DIR]
   harness score --truth <x.truth.json> --monitor <id> --log <file>
   harness report <results.json> [--format md|html|junit|json|text]
   harness monitors [--calibrate]

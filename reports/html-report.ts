@@ -6,6 +6,10 @@ import { escapeHtml } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  changedText,
+  cutText,
+  truthSourceText,
+  versionComparisons,
   describeConnection,
   exitText,
   failedCommand,
@@ -104,10 +108,12 @@ function renderScenario(scenario: ScenarioResult): Raw {
 <section class="scenario">
   <h2>${scenario.name}</h2>
   ${scenario.description ? html`<p>${scenario.description}</p>` : ''}
+  ${truthSourceText(scenario) !== undefined ? html`<p class="note"><b>${truthSourceText(scenario) ?? ''}</b></p>` : ''}
   <p class="meta">${pluralize(main, 'connection')} (+${truth.connections.length - main} background) · capture ${formatUs(truth.pcap.spanUs)} from ${formatUtc(truth.pcap.firstUs)}, ${pluralize(truth.pcap.packets, 'packet')} · quiet periods counted from ${formatUs(truth.quietThresholdUs)} · <code>${scenario.pcapFile}</code></p>
   ${headline ? html`<p class="headline">Longest connection <b>${headline.id}</b> (${describeConnection(headline)}): ${formatUs(headline.durationUs)}, ${pluralize(headline.quietPeriods.length, 'quiet period')}, longest gap ${formatUs(headline.longestGapUs)}.</p>` : ''}
   <h3>Coverage by monitor and setting</h3>
   ${heatmap(scenario, headline)}
+  ${versionTable(scenario)}
   ${recommendations(scenario)}
   ${costSection(scenario)}
   <h3>Timelines</h3>
@@ -117,6 +123,19 @@ function renderScenario(scenario: ScenarioResult): Raw {
   ${problems.length > 0 ? failures(problems) : ''}
   ${provenance(scenario)}
 </section>`;
+}
+
+// ---- versions side by side ----
+
+/** The same setting across the versions of one monitor; a changed verdict is marked and listed first. */
+function versionTable(scenario: ScenarioResult): Raw | string {
+  const comparisons = versionComparisons(scenario);
+  if (comparisons.length === 0) return '';
+  return html`
+<h3>Versions side by side</h3>
+<table class="plain versions"><thead><tr><th>monitor / view</th><th>setting</th><th>verdicts by version</th><th>between versions</th></tr></thead><tbody>
+${comparisons.map((c) => html`<tr class="${c.changedConnections.length > 0 ? 'tone-bad' : 'tone-muted'}"><td>${c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`}</td><td><code>${c.setting}</code></td><td>${c.entries.map((e) => html`<div>${e.column}: ${verdictText(e.verdict, e.fragments)}</div>`)}</td><td>${c.changedConnections.length > 0 ? html`<b>⚠ ${changedText(c)}</b>` : changedText(c)}</td></tr>`)}
+</tbody></table>`;
 }
 
 // ---- heatmap ----
@@ -280,7 +299,7 @@ function timeline(scenario: ScenarioResult, connection: TruthConnection): Raw {
   const missing = notDrawn.length > 0 ? html`<p class="note">Not drawn: ${summarizeNotDrawn(notDrawn)}.</p>` : '';
   return html`
 <figure class="timeline-box">
-  <figcaption><b>${connection.id}</b> ${describeConnection(connection)} · ${formatUs(connection.durationUs)} · ${pluralize(connection.quietPeriods.length, 'quiet period')}, longest ${formatUs(connection.longestGapUs)}${connection.background ? ` · background${connection.role ? ` (${connection.role})` : ''}` : ''} · axis in UTC from ${formatUtc(t0).slice(0, 10)}</figcaption>
+  <figcaption><b>${connection.id}</b> ${describeConnection(connection)} · ${formatUs(connection.durationUs)} · ${pluralize(connection.quietPeriods.length, 'quiet period')}, longest ${formatUs(connection.longestGapUs)}${connection.background ? ` · background${connection.role ? ` (${connection.role})` : ''}` : ''}${cutText(connection) !== undefined ? ` · ${cutText(connection) ?? ''}` : ''} · axis in UTC from ${formatUtc(t0).slice(0, 10)}</figcaption>
   <svg class="timeline" viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="${`timeline of ${connection.id}`}" data-t0="${t0}" data-t1="${t1}" data-x0="${PLOT_X0}" data-x1="${PLOT_X1}" data-top="${AXIS_H - 6}" data-bottom="${bottom}">
     ${axis}${truthBar}${rowMarkup}
   </svg>

@@ -4,6 +4,11 @@ import { escapeMarkdown, escapeXml, markdownCode } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  changedText,
+  cutText,
+  truthSourceText,
+  versionComparisons,
+  type VersionComparison,
   describeConnection,
   exitText,
   failingCommand,
@@ -55,6 +60,8 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   out.push(`## ${escapeMarkdown(scenario.name)}`);
   out.push('');
   if (scenario.description) out.push(escapeMarkdown(scenario.description), '');
+  const source = truthSourceText(scenario);
+  if (source !== undefined) out.push(`> ${escapeMarkdown(source)}`, '');
   out.push(
     `${pluralize(scenarioConnections, 'connection')} (+${truth.connections.length - scenarioConnections} background) · ` +
       `capture ${escapeMarkdown(formatUs(truth.pcap.spanUs))}, ${pluralize(truth.pcap.packets, 'packet')} · ` +
@@ -76,6 +83,9 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
     const cells = grid.settings.map((s) => escapeMarkdown(cellHeadlineText(grid.cell(row, s), headline?.id)));
     out.push(`| ${escapeMarkdown(row)} | ${cells.join(' | ')} |`);
   }
+
+  const versions = versionComparisons(scenario);
+  if (versions.length > 0) out.push('', ...versionTable(versions));
 
   const okCells = scenario.cells.filter((c) => c.status === 'ok');
   if (okCells.length > 0 && scenarioConnections > 1) out.push('', ...aggregateTable(results, okCells));
@@ -142,6 +152,18 @@ function costTable(columns: ColumnCost[]): string[] {
   return out;
 }
 
+/** The same setting across versions of one monitor, changed verdicts first and in bold. */
+function versionTable(comparisons: VersionComparison[]): string[] {
+  const out = ['### Versions side by side', '', '| monitor / view | setting | verdicts by version | between versions |', '|---|---|---|---|'];
+  for (const c of comparisons) {
+    const verdicts = c.entries.map((e) => `${escapeMarkdown(e.column)}: ${escapeMarkdown(verdictText(e.verdict, e.fragments))}`).join('<br>');
+    const changed = c.changedConnections.length > 0;
+    const what = escapeMarkdown(changedText(c));
+    out.push(`| ${escapeMarkdown(c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`)} | ${markdownCode(c.setting)} | ${verdicts} | ${changed ? `**⚠ ${what}**` : what} |`);
+  }
+  return out;
+}
+
 function aggregateTable(results: RunResults, cells: Cell[]): string[] {
   const hunts = results.huntThresholdsS;
   const out = [
@@ -165,11 +187,12 @@ function aggregateTable(results: RunResults, cells: Cell[]): string[] {
 function connectionTable(results: RunResults, connection: TruthConnection, cells: Cell[]): string[] {
   const hunts = results.huntThresholdsS;
   const role = connection.background ? ` · background${connection.role ? ` (${escapeMarkdown(connection.role)})` : ''}` : '';
+  const cut = cutText(connection);
   const out = [
     `#### ${markdownCode(connection.id)}: ${escapeMarkdown(describeConnection(connection))}`,
     '',
     `${escapeMarkdown(formatUs(connection.durationUs))}, ${pluralize(connection.quietPeriods.length, 'quiet period')}, ` +
-      `longest gap ${escapeMarkdown(formatUs(connection.longestGapUs))}${role}`,
+      `longest gap ${escapeMarkdown(formatUs(connection.longestGapUs))}${role}${cut === undefined ? '' : ` · **${escapeMarkdown(cut)}**`}`,
     '',
     `| monitor / view | setting | fragments | longest record | sum of durations | coverage | ${hunts
       .map((h) => `hunt ${escapeMarkdown(formatSeconds(h))}`)

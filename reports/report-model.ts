@@ -246,3 +246,82 @@ export function groupProblems(cells: Cell[]): Cell[][] {
   }
   return [...groups.values()];
 }
+
+/**
+ * Where a scenario's truth came from, when it is not a synthesized scenario's exact truth: a team's capture, read
+ * with tshark. Undefined for a synthesized scenario (every report has always meant that).
+ */
+export function truthSourceText(scenario: ScenarioResult): string | undefined {
+  if (scenario.truthSource !== 'derived') return undefined;
+  const cut = scenario.truth.connections.filter((c) => c.cut !== undefined).length;
+  return (
+    'Truth derived from the capture itself with tshark (one connection per conversation, never split; quiet periods ' +
+    `computed from its packets), not synthesized: ${pluralize(cut, 'connection')} of ${scenario.truth.connections.length.toLocaleString('en-US')} ` +
+    `${cut === 1 ? 'was' : 'were'} cut by the capture's start or end and ${cut === 1 ? 'is' : 'are'} marked "cut".`
+  );
+}
+
+/** `cut at start (no SYN: ...); cut at end (...)`, or undefined when the capture holds the whole connection. */
+export function cutText(c: TruthConnection): string | undefined {
+  if (c.cut === undefined) return undefined;
+  const parts: string[] = [];
+  if (c.cut.start !== undefined) parts.push(`cut at start (${c.cut.start})`);
+  if (c.cut.end !== undefined) parts.push(`cut at end (${c.cut.end})`);
+  return parts.join('; ');
+}
+
+/** One setting of one monitor (and view), run by several binaries side by side, and whether their verdicts agree. */
+export interface VersionComparison {
+  monitor: string;
+  view: string;
+  setting: string;
+  entries: { column: string; version: string; verdict: Verdict; fragments?: number }[];
+  /** Connections whose verdict differs between the binaries: what an upgrade would change. */
+  changedConnections: string[];
+}
+
+/**
+ * The comparison across versions: for each monitor run by more than one binary, each setting with every binary's
+ * verdict on the headline connection, and the connections on which they disagree. Changed ones come first.
+ */
+export function versionComparisons(scenario: ScenarioResult): VersionComparison[] {
+  const headline = headlineConnection(scenario);
+  const groups = new Map<string, Cell[]>();
+  for (const cell of scenario.cells) {
+    if (cell.status === 'skipped') continue;
+    const key = JSON.stringify([cell.monitor, cell.view, cell.setting.label]);
+    const list = groups.get(key) ?? [];
+    list.push(cell);
+    groups.set(key, list);
+  }
+  const out: VersionComparison[] = [];
+  for (const cells of groups.values()) {
+    const binaries = new Set(cells.map((c) => `${c.binary ?? ''}\0${c.version ?? ''}`));
+    if (binaries.size < 2) continue;
+    const first = cells[0] as Cell;
+    const changed = new Set<string>();
+    const ids = new Set(cells.flatMap((c) => c.scores.map((s) => s.connectionId)));
+    for (const id of ids) {
+      if (new Set(cells.map((c) => verdictFor(c, id))).size > 1) changed.add(id);
+    }
+    out.push({
+      monitor: first.monitor,
+      view: first.view,
+      setting: first.setting.label,
+      entries: cells.map((c) => {
+        const score = c.status === 'ok' && headline !== undefined ? scoreOf(c, headline.id) : undefined;
+        return { column: c.column, version: c.version ?? 'unknown', verdict: verdictFor(c, headline?.id), ...(score ? { fragments: score.fragments } : {}) };
+      }),
+      changedConnections: [...changed].sort(),
+    });
+  }
+  return out.sort((a, b) => Number(b.changedConnections.length > 0) - Number(a.changedConnections.length > 0));
+}
+
+/** `5 connections changed (c1, c2, c3, ...)` or `same verdicts`. */
+export function changedText(comparison: VersionComparison): string {
+  const ids = comparison.changedConnections;
+  if (ids.length === 0) return 'same verdicts';
+  const shown = ids.slice(0, 3).join(', ');
+  return `verdict changed for ${pluralize(ids.length, 'connection')} (${shown}${ids.length > 3 ? ', ...' : ''})`;
+}

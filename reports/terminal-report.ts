@@ -3,7 +3,11 @@ import { stripInvalidXmlChars } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  changedText,
   formatSeconds,
+  truthSourceText,
+  verdictText,
+  versionComparisons,
   formatUs,
   headlineConnection,
   interruptionText,
@@ -65,6 +69,15 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
       line += '  ' + (cell ? paint(TONE_CODE[verdictTone(verdictFor(cell, headline?.id))], text) : text) + spaces;
     });
     out.push(line.trimEnd());
+  }
+
+  const source = truthSourceText(scenario);
+  if (source !== undefined) out.push(paint('2', fit(source, width)));
+  for (const c of versionComparisons(scenario)) {
+    const verdicts = c.entries.map((e) => `${e.version} ${verdictText(e.verdict, e.fragments, true)}`).join(' vs ');
+    const changed = c.changedConnections.length > 0;
+    const line = `${changed ? '⚠' : '='} ${c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`} @ ${c.setting}: ${verdicts}: ${changedText(c)}`;
+    out.push(changed ? paint('33', fit(clean(line), width)) : paint('2', fit(clean(line), width)));
   }
 
   const problems = scenario.cells.filter((c) => c.status === 'failed').length;

@@ -75,7 +75,8 @@ function evaluateOnSensor(
   }
   const out: CheckResult[] = [];
   for (const cell of cells) {
-    const label = sensorLabel(sensor.name, cell.view);
+    // A sensor that names its binary says which version it ran: the same config on Zeek 6 and on Zeek 7.
+    const label = sensorLabel(sensor.name, cell.view) + (sensor.binary !== undefined && cell.version !== undefined ? ` [${cell.version}]` : '');
     const unusable = cellProblem(cell, sensor, expectation);
     if (unusable) {
       out.push(...allChecks(label, unusable));

@@ -20,6 +20,8 @@ export interface LoadedSuite {
   scenarios: Scenario[];
   /** Sensor name -> absolute path of its config file. */
   configFiles: Map<string, string>;
+  /** Sensor name -> the binary it names: an absolute path, or a command looked up on PATH. */
+  binaries: Map<string, string>;
 }
 
 export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
@@ -81,7 +83,14 @@ export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
     }
     configFiles.set(sensor.name, file);
   }
-  return { suite, scenarioFiles, scenarios, configFiles };
+  // A binary that is not on this machine is the machine's matter, not the suite's: that sensor skips, with why.
+  const binaries = new Map<string, string>();
+  for (const sensor of suite.sensors) {
+    if (sensor.binary === undefined) continue;
+    if (sensor.binary.trim() === '') throw new InputError(sensor.binaryAt ?? sensor.where, 'an empty binary', 'the monitor binary this sensor runs, e.g. /opt/zeek-6/bin/zeek');
+    binaries.set(sensor.name, sensor.binary.includes('/') ? path.resolve(baseDir, sensor.binary) : sensor.binary);
+  }
+  return { suite, scenarioFiles, scenarios, configFiles, binaries };
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -15,7 +15,7 @@ export interface MonitorCatalogEntry {
 export const DEFAULT_TOLERANCE: SuiteTolerance = { durationS: 1, coverage: 0.001, fragments: 0 };
 
 const TOP_KEYS = ['sensors', 'scenarios', 'expect', 'tolerance'] as const;
-const SENSOR_KEYS = ['monitor', 'timeouts', 'config', 'view', 'requires', 'skip'] as const;
+const SENSOR_KEYS = ['monitor', 'binary', 'timeouts', 'config', 'view', 'requires', 'skip'] as const;
 const EXPECT_KEYS = ['scenario', 'sensor', 'sensors', 'connection', 'requires', 'tolerance', ...CHECK_KEYS] as const;
 const SENSOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const SUITE_EXAMPLE = 'sensors: { zeek-tuned: { monitor: zeek, config: local.zeek } }';
@@ -106,6 +106,11 @@ function readSensors(r: YamlReader, top: Fields, monitors: readonly MonitorCatal
     if (configNode !== undefined) {
       sensor.config = r.string(configNode, 'config', 'a config file path relative to the suite, e.g. local.zeek');
       sensor.configAt = r.where(configNode);
+    }
+    const binaryNode = fields.optional('binary', 'the monitor binary this sensor runs, e.g. /opt/zeek-6/bin/zeek');
+    if (binaryNode !== undefined) {
+      sensor.binary = r.string(binaryNode, 'binary', 'the monitor binary this sensor runs, e.g. /opt/zeek-6/bin/zeek');
+      sensor.binaryAt = r.where(binaryNode);
     }
     const requiresNode = fields.optional('requires', '{ min: "7.0", below: "8" }');
     if (requiresNode !== undefined) sensor.requires = readVersionRange(r, requiresNode);

@@ -18,6 +18,11 @@ import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
 import { readFile } from 'node:fs/promises';
+import { fileSha256 } from '../io/file-hash.js';
+import type { ShardSpec } from '../pipeline/shard-plan.js';
+import { shardSummary } from '../pipeline/shard-plan.js';
+import type { Baseline } from './baseline.js';
+import type { Suite } from './suite.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -42,6 +47,8 @@ export interface CheckArgs {
   /** Parallel cells (default: the pipeline's, the number of cores). */
   concurrency?: number;
   cellTimeLimitMs?: number;
+  /** Run only this shard of the cells and write a partial for `harness merge` (which judges the suite). */
+  shard?: ShardSpec;
 }
 
 const DEFAULT_CELL_LIMIT_MS = 10 * 60_000;
@@ -53,7 +60,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const { suite } = loaded;
   const baselineFile = baselinePathFor(args.suitePath);
   // Read before running: a malformed baseline is an input error, better found before minutes of monitors.
-  const baseline = args.updateBaseline ? undefined : await readBaseline(baselineFile);
+  const baseline = args.updateBaseline || args.shard !== undefined ? undefined : await readBaseline(baselineFile);
 
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   // Each team config is checked by its monitor's adapter before anything runs, installed or not.
@@ -68,9 +75,12 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     if (sensor.skip !== undefined) continue;
     const adapter = adapters.get(sensor.monitor);
     if (!adapter) continue; // loadSuite has already refused unknown monitors.
-    const detection = await detectAdapter(adapter);
+    // A sensor naming its binary is detected (and version-gated) on that binary, so two versions gate apart.
+    const binary = loaded.binaries.get(sensor.name);
+    const detection = await detectAdapter(adapter, binary === undefined ? process.env : { ...process.env, [adapter.envVar]: binary });
     if (!detection.found) {
-      sensorSkips.set(sensor.name, { reason: `${adapter.displayName} is not installed (${detection.reason}); install: ${detection.install}`, bySuite: false });
+      const what = binary === undefined ? adapter.displayName : `${adapter.displayName} binary ${binary}`;
+      sensorSkips.set(sensor.name, { reason: `${what} is not installed (${detection.reason}); install: ${detection.install}`, bySuite: false });
       continue;
     }
     const mismatch = sensor.requires ? versionMismatch(detection.version, sensor.requires) : undefined;
@@ -81,6 +91,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     const plan: SensorPlan = { sensor: sensor.name, monitor: sensor.monitor, settings: [sensor.setting] };
     const config = loaded.configFiles.get(sensor.name);
     if (config !== undefined) plan.userConfig = config;
+    if (binary !== undefined) plan.binary = binary;
     plans.push(plan);
   }
 
@@ -89,11 +100,13 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const suiteHunts = suite.expectations.flatMap((e) => e.checks.flatMap((c) => (c.kind === 'hunt' ? [c.thresholdS] : [])));
   compare.huntThresholdsS = [...new Set([...compare.huntThresholdsS, ...suiteHunts])].sort((a, b) => a - b);
   let results: RunResults;
-  if (plans.length === 0) {
+  // A shard runs the pipeline even with no sensor, so that its partial still names the plan for the merge.
+  if (plans.length === 0 && args.shard === undefined) {
     stderr.write('harness check: no sensor of the suite can run here; every expectation is skipped\n');
     results = emptyResults(['harness', 'check', args.suitePath], compare.huntThresholdsS);
   } else {
     const outDir = args.outDir ?? (await mkdtemp(path.join(os.tmpdir(), 'harness-check-')));
+    const suiteSha256 = await fileSha256(args.suitePath);
     results = await args.runPipeline({
       scenarioPaths: loaded.scenarioFiles,
       sensors: plans,
@@ -103,28 +116,65 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
       signal: args.signal,
       command: ['harness', 'check', args.suitePath, ...(args.updateBaseline ? ['--update-baseline'] : [])],
+      ...(args.shard !== undefined ? { shard: args.shard } : {}),
+      suiteSha256,
       onProgress: (event) => {
         if (event.kind === 'cell-done') stderr.write(`  [${event.done}/${event.total}] ${event.scenario} ${event.column} ${event.setting}: ${event.verdict}\n`);
       },
     });
+    if (results.plan !== undefined) {
+      results.plan.check = {
+        suite: args.suitePath,
+        suiteSha256,
+        failOnSkip: args.failOnSkip === true,
+        updateBaseline: args.updateBaseline,
+        sensorSkips: [...sensorSkips].map(([sensor, skip]) => ({ sensor, ...skip })),
+      };
+    }
     // The full evidence (every record, every score) stays beside the raw outputs, for `harness report` and CI artifacts.
     await writeReports(results, outDir, ['json']);
+    if (results.plan?.shard !== undefined) {
+      stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), path.join(outDir, 'results.json')))}\n`);
+      return 0;
+    }
     stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);
   }
+  const { updateBaseline, junit, md, color } = args;
+  return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: args.failOnSkip === true, junit, md, color, stdout });
+}
 
-  const report = evaluateSuite(suite, results, {
-    ...(baseline ? { baseline: { file: baselineFile, content: baseline } } : {}),
-    sensorSkips,
+export interface JudgeArgs {
+  suite: Suite;
+  results: RunResults;
+  sensorSkips: ReadonlyMap<string, SensorSkip>;
+  baselineFile: string;
+  baseline: Baseline | undefined;
+  updateBaseline: boolean;
+  failOnSkip: boolean;
+  junit: string | undefined;
+  md: string | undefined;
+  color: boolean;
+  stdout: { write(text: string): unknown };
+}
+
+/**
+ * Judges a suite on results, whether one machine ran them or `harness merge` joined shards: evaluate, compare with
+ * (or record) the baseline, print, write JUnit and Markdown, and return the exit status (0 or 1).
+ */
+export async function judgeCheck(args: JudgeArgs): Promise<number> {
+  const report = evaluateSuite(args.suite, args.results, {
+    ...(args.baseline ? { baseline: { file: args.baselineFile, content: args.baseline } } : {}),
+    sensorSkips: args.sensorSkips,
   });
   if (args.updateBaseline) {
-    await writeBaseline(baselineFile, buildBaseline(suite, results, new Date().toISOString()));
-    report.baseline = { file: baselineFile, status: 'updated', regressions: 0 };
-  } else if (!baseline) {
-    report.baseline = { file: baselineFile, status: 'absent', regressions: 0 };
+    await writeBaseline(args.baselineFile, buildBaseline(args.suite, args.results, new Date().toISOString()));
+    report.baseline = { file: args.baselineFile, status: 'updated', regressions: 0 };
+  } else if (!args.baseline) {
+    report.baseline = { file: args.baselineFile, status: 'absent', regressions: 0 };
   }
 
   if (args.failOnSkip) failSkips(report);
-  stdout.write(renderCheckText(report, { color: args.color }));
+  args.stdout.write(renderCheckText(report, { color: args.color }));
   if (args.junit !== undefined) await writeFileAtomic(args.junit, renderCheckJunit(report));
   if (args.md !== undefined) await writeFileAtomic(args.md, renderCheckMarkdown(report));
   return exitCodeOf(report);

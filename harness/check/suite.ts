@@ -33,6 +33,12 @@ export interface SensorSpec {
   setting: TimeoutSetting;
   /** The team's own config file, as written (relative to the suite's folder). */
   config?: string;
+  /**
+   * The monitor binary to run, as written: a path (relative to the suite's folder) or a command on PATH. Two sensors
+   * of one monitor with different binaries run side by side (Zeek 6 against Zeek 7). Absent: the adapter's own.
+   */
+  binary?: string;
+  binaryAt?: SourcePosition;
   requires?: VersionRange;
   /** Why the suite skips this sensor. */
   skip?: string;

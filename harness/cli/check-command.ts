@@ -2,8 +2,8 @@ import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { runCheck } from '../check/run-check.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
-import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { defaultRunDir, useColor } from './common-options.js';
+import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
+import { defaultRunDir, shardFlag, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
 
@@ -20,6 +20,9 @@ Flags:
                        pcap) fails instead: for a runner on which every sensor must really run; the suite's
                        own skip: and requires: version gates still skip
   --out DIR            run folder (default: a new folder under runs/)
+  --shard i/n          run only shard i of n of the cells and write a partial results.json into --out; harness
+                       merge joins the shards, judges the suite and writes --junit / --md (so those, and
+                       --update-baseline, go on the merge); a shard exits 0 once its cells ran
 Exit status: 0 no expectation fails (skips allowed unless --fail-on-skip), 1 any fails (or regresses against the
 baseline), 2 bad input, 130 interrupted.`;
 
@@ -30,6 +33,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     'update-baseline': { type: 'boolean' },
     'fail-on-skip': { type: 'boolean' },
     out: { type: 'string' },
+    shard: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (boolFlag(flags, 'help')) {
@@ -39,6 +43,12 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const suitePath = flags.positionals[0];
   if (suitePath === undefined || flags.positionals.length > 1) {
     throw new InputError({ file: 'harness check', line: 0, col: 0 }, flags.positionals.length > 1 ? 'several suite files' : 'no suite file', 'exactly one suite.yaml, e.g. harness check examples/zeek-long-connections.suite.yaml');
+  }
+  const shard = shardFlag('check', flags);
+  if (shard !== undefined) {
+    for (const name of ['junit', 'md', 'update-baseline']) {
+      if (flags.values[name] !== undefined) throw flagError('check', name, `--${name} with --shard`, `--${name} on harness merge, which judges the whole suite once every shard ran`);
+    }
   }
   const junit = stringFlag(flags, 'junit');
   const md = stringFlag(flags, 'md');
@@ -57,6 +67,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       color: useColor(process.stdout),
       signal: interrupt.signal,
       runPipeline,
+      ...(shard === undefined ? {} : { shard }),
     });
     return interrupt.interrupted() ? 130 : code;
   } finally {

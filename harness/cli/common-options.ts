@@ -5,6 +5,7 @@ import { parseDuration } from '../core/duration.js';
 import { loadAdapters } from '../monitors/registry.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
+import { parseShard, type ShardSpec } from '../pipeline/shard-plan.js';
 
 /** Flags shared by `run`, `score` and `check`: how records are judged. */
 export const COMPARE_FLAGS: FlagSpec = {
@@ -39,16 +40,41 @@ export function durationFlag(command: string, flags: ParsedFlags, name: string, 
   return seconds;
 }
 
-export async function resolveMonitors(command: string, text: string | undefined): Promise<MonitorAdapter[]> {
+/** A `--monitors` entry: a monitor id, and the binary it names with `id@/path/to/binary`, if any. */
+export interface MonitorChoice {
+  adapter: MonitorAdapter;
+  binary?: string;
+}
+
+export async function resolveMonitors(command: string, text: string | undefined): Promise<MonitorChoice[]> {
   const adapters = await loadAdapters();
-  if (text === undefined) return adapters;
-  const ids = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (ids.length === 0) throw flagError(command, 'monitors', `"${text}"`, `monitor ids separated by commas: ${adapters.map((a) => a.id).join(', ')}`);
-  return ids.map((id) => {
+  if (text === undefined) return adapters.map((adapter) => ({ adapter }));
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const expected = `monitor ids separated by commas, each optionally with its binary (zeek@/opt/zeek-6/bin/zeek): ${adapters.map((a) => a.id).join(', ')}`;
+  if (entries.length === 0) throw flagError(command, 'monitors', `"${text}"`, expected);
+  const seen = new Set<string>();
+  return entries.map((entry) => {
+    const at = entry.indexOf('@');
+    const id = at < 0 ? entry : entry.slice(0, at);
+    const binary = at < 0 ? undefined : entry.slice(at + 1);
     const adapter = adapters.find((a) => a.id === id);
     if (!adapter) throw flagError(command, 'monitors', `unknown monitor "${id}"`, `one of ${adapters.map((a) => a.id).join(', ')}`);
-    return adapter;
+    if (binary !== undefined && binary === '') throw flagError(command, 'monitors', `"${entry}" with no binary after @`, `${id}@/path/to/${id}`);
+    const resolved = binary === undefined ? undefined : binary.includes('/') ? path.resolve(binary) : binary;
+    const key = `${id}@${resolved ?? ''}`;
+    if (seen.has(key)) throw flagError(command, 'monitors', `"${entry}" twice`, 'each monitor (or monitor@binary) once');
+    seen.add(key);
+    return resolved === undefined ? { adapter } : { adapter, binary: resolved };
   });
+}
+
+/** `--shard i/n`: this machine's share of the cells; undefined when not given. */
+export function shardFlag(command: string, flags: ParsedFlags): ShardSpec | undefined {
+  const text = stringFlag(flags, 'shard');
+  if (text === undefined) return undefined;
+  const shard = parseShard(text);
+  if ('error' in shard) throw flagError(command, 'shard', shard.error, 'i/n with 1 <= i <= n, e.g. 2/4 (shard 2 of 4)');
+  return shard;
 }
 
 /**

@@ -24,7 +24,8 @@ export function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (even
           say(`generated ${event.scenario}: ${event.packets.toLocaleString('en-US')} packets`);
           break;
         case 'planned':
-          if (!tty) say(`running ${event.total} cell(s)`);
+          if (event.shard !== undefined) say(`shard ${event.shard.index}/${event.shard.count} of plan ${event.shard.planId}: running ${event.total} of its ${event.shard.planTasks} cell(s)`);
+          else if (!tty) say(`running ${event.total} cell(s)`);
           break;
         case 'skipped':
           say(`skipping ${event.monitor}: ${event.reason}`);

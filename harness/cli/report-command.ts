@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { parseResultsJson, renderJson } from '../../reports/json-report.js';
+import { renderJson } from '../../reports/json-report.js';
+import { readResultsFile } from '../io/read-results.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { renderHtml } from '../../reports/html-report.js';
 import { renderJunit } from '../../reports/junit-report.js';
@@ -34,20 +34,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (file === undefined || flags.positionals.length > 1) {
     throw new InputError({ file: 'harness report', line: 0, col: 0 }, flags.positionals.length > 1 ? 'several files' : 'no results file', 'exactly one results.json');
   }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') {
-      // Above ~512 MB (many scenarios of 10,000 connections) Node cannot hold the text; the run wrote its reports then.
-      throw new InputError({ file, line: 0, col: 0 }, 'a results.json too large for Node to read in one piece', 'one under 512 MB: run fewer scenarios per harness run; the reports of this run were written beside it when it ran');
-    }
-    throw new InputError({ file, line: 0, col: 0 }, 'no readable file', 'a results.json written by harness run');
-  }
-  const results = parseResultsJson(text, file);
+  const { file: resultsFile, results } = await readResultsFile(file);
   const format = stringFlag(flags, 'format');
   if (format === undefined) {
-    const written = await writeReports(results, path.dirname(path.resolve(file)), ['md', 'html', 'junit']);
+    const written = await writeReports(results, path.dirname(path.resolve(resultsFile)), ['md', 'html', 'junit']);
     process.stdout.write(`wrote:\n${written.map((p) => `  ${p}`).join('\n')}\n`);
     return 0;
   }

@@ -9,18 +9,24 @@ import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputWidth, resolveMonitors, useColor } from './common-options.js';
+import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { checkOutputFolder } from '../io/output-paths.js';
+import { shardSummary } from '../pipeline/shard-plan.js';
 
-export const RUN_HELP = `harness run <scenario.yaml>... [flags]
+export const RUN_HELP = `harness run <scenario.yaml | capture.pcap>... [flags]
 
 Generates each scenario's pcap and ground truth, runs every selected monitor on it under each timeout setting,
 scores what they report against the truth, and writes results.json, report.md, report.html and junit.xml.
+A capture of your own (pcap or pcapng) runs the same sweep on real traffic: its truth is derived from the capture
+with tshark (one connection per conversation, never split), and connections the capture cut are marked.
 
 Flags:
-  --monitors a,b,...   monitors to run (default: every installed one; see harness monitors)
+  --monitors a,b,...   monitors to run (default: every installed one; see harness monitors); name a binary with
+                       id@path to run versions side by side: zeek@/opt/zeek-6/bin/zeek,zeek@/opt/zeek-7/bin/zeek
+  --shard i/n          run only shard i of n of the cells (balanced by expected cost; the same cell always in the
+                       same shard) and write a partial results.json for harness merge
   --timeouts SWEEP     settings to sweep (default ${DEFAULT_SWEEP}); a setting is \`default\`, a duration for
                        every protocol (5m, 1h), per protocol (tcp=1h,udp=10m,icmp=1m), an active timeout
                        (active=30m), or keys joined (tcp=1h,active=30m); \`;\` splits two keyed settings
@@ -40,6 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     'time-limit': { type: 'string' },
     jobs: { type: 'string' },
+    shard: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
   });
@@ -52,7 +59,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const settings = parseTimeoutSweep(stringFlag(flags, 'timeouts') ?? DEFAULT_SWEEP, 'harness run --timeouts');
   const monitorsText = stringFlag(flags, 'monitors');
-  const adapters = await resolveMonitors('run', monitorsText);
+  const choices = await resolveMonitors('run', monitorsText);
+  const shard = shardFlag('run', flags);
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
   const jobsText = stringFlag(flags, 'jobs');
@@ -61,14 +69,20 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells, 1 or more');
   }
   // Without --monitors, monitors that are not installed are left out quietly; named ones are kept and skipped with their install command.
-  let selected = adapters;
+  let selected = choices;
   if (monitorsText === undefined) {
-    const found = await Promise.all(adapters.map(async (a) => ((await detectAdapter(a)).found ? a : undefined)));
-    selected = found.filter((a): a is NonNullable<typeof a> => a !== undefined);
-    const missing = adapters.filter((a) => !selected.includes(a));
-    if (missing.length > 0) process.stderr.write(`not installed, left out: ${missing.map((a) => a.id).join(', ')} (harness monitors says how to install them)\n`);
+    const found = await Promise.all(choices.map(async (c) => ((await detectAdapter(c.adapter)).found ? c : undefined)));
+    selected = found.filter((c): c is NonNullable<typeof c> => c !== undefined);
+    const missing = choices.filter((c) => !selected.includes(c));
+    if (missing.length > 0) process.stderr.write(`not installed, left out: ${missing.map((c) => c.adapter.id).join(', ')} (harness monitors says how to install them)\n`);
   }
-  const sensors: SensorPlan[] = selected.map((adapter) => ({ sensor: adapter.id, monitor: adapter.id, settings }));
+  // A sensor naming its binary is called by both, so two versions of one monitor are two rows.
+  const sensors: SensorPlan[] = selected.map(({ adapter, binary }) => ({
+    sensor: binary === undefined ? adapter.id : `${adapter.id}@${binary}`,
+    monitor: adapter.id,
+    settings,
+    ...(binary === undefined ? {} : { binary }),
+  }));
   const outDir = await checkOutputFolder('harness run --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(flags.positionals[0] ?? 'run', '.yaml')));
   const interrupt = interruptSignal();
   const progress = progressPrinter(process.stderr);
@@ -83,8 +97,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: interrupt.signal,
       onProgress: progress.onProgress,
       command: ['harness', 'run', ...argv],
+      ...(shard === undefined ? {} : { shard }),
     });
     progress.finish();
+    if (results.plan?.shard !== undefined) {
+      // A partial: its reports would show a share of the cells as if it were all; harness merge writes them.
+      const [written] = await writeReports(results, outDir, ['json']);
+      process.stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), written ?? outDir))}\n`);
+      return interrupt.interrupted() ? 130 : 0;
+    }
     const written = await writeReports(results, outDir);
     if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
     else {

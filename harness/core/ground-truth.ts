@@ -51,6 +51,11 @@ export interface TruthConnection {
   background: boolean;
   /** `clock`, `sentinel`, or absent for a scenario connection. */
   role?: 'clock' | 'sentinel';
+  /**
+   * Truth read from a team's own capture: the capture cut this connection at its start and/or end (why, in words),
+   * so it was longer than the capture shows. Never set for a synthesized scenario.
+   */
+  cut?: { start?: string; end?: string };
 }
 
 export interface GroundTruth {

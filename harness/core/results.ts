@@ -23,6 +23,34 @@ export interface RunResults {
   calibrations?: CalibrationRecord[];
   /** Present when Ctrl-C (or SIGTERM) stopped the run: what it holds is what finished before. */
   interrupted?: Interruption;
+  /** Which plan of cells this run carried out; with `shard`, only its share (a partial for `harness merge`). */
+  plan?: PlanRecord;
+}
+
+/**
+ * A run's plan: every cell (scenario x sensor x setting) it was asked for, identified by a hash of what decides the
+ * results (scenarios' pcap sha256, harness version, sensors and binaries, sweep, judging rules). Shards of one plan
+ * carry the same id; `harness merge` joins them only when every shard is there once.
+ */
+export interface PlanRecord {
+  id: string;
+  /** Cells (scenario x sensor x setting) in the whole plan, across every shard. */
+  tasks: number;
+  /** Sensors in plan order, so a merge puts cells back in the order an unsharded run writes them. */
+  sensors: { sensor: string; monitor: string; binary?: string; settings: string[] }[];
+  /** Present in a partial result: shard `index` of `count` (1-based), holding `tasks` of the plan's cells. */
+  shard?: { index: number; count: number; tasks: number };
+  /** A `harness check` plan: what its merge needs to judge the suite as an unsharded check would. */
+  check?: CheckPlan;
+}
+
+export interface CheckPlan {
+  suite: string;
+  suiteSha256: string;
+  failOnSkip: boolean;
+  updateBaseline: boolean;
+  /** Sensors the shard's machine did not run (not installed, version out of range), with why. */
+  sensorSkips: { sensor: string; reason: string; bySuite: boolean }[];
 }
 
 export interface Interruption {
@@ -32,6 +60,9 @@ export interface Interruption {
 
 export interface CalibrationRecord {
   monitor: string;
+  /** The binary a sensor named (`zeek@/opt/zeek-6/bin/zeek`), when not the one found on PATH. */
+  binary?: string;
+  version?: string;
   /** Undefined when calibration could not tell (it failed, or the tool takes no setting). */
   honoursTimeoutsOffline?: boolean;
   detail: string;
@@ -48,6 +79,8 @@ export interface ScenarioResult {
   settings: TimeoutSetting[];
   cells: Cell[];
   recommendations: Recommendation[];
+  /** `synthesized`: generated from a scenario with exact truth; `derived`: read from a team's own capture with tshark. */
+  truthSource?: 'synthesized' | 'derived';
 }
 
 export interface CommandRecord {

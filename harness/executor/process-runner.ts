@@ -1,4 +1,5 @@
 import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -259,16 +260,11 @@ async function reapGroup(pid: number | undefined): Promise<void> {
   while (groupMembersBesidesLeader(pid).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
-export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
-  const started = performance.now();
-  const startMs = Date.now();
-  const rusageFile = newRusageFile(options.accounted);
-  const accounted = rusageFile !== undefined;
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, stderrFile: options.stderrFile, buffer: true, rusageFile });
-  const pid = child.pid;
-  // Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
-  // would otherwise keep the run waiting for ever.
+/**
+ * Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
+ * would otherwise keep the run waiting for ever. `release` after the leader exited.
+ */
+function supervise(pid: number | undefined, options: Pick<RunOptions, 'timeoutMs' | 'signal'>, accounted = false): { timedOut: () => boolean; release: () => Promise<void> } {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -277,36 +273,97 @@ export async function runProcess(argv: string[], options: RunOptions): Promise<F
   const onAbort = (): void => stopGroup(pid, accounted);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stopGroup(pid, accounted);
-  const rss = watchPeakRss(child, accounted);
-  const result = await child;
-  clearTimeout(timer);
-  options.signal?.removeEventListener('abort', onAbort);
-  await reapGroup(pid);
-  const sampledRssKb = rss.stop();
-  const wallMs = Math.round(performance.now() - started);
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = options.stderrFile ? await fileTail(options.stderrFile) : typeof result.stderr === 'string' ? result.stderr : '';
-  const ended = cost(rusageFile ? await readRusage(rusageFile) : undefined, sampledRssKb, result.exitCode ?? null, result.signal ?? undefined);
+  return {
+    timedOut: () => timedOut,
+    release: async () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      await reapGroup(pid);
+    },
+  };
+}
+
+/** How a process ended, with its record for provenance. */
+function finishedProcess(
+  argv: string[],
+  cwd: string,
+  result: Awaited<ResultPromise>,
+  output: { stdout: string; stderr: string },
+  timing: { started: number; startMs: number; timedOut: boolean; peakRssKb?: number; usage?: Rusage },
+): FinishedProcess {
+  const wallMs = Math.round(performance.now() - timing.started);
+  const ended = cost(timing.usage, timing.peakRssKb, result.exitCode ?? null, result.signal ?? undefined);
   const { exitCode, signal, peakRssKb } = ended;
-  let stderrTail = tail(stderr);
+  let stderrTail = tail(output.stderr);
   if (result.failed && result.exitCode === undefined && result.signal === undefined && result.message) {
     // Spawn failures (ENOENT, EACCES) carry their reason only in the message.
     stderrTail = tail(`${stderrTail}\n${result.shortMessage ?? result.message}`.trim());
   }
+  const { timedOut, startMs } = timing;
   return {
     exitCode,
     signal,
-    stdout,
-    stderr,
+    stdout: output.stdout,
+    stderr: output.stderr,
     wallMs,
     peakRssKb,
     timedOut,
-    record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(ended), timedOut, stderrTail, service: false },
+    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(ended), timedOut, stderrTail, service: false },
   };
 }
 
 function cpuOf(ended: { cpuUserMs?: number; cpuSystemMs?: number }): { cpuUserMs?: number; cpuSystemMs?: number } {
   return ended.cpuUserMs === undefined ? {} : { cpuUserMs: ended.cpuUserMs, cpuSystemMs: ended.cpuSystemMs };
+}
+
+/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
+export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const rusageFile = newRusageFile(options.accounted);
+  const accounted = rusageFile !== undefined;
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, stderrFile: options.stderrFile, buffer: true, rusageFile });
+  const supervised = supervise(child.pid, options, accounted);
+  const rss = watchPeakRss(child, accounted);
+  const result = await child;
+  await supervised.release();
+  const peakRssKb = rss.stop();
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  const stderr = options.stderrFile ? await fileTail(options.stderrFile) : typeof result.stderr === 'string' ? result.stderr : '';
+  const usage = rusageFile ? await readRusage(rusageFile) : undefined;
+  return finishedProcess(argv, options.cwd, result, { stdout, stderr }, { started, startMs, timedOut: supervised.timedOut(), peakRssKb, usage });
+}
+
+const STDERR_KEEP_CHARS = 64 * 1024;
+
+/**
+ * Runs argv to completion handing each line of its stdout to `onLine` as it arrives, never holding the whole of it:
+ * for tools whose output is as large as their input (tshark over a capture of millions of packets). Stderr keeps
+ * only its last 64 KB. Never rejects for the process's own failure; an `onLine` that throws stops the process and
+ * rejects with that error.
+ */
+export async function runProcessLines(argv: string[], options: Omit<RunOptions, 'stdoutFile'>, onLine: (line: string) => void): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
+  const supervised = supervise(child.pid, options);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
+  });
+  let failure: unknown;
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) onLine(line);
+  } catch (error) {
+    failure = error;
+    stopGroup(child.pid);
+  }
+  const result = await child;
+  await supervised.release();
+  if (failure !== undefined) throw failure;
+  return finishedProcess(argv, options.cwd, result, { stdout: '', stderr }, { started, startMs, timedOut: supervised.timedOut() });
 }
 
 export interface RunningService {

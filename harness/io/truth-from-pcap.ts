@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { decimalSecondsToMicros } from '../core/time-text.js';
-import { createReadStream } from 'node:fs';
+import { fileSha256 } from './file-hash.js';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
-import { runProcess } from '../executor/process-runner.js';
+import { runProcessLines } from '../executor/process-runner.js';
 import { detectAdapter, findAdapter } from '../monitors/registry.js';
 import { ConnectionTruth } from '../../generators/truth-builder.js';
+import { GenerationInterrupted } from '../../generators/generate.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
 
 /**
@@ -24,7 +24,13 @@ const COLUMN = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
 
 const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp' };
 
-export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise<GroundTruth> {
+/**
+ * Reads the capture with tshark one line per packet, as the lines arrive: a capture of millions of packets is never
+ * held whole, only one entry per connection. A connection the capture cut is marked: TCP seen without its SYN began
+ * before the capture, TCP without FIN or RST was still open when it ended; UDP and ICMP whose first (last) packet
+ * falls within `quietThresholdS` of the capture's first (last) packet may have begun (gone on) outside it.
+ */
+export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?: AbortSignal): Promise<GroundTruth> {
   // The same tshark the tshark adapter runs (HARNESS_TSHARK, else PATH).
   const adapter = await findAdapter('tshark');
   const detection = adapter === undefined ? undefined : await detectAdapter(adapter);
@@ -32,18 +38,14 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
   const tshark = detection.path;
   // Absolute: tshark runs in the capture's folder, where a path relative to the user's folder means nothing.
   const argv = [tshark, '-n', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
-  const run = await runProcess(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 600_000 });
-  if (run.exitCode !== 0) {
-    throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');
-  }
   const quietThresholdUs = Math.round(quietThresholdS * 1e6);
   const connections = new Map<string, { truth: ConnectionTruth; clientKey: string; sawSyn: boolean; fin: boolean; rst: boolean }>();
   let packets = 0;
   let frameBytes = 0;
   let firstUs = Number.POSITIVE_INFINITY;
   let lastUs = 0;
-  for (const line of run.stdout.split('\n')) {
-    if (line === '') continue;
+  const onLine = (line: string): void => {
+    if (line === '') return;
     const f = line.split('\t');
     const get = (name: (typeof FIELDS)[number]): string => f[COLUMN.get(name) as number] ?? '';
     packets += 1;
@@ -53,7 +55,7 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
     lastUs = Math.max(lastUs, tsUs);
     const v6 = get('ipv6.src') !== '';
     const protocol = PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')];
-    if (!protocol) continue;
+    if (!protocol) return;
     const src = v6 ? get('ipv6.src') : get('ip.src');
     const dst = v6 ? get('ipv6.dst') : get('ip.dst');
     let sport = 0;
@@ -104,22 +106,28 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
         : Number(get('data.len') || 0);
     const flags = (syn ? TCP_SYN : 0) | (ack ? TCP_ACK : 0) | (fin ? TCP_FIN : 0) | (rst ? TCP_RST : 0);
     entry.truth.add({ tsUs, dir: a === entry.clientKey ? 0 : 1, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
+  };
+  const run = await runProcessLines(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 6 * 3600_000, signal }, onLine);
+  // Ctrl-C stopped tshark: the capture is not at fault.
+  if (signal?.aborted) throw new GenerationInterrupted(path.basename(pcap));
+  if (run.exitCode !== 0) {
+    throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');
   }
+  const edgeUs = quietThresholdUs;
   const truthConnections: TruthConnection[] = [...connections.values()].map((entry) => {
     const conn = entry.truth.toTruth();
     conn.close = entry.rst ? 'rst' : entry.fin ? 'fin' : 'none';
+    const cut = cutAtEdges(conn, firstUs, lastUs, edgeUs);
+    if (cut) conn.cut = cut;
     return conn;
   });
-  // Hashed as it streams: a capture can be far larger than memory.
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(pcap)) hash.update(chunk as Buffer);
   return {
     schemaVersion: TRUTH_SCHEMA_VERSION,
     generator: 'tshark (harness truth-from-pcap)',
     scenario: { name: path.basename(pcap).replace(/\.(pcap|pcapng|cap)$/, ''), description: `ground truth read from ${path.basename(pcap)} with tshark`, file: pcap, seed: 0 },
     pcap: {
       file: pcap,
-      sha256: hash.digest('hex'),
+      sha256: await fileSha256(pcap),
       linkType: 'ethernet',
       timestampResolution: 'us',
       firstUs: packets > 0 ? firstUs : 0,
@@ -133,3 +141,17 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30): Promise
   };
 }
 
+
+/** Where the capture may have cut a connection (see truthFromPcap), or undefined when it shows the whole of it. */
+export function cutAtEdges(conn: TruthConnection, captureFirstUs: number, captureLastUs: number, edgeUs: number): TruthConnection['cut'] {
+  const cut: NonNullable<TruthConnection['cut']> = {};
+  const seconds = `${edgeUs / 1e6} s`;
+  if (conn.protocol === 'tcp') {
+    if (conn.open === 'midstream') cut.start = 'no SYN: it began before the capture';
+    if (conn.close === 'none') cut.end = 'no FIN or RST: still open when the capture ended';
+  } else {
+    if (conn.firstUs - captureFirstUs < edgeUs) cut.start = `first packet within ${seconds} of the capture's start: it may have begun before`;
+    if (captureLastUs - conn.lastUs < edgeUs) cut.end = `last packet within ${seconds} of the capture's end: it may have gone on after`;
+  }
+  return cut.start === undefined && cut.end === undefined ? undefined : cut;
+}

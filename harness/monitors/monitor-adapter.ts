@@ -36,6 +36,11 @@ export interface MonitorAdapter {
    * Used by the ideal model and the recommendation.
    */
   granularityS: number;
+  /**
+   * What one packet costs this tool, relative to tshark's 1 (measured: docs/measured/monitors.md), so that shards
+   * of a sweep are balanced by expected time, not by cell count. Absent: 1.
+   */
+  relativeCost?: number;
   /** argus and nfpcapd check idle timers only when a later packet arrives (monitors.md). */
   timerNeedsLaterPacket?: boolean;
   /**

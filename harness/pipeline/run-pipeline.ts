@@ -4,7 +4,7 @@ import path from 'node:path';
 import { compareCell } from '../comparator/compare-cell.js';
 import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import type { FlowRecord } from '../core/flow-record.js';
-import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
+import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/results.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
@@ -16,6 +16,11 @@ import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { applyComparison, baseCell, runResults } from './cell-builder.js';
 import { cellCost } from './cell-cost.js';
+import { assignShards, planId, taskKey } from './shard-plan.js';
+import { harnessVersion } from './version.js';
+import { captureFormat, captureName } from '../io/capture-file.js';
+import { truthFromPcap } from '../io/truth-from-pcap.js';
+import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
 import { monitorModel } from './monitor-model.js';
@@ -30,69 +35,118 @@ import { runPool } from './task-pool.js';
 export async function runPipeline(request: RunRequest): Promise<RunResults> {
   const adapters = await loadAdapters();
   const byId = new Map(adapters.map((a) => [a.id, a]));
+  // One detection per binary: two sensors of one monitor naming different binaries run side by side.
   const detections = new Map<string, Detection>();
+  const folders = new Map<string, string>();
   for (const sensor of request.sensors) {
     const adapter = byId.get(sensor.monitor);
     if (!adapter) throw new Error(`unknown monitor ${sensor.monitor}`);
-    if (!detections.has(adapter.id)) {
-      const detection = await detectAdapter(adapter);
-      detections.set(adapter.id, detection);
-      if (!detection.found) request.onProgress?.({ kind: 'skipped', monitor: adapter.id, reason: `${detection.reason}; install: ${detection.install}` });
+    const folder = sensorFolder(sensor);
+    const clash = folders.get(folder);
+    if (clash !== undefined && clash !== sensor.sensor) {
+      throw new InputError({ file: request.command.slice(0, 2).join(' '), line: 0, col: 0 }, `sensors "${clash}" and "${sensor.sensor}", which share the folder ${folder}`, 'sensor names (and binary paths) that differ in more than punctuation');
+    }
+    folders.set(folder, sensor.sensor);
+    const key = binaryKey(sensor);
+    if (!detections.has(key)) {
+      const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
+      detections.set(key, detection);
+      if (!detection.found) request.onProgress?.({ kind: 'skipped', monitor: sensor.binary === undefined ? adapter.id : `${adapter.id}@${sensor.binary}`, reason: `${detection.reason}; install: ${detection.install}` });
     }
   }
 
-  const scenarios: { file: string; scenario: Scenario; generated: GenerateResult }[] = [];
+  const scenarios: { file: string; name: string; description: string; derived: boolean; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
-  const loaded: { file: string; scenario: Scenario }[] = [];
+  const loaded: { file: string; name: string; scenario?: Scenario; derivedTruth?: GroundTruth }[] = [];
   for (const file of request.scenarioPaths) {
-    const scenario = await loadScenario(file);
-    const clash = loaded.find((l) => l.scenario.name === scenario.name);
+    // A team's own capture (pcap or pcapng) runs as it is; its truth is read from its packets, here, so that a
+    // capture tshark cannot read is refused before anything is written.
+    let entry: (typeof loaded)[number];
+    try {
+      entry = (await captureFormat(file)) !== undefined
+        ? { file, name: captureName(file), derivedTruth: await truthFromPcap(file, DERIVED_QUIET_THRESHOLD_S, request.signal) }
+        : await loadScenario(file).then((scenario) => ({ file, name: scenario.name, scenario }));
+    } catch (error) {
+      if (error instanceof GenerationInterrupted) break;
+      throw error;
+    }
+    const clash = loaded.find((l) => l.name === entry.name);
     if (clash) {
       // Each scenario gets a folder named after it in the run directory.
-      throw new InputError({ file, line: 1, col: 1 }, `scenario name "${scenario.name}", which ${clash.file} uses too`, 'a different name in each scenario of one run');
+      throw new InputError({ file, line: 1, col: 1 }, `scenario name "${entry.name}", which ${clash.file} uses too`, 'a different name in each scenario (and capture file) of one run');
     }
-    loaded.push({ file, scenario });
+    loaded.push(entry);
   }
   await mkdir(request.outDir, { recursive: true });
-  for (const { file, scenario } of loaded) {
+  for (const entry of loaded) {
     let generated: GenerateResult;
     try {
-      generated = await generate(scenario, path.join(request.outDir, scenario.name), { signal: request.signal });
+      generated = entry.scenario
+        ? await generate(entry.scenario, path.join(request.outDir, entry.name), { signal: request.signal })
+        : await writeDerivedTruth(entry.file, entry.name, entry.derivedTruth as GroundTruth, path.join(request.outDir, entry.name));
     } catch (error) {
       // Interrupted: the scenarios generated so far are kept and reported (their cells as interrupted).
       if (error instanceof GenerationInterrupted) break;
       throw error;
     }
-    request.onProgress?.({ kind: 'generated', scenario: scenario.name, packets: generated.truth.pcap.packets });
-    scenarios.push({ file, scenario, generated });
+    request.onProgress?.({ kind: 'generated', scenario: entry.name, packets: generated.truth.pcap.packets });
+    scenarios.push({
+      file: entry.file,
+      name: entry.name,
+      description: entry.scenario?.description ?? generated.truth.scenario.description,
+      derived: entry.scenario === undefined,
+      generated,
+    });
+  }
+
+  interface Task { scenarioIndex: number; sensor: SensorPlan; adapter: MonitorAdapter; setting: TimeoutSetting }
+  const planned: Task[] = [];
+  scenarios.forEach((_, scenarioIndex) => {
+    for (const sensor of request.sensors) {
+      for (const setting of sensor.settings) planned.push({ scenarioIndex, sensor, adapter: byId.get(sensor.monitor) as MonitorAdapter, setting });
+    }
+  });
+  const plan = await planRecord(request, scenarios.map((s) => s.generated.truth), detections);
+  let tasks = planned;
+  if (request.shard !== undefined) {
+    const costed = planned.map((task) => ({
+      key: taskKey((scenarios[task.scenarioIndex] as (typeof scenarios)[number]).name, task.sensor.sensor, task.setting.label),
+      cost: expectedCost(task.adapter, task.setting, detections.get(binaryKey(task.sensor)), (scenarios[task.scenarioIndex] as (typeof scenarios)[number]).generated.truth.pcap.packets),
+    }));
+    const shardOf = assignShards(costed, request.shard.count);
+    const index = request.shard.index;
+    tasks = planned.filter((_, i) => shardOf[i] === index);
+    plan.shard = { index, count: request.shard.count, tasks: tasks.length };
+  }
+  if (!request.signal.aborted) {
+    request.onProgress?.({ kind: 'planned', total: tasks.length, ...(plan.shard ? { shard: { index: plan.shard.index, count: plan.shard.count, planId: plan.id, planTasks: plan.tasks } } : {}) });
   }
 
   const concurrency = request.concurrency ?? Math.max(1, os.availableParallelism());
+  // Only the binaries this run (or shard) uses are calibrated.
   const calibrations = new Map<string, CalibrationResult>();
-  const toCalibrate = [...detections].filter(([, d]) => d.found);
-  await runPool(toCalibrate.map(([id, detection]) => async () => {
-    const adapter = byId.get(id) as MonitorAdapter;
-    if (!detection.found) return;
-    calibrations.set(id, await calibrate(adapter, detection.path, detection.version, path.join(request.outDir, 'calibration'), request.cellTimeLimitMs, request.signal));
+  const toCalibrate = new Map<string, SensorPlan>();
+  for (const task of tasks) {
+    const key = binaryKey(task.sensor);
+    if (detections.get(key)?.found && !toCalibrate.has(key)) toCalibrate.set(key, task.sensor);
+  }
+  await runPool([...toCalibrate].map(([key, sensor]) => async () => {
+    const adapter = byId.get(sensor.monitor) as MonitorAdapter;
+    const detection = detections.get(key);
+    if (!detection?.found) return;
+    const dir = path.join(request.outDir, 'calibration', ...(sensor.binary === undefined ? [] : [slug(sensor.binary)]));
+    calibrations.set(key, await calibrate(adapter, detection.path, detection.version, dir, request.cellTimeLimitMs, request.signal));
   }), concurrency, request.signal);
-
-  interface Task { scenarioIndex: number; sensor: SensorPlan; adapter: MonitorAdapter; setting: TimeoutSetting }
-  const tasks: Task[] = [];
-  scenarios.forEach((_, scenarioIndex) => {
-    for (const sensor of request.sensors) {
-      for (const setting of sensor.settings) tasks.push({ scenarioIndex, sensor, adapter: byId.get(sensor.monitor) as MonitorAdapter, setting });
-    }
-  });
-  if (!request.signal.aborted) request.onProgress?.({ kind: 'planned', total: tasks.length });
 
   let done = 0;
   const cellsPerTask = await runPool(tasks.map((task) => async (): Promise<Cell[]> => {
     const entry = scenarios[task.scenarioIndex];
     if (!entry) return [];
-    const cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(task.adapter.id), calibrations.get(task.adapter.id), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.scenario.name));
+    const key = binaryKey(task.sensor);
+    const cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(key), calibrations.get(key), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.name));
     done += 1;
     for (const cell of cells) {
-      request.onProgress?.({ kind: 'cell-done', scenario: entry.scenario.name, column: cell.column, setting: cell.setting.label, status: cell.status, verdict: cell.verdict, done, total: tasks.length });
+      request.onProgress?.({ kind: 'cell-done', scenario: entry.name, column: cell.column, setting: cell.setting.label, status: cell.status, verdict: cell.verdict, done, total: tasks.length });
     }
     return cells;
   }), concurrency, request.signal);
@@ -103,15 +157,16 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       if (task.scenarioIndex !== scenarioIndex) return;
       const finished = cellsPerTask[i];
       if (finished) cells.push(...finished);
-      else cells.push(...interruptedCells(task.adapter, task.sensor, task.setting, detections.get(task.adapter.id)));
+      else cells.push(...interruptedCells(task.adapter, task.sensor, task.setting, detections.get(binaryKey(task.sensor))));
     });
     return {
-      name: entry.scenario.name,
-      description: entry.scenario.description,
+      name: entry.name,
+      description: entry.description,
       file: entry.file,
       pcapFile: path.relative(request.outDir, entry.generated.pcapPath),
       truthFile: path.relative(request.outDir, entry.generated.truthPath),
       truth: entry.generated.truth,
+      truthSource: entry.derived ? 'derived' : 'synthesized',
       settings: uniqueSettings(request.sensors),
       cells,
       recommendations: recommendationsFor(entry.generated.truth, cells, byId),
@@ -119,11 +174,90 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   });
 
   const results = runResults(request.command, request.outDir, request.compare, scenarioResults);
-  results.calibrations = [...calibrations].map(([monitor, c]) => ({ monitor, honoursTimeoutsOffline: c.honours, detail: c.detail, commands: c.commands }));
+  results.calibrations = [...toCalibrate].flatMap(([key, sensor]) => {
+    const c = calibrations.get(key);
+    const detection = detections.get(key);
+    if (!c) return [];
+    return [{
+      monitor: sensor.monitor,
+      ...(sensor.binary === undefined ? {} : { binary: sensor.binary, ...(detection?.found ? { version: detection.version } : {}) }),
+      honoursTimeoutsOffline: c.honours,
+      detail: c.detail,
+      commands: c.commands,
+    }];
+  });
+  results.plan = plan;
   if (request.signal.aborted) {
-    results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.scenario === l.scenario)).map((l) => l.scenario.name) };
+    results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.name === l.name)).map((l) => l.name) };
   }
   return results;
+}
+
+/** Detections and calibrations are per binary: the one a sensor names, else the adapter's own choice. */
+function binaryKey(sensor: SensorPlan): string {
+  return `${sensor.monitor}\0${sensor.binary ?? ''}`;
+}
+
+function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.=@-]+/g, '_');
+}
+
+/** A sensor's folder in the run: its name, made path-safe (`zeek@/opt/zeek-6/bin/zeek` -> `zeek@_opt_zeek-6_bin_zeek`). */
+function sensorFolder(sensor: SensorPlan): string {
+  return slug(sensor.sensor);
+}
+
+/**
+ * A team's capture in place of a generated pcap: the monitors read it where it is, and its truth (tshark's
+ * conversations, read as a stream) is written into the run folder beside where a generated pcap would be.
+ */
+async function writeDerivedTruth(file: string, name: string, truth: GroundTruth, dir: string): Promise<GenerateResult> {
+  truth.scenario.name = name;
+  truth.pcap.file = path.resolve(file);
+  await mkdir(dir, { recursive: true });
+  const truthPath = path.join(dir, `${name}.truth.json`);
+  await writeFileAtomic(truthPath, `${JSON.stringify(truth, null, 2)}\n`);
+  return { pcapPath: path.resolve(file), truthPath, truthConnLogPath: '', truth };
+}
+
+/** Gaps of at least this long count as quiet periods in a capture's derived truth (scenarios set their own). */
+const DERIVED_QUIET_THRESHOLD_S = 30;
+
+/**
+ * Expected cost of one cell, to balance shards: packets times the monitor's relative cost; a cell that runs
+ * nothing (monitor missing, setting unsupported) costs nothing.
+ */
+function expectedCost(adapter: MonitorAdapter, setting: TimeoutSetting, detection: Detection | undefined, packets: number): number {
+  if (!detection?.found || !adapter.translate(setting).supported) return 0;
+  return Math.max(1, packets) * (adapter.relativeCost ?? 1);
+}
+
+/** The plan of this run: its id (what decides the results, hashed) and its sensors in order. */
+async function planRecord(request: RunRequest, truths: GroundTruth[], detections: Map<string, Detection>): Promise<PlanRecord> {
+  const sensors = await Promise.all(request.sensors.map(async (sensor) => {
+    const detection = detections.get(binaryKey(sensor));
+    return {
+      sensor: sensor.sensor,
+      monitor: sensor.monitor,
+      ...(sensor.binary === undefined ? {} : { binary: sensor.binary }),
+      ...(detection?.found ? { version: detection.version } : {}),
+      settings: sensor.settings.map((s) => s.label),
+      ...(sensor.userConfig === undefined ? {} : { configSha256: await fileSha256(sensor.userConfig) }),
+    };
+  }));
+  const id = planId({
+    harnessVersion: harnessVersion(),
+    command: request.command[1] === 'check' ? 'check' : 'run',
+    scenarios: truths.map((t) => ({ name: t.scenario.name, pcapSha256: t.pcap.sha256 })),
+    sensors,
+    compare: request.compare,
+    ...(request.suiteSha256 === undefined ? {} : { suiteSha256: request.suiteSha256 }),
+  });
+  return {
+    id,
+    tasks: truths.length * request.sensors.reduce((n, s) => n + s.settings.length, 0),
+    sensors: sensors.map(({ sensor, monitor, binary, settings }) => ({ sensor, monitor, ...(binary === undefined ? {} : { binary }), settings })),
+  };
 }
 
 function uniqueSettings(sensors: SensorPlan[]): TimeoutSetting[] {
@@ -156,7 +290,7 @@ async function runTask(
   truth: GroundTruth,
   scenarioDir: string,
 ): Promise<Cell[]> {
-  const relDir = path.join(path.basename(scenarioDir), sensor.sensor, settingSlug(setting));
+  const relDir = path.join(path.basename(scenarioDir), sensorFolder(sensor), settingSlug(setting));
   const workDir = path.join(request.outDir, relDir);
   const cells = adapter.views.map((view) => baseCell(sensor.sensor, adapter, view, setting, relDir));
   const calibrationNotes = calibration ? [`calibration: ${calibration.detail}`] : [];
@@ -167,6 +301,8 @@ async function runTask(
   for (const cell of cells) {
     cell.version = detection.version;
     cell.binary = detection.path;
+    // Two versions of one monitor side by side: every report row says which version it is.
+    if (sensor.binary !== undefined) cell.column = `${cell.column} [${detection.version}]`;
     cell.honoursTimeoutsOffline = calibration?.honours;
     cell.provenance.notes.push(...calibrationNotes);
   }

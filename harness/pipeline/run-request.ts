@@ -1,6 +1,7 @@
 import type { CompareOptions } from '../comparator/compare-cell.js';
 import type { RunResults } from '../core/results.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
+import type { ShardSpec } from './shard-plan.js';
 
 /**
  * What `harness run` and `harness check` ask of the pipeline: generate each scenario, run every planned cell on it,
@@ -13,6 +14,11 @@ export interface SensorPlan {
   settings: TimeoutSetting[];
   /** A user's own config file for this monitor, absolute path. */
   userConfig?: string;
+  /**
+   * The monitor's binary this sensor runs (`zeek@/opt/zeek-6/bin/zeek`, a suite's `binary:`), so two versions run
+   * side by side; absent: the one the adapter finds (its environment variable, else PATH).
+   */
+  binary?: string;
 }
 
 export interface RunRequest {
@@ -29,11 +35,15 @@ export interface RunRequest {
   onProgress?: (event: ProgressEvent) => void;
   /** argv of the command, for provenance. */
   command: string[];
+  /** Run only this shard's share of the cells; the results are a partial for `harness merge`. */
+  shard?: ShardSpec;
+  /** `harness check`: the suite's sha256, part of the plan id. */
+  suiteSha256?: string;
 }
 
 export type ProgressEvent =
   | { kind: 'generated'; scenario: string; packets: number }
-  | { kind: 'planned'; total: number }
+  | { kind: 'planned'; total: number; shard?: { index: number; count: number; planId: string; planTasks: number } }
   | { kind: 'cell-done'; scenario: string; column: string; setting: string; status: string; verdict: string; done: number; total: number }
   | { kind: 'skipped'; monitor: string; reason: string };
 

@@ -99,7 +99,7 @@ describe('check: parseSuite', () => {
     { name: 'a view the monitor lacks', text: 'sensors:\n  a:\n    monitor: argus\n    view: cooked\n', message: 'suite.yaml:4:11: found view "cooked" of argus; expected one of raw, merged' },
     { name: 'a bad timeout setting', text: 'sensors:\n  z:\n    monitor: zeek\n    timeouts: 5 minutes\n', message: 'suite.yaml:4:15: found "5 minutes" in "5 minutes"; expected default, or a positive duration' },
     { name: 'a bad sensor name', text: 'sensors:\n  "zeek tuned":\n    monitor: zeek\n', message: 'suite.yaml:2:3: found sensor name "zeek tuned"; expected letters, digits' },
-    { name: 'a sensor key it does not know', text: 'sensors:\n  z:\n    monitor: zeek\n    conf: local.zeek\n', message: 'suite.yaml:4:5: found key "conf" in sensor "z"; expected one of monitor, timeouts, config, view, requires, skip' },
+    { name: 'a sensor key it does not know', text: 'sensors:\n  z:\n    monitor: zeek\n    conf: local.zeek\n', message: 'suite.yaml:4:5: found key "conf" in sensor "z"; expected one of monitor, binary, timeouts, config, view, requires, skip' },
     { name: 'a version that is not dotted numbers', text: 'sensors:\n  z:\n    monitor: zeek\n    requires: { min: seven }\n', message: 'suite.yaml:4:22: found min version "seven"; expected dotted numbers such as "7.0" or "7.0.11" (quote them)' },
     { name: 'requires with no bound', text: 'sensors:\n  z:\n    monitor: zeek\n    requires: {}\n', message: 'suite.yaml:4:15: found requires with neither min nor below' },
     { name: 'a skip without a reason', text: 'sensors:\n  z:\n    monitor: zeek\n    skip: true\n', message: 'suite.yaml:4:11: found true as skip; expected the reason for skipping, as text' },

@@ -15,6 +15,8 @@ const ndpi: MonitorAdapter = {
   // Only `default` runs; a 600 s gap is far beyond any idle timeout nDPI compiles in.
   calibration: { setting: parseTimeoutSetting('default'), gapS: 600 },
   granularityS: 0,
+  // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
+  relativeCost: 0.6,
   detect: detectNdpi,
   translate: translateNdpi,
   run: runNdpi,

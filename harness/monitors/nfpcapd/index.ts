@@ -18,6 +18,8 @@ const nfpcapd: MonitorAdapter = {
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 300 },
   // nfpcapd walks its flow tree for expired flows every 10 s of packet time.
   granularityS: 10,
+  // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
+  relativeCost: 0.3,
   timerNeedsLaterPacket: true,
   effectiveTimeouts: nfpcapdEffectiveTimeouts,
   detect: detectNfpcapd,

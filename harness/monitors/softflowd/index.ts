@@ -17,6 +17,8 @@ const softflowd: MonitorAdapter = {
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 600 },
   // Live, softflowd checks expiry every `expint` (60 s) seconds.
   granularityS: 60,
+  // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
+  relativeCost: 0.15,
   detect: detectSoftflowd,
   translate: translateSoftflowd,
   run: runSoftflowd,

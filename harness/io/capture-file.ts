@@ -1,0 +1,36 @@
+import { open } from 'node:fs/promises';
+
+/**
+ * Is this file a capture (a team's own pcap or pcapng) rather than a scenario? Told by its first four bytes, the
+ * formats' magic numbers, not by its name: `harness run` takes both, and a capture named `.yaml` is still one.
+ */
+const PCAP_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
+const PCAPNG_SECTION_HEADER = 0x0a0d0d0a;
+
+export async function captureFormat(file: string): Promise<'pcap' | 'pcapng' | undefined> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    // Not readable here: the scenario loader says why, in its own words.
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(4);
+    // A folder opens but does not read: not a capture either.
+    const bytesRead = await handle.read(head, 0, 4, 0).then((r) => r.bytesRead, () => 0);
+    if (bytesRead < 4) return undefined;
+    const magic = head.readUInt32BE(0);
+    if (PCAP_MAGICS.has(magic)) return 'pcap';
+    if (magic === PCAPNG_SECTION_HEADER) return 'pcapng';
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A capture's name in a run (its folder, its report heading): the file name without its extension, made path-safe. */
+export function captureName(file: string): string {
+  const base = file.split('/').pop() ?? file;
+  return base.replace(/\.(pcapng|pcap|cap)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'capture';
+}
