@@ -19,6 +19,8 @@ import {
   headlineConnection,
   huntText,
   interruptionText,
+  modelFindings,
+  warningLines,
   pluralize,
   recommendationColumn,
   scoreOf,
@@ -45,6 +47,7 @@ export function renderMarkdown(results: RunResults): string {
   );
   const interrupted = interruptionText(results);
   if (interrupted !== undefined) out.push('', `> **${escapeMarkdown(interrupted)}**`);
+  for (const warning of warningLines(results)) out.push('', `> ${escapeMarkdown(warning)}`);
   for (const scenario of results.scenarios) out.push('', ...renderScenario(results, scenario));
   out.push('');
   return out.join('\n');
@@ -116,10 +119,15 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
       if (r.firstSufficientSetting !== undefined) parts.push(`first sufficient setting in this sweep: ${markdownCode(r.firstSufficientSetting)}`);
       if (r.limitation) parts.push(`⚠ ${escapeMarkdown(r.limitation)}`);
       if (r.tableLimit) parts.push(`⚠ ${escapeMarkdown(r.tableLimit)}`);
+      for (const cap of r.caps ?? []) parts.push(`⚠ ${escapeMarkdown(cap)}`);
       out.push(`- ${parts.join('; ')}`);
+      // Ready to paste: HTML <pre>, one source line, so that nothing in the lines can close a Markdown fence.
+      if (r.adviceLines && r.adviceLines.length > 0) out.push(`  <pre>${r.adviceLines.map((l) => escapeXml(l)).join('&#10;')}</pre>`);
     }
   }
 
+  const findings = modelFindings(scenario);
+  if (findings.length > 0) out.push('', ...modelSection(findings));
   const costs = costColumns(scenario);
   if (costs.length > 0) out.push('', '### Cost of each setting', '', ...costTable(costs));
 
@@ -161,6 +169,26 @@ function versionTable(comparisons: VersionComparison[]): string[] {
     const what = escapeMarkdown(changedText(c));
     out.push(`| ${escapeMarkdown(c.view === 'default' ? c.monitor : `${c.monitor} (${c.view})`)} | ${markdownCode(c.setting)} | ${verdicts} | ${changed ? `**⚠ ${what}**` : what} |`);
   }
+  return out;
+}
+
+/** Findings listed in full; the rest are counted. */
+const MARKDOWN_MAX_FINDINGS = 20;
+
+/** Where each tool's own timer rule (not the naive "silence > global timeout") decides the count, and whether the tool kept to it. */
+function modelSection(findings: ReturnType<typeof modelFindings>): string[] {
+  const agreeing = findings.filter((f) => f.agrees).length;
+  const out = [
+    "### The model against each tool's timer rule",
+    '',
+    `${agreeing} of ${findings.length} noted cases are as the tool's own rule predicts (or within the model's range where the rule leaves room); cases the naive model already predicts are not listed.`,
+    '',
+  ];
+  for (const f of findings.slice(0, MARKDOWN_MAX_FINDINGS)) {
+    out.push(`- **${escapeMarkdown(f.column)}** · ${markdownCode(f.setting)} · ${markdownCode(f.connectionId)}: ${escapeMarkdown(f.text)}`);
+    for (const rule of f.rules) out.push(`  - rule: ${escapeMarkdown(rule)}`);
+  }
+  if (findings.length > MARKDOWN_MAX_FINDINGS) out.push(`- … ${findings.length - MARKDOWN_MAX_FINDINGS} more in results.json (each score's modelAgreement and timerRules)`);
   return out;
 }
 

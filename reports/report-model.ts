@@ -206,13 +206,19 @@ export function recommendationColumn(scenario: ScenarioResult, r: { monitor: str
   return r.view && r.view !== 'default' ? `${r.monitor} (${r.view})` : r.monitor;
 }
 
+/** The lines every report puts first, after an interruption: what the reader must know to trust the results. */
+export function warningLines(results: RunResults): string[] {
+  return (results.warnings ?? []).map((w) => `Warning: ${w}`);
+}
+
 /** The one line every report puts first when the run was stopped by Ctrl-C; undefined for a complete run. */
 export function interruptionText(results: RunResults): string | undefined {
   const i = results.interrupted;
   if (i === undefined) return undefined;
   const missing = i.scenariosNotGenerated;
   return (
-    'Interrupted: this run was stopped before it finished; cells that had not finished are marked "not run"' +
+    'Interrupted: this run was stopped before it finished; monitors still running were stopped and their cells are marked failed ' +
+    '("interrupted"), cells not yet started are marked skipped ("not run")' +
     (missing.length > 0 ? `, and ${pluralize(missing.length, 'scenario')} never generated (${missing.join(', ')}) ${missing.length === 1 ? 'is' : 'are'} absent.` : '.')
   );
 }
@@ -324,4 +330,54 @@ export function changedText(comparison: VersionComparison): string {
   if (ids.length === 0) return 'same verdicts';
   const shown = ids.slice(0, 3).join(', ');
   return `verdict changed for ${pluralize(ids.length, 'connection')} (${shown}${ids.length > 3 ? ', ...' : ''})`;
+}
+
+/** One connection in one cell where the tool's timer rule is worth a line: a range, a difference, or a rule at work. */
+export interface ModelFinding {
+  column: string;
+  setting: string;
+  connectionId: string;
+  /** `2 records, as the model predicts (naive "silence > global timeout": 1)`, `3 records, within the model's range 2–4`. */
+  text: string;
+  /** The tool's rules behind the difference from the naive model, in its own words. */
+  rules: string[];
+  /** The tool did what its rule allows. */
+  agrees: boolean;
+}
+
+/**
+ * The model against the tool, per cell and connection: every score whose count the naive model would have got
+ * wrong, that the model could only bound, or that the tool did not match. A score the naive model already
+ * predicts exactly says nothing new and is left out.
+ */
+export function modelFindings(scenario: ScenarioResult): ModelFinding[] {
+  const out: ModelFinding[] = [];
+  for (const cell of scenario.cells) {
+    if (cell.status !== 'ok') continue;
+    for (const s of cell.scores) {
+      if (s.modelAgreement === undefined) continue;
+      const plain = s.modelAgreement === 'as-predicted' && s.timerRules === undefined && s.naivePredictedFragments === s.fragments;
+      if (plain) continue;
+      const records = pluralize(s.fragments, 'record');
+      const naive = s.naivePredictedFragments !== undefined && s.naivePredictedFragments !== s.fragments ? ` (naive "silence > global timeout": ${s.naivePredictedFragments})` : '';
+      const range = s.predictedRange ? `${s.predictedRange.min}–${s.predictedRange.max}` : '';
+      const text =
+        s.modelAgreement === 'as-predicted'
+          ? `${records}, as the model predicts${naive}`
+          : s.modelAgreement === 'differs'
+            ? `${records}, the model predicts ${s.predictedFragments ?? '?'}${s.likelyReason ? ` (likely reason: ${s.likelyReason})` : ''}`
+            : s.modelAgreement === 'within-range'
+              ? `${records}, within the model's range ${range}${naive}`
+              : `${records}, outside the model's range ${range}${s.likelyReason ? ` (likely reason: ${s.likelyReason})` : ''}`;
+      out.push({
+        column: cell.column,
+        setting: cell.setting.label,
+        connectionId: s.connectionId,
+        text,
+        rules: s.timerRules ?? [],
+        agrees: s.modelAgreement === 'as-predicted' || s.modelAgreement === 'within-range',
+      });
+    }
+  }
+  return out;
 }

@@ -11,6 +11,7 @@ import {
   formatUs,
   headlineConnection,
   interruptionText,
+  warningLines,
   recommendationColumn,
   verdictFor,
   verdictTone,
@@ -35,6 +36,8 @@ export function renderTerminal(results: RunResults, options: TerminalOptions): s
   const out: string[] = [];
   const interrupted = interruptionText(results);
   if (interrupted !== undefined) out.push(paint('33', interrupted), '');
+  const warnings = warningLines(results);
+  if (warnings.length > 0) out.push(...warnings.map((w) => paint('33', w)), '');
   for (const scenario of results.scenarios) out.push(...renderScenario(scenario, width, paint), '');
   if (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
@@ -92,6 +95,8 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
       : `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.advice} (idle ≥ ${formatSeconds(r.minimumIdleS)})`;
     out.push(`${paint(r.limitation ? '33' : '36', '→')} ${fit(clean(text), width - 2)}`);
     if (r.tableLimit) out.push(`${paint('33', '→')} ${fit(clean(r.tableLimit), width - 2)}`);
+    // An override the global knob cannot lift: the whole advice is in report.md, ready to paste.
+    for (const cap of r.caps ?? []) out.push(`${paint('33', '  ⚠')} ${fit(clean(`${cap} (report.md has the lines to paste)`), width - 4)}`);
   }
   if (recs.length > MAX_RECOMMENDATIONS) out.push(`  ... ${recs.length - MAX_RECOMMENDATIONS} more recommendations in report.md`);
   // Cost: the sentence (wrapped, it is the point), then the figures per setting on one line.

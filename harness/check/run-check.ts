@@ -23,6 +23,7 @@ import type { ShardSpec } from '../pipeline/shard-plan.js';
 import { shardSummary } from '../pipeline/shard-plan.js';
 import type { Baseline } from './baseline.js';
 import type { Suite } from './suite.js';
+import { checkToolKnobs } from '../pipeline/monitor-model.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -38,6 +39,8 @@ export interface CheckArgs {
   failOnSkip?: boolean;
   /** Run folder; a new temporary folder when absent. */
   outDir?: string;
+  /** --max-output: the largest file one monitor may write. */
+  maxOutputBytes?: number;
   color: boolean;
   signal: AbortSignal;
   runPipeline: RunPipeline;
@@ -69,6 +72,8 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     const check = adapters.get(sensor.monitor)?.checkConfig;
     if (config !== undefined && check !== undefined) check(config, await readFile(config, 'utf8'));
   }
+  // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
+  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`);
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {
@@ -114,6 +119,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       compare,
       cellTimeLimitMs: args.cellTimeLimitMs ?? DEFAULT_CELL_LIMIT_MS,
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      ...(args.maxOutputBytes !== undefined ? { maxOutputBytes: args.maxOutputBytes } : {}),
       signal: args.signal,
       command: ['harness', 'check', args.suitePath, ...(args.updateBaseline ? ['--update-baseline'] : [])],
       ...(args.shard !== undefined ? { shard: args.shard } : {}),

@@ -3,7 +3,8 @@ import { InputError } from '../core/input-error.js';
 import { runCheck } from '../check/run-check.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
-import { defaultRunDir, shardFlag, useColor } from './common-options.js';
+import { defaultRunDir, MAX_OUTPUT_HELP, maxOutputFlag, shardFlag, useColor } from './common-options.js';
+import { claimRunFolder } from '../io/run-folder.js';
 import { interruptSignal } from './interrupt.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
 
@@ -19,10 +20,12 @@ Flags:
   --fail-on-skip       a skip the suite did not ask for (monitor not installed, timeouts not honoured on a
                        pcap) fails instead: for a runner on which every sensor must really run; the suite's
                        own skip: and requires: version gates still skip
-  --out DIR            run folder (default: a new folder under runs/)
+  --out DIR            run folder (default: a new folder under runs/); one harness at a time, and a new run
+                       into an earlier run's folder replaces it (a fixed --out in CI is safe)
   --shard i/n          run only shard i of n of the cells and write a partial results.json into --out; harness
                        merge joins the shards, judges the suite and writes --junit / --md (so those, and
                        --update-baseline, go on the merge); a shard exits 0 once its cells ran
+  ${MAX_OUTPUT_HELP}
 Exit status: 0 no expectation fails (skips allowed unless --fail-on-skip), 1 any fails (or regresses against the
 baseline), 2 bad input, 130 interrupted.`;
 
@@ -34,6 +37,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     'fail-on-skip': { type: 'boolean' },
     out: { type: 'string' },
     shard: { type: 'string' },
+    'max-output': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (boolFlag(flags, 'help')) {
@@ -54,7 +58,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const md = stringFlag(flags, 'md');
   if (junit !== undefined) await checkOutputFile('harness check --junit', junit);
   if (md !== undefined) await checkOutputFile('harness check --md', md);
+  const maxOutputBytes = maxOutputFlag('check', flags);
   const outDir = await checkOutputFolder('harness check --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml')));
+  const folder = await claimRunFolder('harness check --out', outDir);
   const interrupt = interruptSignal();
   try {
     const code = await runCheck({
@@ -64,6 +70,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       updateBaseline: boolFlag(flags, 'update-baseline'),
       failOnSkip: boolFlag(flags, 'fail-on-skip'),
       outDir,
+      maxOutputBytes,
       color: useColor(process.stdout),
       signal: interrupt.signal,
       runPipeline,
@@ -72,5 +79,6 @@ export async function checkCommand(argv: string[]): Promise<number> {
     return interrupt.interrupted() ? 130 : code;
   } finally {
     interrupt.dispose();
+    await folder.release();
   }
 }

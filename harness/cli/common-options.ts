@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS, type CompareOptions } from '../comparator/compare-cell.js';
 import { parseDuration } from '../core/duration.js';
+import { formatBytes, parseByteSize } from '../core/byte-size.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../executor/cell-runner.js';
 import { loadAdapters } from '../monitors/registry.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
@@ -38,6 +40,18 @@ export function durationFlag(command: string, flags: ParsedFlags, name: string, 
   const seconds = parseDuration(text);
   if (seconds === undefined || seconds <= 0) throw flagError(command, name, `"${text}"`, 'a positive duration such as 90s, 10m');
   return seconds;
+}
+
+export const MAX_OUTPUT_HELP = `--max-output SIZE    largest file one monitor may write in a cell (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)}); a monitor
+                       writing more fails its own cell, the run goes on`;
+
+/** --max-output: bytes, with KB/MB/GB units (binary). */
+export function maxOutputFlag(command: string, flags: ParsedFlags): number {
+  const text = stringFlag(flags, 'max-output');
+  if (text === undefined) return DEFAULT_MAX_OUTPUT_BYTES;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes < 4096) throw flagError(command, 'max-output', `"${text}"`, 'a size of 4KB or more, such as 512MB or 2GB');
+  return bytes;
 }
 
 /** A `--monitors` entry: a monitor id, and the binary it names with `id@/path/to/binary`, if any. */

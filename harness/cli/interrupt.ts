@@ -8,7 +8,8 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void; i
   const onSignal = (name: NodeJS.Signals): void => {
     count += 1;
     if (count === 1) {
-      process.stderr.write(`\n${name}: stopping; what finished is kept and written (press Ctrl-C again to quit now)\n`);
+      process.stderr.write(`\n${name}: stopping the monitors that are running (their cells are marked failed, "interrupted") and starting no other `
+        + '(marked skipped, "not run"); what finished is kept and written. Press Ctrl-C again to quit at once, writing nothing.\n');
       controller.abort(new Error(`interrupted by ${name}`));
     } else {
       process.exit(130);

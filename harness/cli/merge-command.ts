@@ -5,6 +5,7 @@ import { loadAdapters } from '../monitors/registry.js';
 import { checkPartials, mergePartials, type PartialResult } from '../pipeline/merge-partials.js';
 import { readResultsFile } from '../io/read-results.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
+import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { loadSuite } from '../check/load-suite.js';
 import { baselinePathFor } from '../check/baseline.js';
@@ -61,7 +62,31 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (md !== undefined) await checkOutputFile('harness merge --md', md);
   const suite = plan.check === undefined ? undefined : await checkedSuite(plan.check.suite, plan.check.suiteSha256, partials[0]?.file ?? '');
   const outDir = await checkOutputFolder('harness merge --out', stringFlag(flags, 'out') ?? defaultRunDir(`merge-${plan.id}`));
-  await mkdir(outDir, { recursive: true });
+  const shardFolder = partials.find((p) => path.resolve(path.dirname(p.file)) === path.resolve(outDir));
+  if (shardFolder !== undefined) {
+    throw new InputError({ file: 'harness merge --out', line: 0, col: 0 }, `${outDir}, the folder of the partial ${shardFolder.file}`, 'a folder of its own for the merge (a merge replaces what is in --out)');
+  }
+  // A run folder like any other: one harness at a time, and an earlier run's files replaced, never mixed in.
+  const folder = await claimRunFolder('harness merge --out', outDir);
+  try {
+    await replaceRunFolderContents(outDir);
+    return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite });
+  } finally {
+    await folder.release();
+  }
+}
+
+async function mergeInto(
+  outDir: string,
+  { partials, plan, junit, md, updateBaseline, suite }: {
+    partials: PartialResult[];
+    plan: ReturnType<typeof checkPartials>;
+    junit: string | undefined;
+    md: string | undefined;
+    updateBaseline: boolean;
+    suite: Awaited<ReturnType<typeof checkedSuite>> | undefined;
+  },
+): Promise<number> {
 
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   const moves: { from: string; to: string; required: boolean }[] = [];

@@ -66,6 +66,7 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
     const head = detection.found ? `found ${detection.version} at ${detection.path}` : `MISSING (${detection.reason})`;
     process.stdout.write(`${adapter.id} — ${adapter.displayName}: ${head}\n`);
     if (!detection.found) process.stdout.write(`  install: ${detection.install}\n`);
+    if (detection.found && detection.versionWarning) process.stdout.write(`  warning: ${detection.versionWarning}\n`);
     process.stdout.write(`  binary from: ${adapter.envVar} or PATH; views: ${adapter.views.join(', ')}\n`);
     const documented = keepsNoTimeouts(adapter) ? 'n/a, keeps no state timeouts' : adapter.documentedHonoursTimeoutsOffline ? 'yes' : 'NO';
     process.stdout.write(`  honours timeouts on pcaps: ${documented} (documented)`);

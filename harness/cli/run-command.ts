@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { detectAdapter } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
@@ -9,11 +9,13 @@ import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
+import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, MAX_OUTPUT_HELP, maxOutputFlag, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
+import { claimRunFolder } from '../io/run-folder.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { checkOutputFolder } from '../io/output-paths.js';
 import { shardSummary } from '../pipeline/shard-plan.js';
+import { checkToolKnobs } from '../pipeline/monitor-model.js';
 
 export const RUN_HELP = `harness run <scenario.yaml | capture.pcap>... [flags]
 
@@ -36,6 +38,9 @@ Flags:
   --tolerance DUR      duration error still counted accurate (default 2s, or 0.1% of the duration)
   --time-limit DUR     wall-clock limit for one monitor process (default 10m)
   --jobs N             cells run in parallel (default: number of cores)
+  ${MAX_OUTPUT_HELP}
+A run folder belongs to one harness at a time (another run into it is refused) and to the harness alone: a new
+run into the folder of an earlier one replaces it completely; a non-empty folder harness did not make is refused.
 Exit status: 0 done (whatever the verdicts; use harness check to gate CI), 2 bad input, 130 interrupted.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -47,6 +52,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'time-limit': { type: 'string' },
     jobs: { type: 'string' },
     shard: { type: 'string' },
+    'max-output': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
   });
@@ -61,8 +67,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const monitorsText = stringFlag(flags, 'monitors');
   const choices = await resolveMonitors('run', monitorsText);
   const shard = shardFlag('run', flags);
+  checkToolKnobs(settings, await loadAdapters(), 'harness run --timeouts');
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
+  const maxOutputBytes = maxOutputFlag('run', flags);
   const jobsText = stringFlag(flags, 'jobs');
   const jobs = jobsText === undefined ? undefined : Number(jobsText);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
@@ -84,6 +92,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(binary === undefined ? {} : { binary }),
   }));
   const outDir = await checkOutputFolder('harness run --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(flags.positionals[0] ?? 'run', '.yaml')));
+  const folder = await claimRunFolder('harness run --out', outDir);
   const interrupt = interruptSignal();
   const progress = progressPrinter(process.stderr);
   try {
@@ -94,6 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       compare,
       cellTimeLimitMs: timeLimitS * 1000,
       concurrency: jobs,
+      maxOutputBytes,
       signal: interrupt.signal,
       onProgress: progress.onProgress,
       command: ['harness', 'run', ...argv],
@@ -116,5 +126,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     progress.finish();
     interrupt.dispose();
+    await folder.release();
   }
 }

@@ -5,7 +5,7 @@ import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.js';
-import { monitorModel } from '../pipeline/monitor-model.js';
+import { checkToolKnobs, monitorModel, readUserConfig } from '../pipeline/monitor-model.js';
 import { recommendationsFor } from '../pipeline/recommendations.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
@@ -28,6 +28,7 @@ Flags:
   --log FILE         its output: a Zeek conn.log (TSV or JSON), Suricata eve.json, argus ra CSV, nfdump JSON, ...
   --view NAME        for monitors with several views (argus: raw or merged)
   --setting S        the timeout setting the sensor ran with, for the ideal model (default: default)
+  --config FILE      the sensor's own config (local.zeek, suricata.yaml): the model reads its timers as the tool does
   --out DIR          also write results.json, report.md, report.html, junit.xml there
   --json             print results.json to stdout
   --hunt LIST, --tolerance DUR   as for harness run
@@ -41,6 +42,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     log: { type: 'string' },
     view: { type: 'string' },
     setting: { type: 'string' },
+    config: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -72,13 +74,17 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   // Before the truth is read: tshark may take minutes on a large capture.
   const outDir = out === undefined ? undefined : await checkOutputFolder('harness score --out', out);
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
+  checkToolKnobs([setting], await loadAdapters(), 'harness score --setting');
+  const configFile = stringFlag(flags, 'config');
+  const userConfig = await readUserConfig(configFile, 'harness score --config');
+  if (userConfig !== undefined) adapter.checkConfig?.(userConfig.file, userConfig.text);
   const compare = compareOptionsFrom('score', flags);
   const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
   const records = await adapter.parseLog(logFile, view);
   const cell = baseCell(adapter.id, adapter, view, setting, path.dirname(path.resolve(logFile)));
   cell.provenance.rawFiles = [path.resolve(logFile)];
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
-  applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined), compare), records.length);
+  applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined, userConfig), compare), records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
     description: truth.scenario.description,
@@ -88,7 +94,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     truth,
     settings: [setting],
     cells: [cell],
-    recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]])),
+    recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]]), userConfig ? new Map([[adapter.id, userConfig]]) : undefined),
   }]);
   const written = outDir !== undefined ? await writeReports(results, outDir) : [];
   if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));

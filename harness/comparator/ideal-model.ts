@@ -1,26 +1,48 @@
 import type { TruthConnection } from '../core/ground-truth.js';
+import { periodicTimerRule, type RecordContext, type RuleTimeout, type TimerRule } from '../core/timer-rule.js';
 import type { MonitorModel } from './monitor-model.js';
 
 /**
- * The ideal idle-timeout model: what a monitor that applied its timers exactly as documented would report. A gap
- * longer than the idle timeout plus the timer granularity starts a new record; a record older than the active
- * timeout is cut at the next packet. Comparing a tool with this model separates "the timeout did its job" from
- * "the tool did something else".
+ * The ideal model: what a monitor that applied its timers exactly as its own rule says would report. The rule
+ * comes from the adapter (harness/monitors/<id>/): how a silence is compared with the timeout (Zeek: >= to the
+ * microsecond; Suricata: whole seconds), which timeout is in force for a record (a service port, a flow state),
+ * and where the tool's phase is unknown (a periodic sweep) a range rather than a guess. A record older than the
+ * active timeout is cut at the next packet. Comparing a tool with this model separates "the timeout did its job"
+ * from "the tool did something else".
  *
  * The truth lists only gaps of at least the scenario's quiet threshold, so the model answers only when every gap
- * that could matter is listed: idle + granularity >= threshold (shorter gaps cannot be cut), or the connection's
- * longest gap is itself within the timeout. Between listed gaps packets are taken to be continuous, which is what
- * the active timeout needs; so with an active timeout the threshold must not exceed it either.
+ * that could matter is listed: the shortest silence the rule can split is not below the threshold, or the
+ * connection's longest gap is itself shorter than that. Between listed gaps packets are taken to be continuous,
+ * which is what the active timeout needs; so with an active timeout the threshold must not exceed it either.
  */
-export function predictFragments(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): number | undefined {
-  const idle = model.idleS[conn.protocol];
-  if (idle === undefined) return undefined;
-  const granularityUs = model.granularityS * 1e6;
-  const idleLimitUs = idle === null ? Infinity : idle * 1e6 + granularityUs;
+export interface Prediction {
+  /** The fewest and the most records the rule allows; equal when the rule leaves no room. */
+  min: number;
+  max: number;
+  /** What the naive model (a silence longer than the global timeout ends the record) predicts. */
+  naive: number;
+  /** The rules that made the prediction differ from the naive model, in the tool's words. */
+  rules: string[];
+}
+
+interface Branch {
+  startUs: number;
+  min: number;
+  max: number;
+}
+
+export function predictRecords(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): Prediction | undefined {
+  const rule: TimerRule = model.timer ?? periodicTimerRule(model.idleS, model.granularityS);
+  const first = recordContext(conn, true);
+  const later = recordContext(conn, false);
+  const firstTimeout = rule.timeoutFor(first);
+  const laterTimeout = rule.timeoutFor(later);
+  if (firstTimeout === undefined || laterTimeout === undefined) return undefined;
+  const shortestSplitUs = Math.min(rule.shortestSplitUs(firstTimeout), rule.shortestSplitUs(laterTimeout));
   // Background flows (clock, sentinel) list no quiet periods at all, only their longest gap.
   const gapsListed = !conn.background || conn.quietPeriods.length > 0;
   const everyGapKnown =
-    conn.longestGapUs <= idleLimitUs || (gapsListed && quietThresholdUs !== undefined && quietThresholdUs <= idleLimitUs);
+    conn.longestGapUs < shortestSplitUs || (gapsListed && quietThresholdUs !== undefined && quietThresholdUs <= shortestSplitUs);
   if (!everyGapKnown) return undefined;
   // Some tools take 0 to mean "no active timeout".
   const activeUs = typeof model.activeS === 'number' && model.activeS > 0 ? model.activeS * 1e6 : Infinity;
@@ -29,53 +51,102 @@ export function predictFragments(conn: TruthConnection, model: MonitorModel, qui
     if (conn.durationUs >= activeUs) return undefined;
   }
 
-  // Busy stretches between listed quiet periods, in time order.
-  // The truth lists them in time order; sort a copy only if a hand-made truth did not.
+  // The truth lists gaps in time order; sort a copy only if a hand-made truth did not.
   const listed = conn.quietPeriods;
   const inOrder = listed.every((q, i) => i === 0 || (listed[i - 1] as (typeof listed)[number]).startUs <= q.startUs);
   const gaps = inOrder ? listed : [...listed].sort((a, b) => a.startUs - b.startUs);
-  let records = 1;
-  let recordStart = conn.firstUs;
+  const naiveIdle = rule.globalIdleS[conn.protocol];
+  const naiveIdleUs = naiveIdle === undefined || naiveIdle === null ? Infinity : naiveIdle * 1e6;
+  const rules = new Set<string>();
+  // Each branch is one way the unknown phases can have fallen; branches that agree on what matters next (which
+  // record the packets are in: the first, or a later one and, with an active timeout, since when) are merged.
+  const keyOf = (startUs: number): number => (activeUs === Infinity ? (startUs === conn.firstUs ? 0 : 1) : startUs);
+  let branches = new Map<number, Branch>([[keyOf(conn.firstUs), { startUs: conn.firstUs, min: 1, max: 1 }]]);
+  const add = (into: Map<number, Branch>, b: Branch): void => {
+    const key = keyOf(b.startUs);
+    const seen = into.get(key);
+    if (seen === undefined) into.set(key, b);
+    else into.set(key, { startUs: seen.startUs, min: Math.min(seen.min, b.min), max: Math.max(seen.max, b.max) });
+  };
+  let naive = 1;
   let stretchStart = conn.firstUs;
   for (let i = 0; i <= gaps.length; i += 1) {
     const stretchEnd = i < gaps.length ? (gaps[i] as (typeof gaps)[number]).startUs : conn.lastUs;
     // Active cuts inside a busy stretch: the packet at (about) recordStart + active opens the next record.
     if (activeUs !== Infinity) {
-      while (recordStart + activeUs <= stretchEnd) {
-        recordStart = Math.max(recordStart + activeUs, stretchStart);
-        records += 1;
+      const cut = new Map<number, Branch>();
+      for (const b of branches.values()) {
+        let { startUs, min, max } = b;
+        while (startUs + activeUs <= stretchEnd) {
+          startUs = Math.max(startUs + activeUs, stretchStart);
+          min += 1;
+          max += 1;
+        }
+        add(cut, { startUs, min, max });
       }
+      branches = cut;
     }
     if (i === gaps.length) break;
     const gap = gaps[i] as (typeof gaps)[number];
     stretchStart = gap.endUs;
-    if (gap.lengthUs > idleLimitUs || gap.endUs - recordStart >= activeUs) {
-      records += 1;
-      recordStart = gap.endUs;
+    const naiveSplits = gap.lengthUs > naiveIdleUs;
+    if (naiveSplits) naive += 1;
+    const next = new Map<number, Branch>();
+    for (const b of branches.values()) {
+      const timeout = (b.startUs === conn.firstUs ? firstTimeout : laterTimeout) as RuleTimeout;
+      const outcome = gap.endUs - b.startUs >= activeUs ? 'split' : rule.silence(gap.startUs, gap.endUs, timeout);
+      if (outcome === 'either' || (outcome === 'split') !== naiveSplits) rules.add(timeout.rule ?? rule.comparison);
+      if (outcome !== 'split') add(next, b);
+      if (outcome !== 'whole') add(next, { startUs: gap.endUs, min: b.min + 1, max: b.max + 1 });
     }
+    branches = next;
   }
-  return records;
+  let min = Infinity;
+  let max = 0;
+  for (const b of branches.values()) {
+    min = Math.min(min, b.min);
+    max = Math.max(max, b.max);
+  }
+  return { min, max, naive, rules: [...rules] };
+}
+
+/** The one count the rule allows, or undefined when it allows a range or cannot tell. */
+export function predictFragments(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): number | undefined {
+  const p = predictRecords(conn, model, quietThresholdUs);
+  return p !== undefined && p.min === p.max ? p.min : undefined;
+}
+
+/** The record of a connection the model asks a timeout for: its first (with the handshake, if any) or a later one. */
+export function recordContext(conn: TruthConnection, first: boolean): RecordContext {
+  return {
+    protocol: conn.protocol,
+    clientPort: conn.client.port,
+    serverPort: conn.server.port,
+    handshake: first && conn.open === 'handshake',
+    bothDirections: conn.clientPkts > 0 && conn.serverPkts > 0,
+  };
 }
 
 /** A cut by pressure: the tool expired the flow early because its table was full, not because of a timeout. */
 export const EVICTED_REASON = 'evicted: table full';
 
 /**
- * Why the tool reported a different number of fragments than the ideal model, as far as the model can tell.
+ * Why the tool reported a different number of fragments than the ideal model allows, as far as the model can tell.
  * `evictedCut`: a record other than the last ended by eviction (the tool said so for this very flow).
  */
 export function likelyReason(
   fragments: number,
-  predicted: number,
+  predicted: number | { min: number; max: number },
   model: MonitorModel,
   unpairedUni: number,
   evictedCut = false,
 ): string | undefined {
-  if (fragments === predicted) return undefined;
-  if (fragments > predicted && evictedCut) return EVICTED_REASON;
-  if (fragments === 1 && predicted > 1 && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
-  if (fragments < predicted && model.timerNeedsLaterPacket === true) return 'timer needs a later packet';
-  if (fragments > predicted) {
+  const { min, max } = typeof predicted === 'number' ? { min: predicted, max: predicted } : predicted;
+  if (fragments >= min && fragments <= max) return undefined;
+  if (fragments > max && evictedCut) return EVICTED_REASON;
+  if (fragments === 1 && min > 1 && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
+  if (fragments < min && model.timerNeedsLaterPacket === true) return 'timer needs a later packet';
+  if (fragments > max) {
     if (unpairedUni > 0) return 'one record per direction';
     if (model.statusIntervalS !== undefined) return 'status interval';
     if (model.activeS !== undefined && model.activeS !== null) return 'active timeout';

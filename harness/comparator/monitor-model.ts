@@ -1,4 +1,5 @@
 import type { TruthProtocol } from '../core/ground-truth.js';
+import type { TimerRule } from '../core/timer-rule.js';
 
 /**
  * What the comparator knows of the tool under one setting, supplied by the executor. The comparator never looks
@@ -21,4 +22,9 @@ export interface MonitorModel {
    * timeout does not explain is then put down to eviction even where records do not say which flows.
    */
   tableFull?: boolean;
+  /**
+   * The tool's own timer rule (its adapter states it): comparison, per-service and per-state overrides. Absent: a
+   * silence longer than `idleS` ends a record, and one within `granularityS` beyond it may (a range).
+   */
+  timer?: TimerRule;
 }

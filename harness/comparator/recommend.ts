@@ -2,6 +2,8 @@ import { formatDuration } from '../core/duration.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Recommendation } from '../core/score.js';
 import type { TimeoutProtocol } from '../core/timeout-setting.js';
+import type { TimerRule } from '../core/timer-rule.js';
+import { recordContext } from './ideal-model.js';
 
 /**
  * The smallest idle timeout per protocol that keeps every scenario connection whole on one monitor: the longest
@@ -28,6 +30,12 @@ export interface RecommendInput {
   honoursTimeoutsOffline?: boolean;
   /** The largest active timeout the tool accepts (nfpcapd: 3600): no record can be longer. */
   maxActiveS?: number;
+  /**
+   * The tool's own timer rule as the user's config leaves it: the timeout that keeps a silence whole wherever it
+   * falls (Suricata's whole seconds), and the knobs, service and state overrides included, that really keep the
+   * connections whole, in the tool's own syntax.
+   */
+  rule?: Pick<TimerRule, 'keepsWholeS' | 'advice'>;
 }
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
@@ -53,13 +61,19 @@ export function recommend(input: RecommendInput): Recommendation[] {
     const seen = longest.get(protocol);
     if (seen === undefined) continue;
     const longestGapUs = seen.gapUs;
-    const minimumIdleS = minimumIdleSeconds(longestGapUs, input.granularityS);
+    const minimumIdleS = input.rule?.keepsWholeS?.(longestGapUs) ?? minimumIdleSeconds(longestGapUs, input.granularityS);
     const knob = input.knobNames[protocol];
     const advice =
       knob !== undefined
         ? `${knob} = ${formatDuration(minimumIdleS)}`
         : `set the ${protocol.toUpperCase()} idle timeout to at least ${formatDuration(minimumIdleS)}`;
     const rec: Recommendation = { monitor: input.monitor, view: input.view, protocol, minimumIdleS, advice };
+    const contexts = input.truth.connections.filter((c) => !c.background && c.protocol === protocol).map((c) => recordContext(c, true));
+    const ruleAdvice = input.rule?.advice?.(protocol, minimumIdleS, contexts);
+    if (ruleAdvice !== undefined) {
+      rec.adviceLines = ruleAdvice.lines;
+      if (ruleAdvice.caps.length > 0) rec.caps = ruleAdvice.caps;
+    }
     const first = input.sweep.find((s) => s.wholeByProtocol[protocol] === true);
     if (first) rec.firstSufficientSetting = first.label;
     const max = input.maxIdleS?.[protocol];
@@ -84,7 +98,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
     }
     // A tested setting at or above the minimum that still split the connections: the gap is not what cut them
     // (said only when no cause is named already: an active-timeout cap explains it).
-    if (input.honoursTimeoutsOffline !== false && !activeCaps) {
+    if (input.honoursTimeoutsOffline !== false && !activeCaps && rec.caps === undefined) {
       const contradicted = input.sweep.find((step) => {
         const idle = step.idleS?.[protocol];
         return step.wholeByProtocol[protocol] === false && (idle === null || (idle !== undefined && idle >= minimumIdleS));

@@ -3,7 +3,7 @@ import type { TruthConnection } from '../core/ground-truth.js';
 import type { ConnectionScore, Conservation, Fragment, HuntResult, Verdict } from '../core/score.js';
 import { classifyClose, closeAgrees } from './close-state.js';
 import { addOptional, type FragmentSet } from './fragments.js';
-import { likelyReason, predictFragments } from './ideal-model.js';
+import { likelyReason, predictRecords } from './ideal-model.js';
 import type { MonitorModel } from './monitor-model.js';
 
 export interface ScoreOptions {
@@ -155,12 +155,23 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
     score.startErrorUs = first - conn.firstUs;
     score.endErrorUs = last - conn.lastUs;
   }
-  const predicted = predictFragments(conn, model, options.quietThresholdUs);
+  const predicted = predictRecords(conn, model, options.quietThresholdUs);
   if (predicted !== undefined) {
-    score.predictedFragments = predicted;
-    score.predictionDelta = fragments.length - predicted;
-    const evictedCut = fragments.some((f, i) => i < fragments.length - 1 && f.endReason !== undefined && f.endReason.includes('evicted'));
-    const reason = likelyReason(fragments.length, predicted, model, set.unpairedUni, evictedCut);
+    const n = fragments.length;
+    const inside = n >= predicted.min && n <= predicted.max;
+    if (predicted.min === predicted.max) {
+      score.predictedFragments = predicted.min;
+      score.predictionDelta = n - predicted.min;
+      score.modelAgreement = inside ? 'as-predicted' : 'differs';
+    } else {
+      // A rule that leaves room (a sweep of unknown phase) gives a range, never a point presented as exact.
+      score.predictedRange = { min: predicted.min, max: predicted.max };
+      score.modelAgreement = inside ? 'within-range' : 'outside-range';
+    }
+    score.naivePredictedFragments = predicted.naive;
+    if (predicted.rules.length > 0) score.timerRules = predicted.rules;
+    const evictedCut = fragments.some((f, i) => i < n - 1 && f.endReason !== undefined && f.endReason.includes('evicted'));
+    const reason = likelyReason(n, predicted, model, set.unpairedUni, evictedCut);
     if (reason !== undefined) score.likelyReason = reason;
   }
   return score;

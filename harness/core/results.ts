@@ -25,6 +25,8 @@ export interface RunResults {
   interrupted?: Interruption;
   /** Which plan of cells this run carried out; with `shard`, only its share (a partial for `harness merge`). */
   plan?: PlanRecord;
+  /** What the reader must know to trust the results, shown first by every report (a version that could not be read). */
+  warnings?: string[];
 }
 
 /**

@@ -81,9 +81,20 @@ export interface ConnectionScore {
   /** Bytes in the unit the monitor reports, converted to IP bytes where possible; see `bytesKind`. */
   bytes: Conservation & { bytesKind: string };
   close: { expected: string; seen?: string; ok?: boolean };
-  /** Fragments an ideal idle-timeout model predicts for this setting, and what the tool did beyond that. */
+  /** Fragments the ideal model predicts for this setting (when its rule allows one count), and what the tool did beyond that. */
   predictedFragments?: number;
   predictionDelta?: number;
+  /** The fewest and most fragments the model allows where the tool's rule leaves room (a sweep of unknown phase). */
+  predictedRange?: { min: number; max: number };
+  /**
+   * The tool against the model: `as-predicted` / `differs` (one count), `within-range` / `outside-range` (a range).
+   * Absent when the model cannot tell (gaps shorter than the truth's quiet threshold could matter).
+   */
+  modelAgreement?: 'as-predicted' | 'differs' | 'within-range' | 'outside-range';
+  /** What the naive model (a silence longer than the global timeout ends a record) predicts. */
+  naivePredictedFragments?: number;
+  /** The tool's rules that make the model differ from the naive one here (a service override, whole seconds...). */
+  timerRules?: string[];
   likelyReason?: string;
   hunts: HuntResult[];
   verdict: Verdict;
@@ -117,6 +128,13 @@ export interface Recommendation {
   minimumIdleS: number;
   /** Tool-specific knob and value, e.g. `tcp_inactivity_timeout = 1h`. */
   advice: string;
+  /**
+   * Everything that keeps the connections whole, in the tool's own config syntax, ready to paste (a local.zeek's
+   * redefs, service tables included; a suricata.yaml block), when the adapter states its rule.
+   */
+  adviceLines?: string[];
+  /** Overrides that cap what the global knob alone can do (Zeek's service tables, Suricata's `new` state). */
+  caps?: string[];
   /** The first setting of the sweep (in sweep order) that kept every connection of this protocol whole. */
   firstSufficientSetting?: string;
   /** Why no setting can (e.g. nfpcapd caps at 3600 s), if so. */

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { InputError } from './input-error.js';
 /**
  * The lines of a monitor's text output with their 1-based numbers (for file:line in errors and record sources), a
  * trailing `\r` removed. Parsers that are not on a benchmark's hot path read through this rather than each keeping
@@ -20,4 +22,65 @@ export function* textLines(text: string): Generator<[line: string, lineNo: numbe
 /** A value quoted in an error message, cut to stay on one line: at most 60 characters, else the first `keep` and `...`. */
 export function preview(text: string, keep = 60): string {
   return text.length > 60 ? `${text.slice(0, keep)}...` : text;
+}
+
+export type Line = [line: string, lineNo: number];
+
+/**
+ * A parser written once, as a generator that takes each line at a `yield` and returns its result when it receives
+ * undefined (the end of the input): the same code then reads a string (tests, small inputs) or streams a file of any
+ * size with bounded memory (a monitor's output).
+ */
+export type LineConsumer<T> = Generator<void, T, Line | undefined>;
+
+export function consumeText<T>(consumer: LineConsumer<T>, text: string): T {
+  consumer.next();
+  for (const line of textLines(text)) {
+    const step = consumer.next(line);
+    if (step.done) return step.value;
+  }
+  return finish(consumer);
+}
+
+/** The longest line a monitor's output may hold: a flood without newlines is refused, never held whole. */
+export const MAX_LINE_CHARS = 1 << 20;
+
+/** Feeds the lines of a file, read in 1 MB chunks, to `consumer`; `label` names the file in errors. */
+export async function consumeFile<T>(consumer: LineConsumer<T>, file: string, label = file): Promise<T> {
+  consumer.next();
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let rest = '';
+  let lineNo = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let text = rest + chunk;
+      let pos = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', pos)) {
+        let line = text.slice(pos, end);
+        pos = end + 1;
+        lineNo += 1;
+        if (line.endsWith('\r')) line = line.slice(0, -1);
+        const step = consumer.next([line, lineNo]);
+        if (step.done) return step.value;
+      }
+      text = text.slice(pos);
+      if (text.length > MAX_LINE_CHARS) {
+        throw new InputError({ file: label, line: lineNo + 1, col: 1 }, `a line longer than ${MAX_LINE_CHARS} characters`, 'one record per line');
+      }
+      rest = text;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (rest !== '') {
+    const step = consumer.next([rest.endsWith('\r') ? rest.slice(0, -1) : rest, lineNo + 1]);
+    if (step.done) return step.value;
+  }
+  return finish(consumer);
+}
+
+function finish<T>(consumer: LineConsumer<T>): T {
+  const step = consumer.next(undefined);
+  if (!step.done) throw new Error('a line parser went on after the end of its input');
+  return step.value;
 }

@@ -16,6 +16,11 @@ export interface TimeoutSetting {
   active?: number;
   /** Flow-table limits (`maxflows=8192`, `memcap=64mb`, ...): what a sensor does when its table fills. */
   limits?: TableLimits;
+  /**
+   * A tool's own knobs, named `<monitor>.<knob>` (`zeek.port_inactivity_timeouts=4h`, `suricata.midstream=on`):
+   * seconds, or a switch. Only that monitor reads them; its adapter lists the names it takes (settingKnobs).
+   */
+  tool?: Record<string, number | boolean>;
 }
 
 /**
@@ -100,8 +105,12 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     const eq = item.indexOf('=');
     const key = item.slice(0, eq).trim();
     const value = item.slice(eq + 1).trim();
+    if (TOOL_KEY.test(key)) {
+      setting.tool = { ...setting.tool, [key]: toolValue(value, where, label) };
+      continue;
+    }
     if (!KEYS.has(key)) {
-      throw new InputError(where, `"${key}" in "${label}"`, `one of tcp, udp, icmp, all (or idle), active, ${TABLE_LIMIT_KEYS.join(', ')}`);
+      throw new InputError(where, `"${key}" in "${label}"`, `one of tcp, udp, icmp, all (or idle), active, ${TABLE_LIMIT_KEYS.join(', ')}, or a tool knob <monitor>.<knob> such as zeek.port_inactivity_timeouts`);
     }
     if (key === 'maxflows' || key === 'hashsize' || key === 'memcap') {
       setting.limits = { ...setting.limits, [LIMIT_FIELD[key]]: key === 'memcap' ? positiveBytes(value, where, label) : positiveCount(value, where, label) };
@@ -117,6 +126,15 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     else setting.idle[key as TimeoutProtocol] = seconds;
   }
   return setting;
+}
+
+const TOOL_KEY = /^[a-z][a-z0-9-]*\.[A-Za-z0-9_.:-]+$/;
+const SWITCHES: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
+
+/** A tool knob's value: a switch (on/off, true/false, yes/no) or a positive duration. */
+function toolValue(value: string, where: { file: string; line: number; col: number }, label: string): number | boolean {
+  const switched = SWITCHES[value.toLowerCase()];
+  return switched ?? positiveDuration(value, where, label);
 }
 
 function positiveDuration(value: string, where: { file: string; line: number; col: number }, label: string): number {
@@ -164,5 +182,8 @@ export function describeTimeoutSetting(setting: TimeoutSetting): string {
   if (limits?.memcapBytes !== undefined) parts.push(`flow memory ${limits.memcapBytes} bytes`);
   if (limits?.hashSize !== undefined) parts.push(`hash size ${limits.hashSize}`);
   if (limits?.emergencyIdleS !== undefined) parts.push(`emergency idle ${formatDuration(limits.emergencyIdleS)}`);
+  for (const [key, value] of Object.entries(setting.tool ?? {})) {
+    parts.push(`${key} ${typeof value === 'boolean' ? (value ? 'on' : 'off') : formatDuration(value)}`);
+  }
   return parts.join('; ');
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
 import type { FlowRecord } from '../core/flow-record.js';
@@ -14,7 +14,8 @@ import {
   type Service,
   type ServiceOptions,
 } from '../monitors/monitor-adapter.js';
-import { endedHow, runProcess, startProcess, type RunningService } from './process-runner.js';
+import { endedHow, runProcess, startProcess, type ChildHandle, type RunningService } from './process-runner.js';
+import { formatBytes } from '../core/byte-size.js';
 import { freePort, waitUntilListening } from './ports.js';
 import { which } from './which.js';
 
@@ -33,6 +34,8 @@ export interface CellRunRequest {
   timeLimitMs: number;
   signal: AbortSignal;
   userConfig?: string;
+  /** No file of the cell may grow past this (--max-output): the kernel stops the writer, the cell fails. */
+  maxOutputBytes?: number;
 }
 
 export type CellRunOutcome =
@@ -47,15 +50,27 @@ export interface CellProvenance {
 }
 
 const SERVICE_READY_MS = 10_000;
+/**
+ * --max-output by default, per file: above the largest real output a bundled-size scenario gives (tshark writes a
+ * line of about 120 bytes per packet: a count: 1000000 scenario of ~20 packets per connection is ~2.4 GB), and low
+ * enough that a flooding monitor stops long before it fills a disk. Parsers stream, so the size of a file never
+ * becomes the harness's memory.
+ */
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
 
 export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> {
   const started = performance.now();
+  const maxOutputBytes = request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  // A cell reads only what its own processes wrote in this run: whatever an earlier run left in its folder goes first.
+  await rm(request.workDir, { recursive: true, force: true });
   await mkdir(request.workDir, { recursive: true });
   const provenance: CellProvenance = { commands: [], configFiles: [], wallMs: 0, notes: [] };
   const services: { running: RunningService; record?: CommandRecord }[] = [];
+  const running = new Set<ChildHandle>();
   let serviceCount = 0;
 
   const exec = async (argv: string[], options: ExecOptions = {}): Promise<ExecResult> => {
+    let handle: ChildHandle | undefined;
     const finished = await runProcess(argv, {
       cwd: options.cwd ?? request.workDir,
       env: options.env,
@@ -63,11 +78,20 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       stderrFile: options.stderrFile ? path.resolve(request.workDir, options.stderrFile) : undefined,
       timeoutMs: options.timeoutMs ?? request.timeLimitMs,
       signal: request.signal,
+      maxOutputBytes: maxOutputBytes,
       accounted: true,
-    });
+    }, (started) => { handle = started; running.add(started); }).finally(() => { if (handle) running.delete(handle); });
     if (options.readsOutput) finished.record.readsOutput = true;
     provenance.commands.push(finished.record);
     const okCodes = options.okExitCodes ?? [0];
+    const oversized = finished.stdoutCut ? 'its standard output' : await oversizedFile(request.workDir, maxOutputBytes) ?? (finished.signal === 'SIGXFSZ' ? 'a file outside its folder' : undefined);
+    if (oversized !== undefined) {
+      // Whatever the tool did when the kernel refused its write (died of SIGXFSZ, or went on without it), its output is cut.
+      const which = ` (${oversized})`;
+      throw new MonitorFailure(
+        `${path.basename(argv[0] ?? '')} wrote more than the output limit of ${formatBytes(maxOutputBytes)} for one file${which}, stopped: raise --max-output to allow it`,
+        finished.exitCode, finished.signal, finished.record.stderrTail, false);
+    }
     if (finished.timedOut) {
       throw new MonitorFailure(
         `${path.basename(argv[0] ?? '')} hung: still running after ${Math.round((options.timeoutMs ?? request.timeLimitMs) / 1000)} s, killed`,
@@ -86,19 +110,20 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   const startService = async (argv: string[], options: ServiceOptions = {}): Promise<Service> => {
     serviceCount += 1;
     const logFile = path.join(request.workDir, `service-${serviceCount}.log`);
-    const running = startProcess(argv, { cwd: options.cwd ?? request.workDir, signal: request.signal, logFile, accounted: true });
-    const entry: { running: RunningService; record?: CommandRecord } = { running };
+    const service = await startProcess(argv, { cwd: options.cwd ?? request.workDir, signal: request.signal, logFile, maxOutputBytes: maxOutputBytes, accounted: true });
+    const entry: { running: RunningService; record?: CommandRecord } = { running: service };
     services.push(entry);
+    running.add(service);
     let exited = false;
     if (options.readyPort) {
-      const pid = running.pid;
+      const pid = service.pid;
       const alive = (): boolean => {
         if (pid === undefined || exited) return false;
         try { process.kill(pid, 0); return true; } catch { exited = true; return false; }
       };
       const ready = await waitUntilListening(options.readyPort.proto, options.readyPort.port, SERVICE_READY_MS, alive);
       if (!ready) {
-        const finished = await running.stop();
+        const finished = await service.stop();
         entry.record = finished.record;
         throw new MonitorFailure(`${path.basename(argv[0] ?? '')} did not listen on ${options.readyPort.proto} port ${options.readyPort.port}`,
           finished.exitCode, finished.signal, finished.record.stderrTail, false);
@@ -106,7 +131,8 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
     }
     return {
       stop: async () => {
-        const finished = await running.stop();
+        const finished = await service.stop();
+        running.delete(service);
         entry.record = finished.record;
         return finished;
       },
@@ -131,6 +157,13 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       return file;
     },
     which: (command: string) => which(command),
+    hostPid: async (pid: number) => {
+      for (const child of running) {
+        const found = await child.outerPid(pid);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    },
     signal: request.signal,
   };
 
@@ -148,6 +181,17 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
     }
     provenance.wallMs = Math.round(performance.now() - started);
   }
+}
+
+/** The first file under `dir` that reached `limit` bytes (the kernel's file size limit stops a writer there), if any. */
+async function oversizedFile(dir: string, limit: number): Promise<string | undefined> {
+  const names = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  for (const name of names) {
+    // lstat: a link to the pcap (argus reads one) is not output.
+    const info = await lstat(path.join(dir, name)).catch(() => undefined);
+    if (info?.isFile() && info.size >= limit) return name;
+  }
+  return undefined;
 }
 
 function describeFailure(error: unknown): string {

@@ -1,36 +1,47 @@
-import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { execa, type Options, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
+import { confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
 
 /**
- * Every child process of a run goes through a ProcessRunner: argv only (never a shell), a wall-clock limit,
+ * Every child process of a run goes through a ProcessRunner: argv only (never a shell), confined so that it dies
+ * with the harness and cannot write a file past the run's output limit (confinement.ts), a wall-clock limit,
  * SIGKILL after a grace period for children that ignore SIGTERM (argus with a huge timeout does), peak RSS
- * sampled from /proc, and one abort signal that stops them all on Ctrl-C, so no child outlives the run.
+ * sampled from /proc, bounded memory whatever it prints, and one abort signal that stops them all on Ctrl-C.
  *
- * A monitor's cost (CPU time and peak RSS) is measured exactly when `accounted` is set: the child runs under GNU
- * time, which reads the kernel's rusage of the child and whatever it waited for (wait4) when it exits; /proc can no
- * longer be read then, and sampling it would miss the last interval of a short run. Without /usr/bin/time (Debian
- * package `time`) peak RSS is sampled from /proc and CPU time is left unknown.
+ * A monitor's cost (CPU time and peak RSS) is measured exactly when `accounted` is set: the monitor runs under GNU
+ * time, innermost (inside the confinement wrappers, right around the monitor's argv, so the rusage is the monitor's
+ * and whatever it waited for), which reads the kernel's rusage when it exits; /proc can no longer be read then, and
+ * sampling it would miss the last interval of a short run. GNU time's peak RSS is then the one figure recorded;
+ * without /usr/bin/time (Debian package `time`) peak RSS is sampled from /proc and CPU time is left unknown.
  */
 export interface RunOptions {
   cwd: string;
   env?: Record<string, string>;
+  /** stdout goes straight to this file (the child writes it, under the file size limit). */
   stdoutFile?: string;
-  /** Write stderr to this file instead of keeping it in memory (a debug log); its tail is still recorded. */
+  /** stderr goes straight to this file (a debug log, written by the child under the file size limit); its tail is still recorded. */
   stderrFile?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** No file the child writes may grow past this; stdout kept in memory is cut here too. */
+  maxOutputBytes?: number;
   /** Measure CPU time and peak RSS exactly (under GNU time): for the processes whose cost a report shows. */
   accounted?: boolean;
 }
 
 const KILL_GRACE_MS = 2000;
 const STDERR_TAIL_LINES = 20;
+/** What is kept of a child's stderr: its end, which is where a tool says why it stopped. */
+const STDERR_KEEP_BYTES = 64 * 1024;
+/** stdout kept in memory (version probes, tshark for `score --pcap`) when no smaller limit is given. */
+const STDOUT_MEMORY_BYTES = 256 * 1024 * 1024;
 const RSS_SAMPLE_MS = 100;
 
 /** How a process ended, for failure messages: `killed by SIGSEGV` or `exit status 139`. */
@@ -43,7 +54,25 @@ export function tail(text: string, lines = STDERR_TAIL_LINES): string {
   return all.slice(-lines).join('\n');
 }
 
-/** VmHWM is the process's own high-water mark, so the last sample before exit is close to its peak. */
+/** Keeps the last `keep` bytes of a stream and counts the rest, so a child printing gigabytes costs nothing. */
+function tailOf(stream: Readable | null | undefined, keep = STDERR_KEEP_BYTES): { text: () => string; bytes: () => number } {
+  let kept = Buffer.alloc(0);
+  let total = 0;
+  stream?.on('data', (chunk: Buffer) => {
+    total += chunk.length;
+    kept = Buffer.concat([kept, chunk]);
+    if (kept.length > keep) kept = kept.subarray(kept.length - keep);
+  });
+  return {
+    text: () => {
+      const text = kept.toString('utf8');
+      return total > kept.length ? `[${total - kept.length} earlier bytes not kept]\n${text.slice(text.indexOf('\n') + 1)}` : text;
+    },
+    bytes: () => total,
+  };
+}
+
+/** VmHWM is a process's own high-water mark, so the last sample before exit is close to its peak. */
 async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -52,6 +81,26 @@ async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The largest high-water mark in the child's process tree: the monitor sits below its confinement wrappers. */
+function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } {
+  let peak: number | undefined;
+  const pid = child.pid;
+  const sample = (): void => {
+    if (pid === undefined) return;
+    void processTree(pid).then((pids) => Promise.all(pids.map(sampleHighWaterKb))).then((kbs) => {
+      for (const kb of kbs) if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
+    });
+  };
+  const timer = pid === undefined ? undefined : setInterval(sample, RSS_SAMPLE_MS);
+  sample();
+  return {
+    stop: () => {
+      if (timer) clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 const RUSAGE_WRAPPER = '/usr/bin/time';
@@ -90,55 +139,41 @@ export function parseRusage(text: string): Rusage | undefined {
   return usage;
 }
 
-const STDERR_FILE_TAIL_BYTES = 16 * 1024;
-
-/** The end of a file a child wrote its stderr to: enough for the tail lines, never the whole of a debug log. */
-async function fileTail(file: string): Promise<string> {
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (!handle) return '';
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, STDERR_FILE_TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString('utf8');
-  } finally {
-    await handle.close();
-  }
+function newRusageFile(accounted: boolean | undefined): string | undefined {
+  if (!accounted || !rusageAvailable()) return undefined;
+  rusageFiles += 1;
+  return path.join(os.tmpdir(), `harness-rusage-${process.pid}-${rusageFiles}`);
 }
 
-async function readRusage(file: string): Promise<Rusage | undefined> {
+async function readRusage(file: string | undefined): Promise<Rusage | undefined> {
+  if (file === undefined) return undefined;
   const text = await readFile(file, 'utf8').catch(() => '');
   await rm(file, { force: true });
   return parseRusage(text);
 }
 
-/** Direct children of a process (the monitor GNU time runs), from /proc. */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+/** How the monitor itself ended and what it cost: GNU time's figures when it stood between, else the sampled peak. */
+interface Ended {
+  exitCode: number | null;
+  signal: string | undefined;
+  peakRssKb: number | undefined;
+  cpuUserMs?: number;
+  cpuSystemMs?: number;
 }
 
-function watchPeakRss(child: ResultPromise, sampleChildren: boolean): { stop: () => number | undefined } {
-  let peak: number | undefined;
-  const pid = child.pid;
-  const sample = (): void => {
-    if (pid === undefined) return;
-    for (const target of sampleChildren ? childrenOf(pid) : [pid]) {
-      void sampleHighWaterKb(target).then((kb) => { if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb; });
-    }
-  };
-  const timer = pid === undefined ? undefined : setInterval(sample, RSS_SAMPLE_MS);
-  sample();
+function ended(usage: Rusage | undefined, sampledRssKb: number | undefined, exitCode: number | null, signal: string | undefined): Ended {
+  if (!usage) return { exitCode, signal, peakRssKb: sampledRssKb };
   return {
-    stop: () => {
-      if (timer) clearInterval(timer);
-      return peak;
-    },
+    exitCode: usage.signal ? null : exitCode,
+    signal: usage.signal ?? signal,
+    peakRssKb: usage.peakRssKb,
+    cpuUserMs: usage.cpuUserMs,
+    cpuSystemMs: usage.cpuSystemMs,
   };
+}
+
+function cpuOf(end: Ended): { cpuUserMs?: number; cpuSystemMs?: number } {
+  return end.cpuUserMs === undefined ? {} : { cpuUserMs: end.cpuUserMs, cpuSystemMs: end.cpuSystemMs };
 }
 
 /**
@@ -171,8 +206,10 @@ function groupMembersBesidesLeader(leader: number): number[] {
 }
 
 /**
- * The polite signal of a stop: to the whole group, except an accounting leader (GNU time), which must outlive its
- * child to write the rusage; it exits by itself once the child has. The SIGKILL after the grace period takes all.
+ * The polite signal of a stop: to the whole group, except, when accounted and not namespaced, GNU time as the
+ * group's leader (setpriv and prlimit exec it), which must outlive its child to write the rusage; it exits by itself
+ * once the child has. In a PID namespace GNU time is the namespace's init, which ignores SIGTERM without a handler,
+ * and unshare ignores it too: the whole group may be signalled. The SIGKILL after the grace period takes all.
  */
 function signalToStop(pid: number | undefined, accounted: boolean, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -184,7 +221,7 @@ function signalToStop(pid: number | undefined, accounted: boolean, signal: NodeJ
   }
 }
 
-/** Pids of live process groups, killed if the harness itself exits unexpectedly. */
+/** Pids of live process groups, killed if the harness exits unexpectedly (SIGKILL is left to the parent-death signal). */
 const liveGroups = new Set<number>();
 process.once('exit', () => {
   for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
@@ -192,57 +229,54 @@ process.once('exit', () => {
 
 export interface FinishedProcess extends ExecResult {
   timedOut: boolean;
+  /** stdout kept in memory was cut at the output limit. */
+  stdoutCut: boolean;
   record: CommandRecord;
 }
 
+interface SpawnOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  stdout: 'pipe' | number;
+  /** GNU time writes the monitor's rusage here (the monitor runs under it, inside the confinement). */
+  rusageFile?: string;
+  /** A file descriptor (a service's log) or 'pipe' (only its tail is kept). */
+  stderr: 'pipe' | number;
+  maxOutputBytes?: number;
+  /** A piped stdout is read as it arrives (runProcessLines), not gathered. */
+  streamStdout?: boolean;
+}
+
 /**
- * Spawns argv (never through a shell) as the leader of its own process group, registered so that the group is
- * killed if the harness exits first.
+ * Spawns argv (never through a shell), confined, as the leader of its own process group, registered so that the
+ * group is killed if the harness exits first.
  */
-function spawnInGroup(argv: string[], options: { cwd: string; env?: Record<string, string>; stdoutFile?: string; stderrFile?: string; buffer: boolean; rusageFile?: string }) {
-  if (options.rusageFile !== undefined) argv = accountedArgv(argv, options.rusageFile);
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('empty argv');
-  const child = execa(file, args, {
+function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
+  if (argv[0] === undefined) throw new Error('empty argv');
+  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile) : argv;
+  const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes }) as [string, ...string[]];
+  const execaOptions: Options = {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     extendEnv: false,
     reject: false,
     stdin: 'ignore',
-    stdout: options.stdoutFile ? { file: options.stdoutFile } : 'pipe',
-    stderr: options.stderrFile ? { file: options.stderrFile } : 'pipe',
-    maxBuffer: 256 * 1024 * 1024,
-    buffer: options.buffer,
+    stdout: options.stdout as Options['stdout'],
+    stderr: options.stderr as Options['stderr'],
+    maxBuffer: Math.min(options.maxOutputBytes ?? STDOUT_MEMORY_BYTES, STDOUT_MEMORY_BYTES),
+    buffer: { stdout: options.stdout === 'pipe' && options.streamStdout !== true, stderr: false },
     cleanup: true,
     detached: true,
-  });
+  };
+  const child = execa(file, args, execaOptions) as ResultPromise;
   if (child.pid !== undefined) liveGroups.add(child.pid);
   return child;
 }
 
-/** SIGTERM to the whole group, SIGKILL after the grace period for whatever ignores it. */
+/** SIGTERM to the whole group, SIGKILL after the grace period for whatever ignores it (a namespace's init ignores SIGTERM without a handler). */
 function stopGroup(pid: number | undefined, accounted = false): void {
   signalToStop(pid, accounted, 'SIGTERM');
   setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
-}
-
-function newRusageFile(accounted: boolean | undefined): string | undefined {
-  if (!accounted || !rusageAvailable()) return undefined;
-  rusageFiles += 1;
-  return path.join(os.tmpdir(), `harness-rusage-${process.pid}-${rusageFiles}`);
-}
-
-/** The child's own ending and cost, whether or not GNU time stood between. */
-function cost(usage: Rusage | undefined, sampledRssKb: number | undefined, exitCode: number | null, signal: string | undefined):
-  { exitCode: number | null; signal: string | undefined; peakRssKb: number | undefined; cpuUserMs?: number; cpuSystemMs?: number } {
-  if (!usage) return { exitCode, signal, peakRssKb: sampledRssKb };
-  return {
-    exitCode: usage.signal ? null : exitCode,
-    signal: usage.signal ?? signal,
-    peakRssKb: usage.peakRssKb,
-    cpuUserMs: usage.cpuUserMs,
-    cpuSystemMs: usage.cpuSystemMs,
-  };
 }
 
 const REAP_WAIT_MS = 2000;
@@ -258,6 +292,64 @@ async function reapGroup(pid: number | undefined): Promise<void> {
   liveGroups.delete(pid);
   const until = Date.now() + REAP_WAIT_MS;
   while (groupMembersBesidesLeader(pid).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Spawn failures (ENOENT, EACCES) carry their reason only in execa's message. */
+function spawnFailure(result: { failed: boolean; exitCode?: number; signal?: string; shortMessage?: string; message?: string }): string | undefined {
+  if (result.failed && result.exitCode === undefined && result.signal === undefined && !/maxBuffer/i.test(result.message ?? '')) {
+    return result.shortMessage ?? result.message;
+  }
+  return undefined;
+}
+
+/** A running child: its pid as the harness sees it, and the pid of a process inside it as the harness sees it. */
+export interface ChildHandle {
+  /** Pids written by the child (a pid file) are those of its own namespace; this gives the harness's. */
+  outerPid(innerPid: number): Promise<number | undefined>;
+}
+
+function handleOf(pid: number | undefined, namespaced: boolean): ChildHandle {
+  return {
+    outerPid: async (innerPid) => {
+      if (!namespaced) return innerPid;
+      return pid === undefined ? undefined : outerPid(pid, innerPid);
+    },
+  };
+}
+
+/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
+export async function runProcess(argv: string[], options: RunOptions, onStart?: (handle: ChildHandle) => void): Promise<FinishedProcess> {
+  const started = performance.now();
+  const startMs = Date.now();
+  const tools = await confinement();
+  const rusageFile = newRusageFile(options.accounted);
+  const stdoutFd = options.stdoutFile ? await open(options.stdoutFile, 'w') : undefined;
+  const stderrFd = options.stderrFile ? await open(options.stderrFile, 'w') : undefined;
+  let child: ResultPromise;
+  try {
+    child = spawnInGroup(argv, tools, {
+      cwd: options.cwd,
+      env: options.env,
+      stdout: stdoutFd ? stdoutFd.fd : 'pipe',
+      stderr: stderrFd ? stderrFd.fd : 'pipe',
+      maxOutputBytes: options.maxOutputBytes,
+      rusageFile,
+    });
+  } finally {
+    // The child holds its own copies of the descriptors.
+    await stdoutFd?.close();
+    await stderrFd?.close();
+  }
+  const pid = child.pid;
+  onStart?.(handleOf(pid, tools.unshare !== undefined));
+  const stderrTail = stderrFd ? undefined : tailOf(child.stderr);
+  const supervised = supervise(pid, options, rusageFile !== undefined);
+  const rss = watchPeakRss(child);
+  const result = await child;
+  await supervised.release();
+  const stderr = options.stderrFile ? await readTail(options.stderrFile) : (stderrTail?.text() ?? '');
+  const usage = await readRusage(rusageFile);
+  return finishedProcess(argv, options.cwd, result, stderr, { started, startMs, timedOut: supervised.timedOut(), peakRssKb: rss.stop(), usage });
 }
 
 /**
@@ -288,70 +380,42 @@ function finishedProcess(
   argv: string[],
   cwd: string,
   result: Awaited<ResultPromise>,
-  output: { stdout: string; stderr: string },
+  stderr: string,
   timing: { started: number; startMs: number; timedOut: boolean; peakRssKb?: number; usage?: Rusage },
 ): FinishedProcess {
-  const wallMs = Math.round(performance.now() - timing.started);
-  const ended = cost(timing.usage, timing.peakRssKb, result.exitCode ?? null, result.signal ?? undefined);
-  const { exitCode, signal, peakRssKb } = ended;
-  let stderrTail = tail(output.stderr);
-  if (result.failed && result.exitCode === undefined && result.signal === undefined && result.message) {
-    // Spawn failures (ENOENT, EACCES) carry their reason only in the message.
-    stderrTail = tail(`${stderrTail}\n${result.shortMessage ?? result.message}`.trim());
-  }
   const { timedOut, startMs } = timing;
+  const wallMs = Math.round(performance.now() - timing.started);
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  const end = ended(timing.usage, timing.peakRssKb, result.exitCode ?? null, result.signal ?? undefined);
+  const { exitCode, signal, peakRssKb } = end;
+  const failure = spawnFailure(result);
+  const stderrLines = tail(failure ? `${stderr}\n${failure}`.trim() : stderr);
   return {
     exitCode,
     signal,
-    stdout: output.stdout,
-    stderr: output.stderr,
+    stdout,
+    stderr,
     wallMs,
     peakRssKb,
     timedOut,
-    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(ended), timedOut, stderrTail, service: false },
+    stdoutCut: result.isMaxBuffer === true,
+    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(end), timedOut, stderrTail: stderrLines, service: false },
   };
 }
-
-function cpuOf(ended: { cpuUserMs?: number; cpuSystemMs?: number }): { cpuUserMs?: number; cpuSystemMs?: number } {
-  return ended.cpuUserMs === undefined ? {} : { cpuUserMs: ended.cpuUserMs, cpuSystemMs: ended.cpuSystemMs };
-}
-
-/** Runs argv to completion. Never rejects: the caller decides what a non-zero exit means. */
-export async function runProcess(argv: string[], options: RunOptions): Promise<FinishedProcess> {
-  const started = performance.now();
-  const startMs = Date.now();
-  const rusageFile = newRusageFile(options.accounted);
-  const accounted = rusageFile !== undefined;
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, stdoutFile: options.stdoutFile, stderrFile: options.stderrFile, buffer: true, rusageFile });
-  const supervised = supervise(child.pid, options, accounted);
-  const rss = watchPeakRss(child, accounted);
-  const result = await child;
-  await supervised.release();
-  const peakRssKb = rss.stop();
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = options.stderrFile ? await fileTail(options.stderrFile) : typeof result.stderr === 'string' ? result.stderr : '';
-  const usage = rusageFile ? await readRusage(rusageFile) : undefined;
-  return finishedProcess(argv, options.cwd, result, { stdout, stderr }, { started, startMs, timedOut: supervised.timedOut(), peakRssKb, usage });
-}
-
-const STDERR_KEEP_CHARS = 64 * 1024;
 
 /**
  * Runs argv to completion handing each line of its stdout to `onLine` as it arrives, never holding the whole of it:
  * for tools whose output is as large as their input (tshark over a capture of millions of packets). Stderr keeps
- * only its last 64 KB. Never rejects for the process's own failure; an `onLine` that throws stops the process and
+ * only its tail. Never rejects for the process's own failure; an `onLine` that throws stops the process and
  * rejects with that error.
  */
 export async function runProcessLines(argv: string[], options: Omit<RunOptions, 'stdoutFile'>, onLine: (line: string) => void): Promise<FinishedProcess> {
   const started = performance.now();
   const startMs = Date.now();
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false });
+  const tools = await confinement();
+  const child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, streamStdout: true });
   const supervised = supervise(child.pid, options);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
-  });
+  const stderrTail = tailOf(child.stderr);
   let failure: unknown;
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
   try {
@@ -363,39 +427,44 @@ export async function runProcessLines(argv: string[], options: Omit<RunOptions, 
   const result = await child;
   await supervised.release();
   if (failure !== undefined) throw failure;
-  return finishedProcess(argv, options.cwd, result, { stdout: '', stderr }, { started, startMs, timedOut: supervised.timedOut() });
+  return finishedProcess(argv, options.cwd, result, stderrTail.text(), { started, startMs, timedOut: supervised.timedOut() });
 }
 
-export interface RunningService {
+export interface RunningService extends ChildHandle {
   pid: number | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves when it has exited. */
   stop(): Promise<FinishedProcess>;
 }
 
 /** Starts a long-running child (a collector) whose stderr goes to a file so a chatty one never blocks. */
-export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutMs' | 'stdoutFile'> & { logFile: string }): RunningService {
+export async function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutMs' | 'stdoutFile'> & { logFile: string }): Promise<RunningService> {
   const started = performance.now();
   const startMs = Date.now();
-  const log = createWriteStream(options.logFile);
+  const tools = await confinement();
   const rusageFile = newRusageFile(options.accounted);
   const accounted = rusageFile !== undefined;
-  const child = spawnInGroup(argv, { cwd: options.cwd, env: options.env, buffer: false, rusageFile });
+  const log = await open(options.logFile, 'w');
+  let child: ResultPromise;
+  try {
+    // The collector writes its log itself, under the file size limit; the child holds its own copy of the descriptor.
+    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes, rusageFile });
+  } finally {
+    await log.close();
+  }
   const onAbort = (): void => stopGroup(child.pid, accounted);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  const rss = watchPeakRss(child, accounted);
+  const rss = watchPeakRss(child);
+  const handle = handleOf(child.pid, tools.unshare !== undefined);
   let finished: Promise<FinishedProcess> | undefined;
   const finish = async (): Promise<FinishedProcess> => {
     const result = await child;
     options.signal?.removeEventListener('abort', onAbort);
     await reapGroup(child.pid);
     const sampledRssKb = rss.stop();
-    await new Promise<void>((resolve) => log.end(resolve));
-    const stderr = await readFile(options.logFile, 'utf8').catch(() => '');
+    const stderr = await readTail(options.logFile);
     const wallMs = Math.round(performance.now() - started);
-    const ended = cost(rusageFile ? await readRusage(rusageFile) : undefined, sampledRssKb, result.exitCode ?? null, result.signal ?? undefined);
-    const { exitCode, signal, peakRssKb } = ended;
+    const end = ended(await readRusage(rusageFile), sampledRssKb, result.exitCode ?? null, result.signal ?? undefined);
+    const { exitCode, signal, peakRssKb } = end;
     return {
       exitCode,
       signal,
@@ -404,11 +473,13 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
       wallMs,
       peakRssKb,
       timedOut: false,
-      record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(ended), timedOut: false, stderrTail: tail(stderr), service: true },
+      stdoutCut: false,
+      record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(end), timedOut: false, stderrTail: tail(stderr), service: true },
     };
   };
   return {
     pid: child.pid,
+    outerPid: handle.outerPid,
     stop: () => {
       if (!finished) {
         onAbort();
@@ -417,4 +488,19 @@ export function startProcess(argv: string[], options: Omit<RunOptions, 'timeoutM
       return finished;
     },
   };
+}
+
+/** The end of a log file, never the whole of a flood. */
+async function readTail(file: string, keep = STDERR_KEEP_BYTES): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, keep);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }

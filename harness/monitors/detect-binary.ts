@@ -1,5 +1,8 @@
 import { runProcess } from '../executor/process-runner.js';
 import { which } from '../executor/which.js';
+import { preview } from '../core/text-lines.js';
+
+const VERSION_PROBE_MS = 15_000;
 import type { Detection } from './monitor-adapter.js';
 
 /**
@@ -34,11 +37,20 @@ export async function detectBinary(spec: BinarySpec, env: NodeJS.ProcessEnv): Pr
       return { found: false, reason: `${spec.commands.join(' / ')} not found on PATH (or set ${spec.envVar})`, install: spec.install };
     }
   }
-  const probe = await runProcess([path, ...spec.versionArgs], { cwd: '/', timeoutMs: 15_000 });
+  const probe = await runProcess([path, ...spec.versionArgs], { cwd: '/', timeoutMs: VERSION_PROBE_MS });
+  const asked = `${path} ${spec.versionArgs.join(' ')}`;
+  // A probe that hangs says nothing about whether the tool runs: it is found, its version unreadable.
+  if (probe.timedOut) {
+    return { found: true, path, version: 'unreadable (timed out)', versionWarning: `version unreadable (timed out): \`${asked}\` gave no answer in ${VERSION_PROBE_MS / 1000} s` };
+  }
   const text = `${probe.stdout}\n${probe.stderr}`;
   const match = spec.versionPattern.exec(text);
   if (!match && !spec.anyExitCode && probe.exitCode !== 0) {
-    return { found: false, reason: `${path} ${spec.versionArgs.join(' ')} failed (exit ${String(probe.exitCode)}): ${probe.record.stderrTail}`, install: spec.install };
+    return { found: false, reason: `${asked} failed (exit ${String(probe.exitCode)}): ${probe.record.stderrTail}`, install: spec.install };
   }
-  return { found: true, path, version: match?.[1] ?? 'unknown' };
+  if (!match) {
+    const said = text.trim().split('\n')[0] ?? '';
+    return { found: true, path, version: 'unreadable', versionWarning: `version unreadable: \`${asked}\` printed ${said === '' ? 'nothing' : `"${preview(said)}"`}, not ${String(spec.versionPattern)}` };
+  }
+  return { found: true, path, version: match[1] as string };
 }

@@ -1,8 +1,10 @@
 import type { FlowRecord } from '../core/flow-record.js';
 import type { ToolState } from '../core/tool-state.js';
+import type { TableLimitKey, TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+import type { TimerRule } from '../core/timer-rule.js';
 
 export type { ToolState } from '../core/tool-state.js';
-import type { TableLimitKey, TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+export type { RecordContext, RuleAdvice, RuleTimeout, SilenceOutcome, TimerRule } from '../core/timer-rule.js';
 
 /**
  * The contract every monitor folder under harness/monitors/<id>/ fulfils. Its `index.ts` default-exports one
@@ -41,6 +43,11 @@ export interface MonitorAdapter {
    * of a sweep are balanced by expected time, not by cell count. Absent: 1.
    */
   relativeCost?: number;
+  /**
+   * Protocols the tool reports at all (tcptrace: TCP only); default every one. A run that reports no record while
+   * the capture holds a connection of one of these failed ("no output"), whatever its exit status.
+   */
+  protocols?: TimeoutProtocol[];
   /** argus and nfpcapd check idle timers only when a later packet arrives (monitors.md). */
   timerNeedsLaterPacket?: boolean;
   /**
@@ -48,6 +55,19 @@ export interface MonitorAdapter {
    * the default of the knob that applies to that protocol) would be wrong: e.g. one knob for every protocol.
    */
   effectiveTimeouts?(setting: TimeoutSetting): EffectiveTimeouts;
+  /**
+   * The tool's own timer rule under a setting, layered over the user's config when a suite gives one: how a
+   * silence is compared with the timeout, per-service and per-state overrides, table-full behaviour. Absent: a
+   * silence longer than the effective timeout ends a record, within `granularityS` beyond it a range.
+   */
+  timerRule?(setting: TimeoutSetting, userConfig?: UserConfigText): TimerRule;
+  /**
+   * For a tool without its own `timerRule`: how it compares a silence with its timeout, in words, for the report
+   * (argus: at the status report after a later packet; nfpcapd: a sweep every 10 s).
+   */
+  timerComparison?: string;
+  /** The tool's own knobs a setting may name as `<id>.<key>=value` (e.g. `zeek.port_inactivity_timeouts=4h`). */
+  settingKnobs?: SettingKnob[];
   detect(env: NodeJS.ProcessEnv): Promise<Detection>;
   /** The generic setting in the tool's own knob values; never clamps silently. */
   translate(setting: TimeoutSetting): Translation;
@@ -64,6 +84,20 @@ export interface MonitorAdapter {
    * A monitor that takes no config file refuses any. Absent: the file is only checked by the tool itself (Zeek).
    */
   checkConfig?(file: string, text: string): void;
+}
+
+/** A user's own config file for this monitor, read: the timer rule takes the knobs it sets. */
+export interface UserConfigText {
+  file: string;
+  text: string;
+}
+
+export interface SettingKnob {
+  /** After `<id>.`: `port_inactivity_timeouts`, `midstream`. */
+  key: string;
+  kind: 'duration' | 'switch';
+  /** What it sets, in the tool's own words: `Conn::port_inactivity_timeouts (every port in the table)`. */
+  sets: string;
 }
 
 export interface EffectiveTimeouts {
@@ -86,7 +120,7 @@ export interface Knob {
 }
 
 export type Detection =
-  | { found: true; path: string; version: string }
+  | { found: true; path: string; version: string; /** Why `version` is not the tool's own word, e.g. its probe timed out. */ versionWarning?: string }
   | { found: false; reason: string; install: string };
 
 export type Translation =
@@ -163,6 +197,11 @@ export interface CellContext {
   writeConfig(name: string, content: string): Promise<string>;
   /** Resolves another tool (ra, racluster, nfcapd, nfdump) on PATH, or undefined. */
   which(command: string): Promise<string | undefined>;
+  /**
+   * A pid a running process of this cell wrote (a pid file) as the harness must use it to signal that process: each
+   * process may run in its own PID namespace, where pids differ. Undefined when no process of the cell has it.
+   */
+  hostPid(pid: number): Promise<number | undefined>;
   signal: AbortSignal;
 }
 

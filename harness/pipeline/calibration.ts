@@ -47,6 +47,7 @@ export async function calibrate(
   dir: string,
   timeLimitMs: number,
   signal: AbortSignal,
+  maxOutputBytes?: number,
 ): Promise<CalibrationResult> {
   const { setting, gapS } = adapter.calibration;
   if (keepsNoTimeouts(adapter)) return { detail: 'keeps no state timeouts (a reference): nothing to calibrate', commands: [] };
@@ -71,6 +72,7 @@ export async function calibrate(
     workDir: path.join(dir, adapter.id, 'run'),
     timeLimitMs,
     signal,
+    maxOutputBytes,
   });
   const commands = outcome.provenance.commands;
   if (!outcome.ok) return { detail: `calibration run failed: ${outcome.reason.split('\n')[0] ?? ''}`, commands };

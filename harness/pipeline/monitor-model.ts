@@ -1,6 +1,9 @@
 import type { MonitorModel } from '../comparator/monitor-model.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
-import type { EffectiveTimeouts, MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../core/input-error.js';
+import { periodicTimerRule } from '../core/timer-rule.js';
+import type { EffectiveTimeouts, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
 
@@ -27,10 +30,18 @@ export function effectiveTimeouts(adapter: MonitorAdapter, setting: TimeoutSetti
   };
 }
 
-export function monitorModel(adapter: MonitorAdapter, setting: TimeoutSetting, honoursTimeoutsOffline: boolean | undefined): MonitorModel {
+export function monitorModel(
+  adapter: MonitorAdapter,
+  setting: TimeoutSetting,
+  honoursTimeoutsOffline: boolean | undefined,
+  userConfig?: UserConfigText,
+): MonitorModel {
   const effective = effectiveTimeouts(adapter, setting);
+  // The tool's own rule knows the user's config too; the generic one knows only the setting and the granularity.
+  const timer = adapter.timerRule?.(setting, userConfig) ?? periodicTimerRule(effective.idleS, adapter.granularityS, adapter.timerComparison);
   return {
-    idleS: effective.idleS,
+    idleS: { ...effective.idleS, ...timer.globalIdleS },
+    timer,
     activeS: effective.activeS,
     statusIntervalS: effective.statusIntervalS,
     granularityS: adapter.granularityS,
@@ -56,4 +67,42 @@ export function idleKnobMaxima(adapter: MonitorAdapter): Partial<Record<TimeoutP
     if (knob?.maxS !== undefined) maxima[protocol] = knob.maxS;
   }
   return maxima;
+}
+
+/**
+ * Every `<monitor>.<knob>` a setting names must be a knob that monitor takes (its adapter's settingKnobs), with a
+ * value of the right kind: a typo would otherwise run silently as the tool's default.
+ */
+export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: readonly MonitorAdapter[], origin: string): void {
+  for (const setting of settings) {
+    for (const [name, value] of Object.entries(setting.tool ?? {})) {
+      const dot = name.indexOf('.');
+      const id = name.slice(0, dot);
+      const key = name.slice(dot + 1);
+      const adapter = adapters.find((a) => a.id === id);
+      const where = { file: origin, line: 0, col: 0 };
+      if (adapter === undefined) {
+        throw new InputError(where, `"${name}" in "${setting.label}" names no known monitor`, `<monitor>.<knob> with a monitor among ${adapters.map((a) => a.id).join(', ')}`);
+      }
+      const knob = adapter.settingKnobs?.find((k) => k.key === key);
+      if (knob === undefined) {
+        const known = (adapter.settingKnobs ?? []).map((k) => `${id}.${k.key}`);
+        throw new InputError(where, `"${name}" in "${setting.label}"`, known.length > 0 ? `one of ${known.join(', ')}` : `${adapter.displayName} takes no tool knob in a setting`);
+      }
+      if ((knob.kind === 'switch') !== (typeof value === 'boolean')) {
+        throw new InputError(where, `"${name}=${String(value)}" in "${setting.label}"`, knob.kind === 'switch' ? 'on or off' : 'a positive duration such as 4h');
+      }
+    }
+  }
+}
+
+/** A sensor's own config file, read once for its timer rule; none when the sensor has none. */
+export async function readUserConfig(file: string | undefined, origin?: string): Promise<UserConfigText | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return { file, text: await readFile(file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    throw new InputError({ file: origin ?? file, line: 0, col: 0 }, `${file} that cannot be read (${code})`, "a readable config file for the monitor (local.zeek, suricata.yaml, ...)");
+  }
 }

@@ -3,8 +3,8 @@ import { tableLimitAdvice } from '../comparator/table-limit-advice.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Cell } from '../core/results.js';
 import type { Recommendation } from '../core/score.js';
-import type { TimeoutProtocol } from '../core/timeout-setting.js';
-import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { parseTimeoutSetting, type TimeoutProtocol } from '../core/timeout-setting.js';
+import type { MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { keepsNoTimeouts } from './calibration.js';
 import { effectiveTimeouts, idleKnobMaxima, idleKnobNames } from './monitor-model.js';
 
@@ -13,7 +13,13 @@ import { effectiveTimeouts, idleKnobMaxima, idleKnobNames } from './monitor-mode
  * for each setting, whether it kept every connection of a protocol whole, handed to `recommend`. A run sweeps
  * several settings; `harness score` judges one, and still gets the minimum timeout the truth calls for.
  */
-export function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: Map<string, MonitorAdapter>): Recommendation[] {
+export function recommendationsFor(
+  truth: GroundTruth,
+  cells: Cell[],
+  adapters: Map<string, MonitorAdapter>,
+  /** Each sensor's own config file, read: the advice starts from what it sets. */
+  userConfigs: ReadonlyMap<string, UserConfigText> = new Map(),
+): Recommendation[] {
   const out: Recommendation[] = [];
   const protocolOf = new Map(truth.connections.map((c) => [c.id, c.protocol]));
   const columns = new Map<string, Cell[]>();
@@ -28,6 +34,8 @@ export function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: 
     const adapter = adapters.get(first.monitor);
     // A reference that keeps no timeouts has nothing to tune.
     if (!adapter || keepsNoTimeouts(adapter)) continue;
+    // Nothing was measured (every cell failed, was skipped or could not take its setting): nothing to recommend.
+    if (!list.some((cell) => cell.status === 'ok')) continue;
     const sweep = list.map((cell) => {
       const wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> = {};
       if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {
@@ -53,6 +61,8 @@ export function recommendationsFor(truth: GroundTruth, cells: Cell[], adapters: 
       maxActiveS: adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS,
       honoursTimeoutsOffline: list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline,
       sweep,
+      // The rule as the user's own config leaves it (no swept setting): the advice says what to change from there.
+      ...(adapter.timerRule ? { rule: adapter.timerRule(parseTimeoutSetting('default'), userConfigs.get(first.sensor)) } : {}),
     });
     const limit = limitAdvice(adapter, list);
     if (limit !== undefined && advised[0]) advised[0].tableLimit = limit;

@@ -8,8 +8,10 @@ import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/resul
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
+import { endedHow } from '../executor/process-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Detection, MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { replaceRunFolderContents } from '../io/run-folder.js';
+import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { translateSetting } from '../monitors/translate-setting.js';
 import { loadScenario } from '../scenario/load-scenario.js';
@@ -23,7 +25,7 @@ import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
-import { monitorModel } from './monitor-model.js';
+import { monitorModel, readUserConfig } from './monitor-model.js';
 import { recommendationsFor } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
@@ -38,6 +40,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   // One detection per binary: two sensors of one monitor naming different binaries run side by side.
   const detections = new Map<string, Detection>();
   const folders = new Map<string, string>();
+  const userConfigs = new Map<string, UserConfigText>();
   for (const sensor of request.sensors) {
     const adapter = byId.get(sensor.monitor);
     if (!adapter) throw new Error(`unknown monitor ${sensor.monitor}`);
@@ -47,6 +50,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       throw new InputError({ file: request.command.slice(0, 2).join(' '), line: 0, col: 0 }, `sensors "${clash}" and "${sensor.sensor}", which share the folder ${folder}`, 'sensor names (and binary paths) that differ in more than punctuation');
     }
     folders.set(folder, sensor.sensor);
+    const config = await readUserConfig(sensor.userConfig);
+    if (config !== undefined) userConfigs.set(sensor.sensor, config);
     const key = binaryKey(sensor);
     if (!detections.has(key)) {
       const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
@@ -77,7 +82,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }
     loaded.push(entry);
   }
-  await mkdir(request.outDir, { recursive: true });
+  await replaceRunFolderContents(request.outDir);
   for (const entry of loaded) {
     let generated: GenerateResult;
     try {
@@ -135,7 +140,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     const detection = detections.get(key);
     if (!detection?.found) return;
     const dir = path.join(request.outDir, 'calibration', ...(sensor.binary === undefined ? [] : [slug(sensor.binary)]));
-    calibrations.set(key, await calibrate(adapter, detection.path, detection.version, dir, request.cellTimeLimitMs, request.signal));
+    calibrations.set(key, await calibrate(adapter, detection.path, detection.version, dir, request.cellTimeLimitMs, request.signal, request.maxOutputBytes));
   }), concurrency, request.signal);
 
   let done = 0;
@@ -169,7 +174,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       truthSource: entry.derived ? 'derived' : 'synthesized',
       settings: uniqueSettings(request.sensors),
       cells,
-      recommendations: recommendationsFor(entry.generated.truth, cells, byId),
+      recommendations: recommendationsFor(entry.generated.truth, cells, byId, userConfigs),
     };
   });
 
@@ -187,6 +192,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }];
   });
   results.plan = plan;
+  const warnings = request.sensors.flatMap((sensor) => {
+    const d = detections.get(binaryKey(sensor));
+    return d?.found && d.versionWarning ? [`${sensor.binary === undefined ? byId.get(sensor.monitor)?.displayName ?? sensor.monitor : `${sensor.monitor}@${sensor.binary}`}: ${d.versionWarning}`] : [];
+  });
+  if (warnings.length > 0) results.warnings = [...new Set(warnings)];
   if (request.signal.aborted) {
     results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.name === l.name)).map((l) => l.name) };
   }
@@ -327,6 +337,7 @@ async function runTask(
     timeLimitMs: request.cellTimeLimitMs,
     signal: request.signal,
     userConfig: sensor.userConfig,
+    maxOutputBytes: request.maxOutputBytes,
   });
   const provenance = (extra: CellProvenance, rawFiles: string[]): Cell['provenance'] => ({
     dir: relDir,
@@ -337,7 +348,20 @@ async function runTask(
     wallMs: extra.wallMs,
   });
   for (const cell of cells) cell.knobValues = translation.values;
-  const model = monitorModel(adapter, setting, calibration?.honours);
+  // The user's config decides the timers the swept setting does not: the model reads it as the tool does.
+  const model = monitorModel(adapter, setting, calibration?.honours, await readUserConfig(sensor.userConfig));
+  const silence = outcome.ok ? noOutput(adapter, truth, outcome.views, outcome.provenance) : undefined;
+  if (silence !== undefined) {
+    for (const cell of cells) {
+      cell.status = 'failed';
+      cell.verdict = 'failed';
+      cell.reason = silence;
+      cell.provenance = provenance(outcome.provenance, outcome.ok ? outcome.rawFiles : []);
+      cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting, toolState: outcome.ok ? outcome.toolState : undefined, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
+    }
+    await writeCellFiles(workDir, cells, {});
+    return cells;
+  }
   if (!outcome.ok) {
     for (const cell of cells) {
       cell.status = 'failed';
@@ -363,6 +387,20 @@ async function runTask(
   }
   await writeCellFiles(workDir, cells, recordsByView);
   return cells;
+}
+
+/**
+ * A monitor that reports nothing at all, while the capture holds connections it traces, did not do its job, whatever
+ * its exit status says: scoring its silence would turn a broken sensor into "missed".
+ */
+function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<string, FlowRecord[]>, provenance: CellProvenance): string | undefined {
+  if (Object.values(views).some((records) => records.length > 0)) return undefined;
+  const traced = truth.connections.filter((c) => adapter.protocols === undefined || adapter.protocols.includes(c.protocol));
+  if (traced.length === 0) return undefined;
+  const last = provenance.commands.filter((c) => !c.service).at(-1);
+  const how = last ? `${path.basename(last.argv[0] ?? '')} ended with ${endedHow(last.exitCode, last.signal)}` : 'it ran';
+  const stderr = last?.stderrTail ? `\n--- stderr (tail) ---\n${last.stderrTail}` : '';
+  return `no output: ${how} but reported no record, while the capture holds ${traced.length} connection(s) it traces${stderr}`;
 }
 
 async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Record<string, FlowRecord[]>): Promise<void> {

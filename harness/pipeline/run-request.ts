@@ -31,6 +31,8 @@ export interface RunRequest {
   cellTimeLimitMs: number;
   /** Parallel cells; default the number of cores. */
   concurrency?: number;
+  /** No file a monitor writes may grow past this (--max-output); default DEFAULT_MAX_OUTPUT_BYTES. */
+  maxOutputBytes?: number;
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
   /** argv of the command, for provenance. */

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { access, chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults, Cell } from '../../harness/core/results.js';
-import { BIN, harness, REPO, REAL_FIXTURES } from '../support/cli.js';
+import { BIN, harness, REPO, REAL_FIXTURES, waitForDescendant } from '../support/cli.js';
 
 function cell(results: RunResults, column: string, setting: string): Cell {
   const found = results.scenarios[0]?.cells.find((c) => c.column === column && c.setting.label === setting);
@@ -271,16 +270,6 @@ connections:
   });
 });
 
-/** The harness has started a child (a version probe): by then its SIGINT handler is installed. */
-function hasStartedAChild(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() !== '';
-  } catch {
-    return false; // not started yet, or already gone
-  }
-}
-
 describe('harness monitors --calibrate (real monitors)', function () {
   this.timeout(300_000);
 
@@ -297,9 +286,8 @@ describe('harness monitors --calibrate (real monitors)', function () {
 
   it('Ctrl-C during calibration exits 130, still lists every monitor, and marks the ones not calibrated', async () => {
     const child = execa(BIN, ['monitors', '--calibrate'], { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
-    // Ctrl-C once the harness has started probing monitors, so its SIGINT handler is in place: on a loaded machine
-    // node takes more than the 500 ms this waited before, and a SIGINT before the handler kills it outright.
-    for (let i = 0; i < 600 && !hasStartedAChild(child.pid); i += 1) await new Promise((r) => setTimeout(r, 50));
+    // Once a calibration run is under way: a fixed delay lands before Node's handler is installed on a loaded machine.
+    await waitForDescendant(child.pid as number, /calibration/);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, String(result.stderr)).to.equal(130);

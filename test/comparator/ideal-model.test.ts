@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { likelyReason, predictFragments } from '../../harness/comparator/ideal-model.js';
+import { likelyReason, predictFragments, predictRecords } from '../../harness/comparator/ideal-model.js';
 import type { MonitorModel } from '../../harness/comparator/monitor-model.js';
 import { conn, quiet, us } from './build.js';
 
@@ -13,12 +13,20 @@ describe('ideal idle-timeout model', () => {
     expect(at(300)).to.equal(2);
   });
 
-  it('keeps both gaps at 311 s, cuts both at 289 s, and honours the granularity', () => {
+  it('keeps both gaps at 311 s, cuts both at 289 s', () => {
     expect(at(311)).to.equal(1);
     expect(at(289)).to.equal(3);
-    // 310 s is not longer than 300 + 15 s.
-    expect(at(300, 15)).to.equal(1);
     expect(at(null)).to.equal(1);
+  });
+
+  it('gives a range, never a point, where a granularity of unknown phase leaves room', () => {
+    // 310 s is longer than 300 s but not than 300 + 15 s: a sweep may or may not have cut it; 290 s never.
+    expect(at(300, 15)).to.equal(undefined);
+    expect(predictRecords(c, { idleS: { tcp: 300 }, granularityS: 15 }, us(60))).to.include({ min: 1, max: 2 });
+    // Both gaps within the window: 1 to 3 records.
+    expect(predictRecords(c, { idleS: { tcp: 285 }, granularityS: 30 }, us(60))).to.include({ min: 1, max: 3 });
+    // Beyond the window it is certain again.
+    expect(at(280, 5)).to.equal(3);
   });
 
   it('does not guess when gaps shorter than the quiet threshold could be cut, or the timeout is unknown', () => {

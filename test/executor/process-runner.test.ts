@@ -39,7 +39,7 @@ describe('process runner: cost accounting', function () {
 
   it('stops a service with SIGTERM and still gets its rusage; a time-out still kills the whole group', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-runner-'));
-    const service = startProcess(['sleep', '30'], { cwd, logFile: path.join(dir, 'service.log'), accounted: true });
+    const service = await startProcess(['sleep', '30'], { cwd, logFile: path.join(dir, 'service.log'), accounted: true });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const ended = await service.stop();
     expect(ended.signal).to.equal('SIGTERM');

@@ -19,9 +19,9 @@ describe('reports of an interrupted run', () => {
 
   it('names the scenarios that were never generated', () => {
     expect(interruptionText(interrupted)).to.equal(
-      'Interrupted: this run was stopped before it finished; cells that had not finished are marked "not run", and 2 scenarios never generated (large, many-idle) are absent.',
+      'Interrupted: this run was stopped before it finished; monitors still running were stopped and their cells are marked failed ("interrupted"), cells not yet started are marked skipped ("not run"), and 2 scenarios never generated (large, many-idle) are absent.',
     );
-    expect(interruptionText({ ...interrupted, interrupted: { scenariosNotGenerated: [] } })).to.match(/marked "not run"\.$/);
+    expect(interruptionText({ ...interrupted, interrupted: { scenariosNotGenerated: [] } })).to.match(/marked skipped \("not run"\)\.$/);
   });
 
   it('puts it before the first scenario in the terminal, Markdown and HTML reports', () => {

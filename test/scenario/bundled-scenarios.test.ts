@@ -28,6 +28,8 @@ describe('bundled scenarios', () => {
     expect(FILES).to.include.members([
       'burst-20min.yaml', 'gap-boundary.yaml', 'keepalive-idle.yaml', 'udp-beacon.yaml', 'icmp-beacon.yaml',
       'active-stream.yaml', 'midstream-flip.yaml', 'many-idle.yaml', 'burst-20min-v6-vlan.yaml', 'state-pressure.yaml',
+      // One scenario per real timer pitfall (issue 11): a service-port override, a mid-stream pickup, whole seconds.
+      'ssh-service-port.yaml', 'midstream-c2.yaml', 'beacon-second-straddle.yaml',
     ]);
   });
 

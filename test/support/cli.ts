@@ -25,3 +25,28 @@ export async function harness(args: string[], options: { env?: Record<string, st
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
+
+/**
+ * Waits until a process started by `rootPid` (at any depth) has `pattern` in its command line: a signal sent after a
+ * fixed delay lands before the handler is installed or the stage is reached when the machine is loaded.
+ */
+export async function waitForDescendant(rootPid: number, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ps = await execa('ps', ['-e', '-o', 'pid=,ppid=,args='], { reject: false });
+    const parent = new Map<number, number>();
+    const args = new Map<number, string>();
+    for (const line of String(ps.stdout).split('\n')) {
+      const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+      if (m === null) continue;
+      parent.set(Number(m[1]), Number(m[2]));
+      args.set(Number(m[1]), m[3] ?? '');
+    }
+    for (const [pid, cmd] of args) {
+      if (!pattern.test(cmd)) continue;
+      for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === rootPid) return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no process matching ${String(pattern)} under pid ${rootPid} within ${timeoutMs} ms`);
+}

@@ -1,4 +1,4 @@
-import { access, readFile, rm } from 'node:fs/promises';
+import { access, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import { InputError } from '../../core/input-error.js';
@@ -56,7 +56,7 @@ const NEUTRALIZED_KEYS = new Set([
   'ARGUS_PID_PATH', 'ARGUS_CHROOT_DIR', 'ARGUS_SETUSER_ID', 'ARGUS_SETGROUP_ID', 'ARGUS_MONITOR_ID',
 ]);
 
-export const ARGUS_FILES = { argus: 'out.argus', raw: 'flows.raw.csv', merged: 'flows.merged.csv', config: 'argus.conf' } as const;
+export const ARGUS_FILES = { argus: 'out.argus', raw: 'flows.raw.csv', merged: 'flows.merged.csv', config: 'argus.conf', input: 'input.pcap' } as const;
 
 export async function detectArgus(env: NodeJS.ProcessEnv): Promise<Detection> {
   const found = await detectBinary(
@@ -236,7 +236,11 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
   const argusFile = path.join(ctx.workDir, ARGUS_FILES.argus);
   // -w appends to an existing file, which would mix two runs.
   await rm(argusFile, { force: true });
-  await ctx.exec([ctx.binary, '-X', '-F', configFile, '-r', ctx.pcap, '-w', argusFile], { cwd: ctx.workDir });
+  // argus splits its -r argument on spaces (a run folder or pcap with a space in its path: "input file '/tmp/my':
+  // No such file", exit 0), so it reads a link with a plain name, relative to the cell folder it runs in.
+  await rm(path.join(ctx.workDir, ARGUS_FILES.input), { force: true });
+  await symlink(ctx.pcap, path.join(ctx.workDir, ARGUS_FILES.input));
+  await ctx.exec([ctx.binary, '-X', '-F', path.basename(configFile), '-r', ARGUS_FILES.input, '-w', ARGUS_FILES.argus], { cwd: ctx.workDir });
   if (!(await access(argusFile).then(() => true, () => false))) {
     throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, '', false);
   }

@@ -20,6 +20,8 @@ const argus: MonitorAdapter = {
   relativeCost: 0.3,
   // Without a later packet (of any flow) argus never notices that a flow went idle (measured: no split without a clock).
   timerNeedsLaterPacket: true,
+  timerComparison:
+    'a silence longer than ARGUS_TCP/IP_TIMEOUT ends the flow only at the status report (every 60 s) after a later packet of any flow: a silence between the timeout and the timeout + 60 s may or may not',
   effectiveTimeouts: argusEffectiveTimeouts,
   detect: detectArgus,
   translate: translateArgus,

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { preview } from '../../core/text-lines.js';
+import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalAddress } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -35,6 +34,10 @@ export interface ArgusParseOptions {
 
 /** Parses ra CSV text (pure). Throws InputError at the first line that is not an ra record. */
 export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord[] {
+  return consumeText(raCsv(options), text);
+}
+
+function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecord[]> {
   const records: FlowRecord[] = [];
   const sourceFile = options.sourceFile ?? options.file;
   const raw = options.view === 'raw';
@@ -42,16 +45,8 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
   const lastOfFlow = raw ? new Map<string, number>() : undefined;
   const fields: string[] = new Array<string>(FIELD_COUNT);
   const starts: number[] = new Array<number>(FIELD_COUNT);
-  let pos = 0;
-  let lineNo = 0;
-  const length = text.length;
-  while (pos < length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = length;
-    let line = text.slice(pos, end);
-    pos = end + 1;
-    lineNo += 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+  for (let item = yield; item !== undefined; item = yield) {
+    const [line, lineNo] = item;
     if (line.trim() === '') continue;
     if (lineNo === 1 && line === RA_HEADER) continue;
 
@@ -160,8 +155,7 @@ export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord
 
 /** Reads and parses one ra CSV file; `sourceFile` names it in the records (relative to the cell folder). */
 export async function readRaCsv(path: string, view: 'raw' | 'merged', sourceFile?: string): Promise<FlowRecord[]> {
-  const text = await readFile(path, 'utf8');
-  return parseRaCsv(text, { file: path, sourceFile: sourceFile ?? path, view });
+  return consumeFile(raCsv({ file: path, sourceFile: sourceFile ?? path, view }), path);
 }
 
 const CONTINUATION_CAUSES = new Set(['Status', 'Stop', 'Shutdown', 'Timeout', 'Close', 'Error']);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { consumeFile, consumeText, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -15,12 +15,15 @@ const REQUIRED = ['protocol', 'first_seen', 'last_seen', 'src_ip', 'src_port', '
 type Column = (typeof REQUIRED)[number];
 
 export async function readNdpiCsv(path: string, sourceFile = path): Promise<FlowRecord[]> {
-  return parseNdpiCsv(await readFile(path, 'utf8'), path, sourceFile);
+  return consumeFile(ndpiCsv(path, sourceFile), path);
 }
 
 export function parseNdpiCsv(text: string, file: string, sourceFile = file): FlowRecord[] {
-  const lines = text.split('\n');
-  const header = (lines[0] ?? '').replace(/\r$/, '');
+  return consumeText(ndpiCsv(file, sourceFile), text);
+}
+
+function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> {
+  const header = (yield)?.[0] ?? '';
   if (!header.startsWith('#flow_id,')) {
     throw new InputError({ file, line: 1, col: 1 }, `"${header.slice(0, 60)}"`, EXPECTED);
   }
@@ -33,8 +36,9 @@ export function parseNdpiCsv(text: string, file: string, sourceFile = file): Flo
   }
   const needed = Math.max(...Object.values(index)) + 1;
   const records: FlowRecord[] = [];
-  for (let n = 1; n < lines.length; n += 1) {
-    const line = (lines[n] as string).replace(/\r$/, '');
+  for (let item = yield; item !== undefined; item = yield) {
+    const [line, lineNo] = item;
+    const n = lineNo - 1;
     if (line === '') continue;
     const cells = line.split(',');
     if (cells.length < needed) {

@@ -21,6 +21,8 @@ const nfpcapd: MonitorAdapter = {
   // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
   relativeCost: 0.3,
   timerNeedsLaterPacket: true,
+  timerComparison:
+    'a silence longer than -e inactive ends the flow at the sweep of the flow tree (every 10 s of packet time, driven by later packets): a silence between the timeout and the timeout + 10 s may or may not',
   effectiveTimeouts: nfpcapdEffectiveTimeouts,
   detect: detectNfpcapd,
   translate: translateNfpcapd,

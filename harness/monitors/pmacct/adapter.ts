@@ -132,12 +132,12 @@ async function runToDrainedEnd(ctx: CellContext, conf: string, logFile: string):
   while (!exited) {
     await Promise.race([ended, delay(WATCH_MS)]);
     if (exited) break;
-    if (!signalled && (await drained(ctx.workDir, logFile))) idleSamples += 1;
+    if (!signalled && (await drained(ctx, logFile))) idleSamples += 1;
     else idleSamples = 0;
     if (!signalled && idleSamples >= IDLE_SAMPLES) {
       signalled = true;
       for (const file of await pluginPidFiles(ctx.workDir)) {
-        const pid = await readPid(file);
+        const pid = await readPid(ctx, file);
         if (pid === undefined) continue;
         try {
           process.kill(pid, 'SIGINT');
@@ -159,13 +159,13 @@ async function runToDrainedEnd(ctx: CellContext, conf: string, logFile: string):
 }
 
 /** The core has read the whole file and every plugin is blocked in poll() (or select()) with nothing to read. */
-async function drained(workDir: string, logFile: string): Promise<boolean> {
+async function drained(ctx: CellContext, logFile: string): Promise<boolean> {
   const log = await readFile(logFile, 'utf8').catch(() => '');
   if (!log.includes(FINISHED)) return false;
-  const plugins = await pluginPidFiles(workDir);
+  const plugins = await pluginPidFiles(ctx.workDir);
   if (plugins.length === 0) return false;
   for (const file of plugins) {
-    const pid = await readPid(file);
+    const pid = await readPid(ctx, file);
     if (pid === undefined || !(await blockedInPoll(pid))) return false;
   }
   return true;
@@ -191,10 +191,11 @@ async function pluginPidFiles(workDir: string): Promise<string[]> {
   return (await pidFiles(workDir)).filter((f) => path.basename(f) !== PID_FILE);
 }
 
-async function readPid(file: string): Promise<number | undefined> {
+/** The pid in a pmacctd pid file, as the harness sees it (pmacctd may run in its own PID namespace). */
+async function readPid(ctx: CellContext, file: string): Promise<number | undefined> {
   const text = await readFile(file, 'utf8').catch(() => '');
   const pid = Number.parseInt(text.trim(), 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 ? ctx.hostPid(pid) : undefined;
 }
 
 async function logTail(workDir: string): Promise<string> {

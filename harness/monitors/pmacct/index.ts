@@ -20,6 +20,8 @@ const pmacct: MonitorAdapter = {
   granularityS: 60,
   // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
   relativeCost: 0.7,
+  timerComparison:
+    'live, a silence longer than nfprobe_timeouts ends the flow at the expiry check every 60 s; reading a pcap, idle timeouts never fire',
   detect: detectPmacct,
   translate: translatePmacct,
   run: runPmacct,

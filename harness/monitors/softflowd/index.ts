@@ -19,6 +19,8 @@ const softflowd: MonitorAdapter = {
   granularityS: 60,
   // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
   relativeCost: 0.15,
+  timerComparison:
+    'live, a silence longer than the timeout ends the flow at the expiry check every expint (60 s); reading a pcap, it never does (flows end at EOF or a full table)',
   detect: detectSoftflowd,
   translate: translateSoftflowd,
   run: runSoftflowd,

@@ -1,10 +1,11 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import { detectBinary } from '../detect-binary.js';
 import { MonitorFailure, type CellContext, type Detection, type Knob, type MonitorOutput, type Translation } from '../monitor-adapter.js';
-import { parseEveFlows } from './parser.js';
-import { eveStatsState } from './stats.js';
+import { readEveFlows } from './parser.js';
+import { readEveStatsState } from './stats.js';
+import { suricataTimers, suricataToolSets } from './timer-rule.js';
 
 export const SURICATA_INSTALL =
   "Suricata has no Debian 12 package here: install it from the OISF packages or build it, then put suricata on PATH or set HARNESS_SURICATA=/path/to/suricata";
@@ -18,6 +19,10 @@ export const SURICATA_KNOBS: Knob[] = [
   { name: 'flow-timeouts.tcp.established', appliesTo: 'tcp', defaultS: 300, note: 'compiled-in 300 s; the shipped suricata.yaml sets 600 s' },
   { name: 'flow-timeouts.udp.established', appliesTo: 'udp', defaultS: 300 },
   { name: 'flow-timeouts.icmp.established', appliesTo: 'icmp', defaultS: 300 },
+  { name: 'flow-timeouts.tcp.new', appliesTo: 'other', defaultS: 30, note: 'a TCP flow without its handshake (stream.midstream off), and the record after a split; setting key suricata.tcp.new' },
+  { name: 'flow-timeouts.udp.new', appliesTo: 'other', defaultS: 30, note: 'a one-way UDP flow; setting key suricata.udp.new' },
+  { name: 'flow-timeouts.icmp.new', appliesTo: 'other', defaultS: 30, note: 'a one-way ICMP flow; setting key suricata.icmp.new' },
+  { name: 'stream.midstream', appliesTo: 'other', defaultS: null, note: 'off by default: TCP sessions without a handshake stay new; setting key suricata.midstream=on' },
   { name: 'flow-timeouts.tcp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only when the flow table is full (emergency mode)' },
   { name: 'flow-timeouts.udp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
   { name: 'flow-timeouts.icmp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
@@ -92,6 +97,19 @@ export function translateSuricata(setting: TimeoutSetting): Translation {
     if (!Number.isInteger(limits.emergencyIdleS)) return { supported: false, reason: `Suricata takes whole seconds for its emergency timeouts; ${limits.emergencyIdleS} s is not one` };
     for (const protocol of ['tcp', 'udp', 'icmp'] as const) values[EMERGENCY_KNOB_OF[protocol]] = limits.emergencyIdleS;
   }
+  for (const [key, value] of Object.entries(setting.tool ?? {})) {
+    if (key.startsWith('suricata.') && typeof value === 'number' && !Number.isInteger(value)) {
+      return { supported: false, reason: `Suricata takes whole seconds for ${key}; ${value} s is not one` };
+    }
+  }
+  const timers = suricataTimers(setting);
+  for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+    if (setting.tool?.[`suricata.${protocol}.new`] !== undefined) values[`flow-timeouts.${protocol}.new`] = timers.states[protocol].new;
+  }
+  if (setting.tool?.['suricata.midstream'] !== undefined) values['stream.midstream'] = timers.midstream ? 1 : 0;
+  else if (setting.idle.tcp !== undefined) {
+    notes.push(`stream.midstream left off and flow-timeouts.tcp.new at ${timers.states.tcp.new} s: a TCP connection picked up without its handshake (or cut once) expires on tcp.new whatever tcp.established says; suricata.midstream=on or suricata.tcp.new=<duration> change them`);
+  }
   return { supported: true, values, notes };
 }
 
@@ -106,6 +124,7 @@ export function suricataArgv(ctx: Pick<CellContext, 'binary' | 'pcap' | 'workDir
       const value = ctx.knobValues[knob];
       if (value !== undefined) argv.push('--set', `${knob}=${value}`);
     }
+    argv.push(...suricataToolSets(ctx.setting));
   }
   return argv;
 }
@@ -126,9 +145,8 @@ export async function runSuricata(ctx: CellContext): Promise<MonitorOutput> {
   if (!(await access(eve).then(() => true, () => false))) {
     throw new MonitorFailure(`suricata wrote no ${EVE_FILE} (is eve-log with types [flow] enabled?)`, result.exitCode, result.signal, result.stderr.slice(-2000), false);
   }
-  const text = await readFile(eve, 'utf8');
-  const records = parseEveFlows(text, EVE_FILE);
-  const toolState = eveStatsState(text, EVE_FILE);
+  const records = await readEveFlows(eve, EVE_FILE);
+  const toolState = await readEveStatsState(eve, EVE_FILE);
   if (!toolState) notes.push('eve.json holds no stats event: no flow-memory figures from Suricata itself');
   return { views: { default: records }, rawFiles: [EVE_FILE], notes, ...(toolState ? { toolState } : {}) };
 }

@@ -3,6 +3,7 @@ import type { MonitorAdapter } from '../monitor-adapter.js';
 import { SURICATA_INSTALL, SURICATA_KNOBS, detectSuricata, runSuricata, translateSuricata } from './adapter.js';
 import { readEveFlows } from './parser.js';
 import { checkSuricataConfig } from './config-check.js';
+import { SURICATA_SETTING_KNOBS, suricataTimerRule } from './timer-rule.js';
 
 const suricata: MonitorAdapter = {
   id: 'suricata',
@@ -16,8 +17,10 @@ const suricata: MonitorAdapter = {
   documentedHonoursTimeoutsOffline: true,
   views: ['default'],
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 180 },
-  // The flow manager sweeps the flow table periodically rather than on each packet.
+  // Timeouts compare whole seconds (timer-rule.ts states the exact rule): a silence up to 1 s over the timeout may be kept.
   granularityS: 1,
+  timerRule: suricataTimerRule,
+  settingKnobs: SURICATA_SETTING_KNOBS,
   detect: detectSuricata,
   translate: translateSuricata,
   run: runSuricata,

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { preview, textLines } from '../../core/text-lines.js';
+import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
 import { isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -28,12 +27,17 @@ const END_REASON: Record<string, EndReason> = {
 };
 
 export async function readEveFlows(path: string, label = path): Promise<FlowRecord[]> {
-  return parseEveFlows(await readFile(path, 'utf8'), label);
+  return consumeFile(eveFlows(label), path, label);
 }
 
 export function parseEveFlows(text: string, file: string): FlowRecord[] {
+  return consumeText(eveFlows(file), text);
+}
+
+function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
   const records: FlowRecord[] = [];
-  for (const [raw, lineNo] of textLines(text)) {
+  for (let item = yield; item !== undefined; item = yield) {
+    const [raw, lineNo] = item;
     const line = raw.trim();
     if (line === '') continue;
     const where = { file, line: lineNo, col: 1 };

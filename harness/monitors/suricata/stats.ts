@@ -1,5 +1,5 @@
 import type { ToolState } from '../../core/tool-state.js';
-import { textLines } from '../../core/text-lines.js';
+import { consumeFile, consumeText, type LineConsumer } from '../../core/text-lines.js';
 
 /**
  * Suricata's own account of its flow table: the last `stats` event of eve.json (enabled in our suricata.yaml; the
@@ -31,15 +31,25 @@ function counter(stats: Record<string, unknown>, path: string): number | undefin
 }
 
 export function eveStatsState(text: string, source: string): ToolState | undefined {
+  return consumeText(eveStats(source), text);
+}
+
+/** The same, streamed from the file: an eve.json of any size is read with bounded memory, as its flows are. */
+export async function readEveStatsState(file: string, source: string): Promise<ToolState | undefined> {
+  return consumeFile(eveStats(source), file, source);
+}
+
+function* eveStats(source: string): LineConsumer<ToolState | undefined> {
   let last: Record<string, unknown> | undefined;
-  for (const [line] of textLines(text)) {
+  for (let item = yield; item !== undefined; item = yield) {
+    const [line] = item;
     // Flow events far outnumber stats events: only lines that can be one are parsed again.
     if (!line.includes('"stats"')) continue;
     let event: unknown;
     try {
       event = JSON.parse(line);
     } catch {
-      continue; // parseEveFlows has already refused a line that is not JSON
+      continue; // the flow parser has already refused a line that is not JSON
     }
     const e = event as { event_type?: unknown; stats?: unknown };
     if (e.event_type === 'stats' && typeof e.stats === 'object' && e.stats !== null) last = e.stats as Record<string, unknown>;

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { preview, textLines } from '../../core/text-lines.js';
+import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -13,16 +12,24 @@ const REQUIRED = ['host_a', 'host_b', 'port_a', 'port_b', 'first_packet', 'last_
 const EXPECTED = 'tcptrace -l --csv output: # comments, a conn_#,host_a,host_b,... header, then one line per connection';
 
 export async function readTcptraceCsv(path: string, label = path): Promise<FlowRecord[]> {
-  return parseTcptraceCsv(await readFile(path, 'utf8'), label);
+  return consumeFile(tcptraceCsv(label), path, label);
 }
 
 export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
+  return consumeText(tcptraceCsv(file), text);
+}
+
+function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
   const records: FlowRecord[] = [];
   let index: Record<string, number> | undefined;
   let width = 0;
   let linesRead = 0;
-  for (const [line, lineNo] of textLines(text)) {
+  // A capture without TCP: tcptrace says so in a comment and prints no header.
+  let noTcp = false;
+  for (let item = yield; item !== undefined; item = yield) {
+    const [line, lineNo] = item;
     linesRead = lineNo;
+    if (line === '#no traced TCP packets') noTcp = true;
     if (line.trim() === '' || line.startsWith('#')) continue;
     const cells = line.split(',');
     if (!index) {
@@ -100,7 +107,7 @@ export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
     record.endReason = rstA + rstB > 0 || finBoth ? 'end-of-flow' : 'unknown';
     records.push(record);
   }
-  if (!index) throw new InputError({ file, line: Math.max(linesRead, 1), col: 1 }, 'no conn_# header', EXPECTED);
+  if (!index && !noTcp) throw new InputError({ file, line: Math.max(linesRead, 1), col: 1 }, 'no conn_# header', EXPECTED);
   return records;
 }
 

@@ -106,6 +106,8 @@ describe('tcptrace translate and parse errors', () => {
     const bad = '1,192.0.2.10,198.51.100.20,40000,9000,1700000000.0 , yesterday ,4,2,';
     expect(() => parseTcptraceCsv(`${header}\n${bad}\n`, 't.csv')).to.throw(InputError, /^t\.csv:2:53: found last_packet "yesterday"/);
     expect(() => parseTcptraceCsv('#only comments\n', 'empty.csv')).to.throw(InputError, /no conn_# header/);
+    // A capture without TCP is not unreadable: tcptrace says so and prints no header.
+    expect(parseTcptraceCsv('#1061 packets seen, 0 TCP packets traced\n#no traced TCP packets\n', 'no-tcp.csv')).to.deep.equal([]);
   });
 });
 

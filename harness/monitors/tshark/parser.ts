@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { preview, textLines } from '../../core/text-lines.js';
+import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
@@ -49,14 +48,19 @@ interface Conversation {
 }
 
 export async function readTsharkPackets(path: string, label = path): Promise<FlowRecord[]> {
-  return parseTsharkPackets(await readFile(path, 'utf8'), label);
+  return consumeFile(tsharkPackets(label), path, label);
 }
 
 export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
+  return consumeText(tsharkPackets(file), text);
+}
+
+function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
   const conversations = new Map<string, Conversation>();
   const order: Conversation[] = [];
   let headerSeen = false;
-  for (const [line, lineNo] of textLines(text)) {
+  for (let item = yield; item !== undefined; item = yield) {
+    const [line, lineNo] = item;
     if (!headerSeen) {
       if (line !== HEADER) {
         const got = line.split('\t');

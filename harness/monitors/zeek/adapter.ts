@@ -5,6 +5,7 @@ import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting
 import { detectBinary } from '../detect-binary.js';
 import type { CellContext, Detection, Knob, MonitorOutput, Translation } from '../monitor-adapter.js';
 import { readConnLog } from './parser.js';
+import { zeekInterval, zeekTimers, zeekToolRedefs } from './timer-rule.js';
 
 export const ZEEK_INSTALL =
   "Zeek has no Debian 12 package: install it from the Zeek project's packages or build it, then put zeek on PATH or set HARNESS_ZEEK=/opt/zeek/bin/zeek";
@@ -18,6 +19,18 @@ export const ZEEK_KNOBS: Knob[] = [
   { name: 'tcp_close_delay', appliesTo: 'other', defaultS: 5, note: 'flushes state this long after a normal close' },
   { name: 'tcp_reset_delay', appliesTo: 'other', defaultS: 5, note: 'flushes state this long after a RST' },
   { name: 'tcp_attempt_delay', appliesTo: 'other', defaultS: 5, note: 'times out an unanswered connection attempt' },
+  {
+    name: 'Conn::port_inactivity_timeouts',
+    appliesTo: 'other',
+    defaultS: 3600,
+    note: '21, 22, 23, 513/tcp get 1 hr once the handshake completes, whatever tcp_inactivity_timeout says (base/protocols/conn/inactivity.zeek); setting key zeek.port_inactivity_timeouts',
+  },
+  {
+    name: 'Conn::analyzer_inactivity_timeouts',
+    appliesTo: 'other',
+    defaultS: 3600,
+    note: 'SSH and FTP get 1 hr once the analyzer confirms the protocol; setting key zeek.analyzer_inactivity_timeouts',
+  },
   {
     name: 'dns_session_timeout',
     appliesTo: 'other',
@@ -53,6 +66,18 @@ export function translateZeek(setting: TimeoutSetting): Translation {
     if (given === undefined && !setting.isDefault) notes.push(`${knob} left at its default ${byDefault} s`);
   }
   if (setting.isDefault) notes.push('Zeek defaults (init-bare.zeek): tcp 300 s, udp 60 s, icmp 60 s');
+  // A generic setting leaves the service tables at their defaults, as a user who edits tcp_inactivity_timeout gets.
+  const timers = zeekTimers(setting);
+  const named = (key: string): boolean => setting.tool?.[`zeek.${key}`] !== undefined;
+  if (named('port_inactivity_timeouts') || named('services')) {
+    for (const [port, v] of timers.portS) values[`Conn::port_inactivity_timeouts[${port}/tcp]`] = v.seconds;
+  } else if (setting.idle.tcp !== undefined) {
+    notes.push('Conn::port_inactivity_timeouts left at its default 1 hr for 21, 22, 23, 513/tcp (and analyzer_inactivity_timeouts for SSH, FTP): a connection established on those ports keeps 1 hr whatever tcp_inactivity_timeout says; zeek.services=<duration> raises them');
+  }
+  if (named('analyzer_inactivity_timeouts') || named('services')) {
+    for (const [name, v] of timers.analyzerS) values[`Conn::analyzer_inactivity_timeouts[${name}]`] = v.seconds;
+  }
+  if (named('dns_session_timeout')) values.dns_session_timeout = timers.dnsSessionS;
   if (setting.idle.udp !== undefined) {
     notes.push('dns_session_timeout (10 s) still expires DNS-over-UDP connections whatever the UDP timeout');
   }
@@ -69,13 +94,8 @@ export function zeekRedefs(setting: TimeoutSetting, values: Record<string, numbe
     if (value === undefined) continue;
     parts.push(`redef ${knob} = ${zeekInterval(value)};`);
   }
+  parts.push(...zeekToolRedefs(setting));
   return parts.join(' ');
-}
-
-/** Zeek interval literal in seconds; a fraction is kept to the microsecond. */
-function zeekInterval(seconds: number): string {
-  const text = Number.isInteger(seconds) ? `${seconds}.0` : String(Math.round(seconds * 1e6) / 1e6);
-  return `${text} sec`;
 }
 
 export function zeekArgv(ctx: Pick<CellContext, 'binary' | 'pcap' | 'setting' | 'knobValues' | 'userConfig'>): string[] {
@@ -93,7 +113,7 @@ export async function runZeek(ctx: CellContext): Promise<MonitorOutput> {
   const connLog = path.join(ctx.workDir, 'conn.log');
   const exists = await access(connLog).then(() => true, () => false);
   if (!exists) {
-    notes.push('Zeek wrote no conn.log (no connection in the capture)');
+    notes.push('Zeek wrote no conn.log');
     return { views: { default: [] }, rawFiles: [], notes };
   }
   if (ctx.userConfig) notes.push(`user script ${ctx.userConfig} loaded before the swept redefs`);

@@ -2,6 +2,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { ZEEK_INSTALL, ZEEK_KNOBS, detectZeek, runZeek, translateZeek } from './adapter.js';
 import { readConnLog } from './parser.js';
+import { ZEEK_SETTING_KNOBS, zeekTimerRule } from './timer-rule.js';
 
 const zeek: MonitorAdapter = {
   id: 'zeek',
@@ -15,6 +16,8 @@ const zeek: MonitorAdapter = {
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 180 },
   // Zeek's inactivity timer runs on packet time and re-checks the last activity when it fires: no coarser step.
   granularityS: 0,
+  timerRule: zeekTimerRule,
+  settingKnobs: ZEEK_SETTING_KNOBS,
   detect: detectZeek,
   translate: translateZeek,
   run: runZeek,

@@ -1,0 +1,104 @@
+import type { TimeoutProtocol } from './timeout-setting.js';
+
+/**
+ * A tool's idle-timer rule under one setting, precise enough for the ideal model to place every record boundary of
+ * a connection: how a silence is compared with the timeout, which timeout is in force for a record (a service port,
+ * a flow state, the user's own config can override the global knob), and what the tool does when its table fills.
+ * Each adapter states its own (harness/monitors/<id>/), so the comparator applies it without knowing the tool.
+ */
+export interface TimerRule {
+  /** The global idle timeout per protocol under this setting (seconds; null: never): the naive model's. */
+  globalIdleS: Partial<Record<TimeoutProtocol, number | null>>;
+  /** The timeout in force during a silence of a record; undefined when the rule does not know this protocol. */
+  timeoutFor(record: RecordContext): RuleTimeout | undefined;
+  /** Whether a silence from the last packet to the next ends the record under the timeout in force. */
+  silence(lastUs: number, nextUs: number, timeout: RuleTimeout): SilenceOutcome;
+  /**
+   * The shortest silence that can end a record under this timeout (microseconds): every shorter one is kept. The
+   * truth lists only silences of at least its quiet threshold, so the model answers only when this is not below it.
+   */
+  shortestSplitUs(timeout: RuleTimeout): number;
+  /** The comparison in words, for the report: `a silence >= the timeout, to the microsecond (Session::InactivityTimer)`. */
+  comparison: string;
+  /** What the tool documents for a full flow table (emergency timeouts), for the report. */
+  emergency?: string;
+  /**
+   * The smallest timeout, in whole seconds, that keeps a silence of this length whole wherever it falls
+   * (phase, whole-second boundaries): what the recommendation advises.
+   */
+  keepsWholeS?(gapUs: number): number;
+  /**
+   * The knobs that keep the given connections whole, in the tool's own syntax, ready to paste, and when an
+   * override caps what the global knob can do. Absent: the global knob alone is the advice.
+   */
+  advice?(protocol: TimeoutProtocol, minimumIdleS: number, connections: readonly RecordContext[]): RuleAdvice;
+}
+
+/** What the model knows of one record (the stretch of a connection the tool keeps as one flow) at a silence. */
+export interface RecordContext {
+  protocol: TimeoutProtocol;
+  clientPort: number;
+  serverPort: number;
+  /** The record opened with the connection's own TCP handshake: the first record of a connection that has one. */
+  handshake: boolean;
+  /** Both sides send packets in this connection (a one-way flow never leaves a tool's `new` state). */
+  bothDirections: boolean;
+}
+
+export interface RuleTimeout {
+  /** Seconds; null: this record never expires. */
+  idleS: number | null;
+  /** The rule when it is not the global knob, e.g. `Conn::port_inactivity_timeouts[22/tcp] = 1 hr`. */
+  rule?: string;
+  /** A rule that checks on its own period (Zeek's DNS expire timer): split between `lowUs` and `highUs`. */
+  window?: { lowUs: number; highUs: number };
+}
+
+/** `either`: the tool's phase (a sweep, a status report) decides, so the model gives a range. */
+export type SilenceOutcome = 'split' | 'whole' | 'either';
+
+export interface RuleAdvice {
+  /** Lines ready to paste into the tool's config, the global knob first. */
+  lines: string[];
+  /** Overrides the global knob cannot lift, e.g. `Conn::port_inactivity_timeouts sets 22/tcp to 1 hr ...`. */
+  caps: string[];
+}
+
+/** A record ends at the first silence of at least `idleS` (Zeek: last_time + timeout <= now). */
+export function atLeast(lastUs: number, nextUs: number, idleS: number): boolean {
+  return nextUs - lastUs >= Math.round(idleS * 1e6);
+}
+
+/**
+ * The rule of a tool that states none: a silence longer than the timeout ends the record; with a timer
+ * granularity (a periodic sweep, a status interval) whose phase is unknown, one longer than the timeout but not
+ * longer than timeout + granularity may or may not, so the model gives a range rather than a guess.
+ */
+export function periodicTimerRule(
+  globalIdleS: Partial<Record<TimeoutProtocol, number | null>>,
+  granularityS: number,
+  /** The tool's own words for its comparison (the adapter's `timerComparison`), else a generic sentence. */
+  comparison?: string,
+): TimerRule {
+  const granularityUs = Math.round(granularityS * 1e6);
+  return {
+    globalIdleS,
+    timeoutFor: (record) => {
+      const idleS = globalIdleS[record.protocol];
+      return idleS === undefined ? undefined : { idleS };
+    },
+    silence: (lastUs, nextUs, timeout) => {
+      if (timeout.idleS === null) return 'whole';
+      const gapUs = nextUs - lastUs;
+      const idleUs = Math.round(timeout.idleS * 1e6);
+      if (gapUs <= idleUs) return 'whole';
+      return gapUs > idleUs + granularityUs ? 'split' : 'either';
+    },
+    shortestSplitUs: (timeout) => (timeout.idleS === null ? Infinity : Math.round(timeout.idleS * 1e6) + 1),
+    comparison:
+      comparison ??
+      (granularityUs === 0
+        ? 'a silence longer than the timeout'
+        : `a silence longer than the timeout, checked every ${granularityS} s at a phase the model cannot know: between the timeout and the timeout + ${granularityS} s either way`),
+  };
+}

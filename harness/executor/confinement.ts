@@ -1,0 +1,81 @@
+import { readFile, readlink } from 'node:fs/promises';
+import { execa } from 'execa';
+import { which } from './which.js';
+
+/**
+ * How every child of a run is confined, with Linux's own means, so that nothing outlives the harness even when the
+ * harness itself is killed with SIGKILL (no exit handler runs then):
+ * - a parent-death signal (`setpriv --pdeathsig KILL`): the child dies with the harness;
+ * - as root, a PID namespace per process (`unshare --pid --fork --kill-child`): when the monitor (the namespace's
+ *   init) ends or its unshare parent dies, the kernel kills every process left in the namespace, even one that left
+ *   the process group with setsid;
+ * - a file size limit (`prlimit --fsize`): no file the child writes grows past the run's --max-output, checked by
+ *   the kernel on every write, so a flooding monitor cannot fill the disk or the harness's memory.
+ * Without root (or where namespaces are refused, as in an unprivileged container) the namespace is left out: the
+ * child still dies with the harness and its process group is still killed when it ends, but a grandchild that
+ * called setsid can survive a SIGKILLed harness. Without util-linux the child runs as it is.
+ */
+export interface Confinement {
+  setpriv?: string;
+  prlimit?: string;
+  /** unshare, when this process may create PID namespaces. */
+  unshare?: string;
+}
+
+let probed: Promise<Confinement> | undefined;
+
+export function confinement(): Promise<Confinement> {
+  probed ??= probe();
+  return probed;
+}
+
+async function probe(): Promise<Confinement> {
+  const [setpriv, prlimit, unshare] = await Promise.all([which('setpriv'), which('prlimit'), which('unshare')]);
+  const found: Confinement = {};
+  if (setpriv) found.setpriv = setpriv;
+  if (prlimit) found.prlimit = prlimit;
+  if (unshare && process.getuid?.() === 0) {
+    // Root in a container without CAP_SYS_ADMIN is refused: try once rather than fail every cell.
+    const trial = await execa(unshare, ['--pid', '--fork', '--kill-child', '--', 'true'], { reject: false, stdin: 'ignore', timeout: 10_000 });
+    if (trial.exitCode === 0) found.unshare = unshare;
+  }
+  return found;
+}
+
+/** The argv that runs `argv` confined; the monitor itself is the last process of the chain (setpriv and prlimit exec it). */
+export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFileBytes?: number }): string[] {
+  const prefix: string[] = [];
+  if (tools.setpriv) prefix.push(tools.setpriv, '--pdeathsig', 'KILL', '--');
+  if (tools.prlimit && limits.maxFileBytes !== undefined) prefix.push(tools.prlimit, `--fsize=${limits.maxFileBytes}`, '--');
+  if (tools.unshare) prefix.push(tools.unshare, '--pid', '--fork', '--kill-child', '--');
+  return [...prefix, ...argv];
+}
+
+/** Pids of `pid` and all its descendants (Linux /proc/<pid>/task/<tid>/children). */
+export async function processTree(pid: number): Promise<number[]> {
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.shift() as number;
+    tree.push(next);
+    const children = await readFile(`/proc/${next}/task/${next}/children`, 'utf8').catch(() => '');
+    for (const child of children.split(' ')) if (child.trim() !== '') queue.push(Number(child));
+  }
+  return tree;
+}
+
+/**
+ * A pid as a process inside the namespace under `rootPid` sees it (what a tool writes in its pid file), as the
+ * harness sees it: the process of that tree whose innermost NSpid is `innerPid`. Undefined when there is none.
+ */
+export async function outerPid(rootPid: number, innerPid: number): Promise<number | undefined> {
+  const namespace = await readlink(`/proc/${rootPid}/ns/pid_for_children`).catch(() => undefined);
+  for (const pid of await processTree(rootPid)) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const ids = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+    if (ids.length < 2 || ids[ids.length - 1] !== innerPid) continue;
+    if (namespace !== undefined && (await readlink(`/proc/${pid}/ns/pid`).catch(() => undefined)) !== namespace) continue;
+    return pid;
+  }
+  return undefined;
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../core/input-error.js';
+
+/**
+ * A run folder (`--out`) belongs to one harness process at a time and to the harness alone:
+ * - a lock file holds the owner's pid and its start time (from /proc), so a lock whose owner died, even by SIGKILL,
+ *   is recognised as stale and taken over, and a recycled pid is not mistaken for the owner;
+ * - a marker file says the harness made the folder. A re-run into a marked folder replaces everything in it, so no
+ *   cell ever reads an earlier run's output; a folder that is not empty and not marked is the user's and is refused.
+ * The contents are replaced only once the run's inputs have been read (replaceRunFolderContents), so a typo in a
+ * scenario does not cost the previous results.
+ */
+export const RUN_MARKER = '.harness-run';
+export const RUN_LOCK = '.harness-lock';
+
+export interface RunFolder {
+  dir: string;
+  /** Removes the lock (and the folder, when this run made it and wrote nothing into it). */
+  release(): Promise<void>;
+}
+
+interface Owner { pid: number; startTicks: string }
+
+/** A process's start time in clock ticks since boot: with the pid, it names one process for good. */
+function startTicksOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOwner(text: string): Owner | undefined {
+  const m = /^(\d+) (\d+)\s*$/.exec(text);
+  return m ? { pid: Number(m[1]), startTicks: m[2] as string } : undefined;
+}
+
+function alive(owner: Owner): boolean {
+  return startTicksOf(owner.pid) === owner.startTicks;
+}
+
+/**
+ * Takes `dir` (from `--out`, named by `flag` in messages) for this process, or throws an InputError: in use by a
+ * running harness, or holding files the harness did not write. Made when missing.
+ */
+export async function claimRunFolder(flag: string, dir: string): Promise<RunFolder> {
+  const made = await mkdir(dir, { recursive: true });
+  const me: Owner = { pid: process.pid, startTicks: startTicksOf(process.pid) ?? '0' };
+  const lockFile = path.join(dir, RUN_LOCK);
+  await takeLock(flag, dir, lockFile, me);
+  const releaseSync = (): void => {
+    try {
+      if (parseOwner(readFileSync(lockFile, 'utf8'))?.pid === me.pid) unlinkSync(lockFile);
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', releaseSync);
+  const release = async (): Promise<void> => {
+    process.off('exit', releaseSync);
+    releaseSync();
+    if (made !== undefined) {
+      const left = await readdir(dir).catch(() => ['?']);
+      if (left.every((name) => name === RUN_MARKER)) await rm(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    const entries = (await readdir(dir)).filter((name) => name !== RUN_LOCK);
+    if (entries.length > 0 && !entries.includes(RUN_MARKER)) {
+      throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a folder that holds files harness did not write (${preview(entries)}) and no ${RUN_MARKER} marker`,
+        'a new or empty folder, or the folder of an earlier harness run (which is then replaced)');
+    }
+    await writeFile(path.join(dir, RUN_MARKER), `${JSON.stringify({ tool: 'harness', note: 'a harness run folder: a new run into it replaces everything here' })}\n`);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { dir, release };
+}
+
+async function takeLock(flag: string, dir: string, lockFile: string, me: Owner): Promise<void> {
+  const mine = path.join(dir, `${RUN_LOCK}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  await writeFile(mine, `${me.pid} ${me.startTicks}\n`);
+  try {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      // link() fails if the lock exists: of two runs starting at once, exactly one creates it.
+      const created = await link(mine, lockFile).then(() => true, (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') return false;
+        throw error;
+      });
+      if (created) return;
+      const holder = parseOwner(await readFile(lockFile, 'utf8').catch(() => ''));
+      if (holder && alive(holder)) {
+        throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a run folder in use by another harness (pid ${holder.pid})`,
+          'a folder no running harness writes into: wait for that run to end, or give another --out');
+      }
+      // The owner is gone (killed, even by SIGKILL): its lock is stale. Removed only if it is still that same stale lock.
+      const again = await readFile(lockFile, 'utf8').catch(() => undefined);
+      if (again !== undefined && parseOwner(again)?.pid === holder?.pid) await unlink(lockFile).catch(() => undefined);
+    }
+    throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a run folder whose lock ${RUN_LOCK} could not be taken`, 'a folder no other harness is starting in at the same moment');
+  } finally {
+    await unlink(mine).catch(() => undefined);
+  }
+}
+
+/**
+ * Called once the run's inputs are read, before its first write: a marked folder is emptied of the earlier run
+ * (everything but the lock and the marker); a folder never claimed is only made. Nothing unmarked is ever removed.
+ */
+export async function replaceRunFolderContents(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const entries = await readdir(dir);
+  if (!entries.includes(RUN_MARKER)) return;
+  for (const name of entries) {
+    if (name === RUN_MARKER || name === RUN_LOCK || name.startsWith(`${RUN_LOCK}.`)) continue;
+    await rm(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function preview(entries: string[]): string {
+  const shown = entries.slice(0, 3).join(', ');
+  return entries.length > 3 ? `${shown} and ${entries.length - 3} more` : shown;
+}

@@ -1,0 +1,32 @@
+import { expect } from 'chai';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { consumeFile, consumeText, MAX_LINE_CHARS, type LineConsumer } from '../../harness/core/text-lines.js';
+import { InputError } from '../../harness/core/input-error.js';
+
+/** Collects every line it is fed, with its number. */
+function* collect(): LineConsumer<string[]> {
+  const seen: string[] = [];
+  for (let item = yield; item !== undefined; item = yield) seen.push(`${item[1]}:${item[0]}`);
+  return seen;
+}
+
+describe('line consumers: one parser for a string and a streamed file', () => {
+  it('a file gives the lines a string gives, \\r\\n and a last line without \\n included', async () => {
+    const text = 'a\r\nbb\n\nccc';
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'lines-')), 'x.txt');
+    await writeFile(file, text);
+    expect(await consumeFile(collect(), file)).to.deep.equal(consumeText(collect(), text));
+    expect(consumeText(collect(), text)).to.deep.equal(['1:a', '2:bb', '3:', '4:ccc']);
+  });
+
+  it('a line longer than the limit (a flood without newlines) is refused with its place, never held whole', async () => {
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'lines-')), 'flood.txt');
+    await writeFile(file, `ok\n${'x'.repeat(MAX_LINE_CHARS + 2 * (1 << 20))}`);
+    let error: unknown;
+    try { await consumeFile(collect(), file, 'flood.txt'); } catch (e) { error = e; }
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as Error).message).to.match(/^flood\.txt:2:1: found a line longer than \d+ characters/);
+  });
+});

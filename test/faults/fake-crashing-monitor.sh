@@ -1,0 +1,8 @@
+#!/bin/sh
+# A FAKE monitor for the fault tests (test/faults/faults.test.ts), never a stand-in for a real one. It answers the
+# version probe the way the tool it is named in for does (HARNESS_TCPTRACE, HARNESS_NFPCAPD...), then misbehaves.
+case "$1" in -v|-V|-h|--version) echo "fake monitor: Version: 6.6.7 (tcptrace -- version 6.6.7)"; exit 0;; esac
+# Crashes: a last word on stderr, then the exit status of a segmentation fault.
+echo "fake-crashing-monitor: reading $*" >&2
+echo "Segmentation fault (core dumped)" >&2
+exit 139

@@ -1,0 +1,332 @@
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { randomUUID } from 'node:crypto';
+import { access, chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Cell, RunResults } from '../../harness/core/results.js';
+import { which } from '../../harness/executor/which.js';
+import { BIN, harness, REPO, type CliResult } from '../support/cli.js';
+
+/**
+ * Run-time faults, each with the FAKE monitor that causes it (test/faults/fake-*.sh, injected through the adapters'
+ * HARNESS_<TOOL> variables) or with the real Debian monitors: after each, the fault is in its own cell (exit status,
+ * stderr tail), the real monitor run beside it is intact, and no process of the run remains. Every process of a run
+ * carries a unique marker in its environment, so what is left is found by the marker, never by a name.
+ */
+const FAKES = path.join(REPO, 'test/faults');
+const SCENARIO = 'scenarios/burst-20min.yaml';
+const MARK_VAR = 'HARNESS_FAULT_TEST_MARK';
+
+/** Processes whose environment holds the marker: the harness and everything it started, at any depth, in any namespace. */
+async function processesMarked(mark: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const environ = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
+    if (!environ.includes(`${MARK_VAR}=${mark}`)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
+    found.push(`${pid}: ${cmdline.replace(/\0/g, ' ').trim()}`);
+  }
+  return found;
+}
+
+/** The marked processes still there once the kernel has had a moment to deliver the last kills. */
+async function leftAfterRun(mark: string): Promise<string[]> {
+  let left: string[] = [];
+  for (let i = 0; i < 30; i += 1) {
+    left = await processesMarked(mark);
+    if (left.length === 0) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return left;
+}
+
+async function waitFor(what: string, test: () => Promise<boolean>, tries = 600): Promise<void> {
+  for (let i = 0; i < tries; i += 1) {
+    if (await test()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function readResults(out: string): Promise<RunResults> {
+  return JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+}
+
+function cellOf(results: RunResults, column: string): Cell {
+  const found = results.scenarios[0]?.cells.find((c) => c.column === column && c.setting.label === 'default');
+  if (!found) throw new Error(`no cell ${column} @ default in ${results.scenarios[0]?.cells.map((c) => c.column).join(', ')}`);
+  return found;
+}
+
+interface FaultRun { result: CliResult; results: RunResults; out: string; mark: string }
+
+/** `harness run` with one fake in place of `monitor`'s binary, beside the real tshark. */
+async function runWithFake(monitor: string, fake: string, extra: string[] = [], env: Record<string, string> = {}): Promise<FaultRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fault-'));
+  const out = path.join(dir, 'run');
+  const mark = randomUUID();
+  const result = await harness(['run', SCENARIO, '--monitors', `${monitor},tshark`, '--timeouts', 'default', '--out', out, ...extra], {
+    env: { [`HARNESS_${monitor.toUpperCase()}`]: path.join(FAKES, fake), [MARK_VAR]: mark, ...env },
+  });
+  expect(result.exitCode, result.stderr).to.equal(0);
+  return { result, results: await readResults(out), out, mark };
+}
+
+/** What every fault must leave: the real tshark's cell whole, and no process of the run. */
+async function expectIsolated(run: FaultRun): Promise<void> {
+  const tshark = cellOf(run.results, 'tshark');
+  expect(tshark.status, tshark.reason).to.equal('ok');
+  expect(tshark.verdict).to.equal('accurate');
+  expect(await leftAfterRun(run.mark), 'no process of the run outlives it').to.deep.equal([]);
+}
+
+const isRoot = process.getuid?.() === 0;
+
+describe('faults: fake monitors that crash, hang, flood, say nothing or lie', function () {
+  this.timeout(300_000);
+
+  it('a crashing monitor fails its own cell with its exit status and stderr tail', async () => {
+    const run = await runWithFake('tcptrace', 'fake-crashing-monitor.sh');
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    expect(cell.reason).to.include('exit status 139');
+    expect(cell.reason).to.include('Segmentation fault (core dumped)');
+    await expectIsolated(run);
+  });
+
+  it('a hanging monitor is stopped at the time limit', async () => {
+    const run = await runWithFake('tcptrace', 'fake-hanging-monitor.sh', ['--time-limit', '20s']);
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    expect(cell.reason).to.match(/hung: still running after 20 s, killed/);
+    await expectIsolated(run);
+  });
+
+  it('a monitor that ignores SIGTERM is killed after the grace period', async () => {
+    const run = await runWithFake('tcptrace', 'fake-sigterm-ignoring-monitor.sh', ['--time-limit', '20s']);
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    expect(cell.reason).to.match(/hung/);
+    expect(cell.provenance.commands.at(-1)?.signal).to.equal('SIGKILL');
+    await expectIsolated(run);
+  });
+
+  it('a flooding monitor is stopped at --max-output and fails only its cell; memory stays bounded', async () => {
+    const run = await runWithFake('tcptrace', 'fake-flooding-monitor.sh', ['--max-output', '1MB']);
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    expect(cell.reason).to.match(/wrote more than the output limit of 1 MB for one file \(tcptrace\.csv\)/);
+    // 300 MB on stderr first: only its tail was kept (the whole of it would once have been held in memory).
+    expect(cell.provenance.commands.at(-1)?.stderrTail).to.match(/fake-flooding-monitor: stderr line\n/);
+    const csv = path.join(run.out, cell.provenance.dir, 'tcptrace.csv');
+    expect((await readFile(csv)).length).to.equal(1024 * 1024);
+    await expectIsolated(run);
+  });
+
+  it('--max-output is validated like every flag', async () => {
+    for (const bad of ['lots', '0', '12XB', '100']) {
+      const result = await harness(['run', SCENARIO, '--monitors', 'tshark', '--max-output', bad]);
+      expect(result.exitCode, bad).to.equal(2);
+      expect(result.stderr.trim().split('\n')).to.have.length(1);
+      expect(result.stderr).to.include('harness run --max-output: found');
+    }
+  });
+
+  it('a monitor that exits 0 and writes nothing, while the capture holds connections, failed: "no output", not "missed"', async () => {
+    const run = await runWithFake('nfpcapd', 'fake-silent-monitor.sh');
+    const cell = cellOf(run.results, 'nfpcapd');
+    expect(cell.status).to.equal('failed');
+    expect(cell.verdict).to.equal('failed');
+    expect(cell.reason).to.match(/^no output: fake-silent-monitor\.sh ended with exit status 0 but reported no record, while the capture holds \d+ connection/);
+    expect(run.results.scenarios[0]?.recommendations.some((r) => r.monitor === 'nfpcapd'), 'no recommendation from a failed monitor').to.equal(false);
+    await expectIsolated(run);
+  });
+
+  it('a monitor writing garbage fails its cell as unreadable output, naming the file and line', async () => {
+    const run = await runWithFake('tcptrace', 'fake-garbage-monitor.sh');
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    expect(cell.reason).to.match(/^unreadable output: tcptrace\.csv:1:1: found "this is not a record"/);
+    await expectIsolated(run);
+  });
+
+  it('a monitor that starts a detached child (setsid): the child dies with the cell', async function () {
+    if (!isRoot) this.skip(); // Without root there is no PID namespace: a setsid'ed grandchild can outlive its cell (README).
+    const run = await runWithFake('tcptrace', 'fake-detaching-monitor.sh', ['--time-limit', '20s']);
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    await expectIsolated(run);
+  });
+
+  it('a version that cannot be read is a warning in results.json and every report, not a silent "unknown"', async () => {
+    const tshark = await which('tshark');
+    if (!tshark) throw new Error('tshark is installed by setup.sh');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fault-'));
+    const out = path.join(dir, 'run');
+    const result = await harness(['run', SCENARIO, '--monitors', 'tshark', '--timeouts', 'default', '--out', out], {
+      env: { HARNESS_TSHARK: path.join(FAKES, 'fake-versionless-monitor.sh'), REAL_TSHARK: tshark },
+    });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = await readResults(out);
+    expect(cellOf(results, 'tshark').version).to.equal('unreadable');
+    expect(results.warnings?.[0]).to.match(/^tshark \(reference\): version unreadable: `.*fake-versionless-monitor\.sh --version` printed "a build without a version string"/);
+    expect(result.stdout).to.include('Warning: tshark (reference): version unreadable');
+    expect(await readFile(path.join(out, 'report.md'), 'utf8')).to.include('Warning: tshark (reference): version unreadable');
+    expect(await readFile(path.join(out, 'report.html'), 'utf8')).to.include('Warning: tshark (reference): version unreadable');
+  });
+
+  it('a monitor whose --version hangs is found, its version "unreadable (timed out)", not missing', async () => {
+    const tshark = await which('tshark');
+    if (!tshark) throw new Error('tshark is installed by setup.sh');
+    const mark = randomUUID();
+    const env = { HARNESS_TSHARK: path.join(FAKES, 'fake-version-hanging-monitor.sh'), REAL_TSHARK: tshark, [MARK_VAR]: mark };
+    const listed = await harness(['monitors', '--json'], { env });
+    expect(listed.exitCode, listed.stderr).to.equal(0);
+    const row = (JSON.parse(listed.stdout) as { id: string; detection: { found: boolean; version?: string; versionWarning?: string } }[]).find((r) => r.id === 'tshark');
+    expect(row?.detection.found).to.equal(true);
+    expect(row?.detection.version).to.equal('unreadable (timed out)');
+    expect(row?.detection.versionWarning).to.match(/gave no answer in 15 s/);
+    expect(await leftAfterRun(mark), 'the hung probe is killed').to.deep.equal([]);
+  });
+});
+
+describe('faults: the harness itself killed with SIGKILL', function () {
+  this.timeout(300_000);
+
+  /** Starts a run (marked), waits until `ready` holds, SIGKILLs the harness and returns what is left of the run. */
+  async function killMidRun(monitors: string, env: Record<string, string>, ready: (mark: string) => Promise<boolean>, asUser?: string[]): Promise<string[]> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-sigkill-'));
+    await chmod(dir, 0o777);
+    const mark = randomUUID();
+    const argv = [BIN, 'run', SCENARIO, '--monitors', monitors, '--timeouts', 'default,1h', '--jobs', '4', '--out', path.join(dir, 'run')];
+    const [file, ...args] = asUser ? [...asUser, ...argv] : argv;
+    const child = execa(file as string, args, { cwd: REPO, env: { NO_COLOR: '1', [MARK_VAR]: mark, ...env }, reject: false, stdin: 'ignore' });
+    try {
+      await waitFor('the run to reach its monitors', () => ready(mark));
+    } finally {
+      // The harness is the wrapper's process when running as another user: kill whichever is the node process.
+      const harnessPids = (await processesMarked(mark)).filter((p) => /node .*bin\/harness run/.test(p)).map((p) => Number(p.split(':')[0]));
+      for (const pid of harnessPids) process.kill(pid, 'SIGKILL');
+      child.kill('SIGKILL');
+      await child;
+    }
+    return leftAfterRun(mark);
+  }
+
+  const collectorRunning = async (mark: string): Promise<boolean> => (await processesMarked(mark)).some((p) => /\bnfcapd\b/.test(p));
+
+  it('as root: no collector, monitor or setsid-detached grandchild survives', async function () {
+    if (!isRoot) this.skip();
+    const env = { HARNESS_TCPTRACE: path.join(FAKES, 'fake-detaching-monitor.sh') };
+    const detachedAndCollecting = async (mark: string): Promise<boolean> => {
+      const procs = await processesMarked(mark);
+      return procs.some((p) => /\bnfcapd\b/.test(p)) && procs.some((p) => /^\d+: sleep 3600$/.test(p));
+    };
+    expect(await killMidRun('softflowd,pmacct,tcptrace', env, detachedAndCollecting)).to.deep.equal([]);
+  });
+
+  it('without root (no PID namespace): the monitors and collectors still die with the harness', async function () {
+    if (!isRoot) this.skip(); // Needs root to become another user; as a normal user the suite itself runs this case.
+    const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+    const hang = path.join(FAKES, 'fake-hanging-monitor.sh');
+    const env = { HARNESS_TCPTRACE: hang, HOME: '/tmp' };
+    const fakeRunning = async (mark: string): Promise<boolean> => (await processesMarked(mark)).some((p) => /^\d+: sleep 3600$/.test(p));
+    // Both up: the collector of softflowd's cell and the fake (one process: a shell's own children, which the harness
+    // did not start, can outlive it without a namespace, as the README says).
+    const left = await killMidRun('softflowd,tcptrace', env, async (mark) => (await collectorRunning(mark)) && fakeRunning(mark), nobody);
+    expect(left).to.deep.equal([]);
+  });
+});
+
+describe('faults: one run folder, used again or by two runs at once', function () {
+  this.timeout(600_000);
+
+  function verdicts(results: RunResults): string[] {
+    return results.scenarios.flatMap((s) => s.cells.map((c) => `${c.column}@${c.setting.label}: ${c.status} ${c.verdict} ${c.recordCount}`));
+  }
+
+  it('harness run twice into one --out gives the verdicts of once (nfpcapd, softflowd keep files across runs)', async () => {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-rerun-')), 'run');
+    const args = ['run', SCENARIO, '--monitors', 'nfpcapd,softflowd,argus', '--timeouts', 'default', '--out', out];
+    const first = await harness(args);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const once = verdicts(await readResults(out));
+    await writeFile(path.join(out, 'burst-20min', 'nfpcapd', 'default', 'flows', 'nfcapd.200001010000'), 'left by an earlier run');
+    const second = await harness(args);
+    expect(second.exitCode, second.stderr).to.equal(0);
+    expect(verdicts(await readResults(out))).to.deep.equal(once);
+    await access(path.join(out, '.harness-run'));
+  });
+
+  it('harness check twice into one --out (as docs/ci-workflow.md does) gives the same exit status and report', async () => {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-recheck-')), 'run');
+    const suite = 'examples/netflow-exporters.suite.yaml';
+    const first = await harness(['check', suite, '--out', out]);
+    const second = await harness(['check', suite, '--out', out]);
+    expect(first.exitCode, first.stderr + first.stdout).to.equal(0);
+    expect(second.exitCode, second.stderr + second.stdout).to.equal(first.exitCode);
+    expect(second.stdout).to.equal(first.stdout);
+  });
+
+  it('a non-empty folder harness did not write is refused with one line, exit 2, and left as it was', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'harness-theirs-'));
+    await writeFile(path.join(out, 'thesis.tex'), 'mine');
+    const result = await harness(['run', SCENARIO, '--monitors', 'tshark', '--out', out]);
+    expect(result.exitCode).to.equal(2);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr).to.match(/a folder that holds files harness did not write \(thesis\.tex\)/);
+    expect(await readdir(out)).to.deep.equal(['thesis.tex']);
+  });
+
+  it('two runs into one folder at once: one runs, the other is refused with one line (exit 2)', async () => {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-twice-')), 'run');
+    const mark = randomUUID();
+    const first = execa(BIN, ['run', SCENARIO, '--monitors', 'tcptrace,tshark', '--timeouts', 'default', '--time-limit', '20s', '--out', out], {
+      cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: path.join(FAKES, 'fake-hanging-monitor.sh'), [MARK_VAR]: mark }, reject: false, stdin: 'ignore',
+    });
+    await waitFor('the first run to hold the folder', () => access(path.join(out, '.harness-lock')).then(() => true, () => false));
+    const second = await harness(['run', SCENARIO, '--monitors', 'tshark', '--out', out]);
+    expect(second.exitCode).to.equal(2);
+    expect(second.stderr.trim().split('\n')).to.have.length(1);
+    expect(second.stderr).to.match(/a run folder in use by another harness \(pid \d+\)/);
+    const done = await first;
+    expect(done.exitCode, String(done.stderr)).to.equal(0);
+    expect(cellOf(await readResults(out), 'tshark').status).to.equal('ok');
+    expect(await leftAfterRun(mark)).to.deep.equal([]);
+  });
+
+  it('a lock left by a SIGKILLed harness is stale: the next run takes the folder', async () => {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-stale-')), 'run');
+    const mark = randomUUID();
+    const child = execa(BIN, ['run', SCENARIO, '--monitors', 'tcptrace', '--timeouts', 'default', '--out', out], {
+      cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: path.join(FAKES, 'fake-hanging-monitor.sh'), [MARK_VAR]: mark }, reject: false, stdin: 'ignore',
+    });
+    await waitFor('the run to hold the folder', () => access(path.join(out, '.harness-lock')).then(() => true, () => false));
+    child.kill('SIGKILL');
+    await child;
+    await access(path.join(out, '.harness-lock'));
+    const next = await harness(['run', SCENARIO, '--monitors', 'tshark', '--timeouts', 'default', '--out', out]);
+    expect(next.exitCode, next.stderr).to.equal(0);
+    expect(await leftAfterRun(mark)).to.deep.equal([]);
+  });
+});
+
+describe('faults: paths with spaces, every Debian monitor for real', function () {
+  this.timeout(600_000);
+
+  it('a run folder (and so the pcap) with spaces in its path: every monitor reads it', async () => {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness space ')), 'my run folder');
+    const monitors = 'argus,nfpcapd,softflowd,pmacct,ndpi,tcptrace,tshark';
+    const result = await harness(['run', SCENARIO, '--monitors', monitors, '--timeouts', 'default', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = await readResults(out);
+    expect(results.scenarios[0]?.pcapFile).to.equal('burst-20min/burst-20min.pcap');
+    for (const cell of results.scenarios[0]?.cells ?? []) {
+      expect(cell.status, `${cell.column}: ${cell.reason ?? ''}`).to.equal('ok');
+      expect(cell.recordCount, cell.column).to.be.greaterThan(0);
+    }
+    expect(results.scenarios[0]?.cells.map((c) => c.monitor)).to.include.members(monitors.split(','));
+  });
+});
