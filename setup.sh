@@ -17,6 +17,8 @@ declare -A PACKAGES=(
   [chromium]=chromium [datamash]=datamash [xmllint]=libxml2-utils
   # GNU time measures each monitor's CPU time and peak RSS exactly (a path: `time` alone is the shell keyword).
   [/usr/bin/time]=time
+  # live mode (harness run --live): the private wire, the replay, its reference capture, the immediate-mode shim
+  [tcpreplay]=tcpreplay [ethtool]=ethtool [ip]=iproute2 [tcpdump]=tcpdump [gcc]=gcc [pcap-config]=libpcap-dev
 )
 
 missing=()

@@ -37,6 +37,8 @@ export interface GenerateOptions {
    * not wait for it.
    */
   signal?: AbortSignal;
+  /** Called after every chunk written (256 KB) with the pcap bytes so far, for a progress display. */
+  onProgress?: (pcapBytes: number) => void;
 }
 
 /** What `generate` rejects with when its signal aborts it. */
@@ -109,6 +111,7 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
     while (merge.fill(writer)) {
       await writer.flush();
       if (signal?.aborted) throw new GenerationInterrupted(scenario.name);
+      options.onProgress?.(writer.frameBytes + 16 * writer.packets);
     }
   } catch (e) {
     await writer.abort();

@@ -7,6 +7,8 @@ import { MONITORS_HELP, monitorsCommand } from './cli/monitors-command.js';
 import { CHECK_HELP, checkCommand } from './cli/check-command.js';
 import { MERGE_HELP, mergeCommand } from './cli/merge-command.js';
 import { harnessVersion } from './pipeline/version.js';
+import { handleOutputStreamErrors } from './cli/output-stream-errors.js';
+import { displayPath, pathProblem } from './io/read-input.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
@@ -37,6 +39,7 @@ harness <command> --help explains every flag. Exit status: 0 ok, 1 a check faile
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  handleOutputStreamErrors();
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const topic = name === 'help' ? rest[0] : undefined;
@@ -56,6 +59,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (isInputError(error)) {
       process.stderr.write(`harness: ${error.message}\n`);
+      return 2;
+    }
+    // A path the user gave that is missing, a folder, too long...: theirs to fix, in one line (exit 2).
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const problem = pathProblem(code);
+    const file = (error as NodeJS.ErrnoException | undefined)?.path;
+    if (error instanceof Error && problem !== undefined && typeof file === 'string') {
+      process.stderr.write(`harness: ${displayPath(file)}: found ${problem} (${(error as NodeJS.ErrnoException).syscall ?? 'open'} failed); expected a path that can be ${(error as NodeJS.ErrnoException).syscall === 'open' || (error as NodeJS.ErrnoException).syscall === 'read' ? 'read' : 'used'}\n`);
       return 2;
     }
     // The machine failed us (disk full, I/O error, descriptor limit): its message says it all; a stack would not.

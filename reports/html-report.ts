@@ -30,6 +30,7 @@ import {
   verdictFor,
   verdictText,
   verdictTone,
+  liveCellLines,
 } from './report-model.js';
 import { costColumns, cpuText, formatKb, tableText, toolStateText, type ColumnCost, type CostRow } from './cost-view.js';
 
@@ -124,6 +125,7 @@ function renderScenario(scenario: ScenarioResult): Raw {
   <p class="note">Top bar: the true connection, its quiet periods hatched. Below it, each monitor and setting: one bar per record it wrote. ${total > shown.length ? `Showing ${shown.length} of ${total.toLocaleString('en-US')} connections (longest quiet periods first); the other ${(total - shown.length).toLocaleString('en-US')} are in the table above.` : ''}</p>
   ${shown.filter((c) => !c.background).map((c) => timeline(scenario, c))}
   ${shown.some((c) => c.background) ? html`<details class="background"><summary>Background flows (${shown.filter((c) => c.background).length}): they only keep the monitors' packet clocks running, and are scored apart</summary>${shown.filter((c) => c.background).map((c) => timeline(scenario, c))}</details>` : ''}
+  ${liveCellLines(scenario).length > 0 ? html`<h3>Live cells</h3><ul class="live">${liveCellLines(scenario).map((line) => html`<li>${line}</li>`)}</ul>` : ''}
   ${problems.length > 0 ? failures(problems) : ''}
   ${provenance(scenario)}
 </section>`;

@@ -121,8 +121,8 @@ export function parseResultsJson(text: string, file: string): RunResults {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    const { line, col } = jsonErrorPosition(text, err);
-    throw new InputError({ file, line, col }, `invalid JSON (${(err as Error).message})`, 'a results.json written by harness run');
+    const { line, col, found } = jsonErrorPosition(text, err);
+    throw new InputError({ file, line, col }, `JSON that does not parse (${found})`, 'a results.json written by harness run');
   }
   const at1 = { file, line: 1, col: 1 };
   if (!isObject(data)) throw new InputError(at1, describe(data), 'a JSON object (a results.json written by harness run)');

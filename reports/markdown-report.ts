@@ -26,6 +26,7 @@ import {
   scoreOf,
   selectConnections,
   verdictText,
+  liveCellLines,
 } from './report-model.js';
 import { costColumns, cpuText, formatKb, tableText, toolStateText, type ColumnCost } from './cost-view.js';
 
@@ -126,6 +127,8 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
     }
   }
 
+  const live = liveCellLines(scenario);
+  if (live.length > 0) out.push('', '### Live cells', '', ...live.map((line) => `- ${escapeMarkdown(line)}`));
   const findings = modelFindings(scenario);
   if (findings.length > 0) out.push('', ...modelSection(findings));
   const costs = costColumns(scenario);

@@ -254,6 +254,32 @@ export function groupProblems(cells: Cell[]): Cell[][] {
 }
 
 /**
+ * One line per live cell (harness run --live): where it listened, the speedup, what the replay's timing error was,
+ * how many packets the monitor saw against the wire, whether immediate mode was applied, whether offline and live
+ * agree, and what the tool itself discarded. Shared by the Markdown, HTML and terminal reports.
+ */
+export function liveCellLines(scenario: ScenarioResult): string[] {
+  const lines: string[] = [];
+  for (const cell of scenario.cells) {
+    const live = cell.live;
+    if (!live) continue;
+    const ms = (us: number): string => `${(us / 1000).toFixed(1)} ms`;
+    const parts = [
+      `${cell.column} @ ${cell.setting.label}: ${cell.verdict}`,
+      `on ${live.interface}, speedup K=${live.speedup}`,
+      `replay timing error median ${ms(live.timingError.medianUs)}, p99 ${ms(live.timingError.p99Us)}, max ${ms(live.timingError.maxUs)}, drift ${ms(live.timingError.driftUs)} (x${live.speedup} in scenario time)`,
+      `packets ${live.packetsScheduled} sent, ${live.packetsOnWire} on the wire, ${live.packetsSeen === undefined ? 'monitor reports no count' : `${live.packetsSeen} seen by the monitor`}`,
+    ];
+    if (live.immediateMode) parts.push(live.immediateMode);
+    if (live.invariance) parts.push(live.invariance.detail);
+    const losses = cell.scores.flatMap((s) => (s.toolLosses ?? []).filter((l) => l.confirmed).map((l) => `${s.connectionId} lost ${formatUs(l.endUs - l.startUs)} (${l.reason})`));
+    if (losses.length > 0) parts.push(`discarded by the tool: ${losses.join('; ')}`);
+    lines.push(parts.join('; '));
+  }
+  return lines;
+}
+
+/**
  * Where a scenario's truth came from, when it is not a synthesized scenario's exact truth: a team's capture, read
  * with tshark. Undefined for a synthesized scenario (every report has always meant that).
  */

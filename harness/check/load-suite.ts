@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readInputText } from '../io/read-input.js';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { loadAdapters } from '../monitors/registry.js';
@@ -25,14 +26,7 @@ export interface LoadedSuite {
 }
 
 export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
-  let text: string;
-  try {
-    text = await readFile(suitePath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : `a file that cannot be read (${code ?? String(error)})`;
-    throw new InputError({ file: suitePath, line: 0, col: 0 }, found, 'a suite YAML file, e.g. examples/zeek-long-connections.suite.yaml');
-  }
+  const text = await readInputText(suitePath, 'a suite YAML file, e.g. examples/zeek-long-connections.suite.yaml');
   const adapters = await loadAdapters();
   const suite = parseSuite(text, suitePath, adapters.map((a) => ({ id: a.id, views: a.views })));
   const baseDir = path.dirname(path.resolve(suitePath));

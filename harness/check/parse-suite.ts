@@ -4,7 +4,7 @@ import { parseTimeoutSetting, type TimeoutSetting } from '../core/timeout-settin
 import { isInputError } from '../core/input-error.js';
 import { YamlReader, type Fields } from '../scenario/yaml-reader.js';
 import { CHECK_KEYS, type Check, type Expectation, type ScenarioPattern, type SensorSpec, type Suite, type SuiteTolerance } from './suite.js';
-import { isVersionText, type VersionRange } from './version-range.js';
+import { compareVersions, isVersionText, numericVersion, type VersionRange } from './version-range.js';
 
 /** What the registry knows of a monitor, enough to validate a sensor without loading any adapter here. */
 export interface MonitorCatalogEntry {
@@ -14,7 +14,7 @@ export interface MonitorCatalogEntry {
 
 export const DEFAULT_TOLERANCE: SuiteTolerance = { durationS: 1, coverage: 0.001, fragments: 0 };
 
-const TOP_KEYS = ['sensors', 'scenarios', 'expect', 'tolerance'] as const;
+const TOP_KEYS = ['sensors', 'scenarios', 'expect', 'tolerance', 'live', 'speedup'] as const;
 const SENSOR_KEYS = ['monitor', 'binary', 'timeouts', 'config', 'view', 'requires', 'skip'] as const;
 const EXPECT_KEYS = ['scenario', 'sensor', 'sensors', 'connection', 'requires', 'tolerance', ...CHECK_KEYS] as const;
 const SENSOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -44,7 +44,19 @@ export function parseSuite(text: string, file: string, monitors?: readonly Monit
   const sensors = readSensors(r, top, monitors);
   const scenarios = readScenarios(r, top);
   const expectations = readExpectations(r, top, sensors);
-  return { file, sensors, scenarios, expectations, tolerance };
+  const live = readLive(r, top);
+  return { file, sensors, scenarios, expectations, tolerance, ...(live ? { live } : {}) };
+}
+
+/** `live: true` judges every sensor that has a live form on the private wire; `speedup: K` fixes K (live only). */
+function readLive(r: YamlReader, top: Fields): Suite['live'] {
+  const liveNode = top.optional('live', 'true or false');
+  const speedupNode = top.optional('speedup', 'a whole number 1 or more, with live: true');
+  const live = liveNode === undefined ? false : r.scalarValue(liveNode);
+  if (liveNode !== undefined && typeof live !== 'boolean') r.fail(liveNode, `live ${r.describe(liveNode)}`, 'true or false');
+  if (speedupNode !== undefined && live !== true) r.fail(speedupNode, 'speedup without live: true', 'live: true beside speedup, or no speedup');
+  if (live !== true) return undefined;
+  return { ...(speedupNode === undefined ? {} : { speedup: r.integer(speedupNode, 'speedup', 1, 1_000_000) }), where: r.where(liveNode as ParsedNode) };
 }
 
 function firstLine(message: string): string {
@@ -153,6 +165,10 @@ function readVersionRange(r: YamlReader, node: ParsedNode): VersionRange {
     range[key] = text.trim();
   }
   if (range.min === undefined && range.below === undefined) r.fail(node, 'requires with neither min nor below', '{ min: "7.0" } and/or { below: "8" }');
+  // min inclusive, below exclusive: a range no version can satisfy would skip its sensor forever, silently.
+  if (range.min !== undefined && range.below !== undefined && compareVersions(numericVersion(range.min) ?? [], numericVersion(range.below) ?? []) >= 0) {
+    r.fail(node, `requires min "${range.min}" and below "${range.below}", which no version satisfies`, 'min lower than below, e.g. { min: "7.0", below: "8" }');
+  }
   return range;
 }
 

@@ -18,6 +18,8 @@ import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
 import { readFile } from 'node:fs/promises';
+import { InputError } from '../core/input-error.js';
+import { missingLiveCapabilities } from '../live/capabilities.js';
 import { fileSha256 } from '../io/file-hash.js';
 import type { ShardSpec } from '../pipeline/shard-plan.js';
 import { shardSummary } from '../pipeline/shard-plan.js';
@@ -112,7 +114,16 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   } else {
     const outDir = args.outDir ?? (await mkdtemp(path.join(os.tmpdir(), 'harness-check-')));
     const suiteSha256 = await fileSha256(args.suitePath);
-    results = await args.runPipeline({
+    // live: true judges the sensors live on the private wire (needs root; refused in one line without it).
+    const liveSpeedup = suite.live?.speedup;
+    const pipeline: RunPipeline = suite.live
+      ? async (request) => (await import('../live/live-pipeline.js')).runLivePipeline(request, { speedup: liveSpeedup, liveOnly: true })
+      : args.runPipeline;
+    if (suite.live) {
+      const missing = await missingLiveCapabilities();
+      if (missing.length > 0) throw new InputError(suite.live.where, `live: true without ${missing.join(', ')} (not root)`, 'root (or those capabilities) for the private network namespace a live check replays into');
+    }
+    results = await pipeline({
       scenarioPaths: loaded.scenarioFiles,
       sensors: plans,
       outDir,

@@ -14,6 +14,8 @@ export interface Suite {
   scenarios: ScenarioPattern[];
   expectations: Expectation[];
   tolerance: SuiteTolerance;
+  /** `live: true`: the sensors are judged live (harness run --live), with `speedup` when given. */
+  live?: { speedup?: number; where: SourcePosition };
 }
 
 export interface SuiteTolerance {

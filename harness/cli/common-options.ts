@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS, type CompareOptions } from '../comparator/compare-cell.js';
 import { parseDuration } from '../core/duration.js';
-import { formatBytes, parseByteSize } from '../core/byte-size.js';
+import { formatByteSize, parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../executor/cell-runner.js';
+import { DEFAULT_MAX_PCAP_BYTES } from '../scenario/scenario-extent.js';
 import { loadAdapters } from '../monitors/registry.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
@@ -34,6 +35,19 @@ export function compareOptionsFrom(command: string, flags: ParsedFlags): Compare
   return options;
 }
 
+/** `--max-pcap-size SIZE`: how large a generated pcap may be before the scenario is refused (default 4 GB). */
+export const MAX_PCAP_FLAG: FlagSpec = { 'max-pcap-size': { type: 'string' } };
+export const MAX_PCAP_HELP = `  --max-pcap-size SIZE a scenario whose pcap would be larger is refused before anything is written
+                       (default ${formatByteSize(DEFAULT_MAX_PCAP_BYTES)}; e.g. 500MB, 20GB)`;
+
+export function maxPcapBytesFrom(command: string, flags: ParsedFlags): number {
+  const text = stringFlag(flags, 'max-pcap-size');
+  if (text === undefined) return DEFAULT_MAX_PCAP_BYTES;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes <= 0) throw flagError(command, 'max-pcap-size', `"${text}"`, 'a size such as 500MB, 4GB or 2GiB');
+  return bytes;
+}
+
 export function durationFlag(command: string, flags: ParsedFlags, name: string, fallbackS: number): number {
   const text = stringFlag(flags, name);
   if (text === undefined) return fallbackS;
@@ -42,7 +56,7 @@ export function durationFlag(command: string, flags: ParsedFlags, name: string, 
   return seconds;
 }
 
-export const MAX_OUTPUT_HELP = `--max-output SIZE    largest file one monitor may write in a cell (default ${formatBytes(DEFAULT_MAX_OUTPUT_BYTES)}); a monitor
+export const MAX_OUTPUT_HELP = `--max-output SIZE    largest file one monitor may write in a cell (default ${formatByteSize(DEFAULT_MAX_OUTPUT_BYTES)}); a monitor
                        writing more fails its own cell, the run goes on`;
 
 /** --max-output: bytes, with KB/MB/GB units (binary). */
@@ -100,8 +114,13 @@ export function defaultRunDir(label: string): string {
   return path.resolve('runs', `${stamp}-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${randomBytes(3).toString('hex')}`);
 }
 
+/** A terminal that understands cursor control (redrawing a line): not a pipe or file, and not TERM=dumb. */
+export function canRedraw(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && process.env.TERM !== 'dumb';
+}
+
 export function useColor(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  return canRedraw(stream) && process.env.NO_COLOR === undefined;
 }
 
 /** A terminal's width; on a pipe or in a CI log nothing wraps, so lines may be long. */

@@ -12,11 +12,20 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-export function parseFlags(command: string, argv: string[], options: FlagSpec): ParsedFlags {
+/** `takesPositionals: false` for a command that reads only flags: a stray word (a forgotten `--log`) is refused, not ignored. */
+export function parseFlags(command: string, argv: string[], options: FlagSpec, takesPositionals = true): ParsedFlags {
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    if (!takesPositionals && parsed.positionals.length > 0) {
+      throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, `"${parsed.positionals[0]}", a word that is no flag's value`, `only flags (see harness ${command} --help)`);
+    }
+    // --out= (or --out "") gives an empty string, which no flag can use: a path "" is the current folder.
+    for (const [name, value] of Object.entries(parsed.values)) {
+      if (value === '' || (Array.isArray(value) && value.includes(''))) throw missingValue(command, `--${name}`);
+    }
     return { values: parsed.values as ParsedFlags['values'], positionals: parsed.positionals };
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const message = (error as Error).message;
     const flag = /'(-[^']+)'/.exec(message)?.[1];
     const known = Object.keys(options).map((o) => `--${o}`).join(', ');
@@ -24,14 +33,24 @@ export function parseFlags(command: string, argv: string[], options: FlagSpec): 
       throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, `unknown flag ${flag ?? message}`, `one of ${known} (see harness ${command} --help)`);
     }
     if (/argument missing/.test(message)) {
-      throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, `${flag ?? 'a flag'} without its value`, `${flag ?? 'the flag'} <value> (see harness ${command} --help)`);
+      const name = (flag ?? '').replace(/ <value>$/, '') || 'the flag';
+      throw missingValue(command, name);
     }
     if (/is ambiguous/.test(message) && flag !== undefined) {
+      const next = argv[argv.indexOf(flag) + 1];
+      // --out --json: the next word is one of our flags, so the value was forgotten, not a value starting with "-".
+      if (next !== undefined && /^--?[A-Za-z]/.test(next) && Object.keys(options).some((o) => next === `--${o}` || next.startsWith(`--${o}=`) || next === `-${options[o]?.short ?? '\0'}`)) {
+        throw missingValue(command, flag);
+      }
       // A value that starts with a dash (--time-limit -1s) looks like another flag to parseArgs.
       throw new InputError({ file: `harness ${command} ${flag}`, line: 0, col: 0 }, 'a value starting with "-"', `${flag}=<value> to pass it, or a value that does not start with "-" (see harness ${command} --help)`);
     }
     throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, message.replace(/\s*\n\s*/g, ' '), `valid flags (see harness ${command} --help)`);
   }
+}
+
+function missingValue(command: string, flag: string): InputError {
+  return new InputError({ file: `harness ${command} ${flag}`, line: 0, col: 0 }, 'no value', `a value after ${flag} (see harness ${command} --help)`);
 }
 
 export function stringFlag(flags: ParsedFlags, name: string): string | undefined {

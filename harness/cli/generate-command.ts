@@ -5,6 +5,9 @@ import { interruptSignal } from './interrupt.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { checkOutputFolder } from '../io/output-paths.js';
+import { checkPcapSize } from '../scenario/scenario-extent.js';
+import { MAX_PCAP_FLAG, MAX_PCAP_HELP, maxPcapBytesFrom } from './common-options.js';
+import { progressPrinter } from './progress.js';
 
 export const GENERATE_HELP = `harness generate <scenario.yaml>... [--out DIR]
 
@@ -13,13 +16,14 @@ Writes, for each scenario, DIR/<name>.pcap (classic pcap, Ethernet, valid checks
 (the same truth as a Zeek conn.log, to read beside a sensor's with zeek-cut). Files are written atomically.
 
 Flags:
-  --out DIR   output folder (default: out/)
+  --out DIR            output folder (default: out/)
+${MAX_PCAP_HELP}
 
 Ctrl-C stops within one 256 KB chunk: scenarios already written are kept, the one being written leaves no file.
 Exit status: 0 done, 2 bad input, 130 interrupted.`;
 
 export async function generateCommand(argv: string[]): Promise<number> {
-  const flags = parseFlags('generate', argv, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const flags = parseFlags('generate', argv, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...MAX_PCAP_FLAG });
   if (boolFlag(flags, 'help')) {
     process.stdout.write(`${GENERATE_HELP}\n`);
     return 0;
@@ -29,13 +33,22 @@ export async function generateCommand(argv: string[]): Promise<number> {
   }
   const outDir = path.resolve(stringFlag(flags, 'out') ?? 'out');
   // Parse every scenario before writing anything, so one bad file does not leave half a set of outputs.
+  const maxPcapBytes = maxPcapBytesFrom('generate', flags);
   const scenarios = [];
-  for (const file of flags.positionals) scenarios.push(await loadScenario(file));
+  for (const file of flags.positionals) {
+    const scenario = await loadScenario(file);
+    scenarios.push({ scenario, estimate: checkPcapSize(scenario, maxPcapBytes, 'harness generate --max-pcap-size') });
+  }
   await checkOutputFolder('harness generate --out', stringFlag(flags, 'out') ?? 'out');
   const interrupt = interruptSignal();
+  const progress = progressPrinter(process.stderr);
   try {
-    for (const scenario of scenarios) {
-      const result = await generate(scenario, outDir, { signal: interrupt.signal });
+    for (const { scenario, estimate } of scenarios) {
+      const result = await generate(scenario, outDir, {
+        signal: interrupt.signal,
+        onProgress: (bytes) => progress.onProgress({ kind: 'generating', scenario: scenario.name, bytes, estimatedBytes: estimate.bytes }),
+      });
+      progress.finish();
       process.stdout.write(`${summarizeGeneration(result)}\n`);
     }
   } catch (error) {
@@ -44,6 +57,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     process.stderr.write(`${error.message}: its partial pcap was removed\n`);
     return 130;
   } finally {
+    progress.finish();
     interrupt.dispose();
   }
   return 0;

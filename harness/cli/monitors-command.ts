@@ -22,7 +22,7 @@ function knobLine(knob: Knob): string {
 }
 
 export async function monitorsCommand(argv: string[]): Promise<number> {
-  const flags = parseFlags('monitors', argv, { calibrate: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const flags = parseFlags('monitors', argv, { calibrate: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
   if (boolFlag(flags, 'help')) {
     process.stdout.write(`${MONITORS_HELP}\n`);
     return 0;

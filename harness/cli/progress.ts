@@ -1,12 +1,15 @@
 import type { ProgressEvent } from '../pipeline/run-request.js';
+import { canRedraw } from './common-options.js';
+import { formatByteSize } from '../core/byte-size.js';
 
 /**
  * On a terminal, one progress bar line redrawn in place; elsewhere (CI logs, pipes) one plain line per finished
  * cell, so logs stay readable.
  */
 export function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (event: ProgressEvent) => void; finish: () => void } {
-  const tty = Boolean(stream.isTTY);
+  const tty = canRedraw(stream);
   let barShown = false;
+  let lastGenerationDraw = 0;
   const clearBar = (): void => {
     if (barShown) {
       stream.write('\r\x1b[2K');
@@ -20,6 +23,15 @@ export function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (even
   return {
     onProgress: (event) => {
       switch (event.kind) {
+        case 'generating':
+          // Only a terminal gets a redrawn line; a log would fill with one line per 256 KB.
+          if (tty && Date.now() - lastGenerationDraw >= 200) {
+            lastGenerationDraw = Date.now();
+            clearBar();
+            stream.write(generationLine(event.scenario, event.bytes, event.estimatedBytes).slice(0, (stream.columns ?? 100) - 1));
+            barShown = true;
+          }
+          break;
         case 'generated':
           say(`generated ${event.scenario}: ${event.packets.toLocaleString('en-US')} packets`);
           break;
@@ -45,4 +57,10 @@ export function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (even
     },
     finish: clearBar,
   };
+}
+
+/** `generating burst-20min: 1.2 GB of about 3.4 GB (35%)`. */
+export function generationLine(scenario: string, bytes: number, estimatedBytes: number): string {
+  const percentDone = estimatedBytes > 0 ? ` (${Math.min(99, Math.floor((bytes / estimatedBytes) * 100))}%)` : '';
+  return `generating ${scenario}: ${formatByteSize(bytes)} of about ${formatByteSize(estimatedBytes)}${percentDone}`;
 }

@@ -3,13 +3,15 @@ import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
-import type { SensorPlan } from '../pipeline/run-request.js';
+import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
+import type { RunResults } from '../core/results.js';
+import { missingLiveCapabilities } from '../live/capabilities.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { writeOut } from './write-out.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
-import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, MAX_OUTPUT_HELP, maxOutputFlag, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
+import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, MAX_OUTPUT_HELP, MAX_PCAP_FLAG, MAX_PCAP_HELP, maxOutputFlag, maxPcapBytesFrom, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
 import { claimRunFolder } from '../io/run-folder.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
@@ -39,6 +41,11 @@ Flags:
   --time-limit DUR     wall-clock limit for one monitor process (default 10m)
   --jobs N             cells run in parallel (default: number of cores)
   ${MAX_OUTPUT_HELP}
+${MAX_PCAP_HELP}
+  --live               also run every monitor that has a live form on a private veth (needs root), fed the
+                       scenario by tcpreplay, time scaled; live cells are extra columns beside the offline ones
+  --speedup K          with --live: divide every time of the scenario and every timeout by K (default: chosen
+                       per monitor so each scaled timeout stays at or above its live floor)
 A run folder belongs to one harness at a time (another run into it is refused) and to the harness alone: a new
 run into the folder of an earlier one replaces it completely; a non-empty folder harness did not make is refused.
 Exit status: 0 done (whatever the verdicts; use harness check to gate CI), 2 bad input, 130 interrupted.`;
@@ -51,10 +58,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     'time-limit': { type: 'string' },
     jobs: { type: 'string' },
+    live: { type: 'boolean' },
+    speedup: { type: 'string' },
     shard: { type: 'string' },
     'max-output': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
+    ...MAX_PCAP_FLAG,
   });
   if (boolFlag(flags, 'help')) {
     process.stdout.write(`${RUN_HELP}\n`);
@@ -71,10 +81,23 @@ export async function runCommand(argv: string[]): Promise<number> {
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
   const maxOutputBytes = maxOutputFlag('run', flags);
+  const maxPcapBytes = maxPcapBytesFrom('run', flags);
   const jobsText = stringFlag(flags, 'jobs');
   const jobs = jobsText === undefined ? undefined : Number(jobsText);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
     throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells, 1 or more');
+  }
+  const live = boolFlag(flags, 'live');
+  const speedupText = stringFlag(flags, 'speedup');
+  const speedup = speedupText === undefined ? undefined : Number(speedupText);
+  if (speedupText !== undefined && (!live || speedup === undefined || !Number.isFinite(speedup) || speedup < 1)) {
+    throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, `"${speedupText}"${live ? '' : ' without --live'}`, 'a number 1 or more, with --live');
+  }
+  if (live) {
+    const missing = await missingLiveCapabilities();
+    if (missing.length > 0) {
+      throw new InputError({ file: 'harness run --live', line: 0, col: 0 }, `no ${missing.join(', ')} (not root)`, 'root (or those capabilities) to build the private network namespace and veth a live run replays into');
+    }
   }
   // Without --monitors, monitors that are not installed are left out quietly; named ones are kept and skipped with their install command.
   let selected = choices;
@@ -96,12 +119,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   const interrupt = interruptSignal();
   const progress = progressPrinter(process.stderr);
   try {
-    const results = await runPipeline({
+    // Loaded only for --live: an offline run (and every other command) starts no slower for it.
+    const pipeline = live ? await livePipeline(speedup) : runPipeline;
+    const results = await pipeline({
       scenarioPaths: flags.positionals,
       sensors,
       outDir,
       compare,
       cellTimeLimitMs: timeLimitS * 1000,
+      maxPcapBytes,
       concurrency: jobs,
       maxOutputBytes,
       signal: interrupt.signal,
@@ -128,4 +154,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     interrupt.dispose();
     await folder.release();
   }
+}
+
+async function livePipeline(speedup: number | undefined): Promise<(request: RunRequest) => Promise<RunResults>> {
+  const { runLivePipeline } = await import('../live/live-pipeline.js');
+  return (request) => runLivePipeline(request, { speedup });
 }

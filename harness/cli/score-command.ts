@@ -15,6 +15,7 @@ import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, useColor } from './common-options.js';
 import { findAdapter, loadAdapters } from '../monitors/registry.js';
 import { checkOutputFolder } from '../io/output-paths.js';
+import { checkInputFile } from '../io/read-input.js';
 
 export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
 
@@ -47,7 +48,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
-  });
+  }, false);
   if (boolFlag(flags, 'help')) {
     process.stdout.write(`${SCORE_HELP}\n`);
     return 0;
@@ -73,6 +74,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const out = stringFlag(flags, 'out');
   // Before the truth is read: tshark may take minutes on a large capture.
   const outDir = out === undefined ? undefined : await checkOutputFolder('harness score --out', out);
+  await checkInputFile(logFile, `a log written by ${adapter.id} (harness score --log)`);
+  if (pcapFile !== undefined) await checkInputFile(pcapFile, 'a pcap or pcapng capture (harness score --pcap)');
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
   checkToolKnobs([setting], await loadAdapters(), 'harness score --setting');
   const configFile = stringFlag(flags, 'config');
@@ -84,6 +87,12 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const cell = baseCell(adapter.id, adapter, view, setting, path.dirname(path.resolve(logFile)));
   cell.provenance.rawFiles = [path.resolve(logFile)];
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
+  if (records.length === 0) {
+    // Not an error (a sensor may truly have seen nothing) and not a verdict to take on trust: say it in words.
+    const note = `${logFile} holds no records: every true connection is scored as missed`;
+    cell.provenance.notes.push(note);
+    process.stderr.write(`harness score: ${note}\n`);
+  }
   applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined, userConfig), compare), records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,

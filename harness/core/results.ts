@@ -144,6 +144,8 @@ export interface Cell {
   verdict: Verdict;
   /** What running this setting cost the sensor, and the flow-table state it keeps; absent when nothing ran. */
   cost?: CellCost;
+  /** Present when the cell ran live: the monitor on an interface, fed a time-scaled replay (harness run --live). */
+  live?: LiveCellInfo;
 }
 
 /**
@@ -165,4 +167,25 @@ export interface CellCost {
   table?: { peakEntries: number; meanEntries: number; exact: boolean; limitEntries?: number };
   /** The tool's own account of its table, where it gives one. */
   toolState?: ToolState;
+}
+
+/** What a live cell was judged on: scores, durations and times are in scenario time (replay time x speedup). */
+export interface LiveCellInfo {
+  interface: string;
+  /** K: the scenario and the setting's timeouts were divided by it; results multiplied back. */
+  speedup: number;
+  /** The setting the monitor really ran, in replay seconds (e.g. 5m/150 = tcp 2 s). */
+  replaySetting: TimeoutSetting;
+  /** The replay's timing error against the pcap's schedule, real-time microseconds (x speedup in scenario time). */
+  timingError: { medianUs: number; p99Us: number; maxUs: number; driftUs: number };
+  /** Packets in the scaled pcap, on the reference capture, and as the monitor counted them (when it reports a count). */
+  packetsScheduled: number;
+  packetsOnWire: number;
+  packetsSeen?: number;
+  /** Whether the immediate-mode shim was applied (softflowd, pmacctd) and the evidence. */
+  immediateMode?: string;
+  /** The reference capture, relative to the run folder: the truth of this cell. */
+  referenceCapture: string;
+  /** Same verdicts offline (unscaled) and live (scaled)? Only for monitors that honour timeouts offline. */
+  invariance?: { agrees: boolean; detail: string };
 }

@@ -98,6 +98,17 @@ export interface ConnectionScore {
   likelyReason?: string;
   hunts: HuntResult[];
   verdict: Verdict;
+  /** Parts of the connection the tool discarded on purpose without any record (live ndpiReader deletes idle flows). */
+  toolLosses?: ToolLoss[];
+}
+
+export interface ToolLoss {
+  startUs: number;
+  endUs: number;
+  /** Packets of the truth in that part (both directions), when known. */
+  reason: string;
+  /** True when no record of the tool covers any of it: the loss happened, not only predicted. */
+  confirmed: boolean;
 }
 
 /** A record that matches no truth connection: where and when it was, and where it came from. */

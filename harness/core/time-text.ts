@@ -25,10 +25,25 @@ export function isoToMicros(text: string): number | undefined {
   if (!m) return undefined;
   let zone = m[3] ?? 'Z';
   if (zone !== 'Z' && !zone.includes(':')) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  if (!isCalendarTime(m[1] as string) || (zone !== 'Z' && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(4, 6)) > 59))) return undefined;
   const ms = Date.parse(`${m[1]}${zone}`);
   if (!Number.isFinite(ms)) return undefined;
   const fraction = decimalSecondsToMicros(`0.${m[2] ?? '0'}`) ?? 0;
   return ms * 1000 + fraction;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` names a real moment: Date.parse moves 2023-02-30 to March 2 and 24:00:00 to the next day
+ * without a word, so the fields are checked against the calendar first (no leap second: no clock we read has one).
+ */
+export function isCalendarTime(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] as number;
+  return day <= daysInMonth;
 }
 
 /**

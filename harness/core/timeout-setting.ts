@@ -101,6 +101,7 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     return { label, isDefault: false, idle: { tcp: seconds, udp: seconds, icmp: seconds } };
   }
   const setting: TimeoutSetting = { label, isDefault: false, idle: {} };
+  const given = new Set<string>();
   for (const item of label.split(',')) {
     const eq = item.indexOf('=');
     const key = item.slice(0, eq).trim();
@@ -116,6 +117,10 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
       setting.limits = { ...setting.limits, [LIMIT_FIELD[key]]: key === 'memcap' ? positiveBytes(value, where, label) : positiveCount(value, where, label) };
       continue;
     }
+    // tcp=1h,tcp=2h would silently keep one of them: which one the user meant is theirs to say.
+    const canonicalKey = key === 'idle' ? 'all' : key;
+    if (given.has(canonicalKey)) throw new InputError(where, `"${key}" twice in "${label}"`, 'each key once in a setting');
+    given.add(canonicalKey);
     const seconds = positiveDuration(value, where, label);
     if (key === 'emergency') {
       setting.limits = { ...setting.limits, emergencyIdleS: seconds };

@@ -11,11 +11,12 @@ import {
   type ExecOptions,
   type ExecResult,
   type MonitorAdapter,
+  type MonitorOutput,
   type Service,
   type ServiceOptions,
 } from '../monitors/monitor-adapter.js';
 import { endedHow, runProcess, startProcess, type ChildHandle, type RunningService } from './process-runner.js';
-import { formatBytes } from '../core/byte-size.js';
+import { formatByteSize } from '../core/byte-size.js';
 import { freePort, waitUntilListening } from './ports.js';
 import { which } from './which.js';
 
@@ -36,6 +37,12 @@ export interface CellRunRequest {
   userConfig?: string;
   /** No file of the cell may grow past this (--max-output): the kernel stops the writer, the cell fails. */
   maxOutputBytes?: number;
+  /**
+   * Live runs: every process enters the private wire's namespaces through `wrap`, `netOfPid` shows its sockets,
+   * and `run` replaces the adapter's offline run.
+   */
+  inside?: { wrap(argv: string[]): string[]; netOfPid: number; signalTool(wrapperPid: number | undefined, signal: NodeJS.Signals): Promise<unknown> };
+  run?: (ctx: CellContext) => Promise<MonitorOutput>;
 }
 
 export type CellRunOutcome =
@@ -56,7 +63,8 @@ const SERVICE_READY_MS = 10_000;
  * enough that a flooding monitor stops long before it fills a disk. Parsers stream, so the size of a file never
  * becomes the harness's memory.
  */
-export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 ** 3;
+export const DEFAULT_MAX_OUTPUT_BYTES = 4e9;
+const INSIDE_STOP_GRACE_MS = 5000;
 
 export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> {
   const started = performance.now();
@@ -68,10 +76,11 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   const services: { running: RunningService; record?: CommandRecord }[] = [];
   const running = new Set<ChildHandle>();
   let serviceCount = 0;
+  const wrap = (argv: string[]): string[] => (request.inside ? request.inside.wrap(argv) : argv);
 
   const exec = async (argv: string[], options: ExecOptions = {}): Promise<ExecResult> => {
     let handle: ChildHandle | undefined;
-    const finished = await runProcess(argv, {
+    const finished = await runProcess(wrap(argv), {
       cwd: options.cwd ?? request.workDir,
       env: options.env,
       stdoutFile: options.stdoutFile ? path.resolve(request.workDir, options.stdoutFile) : undefined,
@@ -80,6 +89,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       signal: request.signal,
       maxOutputBytes: maxOutputBytes,
       accounted: true,
+      ownPidNamespace: request.inside !== undefined,
     }, (started) => { handle = started; running.add(started); }).finally(() => { if (handle) running.delete(handle); });
     if (options.readsOutput) finished.record.readsOutput = true;
     provenance.commands.push(finished.record);
@@ -89,7 +99,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       // Whatever the tool did when the kernel refused its write (died of SIGXFSZ, or went on without it), its output is cut.
       const which = ` (${oversized})`;
       throw new MonitorFailure(
-        `${path.basename(argv[0] ?? '')} wrote more than the output limit of ${formatBytes(maxOutputBytes)} for one file${which}, stopped: raise --max-output to allow it`,
+        `${path.basename(argv[0] ?? '')} wrote more than the output limit of ${formatByteSize(maxOutputBytes)} for one file${which}, stopped: raise --max-output to allow it`,
         finished.exitCode, finished.signal, finished.record.stderrTail, false);
     }
     if (finished.timedOut) {
@@ -110,7 +120,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   const startService = async (argv: string[], options: ServiceOptions = {}): Promise<Service> => {
     serviceCount += 1;
     const logFile = path.join(request.workDir, `service-${serviceCount}.log`);
-    const service = await startProcess(argv, { cwd: options.cwd ?? request.workDir, signal: request.signal, logFile, maxOutputBytes: maxOutputBytes, accounted: true });
+    const service = await startProcess(wrap(argv), { cwd: options.cwd ?? request.workDir, env: options.env, signal: request.signal, logFile, maxOutputBytes: maxOutputBytes, ownPidNamespace: request.inside !== undefined, accounted: true });
     const entry: { running: RunningService; record?: CommandRecord } = { running: service };
     services.push(entry);
     running.add(service);
@@ -121,7 +131,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
         if (pid === undefined || exited) return false;
         try { process.kill(pid, 0); return true; } catch { exited = true; return false; }
       };
-      const ready = await waitUntilListening(options.readyPort.proto, options.readyPort.port, SERVICE_READY_MS, alive);
+      const ready = await waitUntilListening(options.readyPort.proto, options.readyPort.port, SERVICE_READY_MS, alive, request.inside?.netOfPid);
       if (!ready) {
         const finished = await service.stop();
         entry.record = finished.record;
@@ -130,10 +140,25 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       }
     }
     return {
+      pid: service.pid,
       stop: async () => {
+        // Inside a namespace the wrapper (nsenter) would die of SIGTERM at once, and the group's SIGKILL that follows
+        // could catch the tool before it has flushed: the tool gets SIGTERM first, and the wrapper exits with it.
+        if (request.inside) {
+          await request.inside.signalTool(service.pid, 'SIGTERM');
+          await Promise.race([service.wait(), new Promise((r) => setTimeout(r, INSIDE_STOP_GRACE_MS))]);
+        }
         const finished = await service.stop();
         running.delete(service);
         entry.record = finished.record;
+        return finished;
+      },
+      wait: async (timeoutMs: number) => {
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); });
+        const finished = await Promise.race([service.wait(), gaveUp]);
+        clearTimeout(timer);
+        if (finished) entry.record = finished.record;
         return finished;
       },
     };
@@ -165,10 +190,11 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       return undefined;
     },
     signal: request.signal,
+    netOfPid: request.inside?.netOfPid,
   };
 
   try {
-    const output = await request.adapter.run(ctx);
+    const output = await (request.run ?? request.adapter.run)(ctx);
     provenance.notes.push(...output.notes);
     return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance, ...(output.toolState ? { toolState: output.toolState } : {}) };
   } catch (error) {

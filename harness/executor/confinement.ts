@@ -43,11 +43,12 @@ async function probe(): Promise<Confinement> {
 }
 
 /** The argv that runs `argv` confined; the monitor itself is the last process of the chain (setpriv and prlimit exec it). */
-export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFileBytes?: number }): string[] {
+export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFileBytes?: number; ownPidNamespace?: boolean }): string[] {
   const prefix: string[] = [];
   if (tools.setpriv) prefix.push(tools.setpriv, '--pdeathsig', 'KILL', '--');
   if (tools.prlimit && limits.maxFileBytes !== undefined) prefix.push(tools.prlimit, `--fsize=${limits.maxFileBytes}`, '--');
-  if (tools.unshare) prefix.push(tools.unshare, '--pid', '--fork', '--kill-child', '--');
+  // A process entered into the live wire's namespaces (nsenter -p) already has one, held by a pdeathsig'd holder.
+  if (tools.unshare && limits.ownPidNamespace !== true) prefix.push(tools.unshare, '--pid', '--fork', '--kill-child', '--');
   return [...prefix, ...argv];
 }
 

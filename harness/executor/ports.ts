@@ -31,12 +31,16 @@ interface SocketRow {
   rxQueueBytes: number;
 }
 
-/** The rows of /proc/net/<proto>{,6} (what `ss` reads) whose local port is `port`. */
-async function socketsOnPort(proto: 'udp' | 'tcp', port: number): Promise<SocketRow[]> {
+/**
+ * The rows of /proc/net/<proto>{,6} (what `ss` reads) whose local port is `port`; with `netOfPid`, of that process's
+ * network namespace (/proc/PID/net), for collectors on a live run's private wire.
+ */
+async function socketsOnPort(proto: 'udp' | 'tcp', port: number, netOfPid?: number): Promise<SocketRow[]> {
+  const procNet = netOfPid === undefined ? '/proc/net' : `/proc/${netOfPid}/net`;
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const rows: SocketRow[] = [];
   for (const table of [proto, `${proto}6`]) {
-    const text = await readFile(`/proc/net/${table}`, 'utf8').catch(() => '');
+    const text = await readFile(`${procNet}/${table}`, 'utf8').catch(() => '');
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       if (!cols[1]?.endsWith(hexPort)) continue;
@@ -47,14 +51,14 @@ async function socketsOnPort(proto: 'udp' | 'tcp', port: number): Promise<Socket
 }
 
 /** True once some process has the port bound (UDP) or listening (TCP). */
-export async function isListening(proto: 'udp' | 'tcp', port: number): Promise<boolean> {
-  return (await socketsOnPort(proto, port)).some((row) => proto === 'udp' || row.state === '0A');
+export async function isListening(proto: 'udp' | 'tcp', port: number, netOfPid?: number): Promise<boolean> {
+  return (await socketsOnPort(proto, port, netOfPid)).some((row) => proto === 'udp' || row.state === '0A');
 }
 
-export async function waitUntilListening(proto: 'udp' | 'tcp', port: number, timeoutMs: number, isAlive: () => boolean): Promise<boolean> {
+export async function waitUntilListening(proto: 'udp' | 'tcp', port: number, timeoutMs: number, isAlive: () => boolean, netOfPid?: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await isListening(proto, port)) return true;
+    if (await isListening(proto, port, netOfPid)) return true;
     if (!isAlive()) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -62,8 +66,8 @@ export async function waitUntilListening(proto: 'udp' | 'tcp', port: number, tim
 }
 
 /** Bytes waiting in the receive queue of the UDP socket bound to `port`, or undefined when nothing has it bound. */
-export async function udpReceiveQueueBytes(port: number): Promise<number | undefined> {
-  const rows = await socketsOnPort('udp', port);
+export async function udpReceiveQueueBytes(port: number, netOfPid?: number): Promise<number | undefined> {
+  const rows = await socketsOnPort('udp', port, netOfPid);
   return rows.length === 0 ? undefined : rows.reduce((sum, row) => sum + row.rxQueueBytes, 0);
 }
 
@@ -71,10 +75,10 @@ export async function udpReceiveQueueBytes(port: number): Promise<number | undef
  * Waits until a collector has read every datagram sent to it: stopping it earlier loses whatever is still queued
  * (nfcapd exits on SIGTERM without reading its socket again). Then a short settle for it to process the last one.
  */
-export async function waitUntilUdpDrained(port: number, timeoutMs: number, settleMs = 200): Promise<boolean> {
+export async function waitUntilUdpDrained(port: number, timeoutMs: number, settleMs = 200, netOfPid?: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const queued = await udpReceiveQueueBytes(port);
+    const queued = await udpReceiveQueueBytes(port, netOfPid);
     if (queued === undefined || queued === 0) break;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 20));

@@ -34,6 +34,11 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** Measure CPU time and peak RSS exactly (under GNU time): for the processes whose cost a report shows. */
   accounted?: boolean;
+  /**
+   * The child brings its own PID namespace (the live wire's holder, or a tool entered into it with nsenter -p), so
+   * the runner adds none: a second one would hide the tool from the signals meant for it.
+   */
+  ownPidNamespace?: boolean;
 }
 
 const KILL_GRACE_MS = 2000;
@@ -245,6 +250,7 @@ interface SpawnOptions {
   maxOutputBytes?: number;
   /** A piped stdout is read as it arrives (runProcessLines), not gathered. */
   streamStdout?: boolean;
+  ownPidNamespace?: boolean;
 }
 
 /**
@@ -254,7 +260,7 @@ interface SpawnOptions {
 function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
   if (argv[0] === undefined) throw new Error('empty argv');
   const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile) : argv;
-  const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes }) as [string, ...string[]];
+  const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace }) as [string, ...string[]];
   const execaOptions: Options = {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -334,6 +340,7 @@ export async function runProcess(argv: string[], options: RunOptions, onStart?: 
       stderr: stderrFd ? stderrFd.fd : 'pipe',
       maxOutputBytes: options.maxOutputBytes,
       rusageFile,
+      ownPidNamespace: options.ownPidNamespace,
     });
   } finally {
     // The child holds its own copies of the descriptors.
@@ -413,7 +420,7 @@ export async function runProcessLines(argv: string[], options: Omit<RunOptions, 
   const started = performance.now();
   const startMs = Date.now();
   const tools = await confinement();
-  const child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, streamStdout: true });
+  const child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, streamStdout: true, ownPidNamespace: options.ownPidNamespace });
   const supervised = supervise(child.pid, options);
   const stderrTail = tailOf(child.stderr);
   let failure: unknown;
@@ -434,6 +441,8 @@ export interface RunningService extends ChildHandle {
   pid: number | undefined;
   /** SIGTERM, then SIGKILL after the grace period; resolves when it has exited. */
   stop(): Promise<FinishedProcess>;
+  /** Resolves when it exits by itself (a daemon told to shut down through its control socket); sends nothing. */
+  wait(): Promise<FinishedProcess>;
 }
 
 /** Starts a long-running child (a collector) whose stderr goes to a file so a chatty one never blocks. */
@@ -447,7 +456,7 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
   let child: ResultPromise;
   try {
     // The collector writes its log itself, under the file size limit; the child holds its own copy of the descriptor.
-    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes, rusageFile });
+    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes, rusageFile, ownPidNamespace: options.ownPidNamespace });
   } finally {
     await log.close();
   }
@@ -481,10 +490,13 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
     pid: child.pid,
     outerPid: handle.outerPid,
     stop: () => {
-      if (!finished) {
-        onAbort();
-        finished = finish();
-      }
+      // Also after wait(): a process still running when the waiter gives up is stopped all the same.
+      if (child.exitCode === null && child.signalCode === null) onAbort();
+      finished ??= finish();
+      return finished;
+    },
+    wait: () => {
+      finished ??= finish();
       return finished;
     },
   };

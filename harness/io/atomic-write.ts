@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError } from '../core/input-error.js';
+import { kindOf } from './output-paths.js';
 
 /**
  * Writes a file so that a reader (or a run stopped half-way by Ctrl-C) only ever sees the old content or the whole
@@ -8,6 +10,9 @@ import path from 'node:path';
  * pieces (results.json of a large sweep is hundreds of MB), written as they come, never joined.
  */
 export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string>): Promise<void> {
+  // The rename below would replace a device or a FIFO (/dev/null, /dev/full) with a regular file: never.
+  const existing = await stat(file).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile()) throw new InputError({ file, line: 0, col: 0 }, `${kindOf(existing)}`, 'a regular file or a new name to write');
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {

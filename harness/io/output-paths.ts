@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
+import { displayPath } from './read-input.js';
 
 /**
  * Where the user asks us to write (`--out DIR`, `--junit FILE`, ...) is input too: checked before any work, so a
@@ -25,7 +27,7 @@ export async function checkOutputFolder(flag: string, dir: string): Promise<stri
       error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : Promise.reject(refusal(flag, dir, error)));
     if (found !== undefined) {
       if (!found.isDirectory()) {
-        const what = at === absolute ? `"${dir}", a file` : `"${dir}", under ${at}, which is a file`;
+        const what = at === absolute ? `"${dir}", ${kindOf(found)}` : `"${dir}", under ${at}, which is ${kindOf(found)}`;
         throw new InputError({ file: flag, line: 0, col: 0 }, what, EXPECTED_FOLDER);
       }
       break;
@@ -51,24 +53,42 @@ export async function checkOutputFolder(flag: string, dir: string): Promise<stri
   return absolute;
 }
 
-/** Checks that `file` can be written: its folder exists or can be made, and it is not itself a folder. */
+/**
+ * Checks that `file` can be written: a new name or an existing regular file, in a folder that exists or can be made.
+ * Anything else is refused: a folder, and above all a device, FIFO or socket (/dev/null, /dev/full), which the
+ * atomic writer's rename would replace with a regular file.
+ */
 export async function checkOutputFile(flag: string, file: string): Promise<string> {
   const absolute = path.resolve(file);
-  const existing = await stat(absolute).catch(() => undefined);
-  if (existing?.isDirectory()) throw new InputError({ file: flag, line: 0, col: 0 }, `"${file}", a folder`, 'a file name to write');
+  const existing = await stat(absolute).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : Promise.reject(refusal(flag, file, error, 'a file name to write')));
+  if (existing !== undefined && !existing.isFile()) {
+    throw new InputError({ file: flag, line: 0, col: 0 }, `"${file}", ${kindOf(existing)}`, 'a file name to write (a new name or an existing regular file)');
+  }
   await checkOutputFolder(flag, path.dirname(absolute));
   return absolute;
 }
 
+/** What a path names, in words, for a message. */
+export function kindOf(found: Stats): string {
+  return found.isDirectory() ? 'a folder'
+    : found.isCharacterDevice() || found.isBlockDevice() ? 'a device'
+      : found.isFIFO() ? 'a FIFO (named pipe)'
+        : found.isSocket() ? 'a socket'
+          : found.isSymbolicLink() ? 'a symbolic link'
+            : 'a file';
+}
+
 const EXPECTED_FOLDER = 'a folder to write into (or a path where one can be made)';
 
-function refusal(flag: string, given: string, error: unknown): InputError {
+function refusal(flag: string, given: string, error: unknown, expected = EXPECTED_FOLDER): InputError {
   const code = (error as NodeJS.ErrnoException).code;
   const why =
     code === 'EACCES' || code === 'EPERM' ? 'a place this user may not write to'
     : code === 'EROFS' ? 'a place on a read-only file system'
     : code === 'ENOENT' ? 'a place where no folder can be made'
     : code === 'ENOSPC' ? 'a place on a full disk'
+    : code === 'ENAMETOOLONG' ? 'a name too long for the file system'
     : `a place that cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`;
-  return new InputError({ file: flag, line: 0, col: 0 }, `"${given}", ${why}`, EXPECTED_FOLDER);
+  return new InputError({ file: flag, line: 0, col: 0 }, `"${displayPath(given)}", ${why}`, expected);
 }

@@ -1,4 +1,5 @@
 import { decimalSecondsToMicros } from '../core/time-text.js';
+import { stat } from 'node:fs/promises';
 import { fileSha256 } from './file-hash.js';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
@@ -112,6 +113,14 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
   if (signal?.aborted) throw new GenerationInterrupted(path.basename(pcap));
   if (run.exitCode !== 0) {
     throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');
+  }
+  if (connections.size === 0) {
+    // An empty truth would score every monitor "accurate" against nothing: the one wrong answer to never give.
+    const size = (await stat(pcap)).size;
+    const found = size === 0 ? 'an empty file (0 bytes)'
+      : packets === 0 ? 'a capture with no packets (a header only)'
+        : `a capture of ${packets} packet${packets === 1 ? '' : 's'}, none of them TCP, UDP or ICMP over IPv4 or IPv6 that tshark could decode`;
+    throw new InputError({ file: pcap, line: 0, col: 0 }, `${found}: no connection to score against`, 'a capture holding at least one TCP, UDP or ICMP connection');
   }
   const edgeUs = quietThresholdUs;
   const truthConnections: TruthConnection[] = [...connections.values()].map((entry) => {

@@ -84,8 +84,45 @@ export interface MonitorAdapter {
    * A monitor that takes no config file refuses any. Absent: the file is only checked by the tool itself (Zeek).
    */
   checkConfig?(file: string, text: string): void;
+  /**
+   * How to run it on a live interface (harness run --live); absent when it only reads files (tcptrace), which the
+   * live run says.
+   */
+  live?: LiveForm;
 }
 
+/** A monitor on a live interface: started before a replay, stopped after it so that it flushes (docs/measured/live.md). */
+export interface LiveForm {
+  /** The smallest idle timeout, seconds of real time, at which it still decides right live: a speedup K must keep every scaled timeout at or above it. */
+  floorS: number;
+  /** It opens pcap with a buffer timeout that holds packets back on a quiet link: run it with the immediate-mode shim. */
+  needsImmediateMode: boolean;
+  /** What the live run sets differently from the offline one, and timers K cannot scale, for the report. */
+  notes(speedup: number): string[];
+  /**
+   * Starts the monitor on ctx.iface with ctx.knobValues (already the scaled setting), calls ctx.listenThroughReplay()
+   * once it has started, then stops it so that it flushes, and returns its records (in replay time).
+   */
+  run(ctx: LiveCellContext): Promise<LiveOutput>;
+}
+
+export interface LiveCellContext extends CellContext {
+  /** The listening end of the private wire. */
+  iface: string;
+  /** Environment that applies the immediate-mode shim (LD_PRELOAD), for monitors that need it. */
+  immediateModeEnv: Record<string, string>;
+  /** Resolves once this monitor's capture is open on iface and the replay (plus a settle) is over. */
+  listenThroughReplay(): Promise<void>;
+  /** Sends a signal to the monitor a service runs (inside the namespace), not to the wrapper that entered it. */
+  signalService(service: Service, signal: NodeJS.Signals): Promise<void>;
+}
+
+export interface LiveOutput extends MonitorOutput {
+  /** Packets the monitor says it received, when it reports a count: fewer than the reference capture = a failed cell. */
+  packetsSeen?: number;
+  /** Traffic the tool dropped on purpose without reporting it (nDPI deletes idle flows), for the losses it explains. */
+  discardRule?: { idleS: number; reason: string };
+}
 /** A user's own config file for this monitor, read: the timer rule takes the knobs it sets. */
 export interface UserConfigText {
   file: string;
@@ -162,6 +199,7 @@ export interface ExecResult {
 
 export interface ServiceOptions {
   cwd?: string;
+  env?: Record<string, string>;
   /** Wait until something listens on this port (UDP or TCP on 127.0.0.1) before returning. */
   readyPort?: { proto: 'udp' | 'tcp'; port: number };
 }
@@ -169,6 +207,10 @@ export interface ServiceOptions {
 export interface Service {
   /** Sends SIGTERM, waits for exit (SIGKILL after a grace period), returns how it ended. */
   stop(): Promise<ExecResult>;
+  /** Waits for it to exit by itself, sending nothing; gives up (undefined) after timeoutMs. */
+  wait(timeoutMs: number): Promise<ExecResult | undefined>;
+  /** Process id of what was started (inside a namespace: the wrapper that entered it). */
+  pid: number | undefined;
 }
 
 /** What the executor hands a monitor for one cell. Every process goes through it, so none outlives the run. */
@@ -203,6 +245,8 @@ export interface CellContext {
    */
   hostPid(pid: number): Promise<number | undefined>;
   signal: AbortSignal;
+  /** Live runs: a process in the private wire's network namespace, whose /proc/PID/net shows its sockets. */
+  netOfPid?: number;
 }
 
 export interface MonitorOutput {

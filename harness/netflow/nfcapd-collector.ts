@@ -83,7 +83,7 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   } catch (error) {
     exportError = error;
   }
-  const drained = exportError !== undefined || (await waitUntilUdpDrained(port, COLLECTOR_DRAIN_MS));
+  const drained = exportError !== undefined || (await waitUntilUdpDrained(port, COLLECTOR_DRAIN_MS, undefined, ctx.netOfPid));
   const ended = await collector.stop();
   // The exporter's own failure is the more useful message; the collector's comes second.
   if (exportError !== undefined) throw exportError;

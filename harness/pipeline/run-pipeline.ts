@@ -16,6 +16,7 @@ import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { translateSetting } from '../monitors/translate-setting.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { checkPcapSize, DEFAULT_MAX_PCAP_BYTES, type PcapEstimate } from '../scenario/scenario-extent.js';
 import { applyComparison, baseCell, runResults } from './cell-builder.js';
 import { cellCost } from './cell-cost.js';
 import { assignShards, planId, taskKey } from './shard-plan.js';
@@ -62,7 +63,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
 
   const scenarios: { file: string; name: string; description: string; derived: boolean; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
-  const loaded: { file: string; name: string; scenario?: Scenario; derivedTruth?: GroundTruth }[] = [];
+  const loaded: { file: string; name: string; scenario?: Scenario; derivedTruth?: GroundTruth; estimate?: PcapEstimate }[] = [];
   for (const file of request.scenarioPaths) {
     // A team's own capture (pcap or pcapng) runs as it is; its truth is read from its packets, here, so that a
     // capture tshark cannot read is refused before anything is written.
@@ -80,14 +81,19 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       // Each scenario gets a folder named after it in the run directory.
       throw new InputError({ file, line: 1, col: 1 }, `scenario name "${entry.name}", which ${clash.file} uses too`, 'a different name in each scenario (and capture file) of one run');
     }
+    if (entry.scenario) entry.estimate = checkPcapSize(entry.scenario, request.maxPcapBytes ?? DEFAULT_MAX_PCAP_BYTES, 'harness run --max-pcap-size');
     loaded.push(entry);
   }
   await replaceRunFolderContents(request.outDir);
   for (const entry of loaded) {
     let generated: GenerateResult;
     try {
-      generated = entry.scenario
-        ? await generate(entry.scenario, path.join(request.outDir, entry.name), { signal: request.signal })
+      const scenario = entry.scenario;
+      generated = scenario
+        ? await generate(scenario, path.join(request.outDir, entry.name), {
+          signal: request.signal,
+          onProgress: (bytes) => request.onProgress?.({ kind: 'generating', scenario: scenario.name, bytes, estimatedBytes: entry.estimate?.bytes ?? 0 }),
+        })
         : await writeDerivedTruth(entry.file, entry.name, entry.derivedTruth as GroundTruth, path.join(request.outDir, entry.name));
     } catch (error) {
       // Interrupted: the scenarios generated so far are kept and reported (their cells as interrupted).

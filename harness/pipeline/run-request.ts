@@ -35,6 +35,8 @@ export interface RunRequest {
   maxOutputBytes?: number;
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** A scenario whose pcap would be larger is refused before anything is generated (--max-pcap-size). */
+  maxPcapBytes?: number;
   /** argv of the command, for provenance. */
   command: string[];
   /** Run only this shard's share of the cells; the results are a partial for `harness merge`. */
@@ -44,6 +46,7 @@ export interface RunRequest {
 }
 
 export type ProgressEvent =
+  | { kind: 'generating'; scenario: string; bytes: number; estimatedBytes: number }
   | { kind: 'generated'; scenario: string; packets: number }
   | { kind: 'planned'; total: number; shard?: { index: number; count: number; planId: string; planTasks: number } }
   | { kind: 'cell-done'; scenario: string; column: string; setting: string; status: string; verdict: string; done: number; total: number }

@@ -21,6 +21,8 @@ import { activityEndS, activityStartS, burstLengthS, eventLengthS } from './exch
 import { expandConnections } from './expand-connections.js';
 import { ipToBigInt, ipVersion } from '../core/ip-address.js';
 import { YamlReader, type Fields } from './yaml-reader.js';
+import { isCalendarTime, isoToMicros } from '../core/time-text.js';
+import { connectionEndS, PCAP_LAST_US } from './scenario-extent.js';
 
 /** 2023-11-14 22:13:20 UTC, the first packet of the reference captures. */
 export const DEFAULT_START_S = 1_700_000_000;
@@ -121,10 +123,38 @@ export function parseScenario(text: string, file: string): Scenario {
   const connections = connNodes.map((n) => parseConnection(r, n));
 
   checkUnique(r, top, connNodes, connections, clock, sentinel);
+  checkFitsPcapTime(r, top, connNodes, connections, startUs, sentinel);
   const scenario: Scenario = { name, description, file, seed, startUs, timestampResolution, quietThresholdS, connections };
   if (clock) scenario.clock = clock;
   if (sentinel) scenario.sentinel = sentinel;
   return scenario;
+}
+
+/**
+ * Classic pcap keeps seconds in 32 bits: a packet after 2106-02-07T06:28:15Z would wrap to 1970 and every monitor
+ * would read a different capture than the truth describes. Refused at the part of the scenario that reaches past it.
+ */
+function checkFitsPcapTime(r: YamlReader, top: Fields, connNodes: ParsedNode[], connections: ConnectionSpec[], startUs: number, sentinel: Sentinel | undefined): void {
+  const expected = 'every packet by 2106-02-07T06:28:15Z, the last second classic pcap can hold (32-bit seconds): an earlier start or shorter times';
+  let lastEndS = 0;
+  connections.forEach((spec, i) => {
+    const endS = connectionEndS(spec);
+    lastEndS = Math.max(lastEndS, endS);
+    if (startUs + endS * 1e6 <= PCAP_LAST_US) return;
+    const f = r.map(connNodes[i], 'a connection', '{ id: c1, ... }');
+    const staggerS = spec.staggerS * Math.max(0, spec.count - 1);
+    const parts: [key: string, seconds: number][] = [['start', spec.startS], ['stagger', staggerS], ['activity', activityEndS(spec)], ['hold', spec.holdS ?? 0]];
+    const [key] = parts.filter(([k]) => f.has(k)).reduce((a, b) => (b[1] > a[1] ? b : a), ['', -1] as [string, number]);
+    r.fail(f.has(key) ? f.keyNode(key) : connNodes[i], `connection ${spec.id} sending until ${pcapTimeText(startUs + endS * 1e6)}`, expected);
+  });
+  if (sentinel !== undefined && startUs + (lastEndS + sentinel.afterS) * 1e6 > PCAP_LAST_US) {
+    r.fail(top.keyNode('sentinel'), `a sentinel at ${pcapTimeText(startUs + (lastEndS + sentinel.afterS) * 1e6)}`, expected);
+  }
+}
+
+function pcapTimeText(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : 'a time past the year 275760';
 }
 
 /** The comment block a bundled scenario begins with (what it tests and why) serves as its description. */
@@ -151,10 +181,8 @@ function parseStart(r: YamlReader, node: ParsedNode): number {
   if (typeof value === 'number' && Number.isFinite(value)) us = Math.round(value * 1e6);
   else if (typeof value === 'string') {
     const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$/.exec(value.trim());
-    if (m) {
-      const ms = Date.parse(`${m[1]}${m[3]}`);
-      if (Number.isFinite(ms)) us = ms * 1000 + Number((m[2] ?? '').padEnd(6, '0') || 0);
-    }
+    if (m && !isCalendarTime(m[1] as string)) r.fail(node, `start ${r.describe(node)}, a date or time that does not exist`, `a real UTC time such as 2023-11-14T22:13:20Z (months 01..12, days within the month, hours 00..23)`);
+    if (m) us = isoToMicros(value.trim());
   }
   if (us === undefined || us < 0 || us > 0xffffffff * 1e6) r.fail(node, `start ${r.describe(node)}`, expected);
   return us;

@@ -89,7 +89,15 @@ describe('check: baselines', () => {
     const damaged = await readBaseline(file).then(() => undefined, (e: unknown) => e);
     expect(isInputError(damaged)).to.equal(true);
     expect((damaged as Error).message).to.match(new RegExp(`^${file.replace(/[.]/g, '\\.')}:3:15: found JSON that does not parse`));
-    expect(() => parseBaseline('{"schemaVersion": 2, "entries": []}', 'b.json')).to.throw('b.json:1:1: found schemaVersion 2; expected 1 (re-record it with --update-baseline)');
-    expect(() => parseBaseline('{"schemaVersion": 1, "entries": [{"scenario": 1}]}', 'b.json')).to.throw('b.json:1:1: found entries that are not baseline entries');
+    expect(() => parseBaseline('{"schemaVersion": 2, "entries": []}', 'b.json')).to.throw('b.json:1:19: found schemaVersion 2; expected 1 (re-record it with --update-baseline)');
+    expect(() => parseBaseline('{"schemaVersion": 1, "entries": [{"scenario": 1}]}', 'b.json')).to.throw('b.json:1:34: found $.entries[0] without "sensor"; expected "sensor": a non-empty string');
+    // Values no run can produce, and keys no harness writes, are refused with their JSON path too.
+    const entry = { scenario: 's', sensor: 'z', view: 'default', connection: 'c', setting: 'default', fragments: 1, coverage: 1, longestRecordUs: 5, huntsFound: [] };
+    const withEntry = (changes: object): string => JSON.stringify({ schemaVersion: 1, entries: [{ ...entry, ...changes }] });
+    expect(() => parseBaseline(withEntry({}), 'b.json')).to.not.throw();
+    expect(() => parseBaseline(withEntry({ coverage: 5 }), 'b.json')).to.throw(/found \$\.entries\[0\]\.coverage = 5; expected a coverage of 0\.\.1/);
+    expect(() => parseBaseline(withEntry({ fragments: -1 }), 'b.json')).to.throw(/found \$\.entries\[0\]\.fragments = -1; expected a whole number of records/);
+    expect(() => parseBaseline(withEntry({ fragments: 1.5 }), 'b.json')).to.throw(/\$\.entries\[0\]\.fragments = 1\.5/);
+    expect(() => parseBaseline(withEntry({ fragmnets: 1 }), 'b.json')).to.throw(/found key "fragmnets" in \$\.entries\[0\]; expected one of scenario/);
   });
 });

@@ -123,3 +123,16 @@ describe('check: parseSuite', () => {
     });
   }
 });
+
+describe('parseSuite: live', () => {
+  const base = 'sensors:\n  s: { monitor: zeek }\nscenarios: [a.yaml]\nexpect: [{ scenario: a, max_fragments: 1 }]\n';
+  it('reads live: true and speedup', () => {
+    const suite = parseSuite(`${base}live: true\nspeedup: 60\n`, 'suite.yaml', CATALOG);
+    expect(suite.live).to.deep.include({ speedup: 60 });
+    expect(parseSuite(base, 'suite.yaml', CATALOG).live).to.equal(undefined);
+  });
+  it('refuses a speedup without live: true, and a live that is not a boolean', () => {
+    expect(() => parseSuite(`${base}speedup: 60\n`, 'suite.yaml', CATALOG)).to.throw(/suite.yaml:5:10: found speedup without live: true/);
+    expect(() => parseSuite(`${base}live: yes please\n`, 'suite.yaml', CATALOG)).to.throw(/suite.yaml:5:7: found live .*; expected true or false/);
+  });
+});

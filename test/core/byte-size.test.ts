@@ -1,23 +1,20 @@
 import { expect } from 'chai';
-import { formatBytes, parseByteSize } from '../../harness/core/byte-size.js';
+import { formatByteSize, parseByteSize } from '../../harness/core/byte-size.js';
 
-describe('byte sizes (--max-output)', () => {
-  it('reads bytes and binary units, case-insensitively', () => {
-    expect(parseByteSize('4096')).to.equal(4096);
-    expect(parseByteSize('64KB')).to.equal(65536);
-    expect(parseByteSize('1mb')).to.equal(1024 * 1024);
-    expect(parseByteSize('1.5G')).to.equal(1.5 * 1024 ** 3);
-    expect(parseByteSize(' 2 GB ')).to.equal(2 * 1024 ** 3);
+describe('byte sizes', () => {
+  it('reads decimal and binary units and bare bytes, and refuses anything else', () => {
+    expect(parseByteSize('4GB')).to.equal(4e9);
+    expect(parseByteSize('500 MB')).to.equal(5e8);
+    expect(parseByteSize('2GiB')).to.equal(2 * 1024 ** 3);
+    expect(parseByteSize('1.5tb')).to.equal(1.5e12);
+    expect(parseByteSize('1024')).to.equal(1024);
+    for (const bad of ['', 'lots', '-1GB', '5 parsecs', '1e9', 'GB']) expect(parseByteSize(bad), bad).to.equal(undefined);
   });
 
-  it('refuses what is not a positive size', () => {
-    for (const bad of ['', 'lots', '0', '-1MB', '1XB', '1e9', 'MB', '0.0001KB']) expect(parseByteSize(bad), bad).to.equal(undefined);
-  });
-
-  it('prints sizes as written', () => {
-    expect(formatBytes(1024 ** 3)).to.equal('1 GB');
-    expect(formatBytes(1024 * 1024)).to.equal('1 MB');
-    expect(formatBytes(1536)).to.equal('1.5 KB');
-    expect(formatBytes(1000)).to.equal('1000 bytes');
+  it('writes three significant figures', () => {
+    expect(formatByteSize(6.05e12)).to.equal('6.05 TB');
+    expect(formatByteSize(4e9)).to.equal('4 GB');
+    expect(formatByteSize(18_416_380)).to.equal('18.4 MB');
+    expect(formatByteSize(12)).to.equal('12 bytes');
   });
 });

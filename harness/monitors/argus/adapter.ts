@@ -244,6 +244,11 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
   if (!(await access(argusFile).then(() => true, () => false))) {
     throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, '', false);
   }
+  return readArgusFile(ctx, argusFile, notes);
+}
+
+/** The two views of an argus file: raw records (ra) and merged per directed 5-tuple (racluster). */
+export async function readArgusFile(ctx: CellContext, argusFile: string, notes: string[]): Promise<MonitorOutput> {
   const ra = await resolveClient(ctx, 'ra');
   const racluster = await resolveClient(ctx, 'racluster');
   await ctx.exec(raArgv(ra, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.raw, readsOutput: true });

@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { argusLive } from './live.js';
 import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, argusEffectiveTimeouts, checkArgusConfig, detectArgus, runArgus, translateArgus } from './adapter.js';
 import { readRaCsv } from './parser.js';
 
@@ -28,6 +29,7 @@ const argus: MonitorAdapter = {
   run: runArgus,
   parseLog: (path: string, view?: string) => readRaCsv(path, view === 'merged' ? 'merged' : 'raw'),
   checkConfig: checkArgusConfig,
+  live: argusLive,
 };
 
 export default argus;

@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { ndpiLive } from './live.js';
 import { NDPI_INSTALL, NDPI_KNOBS, detectNdpi, runNdpi, translateNdpi } from './adapter.js';
 import { readNdpiCsv } from './parser.js';
 import { refuseConfig } from '../no-config.js';
@@ -22,6 +23,7 @@ const ndpi: MonitorAdapter = {
   run: runNdpi,
   parseLog: (path: string) => readNdpiCsv(path),
   checkConfig: refuseConfig('ndpiReader', 'its timeouts are compiled in; nothing the harness could use'),
+  live: ndpiLive,
 };
 
 export default ndpi;

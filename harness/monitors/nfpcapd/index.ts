@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { nfpcapdLive } from './live.js';
 import { NFPCAPD_INSTALL, NFPCAPD_KNOBS, detectNfpcapd, nfpcapdEffectiveTimeouts, runNfpcapd, translateNfpcapd } from './adapter.js';
 // Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
 import { readNfdumpJson } from '../../netflow/nfdump-json.js';
@@ -29,6 +30,7 @@ const nfpcapd: MonitorAdapter = {
   run: runNfpcapd,
   parseLog: (path: string) => readNfdumpJson(path),
   checkConfig: refuseConfig('nfpcapd', 'it takes only command-line options, which the harness sets from the timeout setting'),
+  live: nfpcapdLive,
 };
 
 export default nfpcapd;

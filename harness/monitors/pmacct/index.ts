@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { pmacctLive } from './live.js';
 import { PMACCT_INSTALL, PMACCT_KNOBS, detectPmacct, runPmacct, translatePmacct } from './adapter.js';
 import { checkPmacctdConfig } from './config.js';
 // Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
@@ -27,6 +28,7 @@ const pmacct: MonitorAdapter = {
   run: runPmacct,
   parseLog: (path: string) => readNfdumpJson(path),
   checkConfig: checkPmacctdConfig,
+  live: pmacctLive,
 };
 
 export default pmacct;

@@ -3,6 +3,7 @@ import type { MonitorAdapter } from '../monitor-adapter.js';
 import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, parseSoftflowdOptions, runSoftflowd, translateSoftflowd } from './adapter.js';
 // Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
 import { readNfdumpJson } from '../../netflow/nfdump-json.js';
+import { softflowdLive } from './live.js';
 
 const softflowd: MonitorAdapter = {
   id: 'softflowd',
@@ -26,6 +27,7 @@ const softflowd: MonitorAdapter = {
   run: runSoftflowd,
   parseLog: (path: string) => readNfdumpJson(path),
   checkConfig: (file: string, text: string) => void parseSoftflowdOptions(text, file),
+  live: softflowdLive,
 };
 
 export default softflowd;

@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { suricataLive } from './live.js';
 import { SURICATA_INSTALL, SURICATA_KNOBS, detectSuricata, runSuricata, translateSuricata } from './adapter.js';
 import { readEveFlows } from './parser.js';
 import { checkSuricataConfig } from './config-check.js';
@@ -26,6 +27,7 @@ const suricata: MonitorAdapter = {
   run: runSuricata,
   parseLog: (path: string) => readEveFlows(path),
   checkConfig: checkSuricataConfig,
+  live: suricataLive,
 };
 
 export default suricata;

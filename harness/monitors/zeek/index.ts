@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { zeekLive } from './live.js';
 import { ZEEK_INSTALL, ZEEK_KNOBS, detectZeek, runZeek, translateZeek } from './adapter.js';
 import { readConnLog } from './parser.js';
 import { ZEEK_SETTING_KNOBS, zeekTimerRule } from './timer-rule.js';
@@ -22,6 +23,7 @@ const zeek: MonitorAdapter = {
   translate: translateZeek,
   run: runZeek,
   parseLog: (path: string) => readConnLog(path),
+  live: zeekLive,
 };
 
 export default zeek;

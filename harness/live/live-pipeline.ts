@@ -1,0 +1,279 @@
+import path from 'node:path';
+import { compareCell } from '../comparator/compare-cell.js';
+import { generate } from '../../generators/generate.js';
+import type { FlowRecord } from '../core/flow-record.js';
+import type { GroundTruth } from '../core/ground-truth.js';
+import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
+import type { TimeoutSetting } from '../core/timeout-setting.js';
+import { InputError } from '../core/input-error.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
+import { effectiveTimeouts, monitorModel } from '../pipeline/monitor-model.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
+import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
+import { loadScenario } from '../scenario/load-scenario.js';
+import { compareOfflineLive } from './invariance.js';
+import { liveTruth } from './live-truth.js';
+import { runReplay, type LiveCellPlan, type LiveCellResult, type ReplayRun } from './live-session.js';
+import { cleanStaleWires } from './private-wire.js';
+import { chooseSpeedup, replayGroups, type SpeedupChoice } from './speedup-plan.js';
+import { scaleScenario, scaleSetting, recordToScenarioTime, type TimeMap } from './time-scale.js';
+import { scoreDiscardedParts } from './discard-losses.js';
+import { guardBoundaryCases } from './boundary-guard.js';
+
+/**
+ * `harness run --live`: the offline run as always, then every monitor that has a live form on the private wire,
+ * the scenario divided by K, all settings of a replay group listening to one replay. Live cells are extra columns
+ * (`softflowd (live)`) beside the offline ones, so a report shows both at a glance; results.json keeps both.
+ */
+export interface LiveOptions {
+  /** K given with --speedup; otherwise chosen per monitor. */
+  speedup?: number;
+  /**
+   * harness check with `live: true`: the live cells take the sensor's own name and replace its offline cells (the
+   * offline run still happens, for the invariance check), so the suite's expectations judge what ran live.
+   */
+  liveOnly?: boolean;
+}
+
+export const LIVE_SUFFIX = ' (live)';
+
+export async function runLivePipeline(request: RunRequest, options: LiveOptions): Promise<RunResults> {
+  const stale = await cleanStaleWires();
+  const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
+  const liveSensors = request.sensors.filter((s) => adapters.get(s.monitor)?.live);
+  // A --speedup that breaks a floor is refused before anything runs (the scenario's length plays no part in that).
+  if (options.speedup !== undefined) for (const sensor of liveSensors) speedupFor(sensor, adapters.get(sensor.monitor) as MonitorAdapter, 1, options.speedup);
+  const results = await runPipeline(request);
+  const runNotes: string[] = [...stale];
+  for (const scenarioResult of results.scenarios) {
+    if (request.signal.aborted) break;
+    if (scenarioResult.truthSource === 'derived') {
+      // A team's own capture has no scenario to divide by K: its live cells say so instead of running.
+      for (const sensor of request.sensors) {
+        const adapter = adapters.get(sensor.monitor);
+        if (adapter) scenarioResult.cells.push(...notLive(adapter, sensor, 'live mode replays synthesized scenarios, time scaled; a capture of your own has no scenario to scale'));
+      }
+      continue;
+    }
+    const scenario = await loadScenario(scenarioResult.file);
+    const spanS = scenarioResult.truth.pcap.spanUs / 1e6;
+    const choices = new Map<string, SpeedupChoice>();
+    for (const sensor of liveSensors) {
+      const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
+      const form = adapter.live;
+      if (!form) continue;
+      const choice = speedupFor(sensor, adapter, spanS, options.speedup);
+      choices.set(sensor.sensor, choice);
+    }
+    // A monitor no timeout limits (nDPI) joins the fastest replay there is instead of needing its own.
+    const bound = [...choices.values()].filter((c): c is Extract<SpeedupChoice, { k: number }> => 'k' in c && !c.free);
+    const fastest = bound.length > 0 ? Math.max(...bound.map((c) => c.k)) : undefined;
+    const ks = [...choices.values()].map((c) => ('k' in c ? { id: c.id, k: c.free && fastest !== undefined ? fastest : c.k } : undefined)).filter((c): c is { id: string; k: number } => c !== undefined);
+    const groups = replayGroups(ks);
+    if (groups.size > 1) runNotes.push(`${scenarioResult.name}: the monitors need different speedups, so ${groups.size} replays: ${[...groups].map(([k, ids]) => `K=${k} for ${ids.join(', ')}`).join('; ')}`);
+    for (const sensor of request.sensors) {
+      const adapter = adapters.get(sensor.monitor);
+      if (adapter && !adapter.live) scenarioResult.cells.push(...notLive(adapter, sensor, `${adapter.displayName} has no live form: it reads capture files only`));
+    }
+    for (const [k, ids] of groups) {
+      if (request.signal.aborted) break;
+      const sensors = liveSensors.filter((s) => ids.includes(s.sensor));
+      const cells = await runGroup(request, scenarioResult, scenario, k, sensors, adapters, choices);
+      scenarioResult.cells.push(...cells);
+    }
+  }
+  if (runNotes.length > 0) for (const s of results.scenarios) for (const c of s.cells) if (c.live) c.provenance.notes.push(...runNotes);
+  if (options.liveOnly) {
+    for (const s of results.scenarios) {
+      const liveSensors = new Set(s.cells.filter((c) => c.live || c.sensor.endsWith(LIVE_SUFFIX)).map((c) => c.sensor.slice(0, -LIVE_SUFFIX.length)));
+      s.cells = s.cells.filter((c) => c.live || c.sensor.endsWith(LIVE_SUFFIX) || !liveSensors.has(c.sensor));
+      for (const c of s.cells) {
+        if (!c.sensor.endsWith(LIVE_SUFFIX)) continue;
+        c.sensor = c.sensor.slice(0, -LIVE_SUFFIX.length);
+        c.column = c.column.replace(LIVE_SUFFIX, '');
+      }
+    }
+  }
+  return results;
+}
+
+/** The speedup for one sensor's live cells; an explicit one that breaks its floor is refused (exit 2). */
+function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, explicit: number | undefined): Extract<SpeedupChoice, { k: number }> {
+  const choice = chooseSpeedup({
+    id: sensor.sensor,
+    floorS: adapter.live?.floorS ?? 0,
+    settings: sensor.settings,
+    defaults: effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} }),
+    translate: (s) => adapter.translate(s),
+  }, spanS, explicit);
+  if ('refused' in choice) {
+    throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, choice.refused, 'a speedup that keeps every scaled timeout at or above the monitor\'s live floor');
+  }
+  return choice;
+}
+
+function notLive(adapter: MonitorAdapter, sensor: SensorPlan, reason: string): Cell[] {
+  return sensor.settings.flatMap((setting) => adapter.views.map((view) => {
+    const cell = baseCell(`${sensor.sensor}${LIVE_SUFFIX}`, adapter, view, setting, '');
+    cell.status = 'unsupported';
+    cell.verdict = 'unsupported';
+    cell.reason = reason;
+    return cell;
+  }));
+}
+
+function settingSlug(setting: TimeoutSetting): string {
+  return setting.label.replace(/[^A-Za-z0-9.=-]+/g, '_');
+}
+
+async function runGroup(
+  request: RunRequest,
+  scenarioResult: ScenarioResult,
+  scenario: Awaited<ReturnType<typeof loadScenario>>,
+  k: number,
+  sensors: SensorPlan[],
+  adapters: Map<string, MonitorAdapter>,
+  choices: Map<string, SpeedupChoice>,
+): Promise<Cell[]> {
+  const relGroup = path.join(scenarioResult.name, `live-x${k}`);
+  const groupDir = path.join(request.outDir, relGroup);
+  const generated = await generate(scaleScenario(scenario, k), groupDir, { signal: request.signal });
+  const cells: Cell[] = [];
+  const plans: { plan: LiveCellPlan; cells: Cell[]; sensor: SensorPlan; relDir: string }[] = [];
+  for (const sensor of sensors) {
+    const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
+    // A sensor naming its binary runs that binary live too, as offline.
+    const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
+    const defaults = effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} });
+    for (const setting of sensor.settings) {
+      const relDir = path.join(relGroup, sensor.sensor, settingSlug(setting));
+      const viewCells = adapter.views.map((view) => baseCell(`${sensor.sensor}${LIVE_SUFFIX}`, adapter, view, setting, relDir));
+      cells.push(...viewCells);
+      if (!detection.found) {
+        for (const cell of viewCells) cell.reason = `${adapter.displayName} not installed (${detection.reason}); install: ${detection.install}`;
+        continue;
+      }
+      const replaySetting = scaleSetting(setting, k, defaults);
+      const translation = adapter.translate(replaySetting);
+      for (const cell of viewCells) {
+        cell.version = detection.version;
+        cell.binary = detection.path;
+      }
+      if (!translation.supported) {
+        for (const cell of viewCells) {
+          cell.status = 'unsupported';
+          cell.verdict = 'unsupported';
+          cell.reason = translation.reason;
+        }
+        continue;
+      }
+      for (const cell of viewCells) {
+        cell.knobValues = translation.values;
+        const choice = choices.get(sensor.sensor);
+        cell.provenance.notes.push(`live: speedup K=${k}${choice && 'why' in choice ? ` (${choice.why})` : ''}; ran ${setting.label} as ${describeReplaySetting(replaySetting)}`,
+          ...translation.notes, ...(adapter.live?.notes(k) ?? []));
+      }
+      plans.push({
+        plan: { adapter, binary: detection.path, version: detection.version, setting, replaySetting, knobValues: translation.values, workDir: path.join(request.outDir, relDir), userConfig: sensor.userConfig },
+        cells: viewCells,
+        sensor,
+        relDir,
+      });
+    }
+  }
+  if (plans.length === 0) return cells;
+  const run = await runReplay({ pcap: generated.pcapPath, dir: groupDir, plans: plans.map((p) => p.plan), timeLimitMs: request.cellTimeLimitMs + Math.ceil(generated.truth.pcap.spanUs / 1000), signal: request.signal });
+  // Replay time -> scenario time: the first packet that arrived stands for the first packet the scenario schedules.
+  const arrivedFirstUs = await firstArrival(run);
+  const map: TimeMap = {
+    k,
+    replayOriginUs: arrivedFirstUs ?? generated.truth.pcap.firstUs,
+    scenarioOriginUs: scenario.startUs + (generated.truth.pcap.firstUs - scenario.startUs) * k,
+  };
+  let truth: GroundTruth | undefined;
+  let truthProblem = run.problem;
+  if (!truthProblem) {
+    try {
+      truth = await liveTruth(run.referenceCapture, generated.truth, map);
+    } catch (error) {
+      truthProblem = `could not read the reference capture: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  for (const entry of plans) {
+    const result = run.cells.find((c) => c.plan === entry.plan);
+    await finishCells(request, scenarioResult, entry.cells, entry.relDir, result, run, truth, truthProblem, map);
+  }
+  return cells;
+}
+
+function describeReplaySetting(setting: TimeoutSetting): string {
+  if (setting.isDefault) return 'the tool\'s own defaults (nothing to scale)';
+  const parts = Object.entries(setting.idle).map(([p, v]) => `${p} ${+Number(v).toFixed(3)} s`);
+  if (setting.active !== undefined) parts.push(`active ${+setting.active.toFixed(3)} s`);
+  return parts.join(', ');
+}
+
+async function firstArrival(run: ReplayRun): Promise<number | undefined> {
+  const { readPcapTimestamps } = await import('./pcap-timestamps.js');
+  const times = await readPcapTimestamps(run.referenceCapture).catch(() => [] as number[]);
+  return times[0];
+}
+
+async function finishCells(
+  request: RunRequest,
+  scenarioResult: ScenarioResult,
+  cells: Cell[],
+  relDir: string,
+  result: LiveCellResult | undefined,
+  run: ReplayRun,
+  truth: GroundTruth | undefined,
+  truthProblem: string | undefined,
+  map: TimeMap,
+): Promise<void> {
+  const outcome = result?.outcome;
+  const output = result?.output;
+  for (const cell of cells) {
+    cell.live = {
+      interface: 'rx',
+      speedup: map.k,
+      replaySetting: result?.plan.replaySetting ?? cell.setting,
+      timingError: { medianUs: run.timing.medianUs, p99Us: run.timing.p99Us, maxUs: run.timing.maxUs, driftUs: run.timing.driftUs },
+      packetsScheduled: run.packetsScheduled,
+      packetsOnWire: run.packetsOnWire,
+      packetsSeen: output?.packetsSeen,
+      immediateMode: result?.plan.adapter.live?.needsImmediateMode ? (output?.notes.find((n) => n.startsWith('immediate')) ?? 'immediate-mode shim preloaded') : undefined,
+      referenceCapture: path.relative(request.outDir, run.referenceCapture),
+    };
+    if (outcome) {
+      cell.provenance = { ...cell.provenance, dir: relDir, commands: outcome.provenance.commands, configFiles: outcome.provenance.configFiles, rawFiles: outcome.ok ? outcome.rawFiles : [], notes: [...cell.provenance.notes, ...run.notes, ...outcome.provenance.notes], wallMs: outcome.provenance.wallMs };
+    }
+    const fail = (reason: string): void => {
+      cell.status = 'failed';
+      cell.verdict = 'failed';
+      cell.reason = request.signal.aborted ? `interrupted: ${reason}` : reason;
+    };
+    if (!outcome) { fail('not started: the replay ended before this monitor was ready'); continue; }
+    if (!outcome.ok) { fail(outcome.reason); continue; }
+    if (truthProblem || !truth) { fail(`live replay failed: ${truthProblem ?? 'no truth'}`); continue; }
+    if (output?.packetsSeen !== undefined && output.packetsSeen < run.packetsOnWire) {
+      fail(`the monitor saw ${output.packetsSeen} of the ${run.packetsOnWire} packets on the wire: with drops its records would be fragments of a different traffic, so this cell is not judged`);
+      continue;
+    }
+    const records: FlowRecord[] = (outcome.views[cell.view] ?? []).map((r) => recordToScenarioTime(map, r));
+    const adapter = result.plan.adapter;
+    // Live, the tool's timers run: the offline calibration (does it honour timeouts reading a file?) does not apply.
+    const model = monitorModel(adapter, cell.setting, true);
+    const comparison = compareCell(truth, records, model, request.compare);
+    applyComparison(cell, comparison, records.length);
+    if (output?.discardRule) scoreDiscardedParts(cell, truth, output.discardRule, map.k);
+    guardBoundaryCases(cell, truth, effectiveTimeouts(adapter, cell.setting), run.timing.maxUs, map.k);
+    const offline = scenarioResult.cells.find((c) => !c.live && c.monitor === cell.monitor && c.view === cell.view && c.setting.label === cell.setting.label);
+    if (offline && offline.honoursTimeoutsOffline === true && offline.status === 'ok') cell.live.invariance = compareOfflineLive(offline, cell, adapter.timerNeedsLaterPacket === true);
+    cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
+    await writeFileAtomic(path.join(request.outDir, cell.recordsFile), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+  await writeFileAtomic(path.join(request.outDir, relDir, 'cell.json'), `${JSON.stringify(cells, null, 2)}\n`);
+}

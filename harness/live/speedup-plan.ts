@@ -1,0 +1,76 @@
+import type { TimeoutSetting } from '../core/timeout-setting.js';
+import { describeTimeoutSetting } from '../core/timeout-setting.js';
+import type { Translation } from '../monitors/monitor-adapter.js';
+import { scaleSetting, timeoutsOf, type SettingTimeouts } from './time-scale.js';
+
+/**
+ * Which speedup K each monitor's live cells run at. A monitor's K must keep every scaled timeout of its sweep at or
+ * above its live floor, and its tool must accept the scaled values (whole seconds for softflowd and pmacct). By
+ * default the largest such K that is not faster than needed for the replay to take about TARGET_REPLAY_S; monitors
+ * that need different K run in separate replays. An explicit K that breaks a floor is refused with the reason.
+ */
+export const TARGET_REPLAY_S = 300;
+/** Whatever the floors allow, one replay never runs more than this much faster: the replay's timing error scales with K. */
+export const MAX_SPEEDUP = 3600;
+
+export interface MonitorSpeedupInput {
+  id: string;
+  floorS: number;
+  settings: TimeoutSetting[];
+  defaults: SettingTimeouts;
+  translate(setting: TimeoutSetting): Translation;
+}
+
+/** `free`: no timeout of the sweep limits K (nDPI): it can join any other monitor's replay. */
+export type SpeedupChoice = { id: string; k: number; why: string; free: boolean } | { id: string; refused: string };
+
+/** Largest K at which every scaled timeout is >= floor; Infinity when the sweep has no timeout (nDPI). */
+function floorLimit(input: MonitorSpeedupInput): number {
+  let limit = Number.POSITIVE_INFINITY;
+  // A setting the tool cannot take at all (nDPI's 5m) becomes an unsupported cell whatever K is: it sets no limit.
+  for (const setting of input.settings.filter((s) => input.translate(s).supported)) {
+    for (const t of timeoutsOf(scaleSetting(setting, 1, input.defaults))) limit = Math.min(limit, t / input.floorS);
+  }
+  return limit;
+}
+
+function acceptsAll(input: MonitorSpeedupInput, k: number): boolean {
+  return input.settings.every((s) => {
+    const t = input.translate(scaleSetting(s, k, input.defaults));
+    return t.supported || !input.translate(s).supported;
+  });
+}
+
+export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number, explicit?: number): SpeedupChoice {
+  const limit = floorLimit(input);
+  if (explicit !== undefined) {
+    for (const setting of input.settings) {
+      const scaled = scaleSetting(setting, explicit, input.defaults);
+      const low = timeoutsOf(scaled).find((t) => t < input.floorS);
+      if (low !== undefined) {
+        return { id: input.id, refused: `${explicit}, which makes ${input.id}'s ${setting.label} a ${+low.toFixed(3)} s timeout, below its live floor of ${input.floorS} s (the largest speedup for this sweep is ${Math.floor(limit)})` };
+      }
+      const translated = input.translate(scaled);
+      if (!translated.supported && input.translate(setting).supported) {
+        return { id: input.id, refused: `${explicit}, but ${input.id} cannot take ${setting.label} divided by ${explicit} (${describeTimeoutSetting(scaled)}): ${translated.reason}` };
+      }
+    }
+    return { id: input.id, k: explicit, why: 'given with --speedup', free: false };
+  }
+  const wanted = Math.max(1, Math.ceil(scenarioSpanS / TARGET_REPLAY_S));
+  let k = Math.max(1, Math.min(MAX_SPEEDUP, wanted, Math.floor(limit)));
+  while (k > 1 && !acceptsAll(input, k)) k -= 1;
+  const why = limit < 1
+    ? `in real time: even unscaled, a timeout of this sweep is below ${input.id}'s live floor of ${input.floorS} s, so its cells there may decide wrongly`
+    : k >= wanted
+    ? `a ${Math.round(scenarioSpanS / k)} s replay`
+    : `the largest speedup that keeps every scaled timeout at or above ${input.id}'s live floor of ${input.floorS} s${acceptsAll(input, Math.floor(Math.min(limit, MAX_SPEEDUP))) ? '' : ' in whole values the tool accepts'}`;
+  return { id: input.id, k, why, free: limit === Number.POSITIVE_INFINITY };
+}
+
+/** Monitors grouped by K: one replay each, slowest last. */
+export function replayGroups(choices: { id: string; k: number }[]): Map<number, string[]> {
+  const groups = new Map<number, string[]>();
+  for (const c of [...choices].sort((a, b) => b.k - a.k)) groups.set(c.k, [...(groups.get(c.k) ?? []), c.id]);
+  return groups;
+}

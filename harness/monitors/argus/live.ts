@@ -1,0 +1,36 @@
+import { access, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
+import { ARGUS_FILES, argusConfig, readArgusFile } from './adapter.js';
+
+/**
+ * argus on a live interface (docs/measured/live.md): `argus -X -F argus.conf -i rx -w out.argus`. Live its idle
+ * timers run by themselves, but a flow is cut only after a status report: the effective timeout is T plus up to one
+ * status interval (S = 60, T = 10: nothing split). So the live form sets ARGUS_FLOW_STATUS_INTERVAL=1 (whole
+ * seconds, 1 at least), and the floor is 10 s. Stopped with SIGTERM, which flushes.
+ */
+export const ARGUS_LIVE_STATUS_INTERVAL_S = 1;
+
+async function run(ctx: LiveCellContext): Promise<LiveOutput> {
+  const userConfig = ctx.userConfig ? { path: ctx.userConfig, text: await readFile(ctx.userConfig, 'utf8') } : undefined;
+  const values = { ...ctx.knobValues, ARGUS_FLOW_STATUS_INTERVAL: ARGUS_LIVE_STATUS_INTERVAL_S };
+  const configFile = await ctx.writeConfig(ARGUS_FILES.config, argusConfig({ ...ctx.setting, isDefault: false }, values, userConfig));
+  const argusFile = path.join(ctx.workDir, ARGUS_FILES.argus);
+  await rm(argusFile, { force: true });
+  const service = await ctx.startService([ctx.binary, '-X', '-F', configFile, '-i', ctx.iface, '-w', argusFile]);
+  await ctx.listenThroughReplay();
+  const ended = await service.stop();
+  if (ended.exitCode !== 0 && ended.signal !== 'SIGTERM' && ended.exitCode !== 143) {
+    throw new MonitorFailure(`argus failed: ${ended.signal ?? `exit status ${ended.exitCode}`}`, ended.exitCode, ended.signal, ended.stderr.trim().split('\n').slice(-10).join('\n'), false);
+  }
+  if (!(await access(argusFile).then(() => true, () => false))) throw new MonitorFailure(`argus wrote no ${ARGUS_FILES.argus}`, ended.exitCode, ended.signal, '', false);
+  const output = await readArgusFile(ctx, argusFile, [`ARGUS_FLOW_STATUS_INTERVAL=${ARGUS_LIVE_STATUS_INTERVAL_S} s live`]);
+  return output;
+}
+
+export const argusLive: LiveForm = {
+  floorS: 10,
+  needsImmediateMode: false,
+  notes: (k) => [`status interval ${ARGUS_LIVE_STATUS_INTERVAL_S} s live = ${ARGUS_LIVE_STATUS_INTERVAL_S * k} s of scenario time (offline: 60 s): a gap is cut up to that much after its timeout`],
+  run,
+};

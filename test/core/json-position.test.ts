@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { firstJsonProblem, jsonErrorPosition } from '../../harness/core/json-position.js';
+
+describe('JSON error positions', () => {
+  it('point at the character that breaks the grammar, not at the end of the file', () => {
+    expect(jsonErrorPosition('\uFEFF{}')).to.deep.equal({ line: 1, col: 1, found: 'a byte-order mark (U+FEFF), which JSON does not allow' });
+    expect(jsonErrorPosition('{\n "a": tru}\n')).to.include({ line: 2, col: 7 });
+    expect(jsonErrorPosition('{"a": 1,}')).to.deep.equal({ line: 1, col: 9, found: '"}" where a property name in double quotes belongs' });
+    expect(jsonErrorPosition('[1 2]')).to.deep.equal({ line: 1, col: 4, found: '"2" where "," or "]" belongs' });
+    expect(jsonErrorPosition('{"a": 01}')).to.include({ line: 1, col: 8 });
+    expect(jsonErrorPosition('"\\x"')).to.include({ line: 1, col: 2, found: 'an unknown escape "\\x"' });
+    expect(jsonErrorPosition('')).to.deep.equal({ line: 1, col: 1, found: 'the end of the file where a value belongs' });
+    expect(jsonErrorPosition('{"a"\n:\n')).to.deep.equal({ line: 3, col: 1, found: 'the end of the file where a value belongs' });
+  });
+
+  it('agrees with JSON.parse on what is JSON, for any value and any one-character damage', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', 'x', '\t', '\uFEFF'), (value, at, insert) => {
+      const text = JSON.stringify(value, null, 1);
+      const damaged = text.slice(0, at % (text.length + 1)) + insert + text.slice(at % (text.length + 1));
+      let parses = true;
+      try {
+        JSON.parse(damaged);
+      } catch {
+        parses = false;
+      }
+      // A leading BOM: JSON.parse refuses it and so do we.
+      expect(firstJsonProblem(damaged) === undefined, damaged).to.equal(parses);
+    }), { numRuns: 500 });
+  });
+});

@@ -1,0 +1,247 @@
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Cell, RunResults } from '../../harness/core/results.js';
+import { missingLiveCapabilities } from '../../harness/live/capabilities.js';
+import { which } from '../../harness/executor/which.js';
+import { BIN, REPO, harness } from '../support/cli.js';
+
+/**
+ * harness run --live on the real tools, as root: the private wire, one replay for every monitor and setting, the
+ * reference capture as truth. Short scaled scenarios (test/fixtures/live/*.yaml): each run is under a minute.
+ */
+const BELOW_ABOVE = path.join(REPO, 'test/fixtures/live/gap-below-above.yaml');
+const FIVE_TWENTY = path.join(REPO, 'test/fixtures/live/gap-five-twenty.yaml');
+
+async function whyNotLive(tools: string[]): Promise<string | undefined> {
+  const missing = await missingLiveCapabilities();
+  if (missing.length > 0) return `not root (no ${missing.join(', ')})`;
+  for (const tool of ['tcpreplay', 'tcpdump', 'ethtool', 'ip', 'cc', 'tshark', 'nfcapd', ...tools]) {
+    if (!(await which(tool))) return `${tool} not installed`;
+  }
+  return undefined;
+}
+
+function liveCells(results: RunResults, column: string, setting: string): Cell[] {
+  return results.scenarios.flatMap((s) => s.cells).filter((c) => c.live && c.column === column && c.setting.label === setting);
+}
+
+function liveCell(results: RunResults, column: string, setting: string): Cell {
+  const [cell] = liveCells(results, column, setting);
+  if (!cell) throw new Error(`no live cell ${column} @ ${setting}`);
+  return cell;
+}
+
+function scoreOf(cell: Cell, id: string): { verdict: string; fragments: number } {
+  const score = cell.scores.find((s) => s.connectionId === id);
+  if (!score) throw new Error(`${cell.column}: no score for ${id} (${cell.status}: ${cell.reason ?? ''})`);
+  return score;
+}
+
+async function readResults(dir: string): Promise<RunResults> {
+  return JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as RunResults;
+}
+
+/** Processes a live run must never leave: its wire holder, and anything that names its run folder. */
+async function leftovers(runDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
+    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (cmdline.includes(runDir) || environ.includes('HARNESS_LIVE_WIRE=')) found.push(`${entry}: ${cmdline}`);
+  }
+  const netns = await execa('ip', ['netns', 'list'], { reject: false });
+  for (const line of String(netns.stdout).split('\n')) if (line.startsWith('harness-live')) found.push(`netns ${line}`);
+  return found;
+}
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+/** Pid of a process (not the nsenter wrapper) whose argv starts with `binary` and names the run folder. */
+async function pidOf(binaryName: string, runDir: string): Promise<number | undefined> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (path.basename(argv[0] ?? '') === binaryName && argv.some((a) => a.includes(runDir))) return Number(entry);
+  }
+  return undefined;
+}
+
+/** Starts a live run of the CLI on the 5 min / 20 min scenario and waits until its replay is under way. */
+async function startLiveRun(monitors: string, out: string): Promise<{ run: ReturnType<typeof execa> }> {
+  // bin/harness is a node script run through its shebang (no wrapper shell): a signal reaches the harness itself.
+  const run = execa(BIN, ['run', FIVE_TWENTY, '--monitors', monitors, '--timeouts', '10m', '--live', '--speedup', '60', '--out', out], { reject: false, env: { NO_COLOR: '1' } });
+  expect(await waitUntil(async () => (await pidOf('tcpreplay', out)) !== undefined, 60_000)).to.equal(true);
+  // Wrapped: an async function returning the subprocess itself would wait for it to end.
+  return { run };
+}
+
+describe('harness run --live (real tools, root)', function () {
+  this.timeout(240_000);
+  let tmp: string;
+  before(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'harness-live-')); });
+  after(async () => { await rm(tmp, { recursive: true, force: true }); });
+
+  it('refuses a --speedup that breaks a live floor in one line, exit 2, before running anything', async () => {
+    const out = path.join(tmp, 'refused');
+    const result = await harness(['run', FIVE_TWENTY, '--monitors', 'nfpcapd', '--timeouts', '1h', '--live', '--speedup', '100', '--out', out]);
+    if ((await missingLiveCapabilities()).length > 0) {
+      expect(result.exitCode).to.equal(2);
+      expect(result.stderr).to.match(/--live: found no CAP_/);
+      return;
+    }
+    expect(result.exitCode).to.equal(2);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr).to.include("nfpcapd's 1h a 36 s timeout, below its live floor of 100 s");
+    expect(await readdir(out).catch(() => [])).to.deep.equal([]);
+  });
+
+  it('softflowd, pmacctd and ndpiReader live: a gap below the scaled timeout stays whole, one above splits; nDPI\'s deleted idle flow is a scored loss', async function () {
+    const why = await whyNotLive(['softflowd', 'softflowctl', 'pmacctd', 'ndpiReader']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'exporters');
+    const result = await harness(['run', BELOW_ABOVE, '--monitors', 'softflowd,pmacct,ndpi', '--timeouts', 'default,3m', '--live', '--speedup', '60', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = await readResults(out);
+    for (const column of ['softflowd (live)', 'pmacct (live)']) {
+      const cell = liveCell(results, column, '3m');
+      expect(cell.status, cell.reason).to.equal('ok');
+      expect(cell.live?.speedup).to.equal(60);
+      expect(cell.live?.replaySetting.idle.tcp).to.equal(3);
+      expect(cell.live?.packetsOnWire).to.equal(cell.live?.packetsScheduled);
+      expect(cell.live?.immediateMode).to.match(/immediate mode applied/);
+      expect(scoreOf(cell, 'tcp-gap-90s')).to.include({ verdict: 'accurate', fragments: 1 });
+      expect(scoreOf(cell, 'tcp-gap-360s')).to.include({ verdict: 'fragmented', fragments: 2 });
+      expect(scoreOf(cell, 'tcp-gap-2400s').fragments).to.equal(2);
+      // Offline the same tool ignores its timeouts: side by side, one record.
+      const offline = results.scenarios[0]?.cells.find((c) => !c.live && c.monitor === cell.monitor && c.setting.label === '3m');
+      expect(offline?.verdict).to.equal('timeouts-not-honoured');
+    }
+    const softflowd = liveCell(results, 'softflowd (live)', '3m');
+    expect(softflowd.live?.packetsSeen).to.equal(softflowd.live?.packetsOnWire);
+    const ndpi = liveCell(results, 'ndpi (live)', 'default');
+    expect(ndpi.status, ndpi.reason).to.equal('ok');
+    expect(ndpi.live?.packetsSeen).to.equal(ndpi.live?.packetsOnWire);
+    // The clock keeps ndpiReader scanning: a connection over for more than 30 s of real time is deleted unwritten,
+    // and so is the first burst before 2400 s / 60 = 40 s of real silence. Both are scored losses, with the reason.
+    const short = ndpi.scores.find((s) => s.connectionId === 'tcp-gap-90s');
+    expect(short?.verdict).to.equal('missed');
+    expect(short?.toolLosses?.[0]?.reason).to.match(/deletes a flow idle 30 s .*still idle/);
+    const long = ndpi.scores.find((s) => s.connectionId === 'tcp-gap-2400s');
+    expect(long?.toolLosses?.[0]?.confirmed, JSON.stringify(long)).to.equal(true);
+    expect(long?.toolLosses?.[0]?.reason).to.match(/deletes a flow idle 30 s .*x K=60/);
+    expect(long?.fragments).to.equal(1);
+    expect(ndpi.provenance.notes.join('\n')).to.include('= 1800 s of scenario time');
+    expect(await leftovers(out)).to.deep.equal([]);
+  });
+
+  it('argus live at two speedups: the same verdicts as offline unscaled (scale invariance), 5 min whole and 20 min split', async function () {
+    const why = await whyNotLive(['argus', 'ra', 'racluster']);
+    if (why) this.skip();
+    const verdicts: string[] = [];
+    for (const k of ['60', '30']) {
+      const out = path.join(tmp, `argus-${k}`);
+      const result = await harness(['run', FIVE_TWENTY, '--monitors', 'argus', '--timeouts', '10m', '--live', '--speedup', k, '--out', out]);
+      expect(result.exitCode, result.stderr).to.equal(0);
+      const cell = liveCell(await readResults(out), 'argus (live) (raw)', '10m');
+      expect(cell.status, cell.reason).to.equal('ok');
+      expect(scoreOf(cell, 'tcp-gap-5m')).to.include({ verdict: 'accurate', fragments: 1 });
+      expect(scoreOf(cell, 'tcp-gap-20m')).to.include({ verdict: 'fragmented', fragments: 2 });
+      expect(cell.live?.invariance?.agrees, cell.live?.invariance?.detail).to.equal(true);
+      verdicts.push(cell.scores.map((s) => `${s.connectionId}=${s.verdict}/${s.fragments}`).join(' '));
+    }
+    expect(verdicts[0]).to.equal(verdicts[1]);
+  });
+
+  it('nfpcapd live at its 100 s floor keeps gaps below the timeout whole', async function () {
+    const why = await whyNotLive(['nfpcapd', 'nfdump']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'nfpcapd');
+    const result = await harness(['run', FIVE_TWENTY, '--monitors', 'nfpcapd', '--timeouts', '1h', '--live', '--speedup', '36', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const cell = liveCell(await readResults(out), 'nfpcapd (live)', '1h');
+    expect(cell.status, cell.reason).to.equal('ok');
+    expect(cell.live?.replaySetting.idle.tcp).to.equal(100);
+    expect(scoreOf(cell, 'tcp-gap-5m')).to.include({ verdict: 'accurate', fragments: 1 });
+    expect(scoreOf(cell, 'tcp-gap-20m')).to.include({ verdict: 'accurate', fragments: 1 });
+  });
+
+  for (const monitor of ['zeek', 'suricata']) {
+    it(`${monitor} live (when a binary is present): 5 min whole, 20 min split at 10 min`, async function () {
+      const envVar = `HARNESS_${monitor.toUpperCase()}`;
+      const why = (await whyNotLive([])) ?? ((process.env[envVar] ?? (await which(monitor))) ? undefined : `${monitor} not installed (set ${envVar})`);
+      if (why) this.skip();
+      const out = path.join(tmp, monitor);
+      const result = await harness(['run', FIVE_TWENTY, '--monitors', monitor, '--timeouts', '10m', '--live', '--speedup', '60', '--out', out]);
+      expect(result.exitCode, result.stderr).to.equal(0);
+      const cell = liveCell(await readResults(out), `${monitor} (live)`, '10m');
+      expect(cell.status, cell.reason).to.equal('ok');
+      expect(scoreOf(cell, 'tcp-gap-5m')).to.include({ verdict: 'accurate', fragments: 1 });
+      expect(scoreOf(cell, 'tcp-gap-20m').fragments).to.equal(2);
+    });
+  }
+
+  it('tcptrace has no live form: its live cells say so', async function () {
+    const why = await whyNotLive(['tcptrace', 'softflowd']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'tcptrace');
+    const result = await harness(['run', FIVE_TWENTY, '--monitors', 'tcptrace,softflowd', '--timeouts', '10m', '--live', '--speedup', '120', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const cell = (await readResults(out)).scenarios[0]?.cells.find((c) => c.column === 'tcptrace (live)');
+    expect(cell?.verdict).to.equal('unsupported');
+    expect(cell?.reason).to.match(/no live form/);
+  });
+
+  it('a monitor that crashes mid-replay fails its own cell; the others are judged and nothing is left behind', async function () {
+    const why = await whyNotLive(['softflowd', 'argus']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'crash');
+    const { run } = await startLiveRun('argus,softflowd', out);
+    const victim = await pidOf('softflowd', out);
+    expect(victim).to.be.a('number');
+    process.kill(victim as number, 'SIGSEGV');
+    const result = await run;
+    expect(result.exitCode, String(result.stderr)).to.equal(0);
+    const results = await readResults(out);
+    const crashed = liveCell(results, 'softflowd (live)', '10m');
+    expect(crashed.status).to.equal('failed');
+    expect(crashed.reason).to.match(/SIGSEGV|softflowctl|shutdown/);
+    expect(liveCell(results, 'argus (live) (raw)', '10m').status).to.equal('ok');
+    expect(await leftovers(out)).to.deep.equal([]);
+  });
+
+  it('Ctrl-C mid-replay: exit 130, no namespace, veth, tcpreplay or monitor process remains', async function () {
+    const why = await whyNotLive(['softflowd']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'interrupted');
+    const { run } = await startLiveRun('softflowd', out);
+    run.kill('SIGINT');
+    const result = await run;
+    expect(result.exitCode).to.equal(130);
+    expect(await waitUntil(async () => (await leftovers(out)).length === 0, 10_000), (await leftovers(out)).join('\n')).to.equal(true);
+  });
+
+  it('SIGKILL of the harness mid-replay leaves nothing once the kernel has reaped it, and the next run works', async function () {
+    const why = await whyNotLive(['softflowd']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'killed');
+    const { run } = await startLiveRun('softflowd', out);
+    run.kill('SIGKILL');
+    await run;
+    expect(await waitUntil(async () => (await leftovers(out)).length === 0, 10_000), (await leftovers(out)).join('\n')).to.equal(true);
+    const next = path.join(tmp, 'after-kill');
+    const result = await harness(['run', FIVE_TWENTY, '--monitors', 'softflowd', '--timeouts', '10m', '--live', '--speedup', '120', '--out', next]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(liveCell(await readResults(next), 'softflowd (live)', '10m').status).to.equal('ok');
+  });
+});

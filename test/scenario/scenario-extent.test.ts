@@ -1,0 +1,25 @@
+import { expect } from 'chai';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generate } from '../../generators/generate.js';
+import { loadScenario } from '../../harness/scenario/load-scenario.js';
+import { estimatePcap, scenarioEndS } from '../../harness/scenario/scenario-extent.js';
+import { REPO } from '../support/cli.js';
+
+describe('scenario extent (size and end known before generating)', function () {
+  it('estimates every bundled scenario within 5% of the pcap really written, and its end at the last packet or after', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'harness-extent-'));
+    const dir = path.join(REPO, 'scenarios');
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.yaml'))) {
+      const scenario = await loadScenario(path.join(dir, file));
+      const estimate = estimatePcap(scenario);
+      const result = await generate(scenario, out);
+      const actual = statSync(result.pcapPath).size;
+      expect(Math.abs(estimate.bytes - actual) / actual, `${file}: estimated ${estimate.bytes}, wrote ${actual}`).to.be.below(0.05);
+      expect(Math.abs(estimate.packets - result.truth.pcap.packets) / result.truth.pcap.packets, `${file} packets`).to.be.below(0.05);
+      expect(scenario.startUs + scenarioEndS(scenario) * 1e6, file).to.be.at.least(result.truth.pcap.lastUs - 1e6);
+    }
+  });
+});
