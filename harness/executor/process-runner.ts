@@ -126,9 +126,14 @@ interface Rusage {
   signal?: string;
 }
 
-/** argv under GNU time, writing the rusage to `file`; the child's own stdout and stderr are untouched. */
-function accountedArgv(argv: string[], file: string): string[] {
-  return [RUSAGE_WRAPPER, '-o', file, '-f', `${RUSAGE_MARK} %U %S %M`, '--', ...argv];
+/**
+ * argv under GNU time, writing the rusage to `file`; the child's own stdout and stderr are untouched. GNU time forks
+ * the monitor, and a parent-death signal is not inherited across fork: the monitor gets its own (setpriv execs it,
+ * so the rusage is still the monitor's), or it would outlive a SIGKILLed harness where no PID namespace holds it.
+ */
+function accountedArgv(argv: string[], file: string, tools: Confinement): string[] {
+  const dieWithTime = tools.setpriv ? [tools.setpriv, '--pdeathsig', 'KILL', '--'] : [];
+  return [RUSAGE_WRAPPER, '-o', file, '-f', `${RUSAGE_MARK} %U %S %M`, '--', ...dieWithTime, ...argv];
 }
 
 function signalName(n: number): string | undefined {
@@ -259,7 +264,7 @@ interface SpawnOptions {
  */
 function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
   if (argv[0] === undefined) throw new Error('empty argv');
-  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile) : argv;
+  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile, tools) : argv;
   const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace }) as [string, ...string[]];
   const execaOptions: Options = {
     cwd: options.cwd,
