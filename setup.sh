@@ -15,6 +15,8 @@ declare -A PACKAGES=(
   [pmacctd]=pmacct [ndpiReader]=libndpi-bin [tcptrace]=tcptrace
   [tshark]=tshark [capinfos]=wireshark-common
   [chromium]=chromium [datamash]=datamash [xmllint]=libxml2-utils
+  # GNU time measures each monitor's CPU time and peak RSS exactly (a path: `time` alone is the shell keyword).
+  [/usr/bin/time]=time
   # live mode (harness run --live): the private wire, the replay, its reference capture, the immediate-mode shim
   [tcpreplay]=tcpreplay [ethtool]=ethtool [ip]=iproute2 [tcpdump]=tcpdump [gcc]=gcc [pcap-config]=libpcap-dev
 )

@@ -33,6 +33,7 @@ import {
   liveCellLines,
 } from './report-model.js';
 import { connectionCounts, COVERAGE_BUCKETS, FRAGMENT_BUCKETS, scoredCount } from '../harness/core/summarize-results.js';
+import { costColumns, cpuText, formatKb, tableText, toolStateText, type ColumnCost, type CostRow } from './cost-view.js';
 
 /** Timelines drawn per scenario; the rest are counted, not drawn (a browser chokes on 10,000 SVGs). */
 export const HTML_MAX_TIMELINES = 20;
@@ -121,6 +122,7 @@ function renderScenario(scenario: ScenarioResult): Raw {
   ${versionTable(scenario)}
   ${recommendations(scenario)}
   ${modelRules(scenario)}
+  ${costSection(scenario)}
   <h3>Timelines</h3>
   <p class="note">Top bar: the true connection, its quiet periods hatched. Below it, each monitor and setting: one bar per record it wrote. ${total > shown.length ? `Showing ${shown.length} of ${total.toLocaleString('en-US')} connections (longest quiet periods first); the other ${(total - shown.length).toLocaleString('en-US')} are in the table above.` : ''}</p>
   ${shown.filter((c) => !c.background).map((c) => timeline(scenario, c))}
@@ -216,9 +218,55 @@ function recommendations(scenario: ScenarioResult): Raw | string {
 <thead><tr><th>monitor / view</th><th>protocol</th><th>idle timeout at least</th><th>advice</th><th>first sufficient setting</th></tr></thead>
 <tbody>${scenario.recommendations.map(
     (r) =>
-      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}${(r.caps ?? []).map((cap) => html`<div class="limit">⚠ ${cap}</div>`)}${r.adviceLines && r.adviceLines.length > 0 ? html`<pre>${r.adviceLines.join('\n')}</pre>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
+      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}${(r.caps ?? []).map((cap) => html`<div class="limit">⚠ ${cap}</div>`)}${r.tableLimit ? html`<div class="limit">⚠ ${r.tableLimit}</div>` : ''}${r.adviceLines && r.adviceLines.length > 0 ? html`<pre>${r.adviceLines.join('\n')}</pre>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
   )}</tbody>
 </table>`;
+}
+
+// ---- cost ----
+
+function costSection(scenario: ScenarioResult): Raw | string {
+  const columns = costColumns(scenario);
+  if (columns.length === 0) return '';
+  return html`
+<h3>Cost of each setting</h3>
+<p class="note">What each setting cost the sensor on this capture (its own processes: the monitor, and an exporter's collector), and the flow-table entries the idle model says it keeps (≤: an upper bound), beside what the tool itself reported.</p>
+${columns.map((c) => html`<div class="cost"><p class="cost-summary">${c.summary}</p>${costChart(c)}
+<table class="plain"><thead><tr><th>setting</th><th>peak memory</th><th>CPU</th><th>wall</th><th>records</th><th>flow table (model)</th><th>tool's own count</th></tr></thead>
+<tbody>${c.rows.map((r) => html`<tr><td>${r.setting}</td><td>${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : 'n/a'}</td><td>${cpuText(r.cost)}</td><td>${r.cost.wallMs.toLocaleString('en-US')} ms</td><td>${r.cost.records.toLocaleString('en-US')}</td><td>${tableText(r.cost)}</td><td>${toolStateText(r.cost)}</td></tr>`)}</tbody></table></div>`)}`;
+}
+
+const COST_METRICS: { name: string; value: (r: CostRow) => number | undefined; text: (v: number) => string }[] = [
+  { name: 'peak memory', value: (r) => r.cost.peakRssKb, text: (v) => formatKb(v) },
+  { name: 'CPU', value: (r) => r.cost.cpuMs, text: (v) => `${v.toLocaleString('en-US')} ms` },
+  { name: 'flow table (model peak)', value: (r) => r.cost.table?.peakEntries, text: (v) => v.toLocaleString('en-US') },
+];
+
+/** One small bar chart per measure, the swept settings along each: static SVG, no script, no network. */
+function costChart(column: ColumnCost): Raw {
+  const panelW = 300;
+  const barsH = 90;
+  const top = 18;
+  const bottom = 34;
+  const n = column.rows.length;
+  const slot = (panelW - 20) / Math.max(1, n);
+  const panels = COST_METRICS.map((metric, p) => {
+    const values = column.rows.map((r) => metric.value(r));
+    const max = Math.max(0, ...values.filter((v): v is number => v !== undefined));
+    const x0 = p * (panelW + 20);
+    const bars = column.rows.map((r, i) => {
+      const v = values[i];
+      const x = x0 + 10 + i * slot + slot * 0.15;
+      const w = slot * 0.7;
+      const h = v !== undefined && max > 0 ? (v / max) * barsH : 0;
+      const y = top + barsH - h;
+      const label = truncate(r.setting, Math.max(4, Math.floor(slot / 6.5)));
+      return html`<g><title>${r.setting}: ${v !== undefined ? metric.text(v) : 'not measured'}</title>${v !== undefined ? html`<rect class="cost-bar${r.whole ? ' whole' : ''}" x="${fx(x)}" y="${fx(y)}" width="${fx(w)}" height="${fx(h)}"/>` : html`<text class="cost-na" x="${fx(x + w / 2)}" y="${fx(top + barsH - 4)}">n/a</text>`}<text class="cost-x" x="${fx(x + w / 2)}" y="${fx(top + barsH + 14)}">${label}</text>${v !== undefined ? html`<text class="cost-v" x="${fx(x + w / 2)}" y="${fx(y - 3)}">${metric.text(v)}</text>` : ''}</g>`;
+    });
+    return html`<g><text class="cost-title" x="${fx(x0 + 10)}" y="12">${metric.name}</text><line class="cost-axis" x1="${fx(x0 + 8)}" x2="${fx(x0 + panelW - 8)}" y1="${fx(top + barsH)}" y2="${fx(top + barsH)}"/>${bars}</g>`;
+  });
+  const width = COST_METRICS.length * (panelW + 20);
+  return html`<svg class="cost-chart" viewBox="0 0 ${width} ${top + barsH + bottom}" width="${width}" height="${top + barsH + bottom}" role="img" aria-label="${column.column}: memory, CPU and flow-table size by setting">${panels}</svg>`;
 }
 
 /** Findings listed in full; the rest are counted. */
@@ -407,7 +455,7 @@ ${scenario.cells.map(
   ${c.provenance.notes.length > 0 ? html`<dt>notes</dt><dd>${c.provenance.notes.map((n) => html`<div>${n}</div>`)}</dd>` : ''}
 </dl>
 ${c.provenance.commands.map(
-      (cmd) => html`<div class="cmd"><pre class="argv">${cmd.service ? '[service] ' : ''}${cmd.argv.map(shellQuote).join(' ')}</pre><div class="meta">cwd <code>${cmd.cwd}</code> · ${exitText(cmd)} · ${formatSeconds(cmd.wallMs / 1000)}${cmd.peakRssKb !== undefined ? ` · peak RSS ${Math.round(cmd.peakRssKb / 1024)} MiB` : ''}</div>${cmd.stderrTail.trim() ? html`<pre class="stderr">${cmd.stderrTail}</pre>` : ''}</div>`,
+      (cmd) => html`<div class="cmd"><pre class="argv">${cmd.service ? '[service] ' : ''}${cmd.argv.map(shellQuote).join(' ')}</pre><div class="meta">cwd <code>${cmd.cwd}</code> · ${exitText(cmd)} · ${formatSeconds(cmd.wallMs / 1000)}${cmd.peakRssKb !== undefined ? ` · peak RSS ${formatKb(cmd.peakRssKb)}` : ''}${cmd.cpuUserMs !== undefined ? ` · CPU ${cmd.cpuUserMs} ms user + ${cmd.cpuSystemMs ?? 0} ms system` : ''}${cmd.readsOutput ? ' · reading output (not the sensor\'s cost)' : ''}</div>${cmd.stderrTail.trim() ? html`<pre class="stderr">${cmd.stderrTail}</pre>` : ''}</div>`,
     )}
 ${c.provenance.configFiles.map((f) => html`<div class="cfg"><div class="meta">config <code>${f.path}</code></div><pre>${f.content}</pre></div>`)}
 </details>`,
@@ -448,6 +496,9 @@ td.not-honoured, .swatch.not-honoured { background-image: repeating-linear-gradi
 .legend i { font-style: normal; } .swatch { padding: 2px 8px; border: 1px solid var(--line); }
 table.plain { width: 100%; font-size: 13px; } table.plain th, table.plain td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 table.plain thead th { border-bottom: 2px solid var(--ink); } .limit { color: #7a5200; margin-top: 2px; }
+.cost { margin: 10px 0 18px; } .cost-summary { font-weight: 600; margin: 4px 0; } .cost-chart { display: block; max-width: 100%; height: auto; }
+.cost-bar { fill: #8aa4c0; } .cost-bar.whole { fill: #5fa672; } .cost-axis { stroke: var(--muted); }
+.cost-title { font-size: 11px; font-weight: 600; } .cost-x, .cost-v, .cost-na { font-size: 9.5px; text-anchor: middle; fill: var(--muted); }
 tr.status-failed td:nth-child(3) { color: var(--bad); font-weight: 600; }
 figure.timeline-box { margin: 14px 0 22px; break-inside: avoid; } figcaption { font-size: 13px; margin-bottom: 4px; }
 svg.timeline { display: block; border: 1px solid var(--line); background: #fff; }

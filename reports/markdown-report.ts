@@ -29,6 +29,7 @@ import {
   liveCellLines,
 } from './report-model.js';
 import { connectionCounts } from '../harness/core/summarize-results.js';
+import { costColumns, cpuText, formatKb, tableText, toolStateText, type ColumnCost } from './cost-view.js';
 
 /** Per-connection tables shown in a pull-request comment; the rest are summarized. */
 export const MARKDOWN_MAX_CONNECTIONS = 10;
@@ -119,6 +120,7 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
       const parts = [`${who} ${escapeMarkdown(r.protocol)}: idle timeout ≥ ${escapeMarkdown(formatSeconds(r.minimumIdleS))}: ${markdownCode(r.advice)}`];
       if (r.firstSufficientSetting !== undefined) parts.push(`first sufficient setting in this sweep: ${markdownCode(r.firstSufficientSetting)}`);
       if (r.limitation) parts.push(`⚠ ${escapeMarkdown(r.limitation)}`);
+      if (r.tableLimit) parts.push(`⚠ ${escapeMarkdown(r.tableLimit)}`);
       for (const cap of r.caps ?? []) parts.push(`⚠ ${escapeMarkdown(cap)}`);
       out.push(`- ${parts.join('; ')}`);
       // Ready to paste: HTML <pre>, one source line, so that nothing in the lines can close a Markdown fence.
@@ -130,9 +132,35 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
   if (live.length > 0) out.push('', '### Live cells', '', ...live.map((line) => `- ${escapeMarkdown(line)}`));
   const findings = modelFindings(scenario);
   if (findings.length > 0) out.push('', ...modelSection(findings));
+  const costs = costColumns(scenario);
+  if (costs.length > 0) out.push('', '### Cost of each setting', '', ...costTable(costs));
 
   const problems = scenario.cells.filter((c) => c.status !== 'ok');
   if (problems.length > 0) out.push('', '### Failures and skips', '', ...problemList(problems));
+  return out;
+}
+
+/**
+ * Per monitor and setting: what the sensor used, and the flow-table entries the setting keeps (the model's figure,
+ * `≤` when an upper bound) beside the tool's own account; then each monitor's one-line summary.
+ */
+function costTable(columns: ColumnCost[]): string[] {
+  const out = [
+    '| monitor / view | setting | peak memory | CPU | wall | records | flow table (model: peak, mean) | tool\'s own count |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const column of columns) {
+    for (const row of column.rows) {
+      const c = row.cost;
+      out.push(
+        `| ${escapeMarkdown(column.column)} | ${markdownCode(row.setting)} | ${c.peakRssKb !== undefined ? formatKb(c.peakRssKb) : 'n/a'} | ` +
+          `${escapeMarkdown(cpuText(c))} | ${c.wallMs.toLocaleString('en-US')} ms | ${c.records.toLocaleString('en-US')} | ` +
+          `${escapeMarkdown(tableText(c))} | ${escapeMarkdown(toolStateText(c))} |`,
+      );
+    }
+  }
+  out.push('');
+  for (const column of columns) out.push(`- ${escapeMarkdown(column.summary)}`);
   return out;
 }
 

@@ -17,6 +17,7 @@ import {
   verdictTone,
   type VerdictTone,
 } from './report-model.js';
+import { costColumns, cpuText, formatKb } from './cost-view.js';
 
 export interface TerminalOptions {
   /** ANSI colour; the caller decides (a TTY and no NO_COLOR). */
@@ -93,10 +94,20 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
       ? `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.limitation}`
       : `${recommendationColumn(scenario, r)} ${r.protocol}: ${r.advice} (idle ≥ ${formatSeconds(r.minimumIdleS)})`;
     out.push(`${paint(r.limitation ? '33' : '36', '→')} ${fit(clean(text), width - 2)}`);
+    if (r.tableLimit) out.push(`${paint('33', '→')} ${fit(clean(r.tableLimit), width - 2)}`);
     // An override the global knob cannot lift: the whole advice is in report.md, ready to paste.
     for (const cap of r.caps ?? []) out.push(`${paint('33', '  ⚠')} ${fit(clean(`${cap} (report.md has the lines to paste)`), width - 4)}`);
   }
   if (recs.length > MAX_RECOMMENDATIONS) out.push(`  ... ${recs.length - MAX_RECOMMENDATIONS} more recommendations in report.md`);
+  // Cost: the sentence (wrapped, it is the point), then the figures per setting on one line.
+  for (const column of costColumns(scenario)) {
+    const [first, ...rest] = wrap(clean(column.summary), width - 2, 3);
+    out.push(`${paint('36', '$')} ${first ?? ''}`, ...rest.map((l) => `  ${l}`));
+    const figures = column.rows
+      .map((r) => `${r.setting} ${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : '?'} ${cpuText(r.cost)} ${r.cost.table ? r.cost.table.peakEntries.toLocaleString('en-US') : '?'}`)
+      .join(' · ');
+    out.push(paint('2', `  ${fit(clean(`memory, CPU, table peak: ${figures}`), width - 2)}`));
+  }
   return out;
 }
 
@@ -109,6 +120,21 @@ function layout(grid: ReturnType<typeof buildGrid>, connectionId: string | undef
 }
 
 /** Monitor output can hold escape sequences; a report must not be able to drive the terminal. */
+/** Words onto at most `maxLines` lines of `width`, the last cut with an ellipsis if it still does not fit. */
+function wrap(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  if (lines.length <= maxLines) return lines.map((l) => fit(l, width));
+  return [...lines.slice(0, maxLines - 1), fit(lines.slice(maxLines - 1).join(' '), width)];
+}
+
 function clean(text: string): string {
   return stripInvalidXmlChars(text).replace(/[\u001b\u007f-\u009f\r\n\t]/g, ' ');
 }

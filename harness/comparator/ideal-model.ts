@@ -127,21 +127,30 @@ export function recordContext(conn: TruthConnection, first: boolean): RecordCont
   };
 }
 
-/** Why the tool reported a different number of fragments than the ideal model allows, as far as the model can tell. */
+/** A cut by pressure: the tool expired the flow early because its table was full, not because of a timeout. */
+export const EVICTED_REASON = 'evicted: table full';
+
+/**
+ * Why the tool reported a different number of fragments than the ideal model allows, as far as the model can tell.
+ * `evictedCut`: a record other than the last ended by eviction (the tool said so for this very flow).
+ */
 export function likelyReason(
   fragments: number,
   predicted: number | { min: number; max: number },
   model: MonitorModel,
   unpairedUni: number,
+  evictedCut = false,
 ): string | undefined {
   const { min, max } = typeof predicted === 'number' ? { min: predicted, max: predicted } : predicted;
   if (fragments >= min && fragments <= max) return undefined;
+  if (fragments > max && evictedCut) return EVICTED_REASON;
   if (fragments === 1 && min > 1 && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
   if (fragments < min && model.timerNeedsLaterPacket === true) return 'timer needs a later packet';
   if (fragments > max) {
     if (unpairedUni > 0) return 'one record per direction';
     if (model.statusIntervalS !== undefined) return 'status interval';
     if (model.activeS !== undefined && model.activeS !== null) return 'active timeout';
+    if (model.tableFull === true) return EVICTED_REASON;
   }
   return 'unexplained';
 }

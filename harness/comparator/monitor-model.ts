@@ -18,6 +18,11 @@ export interface MonitorModel {
   /** argus, nfpcapd: expiry only checked when a later packet arrives. */
   timerNeedsLaterPacket?: boolean;
   /**
+   * The tool's own counters say its table filled (known after the run: evicted flows, emergency mode). A cut the
+   * timeout does not explain is then put down to eviction even where records do not say which flows.
+   */
+  tableFull?: boolean;
+  /**
    * The tool's own timer rule (its adapter states it): comparison, per-service and per-state overrides. Absent: a
    * silence longer than `idleS` ends a record, and one within `granularityS` beyond it may (a range).
    */

@@ -170,7 +170,8 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
     }
     score.naivePredictedFragments = predicted.naive;
     if (predicted.rules.length > 0) score.timerRules = predicted.rules;
-    const reason = likelyReason(n, predicted, model, set.unpairedUni);
+    const evictedCut = fragments.some((f, i) => i < n - 1 && f.endReason !== undefined && f.endReason.includes('evicted'));
+    const reason = likelyReason(n, predicted, model, set.unpairedUni, evictedCut);
     if (reason !== undefined) score.likelyReason = reason;
   }
   return score;

@@ -10,6 +10,8 @@ export type EndReason =
   | 'end-of-flow'
   | 'end-of-capture'
   | 'status'
+  /** Expired early because the tool's flow table was full (softflowd -m, Suricata emergency mode). */
+  | 'evicted'
   | 'unknown';
 
 export interface FlowRecord {

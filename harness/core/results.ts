@@ -1,6 +1,7 @@
 import type { GroundTruth } from './ground-truth.js';
 import type { CellAggregate, ConnectionScore, Recommendation, SpuriousRecord, Verdict } from './score.js';
 import type { TimeoutSetting } from './timeout-setting.js';
+import type { ToolState } from './tool-state.js';
 
 /**
  * `results.json`: what one `harness run` found, enough to render every report again. Version 2: a scenario of many
@@ -100,11 +101,16 @@ export interface CommandRecord {
   startMs?: number;
   wallMs: number;
   peakRssKb?: number;
+  /** CPU time in user and kernel mode (the kernel's rusage, 10 ms resolution); absent without GNU time. */
+  cpuUserMs?: number;
+  cpuSystemMs?: number;
   timedOut: boolean;
   /** Last lines of stderr (the whole of it when short). */
   stderrTail: string;
   /** True for a background collector. */
   service: boolean;
+  /** The harness reading a monitor's output back (nfdump, racluster): not part of what the sensor costs. */
+  readsOutput?: boolean;
 }
 
 export type CellStatus = 'ok' | 'unsupported' | 'failed' | 'skipped';
@@ -151,8 +157,31 @@ export interface Cell {
   spurious: SpuriousRecord[];
   aggregate?: CellAggregate;
   verdict: Verdict;
+  /** What running this setting cost the sensor, and the flow-table state it keeps; absent when nothing ran. */
+  cost?: CellCost;
   /** Present when the cell ran live: the monitor on an interface, fed a time-scaled replay (harness run --live). */
   live?: LiveCellInfo;
+}
+
+/**
+ * The cost of one cell, units in the field names. Measured figures cover the sensor's own processes (the monitor,
+ * and for an exporter its collector), not the harness reading their output back (nfdump, racluster).
+ */
+export interface CellCost {
+  /** Peak resident memory: the largest of the monitor's commands plus any collector running beside it, KiB. */
+  peakRssKb?: number;
+  /** CPU time, user + system, summed over the sensor's processes (10 ms resolution); absent without GNU time. */
+  cpuMs?: number;
+  cpuUserMs?: number;
+  cpuSystemMs?: number;
+  /** From the first sensor process's start to the last one's end, ms. */
+  wallMs: number;
+  /** Records the monitor wrote (all views read from the same output count once per view). */
+  records: number;
+  /** Flow-table entries the setting keeps, from the truth and the idle model (flow-table.ts). */
+  table?: { peakEntries: number; meanEntries: number; exact: boolean; limitEntries?: number };
+  /** The tool's own account of its table, where it gives one. */
+  toolState?: ToolState;
 }
 
 /** What a live cell was judged on: scores, durations and times are in scenario time (replay time x speedup). */

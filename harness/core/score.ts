@@ -150,4 +150,6 @@ export interface Recommendation {
   firstSufficientSetting?: string;
   /** Why no setting can (e.g. nfpcapd caps at 3600 s), if so. */
   limitation?: string;
+  /** When the tool's table filled and it evicted flows early: the limit to raise, how far, and its memory cost. */
+  tableLimit?: string;
 }

@@ -14,6 +14,8 @@ export interface TimeoutSetting {
   isDefault: boolean;
   idle: Partial<Record<TimeoutProtocol, number>>;
   active?: number;
+  /** Flow-table limits (`maxflows=8192`, `memcap=64mb`, ...): what a sensor does when its table fills. */
+  limits?: TableLimits;
   /**
    * A tool's own knobs, named `<monitor>.<knob>` (`zeek.port_inactivity_timeouts=4h`, `suricata.midstream=on`):
    * seconds, or a switch. Only that monitor reads them; its adapter lists the names it takes (settingKnobs).
@@ -21,8 +23,34 @@ export interface TimeoutSetting {
   tool?: Record<string, number | boolean>;
 }
 
+/**
+ * The table limits a setting may set. Each adapter maps the ones its tool has (softflowd `-m`, pmacct
+ * `nfprobe_maxflows`, Suricata `flow.memcap` / `flow.hash-size` / emergency timeouts) and refuses the rest, so a
+ * limit is never silently dropped.
+ */
+export interface TableLimits {
+  /** Most flows held at once (`maxflows=`). */
+  maxFlows?: number;
+  /** Bytes of memory for the flow table (`memcap=`, with k/m/g suffixes of 1024). */
+  memcapBytes?: number;
+  /** Buckets of the flow hash (`hashsize=`). */
+  hashSize?: number;
+  /** Idle timeout in emergency mode, when the memory limit is reached (`emergency=`), seconds. */
+  emergencyIdleS?: number;
+}
+
+export const TABLE_LIMIT_KEYS = ['maxflows', 'memcap', 'hashsize', 'emergency'] as const;
+export type TableLimitKey = (typeof TABLE_LIMIT_KEYS)[number];
+const LIMIT_FIELD: Record<TableLimitKey, keyof TableLimits> = {
+  maxflows: 'maxFlows',
+  memcap: 'memcapBytes',
+  hashsize: 'hashSize',
+  emergency: 'emergencyIdleS',
+};
+
 export const DEFAULT_SWEEP = 'default,5m,1h,4h';
-const KEYS = new Set(['tcp', 'udp', 'icmp', 'all', 'idle', 'active']);
+const KEYS = new Set<string>(['tcp', 'udp', 'icmp', 'all', 'idle', 'active', ...TABLE_LIMIT_KEYS]);
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
 
 /**
  * Parses a sweep: comma-separated settings, where a run of consecutive `key=value` items forms one setting
@@ -83,13 +111,21 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
       continue;
     }
     if (!KEYS.has(key)) {
-      throw new InputError(where, `"${key}" in "${label}"`, 'one of tcp, udp, icmp, all (or idle), active, or a tool knob <monitor>.<knob> such as zeek.port_inactivity_timeouts');
+      throw new InputError(where, `"${key}" in "${label}"`, `one of tcp, udp, icmp, all (or idle), active, ${TABLE_LIMIT_KEYS.join(', ')}, or a tool knob <monitor>.<knob> such as zeek.port_inactivity_timeouts`);
+    }
+    if (key === 'maxflows' || key === 'hashsize' || key === 'memcap') {
+      setting.limits = { ...setting.limits, [LIMIT_FIELD[key]]: key === 'memcap' ? positiveBytes(value, where, label) : positiveCount(value, where, label) };
+      continue;
     }
     // tcp=1h,tcp=2h would silently keep one of them: which one the user meant is theirs to say.
     const canonicalKey = key === 'idle' ? 'all' : key;
     if (given.has(canonicalKey)) throw new InputError(where, `"${key}" twice in "${label}"`, 'each key once in a setting');
     given.add(canonicalKey);
     const seconds = positiveDuration(value, where, label);
+    if (key === 'emergency') {
+      setting.limits = { ...setting.limits, emergencyIdleS: seconds };
+      continue;
+    }
     if (key === 'active') setting.active = seconds;
     else if (key === 'all' || key === 'idle') setting.idle = { tcp: seconds, udp: seconds, icmp: seconds, ...setting.idle };
     else setting.idle[key as TimeoutProtocol] = seconds;
@@ -114,6 +150,29 @@ function positiveDuration(value: string, where: { file: string; line: number; co
   return seconds;
 }
 
+function positiveCount(value: string, where: { file: string; line: number; col: number }, label: string): number {
+  if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InputError(where, `"${value}" in "${label}"`, 'a whole number of at least 1, e.g. maxflows=8192');
+  }
+  return Number(value);
+}
+
+function positiveBytes(value: string, where: { file: string; line: number; col: number }, label: string): number {
+  const m = /^(\d+)([a-z]*)$/i.exec(value);
+  const unit = m ? BYTE_UNITS[(m[2] as string).toLowerCase()] : undefined;
+  if (!m || unit === undefined || Number(m[1]) <= 0) {
+    throw new InputError(where, `"${value}" in "${label}"`, 'a size in bytes such as 33554432, 32mb or 1g');
+  }
+  return Number(m[1]) * unit;
+}
+
+/** The limits a setting sets that a tool cannot take: the keys, as the user wrote them. */
+export function tableLimitKeysSet(setting: TimeoutSetting): TableLimitKey[] {
+  const limits = setting.limits;
+  if (!limits) return [];
+  return TABLE_LIMIT_KEYS.filter((k) => limits[LIMIT_FIELD[k]] !== undefined);
+}
+
 /** A short human description, e.g. for a tooltip: `idle tcp 1h, udp 10m; active 30m`. */
 export function describeTimeoutSetting(setting: TimeoutSetting): string {
   if (setting.isDefault) return "the tool's own defaults";
@@ -123,6 +182,11 @@ export function describeTimeoutSetting(setting: TimeoutSetting): string {
   const parts: string[] = [];
   if (idle.length > 0) parts.push(`idle ${idle.join(', ')}`);
   if (setting.active !== undefined) parts.push(`active ${formatDuration(setting.active)}`);
+  const limits = setting.limits;
+  if (limits?.maxFlows !== undefined) parts.push(`at most ${limits.maxFlows} flows`);
+  if (limits?.memcapBytes !== undefined) parts.push(`flow memory ${limits.memcapBytes} bytes`);
+  if (limits?.hashSize !== undefined) parts.push(`hash size ${limits.hashSize}`);
+  if (limits?.emergencyIdleS !== undefined) parts.push(`emergency idle ${formatDuration(limits.emergencyIdleS)}`);
   for (const [key, value] of Object.entries(setting.tool ?? {})) {
     parts.push(`${key} ${typeof value === 'boolean' ? (value ? 'on' : 'off') : formatDuration(value)}`);
   }

@@ -2,6 +2,7 @@ import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
 import type { FlowRecord } from '../core/flow-record.js';
+import type { ToolState } from '../core/tool-state.js';
 import { isInputError } from '../core/input-error.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import {
@@ -45,7 +46,7 @@ export interface CellRunRequest {
 }
 
 export type CellRunOutcome =
-  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; provenance: CellProvenance }
+  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; provenance: CellProvenance; toolState?: ToolState }
   | { ok: false; reason: string; provenance: CellProvenance };
 
 export interface CellProvenance {
@@ -83,11 +84,14 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
       cwd: options.cwd ?? request.workDir,
       env: options.env,
       stdoutFile: options.stdoutFile ? path.resolve(request.workDir, options.stdoutFile) : undefined,
+      stderrFile: options.stderrFile ? path.resolve(request.workDir, options.stderrFile) : undefined,
       timeoutMs: options.timeoutMs ?? request.timeLimitMs,
       signal: request.signal,
       maxOutputBytes: maxOutputBytes,
+      accounted: true,
       ownPidNamespace: request.inside !== undefined,
     }, (started) => { handle = started; running.add(started); }).finally(() => { if (handle) running.delete(handle); });
+    if (options.readsOutput) finished.record.readsOutput = true;
     provenance.commands.push(finished.record);
     const okCodes = options.okExitCodes ?? [0];
     const oversized = finished.stdoutCut ? 'its standard output' : await oversizedFile(request.workDir, maxOutputBytes) ?? (finished.signal === 'SIGXFSZ' ? 'a file outside its folder' : undefined);
@@ -116,7 +120,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   const startService = async (argv: string[], options: ServiceOptions = {}): Promise<Service> => {
     serviceCount += 1;
     const logFile = path.join(request.workDir, `service-${serviceCount}.log`);
-    const service = await startProcess(wrap(argv), { cwd: options.cwd ?? request.workDir, env: options.env, signal: request.signal, logFile, maxOutputBytes: maxOutputBytes, ownPidNamespace: request.inside !== undefined });
+    const service = await startProcess(wrap(argv), { cwd: options.cwd ?? request.workDir, env: options.env, signal: request.signal, logFile, maxOutputBytes: maxOutputBytes, ownPidNamespace: request.inside !== undefined, accounted: true });
     const entry: { running: RunningService; record?: CommandRecord } = { running: service };
     services.push(entry);
     running.add(service);
@@ -192,7 +196,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
   try {
     const output = await (request.run ?? request.adapter.run)(ctx);
     provenance.notes.push(...output.notes);
-    return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance };
+    return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance, ...(output.toolState ? { toolState: output.toolState } : {}) };
   } catch (error) {
     return { ok: false, reason: describeFailure(error), provenance };
   } finally {

@@ -1,4 +1,7 @@
-import { open, readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa, type Options, type ResultPromise } from 'execa';
@@ -11,16 +14,26 @@ import { confinedArgv, confinement, outerPid, processTree, type Confinement } fr
  * with the harness and cannot write a file past the run's output limit (confinement.ts), a wall-clock limit,
  * SIGKILL after a grace period for children that ignore SIGTERM (argus with a huge timeout does), peak RSS
  * sampled from /proc, bounded memory whatever it prints, and one abort signal that stops them all on Ctrl-C.
+ *
+ * A monitor's cost (CPU time and peak RSS) is measured exactly when `accounted` is set: the monitor runs under GNU
+ * time, innermost (inside the confinement wrappers, right around the monitor's argv, so the rusage is the monitor's
+ * and whatever it waited for), which reads the kernel's rusage when it exits; /proc can no longer be read then, and
+ * sampling it would miss the last interval of a short run. GNU time's peak RSS is then the one figure recorded;
+ * without /usr/bin/time (Debian package `time`) peak RSS is sampled from /proc and CPU time is left unknown.
  */
 export interface RunOptions {
   cwd: string;
   env?: Record<string, string>;
   /** stdout goes straight to this file (the child writes it, under the file size limit). */
   stdoutFile?: string;
+  /** stderr goes straight to this file (a debug log, written by the child under the file size limit); its tail is still recorded. */
+  stderrFile?: string;
   timeoutMs: number;
   signal?: AbortSignal;
   /** No file the child writes may grow past this; stdout kept in memory is cut here too. */
   maxOutputBytes?: number;
+  /** Measure CPU time and peak RSS exactly (under GNU time): for the processes whose cost a report shows. */
+  accounted?: boolean;
   /**
    * The child brings its own PID namespace (the live wire's holder, or a tool entered into it with nsenter -p), so
    * the runner adds none: a second one would hide the tool from the signals meant for it.
@@ -95,6 +108,84 @@ function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } 
   };
 }
 
+const RUSAGE_WRAPPER = '/usr/bin/time';
+const RUSAGE_MARK = 'harness-rusage';
+let rusageFiles = 0;
+
+/** Whether exact accounting is available on this machine (GNU time installed). */
+export function rusageAvailable(): boolean {
+  return existsSync(RUSAGE_WRAPPER);
+}
+
+/** What GNU time measured of one child: the kernel's rusage, at its 10 ms resolution for CPU. */
+interface Rusage {
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  peakRssKb: number;
+  /** Set when the child was killed by a signal (GNU time then exits 128 + N itself). */
+  signal?: string;
+}
+
+/**
+ * argv under GNU time, writing the rusage to `file`; the child's own stdout and stderr are untouched. GNU time forks
+ * the monitor, and a parent-death signal is not inherited across fork: the monitor gets its own (setpriv execs it,
+ * so the rusage is still the monitor's), or it would outlive a SIGKILLed harness where no PID namespace holds it.
+ */
+function accountedArgv(argv: string[], file: string, tools: Confinement): string[] {
+  const dieWithTime = tools.setpriv ? [tools.setpriv, '--pdeathsig', 'KILL', '--'] : [];
+  return [RUSAGE_WRAPPER, '-o', file, '-f', `${RUSAGE_MARK} %U %S %M`, '--', ...dieWithTime, ...argv];
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
+
+export function parseRusage(text: string): Rusage | undefined {
+  const m = new RegExp(`^${RUSAGE_MARK} (\\d+(?:\\.\\d+)?) (\\d+(?:\\.\\d+)?) (\\d+)$`, 'm').exec(text);
+  if (!m) return undefined;
+  const usage: Rusage = { cpuUserMs: Math.round(Number(m[1]) * 1000), cpuSystemMs: Math.round(Number(m[2]) * 1000), peakRssKb: Number(m[3]) };
+  const killed = /^Command terminated by signal (\d+)$/m.exec(text);
+  if (killed) usage.signal = signalName(Number(killed[1])) ?? `signal ${killed[1]}`;
+  return usage;
+}
+
+function newRusageFile(accounted: boolean | undefined): string | undefined {
+  if (!accounted || !rusageAvailable()) return undefined;
+  rusageFiles += 1;
+  return path.join(os.tmpdir(), `harness-rusage-${process.pid}-${rusageFiles}`);
+}
+
+async function readRusage(file: string | undefined): Promise<Rusage | undefined> {
+  if (file === undefined) return undefined;
+  const text = await readFile(file, 'utf8').catch(() => '');
+  await rm(file, { force: true });
+  return parseRusage(text);
+}
+
+/** How the monitor itself ended and what it cost: GNU time's figures when it stood between, else the sampled peak. */
+interface Ended {
+  exitCode: number | null;
+  signal: string | undefined;
+  peakRssKb: number | undefined;
+  cpuUserMs?: number;
+  cpuSystemMs?: number;
+}
+
+function ended(usage: Rusage | undefined, sampledRssKb: number | undefined, exitCode: number | null, signal: string | undefined): Ended {
+  if (!usage) return { exitCode, signal, peakRssKb: sampledRssKb };
+  return {
+    exitCode: usage.signal ? null : exitCode,
+    signal: usage.signal ?? signal,
+    peakRssKb: usage.peakRssKb,
+    cpuUserMs: usage.cpuUserMs,
+    cpuSystemMs: usage.cpuSystemMs,
+  };
+}
+
+function cpuOf(end: Ended): { cpuUserMs?: number; cpuSystemMs?: number } {
+  return end.cpuUserMs === undefined ? {} : { cpuUserMs: end.cpuUserMs, cpuSystemMs: end.cpuSystemMs };
+}
+
 /**
  * Each child runs in its own process group, so that whatever it forked (a shell's `sleep`, a tool's helper) goes
  * with it: once the leader has exited, anything left in the group is killed.
@@ -105,6 +196,38 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // ESRCH: the group is already empty, the usual case.
+  }
+}
+
+/** Live members of a process group other than its leader, from /proc (stat: state, ppid, pgrp; zombies are done). */
+function groupMembersBesidesLeader(leader: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === leader) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === leader && fields[0] !== 'Z') members.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return members;
+}
+
+/**
+ * The polite signal of a stop: to the whole group, except, when accounted and not namespaced, GNU time as the
+ * group's leader (setpriv and prlimit exec it), which must outlive its child to write the rusage; it exits by itself
+ * once the child has. In a PID namespace GNU time is the namespace's init, which ignores SIGTERM without a handler,
+ * and unshare ignores it too: the whole group may be signalled. The SIGKILL after the grace period takes all.
+ */
+function signalToStop(pid: number | undefined, accounted: boolean, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  if (!accounted) return signalGroup(pid, signal);
+  const members = groupMembersBesidesLeader(pid);
+  if (members.length === 0) return signalGroup(pid, signal);
+  for (const member of members) {
+    try { process.kill(member, signal); } catch { /* exited meanwhile */ }
   }
 }
 
@@ -125,6 +248,8 @@ interface SpawnOptions {
   cwd: string;
   env?: Record<string, string>;
   stdout: 'pipe' | number;
+  /** GNU time writes the monitor's rusage here (the monitor runs under it, inside the confinement). */
+  rusageFile?: string;
   /** A file descriptor (a service's log) or 'pipe' (only its tail is kept). */
   stderr: 'pipe' | number;
   maxOutputBytes?: number;
@@ -139,7 +264,8 @@ interface SpawnOptions {
  */
 function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
   if (argv[0] === undefined) throw new Error('empty argv');
-  const [file, ...args] = confinedArgv(argv, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace }) as [string, ...string[]];
+  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile, tools) : argv;
+  const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace }) as [string, ...string[]];
   const execaOptions: Options = {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -159,15 +285,24 @@ function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions)
 }
 
 /** SIGTERM to the whole group, SIGKILL after the grace period for whatever ignores it (a namespace's init ignores SIGTERM without a handler). */
-function stopGroup(pid: number | undefined): void {
-  signalGroup(pid, 'SIGTERM');
+function stopGroup(pid: number | undefined, accounted = false): void {
+  signalToStop(pid, accounted, 'SIGTERM');
   setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
 }
 
-/** After the leader has exited: nothing of the group may stay behind. */
-function reapGroup(pid: number | undefined): void {
+const REAP_WAIT_MS = 2000;
+
+/**
+ * After the leader has exited: nothing of the group may stay behind, and nothing does once this resolves (a tool
+ * that forked its working process, as pmacctd's core, may still be running when its starter exits; SIGKILL takes a
+ * moment to land).
+ */
+async function reapGroup(pid: number | undefined): Promise<void> {
   signalGroup(pid, 'SIGKILL');
-  if (pid !== undefined) liveGroups.delete(pid);
+  if (pid === undefined) return;
+  liveGroups.delete(pid);
+  const until = Date.now() + REAP_WAIT_MS;
+  while (groupMembersBesidesLeader(pid).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** Spawn failures (ENOENT, EACCES) carry their reason only in execa's message. */
@@ -198,43 +333,56 @@ export async function runProcess(argv: string[], options: RunOptions, onStart?: 
   const started = performance.now();
   const startMs = Date.now();
   const tools = await confinement();
+  const rusageFile = newRusageFile(options.accounted);
   const stdoutFd = options.stdoutFile ? await open(options.stdoutFile, 'w') : undefined;
+  const stderrFd = options.stderrFile ? await open(options.stderrFile, 'w') : undefined;
   let child: ResultPromise;
   try {
-    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: stdoutFd ? stdoutFd.fd : 'pipe', stderr: 'pipe', maxOutputBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace });
+    child = spawnInGroup(argv, tools, {
+      cwd: options.cwd,
+      env: options.env,
+      stdout: stdoutFd ? stdoutFd.fd : 'pipe',
+      stderr: stderrFd ? stderrFd.fd : 'pipe',
+      maxOutputBytes: options.maxOutputBytes,
+      rusageFile,
+      ownPidNamespace: options.ownPidNamespace,
+    });
   } finally {
-    // The child holds its own copy of the descriptor.
+    // The child holds its own copies of the descriptors.
     await stdoutFd?.close();
+    await stderrFd?.close();
   }
   const pid = child.pid;
   onStart?.(handleOf(pid, tools.unshare !== undefined));
-  const stderrTail = tailOf(child.stderr);
-  const supervised = supervise(pid, options);
+  const stderrTail = stderrFd ? undefined : tailOf(child.stderr);
+  const supervised = supervise(pid, options, rusageFile !== undefined);
   const rss = watchPeakRss(child);
   const result = await child;
-  supervised.release();
-  return finishedProcess(argv, options.cwd, result, stderrTail.text(), { started, startMs, timedOut: supervised.timedOut(), peakRssKb: rss.stop() });
+  await supervised.release();
+  const stderr = options.stderrFile ? await readTail(options.stderrFile) : (stderrTail?.text() ?? '');
+  const usage = await readRusage(rusageFile);
+  return finishedProcess(argv, options.cwd, result, stderr, { started, startMs, timedOut: supervised.timedOut(), peakRssKb: rss.stop(), usage });
 }
 
 /**
  * Time-outs and Ctrl-C signal the whole process group: a grandchild holding our pipes open (a shell's `sleep`)
  * would otherwise keep the run waiting for ever. `release` after the leader exited.
  */
-function supervise(pid: number | undefined, options: Pick<RunOptions, 'timeoutMs' | 'signal'>): { timedOut: () => boolean; release: () => void } {
+function supervise(pid: number | undefined, options: Pick<RunOptions, 'timeoutMs' | 'signal'>, accounted = false): { timedOut: () => boolean; release: () => Promise<void> } {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    stopGroup(pid);
+    stopGroup(pid, accounted);
   }, options.timeoutMs);
-  const onAbort = (): void => stopGroup(pid);
+  const onAbort = (): void => stopGroup(pid, accounted);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) stopGroup(pid);
+  if (options.signal?.aborted) stopGroup(pid, accounted);
   return {
     timedOut: () => timedOut,
-    release: () => {
+    release: async () => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      reapGroup(pid);
+      await reapGroup(pid);
     },
   };
 }
@@ -245,13 +393,13 @@ function finishedProcess(
   cwd: string,
   result: Awaited<ResultPromise>,
   stderr: string,
-  timing: { started: number; startMs: number; timedOut: boolean; peakRssKb?: number },
+  timing: { started: number; startMs: number; timedOut: boolean; peakRssKb?: number; usage?: Rusage },
 ): FinishedProcess {
-  const { timedOut, peakRssKb, startMs } = timing;
+  const { timedOut, startMs } = timing;
   const wallMs = Math.round(performance.now() - timing.started);
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const exitCode = result.exitCode ?? null;
-  const signal = result.signal ?? undefined;
+  const end = ended(timing.usage, timing.peakRssKb, result.exitCode ?? null, result.signal ?? undefined);
+  const { exitCode, signal, peakRssKb } = end;
   const failure = spawnFailure(result);
   const stderrLines = tail(failure ? `${stderr}\n${failure}`.trim() : stderr);
   return {
@@ -263,7 +411,7 @@ function finishedProcess(
     peakRssKb,
     timedOut,
     stdoutCut: result.isMaxBuffer === true,
-    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut, stderrTail: stderrLines, service: false },
+    record: { argv, cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(end), timedOut, stderrTail: stderrLines, service: false },
   };
 }
 
@@ -289,7 +437,7 @@ export async function runProcessLines(argv: string[], options: Omit<RunOptions, 
     stopGroup(child.pid);
   }
   const result = await child;
-  supervised.release();
+  await supervised.release();
   if (failure !== undefined) throw failure;
   return finishedProcess(argv, options.cwd, result, stderrTail.text(), { started, startMs, timedOut: supervised.timedOut() });
 }
@@ -307,15 +455,17 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
   const started = performance.now();
   const startMs = Date.now();
   const tools = await confinement();
+  const rusageFile = newRusageFile(options.accounted);
+  const accounted = rusageFile !== undefined;
   const log = await open(options.logFile, 'w');
   let child: ResultPromise;
   try {
     // The collector writes its log itself, under the file size limit; the child holds its own copy of the descriptor.
-    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace });
+    child = spawnInGroup(argv, tools, { cwd: options.cwd, env: options.env, stdout: log.fd, stderr: log.fd, maxOutputBytes: options.maxOutputBytes, rusageFile, ownPidNamespace: options.ownPidNamespace });
   } finally {
     await log.close();
   }
-  const onAbort = (): void => stopGroup(child.pid);
+  const onAbort = (): void => stopGroup(child.pid, accounted);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const rss = watchPeakRss(child);
   const handle = handleOf(child.pid, tools.unshare !== undefined);
@@ -323,12 +473,12 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
   const finish = async (): Promise<FinishedProcess> => {
     const result = await child;
     options.signal?.removeEventListener('abort', onAbort);
-    reapGroup(child.pid);
-    const peakRssKb = rss.stop();
+    await reapGroup(child.pid);
+    const sampledRssKb = rss.stop();
     const stderr = await readTail(options.logFile);
     const wallMs = Math.round(performance.now() - started);
-    const exitCode = result.exitCode ?? null;
-    const signal = result.signal ?? undefined;
+    const end = ended(await readRusage(rusageFile), sampledRssKb, result.exitCode ?? null, result.signal ?? undefined);
+    const { exitCode, signal, peakRssKb } = end;
     return {
       exitCode,
       signal,
@@ -338,7 +488,7 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
       peakRssKb,
       timedOut: false,
       stdoutCut: false,
-      record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, timedOut: false, stderrTail: tail(stderr), service: true },
+      record: { argv, cwd: options.cwd, exitCode, signal, startMs, wallMs, peakRssKb, ...cpuOf(end), timedOut: false, stderrTail: tail(stderr), service: true },
     };
   };
   return {

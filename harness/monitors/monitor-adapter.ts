@@ -1,7 +1,9 @@
 import type { FlowRecord } from '../core/flow-record.js';
-import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+import type { ToolState } from '../core/tool-state.js';
+import type { TableLimitKey, TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
 import type { TimerRule } from '../core/timer-rule.js';
 
+export type { ToolState } from '../core/tool-state.js';
 export type { RecordContext, RuleAdvice, RuleTimeout, SilenceOutcome, TimerRule } from '../core/timer-rule.js';
 
 /**
@@ -19,6 +21,12 @@ export interface MonitorAdapter {
   envVar: string;
   /** The tool's own timeout knobs, with defaults and limits, for `harness monitors` and for translation. */
   knobs: Knob[];
+  /**
+   * The flow-table limits a setting may set for this tool, each with the tool's own knob (`maxflows` -> `-m`), which
+   * its `translate` maps; a setting with any other is refused before translation, `note` saying why (Zeek has no
+   * limit: its memory grows instead). Absent: the tool takes none.
+   */
+  tableLimits?: { knobs: Partial<Record<TableLimitKey, string>>; note: string; defaults?: Partial<Record<TableLimitKey, number>> };
   /** What we measured (monitors.md): false for softflowd, pmacct, nDPI. Calibration re-checks it on each run. */
   documentedHonoursTimeoutsOffline: boolean;
   /** Separately scored views of one run's output (argus: `raw` and `merged`); usually just ['default']. */
@@ -167,10 +175,17 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Write stdout to this file (in the cell folder) instead of keeping it in memory. */
   stdoutFile?: string;
+  /** Write stderr to this file (in the cell folder): a debug log too long to keep in memory. */
+  stderrFile?: string;
   /** Exit codes that count as success; default [0]. */
   okExitCodes?: number[];
   /** Wall-clock limit for this process; default the cell's limit. */
   timeoutMs?: number;
+  /**
+   * The harness reading the monitor's output back (nfdump -o json, racluster), not the sensor at work: recorded,
+   * but left out of the cell's cost.
+   */
+  readsOutput?: boolean;
 }
 
 export interface ExecResult {
@@ -237,6 +252,8 @@ export interface CellContext {
 export interface MonitorOutput {
   /** Records per view name (keys are the adapter's `views`). */
   views: Record<string, FlowRecord[]>;
+  /** What the tool said of its own state (flow counts, memory, evictions), where it says anything. */
+  toolState?: ToolState;
   /** Raw files the records came from, relative to workDir. */
   rawFiles: string[];
   notes: string[];

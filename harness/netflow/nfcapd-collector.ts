@@ -42,6 +42,25 @@ export interface CollectedFlows {
   records: FlowRecord[];
   rawFiles: string[];
   notes: string[];
+  /** nfcapd's own summary at exit: flows, packets and bytes it received, and export datagrams it saw lost. */
+  collector?: Record<string, number>;
+}
+
+/**
+ * nfcapd prints, when it terminates, per exporter `Ident: 'none' Flows: 1615, Packets: 4633, Bytes: 407768,
+ * Sequence Errors: 73, Bad Packets: 0` (nfdump 1.7). Sequence errors are export datagrams that never arrived: flows
+ * lost between the exporter and the collector, not by the monitor.
+ */
+export function nfcapdSummary(log: string): Record<string, number> | undefined {
+  const m = /Ident: '[^']*' Flows: (\d+), Packets: (\d+), Bytes: (\d+), Sequence Errors: (\d+), Bad Packets: (\d+)/.exec(log);
+  if (!m) return undefined;
+  return {
+    collectorFlows: Number(m[1]),
+    collectorPackets: Number(m[2]),
+    collectorBytes: Number(m[3]),
+    collectorSequenceErrors: Number(m[4]),
+    collectorBadPackets: Number(m[5]),
+  };
 }
 
 /**
@@ -74,7 +93,10 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   const records = await dumpFlowDirectory(ctx, dir, tools.nfdump);
   const notes = [`collector: nfcapd on udp 127.0.0.1:${port}, files in nfcapd/`];
   if (!drained) notes.push(`nfcapd had not read every datagram ${COLLECTOR_DRAIN_MS / 1000} s after the exporter ended: flows may be missing`);
-  return { records, rawFiles: [NFDUMP_JSON_FILE], notes };
+  const summary = nfcapdSummary(ended.stderr);
+  const lost = summary?.collectorSequenceErrors ?? 0;
+  if (lost > 0) notes.push(`nfcapd counted ${lost} sequence errors: export datagrams lost on the way, so flows may be missing`);
+  return { records, rawFiles: [NFDUMP_JSON_FILE], notes, ...(summary ? { collector: summary } : {}) };
 }
 
 /** `TZ=UTC nfdump -R dir -o json` into nfdump.json, parsed; [] when the folder holds no nfcapd file. nfdump prints local time: TZ=UTC makes it UTC. */
@@ -83,7 +105,7 @@ export async function dumpFlowDirectory(ctx: CellContext, dir: string, nfdump?: 
   // No file at all: nothing was stored (an empty capture for nfpcapd). Callers say so in their notes.
   if (files.length === 0) return [];
   const reader = nfdump ?? (await collectorTools()).nfdump;
-  await ctx.exec([reader, '-R', dir, '-o', 'json'], { env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE });
+  await ctx.exec([reader, '-R', dir, '-o', 'json'], { env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE, readsOutput: true });
   return readNfdumpJson(path.join(ctx.workDir, NFDUMP_JSON_FILE), NFDUMP_JSON_FILE);
 }
 

@@ -79,3 +79,12 @@ describe('nfdump JSON parser', () => {
     expect(await readNfdumpJson(file, 'n.json')).to.deep.equal(parseNfdumpJson(SAMPLE, file, 'n.json'));
   });
 });
+
+describe('nfcapd summary at exit', () => {
+  it('reads flows, packets, bytes and lost datagrams (sequence errors) from its log, nothing from other text', async () => {
+    const { nfcapdSummary } = await import('./nfcapd-collector.js');
+    const log = "Startup nfcapd.\nIdent: 'none' Flows: 1615, Packets: 4633, Bytes: 407768, Sequence Errors: 73, Bad Packets: 0\nTerminating nfcapd.\n";
+    expect(nfcapdSummary(log)).to.deep.equal({ collectorFlows: 1615, collectorPackets: 4633, collectorBytes: 407768, collectorSequenceErrors: 73, collectorBadPackets: 0 });
+    expect(nfcapdSummary('Startup nfcapd.\n')).to.equal(undefined);
+  });
+});

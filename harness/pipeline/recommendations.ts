@@ -1,4 +1,5 @@
 import { recommend } from '../comparator/recommend.js';
+import { tableLimitAdvice } from '../comparator/table-limit-advice.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Cell } from '../core/results.js';
 import type { Recommendation } from '../core/score.js';
@@ -49,7 +50,7 @@ export function recommendationsFor(
       // What the tool ran with: its effective timeouts, or for a protocol it does not model (argus ICMP) the setting's own.
       return { label: cell.setting.label, wholeByProtocol, idleS: { ...cell.setting.idle, ...effectiveTimeouts(adapter, cell.setting).idleS } };
     });
-    out.push(...recommend({
+    const advised = recommend({
       truth,
       monitor: first.sensor,
       view: first.view,
@@ -62,7 +63,28 @@ export function recommendationsFor(
       sweep,
       // The rule as the user's own config leaves it (no swept setting): the advice says what to change from there.
       ...(adapter.timerRule ? { rule: adapter.timerRule(parseTimeoutSetting('default'), userConfigs.get(first.sensor)) } : {}),
-    }));
+    });
+    const limit = limitAdvice(adapter, list);
+    if (limit !== undefined && advised[0]) advised[0].tableLimit = limit;
+    out.push(...advised);
   }
   return out;
+}
+
+/** The limit knob a tool takes, by its own name. */
+function limitAdvice(adapter: MonitorAdapter, cells: Cell[]): string | undefined {
+  const knobs = adapter.tableLimits?.knobs ?? {};
+  const rows = cells.filter((c) => c.cost !== undefined).map((c) => {
+    const cost = c.cost as NonNullable<Cell['cost']>;
+    return {
+      label: c.setting.label,
+      limitEntries: cost.table?.limitEntries,
+      evictedFlows: cost.toolState?.evictedFlows,
+      peakRssKb: cost.peakRssKb,
+      peakEntries: cost.toolState?.peakFlows ?? cost.table?.peakEntries,
+    };
+  });
+  const needed = Math.max(0, ...cells.map((c) => c.cost?.table?.peakEntries ?? 0)) || undefined;
+  const knob = knobs.maxflows ?? knobs.memcap ?? 'its flow-table limit';
+  return tableLimitAdvice({ displayName: adapter.displayName, knob, neededEntries: knobs.maxflows !== undefined ? needed : undefined, rows });
 }

@@ -13,10 +13,12 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { replaceRunFolderContents } from '../io/run-folder.js';
 import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { translateSetting } from '../monitors/translate-setting.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { checkPcapSize, DEFAULT_MAX_PCAP_BYTES, type PcapEstimate } from '../scenario/scenario-extent.js';
 import { applyComparison, baseCell, runResults } from './cell-builder.js';
+import { cellCost } from './cell-cost.js';
 import { assignShards, planId, taskKey } from './shard-plan.js';
 import { harnessVersion } from './version.js';
 import { captureFormat, captureName } from '../io/capture-file.js';
@@ -322,7 +324,7 @@ async function runTask(
     cell.provenance.notes.push(...calibrationNotes);
   }
   // A user's own config decides the timeouts itself, so a generic setting is only layered on when it is not default.
-  const translation = adapter.translate(setting);
+  const translation = translateSetting(adapter, setting);
   if (!translation.supported) {
     for (const cell of cells) {
       cell.status = 'unsupported';
@@ -353,6 +355,8 @@ async function runTask(
     wallMs: extra.wallMs,
   });
   for (const cell of cells) cell.knobValues = translation.values;
+  // The user's config decides the timers the swept setting does not: the model reads it as the tool does.
+  const model = monitorModel(adapter, setting, calibration?.honours, await readUserConfig(sensor.userConfig));
   const silence = outcome.ok ? noOutput(adapter, truth, outcome.views, outcome.provenance) : undefined;
   if (silence !== undefined) {
     for (const cell of cells) {
@@ -360,6 +364,7 @@ async function runTask(
       cell.verdict = 'failed';
       cell.reason = silence;
       cell.provenance = provenance(outcome.provenance, outcome.ok ? outcome.rawFiles : []);
+      cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting, toolState: outcome.ok ? outcome.toolState : undefined, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     }
     await writeCellFiles(workDir, cells, {});
     return cells;
@@ -370,18 +375,21 @@ async function runTask(
       cell.verdict = 'failed';
       cell.reason = request.signal.aborted ? `interrupted: ${outcome.reason}` : outcome.reason;
       cell.provenance = provenance(outcome.provenance, []);
+      cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     }
     await writeCellFiles(workDir, cells, {});
     return cells;
   }
-  // The user's config decides the timers the swept setting does not: the model reads it as the tool does.
-  const model = monitorModel(adapter, setting, calibration?.honours, await readUserConfig(sensor.userConfig));
   const recordsByView: Record<string, FlowRecord[]> = {};
+  const state = outcome.toolState;
+  const tableFull = state ? state.tableFull ?? (state.evictedFlows !== undefined ? state.evictedFlows > 0 : undefined) : undefined;
+  const scoredModel = tableFull !== undefined ? { ...model, tableFull } : model;
   for (const cell of cells) {
     const records = outcome.views[cell.view] ?? [];
     recordsByView[cell.view] = records;
-    applyComparison(cell, compareCell(truth, records, model, request.compare), records.length);
+    applyComparison(cell, compareCell(truth, records, scoredModel, request.compare), records.length);
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
+    cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
     cell.scoresFile = path.join(relDir, `scores.${cell.view}.jsonl`);
   }

@@ -57,9 +57,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const TOP_KEYS = ['name', 'description', 'seed', 'start', 'timestamp_resolution', 'quiet_threshold', 'clock', 'sentinel', 'connections'];
 const CONNECTION_KEYS: Record<Protocol, readonly string[]> = {
-  tcp: ['id', 'protocol', 'client', 'server', 'vlan', 'start', 'rtt', 'open', 'close', 'mss', 'hold', 'keepalive', 'count', 'stagger', 'activity'],
-  udp: ['id', 'protocol', 'client', 'server', 'vlan', 'start', 'rtt', 'open', 'close', 'count', 'stagger', 'activity'],
-  icmp: ['id', 'protocol', 'client', 'server', 'vlan', 'start', 'rtt', 'open', 'close', 'icmp_id', 'count', 'stagger', 'activity'],
+  tcp: ['id', 'protocol', 'client', 'server', 'vlan', 'start', 'rtt', 'open', 'close', 'mss', 'hold', 'keepalive', 'count', 'stagger', 'spread', 'activity'],
+  udp: ['id', 'protocol', 'client', 'server', 'vlan', 'start', 'rtt', 'open', 'close', 'count', 'stagger', 'spread', 'activity'],
+  icmp: ['id', 'protocol', 'client', 'server', 'vlan', 'start', 'rtt', 'open', 'close', 'icmp_id', 'count', 'stagger', 'spread', 'activity'],
 };
 const PROTOCOL_ONLY_KEYS: Record<string, string> = {
   mss: 'tcp only',
@@ -311,6 +311,12 @@ function parseConnection(r: YamlReader, node: ParsedNode): ConnectionSpec {
     count: f.has('count') ? r.integer(f.required('count', 'a whole number'), 'count', 1, MAX_CONNECTIONS) : DEFAULTS.count,
     staggerS: f.has('stagger') ? r.duration(f.required('stagger', 'a duration such as 1s'), 'stagger', false) : DEFAULTS.staggerS,
   };
+  if (f.has('spread')) {
+    // Load is written as "N connections opening over D": copy i starts at start + i × D / N.
+    if (f.has('stagger')) r.fail(f.at('spread'), 'both stagger and spread', 'one of them: stagger (between copies) or spread (over all copies)');
+    const spreadS = r.duration(f.required('spread', 'a duration such as 10m'), 'spread', false);
+    spec.staggerS = roundMicros(spreadS / spec.count);
+  }
   if (f.has('vlan')) spec.vlan = vlan(r, f.required('vlan', 'a VLAN id in 1..4094'));
 
   const size = rangeSize(client.range);

@@ -22,9 +22,23 @@ async function readResults(dir: string): Promise<RunResults> {
  * A cell without what differs between any two runs of the same cell: timings, argv and cwd (the run folder is in
  * them), and notes naming the collector's ephemeral port.
  */
+/** A cell without what differs from run to run: where it ran, and the measured cost (memory, CPU, wall time). */
 function comparable(cell: Cell): unknown {
-  const { provenance, ...rest } = cell;
-  return { ...rest, dir: provenance.dir, rawFiles: provenance.rawFiles, configFiles: provenance.configFiles.map((c) => path.basename(c.path)) };
+  const { provenance, cost, ...rest } = cell;
+  const measured = cost ? { records: cost.records, table: cost.table, toolState: cost.toolState } : undefined;
+  return { ...rest, cost: measured, dir: provenance.dir, rawFiles: provenance.rawFiles, configFiles: provenance.configFiles.map((c) => path.basename(c.path)) };
+}
+
+/** Report.md's tables, but for the cost section, whose figures are measured anew by each run. */
+function tablesWithoutCost(md: string): string[] {
+  const lines = md.split('\n');
+  const out: string[] = [];
+  let inCost = false;
+  for (const line of lines) {
+    if (line.startsWith('### ')) inCost = line === '### Cost of each setting';
+    if (!inCost && line.startsWith('|')) out.push(line);
+  }
+  return out;
 }
 
 function oneLineError(stderr: string): string {
@@ -117,7 +131,7 @@ describe('harness run --shard i/n and harness merge (real monitors)', function (
     const junit = async (dir: string) => (await readFile(path.join(dir, 'junit.xml'), 'utf8')).replace(/ time="[^"]*"/g, '').replace(/ timestamp="[^"]*"/g, '');
     const testcases = (xml: string) => xml.match(/<testcase [^>]*>/g);
     expect(testcases(await junit(path.join(work, 'merged')))).to.deep.equal(testcases(await junit(path.join(work, 'whole'))));
-    const table = async (dir: string) => (await readFile(path.join(dir, 'report.md'), 'utf8')).split('\n').filter((l) => l.startsWith('|'));
+    const table = async (dir: string) => tablesWithoutCost(await readFile(path.join(dir, 'report.md'), 'utf8'));
     expect(await table(path.join(work, 'merged'))).to.deep.equal(await table(path.join(work, 'whole')));
     for (const cell of merged.scenarios.flatMap((s) => s.cells).filter((c) => c.recordsFile !== undefined)) {
       await access(path.join(work, 'merged', cell.recordsFile as string));

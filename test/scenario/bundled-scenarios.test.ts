@@ -1,3 +1,5 @@
+import { nominalLifetimes } from '../../harness/scenario/nominal-lifetimes.js';
+import { flowTableOccupancy } from '../../harness/comparator/flow-table.js';
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +27,7 @@ describe('bundled scenarios', () => {
   it('are all there', () => {
     expect(FILES).to.include.members([
       'burst-20min.yaml', 'gap-boundary.yaml', 'keepalive-idle.yaml', 'udp-beacon.yaml', 'icmp-beacon.yaml',
-      'active-stream.yaml', 'midstream-flip.yaml', 'many-idle.yaml', 'burst-20min-v6-vlan.yaml',
+      'active-stream.yaml', 'midstream-flip.yaml', 'many-idle.yaml', 'burst-20min-v6-vlan.yaml', 'state-pressure.yaml',
       // One scenario per real timer pitfall (issue 11): a service-port override, a mid-stream pickup, whole seconds.
       'ssh-service-port.yaml', 'midstream-c2.yaml', 'beacon-second-straddle.yaml',
     ]);
@@ -123,6 +125,22 @@ describe('bundled scenarios', () => {
     // The last copy opens before the first one's second burst: all 10,000 coexist.
     const gap = spec.activity.kind === 'pattern' ? (spec.activity.gapS as number) - spec.activity.jitterS : 0;
     expect(copies[9999]!.startS).to.be.lessThan(gap);
+  });
+
+  it('state-pressure: 100,000 idle connections opened over 10 min beside one quiet C2; the model estimates the table', async () => {
+    const s = await load('state-pressure.yaml');
+    const crowd = s.connections.find((c) => c.id === 'crowd')!;
+    expect(crowd.count).to.equal(100000);
+    // spread: 10m over 100,000 copies is a 6 ms stagger.
+    expect(crowd.staggerS).to.equal(0.006);
+    const input = nominalLifetimes(s);
+    expect(input.connections).to.have.length(100001);
+    // At 1 h every connection is held at once (the crowd speaks hourly); at 5 min the crowd leaves between bursts.
+    const hour = flowTableOccupancy(input, { idleS: { tcp: 3600 } })!;
+    const fiveMinutes = flowTableOccupancy(input, { idleS: { tcp: 300 } })!;
+    expect(hour.peakEntries).to.equal(100001);
+    expect(hour.exact).to.equal(true);
+    expect(fiveMinutes.meanEntries).to.be.lessThan(hour.meanEntries / 5);
   });
 
   it('udp-beacon and icmp-beacon: hours long, a poll every few minutes', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
 import { runCell, type CellRunOutcome } from '../../harness/executor/cell-runner.js';
 import type { MonitorAdapter } from '../../harness/monitors/monitor-adapter.js';
+import { translateSetting } from '../../harness/monitors/translate-setting.js';
 
 /**
  * For adapter tests: detect the real binary, translate the setting, and run the adapter on a pcap exactly as the
@@ -18,7 +19,7 @@ export async function runAdapterForTest(
   const detection = await adapter.detect(process.env);
   if (!detection.found) return { missing: `${adapter.id} not installed: ${detection.reason} (install: ${detection.install})` };
   const setting = parseTimeoutSetting(settingText);
-  const translation = adapter.translate(setting);
+  const translation = translateSetting(adapter, setting);
   if (!translation.supported) throw new Error(`setting ${settingText} unsupported by ${adapter.id}: ${translation.reason}`);
   const workDir = await mkdtemp(path.join(os.tmpdir(), `harness-${adapter.id}-`));
   const outcome = await runCell({

@@ -251,8 +251,8 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
 export async function readArgusFile(ctx: CellContext, argusFile: string, notes: string[]): Promise<MonitorOutput> {
   const ra = await resolveClient(ctx, 'ra');
   const racluster = await resolveClient(ctx, 'racluster');
-  await ctx.exec(raArgv(ra, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.raw });
-  await ctx.exec(raArgv(racluster, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.merged });
+  await ctx.exec(raArgv(ra, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.raw, readsOutput: true });
+  await ctx.exec(raArgv(racluster, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.merged, readsOutput: true });
   const raw = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.raw), 'raw', ARGUS_FILES.raw);
   const merged = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.merged), 'merged', ARGUS_FILES.merged);
   notes.push('raw: argus records (cause Start opens a flow, Status continues it); merged: racluster, one record per directed 5-tuple '

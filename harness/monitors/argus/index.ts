@@ -10,6 +10,7 @@ const argus: MonitorAdapter = {
   install: ARGUS_INSTALL,
   envVar: 'HARNESS_ARGUS',
   knobs: ARGUS_KNOBS,
+  tableLimits: { knobs: {}, note: 'argus has no flow-table limit to set: its memory grows with the flows it holds' },
   documentedHonoursTimeoutsOffline: true,
   views: ['raw', 'merged'],
   // 2 min idle; a 10 min gap outlasts it plus one status interval plus a clock tick.

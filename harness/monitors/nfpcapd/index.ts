@@ -12,6 +12,7 @@ const nfpcapd: MonitorAdapter = {
   install: NFPCAPD_INSTALL,
   envVar: 'HARNESS_NFPCAPD',
   knobs: NFPCAPD_KNOBS,
+  tableLimits: { knobs: {}, note: "nfpcapd's only cache setting (-B) sizes its packet node cache, not a flow limit" },
   documentedHonoursTimeoutsOffline: true,
   views: ['default'],
   // 60 s idle (and active 300 s) against a 300 s gap: a split proves the timeouts fire on a pcap.

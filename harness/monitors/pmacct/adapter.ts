@@ -40,12 +40,16 @@ export function translatePmacct(setting: TimeoutSetting): Translation {
   const values: Record<string, number> = {};
   for (const [k, v] of Object.entries(t.values)) values[`nfprobe_timeouts ${k}`] = v;
   t.notes.push('pmacctd reading a pcap never applies the idle timeouts; maxlife fires, but late');
+  if (setting.limits?.maxFlows !== undefined) values[MAXFLOWS_KEY] = setting.limits.maxFlows;
   return { supported: true, values, notes: t.notes };
 }
 
+/** pmacct CONFIG-KEYS: nfprobe_maxflows, the most flows nfprobe tracks at once (default 8192, as softflowd's -m). */
+export const MAXFLOWS_KEY = 'nfprobe_maxflows';
+
 export function nfprobeTimeouts(values: Record<string, number>): string {
   const plain: Record<string, number> = {};
-  for (const [k, v] of Object.entries(values)) plain[k.replace(/^nfprobe_timeouts /, '')] = v;
+  for (const [k, v] of Object.entries(values)) if (k.startsWith('nfprobe_timeouts ')) plain[k.replace(/^nfprobe_timeouts /, '')] = v;
   return timeoutPairs(plain).join(':');
 }
 
@@ -91,6 +95,7 @@ export async function runPmacct(ctx: CellContext): Promise<MonitorOutput> {
         pcap: ctx.pcap,
         receiver: `${host}:${port}`,
         timeouts: ctx.setting.isDefault ? undefined : nfprobeTimeouts(ctx.knobValues),
+        maxFlows: ctx.knobValues[MAXFLOWS_KEY],
         control: { pidFile, logFile },
       };
       let text = generatedPmacctdConfig(input);
@@ -104,7 +109,9 @@ export async function runPmacct(ctx: CellContext): Promise<MonitorOutput> {
     });
     if (collected.records.length > 0) {
       notes.push(...collected.notes, ...runNotes, `pmacctd's plugins stopped by the harness (SIGINT) once the file was read and handed over; its log: ${LOG_FILE}`);
-      return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, LOG_FILE], notes };
+      // The collector's summary is all pmacctd says of its flows here (nfprobe keeps no log of its table).
+      const toolState = collected.collector ? { toolState: { source: 'nfcapd (collector)', figures: collected.collector } } : {};
+      return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, LOG_FILE], notes, ...toolState };
     }
     // Kept as a guard: not seen since the drained stop (0 in 90 runs with the other core busy), but an empty export from a
     // capture with packets must never pass silently.

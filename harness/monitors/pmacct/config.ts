@@ -9,6 +9,8 @@ export interface PmacctdConfigInput {
   receiver: string;
   /** `tcp=3600:udp=300:...`, or undefined to leave the timeouts to the user's config / the tool's defaults. */
   timeouts?: string;
+  /** nfprobe_maxflows: most flows nfprobe holds (a swept table limit), or undefined for the config's / default. */
+  maxFlows?: number;
   /**
    * How the harness drives the run (see adapter.ts): pmacctd stays up after the file (`pcap_savefile_wait`) and
    * writes its pid files and log where the adapter can watch them. Absent only in the pure config tests.
@@ -38,6 +40,7 @@ export function generatedPmacctdConfig(input: PmacctdConfigInput): string {
     'nfprobe_version: 10',
   ];
   if (input.timeouts) lines.push(`nfprobe_timeouts: ${input.timeouts}`);
+  if (input.maxFlows !== undefined) lines.push(`nfprobe_maxflows: ${input.maxFlows}`);
   lines.push(...controlLines(input));
   return `${lines.join('\n')}\n`;
 }
@@ -90,6 +93,7 @@ export function mergedPmacctdConfig(userText: string, file: string, input: Pmacc
   const plugins = lines.find((l) => l.key === 'plugins');
   const drop = new Set(FORCED);
   if (input.timeouts) drop.add('nfprobe_timeouts');
+  if (input.maxFlows !== undefined) drop.add('nfprobe_maxflows');
   if (input.control) for (const key of CONTROL) drop.add(key);
   const kept: string[] = [];
   const replaced: string[] = [];
@@ -108,6 +112,7 @@ export function mergedPmacctdConfig(userText: string, file: string, input: Pmacc
   if (!plugins) ours.push('plugins: nfprobe');
   if (!lines.some((l) => l.key === 'nfprobe_version')) ours.push('nfprobe_version: 10');
   if (input.timeouts) ours.push(`nfprobe_timeouts: ${input.timeouts}`);
+  if (input.maxFlows !== undefined) ours.push(`nfprobe_maxflows: ${input.maxFlows}`);
   ours.push(...controlLines(input));
   if (replaced.length > 0) notes.push(`user config ${file}: harness replaced ${[...new Set(replaced)].join(', ')}`);
   else notes.push(`user config ${file} used as is, plus the harness's savefile and receiver`);

@@ -13,6 +13,7 @@ const pmacct: MonitorAdapter = {
   envVar: 'HARNESS_PMACCT',
   knobs: PMACCT_KNOBS,
   // Measured: idle timeouts never fire on a pcap_savefile.
+  tableLimits: { knobs: { maxflows: 'nfprobe_maxflows' }, defaults: { maxflows: 8192 }, note: "pmacct's nfprobe limits its table by a flow count (nfprobe_maxflows), not by memory" },
   documentedHonoursTimeoutsOffline: false,
   views: ['default'],
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 600 },

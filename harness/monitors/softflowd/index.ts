@@ -12,6 +12,7 @@ const softflowd: MonitorAdapter = {
   envVar: 'HARNESS_SOFTFLOWD',
   knobs: SOFTFLOWD_KNOBS,
   // Measured: with -r, flows are expired only at EOF (or when the table is full), never on a timeout.
+  tableLimits: { knobs: { maxflows: '-m' }, defaults: { maxflows: 8192 }, note: 'softflowd limits its table by a flow count (-m), not by memory' },
   documentedHonoursTimeoutsOffline: false,
   views: ['default'],
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 600 },

@@ -10,6 +10,11 @@ import type { GenerateResult } from '../../../generators/generate.js';
 import { GAPS_600S_YAML, fromEndpoint, generateScenario } from '../../netflow/netflow-test-support.js';
 import softflowd from './index.js';
 import { parseSoftflowdOptions, softflowdArgv } from './adapter.js';
+import { translateSetting } from '../translate-setting.js';
+import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../../comparator/compare-cell.js';
+import { EVICTED_REASON } from '../../comparator/ideal-model.js';
+import { monitorModel } from '../../pipeline/monitor-model.js';
+import { cellCost } from '../../pipeline/cell-cost.js';
 import { readFileSync } from 'node:fs';
 import { REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
 
@@ -35,12 +40,92 @@ describe('softflowd adapter', function () {
     expect(d.supported && d.values).to.deep.equal({ tcp: 3600, udp: 300, icmp: 300, maxlife: 604800 });
     expect(softflowd.translate(parseTimeoutSetting('1.5s')).supported).to.equal(false);
     const argv = softflowdArgv('/usr/sbin/softflowd', '/x.pcap', '127.0.0.1:9', parseTimeoutSetting('1h'), { tcp: 3600, udp: 3600, icmp: 3600, maxlife: 604800 }, []);
-    expect(argv.join(' ')).to.equal('/usr/sbin/softflowd -d -c none -r /x.pcap -n 127.0.0.1:9 -v 10 -A milli -t tcp=3600 -t udp=3600 -t icmp=3600 -t maxlife=604800');
+    expect(argv.join(' ')).to.equal('/usr/sbin/softflowd -D -c none -r /x.pcap -n 127.0.0.1:9 -v 10 -A milli -t tcp=3600 -t udp=3600 -t icmp=3600 -t maxlife=604800');
+  });
+
+  it('maps maxflows to -m (after a user\'s own options, so the swept one is in force) and refuses a memory limit', () => {
+    const t = translateSetting(softflowd, parseTimeoutSetting('idle=1h,maxflows=100'));
+    expect(t.supported && t.values['-m']).to.equal(100);
+    const argv = softflowdArgv('/usr/sbin/softflowd', '/x.pcap', '127.0.0.1:9', parseTimeoutSetting('maxflows=100'), { '-m': 100 }, ['-m', '5']);
+    expect(argv.slice(-4)).to.deep.equal(['-m', '5', '-m', '100']);
+    const memcap = translateSetting(softflowd, parseTimeoutSetting('memcap=32mb'));
+    expect(memcap.supported).to.equal(false);
+    expect(!memcap.supported && memcap.reason).to.match(/^memcap: softflowd limits its table by a flow count/);
   });
 
   it('reads extra options from a user file and refuses the ones the harness sets, naming line and column', () => {
     expect(parseSoftflowdOptions('# comment\n-m 65536  -T full\n', 'opts')).to.deep.equal(['-m', '65536', '-T', 'full']);
     expect(() => parseSoftflowdOptions('-m 10\n  -t tcp=5', 'opts')).to.throw(InputError, /^opts:2:3: found option -t/);
+  });
+
+  describe('on real softflowd with a full table (-m below the concurrent flows)', () => {
+    // 300 idle connections open within 30 s and stay open (bursts 20 min apart), beside one long quiet session:
+    // reading a file, softflowd expires flows only when its table is full, so -m 100 is pure pressure.
+    const PRESSURE_YAML = `
+name: pressure
+seed: 5
+sentinel: { after: 5m }
+connections:
+  - id: c2
+    protocol: tcp
+    client: 192.0.2.10:40000
+    server: 198.51.100.20:443
+    activity:
+      pattern: { bursts: 4, gap: 10m, request: 100, response: 200 }
+  - id: idle
+    protocol: tcp
+    client: 192.0.2.1-192.0.2.3:20000-20099
+    server: 198.51.100.80:443
+    count: 300
+    stagger: 100ms
+    close: fin
+    activity:
+      pattern: { bursts: 3, gap: 20m, request: 80, response: 160 }
+`;
+    let pressure: GenerateResult;
+    before(async () => {
+      pressure = await generateScenario(PRESSURE_YAML, 'pressure');
+    });
+
+    it('evicts flows at -m 100, says so in its own log, and the cut is scored "evicted: table full", not a timeout', async function () {
+      const result = await runAdapterForTest(softflowd, pressure.pcapPath, 'maxflows=100');
+      if ('missing' in result) this.skip();
+      if (!('outcome' in result)) return;
+      if (!result.outcome.ok) throw new Error(result.outcome.reason);
+      const state = result.outcome.toolState;
+      expect(state?.source).to.equal('softflowd.log');
+      expect(state?.evictedFlows).to.be.greaterThan(0);
+      expect(state?.figures.flowsAdded).to.be.greaterThan(302);
+      // The collector's own summary rides along: what nfcapd received of the export.
+      expect(state?.figures.collectorFlows).to.be.greaterThan(0);
+      const records = result.outcome.views.default ?? [];
+      expect(records.some((r) => r.endReason === 'evicted')).to.equal(true);
+      const setting = parseTimeoutSetting('maxflows=100');
+      const model = { ...monitorModel(softflowd, setting, false), tableFull: (state?.evictedFlows ?? 0) > 0 };
+      const compared = compareCell(pressure.truth, records, model, DEFAULT_COMPARE_OPTIONS);
+      const c2 = compared.scores.find((s) => s.connectionId === 'c2');
+      expect(c2?.fragments).to.be.greaterThan(1);
+      expect(c2?.likelyReason).to.equal(EVICTED_REASON);
+      // The cost of the cell, measured: softflowd and its collector, not nfdump reading the files back.
+      const cost = cellCost({ commands: result.outcome.provenance.commands, records: records.length, truth: pressure.truth, model, setting, toolState: state });
+      expect(cost.cpuMs, 'CPU time of softflowd + nfcapd').to.be.greaterThan(0);
+      expect(cost.peakRssKb).to.be.within(1000, 1024 * 1024);
+      expect(cost.table?.limitEntries).to.equal(100);
+      expect(cost.table?.peakEntries).to.be.greaterThan(300);
+      expect(result.outcome.provenance.commands.find((c) => c.argv.some((a) => a.endsWith('nfdump')))?.readsOutput).to.equal(true);
+    });
+
+    it('at its default -m (8192) evicts nothing: every connection one flow, and its own peak count is all of them', async function () {
+      const result = await runAdapterForTest(softflowd, pressure.pcapPath, 'default');
+      if ('missing' in result) this.skip();
+      if (!('outcome' in result)) return;
+      if (!result.outcome.ok) throw new Error(result.outcome.reason);
+      expect(result.outcome.toolState?.evictedFlows).to.equal(0);
+      // 301 scenario connections and the sentinel, never expired before the end of the file.
+      expect(result.outcome.toolState?.peakFlows).to.equal(302);
+      const compared = compareCell(pressure.truth, result.outcome.views.default ?? [], monitorModel(softflowd, parseTimeoutSetting('default'), false), DEFAULT_COMPARE_OPTIONS);
+      expect(compared.aggregate.fragmented).to.equal(0);
+    });
   });
 
   describe('on real softflowd and nfcapd', () => {

@@ -4,6 +4,7 @@ import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting
 import { detectBinary } from '../detect-binary.js';
 import { MonitorFailure, type CellContext, type Detection, type Knob, type MonitorOutput, type Translation } from '../monitor-adapter.js';
 import { readEveFlows } from './parser.js';
+import { readEveStatsState } from './stats.js';
 import { suricataTimers, suricataToolSets } from './timer-rule.js';
 
 export const SURICATA_INSTALL =
@@ -27,6 +28,15 @@ export const SURICATA_KNOBS: Knob[] = [
   { name: 'flow-timeouts.icmp.emergency-established', appliesTo: 'other', defaultS: 100, note: 'only in emergency mode' },
 ];
 
+/** Flow-table limits (suricata.yaml `flow:` section; defaults 32mb and 65536 buckets). */
+const MEMCAP_KNOB = 'flow.memcap';
+const HASH_SIZE_KNOB = 'flow.hash-size';
+const EMERGENCY_KNOB_OF: Record<TimeoutProtocol, string> = {
+  tcp: 'flow-timeouts.tcp.emergency-established',
+  udp: 'flow-timeouts.udp.emergency-established',
+  icmp: 'flow-timeouts.icmp.emergency-established',
+};
+
 const KNOB_OF: Record<TimeoutProtocol, string> = {
   tcp: 'flow-timeouts.tcp.established',
   udp: 'flow-timeouts.udp.established',
@@ -46,6 +56,14 @@ outputs:
       filename: ${EVE_FILE}
       types:
         - flow
+        - stats:
+            totals: yes
+            threads: no
+            deltas: no
+# The engine's own counters (flow memory, emergency mode) as eve "stats" events; the last holds the totals.
+stats:
+  enabled: yes
+  interval: 8
 `;
 
 export function detectSuricata(env: NodeJS.ProcessEnv): Promise<Detection> {
@@ -72,6 +90,13 @@ export function translateSuricata(setting: TimeoutSetting): Translation {
     if (given === undefined && !setting.isDefault) notes.push(`${knob} left at its compiled-in default ${byDefault} s`);
   }
   if (setting.isDefault) notes.push('compiled-in defaults (our generated suricata.yaml sets no flow-timeouts): established 300 s for tcp, udp, icmp');
+  const limits = setting.limits;
+  if (limits?.memcapBytes !== undefined) values[MEMCAP_KNOB] = limits.memcapBytes;
+  if (limits?.hashSize !== undefined) values[HASH_SIZE_KNOB] = limits.hashSize;
+  if (limits?.emergencyIdleS !== undefined) {
+    if (!Number.isInteger(limits.emergencyIdleS)) return { supported: false, reason: `Suricata takes whole seconds for its emergency timeouts; ${limits.emergencyIdleS} s is not one` };
+    for (const protocol of ['tcp', 'udp', 'icmp'] as const) values[EMERGENCY_KNOB_OF[protocol]] = limits.emergencyIdleS;
+  }
   for (const [key, value] of Object.entries(setting.tool ?? {})) {
     if (key.startsWith('suricata.') && typeof value === 'number' && !Number.isInteger(value)) {
       return { supported: false, reason: `Suricata takes whole seconds for ${key}; ${value} s is not one` };
@@ -95,6 +120,10 @@ export function suricataArgv(ctx: Pick<CellContext, 'binary' | 'pcap' | 'workDir
       const value = ctx.knobValues[KNOB_OF[protocol]];
       if (value !== undefined) argv.push('--set', `${KNOB_OF[protocol]}=${value}`);
     }
+    for (const knob of [MEMCAP_KNOB, HASH_SIZE_KNOB, ...Object.values(EMERGENCY_KNOB_OF)]) {
+      const value = ctx.knobValues[knob];
+      if (value !== undefined) argv.push('--set', `${knob}=${value}`);
+    }
     argv.push(...suricataToolSets(ctx.setting));
   }
   return argv;
@@ -117,5 +146,7 @@ export async function runSuricata(ctx: CellContext): Promise<MonitorOutput> {
     throw new MonitorFailure(`suricata wrote no ${EVE_FILE} (is eve-log with types [flow] enabled?)`, result.exitCode, result.signal, result.stderr.slice(-2000), false);
   }
   const records = await readEveFlows(eve, EVE_FILE);
-  return { views: { default: records }, rawFiles: [EVE_FILE], notes };
+  const toolState = await readEveStatsState(eve, EVE_FILE);
+  if (!toolState) notes.push('eve.json holds no stats event: no flow-memory figures from Suricata itself');
+  return { views: { default: records }, rawFiles: [EVE_FILE], notes, ...(toolState ? { toolState } : {}) };
 }

@@ -14,6 +14,7 @@ const suricata: MonitorAdapter = {
   knobs: SURICATA_KNOBS,
   // Suricata's flow manager runs on packet time when reading a pcap; not re-measured here (no binary): the
   // calibration run checks it whenever Suricata is present.
+  tableLimits: { knobs: { memcap: 'flow.memcap', hashsize: 'flow.hash-size', emergency: 'flow-timeouts.<proto>.emergency-established' }, note: 'Suricata limits its flow table by memory (memcap=), not by a flow count' },
   documentedHonoursTimeoutsOffline: true,
   views: ['default'],
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 180 },

@@ -7,6 +7,8 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import suricata from './index.js';
 import { MINIMAL_YAML, suricataArgv } from './adapter.js';
+import { eveStatsState } from './stats.js';
+import { translateSetting } from '../translate-setting.js';
 import { parseEveFlows } from './parser.js';
 import { isoToMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
@@ -74,6 +76,30 @@ describe('suricata translate and argv', () => {
     const argv = suricataArgv({ binary: '/s', pcap: '/p.pcap', workDir: '/w', setting, knobValues: t.values }, '/w/suricata.yaml');
     expect(argv).to.deep.equal(['/s', '-c', '/w/suricata.yaml', '-r', '/p.pcap', '-l', '/w', '-k', 'none', '--runmode', 'single',
       '--set', 'flow-timeouts.tcp.established=3600', '--set', 'flow-timeouts.udp.established=300', '--set', 'flow-timeouts.icmp.established=300']);
+  });
+
+  it('table limits: memcap, hash-size and the emergency timeouts become --set; a flow count is refused', () => {
+    const setting = parseTimeoutSetting('memcap=64mb,hashsize=131072,emergency=30s');
+    const t = translateSetting(suricata, setting);
+    if (!t.supported) throw new Error(t.reason);
+    const argv = suricataArgv({ binary: '/s', pcap: '/p.pcap', workDir: '/w', setting, knobValues: t.values }, '/w/suricata.yaml').join(' ');
+    expect(argv).to.contain('--set flow.memcap=67108864 --set flow.hash-size=131072 --set flow-timeouts.tcp.emergency-established=30');
+    expect(translateSetting(suricata, parseTimeoutSetting('maxflows=8192')).supported).to.equal(false);
+  });
+
+  it('reads its own flow-table account from the last stats event (the manual\'s counter names), none when absent', () => {
+    // A stats event shaped as the Suricata manual documents it (eve "stats", totals), after one flow event.
+    const stats = (memuse: number, emerg: number): string => JSON.stringify({ timestamp: '2023-11-14T23:00:00.000000+0000', event_type: 'stats',
+      stats: { uptime: 3, flow: { memcap: 0, tcp: 301, udp: 2, icmpv4: 0, icmpv6: 0, emerg_mode_entered: emerg, emerg_mode_over: emerg, memuse } } });
+    const text = [EVE.split('\n')[0] as string, stats(7_000_000, 0), stats(9_400_000, 1)].join('\n');
+    const state = eveStatsState(text, 'eve.json');
+    expect(state).to.deep.equal({
+      source: 'eve.json',
+      figures: { flowMemuseBytes: 9_400_000, memcapReachedCount: 0, emergencyModeEnteredCount: 1, emergencyModeOverCount: 1, flowsCreatedTcp: 301, flowsCreatedUdp: 2, flowsCreatedIcmpv4: 0, flowsCreatedIcmpv6: 0 },
+      flowMemoryBytes: 9_400_000,
+      tableFull: true,
+    });
+    expect(eveStatsState(EVE, 'eve.json')).to.equal(undefined);
   });
 
   it('active timeouts and fractions of a second are unsupported', () => {

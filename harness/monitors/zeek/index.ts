@@ -11,6 +11,7 @@ const zeek: MonitorAdapter = {
   install: ZEEK_INSTALL,
   envVar: 'HARNESS_ZEEK',
   knobs: ZEEK_KNOBS,
+  tableLimits: { knobs: {}, note: 'Zeek has no flow-table limit: its memory grows with the connections it holds (see its peak RSS)' },
   documentedHonoursTimeoutsOffline: true,
   views: ['default'],
   calibration: { setting: parseTimeoutSetting('60s'), gapS: 180 },

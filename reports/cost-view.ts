@@ -1,0 +1,112 @@
+import type { Cell, CellCost, ScenarioResult } from '../harness/core/results.js';
+import { formatKb } from '../harness/comparator/table-limit-advice.js';
+import { buildGrid } from './report-model.js';
+
+/**
+ * Cost beside accuracy: per report column (monitor and view), what each swept setting cost the sensor (peak memory,
+ * CPU, wall time, records) and the flow-table entries the model says it keeps, with one sentence a reader takes
+ * away: "1h keeps every connection whole and costs +25% memory at this load". Monitor-agnostic: built from cells.
+ */
+export interface CostRow {
+  setting: string;
+  cell: Cell;
+  cost: CellCost;
+  /** Every scenario connection came out as one record (undefined when the cell has no scores). */
+  whole?: boolean;
+}
+
+export interface ColumnCost {
+  column: string;
+  rows: CostRow[];
+  summary: string;
+}
+
+export { formatKb };
+
+function keepsWhole(cell: Cell): boolean | undefined {
+  const a = cell.aggregate;
+  if (cell.status !== 'ok' || !a || a.connections === 0) return undefined;
+  return a.fragmented === 0 && a.missed === 0;
+}
+
+export function costColumns(scenario: ScenarioResult): ColumnCost[] {
+  const grid = buildGrid(scenario);
+  const out: ColumnCost[] = [];
+  for (const column of grid.rows) {
+    const rows: CostRow[] = [];
+    for (const setting of grid.settings) {
+      const cell = grid.cell(column, setting);
+      if (!cell?.cost) continue;
+      const row: CostRow = { setting, cell, cost: cell.cost };
+      const whole = keepsWhole(cell);
+      if (whole !== undefined) row.whole = whole;
+      rows.push(row);
+    }
+    if (rows.length > 0) out.push({ column, rows, summary: costSummary(column, rows) });
+  }
+  return out;
+}
+
+export function percentChange(value: number, base: number): string {
+  if (base <= 0) return 'n/a';
+  const pct = Math.round(((value - base) / base) * 100);
+  return `${pct >= 0 ? '+' : ''}${pct}%`;
+}
+
+function memoryText(row: CostRow): string {
+  return row.cost.peakRssKb !== undefined ? formatKb(row.cost.peakRssKb) : 'unknown memory';
+}
+
+/** The sentence: which setting keeps everything whole first, and what it costs against the tool's default. */
+export function costSummary(column: string, rows: readonly CostRow[]): string {
+  const base = rows.find((r) => r.cell.setting.isDefault) ?? (rows[0] as CostRow);
+  const chosen = rows.find((r) => r.whole === true);
+  const parts: string[] = [];
+  const notHonoured = rows.some((r) => r.cell.honoursTimeoutsOffline === false);
+  if (!chosen) {
+    const mems = rows.map((r) => r.cost.peakRssKb).filter((k): k is number => k !== undefined);
+    const low = Math.min(...mems);
+    const high = Math.max(...mems);
+    const range = mems.length === 0 ? '' : low === high ? `; peak memory ${formatKb(low)}` : `; peak memory ${formatKb(low)} to ${formatKb(high)}`;
+    parts.push(`${column}: no swept setting keeps every connection whole${range}`);
+  } else if (chosen === base) {
+    parts.push(`${column}: ${chosen.setting} keeps every connection whole at ${memoryText(chosen)} peak memory`);
+  } else {
+    const delta = chosen.cost.peakRssKb !== undefined && base.cost.peakRssKb !== undefined
+      ? `costs ${percentChange(chosen.cost.peakRssKb, base.cost.peakRssKb)} memory at this load (${memoryText(chosen)} against ${memoryText(base)} at ${base.setting})`
+      : 'its memory cost is unknown (no peak RSS measured)';
+    const table = chosen.cost.table && base.cost.table
+      ? `; flow table ${chosen.cost.table.peakEntries.toLocaleString('en-US')} entries at peak against ${base.cost.table.peakEntries.toLocaleString('en-US')}`
+      : '';
+    parts.push(`${column}: ${chosen.setting} keeps every connection whole and ${delta}${table}`);
+  }
+  if (notHonoured) parts[0] += ' (but the tool ignores its timeouts on a pcap: a whole record proves nothing about them)';
+  for (const r of rows) {
+    const evicted = r.cost.toolState?.evictedFlows;
+    if (evicted) parts.push(`at ${r.setting} its table filled and it evicted ${evicted.toLocaleString('en-US')} flows early`);
+  }
+  return parts.join('; ');
+}
+
+export function cpuText(cost: CellCost): string {
+  return cost.cpuMs !== undefined ? `${cost.cpuMs.toLocaleString('en-US')} ms` : 'n/a';
+}
+
+export function tableText(cost: CellCost): string {
+  const t = cost.table;
+  if (!t) return 'n/a';
+  const mean = t.meanEntries.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return `${t.peakEntries.toLocaleString('en-US')} (mean ${mean})${t.exact ? '' : ' ≤'}${t.limitEntries !== undefined ? `, limit ${t.limitEntries.toLocaleString('en-US')}` : ''}`;
+}
+
+/** The tool's own account, for the column beside the model's figure. */
+export function toolStateText(cost: CellCost): string {
+  const s = cost.toolState;
+  if (!s) return '';
+  const parts: string[] = [];
+  if (s.peakFlows !== undefined) parts.push(`peak ${s.peakFlows.toLocaleString('en-US')} flows`);
+  if (s.flowMemoryBytes !== undefined) parts.push(`flow memory ${formatKb(s.flowMemoryBytes / 1024)}`);
+  if (s.evictedFlows !== undefined) parts.push(`${s.evictedFlows.toLocaleString('en-US')} evicted`);
+  if (parts.length === 0) parts.push(Object.entries(s.figures).map(([k, v]) => `${k} ${v}`).join(', '));
+  return `${parts.join(', ')} (${s.source})`;
+}

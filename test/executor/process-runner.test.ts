@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseRusage, runProcess, rusageAvailable, startProcess } from '../../harness/executor/process-runner.js';
+
+/** The cost of a command, measured exactly under GNU time; its exit and signal reported as the command's own. */
+describe('process runner: cost accounting', function () {
+  this.timeout(60_000);
+  const cwd = os.tmpdir();
+
+  before(function () {
+    if (!rusageAvailable()) this.skip(); // apt-get install -y --no-install-recommends time
+  });
+
+  it('reads GNU time\'s rusage line, and a signal it reports', () => {
+    expect(parseRusage('harness-rusage 0.12 0.03 5120\n')).to.deep.equal({ cpuUserMs: 120, cpuSystemMs: 30, peakRssKb: 5120 });
+    expect(parseRusage('Command terminated by signal 11\nharness-rusage 0.00 0.01 1592\n')).to.deep.equal({ cpuUserMs: 0, cpuSystemMs: 10, peakRssKb: 1592, signal: 'SIGSEGV' });
+    expect(parseRusage('')).to.equal(undefined);
+  });
+
+  it('measures CPU time and peak RSS of a busy command, not of the wrapper', async () => {
+    const busy = await runProcess(['/bin/sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'], { cwd, timeoutMs: 50_000, accounted: true });
+    expect(busy.exitCode).to.equal(0);
+    expect((busy.record.cpuUserMs ?? 0) + (busy.record.cpuSystemMs ?? 0)).to.be.greaterThan(0);
+    expect(busy.record.peakRssKb).to.be.greaterThan(0);
+    expect(busy.record.argv[0], 'the command as given, not the wrapper').to.equal('/bin/sh');
+  });
+
+  it('reports a fake crashing command\'s signal and a failing one\'s exit status as their own', async () => {
+    const crashed = await runProcess(['/bin/sh', '-c', 'kill -SEGV $$'], { cwd, timeoutMs: 10_000, accounted: true });
+    expect(crashed.signal).to.equal('SIGSEGV');
+    expect(crashed.exitCode).to.equal(null);
+    const failed = await runProcess(['/bin/sh', '-c', 'echo oops >&2; exit 3'], { cwd, timeoutMs: 10_000, accounted: true });
+    expect(failed.exitCode).to.equal(3);
+    expect(failed.record.stderrTail).to.equal('oops');
+    expect(failed.record.cpuUserMs).to.be.a('number');
+  });
+
+  it('stops a service with SIGTERM and still gets its rusage; a time-out still kills the whole group', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-runner-'));
+    const service = await startProcess(['sleep', '30'], { cwd, logFile: path.join(dir, 'service.log'), accounted: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ended = await service.stop();
+    expect(ended.signal).to.equal('SIGTERM');
+    expect(ended.record.cpuSystemMs).to.be.a('number');
+    const hung = await runProcess(['/bin/sh', '-c', 'sleep 30 & wait'], { cwd, timeoutMs: 500, accounted: true });
+    expect(hung.timedOut).to.equal(true);
+    expect(hung.wallMs).to.be.lessThan(20_000);
+  });
+});
