@@ -149,8 +149,10 @@ export function parseRusage(text: string): Rusage | undefined {
   return usage;
 }
 
-function newRusageFile(accounted: boolean | undefined): string | undefined {
-  if (!accounted || !rusageAvailable()) return undefined;
+function newRusageFile(accounted: boolean | undefined, ownPidNamespace: boolean | undefined): string | undefined {
+  // A tool entered into the live wire (nsenter -p) gets its flush signal as the wrapper's child: GNU time between
+  // them would take it instead. Live cells keep the sampled peak RSS and no CPU figure.
+  if (!accounted || ownPidNamespace === true || !rusageAvailable()) return undefined;
   rusageFiles += 1;
   return path.join(os.tmpdir(), `harness-rusage-${process.pid}-${rusageFiles}`);
 }
@@ -333,7 +335,7 @@ export async function runProcess(argv: string[], options: RunOptions, onStart?: 
   const started = performance.now();
   const startMs = Date.now();
   const tools = await confinement();
-  const rusageFile = newRusageFile(options.accounted);
+  const rusageFile = newRusageFile(options.accounted, options.ownPidNamespace);
   const stdoutFd = options.stdoutFile ? await open(options.stdoutFile, 'w') : undefined;
   const stderrFd = options.stderrFile ? await open(options.stderrFile, 'w') : undefined;
   let child: ResultPromise;
@@ -455,7 +457,7 @@ export async function startProcess(argv: string[], options: Omit<RunOptions, 'ti
   const started = performance.now();
   const startMs = Date.now();
   const tools = await confinement();
-  const rusageFile = newRusageFile(options.accounted);
+  const rusageFile = newRusageFile(options.accounted, options.ownPidNamespace);
   const accounted = rusageFile !== undefined;
   const log = await open(options.logFile, 'w');
   let child: ResultPromise;
