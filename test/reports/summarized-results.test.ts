@@ -98,6 +98,12 @@ describe('summarized results', () => {
       const run = structuredClone(full);
       const scenario = run.scenarios[0]!;
       scenario.truthFile = 'big/big.truth.json';
+      // A truth read back is validated like any input: the hand-built one names no real capture.
+      scenario.truth.pcap.sha256 = 'a'.repeat(64);
+      const pcap = scenario.truth.pcap;
+      pcap.firstUs = Math.min(pcap.firstUs, ...scenario.truth.connections.map((c) => c.firstUs));
+      pcap.lastUs = Math.max(pcap.lastUs, ...scenario.truth.connections.map((c) => c.lastUs));
+      pcap.spanUs = pcap.lastUs - pcap.firstUs;
       await mkdir(join(dir, 'big'), { recursive: true });
       await writeFile(join(dir, scenario.truthFile), JSON.stringify(scenario.truth));
       for (const [i, cell] of scenario.cells.entries()) {
