@@ -5,7 +5,8 @@
  * free the source tasks, then exit), while the main thread goes on waking every second in ArgusSourceProcess
  * (pthread_cond_timedwait on the source task's condition, gettimeofday into each source's marktime). When it wakes
  * after the free, it writes into unmapped memory: cores show it in __condvar_dec_grefs or gettimeofday while the
- * capture thread is inside free()/munmap. (argus 3.0.8.3 moved the shutdown to the main thread.)
+ * capture thread is inside free()/munmap. (3.0.8.3 still does this; upstream's "serialize shutdown procedure",
+ * openargus/argus 3249998, in the v3.0.8.4 and v5 tags, runs the shutdown from the main thread.)
  *
  * Loaded with LD_PRELOAD, this orders the two threads: a stop signal is only noted when it arrives; the main thread,
  * at its next pthread_cond_timedwait (within a second), releases the lock it holds, calls argus's own handler and
