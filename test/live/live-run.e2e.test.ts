@@ -45,6 +45,18 @@ async function readResults(dir: string): Promise<RunResults> {
   return JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as RunResults;
 }
 
+/**
+ * Whether a process is a wire holder (HARNESS_LIVE_WIRE=<harness pid> in its environment) of this run: its harness
+ * is gone (left behind) or names the run folder. Another live run on the machine at the same time (a CI run, another
+ * checkout's tests) holds a wire of its own, whose harness is alive and names another folder.
+ */
+async function isThisRunsHolder(environ: string, runDir: string): Promise<boolean> {
+  const mark = environ.split('\0').find((v) => v.startsWith('HARNESS_LIVE_WIRE='));
+  if (!mark) return false;
+  const owner = await readFile(`/proc/${mark.slice('HARNESS_LIVE_WIRE='.length)}/cmdline`, 'utf8').catch(() => undefined);
+  return owner === undefined || owner.includes(runDir);
+}
+
 /** Processes a live run must never leave: its wire holder, and anything that names its run folder. */
 async function leftovers(runDir: string): Promise<string[]> {
   const found: string[] = [];
@@ -52,7 +64,7 @@ async function leftovers(runDir: string): Promise<string[]> {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
     const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-    if (cmdline.includes(runDir) || environ.includes('HARNESS_LIVE_WIRE=')) found.push(`${entry}: ${cmdline}`);
+    if (cmdline.includes(runDir) || (await isThisRunsHolder(environ, runDir))) found.push(`${entry}: ${cmdline}`);
   }
   const netns = await execa('ip', ['netns', 'list'], { reject: false });
   for (const line of String(netns.stdout).split('\n')) if (line.startsWith('harness-live')) found.push(`netns ${line}`);
