@@ -35,7 +35,7 @@ export const PROTOCOLS: readonly FlowProtocol[] = ['tcp', 'udp', 'icmp', 'other'
 export const enum ProtocolCode { Tcp, Udp, Icmp, Other }
 
 /** Rows per batch: large enough that a message per batch costs nothing, small enough to start building records early. */
-const BATCH_ROWS = 1 << 16;
+const BATCH_ROWS = 1 << 13;
 
 export function batchBuffers(batch: ConnColumnBatch): ArrayBuffer[] {
   return [batch.protocol, batch.origAddr, batch.origPort, batch.respAddr, batch.respPort, batch.firstUs, batch.durationUs,
