@@ -5,9 +5,10 @@ import { InputError } from '../../core/input-error.js';
 import type { ConnColumnBatch, ConnColumnsConsumer } from './conn-columns.js';
 
 /**
- * A large conn.log read by several threads: the file is cut at line boundaries into one byte range per thread; each
- * worker (parse-worker.ts) reads the header lines, then its range, with the same parser a single thread uses, and
- * sends columns back while the main thread consumes them (builds FlowRecords, sums pairs...). The rows, their lines
+ * A large conn.log read by several threads: the file is cut at line boundaries into one byte range per thread; the
+ * calling thread parses the first range itself (a worker costs ~0.2 s of CPU to start), and each worker
+ * (parse-worker.ts) reads the header lines, then its range, with the same parser, and sends columns back while the
+ * calling thread consumes them (builds FlowRecords, sums pairs...). The rows, their lines
  * and the first error (file, line, column) are exactly those of reading the file in one thread:
  * - a worker numbers its lines from its range's start; the main thread adds the lines of the ranges before;
  * - the first error in file order wins (each worker stops at its own first);
@@ -21,6 +22,9 @@ export interface WorkerTask {
   end: number;
   prefixEnd: number;
 }
+
+/** How the calling thread parses its own range: parseConnLogRange, passed in (parser.ts imports this module). */
+export type ParseRange = (task: WorkerTask, onBatch: (batch: ConnColumnBatch) => void) => Promise<{ lines: number; headerChangedAfterData: boolean }>;
 
 export type WorkerMessage =
   | { kind: 'batch'; batch: ConnColumnBatch }
@@ -42,7 +46,7 @@ const HEADER_SEARCH_BYTES = 1 << 20;
  * handed to one consumer in file order; or undefined when it is better or necessary to read it in one thread.
  */
 export async function readConnLogInParallel<T extends ConnColumnsConsumer>(
-  path: string, label: string, makeConsumer: () => T, threads?: number,
+  path: string, label: string, makeConsumer: () => T, parseHere: ParseRange, threads?: number,
 ): Promise<T | undefined> {
   const count = threads ?? os.availableParallelism();
   if (count <= 1) return undefined;
@@ -57,7 +61,7 @@ export async function readConnLogInParallel<T extends ConnColumnsConsumer>(
   }
   if (!tasks || tasks.length < 2) return undefined;
   const consumer = makeConsumer();
-  return (await new InOrderDelivery(tasks, label, consumer).finished) ? consumer : undefined;
+  return (await new InOrderDelivery(tasks, label, consumer, parseHere).finished) ? consumer : undefined;
 }
 
 /**
@@ -77,14 +81,15 @@ class InOrderDelivery {
   private settle!: (ok: boolean) => void;
   private fail!: (error: Error) => void;
 
-  constructor(tasks: WorkerTask[], private readonly label: string, private readonly consumer: ConnColumnsConsumer) {
+  constructor(tasks: WorkerTask[], private readonly label: string, private readonly consumer: ConnColumnsConsumer, parseHere: ParseRange) {
     this.pending = tasks.map(() => []);
     this.ends = tasks.map(() => undefined);
     this.finished = new Promise<boolean>((resolve, reject) => {
       this.settle = resolve;
       this.fail = reject;
     });
-    this.workers = tasks.map((task, range) => {
+    this.workers = tasks.slice(1).map((task, index) => {
+      const range = index + 1;
       const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: task });
       worker.on('message', (message: WorkerMessage) => this.guard(() => this.received(range, message)));
       worker.once('error', (error) => this.stop(() => this.fail(error)));
@@ -93,6 +98,13 @@ class InOrderDelivery {
       });
       return worker;
     });
+    parseHere(tasks[0] as WorkerTask, (batch) => this.guard(() => this.received(0, { kind: 'batch', batch }))).then(
+      (outcome) => this.guard(() => this.received(0, { kind: 'done', ...outcome })),
+      (error: unknown) => this.guard(() => {
+        if (!(error instanceof InputError)) throw error;
+        this.received(0, { kind: 'input-error', line: error.where.line, col: error.where.col, found: error.found, expected: error.expected });
+      }),
+    );
   }
 
   private received(range: number, message: WorkerMessage): void {
