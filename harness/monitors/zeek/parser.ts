@@ -25,18 +25,16 @@ const CHUNK_BYTES = 1 << 20;
 
 export interface ReadConnLogOptions {
   /**
-   * Worker threads to parse with (1: in this thread). Every thread count gives the same rows and the same first
-   * error. readConnLogColumns uses one per core for a log of PARALLEL_MIN_BYTES (parallel-read.ts) or more;
-   * readConnLog one, unless asked: the FlowRecord objects are built on this thread whatever parses, and on a
-   * loaded 2-core machine 1 M rows took 5-9 s with two workers against 4-5 s in one thread (1.3 s more CPU for the
-   * columns sent across); the harness already scores several cells at once.
+   * Threads to parse with (1: this one only); by default one per core for a log of PARALLEL_MIN_BYTES
+   * (parallel-read.ts) or more, else one. Every thread count gives the same rows and the same first error. The
+   * FlowRecord objects are built on this thread whatever parses: measured on 1 M rows on a loaded 2-core machine,
+   * two threads took a median 7.0 s against 9.2 s for one, for about 10% more CPU (the columns sent across).
    */
   threads?: number;
 }
 
 export async function readConnLog(path: string, label = path, options: ReadConnLogOptions = {}): Promise<FlowRecord[]> {
-  const threads = options.threads ?? 1;
-  return (await readConnLogColumns(path, label, () => new FlowRecordAssembler(label), { threads })).records;
+  return (await readConnLogColumns(path, label, () => new FlowRecordAssembler(label), options)).records;
 }
 
 /**
