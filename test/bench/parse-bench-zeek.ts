@@ -110,14 +110,15 @@ function sumDurationsByPair(records: FlowRecord[]): { pairs: number; totalUs: nu
 
 /**
  * The same sums from the parser's columns: each range's address indices are mapped once to a global address id,
- * then a pair is one number key.
+ * then a pair is found in its originator's Map, keyed by the responder's id (small integers: no boxed keys).
  */
 class PairDurationSums implements ConnColumnsConsumer {
   private readonly strings = new RangeStrings();
   private readonly addressIds = new Map<string, number>();
   /** Per range: string-table index -> address id (-1: not yet looked up). */
   private readonly idOfIndex: Int32Array[] = [];
-  private readonly pairIndex = new Map<number, number>();
+  /** By originator id: responder id -> index into sums. */
+  private readonly pairIndex: (Map<number, number> | undefined)[] = [];
   private sums = new Float64Array(1024);
   pairs = 0;
 
@@ -132,12 +133,18 @@ class PairDurationSums implements ConnColumnsConsumer {
     }
     const { origAddr, respAddr, durationUs } = batch;
     for (let i = 0; i < batch.count; i += 1) {
-      const key = this.addressId(table, ids, origAddr[i] as number) * 2 ** 26 + this.addressId(table, ids, respAddr[i] as number);
-      let index = this.pairIndex.get(key);
+      const orig = this.addressId(table, ids, origAddr[i] as number);
+      const resp = this.addressId(table, ids, respAddr[i] as number);
+      let responders = this.pairIndex[orig];
+      if (responders === undefined) {
+        responders = new Map<number, number>();
+        this.pairIndex[orig] = responders;
+      }
+      let index = responders.get(resp);
       if (index === undefined) {
         index = this.pairs;
         this.pairs += 1;
-        this.pairIndex.set(key, index);
+        responders.set(resp, index);
         if (index === this.sums.length) {
           const bigger = new Float64Array(this.sums.length * 2);
           bigger.set(this.sums);
