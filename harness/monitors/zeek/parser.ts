@@ -17,7 +17,7 @@ import { readConnLogInParallel } from './parallel-read.js';
  * bytes: numbers and times are parsed in place, and addresses and state words are interned by their bytes, so a
  * row allocates its FlowRecord and little else (the garbage of per-cell strings dominated the old parser's time).
  * Rows are written as columns (conn-columns.ts) and records built from those, so that a large log can be parsed by
- * worker threads, each reading a range of lines with this same parser (parallel-read.ts).
+ * several threads (this one and workers), each reading a range of lines with this same parser (parallel-read.ts).
  */
 const EXPECTED_FILE = 'a Zeek conn.log: TSV starting with "#separator" header lines, or JSON lines from LogAscii::use_json';
 const REQUIRED_FIELDS = ['ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto'] as const;
