@@ -25,16 +25,18 @@ const CHUNK_BYTES = 1 << 20;
 
 export interface ReadConnLogOptions {
   /**
-   * Threads to parse with (1: this one only); by default one per core for a log of PARALLEL_MIN_BYTES
-   * (parallel-read.ts) or more, else one. Every thread count gives the same rows and the same first error. The
-   * FlowRecord objects are built on this thread whatever parses: measured on 1 M rows on a loaded 2-core machine,
-   * two threads took a median 7.0 s against 9.2 s for one, for about 10% more CPU (the columns sent across).
+   * Threads to parse with (1: this one only). Every thread count gives the same rows and the same first error.
+   * readConnLogColumns uses one per core for a log of PARALLEL_MIN_BYTES (parallel-read.ts) or more; readConnLog
+   * one unless asked: its FlowRecord objects are built on this thread whatever parses, and on 1 M rows (loaded
+   * 2-core machine) two threads took the same wall time as one (median 2.41 s vs 2.38 s; the seed parser 2.46 s)
+   * for a third more CPU, while the harness already scores several cells at once.
    */
   threads?: number;
 }
 
 export async function readConnLog(path: string, label = path, options: ReadConnLogOptions = {}): Promise<FlowRecord[]> {
-  return (await readConnLogColumns(path, label, () => new FlowRecordAssembler(label), options)).records;
+  const threads = options.threads ?? 1;
+  return (await readConnLogColumns(path, label, () => new FlowRecordAssembler(label), { threads })).records;
 }
 
 /**
