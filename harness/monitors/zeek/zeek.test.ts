@@ -187,6 +187,83 @@ describe('zeek parser on large and unusual TSV logs (chunked byte scanning)', ()
   });
 });
 
+describe('zeek parser in worker threads (a large log cut into ranges at line ends)', () => {
+  const HEADER = ['#separator \\x09', '#unset_field\t-', '#empty_field\t(empty)', '#path\tconn',
+    '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\tconn_state\thistory\torig_pkts\tvlan'];
+  // Rows of varied length (so cuts land mid-row), some CRLF, some with unset fields, IPv6 and non-ASCII text.
+  const row = (i: number): string => [`${1_700_000_000 + i}.${String((i * 7919) % 1_000_000).padStart(6, '0')}`, `C${i.toString(36)}`,
+    i % 11 === 0 ? `2001:DB8::${(i % 4096).toString(16)}` : `10.${i >> 16 & 255}.${i >> 8 & 255}.${i & 255}`, i % 65536,
+    `198.51.100.${i % 50}`, i % 3 === 0 ? 53 : 443, i % 3 === 0 ? 'udp' : 'tcp', i % 13 === 0 ? '-' : `${i % 600}.${String(i % 1_000_000).padStart(6, '0')}`,
+    i % 5 === 0 ? 'S0' : 'SF', i % 17 === 0 ? 'Sé'.repeat(i % 40) : 'ShADadFf', i, i % 19 === 0 ? 7 : '-'].join('\t') + (i % 7 === 0 ? '\r' : '');
+  const ROWS = 60_000;
+  let dir = '';
+  let text = '';
+  let file = '';
+  let single: FlowRecord[] = [];
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'zeek-parallel-'));
+    text = `${[...HEADER, ...Array.from({ length: ROWS }, (_, i) => row(i))].join('\n')}\n#close\t2026-11-28-23-40-31\n`;
+    file = path.join(dir, 'big.log');
+    await writeFile(file, text);
+    single = await readConnLog(file, 'big.log', { threads: 1 });
+  });
+  const readError = (name: string, threads: number): Promise<unknown> =>
+    readConnLog(path.join(dir, name), name, { threads }).then(() => undefined, (e: unknown) => e);
+
+  it('a multi-MB log: every thread count gives exactly the records of one thread, lines included', async () => {
+    expect(Buffer.byteLength(text)).to.be.greaterThan(5_000_000);
+    expect(single).to.have.length(ROWS);
+    expect(single).to.deep.equal(parseConnLog(text, 'big.log'));
+    for (const threads of [2, 3, 7]) {
+      expect(await readConnLog(file, 'big.log', { threads }), `${threads} threads`).to.deep.equal(single);
+    }
+    expect(single[ROWS - 1]?.sourceLine).to.equal(HEADER.length + ROWS);
+    expect(single.filter((r) => r.vlan === 7)).to.have.length(Math.ceil(ROWS / 19));
+  });
+
+  it('a bad row in the second half: the worker path names its true line and column', async () => {
+    const rows = text.split('\n');
+    const bad = HEADER.length + 45_000;
+    rows[bad] = (rows[bad] as string).replace('\tudp\t', '\tudp\t-1.5x\t').replace(/\t[^\t]*\t(S0|SF)\t/, '\t$1\t');
+    await writeFile(path.join(dir, 'bad-late.log'), rows.join('\n'));
+    const error = await readError('bad-late.log', 2);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as InputError).where).to.deep.equal({ file: 'bad-late.log', line: bad + 1, col: (rows[bad] as string).indexOf('-1.5x') + 1 });
+    expect((error as InputError).message).to.contain('duration "-1.5x"');
+    expect(await readError('bad-late.log', 1)).to.deep.equal(error);
+  });
+
+  it('bad rows in several ranges: the first in the file is the one reported', async () => {
+    const rows = text.split('\n');
+    for (const at of [20_000, 40_000, 59_000]) rows[HEADER.length + at] = (rows[HEADER.length + at] as string).replace(/\t(443|53)\t/, '\t70000\t');
+    await writeFile(path.join(dir, 'bad-many.log'), rows.join('\n'));
+    const error = await readError('bad-many.log', 4);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as InputError).where.line).to.equal(HEADER.length + 20_001);
+    expect(await readError('bad-many.log', 1)).to.deep.equal(error);
+  });
+
+  it('a second header with other #fields mid-file (logs concatenated): read again in one thread, same records', async () => {
+    const rows = text.split('\n').slice(0, HEADER.length + ROWS);
+    const reordered = ['#fields\tts\tuid\tid.resp_h\tid.resp_p\tid.orig_h\tid.orig_p\tproto'];
+    const moreRows = Array.from({ length: 20_000 }, (_, i) => `${1_800_000_000 + i}.5\tD${i}\t192.0.2.${i % 200}\t80\t10.9.${i >> 8 & 255}.${i & 255}\t${1024 + i}\ttcp`);
+    const mixed = `${[...rows.slice(0, HEADER.length + 10_000), ...reordered, ...moreRows, HEADER[4] as string, ...rows.slice(HEADER.length + 10_000)].join('\n')}\n`;
+    await writeFile(path.join(dir, 'mixed.log'), mixed);
+    const parallel = await readConnLog(path.join(dir, 'mixed.log'), 'mixed.log', { threads: 3 });
+    expect(parallel).to.deep.equal(parseConnLog(mixed, 'mixed.log'));
+    expect(parallel[10_000]).to.include({ respAddr: '192.0.2.0', respPort: 80, origAddr: '10.9.0.0', sourceLine: HEADER.length + 10_002 });
+  });
+
+  it('a JSON log in worker threads: the same records as one thread', async () => {
+    const json = `${single.slice(0, 30_000).map((r) => JSON.stringify({ ts: r.firstUs / 1e6, 'id.orig_h': r.origAddr, 'id.orig_p': r.origPort,
+      'id.resp_h': r.respAddr, 'id.resp_p': r.respPort, proto: r.protocol, conn_state: r.state, history: r.history })).join('\n')}\n`;
+    await writeFile(path.join(dir, 'big.json'), json);
+    const parallel = await readConnLog(path.join(dir, 'big.json'), 'big.json', { threads: 3 });
+    expect(parallel).to.have.length(30_000);
+    expect(parallel).to.deep.equal(await readConnLog(path.join(dir, 'big.json'), 'big.json', { threads: 1 }));
+  });
+});
+
 describe('zeek parser on what is not a conn.log', () => {
   const thrown = (fn: () => unknown): InputError => {
     try {

@@ -1,0 +1,211 @@
+import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
+
+/**
+ * Parsed conn.log rows as columns of typed arrays, in batches: what the parser writes, what a parse worker hands to
+ * the main thread (the arrays' buffers are transferred, not copied), and what FlowRecords are built from. Text
+ * values (addresses, states, histories) are indices into a string table that only grows; each batch carries the
+ * strings added since the previous one, so a million rows naming a few thousand addresses send those few thousand.
+ */
+export interface ConnColumnBatch {
+  count: number;
+  /** Index into PROTOCOLS. */
+  protocol: Uint8Array;
+  origAddr: Int32Array;
+  origPort: Int32Array;
+  respAddr: Int32Array;
+  respPort: Int32Array;
+  firstUs: Float64Array;
+  durationUs: Float64Array;
+  /** 1-based line within what its parser read (a worker's range starts at 1). */
+  line: Float64Array;
+  /** -1: unset (the record's field is undefined). */
+  vlan: Float64Array;
+  origPkts: Float64Array;
+  respPkts: Float64Array;
+  origBytes: Float64Array;
+  respBytes: Float64Array;
+  /** String-table index, or -1: unset. */
+  state: Int32Array;
+  history: Int32Array;
+  /** The string table's entries added since the previous batch. */
+  newStrings: string[];
+}
+
+export const PROTOCOLS: readonly FlowProtocol[] = ['tcp', 'udp', 'icmp', 'other'];
+export const enum ProtocolCode { Tcp, Udp, Icmp, Other }
+
+/** Rows per batch: large enough that a message per batch costs nothing, small enough to start building records early. */
+const BATCH_ROWS = 1 << 13;
+
+export function batchBuffers(batch: ConnColumnBatch): ArrayBuffer[] {
+  return [batch.protocol, batch.origAddr, batch.origPort, batch.respAddr, batch.respPort, batch.firstUs, batch.durationUs,
+    batch.line, batch.vlan, batch.origPkts, batch.respPkts, batch.origBytes, batch.respBytes, batch.state, batch.history]
+    .map((array) => array.buffer as ArrayBuffer);
+}
+
+function emptyBatch(rows: number): ConnColumnBatch {
+  return {
+    count: 0,
+    protocol: new Uint8Array(rows),
+    origAddr: new Int32Array(rows),
+    origPort: new Int32Array(rows),
+    respAddr: new Int32Array(rows),
+    respPort: new Int32Array(rows),
+    firstUs: new Float64Array(rows),
+    durationUs: new Float64Array(rows),
+    line: new Float64Array(rows),
+    vlan: new Float64Array(rows),
+    origPkts: new Float64Array(rows),
+    respPkts: new Float64Array(rows),
+    origBytes: new Float64Array(rows),
+    respBytes: new Float64Array(rows),
+    state: new Int32Array(rows),
+    history: new Int32Array(rows),
+    newStrings: [],
+  };
+}
+
+/** Where the parser writes rows; hands each full batch (and the last, partial one) to `onBatch`. */
+export class ConnColumnsWriter {
+  /** Every distinct text value the parser met, indexed by the columns. */
+  readonly strings: string[] = [];
+  private sentStrings = 0;
+  private batch = emptyBatch(BATCH_ROWS);
+
+  constructor(private readonly onBatch: (batch: ConnColumnBatch) => void) {}
+
+  /** The index of a new string-table entry. */
+  addString(text: string): number {
+    return this.strings.push(text) - 1;
+  }
+
+  add(
+    protocol: number, origAddr: number, origPort: number, respAddr: number, respPort: number, firstUs: number,
+    durationUs: number, line: number, vlan: number, origPkts: number, respPkts: number, origBytes: number,
+    respBytes: number, state: number, history: number,
+  ): void {
+    const b = this.batch;
+    const i = b.count;
+    b.protocol[i] = protocol;
+    b.origAddr[i] = origAddr;
+    b.origPort[i] = origPort;
+    b.respAddr[i] = respAddr;
+    b.respPort[i] = respPort;
+    b.firstUs[i] = firstUs;
+    b.durationUs[i] = durationUs;
+    b.line[i] = line;
+    b.vlan[i] = vlan;
+    b.origPkts[i] = origPkts;
+    b.respPkts[i] = respPkts;
+    b.origBytes[i] = origBytes;
+    b.respBytes[i] = respBytes;
+    b.state[i] = state;
+    b.history[i] = history;
+    b.count = i + 1;
+    if (b.count === BATCH_ROWS) this.flush();
+  }
+
+  /** Hands over the rows written since the last flush (if any, or if strings were added). */
+  flush(): void {
+    const b = this.batch;
+    if (b.count === 0 && this.sentStrings === this.strings.length) return;
+    b.newStrings = this.strings.slice(this.sentStrings);
+    this.sentStrings = this.strings.length;
+    this.batch = emptyBatch(BATCH_ROWS);
+    this.onBatch(b);
+  }
+}
+
+/** Where a batch comes from: each range has its own string table and numbers its lines from 1. */
+export interface BatchOrigin {
+  range: number;
+  /** The lines of the file before the range, to add to each row's line. */
+  lineOffset: number;
+}
+
+/** What takes a conn.log's batches, in file order. */
+export interface ConnColumnsConsumer {
+  add(batch: ConnColumnBatch, origin: BatchOrigin): void;
+}
+
+/** Each range's string table, grown from its batches' newStrings. */
+export class RangeStrings {
+  private readonly tables: string[][] = [];
+
+  /** The batch's range's table, with the batch's new strings added. */
+  update(batch: ConnColumnBatch, origin: BatchOrigin): string[] {
+    let table = this.tables[origin.range];
+    if (!table) {
+      table = [];
+      this.tables[origin.range] = table;
+    }
+    for (const text of batch.newStrings) table.push(text);
+    return table;
+  }
+}
+
+/** FlowRecords from batches, in the order the batches come. */
+export class FlowRecordAssembler implements ConnColumnsConsumer {
+  readonly records: FlowRecord[] = [];
+  private readonly strings = new RangeStrings();
+
+  constructor(private readonly file: string) {}
+
+  add(batch: ConnColumnBatch, origin: BatchOrigin): void {
+    const strings = this.strings.update(batch, origin);
+    const lineOffset = origin.lineOffset;
+    const { protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts, origBytes, respBytes, state, history } = batch;
+    const records = this.records;
+    const file = this.file;
+    for (let i = 0; i < batch.count; i += 1) {
+      const originBytes = origBytes[i] as number;
+      const responderBytes = respBytes[i] as number;
+      const stateIndex = state[i] as number;
+      const historyIndex = history[i] as number;
+      records.push(newRecord(
+        PROTOCOLS[protocol[i] as number] as FlowProtocol, strings[origAddr[i] as number] as string, origPort[i] as number,
+        strings[respAddr[i] as number] as string, respPort[i] as number, firstUs[i] as number, durationUs[i] as number,
+        originBytes >= 0 || responderBytes >= 0 ? 'ip' : 'unknown', file, lineOffset + (line[i] as number),
+        unlessUnset(vlan[i] as number), unlessUnset(origPkts[i] as number), unlessUnset(respPkts[i] as number),
+        unlessUnset(originBytes), unlessUnset(responderBytes),
+        stateIndex < 0 ? undefined : strings[stateIndex], historyIndex < 0 ? undefined : strings[historyIndex],
+      ));
+    }
+  }
+}
+
+const unlessUnset = (value: number): number | undefined => (value < 0 ? undefined : value);
+
+/**
+ * Every record is built here, all fields in one order and unset ones present as undefined, so that V8 gives all
+ * records one shape (JSON.stringify leaves the undefined ones out).
+ */
+function newRecord(
+  protocol: FlowProtocol, origAddr: string, origPort: number, respAddr: string, respPort: number,
+  firstUs: number, durationUs: number, bytesKind: FlowRecord['bytesKind'], file: string, line: number,
+  vlan: number | undefined, origPkts: number | undefined, respPkts: number | undefined,
+  origBytes: number | undefined, respBytes: number | undefined, state: string | undefined, history: string | undefined,
+): FlowRecord {
+  return {
+    protocol,
+    origAddr,
+    origPort,
+    respAddr,
+    respPort,
+    firstUs,
+    lastUs: firstUs + durationUs,
+    durationUs,
+    bytesKind,
+    direction: 'bi',
+    endReason: 'unknown',
+    sourceFile: file,
+    sourceLine: line,
+    vlan,
+    origPkts,
+    respPkts,
+    origBytes,
+    respBytes,
+    state,
+    history,
+  };
+}

@@ -1,0 +1,203 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../../core/input-error.js';
+import type { ConnColumnBatch, ConnColumnsConsumer } from './conn-columns.js';
+
+/**
+ * A large conn.log read by several threads: the file is cut at line boundaries into one byte range per thread; the
+ * calling thread parses the first range itself (a worker costs ~0.2 s of CPU to start), and each worker
+ * (parse-worker.ts) reads the header lines, then its range, with the same parser, and sends columns back while the
+ * calling thread consumes them (builds FlowRecords, sums pairs...). The rows, their lines
+ * and the first error (file, line, column) are exactly those of reading the file in one thread:
+ * - a worker numbers its lines from its range's start; the main thread adds the lines of the ranges before;
+ * - the first error in file order wins (each worker stops at its own first);
+ * - a header line that changes how rows read (a second #fields in a concatenated log) anywhere but the last range
+ *   makes the later ranges' reading wrong, so the file is then read again in one thread (undefined is returned).
+ */
+export interface WorkerTask {
+  path: string;
+  label: string;
+  start: number;
+  end: number;
+  prefixEnd: number;
+}
+
+/** How the calling thread parses its own range: parseConnLogRange, passed in (parser.ts imports this module). */
+export type ParseRange = (task: WorkerTask, onBatch: (batch: ConnColumnBatch) => void) => Promise<{ lines: number; headerChangedAfterData: boolean }>;
+
+export type WorkerMessage =
+  | { kind: 'batch'; batch: ConnColumnBatch }
+  | { kind: 'done'; lines: number; headerChangedAfterData: boolean }
+  | { kind: 'input-error'; line: number; col: number; found: string; expected: string }
+  | { kind: 'failure'; message: string };
+
+type RangeEnd = Exclude<WorkerMessage, { kind: 'batch' }>;
+
+/** Below this, starting workers costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 8 << 20;
+/** How far from a cut point we look for the end of a line; a longer line makes us read in one thread. */
+const CUT_SEARCH_BYTES = 1 << 16;
+/** How much of the file's start we look at for its header lines. */
+const HEADER_SEARCH_BYTES = 1 << 20;
+
+/**
+ * `path` read by `threads` workers (by default one per core, for files of PARALLEL_MIN_BYTES or more), its batches
+ * handed to one consumer in file order; or undefined when it is better or necessary to read it in one thread.
+ */
+export async function readConnLogInParallel<T extends ConnColumnsConsumer>(
+  path: string, label: string, makeConsumer: () => T, parseHere: ParseRange, threads?: number,
+): Promise<T | undefined> {
+  const count = threads ?? os.availableParallelism();
+  if (count <= 1) return undefined;
+  const handle = await open(path, 'r');
+  let tasks: WorkerTask[] | undefined;
+  try {
+    const { size } = await handle.stat();
+    if (threads === undefined && size < PARALLEL_MIN_BYTES) return undefined;
+    tasks = await cutIntoRanges(handle, size, count, path, label);
+  } finally {
+    await handle.close();
+  }
+  if (!tasks || tasks.length < 2) return undefined;
+  const consumer = makeConsumer();
+  return (await new InOrderDelivery(tasks, label, consumer, parseHere).finished) ? consumer : undefined;
+}
+
+/**
+ * Runs a worker per range and hands their batches to the consumer in file order: the current range's batches at
+ * once, a later range's when every range before it has ended well (then its line offset is known too). Settles
+ * true when all went through, false when the ranges must be read again in one thread, or rejects with the first
+ * error in file order.
+ */
+class InOrderDelivery {
+  readonly finished: Promise<boolean>;
+  private current = 0;
+  private lineOffset = 0;
+  private readonly pending: ConnColumnBatch[][];
+  private readonly ends: (RangeEnd | undefined)[];
+  private readonly workers: Worker[];
+  private settled = false;
+  private settle!: (ok: boolean) => void;
+  private fail!: (error: Error) => void;
+
+  constructor(tasks: WorkerTask[], private readonly label: string, private readonly consumer: ConnColumnsConsumer, parseHere: ParseRange) {
+    this.pending = tasks.map(() => []);
+    this.ends = tasks.map(() => undefined);
+    this.finished = new Promise<boolean>((resolve, reject) => {
+      this.settle = resolve;
+      this.fail = reject;
+    });
+    this.workers = tasks.slice(1).map((task, index) => {
+      const range = index + 1;
+      const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: task });
+      worker.on('message', (message: WorkerMessage) => this.guard(() => this.received(range, message)));
+      worker.once('error', (error) => this.stop(() => this.fail(error)));
+      worker.once('exit', (code) => {
+        if (!this.ends[range]) this.stop(() => this.fail(new Error(`zeek conn.log parse worker for ${label} exited with code ${code} before finishing`)));
+      });
+      return worker;
+    });
+    parseHere(tasks[0] as WorkerTask, (batch) => this.guard(() => this.received(0, { kind: 'batch', batch }))).then(
+      (outcome) => this.guard(() => this.received(0, { kind: 'done', ...outcome })),
+      (error: unknown) => this.guard(() => {
+        if (!(error instanceof InputError)) throw error;
+        this.received(0, { kind: 'input-error', line: error.where.line, col: error.where.col, found: error.found, expected: error.expected });
+      }),
+    );
+  }
+
+  private received(range: number, message: WorkerMessage): void {
+    if (this.settled) return;
+    if (message.kind === 'batch') {
+      if (range === this.current) this.consumer.add(message.batch, { range, lineOffset: this.lineOffset });
+      else (this.pending[range] as ConnColumnBatch[]).push(message.batch);
+      return;
+    }
+    this.ends[range] = message;
+    this.advance();
+  }
+
+  /** Moves past every ended range from the current one on, delivering what waited. */
+  private advance(): void {
+    for (;;) {
+      const end = this.ends[this.current];
+      if (!end) return;
+      if (end.kind === 'failure') {
+        this.stop(() => this.fail(new Error(`zeek conn.log parse worker failed on ${this.label}: ${end.message}`)));
+        return;
+      }
+      if (end.kind === 'input-error') {
+        const where = { file: this.label, line: this.lineOffset + end.line, col: end.col };
+        this.stop(() => this.fail(new InputError(where, end.found, end.expected)));
+        return;
+      }
+      const last = this.current === this.ends.length - 1;
+      if (last) {
+        this.stop(() => this.settle(true));
+        return;
+      }
+      if (end.headerChangedAfterData) {
+        this.stop(() => this.settle(false));
+        return;
+      }
+      this.lineOffset += end.lines;
+      this.current += 1;
+      const waiting = this.pending[this.current] as ConnColumnBatch[];
+      this.pending[this.current] = [];
+      for (const batch of waiting) this.consumer.add(batch, { range: this.current, lineOffset: this.lineOffset });
+    }
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.stop(() => this.fail(error instanceof Error ? error : new Error(String(error))));
+    }
+  }
+
+  /** Settles once and ends the workers still running (a worker past an earlier error has nothing to say). */
+  private stop(settle: () => void): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const worker of this.workers) void worker.terminate();
+    settle();
+  }
+}
+
+/**
+ * Ranges of about equal size after the header lines, each starting at a line's first byte; undefined when the
+ * header's end or a line end near a cut cannot be found in a few reads (a file no worker should split).
+ */
+async function cutIntoRanges(handle: FileHandle, size: number, count: number, path: string, label: string): Promise<WorkerTask[] | undefined> {
+  const head = Buffer.allocUnsafe(Math.min(size, HEADER_SEARCH_BYTES));
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  const prefixEnd = firstDataLine(head.subarray(0, bytesRead));
+  if (prefixEnd === undefined) return undefined;
+  const cuts = [0];
+  const probe = Buffer.allocUnsafe(CUT_SEARCH_BYTES);
+  for (let k = 1; k < count; k += 1) {
+    const target = prefixEnd + Math.floor(((size - prefixEnd) * k) / count);
+    const from = Math.max(target - 1, cuts.at(-1) as number, prefixEnd);
+    const { bytesRead: read } = await handle.read(probe, 0, probe.length, from);
+    const nl = probe.subarray(0, read).indexOf(10);
+    if (nl < 0) return undefined;
+    const cut = from + nl + 1;
+    if (cut < size && cut > (cuts.at(-1) as number)) cuts.push(cut);
+  }
+  return cuts.map((start, i) => ({ path, label, start, end: cuts[i + 1] ?? size, prefixEnd }));
+}
+
+/** The offset of the first line that is neither a `#` header nor blank; undefined if `head` holds none whole. */
+function firstDataLine(head: Buffer): number | undefined {
+  let pos = 0;
+  while (pos < head.length) {
+    const nl = head.indexOf(10, pos);
+    if (nl < 0) return undefined;
+    const c = head[pos];
+    if (c !== 35 /* # */ && c !== 10 && !(c === 13 && nl === pos + 1)) return pos;
+    pos = nl + 1;
+  }
+  return undefined;
+}
