@@ -564,7 +564,7 @@ function collisionSuspects(specs: ConnectionSpec[], background: { client: Endpoi
     const list = servers.get(`${a.protocol}|${ipVersion(a.client.addrFrom)}`);
     if (!list) continue;
     const from = ipToBigInt(a.client.addrFrom);
-    const to = ipToBigInt(a.client.addrTo);
+    const to = a.client.addrTo === a.client.addrFrom ? from : ipToBigInt(a.client.addrTo);
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
