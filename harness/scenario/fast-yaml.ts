@@ -23,7 +23,8 @@ import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type LineCounter, type Parsed
  */
 export function readFastYaml(text: string, lines: LineCounter): Document.Parsed | undefined {
   if (UNSUPPORTED.test(text)) return undefined;
-  const reader = new SubsetReader(text);
+  const doc = new Document(undefined, { uniqueKeys: true }) as unknown as Document.Parsed;
+  const reader = new SubsetReader(text, doc.schema);
   let root: ParsedNode;
   try {
     root = reader.document();
@@ -32,7 +33,6 @@ export function readFastYaml(text: string, lines: LineCounter): Document.Parsed 
     throw error;
   }
   for (let k = 0; k < reader.lineCount; k += 1) lines.addNewLine(reader.lineStart[k] as number);
-  const doc = new Document(undefined, { uniqueKeys: true }) as unknown as Document.Parsed;
   doc.contents = root;
   doc.range = [0, root.range[2], text.length];
   return doc;
@@ -77,13 +77,15 @@ class SubsetReader {
   /** Offset of each line's first character; lineStart[lineCount] is one past the end, as if a newline followed. */
   readonly lineStart: Int32Array;
   readonly lineCount: number;
-  private readonly schema: Schema;
   /** False while the first pass checks the whole document; then list items are found by indentation alone. */
   private checked = false;
   /** False while the first pass checks the items of a block list, which are dropped: no `yaml` nodes for them. */
   private building = true;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly schema: Schema,
+  ) {
     let count = 1;
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count += 1;
     const starts = new Int32Array(count + 1);
@@ -92,7 +94,6 @@ class SubsetReader {
     starts[count] = text.length + 1;
     this.lineStart = starts;
     this.lineCount = count;
-    this.schema = new Document().schema;
   }
 
   document(): ParsedNode {
@@ -281,8 +282,18 @@ class SubsetReader {
       }
       this.building = building;
     }
-    if (this.building) seq.items = builtOnRead(starts.length, (n) => this.seqItem(starts[n] as number, indent).node);
+    if (this.building) seq.items = builtOnRead(starts.length, (n) => this.again(() => this.seqItem(starts[n] as number, indent).node));
     return this.done(seq, (this.lineStart[k] as number) + indent, end, next);
+  }
+
+  /** Reads again what the first pass read: declining now would be a bug in this reader, so it fails loudly. */
+  private again<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (error === DECLINE) throw new Error('fast-yaml: a list item that the first pass read cannot be read again (a bug in harness/scenario/fast-yaml.ts)');
+      throw error;
+    }
   }
 
   private seqItem(k: number, indent: number): Parsed<ParsedNode> {

@@ -47,6 +47,8 @@ interface Load {
   entries: number;
   bytes: number;
   wallMs: number;
+  /** CPU time of the loading process (all its threads, GC included): steadier than wall time on a shared machine. */
+  cpuMs: number;
   peakRssKb: number;
   heapAfterMb: number;
   error?: string;
@@ -57,11 +59,11 @@ async function measure(file: string, entries: number): Promise<Load> {
   const child = await execa(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file], { reject: false, maxBuffer: 16 * 1024 * 1024 });
   const last = child.stdout.trim().split('\n').at(-1) ?? '';
   try {
-    const m = JSON.parse(last) as { wallMs: number; peakRssKb: number; heapAfterMb: number; connections: number };
-    if (m.connections !== entries) return { entries, bytes, wallMs: 0, peakRssKb: 0, heapAfterMb: 0, error: `read ${m.connections} connections` };
+    const m = JSON.parse(last) as { wallMs: number; cpuMs: number; peakRssKb: number; heapAfterMb: number; connections: number };
+    if (m.connections !== entries) return { entries, bytes, wallMs: 0, cpuMs: 0, peakRssKb: 0, heapAfterMb: 0, error: `read ${m.connections} connections` };
     return { entries, bytes, ...m };
   } catch {
-    return { entries, bytes, wallMs: 0, peakRssKb: 0, heapAfterMb: 0, error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' / ') };
+    return { entries, bytes, wallMs: 0, cpuMs: 0, peakRssKb: 0, heapAfterMb: 0, error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' / ') };
   }
 }
 
@@ -81,11 +83,14 @@ export async function scenarioLoadBench(): Promise<string[]> {
       const r = await measure(file, entries);
       await rm(file, { force: true });
       base ??= r;
-      const ratio = r === base || base.error ? '' : `; time per entry x${((r.wallMs / r.entries) / (base.wallMs / base.entries)).toFixed(3)} of the baseline's`;
+      const perEntry = (x: Load, ms: number): number => ms / x.entries;
+      const ratio = r === base || base.error
+        ? ''
+        : `; per entry x${(perEntry(r, r.wallMs) / perEntry(base, base.wallMs)).toFixed(3)} of the baseline's wall time, x${(perEntry(r, r.cpuMs) / perEntry(base, base.cpuMs)).toFixed(3)} of its CPU time`;
       lines.push(
         r.error
           ? `  ${r.entries.toLocaleString('en').padStart(7)} entries (${label}): failed: ${r.error}`
-          : `  ${r.entries.toLocaleString('en').padStart(7)} entries, ${(r.bytes / 1e6).toFixed(1)} MB (${label}): ${(r.wallMs / 1000).toFixed(2)} s, `
+          : `  ${r.entries.toLocaleString('en').padStart(7)} entries, ${(r.bytes / 1e6).toFixed(1)} MB (${label}): ${(r.wallMs / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s), `
             + `peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB, heap held by the Scenario ${r.heapAfterMb.toFixed(0)} MB${ratio}`
             + (r.entries === BIG_ENTRIES ? ` (target: a few seconds and well under 1 GB: ${r.wallMs < 10_000 && r.peakRssKb < 1024 * 1024 ? 'met' : 'NOT met'})` : ''),
       );
@@ -102,12 +107,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const file = process.argv[child + 1] as string;
     const { loadScenario } = await import('../../harness/scenario/load-scenario.js');
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const scenario = await loadScenario(file);
     const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     const heapAfterMb = process.memoryUsage().heapUsed / 1e6;
-    console.log(JSON.stringify({ wallMs, peakRssKb: process.resourceUsage().maxRSS, heapAfterMb, connections: scenario.connections.length }));
+    console.log(JSON.stringify({ wallMs, cpuMs, peakRssKb: process.resourceUsage().maxRSS, heapAfterMb, connections: scenario.connections.length }));
   } else {
     for (const line of await scenarioLoadBench()) console.log(line);
   }
