@@ -536,7 +536,7 @@ function unescapeDouble(inner: string): string {
 }
 
 /** A plain scalar's value as the core schema reads it, with what the `yaml` package keeps for writing it back. */
-export interface PlainValue {
+interface PlainValue {
   value: unknown;
   format?: 'OCT' | 'HEX' | 'EXP';
   minFractionDigits?: number;
@@ -555,7 +555,7 @@ const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
  * A plain scalar resolved as the `yaml` package's YAML 1.2 core schema resolves it: the same tests in the same
  * order (null, bool, octal, decimal and hex ints, .inf/.nan, exponent and plain floats), else a string.
  */
-export function resolvePlain(source: string): PlainValue {
+function resolvePlain(source: string): PlainValue {
   const c = source.charCodeAt(0);
   // Only these first characters can begin a null, bool or number: most strings need no test.
   const maybeTyped = (c >= 0x30 && c <= 0x39) || c === 0x2b || c === DASH || c === 0x2e || c === 0x7e

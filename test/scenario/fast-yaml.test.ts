@@ -132,6 +132,15 @@ describe('fast-yaml: the subset reader gives the yaml package\'s tree or decline
     expect(parseScenario(anchored, 'a.yaml').connections[0]?.protocol).to.equal('tcp');
   });
 
+  it('builds the items of a block list when they are read, not once for all (a 295,000-entry list would not fit)', () => {
+    const doc = readFastYaml('list:\n  - a: 1\n  - b: 2\n', new LineCounter());
+    const list = (doc?.contents as { items: { value: { items: unknown[] } }[] }).items[0]?.value.items as unknown[];
+    expect(list.length).to.equal(2);
+    expect(list[0]).to.not.equal(list[0]);
+    expect(JSON.stringify(list[0])).to.equal(JSON.stringify(list[0]));
+    expect(() => list.push('c')).to.throw(TypeError);
+  });
+
   it('reads block and flow collections, quotes, comments and odd spacing like the yaml package', () => {
     const text = [
       '# leading comment',
