@@ -133,6 +133,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: interrupt.signal,
       onProgress: progress.onProgress,
       command: ['harness', 'run', ...argv],
+      // The live pipeline compares every offline score with its live one, and --json prints every score; otherwise a
+      // run needs only what results.json keeps.
+      summarizeCellsInMemory: !live && !boolFlag(flags, 'json'),
       ...(shard === undefined ? {} : { shard }),
     });
     progress.finish();

@@ -19,9 +19,11 @@ export function recommendationsFor(
   adapters: Map<string, MonitorAdapter>,
   /** Each sensor's own config file, read: the advice starts from what it sets. */
   userConfigs: ReadonlyMap<string, UserConfigText> = new Map(),
+  /** For a cell whose scores were summarized in memory: its wholeness, taken from every score before that. */
+  wholenessOf: (cell: Cell) => Wholeness | undefined = () => undefined,
 ): Recommendation[] {
   const out: Recommendation[] = [];
-  const protocolOf = new Map(truth.connections.map((c) => [c.id, c.protocol]));
+  const protocolOf = protocolsOf(truth);
   const columns = new Map<string, Cell[]>();
   for (const cell of cells) {
     const list = columns.get(cell.column) ?? [];
@@ -37,16 +39,7 @@ export function recommendationsFor(
     // Nothing was measured (every cell failed, was skipped or could not take its setting): nothing to recommend.
     if (!list.some((cell) => cell.status === 'ok')) continue;
     const sweep = list.map((cell) => {
-      const wholeByProtocol: Partial<Record<TimeoutProtocol, boolean>> = {};
-      if (cell.status === 'ok' && cell.honoursTimeoutsOffline !== false) {
-        for (const score of cell.scores) {
-          if (score.background) continue;
-          const protocol = protocolOf.get(score.connectionId);
-          if (protocol === undefined) continue;
-          const whole = score.fragments === 1;
-          wholeByProtocol[protocol] = (wholeByProtocol[protocol] ?? true) && whole;
-        }
-      }
+      const wholeByProtocol = cell.status === 'ok' && cell.honoursTimeoutsOffline !== false ? wholenessOf(cell) ?? wholeness(cell, protocolOf) : {};
       // What the tool ran with: its effective timeouts, or for a protocol it does not model (argus ICMP) the setting's own.
       return { label: cell.setting.label, wholeByProtocol, idleS: { ...cell.setting.idle, ...effectiveTimeouts(adapter, cell.setting).idleS } };
     });
@@ -69,6 +62,24 @@ export function recommendationsFor(
     out.push(...advised);
   }
   return out;
+}
+
+/** Per protocol, whether every (non-background) connection of it was reported as one record. */
+export type Wholeness = Partial<Record<TimeoutProtocol, boolean>>;
+
+export function protocolsOf(truth: GroundTruth): Map<string, TimeoutProtocol> {
+  return new Map(truth.connections.map((c) => [c.id, c.protocol]));
+}
+
+export function wholeness(cell: Cell, protocolOf: ReadonlyMap<string, TimeoutProtocol>): Wholeness {
+  const wholeByProtocol: Wholeness = {};
+  for (const score of cell.scores) {
+    if (score.background) continue;
+    const protocol = protocolOf.get(score.connectionId);
+    if (protocol === undefined) continue;
+    wholeByProtocol[protocol] = (wholeByProtocol[protocol] ?? true) && score.fragments === 1;
+  }
+  return wholeByProtocol;
 }
 
 /** The limit knob a tool takes, by its own name. */

@@ -28,7 +28,8 @@ import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
 import { summarizeCell } from '../core/summarize-results.js';
 import { monitorModel, readUserConfig } from './monitor-model.js';
-import { recommendationsFor } from './recommendations.js';
+import { protocolsOf, recommendationsFor, wholeness, type Wholeness } from './recommendations.js';
+import type { TimeoutProtocol } from '../core/timeout-setting.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
 
@@ -151,11 +152,22 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   }), concurrency, request.signal);
 
   let done = 0;
+  const wholenessOfCell = new Map<Cell, Wholeness>();
+  const protocolsByScenario = scenarios.map((s) => (request.summarizeCellsInMemory ? protocolsOf(s.generated.truth) : new Map()));
   const cellsPerTask = await runPool(tasks.map((task) => async (): Promise<Cell[]> => {
     const entry = scenarios[task.scenarioIndex];
     if (!entry) return [];
     const key = binaryKey(task.sensor);
-    const cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(key), calibrations.get(key), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.name));
+    let cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(key), calibrations.get(key), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.name));
+    if (request.summarizeCellsInMemory) {
+      // Every score is in the cell's scores file by now: what the recommendation needs of them is kept, the rest goes.
+      const protocols = protocolsByScenario[task.scenarioIndex] as Map<string, TimeoutProtocol>;
+      cells = cells.map((cell) => {
+        const summarized = summarizeCell(cell);
+        if (summarized.connectionsScored !== undefined) wholenessOfCell.set(summarized, wholeness(cell, protocols));
+        return summarized;
+      });
+    }
     done += 1;
     for (const cell of cells) {
       request.onProgress?.({ kind: 'cell-done', scenario: entry.name, column: cell.column, setting: cell.setting.label, status: cell.status, verdict: cell.verdict, done, total: tasks.length });
@@ -181,7 +193,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       truthSource: entry.derived ? 'derived' : 'synthesized',
       settings: uniqueSettings(request.sensors),
       cells,
-      recommendations: recommendationsFor(entry.generated.truth, cells, byId, userConfigs),
+      recommendations: recommendationsFor(entry.generated.truth, cells, byId, userConfigs, (cell) => wholenessOfCell.get(cell)),
     };
   });
 

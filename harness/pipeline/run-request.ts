@@ -43,6 +43,13 @@ export interface RunRequest {
   shard?: ShardSpec;
   /** `harness check`: the suite's sha256, part of the plan id. */
   suiteSha256?: string;
+  /**
+   * Each cell keeps in memory only what results.json keeps of its scores (the worst, its distribution), once every
+   * score is in its scores file: a million connections times a few cells of per-connection detail do not fit in
+   * memory. Only for a caller that needs no other score afterwards (`harness run` offline; not check, baselines or
+   * the live pipeline's offline-live comparison, which read every score).
+   */
+  summarizeCellsInMemory?: boolean;
 }
 
 export type ProgressEvent =

@@ -11,9 +11,10 @@ import type { Scenario } from '../../harness/scenario/scenario.js';
 import { scenario, tcp } from '../generator/scenario-builders.js';
 
 /**
- * Generator throughput on a >= 1 M-packet scenario, as a ratio to writing the same number of bytes to a file from
- * one preallocated buffer in the same run (the machine's noise cancels out), and the peak RSS of a 10 M-packet
- * generation measured in a child process. Targets: >= 0.5 of the raw-write rate; peak RSS < 200 MB.
+ * Generator throughput on a >= 1 M-packet scenario, as a ratio to writing AND sha256-hashing the same number of
+ * bytes from one preallocated buffer in the same run (the truth must carry the capture's hash, so that pair is the
+ * floor; the machine's noise cancels out), and the peak RSS of a 10 M-packet generation measured in a child process.
+ * Targets (issue #12): >= 0.8 of the write+hash rate; peak RSS < 200 MB.
  * The first generation, outside the timed runs, also starts the process-wide pcap sink worker (sha256 and writes
  * off the main thread), as it is in any long-running harness process.
  *
@@ -55,6 +56,23 @@ async function rawWrite(file: string, bytes: number): Promise<void> {
   }
 }
 
+/** The floor any generator pays: the same bytes hashed and written, one chunk after another, from one buffer. */
+async function writeAndHash(file: string, bytes: number): Promise<void> {
+  const buf = Buffer.alloc(CHUNK, 0x61);
+  const hash = createHash('sha256');
+  const fh = await open(file, 'w');
+  try {
+    for (let left = bytes; left > 0; left -= CHUNK) {
+      const n = Math.min(left, CHUNK);
+      hash.update(n === CHUNK ? buf : buf.subarray(0, n));
+      await fh.write(buf, 0, n);
+    }
+  } finally {
+    await fh.close();
+  }
+  hash.digest();
+}
+
 function sha256Of(bytes: number): void {
   const buf = Buffer.alloc(CHUNK, 0x61);
   const hash = createHash('sha256');
@@ -88,15 +106,16 @@ export async function generatorBench(): Promise<string[]> {
     );
     bench.add(`raw write of ${(fileBytes / 1e6).toFixed(0)} MB from one buffer`, () => rawWrite(rawPath, fileBytes), fresh(rawPath));
     bench.add(`sha256 of ${(fileBytes / 1e6).toFixed(0)} MB`, () => sha256Of(fileBytes));
+    bench.add(`write + sha256 of ${(fileBytes / 1e6).toFixed(0)} MB from one buffer`, () => writeAndHash(rawPath, fileBytes), fresh(rawPath));
     await bench.run();
     const latencies = bench.tasks.map((t) => {
       const r = t.result;
       if (r.state !== 'completed') throw new Error(`generator-bench: ${t.name} ${r.state}`);
       return r.latency;
     });
-    const [gen, raw, hash] = latencies.map((l) => l.mean) as [number, number, number];
+    const [gen, raw, hash, pair] = latencies.map((l) => l.mean) as [number, number, number, number];
     // On a shared machine the fastest run of each is the least disturbed one: reported beside the means.
-    const [genBest, rawBest, hashBest] = latencies.map((l) => l.min) as [number, number, number];
+    const [genBest, rawBest, hashBest, pairBest] = latencies.map((l) => l.min) as [number, number, number, number];
     const packets = last?.truth.pcap.packets ?? first.truth.pcap.packets;
     const pps = packets / (gen / 1000);
     const genMBs = fileBytes / 1e6 / (gen / 1000);
@@ -104,7 +123,10 @@ export async function generatorBench(): Promise<string[]> {
     const ratio = genMBs / rawMBs;
     lines.push(`  generate: ${gen.toFixed(0)} ms for ${packets} packets = ${(pps / 1e6).toFixed(2)} M packets/s, ${genMBs.toFixed(0)} MB/s (pcap + sha256 + truth)`);
     lines.push(`  raw write of the same ${(fileBytes / 1e6).toFixed(0)} MB: ${raw.toFixed(0)} ms = ${rawMBs.toFixed(0)} MB/s`);
-    lines.push(`  generator / raw write = ${ratio.toFixed(2)} (target >= 0.5) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+    lines.push(`  generator / raw write = ${ratio.toFixed(2)}`);
+    lines.push(`  write + sha256 of the same bytes from one buffer: ${pair.toFixed(0)} ms (fastest ${pairBest.toFixed(0)} ms)`);
+    const pairRatio = pair / gen;
+    lines.push(`  generator / (write + sha256) = ${pairRatio.toFixed(2)} (target >= 0.8) ${pairRatio >= 0.8 ? 'MET' : 'NOT MET'}; fastest runs: ${(pairBest / genBest).toFixed(2)}`);
     lines.push(`  fastest of ${ITERATIONS} runs each: generate ${genBest.toFixed(0)} ms, raw write ${rawBest.toFixed(0)} ms, ratio ${(rawBest / genBest).toFixed(2)}`);
     // Hash and write overlap at best (two cores: encoding needs one of them too), so the slower of the two bounds
     // any generator that must report the pcap's sha256.
