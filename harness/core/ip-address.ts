@@ -53,7 +53,8 @@ export function ipVersion(canonical: string): IpVersion {
 
 export function ipToBigInt(canonical: string): bigint {
   if (ipVersion(canonical) === 4) {
-    return canonical.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+    // In a Number first: one BigInt per address, not one per octet (a scenario may hold 295,000 addresses).
+    return BigInt(canonical.split('.').reduce((acc, part) => acc * 256 + Number(part), 0));
   }
   const [head = '', tail] = canonical.split('::') as [string, string | undefined];
   const headGroups = head === '' ? [] : head.split(':');

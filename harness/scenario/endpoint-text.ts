@@ -62,7 +62,7 @@ export function parseEndpointText(text: string): ParsedEndpointText | EndpointPr
   if (ipVersion(addrTo) !== version) {
     return { found: `address range "${addrPart}" mixing IPv4 and IPv6`, expected: 'both ends of the range in the same IP version' };
   }
-  if (ipToBigInt(addrTo) < ipToBigInt(addrFrom)) {
+  if (addrTo !== addrFrom && ipToBigInt(addrTo) < ipToBigInt(addrFrom)) {
     return { found: `address range "${addrPart}" running backwards`, expected: 'FIRST-LAST with FIRST not above LAST' };
   }
 
@@ -87,6 +87,7 @@ export function isEndpointProblem(value: ParsedEndpointText | EndpointProblem): 
 
 /** How many distinct client endpoints a range holds (addresses × ports). */
 export function rangeSize(range: EndpointRange): bigint {
-  const addrs = ipToBigInt(range.addrTo) - ipToBigInt(range.addrFrom) + 1n;
+  // One address needs no arithmetic: a scenario may hold hundreds of thousands of single endpoints.
+  const addrs = range.addrTo === range.addrFrom ? 1n : ipToBigInt(range.addrTo) - ipToBigInt(range.addrFrom) + 1n;
   return addrs * BigInt(range.portTo - range.portFrom + 1);
 }

@@ -22,15 +22,16 @@ export interface ExpandedConnection {
 export function expandConnections(spec: ConnectionSpec): ExpandedConnection[] {
   const { addrFrom, portFrom, portTo } = spec.client;
   const version = ipVersion(addrFrom);
-  const base = ipToBigInt(addrFrom);
   const ports = portTo - portFrom + 1;
   const out: ExpandedConnection[] = [];
   // Consecutive copies share an address for a whole port range: convert it once.
   let addr = addrFrom;
+  let base: bigint | undefined;
   let lastIndex = 0;
   for (let i = 0; i < spec.count; i += 1) {
     const addrIndex = Math.floor(i / ports);
     if (addrIndex !== lastIndex) {
+      base ??= ipToBigInt(addrFrom);
       addr = bigIntToIp(base + BigInt(addrIndex), version);
       lastIndex = addrIndex;
     }

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { LineCounter, parseDocument, type ParsedNode } from 'yaml';
+import { LineCounter, parseDocument, type Document, type ParsedNode } from 'yaml';
 import { InputError } from '../core/input-error.js';
 import { formatDuration, roundMicros } from '../core/duration.js';
 import type {
@@ -21,6 +21,7 @@ import { activityEndS, activityStartS, burstLengthS, eventLengthS } from './exch
 import { expandConnections } from './expand-connections.js';
 import { ipToBigInt, ipVersion } from '../core/ip-address.js';
 import { YamlReader, type Fields } from './yaml-reader.js';
+import { readFastYaml } from './fast-yaml.js';
 import { isCalendarTime, isoToMicros } from '../core/time-text.js';
 import { connectionEndS, PCAP_LAST_US } from './scenario-extent.js';
 
@@ -71,21 +72,7 @@ const PROTOCOL_ONLY_KEYS: Record<string, string> = {
 /** Parses and validates scenario YAML. `file` is used in messages and kept in the Scenario. Pure: no I/O. */
 export function parseScenario(text: string, file: string): Scenario {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const pos = syntax.linePos?.[0] ?? lines.linePos(syntax.pos[0]);
-    const where = { file, line: pos.line, col: pos.col };
-    if (syntax.code === 'DUPLICATE_KEY') {
-      const key = /^[^:\n]*/.exec(text.slice(syntax.pos[0]))?.[0].trim() ?? '';
-      throw new InputError(where, `key "${key}" twice in one map`, 'each key once per map');
-    }
-    throw new InputError(
-      where,
-      `invalid YAML (${firstLine(syntax.message)})`,
-      'well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"',
-    );
-  }
+  const doc = readFastYaml(text, lines) ?? parseYaml(text, file, lines);
   const r = new YamlReader(file, text, lines, doc);
   const root = doc.contents as ParsedNode | null;
   if (root === null || r.scalarValue(root) === null) {
@@ -131,6 +118,29 @@ export function parseScenario(text: string, file: string): Scenario {
 }
 
 /**
+ * The `yaml` package's reading of a document readFastYaml declines (anything outside its subset, and every syntax
+ * problem): its messages are the ones users see for bad YAML.
+ */
+function parseYaml(text: string, file: string, lines: LineCounter): Document.Parsed {
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const pos = syntax.linePos?.[0] ?? lines.linePos(syntax.pos[0]);
+    const where = { file, line: pos.line, col: pos.col };
+    if (syntax.code === 'DUPLICATE_KEY') {
+      const key = /^[^:\n]*/.exec(text.slice(syntax.pos[0]))?.[0].trim() ?? '';
+      throw new InputError(where, `key "${key}" twice in one map`, 'each key once per map');
+    }
+    throw new InputError(
+      where,
+      `invalid YAML (${firstLine(syntax.message)})`,
+      'well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"',
+    );
+  }
+  return doc;
+}
+
+/**
  * Classic pcap keeps seconds in 32 bits: a packet after 2106-02-07T06:28:15Z would wrap to 1970 and every monitor
  * would read a different capture than the truth describes. Refused at the part of the scenario that reaches past it.
  */
@@ -160,8 +170,11 @@ function pcapTimeText(us: number): string {
 /** The comment block a bundled scenario begins with (what it tests and why) serves as its description. */
 function leadingComment(text: string): string {
   const words: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const t = line.trim();
+  // Line by line up to the first that is not a comment: the text may be a 50 MB list of connections.
+  for (let start = 0, end = 0; end !== text.length; start = end + 1) {
+    end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const t = text.slice(start, end).trim();
     if (t === '' && words.length === 0) continue;
     if (!t.startsWith('#')) break;
     words.push(t.replace(/^#+\s?/, '').trim());
@@ -467,11 +480,13 @@ function parseTimeline(r: YamlReader, node: ParsedNode, ctx: ActivityContext): T
 
 /** Ids and 5-tuples must be unique: the truth and the monitors' records are matched on them. */
 function checkUnique(r: YamlReader, top: Fields, nodes: ParsedNode[], specs: ConnectionSpec[], clock?: ClockFlow, sentinel?: Sentinel): void {
+  // Nodes are read again only to place a message: a list of 295,000 connections is built one entry at a time.
+  const connection = (i: number): Fields => r.map(nodes[i], 'a connection', '');
   const ids = new Map<string, number>();
   const tuples = new Map<string, string>();
-  const claim = (key: string, owner: string, node: ParsedNode, shown: string): void => {
+  const claim = (key: string, owner: string, node: () => ParsedNode, shown: string): void => {
     const other = tuples.get(key);
-    if (other !== undefined) r.fail(node, `${owner} on the same addresses and ports as ${other} (${shown})`, 'each connection on its own protocol, addresses and ports');
+    if (other !== undefined) r.fail(node(), `${owner} on the same addresses and ports as ${other} (${shown})`, 'each connection on its own protocol, addresses and ports');
     tuples.set(key, owner);
   };
   const tupleKey = (protocol: string, a: Endpoint, b: Endpoint, extra = ''): string => {
@@ -481,24 +496,28 @@ function checkUnique(r: YamlReader, top: Fields, nodes: ParsedNode[], specs: Con
   };
   let total = 0;
   specs.forEach((spec, i) => {
-    const f = r.map(nodes[i], 'a connection', '');
-    const idNode = f.at('id');
     const seen = ids.get(spec.id);
-    if (seen !== undefined) r.fail(idNode, `id "${spec.id}" twice (first on line ${seen})`, 'a different id for each connection');
-    ids.set(spec.id, r.where(idNode).line);
+    if (seen !== undefined) {
+      const firstLine = r.where(connection(seen).at('id')).line;
+      r.fail(connection(i).at('id'), `id "${spec.id}" twice (first on line ${firstLine})`, 'a different id for each connection');
+    }
+    ids.set(spec.id, i);
     total += spec.count;
-    if (total > MAX_CONNECTIONS) r.fail(f.at(f.has('count') ? 'count' : 'id'), `${total} connections in all`, `at most ${MAX_CONNECTIONS}`);
+    if (total > MAX_CONNECTIONS) {
+      const f = connection(i);
+      r.fail(f.at(f.has('count') ? 'count' : 'id'), `${total} connections in all`, `at most ${MAX_CONNECTIONS}`);
+    }
   });
   const background: [string, { client: Endpoint; server: Endpoint } | undefined][] = [['clock', clock], ['sentinel', sentinel]];
   for (const [role, flow] of background) {
-    if (flow) claim(tupleKey('udp', flow.client, flow.server), `the ${role}`, top.at(role), `${showEndpoint(flow.client)} - ${showEndpoint(flow.server)}`);
+    if (flow) claim(tupleKey('udp', flow.client, flow.server), `the ${role}`, () => top.at(role), `${showEndpoint(flow.client)} - ${showEndpoint(flow.server)}`);
   }
   const suspects = collisionSuspects(specs, background.flatMap(([, flow]) => (flow ? [flow] : [])));
   specs.forEach((spec, i) => {
     // Copies of one spec are distinct by construction; enumerating a million of them is only worth it when
     // another flow could share a tuple with one.
     if (!suspects.has(i)) return;
-    const clientNode = r.map(nodes[i], 'a connection', '').at('client');
+    const clientNode = (): ParsedNode => connection(i).at('client');
     for (const copy of expandConnections(spec)) {
       const extra = spec.protocol === 'icmp' ? String(spec.icmpId + copy.index) : '';
       const shown = spec.protocol === 'icmp' ? `${copy.client.addr} - ${copy.server.addr} echo id ${extra}` : `${showEndpoint(copy.client)} - ${showEndpoint(copy.server)}`;
@@ -545,7 +564,7 @@ function collisionSuspects(specs: ConnectionSpec[], background: { client: Endpoi
     const list = servers.get(`${a.protocol}|${ipVersion(a.client.addrFrom)}`);
     if (!list) continue;
     const from = ipToBigInt(a.client.addrFrom);
-    const to = ipToBigInt(a.client.addrTo);
+    const to = a.client.addrTo === a.client.addrFrom ? from : ipToBigInt(a.client.addrTo);
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {

@@ -5,6 +5,7 @@ import { nfdumpParseBench } from './parse-bench-nfdump.js';
 import { scoreBench } from './score-bench.js';
 import { overheadBench } from './overhead-bench.js';
 import { scaleBench } from './scale-bench.js';
+import { scenarioLoadBench } from './scenario-load-bench.js';
 
 /**
  * `npm run bench`: speed and memory goals live here, never in timed tests. Each bench prints its numbers with the
@@ -17,6 +18,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['parse: nfdump JSON', nfdumpParseBench],
   ['score', scoreBench],
   ['sweep overhead', overheadBench],
+  ['scenario load: 295,000 connection entries (~50 MB) against 5,000 read by the yaml package', scenarioLoadBench],
   ['scale: harness run at 10 k and 100 k connections (npm run bench:scale adds 1 M)', () => scaleBench()],
 ];
 
