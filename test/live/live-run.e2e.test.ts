@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cell, RunResults } from '../../harness/core/results.js';
@@ -225,6 +225,48 @@ describe('harness run --live (real tools, root)', function () {
       expect(scoreOf(cell, 'tcp-gap-20m').fragments).to.equal(2);
     });
   }
+
+  it('harness check with live: true judges the sensor live: a kept expectation passes, a broken one fails (exit 1)', async function () {
+    const why = await whyNotLive(['softflowd', 'softflowctl']);
+    if (why) this.skip();
+    const suite = path.join(tmp, 'live.suite.yaml');
+    await writeFile(suite, [
+      '# A live regression check: softflowd at tcp=3m on the private wire, speedup 60.',
+      'live: true',
+      'speedup: 60',
+      'sensors:',
+      '  softflowd-3m:',
+      '    monitor: softflowd',
+      '    timeouts: tcp=3m',
+      'scenarios:',
+      `  - ${BELOW_ABOVE}`,
+      'expect:',
+      '  - scenario: gap-below-above',
+      '    sensor: softflowd-3m',
+      '    connection: tcp-gap-90s',
+      '    max_fragments: 1',
+      '  - scenario: gap-below-above',
+      '    sensor: softflowd-3m',
+      '    connection: tcp-gap-360s',
+      '    max_fragments: 1',
+      '',
+    ].join('\n'));
+    const junit = path.join(tmp, 'live-check.junit.xml');
+    const out = path.join(tmp, 'live-check');
+    const result = await harness(['check', suite, '--out', out, '--junit', junit]);
+    // Offline softflowd ignores its timeouts and would keep both whole: only a live judgement fails the second.
+    expect(result.exitCode, result.stderr).to.equal(1);
+    const results = await readResults(out);
+    const cell = results.scenarios[0]?.cells.find((c) => c.live && c.monitor === 'softflowd');
+    expect(cell?.status, cell?.reason).to.equal('ok');
+    expect(cell?.live?.speedup).to.equal(60);
+    expect(scoreOf(cell as Cell, 'tcp-gap-360s').fragments).to.equal(2);
+    const report = await readFile(junit, 'utf8');
+    expect(report).to.match(/<testcase [^>]*name="tcp-gap-360s: [^"]*">\s*<failure/);
+    expect(report).to.match(/<testcase [^>]*name="tcp-gap-90s: [^"]*"\/>/);
+    expect((report.match(/<failure/g) ?? []).length).to.equal(1);
+    expect(await leftovers(out)).to.deep.equal([]);
+  });
 
   it('tcptrace has no live form: its live cells say so', async function () {
     const why = await whyNotLive(['tcptrace', 'softflowd']);
