@@ -153,7 +153,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
 
   let done = 0;
   const wholenessOfCell = new Map<Cell, Wholeness>();
-  const protocolsByScenario = scenarios.map((s) => (request.summarizeCellsInMemory ? protocolsOf(s.generated.truth) : new Map()));
+  // Built only when cells are summarized: then each cell's wholeness is taken before its scores go.
+  const protocolsByScenario = request.summarizeCellsInMemory ? scenarios.map((s) => protocolsOf(s.generated.truth)) : [];
   const cellsPerTask = await runPool(tasks.map((task) => async (): Promise<Cell[]> => {
     const entry = scenarios[task.scenarioIndex];
     if (!entry) return [];
@@ -161,7 +162,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     let cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(key), calibrations.get(key), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.name));
     if (request.summarizeCellsInMemory) {
       // Every score is in the cell's scores file by now: what the recommendation needs of them is kept, the rest goes.
-      const protocols = protocolsByScenario[task.scenarioIndex] as Map<string, TimeoutProtocol>;
+      const protocols = protocolsByScenario[task.scenarioIndex] as ReadonlyMap<string, TimeoutProtocol>;
       cells = cells.map((cell) => {
         const summarized = summarizeCell(cell);
         if (summarized.connectionsScored !== undefined) wholenessOfCell.set(summarized, wholeness(cell, protocols));
