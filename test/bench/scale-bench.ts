@@ -1,8 +1,8 @@
-import { execa } from 'execa';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { measureInChild } from './measure-in-child.js';
 
 /**
  * Scale of the harness itself: `harness run` of a scenario of N short, staggered TCP connections with tshark, argus
@@ -54,25 +54,19 @@ async function runAt(count: number, dir: string): Promise<ScaleRun> {
   const scenario = path.join(dir, `scale-${count}.yaml`);
   const out = path.join(dir, `run-${count}`);
   await writeFile(scenario, scenarioText(count));
-  const child = await execa(process.execPath, [fileURLToPath(import.meta.url), '--child', out, scenario], { reject: false, cwd: repo, maxBuffer: 64 * 1024 * 1024 });
-  const last = child.stdout.trim().split('\n').at(-1) ?? '';
-  let measured: { exitCode: number; wallMs: number; peakRssKb: number } | undefined;
-  try {
-    measured = JSON.parse(last) as { exitCode: number; wallMs: number; peakRssKb: number };
-  } catch {
-    measured = undefined;
-  }
+  const child = await measureInChild<{ exitCode: number; wallMs: number; peakRssKb: number }>(import.meta.url, [out, scenario], { cwd: repo });
+  const measured = 'value' in child ? child.value : undefined;
   const pcapDir = path.join(out, `scale-${count}`);
   const pcap = (await readdir(pcapDir).catch(() => [])).find((f) => f.endsWith('.pcap'));
   return {
     count,
-    exitCode: measured?.exitCode ?? child.exitCode ?? -1,
+    exitCode: measured?.exitCode ?? -1,
     wallMs: measured?.wallMs ?? 0,
     peakRssKb: measured?.peakRssKb ?? 0,
     resultsBytes: await sizeOf(path.join(out, 'results.json')),
     htmlBytes: await sizeOf(path.join(out, 'report.html')),
     pcapBytes: pcap ? await sizeOf(path.join(pcapDir, pcap)) : -1,
-    ...(measured ? {} : { error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' / ') }),
+    ...('error' in child ? { error: child.error } : {}),
   };
 }
 

@@ -1,9 +1,9 @@
-import { execa } from 'execa';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { measureInChild } from './measure-in-child.js';
 
 /**
  * Loading a scenario of many connection entries (issue #10: a 50 MB scenario of 295,000 entries must load in
@@ -56,15 +56,11 @@ interface Load {
 
 async function measure(file: string, entries: number): Promise<Load> {
   const bytes = (await stat(file)).size;
-  const child = await execa(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file], { reject: false, maxBuffer: 16 * 1024 * 1024 });
-  const last = child.stdout.trim().split('\n').at(-1) ?? '';
-  try {
-    const m = JSON.parse(last) as { wallMs: number; cpuMs: number; peakRssKb: number; heapAfterMb: number; connections: number };
-    if (m.connections !== entries) return { entries, bytes, wallMs: 0, cpuMs: 0, peakRssKb: 0, heapAfterMb: 0, error: `read ${m.connections} connections` };
-    return { entries, bytes, ...m };
-  } catch {
-    return { entries, bytes, wallMs: 0, cpuMs: 0, peakRssKb: 0, heapAfterMb: 0, error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' / ') };
-  }
+  const child = await measureInChild<{ wallMs: number; cpuMs: number; peakRssKb: number; heapAfterMb: number; connections: number }>(import.meta.url, [file], { nodeArgs: ['--expose-gc'] });
+  if ('error' in child) return { entries, bytes, wallMs: 0, cpuMs: 0, peakRssKb: 0, heapAfterMb: 0, error: child.error };
+  const m = child.value;
+  if (m.connections !== entries) return { entries, bytes, wallMs: 0, cpuMs: 0, peakRssKb: 0, heapAfterMb: 0, error: `read ${m.connections} connections` };
+  return { entries, bytes, ...m };
 }
 
 export async function scenarioLoadBench(): Promise<string[]> {
@@ -92,7 +88,7 @@ export async function scenarioLoadBench(): Promise<string[]> {
           ? `  ${r.entries.toLocaleString('en').padStart(7)} entries (${label}): failed: ${r.error}`
           : `  ${r.entries.toLocaleString('en').padStart(7)} entries, ${(r.bytes / 1e6).toFixed(1)} MB (${label}): ${(r.wallMs / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s), `
             + `peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB, heap held by the Scenario ${r.heapAfterMb.toFixed(0)} MB${ratio}`
-            + (r.entries === BIG_ENTRIES ? ` (target: a few seconds and well under 1 GB: ${r.wallMs < 10_000 && r.peakRssKb < 1024 * 1024 ? 'met' : 'NOT met'})` : ''),
+            + (r.entries === BIG_ENTRIES ? ` (target: in seconds, here under 10 s, and well under 1 GB: ${r.wallMs < 10_000 && r.peakRssKb < 1024 * 1024 ? 'met' : 'NOT met'})` : ''),
       );
     }
     return lines;
