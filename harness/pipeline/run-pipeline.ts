@@ -134,7 +134,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     request.onProgress?.({ kind: 'planned', total: tasks.length, ...(plan.shard ? { shard: { index: plan.shard.index, count: plan.shard.count, planId: plan.id, planTasks: plan.tasks } } : {}) });
   }
 
-  const concurrency = request.concurrency ?? Math.max(1, os.availableParallelism());
+  const concurrency = request.concurrency ?? defaultCellConcurrency(os.availableParallelism(), scenarios.map((s) => s.generated.truth.connections.length));
   // Only the binaries this run (or shard) uses are calibrated.
   const calibrations = new Map<string, CalibrationResult>();
   const toCalibrate = new Map<string, SensorPlan>();
@@ -210,6 +210,17 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.name === l.name)).map((l) => l.name) };
   }
   return results;
+}
+
+/**
+ * Above this many connections in a scenario, cells run one at a time unless --jobs says otherwise: each cell holds
+ * its records while it scores them (a NetFlow exporter writes about four per connection at a million connections,
+ * ~90 MB per 100,000 connections), and two at once would double the harness's peak memory for no gain in accuracy.
+ */
+export const ONE_CELL_AT_A_TIME_FROM = 200_000;
+
+export function defaultCellConcurrency(cores: number, connectionsPerScenario: readonly number[]): number {
+  return connectionsPerScenario.some((n) => n >= ONE_CELL_AT_A_TIME_FROM) ? 1 : Math.max(1, cores);
 }
 
 /** Detections and calibrations are per binary: the one a sensor names, else the adapter's own choice. */
