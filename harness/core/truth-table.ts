@@ -1,3 +1,4 @@
+import { codeOf, grown } from './columns.js';
 import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from './ground-truth.js';
 
 /**
@@ -56,13 +57,13 @@ export class TruthTable {
     const r = this.rows;
     this.ids.push(c.id);
     const codes = r * CODES;
-    this.codes[codes] = code(PROTOCOLS, c.protocol, 'protocol');
+    this.codes[codes] = codeOf('TruthTable', 'protocol', PROTOCOLS, c.protocol);
     this.codes[codes + 1] = c.ipVersion;
-    this.codes[codes + 2] = code(OPENS, c.open, 'open');
-    this.codes[codes + 3] = code(CLOSES, c.close, 'close');
-    this.codes[codes + 4] = code(SENDERS, c.firstSender, 'firstSender');
+    this.codes[codes + 2] = codeOf('TruthTable', 'open', OPENS, c.open);
+    this.codes[codes + 3] = codeOf('TruthTable', 'close', CLOSES, c.close);
+    this.codes[codes + 4] = codeOf('TruthTable', 'firstSender', SENDERS, c.firstSender);
     this.codes[codes + 5] = (c.background ? 1 : 0) | (c.vlan === undefined ? 0 : 2);
-    this.codes[codes + 6] = code(ROLES, c.role, 'role');
+    this.codes[codes + 6] = codeOf('TruthTable', 'role', ROLES, c.role);
     const e = r * ENDPOINTS;
     this.endpoints[e] = this.addressId(c.client.addr);
     this.endpoints[e + 1] = c.client.port;
@@ -141,18 +142,6 @@ export class TruthTable {
 
 const CODES = 7;
 const ENDPOINTS = 5;
-
-function code<T>(values: readonly T[], value: T, field: string): number {
-  const at = values.indexOf(value);
-  if (at < 0) throw new Error(`TruthTable: ${field} ${String(value)} is not one of ${values.join(', ')}`);
-  return at;
-}
-
-function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
-  const bigger = new (array.constructor as new (n: number) => A)(length);
-  bigger.set(array);
-  return bigger;
-}
 
 const field = (name: NumberField): number => NUMBERS.indexOf(name);
 const FIRST = field('firstUs');

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { canonicalAddress } from '../../core/ip-address.js';
 import { isoToMicros } from '../../core/time-text.js';
 import type { FlowRecord } from '../../core/flow-record.js';
+import type { FlowRecordTable } from '../../core/flow-record-table.js';
 import type { ToolState } from '../monitor-adapter.js';
 
 /**
@@ -89,7 +90,7 @@ const PROTOCOL_NUMBER: Record<FlowRecord['protocol'], number | undefined> = { tc
  * Marks the records of evicted flows `evicted`. softflowd exports both directions of a flow with the flow's own
  * first time (milliseconds), so a record matches an evicted flow on its endpoints in either order and that time.
  */
-export function markEvicted(records: FlowRecord[], evicted: readonly EvictedFlow[]): number {
+export function markEvicted(records: FlowRecordTable, evicted: readonly EvictedFlow[]): number {
   if (evicted.length === 0) return 0;
   const key = (proto: number | undefined, a: string, ap: number, b: string, bp: number, firstMs: number): string =>
     `${proto}|${a}|${ap}|${b}|${bp}|${firstMs}`;
@@ -100,9 +101,10 @@ export function markEvicted(records: FlowRecord[], evicted: readonly EvictedFlow
     keys.add(key(e.protocol, e.b, e.bPort, e.a, e.aPort, ms));
   }
   let marked = 0;
-  for (const r of records) {
+  for (let i = 0; i < records.length; i += 1) {
+    const r = records.at(i) as FlowRecord;
     if (keys.has(key(PROTOCOL_NUMBER[r.protocol], r.origAddr, r.origPort, r.respAddr, r.respPort, Math.floor(r.firstUs / 1000)))) {
-      r.endReason = 'evicted';
+      records.setEndReason(i, 'evicted');
       marked += 1;
     }
   }

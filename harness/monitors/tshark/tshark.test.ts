@@ -20,7 +20,7 @@ async function records(fixture: string, context: Mocha.Context): Promise<{ recor
     context.skip();
   }
   if (!run.outcome.ok) throw new Error(run.outcome.reason);
-  return { records: run.outcome.views.default ?? [], workDir: run.workDir };
+  return { records: Array.from(run.outcome.views.default ?? []), workDir: run.workDir };
 }
 
 describe('tshark reference on real captures', () => {

@@ -1,0 +1,16 @@
+/**
+ * Helpers of the column stores (TruthTable, FlowRecordTable): a typed array grown by copying, and a text field kept
+ * as its index in the list of values it may take.
+ */
+export function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
+  const bigger = new (array.constructor as new (n: number) => A)(length);
+  bigger.set(array);
+  return bigger;
+}
+
+/** The index of `value` among `values`; a value the store has no code for is refused, never stored as another. */
+export function codeOf<T>(store: string, field: string, values: readonly T[], value: T): number {
+  const at = values.indexOf(value);
+  if (at < 0) throw new Error(`${store}: ${field} ${String(value)} is not one of ${values.map(String).join(', ')}`);
+  return at;
+}
