@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { canonicalAddress } from '../../core/ip-address.js';
+import { TextIntern } from '../../core/text-intern.js';
 import { isoToMicros } from '../../core/time-text.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import type { FlowRecordTable } from '../../core/flow-record-table.js';
@@ -40,8 +41,13 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
   let expired = 0;
   let held = 0;
   let peak = 0;
+  // Flows queued for overflow and not yet exported; each leaves the set when its EXPIRED line names it.
   const overflowSeqs = new Set<string>();
+  let overflows = 0;
   const evicted: EvictedFlow[] = [];
+  // Addresses as flat copies: a regex capture is a view into its line, and an evicted flow per connection would
+  // keep the whole log (100 MB at 100,000 connections) alive.
+  const texts = new TextIntern();
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
     if (ADD.test(line)) {
@@ -54,20 +60,23 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
     if (queued) {
       // Out of the table once queued; the EXPIRED line comes when the batch is exported.
       held -= 1;
-      if (Number(queued[2]) === R_OVERFLOWS) overflowSeqs.add(queued[1] as string);
+      if (Number(queued[2]) === R_OVERFLOWS) {
+        overflowSeqs.add(queued[1] as string);
+        overflows += 1;
+      }
       continue;
     }
     const exp = EXPIRED.exec(line);
     if (!exp) continue;
     expired += 1;
-    if (!overflowSeqs.has(exp[1] as string)) continue;
+    if (!overflowSeqs.delete(exp[1] as string)) continue;
     const firstUs = isoToMicros(exp[7] as string);
     if (firstUs === undefined) continue;
     evicted.push({
       protocol: Number(exp[6]),
-      a: canonicalAddress(exp[2] as string),
+      a: texts.of(canonicalAddress(exp[2] as string)),
       aPort: Number(exp[3]),
-      b: canonicalAddress(exp[4] as string),
+      b: texts.of(canonicalAddress(exp[4] as string)),
       bPort: Number(exp[5]),
       firstUs,
     });
@@ -75,9 +84,9 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
   return {
     state: {
       source,
-      figures: { flowsAdded: added, flowsExpired: expired, flowsEvictedTableFull: overflowSeqs.size, peakFlowsHeld: peak },
-      evictedFlows: overflowSeqs.size,
-      tableFull: overflowSeqs.size > 0,
+      figures: { flowsAdded: added, flowsExpired: expired, flowsEvictedTableFull: overflows, peakFlowsHeld: peak },
+      evictedFlows: overflows,
+      tableFull: overflows > 0,
       peakFlows: peak,
     },
     evicted,
