@@ -14,3 +14,23 @@ export function codeOf<T>(store: string, field: string, values: readonly T[], va
   if (at < 0) throw new Error(`${store}: ${field} ${String(value)} is not one of ${values.map(String).join(', ')}`);
   return at;
 }
+
+/** Texts kept once each, as dense ids (0, 1, 2, ... in order of first sight): a column holds the id. */
+export class TextIds {
+  private readonly texts: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  id(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.texts.push(text);
+      this.ids.set(text, id);
+    }
+    return id;
+  }
+
+  text(id: number): string {
+    return this.texts[id] as string;
+  }
+}

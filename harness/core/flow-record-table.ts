@@ -1,4 +1,4 @@
-import { codeOf, grown } from './columns.js';
+import { codeOf, grown, TextIds } from './columns.js';
 import type { EndReason, FlowProtocol, FlowRecord } from './flow-record.js';
 
 /**
@@ -37,8 +37,7 @@ export class FlowRecordTable implements FlowRecordList {
   /** Kept exact beside the counters: a log may have more than 2^31 lines. */
   private sourceLines = new Float64Array(this.capacity);
   /** Addresses, states, histories and source files, each distinct text once. */
-  private readonly texts: string[] = [];
-  private readonly textIds = new Map<string, number>();
+  private readonly texts = new TextIds();
 
   get length(): number {
     return this.rows;
@@ -54,14 +53,14 @@ export class FlowRecordTable implements FlowRecordList {
     this.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
     this.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
     const n = i * INTS;
-    this.ints[n] = this.textId(r.origAddr);
+    this.ints[n] = this.texts.id(r.origAddr);
     this.ints[n + 1] = r.origPort;
-    this.ints[n + 2] = this.textId(r.respAddr);
+    this.ints[n + 2] = this.texts.id(r.respAddr);
     this.ints[n + 3] = r.respPort;
     this.ints[n + 4] = r.vlan ?? NONE;
-    this.ints[n + 5] = r.state === undefined ? NONE : this.textId(r.state);
-    this.ints[n + 6] = r.history === undefined ? NONE : this.textId(r.history);
-    this.ints[n + 7] = this.textId(r.sourceFile);
+    this.ints[n + 5] = r.state === undefined ? NONE : this.texts.id(r.state);
+    this.ints[n + 6] = r.history === undefined ? NONE : this.texts.id(r.history);
+    this.ints[n + 7] = this.texts.id(r.sourceFile);
     const d = i * DOUBLES;
     this.doubles[d] = r.firstUs;
     this.doubles[d + 1] = r.lastUs;
@@ -83,16 +82,16 @@ export class FlowRecordTable implements FlowRecordList {
     const d = i * DOUBLES;
     const record: FlowRecord = {
       protocol: PROTOCOLS[this.codes[c] as number] as FlowProtocol,
-      origAddr: this.texts[this.ints[n] as number] as string,
+      origAddr: this.texts.text(this.ints[n] as number),
       origPort: this.ints[n + 1] as number,
-      respAddr: this.texts[this.ints[n + 2] as number] as string,
+      respAddr: this.texts.text(this.ints[n + 2] as number),
       respPort: this.ints[n + 3] as number,
       firstUs: this.doubles[d] as number,
       lastUs: this.doubles[d + 1] as number,
       durationUs: this.doubles[d + 2] as number,
       bytesKind: BYTES_KINDS[this.codes[c + 1] as number] as FlowRecord['bytesKind'],
       direction: DIRECTIONS[this.codes[c + 2] as number] as FlowRecord['direction'],
-      sourceFile: this.texts[this.ints[n + 7] as number] as string,
+      sourceFile: this.texts.text(this.ints[n + 7] as number),
       sourceLine: this.sourceLines[i] as number,
     };
     const vlan = this.ints[n + 4] as number;
@@ -103,9 +102,9 @@ export class FlowRecordTable implements FlowRecordList {
       if (!Number.isNaN(value)) record[counters[k] as (typeof counters)[number]] = value;
     }
     const state = this.ints[n + 5] as number;
-    if (state !== NONE) record.state = this.texts[state] as string;
+    if (state !== NONE) record.state = this.texts.text(state);
     const history = this.ints[n + 6] as number;
-    if (history !== NONE) record.history = this.texts[history] as string;
+    if (history !== NONE) record.history = this.texts.text(history);
     const endReason = END_REASONS[this.codes[c + 3] as number];
     if (endReason !== undefined) record.endReason = endReason;
     const recordKind = RECORD_KINDS[this.codes[c + 4] as number];
@@ -121,16 +120,6 @@ export class FlowRecordTable implements FlowRecordList {
 
   *[Symbol.iterator](): Iterator<FlowRecord> {
     for (let i = 0; i < this.rows; i += 1) yield this.at(i) as FlowRecord;
-  }
-
-  private textId(text: string): number {
-    let id = this.textIds.get(text);
-    if (id === undefined) {
-      id = this.texts.length;
-      this.texts.push(text);
-      this.textIds.set(text, id);
-    }
-    return id;
   }
 
   private grow(): void {

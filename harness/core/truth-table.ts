@@ -1,4 +1,4 @@
-import { codeOf, grown } from './columns.js';
+import { codeOf, grown, TextIds } from './columns.js';
 import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from './ground-truth.js';
 
 /**
@@ -26,8 +26,7 @@ export class TruthTable {
   private rows = 0;
   private capacity: number;
   private readonly ids: string[] = [];
-  private readonly addresses: string[] = [];
-  private readonly addressIds = new Map<string, number>();
+  private readonly addresses = new TextIds();
   private codes: Uint8Array;
   private endpoints: Int32Array;
   private numbers: Float64Array;
@@ -65,9 +64,9 @@ export class TruthTable {
     this.codes[codes + 5] = (c.background ? 1 : 0) | (c.vlan === undefined ? 0 : 2);
     this.codes[codes + 6] = codeOf('TruthTable', 'role', ROLES, c.role);
     const e = r * ENDPOINTS;
-    this.endpoints[e] = this.addressId(c.client.addr);
+    this.endpoints[e] = this.addresses.id(c.client.addr);
     this.endpoints[e + 1] = c.client.port;
-    this.endpoints[e + 2] = this.addressId(c.server.addr);
+    this.endpoints[e + 2] = this.addresses.id(c.server.addr);
     this.endpoints[e + 3] = c.server.port;
     this.endpoints[e + 4] = c.vlan ?? NO_VLAN;
     const n = r * NUMBERS.length;
@@ -85,16 +84,6 @@ export class TruthTable {
     if (c.cut !== undefined) this.cuts.set(r, c.cut);
     this.rows += 1;
     return new TruthRow(this, r);
-  }
-
-  private addressId(addr: string): number {
-    let id = this.addressIds.get(addr);
-    if (id === undefined) {
-      id = this.addresses.length;
-      this.addresses.push(addr);
-      this.addressIds.set(addr, id);
-    }
-    return id;
   }
 
   private grow(): void {
@@ -116,7 +105,7 @@ export class TruthTable {
 
   endpoint(r: number, side: 0 | 1): TruthEndpoint {
     const e = r * ENDPOINTS + side * 2;
-    return { addr: this.addresses[this.endpoints[e] as number] as string, port: this.endpoints[e + 1] as number };
+    return { addr: this.addresses.text(this.endpoints[e] as number), port: this.endpoints[e + 1] as number };
   }
 
   vlan(r: number): number | undefined {
