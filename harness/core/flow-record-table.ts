@@ -22,9 +22,13 @@ const DIRECTIONS: readonly FlowRecord['direction'][] = ['bi', 'uni'];
 const END_REASONS: readonly (EndReason | undefined)[] = [undefined, 'idle-timeout', 'active-timeout', 'end-of-flow', 'end-of-capture', 'status', 'evicted', 'unknown'];
 const RECORD_KINDS: readonly FlowRecord['recordKind'][] = [undefined, 'start', 'status'];
 
+/** The doubles of a record, in their column order. */
+const NUMBER_FIELDS = ['firstUs', 'lastUs', 'durationUs', 'origPkts', 'respPkts', 'origBytes', 'respBytes'] as const;
+export type NumberField = (typeof NUMBER_FIELDS)[number];
+
 const CODES = 5;
 const INTS = 8;
-const DOUBLES = 7;
+const DOUBLES = NUMBER_FIELDS.length;
 const NONE = -1;
 
 export class FlowRecordTable implements FlowRecordList {
@@ -112,10 +116,24 @@ export class FlowRecordTable implements FlowRecordList {
     return record;
   }
 
+  /** One of a record's times or counters (NaN for an absent counter). */
+  number(index: number, field: NumberField): number {
+    return this.doubles[this.checked(index) * DOUBLES + NUMBER_FIELDS.indexOf(field)] as number;
+  }
+
+  /** Sets a time or counter of a record already pushed: a parser that aggregates packets (tshark) counts in place. */
+  setNumber(index: number, field: NumberField, value: number): void {
+    this.doubles[this.checked(index) * DOUBLES + NUMBER_FIELDS.indexOf(field)] = value;
+  }
+
+  private checked(index: number): number {
+    if (!(index >= 0 && index < this.rows)) throw new RangeError(`FlowRecordTable: no record ${index}`);
+    return index;
+  }
+
   /** Says, after the fact, why record `index` ended (softflowd's log names the flows it evicted). */
   setEndReason(index: number, reason: EndReason): void {
-    if (!(index >= 0 && index < this.rows)) throw new RangeError(`FlowRecordTable: no record ${index}`);
-    this.codes[index * CODES + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, reason);
+    this.codes[this.checked(index) * CODES + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, reason);
   }
 
   *[Symbol.iterator](): Iterator<FlowRecord> {
