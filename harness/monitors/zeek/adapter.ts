@@ -1,10 +1,9 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { FlowRecord } from '../../core/flow-record.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import { detectBinary } from '../detect-binary.js';
 import type { CellContext, Detection, Knob, MonitorOutput, Translation } from '../monitor-adapter.js';
-import { readConnLog } from './parser.js';
+import { readConnLogTable } from './parser.js';
 import { zeekInterval, zeekTimers, zeekToolRedefs } from './timer-rule.js';
 
 export const ZEEK_INSTALL =
@@ -117,7 +116,7 @@ export async function runZeek(ctx: CellContext): Promise<MonitorOutput> {
     return { views: { default: [] }, rawFiles: [], notes };
   }
   if (ctx.userConfig) notes.push(`user script ${ctx.userConfig} loaded before the swept redefs`);
-  const records: FlowRecord[] = await readConnLog(connLog, 'conn.log');
+  const records = await readConnLogTable(connLog, 'conn.log');
   const rawFiles = ['conn.log'];
   for (const extra of ['weird.log', 'reporter.log']) {
     if (await access(path.join(ctx.workDir, extra)).then(() => true, () => false)) rawFiles.push(extra);

@@ -144,12 +144,14 @@ export class RangeStrings {
   }
 }
 
-/** FlowRecords from batches, in the order the batches come. */
-export class FlowRecordAssembler implements ConnColumnsConsumer {
-  readonly records: FlowRecord[] = [];
+/**
+ * FlowRecords from batches, in the order the batches come, into `records`: an array, or (for a cell, where a
+ * million objects would outlive their scoring) a FlowRecordTable, which keeps each record's fields in columns.
+ */
+export class FlowRecordAssembler<Sink extends { push(record: FlowRecord): unknown }> implements ConnColumnsConsumer {
   private readonly strings = new RangeStrings();
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, readonly records: Sink) {}
 
   add(batch: ConnColumnBatch, origin: BatchOrigin): void {
     const strings = this.strings.update(batch, origin);

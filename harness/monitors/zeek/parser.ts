@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { preview } from '../../core/text-lines.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros, isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
+import { FlowRecordTable } from '../../core/flow-record-table.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 import { ConnColumnsWriter, FlowRecordAssembler, ProtocolCode, type ConnColumnBatch, type ConnColumnsConsumer } from './conn-columns.js';
@@ -36,7 +37,13 @@ export interface ReadConnLogOptions {
 
 export async function readConnLog(path: string, label = path, options: ReadConnLogOptions = {}): Promise<FlowRecord[]> {
   const threads = options.threads ?? 1;
-  return (await readConnLogColumns(path, label, () => new FlowRecordAssembler(label), { threads })).records;
+  return (await readConnLogColumns(path, label, () => new FlowRecordAssembler(label, [] as FlowRecord[]), { threads })).records;
+}
+
+/** The same records kept column by column, as a cell holds them while it scores them. */
+export async function readConnLogTable(path: string, label = path, options: ReadConnLogOptions = {}): Promise<FlowRecordTable> {
+  const threads = options.threads ?? 1;
+  return (await readConnLogColumns(path, label, () => new FlowRecordAssembler(label, new FlowRecordTable()), { threads })).records;
 }
 
 /**
@@ -114,7 +121,7 @@ export async function parseConnLogRange(path: string, label: string, range: Conn
 }
 
 export function parseConnLog(text: string, file: string): FlowRecord[] {
-  const assembler = new FlowRecordAssembler(file);
+  const assembler = new FlowRecordAssembler(file, [] as FlowRecord[]);
   const writer = new ConnColumnsWriter((batch) => assembler.add(batch, { range: 0, lineOffset: 0 }));
   const parser = new ConnLogParser(file, writer);
   const bytes = Buffer.from(text, 'utf8');
