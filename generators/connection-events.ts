@@ -161,7 +161,7 @@ export class ConnectionEvents implements EventSource {
       }
       return false;
     }
-    const ts = q.ts[q.head] as number;
+    const ts = q.tsAt(q.head);
     if (ka) {
       if (this.kaSkip > 0) this.kaSkip -= 1;
       else if (!this.kaClosing && this.kaLast !== NO_TIME && this.kaLast + this.kaIntervalUs + this.rtt < ts) {
@@ -169,10 +169,10 @@ export class ConnectionEvents implements EventSource {
         return true;
       }
     }
-    const code = q.code[q.head] as number;
+    const code = q.codeAt(q.head);
     head.tsUs = ts;
     head.code = code;
-    head.len = q.len[q.head] as number;
+    head.len = q.lenAt(q.head);
     q.head += 1;
     if (ka) {
       this.kaLast = ts;
@@ -212,7 +212,7 @@ export class ConnectionEvents implements EventSource {
           this.timeline(this.spec.activity as TimelineActivity);
           this.phase = Phase.Close;
         }
-        if (q.tail > before) this.lastActivity = q.ts[q.tail - 1] as number;
+        if (q.tail > before) this.lastActivity = q.tsAt(q.tail - 1);
         return true;
       }
       case Phase.Close:
