@@ -70,11 +70,13 @@ export class CaptureMerge {
     const clock = this.clock;
     const backgroundFrom = this.backgroundFrom;
     this.endScenarioIfOver();
+    // Changes only when a connection starts: read once per start, not per packet.
+    let nextStartUs = starts.nextStartUs;
     for (;;) {
       const s = heap.top();
-      const nextStartUs = starts.nextStartUs;
       if (nextStartUs !== NEVER && (s === undefined || nextStartUs <= s.tsUs)) {
         const started = starts.startNext();
+        nextStartUs = starts.nextStartUs;
         if (started === undefined) this.endScenarioIfOver();
         else {
           heap.push(started);

@@ -134,8 +134,8 @@ export class ConnectionTruth {
       open: id.open,
       close: id.close,
       firstSender: this.firstSender,
-      // The builder is dropped once read out: its periods are handed over, not copied.
-      quietPeriods: this.quiet ?? [],
+      // A copy of exactly its length: the list grown by push keeps room for 16 more, per connection.
+      quietPeriods: this.quiet === undefined ? [] : this.quiet.slice(),
       longestGapUs: this.longestGapUs,
       background: id.background,
     };
