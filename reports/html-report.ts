@@ -32,7 +32,8 @@ import {
   verdictTone,
   liveCellLines,
 } from './report-model.js';
-import { connectionCounts, COVERAGE_BUCKETS, FRAGMENT_BUCKETS, scoredCount } from '../harness/core/summarize-results.js';
+import { connectionCounts, scoredCount } from '../harness/core/summarize-results.js';
+import { COVERAGE_BUCKETS, FRAGMENT_BUCKETS } from '../harness/core/score-fold.js';
 import { costColumns, cpuText, formatKb, tableText, toolStateText, type ColumnCost, type CostRow } from './cost-view.js';
 
 /** Timelines drawn per scenario; the rest are counted, not drawn (a browser chokes on 10,000 SVGs). */

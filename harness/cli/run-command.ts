@@ -2,7 +2,7 @@ import path from 'node:path';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
-import { runPipeline } from '../pipeline/run-pipeline.js';
+import { ONE_CELL_AT_A_TIME_FROM, runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import type { RunResults } from '../core/results.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
@@ -39,7 +39,8 @@ Flags:
   --hunt LIST          long-connection hunt thresholds (default 1h,4h,8h)
   --tolerance DUR      duration error still counted accurate (default 2s, or 0.1% of the duration)
   --time-limit DUR     wall-clock limit for one monitor process (default 10m)
-  --jobs N             cells run in parallel (default: number of cores)
+  --jobs N             cells run in parallel (default: number of cores; one at a time for a scenario of
+                       ${ONE_CELL_AT_A_TIME_FROM.toLocaleString('en')} connections or more, whose cells each hold their records while scored)
   ${MAX_OUTPUT_HELP}
 ${MAX_PCAP_HELP}
   --live               also run every monitor that has a live form on a private veth (needs root), fed the

@@ -1,9 +1,9 @@
 import { sourceOf, type FlowRecord } from '../core/flow-record.js';
-import type { GroundTruth } from '../core/ground-truth.js';
-import { VERDICT_SEVERITY } from '../core/score.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
+import { ScoreFold } from '../core/score-fold.js';
+import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { buildFragments } from './fragments.js';
-import { indexTruth, matchRecords, recordsOf, type TruthIndex } from './match.js';
+import { indexTruth, matchRecords, recordsOf, type MatchResult, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection } from './score-connection.js';
 
@@ -45,20 +45,59 @@ function truthIndexOf(truth: GroundTruth): TruthIndex {
 }
 
 export function compareCell(truth: GroundTruth, records: readonly FlowRecord[], model: MonitorModel, options: CompareOptions): CellComparison {
-  const toleranceUs = options.toleranceS * 1e6;
-  const matched = matchRecords(truth, records, toleranceUs, truthIndexOf(truth));
-  const scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs };
-  const scores = truth.connections.map((conn, i) => {
-    return scoreConnection(conn, buildFragments(conn, records, toleranceUs, recordsOf(matched, i)), model, scoreOptions);
-  });
-  const spurious = matched.unmatched.map((ri) => toSpurious(records[ri] as FlowRecord));
-  const foreground = scores.filter((s) => !s.background);
-  return {
-    scores,
-    spurious,
-    aggregate: aggregate(foreground, spurious.length, options.huntThresholdsS),
-    verdict: cellVerdict(foreground, model),
-  };
+  const scoring = new CellScoring(truth, records, model, options, 0);
+  const scores = [...scoring.scores()];
+  return { scores, spurious: scoring.spurious(Infinity), aggregate: scoring.aggregate(), verdict: scoring.verdict() };
+}
+
+/**
+ * A cell scored one connection at a time, in truth order: `scores()` yields each connection's score once, folded
+ * into `fold` as it goes, so a caller that writes each score out and lets it go never holds a million of them.
+ * The fold keeps the `worstKept` worst (and every background) score for results.json.
+ */
+export class CellScoring {
+  readonly fold: ScoreFold;
+  private readonly matched: MatchResult;
+  private readonly toleranceUs: number;
+
+  constructor(
+    private readonly truth: GroundTruth,
+    private readonly records: readonly FlowRecord[],
+    private readonly model: MonitorModel,
+    private readonly options: CompareOptions,
+    worstKept: number,
+  ) {
+    this.toleranceUs = options.toleranceS * 1e6;
+    this.matched = matchRecords(truth, records, this.toleranceUs, truthIndexOf(truth));
+    this.fold = new ScoreFold(options.huntThresholdsS, worstKept);
+  }
+
+  *scores(): Generator<ConnectionScore> {
+    const scoreOptions = { ...this.options, quietThresholdUs: this.truth.quietThresholdUs };
+    const connections = this.truth.connections;
+    for (let i = 0; i < connections.length; i += 1) {
+      const conn = connections[i] as TruthConnection;
+      const score = scoreConnection(conn, buildFragments(conn, this.records, this.toleranceUs, recordsOf(this.matched, i)), this.model, scoreOptions);
+      this.fold.add(score, conn.protocol);
+      yield score;
+    }
+  }
+
+  /** The first `limit` records that belong to no truth connection. */
+  spurious(limit: number): SpuriousRecord[] {
+    const unmatched = this.matched.unmatched;
+    return unmatched.slice(0, Math.min(limit, unmatched.length)).map((ri) => toSpurious(this.records[ri] as FlowRecord));
+  }
+
+  /** After `scores()` has run through. */
+  aggregate(): CellAggregate {
+    return this.fold.aggregate(this.matched.unmatched.length);
+  }
+
+  /** With no scenario connection at all there is nothing to get wrong: accurate, unless calibration says otherwise. */
+  verdict(): Verdict {
+    return this.fold.worstVerdict() ?? (this.model.honoursTimeoutsOffline === false ? 'timeouts-not-honoured' : 'accurate');
+  }
 }
 
 function toSpurious(r: FlowRecord): SpuriousRecord {
@@ -73,54 +112,3 @@ function toSpurious(r: FlowRecord): SpuriousRecord {
     source: sourceOf(r),
   };
 }
-
-export function worstVerdict(verdicts: readonly Verdict[]): Verdict | undefined {
-  let worst: Verdict | undefined;
-  for (const v of verdicts) {
-    if (worst === undefined || VERDICT_SEVERITY.indexOf(v) < VERDICT_SEVERITY.indexOf(worst)) worst = v;
-  }
-  return worst;
-}
-
-/** With no scenario connection at all there is nothing to get wrong: accurate, unless calibration says otherwise. */
-function cellVerdict(foreground: readonly ConnectionScore[], model: MonitorModel): Verdict {
-  return worstVerdict(foreground.map((s) => s.verdict)) ?? (model.honoursTimeoutsOffline === false ? 'timeouts-not-honoured' : 'accurate');
-}
-
-/** Hunt counts are keyed by the threshold in seconds as text (`"3600"`). */
-function aggregate(foreground: readonly ConnectionScore[], spurious: number, thresholdsS: readonly number[]): CellAggregate {
-  const huntFoundByLongest: Record<string, number> = {};
-  const huntFoundBySum: Record<string, number> = {};
-  for (const t of thresholdsS) {
-    huntFoundByLongest[String(t)] = 0;
-    huntFoundBySum[String(t)] = 0;
-  }
-  let coverageSum = 0;
-  let minCoverage = foreground.length > 0 ? Infinity : 0;
-  let fragmentsTotal = 0;
-  const count: Partial<Record<Verdict, number>> = {};
-  for (const s of foreground) {
-    coverageSum += s.coverage;
-    minCoverage = Math.min(minCoverage, s.coverage);
-    fragmentsTotal += s.fragments;
-    count[s.verdict] = (count[s.verdict] ?? 0) + 1;
-    for (const h of s.hunts) {
-      const key = String(h.thresholdS);
-      if (h.byLongestRecord) huntFoundByLongest[key] = (huntFoundByLongest[key] ?? 0) + 1;
-      if (h.bySum) huntFoundBySum[key] = (huntFoundBySum[key] ?? 0) + 1;
-    }
-  }
-  return {
-    connections: foreground.length,
-    accurate: count.accurate ?? 0,
-    fragmented: count.fragmented ?? 0,
-    missed: count.missed ?? 0,
-    fragmentsTotal,
-    meanCoverage: foreground.length > 0 ? coverageSum / foreground.length : 0,
-    minCoverage,
-    huntFoundByLongest,
-    huntFoundBySum,
-    spurious,
-  };
-}
-

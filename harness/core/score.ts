@@ -27,6 +27,15 @@ export const VERDICT_SEVERITY: readonly Verdict[] = [
   'skipped',
 ];
 
+/** The worst of some verdicts, by VERDICT_SEVERITY; undefined for none. */
+export function worstVerdict(verdicts: Iterable<Verdict>): Verdict | undefined {
+  let worst: Verdict | undefined;
+  for (const v of verdicts) {
+    if (worst === undefined || VERDICT_SEVERITY.indexOf(v) < VERDICT_SEVERITY.indexOf(worst)) worst = v;
+  }
+  return worst;
+}
+
 /** One fragment as the monitor reported it, after pairing unidirectional records and grouping status records. */
 export interface Fragment {
   firstUs: number;

@@ -1,6 +1,6 @@
 import type { TruthConnection } from './ground-truth.js';
-import type { Cell, RunResults, ScenarioResult, ScoreDistribution } from './results.js';
-import { VERDICT_SEVERITY, type ConnectionScore } from './score.js';
+import type { Cell, RunResults, ScenarioResult } from './results.js';
+import { ScoreFold } from './score-fold.js';
 
 /**
  * What results.json and the reports keep of a run: a scenario of a million connections scored by a few cells would
@@ -34,52 +34,19 @@ function summarizeScenario(scenario: ScenarioResult): ScenarioResult {
   };
 }
 
-/** Fragment counts: missed, whole, then ranges (the last open-ended). */
-export const FRAGMENT_BUCKETS: readonly { label: string; max: number }[] = [
-  { label: 'missed', max: 0 },
-  { label: '1', max: 1 },
-  { label: '2', max: 2 },
-  { label: '3-5', max: 5 },
-  { label: '6-10', max: 10 },
-  { label: '11+', max: Number.POSITIVE_INFINITY },
-];
-/** Coverage (sum of record durations / true duration), each bucket below its bound, the last from 0.99 up. */
-export const COVERAGE_BUCKETS: readonly { label: string; below: number }[] = [
-  { label: '< 10 %', below: 0.1 },
-  { label: '10-50 %', below: 0.5 },
-  { label: '50-90 %', below: 0.9 },
-  { label: '90-99 %', below: 0.99 },
-  { label: '>= 99 %', below: Number.POSITIVE_INFINITY },
-];
-
-function distributionOf(scores: ConnectionScore[]): ScoreDistribution {
-  const fragments = FRAGMENT_BUCKETS.map(() => 0);
-  const coverage = COVERAGE_BUCKETS.map(() => 0);
-  for (const s of scores) {
-    const f = FRAGMENT_BUCKETS.findIndex((b) => s.fragments <= b.max);
-    const c = COVERAGE_BUCKETS.findIndex((b) => s.coverage < b.below);
-    fragments[f] = (fragments[f] as number) + 1;
-    coverage[c] = (coverage[c] as number) + 1;
-  }
-  return { fragments, coverage };
-}
-
 export function summarizeCell(cell: Cell): Cell {
-  const main = cell.scores.filter((s) => !s.background);
   const trimmed = { ...cell };
-  if (cell.distribution === undefined && main.length > 0) trimmed.distribution = distributionOf(main);
   if (cell.spurious.length > SPURIOUS_KEPT) trimmed.spurious = cell.spurious.slice(0, SPURIOUS_KEPT);
-  if (main.length <= WORST_KEPT || cell.connectionsScored !== undefined) return trimmed;
-  const worst = new Set(worstFirst(main).slice(0, WORST_KEPT));
+  if (cell.distribution !== undefined && cell.connectionsScored !== undefined) return trimmed;
+  const fold = new ScoreFold([], WORST_KEPT);
+  for (const s of cell.scores) fold.add(s);
+  const distribution = fold.distribution();
+  if (cell.distribution === undefined && distribution !== undefined) trimmed.distribution = distribution;
+  if (fold.foregroundCount <= WORST_KEPT || cell.connectionsScored !== undefined) return trimmed;
   // Kept in their original (truth) order, so reports list them as they would the whole set.
-  trimmed.scores = cell.scores.filter((s) => s.background || worst.has(s));
+  trimmed.scores = fold.kept();
   trimmed.connectionsScored = cell.scores.length;
   return trimmed;
-}
-
-function worstFirst(scores: ConnectionScore[]): ConnectionScore[] {
-  const rank = (s: ConnectionScore): number => VERDICT_SEVERITY.indexOf(s.verdict);
-  return [...scores].sort((a, b) => rank(a) - rank(b) || a.coverage - b.coverage || b.fragments - a.fragments);
 }
 
 function backgroundCount(connections: TruthConnection[]): number {

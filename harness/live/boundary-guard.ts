@@ -1,4 +1,4 @@
-import { worstVerdict } from '../comparator/compare-cell.js';
+import { worstVerdict } from '../core/score.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Cell } from '../core/results.js';
 import type { EffectiveTimeouts } from '../monitors/monitor-adapter.js';

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { TextIntern } from '../core/text-intern.js';
 import { preview } from '../core/text-lines.js';
 import type { FlowProtocol, FlowRecord } from '../core/flow-record.js';
 import { InputError } from '../core/input-error.js';
@@ -54,6 +55,8 @@ export class NfdumpJsonParser {
   private lineNo = 0;
   private phase: 'before' | 'array' | 'record' | 'after' = 'before';
   private current: RawRecord = emptyRecord(0);
+  /** Addresses and flags kept by the records, each one flat copy (not a view into the line it was read from). */
+  private readonly texts = new TextIntern();
 
   /**
    * @param file path as the user named it, for errors
@@ -140,12 +143,12 @@ export class NfdumpJsonParser {
       case 'dst_port': r.dstPort = this.count(line, start, end, key); break;
       case 'icmp_type': r.icmpType = this.count(line, start, end, key); break;
       case 'icmp_code': r.icmpCode = this.count(line, start, end, key); break;
-      case 'src4_addr': r.srcAddr = this.text(line, start, end); break;
-      case 'dst4_addr': r.dstAddr = this.text(line, start, end); break;
-      case 'src6_addr': r.srcAddr = canonicalAddress(this.text(line, start, end)); break;
-      case 'dst6_addr': r.dstAddr = canonicalAddress(this.text(line, start, end)); break;
+      case 'src4_addr': r.srcAddr = this.texts.of(this.text(line, start, end)); break;
+      case 'dst4_addr': r.dstAddr = this.texts.of(this.text(line, start, end)); break;
+      case 'src6_addr': r.srcAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
+      case 'dst6_addr': r.dstAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
       case 'src_vlan': r.vlan = this.count(line, start, end, key); break;
-      case 'tcp_flags': r.tcpFlags = this.text(line, start, end); break;
+      case 'tcp_flags': r.tcpFlags = this.texts.of(this.text(line, start, end)); break;
       default: break;
     }
   }

@@ -1,4 +1,5 @@
-import type { CellComparison } from '../comparator/compare-cell.js';
+import type { CellComparison, CellScoring } from '../comparator/compare-cell.js';
+import { SPURIOUS_KEPT, WORST_KEPT } from '../core/summarize-results.js';
 import type { CompareOptions } from '../comparator/compare-cell.js';
 import { RESULTS_SCHEMA_VERSION, type Cell, type RunResults, type ScenarioResult } from '../core/results.js';
 import { harnessVersion } from './version.js';
@@ -30,6 +31,22 @@ export function applyComparison(cell: Cell, comparison: CellComparison, recordCo
   cell.spurious = comparison.spurious;
   cell.aggregate = comparison.aggregate;
   cell.verdict = comparison.verdict;
+}
+
+/**
+ * A cell scored one connection at a time (its scores already written out): it keeps what results.json keeps, as
+ * `summarizeCell` would of the whole set, and counts the rest.
+ */
+export function applyStreamedComparison(cell: Cell, scoring: CellScoring, recordCount: number): void {
+  cell.status = 'ok';
+  cell.recordCount = recordCount;
+  cell.scores = scoring.fold.kept();
+  if (scoring.fold.foregroundCount > WORST_KEPT) cell.connectionsScored = scoring.fold.scored;
+  const distribution = scoring.fold.distribution();
+  if (distribution !== undefined) cell.distribution = distribution;
+  cell.spurious = scoring.spurious(SPURIOUS_KEPT);
+  cell.aggregate = scoring.aggregate();
+  cell.verdict = scoring.verdict();
 }
 
 /** The results envelope every command writes: who wrote it, when, with what, and the rules scores were judged by. */

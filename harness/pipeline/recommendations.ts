@@ -5,6 +5,7 @@ import type { Cell } from '../core/results.js';
 import type { Recommendation } from '../core/score.js';
 import { parseTimeoutSetting, type TimeoutProtocol } from '../core/timeout-setting.js';
 import type { MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
+import { ScoreFold, type Wholeness } from '../core/score-fold.js';
 import { keepsNoTimeouts } from './calibration.js';
 import { effectiveTimeouts, idleKnobMaxima, idleKnobNames } from './monitor-model.js';
 
@@ -23,7 +24,8 @@ export function recommendationsFor(
   wholenessOf: (cell: Cell) => Wholeness | undefined = () => undefined,
 ): Recommendation[] {
   const out: Recommendation[] = [];
-  const protocolOf = protocolsOf(truth);
+  // Built only for a cell that kept every score: a million-connection map is not made for nothing.
+  let protocolOf: Map<string, TimeoutProtocol> | undefined;
   const columns = new Map<string, Cell[]>();
   for (const cell of cells) {
     const list = columns.get(cell.column) ?? [];
@@ -39,7 +41,7 @@ export function recommendationsFor(
     // Nothing was measured (every cell failed, was skipped or could not take its setting): nothing to recommend.
     if (!list.some((cell) => cell.status === 'ok')) continue;
     const sweep = list.map((cell) => {
-      const wholeByProtocol = cell.status === 'ok' && cell.honoursTimeoutsOffline !== false ? wholenessOf(cell) ?? wholeness(cell, protocolOf) : {};
+      const wholeByProtocol = cell.status === 'ok' && cell.honoursTimeoutsOffline !== false ? wholenessOf(cell) ?? wholeness(cell, (protocolOf ??= protocolsOf(truth))) : {};
       // What the tool ran with: its effective timeouts, or for a protocol it does not model (argus ICMP) the setting's own.
       return { label: cell.setting.label, wholeByProtocol, idleS: { ...cell.setting.idle, ...effectiveTimeouts(adapter, cell.setting).idleS } };
     });
@@ -64,22 +66,16 @@ export function recommendationsFor(
   return out;
 }
 
-/** Per protocol, whether every (non-background) connection of it was reported as one record. */
-export type Wholeness = Partial<Record<TimeoutProtocol, boolean>>;
+export type { Wholeness } from '../core/score-fold.js';
 
-export function protocolsOf(truth: GroundTruth): Map<string, TimeoutProtocol> {
+function protocolsOf(truth: GroundTruth): Map<string, TimeoutProtocol> {
   return new Map(truth.connections.map((c) => [c.id, c.protocol]));
 }
 
-export function wholeness(cell: Cell, protocolOf: ReadonlyMap<string, TimeoutProtocol>): Wholeness {
-  const wholeByProtocol: Wholeness = {};
-  for (const score of cell.scores) {
-    if (score.background) continue;
-    const protocol = protocolOf.get(score.connectionId);
-    if (protocol === undefined) continue;
-    wholeByProtocol[protocol] = (wholeByProtocol[protocol] ?? true) && score.fragments === 1;
-  }
-  return wholeByProtocol;
+function wholeness(cell: Cell, protocolOf: ReadonlyMap<string, TimeoutProtocol>): Wholeness {
+  const fold = new ScoreFold([], 0);
+  for (const score of cell.scores) fold.add(score, protocolOf.get(score.connectionId));
+  return fold.wholeness();
 }
 
 /** The limit knob a tool takes, by its own name. */

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compareCell } from '../comparator/compare-cell.js';
+import { CellScoring, compareCell } from '../comparator/compare-cell.js';
 import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import type { FlowRecord } from '../core/flow-record.js';
 import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/results.js';
@@ -17,7 +17,7 @@ import { translateSetting } from '../monitors/translate-setting.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { checkPcapSize, DEFAULT_MAX_PCAP_BYTES, type PcapEstimate } from '../scenario/scenario-extent.js';
-import { applyComparison, baseCell, runResults } from './cell-builder.js';
+import { applyComparison, applyStreamedComparison, baseCell, runResults } from './cell-builder.js';
 import { cellCost } from './cell-cost.js';
 import { assignShards, planId, taskKey } from './shard-plan.js';
 import { harnessVersion } from './version.js';
@@ -26,10 +26,9 @@ import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
-import { summarizeCell } from '../core/summarize-results.js';
+import { summarizeCell, WORST_KEPT } from '../core/summarize-results.js';
 import { monitorModel, readUserConfig } from './monitor-model.js';
-import { protocolsOf, recommendationsFor, wholeness, type Wholeness } from './recommendations.js';
-import type { TimeoutProtocol } from '../core/timeout-setting.js';
+import { recommendationsFor, type Wholeness } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
 
@@ -135,7 +134,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     request.onProgress?.({ kind: 'planned', total: tasks.length, ...(plan.shard ? { shard: { index: plan.shard.index, count: plan.shard.count, planId: plan.id, planTasks: plan.tasks } } : {}) });
   }
 
-  const concurrency = request.concurrency ?? Math.max(1, os.availableParallelism());
+  const concurrency = request.concurrency ?? defaultCellConcurrency(os.availableParallelism(), scenarios.map((s) => s.generated.truth.connections.length));
   // Only the binaries this run (or shard) uses are calibrated.
   const calibrations = new Map<string, CalibrationResult>();
   const toCalibrate = new Map<string, SensorPlan>();
@@ -152,23 +151,13 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   }), concurrency, request.signal);
 
   let done = 0;
+  // Cells scored one connection at a time keep only their worst scores: their wholeness is taken from every one.
   const wholenessOfCell = new Map<Cell, Wholeness>();
-  // Built only when cells are summarized: then each cell's wholeness is taken before its scores go.
-  const protocolsByScenario = request.summarizeCellsInMemory ? scenarios.map((s) => protocolsOf(s.generated.truth)) : [];
   const cellsPerTask = await runPool(tasks.map((task) => async (): Promise<Cell[]> => {
     const entry = scenarios[task.scenarioIndex];
     if (!entry) return [];
     const key = binaryKey(task.sensor);
-    let cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(key), calibrations.get(key), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.name));
-    if (request.summarizeCellsInMemory) {
-      // Every score is in the cell's scores file by now: what the recommendation needs of them is kept, the rest goes.
-      const protocols = protocolsByScenario[task.scenarioIndex] as ReadonlyMap<string, TimeoutProtocol>;
-      cells = cells.map((cell) => {
-        const summarized = summarizeCell(cell);
-        if (summarized.connectionsScored !== undefined) wholenessOfCell.set(summarized, wholeness(cell, protocols));
-        return summarized;
-      });
-    }
+    const cells = await runTask(request, task.adapter, task.sensor, task.setting, detections.get(key), calibrations.get(key), entry.generated.pcapPath, entry.generated.truth, path.join(request.outDir, entry.name), wholenessOfCell);
     done += 1;
     for (const cell of cells) {
       request.onProgress?.({ kind: 'cell-done', scenario: entry.name, column: cell.column, setting: cell.setting.label, status: cell.status, verdict: cell.verdict, done, total: tasks.length });
@@ -221,6 +210,17 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.name === l.name)).map((l) => l.name) };
   }
   return results;
+}
+
+/**
+ * Above this many connections in a scenario, cells run one at a time unless --jobs says otherwise: each cell holds
+ * its records while it scores them (a NetFlow exporter writes about four per connection at a million connections,
+ * ~90 MB per 100,000 connections), and two at once would double the harness's peak memory for no gain in accuracy.
+ */
+export const ONE_CELL_AT_A_TIME_FROM = 200_000;
+
+export function defaultCellConcurrency(cores: number, connectionsPerScenario: readonly number[]): number {
+  return connectionsPerScenario.some((n) => n >= ONE_CELL_AT_A_TIME_FROM) ? 1 : Math.max(1, cores);
 }
 
 /** Detections and calibrations are per binary: the one a sensor names, else the adapter's own choice. */
@@ -319,6 +319,7 @@ async function runTask(
   pcap: string,
   truth: GroundTruth,
   scenarioDir: string,
+  wholenessOfCell: Map<Cell, Wholeness>,
 ): Promise<Cell[]> {
   const relDir = path.join(path.basename(scenarioDir), sensorFolder(sensor), settingSlug(setting));
   const workDir = path.join(request.outDir, relDir);
@@ -379,7 +380,7 @@ async function runTask(
       cell.provenance = provenance(outcome.provenance, outcome.ok ? outcome.rawFiles : []);
       cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting, toolState: outcome.ok ? outcome.toolState : undefined, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     }
-    await writeCellFiles(workDir, cells, {});
+    await writeCellFiles(workDir, cells);
     return cells;
   }
   if (!outcome.ok) {
@@ -390,23 +391,32 @@ async function runTask(
       cell.provenance = provenance(outcome.provenance, []);
       cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     }
-    await writeCellFiles(workDir, cells, {});
+    await writeCellFiles(workDir, cells);
     return cells;
   }
-  const recordsByView: Record<string, FlowRecord[]> = {};
   const state = outcome.toolState;
   const tableFull = state ? state.tableFull ?? (state.evictedFlows !== undefined ? state.evictedFlows > 0 : undefined) : undefined;
   const scoredModel = tableFull !== undefined ? { ...model, tableFull } : model;
   for (const cell of cells) {
     const records = outcome.views[cell.view] ?? [];
-    recordsByView[cell.view] = records;
-    applyComparison(cell, compareCell(truth, records, scoredModel, request.compare), records.length);
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
     cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
     cell.scoresFile = path.join(relDir, `scores.${cell.view}.jsonl`);
+    await writeFileAtomic(path.join(workDir, `records.${cell.view}.jsonl`), jsonLines(records));
+    const scoresPath = path.join(workDir, `scores.${cell.view}.jsonl`);
+    if (request.summarizeCellsInMemory) {
+      // Each score is written and folded as it is made, then goes: a million of them are never held at once.
+      const scoring = new CellScoring(truth, records, scoredModel, request.compare, WORST_KEPT);
+      await writeFileAtomic(scoresPath, jsonLines(scoring.scores()));
+      applyStreamedComparison(cell, scoring, records.length);
+      wholenessOfCell.set(cell, scoring.fold.wholeness());
+    } else {
+      applyComparison(cell, compareCell(truth, records, scoredModel, request.compare), records.length);
+      await writeFileAtomic(scoresPath, jsonLines(cell.scores));
+    }
   }
-  await writeCellFiles(workDir, cells, recordsByView);
+  await writeCellFiles(workDir, cells);
   return cells;
 }
 
@@ -425,23 +435,23 @@ function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<str
 }
 
 /**
- * records.<view>.jsonl (the normalized records), scores.<view>.jsonl (every connection's score: the per-connection
- * detail, which results.json keeps only for the worst connections) and cell.json (the cell as results.json has it).
+ * cell.json (the cell as results.json has it), beside the cell's records.<view>.jsonl (the normalized records) and
+ * scores.<view>.jsonl (every connection's score: the per-connection detail, which results.json keeps only for the
+ * worst connections), written as each view was scored.
  */
-async function writeCellFiles(workDir: string, cells: Cell[], recordsByView: Record<string, FlowRecord[]>): Promise<void> {
-  for (const [view, records] of Object.entries(recordsByView)) {
-    await writeFileAtomic(path.join(workDir, `records.${view}.jsonl`), jsonLines(records));
-  }
-  for (const cell of cells) {
-    if (cell.scoresFile !== undefined) await writeFileAtomic(path.join(workDir, `scores.${cell.view}.jsonl`), jsonLines(cell.scores));
-  }
+async function writeCellFiles(workDir: string, cells: Cell[]): Promise<void> {
   await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells.map(summarizeCell), null, 2)}\n`);
 }
 
 /** One JSON value per line, a few thousand lines per piece: a million records are never one string. */
-function* jsonLines(values: readonly unknown[]): Generator<string> {
-  for (let i = 0; i < values.length; i += 4096) {
-    yield values.slice(i, i + 4096).map((r) => `${JSON.stringify(r)}\n`).join('');
+function* jsonLines(values: Iterable<unknown>): Generator<string> {
+  let piece: string[] = [];
+  for (const value of values) {
+    piece.push(`${JSON.stringify(value)}\n`);
+    if (piece.length === 4096) {
+      yield piece.join('');
+      piece = [];
+    }
   }
+  if (piece.length > 0) yield piece.join('');
 }
-

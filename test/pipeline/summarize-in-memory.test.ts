@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS } from '../../harness/comparator/compare-cell.js';
@@ -89,5 +89,12 @@ describe('harness run keeps in memory only what results.json keeps of a cell (re
     // The advice is judged on every connection: both protocols were split at default and are whole at 1h.
     const advice = summarized.scenarios[0]?.recommendations.filter((r) => r.monitor === 'argus') ?? [];
     expect(advice.map((r) => r.protocol).sort()).to.include.members(['tcp', 'udp']);
+    // Scored one connection at a time, each cell's scores file holds every score, byte for byte as the whole run's.
+    for (const cell of summarized.scenarios[0]?.cells ?? []) {
+      if (cell.scoresFile === undefined) continue;
+      const streamed = await readFile(path.join(dir, 'summarized', cell.scoresFile), 'utf8');
+      expect(streamed.split('\n').filter((l) => l !== '')).to.have.length(170 + (summarized.scenarios[0]?.connectionCount?.background ?? 0));
+      expect(streamed, cell.scoresFile).to.equal(await readFile(path.join(dir, 'whole', cell.scoresFile), 'utf8'));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalAddress } from '../../core/ip-address.js';
+import { TextIntern } from '../../core/text-intern.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -45,6 +46,8 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecord[]> {
   const lastOfFlow = raw ? new Map<string, number>() : undefined;
   const fields: string[] = new Array<string>(FIELD_COUNT);
   const starts: number[] = new Array<number>(FIELD_COUNT);
+  // Records keep their addresses and state as flat copies, not views into the lines they were read from.
+  const texts = new TextIntern();
   for (let item = yield; item !== undefined; item = yield) {
     const [line, lineNo] = item;
     if (line.trim() === '') continue;
@@ -75,8 +78,8 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecord[]> {
       throw new InputError(where(3), protoText === '' ? 'an empty proto' : 'an argus management record', "a flow record's protocol (print with `- not man`)");
     }
     const protocol = protocolOf(protoText);
-    const origAddr = canonicalAddress(f[4] as string);
-    const respAddr = canonicalAddress(f[7] as string);
+    const origAddr = texts.of(canonicalAddress(f[4] as string));
+    const respAddr = texts.of(canonicalAddress(f[7] as string));
     let origPort: number;
     let respPort: number;
     if (protocol === 'icmp') {
@@ -122,7 +125,7 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecord[]> {
       respBytes: Number(f[13]),
       bytesKind: 'ethernet',
       direction: 'bi',
-      state: (f[15] as string).trim(),
+      state: texts.of((f[15] as string).trim()),
       sourceFile,
       sourceLine: lineNo,
     };

@@ -2,6 +2,7 @@ import { consumeFile, consumeText, type LineConsumer } from '../../core/text-lin
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
+import { TextIntern } from '../../core/text-intern.js';
 import { canonicalAddress } from '../../core/ip-address.js';
 
 /**
@@ -36,6 +37,8 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
   }
   const needed = Math.max(...Object.values(index)) + 1;
   const records: FlowRecord[] = [];
+  // Records keep their addresses as flat copies, not views into the lines they were read from.
+  const texts = new TextIntern();
   for (let item = yield; item !== undefined; item = yield) {
     const [line, lineNo] = item;
     const n = lineNo - 1;
@@ -64,9 +67,9 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     const proto = whole('protocol');
     records.push({
       protocol: protocolOf(proto),
-      origAddr: canonicalAddress(cells[index.src_ip] as string),
+      origAddr: texts.of(canonicalAddress(cells[index.src_ip] as string)),
       origPort: whole('src_port'),
-      respAddr: canonicalAddress(cells[index.dst_ip] as string),
+      respAddr: texts.of(canonicalAddress(cells[index.dst_ip] as string)),
       respPort: whole('dst_port'),
       firstUs,
       lastUs,

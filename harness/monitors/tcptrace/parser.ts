@@ -2,6 +2,7 @@ import { consumeFile, consumeText, preview, type LineConsumer } from '../../core
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
+import { TextIntern } from '../../core/text-intern.js';
 
 /**
  * `tcptrace -n -l --csv` output: `#` comment lines, a `conn_#,host_a,...` header, then one line per TCP connection
@@ -21,6 +22,8 @@ export function parseTcptraceCsv(text: string, file: string): FlowRecord[] {
 
 function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
   const records: FlowRecord[] = [];
+  // Records keep their addresses as flat copies, not views into the lines they were read from.
+  const texts = new TextIntern();
   let index: Record<string, number> | undefined;
   let width = 0;
   let linesRead = 0;
@@ -63,7 +66,7 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
     };
     const addr = (name: string): string => {
       // tcptrace prints IPv6 with leading zeros (`2001:0db8::0010`).
-      return canonicalIp(value(name) as string) ?? fail(name, 'an IP address (tcptrace -n)');
+      return texts.of(canonicalIp(value(name) as string) ?? fail(name, 'an IP address (tcptrace -n)'));
     };
     const time = (name: string): number => tcptraceTimeToMicros(value(name) as string) ?? fail(name, 'seconds.microseconds such as 1700000001.20000');
     const port = (name: string): number => {

@@ -1,6 +1,7 @@
 import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
+import { TextIntern } from '../../core/text-intern.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -59,6 +60,7 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
   const conversations = new Map<string, Conversation>();
   const order: Conversation[] = [];
   let headerSeen = false;
+  const texts = new TextIntern();
   for (let item = yield; item !== undefined; item = yield) {
     const [line, lineNo] = item;
     if (!headerSeen) {
@@ -86,8 +88,9 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
     if (!v4 && !v6) continue; // ARP and other non-IP frames carry no connection.
     const timeUs = decimalSecondsToMicros(cell(F['frame.time_epoch']));
     if (timeUs === undefined) fail(F['frame.time_epoch'], 'seconds since the epoch such as 1700000000.000000000');
-    const src = canonicalIp(cell(v4 ? F['ip.src'] : F['ipv6.src'])) ?? fail(v4 ? F['ip.src'] : F['ipv6.src'], 'an IP address');
-    const dst = canonicalIp(cell(v4 ? F['ip.dst'] : F['ipv6.dst'])) ?? fail(v4 ? F['ip.dst'] : F['ipv6.dst'], 'an IP address');
+    // Flat copies, not views into the line: the conversations keep them to the end.
+    const src = texts.of(canonicalIp(cell(v4 ? F['ip.src'] : F['ipv6.src'])) ?? fail(v4 ? F['ip.src'] : F['ipv6.src'], 'an IP address'));
+    const dst = texts.of(canonicalIp(cell(v4 ? F['ip.dst'] : F['ipv6.dst'])) ?? fail(v4 ? F['ip.dst'] : F['ipv6.dst'], 'an IP address'));
     const lenIndex = v4 ? F['ip.len'] : F['ipv6.plen'];
     const len = integer(cell(lenIndex)) ?? fail(lenIndex, 'a length in bytes');
     const ipBytes = v4 ? len : len + IPV6_HEADER_BYTES;
