@@ -67,6 +67,8 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   const sentinelTruth = scenario.sentinel
     ? new ConnectionTruth(backgroundIdentity('sentinel', 'udp', scenario.sentinel.client, scenario.sentinel.server, scenario.sentinel.vlan), quietUs)
     : undefined;
+  // One server endpoint object per spec, shared by its live copies (an identity is read, never changed).
+  const servers = new Map<ConnectionSpec, Endpoint>();
   const starts: ScenarioStarts = {
     total: schedule.total,
     get nextStartUs() {
@@ -75,7 +77,7 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
     startNext() {
       const { order, spec, copy, startUs } = schedule.take();
       const random = connectionRandom(scenario.seed, copy.id);
-      const identity = scenarioIdentity(spec, copy);
+      const identity = scenarioIdentity(spec, copy, servers);
       const truth = new ConnectionTruth(identity, quietUs);
       const stream = PacketStream.start(order, flowContext(spec, identity, random), truth, new ConnectionEvents(spec, startUs, random));
       if (stream === undefined) finished.add(order, truth);
@@ -141,15 +143,21 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   return { pcapPath, truthPath, truthConnLogPath, truth };
 }
 
-function scenarioIdentity(spec: ConnectionSpec, copy: ExpandedConnection): ConnectionIdentity {
+function scenarioIdentity(spec: ConnectionSpec, copy: ExpandedConnection, servers: Map<ConnectionSpec, Endpoint>): ConnectionIdentity {
   const icmpId = (spec.icmpId + copy.index) & 0xffff;
+  let server = servers.get(spec);
+  if (spec.protocol === 'icmp') server = { addr: copy.server.addr, port: icmpId };
+  else if (server === undefined) {
+    server = { addr: copy.server.addr, port: copy.server.port };
+    servers.set(spec, server);
+  }
   return {
     id: copy.id,
     protocol: spec.protocol,
     ipVersion: ipVersion(copy.client.addr),
     ...(spec.vlan === undefined ? {} : { vlan: spec.vlan }),
     client: { addr: copy.client.addr, port: spec.protocol === 'icmp' ? icmpId : copy.client.port },
-    server: { addr: copy.server.addr, port: spec.protocol === 'icmp' ? icmpId : copy.server.port },
+    server,
     open: spec.protocol === 'tcp' ? spec.open : 'none',
     close: spec.protocol === 'tcp' ? spec.close : 'none',
     background: false,

@@ -111,12 +111,12 @@ export class FlowContext {
   lastFlags = 0;
 
   constructor(
-    readonly protocol: FlowProtocol,
+    protocol: FlowProtocol,
     clientAddr: string,
     clientPort: number,
     serverAddr: string,
     serverPort: number,
-    readonly vlan: number | undefined,
+    vlan: number | undefined,
     readonly mss: number,
     initial: { clientSeq: number; serverSeq: number; clientIpId: number; serverIpId: number },
   ) {
