@@ -1,6 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { TextIntern } from '../core/text-intern.js';
-import { preview } from '../core/text-lines.js';
+import { consumeFile, consumeText, preview, type LineConsumer } from '../core/text-lines.js';
 import type { FlowProtocol, FlowRecord } from '../core/flow-record.js';
 import { InputError } from '../core/input-error.js';
 import { canonicalAddress } from '../core/ip-address.js';
@@ -268,40 +267,19 @@ function twoDigits(text: string, at: number): number {
 }
 
 
+/** The parser as a line consumer, so that one reader serves a string and a streamed file alike. */
+function* nfdumpLines(file: string, sourceFile: string): LineConsumer<FlowRecord[]> {
+  const parser = new NfdumpJsonParser(file, sourceFile);
+  for (let item = yield; item !== undefined; item = yield) parser.pushLine(item[0]);
+  return parser.end();
+}
+
 /** Parses nfdump JSON held in a string. */
 export function parseNfdumpJson(text: string, file: string, sourceFile = file): FlowRecord[] {
-  const parser = new NfdumpJsonParser(file, sourceFile);
-  let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    parser.pushLine(text.slice(start, nl));
-    start = nl + 1;
-  }
-  return parser.end();
+  return consumeText(nfdumpLines(file, sourceFile), text);
 }
 
 /** Streams a file of nfdump JSON: files of a million records are larger than one string may be. */
 export async function readNfdumpJson(path: string, sourceFile = path): Promise<FlowRecord[]> {
-  const parser = new NfdumpJsonParser(path, sourceFile);
-  await forEachLine(path, (line) => parser.pushLine(line));
-  return parser.end();
-}
-
-/** Calls `onLine` for every line of a UTF-8 file, without holding the file in memory. */
-export async function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let rest = '';
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const text = rest === '' ? chunk : rest + chunk;
-    let start = 0;
-    let nl = text.indexOf('\n', start);
-    while (nl >= 0) {
-      onLine(text.slice(start, nl));
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
-    }
-    rest = text.slice(start);
-  }
-  if (rest !== '') onLine(rest);
+  return consumeFile(nfdumpLines(path, sourceFile), path);
 }
