@@ -1,4 +1,5 @@
 import type { QuietPeriod, TruthConnection } from '../harness/core/ground-truth.js';
+import { TruthTable } from '../harness/core/truth-table.js';
 import type { Packet } from './packet.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './packet.js';
 
@@ -145,37 +146,59 @@ export class ConnectionTruth {
 }
 
 /**
- * Finished connections' truths, by order (the scenario's connections in file and copy order, then the clock and
- * the sentinel): a connection's builder, stream and frame state are dropped once its truth is read out here.
+ * Finished connections' truths, in order (the scenario's connections in file and copy order, then the clock and
+ * the sentinel), kept column by column in a TruthTable: a connection's builder, stream and frame state are dropped
+ * once its truth is read out here. Connections finish out of order; the table takes rows in order, so one that
+ * finishes before an earlier one waits here as its (compact) builder until every connection before it is in.
  */
 export class FinishedTruths {
-  private readonly connections: (TruthConnection | undefined)[] = [];
+  private readonly table: TruthTable;
+  /** The table's row views, 0 .. in - 1. */
+  private readonly connections: TruthConnection[] = [];
   private readonly histories: string[] = [];
-  private count = 0;
+  private readonly waiting = new Map<number, ConnectionTruth>();
+  /** Histories are a handful of distinct strings: one copy of each, not one per connection. */
+  private readonly historyText = new Map<string, string>();
 
   constructor(readonly size: number) {
-    for (let i = 0; i < size; i++) {
-      this.connections.push(undefined);
-      this.histories.push('-');
-    }
+    this.table = new TruthTable(size);
   }
 
   add(order: number, builder: ConnectionTruth): void {
-    if (order < 0 || order >= this.size || this.connections[order] !== undefined) {
+    if (order < this.connections.length || order >= this.size || this.waiting.has(order)) {
       throw new Error(`connection ${builder.identity.id} (order ${order}) finished twice or out of range (generator bug)`);
     }
-    this.connections[order] = builder.toTruth();
-    this.histories[order] = builder.zeekHistory();
-    this.count += 1;
+    if (order !== this.connections.length) {
+      this.waiting.set(order, builder);
+      return;
+    }
+    this.append(builder);
+    for (let next = this.waiting.get(this.connections.length); next !== undefined; next = this.waiting.get(this.connections.length)) {
+      this.waiting.delete(this.connections.length);
+      this.append(next);
+    }
   }
 
   has(order: number): boolean {
-    return this.connections[order] !== undefined;
+    return order < this.connections.length || this.waiting.has(order);
   }
 
   /** Every connection's truth and Zeek history, in order; fails loudly if one never finished. */
   all(): { connections: TruthConnection[]; histories: string[] } {
-    if (this.count !== this.size) throw new Error(`${this.size - this.count} of ${this.size} connections never finished (generator bug)`);
-    return { connections: this.connections as TruthConnection[], histories: this.histories };
+    if (this.connections.length !== this.size) {
+      throw new Error(`${this.size - this.connections.length} of ${this.size} connections never finished (generator bug)`);
+    }
+    return { connections: this.connections, histories: this.histories };
+  }
+
+  private append(builder: ConnectionTruth): void {
+    this.connections.push(this.table.push(builder.toTruth()));
+    const history = builder.zeekHistory();
+    let kept = this.historyText.get(history);
+    if (kept === undefined) {
+      kept = history;
+      this.historyText.set(history, history);
+    }
+    this.histories.push(kept);
   }
 }

@@ -42,6 +42,10 @@ const STREAM_DEPTH = 6;
  * in pieces; `depth` levels are already open.
  */
 function* sortedJson(value: unknown, indent: string, depth: number): Generator<string> {
+  if (value !== null && typeof value === 'object' && hasToJson(value)) {
+    yield* sortedJson(value.toJSON(), indent, depth);
+    return;
+  }
   if (depth >= STREAM_DEPTH || value === null || typeof value !== 'object') {
     const text = JSON.stringify(sortedCopy(value), null, indent) ?? 'null';
     // Nested output is indented as if at the top: shift it to this depth. Strings hold no raw newline (JSON escapes it).
@@ -75,6 +79,8 @@ function* sortedJson(value: unknown, indent: string, depth: number): Generator<s
  */
 function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
+  // As JSON.stringify does: a value that says how it serializes (a truth table's row view) is written as that.
+  if (hasToJson(value)) return sortedCopy(value.toJSON());
   if (Array.isArray(value)) {
     const copy: unknown[] = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) copy[i] = sortedCopy(value[i]);
@@ -84,6 +90,10 @@ function sortedCopy(value: unknown): unknown {
   const copy: Record<string, unknown> = {};
   for (const key of sortedKeys(record)) setOwn(copy, key, sortedCopy(record[key]));
   return copy;
+}
+
+function hasToJson(value: object): value is { toJSON(): unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
 function sortedShallow(record: Record<string, unknown>): Record<string, unknown> {

@@ -1,0 +1,233 @@
+import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from './ground-truth.js';
+
+/**
+ * The truth of a generated capture, column by column: a million TruthConnection objects (each with its endpoints,
+ * its quiet periods and eight boxed numbers) took ~530 MB of heap; the same connections here take ~150 MB. Each
+ * connection is read through a small view object whose getters read its row, so every consumer still sees a
+ * TruthConnection; `toJSON` gives the plain object, key for key as the generator always wrote it, so truth.json
+ * and results.json keep their bytes.
+ */
+const PROTOCOLS: readonly TruthProtocol[] = ['tcp', 'udp', 'icmp'];
+const OPENS: readonly TruthConnection['open'][] = ['handshake', 'midstream', 'none'];
+const CLOSES: readonly TruthConnection['close'][] = ['fin', 'rst', 'none'];
+const SENDERS: readonly TruthConnection['firstSender'][] = ['client', 'server'];
+const ROLES: readonly (TruthConnection['role'] | undefined)[] = [undefined, 'clock', 'sentinel'];
+const NO_VLAN = -1;
+
+/** Numbers that are whole microseconds or counts, kept as doubles (times since the epoch exceed 2^32). */
+const NUMBERS = [
+  'firstUs', 'lastUs', 'durationUs', 'clientPkts', 'clientIpBytes', 'clientPayloadBytes',
+  'serverPkts', 'serverIpBytes', 'serverPayloadBytes', 'longestGapUs',
+] as const;
+type NumberField = (typeof NUMBERS)[number];
+
+export class TruthTable {
+  private rows = 0;
+  private capacity: number;
+  private readonly ids: string[] = [];
+  private readonly addresses: string[] = [];
+  private readonly addressIds = new Map<string, number>();
+  private codes: Uint8Array;
+  private endpoints: Int32Array;
+  private numbers: Float64Array;
+  /** Quiet periods of row r: quiet[3 * k ..] for k in quietStart[r] .. quietStart[r + 1] - 1, as start, end, length. */
+  private quietStart: Int32Array;
+  private quiet: Float64Array;
+  private quietCount = 0;
+  /** `cut` (only a derived truth has one) by row. */
+  private readonly cuts = new Map<number, NonNullable<TruthConnection['cut']>>();
+
+  constructor(expectedRows = 1024) {
+    this.capacity = Math.max(16, expectedRows);
+    this.codes = new Uint8Array(this.capacity * CODES);
+    this.endpoints = new Int32Array(this.capacity * ENDPOINTS);
+    this.numbers = new Float64Array(this.capacity * NUMBERS.length);
+    this.quietStart = new Int32Array(this.capacity + 1);
+    this.quiet = new Float64Array(Math.max(48, expectedRows) * 3);
+  }
+
+  get length(): number {
+    return this.rows;
+  }
+
+  /** Appends a connection; returns its view (which reads this table from now on). */
+  push(c: TruthConnection): TruthConnection {
+    if (this.rows === this.capacity) this.grow();
+    const r = this.rows;
+    this.ids.push(c.id);
+    const codes = r * CODES;
+    this.codes[codes] = code(PROTOCOLS, c.protocol, 'protocol');
+    this.codes[codes + 1] = c.ipVersion;
+    this.codes[codes + 2] = code(OPENS, c.open, 'open');
+    this.codes[codes + 3] = code(CLOSES, c.close, 'close');
+    this.codes[codes + 4] = code(SENDERS, c.firstSender, 'firstSender');
+    this.codes[codes + 5] = (c.background ? 1 : 0) | (c.vlan === undefined ? 0 : 2);
+    this.codes[codes + 6] = code(ROLES, c.role, 'role');
+    const e = r * ENDPOINTS;
+    this.endpoints[e] = this.addressId(c.client.addr);
+    this.endpoints[e + 1] = c.client.port;
+    this.endpoints[e + 2] = this.addressId(c.server.addr);
+    this.endpoints[e + 3] = c.server.port;
+    this.endpoints[e + 4] = c.vlan ?? NO_VLAN;
+    const n = r * NUMBERS.length;
+    for (let i = 0; i < NUMBERS.length; i += 1) this.numbers[n + i] = c[NUMBERS[i] as NumberField];
+    const periods = c.quietPeriods;
+    while ((this.quietCount + periods.length) * 3 > this.quiet.length) this.quiet = grown(this.quiet, this.quiet.length * 2);
+    for (const q of periods) {
+      const k = this.quietCount * 3;
+      this.quiet[k] = q.startUs;
+      this.quiet[k + 1] = q.endUs;
+      this.quiet[k + 2] = q.lengthUs;
+      this.quietCount += 1;
+    }
+    this.quietStart[r + 1] = this.quietCount;
+    if (c.cut !== undefined) this.cuts.set(r, c.cut);
+    this.rows += 1;
+    return new TruthRow(this, r);
+  }
+
+  private addressId(addr: string): number {
+    let id = this.addressIds.get(addr);
+    if (id === undefined) {
+      id = this.addresses.length;
+      this.addresses.push(addr);
+      this.addressIds.set(addr, id);
+    }
+    return id;
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    this.codes = grown(this.codes, this.capacity * CODES);
+    this.endpoints = grown(this.endpoints, this.capacity * ENDPOINTS);
+    this.numbers = grown(this.numbers, this.capacity * NUMBERS.length);
+    this.quietStart = grown(this.quietStart, this.capacity + 1);
+  }
+
+  /** @internal the view's reads */
+  id(r: number): string {
+    return this.ids[r] as string;
+  }
+
+  code(r: number, field: number): number {
+    return this.codes[r * CODES + field] as number;
+  }
+
+  endpoint(r: number, side: 0 | 1): TruthEndpoint {
+    const e = r * ENDPOINTS + side * 2;
+    return { addr: this.addresses[this.endpoints[e] as number] as string, port: this.endpoints[e + 1] as number };
+  }
+
+  vlan(r: number): number | undefined {
+    return (this.code(r, 5) & 2) === 0 ? undefined : (this.endpoints[r * ENDPOINTS + 4] as number);
+  }
+
+  number(r: number, field: number): number {
+    return this.numbers[r * NUMBERS.length + field] as number;
+  }
+
+  quietPeriods(r: number): QuietPeriod[] {
+    const out: QuietPeriod[] = [];
+    for (let k = this.quietStart[r] as number; k < (this.quietStart[r + 1] as number); k += 1) {
+      out.push({ startUs: this.quiet[3 * k] as number, endUs: this.quiet[3 * k + 1] as number, lengthUs: this.quiet[3 * k + 2] as number });
+    }
+    return out;
+  }
+
+  cut(r: number): TruthConnection['cut'] {
+    return this.cuts.get(r);
+  }
+}
+
+const CODES = 7;
+const ENDPOINTS = 5;
+
+function code<T>(values: readonly T[], value: T, field: string): number {
+  const at = values.indexOf(value);
+  if (at < 0) throw new Error(`TruthTable: ${field} ${String(value)} is not one of ${values.join(', ')}`);
+  return at;
+}
+
+function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
+  const bigger = new (array.constructor as new (n: number) => A)(length);
+  bigger.set(array);
+  return bigger;
+}
+
+const field = (name: NumberField): number => NUMBERS.indexOf(name);
+const FIRST = field('firstUs');
+const LAST = field('lastUs');
+const DURATION = field('durationUs');
+const CLIENT_PKTS = field('clientPkts');
+const CLIENT_IP = field('clientIpBytes');
+const CLIENT_PAYLOAD = field('clientPayloadBytes');
+const SERVER_PKTS = field('serverPkts');
+const SERVER_IP = field('serverIpBytes');
+const SERVER_PAYLOAD = field('serverPayloadBytes');
+const LONGEST_GAP = field('longestGapUs');
+
+/** One row of a TruthTable seen as a TruthConnection: two fields of its own, everything else read on demand. */
+class TruthRow implements TruthConnection {
+  constructor(private readonly table: TruthTable, private readonly row: number) {}
+
+  get id(): string { return this.table.id(this.row); }
+  get protocol(): TruthProtocol { return PROTOCOLS[this.table.code(this.row, 0)] as TruthProtocol; }
+  get ipVersion(): 4 | 6 { return this.table.code(this.row, 1) as 4 | 6; }
+  get vlan(): number | undefined { return this.table.vlan(this.row); }
+  get client(): TruthEndpoint { return this.table.endpoint(this.row, 0); }
+  get server(): TruthEndpoint { return this.table.endpoint(this.row, 1); }
+  get firstUs(): number { return this.table.number(this.row, FIRST); }
+  get lastUs(): number { return this.table.number(this.row, LAST); }
+  get durationUs(): number { return this.table.number(this.row, DURATION); }
+  get clientPkts(): number { return this.table.number(this.row, CLIENT_PKTS); }
+  get clientIpBytes(): number { return this.table.number(this.row, CLIENT_IP); }
+  get clientPayloadBytes(): number { return this.table.number(this.row, CLIENT_PAYLOAD); }
+  get serverPkts(): number { return this.table.number(this.row, SERVER_PKTS); }
+  get serverIpBytes(): number { return this.table.number(this.row, SERVER_IP); }
+  get serverPayloadBytes(): number { return this.table.number(this.row, SERVER_PAYLOAD); }
+  get open(): TruthConnection['open'] { return OPENS[this.table.code(this.row, 2)] as TruthConnection['open']; }
+  get close(): TruthConnection['close'] { return CLOSES[this.table.code(this.row, 3)] as TruthConnection['close']; }
+  get firstSender(): TruthConnection['firstSender'] { return SENDERS[this.table.code(this.row, 4)] as TruthConnection['firstSender']; }
+  get quietPeriods(): QuietPeriod[] { return this.table.quietPeriods(this.row); }
+  get longestGapUs(): number { return this.table.number(this.row, LONGEST_GAP); }
+  get background(): boolean { return (this.table.code(this.row, 5) & 1) === 1; }
+  get role(): TruthConnection['role'] { return ROLES[this.table.code(this.row, 6)]; }
+  get cut(): TruthConnection['cut'] { return this.table.cut(this.row); }
+
+  /** The plain connection, keys in the order the generator has always written them. */
+  toJSON(): TruthConnection {
+    const vlan = this.vlan;
+    const role = this.role;
+    const cut = this.cut;
+    return {
+      id: this.id,
+      protocol: this.protocol,
+      ipVersion: this.ipVersion,
+      ...(vlan === undefined ? {} : { vlan }),
+      client: this.client,
+      server: this.server,
+      firstUs: this.firstUs,
+      lastUs: this.lastUs,
+      durationUs: this.durationUs,
+      clientPkts: this.clientPkts,
+      clientIpBytes: this.clientIpBytes,
+      clientPayloadBytes: this.clientPayloadBytes,
+      serverPkts: this.serverPkts,
+      serverIpBytes: this.serverIpBytes,
+      serverPayloadBytes: this.serverPayloadBytes,
+      open: this.open,
+      close: this.close,
+      firstSender: this.firstSender,
+      quietPeriods: this.quietPeriods,
+      longestGapUs: this.longestGapUs,
+      background: this.background,
+      ...(role === undefined ? {} : { role }),
+      ...(cut === undefined ? {} : { cut }),
+    };
+  }
+}
+
+/** A connection as a plain object, whether it is one or a TruthTable row (for spreading, cloning, deep comparison). */
+export function plainConnection(c: TruthConnection): TruthConnection {
+  return c instanceof TruthRow ? c.toJSON() : c;
+}

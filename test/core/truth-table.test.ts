@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import type { TruthConnection } from '../../harness/core/ground-truth.js';
+import { plainConnection, TruthTable } from '../../harness/core/truth-table.js';
+
+/**
+ * The generator keeps its truth in a TruthTable: every field read through a row's view, and its JSON, must be the
+ * plain connection it was given, key for key and in the same order (truth.json's bytes depend on it).
+ */
+const base: TruthConnection = {
+  id: 'a',
+  protocol: 'tcp',
+  ipVersion: 4,
+  client: { addr: '10.0.0.1', port: 40000 },
+  server: { addr: '198.51.100.80', port: 443 },
+  firstUs: 1_700_000_000_000_001,
+  lastUs: 1_700_068_236_000_002,
+  durationUs: 68_236_000_001,
+  clientPkts: 120,
+  clientIpBytes: 9_000_000_123,
+  clientPayloadBytes: 7_000,
+  serverPkts: 110,
+  serverIpBytes: 8_000,
+  serverPayloadBytes: 6_000,
+  open: 'handshake',
+  close: 'fin',
+  firstSender: 'client',
+  quietPeriods: [{ startUs: 1_700_000_000_100_000, endUs: 1_700_000_001_300_000, lengthUs: 1_200_000 }, { startUs: 1_700_000_002_000_000, endUs: 1_700_000_003_200_000, lengthUs: 1_200_000 }],
+  longestGapUs: 1_200_000,
+  background: false,
+};
+const variants: TruthConnection[] = [
+  base,
+  { ...base, id: 'b', protocol: 'udp', ipVersion: 6, vlan: 100, client: { addr: '2001:db8::1', port: 53000 }, server: { addr: '2001:db8::53', port: 53 }, open: 'none', close: 'none', firstSender: 'server', quietPeriods: [] },
+  { ...base, id: 'c', protocol: 'icmp', vlan: 0, open: 'none', close: 'rst', quietPeriods: [] },
+  { ...base, id: 'clock', protocol: 'udp', background: true, role: 'clock', quietPeriods: [] },
+  { ...base, id: 'd', open: 'midstream', cut: { start: 'the capture began after it', end: 'the capture ended before it' } },
+];
+
+/** The key order of truth.json (the generator's): vlan after ipVersion, role and cut last. */
+const ORDER: (keyof TruthConnection)[] = ['id', 'protocol', 'ipVersion', 'vlan', 'client', 'server', 'firstUs', 'lastUs', 'durationUs', 'clientPkts', 'clientIpBytes',
+  'clientPayloadBytes', 'serverPkts', 'serverIpBytes', 'serverPayloadBytes', 'open', 'close', 'firstSender', 'quietPeriods', 'longestGapUs', 'background', 'role', 'cut'];
+const inTruthOrder = (c: TruthConnection): Record<string, unknown> => Object.fromEntries(ORDER.filter((k) => c[k] !== undefined).map((k) => [k, c[k]]));
+
+describe('TruthTable: a truth kept column by column', () => {
+  it('reads back every field of every connection, and writes the same JSON text', () => {
+    const table = new TruthTable(2);
+    const rows = variants.map((c) => table.push(c));
+    expect(table.length).to.equal(variants.length);
+    variants.forEach((plain, i) => {
+      const row = rows[i] as TruthConnection;
+      for (const key of Object.keys(plain) as (keyof TruthConnection)[]) expect(row[key], `${plain.id}.${key}`).to.deep.equal(plain[key]);
+      expect(row.vlan).to.equal(plain.vlan);
+      expect(row.role).to.equal(plain.role);
+      expect(row.cut).to.deep.equal(plain.cut);
+      expect(JSON.stringify(row, null, 2)).to.equal(JSON.stringify(inTruthOrder(plain), null, 2));
+      expect(plainConnection(row)).to.deep.equal(plain);
+    });
+  });
+
+  it('refuses a value it has no code for rather than store another', () => {
+    const table = new TruthTable();
+    expect(() => table.push({ ...base, protocol: 'sctp' as TruthConnection['protocol'] })).to.throw(/protocol sctp/);
+  });
+});
