@@ -1,4 +1,5 @@
 import { sourceOf, type FlowRecord } from '../core/flow-record.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
 import { ScoreFold } from '../core/score-fold.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
@@ -44,7 +45,7 @@ function truthIndexOf(truth: GroundTruth): TruthIndex {
   return index;
 }
 
-export function compareCell(truth: GroundTruth, records: readonly FlowRecord[], model: MonitorModel, options: CompareOptions): CellComparison {
+export function compareCell(truth: GroundTruth, records: FlowRecordList, model: MonitorModel, options: CompareOptions): CellComparison {
   const scoring = new CellScoring(truth, records, model, options, 0);
   const scores = [...scoring.scores()];
   return { scores, spurious: scoring.spurious(Infinity), aggregate: scoring.aggregate(), verdict: scoring.verdict() };
@@ -62,7 +63,7 @@ export class CellScoring {
 
   constructor(
     private readonly truth: GroundTruth,
-    private readonly records: readonly FlowRecord[],
+    private readonly records: FlowRecordList,
     private readonly model: MonitorModel,
     private readonly options: CompareOptions,
     worstKept: number,
@@ -86,7 +87,7 @@ export class CellScoring {
   /** The first `limit` records that belong to no truth connection. */
   spurious(limit: number): SpuriousRecord[] {
     const unmatched = this.matched.unmatched;
-    return unmatched.slice(0, Math.min(limit, unmatched.length)).map((ri) => toSpurious(this.records[ri] as FlowRecord));
+    return unmatched.slice(0, Math.min(limit, unmatched.length)).map((ri) => toSpurious(this.records.at(ri) as FlowRecord));
   }
 
   /** After `scores()` has run through. */

@@ -1,4 +1,5 @@
 import { sourceOf, type FlowRecord } from '../core/flow-record.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { Fragment } from '../core/score.js';
 import { canonicalAddress } from '../core/ip-address.js';
@@ -226,10 +227,10 @@ function pairUnidirectional(pieces: Piece[], toleranceUs: number): { fragments: 
  * The fragments of one truth connection. With `indices`, the connection's records are records[indices[i]]: the
  * caller then need not gather them into an array of their own.
  */
-export function buildFragments(truthConn: TruthConnection, records: readonly FlowRecord[], toleranceUs: number, indices?: Int32Array): FragmentSet {
+export function buildFragments(truthConn: TruthConnection, records: FlowRecordList, toleranceUs: number, indices?: Int32Array): FragmentSet {
   const conn = endpointsOf(truthConn);
   const count = indices ? indices.length : records.length;
-  const at = (i: number): FlowRecord => records[indices ? (indices[i] as number) : i] as FlowRecord;
+  const at = (i: number): FlowRecord => records.at(indices ? (indices[i] as number) : i) as FlowRecord;
   let bytesKind: FlowRecord['bytesKind'] = count > 0 ? at(0).bytesKind : 'unknown';
   let statusKind: FlowRecord[] | undefined;
   let uni: Piece[] | undefined;

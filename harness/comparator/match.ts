@@ -1,4 +1,5 @@
 import type { FlowRecord } from '../core/flow-record.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { canonicalAddress } from '../core/ip-address.js';
 import { AddressIds } from './address-ids.js';
@@ -233,13 +234,13 @@ export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: 
   return best;
 }
 
-export function matchRecords(truth: GroundTruth, records: readonly FlowRecord[], toleranceUs: number, index = indexTruth(truth)): MatchResult {
+export function matchRecords(truth: GroundTruth, records: FlowRecordList, toleranceUs: number, index = indexTruth(truth)): MatchResult {
   const n = truth.connections.length;
   const connOf = new Int32Array(records.length);
   const counts = new Int32Array(n + 1);
   const unmatched: number[] = [];
   for (let i = 0; i < records.length; i += 1) {
-    const ci = matchRecord(index, records[i] as FlowRecord, toleranceUs);
+    const ci = matchRecord(index, records.at(i) as FlowRecord, toleranceUs);
     connOf[i] = ci;
     if (ci < 0) unmatched.push(i);
     else counts[ci + 1] = (counts[ci + 1] as number) + 1;

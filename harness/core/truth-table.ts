@@ -1,3 +1,4 @@
+import { codeOf, grown, TextIds } from './columns.js';
 import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from './ground-truth.js';
 
 /**
@@ -25,8 +26,7 @@ export class TruthTable {
   private rows = 0;
   private capacity: number;
   private readonly ids: string[] = [];
-  private readonly addresses: string[] = [];
-  private readonly addressIds = new Map<string, number>();
+  private readonly addresses = new TextIds();
   private codes: Uint8Array;
   private endpoints: Int32Array;
   private numbers: Float64Array;
@@ -56,17 +56,17 @@ export class TruthTable {
     const r = this.rows;
     this.ids.push(c.id);
     const codes = r * CODES;
-    this.codes[codes] = code(PROTOCOLS, c.protocol, 'protocol');
+    this.codes[codes] = codeOf('TruthTable', 'protocol', PROTOCOLS, c.protocol);
     this.codes[codes + 1] = c.ipVersion;
-    this.codes[codes + 2] = code(OPENS, c.open, 'open');
-    this.codes[codes + 3] = code(CLOSES, c.close, 'close');
-    this.codes[codes + 4] = code(SENDERS, c.firstSender, 'firstSender');
+    this.codes[codes + 2] = codeOf('TruthTable', 'open', OPENS, c.open);
+    this.codes[codes + 3] = codeOf('TruthTable', 'close', CLOSES, c.close);
+    this.codes[codes + 4] = codeOf('TruthTable', 'firstSender', SENDERS, c.firstSender);
     this.codes[codes + 5] = (c.background ? 1 : 0) | (c.vlan === undefined ? 0 : 2);
-    this.codes[codes + 6] = code(ROLES, c.role, 'role');
+    this.codes[codes + 6] = codeOf('TruthTable', 'role', ROLES, c.role);
     const e = r * ENDPOINTS;
-    this.endpoints[e] = this.addressId(c.client.addr);
+    this.endpoints[e] = this.addresses.id(c.client.addr);
     this.endpoints[e + 1] = c.client.port;
-    this.endpoints[e + 2] = this.addressId(c.server.addr);
+    this.endpoints[e + 2] = this.addresses.id(c.server.addr);
     this.endpoints[e + 3] = c.server.port;
     this.endpoints[e + 4] = c.vlan ?? NO_VLAN;
     const n = r * NUMBERS.length;
@@ -84,16 +84,6 @@ export class TruthTable {
     if (c.cut !== undefined) this.cuts.set(r, c.cut);
     this.rows += 1;
     return new TruthRow(this, r);
-  }
-
-  private addressId(addr: string): number {
-    let id = this.addressIds.get(addr);
-    if (id === undefined) {
-      id = this.addresses.length;
-      this.addresses.push(addr);
-      this.addressIds.set(addr, id);
-    }
-    return id;
   }
 
   private grow(): void {
@@ -115,7 +105,7 @@ export class TruthTable {
 
   endpoint(r: number, side: 0 | 1): TruthEndpoint {
     const e = r * ENDPOINTS + side * 2;
-    return { addr: this.addresses[this.endpoints[e] as number] as string, port: this.endpoints[e + 1] as number };
+    return { addr: this.addresses.text(this.endpoints[e] as number), port: this.endpoints[e + 1] as number };
   }
 
   vlan(r: number): number | undefined {
@@ -141,18 +131,6 @@ export class TruthTable {
 
 const CODES = 7;
 const ENDPOINTS = 5;
-
-function code<T>(values: readonly T[], value: T, field: string): number {
-  const at = values.indexOf(value);
-  if (at < 0) throw new Error(`TruthTable: ${field} ${String(value)} is not one of ${values.join(', ')}`);
-  return at;
-}
-
-function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
-  const bigger = new (array.constructor as new (n: number) => A)(length);
-  bigger.set(array);
-  return bigger;
-}
 
 const field = (name: NumberField): number => NUMBERS.indexOf(name);
 const FIRST = field('firstUs');

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
-import type { FlowRecord } from '../core/flow-record.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { ToolState } from '../core/tool-state.js';
 import { isInputError } from '../core/input-error.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
@@ -46,7 +46,7 @@ export interface CellRunRequest {
 }
 
 export type CellRunOutcome =
-  | { ok: true; views: Record<string, FlowRecord[]>; rawFiles: string[]; provenance: CellProvenance; toolState?: ToolState }
+  | { ok: true; views: Record<string, FlowRecordList>; rawFiles: string[]; provenance: CellProvenance; toolState?: ToolState }
   | { ok: false; reason: string; provenance: CellProvenance };
 
 export interface CellProvenance {

@@ -262,7 +262,7 @@ async function finishCells(
       fail(`the monitor saw ${output.packetsSeen} of the ${run.packetsOnWire} packets on the wire: with drops its records would be fragments of a different traffic, so this cell is not judged`);
       continue;
     }
-    const records: FlowRecord[] = (outcome.views[cell.view] ?? []).map((r) => recordToScenarioTime(map, r));
+    const records: FlowRecord[] = Array.from(outcome.views[cell.view] ?? [], (r) => recordToScenarioTime(map, r));
     const adapter = result.plan.adapter;
     // Live, the tool's timers run: the offline calibration (does it honour timeouts reading a file?) does not apply.
     const model = monitorModel(adapter, cell.setting, true);

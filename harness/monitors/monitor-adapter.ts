@@ -1,4 +1,5 @@
 import type { FlowRecord } from '../core/flow-record.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { ToolState } from '../core/tool-state.js';
 import type { TableLimitKey, TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
 import type { TimerRule } from '../core/timer-rule.js';
@@ -250,8 +251,8 @@ export interface CellContext {
 }
 
 export interface MonitorOutput {
-  /** Records per view name (keys are the adapter's `views`). */
-  views: Record<string, FlowRecord[]>;
+  /** Records per view name (keys are the adapter's `views`); a monitor writing millions may keep them in a FlowRecordTable. */
+  views: Record<string, FlowRecordList>;
   /** What the tool said of its own state (flow counts, memory, evictions), where it says anything. */
   toolState?: ToolState;
   /** Raw files the records came from, relative to workDir. */

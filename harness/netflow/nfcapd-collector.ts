@@ -1,6 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FlowRecord } from '../core/flow-record.js';
+import { FlowRecordTable } from '../core/flow-record-table.js';
 import { MonitorFailure, type CellContext } from '../monitors/monitor-adapter.js';
 import { which } from '../executor/which.js';
 import { waitUntilUdpDrained } from '../executor/ports.js';
@@ -39,7 +39,7 @@ async function collectorTools(): Promise<CollectorTools> {
 const COLLECTOR_DRAIN_MS = 10_000;
 
 export interface CollectedFlows {
-  records: FlowRecord[];
+  records: FlowRecordTable;
   rawFiles: string[];
   notes: string[];
   /** nfcapd's own summary at exit: flows, packets and bytes it received, and export datagrams it saw lost. */
@@ -99,11 +99,11 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   return { records, rawFiles: [NFDUMP_JSON_FILE], notes, ...(summary ? { collector: summary } : {}) };
 }
 
-/** `TZ=UTC nfdump -R dir -o json` into nfdump.json, parsed; [] when the folder holds no nfcapd file. nfdump prints local time: TZ=UTC makes it UTC. */
-export async function dumpFlowDirectory(ctx: CellContext, dir: string, nfdump?: string): Promise<FlowRecord[]> {
+/** `TZ=UTC nfdump -R dir -o json` into nfdump.json, parsed; no record when the folder holds no nfcapd file. nfdump prints local time: TZ=UTC makes it UTC. */
+export async function dumpFlowDirectory(ctx: CellContext, dir: string, nfdump?: string): Promise<FlowRecordTable> {
   const files = (await readdir(dir)).filter((f) => f.startsWith('nfcapd.'));
   // No file at all: nothing was stored (an empty capture for nfpcapd). Callers say so in their notes.
-  if (files.length === 0) return [];
+  if (files.length === 0) return new FlowRecordTable();
   const reader = nfdump ?? (await collectorTools()).nfdump;
   await ctx.exec([reader, '-R', dir, '-o', 'json'], { env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE, readsOutput: true });
   return readNfdumpJson(path.join(ctx.workDir, NFDUMP_JSON_FILE), NFDUMP_JSON_FILE);

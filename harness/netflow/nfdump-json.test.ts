@@ -76,7 +76,7 @@ describe('nfdump JSON parser', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-nfdump-json-'));
     const file = path.join(dir, 'n.json');
     await writeFile(file, SAMPLE);
-    expect(await readNfdumpJson(file, 'n.json')).to.deep.equal(parseNfdumpJson(SAMPLE, file, 'n.json'));
+    expect(Array.from(await readNfdumpJson(file, 'n.json'))).to.deep.equal(parseNfdumpJson(SAMPLE, file, 'n.json'));
   });
 });
 

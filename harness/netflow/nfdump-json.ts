@@ -1,6 +1,7 @@
 import { TextIntern } from '../core/text-intern.js';
 import { consumeFile, consumeText, preview, type LineConsumer } from '../core/text-lines.js';
 import type { FlowProtocol, FlowRecord } from '../core/flow-record.js';
+import { FlowRecordTable } from '../core/flow-record-table.js';
 import { InputError } from '../core/input-error.js';
 import { canonicalAddress } from '../core/ip-address.js';
 
@@ -48,7 +49,7 @@ function emptyRecord(line: number): RawRecord {
 
 /** Incremental parser: feed it lines in order, collect the records at the end. Pure apart from its own state. */
 export class NfdumpJsonParser {
-  readonly records: FlowRecord[] = [];
+  readonly records = new FlowRecordTable();
   /** Records of another type (NSEL events and the like), skipped and counted. */
   skipped = 0;
   private lineNo = 0;
@@ -98,7 +99,7 @@ export class NfdumpJsonParser {
   }
 
   /** Call after the last line: a truncated file (no closing `]`) is an error, not a short result. */
-  end(): FlowRecord[] {
+  end(): FlowRecordTable {
     if (this.phase === 'before') {
       throw new InputError({ file: this.file, line: Math.max(this.lineNo, 1), col: 1 }, 'no "[" line (an empty file?)', NFDUMP_JSON_EXPECTED);
     }
@@ -268,7 +269,7 @@ function twoDigits(text: string, at: number): number {
 
 
 /** The parser as a line consumer, so that one reader serves a string and a streamed file alike. */
-function* nfdumpLines(file: string, sourceFile: string): LineConsumer<FlowRecord[]> {
+function* nfdumpLines(file: string, sourceFile: string): LineConsumer<FlowRecordTable> {
   const parser = new NfdumpJsonParser(file, sourceFile);
   for (let item = yield; item !== undefined; item = yield) parser.pushLine(item[0]);
   return parser.end();
@@ -276,10 +277,13 @@ function* nfdumpLines(file: string, sourceFile: string): LineConsumer<FlowRecord
 
 /** Parses nfdump JSON held in a string. */
 export function parseNfdumpJson(text: string, file: string, sourceFile = file): FlowRecord[] {
-  return consumeText(nfdumpLines(file, sourceFile), text);
+  return Array.from(consumeText(nfdumpLines(file, sourceFile), text));
 }
 
-/** Streams a file of nfdump JSON: files of a million records are larger than one string may be. */
-export async function readNfdumpJson(path: string, sourceFile = path): Promise<FlowRecord[]> {
+/**
+ * Streams a file of nfdump JSON (files of a million records are larger than one string may be) into a table: an
+ * exporter writes about four records per connection, too many to keep as objects.
+ */
+export async function readNfdumpJson(path: string, sourceFile = path): Promise<FlowRecordTable> {
   return consumeFile(nfdumpLines(path, sourceFile), path);
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CellScoring, compareCell } from '../comparator/compare-cell.js';
 import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
-import type { FlowRecord } from '../core/flow-record.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/results.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
@@ -424,7 +424,7 @@ async function runTask(
  * A monitor that reports nothing at all, while the capture holds connections it traces, did not do its job, whatever
  * its exit status says: scoring its silence would turn a broken sensor into "missed".
  */
-function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<string, FlowRecord[]>, provenance: CellProvenance): string | undefined {
+function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<string, FlowRecordList>, provenance: CellProvenance): string | undefined {
   if (Object.values(views).some((records) => records.length > 0)) return undefined;
   const traced = truth.connections.filter((c) => adapter.protocols === undefined || adapter.protocols.includes(c.protocol));
   if (traced.length === 0) return undefined;

@@ -208,7 +208,7 @@ async function runOk(ctx: Mocha.Context, pcap: string, setting: string, userConf
   return run.outcome;
 }
 
-const view = (outcome: OkOutcome, name: string): FlowRecord[] => outcome.views[name] ?? [];
+const view = (outcome: OkOutcome, name: string): FlowRecord[] => Array.from(outcome.views[name] ?? []);
 const starts = (records: FlowRecord[]): number => records.filter((r) => r.recordKind === 'start').length;
 
 describe('argus on generated captures (real argus, ra, racluster)', function () {

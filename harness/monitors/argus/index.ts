@@ -27,7 +27,7 @@ const argus: MonitorAdapter = {
   detect: detectArgus,
   translate: translateArgus,
   run: runArgus,
-  parseLog: (path: string, view?: string) => readRaCsv(path, view === 'merged' ? 'merged' : 'raw'),
+  parseLog: async (path: string, view?: string) => Array.from(await readRaCsv(path, view === 'merged' ? 'merged' : 'raw')),
   checkConfig: checkArgusConfig,
   live: argusLive,
 };

@@ -2,6 +2,7 @@ import { consumeFile, consumeText, preview, type LineConsumer } from '../../core
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalAddress } from '../../core/ip-address.js';
 import { TextIntern } from '../../core/text-intern.js';
+import { FlowRecordTable } from '../../core/flow-record-table.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -35,15 +36,17 @@ export interface ArgusParseOptions {
 
 /** Parses ra CSV text (pure). Throws InputError at the first line that is not an ra record. */
 export function parseRaCsv(text: string, options: ArgusParseOptions): FlowRecord[] {
-  return consumeText(raCsv(options), text);
+  return Array.from(consumeText(raCsv(options), text));
 }
 
-function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecord[]> {
-  const records: FlowRecord[] = [];
+function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecordTable> {
+  // Column by column: argus writes a record per flow and per status interval, a million and more at scale.
+  const records = new FlowRecordTable();
   const sourceFile = options.sourceFile ?? options.file;
   const raw = options.view === 'raw';
-  // Index of the last record of each unordered 5-tuple, to say why that record ended once the next one shows up.
-  const lastOfFlow = raw ? new Map<string, number>() : undefined;
+  // Index and state of the last record of each unordered 5-tuple, to say why that record ended once the next one
+  // shows up.
+  const lastOfFlow = raw ? new Map<string, { index: number; state: string }>() : undefined;
   const fields: string[] = new Array<string>(FIELD_COUNT);
   const starts: number[] = new Array<number>(FIELD_COUNT);
   // Records keep their addresses and state as flat copies, not views into the lines they were read from.
@@ -137,27 +140,23 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecord[]> {
       const key = flowKey(protoText, origAddr, origPort, respAddr, respPort);
       const previous = lastOfFlow.get(key);
       if (previous !== undefined) {
-        const earlier = records[previous] as FlowRecord;
         // A new ICMP echo flow follows every exchange whatever the timeout (argus keys echo flows finer than type and id).
-        earlier.endReason = record.recordKind === 'status' ? 'status' : endOfFlowOr(earlier.state, protocol === 'icmp' ? 'unknown' : 'idle-timeout');
+        records.setEndReason(previous.index, record.recordKind === 'status' ? 'status' : endOfFlowOr(previous.state, protocol === 'icmp' ? 'unknown' : 'idle-timeout'));
       }
-      lastOfFlow.set(key, records.length);
+      lastOfFlow.set(key, { index: records.length, state: record.state as string });
     }
     records.push(record);
   }
   if (lastOfFlow) {
     // The last record of a flow ended at its close, or was still open at the end of the capture (or idled out
     // after its last status report: argus writes nothing when it drops a flow it has already reported).
-    for (const index of lastOfFlow.values()) {
-      const record = records[index] as FlowRecord;
-      record.endReason = endOfFlowOr(record.state, 'unknown');
-    }
+    for (const { index, state } of lastOfFlow.values()) records.setEndReason(index, endOfFlowOr(state, 'unknown'));
   }
   return records;
 }
 
 /** Reads and parses one ra CSV file; `sourceFile` names it in the records (relative to the cell folder). */
-export async function readRaCsv(path: string, view: 'raw' | 'merged', sourceFile?: string): Promise<FlowRecord[]> {
+export async function readRaCsv(path: string, view: 'raw' | 'merged', sourceFile?: string): Promise<FlowRecordTable> {
   return consumeFile(raCsv({ file: path, sourceFile: sourceFile ?? path, view }), path);
 }
 

@@ -37,7 +37,7 @@ describe('ndpi adapter', function () {
     if ('missing' in result) this.skip();
     if (!('outcome' in result)) return;
     if (!result.outcome.ok) throw new Error(result.outcome.reason);
-    const records = result.outcome.views.default ?? [];
+    const records = Array.from(result.outcome.views.default ?? []);
     for (const id of ['t', 'u']) {
       const conn = gaps.truth.connections.find((c) => c.id === id);
       const mine = records.filter((r) => r.origPort === conn?.client.port || r.respPort === conn?.client.port);
@@ -53,7 +53,7 @@ describe('ndpi adapter', function () {
     if ('missing' in result) this.skip();
     if (!('outcome' in result)) return;
     if (!result.outcome.ok) throw new Error(result.outcome.reason);
-    const records = result.outcome.views.default ?? [];
+    const records = Array.from(result.outcome.views.default ?? []);
     expect(records.map((r) => r.protocol).sort()).to.deep.equal(['icmp', 'tcp']);
     const icmp = records.find((r) => r.protocol === 'icmp');
     expect(icmp?.durationUs).to.equal(7200005000);

@@ -28,7 +28,7 @@ const nfpcapd: MonitorAdapter = {
   detect: detectNfpcapd,
   translate: translateNfpcapd,
   run: runNfpcapd,
-  parseLog: (path: string) => readNfdumpJson(path),
+  parseLog: async (path: string) => Array.from(await readNfdumpJson(path)),
   checkConfig: refuseConfig('nfpcapd', 'it takes only command-line options, which the harness sets from the timeout setting'),
   live: nfpcapdLive,
 };

@@ -17,7 +17,7 @@ async function run(pcap: string, setting: string, ctx: Mocha.Context) {
   if ('missing' in result) ctx.skip();
   if (!('outcome' in result)) throw new Error('unreachable');
   if (!result.outcome.ok) throw new Error(`nfpcapd cell failed: ${result.outcome.reason}`);
-  return result.outcome.views.default ?? [];
+  return Array.from(result.outcome.views.default ?? []);
 }
 
 describe('nfpcapd adapter', function () {

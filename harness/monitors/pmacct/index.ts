@@ -26,7 +26,7 @@ const pmacct: MonitorAdapter = {
   detect: detectPmacct,
   translate: translatePmacct,
   run: runPmacct,
-  parseLog: (path: string) => readNfdumpJson(path),
+  parseLog: async (path: string) => Array.from(await readNfdumpJson(path)),
   checkConfig: checkPmacctdConfig,
   live: pmacctLive,
 };

@@ -78,7 +78,7 @@ describe('pmacct adapter', function () {
       expect(log).to.include('finished reading PCAP capture file');
       expect(log).to.include('Shutting down on user request');
       expect(result.outcome.rawFiles).to.include('pmacctd.log');
-      return result.outcome.views.default ?? [];
+      return Array.from(result.outcome.views.default ?? []);
     }
 
     /** Every packet of the capture, from the truth: what a complete export must add up to. */

@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { canonicalAddress } from '../../core/ip-address.js';
+import { TextIntern } from '../../core/text-intern.js';
 import { isoToMicros } from '../../core/time-text.js';
 import type { FlowRecord } from '../../core/flow-record.js';
+import type { FlowRecordTable } from '../../core/flow-record-table.js';
 import type { ToolState } from '../monitor-adapter.js';
 
 /**
@@ -39,8 +41,13 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
   let expired = 0;
   let held = 0;
   let peak = 0;
+  // Flows queued for overflow and not yet exported; each leaves the set when its EXPIRED line names it.
   const overflowSeqs = new Set<string>();
+  let overflows = 0;
   const evicted: EvictedFlow[] = [];
+  // Addresses as flat copies: a regex capture is a view into its line, and an evicted flow per connection would
+  // keep the whole log (100 MB at 100,000 connections) alive.
+  const texts = new TextIntern();
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
     if (ADD.test(line)) {
@@ -53,20 +60,23 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
     if (queued) {
       // Out of the table once queued; the EXPIRED line comes when the batch is exported.
       held -= 1;
-      if (Number(queued[2]) === R_OVERFLOWS) overflowSeqs.add(queued[1] as string);
+      if (Number(queued[2]) === R_OVERFLOWS) {
+        overflowSeqs.add(queued[1] as string);
+        overflows += 1;
+      }
       continue;
     }
     const exp = EXPIRED.exec(line);
     if (!exp) continue;
     expired += 1;
-    if (!overflowSeqs.has(exp[1] as string)) continue;
+    if (!overflowSeqs.delete(exp[1] as string)) continue;
     const firstUs = isoToMicros(exp[7] as string);
     if (firstUs === undefined) continue;
     evicted.push({
       protocol: Number(exp[6]),
-      a: canonicalAddress(exp[2] as string),
+      a: texts.of(canonicalAddress(exp[2] as string)),
       aPort: Number(exp[3]),
-      b: canonicalAddress(exp[4] as string),
+      b: texts.of(canonicalAddress(exp[4] as string)),
       bPort: Number(exp[5]),
       firstUs,
     });
@@ -74,9 +84,9 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
   return {
     state: {
       source,
-      figures: { flowsAdded: added, flowsExpired: expired, flowsEvictedTableFull: overflowSeqs.size, peakFlowsHeld: peak },
-      evictedFlows: overflowSeqs.size,
-      tableFull: overflowSeqs.size > 0,
+      figures: { flowsAdded: added, flowsExpired: expired, flowsEvictedTableFull: overflows, peakFlowsHeld: peak },
+      evictedFlows: overflows,
+      tableFull: overflows > 0,
       peakFlows: peak,
     },
     evicted,
@@ -89,7 +99,7 @@ const PROTOCOL_NUMBER: Record<FlowRecord['protocol'], number | undefined> = { tc
  * Marks the records of evicted flows `evicted`. softflowd exports both directions of a flow with the flow's own
  * first time (milliseconds), so a record matches an evicted flow on its endpoints in either order and that time.
  */
-export function markEvicted(records: FlowRecord[], evicted: readonly EvictedFlow[]): number {
+export function markEvicted(records: FlowRecordTable, evicted: readonly EvictedFlow[]): number {
   if (evicted.length === 0) return 0;
   const key = (proto: number | undefined, a: string, ap: number, b: string, bp: number, firstMs: number): string =>
     `${proto}|${a}|${ap}|${b}|${bp}|${firstMs}`;
@@ -100,9 +110,10 @@ export function markEvicted(records: FlowRecord[], evicted: readonly EvictedFlow
     keys.add(key(e.protocol, e.b, e.bPort, e.a, e.aPort, ms));
   }
   let marked = 0;
-  for (const r of records) {
+  for (let i = 0; i < records.length; i += 1) {
+    const r = records.at(i) as FlowRecord;
     if (keys.has(key(PROTOCOL_NUMBER[r.protocol], r.origAddr, r.origPort, r.respAddr, r.respPort, Math.floor(r.firstUs / 1000)))) {
-      r.endReason = 'evicted';
+      records.setEndReason(i, 'evicted');
       marked += 1;
     }
   }

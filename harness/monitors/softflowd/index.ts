@@ -25,7 +25,7 @@ const softflowd: MonitorAdapter = {
   detect: detectSoftflowd,
   translate: translateSoftflowd,
   run: runSoftflowd,
-  parseLog: (path: string) => readNfdumpJson(path),
+  parseLog: async (path: string) => Array.from(await readNfdumpJson(path)),
   checkConfig: (file: string, text: string) => void parseSoftflowdOptions(text, file),
   live: softflowdLive,
 };

@@ -98,7 +98,7 @@ connections:
       expect(state?.figures.flowsAdded).to.be.greaterThan(302);
       // The collector's own summary rides along: what nfcapd received of the export.
       expect(state?.figures.collectorFlows).to.be.greaterThan(0);
-      const records = result.outcome.views.default ?? [];
+      const records = Array.from(result.outcome.views.default ?? []);
       expect(records.some((r) => r.endReason === 'evicted')).to.equal(true);
       const setting = parseTimeoutSetting('maxflows=100');
       const model = { ...monitorModel(softflowd, setting, false), tableFull: (state?.evictedFlows ?? 0) > 0 };
@@ -123,7 +123,7 @@ connections:
       expect(result.outcome.toolState?.evictedFlows).to.equal(0);
       // 301 scenario connections and the sentinel, never expired before the end of the file.
       expect(result.outcome.toolState?.peakFlows).to.equal(302);
-      const compared = compareCell(pressure.truth, result.outcome.views.default ?? [], monitorModel(softflowd, parseTimeoutSetting('default'), false), DEFAULT_COMPARE_OPTIONS);
+      const compared = compareCell(pressure.truth, Array.from(result.outcome.views.default ?? []), monitorModel(softflowd, parseTimeoutSetting('default'), false), DEFAULT_COMPARE_OPTIONS);
       expect(compared.aggregate.fragmented).to.equal(0);
     });
   });
@@ -140,7 +140,7 @@ connections:
         if ('missing' in result) this.skip();
         if (!('outcome' in result)) return;
         if (!result.outcome.ok) throw new Error(result.outcome.reason);
-        const records = result.outcome.views.default ?? [];
+        const records = Array.from(result.outcome.views.default ?? []);
         const conn = gaps.truth.connections.find((c) => c.id === 't');
         const up = fromEndpoint(records, CLIENT, 40000);
         const down = fromEndpoint(records, SERVER, 9000);

@@ -116,7 +116,7 @@ describe('suricata real run', () => {
       this.skip();
     }
     if (!run.outcome.ok) throw new Error(run.outcome.reason);
-    const tcp = run.outcome.views.default?.filter((r) => r.protocol === 'tcp') ?? [];
+    const tcp = Array.from(run.outcome.views.default ?? []).filter((r) => r.protocol === 'tcp');
     expect(tcp).to.have.length(1);
     expect(tcp[0]?.durationUs).to.equal(68_237_320_000);
   });

@@ -20,7 +20,7 @@ async function run(fixture: string, setting: string, context: Mocha.Context): Pr
     context.skip();
   }
   if (!result.outcome.ok) throw new Error(result.outcome.reason);
-  return result.outcome.views.default ?? [];
+  return Array.from(result.outcome.views.default ?? []);
 }
 
 describe('tcptrace on real captures', () => {

@@ -19,7 +19,7 @@ const tshark: MonitorAdapter = {
   detect: detectTshark,
   translate: translateTshark,
   run: runTshark,
-  parseLog: (path: string) => readTsharkPackets(path),
+  parseLog: async (path: string) => Array.from(await readTsharkPackets(path)),
   checkConfig: refuseConfig('tshark', 'it is the no-timeout reference'),
 };
 

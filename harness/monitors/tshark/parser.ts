@@ -3,6 +3,7 @@ import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import { TextIntern } from '../../core/text-intern.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
+import { FlowRecordTable } from '../../core/flow-record-table.js';
 import { InputError } from '../../core/input-error.js';
 
 /**
@@ -43,22 +44,25 @@ const HEADER = TSHARK_FIELDS.join('\t');
 const EXPECTED = `tshark -T fields -E header=y output whose header is: ${HEADER}`;
 const IPV6_HEADER_BYTES = 40;
 
-interface Conversation {
-  record: FlowRecord;
-  origAddr: string;
-}
-
-export async function readTsharkPackets(path: string, label = path): Promise<FlowRecord[]> {
+export async function readTsharkPackets(path: string, label = path): Promise<FlowRecordTable> {
   return consumeFile(tsharkPackets(label), path, label);
 }
 
 export function parseTsharkPackets(text: string, file: string): FlowRecord[] {
-  return consumeText(tsharkPackets(file), text);
+  return Array.from(consumeText(tsharkPackets(file), text));
 }
 
-function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
-  const conversations = new Map<string, Conversation>();
-  const order: Conversation[] = [];
+/**
+ * Conversations are counted in place in a FlowRecordTable (a million of them as objects, each with a string key,
+ * were ~350 MB); TCP and UDP find theirs by tshark's stream index, the rest by a key of addresses and type.
+ */
+function* tsharkPackets(file: string): LineConsumer<FlowRecordTable> {
+  const records = new FlowRecordTable();
+  const byStream: Record<'tcp' | 'udp', number[]> = { tcp: [], udp: [] };
+  const byKey = new Map<string, number>();
+  // The originator as first seen: a packet from it counts towards orig*.
+  const origAddrOf: string[] = [];
+  const origPortOf: number[] = [];
   let headerSeen = false;
   const texts = new TextIntern();
   for (let item = yield; item !== undefined; item = yield) {
@@ -100,7 +104,8 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
     const vlan = vlanText === '' ? undefined : integer(vlanText) ?? fail(F['vlan.id'], 'a VLAN id');
 
     let protocol: FlowProtocol;
-    let key: string;
+    let key: string | undefined;
+    let stream = -1;
     let srcPort = 0;
     let dstPort = 0;
     const lo = src < dst ? src : dst;
@@ -127,12 +132,12 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
       }
     } else if (cell(F['tcp.stream']) !== '') {
       protocol = 'tcp';
-      key = `t|${cell(F['tcp.stream'])}`;
+      stream = integer(cell(F['tcp.stream'])) ?? fail(F['tcp.stream'], 'a stream index');
       srcPort = integer(cell(F['tcp.srcport'])) ?? fail(F['tcp.srcport'], 'a port');
       dstPort = integer(cell(F['tcp.dstport'])) ?? fail(F['tcp.dstport'], 'a port');
     } else if (cell(F['udp.stream']) !== '') {
       protocol = 'udp';
-      key = `u|${cell(F['udp.stream'])}`;
+      stream = integer(cell(F['udp.stream'])) ?? fail(F['udp.stream'], 'a stream index');
       srcPort = integer(cell(F['udp.srcport'])) ?? fail(F['udp.srcport'], 'a port');
       dstPort = integer(cell(F['udp.dstport'])) ?? fail(F['udp.dstport'], 'a port');
     } else {
@@ -141,9 +146,11 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
     }
 
     const time = timeUs as number;
-    let conv = conversations.get(key);
-    if (!conv) {
-      const record: FlowRecord = {
+    const streams = protocol === 'tcp' || protocol === 'udp' ? byStream[protocol] : undefined;
+    let conv = streams ? streams[stream] : byKey.get(key as string);
+    if (conv === undefined) {
+      conv = records.length;
+      records.push({
         protocol,
         origAddr: src,
         origPort: srcPort,
@@ -161,29 +168,25 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecord[]> {
         endReason: 'end-of-capture',
         sourceFile: file,
         sourceLine: lineNo,
-      };
-      if (vlan !== undefined) record.vlan = vlan;
-      conv = { record, origAddr: src };
-      conversations.set(key, conv);
-      order.push(conv);
+        ...(vlan === undefined ? {} : { vlan }),
+      });
+      origAddrOf.push(src);
+      origPortOf.push(srcPort);
+      if (streams) streams[stream] = conv;
+      else byKey.set(key as string, conv);
     }
-    const r = conv.record;
-    if (time < r.firstUs) r.firstUs = time;
-    if (time > r.lastUs) r.lastUs = time;
+    if (time < records.number(conv, 'firstUs')) records.setNumber(conv, 'firstUs', time);
+    if (time > records.number(conv, 'lastUs')) records.setNumber(conv, 'lastUs', time);
     // The first sender is the originator; a packet from the same address and port goes its way (both ends of a
     // conversation can share an address only on loopback, where the ports tell them apart).
-    const fromOrig = src === conv.origAddr && (src !== dst || srcPort === r.origPort);
-    if (fromOrig) {
-      r.origPkts = (r.origPkts as number) + 1;
-      r.origBytes = (r.origBytes as number) + ipBytes;
-    } else {
-      r.respPkts = (r.respPkts as number) + 1;
-      r.respBytes = (r.respBytes as number) + ipBytes;
-    }
+    const fromOrig = src === origAddrOf[conv] && (src !== dst || srcPort === origPortOf[conv]);
+    const [pkts, bytes] = fromOrig ? (['origPkts', 'origBytes'] as const) : (['respPkts', 'respBytes'] as const);
+    records.setNumber(conv, pkts, records.number(conv, pkts) + 1);
+    records.setNumber(conv, bytes, records.number(conv, bytes) + ipBytes);
   }
   if (!headerSeen) throw new InputError({ file, line: 1, col: 1 }, 'an empty file', EXPECTED);
-  for (const { record } of order) record.durationUs = record.lastUs - record.firstUs;
-  return order.map((c) => c.record);
+  for (let i = 0; i < records.length; i += 1) records.setNumber(i, 'durationUs', records.number(i, 'lastUs') - records.number(i, 'firstUs'));
+  return records;
 }
 
 

@@ -20,7 +20,7 @@ async function records(fixture: string, context: Mocha.Context): Promise<{ recor
     context.skip();
   }
   if (!run.outcome.ok) throw new Error(run.outcome.reason);
-  return { records: run.outcome.views.default ?? [], workDir: run.workDir };
+  return { records: Array.from(run.outcome.views.default ?? []), workDir: run.workDir };
 }
 
 describe('tshark reference on real captures', () => {
@@ -94,6 +94,11 @@ describe('tshark translate and parse errors', () => {
     const col = good.slice(0, 11).join('\t').length + 2;
     expect(() => parseTsharkPackets(`${header}\n${badPort.join('\t')}\n`, 'p.tsv')).to.throw(InputError, new RegExp(`^p\\.tsv:2:${col}: found tcp\\.srcport`));
     expect(() => parseTsharkPackets(`${header}\n1700000000.0\t\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:2:14: found 2 tab-separated fields/);
+    // Conversations are found by their stream index: one that is not a number is refused, not taken as another.
+    const badStream = [...good];
+    badStream[10] = 'seven';
+    const streamCol = good.slice(0, 10).join('\t').length + 2;
+    expect(() => parseTsharkPackets(`${header}\n${badStream.join('\t')}\n`, 'p.tsv')).to.throw(InputError, new RegExp(`^p\\.tsv:2:${streamCol}: found tcp\\.stream "seven"; expected a stream index`));
   });
 });
 

@@ -358,10 +358,10 @@ describe('zeek real runs', function () {
     }
     expect(def.outcome.ok).to.equal(true);
     if (!def.outcome.ok) return;
-    expect(def.outcome.views.default?.filter((r) => r.protocol === 'tcp')).to.have.length(42);
+    expect(Array.from(def.outcome.views.default ?? []).filter((r) => r.protocol === 'tcp')).to.have.length(42);
     const long = await runAdapterForTest(zeek, fixture('longconn-42/capture.pcap'), '1h');
     if ('missing' in long || !long.outcome.ok) throw new Error('second run failed');
-    const tcp = long.outcome.views.default?.filter((r) => r.protocol === 'tcp') ?? [];
+    const tcp = Array.from(long.outcome.views.default ?? []).filter((r) => r.protocol === 'tcp');
     expect(tcp).to.have.length(1);
     expect(tcp[0]?.durationUs).to.equal(68_237_320_000);
   });

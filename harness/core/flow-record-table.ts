@@ -1,0 +1,150 @@
+import { codeOf, grown, TextIds } from './columns.js';
+import type { EndReason, FlowProtocol, FlowRecord } from './flow-record.js';
+
+/**
+ * What the comparator reads records through: an array of FlowRecords is one, and so is a FlowRecordTable.
+ */
+export interface FlowRecordList extends Iterable<FlowRecord> {
+  readonly length: number;
+  at(index: number): FlowRecord | undefined;
+}
+
+/**
+ * Records kept column by column, for the monitors that write several per connection: a NetFlow exporter reports
+ * each direction of each fragment, about four records per connection when quiet periods cut them, and 3.8 million
+ * FlowRecord objects (~230 B each, their numbers boxed) were the largest thing a million-connection run held.
+ * Here a record is ~100 B of typed arrays; `at(i)` builds the FlowRecord when it is read, and the comparator reads
+ * each record twice (to match it, then to score its connection), each time briefly.
+ */
+const PROTOCOLS: readonly FlowProtocol[] = ['tcp', 'udp', 'icmp', 'other'];
+const BYTES_KINDS: readonly FlowRecord['bytesKind'][] = ['ip', 'ethernet', 'payload', 'unknown'];
+const DIRECTIONS: readonly FlowRecord['direction'][] = ['bi', 'uni'];
+const END_REASONS: readonly (EndReason | undefined)[] = [undefined, 'idle-timeout', 'active-timeout', 'end-of-flow', 'end-of-capture', 'status', 'evicted', 'unknown'];
+const RECORD_KINDS: readonly FlowRecord['recordKind'][] = [undefined, 'start', 'status'];
+
+/** The doubles of a record, in their column order. */
+const NUMBER_FIELDS = ['firstUs', 'lastUs', 'durationUs', 'origPkts', 'respPkts', 'origBytes', 'respBytes'] as const;
+export type NumberField = (typeof NUMBER_FIELDS)[number];
+
+const CODES = 5;
+const INTS = 8;
+const DOUBLES = NUMBER_FIELDS.length;
+const NONE = -1;
+
+export class FlowRecordTable implements FlowRecordList {
+  private rows = 0;
+  private capacity = 1024;
+  private codes = new Uint8Array(this.capacity * CODES);
+  private ints = new Int32Array(this.capacity * INTS);
+  /** firstUs, lastUs, durationUs, origPkts, respPkts, origBytes, respBytes; NaN where a counter is absent. */
+  private doubles = new Float64Array(this.capacity * DOUBLES);
+  /** Kept exact beside the counters: a log may have more than 2^31 lines. */
+  private sourceLines = new Float64Array(this.capacity);
+  /** Addresses, states, histories and source files, each distinct text once. */
+  private readonly texts = new TextIds();
+
+  get length(): number {
+    return this.rows;
+  }
+
+  push(r: FlowRecord): void {
+    if (this.rows === this.capacity) this.grow();
+    const i = this.rows;
+    const c = i * CODES;
+    this.codes[c] = codeOf('FlowRecordTable', 'protocol', PROTOCOLS, r.protocol);
+    this.codes[c + 1] = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, r.bytesKind);
+    this.codes[c + 2] = codeOf('FlowRecordTable', 'direction', DIRECTIONS, r.direction);
+    this.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
+    this.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
+    const n = i * INTS;
+    this.ints[n] = this.texts.id(r.origAddr);
+    this.ints[n + 1] = r.origPort;
+    this.ints[n + 2] = this.texts.id(r.respAddr);
+    this.ints[n + 3] = r.respPort;
+    this.ints[n + 4] = r.vlan ?? NONE;
+    this.ints[n + 5] = r.state === undefined ? NONE : this.texts.id(r.state);
+    this.ints[n + 6] = r.history === undefined ? NONE : this.texts.id(r.history);
+    this.ints[n + 7] = this.texts.id(r.sourceFile);
+    const d = i * DOUBLES;
+    this.doubles[d] = r.firstUs;
+    this.doubles[d + 1] = r.lastUs;
+    this.doubles[d + 2] = r.durationUs;
+    this.doubles[d + 3] = r.origPkts ?? NaN;
+    this.doubles[d + 4] = r.respPkts ?? NaN;
+    this.doubles[d + 5] = r.origBytes ?? NaN;
+    this.doubles[d + 6] = r.respBytes ?? NaN;
+    this.sourceLines[i] = r.sourceLine;
+    this.rows += 1;
+  }
+
+
+  at(index: number): FlowRecord | undefined {
+    const i = index < 0 ? this.rows + index : index;
+    if (!(i >= 0 && i < this.rows)) return undefined;
+    const c = i * CODES;
+    const n = i * INTS;
+    const d = i * DOUBLES;
+    const record: FlowRecord = {
+      protocol: PROTOCOLS[this.codes[c] as number] as FlowProtocol,
+      origAddr: this.texts.text(this.ints[n] as number),
+      origPort: this.ints[n + 1] as number,
+      respAddr: this.texts.text(this.ints[n + 2] as number),
+      respPort: this.ints[n + 3] as number,
+      firstUs: this.doubles[d] as number,
+      lastUs: this.doubles[d + 1] as number,
+      durationUs: this.doubles[d + 2] as number,
+      bytesKind: BYTES_KINDS[this.codes[c + 1] as number] as FlowRecord['bytesKind'],
+      direction: DIRECTIONS[this.codes[c + 2] as number] as FlowRecord['direction'],
+      sourceFile: this.texts.text(this.ints[n + 7] as number),
+      sourceLine: this.sourceLines[i] as number,
+    };
+    const vlan = this.ints[n + 4] as number;
+    if (vlan !== NONE) record.vlan = vlan;
+    const counters = ['origPkts', 'respPkts', 'origBytes', 'respBytes'] as const;
+    for (let k = 0; k < counters.length; k += 1) {
+      const value = this.doubles[d + 3 + k] as number;
+      if (!Number.isNaN(value)) record[counters[k] as (typeof counters)[number]] = value;
+    }
+    const state = this.ints[n + 5] as number;
+    if (state !== NONE) record.state = this.texts.text(state);
+    const history = this.ints[n + 6] as number;
+    if (history !== NONE) record.history = this.texts.text(history);
+    const endReason = END_REASONS[this.codes[c + 3] as number];
+    if (endReason !== undefined) record.endReason = endReason;
+    const recordKind = RECORD_KINDS[this.codes[c + 4] as number];
+    if (recordKind !== undefined) record.recordKind = recordKind;
+    return record;
+  }
+
+  /** One of a record's times or counters (NaN for an absent counter). */
+  number(index: number, field: NumberField): number {
+    return this.doubles[this.checked(index) * DOUBLES + NUMBER_FIELDS.indexOf(field)] as number;
+  }
+
+  /** Sets a time or counter of a record already pushed: a parser that aggregates packets (tshark) counts in place. */
+  setNumber(index: number, field: NumberField, value: number): void {
+    this.doubles[this.checked(index) * DOUBLES + NUMBER_FIELDS.indexOf(field)] = value;
+  }
+
+  private checked(index: number): number {
+    if (!(index >= 0 && index < this.rows)) throw new RangeError(`FlowRecordTable: no record ${index}`);
+    return index;
+  }
+
+  /** Says, after the fact, why record `index` ended (softflowd's log names the flows it evicted). */
+  setEndReason(index: number, reason: EndReason): void {
+    this.codes[this.checked(index) * CODES + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, reason);
+  }
+
+  *[Symbol.iterator](): Iterator<FlowRecord> {
+    for (let i = 0; i < this.rows; i += 1) yield this.at(i) as FlowRecord;
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    this.codes = grown(this.codes, this.capacity * CODES);
+    this.ints = grown(this.ints, this.capacity * INTS);
+    this.doubles = grown(this.doubles, this.capacity * DOUBLES);
+    this.sourceLines = grown(this.sourceLines, this.capacity);
+  }
+}
