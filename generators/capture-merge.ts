@@ -16,57 +16,79 @@ export interface ScenarioEnd {
   sentinel?: PacketStream;
 }
 
+/** The scenario's connections, started when the merge clock reaches them (see ConnectionSchedule). */
+export interface ScenarioStarts {
+  /** Every scenario stream's order is below this; background streams (clock, sentinel) are ordered after. */
+  readonly total: number;
+  /** Start of the next connection not started yet; +Infinity once every one is. */
+  readonly nextStartUs: number;
+  /** Starts that connection: its stream, or undefined when it sends nothing. */
+  startNext(): PacketStream | undefined;
+}
+
 const ROOM_NEEDED = RECORD_HEADER + MAX_FRAME + FRAME_SLACK;
+const NEVER = Number.POSITIVE_INFINITY;
 
 export class CaptureMerge {
   readonly heap = new StreamHeap();
   firstUs = -1;
   lastUs = -1;
   /** Streams ordered below this are the scenario's (an empty connection has an order but no stream). */
-  private backgroundFrom = 0;
+  private readonly backgroundFrom: number;
   private live = 0;
   private lastScenarioUs: number;
-  private clockLimitUs = Number.POSITIVE_INFINITY;
+  private clockLimitUs = NEVER;
   private clock: PacketStream | undefined;
-  private started = false;
+  private scenarioOver = false;
 
+  /**
+   * A connection starts before any packet at or after its start time is written: its first packet is never
+   * earlier than its start, so every packet of a connection not started yet is later than the one being written.
+   * `streamEnded` is told of every stream after its last packet, so its connection's state can shrink to its truth.
+   */
   constructor(
     startUs: number,
+    private readonly starts: ScenarioStarts,
     private readonly scenarioEnded: (lastScenarioUs: number) => ScenarioEnd,
+    private readonly streamEnded: (s: PacketStream) => void,
   ) {
     this.lastScenarioUs = startUs;
-  }
-
-  /** Scenario streams come first: their `order` must be below every background stream's. */
-  addScenario(s: PacketStream | undefined): void {
-    if (s === undefined) return;
-    if (this.clock !== undefined) throw new Error('scenario streams must be added before the clock');
-    this.heap.push(s);
-    this.backgroundFrom = Math.max(this.backgroundFrom, s.order + 1);
-    this.live += 1;
+    this.backgroundFrom = starts.total;
   }
 
   addClock(s: PacketStream | undefined): void {
     if (s === undefined) return;
+    if (s.order < this.backgroundFrom) throw new Error('the clock must be ordered after every scenario connection');
     this.clock = s;
     this.heap.push(s);
   }
 
   /** Writes packets until the writer's chunk is nearly full (true) or every stream has ended (false). */
   fill(writer: PcapWriter): boolean {
-    if (!this.started) {
-      this.started = true;
-      if (this.live === 0) this.endScenario();
-    }
     const heap = this.heap;
+    const starts = this.starts;
     const clock = this.clock;
     const backgroundFrom = this.backgroundFrom;
+    this.endScenarioIfOver();
+    // Changes only when a connection starts: read once per start, not per packet.
+    let nextStartUs = starts.nextStartUs;
     for (;;) {
       const s = heap.top();
+      if (nextStartUs !== NEVER && (s === undefined || nextStartUs <= s.tsUs)) {
+        const started = starts.startNext();
+        nextStartUs = starts.nextStartUs;
+        if (started === undefined) this.endScenarioIfOver();
+        else {
+          heap.push(started);
+          this.live += 1;
+        }
+        continue;
+      }
       if (s === undefined) return false;
       const ts = s.tsUs;
       if (s === clock && ts > this.clockLimitUs) {
         heap.pop();
+        this.streamEnded(s);
         continue;
       }
       if (writer.room() < ROOM_NEEDED) return true;
@@ -83,12 +105,19 @@ export class CaptureMerge {
       if (s.advance()) heap.siftDown();
       else {
         heap.pop();
-        if (isScenario && --this.live === 0) this.endScenario();
+        this.streamEnded(s);
+        if (isScenario) {
+          this.live -= 1;
+          this.endScenarioIfOver();
+        }
       }
     }
   }
 
-  private endScenario(): void {
+  /** Once every scenario connection has started and ended: the clock's limit and the sentinel are known. */
+  private endScenarioIfOver(): void {
+    if (this.scenarioOver || this.live > 0 || this.starts.nextStartUs !== NEVER) return;
+    this.scenarioOver = true;
     const end = this.scenarioEnded(this.lastScenarioUs);
     this.clockLimitUs = end.clockLimitUs;
     if (end.sentinel) this.heap.push(end.sentinel);

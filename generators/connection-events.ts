@@ -82,6 +82,33 @@ const enum Phase {
 
 const NO_TIME = Number.NEGATIVE_INFINITY;
 
+/** Jitter-free bursts draw nothing: their connection need not keep its random stream alive. */
+const NO_DRAWS = (): number => {
+  throw new Error('a burst clock without jitter drew a random number (generator bug)');
+};
+
+/** A TCP connection's keepalives, inserted between its established events; only connections with keepalives have one. */
+class KeepaliveState {
+  /** The handshake's three packets pass the keepalive check untouched: keepalives belong to the established connection. */
+  skip: number;
+  last = NO_TIME;
+  closing = false;
+  ackAt = NO_TIME;
+  constructor(
+    readonly intervalUs: number,
+    readonly len: number,
+    readonly holdEnd: number | undefined,
+    handshake: boolean,
+  ) {
+    this.skip = handshake ? 3 : 0;
+  }
+}
+
+/**
+ * Hundreds of thousands of these are alive at once at a million connections, and every time field of an object is
+ * a number box of its own: what can be derived from the spec and the start (activity start, hold end) is derived
+ * when needed, and the keepalive state exists only for connections that send keepalives.
+ */
 export class ConnectionEvents implements EventSource {
   private readonly q = new EventQueue();
   private phase: Phase;
@@ -90,8 +117,6 @@ export class ConnectionEvents implements EventSource {
   private readonly kindReply: Kind;
   private readonly rtt: number;
   private readonly t0: number;
-  private readonly activityStart: number;
-  private readonly holdEnd: number | undefined;
   /** Last event of the handshake or the activity: the close follows it. */
   private lastActivity = NO_TIME;
   // Pattern state.
@@ -102,14 +127,7 @@ export class ConnectionEvents implements EventSource {
   private t = 0;
   /** End of the previous exchange as the exchange reports it (may precede its last packet for an empty one). */
   private patternLast = NO_TIME;
-  // Keepalive state: inserted between the established connection's events.
-  private readonly kaIntervalUs: number;
-  private readonly kaLen: number;
-  private readonly kaHoldEnd: number | undefined;
-  private kaSkip: number;
-  private kaLast = NO_TIME;
-  private kaClosing = false;
-  private kaAckAt = NO_TIME;
+  private readonly ka: KeepaliveState | undefined;
 
   constructor(
     private readonly spec: ConnectionSpec,
@@ -121,29 +139,39 @@ export class ConnectionEvents implements EventSource {
     this.kindReply = this.tcp ? Kind.Data : spec.protocol === 'udp' ? Kind.Udp : Kind.EchoReply;
     this.rtt = toUs(spec.rttS);
     this.t0 = startUs;
-    const handshake = this.tcp && spec.open === 'handshake';
+    const handshake = this.handshake();
     this.phase = handshake ? Phase.Handshake : Phase.Activity;
-    this.activityStart = handshake ? startUs + this.rtt + EXCHANGE_SPACING_US : startUs;
-    this.holdEnd = this.tcp && spec.holdS !== undefined ? startUs + toUs(spec.holdS) : undefined;
     if (spec.activity.kind === 'pattern') {
       this.pattern = spec.activity;
-      this.bursts = new BurstClock(spec.activity, random);
+      this.bursts = new BurstClock(spec.activity, spec.activity.jitterS > 0 ? random : NO_DRAWS);
     }
     const ka = this.tcp ? spec.keepalive : undefined;
-    this.kaIntervalUs = ka === undefined ? 0 : toUs(ka.intervalS);
-    this.kaLen = ka?.style === 'one-byte' ? 1 : 0;
-    this.kaHoldEnd = spec.close === 'none' ? this.holdEnd : undefined;
-    // The handshake's three packets pass the keepalive check untouched: keepalives belong to the established connection.
-    this.kaSkip = handshake ? 3 : 0;
+    const intervalUs = ka === undefined ? 0 : toUs(ka.intervalS);
+    if (ka !== undefined && intervalUs > 0) {
+      this.ka = new KeepaliveState(intervalUs, ka.style === 'one-byte' ? 1 : 0, spec.close === 'none' ? this.holdEnd() : undefined, handshake);
+    }
+  }
+
+  private handshake(): boolean {
+    return this.tcp && this.spec.open === 'handshake';
+  }
+
+  private activityStart(): number {
+    return this.handshake() ? this.t0 + this.rtt + EXCHANGE_SPACING_US : this.t0;
+  }
+
+  private holdEnd(): number | undefined {
+    return this.tcp && this.spec.holdS !== undefined ? this.t0 + toUs(this.spec.holdS) : undefined;
   }
 
   next(head: EventHead): boolean {
-    if (this.kaAckAt !== NO_TIME) {
-      head.tsUs = this.kaAckAt;
+    const ka = this.ka;
+    if (ka !== undefined && ka.ackAt !== NO_TIME) {
+      head.tsUs = ka.ackAt;
       head.code = eventCode(1, Kind.Ack, false);
       head.len = 0;
-      this.kaLast = this.kaAckAt;
-      this.kaAckAt = NO_TIME;
+      ka.last = ka.ackAt;
+      ka.ackAt = NO_TIME;
       return true;
     }
     const q = this.q;
@@ -153,41 +181,40 @@ export class ConnectionEvents implements EventSource {
         // An empty exchange adds nothing: keep filling until an event or the end.
       }
     }
-    const ka = this.kaIntervalUs > 0;
     if (q.head === q.tail) {
-      if (ka && !this.kaClosing && this.kaLast !== NO_TIME && this.kaHoldEnd !== undefined && this.kaLast + this.kaIntervalUs + this.rtt <= this.kaHoldEnd) {
-        this.keepalive(head);
+      if (ka !== undefined && !ka.closing && ka.last !== NO_TIME && ka.holdEnd !== undefined && ka.last + ka.intervalUs + this.rtt <= ka.holdEnd) {
+        this.keepalive(ka, head);
         return true;
       }
       return false;
     }
-    const ts = q.ts[q.head] as number;
-    if (ka) {
-      if (this.kaSkip > 0) this.kaSkip -= 1;
-      else if (!this.kaClosing && this.kaLast !== NO_TIME && this.kaLast + this.kaIntervalUs + this.rtt < ts) {
-        this.keepalive(head);
+    const ts = q.tsAt(q.head);
+    if (ka !== undefined) {
+      if (ka.skip > 0) ka.skip -= 1;
+      else if (!ka.closing && ka.last !== NO_TIME && ka.last + ka.intervalUs + this.rtt < ts) {
+        this.keepalive(ka, head);
         return true;
       }
     }
-    const code = q.code[q.head] as number;
+    const code = q.codeAt(q.head);
     head.tsUs = ts;
     head.code = code;
-    head.len = q.len[q.head] as number;
+    head.len = q.lenAt(q.head);
     q.head += 1;
-    if (ka) {
-      this.kaLast = ts;
+    if (ka !== undefined) {
+      ka.last = ts;
       const kind = code & CODE_KIND;
-      if (kind === Kind.Fin || kind === Kind.Rst) this.kaClosing = true;
+      if (kind === Kind.Fin || kind === Kind.Rst) ka.closing = true;
     }
     return true;
   }
 
   /** The client's keepalive `interval` after the last packet; its ACK follows one RTT later. */
-  private keepalive(head: EventHead): void {
-    head.tsUs = this.kaLast + this.kaIntervalUs;
+  private keepalive(ka: KeepaliveState, head: EventHead): void {
+    head.tsUs = ka.last + ka.intervalUs;
     head.code = eventCode(0, Kind.Keepalive, false);
-    head.len = this.kaLen;
-    this.kaAckAt = this.kaLast + this.kaIntervalUs + this.rtt;
+    head.len = ka.len;
+    ka.ackAt = ka.last + ka.intervalUs + this.rtt;
   }
 
   /** Appends the next unit of events to the queue; false once there is nothing left. */
@@ -212,7 +239,7 @@ export class ConnectionEvents implements EventSource {
           this.timeline(this.spec.activity as TimelineActivity);
           this.phase = Phase.Close;
         }
-        if (q.tail > before) this.lastActivity = q.ts[q.tail - 1] as number;
+        if (q.tail > before) this.lastActivity = q.tsAt(q.tail - 1);
         return true;
       }
       case Phase.Close:
@@ -231,7 +258,7 @@ export class ConnectionEvents implements EventSource {
         this.phase = Phase.Close;
         return;
       }
-      let t = this.activityStart + (this.bursts as BurstClock).next();
+      let t = this.activityStart() + (this.bursts as BurstClock).next();
       // A burst never starts before the previous one ended, whatever the jitter drew: the stream stays in time order.
       if (this.patternLast !== NO_TIME && t <= this.patternLast) t = this.patternLast + MS;
       this.t = t;
@@ -332,7 +359,8 @@ export class ConnectionEvents implements EventSource {
     if (!this.tcp || spec.close === 'none') return;
     const q = this.q;
     let closeAt = this.lastActivity === NO_TIME ? this.t0 : this.lastActivity + MS;
-    if (this.holdEnd !== undefined && this.holdEnd > closeAt) closeAt = this.holdEnd;
+    const holdEnd = this.holdEnd();
+    if (holdEnd !== undefined && holdEnd > closeAt) closeAt = holdEnd;
     if (spec.close === 'rst') {
       q.push(closeAt, eventCode(0, Kind.Rst, false), 0);
       return;

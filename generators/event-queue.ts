@@ -1,21 +1,21 @@
 import { generatorSlab } from './typed-slab.js';
 
 /**
- * A growable FIFO of packet events held as parallel typed arrays, so that a connection's pending events cost no
- * objects. An event is its time, a code (kind, direction and push flag packed by `eventCode`) and a payload length.
- * The queue is refilled only when empty, so `reset` before filling keeps it compact.
+ * A growable FIFO of packet events held in one typed array, so that a connection's pending events cost no objects
+ * and a single typed-array view (hundreds of thousands of connections hold one at once at a million). An event is
+ * its time and its code (kind, direction and push flag packed by `eventCode`, below 64) with its payload length,
+ * packed as `len * 64 + code`: event i is at [2i, 2i + 1]. The queue is refilled only when empty, so `reset`
+ * before filling keeps it compact.
  */
+const CODE_SPAN = 64;
+
 export class EventQueue {
-  ts: Float64Array;
-  code: Uint8Array;
-  len: Uint32Array;
+  private e: Float64Array;
   head = 0;
   tail = 0;
 
-  constructor(capacity = 16) {
-    this.ts = generatorSlab.f64(capacity);
-    this.code = generatorSlab.u8(capacity);
-    this.len = generatorSlab.u32(capacity);
+  constructor(capacity = 8) {
+    this.e = generatorSlab.f64(2 * capacity);
   }
 
   get empty(): boolean {
@@ -27,41 +27,39 @@ export class EventQueue {
     this.tail = 0;
   }
 
+  tsAt(i: number): number {
+    return this.e[2 * i] as number;
+  }
+
+  codeAt(i: number): number {
+    return (this.e[2 * i + 1] as number) % CODE_SPAN;
+  }
+
+  lenAt(i: number): number {
+    return Math.floor((this.e[2 * i + 1] as number) / CODE_SPAN);
+  }
+
   push(tsUs: number, code: number, len: number): void {
     const i = this.tail;
-    if (i === this.ts.length) this.grow();
-    this.ts[i] = tsUs;
-    this.code[i] = code;
-    this.len[i] = len;
+    if (2 * i === this.e.length) this.grow();
+    this.e[2 * i] = tsUs;
+    this.e[2 * i + 1] = len * CODE_SPAN + code;
     this.tail = i + 1;
   }
 
   /** Stable sort of the queued events by time: same-time events keep the order they were pushed in. */
   sortByTime(): void {
     const n = this.tail - this.head;
+    const e = this.e;
     const order = Array.from({ length: n }, (_, k) => this.head + k);
-    const ts = this.ts;
-    order.sort((a, b) => (ts[a] as number) - (ts[b] as number) || a - b);
-    const t2 = order.map((i) => ts[i] as number);
-    const c2 = order.map((i) => this.code[i] as number);
-    const l2 = order.map((i) => this.len[i] as number);
-    for (let k = 0; k < n; k++) {
-      this.ts[this.head + k] = t2[k] as number;
-      this.code[this.head + k] = c2[k] as number;
-      this.len[this.head + k] = l2[k] as number;
-    }
+    order.sort((a, b) => (e[2 * a] as number) - (e[2 * b] as number) || a - b);
+    const sorted = order.flatMap((i) => [e[2 * i] as number, e[2 * i + 1] as number]);
+    e.set(sorted, 2 * this.head);
   }
 
   private grow(): void {
-    const cap = this.ts.length * 2;
-    const ts = new Float64Array(cap);
-    ts.set(this.ts);
-    const code = new Uint8Array(cap);
-    code.set(this.code);
-    const len = new Uint32Array(cap);
-    len.set(this.len);
-    this.ts = ts;
-    this.code = code;
-    this.len = len;
+    const e = new Float64Array(2 * this.e.length);
+    e.set(this.e);
+    this.e = e;
   }
 }

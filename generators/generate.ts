@@ -3,19 +3,19 @@ import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../harness/core/ground-truth.js';
 import { formatDuration } from '../harness/core/duration.js';
 import type { ConnectionSpec, Endpoint, Scenario } from '../harness/scenario/scenario.js';
-import { expandConnections } from '../harness/scenario/load-scenario.js';
+import type { ExpandedConnection } from '../harness/scenario/load-scenario.js';
 import { writeFileAtomic } from '../harness/io/atomic-write.js';
 import { ipVersion } from '../harness/core/ip-address.js';
 import { ClockEvents, ConnectionEvents, SingleEvent, toUs } from './connection-events.js';
-import { CaptureMerge } from './capture-merge.js';
+import { CaptureMerge, type ScenarioStarts } from './capture-merge.js';
+import { ConnectionSchedule } from './connection-schedule.js';
 import { PacketStream } from './packet-merge.js';
 import { FlowContext, PAYLOAD_PATTERN } from './packet.js';
 import { PcapWriter } from './pcap-writer.js';
 import { connectionRandom } from './prng.js';
-import { ConnectionTruth, type ConnectionIdentity } from './truth-builder.js';
-import { connLogPieces, type ConnLogRow } from './zeek-conn-log.js';
+import { ConnectionTruth, FinishedTruths, type ConnectionIdentity } from './truth-builder.js';
+import { connLogPieces } from './zeek-conn-log.js';
 import { truthTextPieces } from '../harness/core/truth-text.js';
-import { TruthTable } from '../harness/core/truth-table.js';
 
 /**
  * Scenario -> `<name>.pcap`, `<name>.truth.json`, `<name>.truth.conn.log`. Packets are produced lazily per
@@ -60,53 +60,49 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   const truthConnLogPath = path.join(outDir, `${scenario.name}.truth.conn.log`);
   const quietUs = toUs(scenario.quietThresholdS);
 
-  let sentinelTruth: ConnectionTruth | undefined;
-  let sentinelOrder = 0;
-  const merge = new CaptureMerge(scenario.startUs, (lastScenarioUs) => {
-    if (sentinelTruth === undefined || scenario.sentinel === undefined) return { clockLimitUs: lastScenarioUs };
-    const at = lastScenarioUs + toUs(scenario.sentinel.afterS);
-    const sentinel = PacketStream.start(sentinelOrder, backgroundContext(sentinelTruth.identity), sentinelTruth, new SingleEvent(at, SENTINEL_PAYLOAD));
-    return sentinel === undefined ? { clockLimitUs: at } : { clockLimitUs: at, sentinel };
-  });
-  const truths: ConnectionTruth[] = [];
-  let order = 0;
-  for (const spec of scenario.connections) {
-    for (const copy of expandConnections(spec)) {
+  const schedule = new ConnectionSchedule(scenario.connections, scenario.startUs);
+  const finished = new FinishedTruths(schedule.total + (scenario.clock ? 1 : 0) + (scenario.sentinel ? 1 : 0));
+  const clockOrder = schedule.total;
+  const sentinelOrder = clockOrder + (scenario.clock ? 1 : 0);
+  const sentinelTruth = scenario.sentinel
+    ? new ConnectionTruth(backgroundIdentity('sentinel', 'udp', scenario.sentinel.client, scenario.sentinel.server, scenario.sentinel.vlan), quietUs)
+    : undefined;
+  // One server endpoint object per spec, shared by its live copies (an identity is read, never changed).
+  const servers = new Map<ConnectionSpec, Endpoint>();
+  const starts: ScenarioStarts = {
+    total: schedule.total,
+    get nextStartUs() {
+      return schedule.nextStartUs;
+    },
+    startNext() {
+      const { order, spec, copy, startUs } = schedule.take();
       const random = connectionRandom(scenario.seed, copy.id);
-      const server: Endpoint = copy.server;
-      const icmpId = (spec.icmpId + copy.index) & 0xffff;
-      const identity: ConnectionIdentity = {
-        id: copy.id,
-        protocol: spec.protocol,
-        ipVersion: ipVersion(copy.client.addr),
-        ...(spec.vlan === undefined ? {} : { vlan: spec.vlan }),
-        client: { addr: copy.client.addr, port: spec.protocol === 'icmp' ? icmpId : copy.client.port },
-        server: { addr: server.addr, port: spec.protocol === 'icmp' ? icmpId : server.port },
-        open: spec.protocol === 'tcp' ? spec.open : 'none',
-        close: spec.protocol === 'tcp' ? spec.close : 'none',
-        background: false,
-      };
-      const ctx = flowContext(spec, identity, random);
+      const identity = scenarioIdentity(spec, copy, servers);
       const truth = new ConnectionTruth(identity, quietUs);
-      truths.push(truth);
-      const events = new ConnectionEvents(spec, scenario.startUs + toUs(copy.startS), random);
-      merge.addScenario(PacketStream.start(order++, ctx, truth, events));
-    }
-  }
-
+      const stream = PacketStream.start(order, flowContext(spec, identity, random), truth, new ConnectionEvents(spec, startUs, random));
+      if (stream === undefined) finished.add(order, truth);
+      return stream;
+    },
+  };
+  const merge = new CaptureMerge(
+    scenario.startUs,
+    starts,
+    (lastScenarioUs) => {
+      if (sentinelTruth === undefined || scenario.sentinel === undefined) return { clockLimitUs: lastScenarioUs };
+      const at = lastScenarioUs + toUs(scenario.sentinel.afterS);
+      const sentinel = PacketStream.start(sentinelOrder, backgroundContext(sentinelTruth.identity), sentinelTruth, new SingleEvent(at, SENTINEL_PAYLOAD));
+      return sentinel === undefined ? { clockLimitUs: at } : { clockLimitUs: at, sentinel };
+    },
+    (stream) => finished.add(stream.order, stream.truth),
+  );
   if (scenario.clock) {
     const c = scenario.clock;
     const identity = backgroundIdentity('clock', 'udp', c.client, c.server, c.vlan);
     const truth = new ConnectionTruth(identity, quietUs);
-    truths.push(truth);
-    merge.addClock(PacketStream.start(order++, backgroundContext(identity), truth, new ClockEvents(scenario.startUs, toUs(c.intervalS), c.payloadBytes)));
+    const clock = PacketStream.start(clockOrder, backgroundContext(identity), truth, new ClockEvents(scenario.startUs, toUs(c.intervalS), c.payloadBytes));
+    if (clock === undefined) finished.add(clockOrder, truth);
+    else merge.addClock(clock);
   }
-  if (scenario.sentinel) {
-    const s = scenario.sentinel;
-    sentinelTruth = new ConnectionTruth(backgroundIdentity('sentinel', 'udp', s.client, s.server, s.vlan), quietUs);
-    truths.push(sentinelTruth);
-  }
-  sentinelOrder = order++;
 
   const writer = await PcapWriter.create(pcapPath, scenario.timestampResolution, { trailer: PAYLOAD_PATTERN });
   try {
@@ -121,18 +117,9 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   }
   const summary = await writer.close();
 
-  // Each builder is dropped once its connection is read out: a million of them and their truths are not kept twice.
-  // Kept column by column (a million connections as objects were ~530 MB); each one is seen through its row's view.
-  const table = new TruthTable(truths.length);
-  const connections: TruthConnection[] = [];
-  const rows: ConnLogRow[] = [];
-  for (let i = 0; i < truths.length; i += 1) {
-    const builder = truths[i] as ConnectionTruth;
-    const connection = table.push(builder.toTruth());
-    connections.push(connection);
-    rows.push({ truth: connection, history: builder.zeekHistory() });
-  }
-  truths.length = 0;
+  // A sentinel that was never sent (no scenario end reached) still has its (empty) truth.
+  if (sentinelTruth !== undefined && !finished.has(sentinelOrder)) finished.add(sentinelOrder, sentinelTruth);
+  const { connections, histories } = finished.all();
   const header: Omit<GroundTruth, 'connections'> = {
     schemaVersion: TRUTH_SCHEMA_VERSION,
     generator: GENERATOR_NAME,
@@ -152,8 +139,29 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   };
   const truth: GroundTruth = { ...header, connections };
   await writeFileAtomic(truthPath, truthTextPieces(header, connections));
-  await writeFileAtomic(truthConnLogPath, connLogPieces(rows, header.pcap.firstUs, header.pcap.lastUs));
+  await writeFileAtomic(truthConnLogPath, connLogPieces(connections, histories, header.pcap.firstUs, header.pcap.lastUs));
   return { pcapPath, truthPath, truthConnLogPath, truth };
+}
+
+function scenarioIdentity(spec: ConnectionSpec, copy: ExpandedConnection, servers: Map<ConnectionSpec, Endpoint>): ConnectionIdentity {
+  const icmpId = (spec.icmpId + copy.index) & 0xffff;
+  let server = servers.get(spec);
+  if (spec.protocol === 'icmp') server = { addr: copy.server.addr, port: icmpId };
+  else if (server === undefined) {
+    server = { addr: copy.server.addr, port: copy.server.port };
+    servers.set(spec, server);
+  }
+  return {
+    id: copy.id,
+    protocol: spec.protocol,
+    ipVersion: ipVersion(copy.client.addr),
+    ...(spec.vlan === undefined ? {} : { vlan: spec.vlan }),
+    client: { addr: copy.client.addr, port: spec.protocol === 'icmp' ? icmpId : copy.client.port },
+    server,
+    open: spec.protocol === 'tcp' ? spec.open : 'none',
+    close: spec.protocol === 'tcp' ? spec.close : 'none',
+    background: false,
+  };
 }
 
 function flowContext(spec: ConnectionSpec, id: ConnectionIdentity, random: () => number): FlowContext {

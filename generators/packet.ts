@@ -74,12 +74,12 @@ export type FlowProtocol = 'tcp' | 'udp' | 'icmp';
 
 /** Room for both directions' templates: Ethernet, VLAN, IPv6 and TCP headers, rounded up to 8-byte words. */
 const TEMPLATE_SCRATCH = new Uint8Array(2 * 8 * Math.ceil((18 + 40 + 20) / 8));
-const TEMPLATE_SCRATCH_VIEW = new DataView(TEMPLATE_SCRATCH.buffer);
 
 const N_L4_BASE = 0;
 const N_IP_BASE = 2;
 const N_SEQ = 4;
 const N_IP_ID = 6;
+const TEMPLATE_AT = 8;
 
 /** Everything fixed about one connection's frames, plus the little state that changes (seq, IP id, echo seq). */
 export class FlowContext {
@@ -91,36 +91,32 @@ export class FlowContext {
   readonly ipHeaderLen: number;
   readonly l4HeaderLen: number;
   /**
-   * Link, IP and base L4 header, variable fields zero, as little-endian 32-bit words (zero-padded): the client's
-   * direction in words [0, templateWords), the server's after it.
-   */
-  readonly template: Int32Array;
-  readonly templateWords: number;
-  /**
-   * The same templates as float64 words (8 bytes a store), or undefined when one of those words would be a NaN,
-   * whose bits a float store need not keep: then the 32-bit words are used.
-   */
-  readonly template64: Float64Array | undefined;
-  readonly template64Words: number;
-  /**
-   * The numbers the encoder reads per packet, together so that a packet touches one array:
+   * Everything the encoder reads per packet, in one array (one typed-array view per connection: hundreds of
+   * thousands of connections are alive at once at a million, and each view costs ~100 bytes of its own):
    * [N_L4_BASE + dir] unfolded sum of the fixed L4 header words plus the pseudo-header's addresses and protocol;
    * [N_IP_BASE + dir] unfolded sum of the fixed IPv4 header words; [N_SEQ + dir] next sequence number each side
-   * sends (unsigned 32-bit); [N_IP_ID + dir] next IPv4 id.
+   * sends (unsigned 32-bit); [N_IP_ID + dir] next IPv4 id; from TEMPLATE_AT, the link, IP and base L4 header with
+   * variable fields zero, as little-endian float64 words (8 bytes a store, zero-padded): the client's direction in
+   * words [0, template64Words), the server's after it.
    */
-  readonly nums: Float64Array;
-  readonly port: [number, number];
+  readonly words: Float64Array;
+  readonly template64Words: number;
+  /**
+   * The same template bytes as 32-bit words (each direction 2 x template64Words of them), only when one of the
+   * float64 words would be a NaN, whose bits a float store need not keep.
+   */
+  readonly template32: Int32Array | undefined;
   echoSeq = 0;
   /** TCP flags of the last frame encoded (0 for UDP/ICMP). */
   lastFlags = 0;
 
   constructor(
-    readonly protocol: FlowProtocol,
+    protocol: FlowProtocol,
     clientAddr: string,
     clientPort: number,
     serverAddr: string,
     serverPort: number,
-    readonly vlan: number | undefined,
+    vlan: number | undefined,
     readonly mss: number,
     initial: { clientSeq: number; serverSeq: number; clientIpId: number; serverIpId: number },
   ) {
@@ -130,7 +126,7 @@ export class FlowContext {
     this.udp = protocol === 'udp';
     const v6 = this.ipVersion === 6;
     const addr = [ipBytes(clientAddr), ipBytes(serverAddr)] as const;
-    this.port = [clientPort, serverPort];
+    const port = [clientPort, serverPort] as const;
     const cMac = macFor(clientAddr);
     const sMac = macFor(serverAddr);
     const links = [linkHeader(sMac, cMac, vlan, this.ipVersion), linkHeader(cMac, sMac, vlan, this.ipVersion)] as const;
@@ -140,11 +136,11 @@ export class FlowContext {
     const protoNumber = PROTO_NUMBER[protocol][v6 ? 1 : 0];
     const addrSum = sum16(addr[0], 0, addr[0].length, sum16(addr[1], 0, addr[1].length));
     const pseudo = protocol === 'icmp' && !v6 ? 0 : addrSum + protoNumber;
-    const nums = generatorSlab.f64(8);
     const headerLen = this.linkLen + this.ipHeaderLen + this.l4HeaderLen;
-    this.templateWords = Math.ceil(headerLen / 4);
     this.template64Words = Math.ceil(headerLen / 8);
     const bytesPerDir = 8 * this.template64Words;
+    const words = generatorSlab.f64(TEMPLATE_AT + 2 * this.template64Words);
+    const nums = words;
     // Built in a scratch buffer (the constructor is synchronous) and kept only as the two word arrays below.
     const all = TEMPLATE_SCRATCH.subarray(0, 2 * bytesPerDir).fill(0);
     for (const dir of [0, 1] as const) {
@@ -174,8 +170,8 @@ export class FlowContext {
         t[l4 + 4] = id >> 8;
         t[l4 + 5] = id & 0xff;
       } else {
-        const sp = this.port[dir];
-        const dp = this.port[dir ^ 1];
+        const sp = port[dir];
+        const dp = port[dir ^ 1];
         t[l4] = sp >> 8;
         t[l4 + 1] = sp & 0xff;
         t[l4 + 2] = dp >> 8;
@@ -187,19 +183,17 @@ export class FlowContext {
       }
       nums[N_L4_BASE + dir] = sum16(t, l4, l4 + this.l4HeaderLen, pseudo);
     }
-    const allView = TEMPLATE_SCRATCH_VIEW;
-    this.template = generatorSlab.i32(2 * this.templateWords);
-    const w64 = generatorSlab.f64(2 * this.template64Words);
-    for (const dir of [0, 1]) {
-      for (let i = 0; i < this.templateWords; i++) this.template[dir * this.templateWords + i] = allView.getInt32(dir * bytesPerDir + 4 * i, true);
-      for (let i = 0; i < this.template64Words; i++) w64[dir * this.template64Words + i] = allView.getFloat64(dir * bytesPerDir + 8 * i, true);
-    }
-    this.template64 = w64.some((x) => Number.isNaN(x)) ? undefined : w64;
+    // Copied as bytes (a float64 store could change a NaN's bits); the 32-bit view reads the very same bytes.
+    const templateBytes = 2 * bytesPerDir;
+    new Uint8Array(words.buffer, words.byteOffset + 8 * TEMPLATE_AT, templateBytes).set(all);
+    let nan = false;
+    for (let i = 0; i < 2 * this.template64Words; i++) if (Number.isNaN(words[TEMPLATE_AT + i])) nan = true;
+    this.template32 = nan ? new Int32Array(words.buffer, words.byteOffset + 8 * TEMPLATE_AT, templateBytes / 4) : undefined;
     nums[N_SEQ] = initial.clientSeq >>> 0;
     nums[N_SEQ + 1] = initial.serverSeq >>> 0;
     nums[N_IP_ID] = initial.clientIpId & 0xffff;
     nums[N_IP_ID + 1] = initial.serverIpId & 0xffff;
-    this.nums = nums;
+    this.words = words;
   }
 }
 
@@ -284,18 +278,17 @@ export function encodeFrame(fb: FrameBuffer, off: number, ctx: FlowContext, code
   const buf = fb.buf;
   const view = fb.view;
   const dir = (code & CODE_DIR1) === 0 ? 0 : 1;
-  const t64 = ctx.template64;
-  if (t64 !== undefined) {
+  const nums = ctx.words;
+  const t32 = ctx.template32;
+  if (t32 === undefined) {
     const words = ctx.template64Words;
-    const first = dir * words;
-    for (let i = 0; i < words; i++) view.setFloat64(off + 8 * i, t64[first + i] as number, true);
+    const first = TEMPLATE_AT + dir * words;
+    for (let i = 0; i < words; i++) view.setFloat64(off + 8 * i, nums[first + i] as number, true);
   } else {
-    const t = ctx.template;
-    const words = ctx.templateWords;
+    const words = 2 * ctx.template64Words;
     const first = dir * words;
-    for (let i = 0; i < words; i++) view.setInt32(off + 4 * i, t[first + i] as number, true);
+    for (let i = 0; i < words; i++) view.setInt32(off + 4 * i, t32[first + i] as number, true);
   }
-  const nums = ctx.nums;
   const ipOff = off + ctx.linkLen;
   const l4 = ipOff + ctx.ipHeaderLen;
   let l4HeaderLen = ctx.l4HeaderLen;

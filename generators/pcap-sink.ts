@@ -7,8 +7,11 @@ import type { SinkReply, SinkRequest } from './pcap-sink-worker.js';
  * hashes and writes the chunks of every pcap being written. It keeps the process alive only while a job is open.
  */
 export interface SinkJob {
-  /** Hands a filled chunk over (its memory is transferred); `onChunk` gets it back once hashed and written. */
-  send(buffer: ArrayBuffer, length: number): void;
+  /**
+   * Hands the filled chunk number `chunk` over (the same number always names the same buffer); `onChunk` gets the
+   * number back once its first `length` bytes are hashed and written. The caller must not touch it until then.
+   */
+  send(chunk: number, buffer: SharedArrayBuffer, length: number): void;
   /**
    * After the last chunk: resolves, once the worker is done with every chunk sent, to the sha256 of everything
    * sent, or rejects with the write error. Also the way to stop early: the descriptor is free once it settles.
@@ -17,7 +20,7 @@ export interface SinkJob {
 }
 
 interface OpenJob {
-  onChunk(buffer: ArrayBuffer): void;
+  onChunk(chunk: number): void;
   onError(error: Error): void;
   error?: Error;
   ended?: (sha256: string | undefined) => void;
@@ -44,7 +47,7 @@ function sink(): Worker {
   w.on('message', (m: SinkReply) => {
     const job = open.get(m.job);
     if (job === undefined) return;
-    if (m.type === 'chunk') job.onChunk(m.buffer);
+    if (m.type === 'chunk') job.onChunk(m.chunk);
     else if (m.type === 'error') {
       job.error ??= new Error(`writing the pcap: ${m.message}`);
       job.onError(job.error);
@@ -62,17 +65,22 @@ function sink(): Worker {
   return w;
 }
 
-export function openSinkJob(fd: number, onChunk: (buffer: ArrayBuffer) => void, onError: (error: Error) => void): SinkJob {
+export function openSinkJob(fd: number, onChunk: (chunk: number) => void, onError: (error: Error) => void): SinkJob {
   const w = sink();
   const id = nextJob++;
   const job: OpenJob = { onChunk, onError };
   open.set(id, job);
   w.ref();
-  const post = (m: SinkRequest, transfer?: ArrayBuffer[]): void => w.postMessage(m, transfer);
+  const post = (m: SinkRequest): void => w.postMessage(m);
   post({ type: 'open', job: id, fd });
+  const known = new Set<number>();
   return {
-    send(buffer, length) {
-      post({ type: 'chunk', job: id, buffer, length }, [buffer]);
+    send(chunk, buffer, length) {
+      if (known.has(chunk)) post({ type: 'chunk', job: id, chunk, length });
+      else {
+        known.add(chunk);
+        post({ type: 'chunk', job: id, chunk, buffer, length });
+      }
     },
     end() {
       return new Promise<string>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { openSinkJob, type SinkJob } from './pcap-sink.js';
  * into `buf` at `pos` (see `endRecord`) and await `flush()` only when `room()` says the chunk is full, so the
  * per-packet path has no promise in it.
  *
- * A full chunk is handed (transferred, not copied) to the sink worker, which hashes and writes it off the main
+ * A full chunk is handed (shared memory, not copied) to the sink worker, which hashes and writes it off the main
  * thread and hands it back; at most MAX_CHUNKS chunks exist, which bounds memory and is the backpressure. A pcap
  * that fits in one chunk never involves the worker. Every chunk carries, after its record area, the caller's
  * `trailer` bytes (the payload pattern), so frames can take their payload by `copyWithin` from the same buffer.
@@ -50,9 +50,11 @@ export class PcapWriter {
   frameBytes = 0;
   /** Where the trailer starts in every chunk (the end of the record area). */
   readonly trailerAt: number;
-  private readonly free: ArrayBuffer[] = [];
-  private allocated = 0;
-  private waiting: { resolve: (b: ArrayBuffer) => void; reject: (e: Error) => void } | undefined;
+  /** Every chunk allocated, by number; `current` is being filled, `free` wait for it. */
+  private readonly chunks: SharedArrayBuffer[] = [];
+  private current = 0;
+  private readonly free: number[] = [];
+  private waiting: { resolve: (chunk: number) => void; reject: (e: Error) => void } | undefined;
   private job: SinkJob | undefined;
   private written = 0;
   private closed = false;
@@ -68,7 +70,7 @@ export class PcapWriter {
     private readonly trailer: Uint8Array,
   ) {
     this.trailerAt = chunkBytes;
-    const first = this.newChunk();
+    const first = this.chunks[this.newChunk()] as SharedArrayBuffer;
     this.buf = Buffer.from(first);
     this.view = new DataView(first);
     this.nanos = resolution === 'ns';
@@ -119,11 +121,13 @@ export class PcapWriter {
     if (this.failure) throw this.failure;
     if (this.pos === 0) return;
     const job = (this.job ??= openSinkJob(this.fh.fd, (b) => this.chunkBack(b), (e) => this.fail(e)));
-    job.send(this.buf.buffer as ArrayBuffer, this.pos);
+    job.send(this.current, this.chunks[this.current] as SharedArrayBuffer, this.pos);
     this.written += this.pos;
-    const next = this.free.pop() ?? (this.allocated < MAX_CHUNKS ? this.newChunk() : await this.returnedChunk());
-    this.buf = Buffer.from(next);
-    this.view = new DataView(next);
+    const next = this.free.pop() ?? (this.chunks.length < MAX_CHUNKS ? this.newChunk() : await this.returnedChunk());
+    const memory = this.chunks[next] as SharedArrayBuffer;
+    this.current = next;
+    this.buf = Buffer.from(memory);
+    this.view = new DataView(memory);
     this.pos = 0;
   }
 
@@ -141,7 +145,7 @@ export class PcapWriter {
       } else {
         if (this.failure) throw this.failure;
         if (this.pos > 0) {
-          this.job.send(this.buf.buffer as ArrayBuffer, this.pos);
+          this.job.send(this.current, this.chunks[this.current] as SharedArrayBuffer, this.pos);
           this.written += this.pos;
         }
         sha256 = await this.job.end();
@@ -166,24 +170,24 @@ export class PcapWriter {
     await rm(this.tmpPath, { force: true });
   }
 
-  private newChunk(): ArrayBuffer {
-    const ab = new ArrayBuffer(this.chunkBytes + this.trailer.length);
-    new Uint8Array(ab, this.chunkBytes).set(this.trailer);
-    this.allocated += 1;
-    return ab;
+  /** Allocates the next chunk (its trailer filled in) and returns its number. */
+  private newChunk(): number {
+    const memory = new SharedArrayBuffer(this.chunkBytes + this.trailer.length);
+    new Uint8Array(memory, this.chunkBytes).set(this.trailer);
+    return this.chunks.push(memory) - 1;
   }
 
-  private returnedChunk(): Promise<ArrayBuffer> {
+  private returnedChunk(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
     });
   }
 
-  private chunkBack(b: ArrayBuffer): void {
+  private chunkBack(chunk: number): void {
     const w = this.waiting;
     this.waiting = undefined;
-    if (w) w.resolve(b);
-    else this.free.push(b);
+    if (w) w.resolve(chunk);
+    else this.free.push(chunk);
   }
 
   private fail(e: Error): void {

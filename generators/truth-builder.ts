@@ -1,11 +1,8 @@
 import type { QuietPeriod, TruthConnection } from '../harness/core/ground-truth.js';
+import { TruthTable } from '../harness/core/truth-table.js';
 import type { Packet } from './packet.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './packet.js';
 
-/**
- * Accumulates one connection's ground truth from the packets as they are written, so every number in the truth
- * is counted from the pcap itself rather than predicted from the scenario.
- */
 export type ConnectionIdentity = Pick<
   TruthConnection,
   'id' | 'protocol' | 'ipVersion' | 'vlan' | 'client' | 'server' | 'open' | 'close' | 'background' | 'role'
@@ -19,31 +16,42 @@ const LETTER_D = 3;
 const LETTER_F = 4;
 const LETTER_R = 5;
 
+/**
+ * Accumulates one connection's ground truth from the packets as they are written, so every number in the truth
+ * is counted from the pcap itself rather than predicted from the scenario.
+ *
+ * Its counts while it runs are plain number fields (no per-connection arrays), quiet periods only once
+ * there is one, history as bits. Alive connections at a million-connection scale number in the hundreds of
+ * thousands, so every field here is multiplied by that.
+ */
 export class ConnectionTruth {
   firstUs = -1;
   lastUs = -1;
-  readonly pkts: [number, number] = [0, 0];
-  readonly ipBytes: [number, number] = [0, 0];
-  readonly payloadBytes: [number, number] = [0, 0];
+  clientPkts = 0;
+  serverPkts = 0;
+  clientIpBytes = 0;
+  serverIpBytes = 0;
+  clientPayloadBytes = 0;
+  serverPayloadBytes = 0;
   firstSender: 'client' | 'server' = 'client';
   longestGapUs = 0;
-  readonly quietPeriods: QuietPeriod[] = [];
-  /** Zeek-style history letters in order of first appearance (approximate: each letter once). */
-  private history = '';
-  /** Which letters (per direction) `history` already holds: one bit each, so a packet needs no string search. */
-  private seen = 0;
-
+  private quiet: QuietPeriod[] | undefined;
   /**
-   * Background connections (clock, sentinel) list no quiet periods: a clock every 30 s against a 30 s threshold
-   * would list one per packet, thousands that say nothing about the scenario. longestGapUs is kept for them.
+   * Zeek-style history letters in order of first appearance (approximate: each letter once), as 4-bit letter
+   * numbers (1 + letter, + LETTERS.length for the responder), first letter lowest; at most 12 distinct.
    */
-  private readonly listsQuiet: boolean;
+  private history = 0;
+  private historyLength = 0;
+  /** Which letters (per direction) `history` already holds: one bit each, so a packet needs no search. */
+  private seen = 0;
 
   constructor(
     readonly identity: ConnectionIdentity,
     private readonly quietThresholdUs: number,
-  ) {
-    this.listsQuiet = !identity.background;
+  ) {}
+
+  get quietPeriods(): readonly QuietPeriod[] {
+    return this.quiet ?? [];
   }
 
   add(p: Packet): void {
@@ -58,17 +66,19 @@ export class ConnectionTruth {
     } else {
       const gap = tsUs - this.lastUs;
       if (gap > this.longestGapUs) this.longestGapUs = gap;
-      if (gap >= this.quietThresholdUs && this.listsQuiet) this.quietPeriods.push({ startUs: this.lastUs, endUs: tsUs, lengthUs: gap });
+      // Background connections (clock, sentinel) list no quiet periods: a clock every 30 s against a 30 s
+      // threshold would list one per packet, thousands that say nothing about the scenario. longestGapUs is kept.
+      if (gap >= this.quietThresholdUs && !this.identity.background) (this.quiet ??= []).push({ startUs: this.lastUs, endUs: tsUs, lengthUs: gap });
     }
     this.lastUs = tsUs;
     if (dir === 0) {
-      this.pkts[0] += 1;
-      this.ipBytes[0] += ipBytes;
-      this.payloadBytes[0] += payloadBytes;
+      this.clientPkts += 1;
+      this.clientIpBytes += ipBytes;
+      this.clientPayloadBytes += payloadBytes;
     } else {
-      this.pkts[1] += 1;
-      this.ipBytes[1] += ipBytes;
-      this.payloadBytes[1] += payloadBytes;
+      this.serverPkts += 1;
+      this.serverIpBytes += ipBytes;
+      this.serverPayloadBytes += payloadBytes;
     }
     if (this.identity.protocol !== 'icmp') this.noteHistory(dir, payloadBytes, tcpFlags);
   }
@@ -81,16 +91,26 @@ export class ConnectionTruth {
     else if (f & TCP_FIN) letter = LETTER_F;
     else if (payloadBytes > 0) letter = LETTER_D;
     else letter = LETTER_A;
-    const bit = 1 << (letter + (dir === 0 ? 0 : LETTERS.length));
+    const k = letter + (dir === 0 ? 0 : LETTERS.length);
+    const bit = 1 << k;
     if (this.seen & bit) return;
     this.seen |= bit;
-    const l = LETTERS[letter] as string;
-    this.history += dir === 0 ? l : l.toLowerCase();
+    this.history += (k + 1) * 16 ** this.historyLength;
+    this.historyLength += 1;
   }
 
   /** History as Zeek writes it: letters of the originator upper case, the responder's lower case. */
   zeekHistory(): string {
-    return this.history === '' ? '-' : this.history;
+    if (this.historyLength === 0) return '-';
+    let text = '';
+    let h = this.history;
+    for (let i = 0; i < this.historyLength; i++) {
+      const k = (h % 16) - 1;
+      h = Math.floor(h / 16);
+      const l = LETTERS[k % LETTERS.length] as string;
+      text += k < LETTERS.length ? l : l.toLowerCase();
+    }
+    return text;
   }
 
   toTruth(): TruthConnection {
@@ -106,20 +126,79 @@ export class ConnectionTruth {
       firstUs: empty ? 0 : this.firstUs,
       lastUs: empty ? 0 : this.lastUs,
       durationUs: empty ? 0 : this.lastUs - this.firstUs,
-      clientPkts: this.pkts[0],
-      clientIpBytes: this.ipBytes[0],
-      clientPayloadBytes: this.payloadBytes[0],
-      serverPkts: this.pkts[1],
-      serverIpBytes: this.ipBytes[1],
-      serverPayloadBytes: this.payloadBytes[1],
+      clientPkts: this.clientPkts,
+      clientIpBytes: this.clientIpBytes,
+      clientPayloadBytes: this.clientPayloadBytes,
+      serverPkts: this.serverPkts,
+      serverIpBytes: this.serverIpBytes,
+      serverPayloadBytes: this.serverPayloadBytes,
       open: id.open,
       close: id.close,
       firstSender: this.firstSender,
-      quietPeriods: this.quietPeriods.map((q) => ({ startUs: q.startUs, endUs: q.endUs, lengthUs: q.lengthUs })),
+      // A copy of exactly its length: the list grown by push keeps room for 16 more, per connection.
+      quietPeriods: this.quiet === undefined ? [] : this.quiet.slice(),
       longestGapUs: this.longestGapUs,
       background: id.background,
     };
     if (id.role !== undefined) conn.role = id.role;
     return conn;
+  }
+}
+
+/**
+ * Finished connections' truths, in order (the scenario's connections in file and copy order, then the clock and
+ * the sentinel), kept column by column in a TruthTable: a connection's builder, stream and frame state are dropped
+ * once its truth is read out here. Connections finish out of order; the table takes rows in order, so one that
+ * finishes before an earlier one waits here as its (compact) builder until every connection before it is in.
+ */
+export class FinishedTruths {
+  private readonly table: TruthTable;
+  /** The table's row views, 0 .. in - 1. */
+  private readonly connections: TruthConnection[] = [];
+  private readonly histories: string[] = [];
+  private readonly waiting = new Map<number, ConnectionTruth>();
+  /** Histories are a handful of distinct strings: one copy of each, not one per connection. */
+  private readonly historyText = new Map<string, string>();
+
+  constructor(readonly size: number) {
+    this.table = new TruthTable(size);
+  }
+
+  add(order: number, builder: ConnectionTruth): void {
+    if (order < this.connections.length || order >= this.size || this.waiting.has(order)) {
+      throw new Error(`connection ${builder.identity.id} (order ${order}) finished twice or out of range (generator bug)`);
+    }
+    if (order !== this.connections.length) {
+      this.waiting.set(order, builder);
+      return;
+    }
+    this.append(builder);
+    for (let next = this.waiting.get(this.connections.length); next !== undefined; next = this.waiting.get(this.connections.length)) {
+      this.waiting.delete(this.connections.length);
+      this.append(next);
+    }
+  }
+
+  has(order: number): boolean {
+    return order < this.connections.length || this.waiting.has(order);
+  }
+
+  /** Every connection's truth and Zeek history, in order; fails loudly if one never finished. */
+  all(): { connections: TruthConnection[]; histories: string[] } {
+    if (this.connections.length !== this.size) {
+      throw new Error(`${this.size - this.connections.length} of ${this.size} connections never finished (generator bug)`);
+    }
+    return { connections: this.connections, histories: this.histories };
+  }
+
+  private append(builder: ConnectionTruth): void {
+    this.connections.push(this.table.push(builder.toTruth()));
+    const history = builder.zeekHistory();
+    let kept = this.historyText.get(history);
+    if (kept === undefined) {
+      kept = history;
+      this.historyText.set(history, history);
+    }
+    this.histories.push(kept);
   }
 }

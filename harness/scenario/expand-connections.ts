@@ -20,10 +20,17 @@ export interface ExpandedConnection {
  * large enough, so this never wraps.
  */
 export function expandConnections(spec: ConnectionSpec): ExpandedConnection[] {
+  return [...connectionCopies(spec)];
+}
+
+/**
+ * The same copies one at a time, in copy order (which is start order: the stagger is never negative), so that a
+ * generator at a million copies holds only the ones it has started.
+ */
+export function* connectionCopies(spec: ConnectionSpec): Generator<ExpandedConnection> {
   const { addrFrom, portFrom, portTo } = spec.client;
   const version = ipVersion(addrFrom);
   const ports = portTo - portFrom + 1;
-  const out: ExpandedConnection[] = [];
   // Consecutive copies share an address for a whole port range: convert it once.
   let addr = addrFrom;
   let base: bigint | undefined;
@@ -35,13 +42,12 @@ export function expandConnections(spec: ConnectionSpec): ExpandedConnection[] {
       addr = bigIntToIp(base + BigInt(addrIndex), version);
       lastIndex = addrIndex;
     }
-    out.push({
+    yield {
       id: spec.count > 1 ? `${spec.id}#${i}` : spec.id,
       client: { addr, port: portFrom + (i % ports) },
       server: { ...spec.server },
       startS: roundMicros(spec.startS + i * spec.staggerS),
       index: i,
-    });
+    };
   }
-  return out;
 }

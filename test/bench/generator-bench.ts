@@ -1,20 +1,24 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Bench } from 'tinybench';
 import { generate, type GenerateResult } from '../../generators/generate.js';
+import { parseScenario } from '../../harness/scenario/load-scenario.js';
 import type { Scenario } from '../../harness/scenario/scenario.js';
 import { scenario, tcp } from '../generator/scenario-builders.js';
+import { measureInChild } from './measure-in-child.js';
+import { scenarioText } from './scale-bench.js';
 
 /**
  * Generator throughput on a >= 1 M-packet scenario, as a ratio to writing AND sha256-hashing the same number of
  * bytes from one preallocated buffer in the same run (the truth must carry the capture's hash, so that pair is the
  * floor; the machine's noise cancels out), and the peak RSS of a 10 M-packet generation measured in a child process.
  * Targets (issue #12): >= 0.8 of the write+hash rate; peak RSS < 200 MB.
+ * Also the generator's peak RSS at a million connections (the scale bench's scenario: 1 M short TCP connections,
+ * 2 ms apart, two bursts 20 min apart, so ~600,000 are alive at once), in a child: a connection's state exists only
+ * from its start to its end, then only its truth is kept.
  * The first generation, outside the timed runs, also starts the process-wide pcap sink worker (sha256 and writes
  * off the main thread), as it is in any long-running harness process.
  *
@@ -80,10 +84,18 @@ function sha256Of(bytes: number): void {
   hash.digest();
 }
 
-async function peakRssOfChild(connections: number, bursts: number, dir: string): Promise<{ packets: number; maxRssKb: number; ms: number }> {
-  const self = fileURLToPath(import.meta.url);
-  const { stdout } = await promisify(execFile)(process.execPath, [self, '--child', String(connections), String(bursts), dir], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as { packets: number; maxRssKb: number; ms: number };
+interface ChildGeneration {
+  connections: number;
+  packets: number;
+  maxRssKb: number;
+  ms: number;
+}
+
+/** `what` is `bench <connections> <bursts>` (benchScenario) or `scale <connections>` (the scale bench's scenario). */
+async function peakRssOfChild(what: string[], dir: string): Promise<ChildGeneration> {
+  const child = await measureInChild<ChildGeneration>(import.meta.url, [...what, dir]);
+  if ('error' in child) throw new Error(`generator-bench child ${what.join(' ')}: ${child.error}`);
+  return child.value;
 }
 
 export async function generatorBench(): Promise<string[]> {
@@ -152,25 +164,36 @@ export async function generatorBench(): Promise<string[]> {
         ` ${floorMs.toFixed(0)} ms, so its ratio cannot pass ${(raw / floorMs).toFixed(2)} here; 0.5 would need the whole job in ${(2 * raw * cores).toFixed(0)} ms of CPU`,
     );
 
-    const child = await peakRssOfChild(2000, 1666, dir);
+    const child = await peakRssOfChild(['bench', '2000', '1666'], dir);
     const mb = child.maxRssKb / 1024;
     lines.push(`  10 M-packet generation (${child.packets} packets, ${(child.ms / 1000).toFixed(1)} s) in a child: peak RSS ${mb.toFixed(0)} MB (target < 200 MB) ${mb < 200 ? 'MET' : 'NOT MET'}`);
+    const million = await peakRssOfChild(['scale', '1000000'], dir);
+    lines.push(
+      `  ${million.connections.toLocaleString('en')} connections (scale scenario, ${million.packets} packets, ${(million.ms / 1000).toFixed(1)} s) in a child: ` +
+        `generator peak RSS ${(million.maxRssKb / 1024).toFixed(0)} MB = ${((million.maxRssKb * 1024) / million.connections).toFixed(0)} bytes a connection`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   return lines;
 }
 
-async function child(connections: number, bursts: number, dir: string): Promise<void> {
+async function child(what: string[]): Promise<void> {
+  const [kind, a, b] = what;
+  const dir = what.at(-1) as string;
+  const s = kind === 'scale' ? parseScenario(scenarioText(Number(a)), 'scale-bench.yaml') : benchScenario(Number(a), Number(b));
   const t0 = performance.now();
-  const r = await generate(benchScenario(connections, bursts), dir);
+  const r = await generate(s, dir);
   const ms = performance.now() - t0;
   await rm(r.pcapPath, { force: true });
-  console.log(JSON.stringify({ packets: r.truth.pcap.packets, maxRssKb: process.resourceUsage().maxRSS, ms }));
+  await rm(r.truthPath, { force: true });
+  await rm(r.truthConnLogPath, { force: true });
+  const result: ChildGeneration = { connections: r.truth.connections.length, packets: r.truth.pcap.packets, maxRssKb: process.resourceUsage().maxRSS, ms };
+  console.log(JSON.stringify(result));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [flag, a, b, d] = process.argv.slice(2);
-  if (flag === '--child') await child(Number(a), Number(b), d as string);
+  const [flag, ...rest] = process.argv.slice(2);
+  if (flag === '--child') await child(rest);
   else for (const line of await generatorBench()) console.log(line);
 }

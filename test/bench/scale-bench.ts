@@ -16,7 +16,8 @@ import { measureInChild } from './measure-in-child.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MONITORS = 'tshark,argus,softflowd';
 
-function scenarioText(count: number): string {
+/** The scale scenario's YAML; the generator bench measures the generator's own memory on it too. */
+export function scenarioText(count: number): string {
   // 50 ports per address: a million copies need 20,000 addresses, inside 10.0.0.0/16 .. 10.1.0.0/16.
   return `# scale-${count}: ${count} short TCP connections, two bursts 20 min apart, staggered over the first
 # ${Math.round(count * 0.002)} s: the harness's own memory and time at this many connections (bench only).
