@@ -180,7 +180,8 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecordTable> {
     // The first sender is the originator; a packet from the same address and port goes its way (both ends of a
     // conversation can share an address only on loopback, where the ports tell them apart).
     const fromOrig = src === origAddrOf[conv] && (src !== dst || srcPort === origPortOf[conv]);
-    const [pkts, bytes] = fromOrig ? (['origPkts', 'origBytes'] as const) : (['respPkts', 'respBytes'] as const);
+    const pkts = fromOrig ? 'origPkts' : 'respPkts';
+    const bytes = fromOrig ? 'origBytes' : 'respBytes';
     records.setNumber(conv, pkts, records.number(conv, pkts) + 1);
     records.setNumber(conv, bytes, records.number(conv, bytes) + ipBytes);
   }
