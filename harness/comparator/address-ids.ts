@@ -94,6 +94,33 @@ export class AddressIds {
 
 const ALIAS_LIMIT = 100_000;
 
+const NOT_LOOKED_UP = -2;
+
+/**
+ * A record table's address texts (by the table's text ids) as AddressIds ids, each text looked up once: a million
+ * rows naming a few thousand addresses cost a few thousand lookups, and then an array read per row.
+ */
+export class TextAddressIds {
+  private ids = new Int32Array(256).fill(NOT_LOOKED_UP);
+
+  constructor(private readonly addresses: AddressIds, private readonly texts: { text(id: number): string }) {}
+
+  /** The address id of the table's text `textId`, or -1 when the address was never interned. */
+  of(textId: number): number {
+    if (textId >= this.ids.length) {
+      const bigger = new Int32Array(Math.max(textId + 1, this.ids.length * 2)).fill(NOT_LOOKED_UP);
+      bigger.set(this.ids);
+      this.ids = bigger;
+    }
+    let id = this.ids[textId] as number;
+    if (id === NOT_LOOKED_UP) {
+      id = this.addresses.find(this.texts.text(textId));
+      this.ids[textId] = id;
+    }
+    return id;
+  }
+}
+
 /**
  * The 32-bit value of canonical dotted-quad text (each part 0..255 without leading zeros: what node's isIP
  * accepts as IPv4), or -1 for anything else.

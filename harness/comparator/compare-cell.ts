@@ -1,10 +1,11 @@
 import { sourceOf, type FlowRecord } from '../core/flow-record.js';
-import type { FlowRecordList } from '../core/flow-record-table.js';
+import { FlowRecordTable, type FlowRecordList } from '../core/flow-record-table.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
 import { ScoreFold } from '../core/score-fold.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
-import { buildFragments } from './fragments.js';
-import { indexTruth, matchRecords, recordsOf, type MatchResult, type TruthIndex } from './match.js';
+import { TextAddressIds } from './address-ids.js';
+import { buildFragments, buildTableFragments } from './fragments.js';
+import { indexTruth, matchRecords, recordsOf, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection } from './score-connection.js';
 
@@ -60,6 +61,8 @@ export class CellScoring {
   readonly fold: ScoreFold;
   private readonly matched: MatchResult;
   private readonly toleranceUs: number;
+  /** For a FlowRecordTable: its rows are matched and made fragments from its columns, oriented by address ids. */
+  private readonly orientation: RowOrientation | undefined;
 
   constructor(
     private readonly truth: GroundTruth,
@@ -69,16 +72,29 @@ export class CellScoring {
     worstKept: number,
   ) {
     this.toleranceUs = options.toleranceS * 1e6;
-    this.matched = matchRecords(truth, records, this.toleranceUs, truthIndexOf(truth));
+    const index = truthIndexOf(truth);
+    const addresses = records instanceof FlowRecordTable ? new TextAddressIds(index.addresses, records) : undefined;
+    this.matched = matchRecords(truth, records, this.toleranceUs, index, addresses);
+    this.orientation = records instanceof FlowRecordTable && addresses ? new RowOrientation(index, records, addresses) : undefined;
     this.fold = new ScoreFold(options.huntThresholdsS, worstKept);
   }
 
   *scores(): Generator<ConnectionScore> {
     const scoreOptions = { ...this.options, quietThresholdUs: this.truth.quietThresholdUs };
     const connections = this.truth.connections;
+    const { records, orientation, toleranceUs } = this;
+    const table = records instanceof FlowRecordTable ? records : undefined;
     for (let i = 0; i < connections.length; i += 1) {
       const conn = connections[i] as TruthConnection;
-      const score = scoreConnection(conn, buildFragments(conn, this.records, this.toleranceUs, recordsOf(this.matched, i)), this.model, scoreOptions);
+      const rows = recordsOf(this.matched, i);
+      let fragments;
+      if (table && orientation) {
+        orientation.connection(i, conn.protocol);
+        fragments = buildTableFragments(conn, table, toleranceUs, rows, orientation);
+      } else {
+        fragments = buildFragments(conn, records, toleranceUs, rows);
+      }
+      const score = scoreConnection(conn, fragments, this.model, scoreOptions);
       this.fold.add(score, conn.protocol);
       yield score;
     }

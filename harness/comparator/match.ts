@@ -1,8 +1,8 @@
 import type { FlowRecord } from '../core/flow-record.js';
-import type { FlowRecordList } from '../core/flow-record-table.js';
+import { FlowRecordTable, ProtocolCode, type FlowRecordList } from '../core/flow-record-table.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { canonicalAddress } from '../core/ip-address.js';
-import { AddressIds } from './address-ids.js';
+import { AddressIds, TextAddressIds } from './address-ids.js';
 
 /**
  * Matching: which truth connection each record belongs to. A record belongs to the connection with the same
@@ -54,6 +54,10 @@ export interface TruthIndex {
   maxLast: Float64Array;
   vlan: Float64Array;
   echo: Float64Array;
+  /** By truth connection: its client's and server's address ids, and its client's port (orientation by ids). */
+  clientAddr: Int32Array;
+  serverAddr: Int32Array;
+  clientPort: Int32Array;
 }
 
 const KEY = 5;
@@ -109,6 +113,9 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   const groupSize: number[] = [];
   let entries = 0;
   const index = { slots, keys };
+  const clientAddr = new Int32Array(n);
+  const serverAddr = new Int32Array(n);
+  const clientPort = new Int32Array(n);
   const add = (p: number, a: number, pa: number, b: number, pb: number, g: number): void => {
     const o = entries * KEY;
     keys[o] = p;
@@ -124,10 +131,15 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     const c = connections[i] as TruthConnection;
     const p = protocolCode(c.protocol);
     const icmp = c.protocol === 'icmp';
-    const a = addresses.intern(c.client.addr);
-    const b = addresses.intern(c.server.addr);
-    const pa = icmp ? ANY_PORT : c.client.port;
-    const pb = icmp ? ANY_PORT : c.server.port;
+    const client = c.client;
+    const server = c.server;
+    const a = addresses.intern(client.addr);
+    const b = addresses.intern(server.addr);
+    clientAddr[i] = a;
+    serverAddr[i] = b;
+    clientPort[i] = client.port;
+    const pa = icmp ? ANY_PORT : client.port;
+    const pb = icmp ? ANY_PORT : server.port;
     // A key already present (under either orientation) joins that group.
     const known = findEntry(index, p, a, pa, b, pb);
     if (known >= 0) {
@@ -181,30 +193,60 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
       echo[k] = c.client.port;
     }
   }
-  return { connections, addresses, slots, keys, entryGroup, groupStart, conns, first, last, maxLast, vlan, echo };
+  return { connections, addresses, slots, keys, entryGroup, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort };
 }
 
-/** The group a record's protocol and endpoints name, or -1. */
-function lookup(index: TruthIndex, record: FlowRecord): number {
+/** The group of a protocol (code) and two endpoints (address ids), or -1. */
+function lookup(index: TruthIndex, p: number, a: number, pa: number, b: number, pb: number): number {
+  if (p === NO_PROTOCOL || a < 0 || b < 0) return -1;
+  const icmp = p === 2;
+  const e = findEntry(index, p, a, icmp ? ANY_PORT : pa, b, icmp ? ANY_PORT : pb);
+  return e < 0 ? -1 : (index.entryGroup[e] as number);
+}
+
+/** Truth connection index a record belongs to, or -1. */
+export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: number): number {
   const p = protocolCode(record.protocol);
   if (p === NO_PROTOCOL) return -1;
   const a = index.addresses.find(record.origAddr);
   if (a < 0) return -1;
   const b = index.addresses.find(record.respAddr);
   if (b < 0) return -1;
-  const icmp = p === 2;
-  const e = findEntry(index, p, a, icmp ? ANY_PORT : record.origPort, b, icmp ? ANY_PORT : record.respPort);
-  return e < 0 ? -1 : (index.entryGroup[e] as number);
+  return matchIn(index, lookup(index, p, a, record.origPort, b, record.respPort), record.protocol === 'icmp', record.origPort,
+    record.respPort, record.firstUs, record.lastUs, record.vlan ?? NO_VLAN, toleranceUs);
 }
 
-/** Truth connection index a record belongs to, or -1. */
-export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: number): number {
-  const g = lookup(index, record);
+/**
+ * Row `i` of a record table matched as matchRecord matches the record `at(i)` would build (tested so), from its
+ * columns: the table's address texts are looked up once each (`addresses`), and no record is built.
+ */
+export function matchRow(index: TruthIndex, table: FlowRecordTable, i: number, addresses: TextAddressIds, toleranceUs: number): number {
+  const code = table.protocolCode(i);
+  if (code === ProtocolCode.Other) return -1;
+  const a = addresses.of(table.origAddrId(i));
+  if (a < 0) return -1;
+  const b = addresses.of(table.respAddrId(i));
+  if (b < 0) return -1;
+  // FlowRecordTable's protocol codes are this index's (tcp 0, udp 1, icmp 2).
+  const pa = table.origPort(i);
+  const pb = table.respPort(i);
+  return matchIn(index, lookup(index, code, a, pa, b, pb), code === ProtocolCode.Icmp, pa, pb, table.firstUs(i), table.lastUs(i),
+    table.vlanOf(i), toleranceUs);
+}
+
+/** A record without a VLAN tag. */
+const NO_VLAN = -1;
+
+/** Among group g's candidates, the connection a record's span (and VLAN, ICMP echo identifier) fits best, or -1. */
+function matchIn(
+  index: TruthIndex, g: number, icmp: boolean, origPort: number, respPort: number, firstUs: number, lastUs: number,
+  recordVlan: number, toleranceUs: number,
+): number {
   if (g < 0) return -1;
   const { first, last, maxLast, vlan, echo, conns } = index;
   const from = index.groupStart[g] as number;
-  const lo = record.firstUs - toleranceUs;
-  const hi = record.lastUs + toleranceUs;
+  const lo = firstUs - toleranceUs;
+  const hi = lastUs + toleranceUs;
   // Candidates whose first packet is not after the record's end (plus tolerance).
   let a = from;
   let b = index.groupStart[g + 1] as number;
@@ -213,19 +255,17 @@ export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: 
     if ((first[mid] as number) <= hi) a = mid + 1;
     else b = mid;
   }
-  const icmp = record.protocol === 'icmp';
-  const recordVlan = record.vlan;
   let best = -1;
   let bestRank = -Infinity;
   for (let k = a - 1; k >= from && (maxLast[k] as number) >= lo; k -= 1) {
     const l = last[k] as number;
     if (l < lo) continue;
-    if (recordVlan !== undefined && recordVlan !== vlan[k]) continue;
+    if (recordVlan !== NO_VLAN && recordVlan !== vlan[k]) continue;
     const f = first[k] as number;
     // Prefer the echo identifier for ICMP, then the largest overlap, then the nearest start.
-    const overlap = Math.min(l, record.lastUs) - Math.max(f, record.firstUs);
-    const e = icmp && (record.origPort === echo[k] || record.respPort === echo[k]) ? 1 : 0;
-    const rank = e * 1e18 + overlap * 4 - Math.abs(f - record.firstUs);
+    const overlap = Math.min(l, lastUs) - Math.max(f, firstUs);
+    const e = icmp && (origPort === echo[k] || respPort === echo[k]) ? 1 : 0;
+    const rank = e * 1e18 + overlap * 4 - Math.abs(f - firstUs);
     if (rank > bestRank) {
       bestRank = rank;
       best = conns[k] as number;
@@ -234,13 +274,21 @@ export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: 
   return best;
 }
 
-export function matchRecords(truth: GroundTruth, records: FlowRecordList, toleranceUs: number, index = indexTruth(truth)): MatchResult {
+/**
+ * Every record matched. A FlowRecordTable is matched from its columns (give `addresses` to reuse the lookups of its
+ * address texts afterwards); any other list record by record.
+ */
+export function matchRecords(
+  truth: GroundTruth, records: FlowRecordList, toleranceUs: number, index = indexTruth(truth),
+  addresses = records instanceof FlowRecordTable ? new TextAddressIds(index.addresses, records) : undefined,
+): MatchResult {
   const n = truth.connections.length;
   const connOf = new Int32Array(records.length);
   const counts = new Int32Array(n + 1);
   const unmatched: number[] = [];
+  const table = records instanceof FlowRecordTable && addresses !== undefined ? records : undefined;
   for (let i = 0; i < records.length; i += 1) {
-    const ci = matchRecord(index, records.at(i) as FlowRecord, toleranceUs);
+    const ci = table ? matchRow(index, table, i, addresses as TextAddressIds, toleranceUs) : matchRecord(index, records.at(i) as FlowRecord, toleranceUs);
     connOf[i] = ci;
     if (ci < 0) unmatched.push(i);
     else counts[ci + 1] = (counts[ci + 1] as number) + 1;
@@ -277,10 +325,41 @@ export function originIsClient(conn: TruthConnection | Endpoints, record: FlowRe
   const text = record.origAddr;
   // Canonical text is its own canonical form, so equal text spares canonicalizing the record's address.
   const orig = text === client || text === server ? text : canonicalAddress(text);
-  if (ends.conn.protocol === 'icmp' || client !== server) {
-    if (orig === client && orig !== server) return true;
-    if (orig === server && orig !== client) return false;
+  return originSide(ends.conn.protocol === 'icmp', client === server, orig === client, orig === server, record.origPort === ends.conn.client.port);
+}
+
+function originSide(icmp: boolean, sameAddress: boolean, origIsClient: boolean, origIsServer: boolean, portIsClients: boolean): boolean {
+  if (icmp || !sameAddress) {
+    if (origIsClient && !origIsServer) return true;
+    if (origIsServer && !origIsClient) return false;
   }
   // Same address on both sides (or ICMP to itself): the port decides.
-  return record.origPort === ends.conn.client.port;
+  return portIsClients;
+}
+
+/**
+ * originIsClient for the rows of a record table, by address ids: set the truth connection, then ask of each of its
+ * rows. The same answers as originIsClient on the records `at` builds (ids are equal exactly when canonical texts are).
+ */
+export class RowOrientation {
+  private icmp = false;
+  private client = -1;
+  private server = -1;
+  private clientPort = -1;
+
+  constructor(private readonly index: TruthIndex, private readonly table: FlowRecordTable, private readonly addresses: TextAddressIds) {}
+
+  /** Truth connection `c` (its index in the truth) is the one asked about next. */
+  connection(c: number, protocol: TruthConnection['protocol']): void {
+    this.icmp = protocol === 'icmp';
+    this.client = this.index.clientAddr[c] as number;
+    this.server = this.index.serverAddr[c] as number;
+    this.clientPort = this.index.clientPort[c] as number;
+  }
+
+  fromClient(row: number): boolean {
+    const orig = this.addresses.of(this.table.origAddrId(row));
+    const { client, server } = this;
+    return originSide(this.icmp, client === server, orig === client, orig === server, this.table.origPort(row) === this.clientPort);
+  }
 }

@@ -35,6 +35,40 @@ const INTS = 8;
 const DOUBLES = NUMBER_FIELDS.length;
 const NONE = -1;
 
+/** The codes of FlowRecordTable's enumerated columns, for a reader of its columns (FlowRecordTable.code). */
+export const enum ProtocolCode { Tcp, Udp, Icmp, Other }
+export const enum DirectionCode { Bi, Uni }
+export const enum RecordKindCode { None, Start, Status }
+
+/**
+ * One row by codes and text ids, for a parser that has its values as numbers already (Zeek's columns): filling one
+ * reused row and pushing it costs no FlowRecord and no text lookup per field. Text ids come from `textId`; -1 marks
+ * an absent vlan, state or history, NaN an absent counter.
+ */
+export interface FlowRow {
+  protocol: FlowProtocol;
+  origAddr: number;
+  origPort: number;
+  respAddr: number;
+  respPort: number;
+  firstUs: number;
+  lastUs: number;
+  durationUs: number;
+  bytesKind: FlowRecord['bytesKind'];
+  direction: FlowRecord['direction'];
+  endReason: EndReason | undefined;
+  recordKind: FlowRecord['recordKind'];
+  sourceFile: number;
+  sourceLine: number;
+  vlan: number;
+  origPkts: number;
+  respPkts: number;
+  origBytes: number;
+  respBytes: number;
+  state: number;
+  history: number;
+}
+
 export class FlowRecordTable implements FlowRecordList {
   private rows = 0;
   private capacity = 1024;
@@ -81,6 +115,135 @@ export class FlowRecordTable implements FlowRecordList {
     this.rows += 1;
   }
 
+
+  /** The id a text (address, state, history, source file) has in this table's columns; a new one if unseen. */
+  textId(text: string): number {
+    return this.texts.id(text);
+  }
+
+  /** The text of an id from `textId` or from a text column. */
+  text(id: number): string {
+    return this.texts.text(id);
+  }
+
+  /** Room for `rows` records in all (at least doubling, so that reserving batch by batch stays linear). */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.resize(Math.max(rows, this.capacity * 2));
+  }
+
+  /** Appends a record given as codes and text ids: the same record `push` stores for the FlowRecord it names. */
+  pushRow(r: FlowRow): void {
+    if (this.rows === this.capacity) this.grow();
+    const i = this.rows;
+    const c = i * CODES;
+    this.codes[c] = codeOf('FlowRecordTable', 'protocol', PROTOCOLS, r.protocol);
+    this.codes[c + 1] = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, r.bytesKind);
+    this.codes[c + 2] = codeOf('FlowRecordTable', 'direction', DIRECTIONS, r.direction);
+    this.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
+    this.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
+    const n = i * INTS;
+    this.ints[n] = r.origAddr;
+    this.ints[n + 1] = r.origPort;
+    this.ints[n + 2] = r.respAddr;
+    this.ints[n + 3] = r.respPort;
+    this.ints[n + 4] = r.vlan;
+    this.ints[n + 5] = r.state;
+    this.ints[n + 6] = r.history;
+    this.ints[n + 7] = r.sourceFile;
+    const d = i * DOUBLES;
+    this.doubles[d] = r.firstUs;
+    this.doubles[d + 1] = r.lastUs;
+    this.doubles[d + 2] = r.durationUs;
+    this.doubles[d + 3] = r.origPkts;
+    this.doubles[d + 4] = r.respPkts;
+    this.doubles[d + 5] = r.origBytes;
+    this.doubles[d + 6] = r.respBytes;
+    this.sourceLines[i] = r.sourceLine;
+    this.rows += 1;
+  }
+
+  // Column readers for the comparator, which matches and scores a million records without building each one.
+  // Unchecked: callers pass indices below `length`.
+
+  /** The record's protocol, direction and record kind as codes. */
+  protocolCode(i: number): ProtocolCode {
+    return this.codes[i * CODES] as number;
+  }
+
+  directionCode(i: number): DirectionCode {
+    return this.codes[i * CODES + 2] as number;
+  }
+
+  recordKindCode(i: number): RecordKindCode {
+    return this.codes[i * CODES + 4] as number;
+  }
+
+  bytesKind(i: number): FlowRecord['bytesKind'] {
+    return BYTES_KINDS[this.codes[i * CODES + 1] as number] as FlowRecord['bytesKind'];
+  }
+
+  endReason(i: number): EndReason | undefined {
+    return END_REASONS[this.codes[i * CODES + 3] as number];
+  }
+
+  /** Text ids of the two addresses. */
+  origAddrId(i: number): number {
+    return this.ints[i * INTS] as number;
+  }
+
+  respAddrId(i: number): number {
+    return this.ints[i * INTS + 2] as number;
+  }
+
+  origPort(i: number): number {
+    return this.ints[i * INTS + 1] as number;
+  }
+
+  respPort(i: number): number {
+    return this.ints[i * INTS + 3] as number;
+  }
+
+  /** The VLAN, or -1 when the record has none. */
+  vlanOf(i: number): number {
+    return this.ints[i * INTS + 4] as number;
+  }
+
+  /** State, history: the text, or undefined. */
+  state(i: number): string | undefined {
+    const id = this.ints[i * INTS + 5] as number;
+    return id === NONE ? undefined : this.texts.text(id);
+  }
+
+  history(i: number): string | undefined {
+    const id = this.ints[i * INTS + 6] as number;
+    return id === NONE ? undefined : this.texts.text(id);
+  }
+
+  sourceFile(i: number): string {
+    return this.texts.text(this.ints[i * INTS + 7] as number);
+  }
+
+  sourceLine(i: number): number {
+    return this.sourceLines[i] as number;
+  }
+
+  firstUs(i: number): number {
+    return this.doubles[i * DOUBLES] as number;
+  }
+
+  lastUs(i: number): number {
+    return this.doubles[i * DOUBLES + 1] as number;
+  }
+
+  durationUs(i: number): number {
+    return this.doubles[i * DOUBLES + 2] as number;
+  }
+
+  /** A counter, or undefined when the record has none (as `at` leaves it out). */
+  counter(i: number, field: (typeof COUNTERS)[number]): number | undefined {
+    const value = this.doubles[i * DOUBLES + NUMBER_COLUMN[field]] as number;
+    return Number.isNaN(value) ? undefined : value;
+  }
 
   at(index: number): FlowRecord | undefined {
     const i = index < 0 ? this.rows + index : index;
@@ -144,7 +307,11 @@ export class FlowRecordTable implements FlowRecordList {
   }
 
   private grow(): void {
-    this.capacity *= 2;
+    this.resize(this.capacity * 2);
+  }
+
+  private resize(capacity: number): void {
+    this.capacity = capacity;
     this.codes = grown(this.codes, this.capacity * CODES);
     this.ints = grown(this.ints, this.capacity * INTS);
     this.doubles = grown(this.doubles, this.capacity * DOUBLES);
