@@ -4,7 +4,7 @@ import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '..
 import { ScoreFold } from '../core/score-fold.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { TextAddressIds } from './address-ids.js';
-import { buildFragments, buildTableFragments } from './fragments.js';
+import { buildFragments, buildTableFragments, type RowSlice } from './fragments.js';
 import { indexTruth, matchRecords, recordsOf, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection } from './score-connection.js';
@@ -84,15 +84,18 @@ export class CellScoring {
     const connections = this.truth.connections;
     const { records, orientation, toleranceUs } = this;
     const table = records instanceof FlowRecordTable ? records : undefined;
+    const { order, offsets } = this.matched;
+    const slice: RowSlice = { order, from: 0, to: 0 };
     for (let i = 0; i < connections.length; i += 1) {
       const conn = connections[i] as TruthConnection;
-      const rows = recordsOf(this.matched, i);
       let fragments;
       if (table && orientation) {
         orientation.connection(i, conn.protocol);
-        fragments = buildTableFragments(conn, table, toleranceUs, rows, orientation);
+        slice.from = offsets[i] as number;
+        slice.to = offsets[i + 1] as number;
+        fragments = buildTableFragments(conn, table, toleranceUs, slice, orientation);
       } else {
-        fragments = buildFragments(conn, records, toleranceUs, rows);
+        fragments = buildFragments(conn, records, toleranceUs, recordsOf(this.matched, i));
       }
       const score = scoreConnection(conn, fragments, this.model, scoreOptions);
       this.fold.add(score, conn.protocol);

@@ -271,19 +271,20 @@ export function buildFragments(truthConn: TruthConnection, records: FlowRecordLi
  * this connection.
  */
 export function buildTableFragments(
-  truthConn: TruthConnection, table: FlowRecordTable, toleranceUs: number, indices: Int32Array, orientation: RowOrientation,
+  truthConn: TruthConnection, table: FlowRecordTable, toleranceUs: number, rows: RowSlice, orientation: RowOrientation,
 ): FragmentSet {
-  const count = indices.length;
-  for (let i = 0; i < count; i += 1) {
-    const row = indices[i] as number;
+  const { order, from, to } = rows;
+  const count = to - from;
+  for (let i = from; i < to; i += 1) {
+    const row = order[i] as number;
     if (table.recordKindCode(row) !== RecordKindCode.None || table.directionCode(row) !== DirectionCode.Bi) {
-      return buildFragments(truthConn, table, toleranceUs, indices);
+      return buildFragments(truthConn, table, toleranceUs, order.subarray(from, to));
     }
   }
-  let bytesKind: FlowRecord['bytesKind'] = count > 0 ? table.bytesKind(indices[0] as number) : 'unknown';
+  let bytesKind: FlowRecord['bytesKind'] = count > 0 ? table.bytesKind(order[from] as number) : 'unknown';
   const fragments: Fragment[] = new Array<Fragment>(count);
   for (let i = 0; i < count; i += 1) {
-    const row = indices[i] as number;
+    const row = order[from + i] as number;
     if (table.bytesKind(row) !== bytesKind) bytesKind = 'unknown';
     fragments[i] = fragmentOfRow(table, row, orientation.fromClient(row));
   }
@@ -291,6 +292,13 @@ export function buildTableFragments(
   for (let i = 1; i < count && sorted; i += 1) sorted = byTime(fragments[i - 1] as Fragment, fragments[i] as Fragment) <= 0;
   if (!sorted) fragments.sort(byTime);
   return { fragments, unpairedUni: 0, bytesKind };
+}
+
+/** Rows order[from] .. order[to - 1]: a connection's records, without a subarray object per connection. */
+export interface RowSlice {
+  order: Int32Array;
+  from: number;
+  to: number;
 }
 
 /** fragmentOfRecord of the record `table.at(row)` would build, key for key. */

@@ -31,6 +31,9 @@ interface Branch {
   max: number;
 }
 
+/** Shared by a million connections, so frozen: nobody may change it for the others. */
+const ONE_RECORD: Prediction = Object.freeze({ min: 1, max: 1, naive: 1, rules: Object.freeze([]) as unknown as string[] });
+
 /** The generic rule of a model that states none, made once per model rather than once per connection. */
 const genericRules = new WeakMap<MonitorModel, TimerRule>();
 
@@ -66,7 +69,7 @@ export function predictRecords(conn: TruthConnection, model: MonitorModel, quiet
 
   const listed = conn.quietPeriods;
   // No listed gap and no active timeout: nothing can cut the connection (most of a million connections).
-  if (listed.length === 0 && activeUs === Infinity) return { min: 1, max: 1, naive: 1, rules: [] };
+  if (listed.length === 0 && activeUs === Infinity) return ONE_RECORD;
   // The truth lists gaps in time order; sort a copy only if a hand-made truth did not.
   const inOrder = listed.every((q, i) => i === 0 || (listed[i - 1] as (typeof listed)[number]).startUs <= q.startUs);
   const gaps = inOrder ? listed : [...listed].sort((a, b) => a.startUs - b.startUs);

@@ -40,11 +40,12 @@ export function recordsOf(match: MatchResult, c: number): Int32Array {
 export interface TruthIndex {
   connections: readonly TruthConnection[];
   addresses: AddressIds;
-  /** Open addressing, linear probing: entry index + 1, 0 = empty. Length is a power of two. */
+  /**
+   * Open addressing, linear probing, each slot its key and value side by side (one cache miss per probe, which is
+   * what a million lookups into a table of a million connections cost): address A, address B, port A << 16 | port B,
+   * and (group << 2 | protocol) + 1, 0 = empty. Its slot count is a power of two.
+   */
   slots: Int32Array;
-  /** Entry e's key is keys[KEY * e .. KEY * e + 4]: protocol, address A, port A, address B, port B. */
-  keys: Int32Array;
-  entryGroup: Int32Array;
   groupStart: Int32Array;
   /** Candidate k: its truth connection, first and last packet, running maximum of last (lets the backward scan
    * stop early), VLAN (NaN when untagged) and ICMP echo identifier (the client's port in the truth). */
@@ -60,73 +61,68 @@ export interface TruthIndex {
   clientPort: Int32Array;
 }
 
-const KEY = 5;
-/** ICMP ignores ports (Zeek writes type and code there). */
-const ANY_PORT = -1;
+const SLOT = 4;
+/** ICMP ignores ports (Zeek writes type and code there): its keys have port 0 on both sides. */
+const ANY_PORT = 0;
 const NO_PROTOCOL = -1;
+const MAX_PORT = 65535;
 
 function protocolCode(protocol: string): number {
   return protocol === 'tcp' ? 0 : protocol === 'udp' ? 1 : protocol === 'icmp' ? 2 : NO_PROTOCOL;
 }
 
-function hashKey(p: number, a: number, pa: number, b: number, pb: number): number {
+function hashKey(p: number, a: number, ports: number, b: number): number {
   let h = Math.imul(p + 1, 0x9e3779b1);
   h = Math.imul(h ^ a, 0x85ebca77);
-  h = Math.imul(h ^ pa, 0xc2b2ae3d);
+  h = Math.imul(h ^ ports, 0xc2b2ae3d);
   h = Math.imul(h ^ b, 0x27d4eb2f);
-  h = Math.imul(h ^ pb, 0x165667b1);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   return h ^ (h >>> 13);
 }
 
-/** The entry for a key, or -1. */
-function findEntry(index: Pick<TruthIndex, 'slots' | 'keys'>, p: number, a: number, pa: number, b: number, pb: number): number {
-  const { slots, keys } = index;
-  const mask = slots.length - 1;
-  for (let s = hashKey(p, a, pa, b, pb) & mask; ; s = (s + 1) & mask) {
-    const e = (slots[s] as number) - 1;
-    if (e < 0) return -1;
-    const o = e * KEY;
-    if (keys[o] === p && keys[o + 1] === a && keys[o + 2] === pa && keys[o + 3] === b && keys[o + 4] === pb) return e;
+/** Both ports in one int32; callers check they are 0..65535. */
+const portPair = (pa: number, pb: number): number => (pa << 16) | pb;
+
+/** The slot holding a key, or -1. */
+function findSlot(slots: Int32Array, p: number, a: number, pa: number, b: number, pb: number): number {
+  const ports = portPair(pa, pb);
+  const mask = slots.length / SLOT - 1;
+  for (let s = hashKey(p, a, ports, b) & mask; ; s = (s + 1) & mask) {
+    const o = s * SLOT;
+    const value = slots[o + 3] as number;
+    if (value === 0) return -1;
+    if (slots[o] === a && slots[o + 1] === b && slots[o + 2] === ports && ((value - 1) & 3) === p) return o;
   }
 }
 
-function insertEntry(slots: Int32Array, keys: Int32Array, e: number): void {
-  const o = e * KEY;
-  const mask = slots.length - 1;
-  let s = hashKey(keys[o] as number, keys[o + 1] as number, keys[o + 2] as number, keys[o + 3] as number, keys[o + 4] as number) & mask;
-  while (slots[s] !== 0) s = (s + 1) & mask;
-  slots[s] = e + 1;
+function insertSlot(slots: Int32Array, p: number, a: number, pa: number, b: number, pb: number, g: number): void {
+  const ports = portPair(pa, pb);
+  const mask = slots.length / SLOT - 1;
+  let s = hashKey(p, a, ports, b) & mask;
+  while (slots[s * SLOT + 3] !== 0) s = (s + 1) & mask;
+  const o = s * SLOT;
+  slots[o] = a;
+  slots[o + 1] = b;
+  slots[o + 2] = ports;
+  slots[o + 3] = ((g << 2) | p) + 1;
 }
+
+const groupOfSlot = (slots: Int32Array, o: number): number => ((slots[o + 3] as number) - 1) >>> 2;
 
 export function indexTruth(truth: GroundTruth): TruthIndex {
   const connections = truth.connections;
   const n = connections.length;
   const addresses = new AddressIds();
+  // Up to two keys per connection, at most half the slots full.
   let size = 16;
   while (size < 4 * n) size *= 2;
-  const slots = new Int32Array(size);
-  const keys = new Int32Array(2 * n * KEY);
-  const entryGroup = new Int32Array(2 * n);
+  const slots = new Int32Array(size * SLOT);
   const groupOf = new Int32Array(n);
   const groupSize: number[] = [];
-  let entries = 0;
-  const index = { slots, keys };
   const clientAddr = new Int32Array(n);
   const serverAddr = new Int32Array(n);
   const clientPort = new Int32Array(n);
-  const add = (p: number, a: number, pa: number, b: number, pb: number, g: number): void => {
-    const o = entries * KEY;
-    keys[o] = p;
-    keys[o + 1] = a;
-    keys[o + 2] = pa;
-    keys[o + 3] = b;
-    keys[o + 4] = pb;
-    entryGroup[entries] = g;
-    insertEntry(slots, keys, entries);
-    entries += 1;
-  };
   for (let i = 0; i < n; i += 1) {
     const c = connections[i] as TruthConnection;
     const p = protocolCode(c.protocol);
@@ -140,10 +136,13 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     clientPort[i] = client.port;
     const pa = icmp ? ANY_PORT : client.port;
     const pb = icmp ? ANY_PORT : server.port;
+    if (p === NO_PROTOCOL || pa < 0 || pa > MAX_PORT || pb < 0 || pb > MAX_PORT) {
+      throw new Error(`truth connection ${c.id}: ${c.protocol} ports ${client.port} and ${server.port} cannot be indexed`);
+    }
     // A key already present (under either orientation) joins that group.
-    const known = findEntry(index, p, a, pa, b, pb);
+    const known = findSlot(slots, p, a, pa, b, pb);
     if (known >= 0) {
-      const g = entryGroup[known] as number;
+      const g = groupOfSlot(slots, known);
       groupOf[i] = g;
       groupSize[g] = (groupSize[g] as number) + 1;
       continue;
@@ -151,9 +150,9 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     const g = groupSize.length;
     groupSize.push(1);
     groupOf[i] = g;
-    add(p, a, pa, b, pb, g);
+    insertSlot(slots, p, a, pa, b, pb, g);
     // Stored under both orientations, except a connection between one endpoint and itself.
-    if (!(a === b && pa === pb)) add(p, b, pb, a, pa, g);
+    if (!(a === b && pa === pb)) insertSlot(slots, p, b, pb, a, pa, g);
   }
 
   // Counting sort of connections into their groups, in truth order; then each group sorted by first packet.
@@ -193,15 +192,17 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
       echo[k] = c.client.port;
     }
   }
-  return { connections, addresses, slots, keys, entryGroup, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort };
+  return { connections, addresses, slots, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort };
 }
 
 /** The group of a protocol (code) and two endpoints (address ids), or -1. */
 function lookup(index: TruthIndex, p: number, a: number, pa: number, b: number, pb: number): number {
   if (p === NO_PROTOCOL || a < 0 || b < 0) return -1;
   const icmp = p === 2;
-  const e = findEntry(index, p, a, icmp ? ANY_PORT : pa, b, icmp ? ANY_PORT : pb);
-  return e < 0 ? -1 : (index.entryGroup[e] as number);
+  // No truth port is outside 0..65535 (indexTruth refuses one), so neither is a matching record's.
+  if (!icmp && (pa < 0 || pa > MAX_PORT || pb < 0 || pb > MAX_PORT)) return -1;
+  const o = findSlot(index.slots, p, a, icmp ? ANY_PORT : pa, b, icmp ? ANY_PORT : pb);
+  return o < 0 ? -1 : groupOfSlot(index.slots, o);
 }
 
 /** Truth connection index a record belongs to, or -1. */

@@ -36,6 +36,17 @@ interface Ranked {
   score: ConnectionScore;
 }
 
+/** The bucket a fragment count falls in (findIndex without a closure per score), -1 for none. */
+function fragmentBucket(fragments: number): number {
+  for (let k = 0; k < FRAGMENT_BUCKETS.length; k += 1) if (fragments <= (FRAGMENT_BUCKETS[k] as { max: number }).max) return k;
+  return -1;
+}
+
+function coverageBucket(coverage: number): number {
+  for (let k = 0; k < COVERAGE_BUCKETS.length; k += 1) if (coverage < (COVERAGE_BUCKETS[k] as { below: number }).below) return k;
+  return -1;
+}
+
 const severity = (v: Verdict): number => VERDICT_SEVERITY.indexOf(v);
 
 /** Negative when `a` is worse than `b`: verdict, then lower coverage, then more fragments, then earlier. */
@@ -87,8 +98,8 @@ export class ScoreFold {
       if (h.byLongestRecord) this.huntByLongest.set(h.thresholdS, (this.huntByLongest.get(h.thresholdS) ?? 0) + 1);
       if (h.bySum) this.huntBySum.set(h.thresholdS, (this.huntBySum.get(h.thresholdS) ?? 0) + 1);
     }
-    const f = FRAGMENT_BUCKETS.findIndex((b) => score.fragments <= b.max);
-    const c = COVERAGE_BUCKETS.findIndex((b) => score.coverage < b.below);
+    const f = fragmentBucket(score.fragments);
+    const c = coverageBucket(score.coverage);
     this.fragmentBuckets[f] = (this.fragmentBuckets[f] as number) + 1;
     this.coverageBuckets[c] = (this.coverageBuckets[c] as number) + 1;
     if (protocol !== undefined) this.whole[protocol] = (this.whole[protocol] ?? true) && score.fragments === 1;
