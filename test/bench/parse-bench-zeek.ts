@@ -11,6 +11,9 @@ import { CellScoring, DEFAULT_COMPARE_OPTIONS, type MonitorModel } from '../../h
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../../harness/core/ground-truth.js';
 import type { FlowRecordTable } from '../../harness/core/flow-record-table.js';
 import { TruthTable } from '../../harness/core/truth-table.js';
+import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
+import { monitorModel } from '../../harness/pipeline/monitor-model.js';
+import zeek from '../../harness/monitors/zeek/index.js';
 
 /**
  * How fast the Zeek conn.log parser is against what an analyst would type: a ~1 M-line synthetic conn.log, parsed
@@ -205,7 +208,8 @@ function truthOfRows(table: FlowRecordTable): GroundTruth {
   };
 }
 
-const MODEL: MonitorModel = { idleS: { tcp: 300, udp: 60, icmp: 60 }, granularityS: 0 };
+/** Zeek's model at its default setting, as `harness run` builds it for a cell (its own timer rule included). */
+const MODEL: MonitorModel = monitorModel(zeek, parseTimeoutSetting('default'), true);
 
 /**
  * The harness's own path, as `harness run` takes it for a Zeek cell: the conn.log parsed into the table a cell

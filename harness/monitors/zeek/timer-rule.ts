@@ -122,26 +122,37 @@ export function zeekTimerRule(setting: TimeoutSetting, userConfig?: UserConfigTe
   for (const protocol of ['tcp', 'udp', 'icmp'] as const) globalIdleS[protocol] = orNever(timers.idleS[protocol]);
   const dnsLowUs = Math.round((timers.dnsSessionS - 1) * 1e6);
   const dnsHighUs = Math.round((2 * timers.dnsSessionS - 1) * 1e6);
+  // The answers depend on the port and protocol only: each is made once, not once per connection (a million
+  // connections asked twice each), and frozen, since every caller shares it.
+  const portTimeouts = new Map<number, RuleTimeout>();
+  const dnsTimeout = Object.freeze({
+    idleS: globalIdleS.udp ?? null,
+    rule: `dns_session_timeout = ${formatDuration(timers.dnsSessionS)} (DNS over UDP, DNS.cc ExpireTimer: a silence of ${formatDuration(timers.dnsSessionS - 1)} to ${formatDuration(2 * timers.dnsSessionS - 1)} may end the record, by the phase of its check)`,
+    window: Object.freeze({ lowUs: dnsLowUs, highUs: dnsHighUs }),
+  });
+  const globalTimeouts = {
+    tcp: Object.freeze({ idleS: globalIdleS.tcp ?? null }),
+    udp: Object.freeze({ idleS: globalIdleS.udp ?? null }),
+    icmp: Object.freeze({ idleS: globalIdleS.icmp ?? null }),
+  };
   return {
     globalIdleS,
     timeoutFor(record: RecordContext): RuleTimeout | undefined {
       if (timers.unreadable !== undefined) return undefined;
       const service = record.protocol === 'tcp' && record.handshake ? timers.portS.get(record.serverPort) : undefined;
       if (service !== undefined) {
-        return {
-          idleS: orNever(service.seconds),
-          rule: `Conn::port_inactivity_timeouts[${record.serverPort}/tcp] = ${formatDuration(service.seconds)} (${service.origin}), set when the handshake completes, whatever tcp_inactivity_timeout says; the record Zeek opens after a split has no handshake and keeps the global value`,
-        };
+        let timeout = portTimeouts.get(record.serverPort);
+        if (timeout === undefined) {
+          timeout = Object.freeze({
+            idleS: orNever(service.seconds),
+            rule: `Conn::port_inactivity_timeouts[${record.serverPort}/tcp] = ${formatDuration(service.seconds)} (${service.origin}), set when the handshake completes, whatever tcp_inactivity_timeout says; the record Zeek opens after a split has no handshake and keeps the global value`,
+          });
+          portTimeouts.set(record.serverPort, timeout);
+        }
+        return timeout;
       }
-      const idleS = globalIdleS[record.protocol] ?? null;
-      if (record.protocol === 'udp' && DNS_UDP_PORTS.has(record.serverPort)) {
-        return {
-          idleS,
-          rule: `dns_session_timeout = ${formatDuration(timers.dnsSessionS)} (DNS over UDP, DNS.cc ExpireTimer: a silence of ${formatDuration(timers.dnsSessionS - 1)} to ${formatDuration(2 * timers.dnsSessionS - 1)} may end the record, by the phase of its check)`,
-          window: { lowUs: dnsLowUs, highUs: dnsHighUs },
-        };
-      }
-      return { idleS };
+      if (record.protocol === 'udp' && DNS_UDP_PORTS.has(record.serverPort)) return dnsTimeout;
+      return globalTimeouts[record.protocol];
     },
     silence(lastUs, nextUs, timeout) {
       const gapUs = nextUs - lastUs;
