@@ -47,14 +47,20 @@ function coverageBucket(coverage: number): number {
   return -1;
 }
 
-const severity = (v: Verdict): number => VERDICT_SEVERITY.indexOf(v);
+const SEVERITY = new Map<Verdict, number>(VERDICT_SEVERITY.map((v, i) => [v, i]));
+const severity = (v: Verdict): number => SEVERITY.get(v) ?? -1;
 
 /** Negative when `a` is worse than `b`: verdict, then lower coverage, then more fragments, then earlier. */
 function worseFirst(a: Ranked, b: Ranked): number {
-  return severity(a.score.verdict) - severity(b.score.verdict)
-    || a.score.coverage - b.score.coverage
-    || b.score.fragments - a.score.fragments
-    || a.at - b.at;
+  return compareScores(a.score, a.at, b);
+}
+
+/** worseFirst of a score not yet ranked (most are not kept: no Ranked object for them). */
+function compareScores(a: ConnectionScore, at: number, b: Ranked): number {
+  return severity(a.verdict) - severity(b.score.verdict)
+    || a.coverage - b.score.coverage
+    || b.score.fragments - a.fragments
+    || at - b.at;
 }
 
 export class ScoreFold {
@@ -83,10 +89,10 @@ export class ScoreFold {
 
   /** The next score, in truth order; its connection's protocol counts it towards that protocol's wholeness. */
   add(score: ConnectionScore, protocol?: TimeoutProtocol): void {
-    const ranked = { at: this.count, score };
+    const at = this.count;
     this.count += 1;
     if (score.background) {
-      this.background.push(ranked);
+      this.background.push({ at, score });
       return;
     }
     this.foreground += 1;
@@ -103,18 +109,18 @@ export class ScoreFold {
     this.fragmentBuckets[f] = (this.fragmentBuckets[f] as number) + 1;
     this.coverageBuckets[c] = (this.coverageBuckets[c] as number) + 1;
     if (protocol !== undefined) this.whole[protocol] = (this.whole[protocol] ?? true) && score.fragments === 1;
-    this.keepIfWorse(ranked);
+    this.keepIfWorse(score, at);
   }
 
-  private keepIfWorse(ranked: Ranked): void {
+  private keepIfWorse(score: ConnectionScore, at: number): void {
     if (this.worstKept <= 0) return;
     if (this.worst.length < this.worstKept) {
-      this.worst.push(ranked);
+      this.worst.push({ at, score });
       if (this.worst.length === this.worstKept) this.findLeastBad();
       return;
     }
-    if (worseFirst(ranked, this.worst[this.leastBad] as Ranked) >= 0) return;
-    this.worst[this.leastBad] = ranked;
+    if (compareScores(score, at, this.worst[this.leastBad] as Ranked) >= 0) return;
+    this.worst[this.leastBad] = { at, score };
     this.findLeastBad();
   }
 

@@ -23,7 +23,10 @@ export interface WorkerTask {
   prefixEnd: number;
 }
 
-/** How the calling thread parses its own range: parseConnLogRange, passed in (parser.ts imports this module). */
+/**
+ * How the calling thread parses its own range: parseConnLogRange, passed in (parser.ts imports this module). Its
+ * range comes first, so each of its batches is consumed during `onBatch` and may be lent.
+ */
 export type ParseRange = (task: WorkerTask, onBatch: (batch: ConnColumnBatch) => void) => Promise<{ lines: number; headerChangedAfterData: boolean }>;
 
 export type WorkerMessage =

@@ -75,11 +75,12 @@ const MIN_ROW_BYTES = 64;
 export async function readConnLogColumns<T extends ConnColumnsConsumer>(
   path: string, label: string, makeConsumer: () => T, options: ReadConnLogOptions = {},
 ): Promise<T> {
-  const parallel = await readConnLogInParallel(path, label, makeConsumer, (task, onBatch) => parseConnLogRange(path, label, task, onBatch),
+  // This thread's range is always the one being delivered, so its batches are consumed during the call: lent.
+  const parallel = await readConnLogInParallel(path, label, makeConsumer, (task, onBatch) => parseConnLogRange(path, label, task, onBatch, true),
     options.threads, options.callerShare);
   if (parallel) return parallel;
   const consumer = makeConsumer();
-  await parseConnLogRange(path, label, { start: 0, end: Infinity, prefixEnd: 0 }, (batch) => consumer.add(batch, { range: 0, lineOffset: 0 }));
+  await parseConnLogRange(path, label, { start: 0, end: Infinity, prefixEnd: 0 }, (batch) => consumer.add(batch, { range: 0, lineOffset: 0 }), true);
   return consumer;
 }
 
@@ -103,9 +104,14 @@ export interface RangeOutcome {
   headerChangedAfterData: boolean;
 }
 
-/** Parses one range of a conn.log, handing batches of columns to `onBatch`; throws InputError at the first bad line. */
-export async function parseConnLogRange(path: string, label: string, range: ConnLogRange, onBatch: (batch: ConnColumnBatch) => void): Promise<RangeOutcome> {
-  const writer = new ConnColumnsWriter(onBatch);
+/**
+ * Parses one range of a conn.log, handing batches of columns to `onBatch`; throws InputError at the first bad line.
+ * `lend`: each batch is valid during the call only (a consumer on this thread); else it is the callee's to keep.
+ */
+export async function parseConnLogRange(
+  path: string, label: string, range: ConnLogRange, onBatch: (batch: ConnColumnBatch) => void, lend = false,
+): Promise<RangeOutcome> {
+  const writer = new ConnColumnsWriter(onBatch, lend);
   const parser = new ConnLogParser(label, writer);
   const handle = await open(path, 'r');
   try {
@@ -144,7 +150,7 @@ export async function parseConnLogRange(path: string, label: string, range: Conn
 
 export function parseConnLog(text: string, file: string): FlowRecord[] {
   const assembler = new FlowRecordAssembler(file, [] as FlowRecord[]);
-  const writer = new ConnColumnsWriter((batch) => assembler.add(batch, { range: 0, lineOffset: 0 }));
+  const writer = new ConnColumnsWriter((batch) => assembler.add(batch, { range: 0, lineOffset: 0 }), true);
   const parser = new ConnLogParser(file, writer);
   const bytes = Buffer.from(text, 'utf8');
   parser.feed(bytes, bytes.length, true);
