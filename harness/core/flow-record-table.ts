@@ -1,4 +1,4 @@
-import { codeOf, grown, TextIds } from './columns.js';
+import { codeOf, TextIds } from './columns.js';
 import type { EndReason, FlowProtocol, FlowRecord } from './flow-record.js';
 
 /**
@@ -14,7 +14,11 @@ export interface FlowRecordList extends Iterable<FlowRecord> {
  * each direction of each fragment, about four records per connection when quiet periods cut them, and 3.8 million
  * FlowRecord objects (~230 B each, their numbers boxed) were the largest thing a million-connection run held.
  * Here a record is ~100 B of typed arrays; `at(i)` builds the FlowRecord when it is read, and the comparator reads
- * each record twice (to match it, then to score its connection), each time briefly.
+ * a table's columns directly (match.ts, fragments.ts).
+ *
+ * Rows are kept in chunks of at most CHUNK_ROWS, never copied to grow: on a VM the first touch of fresh memory costs
+ * ~5 ms per MB, more than parsing what fills it. A parser that already has its rows as columns (Zeek's, in worker
+ * threads) hands its arrays over whole (`appendColumns`), so they are touched once, by the thread that filled them.
  */
 const PROTOCOLS: readonly FlowProtocol[] = ['tcp', 'udp', 'icmp', 'other'];
 const BYTES_KINDS: readonly FlowRecord['bytesKind'][] = ['ip', 'ethernet', 'payload', 'unknown'];
@@ -29,21 +33,25 @@ export type NumberField = (typeof NUMBER_FIELDS)[number];
 const NUMBER_COLUMN = Object.fromEntries(NUMBER_FIELDS.map((f, i) => [f, i])) as Record<NumberField, number>;
 /** The optional counters, after the three times. */
 const COUNTERS = ['origPkts', 'respPkts', 'origBytes', 'respBytes'] as const;
+type Counter = (typeof COUNTERS)[number];
+const FIRST_COUNTER = 3;
 
 const CODES = 5;
 const INTS = 8;
 const DOUBLES = NUMBER_FIELDS.length;
 const NONE = -1;
+const CHUNK_BITS = 13;
+const CHUNK_ROWS = 1 << CHUNK_BITS;
 
-/** The codes of FlowRecordTable's enumerated columns, for a reader of its columns (FlowRecordTable.code). */
+/** The codes of FlowRecordTable's enumerated columns, for a reader of its columns. */
 export const enum ProtocolCode { Tcp, Udp, Icmp, Other }
 export const enum DirectionCode { Bi, Uni }
 export const enum RecordKindCode { None, Start, Status }
 
 /**
- * One row by codes and text ids, for a parser that has its values as numbers already (Zeek's columns): filling one
- * reused row and pushing it costs no FlowRecord and no text lookup per field. Text ids come from `textId`; -1 marks
- * an absent vlan, state or history, NaN an absent counter.
+ * One row by codes and text ids, for a parser that has its values as numbers already: filling one reused row and
+ * pushing it costs no FlowRecord and no text lookup per field. Text ids come from `textId`; -1 marks an absent
+ * vlan, state or history, NaN an absent counter.
  */
 export interface FlowRow {
   protocol: FlowProtocol;
@@ -69,52 +77,221 @@ export interface FlowRow {
   history: number;
 }
 
+/**
+ * Rows of a flow log as columns, handed to `appendColumns` whole (the table keeps the arrays: the caller must not
+ * touch them again). Text columns hold this table's text ids; -1 marks an absent vlan, counter, state or history.
+ * lastUs is firstUs + durationUs; every row is bidirectional, of the source file and end reason given with them.
+ */
+export interface RowColumns {
+  count: number;
+  /** ProtocolCode. */
+  protocol: Uint8Array;
+  origAddr: Int32Array;
+  origPort: Int32Array;
+  respAddr: Int32Array;
+  respPort: Int32Array;
+  firstUs: Float64Array;
+  durationUs: Float64Array;
+  /** The source line of each row. */
+  line: Float64Array;
+  vlan: Float64Array;
+  origPkts: Float64Array;
+  respPkts: Float64Array;
+  origBytes: Float64Array;
+  respBytes: Float64Array;
+  state: Int32Array;
+  history: Int32Array;
+}
+
+export interface ColumnsOrigin {
+  sourceFile: string;
+  /** What the byte counters count, for a row that has one ('unknown' for a row with neither). */
+  bytesKind: FlowRecord['bytesKind'];
+  endReason: EndReason | undefined;
+}
+
+/** A chunk's rows, read by local index (0 = the chunk's first row). */
+interface Chunk {
+  readonly start: number;
+  rows: number;
+  protocol(j: number): number;
+  bytesKind(j: number): number;
+  direction(j: number): number;
+  endReason(j: number): number;
+  recordKind(j: number): number;
+  /** Addresses, state, history and source file as text ids; vlan, state and history NONE when absent. */
+  origAddr(j: number): number;
+  origPort(j: number): number;
+  respAddr(j: number): number;
+  respPort(j: number): number;
+  vlan(j: number): number;
+  state(j: number): number;
+  history(j: number): number;
+  sourceFile(j: number): number;
+  firstUs(j: number): number;
+  lastUs(j: number): number;
+  durationUs(j: number): number;
+  /** NUMBER_FIELDS[k]; NaN for an absent counter. */
+  number(j: number, k: number): number;
+  sourceLine(j: number): number;
+  setNumber(j: number, k: number, value: number): void;
+  setEndReason(j: number, code: number): void;
+}
+
+/** Rows pushed one by one: each record's fields side by side. */
+class PushedChunk implements Chunk {
+  rows = 0;
+  readonly codes = new Uint8Array(CHUNK_ROWS * CODES);
+  readonly ints = new Int32Array(CHUNK_ROWS * INTS);
+  readonly doubles = new Float64Array(CHUNK_ROWS * DOUBLES);
+  readonly sourceLines = new Float64Array(CHUNK_ROWS);
+
+  constructor(readonly start: number) {}
+
+  protocol(j: number): number { return this.codes[j * CODES] as number; }
+  bytesKind(j: number): number { return this.codes[j * CODES + 1] as number; }
+  direction(j: number): number { return this.codes[j * CODES + 2] as number; }
+  endReason(j: number): number { return this.codes[j * CODES + 3] as number; }
+  recordKind(j: number): number { return this.codes[j * CODES + 4] as number; }
+  origAddr(j: number): number { return this.ints[j * INTS] as number; }
+  origPort(j: number): number { return this.ints[j * INTS + 1] as number; }
+  respAddr(j: number): number { return this.ints[j * INTS + 2] as number; }
+  respPort(j: number): number { return this.ints[j * INTS + 3] as number; }
+  vlan(j: number): number { return this.ints[j * INTS + 4] as number; }
+  state(j: number): number { return this.ints[j * INTS + 5] as number; }
+  history(j: number): number { return this.ints[j * INTS + 6] as number; }
+  sourceFile(j: number): number { return this.ints[j * INTS + 7] as number; }
+  firstUs(j: number): number { return this.doubles[j * DOUBLES] as number; }
+  lastUs(j: number): number { return this.doubles[j * DOUBLES + 1] as number; }
+  durationUs(j: number): number { return this.doubles[j * DOUBLES + 2] as number; }
+  number(j: number, k: number): number { return this.doubles[j * DOUBLES + k] as number; }
+  sourceLine(j: number): number { return this.sourceLines[j] as number; }
+  setNumber(j: number, k: number, value: number): void { this.doubles[j * DOUBLES + k] = value; }
+  setEndReason(j: number, code: number): void { this.codes[j * CODES + 3] = code; }
+
+  write(r: FlowRow): void {
+    const j = this.rows;
+    const c = j * CODES;
+    this.codes[c] = codeOf('FlowRecordTable', 'protocol', PROTOCOLS, r.protocol);
+    this.codes[c + 1] = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, r.bytesKind);
+    this.codes[c + 2] = codeOf('FlowRecordTable', 'direction', DIRECTIONS, r.direction);
+    this.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
+    this.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
+    const n = j * INTS;
+    this.ints[n] = r.origAddr;
+    this.ints[n + 1] = r.origPort;
+    this.ints[n + 2] = r.respAddr;
+    this.ints[n + 3] = r.respPort;
+    this.ints[n + 4] = r.vlan;
+    this.ints[n + 5] = r.state;
+    this.ints[n + 6] = r.history;
+    this.ints[n + 7] = r.sourceFile;
+    const d = j * DOUBLES;
+    this.doubles[d] = r.firstUs;
+    this.doubles[d + 1] = r.lastUs;
+    this.doubles[d + 2] = r.durationUs;
+    this.doubles[d + 3] = r.origPkts;
+    this.doubles[d + 4] = r.respPkts;
+    this.doubles[d + 5] = r.origBytes;
+    this.doubles[d + 6] = r.respBytes;
+    this.sourceLines[j] = r.sourceLine;
+    this.rows = j + 1;
+  }
+}
+
+/** Rows handed over as columns (appendColumns): read in place, never changed. */
+class ColumnChunk implements Chunk {
+  readonly rows: number;
+  private readonly counters: readonly Float64Array[];
+  private readonly bytesKindCode: number;
+  private readonly endReasonCode: number;
+
+  constructor(readonly start: number, private readonly c: RowColumns, private readonly sourceFileId: number, origin: ColumnsOrigin) {
+    this.rows = c.count;
+    this.counters = [c.origPkts, c.respPkts, c.origBytes, c.respBytes];
+    this.bytesKindCode = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, origin.bytesKind);
+    this.endReasonCode = codeOf('FlowRecordTable', 'endReason', END_REASONS, origin.endReason);
+    for (let j = 0; j < c.count; j += 1) {
+      if ((c.protocol[j] as number) >= PROTOCOLS.length) throw new Error(`FlowRecordTable: protocol code ${c.protocol[j]} is not one of ${PROTOCOLS.join(', ')}`);
+    }
+  }
+
+  protocol(j: number): number { return this.c.protocol[j] as number; }
+  bytesKind(j: number): number {
+    return (this.c.origBytes[j] as number) >= 0 || (this.c.respBytes[j] as number) >= 0 ? this.bytesKindCode : UNKNOWN_BYTES;
+  }
+  direction(): number { return DirectionCode.Bi; }
+  endReason(): number { return this.endReasonCode; }
+  recordKind(): number { return RecordKindCode.None; }
+  origAddr(j: number): number { return this.c.origAddr[j] as number; }
+  origPort(j: number): number { return this.c.origPort[j] as number; }
+  respAddr(j: number): number { return this.c.respAddr[j] as number; }
+  respPort(j: number): number { return this.c.respPort[j] as number; }
+  vlan(j: number): number {
+    const vlan = this.c.vlan[j] as number;
+    return vlan < 0 ? NONE : vlan;
+  }
+  state(j: number): number { return this.c.state[j] as number; }
+  history(j: number): number { return this.c.history[j] as number; }
+  sourceFile(): number { return this.sourceFileId; }
+  firstUs(j: number): number { return this.c.firstUs[j] as number; }
+  lastUs(j: number): number { return (this.c.firstUs[j] as number) + (this.c.durationUs[j] as number); }
+  durationUs(j: number): number { return this.c.durationUs[j] as number; }
+  number(j: number, k: number): number {
+    if (k === 0) return this.firstUs(j);
+    if (k === 1) return this.lastUs(j);
+    if (k === 2) return this.durationUs(j);
+    const value = (this.counters[k - FIRST_COUNTER] as Float64Array)[j] as number;
+    return value < 0 ? NaN : value;
+  }
+  sourceLine(j: number): number { return this.c.line[j] as number; }
+  setNumber(): void { throw new Error('FlowRecordTable: rows handed over as columns are read-only'); }
+  setEndReason(): void { throw new Error('FlowRecordTable: rows handed over as columns are read-only'); }
+}
+
+const UNKNOWN_BYTES = BYTES_KINDS.indexOf('unknown');
+
 export class FlowRecordTable implements FlowRecordList {
   private rows = 0;
-  private capacity = 1024;
-  private codes = new Uint8Array(this.capacity * CODES);
-  private ints = new Int32Array(this.capacity * INTS);
-  /** firstUs, lastUs, durationUs, origPkts, respPkts, origBytes, respBytes; NaN where a counter is absent. */
-  private doubles = new Float64Array(this.capacity * DOUBLES);
-  /** Kept exact beside the counters: a log may have more than 2^31 lines. */
-  private sourceLines = new Float64Array(this.capacity);
+  private readonly chunks: Chunk[] = [];
+  /** The chunk push() writes into, while it is the last one and has room. */
+  private open: PushedChunk | undefined;
+  /** For each CHUNK_ROWS-aligned row index i, the chunk holding row i (chunks after it hold the rest of its block). */
+  private chunkOfBlock = new Int32Array(16);
   /** Addresses, states, histories and source files, each distinct text once. */
   private readonly texts = new TextIds();
+  /** The chunk chunkOf found last. */
+  private seen: Chunk | undefined;
 
   get length(): number {
     return this.rows;
   }
 
   push(r: FlowRecord): void {
-    if (this.rows === this.capacity) this.grow();
-    const i = this.rows;
-    const c = i * CODES;
-    this.codes[c] = codeOf('FlowRecordTable', 'protocol', PROTOCOLS, r.protocol);
-    this.codes[c + 1] = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, r.bytesKind);
-    this.codes[c + 2] = codeOf('FlowRecordTable', 'direction', DIRECTIONS, r.direction);
-    this.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
-    this.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
-    const n = i * INTS;
-    this.ints[n] = this.texts.id(r.origAddr);
-    this.ints[n + 1] = r.origPort;
-    this.ints[n + 2] = this.texts.id(r.respAddr);
-    this.ints[n + 3] = r.respPort;
-    this.ints[n + 4] = r.vlan ?? NONE;
-    this.ints[n + 5] = r.state === undefined ? NONE : this.texts.id(r.state);
-    this.ints[n + 6] = r.history === undefined ? NONE : this.texts.id(r.history);
-    this.ints[n + 7] = this.texts.id(r.sourceFile);
-    const d = i * DOUBLES;
-    this.doubles[d] = r.firstUs;
-    this.doubles[d + 1] = r.lastUs;
-    this.doubles[d + 2] = r.durationUs;
-    this.doubles[d + 3] = r.origPkts ?? NaN;
-    this.doubles[d + 4] = r.respPkts ?? NaN;
-    this.doubles[d + 5] = r.origBytes ?? NaN;
-    this.doubles[d + 6] = r.respBytes ?? NaN;
-    this.sourceLines[i] = r.sourceLine;
-    this.rows += 1;
+    const row = PUSH_ROW;
+    row.protocol = r.protocol;
+    row.origAddr = this.texts.id(r.origAddr);
+    row.origPort = r.origPort;
+    row.respAddr = this.texts.id(r.respAddr);
+    row.respPort = r.respPort;
+    row.firstUs = r.firstUs;
+    row.lastUs = r.lastUs;
+    row.durationUs = r.durationUs;
+    row.bytesKind = r.bytesKind;
+    row.direction = r.direction;
+    row.endReason = r.endReason;
+    row.recordKind = r.recordKind;
+    row.vlan = r.vlan ?? NONE;
+    row.origPkts = r.origPkts ?? NaN;
+    row.respPkts = r.respPkts ?? NaN;
+    row.origBytes = r.origBytes ?? NaN;
+    row.respBytes = r.respBytes ?? NaN;
+    row.state = r.state === undefined ? NONE : this.texts.id(r.state);
+    row.history = r.history === undefined ? NONE : this.texts.id(r.history);
+    row.sourceFile = this.texts.id(r.sourceFile);
+    row.sourceLine = r.sourceLine;
+    this.pushRow(row);
   }
-
 
   /** The id a text (address, state, history, source file) has in this table's columns; a new one if unseen. */
   textId(text: string): number {
@@ -126,170 +303,200 @@ export class FlowRecordTable implements FlowRecordList {
     return this.texts.text(id);
   }
 
-  /** Room for `rows` records in all (at least doubling, so that reserving batch by batch stays linear). */
-  reserve(rows: number): void {
-    if (rows > this.capacity) this.resize(Math.max(rows, this.capacity * 2));
-  }
-
   /** Appends a record given as codes and text ids: the same record `push` stores for the FlowRecord it names. */
   pushRow(r: FlowRow): void {
-    if (this.rows === this.capacity) this.grow();
-    const i = this.rows;
-    const c = i * CODES;
-    this.codes[c] = codeOf('FlowRecordTable', 'protocol', PROTOCOLS, r.protocol);
-    this.codes[c + 1] = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, r.bytesKind);
-    this.codes[c + 2] = codeOf('FlowRecordTable', 'direction', DIRECTIONS, r.direction);
-    this.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
-    this.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
-    const n = i * INTS;
-    this.ints[n] = r.origAddr;
-    this.ints[n + 1] = r.origPort;
-    this.ints[n + 2] = r.respAddr;
-    this.ints[n + 3] = r.respPort;
-    this.ints[n + 4] = r.vlan;
-    this.ints[n + 5] = r.state;
-    this.ints[n + 6] = r.history;
-    this.ints[n + 7] = r.sourceFile;
-    const d = i * DOUBLES;
-    this.doubles[d] = r.firstUs;
-    this.doubles[d + 1] = r.lastUs;
-    this.doubles[d + 2] = r.durationUs;
-    this.doubles[d + 3] = r.origPkts;
-    this.doubles[d + 4] = r.respPkts;
-    this.doubles[d + 5] = r.origBytes;
-    this.doubles[d + 6] = r.respBytes;
-    this.sourceLines[i] = r.sourceLine;
+    let chunk = this.open;
+    if (chunk === undefined || chunk.rows === CHUNK_ROWS) {
+      chunk = new PushedChunk(this.rows);
+      this.addChunk(chunk);
+      this.open = chunk;
+    }
+    chunk.write(r);
     this.rows += 1;
   }
 
+  /** Appends `columns.count` rows by taking the arrays of `columns` (see RowColumns). */
+  appendColumns(columns: RowColumns, origin: ColumnsOrigin): void {
+    if (columns.count === 0) return;
+    const chunk = new ColumnChunk(this.rows, columns, this.texts.id(origin.sourceFile), origin);
+    this.addChunk(chunk);
+    this.open = undefined;
+    this.rows += columns.count;
+  }
+
+  private addChunk(chunk: Chunk): void {
+    const index = this.chunks.length;
+    this.chunks.push(chunk);
+    // Every block start the chunk will cover: pushed chunks are filled later, up to CHUNK_ROWS from their start.
+    const end = chunk.start + (chunk instanceof PushedChunk ? CHUNK_ROWS : chunk.rows);
+    for (let block = (chunk.start + CHUNK_ROWS - 1) >> CHUNK_BITS; block << CHUNK_BITS < end; block += 1) {
+      if (block >= this.chunkOfBlock.length) {
+        const bigger = new Int32Array(Math.max(block + 1, this.chunkOfBlock.length * 2));
+        bigger.set(this.chunkOfBlock);
+        this.chunkOfBlock = bigger;
+      }
+      this.chunkOfBlock[block] = index;
+    }
+  }
+
+  /** The chunk holding row i (0 <= i < length); readers mostly go row after row, so the last one found first. */
+  private chunkOf(i: number): Chunk {
+    const seen = this.seen;
+    if (seen !== undefined && i >= seen.start && i < seen.start + seen.rows) return seen;
+    let c = this.chunkOfBlock[i >> CHUNK_BITS] as number;
+    let chunk = this.chunks[c] as Chunk;
+    while (i >= chunk.start + chunk.rows) chunk = this.chunks[++c] as Chunk;
+    this.seen = chunk;
+    return chunk;
+  }
+
   // Column readers for the comparator, which matches and scores a million records without building each one.
-  // Unchecked: callers pass indices below `length`.
+  // Callers pass indices below `length`.
 
   /** The record's protocol, direction and record kind as codes. */
   protocolCode(i: number): ProtocolCode {
-    return this.codes[i * CODES] as number;
+    const c = this.chunkOf(i);
+    return c.protocol(i - c.start);
   }
 
   directionCode(i: number): DirectionCode {
-    return this.codes[i * CODES + 2] as number;
+    const c = this.chunkOf(i);
+    return c.direction(i - c.start);
   }
 
   recordKindCode(i: number): RecordKindCode {
-    return this.codes[i * CODES + 4] as number;
+    const c = this.chunkOf(i);
+    return c.recordKind(i - c.start);
   }
 
   bytesKind(i: number): FlowRecord['bytesKind'] {
-    return BYTES_KINDS[this.codes[i * CODES + 1] as number] as FlowRecord['bytesKind'];
+    const c = this.chunkOf(i);
+    return BYTES_KINDS[c.bytesKind(i - c.start)] as FlowRecord['bytesKind'];
   }
 
   endReason(i: number): EndReason | undefined {
-    return END_REASONS[this.codes[i * CODES + 3] as number];
+    const c = this.chunkOf(i);
+    return END_REASONS[c.endReason(i - c.start)];
   }
 
   /** Text ids of the two addresses. */
   origAddrId(i: number): number {
-    return this.ints[i * INTS] as number;
+    const c = this.chunkOf(i);
+    return c.origAddr(i - c.start);
   }
 
   respAddrId(i: number): number {
-    return this.ints[i * INTS + 2] as number;
+    const c = this.chunkOf(i);
+    return c.respAddr(i - c.start);
   }
 
   origPort(i: number): number {
-    return this.ints[i * INTS + 1] as number;
+    const c = this.chunkOf(i);
+    return c.origPort(i - c.start);
   }
 
   respPort(i: number): number {
-    return this.ints[i * INTS + 3] as number;
+    const c = this.chunkOf(i);
+    return c.respPort(i - c.start);
   }
 
   /** The VLAN, or -1 when the record has none. */
   vlanOf(i: number): number {
-    return this.ints[i * INTS + 4] as number;
+    const c = this.chunkOf(i);
+    return c.vlan(i - c.start);
   }
 
   /** State, history: the text, or undefined. */
   state(i: number): string | undefined {
-    const id = this.ints[i * INTS + 5] as number;
+    const c = this.chunkOf(i);
+    const id = c.state(i - c.start);
     return id === NONE ? undefined : this.texts.text(id);
   }
 
   history(i: number): string | undefined {
-    const id = this.ints[i * INTS + 6] as number;
+    const c = this.chunkOf(i);
+    const id = c.history(i - c.start);
     return id === NONE ? undefined : this.texts.text(id);
   }
 
   sourceFile(i: number): string {
-    return this.texts.text(this.ints[i * INTS + 7] as number);
+    const c = this.chunkOf(i);
+    return this.texts.text(c.sourceFile(i - c.start));
   }
 
   sourceLine(i: number): number {
-    return this.sourceLines[i] as number;
+    const c = this.chunkOf(i);
+    return c.sourceLine(i - c.start);
   }
 
   firstUs(i: number): number {
-    return this.doubles[i * DOUBLES] as number;
+    const c = this.chunkOf(i);
+    return c.firstUs(i - c.start);
   }
 
   lastUs(i: number): number {
-    return this.doubles[i * DOUBLES + 1] as number;
+    const c = this.chunkOf(i);
+    return c.lastUs(i - c.start);
   }
 
   durationUs(i: number): number {
-    return this.doubles[i * DOUBLES + 2] as number;
+    const c = this.chunkOf(i);
+    return c.durationUs(i - c.start);
   }
 
   /** A counter, or undefined when the record has none (as `at` leaves it out). */
-  counter(i: number, field: (typeof COUNTERS)[number]): number | undefined {
-    const value = this.doubles[i * DOUBLES + NUMBER_COLUMN[field]] as number;
+  counter(i: number, field: Counter): number | undefined {
+    const c = this.chunkOf(i);
+    const value = c.number(i - c.start, NUMBER_COLUMN[field]);
     return Number.isNaN(value) ? undefined : value;
   }
 
   at(index: number): FlowRecord | undefined {
     const i = index < 0 ? this.rows + index : index;
     if (!(i >= 0 && i < this.rows)) return undefined;
-    const c = i * CODES;
-    const n = i * INTS;
-    const d = i * DOUBLES;
+    const c = this.chunkOf(i);
+    const j = i - c.start;
     const record: FlowRecord = {
-      protocol: PROTOCOLS[this.codes[c] as number] as FlowProtocol,
-      origAddr: this.texts.text(this.ints[n] as number),
-      origPort: this.ints[n + 1] as number,
-      respAddr: this.texts.text(this.ints[n + 2] as number),
-      respPort: this.ints[n + 3] as number,
-      firstUs: this.doubles[d] as number,
-      lastUs: this.doubles[d + 1] as number,
-      durationUs: this.doubles[d + 2] as number,
-      bytesKind: BYTES_KINDS[this.codes[c + 1] as number] as FlowRecord['bytesKind'],
-      direction: DIRECTIONS[this.codes[c + 2] as number] as FlowRecord['direction'],
-      sourceFile: this.texts.text(this.ints[n + 7] as number),
-      sourceLine: this.sourceLines[i] as number,
+      protocol: PROTOCOLS[c.protocol(j)] as FlowProtocol,
+      origAddr: this.texts.text(c.origAddr(j)),
+      origPort: c.origPort(j),
+      respAddr: this.texts.text(c.respAddr(j)),
+      respPort: c.respPort(j),
+      firstUs: c.firstUs(j),
+      lastUs: c.lastUs(j),
+      durationUs: c.durationUs(j),
+      bytesKind: BYTES_KINDS[c.bytesKind(j)] as FlowRecord['bytesKind'],
+      direction: DIRECTIONS[c.direction(j)] as FlowRecord['direction'],
+      sourceFile: this.texts.text(c.sourceFile(j)),
+      sourceLine: c.sourceLine(j),
     };
-    const vlan = this.ints[n + 4] as number;
+    const vlan = c.vlan(j);
     if (vlan !== NONE) record.vlan = vlan;
     for (let k = 0; k < COUNTERS.length; k += 1) {
-      const value = this.doubles[d + 3 + k] as number;
-      if (!Number.isNaN(value)) record[COUNTERS[k] as (typeof COUNTERS)[number]] = value;
+      const value = c.number(j, FIRST_COUNTER + k);
+      if (!Number.isNaN(value)) record[COUNTERS[k] as Counter] = value;
     }
-    const state = this.ints[n + 5] as number;
+    const state = c.state(j);
     if (state !== NONE) record.state = this.texts.text(state);
-    const history = this.ints[n + 6] as number;
+    const history = c.history(j);
     if (history !== NONE) record.history = this.texts.text(history);
-    const endReason = END_REASONS[this.codes[c + 3] as number];
+    const endReason = END_REASONS[c.endReason(j)];
     if (endReason !== undefined) record.endReason = endReason;
-    const recordKind = RECORD_KINDS[this.codes[c + 4] as number];
+    const recordKind = RECORD_KINDS[c.recordKind(j)];
     if (recordKind !== undefined) record.recordKind = recordKind;
     return record;
   }
 
   /** One of a record's times or counters (NaN for an absent counter). */
   number(index: number, field: NumberField): number {
-    return this.doubles[this.checked(index) * DOUBLES + NUMBER_COLUMN[field]] as number;
+    const c = this.chunkOf(this.checked(index));
+    return c.number(index - c.start, NUMBER_COLUMN[field]);
   }
 
   /** Sets a time or counter of a record already pushed: a parser that aggregates packets (tshark) counts in place. */
   setNumber(index: number, field: NumberField, value: number): void {
-    this.doubles[this.checked(index) * DOUBLES + NUMBER_COLUMN[field]] = value;
+    const c = this.chunkOf(this.checked(index));
+    c.setNumber(index - c.start, NUMBER_COLUMN[field], value);
   }
 
   private checked(index: number): number {
@@ -299,22 +506,19 @@ export class FlowRecordTable implements FlowRecordList {
 
   /** Says, after the fact, why record `index` ended (softflowd's log names the flows it evicted). */
   setEndReason(index: number, reason: EndReason): void {
-    this.codes[this.checked(index) * CODES + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, reason);
+    const code = codeOf('FlowRecordTable', 'endReason', END_REASONS, reason);
+    const c = this.chunkOf(this.checked(index));
+    c.setEndReason(index - c.start, code);
   }
 
   *[Symbol.iterator](): Iterator<FlowRecord> {
     for (let i = 0; i < this.rows; i += 1) yield this.at(i) as FlowRecord;
   }
-
-  private grow(): void {
-    this.resize(this.capacity * 2);
-  }
-
-  private resize(capacity: number): void {
-    this.capacity = capacity;
-    this.codes = grown(this.codes, this.capacity * CODES);
-    this.ints = grown(this.ints, this.capacity * INTS);
-    this.doubles = grown(this.doubles, this.capacity * DOUBLES);
-    this.sourceLines = grown(this.sourceLines, this.capacity);
-  }
 }
+
+/** push()'s row, reused: push is called once per record and copies it at once. */
+const PUSH_ROW: FlowRow = {
+  protocol: 'tcp', origAddr: 0, origPort: 0, respAddr: 0, respPort: 0, firstUs: 0, lastUs: 0, durationUs: 0,
+  bytesKind: 'ip', direction: 'bi', endReason: undefined, recordKind: undefined, sourceFile: 0, sourceLine: 0,
+  vlan: NONE, origPkts: NaN, respPkts: NaN, origBytes: NaN, respBytes: NaN, state: NONE, history: NONE,
+};

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { FlowRecord } from '../../harness/core/flow-record.js';
-import { FlowRecordTable } from '../../harness/core/flow-record-table.js';
+import { FlowRecordTable, type RowColumns } from '../../harness/core/flow-record-table.js';
 
 /** Exporters' records are kept in a FlowRecordTable: every record read back must be the one pushed, field for field. */
 const records: FlowRecord[] = [
@@ -32,5 +32,75 @@ describe('FlowRecordTable: records kept column by column', () => {
     expect(table.at(1)?.endReason).to.equal('idle-timeout');
     expect(() => table.setEndReason(9, 'evicted')).to.throw(RangeError);
     expect(() => table.push({ ...(records[0] as FlowRecord), protocol: 'sctp' as FlowRecord['protocol'] })).to.throw(/protocol sctp/);
+  });
+
+  it('rows pushed and rows handed over as columns, across many chunks, read back in order, by index and by column', () => {
+    const table = new FlowRecordTable();
+    const expected: FlowRecord[] = [];
+    const pushSome = (n: number): void => {
+      for (let k = 0; k < n; k += 1) {
+        const r = { ...(records[k % records.length] as FlowRecord), sourceLine: expected.length + 1 };
+        table.push(r);
+        expected.push(r);
+      }
+    };
+    // Column rows as Zeek's parser hands them over: bidirectional, IP bytes when counted, -1 when absent.
+    const columnsOf = (n: number, first: number): RowColumns => {
+      const a = table.textId('192.0.2.1');
+      const b = table.textId('2001:db8::2');
+      const sf = table.textId('SF');
+      const c: RowColumns = {
+        count: n, protocol: new Uint8Array(n), origAddr: new Int32Array(n).fill(a), origPort: new Int32Array(n), respAddr: new Int32Array(n).fill(b),
+        respPort: new Int32Array(n).fill(443), firstUs: new Float64Array(n), durationUs: new Float64Array(n), line: new Float64Array(n),
+        vlan: new Float64Array(n).fill(-1), origPkts: new Float64Array(n), respPkts: new Float64Array(n).fill(-1), origBytes: new Float64Array(n).fill(-1),
+        respBytes: new Float64Array(n).fill(-1), state: new Int32Array(n).fill(-1), history: new Int32Array(n).fill(-1),
+      };
+      for (let k = 0; k < n; k += 1) {
+        const withBytes = k % 3 === 0;
+        c.protocol[k] = k % 2;
+        c.origPort[k] = 1000 + k;
+        c.firstUs[k] = first + k;
+        c.durationUs[k] = k * 10;
+        c.line[k] = expected.length + 1;
+        if (k % 5 === 0) c.vlan[k] = 7;
+        c.origPkts[k] = k;
+        if (withBytes) c.origBytes[k] = 60 * k;
+        if (k % 4 === 0) c.state[k] = sf;
+        const r: FlowRecord = {
+          protocol: k % 2 === 0 ? 'tcp' : 'udp', origAddr: '192.0.2.1', origPort: 1000 + k, respAddr: '2001:db8::2', respPort: 443,
+          firstUs: first + k, lastUs: first + k + k * 10, durationUs: k * 10, bytesKind: withBytes ? 'ip' : 'unknown', direction: 'bi',
+          sourceFile: 'conn.log', sourceLine: expected.length + 1,
+        };
+        if (k % 5 === 0) r.vlan = 7;
+        r.origPkts = k;
+        if (withBytes) r.origBytes = 60 * k;
+        if (k % 4 === 0) r.state = 'SF';
+        r.endReason = 'unknown';
+        expected.push(r);
+      }
+      return c;
+    };
+    const origin = { sourceFile: 'conn.log', bytesKind: 'ip' as const, endReason: 'unknown' as const };
+    pushSome(10_000);
+    table.appendColumns(columnsOf(8192, 5_000), origin);
+    table.appendColumns(columnsOf(77, 9_000), origin);
+    table.appendColumns(columnsOf(8192, 12_000), origin);
+    pushSome(9_000);
+    table.appendColumns(columnsOf(3, 20_000), origin);
+    pushSome(5);
+    expect(table.length).to.equal(expected.length);
+    expect(JSON.parse(JSON.stringify([...table]))).to.deep.equal(JSON.parse(JSON.stringify(expected)));
+    // Out of order, as matching reads them.
+    for (const i of [35_000, 0, 18_300, 10_000, 18_269, 18_270, 26_461, 35_468, 8191, 8192]) {
+      const r = expected[i] as FlowRecord;
+      expect(table.at(i), `row ${i}`).to.deep.equal(r);
+      expect([table.firstUs(i), table.lastUs(i), table.origPort(i), table.sourceLine(i), table.state(i)], `row ${i}`).to.deep.equal([r.firstUs, r.lastUs, r.origPort, r.sourceLine, r.state]);
+      expect(table.counter(i, 'origBytes'), `row ${i}`).to.equal(r.origBytes);
+    }
+    // Pushed rows stay writable; handed-over ones are the parser's and read-only.
+    table.setNumber(35_000, 'respPkts', 42);
+    expect(table.at(35_000)?.respPkts).to.equal(42);
+    expect(() => table.setNumber(10_000, 'respPkts', 1)).to.throw(/read-only/);
+    expect(() => table.setEndReason(10_000, 'evicted')).to.throw(/read-only/);
   });
 });

@@ -1,5 +1,5 @@
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
-import { FlowRecordTable, type FlowRow } from '../../core/flow-record-table.js';
+import { FlowRecordTable, type ColumnsOrigin } from '../../core/flow-record-table.js';
 
 /**
  * Parsed conn.log rows as columns of typed arrays, in batches: what the parser writes, what a parse worker hands to
@@ -134,8 +134,12 @@ export interface BatchOrigin {
 
 /** What takes a conn.log's batches, in file order. */
 export interface ConnColumnsConsumer {
-  /** The batch is lent for the call: copy what is needed, keep no reference to it or its arrays. */
+  /**
+   * The batch is lent for the call (copy what is needed, keep no reference to it or its arrays), unless the
+   * consumer says it keeps batches: then each is its own from the call on.
+   */
   add(batch: ConnColumnBatch, origin: BatchOrigin): void;
+  readonly keepsBatches?: boolean;
 }
 
 /** Each range's string table, grown from its batches' newStrings. */
@@ -182,62 +186,37 @@ export class RangeTextIds {
 }
 
 /**
- * The rows of a conn.log straight into a FlowRecordTable, as a cell keeps them: the same records FlowRecordAssembler
- * pushes (tested so), without a FlowRecord or a text lookup per row (a million of each took most of a parse).
+ * The rows of a conn.log straight into a FlowRecordTable, as a cell keeps them: each batch's arrays become the
+ * table's (its text columns turned into the table's text ids and its lines made the file's, in place), so a row is
+ * neither copied nor built as a FlowRecord; the records read back are those FlowRecordAssembler builds (tested so).
  */
 export class FlowRecordTableAssembler implements ConnColumnsConsumer {
+  readonly keepsBatches = true;
   readonly records = new FlowRecordTable();
   private readonly textIds = new RangeTextIds((text) => this.records.textId(text));
-  private readonly row: FlowRow;
+  private readonly origin: ColumnsOrigin;
 
-  /** `expectedRows`: room reserved up front (the table still grows past it). */
-  constructor(file: string, expectedRows = 0) {
-    this.records.reserve(expectedRows);
-    this.row = {
-      protocol: 'tcp', origAddr: 0, origPort: 0, respAddr: 0, respPort: 0, firstUs: 0, lastUs: 0, durationUs: 0,
-      bytesKind: 'ip', direction: 'bi', endReason: 'unknown', recordKind: undefined,
-      sourceFile: this.records.textId(file), sourceLine: 0,
-      vlan: -1, origPkts: NaN, respPkts: NaN, origBytes: NaN, respBytes: NaN, state: -1, history: -1,
-    };
+  constructor(file: string) {
+    // Zeek's *_ip_bytes count IP bytes; a conn.log does not say why a record ended.
+    this.origin = { sourceFile: file, bytesKind: 'ip', endReason: 'unknown' };
   }
 
   add(batch: ConnColumnBatch, origin: BatchOrigin): void {
     const ids = this.textIds.update(batch, origin);
+    const { origAddr, respAddr, state, history, line } = batch;
     const lineOffset = origin.lineOffset;
-    const { protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts, origBytes, respBytes, state, history } = batch;
-    const records = this.records;
-    const row = this.row;
     for (let i = 0; i < batch.count; i += 1) {
-      const originBytes = origBytes[i] as number;
-      const responderBytes = respBytes[i] as number;
-      const stateIndex = state[i] as number;
-      const historyIndex = history[i] as number;
-      const start = firstUs[i] as number;
-      const duration = durationUs[i] as number;
-      row.protocol = PROTOCOLS[protocol[i] as number] as FlowProtocol;
-      row.origAddr = ids[origAddr[i] as number] as number;
-      row.origPort = origPort[i] as number;
-      row.respAddr = ids[respAddr[i] as number] as number;
-      row.respPort = respPort[i] as number;
-      row.firstUs = start;
-      row.lastUs = start + duration;
-      row.durationUs = duration;
-      row.bytesKind = originBytes >= 0 || responderBytes >= 0 ? 'ip' : 'unknown';
-      row.sourceLine = lineOffset + (line[i] as number);
-      row.vlan = Math.max(vlan[i] as number, -1);
-      row.origPkts = absentIfUnset(origPkts[i] as number);
-      row.respPkts = absentIfUnset(respPkts[i] as number);
-      row.origBytes = absentIfUnset(originBytes);
-      row.respBytes = absentIfUnset(responderBytes);
-      row.state = stateIndex < 0 ? -1 : (ids[stateIndex] as number);
-      row.history = historyIndex < 0 ? -1 : (ids[historyIndex] as number);
-      records.pushRow(row);
+      origAddr[i] = ids[origAddr[i] as number] as number;
+      respAddr[i] = ids[respAddr[i] as number] as number;
+      const s = state[i] as number;
+      if (s >= 0) state[i] = ids[s] as number;
+      const h = history[i] as number;
+      if (h >= 0) history[i] = ids[h] as number;
+      line[i] = lineOffset + (line[i] as number);
     }
+    this.records.appendColumns(batch, this.origin);
   }
 }
-
-/** A column's unset counter (-1) as the table's absent one (NaN). */
-const absentIfUnset = (value: number): number => (value < 0 ? NaN : value);
 
 /**
  * FlowRecords from batches, in the order the batches come, into `records`: an array, or (for a cell, where a

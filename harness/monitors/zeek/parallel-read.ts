@@ -25,9 +25,9 @@ export interface WorkerTask {
 
 /**
  * How the calling thread parses its own range: parseConnLogRange, passed in (parser.ts imports this module). Its
- * range comes first, so each of its batches is consumed during `onBatch` and may be lent.
+ * range comes first, so each of its batches is consumed during `onBatch`: `lend` says it may be refilled after.
  */
-export type ParseRange = (task: WorkerTask, onBatch: (batch: ConnColumnBatch) => void) => Promise<{ lines: number; headerChangedAfterData: boolean }>;
+export type ParseRange = (task: WorkerTask, onBatch: (batch: ConnColumnBatch) => void, lend: boolean) => Promise<{ lines: number; headerChangedAfterData: boolean }>;
 
 export type WorkerMessage =
   | { kind: 'batch'; batch: ConnColumnBatch }
@@ -101,7 +101,7 @@ class InOrderDelivery {
       });
       return worker;
     });
-    parseHere(tasks[0] as WorkerTask, (batch) => this.guard(() => this.received(0, { kind: 'batch', batch }))).then(
+    parseHere(tasks[0] as WorkerTask, (batch) => this.guard(() => this.received(0, { kind: 'batch', batch })), consumer.keepsBatches !== true).then(
       (outcome) => this.guard(() => this.received(0, { kind: 'done', ...outcome })),
       (error: unknown) => this.guard(() => {
         if (!(error instanceof InputError)) throw error;

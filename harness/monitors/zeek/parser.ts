@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { preview } from '../../core/text-lines.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros, isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
@@ -51,11 +51,8 @@ export async function readConnLog(path: string, label = path, options: ReadConnL
  * one thread per core (readConnLogColumns' default) unless `threads` says otherwise.
  */
 export async function readConnLogTable(path: string, label = path, options: ReadConnLogOptions = {}): Promise<FlowRecordTable> {
-  // Room for as many rows as the file could hold, reserved (not touched) up front: growing by copies touched twice
-  // the table's memory, and on a VM fresh memory costs ~4 ms per MB touched, more than parsing it.
-  const expectedRows = Math.ceil((await stat(path)).size / MIN_ROW_BYTES);
   const read = { callerShare: TABLE_CALLER_SHARE, ...options };
-  return (await readConnLogColumns(path, label, () => new FlowRecordTableAssembler(label, expectedRows), read)).records;
+  return (await readConnLogColumns(path, label, () => new FlowRecordTableAssembler(label), read)).records;
 }
 
 /**
@@ -63,9 +60,6 @@ export async function readConnLogTable(path: string, label = path, options: Read
  * parses a smaller part of the file than a worker; measured on 1 M rows, 2 cores: see test/bench/parse-bench-zeek.ts.
  */
 const TABLE_CALLER_SHARE = 0.3;
-
-/** Fewer bytes than a real conn.log row takes (~110-250: uid, two addresses, times, counters, 20 tabs). */
-const MIN_ROW_BYTES = 64;
 
 /**
  * The parsed rows of a conn.log as batches of columns, handed in file order to a consumer made by `makeConsumer`
@@ -75,12 +69,11 @@ const MIN_ROW_BYTES = 64;
 export async function readConnLogColumns<T extends ConnColumnsConsumer>(
   path: string, label: string, makeConsumer: () => T, options: ReadConnLogOptions = {},
 ): Promise<T> {
-  // This thread's range is always the one being delivered, so its batches are consumed during the call: lent.
-  const parallel = await readConnLogInParallel(path, label, makeConsumer, (task, onBatch) => parseConnLogRange(path, label, task, onBatch, true),
+  const parallel = await readConnLogInParallel(path, label, makeConsumer, (task, onBatch, lend) => parseConnLogRange(path, label, task, onBatch, lend),
     options.threads, options.callerShare);
   if (parallel) return parallel;
   const consumer = makeConsumer();
-  await parseConnLogRange(path, label, { start: 0, end: Infinity, prefixEnd: 0 }, (batch) => consumer.add(batch, { range: 0, lineOffset: 0 }), true);
+  await parseConnLogRange(path, label, { start: 0, end: Infinity, prefixEnd: 0 }, (batch) => consumer.add(batch, { range: 0, lineOffset: 0 }), consumer.keepsBatches !== true);
   return consumer;
 }
 
