@@ -1,33 +1,15 @@
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
-import { FlowRecordTable, type ColumnsOrigin } from '../../core/flow-record-table.js';
+import { FlowRecordTable, type ColumnsOrigin, type RowColumns } from '../../core/flow-record-table.js';
 
 /**
- * Parsed conn.log rows as columns of typed arrays, in batches: what the parser writes, what a parse worker hands to
- * the main thread (the arrays' buffers are transferred, not copied), and what FlowRecords are built from. Text
- * values (addresses, states, histories) are indices into a string table that only grows; each batch carries the
- * strings added since the previous one, so a million rows naming a few thousand addresses send those few thousand.
+ * Parsed conn.log rows as columns of typed arrays (RowColumns), in batches: what the parser writes, what a parse
+ * worker hands to the main thread (the arrays' buffers are transferred, not copied), and what FlowRecords are built
+ * from or a FlowRecordTable takes whole. As the parser writes them, text values (addresses, states, histories) are
+ * indices into a string table that only grows, `line` is the 1-based line within what its parser read (a worker's
+ * range starts at 1), and -1 marks an unset value; each batch carries the strings added since the previous one, so
+ * a million rows naming a few thousand addresses send those few thousand.
  */
-export interface ConnColumnBatch {
-  count: number;
-  /** Index into PROTOCOLS. */
-  protocol: Uint8Array;
-  origAddr: Int32Array;
-  origPort: Int32Array;
-  respAddr: Int32Array;
-  respPort: Int32Array;
-  firstUs: Float64Array;
-  durationUs: Float64Array;
-  /** 1-based line within what its parser read (a worker's range starts at 1). */
-  line: Float64Array;
-  /** -1: unset (the record's field is undefined). */
-  vlan: Float64Array;
-  origPkts: Float64Array;
-  respPkts: Float64Array;
-  origBytes: Float64Array;
-  respBytes: Float64Array;
-  /** String-table index, or -1: unset. */
-  state: Int32Array;
-  history: Int32Array;
+export interface ConnColumnBatch extends RowColumns {
   /** The string table's entries added since the previous batch. */
   newStrings: string[];
 }

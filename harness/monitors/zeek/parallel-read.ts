@@ -49,7 +49,7 @@ const HEADER_SEARCH_BYTES = 1 << 20;
  * handed to one consumer in file order; or undefined when it is better or necessary to read it in one thread.
  */
 export async function readConnLogInParallel<T extends ConnColumnsConsumer>(
-  path: string, label: string, makeConsumer: () => T, parseHere: ParseRange, threads?: number, callerShare?: number,
+  path: string, label: string, makeConsumer: () => T, parseHere: ParseRange, threads?: number,
 ): Promise<T | undefined> {
   const count = threads ?? os.availableParallelism();
   if (count <= 1) return undefined;
@@ -58,7 +58,7 @@ export async function readConnLogInParallel<T extends ConnColumnsConsumer>(
   try {
     const { size } = await handle.stat();
     if (threads === undefined && size < PARALLEL_MIN_BYTES) return undefined;
-    tasks = await cutIntoRanges(handle, size, count, path, label, callerShare ?? 1 / count);
+    tasks = await cutIntoRanges(handle, size, count, path, label);
   } finally {
     await handle.close();
   }
@@ -170,13 +170,10 @@ class InOrderDelivery {
 }
 
 /**
- * Ranges after the header lines, each starting at a line's first byte: the first (the calling thread's) about
- * `firstShare` of the bytes, the others equal shares of the rest; undefined when the header's end or a line end near
- * a cut cannot be found in a few reads (a file no worker should split).
+ * Ranges of about equal size after the header lines, each starting at a line's first byte; undefined when the
+ * header's end or a line end near a cut cannot be found in a few reads (a file no worker should split).
  */
-async function cutIntoRanges(
-  handle: FileHandle, size: number, count: number, path: string, label: string, firstShare: number,
-): Promise<WorkerTask[] | undefined> {
+async function cutIntoRanges(handle: FileHandle, size: number, count: number, path: string, label: string): Promise<WorkerTask[] | undefined> {
   const head = Buffer.allocUnsafe(Math.min(size, HEADER_SEARCH_BYTES));
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
   const prefixEnd = firstDataLine(head.subarray(0, bytesRead));
@@ -184,8 +181,7 @@ async function cutIntoRanges(
   const cuts = [0];
   const probe = Buffer.allocUnsafe(CUT_SEARCH_BYTES);
   for (let k = 1; k < count; k += 1) {
-    const share = firstShare + ((1 - firstShare) * (k - 1)) / (count - 1);
-    const target = prefixEnd + Math.floor((size - prefixEnd) * share);
+    const target = prefixEnd + Math.floor(((size - prefixEnd) * k) / count);
     const from = Math.max(target - 1, cuts.at(-1) as number, prefixEnd);
     const { bytesRead: read } = await handle.read(probe, 0, probe.length, from);
     const nl = probe.subarray(0, read).indexOf(10);

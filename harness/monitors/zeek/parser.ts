@@ -33,11 +33,6 @@ export interface ReadConnLogOptions {
    * for a third more CPU, while the harness already scores several cells at once.
    */
   threads?: number;
-  /**
-   * The calling thread's share of the file's bytes when the file is read in parallel (by default an equal share):
-   * less when the calling thread also does the heavier part of taking every row in.
-   */
-  callerShare?: number;
 }
 
 export async function readConnLog(path: string, label = path, options: ReadConnLogOptions = {}): Promise<FlowRecord[]> {
@@ -46,20 +41,13 @@ export async function readConnLog(path: string, label = path, options: ReadConnL
 }
 
 /**
- * The same records kept column by column, as a cell holds them while it scores them. Rows go from the parser's
- * columns into the table's without a FlowRecord each, so here the parse is the work and a large log is parsed by
- * one thread per core (readConnLogColumns' default) unless `threads` says otherwise.
+ * The same records kept column by column, as a cell holds them while it scores them. The parser's batches become
+ * the table's rows whole (FlowRecordTableAssembler), so the parse is all the work, and a large log is parsed by one
+ * thread per core (readConnLogColumns' default) unless `threads` says otherwise.
  */
 export async function readConnLogTable(path: string, label = path, options: ReadConnLogOptions = {}): Promise<FlowRecordTable> {
-  const read = { callerShare: TABLE_CALLER_SHARE, ...options };
-  return (await readConnLogColumns(path, label, () => new FlowRecordTableAssembler(label), read)).records;
+  return (await readConnLogColumns(path, label, () => new FlowRecordTableAssembler(label), options)).records;
 }
-
-/**
- * This thread writes every row into the table (first touches of its memory, the larger part of the work), so it
- * parses a smaller part of the file than a worker; measured on 1 M rows, 2 cores: see test/bench/parse-bench-zeek.ts.
- */
-const TABLE_CALLER_SHARE = 0.3;
 
 /**
  * The parsed rows of a conn.log as batches of columns, handed in file order to a consumer made by `makeConsumer`
@@ -70,7 +58,7 @@ export async function readConnLogColumns<T extends ConnColumnsConsumer>(
   path: string, label: string, makeConsumer: () => T, options: ReadConnLogOptions = {},
 ): Promise<T> {
   const parallel = await readConnLogInParallel(path, label, makeConsumer, (task, onBatch, lend) => parseConnLogRange(path, label, task, onBatch, lend),
-    options.threads, options.callerShare);
+    options.threads);
   if (parallel) return parallel;
   const consumer = makeConsumer();
   await parseConnLogRange(path, label, { start: 0, end: Infinity, prefixEnd: 0 }, (batch) => consumer.add(batch, { range: 0, lineOffset: 0 }), consumer.keepsBatches !== true);
