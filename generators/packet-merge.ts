@@ -16,7 +16,7 @@ export class PacketStream implements EventHead {
     readonly order: number,
     readonly ctx: FlowContext,
     readonly truth: ConnectionTruth,
-    private readonly events: EventSource,
+    readonly events: EventSource,
   ) {}
 
   static start(order: number, ctx: FlowContext, truth: ConnectionTruth, events: EventSource): PacketStream | undefined {

@@ -77,8 +77,9 @@ const TEMPLATE_SCRATCH = new Uint8Array(2 * 8 * Math.ceil((18 + 40 + 20) / 8));
 
 const N_L4_BASE = 0;
 const N_IP_BASE = 2;
-const N_SEQ = 4;
-const N_IP_ID = 6;
+/** Where a FlowContext's words keep the next sequence number and IPv4 id of each direction (a parked connection saves them). */
+export const N_SEQ = 4;
+export const N_IP_ID = 6;
 const TEMPLATE_AT = 8;
 
 /** Everything fixed about one connection's frames, plus the little state that changes (seq, IP id, echo seq). */

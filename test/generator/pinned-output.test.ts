@@ -51,9 +51,16 @@ describe('generate: pinned output bytes', () => {
     expect(r.truth.connections.slice(-2).map((c) => c.role)).to.deep.equal(['clock', 'sentinel']);
   });
 
-  for (const [scenario, expected] of pinned) {
-    it(`${scenario.name}: pcap and truth.json hashes are the pinned ones`, async () => {
-      const r = await generate(scenario, await mkdtemp(path.join(os.tmpdir(), 'gen-pinned-')));
+  it('interleaved-starts, every connection parked between any two of its packets: the same truth.conn.log', async () => {
+    const r = await generate(interleaved, await mkdtemp(path.join(os.tmpdir(), 'gen-pinned-')), { parkGapUs: 0 });
+    expect(createHash('sha256').update(await readFile(r.truthConnLogPath)).digest('hex')).to.equal('62b3977c5943199f3fd36f3ecc3bdc26ca02878825101c4938af1273dc3958d0');
+  });
+
+  // Parking a quiet connection as a row (ScenarioConnections) must not change a byte: at a gap of 0 every
+  // connection parks and is rebuilt between any two of its packets, at +Infinity none ever does.
+  for (const [scenario, expected] of pinned) for (const parkGapUs of [undefined, 0, Number.POSITIVE_INFINITY]) {
+    it(`${scenario.name}${parkGapUs === undefined ? '' : `, parking at gaps of ${parkGapUs} us`}: pcap and truth.json hashes are the pinned ones`, async () => {
+      const r = await generate(scenario, await mkdtemp(path.join(os.tmpdir(), 'gen-pinned-')), parkGapUs === undefined ? {} : { parkGapUs });
       const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
       const got = { pcap: sha(await readFile(r.pcapPath)), truth: sha(await readFile(r.truthPath)) };
       expect(r.truth.pcap.sha256).to.equal(got.pcap);
