@@ -55,7 +55,7 @@ export const U_EVENT_BITS = 10;
 export const U_TRUTH_BITS = 11;
 const NU = 12;
 
-/** Rows come in blocks, so growing copies nothing and never holds twice the rows; all go once none is parked. */
+/** Rows come in blocks, so growing copies nothing and never holds twice the rows. */
 const BLOCK_BITS = 12;
 const BLOCK_ROWS = 1 << BLOCK_BITS;
 const IN_BLOCK = BLOCK_ROWS - 1;
@@ -149,18 +149,36 @@ export class ParkedRows {
     return top;
   }
 
-  /** The row is read: its room is free again, and all rooms are given back once nothing is parked. */
+  /**
+   * The row is read: its room is free again. Once fewer than half the rows are parked, the parked ones move into
+   * the lowest rows and the blocks above them go, so the rows shrink as connections finish, while their truths
+   * grow: both are largest at different times.
+   */
   release(row: number): void {
-    if (this.heapSize > 0) {
-      this.free.push(row);
-      return;
+    this.free.push(row);
+    if (this.heapSize < this.used / 2 && (this.heapSize === 0 || this.used >= 4 * BLOCK_ROWS)) this.shrink();
+  }
+
+  /** Moves every parked row at or above `size` into a free row below it (the heap keeps its order: only row numbers change). */
+  private shrink(): void {
+    const n = this.heapSize;
+    const holes = this.free.filter((r) => r < n);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const row = this.heap[i] as number;
+      if (row < n) continue;
+      const to = holes[k++] as number;
+      this.floats(to).set(this.floats(row).subarray(this.fAt(row), this.fAt(row) + NF), this.fAt(to));
+      this.ints(to).set(this.ints(row).subarray(this.uAt(row), this.uAt(row) + NU), this.uAt(to));
+      this.heap[i] = to;
     }
-    // The first block stays: a scenario that parks one connection at a time allocates it once.
-    this.fBlocks.length = Math.min(this.fBlocks.length, 1);
-    this.uBlocks.length = this.fBlocks.length;
+    this.used = n;
     this.free = [];
-    this.used = 0;
-    if (this.heap.length > 1024) this.heap = new Int32Array(1024);
+    // The first block stays: a scenario that parks one connection at a time allocates it once.
+    const blocks = Math.max(1, Math.ceil(n / BLOCK_ROWS));
+    this.fBlocks.length = Math.min(this.fBlocks.length, blocks);
+    this.uBlocks.length = this.fBlocks.length;
+    if (this.heap.length > 2 * Math.max(n, 512)) this.heap = this.heap.slice(0, 2 * Math.max(n, 512));
   }
 
   private heldUs(row: number): number {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ConnectionEvents, type EventHead } from '../../generators/connection-events.js';
-import { F_HELD_TS, ParkedRows, U_ORDER } from '../../generators/parked-rows.js';
+import { F_HELD_TS, F_LONGEST_GAP, ParkedRows, U_ORDER, U_TRUTH_BITS } from '../../generators/parked-rows.js';
 import { Mulberry32 } from '../../generators/prng.js';
 import type { ConnectionSpec } from '../../harness/scenario/scenario.js';
 import { mixed } from './mixed-scenario.js';
@@ -56,6 +56,42 @@ describe('ParkedRows: quiet connections as rows', () => {
       expect(events(spec, 60_000_000).events).to.deep.equal(never.events);
     });
   }
+
+  it('keeps every row whole when it shrinks (most rows read back) and grows again, and still gives them back in order', () => {
+    const rows = new ParkedRows();
+    const random = new Mulberry32(5);
+    const expected: [number, number][] = [];
+    let order = 0;
+    const parkSome = (count: number, fromUs: number): void => {
+      for (let k = 0; k < count; k++, order++) {
+        const row = rows.take();
+        const ts = fromUs + Math.floor(random.next() * 1_000_000);
+        rows.floats(row)[rows.fAt(row) + F_HELD_TS] = ts;
+        rows.floats(row)[rows.fAt(row) + F_LONGEST_GAP] = ts * 3;
+        rows.ints(row)[rows.uAt(row) + U_ORDER] = order;
+        rows.ints(row)[rows.uAt(row) + U_TRUTH_BITS] = order ^ 0x5555;
+        rows.park(row);
+        expected.push([ts, order]);
+      }
+    };
+    const readSome = (count: number): void => {
+      expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (const [ts, o] of expected.splice(0, count)) {
+        const row = rows.popEarliest();
+        expect([rows.floats(row)[rows.fAt(row) + F_HELD_TS], rows.ints(row)[rows.uAt(row) + U_ORDER]]).to.deep.equal([ts, o]);
+        expect(rows.floats(row)[rows.fAt(row) + F_LONGEST_GAP]).to.equal(ts * 3);
+        expect(rows.ints(row)[rows.uAt(row) + U_TRUTH_BITS]).to.equal(o ^ 0x5555);
+        rows.release(row);
+      }
+    };
+    parkSome(60_000, 0);
+    readSome(50_000);
+    parkSome(20_000, 1_000_000);
+    readSome(25_000);
+    parkSome(3_000, 500_000);
+    readSome(expected.length);
+    expect(rows.size).to.equal(0);
+  });
 
   it('gives rows back earliest next packet first, ties in order, across blocks and after it emptied', () => {
     fc.assert(
