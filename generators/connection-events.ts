@@ -3,8 +3,8 @@ import { ACK_DELAY_S, EXCHANGE_SPACING_S } from '../harness/scenario/exchange-ti
 import { EventQueue } from './event-queue.js';
 import { CODE_KIND, eventCode, Kind, type Dir } from './packet.js';
 import {
-  F_HELD_TS, F_KA_ACK_AT, F_KA_LAST, F_LAST_ACTIVITY, F_PATTERN_LAST, F_QUEUE, F_START, F_T, PARKED_QUEUE_MAX, U_BURST,
-  U_BURST_CLOCK, U_EVENT_BITS, U_EXCHANGE, U_HELD, U_RANDOM, type ParkedRows,
+  F_HELD_TS, F_KA_ACK_AT, F_KA_LAST, F_LAST_ACTIVITY, F_PATTERN_LAST, F_QUEUE, F_T, PARKED_QUEUE_MAX, U_BURST, U_BURST_CLOCK,
+  U_EVENT_BITS, U_EXCHANGE, U_HELD, U_QUEUE, U_RANDOM, type ParkedRows,
 } from './parked-rows.js';
 import { Mulberry32 } from './prng.js';
 
@@ -54,7 +54,7 @@ export interface EventSource {
  */
 export class BurstClock {
   private readonly gapUs: number;
-  /** `drawn`: how many bursts this clock has already given (a parked connection's clock resumes there). */
+  /** `i`: how many bursts this clock has already given (a parked connection's clock resumes there). */
   constructor(
     private readonly activity: PatternActivity,
     private readonly random: () => number,
@@ -126,9 +126,9 @@ const BITS_CLOSING = 4;
 const BITS_QUEUED = 5;
 
 /**
- * Hundreds of thousands of these are alive at once at a million connections, and every time field of an object is
- * a number box of its own: what can be derived from the spec and the start (activity start, hold end) is derived
- * when needed, and the keepalive state exists only for connections that send keepalives.
+ * Every time field of an object is a number box of its own: what can be derived from the spec and the start
+ * (activity start, hold end) is derived when needed, and the keepalive state exists only for connections that send
+ * keepalives. A quiet one parks as a row (ParkedRows), so only the connections sending at once have one of these.
  */
 export class ConnectionEvents implements EventSource {
   private readonly q = new EventQueue();
@@ -192,13 +192,12 @@ export class ConnectionEvents implements EventSource {
     return this.heldTs !== NO_TIME;
   }
 
-  /** A parked stream's state into `row` (its order, spec and copy are the caller's to write). */
+  /** A parked stream's state into `row` (its order is the caller's to write). */
   parkInto(rows: ParkedRows, row: number): void {
     const f = rows.floats(row);
     const u = rows.ints(row);
     const fi = rows.fAt(row);
     const ui = rows.uAt(row);
-    f[fi + F_START] = this.t0;
     f[fi + F_HELD_TS] = this.heldTs;
     u[ui + U_HELD] = this.heldLen * 64 + this.heldCode;
     f[fi + F_T] = this.t;
@@ -211,8 +210,8 @@ export class ConnectionEvents implements EventSource {
     const q = this.q;
     const queued = q.tail - q.head;
     for (let k = 0; k < queued; k++) {
-      f[fi + F_QUEUE + 2 * k] = q.tsAt(q.head + k);
-      f[fi + F_QUEUE + 2 * k + 1] = q.lenAt(q.head + k) * 64 + q.codeAt(q.head + k);
+      f[fi + F_QUEUE + k] = q.tsAt(q.head + k);
+      u[ui + U_QUEUE + k] = q.lenAt(q.head + k) * 64 + q.codeAt(q.head + k);
     }
     let bits = this.phase | (queued << BITS_QUEUED);
     const ka = this.ka;
@@ -224,13 +223,13 @@ export class ConnectionEvents implements EventSource {
     u[ui + U_EVENT_BITS] = bits;
   }
 
-  /** The stream parked in `row`, as it was; its first `next` hands out the held event. */
-  static resume(spec: ConnectionSpec, rows: ParkedRows, row: number, parkGapUs: number): ConnectionEvents {
+  /** The stream started at `startUs` and parked in `row`, as it was; its first `next` hands out the held event. */
+  static resume(spec: ConnectionSpec, startUs: number, rows: ParkedRows, row: number, parkGapUs: number): ConnectionEvents {
     const f = rows.floats(row);
     const u = rows.ints(row);
     const fi = rows.fAt(row);
     const ui = rows.uAt(row);
-    const e = new ConnectionEvents(spec, f[fi + F_START] as number, new Mulberry32(u[ui + U_RANDOM] as number), parkGapUs, u[ui + U_BURST_CLOCK] as number);
+    const e = new ConnectionEvents(spec, startUs, new Mulberry32(u[ui + U_RANDOM] as number), parkGapUs, u[ui + U_BURST_CLOCK] as number);
     e.heldTs = f[fi + F_HELD_TS] as number;
     const held = u[ui + U_HELD] as number;
     e.heldCode = held % 64;
@@ -244,8 +243,8 @@ export class ConnectionEvents implements EventSource {
     e.phase = (bits & 3) as Phase;
     const queued = bits >>> BITS_QUEUED;
     for (let k = 0; k < queued; k++) {
-      const packed = f[fi + F_QUEUE + 2 * k + 1] as number;
-      e.q.push(f[fi + F_QUEUE + 2 * k] as number, packed % 64, Math.floor(packed / 64));
+      const packed = u[ui + U_QUEUE + k] as number;
+      e.q.push(f[fi + F_QUEUE + k] as number, packed % 64, Math.floor(packed / 64));
     }
     const ka = e.ka;
     if (ka !== undefined) {

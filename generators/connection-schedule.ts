@@ -100,7 +100,8 @@ export class ConnectionSchedule {
     return this.scenarioStartUs + toUs(roundMicros(spec.startS));
   }
 
-  private startUs(copy: ExpandedConnection): number {
+  /** Where a copy starts, in microseconds. */
+  startUs(copy: ExpandedConnection): number {
     return this.scenarioStartUs + toUs(copy.startS);
   }
 

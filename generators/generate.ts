@@ -48,7 +48,7 @@ export interface GenerateOptions {
 }
 
 /**
- * 30 s: a parked connection costs ~240 bytes instead of ~1.5 KB of objects but is rebuilt when it resumes (about
+ * 30 s: a parked connection costs ~210 bytes instead of ~1.5 KB of objects but is rebuilt when it resumes (about
  * what starting it cost); connections sending every few seconds (the throughput bench's 10 s bursts) stay live.
  */
 const PARK_GAP_US = 30_000_000;

@@ -2,7 +2,7 @@
  * Quiet connections parked as rows of two typed arrays, waiting in a heap for their next packet. At a million
  * connections most of those alive at once are in a long gap between bursts; as objects (stream, frame templates,
  * event queue, truth builder: ~1.5 KB each, promoted to the old generation because they live for minutes) they
- * were most of the generator's memory. A row is ~240 bytes the garbage collector never scans, and a resumed
+ * were most of the generator's memory. A row is ~210 bytes the garbage collector never scans, and a resumed
  * connection's objects live only through its next burst, so they die young.
  *
  * A row holds everything a connection's state cannot derive from its spec and copy index: the columns are laid
@@ -10,30 +10,29 @@
  * Ties in the heap go to the lower order, as in the packet merge.
  */
 
-// Float64 columns: times in microseconds and counts that may pass 2^32.
-export const F_START = 0;
+// Float64 columns: times in microseconds and counts that may pass 2^32. The start is not kept: the copy gives it.
 /** The event the connection parked at: its next packet. */
-export const F_HELD_TS = 1;
-export const F_T = 2;
-export const F_PATTERN_LAST = 3;
-export const F_LAST_ACTIVITY = 4;
-export const F_KA_LAST = 5;
-export const F_KA_ACK_AT = 6;
-export const F_FIRST = 7;
-export const F_LAST = 8;
-export const F_CLIENT_PKTS = 9;
-export const F_SERVER_PKTS = 10;
-export const F_CLIENT_IP = 11;
-export const F_SERVER_IP = 12;
-export const F_CLIENT_PAYLOAD = 13;
-export const F_SERVER_PAYLOAD = 14;
-export const F_LONGEST_GAP = 15;
-export const F_HISTORY = 16;
-/** The events queued after the held one, as (time, packed code and length) pairs. */
-export const F_QUEUE = 17;
+export const F_HELD_TS = 0;
+export const F_T = 1;
+export const F_PATTERN_LAST = 2;
+export const F_LAST_ACTIVITY = 3;
+export const F_KA_LAST = 4;
+export const F_KA_ACK_AT = 5;
+export const F_FIRST = 6;
+export const F_LAST = 7;
+export const F_CLIENT_PKTS = 8;
+export const F_SERVER_PKTS = 9;
+export const F_CLIENT_IP = 10;
+export const F_SERVER_IP = 11;
+export const F_CLIENT_PAYLOAD = 12;
+export const F_SERVER_PAYLOAD = 13;
+export const F_LONGEST_GAP = 14;
+export const F_HISTORY = 15;
+/** Times of the events queued after the held one (their codes and lengths are at U_QUEUE). */
+export const F_QUEUE = 16;
 /** A connection with more events queued than this stays live (a unit is usually an exchange: 3 events). */
 export const PARKED_QUEUE_MAX = 3;
-const NF = F_QUEUE + 2 * PARKED_QUEUE_MAX;
+const NF = F_QUEUE + PARKED_QUEUE_MAX;
 
 // Uint32 columns.
 /** The connection's place in the scenario: its spec and copy follow from it. */
@@ -53,7 +52,9 @@ export const U_RANDOM = 9;
 export const U_EVENT_BITS = 10;
 /** The truth builder's small fields, packed (truth-builder.ts). */
 export const U_TRUTH_BITS = 11;
-const NU = 12;
+/** Codes and lengths of the queued events, packed as U_HELD is. */
+export const U_QUEUE = 12;
+const NU = U_QUEUE + PARKED_QUEUE_MAX;
 
 /** Rows come in blocks, so growing copies nothing and never holds twice the rows. */
 const BLOCK_BITS = 12;

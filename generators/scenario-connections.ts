@@ -92,7 +92,8 @@ export class ScenarioConnections implements ScenarioStarts {
     const order = u[ui + U_ORDER] as number;
     const specIndex = this.schedule.specIndexOf(order);
     const spec = this.specs[specIndex] as ConnectionSpec;
-    const identity = scenarioIdentity(spec, connectionCopy(spec, order - this.schedule.firstOrderOf(specIndex)), this.servers);
+    const copy = connectionCopy(spec, order - this.schedule.firstOrderOf(specIndex));
+    const identity = scenarioIdentity(spec, copy, this.servers);
     const quiet = this.parkedQuiet.get(order);
     if (quiet !== undefined) this.parkedQuiet.delete(order);
     const truth = ConnectionTruth.resume(identity, this.quietThresholdUs, rows, row, quiet);
@@ -100,7 +101,7 @@ export class ScenarioConnections implements ScenarioStarts {
     const initial = { clientSeq: u[ui + U_CLIENT_SEQ] as number, serverSeq: u[ui + U_SERVER_SEQ] as number, clientIpId: ipIds >>> 16, serverIpId: ipIds & 0xffff };
     const ctx = flowContext(spec, identity, initial);
     ctx.echoSeq = u[ui + U_ECHO_SEQ] as number;
-    const events = ConnectionEvents.resume(spec, rows, row, this.parkGapUs);
+    const events = ConnectionEvents.resume(spec, this.schedule.startUs(copy), rows, row, this.parkGapUs);
     rows.release(row);
     const stream = PacketStream.start(order, ctx, truth, events);
     if (stream === undefined) throw new Error(`connection ${identity.id} resumed without its held packet (generator bug)`);

@@ -30,7 +30,7 @@ function events(spec: ConnectionSpec, parkGapUs: number): { events: EventHead[];
     stream.parkInto(rows, row);
     rows.park(row);
     const back = rows.popEarliest();
-    stream = ConnectionEvents.resume(spec, rows, back, parkGapUs);
+    stream = ConnectionEvents.resume(spec, START_US, rows, back, parkGapUs);
     rows.release(back);
     parks += 1;
   }
