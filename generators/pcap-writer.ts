@@ -192,9 +192,13 @@ export class PcapWriter {
     return this.chunks.push(memory) - 1;
   }
 
-  /** Once the sink is done with every chunk: keeps them for the next writer (the contents left do not matter). */
+  /**
+   * Once the sink is done with every chunk: keeps them for the next writer (the contents left do not matter), the
+   * most recent ones when there are too many.
+   */
   private keepChunks(): void {
-    for (const memory of this.chunks) if (spareChunks.length < SPARE_CHUNKS) spareChunks.push(memory);
+    spareChunks.push(...this.chunks);
+    if (spareChunks.length > SPARE_CHUNKS) spareChunks.splice(0, spareChunks.length - SPARE_CHUNKS);
     this.chunks.length = 0;
   }
 
