@@ -34,3 +34,40 @@ export class TextIds {
     return this.texts[id] as string;
   }
 }
+
+/**
+ * Identifiers such as a scenario's `beacon#41237` (a spec id and a copy number), kept as the id of their text
+ * before the last `#` and the number after it: a million distinct id strings took ~32 MB of heap, their two ints
+ * take 8 MB. Any other text (no `#`, or a suffix that is not a plain decimal such as `#007`) is kept whole, so
+ * `text(i)` always gives back exactly what was pushed.
+ */
+export class NumberedTexts {
+  private readonly prefixes = new TextIds();
+  private prefix = new Int32Array(1024);
+  /** The copy number, or -1 when the whole text is the prefix. */
+  private number = new Int32Array(1024);
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(text: string): void {
+    if (this.count === this.prefix.length) {
+      this.prefix = grown(this.prefix, this.count * 2);
+      this.number = grown(this.number, this.count * 2);
+    }
+    const hash = text.lastIndexOf('#');
+    const suffix = hash < 0 ? '' : text.slice(hash + 1);
+    const plain = /^(0|[1-9][0-9]{0,8})$/.test(suffix);
+    this.prefix[this.count] = this.prefixes.id(plain ? text.slice(0, hash) : text);
+    this.number[this.count] = plain ? Number(suffix) : -1;
+    this.count += 1;
+  }
+
+  text(index: number): string {
+    const prefix = this.prefixes.text(this.prefix[index] as number);
+    const number = this.number[index] as number;
+    return number < 0 ? prefix : `${prefix}#${number}`;
+  }
+}

@@ -1,4 +1,4 @@
-import { codeOf, grown, TextIds } from './columns.js';
+import { codeOf, grown, NumberedTexts, TextIds } from './columns.js';
 import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from './ground-truth.js';
 
 /**
@@ -25,7 +25,7 @@ type NumberField = (typeof NUMBERS)[number];
 export class TruthTable {
   private rows = 0;
   private capacity: number;
-  private readonly ids: string[] = [];
+  private readonly ids = new NumberedTexts();
   private readonly addresses = new TextIds();
   private codes: Uint8Array;
   private endpoints: Int32Array;
@@ -96,7 +96,7 @@ export class TruthTable {
 
   /** @internal the view's reads */
   id(r: number): string {
-    return this.ids[r] as string;
+    return this.ids.text(r);
   }
 
   code(r: number, field: number): number {
