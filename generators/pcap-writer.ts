@@ -19,11 +19,13 @@ export const LINKTYPE_ETHERNET = 1;
 export const SNAPLEN = 65535;
 export const RECORD_HEADER = 16;
 /**
- * Small enough that a chunk the encoder just filled is still in cache when the sink hashes it: measured on a 1 M-packet
- * generation, 256 KB chunks take 250-300 ms where 4 MB chunks took 510-590 ms (and 35 % less CPU). It must hold two
- * largest records (the floor in `create`).
+ * With sync writes in the sink, 256 KB chunks beat 4 MB ones (a chunk still in cache when hashed: 250-300 ms against
+ * 510-590 ms a 1 M-packet generation). Since the sink writes beside the hash, fewer handoffs win instead: measured
+ * as the on-CPU time of a 1 M-packet generation (median of 5, three rounds, loaded machine), 1 MB chunks cost the
+ * main thread 182-216 ms and the other threads 182-237 ms, where 256 KB ones cost 234-286 and 257-313 ms (each
+ * handoff wakes the worker and a pool thread). It must hold two largest records (the floor in `create`).
  */
-const DEFAULT_CHUNK = 256 * 1024;
+const DEFAULT_CHUNK = 1024 * 1024;
 /** One being filled, one being hashed/written, two queued: enough to keep both threads busy through a hiccup. */
 const MAX_CHUNKS = 4;
 /**
