@@ -35,15 +35,33 @@ const INTS = 8;
 const DOUBLES = NUMBER_FIELDS.length;
 const NONE = -1;
 
+/**
+ * A block of rows. The first block grows by doubling up to CHUNK_ROWS; after it the table adds full blocks and
+ * never copies: growing one 4-million-row array by doubling held the old and the new copy at once (~640 MB at
+ * 4 M records) and left up to half of the last one unused.
+ */
+interface Chunk {
+  codes: Uint8Array;
+  ints: Int32Array;
+  /** firstUs, lastUs, durationUs, origPkts, respPkts, origBytes, respBytes; NaN where a counter is absent. */
+  doubles: Float64Array;
+  /** Kept exact beside the counters: a log may have more than 2^31 lines. */
+  sourceLines: Float64Array;
+}
+const CHUNK_BITS = 16;
+const CHUNK_ROWS = 1 << CHUNK_BITS;
+const ROW_MASK = CHUNK_ROWS - 1;
+const FIRST_ROWS = 1024;
+
+function chunkOf(rows: number): Chunk {
+  return { codes: new Uint8Array(rows * CODES), ints: new Int32Array(rows * INTS), doubles: new Float64Array(rows * DOUBLES), sourceLines: new Float64Array(rows) };
+}
+
 export class FlowRecordTable implements FlowRecordList {
   private rows = 0;
-  private capacity = 1024;
-  private codes = new Uint8Array(this.capacity * CODES);
-  private ints = new Int32Array(this.capacity * INTS);
-  /** firstUs, lastUs, durationUs, origPkts, respPkts, origBytes, respBytes; NaN where a counter is absent. */
-  private doubles = new Float64Array(this.capacity * DOUBLES);
-  /** Kept exact beside the counters: a log may have more than 2^31 lines. */
-  private sourceLines = new Float64Array(this.capacity);
+  private readonly chunks: Chunk[] = [chunkOf(FIRST_ROWS)];
+  /** Rows the first chunk has room for. */
+  private firstCapacity = FIRST_ROWS;
   /** Addresses, states, histories and source files, each distinct text once. */
   private readonly texts = new TextIds();
 
@@ -52,81 +70,107 @@ export class FlowRecordTable implements FlowRecordList {
   }
 
   push(r: FlowRecord): void {
-    if (this.rows === this.capacity) this.grow();
     const i = this.rows;
-    const c = i * CODES;
-    this.codes[c] = codeOf('FlowRecordTable', 'protocol', PROTOCOLS, r.protocol);
-    this.codes[c + 1] = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, r.bytesKind);
-    this.codes[c + 2] = codeOf('FlowRecordTable', 'direction', DIRECTIONS, r.direction);
-    this.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
-    this.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
-    const n = i * INTS;
-    this.ints[n] = this.texts.id(r.origAddr);
-    this.ints[n + 1] = r.origPort;
-    this.ints[n + 2] = this.texts.id(r.respAddr);
-    this.ints[n + 3] = r.respPort;
-    this.ints[n + 4] = r.vlan ?? NONE;
-    this.ints[n + 5] = r.state === undefined ? NONE : this.texts.id(r.state);
-    this.ints[n + 6] = r.history === undefined ? NONE : this.texts.id(r.history);
-    this.ints[n + 7] = this.texts.id(r.sourceFile);
-    const d = i * DOUBLES;
-    this.doubles[d] = r.firstUs;
-    this.doubles[d + 1] = r.lastUs;
-    this.doubles[d + 2] = r.durationUs;
-    this.doubles[d + 3] = r.origPkts ?? NaN;
-    this.doubles[d + 4] = r.respPkts ?? NaN;
-    this.doubles[d + 5] = r.origBytes ?? NaN;
-    this.doubles[d + 6] = r.respBytes ?? NaN;
-    this.sourceLines[i] = r.sourceLine;
+    const j = i & ROW_MASK;
+    const chunk = this.room(i);
+    const c = j * CODES;
+    chunk.codes[c] = codeOf('FlowRecordTable', 'protocol', PROTOCOLS, r.protocol);
+    chunk.codes[c + 1] = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, r.bytesKind);
+    chunk.codes[c + 2] = codeOf('FlowRecordTable', 'direction', DIRECTIONS, r.direction);
+    chunk.codes[c + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, r.endReason);
+    chunk.codes[c + 4] = codeOf('FlowRecordTable', 'recordKind', RECORD_KINDS, r.recordKind);
+    const n = j * INTS;
+    chunk.ints[n] = this.texts.id(r.origAddr);
+    chunk.ints[n + 1] = r.origPort;
+    chunk.ints[n + 2] = this.texts.id(r.respAddr);
+    chunk.ints[n + 3] = r.respPort;
+    chunk.ints[n + 4] = r.vlan ?? NONE;
+    chunk.ints[n + 5] = r.state === undefined ? NONE : this.texts.id(r.state);
+    chunk.ints[n + 6] = r.history === undefined ? NONE : this.texts.id(r.history);
+    chunk.ints[n + 7] = this.texts.id(r.sourceFile);
+    const d = j * DOUBLES;
+    chunk.doubles[d] = r.firstUs;
+    chunk.doubles[d + 1] = r.lastUs;
+    chunk.doubles[d + 2] = r.durationUs;
+    chunk.doubles[d + 3] = r.origPkts ?? NaN;
+    chunk.doubles[d + 4] = r.respPkts ?? NaN;
+    chunk.doubles[d + 5] = r.origBytes ?? NaN;
+    chunk.doubles[d + 6] = r.respBytes ?? NaN;
+    chunk.sourceLines[j] = r.sourceLine;
     this.rows += 1;
   }
 
+  /** The chunk row `i` (the next one) goes into, made or grown when it has no room. */
+  private room(i: number): Chunk {
+    if (i < this.firstCapacity) return this.chunks[0] as Chunk;
+    if (i < CHUNK_ROWS) {
+      const first = this.chunks[0] as Chunk;
+      this.firstCapacity = Math.min(CHUNK_ROWS, this.firstCapacity * 2);
+      const rows = this.firstCapacity;
+      const bigger: Chunk = {
+        codes: grown(first.codes, rows * CODES),
+        ints: grown(first.ints, rows * INTS),
+        doubles: grown(first.doubles, rows * DOUBLES),
+        sourceLines: grown(first.sourceLines, rows),
+      };
+      this.chunks[0] = bigger;
+      return bigger;
+    }
+    const k = i >>> CHUNK_BITS;
+    if (k === this.chunks.length) this.chunks.push(chunkOf(CHUNK_ROWS));
+    return this.chunks[k] as Chunk;
+  }
 
   at(index: number): FlowRecord | undefined {
     const i = index < 0 ? this.rows + index : index;
     if (!(i >= 0 && i < this.rows)) return undefined;
-    const c = i * CODES;
-    const n = i * INTS;
-    const d = i * DOUBLES;
+    const chunk = this.chunks[i >>> CHUNK_BITS] as Chunk;
+    const j = i & ROW_MASK;
+    const { codes, ints, doubles } = chunk;
+    const c = j * CODES;
+    const n = j * INTS;
+    const d = j * DOUBLES;
     const record: FlowRecord = {
-      protocol: PROTOCOLS[this.codes[c] as number] as FlowProtocol,
-      origAddr: this.texts.text(this.ints[n] as number),
-      origPort: this.ints[n + 1] as number,
-      respAddr: this.texts.text(this.ints[n + 2] as number),
-      respPort: this.ints[n + 3] as number,
-      firstUs: this.doubles[d] as number,
-      lastUs: this.doubles[d + 1] as number,
-      durationUs: this.doubles[d + 2] as number,
-      bytesKind: BYTES_KINDS[this.codes[c + 1] as number] as FlowRecord['bytesKind'],
-      direction: DIRECTIONS[this.codes[c + 2] as number] as FlowRecord['direction'],
-      sourceFile: this.texts.text(this.ints[n + 7] as number),
-      sourceLine: this.sourceLines[i] as number,
+      protocol: PROTOCOLS[codes[c] as number] as FlowProtocol,
+      origAddr: this.texts.text(ints[n] as number),
+      origPort: ints[n + 1] as number,
+      respAddr: this.texts.text(ints[n + 2] as number),
+      respPort: ints[n + 3] as number,
+      firstUs: doubles[d] as number,
+      lastUs: doubles[d + 1] as number,
+      durationUs: doubles[d + 2] as number,
+      bytesKind: BYTES_KINDS[codes[c + 1] as number] as FlowRecord['bytesKind'],
+      direction: DIRECTIONS[codes[c + 2] as number] as FlowRecord['direction'],
+      sourceFile: this.texts.text(ints[n + 7] as number),
+      sourceLine: chunk.sourceLines[j] as number,
     };
-    const vlan = this.ints[n + 4] as number;
+    const vlan = ints[n + 4] as number;
     if (vlan !== NONE) record.vlan = vlan;
     for (let k = 0; k < COUNTERS.length; k += 1) {
-      const value = this.doubles[d + 3 + k] as number;
+      const value = doubles[d + 3 + k] as number;
       if (!Number.isNaN(value)) record[COUNTERS[k] as (typeof COUNTERS)[number]] = value;
     }
-    const state = this.ints[n + 5] as number;
+    const state = ints[n + 5] as number;
     if (state !== NONE) record.state = this.texts.text(state);
-    const history = this.ints[n + 6] as number;
+    const history = ints[n + 6] as number;
     if (history !== NONE) record.history = this.texts.text(history);
-    const endReason = END_REASONS[this.codes[c + 3] as number];
+    const endReason = END_REASONS[codes[c + 3] as number];
     if (endReason !== undefined) record.endReason = endReason;
-    const recordKind = RECORD_KINDS[this.codes[c + 4] as number];
+    const recordKind = RECORD_KINDS[codes[c + 4] as number];
     if (recordKind !== undefined) record.recordKind = recordKind;
     return record;
   }
 
   /** One of a record's times or counters (NaN for an absent counter). */
   number(index: number, field: NumberField): number {
-    return this.doubles[this.checked(index) * DOUBLES + NUMBER_COLUMN[field]] as number;
+    const i = this.checked(index);
+    return (this.chunks[i >>> CHUNK_BITS] as Chunk).doubles[(i & ROW_MASK) * DOUBLES + NUMBER_COLUMN[field]] as number;
   }
 
   /** Sets a time or counter of a record already pushed: a parser that aggregates packets (tshark) counts in place. */
   setNumber(index: number, field: NumberField, value: number): void {
-    this.doubles[this.checked(index) * DOUBLES + NUMBER_COLUMN[field]] = value;
+    const i = this.checked(index);
+    (this.chunks[i >>> CHUNK_BITS] as Chunk).doubles[(i & ROW_MASK) * DOUBLES + NUMBER_COLUMN[field]] = value;
   }
 
   private checked(index: number): number {
@@ -136,18 +180,11 @@ export class FlowRecordTable implements FlowRecordList {
 
   /** Says, after the fact, why record `index` ended (softflowd's log names the flows it evicted). */
   setEndReason(index: number, reason: EndReason): void {
-    this.codes[this.checked(index) * CODES + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, reason);
+    const i = this.checked(index);
+    (this.chunks[i >>> CHUNK_BITS] as Chunk).codes[(i & ROW_MASK) * CODES + 3] = codeOf('FlowRecordTable', 'endReason', END_REASONS, reason);
   }
 
   *[Symbol.iterator](): Iterator<FlowRecord> {
     for (let i = 0; i < this.rows; i += 1) yield this.at(i) as FlowRecord;
-  }
-
-  private grow(): void {
-    this.capacity *= 2;
-    this.codes = grown(this.codes, this.capacity * CODES);
-    this.ints = grown(this.ints, this.capacity * INTS);
-    this.doubles = grown(this.doubles, this.capacity * DOUBLES);
-    this.sourceLines = grown(this.sourceLines, this.capacity);
   }
 }

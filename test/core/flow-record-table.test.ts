@@ -33,4 +33,25 @@ describe('FlowRecordTable: records kept column by column', () => {
     expect(() => table.setEndReason(9, 'evicted')).to.throw(RangeError);
     expect(() => table.push({ ...(records[0] as FlowRecord), protocol: 'sctp' as FlowRecord['protocol'] })).to.throw(/protocol sctp/);
   });
+
+  it('keeps every record exact across its blocks (first block doubling, then fixed blocks), read and written in place', () => {
+    const table = new FlowRecordTable();
+    const n = 3 * 65536 + 17;
+    for (let k = 0; k < n; k += 1) table.push({ ...(records[k % 4] as FlowRecord), sourceLine: k + 1, firstUs: 1_700_000_000_000_000 + k });
+    expect(table.length).to.equal(n);
+    for (const k of [0, 1023, 1024, 65535, 65536, 65537, 131071, 131072, 196607, 196608, n - 1]) {
+      expect(table.at(k), `record ${k}`).to.deep.equal({ ...(records[k % 4] as FlowRecord), sourceLine: k + 1, firstUs: 1_700_000_000_000_000 + k });
+      table.setNumber(k, 'respPkts', k * 3);
+      table.setEndReason(k, 'evicted');
+      expect(table.number(k, 'respPkts')).to.equal(k * 3);
+      expect(table.at(k)?.endReason).to.equal('evicted');
+      expect(table.number(k, 'firstUs')).to.equal(1_700_000_000_000_000 + k);
+    }
+    let i = 0;
+    for (const r of table) {
+      if (r.sourceLine !== i + 1) throw new Error(`record ${i} read back as line ${r.sourceLine}`);
+      i += 1;
+    }
+    expect(i).to.equal(n);
+  });
 });

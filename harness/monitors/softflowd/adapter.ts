@@ -5,7 +5,7 @@ import { InputError } from '../../core/input-error.js';
 import { NFDUMP_INSTALL, collectWithNfcapd, findCollectorTools } from '../../netflow/nfcapd-collector.js';
 import { SOFTFLOWD_TIMEOUT_KNOBS, timeoutPairs, translateSoftflowdTimeouts } from '../../netflow/softflowd-timeouts.js';
 import { detectBinary } from '../detect-binary.js';
-import { markEvicted, readSoftflowdLog, SOFTFLOWD_LOG_FILE } from './debug-log.js';
+import { EvictionMarks, readSoftflowdLog, SOFTFLOWD_LOG_FILE } from './debug-log.js';
 import type { CellContext, Detection, MonitorOutput, Translation } from '../monitor-adapter.js';
 
 /**
@@ -101,10 +101,14 @@ export async function runSoftflowd(ctx: CellContext): Promise<MonitorOutput> {
     });
   });
   notes.push(...collected.notes, 'softflowd in file mode expires no flow on a timeout: one record per direction, both with the bidirectional flow\'s first/last times');
-  const log = await readSoftflowdLog(path.join(ctx.workDir, SOFTFLOWD_LOG_FILE), SOFTFLOWD_LOG_FILE);
-  const marked = markEvicted(collected.records, log.evicted);
-  if (log.evicted.length > 0) {
-    notes.push(`softflowd's table was full: it expired ${log.evicted.length} flows early to make room (${marked} records marked evicted); raise -m`);
+  const marks = new EvictionMarks(collected.records);
+  let evicted = 0;
+  const log = await readSoftflowdLog(path.join(ctx.workDir, SOFTFLOWD_LOG_FILE), SOFTFLOWD_LOG_FILE, (flow) => {
+    evicted += 1;
+    marks.mark(flow);
+  });
+  if (evicted > 0) {
+    notes.push(`softflowd's table was full: it expired ${evicted} flows early to make room (${marks.markedRecords} records marked evicted); raise -m`);
   }
   const toolState = { ...log.state, figures: { ...log.state.figures, ...collected.collector } };
   return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, SOFTFLOWD_LOG_FILE], notes, toolState };

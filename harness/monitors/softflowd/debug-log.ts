@@ -29,14 +29,18 @@ export interface EvictedFlow {
 
 export interface SoftflowdLog {
   state: ToolState;
-  evicted: EvictedFlow[];
 }
 
 const ADD = /^ADD FLOW seq:\d+ /;
 const QUEUED = /^Queuing flow seq:(\d+) \(\S+\) for expiry reason (\d+)$/;
 const EXPIRED = /^EXPIRED: seq:(\d+) \[([^\]]+)\]:(\d+) <> \[([^\]]+)\]:(\d+) proto:(\d+) .*? start:(\S+) finish:\S+/;
 
-export async function readSoftflowdLog(file: string, source: string): Promise<SoftflowdLog> {
+/**
+ * Reads the log, handing each flow expired for overflow to `onEvicted` as its EXPIRED line is read: at a million
+ * connections and the default -m nearly every flow is one, and kept as a list they (with the keys to find their
+ * records) took most of a gigabyte.
+ */
+export async function readSoftflowdLog(file: string, source: string, onEvicted: (flow: EvictedFlow) => void): Promise<SoftflowdLog> {
   let added = 0;
   let expired = 0;
   let held = 0;
@@ -44,7 +48,6 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
   // Flows queued for overflow and not yet exported; each leaves the set when its EXPIRED line names it.
   const overflowSeqs = new Set<string>();
   let overflows = 0;
-  const evicted: EvictedFlow[] = [];
   // Addresses as flat copies: a regex capture is a view into its line, and an evicted flow per connection would
   // keep the whole log (100 MB at 100,000 connections) alive.
   const texts = new TextIntern();
@@ -72,7 +75,7 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
     if (!overflowSeqs.delete(exp[1] as string)) continue;
     const firstUs = isoToMicros(exp[7] as string);
     if (firstUs === undefined) continue;
-    evicted.push({
+    onEvicted({
       protocol: Number(exp[6]),
       a: texts.of(canonicalAddress(exp[2] as string)),
       aPort: Number(exp[3]),
@@ -89,33 +92,82 @@ export async function readSoftflowdLog(file: string, source: string): Promise<So
       tableFull: overflows > 0,
       peakFlows: peak,
     },
-    evicted,
   };
 }
 
 const PROTOCOL_NUMBER: Record<FlowRecord['protocol'], number | undefined> = { tcp: 6, udp: 17, icmp: 1, other: undefined };
+const NO_RECORD = -1;
+
+/** A flow's key as softflowd names it: protocol number, both endpoints in the record's orientation, first time in ms. */
+function flowHash(protocol: number, a: string, aPort: number, b: string, bPort: number, firstMs: number): number {
+  let h = Math.imul(protocol + 1, 0x9e3779b1) ^ aPort ^ Math.imul(bPort, 0x85ebca77);
+  for (let i = 0; i < a.length; i += 1) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x2f, 0x01000193);
+  for (let i = 0; i < b.length; i += 1) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (firstMs % 0x40000000), 0xc2b2ae3d) ^ Math.floor(firstMs / 0x40000000);
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 13);
+}
 
 /**
- * Marks the records of evicted flows `evicted`. softflowd exports both directions of a flow with the flow's own
- * first time (milliseconds), so a record matches an evicted flow on its endpoints in either order and that time.
+ * Marks the records of evicted flows `evicted`, one flow at a time as the log is read. softflowd exports both
+ * directions of a flow with the flow's own first time (milliseconds), so a record matches an evicted flow on its
+ * endpoints in either order and that time. The records are indexed by a hash of that key in two int arrays (built
+ * when the first evicted flow comes: a run that evicts nothing pays nothing), not a set of key strings: 3.8 million
+ * records' keys as strings were ~300 MB.
  */
-export function markEvicted(records: FlowRecordTable, evicted: readonly EvictedFlow[]): number {
-  if (evicted.length === 0) return 0;
-  const key = (proto: number | undefined, a: string, ap: number, b: string, bp: number, firstMs: number): string =>
-    `${proto}|${a}|${ap}|${b}|${bp}|${firstMs}`;
-  const keys = new Set<string>();
-  for (const e of evicted) {
-    const ms = Math.floor(e.firstUs / 1000);
-    keys.add(key(e.protocol, e.a, e.aPort, e.b, e.bPort, ms));
-    keys.add(key(e.protocol, e.b, e.bPort, e.a, e.aPort, ms));
+export class EvictionMarks {
+  private heads: Int32Array | undefined;
+  private next: Int32Array | undefined;
+  private marked: Uint8Array | undefined;
+  private count = 0;
+
+  constructor(private readonly records: FlowRecordTable) {}
+
+  /** Records marked so far. */
+  get markedRecords(): number {
+    return this.count;
   }
-  let marked = 0;
-  for (let i = 0; i < records.length; i += 1) {
-    const r = records.at(i) as FlowRecord;
-    if (keys.has(key(PROTOCOL_NUMBER[r.protocol], r.origAddr, r.origPort, r.respAddr, r.respPort, Math.floor(r.firstUs / 1000)))) {
-      records.setEndReason(i, 'evicted');
-      marked += 1;
+
+  mark(flow: EvictedFlow): void {
+    const ms = Math.floor(flow.firstUs / 1000);
+    this.markMatching(flow.protocol, flow.a, flow.aPort, flow.b, flow.bPort, ms);
+    this.markMatching(flow.protocol, flow.b, flow.bPort, flow.a, flow.aPort, ms);
+  }
+
+  private markMatching(protocol: number, a: string, aPort: number, b: string, bPort: number, firstMs: number): void {
+    const index = this.index();
+    const heads = index.heads;
+    for (let i = heads[flowHash(protocol, a, aPort, b, bPort, firstMs) & (heads.length - 1)] as number; i !== NO_RECORD; i = index.next[i] as number) {
+      if (index.marked[i] === 1) continue;
+      const r = this.records.at(i) as FlowRecord;
+      if (PROTOCOL_NUMBER[r.protocol] !== protocol || r.origAddr !== a || r.origPort !== aPort || r.respAddr !== b || r.respPort !== bPort) continue;
+      if (Math.floor(r.firstUs / 1000) !== firstMs) continue;
+      index.marked[i] = 1;
+      this.records.setEndReason(i, 'evicted');
+      this.count += 1;
     }
   }
-  return marked;
+
+  private index(): { heads: Int32Array; next: Int32Array; marked: Uint8Array } {
+    if (this.heads !== undefined && this.next !== undefined && this.marked !== undefined) return { heads: this.heads, next: this.next, marked: this.marked };
+    const n = this.records.length;
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    const heads = new Int32Array(size).fill(NO_RECORD);
+    const next = new Int32Array(n);
+    for (let i = 0; i < n; i += 1) {
+      const r = this.records.at(i) as FlowRecord;
+      const protocol = PROTOCOL_NUMBER[r.protocol];
+      next[i] = NO_RECORD;
+      if (protocol === undefined) continue;
+      const slot = flowHash(protocol, r.origAddr, r.origPort, r.respAddr, r.respPort, Math.floor(r.firstUs / 1000)) & (size - 1);
+      next[i] = heads[slot] as number;
+      heads[slot] = i;
+    }
+    this.heads = heads;
+    this.next = next;
+    this.marked = new Uint8Array(n);
+    return { heads, next, marked: this.marked };
+  }
 }
