@@ -70,7 +70,7 @@ export class CaptureMerge {
     const clock = this.clock;
     const backgroundFrom = this.backgroundFrom;
     this.endScenarioIfOver();
-    // Changes only when a connection starts: read once per start, not per packet.
+    // Changes only when a connection starts or a stream ends: read then, not per packet.
     let nextStartUs = starts.nextStartUs;
     for (;;) {
       const s = heap.top();
@@ -106,6 +106,8 @@ export class CaptureMerge {
       else {
         heap.pop();
         this.streamEnded(s);
+        // A stream that ended while quiet is parked until its next packet: that may be the next start now.
+        nextStartUs = starts.nextStartUs;
         if (isScenario) {
           this.live -= 1;
           this.endScenarioIfOver();

@@ -16,8 +16,11 @@ export function sum16(bytes: Uint8Array, start: number, end: number, sum = 0): n
 /** Folds a running sum to 16 bits and complements it: the value to store in the checksum field. */
 export function foldChecksum(sum: number): number {
   let s = sum;
-  // Sums stay far below 2^53, so plain division is exact; two folds always suffice for 16 bits.
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
+  // Sums stay far below 2^53, so plain division is exact. `&` keeps the low 16 bits of any of them (it works
+  // modulo 2^32); below 2^32, two integer folds always reach 16 bits (the per-packet case: no division).
+  while (s > 0xffffffff) s = (s & 0xffff) + Math.floor(s / 65536);
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
   return ~s & 0xffff;
 }
 

@@ -2,6 +2,11 @@ import type { ConnectionSpec, PatternActivity, TimelineActivity } from '../harne
 import { ACK_DELAY_S, EXCHANGE_SPACING_S } from '../harness/scenario/exchange-timing.js';
 import { EventQueue } from './event-queue.js';
 import { CODE_KIND, eventCode, Kind, type Dir } from './packet.js';
+import {
+  F_HELD_TS, F_KA_ACK_AT, F_KA_LAST, F_LAST_ACTIVITY, F_PATTERN_LAST, F_QUEUE, F_T, PARKED_QUEUE_MAX, U_BURST, U_BURST_CLOCK,
+  U_EVENT_BITS, U_EXCHANGE, U_HELD, U_QUEUE, U_RANDOM, type ParkedRows,
+} from './parked-rows.js';
+import { Mulberry32 } from './prng.js';
 
 /**
  * One connection's packets as a time-ordered stream of events, following the timing model shared with the
@@ -12,6 +17,11 @@ import { CODE_KIND, eventCode, Kind, type Dir } from './packet.js';
  * The stream is a state machine that refills a small queue one unit at a time (handshake, one exchange, a whole
  * timeline, the close) and hands out events by writing into the caller's `EventHead`, so a packet costs no object.
  * Keepalives are inserted as the events are handed out, so an idle gap of any length costs no memory.
+ *
+ * A stream whose next event is at least `parkGapUs` after the one before it parks instead: it ends for the merge,
+ * holding that event, and its state goes into a row of ParkedRows (`parkInto`) until the merge clock reaches the
+ * held event; `ConnectionEvents.resume` rebuilds it from the row and hands out the held event first. Where a
+ * stream parks never changes what it hands out.
  */
 /** The exchange timing the scenario validator checks against, in microseconds (exchange-timing.ts). */
 const ACK_DELAY_US = toUs(ACK_DELAY_S);
@@ -43,13 +53,19 @@ export interface EventSource {
  * (scenario.ts PatternActivity.jitterS), so the pattern never drifts.
  */
 export class BurstClock {
-  private i = 0;
   private readonly gapUs: number;
+  /** `i`: how many bursts this clock has already given (a parked connection's clock resumes there). */
   constructor(
     private readonly activity: PatternActivity,
     private readonly random: () => number,
+    private i = 0,
   ) {
     this.gapUs = toUs(activity.gapS ?? 0);
+  }
+
+  /** How many bursts were given so far. */
+  get given(): number {
+    return this.i;
   }
 
   private jitter(): number {
@@ -104,10 +120,15 @@ class KeepaliveState {
   }
 }
 
+// U_EVENT_BITS: phase in bits 0-1, keepalive skip in 2-3, keepalive closing in 4, queued events from bit 5.
+const BITS_SKIP = 2;
+const BITS_CLOSING = 4;
+const BITS_QUEUED = 5;
+
 /**
- * Hundreds of thousands of these are alive at once at a million connections, and every time field of an object is
- * a number box of its own: what can be derived from the spec and the start (activity start, hold end) is derived
- * when needed, and the keepalive state exists only for connections that send keepalives.
+ * Every time field of an object is a number box of its own: what can be derived from the spec and the start
+ * (activity start, hold end) is derived when needed, and the keepalive state exists only for connections that send
+ * keepalives. A quiet one parks as a row (ParkedRows), so only the connections sending at once have one of these.
  */
 export class ConnectionEvents implements EventSource {
   private readonly q = new EventQueue();
@@ -122,17 +143,28 @@ export class ConnectionEvents implements EventSource {
   // Pattern state.
   private readonly pattern: PatternActivity | undefined;
   private readonly bursts: BurstClock | undefined;
+  /** The connection's random stream, kept only when its bursts are jittered (its state is parked with it). */
+  private readonly random: Mulberry32 | undefined;
   private burst = 0;
   private exchange = 0;
   private t = 0;
   /** End of the previous exchange as the exchange reports it (may precede its last packet for an empty one). */
   private patternLast = NO_TIME;
   private readonly ka: KeepaliveState | undefined;
+  /** Time of the last event handed out by this object: the next one parks when it is `parkGapUs` later or more. */
+  private lastTs = NO_TIME;
+  /** The event the stream parked at, NO_TIME when none: a resumed stream hands it out first. */
+  private heldTs = NO_TIME;
+  private heldCode = 0;
+  private heldLen = 0;
 
+  /** `random` is the connection's stream after its initial draws; `parkGapUs` +Infinity never parks. */
   constructor(
     private readonly spec: ConnectionSpec,
     startUs: number,
-    random: () => number,
+    random: Mulberry32,
+    private readonly parkGapUs = Number.POSITIVE_INFINITY,
+    burstsGiven = 0,
   ) {
     this.tcp = spec.protocol === 'tcp';
     this.kindRequest = this.tcp ? Kind.Data : spec.protocol === 'udp' ? Kind.Udp : Kind.EchoRequest;
@@ -143,13 +175,85 @@ export class ConnectionEvents implements EventSource {
     this.phase = handshake ? Phase.Handshake : Phase.Activity;
     if (spec.activity.kind === 'pattern') {
       this.pattern = spec.activity;
-      this.bursts = new BurstClock(spec.activity, spec.activity.jitterS > 0 ? random : NO_DRAWS);
+      if (spec.activity.jitterS > 0) {
+        this.random = random;
+        this.bursts = new BurstClock(spec.activity, () => random.next(), burstsGiven);
+      } else this.bursts = new BurstClock(spec.activity, NO_DRAWS, burstsGiven);
     }
     const ka = this.tcp ? spec.keepalive : undefined;
     const intervalUs = ka === undefined ? 0 : toUs(ka.intervalS);
     if (ka !== undefined && intervalUs > 0) {
       this.ka = new KeepaliveState(intervalUs, ka.style === 'one-byte' ? 1 : 0, spec.close === 'none' ? this.holdEnd() : undefined, handshake);
     }
+  }
+
+  /** True once `next` has parked the stream (returned false holding its next event). */
+  get parked(): boolean {
+    return this.heldTs !== NO_TIME;
+  }
+
+  /** A parked stream's state into `row` (its order is the caller's to write). */
+  parkInto(rows: ParkedRows, row: number): void {
+    const f = rows.floats(row);
+    const u = rows.ints(row);
+    const fi = rows.fAt(row);
+    const ui = rows.uAt(row);
+    f[fi + F_HELD_TS] = this.heldTs;
+    u[ui + U_HELD] = this.heldLen * 64 + this.heldCode;
+    f[fi + F_T] = this.t;
+    f[fi + F_PATTERN_LAST] = this.patternLast;
+    f[fi + F_LAST_ACTIVITY] = this.lastActivity;
+    u[ui + U_BURST] = this.burst;
+    u[ui + U_EXCHANGE] = this.exchange;
+    u[ui + U_BURST_CLOCK] = this.bursts === undefined ? 0 : this.bursts.given;
+    u[ui + U_RANDOM] = this.random === undefined ? 0 : this.random.state;
+    const q = this.q;
+    const queued = q.tail - q.head;
+    for (let k = 0; k < queued; k++) {
+      f[fi + F_QUEUE + k] = q.tsAt(q.head + k);
+      u[ui + U_QUEUE + k] = q.lenAt(q.head + k) * 64 + q.codeAt(q.head + k);
+    }
+    let bits = this.phase | (queued << BITS_QUEUED);
+    const ka = this.ka;
+    if (ka !== undefined) {
+      f[fi + F_KA_LAST] = ka.last;
+      f[fi + F_KA_ACK_AT] = ka.ackAt;
+      bits |= (ka.skip << BITS_SKIP) | (ka.closing ? 1 << BITS_CLOSING : 0);
+    }
+    u[ui + U_EVENT_BITS] = bits;
+  }
+
+  /** The stream started at `startUs` and parked in `row`, as it was; its first `next` hands out the held event. */
+  static resume(spec: ConnectionSpec, startUs: number, rows: ParkedRows, row: number, parkGapUs: number): ConnectionEvents {
+    const f = rows.floats(row);
+    const u = rows.ints(row);
+    const fi = rows.fAt(row);
+    const ui = rows.uAt(row);
+    const e = new ConnectionEvents(spec, startUs, new Mulberry32(u[ui + U_RANDOM] as number), parkGapUs, u[ui + U_BURST_CLOCK] as number);
+    e.heldTs = f[fi + F_HELD_TS] as number;
+    const held = u[ui + U_HELD] as number;
+    e.heldCode = held % 64;
+    e.heldLen = Math.floor(held / 64);
+    e.t = f[fi + F_T] as number;
+    e.patternLast = f[fi + F_PATTERN_LAST] as number;
+    e.lastActivity = f[fi + F_LAST_ACTIVITY] as number;
+    e.burst = u[ui + U_BURST] as number;
+    e.exchange = u[ui + U_EXCHANGE] as number;
+    const bits = u[ui + U_EVENT_BITS] as number;
+    e.phase = (bits & 3) as Phase;
+    const queued = bits >>> BITS_QUEUED;
+    for (let k = 0; k < queued; k++) {
+      const packed = u[ui + U_QUEUE + k] as number;
+      e.q.push(f[fi + F_QUEUE + k] as number, packed % 64, Math.floor(packed / 64));
+    }
+    const ka = e.ka;
+    if (ka !== undefined) {
+      ka.last = f[fi + F_KA_LAST] as number;
+      ka.ackAt = f[fi + F_KA_ACK_AT] as number;
+      ka.skip = (bits >>> BITS_SKIP) & 3;
+      ka.closing = (bits & (1 << BITS_CLOSING)) !== 0;
+    }
+    return e;
   }
 
   private handshake(): boolean {
@@ -165,6 +269,28 @@ export class ConnectionEvents implements EventSource {
   }
 
   next(head: EventHead): boolean {
+    if (this.heldTs !== NO_TIME) {
+      head.tsUs = this.heldTs;
+      head.code = this.heldCode;
+      head.len = this.heldLen;
+      this.lastTs = this.heldTs;
+      this.heldTs = NO_TIME;
+      return true;
+    }
+    if (!this.produce(head)) return false;
+    const ts = head.tsUs;
+    if (this.lastTs !== NO_TIME && ts - this.lastTs >= this.parkGapUs && this.q.tail - this.q.head <= PARKED_QUEUE_MAX) {
+      this.heldTs = ts;
+      this.heldCode = head.code;
+      this.heldLen = head.len;
+      return false;
+    }
+    this.lastTs = ts;
+    return true;
+  }
+
+  /** The next event into `head`; false when the stream has ended. */
+  private produce(head: EventHead): boolean {
     const ka = this.ka;
     if (ka !== undefined && ka.ackAt !== NO_TIME) {
       head.tsUs = ka.ackAt;

@@ -16,12 +16,15 @@ import { toUs } from './connection-events.js';
 export interface ScheduledConnection {
   order: number;
   spec: ConnectionSpec;
+  /** The spec's place in the scenario's list. */
+  specIndex: number;
   copy: ExpandedConnection;
   startUs: number;
 }
 
 interface SpecCursor {
   spec: ConnectionSpec;
+  specIndex: number;
   copies: Iterator<ExpandedConnection>;
   next: ExpandedConnection;
   nextUs: number;
@@ -60,7 +63,7 @@ export class ConnectionSchedule {
     this.openDue();
     const top = this.open[0];
     if (top === undefined) throw new Error('connection schedule: take() after the last connection');
-    const taken: ScheduledConnection = { order: top.nextOrder, spec: top.spec, copy: top.next, startUs: top.nextUs };
+    const taken: ScheduledConnection = { order: top.nextOrder, spec: top.spec, specIndex: top.specIndex, copy: top.next, startUs: top.nextUs };
     const following = top.copies.next();
     if (following.done === true) this.popTop();
     else {
@@ -75,12 +78,30 @@ export class ConnectionSchedule {
     return taken;
   }
 
+  /** The spec whose copies have orders from `firstOrderOf(index)` on, for the connection of order `order`. */
+  specIndexOf(order: number): number {
+    const first = this.firstOrder;
+    let lo = 0;
+    let hi = first.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((first[mid] as number) <= order) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  firstOrderOf(specIndex: number): number {
+    return this.firstOrder[specIndex] as number;
+  }
+
   /** Where copy 0 starts: expandConnections' startS of copy 0 (spec.startS + 0 x stagger, rounded). */
   private firstStartUs(spec: ConnectionSpec): number {
     return this.scenarioStartUs + toUs(roundMicros(spec.startS));
   }
 
-  private startUs(copy: ExpandedConnection): number {
+  /** Where a copy starts, in microseconds. */
+  startUs(copy: ExpandedConnection): number {
     return this.scenarioStartUs + toUs(copy.startS);
   }
 
@@ -96,7 +117,7 @@ export class ConnectionSchedule {
       const copies = connectionCopies(spec);
       const first = copies.next();
       if (first.done === true) continue;
-      this.push({ spec, copies, next: first.value, nextUs: this.startUs(first.value), nextOrder: this.firstOrder[index] as number });
+      this.push({ spec, specIndex: index, copies, next: first.value, nextUs: this.startUs(first.value), nextOrder: this.firstOrder[index] as number });
     }
   }
 

@@ -2,18 +2,16 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../harness/core/ground-truth.js';
 import { formatDuration } from '../harness/core/duration.js';
-import type { ConnectionSpec, Endpoint, Scenario } from '../harness/scenario/scenario.js';
-import type { ExpandedConnection } from '../harness/scenario/load-scenario.js';
+import type { Endpoint, Scenario } from '../harness/scenario/scenario.js';
 import { writeFileAtomic } from '../harness/io/atomic-write.js';
 import { ipVersion } from '../harness/core/ip-address.js';
-import { ClockEvents, ConnectionEvents, SingleEvent, toUs } from './connection-events.js';
-import { CaptureMerge, type ScenarioStarts } from './capture-merge.js';
-import { ConnectionSchedule } from './connection-schedule.js';
+import { ClockEvents, SingleEvent, toUs } from './connection-events.js';
+import { CaptureMerge } from './capture-merge.js';
 import { PacketStream } from './packet-merge.js';
 import { FlowContext, PAYLOAD_PATTERN } from './packet.js';
 import { PcapWriter } from './pcap-writer.js';
-import { connectionRandom } from './prng.js';
 import { ConnectionTruth, FinishedTruths, type ConnectionIdentity } from './truth-builder.js';
+import { ScenarioConnections } from './scenario-connections.js';
 import { connLogPieces } from './zeek-conn-log.js';
 import { truthTextPieces } from '../harness/core/truth-text.js';
 
@@ -34,14 +32,26 @@ export interface GenerateResult {
 
 export interface GenerateOptions {
   /**
-   * Stops the generation between two chunks (every 256 KB): the partial pcap is removed, nothing of this scenario is
+   * Stops the generation between two chunks (every 1 MB): the partial pcap is removed, nothing of this scenario is
    * written, and `generate` rejects with a `GenerationInterrupted`. A 10 M-packet pcap takes seconds: Ctrl-C must
    * not wait for it.
    */
   signal?: AbortSignal;
-  /** Called after every chunk written (256 KB) with the pcap bytes so far, for a progress display. */
+  /** Called after every chunk written (1 MB) with the pcap bytes so far, for a progress display. */
   onProgress?: (pcapBytes: number) => void;
+  /**
+   * A connection whose next packet is this long after its last (microseconds) is parked as a compact row until
+   * then (ScenarioConnections). Only memory and speed depend on it, never the output: tests set it to 0 and to
+   * +Infinity to prove that.
+   */
+  parkGapUs?: number;
 }
+
+/**
+ * 30 s: a parked connection costs ~210 bytes instead of ~1.5 KB of objects but is rebuilt when it resumes (about
+ * what starting it cost); connections sending every few seconds (the throughput bench's 10 s bursts) stay live.
+ */
+const PARK_GAP_US = 30_000_000;
 
 /** What `generate` rejects with when its signal aborts it. */
 export class GenerationInterrupted extends Error {
@@ -60,30 +70,13 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   const truthConnLogPath = path.join(outDir, `${scenario.name}.truth.conn.log`);
   const quietUs = toUs(scenario.quietThresholdS);
 
-  const schedule = new ConnectionSchedule(scenario.connections, scenario.startUs);
-  const finished = new FinishedTruths(schedule.total + (scenario.clock ? 1 : 0) + (scenario.sentinel ? 1 : 0));
-  const clockOrder = schedule.total;
+  const starts = new ScenarioConnections(scenario.connections, scenario.startUs, scenario.seed, quietUs, (order, truth) => finished.add(order, truth), options.parkGapUs ?? PARK_GAP_US);
+  const finished = new FinishedTruths(starts.total + (scenario.clock ? 1 : 0) + (scenario.sentinel ? 1 : 0));
+  const clockOrder = starts.total;
   const sentinelOrder = clockOrder + (scenario.clock ? 1 : 0);
   const sentinelTruth = scenario.sentinel
     ? new ConnectionTruth(backgroundIdentity('sentinel', 'udp', scenario.sentinel.client, scenario.sentinel.server, scenario.sentinel.vlan), quietUs)
     : undefined;
-  // One server endpoint object per spec, shared by its live copies (an identity is read, never changed).
-  const servers = new Map<ConnectionSpec, Endpoint>();
-  const starts: ScenarioStarts = {
-    total: schedule.total,
-    get nextStartUs() {
-      return schedule.nextStartUs;
-    },
-    startNext() {
-      const { order, spec, copy, startUs } = schedule.take();
-      const random = connectionRandom(scenario.seed, copy.id);
-      const identity = scenarioIdentity(spec, copy, servers);
-      const truth = new ConnectionTruth(identity, quietUs);
-      const stream = PacketStream.start(order, flowContext(spec, identity, random), truth, new ConnectionEvents(spec, startUs, random));
-      if (stream === undefined) finished.add(order, truth);
-      return stream;
-    },
-  };
   const merge = new CaptureMerge(
     scenario.startUs,
     starts,
@@ -93,7 +86,7 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
       const sentinel = PacketStream.start(sentinelOrder, backgroundContext(sentinelTruth.identity), sentinelTruth, new SingleEvent(at, SENTINEL_PAYLOAD));
       return sentinel === undefined ? { clockLimitUs: at } : { clockLimitUs: at, sentinel };
     },
-    (stream) => finished.add(stream.order, stream.truth),
+    (stream) => starts.ended(stream),
   );
   if (scenario.clock) {
     const c = scenario.clock;
@@ -141,34 +134,6 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   await writeFileAtomic(truthPath, truthTextPieces(header, connections));
   await writeFileAtomic(truthConnLogPath, connLogPieces(connections, histories, header.pcap.firstUs, header.pcap.lastUs));
   return { pcapPath, truthPath, truthConnLogPath, truth };
-}
-
-function scenarioIdentity(spec: ConnectionSpec, copy: ExpandedConnection, servers: Map<ConnectionSpec, Endpoint>): ConnectionIdentity {
-  const icmpId = (spec.icmpId + copy.index) & 0xffff;
-  let server = servers.get(spec);
-  if (spec.protocol === 'icmp') server = { addr: copy.server.addr, port: icmpId };
-  else if (server === undefined) {
-    server = { addr: copy.server.addr, port: copy.server.port };
-    servers.set(spec, server);
-  }
-  return {
-    id: copy.id,
-    protocol: spec.protocol,
-    ipVersion: ipVersion(copy.client.addr),
-    ...(spec.vlan === undefined ? {} : { vlan: spec.vlan }),
-    client: { addr: copy.client.addr, port: spec.protocol === 'icmp' ? icmpId : copy.client.port },
-    server,
-    open: spec.protocol === 'tcp' ? spec.open : 'none',
-    close: spec.protocol === 'tcp' ? spec.close : 'none',
-    background: false,
-  };
-}
-
-function flowContext(spec: ConnectionSpec, id: ConnectionIdentity, random: () => number): FlowContext {
-  // Initial sequence numbers and IP ids come from the connection's own stream, before any jitter draw.
-  const draw = (): number => Math.floor(random() * 4294967296);
-  const initial = { clientSeq: draw(), serverSeq: draw(), clientIpId: draw() & 0xffff, serverIpId: draw() & 0xffff };
-  return new FlowContext(spec.protocol, id.client.addr, id.client.port, id.server.addr, id.server.port, spec.vlan, spec.mss, initial);
 }
 
 function backgroundIdentity(role: 'clock' | 'sentinel', protocol: 'udp', client: Endpoint, server: Endpoint, vlan: number | undefined): ConnectionIdentity {

@@ -77,8 +77,9 @@ const TEMPLATE_SCRATCH = new Uint8Array(2 * 8 * Math.ceil((18 + 40 + 20) / 8));
 
 const N_L4_BASE = 0;
 const N_IP_BASE = 2;
-const N_SEQ = 4;
-const N_IP_ID = 6;
+/** Where a FlowContext's words keep the next sequence number and IPv4 id of each direction (a parked connection saves them). */
+export const N_SEQ = 4;
+export const N_IP_ID = 6;
 const TEMPLATE_AT = 8;
 
 /** Everything fixed about one connection's frames, plus the little state that changes (seq, IP id, echo seq). */
@@ -281,9 +282,19 @@ export function encodeFrame(fb: FrameBuffer, off: number, ctx: FlowContext, code
   const nums = ctx.words;
   const t32 = ctx.template32;
   if (t32 === undefined) {
+    // Four words a round: the loop's own work (counter, branch) cost as much as the stores.
     const words = ctx.template64Words;
     const first = TEMPLATE_AT + dir * words;
-    for (let i = 0; i < words; i++) view.setFloat64(off + 8 * i, nums[first + i] as number, true);
+    let i = 0;
+    for (; i + 4 <= words; i += 4) {
+      const o = off + 8 * i;
+      const w = first + i;
+      view.setFloat64(o, nums[w] as number, true);
+      view.setFloat64(o + 8, nums[w + 1] as number, true);
+      view.setFloat64(o + 16, nums[w + 2] as number, true);
+      view.setFloat64(o + 24, nums[w + 3] as number, true);
+    }
+    for (; i < words; i++) view.setFloat64(off + 8 * i, nums[first + i] as number, true);
   } else {
     const words = 2 * ctx.template64Words;
     const first = dir * words;
@@ -365,8 +376,17 @@ export function encodeFrame(fb: FrameBuffer, off: number, ctx: FlowContext, code
   if (len > 0) {
     const at = l4 + l4HeaderLen;
     // Short payloads in 64-bit words (no call out of JIT code); long ones by copyWithin, a memmove.
-    if (len <= SHORT_PAYLOAD) for (let i = 0; i < len; i += 8) view.setFloat64(at + i, PATTERN_WORDS[i >> 3] as number, true);
-    else buf.copyWithin(at, fb.trailerAt, fb.trailerAt + len);
+    if (len <= SHORT_PAYLOAD) {
+      let i = 0;
+      for (; i + 32 <= len; i += 32) {
+        const w = i >> 3;
+        view.setFloat64(at + i, PATTERN_WORDS[w] as number, true);
+        view.setFloat64(at + i + 8, PATTERN_WORDS[w + 1] as number, true);
+        view.setFloat64(at + i + 16, PATTERN_WORDS[w + 2] as number, true);
+        view.setFloat64(at + i + 24, PATTERN_WORDS[w + 3] as number, true);
+      }
+      for (; i < len; i += 8) view.setFloat64(at + i, PATTERN_WORDS[i >> 3] as number, true);
+    } else buf.copyWithin(at, fb.trailerAt, fb.trailerAt + len);
   }
   l4Sum += PATTERN_PREFIX_SUM[len] as number;
   let ck = foldChecksum(l4Sum);

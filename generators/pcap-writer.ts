@@ -19,13 +19,21 @@ export const LINKTYPE_ETHERNET = 1;
 export const SNAPLEN = 65535;
 export const RECORD_HEADER = 16;
 /**
- * Small enough that a chunk the encoder just filled is still in cache when the sink hashes it: measured on a 1 M-packet
- * generation, 256 KB chunks take 250-300 ms where 4 MB chunks took 510-590 ms (and 35 % less CPU). It must hold two
- * largest records (the floor in `create`).
+ * With sync writes in the sink, 256 KB chunks beat 4 MB ones (a chunk still in cache when hashed: 250-300 ms against
+ * 510-590 ms a 1 M-packet generation). Since the sink writes beside the hash, fewer handoffs win instead: measured
+ * as the on-CPU time of a 1 M-packet generation (median of 5, three rounds, loaded machine), 1 MB chunks cost the
+ * main thread 182-216 ms and the other threads 182-237 ms, where 256 KB ones cost 234-286 and 257-313 ms (each
+ * handoff wakes the worker and a pool thread). It must hold two largest records (the floor in `create`).
  */
-const DEFAULT_CHUNK = 256 * 1024;
+const DEFAULT_CHUNK = 1024 * 1024;
 /** One being filled, one being hashed/written, two queued: enough to keep both threads busy through a hiccup. */
 const MAX_CHUNKS = 4;
+/**
+ * Chunks of finished writers, kept for the next one: a fresh chunk is 320 KB of shared memory the kernel must zero
+ * and fault in page by page, which cost each 1 M-packet generation ~15 ms of its main thread. Two writers' worth.
+ */
+const SPARE_CHUNKS = 2 * MAX_CHUNKS;
+const spareChunks: SharedArrayBuffer[] = [];
 
 export interface PcapSummary {
   path: string;
@@ -52,6 +60,9 @@ export class PcapWriter {
   readonly trailerAt: number;
   /** Every chunk allocated, by number; `current` is being filled, `free` wait for it. */
   private readonly chunks: SharedArrayBuffer[] = [];
+  /** The byte and DataView views of each chunk, made once. */
+  private readonly bufs: Buffer[] = [];
+  private readonly views: DataView[] = [];
   private current = 0;
   private readonly free: number[] = [];
   private waiting: { resolve: (chunk: number) => void; reject: (e: Error) => void } | undefined;
@@ -70,9 +81,9 @@ export class PcapWriter {
     private readonly trailer: Uint8Array,
   ) {
     this.trailerAt = chunkBytes;
-    const first = this.chunks[this.newChunk()] as SharedArrayBuffer;
-    this.buf = Buffer.from(first);
-    this.view = new DataView(first);
+    const first = this.newChunk();
+    this.buf = this.bufs[first] as Buffer;
+    this.view = this.views[first] as DataView;
     this.nanos = resolution === 'ns';
     const b = this.buf;
     b.writeUInt32LE(this.nanos ? PCAP_MAGIC_NS : PCAP_MAGIC_US, 0);
@@ -124,10 +135,9 @@ export class PcapWriter {
     job.send(this.current, this.chunks[this.current] as SharedArrayBuffer, this.pos);
     this.written += this.pos;
     const next = this.free.pop() ?? (this.chunks.length < MAX_CHUNKS ? this.newChunk() : await this.returnedChunk());
-    const memory = this.chunks[next] as SharedArrayBuffer;
     this.current = next;
-    this.buf = Buffer.from(memory);
-    this.view = new DataView(memory);
+    this.buf = this.bufs[next] as Buffer;
+    this.view = this.views[next] as DataView;
     this.pos = 0;
   }
 
@@ -150,6 +160,7 @@ export class PcapWriter {
         }
         sha256 = await this.job.end();
       }
+      this.keepChunks();
       await this.fh.close();
       await rename(this.tmpPath, this.path);
       return { path: this.path, sha256, bytes: this.written, packets: this.packets, frameBytes: this.frameBytes };
@@ -166,15 +177,31 @@ export class PcapWriter {
     this.closed = true;
     // The worker must be done with the descriptor before it is closed (and its number reused).
     if (this.job) await this.job.end().catch(() => undefined);
+    this.keepChunks();
     await this.fh.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
   }
 
-  /** Allocates the next chunk (its trailer filled in) and returns its number. */
+  /** Takes the next chunk (a spare one of the same size, or a new one), fills in its trailer, returns its number. */
   private newChunk(): number {
-    const memory = new SharedArrayBuffer(this.chunkBytes + this.trailer.length);
+    const bytes = this.chunkBytes + this.trailer.length;
+    const spare = spareChunks.findIndex((c) => c.byteLength === bytes);
+    const memory = spare < 0 ? new SharedArrayBuffer(bytes) : (spareChunks.splice(spare, 1)[0] as SharedArrayBuffer);
+    // Rewritten even in a spare chunk: records never reach the trailer, but a 64 KB copy is cheap insurance.
     new Uint8Array(memory, this.chunkBytes).set(this.trailer);
+    this.bufs.push(Buffer.from(memory));
+    this.views.push(new DataView(memory));
     return this.chunks.push(memory) - 1;
+  }
+
+  /**
+   * Once the sink is done with every chunk: keeps them for the next writer (the contents left do not matter), the
+   * most recent ones when there are too many.
+   */
+  private keepChunks(): void {
+    spareChunks.push(...this.chunks);
+    if (spareChunks.length > SPARE_CHUNKS) spareChunks.splice(0, spareChunks.length - SPARE_CHUNKS);
+    this.chunks.length = 0;
   }
 
   private returnedChunk(): Promise<number> {

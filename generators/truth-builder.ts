@@ -1,5 +1,10 @@
 import type { QuietPeriod, TruthConnection } from '../harness/core/ground-truth.js';
 import { TruthTable } from '../harness/core/truth-table.js';
+import { TextIntern } from '../harness/core/text-intern.js';
+import {
+  F_CLIENT_IP, F_CLIENT_PAYLOAD, F_CLIENT_PKTS, F_FIRST, F_HISTORY, F_LAST, F_LONGEST_GAP, F_SERVER_IP, F_SERVER_PAYLOAD,
+  F_SERVER_PKTS, U_TRUTH_BITS, type ParkedRows,
+} from './parked-rows.js';
 import type { Packet } from './packet.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './packet.js';
 
@@ -52,6 +57,47 @@ export class ConnectionTruth {
 
   get quietPeriods(): readonly QuietPeriod[] {
     return this.quiet ?? [];
+  }
+
+  /** Its counts into `row` of a parked connection; returns its quiet periods so far (the row has no room for a list). */
+  parkInto(rows: ParkedRows, row: number): QuietPeriod[] | undefined {
+    const f = rows.floats(row);
+    const fi = rows.fAt(row);
+    f[fi + F_FIRST] = this.firstUs;
+    f[fi + F_LAST] = this.lastUs;
+    f[fi + F_CLIENT_PKTS] = this.clientPkts;
+    f[fi + F_SERVER_PKTS] = this.serverPkts;
+    f[fi + F_CLIENT_IP] = this.clientIpBytes;
+    f[fi + F_SERVER_IP] = this.serverIpBytes;
+    f[fi + F_CLIENT_PAYLOAD] = this.clientPayloadBytes;
+    f[fi + F_SERVER_PAYLOAD] = this.serverPayloadBytes;
+    f[fi + F_LONGEST_GAP] = this.longestGapUs;
+    f[fi + F_HISTORY] = this.history;
+    rows.ints(row)[rows.uAt(row) + U_TRUTH_BITS] = this.seen | (this.historyLength << 12) | (this.firstSender === 'server' ? 1 << 16 : 0);
+    return this.quiet;
+  }
+
+  /** The builder parked in `row` (with the quiet periods `parkInto` returned), as it was. */
+  static resume(identity: ConnectionIdentity, quietThresholdUs: number, rows: ParkedRows, row: number, quiet: QuietPeriod[] | undefined): ConnectionTruth {
+    const t = new ConnectionTruth(identity, quietThresholdUs);
+    const f = rows.floats(row);
+    const fi = rows.fAt(row);
+    t.firstUs = f[fi + F_FIRST] as number;
+    t.lastUs = f[fi + F_LAST] as number;
+    t.clientPkts = f[fi + F_CLIENT_PKTS] as number;
+    t.serverPkts = f[fi + F_SERVER_PKTS] as number;
+    t.clientIpBytes = f[fi + F_CLIENT_IP] as number;
+    t.serverIpBytes = f[fi + F_SERVER_IP] as number;
+    t.clientPayloadBytes = f[fi + F_CLIENT_PAYLOAD] as number;
+    t.serverPayloadBytes = f[fi + F_SERVER_PAYLOAD] as number;
+    t.longestGapUs = f[fi + F_LONGEST_GAP] as number;
+    t.history = f[fi + F_HISTORY] as number;
+    const bits = rows.ints(row)[rows.uAt(row) + U_TRUTH_BITS] as number;
+    t.seen = bits & 0xfff;
+    t.historyLength = (bits >>> 12) & 0xf;
+    t.firstSender = (bits & (1 << 16)) !== 0 ? 'server' : 'client';
+    t.quiet = quiet;
+    return t;
   }
 
   add(p: Packet): void {
@@ -158,7 +204,7 @@ export class FinishedTruths {
   private readonly histories: string[] = [];
   private readonly waiting = new Map<number, ConnectionTruth>();
   /** Histories are a handful of distinct strings: one copy of each, not one per connection. */
-  private readonly historyText = new Map<string, string>();
+  private readonly historyText = new TextIntern();
 
   constructor(readonly size: number) {
     this.table = new TruthTable(size);
@@ -193,12 +239,6 @@ export class FinishedTruths {
 
   private append(builder: ConnectionTruth): void {
     this.connections.push(this.table.push(builder.toTruth()));
-    const history = builder.zeekHistory();
-    let kept = this.historyText.get(history);
-    if (kept === undefined) {
-      kept = history;
-      this.historyText.set(history, history);
-    }
-    this.histories.push(kept);
+    this.histories.push(this.historyText.of(builder.zeekHistory()));
   }
 }

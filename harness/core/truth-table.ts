@@ -15,9 +15,13 @@ const SENDERS: readonly TruthConnection['firstSender'][] = ['client', 'server'];
 const ROLES: readonly (TruthConnection['role'] | undefined)[] = [undefined, 'clock', 'sentinel'];
 const NO_VLAN = -1;
 
-/** Numbers that are whole microseconds or counts, kept as doubles (times since the epoch exceed 2^32). */
+/**
+ * Numbers that are whole microseconds or counts, kept as doubles (times since the epoch exceed 2^32). durationUs
+ * and a quiet period's lengthUs are not kept: they are lastUs - firstUs and endUs - startUs by definition (a truth
+ * file that says otherwise is refused when read), and `push` refuses a connection that breaks either.
+ */
 const NUMBERS = [
-  'firstUs', 'lastUs', 'durationUs', 'clientPkts', 'clientIpBytes', 'clientPayloadBytes',
+  'firstUs', 'lastUs', 'clientPkts', 'clientIpBytes', 'clientPayloadBytes',
   'serverPkts', 'serverIpBytes', 'serverPayloadBytes', 'longestGapUs',
 ] as const;
 type NumberField = (typeof NUMBERS)[number];
@@ -30,7 +34,7 @@ export class TruthTable {
   private codes: Uint8Array;
   private endpoints: Int32Array;
   private numbers: Float64Array;
-  /** Quiet periods of row r: quiet[3 * k ..] for k in quietStart[r] .. quietStart[r + 1] - 1, as start, end, length. */
+  /** Quiet periods of row r: quiet[2 * k ..] for k in quietStart[r] .. quietStart[r + 1] - 1, as start and end. */
   private quietStart: Int32Array;
   private quiet: Float64Array;
   private quietCount = 0;
@@ -43,7 +47,7 @@ export class TruthTable {
     this.endpoints = new Int32Array(this.capacity * ENDPOINTS);
     this.numbers = new Float64Array(this.capacity * NUMBERS.length);
     this.quietStart = new Int32Array(this.capacity + 1);
-    this.quiet = new Float64Array(Math.max(48, expectedRows) * 3);
+    this.quiet = new Float64Array(Math.max(32, expectedRows) * 2);
   }
 
   get length(): number {
@@ -52,6 +56,8 @@ export class TruthTable {
 
   /** Appends a connection; returns its view (which reads this table from now on). */
   push(c: TruthConnection): TruthConnection {
+    if (c.durationUs !== c.lastUs - c.firstUs) throw new Error(`TruthTable: ${c.id} has durationUs ${c.durationUs}, not lastUs - firstUs`);
+    for (const q of c.quietPeriods) if (q.lengthUs !== q.endUs - q.startUs) throw new Error(`TruthTable: ${c.id} has a quiet period of lengthUs ${q.lengthUs}, not endUs - startUs`);
     if (this.rows === this.capacity) this.grow();
     const r = this.rows;
     this.ids.push(c.id);
@@ -72,12 +78,11 @@ export class TruthTable {
     const n = r * NUMBERS.length;
     for (let i = 0; i < NUMBERS.length; i += 1) this.numbers[n + i] = c[NUMBERS[i] as NumberField];
     const periods = c.quietPeriods;
-    while ((this.quietCount + periods.length) * 3 > this.quiet.length) this.quiet = grown(this.quiet, this.quiet.length * 2);
+    while ((this.quietCount + periods.length) * 2 > this.quiet.length) this.quiet = grown(this.quiet, this.quiet.length * 2);
     for (const q of periods) {
-      const k = this.quietCount * 3;
+      const k = this.quietCount * 2;
       this.quiet[k] = q.startUs;
       this.quiet[k + 1] = q.endUs;
-      this.quiet[k + 2] = q.lengthUs;
       this.quietCount += 1;
     }
     this.quietStart[r + 1] = this.quietCount;
@@ -119,7 +124,9 @@ export class TruthTable {
   quietPeriods(r: number): QuietPeriod[] {
     const out: QuietPeriod[] = [];
     for (let k = this.quietStart[r] as number; k < (this.quietStart[r + 1] as number); k += 1) {
-      out.push({ startUs: this.quiet[3 * k] as number, endUs: this.quiet[3 * k + 1] as number, lengthUs: this.quiet[3 * k + 2] as number });
+      const startUs = this.quiet[2 * k] as number;
+      const endUs = this.quiet[2 * k + 1] as number;
+      out.push({ startUs, endUs, lengthUs: endUs - startUs });
     }
     return out;
   }
@@ -135,7 +142,6 @@ const ENDPOINTS = 5;
 const field = (name: NumberField): number => NUMBERS.indexOf(name);
 const FIRST = field('firstUs');
 const LAST = field('lastUs');
-const DURATION = field('durationUs');
 const CLIENT_PKTS = field('clientPkts');
 const CLIENT_IP = field('clientIpBytes');
 const CLIENT_PAYLOAD = field('clientPayloadBytes');
@@ -156,7 +162,7 @@ class TruthRow implements TruthConnection {
   get server(): TruthEndpoint { return this.table.endpoint(this.row, 1); }
   get firstUs(): number { return this.table.number(this.row, FIRST); }
   get lastUs(): number { return this.table.number(this.row, LAST); }
-  get durationUs(): number { return this.table.number(this.row, DURATION); }
+  get durationUs(): number { return this.lastUs - this.firstUs; }
   get clientPkts(): number { return this.table.number(this.row, CLIENT_PKTS); }
   get clientIpBytes(): number { return this.table.number(this.row, CLIENT_IP); }
   get clientPayloadBytes(): number { return this.table.number(this.row, CLIENT_PAYLOAD); }

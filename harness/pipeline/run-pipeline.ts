@@ -23,6 +23,7 @@ import { assignShards, planId, taskKey } from './shard-plan.js';
 import { harnessVersion } from './version.js';
 import { captureFormat, captureName } from '../io/capture-file.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
+import { releaseHeap } from './heap-release.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
@@ -101,6 +102,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       if (error instanceof GenerationInterrupted) break;
       throw error;
     }
+    // The generator's own state is garbage now; the cells' tables should not come on top of it.
+    releaseHeap(generated.truth.connections.length);
     request.onProgress?.({ kind: 'generated', scenario: entry.name, packets: generated.truth.pcap.packets });
     scenarios.push({
       file: entry.file,
@@ -360,6 +363,8 @@ async function runTask(
     userConfig: sensor.userConfig,
     maxOutputBytes: request.maxOutputBytes,
   });
+  // This cell's parse garbage (and the previous cell's tables) go before its scoring allocates more.
+  releaseHeap(truth.connections.length);
   const provenance = (extra: CellProvenance, rawFiles: string[]): Cell['provenance'] => ({
     dir: relDir,
     commands: extra.commands,
@@ -417,6 +422,7 @@ async function runTask(
     }
   }
   await writeCellFiles(workDir, cells);
+  releaseHeap(truth.connections.length);
   return cells;
 }
 

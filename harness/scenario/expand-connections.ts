@@ -28,26 +28,38 @@ export function expandConnections(spec: ConnectionSpec): ExpandedConnection[] {
  * generator at a million copies holds only the ones it has started.
  */
 export function* connectionCopies(spec: ConnectionSpec): Generator<ExpandedConnection> {
-  const { addrFrom, portFrom, portTo } = spec.client;
-  const version = ipVersion(addrFrom);
-  const ports = portTo - portFrom + 1;
+  const ports = spec.client.portTo - spec.client.portFrom + 1;
   // Consecutive copies share an address for a whole port range: convert it once.
-  let addr = addrFrom;
-  let base: bigint | undefined;
+  let addr = spec.client.addrFrom;
   let lastIndex = 0;
   for (let i = 0; i < spec.count; i += 1) {
     const addrIndex = Math.floor(i / ports);
     if (addrIndex !== lastIndex) {
-      base ??= ipToBigInt(addrFrom);
-      addr = bigIntToIp(base + BigInt(addrIndex), version);
+      addr = copyAddress(spec, i);
       lastIndex = addrIndex;
     }
-    yield {
-      id: spec.count > 1 ? `${spec.id}#${i}` : spec.id,
-      client: { addr, port: portFrom + (i % ports) },
-      server: { ...spec.server },
-      startS: roundMicros(spec.startS + i * spec.staggerS),
-      index: i,
-    };
+    yield connectionCopy(spec, i, addr);
   }
+}
+
+/**
+ * Copy `index` of `spec` alone, as connectionCopies gives it (a generator rebuilds a parked connection's identity
+ * from its copy index); `addr`, when the caller knows it, is the copy's client address.
+ */
+export function connectionCopy(spec: ConnectionSpec, index: number, addr = copyAddress(spec, index)): ExpandedConnection {
+  const { portFrom, portTo } = spec.client;
+  return {
+    id: spec.count > 1 ? `${spec.id}#${index}` : spec.id,
+    client: { addr, port: portFrom + (index % (portTo - portFrom + 1)) },
+    server: { ...spec.server },
+    startS: roundMicros(spec.startS + index * spec.staggerS),
+    index,
+  };
+}
+
+/** The client address of copy `index`: ports first, then addresses. */
+export function copyAddress(spec: ConnectionSpec, index: number): string {
+  const { addrFrom, portFrom, portTo } = spec.client;
+  const addrIndex = Math.floor(index / (portTo - portFrom + 1));
+  return addrIndex === 0 ? addrFrom : bigIntToIp(ipToBigInt(addrFrom) + BigInt(addrIndex), ipVersion(addrFrom));
 }

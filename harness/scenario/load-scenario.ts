@@ -3,7 +3,7 @@ import type { Scenario } from './scenario.js';
 import { parseScenario } from './parse-scenario.js';
 
 export { parseScenario } from './parse-scenario.js';
-export { connectionCopies, expandConnections, type ExpandedConnection } from './expand-connections.js';
+export { connectionCopies, connectionCopy, expandConnections, type ExpandedConnection } from './expand-connections.js';
 export { burstLengthS } from './exchange-timing.js';
 
 /** Reads and parses one scenario file. A file that cannot be read is the user's to fix, so an InputError too. */

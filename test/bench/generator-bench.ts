@@ -17,8 +17,8 @@ import { scenarioText } from './scale-bench.js';
  * floor; the machine's noise cancels out), and the peak RSS of a 10 M-packet generation measured in a child process.
  * Targets (issue #12): >= 0.8 of the write+hash rate; peak RSS < 200 MB.
  * Also the generator's peak RSS at a million connections (the scale bench's scenario: 1 M short TCP connections,
- * 2 ms apart, two bursts 20 min apart, so ~600,000 are alive at once), in a child: a connection's state exists only
- * from its start to its end, then only its truth is kept.
+ * 2 ms apart, two bursts 20 min apart, so ~600,000 are alive at once), in a child: a connection's objects exist only
+ * while it sends (through its gap it is a ~210-byte row of ParkedRows), then only its truth is kept. Target: ~500 MB.
  * The first generation, outside the timed runs, also starts the process-wide pcap sink worker (sha256 and writes
  * off the main thread), as it is in any long-running harness process.
  *

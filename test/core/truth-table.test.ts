@@ -57,6 +57,13 @@ describe('TruthTable: a truth kept column by column', () => {
     });
   });
 
+  it('refuses a duration or quiet length that is not what its times say (it keeps only the times)', () => {
+    const table = new TruthTable();
+    expect(() => table.push({ ...base, durationUs: base.durationUs + 1 })).to.throw(/durationUs/);
+    expect(() => table.push({ ...base, quietPeriods: [{ startUs: 10, endUs: 30, lengthUs: 21 }] })).to.throw(/lengthUs 21/);
+    expect(table.length).to.equal(0);
+  });
+
   it('refuses a value it has no code for rather than store another', () => {
     const table = new TruthTable();
     expect(() => table.push({ ...base, protocol: 'sctp' as TruthConnection['protocol'] })).to.throw(/protocol sctp/);

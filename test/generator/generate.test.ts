@@ -182,7 +182,7 @@ describe('generate: determinism and resolution', () => {
 });
 
 describe('generate: interrupted', () => {
-  // 100 connections x 1,503 packets: about 25 MB, six chunks, so the signal is seen between chunks.
+  // 100 connections x 1,503 packets: about 25 MB, some 25 chunks of 1 MB, so the signal is seen between chunks.
   const big = scenario('interrupted', [
     tcp('bulk', '192.0.2.1:20000', '198.51.100.80:443', {
       client: { addrFrom: '192.0.2.1', addrTo: '192.0.2.100', portFrom: 20000, portTo: 20000 },
