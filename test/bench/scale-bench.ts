@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,11 +51,21 @@ async function sizeOf(file: string): Promise<number> {
   return stat(file).then((s) => s.size, () => -1);
 }
 
+/**
+ * The environment bin/harness gives the harness: the assignments on its `#!/usr/bin/env -S` line (glibc's malloc
+ * settings), so that the measured child is the harness as a user runs it.
+ */
+async function binEnvironment(): Promise<Record<string, string>> {
+  const shebang = (await readFile(path.join(repo, 'bin/harness'), 'utf8')).split('\n')[0] ?? '';
+  const words = shebang.replace(/^#!\S+\s+-S\s+/, '').split(/\s+/);
+  return Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+}
+
 async function runAt(count: number, dir: string): Promise<ScaleRun> {
   const scenario = path.join(dir, `scale-${count}.yaml`);
   const out = path.join(dir, `run-${count}`);
   await writeFile(scenario, scenarioText(count));
-  const child = await measureInChild<{ exitCode: number; wallMs: number; peakRssKb: number }>(import.meta.url, [out, scenario], { cwd: repo });
+  const child = await measureInChild<{ exitCode: number; wallMs: number; peakRssKb: number }>(import.meta.url, [out, scenario], { cwd: repo, env: await binEnvironment() });
   const measured = 'value' in child ? child.value : undefined;
   const pcapDir = path.join(out, `scale-${count}`);
   const pcap = (await readdir(pcapDir).catch(() => [])).find((f) => f.endsWith('.pcap'));
@@ -101,6 +111,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (child >= 0) {
     // The measured process: the harness's main() and nothing else, then its own peak RSS.
     const [out, scenario] = process.argv.slice(child + 1) as [string, string];
+    delete process.env.MALLOC_MMAP_THRESHOLD_; // as bin/harness does: the monitors keep their own defaults
     const { main } = await import(pathToFileURL(path.join(repo, 'dist/harness/cli.js')).href) as { main: (argv: string[]) => Promise<number> };
     const started = performance.now();
     const exitCode = await main(['run', scenario, '--monitors', MONITORS, '--timeouts', 'default', '--out', out]);
