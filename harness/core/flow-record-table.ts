@@ -1,4 +1,4 @@
-import { codeOf, TextIds } from './columns.js';
+import { codeOf, grown, TextIds } from './columns.js';
 import type { EndReason, FlowProtocol, FlowRecord } from './flow-record.js';
 
 /**
@@ -20,7 +20,8 @@ export interface FlowRecordList extends Iterable<FlowRecord> {
  * ~5 ms per MB, more than parsing what fills it. A parser that already has its rows as columns (Zeek's, in worker
  * threads) hands its arrays over whole (`appendColumns`), so they are touched once, by the thread that filled them.
  */
-const PROTOCOLS: readonly FlowProtocol[] = ['tcp', 'udp', 'icmp', 'other'];
+/** The protocol column's values, in code order (ProtocolCode). */
+export const PROTOCOLS: readonly FlowProtocol[] = ['tcp', 'udp', 'icmp', 'other'];
 const BYTES_KINDS: readonly FlowRecord['bytesKind'][] = ['ip', 'ethernet', 'payload', 'unknown'];
 const DIRECTIONS: readonly FlowRecord['direction'][] = ['bi', 'uni'];
 const END_REASONS: readonly (EndReason | undefined)[] = [undefined, 'idle-timeout', 'active-timeout', 'end-of-flow', 'end-of-capture', 'status', 'evicted', 'unknown'];
@@ -330,11 +331,7 @@ export class FlowRecordTable implements FlowRecordList {
     // Every block start the chunk will cover: pushed chunks are filled later, up to CHUNK_ROWS from their start.
     const end = chunk.start + (chunk instanceof PushedChunk ? CHUNK_ROWS : chunk.rows);
     for (let block = (chunk.start + CHUNK_ROWS - 1) >> CHUNK_BITS; block << CHUNK_BITS < end; block += 1) {
-      if (block >= this.chunkOfBlock.length) {
-        const bigger = new Int32Array(Math.max(block + 1, this.chunkOfBlock.length * 2));
-        bigger.set(this.chunkOfBlock);
-        this.chunkOfBlock = bigger;
-      }
+      if (block >= this.chunkOfBlock.length) this.chunkOfBlock = grown(this.chunkOfBlock, Math.max(block + 1, this.chunkOfBlock.length * 2));
       this.chunkOfBlock[block] = index;
     }
   }

@@ -4,7 +4,7 @@ import { canonicalAddress } from '../../core/ip-address.js';
 import { TextIntern } from '../../core/text-intern.js';
 import { isoToMicros } from '../../core/time-text.js';
 import type { FlowRecord } from '../../core/flow-record.js';
-import type { FlowRecordTable } from '../../core/flow-record-table.js';
+import { PROTOCOLS, type FlowRecordTable } from '../../core/flow-record-table.js';
 import type { ToolState } from '../monitor-adapter.js';
 
 /**
@@ -114,12 +114,18 @@ function flowHash(protocol: number, a: string, aPort: number, b: string, bPort: 
  * directions of a flow with the flow's own first time (milliseconds), so a record matches an evicted flow on its
  * endpoints in either order and that time. The records are indexed by a hash of that key in two int arrays (built
  * when the first evicted flow comes: a run that evicts nothing pays nothing), not a set of key strings: 3.8 million
- * records' keys as strings were ~300 MB.
+ * records' keys as strings were ~300 MB. Records are read from the table's columns, never built as objects.
  */
+interface RecordIndex {
+  /** Slot -> first record, chained through `next`; NO_RECORD ends a chain. Slot count is a power of two. */
+  heads: Int32Array;
+  next: Int32Array;
+  marked: Uint8Array;
+}
+
 export class EvictionMarks {
-  private heads: Int32Array | undefined;
-  private next: Int32Array | undefined;
-  private marked: Uint8Array | undefined;
+  /** Built when the first evicted flow comes. */
+  private index: RecordIndex | undefined;
   private count = 0;
 
   constructor(private readonly records: FlowRecordTable) {}
@@ -131,43 +137,46 @@ export class EvictionMarks {
 
   mark(flow: EvictedFlow): void {
     const ms = Math.floor(flow.firstUs / 1000);
-    this.markMatching(flow.protocol, flow.a, flow.aPort, flow.b, flow.bPort, ms);
-    this.markMatching(flow.protocol, flow.b, flow.bPort, flow.a, flow.aPort, ms);
+    this.index ??= this.indexRecords();
+    this.markMatching(this.index, flow.protocol, flow.a, flow.aPort, flow.b, flow.bPort, ms);
+    this.markMatching(this.index, flow.protocol, flow.b, flow.bPort, flow.a, flow.aPort, ms);
   }
 
-  private markMatching(protocol: number, a: string, aPort: number, b: string, bPort: number, firstMs: number): void {
-    const index = this.index();
-    const heads = index.heads;
-    for (let i = heads[flowHash(protocol, a, aPort, b, bPort, firstMs) & (heads.length - 1)] as number; i !== NO_RECORD; i = index.next[i] as number) {
-      if (index.marked[i] === 1) continue;
-      const r = this.records.at(i) as FlowRecord;
-      if (PROTOCOL_NUMBER[r.protocol] !== protocol || r.origAddr !== a || r.origPort !== aPort || r.respAddr !== b || r.respPort !== bPort) continue;
-      if (Math.floor(r.firstUs / 1000) !== firstMs) continue;
-      index.marked[i] = 1;
-      this.records.setEndReason(i, 'evicted');
+  /** softflowd's protocol number of record i (undefined for `other`), read from the table's columns. */
+  private protocolNumber(i: number): number | undefined {
+    return PROTOCOL_NUMBER[PROTOCOLS[this.records.protocolCode(i)] as FlowRecord['protocol']];
+  }
+
+  private markMatching(index: RecordIndex, protocol: number, a: string, aPort: number, b: string, bPort: number, firstMs: number): void {
+    const { heads, next, marked } = index;
+    const records = this.records;
+    for (let i = heads[flowHash(protocol, a, aPort, b, bPort, firstMs) & (heads.length - 1)] as number; i !== NO_RECORD; i = next[i] as number) {
+      if (marked[i] === 1) continue;
+      if (this.protocolNumber(i) !== protocol || records.origPort(i) !== aPort || records.respPort(i) !== bPort) continue;
+      if (records.text(records.origAddrId(i)) !== a || records.text(records.respAddrId(i)) !== b) continue;
+      if (Math.floor(records.firstUs(i) / 1000) !== firstMs) continue;
+      marked[i] = 1;
+      records.setEndReason(i, 'evicted');
       this.count += 1;
     }
   }
 
-  private index(): { heads: Int32Array; next: Int32Array; marked: Uint8Array } {
-    if (this.heads !== undefined && this.next !== undefined && this.marked !== undefined) return { heads: this.heads, next: this.next, marked: this.marked };
-    const n = this.records.length;
+  private indexRecords(): RecordIndex {
+    const records = this.records;
+    const n = records.length;
     let size = 16;
     while (size < 2 * n) size *= 2;
     const heads = new Int32Array(size).fill(NO_RECORD);
-    const next = new Int32Array(n);
+    const next = new Int32Array(n).fill(NO_RECORD);
     for (let i = 0; i < n; i += 1) {
-      const r = this.records.at(i) as FlowRecord;
-      const protocol = PROTOCOL_NUMBER[r.protocol];
-      next[i] = NO_RECORD;
+      const protocol = this.protocolNumber(i);
       if (protocol === undefined) continue;
-      const slot = flowHash(protocol, r.origAddr, r.origPort, r.respAddr, r.respPort, Math.floor(r.firstUs / 1000)) & (size - 1);
+      const a = records.text(records.origAddrId(i));
+      const b = records.text(records.respAddrId(i));
+      const slot = flowHash(protocol, a, records.origPort(i), b, records.respPort(i), Math.floor(records.firstUs(i) / 1000)) & (size - 1);
       next[i] = heads[slot] as number;
       heads[slot] = i;
     }
-    this.heads = heads;
-    this.next = next;
-    this.marked = new Uint8Array(n);
-    return { heads, next, marked: this.marked };
+    return { heads, next, marked: new Uint8Array(n) };
   }
 }
