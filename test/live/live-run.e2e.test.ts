@@ -122,7 +122,9 @@ describe('harness run --live (real tools, root)', function () {
   it('softflowd, pmacctd and ndpiReader live: a gap below the scaled timeout stays whole, one above splits; nDPI\'s deleted idle flow is a scored loss', async function () {
     const why = await whyNotLive(['softflowd', 'softflowctl', 'pmacctd', 'ndpiReader']);
     if (why) this.skip();
-    const out = path.join(tmp, 'exporters');
+    // A long --out folder: softflowd's control socket lives in the cell folder, and a Unix socket path over 107
+    // bytes failed live softflowd ("Control socket path too long") until it was given relative to the cell.
+    const out = path.join(tmp, `exporters-${'long-out-folder-'.repeat(6)}`);
     const result = await harness(['run', BELOW_ABOVE, '--monitors', 'softflowd,pmacct,ndpi', '--timeouts', 'default,3m', '--live', '--speedup', '60', '--out', out]);
     expect(result.exitCode, result.stderr).to.equal(0);
     const results = await readResults(out);

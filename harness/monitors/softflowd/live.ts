@@ -20,7 +20,10 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
   const softflowctl = await ctx.which('softflowctl');
   if (!softflowctl) throw new MonitorFailure('softflowctl not found (it ships with softflowd): apt-get install -y --no-install-recommends softflowd', null, undefined, '', false);
   const extra = ctx.userConfig ? parseSoftflowdOptions(await readFile(ctx.userConfig, 'utf8'), ctx.userConfig) : [];
-  const control = path.join(ctx.workDir, CONTROL);
+  // Relative to the cell folder (both processes run there): a Unix socket path is limited to 107 bytes, and an
+  // absolute one under a user's long --out folder went past it ("Control socket path too long").
+  const control = CONTROL;
+  const inCell = { cwd: ctx.workDir };
   const notes: string[] = [];
   let packetsSeen: number | undefined;
   const collected = await collectWithNfcapd(ctx, async ({ host, port }) => {
@@ -28,15 +31,15 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
     // One -t per timeout: softflowd refuses a comma list. expint=1: expiry checked every second, not every 60.
     for (const pair of timeoutPairs(ctx.knobValues)) argv.push('-t', pair);
     argv.push('-t', 'expint=1', ...extra);
-    const service = await ctx.startService(argv, { env: ctx.immediateModeEnv });
+    const service = await ctx.startService(argv, { ...inCell, env: ctx.immediateModeEnv });
     await ctx.listenThroughReplay();
-    await ctx.exec([softflowctl, '-c', control, 'statistics'], { stdoutFile: STATISTICS });
+    await ctx.exec([softflowctl, '-c', control, 'statistics'], { ...inCell, stdoutFile: STATISTICS });
     const stats = await readFile(path.join(ctx.workDir, STATISTICS), 'utf8');
     // What it processed, not what libpcap received: without immediate mode it received 130 and processed 0.
     const processed = /Packets processed:\s*(\d+)/i.exec(stats);
     packetsSeen = processed ? Number(processed[1]) : undefined;
     notes.push(`softflowctl statistics (${STATISTICS}): ${processed ? `${processed[1]} packets processed` : 'no packet count found'}`);
-    await ctx.exec([softflowctl, '-c', control, 'shutdown']);
+    await ctx.exec([softflowctl, '-c', control, 'shutdown'], inCell);
     const ended = await service.wait(SHUTDOWN_MS);
     if (!ended) throw new MonitorFailure(`softflowd still running ${SHUTDOWN_MS / 1000} s after softflowctl shutdown`, null, undefined, '', true);
     const log = ended.stderr;
