@@ -47,12 +47,18 @@ function ruleOf(model: MonitorModel): TimerRule {
   return rule;
 }
 
+/**
+ * The contexts predictRecords asks its rule about, refilled for each connection: a rule reads a context during
+ * timeoutFor and keeps nothing of it, and a million connections then cost no context objects.
+ */
+const FIRST_RECORD: RecordContext = { protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false };
+const LATER_RECORD: RecordContext = { ...FIRST_RECORD };
+
 export function predictRecords(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): Prediction | undefined {
   const rule = ruleOf(model);
-  const first = recordContext(conn, true);
-  const later = recordContext(conn, false);
+  const first = fillContext(FIRST_RECORD, conn, true);
   const firstTimeout = rule.timeoutFor(first);
-  const laterTimeout = rule.timeoutFor(later);
+  const laterTimeout = rule.timeoutFor(laterContext(LATER_RECORD, first));
   if (firstTimeout === undefined || laterTimeout === undefined) return undefined;
   const shortestSplitUs = Math.min(rule.shortestSplitUs(firstTimeout), rule.shortestSplitUs(laterTimeout));
   // Background flows (clock, sentinel) list no quiet periods at all, only their longest gap.
@@ -136,13 +142,27 @@ export function predictFragments(conn: TruthConnection, model: MonitorModel, qui
 
 /** The record of a connection the model asks a timeout for: its first (with the handshake, if any) or a later one. */
 export function recordContext(conn: TruthConnection, first: boolean): RecordContext {
-  return {
-    protocol: conn.protocol,
-    clientPort: conn.client.port,
-    serverPort: conn.server.port,
-    handshake: first && conn.open === 'handshake',
-    bothDirections: conn.clientPkts > 0 && conn.serverPkts > 0,
-  };
+  return fillContext({ protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false }, conn, first);
+}
+
+/** recordContext written into `into`. */
+function fillContext(into: RecordContext, conn: TruthConnection, first: boolean): RecordContext {
+  into.protocol = conn.protocol;
+  into.clientPort = conn.client.port;
+  into.serverPort = conn.server.port;
+  into.handshake = first && conn.open === 'handshake';
+  into.bothDirections = conn.clientPkts > 0 && conn.serverPkts > 0;
+  return into;
+}
+
+/** The context of a later record of the same connection: the first's, without its handshake. */
+function laterContext(into: RecordContext, first: RecordContext): RecordContext {
+  into.protocol = first.protocol;
+  into.clientPort = first.clientPort;
+  into.serverPort = first.serverPort;
+  into.handshake = false;
+  into.bothDirections = first.bothDirections;
+  return into;
 }
 
 /** A cut by pressure: the tool expired the flow early because its table was full, not because of a timeout. */

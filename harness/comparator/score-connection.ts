@@ -1,7 +1,7 @@
 import type { FlowRecord } from '../core/flow-record.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { ConnectionScore, Conservation, Fragment, HuntResult, Verdict } from '../core/score.js';
-import { classifyClose, closeAgrees } from './close-state.js';
+import { classifyClose, closeAgrees, type CloseClass } from './close-state.js';
 import { addOptional, type FragmentSet } from './fragments.js';
 import { likelyReason, predictRecords } from './ideal-model.js';
 import type { MonitorModel } from './monitor-model.js';
@@ -36,17 +36,6 @@ function coveredUs(fragments: readonly Fragment[], from: number, to: number): nu
   return total;
 }
 
-/** Sum of a counter over fragments; undefined as soon as one fragment does not report it. */
-function sumOf(fragments: readonly Fragment[], pick: (f: Fragment) => number | undefined): number | undefined {
-  let total = 0;
-  for (const f of fragments) {
-    const v = pick(f);
-    if (v === undefined) return undefined;
-    total += v;
-  }
-  return total;
-}
-
 function conservation(expected: number, seen: number | undefined, judgeable: boolean): Conservation {
   const c: Conservation = { expected };
   if (seen !== undefined) {
@@ -76,12 +65,16 @@ export function durationToleranceUs(trueUs: number, options: { toleranceS: numbe
 }
 
 export function verdictFor(fragments: readonly Fragment[], conn: TruthConnection, model: MonitorModel, options: ScoreOptions): Verdict {
+  return verdictOf(fragments, conn.durationUs, model, options);
+}
+
+function verdictOf(fragments: readonly Fragment[], trueUs: number, model: MonitorModel, options: ScoreOptions): Verdict {
   let verdict: Verdict;
   if (fragments.length === 0) verdict = 'missed';
   else if (fragments.length > 1) verdict = 'fragmented';
   else {
-    const toleranceUs = durationToleranceUs(conn.durationUs, options);
-    const errorUs = (fragments[0] as Fragment).durationUs - conn.durationUs;
+    const toleranceUs = durationToleranceUs(trueUs, options);
+    const errorUs = (fragments[0] as Fragment).durationUs - trueUs;
     verdict = Math.abs(errorUs) <= toleranceUs ? 'accurate' : 'inaccurate';
   }
   // A tool that ignores its timeouts on a pcap would have reported one record whatever the gaps: it proves nothing.
@@ -91,23 +84,37 @@ export function verdictFor(fragments: readonly Fragment[], conn: TruthConnection
 
 export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: MonitorModel, options: ScoreOptions): ConnectionScore {
   const fragments = set.fragments;
-  const seen = fragments.length > 0;
+  const n = fragments.length;
+  const seen = n > 0;
+  // Each field of the truth read once: a TruthTable row reads its columns on every access.
+  const firstUs = conn.firstUs;
+  const lastUs = conn.lastUs;
+  const trueUs = conn.durationUs;
   let longest = 0;
   let sum = 0;
   let first = Infinity;
   let last = -Infinity;
-  for (const f of fragments) {
+  // Packets and bytes summed over fragments; undefined as soon as one fragment does not report them.
+  let packetsSeen: number | undefined = seen ? 0 : undefined;
+  let bytesSeen: number | undefined = seen ? 0 : undefined;
+  for (let i = 0; i < n; i += 1) {
+    const f = fragments[i] as Fragment;
     longest = Math.max(longest, f.durationUs);
     sum += f.durationUs;
     first = Math.min(first, f.firstUs);
     last = Math.max(last, f.lastUs);
+    if (packetsSeen !== undefined) {
+      const p = addOptional(f.clientPkts, f.serverPkts);
+      packetsSeen = p === undefined ? undefined : packetsSeen + p;
+    }
+    if (bytesSeen !== undefined) {
+      const b = addOptional(f.clientBytes, f.serverBytes);
+      bytesSeen = b === undefined ? undefined : bytesSeen + b;
+    }
   }
-  const trueUs = conn.durationUs;
   const coverage = !seen ? 0 : trueUs === 0 ? 1 : sum / trueUs;
-  const gapTimeLostUs = !seen ? trueUs : trueUs - coveredUs(fragments, conn.firstUs, conn.lastUs);
+  const gapTimeLostUs = !seen ? trueUs : trueUs - coveredUs(fragments, firstUs, lastUs);
 
-  const packetsSeen = seen ? sumOf(fragments, (f) => addOptional(f.clientPkts, f.serverPkts)) : undefined;
-  const bytesSeen = seen ? sumOf(fragments, (f) => addOptional(f.clientBytes, f.serverBytes)) : undefined;
   // Built whole rather than spread from conservation(): same keys in the same order, one object fewer.
   const bytesKind = set.bytesKind;
   const expected = expectedBytes(conn, bytesKind);
@@ -118,46 +125,59 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
         ? { expected, seen: bytesSeen, bytesKind }
         : { expected, seen: bytesSeen, ok: bytesSeen === expected, bytesKind };
 
-  const lastFragment = fragments[fragments.length - 1];
-  const close: ConnectionScore['close'] = { expected: conn.close };
-  if (lastFragment) {
-    const cls = classifyClose(lastFragment.state, lastFragment.history);
-    const text = joinPresent(lastFragment.state, lastFragment.history);
-    if (text !== '') close.seen = text;
-    // Only TCP has a close to observe; a UDP or ICMP state word (Zeek's SF for UDP) means something else.
-    if (cls !== undefined && conn.protocol === 'tcp') close.ok = closeAgrees(conn.close, cls);
-  }
+  const close = closeOf(conn.close, conn.protocol, fragments[n - 1]);
+  const hunts = huntsOf(options.huntThresholdsS, seen, longest, sum);
 
-  const thresholds = options.huntThresholdsS;
-  const hunts: HuntResult[] = [];
-  for (let i = 0; i < thresholds.length; i += 1) {
-    const thresholdS = thresholds[i] as number;
-    hunts.push({ thresholdS, byLongestRecord: seen && longest >= thresholdS * 1e6, bySum: seen && sum >= thresholdS * 1e6 });
+  const verdict = verdictOf(fragments, trueUs, model, options);
+  const packets = conservation(conn.clientPkts + conn.serverPkts, packetsSeen, true);
+  const predicted = predictRecords(conn, model, options.quietThresholdUs);
+  if (seen && predicted !== undefined && predicted.min === n && predicted.max === n && predicted.rules.length === 0) {
+    // The common case (a connection seen in as many records as the rule predicts, with no rule of its own to cite)
+    // in one literal, keys in the order the general case adds them: a million scores, each one object of one shape.
+    return {
+      connectionId: conn.id,
+      background: conn.background,
+      fragments: n,
+      fragmentList: fragments,
+      trueDurationUs: trueUs,
+      longestRecordUs: longest,
+      sumDurationUs: sum,
+      coverage,
+      gapTimeLostUs,
+      packets,
+      bytes,
+      close,
+      hunts,
+      verdict,
+      startErrorUs: first - firstUs,
+      endErrorUs: last - lastUs,
+      predictedFragments: predicted.min,
+      predictionDelta: 0,
+      modelAgreement: 'as-predicted',
+      naivePredictedFragments: predicted.naive,
+    };
   }
-
   const score: ConnectionScore = {
     connectionId: conn.id,
     background: conn.background,
-    fragments: fragments.length,
+    fragments: n,
     fragmentList: fragments,
     trueDurationUs: trueUs,
     longestRecordUs: longest,
     sumDurationUs: sum,
     coverage,
     gapTimeLostUs,
-    packets: conservation(conn.clientPkts + conn.serverPkts, packetsSeen, true),
+    packets,
     bytes,
     close,
     hunts,
-    verdict: verdictFor(fragments, conn, model, options),
+    verdict,
   };
   if (seen) {
-    score.startErrorUs = first - conn.firstUs;
-    score.endErrorUs = last - conn.lastUs;
+    score.startErrorUs = first - firstUs;
+    score.endErrorUs = last - lastUs;
   }
-  const predicted = predictRecords(conn, model, options.quietThresholdUs);
   if (predicted !== undefined) {
-    const n = fragments.length;
     const inside = n >= predicted.min && n <= predicted.max;
     if (predicted.min === predicted.max) {
       score.predictedFragments = predicted.min;
@@ -175,6 +195,60 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
     if (reason !== undefined) score.likelyReason = reason;
   }
   return score;
+}
+
+/** What the last fragment says of the close: its text and class, kept for the last (state, history) read. */
+const lastClose = { state: undefined as string | undefined, history: undefined as string | undefined, text: '', cls: undefined as CloseClass | undefined };
+
+function closeOf(expected: TruthConnection['close'], protocol: TruthConnection['protocol'], lastFragment: Fragment | undefined): ConnectionScore['close'] {
+  if (lastFragment === undefined) return { expected };
+  const { state, history } = lastFragment;
+  // Consecutive connections mostly end in the same words (Zeek's `SF ShADadFf`): one text for all of them.
+  if (state !== lastClose.state || history !== lastClose.history || lastClose.text === '') {
+    lastClose.state = state;
+    lastClose.history = history;
+    lastClose.text = joinPresent(state, history);
+    lastClose.cls = classifyClose(state, history);
+  }
+  const { text, cls } = lastClose;
+  // Only TCP has a close to observe; a UDP or ICMP state word (Zeek's SF for UDP) means something else.
+  const judged = cls !== undefined && protocol === 'tcp';
+  if (text !== '' && judged) return { expected, seen: text, ok: closeAgrees(expected, cls) };
+  const close: ConnectionScore['close'] = { expected };
+  if (text !== '') close.seen = text;
+  if (judged) close.ok = closeAgrees(expected, cls);
+  return close;
+}
+
+/**
+ * Each hunt result is one of four per threshold, and a million connections fall in a few patterns (mostly: found by
+ * none): each pattern's list is made once per list of thresholds and shared by every score that has it, frozen,
+ * since nobody may change it for the others.
+ */
+const sharedHunts = new WeakMap<readonly number[], Map<number, HuntResult[]>>();
+/** Two bits per threshold in a pattern's number. */
+const MAX_SHARED_THRESHOLDS = 15;
+
+function huntsOf(thresholds: readonly number[], seen: boolean, longest: number, sum: number): HuntResult[] {
+  const found = (thresholdS: number): HuntResult => ({ thresholdS, byLongestRecord: seen && longest >= thresholdS * 1e6, bySum: seen && sum >= thresholdS * 1e6 });
+  if (thresholds.length > MAX_SHARED_THRESHOLDS) return thresholds.map(found);
+  let pattern = 0;
+  for (let i = 0; i < thresholds.length; i += 1) {
+    const thresholdUs = (thresholds[i] as number) * 1e6;
+    if (seen && longest >= thresholdUs) pattern |= 1 << (2 * i);
+    if (seen && sum >= thresholdUs) pattern |= 2 << (2 * i);
+  }
+  let byPattern = sharedHunts.get(thresholds);
+  if (byPattern === undefined) {
+    byPattern = new Map();
+    sharedHunts.set(thresholds, byPattern);
+  }
+  let hunts = byPattern.get(pattern);
+  if (hunts === undefined) {
+    hunts = Object.freeze(thresholds.map((t) => Object.freeze(found(t)))) as HuntResult[];
+    byPattern.set(pattern, hunts);
+  }
+  return hunts;
 }
 
 /** `state history` without empty parts: what the monitor said about the close. */

@@ -1,5 +1,5 @@
 import type { ScoreDistribution } from './results.js';
-import { VERDICT_SEVERITY, worstVerdict, type CellAggregate, type ConnectionScore, type Verdict } from './score.js';
+import { VERDICT_SEVERITY, worstVerdict, type CellAggregate, type ConnectionScore, type HuntResult, type Verdict } from './score.js';
 import type { TimeoutProtocol } from './timeout-setting.js';
 
 /**
@@ -47,8 +47,11 @@ function coverageBucket(coverage: number): number {
   return -1;
 }
 
-const SEVERITY = new Map<Verdict, number>(VERDICT_SEVERITY.map((v, i) => [v, i]));
-const severity = (v: Verdict): number => SEVERITY.get(v) ?? -1;
+/** A verdict's place in VERDICT_SEVERITY: a few comparisons of interned strings, cheaper than a Map per score. */
+function severity(v: Verdict): number {
+  for (let i = 0; i < VERDICT_SEVERITY.length; i += 1) if (VERDICT_SEVERITY[i] === v) return i;
+  return -1;
+}
 
 /** Negative when `a` is worse than `b`: verdict, then lower coverage, then more fragments, then earlier. */
 function worseFirst(a: Ranked, b: Ranked): number {
@@ -69,12 +72,18 @@ export class ScoreFold {
   private coverageSum = 0;
   private minCoverage = Infinity;
   private fragmentsTotal = 0;
-  private readonly verdicts = new Map<Verdict, number>();
-  private readonly huntByLongest = new Map<number, number>();
-  private readonly huntBySum = new Map<number, number>();
+  /** Count of each verdict, by its place in VERDICT_SEVERITY (arrays, not Maps: a million adds each). */
+  private readonly verdicts = new Float64Array(VERDICT_SEVERITY.length);
+  /** The distinct hunt thresholds, in order of first mention, and for each hunt of a score its threshold's place. */
+  private readonly thresholds: number[] = [];
+  private readonly thresholdAt: number[] = [];
+  private readonly huntByLongest: number[] = [];
+  private readonly huntBySum: number[] = [];
   private readonly fragmentBuckets = FRAGMENT_BUCKETS.map(() => 0);
   private readonly coverageBuckets = COVERAGE_BUCKETS.map(() => 0);
-  private readonly whole: Wholeness = {};
+  /** Wholeness by protocol, in the order the protocols came (a keyed store per score is slow). */
+  private readonly wholeProtocols: TimeoutProtocol[] = [];
+  private readonly wholeValues: boolean[] = [];
   private readonly background: Ranked[] = [];
   /** The worst foreground scores so far, at most worstKept, unordered; `leastBad` indexes the one to replace. */
   private readonly worst: Ranked[] = [];
@@ -82,8 +91,14 @@ export class ScoreFold {
 
   constructor(huntThresholdsS: readonly number[], private readonly worstKept: number) {
     for (const t of huntThresholdsS) {
-      this.huntByLongest.set(t, 0);
-      this.huntBySum.set(t, 0);
+      let at = this.thresholds.indexOf(t);
+      if (at < 0) {
+        at = this.thresholds.length;
+        this.thresholds.push(t);
+        this.huntByLongest.push(0);
+        this.huntBySum.push(0);
+      }
+      this.thresholdAt.push(at);
     }
   }
 
@@ -99,17 +114,44 @@ export class ScoreFold {
     this.coverageSum += score.coverage;
     this.minCoverage = Math.min(this.minCoverage, score.coverage);
     this.fragmentsTotal += score.fragments;
-    this.verdicts.set(score.verdict, (this.verdicts.get(score.verdict) ?? 0) + 1);
-    for (const h of score.hunts) {
-      if (h.byLongestRecord) this.huntByLongest.set(h.thresholdS, (this.huntByLongest.get(h.thresholdS) ?? 0) + 1);
-      if (h.bySum) this.huntBySum.set(h.thresholdS, (this.huntBySum.get(h.thresholdS) ?? 0) + 1);
+    const v = severity(score.verdict);
+    this.verdicts[v] = (this.verdicts[v] as number) + 1;
+    const hunts = score.hunts;
+    for (let i = 0; i < hunts.length; i += 1) {
+      const h = hunts[i] as HuntResult;
+      if (!h.byLongestRecord && !h.bySum) continue;
+      const at = this.thresholdOf(i, h.thresholdS);
+      if (h.byLongestRecord) this.huntByLongest[at] = (this.huntByLongest[at] as number) + 1;
+      if (h.bySum) this.huntBySum[at] = (this.huntBySum[at] as number) + 1;
     }
     const f = fragmentBucket(score.fragments);
     const c = coverageBucket(score.coverage);
     this.fragmentBuckets[f] = (this.fragmentBuckets[f] as number) + 1;
     this.coverageBuckets[c] = (this.coverageBuckets[c] as number) + 1;
-    if (protocol !== undefined) this.whole[protocol] = (this.whole[protocol] ?? true) && score.fragments === 1;
+    if (protocol !== undefined) {
+      let at = this.wholeProtocols.indexOf(protocol);
+      if (at < 0) {
+        at = this.wholeProtocols.length;
+        this.wholeProtocols.push(protocol);
+        this.wholeValues.push(true);
+      }
+      if (score.fragments !== 1) this.wholeValues[at] = false;
+    }
     this.keepIfWorse(score, at);
+  }
+
+  /** The place of hunt i's threshold: scores list the constructor's thresholds in order; any other is added. */
+  private thresholdOf(i: number, thresholdS: number): number {
+    const at = this.thresholdAt[i];
+    if (at !== undefined && this.thresholds[at] === thresholdS) return at;
+    let found = this.thresholds.indexOf(thresholdS);
+    if (found < 0) {
+      found = this.thresholds.length;
+      this.thresholds.push(thresholdS);
+      this.huntByLongest.push(0);
+      this.huntBySum.push(0);
+    }
+    return found;
   }
 
   private keepIfWorse(score: ConnectionScore, at: number): void {
@@ -141,12 +183,12 @@ export class ScoreFold {
   }
 
   aggregate(spurious: number): CellAggregate {
-    const byThreshold = (counts: Map<number, number>): Record<string, number> => Object.fromEntries([...counts].map(([t, n]) => [String(t), n]));
+    const byThreshold = (counts: number[]): Record<string, number> => Object.fromEntries(this.thresholds.map((t, i) => [String(t), counts[i] as number]));
     return {
       connections: this.foreground,
-      accurate: this.verdicts.get('accurate') ?? 0,
-      fragmented: this.verdicts.get('fragmented') ?? 0,
-      missed: this.verdicts.get('missed') ?? 0,
+      accurate: this.countOf('accurate'),
+      fragmented: this.countOf('fragmented'),
+      missed: this.countOf('missed'),
       fragmentsTotal: this.fragmentsTotal,
       meanCoverage: this.foreground > 0 ? this.coverageSum / this.foreground : 0,
       minCoverage: this.foreground > 0 ? this.minCoverage : 0,
@@ -156,9 +198,13 @@ export class ScoreFold {
     };
   }
 
+  private countOf(verdict: Verdict): number {
+    return this.verdicts[severity(verdict)] as number;
+  }
+
   /** The worst verdict among the scenario's connections; undefined when there were none. */
   worstVerdict(): Verdict | undefined {
-    return worstVerdict(this.verdicts.keys());
+    return worstVerdict(VERDICT_SEVERITY.filter((v) => this.countOf(v) > 0));
   }
 
   distribution(): ScoreDistribution | undefined {
@@ -166,7 +212,11 @@ export class ScoreFold {
   }
 
   wholeness(): Wholeness {
-    return { ...this.whole };
+    const whole: Wholeness = {};
+    this.wholeProtocols.forEach((protocol, i) => {
+      whole[protocol] = this.wholeValues[i] as boolean;
+    });
+    return whole;
   }
 
   /** Every background score and the worst others kept, in the order they came. */

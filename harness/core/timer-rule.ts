@@ -9,7 +9,11 @@ import type { TimeoutProtocol } from './timeout-setting.js';
 export interface TimerRule {
   /** The global idle timeout per protocol under this setting (seconds; null: never): the naive model's. */
   globalIdleS: Partial<Record<TimeoutProtocol, number | null>>;
-  /** The timeout in force during a silence of a record; undefined when the rule does not know this protocol. */
+  /**
+   * The timeout in force during a silence of a record; undefined when the rule does not know this protocol. The
+   * context is read during the call only (the comparator refills one object per connection), and the answer is not
+   * changed by any caller, so a rule may give the same one again.
+   */
   timeoutFor(record: RecordContext): RuleTimeout | undefined;
   /** Whether a silence from the last packet to the next ends the record under the timeout in force. */
   silence(lastUs: number, nextUs: number, timeout: RuleTimeout): SilenceOutcome;
@@ -81,12 +85,15 @@ export function periodicTimerRule(
   comparison?: string,
 ): TimerRule {
   const granularityUs = Math.round(granularityS * 1e6);
+  // One answer per protocol, made once rather than once per connection asked about.
+  const timeouts: Partial<Record<TimeoutProtocol, RuleTimeout>> = {};
+  for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+    const idleS = globalIdleS[protocol];
+    if (idleS !== undefined) timeouts[protocol] = Object.freeze({ idleS });
+  }
   return {
     globalIdleS,
-    timeoutFor: (record) => {
-      const idleS = globalIdleS[record.protocol];
-      return idleS === undefined ? undefined : { idleS };
-    },
+    timeoutFor: (record) => timeouts[record.protocol],
     silence: (lastUs, nextUs, timeout) => {
       if (timeout.idleS === null) return 'whole';
       const gapUs = nextUs - lastUs;
