@@ -55,12 +55,12 @@ function severity(v: Verdict): number {
 
 /** Negative when `a` is worse than `b`: verdict, then lower coverage, then more fragments, then earlier. */
 function worseFirst(a: Ranked, b: Ranked): number {
-  return compareScores(a.score, a.at, b);
+  return compareScores(a.score, severity(a.score.verdict), a.at, b, severity(b.score.verdict));
 }
 
-/** worseFirst of a score not yet ranked (most are not kept: no Ranked object for them). */
-function compareScores(a: ConnectionScore, at: number, b: Ranked): number {
-  return severity(a.verdict) - severity(b.score.verdict)
+/** worseFirst of a score not yet ranked (most are not kept: no Ranked object for them), severities given. */
+function compareScores(a: ConnectionScore, aSeverity: number, at: number, b: Ranked, bSeverity: number): number {
+  return aSeverity - bSeverity
     || a.coverage - b.score.coverage
     || b.score.fragments - a.fragments
     || at - b.at;
@@ -88,6 +88,7 @@ export class ScoreFold {
   /** The worst foreground scores so far, at most worstKept, unordered; `leastBad` indexes the one to replace. */
   private readonly worst: Ranked[] = [];
   private leastBad = -1;
+  private leastBadSeverity = -1;
 
   constructor(huntThresholdsS: readonly number[], private readonly worstKept: number) {
     for (const t of huntThresholdsS) {
@@ -137,7 +138,7 @@ export class ScoreFold {
       }
       if (score.fragments !== 1) this.wholeValues[at] = false;
     }
-    this.keepIfWorse(score, at);
+    this.keepIfWorse(score, at, v);
   }
 
   /** The place of hunt i's threshold: scores list the constructor's thresholds in order; any other is added. */
@@ -154,14 +155,14 @@ export class ScoreFold {
     return found;
   }
 
-  private keepIfWorse(score: ConnectionScore, at: number): void {
+  private keepIfWorse(score: ConnectionScore, at: number, scoreSeverity: number): void {
     if (this.worstKept <= 0) return;
     if (this.worst.length < this.worstKept) {
       this.worst.push({ at, score });
       if (this.worst.length === this.worstKept) this.findLeastBad();
       return;
     }
-    if (compareScores(score, at, this.worst[this.leastBad] as Ranked) >= 0) return;
+    if (compareScores(score, scoreSeverity, at, this.worst[this.leastBad] as Ranked, this.leastBadSeverity) >= 0) return;
     this.worst[this.leastBad] = { at, score };
     this.findLeastBad();
   }
@@ -170,6 +171,7 @@ export class ScoreFold {
     let at = 0;
     for (let i = 1; i < this.worst.length; i += 1) if (worseFirst(this.worst[i] as Ranked, this.worst[at] as Ranked) > 0) at = i;
     this.leastBad = at;
+    this.leastBadSeverity = severity((this.worst[at] as Ranked).score.verdict);
   }
 
   /** Scores folded so far, background ones included. */
