@@ -324,25 +324,27 @@ export function matchRecords(
 ): MatchResult {
   const n = truth.connections.length;
   const connOf = new Int32Array(records.length);
-  const counts = new Int32Array(n + 1);
+  const offsets = new Int32Array(n + 1);
   const unmatched: number[] = [];
   if (records instanceof FlowRecordTable && addresses !== undefined) matchRows(index, records, 0, records.length, addresses, toleranceUs, connOf);
   else for (let i = 0; i < records.length; i += 1) connOf[i] = matchRecord(index, records.at(i) as FlowRecord, toleranceUs);
   for (let i = 0; i < records.length; i += 1) {
     const ci = connOf[i] as number;
     if (ci < 0) unmatched.push(i);
-    else counts[ci + 1] = (counts[ci + 1] as number) + 1;
+    else offsets[ci] = (offsets[ci] as number) + 1;
   }
-  // Counting sort: prefix sums give each connection its slice of `order`.
-  const offsets = counts;
-  for (let c = 0; c < n; c += 1) offsets[c + 1] = (offsets[c + 1] as number) + (offsets[c] as number);
-  const next = offsets.slice(0, n);
-  const order = new Int32Array(records.length - unmatched.length);
-  for (let i = 0; i < records.length; i += 1) {
+  // Counting sort without a cursor array: prefix sums make offsets[c] the end of connection c's slice of `order`;
+  // records placed last to first move it back to the slice's start, and keep input order within the slice.
+  for (let c = 1; c < n; c += 1) offsets[c] = (offsets[c] as number) + (offsets[c - 1] as number);
+  const matched = records.length - unmatched.length;
+  offsets[n] = matched;
+  const order = new Int32Array(matched);
+  for (let i = records.length - 1; i >= 0; i -= 1) {
     const ci = connOf[i] as number;
     if (ci < 0) continue;
-    order[next[ci] as number] = i;
-    next[ci] = (next[ci] as number) + 1;
+    const at = (offsets[ci] as number) - 1;
+    offsets[ci] = at;
+    order[at] = i;
   }
   return { offsets, order, unmatched };
 }
