@@ -2,9 +2,10 @@
  * Helpers of the column stores (TruthTable, FlowRecordTable): a typed array grown by copying, and a text field kept
  * as its index in the list of values it may take.
  */
-export function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
+export function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number, fill = 0): A {
   const bigger = new (array.constructor as new (n: number) => A)(length);
   bigger.set(array);
+  if (fill !== 0) bigger.fill(fill, array.length);
   return bigger;
 }
 
