@@ -131,32 +131,6 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
   const verdict = verdictOf(fragments, trueUs, model, options);
   const packets = conservation(conn.clientPkts + conn.serverPkts, packetsSeen, true);
   const predicted = predictRecords(conn, model, options.quietThresholdUs);
-  if (seen && predicted !== undefined && predicted.min === n && predicted.max === n && predicted.rules.length === 0) {
-    // The common case (a connection seen in as many records as the rule predicts, with no rule of its own to cite)
-    // in one literal, keys in the order the general case adds them: a million scores, each one object of one shape.
-    return {
-      connectionId: conn.id,
-      background: conn.background,
-      fragments: n,
-      fragmentList: fragments,
-      trueDurationUs: trueUs,
-      longestRecordUs: longest,
-      sumDurationUs: sum,
-      coverage,
-      gapTimeLostUs,
-      packets,
-      bytes,
-      close,
-      hunts,
-      verdict,
-      startErrorUs: first - firstUs,
-      endErrorUs: last - lastUs,
-      predictedFragments: predicted.min,
-      predictionDelta: 0,
-      modelAgreement: 'as-predicted',
-      naivePredictedFragments: predicted.naive,
-    };
-  }
   const score: ConnectionScore = {
     connectionId: conn.id,
     background: conn.background,

@@ -91,16 +91,7 @@ export class ScoreFold {
   private leastBadSeverity = -1;
 
   constructor(huntThresholdsS: readonly number[], private readonly worstKept: number) {
-    for (const t of huntThresholdsS) {
-      let at = this.thresholds.indexOf(t);
-      if (at < 0) {
-        at = this.thresholds.length;
-        this.thresholds.push(t);
-        this.huntByLongest.push(0);
-        this.huntBySum.push(0);
-      }
-      this.thresholdAt.push(at);
-    }
+    for (const t of huntThresholdsS) this.thresholdAt.push(this.placeOf(t));
   }
 
   /** The next score, in truth order; its connection's protocol counts it towards that protocol's wholeness. */
@@ -144,15 +135,17 @@ export class ScoreFold {
   /** The place of hunt i's threshold: scores list the constructor's thresholds in order; any other is added. */
   private thresholdOf(i: number, thresholdS: number): number {
     const at = this.thresholdAt[i];
-    if (at !== undefined && this.thresholds[at] === thresholdS) return at;
-    let found = this.thresholds.indexOf(thresholdS);
-    if (found < 0) {
-      found = this.thresholds.length;
-      this.thresholds.push(thresholdS);
-      this.huntByLongest.push(0);
-      this.huntBySum.push(0);
-    }
-    return found;
+    return at !== undefined && this.thresholds[at] === thresholdS ? at : this.placeOf(thresholdS);
+  }
+
+  /** A threshold's place among the counted ones, counting it from now on if it was not. */
+  private placeOf(thresholdS: number): number {
+    const at = this.thresholds.indexOf(thresholdS);
+    if (at >= 0) return at;
+    this.thresholds.push(thresholdS);
+    this.huntByLongest.push(0);
+    this.huntBySum.push(0);
+    return this.thresholds.length - 1;
   }
 
   private keepIfWorse(score: ConnectionScore, at: number, scoreSeverity: number): void {
