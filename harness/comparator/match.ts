@@ -261,10 +261,16 @@ function matchRows(
       // FlowRecordTable's protocol codes are this index's (tcp 0, udp 1, icmp 2).
       const code = table.protocolCode(i);
       blockProtocol[k] = code;
-      blockA[k] = code === ProtocolCode.Other ? -1 : addresses.of(table.origAddrId(i));
-      blockB[k] = code === ProtocolCode.Other ? -1 : addresses.of(table.respAddrId(i));
-      blockPa[k] = code === ProtocolCode.Icmp ? ANY_PORT : table.origPort(i);
-      blockPb[k] = code === ProtocolCode.Icmp ? ANY_PORT : table.respPort(i);
+      const a = code === ProtocolCode.Other ? -1 : addresses.of(table.origAddrId(i));
+      const b = code === ProtocolCode.Other ? -1 : addresses.of(table.respAddrId(i));
+      const pa = code === ProtocolCode.Icmp ? ANY_PORT : table.origPort(i);
+      const pb = code === ProtocolCode.Icmp ? ANY_PORT : table.respPort(i);
+      // In the key's order (as findSlot puts it), so that the fetch below touches the slot the lookup reads.
+      const swap = swapped(a, pa, b, pb);
+      blockA[k] = swap ? b : a;
+      blockB[k] = swap ? a : b;
+      blockPa[k] = swap ? pb : pa;
+      blockPb[k] = swap ? pa : pb;
     }
     for (let k = 0; k < count; k += 1) {
       touched += slots[(hashKey(blockProtocol[k] as number, blockA[k] as number, portPair(blockPa[k] as number, blockPb[k] as number), blockB[k] as number) & mask) * SLOT + 3] as number;
@@ -279,7 +285,8 @@ function matchRows(
         connOf[i] = -1;
         continue;
       }
-      // ICMP's ports are read again: its echo identifier is matched on them.
+      // ICMP's ports are read again: its echo identifier is matched on them. Other ports serve only the lookup,
+      // which takes the endpoints in either order.
       const icmp = code === ProtocolCode.Icmp;
       const pa = icmp ? table.origPort(i) : (blockPa[k] as number);
       const pb = icmp ? table.respPort(i) : (blockPb[k] as number);
