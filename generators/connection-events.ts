@@ -400,7 +400,7 @@ export class ConnectionEvents implements EventSource {
       this.t = t;
     }
     const t = this.t;
-    const last = t + this.exchangeAt(t, a.requestBytes, a.responseBytes);
+    const last = t + this.exchangeAt(a.requestBytes, a.responseBytes);
     this.patternLast = last;
     this.t = Math.max(t + this.rtt + EXCHANGE_SPACING_US, last + MS);
     if (++this.exchange === a.exchangesPerBurst) {
@@ -410,10 +410,12 @@ export class ConnectionEvents implements EventSource {
   }
 
   /**
-   * Pushes one exchange at t and returns its end, as an offset from t: a small integer, where an absolute time
-   * returned from a call that is not inlined costs a heap number (this runs once per exchange).
+   * Pushes one exchange at `this.t` and returns its end as an offset from it. Times cross this call only as a field
+   * and a small integer: a time passed to or returned from a call that is not inlined costs a heap number, and this
+   * runs once per exchange.
    */
-  private exchangeAt(t: number, req: number, resp: number): number {
+  private exchangeAt(req: number, resp: number): number {
+    const t = this.t;
     const q = this.q;
     const rtt = this.rtt;
     if (!this.tcp) {
