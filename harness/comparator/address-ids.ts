@@ -1,3 +1,4 @@
+import { grown } from '../core/columns.js';
 import { canonicalAddress } from '../core/ip-address.js';
 
 /**
@@ -107,11 +108,7 @@ export class TextAddressIds {
 
   /** The address id of the table's text `textId`, or -1 when the address was never interned. */
   of(textId: number): number {
-    if (textId >= this.ids.length) {
-      const bigger = new Int32Array(Math.max(textId + 1, this.ids.length * 2)).fill(NOT_LOOKED_UP);
-      bigger.set(this.ids);
-      this.ids = bigger;
-    }
+    if (textId >= this.ids.length) this.ids = grown(this.ids, Math.max(textId + 1, this.ids.length * 2), NOT_LOOKED_UP);
     let id = this.ids[textId] as number;
     if (id === NOT_LOOKED_UP) {
       id = this.addresses.find(this.texts.text(textId));

@@ -2,10 +2,43 @@
  * Helpers of the column stores (TruthTable, FlowRecordTable): a typed array grown by copying, and a text field kept
  * as its index in the list of values it may take.
  */
-export function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number): A {
+export function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number, fill = 0): A {
   const bigger = new (array.constructor as new (n: number) => A)(length);
   bigger.set(array);
+  if (fill !== 0) bigger.fill(fill, array.length);
   return bigger;
+}
+
+/**
+ * One field of a chunk of rows, kept as a single value while every row has it and as an array from the first row
+ * that differs: most records of a table share their source file, direction, bytes kind and end reason, and have no
+ * VLAN, state or answer counters, so a million-record table need not hold those per row.
+ */
+export class SpillColumn<A extends Uint8Array | Int32Array | Float64Array> {
+  private values: A | undefined;
+  private constant = NaN;
+
+  constructor(private readonly make: (length: number) => A, private readonly capacity: number) {}
+
+  get(row: number): number {
+    const values = this.values;
+    return values === undefined ? this.constant : (values[row] as number);
+  }
+
+  /** Sets `row`'s value, where `rows` rows (0 .. rows - 1) hold values already: `row` is one of them or the next. */
+  set(row: number, value: number, rows: number): void {
+    const values = this.values;
+    if (values !== undefined) {
+      values[row] = value;
+    } else if (rows === 0) {
+      this.constant = value;
+    } else if (!Object.is(value, this.constant)) {
+      const spilled = this.make(this.capacity);
+      spilled.fill(this.constant, 0, rows);
+      spilled[row] = value;
+      this.values = spilled;
+    }
+  }
 }
 
 /** The index of `value` among `values`; a value the store has no code for is refused, never stored as another. */

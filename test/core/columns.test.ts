@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { NumberedTexts } from '../../harness/core/columns.js';
+import { grown, NumberedTexts, SpillColumn } from '../../harness/core/columns.js';
 
 /** The truth keeps its connection ids as NumberedTexts: every id must come back exactly as it was pushed. */
 describe('NumberedTexts: ids kept as a prefix and a copy number', () => {
@@ -19,5 +19,29 @@ describe('NumberedTexts: ids kept as a prefix and a copy number', () => {
       for (const id of ids) kept.push(id);
       return ids.every((id, i) => kept.text(i) === id);
     }), { numRuns: 60 });
+  });
+});
+
+describe('column helpers', () => {
+  it('grown keeps every value and fills the new room with the value given (zero by default)', () => {
+    const ids = Int32Array.of(4, -1, 7);
+    expect(Array.from(grown(ids, 5))).to.deep.equal([4, -1, 7, 0, 0]);
+    expect(Array.from(grown(ids, 6, -2))).to.deep.equal([4, -1, 7, -2, -2, -2]);
+    expect(Array.from(grown(Float64Array.of(0.5), 3, NaN))).to.deep.equal([0.5, NaN, NaN]);
+  });
+
+  it('SpillColumn gives back every value set, in any order of appends and rewrites, against a plain array', () => {
+    const value = fc.oneof({ arbitrary: fc.constant(3), weight: 6 }, { arbitrary: fc.constantFrom(NaN, -0, 0, 2 ** 40, -1), weight: 1 });
+    const step = fc.record({ append: fc.boolean(), at: fc.nat(), value });
+    fc.assert(fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
+      const column = new SpillColumn((n) => new Float64Array(n), 256);
+      const plain: number[] = [];
+      for (const { append, at, value: v } of steps) {
+        const row = append || plain.length === 0 ? plain.length : at % plain.length;
+        column.set(row, v, plain.length);
+        plain[row] = v;
+      }
+      plain.forEach((v, row) => expect(Object.is(column.get(row), v), `row ${row}: ${column.get(row)} for ${v}`).to.equal(true));
+    }));
   });
 });

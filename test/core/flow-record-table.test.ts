@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import type { FlowRecord } from '../../harness/core/flow-record.js';
 import { FlowRecordTable, type RowColumns } from '../../harness/core/flow-record-table.js';
 
@@ -123,5 +124,72 @@ describe('FlowRecordTable: records kept column by column', () => {
       i += 1;
     }
     expect(i).to.equal(n);
+  });
+
+  it('keeps a field as one value until a row differs, and every record exact whatever the order of pushes and in-place writes', () => {
+    // Each field mostly one value (so a chunk keeps it once), now and then another (so it must widen mid-chunk); a
+    // duration that is last - first or not; writes in place to times, counters and end reasons after the fact.
+    const mostly = <T>(usual: T, ...others: T[]): fc.Arbitrary<T> => fc.oneof({ arbitrary: fc.constant(usual), weight: 12 }, ...others.map((o) => ({ arbitrary: fc.constant(o), weight: 1 })));
+    const optional = <T>(value: T): fc.Arbitrary<T | undefined> => mostly<T | undefined>(undefined, value);
+    const record: fc.Arbitrary<FlowRecord> = fc.record({
+      protocol: mostly<FlowRecord['protocol']>('tcp', 'udp', 'icmp'),
+      origAddr: fc.constantFrom('10.0.0.1', '10.0.0.2', '2001:db8::1'),
+      origPort: fc.integer({ min: 0, max: 65535 }),
+      respAddr: mostly('198.51.100.80', '10.0.0.1'),
+      respPort: mostly(443, 53),
+      firstUs: fc.integer({ min: 0, max: 2 ** 52 }),
+      lengthUs: fc.integer({ min: 0, max: 1e12 }),
+      oddDuration: optional(0.5),
+      bytesKind: mostly<FlowRecord['bytesKind']>('ip', 'ethernet', 'unknown'),
+      direction: mostly<FlowRecord['direction']>('uni', 'bi'),
+      endReason: optional<NonNullable<FlowRecord['endReason']>>('idle-timeout'),
+      recordKind: optional<NonNullable<FlowRecord['recordKind']>>('status'),
+      vlan: optional(0),
+      state: optional('CON'),
+      history: optional('...AP.S.'),
+      origPkts: mostly<number | undefined>(3, undefined, 2 ** 40),
+      respPkts: optional(0),
+      origBytes: mostly<number | undefined>(120, 9_000_000_123),
+      respBytes: optional(60),
+      sourceFile: mostly('nfdump.json', 'nfdump-2.json'),
+      sourceLine: mostly<number>(7, 2 ** 33, 1.5),
+    }).map(({ lengthUs, oddDuration, ...r }) => {
+      const full: FlowRecord = { ...r, lastUs: r.firstUs + lengthUs, durationUs: oddDuration === undefined ? lengthUs : lengthUs + oddDuration };
+      for (const key of Object.keys(full) as (keyof FlowRecord)[]) if (full[key] === undefined) delete full[key];
+      return full;
+    });
+    const write = fc.record({ at: fc.nat(), field: fc.constantFrom('firstUs', 'lastUs', 'durationUs', 'origPkts', 'respBytes', 'end'), value: fc.integer({ min: 0, max: 2 ** 50 }) });
+    fc.assert(fc.property(fc.array(fc.oneof({ arbitrary: record, weight: 4 }, { arbitrary: write, weight: 1 }), { maxLength: 400 }), (steps) => {
+      const table = new FlowRecordTable();
+      const plain: FlowRecord[] = [];
+      for (const step of steps) {
+        if ('protocol' in step) {
+          table.push(step);
+          plain.push({ ...step });
+        } else if (plain.length > 0) {
+          const i = step.at % plain.length;
+          const r = plain[i] as FlowRecord;
+          if (step.field === 'end') {
+            table.setEndReason(i, 'evicted');
+            r.endReason = 'evicted';
+          } else {
+            table.setNumber(i, step.field, step.value);
+            r[step.field] = step.value;
+          }
+        }
+      }
+      expect(table.length).to.equal(plain.length);
+      plain.forEach((r, i) => expect(table.at(i), `record ${i}`).to.deep.equal(r));
+    }), { numRuns: 300 });
+  });
+
+  it('widens a field in a later chunk without touching the chunks before it', () => {
+    const table = new FlowRecordTable();
+    const base = records[0] as FlowRecord;
+    const n = 20_000;
+    // Rows 0..9999 share every optional field; from row 12,345 on, the VLAN, the duration and the answer counters vary.
+    const at = (k: number): FlowRecord => (k < 12_345 ? { ...base, sourceLine: k } : { ...base, vlan: k % 7, durationUs: k, respPkts: k, sourceLine: k });
+    for (let k = 0; k < n; k += 1) table.push(at(k));
+    for (const k of [0, 8191, 8192, 12_344, 12_345, 12_346, 16_383, 16_384, n - 1]) expect(table.at(k), `record ${k}`).to.deep.equal(at(k));
   });
 });
