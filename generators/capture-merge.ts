@@ -16,7 +16,12 @@ export interface ScenarioEnd {
   sentinel?: PacketStream;
 }
 
-/** The scenario's connections, started when the merge clock reaches them (see ConnectionSchedule). */
+/**
+ * The scenario's connections, started when the merge clock reaches them (see ConnectionSchedule). The merge's
+ * callees are methods of objects that live as long as the process's classes, never closures made per generation:
+ * compiled code that inlined one closure is thrown away when the next generation brings another, and the
+ * per-packet loop ran unoptimized through much of the next generations while it was compiled again.
+ */
 export interface ScenarioStarts {
   /** Every scenario stream's order is below this; background streams (clock, sentinel) are ordered after. */
   readonly total: number;
@@ -24,6 +29,13 @@ export interface ScenarioStarts {
   readonly nextStartUs: number;
   /** Starts that connection: its stream, or undefined when it sends nothing. */
   startNext(): PacketStream | undefined;
+  /** Told of every stream (the clock's and the sentinel's too) after its last packet. */
+  ended(stream: PacketStream): void;
+}
+
+/** What follows the scenario: called once every scenario connection has ended, with the last one's last packet time. */
+export interface ScenarioEnding {
+  scenarioEnded(lastScenarioUs: number): ScenarioEnd;
 }
 
 const ROOM_NEEDED = RECORD_HEADER + MAX_FRAME + FRAME_SLACK;
@@ -44,13 +56,12 @@ export class CaptureMerge {
   /**
    * A connection starts before any packet at or after its start time is written: its first packet is never
    * earlier than its start, so every packet of a connection not started yet is later than the one being written.
-   * `streamEnded` is told of every stream after its last packet, so its connection's state can shrink to its truth.
+   * `starts` is told of every stream after its last packet, so its connection's state can shrink to its truth.
    */
   constructor(
     startUs: number,
     private readonly starts: ScenarioStarts,
-    private readonly scenarioEnded: (lastScenarioUs: number) => ScenarioEnd,
-    private readonly streamEnded: (s: PacketStream) => void,
+    private readonly ending: ScenarioEnding,
   ) {
     this.lastScenarioUs = startUs;
     this.backgroundFrom = starts.total;
@@ -94,7 +105,7 @@ export class CaptureMerge {
       const ts = s.tsUs;
       if (s === clock && ts > this.clockLimitUs) {
         heap.pop();
-        this.streamEnded(s);
+        starts.ended(s);
         continue;
       }
       if (writer.room() < ROOM_NEEDED) return this.leave(lastUs, lastScenarioUs, true);
@@ -111,7 +122,7 @@ export class CaptureMerge {
       if (s.advance()) heap.siftDown();
       else {
         heap.pop();
-        this.streamEnded(s);
+        starts.ended(s);
         // A stream that ended while quiet is parked until its next packet: that may be the next start now.
         nextStartUs = starts.nextStartUs;
         if (isScenario) {
@@ -133,7 +144,7 @@ export class CaptureMerge {
   private endScenarioIfOver(): void {
     if (this.scenarioOver || this.live > 0 || this.starts.nextStartUs !== NEVER) return;
     this.scenarioOver = true;
-    const end = this.scenarioEnded(this.lastScenarioUs);
+    const end = this.ending.scenarioEnded(this.lastScenarioUs);
     this.clockLimitUs = end.clockLimitUs;
     if (end.sentinel) this.heap.push(end.sentinel);
   }
