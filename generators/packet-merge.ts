@@ -46,6 +46,14 @@ export class StreamHeap {
   private times = new Float64Array(1024);
   private orders = new Float64Array(1024);
 
+  constructor() {
+    // A new [] holds small integers until its first object goes in: the merge loop compiled for the previous
+    // generation's heap (an array of objects) was thrown away at this one's first push, and the loop ran
+    // unoptimized until compiled again. Made an array of objects before any code sees it.
+    this.items.push(undefined as unknown as PacketStream);
+    this.items.pop();
+  }
+
   get size(): number {
     return this.items.length;
   }
