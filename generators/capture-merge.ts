@@ -16,7 +16,12 @@ export interface ScenarioEnd {
   sentinel?: PacketStream;
 }
 
-/** The scenario's connections, started when the merge clock reaches them (see ConnectionSchedule). */
+/**
+ * The scenario's connections, started when the merge clock reaches them (see ConnectionSchedule). The merge's
+ * callees are methods of objects that live as long as the process's classes, never closures made per generation:
+ * compiled code that inlined one closure is thrown away when the next generation brings another, and the
+ * per-packet loop ran unoptimized through much of the next generations while it was compiled again.
+ */
 export interface ScenarioStarts {
   /** Every scenario stream's order is below this; background streams (clock, sentinel) are ordered after. */
   readonly total: number;
@@ -24,6 +29,13 @@ export interface ScenarioStarts {
   readonly nextStartUs: number;
   /** Starts that connection: its stream, or undefined when it sends nothing. */
   startNext(): PacketStream | undefined;
+  /** Told of every stream (the clock's and the sentinel's too) after its last packet. */
+  ended(stream: PacketStream): void;
+}
+
+/** What follows the scenario: called once every scenario connection has ended, with the last one's last packet time. */
+export interface ScenarioEnding {
+  scenarioEnded(lastScenarioUs: number): ScenarioEnd;
 }
 
 const ROOM_NEEDED = RECORD_HEADER + MAX_FRAME + FRAME_SLACK;
@@ -36,7 +48,7 @@ export class CaptureMerge {
   /** Streams ordered below this are the scenario's (an empty connection has an order but no stream). */
   private readonly backgroundFrom: number;
   private live = 0;
-  private lastScenarioUs: number;
+  private lastScenarioUs = 0;
   private clockLimitUs = NEVER;
   private clock: PacketStream | undefined;
   private scenarioOver = false;
@@ -44,13 +56,12 @@ export class CaptureMerge {
   /**
    * A connection starts before any packet at or after its start time is written: its first packet is never
    * earlier than its start, so every packet of a connection not started yet is later than the one being written.
-   * `streamEnded` is told of every stream after its last packet, so its connection's state can shrink to its truth.
+   * `starts` is told of every stream after its last packet, so its connection's state can shrink to its truth.
    */
   constructor(
     startUs: number,
     private readonly starts: ScenarioStarts,
-    private readonly scenarioEnded: (lastScenarioUs: number) => ScenarioEnd,
-    private readonly streamEnded: (s: PacketStream) => void,
+    private readonly ending: ScenarioEnding,
   ) {
     this.lastScenarioUs = startUs;
     this.backgroundFrom = starts.total;
@@ -72,26 +83,32 @@ export class CaptureMerge {
     this.endScenarioIfOver();
     // Changes only when a connection starts or a stream ends: read then, not per packet.
     let nextStartUs = starts.nextStartUs;
+    // Kept in locals through the loop and stored on the way out: a double stored into an object field per packet
+    // cost a heap number each (~17 MB of garbage a 1 M-packet generation).
+    let lastUs = this.lastUs;
+    let lastScenarioUs = this.lastScenarioUs;
     for (;;) {
       const s = heap.top();
       if (nextStartUs !== NEVER && (s === undefined || nextStartUs <= s.tsUs)) {
         const started = starts.startNext();
         nextStartUs = starts.nextStartUs;
-        if (started === undefined) this.endScenarioIfOver();
-        else {
+        if (started === undefined) {
+          this.lastScenarioUs = lastScenarioUs;
+          this.endScenarioIfOver();
+        } else {
           heap.push(started);
           this.live += 1;
         }
         continue;
       }
-      if (s === undefined) return false;
+      if (s === undefined) return this.leave(lastUs, lastScenarioUs, false);
       const ts = s.tsUs;
       if (s === clock && ts > this.clockLimitUs) {
         heap.pop();
-        this.streamEnded(s);
+        starts.ended(s);
         continue;
       }
-      if (writer.room() < ROOM_NEEDED) return true;
+      if (writer.room() < ROOM_NEEDED) return this.leave(lastUs, lastScenarioUs, true);
       const ctx = s.ctx;
       const code = s.code;
       const len = s.len;
@@ -99,28 +116,35 @@ export class CaptureMerge {
       writer.endRecord(ts, frameLength);
       s.truth.addPacket(ts, (code & CODE_DIR1) === 0 ? 0 : 1, frameLength - ctx.linkLen, len, ctx.lastFlags);
       if (this.firstUs < 0) this.firstUs = ts;
-      this.lastUs = ts;
+      lastUs = ts;
       const isScenario = s.order < backgroundFrom;
-      if (isScenario && ts > this.lastScenarioUs) this.lastScenarioUs = ts;
+      if (isScenario && ts > lastScenarioUs) lastScenarioUs = ts;
       if (s.advance()) heap.siftDown();
       else {
         heap.pop();
-        this.streamEnded(s);
+        starts.ended(s);
         // A stream that ended while quiet is parked until its next packet: that may be the next start now.
         nextStartUs = starts.nextStartUs;
         if (isScenario) {
           this.live -= 1;
+          this.lastScenarioUs = lastScenarioUs;
           this.endScenarioIfOver();
         }
       }
     }
   }
 
+  private leave(lastUs: number, lastScenarioUs: number, more: boolean): boolean {
+    this.lastUs = lastUs;
+    this.lastScenarioUs = lastScenarioUs;
+    return more;
+  }
+
   /** Once every scenario connection has started and ended: the clock's limit and the sentinel are known. */
   private endScenarioIfOver(): void {
     if (this.scenarioOver || this.live > 0 || this.starts.nextStartUs !== NEVER) return;
     this.scenarioOver = true;
-    const end = this.scenarioEnded(this.lastScenarioUs);
+    const end = this.ending.scenarioEnded(this.lastScenarioUs);
     this.clockLimitUs = end.clockLimitUs;
     if (end.sentinel) this.heap.push(end.sentinel);
   }

@@ -54,10 +54,13 @@ export interface EventSource {
  */
 export class BurstClock {
   private readonly gapUs: number;
-  /** `i`: how many bursts this clock has already given (a parked connection's clock resumes there). */
+  /**
+   * `i`: how many bursts this clock has already given (a parked connection's clock resumes there). `random` is an
+   * object, not a closure: a call through one of many closures is never inlined, and its number comes back boxed.
+   */
   constructor(
     private readonly activity: PatternActivity,
-    private readonly random: () => number,
+    private readonly random: RandomSource,
     private i = 0,
   ) {
     this.gapUs = toUs(activity.gapS ?? 0);
@@ -70,7 +73,7 @@ export class BurstClock {
 
   private jitter(): number {
     const j = this.activity.jitterS;
-    return j > 0 ? j * (2 * this.random() - 1) : 0;
+    return j > 0 ? j * (2 * this.random.next() - 1) : 0;
   }
 
   next(): number {
@@ -98,9 +101,16 @@ const enum Phase {
 
 const NO_TIME = Number.NEGATIVE_INFINITY;
 
+/** Uniform draws in [0, 1), such as Mulberry32. */
+export interface RandomSource {
+  next(): number;
+}
+
 /** Jitter-free bursts draw nothing: their connection need not keep its random stream alive. */
-const NO_DRAWS = (): number => {
-  throw new Error('a burst clock without jitter drew a random number (generator bug)');
+const NO_DRAWS: RandomSource = {
+  next(): number {
+    throw new Error('a burst clock without jitter drew a random number (generator bug)');
+  },
 };
 
 /** A TCP connection's keepalives, inserted between its established events; only connections with keepalives have one. */
@@ -177,7 +187,7 @@ export class ConnectionEvents implements EventSource {
       this.pattern = spec.activity;
       if (spec.activity.jitterS > 0) {
         this.random = random;
-        this.bursts = new BurstClock(spec.activity, () => random.next(), burstsGiven);
+        this.bursts = new BurstClock(spec.activity, random, burstsGiven);
       } else this.bursts = new BurstClock(spec.activity, NO_DRAWS, burstsGiven);
     }
     const ka = this.tcp ? spec.keepalive : undefined;
@@ -390,7 +400,7 @@ export class ConnectionEvents implements EventSource {
       this.t = t;
     }
     const t = this.t;
-    const last = this.exchangeAt(t, a.requestBytes, a.responseBytes);
+    const last = t + this.exchangeAt(a.requestBytes, a.responseBytes);
     this.patternLast = last;
     this.t = Math.max(t + this.rtt + EXCHANGE_SPACING_US, last + MS);
     if (++this.exchange === a.exchangesPerBurst) {
@@ -399,34 +409,42 @@ export class ConnectionEvents implements EventSource {
     }
   }
 
-  /** Pushes one exchange at t and returns its end. */
-  private exchangeAt(t: number, req: number, resp: number): number {
+  /**
+   * Pushes one exchange at `this.t` and returns its end as an offset from it. Times cross this call only as a field
+   * and a small integer: a time passed to or returned from a call that is not inlined costs a heap number, and this
+   * runs once per exchange.
+   */
+  private exchangeAt(req: number, resp: number): number {
+    const t = this.t;
     const q = this.q;
     const rtt = this.rtt;
     if (!this.tcp) {
       q.push(t, eventCode(0, this.kindRequest, false), req);
       // A UDP request without a response is one datagram; ICMP always answers.
-      if (this.kindReply === Kind.Udp && resp <= 0) return t;
+      if (this.kindReply === Kind.Udp && resp <= 0) return 0;
       q.push(t + rtt, eventCode(1, this.kindReply, false), resp);
-      return t + rtt;
+      return rtt;
     }
-    let last = t;
+    let last = 0;
     if (req > 0) last = this.tcpMessage(t, 0, req);
-    const rt = Math.max(t + rtt, last + 1);
+    const rt = Math.max(rtt, last + 1);
     if (resp > 0) {
-      last = this.tcpMessage(rt, 1, resp);
-      const at = Math.max(t + rtt + ACK_DELAY_US, last + 1);
-      q.push(at, eventCode(0, Kind.Ack, false), 0);
+      last = rt + this.tcpMessage(t + rt, 1, resp);
+      const at = Math.max(rtt + ACK_DELAY_US, last + 1);
+      q.push(t + at, eventCode(0, Kind.Ack, false), 0);
       return at;
     }
     if (req > 0) {
-      q.push(rt, eventCode(1, Kind.Ack, false), 0);
+      q.push(t + rt, eventCode(1, Kind.Ack, false), 0);
       return rt;
     }
     return last;
   }
 
-  /** One message split into MSS-sized segments 1 us apart; the receiver ACKs every second one (the last is ACKed by the reply). */
+  /**
+   * One message split into MSS-sized segments 1 us apart; the receiver ACKs every second one (the last is ACKed by
+   * the reply). Returns the last segment's time as an offset from t (see exchangeAt).
+   */
   private tcpMessage(t: number, dir: Dir, bytes: number): number {
     const q = this.q;
     const mss = this.spec.mss;
@@ -439,7 +457,7 @@ export class ConnectionEvents implements EventSource {
       remaining -= n;
       q.push(ts, eventCode(dir, Kind.Data, remaining === 0), n);
       k += 1;
-      if (remaining === 0) return ts;
+      if (remaining === 0) return ts - t;
       if (k % 2 === 0) {
         ts += 1;
         q.push(ts, ackCode, 0);
@@ -466,11 +484,11 @@ export class ConnectionEvents implements EventSource {
         continue;
       }
       let last = t;
-      if (e.bytes > 0) last = this.tcpMessage(t, dir, e.bytes);
+      if (e.bytes > 0) last = t + this.tcpMessage(t, dir, e.bytes);
       else q.push(t, eventCode(dir, Kind.Ack, false), 0);
       const rt = Math.max(t + rtt, last + 1);
       if (e.replyBytes !== undefined && e.replyBytes > 0) {
-        const replyLast = this.tcpMessage(rt, other, e.replyBytes);
+        const replyLast = rt + this.tcpMessage(rt, other, e.replyBytes);
         q.push(Math.max(t + rtt + ACK_DELAY_US, replyLast + 1), eventCode(dir, Kind.Ack, false), 0);
       } else if (e.replyBytes !== undefined) {
         // `reply: 0` answers with a bare ACK; an event without a reply is that one message alone (exchange-timing.ts).

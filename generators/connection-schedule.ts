@@ -31,6 +31,11 @@ interface SpecCursor {
   nextOrder: number;
 }
 
+/** How many connections the specs make (every copy of each). */
+export function connectionCount(specs: readonly ConnectionSpec[]): number {
+  return specs.reduce((n, spec) => n + spec.count, 0);
+}
+
 export class ConnectionSchedule {
   /** Every scenario connection's order is below this. */
   readonly total: number;

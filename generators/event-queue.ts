@@ -31,8 +31,10 @@ export class EventQueue {
     return this.e[2 * i] as number;
   }
 
+  /** `%` on a number read from a Float64Array is a floating-point remainder, a call out of compiled code per event. */
   codeAt(i: number): number {
-    return (this.e[2 * i + 1] as number) % CODE_SPAN;
+    const packed = this.e[2 * i + 1] as number;
+    return packed - Math.floor(packed / CODE_SPAN) * CODE_SPAN;
   }
 
   lenAt(i: number): number {

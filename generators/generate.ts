@@ -6,12 +6,13 @@ import type { Endpoint, Scenario } from '../harness/scenario/scenario.js';
 import { writeFileAtomic } from '../harness/io/atomic-write.js';
 import { ipVersion } from '../harness/core/ip-address.js';
 import { ClockEvents, SingleEvent, toUs } from './connection-events.js';
-import { CaptureMerge } from './capture-merge.js';
+import { CaptureMerge, type ScenarioEnd, type ScenarioEnding } from './capture-merge.js';
 import { PacketStream } from './packet-merge.js';
 import { FlowContext, PAYLOAD_PATTERN } from './packet.js';
 import { PcapWriter } from './pcap-writer.js';
 import { ConnectionTruth, FinishedTruths, type ConnectionIdentity } from './truth-builder.js';
 import { ScenarioConnections } from './scenario-connections.js';
+import { connectionCount } from './connection-schedule.js';
 import { connLogPieces } from './zeek-conn-log.js';
 import { truthTextPieces } from '../harness/core/truth-text.js';
 
@@ -70,24 +71,14 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   const truthConnLogPath = path.join(outDir, `${scenario.name}.truth.conn.log`);
   const quietUs = toUs(scenario.quietThresholdS);
 
-  const starts = new ScenarioConnections(scenario.connections, scenario.startUs, scenario.seed, quietUs, (order, truth) => finished.add(order, truth), options.parkGapUs ?? PARK_GAP_US);
-  const finished = new FinishedTruths(starts.total + (scenario.clock ? 1 : 0) + (scenario.sentinel ? 1 : 0));
+  const finished = new FinishedTruths(connectionCount(scenario.connections) + (scenario.clock ? 1 : 0) + (scenario.sentinel ? 1 : 0));
+  const starts = new ScenarioConnections(scenario.connections, scenario.startUs, scenario.seed, quietUs, finished, options.parkGapUs ?? PARK_GAP_US);
   const clockOrder = starts.total;
   const sentinelOrder = clockOrder + (scenario.clock ? 1 : 0);
   const sentinelTruth = scenario.sentinel
     ? new ConnectionTruth(backgroundIdentity('sentinel', 'udp', scenario.sentinel.client, scenario.sentinel.server, scenario.sentinel.vlan), quietUs)
     : undefined;
-  const merge = new CaptureMerge(
-    scenario.startUs,
-    starts,
-    (lastScenarioUs) => {
-      if (sentinelTruth === undefined || scenario.sentinel === undefined) return { clockLimitUs: lastScenarioUs };
-      const at = lastScenarioUs + toUs(scenario.sentinel.afterS);
-      const sentinel = PacketStream.start(sentinelOrder, backgroundContext(sentinelTruth.identity), sentinelTruth, new SingleEvent(at, SENTINEL_PAYLOAD));
-      return sentinel === undefined ? { clockLimitUs: at } : { clockLimitUs: at, sentinel };
-    },
-    (stream) => starts.ended(stream),
-  );
+  const merge = new CaptureMerge(scenario.startUs, starts, new SentinelAfterScenario(scenario.sentinel, sentinelOrder, sentinelTruth));
   if (scenario.clock) {
     const c = scenario.clock;
     const identity = backgroundIdentity('clock', 'udp', c.client, c.server, c.vlan);
@@ -134,6 +125,22 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
   await writeFileAtomic(truthPath, truthTextPieces(header, connections));
   await writeFileAtomic(truthConnLogPath, connLogPieces(connections, histories, header.pcap.firstUs, header.pcap.lastUs));
   return { pcapPath, truthPath, truthConnLogPath, truth };
+}
+
+/** What follows the scenario: the sentinel, `afterS` after the last scenario packet, where the clock stops too. */
+class SentinelAfterScenario implements ScenarioEnding {
+  constructor(
+    private readonly sentinel: Scenario['sentinel'],
+    private readonly order: number,
+    private readonly truth: ConnectionTruth | undefined,
+  ) {}
+
+  scenarioEnded(lastScenarioUs: number): ScenarioEnd {
+    if (this.truth === undefined || this.sentinel === undefined) return { clockLimitUs: lastScenarioUs };
+    const at = lastScenarioUs + toUs(this.sentinel.afterS);
+    const sentinel = PacketStream.start(this.order, backgroundContext(this.truth.identity), this.truth, new SingleEvent(at, SENTINEL_PAYLOAD));
+    return sentinel === undefined ? { clockLimitUs: at } : { clockLimitUs: at, sentinel };
+  }
 }
 
 function backgroundIdentity(role: 'clock' | 'sentinel', protocol: 'udp', client: Endpoint, server: Endpoint, vlan: number | undefined): ConnectionIdentity {

@@ -46,6 +46,14 @@ export class StreamHeap {
   private times = new Float64Array(1024);
   private orders = new Float64Array(1024);
 
+  constructor() {
+    // A new [] holds small integers until its first object goes in: the merge loop compiled for the previous
+    // generation's heap (an array of objects) was thrown away at this one's first push, and the loop ran
+    // unoptimized until compiled again. Made an array of objects before any code sees it.
+    this.items.push(undefined as unknown as PacketStream);
+    this.items.pop();
+  }
+
   get size(): number {
     return this.items.length;
   }
@@ -102,16 +110,15 @@ export class StreamHeap {
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
       let c = l;
-      let ct = times[l] as number;
-      if (r < n) {
-        const rt = times[r] as number;
-        if (rt < ct || (rt === ct && (orders[r] as number) < (orders[l] as number))) {
-          c = r;
-          ct = rt;
-        }
+      if (l + 1 < n) {
+        // Which child is earlier is a coin toss for the branch predictor: chosen by arithmetic on the comparisons
+        // (0 or 1), not by a branch, it cost a 1 M-packet generation ~6 ms less.
+        const lt = times[l] as number;
+        const rt = times[l + 1] as number;
+        c = l + (Number(rt < lt) | (Number(rt === lt) & Number((orders[l + 1] as number) < (orders[l] as number))));
       }
+      const ct = times[c] as number;
       if (!(ct < ts || (ct === ts && (orders[c] as number) < order))) break;
       a[i] = a[c] as PacketStream;
       times[i] = ct;

@@ -9,13 +9,13 @@ import { FlowContext, N_IP_ID, N_SEQ } from './packet.js';
 import { PacketStream } from './packet-merge.js';
 import { ParkedRows, U_CLIENT_SEQ, U_ECHO_SEQ, U_IP_IDS, U_ORDER, U_SERVER_SEQ } from './parked-rows.js';
 import { connectionRandom } from './prng.js';
-import { ConnectionTruth, type ConnectionIdentity } from './truth-builder.js';
+import { ConnectionTruth, type ConnectionIdentity, type FinishedTruths } from './truth-builder.js';
 
 /**
  * The scenario's connections from start to finish, as the capture merge asks for them: each started when the merge
  * clock reaches its start (ConnectionSchedule), parked as a row of ParkedRows while it is quiet (its next packet
  * `parkGapUs` or more after the last) and rebuilt when the clock reaches that packet, and its truth handed to
- * `finish` after its last packet. Its objects (stream, frame templates, event queue, truth builder) exist only
+ * `finished` after its last packet. Its objects (stream, frame templates, event queue, truth builder) exist only
  * while it sends, so memory follows the connections sending at once, not those alive at once.
  */
 export class ScenarioConnections implements ScenarioStarts {
@@ -32,7 +32,7 @@ export class ScenarioConnections implements ScenarioStarts {
     scenarioStartUs: number,
     private readonly seed: number,
     private readonly quietThresholdUs: number,
-    private readonly finish: (order: number, truth: ConnectionTruth) => void,
+    private readonly finished: Pick<FinishedTruths, 'add'>,
     private readonly parkGapUs: number,
   ) {
     this.schedule = new ConnectionSchedule(specs, scenarioStartUs);
@@ -55,7 +55,7 @@ export class ScenarioConnections implements ScenarioStarts {
     const initial = { clientSeq: draw(), serverSeq: draw(), clientIpId: draw() & 0xffff, serverIpId: draw() & 0xffff };
     const events = new ConnectionEvents(spec, startUs, random, this.parkGapUs);
     const stream = PacketStream.start(order, flowContext(spec, identity, initial), truth, events);
-    if (stream === undefined) this.finish(order, truth);
+    if (stream === undefined) this.finished.add(order, truth);
     return stream;
   }
 
@@ -63,7 +63,7 @@ export class ScenarioConnections implements ScenarioStarts {
   ended(stream: PacketStream): void {
     const events = stream.events;
     if (events instanceof ConnectionEvents && events.parked) this.park(stream, events);
-    else this.finish(stream.order, stream.truth);
+    else this.finished.add(stream.order, stream.truth);
   }
 
   private park(stream: PacketStream, events: ConnectionEvents): void {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BurstClock } from '../../generators/connection-events.js';
 import { generate } from '../../generators/generate.js';
-import { mulberry32 } from '../../generators/prng.js';
+import { Mulberry32 } from '../../generators/prng.js';
 import type { PatternActivity } from '../../harness/scenario/scenario.js';
 import { scenario, udp } from './scenario-builders.js';
 
@@ -24,7 +24,7 @@ const pattern = (bursts: number, gapS: number, jitterS: number): PatternActivity
 
 describe('burst placement in gap mode', () => {
   it('keeps every start within ±jitter of i*gap, with draws spread over the whole range', () => {
-    const clock = new BurstClock(pattern(20_000, 10, 1), mulberry32(42));
+    const clock = new BurstClock(pattern(20_000, 10, 1), new Mulberry32(42));
     const deviations: number[] = [];
     for (let i = 0; i < 20_000; i++) {
       const at = clock.next();
@@ -41,7 +41,7 @@ describe('burst placement in gap mode', () => {
   });
 
   it('places bursts exactly at i*gap without jitter', () => {
-    const clock = new BurstClock(pattern(5, 0.1, 0), mulberry32(1));
+    const clock = new BurstClock(pattern(5, 0.1, 0), new Mulberry32(1));
     expect([0, 1, 2, 3, 4].map(() => clock.next())).to.deep.equal([0, 100_000, 200_000, 300_000, 400_000]);
   });
 
