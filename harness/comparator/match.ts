@@ -91,15 +91,23 @@ function hashKey(p: number, a: number, ports: number, b: number): number {
 /** Both ports in one int32; callers check they are 0..65535. */
 const portPair = (pa: number, pb: number): number => (pa << 16) | pb;
 
-/** Whether endpoint (a, pa) comes after (b, pb) in a key's order, so that the two swap places in it. */
-const swapped = (a: number, pa: number, b: number, pb: number): boolean => a > b || (a === b && pa > pb);
+/** A key in the index's endpoint order, as ordered() leaves it: address A, address B, both ports (portPair). */
+const KEY = new Int32Array(3);
+
+/** Puts endpoints (a, pa) and (b, pb) into KEY, the lower (address id, port) first. */
+function ordered(a: number, pa: number, b: number, pb: number): void {
+  const swap = a > b || (a === b && pa > pb);
+  KEY[0] = swap ? b : a;
+  KEY[1] = swap ? a : b;
+  KEY[2] = swap ? portPair(pb, pa) : portPair(pa, pb);
+}
 
 /** The slot holding a key (its endpoints in either order), or -1. */
-function findSlot(slots: Int32Array, p: number, a0: number, pa0: number, b0: number, pb0: number): number {
-  const swap = swapped(a0, pa0, b0, pb0);
-  const a = swap ? b0 : a0;
-  const b = swap ? a0 : b0;
-  const ports = swap ? portPair(pb0, pa0) : portPair(pa0, pb0);
+function findSlot(slots: Int32Array, p: number, a0: number, pa: number, b0: number, pb: number): number {
+  ordered(a0, pa, b0, pb);
+  const a = KEY[0] as number;
+  const b = KEY[1] as number;
+  const ports = KEY[2] as number;
   const mask = slots.length / SLOT - 1;
   for (let s = hashKey(p, a, ports, b) & mask; ; s = (s + 1) & mask) {
     const o = s * SLOT;
@@ -109,11 +117,11 @@ function findSlot(slots: Int32Array, p: number, a0: number, pa0: number, b0: num
   }
 }
 
-function insertSlot(slots: Int32Array, p: number, a0: number, pa0: number, b0: number, pb0: number, g: number): void {
-  const swap = swapped(a0, pa0, b0, pb0);
-  const a = swap ? b0 : a0;
-  const b = swap ? a0 : b0;
-  const ports = swap ? portPair(pb0, pa0) : portPair(pa0, pb0);
+function insertSlot(slots: Int32Array, p: number, a0: number, pa: number, b0: number, pb: number, g: number): void {
+  ordered(a0, pa, b0, pb);
+  const a = KEY[0] as number;
+  const b = KEY[1] as number;
+  const ports = KEY[2] as number;
   const mask = slots.length / SLOT - 1;
   let s = hashKey(p, a, ports, b) & mask;
   while (slots[s * SLOT + 3] !== 0) s = (s + 1) & mask;
@@ -238,6 +246,7 @@ const blockA = new Int32Array(BLOCK);
 const blockB = new Int32Array(BLOCK);
 const blockPa = new Int32Array(BLOCK);
 const blockPb = new Int32Array(BLOCK);
+const blockHash = new Int32Array(BLOCK);
 /** What the fetch loop read, kept so that the compiler cannot drop its reads. */
 let fetched = 0;
 
@@ -265,16 +274,15 @@ function matchRows(
       const b = code === ProtocolCode.Other ? -1 : addresses.of(table.respAddrId(i));
       const pa = code === ProtocolCode.Icmp ? ANY_PORT : table.origPort(i);
       const pb = code === ProtocolCode.Icmp ? ANY_PORT : table.respPort(i);
+      blockA[k] = a;
+      blockB[k] = b;
+      blockPa[k] = pa;
+      blockPb[k] = pb;
       // In the key's order (as findSlot puts it), so that the fetch below touches the slot the lookup reads.
-      const swap = swapped(a, pa, b, pb);
-      blockA[k] = swap ? b : a;
-      blockB[k] = swap ? a : b;
-      blockPa[k] = swap ? pb : pa;
-      blockPb[k] = swap ? pa : pb;
+      ordered(a, pa, b, pb);
+      blockHash[k] = hashKey(code, KEY[0] as number, KEY[2] as number, KEY[1] as number);
     }
-    for (let k = 0; k < count; k += 1) {
-      touched += slots[(hashKey(blockProtocol[k] as number, blockA[k] as number, portPair(blockPa[k] as number, blockPb[k] as number), blockB[k] as number) & mask) * SLOT + 3] as number;
-    }
+    for (let k = 0; k < count; k += 1) touched += slots[((blockHash[k] as number) & mask) * SLOT + 3] as number;
     fetched ^= touched;
     for (let k = 0; k < count; k += 1) {
       const i = start + k;
