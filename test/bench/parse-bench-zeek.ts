@@ -184,7 +184,7 @@ async function ours(file: string): Promise<Timing & { gcMs: number; pairs: numbe
  * A truth that this conn.log reports perfectly: one connection per row, for the harness's scoring to judge. Built
  * once, outside the timed runs (a generated capture's truth is built by the generator, not by scoring).
  */
-function truthOfRows(table: FlowRecordTable): GroundTruth {
+export function truthOfRows(table: FlowRecordTable): GroundTruth {
   const connections = new TruthTable(table.length);
   const rows: TruthConnection[] = [];
   let first = Infinity;
@@ -216,7 +216,7 @@ const MODEL: MonitorModel = monitorModel(zeek, parseTimeoutSetting('default'), t
  * keeps, then every row matched to its truth connection and scored (fragments, coverage, conservation, hunts,
  * verdict), each score folded and let go, as a cell scores them.
  */
-async function oursScored(file: string, truth: GroundTruth): Promise<Timing & { parseMs: number; gcMs: number; records: number; verdict: string; accurate: number }> {
+export async function oursScored(file: string, truth: GroundTruth): Promise<Timing & { parseMs: number; gcMs: number; records: number; verdict: string; accurate: number }> {
   globalThis.gc?.();
   gcWatch.start();
   const cpuStart = process.cpuUsage();
