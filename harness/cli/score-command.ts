@@ -93,7 +93,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     cell.provenance.notes.push(note);
     process.stderr.write(`harness score: ${note}\n`);
   }
-  applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined, userConfig), compare), records.length);
+  applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined, userConfig, view), compare), records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
     description: truth.scenario.description,

@@ -55,6 +55,16 @@ const FIRST_RECORD: RecordContext = { protocol: 'tcp', clientPort: 0, serverPort
 const LATER_RECORD: RecordContext = { ...FIRST_RECORD };
 
 export function predictRecords(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): Prediction | undefined {
+  const byTimers = timerPrediction(conn, model, quietThresholdUs);
+  // Nothing cut: a joining view has nothing to join.
+  if (model.joinedBy === undefined || (byTimers !== undefined && byTimers.max === 1)) return byTimers;
+  // A joining view undoes the timers' cuts, except where a fragment opened from the other side (a key of its own);
+  // whether one did, the truth does not say: one or two records.
+  return { min: 1, max: 2, naive: byTimers?.naive ?? 1, rules: [model.joinedBy] };
+}
+
+/** What the tool's own timers make of a connection, record by record. */
+function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): Prediction | undefined {
   const rule = ruleOf(model);
   const first = fillContext(FIRST_RECORD, conn, true);
   const firstTimeout = rule.timeoutFor(first);

@@ -27,4 +27,9 @@ export interface MonitorModel {
    * silence longer than `idleS` ends a record, and one within `granularityS` beyond it may (a range).
    */
   timer?: TimerRule;
+  /**
+   * The view joins every record of a flow key into one (argus's racluster), in the tool's words: its records are
+   * not cut by the timers, whatever the setting. Absent: records are the tool's own.
+   */
+  joinedBy?: string;
 }

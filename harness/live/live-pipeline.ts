@@ -265,7 +265,7 @@ async function finishCells(
     const records: FlowRecord[] = Array.from(outcome.views[cell.view] ?? [], (r) => recordToScenarioTime(map, r));
     const adapter = result.plan.adapter;
     // Live, the tool's timers run: the offline calibration (does it honour timeouts reading a file?) does not apply.
-    const model = monitorModel(adapter, cell.setting, true);
+    const model = monitorModel(adapter, cell.setting, true, undefined, cell.view);
     const comparison = compareCell(truth, records, model, request.compare);
     applyComparison(cell, comparison, records.length);
     if (output?.discardRule) scoreDiscardedParts(cell, truth, output.discardRule, map.k);

@@ -32,6 +32,12 @@ export interface MonitorAdapter {
   documentedHonoursTimeoutsOffline: boolean;
   /** Separately scored views of one run's output (argus: `raw` and `merged`); usually just ['default']. */
   views: string[];
+  /**
+   * Views that join a flow's records into one per key after the tool's timers have cut them (argus's `merged`:
+   * racluster), each with how, in the tool's words: the model then expects one record whatever the timers did,
+   * and says why, rather than blaming a cut it cannot see on a timer.
+   */
+  joiningViews?: Readonly<Record<string, string>>;
   /** Calibration: a setting the tool accepts, and a gap longer than it; the executor builds the scenario. */
   calibration: { setting: TimeoutSetting; gapS: number };
   /**

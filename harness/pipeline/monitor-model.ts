@@ -35,11 +35,14 @@ export function monitorModel(
   setting: TimeoutSetting,
   honoursTimeoutsOffline: boolean | undefined,
   userConfig?: UserConfigText,
+  view?: string,
 ): MonitorModel {
   const effective = effectiveTimeouts(adapter, setting);
   // The tool's own rule knows the user's config too; the generic one knows only the setting and the granularity.
   const timer = adapter.timerRule?.(setting, userConfig) ?? periodicTimerRule(effective.idleS, adapter.granularityS, adapter.timerComparison);
+  const joinedBy = view === undefined ? undefined : adapter.joiningViews?.[view];
   return {
+    ...(joinedBy !== undefined ? { joinedBy } : {}),
     idleS: { ...effective.idleS, ...timer.globalIdleS },
     timer,
     activeS: effective.activeS,

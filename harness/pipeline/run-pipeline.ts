@@ -375,7 +375,8 @@ async function runTask(
   });
   for (const cell of cells) cell.knobValues = translation.values;
   // The user's config decides the timers the swept setting does not: the model reads it as the tool does.
-  const model = monitorModel(adapter, setting, calibration?.honours, await readUserConfig(sensor.userConfig));
+  const userConfig = await readUserConfig(sensor.userConfig);
+  const model = monitorModel(adapter, setting, calibration?.honours, userConfig);
   const silence = outcome.ok ? noOutput(adapter, truth, outcome.views, outcome.provenance) : undefined;
   if (silence !== undefined) {
     for (const cell of cells) {
@@ -401,8 +402,9 @@ async function runTask(
   }
   const state = outcome.toolState;
   const tableFull = state ? state.tableFull ?? (state.evictedFlows !== undefined ? state.evictedFlows > 0 : undefined) : undefined;
-  const scoredModel = tableFull !== undefined ? { ...model, tableFull } : model;
   for (const cell of cells) {
+    const viewModel = monitorModel(adapter, setting, calibration?.honours, userConfig, cell.view);
+    const scoredModel = tableFull !== undefined ? { ...viewModel, tableFull } : viewModel;
     const records = outcome.views[cell.view] ?? [];
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
     cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });

@@ -75,3 +75,19 @@ describe('ideal model: background flows', () => {
     expect(predictFragments(clock, { idleS: { udp: 60 }, granularityS: 0 }, 30_000_000)).to.equal(1);
   });
 });
+
+describe('ideal model: a view that joins records (argus merged by racluster)', () => {
+  const c = conn({ id: 'c', firstS: 0, lastS: 630, ...quiet([10, 300], [310, 620]) });
+  const joinedBy = 'racluster joins every record of a directed 5-tuple into one';
+
+  it('expects one or two records where the timers cut, names the join as the rule, keeps the naive count', () => {
+    const p = predictRecords(c, { idleS: { tcp: 289 }, granularityS: 0, joinedBy }, us(60));
+    expect(p).to.deep.equal({ min: 1, max: 2, naive: 3, rules: [joinedBy] });
+    // Not blamed on a timer that needs a later packet: one record is inside the range.
+    expect(likelyReason(1, p as { min: number; max: number }, { idleS: { tcp: 289 }, granularityS: 0, joinedBy, timerNeedsLaterPacket: true }, 0)).to.equal(undefined);
+  });
+
+  it('changes nothing where the timers cut nothing', () => {
+    expect(predictRecords(c, { idleS: { tcp: 400 }, granularityS: 0, joinedBy }, us(60))).to.deep.equal(predictRecords(c, { idleS: { tcp: 400 }, granularityS: 0 }, us(60)));
+  });
+});

@@ -13,6 +13,7 @@ const argus: MonitorAdapter = {
   tableLimits: { knobs: {}, note: 'argus has no flow-table limit to set: its memory grows with the flows it holds' },
   documentedHonoursTimeoutsOffline: true,
   views: ['raw', 'merged'],
+  joiningViews: { merged: 'racluster joins every record of a directed 5-tuple into one (a fragment whose first packet came from the server stays apart)' },
   // 2 min idle; a 10 min gap outlasts it plus one status interval plus a clock tick.
   calibration: { setting: parseTimeoutSetting('2m'), gapS: 600 },
   // An idle flow is dropped only after the status report that follows its last packet (up to one interval later).
