@@ -247,7 +247,8 @@ const COST_METRICS: { name: string; value: (r: CostRow) => number | undefined; t
 function costChart(column: ColumnCost): Raw {
   const panelW = 300;
   const barsH = 90;
-  const top = 18;
+  // Room for the title (baseline 12) and, below it, the value label over the tallest bar.
+  const top = 30;
   const bottom = 34;
   const n = column.rows.length;
   const slot = (panelW - 20) / Math.max(1, n);
