@@ -32,7 +32,8 @@ function resultLines(result: CheckResult, color: boolean): string[] {
   else if (result.status === 'fail') {
     lines.push(`        expected ${result.expected}; ${result.seen !== undefined ? `saw ${result.seen}` : `could not measure: ${result.reason ?? ''}`}`);
   } else if (result.seen !== undefined) lines.push(`        saw ${result.seen}`);
-  if (result.note) lines.push(`        note: ${result.note}`);
+  // A skip for the note's reason has said it already.
+  if (result.note && result.note !== result.reason) lines.push(`        note: ${result.note}`);
   return lines;
 }
 

@@ -37,6 +37,16 @@ describe('check: renderers', () => {
     expect(renderCheckText(report(RESULTS), { color: true })).to.contain('\u001b[31mFAIL\u001b[0m');
   });
 
+  it('text: a skip for the not-honoured note says it once; a failure keeps the note under its numbers', () => {
+    const note = 'softflowd does not apply its timeouts to a pcap: a whole record here proves nothing about live traffic';
+    const skipped: CheckResult = { ...(RESULTS[2] as CheckResult), sensor: 'softflowd-team', reason: note, note };
+    const failed: CheckResult = { ...(RESULTS[1] as CheckResult), sensor: 'softflowd-team', note };
+    const text = renderCheckText(report([skipped, failed]), { color: false });
+    expect(text.split(note).length - 1).to.equal(2);
+    expect(text).to.contain(`skipped: ${note}`);
+    expect(text).to.contain(`saw 57 records (c2)\n        note: ${note}`);
+  });
+
   it('Markdown: short enough for a pull-request comment however many results, with cells escaped', () => {
     const many: CheckResult[] = [];
     for (let i = 0; i < 2000; i++) {
