@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { compareCell } from '../comparator/compare-cell.js';
+import { compareCell, type CellComparison } from '../comparator/compare-cell.js';
+import type { GroundTruth } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
 import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
@@ -93,7 +94,9 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     cell.provenance.notes.push(note);
     process.stderr.write(`harness score: ${note}\n`);
   }
-  applyComparison(cell, compareCell(truth, records, monitorModel(adapter, setting, undefined, userConfig, view), compare), records.length);
+  const comparison = compareCell(truth, records, monitorModel(adapter, setting, undefined, userConfig, view), compare);
+  refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '');
+  applyComparison(cell, comparison, records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
     description: truth.scenario.description,
@@ -110,4 +113,26 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
   if (written.length > 0 && !boolFlag(flags, 'json')) process.stdout.write(`\nwrote:\n${written.map((p: string) => `  ${p}`).join('\n')}\n`);
   return 0;
+}
+
+/**
+ * A log in which not one connection of the scenario is found, while it holds records that belong to none (another
+ * capture's log, another scenario's truth, the same scenario generated at another time), is a mismatch of inputs,
+ * not a monitor that missed everything: scoring it would print "missed" and a recommendation with exit 0, a wrong
+ * answer. The background flows (clock, sentinel) do not count: every bundled scenario has the same ones at the same
+ * addresses. A log with no records at all, or with only background records, is scored (the monitor missed it).
+ */
+function refuseUnrelatedLog(logFile: string, records: { length: number }, comparison: CellComparison, truth: GroundTruth, truthFile: string): void {
+  const scenarioScores = comparison.scores.filter((s) => !s.background);
+  if (comparison.aggregate.spurious === 0 || scenarioScores.length === 0 || scenarioScores.some((s) => s.fragments > 0)) return;
+  const first = comparison.spurious[0];
+  if (first === undefined) return;
+  const at = (us: number): string => new Date(Math.floor(us / 1000)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const span = `${at(truth.pcap.firstUs)} to ${at(truth.pcap.lastUs)}`;
+  throw new InputError(
+    { file: logFile, line: first.source.line, col: 0 },
+    `${records.length.toLocaleString('en-US')} record(s) and not one connection of ${truth.scenario.name} among them `
+      + `(${comparison.aggregate.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${at(first.firstUs)})`,
+    `a log written on ${path.basename(truth.pcap.file)}, the capture ${path.basename(truthFile)} describes (${scenarioScores.length.toLocaleString('en-US')} scenario connection(s), ${span})`,
+  );
 }
