@@ -5,7 +5,10 @@ import { describeTimeoutSetting } from '../harness/core/timeout-setting.js';
 import { escapeHtml } from './escape.js';
 import {
   buildGrid,
+  type Grid,
   cellHeadlineText,
+  gridConnections,
+  gridLegend,
   changedText,
   cutText,
   truthSourceText,
@@ -202,7 +205,12 @@ function heatmap(scenario: ScenarioResult, headline: TruthConnection | undefined
   })}</tr></thead>
   <tbody>${rows}</tbody>
 </table>
-<div class="legend"><span>coverage (sum of record durations / true duration)</span><span class="scale"><i>0%</i><b style="background:linear-gradient(to right, ${coverageColour(0)}, ${coverageColour(0.5)}, ${coverageColour(1)})"></b><i>100%</i></span><span class="swatch not-honoured">timeouts not honoured</span><span class="swatch status-skipped">skipped / unsupported</span></div>`;
+<div class="legend">${legendOf(grid)}<span>coverage (sum of record durations / true duration)</span><span class="scale"><i>0%</i><b style="background:linear-gradient(to right, ${coverageColour(0)}, ${coverageColour(0.5)}, ${coverageColour(1)})"></b><i>100%</i></span><span class="swatch not-honoured">timeouts not honoured</span><span class="swatch status-skipped">skipped / unsupported</span></div>`;
+}
+
+function legendOf(grid: Grid): Raw | string {
+  const legend = gridLegend(gridConnections(grid));
+  return legend === undefined ? '' : html`<span>${legend}</span>`;
 }
 
 /** Red through yellow to green, light enough for dark text and for print. */

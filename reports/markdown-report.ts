@@ -4,6 +4,8 @@ import { escapeMarkdown, escapeXml, markdownCode } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  gridConnections,
+  gridLegend,
   changedText,
   cutText,
   truthSourceText,
@@ -88,6 +90,8 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
     const cells = grid.settings.map((s) => escapeMarkdown(cellHeadlineText(grid.cell(row, s), headline?.id)));
     out.push(`| ${escapeMarkdown(row)} | ${cells.join(' | ')} |`);
   }
+  const legend = gridLegend(gridConnections(grid));
+  if (legend !== undefined) out.push('', `_${escapeMarkdown(legend)}_`);
 
   const versions = versionComparisons(scenario);
   if (versions.length > 0) out.push('', ...versionTable(versions));

@@ -76,10 +76,35 @@ export function selectConnections(scenario: ScenarioResult, max: number): { show
   return { shown: sorted.slice(0, Math.max(0, max)), total: all.length };
 }
 
-/** The verdict of one cell for one connection: the cell's own when it never produced scores. */
+/**
+ * The verdict a summary grid shows for a cell. With one scenario connection it is that connection's (the headline);
+ * with several, the cell's own, the worst over them: the longest connection's alone read "✓ accurate" for a cell of
+ * a user's capture that cut two of its four connections. The cell's own when it never produced scores.
+ */
 export function verdictFor(cell: Cell, connectionId: string | undefined): Verdict {
-  if (cell.status !== 'ok' || connectionId === undefined) return cell.verdict;
+  if (cell.status !== 'ok' || connectionId === undefined || scenarioConnectionsOf(cell) > 1) return cell.verdict;
   return scoreOf(cell, connectionId)?.verdict ?? cell.verdict;
+}
+
+function scenarioConnectionsOf(cell: Cell): number {
+  return cell.status === 'ok' ? cell.aggregate?.connections ?? 0 : 0;
+}
+
+/** The scenario's own (non-background) connections, when a grid's cells summarize several of them. */
+export function gridConnections(grid: Grid): number {
+  let most = 0;
+  for (const row of grid.rows) {
+    for (const setting of grid.settings) {
+      const cell = grid.cell(row, setting);
+      if (cell) most = Math.max(most, scenarioConnectionsOf(cell));
+    }
+  }
+  return most;
+}
+
+/** What a grid of several connections' cells shows, for the line under it. */
+export function gridLegend(connections: number): string | undefined {
+  return connections > 1 ? `each cell: the worst verdict over the ${connections.toLocaleString('en-US')} scenario connections, and how many had it` : undefined;
 }
 
 const VERDICT_TEXT: Record<Verdict, { symbol: string; word: string; short: string }> = {
@@ -104,6 +129,14 @@ export function verdictText(verdict: Verdict, fragments?: number, short = false)
 /** `✗ fragmented (57)`: the summary-table text of a cell for the headline connection. */
 export function cellHeadlineText(cell: Cell | undefined, connectionId: string | undefined, short = false): string {
   if (!cell) return short ? '·' : '·';
+  const connections = scenarioConnectionsOf(cell);
+  if (connections > 1) {
+    const a = cell.aggregate;
+    const count = a === undefined ? undefined : cell.verdict === 'fragmented' ? a.fragmented : cell.verdict === 'missed' ? a.missed : undefined;
+    const text = verdictText(cell.verdict, undefined, short);
+    if (count === undefined) return text;
+    return short ? `${text} ${count}/${connections}` : `${text} (${count.toLocaleString('en-US')} of ${connections.toLocaleString('en-US')})`;
+  }
   const verdict = verdictFor(cell, connectionId);
   const score = cell.status === 'ok' && connectionId !== undefined ? scoreOf(cell, connectionId) : undefined;
   return verdictText(verdict, score?.fragments, short);

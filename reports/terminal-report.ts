@@ -3,6 +3,8 @@ import { stripInvalidXmlChars } from './escape.js';
 import {
   buildGrid,
   cellHeadlineText,
+  gridConnections,
+  gridLegend,
   changedText,
   formatSeconds,
   truthSourceText,
@@ -10,6 +12,7 @@ import {
   versionComparisons,
   formatUs,
   headlineConnection,
+  pluralize,
   interruptionText,
   warningLines,
   recommendationColumn,
@@ -49,7 +52,7 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
   const out: string[] = [];
   const title = headline
     ? `${clean(scenario.name)}: longest connection ${clean(headline.id)}, ${formatUs(headline.durationUs)}, ` +
-      `${headline.quietPeriods.length} quiet periods up to ${formatUs(headline.longestGapUs)}`
+      `${pluralize(headline.quietPeriods.length, 'quiet period')}, longest gap ${formatUs(headline.longestGapUs)}`
     : clean(scenario.name);
   out.push(paint('1', fit(title, width)));
 
@@ -73,6 +76,8 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
     });
     out.push(line.trimEnd());
   }
+  const legend = gridLegend(gridConnections(grid));
+  if (legend !== undefined) out.push(paint('2', fit(legend, width)));
 
   const source = truthSourceText(scenario);
   if (source !== undefined) out.push(paint('2', fit(source, width)));
