@@ -35,7 +35,7 @@ Usage:
   harness report <results.json> [--format md|html|junit|json|text]
   harness monitors [--calibrate]
 
-harness <command> --help explains every flag. Exit status: 0 ok, 1 a check failed, 2 bad input, 130 interrupted.`;
+harness <command> --help explains every flag. Exit status: 0 ok, 1 a check failed (or the machine failed: disk full), 2 bad input, 130 interrupted.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -71,9 +71,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     // The machine failed us (disk full, I/O error, descriptor limit): its message says it all; a stack would not.
     if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined) {
-      process.stderr.write(`harness: ${error.message}\n`);
+      process.stderr.write(`${machineFailureText(error)}\n`);
       return 1;
     }
     throw error;
   }
+}
+
+/** The machine failed us (disk full, I/O error): its own words, and the file when the error knows it but not its message. */
+export function machineFailureText(error: NodeJS.ErrnoException): string {
+  const file = error.path;
+  const where = typeof file === 'string' && !error.message.includes(file) ? ` (${displayPath(file)})` : '';
+  return `harness: ${error.message}${where}`;
 }

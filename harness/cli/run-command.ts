@@ -49,7 +49,8 @@ ${MAX_PCAP_HELP}
                        per monitor so each scaled timeout stays at or above its live floor)
 A run folder belongs to one harness at a time (another run into it is refused) and to the harness alone: a new
 run into the folder of an earlier one replaces it completely; a non-empty folder harness did not make is refused.
-Exit status: 0 done (whatever the verdicts; use harness check to gate CI), 2 bad input, 130 interrupted.`;
+Exit status: 0 done (whatever the verdicts; use harness check to gate CI), 1 the machine failed the run (disk full,
+an I/O error: the file being written is named), 2 bad input, 130 interrupted.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const flags = parseFlags('run', argv, {

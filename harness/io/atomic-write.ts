@@ -46,6 +46,9 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     await rename(tmp, file);
   } catch (error) {
     await rm(tmp, { force: true });
+    // A write through a descriptor (disk full, I/O error) names no file: say which one it was.
+    const errno = error as NodeJS.ErrnoException;
+    if (error instanceof Error && typeof errno.code === 'string' && errno.path === undefined) errno.path = file;
     throw error;
   }
 }

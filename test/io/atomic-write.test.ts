@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../../harness/io/atomic-write.js';
+import { machineFailureText } from '../../harness/cli.js';
+
+/** A failure of the machine while writing (disk full) as a descriptor write reports it: no file named. */
+function diskFull(): NodeJS.ErrnoException {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+}
+
+describe('writeFileAtomic', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'atomic-write-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps the old content and no temporary file when a write fails, and names the file it was writing', async () => {
+    const file = path.join(dir, 'scores.jsonl');
+    await writeFile(file, 'old\n');
+    function* pieces(): Generator<string> {
+      yield 'x'.repeat(2 << 20);
+      throw diskFull();
+    }
+    const error = await writeFileAtomic(file, pieces()).then(() => undefined, (e: unknown) => e as NodeJS.ErrnoException);
+    expect(error?.code).to.equal('ENOSPC');
+    expect(error?.path).to.equal(file);
+    expect(await readFile(file, 'utf8')).to.equal('old\n');
+    expect(await readdir(dir)).to.deep.equal(['scores.jsonl']);
+  });
+
+  it('the CLI prints such a failure in one line with the file it was writing', () => {
+    const file = path.join(dir, 'report.md');
+    expect(machineFailureText(Object.assign(diskFull(), { path: file }))).to.equal(`harness: ENOSPC: no space left on device, write (${file})`);
+    // A message that names its file already is not repeated.
+    const open = Object.assign(new Error(`EIO: i/o error, open '${file}'`), { code: 'EIO', syscall: 'open', path: file });
+    expect(machineFailureText(open)).to.equal(`harness: EIO: i/o error, open '${file}'`);
+  });
+});
