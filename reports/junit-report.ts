@@ -1,6 +1,6 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
 import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
-import type { ConnectionScore } from '../harness/core/score.js';
+import type { CellAggregate, ConnectionScore } from '../harness/core/score.js';
 import { durationToleranceUs } from '../harness/comparator/score-connection.js';
 import { escapeXml } from './escape.js';
 import { describeConnection, failedCommand, formatCoverage, formatSeconds, formatUs, formatUtc, isFailingVerdict, pluralize } from './report-model.js';
@@ -119,9 +119,11 @@ function connectionFailure(results: RunResults, cell: Cell, truthById: Map<strin
   }
   const main = bad.filter((s) => !s.background).length;
   const message =
-    bad.length === 1
-      ? (expectations[0] as string)
-      : `${pluralize(bad.length, 'connection')} of ${cell.connectionsScored === undefined ? cell.scores.length : `the ${cell.scores.length} worst of ${cell.connectionsScored}`} not reported whole (${countBy(bad)}); first: ${expectations[0]}`;
+    cell.connectionsScored !== undefined && cell.aggregate !== undefined
+      ? `${summarizedCount(cell.aggregate)}; first of the ${cell.scores.length} worst kept: ${expectations[0]}`
+      : bad.length === 1
+        ? (expectations[0] as string)
+        : `${pluralize(bad.length, 'connection')} of ${cell.connectionsScored === undefined ? cell.scores.length : `the ${cell.scores.length} worst of ${cell.connectionsScored}`} not reported whole (${countBy(bad)}); first: ${expectations[0]}`;
   const body = [
     ...expectations.slice(0, MAX_LISTED),
     ...(bad.length === 1 ? fragmentLines(bad[0] as ConnectionScore) : []),
@@ -157,6 +159,18 @@ function fragmentLines(s: ConnectionScore): string[] {
   });
   if (s.fragmentList.length > MAX_LISTED) lines.push(`  ... and ${s.fragmentList.length - MAX_LISTED} more fragments`);
   return lines;
+}
+
+/**
+ * A cell summarized in memory keeps only its worst scores: how many connections failed comes from its counts over
+ * all of them, never from the kept few ("100 of the 102 worst" read as if 100 were all, when 10,000 were cut).
+ */
+function summarizedCount(a: CellAggregate): string {
+  const notWhole = a.connections - a.accurate;
+  const other = notWhole - a.fragmented - a.missed;
+  const parts = [[a.fragmented, 'fragmented'], [a.missed, 'missed'], [other, 'inaccurate']] as const;
+  const kinds = parts.filter(([n]) => n > 0).map(([n, what]) => `${n.toLocaleString('en-US')} ${what}`).join(', ');
+  return `${notWhole.toLocaleString('en-US')} of ${pluralize(a.connections, 'scenario connection')} not reported whole (${kinds})`;
 }
 
 function countBy(scores: ConnectionScore[]): string {

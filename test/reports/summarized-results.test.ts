@@ -56,6 +56,21 @@ describe('summarized results', () => {
     expect(renderMarkdown(summary)).to.include(`${many} connections (+1 background)`);
   });
 
+  it('JUnit counts the failed connections over all of them, not over the worst kept', () => {
+    // 150 of 250 cut: more than the WORST_KEPT the summary holds.
+    const cut: Record<string, number> = Object.fromEntries(conns.map((c, i) => [c.id, i < 150 ? 3 : 1]));
+    const results = buildResults('cut', conns, [{ sensor: 'zeek', fragments: cut }]);
+    // As a run's fold counts them (the builder writes scores only).
+    results.scenarios[0]!.cells[0]!.aggregate = {
+      connections: many, accurate: many - 150, fragmented: 150, missed: 0, fragmentsTotal: 3 * 150 + (many - 150),
+      meanCoverage: 0.8, minCoverage: 0.6, huntFoundByLongest: {}, huntFoundBySum: {}, spurious: 0,
+    };
+    const summary = summarizeResults(results);
+    expect(summary.scenarios[0]!.cells[0]!.scores.length).to.be.below(150);
+    const junit = renderJunit(summary);
+    expect(junit).to.contain('message="150 of 250 scenario connections not reported whole (150 fragmented); first of the');
+  });
+
   it('keeps a small run whole, adding only the distributions', () => {
     const small = buildResults('small', conns.slice(0, 20), [{ sensor: 'zeek', fragments }]);
     const summary = summarizeResults(small);
