@@ -54,9 +54,15 @@ function ruleOf(model: MonitorModel): TimerRule {
 const FIRST_RECORD: RecordContext = { protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false };
 const LATER_RECORD: RecordContext = { ...FIRST_RECORD };
 
-export function predictRecords(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): Prediction | undefined {
+/**
+ * `clientPort` and `serverPort`, when the caller has them as numbers (a cell's truth index does), spare reading
+ * conn.client and conn.server: a TruthTable row builds an endpoint object for each such read.
+ */
+export function predictRecords(
+  conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number, clientPort = conn.client.port, serverPort = conn.server.port,
+): Prediction | undefined {
   const rule = ruleOf(model);
-  const first = fillContext(FIRST_RECORD, conn, true);
+  const first = fillContext(FIRST_RECORD, conn, true, clientPort, serverPort);
   const firstTimeout = rule.timeoutFor(first);
   const laterTimeout = rule.timeoutFor(laterContext(LATER_RECORD, first));
   if (firstTimeout === undefined || laterTimeout === undefined) return undefined;
@@ -142,14 +148,14 @@ export function predictFragments(conn: TruthConnection, model: MonitorModel, qui
 
 /** The record of a connection the model asks a timeout for: its first (with the handshake, if any) or a later one. */
 export function recordContext(conn: TruthConnection, first: boolean): RecordContext {
-  return fillContext({ protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false }, conn, first);
+  return fillContext({ protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false }, conn, first, conn.client.port, conn.server.port);
 }
 
-/** recordContext written into `into`. */
-function fillContext(into: RecordContext, conn: TruthConnection, first: boolean): RecordContext {
+/** recordContext written into `into`, the connection's ports given. */
+function fillContext(into: RecordContext, conn: TruthConnection, first: boolean, clientPort: number, serverPort: number): RecordContext {
   into.protocol = conn.protocol;
-  into.clientPort = conn.client.port;
-  into.serverPort = conn.server.port;
+  into.clientPort = clientPort;
+  into.serverPort = serverPort;
   into.handshake = first && conn.open === 'handshake';
   into.bothDirections = conn.clientPkts > 0 && conn.serverPkts > 0;
   return into;

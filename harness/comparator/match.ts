@@ -1,5 +1,5 @@
 import type { FlowRecord } from '../core/flow-record.js';
-import { FlowRecordTable, ProtocolCode, type FlowRecordList } from '../core/flow-record-table.js';
+import { FlowRecordTable, ProtocolCode, type FlowRecordList, type FlowRow } from '../core/flow-record-table.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { canonicalAddress } from '../core/ip-address.js';
 import { AddressIds, TextAddressIds } from './address-ids.js';
@@ -58,10 +58,14 @@ export interface TruthIndex {
   maxLast: Float64Array;
   vlan: Int32Array;
   echo: Int32Array;
-  /** By truth connection: its client's and server's address ids, and its client's port (orientation by ids). */
+  /**
+   * By truth connection: its client's and server's address ids, and its client's port (orientation by ids); its
+   * server's port (the ideal model's timer rule reads both ports: a TruthTable row builds an object per endpoint read).
+   */
   clientAddr: Int32Array;
   serverAddr: Int32Array;
   clientPort: Int32Array;
+  serverPort: Int32Array;
 }
 
 const SLOT = 4;
@@ -147,6 +151,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   const clientAddr = new Int32Array(n);
   const serverAddr = new Int32Array(n);
   const clientPort = new Int32Array(n);
+  const serverPort = new Int32Array(n);
   for (let i = 0; i < n; i += 1) {
     const c = connections[i] as TruthConnection;
     const p = protocolCode(c.protocol);
@@ -158,6 +163,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     clientAddr[i] = a;
     serverAddr[i] = b;
     clientPort[i] = client.port;
+    serverPort[i] = server.port;
     const pa = icmp ? ANY_PORT : client.port;
     const pb = icmp ? ANY_PORT : server.port;
     if (p === NO_PROTOCOL || pa < 0 || pa > MAX_PORT || pb < 0 || pb > MAX_PORT) {
@@ -214,7 +220,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
       echo[k] = c.client.port;
     }
   }
-  return { connections, addresses, slots, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort };
+  return { connections, addresses, slots, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort, serverPort };
 }
 
 /** The group of a protocol (code) and two endpoints (address ids), or -1. */
@@ -427,8 +433,18 @@ export class RowOrientation {
   }
 
   fromClient(row: number): boolean {
-    const orig = this.addresses.of(this.table.origAddrId(row));
+    return this.fromOrigin(this.table.origAddrId(row), this.table.origPort(row));
+  }
+
+  /** fromClient of a row as the table's readRow gave it. */
+  fromClientRow(r: FlowRow): boolean {
+    return this.fromOrigin(r.origAddr, r.origPort);
+  }
+
+  /** An originator given as the table's text id of its address, and its port. */
+  private fromOrigin(origAddrId: number, origPort: number): boolean {
+    const orig = this.addresses.of(origAddrId);
     const { client, server } = this;
-    return originSide(this.icmp, client === server, orig === client, orig === server, this.table.origPort(row) === this.clientPort);
+    return originSide(this.icmp, client === server, orig === client, orig === server, origPort === this.clientPort);
   }
 }

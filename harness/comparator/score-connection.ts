@@ -82,7 +82,10 @@ function verdictOf(fragments: readonly Fragment[], trueUs: number, model: Monito
   return verdict;
 }
 
-export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: MonitorModel, options: ScoreOptions): ConnectionScore {
+/** `clientPort`, `serverPort`: the connection's, when the caller has them as numbers (see predictRecords). */
+export function scoreConnection(
+  conn: TruthConnection, set: FragmentSet, model: MonitorModel, options: ScoreOptions, clientPort?: number, serverPort?: number,
+): ConnectionScore {
   const fragments = set.fragments;
   const n = fragments.length;
   const seen = n > 0;
@@ -130,7 +133,7 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
 
   const verdict = verdictOf(fragments, trueUs, model, options);
   const packets = conservation(conn.clientPkts + conn.serverPkts, packetsSeen, true);
-  const predicted = predictRecords(conn, model, options.quietThresholdUs);
+  const predicted = predictRecords(conn, model, options.quietThresholdUs, clientPort, serverPort);
   const score: ConnectionScore = {
     connectionId: conn.id,
     background: conn.background,
