@@ -63,6 +63,7 @@ export class CellScoring {
   private readonly toleranceUs: number;
   /** For a FlowRecordTable: its rows are matched and made fragments from its columns, oriented by address ids. */
   private readonly orientation: RowOrientation | undefined;
+  private readonly index: TruthIndex;
 
   constructor(
     private readonly truth: GroundTruth,
@@ -73,6 +74,7 @@ export class CellScoring {
   ) {
     this.toleranceUs = options.toleranceS * 1e6;
     const index = truthIndexOf(truth);
+    this.index = index;
     const addresses = records instanceof FlowRecordTable ? new TextAddressIds(index.addresses, records) : undefined;
     this.matched = matchRecords(truth, records, this.toleranceUs, index, addresses);
     this.orientation = records instanceof FlowRecordTable && addresses ? new RowOrientation(index, records, addresses) : undefined;
@@ -83,22 +85,24 @@ export class CellScoring {
     const scoreOptions = { ...this.options, quietThresholdUs: this.truth.quietThresholdUs };
     const connections = this.truth.connections;
     const { records, orientation, toleranceUs } = this;
+    const { clientPort, serverPort } = this.index;
     const table = records instanceof FlowRecordTable ? records : undefined;
     const { order, offsets } = this.matched;
     const slice: RowSlice = { order, from: 0, to: 0 };
     for (let i = 0; i < connections.length; i += 1) {
       const conn = connections[i] as TruthConnection;
+      const protocol = conn.protocol;
       let fragments;
       if (table && orientation) {
-        orientation.connection(i, conn.protocol);
+        orientation.connection(i, protocol);
         slice.from = offsets[i] as number;
         slice.to = offsets[i + 1] as number;
         fragments = buildTableFragments(conn, table, toleranceUs, slice, orientation);
       } else {
         fragments = buildFragments(conn, records, toleranceUs, recordsOf(this.matched, i));
       }
-      const score = scoreConnection(conn, fragments, this.model, scoreOptions);
-      this.fold.add(score, conn.protocol);
+      const score = scoreConnection(conn, fragments, this.model, scoreOptions, clientPort[i], serverPort[i]);
+      this.fold.add(score, protocol);
       yield score;
     }
   }

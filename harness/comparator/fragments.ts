@@ -1,5 +1,5 @@
 import { sourceOf, type FlowRecord } from '../core/flow-record.js';
-import { DirectionCode, RecordKindCode, type FlowRecordList, type FlowRecordTable } from '../core/flow-record-table.js';
+import { DirectionCode, RecordKindCode, type FlowRecordList, type FlowRecordTable, type FlowRow } from '../core/flow-record-table.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { Fragment } from '../core/score.js';
 import { canonicalAddress } from '../core/ip-address.js';
@@ -275,6 +275,13 @@ export function buildTableFragments(
 ): FragmentSet {
   const { order, from, to } = rows;
   const count = to - from;
+  if (count === 1) {
+    // Most connections: one record, read once for its kind and its fragment.
+    const row = order[from] as number;
+    const r = table.readRow(row, ROW);
+    if (r.recordKind !== undefined || r.direction !== 'bi') return buildFragments(truthConn, table, toleranceUs, order.subarray(from, to));
+    return { fragments: [fragmentOfRow(table, r, orientation.fromClientRow(r))], unpairedUni: 0, bytesKind: r.bytesKind };
+  }
   for (let i = from; i < to; i += 1) {
     const row = order[i] as number;
     if (table.recordKindCode(row) !== RecordKindCode.None || table.directionCode(row) !== DirectionCode.Bi) {
@@ -284,15 +291,22 @@ export function buildTableFragments(
   let bytesKind: FlowRecord['bytesKind'] = count > 0 ? table.bytesKind(order[from] as number) : 'unknown';
   const fragments: Fragment[] = new Array<Fragment>(count);
   for (let i = 0; i < count; i += 1) {
-    const row = order[from + i] as number;
-    if (table.bytesKind(row) !== bytesKind) bytesKind = 'unknown';
-    fragments[i] = fragmentOfRow(table, row, orientation.fromClient(row));
+    const r = table.readRow(order[from + i] as number, ROW);
+    if (r.bytesKind !== bytesKind) bytesKind = 'unknown';
+    fragments[i] = fragmentOfRow(table, r, orientation.fromClientRow(r));
   }
   let sorted = true;
   for (let i = 1; i < count && sorted; i += 1) sorted = byTime(fragments[i - 1] as Fragment, fragments[i] as Fragment) <= 0;
   if (!sorted) fragments.sort(byTime);
   return { fragments, unpairedUni: 0, bytesKind };
 }
+
+/** The row buildTableFragments reads, refilled for each: readRow copies a row's fields into it and nothing keeps it. */
+const ROW: FlowRow = {
+  protocol: 'tcp', origAddr: 0, origPort: 0, respAddr: 0, respPort: 0, firstUs: 0, lastUs: 0, durationUs: 0,
+  bytesKind: 'ip', direction: 'bi', endReason: undefined, recordKind: undefined, sourceFile: 0, sourceLine: 0,
+  vlan: -1, origPkts: NaN, respPkts: NaN, origBytes: NaN, respBytes: NaN, state: -1, history: -1,
+};
 
 /** Rows order[from] .. order[to - 1]: a connection's records, without a subarray object per connection. */
 export interface RowSlice {
@@ -301,24 +315,29 @@ export interface RowSlice {
   to: number;
 }
 
-/** fragmentOfRecord of the record `table.at(row)` would build, key for key. */
-function fragmentOfRow(table: FlowRecordTable, row: number, fromClient: boolean): Fragment {
-  const origPkts = table.counter(row, 'origPkts');
-  const respPkts = table.counter(row, 'respPkts');
-  const origBytes = table.counter(row, 'origBytes');
-  const respBytes = table.counter(row, 'respBytes');
+/** fragmentOfRecord of the record `table.at(row)` would build, key for key, from the row `readRow` read. */
+function fragmentOfRow(table: FlowRecordTable, r: FlowRow, fromClient: boolean): Fragment {
+  const origPkts = counter(r.origPkts);
+  const respPkts = counter(r.respPkts);
+  const origBytes = counter(r.origBytes);
+  const respBytes = counter(r.respBytes);
   return {
-    firstUs: table.firstUs(row),
-    lastUs: table.lastUs(row),
-    durationUs: table.durationUs(row),
+    firstUs: r.firstUs,
+    lastUs: r.lastUs,
+    durationUs: r.durationUs,
     clientPkts: fromClient ? origPkts : respPkts,
     serverPkts: fromClient ? respPkts : origPkts,
     clientBytes: fromClient ? origBytes : respBytes,
     serverBytes: fromClient ? respBytes : origBytes,
     flipped: !fromClient,
-    state: table.state(row),
-    history: table.history(row),
-    endReason: table.endReason(row),
-    sources: [{ file: table.sourceFile(row), line: table.sourceLine(row) }],
+    state: r.state === NO_TEXT ? undefined : table.text(r.state),
+    history: r.history === NO_TEXT ? undefined : table.text(r.history),
+    endReason: r.endReason,
+    sources: [{ file: table.text(r.sourceFile), line: r.sourceLine }],
   };
 }
+
+/** A FlowRow's counter as a record has it: NaN (absent) as undefined. */
+const counter = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
+/** FlowRow's mark of an absent state or history. */
+const NO_TEXT = -1;

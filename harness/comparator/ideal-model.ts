@@ -54,8 +54,14 @@ function ruleOf(model: MonitorModel): TimerRule {
 const FIRST_RECORD: RecordContext = { protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false };
 const LATER_RECORD: RecordContext = { ...FIRST_RECORD };
 
-export function predictRecords(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): Prediction | undefined {
-  const byTimers = timerPrediction(conn, model, quietThresholdUs);
+/**
+ * `clientPort` and `serverPort`, when the caller has them as numbers (a cell's truth index does), spare reading
+ * conn.client and conn.server: a TruthTable row builds an endpoint object for each such read.
+ */
+export function predictRecords(
+  conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number, clientPort = conn.client.port, serverPort = conn.server.port,
+): Prediction | undefined {
+  const byTimers = timerPrediction(conn, model, quietThresholdUs, clientPort, serverPort);
   // Nothing cut: a joining view has nothing to join.
   if (model.joinedBy === undefined || (byTimers !== undefined && byTimers.max === 1)) return byTimers;
   // A joining view undoes the timers' cuts, except where a fragment opened from the other side (a key of its own);
@@ -64,9 +70,9 @@ export function predictRecords(conn: TruthConnection, model: MonitorModel, quiet
 }
 
 /** What the tool's own timers make of a connection, record by record. */
-function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number): Prediction | undefined {
+function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresholdUs: number | undefined, clientPort: number, serverPort: number): Prediction | undefined {
   const rule = ruleOf(model);
-  const first = fillContext(FIRST_RECORD, conn, true);
+  const first = fillContext(FIRST_RECORD, conn, true, clientPort, serverPort);
   const firstTimeout = rule.timeoutFor(first);
   const laterTimeout = rule.timeoutFor(laterContext(LATER_RECORD, first));
   if (firstTimeout === undefined || laterTimeout === undefined) return undefined;
@@ -152,14 +158,14 @@ export function predictFragments(conn: TruthConnection, model: MonitorModel, qui
 
 /** The record of a connection the model asks a timeout for: its first (with the handshake, if any) or a later one. */
 export function recordContext(conn: TruthConnection, first: boolean): RecordContext {
-  return fillContext({ protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false }, conn, first);
+  return fillContext({ protocol: 'tcp', clientPort: 0, serverPort: 0, handshake: false, bothDirections: false }, conn, first, conn.client.port, conn.server.port);
 }
 
-/** recordContext written into `into`. */
-function fillContext(into: RecordContext, conn: TruthConnection, first: boolean): RecordContext {
+/** recordContext written into `into`, the connection's ports given. */
+function fillContext(into: RecordContext, conn: TruthConnection, first: boolean, clientPort: number, serverPort: number): RecordContext {
   into.protocol = conn.protocol;
-  into.clientPort = conn.client.port;
-  into.serverPort = conn.server.port;
+  into.clientPort = clientPort;
+  into.serverPort = serverPort;
   into.handshake = first && conn.open === 'handshake';
   into.bothDirections = conn.clientPkts > 0 && conn.serverPkts > 0;
   return into;

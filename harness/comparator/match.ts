@@ -1,5 +1,5 @@
 import type { FlowRecord } from '../core/flow-record.js';
-import { FlowRecordTable, ProtocolCode, type FlowRecordList } from '../core/flow-record-table.js';
+import { FlowRecordTable, ProtocolCode, type FlowRecordList, type FlowRow } from '../core/flow-record-table.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { canonicalAddress } from '../core/ip-address.js';
 import { AddressIds, TextAddressIds } from './address-ids.js';
@@ -58,10 +58,14 @@ export interface TruthIndex {
   maxLast: Float64Array;
   vlan: Int32Array;
   echo: Int32Array;
-  /** By truth connection: its client's and server's address ids, and its client's port (orientation by ids). */
+  /**
+   * By truth connection: its client's and server's address ids, and its client's port (orientation by ids); its
+   * server's port (the ideal model's timer rule reads both ports: a TruthTable row builds an object per endpoint read).
+   */
   clientAddr: Int32Array;
   serverAddr: Int32Array;
   clientPort: Int32Array;
+  serverPort: Int32Array;
 }
 
 const SLOT = 4;
@@ -108,8 +112,12 @@ function findSlot(slots: Int32Array, p: number, a0: number, pa: number, b0: numb
   const a = KEY[0] as number;
   const b = KEY[1] as number;
   const ports = KEY[2] as number;
-  const mask = slots.length / SLOT - 1;
-  for (let s = hashKey(p, a, ports, b) & mask; ; s = (s + 1) & mask) {
+  return probe(slots, slots.length / SLOT - 1, p, a, b, ports, hashKey(p, a, ports, b));
+}
+
+/** The slot holding a key already in the index's order (ordered()), given its hash; or -1. */
+function probe(slots: Int32Array, mask: number, p: number, a: number, b: number, ports: number, hash: number): number {
+  for (let s = hash & mask; ; s = (s + 1) & mask) {
     const o = s * SLOT;
     const value = slots[o + 3] as number;
     if (value === 0) return -1;
@@ -147,6 +155,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   const clientAddr = new Int32Array(n);
   const serverAddr = new Int32Array(n);
   const clientPort = new Int32Array(n);
+  const serverPort = new Int32Array(n);
   for (let i = 0; i < n; i += 1) {
     const c = connections[i] as TruthConnection;
     const p = protocolCode(c.protocol);
@@ -158,6 +167,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     clientAddr[i] = a;
     serverAddr[i] = b;
     clientPort[i] = client.port;
+    serverPort[i] = server.port;
     const pa = icmp ? ANY_PORT : client.port;
     const pb = icmp ? ANY_PORT : server.port;
     if (p === NO_PROTOCOL || pa < 0 || pa > MAX_PORT || pb < 0 || pb > MAX_PORT) {
@@ -214,7 +224,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
       echo[k] = c.client.port;
     }
   }
-  return { connections, addresses, slots, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort };
+  return { connections, addresses, slots, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort, serverPort };
 }
 
 /** The group of a protocol (code) and two endpoints (address ids), or -1. */
@@ -239,13 +249,13 @@ export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: 
     record.respPort, record.firstUs, record.lastUs, record.vlan ?? NO_VLAN, toleranceUs);
 }
 
-/** Rows matched per block by matchRows, and each block's keys (FlowRecordTable's protocol code, address ids, ports). */
+/** Rows matched per block by matchRows, and each block's keys in the index's endpoint order (as ordered() puts them). */
 const BLOCK = 256;
+/** FlowRecordTable's protocol code (this index's: tcp 0, udp 1, icmp 2), or NO_PROTOCOL for a row no key can match. */
 const blockProtocol = new Int32Array(BLOCK);
 const blockA = new Int32Array(BLOCK);
 const blockB = new Int32Array(BLOCK);
-const blockPa = new Int32Array(BLOCK);
-const blockPb = new Int32Array(BLOCK);
+const blockPorts = new Int32Array(BLOCK);
 const blockHash = new Int32Array(BLOCK);
 /** What the fetch loop read, kept so that the compiler cannot drop its reads. */
 let fetched = 0;
@@ -253,9 +263,9 @@ let fetched = 0;
 /**
  * Rows from .. to - 1 of a record table matched as matchRecord matches the records `at` builds (tested so), from
  * its columns, into connOf: the table's address texts are looked up once each (`addresses`), and no record is
- * built. A block's keys are read first and the first slot of each fetched in one tight loop: the processor then
- * waits for many of those cache misses at once instead of one per row (measured: half the time on a million rows
- * against a million connections).
+ * built. A block's keys are read, put in the index's order and hashed first, and the first slot of each fetched in
+ * one tight loop: the processor then waits for many of those cache misses at once instead of one per row (measured:
+ * half the time on a million rows against a million connections); the probe then starts from the same key and hash.
  */
 function matchRows(
   index: TruthIndex, table: FlowRecordTable, from: number, to: number, addresses: TextAddressIds, toleranceUs: number, connOf: Int32Array,
@@ -267,42 +277,47 @@ function matchRows(
     let touched = 0;
     for (let k = 0; k < count; k += 1) {
       const i = start + k;
-      // FlowRecordTable's protocol codes are this index's (tcp 0, udp 1, icmp 2).
-      const code = table.protocolCode(i);
-      blockProtocol[k] = code;
+      let code: number = table.protocolCode(i);
       const a = code === ProtocolCode.Other ? -1 : addresses.of(table.origAddrId(i));
       const b = code === ProtocolCode.Other ? -1 : addresses.of(table.respAddrId(i));
-      const pa = code === ProtocolCode.Icmp ? ANY_PORT : table.origPort(i);
-      const pb = code === ProtocolCode.Icmp ? ANY_PORT : table.respPort(i);
-      blockA[k] = a;
-      blockB[k] = b;
-      blockPa[k] = pa;
-      blockPb[k] = pb;
-      // In the key's order (as findSlot puts it), so that the fetch below touches the slot the lookup reads.
+      // ICMP ignores ports (its keys have port 0 on both sides); no truth port is outside 0..65535 (indexTruth
+      // refuses one), so a record with one matches nothing, as lookup() says.
+      const icmp = code === ProtocolCode.Icmp;
+      const pa = icmp ? ANY_PORT : table.origPort(i);
+      const pb = icmp ? ANY_PORT : table.respPort(i);
+      if (a < 0 || b < 0 || pa < 0 || pa > MAX_PORT || pb < 0 || pb > MAX_PORT) code = NO_PROTOCOL;
+      blockProtocol[k] = code;
       ordered(a, pa, b, pb);
-      blockHash[k] = hashKey(code, KEY[0] as number, KEY[2] as number, KEY[1] as number);
+      const ka = KEY[0] as number;
+      const kb = KEY[1] as number;
+      const ports = KEY[2] as number;
+      blockA[k] = ka;
+      blockB[k] = kb;
+      blockPorts[k] = ports;
+      blockHash[k] = hashKey(code, ka, ports, kb);
     }
     for (let k = 0; k < count; k += 1) touched += slots[((blockHash[k] as number) & mask) * SLOT + 3] as number;
     fetched ^= touched;
     for (let k = 0; k < count; k += 1) {
       const i = start + k;
       const code = blockProtocol[k] as number;
-      const a = blockA[k] as number;
-      const b = blockB[k] as number;
-      if (code === ProtocolCode.Other || a < 0 || b < 0) {
+      if (code === NO_PROTOCOL) {
         connOf[i] = -1;
         continue;
       }
-      // ICMP's ports are read again: its echo identifier is matched on them. Other ports serve only the lookup,
-      // which takes the endpoints in either order.
+      const o = probe(slots, mask, code, blockA[k] as number, blockB[k] as number, blockPorts[k] as number, blockHash[k] as number);
+      if (o < 0) {
+        connOf[i] = -1;
+        continue;
+      }
+      // ICMP's ports are read again: its echo identifier is matched on them. Other ports served only the key.
       const icmp = code === ProtocolCode.Icmp;
-      const pa = icmp ? table.origPort(i) : (blockPa[k] as number);
-      const pb = icmp ? table.respPort(i) : (blockPb[k] as number);
-      connOf[i] = matchIn(index, lookup(index, code, a, pa, b, pb), icmp, pa, pb, table.firstUs(i), table.lastUs(i), table.vlanOf(i), toleranceUs);
+      const pa = icmp ? table.origPort(i) : 0;
+      const pb = icmp ? table.respPort(i) : 0;
+      connOf[i] = matchIn(index, groupOfSlot(slots, o), icmp, pa, pb, table.firstUs(i), table.lastUs(i), table.vlanOf(i), toleranceUs);
     }
   }
 }
-
 
 /** Among group g's candidates, the connection a record's span (and VLAN, ICMP echo identifier) fits best, or -1. */
 function matchIn(
@@ -427,8 +442,18 @@ export class RowOrientation {
   }
 
   fromClient(row: number): boolean {
-    const orig = this.addresses.of(this.table.origAddrId(row));
+    return this.fromOrigin(this.table.origAddrId(row), this.table.origPort(row));
+  }
+
+  /** fromClient of a row as the table's readRow gave it. */
+  fromClientRow(r: FlowRow): boolean {
+    return this.fromOrigin(r.origAddr, r.origPort);
+  }
+
+  /** An originator given as the table's text id of its address, and its port. */
+  private fromOrigin(origAddrId: number, origPort: number): boolean {
+    const orig = this.addresses.of(origAddrId);
     const { client, server } = this;
-    return originSide(this.icmp, client === server, orig === client, orig === server, this.table.origPort(row) === this.clientPort);
+    return originSide(this.icmp, client === server, orig === client, orig === server, origPort === this.clientPort);
   }
 }

@@ -82,7 +82,10 @@ function verdictOf(fragments: readonly Fragment[], trueUs: number, model: Monito
   return verdict;
 }
 
-export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: MonitorModel, options: ScoreOptions): ConnectionScore {
+/** `clientPort`, `serverPort`: the connection's, when the caller has them as numbers (see predictRecords). */
+export function scoreConnection(
+  conn: TruthConnection, set: FragmentSet, model: MonitorModel, options: ScoreOptions, clientPort?: number, serverPort?: number,
+): ConnectionScore {
   const fragments = set.fragments;
   const n = fragments.length;
   const seen = n > 0;
@@ -130,7 +133,7 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
 
   const verdict = verdictOf(fragments, trueUs, model, options);
   const packets = conservation(conn.clientPkts + conn.serverPkts, packetsSeen, true);
-  const predicted = predictRecords(conn, model, options.quietThresholdUs);
+  const predicted = predictRecords(conn, model, options.quietThresholdUs, clientPort, serverPort);
   const score: ConnectionScore = {
     connectionId: conn.id,
     background: conn.background,
@@ -164,11 +167,20 @@ export function scoreConnection(conn: TruthConnection, set: FragmentSet, model: 
     }
     score.naivePredictedFragments = predicted.naive;
     if (predicted.rules.length > 0) score.timerRules = predicted.rules;
-    const evictedCut = fragments.some((f, i) => i < n - 1 && f.endReason !== undefined && f.endReason.includes('evicted'));
+    const evictedCut = evictedBeforeLast(fragments);
     const reason = likelyReason(n, predicted, model, set.unpairedUni, evictedCut);
     if (reason !== undefined) score.likelyReason = reason;
   }
   return score;
+}
+
+/** Whether a fragment other than the last ended by eviction (the tool said so for this very flow). */
+function evictedBeforeLast(fragments: readonly Fragment[]): boolean {
+  for (let i = 0; i < fragments.length - 1; i += 1) {
+    const reason = (fragments[i] as Fragment).endReason;
+    if (reason !== undefined && reason.includes('evicted')) return true;
+  }
+  return false;
 }
 
 /** What the last fragment says of the close: its text and class, kept for the last (state, history) read. */
@@ -203,15 +215,24 @@ const sharedHunts = new WeakMap<readonly number[], Map<number, HuntResult[]>>();
 /** Two bits per threshold in a pattern's number. */
 const MAX_SHARED_THRESHOLDS = 15;
 
+function huntResult(thresholdS: number, seen: boolean, longest: number, sum: number): HuntResult {
+  return { thresholdS, byLongestRecord: seen && longest >= thresholdS * 1e6, bySum: seen && sum >= thresholdS * 1e6 };
+}
+
+/** The last list of thresholds and pattern looked up, and their hunts: consecutive scores mostly share both. */
+let lastThresholds: readonly number[] | undefined;
+let lastPattern = -1;
+let lastHunts: HuntResult[] = [];
+
 function huntsOf(thresholds: readonly number[], seen: boolean, longest: number, sum: number): HuntResult[] {
-  const found = (thresholdS: number): HuntResult => ({ thresholdS, byLongestRecord: seen && longest >= thresholdS * 1e6, bySum: seen && sum >= thresholdS * 1e6 });
-  if (thresholds.length > MAX_SHARED_THRESHOLDS) return thresholds.map(found);
+  if (thresholds.length > MAX_SHARED_THRESHOLDS) return thresholds.map((t) => huntResult(t, seen, longest, sum));
   let pattern = 0;
   for (let i = 0; i < thresholds.length; i += 1) {
     const thresholdUs = (thresholds[i] as number) * 1e6;
     if (seen && longest >= thresholdUs) pattern |= 1 << (2 * i);
     if (seen && sum >= thresholdUs) pattern |= 2 << (2 * i);
   }
+  if (thresholds === lastThresholds && pattern === lastPattern) return lastHunts;
   let byPattern = sharedHunts.get(thresholds);
   if (byPattern === undefined) {
     byPattern = new Map();
@@ -219,9 +240,12 @@ function huntsOf(thresholds: readonly number[], seen: boolean, longest: number, 
   }
   let hunts = byPattern.get(pattern);
   if (hunts === undefined) {
-    hunts = Object.freeze(thresholds.map((t) => Object.freeze(found(t)))) as HuntResult[];
+    hunts = Object.freeze(thresholds.map((t) => Object.freeze(huntResult(t, seen, longest, sum)))) as HuntResult[];
     byPattern.set(pattern, hunts);
   }
+  lastThresholds = thresholds;
+  lastPattern = pattern;
+  lastHunts = hunts;
   return hunts;
 }
 

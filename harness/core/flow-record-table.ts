@@ -505,6 +505,37 @@ export class FlowRecordTable implements FlowRecordList {
     return c.durationUs(i - c.start);
   }
 
+  /**
+   * Row i written into `into` as pushRow takes a row (texts as ids: `text` gives them; -1 for an absent vlan, state
+   * or history; NaN for an absent counter): a reader of most of a row's fields finds its chunk once, not per field.
+   */
+  readRow(i: number, into: FlowRow): FlowRow {
+    const c = this.chunkOf(i);
+    const j = i - c.start;
+    into.protocol = PROTOCOLS[c.protocol(j)] as FlowProtocol;
+    into.origAddr = c.origAddr(j);
+    into.origPort = c.origPort(j);
+    into.respAddr = c.respAddr(j);
+    into.respPort = c.respPort(j);
+    into.firstUs = c.firstUs(j);
+    into.lastUs = c.lastUs(j);
+    into.durationUs = c.durationUs(j);
+    into.bytesKind = BYTES_KINDS[c.bytesKind(j)] as FlowRecord['bytesKind'];
+    into.direction = DIRECTIONS[c.direction(j)] as FlowRecord['direction'];
+    into.endReason = END_REASONS[c.endReason(j)];
+    into.recordKind = RECORD_KINDS[c.recordKind(j)];
+    into.sourceFile = c.sourceFile(j);
+    into.sourceLine = c.sourceLine(j);
+    into.vlan = c.vlan(j);
+    into.origPkts = c.number(j, FIRST_COUNTER);
+    into.respPkts = c.number(j, FIRST_COUNTER + 1);
+    into.origBytes = c.number(j, FIRST_COUNTER + 2);
+    into.respBytes = c.number(j, FIRST_COUNTER + 3);
+    into.state = c.state(j);
+    into.history = c.history(j);
+    return into;
+  }
+
   /** A counter, or undefined when the record has none (as `at` leaves it out). */
   counter(i: number, field: Counter): number | undefined {
     const c = this.chunkOf(i);

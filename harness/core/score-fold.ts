@@ -47,10 +47,18 @@ function coverageBucket(coverage: number): number {
   return -1;
 }
 
+/** The verdict severity() was last asked about, and its answer: consecutive scores mostly share their verdict. */
+let lastVerdict: Verdict | undefined;
+let lastSeverity = -1;
+
 /** A verdict's place in VERDICT_SEVERITY: a few comparisons of interned strings, cheaper than a Map per score. */
 function severity(v: Verdict): number {
-  for (let i = 0; i < VERDICT_SEVERITY.length; i += 1) if (VERDICT_SEVERITY[i] === v) return i;
-  return -1;
+  if (v === lastVerdict) return lastSeverity;
+  let at = -1;
+  for (let i = 0; i < VERDICT_SEVERITY.length && at < 0; i += 1) if (VERDICT_SEVERITY[i] === v) at = i;
+  lastVerdict = v;
+  lastSeverity = at;
+  return at;
 }
 
 /** Negative when `a` is worse than `b`: verdict, then lower coverage, then more fragments, then earlier. */

@@ -122,6 +122,7 @@ export class TruthTable {
   }
 
   quietPeriods(r: number): QuietPeriod[] {
+    if (this.quietStart[r] === this.quietStart[r + 1]) return NO_QUIET_PERIODS;
     const out: QuietPeriod[] = [];
     for (let k = this.quietStart[r] as number; k < (this.quietStart[r + 1] as number); k += 1) {
       const startUs = this.quiet[2 * k] as number;
@@ -135,6 +136,12 @@ export class TruthTable {
     return this.cuts.get(r);
   }
 }
+
+/**
+ * What a row without quiet periods (most rows of a large truth) reads: one array for all of them, since the ideal
+ * model reads a connection's quiet periods once per cell it scores. Shared, so frozen: no reader may change it.
+ */
+const NO_QUIET_PERIODS = Object.freeze([]) as readonly QuietPeriod[] as QuietPeriod[];
 
 const CODES = 7;
 const ENDPOINTS = 5;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { FlowRecord } from '../../harness/core/flow-record.js';
-import { FlowRecordTable, type RowColumns } from '../../harness/core/flow-record-table.js';
+import { FlowRecordTable, type FlowRow, type RowColumns } from '../../harness/core/flow-record-table.js';
 
 /** Exporters' records are kept in a FlowRecordTable: every record read back must be the one pushed, field for field. */
 const records: FlowRecord[] = [
@@ -97,6 +97,26 @@ describe('FlowRecordTable: records kept column by column', () => {
       expect(table.at(i), `row ${i}`).to.deep.equal(r);
       expect([table.firstUs(i), table.lastUs(i), table.origPort(i), table.sourceLine(i), table.state(i)], `row ${i}`).to.deep.equal([r.firstUs, r.lastUs, r.origPort, r.sourceLine, r.state]);
       expect(table.counter(i, 'origBytes'), `row ${i}`).to.equal(r.origBytes);
+    }
+    // readRow: every row, pushed or handed over, field for field the record `at` builds (texts by id, NaN absent).
+    const row = {} as FlowRow;
+    for (let i = 0; i < expected.length; i += 1) {
+      const r = table.readRow(i, row);
+      const record: FlowRecord = {
+        protocol: r.protocol, origAddr: table.text(r.origAddr), origPort: r.origPort, respAddr: table.text(r.respAddr), respPort: r.respPort,
+        firstUs: r.firstUs, lastUs: r.lastUs, durationUs: r.durationUs, bytesKind: r.bytesKind, direction: r.direction,
+        sourceFile: table.text(r.sourceFile), sourceLine: r.sourceLine,
+      };
+      if (r.vlan !== -1) record.vlan = r.vlan;
+      if (!Number.isNaN(r.origPkts)) record.origPkts = r.origPkts;
+      if (!Number.isNaN(r.respPkts)) record.respPkts = r.respPkts;
+      if (!Number.isNaN(r.origBytes)) record.origBytes = r.origBytes;
+      if (!Number.isNaN(r.respBytes)) record.respBytes = r.respBytes;
+      if (r.state !== -1) record.state = table.text(r.state);
+      if (r.history !== -1) record.history = table.text(r.history);
+      if (r.endReason !== undefined) record.endReason = r.endReason;
+      if (r.recordKind !== undefined) record.recordKind = r.recordKind;
+      expect(record, `row ${i}`).to.deep.equal(expected[i]);
     }
     // Pushed rows stay writable; handed-over ones are the parser's and read-only.
     table.setNumber(35_000, 'respPkts', 42);

@@ -57,6 +57,21 @@ describe('TruthTable: a truth kept column by column', () => {
     });
   });
 
+  it('gives a row without quiet periods an empty list no reader can change, and a row with some a list of its own', () => {
+    const table = new TruthTable(2);
+    const quiet = table.push({ ...base, id: 'q' });
+    const none = table.push({ ...base, id: 'n', quietPeriods: [] });
+    const other = table.push({ ...base, id: 'o', quietPeriods: [] });
+    expect(none.quietPeriods).to.deep.equal([]);
+    expect(Object.isFrozen(none.quietPeriods)).to.equal(true);
+    expect(() => none.quietPeriods.push({ startUs: 1, endUs: 2, lengthUs: 1 })).to.throw(TypeError);
+    expect(other.quietPeriods).to.deep.equal([]);
+    // Each read of a row with quiet periods is a list of its own: changing one changes no other read.
+    const first = quiet.quietPeriods;
+    first.pop();
+    expect(quiet.quietPeriods).to.deep.equal(base.quietPeriods);
+  });
+
   it('refuses a duration or quiet length that is not what its times say (it keeps only the times)', () => {
     const table = new TruthTable();
     expect(() => table.push({ ...base, durationUs: base.durationUs + 1 })).to.throw(/durationUs/);
