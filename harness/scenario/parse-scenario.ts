@@ -149,6 +149,29 @@ function parseYaml(text: string, file: string, lines: LineCounter): Document.Par
 }
 
 /**
+ * A copy whose client endpoint is the server's own (192.0.2.10:443 to 192.0.2.10:443; for icmp, one address on both
+ * sides): its two directions cannot be told apart, so a monitor keys both as one side and the truth's per-direction
+ * packets and bytes describe something no capture can show. It was generated and scored at exit 0.
+ */
+function checkClientIsNotServer(r: YamlReader, clientNode: ParsedNode, spec: ConnectionSpec, protocol: Protocol): void {
+  const server = ipToBigInt(spec.server.addr);
+  const from = ipToBigInt(spec.client.addrFrom);
+  const to = ipToBigInt(spec.client.addrTo);
+  if (server < from || server > to) return;
+  const ports = protocol === 'icmp' ? 1 : spec.client.portTo - spec.client.portFrom + 1;
+  const portIndex = protocol === 'icmp' ? 0 : spec.server.port - spec.client.portFrom;
+  if (portIndex < 0 || portIndex >= ports) return;
+  const copy = (server - from) * BigInt(ports) + BigInt(portIndex);
+  if (copy >= BigInt(spec.count)) return;
+  const endpoint = protocol === 'icmp' ? spec.server.addr : `${spec.server.addr.includes(':') ? `[${spec.server.addr}]` : spec.server.addr}:${spec.server.port}`;
+  r.fail(
+    clientNode,
+    `client ${endpoint}${spec.count > 1 ? ` (copy ${copy})` : ''}, the server's own ${protocol === 'icmp' ? 'address' : 'endpoint'}`,
+    `a client ${protocol === 'icmp' ? 'address' : 'endpoint'} other than the server's (a connection to itself has no direction a monitor can tell)`,
+  );
+}
+
+/**
  * Classic pcap keeps seconds in 32 bits: a packet after 2106-02-07T06:28:15Z would wrap to 1970 and every monitor
  * would read a different capture than the truth describes. Refused at the part of the scenario that reaches past it.
  */
@@ -350,6 +373,7 @@ function parseConnection(r: YamlReader, node: ParsedNode): ConnectionSpec {
       `at most ${size} (the client range ${r.describe(clientNode)} holds ${addrs} address${addrs === 1n ? '' : 'es'} × ${ports} port${ports === 1 ? '' : 's'})`,
     );
   }
+  checkClientIsNotServer(r, clientNode, spec, protocol);
   if (protocol === 'icmp' && spec.icmpId + spec.count - 1 > 0xffff) {
     r.fail(f.at(f.has('count') ? 'count' : 'icmp_id'), `count ${spec.count} from icmp_id ${spec.icmpId}`, `copies whose echo identifiers (icmp_id + copy) stay within 0..65535`);
   }

@@ -87,8 +87,8 @@ export class YamlReader {
   integer(node: ParsedNode | null | undefined, what: string, min: number, max: number): number {
     const value = this.scalarValue(node);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min}..${max}`;
-      this.fail(node, this.named(what, node), `a whole number in ${range}`);
+      const range = max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `in ${min}..${max}`;
+      this.fail(node, this.named(what, node), `a whole number ${range}`);
     }
     return value;
   }
