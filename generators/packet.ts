@@ -235,7 +235,13 @@ const PATTERN_PREFIX_SUM: Float64Array = (() => {
   }
   return t;
 })();
-export const MAX_PAYLOAD = PATTERN_SIZE - 100;
+/**
+ * The largest payload of one packet: the largest UDP or ICMP datagram a scenario may ask for (MAX_DATAGRAM_PAYLOAD in
+ * harness/scenario/parse-scenario.ts: one 65535-byte frame with Ethernet, VLAN, IPv6 and UDP headers; a test keeps
+ * the two equal). It was PATTERN_SIZE - 100 (65436), below what a scenario may ask, so a UDP request of 65437..65469
+ * bytes passed validation and crashed the generator with a stack trace.
+ */
+export const MAX_PAYLOAD = 65535 - 14 - 4 - 40 - 8;
 const SHORT_PAYLOAD = 256;
 /**
  * The pattern's first bytes as little-endian float64 words, for short payloads: 8 bytes a store. The bytes are

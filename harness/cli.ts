@@ -1,4 +1,4 @@
-import { isInputError } from './core/input-error.js';
+import { isInputError, oneLine } from './core/input-error.js';
 import { GENERATE_HELP, generateCommand } from './cli/generate-command.js';
 import { RUN_HELP, runCommand } from './cli/run-command.js';
 import { REPORT_HELP, reportCommand } from './cli/report-command.js';
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = COMMANDS[name];
     if (!command) {
-      process.stderr.write(`harness: found command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')} (harness --help)\n`);
+      process.stderr.write(`harness: found command "${oneLine(name)}"; expected one of ${Object.keys(COMMANDS).join(', ')} (harness --help)\n`);
       return 2;
     }
     return await command.run(rest);
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     const problem = pathProblem(code);
     const file = (error as NodeJS.ErrnoException | undefined)?.path;
     if (error instanceof Error && problem !== undefined && typeof file === 'string') {
-      process.stderr.write(`harness: ${displayPath(file)}: found ${problem} (${(error as NodeJS.ErrnoException).syscall ?? 'open'} failed); expected a path that can be ${(error as NodeJS.ErrnoException).syscall === 'open' || (error as NodeJS.ErrnoException).syscall === 'read' ? 'read' : 'used'}\n`);
+      process.stderr.write(`harness: ${oneLine(displayPath(file))}: found ${problem} (${(error as NodeJS.ErrnoException).syscall ?? 'open'} failed); expected a path that can be ${(error as NodeJS.ErrnoException).syscall === 'open' || (error as NodeJS.ErrnoException).syscall === 'read' ? 'read' : 'used'}\n`);
       return 2;
     }
     // The machine failed us (disk full, I/O error, descriptor limit): its message says it all; a stack would not.
@@ -82,5 +82,5 @@ export async function main(argv: string[]): Promise<number> {
 export function machineFailureText(error: NodeJS.ErrnoException): string {
   const file = error.path;
   const where = typeof file === 'string' && !error.message.includes(file) ? ` (${displayPath(file)})` : '';
-  return `harness: ${error.message}${where}`;
+  return `harness: ${oneLine(`${error.message}${where}`)}`;
 }

@@ -2,6 +2,7 @@ import type { RunResults } from '../harness/core/results.js';
 import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
 import { InputError } from '../harness/core/input-error.js';
 import { jsonErrorPosition } from '../harness/core/json-position.js';
+import { checkAgainstSchema } from '../harness/io/json-schema.js';
 
 /**
  * `results.json`: keys sorted at every level (schemaVersion first, so `head` shows it), two-space indent, so two
@@ -145,6 +146,10 @@ export function parseResultsJson(text: string, file: string): RunResults {
     );
   }
   checkShape(data, file);
+  // checkShape names the fields every reader needs; the schema checks every other field a report reads, at any
+  // depth: before it, a cost of [] or a hunt count of null (a hand-edited or damaged results.json) crashed a renderer
+  // with a stack trace, and a count of -1 or "x" was rendered as if the run had found it.
+  checkAgainstSchema('results', data, file, text, 'a results.json written by harness run');
   return data as unknown as RunResults;
 }
 

@@ -30,6 +30,7 @@ export function parseSuite(text: string, file: string, monitors?: readonly Monit
   const problem = doc.errors[0];
   if (problem) {
     const { line, col } = lines.linePos(problem.pos[0]);
+    if (problem.code === 'RESOURCE_EXHAUSTION') throw new InputError({ file, line, col }, 'lists or maps nested too deeply to read', `a suite nested a few levels deep, e.g. ${SUITE_EXAMPLE}`);
     const found = problem.code === 'DUPLICATE_KEY' ? 'a key written twice' : `YAML that does not parse (${firstLine(problem.message)})`;
     throw new InputError({ file, line, col }, found, problem.code === 'DUPLICATE_KEY' ? 'each key once per map' : 'valid YAML');
   }

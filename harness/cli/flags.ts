@@ -15,7 +15,8 @@ export interface ParsedFlags {
 /** `takesPositionals: false` for a command that reads only flags: a stray word (a forgotten `--log`) is refused, not ignored. */
 export function parseFlags(command: string, argv: string[], options: FlagSpec, takesPositionals = true): ParsedFlags {
   try {
-    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+    refuseRepeats(command, parsed.tokens, options);
     if (!takesPositionals && parsed.positionals.length > 0) {
       throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, `"${parsed.positionals[0]}", a word that is no flag's value`, `only flags (see harness ${command} --help)`);
     }
@@ -46,6 +47,29 @@ export function parseFlags(command: string, argv: string[], options: FlagSpec, t
       throw new InputError({ file: `harness ${command} ${flag}`, line: 0, col: 0 }, 'a value starting with "-"', `${flag}=<value> to pass it, or a value that does not start with "-" (see harness ${command} --help)`);
     }
     throw new InputError({ file: `harness ${command}`, line: 0, col: 0 }, message.replace(/\s*\n\s*/g, ' '), `valid flags (see harness ${command} --help)`);
+  }
+}
+
+/**
+ * A flag that takes one value, given twice (`--timeouts 5m --timeouts 1h`, a CI script that appends its own
+ * `--out`): parseArgs keeps the last and drops the other silently, so the run swept or wrote something other than
+ * what one of the two asked, at exit 0. A flag that may repeat says `multiple`; a repeated switch (--json) is harmless.
+ */
+function refuseRepeats(command: string, tokens: ReturnType<typeof parseArgs>['tokens'], options: FlagSpec): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    const spec = options[token.name];
+    if (spec === undefined || spec.type !== 'string' || spec.multiple) continue;
+    const before = seen.get(token.name);
+    if (before !== undefined) {
+      throw new InputError(
+        { file: `harness ${command} --${token.name}`, line: 0, col: 0 },
+        `the flag twice ("${before}", then "${token.value}")`,
+        `it once (see harness ${command} --help)`,
+      );
+    }
+    seen.set(token.name, token.value);
   }
 }
 

@@ -15,7 +15,19 @@ const UNIT_SECONDS: Record<string, number> = {
 
 const PART = /(\d+(?:\.\d+)?)(us|ms|min|s|m|h|d)/y;
 
+/**
+ * The longest duration kept to the microsecond: 2^53 µs, about 285 years. A longer one (`99999999999999999999d`,
+ * 8.6e24 s) was taken and computed with in floating point, whole seconds lost, while `1e400s` was refused.
+ */
+export const MAX_DURATION_S = Math.floor(Number.MAX_SAFE_INTEGER / 1e6);
+
 export function parseDuration(text: string | number): number | undefined {
+  const seconds = parseDurationUnbounded(text);
+  return seconds === undefined || seconds > MAX_DURATION_S ? undefined : seconds;
+}
+
+/** parseDuration without its upper bound: for a message that says the value is too long rather than unreadable. */
+export function parseDurationUnbounded(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? roundMicros(text) : undefined;
   const trimmed = text.trim();
   if (trimmed === '') return undefined;

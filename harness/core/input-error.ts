@@ -24,9 +24,22 @@ export class InputError extends Error {
 }
 
 export function formatInputError(where: SourcePosition, found: string, expected: string): string {
-  const place = where.line > 0 ? `${where.file}:${where.line}:${where.col > 0 ? where.col : 1}` : where.file;
-  return `${place}: found ${found}; expected ${expected}`;
+  const file = oneLine(where.file);
+  const place = where.line > 0 ? `${file}:${where.line}:${where.col > 0 ? where.col : 1}` : file;
+  return `${place}: found ${oneLine(found)}; expected ${oneLine(expected)}`;
 }
+
+/**
+ * Control characters a user's input carried into a message (a scenario in UTF-16, a block scalar's newline, binary
+ * bytes in a log, a path with a newline), written as escapes: the message stays one line, and no escape sequence
+ * from a file reaches the user's terminal. A tab is kept: it breaks no line and the tshark header names use it.
+ */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 export function isInputError(value: unknown): value is InputError {
   return value instanceof InputError;

@@ -76,11 +76,23 @@ export async function consumeFile<T>(consumer: LineConsumer<T>, file: string, la
   } finally {
     stream.destroy();
   }
-  if (rest !== '') {
-    const step = consumer.next([rest.endsWith('\r') ? rest.slice(0, -1) : rest, lineNo + 1]);
-    if (step.done) return step.value;
-  }
+  if (rest.trim() !== '') throw cutShort(label, lineNo + 1, rest);
   return finish(consumer);
+}
+
+/**
+ * A file whose last line has no line end (a string handed to consumeText may stop without one: tests, small texts). Every monitor ends each record with a newline, so text after the last one
+ * is a record cut short (a log copied while the sensor was still writing it, a transfer cut off): read as a record it
+ * gave, with the field it stopped in, a wrong value (a history "ShA" for "ShADd", a byte count of 42 for 426) and
+ * exit 0; and a header cut off meant "no records".
+ */
+export function cutShort(file: string, lineNo: number, last: string): InputError {
+  const shown = preview(last.replace(/\r$/, ''));
+  return new InputError(
+    { file, line: lineNo, col: last.length + 1 },
+    `a last line with no line end ("${shown}")`,
+    'every line ending in a newline, as the monitor writes them: a file cut short (copied while still being written?) is not scored',
+  );
 }
 
 function finish<T>(consumer: LineConsumer<T>): T {

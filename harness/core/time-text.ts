@@ -78,11 +78,14 @@ export function decimalSecondsBytesToMicros(bytes: Uint8Array, start: number, en
     // Rare (`5e-7`, as JSON writers print tiny doubles): Number is exact enough at that size.
     if ((e === 101 || e === 69) && wholeDigits + fracDigits > 0) {
       const v = Number(new TextDecoder().decode(bytes.subarray(start, end)));
-      return Number.isFinite(v) && v >= 0 ? Math.round(v * 1e6) : undefined;
+      return Number.isFinite(v) && v >= 0 && v * 1e6 <= Number.MAX_SAFE_INTEGER ? Math.round(v * 1e6) : undefined;
     }
     return undefined;
   }
   if (wholeDigits + fracDigits === 0) return undefined;
   for (let d = Math.min(fracDigits, 6); d < 6; d += 1) frac *= 10;
-  return whole * 1e6 + frac + (roundUp ? 1 : 0);
+  const us = whole * 1e6 + frac + (roundUp ? 1 : 0);
+  // Past 2^53 µs (about 285 years) microseconds are no longer exact: a ts or duration of 1e30 s in a log was read,
+  // rounded, and scored at exit 0. No time a monitor writes comes near it.
+  return us <= Number.MAX_SAFE_INTEGER ? us : undefined;
 }

@@ -22,7 +22,10 @@ function validatorFor(name: string): ValidateFunction {
     // Loaded on first use: every harness command starts with this module imported, few validate a JSON file.
     const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     ajv ??= new Ajv({ allErrors: false, verbose: true, strict: true });
-    validate = ajv.compile(JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8')) as AnySchemaObject);
+    // `results#ConnectionScore`: one definition of a schema (a score line of a cell's scores.<view>.jsonl).
+    const [file, definition] = name.split('#') as [string, string | undefined];
+    const schema = JSON.parse(readFileSync(new URL(`${file}.schema.json`, SCHEMA_DIR), 'utf8')) as AnySchemaObject;
+    validate = ajv.compile(definition === undefined ? schema : { ...schema, $id: undefined, $ref: `#/definitions/${definition}` });
     compiled.set(name, validate);
   }
   return validate;

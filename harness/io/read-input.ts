@@ -58,9 +58,44 @@ export async function checkInputFile(file: string, expected: string): Promise<vo
 /** The whole text of an input file, or an InputError saying why it cannot be read. */
 export async function readInputText(file: string, expected: string): Promise<string> {
   await checkInputFile(file, expected);
+  let text: string;
   try {
-    return await readFile(file, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (error) {
     throw inputFileError(file, error, expected);
   }
+  // Decoding replaces every byte that is not UTF-8 with U+FFFD, silently: a scenario saved as UTF-16 or Latin-1 then
+  // failed as YAML of NUL-laced garbage, or passed with a mangled description. One native scan finds the rare file
+  // that holds a U+FFFD at all; only that one is decoded again strictly, to tell a real U+FFFD from a bad byte.
+  const at = text.indexOf('\uFFFD');
+  if (at >= 0) await checkUtf8(file, text, at, expected);
+  return text;
+}
+
+async function checkUtf8(file: string, text: string, first: number, expected: string): Promise<void> {
+  const bytes = await readFile(file);
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return;
+  } catch {
+    // not UTF-8: say where, below
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    const mark = bytes[0] === 0xff ? 'FF FE' : 'FE FF';
+    throw new InputError({ file: displayPath(file), line: 1, col: 1 }, `a file in UTF-16 (it starts with the byte-order mark ${mark})`, `UTF-8 text: ${expected}`);
+  }
+  const nul = bytes.subarray(0, 4096).indexOf(0);
+  if (nul >= 0) {
+    throw new InputError({ file: displayPath(file), line: 0, col: 0 }, `binary data, not text (a NUL byte at byte ${nul + 1}: a capture or another binary file?)`, `UTF-8 text: ${expected}`);
+  }
+  // Every character before the first U+FFFD was decoded from valid UTF-8, so it encodes back to the same bytes.
+  const before = text.slice(0, first);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const line = before.split('\n').length;
+  const byte = bytes[Buffer.byteLength(before, 'utf8')] ?? 0;
+  throw new InputError(
+    { file: displayPath(file), line, col: first - lineStart + 1 },
+    `the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}, which is not UTF-8 (a file saved as Latin-1 or another encoding?)`,
+    `UTF-8 text: ${expected}`,
+  );
 }

@@ -6,6 +6,7 @@ import type { RunResults } from '../core/results.js';
 import { parseResultsJson } from '../../reports/json-report.js';
 import type { ConnectionScore } from '../core/score.js';
 import { readGroundTruth } from './read-truth.js';
+import { checkAgainstSchema } from './json-schema.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -45,8 +46,23 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
       const scores: ConnectionScore[] = [];
       try {
         if (scoresFile === undefined) throw new Error('no scoresFile');
-        for await (const line of createInterface({ input: createReadStream(scoresFile), crlfDelay: Infinity })) if (line.trim() !== '') scores.push(JSON.parse(line) as ConnectionScore);
-      } catch {
+        let lineNo = 0;
+        for await (const line of createInterface({ input: createReadStream(scoresFile), crlfDelay: Infinity })) {
+          lineNo += 1;
+          if (line.trim() === '') continue;
+          const score = JSON.parse(line) as unknown;
+          // Each score is judged and recommended from as results.json's own are: checked as they are (a score of
+          // coverage "x" or verdict "great" was merged and judged at exit 0).
+          try {
+            checkAgainstSchema('results#ConnectionScore', score, scoresFile, line, 'a score line as harness run writes it');
+          } catch (error) {
+            if (!isInputError(error)) throw error;
+            throw new InputError({ ...error.where, line: lineNo }, error.found, error.expected);
+          }
+          scores.push(score as ConnectionScore);
+        }
+      } catch (error) {
+        if (isInputError(error)) throw error;
         throw new InputError({ file: scoresFile ?? read.file, line: 0, col: 0 }, `no readable scores of cell ${cell.column} @ ${cell.setting.label}`, 'the scores.<view>.jsonl the run wrote in the cell folder beside its results.json');
       }
       if (scores.length !== cell.connectionsScored) {

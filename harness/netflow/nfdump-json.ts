@@ -193,8 +193,18 @@ export class NfdumpJsonParser {
     if (lastUs === undefined) {
       throw new InputError({ file: this.file, line: r.line, col: r.lastCol }, `last "${preview(r.last as string, 57)}"`, 'a time YYYY-MM-DDTHH:MM:SS.mmm');
     }
+    if (lastUs < firstUs) {
+      throw new InputError({ file: this.file, line: r.line, col: r.lastCol }, `last "${r.last as string}" before first "${r.first as string}"`, 'a record whose last packet is at or after its first');
+    }
     const protocol = protocolOf(r.proto as number);
     const icmp = protocol === 'icmp';
+    // A TCP or UDP record always has both ports; one above 65535 (or missing, read as 0) matched no true connection,
+    // and every connection was scored missed at exit 0.
+    if (protocol === 'tcp' || protocol === 'udp') {
+      for (const [key, port] of [['src_port', r.srcPort], ['dst_port', r.dstPort]] as const) {
+        if (port === undefined || port > 65535) throw new InputError(where, port === undefined ? `a ${protocol} record without ${key}` : `${key} ${port}`, `${key} in 0..65535`);
+      }
+    }
     const record: FlowRecord = {
       protocol,
       origAddr: r.srcAddr as string,

@@ -41,6 +41,9 @@ export function readFastYaml(text: string, lines: LineCounter): Document.Parsed 
 /** Characters and lines outside the subset, found by one native scan before any work. */
 const UNSUPPORTED = /[\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|^(?:---|\.\.\.|%)/m;
 
+/** Deeper than any scenario nests (about 5 levels), far below what overflows the stack. */
+const MAX_DEPTH = 64;
+
 /** Thrown (never with a stack) to give up; the caller falls back to parseDocument. */
 const DECLINE = { declined: true };
 function decline(): never {
@@ -94,6 +97,18 @@ class SubsetReader {
     starts[count] = text.length + 1;
     this.lineStart = starts;
     this.lineCount = count;
+  }
+
+  /**
+   * Collections open at this point of the text: this reader recurses once per level, so a document of a few thousand
+   * nested `[` overflowed the stack (exit 1, a stack trace). A scenario nests a handful of levels; past MAX_DEPTH the
+   * reader declines, and parseDocument, which turns its own overflow into an error, gives the message.
+   */
+  private depth = 0;
+
+  private deeper(): void {
+    this.depth += 1;
+    if (this.depth > MAX_DEPTH) decline();
   }
 
   document(): ParsedNode {
@@ -202,6 +217,13 @@ class SubsetReader {
 
   /** A block map whose first key starts at `i` on line k; its column is the map's indentation. */
   private blockMap(k: number, i: number): Parsed<YAMLMap.Parsed> {
+    this.deeper();
+    const read = this.blockMapAt(k, i);
+    this.depth -= 1;
+    return read;
+  }
+
+  private blockMapAt(k: number, i: number): Parsed<YAMLMap.Parsed> {
     const indent = i - (this.lineStart[k] as number);
     const map = this.map(false);
     const items = map.items as Pair<Scalar.Parsed, ParsedNode>[];
@@ -249,6 +271,13 @@ class SubsetReader {
   }
 
   private blockSeq(k: number, indent: number): Parsed<YAMLSeq.Parsed> {
+    this.deeper();
+    const read = this.blockSeqAt(k, indent);
+    this.depth -= 1;
+    return read;
+  }
+
+  private blockSeqAt(k: number, indent: number): Parsed<YAMLSeq.Parsed> {
     const seq = this.seq(false);
     const starts: number[] = [];
     let end = 0;
@@ -382,6 +411,13 @@ class SubsetReader {
 
   /** A flow map or list that closes on the same line; its range[2] takes the spaces after it. */
   private flow(i: number, end: number): YAMLMap.Parsed | YAMLSeq.Parsed {
+    this.deeper();
+    const read = this.flowAt(i, end);
+    this.depth -= 1;
+    return read;
+  }
+
+  private flowAt(i: number, end: number): YAMLMap.Parsed | YAMLSeq.Parsed {
     const isMap = this.text.charCodeAt(i) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
     const coll = isMap ? this.map(true) : this.seq(true);

@@ -55,6 +55,8 @@ export const MAX_CONNECTIONS = 1_000_000;
 const MAX_BYTES = 1_000_000_000;
 const RESERVED_IDS = ['clock', 'sentinel'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A file name holds 255 bytes; the longest one made of a scenario's name adds ".truth.conn.log.tmp". */
+export const MAX_NAME_CHARS = 200;
 
 const TOP_KEYS = ['name', 'description', 'seed', 'start', 'timestamp_resolution', 'quiet_threshold', 'clock', 'sentinel', 'connections'];
 const CONNECTION_KEYS: Record<Protocol, readonly string[]> = {
@@ -86,6 +88,11 @@ export function parseScenario(text: string, file: string): Scenario {
   const name = nameNode ? r.string(nameNode, 'name', 'a name of letters, digits, ".", "_" and "-"') : defaultName;
   if (!NAME.test(name)) {
     r.fail(nameNode, `name "${name}"`, 'a name of letters, digits, ".", "_" and "-" (it becomes a file name)');
+  }
+  // The name becomes <name>.truth.conn.log (and a .tmp beside it while written): a longer name failed only once the
+  // output folder existed, with the file system's ENAMETOOLONG, after a partial output was made.
+  if (name.length > MAX_NAME_CHARS) {
+    r.fail(nameNode, `a name of ${name.length} characters${nameNode ? '' : ` (the file name, as the scenario has no name: key)`}`, `a name of at most ${MAX_NAME_CHARS} characters (it becomes a file name)`);
   }
   const descNode = top.optional('description', 'a sentence');
   const description = descNode
@@ -131,6 +138,7 @@ function parseYaml(text: string, file: string, lines: LineCounter): Document.Par
       const key = /^[^:\n]*/.exec(text.slice(syntax.pos[0]))?.[0].trim() ?? '';
       throw new InputError(where, `key "${key}" twice in one map`, 'each key once per map');
     }
+    if (syntax.code === 'RESOURCE_EXHAUSTION') throw new InputError(where, 'lists or maps nested too deeply to read', 'a scenario nested a few levels deep, as in docs/scenario-language.md');
     throw new InputError(
       where,
       `invalid YAML (${firstLine(syntax.message)})`,
@@ -138,6 +146,29 @@ function parseYaml(text: string, file: string, lines: LineCounter): Document.Par
     );
   }
   return doc;
+}
+
+/**
+ * A copy whose client endpoint is the server's own (192.0.2.10:443 to 192.0.2.10:443; for icmp, one address on both
+ * sides): its two directions cannot be told apart, so a monitor keys both as one side and the truth's per-direction
+ * packets and bytes describe something no capture can show. It was generated and scored at exit 0.
+ */
+function checkClientIsNotServer(r: YamlReader, clientNode: ParsedNode, spec: ConnectionSpec, protocol: Protocol): void {
+  const server = ipToBigInt(spec.server.addr);
+  const from = ipToBigInt(spec.client.addrFrom);
+  const to = ipToBigInt(spec.client.addrTo);
+  if (server < from || server > to) return;
+  const ports = protocol === 'icmp' ? 1 : spec.client.portTo - spec.client.portFrom + 1;
+  const portIndex = protocol === 'icmp' ? 0 : spec.server.port - spec.client.portFrom;
+  if (portIndex < 0 || portIndex >= ports) return;
+  const copy = (server - from) * BigInt(ports) + BigInt(portIndex);
+  if (copy >= BigInt(spec.count)) return;
+  const endpoint = protocol === 'icmp' ? spec.server.addr : `${spec.server.addr.includes(':') ? `[${spec.server.addr}]` : spec.server.addr}:${spec.server.port}`;
+  r.fail(
+    clientNode,
+    `client ${endpoint}${spec.count > 1 ? ` (copy ${copy})` : ''}, the server's own ${protocol === 'icmp' ? 'address' : 'endpoint'}`,
+    `a client ${protocol === 'icmp' ? 'address' : 'endpoint'} other than the server's (a connection to itself has no direction a monitor can tell)`,
+  );
 }
 
 /**
@@ -342,6 +373,7 @@ function parseConnection(r: YamlReader, node: ParsedNode): ConnectionSpec {
       `at most ${size} (the client range ${r.describe(clientNode)} holds ${addrs} address${addrs === 1n ? '' : 'es'} × ${ports} port${ports === 1 ? '' : 's'})`,
     );
   }
+  checkClientIsNotServer(r, clientNode, spec, protocol);
   if (protocol === 'icmp' && spec.icmpId + spec.count - 1 > 0xffff) {
     r.fail(f.at(f.has('count') ? 'count' : 'icmp_id'), `count ${spec.count} from icmp_id ${spec.icmpId}`, `copies whose echo identifiers (icmp_id + copy) stay within 0..65535`);
   }

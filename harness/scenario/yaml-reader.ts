@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type ParsedNode, type YAMLMap } from 'yaml';
-import { parseDuration } from '../core/duration.js';
+import { parseDurationUnbounded } from '../core/duration.js';
 import { InputError, type SourcePosition } from '../core/input-error.js';
 
 /**
@@ -87,8 +87,8 @@ export class YamlReader {
   integer(node: ParsedNode | null | undefined, what: string, min: number, max: number): number {
     const value = this.scalarValue(node);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min}..${max}`;
-      this.fail(node, this.named(what, node), `a whole number in ${range}`);
+      const range = max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `in ${min}..${max}`;
+      this.fail(node, this.named(what, node), `a whole number ${range}`);
     }
     return value;
   }
@@ -96,7 +96,8 @@ export class YamlReader {
   /** Seconds. `positive` refuses 0. */
   duration(node: ParsedNode | null | undefined, what: string, positive: boolean): number {
     const value = this.scalarValue(node);
-    const seconds = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+    // Unbounded: a scenario's time past what a pcap can hold gets the pcap-time message at the key that reaches it.
+    const seconds = typeof value === 'string' || typeof value === 'number' ? parseDurationUnbounded(value) : undefined;
     const expected = `${positive ? 'a positive duration' : 'a duration of 0 or more'} such as 20ms, 90s, 20m, 1h30m (units us, ms, s, m, h, d; a bare number is seconds)`;
     if (seconds === undefined) {
       const negative = (typeof value === 'number' && value < 0) || (typeof value === 'string' && value.trim().startsWith('-'));

@@ -13,12 +13,23 @@ function* collect(): LineConsumer<string[]> {
 }
 
 describe('line consumers: one parser for a string and a streamed file', () => {
-  it('a file gives the lines a string gives, \\r\\n and a last line without \\n included', async () => {
-    const text = 'a\r\nbb\n\nccc';
+  it('a file gives the lines a string gives, \\r\\n included', async () => {
+    const text = 'a\r\nbb\n\nccc\n';
     const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'lines-')), 'x.txt');
     await writeFile(file, text);
     expect(await consumeFile(collect(), file)).to.deep.equal(consumeText(collect(), text));
     expect(consumeText(collect(), text)).to.deep.equal(['1:a', '2:bb', '3:', '4:ccc']);
+    expect(consumeText(collect(), 'a\nccc')).to.deep.equal(['1:a', '2:ccc']);
+  });
+
+  it('a file whose last line has no line end is cut short: refused at that line, never read as a record', async () => {
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'lines-')), 'cut.txt');
+    await writeFile(file, 'a\nbb\nccc');
+    const error = await consumeFile(collect(), file, 'cut.txt').then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as Error).message).to.equal('cut.txt:3:4: found a last line with no line end ("ccc"); expected every line ending in a newline, as the monitor writes them: a file cut short (copied while still being written?) is not scored');
+    await writeFile(file, 'a\nbb\n \r\n');
+    expect(await consumeFile(collect(), file)).to.deep.equal(['1:a', '2:bb', '3: ']);
   });
 
   it('a line longer than the limit (a flood without newlines) is refused with its place, never held whole', async () => {

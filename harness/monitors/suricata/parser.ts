@@ -55,36 +55,44 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
     const fail = (found: string, expected: string): never => {
       throw new InputError(where, found, `${expected} in a flow event`);
     };
-    const flow = (typeof event.flow === 'object' && event.flow !== null ? event.flow : fail('no "flow" object', 'a "flow" object')) as Record<string, unknown>;
+    const flow = (typeof event.flow === 'object' && event.flow !== null && !Array.isArray(event.flow) ? event.flow : fail('no "flow" object', 'a "flow" object')) as Record<string, unknown>;
     const protoText = typeof event.proto === 'string' || typeof event.proto === 'number' ? String(event.proto) : fail('no proto', 'proto');
     const protocol = protocolOf(protoText);
     const addr = (key: string): string => {
       const v = event[key];
       const canonical = typeof v === 'string' ? canonicalIp(v) : undefined;
-      return canonical ?? fail(`${key} ${JSON.stringify(v)}`, `${key} as an IP address`);
+      return canonical ?? fail(shown(key, v), `${key} as an IP address`);
     };
     const count = (holder: Record<string, unknown>, key: string): number | undefined => {
       const v = holder[key];
       if (v === undefined) return undefined;
-      return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(`${key} ${JSON.stringify(v)}`, `${key} as a count`);
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(shown(key, v), `${key} as a count`);
+    };
+    // A port above 65535 (or an ICMP type above 255) matched no true connection: every one was scored missed, exit 0.
+    const field = (key: string, max: number, required: boolean): number => {
+      const v = count(event, key);
+      if (v === undefined) return required ? fail(`no ${key}`, `${key} (0..${max})`) : 0;
+      return v <= max ? v : fail(shown(key, v), `${key} in 0..${max}`);
     };
     const time = (key: string): number => {
       const v = flow[key];
       const us = typeof v === 'string' ? isoToMicros(v) : undefined;
-      return us ?? fail(`flow.${key} ${JSON.stringify(v)}`, `flow.${key} as an ISO time such as 2023-11-14T22:13:20.000001+0000`);
+      return us ?? fail(shown(`flow.${key}`, v), `flow.${key} as an ISO time such as 2023-11-14T22:13:20.000001+0000`);
     };
     let origPort: number;
     let respPort: number;
     if (protocol === 'icmp') {
       // As Zeek does: type and code in the port fields.
-      origPort = count(event, 'icmp_type') ?? 0;
-      respPort = count(event, 'icmp_code') ?? 0;
+      origPort = field('icmp_type', 255, false);
+      respPort = field('icmp_code', 255, false);
     } else {
-      origPort = count(event, 'src_port') ?? 0;
-      respPort = count(event, 'dest_port') ?? 0;
+      // Suricata writes both ports on every TCP and UDP flow; another protocol may have none.
+      origPort = field('src_port', 65535, protocol !== 'other');
+      respPort = field('dest_port', 65535, protocol !== 'other');
     }
     const firstUs = time('start');
     const lastUs = time('end');
+    if (lastUs < firstUs) fail(`flow.end ${JSON.stringify(flow.end)} before flow.start ${JSON.stringify(flow.start)}`, 'flow.end at or after flow.start');
     const record: FlowRecord = {
       protocol,
       origAddr: addr('src_ip'),
@@ -116,6 +124,11 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
     records.push(record);
   }
   return records;
+}
+
+/** `src_port 70000`, or `no src_port` for a key that is absent (never "undefined"). */
+function shown(key: string, value: unknown): string {
+  return value === undefined ? `no ${key}` : `${key} ${JSON.stringify(value)}`;
 }
 
 function protocolOf(proto: string): FlowProtocol {

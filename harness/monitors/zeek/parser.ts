@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { preview } from '../../core/text-lines.js';
+import { cutShort, preview } from '../../core/text-lines.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros, isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecordTable } from '../../core/flow-record-table.js';
@@ -132,7 +132,7 @@ export async function parseConnLogRange(
 export function parseConnLog(text: string, file: string): FlowRecord[] {
   const assembler = new FlowRecordAssembler(file, [] as FlowRecord[]);
   const writer = new ConnColumnsWriter((batch) => assembler.add(batch, { range: 0, lineOffset: 0 }), true);
-  const parser = new ConnLogParser(file, writer);
+  const parser = new ConnLogParser(file, writer, false);
   const bytes = Buffer.from(text, 'utf8');
   parser.feed(bytes, bytes.length, true);
   writer.flush();
@@ -192,7 +192,11 @@ class ConnLogParser {
   /** JSON values by text: the JSON form reads text, not bytes. */
   private readonly jsonStrings = new Map<string, number>();
 
-  constructor(private readonly file: string, private readonly out: ConnColumnsWriter) {
+  /**
+   * `requireLineEnd`: a file (a log a user names, a monitor's output) must end its last line; text handed in whole
+   * (parseConnLog) may stop without one.
+   */
+  constructor(private readonly file: string, private readonly out: ConnColumnsWriter, private readonly requireLineEnd = true) {
     this.ipv4 = new Ipv4Interner(out);
     this.addresses = new ByteInterner(17, canonicalIp, out);
     this.words = new ByteInterner(14, (text) => text, out);
@@ -217,6 +221,12 @@ class ConnLogParser {
       let nl = buf.indexOf(10, pos);
       if (nl < 0 || nl >= end) {
         if (!final) return pos;
+        // Zeek ends every line with a newline: text after the last one is a log cut short (see cutShort).
+        if (this.requireLineEnd) {
+          const rest = buf.toString('utf8', pos, end);
+          if (rest.trim() !== '') throw cutShort(this.file, this.lineNo + 1, rest);
+          return end;
+        }
         nl = end;
       }
       this.lineNo += 1;

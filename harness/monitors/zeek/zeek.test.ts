@@ -142,7 +142,7 @@ describe('zeek parser on large and unusual TSV logs (chunked byte scanning)', ()
     const rows = Array.from({ length: 30_000 }, (_, i) => row(i));
     rows[25_000] = (rows[25_000] as string).replace('\t10.0.97.168\t', '\t10.0.97.0168\t');
     const file = path.join(dir, 'bad-far.log');
-    await writeFile(file, [...HEADER, ...rows].join('\n'));
+    await writeFile(file, [...HEADER, ...rows].join('\n') + '\n');
     const error = await readConnLog(file, 'bad-far.log').then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(InputError);
     const line = rows[25_000] as string;
@@ -153,7 +153,7 @@ describe('zeek parser on large and unusual TSV logs (chunked byte scanning)', ()
   it('a line longer than the read chunk is read whole', async () => {
     const history = 'Ad'.repeat(800_000);
     const file = path.join(dir, 'long-line.log');
-    await writeFile(file, [...HEADER, row(1), row(2).replace('ShADadFf', history), row(3)].join('\n'));
+    await writeFile(file, [...HEADER, row(1), row(2).replace('ShADadFf', history), row(3)].join('\n') + '\n');
     const records = await readConnLog(file);
     expect(records.map((r) => r.history?.length)).to.deep.equal([8, 1_600_000, 8]);
     expect(records[2]?.origPkts).to.equal(3);

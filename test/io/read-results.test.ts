@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readResultsFile, readWholeResults } from '../../harness/io/read-results.js';
+import { InputError } from '../../harness/core/input-error.js';
+import { REPO } from '../support/cli.js';
+
+/**
+ * A results.json is read back by harness report and merge: every field is checked (schemas/results.schema.json),
+ * and so is every score line a summarized cell keeps in its scores.<view>.jsonl, which merge judges from.
+ */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try { await promise; } catch (e) { expect(e).to.be.instanceOf(InputError); return (e as Error).message; }
+  throw new Error('not refused');
+}
+
+async function summarizedRun(scoreLine: (line: Record<string, unknown>) => void): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'read-results-'));
+  const results = JSON.parse(await readFile(path.join(REPO, 'test/corpus/results.json'), 'utf8')) as { scenarios: { cells: Record<string, unknown>[] }[] };
+  const cell = results.scenarios[0]?.cells[0] as Record<string, unknown>;
+  const scores = cell.scores as Record<string, unknown>[];
+  const line = structuredClone(scores[0]) as Record<string, unknown>;
+  scoreLine(line);
+  cell.connectionsScored = 1;
+  cell.scoresFile = 'scores.jsonl';
+  await writeFile(path.join(dir, 'scores.jsonl'), `${JSON.stringify(line)}\n`);
+  await writeFile(path.join(dir, 'results.json'), JSON.stringify(results, null, 2));
+  return path.join(dir, 'results.json');
+}
+
+describe('reading a results.json back (report, merge)', () => {
+  it('the corpus results.json reads as it is', async () => {
+    const { results } = await readResultsFile(path.join(REPO, 'test/corpus/results.json'));
+    expect(results.scenarios.length).to.be.greaterThan(0);
+  });
+
+  it('a score line of a summarized cell is read when it is as a run writes it', async () => {
+    const file = await summarizedRun(() => undefined);
+    const { results } = await readWholeResults(file);
+    expect(results.scenarios[0]?.cells[0]?.scores).to.have.length(1);
+  });
+
+  it('a score line with a wrong type is refused at its line and JSON path (merge judged it at exit 0)', async () => {
+    const file = await summarizedRun((line) => { line.coverage = 'x'; });
+    const message = await refusal(readWholeResults(file));
+    expect(message).to.match(/scores\.jsonl:1:\d+: found \$\.coverage = "x"; expected a number of 0 or more$/);
+  });
+
+  it('a score line with a verdict no harness writes is refused', async () => {
+    const file = await summarizedRun((line) => { line.verdict = 'great'; });
+    expect(await refusal(readWholeResults(file))).to.match(/scores\.jsonl:1:\d+: found \$\.verdict = "great"; expected one of "accurate"/);
+  });
+});
