@@ -1,6 +1,6 @@
 import type { Cell, CellCost, ScenarioResult } from '../harness/core/results.js';
 import { formatKb } from '../harness/comparator/table-limit-advice.js';
-import { buildGrid } from './report-model.js';
+import { buildGrid, pluralize } from './report-model.js';
 
 /**
  * Cost beside accuracy: per report column (monitor and view), what each swept setting cost the sensor (peak memory,
@@ -68,10 +68,6 @@ export function memoryCost(valueKb: number, baseKb: number): string {
   return `costs ${percentChange(valueKb, baseKb)} memory`;
 }
 
-function entries(count: number): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? 'entry' : 'entries'}`;
-}
-
 function memoryText(row: CostRow): string {
   return row.cost.peakRssKb !== undefined ? formatKb(row.cost.peakRssKb) : 'unknown memory';
 }
@@ -95,7 +91,7 @@ export function costSummary(column: string, rows: readonly CostRow[]): string {
       ? `${memoryCost(chosen.cost.peakRssKb, base.cost.peakRssKb)} at this load (${memoryText(chosen)} against ${memoryText(base)} at ${base.setting})`
       : 'its memory cost is unknown (no peak RSS measured)';
     const table = chosen.cost.table && base.cost.table
-      ? `; flow table ${entries(chosen.cost.table.peakEntries)} at peak against ${base.cost.table.peakEntries.toLocaleString('en-US')}`
+      ? `; flow table ${pluralize(chosen.cost.table.peakEntries, 'entry', 'entries')} at peak against ${base.cost.table.peakEntries.toLocaleString('en-US')}`
       : '';
     parts.push(`${column}: ${chosen.setting} keeps every connection whole and ${delta}${table}`);
   }

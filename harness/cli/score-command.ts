@@ -9,6 +9,7 @@ import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.
 import { checkToolKnobs, monitorModel, readUserConfig } from '../pipeline/monitor-model.js';
 import { recommendationsFor } from '../pipeline/recommendations.js';
 import { jsonChunks } from '../../reports/json-report.js';
+import { formatUtc } from '../../reports/report-model.js';
 import { writeOut } from './write-out.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
@@ -127,12 +128,11 @@ function refuseUnrelatedLog(logFile: string, records: { length: number }, compar
   if (comparison.aggregate.spurious === 0 || scenarioScores.length === 0 || scenarioScores.some((s) => s.fragments > 0)) return;
   const first = comparison.spurious[0];
   if (first === undefined) return;
-  const at = (us: number): string => new Date(Math.floor(us / 1000)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const span = `${at(truth.pcap.firstUs)} to ${at(truth.pcap.lastUs)}`;
+  const span = `${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)}`;
   throw new InputError(
     { file: logFile, line: first.source.line, col: 0 },
     `${records.length.toLocaleString('en-US')} record(s) and not one connection of ${truth.scenario.name} among them `
-      + `(${comparison.aggregate.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${at(first.firstUs)})`,
+      + `(${comparison.aggregate.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)})`,
     `a log written on ${path.basename(truth.pcap.file)}, the capture ${path.basename(truthFile)} describes (${scenarioScores.length.toLocaleString('en-US')} scenario connection(s), ${span})`,
   );
 }

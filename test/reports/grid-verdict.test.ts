@@ -3,7 +3,7 @@ import type { Cell, RunResults } from '../../harness/core/results.js';
 import { renderHtml } from '../../reports/html-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
-import { cellHeadlineText, verdictFor } from '../../reports/report-model.js';
+import { cellHeadlineText, headlineConnection, verdictFor } from '../../reports/report-model.js';
 import { buildSampleResults } from './sample-results.js';
 
 /**
@@ -15,7 +15,7 @@ function withSeveralConnections(): { results: RunResults; cell: Cell; headlineId
   const results = buildSampleResults({ extraConnections: 3 });
   const scenario = results.scenarios[0]!;
   const cell = scenario.cells.find((c) => c.column === 'argus (merged)' && c.setting.label === 'default')!;
-  const headlineId = scenario.truth.connections.find((c) => !c.background && c.durationUs === Math.max(...scenario.truth.connections.filter((x) => !x.background).map((x) => x.durationUs)))!.id;
+  const headlineId = headlineConnection(scenario)!.id;
   const headline = cell.scores.find((s) => s.connectionId === headlineId)!;
   expect(headline.verdict, 'the sample keeps the longest connection whole in this cell').to.equal('accurate');
   // Two of the connections cut: the cell's verdict and counts say so, the headline's score does not.
