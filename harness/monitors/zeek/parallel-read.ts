@@ -6,9 +6,11 @@ import type { ConnColumnBatch, ConnColumnsConsumer } from './conn-columns.js';
 
 /**
  * A large conn.log read by several threads: the file is cut at line boundaries into one byte range per thread; the
- * calling thread parses the first range itself (a worker costs ~0.2 s of CPU to start), and each worker
- * (parse-worker.ts) reads the header lines, then its range, with the same parser, and sends columns back while the
- * calling thread consumes them (builds FlowRecords, sums pairs...). The rows, their lines
+ * calling thread parses the first range itself, and each worker (parse-worker.ts) reads the header lines, then its
+ * range, with the same parser, and sends columns back while the calling thread consumes them (builds FlowRecords,
+ * sums pairs...). The workers are kept for the life of the process, one per extra thread, like the pcap sink: a new
+ * worker cost ~0.2 s of CPU to start and then parsed its range with cold (interpreted, then freshly compiled) code,
+ * so it finished well after the calling thread on every log a run parses (a sweep parses one per cell). The rows, their lines
  * and the first error (file, line, column) are exactly those of reading the file in one thread:
  * - a worker numbers its lines from its range's start; the main thread adds the lines of the ranges before;
  * - the first error in file order wins (each worker stops at its own first);
@@ -36,6 +38,72 @@ export type WorkerMessage =
   | { kind: 'failure'; message: string };
 
 type RangeEnd = Exclude<WorkerMessage, { kind: 'batch' }>;
+
+/** What a kept worker is sent: a range to parse (`id` tags every message about it), or that one is no longer wanted. */
+export type WorkerRequest = { kind: 'parse'; id: number; task: WorkerTask } | { kind: 'cancel'; id: number };
+
+/** What the delivery of one parse hears of its range in a kept worker. */
+interface RangeListener {
+  message(message: WorkerMessage): void;
+  /** The worker died (an error it could not report, or its exit) before the range ended. */
+  lost(error: Error): void;
+}
+
+/** A kept worker and the ranges it has been sent that have not ended; it keeps the process alive only while it has some. */
+interface KeptWorker {
+  worker: Worker;
+  open: Map<number, RangeListener>;
+}
+
+const keptWorkers: (KeptWorker | undefined)[] = [];
+let nextRequest = 1;
+
+function keptWorker(slot: number): KeptWorker {
+  const existing = keptWorkers[slot];
+  if (existing !== undefined) return existing;
+  const worker = new Worker(new URL('./parse-worker.js', import.meta.url));
+  const kept: KeptWorker = { worker, open: new Map() };
+  const lose = (error: Error): void => {
+    if (keptWorkers[slot] === kept) keptWorkers[slot] = undefined;
+    const listeners = [...kept.open.values()];
+    kept.open.clear();
+    for (const listener of listeners) listener.lost(error);
+  };
+  worker.on('message', (message: WorkerMessage & { id: number }) => kept.open.get(message.id)?.message(message));
+  worker.once('error', (error) => lose(error));
+  worker.once('exit', (code) => lose(new Error(`exited with code ${code} before finishing`)));
+  worker.unref();
+  keptWorkers[slot] = kept;
+  return kept;
+}
+
+/** A range sent to a kept worker, until it ends. */
+interface SentRange {
+  /** Once its end (done or an error) has been received: the worker has nothing more to say about it. */
+  ended(): void;
+  /** Not wanted any more (an earlier range failed): the worker drops it, and nothing more is heard of it. */
+  cancel(): void;
+}
+
+function sendRange(slot: number, task: WorkerTask, listener: RangeListener): SentRange {
+  const kept = keptWorker(slot);
+  const id = nextRequest++;
+  kept.open.set(id, listener);
+  if (kept.open.size === 1) kept.worker.ref();
+  const post = (request: WorkerRequest): void => kept.worker.postMessage(request);
+  post({ kind: 'parse', id, task });
+  const forget = (): boolean => {
+    if (!kept.open.delete(id)) return false;
+    if (kept.open.size === 0) kept.worker.unref();
+    return true;
+  };
+  return {
+    ended: () => void forget(),
+    cancel: () => {
+      if (forget()) post({ kind: 'cancel', id });
+    },
+  };
+}
 
 /** Below this, starting workers costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 8 << 20;
@@ -79,7 +147,8 @@ class InOrderDelivery {
   private lineOffset = 0;
   private readonly pending: ConnColumnBatch[][];
   private readonly ends: (RangeEnd | undefined)[];
-  private readonly workers: Worker[];
+  /** Ranges 1.. as sent to the kept workers (range 0 is parsed here). */
+  private readonly sent: SentRange[];
   private settled = false;
   private settle!: (ok: boolean) => void;
   private fail!: (error: Error) => void;
@@ -91,15 +160,12 @@ class InOrderDelivery {
       this.settle = resolve;
       this.fail = reject;
     });
-    this.workers = tasks.slice(1).map((task, index) => {
+    this.sent = tasks.slice(1).map((task, index) => {
       const range = index + 1;
-      const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: task });
-      worker.on('message', (message: WorkerMessage) => this.guard(() => this.received(range, message)));
-      worker.once('error', (error) => this.stop(() => this.fail(error)));
-      worker.once('exit', (code) => {
-        if (!this.ends[range]) this.stop(() => this.fail(new Error(`zeek conn.log parse worker for ${label} exited with code ${code} before finishing`)));
+      return sendRange(index, task, {
+        message: (message) => this.guard(() => this.received(range, message)),
+        lost: (error) => this.stop(() => this.fail(new Error(`zeek conn.log parse worker for ${label} failed: ${error.message}`))),
       });
-      return worker;
     });
     parseHere(tasks[0] as WorkerTask, (batch) => this.guard(() => this.received(0, { kind: 'batch', batch })), consumer.keepsBatches !== true).then(
       (outcome) => this.guard(() => this.received(0, { kind: 'done', ...outcome })),
@@ -118,6 +184,7 @@ class InOrderDelivery {
       return;
     }
     this.ends[range] = message;
+    if (range > 0) (this.sent[range - 1] as SentRange).ended();
     this.advance();
   }
 
@@ -160,11 +227,11 @@ class InOrderDelivery {
     }
   }
 
-  /** Settles once and ends the workers still running (a worker past an earlier error has nothing to say). */
+  /** Settles once and cancels the ranges still being parsed (a range past an earlier error has nothing to say). */
   private stop(settle: () => void): void {
     if (this.settled) return;
     this.settled = true;
-    for (const worker of this.workers) void worker.terminate();
+    for (const sent of this.sent) sent.cancel();
     settle();
   }
 }

@@ -1,26 +1,49 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../core/input-error.js';
 import { batchBuffers } from './conn-columns.js';
 import { parseConnLogRange, type ConnLogRange } from './parser.js';
-import type { WorkerMessage, WorkerTask } from './parallel-read.js';
+import type { WorkerMessage, WorkerRequest, WorkerTask } from './parallel-read.js';
 
 /**
- * One range of a conn.log, parsed in a worker thread by the same parser as the main thread's: batches of columns go
- * back as they fill (their buffers transferred), then the range's line count, or its first error with the line
- * counted from the range's start (the main thread, which knows the lines before, makes it the file's line).
+ * A kept parse worker (parallel-read.ts keeps one per extra core for the life of the process): for each range it
+ * is sent, it parses the lines with the same parser as the main thread's, sends batches of columns back as they
+ * fill (their buffers transferred), then the range's line count, or its first error with the line counted from the
+ * range's start (the main thread, which knows the lines before, makes it the file's line). Every message carries
+ * its request's id. Ranges are taken one at a time, in the order they came.
  */
-const task = workerData as WorkerTask;
 const port = parentPort;
 if (!port) throw new Error('parse-worker.js runs only as a worker thread');
-const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
-const range: ConnLogRange = { start: task.start, end: task.end, prefixEnd: task.prefixEnd };
-try {
-  const outcome = await parseConnLogRange(task.path, task.label, range, (batch) => post({ kind: 'batch', batch }, batchBuffers(batch)));
-  post({ kind: 'done', ...outcome });
-} catch (error) {
-  if (error instanceof InputError) {
-    post({ kind: 'input-error', line: error.where.line, col: error.where.col, found: error.found, expected: error.expected });
-  } else {
-    post({ kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+const post = (message: WorkerMessage & { id: number }, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+let queue: Promise<void> = Promise.resolve();
+/** Ranges cancelled before or while they were parsed (their ids are never reused). */
+const cancelled = new Set<number>();
+
+/** Thrown out of a cancelled range's parse (from its batch callback) to stop it at its next batch. */
+class RangeCancelled extends Error {}
+
+async function parse(id: number, task: WorkerTask): Promise<void> {
+  const range: ConnLogRange = { start: task.start, end: task.end, prefixEnd: task.prefixEnd };
+  try {
+    if (cancelled.has(id)) return;
+    const outcome = await parseConnLogRange(task.path, task.label, range, (batch) => {
+      if (cancelled.has(id)) throw new RangeCancelled();
+      post({ id, kind: 'batch', batch }, batchBuffers(batch));
+    });
+    if (!cancelled.has(id)) post({ id, kind: 'done', ...outcome });
+  } catch (error) {
+    if (cancelled.has(id)) return;
+    if (error instanceof InputError) {
+      post({ id, kind: 'input-error', line: error.where.line, col: error.where.col, found: error.found, expected: error.expected });
+    } else {
+      post({ id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+  } finally {
+    cancelled.delete(id);
   }
 }
+
+port.on('message', (request: WorkerRequest) => {
+  if (request.kind === 'cancel') cancelled.add(request.id);
+  else queue = queue.then(() => parse(request.id, request.task));
+});

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execa } from 'execa';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -263,6 +264,35 @@ describe('zeek parser in worker threads (a large log cut into ranges at line end
     const parallel = await readConnLog(path.join(dir, 'mixed.log'), 'mixed.log', { threads: 3 });
     expect(parallel).to.deep.equal(parseConnLog(mixed, 'mixed.log'));
     expect(parallel[10_000]).to.include({ respAddr: '192.0.2.0', respPort: 80, origAddr: '10.9.0.0', sourceLine: HEADER.length + 10_002 });
+  });
+
+  it('the kept workers serve parses at once: a range cancelled by an earlier error does not disturb another parse', async () => {
+    const rows = text.split('\n');
+    rows[HEADER.length] = (rows[HEADER.length] as string).replace(/\t(443|53)\t/, '\t70000\t');
+    await writeFile(path.join(dir, 'bad-early.log'), rows.join('\n'));
+    // The failing parse stops at its first row while the workers still parse its later ranges (cancelled then);
+    // the good parses queue behind them on the same workers.
+    const [failed, good, goodAgain] = await Promise.all([
+      readError('bad-early.log', 3),
+      readConnLog(file, 'big.log', { threads: 3 }),
+      readConnLog(file, 'big.log', { threads: 2 }),
+    ]);
+    expect(failed).to.be.instanceOf(InputError);
+    expect((failed as InputError).where.line).to.equal(HEADER.length + 1);
+    expect(good).to.deep.equal(single);
+    expect(goodAgain).to.deep.equal(single);
+    expect(await readConnLog(file, 'big.log', { threads: 3 })).to.deep.equal(single);
+  });
+
+  it('an idle kept worker does not keep the process alive: a script that parsed in threads exits on its own', async () => {
+    const script = path.join(dir, 'parse-and-leave.mjs');
+    const parser = new URL('./parser.js', import.meta.url).href;
+    await writeFile(script, `const { readConnLogTable } = await import(${JSON.stringify(parser)});\n` +
+      `const table = await readConnLogTable(${JSON.stringify(file)}, 'big.log', { threads: 2 });\nconsole.log(table.length);\n`);
+    const run = await execa(process.execPath, [script], { timeout: 60_000, reject: false });
+    expect(run.timedOut, 'the script was still running after 60 s').to.equal(false);
+    expect(run.exitCode, run.stderr).to.equal(0);
+    expect(run.stdout.trim()).to.equal(String(ROWS));
   });
 
   it('a JSON log in worker threads: the same records as one thread', async () => {
