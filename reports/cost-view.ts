@@ -91,7 +91,7 @@ export function costSummary(column: string, rows: readonly CostRow[]): string {
       ? `${memoryCost(chosen.cost.peakRssKb, base.cost.peakRssKb)} at this load (${memoryText(chosen)} against ${memoryText(base)} at ${base.setting})`
       : 'its memory cost is unknown (no peak RSS measured)';
     const table = chosen.cost.table && base.cost.table
-      ? `; flow table ${pluralize(chosen.cost.table.peakEntries, 'entry', 'entries')} at peak against ${base.cost.table.peakEntries.toLocaleString('en-US')}`
+      ? `; flow table peak ${pluralize(chosen.cost.table.peakEntries, 'entry', 'entries')} against ${base.cost.table.peakEntries.toLocaleString('en-US')} at ${base.setting}`
       : '';
     parts.push(`${column}: ${chosen.setting} keeps every connection whole and ${delta}${table}`);
   }
