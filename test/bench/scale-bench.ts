@@ -8,8 +8,8 @@ import { measureInChild } from './measure-in-child.js';
  * Scale of the harness itself: `harness run` of a scenario of N short, staggered TCP connections with tshark, argus
  * and one NetFlow exporter (softflowd), each run in its own node process so that its peak RSS is the harness's own
  * (process.resourceUsage().maxRSS: the monitors are other processes and not counted). Prints, beside N, the peak RSS,
- * the wall time, their growth per connection against the smallest size, and the sizes of results.json and
- * report.html. Targets: peak RSS under 1 GB at 1 M connections, growth linear or better, report.html under 10 MB.
+ * the wall time, their growth per connection against the smallest size, the sizes of results.json and
+ * report.html, and what the whole run folder takes on disk. Targets: peak RSS under 1 GB at 1 M connections, growth linear or better, report.html under 10 MB.
  *
  * `npm run bench` measures 10 k and 100 k; `npm run bench:scale` measures only this, with 1 M too.
  */
@@ -44,11 +44,29 @@ interface ScaleRun {
   resultsBytes: number;
   htmlBytes: number;
   pcapBytes: number;
+  /** Everything the run wrote (pcap, truth, every cell's logs, records and scores files, reports). */
+  folderBytes: number;
+  /** The cells' per-connection score files (scores.*.jsonl) among them. */
+  scoresBytes: number;
   error?: string;
 }
 
 async function sizeOf(file: string): Promise<number> {
   return stat(file).then((s) => s.size, () => -1);
+}
+
+/** Bytes of every file under `dir`, and of those named scores.*.jsonl. */
+async function folderSize(dir: string): Promise<{ total: number; scores: number }> {
+  let total = 0;
+  let scores = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!entry.isFile()) continue;
+    const bytes = await sizeOf(path.join(entry.parentPath ?? entry.path, entry.name));
+    if (bytes < 0) continue;
+    total += bytes;
+    if (/^scores\..*\.jsonl$/.test(entry.name)) scores += bytes;
+  }
+  return { total, scores };
 }
 
 /**
@@ -69,6 +87,7 @@ async function runAt(count: number, dir: string): Promise<ScaleRun> {
   const measured = 'value' in child ? child.value : undefined;
   const pcapDir = path.join(out, `scale-${count}`);
   const pcap = (await readdir(pcapDir).catch(() => [])).find((f) => f.endsWith('.pcap'));
+  const folder = await folderSize(out);
   return {
     count,
     exitCode: measured?.exitCode ?? -1,
@@ -77,6 +96,8 @@ async function runAt(count: number, dir: string): Promise<ScaleRun> {
     resultsBytes: await sizeOf(path.join(out, 'results.json')),
     htmlBytes: await sizeOf(path.join(out, 'report.html')),
     pcapBytes: pcap ? await sizeOf(path.join(pcapDir, pcap)) : -1,
+    folderBytes: folder.total,
+    scoresBytes: folder.scores,
     ...('error' in child ? { error: child.error } : {}),
   };
 }
@@ -97,6 +118,8 @@ export async function scaleBench(counts = [10_000, 100_000]): Promise<string[]> 
         `  ${r.count.toLocaleString('en').padStart(9)} connections: harness peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB${r.count >= 1_000_000 ? ` (target < 1024 MB: ${r.peakRssKb < 1024 * 1024 ? 'met' : 'NOT met'})` : ''}, `
           + `wall ${(r.wallMs / 1000).toFixed(1)} s, exit ${r.exitCode}; pcap ${mb(r.pcapBytes)}, results.json ${mb(r.resultsBytes)}, report.html ${mb(r.htmlBytes)}`
           + `${r.htmlBytes > 10e6 ? ' (target < 10 MB: NOT met)' : ''}${growth}`,
+        // What a team must have free on the disk: a cell's score file holds every connection's score (~1 KB each).
+        `    run folder ${mb(r.folderBytes)} on disk, of which the cells' per-connection score files ${mb(r.scoresBytes)}`,
       );
       if (r.error) lines.push(`    failed: ${r.error}`);
     }
