@@ -12,6 +12,10 @@ import { parseScenario } from '../../scenario/load-scenario.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import { ARGUS_KNOBS, argusConfig, effectiveKnobs, translateArgus } from './adapter.js';
 import argus from './index.js';
+import { argusTimerRule } from './timer-rule.js';
+import { monitorModel } from '../../pipeline/monitor-model.js';
+import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../../comparator/compare-cell.js';
+import type { ConnectionScore } from '../../core/score.js';
 import { parseRaCsv, RA_HEADER } from './parser.js';
 import { decimalSecondsToMicros as parseEpochMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
@@ -301,6 +305,86 @@ describe('argus on generated captures (real argus, ra, racluster)', function () 
     // racluster keys on the directed 5-tuple: the merged view cannot rejoin the two directions.
     const merged = recordsOf(view(outcome, 'merged'), c);
     expect(merged.map((r) => r.origAddr)).to.deep.equal([c.client.addr, c.server.addr]);
+  });
+});
+
+/**
+ * Two UDP conversations, 40 min: `busy` asks every 50 s (4 packets in some 60 s status intervals), `sparse` every
+ * 5 min (2 packets an interval); a clock every 15 s makes argus look at its timers.
+ */
+const UDP_BEACONS = [
+  'name: argus-udp-beacons',
+  'description: argus adapter test, a UDP flow busier than 2 packets a status interval and one that is not',
+  'seed: 11',
+  'clock: { every: 15s }',
+  'quiet_threshold: 20s',
+  'connections:',
+  '  - id: busy',
+  '    protocol: udp',
+  '    client: 192.0.2.31:41501',
+  '    server: 203.0.113.5:8126',
+  '    activity:',
+  '      pattern: { bursts: 48, gap: 50s, request: 48, response: 64 }',
+  '  - id: sparse',
+  '    protocol: udp',
+  '    client: 192.0.2.30:41500',
+  '    server: 203.0.113.5:8125',
+  '    activity:',
+  '      pattern: { bursts: 9, gap: 5m, request: 48, response: 64 }',
+  '',
+].join('\n');
+
+describe("argus's UDP timer: a compiled-in 30 s once a flow sends more than 2 packets a status interval (ArgusUdp.c)", () => {
+  it('the rule: at ARGUS_IP_TIMEOUT 1h a UDP silence over 30 s may end the record, a TCP one of 50 s does not', () => {
+    const rule = argusTimerRule(parseTimeoutSetting('1h'));
+    const context = { clientPort: 41501, serverPort: 8126, handshake: false, bothDirections: true };
+    const udp = rule.timeoutFor({ ...context, protocol: 'udp' });
+    const tcp = rule.timeoutFor({ ...context, protocol: 'tcp' });
+    if (udp === undefined || tcp === undefined) throw new Error('argus rule knows no TCP or UDP timeout');
+    expect(udp.rule).to.contain('compiled-in 30 s');
+    expect(rule.silence(0, 29_000_000, udp)).to.equal('whole');
+    expect(rule.silence(0, 50_000_000, udp)).to.equal('either');
+    expect(rule.silence(0, (3600 + 61) * 1e6, udp)).to.equal('split');
+    expect(rule.shortestSplitUs(udp)).to.equal(30_000_001);
+    expect(rule.silence(0, 50_000_000, tcp)).to.equal('whole');
+    expect(tcp.rule).to.equal(undefined);
+    // At or below 30 s the compiled-in value takes nothing away: the configured timeout and the status wait alone.
+    const atDefault = argusTimerRule(parseTimeoutSetting('default')).timeoutFor({ ...context, protocol: 'udp' });
+    expect(atDefault).to.deep.equal({ idleS: 30 });
+  });
+
+  it("a user's argus.conf sets the timers the rule uses, the status interval included", () => {
+    const rule = argusTimerRule(parseTimeoutSetting('default'), { file: 'argus.conf', text: 'ARGUS_IP_TIMEOUT=600\nARGUS_FLOW_STATUS_INTERVAL=5\n' });
+    expect(rule.globalIdleS).to.deep.equal({ tcp: 60, udp: 600 });
+    const udp = rule.timeoutFor({ protocol: 'udp', clientPort: 1, serverPort: 2, handshake: false, bothDirections: true });
+    if (udp === undefined) throw new Error('no UDP timeout');
+    expect(rule.silence(0, 606 * 1e6, udp)).to.equal('split');
+  });
+
+  it('the advice: a paste-ready argus.conf line, and for UDP above 30 s what no line can lift', () => {
+    const rule = argusTimerRule(parseTimeoutSetting('default'));
+    const udp = rule.advice?.('udp', 377, []);
+    expect(udp?.lines).to.deep.equal(['ARGUS_IP_TIMEOUT=377']);
+    expect(udp?.caps.join(' ')).to.contain('compiled-in 30 s timeout whatever ARGUS_IP_TIMEOUT says');
+    expect(rule.advice?.('udp', 25, [])?.caps).to.deep.equal([]);
+    expect(rule.advice?.('tcp', 3600, [])).to.deep.equal({ lines: ['ARGUS_TCP_TIMEOUT=3600'], caps: [] });
+  });
+
+  it('real argus at 1h: the busy flow is cut, the sparse one is whole, and the model has both within its range', async function () {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-argus-udp-'));
+    const generated = await generateFrom(UDP_BEACONS, dir);
+    const outcome = await runOk(this, generated.pcap, '1h');
+    const busy = connection(generated.truth, 'busy');
+    const sparse = connection(generated.truth, 'sparse');
+    expect(starts(recordsOf(view(outcome, 'raw'), busy))).to.be.greaterThan(1);
+    expect(starts(recordsOf(view(outcome, 'raw'), sparse))).to.equal(1);
+    const model = monitorModel(argus, parseTimeoutSetting('1h'), true, undefined, 'raw');
+    const scores = compareCell(generated.truth, outcome.views.raw ?? [], model, DEFAULT_COMPARE_OPTIONS).scores;
+    const scoreOf = (id: string): ConnectionScore => scores.find((s) => s.connectionId === id) as ConnectionScore;
+    expect(scoreOf('busy').fragments).to.be.greaterThan(1);
+    expect(scoreOf('busy').modelAgreement).to.equal('within-range');
+    expect(scoreOf('busy').timerRules?.join(' ')).to.contain('compiled-in 30 s');
+    expect(scoreOf('sparse')).to.include({ fragments: 1, verdict: 'accurate', modelAgreement: 'within-range' });
   });
 });
 

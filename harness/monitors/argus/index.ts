@@ -3,6 +3,7 @@ import type { MonitorAdapter } from '../monitor-adapter.js';
 import { argusLive } from './live.js';
 import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, argusEffectiveTimeouts, checkArgusConfig, detectArgus, runArgus, translateArgus } from './adapter.js';
 import { readRaCsv } from './parser.js';
+import { argusTimerRule } from './timer-rule.js';
 
 const argus: MonitorAdapter = {
   id: 'argus',
@@ -22,8 +23,8 @@ const argus: MonitorAdapter = {
   relativeCost: 0.3,
   // Without a later packet (of any flow) argus never notices that a flow went idle (measured: no split without a clock).
   timerNeedsLaterPacket: true,
-  timerComparison:
-    'a silence longer than ARGUS_TCP/IP_TIMEOUT ends the flow only at the status report (every 60 s) after a later packet of any flow: a silence between the timeout and the timeout + 60 s may or may not',
+  // Its own rule: the status report's wait, and the compiled-in 30 s a busy UDP flow gets (timer-rule.ts).
+  timerRule: argusTimerRule,
   effectiveTimeouts: argusEffectiveTimeouts,
   detect: detectArgus,
   translate: translateArgus,
