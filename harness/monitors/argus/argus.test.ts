@@ -361,13 +361,16 @@ describe("argus's UDP timer: a compiled-in 30 s once a flow sends more than 2 pa
     expect(rule.silence(0, 606 * 1e6, udp)).to.equal('split');
   });
 
-  it('the advice: a paste-ready argus.conf line, and for UDP above 30 s what no line can lift', () => {
+  it('the advice: a paste-ready argus.conf line, and for UDP above 30 s and for ICMP what no line can lift', () => {
     const rule = argusTimerRule(parseTimeoutSetting('default'));
     const udp = rule.advice?.('udp', 377, []);
     expect(udp?.lines).to.deep.equal(['ARGUS_IP_TIMEOUT=377']);
     expect(udp?.caps.join(' ')).to.contain('compiled-in 30 s timeout whatever ARGUS_IP_TIMEOUT says');
     expect(rule.advice?.('udp', 25, [])?.caps).to.deep.equal([]);
     expect(rule.advice?.('tcp', 3600, [])).to.deep.equal({ lines: ['ARGUS_TCP_TIMEOUT=3600'], caps: [] });
+    const icmp = rule.advice?.('icmp', 249, []);
+    expect(icmp?.lines).to.deep.equal(['ARGUS_ICMP_TIMEOUT=249']);
+    expect(icmp?.caps.join(' ')).to.contain('every request/reply pair is its own flow');
   });
 
   it('real argus at 1h: the busy flow is cut, the sparse one is whole, and the model has both within its range', async function () {

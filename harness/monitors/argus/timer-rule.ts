@@ -25,7 +25,7 @@ import type { RecordContext, RuleAdvice, RuleTimeout, TimerRule, UserConfigText 
  */
 export const ARGUS_COMPILED_UDP_TIMEOUT_S = 30;
 const DEFAULTS = { tcp: 60, udp: 30, statusIntervalS: 60 } as const;
-const IDLE_KNOB = { tcp: 'ARGUS_TCP_TIMEOUT', udp: 'ARGUS_IP_TIMEOUT' } as const;
+const IDLE_KNOB = { tcp: 'ARGUS_TCP_TIMEOUT', udp: 'ARGUS_IP_TIMEOUT', icmp: 'ARGUS_ICMP_TIMEOUT' } as const;
 
 export interface ArgusTimers {
   tcpS: number;
@@ -92,14 +92,23 @@ export function argusTimerRule(setting: TimeoutSetting, userConfig?: UserConfigT
       `of any flow: a silence between the timeout and the timeout + ${formatDuration(timers.statusIntervalS)} may or may not; a UDP flow busier than 2 packets ` +
       `an interval has a compiled-in ${ARGUS_COMPILED_UDP_TIMEOUT_S} s timeout instead`,
     emergency: 'argus has no flow-table limit: its memory grows with the flows it holds',
+    // Whole wherever the status report falls: the silence plus one interval, in whole seconds, and one more.
+    keepsWholeS: (gapUs) => Math.floor(Math.round(gapUs + statusUs) / 1e6) + 1,
     advice: (protocol, minimumIdleS) => argusAdvice(protocol, minimumIdleS, timers),
   };
 }
 
-/** The argus.conf line that keeps the gaps whole, and for UDP what no line can lift. */
+/** The argus.conf line that keeps the gaps whole, and for UDP and ICMP what no line can lift. */
 function argusAdvice(protocol: TimeoutProtocol, minimumIdleS: number, timers: ArgusTimers): RuleAdvice {
-  if (protocol === 'icmp') return { lines: [], caps: [] };
   const lines = [`${IDLE_KNOB[protocol]}=${Math.ceil(minimumIdleS)}`];
+  if (protocol === 'icmp') {
+    // Measured (argus.test.ts): pings 1 s apart give one Start each at ARGUS_ICMP_TIMEOUT 1h.
+    return {
+      lines,
+      caps: ['argus keys an ICMP echo flow on its sequence number too: in the raw records every request/reply pair is its own flow whatever '
+        + 'ARGUS_ICMP_TIMEOUT says; racluster (the merged view) joins them by identifier'],
+    };
+  }
   const caps =
     protocol === 'udp' && minimumIdleS > ARGUS_COMPILED_UDP_TIMEOUT_S
       ? [
