@@ -60,6 +60,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   }
   if (junit !== undefined) await checkOutputFile('harness merge --junit', junit);
   if (md !== undefined) await checkOutputFile('harness merge --md', md);
+  if (updateBaseline && plan.check !== undefined) await checkOutputFile('harness merge --update-baseline', baselinePathFor(plan.check.suite));
   const suite = plan.check === undefined ? undefined : await checkedSuite(plan.check.suite, plan.check.suiteSha256, partials[0]?.file ?? '');
   const outDir = await checkOutputFolder('harness merge --out', stringFlag(flags, 'out') ?? defaultRunDir(`merge-${plan.id}`));
   const shardFolder = partials.find((p) => path.resolve(path.dirname(p.file)) === path.resolve(outDir));
