@@ -173,7 +173,11 @@ export function removeStaleRusageFiles(dir: string): void {
   for (const name of names) {
     const m = /^harness-rusage-(\d+)-\d+$/.exec(name);
     if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
-    rmSync(path.join(dir, name), { force: true });
+    try {
+      rmSync(path.join(dir, name), { force: true });
+    } catch {
+      // Another user's file in a sticky /tmp (EPERM): theirs to remove; never a reason to fail a monitor's run.
+    }
   }
 }
 
