@@ -3,6 +3,7 @@ import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
 import { InputError } from '../harness/core/input-error.js';
 import { jsonErrorPosition } from '../harness/core/json-position.js';
 import { checkAgainstSchema } from '../harness/io/json-schema.js';
+import { otherHarnessFile } from '../harness/io/harness-file-kind.js';
 
 /**
  * `results.json`: keys sorted at every level (schemaVersion first, so `head` shows it), two-space indent, so two
@@ -137,6 +138,8 @@ export function parseResultsJson(text: string, file: string): RunResults {
   }
   const at1 = { file, line: 1, col: 1 };
   if (!isObject(data)) throw new InputError(at1, describe(data), 'a JSON object (a results.json written by harness run)');
+  const other = otherHarnessFile(data, 'results');
+  if (other !== undefined) throw new InputError(at1, other, 'a results.json written by harness run (or its run folder)');
   if (!('schemaVersion' in data)) throw new InputError(at1, 'no schemaVersion', `a results.json with schemaVersion ${RESULTS_SCHEMA_VERSION}`);
   if (data.schemaVersion !== RESULTS_SCHEMA_VERSION) {
     throw new InputError(

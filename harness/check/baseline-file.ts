@@ -4,6 +4,7 @@ import { jsonErrorPosition } from '../core/json-position.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkAgainstSchema, jsonPlace } from '../io/json-schema.js';
 import { inputFileError } from '../io/read-input.js';
+import { otherHarnessFile } from '../io/harness-file-kind.js';
 import { BASELINE_SCHEMA_VERSION, type Baseline } from './baseline.js';
 
 /**
@@ -30,6 +31,8 @@ export function parseBaseline(text: string, file: string): Baseline {
     const { line, col, found } = jsonErrorPosition(text, error);
     throw new InputError({ file, line, col }, `JSON that does not parse (${found})`, 'the baseline written by harness check --update-baseline');
   }
+  const other = otherHarnessFile(value, 'baseline');
+  if (other !== undefined) throw new InputError({ file, line: 1, col: 1 }, other, 'the baseline written by harness check --update-baseline');
   const record = value as Partial<Baseline> | null;
   if (typeof record === 'object' && record !== null && !Array.isArray(record) && record.schemaVersion !== undefined && record.schemaVersion !== BASELINE_SCHEMA_VERSION) {
     throw new InputError(jsonPlace(file, text, ['schemaVersion']), `schemaVersion ${JSON.stringify(record.schemaVersion)}`, `${BASELINE_SCHEMA_VERSION} (re-record it with --update-baseline)`);

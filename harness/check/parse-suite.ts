@@ -240,6 +240,13 @@ function readSensorNames(r: YamlReader, fields: Fields): ParsedNode[] | undefine
   if (many === undefined) return undefined;
   const items = r.list(many, 'sensors', '[zeek-tuned, zeek-defaults]');
   if (items.length === 0) r.fail(many, 'an empty sensors list', 'at least one sensor name (or leave sensors out for all)');
+  // [t, t] checked the expectation twice for one sensor: two passes (or two failures) in the count and the JUnit.
+  const named = new Set<string>();
+  for (const item of items) {
+    const name = r.string(item, 'sensor name', 'a sensor name of this suite');
+    if (named.has(name)) r.fail(item, `sensor "${name}" twice in sensors`, 'each sensor once');
+    named.add(name);
+  }
   return items;
 }
 

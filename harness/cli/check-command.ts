@@ -7,6 +7,7 @@ import { defaultRunDir, MAX_OUTPUT_HELP, maxOutputFlag, shardFlag, useColor } fr
 import { claimRunFolder } from '../io/run-folder.js';
 import { interruptSignal } from './interrupt.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
+import { baselinePathFor } from '../check/baseline.js';
 
 export const CHECK_HELP = `harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline] [--fail-on-skip] [--out DIR]
 
@@ -58,6 +59,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const md = stringFlag(flags, 'md');
   if (junit !== undefined) await checkOutputFile('harness check --junit', junit);
   if (md !== undefined) await checkOutputFile('harness check --md', md);
+  // As --junit and --md: a baseline that cannot be written is refused before minutes of monitors, not after.
+  if (boolFlag(flags, 'update-baseline')) await checkOutputFile('harness check --update-baseline', baselinePathFor(suitePath));
   const maxOutputBytes = maxOutputFlag('check', flags);
   const outDir = await checkOutputFolder('harness check --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml')));
   const folder = await claimRunFolder('harness check --out', outDir);

@@ -20,9 +20,14 @@ export function compareOptionsFrom(command: string, flags: ParsedFlags): Compare
   const options: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS };
   const hunt = stringFlag(flags, 'hunt');
   if (hunt !== undefined) {
+    const given = new Map<number, string>();
     options.huntThresholdsS = hunt.split(',').map((item) => {
       const seconds = parseDuration(item);
       if (seconds === undefined || seconds <= 0) throw flagError(command, 'hunt', `"${item}"`, 'positive durations separated by commas, e.g. 1h,4h,8h');
+      // 1h,1h (or 60m,1h) scored and reported every hunt twice, as two columns of one threshold.
+      const earlier = given.get(seconds);
+      if (earlier !== undefined) throw flagError(command, 'hunt', earlier === item ? `"${item}" twice` : `"${earlier}" and "${item}", one threshold`, 'each threshold once, e.g. 1h,4h,8h');
+      given.set(seconds, item);
       return seconds;
     });
   }

@@ -60,6 +60,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   }
   if (junit !== undefined) await checkOutputFile('harness merge --junit', junit);
   if (md !== undefined) await checkOutputFile('harness merge --md', md);
+  if (updateBaseline && plan.check !== undefined) await checkOutputFile('harness merge --update-baseline', baselinePathFor(plan.check.suite));
   const suite = plan.check === undefined ? undefined : await checkedSuite(plan.check.suite, plan.check.suiteSha256, partials[0]?.file ?? '');
   const outDir = await checkOutputFolder('harness merge --out', stringFlag(flags, 'out') ?? defaultRunDir(`merge-${plan.id}`));
   const shardFolder = partials.find((p) => path.resolve(path.dirname(p.file)) === path.resolve(outDir));
@@ -69,7 +70,6 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   // A run folder like any other: one harness at a time, and an earlier run's files replaced, never mixed in.
   const folder = await claimRunFolder('harness merge --out', outDir);
   try {
-    await replaceRunFolderContents(outDir);
     return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite });
   } finally {
     await folder.release();
@@ -100,7 +100,12 @@ async function mergeInto(
     return inside;
   };
   const results = mergePartials(partials, adapters, outDir, relocate);
-  for (const move of uniqueMoves(moves)) await bring(move.from, move.to, move.required);
+  const unique = uniqueMoves(moves);
+  // Every file a partial names is there before --out is touched: a shard folder kept without its cells was refused
+  // half-way through copying, after an earlier run in --out had been replaced by a half merge.
+  for (const move of unique) if (move.required) await bring(move.from, undefined, true);
+  await replaceRunFolderContents(outDir);
+  for (const move of unique) await bring(move.from, move.to, move.required);
 
   if (suite !== undefined && results.plan?.check !== undefined) {
     const check = results.plan.check;
@@ -134,13 +139,14 @@ function uniqueMoves<T extends { to: string }>(moves: T[]): T[] {
 }
 
 /** A file is hard-linked when it can be (a pcap can be gigabytes), else copied; a folder is copied whole. */
-async function bring(from: string, to: string, required: boolean): Promise<void> {
-  if (path.resolve(from) === path.resolve(to)) return;
+async function bring(from: string, to: string | undefined, required: boolean): Promise<void> {
+  if (to !== undefined && path.resolve(from) === path.resolve(to)) return;
   const kind = await stat(from).then((s) => (s.isDirectory() ? 'dir' : 'file'), () => undefined);
   if (kind === undefined && !required) return;
   if (kind === undefined) {
     throw new InputError({ file: from, line: 0, col: 0 }, 'no such file, which its partial names', "the shard's run folder as the shard wrote it (in CI, keep the whole folder as the artifact)");
   }
+  if (to === undefined) return; // only checked
   await mkdir(path.dirname(to), { recursive: true });
   if (kind === 'dir') {
     await cp(from, to, { recursive: true, force: true });

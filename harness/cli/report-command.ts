@@ -35,6 +35,16 @@ export async function reportCommand(argv: string[]): Promise<number> {
     throw new InputError({ file: 'harness report', line: 0, col: 0 }, flags.positionals.length > 1 ? 'several files' : 'no results file', 'exactly one results.json');
   }
   const { file: resultsFile, results } = await readResultsFile(file);
+  // A shard's partial holds only its share of the cells: rendered, it looked like a whole run (another shard's
+  // monitors absent from every table, a JUnit of fewer tests, all passing). Partials are joined first.
+  const shard = results.plan?.shard;
+  if (shard !== undefined) {
+    throw new InputError(
+      { file: resultsFile, line: 1, col: 1 },
+      `$.plan.shard: a partial result, shard ${shard.index}/${shard.count} holding ${shard.tasks} of the plan's ${results.plan?.tasks ?? '?'} cells`,
+      'a whole run\'s results.json: join every shard with harness merge <partial>... --out DIR, then report DIR',
+    );
+  }
   const format = stringFlag(flags, 'format');
   if (format === undefined) {
     const written = await writeReports(results, path.dirname(path.resolve(resultsFile)), ['md', 'html', 'junit']);

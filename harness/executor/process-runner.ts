@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,8 +153,42 @@ function newRusageFile(accounted: boolean | undefined, ownPidNamespace: boolean 
   // A tool entered into the live wire (nsenter -p) gets its flush signal as the wrapper's child: GNU time between
   // them would take it instead. Live cells keep the sampled peak RSS and no CPU figure.
   if (!accounted || ownPidNamespace === true || !rusageAvailable()) return undefined;
+  if (rusageFiles === 0) removeStaleRusageFiles(os.tmpdir());
   rusageFiles += 1;
   return path.join(os.tmpdir(), `harness-rusage-${process.pid}-${rusageFiles}`);
+}
+
+/**
+ * A harness killed with SIGKILL cannot remove the rusage files of the monitors it was running: each run's first
+ * accounted process removes those of harness processes that are gone (their pid no longer exists), so that killed
+ * runs do not pile files up in /tmp. A file of a live process (another harness running now) is left alone.
+ */
+export function removeStaleRusageFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^harness-rusage-(\d+)-\d+$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
+    try {
+      rmSync(path.join(dir, name), { force: true });
+    } catch {
+      // Another user's file in a sticky /tmp (EPERM): theirs to remove; never a reason to fail a monitor's run.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's process.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function readRusage(file: string | undefined): Promise<Rusage | undefined> {

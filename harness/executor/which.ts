@@ -1,4 +1,4 @@
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Resolves a command the way a shell would, also looking in the sbin folders where Debian puts daemons. */
@@ -13,10 +13,14 @@ export async function which(command: string, env: NodeJS.ProcessEnv = process.en
   return undefined;
 }
 
+/**
+ * A regular file (through links) the user may execute. access(X_OK) alone also passes a folder (its x bit is
+ * "search"): `argus@/opt/argus/` was taken as the binary and every cell failed with "Permission denied" from exec.
+ */
 async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK);
-    return true;
+    return (await stat(file)).isFile();
   } catch {
     return false;
   }

@@ -6,6 +6,7 @@ import { jsonErrorPosition } from '../core/json-position.js';
 import { checkAgainstSchema, describePath, jsonPlace, type JsonPath } from './json-schema.js';
 import { readInputText } from './read-input.js';
 import { readLargeJsonObject } from './large-json.js';
+import { otherHarnessFile } from './harness-file-kind.js';
 
 /** Above this a truth is read connection by connection (its text would not fit one string, nor its parse memory). */
 export const WHOLE_TEXT_LIMIT = 64 * 1024 * 1024;
@@ -35,6 +36,8 @@ async function readLargeGroundTruth(file: string): Promise<GroundTruth> {
   if (typeof value !== 'object' || value === null || truth.schemaVersion === undefined) {
     throw new InputError({ file, line: 1, col: 1 }, 'JSON without a schemaVersion', WHAT);
   }
+  const other = otherHarnessFile(value, 'truth');
+  if (other !== undefined) throw new InputError({ file, line: 1, col: 1 }, other, WHAT);
   if (truth.schemaVersion !== TRUTH_SCHEMA_VERSION) {
     throw new InputError({ file, line: 1, col: 1 }, `truth schema version ${String(truth.schemaVersion)}`, `version ${TRUTH_SCHEMA_VERSION} (regenerate it with this harness)`);
   }
@@ -52,6 +55,8 @@ export function parseGroundTruth(text: string, file: string): GroundTruth {
     const { line, col, found } = jsonErrorPosition(text, error);
     throw new InputError({ file, line, col }, `JSON that does not parse (${found})`, WHAT);
   }
+  const other = otherHarnessFile(value, 'truth');
+  if (other !== undefined) throw new InputError({ file, line: 1, col: 1 }, other, WHAT);
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && version !== undefined && version !== TRUTH_SCHEMA_VERSION) {
     throw new InputError(jsonPlace(file, text, ['schemaVersion']), `truth schema version ${JSON.stringify(version)}`, `version ${TRUTH_SCHEMA_VERSION} (regenerate it with this harness)`);

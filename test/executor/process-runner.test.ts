@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import { mkdtemp } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRusage, runProcess, rusageAvailable, startProcess } from '../../harness/executor/process-runner.js';
+import { parseRusage, removeStaleRusageFiles, runProcess, rusageAvailable, startProcess } from '../../harness/executor/process-runner.js';
+import { harness, REPO } from '../support/cli.js';
 
 /** The cost of a command, measured exactly under GNU time; its exit and signal reported as the command's own. */
 describe('process runner: cost accounting', function () {
@@ -17,6 +19,28 @@ describe('process runner: cost accounting', function () {
     expect(parseRusage('harness-rusage 0.12 0.03 5120\n')).to.deep.equal({ cpuUserMs: 120, cpuSystemMs: 30, peakRssKb: 5120 });
     expect(parseRusage('Command terminated by signal 11\nharness-rusage 0.00 0.01 1592\n')).to.deep.equal({ cpuUserMs: 0, cpuSystemMs: 10, peakRssKb: 1592, signal: 'SIGSEGV' });
     expect(parseRusage('')).to.equal(undefined);
+  });
+
+  it('removes the rusage files a SIGKILLed harness left (its pid gone), never those of a live process', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rusage-'));
+    const gone = spawnSync('/bin/true').pid as number; // exited: its pid names no process now
+    const files = [`harness-rusage-${gone}-1`, `harness-rusage-${gone}-17`, `harness-rusage-${process.pid}-3`, `harness-rusage-1-2`, 'harness-rusage-notes', 'other'];
+    for (const name of files) await writeFile(path.join(dir, name), '');
+    // One it cannot remove (here a folder; in a sticky /tmp another user's file, EPERM) is left, never thrown: that
+    // failed every cell of a harness run as nobody after a root harness had been killed.
+    await mkdir(path.join(dir, `harness-rusage-${gone}-2`));
+    await writeFile(path.join(dir, `harness-rusage-${gone}-2`, 'x'), '');
+    expect(() => removeStaleRusageFiles(dir)).to.not.throw();
+    expect(await readdir(dir)).to.have.members([`harness-rusage-${gone}-2`, `harness-rusage-${process.pid}-3`, 'harness-rusage-1-2', 'harness-rusage-notes', 'other']);
+  });
+
+  it('a harness run removes them: each killed run left one file per running monitor in /tmp, for ever', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'rusage-run-'));
+    const gone = spawnSync('/bin/true').pid as number;
+    await writeFile(path.join(tmp, `harness-rusage-${gone}-1`), '');
+    const result = await harness(['run', path.join(REPO, 'test/corpus/cases/baseline/unknown-key/quiet-300s.yaml'), '--monitors', 'tshark', '--timeouts', 'default', '--out', path.join(tmp, 'run')], { env: { TMPDIR: tmp } });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect((await readdir(tmp)).filter((n) => n.startsWith('harness-rusage-'))).to.deep.equal([]);
   });
 
   it('measures CPU time and peak RSS of a busy command, not of the wrapper', async () => {
