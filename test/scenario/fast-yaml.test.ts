@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type ParsedNode } from 'yaml';
@@ -10,10 +10,11 @@ import { InputError } from '../../harness/core/input-error.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** YAML files under `dir`; links are not followed (a corpus run folder may hold one to a pcap elsewhere). */
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return yamlFiles(full);
+    if (lstatSync(full).isDirectory()) return yamlFiles(full);
     return /\.ya?ml$/.test(name) ? [full] : [];
   });
 }
