@@ -1,6 +1,7 @@
 import { formatDuration } from '../../core/duration.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import type { RecordContext, RuleAdvice, RuleTimeout, TimerRule, UserConfigText } from '../monitor-adapter.js';
+import { effectiveKnobs } from './adapter.js';
 
 /**
  * argus 3.0.8's idle timers, read from its sources (github:openargus/argus at tag v3.0.8.4; Debian 12 ships 3.0.8.2):
@@ -33,22 +34,17 @@ export interface ArgusTimers {
   statusIntervalS: number;
 }
 
-/** The last value of `key` in an argus.conf text (argus takes the last of a repeated key), when it is whole seconds. */
-function confSeconds(text: string, key: string): number | undefined {
-  let found: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*"?(\d+)"?\s*(#.*)?$/.exec(line.replace(/\r$/, ''));
-    if (m && m[1] === key) found = Number(m[2]);
-  }
-  return found;
-}
-
 /**
  * The timers a cell's argus runs with: the swept value where the setting names one, else the user's argus.conf, else
  * argus's own default; the status interval is the user's, or the 60 s harness writes (runArgus, argusConfig).
  */
 export function argusTimers(setting: TimeoutSetting, userConfig?: UserConfigText): ArgusTimers {
-  const fromUser = (key: string): number | undefined => (userConfig === undefined ? undefined : confSeconds(userConfig.text, key));
+  // The value argus takes (the last of a repeated key), read as the config check and the cell's notes read it.
+  const known = userConfig === undefined ? {} : effectiveKnobs(userConfig.text);
+  const fromUser = (key: string): number | undefined => {
+    const value = known[key];
+    return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+  };
   return {
     tcpS: setting.idle.tcp ?? fromUser(IDLE_KNOB.tcp) ?? DEFAULTS.tcp,
     udpS: setting.idle.udp ?? fromUser(IDLE_KNOB.udp) ?? DEFAULTS.udp,
