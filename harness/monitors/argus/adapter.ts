@@ -44,7 +44,7 @@ export const ARGUS_KNOBS: Knob[] = [
   { name: 'ARGUS_OTHER_TIMEOUT', appliesTo: 'other', defaultS: 30, minS: 1, maxS: ARGUS_MAX_TIMEOUT_S, note: 'non-IP traffic; not swept' },
 ];
 
-const IDLE_KNOB: Record<TimeoutProtocol, string> = {
+export const ARGUS_IDLE_KNOB: Record<TimeoutProtocol, string> = {
   tcp: 'ARGUS_TCP_TIMEOUT',
   udp: 'ARGUS_IP_TIMEOUT',
   icmp: 'ARGUS_ICMP_TIMEOUT',
@@ -73,7 +73,8 @@ export async function detectArgus(env: NodeJS.ProcessEnv): Promise<Detection> {
   return found;
 }
 
-function defaultOf(name: string): number {
+/** argus's own default of a knob (ARGUS_KNOBS). */
+export function argusDefaultOf(name: string): number {
   return ARGUS_KNOBS.find((k) => k.name === name)?.defaultS as number;
 }
 
@@ -88,7 +89,7 @@ export function translateArgus(setting: TimeoutSetting): Translation {
   const values: Record<string, number> = { ARGUS_FLOW_STATUS_INTERVAL: ARGUS_STATUS_INTERVAL_S };
   const notes: string[] = [];
   for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
-    const knob = IDLE_KNOB[protocol];
+    const knob = ARGUS_IDLE_KNOB[protocol];
     const given = setting.idle[protocol];
     if (given !== undefined) {
       if (given > ARGUS_MAX_TIMEOUT_S) {
@@ -103,11 +104,11 @@ export function translateArgus(setting: TimeoutSetting): Translation {
       }
       values[knob] = given;
     } else {
-      values[knob] = defaultOf(knob);
+      values[knob] = argusDefaultOf(knob);
       if (!setting.isDefault) notes.push(`${knob} left at its default ${values[knob]} s`);
     }
   }
-  values.ARGUS_OTHER_TIMEOUT = defaultOf('ARGUS_OTHER_TIMEOUT');
+  values.ARGUS_OTHER_TIMEOUT = argusDefaultOf('ARGUS_OTHER_TIMEOUT');
   if (setting.isDefault) notes.push('argus -X defaults: status interval 60 s, tcp 60 s, ip (udp) 30 s, icmp 5 s, other 30 s');
   if (setting.idle.udp !== undefined) notes.push('ARGUS_IP_TIMEOUT also applies to IP protocols other than TCP, UDP and ICMP');
   notes.push(
@@ -125,8 +126,8 @@ export function translateArgus(setting: TimeoutSetting): Translation {
 export function argusEffectiveTimeouts(setting: TimeoutSetting): EffectiveTimeouts {
   return {
     idleS: {
-      tcp: setting.idle.tcp ?? defaultOf('ARGUS_TCP_TIMEOUT'),
-      udp: setting.idle.udp ?? defaultOf('ARGUS_IP_TIMEOUT'),
+      tcp: setting.idle.tcp ?? argusDefaultOf('ARGUS_TCP_TIMEOUT'),
+      udp: setting.idle.udp ?? argusDefaultOf('ARGUS_IP_TIMEOUT'),
     },
     activeS: null,
     statusIntervalS: ARGUS_STATUS_INTERVAL_S,
@@ -149,7 +150,7 @@ export function argusConfig(setting: TimeoutSetting, values: Record<string, numb
   });
   const swept = setting.isDefault
     ? []
-    : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => IDLE_KNOB[p]);
+    : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => ARGUS_IDLE_KNOB[p]);
   const tail = swept.length > 0 ? `\n# harness: setting "${setting.label}" on top of ${userConfig.path}\n${ours(swept)}\n` : '\n';
   return `${lines.join('\n').replace(/\n*$/, '')}${tail}`;
 }

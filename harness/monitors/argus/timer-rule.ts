@@ -1,7 +1,7 @@
 import { formatDuration } from '../../core/duration.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import type { RecordContext, RuleAdvice, RuleTimeout, TimerRule, UserConfigText } from '../monitor-adapter.js';
-import { effectiveKnobs } from './adapter.js';
+import { ARGUS_IDLE_KNOB, ARGUS_STATUS_INTERVAL_S, argusDefaultOf, effectiveKnobs } from './adapter.js';
 
 /**
  * argus 3.0.8's idle timers, read from its sources (github:openargus/argus at tag v3.0.8.4; Debian 12 ships 3.0.8.2):
@@ -25,8 +25,6 @@ import { effectiveKnobs } from './adapter.js';
  * record, one over the configured timeout plus a status interval does.
  */
 export const ARGUS_COMPILED_UDP_TIMEOUT_S = 30;
-const DEFAULTS = { tcp: 60, udp: 30, statusIntervalS: 60 } as const;
-const IDLE_KNOB = { tcp: 'ARGUS_TCP_TIMEOUT', udp: 'ARGUS_IP_TIMEOUT', icmp: 'ARGUS_ICMP_TIMEOUT' } as const;
 
 export interface ArgusTimers {
   tcpS: number;
@@ -46,9 +44,9 @@ export function argusTimers(setting: TimeoutSetting, userConfig?: UserConfigText
     return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
   };
   return {
-    tcpS: setting.idle.tcp ?? fromUser(IDLE_KNOB.tcp) ?? DEFAULTS.tcp,
-    udpS: setting.idle.udp ?? fromUser(IDLE_KNOB.udp) ?? DEFAULTS.udp,
-    statusIntervalS: fromUser('ARGUS_FLOW_STATUS_INTERVAL') ?? DEFAULTS.statusIntervalS,
+    tcpS: setting.idle.tcp ?? fromUser(ARGUS_IDLE_KNOB.tcp) ?? argusDefaultOf(ARGUS_IDLE_KNOB.tcp),
+    udpS: setting.idle.udp ?? fromUser(ARGUS_IDLE_KNOB.udp) ?? argusDefaultOf(ARGUS_IDLE_KNOB.udp),
+    statusIntervalS: fromUser('ARGUS_FLOW_STATUS_INTERVAL') ?? ARGUS_STATUS_INTERVAL_S,
   };
 }
 
@@ -96,7 +94,7 @@ export function argusTimerRule(setting: TimeoutSetting, userConfig?: UserConfigT
 
 /** The argus.conf line that keeps the gaps whole, and for UDP and ICMP what no line can lift. */
 function argusAdvice(protocol: TimeoutProtocol, minimumIdleS: number, timers: ArgusTimers): RuleAdvice {
-  const lines = [`${IDLE_KNOB[protocol]}=${Math.ceil(minimumIdleS)}`];
+  const lines = [`${ARGUS_IDLE_KNOB[protocol]}=${Math.ceil(minimumIdleS)}`];
   if (protocol === 'icmp') {
     // Measured (argus.test.ts): pings 1 s apart give one Start each at ARGUS_ICMP_TIMEOUT 1h.
     return {
