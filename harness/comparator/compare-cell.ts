@@ -7,7 +7,7 @@ import { TextAddressIds } from './address-ids.js';
 import { buildFragments, buildTableFragments, type RowSlice } from './fragments.js';
 import { indexTruth, matchRecords, recordsOf, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
-import { scoreConnection } from './score-connection.js';
+import { scoreConnection, type ScoreOptions } from './score-connection.js';
 
 export type { MonitorModel } from './monitor-model.js';
 
@@ -81,30 +81,13 @@ export class CellScoring {
     this.fold = new ScoreFold(options.huntThresholdsS, worstKept);
   }
 
-  *scores(): Generator<ConnectionScore> {
-    const scoreOptions = { ...this.options, quietThresholdUs: this.truth.quietThresholdUs };
-    const connections = this.truth.connections;
-    const { records, orientation, toleranceUs } = this;
-    const { clientPort, serverPort } = this.index;
-    const table = records instanceof FlowRecordTable ? records : undefined;
-    const { order, offsets } = this.matched;
-    const slice: RowSlice = { order, from: 0, to: 0 };
-    for (let i = 0; i < connections.length; i += 1) {
-      const conn = connections[i] as TruthConnection;
-      const protocol = conn.protocol;
-      let fragments;
-      if (table && orientation) {
-        orientation.connection(i, protocol);
-        slice.from = offsets[i] as number;
-        slice.to = offsets[i + 1] as number;
-        fragments = buildTableFragments(conn, table, toleranceUs, slice, orientation);
-      } else {
-        fragments = buildFragments(conn, records, toleranceUs, recordsOf(this.matched, i));
-      }
-      const score = scoreConnection(conn, fragments, this.model, scoreOptions, clientPort[i], serverPort[i]);
-      this.fold.add(score, protocol);
-      yield score;
-    }
+  /**
+   * An iterator object rather than a generator: a generator's suspend and resume cost ~70 ns a connection, a tenth
+   * of scoring one (measured on a million).
+   */
+  scores(): IterableIterator<ConnectionScore> {
+    return new ScoreIterator(this.truth, this.records, this.model, { ...this.options, quietThresholdUs: this.truth.quietThresholdUs },
+      this.index, this.matched, this.orientation, this.toleranceUs, this.fold);
   }
 
   /** The first `limit` records that belong to no truth connection. */
@@ -121,6 +104,55 @@ export class CellScoring {
   /** With no scenario connection at all there is nothing to get wrong: accurate, unless calibration says otherwise. */
   verdict(): Verdict {
     return this.fold.worstVerdict() ?? (this.model.honoursTimeoutsOffline === false ? 'timeouts-not-honoured' : 'accurate');
+  }
+}
+
+/** CellScoring.scores(): connection after connection in truth order, each scored, folded and handed out once. */
+class ScoreIterator implements IterableIterator<ConnectionScore> {
+  private next_ = 0;
+  private readonly table: FlowRecordTable | undefined;
+  private readonly slice: RowSlice;
+
+  constructor(
+    private readonly truth: GroundTruth,
+    private readonly records: FlowRecordList,
+    private readonly model: MonitorModel,
+    private readonly scoreOptions: ScoreOptions,
+    private readonly index: TruthIndex,
+    private readonly matched: MatchResult,
+    private readonly orientation: RowOrientation | undefined,
+    private readonly toleranceUs: number,
+    private readonly fold: ScoreFold,
+  ) {
+    this.table = records instanceof FlowRecordTable ? records : undefined;
+    this.slice = { order: matched.order, from: 0, to: 0 };
+  }
+
+  [Symbol.iterator](): IterableIterator<ConnectionScore> {
+    return this;
+  }
+
+  next(): IteratorResult<ConnectionScore> {
+    const connections = this.truth.connections;
+    const i = this.next_;
+    if (i >= connections.length) return { done: true, value: undefined };
+    this.next_ = i + 1;
+    const conn = connections[i] as TruthConnection;
+    const protocol = conn.protocol;
+    const { table, orientation } = this;
+    let fragments;
+    if (table && orientation) {
+      orientation.connection(i, protocol);
+      const offsets = this.matched.offsets;
+      this.slice.from = offsets[i] as number;
+      this.slice.to = offsets[i + 1] as number;
+      fragments = buildTableFragments(conn, table, this.toleranceUs, this.slice, orientation);
+    } else {
+      fragments = buildFragments(conn, this.records, this.toleranceUs, recordsOf(this.matched, i));
+    }
+    const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.index.clientPort[i], this.index.serverPort[i]);
+    this.fold.add(score, protocol);
+    return { done: false, value: score };
   }
 }
 
