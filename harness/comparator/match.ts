@@ -32,12 +32,11 @@ export function recordsOf(match: MatchResult, c: number): Int32Array {
  * The truth, flattened into typed arrays: a million lookups then allocate nothing, and a hundred thousand
  * connections cost a handful of arrays instead of a handful of objects each.
  *
- * Addresses are interned to small integers; each group (connections sharing protocol and endpoint pair) is a
- * slice groupStart[g] .. groupStart[g + 1] - 1 of the candidate arrays, sorted by first packet. The table maps
- * (protocol, address, port, address, port) to its group with the endpoints in one order (the lower address id and
- * port first), and a record's key is put in that order before its probe, so that a flipped record finds its
- * connection with the same probe and each group takes one slot (at a million connections, 34 MB less than a key
- * under each orientation).
+ * Addresses are interned to small integers; each group (connections sharing protocol and endpoint pair) is a run
+ * of candidates, sorted by first packet. The table maps (protocol, address, port, address, port) to its group's
+ * first candidate with the endpoints in one order (the lower address id and port first), and a record's key is put
+ * in that order before its probe, so that a flipped record finds its connection with the same probe and each group
+ * takes one slot (at a million connections, 34 MB less than a key under each orientation).
  */
 export interface TruthIndex {
   connections: readonly TruthConnection[];
@@ -45,19 +44,15 @@ export interface TruthIndex {
   /**
    * Open addressing, linear probing, each slot its key and value side by side (one cache miss per probe, which is
    * what a million lookups into a table of a million connections cost): address A, address B, port A << 16 | port B,
-   * and (group << 2 | protocol) + 1, 0 = empty, endpoint A the lower (address id, port). Its slot count is a power
-   * of two.
+   * and (first candidate << 2 | protocol) + 1, 0 = empty, endpoint A the lower (address id, port). Its slot count is
+   * a power of two.
    */
   slots: Int32Array;
-  groupStart: Int32Array;
-  /** Candidate k: its truth connection, first and last packet, running maximum of last (lets the backward scan
-   * stop early), VLAN (UNTAGGED when untagged) and ICMP echo identifier (the client's port in the truth). */
-  conns: Int32Array;
-  first: Float64Array;
-  last: Float64Array;
-  maxLast: Float64Array;
-  vlan: Int32Array;
-  echo: Int32Array;
+  /**
+   * Candidate k's fields at k * CANDIDATE (see CandidateField): everything a record's match reads of a candidate in
+   * one cache line, rather than in six arrays (six cache misses a record at a million connections).
+   */
+  candidates: Float64Array;
   /**
    * By truth connection: its client's and server's address ids, and its client's port (orientation by ids); its
    * server's port (the ideal model's timer rule reads both ports: a TruthTable row builds an object per endpoint read).
@@ -69,6 +64,22 @@ export interface TruthIndex {
 }
 
 const SLOT = 4;
+/** A candidate's fields in TruthIndex.candidates, one cache line each. */
+const CANDIDATE = 8;
+const enum CandidateField {
+  First = 0,
+  Last = 1,
+  /** The running maximum of Last over its group up to it: lets the backward scan stop early. */
+  MaxLast = 2,
+  /** Its truth connection. */
+  Connection = 3,
+  /** UNTAGGED when untagged. */
+  Vlan = 4,
+  /** The ICMP echo identifier (the client's port in the truth). */
+  Echo = 5,
+  /** One past its group's last candidate. */
+  GroupEnd = 6,
+}
 /** ICMP ignores ports (Zeek writes type and code there): its keys have port 0 on both sides. */
 const ANY_PORT = 0;
 const NO_PROTOCOL = -1;
@@ -140,6 +151,7 @@ function insertSlot(slots: Int32Array, p: number, a0: number, pa: number, b0: nu
   slots[o + 3] = ((g << 2) | p) + 1;
 }
 
+/** While indexTruth builds the table: the group a slot names; afterwards, the group's first candidate. */
 const groupOfSlot = (slots: Int32Array, o: number): number => ((slots[o + 3] as number) - 1) >>> 2;
 
 export function indexTruth(truth: GroundTruth): TruthIndex {
@@ -198,11 +210,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     conns[next[g] as number] = i;
     next[g] = (next[g] as number) + 1;
   }
-  const first = new Float64Array(n);
-  const last = new Float64Array(n);
-  const maxLast = new Float64Array(n);
-  const vlan = new Int32Array(n);
-  const echo = new Int32Array(n);
+  const candidates = new Float64Array(n * CANDIDATE);
   for (let g = 0; g < groups; g += 1) {
     const from = groupStart[g] as number;
     const to = groupStart[g + 1] as number;
@@ -215,19 +223,28 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     }
     let running = -Infinity;
     for (let k = from; k < to; k += 1) {
-      const c = connections[conns[k] as number] as TruthConnection;
+      const ci = conns[k] as number;
+      const c = connections[ci] as TruthConnection;
       running = Math.max(running, c.lastUs);
-      first[k] = c.firstUs;
-      last[k] = c.lastUs;
-      maxLast[k] = running;
-      vlan[k] = c.vlan ?? UNTAGGED;
-      echo[k] = c.client.port;
+      const o = k * CANDIDATE;
+      candidates[o + CandidateField.First] = c.firstUs;
+      candidates[o + CandidateField.Last] = c.lastUs;
+      candidates[o + CandidateField.MaxLast] = running;
+      candidates[o + CandidateField.Connection] = ci;
+      candidates[o + CandidateField.Vlan] = c.vlan ?? UNTAGGED;
+      candidates[o + CandidateField.Echo] = c.client.port;
+      candidates[o + CandidateField.GroupEnd] = to;
     }
   }
-  return { connections, addresses, slots, groupStart, conns, first, last, maxLast, vlan, echo, clientAddr, serverAddr, clientPort, serverPort };
+  // Each slot now names its group's first candidate, where a record's match goes next.
+  for (let o = 0; o < slots.length; o += SLOT) {
+    const value = slots[o + 3] as number;
+    if (value !== 0) slots[o + 3] = (((groupStart[(value - 1) >>> 2] as number) << 2) | ((value - 1) & 3)) + 1;
+  }
+  return { connections, addresses, slots, candidates, clientAddr, serverAddr, clientPort, serverPort };
 }
 
-/** The group of a protocol (code) and two endpoints (address ids), or -1. */
+/** The first candidate of the group of a protocol (code) and two endpoints (address ids), or -1. */
 function lookup(index: TruthIndex, p: number, a: number, pa: number, b: number, pb: number): number {
   if (p === NO_PROTOCOL || a < 0 || b < 0) return -1;
   const icmp = p === 2;
@@ -319,38 +336,39 @@ function matchRows(
   }
 }
 
-/** Among group g's candidates, the connection a record's span (and VLAN, ICMP echo identifier) fits best, or -1. */
+/** Among the candidates of the group starting at `from`, the connection a record's span (and VLAN, ICMP echo identifier) fits best, or -1. */
 function matchIn(
-  index: TruthIndex, g: number, icmp: boolean, origPort: number, respPort: number, firstUs: number, lastUs: number,
+  index: TruthIndex, from: number, icmp: boolean, origPort: number, respPort: number, firstUs: number, lastUs: number,
   recordVlan: number, toleranceUs: number,
 ): number {
-  if (g < 0) return -1;
-  const { first, last, maxLast, vlan, echo, conns } = index;
-  const from = index.groupStart[g] as number;
+  if (from < 0) return -1;
+  const c = index.candidates;
   const lo = firstUs - toleranceUs;
   const hi = lastUs + toleranceUs;
   // Candidates whose first packet is not after the record's end (plus tolerance).
   let a = from;
-  let b = index.groupStart[g + 1] as number;
+  let b = c[from * CANDIDATE + CandidateField.GroupEnd] as number;
   while (a < b) {
     const mid = (a + b) >>> 1;
-    if ((first[mid] as number) <= hi) a = mid + 1;
+    if ((c[mid * CANDIDATE + CandidateField.First] as number) <= hi) a = mid + 1;
     else b = mid;
   }
   let best = -1;
   let bestRank = -Infinity;
-  for (let k = a - 1; k >= from && (maxLast[k] as number) >= lo; k -= 1) {
-    const l = last[k] as number;
+  for (let k = a - 1; k >= from && (c[k * CANDIDATE + CandidateField.MaxLast] as number) >= lo; k -= 1) {
+    const o = k * CANDIDATE;
+    const l = c[o + CandidateField.Last] as number;
     if (l < lo) continue;
-    if (recordVlan !== NO_VLAN && recordVlan !== vlan[k]) continue;
-    const f = first[k] as number;
+    if (recordVlan !== NO_VLAN && recordVlan !== c[o + CandidateField.Vlan]) continue;
+    const f = c[o + CandidateField.First] as number;
     // Prefer the echo identifier for ICMP, then the largest overlap, then the nearest start.
     const overlap = Math.min(l, lastUs) - Math.max(f, firstUs);
-    const e = icmp && (origPort === echo[k] || respPort === echo[k]) ? 1 : 0;
+    const echo = c[o + CandidateField.Echo] as number;
+    const e = icmp && (origPort === echo || respPort === echo) ? 1 : 0;
     const rank = e * 1e18 + overlap * 4 - Math.abs(f - firstUs);
     if (rank > bestRank) {
       bestRank = rank;
-      best = conns[k] as number;
+      best = c[o + CandidateField.Connection] as number;
     }
   }
   return best;
