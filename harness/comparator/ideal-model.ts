@@ -34,6 +34,19 @@ interface Branch {
 /** Shared by a million connections, so frozen: nobody may change it for the others. */
 const ONE_RECORD: Prediction = Object.freeze({ min: 1, max: 1, naive: 1, rules: Object.freeze([]) as unknown as string[] });
 
+/** What a tool predicts for a protocol it does not report, per list of the protocols it does: no record, whatever the timers. */
+const notReportedByList = new WeakMap<readonly string[], Prediction>();
+
+function notReported(protocols: readonly string[]): Prediction {
+  let prediction = notReportedByList.get(protocols);
+  if (prediction === undefined) {
+    const rule = `reports ${protocols.map((p) => p.toUpperCase()).join(' and ')} only`;
+    prediction = Object.freeze({ min: 0, max: 0, naive: 0, rules: Object.freeze([rule]) as unknown as string[] });
+    notReportedByList.set(protocols, prediction);
+  }
+  return prediction;
+}
+
 /** The generic rule of a model that states none, made once per model rather than once per connection. */
 const genericRules = new WeakMap<MonitorModel, TimerRule>();
 
@@ -61,6 +74,7 @@ const LATER_RECORD: RecordContext = { ...FIRST_RECORD };
 export function predictRecords(
   conn: TruthConnection, model: MonitorModel, quietThresholdUs?: number, clientPort = conn.client.port, serverPort = conn.server.port,
 ): Prediction | undefined {
+  if (model.protocols !== undefined && !model.protocols.includes(conn.protocol)) return notReported(model.protocols);
   const byTimers = timerPrediction(conn, model, quietThresholdUs, clientPort, serverPort);
   // Nothing cut: a joining view has nothing to join.
   if (model.joinedBy === undefined || (byTimers !== undefined && byTimers.max === 1)) return byTimers;

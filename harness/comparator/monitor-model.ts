@@ -32,4 +32,9 @@ export interface MonitorModel {
    * not cut by the timers, whatever the setting. Absent: records are the tool's own.
    */
   joinedBy?: string;
+  /**
+   * The protocols the tool reports at all (tcptrace: TCP only); absent: every one. A connection of another protocol
+   * is predicted no record, and its recommendation says no setting helps.
+   */
+  protocols?: readonly TruthProtocol[];
 }

@@ -36,6 +36,8 @@ export interface RecommendInput {
    * connections whole, in the tool's own syntax.
    */
   rule?: Pick<TimerRule, 'keepsWholeS' | 'advice'>;
+  /** The protocols the tool reports at all (tcptrace: TCP only); absent: every one. */
+  protocols?: readonly TimeoutProtocol[];
 }
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
@@ -62,6 +64,17 @@ export function recommend(input: RecommendInput): Recommendation[] {
     if (seen === undefined) continue;
     const longestGapUs = seen.gapUs;
     const minimumIdleS = input.rule?.keepsWholeS?.(longestGapUs) ?? minimumIdleSeconds(longestGapUs, input.granularityS);
+    const name = input.displayName ?? input.monitor;
+    if (input.protocols !== undefined && !input.protocols.includes(protocol)) {
+      // No timeout makes a tool report a protocol it does not analyse: the advice is another monitor, not a knob.
+      const upper = protocol.toUpperCase();
+      out.push({
+        monitor: input.monitor, view: input.view, protocol, minimumIdleS,
+        advice: `none: ${name} does not report ${upper}`,
+        limitation: `${name} reports ${input.protocols.map((p) => p.toUpperCase()).join(' and ')} connections only: no setting makes it report these ${upper} connections; watch ${upper} with another monitor`,
+      });
+      continue;
+    }
     const knob = input.knobNames[protocol];
     const advice =
       knob !== undefined
@@ -85,7 +98,6 @@ export function recommend(input: RecommendInput): Recommendation[] {
       rec.limitation = `no ${protocol.toUpperCase()} idle-timeout knob is known for ${input.monitor}`;
     }
     const notes = rec.limitation === undefined ? [] : [rec.limitation];
-    const name = input.displayName ?? input.monitor;
     if (input.honoursTimeoutsOffline === false) {
       // Tuning a knob the tool ignores on a pcap proves nothing here; only a live test can tell.
       notes.splice(0, notes.length, `${name} does not apply its timeouts to a pcap (calibration), so no setting can be judged here: test it live, e.g. with the pcap replayed by tcpreplay`);

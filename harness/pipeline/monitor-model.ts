@@ -43,6 +43,7 @@ export function monitorModel(
   const joinedBy = view === undefined ? undefined : adapter.joiningViews?.[view];
   return {
     ...(joinedBy !== undefined ? { joinedBy } : {}),
+    ...(adapter.protocols !== undefined ? { protocols: adapter.protocols } : {}),
     idleS: { ...effective.idleS, ...timer.globalIdleS },
     timer,
     activeS: effective.activeS,

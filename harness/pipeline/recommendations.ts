@@ -50,6 +50,7 @@ export function recommendationsFor(
       monitor: first.sensor,
       view: first.view,
       displayName: adapter.displayName,
+      ...(adapter.protocols !== undefined ? { protocols: adapter.protocols } : {}),
       granularityS: adapter.granularityS,
       knobNames: idleKnobNames(adapter),
       maxIdleS: idleKnobMaxima(adapter),

@@ -9,6 +9,14 @@ import tcptrace from './index.js';
 import { CSV_FILE } from './adapter.js';
 import { parseTcptraceCsv, tcptraceTimeToMicros } from './parser.js';
 import { REAL_FIXTURES } from '../../../test/support/cli.js';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import { generate } from '../../../generators/generate.js';
+import { parseScenario } from '../../scenario/load-scenario.js';
+import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../../comparator/compare-cell.js';
+import { recommend } from '../../comparator/recommend.js';
+import { monitorModel } from '../../pipeline/monitor-model.js';
+import type { ConnectionScore } from '../../core/score.js';
 
 const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 const pcap = (name: string): string => path.join(FIXTURES, name, 'capture.pcap');
@@ -75,6 +83,57 @@ describe('tcptrace on real captures', () => {
     const records = await run('icmp-ipv6-vlan', '1h', this);
     expect(records).to.have.length(1);
     expect(records[0]).to.include({ origAddr: '2001:db8::10', respAddr: '2001:db8::20', durationUs: 7_501_502_000 });
+  });
+});
+
+/** A TCP session and a UDP beacon, both quiet for 10 minutes at a time. */
+const TCP_AND_UDP = [
+  'name: tcptrace-tcp-and-udp',
+  'description: tcptrace adapter test, a TCP session beside a UDP beacon it does not analyse',
+  'seed: 5',
+  'connections:',
+  '  - id: session',
+  '    protocol: tcp',
+  '    client: 192.0.2.40:41000',
+  '    server: 203.0.113.9:443',
+  '    activity:',
+  '      pattern: { bursts: 4, gap: 10m, request: 100, response: 200 }',
+  '  - id: beacon',
+  '    protocol: udp',
+  '    client: 192.0.2.41:41001',
+  '    server: 203.0.113.9:53',
+  '    activity:',
+  '      pattern: { bursts: 4, gap: 10m, request: 48, response: 64 }',
+  '',
+].join('\n');
+
+describe('tcptrace reports TCP only: its UDP connections are predicted no record, and no timeout is advised for them', () => {
+  it('real tcptrace at 1h: the TCP session whole, the UDP beacon missed as the model predicts; the advice is another monitor', async function () {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-tcptrace-udp-'));
+    const generated = await generate(parseScenario(TCP_AND_UDP, path.join(dir, 'scenario.yaml')), dir);
+    const result = await runAdapterForTest(tcptrace, generated.pcapPath, '1h');
+    if ('missing' in result) {
+      if (this.test) this.test.title += ` (skipped: ${result.missing})`;
+      this.skip();
+    }
+    if (!result.outcome.ok) throw new Error(result.outcome.reason);
+    const model = monitorModel(tcptrace, parseTimeoutSetting('1h'), true);
+    const scores = compareCell(generated.truth, result.outcome.views.default ?? [], model, DEFAULT_COMPARE_OPTIONS).scores;
+    const scoreOf = (id: string): ConnectionScore => scores.find((s) => s.connectionId === id) as ConnectionScore;
+    expect(scoreOf('session')).to.include({ fragments: 1, verdict: 'accurate', modelAgreement: 'as-predicted' });
+    // Still missed (a team relying on tcptrace does not see it), but as the model says, not as a timer's failure.
+    expect(scoreOf('beacon')).to.include({ fragments: 0, verdict: 'missed', predictedFragments: 0, modelAgreement: 'as-predicted' });
+    expect(scoreOf('beacon').timerRules).to.deep.equal(['reports TCP only']);
+    expect(scoreOf('beacon').likelyReason).to.equal(undefined);
+
+    const advice = recommend({
+      truth: generated.truth, monitor: 'tcptrace', view: 'default', granularityS: 0, knobNames: { tcp: 'endpoint_reuse_interval' },
+      protocols: tcptrace.protocols, sweep: [{ label: '1h', wholeByProtocol: { tcp: true, udp: false }, idleS: { tcp: 3600, udp: 3600 } }],
+    });
+    const udp = advice.find((r) => r.protocol === 'udp');
+    expect(udp?.limitation).to.equal('tcptrace reports TCP connections only: no setting makes it report these UDP connections; watch UDP with another monitor');
+    expect(udp?.firstSufficientSetting).to.equal(undefined);
+    expect(advice.find((r) => r.protocol === 'tcp')).to.include({ firstSufficientSetting: '1h', advice: 'endpoint_reuse_interval = 10m' });
   });
 });
 
