@@ -49,8 +49,8 @@ export interface TruthIndex {
    */
   slots: Int32Array;
   /**
-   * Candidate k's fields at k * CANDIDATE (see CandidateField): everything a record's match reads of a candidate in
-   * one cache line, rather than in six arrays (six cache misses a record at a million connections).
+   * Candidate k's fields at k * CANDIDATE (see CandidateField): everything a record's match reads of a candidate side
+   * by side, rather than in six arrays (six cache misses a record at a million connections).
    */
   candidates: Float64Array;
   /**
@@ -64,8 +64,8 @@ export interface TruthIndex {
 }
 
 const SLOT = 4;
-/** A candidate's fields in TruthIndex.candidates, one cache line each. */
-const CANDIDATE = 8;
+/** A candidate's fields in TruthIndex.candidates: 56 bytes, one or two cache lines. */
+const CANDIDATE = 7;
 const enum CandidateField {
   First = 0,
   Last = 1,
