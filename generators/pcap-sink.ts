@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { KeptWorker } from '../harness/executor/kept-worker.js';
 import type { SinkReply, SinkRequest } from './pcap-sink-worker.js';
 
 /**
@@ -19,77 +19,52 @@ export interface SinkJob {
   end(): Promise<string>;
 }
 
-interface OpenJob {
-  onChunk(chunk: number): void;
-  onError(error: Error): void;
-  error?: Error;
-  ended?: (sha256: string | undefined) => void;
-}
-
-let worker: Worker | undefined;
-let nextJob = 1;
-const open = new Map<number, OpenJob>();
-
-function fail(error: Error): void {
-  const jobs = [...open.values()];
-  open.clear();
-  worker = undefined;
-  for (const j of jobs) {
-    j.error ??= error;
-    j.onError(error);
-    j.ended?.(undefined);
-  }
-}
-
-function sink(): Worker {
-  if (worker !== undefined) return worker;
-  const w = new Worker(new URL('./pcap-sink-worker.js', import.meta.url));
-  w.on('message', (m: SinkReply) => {
-    const job = open.get(m.job);
-    if (job === undefined) return;
-    if (m.type === 'chunk') job.onChunk(m.chunk);
-    else if (m.type === 'error') {
-      job.error ??= new Error(`writing the pcap: ${m.message}`);
-      job.onError(job.error);
-    } else {
-      open.delete(m.job);
-      if (open.size === 0) w.unref();
-      job.ended?.(m.sha256);
-    }
-  });
-  w.on('error', (e) => fail(e));
-  w.on('exit', (code) => {
-    if (worker === w) fail(new Error(`pcap sink worker exited with code ${code}`));
-  });
-  worker = w;
-  return w;
-}
+/** The sink worker, shared by every pcap being written; a reply names its job. */
+const sink = new KeptWorker<SinkRequest, SinkReply>(new URL('./pcap-sink-worker.js', import.meta.url), (reply) => reply.job);
 
 export function openSinkJob(fd: number, onChunk: (chunk: number) => void, onError: (error: Error) => void): SinkJob {
-  const w = sink();
-  const id = nextJob++;
-  const job: OpenJob = { onChunk, onError };
-  open.set(id, job);
-  w.ref();
-  const post = (m: SinkRequest): void => w.postMessage(m);
-  post({ type: 'open', job: id, fd });
+  let error: Error | undefined;
+  /** Nothing more comes from the worker about this job: it ended, or the worker died. */
+  let closed = false;
+  let ended: ((sha256: string | undefined) => void) | undefined;
+  const failWith = (e: Error): void => {
+    error ??= e;
+    onError(error);
+  };
+  const job = sink.openJob({
+    message(m) {
+      if (m.type === 'chunk') onChunk(m.chunk);
+      else if (m.type === 'error') failWith(new Error(`writing the pcap: ${m.message}`));
+      else {
+        closed = true;
+        job.close();
+        ended?.(m.sha256);
+      }
+    },
+    lost(e) {
+      closed = true;
+      failWith(new Error(`pcap sink worker: ${e.message}`));
+      ended?.(undefined);
+    },
+  });
+  job.post({ type: 'open', job: job.id, fd });
   const known = new Set<number>();
   return {
     send(chunk, buffer, length) {
-      if (known.has(chunk)) post({ type: 'chunk', job: id, chunk, length });
+      if (known.has(chunk)) job.post({ type: 'chunk', job: job.id, chunk, length });
       else {
         known.add(chunk);
-        post({ type: 'chunk', job: id, chunk, buffer, length });
+        job.post({ type: 'chunk', job: job.id, chunk, buffer, length });
       }
     },
     end() {
       return new Promise<string>((resolve, reject) => {
-        job.ended = (sha256) => {
-          if (sha256 !== undefined && job.error === undefined) resolve(sha256);
-          else reject(job.error ?? new Error('pcap sink ended without a digest'));
+        ended = (sha256) => {
+          if (sha256 !== undefined && error === undefined) resolve(sha256);
+          else reject(error ?? new Error('pcap sink ended without a digest'));
         };
-        if (!open.has(id)) job.ended(undefined);
-        else post({ type: 'end', job: id });
+        if (closed) ended(undefined);
+        else job.post({ type: 'end', job: job.id });
       });
     },
   };

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { InputError } from '../../core/input-error.js';
+import { KeptWorker, type JobListener } from '../../executor/kept-worker.js';
 import type { ConnColumnBatch, ConnColumnsConsumer } from './conn-columns.js';
 
 /**
@@ -42,39 +42,11 @@ type RangeEnd = Exclude<WorkerMessage, { kind: 'batch' }>;
 /** What a kept worker is sent: a range to parse (`id` tags every message about it), or that one is no longer wanted. */
 export type WorkerRequest = { kind: 'parse'; id: number; task: WorkerTask } | { kind: 'cancel'; id: number };
 
-/** What the delivery of one parse hears of its range in a kept worker. */
-interface RangeListener {
-  message(message: WorkerMessage): void;
-  /** The worker died (an error it could not report, or its exit) before the range ended. */
-  lost(error: Error): void;
-}
+/** One kept worker per extra thread, like the pcap sink; a message names its range's request by `id`. */
+const keptWorkers: KeptWorker<WorkerRequest, WorkerMessage & { id: number }>[] = [];
 
-/** A kept worker and the ranges it has been sent that have not ended; it keeps the process alive only while it has some. */
-interface KeptWorker {
-  worker: Worker;
-  open: Map<number, RangeListener>;
-}
-
-const keptWorkers: (KeptWorker | undefined)[] = [];
-let nextRequest = 1;
-
-function keptWorker(slot: number): KeptWorker {
-  const existing = keptWorkers[slot];
-  if (existing !== undefined) return existing;
-  const worker = new Worker(new URL('./parse-worker.js', import.meta.url));
-  const kept: KeptWorker = { worker, open: new Map() };
-  const lose = (error: Error): void => {
-    if (keptWorkers[slot] === kept) keptWorkers[slot] = undefined;
-    const listeners = [...kept.open.values()];
-    kept.open.clear();
-    for (const listener of listeners) listener.lost(error);
-  };
-  worker.on('message', (message: WorkerMessage & { id: number }) => kept.open.get(message.id)?.message(message));
-  worker.once('error', (error) => lose(error));
-  worker.once('exit', (code) => lose(new Error(`exited with code ${code} before finishing`)));
-  worker.unref();
-  keptWorkers[slot] = kept;
-  return kept;
+function keptWorker(slot: number): KeptWorker<WorkerRequest, WorkerMessage & { id: number }> {
+  return (keptWorkers[slot] ??= new KeptWorker(new URL('./parse-worker.js', import.meta.url), (message) => message.id));
 }
 
 /** A range sent to a kept worker, until it ends. */
@@ -85,22 +57,13 @@ interface SentRange {
   cancel(): void;
 }
 
-function sendRange(slot: number, task: WorkerTask, listener: RangeListener): SentRange {
-  const kept = keptWorker(slot);
-  const id = nextRequest++;
-  kept.open.set(id, listener);
-  if (kept.open.size === 1) kept.worker.ref();
-  const post = (request: WorkerRequest): void => kept.worker.postMessage(request);
-  post({ kind: 'parse', id, task });
-  const forget = (): boolean => {
-    if (!kept.open.delete(id)) return false;
-    if (kept.open.size === 0) kept.worker.unref();
-    return true;
-  };
+function sendRange(slot: number, task: WorkerTask, listener: JobListener<WorkerMessage>): SentRange {
+  const job = keptWorker(slot).openJob(listener);
+  job.post({ kind: 'parse', id: job.id, task });
   return {
-    ended: () => void forget(),
+    ended: () => void job.close(),
     cancel: () => {
-      if (forget()) post({ kind: 'cancel', id });
+      if (job.close()) job.post({ kind: 'cancel', id: job.id });
     },
   };
 }
