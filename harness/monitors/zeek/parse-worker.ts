@@ -16,7 +16,12 @@ if (!port) throw new Error('parse-worker.js runs only as a worker thread');
 const post = (message: WorkerMessage & { id: number }, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 let queue: Promise<void> = Promise.resolve();
-/** Ranges cancelled before or while they were parsed (their ids are never reused). */
+/** Ranges queued or being parsed. */
+const open = new Set<number>();
+/**
+ * Open ranges cancelled (their ids are never reused). A cancel that comes after its range ended is not kept: it
+ * would stay here for good.
+ */
 const cancelled = new Set<number>();
 
 /** Thrown out of a cancelled range's parse (from its batch callback) to stop it at its next batch. */
@@ -39,11 +44,16 @@ async function parse(id: number, task: WorkerTask): Promise<void> {
       post({ id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }
   } finally {
+    open.delete(id);
     cancelled.delete(id);
   }
 }
 
 port.on('message', (request: WorkerRequest) => {
-  if (request.kind === 'cancel') cancelled.add(request.id);
-  else queue = queue.then(() => parse(request.id, request.task));
+  if (request.kind === 'cancel') {
+    if (open.has(request.id)) cancelled.add(request.id);
+  } else {
+    open.add(request.id);
+    queue = queue.then(() => parse(request.id, request.task));
+  }
 });
