@@ -274,7 +274,9 @@ export function likelyReason(
   const { min, max } = typeof predicted === 'number' ? { min: predicted, max: predicted } : predicted;
   if (fragments >= min && fragments <= max) return undefined;
   if (fragments > max && evictedCut) return EVICTED_REASON;
-  if (fragments === 1 && min > 1 && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
+  // Fewer than the idle timeouts alone make, from a tool that ignores them on a pcap: one record, or a few cut by
+  // the active timeout it does apply (pmacct's and softflowd's maxlife).
+  if (fragments < min && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
   if (fragments < min && model.timerNeedsLaterPacket === true) return 'timer needs a later packet';
   if (fragments > max) {
     if (unpairedUni > 0) return 'one record per direction';

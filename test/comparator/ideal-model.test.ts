@@ -53,6 +53,9 @@ describe('ideal idle-timeout model', () => {
     const m: MonitorModel = { idleS: { tcp: 300 }, granularityS: 0 };
     expect(likelyReason(2, 2, m, 0)).to.equal(undefined);
     expect(likelyReason(1, 3, { ...m, honoursTimeoutsOffline: false }, 0)).to.equal('timeouts not honoured offline');
+    // pmacct at maxlife 300 s on keepalive-idle: 2 records (one maxlife cut), where its ignored idle timeout says 4.
+    expect(likelyReason(2, 4, { ...m, honoursTimeoutsOffline: false, timerNeedsLaterPacket: true }, 0)).to.equal('timeouts not honoured offline');
+    expect(likelyReason(2, 4, m, 0)).to.equal('unexplained');
     expect(likelyReason(2, 3, { ...m, timerNeedsLaterPacket: true }, 0)).to.equal('timer needs a later packet');
     expect(likelyReason(4, 2, m, 2)).to.equal('one record per direction');
     expect(likelyReason(4, 2, { ...m, statusIntervalS: 60 }, 0)).to.equal('status interval');
