@@ -104,7 +104,7 @@ function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresh
   const walkOf = (cut: ActiveCut): Walk => walk(conn, gaps, rule, firstTimeout as RuleTimeout, laterTimeout as RuleTimeout, naiveIdleUs, cut);
   if (!cutsActive || active === undefined) {
     // No active timeout, or one the tool applies exactly: a packet at the record's first + active opens the next.
-    const exact = walkOf({ cutAtUs: cutsActive ? (startUs) => startUs + activeUs : () => Infinity, slackUs: 0 });
+    const exact = walkOf(cutsActive ? { cutAtUs: (startUs) => startUs + activeUs, slackUs: 0 } : NO_ACTIVE_CUT);
     return { min: exact.min, max: exact.max, naive: exact.naive, rules: [...exact.rules] };
   }
   // The tool checks its active timeout at a phase the model cannot know (a sweep, a batch of packets): the earliest
@@ -128,6 +128,9 @@ interface ActiveCut {
   cutAtUs(startUs: number): number;
   slackUs: number;
 }
+
+/** No active timeout (or one that cannot reach this connection): made once, not once per connection. */
+const NO_ACTIVE_CUT: ActiveCut = Object.freeze({ cutAtUs: () => Infinity, slackUs: 0 });
 
 interface Walk {
   min: number;
