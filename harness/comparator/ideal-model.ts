@@ -7,7 +7,8 @@ import type { MonitorModel } from './monitor-model.js';
  * comes from the adapter (harness/monitors/<id>/): how a silence is compared with the timeout (Zeek: >= to the
  * microsecond; Suricata: whole seconds), which timeout is in force for a record (a service port, a flow state),
  * and where the tool's phase is unknown (a periodic sweep) a range rather than a guess. A record older than the
- * active timeout is cut at the next packet. Comparing a tool with this model separates "the timeout did its job"
+ * active timeout is cut at the next packet, or, where the tool states when it checks (model.active: a sweep), between
+ * its earliest and its latest cut. Comparing a tool with this model separates "the timeout did its job"
  * from "the tool did something else".
  *
  * The truth lists only gaps of at least the scenario's quiet threshold, so the model answers only when every gap
@@ -104,17 +105,73 @@ function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresh
   }
 
   const listed = conn.quietPeriods;
+  // A tool's own active rule that cannot cut a connection this short (softflowd's 7-day maxlife): as if none.
+  const active = activeUs !== Infinity && model.active !== undefined && conn.lastUs <= model.active.keepsUntilUs(conn.firstUs) ? undefined : model.active;
+  const cutsActive = activeUs !== Infinity && (active !== undefined || model.active === undefined);
   // No listed gap and no active timeout: nothing can cut the connection (most of a million connections).
-  if (listed.length === 0 && activeUs === Infinity) return ONE_RECORD;
+  if (listed.length === 0 && !cutsActive) return ONE_RECORD;
   // The truth lists gaps in time order; sort a copy only if a hand-made truth did not.
   const inOrder = listed.every((q, i) => i === 0 || (listed[i - 1] as (typeof listed)[number]).startUs <= q.startUs);
   const gaps = inOrder ? listed : [...listed].sort((a, b) => a.startUs - b.startUs);
   const naiveIdle = rule.globalIdleS[conn.protocol];
   const naiveIdleUs = naiveIdle === undefined || naiveIdle === null ? Infinity : naiveIdle * 1e6;
+  const walkOf = (cut: ActiveCut): Walk => walk(conn, gaps, rule, firstTimeout as RuleTimeout, laterTimeout as RuleTimeout, naiveIdleUs, cut);
+  if (!cutsActive || active === undefined) {
+    // No active timeout, or one the tool applies exactly: a packet at the record's first + active opens the next.
+    const exact = walkOf(cutsActive ? { cutAtUs: (startUs) => startUs + activeUs, slackUs: 0 } : NO_ACTIVE_CUT);
+    return { min: exact.min, max: exact.max, naive: exact.naive, rules: [...exact.rules] };
+  }
+  // The tool checks its active timeout at a phase the model cannot know (a sweep, a batch of packets): the earliest
+  // cuts give the most records, the latest the fewest (a later cut never makes a later record begin sooner). After
+  // a late cut, the next record begins at the connection's second packet from the check on: within a busy stretch
+  // packets are at most `spacingUs` apart (an unlisted gap is shorter than the quiet threshold).
+  const spacingUs = Math.min(quietThresholdUs ?? Infinity, conn.longestGapUs);
+  const early = walkOf({ cutAtUs: (startUs) => active.keepsUntilUs(startUs) + 1, slackUs: 0 });
+  const late = walkOf({ cutAtUs: (startUs) => active.cutByUs(startUs), slackUs: 2 * spacingUs });
+  const rules = new Set([...early.rules, ...late.rules]);
+  if (early.activeCut) rules.add(active.comparison);
+  return { min: Math.min(early.min, late.min), max: Math.max(early.max, late.max), naive: early.naive, rules: [...rules] };
+}
+
+/**
+ * Where active cuts fall: a packet at or after `cutAtUs(record's first packet)` opens a later record, `slackUs`
+ * after it (0: that very packet; more: the tool may keep that packet and the next ones until its check).
+ * Infinity: no active cut.
+ */
+interface ActiveCut {
+  cutAtUs(startUs: number): number;
+  slackUs: number;
+}
+
+/** No active timeout (or one that cannot reach this connection): made once, not once per connection. */
+const NO_ACTIVE_CUT: ActiveCut = Object.freeze({ cutAtUs: () => Infinity, slackUs: 0 });
+
+interface Walk {
+  min: number;
+  max: number;
+  naive: number;
+  rules: Set<string>;
+  /** Some record was cut by the active timeout. */
+  activeCut: boolean;
+}
+
+/** The records of a connection, silence by silence and busy stretch by busy stretch, under one placing of active cuts. */
+function walk(
+  conn: TruthConnection,
+  gaps: TruthConnection['quietPeriods'],
+  rule: TimerRule,
+  firstTimeout: RuleTimeout,
+  laterTimeout: RuleTimeout,
+  naiveIdleUs: number,
+  cut: ActiveCut,
+): Walk {
+  const { cutAtUs, slackUs } = cut;
+  const hasActive = cutAtUs(conn.firstUs) !== Infinity;
   const rules = new Set<string>();
+  let activeCut = false;
   // Each branch is one way the unknown phases can have fallen; branches that agree on what matters next (which
   // record the packets are in: the first, or a later one and, with an active timeout, since when) are merged.
-  const keyOf = (startUs: number): number => (activeUs === Infinity ? (startUs === conn.firstUs ? 0 : 1) : startUs);
+  const keyOf = (startUs: number): number => (hasActive ? startUs : startUs === conn.firstUs ? 0 : 1);
   let branches = new Map<number, Branch>([[keyOf(conn.firstUs), { startUs: conn.firstUs, min: 1, max: 1 }]]);
   const add = (into: Map<number, Branch>, b: Branch): void => {
     const key = keyOf(b.startUs);
@@ -122,23 +179,33 @@ function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresh
     if (seen === undefined) into.set(key, b);
     else into.set(key, { startUs: seen.startUs, min: Math.min(seen.min, b.min), max: Math.max(seen.max, b.max) });
   };
+  const stretchEndOf = (j: number): number => (j < gaps.length ? (gaps[j] as (typeof gaps)[number]).startUs : conn.lastUs);
+  // Where the next record begins after a cut at the packet at `t` in busy stretch j: `slackUs` later in the same
+  // stretch, else at the next stretch's first packet; undefined: the record keeps every packet to the end.
+  const nextStartAfter = (t: number, j: number): number | undefined => {
+    if (t + slackUs <= stretchEndOf(j)) return t + slackUs;
+    return j < gaps.length ? (gaps[j] as (typeof gaps)[number]).endUs : undefined;
+  };
   let naive = 1;
   let stretchStart = conn.firstUs;
   for (let i = 0; i <= gaps.length; i += 1) {
-    const stretchEnd = i < gaps.length ? (gaps[i] as (typeof gaps)[number]).startUs : conn.lastUs;
+    const stretchEnd = stretchEndOf(i);
     // Active cuts inside a busy stretch: the packet at (about) recordStart + active opens the next record.
-    if (activeUs !== Infinity) {
-      const cut = new Map<number, Branch>();
+    if (hasActive) {
+      const cutIn = new Map<number, Branch>();
       for (const b of branches.values()) {
         let { startUs, min, max } = b;
-        while (startUs + activeUs <= stretchEnd) {
-          startUs = Math.max(startUs + activeUs, stretchStart);
+        while (cutAtUs(startUs) <= stretchEnd) {
+          const next = nextStartAfter(Math.max(cutAtUs(startUs), stretchStart), i);
+          if (next === undefined) break;
+          startUs = next;
           min += 1;
           max += 1;
+          activeCut = true;
         }
-        add(cut, { startUs, min, max });
+        add(cutIn, { startUs, min, max });
       }
-      branches = cut;
+      branches = cutIn;
     }
     if (i === gaps.length) break;
     const gap = gaps[i] as (typeof gaps)[number];
@@ -147,11 +214,23 @@ function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresh
     if (naiveSplits) naive += 1;
     const next = new Map<number, Branch>();
     for (const b of branches.values()) {
-      const timeout = (b.startUs === conn.firstUs ? firstTimeout : laterTimeout) as RuleTimeout;
-      const outcome = gap.endUs - b.startUs >= activeUs ? 'split' : rule.silence(gap.startUs, gap.endUs, timeout);
+      // A record that begins after this silence (a late cut's next record) is not touched by it.
+      if (b.startUs >= gap.endUs) {
+        add(next, b);
+        continue;
+      }
+      const timeout = b.startUs === conn.firstUs ? firstTimeout : laterTimeout;
+      const activeDue = gap.endUs >= cutAtUs(b.startUs);
+      const outcome = activeDue ? 'split' : rule.silence(gap.startUs, gap.endUs, timeout);
       if (outcome === 'either' || (outcome === 'split') !== naiveSplits) rules.add(timeout.rule ?? rule.comparison);
       if (outcome !== 'split') add(next, b);
-      if (outcome !== 'whole') add(next, { startUs: gap.endUs, min: b.min + 1, max: b.max + 1 });
+      if (outcome === 'whole') continue;
+      // A late check may keep the packet after the silence too, unless the silence itself ended the record.
+      const held = activeDue && slackUs > 0 && rule.silence(gap.startUs, gap.endUs, timeout) !== 'split';
+      const startUs = held ? nextStartAfter(gap.endUs, i + 1) : gap.endUs;
+      if (activeDue) activeCut = true;
+      if (startUs === undefined) add(next, b);
+      else add(next, { startUs, min: b.min + 1, max: b.max + 1 });
     }
     branches = next;
   }
@@ -161,7 +240,7 @@ function timerPrediction(conn: TruthConnection, model: MonitorModel, quietThresh
     min = Math.min(min, b.min);
     max = Math.max(max, b.max);
   }
-  return { min, max, naive, rules: [...rules] };
+  return { min, max, naive, rules, activeCut };
 }
 
 /** The one count the rule allows, or undefined when it allows a range or cannot tell. */
@@ -212,7 +291,9 @@ export function likelyReason(
   const { min, max } = typeof predicted === 'number' ? { min: predicted, max: predicted } : predicted;
   if (fragments >= min && fragments <= max) return undefined;
   if (fragments > max && evictedCut) return EVICTED_REASON;
-  if (fragments === 1 && min > 1 && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
+  // Fewer than the idle timeouts alone make, from a tool that ignores them on a pcap: one record, or a few cut by
+  // the active timeout it does apply (pmacct's and softflowd's maxlife).
+  if (fragments < min && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
   if (fragments < min && model.timerNeedsLaterPacket === true) return 'timer needs a later packet';
   if (fragments > max) {
     if (unpairedUni > 0) return 'one record per direction';

@@ -1,5 +1,5 @@
 import type { TruthProtocol } from '../core/ground-truth.js';
-import type { TimerRule } from '../core/timer-rule.js';
+import type { ActiveRule, TimerRule } from '../core/timer-rule.js';
 
 /**
  * What the comparator knows of the tool under one setting, supplied by the executor. The comparator never looks
@@ -9,6 +9,11 @@ export interface MonitorModel {
   /** Effective idle timeout per protocol for this setting, in seconds; null = never expires; undefined = unknown. */
   idleS: Partial<Record<TruthProtocol, number | null>>;
   activeS?: number | null;
+  /**
+   * How the tool cuts a record at `activeS` (its adapter states it): between the earliest and the latest cut, a
+   * range. Absent: exactly at the record's first packet + `activeS`, at the next packet.
+   */
+  active?: ActiveRule;
   /** Timer granularity: how much later than a timeout the tool may expire a flow (nfpcapd checks every 10 s). */
   granularityS: number;
   /** argus status records. */

@@ -68,6 +68,29 @@ export interface RuleAdvice {
   caps: string[];
 }
 
+/**
+ * When a tool cuts a record that has lasted its active timeout, as its own source does it (each adapter states
+ * its own: harness/monitors/<id>/timer-rule.ts). A tool that checks on a periodic sweep, or after a batch of
+ * packets, cuts some time after the timeout, at a phase the model cannot know, so the model gives a range between
+ * the earliest cut and the latest. A model without one cuts exactly at the record's first packet + the timeout.
+ */
+export interface ActiveRule {
+  /**
+   * The last moment (microseconds) of packets that certainly stay in a record whose first packet was at `startUs`:
+   * the earliest cut comes after it. A tool comparing whole seconds keeps more than the timeout to the microsecond.
+   */
+  keepsUntilUs(startUs: number): number;
+  /**
+   * By the connection's first packet at or after this moment (microseconds) the tool has made its check and cut a
+   * record whose first packet was at `startUs`: that packet may still be the record's last (the tool checks after
+   * a packet joined its flow), the one after it is in a later record. Infinity: no bound in time (a check after a
+   * batch of packets).
+   */
+  cutByUs(startUs: number): number;
+  /** The rule in the tool's words, for the report: `(when - t_first) > active at the flow-tree sweep ...`. */
+  comparison: string;
+}
+
 /** A record ends at the first silence of at least `idleS` (Zeek: last_time + timeout <= now). */
 export function atLeast(lastUs: number, nextUs: number, idleS: number): boolean {
   return nextUs - lastUs >= Math.round(idleS * 1e6);

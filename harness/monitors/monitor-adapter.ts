@@ -2,10 +2,10 @@ import type { FlowRecord } from '../core/flow-record.js';
 import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { ToolState } from '../core/tool-state.js';
 import type { TableLimitKey, TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
-import type { TimerRule } from '../core/timer-rule.js';
+import type { ActiveRule, TimerRule } from '../core/timer-rule.js';
 
 export type { ToolState } from '../core/tool-state.js';
-export type { RecordContext, RuleAdvice, RuleTimeout, SilenceOutcome, TimerRule } from '../core/timer-rule.js';
+export type { ActiveRule, RecordContext, RuleAdvice, RuleTimeout, SilenceOutcome, TimerRule } from '../core/timer-rule.js';
 
 /**
  * The contract every monitor folder under harness/monitors/<id>/ fulfils. Its `index.ts` default-exports one
@@ -68,6 +68,11 @@ export interface MonitorAdapter {
    * silence longer than the effective timeout ends a record, within `granularityS` beyond it a range.
    */
   timerRule?(setting: TimeoutSetting, userConfig?: UserConfigText): TimerRule;
+  /**
+   * When the tool checks its active timeout (`activeS`, seconds, > 0) and with what comparison, read from its
+   * source (harness/monitors/<id>/timer-rule.ts). Absent: the model cuts exactly at first packet + active.
+   */
+  activeRule?(activeS: number): ActiveRule;
   /**
    * For a tool without its own `timerRule`: how it compares a silence with its timeout, in words, for the report
    * (argus: at the status report after a later packet; nfpcapd: a sweep every 10 s).

@@ -41,9 +41,13 @@ export function monitorModel(
   // The tool's own rule knows the user's config too; the generic one knows only the setting and the granularity.
   const timer = adapter.timerRule?.(setting, userConfig) ?? periodicTimerRule(effective.idleS, adapter.granularityS, adapter.timerComparison);
   const joinedBy = view === undefined ? undefined : adapter.joiningViews?.[view];
+  // Some tools take 0 to mean "no active timeout": no rule to state then.
+  const activeS = effective.activeS;
+  const active = typeof activeS === 'number' && activeS > 0 ? adapter.activeRule?.(activeS) : undefined;
   return {
     ...(joinedBy !== undefined ? { joinedBy } : {}),
     ...(adapter.protocols !== undefined ? { protocols: adapter.protocols } : {}),
+    ...(active !== undefined ? { active } : {}),
     idleS: { ...effective.idleS, ...timer.globalIdleS },
     timer,
     activeS: effective.activeS,

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { likelyReason, predictFragments, predictRecords } from '../../harness/comparator/ideal-model.js';
 import type { MonitorModel } from '../../harness/comparator/monitor-model.js';
 import { conn, quiet, us } from './build.js';
+import type { ActiveRule } from '../../harness/core/timer-rule.js';
+import { nfpcapdActiveRule } from '../../harness/monitors/nfpcapd/timer-rule.js';
 
 describe('ideal idle-timeout model', () => {
   // Packets at 0..10, silent 290 s, 300..310, silent 310 s, 620..630.
@@ -51,12 +53,56 @@ describe('ideal idle-timeout model', () => {
     const m: MonitorModel = { idleS: { tcp: 300 }, granularityS: 0 };
     expect(likelyReason(2, 2, m, 0)).to.equal(undefined);
     expect(likelyReason(1, 3, { ...m, honoursTimeoutsOffline: false }, 0)).to.equal('timeouts not honoured offline');
+    // pmacct at maxlife 300 s on keepalive-idle: 2 records (one maxlife cut), where its ignored idle timeout says 4.
+    expect(likelyReason(2, 4, { ...m, honoursTimeoutsOffline: false, timerNeedsLaterPacket: true }, 0)).to.equal('timeouts not honoured offline');
+    expect(likelyReason(2, 4, m, 0)).to.equal('unexplained');
     expect(likelyReason(2, 3, { ...m, timerNeedsLaterPacket: true }, 0)).to.equal('timer needs a later packet');
     expect(likelyReason(4, 2, m, 2)).to.equal('one record per direction');
     expect(likelyReason(4, 2, { ...m, statusIntervalS: 60 }, 0)).to.equal('status interval');
     expect(likelyReason(4, 2, { ...m, activeS: 1800 }, 0)).to.equal('active timeout');
     expect(likelyReason(4, 2, m, 0)).to.equal('unexplained');
     expect(likelyReason(0, 1, m, 0)).to.equal('unexplained');
+  });
+});
+
+describe("ideal model: an active timeout the tool checks later than the record's first packet + active", () => {
+  // A tool that keeps every packet up to 300 s after the record's first and has cut by its first packet 320 s after.
+  const late: ActiveRule = { keepsUntilUs: (start) => start + us(300), cutByUs: (start) => start + us(320), comparison: 'checked on a sweep' };
+  const model = (active?: ActiveRule): MonitorModel => ({ idleS: { tcp: 3600 }, activeS: 300, granularityS: 0, ...(active ? { active } : {}) });
+
+  it('gives a range over a busy stretch: cut at 300 s the most records, at 320 s plus the next two packets the fewest', () => {
+    // Busy 0..1250 s, packets at most 1 s apart. Earliest: 300, 600, 900, 1200: 5 records. Latest: the record holds
+    // the packet at 320 s, the next begins by 322 s; then 644, 966; 1288 is past the end: 4 records.
+    const busy = conn({ id: 'b', firstS: 0, lastS: 1250, longestGapUs: us(1) });
+    expect(predictRecords(busy, model(late), us(60))).to.include({ min: 4, max: 5 });
+    expect(predictRecords(busy, model(late), us(60))?.rules).to.deep.equal(['checked on a sweep']);
+    // Without a rule of its own the model cuts exactly at 300 s: one count, as before.
+    expect(predictRecords(busy, model(), us(60))).to.include({ min: 5, max: 5 });
+  });
+
+  it('keeps the packet exactly at the timeout in a tool that compares whole seconds with >, so the cut falls in the next silence', () => {
+    // A beacon: a 20 ms burst every 50 s from 0 to 1000 s, every silence listed. nfpcapd's rule at -e 300: the burst
+    // at 300 s stays (floor(T) - floor(F) = 300, not > 300), the sweep that follows cuts, the burst at 350 s opens
+    // the next record; the latest sweep (312 s) still falls in the same silence: records at 0, 350, 700 only.
+    const gaps: [number, number][] = [];
+    for (let t = 0; t < 1000; t += 50) gaps.push([t + 0.02, t + 50]);
+    const beacon = conn({ id: 'beacon', protocol: 'udp', firstS: 0, lastS: 1000.02, open: 'none', ...quiet(...gaps) });
+    const udp = (active?: ActiveRule): MonitorModel => ({ idleS: { udp: 60 }, activeS: 300, granularityS: 0, ...(active ? { active } : {}) });
+    expect(predictRecords(beacon, udp(nfpcapdActiveRule(300)), us(30))).to.include({ min: 3, max: 3 });
+    // The old exact cut at first packet + 300 s: records at 0, 300, 600, 900.
+    expect(predictRecords(beacon, udp(), us(30))).to.include({ min: 4, max: 4 });
+  });
+
+  it('with a check of no bound in time (after a batch of packets), ranges from the earliest cut to no active cut at all', () => {
+    const never: ActiveRule = { keepsUntilUs: (start) => start + us(300), cutByUs: () => Infinity, comparison: 'after a batch' };
+    const busy = conn({ id: 'b', firstS: 0, lastS: 1250, longestGapUs: us(1) });
+    expect(predictRecords(busy, model(never), us(60))).to.include({ min: 1, max: 5 });
+    // An idle split still counts in the fewest: 0..500 busy, silent to 4200 (over the 3600 s idle timeout), 4200..4300.
+    const split = conn({ id: 's', firstS: 0, lastS: 4300, ...quiet([500, 4200]) });
+    expect(predictRecords(split, model(never), us(60))).to.include({ min: 2, max: 3 });
+    // A connection that ends before the earliest cut is one record, with no active rule named.
+    const short = conn({ id: 'short', firstS: 0, lastS: 300, longestGapUs: us(1) });
+    expect(predictRecords(short, model(never), us(60))).to.deep.equal({ min: 1, max: 1, naive: 1, rules: [] });
   });
 });
 

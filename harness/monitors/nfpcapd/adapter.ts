@@ -11,7 +11,8 @@ import type { CellContext, Detection, EffectiveTimeouts, Knob, MonitorOutput, Tr
  * What it does, measured on nfdump 1.7.1:
  * - One inactive timeout for every protocol, one active timeout; defaults 300,60; each refused above 3600
  *   (`Active flow timeout 3601 out of range`, exit 1), so no record can last longer than an hour.
- * - Expiry runs on packet time, checked every 10 s, and only when a later packet arrives.
+ * - Expiry runs on packet time, checked every 10 s, and only when a later packet arrives; the active timeout too,
+ *   so a record lasts from active to about active + 12 s (timer-rule.ts).
  * - ICMP packets are never cached: every ICMP packet is a record of its own, whatever -e says.
  *
  * Active timeout when a setting gives only an idle one: raised to the idle value (never below the tool's default

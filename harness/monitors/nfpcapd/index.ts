@@ -5,6 +5,7 @@ import { NFPCAPD_INSTALL, NFPCAPD_KNOBS, detectNfpcapd, nfpcapdEffectiveTimeouts
 // Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
 import { readNfdumpJson } from '../../netflow/nfdump-json.js';
 import { refuseConfig } from '../no-config.js';
+import { nfpcapdActiveRule } from './timer-rule.js';
 
 const nfpcapd: MonitorAdapter = {
   id: 'nfpcapd',
@@ -24,6 +25,8 @@ const nfpcapd: MonitorAdapter = {
   timerNeedsLaterPacket: true,
   timerComparison:
     'a silence longer than -e inactive ends the flow at the sweep of the flow tree (every 10 s of packet time, driven by later packets): a silence between the timeout and the timeout + 10 s may or may not',
+  // Its active timeout is checked at the same sweep, not at each packet (timer-rule.ts): a range, not a point.
+  activeRule: nfpcapdActiveRule,
   effectiveTimeouts: nfpcapdEffectiveTimeouts,
   detect: detectNfpcapd,
   translate: translateNfpcapd,

@@ -7,7 +7,11 @@ import nfpcapd from './index.js';
 import { ACTIVE_KNOB, INACTIVE_KNOB } from './adapter.js';
 import { InputError } from '../../core/input-error.js';
 import path from 'node:path';
-import { REAL_FIXTURES } from '../../../test/support/cli.js';
+import { REAL_FIXTURES, REPO } from '../../../test/support/cli.js';
+import { readFileSync } from 'node:fs';
+import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../../comparator/compare-cell.js';
+import type { MonitorModel } from '../../comparator/monitor-model.js';
+import { monitorModel } from '../../pipeline/monitor-model.js';
 
 const CLIENT = '192.0.2.10';
 const SERVER = '198.51.100.20';
@@ -113,6 +117,37 @@ describe('nfpcapd adapter', function () {
       for (const r of [...up, ...down]) expect(r.durationUs).to.be.at.most(3_600_000_000);
       const covered = up.reduce((sum, r) => sum + r.durationUs, 0);
       expect(covered).to.be.below(conn.durationUs - 10 * 1_000_000_000);
+    });
+
+    it('cuts at its active timeout on the flow-tree sweep, not at first packet + active: udp-beacon and active-stream within the model', async function () {
+      // The bundled scenarios, generated: a 50 s beacon and a 15 s clock for 6 h; a TCP exchange every 5 s for 3 h.
+      const beacon = await generateScenario(readFileSync(path.join(REPO, 'scenarios/udp-beacon.yaml'), 'utf8'), 'udp-beacon');
+      const stream = await generateScenario(readFileSync(path.join(REPO, 'scenarios/active-stream.yaml'), 'utf8'), 'active-stream');
+      const model = monitorModel(nfpcapd, parseTimeoutSetting('default'), true);
+      // The model as it was: every record cut exactly at its first packet + 300 s.
+      const { active: _sweep, ...exactCut } = model;
+      const exact: MonitorModel = exactCut;
+      const counts: string[] = [];
+      for (const [generated, ids] of [[beacon, ['poll-50s', 'clock']], [stream, ['stream', 'clock']]] as const) {
+        const records = await run(generated.pcapPath, 'default', this);
+        const scores = compareCell(generated.truth, records, model, DEFAULT_COMPARE_OPTIONS).scores;
+        const exactScores = compareCell(generated.truth, records, exact, DEFAULT_COMPARE_OPTIONS).scores;
+        for (const id of ids) {
+          const score = scores.find((s) => s.connectionId === id);
+          const old = exactScores.find((s) => s.connectionId === id);
+          const range = score?.predictedRange ?? { min: score?.predictedFragments, max: score?.predictedFragments };
+          counts.push(`${generated.truth.scenario.name} ${id}: ${score?.fragments} records, model ${range.min}..${range.max} ${score?.modelAgreement}, exact cut ${old?.predictedFragments} ${old?.modelAgreement}`);
+        }
+      }
+      // Measured on nfdump 1.7.1 (-e 300,60): the beacon's packet at 300 s stays, the sweep after 301 s cuts, so its
+      // records are 350 s apart (62, not 73); the clock's and the stream's records last 300 s to 330 s. The fewest
+      // (55) is a sweep that waits for the beacon's own next packet, which the model cannot rule out per connection.
+      expect(counts).to.deep.equal([
+        'udp-beacon poll-50s: 62 records, model 55..62 within-range, exact cut 73 differs',
+        'udp-beacon clock: 68 records, model 65..74 within-range, exact cut 75 differs',
+        'active-stream stream: 35 records, model 34..36 within-range, exact cut 37 differs',
+        'active-stream clock: 34 records, model 30..37 within-range, exact cut 37 differs',
+      ]);
     });
 
     it('writes every ICMP packet as a record of its own, even at 1 h (fixture icmp-ipv6-vlan)', async function () {

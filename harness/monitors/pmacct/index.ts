@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { pmacctActiveRule } from './timer-rule.js';
 import { pmacctLive } from './live.js';
 import { PMACCT_INSTALL, PMACCT_KNOBS, detectPmacct, runPmacct, translatePmacct } from './adapter.js';
 import { checkPmacctdConfig } from './config.js';
@@ -23,6 +24,8 @@ const pmacct: MonitorAdapter = {
   relativeCost: 0.7,
   timerComparison:
     'live, a silence longer than nfprobe_timeouts ends the flow at the expiry check every 60 s; reading a pcap, idle timeouts never fire',
+  // maxlife marks a flow at its packet; the flow goes only at a later check, after a batch of packets (timer-rule.ts).
+  activeRule: pmacctActiveRule,
   detect: detectPmacct,
   translate: translatePmacct,
   run: runPmacct,

@@ -14,8 +14,9 @@ import type { CellContext, Detection, MonitorOutput, Translation } from '../moni
  * milli`: NetFlow v9 without -a writes wrong absolute times; -D: in the foreground like -d, and its debug log on
  * stderr (kept in softflowd.log) is the tool's own account of its table, evictions included: debug-log.ts).
  *
- * Measured on softflowd 1.1.0: reading a file it expires nothing on idle or maxlife, whatever -t says; at EOF it
- * exports one record per direction per 5-tuple. Both records of a pair carry the first and last packet time of
+ * Measured on softflowd 1.1.0: reading a file it expires nothing on idle, whatever -t says; maxlife only marks a
+ * flow, which goes at the check after a batch of -m packets (timer-rule.ts), so on a capture under 8192 packets
+ * nothing either; at EOF it exports one record per direction per 5-tuple. Both records of a pair carry the first and last packet time of
  * the whole (bidirectional) flow, not of their own direction. The one expiry it does make before the end of the
  * file is forced: when its table holds `-m` flows (8192 by default), the oldest are expired to make room.
  */

@@ -1,5 +1,6 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
+import { softflowdActiveRule } from './timer-rule.js';
 import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, parseSoftflowdOptions, runSoftflowd, translateSoftflowd } from './adapter.js';
 // Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
 import { readNfdumpJson } from '../../netflow/nfdump-json.js';
@@ -22,6 +23,8 @@ const softflowd: MonitorAdapter = {
   relativeCost: 0.15,
   timerComparison:
     'live, a silence longer than the timeout ends the flow at the expiry check every expint (60 s); reading a pcap, it never does (flows end at EOF or a full table)',
+  // maxlife marks a flow at its packet; the flow goes only at a later check, after a batch of packets (timer-rule.ts).
+  activeRule: softflowdActiveRule,
   detect: detectSoftflowd,
   translate: translateSoftflowd,
   run: runSoftflowd,

@@ -160,6 +160,45 @@ connections:
     }
   });
 
+  describe('on real softflowd: maxlife on a pcap', () => {
+    // A UDP exchange every second for 3 h: 21,602 packets, more than one pcap_dispatch batch of -m (8192) packets.
+    const BUSY_3H_YAML = `
+name: busy-3h
+description: a UDP exchange every second for 3 h
+seed: 5
+start: 2023-11-14T22:13:20Z
+clock: { every: 30s }
+sentinel: { after: 60s }
+connections:
+  - id: u
+    protocol: udp
+    client: 192.0.2.10:40001
+    server: 198.51.100.20:9001
+    activity:
+      pattern: { bursts: 10801, span: 3h, request: 60, response: 120 }
+`;
+
+    it('cuts at maxlife only at the check after a batch of -m packets: records far longer than maxlife, within the model where an exact cut differs', async function () {
+      const busy = await generateScenario(BUSY_3H_YAML, 'busy-3h');
+      const result = await runAdapterForTest(softflowd, busy.pcapPath, 'idle=1h,active=5m');
+      if ('missing' in result) this.skip();
+      if (!('outcome' in result)) return;
+      if (!result.outcome.ok) throw new Error(result.outcome.reason);
+      const records = Array.from(result.outcome.views.default ?? []);
+      const up = fromEndpoint(records, CLIENT, 40001);
+      // Marked at the packet 301 s in (R_MAXLIFE), cut at the end of its batch of 8192 packets (with the clock's,
+      // about 4,028 s of this capture; measured: 3 records, softflowd.log `reason 6`), not every 300 s (timer-rule.ts).
+      expect(up).to.have.length(3);
+      for (const r of up.slice(0, -1)) expect(r.durationUs).to.be.within(4000 * 1e6, 4100 * 1e6);
+      const model = monitorModel(softflowd, parseTimeoutSetting('idle=1h,active=5m'), false);
+      const { active: _late, ...exact } = model;
+      const score = compareCell(busy.truth, records, model, DEFAULT_COMPARE_OPTIONS).scores.find((c) => c.connectionId === 'u');
+      const old = compareCell(busy.truth, records, exact, DEFAULT_COMPARE_OPTIONS).scores.find((c) => c.connectionId === 'u');
+      expect([score?.fragments, score?.modelAgreement, score?.predictedRange]).to.deep.equal([up.length, 'within-range', { min: 1, max: 36 }]);
+      expect([old?.predictedFragments, old?.modelAgreement]).to.deep.equal([37, 'differs']);
+    });
+  });
+
   describe('faults', () => {
     let fakeDir: string;
     const saved = process.env.HARNESS_SOFTFLOWD;
