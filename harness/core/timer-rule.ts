@@ -91,6 +91,20 @@ export interface ActiveRule {
   comparison: string;
 }
 
+/**
+ * The maxlife rule softflowd and pmacct's nfprobe share (pmacct's is a descendant of softflowd's code): the packet
+ * past `maxlifeS` whole seconds (strictly greater) marks its flow and stays in the record; the flow is cut at a later
+ * check whose packet time nothing bounds (after a batch of packets). `comparison` says it in the tool's words.
+ */
+export function markedAtPacketActiveRule(maxlifeS: number, comparison: string): ActiveRule {
+  const second = (us: number): number => Math.floor(us / 1e6) * 1e6;
+  return {
+    keepsUntilUs: (startUs) => second(startUs) + (maxlifeS + 1) * 1e6 - 1,
+    cutByUs: () => Infinity,
+    comparison,
+  };
+}
+
 /** A record ends at the first silence of at least `idleS` (Zeek: last_time + timeout <= now). */
 export function atLeast(lastUs: number, nextUs: number, idleS: number): boolean {
   return nextUs - lastUs >= Math.round(idleS * 1e6);

@@ -1,4 +1,5 @@
 import type { ActiveRule } from '../monitor-adapter.js';
+import { markedAtPacketActiveRule } from '../../core/timer-rule.js';
 
 /**
  * pmacct nfprobe's active timeout (nfprobe_timeouts maxlife), read from pmacct 1.7.7's sources (github:pmacct/pmacct,
@@ -16,12 +17,9 @@ import type { ActiveRule } from '../monitor-adapter.js';
  * maxlife 300 s, the 5 s stream came out as 33 records and the 30 s clock as 29 (a cut at exactly 300 s: 37).
  */
 export function pmacctActiveRule(maxlifeS: number): ActiveRule {
-  const second = (us: number): number => Math.floor(us / 1e6) * 1e6;
-  return {
-    keepsUntilUs: (startUs) => second(startUs) + (maxlifeS + 1) * 1e6 - 1,
-    cutByUs: () => Infinity,
-    comparison:
-      `flow_last - flow_start > ${maxlifeS} s (maxlife) in whole seconds marks the flow at its packet (flow_update_expiry); ` +
-      "it is cut at the next check_expired, after the plugin's buffer of packets: from then to never",
-  };
+  return markedAtPacketActiveRule(
+    maxlifeS,
+    `flow_last - flow_start > ${maxlifeS} s (maxlife) in whole seconds marks the flow at its packet (flow_update_expiry); ` +
+    "it is cut at the next check_expired, after the plugin's buffer of packets: from then to never",
+  );
 }

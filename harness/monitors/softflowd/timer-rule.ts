@@ -1,4 +1,5 @@
 import type { ActiveRule } from '../monitor-adapter.js';
+import { markedAtPacketActiveRule } from '../../core/timer-rule.js';
 
 /**
  * softflowd's active timeout (maxlife), read from softflowd 1.1.0's sources (github:irino/softflowd, tag
@@ -20,12 +21,9 @@ import type { ActiveRule } from '../monitor-adapter.js';
  * a UDP exchange every second for 3 h (21,602 packets) as 3 records of about 4,028 s, one per batch of 8192 packets.
  */
 export function softflowdActiveRule(maxlifeS: number): ActiveRule {
-  const second = (us: number): number => Math.floor(us / 1e6) * 1e6;
-  return {
-    keepsUntilUs: (startUs) => second(startUs) + (maxlifeS + 1) * 1e6 - 1,
-    cutByUs: () => Infinity,
-    comparison:
-      `flow_last - flow_start > ${maxlifeS} s (maxlife) in whole seconds marks the flow at its packet (flow_update_expiry); ` +
-      'it is cut only at the next check_expired, after a pcap_dispatch of up to -m packets: from then to never',
-  };
+  return markedAtPacketActiveRule(
+    maxlifeS,
+    `flow_last - flow_start > ${maxlifeS} s (maxlife) in whole seconds marks the flow at its packet (flow_update_expiry); ` +
+    'it is cut only at the next check_expired, after a pcap_dispatch of up to -m packets: from then to never',
+  );
 }
