@@ -8,11 +8,11 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
-import { baselinePathFor, buildBaseline } from './baseline.js';
+import { baselinePathFor, buildBaseline, suiteFit, type BaselineFit } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
 import { exitCodeOf, failSkips, type SensorSkip } from './check-report.js';
 import { evaluateSuite } from './evaluate-suite.js';
-import { loadSuite } from './load-suite.js';
+import { loadSuite, type LoadedSuite } from './load-suite.js';
 import { renderCheckJunit } from './render-check-junit.js';
 import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
@@ -64,10 +64,10 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const loaded = await loadSuite(args.suitePath);
   const { suite } = loaded;
   const baselineFile = baselinePathFor(args.suitePath);
-  // Read before running: a malformed baseline is an input error, better found before minutes of monitors.
-  const baseline = args.updateBaseline || args.shard !== undefined ? undefined : await readBaseline(baselineFile);
-
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
+  // Read before running: a malformed baseline, or one that does not fit the suite, is an input error, better found
+  // before minutes of monitors.
+  const baseline = args.updateBaseline || args.shard !== undefined ? undefined : await readBaseline(baselineFile, loadedSuiteFit(loaded, adapters));
   // Each team config is checked by its monitor's adapter before anything runs, installed or not.
   for (const sensor of suite.sensors) {
     const config = loaded.configFiles.get(sensor.name);
@@ -195,6 +195,11 @@ export async function judgeCheck(args: JudgeArgs): Promise<number> {
   if (args.junit !== undefined) await writeFileAtomic(args.junit, renderCheckJunit(report));
   if (args.md !== undefined) await writeFileAtomic(args.md, renderCheckMarkdown(report));
   return exitCodeOf(report);
+}
+
+/** What the suite's baseline must fit: the suite's file, its scenarios and each sensor's views. */
+export function loadedSuiteFit(loaded: LoadedSuite, adapters: ReadonlyMap<string, { views: readonly string[] }>): BaselineFit {
+  return suiteFit(loaded.suite, loaded.scenarios.map((s) => s.name), (monitor) => adapters.get(monitor)?.views ?? []);
 }
 
 function emptyResults(command: string[], huntThresholdsS: number[]): RunResults {
