@@ -26,6 +26,7 @@ import { shardSummary } from '../pipeline/shard-plan.js';
 import type { Baseline } from './baseline.js';
 import type { Suite } from './suite.js';
 import { checkToolKnobs } from '../pipeline/monitor-model.js';
+import { notExecutable, which } from '../executor/which.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -87,7 +88,12 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     const detection = await detectAdapter(adapter, binary === undefined ? process.env : { ...process.env, [adapter.envVar]: binary });
     if (!detection.found) {
       const what = binary === undefined ? adapter.displayName : `${adapter.displayName} binary ${binary}`;
-      sensorSkips.set(sensor.name, { reason: `${what} is not installed (${detection.reason}); install: ${detection.install}`, bySuite: false });
+      // The binary reaches detection as HARNESS_<ID>, which the user never set: the reason names the suite's field.
+      const at = sensor.binaryAt ?? sensor.where;
+      const reason = binary !== undefined && (await which(binary)) === undefined
+        ? `${adapter.displayName} is not installed where sensor ${sensor.name} says (binary: ${sensor.binary ?? binary} at ${at.file}:${at.line}:${at.col}): ${await notExecutable(binary)}`
+        : `${what} is not installed (${detection.reason})`;
+      sensorSkips.set(sensor.name, { reason: `${reason}; install: ${detection.install}`, bySuite: false });
       continue;
     }
     const mismatch = sensor.requires ? versionMismatch(detection.version, sensor.requires) : undefined;
