@@ -76,7 +76,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     if (config !== undefined && check !== undefined) check(config, await readFile(config, 'utf8'));
   }
   // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
-  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`);
+  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {

@@ -79,7 +79,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const monitorsText = stringFlag(flags, 'monitors');
   const choices = await resolveMonitors('run', monitorsText);
   const shard = shardFlag('run', flags);
-  checkToolKnobs(settings, await loadAdapters(), 'harness run --timeouts');
+  // Without --monitors the run's monitors are every installed one, found later: any monitor's knob is taken here.
+  checkToolKnobs(settings, await loadAdapters(), 'harness run --timeouts', monitorsText === undefined ? undefined : choices.map((c) => c.adapter.id));
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
   const maxOutputBytes = maxOutputFlag('run', flags);

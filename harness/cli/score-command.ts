@@ -79,7 +79,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   await checkInputFile(logFile, `a log written by ${adapter.id} (harness score --log)`);
   if (pcapFile !== undefined) await checkInputFile(pcapFile, 'a pcap or pcapng capture (harness score --pcap)');
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
-  checkToolKnobs([setting], await loadAdapters(), 'harness score --setting');
+  checkToolKnobs([setting], await loadAdapters(), 'harness score --setting', [adapter.id]);
   const configFile = stringFlag(flags, 'config');
   const userConfig = await readUserConfig(configFile, 'harness score --config');
   if (userConfig !== undefined) adapter.checkConfig?.(userConfig.file, userConfig.text);
