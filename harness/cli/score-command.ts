@@ -91,7 +91,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
   if (records.length === 0) {
     // Not an error (a sensor may truly have seen nothing) and not a verdict to take on trust: say it in words.
-    const note = `${logFile} holds no records: every true connection is scored as missed`;
+    const note = `${logFile} holds no records: every true connection is scored as missed, and no timeout is advised (none makes a monitor report what it never reported): check the sensor's capture filter and interface, and that this is its log of this capture`;
     cell.provenance.notes.push(note);
     process.stderr.write(`harness score: ${note}\n`);
   }
