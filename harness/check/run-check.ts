@@ -27,6 +27,7 @@ import type { Baseline } from './baseline.js';
 import type { Suite } from './suite.js';
 import { checkToolKnobs } from '../pipeline/monitor-model.js';
 import { notExecutable, which } from '../executor/which.js';
+import { refuseOutputOverInput } from '../io/output-paths.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -65,6 +66,19 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const loaded = await loadSuite(args.suitePath);
   const { suite } = loaded;
   const baselineFile = baselinePathFor(args.suitePath);
+  await refuseOutputOverInput(
+    [
+      ...(args.junit !== undefined ? [{ flag: 'harness check --junit', file: args.junit }] : []),
+      ...(args.md !== undefined ? [{ flag: 'harness check --md', file: args.md }] : []),
+      ...(args.updateBaseline ? [{ flag: 'harness check --update-baseline', file: baselineFile }] : []),
+    ],
+    [
+      { file: args.suitePath, what: 'the suite' },
+      ...(args.updateBaseline ? [] : [{ file: baselineFile, what: "the suite's baseline" }]),
+      ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
+      ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
+    ],
+  );
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   // Read before running: a malformed baseline, or one that does not fit the suite, is an input error, better found
   // before minutes of monitors.

@@ -4,7 +4,7 @@ import { InputError } from '../core/input-error.js';
 import { loadAdapters } from '../monitors/registry.js';
 import { checkPartials, mergePartials, type PartialResult } from '../pipeline/merge-partials.js';
 import { readWholeResults } from '../io/read-results.js';
-import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
+import { checkOutputFile, checkOutputFolder, refuseOutputOverInput } from '../io/output-paths.js';
 import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { loadSuite } from '../check/load-suite.js';
@@ -64,6 +64,23 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (md !== undefined) await checkOutputFile('harness merge --md', md);
   if (updateBaseline && plan.check !== undefined) await checkOutputFile('harness merge --update-baseline', baselinePathFor(plan.check.suite));
   const loaded = plan.check === undefined ? undefined : await checkedSuite(plan.check.suite, plan.check.suiteSha256, partials[0]?.file ?? '');
+  if (loaded !== undefined && plan.check !== undefined) {
+    const baselineFile = baselinePathFor(plan.check.suite);
+    await refuseOutputOverInput(
+      [
+        ...(junit !== undefined ? [{ flag: 'harness merge --junit', file: junit }] : []),
+        ...(md !== undefined ? [{ flag: 'harness merge --md', file: md }] : []),
+        ...(updateBaseline ? [{ flag: 'harness merge --update-baseline', file: baselineFile }] : []),
+      ],
+      [
+        { file: plan.check.suite, what: 'the suite' },
+        ...(updateBaseline ? [] : [{ file: baselineFile, what: "the suite's baseline" }]),
+        ...partials.map((p) => ({ file: p.file, what: 'a partial being merged' })),
+        ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
+        ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
+      ],
+    );
+  }
   const suite = loaded?.suite;
   // Read before --out is touched: a baseline that is damaged or does not fit the suite leaves nothing behind.
   const baseline = loaded === undefined || plan.check === undefined || updateBaseline

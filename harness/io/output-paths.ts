@@ -92,3 +92,30 @@ function refusal(flag: string, given: string, error: unknown, expected = EXPECTE
     : `a place that cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`;
   return new InputError({ file: flag, line: 0, col: 0 }, `"${displayPath(given)}", ${why}`, expected);
 }
+
+/**
+ * Output files that would overwrite an input of the same command (`--junit` naming the suite, `--md` a scenario) or
+ * each other (`--junit x --md x`, the JUnit lost under the Markdown) are refused before anything runs: every name
+ * is checked as a path and, for a file that exists, by its inode, so a link or a second path to it is caught too.
+ */
+export async function refuseOutputOverInput(outputs: readonly { flag: string; file: string }[], inputs: readonly { file: string; what: string }[]): Promise<void> {
+  const identity = async (file: string): Promise<string> => {
+    const absolute = path.resolve(file);
+    const found = await stat(absolute).catch(() => undefined);
+    return found === undefined ? absolute : `${found.dev}:${found.ino}`;
+  };
+  const inputIds = await Promise.all(inputs.map(async (input) => ({ ...input, id: await identity(input.file) })));
+  const seen: { flag: string; id: string }[] = [];
+  for (const output of outputs) {
+    const id = await identity(output.file);
+    const input = inputIds.find((i) => i.id === id);
+    if (input !== undefined) {
+      throw new InputError({ file: output.flag, line: 0, col: 0 }, `"${output.file}", which is ${input.what} (${input.file}): writing there would destroy it`, 'a file of its own for this output');
+    }
+    const twin = seen.find((s) => s.id === id);
+    if (twin !== undefined) {
+      throw new InputError({ file: output.flag, line: 0, col: 0 }, `"${output.file}", the file ${twin.flag} writes too`, 'a file of its own for each output (one would overwrite the other)');
+    }
+    seen.push({ flag: output.flag, id });
+  }
+}
