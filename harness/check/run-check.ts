@@ -27,7 +27,7 @@ import type { Baseline } from './baseline.js';
 import type { Suite } from './suite.js';
 import { checkToolKnobs } from '../pipeline/monitor-model.js';
 import { notExecutable, which } from '../executor/which.js';
-import { refuseOutputOverInput } from '../io/output-paths.js';
+import { refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -79,6 +79,14 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
     ],
   );
+  if (args.outDir !== undefined) {
+    await refuseFolderHoldingInputs('harness check --out', args.outDir, [
+      { file: args.suitePath, what: 'the suite' },
+      { file: baselineFile, what: "the suite's baseline" },
+      ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
+      ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
+    ]);
+  }
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   // Read before running: a malformed baseline, or one that does not fit the suite, is an input error, better found
   // before minutes of monitors.

@@ -4,7 +4,7 @@ import { InputError } from '../core/input-error.js';
 import { loadAdapters } from '../monitors/registry.js';
 import { checkPartials, mergePartials, type PartialResult } from '../pipeline/merge-partials.js';
 import { readWholeResults } from '../io/read-results.js';
-import { checkOutputFile, checkOutputFolder, refuseOutputOverInput } from '../io/output-paths.js';
+import { checkOutputFile, checkOutputFolder, refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { loadSuite } from '../check/load-suite.js';
@@ -91,6 +91,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (shardFolder !== undefined) {
     throw new InputError({ file: 'harness merge --out', line: 0, col: 0 }, `${outDir}, the folder of the partial ${shardFolder.file}`, 'a folder of its own for the merge (a merge replaces what is in --out)');
   }
+  await refuseFolderHoldingInputs('harness merge --out', outDir, partials.map((p) => ({ file: p.file, what: 'a partial being merged' })));
   // A run folder like any other: one harness at a time, and an earlier run's files replaced, never mixed in.
   const folder = await claimRunFolder('harness merge --out', outDir);
   try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { displayPath } from './read-input.js';
@@ -117,5 +117,21 @@ export async function refuseOutputOverInput(outputs: readonly { flag: string; fi
       throw new InputError({ file: output.flag, line: 0, col: 0 }, `"${output.file}", the file ${twin.flag} writes too`, 'a file of its own for each output (one would overwrite the other)');
     }
     seen.push({ flag: output.flag, id });
+  }
+}
+
+/**
+ * A run folder's contents are replaced by each run into it, so an input inside it (a scenario copied into an earlier
+ * run's folder, that run's own pcap run again) would be deleted by the run that reads it. Refused before anything
+ * runs; paths are compared through links.
+ */
+export async function refuseFolderHoldingInputs(flag: string, dir: string, inputs: readonly { file: string; what: string }[]): Promise<void> {
+  const real = async (file: string): Promise<string> => realpath(file).catch(() => path.resolve(file));
+  const root = await real(dir);
+  for (const input of inputs) {
+    const inside = path.relative(root, await real(input.file));
+    if (inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside))) {
+      throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", which holds ${input.what} (${input.file}): a run replaces everything in its folder, so the input would be deleted`, 'a run folder that holds none of the inputs');
+    }
   }
 }
