@@ -66,27 +66,22 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const loaded = await loadSuite(args.suitePath);
   const { suite } = loaded;
   const baselineFile = baselinePathFor(args.suitePath);
+  // Nothing the check writes may land on what it reads (--junit the suite) or on each other (--junit x --md x).
+  const inputs = [
+    { file: args.suitePath, what: 'the suite' },
+    ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
+    ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
+  ];
+  const baselineInput = { file: baselineFile, what: "the suite's baseline" };
   await refuseOutputOverInput(
     [
       ...(args.junit !== undefined ? [{ flag: 'harness check --junit', file: args.junit }] : []),
       ...(args.md !== undefined ? [{ flag: 'harness check --md', file: args.md }] : []),
       ...(args.updateBaseline ? [{ flag: 'harness check --update-baseline', file: baselineFile }] : []),
     ],
-    [
-      { file: args.suitePath, what: 'the suite' },
-      ...(args.updateBaseline ? [] : [{ file: baselineFile, what: "the suite's baseline" }]),
-      ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
-      ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
-    ],
+    args.updateBaseline ? inputs : [...inputs, baselineInput],
   );
-  if (args.outDir !== undefined) {
-    await refuseFolderHoldingInputs('harness check --out', args.outDir, [
-      { file: args.suitePath, what: 'the suite' },
-      { file: baselineFile, what: "the suite's baseline" },
-      ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
-      ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
-    ]);
-  }
+  if (args.outDir !== undefined) await refuseFolderHoldingInputs('harness check --out', args.outDir, [...inputs, baselineInput]);
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   // Read before running: a malformed baseline, or one that does not fit the suite, is an input error, better found
   // before minutes of monitors.
