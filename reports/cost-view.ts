@@ -78,23 +78,35 @@ export function costSummary(column: string, rows: readonly CostRow[]): string {
   const chosen = rows.find((r) => r.whole === true);
   const parts: string[] = [];
   const notHonoured = rows.some((r) => r.cell.honoursTimeoutsOffline === false);
-  if (!chosen) {
-    const mems = rows.map((r) => r.cost.peakRssKb).filter((k): k is number => k !== undefined);
+  // A cell that failed (crashed, hung, wrote too much) was not judged: it says nothing about whether its setting keeps
+  // connections whole, and its memory figure is of a process that did not finish.
+  const unjudged = rows.filter((r) => r.whole === undefined);
+  const judged = rows.filter((r) => r.whole !== undefined);
+  const unjudgedList = unjudged.map((r) => `${r.setting} ${r.cell.status === 'ok' ? 'scored nothing' : r.cell.status}`).join(', ');
+  const notJudged = `${unjudgedList}: not judged, cost unknown`;
+  if (judged.length === 0) {
+    parts.push(`${column}: no swept setting could be judged (${unjudgedList}): whether one keeps every connection whole, and at what cost, is unknown`);
+  } else if (!chosen) {
+    const mems = judged.map((r) => r.cost.peakRssKb).filter((k): k is number => k !== undefined);
     const low = Math.min(...mems);
     const high = Math.max(...mems);
     const range = mems.length === 0 ? '' : low === high ? `; peak memory ${formatKb(low)}` : `; peak memory ${formatKb(low)} to ${formatKb(high)}`;
-    parts.push(`${column}: no swept setting keeps every connection whole${range}`);
+    parts.push(unjudged.length === 0 ? `${column}: no swept setting keeps every connection whole${range}` : `${column}: no setting that was judged keeps every connection whole${range}; ${notJudged}`);
   } else if (chosen === base) {
     parts.push(`${column}: ${chosen.setting} keeps every connection whole at ${memoryText(chosen)} peak memory`);
   } else {
-    const delta = chosen.cost.peakRssKb !== undefined && base.cost.peakRssKb !== undefined
+    const delta = base.whole === undefined
+      ? `its memory cost is unknown (${base.setting} was not judged: no figure to compare)`
+      : chosen.cost.peakRssKb !== undefined && base.cost.peakRssKb !== undefined
       ? `${memoryCost(chosen.cost.peakRssKb, base.cost.peakRssKb)} at this load (${memoryText(chosen)} against ${memoryText(base)} at ${base.setting})`
       : 'its memory cost is unknown (no peak RSS measured)';
     const table = chosen.cost.table && base.cost.table
       ? `; flow table peak ${pluralize(chosen.cost.table.peakEntries, 'entry', 'entries')} against ${base.cost.table.peakEntries.toLocaleString('en-US')} at ${base.setting}`
       : '';
-    parts.push(`${column}: ${chosen.setting} keeps every connection whole and ${delta}${table}`);
+    parts.push(`${column}: ${chosen.setting} keeps every connection whole and ${delta}${base.whole === undefined ? '' : table}`);
   }
+  // A setting before the chosen one that was not judged might have kept them whole too, and cheaper.
+  if (chosen !== undefined && unjudged.length > 0) parts.push(notJudged);
   if (notHonoured) parts[0] += ' (but the tool ignores its timeouts on a pcap: a whole record proves nothing about them)';
   for (const r of rows) {
     const evicted = r.cost.toolState?.evictedFlows;

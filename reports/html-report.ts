@@ -227,7 +227,7 @@ function recommendations(scenario: ScenarioResult): Raw | string {
 <thead><tr><th>monitor / view</th><th>protocol</th><th>idle timeout at least</th><th>advice</th><th>first sufficient setting</th></tr></thead>
 <tbody>${scenario.recommendations.map(
     (r) =>
-      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${formatSeconds(r.minimumIdleS)}</td><td><code>${r.advice}</code>${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}${(r.caps ?? []).map((cap) => html`<div class="limit">⚠ ${cap}</div>`)}${r.tableLimit ? html`<div class="limit">⚠ ${r.tableLimit}</div>` : ''}${r.adviceLines && r.adviceLines.length > 0 ? html`<pre>${r.adviceLines.join('\n')}</pre>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
+      html`<tr><td>${recommendationColumn(scenario, r)}</td><td>${r.protocol}</td><td>${r.noRecords === true ? 'n/a' : formatSeconds(r.minimumIdleS)}</td><td>${r.noRecords === true ? 'no timeout advice' : html`<code>${r.advice}</code>`}${r.limitation ? html`<div class="limit">⚠ ${r.limitation}</div>` : ''}${(r.caps ?? []).map((cap) => html`<div class="limit">⚠ ${cap}</div>`)}${r.tableLimit ? html`<div class="limit">⚠ ${r.tableLimit}</div>` : ''}${r.adviceLines && r.adviceLines.length > 0 ? html`<pre>${r.adviceLines.join('\n')}</pre>` : ''}</td><td>${r.firstSufficientSetting ?? 'none in this sweep'}</td></tr>`,
   )}</tbody>
 </table>`;
 }

@@ -121,7 +121,10 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
     out.push('', '### Recommendations', '');
     for (const r of scenario.recommendations) {
       const who = `**${escapeMarkdown(recommendationColumn(scenario, r))}**`;
-      const parts = [`${who} ${escapeMarkdown(r.protocol)}: idle timeout ≥ ${escapeMarkdown(formatSeconds(r.minimumIdleS))}: ${markdownCode(r.advice)}`];
+      // Nothing reported: the timeout the scenario would need is no advice; only what to check is said.
+      const parts = r.noRecords === true
+        ? [`${who} ${escapeMarkdown(r.protocol)}: no timeout advice`]
+        : [`${who} ${escapeMarkdown(r.protocol)}: idle timeout ≥ ${escapeMarkdown(formatSeconds(r.minimumIdleS))}: ${markdownCode(r.advice)}`];
       if (r.firstSufficientSetting !== undefined) parts.push(`first sufficient setting in this sweep: ${markdownCode(r.firstSufficientSetting)}`);
       if (r.limitation) parts.push(`⚠ ${escapeMarkdown(r.limitation)}`);
       if (r.tableLimit) parts.push(`⚠ ${escapeMarkdown(r.tableLimit)}`);

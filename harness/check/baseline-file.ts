@@ -2,17 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
 import { jsonErrorPosition } from '../core/json-position.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { checkAgainstSchema, jsonPlace } from '../io/json-schema.js';
+import { checkAgainstSchema, describePath, jsonPlace } from '../io/json-schema.js';
 import { inputFileError } from '../io/read-input.js';
 import { otherHarnessFile } from '../io/harness-file-kind.js';
-import { BASELINE_SCHEMA_VERSION, type Baseline } from './baseline.js';
+import { BASELINE_SCHEMA_VERSION, baselineMisfit, type Baseline, type BaselineFit } from './baseline.js';
 
 /**
  * Reads and writes `<suite>.baseline.json`. A baseline a person edited badly is their input: InputError with the
  * position, never a stack trace. Writing goes through a temporary file and a rename so that an interrupted
  * `--update-baseline` never leaves half a file for CI to trip over.
  */
-export async function readBaseline(file: string): Promise<Baseline | undefined> {
+export async function readBaseline(file: string, fit?: BaselineFit): Promise<Baseline | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -20,10 +20,11 @@ export async function readBaseline(file: string): Promise<Baseline | undefined> 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw inputFileError(file, error, 'a readable baseline file (or none, to record one with --update-baseline)');
   }
-  return parseBaseline(text, file);
+  return parseBaseline(text, file, fit);
 }
 
-export function parseBaseline(text: string, file: string): Baseline {
+/** With `fit`, a baseline that is not of this suite, or has entries the suite can no longer judge, is refused too. */
+export function parseBaseline(text: string, file: string, fit?: BaselineFit): Baseline {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -38,14 +39,17 @@ export function parseBaseline(text: string, file: string): Baseline {
     throw new InputError(jsonPlace(file, text, ['schemaVersion']), `schemaVersion ${JSON.stringify(record.schemaVersion)}`, `${BASELINE_SCHEMA_VERSION} (re-record it with --update-baseline)`);
   }
   checkAgainstSchema('baseline', value, file, text, 'the baseline written by harness check --update-baseline');
-  const baseline = value as Baseline;
-  return {
+  const read = value as Baseline;
+  const baseline: Baseline = {
     schemaVersion: BASELINE_SCHEMA_VERSION,
-    suite: baseline.suite ?? '',
-    createdAt: baseline.createdAt ?? '',
-    huntThresholdsS: baseline.huntThresholdsS ?? [],
-    entries: baseline.entries,
+    suite: read.suite ?? '',
+    createdAt: read.createdAt ?? '',
+    huntThresholdsS: read.huntThresholdsS ?? [],
+    entries: read.entries,
   };
+  const misfit = fit === undefined ? undefined : baselineMisfit(baseline, fit);
+  if (misfit !== undefined) throw new InputError(jsonPlace(file, text, misfit.path), `${describePath(misfit.path)} = ${misfit.found}`, misfit.expected);
+  return baseline;
 }
 
 export async function writeBaseline(file: string, baseline: Baseline): Promise<void> {

@@ -35,6 +35,74 @@ export interface BaselineEntry {
   huntsFound: number[];
 }
 
+/**
+ * What a baseline must agree with: the suite beside it, its scenarios by name and each sensor's views. A baseline
+ * entry the suite can no longer judge (a sensor renamed, a scenario dropped) would otherwise be passed over, and
+ * the gate it recorded would vanish while the run still says "0 regressions".
+ */
+export interface BaselineFit {
+  /** The suite's path as the user named it. */
+  suiteFile: string;
+  scenarios: readonly string[];
+  /** Each sensor and the views it reports (its `view:` alone when it names one). */
+  sensors: readonly { name: string; views: readonly string[] }[];
+}
+
+/** The first part of a baseline that does not fit its suite: the JSON path, what is there and what was expected. */
+export interface BaselineMisfit {
+  path: (string | number)[];
+  found: string;
+  expected: string;
+}
+
+const RERECORD = 're-record the baseline with harness check --update-baseline';
+
+export function suiteFit(suite: Suite, scenarios: readonly string[], viewsOf: (monitor: string) => readonly string[]): BaselineFit {
+  return {
+    suiteFile: suite.file,
+    scenarios,
+    sensors: suite.sensors.map((s) => ({ name: s.name, views: s.view !== undefined ? [s.view] : viewsOf(s.monitor) })),
+  };
+}
+
+export function baselineMisfit(baseline: Baseline, fit: BaselineFit): BaselineMisfit | undefined {
+  // The suite is recorded as the path it was named by, which depends on where harness ran: the file name decides.
+  const recorded = baseline.suite.split(/[\\/]/).at(-1) ?? '';
+  const own = fit.suiteFile.split(/[\\/]/).at(-1) ?? '';
+  if (baseline.suite !== '' && recorded !== own) {
+    return {
+      path: ['suite'],
+      found: `${JSON.stringify(baseline.suite)}, the baseline of another suite`,
+      expected: `"${own}", the suite it is read for (a baseline copied from another suite gates nothing of this one: record this suite's own with harness check --update-baseline)`,
+    };
+  }
+  for (const [index, entry] of baseline.entries.entries()) {
+    const sensor = fit.sensors.find((s) => s.name === entry.sensor);
+    if (sensor === undefined) {
+      return {
+        path: ['entries', index, 'sensor'],
+        found: `${JSON.stringify(entry.sensor)}, a sensor the suite no longer has (its recorded scores would go unchecked)`,
+        expected: `one of the suite's sensors: ${fit.sensors.map((s) => s.name).join(', ')} (if ${entry.sensor} was renamed or removed on purpose, ${RERECORD})`,
+      };
+    }
+    if (!fit.scenarios.includes(entry.scenario)) {
+      return {
+        path: ['entries', index, 'scenario'],
+        found: `${JSON.stringify(entry.scenario)}, a scenario the suite no longer runs (its recorded scores would go unchecked)`,
+        expected: `one of the suite's scenarios: ${fit.scenarios.join(', ')} (if ${entry.scenario} was renamed or removed on purpose, ${RERECORD})`,
+      };
+    }
+    if (!sensor.views.includes(entry.view)) {
+      return {
+        path: ['entries', index, 'view'],
+        found: `${JSON.stringify(entry.view)}, a view sensor ${sensor.name} does not report now (its recorded scores would go unchecked)`,
+        expected: `one of ${sensor.name}'s views: ${sensor.views.join(', ')} (if its monitor or view changed on purpose, ${RERECORD})`,
+      };
+    }
+  }
+  return undefined;
+}
+
 /** `suites/x.suite.yaml` -> `suites/x.suite.baseline.json`. */
 export function baselinePathFor(suitePath: string): string {
   return `${suitePath.replace(/\.ya?ml$/i, '')}.baseline.json`;
@@ -105,7 +173,11 @@ export function compareBaseline(
       ...patch,
     });
     const sensor = suite.sensors.find((s) => s.name === first.sensor);
-    if (!sensor) continue; // A sensor removed from the suite has nothing left to regress.
+    if (!sensor) {
+      // readBaseline refuses such a baseline up front; a gate that vanished must never read as "no regression".
+      out.push(result({ status: 'fail', connection: 'all', expected: `sensor ${first.sensor} judged as in the baseline`, seen: `the suite has no sensor ${first.sensor} now (${RERECORD} if that is intended)` }));
+      continue;
+    }
     const scenario = results.scenarios.find((s) => s.name === first.scenario);
     const cell = scenario ? cellsOf(scenario, sensor).find((c) => c.view === first.view) : undefined;
     const expected = 'no worse than the baseline';

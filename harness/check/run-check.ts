@@ -8,11 +8,11 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
-import { baselinePathFor, buildBaseline } from './baseline.js';
+import { baselinePathFor, buildBaseline, suiteFit, type BaselineFit } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
 import { exitCodeOf, failSkips, type SensorSkip } from './check-report.js';
 import { evaluateSuite } from './evaluate-suite.js';
-import { loadSuite } from './load-suite.js';
+import { loadSuite, type LoadedSuite } from './load-suite.js';
 import { renderCheckJunit } from './render-check-junit.js';
 import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
@@ -26,6 +26,8 @@ import { shardSummary } from '../pipeline/shard-plan.js';
 import type { Baseline } from './baseline.js';
 import type { Suite } from './suite.js';
 import { checkToolKnobs } from '../pipeline/monitor-model.js';
+import { notExecutable, which } from '../executor/which.js';
+import { refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 
 /**
  * `harness check`: load the suite, decide which sensors can run here (installed, version in range), run them on the
@@ -64,10 +66,26 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const loaded = await loadSuite(args.suitePath);
   const { suite } = loaded;
   const baselineFile = baselinePathFor(args.suitePath);
-  // Read before running: a malformed baseline is an input error, better found before minutes of monitors.
-  const baseline = args.updateBaseline || args.shard !== undefined ? undefined : await readBaseline(baselineFile);
-
+  // Nothing the check writes may land on what it reads (--junit the suite) or on each other (--junit x --md x).
+  const inputs = [
+    { file: args.suitePath, what: 'the suite' },
+    ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
+    ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
+  ];
+  const baselineInput = { file: baselineFile, what: "the suite's baseline" };
+  await refuseOutputOverInput(
+    [
+      ...(args.junit !== undefined ? [{ flag: 'harness check --junit', file: args.junit }] : []),
+      ...(args.md !== undefined ? [{ flag: 'harness check --md', file: args.md }] : []),
+      ...(args.updateBaseline ? [{ flag: 'harness check --update-baseline', file: baselineFile }] : []),
+    ],
+    args.updateBaseline ? inputs : [...inputs, baselineInput],
+  );
+  if (args.outDir !== undefined) await refuseFolderHoldingInputs('harness check --out', args.outDir, [...inputs, baselineInput]);
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
+  // Read before running: a malformed baseline, or one that does not fit the suite, is an input error, better found
+  // before minutes of monitors.
+  const baseline = args.updateBaseline || args.shard !== undefined ? undefined : await readBaseline(baselineFile, loadedSuiteFit(loaded, adapters));
   // Each team config is checked by its monitor's adapter before anything runs, installed or not.
   for (const sensor of suite.sensors) {
     const config = loaded.configFiles.get(sensor.name);
@@ -75,7 +93,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     if (config !== undefined && check !== undefined) check(config, await readFile(config, 'utf8'));
   }
   // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
-  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`);
+  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {
@@ -87,7 +105,12 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     const detection = await detectAdapter(adapter, binary === undefined ? process.env : { ...process.env, [adapter.envVar]: binary });
     if (!detection.found) {
       const what = binary === undefined ? adapter.displayName : `${adapter.displayName} binary ${binary}`;
-      sensorSkips.set(sensor.name, { reason: `${what} is not installed (${detection.reason}); install: ${detection.install}`, bySuite: false });
+      // The binary reaches detection as HARNESS_<ID>, which the user never set: the reason names the suite's field.
+      const at = sensor.binaryAt ?? sensor.where;
+      const reason = binary !== undefined && (await which(binary)) === undefined
+        ? `${adapter.displayName} is not installed where sensor ${sensor.name} says (binary: ${sensor.binary ?? binary} at ${at.file}:${at.line}:${at.col}): ${await notExecutable(binary)}`
+        : `${what} is not installed (${detection.reason})`;
+      sensorSkips.set(sensor.name, { reason: `${reason}; install: ${detection.install}`, bySuite: false });
       continue;
     }
     const mismatch = sensor.requires ? versionMismatch(detection.version, sensor.requires) : undefined;
@@ -195,6 +218,11 @@ export async function judgeCheck(args: JudgeArgs): Promise<number> {
   if (args.junit !== undefined) await writeFileAtomic(args.junit, renderCheckJunit(report));
   if (args.md !== undefined) await writeFileAtomic(args.md, renderCheckMarkdown(report));
   return exitCodeOf(report);
+}
+
+/** What the suite's baseline must fit: the suite's file, its scenarios and each sensor's views. */
+export function loadedSuiteFit(loaded: LoadedSuite, adapters: ReadonlyMap<string, { views: readonly string[] }>): BaselineFit {
+  return suiteFit(loaded.suite, loaded.scenarios.map((s) => s.name), (monitor) => adapters.get(monitor)?.views ?? []);
 }
 
 function emptyResults(command: string[], huntThresholdsS: number[]): RunResults {

@@ -6,6 +6,7 @@ import { formatByteSize, parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../executor/cell-runner.js';
 import { DEFAULT_MAX_PCAP_BYTES } from '../scenario/scenario-extent.js';
 import { loadAdapters } from '../monitors/registry.js';
+import { notExecutable, which } from '../executor/which.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
 import { parseShard, type ShardSpec } from '../pipeline/shard-plan.js';
@@ -86,7 +87,7 @@ export async function resolveMonitors(command: string, text: string | undefined)
   const expected = `monitor ids separated by commas, each optionally with its binary (zeek@/opt/zeek-6/bin/zeek): ${adapters.map((a) => a.id).join(', ')}`;
   if (entries.length === 0) throw flagError(command, 'monitors', `"${text}"`, expected);
   const seen = new Set<string>();
-  return entries.map((entry) => {
+  const choices = entries.map((entry) => {
     const at = entry.indexOf('@');
     const id = at < 0 ? entry : entry.slice(0, at);
     const binary = at < 0 ? undefined : entry.slice(at + 1);
@@ -99,6 +100,14 @@ export async function resolveMonitors(command: string, text: string | undefined)
     seen.add(key);
     return resolved === undefined ? { adapter } : { adapter, binary: resolved };
   });
+  // A binary the user names for this run is that exact binary: one that is not there is a wrong flag, not a monitor
+  // to skip at exit 0 (and the skip named HARNESS_<ID>, which the user never set). A monitor merely not installed
+  // (named without @) is still skipped with its install command.
+  for (const [index, choice] of choices.entries()) {
+    if (choice.binary === undefined || (await which(choice.binary)) !== undefined) continue;
+    throw flagError(command, 'monitors', `"${entries[index] ?? ''}": ${await notExecutable(choice.binary)}`, `the path of an installed ${choice.adapter.id} binary (${choice.adapter.id}@/path/to/${choice.adapter.id}), or ${choice.adapter.id} alone for the installed one`);
+  }
+  return choices;
 }
 
 /** `--shard i/n`: this machine's share of the cells; undefined when not given. */

@@ -4,13 +4,15 @@ import { InputError } from '../core/input-error.js';
 import { loadAdapters } from '../monitors/registry.js';
 import { checkPartials, mergePartials, type PartialResult } from '../pipeline/merge-partials.js';
 import { readWholeResults } from '../io/read-results.js';
-import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
+import { checkOutputFile, checkOutputFolder, refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { loadSuite } from '../check/load-suite.js';
 import { baselinePathFor } from '../check/baseline.js';
 import { readBaseline } from '../check/baseline-file.js';
-import { judgeCheck } from '../check/run-check.js';
+import { judgeCheck, loadedSuiteFit } from '../check/run-check.js';
+import type { Baseline } from '../check/baseline.js';
+import type { Suite } from '../check/suite.js';
 import type { SensorSkip } from '../check/check-report.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
@@ -61,16 +63,39 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (junit !== undefined) await checkOutputFile('harness merge --junit', junit);
   if (md !== undefined) await checkOutputFile('harness merge --md', md);
   if (updateBaseline && plan.check !== undefined) await checkOutputFile('harness merge --update-baseline', baselinePathFor(plan.check.suite));
-  const suite = plan.check === undefined ? undefined : await checkedSuite(plan.check.suite, plan.check.suiteSha256, partials[0]?.file ?? '');
+  const loaded = plan.check === undefined ? undefined : await checkedSuite(plan.check.suite, plan.check.suiteSha256, partials[0]?.file ?? '');
+  if (loaded !== undefined && plan.check !== undefined) {
+    const baselineFile = baselinePathFor(plan.check.suite);
+    await refuseOutputOverInput(
+      [
+        ...(junit !== undefined ? [{ flag: 'harness merge --junit', file: junit }] : []),
+        ...(md !== undefined ? [{ flag: 'harness merge --md', file: md }] : []),
+        ...(updateBaseline ? [{ flag: 'harness merge --update-baseline', file: baselineFile }] : []),
+      ],
+      [
+        { file: plan.check.suite, what: 'the suite' },
+        ...(updateBaseline ? [] : [{ file: baselineFile, what: "the suite's baseline" }]),
+        ...partials.map((p) => ({ file: p.file, what: 'a partial being merged' })),
+        ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
+        ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
+      ],
+    );
+  }
+  const suite = loaded?.suite;
+  // Read before --out is touched: a baseline that is damaged or does not fit the suite leaves nothing behind.
+  const baseline = loaded === undefined || plan.check === undefined || updateBaseline
+    ? undefined
+    : await readBaseline(baselinePathFor(plan.check.suite), loadedSuiteFit(loaded, new Map((await loadAdapters()).map((a) => [a.id, a]))));
   const outDir = await checkOutputFolder('harness merge --out', stringFlag(flags, 'out') ?? defaultRunDir(`merge-${plan.id}`));
   const shardFolder = partials.find((p) => path.resolve(path.dirname(p.file)) === path.resolve(outDir));
   if (shardFolder !== undefined) {
     throw new InputError({ file: 'harness merge --out', line: 0, col: 0 }, `${outDir}, the folder of the partial ${shardFolder.file}`, 'a folder of its own for the merge (a merge replaces what is in --out)');
   }
+  await refuseFolderHoldingInputs('harness merge --out', outDir, partials.map((p) => ({ file: p.file, what: 'a partial being merged' })));
   // A run folder like any other: one harness at a time, and an earlier run's files replaced, never mixed in.
   const folder = await claimRunFolder('harness merge --out', outDir);
   try {
-    return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite });
+    return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite, baseline });
   } finally {
     await folder.release();
   }
@@ -78,13 +103,14 @@ export async function mergeCommand(argv: string[]): Promise<number> {
 
 async function mergeInto(
   outDir: string,
-  { partials, plan, junit, md, updateBaseline, suite }: {
+  { partials, plan, junit, md, updateBaseline, suite, baseline }: {
     partials: PartialResult[];
     plan: ReturnType<typeof checkPartials>;
     junit: string | undefined;
     md: string | undefined;
     updateBaseline: boolean;
-    suite: Awaited<ReturnType<typeof checkedSuite>> | undefined;
+    suite: Suite | undefined;
+    baseline: Baseline | undefined;
   },
 ): Promise<number> {
 
@@ -113,7 +139,6 @@ async function mergeInto(
     await writeReports(results, outDir, ['json']);
     process.stderr.write(`harness merge: ${plan.shard.count} shards of plan ${plan.id}; evidence in ${path.join(outDir, 'results.json')}\n`);
     const baselineFile = baselinePathFor(check.suite);
-    const baseline = updateBaseline ? undefined : await readBaseline(baselineFile);
     const sensorSkips = new Map<string, SensorSkip>(check.sensorSkips.map((s) => [s.sensor, { reason: s.reason, bySuite: s.bySuite }]));
     const color = useColor(process.stdout);
     return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: check.failOnSkip, junit, md, color, stdout: process.stdout });
@@ -130,7 +155,7 @@ async function checkedSuite(suitePath: string, sha256: string, partial: string) 
   if ((await fileSha256(suitePath)) !== sha256) {
     throw new InputError({ file: suitePath, line: 0, col: 0 }, `a suite changed since the shards ran (${partial} has sha256 ${sha256.slice(0, 12)}...)`, 'the suite as the shards ran it: run the shards again');
   }
-  return loaded.suite;
+  return loaded;
 }
 
 function uniqueMoves<T extends { to: string }>(moves: T[]): T[] {

@@ -10,7 +10,7 @@ import { renderTerminal } from '../../reports/terminal-report.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { outputWidth, useColor } from './common-options.js';
-import { checkOutputFile } from '../io/output-paths.js';
+import { checkOutputFile, refuseOutputOverInput } from '../io/output-paths.js';
 
 export const REPORT_HELP = `harness report <results.json> [--format md|html|junit|json|text] [--out FILE]
 
@@ -46,6 +46,12 @@ export async function reportCommand(argv: string[]): Promise<number> {
     );
   }
   const format = stringFlag(flags, 'format');
+  const out = stringFlag(flags, 'out');
+  // Without --format the reports are rewritten beside results.json: an --out given there went unheeded, exit 0.
+  if (out !== undefined && format === undefined) {
+    throw new InputError({ file: 'harness report --out', line: 0, col: 0 }, `--out ${out} without --format`, '--format md|html|junit|json|text with --out FILE (without --format, report rewrites report.md, report.html and junit.xml beside results.json)');
+  }
+  if (out !== undefined) await refuseOutputOverInput([{ flag: 'harness report --out', file: out }], [{ file: resultsFile, what: 'the results.json being reported' }]);
   if (format === undefined) {
     const written = await writeReports(results, path.dirname(path.resolve(resultsFile)), ['md', 'html', 'junit']);
     process.stdout.write(`wrote:\n${written.map((p) => `  ${p}`).join('\n')}\n`);
@@ -55,7 +61,6 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (format === 'text') rendered = renderTerminal(results, { color: useColor(process.stdout) && !stringFlag(flags, 'out'), width: outputWidth(process.stdout) });
   else if (format in RENDERERS) rendered = RENDERERS[format as keyof typeof RENDERERS](results);
   else throw new InputError({ file: 'harness report --format', line: 0, col: 0 }, `"${format}"`, 'one of md, html, junit, json, text');
-  const out = stringFlag(flags, 'out');
   if (out) await writeFileAtomic(await checkOutputFile('harness report --out', out), rendered);
   else process.stdout.write(rendered);
   return 0;

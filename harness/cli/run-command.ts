@@ -13,6 +13,7 @@ import { writeOut } from './write-out.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, defaultRunDir, durationFlag, MAX_OUTPUT_HELP, MAX_PCAP_FLAG, MAX_PCAP_HELP, maxOutputFlag, maxPcapBytesFrom, outputWidth, resolveMonitors, shardFlag, useColor } from './common-options.js';
 import { claimRunFolder } from '../io/run-folder.js';
+import { refuseFolderHoldingInputs } from '../io/output-paths.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { checkOutputFolder } from '../io/output-paths.js';
@@ -79,7 +80,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const monitorsText = stringFlag(flags, 'monitors');
   const choices = await resolveMonitors('run', monitorsText);
   const shard = shardFlag('run', flags);
-  checkToolKnobs(settings, await loadAdapters(), 'harness run --timeouts');
+  // Without --monitors the run's monitors are every installed one, found later: any monitor's knob is taken here.
+  checkToolKnobs(settings, await loadAdapters(), 'harness run --timeouts', monitorsText === undefined ? undefined : choices.map((c) => c.adapter.id));
   const compare = compareOptionsFrom('run', flags);
   const timeLimitS = durationFlag('run', flags, 'time-limit', 600);
   const maxOutputBytes = maxOutputFlag('run', flags);
@@ -117,6 +119,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(binary === undefined ? {} : { binary }),
   }));
   const outDir = await checkOutputFolder('harness run --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(flags.positionals[0] ?? 'run', '.yaml')));
+  await refuseFolderHoldingInputs('harness run --out', outDir, flags.positionals.map((file) => ({ file, what: 'a scenario or capture of this run' })));
   const folder = await claimRunFolder('harness run --out', outDir);
   const interrupt = interruptSignal();
   const progress = progressPrinter(process.stderr);

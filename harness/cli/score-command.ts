@@ -16,6 +16,7 @@ import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, useColor } from './common-options.js';
 import { findAdapter, loadAdapters } from '../monitors/registry.js';
+import { translateSetting } from '../monitors/translate-setting.js';
 import { checkOutputFolder } from '../io/output-paths.js';
 import { checkInputFile } from '../io/read-input.js';
 
@@ -79,7 +80,13 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   await checkInputFile(logFile, `a log written by ${adapter.id} (harness score --log)`);
   if (pcapFile !== undefined) await checkInputFile(pcapFile, 'a pcap or pcapng capture (harness score --pcap)');
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
-  checkToolKnobs([setting], await loadAdapters(), 'harness score --setting');
+  checkToolKnobs([setting], await loadAdapters(), 'harness score --setting', [adapter.id]);
+  // The setting is what the sensor ran with, for the model: one the tool cannot take (an active timeout for Zeek, a
+  // table limit it has not got) was modelled all the same, and the log scored against a sensor that cannot exist.
+  const translation = translateSetting(adapter, setting);
+  if (!translation.supported) {
+    throw flagError('score', 'setting', `"${setting.label}", which ${adapter.displayName} cannot take (${translation.reason})`, `a setting ${adapter.displayName} can run with, as harness run --timeouts takes it (default, or its idle timeouts such as 1h)`);
+  }
   const configFile = stringFlag(flags, 'config');
   const userConfig = await readUserConfig(configFile, 'harness score --config');
   if (userConfig !== undefined) adapter.checkConfig?.(userConfig.file, userConfig.text);
@@ -91,7 +98,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
   if (records.length === 0) {
     // Not an error (a sensor may truly have seen nothing) and not a verdict to take on trust: say it in words.
-    const note = `${logFile} holds no records: every true connection is scored as missed`;
+    const note = `${logFile} holds no records: every true connection is scored as missed, and no timeout is advised (none makes a monitor report what it never reported): check the sensor's capture filter and interface, and that this is its log of this capture`;
     cell.provenance.notes.push(note);
     process.stderr.write(`harness score: ${note}\n`);
   }

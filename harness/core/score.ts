@@ -161,4 +161,9 @@ export interface Recommendation {
   limitation?: string;
   /** When the tool's table filled and it evicted flows early: the limit to raise, how far, and its memory cost. */
   tableLimit?: string;
+  /**
+   * The monitor reported no record of any scenario connection of this protocol in any cell: no timeout makes it
+   * report a connection it never reported, so `advice` is not to be followed (`limitation` says what to check).
+   */
+  noRecords?: boolean;
 }

@@ -25,3 +25,10 @@ async function isExecutable(file: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Why a named binary cannot be run, in words: what is there instead. */
+export async function notExecutable(binary: string): Promise<string> {
+  if (!binary.includes('/')) return `${binary} is not a command on PATH`;
+  const kind = await stat(binary).then((s) => (s.isDirectory() ? 'is a folder, not an executable file' : s.isFile() ? 'is a file without execute permission' : 'is not a regular file'), () => 'does not exist');
+  return `${binary} ${kind}`;
+}

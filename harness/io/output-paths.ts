@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { displayPath } from './read-input.js';
@@ -91,4 +91,47 @@ function refusal(flag: string, given: string, error: unknown, expected = EXPECTE
     : code === 'ENAMETOOLONG' ? 'a name too long for the file system'
     : `a place that cannot be written (${code ?? (error instanceof Error ? error.message : String(error))})`;
   return new InputError({ file: flag, line: 0, col: 0 }, `"${displayPath(given)}", ${why}`, expected);
+}
+
+/**
+ * Output files that would overwrite an input of the same command (`--junit` naming the suite, `--md` a scenario) or
+ * each other (`--junit x --md x`, the JUnit lost under the Markdown) are refused before anything runs: every name
+ * is checked as a path and, for a file that exists, by its inode, so a link or a second path to it is caught too.
+ */
+export async function refuseOutputOverInput(outputs: readonly { flag: string; file: string }[], inputs: readonly { file: string; what: string }[]): Promise<void> {
+  const identity = async (file: string): Promise<string> => {
+    const absolute = path.resolve(file);
+    const found = await stat(absolute).catch(() => undefined);
+    return found === undefined ? absolute : `${found.dev}:${found.ino}`;
+  };
+  const inputIds = await Promise.all(inputs.map(async (input) => ({ ...input, id: await identity(input.file) })));
+  const seen: { flag: string; id: string }[] = [];
+  for (const output of outputs) {
+    const id = await identity(output.file);
+    const input = inputIds.find((i) => i.id === id);
+    if (input !== undefined) {
+      throw new InputError({ file: output.flag, line: 0, col: 0 }, `"${output.file}", which is ${input.what} (${input.file}): writing there would destroy it`, 'a file of its own for this output');
+    }
+    const twin = seen.find((s) => s.id === id);
+    if (twin !== undefined) {
+      throw new InputError({ file: output.flag, line: 0, col: 0 }, `"${output.file}", the file ${twin.flag} writes too`, 'a file of its own for each output (one would overwrite the other)');
+    }
+    seen.push({ flag: output.flag, id });
+  }
+}
+
+/**
+ * A run folder's contents are replaced by each run into it, so an input inside it (a scenario copied into an earlier
+ * run's folder, that run's own pcap run again) would be deleted by the run that reads it. Refused before anything
+ * runs; paths are compared through links.
+ */
+export async function refuseFolderHoldingInputs(flag: string, dir: string, inputs: readonly { file: string; what: string }[]): Promise<void> {
+  const real = async (file: string): Promise<string> => realpath(file).catch(() => path.resolve(file));
+  const root = await real(dir);
+  for (const input of inputs) {
+    const inside = path.relative(root, await real(input.file));
+    if (inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside))) {
+      throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", which holds ${input.what} (${input.file}): a run replaces everything in its folder, so the input would be deleted`, 'a run folder that holds none of the inputs');
+    }
+  }
 }

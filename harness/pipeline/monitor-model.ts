@@ -79,9 +79,17 @@ export function idleKnobMaxima(adapter: MonitorAdapter): Partial<Record<TimeoutP
 
 /**
  * Every `<monitor>.<knob>` a setting names must be a knob that monitor takes (its adapter's settingKnobs), with a
- * value of the right kind: a typo would otherwise run silently as the tool's default.
+ * value of the right kind: a typo would otherwise run silently as the tool's default. With `runMonitors` (the
+ * monitors this run, sensor or score runs), the knob's monitor must be one of them: a knob of a monitor that does not
+ * run changes nothing, and the run would be the tool's default under a label that says otherwise.
  */
-export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: readonly MonitorAdapter[], origin: string): void {
+export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: readonly MonitorAdapter[], origin: string, runMonitors?: readonly string[]): void {
+  const running = runMonitors === undefined ? adapters : adapters.filter((a) => runMonitors.includes(a.id));
+  const knobsOf = (list: readonly MonitorAdapter[]): string[] => list.flatMap((a) => (a.settingKnobs ?? []).map((k) => `${a.id}.${k.key}`));
+  const runKnobs = (): string => {
+    const known = knobsOf(running);
+    return known.length > 0 ? `a knob of this run's monitors: ${known.join(', ')}` : `no tool knob: ${running.map((a) => a.id).join(', ')} ${running.length === 1 ? 'takes' : 'take'} none in a setting`;
+  };
   for (const setting of settings) {
     for (const [name, value] of Object.entries(setting.tool ?? {})) {
       const dot = name.indexOf('.');
@@ -92,10 +100,18 @@ export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: re
       if (adapter === undefined) {
         throw new InputError(where, `"${name}" in "${setting.label}" names no known monitor`, `<monitor>.<knob> with a monitor among ${adapters.map((a) => a.id).join(', ')}`);
       }
+      if (!running.includes(adapter)) {
+        throw new InputError(where, `"${name}" in "${setting.label}", a knob of ${id}, which is not among the monitors of this run (${running.map((a) => a.id).join(', ')})`, runKnobs());
+      }
       const knob = adapter.settingKnobs?.find((k) => k.key === key);
       if (knob === undefined) {
         const known = (adapter.settingKnobs ?? []).map((k) => `${id}.${k.key}`);
-        throw new InputError(where, `"${name}" in "${setting.label}"`, known.length > 0 ? `one of ${known.join(', ')}` : `${adapter.displayName} takes no tool knob in a setting`);
+        const elsewhere = knobsOf(adapters);
+        throw new InputError(
+          where,
+          `"${name}" in "${setting.label}"${known.length > 0 ? '' : `, a tool knob of ${adapter.displayName}, which takes none`}`,
+          known.length > 0 ? `one of ${known.join(', ')}` : `a setting without it (the tool knobs a setting can name: ${elsewhere.join(', ')})`,
+        );
       }
       if ((knob.kind === 'switch') !== (typeof value === 'boolean')) {
         throw new InputError(where, `"${name}=${String(value)}" in "${setting.label}"`, knob.kind === 'switch' ? 'on or off' : 'a positive duration such as 4h');

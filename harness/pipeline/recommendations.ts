@@ -60,6 +60,20 @@ export function recommendationsFor(
       // The rule as the user's own config leaves it (no swept setting): the advice says what to change from there.
       ...(adapter.timerRule ? { rule: adapter.timerRule(parseTimeoutSetting('default'), userConfigs.get(first.sensor)) } : {}),
     });
+    for (const rec of advised) {
+      if (reportedAny(list, rec.protocol, () => (protocolOf ??= protocolsOf(truth)))) continue;
+      // Nothing of this protocol was reported in any cell that ran: a timeout is not what lost them, and a raised
+      // one cannot bring back a connection the monitor never reported (an empty log, a capture filter, the wrong
+      // interface, another capture's log). Only what to check is said.
+      rec.noRecords = true;
+      rec.limitation = adapter.protocols !== undefined && !adapter.protocols.includes(rec.protocol)
+        ? `${adapter.displayName} does not report ${rec.protocol.toUpperCase()} at all: no timeout of it applies`
+        : `${adapter.displayName} reported no record of this scenario's ${rec.protocol.toUpperCase()} connections: check its capture filter and interface, `
+          + 'and that the log is its output for this capture (no timeout makes a monitor report a connection it never reported, so none is advised)';
+      delete rec.adviceLines;
+      delete rec.caps;
+      delete rec.firstSufficientSetting;
+    }
     const limit = limitAdvice(adapter, list);
     if (limit !== undefined && advised[0]) advised[0].tableLimit = limit;
     out.push(...advised);
@@ -68,6 +82,19 @@ export function recommendationsFor(
 }
 
 export type { Wholeness } from '../core/score-fold.js';
+
+/**
+ * Whether any cell that ran reported a record of a scenario connection of `protocol`. A cell whose scores were
+ * summarized keeps only the worst: it counts as reporting unless it missed every connection.
+ */
+function reportedAny(cells: readonly Cell[], protocol: TimeoutProtocol, protocolOf: () => ReadonlyMap<string, TimeoutProtocol>): boolean {
+  return cells.some((cell) => {
+    if (cell.status !== 'ok' || cell.recordCount === 0) return false;
+    if (cell.connectionsScored !== undefined) return cell.aggregate === undefined || cell.aggregate.missed < cell.aggregate.connections;
+    const of = protocolOf();
+    return cell.scores.some((s) => !s.background && s.fragments > 0 && of.get(s.connectionId) === protocol);
+  });
+}
 
 function protocolsOf(truth: GroundTruth): Map<string, TimeoutProtocol> {
   return new Map(truth.connections.map((c) => [c.id, c.protocol]));

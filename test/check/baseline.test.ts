@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { baselinePathFor, buildBaseline } from '../../harness/check/baseline.js';
+import { baselineMisfit, baselinePathFor, buildBaseline } from '../../harness/check/baseline.js';
 import { parseBaseline, readBaseline, writeBaseline } from '../../harness/check/baseline-file.js';
 import { evaluateSuite } from '../../harness/check/evaluate-suite.js';
 import { parseSuite } from '../../harness/check/parse-suite.js';
@@ -99,5 +99,21 @@ describe('check: baselines', () => {
     expect(() => parseBaseline(withEntry({ fragments: -1 }), 'b.json')).to.throw(/found \$\.entries\[0\]\.fragments = -1; expected a whole number of records/);
     expect(() => parseBaseline(withEntry({ fragments: 1.5 }), 'b.json')).to.throw(/\$\.entries\[0\]\.fragments = 1\.5/);
     expect(() => parseBaseline(withEntry({ fragmnets: 1 }), 'b.json')).to.throw(/found key "fragmnets" in \$\.entries\[0\]; expected one of scenario/);
+  });
+
+  it('fits its suite: the same suite named from another folder passes; a sensor the suite lost fails the gate, never passes silently', () => {
+    const fit = { suiteFile: '../ci/suite.yaml', scenarios: ['s'], sensors: [{ name: 'z', views: ['default'] }] };
+    // Recorded as `suite.yaml` from the suite's folder, read as `../ci/suite.yaml` from another: the same suite.
+    expect(baselineMisfit(baseline, fit)).to.equal(undefined);
+    expect(baselineMisfit({ ...baseline, suite: '' }, fit)).to.equal(undefined);
+    expect(baselineMisfit({ ...baseline, suite: 'ci/other.yaml' }, fit)?.path).to.deep.equal(['suite']);
+    expect(baselineMisfit(baseline, { ...fit, sensors: [{ name: 'zz', views: ['default'] }] })?.path).to.deep.equal(['entries', 0, 'sensor']);
+    // evaluateSuite given such a baseline all the same (readBaseline refuses it) counts the lost gate as a failure.
+    const renamed = parseSuite('sensors:\n  zz: { monitor: zeek }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
+    const report = evaluateSuite(renamed, buildResults('s', CONNS, [{ sensor: 'zz', fragments: { c2: 1, web: 1 } }]), { baseline: { file: 'b', content: baseline } });
+    expect(report.results.filter((r) => r.kind === 'baseline').map((r) => `${r.status} ${r.sensor}: ${r.seen ?? ''}`)).to.deep.equal([
+      'fail z: the suite has no sensor z now (re-record the baseline with harness check --update-baseline if that is intended)',
+    ]);
+    expect(report.baseline?.regressions).to.equal(1);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults } from '../../harness/core/results.js';
@@ -67,6 +68,24 @@ describe('check --shard, merge, and sensors naming their binary (real argus and 
     expect(whole.stdout).to.match(/FAIL {2}argus-installed \(raw\) \[\d[\d.]*\] \/ beacon/);
     expect(whole.stdout).to.match(/FAIL {2}argus-second \(raw\) \[\d[\d.]*\] \/ beacon/);
     expect(whole.stdout).to.match(/PASS {2}reference \/ beacon/);
+  });
+
+  it('merge refuses, before --out is touched, a baseline with entries of a sensor the suite no longer has', async () => {
+    const shard = await harness(['check', suite, '--out', path.join(dir, 'lone-shard'), '--shard', '1/1'], { cwd: dir });
+    expect(shard.exitCode, shard.stderr).to.equal(0);
+    const baselineFile = path.join(dir, 'versions.suite.baseline.json');
+    const entry = { scenario: 'quiet-300s', sensor: 'argus-renamed', view: 'raw', connection: 'beacon', setting: 'default', fragments: 3, coverage: 0.5, longestRecordUs: 1, huntsFound: [] };
+    await writeFile(baselineFile, `${JSON.stringify({ schemaVersion: 1, suite: 'versions.suite.yaml', entries: [entry] }, null, 2)}\n`);
+    try {
+      const merged = await harness(['merge', 'lone-shard', '--out', path.join(dir, 'merged-stale')], { cwd: dir });
+      expect(merged.exitCode, merged.stderr + merged.stdout).to.equal(2);
+      expect(merged.stderr.trim().split('\n'), merged.stderr).to.have.length(1);
+      expect(merged.stderr, merged.stderr).to.include('versions.suite.baseline.json:7:17: found $.entries[0].sensor = "argus-renamed", a sensor the suite no longer has');
+      expect(merged.stderr).to.include('expected one of the suite\'s sensors: reference, argus-installed, argus-second, argus-next-major (if argus-renamed was renamed');
+      expect(existsSync(path.join(dir, 'merged-stale')), 'nothing written').to.equal(false);
+    } finally {
+      await rm(baselineFile);
+    }
   });
 
   it('gates requires: per sensor, on the version of the binary that sensor names', async () => {

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { harness, REAL_FIXTURES } from '../support/cli.js';
+import { harness, REAL_FIXTURES, REPO } from '../support/cli.js';
 
 // Every wrong input: one line naming where, what was found and what was expected; exit 2; never a stack trace.
 function expectInputError(result: { exitCode: number; stderr: string }, ...fragments: string[]): void {
@@ -67,6 +68,27 @@ describe('harness CLI: bad input', function () {
     const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
     expectInputError(await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', path.join(fixture, 'conn.default.log'), '--out', file]), 'harness score --out', 'a file');
     expect((await readdir(dir)).sort(), 'nothing written, no empty folder left').to.deep.equal(['a-file']);
+  });
+
+  it('refuses a run folder that holds an input of the run: replacing the folder deleted the scenario it was running', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    const out = path.join(dir, 'run');
+    const scenario = path.join(REPO, 'test/check/fixtures/quiet-300s.yaml');
+    expect((await harness(['run', scenario, '--monitors', 'tshark', '--timeouts', 'default', '--out', out])).exitCode).to.equal(0);
+    // The scenario kept beside that run's results, then run again into the same folder: it was deleted, exit 0.
+    const kept = path.join(out, 'my-scenario.yaml');
+    await copyFile(scenario, kept);
+    expectInputError(await harness(['run', kept, '--monitors', 'tshark', '--timeouts', 'default', '--out', out]), 'harness run --out', `which holds a scenario or capture of this run (${kept})`, 'so the input would be deleted');
+    expect(existsSync(kept), 'the scenario is still there').to.equal(true);
+    // A suite in an earlier check's folder, likewise.
+    const checkOut = path.join(dir, 'check');
+    await mkdir(checkOut);
+    await writeFile(path.join(checkOut, '.harness-run'), '');
+    await copyFile(scenario, path.join(checkOut, 'quiet-300s.yaml'));
+    const suite = path.join(checkOut, 'c.suite.yaml');
+    await writeFile(suite, 'sensors:\n  t: { monitor: tshark }\nscenarios: [quiet-300s.yaml]\nexpect: [{ scenario: quiet-300s, max_fragments: 1 }]\n');
+    expectInputError(await harness(['check', suite, '--out', checkOut]), 'harness check --out', `which holds the suite (${suite})`);
+    expect(existsSync(suite), 'the suite is still there').to.equal(true);
   });
 
   it('a missing output folder is made only once there is something to put in it', async () => {

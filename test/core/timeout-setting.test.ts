@@ -60,6 +60,19 @@ describe('timeout settings: a tool knob named <monitor>.<knob>', () => {
     expect(() => check('zeek.port_timeouts=4h')).to.throw(InputError, /one of zeek\.port_inactivity_timeouts, zeek\.analyzer_inactivity_timeouts, zeek\.services, zeek\.dns_session_timeout/);
     expect(() => check('suricata.midstream=4h')).to.throw(InputError, /on or off/);
     expect(() => check('zeek.services=on')).to.throw(InputError, /positive duration/);
-    expect(() => check('argus.anything=1h')).to.throw(InputError, /argus takes no tool knob/);
+    expect(() => check('argus.anything=1h')).to.throw(InputError, /found "argus\.anything" in "argus\.anything=1h", a tool knob of argus, which takes none; expected a setting without it \(the tool knobs a setting can name: suricata\.tcp\.new, .*zeek\.services/);
+  });
+
+  it('refuses a knob of a monitor that is not among the run\'s monitors, naming them and their knobs', async () => {
+    const adapters = await loadAdapters();
+    const check = (text: string, monitors: string[]): void => checkToolKnobs([parseTimeoutSetting(text)], adapters, 'harness score --setting', monitors);
+    // It said "expected argus takes no tool knob in a setting": true, and beside the point for a zeek run.
+    expect(() => check('argus.X=1h', ['zeek'])).to.throw(
+      InputError,
+      'harness score --setting: found "argus.X" in "argus.X=1h", a knob of argus, which is not among the monitors of this run (zeek); expected a knob of this run\'s monitors: zeek.port_inactivity_timeouts, zeek.analyzer_inactivity_timeouts, zeek.services, zeek.dns_session_timeout',
+    );
+    // A knob of a monitor that takes knobs, on a run of monitors that take none, was accepted and ran as the default.
+    expect(() => check('zeek.services=4h', ['argus', 'tshark'])).to.throw(InputError, 'a knob of zeek, which is not among the monitors of this run (argus, tshark); expected no tool knob: argus, tshark take none in a setting');
+    expect(() => check('zeek.services=4h', ['zeek', 'argus'])).not.to.throw();
   });
 });

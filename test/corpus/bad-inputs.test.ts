@@ -97,7 +97,7 @@ describe('bad-input corpus (test/corpus/cases)', function () {
       try {
         for (const item of spec.make ?? []) {
           if ('fifo' in item) execFileSync('mkfifo', [path.join(tmp, item.fifo)]);
-          else if ('symlink' in item) await symlink(item.to, path.join(tmp, item.symlink));
+          else if ('symlink' in item) await symlink(expand(item.to, dir, tmp), path.join(tmp, item.symlink));
           else {
             const server = net.createServer();
             await new Promise<void>((resolve) => server.listen(path.join(tmp, item.socket), resolve));

@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { memoryCost } from '../../reports/cost-view.js';
+import type { Cell, CellCost } from '../../harness/core/results.js';
+import { costSummary, memoryCost, type CostRow } from '../../reports/cost-view.js';
+
+/** A cost row as costColumns makes it: `whole` is absent for a cell that was not judged (failed). */
+function row(setting: string, status: Cell['status'], whole: boolean | undefined, peakRssKb: number): CostRow {
+  const cell = { status, setting: { label: setting, isDefault: setting === 'default' } } as unknown as Cell;
+  const cost: CellCost = { wallMs: 1000, records: 3, peakRssKb };
+  return { setting, cell, cost, ...(whole === undefined ? {} : { whole }) };
+}
 
 describe('cost view: memory cost sentence', () => {
   it('reports a difference inside run-to-run noise as none, in either direction', () => {
@@ -16,5 +24,20 @@ describe('cost view: memory cost sentence', () => {
 
   it('never divides by a missing default', () => {
     expect(memoryCost(2048, 0)).to.match(/^costs 2 MB of memory/);
+  });
+});
+
+describe('cost view: a failed cell in the sentence', () => {
+  it('never reads a failed cell as a setting that cuts connections, or its memory as a cost', () => {
+    // Every cell crashed: it said "no swept setting keeps every connection whole", a timeout conclusion.
+    expect(costSummary('argus (raw)', [row('default', 'failed', undefined, 9000), row('1h', 'failed', undefined, 9100)]))
+      .to.equal('argus (raw): no swept setting could be judged (default failed, 1h failed): whether one keeps every connection whole, and at what cost, is unknown');
+    expect(costSummary('argus (raw)', [row('default', 'ok', false, 9000), row('1h', 'failed', undefined, 20_000)]))
+      .to.equal('argus (raw): no setting that was judged keeps every connection whole; peak memory 8.8 MB; 1h failed: not judged, cost unknown');
+    // The default crashed: 1h keeps them whole, but against what would its memory be a cost?
+    expect(costSummary('argus (raw)', [row('default', 'failed', undefined, 2000), row('1h', 'ok', true, 9000)]))
+      .to.equal('argus (raw): 1h keeps every connection whole and its memory cost is unknown (default was not judged: no figure to compare); default failed: not judged, cost unknown');
+    // Nothing failed: as before.
+    expect(costSummary('argus (raw)', [row('default', 'ok', false, 9000), row('1h', 'ok', false, 9000)])).to.equal('argus (raw): no swept setting keeps every connection whole; peak memory 8.8 MB');
   });
 });
