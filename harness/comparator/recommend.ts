@@ -71,6 +71,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
       out.push({
         monitor: input.monitor, view: input.view, protocol, minimumIdleS,
         advice: `none: ${name} does not report ${upper}`,
+        noRecords: true,
         limitation: `${name} reports ${input.protocols.map((p) => p.toUpperCase()).join(' and ')} connections only: no setting makes it report these ${upper} connections; watch ${upper} with another monitor`,
       });
       continue;

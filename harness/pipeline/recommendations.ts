@@ -61,15 +61,14 @@ export function recommendationsFor(
       ...(adapter.timerRule ? { rule: adapter.timerRule(parseTimeoutSetting('default'), userConfigs.get(first.sensor)) } : {}),
     });
     for (const rec of advised) {
-      if (reportedAny(list, rec.protocol, () => (protocolOf ??= protocolsOf(truth)))) continue;
+      // A protocol the tool does not report at all: recommend() has said so already.
+      if (rec.noRecords === true || reportedAny(list, rec.protocol, () => (protocolOf ??= protocolsOf(truth)))) continue;
       // Nothing of this protocol was reported in any cell that ran: a timeout is not what lost them, and a raised
       // one cannot bring back a connection the monitor never reported (an empty log, a capture filter, the wrong
       // interface, another capture's log). Only what to check is said.
       rec.noRecords = true;
-      rec.limitation = adapter.protocols !== undefined && !adapter.protocols.includes(rec.protocol)
-        ? `${adapter.displayName} does not report ${rec.protocol.toUpperCase()} at all: no timeout of it applies`
-        : `${adapter.displayName} reported no record of this scenario's ${rec.protocol.toUpperCase()} connections: check its capture filter and interface, `
-          + 'and that the log is its output for this capture (no timeout makes a monitor report a connection it never reported, so none is advised)';
+      rec.limitation = `${adapter.displayName} reported no record of this scenario's ${rec.protocol.toUpperCase()} connections: check its capture filter and interface, `
+        + 'and that the log is its output for this capture (no timeout makes a monitor report a connection it never reported, so none is advised)';
       delete rec.adviceLines;
       delete rec.caps;
       delete rec.firstSufficientSetting;

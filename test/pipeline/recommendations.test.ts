@@ -39,6 +39,7 @@ describe('recommendations: a protocol the monitor reported nothing of', () => {
     for (const c of scenario.truth.connections) c.protocol = 'icmp';
     const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
     const recs = recommendationsFor(scenario.truth, scenario.cells, adapters);
-    expect(recs.map((r) => `${r.protocol}: ${r.limitation ?? r.advice}`)).to.deep.equal(['icmp: tcptrace does not report ICMP at all: no timeout of it applies']);
+    expect(recs.map((r) => `${r.protocol}: ${r.limitation ?? r.advice}`)).to.deep.equal(['icmp: tcptrace reports TCP connections only: no setting makes it report these ICMP connections; watch ICMP with another monitor']);
+    expect(recs[0]?.noRecords).to.equal(true);
   });
 });
