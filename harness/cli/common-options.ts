@@ -83,9 +83,10 @@ export interface MonitorChoice {
 export async function resolveMonitors(command: string, text: string | undefined): Promise<MonitorChoice[]> {
   const adapters = await loadAdapters();
   if (text === undefined) return adapters.map((adapter) => ({ adapter }));
-  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = text.split(',').map((s) => s.trim());
   const expected = `monitor ids separated by commas, each optionally with its binary (zeek@/opt/zeek-6/bin/zeek): ${adapters.map((a) => a.id).join(', ')}`;
-  if (entries.length === 0) throw flagError(command, 'monitors', `"${text}"`, expected);
+  // An empty item (`tshark,`, `a,,b`) is a slip: what was meant is not known, so it is not guessed.
+  if (entries.some((entry) => entry === '')) throw flagError(command, 'monitors', `an empty item in "${text}"`, expected);
   const seen = new Set<string>();
   const choices = entries.map((entry) => {
     const at = entry.indexOf('@');

@@ -78,17 +78,27 @@ export function parseTimeoutSweep(text: string, origin = '--timeouts'): TimeoutS
     }
     flush();
   }
-  const seen = new Set<string>();
+  // The same setting written two ways (5m and 300s, tcp=1h,udp=1h and udp=1h,tcp=1h) is run twice and counted twice.
+  const seen = new Map<string, string>();
   for (const s of settings) {
-    if (seen.has(s.label)) {
-      throw new InputError({ file: origin, line: 0, col: 0 }, `"${s.label}" twice`, 'each setting once in a sweep');
+    const key = settingKey(s);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const found = earlier === s.label ? `"${s.label}" twice` : `"${s.label}", the same setting as "${earlier}"`;
+      throw new InputError({ file: origin, line: 0, col: 0 }, found, 'each setting once in a sweep');
     }
-    seen.add(s.label);
+    seen.set(key, s.label);
   }
   if (settings.length === 0) {
     throw new InputError({ file: origin, line: 0, col: 0 }, 'no setting', `a sweep such as ${DEFAULT_SWEEP}`);
   }
   return settings;
+}
+
+/** What a setting asks of a tool, whatever its words: equal for equal settings. */
+function settingKey(s: TimeoutSetting): string {
+  const sorted = (o: object | undefined): [string, unknown][] => Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([s.isDefault, sorted(s.idle), s.active ?? null, sorted(s.limits), sorted(s.tool)]);
 }
 
 /** One setting: `default`, a duration for every protocol (`5m`), or `key=duration` items joined by commas. */

@@ -44,6 +44,15 @@ describe('harness CLI: bad input', function () {
     expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'argus,snort']), 'unknown monitor "snort"', 'expected one of');
   });
 
+  it('refuses an empty item in --monitors (a trailing comma), as --timeouts does, instead of dropping it', async () => {
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'tshark,']), 'harness run --monitors', 'an empty item in "tshark,"');
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'tshark,,argus']), 'harness run --monitors', 'an empty item in "tshark,,argus"');
+  });
+
+  it('refuses the same setting written two ways in one sweep (it ran twice and counted twice)', async () => {
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'tshark', '--timeouts', '5m,300s']), 'harness run --timeouts', '"300s", the same setting as "5m"', 'each setting once');
+  });
+
   it('refuses an unparsable timeout setting', async () => {
     expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--timeouts', 'default,5 minutes']), '--timeouts', '"5 minutes"', 'positive duration');
     expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--timeouts', 'tcp=1h,sctp=5m']), '"sctp"', 'one of tcp, udp, icmp');

@@ -19,6 +19,11 @@ describe('timeout settings: flow-table limits', () => {
   it('refuses a count that is not a whole number, and a size without a known unit', () => {
     expect(() => parseTimeoutSweep('maxflows=1.5')).to.throw(InputError, /found "1.5" in "maxflows=1.5"; expected a whole number of at least 1/);
     expect(() => parseTimeoutSweep('maxflows=0')).to.throw(InputError);
+    // One setting in other words is the same cell twice: refused as "twice" is.
+    expect(() => parseTimeoutSweep('1h,60m')).to.throw(InputError, /found "60m", the same setting as "1h"/);
+    expect(() => parseTimeoutSweep('tcp=1h,udp=10m;udp=600s,tcp=3600s')).to.throw(InputError, /the same setting as "tcp=1h,udp=10m"/);
+    expect(() => parseTimeoutSweep('maxflows=8192,idle=1h;idle=1h,maxflows=8192')).to.throw(InputError, /the same setting/);
+    expect(parseTimeoutSweep('default,5m,tcp=5m').map((s) => s.label)).to.deep.equal(['default', '5m', 'tcp=5m']);
     expect(() => parseTimeoutSweep('memcap=12parsecs')).to.throw(InputError, /expected a size in bytes/);
   });
 
