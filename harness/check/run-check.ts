@@ -67,21 +67,8 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const { suite } = loaded;
   const baselineFile = baselinePathFor(args.suitePath);
   // Nothing the check writes may land on what it reads (--junit the suite) or on each other (--junit x --md x).
-  const inputs = [
-    { file: args.suitePath, what: 'the suite' },
-    ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
-    ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
-  ];
-  const baselineInput = { file: baselineFile, what: "the suite's baseline" };
-  await refuseOutputOverInput(
-    [
-      ...(args.junit !== undefined ? [{ flag: 'harness check --junit', file: args.junit }] : []),
-      ...(args.md !== undefined ? [{ flag: 'harness check --md', file: args.md }] : []),
-      ...(args.updateBaseline ? [{ flag: 'harness check --update-baseline', file: baselineFile }] : []),
-    ],
-    args.updateBaseline ? inputs : [...inputs, baselineInput],
-  );
-  if (args.outDir !== undefined) await refuseFolderHoldingInputs('harness check --out', args.outDir, [...inputs, baselineInput]);
+  await refuseOutputOverInput(checkOutputs('harness check', args, baselineFile), suiteInputs(args.suitePath, loaded, args.updateBaseline ? undefined : baselineFile));
+  if (args.outDir !== undefined) await refuseFolderHoldingInputs('harness check --out', args.outDir, suiteInputs(args.suitePath, loaded, baselineFile));
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   // Read before running: a malformed baseline, or one that does not fit the suite, is an input error, better found
   // before minutes of monitors.
@@ -218,6 +205,27 @@ export async function judgeCheck(args: JudgeArgs): Promise<number> {
   if (args.junit !== undefined) await writeFileAtomic(args.junit, renderCheckJunit(report));
   if (args.md !== undefined) await writeFileAtomic(args.md, renderCheckMarkdown(report));
   return exitCodeOf(report);
+}
+
+/** What a check reads of its suite: the suite, its scenarios, each sensor's config, and the baseline when given. */
+export function suiteInputs(suitePath: string, loaded: LoadedSuite, baselineFile?: string): { file: string; what: string }[] {
+  return [
+    { file: suitePath, what: 'the suite' },
+    ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
+    ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
+    ...(baselineFile !== undefined ? [{ file: baselineFile, what: "the suite's baseline" }] : []),
+  ];
+}
+
+/** The files a check (or a merge that judges one) writes besides its run folder, by the flag that names each. */
+export function checkOutputs(
+  command: string, flags: { junit?: string; md?: string; updateBaseline: boolean }, baselineFile: string,
+): { flag: string; file: string }[] {
+  return [
+    ...(flags.junit !== undefined ? [{ flag: `${command} --junit`, file: flags.junit }] : []),
+    ...(flags.md !== undefined ? [{ flag: `${command} --md`, file: flags.md }] : []),
+    ...(flags.updateBaseline ? [{ flag: `${command} --update-baseline`, file: baselineFile }] : []),
+  ];
 }
 
 /** What the suite's baseline must fit: the suite's file, its scenarios and each sensor's views. */

@@ -10,7 +10,7 @@ import { fileSha256 } from '../io/file-hash.js';
 import { loadSuite } from '../check/load-suite.js';
 import { baselinePathFor } from '../check/baseline.js';
 import { readBaseline } from '../check/baseline-file.js';
-import { judgeCheck, loadedSuiteFit } from '../check/run-check.js';
+import { checkOutputs, judgeCheck, loadedSuiteFit, suiteInputs } from '../check/run-check.js';
 import type { Baseline } from '../check/baseline.js';
 import type { Suite } from '../check/suite.js';
 import type { SensorSkip } from '../check/check-report.js';
@@ -66,20 +66,10 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   const loaded = plan.check === undefined ? undefined : await checkedSuite(plan.check.suite, plan.check.suiteSha256, partials[0]?.file ?? '');
   if (loaded !== undefined && plan.check !== undefined) {
     const baselineFile = baselinePathFor(plan.check.suite);
-    await refuseOutputOverInput(
-      [
-        ...(junit !== undefined ? [{ flag: 'harness merge --junit', file: junit }] : []),
-        ...(md !== undefined ? [{ flag: 'harness merge --md', file: md }] : []),
-        ...(updateBaseline ? [{ flag: 'harness merge --update-baseline', file: baselineFile }] : []),
-      ],
-      [
-        { file: plan.check.suite, what: 'the suite' },
-        ...(updateBaseline ? [] : [{ file: baselineFile, what: "the suite's baseline" }]),
-        ...partials.map((p) => ({ file: p.file, what: 'a partial being merged' })),
-        ...loaded.scenarioFiles.map((file) => ({ file, what: 'a scenario of the suite' })),
-        ...[...loaded.configFiles].map(([sensor, file]) => ({ file, what: `sensor ${sensor}'s config` })),
-      ],
-    );
+    await refuseOutputOverInput(checkOutputs('harness merge', { junit, md, updateBaseline }, baselineFile), [
+      ...suiteInputs(plan.check.suite, loaded, updateBaseline ? undefined : baselineFile),
+      ...partials.map((p) => ({ file: p.file, what: 'a partial being merged' })),
+    ]);
   }
   const suite = loaded?.suite;
   // Read before --out is touched: a baseline that is damaged or does not fit the suite leaves nothing behind.
