@@ -92,14 +92,21 @@ export interface ActiveRule {
 }
 
 /**
+ * The last microsecond of packets a tool comparing whole seconds (`floor(now) - floor(first) > limitS`) keeps in a
+ * record whose first packet was at `startUs`: everything before whole second floor(first) + limitS + 1.
+ */
+export function keptByWholeSecondsUs(startUs: number, limitS: number): number {
+  return Math.floor(startUs / 1e6) * 1e6 + (limitS + 1) * 1e6 - 1;
+}
+
+/**
  * The maxlife rule softflowd and pmacct's nfprobe share (pmacct's is a descendant of softflowd's code): the packet
  * past `maxlifeS` whole seconds (strictly greater) marks its flow and stays in the record; the flow is cut at a later
  * check whose packet time nothing bounds (after a batch of packets). `comparison` says it in the tool's words.
  */
 export function markedAtPacketActiveRule(maxlifeS: number, comparison: string): ActiveRule {
-  const second = (us: number): number => Math.floor(us / 1e6) * 1e6;
   return {
-    keepsUntilUs: (startUs) => second(startUs) + (maxlifeS + 1) * 1e6 - 1,
+    keepsUntilUs: (startUs) => keptByWholeSecondsUs(startUs, maxlifeS),
     cutByUs: () => Infinity,
     comparison,
   };

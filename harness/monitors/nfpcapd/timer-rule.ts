@@ -1,4 +1,5 @@
 import type { ActiveRule } from '../monitor-adapter.js';
+import { keptByWholeSecondsUs } from '../../core/timer-rule.js';
 
 /**
  * nfpcapd's active timeout, read from nfdump 1.7.1's sources (github:phaag/nfdump, tag v1.7.1; Debian 12 ships
@@ -27,13 +28,12 @@ export const NFPCAPD_EXPIRE_INTERVAL_S = 10;
 export const NFPCAPD_SWEEP_WAIT_S = NFPCAPD_EXPIRE_INTERVAL_S + 2;
 
 export function nfpcapdActiveRule(activeS: number): ActiveRule {
-  // The whole second of a packet time in microseconds, in microseconds again.
-  const second = (us: number): number => Math.floor(us / 1e6) * 1e6;
   return {
     // Cut only once floor(T) - floor(F) > active: every packet before second F + active + 1 stays.
-    keepsUntilUs: (startUs) => second(startUs) + (activeS + 1) * 1e6 - 1,
+    keepsUntilUs: (startUs) => keptByWholeSecondsUs(startUs, activeS),
     // The last sweep before that second was at most at second F + active; the next comes 12 whole seconds later at most.
-    cutByUs: (startUs) => second(startUs) + (activeS + NFPCAPD_SWEEP_WAIT_S) * 1e6,
+    // (The first microsecond of whole second F + active + wait is one past what a limit of active + wait - 1 keeps.)
+    cutByUs: (startUs) => keptByWholeSecondsUs(startUs, activeS + NFPCAPD_SWEEP_WAIT_S - 1) + 1,
     comparison:
       `(when - t_first) > ${activeS} s (-e active) in whole seconds, at the sweep of the flow tree every ${NFPCAPD_EXPIRE_INTERVAL_S}+ s of packet time (Expire_FlowTree): ` +
       `a record lasts from ${activeS} s to about ${activeS + NFPCAPD_SWEEP_WAIT_S} s, the packet that makes the sweep still in it`,
