@@ -64,21 +64,29 @@ export class CellScoring {
   /** For a FlowRecordTable: its rows are matched and made fragments from its columns, oriented by address ids. */
   private readonly orientation: RowOrientation | undefined;
   private readonly index: TruthIndex;
+  private readonly table: FlowRecordTable | undefined;
+  /** The rows of the connection being scored, refilled for each: no subarray object per connection. */
+  private readonly slice: RowSlice;
+  private readonly scoreOptions: ScoreOptions;
 
   constructor(
     private readonly truth: GroundTruth,
     private readonly records: FlowRecordList,
     private readonly model: MonitorModel,
-    private readonly options: CompareOptions,
+    options: CompareOptions,
     worstKept: number,
   ) {
     this.toleranceUs = options.toleranceS * 1e6;
     const index = truthIndexOf(truth);
     this.index = index;
-    const addresses = records instanceof FlowRecordTable ? new TextAddressIds(index.addresses, records) : undefined;
+    const table = records instanceof FlowRecordTable ? records : undefined;
+    this.table = table;
+    const addresses = table ? new TextAddressIds(index.addresses, table) : undefined;
     this.matched = matchRecords(truth, records, this.toleranceUs, index, addresses);
-    this.orientation = records instanceof FlowRecordTable && addresses ? new RowOrientation(index, records, addresses) : undefined;
+    this.orientation = table && addresses ? new RowOrientation(index, table, addresses) : undefined;
     this.fold = new ScoreFold(options.huntThresholdsS, worstKept);
+    this.slice = { order: this.matched.order, from: 0, to: 0 };
+    this.scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs };
   }
 
   /**
@@ -86,8 +94,32 @@ export class CellScoring {
    * of scoring one (measured on a million).
    */
   scores(): IterableIterator<ConnectionScore> {
-    return new ScoreIterator(this.truth, this.records, this.model, { ...this.options, quietThresholdUs: this.truth.quietThresholdUs },
-      this.index, this.matched, this.orientation, this.toleranceUs, this.fold);
+    const count = this.truth.connections.length;
+    let next = 0;
+    const iterator: IterableIterator<ConnectionScore> = {
+      next: () => (next < count ? { done: false, value: this.scoreAt(next++) } : { done: true, value: undefined }),
+      [Symbol.iterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Truth connection i scored and folded: scores() asks for each once, in truth order. */
+  private scoreAt(i: number): ConnectionScore {
+    const conn = this.truth.connections[i] as TruthConnection;
+    const protocol = conn.protocol;
+    const { table, orientation, toleranceUs, slice } = this;
+    let fragments;
+    if (table && orientation) {
+      orientation.connection(i, protocol);
+      slice.from = this.matched.offsets[i] as number;
+      slice.to = this.matched.offsets[i + 1] as number;
+      fragments = buildTableFragments(conn, table, toleranceUs, slice, orientation);
+    } else {
+      fragments = buildFragments(conn, this.records, toleranceUs, recordsOf(this.matched, i));
+    }
+    const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.index.clientPort[i], this.index.serverPort[i]);
+    this.fold.add(score, protocol);
+    return score;
   }
 
   /** The first `limit` records that belong to no truth connection. */
@@ -104,55 +136,6 @@ export class CellScoring {
   /** With no scenario connection at all there is nothing to get wrong: accurate, unless calibration says otherwise. */
   verdict(): Verdict {
     return this.fold.worstVerdict() ?? (this.model.honoursTimeoutsOffline === false ? 'timeouts-not-honoured' : 'accurate');
-  }
-}
-
-/** CellScoring.scores(): connection after connection in truth order, each scored, folded and handed out once. */
-class ScoreIterator implements IterableIterator<ConnectionScore> {
-  private next_ = 0;
-  private readonly table: FlowRecordTable | undefined;
-  private readonly slice: RowSlice;
-
-  constructor(
-    private readonly truth: GroundTruth,
-    private readonly records: FlowRecordList,
-    private readonly model: MonitorModel,
-    private readonly scoreOptions: ScoreOptions,
-    private readonly index: TruthIndex,
-    private readonly matched: MatchResult,
-    private readonly orientation: RowOrientation | undefined,
-    private readonly toleranceUs: number,
-    private readonly fold: ScoreFold,
-  ) {
-    this.table = records instanceof FlowRecordTable ? records : undefined;
-    this.slice = { order: matched.order, from: 0, to: 0 };
-  }
-
-  [Symbol.iterator](): IterableIterator<ConnectionScore> {
-    return this;
-  }
-
-  next(): IteratorResult<ConnectionScore> {
-    const connections = this.truth.connections;
-    const i = this.next_;
-    if (i >= connections.length) return { done: true, value: undefined };
-    this.next_ = i + 1;
-    const conn = connections[i] as TruthConnection;
-    const protocol = conn.protocol;
-    const { table, orientation } = this;
-    let fragments;
-    if (table && orientation) {
-      orientation.connection(i, protocol);
-      const offsets = this.matched.offsets;
-      this.slice.from = offsets[i] as number;
-      this.slice.to = offsets[i + 1] as number;
-      fragments = buildTableFragments(conn, table, this.toleranceUs, this.slice, orientation);
-    } else {
-      fragments = buildFragments(conn, this.records, this.toleranceUs, recordsOf(this.matched, i));
-    }
-    const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.index.clientPort[i], this.index.serverPort[i]);
-    this.fold.add(score, protocol);
-    return { done: false, value: score };
   }
 }
 
