@@ -101,6 +101,21 @@ export class NumberedTexts {
   text(index: number): string {
     const prefix = this.prefixes.text(this.prefix[index] as number);
     const number = this.number[index] as number;
-    return number < 0 ? prefix : `${prefix}#${number}`;
+    return number < 0 ? prefix : `${prefix}#${decimal(number)}`;
   }
+}
+
+/**
+ * A copy number as text, from tables built once. `String(n)` stores every new string in V8's number-to-string cache,
+ * an old-generation table: a million ids read while scoring left it full of pointers to young strings, and each
+ * young-generation collection then took ~1.4 ms instead of ~0.13 ms (~100 of them a million connections scored).
+ */
+const DECIMALS = Array.from({ length: 10000 }, (_, n) => String(n));
+const PADDED_DECIMALS = DECIMALS.map((text) => text.padStart(4, '0'));
+
+function decimal(n: number): string {
+  if (n < 10000) return DECIMALS[n] as string;
+  const low = PADDED_DECIMALS[n % 10000] as string;
+  if (n < 100000000) return (DECIMALS[Math.floor(n / 10000)] as string) + low;
+  return (DECIMALS[Math.floor(n / 100000000)] as string) + (PADDED_DECIMALS[Math.floor(n / 10000) % 10000] as string) + low;
 }

@@ -12,6 +12,13 @@ describe('NumberedTexts: ids kept as a prefix and a copy number', () => {
     expect(ids.map((_, i) => kept.text(i))).to.deep.equal(ids);
   });
 
+  it('writes each copy number back in full across the places its digits are looked up in groups of four', () => {
+    const numbers = [9, 10, 9999, 10000, 10001, 10100, 99999999, 100000000, 100000007, 100010001, 123004005, 999999999];
+    const kept = new NumberedTexts();
+    for (const n of numbers) kept.push(`beacon#${n}`);
+    expect(numbers.map((_, i) => kept.text(i))).to.deep.equal(numbers.map((n) => `beacon#${n}`));
+  });
+
   it('round-trips any text, past its growth', () => {
     const piece = fc.oneof(fc.string({ maxLength: 6 }), fc.nat().map(String), fc.constantFrom('#', '#0', '#00', '#12'));
     fc.assert(fc.property(fc.array(fc.array(piece, { maxLength: 4 }).map((p) => p.join('')), { minLength: 1, maxLength: 3000 }), (ids) => {
