@@ -194,7 +194,7 @@ export function truthOfRows(table: FlowRecordTable): GroundTruth {
     first = Math.min(first, r.firstUs);
     last = Math.max(last, r.lastUs);
     rows.push(connections.push({
-      id: `row${r.sourceLine}`, protocol: r.protocol === 'udp' ? 'udp' : 'tcp', ipVersion: 4,
+      id: `row#${r.sourceLine}`, protocol: r.protocol === 'udp' ? 'udp' : 'tcp', ipVersion: 4,
       client: { addr: r.origAddr, port: r.origPort }, server: { addr: r.respAddr, port: r.respPort },
       firstUs: r.firstUs, lastUs: r.lastUs, durationUs: r.durationUs,
       clientPkts: r.origPkts ?? 0, clientIpBytes: r.origBytes ?? 0, clientPayloadBytes: 0, serverPkts: r.respPkts ?? 0, serverIpBytes: r.respBytes ?? 0, serverPayloadBytes: 0,
