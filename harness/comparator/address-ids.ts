@@ -101,7 +101,12 @@ const NOT_LOOKED_UP = -2;
  * A record table's address texts (by the table's text ids) as AddressIds ids, each text looked up once: a million
  * rows naming a few thousand addresses cost a few thousand lookups, and then an array read per row.
  */
-export class TextAddressIds {
+/** A record table's address texts (by the table's text ids) as AddressIds ids: what a row's orientation reads. */
+export interface AddressIdsOfTexts {
+  of(textId: number): number;
+}
+
+export class TextAddressIds implements AddressIdsOfTexts {
   private ids = new Int32Array(256).fill(NOT_LOOKED_UP);
 
   constructor(private readonly addresses: AddressIds, private readonly texts: { text(id: number): string }) {}
@@ -114,6 +119,25 @@ export class TextAddressIds {
       id = this.addresses.find(this.texts.text(textId));
       this.ids[textId] = id;
     }
+    return id;
+  }
+
+  /** Every text looked up so far (after a match: every address of every row), for another thread (ResolvedAddressIds). */
+  resolved(): Int32Array {
+    return this.ids.slice();
+  }
+}
+
+/**
+ * The address ids TextAddressIds found, without the AddressIds they came from: a score worker orients the rows of
+ * matched connections, every one of whose addresses the match looked up. A text it did not is a mistake, not -1.
+ */
+export class ResolvedAddressIds implements AddressIdsOfTexts {
+  constructor(private readonly ids: Int32Array) {}
+
+  of(textId: number): number {
+    const id = this.ids[textId];
+    if (id === undefined || id === NOT_LOOKED_UP) throw new Error(`ResolvedAddressIds: text ${textId} was not looked up by the match`);
     return id;
   }
 }

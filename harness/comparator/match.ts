@@ -2,7 +2,7 @@ import type { FlowRecord } from '../core/flow-record.js';
 import { FlowRecordTable, ProtocolCode, type FlowRecordList, type FlowRow } from '../core/flow-record-table.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { canonicalAddress } from '../core/ip-address.js';
-import { AddressIds, TextAddressIds } from './address-ids.js';
+import { AddressIds, TextAddressIds, type AddressIdsOfTexts } from './address-ids.js';
 
 /**
  * Matching: which truth connection each record belongs to. A record belongs to the connection with the same
@@ -164,10 +164,11 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   const slots = new Int32Array(size * SLOT);
   const groupOf = new Int32Array(n);
   const groupSize: number[] = [];
-  const clientAddr = new Int32Array(n);
-  const serverAddr = new Int32Array(n);
-  const clientPort = new Int32Array(n);
-  const serverPort = new Int32Array(n);
+  // In shared memory: a score worker reads them as they are (see compare-cell.ts, ScoreRangeInput).
+  const clientAddr = sharedInt32(n);
+  const serverAddr = sharedInt32(n);
+  const clientPort = sharedInt32(n);
+  const serverPort = sharedInt32(n);
   for (let i = 0; i < n; i += 1) {
     const c = connections[i] as TruthConnection;
     const p = protocolCode(c.protocol);
@@ -243,6 +244,9 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   }
   return { connections, addresses, slots, candidates, clientAddr, serverAddr, clientPort, serverPort };
 }
+
+/** Zeroed int32s in memory another thread reads without a copy of its own. */
+const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * Math.max(1, n)), 0, n);
 
 /** The first candidate of the group of a protocol (code) and two endpoints (address ids), or -1. */
 function lookup(index: TruthIndex, p: number, a: number, pa: number, b: number, pb: number): number {
@@ -384,7 +388,7 @@ export function matchRecords(
 ): MatchResult {
   const n = truth.connections.length;
   const connOf = new Int32Array(records.length);
-  const offsets = new Int32Array(n + 1);
+  const offsets = sharedInt32(n + 1);
   const unmatched: number[] = [];
   if (records instanceof FlowRecordTable && addresses !== undefined) matchRows(index, records, 0, records.length, addresses, toleranceUs, connOf);
   else for (let i = 0; i < records.length; i += 1) connOf[i] = matchRecord(index, records.at(i) as FlowRecord, toleranceUs);
@@ -398,7 +402,7 @@ export function matchRecords(
   for (let c = 1; c < n; c += 1) offsets[c] = (offsets[c] as number) + (offsets[c - 1] as number);
   const matched = records.length - unmatched.length;
   offsets[n] = matched;
-  const order = new Int32Array(matched);
+  const order = sharedInt32(matched);
   for (let i = records.length - 1; i >= 0; i -= 1) {
     const ci = connOf[i] as number;
     if (ci < 0) continue;
@@ -449,7 +453,11 @@ export class RowOrientation {
   private server = -1;
   private clientPort = -1;
 
-  constructor(private readonly index: TruthIndex, private readonly table: FlowRecordTable, private readonly addresses: TextAddressIds) {}
+  constructor(
+    private readonly index: Pick<TruthIndex, 'clientAddr' | 'serverAddr' | 'clientPort'>,
+    private readonly table: FlowRecordTable,
+    private readonly addresses: AddressIdsOfTexts,
+  ) {}
 
   /** Truth connection `c` (its index in the truth) is the one asked about next. */
   connection(c: number, protocol: TruthConnection['protocol']): void {

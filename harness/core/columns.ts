@@ -66,6 +66,34 @@ export class TextIds {
   text(id: number): string {
     return this.texts[id] as string;
   }
+
+  /** Every text, by id: what another thread needs to rebuild the same ids (`from`). */
+  all(): readonly string[] {
+    return this.texts;
+  }
+
+  /** Ids for `texts` in their order: text i gets id i, as in the store `all()` came from. */
+  static from(texts: readonly string[]): TextIds {
+    const ids = new TextIds();
+    for (const text of texts) ids.id(text);
+    return ids;
+  }
+}
+
+/**
+ * A copy of the first `length` values of `array` in memory another thread can read without a copy of its own
+ * (structured clone shares a SharedArrayBuffer): a score worker reads a million-row truth and record table so.
+ */
+export function sharedCopy<A extends Uint8Array | Int32Array | Float64Array>(array: A, length = array.length): A {
+  const Kind = array.constructor as { new (buffer: SharedArrayBuffer, offset?: number, length?: number): A; BYTES_PER_ELEMENT: number };
+  const copy = new Kind(new SharedArrayBuffer(Math.max(1, length) * Kind.BYTES_PER_ELEMENT), 0, length);
+  copy.set(array.subarray(0, length));
+  return copy;
+}
+
+/** Whether another thread given `array` reads the same memory (not a copy). */
+export function isShared(array: Uint8Array | Int32Array | Float64Array): boolean {
+  return array.buffer instanceof SharedArrayBuffer;
 }
 
 /**
@@ -74,11 +102,19 @@ export class TextIds {
  * take 8 MB. Any other text (no `#`, or a suffix that is not a plain decimal such as `#007`) is kept whole, so
  * `text(i)` always gives back exactly what was pushed.
  */
+export interface SharedNumberedTexts {
+  prefixes: readonly string[];
+  prefix: Int32Array;
+  number: Int32Array;
+  count: number;
+}
+
 export class NumberedTexts {
-  private readonly prefixes = new TextIds();
-  private prefix = new Int32Array(1024);
+  constructor(private readonly prefixes = new TextIds()) {}
+
+  private prefix: Int32Array = new Int32Array(1024);
   /** The copy number, or -1 when the whole text is the prefix. */
-  private number = new Int32Array(1024);
+  private number: Int32Array = new Int32Array(1024);
   private count = 0;
 
   get length(): number {
@@ -96,6 +132,23 @@ export class NumberedTexts {
     this.prefix[this.count] = this.prefixes.id(plain ? text.slice(0, hash) : text);
     this.number[this.count] = plain ? Number(suffix) : -1;
     this.count += 1;
+  }
+
+  /** What another thread needs to give back the same texts (`fromShared`); the numbers' memory is shared. */
+  share(): SharedNumberedTexts {
+    if (!isShared(this.prefix)) {
+      this.prefix = sharedCopy(this.prefix);
+      this.number = sharedCopy(this.number);
+    }
+    return { prefixes: this.prefixes.all(), prefix: this.prefix, number: this.number, count: this.count };
+  }
+
+  static fromShared(shared: SharedNumberedTexts): NumberedTexts {
+    const texts = new NumberedTexts(TextIds.from(shared.prefixes));
+    texts.prefix = shared.prefix;
+    texts.number = shared.number;
+    texts.count = shared.count;
+    return texts;
   }
 
   text(index: number): string {

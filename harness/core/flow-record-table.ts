@@ -1,4 +1,4 @@
-import { codeOf, grown, SpillColumn, TextIds } from './columns.js';
+import { codeOf, grown, isShared, SpillColumn, TextIds } from './columns.js';
 import type { EndReason, FlowProtocol, FlowRecord } from './flow-record.js';
 
 /**
@@ -263,7 +263,7 @@ class ColumnChunk implements Chunk {
   private readonly bytesKindCode: number;
   private readonly endReasonCode: number;
 
-  constructor(readonly start: number, private readonly c: RowColumns, private readonly sourceFileId: number, origin: ColumnsOrigin) {
+  constructor(readonly start: number, readonly c: RowColumns, private readonly sourceFileId: number, readonly origin: ColumnsOrigin) {
     this.rows = c.count;
     this.counters = [c.origPkts, c.respPkts, c.origBytes, c.respBytes];
     this.bytesKindCode = codeOf('FlowRecordTable', 'bytesKind', BYTES_KINDS, origin.bytesKind);
@@ -315,6 +315,12 @@ function idColumn(): SpillColumn<Int32Array> {
 }
 
 const UNKNOWN_BYTES = BYTES_KINDS.indexOf('unknown');
+
+/** A FlowRecordTable as another thread rebuilds it (FlowRecordTable.fromShared): its columns' memory is shared. */
+export interface SharedFlowRecordTable {
+  texts: readonly string[];
+  chunks: { columns: RowColumns; origin: ColumnsOrigin }[];
+}
 
 export class FlowRecordTable implements FlowRecordList {
   private rows = 0;
@@ -378,6 +384,31 @@ export class FlowRecordTable implements FlowRecordList {
     }
     chunk.write(r);
     this.rows += 1;
+  }
+
+  /**
+   * The table for another thread, when every row came as columns in shared memory (a Zeek conn.log's parse): the
+   * thread reads the same memory. Undefined for rows pushed one by one, or columns another thread cannot share.
+   */
+  shared(): SharedFlowRecordTable | undefined {
+    const chunks: SharedFlowRecordTable['chunks'] = [];
+    for (const chunk of this.chunks) {
+      if (!(chunk instanceof ColumnChunk)) return undefined;
+      // Only the columns: a parser's batch carries more (its new strings), which the other thread must not copy.
+      const { count, protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts, origBytes, respBytes, state, history } = chunk.c;
+      const columns: RowColumns = { count, protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts, origBytes, respBytes, state, history };
+      if (![protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts, origBytes, respBytes, state, history].every(isShared)) return undefined;
+      chunks.push({ columns, origin: chunk.origin });
+    }
+    return { texts: this.texts.all(), chunks };
+  }
+
+  /** The table `shared()` described, reading the same memory (its rows are read-only, as columns always are). */
+  static fromShared(shared: SharedFlowRecordTable): FlowRecordTable {
+    const table = new FlowRecordTable();
+    for (const text of shared.texts) table.texts.id(text);
+    for (const { columns, origin } of shared.chunks) table.appendColumns(columns, origin);
+    return table;
   }
 
   /** Appends `columns.count` rows by taking the arrays of `columns` (see RowColumns). */

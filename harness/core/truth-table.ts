@@ -1,4 +1,4 @@
-import { codeOf, grown, NumberedTexts, TextIds } from './columns.js';
+import { codeOf, grown, isShared, NumberedTexts, sharedCopy, TextIds, type SharedNumberedTexts } from './columns.js';
 import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from './ground-truth.js';
 
 /**
@@ -26,11 +26,24 @@ const NUMBERS = [
 ] as const;
 type NumberField = (typeof NUMBERS)[number];
 
+/** A TruthTable as another thread rebuilds it (TruthTable.fromShared): its columns' memory is shared, not copied. */
+export interface SharedTruthTable {
+  rows: number;
+  codes: Uint8Array;
+  endpoints: Int32Array;
+  numbers: Float64Array;
+  quietStart: Int32Array;
+  quiet: Float64Array;
+  ids: SharedNumberedTexts;
+  addresses: readonly string[];
+  cuts: [number, NonNullable<TruthConnection['cut']>][];
+}
+
 export class TruthTable {
   private rows = 0;
   private capacity: number;
-  private readonly ids = new NumberedTexts();
-  private readonly addresses = new TextIds();
+  private ids = new NumberedTexts();
+  private addresses = new TextIds();
   private codes: Uint8Array;
   private endpoints: Int32Array;
   private numbers: Float64Array;
@@ -78,7 +91,7 @@ export class TruthTable {
     const n = r * NUMBERS.length;
     for (let i = 0; i < NUMBERS.length; i += 1) this.numbers[n + i] = c[NUMBERS[i] as NumberField];
     const periods = c.quietPeriods;
-    while ((this.quietCount + periods.length) * 2 > this.quiet.length) this.quiet = grown(this.quiet, this.quiet.length * 2);
+    while ((this.quietCount + periods.length) * 2 > this.quiet.length) this.quiet = grown(this.quiet, Math.max(32, this.quiet.length * 2));
     for (const q of periods) {
       const k = this.quietCount * 2;
       this.quiet[k] = q.startUs;
@@ -88,6 +101,48 @@ export class TruthTable {
     this.quietStart[r + 1] = this.quietCount;
     if (c.cut !== undefined) this.cuts.set(r, c.cut);
     this.rows += 1;
+    return new TruthRow(this, r);
+  }
+
+  /**
+   * The table for another thread: its columns move to shared memory the first time (one copy, after which this
+   * table reads the shared columns too), so a score worker reads a million connections without a copy of its own.
+   */
+  share(): SharedTruthTable {
+    if (!isShared(this.numbers)) {
+      this.capacity = this.rows;
+      this.codes = sharedCopy(this.codes, this.rows * CODES);
+      this.endpoints = sharedCopy(this.endpoints, this.rows * ENDPOINTS);
+      this.numbers = sharedCopy(this.numbers, this.rows * NUMBERS.length);
+      this.quietStart = sharedCopy(this.quietStart, this.rows + 1);
+      this.quiet = sharedCopy(this.quiet, this.quietCount * 2);
+    }
+    return {
+      rows: this.rows, codes: this.codes, endpoints: this.endpoints, numbers: this.numbers, quietStart: this.quietStart, quiet: this.quiet,
+      ids: this.ids.share(), addresses: this.addresses.all(), cuts: [...this.cuts],
+    };
+  }
+
+  /** The table `share()` described, reading the same column memory; it is not to be pushed to. */
+  static fromShared(shared: SharedTruthTable): TruthTable {
+    const table = new TruthTable(0);
+    table.rows = shared.rows;
+    table.capacity = shared.rows;
+    table.codes = shared.codes;
+    table.endpoints = shared.endpoints;
+    table.numbers = shared.numbers;
+    table.quietStart = shared.quietStart;
+    table.quiet = shared.quiet;
+    table.quietCount = shared.quiet.length / 2;
+    table.ids = NumberedTexts.fromShared(shared.ids);
+    table.addresses = TextIds.from(shared.addresses);
+    for (const [row, cut] of shared.cuts) table.cuts.set(row, cut);
+    return table;
+  }
+
+  /** Row r (0 <= r < length) seen as a TruthConnection: the view `push` returned for it. */
+  view(r: number): TruthConnection {
+    if (!(r >= 0 && r < this.rows)) throw new RangeError(`TruthTable: row ${r} of ${this.rows}`);
     return new TruthRow(this, r);
   }
 
@@ -159,7 +214,7 @@ const LONGEST_GAP = field('longestGapUs');
 
 /** One row of a TruthTable seen as a TruthConnection: two fields of its own, everything else read on demand. */
 class TruthRow implements TruthConnection {
-  constructor(private readonly table: TruthTable, private readonly row: number) {}
+  constructor(readonly table: TruthTable, readonly row: number) {}
 
   get id(): string { return this.table.id(this.row); }
   get protocol(): TruthProtocol { return PROTOCOLS[this.table.code(this.row, 0)] as TruthProtocol; }
@@ -217,6 +272,24 @@ class TruthRow implements TruthConnection {
     };
   }
 }
+
+/**
+ * The one TruthTable whose rows 0.. are exactly these connections, in order (a generated or read truth's); undefined
+ * for connections made any other way (hand-made in tests, derived). Checked row by row once per list.
+ */
+export function truthTableOf(connections: readonly TruthConnection[]): TruthTable | undefined {
+  if (tableOfList.has(connections)) return tableOfList.get(connections);
+  const first = connections[0];
+  let table: TruthTable | undefined = first instanceof TruthRow && first.table.length === connections.length ? first.table : undefined;
+  for (let i = 0; table !== undefined && i < connections.length; i += 1) {
+    const c = connections[i];
+    if (!(c instanceof TruthRow) || c.table !== table || c.row !== i) table = undefined;
+  }
+  tableOfList.set(connections, table);
+  return table;
+}
+
+const tableOfList = new WeakMap<readonly TruthConnection[], TruthTable | undefined>();
 
 /** A connection as a plain object, whether it is one or a TruthTable row (for spreading, cloning, deep comparison). */
 export function plainConnection(c: TruthConnection): TruthConnection {

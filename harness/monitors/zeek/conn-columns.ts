@@ -3,7 +3,7 @@ import { FlowRecordTable, type ColumnsOrigin, type RowColumns } from '../../core
 
 /**
  * Parsed conn.log rows as columns of typed arrays (RowColumns), in batches: what the parser writes, what a parse
- * worker hands to the main thread (the arrays' buffers are transferred, not copied), and what FlowRecords are built
+ * worker hands to the main thread (in shared memory, not copied), and what FlowRecords are built
  * from or a FlowRecordTable takes whole. As the parser writes them, text values (addresses, states, histories) are
  * indices into a string table that only grows, `line` is the 1-based line within what its parser read (a worker's
  * range starts at 1), and -1 marks an unset value; each batch carries the strings added since the previous one, so
@@ -20,30 +20,33 @@ export const enum ProtocolCode { Tcp, Udp, Icmp, Other }
 /** Rows per batch: large enough that a message per batch costs nothing, small enough to start building records early. */
 const BATCH_ROWS = 1 << 13;
 
-export function batchBuffers(batch: ConnColumnBatch): ArrayBuffer[] {
-  return [batch.protocol, batch.origAddr, batch.origPort, batch.respAddr, batch.respPort, batch.firstUs, batch.durationUs,
-    batch.line, batch.vlan, batch.origPkts, batch.respPkts, batch.origBytes, batch.respBytes, batch.state, batch.history]
-    .map((array) => array.buffer as ArrayBuffer);
-}
-
+/**
+ * A batch's columns in one SharedArrayBuffer: a parse worker's batches reach the main thread without a copy or a
+ * transfer, and a cell's score worker later reads the same rows from the same memory (FlowRecordTable.shared). The
+ * 8-byte columns come first, so every column starts aligned to its element size.
+ */
 function emptyBatch(rows: number): ConnColumnBatch {
+  const memory = new SharedArrayBuffer(rows * (8 * 8 + 6 * 4 + 1));
+  let at = 0;
+  const float64 = (): Float64Array => { const column = new Float64Array(memory, at, rows); at += rows * 8; return column; };
+  const int32 = (): Int32Array => { const column = new Int32Array(memory, at, rows); at += rows * 4; return column; };
+  const firstUs = float64();
+  const durationUs = float64();
+  const line = float64();
+  const vlan = float64();
+  const origPkts = float64();
+  const respPkts = float64();
+  const origBytes = float64();
+  const respBytes = float64();
+  const origAddr = int32();
+  const origPort = int32();
+  const respAddr = int32();
+  const respPort = int32();
+  const state = int32();
+  const history = int32();
+  const protocol = new Uint8Array(memory, at, rows);
   return {
-    count: 0,
-    protocol: new Uint8Array(rows),
-    origAddr: new Int32Array(rows),
-    origPort: new Int32Array(rows),
-    respAddr: new Int32Array(rows),
-    respPort: new Int32Array(rows),
-    firstUs: new Float64Array(rows),
-    durationUs: new Float64Array(rows),
-    line: new Float64Array(rows),
-    vlan: new Float64Array(rows),
-    origPkts: new Float64Array(rows),
-    respPkts: new Float64Array(rows),
-    origBytes: new Float64Array(rows),
-    respBytes: new Float64Array(rows),
-    state: new Int32Array(rows),
-    history: new Int32Array(rows),
+    count: 0, protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts, origBytes, respBytes, state, history,
     newStrings: [],
   };
 }

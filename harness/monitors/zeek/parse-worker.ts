@@ -1,19 +1,18 @@
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../core/input-error.js';
-import { batchBuffers } from './conn-columns.js';
 import { parseConnLogRange, type ConnLogRange } from './parser.js';
 import type { WorkerMessage, WorkerRequest, WorkerTask } from './parallel-read.js';
 
 /**
  * A kept parse worker (parallel-read.ts keeps one per extra core for the life of the process): for each range it
  * is sent, it parses the lines with the same parser as the main thread's, sends batches of columns back as they
- * fill (their buffers transferred), then the range's line count, or its first error with the line counted from the
+ * fill (in shared memory: nothing is copied), then the range's line count, or its first error with the line counted from the
  * range's start (the main thread, which knows the lines before, makes it the file's line). Every message carries
  * its request's id. Ranges are taken one at a time, in the order they came.
  */
 const port = parentPort;
 if (!port) throw new Error('parse-worker.js runs only as a worker thread');
-const post = (message: WorkerMessage & { id: number }, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const post = (message: WorkerMessage & { id: number }): void => port.postMessage(message);
 
 let queue: Promise<void> = Promise.resolve();
 /** Ranges queued or being parsed. */
@@ -33,7 +32,7 @@ async function parse(id: number, task: WorkerTask): Promise<void> {
     if (cancelled.has(id)) return;
     const outcome = await parseConnLogRange(task.path, task.label, range, (batch) => {
       if (cancelled.has(id)) throw new RangeCancelled();
-      post({ id, kind: 'batch', batch }, batchBuffers(batch));
+      post({ id, kind: 'batch', batch });
     });
     if (!cancelled.has(id)) post({ id, kind: 'done', ...outcome });
   } catch (error) {
