@@ -1,3 +1,4 @@
+import { grown } from './columns.js';
 import type { ScoreDistribution } from './results.js';
 import { VERDICT_SEVERITY, worstVerdict, type CellAggregate, type ConnectionScore, type HuntResult, type Verdict } from './score.js';
 import type { TimeoutProtocol } from './timeout-setting.js';
@@ -30,7 +31,7 @@ export const COVERAGE_BUCKETS: readonly { label: string; below: number }[] = [
 /** Per protocol, whether every (non-background) connection of it was reported as one record. */
 export type Wholeness = Partial<Record<TimeoutProtocol, boolean>>;
 
-interface Ranked {
+export interface Ranked {
   /** Position in the order the scores came (truth order). */
   at: number;
   score: ConnectionScore;
@@ -74,6 +75,28 @@ function compareScores(a: ConnectionScore, aSeverity: number, at: number, b: Ran
     || at - b.at;
 }
 
+/**
+ * A fold of a later stretch of the same scores, made elsewhere (a score worker), for `merge`: everything its own
+ * fold holds, plus each scenario connection's coverage in order, so that the merged mean is the very sum a single
+ * fold would make (floating-point addition depends on its order).
+ */
+export interface FoldPart {
+  count: number;
+  foreground: number;
+  fragmentsTotal: number;
+  coverages: Float64Array;
+  verdicts: number[];
+  thresholds: number[];
+  huntByLongest: number[];
+  huntBySum: number[];
+  fragmentBuckets: number[];
+  coverageBuckets: number[];
+  wholeProtocols: TimeoutProtocol[];
+  wholeValues: boolean[];
+  background: Ranked[];
+  worst: Ranked[];
+}
+
 export class ScoreFold {
   private count = 0;
   private foreground = 0;
@@ -98,8 +121,66 @@ export class ScoreFold {
   private leastBad = -1;
   private leastBadSeverity = -1;
 
-  constructor(huntThresholdsS: readonly number[], private readonly worstKept: number) {
+  /** With `partOf`: each scenario connection's coverage, in order, for `part()`. */
+  private coverages: Float64Array | undefined;
+
+  constructor(huntThresholdsS: readonly number[], private readonly worstKept: number, forPart = false) {
     for (const t of huntThresholdsS) this.thresholdAt.push(this.placeOf(t));
+    if (forPart) this.coverages = new Float64Array(1024);
+  }
+
+  /** This fold, to be merged into the fold of the scores before these (made with `forPart`). */
+  part(): FoldPart {
+    if (this.coverages === undefined) throw new Error('ScoreFold.part: the fold was not made for a part');
+    return {
+      count: this.count, foreground: this.foreground, fragmentsTotal: this.fragmentsTotal, coverages: this.coverages.slice(0, this.foreground),
+      verdicts: Array.from(this.verdicts), thresholds: [...this.thresholds], huntByLongest: [...this.huntByLongest], huntBySum: [...this.huntBySum],
+      fragmentBuckets: [...this.fragmentBuckets], coverageBuckets: [...this.coverageBuckets], wholeProtocols: [...this.wholeProtocols],
+      wholeValues: [...this.wholeValues], background: [...this.background], worst: [...this.worst],
+    };
+  }
+
+  /** Folds in `part`, the fold of the scores that came next: afterwards this fold is what adding each of them makes. */
+  merge(part: FoldPart): void {
+    const offset = this.count;
+    this.count += part.count;
+    this.foreground += part.foreground;
+    this.fragmentsTotal += part.fragmentsTotal;
+    for (const coverage of part.coverages) {
+      this.coverageSum += coverage;
+      this.minCoverage = Math.min(this.minCoverage, coverage);
+      this.recordCoverage(coverage);
+    }
+    part.verdicts.forEach((n, v) => { this.verdicts[v] = (this.verdicts[v] as number) + n; });
+    part.thresholds.forEach((t, i) => {
+      const at = this.placeOf(t);
+      this.huntByLongest[at] = (this.huntByLongest[at] as number) + (part.huntByLongest[i] as number);
+      this.huntBySum[at] = (this.huntBySum[at] as number) + (part.huntBySum[i] as number);
+    });
+    part.fragmentBuckets.forEach((n, k) => { this.fragmentBuckets[k] = (this.fragmentBuckets[k] as number) + n; });
+    part.coverageBuckets.forEach((n, k) => { this.coverageBuckets[k] = (this.coverageBuckets[k] as number) + n; });
+    part.wholeProtocols.forEach((protocol, i) => this.countWholeness(protocol, part.wholeValues[i] as boolean));
+    for (const r of part.background) this.background.push({ at: r.at + offset, score: r.score });
+    // The worst kept are the worstKept first in one total order, whichever order they are offered in.
+    for (const r of part.worst) this.keepIfWorse(r.score, r.at + offset, severity(r.score.verdict));
+  }
+
+  private recordCoverage(coverage: number): void {
+    const coverages = this.coverages;
+    if (coverages === undefined) return;
+    const at = this.foreground - 1;
+    if (at >= coverages.length) this.coverages = grown(coverages, coverages.length * 2);
+    (this.coverages as Float64Array)[at] = coverage;
+  }
+
+  private countWholeness(protocol: TimeoutProtocol, whole: boolean): void {
+    let at = this.wholeProtocols.indexOf(protocol);
+    if (at < 0) {
+      at = this.wholeProtocols.length;
+      this.wholeProtocols.push(protocol);
+      this.wholeValues.push(true);
+    }
+    if (!whole) this.wholeValues[at] = false;
   }
 
   /** The next score, in truth order; its connection's protocol counts it towards that protocol's wholeness. */
@@ -113,6 +194,7 @@ export class ScoreFold {
     this.foreground += 1;
     this.coverageSum += score.coverage;
     this.minCoverage = Math.min(this.minCoverage, score.coverage);
+    if (this.coverages !== undefined) this.recordCoverage(score.coverage);
     this.fragmentsTotal += score.fragments;
     const v = severity(score.verdict);
     this.verdicts[v] = (this.verdicts[v] as number) + 1;
@@ -128,15 +210,7 @@ export class ScoreFold {
     const c = coverageBucket(score.coverage);
     this.fragmentBuckets[f] = (this.fragmentBuckets[f] as number) + 1;
     this.coverageBuckets[c] = (this.coverageBuckets[c] as number) + 1;
-    if (protocol !== undefined) {
-      let at = this.wholeProtocols.indexOf(protocol);
-      if (at < 0) {
-        at = this.wholeProtocols.length;
-        this.wholeProtocols.push(protocol);
-        this.wholeValues.push(true);
-      }
-      if (score.fragments !== 1) this.wholeValues[at] = false;
-    }
+    if (protocol !== undefined) this.countWholeness(protocol, score.fragments === 1);
     this.keepIfWorse(score, at, v);
   }
 

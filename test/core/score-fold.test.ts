@@ -73,3 +73,33 @@ describe('ScoreFold: what results.json keeps of a cell, one score at a time', ()
     expect(fold.scored).to.equal(4);
   });
 });
+
+describe('ScoreFold.merge: a later stretch of scores folded elsewhere (a score worker)', () => {
+  /** Everything a fold tells its readers. */
+  const seen = (fold: ScoreFold, spurious: number): unknown => ({
+    aggregate: fold.aggregate(spurious), verdict: fold.worstVerdict(), wholeness: fold.wholeness(), distribution: fold.distribution(),
+    kept: fold.kept(), scored: fold.scored, foreground: fold.foregroundCount,
+  });
+  const coverages = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 60, maxLength: 60 });
+  const protocols = ['tcp', 'udp', 'icmp'] as const;
+
+  it('gives what one fold of every score gives, wherever the split, coverage sums to the last bit included', () => {
+    fc.assert(fc.property(arbitraryScores, coverages, fc.nat(), fc.integer({ min: 0, max: 10 }), fc.constantFrom([3600], [3600, 14400], [14400, 3600]), (scores, covers, cut, kept, thresholds) => {
+      // Arbitrary doubles: a sum in another order would differ in its last bits.
+      const withCoverage = scores.map((s, i) => ({ ...s, coverage: covers[i] as number, hunts: [...s.hunts, { thresholdS: 7200 + (i % 2), byLongestRecord: i % 3 === 0, bySum: true }] }));
+      const split = withCoverage.length === 0 ? 0 : cut % (withCoverage.length + 1);
+      const whole = new ScoreFold(thresholds, kept);
+      withCoverage.forEach((s, i) => whole.add(s, protocols[i % 3]));
+      const first = new ScoreFold(thresholds, kept);
+      const later = new ScoreFold(thresholds, kept, true);
+      withCoverage.forEach((s, i) => (i < split ? first : later).add(s, protocols[i % 3]));
+      // As a worker's part arrives: through a structured clone.
+      first.merge(structuredClone(later.part()));
+      expect(seen(first, 3)).to.deep.equal(seen(whole, 3));
+    }), { numRuns: 300 });
+  });
+
+  it('refuses part() of a fold not made for one', () => {
+    expect(() => new ScoreFold([3600], 1).part()).to.throw(/not made for a part/);
+  });
+});
