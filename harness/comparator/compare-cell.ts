@@ -1,11 +1,12 @@
 import { sourceOf, type FlowRecord } from '../core/flow-record.js';
-import { FlowRecordTable, type FlowRecordList } from '../core/flow-record-table.js';
+import { FlowRecordTable, type FlowRecordList, type SharedFlowRecordTable } from '../core/flow-record-table.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
-import { ScoreFold } from '../core/score-fold.js';
+import { ScoreFold, type FoldPart } from '../core/score-fold.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
-import { TextAddressIds } from './address-ids.js';
+import { ResolvedAddressIds, TextAddressIds } from './address-ids.js';
+import { truthTableOf, type SharedTruthTable, type TruthTable } from '../core/truth-table.js';
 import { buildFragments, buildTableFragments, type RowSlice } from './fragments.js';
-import { indexTruth, matchRecords, recordsOf, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
+import { indexTruth, matchRecords, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection, type ScoreOptions } from './score-connection.js';
 
@@ -55,18 +56,17 @@ export function compareCell(truth: GroundTruth, records: FlowRecordList, model: 
 /**
  * A cell scored one connection at a time, in truth order: `scores()` yields each connection's score once, folded
  * into `fold` as it goes, so a caller that writes each score out and lets it go never holds a million of them.
- * The fold keeps the `worstKept` worst (and every background) score for results.json.
+ * The fold keeps the `worstKept` worst (and every background) score for results.json. Connections from some point
+ * on may be scored by another thread instead (`shareFrom`, `scoreRange`) and their fold merged (`merge`).
  */
 export class CellScoring {
   readonly fold: ScoreFold;
   private readonly matched: MatchResult;
-  private readonly toleranceUs: number;
-  /** For a FlowRecordTable: its rows are matched and made fragments from its columns, oriented by address ids. */
-  private readonly orientation: RowOrientation | undefined;
   private readonly index: TruthIndex;
   private readonly table: FlowRecordTable | undefined;
-  /** The rows of the connection being scored, refilled for each: no subarray object per connection. */
-  private readonly slice: RowSlice;
+  private readonly addresses: TextAddressIds | undefined;
+  private readonly scorer: ConnectionScorer;
+  private readonly toleranceUs: number;
   private readonly scoreOptions: ScoreOptions;
 
   constructor(
@@ -74,7 +74,7 @@ export class CellScoring {
     private readonly records: FlowRecordList,
     private readonly model: MonitorModel,
     options: CompareOptions,
-    worstKept: number,
+    private readonly worstKept: number,
   ) {
     this.toleranceUs = options.toleranceS * 1e6;
     const index = truthIndexOf(truth);
@@ -82,44 +82,60 @@ export class CellScoring {
     const table = records instanceof FlowRecordTable ? records : undefined;
     this.table = table;
     const addresses = table ? new TextAddressIds(index.addresses, table) : undefined;
+    this.addresses = addresses;
     this.matched = matchRecords(truth, records, this.toleranceUs, index, addresses);
-    this.orientation = table && addresses ? new RowOrientation(index, table, addresses) : undefined;
+    const orientation = table && addresses ? new RowOrientation(index, table, addresses) : undefined;
     this.fold = new ScoreFold(options.huntThresholdsS, worstKept);
-    this.slice = { order: this.matched.order, from: 0, to: 0 };
     this.scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs };
+    const connections = truth.connections;
+    this.scorer = new ConnectionScorer((i) => connections[i] as TruthConnection, records, table, orientation, this.matched, index, model, this.scoreOptions, this.toleranceUs);
   }
 
   /**
-   * An iterator object rather than a generator: a generator's suspend and resume cost ~70 ns a connection, a tenth
-   * of scoring one (measured on a million).
+   * Connections `from` .. `to` - 1 (all by default) scored and folded, in truth order (each once, the ranges asked
+   * for in order). An iterator object rather than a
+   * generator: a generator's suspend and resume cost ~70 ns a connection, a tenth of scoring one (measured on a million).
    */
-  scores(): IterableIterator<ConnectionScore> {
-    const count = this.truth.connections.length;
-    let next = 0;
+  scores(from = 0, to = this.truth.connections.length): IterableIterator<ConnectionScore> {
+    let next = from;
+    const { scorer, fold } = this;
     const iterator: IterableIterator<ConnectionScore> = {
-      next: () => (next < count ? { done: false, value: this.scoreAt(next++) } : { done: true, value: undefined }),
+      next: () => (next < to ? { done: false, value: scorer.score(next++, fold) } : { done: true, value: undefined }),
       [Symbol.iterator]: () => iterator,
     };
     return iterator;
   }
 
-  /** Truth connection i scored and folded: scores() asks for each once, in truth order. */
-  private scoreAt(i: number): ConnectionScore {
-    const conn = this.truth.connections[i] as TruthConnection;
-    const protocol = conn.protocol;
-    const { table, orientation, toleranceUs, slice } = this;
-    let fragments;
-    if (table && orientation) {
-      orientation.connection(i, protocol);
-      slice.from = this.matched.offsets[i] as number;
-      slice.to = this.matched.offsets[i + 1] as number;
-      fragments = buildTableFragments(conn, table, toleranceUs, slice, orientation);
-    } else {
-      fragments = buildFragments(conn, this.records, toleranceUs, recordsOf(this.matched, i));
+  /**
+   * Connections `from` .. the last, for another thread to score (scoreRange) while this one scores those before:
+   * the truth's and the records' columns, the match and the index are shared memory, not copied. Undefined when the
+   * truth is not one TruthTable or the records are not columns in shared memory (then this thread scores them all).
+   */
+  shareFrom(from: number): ScoreRangeInput | undefined {
+    const truthTable = truthTableOf(this.truth.connections);
+    const records = this.table?.shared();
+    if (truthTable === undefined || records === undefined || this.addresses === undefined) return undefined;
+    const { clientAddr, serverAddr, clientPort, serverPort } = this.index;
+    let truthKey = truthKeys.get(truthTable);
+    if (truthKey === undefined) {
+      lastTruthKey += 1;
+      truthKey = lastTruthKey;
+      truthKeys.set(truthTable, truthKey);
     }
-    const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.index.clientPort[i], this.index.serverPort[i]);
-    this.fold.add(score, protocol);
-    return score;
+    return {
+      from, to: this.truth.connections.length, truthKey, truth: truthTable.share(), records, offsets: this.matched.offsets, order: this.matched.order,
+      clientAddr, serverAddr, clientPort, serverPort, addressIds: this.addresses.resolved(), toleranceUs: this.toleranceUs,
+      scoreOptions: this.scoreOptions, worstKept: this.worstKept,
+    };
+  }
+
+  get connectionCount(): number {
+    return this.truth.connections.length;
+  }
+
+  /** The fold of the connections after those `scores(0, to)` went through, scored elsewhere (scoreRange). */
+  merge(part: FoldPart): void {
+    this.fold.merge(part);
   }
 
   /** The first `limit` records that belong to no truth connection. */
@@ -128,7 +144,7 @@ export class CellScoring {
     return unmatched.slice(0, Math.min(limit, unmatched.length)).map((ri) => toSpurious(this.records.at(ri) as FlowRecord));
   }
 
-  /** After `scores()` has run through. */
+  /** After `scores()` has run through (and any part has been merged). */
   aggregate(): CellAggregate {
     return this.fold.aggregate(this.matched.unmatched.length);
   }
@@ -136,6 +152,97 @@ export class CellScoring {
   /** With no scenario connection at all there is nothing to get wrong: accurate, unless calibration says otherwise. */
   verdict(): Verdict {
     return this.fold.worstVerdict() ?? (this.model.honoursTimeoutsOffline === false ? 'timeouts-not-honoured' : 'accurate');
+  }
+}
+
+/** shareFrom's truthKey of each truth table shared so far (weakly: a key does not keep a truth alive). */
+const truthKeys = new WeakMap<TruthTable, number>();
+let lastTruthKey = 0;
+
+/** What another thread needs to score connections `from` .. `to` - 1 of a cell (CellScoring.shareFrom): data only. */
+export interface ScoreRangeInput {
+  from: number;
+  to: number;
+  /** The same number for every range of one truth in this process: a thread that scores many rebuilds it once. */
+  truthKey: number;
+  truth: SharedTruthTable;
+  records: SharedFlowRecordTable;
+  /** The match (MatchResult) and the truth index's endpoints, in shared memory. */
+  offsets: Int32Array;
+  order: Int32Array;
+  clientAddr: Int32Array;
+  serverAddr: Int32Array;
+  clientPort: Int32Array;
+  serverPort: Int32Array;
+  /** The records' address texts as the index's address ids, by text id (TextAddressIds.resolved). */
+  addressIds: Int32Array;
+  toleranceUs: number;
+  scoreOptions: ScoreOptions;
+  worstKept: number;
+}
+
+/**
+ * Connections input.from .. input.to - 1 scored and folded as CellScoring scores them: `scores` yields each once,
+ * in order (to be written out), and `part()`, once they have all gone through, is their fold for CellScoring.merge.
+ * `truth` is TruthTable.fromShared(input.truth), which a thread scoring many cells of one truth makes once; `model`
+ * is the cell's, made again in this thread.
+ */
+export function scoreRange(input: ScoreRangeInput, truth: TruthTable, model: MonitorModel): { scores: IterableIterator<ConnectionScore>; part(): FoldPart } {
+  const table = FlowRecordTable.fromShared(input.records);
+  const orientation = new RowOrientation(input, table, new ResolvedAddressIds(input.addressIds));
+  const scorer = new ConnectionScorer((i) => truth.view(i), table, table, orientation, input, input, model, input.scoreOptions, input.toleranceUs);
+  const fold = new ScoreFold(input.scoreOptions.huntThresholdsS, input.worstKept, true);
+  let next = input.from;
+  const scores: IterableIterator<ConnectionScore> = {
+    next: () => (next < input.to ? { done: false, value: scorer.score(next++, fold) } : { done: true, value: undefined }),
+    [Symbol.iterator]: () => scores,
+  };
+  return {
+    scores,
+    part: () => {
+      if (next < input.to) throw new Error(`scoreRange: part() before connection ${next} of ${input.from}..${input.to - 1} was scored`);
+      return fold.part();
+    },
+  };
+}
+
+/** One truth connection's records made into fragments and scored against the model: the work of a cell, per connection. */
+class ConnectionScorer {
+  /** The rows of the connection being scored, refilled for each: no subarray object per connection. */
+  private readonly slice: RowSlice;
+
+  constructor(
+    private readonly connectionAt: (i: number) => TruthConnection,
+    private readonly records: FlowRecordList,
+    /** For a FlowRecordTable: its rows are made fragments from its columns, oriented by address ids. */
+    private readonly table: FlowRecordTable | undefined,
+    private readonly orientation: RowOrientation | undefined,
+    private readonly matched: Pick<MatchResult, 'offsets' | 'order'>,
+    private readonly ports: { clientPort: Int32Array; serverPort: Int32Array },
+    private readonly model: MonitorModel,
+    private readonly scoreOptions: ScoreOptions,
+    private readonly toleranceUs: number,
+  ) {
+    this.slice = { order: matched.order, from: 0, to: 0 };
+  }
+
+  /** Truth connection i scored, and folded into `fold`. */
+  score(i: number, fold: ScoreFold): ConnectionScore {
+    const conn = this.connectionAt(i);
+    const protocol = conn.protocol;
+    const { table, orientation, toleranceUs, slice, matched } = this;
+    let fragments;
+    if (table && orientation) {
+      orientation.connection(i, protocol);
+      slice.from = matched.offsets[i] as number;
+      slice.to = matched.offsets[i + 1] as number;
+      fragments = buildTableFragments(conn, table, toleranceUs, slice, orientation);
+    } else {
+      fragments = buildFragments(conn, this.records, toleranceUs, matched.order.subarray(matched.offsets[i] as number, matched.offsets[i + 1] as number));
+    }
+    const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.ports.clientPort[i], this.ports.serverPort[i]);
+    fold.add(score, protocol);
+    return score;
   }
 }
 

@@ -11,7 +11,7 @@ import { kindOf } from './output-paths.js';
  */
 const WRITE_BATCH_CHARS = 1 << 20;
 
-export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string>): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string> | AsyncIterable<string | Uint8Array>): Promise<void> {
   // The rename below would replace a device or a FIFO (/dev/null, /dev/full) with a regular file: never.
   const existing = await stat(file).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) throw new InputError({ file, line: 0, col: 0 }, `${kindOf(existing)}`, 'a regular file or a new name to write');
@@ -29,16 +29,32 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
         // A million small pieces (one per connection) would be a million writes: gather them into about 1 MB.
         let batch: string[] = [];
         let batchLength = 0;
-        for (const piece of content) {
+        const flush = async (): Promise<void> => {
+          if (batchLength === 0) return;
+          const bytes = Buffer.from(batch.join(''), 'utf8');
+          batch = [];
+          batchLength = 0;
+          await writeAll(bytes);
+        };
+        const add = (piece: string): boolean => {
           batch.push(piece);
           batchLength += piece.length;
-          if (batchLength >= WRITE_BATCH_CHARS) {
-            await writeAll(Buffer.from(batch.join(''), 'utf8'));
-            batch = [];
-            batchLength = 0;
+          return batchLength >= WRITE_BATCH_CHARS;
+        };
+        if (Symbol.asyncIterator in content) {
+          for await (const piece of content) {
+            if (typeof piece === 'string') {
+              if (add(piece)) await flush();
+            } else {
+              await flush();
+              await writeAll(piece);
+            }
           }
+        } else {
+          // Not awaited piece by piece: a million microtasks cost more than the writes.
+          for (const piece of content) if (add(piece)) await flush();
         }
-        if (batchLength > 0) await writeAll(Buffer.from(batch.join(''), 'utf8'));
+        await flush();
       }
     } finally {
       await fh.close();

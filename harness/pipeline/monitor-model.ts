@@ -58,6 +58,27 @@ export function monitorModel(
   };
 }
 
+/**
+ * Everything a cell's model is made from, as data: a score worker makes the same model from it in its own thread
+ * (a model holds its timer rule's functions, which cannot be sent).
+ */
+export interface CellModelSource {
+  monitor: string;
+  setting: TimeoutSetting;
+  honoursTimeoutsOffline: boolean | undefined;
+  userConfig?: UserConfigText;
+  view?: string;
+  /** What the tool's own counters said of its table after the run, when they said anything. */
+  tableFull?: boolean;
+}
+
+/** The model a cell is scored with (its view's, told whether the tool's table filled): one function for every thread. */
+export function cellModel(adapter: MonitorAdapter, source: CellModelSource): MonitorModel {
+  if (adapter.id !== source.monitor) throw new Error(`cellModel: adapter ${adapter.id} for a cell of ${source.monitor}`);
+  const model = monitorModel(adapter, source.setting, source.honoursTimeoutsOffline, source.userConfig, source.view);
+  return source.tableFull !== undefined ? { ...model, tableFull: source.tableFull } : model;
+}
+
 /** The knob a user turns for each protocol's idle timeout, for the recommendation's advice. */
 export function idleKnobNames(adapter: MonitorAdapter): Partial<Record<TimeoutProtocol, string>> {
   const names: Partial<Record<TimeoutProtocol, string>> = {};

@@ -10,6 +10,7 @@ import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { endedHow } from '../executor/process-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { jsonLines } from '../io/json-lines.js';
 import { replaceRunFolderContents } from '../io/run-folder.js';
 import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
@@ -28,7 +29,8 @@ import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
 import { summarizeCell, WORST_KEPT } from '../core/summarize-results.js';
-import { monitorModel, readUserConfig } from './monitor-model.js';
+import { cellModel, monitorModel, readUserConfig, type CellModelSource } from './monitor-model.js';
+import { scoreCell } from './parallel-scoring.js';
 import { recommendationsFor, type Wholeness } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
@@ -403,8 +405,11 @@ async function runTask(
   const state = outcome.toolState;
   const tableFull = state ? state.tableFull ?? (state.evictedFlows !== undefined ? state.evictedFlows > 0 : undefined) : undefined;
   for (const cell of cells) {
-    const viewModel = monitorModel(adapter, setting, calibration?.honours, userConfig, cell.view);
-    const scoredModel = tableFull !== undefined ? { ...viewModel, tableFull } : viewModel;
+    const modelSource: CellModelSource = {
+      monitor: adapter.id, setting, honoursTimeoutsOffline: calibration?.honours, view: cell.view,
+      ...(userConfig === undefined ? {} : { userConfig }), ...(tableFull === undefined ? {} : { tableFull }),
+    };
+    const scoredModel = cellModel(adapter, modelSource);
     const records = outcome.views[cell.view] ?? [];
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
     cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
@@ -415,7 +420,8 @@ async function runTask(
     if (request.summarizeCellsInMemory) {
       // Each score is written and folded as it is made, then goes: a million of them are never held at once.
       const scoring = new CellScoring(truth, records, scoredModel, request.compare, WORST_KEPT);
-      await writeFileAtomic(scoresPath, jsonLines(scoring.scores()));
+      const scoredBy = await scoreCell(scoring, modelSource, scoresPath);
+      if (scoredBy.threads === 1 && scoredBy.workerFailed) cell.provenance.notes.push(`scored by one thread: ${scoredBy.why}`);
       applyStreamedComparison(cell, scoring, records.length);
       wholenessOfCell.set(cell, scoring.fold.wholeness());
     } else {
@@ -451,19 +457,3 @@ async function writeCellFiles(workDir: string, cells: Cell[]): Promise<void> {
   await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells.map(summarizeCell), null, 2)}\n`);
 }
 
-/**
- * One JSON value per line, a few hundred lines per piece: a million records are never one string, and each piece
- * stays small enough to die young. Pieces of 4,096 scores (about 2 MB) outlived the young generation while the
- * writer gathered them, and a 100,000-connection cell left ~280 MB of them for the next full collection.
- */
-function* jsonLines(values: Iterable<unknown>): Generator<string> {
-  let piece: string[] = [];
-  for (const value of values) {
-    piece.push(`${JSON.stringify(value)}\n`);
-    if (piece.length === 256) {
-      yield piece.join('');
-      piece = [];
-    }
-  }
-  if (piece.length > 0) yield piece.join('');
-}

@@ -12,7 +12,8 @@ import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '..
 import type { FlowRecordTable } from '../../harness/core/flow-record-table.js';
 import { TruthTable } from '../../harness/core/truth-table.js';
 import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
-import { monitorModel } from '../../harness/pipeline/monitor-model.js';
+import { cellModel, type CellModelSource } from '../../harness/pipeline/monitor-model.js';
+import { scoreCell } from '../../harness/pipeline/parallel-scoring.js';
 import zeek from '../../harness/monitors/zeek/index.js';
 
 /**
@@ -210,7 +211,8 @@ export function truthOfRows(table: FlowRecordTable): GroundTruth {
 }
 
 /** Zeek's model at its default setting, as `harness run` builds it for a cell (its own timer rule included). */
-const MODEL: MonitorModel = monitorModel(zeek, parseTimeoutSetting('default'), true);
+const MODEL_SOURCE: CellModelSource = { monitor: zeek.id, setting: parseTimeoutSetting('default'), honoursTimeoutsOffline: true };
+const MODEL: MonitorModel = cellModel(zeek, MODEL_SOURCE);
 
 /**
  * The harness's own path, as `harness run` takes it for a Zeek cell: the conn.log parsed into the table a cell
@@ -225,7 +227,8 @@ export async function oursScored(file: string, truth: GroundTruth): Promise<Timi
   const records = await readConnLogTable(file);
   const parseMs = performance.now() - start;
   const scoring = new CellScoring(truth, records, MODEL, DEFAULT_COMPARE_OPTIONS, 100);
-  for (const score of scoring.scores()) void score;
+  // As a cell of `harness run` is scored (two threads when it is this large), without writing each score's line.
+  await scoreCell(scoring, MODEL_SOURCE, undefined);
   const aggregate = scoring.aggregate();
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);

@@ -1,0 +1,72 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { scoreRange } from '../comparator/compare-cell.js';
+import { TruthTable } from '../core/truth-table.js';
+import { jsonLines } from '../io/json-lines.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { loadAdapters } from '../monitors/registry.js';
+import { cellModel } from './monitor-model.js';
+import type { ScoreWorkerReply, ScoreWorkerRequest } from './parallel-scoring.js';
+
+/**
+ * A kept score worker (parallel-scoring.ts keeps one for the life of the process): for each range of a cell it is
+ * sent, it makes the cell's model again from its source, scores the range (scoreRange), writes each score's JSON
+ * line to the file it was given (a new one), and sends back the fold of the range. Ranges are taken one at a time, in
+ * the order they came. The truth of the last range is kept: a sweep scores every cell against one truth.
+ */
+const port = parentPort;
+if (!port) throw new Error('score-worker.js runs only as a worker thread');
+const post = (reply: ScoreWorkerReply): void => port.postMessage(reply);
+
+let adapters: Promise<MonitorAdapter[]> | undefined;
+let kept: { key: number; table: TruthTable } | undefined;
+let queue: Promise<void> = Promise.resolve();
+
+/** Pieces of lines gathered into about 1 MB per write, as writeFileAtomic gathers them. */
+const WRITE_BATCH_CHARS = 1 << 20;
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+async function score(request: ScoreWorkerRequest): Promise<void> {
+  const { id, input, model: source, linesFile } = request;
+  let fd: number | undefined;
+  try {
+    const adapter = (await (adapters ??= loadAdapters())).find((a) => a.id === source.monitor);
+    if (adapter === undefined) throw new Error(`no monitor adapter ${source.monitor}`);
+    const model = cellModel(adapter, source);
+    const truth = kept?.key === input.truthKey ? kept.table : TruthTable.fromShared(input.truth);
+    kept = { key: input.truthKey, table: truth };
+    const range = scoreRange(input, truth, model);
+    if (linesFile === undefined) {
+      for (const s of range.scores) void s;
+    } else {
+      fd = openSync(linesFile, 'wx');
+      let batch: string[] = [];
+      let batchLength = 0;
+      for (const piece of jsonLines(range.scores)) {
+        batch.push(piece);
+        batchLength += piece.length;
+        if (batchLength >= WRITE_BATCH_CHARS) {
+          writeAll(fd, batch.join(''));
+          batch = [];
+          batchLength = 0;
+        }
+      }
+      if (batchLength > 0) writeAll(fd, batch.join(''));
+      closeSync(fd);
+      fd = undefined;
+    }
+    post({ id, kind: 'done', part: range.part() });
+  } catch (error) {
+    post({ id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+port.on('message', (request: ScoreWorkerRequest) => {
+  queue = queue.then(() => score(request));
+});
