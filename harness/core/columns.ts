@@ -3,7 +3,8 @@
  * as its index in the list of values it may take.
  */
 export function grown<A extends Uint8Array | Int32Array | Float64Array>(array: A, length: number, fill = 0): A {
-  const bigger = new (array.constructor as new (n: number) => A)(length);
+  // In shared memory if it was (see `shared`): a column another thread is to read stays readable without a copy.
+  const bigger = isShared(array) ? shared(array.constructor as TypedArrayKind<A>, length) : new (array.constructor as new (n: number) => A)(length);
   bigger.set(array);
   if (fill !== 0) bigger.fill(fill, array.length);
   return bigger;
@@ -80,15 +81,14 @@ export class TextIds {
   }
 }
 
+type TypedArrayKind<A> = { new (buffer: SharedArrayBuffer, offset?: number, length?: number): A; BYTES_PER_ELEMENT: number };
+
 /**
- * A copy of the first `length` values of `array` in memory another thread can read without a copy of its own
- * (structured clone shares a SharedArrayBuffer): a score worker reads a million-row truth and record table so.
+ * `length` zeros in memory another thread can read without a copy of its own (structured clone shares a
+ * SharedArrayBuffer): a score worker reads a million-row truth and record table so.
  */
-export function sharedCopy<A extends Uint8Array | Int32Array | Float64Array>(array: A, length = array.length): A {
-  const Kind = array.constructor as { new (buffer: SharedArrayBuffer, offset?: number, length?: number): A; BYTES_PER_ELEMENT: number };
-  const copy = new Kind(new SharedArrayBuffer(Math.max(1, length) * Kind.BYTES_PER_ELEMENT), 0, length);
-  copy.set(array.subarray(0, length));
-  return copy;
+export function shared<A extends Uint8Array | Int32Array | Float64Array>(Kind: TypedArrayKind<A>, length: number): A {
+  return new Kind(new SharedArrayBuffer(Math.max(1, length) * Kind.BYTES_PER_ELEMENT), 0, length);
 }
 
 /** Whether another thread given `array` reads the same memory (not a copy). */
@@ -112,9 +112,10 @@ export interface SharedNumberedTexts {
 export class NumberedTexts {
   constructor(private readonly prefixes = new TextIds()) {}
 
-  private prefix: Int32Array = new Int32Array(1024);
+  // In shared memory from the start: a score worker reads them (share) without a copy.
+  private prefix: Int32Array = shared(Int32Array, 1024);
   /** The copy number, or -1 when the whole text is the prefix. */
-  private number: Int32Array = new Int32Array(1024);
+  private number: Int32Array = shared(Int32Array, 1024);
   private count = 0;
 
   get length(): number {
@@ -136,10 +137,6 @@ export class NumberedTexts {
 
   /** What another thread needs to give back the same texts (`fromShared`); the numbers' memory is shared. */
   share(): SharedNumberedTexts {
-    if (!isShared(this.prefix)) {
-      this.prefix = sharedCopy(this.prefix);
-      this.number = sharedCopy(this.number);
-    }
     return { prefixes: this.prefixes.all(), prefix: this.prefix, number: this.number, count: this.count };
   }
 

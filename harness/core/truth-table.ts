@@ -1,4 +1,4 @@
-import { codeOf, grown, isShared, NumberedTexts, sharedCopy, TextIds, type SharedNumberedTexts } from './columns.js';
+import { codeOf, grown, NumberedTexts, shared, TextIds, type SharedNumberedTexts } from './columns.js';
 import type { QuietPeriod, TruthConnection, TruthEndpoint, TruthProtocol } from './ground-truth.js';
 
 /**
@@ -34,6 +34,7 @@ export interface SharedTruthTable {
   numbers: Float64Array;
   quietStart: Int32Array;
   quiet: Float64Array;
+  quietCount: number;
   ids: SharedNumberedTexts;
   addresses: readonly string[];
   cuts: [number, NonNullable<TruthConnection['cut']>][];
@@ -56,11 +57,12 @@ export class TruthTable {
 
   constructor(expectedRows = 1024) {
     this.capacity = Math.max(16, expectedRows);
-    this.codes = new Uint8Array(this.capacity * CODES);
-    this.endpoints = new Int32Array(this.capacity * ENDPOINTS);
-    this.numbers = new Float64Array(this.capacity * NUMBERS.length);
-    this.quietStart = new Int32Array(this.capacity + 1);
-    this.quiet = new Float64Array(Math.max(32, expectedRows) * 2);
+    // In shared memory from the start (grown keeps them there): a score worker reads them without a copy (share).
+    this.codes = shared(Uint8Array, this.capacity * CODES);
+    this.endpoints = shared(Int32Array, this.capacity * ENDPOINTS);
+    this.numbers = shared(Float64Array, this.capacity * NUMBERS.length);
+    this.quietStart = shared(Int32Array, this.capacity + 1);
+    this.quiet = shared(Float64Array, Math.max(32, expectedRows) * 2);
   }
 
   get length(): number {
@@ -104,21 +106,10 @@ export class TruthTable {
     return new TruthRow(this, r);
   }
 
-  /**
-   * The table for another thread: its columns move to shared memory the first time (one copy, after which this
-   * table reads the shared columns too), so a score worker reads a million connections without a copy of its own.
-   */
+  /** The table for another thread, which reads the same column memory (a million connections, not copied). */
   share(): SharedTruthTable {
-    if (!isShared(this.numbers)) {
-      this.capacity = this.rows;
-      this.codes = sharedCopy(this.codes, this.rows * CODES);
-      this.endpoints = sharedCopy(this.endpoints, this.rows * ENDPOINTS);
-      this.numbers = sharedCopy(this.numbers, this.rows * NUMBERS.length);
-      this.quietStart = sharedCopy(this.quietStart, this.rows + 1);
-      this.quiet = sharedCopy(this.quiet, this.quietCount * 2);
-    }
     return {
-      rows: this.rows, codes: this.codes, endpoints: this.endpoints, numbers: this.numbers, quietStart: this.quietStart, quiet: this.quiet,
+      rows: this.rows, codes: this.codes, endpoints: this.endpoints, numbers: this.numbers, quietStart: this.quietStart, quiet: this.quiet, quietCount: this.quietCount,
       ids: this.ids.share(), addresses: this.addresses.all(), cuts: [...this.cuts],
     };
   }
@@ -133,7 +124,7 @@ export class TruthTable {
     table.numbers = shared.numbers;
     table.quietStart = shared.quietStart;
     table.quiet = shared.quiet;
-    table.quietCount = shared.quiet.length / 2;
+    table.quietCount = shared.quietCount;
     table.ids = NumberedTexts.fromShared(shared.ids);
     table.addresses = TextIds.from(shared.addresses);
     for (const [row, cut] of shared.cuts) table.cuts.set(row, cut);

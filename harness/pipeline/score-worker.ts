@@ -37,7 +37,8 @@ async function score(request: ScoreWorkerRequest): Promise<void> {
     const adapter = (await (adapters ??= loadAdapters())).find((a) => a.id === source.monitor);
     if (adapter === undefined) throw new Error(`no monitor adapter ${source.monitor}`);
     const model = cellModel(adapter, source);
-    const truth = kept?.key === input.truthKey ? kept.table : TruthTable.fromShared(input.truth);
+    // Rows are only ever added to a truth, never changed: the same key and length is the same truth.
+    const truth = kept?.key === input.truthKey && kept.table.length === input.truth.rows ? kept.table : TruthTable.fromShared(input.truth);
     kept = { key: input.truthKey, table: truth };
     const range = scoreRange(input, truth, model);
     if (linesFile === undefined) {
