@@ -51,15 +51,17 @@ export function codeOf<T>(store: string, field: string, values: readonly T[], va
 
 /** Texts kept once each, as dense ids (0, 1, 2, ... in order of first sight): a column holds the id. */
 export class TextIds {
-  private readonly texts: string[] = [];
-  private readonly ids = new Map<string, number>();
+  private texts: string[] = [];
+  /** Made on the first `id` call of a store built by `from`, which another thread may only read through `text`. */
+  private ids: Map<string, number> | undefined = new Map<string, number>();
 
   id(text: string): number {
-    let id = this.ids.get(text);
+    const ids = (this.ids ??= new Map(this.texts.map((t, i) => [t, i])));
+    let id = ids.get(text);
     if (id === undefined) {
       id = this.texts.length;
       this.texts.push(text);
-      this.ids.set(text, id);
+      ids.set(text, id);
     }
     return id;
   }
@@ -73,10 +75,14 @@ export class TextIds {
     return this.texts;
   }
 
-  /** Ids for `texts` in their order: text i gets id i, as in the store `all()` came from. */
+  /**
+   * Ids for `texts` in their order: text i gets id i, as in the store `all()` came from. Its lookup by text is made
+   * only if asked for: a score worker reads a million-connection truth's addresses by id alone.
+   */
   static from(texts: readonly string[]): TextIds {
     const ids = new TextIds();
-    for (const text of texts) ids.id(text);
+    ids.texts = Array.from(texts);
+    ids.ids = undefined;
     return ids;
   }
 }

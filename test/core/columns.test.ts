@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { grown, NumberedTexts, SpillColumn } from '../../harness/core/columns.js';
+import { grown, NumberedTexts, SpillColumn, TextIds } from '../../harness/core/columns.js';
 
 /** The truth keeps its connection ids as NumberedTexts: every id must come back exactly as it was pushed. */
 describe('NumberedTexts: ids kept as a prefix and a copy number', () => {
@@ -26,6 +26,18 @@ describe('NumberedTexts: ids kept as a prefix and a copy number', () => {
       for (const id of ids) kept.push(id);
       return ids.every((id, i) => kept.text(i) === id);
     }), { numRuns: 60 });
+  });
+});
+
+describe('TextIds.from: the ids another thread rebuilds', () => {
+  it('gives each text its id as the store it came from did, and new texts the next ids once asked', () => {
+    const first = new TextIds();
+    for (const text of ['10.0.0.1', 'SF', '10.0.0.2', 'SF']) first.id(text);
+    const again = TextIds.from(structuredClone(first.all()));
+    expect([0, 1, 2].map((id) => again.text(id))).to.deep.equal(['10.0.0.1', 'SF', '10.0.0.2']);
+    expect(again.id('10.0.0.2')).to.equal(2);
+    expect(again.id('S0')).to.equal(3);
+    expect(again.id('S0')).to.equal(3);
   });
 });
 

@@ -212,4 +212,34 @@ describe('FlowRecordTable: records kept column by column', () => {
     for (let k = 0; k < n; k += 1) table.push(at(k));
     for (const k of [0, 8191, 8192, 12_344, 12_345, 12_346, 16_383, 16_384, n - 1]) expect(table.at(k), `record ${k}`).to.deep.equal(at(k));
   });
+
+  it('is read by another thread as it is when its rows came as columns in shared memory (shared, a structured clone, fromShared)', () => {
+    const table = new FlowRecordTable();
+    const addr = table.textId('192.0.2.1');
+    const state = table.textId('S1');
+    const sharedColumns = (n: number, first: number): RowColumns => {
+      const memory = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(n * bytes);
+      const c: RowColumns = {
+        count: n, protocol: new Uint8Array(memory(1)), origAddr: new Int32Array(memory(4)).fill(addr), origPort: new Int32Array(memory(4)).fill(40000),
+        respAddr: new Int32Array(memory(4)).fill(addr), respPort: new Int32Array(memory(4)).fill(443), firstUs: new Float64Array(memory(8)), durationUs: new Float64Array(memory(8)).fill(5),
+        line: new Float64Array(memory(8)), vlan: new Float64Array(memory(8)).fill(-1), origPkts: new Float64Array(memory(8)).fill(3), respPkts: new Float64Array(memory(8)).fill(-1),
+        origBytes: new Float64Array(memory(8)).fill(-1), respBytes: new Float64Array(memory(8)).fill(-1), state: new Int32Array(memory(4)).fill(state), history: new Int32Array(memory(4)).fill(-1),
+      };
+      for (let k = 0; k < n; k += 1) {
+        c.firstUs[k] = first + k;
+        c.line[k] = first + k;
+      }
+      return c;
+    };
+    table.appendColumns(sharedColumns(100, 1), { sourceFile: 'a/conn.log', bytesKind: 'ip', endReason: 'unknown' });
+    table.appendColumns(sharedColumns(7, 200), { sourceFile: 'b/conn.log', bytesKind: 'ip', endReason: 'unknown' });
+    const there = FlowRecordTable.fromShared(structuredClone(table.shared() as NonNullable<ReturnType<FlowRecordTable['shared']>>));
+    expect(JSON.stringify([...there])).to.equal(JSON.stringify([...table]));
+    // A row pushed one by one is in no shared memory: the table is then this thread's alone.
+    table.push({ ...(there.at(0) as FlowRecord) });
+    expect(table.shared()).to.equal(undefined);
+    const unshared = new FlowRecordTable();
+    unshared.appendColumns({ ...sharedColumns(3, 1), firstUs: new Float64Array(3) }, { sourceFile: 'c', bytesKind: 'ip', endReason: 'unknown' });
+    expect(unshared.shared()).to.equal(undefined);
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
-import { plainConnection, TruthTable } from '../../harness/core/truth-table.js';
+import { plainConnection, TruthTable, truthTableOf } from '../../harness/core/truth-table.js';
 
 /**
  * The generator keeps its truth in a TruthTable: every field read through a row's view, and its JSON, must be the
@@ -82,5 +82,26 @@ describe('TruthTable: a truth kept column by column', () => {
   it('refuses a value it has no code for rather than store another', () => {
     const table = new TruthTable();
     expect(() => table.push({ ...base, protocol: 'sctp' as TruthConnection['protocol'] })).to.throw(/protocol sctp/);
+  });
+
+  it('is read by another thread as it is (share, a structured clone, fromShared): every row the same, the columns the same memory', () => {
+    const table = new TruthTable(2);
+    const many = Array.from({ length: 40 }, (_, k) => ({ ...(variants[k % variants.length] as TruthConnection), id: `beacon#${k}` }));
+    const rows = many.map((c) => table.push(c));
+    const shared = structuredClone(table.share());
+    const there = TruthTable.fromShared(shared);
+    expect(there.length).to.equal(many.length);
+    many.forEach((_, r) => expect(JSON.stringify(there.view(r))).to.equal(JSON.stringify(rows[r])));
+    expect(shared.numbers.buffer).to.be.instanceOf(SharedArrayBuffer);
+    expect(() => there.view(many.length)).to.throw(RangeError);
+  });
+
+  it('knows the table of its own rows in order (truthTableOf), and of nothing else', () => {
+    const table = new TruthTable();
+    const rows = variants.map((c) => table.push(c));
+    expect(truthTableOf(rows)).to.equal(table);
+    expect(truthTableOf([...rows].reverse())).to.equal(undefined);
+    expect(truthTableOf(rows.slice(1))).to.equal(undefined);
+    expect(truthTableOf([...variants])).to.equal(undefined);
   });
 });
