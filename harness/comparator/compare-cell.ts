@@ -6,7 +6,7 @@ import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { ResolvedAddressIds, TextAddressIds } from './address-ids.js';
 import { truthTableOf, type SharedTruthTable, type TruthTable } from '../core/truth-table.js';
 import { buildFragments, buildTableFragments, type RowSlice } from './fragments.js';
-import { indexTruth, matchRecords, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
+import { indexTruth, matchRecords, recordsOf, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection, type ScoreOptions } from './score-connection.js';
 
@@ -93,8 +93,8 @@ export class CellScoring {
 
   /**
    * Connections `from` .. `to` - 1 (all by default) scored and folded, in truth order (each once, the ranges asked
-   * for in order). An iterator object rather than a
-   * generator: a generator's suspend and resume cost ~70 ns a connection, a tenth of scoring one (measured on a million).
+   * for in order). An iterator object rather than a generator: a generator's suspend and resume cost ~70 ns a
+   * connection, a tenth of scoring one (measured on a million).
    */
   scores(from = 0, to = this.truth.connections.length): IterableIterator<ConnectionScore> {
     let next = from;
@@ -238,7 +238,7 @@ class ConnectionScorer {
       slice.to = matched.offsets[i + 1] as number;
       fragments = buildTableFragments(conn, table, toleranceUs, slice, orientation);
     } else {
-      fragments = buildFragments(conn, this.records, toleranceUs, matched.order.subarray(matched.offsets[i] as number, matched.offsets[i + 1] as number));
+      fragments = buildFragments(conn, this.records, toleranceUs, recordsOf(matched, i));
     }
     const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.ports.clientPort[i], this.ports.serverPort[i]);
     fold.add(score, protocol);

@@ -24,7 +24,7 @@ export interface MatchResult {
 }
 
 /** The record indices matched to truth connection `c`. */
-export function recordsOf(match: MatchResult, c: number): Int32Array {
+export function recordsOf(match: Pick<MatchResult, 'offsets' | 'order'>, c: number): Int32Array {
   return match.order.subarray(match.offsets[c] as number, match.offsets[c + 1] as number);
 }
 
