@@ -15,7 +15,10 @@ import { ARGUS_FILES, argusConfig, readArgusFile } from './adapter.js';
  */
 export const ARGUS_LIVE_STATUS_INTERVAL_S = 1;
 
-/** The argus.conf lines the live form writes last, after a user's argus.conf too (argus takes the last value of a repeated key). */
+/**
+ * The argus.conf lines the live form writes last, after a user's argus.conf too (argus takes the last value of a
+ * repeated key): the live model's timer rule reads them as argus does.
+ */
 const ARGUS_LIVE_LINES = [`ARGUS_FLOW_STATUS_INTERVAL=${ARGUS_LIVE_STATUS_INTERVAL_S}`];
 
 /** What the shim prints on stderr once it has handed the stop signal over: the cell's evidence that it was applied. */
@@ -73,5 +76,6 @@ export const argusLive: LiveForm = {
   floorS: 10,
   needsImmediateMode: false,
   notes: (k) => [`status interval ${ARGUS_LIVE_STATUS_INTERVAL_S} s live = ${ARGUS_LIVE_STATUS_INTERVAL_S * k} s of scenario time (offline: 60 s): a gap is cut up to that much after its timeout`],
+  timers: { configLines: ARGUS_LIVE_LINES, granularityS: ARGUS_LIVE_STATUS_INTERVAL_S, statusIntervalS: ARGUS_LIVE_STATUS_INTERVAL_S },
   run,
 };
