@@ -7,10 +7,10 @@ import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
+import type { MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
-import { effectiveTimeouts, monitorModel } from '../pipeline/monitor-model.js';
+import { effectiveTimeouts, readUserConfig } from '../pipeline/monitor-model.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import { loadScenario } from '../scenario/load-scenario.js';
@@ -20,6 +20,7 @@ import { runReplay, type LiveCellPlan, type LiveCellResult, type ReplayRun } fro
 import { cleanStaleWires } from './private-wire.js';
 import { chooseSpeedup, replayGroups, type SpeedupChoice } from './speedup-plan.js';
 import { scaleScenario, scaleSetting, recordToScenarioTime, type TimeMap } from './time-scale.js';
+import { liveCellModel } from './tool-time-model.js';
 import { scoreDiscardedParts } from './discard-losses.js';
 import { guardBoundaryCases } from './boundary-guard.js';
 
@@ -142,12 +143,14 @@ async function runGroup(
   const groupDir = path.join(request.outDir, relGroup);
   const generated = await generate(scaleScenario(scenario, k), groupDir, { signal: request.signal });
   const cells: Cell[] = [];
-  const plans: { plan: LiveCellPlan; cells: Cell[]; sensor: SensorPlan; relDir: string }[] = [];
+  const plans: { plan: LiveCellPlan; cells: Cell[]; sensor: SensorPlan; relDir: string; userConfig: UserConfigText | undefined }[] = [];
   for (const sensor of sensors) {
     const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
     // A sensor naming its binary runs that binary live too, as offline.
     const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
     const defaults = effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} });
+    // The tool reads the sensor's config live too: its model must (the offline run has already checked it).
+    const userConfig = await readUserConfig(sensor.userConfig);
     for (const setting of sensor.settings) {
       const relDir = path.join(relGroup, sensor.sensor, settingSlug(setting));
       const viewCells = adapter.views.map((view) => baseCell(`${sensor.sensor}${LIVE_SUFFIX}`, adapter, view, setting, relDir));
@@ -181,6 +184,7 @@ async function runGroup(
         cells: viewCells,
         sensor,
         relDir,
+        userConfig,
       });
     }
   }
@@ -204,7 +208,7 @@ async function runGroup(
   }
   for (const entry of plans) {
     const result = run.cells.find((c) => c.plan === entry.plan);
-    await finishCells(request, scenarioResult, entry.cells, entry.relDir, result, run, truth, truthProblem, map);
+    await finishCells(request, scenarioResult, entry.cells, entry.relDir, result, run, truth, truthProblem, map, entry.userConfig);
   }
   return cells;
 }
@@ -232,6 +236,7 @@ async function finishCells(
   truth: GroundTruth | undefined,
   truthProblem: string | undefined,
   map: TimeMap,
+  userConfig: UserConfigText | undefined,
 ): Promise<void> {
   const outcome = result?.outcome;
   const output = result?.output;
@@ -264,8 +269,8 @@ async function finishCells(
     }
     const records: FlowRecord[] = Array.from(outcome.views[cell.view] ?? [], (r) => recordToScenarioTime(map, r));
     const adapter = result.plan.adapter;
-    // Live, the tool's timers run: the offline calibration (does it honour timeouts reading a file?) does not apply.
-    const model = monitorModel(adapter, cell.setting, true, undefined, cell.view);
+    // The tool's rule for what it ran (scaled setting, its config, the live form's timers), in scenario time.
+    const model = liveCellModel(adapter, { setting: cell.setting, replaySetting: result.plan.replaySetting, userConfig, view: cell.view, map });
     const comparison = compareCell(truth, records, model, request.compare);
     applyComparison(cell, comparison, records.length);
     if (output?.discardRule) scoreDiscardedParts(cell, truth, output.discardRule, map.k);

@@ -79,6 +79,15 @@ export function toScenarioUs(map: TimeMap, replayUs: number): number {
   return Math.round(map.scenarioOriginUs + (replayUs - map.replayOriginUs) * map.k);
 }
 
+/**
+ * Scenario time to replay time, rounded to the whole microsecond: the inverse of toScenarioUs, so that a tool's own
+ * rule (which runs in replay time) can be asked about scenario instants. For a replay instant r (whole µs) and K >= 1,
+ * toReplayUs(toScenarioUs(r)) is r again: the scenario instant is within 0.5 µs of the exact image, 0.5 / K µs here.
+ */
+export function toReplayUs(map: TimeMap, scenarioUs: number): number {
+  return Math.round(map.replayOriginUs + (scenarioUs - map.scenarioOriginUs) / map.k);
+}
+
 export function recordToScenarioTime(map: TimeMap, record: FlowRecord): FlowRecord {
   return { ...record, firstUs: toScenarioUs(map, record.firstUs), lastUs: toScenarioUs(map, record.lastUs), durationUs: Math.round(record.durationUs * map.k) };
 }

@@ -112,10 +112,30 @@ export interface LiveForm {
   /** What the live run sets differently from the offline one, and timers K cannot scale, for the report. */
   notes(speedup: number): string[];
   /**
+   * What the live run sets that the tool's own timers obey, in the tool's (replay) time, where it differs from the
+   * offline run: the live model (harness/live/tool-time-model.ts) predicts with it. Absent: nothing differs.
+   */
+  timers?: LiveTimers;
+  /**
    * Starts the monitor on ctx.iface with ctx.knobValues (already the scaled setting), calls ctx.listenThroughReplay()
    * once it has started, then stops it so that it flushes, and returns its records (in replay time).
    */
   run(ctx: LiveCellContext): Promise<LiveOutput>;
+}
+
+/** Timer settings a live form gives its tool, in the tool's own time (seconds of replay). */
+export interface LiveTimers {
+  /**
+   * Lines of the tool's own config that the live form writes after the user's (argus: ARGUS_FLOW_STATUS_INTERVAL=1),
+   * for the adapter's timerRule to read as the tool does (a later line wins).
+   */
+  configLines?: string[];
+  /** How much later than a timeout the tool may expire a flow live (softflowd's expint=1), for the model's range. */
+  granularityS?: number;
+  /** The status interval live (argus). */
+  statusIntervalS?: number;
+  /** The tool's comparison in its own words live, for a tool without its own timerRule (softflowd's expint=1). */
+  comparison?: string;
 }
 
 export interface LiveCellContext extends CellContext {

@@ -1,6 +1,7 @@
 import { access, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { compareVersions, numericVersion } from '../../check/version-range.js';
+import type { TimeoutSetting } from '../../core/timeout-setting.js';
 import { buildPreloadShim } from '../../live/preload-shim.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
 import { ARGUS_FILES, argusConfig, readArgusFile } from './adapter.js';
@@ -13,6 +14,12 @@ import { ARGUS_FILES, argusConfig, readArgusFile } from './adapter.js';
  * (ordered-shutdown.c): without it argus 3.0.8.2 dies of SIGSEGV in about one stop in ten, a race of its own threads.
  */
 export const ARGUS_LIVE_STATUS_INTERVAL_S = 1;
+
+/**
+ * The argus.conf lines the live form writes last, after a user's argus.conf too (argus takes the last value of a
+ * repeated key): the live model's timer rule reads them as argus does.
+ */
+const ARGUS_LIVE_LINES = [`ARGUS_FLOW_STATUS_INTERVAL=${ARGUS_LIVE_STATUS_INTERVAL_S}`];
 
 /** What the shim prints on stderr once it has handed the stop signal over: the cell's evidence that it was applied. */
 export const ORDERED_SHUTDOWN_APPLIED = 'harness-argus-ordered-shutdown: signal';
@@ -33,10 +40,19 @@ export function buildOrderedShutdownShim(dir: string): Promise<Record<string, st
   return buildPreloadShim({ source: 'ordered-shutdown.c', moduleUrl: import.meta.url, libraries: ['-lpthread'], purpose: "ordered-shutdown shim argus needs to stop live without crashing" }, dir);
 }
 
+/**
+ * The -F file live: as offline (argusConfig), every knob of the scaled setting, and the live lines last. argusConfig
+ * appends only the swept timeouts to a user's argus.conf, so the live status interval must follow it too.
+ */
+export function argusLiveConfig(setting: TimeoutSetting, values: Record<string, number>, userConfig?: { path: string; text: string }): string {
+  const config = argusConfig({ ...setting, isDefault: false }, values, userConfig);
+  return userConfig ? `${config}# harness: live\n${ARGUS_LIVE_LINES.join('\n')}\n` : config;
+}
+
 async function run(ctx: LiveCellContext): Promise<LiveOutput> {
   const userConfig = ctx.userConfig ? { path: ctx.userConfig, text: await readFile(ctx.userConfig, 'utf8') } : undefined;
   const values = { ...ctx.knobValues, ARGUS_FLOW_STATUS_INTERVAL: ARGUS_LIVE_STATUS_INTERVAL_S };
-  const configFile = await ctx.writeConfig(ARGUS_FILES.config, argusConfig({ ...ctx.setting, isDefault: false }, values, userConfig));
+  const configFile = await ctx.writeConfig(ARGUS_FILES.config, argusLiveConfig(ctx.setting, values, userConfig));
   const argusFile = path.join(ctx.workDir, ARGUS_FILES.argus);
   await rm(argusFile, { force: true });
   const ordered = needsOrderedShutdown(ctx.version);
@@ -60,5 +76,6 @@ export const argusLive: LiveForm = {
   floorS: 10,
   needsImmediateMode: false,
   notes: (k) => [`status interval ${ARGUS_LIVE_STATUS_INTERVAL_S} s live = ${ARGUS_LIVE_STATUS_INTERVAL_S * k} s of scenario time (offline: 60 s): a gap is cut up to that much after its timeout`],
+  timers: { configLines: ARGUS_LIVE_LINES, granularityS: ARGUS_LIVE_STATUS_INTERVAL_S, statusIntervalS: ARGUS_LIVE_STATUS_INTERVAL_S },
   run,
 };

@@ -52,5 +52,10 @@ export const pmacctLive: LiveForm = {
   floorS: 2,
   needsImmediateMode: true,
   notes: (k) => [`nfprobe expint=1 s live (expiry checked every second = ${k} s of scenario time)`, 'pmacctd reports no packet count: packets seen are not checked for it'],
+  // expint=1 rather than the 60 s the offline model assumes: expiry checked every second, against whole-second times.
+  timers: {
+    granularityS: 2,
+    comparison: 'live (nfprobe_timeouts expint=1), a silence longer than the timeout ends the flow at the expiry check every second, in whole seconds: a silence between the timeout and the timeout + 2 s may or may not',
+  },
   run,
 };

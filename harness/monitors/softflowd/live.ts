@@ -59,5 +59,11 @@ export const softflowdLive: LiveForm = {
     `expint=1 s live (expiry checked every second = ${k} s of scenario time)`,
     `tcp.rst 120 s and tcp.fin 300 s are not scaled: in scenario time ${120 * k} s and ${300 * k} s`,
   ],
+  // expint=1 rather than the 60 s the offline model assumes: measured, a flow is exported T + 0.5-1.6 s after its
+  // last packet (docs/measured/live.md), whole-second times checked every second.
+  timers: {
+    granularityS: 2,
+    comparison: 'live (-t expint=1), a silence longer than the timeout ends the flow at the expiry check every second, in whole seconds: a silence between the timeout and the timeout + 2 s may or may not',
+  },
   run,
 };
