@@ -7,6 +7,7 @@ import { runResults } from '../pipeline/cell-builder.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { refuseBadBinaryVariables } from '../monitors/named-binary.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline, suiteFit, type BaselineFit } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
@@ -81,6 +82,12 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   }
   // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
   for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);
+  // A sensor without binary: is detected through its monitor's HARNESS_<ID>: one the user set to a binary that is not
+  // there is refused before anything runs (named-binary.ts), not taken for a monitor this machine lacks.
+  await refuseBadBinaryVariables(suite.sensors.flatMap((sensor) => {
+    const adapter = adapters.get(sensor.monitor);
+    return sensor.skip === undefined && !loaded.binaries.has(sensor.name) && adapter !== undefined ? [adapter] : [];
+  }));
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {
