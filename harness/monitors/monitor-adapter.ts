@@ -93,7 +93,7 @@ export interface MonitorAdapter {
   /**
    * Checks a team's config file for this monitor (a suite's `config:`) before anything runs, and throws an
    * InputError naming file:line:col and what was expected: a typo'd timeout must not run silently as the default.
-   * A monitor that takes no config file refuses any. Absent: the file is only checked by the tool itself (Zeek).
+   * A monitor that takes no config file refuses any. Absent: the file is only checked by the tool itself.
    */
   checkConfig?(file: string, text: string): void;
   /**
