@@ -18,7 +18,6 @@ import { renderCheckJunit } from './render-check-junit.js';
 import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
 import { fileSha256 } from '../io/file-hash.js';
@@ -26,7 +25,8 @@ import type { ShardSpec } from '../pipeline/shard-plan.js';
 import { shardSummary } from '../pipeline/shard-plan.js';
 import type { Baseline } from './baseline.js';
 import type { Suite } from './suite.js';
-import { checkToolKnobs } from '../pipeline/monitor-model.js';
+import { checkToolKnobs, userConfigExpected } from '../pipeline/monitor-model.js';
+import { readInputText } from '../io/read-input.js';
 import { notExecutable, which } from '../executor/which.js';
 import { refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 
@@ -78,7 +78,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   for (const sensor of suite.sensors) {
     const config = loaded.configFiles.get(sensor.name);
     const check = adapters.get(sensor.monitor)?.checkConfig;
-    if (config !== undefined && check !== undefined) check(config, await readFile(config, 'utf8'));
+    if (config !== undefined && check !== undefined) check(config, await readInputText(config, userConfigExpected(`${args.suitePath} sensor ${sensor.name}`)));
   }
   // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
   for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);

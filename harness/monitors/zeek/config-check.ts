@@ -269,8 +269,18 @@ function checkStatementStart(file: string, tokens: Token[], i: number): void {
   if (token.kind === 'name' && KEYWORDS.has(token.text)) return;
   const next = tokens[i + 1];
   if (token.kind === 'name' && !token.text.startsWith('@') && next !== undefined && AFTER_NAME.has(next.text)) return;
-  const found = token.kind === 'name' && next !== undefined ? `"${token.text}" followed by "${next.text}"` : `"${token.text}"`;
+  const found = token.kind === 'name' && next !== undefined ? `"${token.text}" followed by "${shown(next.text)}"` : shown(token.text, true);
   throw at(file, token, `${found}, which does not begin a Zeek statement`, 'a Zeek script: statements such as @load ..., redef tcp_inactivity_timeout = 1 hr;, event zeek_init() { ... }, each ending with ";" or a "}" body');
+}
+
+/** A token as a message shows it: a character that prints as nothing (a byte-order mark, a control) by its code. */
+function shown(text: string, quoted = false): string {
+  const code = text.codePointAt(0) ?? 0;
+  if (text.length <= 2 && (code < 0x21 || (code > 0x7e && code < 0xa1) || code === 0xfeff || code === 0xfffd)) {
+    const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    return code === 0xfeff ? `the character ${hex} (a byte-order mark, which Zeek does not read)` : `the character ${hex}`;
+  }
+  return quoted ? `"${text}"` : text;
 }
 
 /** A redef of a timeout the model reads: its literal value must be an interval (see the rule above). */
