@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { refuseBadBinaryVariables } from '../monitors/named-binary.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline, suiteFit, type BaselineFit } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
@@ -82,12 +83,15 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   }
   // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
   for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);
-  // A sensor without binary: is detected through its monitor's HARNESS_<ID>: one the user set to a binary that is not
+  // A sensor without binary: is detected through its monitor's HARNESS_<ID>, a NetFlow exporter's collector through
+  // HARNESS_NFCAPD / HARNESS_NFDUMP: one the user set to a binary that is not
   // there is refused before anything runs (named-binary.ts), not taken for a monitor this machine lacks.
-  await refuseBadBinaryVariables(suite.sensors.flatMap((sensor) => {
+  const runnable = (named: boolean): MonitorAdapter[] => suite.sensors.flatMap((sensor) => {
     const adapter = adapters.get(sensor.monitor);
-    return sensor.skip === undefined && !loaded.binaries.has(sensor.name) && adapter !== undefined ? [adapter] : [];
-  }));
+    return sensor.skip === undefined && loaded.binaries.has(sensor.name) === named && adapter !== undefined ? [adapter] : [];
+  });
+  await refuseBadBinaryVariables(runnable(false));
+  await refuseBadBinaryVariables(runnable(true), process.env, true);
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {

@@ -114,6 +114,7 @@ export async function resolveMonitors(command: string, text: string | undefined)
     await refuseUnrunnableBinary(choice.binary, `harness ${command} --monitors`, entries[index] ?? '', `the path of an installed ${id} binary (${id}@/path/to/${id}), or ${id} alone for the installed one`);
   }
   await refuseBadBinaryVariables(choices.filter((c) => c.binary === undefined).map((c) => c.adapter));
+  await refuseBadBinaryVariables(choices.filter((c) => c.binary !== undefined).map((c) => c.adapter), process.env, true);
   return choices;
 }
 

@@ -20,6 +20,11 @@ export interface MonitorAdapter {
   install: string;
   /** Environment variable naming the binary, e.g. HARNESS_ZEEK. */
   envVar: string;
+  /**
+   * Other binaries the adapter runs, each named by its own variable (the NetFlow exporters' nfcapd and nfdump:
+   * HARNESS_NFCAPD, HARNESS_NFDUMP), refused like `envVar` when set to a binary that is not there.
+   */
+  helperBinaries?: readonly { envVar: string; command: string }[];
   /** The tool's own timeout knobs, with defaults and limits, for `harness monitors` and for translation. */
   knobs: Knob[];
   /**

@@ -16,19 +16,23 @@ export async function refuseUnrunnableBinary(binary: string, where: string, give
 }
 
 /**
- * Refuses a HARNESS_<ID> variable of `adapters` (the monitors a command is about to detect) that names no executable
- * file. An empty variable counts as unset, as detection reads it.
+ * Refuses a HARNESS_<ID> variable of `adapters` (the monitors a command is about to detect), or of a helper binary
+ * they run (HARNESS_NFCAPD), that names no executable file. An empty variable counts as unset, as detection reads it.
+ * `helpersOnly`: for monitors whose own binary is named otherwise (id@binary, a suite's binary:).
  */
-export async function refuseBadBinaryVariables(adapters: readonly MonitorAdapter[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function refuseBadBinaryVariables(adapters: readonly MonitorAdapter[], env: NodeJS.ProcessEnv = process.env, helpersOnly = false): Promise<void> {
   for (const adapter of adapters) {
-    const named = env[adapter.envVar];
-    if (named === undefined || named === '') continue;
-    await refuseUnrunnableBinary(
-      named,
-      `environment variable ${adapter.envVar}`,
-      named,
-      `the path of an installed ${adapter.id} binary (${adapter.envVar}=/path/to/${adapter.id}), or ${adapter.envVar} unset for the ${adapter.id} on PATH`,
-      env,
-    );
+    const own = helpersOnly ? [] : [{ envVar: adapter.envVar, command: adapter.id }];
+    for (const { envVar, command } of [...own, ...(adapter.helperBinaries ?? [])]) {
+      const named = env[envVar];
+      if (named === undefined || named === '') continue;
+      await refuseUnrunnableBinary(
+        named,
+        `environment variable ${envVar}`,
+        named,
+        `the path of an installed ${command} binary (${envVar}=/path/to/${command}), or ${envVar} unset for the ${command} on PATH`,
+        env,
+      );
+    }
   }
 }
