@@ -58,6 +58,7 @@ describe('zeek: a team script is checked as Zeek before anything runs', () => {
       ['redef icmp_inactivity_timeout = 1 HR;\n', 'local.zeek:1:35: found icmp_inactivity_timeout = 1 HR, with the unit "HR"'],
       ['redef dns_session_timeout = "10 sec";\n', 'local.zeek:1:29: found dns_session_timeout = "10 sec", a string'],
       ['redef Conn::port_inactivity_timeouts += { [22/tcp] = 2 hrs, [3389/tcp] = 7200 };\n', 'local.zeek:1:74: found Conn::port_inactivity_timeouts entry = 7200, a number without a unit'],
+      ['export {\n\tredef enum Log::ID += { SITE };\n\tredef tcp_inactivity_timeout = 2 hours;\n}\n', 'local.zeek:3:35: found tcp_inactivity_timeout = 2 hours, with the unit "hours"'],
     ];
     for (const [text, message] of cases) expect(refusal(text), text).to.include(message);
   });

@@ -22,7 +22,8 @@ import { preview } from '../../core/text-lines.js';
  *   object are refused at the line and column where they stop being Zeek. What is inside a statement is not
  *   checked further: Zeek checks it when it runs.
  * - A redef of a timeout the model reads (tcp_/udp_/icmp_inactivity_timeout, dns_session_timeout, and each value
- *   in Conn::port_inactivity_timeouts / Conn::analyzer_inactivity_timeouts) whose value is a literal that is not an
+ *   in Conn::port_inactivity_timeouts / Conn::analyzer_inactivity_timeouts), at the top of the script or in an
+ *   `export { }` block, whose value is a literal that is not an
  *   interval is refused: a bare number (`3600`, Zeek wants a unit), a unit Zeek has not got (`1 hour`, `5m`), a
  *   string. Zeek refuses those too. A value that is an expression (`2 * 1 hr`, `my_timeout`) is good Zeek the
  *   model cannot evaluate: it is kept, and the model makes no prediction for that script (timer-rule.ts says so in
@@ -285,6 +286,22 @@ function shown(text: string, quoted = false): string {
 
 /** A redef of a timeout the model reads: its literal value must be an interval (see the rule above). */
 function checkRedef(file: string, text: string, statement: Token[]): void {
+  if (statement[0]?.text === 'export') {
+    // `export { redef ...; }`: each redef at the block's own level.
+    let depth = 0;
+    let begin = -1;
+    for (let i = 0; i < statement.length; i += 1) {
+      const t = statement[i] as Token;
+      if (t.kind === 'punct' && OPENERS.has(t.text)) depth += 1;
+      else if (t.kind === 'punct' && CLOSERS.has(t.text)) depth -= 1;
+      else if (depth === 1 && begin < 0 && t.text === 'redef') begin = i;
+      else if (depth === 1 && begin >= 0 && t.text === ';') {
+        checkRedef(file, text, statement.slice(begin, i + 1));
+        begin = -1;
+      }
+    }
+    return;
+  }
   if (statement[0]?.text !== 'redef') return;
   const name = statement[1]?.text ?? '';
   const value = statement.slice(3, statement[statement.length - 1]?.text === ';' ? -1 : undefined);
