@@ -1,4 +1,6 @@
 import { formatDuration } from '../core/duration.js';
+import { isInputError } from '../core/input-error.js';
+import { parseTimeoutSetting, settingKey, type TimeoutSetting } from '../core/timeout-setting.js';
 import type { RunResults } from '../core/results.js';
 import type { CheckResult, SensorSkip } from './check-report.js';
 import { percent } from './percent.js';
@@ -44,8 +46,8 @@ export interface BaselineFit {
   /** The suite's path as the user named it. */
   suiteFile: string;
   scenarios: readonly string[];
-  /** Each sensor and the views it reports (its `view:` alone when it names one). */
-  sensors: readonly { name: string; views: readonly string[] }[];
+  /** Each sensor, the views it reports (its `view:` alone when it names one) and the timeout setting it runs with. */
+  sensors: readonly { name: string; views: readonly string[]; setting: TimeoutSetting }[];
 }
 
 /** The first part of a baseline that does not fit its suite: the JSON path, what is there and what was expected. */
@@ -61,7 +63,7 @@ export function suiteFit(suite: Suite, scenarios: readonly string[], viewsOf: (m
   return {
     suiteFile: suite.file,
     scenarios,
-    sensors: suite.sensors.map((s) => ({ name: s.name, views: s.view !== undefined ? [s.view] : viewsOf(s.monitor) })),
+    sensors: suite.sensors.map((s) => ({ name: s.name, views: s.view !== undefined ? [s.view] : viewsOf(s.monitor), setting: s.setting })),
   };
 }
 
@@ -99,8 +101,28 @@ export function baselineMisfit(baseline: Baseline, fit: BaselineFit): BaselineMi
         expected: `one of ${sensor.name}'s views: ${sensor.views.join(', ')} (if its monitor or view changed on purpose, ${RERECORD})`,
       };
     }
+    // Scores recorded under another timeout setting are no gate for this one: compared, a suite that changed a
+    // sensor's timeouts was judged against numbers of another configuration, and could say "0 regressions".
+    if (!sameSetting(entry.setting, sensor.setting)) {
+      return {
+        path: ['entries', index, 'setting'],
+        found: `${JSON.stringify(entry.setting)}, recorded under another setting than sensor ${sensor.name}'s "${sensor.setting.label}" now (its scores measure another configuration)`,
+        expected: `${sensor.name}'s setting "${sensor.setting.label}" (if its timeouts changed on purpose, ${RERECORD})`,
+      };
+    }
   }
   return undefined;
+}
+
+/** Whether a recorded setting label asks the same of the tool as `setting` (`5m` and `300s` do); a label that is no setting does not. */
+export function sameSetting(recorded: string, setting: TimeoutSetting): boolean {
+  if (recorded === setting.label) return true;
+  try {
+    return settingKey(parseTimeoutSetting(recorded, 'baseline')) === settingKey(setting);
+  } catch (error) {
+    if (isInputError(error)) return false;
+    throw error;
+  }
 }
 
 /** `suites/x.suite.yaml` -> `suites/x.suite.baseline.json`. */
@@ -198,6 +220,11 @@ export function compareBaseline(
       };
       if (!score) {
         fail(`connection scored as in the baseline`, 'no score for it now');
+        continue;
+      }
+      // readBaseline refuses such a baseline up front; compared all the same, its numbers would judge another setting.
+      if (!sameSetting(entry.setting, cell.setting)) {
+        fail(`connection scored under the baseline's setting ${entry.setting}`, `scored under ${cell.setting.label} now (${RERECORD} if that is intended)`);
         continue;
       }
       if (score.fragments > entry.fragments + tolerance.fragments) {

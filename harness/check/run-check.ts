@@ -7,6 +7,8 @@ import { runResults } from '../pipeline/cell-builder.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { refuseBadBinaryVariables } from '../monitors/named-binary.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline, suiteFit, type BaselineFit } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
@@ -17,7 +19,6 @@ import { renderCheckJunit } from './render-check-junit.js';
 import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
 import { fileSha256 } from '../io/file-hash.js';
@@ -25,7 +26,8 @@ import type { ShardSpec } from '../pipeline/shard-plan.js';
 import { shardSummary } from '../pipeline/shard-plan.js';
 import type { Baseline } from './baseline.js';
 import type { Suite } from './suite.js';
-import { checkToolKnobs } from '../pipeline/monitor-model.js';
+import { checkToolKnobs, userConfigExpected } from '../pipeline/monitor-model.js';
+import { readInputText } from '../io/read-input.js';
 import { notExecutable, which } from '../executor/which.js';
 import { refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 
@@ -77,10 +79,19 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   for (const sensor of suite.sensors) {
     const config = loaded.configFiles.get(sensor.name);
     const check = adapters.get(sensor.monitor)?.checkConfig;
-    if (config !== undefined && check !== undefined) check(config, await readFile(config, 'utf8'));
+    if (config !== undefined && check !== undefined) check(config, await readInputText(config, userConfigExpected(`${args.suitePath} sensor ${sensor.name}`)));
   }
   // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
   for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);
+  // A sensor without binary: is detected through its monitor's HARNESS_<ID>, a NetFlow exporter's collector through
+  // HARNESS_NFCAPD / HARNESS_NFDUMP: one the user set to a binary that is not
+  // there is refused before anything runs (named-binary.ts), not taken for a monitor this machine lacks.
+  const runnable = (named: boolean): MonitorAdapter[] => suite.sensors.flatMap((sensor) => {
+    const adapter = adapters.get(sensor.monitor);
+    return sensor.skip === undefined && loaded.binaries.has(sensor.name) === named && adapter !== undefined ? [adapter] : [];
+  });
+  await refuseBadBinaryVariables(runnable(false));
+  await refuseBadBinaryVariables(runnable(true), process.env, true);
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   for (const sensor of suite.sensors) {

@@ -6,7 +6,7 @@ import { formatByteSize, parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../executor/cell-runner.js';
 import { DEFAULT_MAX_PCAP_BYTES } from '../scenario/scenario-extent.js';
 import { loadAdapters } from '../monitors/registry.js';
-import { notExecutable, which } from '../executor/which.js';
+import { refuseBadBinaryVariables, refuseUnrunnableBinary } from '../monitors/named-binary.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
 import { parseShard, type ShardSpec } from '../pipeline/shard-plan.js';
@@ -82,7 +82,11 @@ export interface MonitorChoice {
 
 export async function resolveMonitors(command: string, text: string | undefined): Promise<MonitorChoice[]> {
   const adapters = await loadAdapters();
-  if (text === undefined) return adapters.map((adapter) => ({ adapter }));
+  if (text === undefined) {
+    // Every monitor, each found through its HARNESS_<ID> or PATH.
+    await refuseBadBinaryVariables(adapters);
+    return adapters.map((adapter) => ({ adapter }));
+  }
   const entries = text.split(',').map((s) => s.trim());
   const expected = `monitor ids separated by commas, each optionally with its binary (zeek@/opt/zeek-6/bin/zeek): ${adapters.map((a) => a.id).join(', ')}`;
   // An empty item (`tshark,`, `a,,b`) is a slip: what was meant is not known, so it is not guessed.
@@ -101,13 +105,16 @@ export async function resolveMonitors(command: string, text: string | undefined)
     seen.add(key);
     return resolved === undefined ? { adapter } : { adapter, binary: resolved };
   });
-  // A binary the user names for this run is that exact binary: one that is not there is a wrong flag, not a monitor
-  // to skip at exit 0 (and the skip named HARNESS_<ID>, which the user never set). A monitor merely not installed
-  // (named without @) is still skipped with its install command.
+  // A binary the user names for this run is that exact binary (named-binary.ts): one that is not there is a wrong
+  // flag. A monitor merely not installed (named without @) is still skipped with its install command, unless its
+  // HARNESS_<ID> names a binary that is not there.
   for (const [index, choice] of choices.entries()) {
-    if (choice.binary === undefined || (await which(choice.binary)) !== undefined) continue;
-    throw flagError(command, 'monitors', `"${entries[index] ?? ''}": ${await notExecutable(choice.binary)}`, `the path of an installed ${choice.adapter.id} binary (${choice.adapter.id}@/path/to/${choice.adapter.id}), or ${choice.adapter.id} alone for the installed one`);
+    if (choice.binary === undefined) continue;
+    const { id } = choice.adapter;
+    await refuseUnrunnableBinary(choice.binary, `harness ${command} --monitors`, entries[index] ?? '', `the path of an installed ${id} binary (${id}@/path/to/${id}), or ${id} alone for the installed one`);
   }
+  await refuseBadBinaryVariables(choices.filter((c) => c.binary === undefined).map((c) => c.adapter));
+  await refuseBadBinaryVariables(choices.filter((c) => c.binary !== undefined).map((c) => c.adapter), process.env, true);
   return choices;
 }
 

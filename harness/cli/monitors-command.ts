@@ -4,6 +4,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/duration.js';
 import { describeTimeoutSetting } from '../core/timeout-setting.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { refuseBadBinaryVariables } from '../monitors/named-binary.js';
 import type { Knob } from '../monitors/monitor-adapter.js';
 import { calibrate, keepsNoTimeouts } from '../pipeline/calibration.js';
 import { boolFlag, parseFlags } from './flags.js';
@@ -28,6 +29,8 @@ export async function monitorsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const adapters = await loadAdapters();
+  // A HARNESS_<ID> naming a binary that is not there is the user's mistake, not a monitor to list as missing.
+  await refuseBadBinaryVariables(adapters);
   const interrupt = interruptSignal();
   const rows = [];
   const calibrationDir = boolFlag(flags, 'calibrate') ? await mkdtemp(path.join(os.tmpdir(), 'harness-calibration-')) : undefined;

@@ -87,13 +87,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxOutputBytes = maxOutputFlag('run', flags);
   const maxPcapBytes = maxPcapBytesFrom('run', flags);
   const jobsText = stringFlag(flags, 'jobs');
-  const jobs = jobsText === undefined ? undefined : Number(jobsText);
+  // Written in decimal digits only: Number() also took "0x10", "1e1" and " 2".
+  const jobs = jobsText === undefined ? undefined : /^\d+$/.test(jobsText) ? Number(jobsText) : Number.NaN;
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
     throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells, 1 or more');
   }
   const live = boolFlag(flags, 'live');
   const speedupText = stringFlag(flags, 'speedup');
-  const speedup = speedupText === undefined ? undefined : Number(speedupText);
+  const speedup = speedupText === undefined ? undefined : /^\d+(\.\d+)?$/.test(speedupText) ? Number(speedupText) : Number.NaN;
   if (speedupText !== undefined && (!live || speedup === undefined || !Number.isFinite(speedup) || speedup < 1)) {
     throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, `"${speedupText}"${live ? '' : ' without --live'}`, 'a number 1 or more, with --live');
   }

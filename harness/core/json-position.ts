@@ -20,8 +20,12 @@ class Stop {
   constructor(readonly offset: number, readonly found: string) {}
 }
 
-/** The offset of the first character that is not JSON, and what it is; undefined for valid JSON. */
-export function firstJsonProblem(text: string): { offset: number; found: string } | undefined {
+/**
+ * The offset of the first character that is not JSON, and what it is; undefined for valid JSON. With
+ * `duplicateKeys`, a key given twice in one object is a problem too: JSON.parse keeps the last silently, so a
+ * hand-merged baseline with `"fragments": 1, ..., "fragments": 9` was read as 9 without a word.
+ */
+export function firstJsonProblem(text: string, duplicateKeys = false): { offset: number; found: string } | undefined {
   let at = 0;
   const describe = (offset: number): string => {
     if (offset >= text.length) return 'the end of the file';
@@ -66,10 +70,17 @@ export function firstJsonProblem(text: string): { offset: number; found: string 
       at += 1;
       space();
       if (text[at] === '}') { at += 1; return; }
+      const keys = duplicateKeys ? new Set<string>() : undefined;
       for (;;) {
         space();
         if (text[at] !== '"') fail(at, `${describe(at)} where a property name in double quotes belongs`);
+        const keyAt = at;
         string();
+        if (keys !== undefined) {
+          const key = JSON.parse(text.slice(keyAt, at)) as string;
+          if (keys.has(key)) fail(keyAt, `the key ${JSON.stringify(key)} a second time in one object (JSON.parse would keep the last silently)`);
+          keys.add(key);
+        }
         space();
         if (text[at] !== ':') fail(at, `${describe(at)} where ":" belongs`);
         at += 1;

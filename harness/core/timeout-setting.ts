@@ -95,8 +95,8 @@ export function parseTimeoutSweep(text: string, origin = '--timeouts'): TimeoutS
   return settings;
 }
 
-/** What a setting asks of a tool, whatever its words: equal for equal settings. */
-function settingKey(s: TimeoutSetting): string {
+/** What a setting asks of a tool, whatever its words: equal for equal settings (`5m` and `300s`). */
+export function settingKey(s: TimeoutSetting): string {
   const sorted = (o: object | undefined): [string, unknown][] => Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([s.isDefault, sorted(s.idle), s.active ?? null, sorted(s.limits), sorted(s.tool)]);
 }

@@ -6,6 +6,7 @@ import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type Trut
 import { InputError } from '../core/input-error.js';
 import { runProcessLines } from '../executor/process-runner.js';
 import { detectAdapter, findAdapter } from '../monitors/registry.js';
+import { refuseBadBinaryVariables } from '../monitors/named-binary.js';
 import { ConnectionTruth } from '../../generators/truth-builder.js';
 import { GenerationInterrupted } from '../../generators/generate.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
@@ -34,6 +35,7 @@ const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp'
 export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?: AbortSignal): Promise<GroundTruth> {
   // The same tshark the tshark adapter runs (HARNESS_TSHARK, else PATH).
   const adapter = await findAdapter('tshark');
+  if (adapter !== undefined) await refuseBadBinaryVariables([adapter]);
   const detection = adapter === undefined ? undefined : await detectAdapter(adapter);
   if (!detection?.found) throw new InputError({ file: pcap, line: 0, col: 0 }, 'no tshark to read the capture', 'tshark installed (apt-get install -y tshark), or a <name>.truth.json');
   const tshark = detection.path;

@@ -20,6 +20,11 @@ export interface MonitorAdapter {
   install: string;
   /** Environment variable naming the binary, e.g. HARNESS_ZEEK. */
   envVar: string;
+  /**
+   * Other binaries the adapter runs, each named by its own variable (the NetFlow exporters' nfcapd and nfdump:
+   * HARNESS_NFCAPD, HARNESS_NFDUMP), refused like `envVar` when set to a binary that is not there.
+   */
+  helperBinaries?: readonly { envVar: string; command: string }[];
   /** The tool's own timeout knobs, with defaults and limits, for `harness monitors` and for translation. */
   knobs: Knob[];
   /**
@@ -93,7 +98,7 @@ export interface MonitorAdapter {
   /**
    * Checks a team's config file for this monitor (a suite's `config:`) before anything runs, and throws an
    * InputError naming file:line:col and what was expected: a typo'd timeout must not run silently as the default.
-   * A monitor that takes no config file refuses any. Absent: the file is only checked by the tool itself (Zeek).
+   * A monitor that takes no config file refuses any. Absent: the file is only checked by the tool itself.
    */
   checkConfig?(file: string, text: string): void;
   /**

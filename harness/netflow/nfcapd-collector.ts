@@ -15,6 +15,12 @@ export const NFDUMP_INSTALL = 'apt-get install -y --no-install-recommends nfdump
 /** What nfdump prints is kept in the cell folder under this name: it is the raw output the records point into. */
 export const NFDUMP_JSON_FILE = 'nfdump.json';
 
+/** The collector's binaries and the variables that name them (MonitorAdapter.helperBinaries). */
+export const COLLECTOR_BINARIES = [
+  { envVar: 'HARNESS_NFCAPD', command: 'nfcapd' },
+  { envVar: 'HARNESS_NFDUMP', command: 'nfdump' },
+] as const;
+
 export interface CollectorTools {
   nfcapd: string;
   nfdump: string;
@@ -22,8 +28,8 @@ export interface CollectorTools {
 
 /** For detect(): the collector tools, or why they are missing. */
 export async function findCollectorTools(env: NodeJS.ProcessEnv): Promise<CollectorTools | { missing: string }> {
-  const nfcapd = await which(env.HARNESS_NFCAPD ?? 'nfcapd', env);
-  const nfdump = await which(env.HARNESS_NFDUMP ?? 'nfdump', env);
+  const nfcapd = await which(env.HARNESS_NFCAPD || 'nfcapd', env);
+  const nfdump = await which(env.HARNESS_NFDUMP || 'nfdump', env);
   if (nfcapd && nfdump) return { nfcapd, nfdump };
   const absent = [nfcapd ? undefined : 'nfcapd', nfdump ? undefined : 'nfdump'].filter(Boolean).join(' and ');
   return { missing: `${absent} not found on PATH (the collector and reader for NetFlow exporters; or set HARNESS_NFCAPD / HARNESS_NFDUMP)` };

@@ -1,7 +1,7 @@
 import type { MonitorModel } from '../comparator/monitor-model.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
+import { readInputText } from '../io/read-input.js';
 import { periodicTimerRule } from '../core/timer-rule.js';
 import type { EffectiveTimeouts, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 
@@ -141,13 +141,17 @@ export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: re
   }
 }
 
-/** A sensor's own config file, read once for its timer rule; none when the sensor has none. */
+/**
+ * A sensor's own config file, read once for its timer rule; none when the sensor has none. Read as every input is
+ * (io/read-input.ts): a folder or a device is named as such, and a file that is not UTF-8 is refused at its first bad
+ * byte, where a Latin-1 byte in a comment passed the config checks as U+FFFD.
+ */
 export async function readUserConfig(file: string | undefined, origin?: string): Promise<UserConfigText | undefined> {
   if (file === undefined) return undefined;
-  try {
-    return { file, text: await readFile(file, 'utf8') };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
-    throw new InputError({ file: origin ?? file, line: 0, col: 0 }, `${file} that cannot be read (${code})`, "a readable config file for the monitor (local.zeek, suricata.yaml, ...)");
-  }
+  return { file, text: await readInputText(file, userConfigExpected(origin)) };
+}
+
+/** What a config file should be, in a message; `origin` names where it was given (harness score --config). */
+export function userConfigExpected(origin?: string): string {
+  return `a config file for the monitor (${origin === undefined ? '' : `${origin}: `}local.zeek, suricata.yaml, argus.conf, ...)`;
 }

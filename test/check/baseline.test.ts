@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { baselineMisfit, baselinePathFor, buildBaseline } from '../../harness/check/baseline.js';
+import { baselineMisfit, baselinePathFor, buildBaseline, sameSetting } from '../../harness/check/baseline.js';
 import { parseBaseline, readBaseline, writeBaseline } from '../../harness/check/baseline-file.js';
 import { evaluateSuite } from '../../harness/check/evaluate-suite.js';
 import { parseSuite } from '../../harness/check/parse-suite.js';
 import { isInputError } from '../../harness/core/input-error.js';
+import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
 import { buildResults, type ConnSpec } from './build-results.js';
 
 const CONNS: ConnSpec[] = [{ id: 'c2', durationS: 68_400 }, { id: 'web', durationS: 100 }];
@@ -102,12 +103,12 @@ describe('check: baselines', () => {
   });
 
   it('fits its suite: the same suite named from another folder passes; a sensor the suite lost fails the gate, never passes silently', () => {
-    const fit = { suiteFile: '../ci/suite.yaml', scenarios: ['s'], sensors: [{ name: 'z', views: ['default'] }] };
+    const fit = { suiteFile: '../ci/suite.yaml', scenarios: ['s'], sensors: [{ name: 'z', views: ['default'], setting: parseTimeoutSetting('default') }] };
     // Recorded as `suite.yaml` from the suite's folder, read as `../ci/suite.yaml` from another: the same suite.
     expect(baselineMisfit(baseline, fit)).to.equal(undefined);
     expect(baselineMisfit({ ...baseline, suite: '' }, fit)).to.equal(undefined);
     expect(baselineMisfit({ ...baseline, suite: 'ci/other.yaml' }, fit)?.path).to.deep.equal(['suite']);
-    expect(baselineMisfit(baseline, { ...fit, sensors: [{ name: 'zz', views: ['default'] }] })?.path).to.deep.equal(['entries', 0, 'sensor']);
+    expect(baselineMisfit(baseline, { ...fit, sensors: [{ name: 'zz', views: ['default'], setting: parseTimeoutSetting('default') }] })?.path).to.deep.equal(['entries', 0, 'sensor']);
     // evaluateSuite given such a baseline all the same (readBaseline refuses it) counts the lost gate as a failure.
     const renamed = parseSuite('sensors:\n  zz: { monitor: zeek }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
     const report = evaluateSuite(renamed, buildResults('s', CONNS, [{ sensor: 'zz', fragments: { c2: 1, web: 1 } }]), { baseline: { file: 'b', content: baseline } });
@@ -115,5 +116,25 @@ describe('check: baselines', () => {
       'fail z: the suite has no sensor z now (re-record the baseline with harness check --update-baseline if that is intended)',
     ]);
     expect(report.baseline?.regressions).to.equal(1);
+  });
+
+  it('fits the sensor\'s setting: scores recorded under another timeout setting are refused, the same setting in other words is not', () => {
+    const sensorAt = (setting: string) => ({ suiteFile: 'suite.yaml', scenarios: ['s'], sensors: [{ name: 'z', views: ['default'], setting: parseTimeoutSetting(setting) }] });
+    const misfit = baselineMisfit(baseline, sensorAt('1h'));
+    expect(misfit?.path).to.deep.equal(['entries', 0, 'setting']);
+    expect(misfit?.found).to.equal('"default", recorded under another setting than sensor z\'s "1h" now (its scores measure another configuration)');
+    expect(misfit?.expected).to.equal('z\'s setting "1h" (if its timeouts changed on purpose, re-record the baseline with harness check --update-baseline)');
+    const at5m = { ...baseline, entries: baseline.entries.map((e) => ({ ...e, setting: '5m' })) };
+    expect(baselineMisfit(at5m, sensorAt('300s'))).to.equal(undefined);
+    expect(baselineMisfit(at5m, sensorAt('tcp=5m,udp=300s,icmp=5m'))).to.equal(undefined);
+    expect(baselineMisfit(at5m, sensorAt('tcp=5m'))?.path).to.deep.equal(['entries', 0, 'setting']);
+    expect(sameSetting('not a setting', parseTimeoutSetting('default'))).to.equal(false);
+    // evaluateSuite given such a baseline all the same (readBaseline refuses it) fails each entry, never "no worse".
+    const at1h = { ...baseline, entries: baseline.entries.map((e) => ({ ...e, setting: '1h' })) };
+    const report = evaluateSuite(suite, run(1), { baseline: { file: 'b', content: at1h } });
+    expect(report.results.filter((r) => r.kind === 'baseline').map((r) => `${r.status} ${r.connection}: ${r.seen ?? ''}`)).to.deep.equal([
+      'fail c2: scored under default now (re-record the baseline with harness check --update-baseline if that is intended)',
+      'fail web: scored under default now (re-record the baseline with harness check --update-baseline if that is intended)',
+    ]);
   });
 });

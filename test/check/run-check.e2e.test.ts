@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,8 +145,9 @@ describe('check: harness check end to end on real monitors', function () {
       '  - { scenario: quiet-300s, max_fragments: 1 }',
     ]);
     const junit = path.join(dir, 'junit.xml');
-    // A zeek on this machine would make the "not installed" skip impossible: point the adapter at nothing.
-    const env = { NO_COLOR: '1', HARNESS_ZEEK: path.join(dir, 'no-zeek-here') };
+    // A zeek on this machine would make the "not installed" skip impossible: run with a PATH without it, and no
+    // HARNESS_ZEEK (one naming nothing is refused, exit 2: it names the user's own binary, see the bad-input corpus).
+    const env = { NO_COLOR: '1', HARNESS_ZEEK: '', PATH: (process.env.PATH ?? '').split(':').filter((d) => d !== '' && !existsSync(path.join(d, 'zeek'))).join(':') };
     const result = await execa(CLI, ['check', suite, '--fail-on-skip', '--junit', junit, '--out', path.join(dir, 'run')], { reject: false, env });
     expect(result.exitCode, result.stderr).to.equal(1);
     expect(result.stdout).to.match(/FAIL {2}zeek-missing: at most 1 record per connection .*\n.*could not measure: skipped, and --fail-on-skip makes that a failure: Zeek is not installed/);

@@ -28,4 +28,11 @@ describe('JSON error positions', () => {
       expect(firstJsonProblem(damaged) === undefined, damaged).to.equal(parses);
     }), { numRuns: 500 });
   });
+
+  it('with duplicateKeys, finds a key given twice in one object (escaped alike), and only then', () => {
+    expect(firstJsonProblem('{"a": 1, "b": {"a": 2}, "c": [{"a": 3}, {"a": 4}]}', true)).to.equal(undefined);
+    expect(firstJsonProblem('{"a": 1, "b": 2, "a": 3}')).to.equal(undefined);
+    expect(firstJsonProblem('{"a": 1, "b": 2, "a": 3}', true)).to.deep.equal({ offset: 17, found: 'the key "a" a second time in one object (JSON.parse would keep the last silently)' });
+    expect(firstJsonProblem('[{"x": {"k": 1, "\\u006b": 2}}]', true)?.offset).to.equal(16);
+  });
 });

@@ -1,3 +1,4 @@
+import { COLLECTOR_BINARIES } from '../../netflow/nfcapd-collector.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { nfpcapdLive } from './live.js';
@@ -12,6 +13,7 @@ const nfpcapd: MonitorAdapter = {
   displayName: 'nfpcapd (nfdump)',
   install: NFPCAPD_INSTALL,
   envVar: 'HARNESS_NFPCAPD',
+  helperBinaries: COLLECTOR_BINARIES,
   knobs: NFPCAPD_KNOBS,
   tableLimits: { knobs: {}, note: "nfpcapd's only cache setting (-B) sizes its packet node cache, not a flow limit" },
   documentedHonoursTimeoutsOffline: true,

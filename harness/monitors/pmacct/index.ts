@@ -1,3 +1,4 @@
+import { COLLECTOR_BINARIES } from '../../netflow/nfcapd-collector.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { pmacctActiveRule } from './timer-rule.js';
@@ -12,6 +13,7 @@ const pmacct: MonitorAdapter = {
   displayName: 'pmacctd (nfprobe via nfcapd)',
   install: PMACCT_INSTALL,
   envVar: 'HARNESS_PMACCT',
+  helperBinaries: COLLECTOR_BINARIES,
   knobs: PMACCT_KNOBS,
   // Measured: idle timeouts never fire on a pcap_savefile.
   tableLimits: { knobs: { maxflows: 'nfprobe_maxflows' }, defaults: { maxflows: 8192 }, note: "pmacct's nfprobe limits its table by a flow count (nfprobe_maxflows), not by memory" },

@@ -1,3 +1,4 @@
+import { COLLECTOR_BINARIES } from '../../netflow/nfcapd-collector.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { softflowdActiveRule } from './timer-rule.js';
@@ -11,6 +12,7 @@ const softflowd: MonitorAdapter = {
   displayName: 'softflowd (IPFIX via nfcapd)',
   install: SOFTFLOWD_INSTALL,
   envVar: 'HARNESS_SOFTFLOWD',
+  helperBinaries: COLLECTOR_BINARIES,
   knobs: SOFTFLOWD_KNOBS,
   // Measured: with -r, flows are expired only at EOF (or when the table is full), never on a timeout.
   tableLimits: { knobs: { maxflows: '-m' }, defaults: { maxflows: 8192 }, note: 'softflowd limits its table by a flow count (-m), not by memory' },

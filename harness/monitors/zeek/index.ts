@@ -2,6 +2,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { zeekLive } from './live.js';
 import { ZEEK_INSTALL, ZEEK_KNOBS, detectZeek, runZeek, translateZeek } from './adapter.js';
+import { checkZeekScript } from './config-check.js';
 import { readConnLog } from './parser.js';
 import { ZEEK_SETTING_KNOBS, zeekTimerRule } from './timer-rule.js';
 
@@ -19,6 +20,7 @@ const zeek: MonitorAdapter = {
   granularityS: 0,
   timerRule: zeekTimerRule,
   settingKnobs: ZEEK_SETTING_KNOBS,
+  checkConfig: checkZeekScript,
   detect: detectZeek,
   translate: translateZeek,
   run: runZeek,

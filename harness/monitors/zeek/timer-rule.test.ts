@@ -63,6 +63,8 @@ describe('zeek timer rule (Session::InactivityTimer, base/protocols/conn/inactiv
     expect(zeekTimerRule(parseTimeoutSetting('1h'), { file: 'local.zeek', text }).globalIdleS.tcp).to.equal(3600);
     const odd = zeekTimerRule(parseTimeoutSetting('default'), { file: 'local.zeek', text: 'redef tcp_inactivity_timeout = my_timeout;' });
     expect(odd.timeoutFor(web)).to.equal(undefined);
+    const added = zeekTimerRule(parseTimeoutSetting('default'), { file: 'local.zeek', text: 'redef tcp_inactivity_timeout += 1 hr;' });
+    expect(added.timeoutFor(web), '+= is not =: no prediction rather than a timeout of 1 hr').to.equal(undefined);
     expect([parseZeekInterval('1 hr'), parseZeekInterval('2hrs'), parseZeekInterval('3600.0 sec'), parseZeekInterval('10 mins'), parseZeekInterval('soon')]).to.deep.equal([3600, 7200, 3600, 600, undefined]);
   });
 

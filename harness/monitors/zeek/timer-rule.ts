@@ -227,7 +227,8 @@ function applyLocalZeek(timers: ZeekTimers, config: UserConfigText): void {
     const idle = (['tcp', 'udp', 'icmp'] as const).find((p) => name === IDLE_KNOB[p]);
     if (idle !== undefined || name === 'dns_session_timeout') {
       const seconds = parseZeekInterval(value);
-      if (seconds === undefined) timers.unreadable = `${origin}: ${name} = ${value.trim()}`;
+      // `+=` / `-=` on an interval is not `=`: taken as one, `+= 1 hr` was modelled as a timeout of 1 hr.
+      if (seconds === undefined || op !== '=') timers.unreadable = `${origin}: ${name} ${op} ${value.trim()}`;
       else if (idle !== undefined) timers.idleS[idle] = seconds;
       else timers.dnsSessionS = seconds;
       continue;

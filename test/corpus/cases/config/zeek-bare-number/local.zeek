@@ -1,0 +1,2 @@
+# site policy
+redef tcp_inactivity_timeout = 3600;

@@ -1,0 +1,1 @@
+redef tcp_inactivity_timeout = 1 hr
