@@ -11,7 +11,7 @@ import { kindOf } from './output-paths.js';
  */
 const WRITE_BATCH_CHARS = 1 << 20;
 
-export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string> | AsyncIterable<string | Uint8Array>): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
   // The rename below would replace a device or a FIFO (/dev/null, /dev/full) with a regular file: never.
   const existing = await stat(file).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) throw new InputError({ file, line: 0, col: 0 }, `${kindOf(existing)}`, 'a regular file or a new name to write');
@@ -52,7 +52,14 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
           }
         } else {
           // Not awaited piece by piece: a million microtasks cost more than the writes.
-          for (const piece of content) if (add(piece)) await flush();
+          for (const piece of content) {
+            if (typeof piece === 'string') {
+              if (add(piece)) await flush();
+            } else {
+              await flush();
+              await writeAll(piece);
+            }
+          }
         }
         await flush();
       }
