@@ -29,6 +29,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
         const chunks = new Utf8Chunks();
         const writeChunks = async (list: readonly Uint8Array[]): Promise<void> => {
           for (const chunk of list) await writeAll(chunk);
+          chunks.reuse(list);
         };
         // A promise only when there is something to write: a million microtasks cost more than the writes.
         const put = (piece: string | Uint8Array): Promise<void> | undefined => {
