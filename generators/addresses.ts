@@ -72,6 +72,8 @@ export function macFor(addr: string): Uint8Array {
 export function macOf(ip: Uint8Array): Uint8Array {
   const mac = new Uint8Array(6);
   mac[0] = 0x02;
-  mac.set(ip.subarray(ip.length - 5 < 0 ? 0 : ip.length - 5), ip.length >= 5 ? 1 : 2);
+  // Byte by byte: a subarray to copy from is a typed array made per call (~1 us of a frame template's 1.5).
+  const n = Math.min(5, ip.length);
+  for (let i = 0; i < n; i++) mac[6 - n + i] = ip[ip.length - n + i] as number;
   return mac;
 }
