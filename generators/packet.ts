@@ -1,5 +1,5 @@
 import { ipVersion } from '../harness/core/ip-address.js';
-import { ipBytes, macFor } from './addresses.js';
+import { ipBytes, macOf } from './addresses.js';
 import { foldChecksum, sum16 } from './checksum.js';
 import { generatorSlab } from './typed-slab.js';
 
@@ -128,8 +128,8 @@ export class FlowContext {
     const v6 = this.ipVersion === 6;
     const addr = [ipBytes(clientAddr), ipBytes(serverAddr)] as const;
     const port = [clientPort, serverPort] as const;
-    const cMac = macFor(clientAddr);
-    const sMac = macFor(serverAddr);
+    const cMac = macOf(addr[0]);
+    const sMac = macOf(addr[1]);
     const links = [linkHeader(sMac, cMac, vlan, this.ipVersion), linkHeader(cMac, sMac, vlan, this.ipVersion)] as const;
     this.linkLen = links[0].length;
     this.ipHeaderLen = v6 ? 40 : 20;

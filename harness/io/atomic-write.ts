@@ -3,15 +3,14 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { kindOf } from './output-paths.js';
+import { Utf8Chunks } from './utf8-chunks.js';
 
 /**
  * Writes a file so that a reader (or a run stopped half-way by Ctrl-C) only ever sees the old content or the whole
  * new content: write a temporary file in the same folder, then rename over the target. The content may come in
  * pieces (results.json of a large sweep is hundreds of MB), written as they come, never joined.
  */
-const WRITE_BATCH_CHARS = 1 << 20;
-
-export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string> | AsyncIterable<string | Uint8Array>): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
   // The rename below would replace a device or a FIFO (/dev/null, /dev/full) with a regular file: never.
   const existing = await stat(file).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) throw new InputError({ file, line: 0, col: 0 }, `${kindOf(existing)}`, 'a regular file or a new name to write');
@@ -26,35 +25,27 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
       if (typeof content === 'string' || content instanceof Uint8Array) {
         await writeAll(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
       } else {
-        // A million small pieces (one per connection) would be a million writes: gather them into about 1 MB.
-        let batch: string[] = [];
-        let batchLength = 0;
-        const flush = async (): Promise<void> => {
-          if (batchLength === 0) return;
-          const bytes = Buffer.from(batch.join(''), 'utf8');
-          batch = [];
-          batchLength = 0;
-          await writeAll(bytes);
+        // A million small pieces (one per connection) would be a million writes: encoded into chunks of about 1 MB.
+        const chunks = new Utf8Chunks();
+        const writeChunks = async (list: readonly Uint8Array[]): Promise<void> => {
+          for (const chunk of list) await writeAll(chunk);
+          chunks.reuse(list);
         };
-        const add = (piece: string): boolean => {
-          batch.push(piece);
-          batchLength += piece.length;
-          return batchLength >= WRITE_BATCH_CHARS;
+        // A promise only when there is something to write: a million microtasks cost more than the writes.
+        const put = (piece: string | Uint8Array): Promise<void> | undefined => {
+          if (typeof piece !== 'string') return writeChunks([...chunks.end(), piece]);
+          chunks.add(piece);
+          return chunks.ready ? writeChunks(chunks.take()) : undefined;
         };
         if (Symbol.asyncIterator in content) {
-          for await (const piece of content) {
-            if (typeof piece === 'string') {
-              if (add(piece)) await flush();
-            } else {
-              await flush();
-              await writeAll(piece);
-            }
-          }
+          for await (const piece of content) await put(piece);
         } else {
-          // Not awaited piece by piece: a million microtasks cost more than the writes.
-          for (const piece of content) if (add(piece)) await flush();
+          for (const piece of content) {
+            const writing = put(piece);
+            if (writing !== undefined) await writing;
+          }
         }
-        await flush();
+        await writeChunks(chunks.end());
       }
     } finally {
       await fh.close();

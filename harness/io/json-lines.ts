@@ -1,16 +1,20 @@
+import { CHUNK_BYTES, Utf8Chunks } from './utf8-chunks.js';
+
 /**
- * One JSON value per line, a few hundred lines per piece: a million records are never one string, and each piece
- * stays small enough to die young. Pieces of 4,096 scores (about 2 MB) outlived the young generation while the
- * writer gathered them, and a 100,000-connection cell left ~280 MB of them for the next full collection.
+ * One JSON value per line, as UTF-8 byte chunks of about 1 MB (Utf8Chunks): a million records are never one string,
+ * and every chunk holds whole lines. A chunk is valid until the next one is asked for (its memory is filled again
+ * then): write it, or copy it, before.
  */
-export function* jsonLines(values: Iterable<unknown>): Generator<string> {
-  let piece: string[] = [];
+export function* jsonLines(values: Iterable<unknown>, chunkBytes = CHUNK_BYTES): Generator<Uint8Array> {
+  const chunks = new Utf8Chunks(chunkBytes);
   for (const value of values) {
-    piece.push(`${JSON.stringify(value)}\n`);
-    if (piece.length === 256) {
-      yield piece.join('');
-      piece = [];
+    // A line must be a JSON value: JSON.stringify(undefined) is undefined, written as "undefined" by a template.
+    chunks.add(JSON.stringify(value) ?? 'null', true);
+    if (chunks.ready) {
+      const done = chunks.take();
+      yield* done;
+      chunks.reuse(done);
     }
   }
-  if (piece.length > 0) yield piece.join('');
+  yield* chunks.end();
 }

@@ -22,11 +22,7 @@ let adapters: Promise<MonitorAdapter[]> | undefined;
 let kept: { key: number; table: TruthTable } | undefined;
 let queue: Promise<void> = Promise.resolve();
 
-/** Pieces of lines gathered into about 1 MB per write, as writeFileAtomic gathers them. */
-const WRITE_BATCH_CHARS = 1 << 20;
-
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
+function writeAll(fd: number, bytes: Uint8Array): void {
   for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
@@ -45,18 +41,8 @@ async function score(request: ScoreWorkerRequest): Promise<void> {
       for (const s of range.scores) void s;
     } else {
       fd = openSync(linesFile, 'wx');
-      let batch: string[] = [];
-      let batchLength = 0;
-      for (const piece of jsonLines(range.scores)) {
-        batch.push(piece);
-        batchLength += piece.length;
-        if (batchLength >= WRITE_BATCH_CHARS) {
-          writeAll(fd, batch.join(''));
-          batch = [];
-          batchLength = 0;
-        }
-      }
-      if (batchLength > 0) writeAll(fd, batch.join(''));
+      // About 1 MB a chunk: one write each.
+      for (const chunk of jsonLines(range.scores)) writeAll(fd, chunk);
       closeSync(fd);
       fd = undefined;
     }

@@ -41,6 +41,10 @@ interface ScaleRun {
   exitCode: number;
   wallMs: number;
   peakRssKb: number;
+  /** CPU time of the harness process itself, every thread (not the monitors it runs). */
+  ownCpuMs: number;
+  /** CPU time of the processes it ran and waited for (monitors, converters), when /proc says; -1 when not. */
+  childCpuMs: number;
   resultsBytes: number;
   htmlBytes: number;
   pcapBytes: number;
@@ -83,7 +87,7 @@ async function runAt(count: number, dir: string): Promise<ScaleRun> {
   const scenario = path.join(dir, `scale-${count}.yaml`);
   const out = path.join(dir, `run-${count}`);
   await writeFile(scenario, scenarioText(count));
-  const child = await measureInChild<{ exitCode: number; wallMs: number; peakRssKb: number }>(import.meta.url, [out, scenario], { cwd: repo, env: await binEnvironment() });
+  const child = await measureInChild<{ exitCode: number; wallMs: number; peakRssKb: number; ownCpuMs: number; childCpuMs: number }>(import.meta.url, [out, scenario], { cwd: repo, env: await binEnvironment() });
   const measured = 'value' in child ? child.value : undefined;
   const pcapDir = path.join(out, `scale-${count}`);
   const pcap = (await readdir(pcapDir).catch(() => [])).find((f) => f.endsWith('.pcap'));
@@ -93,6 +97,8 @@ async function runAt(count: number, dir: string): Promise<ScaleRun> {
     exitCode: measured?.exitCode ?? -1,
     wallMs: measured?.wallMs ?? 0,
     peakRssKb: measured?.peakRssKb ?? 0,
+    ownCpuMs: measured?.ownCpuMs ?? 0,
+    childCpuMs: measured?.childCpuMs ?? -1,
     resultsBytes: await sizeOf(path.join(out, 'results.json')),
     htmlBytes: await sizeOf(path.join(out, 'report.html')),
     pcapBytes: pcap ? await sizeOf(path.join(pcapDir, pcap)) : -1,
@@ -100,6 +106,19 @@ async function runAt(count: number, dir: string): Promise<ScaleRun> {
     scoresBytes: folder.scores,
     ...('error' in child ? { error: child.error } : {}),
   };
+}
+
+/**
+ * CPU time (user + system) of this process's children that have been waited for, from /proc/self/stat (cutime and
+ * cstime, fields 16 and 17, in clock ticks of 1/100 s on Linux); -1 where there is no /proc.
+ */
+async function childrenCpuMs(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8').catch(() => undefined);
+  if (stat === undefined) return -1;
+  // The command name (field 2) is in parentheses and may hold spaces: fields are counted after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? ticks * 10 : -1;
 }
 
 const mb = (bytes: number): string => (bytes < 0 ? 'none' : `${(bytes / 1e6).toFixed(1)} MB`);
@@ -113,13 +132,17 @@ export async function scaleBench(counts = [10_000, 100_000]): Promise<string[]> 
       const r = await runAt(count, dir);
       runs.push(r);
       const base = runs[0] as ScaleRun;
-      const growth = r === base ? '' : `; per connection vs ${base.count.toLocaleString('en')}: RSS x${((r.peakRssKb / r.count) / (base.peakRssKb / base.count)).toFixed(2)}, time x${((r.wallMs / r.count) / (base.wallMs / base.count)).toFixed(2)}`;
+      const perConnection = (x: number, y: number): string => ((x / r.count) / (y / base.count)).toFixed(2);
+      const growth = r === base ? '' : `; per connection vs ${base.count.toLocaleString('en')}: RSS x${perConnection(r.peakRssKb, base.peakRssKb)}, time x${perConnection(r.wallMs, base.wallMs)}, harness CPU x${perConnection(r.ownCpuMs, base.ownCpuMs)}`;
       lines.push(
         `  ${r.count.toLocaleString('en').padStart(9)} connections: harness peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB${r.count >= 1_000_000 ? ` (target < 1024 MB: ${r.peakRssKb < 1024 * 1024 ? 'met' : 'NOT met'})` : ''}, `
           + `wall ${(r.wallMs / 1000).toFixed(1)} s, exit ${r.exitCode}; pcap ${mb(r.pcapBytes)}, results.json ${mb(r.resultsBytes)}, report.html ${mb(r.htmlBytes)}`
           + `${r.htmlBytes > 10e6 ? ' (target < 10 MB: NOT met)' : ''}${growth}`,
         // What a team must have free on the disk: a cell's score file holds every connection's score (~1 KB each).
         `    run folder ${mb(r.folderBytes)} on disk, of which the cells' per-connection score files ${mb(r.scoresBytes)}`,
+        // Wall time on a shared machine moves with its neighbours; the harness's own CPU time says whether its part grows linearly.
+        `    CPU: the harness itself ${(r.ownCpuMs / 1000).toFixed(1)} s (${((r.ownCpuMs * 1000) / r.count).toFixed(0)} us a connection), `
+          + `the monitors and converters it ran ${r.childCpuMs < 0 ? 'unknown (no /proc)' : `${(r.childCpuMs / 1000).toFixed(1)} s`}`,
       );
       if (r.error) lines.push(`    failed: ${r.error}`);
     }
@@ -137,9 +160,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     delete process.env.MALLOC_MMAP_THRESHOLD_; // as bin/harness does: the monitors keep their own defaults
     const { main } = await import(pathToFileURL(path.join(repo, 'dist/harness/cli.js')).href) as { main: (argv: string[]) => Promise<number> };
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const childrenBefore = await childrenCpuMs();
     const exitCode = await main(['run', scenario, '--monitors', MONITORS, '--timeouts', 'default', '--out', out]);
     const wallMs = performance.now() - started;
-    console.log(JSON.stringify({ exitCode, wallMs, peakRssKb: process.resourceUsage().maxRSS }));
+    const cpu = process.cpuUsage(cpuBefore);
+    const childrenAfter = await childrenCpuMs();
+    const childCpuMs = childrenBefore < 0 || childrenAfter < 0 ? -1 : childrenAfter - childrenBefore;
+    console.log(JSON.stringify({ exitCode, wallMs, peakRssKb: process.resourceUsage().maxRSS, ownCpuMs: (cpu.user + cpu.system) / 1000, childCpuMs }));
   } else {
     const counts = process.argv.includes('--with-1m') ? [10_000, 100_000, 1_000_000] : [10_000, 100_000];
     for (const line of await scaleBench(counts)) console.log(line);

@@ -3,7 +3,8 @@ import { execa } from 'execa';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ipv6Bytes, macFor } from '../../generators/addresses.js';
+import fc from 'fast-check';
+import { ipv4Bytes, ipv6Bytes, macFor } from '../../generators/addresses.js';
 import { internetChecksum } from '../../generators/checksum.js';
 import { encodePacket, FlowContext, Kind, type Packet } from '../../generators/packet.js';
 import { PcapWriter, RECORD_HEADER } from '../../generators/pcap-writer.js';
@@ -60,6 +61,19 @@ describe('packet encoders against known bytes', () => {
     expect(Buffer.from(ipv6Bytes('2001:db8:0:0:1::')).toString('hex')).to.equal('20010db8000000000001000000000000');
     expect(Buffer.from(macFor('2001:db8::10')).toString('hex')).to.equal('020000000010');
     expect(() => ipv6Bytes('1::2::3')).to.throw(/IPv6/);
+  });
+
+  it('reads every dotted quad to its four bytes and refuses what is not one', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), fc.boolean(), (bytes, padded) => {
+        const text = bytes.map((b) => (padded ? String(b).padStart(3, '0') : String(b))).join('.');
+        expect([...ipv4Bytes(text)]).to.deep.equal(bytes);
+        expect(Buffer.from(macFor(text)).toString('hex')).to.equal(`0200${Buffer.from(bytes).toString('hex')}`);
+      }),
+    );
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.256', '1.300.3.4', '1..3.4', '.1.2.3', '1.2.3.', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.0004', '1.2.3.a', '1.2.3.-4', '1:2:3:4']) {
+      expect(() => ipv4Bytes(bad), bad).to.throw(/not an IPv4 address/);
+    }
   });
 
   it('keeps TCP seq/ack consistent: SYN and FIN count one, data its length, keepalive at seq-1', () => {

@@ -38,4 +38,20 @@ describe('writeFileAtomic', () => {
     const open = Object.assign(new Error(`EIO: i/o error, open '${file}'`), { code: 'EIO', syscall: 'open', path: file });
     expect(machineFailureText(open)).to.equal(`harness: EIO: i/o error, open '${file}'`);
   });
+
+  it('writes pieces of text and bytes, from a plain or an async iterable, in order, whatever their sizes', async () => {
+    const big = `${'ü'.repeat(400_000)}😀`; // more than a 1 MB chunk once encoded
+    const pieces: (string | Uint8Array)[] = ['a', 'é€', Buffer.from('[bytes]'), big, '', 'tail 😀', Buffer.from('end')];
+    for (let i = 0; i < 3000; i++) pieces.splice(2, 0, `line ${i} ${'x'.repeat(i % 500)}\n`);
+    const whole = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    const plain = path.join(dir, 'plain.txt');
+    await writeFileAtomic(plain, pieces);
+    expect((await readFile(plain)).equals(whole)).to.equal(true);
+    const fromAsync = path.join(dir, 'async.txt');
+    await writeFileAtomic(fromAsync, (async function* () {
+      yield* pieces;
+    })());
+    expect((await readFile(fromAsync)).equals(whole)).to.equal(true);
+  });
 });
+
