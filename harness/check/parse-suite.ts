@@ -177,10 +177,16 @@ function readScenarios(r: YamlReader, top: Fields): ScenarioPattern[] {
   const node = top.required('scenarios', 'a list of scenario files or globs, e.g. [../scenarios/burst-20min.yaml]');
   const items = isScalar(r.resolve(node)) ? [node] : r.list(node, 'scenarios', '[../scenarios/burst-20min.yaml, more/*.yaml]');
   if (items.length === 0) r.fail(node, 'no scenario', 'at least one scenario file or glob');
-  return items.map((item) => ({
-    pattern: r.string(item, 'a scenario', 'a path or glob of scenario files, relative to the suite'),
-    where: r.where(item),
-  }));
+  const patterns: ScenarioPattern[] = [];
+  for (const item of items) {
+    const pattern = r.string(item, 'a scenario', 'a path or glob of scenario files, relative to the suite');
+    // [a.yaml, a.yaml] ran a.yaml once without a word: a slip (another scenario meant?) that hid itself. A glob that
+    // overlaps another entry ([*.yaml, a.yaml]) is kept: each file still runs once.
+    const earlier = patterns.find((p) => p.pattern === pattern);
+    if (earlier !== undefined) r.fail(item, `scenario "${pattern}" twice in scenarios (first on line ${earlier.where.line})`, 'each scenario once');
+    patterns.push({ pattern, where: r.where(item) });
+  }
+  return patterns;
 }
 
 function readExpectations(r: YamlReader, top: Fields, sensors: SensorSpec[]): Expectation[] {

@@ -113,6 +113,7 @@ describe('check: parseSuite', () => {
     { name: 'a coverage over 100%', text: `${HEAD}expect:\n  - scenario: a\n    min_coverage: 150%\n`, message: 'suite.yaml:7:19: found min_coverage "150%"; expected a fraction from 0 to 1 such as 0.99, or a percentage such as 99%' },
     { name: 'a duration that does not parse', text: `${HEAD}expect:\n  - scenario: a\n    longest_record: 18 hours\n`, message: 'suite.yaml:7:21: found an unparsable longest_record "18 hours"; expected a positive duration' },
     { name: 'a hunt by something else', text: `${HEAD}expect:\n  - scenario: a\n    hunt: { at: 1h, by: average }\n`, message: 'suite.yaml:7:25: found hunt by "average"; expected one of longest, sum' },
+    { name: 'one scenario entry twice', text: `${HEAD.replace('[a.yaml]', '[a.yaml, b/*.yaml, a.yaml]')}expect: [{ scenario: a, max_fragments: 1 }]\n`, message: 'suite.yaml:4:31: found scenario "a.yaml" twice in scenarios (first on line 4); expected each scenario once' },
     { name: 'a negative tolerance', text: `${HEAD}tolerance: { duration: -1s }\nexpect: [{ scenario: a, max_fragments: 1 }]\n`, message: 'suite.yaml:5:24: found a negative duration tolerance "-1s"' },
   ];
   for (const c of cases) {
