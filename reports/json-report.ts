@@ -1,7 +1,7 @@
 import type { RunResults } from '../harness/core/results.js';
 import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
 import { InputError } from '../harness/core/input-error.js';
-import { jsonErrorPosition } from '../harness/core/json-position.js';
+import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../harness/core/json-position.js';
 import { checkAgainstSchema } from '../harness/io/json-schema.js';
 import { otherHarnessFile } from '../harness/io/harness-file-kind.js';
 
@@ -136,6 +136,9 @@ export function parseResultsJson(text: string, file: string): RunResults {
     const { line, col, found } = jsonErrorPosition(text, err);
     throw new InputError({ file, line, col }, `JSON that does not parse (${found})`, 'a results.json written by harness run');
   }
+  // A key given twice (a verdict or a count said twice after a hand edit) was read as its last value.
+  const duplicate = duplicateKeyProblem(text, data);
+  if (duplicate !== undefined) throw new InputError({ file, ...lineAndColumn(text, duplicate.offset) }, duplicate.found, 'each key once in an object: a results.json written by harness run');
   const at1 = { file, line: 1, col: 1 };
   if (!isObject(data)) throw new InputError(at1, describe(data), 'a JSON object (a results.json written by harness run)');
   const other = otherHarnessFile(data, 'results');

@@ -7,7 +7,7 @@ import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { expandGlob } from './expand-glob.js';
 import { parseSuite } from './parse-suite.js';
-import type { Suite } from './suite.js';
+import type { ScenarioPattern, Suite } from './suite.js';
 
 /**
  * Reads a suite and checks everything parseSuite cannot see from the text alone: that monitors exist in the
@@ -33,8 +33,18 @@ export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
 
   const scenarioFiles: string[] = [];
   const scenarios: Scenario[] = [];
+  /** The file each entry that is not a glob names, and that entry: `a.yaml` and `./a.yaml` are one scenario. */
+  const named = new Map<string, ScenarioPattern>();
   for (const pattern of suite.scenarios) {
     const files = await expandGlob(pattern.pattern, baseDir);
+    if (!/[*?]/.test(pattern.pattern)) {
+      const file = path.resolve(baseDir, pattern.pattern);
+      const earlier = named.get(file);
+      if (earlier !== undefined) {
+        throw new InputError(pattern.where, `scenario "${pattern.pattern}" twice in scenarios (as "${earlier.pattern}" on line ${earlier.where.line})`, 'each scenario once');
+      }
+      named.set(file, pattern);
+    }
     const existing: string[] = [];
     // `*.yaml` beside the suite would otherwise match the suite itself.
     for (const file of files) if (file !== path.resolve(suitePath) && (await isFile(file))) existing.push(file);

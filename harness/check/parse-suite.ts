@@ -45,6 +45,7 @@ export function parseSuite(text: string, file: string, monitors?: readonly Monit
   const sensors = readSensors(r, top, monitors);
   const scenarios = readScenarios(r, top);
   const expectations = readExpectations(r, top, sensors);
+  refuseRepeatedChecks(expectations, sensors, tolerance);
   const live = readLive(r, top);
   return { file, sensors, scenarios, expectations, tolerance, ...(live ? { live } : {}) };
 }
@@ -177,10 +178,16 @@ function readScenarios(r: YamlReader, top: Fields): ScenarioPattern[] {
   const node = top.required('scenarios', 'a list of scenario files or globs, e.g. [../scenarios/burst-20min.yaml]');
   const items = isScalar(r.resolve(node)) ? [node] : r.list(node, 'scenarios', '[../scenarios/burst-20min.yaml, more/*.yaml]');
   if (items.length === 0) r.fail(node, 'no scenario', 'at least one scenario file or glob');
-  return items.map((item) => ({
-    pattern: r.string(item, 'a scenario', 'a path or glob of scenario files, relative to the suite'),
-    where: r.where(item),
-  }));
+  const patterns: ScenarioPattern[] = [];
+  for (const item of items) {
+    const pattern = r.string(item, 'a scenario', 'a path or glob of scenario files, relative to the suite');
+    // [a.yaml, a.yaml] ran a.yaml once without a word: a slip (another scenario meant?) that hid itself. A glob that
+    // overlaps another entry ([*.yaml, a.yaml]) is kept: each file still runs once.
+    const earlier = patterns.find((p) => p.pattern === pattern);
+    if (earlier !== undefined) r.fail(item, `scenario "${pattern}" twice in scenarios (first on line ${earlier.where.line})`, 'each scenario once');
+    patterns.push({ pattern, where: r.where(item) });
+  }
+  return patterns;
 }
 
 function readExpectations(r: YamlReader, top: Fields, sensors: SensorSpec[]): Expectation[] {
@@ -189,6 +196,49 @@ function readExpectations(r: YamlReader, top: Fields, sensors: SensorSpec[]): Ex
   const items = r.list(node, 'expect', example);
   if (items.length === 0) r.fail(node, 'no expectation', `at least one, e.g. ${example}`);
   return items.map((item) => readExpectation(r, item, sensors));
+}
+
+/**
+ * One check of one sensor on one scenario (and connection), asked by two expectations, was judged twice: two passes
+ * (or two failures) in the counts and the JUnit for one thing checked, and the second copy often a slip for another
+ * sensor or scenario. Refused at the later expectation, naming the line of the first. Equal checks are equal in
+ * value (99% and 0.99, 1h and 60m); tolerance counts only for the duration checks it applies to. Two different limits
+ * of one kind (max_fragments 1 and 2) are two checks and stay.
+ */
+function refuseRepeatedChecks(expectations: Expectation[], sensors: SensorSpec[], tolerance: SuiteTolerance): void {
+  const firstAt = new Map<string, Expectation>();
+  for (const expectation of expectations) {
+    const names = expectation.sensors ?? sensors.map((s) => s.name);
+    const repeated: { check: Check; sensor: string; first: Expectation }[] = [];
+    for (const check of expectation.checks) {
+      const slack = check.kind === 'longest_record' || check.kind === 'hunt' ? (expectation.toleranceS ?? tolerance.durationS) : null;
+      for (const sensor of names) {
+        const key = JSON.stringify([expectation.scenario, expectation.connection ?? null, expectation.requires ?? null, slack, sensor, check]);
+        const first = firstAt.get(key);
+        if (first === undefined) firstAt.set(key, expectation);
+        else if (first !== expectation) repeated.push({ check, sensor, first });
+      }
+    }
+    const [one] = repeated;
+    if (one === undefined) continue;
+    const { first } = one;
+    const whole = repeated.length === expectation.checks.length * names.length && repeated.every((x) => x.first === first);
+    const on = expectation.connection === undefined ? `scenario ${expectation.scenario}` : `connection ${expectation.connection} of scenario ${expectation.scenario}`;
+    const found = whole
+      ? `an expectation that checks only what the expectation on line ${first.where.line} checks already (${expectation.checks.map(describeCheckKey).join(', ')} of ${names.map((n) => `"${n}"`).join(', ')} on ${on})`
+      : `${describeCheckKey(one.check)} of sensor "${one.sensor}" on ${on}, which the expectation on line ${first.where.line} checks already`;
+    throw new InputError(expectation.where, found, 'each check once for a sensor and scenario (it was judged, and counted, twice): drop it from one of the two expectations');
+  }
+}
+
+function describeCheckKey(check: Check): string {
+  switch (check.kind) {
+    case 'max_fragments': return `max_fragments ${check.max}`;
+    case 'min_coverage': return `min_coverage ${check.min}`;
+    case 'longest_record': return `longest_record ${check.atLeastS}s`;
+    case 'hunt': return `hunt at ${check.thresholdS}s by ${check.by}`;
+    case 'close': return `close ${check.state}`;
+  }
 }
 
 function readExpectation(r: YamlReader, node: ParsedNode, sensors: SensorSpec[]): Expectation {

@@ -37,7 +37,13 @@ export async function generateCommand(argv: string[]): Promise<number> {
   const scenarios = [];
   for (const file of flags.positionals) {
     const scenario = await loadScenario(file);
-    scenarios.push({ scenario, estimate: checkPcapSize(scenario, maxPcapBytes, 'harness generate --max-pcap-size') });
+    // Each scenario's files are named after it: a second scenario of one name (or one file given twice) replaced the
+    // first's pcap and truth in --out without a word, and both were reported written.
+    const clash = scenarios.find((s) => s.scenario.name === scenario.name);
+    if (clash !== undefined) {
+      throw new InputError({ file, line: 1, col: 1 }, `scenario name "${scenario.name}", which ${clash.file} uses too`, 'a different name in each scenario of one harness generate (its files are named after it)');
+    }
+    scenarios.push({ file, scenario, estimate: checkPcapSize(scenario, maxPcapBytes, 'harness generate --max-pcap-size') });
   }
   await checkOutputFolder('harness generate --out', stringFlag(flags, 'out') ?? 'out');
   const interrupt = interruptSignal();

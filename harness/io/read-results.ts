@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, isInputError } from '../core/input-error.js';
+import { duplicateKeyProblem } from '../core/json-position.js';
 import { readInputText } from './read-input.js';
 import type { RunResults } from '../core/results.js';
 import { parseResultsJson } from '../../reports/json-report.js';
@@ -51,6 +52,9 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
           lineNo += 1;
           if (line.trim() === '') continue;
           const score = JSON.parse(line) as unknown;
+          // A score line is as editable as results.json: "verdict" said twice was judged by its last.
+          const duplicate = duplicateKeyProblem(line, score);
+          if (duplicate !== undefined) throw new InputError({ file: scoresFile, line: lineNo, col: duplicate.offset + 1 }, duplicate.found, 'each key once in a score line as harness run writes it');
           // Each score is judged and recommended from as results.json's own are: checked as they are (a score of
           // coverage "x" or verdict "great" was merged and judged at exit 0).
           try {

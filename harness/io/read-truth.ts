@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
 import { canonicalIp, ipVersion } from '../core/ip-address.js';
-import { jsonErrorPosition } from '../core/json-position.js';
+import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../core/json-position.js';
 import { checkAgainstSchema, describePath, jsonPlace, type JsonPath } from './json-schema.js';
 import { readInputText } from './read-input.js';
 import { readLargeJsonObject } from './large-json.js';
@@ -55,6 +55,9 @@ export function parseGroundTruth(text: string, file: string): GroundTruth {
     const { line, col, found } = jsonErrorPosition(text, error);
     throw new InputError({ file, line, col }, `JSON that does not parse (${found})`, WHAT);
   }
+  // A key given twice (`"durationUs": ..., "durationUs": ...` after a hand edit) was read as its last value.
+  const duplicate = duplicateKeyProblem(text, value);
+  if (duplicate !== undefined) throw new InputError({ file, ...lineAndColumn(text, duplicate.offset) }, duplicate.found, `each key once in an object: ${WHAT}`);
   const other = otherHarnessFile(value, 'truth');
   if (other !== undefined) throw new InputError({ file, line: 1, col: 1 }, other, WHAT);
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;

@@ -6,6 +6,7 @@ import { scoreBench } from './score-bench.js';
 import { overheadBench } from './overhead-bench.js';
 import { scaleBench } from './scale-bench.js';
 import { scenarioLoadBench } from './scenario-load-bench.js';
+import { duplicateKeyBench } from './duplicate-key-bench.js';
 
 /**
  * `npm run bench`: speed and memory goals live here, never in timed tests. Each bench prints its numbers with the
@@ -19,6 +20,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['score', scoreBench],
   ['sweep overhead', overheadBench],
   ['scenario load: 295,000 connection entries (~50 MB) against 5,000 read by the yaml package', scenarioLoadBench],
+  ['duplicate keys: the check on a ~60 MB truth beside JSON.parse of it', duplicateKeyBench],
   ['scale: harness run at 10 k and 100 k connections (npm run bench:scale adds 1 M)', () => scaleBench()],
 ];
 

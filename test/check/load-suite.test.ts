@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,5 +32,16 @@ describe('check: loadSuite and the shipped examples', () => {
     expect(await rel('**/*.yaml')).to.deep.equal(['a/b/w.yaml', 'a/z.yaml', 'x1.yaml', 'x2.yaml']);
     expect(await rel('a/*/w.yaml')).to.deep.equal(['a/b/w.yaml']);
     expect(await rel('nothing/*.yaml')).to.deep.equal([]);
+  });
+
+  it('runs a scenario named by a glob and by its path once, and refuses one file named twice in two spellings', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-suite-twice-'));
+    await writeFile(path.join(dir, 'quiet-300s.yaml'), await readFile(path.join(repo, 'test/corpus/cases/suite/sensors-named-twice/quiet-300s.yaml')));
+    const suite = (scenarios: string): string => `sensors: { t: { monitor: tshark } }\nscenarios: ${scenarios}\nexpect: [{ scenario: quiet-300s, max_fragments: 1 }]\n`;
+    await writeFile(path.join(dir, 'glob.suite.yaml'), suite('["*.yaml", quiet-300s.yaml]'));
+    expect((await loadSuite(path.join(dir, 'glob.suite.yaml'))).scenarioFiles).to.deep.equal([path.join(dir, 'quiet-300s.yaml')]);
+    await writeFile(path.join(dir, 'twice.suite.yaml'), suite('[quiet-300s.yaml, ./quiet-300s.yaml]'));
+    const error = await loadSuite(path.join(dir, 'twice.suite.yaml')).catch((e: unknown) => e);
+    expect((error as Error).message).to.equal(`${path.join(dir, 'twice.suite.yaml')}:2:30: found scenario "./quiet-300s.yaml" twice in scenarios (as "quiet-300s.yaml" on line 2); expected each scenario once`);
   });
 });

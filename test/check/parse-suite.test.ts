@@ -113,6 +113,11 @@ describe('check: parseSuite', () => {
     { name: 'a coverage over 100%', text: `${HEAD}expect:\n  - scenario: a\n    min_coverage: 150%\n`, message: 'suite.yaml:7:19: found min_coverage "150%"; expected a fraction from 0 to 1 such as 0.99, or a percentage such as 99%' },
     { name: 'a duration that does not parse', text: `${HEAD}expect:\n  - scenario: a\n    longest_record: 18 hours\n`, message: 'suite.yaml:7:21: found an unparsable longest_record "18 hours"; expected a positive duration' },
     { name: 'a hunt by something else', text: `${HEAD}expect:\n  - scenario: a\n    hunt: { at: 1h, by: average }\n`, message: 'suite.yaml:7:25: found hunt by "average"; expected one of longest, sum' },
+    { name: 'one scenario entry twice', text: `${HEAD.replace('[a.yaml]', '[a.yaml, b/*.yaml, a.yaml]')}expect: [{ scenario: a, max_fragments: 1 }]\n`, message: 'suite.yaml:4:31: found scenario "a.yaml" twice in scenarios (first on line 4); expected each scenario once' },
+    { name: 'two identical expectations', text: `${HEAD}expect:\n  - { scenario: a, sensors: [z], max_fragments: 1 }\n  - { scenario: a, sensors: [z], max_fragments: 1 }\n`, message: 'suite.yaml:7:5: found an expectation that checks only what the expectation on line 6 checks already (max_fragments 1 of "z" on scenario a); expected each check once for a sensor and scenario' },
+    { name: 'an expectation for every sensor and one for a sensor, one check alike (99% and 0.99)', text: `sensors:\n  z: { monitor: zeek }\n  t: { monitor: tshark }\nscenarios: [a.yaml]\nexpect:\n  - { scenario: a, min_coverage: 99% }\n  - { scenario: a, sensor: t, max_fragments: 1, min_coverage: 0.99 }\n`, message: 'suite.yaml:7:5: found min_coverage 0.99 of sensor "t" on scenario a, which the expectation on line 6 checks already; expected each check once' },
+    { name: 'one hunt in two spellings with the same tolerance', text: `${HEAD}tolerance: { duration: 5s }\nexpect:\n  - { scenario: a, connection: c, hunt: 1h }\n  - { scenario: a, connection: c, tolerance: 5s, hunt: { at: 60m, by: longest } }\n`, message: 'suite.yaml:8:5: found an expectation that checks only what the expectation on line 7 checks already (hunt at 3600s by longest of "z" on connection c of scenario a)' },
+    { name: 'max_fragments twice whatever the tolerance', text: `${HEAD}expect:\n  - { scenario: a, max_fragments: 2 }\n  - { scenario: a, tolerance: 9s, max_fragments: 2 }\n`, message: 'suite.yaml:7:5: found an expectation that checks only what the expectation on line 6 checks already' },
     { name: 'a negative tolerance', text: `${HEAD}tolerance: { duration: -1s }\nexpect: [{ scenario: a, max_fragments: 1 }]\n`, message: 'suite.yaml:5:24: found a negative duration tolerance "-1s"' },
   ];
   for (const c of cases) {
@@ -122,6 +127,22 @@ describe('check: parseSuite', () => {
       expect(exitCode).to.equal(2);
     });
   }
+});
+
+describe('parseSuite: what is not said twice', () => {
+  it('keeps expectations that differ in limit, connection, version gate, or tolerance of a duration check', () => {
+    const suite = parseSuite(`sensors:\n  z: { monitor: zeek }\n  t: { monitor: tshark }\nscenarios: [a.yaml, "*.yaml"]\nexpect:
+  - { scenario: a, max_fragments: 1, longest_record: 1h }
+  - { scenario: a, max_fragments: 2 }
+  - { scenario: a, connection: c, max_fragments: 1 }
+  - { scenario: a, requires: { min: "7" }, max_fragments: 1 }
+  - { scenario: a, tolerance: 5s, longest_record: 1h }
+  - { scenario: a, sensors: [t], min_coverage: 99% }
+  - { scenario: a, sensors: [z], min_coverage: 99% }
+`, 's.yaml', CATALOG);
+    expect(suite.expectations).to.have.length(7);
+    expect(suite.scenarios.map((p) => p.pattern)).to.deep.equal(['a.yaml', '*.yaml']);
+  });
 });
 
 describe('parseSuite: live', () => {

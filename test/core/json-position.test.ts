@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { firstJsonProblem, jsonErrorPosition } from '../../harness/core/json-position.js';
+import { duplicateKeyProblem, firstJsonProblem, jsonErrorPosition, keysInText, keysInValue, lineAndColumn } from '../../harness/core/json-position.js';
 
 describe('JSON error positions', () => {
   it('point at the character that breaks the grammar, not at the end of the file', () => {
@@ -34,5 +34,30 @@ describe('JSON error positions', () => {
     expect(firstJsonProblem('{"a": 1, "b": 2, "a": 3}')).to.equal(undefined);
     expect(firstJsonProblem('{"a": 1, "b": 2, "a": 3}', true)).to.deep.equal({ offset: 17, found: 'the key "a" a second time in one object (JSON.parse would keep the last silently)' });
     expect(firstJsonProblem('[{"x": {"k": 1, "\\u006b": 2}}]', true)?.offset).to.equal(16);
+  });
+
+  it('duplicateKeyProblem finds a key said twice among any values, at the second, and finds none in any value as written', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), fc.string(), fc.boolean(), (a, b, key, pretty) => {
+      const write = (value: unknown): string => JSON.stringify(value, null, pretty ? 2 : undefined);
+      expect(duplicateKeyProblem(write(a), a), write(a)).to.equal(undefined);
+      const head = `[${write(a)},\n{${JSON.stringify(key)}: ${write(b)}, ${JSON.stringify(`${key}\u0000`)}: ${write(a)}, `;
+      const text = `${head}${JSON.stringify(key)}: 0}, ${write(b)}]`;
+      expect(duplicateKeyProblem(text, JSON.parse(text)), text).to.deep.equal({ offset: head.length, found: `the key ${JSON.stringify(key)} a second time in one object (JSON.parse would keep the last silently)` });
+    }), { numRuns: 500 });
+  });
+
+  it('counts keys in the text (each occurrence, escaped quotes and colons in strings aside) and in the parsed value', () => {
+    const text = '{"a\\"": "x\\\\", "b": {"c:": [{"d" : "\\":"}]}, "e"\n:\n{}, "b": 1}';
+    expect(keysInText(text)).to.equal(6);
+    // The second "b" replaced the object that held "c:" and "d".
+    expect(keysInValue(JSON.parse(text))).to.equal(3);
+    expect(keysInValue(JSON.parse('{"__proto__": {"a": 1}, "b": [[{"c": null}]]}'))).to.equal(4);
+    expect(duplicateKeyProblem(text, JSON.parse(text))?.offset).to.equal(text.lastIndexOf('"b"'));
+  });
+
+  it('lineAndColumn counts lines and columns from 1', () => {
+    expect(lineAndColumn('ab\ncd\n', 0)).to.deep.equal({ line: 1, col: 1 });
+    expect(lineAndColumn('ab\ncd\n', 4)).to.deep.equal({ line: 2, col: 2 });
+    expect(lineAndColumn('ab\ncd\n', 6)).to.deep.equal({ line: 3, col: 1 });
   });
 });

@@ -39,6 +39,12 @@ describe('truth written and read as a stream', function () {
     const value = { a: 'x[{,"]}', connections: [{ id: 'a,b]"}', n: [1, [2]] }, 3, 'c'], z: { connections: [9] } };
     await writeFile(file, JSON.stringify(value));
     expect(await readLargeJsonObject(file, 'connections', 'x', 3)).to.deep.equal(value);
+    // Escapes at every place a chunk can end: a backslash before a quote, two before one, one at a string's end.
+    const escapes = { connections: [{ id: 'a\\"b\\\\', x: '\\', y: '"\\"', z: [' \\\\\\" '] }, 'q\\"', { w: '\\u0041' }] };
+    await writeFile(file, JSON.stringify(escapes));
+    for (let chunkBytes = 1; chunkBytes <= 13; chunkBytes += 1) {
+      expect(await readLargeJsonObject(file, 'connections', 'x', chunkBytes), `chunks of ${chunkBytes}`).to.deep.equal(escapes);
+    }
     await writeFile(file, '{"connections": [ ], "b": 1}');
     expect(await readLargeJsonObject(file, 'connections', 'x', 2)).to.deep.equal({ connections: [], b: 1 });
   });
@@ -49,5 +55,26 @@ describe('truth written and read as a stream', function () {
     const error = await readLargeJsonObject(file, 'connections', 'a truth').catch((e: unknown) => e);
     expect(error).to.be.instanceOf(InputError);
     expect((error as InputError).message).to.equal(`${file}:4:1: found text that is not JSON in connections[1]; expected a truth`);
+  });
+
+  it('refuses a key given twice in a connection or in the object around the array, at the second, whatever the chunk size', async () => {
+    const file = path.join(dir, 'twice.json');
+    await writeFile(file, '{\n  "a": 1,\n  "connections": [\n    {"id": 1},\n    {\n      "id": 2,\n      "d": 3,\n      "d": 4\n    }, {"x": 1, "x": 2}\n  ]\n}\n');
+    for (const chunkBytes of [1, 7, 4096]) {
+      const error = await readLargeJsonObject(file, 'connections', 'a truth', chunkBytes).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(InputError);
+      expect((error as InputError).message).to.equal(`${file}:8:7: found the key "d" a second time in one object (JSON.parse would keep the last silently) in connections[1]; expected each key once in an object: a truth`);
+    }
+    // On the element's first line the column counts from the start of the line, not of the element.
+    await writeFile(file, '{\n  "connections": [{"id": 1}, {"x": 1, "x": 2}]\n}\n');
+    const first = await readLargeJsonObject(file, 'connections', 'a truth', 5).catch((e: unknown) => e);
+    expect((first as InputError).message).to.match(new RegExp(`^${file}:2:39: found the key "x" a second time`));
+    // After the array, lines are counted through it.
+    await writeFile(file, '{\n  "a": 1,\n  "connections": [\n    {"id": 1},\n    {"id": 2}\n  ],\n  "a": 2\n}\n');
+    const outer = await readLargeJsonObject(file, 'connections', 'a truth', 3).catch((e: unknown) => e);
+    expect((outer as InputError).message).to.equal(`${file}:7:3: found the key "a" a second time in one object (JSON.parse would keep the last silently); expected each key once in an object: a truth`);
+    // Keys alike in different connections, and ':' inside strings, are no repetition.
+    await writeFile(file, '{"connections": [{"id": "a:b", "n": 1}, {"id": "\\":", "n": 2}], "z": ":"}');
+    expect(await readLargeJsonObject(file, 'connections', 'a truth', 2)).to.deep.equal({ connections: [{ id: 'a:b', n: 1 }, { id: '":', n: 2 }], z: ':' });
   });
 });

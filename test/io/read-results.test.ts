@@ -51,4 +51,21 @@ describe('reading a results.json back (report, merge)', () => {
     const file = await summarizedRun((line) => { line.verdict = 'great'; });
     expect(await refusal(readWholeResults(file))).to.match(/scores\.jsonl:1:\d+: found \$\.verdict = "great"; expected one of "accurate"/);
   });
+
+  it('a score line that says a key twice is refused at the second (merge judged by the last, at exit 0)', async () => {
+    const file = await summarizedRun(() => undefined);
+    const scores = path.join(path.dirname(file), 'scores.jsonl');
+    const line = (await readFile(scores, 'utf8')).trim();
+    await writeFile(scores, `${line.slice(0, -1)},"verdict":"accurate"}\n`);
+    const message = await refusal(readWholeResults(file));
+    expect(message).to.equal(`${scores}:1:${line.length + 1}: found the key "verdict" a second time in one object (JSON.parse would keep the last silently); expected each key once in a score line as harness run writes it`);
+  });
+
+  it('a results.json that says a key twice is refused at the second', async () => {
+    const file = await summarizedRun(() => undefined);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('"toleranceS":', '"toleranceS": 1,\n  "toleranceS":'));
+    const message = await refusal(readResultsFile(file));
+    expect(message).to.match(/results\.json:\d+:3: found the key "toleranceS" a second time in one object/);
+  });
 });
