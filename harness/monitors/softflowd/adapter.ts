@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TimeoutSetting } from '../../core/timeout-setting.js';
-import { InputError } from '../../core/input-error.js';
 import { NFDUMP_INSTALL, collectWithNfcapd, findCollectorTools } from '../../netflow/nfcapd-collector.js';
 import { SOFTFLOWD_TIMEOUT_KNOBS, timeoutPairs, translateSoftflowdTimeouts } from '../../netflow/softflowd-timeouts.js';
 import { detectBinary } from '../detect-binary.js';
 import { EvictionMarks, readSoftflowdLog, SOFTFLOWD_LOG_FILE } from './debug-log.js';
+import { parseSoftflowdOptions } from './options.js';
 import type { CellContext, Detection, MonitorOutput, Translation } from '../monitor-adapter.js';
 
 /**
@@ -24,9 +24,6 @@ export const MAXFLOWS_KNOB = '-m';
 export const SOFTFLOWD_DEFAULT_MAXFLOWS = 8192;
 export const SOFTFLOWD_INSTALL = `apt-get install -y --no-install-recommends softflowd nfdump`;
 export const SOFTFLOWD_KNOBS = SOFTFLOWD_TIMEOUT_KNOBS;
-
-/** Options the harness sets itself; a user's options file may not change them. */
-const RESERVED_OPTIONS = new Set(['-r', '-i', '-n', '-d', '-D', '-c', '-v', '-A', '-p', '-t', '-R']);
 
 export async function detectSoftflowd(env: NodeJS.ProcessEnv): Promise<Detection> {
   const found = await detectBinary(
@@ -54,30 +51,6 @@ export function translateSoftflowd(setting: TimeoutSetting): Translation {
   if (maxFlows !== undefined) t.values[MAXFLOWS_KNOB] = maxFlows;
   else t.notes.push(`-m left at its default ${SOFTFLOWD_DEFAULT_MAXFLOWS} flows`);
   return t;
-}
-
-/**
- * A user's "config" for softflowd is a file of extra command-line options (softflowd has no config file), e.g.
- * `-m 65536 -T full`, split on whitespace, `#` starting a comment. Options the harness controls are refused.
- */
-export function parseSoftflowdOptions(text: string, file: string): string[] {
-  const options: string[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i += 1) {
-    const line = lines[i] as string;
-    const hash = line.indexOf('#');
-    const body = hash >= 0 ? line.slice(0, hash) : line;
-    const re = /\S+/g;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(body)) !== null) {
-      const word = m[0];
-      if (RESERVED_OPTIONS.has(word)) {
-        throw new InputError({ file, line: i + 1, col: m.index + 1 }, `option ${word}`, `softflowd options other than ${[...RESERVED_OPTIONS].join(' ')} (the harness sets those)`);
-      }
-      options.push(word);
-    }
-  }
-  return options;
 }
 
 export function softflowdArgv(binary: string, pcap: string, receiver: string, setting: TimeoutSetting, values: Record<string, number>, extra: string[]): string[] {

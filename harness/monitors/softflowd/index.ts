@@ -2,7 +2,8 @@ import { COLLECTOR_BINARIES } from '../../netflow/nfcapd-collector.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { softflowdActiveRule } from './timer-rule.js';
-import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, parseSoftflowdOptions, runSoftflowd, translateSoftflowd } from './adapter.js';
+import { SOFTFLOWD_INSTALL, SOFTFLOWD_KNOBS, detectSoftflowd, runSoftflowd, translateSoftflowd } from './adapter.js';
+import { parseSoftflowdOptions } from './options.js';
 // Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
 import { readNfdumpJson } from '../../netflow/nfdump-json.js';
 import { softflowdLive } from './live.js';

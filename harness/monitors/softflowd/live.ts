@@ -3,7 +3,7 @@ import path from 'node:path';
 import { collectWithNfcapd } from '../../netflow/nfcapd-collector.js';
 import { timeoutPairs } from '../../netflow/softflowd-timeouts.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
-import { parseSoftflowdOptions } from './adapter.js';
+import { parseSoftflowdOptions } from './options.js';
 
 /**
  * softflowd on a live interface (docs/measured/live.md): `softflowd -d -i rx -n 127.0.0.1:P -v 10 -A milli -c CTL
