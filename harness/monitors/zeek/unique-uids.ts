@@ -99,8 +99,10 @@ export class UidFilter<T extends ConnColumnsConsumer> implements ConnColumnsCons
 
   add(batch: ConnColumnBatch, origin: BatchOrigin): void {
     const count = batch.count;
-    if (this.rows + count > this.slots.length) {
-      const length = Math.max(this.slots.length * 2, this.rows + count);
+    // (The two arrays may differ in length: each was the largest spare when taken.)
+    const capacity = Math.min(this.slots.length, this.checks.length);
+    if (this.rows + count > capacity) {
+      const length = Math.max(capacity * 2, this.rows + count);
       this.slots = spareInts.grow(this.slots, this.rows, length);
       this.checks = spareInts.grow(this.checks, this.rows, length);
     }
@@ -178,17 +180,17 @@ export class UidFilter<T extends ConnColumnsConsumer> implements ConnColumnsCons
 /**
  * Int32Arrays of finished reads, for the next ones (a sweep reads a conn.log per cell; the bench, one after
  * another): on a VM, touching fresh memory cost the parse more than the check's own work (a copy of 1 M rows'
- * hashes took 2 to 190 ms by whether its memory was fresh). A few arrays are kept, none above 32 MB.
+ * hashes took 2 to 190 ms by whether its memory was fresh). Three arrays are kept, none above 16 MB (4 M entries).
  */
 class SpareInts {
   private readonly kept: Int32Array[] = [];
 
-  /** An array of at least `length` entries, its content undefined. */
+  /** An array of at least `length` entries, its content undefined: the largest kept, so that a read need not grow it. */
   take(length: number): Int32Array {
     let best = -1;
     for (let i = 0; i < this.kept.length; i += 1) {
       const k = (this.kept[i] as Int32Array).length;
-      if (k >= length && (best < 0 || k < (this.kept[best] as Int32Array).length)) best = i;
+      if (k >= length && (best < 0 || k > (this.kept[best] as Int32Array).length)) best = i;
     }
     if (best < 0) return new Int32Array(length);
     return this.kept.splice(best, 1)[0] as Int32Array;
@@ -203,11 +205,11 @@ class SpareInts {
   }
 
   give(array: Int32Array): void {
-    if (array.length === 0 || array.length > 1 << 23) return;
+    if (array.length === 0 || array.length > 1 << 22) return;
     this.kept.push(array);
-    // The largest few: a later read of a log as large then takes them all.
+    // The largest three (a read takes three: its two columns and check's partitions), at most 48 MB.
     this.kept.sort((a, b) => b.length - a.length);
-    this.kept.length = Math.min(this.kept.length, 6);
+    this.kept.length = Math.min(this.kept.length, 3);
   }
 }
 

@@ -500,6 +500,26 @@ describe('zeek parser: a uid on two rows (a log holding its rows twice)', () => 
     filter.add(batch([[Math.imul(123_456, 0x9e3779b1), 123_457]]), origin);
     expect(() => filter.check()).to.throw(UidSeenTwice);
   });
+
+  it('the reader\'s check reuses the arrays of earlier reads, whatever their lengths', () => {
+    const origin = { range: 0, lineOffset: 0 };
+    const batch = (from: number, count: number): ConnColumnBatch => ({
+      count, uidSlot: Int32Array.from({ length: count }, (_, i) => Math.imul(from + i, 0x9e3779b1)),
+      uidCheck: Int32Array.from({ length: count }, (_, i) => from + i + 1),
+    }) as unknown as ConnColumnBatch;
+    // A read of 200 000 rows leaves spare arrays of several lengths; the next read takes two unequal ones and
+    // outgrows the shorter.
+    const first = new UidFilter({ add: (): void => undefined });
+    for (let from = 0; from < 200_000; from += 8192) first.add(batch(from, Math.min(8192, 200_000 - from)), origin);
+    first.check();
+    first.release();
+    const second = new UidFilter({ add: (): void => undefined });
+    for (let from = 0; from < 300_000; from += 8192) second.add(batch(from, Math.min(8192, 300_000 - from)), origin);
+    second.check();
+    second.add(batch(299_999, 1), origin);
+    expect(() => second.check()).to.throw(UidSeenTwice);
+    second.release();
+  });
 });
 
 describe('zeek translate', () => {
