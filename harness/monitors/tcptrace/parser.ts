@@ -8,6 +8,9 @@ import { TextIntern } from '../../core/text-intern.js';
  * `tcptrace -n -l --csv` output: `#` comment lines, a `conn_#,host_a,...` header, then one line per TCP connection
  * with space-padded fields. Its times are printed as `seconds.microseconds` with the microseconds as an unpadded
  * integer: `1700000001.20000` is 1700000001.020000 (checked against tshark's packet times on a real capture).
+ * `conn_#` is tcptrace's own number for the connection, the one its -oN/-iN options name it by: one row per number in
+ * a run's output, so a number seen twice means rows given twice (the file's rows appended again), and every
+ * connection would be scored as split in two at exit 0: refused at the second.
  */
 const REQUIRED = ['host_a', 'host_b', 'port_a', 'port_b', 'first_packet', 'last_packet', 'total_packets_a2b', 'total_packets_b2a'] as const;
 const EXPECTED = 'tcptrace -l --csv output: # comments, a conn_#,host_a,host_b,... header, then one line per connection';
@@ -29,6 +32,8 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
   let linesRead = 0;
   // A capture without TCP: tcptrace says so in a comment and prints no header.
   let noTcp = false;
+  /** The line each conn_# came on. */
+  const lineOfConnection = new Map<string, number>();
   for (let item = yield; item !== undefined; item = yield) {
     const [line, lineNo] = item;
     linesRead = lineNo;
@@ -108,6 +113,14 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
     const finBoth = synFinA !== undefined && synFinB !== undefined && !synFinA.endsWith('/0') && !synFinB.endsWith('/0');
     // A close is in the counters; an idle split (endpoint_reuse_interval) and the end of the capture look alike.
     record.endReason = rstA + rstB > 0 || finBoth ? 'end-of-flow' : 'unknown';
+    // Last, so that a row wrong in another way too is refused for that.
+    const number = value('conn_#') as string;
+    const first = lineOfConnection.get(number);
+    if (first !== undefined) {
+      throw new InputError({ file, line: lineNo, col: 1 }, `conn_# ${number} again: it is the number of line ${first} too`,
+        'each connection once (tcptrace numbers each connection of a run once): are the rows given twice, a file\'s rows appended to it again?');
+    }
+    lineOfConnection.set(number, lineNo);
     records.push(record);
   }
   if (!index && !noTcp) throw new InputError({ file, line: Math.max(linesRead, 1), col: 1 }, 'no conn_# header', EXPECTED);

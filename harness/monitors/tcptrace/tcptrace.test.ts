@@ -168,6 +168,16 @@ describe('tcptrace translate and parse errors', () => {
     // A capture without TCP is not unreadable: tcptrace says so and prints no header.
     expect(parseTcptraceCsv('#1061 packets seen, 0 TCP packets traced\n#no traced TCP packets\n', 'no-tcp.csv')).to.deep.equal([]);
   });
+
+  it('a connection number on two rows (the rows given twice): refused at the second, naming the first', () => {
+    const header = 'conn_#,host_a,host_b,port_a,port_b,first_packet,last_packet,total_packets_a2b,total_packets_b2a,';
+    const row = (n: number, port: number): string => `${n},192.0.2.10,198.51.100.20,${port},9000,1700000000.0 , 1700000001.0 ,4,2,`;
+    const rows = [row(1, 40000), row(2, 40001)];
+    expect(() => parseTcptraceCsv(`#comment\n${header}\n${rows.join('\n')}\n${rows.join('\n')}\n`, 't.csv'))
+      .to.throw(InputError, /^t\.csv:5:1: found conn_# 1 again: it is the number of line 3 too; expected each connection once/);
+    // Distinct numbers with the same addresses and times (tcptrace splits a connection it sees reused): two records.
+    expect(parseTcptraceCsv(`${header}\n${row(1, 40000)}\n${row(2, 40000)}\n`, 't.csv')).to.have.length(2);
+  });
 });
 
 describe('tcptrace: takes no config file', () => {

@@ -12,6 +12,12 @@ import { FlowRecordTable, type ColumnsOrigin, type RowColumns } from '../../core
 export interface ConnColumnBatch extends RowColumns {
   /** The string table's entries added since the previous batch. */
   newStrings: string[];
+  /**
+   * Each row's uid as two 32-bit hashes (UidHash in unique-uids.ts; check 0: no uid), for the uniqueness check of
+   * the reading thread. In memory of their own, which a table keeping the batch's other columns does not keep.
+   */
+  uidSlot: Int32Array;
+  uidCheck: Int32Array;
 }
 
 export const PROTOCOLS: readonly FlowProtocol[] = ['tcp', 'udp', 'icmp', 'other'];
@@ -45,9 +51,10 @@ function emptyBatch(rows: number): ConnColumnBatch {
   const state = int32();
   const history = int32();
   const protocol = new Uint8Array(memory, at, rows);
+  const uidMemory = new SharedArrayBuffer(rows * 2 * 4);
   return {
     count: 0, protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts, origBytes, respBytes, state, history,
-    newStrings: [],
+    newStrings: [], uidSlot: new Int32Array(uidMemory, 0, rows), uidCheck: new Int32Array(uidMemory, rows * 4, rows),
   };
 }
 
@@ -72,7 +79,7 @@ export class ConnColumnsWriter {
   add(
     protocol: number, origAddr: number, origPort: number, respAddr: number, respPort: number, firstUs: number,
     durationUs: number, line: number, vlan: number, origPkts: number, respPkts: number, origBytes: number,
-    respBytes: number, state: number, history: number,
+    respBytes: number, state: number, history: number, uidSlot: number, uidCheck: number,
   ): void {
     const b = this.batch;
     const i = b.count;
@@ -91,6 +98,8 @@ export class ConnColumnsWriter {
     b.respBytes[i] = respBytes;
     b.state[i] = state;
     b.history[i] = history;
+    b.uidSlot[i] = uidSlot;
+    b.uidCheck[i] = uidCheck;
     b.count = i + 1;
     if (b.count === BATCH_ROWS) this.flush();
   }
@@ -199,7 +208,9 @@ export class FlowRecordTableAssembler implements ConnColumnsConsumer {
       if (h >= 0) history[i] = ids[h] as number;
       line[i] = lineOffset + (line[i] as number);
     }
-    this.records.appendColumns(batch, this.origin);
+    // The table keeps the columns it is given: not the uid hashes (checked by then) nor the batch's new strings.
+    const { newStrings: _strings, uidSlot: _slot, uidCheck: _check, ...columns } = batch;
+    this.records.appendColumns(columns, this.origin);
   }
 }
 

@@ -7,6 +7,7 @@ import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 import { ConnColumnsWriter, FlowRecordAssembler, FlowRecordTableAssembler, ProtocolCode, type ConnColumnBatch, type ConnColumnsConsumer } from './conn-columns.js';
 import { readConnLogInParallel } from './parallel-read.js';
+import { ExactUids, repeatedUid, UID_HASH_A, UID_HASH_B, UidFilter, UidHash, UidSeenTwice } from './unique-uids.js';
 
 /**
  * Zeek's conn.log, in either of the two forms Zeek writes it: tab-separated with `#fields`/`#types` headers (the
@@ -57,13 +58,41 @@ export async function readConnLogTable(path: string, label = path, options: Read
 export async function readConnLogColumns<T extends ConnColumnsConsumer>(
   path: string, label: string, makeConsumer: () => T, options: ReadConnLogOptions = {},
 ): Promise<T> {
-  const parallel = await readConnLogInParallel(path, label, makeConsumer, (task, onBatch, lend) => parseConnLogRange(path, label, task, onBatch, lend),
-    options.threads);
-  if (parallel) return parallel;
+  // Each row's uid hashed, and the hashes checked on this thread once the rows are read (unique-uids.ts)...
+  const filters: UidFilter<T>[] = [];
+  const checked = (): UidFilter<T> => {
+    const filter = new UidFilter(makeConsumer());
+    filters.push(filter);
+    return filter;
+  };
+  try {
+    try {
+      const parallel = await readConnLogInParallel(path, label, checked, (task, onBatch, lend) => parseConnLogRange(path, label, task, onBatch, lend),
+        options.threads);
+      const read = parallel ?? checked();
+      if (!parallel) await parseConnLogRange(path, label, WHOLE_FILE, (batch) => read.add(batch, FIRST_RANGE), !read.keepsBatches);
+      read.check();
+      return read.consumer;
+    } catch (error) {
+      // At a bad line, a uid repeated before it is the first error: the rows before it were handed over (see
+      // parseConnLogRange), so they are checked now.
+      if (error instanceof InputError) filters.at(-1)?.check();
+      throw error;
+    } finally {
+      for (const filter of filters) filter.release();
+    }
+  } catch (error) {
+    if (!(error instanceof UidSeenTwice)) throw error;
+  }
+  // ...and when two hash alike, the log read again in one thread with every uid kept as text: this read refuses the
+  // repeated uid where it is, or (two uids with one hash) gives the rows.
   const consumer = makeConsumer();
-  await parseConnLogRange(path, label, { start: 0, end: Infinity, prefixEnd: 0 }, (batch) => consumer.add(batch, { range: 0, lineOffset: 0 }), consumer.keepsBatches !== true);
+  await parseConnLogRange(path, label, WHOLE_FILE, (batch) => consumer.add(batch, FIRST_RANGE), consumer.keepsBatches !== true, new ExactUids());
   return consumer;
 }
+
+const WHOLE_FILE: ConnLogRange = { start: 0, end: Infinity, prefixEnd: 0 };
+const FIRST_RANGE = { range: 0, lineOffset: 0 };
 
 /**
  * A range of a conn.log's bytes, starting and ending at line boundaries. A range after the first reads the file's
@@ -88,12 +117,14 @@ export interface RangeOutcome {
 /**
  * Parses one range of a conn.log, handing batches of columns to `onBatch`; throws InputError at the first bad line.
  * `lend`: each batch is valid during the call only (a consumer on this thread); else it is the callee's to keep.
+ * `exactUids`: each uid is checked against the earlier ones as text (a read of the whole file in one thread), and
+ * not hashed for the reader's check.
  */
 export async function parseConnLogRange(
-  path: string, label: string, range: ConnLogRange, onBatch: (batch: ConnColumnBatch) => void, lend = false,
+  path: string, label: string, range: ConnLogRange, onBatch: (batch: ConnColumnBatch) => void, lend = false, exactUids?: ExactUids,
 ): Promise<RangeOutcome> {
   const writer = new ConnColumnsWriter(onBatch, lend);
-  const parser = new ConnLogParser(label, writer);
+  const parser = new ConnLogParser(label, writer, true, exactUids);
   const handle = await open(path, 'r');
   try {
     if (range.start > 0) {
@@ -123,16 +154,22 @@ export async function parseConnLogRange(
       filled -= consumed;
     }
     writer.flush();
+  } catch (error) {
+    // The rows before a bad line go to the reader first: its uid check must see a repeated uid that came earlier,
+    // whatever batch the bad line fell in, so that the first error in the file is the one reported.
+    if (error instanceof InputError) writer.flush();
+    throw error;
   } finally {
     await handle.close();
   }
   return parser.outcome();
 }
 
+/** A conn.log's text, checked as a file is (its uids kept as text: no second read to fall back on). */
 export function parseConnLog(text: string, file: string): FlowRecord[] {
   const assembler = new FlowRecordAssembler(file, [] as FlowRecord[]);
   const writer = new ConnColumnsWriter((batch) => assembler.add(batch, { range: 0, lineOffset: 0 }), true);
-  const parser = new ConnLogParser(file, writer, false);
+  const parser = new ConnLogParser(file, writer, false, new ExactUids());
   const bytes = Buffer.from(text, 'utf8');
   parser.feed(bytes, bytes.length, true);
   writer.flush();
@@ -142,18 +179,19 @@ export function parseConnLog(text: string, file: string): FlowRecord[] {
 /** The conn.log columns we read, as slots (fixed layout: no per-row object). */
 const SLOT_COLUMNS = [
   'ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'duration',
-  'orig_pkts', 'resp_pkts', 'orig_ip_bytes', 'resp_ip_bytes', 'conn_state', 'history', 'vlan',
+  'orig_pkts', 'resp_pkts', 'orig_ip_bytes', 'resp_ip_bytes', 'conn_state', 'history', 'vlan', 'uid',
 ] as const;
-const enum Slot { Ts, OrigH, OrigP, RespH, RespP, Proto, Duration, OrigPkts, RespPkts, OrigIpBytes, RespIpBytes, ConnState, History, Vlan }
+const enum Slot { Ts, OrigH, OrigP, RespH, RespP, Proto, Duration, OrigPkts, RespPkts, OrigIpBytes, RespIpBytes, ConnState, History, Vlan, Uid }
 const SLOT_COUNT = SLOT_COLUMNS.length;
 const SLOT_OF_COLUMN = new Map<string, number>(SLOT_COLUMNS.map((name, slot) => [name, slot]));
 
 /** How a slot's cell is read while scanning. */
-const enum Kind { Skip, Seconds, Count, Address, Word }
+const enum Kind { Skip, Seconds, Count, Address, Word, Uid }
 const KIND_OF_SLOT = Int8Array.from(SLOT_COLUMNS, (name) => {
   if (name === 'ts' || name === 'duration') return Kind.Seconds;
   if (name === 'id.orig_h' || name === 'id.resp_h') return Kind.Address;
   if (name === 'proto' || name === 'conn_state' || name === 'history') return Kind.Word;
+  if (name === 'uid') return Kind.Uid;
   return Kind.Count;
 });
 
@@ -191,12 +229,20 @@ class ConnLogParser {
   private readonly words: ByteInterner;
   /** JSON values by text: the JSON form reads text, not bytes. */
   private readonly jsonStrings = new Map<string, number>();
+  private readonly uidHash = new UidHash();
+  /** The uid's running hashes as scanCells left them (UidHash.finish makes them the row's). */
+  private uidA = 0;
+  private uidB = 0;
 
   /**
    * `requireLineEnd`: a file (a log a user names, a monitor's output) must end its last line; text handed in whole
-   * (parseConnLog) may stop without one.
+   * (parseConnLog) may stop without one. `exactUids`: each row's uid checked as text against the earlier rows'
+   * (refused at the second), rather than hashed into the batch for the reader's check (unique-uids.ts).
    */
-  constructor(private readonly file: string, private readonly out: ConnColumnsWriter, private readonly requireLineEnd = true) {
+  constructor(
+    private readonly file: string, private readonly out: ConnColumnsWriter, private readonly requireLineEnd = true,
+    private readonly exactUids?: ExactUids,
+  ) {
     this.ipv4 = new Ipv4Interner(out);
     this.addresses = new ByteInterner(17, canonicalIp, out);
     this.words = new ByteInterner(14, (text) => text, out);
@@ -331,6 +377,18 @@ class ConnLogParser {
           else if (v >= 0) v = v * 10 + d;
         }
         value = v;
+      } else if (kind === Kind.Uid) {
+        // UidHash.ofText's steps as the bytes go by: no second pass over the uid.
+        let a = UID_HASH_A;
+        let b = UID_HASH_B;
+        for (; p < lineEnd; p += 1) {
+          const c = buf[p] as number;
+          if (c === sep) break;
+          a = Math.imul(a ^ c, 0x01000193);
+          b = ((b << 5) + b + c) | 0;
+        }
+        this.uidA = a;
+        this.uidB = b;
       } else if (kind === Kind.Seconds) {
         value = NaN;
         let whole = 0;
@@ -412,12 +470,26 @@ class ConnLogParser {
           this.slotEnd[slot] = cellEnd;
           const kind = KIND_OF_SLOT[slot];
           this.slotValue[slot] = kind === Kind.Count ? countOfBytes(buf, cellStart, cellEnd) : kind === Kind.Seconds ? NaN : -1;
+          if (kind === Kind.Uid) this.hashUidSlowly(buf, cellStart, cellEnd);
         }
       }
       column += 1;
       if (cellEnd >= lineEnd) return column;
       cellStart = cellEnd + sepBytes.length;
     }
+  }
+
+  /** scanCells' steps over a uid's bytes, for scanCellsSlowly: the same uid gives the same hashes either way. */
+  private hashUidSlowly(buf: Buffer, start: number, end: number): void {
+    let a = UID_HASH_A;
+    let b = UID_HASH_B;
+    for (let i = start; i < end; i += 1) {
+      const c = buf[i] as number;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = ((b << 5) + b + c) | 0;
+    }
+    this.uidA = a;
+    this.uidB = b;
   }
 
   /** Zeek's unset (`-`) or empty-set (`(empty)`) marker. */
@@ -466,8 +538,21 @@ class ConnLogParser {
     const state = stateStart < 0 ? -1 : this.words.get(buf, stateStart, slotEnd[Slot.ConnState] as number);
     const historyStart = slotStart[Slot.History] as number;
     const history = historyStart < 0 ? -1 : this.words.get(buf, historyStart, slotEnd[Slot.History] as number);
+    // Last, so that a row that is wrong in another way too is refused for that, whichever way uids are checked.
+    const uid = this.uidHash;
+    const uidStart = slotStart[Slot.Uid] as number;
+    if (uidStart < 0) uid.none();
+    else if (this.exactUids) {
+      const text = buf.toString('utf8', uidStart, slotEnd[Slot.Uid] as number);
+      const first = this.exactUids.earlierLine(text, this.lineNo);
+      if (first !== undefined) {
+        const { found, expected } = repeatedUid(text, first);
+        this.failAt(buf, lineStart, lineEnd, Slot.Uid, found, expected);
+      }
+      uid.none();
+    } else uid.finish(this.uidA, this.uidB);
     this.out.add(protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, this.lineNo,
-      vlan, origPkts, respPkts, origBytes, respBytes, state, history);
+      vlan, origPkts, respPkts, origBytes, respBytes, state, history, uid.slot, uid.check);
   }
 
   /** The address's string-table index. */
@@ -561,11 +646,14 @@ class ConnLogParser {
       else if (typeof v === 'number' && Number.isFinite(v)) values[slot] = String(v);
     }
     this.dataSeen = true;
-    this.jsonRecord(values, file, lineNo);
+    this.jsonRecord(values, file, lineNo, line);
   }
 
-  /** A JSON line's values as text, checked in the same order as a TSV row; JSON gives no useful column. */
-  private jsonRecord(values: (string | undefined)[], file: string, line: number): void {
+  /**
+   * A JSON line's values as text, checked in the same order as a TSV row; JSON gives no useful column (but for a
+   * repeated uid: where its key is).
+   */
+  private jsonRecord(values: (string | undefined)[], file: string, line: number, text: string): void {
     const fail = (found: string, expected: string): never => {
       throw new InputError({ file, line, col: 1 }, found, expected);
     };
@@ -605,8 +693,19 @@ class ConnLogParser {
     const respBytes = count(Slot.RespIpBytes);
     const state = values[Slot.ConnState];
     const history = values[Slot.History];
+    const uid = this.uidHash;
+    const uidText = values[Slot.Uid];
+    if (uidText === undefined || uidText === '-') uid.none();
+    else if (this.exactUids) {
+      const first = this.exactUids.earlierLine(uidText, line);
+      if (first !== undefined) {
+        const { found, expected } = repeatedUid(uidText, first);
+        throw new InputError({ file, line, col: text.indexOf('"uid"') + 1 }, found, expected);
+      }
+      uid.none();
+    } else uid.ofText(uidText);
     this.out.add(protocol, origAddr, origPort, respAddr, respPort, firstUs, durationUs, line, vlan, origPkts, respPkts,
-      origBytes, respBytes, state === undefined ? -1 : this.jsonString(state), history === undefined ? -1 : this.jsonString(history));
+      origBytes, respBytes, state === undefined ? -1 : this.jsonString(state), history === undefined ? -1 : this.jsonString(history), uid.slot, uid.check);
   }
 
   private jsonString(text: string): number {

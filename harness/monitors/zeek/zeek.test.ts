@@ -10,6 +10,8 @@ import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import zeek from './index.js';
 import { zeekArgv } from './adapter.js';
 import { parseConnLog, readConnLog, readConnLogTable } from './parser.js';
+import type { ConnColumnBatch } from './conn-columns.js';
+import { UidFilter, UidSeenTwice } from './unique-uids.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
 import fc from 'fast-check';
 import { REAL_FIXTURES } from '../../../test/support/cli.js';
@@ -160,6 +162,19 @@ describe('zeek parser on large and unusual TSV logs (chunked byte scanning)', ()
     expect(records[2]?.origPkts).to.equal(3);
   });
 
+  it('a uid repeated under a header of another separator (one-byte and several-byte scans) is found as repeated', async () => {
+    const tab = `${[...HEADER, row(5), row(6)].join('\n')}\n`;
+    const bars = `${[...HEADER, row(7), row(5)].join('\n')}\n`.replace('\\x09', '\\x7c\\x7c').replaceAll('\t', '||');
+    const file = path.join(dir, 'tab-then-bars.log');
+    await writeFile(file, tab + bars);
+    const error = await readConnLog(file, 'tab-then-bars.log').then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as InputError).where).to.deep.equal({ file: 'tab-then-bars.log', line: 2 * HEADER.length + 4, col: row(5).replaceAll('\t', '||').indexOf('||C5||') + 3 });
+    expect((error as InputError).message).to.contain(`found uid "C5" again: it is the uid of line ${HEADER.length + 1} too`);
+    await writeFile(file, tab + bars.replace('||C5||', '||C8||'));
+    expect(await readConnLog(file, 'tab-then-bars.log')).to.have.length(4);
+  });
+
   it('a separator of several bytes, non-ASCII text, seconds that need rounding or an exponent', () => {
     const tab = [...HEADER, row(5), row(6).replace('\t6.5\t', '\t0.0000015\t').replace('ShADadFf', 'Sé'), row(7).replace('\t7.5\t', '\t5e-7\t')].join('\n');
     const bars = tab.replace('\\x09', '\\x7c\\x7c').replaceAll('\t', '||');
@@ -303,6 +318,49 @@ describe('zeek parser in worker threads (a large log cut into ranges at line end
     expect(parallel).to.have.length(30_000);
     expect(parallel).to.deep.equal(await readConnLog(path.join(dir, 'big.json'), 'big.json', { threads: 1 }));
   });
+
+  it('its rows appended again (no second header): refused at the first repeated row, the same by every thread count', async () => {
+    const body = text.split('\n').slice(HEADER.length, HEADER.length + ROWS);
+    await writeFile(path.join(dir, 'body-twice.log'), `${[...HEADER, ...body, ...body].join('\n')}\n`);
+    const error = await readError('body-twice.log', 2);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as InputError).where).to.deep.equal({ file: 'body-twice.log', line: HEADER.length + ROWS + 1, col: (body[0] as string).indexOf('\tC0\t') + 2 });
+    expect((error as InputError).message).to.contain(`found uid "C0" again: it is the uid of line ${HEADER.length + 1} too; expected each uid once`);
+    for (const threads of [1, 3]) expect(await readError('body-twice.log', threads), `${threads} threads`).to.deep.equal(error);
+  });
+
+  it('the whole log twice (cat log log: a second header block): refused at the second copy\'s first row', async () => {
+    await writeFile(path.join(dir, 'twice.log'), text + text);
+    const lines = text.split('\n').length - 1;
+    const error = await readError('twice.log', 2);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as InputError).where.line).to.equal(lines + HEADER.length + 1);
+    expect((error as InputError).message).to.contain(`it is the uid of line ${HEADER.length + 1} too`);
+    expect(await readError('twice.log', 1)).to.deep.equal(error);
+  });
+
+  it('a repeated uid and a bad row: the first in the file is the one reported, by any thread count', async () => {
+    const body = text.split('\n').slice(HEADER.length, HEADER.length + ROWS);
+    const badPort = (row: string): string => row.replace(/\t(443|53)\t/, '\t70000\t');
+    // The repeat (of row 5) a few rows before a bad row, both in one batch of rows: the repeat comes first.
+    const repeatFirst = [...body.slice(0, 50_000), body[5] as string, ...body.slice(50_000, 50_010), badPort(body[50_010] as string), ...body.slice(50_011)];
+    await writeFile(path.join(dir, 'repeat-first.log'), `${[...HEADER, ...repeatFirst].join('\n')}\n`);
+    for (const threads of [1, 3]) {
+      const error = await readError('repeat-first.log', threads);
+      expect(error, `${threads} threads`).to.be.instanceOf(InputError);
+      expect((error as InputError).where.line, `${threads} threads`).to.equal(HEADER.length + 50_001);
+      expect((error as InputError).message).to.contain(`it is the uid of line ${HEADER.length + 6} too`);
+    }
+    // The bad row first: reported as before, the repeat after it never reached.
+    const badFirst = [...body.slice(0, 50_000), badPort(body[50_000] as string), ...body.slice(50_001, 50_010), body[5] as string, ...body.slice(50_010)];
+    await writeFile(path.join(dir, 'bad-first.log'), `${[...HEADER, ...badFirst].join('\n')}\n`);
+    for (const threads of [1, 3]) {
+      const error = await readError('bad-first.log', threads);
+      expect(error, `${threads} threads`).to.be.instanceOf(InputError);
+      expect((error as InputError).where.line, `${threads} threads`).to.equal(HEADER.length + 50_001);
+      expect((error as InputError).message).to.contain('port "70000"');
+    }
+  });
 });
 
 describe('zeek parser on what is not a conn.log', () => {
@@ -354,6 +412,113 @@ describe('zeek parser on what is not a conn.log', () => {
     expect(short.message).to.contain('3 tab-separated fields');
     const json = thrown(() => parseConnLog('{"ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"tcp"}\n{oops\n', 'x.json'));
     expect(json.where).to.deep.equal({ file: 'x.json', line: 2, col: 1 });
+  });
+});
+
+describe('zeek parser: a uid on two rows (a log holding its rows twice)', () => {
+  const thrown = (fn: () => unknown): InputError => {
+    try {
+      fn();
+    } catch (error) {
+      if (error instanceof InputError) return error;
+      throw error;
+    }
+    throw new Error('no InputError thrown');
+  };
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'zeek-uids-'));
+  });
+
+  it('a conn.log concatenated with itself: refused at the second copy of the first row, naming the first', async () => {
+    const one = await readFile(fixture('longconn-42/conn.timeouts-60min.log'), 'utf8');
+    const lines = one.split('\n');
+    // Line 9, the first row, comes again at line 11 (#close) + 9 of the second copy.
+    const expected = { file: 'twice.log', line: lines.length - 1 + 9, col: (lines[8] as string).indexOf('\tC') + 2 };
+    const error = thrown(() => parseConnLog(one + one, 'twice.log'));
+    expect(error.where).to.deep.equal(expected);
+    expect(error.message).to.contain(`found uid "${(lines[8] as string).split('\t')[1]}" again: it is the uid of line 9 too; expected each uid once`)
+      .and.contain('a log concatenated with itself');
+    const file = path.join(dir, 'twice.log');
+    await writeFile(file, one + one);
+    const fromFile = await readConnLog(file, 'twice.log').then(() => undefined, (e: unknown) => e);
+    expect(fromFile).to.be.instanceOf(InputError);
+    expect((fromFile as InputError).where).to.deep.equal(expected);
+    expect((fromFile as InputError).message).to.equal(error.message);
+  });
+
+  it('two different logs concatenated (two header blocks, distinct uids): read as one', async () => {
+    const a = await readFile(fixture('longconn-42/conn.default.log'), 'utf8');
+    const b = await readFile(fixture('longconn-42/conn.timeouts-60min.log'), 'utf8');
+    const file = path.join(dir, 'two.log');
+    await writeFile(file, a + b);
+    const records = await readConnLog(file, 'two.log');
+    const apart = [...parseConnLog(a, 'x'), ...parseConnLog(b, 'x')];
+    expect(records).to.have.length(apart.length);
+    expect(records.map(withoutSource)).to.deep.equal(apart.map(withoutSource));
+    expect(parseConnLog(a + b, 'two.log')).to.deep.equal(records);
+  });
+
+  it('rows with uid unset (-) or no uid column are not compared', () => {
+    const header = '#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n';
+    const row = '1700000000.000000\t-\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\n';
+    expect(parseConnLog(header + row + row, 'unset.log')).to.have.length(2);
+    const noUid = '#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1700000000.000000\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\n';
+    expect(parseConnLog(noUid + noUid.split('\n').slice(2).join('\n'), 'no-uid.log')).to.have.length(2);
+  });
+
+  it('a JSON conn.log concatenated with itself: refused at the repeated line, at its "uid" key', async () => {
+    const one = await readFile(fixture('longconn-42/conn.default.json'), 'utf8');
+    const lines = one.split('\n');
+    const file = path.join(dir, 'twice.json');
+    await writeFile(file, one + one);
+    const error = await readConnLog(file, 'twice.json').then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as InputError).where).to.deep.equal({ file: 'twice.json', line: lines.length, col: (lines[0] as string).indexOf('"uid"') + 1 });
+    expect((error as InputError).message).to.contain('it is the uid of line 1 too');
+    expect(thrown(() => parseConnLog(one + one, 'twice.json')).message).to.equal((error as InputError).message);
+  });
+
+  it('the reader\'s check: a hash pair seen twice is a suspicion (UidSeenTwice), rows without uid are not hashed', () => {
+    const rows: number[] = [];
+    const consumer = { add: (batch: ConnColumnBatch): void => { rows.push(batch.count); } };
+    const batch = (pairs: [number, number][]): ConnColumnBatch => {
+      const columns = { count: pairs.length, uidSlot: Int32Array.from(pairs, (p) => p[0]), uidCheck: Int32Array.from(pairs, (p) => p[1]) };
+      return columns as unknown as ConnColumnBatch;
+    };
+    const origin = { range: 0, lineOffset: 0 };
+    const filter = new UidFilter(consumer);
+    // Enough distinct pairs to grow the partitions several times, then rows without uid twice, then a pair with
+    // another's slot hash but not its check hash: no suspicion.
+    const distinct = Array.from({ length: 200_000 }, (_, i): [number, number] => [Math.imul(i, 0x9e3779b1), i + 1]);
+    filter.add(batch(distinct), origin);
+    filter.add(batch([[7, 0], [7, 0]]), origin);
+    filter.add(batch([[Math.imul(5, 0x9e3779b1), 1]]), origin);
+    expect(rows).to.deep.equal([200_000, 2, 1]);
+    filter.check();
+    // The same pair again, far from its first: a suspicion.
+    filter.add(batch([[Math.imul(123_456, 0x9e3779b1), 123_457]]), origin);
+    expect(() => filter.check()).to.throw(UidSeenTwice);
+  });
+
+  it('the reader\'s check reuses the arrays of earlier reads, whatever their lengths', () => {
+    const origin = { range: 0, lineOffset: 0 };
+    const batch = (from: number, count: number): ConnColumnBatch => ({
+      count, uidSlot: Int32Array.from({ length: count }, (_, i) => Math.imul(from + i, 0x9e3779b1)),
+      uidCheck: Int32Array.from({ length: count }, (_, i) => from + i + 1),
+    }) as unknown as ConnColumnBatch;
+    // A read of 200 000 rows leaves spare arrays of several lengths; the next read takes two unequal ones and
+    // outgrows the shorter.
+    const first = new UidFilter({ add: (): void => undefined });
+    for (let from = 0; from < 200_000; from += 8192) first.add(batch(from, Math.min(8192, 200_000 - from)), origin);
+    first.check();
+    first.release();
+    const second = new UidFilter({ add: (): void => undefined });
+    for (let from = 0; from < 300_000; from += 8192) second.add(batch(from, Math.min(8192, 300_000 - from)), origin);
+    second.check();
+    second.add(batch(299_999, 1), origin);
+    expect(() => second.check()).to.throw(UidSeenTwice);
+    second.release();
   });
 });
 
@@ -455,5 +620,15 @@ describe('zeek faults (fake-zeek through HARNESS_ZEEK)', () => {
     expect(run.outcome.ok).to.equal(false);
     if (run.outcome.ok) return;
     expect(run.outcome.reason).to.contain('unreadable output').and.contain('conn.log:1:1');
+  });
+
+  it('a conn.log holding its rows twice: ok false naming the repeated uid\'s line and column, never a score', async () => {
+    const log = fixture('longconn-42/conn.timeouts-60min.log');
+    await fakeZeek('fake-zeek-doubled', `cat '${log}' '${log}' > conn.log`);
+    const run = await runAdapterForTest(zeek, fixture('longconn-42/capture.pcap'), 'default');
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok).to.equal(false);
+    if (run.outcome.ok) return;
+    expect(run.outcome.reason).to.match(/^unreadable output: conn\.log:20:19: found uid "C\w+" again: it is the uid of line 9 too/);
   });
 });
