@@ -363,16 +363,18 @@ describe('zeek parser in worker threads (a large log cut into ranges at line end
   });
 });
 
+/** The InputError `fn` throws; anything else it throws, or nothing, fails the test. */
+function thrown(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+  throw new Error('no InputError thrown');
+}
+
 describe('zeek parser on what is not a conn.log', () => {
-  const thrown = (fn: () => unknown): InputError => {
-    try {
-      fn();
-    } catch (error) {
-      if (error instanceof InputError) return error;
-      throw error;
-    }
-    throw new Error('no InputError thrown');
-  };
 
   it('a README given as conn.log: InputError at line 1 col 1', async () => {
     const error = await readConnLog(fixture('README.md')).then(() => undefined, (e: unknown) => e);
@@ -416,15 +418,6 @@ describe('zeek parser on what is not a conn.log', () => {
 });
 
 describe('zeek parser: a uid on two rows (a log holding its rows twice)', () => {
-  const thrown = (fn: () => unknown): InputError => {
-    try {
-      fn();
-    } catch (error) {
-      if (error instanceof InputError) return error;
-      throw error;
-    }
-    throw new Error('no InputError thrown');
-  };
   let dir = '';
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'zeek-uids-'));
