@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
-import { firstJsonProblem, jsonErrorPosition } from '../core/json-position.js';
+import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../core/json-position.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkAgainstSchema, describePath, jsonPlace } from '../io/json-schema.js';
 import { inputFileError } from '../io/read-input.js';
@@ -34,10 +34,9 @@ export function parseBaseline(text: string, file: string, fit?: BaselineFit): Ba
   }
   // A baseline is small and edited by hand (a merge conflict resolved in it): a key given twice is refused, not
   // read as its last value.
-  const duplicate = firstJsonProblem(text, true);
+  const duplicate = duplicateKeyProblem(text, value);
   if (duplicate !== undefined) {
-    const before = text.slice(0, duplicate.offset).split('\n');
-    throw new InputError({ file, line: before.length, col: (before.at(-1)?.length ?? 0) + 1 }, duplicate.found, 'each key once in an object of the baseline written by harness check --update-baseline');
+    throw new InputError({ file, ...lineAndColumn(text, duplicate.offset) }, duplicate.found, 'each key once in an object of the baseline written by harness check --update-baseline');
   }
   const other = otherHarnessFile(value, 'baseline');
   if (other !== undefined) throw new InputError({ file, line: 1, col: 1 }, other, 'the baseline written by harness check --update-baseline');

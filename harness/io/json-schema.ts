@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { Ajv as AjvType, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { InputError, type SourcePosition } from '../core/input-error.js';
+import { lineAndColumn } from '../core/json-position.js';
 
 /**
  * JSON files a user hands us (a truth.json, a baseline) are checked field by field against the JSON Schemas shipped
@@ -83,8 +84,7 @@ export function jsonPlace(file: string, text: string, path: JsonPath): SourcePos
       offset = (node as Node).range?.[0] ?? offset;
     } else break;
   }
-  const before = text.slice(0, offset).split('\n');
-  return { file, line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
+  return { file, ...lineAndColumn(text, offset) };
 }
 
 function pathOf(pointer: string): JsonPath {
