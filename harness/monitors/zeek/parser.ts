@@ -7,7 +7,7 @@ import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 import { ConnColumnsWriter, FlowRecordAssembler, FlowRecordTableAssembler, ProtocolCode, type ConnColumnBatch, type ConnColumnsConsumer } from './conn-columns.js';
 import { readConnLogInParallel } from './parallel-read.js';
-import { ExactUids, repeatedUid, UID_HASH_A, UID_HASH_B, UidFilter, UidHash, UidSeenTwice } from './unique-uids.js';
+import { ExactUids, repeatedUid, UID_HASH_A, UID_HASH_B, uidByteHashes, UidFilter, UidHash, UidSeenTwice } from './unique-uids.js';
 
 /**
  * Zeek's conn.log, in either of the two forms Zeek writes it: tab-separated with `#fields`/`#types` headers (the
@@ -481,13 +481,7 @@ class ConnLogParser {
 
   /** scanCells' steps over a uid's bytes, for scanCellsSlowly: the same uid gives the same hashes either way. */
   private hashUidSlowly(buf: Buffer, start: number, end: number): void {
-    let a = UID_HASH_A;
-    let b = UID_HASH_B;
-    for (let i = start; i < end; i += 1) {
-      const c = buf[i] as number;
-      a = Math.imul(a ^ c, 0x01000193);
-      b = ((b << 5) + b + c) | 0;
-    }
+    const { a, b } = uidByteHashes(buf, start, end);
     this.uidA = a;
     this.uidB = b;
   }

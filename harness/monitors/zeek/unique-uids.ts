@@ -22,6 +22,21 @@ import type { BatchOrigin, ConnColumnBatch, ConnColumnsConsumer } from './conn-c
 export const UID_HASH_A = 0x811c9dc5 | 0;
 export const UID_HASH_B = 5381;
 
+/**
+ * The two running hashes (before `UidHash.finish`) of a uid's bytes, as the parser's fast scan computes them inline;
+ * for its slow scan, which is rare.
+ */
+export function uidByteHashes(bytes: Uint8Array, start: number, end: number): { a: number; b: number } {
+  let a = UID_HASH_A;
+  let b = UID_HASH_B;
+  for (let i = start; i < end; i += 1) {
+    const c = bytes[i] as number;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = ((b << 5) + b + c) | 0;
+  }
+  return { a, b };
+}
+
 /** The two hashes of the uid of the row just hashed; `check` is 0 for a row without uid (none is 0 otherwise). */
 export class UidHash {
   slot = 0;
