@@ -23,7 +23,9 @@ export const RECORD_HEADER = 16;
  * 510-590 ms a 1 M-packet generation). Since the sink writes beside the hash, fewer handoffs win instead: measured
  * as the on-CPU time of a 1 M-packet generation (median of 5, three rounds, loaded machine), 1 MB chunks cost the
  * main thread 182-216 ms and the other threads 182-237 ms, where 256 KB ones cost 234-286 and 257-313 ms (each
- * handoff wakes the worker and a pool thread). It must hold two largest records (the floor in `create`).
+ * handoff wakes the worker and a pool thread). Checked again once the sink wrote on its own thread: 512 KB chunks
+ * were slower (wall median 285 ms against 269), 2 MB ones no clearly faster. It must hold two largest records (the
+ * floor in `create`).
  */
 const DEFAULT_CHUNK = 1024 * 1024;
 /** One being filled, one being hashed/written, two queued: enough to keep both threads busy through a hiccup. */
