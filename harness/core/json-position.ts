@@ -1,3 +1,5 @@
+import { InputError, type SourcePosition } from './input-error.js';
+
 /**
  * Where JSON text first goes wrong, as line, column and what was found there, for an InputError. V8's messages
  * name no position for some errors (`Unexpected token '}'`, a byte-order mark) and the YAML parser accepts much that
@@ -39,6 +41,16 @@ export function duplicateKeyProblem(text: string, value: unknown): { offset: num
   if (keysInText(text) === keysInValue(value)) return undefined;
   // The walk decides: the counting only spares it to a file that repeats no key.
   return firstJsonProblem(text, true);
+}
+
+/**
+ * Refuses one line of a monitor's JSON log (Zeek's conn.log, Suricata's eve.json) that gives a key twice in one
+ * object: JSON.parse kept the last silently, so `"duration": 5.0, ..., "duration": 3600.0` was scored as an hour
+ * at exit 0. `line` is what was parsed into `value`; `where` is its first character in the file.
+ */
+export function refuseRepeatedKey(line: string, value: unknown, where: SourcePosition, expected: string): void {
+  const duplicate = duplicateKeyProblem(line, value);
+  if (duplicate !== undefined) throw new InputError({ ...where, col: where.col + duplicate.offset }, duplicate.found, expected);
 }
 
 /**

@@ -33,6 +33,12 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
   for (const name of REQUIRED) {
     const i = names.indexOf(name);
     if (i < 0) throw new InputError({ file, line: 1, col: 1 }, `a header without ${name}`, EXPECTED);
+    // A column named twice was read from its first place without a word: which one nDPI meant is not known.
+    const again = names.indexOf(name, i + 1);
+    if (again >= 0) {
+      const col = 2 + names.slice(0, again).reduce((n, c) => n + c.length + 1, 0);
+      throw new InputError({ file, line: 1, col }, `a header naming ${name} twice (columns ${i + 1} and ${again + 1})`, `${EXPECTED}, each column once`);
+    }
     index[name] = i;
   }
   const needed = Math.max(...Object.values(index)) + 1;

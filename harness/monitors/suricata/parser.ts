@@ -3,6 +3,7 @@ import { isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
+import { refuseRepeatedKey } from '../../core/json-position.js';
 
 /**
  * Suricata's eve.json, `event_type: flow` lines only (other event types are skipped). Fields per the EVE JSON
@@ -52,6 +53,7 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
     }
     const event = value as Record<string, unknown>;
     if (event.event_type !== 'flow') continue;
+    refuseRepeatedKey(line, value, { file, line: lineNo, col: raw.length - raw.trimStart().length + 1 }, 'each key once in a flow event, as Suricata writes it');
     const fail = (found: string, expected: string): never => {
       throw new InputError(where, found, `${expected} in a flow event`);
     };

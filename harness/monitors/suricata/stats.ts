@@ -1,3 +1,4 @@
+import { refuseRepeatedKey } from '../../core/json-position.js';
 import type { ToolState } from '../../core/tool-state.js';
 import { consumeFile, consumeText, type LineConsumer } from '../../core/text-lines.js';
 
@@ -42,7 +43,7 @@ export async function readEveStatsState(file: string, source: string): Promise<T
 function* eveStats(source: string): LineConsumer<ToolState | undefined> {
   let last: Record<string, unknown> | undefined;
   for (let item = yield; item !== undefined; item = yield) {
-    const [line] = item;
+    const [line, lineNo] = item;
     // Flow events far outnumber stats events: only lines that can be one are parsed again.
     if (!line.includes('"stats"')) continue;
     let event: unknown;
@@ -52,7 +53,11 @@ function* eveStats(source: string): LineConsumer<ToolState | undefined> {
       continue; // the flow parser has already refused a line that is not JSON
     }
     const e = event as { event_type?: unknown; stats?: unknown };
-    if (e.event_type === 'stats' && typeof e.stats === 'object' && e.stats !== null) last = e.stats as Record<string, unknown>;
+    if (e.event_type === 'stats' && typeof e.stats === 'object' && e.stats !== null) {
+      // Its counters become the cost figures shown beside the model's: a counter given twice is not read as its last.
+      refuseRepeatedKey(line, event, { file: source, line: lineNo, col: 1 }, 'each key once in a stats event, as Suricata writes it');
+      last = e.stats as Record<string, unknown>;
+    }
   }
   if (!last) return undefined;
   const figures: Record<string, number> = {};

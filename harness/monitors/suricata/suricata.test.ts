@@ -102,6 +102,13 @@ describe('suricata translate and argv', () => {
     expect(eveStatsState(EVE, 'eve.json')).to.equal(undefined);
   });
 
+  it('refuses a stats event that gives a counter twice at its line and column, instead of showing the last as the flow memory', () => {
+    const line = '{"event_type": "stats", "stats": {"flow": {"memuse": 7000000, "tcp": 3, "memuse": 900}}}';
+    const at = line.lastIndexOf('"memuse"') + 1;
+    expect(() => eveStatsState(`${EVE.split('\n')[0] as string}\n${line}`, 'eve.json'))
+      .to.throw(InputError, new RegExp(`^eve\\.json:2:${at}: found the key "memuse" a second time in one object`));
+  });
+
   it('active timeouts and fractions of a second are unsupported', () => {
     expect(suricata.translate(parseTimeoutSetting('all=1h,active=30m')).supported).to.equal(false);
     expect(suricata.translate(parseTimeoutSetting('tcp=1.5s')).supported).to.equal(false);

@@ -5,6 +5,7 @@ import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecordTable } from '../../core/flow-record-table.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
+import { refuseRepeatedKey } from '../../core/json-position.js';
 import { ConnColumnsWriter, FlowRecordAssembler, FlowRecordTableAssembler, ProtocolCode, type ConnColumnBatch, type ConnColumnsConsumer } from './conn-columns.js';
 import { readConnLogInParallel } from './parallel-read.js';
 import { ExactUids, repeatedUid, UID_HASH_A, UID_HASH_B, uidByteHashes, UidFilter, UidHash, UidSeenTwice } from './unique-uids.js';
@@ -602,6 +603,13 @@ class ConnLogParser {
       throw new InputError({ file: this.file, line: this.lineNo, col: key.length + separator.length + 1 }, `a "${value}" log`, 'a conn.log (#path conn)');
     } else if (key === '#fields') {
       const columns = parts.slice(1);
+      // A column named twice was read from whichever came last: refused, as a JSON key given twice is.
+      const repeated = columns.findIndex((name, i) => columns.indexOf(name) !== i);
+      if (repeated >= 0) {
+        const name = columns[repeated] as string;
+        const col = key.length + separator.length + columns.slice(0, repeated).reduce((n, c) => n + c.length + separator.length, 0) + 1;
+        throw new InputError({ file: this.file, line: this.lineNo, col }, `#fields naming "${name}" twice (columns ${columns.indexOf(name) + 1} and ${repeated + 1})`, 'each conn.log field once in #fields');
+      }
       for (const name of REQUIRED_FIELDS) {
         if (!columns.includes(name)) {
           throw new InputError({ file: this.file, line: this.lineNo, col: 1 }, `#fields without "${name}"`, `conn.log fields including ${REQUIRED_FIELDS.join(', ')}`);
@@ -615,7 +623,8 @@ class ConnLogParser {
   }
 
   private jsonLine(buf: Buffer, lineStart: number, lineEnd: number): void {
-    const line = buf.toString('utf8', lineStart, lineEnd).trim();
+    const raw = buf.toString('utf8', lineStart, lineEnd);
+    const line = raw.trim();
     if (line === '') return;
     const file = this.file;
     const lineNo = this.lineNo;
@@ -628,6 +637,7 @@ class ConnLogParser {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new InputError({ file, line: lineNo, col: 1 }, `"${preview(line)}"`, 'one JSON object per line (a Zeek conn.log in JSON)');
     }
+    refuseRepeatedKey(line, value, { file, line: lineNo, col: raw.length - raw.trimStart().length + 1 }, 'each key once in a conn.log JSON line, as Zeek writes it');
     const object = value as Record<string, unknown>;
     const id = typeof object.id === 'object' && object.id !== null ? (object.id as Record<string, unknown>) : undefined;
     const values: (string | undefined)[] = new Array<string | undefined>(SLOT_COUNT).fill(undefined);
