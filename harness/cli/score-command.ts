@@ -6,7 +6,8 @@ import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.js';
-import { checkToolKnobs, monitorModel, readUserConfig } from '../pipeline/monitor-model.js';
+import { checkToolKnobs, effectiveTimeouts, monitorModel, readUserConfig } from '../pipeline/monitor-model.js';
+import { parseReplayFlags, recordsInCaptureTime, replayedLogModel, replayTimeMap, settingInCaptureTime } from '../live/replayed-log.js';
 import { recommendationsFor } from '../pipeline/recommendations.js';
 import { jsonChunks } from '../../reports/json-report.js';
 import { formatUtc } from '../../reports/report-model.js';
@@ -35,6 +36,11 @@ Flags:
   --config FILE      the sensor's own config (local.zeek, suricata.yaml): the model reads its timers as the tool does
   --out DIR          also write results.json, report.md, report.html, junit.xml there
   --json             print results.json to stdout
+  --replayed-at T    the sensor saw the capture replayed to it (tcpreplay), so its log is stamped with the replay's
+                     time: T is when it saw the capture's first packet (ISO 8601, e.g. 2026-12-03T08:00:00.000000Z),
+                     or auto for the earliest start in the log. Records are mapped back to the capture's time
+  --speedup K        with --replayed-at: the replay ran K times faster (tcpreplay --multiplier K); the sensor's
+                     timeouts then act on the capture as K times themselves, and are scored so
   --hunt LIST, --tolerance DUR   as for harness run
 Exit status: 0 scored, 2 bad input.`;
 
@@ -49,6 +55,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     config: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    'replayed-at': { type: 'string' },
+    speedup: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...COMPARE_FLAGS,
   }, false);
@@ -79,6 +87,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const outDir = out === undefined ? undefined : await checkOutputFolder('harness score --out', out);
   await checkInputFile(logFile, `a log written by ${adapter.id} (harness score --log)`);
   if (pcapFile !== undefined) await checkInputFile(pcapFile, 'a pcap or pcapng capture (harness score --pcap)');
+  const replay = parseReplayFlags(stringFlag(flags, 'replayed-at'), stringFlag(flags, 'speedup'));
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');
   checkToolKnobs([setting], await loadAdapters(), 'harness score --setting', [adapter.id]);
   // The setting is what the sensor ran with, for the model: one the tool cannot take (an active timeout for Zeek, a
@@ -92,18 +101,33 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   if (userConfig !== undefined) adapter.checkConfig?.(userConfig.file, userConfig.text);
   const compare = compareOptionsFrom('score', flags);
   const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
-  const records = await adapter.parseLog(logFile, view);
-  const cell = baseCell(adapter.id, adapter, view, setting, path.dirname(path.resolve(logFile)));
+  const logged = await adapter.parseLog(logFile, view);
+  // A replayed log is stamped with the replay's time: mapped back to the capture's before anything reads it.
+  const map = replay === undefined ? undefined : replayTimeMap(replay, truth, logged, logFile);
+  const records = map === undefined ? logged : recordsInCaptureTime(map, logged);
+  const cellSetting = map === undefined ? setting : settingInCaptureTime(setting, map.k, effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} }));
+  const cell = baseCell(adapter.id, adapter, view, cellSetting, path.dirname(path.resolve(logFile)));
   cell.provenance.rawFiles = [path.resolve(logFile)];
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);
+  if (map !== undefined) {
+    cell.provenance.notes.push(
+      `replayed to the sensor ${map.k === 1 ? 'at the capture\'s pace' : `${map.k} times faster`}: its time ${formatUtc(map.replayOriginUs)} is the capture's first packet (${formatUtc(map.scenarioOriginUs)})` +
+        `${replay?.startUs === 'auto' ? ', taken from the log\'s earliest record' : ''}; every record is mapped back to the capture's time` +
+        (map.k === 1 ? '' : `, and the sensor's setting ${setting.label} acts on the capture as ${cellSetting.label}`),
+    );
+  }
   if (records.length === 0) {
     // Not an error (a sensor may truly have seen nothing) and not a verdict to take on trust: say it in words.
     const note = `${logFile} holds no records: every true connection is scored as missed, and no timeout is advised (none makes a monitor report what it never reported): check the sensor's capture filter and interface, and that this is its log of this capture`;
     cell.provenance.notes.push(note);
     process.stderr.write(`harness score: ${note}\n`);
   }
-  const comparison = compareCell(truth, records, monitorModel(adapter, setting, undefined, userConfig, view), compare);
-  refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '');
+  const model = map === undefined
+    ? monitorModel(adapter, setting, undefined, userConfig, view)
+    // Fed a replay, the sensor's timers ran: its rule for the setting it ran, in the capture's time.
+    : replayedLogModel(monitorModel(adapter, setting, true, userConfig, view), monitorModel(adapter, cellSetting, true, userConfig, view), map);
+  const comparison = compareCell(truth, records, model, compare);
+  refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '', map !== undefined);
   applyComparison(cell, comparison, records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
@@ -112,7 +136,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     pcapFile: truth.pcap.file,
     truthFile: path.resolve(truthFile ?? pcapFile ?? ''),
     truth,
-    settings: [setting],
+    settings: [cellSetting],
     cells: [cell],
     recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]]), userConfig ? new Map([[adapter.id, userConfig]]) : undefined),
   }]);
@@ -130,7 +154,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
  * answer. The background flows (clock, sentinel) do not count: every bundled scenario has the same ones at the same
  * addresses. A log with no records at all, or with only background records, is scored (the monitor missed it).
  */
-function refuseUnrelatedLog(logFile: string, records: { length: number }, comparison: CellComparison, truth: GroundTruth, truthFile: string): void {
+function refuseUnrelatedLog(logFile: string, records: { length: number }, comparison: CellComparison, truth: GroundTruth, truthFile: string, replayed: boolean): void {
   const scenarioScores = comparison.scores.filter((s) => !s.background);
   if (comparison.aggregate.spurious === 0 || scenarioScores.length === 0 || scenarioScores.some((s) => s.fragments > 0)) return;
   const first = comparison.spurious[0];
@@ -140,6 +164,8 @@ function refuseUnrelatedLog(logFile: string, records: { length: number }, compar
     { file: logFile, line: first.source.line, col: 0 },
     `${records.length.toLocaleString('en-US')} record(s) and not one connection of ${truth.scenario.name} among them `
       + `(${comparison.aggregate.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)})`,
-    `a log written on ${path.basename(truth.pcap.file)}, the capture ${path.basename(truthFile)} describes (${scenarioScores.length.toLocaleString('en-US')} scenario connection(s), ${span})`,
+    `a log written on ${path.basename(truth.pcap.file)}, the capture ${path.basename(truthFile)} describes (${scenarioScores.length.toLocaleString('en-US')} scenario connection(s), ${span})`
+      // A sensor fed the capture by tcpreplay stamps the replay's time: every record falls outside the capture's span.
+      + (!replayed && (first.firstUs < truth.pcap.firstUs || first.firstUs > truth.pcap.lastUs) ? '; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)' : ''),
   );
 }

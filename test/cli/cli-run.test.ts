@@ -147,6 +147,96 @@ describe('harness score on real Zeek output (real fixtures in the repo)', functi
   });
 });
 
+describe('harness score of a log a sensor wrote while tcpreplay replayed the capture (real Zeek output, re-stamped)', function () {
+  this.timeout(120_000);
+  const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
+  const firstPacketS = 1_700_000_000;
+  // 2026-11-30 09:00:00 UTC: when the sensor saw the replay's first packet.
+  const replayStartS = 1_796_029_200;
+
+  /**
+   * Real Zeek's conn.log as a sensor fed the replay would have stamped it: every start moved to the replay's clock
+   * (K times closer together) and every duration K times shorter. The ts column keeps Zeek's six decimals.
+   */
+  async function replayedLog(dir: string, log: string, k: number): Promise<string> {
+    const lines = (await readFile(path.join(fixture, log), 'utf8')).split('\n');
+    const fields = (lines.find((l) => l.startsWith('#fields')) ?? '').split('\t').slice(1);
+    const ts = fields.indexOf('ts');
+    const duration = fields.indexOf('duration');
+    const out = lines.map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const cells = line.split('\t');
+      const micros = Math.round(Number(cells[ts]) * 1e6) - firstPacketS * 1e6;
+      cells[ts] = ((replayStartS * 1e6 + Math.round(micros / k)) / 1e6).toFixed(6);
+      if (cells[duration] !== '-') cells[duration] = (Math.round((Number(cells[duration]) * 1e6) / k) / 1e6).toFixed(6);
+      return cells.join('\t');
+    });
+    const file = path.join(dir, `replayed-x${k}-${log}`);
+    await writeFile(file, out.join('\n'));
+    return file;
+  }
+
+  async function scoreJson(args: string[]): Promise<RunResults> {
+    const result = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', ...args, '--json']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    return JSON.parse(result.stdout) as RunResults;
+  }
+
+  it('at the capture\'s pace: refused without --replayed-at (naming the flag), scored as the original with it, given or auto', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'replayed-'));
+    const log = await replayedLog(dir, 'conn.default.log', 1);
+    const unaligned = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', log]);
+    expect(unaligned.exitCode).to.equal(2);
+    expect(unaligned.stderr).to.match(/not one connection of .* if the sensor was fed it by tcpreplay, say when with --replayed-at/);
+    const original = (await scoreJson(['--log', path.join(fixture, 'conn.default.log')])).scenarios[0]?.cells[0];
+    for (const at of ['2026-11-30T09:00:00.000000Z', 'auto']) {
+      const cell = (await scoreJson(['--log', log, '--replayed-at', at])).scenarios[0]?.cells[0];
+      const tcp = cell?.scores.find((s) => s.connectionId.startsWith('tcp-'));
+      expect(tcp?.fragments, at).to.equal(42);
+      expect(cell?.scores.map((s) => [s.connectionId, s.verdict, s.fragments, s.modelAgreement]), at)
+        .to.deep.equal(original?.scores.map((s) => [s.connectionId, s.verdict, s.fragments, s.modelAgreement]));
+      expect(cell?.provenance.notes.join(' '), at).to.include('2026-11-30 09:00:00.000000 UTC is the capture\'s first packet');
+    }
+  });
+
+  it('4 times faster: the sensor\'s timeouts act as 4 times themselves; the 42 fragments of a 75 s timeout are the model\'s, 15 min keeps it whole', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'replayed-'));
+    // Zeek's 5 min default, replayed 4 times faster, is what a 75 s timeout does: the same 42 records.
+    const cut = (await scoreJson(['--log', await replayedLog(dir, 'conn.default.log', 4), '--replayed-at', 'auto', '--speedup', '4', '--setting', 'tcp=75s,udp=15s,icmp=15s'])).scenarios[0];
+    const cutTcp = cut?.cells[0]?.scores.find((s) => s.connectionId.startsWith('tcp-'));
+    expect(cut?.cells[0]?.setting.label).to.equal('tcp=75s,udp=15s,icmp=15s replayed 4x');
+    expect(cutTcp?.fragments).to.equal(42);
+    expect(cutTcp?.verdict).to.equal('fragmented');
+    expect(cutTcp?.modelAgreement).to.equal('as-predicted');
+    // Durations come back in the capture's time: the records' sum is the original's (~4 s), not a quarter of it.
+    const original = (await scoreJson(['--log', path.join(fixture, 'conn.default.log')])).scenarios[0]?.cells[0]?.scores.find((s) => s.connectionId.startsWith('tcp-'));
+    // Each record's start and duration were rounded to the microsecond on the replay's clock: 4 us each at most.
+    expect(Math.abs((cutTcp?.sumDurationUs ?? 0) - (original?.sumDurationUs ?? Number.NaN))).to.be.at.most(4 * 42);
+    const whole = (await scoreJson(['--log', await replayedLog(dir, 'conn.timeouts-60min.log', 4), '--replayed-at', 'auto', '--speedup', '4', '--setting', 'tcp=15m,udp=15m'])).scenarios[0];
+    const wholeTcp = whole?.cells[0]?.scores.find((s) => s.connectionId.startsWith('tcp-'));
+    expect(wholeTcp?.fragments).to.equal(1);
+    expect(wholeTcp?.verdict).to.equal('accurate');
+    // The model agrees only in capture time: 15 min read unscaled would have predicted the 20-minute gaps cut.
+    expect(wholeTcp?.modelAgreement).to.equal('as-predicted');
+    expect(wholeTcp?.predictedFragments).to.equal(1);
+  });
+
+  it('refuses --speedup without --replayed-at, a speedup below 1 and a start that is not a time, each in one line with exit 2', async () => {
+    const base = ['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', path.join(fixture, 'conn.default.log')];
+    const cases: [string[], RegExp][] = [
+      [['--speedup', '4'], /^harness: harness score --speedup: found "4" without --replayed-at; expected/],
+      [['--replayed-at', 'auto', '--speedup', '0.5'], /^harness: harness score --speedup: found "0\.5"; expected tcpreplay's multiplier/],
+      [['--replayed-at', '2026-02-30T09:00:00Z'], /^harness: harness score --replayed-at: found "2026-02-30T09:00:00Z"; expected when the sensor saw/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await harness([...base, ...flags]);
+      expect(result.exitCode, flags.join(' ')).to.equal(2);
+      expect(result.stderr.trim().split('\n'), flags.join(' ')).to.have.length(1);
+      expect(result.stderr, flags.join(' ')).to.match(message);
+    }
+  });
+});
+
 describe('harness run with failing monitors (fakes)', function () {
   this.timeout(300_000);
 

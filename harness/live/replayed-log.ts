@@ -1,0 +1,70 @@
+import type { MonitorModel } from '../comparator/monitor-model.js';
+import type { FlowRecord } from '../core/flow-record.js';
+import type { GroundTruth } from '../core/ground-truth.js';
+import { InputError } from '../core/input-error.js';
+import { isoToMicros } from '../core/time-text.js';
+import type { TimeoutSetting } from '../core/timeout-setting.js';
+import { recordToScenarioTime, scaleSetting, type SettingTimeouts, type TimeMap } from './time-scale.js';
+import { toolTimeModel } from './tool-time-model.js';
+
+/**
+ * A log that a sensor wrote while tcpreplay replayed the capture to it (`harness score --replayed-at`): the sensor
+ * stamped every packet with the time it arrived, not the capture's, and at `tcpreplay --multiplier K` every gap
+ * was K times shorter. Its records are mapped back into the capture's time through the same TimeMap a live cell
+ * uses (time-scale.ts), and its model is the tool's rule for what it ran (the setting as given, in replay time)
+ * presented in scenario time (tool-time-model.ts): a sensor's 5 min timeout, replayed 4 times faster, acts on the
+ * capture as 20 min. Pure.
+ */
+export interface ReplayOfLog {
+  /** When the sensor stamped the capture's first packet (µs since the epoch), or `auto`: the log's earliest record start. */
+  startUs: number | 'auto';
+  /** tcpreplay's multiplier: 1 replays at the capture's own pace. */
+  k: number;
+}
+
+export const REPLAYED_AT_EXPECTED = 'when the sensor saw the capture\'s first packet, as ISO 8601 (2026-12-03T08:00:00.000000Z, UTC unless an offset is given), or auto';
+export const SPEEDUP_EXPECTED = 'tcpreplay\'s multiplier, a number 1 or more (with --replayed-at)';
+
+/** The flags' text as a ReplayOfLog; undefined when neither is given. */
+export function parseReplayFlags(replayedAt: string | undefined, speedup: string | undefined): ReplayOfLog | undefined {
+  if (replayedAt === undefined) {
+    if (speedup !== undefined) throw new InputError({ file: 'harness score --speedup', line: 0, col: 0 }, `"${speedup}" without --replayed-at`, SPEEDUP_EXPECTED);
+    return undefined;
+  }
+  const startUs = replayedAt === 'auto' ? 'auto' : isoToMicros(replayedAt);
+  if (startUs === undefined) throw new InputError({ file: 'harness score --replayed-at', line: 0, col: 0 }, `"${replayedAt}"`, REPLAYED_AT_EXPECTED);
+  const k = speedup === undefined ? 1 : /^\d+(\.\d+)?$/.test(speedup) ? Number(speedup) : Number.NaN;
+  if (!Number.isFinite(k) || k < 1) throw new InputError({ file: 'harness score --speedup', line: 0, col: 0 }, `"${speedup as string}"`, SPEEDUP_EXPECTED);
+  return { startUs, k };
+}
+
+/** Replay time -> capture time: the replay's start stands for the capture's first packet. */
+export function replayTimeMap(replay: ReplayOfLog, truth: GroundTruth, records: readonly FlowRecord[], logFile: string): TimeMap {
+  let startUs: number;
+  if (replay.startUs === 'auto') {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const r of records) if (r.firstUs < earliest) earliest = r.firstUs;
+    // Nothing to align to: an empty log says nothing of when the replay ran.
+    if (!Number.isFinite(earliest)) throw new InputError({ file: 'harness score --replayed-at', line: 0, col: 0 }, `auto, and ${logFile} holds no records to take the replay's start from`, 'the time the sensor saw the first packet, as ISO 8601');
+    startUs = earliest;
+  } else startUs = replay.startUs;
+  return { k: replay.k, replayOriginUs: startUs, scenarioOriginUs: truth.pcap.firstUs };
+}
+
+export function recordsInCaptureTime(map: TimeMap, records: readonly FlowRecord[]): FlowRecord[] {
+  return records.map((r) => recordToScenarioTime(map, r));
+}
+
+/** What the sensor's setting means on the capture's clock: every timeout K times itself. */
+export function settingInCaptureTime(setting: TimeoutSetting, k: number, defaults: SettingTimeouts): TimeoutSetting {
+  if (k === 1) return setting;
+  return { ...scaleSetting(setting, 1 / k, defaults), label: `${setting.label} replayed ${k}x` };
+}
+
+/**
+ * The cell's model: at K = 1 the sensor's own (its timers ran in the capture's time, shifted); faster, its rule
+ * for the setting it ran, presented in capture time, with the advice from the setting's meaning there.
+ */
+export function replayedLogModel(tool: MonitorModel, inCaptureTime: MonitorModel, map: TimeMap): MonitorModel {
+  return map.k === 1 ? tool : toolTimeModel(tool, inCaptureTime, map);
+}
