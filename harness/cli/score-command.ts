@@ -38,7 +38,8 @@ Flags:
   --json             print results.json to stdout
   --replayed-at T    the sensor saw the capture replayed to it (tcpreplay), so its log is stamped with the replay's
                      time: T is when it saw the capture's first packet (ISO 8601, e.g. 2026-12-03T08:00:00.000000Z),
-                     or auto for the earliest start in the log. Records are mapped back to the capture's time
+                     or auto for the earliest start in the log (a log holding other traffic before the replay
+                     needs the time itself). Records are mapped back to the capture's time
   --speedup K        with --replayed-at: the replay ran K times faster (tcpreplay --multiplier K); the sensor's
                      timeouts then act on the capture as K times themselves, and are scored so
   --hunt LIST, --tolerance DUR   as for harness run
