@@ -644,8 +644,13 @@ class ConnLogParser {
     for (let slot = 0; slot < SLOT_COUNT; slot += 1) {
       const column = SLOT_COLUMNS[slot] as string;
       let v = object[column];
-      // Some pipelines nest the conn_id record instead of flattening it.
-      if (v === undefined && id && column.startsWith('id.')) v = id[column.slice(3)];
+      // Some pipelines nest the conn_id record instead of flattening it. One that writes both, disagreeing, leaves
+      // the connection unknown: refused, as a key given twice is.
+      const nested = id && column.startsWith('id.') ? id[column.slice(3)] : undefined;
+      if (v === undefined) v = nested;
+      else if (nested !== undefined && nested !== v) {
+        throw new InputError({ file, line: lineNo, col: 1 }, `"${column}": ${JSON.stringify(v)} and "id": {"${column.slice(3)}": ${JSON.stringify(nested)}}`, 'one value for each connection field (the flattened and the nested id agree)');
+      }
       if (typeof v === 'string') values[slot] = v;
       else if (typeof v === 'number' && Number.isFinite(v)) values[slot] = String(v);
     }
