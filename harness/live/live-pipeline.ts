@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import type { MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
-import { effectiveTimeouts, readUserConfig } from '../pipeline/monitor-model.js';
+import { defaultTimeouts, effectiveTimeouts, readUserConfig } from '../pipeline/monitor-model.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import { loadScenario } from '../scenario/load-scenario.js';
@@ -107,7 +107,7 @@ function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, 
     id: sensor.sensor,
     floorS: adapter.live?.floorS ?? 0,
     settings: sensor.settings,
-    defaults: effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} }),
+    defaults: defaultTimeouts(adapter),
     translate: (s) => adapter.translate(s),
   }, spanS, explicit);
   if ('refused' in choice) {
@@ -148,7 +148,7 @@ async function runGroup(
     const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
     // A sensor naming its binary runs that binary live too, as offline.
     const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
-    const defaults = effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} });
+    const defaults = defaultTimeouts(adapter);
     // The tool reads the sensor's config live too: its model must (the offline run has already checked it).
     const userConfig = await readUserConfig(sensor.userConfig);
     for (const setting of sensor.settings) {
