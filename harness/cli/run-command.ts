@@ -6,6 +6,7 @@ import { ONE_CELL_AT_A_TIME_FROM, runPipeline } from '../pipeline/run-pipeline.j
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import type { RunResults } from '../core/results.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
+import { speedupOf } from '../live/time-scale.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
@@ -94,8 +95,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const live = boolFlag(flags, 'live');
   const speedupText = stringFlag(flags, 'speedup');
-  const speedup = speedupText === undefined ? undefined : /^\d+(\.\d+)?$/.test(speedupText) ? Number(speedupText) : Number.NaN;
-  if (speedupText !== undefined && (!live || speedup === undefined || !Number.isFinite(speedup) || speedup < 1)) {
+  const speedup = speedupText === undefined ? undefined : speedupOf(speedupText);
+  if (speedupText !== undefined && (!live || speedup === undefined)) {
     throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, `"${speedupText}"${live ? '' : ' without --live'}`, 'a number 1 or more, with --live');
   }
   if (live) {

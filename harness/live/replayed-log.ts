@@ -4,7 +4,7 @@ import type { GroundTruth } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
 import { isoToMicros } from '../core/time-text.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
-import { recordToScenarioTime, scaleSetting, type SettingTimeouts, type TimeMap } from './time-scale.js';
+import { recordToScenarioTime, scaleSetting, speedupOf, type SettingTimeouts, type TimeMap } from './time-scale.js';
 import { toolTimeModel } from './tool-time-model.js';
 
 /**
@@ -33,8 +33,8 @@ export function parseReplayFlags(replayedAt: string | undefined, speedup: string
   }
   const startUs = replayedAt === 'auto' ? 'auto' : isoToMicros(replayedAt);
   if (startUs === undefined) throw new InputError({ file: 'harness score --replayed-at', line: 0, col: 0 }, `"${replayedAt}"`, REPLAYED_AT_EXPECTED);
-  const k = speedup === undefined ? 1 : /^\d+(\.\d+)?$/.test(speedup) ? Number(speedup) : Number.NaN;
-  if (!Number.isFinite(k) || k < 1) throw new InputError({ file: 'harness score --speedup', line: 0, col: 0 }, `"${speedup as string}"`, SPEEDUP_EXPECTED);
+  const k = speedup === undefined ? 1 : speedupOf(speedup);
+  if (k === undefined) throw new InputError({ file: 'harness score --speedup', line: 0, col: 0 }, `"${speedup as string}"`, SPEEDUP_EXPECTED);
   return { startUs, k };
 }
 

@@ -11,6 +11,12 @@ import type { Activity, Scenario } from '../scenario/scenario.js';
  * Not scaled: the RTT and the spacing inside a burst (milliseconds, fixed by exchange-timing.ts): they are far below
  * any timeout, and scaling them would push packets below the capture's timestamp resolution.
  */
+/** A replay's speedup as a flag gives it (`4`, `2.5`): the number, or undefined when it is not one of 1 or more. */
+export function speedupOf(text: string): number | undefined {
+  const k = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  return Number.isFinite(k) && k >= 1 ? k : undefined;
+}
+
 export function scaleScenario(scenario: Scenario, k: number): Scenario {
   const s = (x: number): number => x / k;
   const activity = (a: Activity): Activity => (a.kind === 'pattern'
