@@ -1,4 +1,4 @@
-import { InputError, type SourcePosition } from './input-error.js';
+import { InputError } from './input-error.js';
 
 /**
  * Where JSON text first goes wrong, as line, column and what was found there, for an InputError. V8's messages
@@ -46,11 +46,11 @@ export function duplicateKeyProblem(text: string, value: unknown): { offset: num
 /**
  * Refuses one line of a monitor's JSON log (Zeek's conn.log, Suricata's eve.json) that gives a key twice in one
  * object: JSON.parse kept the last silently, so `"duration": 5.0, ..., "duration": 3600.0` was scored as an hour
- * at exit 0. `line` is what was parsed into `value`; `where` is its first character in the file.
+ * at exit 0. `line` is the whole line as read (leading spaces count for the column), `value` what it parsed to.
  */
-export function refuseRepeatedKey(line: string, value: unknown, where: SourcePosition, expected: string): void {
+export function refuseRepeatedKey(line: string, value: unknown, file: string, lineNo: number, expected: string): void {
   const duplicate = duplicateKeyProblem(line, value);
-  if (duplicate !== undefined) throw new InputError({ ...where, col: where.col + duplicate.offset }, duplicate.found, expected);
+  if (duplicate !== undefined) throw new InputError({ file, line: lineNo, col: duplicate.offset + 1 }, duplicate.found, expected);
 }
 
 /**

@@ -53,7 +53,7 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
     }
     const event = value as Record<string, unknown>;
     if (event.event_type !== 'flow') continue;
-    refuseRepeatedKey(line, value, { file, line: lineNo, col: raw.length - raw.trimStart().length + 1 }, 'each key once in a flow event, as Suricata writes it');
+    refuseRepeatedKey(raw, value, file, lineNo, 'each key once in a flow event, as Suricata writes it');
     const fail = (found: string, expected: string): never => {
       throw new InputError(where, found, `${expected} in a flow event`);
     };

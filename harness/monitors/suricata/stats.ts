@@ -55,7 +55,7 @@ function* eveStats(source: string): LineConsumer<ToolState | undefined> {
     const e = event as { event_type?: unknown; stats?: unknown };
     if (e.event_type === 'stats' && typeof e.stats === 'object' && e.stats !== null) {
       // Its counters become the cost figures shown beside the model's: a counter given twice is not read as its last.
-      refuseRepeatedKey(line, event, { file: source, line: lineNo, col: 1 }, 'each key once in a stats event, as Suricata writes it');
+      refuseRepeatedKey(line, event, source, lineNo, 'each key once in a stats event, as Suricata writes it');
       last = e.stats as Record<string, unknown>;
     }
   }

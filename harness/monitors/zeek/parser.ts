@@ -637,7 +637,7 @@ class ConnLogParser {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new InputError({ file, line: lineNo, col: 1 }, `"${preview(line)}"`, 'one JSON object per line (a Zeek conn.log in JSON)');
     }
-    refuseRepeatedKey(line, value, { file, line: lineNo, col: raw.length - raw.trimStart().length + 1 }, 'each key once in a conn.log JSON line, as Zeek writes it');
+    refuseRepeatedKey(raw, value, file, lineNo, 'each key once in a conn.log JSON line, as Zeek writes it');
     const object = value as Record<string, unknown>;
     const id = typeof object.id === 'object' && object.id !== null ? (object.id as Record<string, unknown>) : undefined;
     const values: (string | undefined)[] = new Array<string | undefined>(SLOT_COUNT).fill(undefined);
