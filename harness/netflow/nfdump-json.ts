@@ -23,8 +23,6 @@ export const NFDUMP_JSON_EXPECTED = 'nfdump -o json output: a "[" line, then rec
 
 interface RawRecord {
   line: number;
-  /** Which of the fields below a key has set (KEY_* bits): a key given twice is refused, not read as its last. */
-  seen: number;
   type?: string;
   first?: string;
   firstCol: number;
@@ -46,26 +44,8 @@ interface RawRecord {
 }
 
 function emptyRecord(line: number): RawRecord {
-  return { line, seen: 0, firstCol: 0, lastCol: 0 };
+  return { line, firstCol: 0, lastCol: 0 };
 }
-
-// One bit per field of RawRecord that a key sets (src4_addr and src6_addr both set the source address).
-const KEY_TYPE = 1 << 0;
-const KEY_FIRST = 1 << 1;
-const KEY_LAST = 1 << 2;
-const KEY_IN_PACKETS = 1 << 3;
-const KEY_IN_BYTES = 1 << 4;
-const KEY_OUT_PACKETS = 1 << 5;
-const KEY_OUT_BYTES = 1 << 6;
-const KEY_PROTO = 1 << 7;
-const KEY_SRC_PORT = 1 << 8;
-const KEY_DST_PORT = 1 << 9;
-const KEY_ICMP_TYPE = 1 << 10;
-const KEY_ICMP_CODE = 1 << 11;
-const KEY_SRC_ADDR = 1 << 12;
-const KEY_DST_ADDR = 1 << 13;
-const KEY_VLAN = 1 << 14;
-const KEY_TCP_FLAGS = 1 << 15;
 
 /** Incremental parser: feed it lines in order, collect the records at the end. Pure apart from its own state. */
 export class NfdumpJsonParser {
@@ -151,39 +131,37 @@ export class NfdumpJsonParser {
     if (line.charCodeAt(end - 1) === 44) end -= 1; // trailing ','
     const r = this.current;
     switch (key) {
-      case 'type': this.once(r, KEY_TYPE, key, q); r.type = this.text(line, start, end); break;
-      case 'first': this.once(r, KEY_FIRST, key, q); r.first = this.text(line, start, end); r.firstCol = start + 1; break;
-      case 'last': this.once(r, KEY_LAST, key, q); r.last = this.text(line, start, end); r.lastCol = start + 1; break;
-      case 'in_packets': this.once(r, KEY_IN_PACKETS, key, q); r.inPackets = this.count(line, start, end, key); break;
-      case 'in_bytes': this.once(r, KEY_IN_BYTES, key, q); r.inBytes = this.count(line, start, end, key); break;
-      case 'out_packets': this.once(r, KEY_OUT_PACKETS, key, q); r.outPackets = this.count(line, start, end, key); break;
-      case 'out_bytes': this.once(r, KEY_OUT_BYTES, key, q); r.outBytes = this.count(line, start, end, key); break;
-      case 'proto': this.once(r, KEY_PROTO, key, q); r.proto = this.count(line, start, end, key); break;
-      case 'src_port': this.once(r, KEY_SRC_PORT, key, q); r.srcPort = this.count(line, start, end, key); break;
-      case 'dst_port': this.once(r, KEY_DST_PORT, key, q); r.dstPort = this.count(line, start, end, key); break;
-      case 'icmp_type': this.once(r, KEY_ICMP_TYPE, key, q); r.icmpType = this.count(line, start, end, key); break;
-      case 'icmp_code': this.once(r, KEY_ICMP_CODE, key, q); r.icmpCode = this.count(line, start, end, key); break;
-      case 'src4_addr': this.once(r, KEY_SRC_ADDR, key, q); r.srcAddr = this.texts.of(this.text(line, start, end)); break;
-      case 'dst4_addr': this.once(r, KEY_DST_ADDR, key, q); r.dstAddr = this.texts.of(this.text(line, start, end)); break;
-      case 'src6_addr': this.once(r, KEY_SRC_ADDR, key, q); r.srcAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
-      case 'dst6_addr': this.once(r, KEY_DST_ADDR, key, q); r.dstAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
-      case 'src_vlan': this.once(r, KEY_VLAN, key, q); r.vlan = this.count(line, start, end, key); break;
-      case 'tcp_flags': this.once(r, KEY_TCP_FLAGS, key, q); r.tcpFlags = this.texts.of(this.text(line, start, end)); break;
+      case 'type': this.once(r.type, key, q); r.type = this.text(line, start, end); break;
+      case 'first': this.once(r.first, key, q); r.first = this.text(line, start, end); r.firstCol = start + 1; break;
+      case 'last': this.once(r.last, key, q); r.last = this.text(line, start, end); r.lastCol = start + 1; break;
+      case 'in_packets': this.once(r.inPackets, key, q); r.inPackets = this.count(line, start, end, key); break;
+      case 'in_bytes': this.once(r.inBytes, key, q); r.inBytes = this.count(line, start, end, key); break;
+      case 'out_packets': this.once(r.outPackets, key, q); r.outPackets = this.count(line, start, end, key); break;
+      case 'out_bytes': this.once(r.outBytes, key, q); r.outBytes = this.count(line, start, end, key); break;
+      case 'proto': this.once(r.proto, key, q); r.proto = this.count(line, start, end, key); break;
+      case 'src_port': this.once(r.srcPort, key, q); r.srcPort = this.count(line, start, end, key); break;
+      case 'dst_port': this.once(r.dstPort, key, q); r.dstPort = this.count(line, start, end, key); break;
+      case 'icmp_type': this.once(r.icmpType, key, q); r.icmpType = this.count(line, start, end, key); break;
+      case 'icmp_code': this.once(r.icmpCode, key, q); r.icmpCode = this.count(line, start, end, key); break;
+      case 'src4_addr': this.once(r.srcAddr, key, q); r.srcAddr = this.texts.of(this.text(line, start, end)); break;
+      case 'dst4_addr': this.once(r.dstAddr, key, q); r.dstAddr = this.texts.of(this.text(line, start, end)); break;
+      case 'src6_addr': this.once(r.srcAddr, key, q); r.srcAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
+      case 'dst6_addr': this.once(r.dstAddr, key, q); r.dstAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
+      case 'src_vlan': this.once(r.vlan, key, q); r.vlan = this.count(line, start, end, key); break;
+      case 'tcp_flags': this.once(r.tcpFlags, key, q); r.tcpFlags = this.texts.of(this.text(line, start, end)); break;
       default: break;
     }
   }
 
   /**
-   * Marks the field `key` sets; a second key for it in one record (a record pasted into another, a hand-edited
-   * count) is refused where it stands: read as the last, it changed the record's numbers at exit 0.
+   * Refuses a key whose field (`current`, undefined until a key sets it) this record already has: a record pasted
+   * into another, a hand-edited count. Read as the last, it changed the record's numbers at exit 0.
    */
-  private once(r: RawRecord, bit: number, key: string, q: number): void {
-    if ((r.seen & bit) === 0) {
-      r.seen |= bit;
-      return;
-    }
-    const what = bit === KEY_SRC_ADDR || bit === KEY_DST_ADDR ? `"${key}" after the record already gave its ${bit === KEY_SRC_ADDR ? 'source' : 'destination'} address` : `"${key}" a second time`;
-    throw new InputError({ file: this.file, line: this.lineNo, col: q + 1 }, `${what} in the record opened on line ${r.line}`, 'each key once per record, as nfdump writes it');
+  private once(current: unknown, key: string, q: number): void {
+    if (current === undefined) return;
+    const address = key.endsWith('_addr') ? (key.startsWith('src') ? 'source' : 'destination') : undefined;
+    const what = address === undefined ? `"${key}" a second time` : `"${key}" after the record already gave its ${address} address`;
+    throw new InputError({ file: this.file, line: this.lineNo, col: q + 1 }, `${what} in the record opened on line ${this.current.line}`, 'each key once per record, as nfdump writes it');
   }
 
   private text(line: string, start: number, end: number): string {
