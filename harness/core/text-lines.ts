@@ -20,6 +20,13 @@ export function* textLines(text: string): Generator<[line: string, lineNo: numbe
 }
 
 /** A value quoted in an error message, cut to stay on one line: at most 60 characters, else the first `keep` and `...`. */
+/** The 1-based column where field `index` starts, in a line split into `fields` on a separator that long. */
+export function fieldColumn(fields: readonly string[], index: number, separatorLength = 1): number {
+  let col = 1;
+  for (let i = 0; i < index; i += 1) col += (fields[i] as string).length + separatorLength;
+  return col;
+}
+
 export function preview(text: string, keep = 60): string {
   return text.length > 60 ? `${text.slice(0, keep)}...` : text;
 }

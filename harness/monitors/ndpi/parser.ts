@@ -1,4 +1,4 @@
-import { consumeFile, consumeText, type LineConsumer } from '../../core/text-lines.js';
+import { consumeFile, consumeText, fieldColumn, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -36,8 +36,8 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     // A column named twice was read from its first place without a word: which one nDPI meant is not known.
     const again = names.indexOf(name, i + 1);
     if (again >= 0) {
-      const col = 2 + names.slice(0, again).reduce((n, c) => n + c.length + 1, 0);
-      throw new InputError({ file, line: 1, col }, `a header naming ${name} twice (columns ${i + 1} and ${again + 1})`, `${EXPECTED}, each column once`);
+      // After the header's "#".
+      throw new InputError({ file, line: 1, col: 1 + fieldColumn(names, again) }, `a header naming ${name} twice (columns ${i + 1} and ${again + 1})`, `${EXPECTED}, each column once`);
     }
     index[name] = i;
   }
@@ -53,11 +53,7 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     if (cells.length < needed) {
       throw new InputError({ file, line: n + 1, col: line.length + 1 }, `${cells.length} fields`, `at least ${needed} comma-separated fields as the header names`);
     }
-    const col = (c: Column): number => {
-      let at = 1;
-      for (let i = 0; i < index[c]; i += 1) at += (cells[i] as string).length + 1;
-      return at;
-    };
+    const col = (c: Column): number => fieldColumn(cells, index[c]);
     const whole = (c: Column): number => {
       const v = cells[index[c]] as string;
       if (!/^\d+$/.test(v)) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${v}"`, 'a whole number');

@@ -1,4 +1,4 @@
-import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
+import { consumeFile, consumeText, fieldColumn, preview, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import { TextIntern } from '../../core/text-intern.js';
@@ -82,9 +82,8 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecordTable> {
     if (cells.length !== TSHARK_FIELDS.length) {
       throw new InputError({ file, line: lineNo, col: line.length + 1 }, `${cells.length} tab-separated fields`, `${TSHARK_FIELDS.length}, one per field of the header`);
     }
-    const columnOf = (index: number): number => cells.slice(0, index).join('\t').length + (index > 0 ? 2 : 1);
     const fail = (index: number, expected: string): never => {
-      throw new InputError({ file, line: lineNo, col: columnOf(index) }, `${TSHARK_FIELDS[index]} "${cells[index]}"`, expected);
+      throw new InputError({ file, line: lineNo, col: fieldColumn(cells, index) }, `${TSHARK_FIELDS[index]} "${cells[index]}"`, expected);
     };
     const cell = (index: number): string => cells[index] as string;
     const v4 = cell(F['ip.src']) !== '';

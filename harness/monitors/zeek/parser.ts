@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { cutShort, preview } from '../../core/text-lines.js';
+import { cutShort, fieldColumn, preview } from '../../core/text-lines.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros, isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecordTable } from '../../core/flow-record-table.js';
@@ -607,8 +607,7 @@ class ConnLogParser {
       const repeated = columns.findIndex((name, i) => columns.indexOf(name) !== i);
       if (repeated >= 0) {
         const name = columns[repeated] as string;
-        const col = key.length + separator.length + columns.slice(0, repeated).reduce((n, c) => n + c.length + separator.length, 0) + 1;
-        throw new InputError({ file: this.file, line: this.lineNo, col }, `#fields naming "${name}" twice (columns ${columns.indexOf(name) + 1} and ${repeated + 1})`, 'each conn.log field once in #fields');
+        throw new InputError({ file: this.file, line: this.lineNo, col: fieldColumn(parts, repeated + 1, separator.length) }, `#fields naming "${name}" twice (columns ${columns.indexOf(name) + 1} and ${repeated + 1})`, 'each conn.log field once in #fields');
       }
       for (const name of REQUIRED_FIELDS) {
         if (!columns.includes(name)) {
