@@ -279,13 +279,15 @@ export const EVICTED_REASON = 'evicted: table full';
 
 /**
  * Why the tool reported a different number of fragments than the ideal model allows, as far as the model can tell.
- * `evictedCut`: a record other than the last ended by eviction (the tool said so for this very flow).
+ * `trueUs`: how long the connection lived; `evictedCut`: a record other than the last ended by eviction (the tool
+ * said so for this very flow).
  */
 export function likelyReason(
   fragments: number,
   predicted: number | { min: number; max: number },
   model: MonitorModel,
   unpairedUni: number,
+  trueUs: number,
   evictedCut = false,
 ): string | undefined {
   const { min, max } = typeof predicted === 'number' ? { min: predicted, max: predicted } : predicted;
@@ -298,7 +300,9 @@ export function likelyReason(
   if (fragments > max) {
     if (unpairedUni > 0) return 'one record per direction';
     if (model.statusIntervalS !== undefined) return 'status interval';
-    if (model.activeS !== undefined && model.activeS !== null) return 'active timeout';
+    // Only a connection that lived longer than the active timeout can have been cut by it: a 30 min C2 session
+    // cut by a full table was blamed on a 7-day maxlife.
+    if (typeof model.activeS === 'number' && model.activeS > 0 && trueUs > model.activeS * 1e6) return 'active timeout';
     if (model.tableFull === true) return EVICTED_REASON;
   }
   return 'unexplained';

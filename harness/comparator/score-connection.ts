@@ -168,7 +168,7 @@ export function scoreConnection(
     score.naivePredictedFragments = predicted.naive;
     if (predicted.rules.length > 0) score.timerRules = predicted.rules;
     const evictedCut = evictedBeforeLast(fragments);
-    const reason = likelyReason(n, predicted, model, set.unpairedUni, evictedCut);
+    const reason = likelyReason(n, predicted, model, set.unpairedUni, trueUs, evictedCut);
     if (reason !== undefined) score.likelyReason = reason;
   }
   return score;

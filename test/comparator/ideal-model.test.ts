@@ -51,17 +51,20 @@ describe('ideal idle-timeout model', () => {
 
   it('names a likely reason for a difference', () => {
     const m: MonitorModel = { idleS: { tcp: 300 }, granularityS: 0 };
-    expect(likelyReason(2, 2, m, 0)).to.equal(undefined);
-    expect(likelyReason(1, 3, { ...m, honoursTimeoutsOffline: false }, 0)).to.equal('timeouts not honoured offline');
+    expect(likelyReason(2, 2, m, 0, us(600))).to.equal(undefined);
+    expect(likelyReason(1, 3, { ...m, honoursTimeoutsOffline: false }, 0, us(600))).to.equal('timeouts not honoured offline');
     // pmacct at maxlife 300 s on keepalive-idle: 2 records (one maxlife cut), where its ignored idle timeout says 4.
-    expect(likelyReason(2, 4, { ...m, honoursTimeoutsOffline: false, timerNeedsLaterPacket: true }, 0)).to.equal('timeouts not honoured offline');
-    expect(likelyReason(2, 4, m, 0)).to.equal('unexplained');
-    expect(likelyReason(2, 3, { ...m, timerNeedsLaterPacket: true }, 0)).to.equal('timer needs a later packet');
-    expect(likelyReason(4, 2, m, 2)).to.equal('one record per direction');
-    expect(likelyReason(4, 2, { ...m, statusIntervalS: 60 }, 0)).to.equal('status interval');
-    expect(likelyReason(4, 2, { ...m, activeS: 1800 }, 0)).to.equal('active timeout');
-    expect(likelyReason(4, 2, m, 0)).to.equal('unexplained');
-    expect(likelyReason(0, 1, m, 0)).to.equal('unexplained');
+    expect(likelyReason(2, 4, { ...m, honoursTimeoutsOffline: false, timerNeedsLaterPacket: true }, 0, us(600))).to.equal('timeouts not honoured offline');
+    expect(likelyReason(2, 4, m, 0, us(600))).to.equal('unexplained');
+    expect(likelyReason(2, 3, { ...m, timerNeedsLaterPacket: true }, 0, us(600))).to.equal('timer needs a later packet');
+    expect(likelyReason(4, 2, m, 2, us(600))).to.equal('one record per direction');
+    expect(likelyReason(4, 2, { ...m, statusIntervalS: 60 }, 0, us(600))).to.equal('status interval');
+    expect(likelyReason(4, 2, { ...m, activeS: 1800 }, 0, us(3600))).to.equal('active timeout');
+    // A connection shorter than the active timeout cannot have been cut by it: a full table can.
+    expect(likelyReason(4, 2, { ...m, activeS: 1800 }, 0, us(1800))).to.equal('unexplained');
+    expect(likelyReason(4, 2, { ...m, activeS: 604800, tableFull: true }, 0, us(1800))).to.equal('evicted: table full');
+    expect(likelyReason(4, 2, m, 0, us(600))).to.equal('unexplained');
+    expect(likelyReason(0, 1, m, 0, us(600))).to.equal('unexplained');
   });
 });
 
@@ -130,7 +133,7 @@ describe('ideal model: a view that joins records (argus merged by racluster)', (
     const p = predictRecords(c, { idleS: { tcp: 289 }, granularityS: 0, joinedBy }, us(60));
     expect(p).to.deep.equal({ min: 1, max: 2, naive: 3, rules: [joinedBy] });
     // Not blamed on a timer that needs a later packet: one record is inside the range.
-    expect(likelyReason(1, p as { min: number; max: number }, { idleS: { tcp: 289 }, granularityS: 0, joinedBy, timerNeedsLaterPacket: true }, 0)).to.equal(undefined);
+    expect(likelyReason(1, p as { min: number; max: number }, { idleS: { tcp: 289 }, granularityS: 0, joinedBy, timerNeedsLaterPacket: true }, 0, c.durationUs)).to.equal(undefined);
   });
 
   it('changes nothing where the timers cut nothing', () => {
