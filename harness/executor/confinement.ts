@@ -17,6 +17,8 @@ import { which } from './which.js';
  */
 export interface Confinement {
   setpriv?: string;
+  /** A POSIX shell, for the check that the harness is still the parent once the parent-death signal is set. */
+  sh?: string;
   prlimit?: string;
   /** unshare, when this process may create PID namespaces. */
   unshare?: string;
@@ -30,9 +32,10 @@ export function confinement(): Promise<Confinement> {
 }
 
 async function probe(): Promise<Confinement> {
-  const [setpriv, prlimit, unshare] = await Promise.all([which('setpriv'), which('prlimit'), which('unshare')]);
+  const [setpriv, prlimit, unshare, sh] = await Promise.all([which('setpriv'), which('prlimit'), which('unshare'), which('sh')]);
   const found: Confinement = {};
   if (setpriv) found.setpriv = setpriv;
+  if (sh) found.sh = sh;
   if (prlimit) found.prlimit = prlimit;
   if (unshare && process.getuid?.() === 0) {
     // Root in a container without CAP_SYS_ADMIN is refused: try once rather than fail every cell.
@@ -42,10 +45,24 @@ async function probe(): Promise<Confinement> {
   return found;
 }
 
-/** The argv that runs `argv` confined; the monitor itself is the last process of the chain (setpriv and prlimit exec it). */
-export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFileBytes?: number; ownPidNamespace?: boolean }): string[] {
+/**
+ * setpriv sets the parent-death signal in the child the harness forked: a harness killed between the fork and that
+ * prctl (a SIGKILL just as a cell starts) leaves a child the signal never reaches, reparented to init, and its
+ * monitor ran on (seen once: a pmacctd and its unshare outlived a SIGKILLed harness). The shell setpriv execs next
+ * reads its parent after the signal is set and ends unless that is still the harness; from then on the signal holds.
+ */
+const PARENT_STILL_THERE = '[ "$PPID" = "$0" ] || exit 137; exec "$@"';
+
+/**
+ * The argv that runs `argv` confined; the monitor itself is the last process of the chain (setpriv, the shell and
+ * prlimit exec it). `parentPid`: the harness's own pid, the process that spawns the chain.
+ */
+export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFileBytes?: number; ownPidNamespace?: boolean; parentPid: number }): string[] {
   const prefix: string[] = [];
-  if (tools.setpriv) prefix.push(tools.setpriv, '--pdeathsig', 'KILL', '--');
+  if (tools.setpriv) {
+    prefix.push(tools.setpriv, '--pdeathsig', 'KILL', '--');
+    if (tools.sh) prefix.push(tools.sh, '-c', PARENT_STILL_THERE, String(limits.parentPid));
+  }
   if (tools.prlimit && limits.maxFileBytes !== undefined) prefix.push(tools.prlimit, `--fsize=${limits.maxFileBytes}`, '--');
   // A process entered into the live wire's namespaces (nsenter -p) already has one, held by a pdeathsig'd holder.
   if (tools.unshare && limits.ownPidNamespace !== true) prefix.push(tools.unshare, '--pid', '--fork', '--kill-child', '--');

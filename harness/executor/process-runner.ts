@@ -301,7 +301,7 @@ interface SpawnOptions {
 function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
   if (argv[0] === undefined) throw new Error('empty argv');
   const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile, tools) : argv;
-  const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace }) as [string, ...string[]];
+  const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace, parentPid: process.pid }) as [string, ...string[]];
   const execaOptions: Options = {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
