@@ -6,7 +6,7 @@ import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.js';
-import { checkToolKnobs, defaultTimeouts, monitorModel, readUserConfig } from '../pipeline/monitor-model.js';
+import { checkToolKnobs, effectiveTimeouts, monitorModel, readUserConfig } from '../pipeline/monitor-model.js';
 import { parseReplayFlags, recordsInCaptureTime, replayedLogModel, replayTimeMap, settingInCaptureTime } from '../live/replayed-log.js';
 import { recommendationsFor } from '../pipeline/recommendations.js';
 import { jsonChunks } from '../../reports/json-report.js';
@@ -106,7 +106,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   // A replayed log is stamped with the replay's time: mapped back to the capture's before anything reads it.
   const map = replay === undefined ? undefined : replayTimeMap(replay, truth, logged, logFile);
   const records = map === undefined ? logged : recordsInCaptureTime(map, logged);
-  const cellSetting = map === undefined ? setting : settingInCaptureTime(setting, map.k, defaultTimeouts(adapter));
+  const cellSetting = map === undefined ? setting : settingInCaptureTime(setting, map.k, effectiveTimeouts(adapter, setting));
   const cell = baseCell(adapter.id, adapter, view, cellSetting, path.dirname(path.resolve(logFile)));
   cell.provenance.rawFiles = [path.resolve(logFile)];
   cell.provenance.notes.push(`scored from a log written elsewhere: ${logFile}`);

@@ -17,3 +17,9 @@ export interface ToolState {
   /** Its flow memory at the end or at its peak, bytes. */
   flowMemoryBytes?: number;
 }
+
+/** Whether the tool's own account says its table filled: its flag, else any flow evicted; undefined when it says neither. */
+export function tableFullOf(state: ToolState | undefined): boolean | undefined {
+  if (state === undefined) return undefined;
+  return state.tableFull ?? (state.evictedFlows !== undefined ? state.evictedFlows > 0 : undefined);
+}

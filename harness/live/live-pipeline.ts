@@ -4,13 +4,16 @@ import { generate } from '../../generators/generate.js';
 import type { FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
-import type { TimeoutSetting } from '../core/timeout-setting.js';
+import { describeTimeoutSetting, type TimeoutProtocol, type TimeoutSetting } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { jsonLines } from '../io/json-lines.js';
+import { tableFullOf } from '../core/tool-state.js';
+import { cellCost } from '../pipeline/cell-cost.js';
 import type { MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
-import { defaultTimeouts, effectiveTimeouts, readUserConfig } from '../pipeline/monitor-model.js';
+import { effectiveTimeouts, readUserConfig } from '../pipeline/monitor-model.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import { loadScenario } from '../scenario/load-scenario.js';
@@ -19,7 +22,7 @@ import { liveTruth } from './live-truth.js';
 import { runReplay, type LiveCellPlan, type LiveCellResult, type ReplayRun } from './live-session.js';
 import { cleanStaleWires } from './private-wire.js';
 import { chooseSpeedup, replayGroups, type SpeedupChoice } from './speedup-plan.js';
-import { scaleScenario, scaleSetting, recordToScenarioTime, type TimeMap } from './time-scale.js';
+import { protocolsCarried, scaleScenario, scaleSetting, recordToScenarioTime, type TimeMap } from './time-scale.js';
 import { liveCellModel } from './tool-time-model.js';
 import { scoreDiscardedParts } from './discard-losses.js';
 import { guardBoundaryCases } from './boundary-guard.js';
@@ -46,7 +49,14 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   const liveSensors = request.sensors.filter((s) => adapters.get(s.monitor)?.live);
   // A --speedup that breaks a floor is refused before anything runs (the scenario's length plays no part in that).
-  if (options.speedup !== undefined) for (const sensor of liveSensors) speedupFor(sensor, adapters.get(sensor.monitor) as MonitorAdapter, 1, options.speedup);
+  if (options.speedup !== undefined) {
+    for (const file of request.scenarioPaths) {
+      // A capture has no scenario to scale, and a scenario that does not load is refused by the pipeline itself.
+      const carried = await loadScenario(file).then(protocolsCarried, () => undefined);
+      if (carried === undefined) continue;
+      for (const sensor of liveSensors) speedupFor(sensor, adapters.get(sensor.monitor) as MonitorAdapter, 1, options.speedup, carried);
+    }
+  }
   const results = await runPipeline(request);
   const runNotes: string[] = [...stale];
   for (const scenarioResult of results.scenarios) {
@@ -66,7 +76,7 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
       const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
       const form = adapter.live;
       if (!form) continue;
-      const choice = speedupFor(sensor, adapter, spanS, options.speedup);
+      const choice = speedupFor(sensor, adapter, spanS, options.speedup, protocolsCarried(scenario));
       choices.set(sensor.sensor, choice);
     }
     // A monitor no timeout limits (nDPI) joins the fastest replay there is instead of needing its own.
@@ -102,12 +112,13 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
 }
 
 /** The speedup for one sensor's live cells; an explicit one that breaks its floor is refused (exit 2). */
-function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, explicit: number | undefined): Extract<SpeedupChoice, { k: number }> {
+function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, explicit: number | undefined, carried: readonly TimeoutProtocol[]): Extract<SpeedupChoice, { k: number }> {
   const choice = chooseSpeedup({
     id: sensor.sensor,
     floorS: adapter.live?.floorS ?? 0,
     settings: sensor.settings,
-    defaults: defaultTimeouts(adapter),
+    inForce: (setting) => effectiveTimeouts(adapter, setting),
+    carried,
     translate: (s) => adapter.translate(s),
   }, spanS, explicit);
   if ('refused' in choice) {
@@ -148,7 +159,6 @@ async function runGroup(
     const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
     // A sensor naming its binary runs that binary live too, as offline.
     const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
-    const defaults = defaultTimeouts(adapter);
     // The tool reads the sensor's config live too: its model must (the offline run has already checked it).
     const userConfig = await readUserConfig(sensor.userConfig);
     for (const setting of sensor.settings) {
@@ -159,7 +169,7 @@ async function runGroup(
         for (const cell of viewCells) cell.reason = `${adapter.displayName} not installed (${detection.reason}); install: ${detection.install}`;
         continue;
       }
-      const replaySetting = scaleSetting(setting, k, defaults);
+      const replaySetting = scaleSetting(setting, k, effectiveTimeouts(adapter, setting), protocolsCarried(scenario));
       const translation = adapter.translate(replaySetting);
       for (const cell of viewCells) {
         cell.version = detection.version;
@@ -214,10 +224,7 @@ async function runGroup(
 }
 
 function describeReplaySetting(setting: TimeoutSetting): string {
-  if (setting.isDefault) return 'the tool\'s own defaults (nothing to scale)';
-  const parts = Object.entries(setting.idle).map(([p, v]) => `${p} ${+Number(v).toFixed(3)} s`);
-  if (setting.active !== undefined) parts.push(`active ${+setting.active.toFixed(3)} s`);
-  return parts.join(', ');
+  return setting.isDefault ? 'the tool\'s own defaults (nothing to scale)' : describeTimeoutSetting(setting);
 }
 
 async function firstArrival(run: ReplayRun): Promise<number | undefined> {
@@ -270,7 +277,10 @@ async function finishCells(
     const records: FlowRecord[] = Array.from(outcome.views[cell.view] ?? [], (r) => recordToScenarioTime(map, r));
     const adapter = result.plan.adapter;
     // The tool's rule for what it ran (scaled setting, its config, the live form's timers), in scenario time.
-    const model = liveCellModel(adapter, { setting: cell.setting, replaySetting: result.plan.replaySetting, userConfig, view: cell.view, map });
+    // What the tool's own counters say of its table: a cut by a full table is its own reason, as offline.
+    const tableFull = tableFullOf(outcome.toolState);
+    const model = { ...liveCellModel(adapter, { setting: cell.setting, replaySetting: result.plan.replaySetting, userConfig, view: cell.view, map }), ...(tableFull === undefined ? {} : { tableFull }) };
+    cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting: cell.setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     const comparison = compareCell(truth, records, model, request.compare);
     applyComparison(cell, comparison, records.length);
     if (output?.discardRule) scoreDiscardedParts(cell, truth, output.discardRule, map.k);
@@ -278,7 +288,11 @@ async function finishCells(
     const offline = scenarioResult.cells.find((c) => !c.live && c.monitor === cell.monitor && c.view === cell.view && c.setting.label === cell.setting.label);
     if (offline && offline.honoursTimeoutsOffline === true && offline.status === 'ok') cell.live.invariance = compareOfflineLive(offline, cell, adapter.timerNeedsLaterPacket === true);
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
-    await writeFileAtomic(path.join(request.outDir, cell.recordsFile), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await writeFileAtomic(path.join(request.outDir, cell.recordsFile), jsonLines(records));
+    // Every connection's score, as an offline cell keeps them: results.json keeps only the worst of a large
+    // scenario's, and `harness merge` reads the rest from here.
+    cell.scoresFile = path.join(relDir, `scores.${cell.view}.jsonl`);
+    await writeFileAtomic(path.join(request.outDir, cell.scoresFile), jsonLines(cell.scores));
   }
   await writeFileAtomic(path.join(request.outDir, relDir, 'cell.json'), `${JSON.stringify(cells, null, 2)}\n`);
 }

@@ -55,10 +55,13 @@ export function recordsInCaptureTime(map: TimeMap, records: readonly FlowRecord[
   return records.map((r) => recordToScenarioTime(map, r));
 }
 
-/** What the sensor's setting means on the capture's clock: every timeout K times itself. */
-export function settingInCaptureTime(setting: TimeoutSetting, k: number, defaults: SettingTimeouts): TimeoutSetting {
+/**
+ * What the sensor's setting means on the capture's clock: every timeout in force (`inForce`, given or the tool's
+ * default) K times itself.
+ */
+export function settingInCaptureTime(setting: TimeoutSetting, k: number, inForce: SettingTimeouts): TimeoutSetting {
   if (k === 1) return setting;
-  return { ...scaleSetting(setting, 1 / k, defaults), label: `${setting.label} replayed ${k}x` };
+  return { ...scaleSetting(setting, 1 / k, inForce), label: `${setting.label} replayed ${k}x` };
 }
 
 /**

@@ -3,12 +3,16 @@ import { parseTimeoutSweep } from '../core/timeout-setting.js';
 import { translateSoftflowdTimeouts } from '../netflow/softflowd-timeouts.js';
 import { chooseSpeedup, replayGroups } from './speedup-plan.js';
 import type { Translation } from '../monitors/monitor-adapter.js';
+import softflowd from '../monitors/softflowd/index.js';
+import { effectiveTimeouts } from '../pipeline/monitor-model.js';
+import type { TimeoutSetting } from '../core/timeout-setting.js';
 
 const softflowdLike = {
   id: 'softflowd',
   floorS: 2,
   settings: parseTimeoutSweep('default,5m,1h,4h'),
-  defaults: { idleS: { tcp: 3600, udp: 300, icmp: 300 }, activeS: 604800 },
+  inForce: (setting: TimeoutSetting) => effectiveTimeouts(softflowd, setting),
+  carried: ['tcp', 'udp', 'icmp'] as const,
   translate: (s: Parameters<typeof translateSoftflowdTimeouts>[0]): Translation => translateSoftflowdTimeouts(s, 'softflowd'),
 };
 
@@ -28,8 +32,17 @@ describe('live speedup plan', () => {
     // 420/2 = 210 is the floor limit; 420/210 = 2 is whole.
     expect(choice).to.include({ k: 210 });
     const odd = chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('301s') }, 100_000);
-    // 301 s: only K = 1, 7, 43, 301 divide it; 150 is the floor limit, so 43.
-    expect(odd).to.include({ k: 43 });
+    // 301 s: only K = 1, 7, 43, 301 divide it, and 150 is the floor limit; maxlife, left at its 604800 s, is
+    // scaled too and must stay whole: 43 does not divide it, 7 does.
+    expect(odd).to.include({ k: 7 });
+  });
+
+  it('a setting that leaves a timeout at its default is limited by that default scaled too', () => {
+    // tcp=1h leaves udp and icmp at softflowd's 300 s: 300 / 2 s = 150, not 3600 / 2 = 1800.
+    expect(chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('tcp=1h') }, 1_000_000)).to.include({ k: 150 });
+    // A scenario of TCP connections only: UDP's and ICMP's defaults judge nothing and set no limit, so 3600 / 2 s.
+    // maxlife (604800 s), which applies to every flow, is scaled too and 1800 divides it.
+    expect(chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('tcp=1h'), carried: ['tcp'] }, 100_000_000)).to.include({ k: 1800 });
   });
 
   it('refuses an explicit K that breaks the floor, with the reason', () => {
@@ -38,7 +51,7 @@ describe('live speedup plan', () => {
   });
 
   it('a monitor with no timeout to scale is free; groups are one replay per K', () => {
-    expect(chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('default'), defaults: { idleS: {} } }, 3000)).to.include({ free: true });
+    expect(chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('default'), inForce: () => ({ idleS: {} }) }, 3000)).to.include({ free: true });
     expect([...replayGroups([{ id: 'a', k: 30 }, { id: 'b', k: 150 }, { id: 'c', k: 30 }])]).to.deep.equal([[150, ['b']], [30, ['a', 'c']]]);
   });
 });

@@ -1,4 +1,4 @@
-import type { TimeoutSetting } from '../core/timeout-setting.js';
+import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
 import { describeTimeoutSetting } from '../core/timeout-setting.js';
 import type { Translation } from '../monitors/monitor-adapter.js';
 import { scaleSetting, timeoutsOf, type SettingTimeouts } from './time-scale.js';
@@ -17,7 +17,10 @@ export interface MonitorSpeedupInput {
   id: string;
   floorS: number;
   settings: TimeoutSetting[];
-  defaults: SettingTimeouts;
+  /** The timeouts in force for a setting of the sweep, given or left at the tool's defaults (effectiveTimeouts). */
+  inForce(setting: TimeoutSetting): SettingTimeouts;
+  /** The protocols the scenario's connections use: only their default timeouts are scaled (scaleSetting). */
+  carried: readonly TimeoutProtocol[];
   translate(setting: TimeoutSetting): Translation;
 }
 
@@ -29,14 +32,14 @@ function floorLimit(input: MonitorSpeedupInput): number {
   let limit = Number.POSITIVE_INFINITY;
   // A setting the tool cannot take at all (nDPI's 5m) becomes an unsupported cell whatever K is: it sets no limit.
   for (const setting of input.settings.filter((s) => input.translate(s).supported)) {
-    for (const t of timeoutsOf(scaleSetting(setting, 1, input.defaults))) limit = Math.min(limit, t / input.floorS);
+    for (const t of timeoutsOf(scaleSetting(setting, 1, input.inForce(setting), input.carried))) limit = Math.min(limit, t / input.floorS);
   }
   return limit;
 }
 
 function acceptsAll(input: MonitorSpeedupInput, k: number): boolean {
   return input.settings.every((s) => {
-    const t = input.translate(scaleSetting(s, k, input.defaults));
+    const t = input.translate(scaleSetting(s, k, input.inForce(s), input.carried));
     return t.supported || !input.translate(s).supported;
   });
 }
@@ -45,7 +48,7 @@ export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number,
   const limit = floorLimit(input);
   if (explicit !== undefined) {
     for (const setting of input.settings) {
-      const scaled = scaleSetting(setting, explicit, input.defaults);
+      const scaled = scaleSetting(setting, explicit, input.inForce(setting), input.carried);
       const low = timeoutsOf(scaled).find((t) => t < input.floorS);
       if (low !== undefined) {
         return { id: input.id, refused: `${explicit}, which makes ${input.id}'s ${setting.label} a ${+low.toFixed(3)} s timeout, below its live floor of ${input.floorS} s (the largest speedup for this sweep is ${Math.floor(limit)})` };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { scenario, tcp } from '../../test/generator/scenario-builders.js';
-import { recordToScenarioTime, scaleScenario, scaleSetting, toScenarioUs } from './time-scale.js';
+import { recordToScenarioTime, scaleScenario, scaleSetting, timeoutsOf, toScenarioUs } from './time-scale.js';
 import type { FlowRecord } from '../core/flow-record.js';
 
 describe('live time scaling', () => {
@@ -27,6 +27,18 @@ describe('live time scaling', () => {
     expect(scaleSetting(parseTimeoutSetting('5m'), 150, { idleS: {} }).idle).to.deep.equal({ tcp: 2, udp: 2, icmp: 2 });
     const d = scaleSetting(parseTimeoutSetting('default'), 150, { idleS: { tcp: 3600, udp: 300, icmp: null }, activeS: 604800 });
     expect(d).to.deep.include({ isDefault: false, idle: { tcp: 24, udp: 2 }, active: 604800 / 150 });
+    // What a setting leaves at the tool's default is scaled too: unscaled, UDP's 300 s would last 150 x 300 s.
+    const tcpOnly = scaleSetting(parseTimeoutSetting('tcp=1h'), 150, { idleS: { tcp: 3600, udp: 300, icmp: null }, activeS: 604800 });
+    expect(tcpOnly).to.deep.include({ label: 'tcp=1h/150', isDefault: false, idle: { tcp: 24, udp: 2 }, active: 604800 / 150 });
+    // A protocol no connection of the scenario uses keeps the tool's default; one the setting names is scaled.
+    expect(scaleSetting(parseTimeoutSetting('tcp=1h'), 150, { idleS: { tcp: 3600, udp: 300, icmp: 300 } }, ['tcp']).idle).to.deep.equal({ tcp: 24 });
+    expect(scaleSetting(parseTimeoutSetting('udp=10m'), 10, { idleS: { tcp: 3600, udp: 600 } }, ['tcp']).idle).to.deep.equal({ tcp: 360, udp: 60 });
+    // A value the setting gives wins over what the tool would otherwise have in force.
+    expect(scaleSetting(parseTimeoutSetting('udp=10m'), 10, { idleS: { tcp: 3600, udp: 300 } }).idle).to.deep.equal({ tcp: 360, udp: 60 });
+    // Table limits are sizes and stay; the emergency timeout and a tool knob's duration are timeouts; a switch stays.
+    const limited = scaleSetting(parseTimeoutSetting('tcp=1h,maxflows=100,emergency=60s,suricata.udp.new=2m,suricata.midstream=on'), 60, { idleS: {} });
+    expect(limited).to.deep.include({ idle: { tcp: 60 }, limits: { maxFlows: 100, emergencyIdleS: 1 }, tool: { 'suricata.udp.new': 2, 'suricata.midstream': true } });
+    expect(timeoutsOf(limited).sort((a, b) => a - b)).to.deep.equal([1, 2, 60]);
     // A tool with no settable timeout keeps `default`.
     expect(scaleSetting(parseTimeoutSetting('default'), 150, { idleS: { tcp: null } }).isDefault).to.equal(true);
   });

@@ -1,6 +1,6 @@
 import type { FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
-import type { TimeoutSetting } from '../core/timeout-setting.js';
+import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
 import type { Activity, Scenario } from '../scenario/scenario.js';
 
 /**
@@ -15,6 +15,11 @@ import type { Activity, Scenario } from '../scenario/scenario.js';
 export function speedupOf(text: string): number | undefined {
   const k = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   return Number.isFinite(k) && k >= 1 ? k : undefined;
+}
+
+/** The protocols a scenario's own connections use (the clock and the sentinel are background: nothing judges them). */
+export function protocolsCarried(scenario: Scenario): TimeoutProtocol[] {
+  return ALL_PROTOCOLS.filter((p) => scenario.connections.some((c) => c.protocol === p));
 }
 
 export function scaleScenario(scenario: Scenario, k: number): Scenario {
@@ -47,30 +52,56 @@ export interface SettingTimeouts {
   activeS?: number | null;
 }
 
+const ALL_PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
+
 /**
- * The setting a live cell runs: every timeout divided by K. `default` becomes the tool's defaults divided by K
- * (left at the real default, a 1 h default would mean K hours of scenario time); a tool with no settable timeout
- * keeps `default`.
+ * The setting a live cell runs: every timeout in force for `setting` divided by K, whether the setting gives it or
+ * leaves it at the tool's default. `inForce` is what the pipeline's monitor model says is in force for this very
+ * setting (effectiveTimeouts). A default left unscaled would act on the scenario as K times itself: `tcp=1h` at
+ * K = 60 ran with UDP's 60 s default, an hour of scenario time, and reported a UDP beacon whole that the sensor in
+ * production cuts every minute. `default` becomes the tool's defaults divided by K; a tool with no settable
+ * timeout keeps `default`.
+ *
+ * `carried`: the protocols the scenario's connections use. A default idle timeout of a protocol no connection uses
+ * judges nothing, so it is left to the tool rather than scaled, and sets no limit on K: argus's 30 s UDP default
+ * would otherwise hold a TCP-only sweep of `tcp=1h` to K = 3 (its live floor is 10 s). A value the setting gives is
+ * always scaled.
  */
-export function scaleSetting(setting: TimeoutSetting, k: number, defaults: SettingTimeouts): TimeoutSetting {
+export function scaleSetting(setting: TimeoutSetting, k: number, inForce: SettingTimeouts, carried: readonly TimeoutProtocol[] = ALL_PROTOCOLS): TimeoutSetting {
   const idle: TimeoutSetting['idle'] = {};
-  let active: number | undefined;
-  if (setting.isDefault) {
-    for (const [protocol, value] of Object.entries(defaults.idleS) as ['tcp' | 'udp' | 'icmp', number | null][]) {
-      if (typeof value === 'number' && value > 0) idle[protocol] = value / k;
-    }
-    if (typeof defaults.activeS === 'number' && defaults.activeS > 0) active = defaults.activeS / k;
-    if (Object.keys(idle).length === 0 && active === undefined) return setting;
-  } else {
-    for (const [protocol, value] of Object.entries(setting.idle) as ['tcp' | 'udp' | 'icmp', number][]) idle[protocol] = value / k;
-    if (setting.active !== undefined) active = setting.active / k;
+  for (const protocol of ALL_PROTOCOLS) {
+    const value = setting.idle[protocol] ?? (carried.includes(protocol) ? inForce.idleS[protocol] : undefined);
+    if (typeof value === 'number' && value > 0) idle[protocol] = value / k;
   }
-  return { label: `${setting.label}/${k}`, isDefault: false, idle, ...(active === undefined ? {} : { active }) };
+  const activeS = setting.active ?? inForce.activeS;
+  const active = typeof activeS === 'number' && activeS > 0 ? activeS / k : undefined;
+  if (setting.isDefault && Object.keys(idle).length === 0 && active === undefined) return setting;
+  // Table limits are sizes and stay as given, but for the emergency-mode timeout; a tool knob's duration is a
+  // timeout like any other, a switch stays as it is. Dropped, a live `maxflows=100` ran with no table limit at all.
+  const limits = setting.limits === undefined ? undefined : {
+    ...setting.limits,
+    ...(setting.limits.emergencyIdleS === undefined ? {} : { emergencyIdleS: setting.limits.emergencyIdleS / k }),
+  };
+  const tool = setting.tool === undefined ? undefined
+    : Object.fromEntries(Object.entries(setting.tool).map(([name, value]) => [name, typeof value === 'number' ? value / k : value]));
+  return {
+    label: `${setting.label}/${k}`,
+    isDefault: false,
+    idle,
+    ...(active === undefined ? {} : { active }),
+    ...(limits === undefined ? {} : { limits }),
+    ...(tool === undefined ? {} : { tool }),
+  };
 }
 
-/** Every finite timeout of a scaled setting, seconds: what must stay at or above the monitor's floor. */
+/** Every finite timeout of a scaled setting, seconds (a tool knob's durations too): what must stay at or above the monitor's floor. */
 export function timeoutsOf(setting: TimeoutSetting): number[] {
-  return [...Object.values(setting.idle), ...(setting.active === undefined ? [] : [setting.active])].filter((v): v is number => typeof v === 'number');
+  return [
+    ...Object.values(setting.idle),
+    setting.active,
+    setting.limits?.emergencyIdleS,
+    ...Object.values(setting.tool ?? {}),
+  ].filter((v): v is number => typeof v === 'number');
 }
 
 /** Replay time (µs since the epoch, as the monitor and the capture stamp it) to scenario time. */

@@ -26,7 +26,7 @@ function mapAt(k: number): TimeMap {
 /** The model of a live cell of `label` at speedup k, as live-pipeline.ts builds it. */
 function liveModel(adapter: MonitorAdapter, label: string, k: number, view?: string, userConfig?: UserConfigText): MonitorModel {
   const setting = parseTimeoutSetting(label);
-  const replaySetting = scaleSetting(setting, k, effectiveTimeouts(adapter, parseTimeoutSetting('default')));
+  const replaySetting = scaleSetting(setting, k, effectiveTimeouts(adapter, setting));
   return liveCellModel(adapter, { setting, replaySetting, userConfig, view, map: mapAt(k) });
 }
 
@@ -51,8 +51,9 @@ describe('live model in the tool\'s time (tool-time-model.ts)', () => {
     const model = liveModel(nfpcapd, '1h', 36);
     expect(model.granularityS).to.equal(360);
     expect(model.idleS.tcp).to.equal(3600);
-    // 1h/36 sets only -e inactive: nfpcapd's active stays its own 300 s (max(300, inactive)), 300 x 36 s of the scenario.
-    expect(model.activeS).to.equal(10_800);
+    // Offline, 1h gives nfpcapd an active timeout of 1 h too (max(300, inactive)): live it is scaled with the rest, so
+    // it stays 3600 s of the scenario. Left to nfpcapd's max(300, 100) it was 300 x 36 s = 3 h.
+    expect(model.activeS).to.equal(3600);
     // In a scenario-time model the sweep is 10 s: 3800 s > 3600 + 10 s, split.
     expect(range(oneSilence(100, 3900, 4000), model)).to.deep.equal({ min: 1, max: 2 });
     // Beyond 100 + 10 s of the tool's time (3960 s): split.

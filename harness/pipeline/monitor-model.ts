@@ -7,11 +7,6 @@ import type { EffectiveTimeouts, MonitorAdapter, UserConfigText } from '../monit
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
 
-/** The tool's own defaults: the timeouts in force when a setting sets none (what a live run scales by K). */
-export function defaultTimeouts(adapter: MonitorAdapter): EffectiveTimeouts {
-  return effectiveTimeouts(adapter, { label: 'default', isDefault: true, idle: {} });
-}
-
 /**
  * The timeouts in force for a setting: the adapter's own answer when it has one, else the setting's value or the
  * default of the knob that applies to that protocol. A tool with no idle knob at all never expires a flow.

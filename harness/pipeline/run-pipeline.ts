@@ -1,3 +1,4 @@
+import { tableFullOf } from '../core/tool-state.js';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -402,8 +403,7 @@ async function runTask(
     await writeCellFiles(workDir, cells);
     return cells;
   }
-  const state = outcome.toolState;
-  const tableFull = state ? state.tableFull ?? (state.evictedFlows !== undefined ? state.evictedFlows > 0 : undefined) : undefined;
+  const tableFull = tableFullOf(outcome.toolState);
   for (const cell of cells) {
     const modelSource: CellModelSource = {
       monitor: adapter.id, setting, honoursTimeoutsOffline: calibration?.honours, view: cell.view,

@@ -15,6 +15,7 @@ import { BIN, REPO, harness } from '../support/cli.js';
 const BELOW_ABOVE = path.join(REPO, 'test/fixtures/live/gap-below-above.yaml');
 const FIVE_TWENTY = path.join(REPO, 'test/fixtures/live/gap-five-twenty.yaml');
 const ARGUS_STOPS = path.join(REPO, 'test/fixtures/live/argus-stops.yaml');
+const DEFAULTS_LIMITS = path.join(REPO, 'test/fixtures/live/defaults-and-limits.yaml');
 
 async function whyNotLive(tools: string[]): Promise<string | undefined> {
   const missing = await missingLiveCapabilities();
@@ -38,6 +39,15 @@ function liveCell(results: RunResults, column: string, setting: string): Cell {
 function scoreOf(cell: Cell, id: string): { verdict: string; fragments: number } {
   const score = cell.scores.find((s) => s.connectionId === id);
   if (!score) throw new Error(`${cell.column}: no score for ${id} (${cell.status}: ${cell.reason ?? ''})`);
+  return score;
+}
+
+/** A connection's score from the cell's score lines: results.json keeps only the worst of a large scenario's. */
+async function scoreInFile(dir: string, cell: Cell, id: string): Promise<{ verdict: string; fragments: number; likelyReason?: string }> {
+  if (cell.scoresFile === undefined) throw new Error(`${cell.column}: no score lines (${cell.status}: ${cell.reason ?? ''})`);
+  const lines = (await readFile(path.join(dir, cell.scoresFile), 'utf8')).trim().split('\n');
+  const score = lines.map((l) => JSON.parse(l) as { connectionId: string; verdict: string; fragments: number; likelyReason?: string }).find((x) => x.connectionId === id);
+  if (!score) throw new Error(`${cell.column}: no score for ${id} in ${cell.scoresFile}`);
   return score;
 }
 
@@ -209,8 +219,40 @@ describe('harness run --live (real tools, root)', function () {
     const cell = liveCell(await readResults(out), 'nfpcapd (live)', '1h');
     expect(cell.status, cell.reason).to.equal('ok');
     expect(cell.live?.replaySetting.idle.tcp).to.equal(100);
+    // Offline, 1h gives nfpcapd an active timeout of 1 h too (max of its 300 s default and the idle timeout): live,
+    // that is 100 s. Left to nfpcapd's max(300, 100) it would be 300 s, three hours of scenario time.
+    expect(cell.live?.replaySetting.active).to.equal(100);
+    expect(cell.knobValues).to.deep.include({ '-e active': 100, '-e inactive': 100 });
     expect(scoreOf(cell, 'tcp-gap-5m')).to.include({ verdict: 'accurate', fragments: 1 });
     expect(scoreOf(cell, 'tcp-gap-20m')).to.include({ verdict: 'accurate', fragments: 1 });
+  });
+
+  it('softflowd and pmacctd live run the whole setting scaled: a timeout left at its default, and the table limit', async function () {
+    const why = await whyNotLive(['softflowd', 'softflowctl', 'pmacctd']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'defaults-limits');
+    const result = await harness(['run', DEFAULTS_LIMITS, '--monitors', 'softflowd,pmacct', '--timeouts', 'tcp=1h,maxflows=100', '--live', '--speedup', '60', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = await readResults(out);
+    const knobs = {
+      'softflowd (live)': { tcp: 60, udp: 5, maxlife: 10080, '-m': 100 },
+      'pmacct (live)': { 'nfprobe_timeouts tcp': 60, 'nfprobe_timeouts udp': 5, 'nfprobe_timeouts maxlife': 10080, nfprobe_maxflows: 100 },
+    };
+    for (const [column, knobValues] of Object.entries(knobs)) {
+      const cell = liveCell(results, column, 'tcp=1h,maxflows=100');
+      expect(cell.status, cell.reason).to.equal('ok');
+      expect(cell.live?.replaySetting, column).to.deep.include({ idle: { tcp: 60, udp: 5, icmp: 5 }, active: 10080, limits: { maxFlows: 100 } });
+      expect(cell.knobValues, column).to.deep.include(knobValues);
+      // UDP's default 300 s, scaled with the rest: the 10 min silence splits, as on a sensor in production.
+      expect((await scoreInFile(out, cell, 'udp-gap-10m')).fragments, column).to.equal(2);
+      // Only a full table cuts the C2 session: its 10 min silences are far below the 1 h timeout.
+      expect((await scoreInFile(out, cell, 'c2')).fragments, column).to.be.greaterThan(1);
+    }
+    // softflowd's own counters (softflowctl statistics) say why: the cut is scored as pressure, not a timeout.
+    const softflowd = liveCell(results, 'softflowd (live)', 'tcp=1h,maxflows=100');
+    expect(softflowd.cost?.toolState?.evictedFlows).to.be.greaterThan(0);
+    expect(await scoreInFile(out, softflowd, 'c2')).to.include({ likelyReason: 'evicted: table full' });
+    expect(await leftovers(out)).to.deep.equal([]);
   });
 
   for (const monitor of ['zeek', 'suricata']) {

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { collectWithNfcapd } from '../../netflow/nfcapd-collector.js';
 import { timeoutPairs } from '../../netflow/softflowd-timeouts.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
+import { MAXFLOWS_KNOB } from './adapter.js';
 import { parseSoftflowdOptions } from './options.js';
+import { parseSoftflowctlStatistics } from './statistics.js';
+import type { ToolState } from '../../core/tool-state.js';
 
 /**
  * softflowd on a live interface (docs/measured/live.md): `softflowd -d -i rx -n 127.0.0.1:P -v 10 -A milli -c CTL
@@ -26,11 +29,16 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
   const inCell = { cwd: ctx.workDir };
   const notes: string[] = [];
   let packetsSeen: number | undefined;
+  let toolState: ToolState | undefined;
   const collected = await collectWithNfcapd(ctx, async ({ host, port }) => {
     const argv = [ctx.binary, '-d', '-i', ctx.iface, '-n', `${host}:${port}`, '-v', '10', '-A', 'milli', '-c', control, '-p', path.join(ctx.workDir, 'softflowd.pid')];
     // One -t per timeout: softflowd refuses a comma list. expint=1: expiry checked every second, not every 60.
     for (const pair of timeoutPairs(ctx.knobValues)) argv.push('-t', pair);
     argv.push('-t', 'expint=1', ...extra);
+    // The swept table limit, after the user's options so that it is the one in force (softflowd keeps the last -m),
+    // as offline: a live cell labelled maxflows=100 once ran with softflowd's 8192.
+    const maxFlows = ctx.knobValues[MAXFLOWS_KNOB];
+    if (maxFlows !== undefined) argv.push(MAXFLOWS_KNOB, String(maxFlows));
     const service = await ctx.startService(argv, { ...inCell, env: ctx.immediateModeEnv });
     await ctx.listenThroughReplay();
     await ctx.exec([softflowctl, '-c', control, 'statistics'], { ...inCell, stdoutFile: STATISTICS });
@@ -39,6 +47,8 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
     const processed = /Packets processed:\s*(\d+)/i.exec(stats);
     packetsSeen = processed ? Number(processed[1]) : undefined;
     notes.push(`softflowctl statistics (${STATISTICS}): ${processed ? `${processed[1]} packets processed` : 'no packet count found'}`);
+    toolState = parseSoftflowctlStatistics(stats, STATISTICS);
+    if (toolState.tableFull) notes.push(`softflowd's table was full: it expired ${toolState.evictedFlows} flows early to make room (maxflows); raise -m`);
     await ctx.exec([softflowctl, '-c', control, 'shutdown'], inCell);
     const ended = await service.wait(SHUTDOWN_MS);
     if (!ended) throw new MonitorFailure(`softflowd still running ${SHUTDOWN_MS / 1000} s after softflowctl shutdown`, null, undefined, '', true);
@@ -49,7 +59,7 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
     }
     notes.push(log.includes('harness-immediate-mode: pcap_set_immediate_mode(1) applied') ? 'immediate mode applied (LD_PRELOAD shim: pcap_set_immediate_mode(p, 1) before pcap_activate)' : 'immediate-mode shim NOT confirmed in softflowd\'s stderr');
   });
-  return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, STATISTICS], notes: [...notes, ...collected.notes], packetsSeen };
+  return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, STATISTICS], notes: [...notes, ...collected.notes], packetsSeen, ...(toolState === undefined ? {} : { toolState }) };
 }
 
 export const softflowdLive: LiveForm = {

@@ -1,0 +1,30 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO } from '../../../test/support/cli.js';
+import { MonitorFailure } from '../monitor-adapter.js';
+import { parseSoftflowctlStatistics } from './statistics.js';
+
+describe('softflowctl statistics (softflowd live)', () => {
+  it('reads the flows softflowd evicted because its table was full, from a real report (-m 100, 300 idle connections)', () => {
+    const text = readFileSync(path.join(REPO, 'harness/monitors/softflowd/fixtures/softflowctl-statistics-maxflows.txt'), 'utf8');
+    const state = parseSoftflowctlStatistics(text, 'softflowctl-statistics.txt');
+    expect(state).to.deep.equal({
+      source: 'softflowctl-statistics.txt',
+      figures: { flowsActiveAtStop: 100, flowsExpired: 921, flowsEvictedTableFull: 921 },
+      evictedFlows: 921,
+      tableFull: true,
+    });
+  });
+
+  it('says the table never filled when no flow expired for maxflows', () => {
+    const text = readFileSync(path.join(REPO, 'harness/monitors/softflowd/fixtures/softflowctl-statistics-maxflows.txt'), 'utf8')
+      .replace('Flows expired: 921 (921 forced)', 'Flows expired: 12 (0 forced)')
+      .replace(/maxflows =\s+921/, 'maxflows =         0');
+    expect(parseSoftflowctlStatistics(text, 's.txt')).to.deep.include({ evictedFlows: 0, tableFull: false });
+  });
+
+  it('fails the cell on a report it cannot read, rather than say nothing was evicted', () => {
+    expect(() => parseSoftflowctlStatistics('softflowd[5]: something else\n', 's.txt')).to.throw(MonitorFailure, /has no "Number of active flows" line/);
+  });
+});
