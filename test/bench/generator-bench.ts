@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
+import { execa } from 'execa';
 import { generate, type GenerateResult } from '../../generators/generate.js';
 import { parseScenario } from '../../harness/scenario/load-scenario.js';
 import type { Scenario } from '../../harness/scenario/scenario.js';
@@ -107,12 +108,15 @@ export async function generatorBench(): Promise<string[]> {
     const first = await generate(scenario, dir);
     const fileBytes = 24 + 16 * first.truth.pcap.packets + first.truth.pcap.frameBytes;
     const rawPath = path.join(dir, 'raw.bin');
-    const fresh = (file: string) => ({ beforeEach: () => rm(file, { force: true }) });
+    // Each task starts with no dirty page left by the one before: the kernel writing back the previous task's 170 MB
+    // landed on whichever task ran next (round ratios 0.4-2.1 in one run), which says nothing of either.
+    const settle = async (): Promise<void> => void (await execa('sync'));
+    const fresh = (file: string) => ({ beforeEach: async () => { await rm(file, { force: true }); await settle(); } });
     const fileMb = (fileBytes / 1e6).toFixed(0);
-    const tasks: [string, () => Promise<void> | void, { beforeEach: () => Promise<void> } | undefined][] = [
+    const tasks: [string, () => Promise<void> | void, { beforeEach: () => Promise<void> }][] = [
       [`generate ${first.truth.pcap.packets} packets`, async () => void (last = await generate(scenario, dir)), fresh(first.pcapPath)],
       [`raw write of ${fileMb} MB from one buffer`, () => rawWrite(rawPath, fileBytes), fresh(rawPath)],
-      [`sha256 of ${fileMb} MB`, () => sha256Of(fileBytes), undefined],
+      [`sha256 of ${fileMb} MB`, () => sha256Of(fileBytes), { beforeEach: settle }],
       [`write + sha256 of ${fileMb} MB from one buffer`, () => writeAndHash(rawPath, fileBytes), fresh(rawPath)],
     ];
     // Rounds of one run of each task, in an order that rotates: a burst of load from another process lands on
