@@ -145,6 +145,11 @@ export async function runSuricata(ctx: CellContext): Promise<MonitorOutput> {
   if (!(await access(eve).then(() => true, () => false))) {
     throw new MonitorFailure(`suricata wrote no ${EVE_FILE} (is eve-log with types [flow] enabled?)`, result.exitCode, result.signal, result.stderr.slice(-2000), false);
   }
+  return eveOutput(eve, notes);
+}
+
+/** The flows of an eve.json and Suricata's own account of its flow table (its last stats event), offline or live. */
+export async function eveOutput(eve: string, notes: string[]): Promise<MonitorOutput> {
   const records = await readEveFlows(eve, EVE_FILE);
   const toolState = await readEveStatsState(eve, EVE_FILE);
   if (!toolState) notes.push('eve.json holds no stats event: no flow-memory figures from Suricata itself');

@@ -1,8 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
-import { EVE_FILE, MINIMAL_YAML, suricataArgv } from './adapter.js';
-import { readEveFlows } from './parser.js';
+import { EVE_FILE, eveOutput, MINIMAL_YAML, suricataArgv } from './adapter.js';
 
 /**
  * Suricata on a live interface (docs/measured/live.md): the offline argv with `--pcap=rx` instead of `-r x.pcap`.
@@ -23,7 +22,8 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
   }
   const eve = path.join(ctx.workDir, EVE_FILE);
   if (!(await access(eve).then(() => true, () => false))) throw new MonitorFailure(`suricata wrote no ${EVE_FILE} live`, ended.exitCode, ended.signal, '', false);
-  return { views: { default: await readEveFlows(eve, EVE_FILE) }, rawFiles: [EVE_FILE], notes: [`suricata --pcap=${ctx.iface} (libpcap, no cluster-id to share)`] };
+  // Its own account of the flow table (memuse, emergency mode) too, as offline: a cut by a full table is scored as such.
+  return eveOutput(eve, [`suricata --pcap=${ctx.iface} (libpcap, no cluster-id to share)`]);
 }
 
 export const suricataLive: LiveForm = { floorS: 1, needsImmediateMode: false, notes: () => [], run };

@@ -6,7 +6,7 @@ import { InputError } from '../../core/input-error.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import suricata from './index.js';
-import { MINIMAL_YAML, suricataArgv } from './adapter.js';
+import { eveOutput, MINIMAL_YAML, suricataArgv } from './adapter.js';
 import { eveStatsState } from './stats.js';
 import { translateSetting } from '../translate-setting.js';
 import { parseEveFlows } from './parser.js';
@@ -100,6 +100,22 @@ describe('suricata translate and argv', () => {
       tableFull: true,
     });
     expect(eveStatsState(EVE, 'eve.json')).to.equal(undefined);
+  });
+
+  it('reads an eve.json the same way offline and live: the real longconn-42 flows, and the table account when a stats event is there', async () => {
+    const real = readFileSync(path.join(REAL_FIXTURES, 'suricata/longconn-42/eve.default.json'), 'utf8');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'suricata-eve-'));
+    const withStats = path.join(dir, 'with-stats.json');
+    const stats = JSON.stringify({ timestamp: '2023-11-15T00:00:00.000000+0000', event_type: 'stats', stats: { flow: { memuse: 7_340_032, emerg_mode_entered: 0 } } });
+    await writeFile(withStats, `${real}${stats}\n`);
+    const read = await eveOutput(withStats, []);
+    expect(Array.from(read.views.default ?? [])).to.have.length(parseEveFlows(real, 'eve.json').length).and.to.have.length.above(0);
+    expect(read.toolState).to.deep.include({ source: 'eve.json', flowMemoryBytes: 7_340_032, tableFull: false });
+    const without = path.join(dir, 'without.json');
+    await writeFile(without, real);
+    const bare = await eveOutput(without, []);
+    expect(bare.toolState).to.equal(undefined);
+    expect(bare.notes).to.deep.equal(['eve.json holds no stats event: no flow-memory figures from Suricata itself']);
   });
 
   it('refuses a stats event that gives a counter twice at its line and column, instead of showing the last as the flow memory', () => {
