@@ -21,6 +21,7 @@ import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, versionMismatch } from './version-range.js';
 import { InputError } from '../core/input-error.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
+import { LIVE_UNSHARDED } from '../live/speedup-plan.js';
 import { fileSha256 } from '../io/file-hash.js';
 import type { ShardSpec } from '../pipeline/shard-plan.js';
 import { shardSummary } from '../pipeline/shard-plan.js';
@@ -141,6 +142,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       ? async (request) => (await import('../live/live-pipeline.js')).runLivePipeline(request, { speedup: liveSpeedup, liveOnly: true })
       : args.runPipeline;
     if (suite.live) {
+      if (args.shard !== undefined) throw new InputError(suite.live.where, 'live: true with --shard', LIVE_UNSHARDED);
       const missing = await missingLiveCapabilities();
       if (missing.length > 0) throw new InputError(suite.live.where, `live: true without ${missing.join(', ')} (not root)`, 'root (or those capabilities) for the private network namespace a live check replays into');
     }

@@ -7,6 +7,7 @@ import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import type { RunResults } from '../core/results.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
 import { speedupOf } from '../live/time-scale.js';
+import { LIVE_UNSHARDED } from '../live/speedup-plan.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
@@ -32,7 +33,7 @@ Flags:
   --monitors a,b,...   monitors to run (default: every installed one; see harness monitors); name a binary with
                        id@path to run versions side by side: zeek@/opt/zeek-6/bin/zeek,zeek@/opt/zeek-7/bin/zeek
   --shard i/n          run only shard i of n of the cells (balanced by expected cost; the same cell always in the
-                       same shard) and write a partial results.json for harness merge
+                       same shard) and write a partial results.json for harness merge; not with --live
   --timeouts SWEEP     settings to sweep (default ${DEFAULT_SWEEP}); a setting is \`default\`, a duration for
                        every protocol (5m, 1h), per protocol (tcp=1h,udp=10m,icmp=1m), an active timeout
                        (active=30m), or keys joined (tcp=1h,active=30m); \`;\` splits two keyed settings
@@ -94,6 +95,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells, 1 or more');
   }
   const live = boolFlag(flags, 'live');
+  if (live && shard !== undefined) {
+    // Each shard replayed every live monitor (the plan splits offline cells only), and merge then refused every partial.
+    throw new InputError({ file: 'harness run --shard', line: 0, col: 0 }, `"${stringFlag(flags, 'shard') as string}" with --live`, LIVE_UNSHARDED);
+  }
   const speedupText = stringFlag(flags, 'speedup');
   const speedup = speedupText === undefined ? undefined : speedupOf(speedupText);
   if (speedupText !== undefined && (!live || speedup === undefined)) {

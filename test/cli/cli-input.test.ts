@@ -40,6 +40,16 @@ describe('harness CLI: bad input', function () {
     expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--time-limit=-1s']), 'harness run --time-limit', '"-1s"', 'positive duration');
   });
 
+  it('refuses --shard with a live run, run or check, in one line: each shard replayed every live monitor and merge refused them all', async () => {
+    expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--live', '--shard', '1/2']), 'harness run --shard', '"1/2" with --live', 'a live run without --shard');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    await copyFile(path.join(REPO, 'test/check/fixtures/quiet-300s.yaml'), path.join(dir, 'quiet-300s.yaml'));
+    const suite = path.join(dir, 'live.suite.yaml');
+    await writeFile(suite, 'sensors:\n  s: { monitor: softflowd }\nscenarios: [quiet-300s.yaml]\nexpect: [{ scenario: quiet-300s, max_fragments: 1 }]\nlive: true\n');
+    expectInputError(await harness(['check', suite, '--shard', '1/2', '--out', path.join(dir, 'out')]), `${suite}:5:`, 'live: true with --shard', 'a live run without --shard');
+    expect(existsSync(path.join(dir, 'out')), 'nothing was run').to.equal(false);
+  });
+
   it('refuses an unknown monitor', async () => {
     expectInputError(await harness(['run', 'scenarios/burst-20min.yaml', '--monitors', 'argus,snort']), 'unknown monitor "snort"', 'expected one of');
   });
