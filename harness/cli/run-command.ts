@@ -7,7 +7,6 @@ import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import type { RunResults } from '../core/results.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
 import { speedupOf } from '../live/time-scale.js';
-import { LIVE_UNSHARDED } from '../live/speedup-plan.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
@@ -19,7 +18,7 @@ import { refuseFolderHoldingInputs } from '../io/output-paths.js';
 import { interruptSignal } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { checkOutputFolder } from '../io/output-paths.js';
-import { shardSummary } from '../pipeline/shard-plan.js';
+import { LIVE_UNSHARDED, shardSummary } from '../pipeline/shard-plan.js';
 import { checkToolKnobs } from '../pipeline/monitor-model.js';
 
 export const RUN_HELP = `harness run <scenario.yaml | capture.pcap>... [flags]

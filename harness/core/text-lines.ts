@@ -19,7 +19,6 @@ export function* textLines(text: string): Generator<[line: string, lineNo: numbe
   }
 }
 
-/** A value quoted in an error message, cut to stay on one line: at most 60 characters, else the first `keep` and `...`. */
 /** The 1-based column where field `index` starts, in a line split into `fields` on a separator that long. */
 export function fieldColumn(fields: readonly string[], index: number, separatorLength = 1): number {
   let col = 1;
@@ -27,6 +26,7 @@ export function fieldColumn(fields: readonly string[], index: number, separatorL
   return col;
 }
 
+/** A value quoted in an error message, cut to stay on one line: at most 60 characters, else the first `keep` and `...`. */
 export function preview(text: string, keep = 60): string {
   return text.length > 60 ? `${text.slice(0, keep)}...` : text;
 }

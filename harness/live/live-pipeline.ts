@@ -70,13 +70,14 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
       continue;
     }
     const scenario = await loadScenario(scenarioResult.file);
+    const carried = protocolsCarried(scenario);
     const spanS = scenarioResult.truth.pcap.spanUs / 1e6;
     const choices = new Map<string, SpeedupChoice>();
     for (const sensor of liveSensors) {
       const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
       const form = adapter.live;
       if (!form) continue;
-      const choice = speedupFor(sensor, adapter, spanS, options.speedup, protocolsCarried(scenario));
+      const choice = speedupFor(sensor, adapter, spanS, options.speedup, carried);
       choices.set(sensor.sensor, choice);
     }
     // A monitor no timeout limits (nDPI) joins the fastest replay there is instead of needing its own.
@@ -150,6 +151,7 @@ async function runGroup(
   adapters: Map<string, MonitorAdapter>,
   choices: Map<string, SpeedupChoice>,
 ): Promise<Cell[]> {
+  const carried = protocolsCarried(scenario);
   const relGroup = path.join(scenarioResult.name, `live-x${k}`);
   const groupDir = path.join(request.outDir, relGroup);
   const generated = await generate(scaleScenario(scenario, k), groupDir, { signal: request.signal });
@@ -169,7 +171,7 @@ async function runGroup(
         for (const cell of viewCells) cell.reason = `${adapter.displayName} not installed (${detection.reason}); install: ${detection.install}`;
         continue;
       }
-      const replaySetting = scaleSetting(setting, k, effectiveTimeouts(adapter, setting), protocolsCarried(scenario));
+      const replaySetting = scaleSetting(setting, k, effectiveTimeouts(adapter, setting), carried);
       const translation = adapter.translate(replaySetting);
       for (const cell of viewCells) {
         cell.version = detection.version;
@@ -277,9 +279,7 @@ async function finishCells(
     const records: FlowRecord[] = Array.from(outcome.views[cell.view] ?? [], (r) => recordToScenarioTime(map, r));
     const adapter = result.plan.adapter;
     // The tool's rule for what it ran (scaled setting, its config, the live form's timers), in scenario time.
-    // What the tool's own counters say of its table: a cut by a full table is its own reason, as offline.
-    const tableFull = tableFullOf(outcome.toolState);
-    const model = { ...liveCellModel(adapter, { setting: cell.setting, replaySetting: result.plan.replaySetting, userConfig, view: cell.view, map }), ...(tableFull === undefined ? {} : { tableFull }) };
+    const model = liveCellModel(adapter, { setting: cell.setting, replaySetting: result.plan.replaySetting, userConfig, view: cell.view, map, tableFull: tableFullOf(outcome.toolState) });
     cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting: cell.setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     const comparison = compareCell(truth, records, model, request.compare);
     applyComparison(cell, comparison, records.length);

@@ -10,8 +10,6 @@ import { scaleSetting, timeoutsOf, type SettingTimeouts } from './time-scale.js'
  * that need different K run in separate replays. An explicit K that breaks a floor is refused with the reason.
  */
 export const TARGET_REPLAY_S = 300;
-/** Why a live run is never sharded: one replay of a scenario feeds every live monitor at once. */
-export const LIVE_UNSHARDED = 'a live run without --shard: one replay feeds every live monitor of a scenario at once, so its cells cannot be split between machines (shard an offline run instead)';
 /** Whatever the floors allow, one replay never runs more than this much faster: the replay's timing error scales with K. */
 export const MAX_SPEEDUP = 3600;
 

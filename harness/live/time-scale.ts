@@ -11,6 +11,8 @@ import type { Activity, Scenario } from '../scenario/scenario.js';
  * Not scaled: the RTT and the spacing inside a burst (milliseconds, fixed by exchange-timing.ts): they are far below
  * any timeout, and scaling them would push packets below the capture's timestamp resolution.
  */
+const ALL_PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
+
 /** A replay's speedup as a flag gives it (`4`, `2.5`): the number, or undefined when it is not one of 1 or more. */
 export function speedupOf(text: string): number | undefined {
   const k = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
@@ -51,8 +53,6 @@ export interface SettingTimeouts {
   idleS: Partial<Record<'tcp' | 'udp' | 'icmp', number | null>>;
   activeS?: number | null;
 }
-
-const ALL_PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
 
 /**
  * The setting a live cell runs: every timeout in force for `setting` divided by K, whether the setting gives it or

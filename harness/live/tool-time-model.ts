@@ -25,6 +25,8 @@ export interface LiveModelInput {
   userConfig?: UserConfigText;
   view?: string;
   map: TimeMap;
+  /** What the tool's own counters say of its table: a cut by a full table is its own reason, as offline (cellModel). */
+  tableFull?: boolean;
 }
 
 export function liveCellModel(adapter: MonitorAdapter, input: LiveModelInput): MonitorModel {
@@ -36,6 +38,7 @@ export function liveCellModel(adapter: MonitorAdapter, input: LiveModelInput): M
     ...base,
     granularityS,
     ...(timers?.statusIntervalS !== undefined ? { statusIntervalS: timers.statusIntervalS } : {}),
+    ...(input.tableFull !== undefined ? { tableFull: input.tableFull } : {}),
     // A tool without a rule of its own is modelled by its granularity: the live one, where the live form sets it.
     ...(adapter.timerRule === undefined && timers?.granularityS !== undefined
       ? { timer: periodicTimerRule(base.idleS, granularityS, timers.comparison ?? adapter.timerComparison) }

@@ -1,4 +1,3 @@
-import { tableFullOf } from '../core/tool-state.js';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { generate, GenerationInterrupted, type GenerateResult } from '../../gene
 import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/results.js';
 import type { GroundTruth } from '../core/ground-truth.js';
+import { tableFullOf } from '../core/tool-state.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { runCell, type CellProvenance } from '../executor/cell-runner.js';
 import { endedHow } from '../executor/process-runner.js';

@@ -95,3 +95,6 @@ export function shardSummary(plan: PlanRecord, partial: string): string {
   return `shard ${shard.index}/${shard.count} of plan ${plan.id}: ${shard.tasks} of ${plan.tasks} cells; partial result ${partial}\n` +
     'join every shard\'s partial with: harness merge <partial>... --out DIR';
 }
+
+/** Why a live run is never sharded: one replay of a scenario feeds every live monitor at once. */
+export const LIVE_UNSHARDED = 'a live run without --shard: one replay feeds every live monitor of a scenario at once, so its cells cannot be split between machines (shard an offline run instead)';

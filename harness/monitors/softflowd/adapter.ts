@@ -56,9 +56,13 @@ export function translateSoftflowd(setting: TimeoutSetting): Translation {
 export function softflowdArgv(binary: string, pcap: string, receiver: string, setting: TimeoutSetting, values: Record<string, number>, extra: string[]): string[] {
   const argv = [binary, '-D', '-c', 'none', '-r', pcap, '-n', receiver, '-v', '10', '-A', 'milli'];
   if (!setting.isDefault) for (const pair of timeoutPairs(values)) argv.push('-t', pair);
-  // After the user's options: the swept limit is the one in force (softflowd keeps the last -m).
+  return [...argv, ...extra, ...maxFlowsArgs(values)];
+}
+
+/** The swept table limit as `-m N`, offline and live; it goes after the user's options (softflowd keeps the last -m). */
+export function maxFlowsArgs(values: Record<string, number>): string[] {
   const maxFlows = values[MAXFLOWS_KNOB];
-  return [...argv, ...extra, ...(maxFlows !== undefined ? [MAXFLOWS_KNOB, String(maxFlows)] : [])];
+  return maxFlows === undefined ? [] : [MAXFLOWS_KNOB, String(maxFlows)];
 }
 
 export async function runSoftflowd(ctx: CellContext): Promise<MonitorOutput> {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { collectWithNfcapd } from '../../netflow/nfcapd-collector.js';
 import { timeoutPairs } from '../../netflow/softflowd-timeouts.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
-import { MAXFLOWS_KNOB } from './adapter.js';
+import { maxFlowsArgs } from './adapter.js';
 import { parseSoftflowdOptions } from './options.js';
-import { parseSoftflowctlStatistics } from './statistics.js';
+import { packetsProcessedOf, parseSoftflowctlStatistics } from './statistics.js';
 import type { ToolState } from '../../core/tool-state.js';
 
 /**
@@ -34,19 +34,15 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
     const argv = [ctx.binary, '-d', '-i', ctx.iface, '-n', `${host}:${port}`, '-v', '10', '-A', 'milli', '-c', control, '-p', path.join(ctx.workDir, 'softflowd.pid')];
     // One -t per timeout: softflowd refuses a comma list. expint=1: expiry checked every second, not every 60.
     for (const pair of timeoutPairs(ctx.knobValues)) argv.push('-t', pair);
-    argv.push('-t', 'expint=1', ...extra);
-    // The swept table limit, after the user's options so that it is the one in force (softflowd keeps the last -m),
-    // as offline: a live cell labelled maxflows=100 once ran with softflowd's 8192.
-    const maxFlows = ctx.knobValues[MAXFLOWS_KNOB];
-    if (maxFlows !== undefined) argv.push(MAXFLOWS_KNOB, String(maxFlows));
+    // The swept table limit as offline: a live cell labelled maxflows=100 once ran with softflowd's 8192.
+    argv.push('-t', 'expint=1', ...extra, ...maxFlowsArgs(ctx.knobValues));
     const service = await ctx.startService(argv, { ...inCell, env: ctx.immediateModeEnv });
     await ctx.listenThroughReplay();
     await ctx.exec([softflowctl, '-c', control, 'statistics'], { ...inCell, stdoutFile: STATISTICS });
     const stats = await readFile(path.join(ctx.workDir, STATISTICS), 'utf8');
     // What it processed, not what libpcap received: without immediate mode it received 130 and processed 0.
-    const processed = /Packets processed:\s*(\d+)/i.exec(stats);
-    packetsSeen = processed ? Number(processed[1]) : undefined;
-    notes.push(`softflowctl statistics (${STATISTICS}): ${processed ? `${processed[1]} packets processed` : 'no packet count found'}`);
+    packetsSeen = packetsProcessedOf(stats);
+    notes.push(`softflowctl statistics (${STATISTICS}): ${packetsSeen !== undefined ? `${packetsSeen} packets processed` : 'no packet count found'}`);
     toolState = parseSoftflowctlStatistics(stats, STATISTICS);
     if (toolState.tableFull) notes.push(`softflowd's table was full: it expired ${toolState.evictedFlows} flows early to make room (maxflows); raise -m`);
     await ctx.exec([softflowctl, '-c', control, 'shutdown'], inCell);

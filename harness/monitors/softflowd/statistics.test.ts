@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../../../test/support/cli.js';
 import { MonitorFailure } from '../monitor-adapter.js';
-import { parseSoftflowctlStatistics } from './statistics.js';
+import { packetsProcessedOf, parseSoftflowctlStatistics } from './statistics.js';
 
 describe('softflowctl statistics (softflowd live)', () => {
   it('reads the flows softflowd evicted because its table was full, from a real report (-m 100, 300 idle connections)', () => {
@@ -15,6 +15,7 @@ describe('softflowctl statistics (softflowd live)', () => {
       evictedFlows: 921,
       tableFull: true,
     });
+    expect(packetsProcessedOf(text)).to.equal(3620);
   });
 
   it('says the table never filled when no flow expired for maxflows', () => {

@@ -9,6 +9,13 @@ import { MonitorFailure } from '../monitor-adapter.js';
 const ACTIVE = /^Number of active flows:\s*(\d+)/m;
 const EXPIRED = /^Flows expired:\s*(\d+)/m;
 const BY_MAXFLOWS = /\bmaxflows\s*=\s*(\d+)/;
+const PROCESSED = /Packets processed:\s*(\d+)/i;
+
+/** The packets softflowd processed (not what libpcap received), or undefined when the report does not say. */
+export function packetsProcessedOf(text: string): number | undefined {
+  const m = PROCESSED.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
 
 export function parseSoftflowctlStatistics(text: string, source: string): ToolState {
   const number = (re: RegExp, what: string): number => {
