@@ -92,7 +92,7 @@ export async function runPmacct(ctx: CellContext): Promise<MonitorOutput> {
       // A retry starts from a clean log and pid files: the watcher reads them.
       await Promise.all([rm(logFile, { force: true }), ...(await pidFiles(ctx.workDir)).map((f) => rm(f, { force: true }))]);
       const input = {
-        pcap: ctx.pcap,
+        source: { pcap: ctx.pcap },
         receiver: `${host}:${port}`,
         timeouts: ctx.setting.isDefault ? undefined : nfprobeTimeouts(ctx.knobValues),
         maxFlows: ctx.knobValues[MAXFLOWS_KEY],

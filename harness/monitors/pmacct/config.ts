@@ -5,22 +5,28 @@ import { InputError } from '../../core/input-error.js';
  * Building ours, and merging a user's, are pure text functions so they can be tested without pmacctd.
  */
 export interface PmacctdConfigInput {
-  pcap: string;
+  /** Where pmacctd reads packets: a capture file (`pcap_savefile`, offline) or an interface (`pcap_interface`, live). */
+  source: { pcap: string } | { iface: string };
   receiver: string;
   /** `tcp=3600:udp=300:...`, or undefined to leave the timeouts to the user's config / the tool's defaults. */
   timeouts?: string;
   /** nfprobe_maxflows: most flows nfprobe holds (a swept table limit), or undefined for the config's / default. */
   maxFlows?: number;
   /**
-   * How the harness drives the run (see adapter.ts): pmacctd stays up after the file (`pcap_savefile_wait`) and
-   * writes its pid files and log where the adapter can watch them. Absent only in the pure config tests.
+   * How the harness drives the run (see adapter.ts): pmacctd writes its pid files and log where the adapter can
+   * watch them and, reading a file, stays up after it (`pcap_savefile_wait`). Absent only in the pure config tests.
    */
   control?: { pidFile: string; logFile: string };
 }
 
+function sourceLine(input: PmacctdConfigInput): string {
+  return 'pcap' in input.source ? `pcap_savefile: ${input.source.pcap}` : `pcap_interface: ${input.source.iface}`;
+}
+
 function controlLines(input: PmacctdConfigInput): string[] {
   if (!input.control) return [];
-  return ['pcap_savefile_wait: true', `pidfile: ${input.control.pidFile}`, `logfile: ${input.control.logFile}`];
+  const wait = 'pcap' in input.source ? ['pcap_savefile_wait: true'] : [];
+  return [...wait, `pidfile: ${input.control.pidFile}`, `logfile: ${input.control.logFile}`];
 }
 
 /**
@@ -34,7 +40,7 @@ export function generatedPmacctdConfig(input: PmacctdConfigInput): string {
   const lines = [
     '! Written by harness for one cell.',
     'daemonize: false',
-    `pcap_savefile: ${input.pcap}`,
+    sourceLine(input),
     'plugins: nfprobe',
     `nfprobe_receiver: ${input.receiver}`,
     'nfprobe_version: 10',
@@ -108,7 +114,7 @@ export function mergedPmacctdConfig(userText: string, file: string, input: Pmacc
       kept.push(userLines[i] as string);
     }
   }
-  const ours = ['! Set by harness for this cell:', 'daemonize: false', `pcap_savefile: ${input.pcap}`, `nfprobe_receiver: ${input.receiver}`];
+  const ours = ['! Set by harness for this cell:', 'daemonize: false', sourceLine(input), `nfprobe_receiver: ${input.receiver}`];
   if (!plugins) ours.push('plugins: nfprobe');
   if (!lines.some((l) => l.key === 'nfprobe_version')) ours.push('nfprobe_version: 10');
   if (input.timeouts) ours.push(`nfprobe_timeouts: ${input.timeouts}`);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { collectWithNfcapd } from '../../netflow/nfcapd-collector.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
 import { MAXFLOWS_KEY, nfprobeTimeouts } from './adapter.js';
+import { generatedPmacctdConfig } from './config.js';
 
 /**
  * pmacctd on a live interface (docs/measured/live.md): `pcap_interface: rx`, the nfprobe plugin exporting IPFIX to
@@ -12,29 +13,20 @@ import { MAXFLOWS_KEY, nfprobeTimeouts } from './adapter.js';
 const LOG_FILE = 'pmacctd.log';
 const STOP_MS = 15_000;
 
-export function livePmacctdConfig(iface: string, receiver: string, timeouts: string | undefined, maxFlows: number | undefined, workDir: string): string {
-  const lines = [
-    '! Written by harness for one live cell.',
-    'daemonize: false',
-    `pcap_interface: ${iface}`,
-    'plugins: nfprobe',
-    `nfprobe_receiver: ${receiver}`,
-    'nfprobe_version: 10',
-    // general= the same as the idle timeouts is left to the tool: the scenarios carry TCP, UDP and ICMP only.
-    `nfprobe_timeouts: ${timeouts ? `${timeouts}:` : ''}expint=1`,
-    // The swept table limit, as offline: without it a live cell labelled maxflows=100 ran with nfprobe's 8192.
-    ...(maxFlows === undefined ? [] : [`nfprobe_maxflows: ${maxFlows}`]),
-    `pidfile: ${path.join(workDir, 'pmacctd.pid')}`,
-    `logfile: ${path.join(workDir, LOG_FILE)}`,
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
 async function run(ctx: LiveCellContext): Promise<LiveOutput> {
   if (ctx.userConfig) throw new MonitorFailure('a live pmacct sensor takes no config file yet (its keys would have to be merged with pcap_interface and the scaled timeouts)', null, undefined, '', false);
   const notes: string[] = [];
   const collected = await collectWithNfcapd(ctx, async ({ host, port }) => {
-    const conf = await ctx.writeConfig('pmacctd.conf', livePmacctdConfig(ctx.iface, `${host}:${port}`, nfprobeTimeouts(ctx.knobValues), ctx.knobValues[MAXFLOWS_KEY], ctx.workDir));
+    const timeouts = nfprobeTimeouts(ctx.knobValues);
+    const conf = await ctx.writeConfig('pmacctd.conf', generatedPmacctdConfig({
+      source: { iface: ctx.iface },
+      receiver: `${host}:${port}`,
+      // general= the same as the idle timeouts is left to the tool: the scenarios carry TCP, UDP and ICMP only.
+      timeouts: `${timeouts ? `${timeouts}:` : ''}expint=1`,
+      // The swept table limit, as offline: without it a live cell labelled maxflows=100 ran with nfprobe's 8192.
+      maxFlows: ctx.knobValues[MAXFLOWS_KEY],
+      control: { pidFile: path.join(ctx.workDir, 'pmacctd.pid'), logFile: path.join(ctx.workDir, LOG_FILE) },
+    }));
     const service = await ctx.startService([ctx.binary, '-f', conf], { env: ctx.immediateModeEnv });
     await ctx.listenThroughReplay();
     await ctx.signalService(service, 'SIGINT');

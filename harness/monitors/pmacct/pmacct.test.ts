@@ -11,7 +11,7 @@ import type { FlowRecord } from '../../core/flow-record.js';
 import { GAPS_600S_YAML, LONG_19H_YAML, fromEndpoint, generateScenario } from '../../netflow/netflow-test-support.js';
 import pmacct from './index.js';
 import { nfprobeTimeouts } from './adapter.js';
-import { mergedPmacctdConfig } from './config.js';
+import { generatedPmacctdConfig, mergedPmacctdConfig } from './config.js';
 import { readFileSync } from 'node:fs';
 import { REPO } from '../../../test/support/cli.js';
 import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../../comparator/compare-cell.js';
@@ -42,23 +42,33 @@ describe('pmacct adapter', function () {
 
   it("merges a user's config: replaces the keys the harness owns, keeps the rest, refuses plugins without nfprobe", () => {
     const user = '! mine\ndaemonize: true\nplugins: nfprobe\npcap_interface: eth0\nnfprobe_timeouts: tcp=7200\nsnaplen: 700\n';
-    const merged = mergedPmacctdConfig(user, 'my.conf', { pcap: '/x.pcap', receiver: '127.0.0.1:9', timeouts: 'tcp=60' });
+    const merged = mergedPmacctdConfig(user, 'my.conf', { source: { pcap: '/x.pcap' }, receiver: '127.0.0.1:9', timeouts: 'tcp=60' });
     const active = merged.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('!'));
     expect(active).to.deep.equal(['plugins: nfprobe', 'snaplen: 700', 'daemonize: false', 'pcap_savefile: /x.pcap', 'nfprobe_receiver: 127.0.0.1:9', 'nfprobe_version: 10', 'nfprobe_timeouts: tcp=60']);
-    const keepsTimeouts = mergedPmacctdConfig(user, 'my.conf', { pcap: '/x.pcap', receiver: '127.0.0.1:9' });
+    const keepsTimeouts = mergedPmacctdConfig(user, 'my.conf', { source: { pcap: '/x.pcap' }, receiver: '127.0.0.1:9' });
     expect(keepsTimeouts.text).to.match(/^nfprobe_timeouts: tcp=7200$/m);
-    expect(() => mergedPmacctdConfig('plugins: memory\n', 'my.conf', { pcap: '/x', receiver: 'r' })).to.throw(InputError, /^my\.conf:1:1: found "plugins: memory"/);
-    expect(() => mergedPmacctdConfig('ok: 1\nthis is not a key\n', 'my.conf', { pcap: '/x', receiver: 'r' })).to.throw(InputError, /^my\.conf:2:1:/);
+    expect(() => mergedPmacctdConfig('plugins: memory\n', 'my.conf', { source: { pcap: '/x' }, receiver: 'r' })).to.throw(InputError, /^my\.conf:1:1: found "plugins: memory"/);
+    expect(() => mergedPmacctdConfig('ok: 1\nthis is not a key\n', 'my.conf', { source: { pcap: '/x' }, receiver: 'r' })).to.throw(InputError, /^my\.conf:2:1:/);
   });
 
   it("keeps pmacctd up after the file and owns its pid files and log, replacing the user's", () => {
     const control = { pidFile: '/w/pmacctd.pid', logFile: '/w/pmacctd.log' };
     const user = 'plugins: nfprobe\npcap_savefile_wait: false\npidfile: /run/mine.pid\nlogfile: /var/log/mine.log\n';
-    const merged = mergedPmacctdConfig(user, 'my.conf', { pcap: '/x.pcap', receiver: '127.0.0.1:9', control });
+    const merged = mergedPmacctdConfig(user, 'my.conf', { source: { pcap: '/x.pcap' }, receiver: '127.0.0.1:9', control });
     const active = merged.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('!'));
     expect(active).to.deep.equal(['plugins: nfprobe', 'daemonize: false', 'pcap_savefile: /x.pcap', 'nfprobe_receiver: 127.0.0.1:9', 'nfprobe_version: 10',
       'pcap_savefile_wait: true', 'pidfile: /w/pmacctd.pid', 'logfile: /w/pmacctd.log']);
     expect(merged.notes.join(' ')).to.match(/replaced pcap_savefile_wait, pidfile, logfile/);
+  });
+
+  it('writes the same config live, reading the interface instead of a file (no pcap_savefile_wait)', () => {
+    const input = { receiver: '127.0.0.1:9', timeouts: 'tcp=60:expint=1', maxFlows: 100, control: { pidFile: '/w/p.pid', logFile: '/w/p.log' } };
+    const offline = generatedPmacctdConfig({ ...input, source: { pcap: '/x.pcap' } }).split('\n');
+    const live = generatedPmacctdConfig({ ...input, source: { iface: 'rx' } }).split('\n');
+    expect(offline.filter((l) => !l.startsWith('pcap_'))).to.deep.equal(live.filter((l) => !l.startsWith('pcap_')));
+    expect(live.filter((l) => l.startsWith('pcap_'))).to.deep.equal(['pcap_interface: rx']);
+    expect(offline.filter((l) => l.startsWith('pcap_'))).to.deep.equal(['pcap_savefile: /x.pcap', 'pcap_savefile_wait: true']);
+    expect(live).to.include.members(['nfprobe_timeouts: tcp=60:expint=1', 'nfprobe_maxflows: 100', 'pidfile: /w/p.pid']);
   });
 
   describe('on real pmacctd and nfcapd', () => {
