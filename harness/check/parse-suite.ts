@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { isScalar, LineCounter, parseDocument, type ParsedNode } from 'yaml';
 import { InputError } from '../core/input-error.js';
 import { parseTimeoutSetting, type TimeoutSetting } from '../core/timeout-setting.js';
@@ -44,7 +45,7 @@ export function parseSuite(text: string, file: string, monitors?: readonly Monit
   const tolerance = readTolerance(r, top);
   const sensors = readSensors(r, top, monitors);
   const scenarios = readScenarios(r, top);
-  const expectations = readExpectations(r, top, sensors);
+  const expectations = readExpectations(r, top, sensors, tolerance);
   refuseRepeatedChecks(expectations, sensors, tolerance);
   const live = readLive(r, top);
   return { file, sensors, scenarios, expectations, tolerance, ...(live ? { live } : {}) };
@@ -190,12 +191,12 @@ function readScenarios(r: YamlReader, top: Fields): ScenarioPattern[] {
   return patterns;
 }
 
-function readExpectations(r: YamlReader, top: Fields, sensors: SensorSpec[]): Expectation[] {
+function readExpectations(r: YamlReader, top: Fields, sensors: SensorSpec[], tolerance: SuiteTolerance): Expectation[] {
   const example = '[{ scenario: burst-20min, max_fragments: 1 }]';
   const node = top.required('expect', example);
   const items = r.list(node, 'expect', example);
   if (items.length === 0) r.fail(node, 'no expectation', `at least one, e.g. ${example}`);
-  return items.map((item) => readExpectation(r, item, sensors));
+  return items.map((item) => readExpectation(r, item, sensors, tolerance));
 }
 
 /**
@@ -211,7 +212,7 @@ function refuseRepeatedChecks(expectations: Expectation[], sensors: SensorSpec[]
     const names = expectation.sensors ?? sensors.map((s) => s.name);
     const repeated: { check: Check; sensor: string; first: Expectation }[] = [];
     for (const check of expectation.checks) {
-      const slack = check.kind === 'longest_record' || check.kind === 'hunt' ? (expectation.toleranceS ?? tolerance.durationS) : null;
+      const slack = check.kind === 'longest_record' ? (expectation.toleranceS ?? tolerance.durationS) : null;
       for (const sensor of names) {
         const key = JSON.stringify([expectation.scenario, expectation.connection ?? null, expectation.requires ?? null, slack, sensor, check]);
         const first = firstAt.get(key);
@@ -241,7 +242,7 @@ function describeCheckKey(check: Check): string {
   }
 }
 
-function readExpectation(r: YamlReader, node: ParsedNode, sensors: SensorSpec[]): Expectation {
+function readExpectation(r: YamlReader, node: ParsedNode, sensors: SensorSpec[], tolerance: SuiteTolerance): Expectation {
   const fields = r.map(node, 'an expectation', '{ scenario: burst-20min, max_fragments: 1 }');
   fields.allowOnly(EXPECT_KEYS);
   const scenarioNode = fields.required('scenario', 'a scenario name such as burst-20min');
@@ -276,7 +277,7 @@ function readExpectation(r: YamlReader, node: ParsedNode, sensors: SensorSpec[])
   if (requiresNode !== undefined) expectation.requires = readVersionRange(r, requiresNode);
   const toleranceNode = fields.optional('tolerance', 'a duration such as 1s');
   if (toleranceNode !== undefined) expectation.toleranceS = r.duration(toleranceNode, 'tolerance', false);
-  expectation.checks = readChecks(r, fields);
+  expectation.checks = readChecks(r, fields, expectation.toleranceS === undefined ? { s: tolerance.durationS, of: "the suite's duration tolerance" } : { s: expectation.toleranceS, of: "this expectation's tolerance" });
   if (expectation.checks.length === 0) {
     r.fail(node, 'an expectation with nothing to check', `at least one of ${CHECK_KEYS.join(', ')}`);
   }
@@ -300,14 +301,24 @@ function readSensorNames(r: YamlReader, fields: Fields): ParsedNode[] | undefine
   return items;
 }
 
-function readChecks(r: YamlReader, fields: Fields): Check[] {
+/**
+ * `slack` is the duration tolerance that applies to longest_record: one as long as the record asked for would let a
+ * record of no length at all pass, so the check could never fail.
+ */
+function readChecks(r: YamlReader, fields: Fields, slack: { s: number; of: string }): Check[] {
   const checks: Check[] = [];
   const fragments = fields.optional('max_fragments', 'a whole number of 1 or more');
   if (fragments !== undefined) checks.push({ kind: 'max_fragments', max: r.integer(fragments, 'max_fragments', 1, Number.MAX_SAFE_INTEGER) });
   const coverage = fields.optional('min_coverage', 'a fraction such as 0.99 or a percentage such as 99%');
   if (coverage !== undefined) checks.push({ kind: 'min_coverage', min: readFraction(r, coverage, 'min_coverage') });
   const longest = fields.optional('longest_record', 'a duration such as 18h');
-  if (longest !== undefined) checks.push({ kind: 'longest_record', atLeastS: r.duration(longest, 'longest_record', true) });
+  if (longest !== undefined) {
+    const atLeastS = r.duration(longest, 'longest_record', true);
+    if (slack.s >= atLeastS) {
+      r.fail(longest, `longest_record ${formatDuration(atLeastS)} with ${slack.of} of ${formatDuration(slack.s)}`, 'a tolerance shorter than the record asked for (otherwise a record of no length passes)');
+    }
+    checks.push({ kind: 'longest_record', atLeastS });
+  }
   const hunt = fields.optional('hunt', 'a threshold such as 1h, or { at: 1h, by: sum }');
   if (hunt !== undefined) checks.push(readHunt(r, hunt));
   const close = fields.optional('close', 'as-truth, or a state text such as SF');

@@ -19,7 +19,7 @@ export interface Suite {
 }
 
 export interface SuiteTolerance {
-  /** Default slack for `longest_record` and `hunt` (seconds); an expectation's own `tolerance` overrides it. */
+  /** Default slack for `longest_record` (seconds); an expectation's own `tolerance` overrides it. Hunts take none. */
   durationS: number;
   /** Baseline: how much coverage (a fraction) may drop before it counts as a regression. */
   coverage: number;

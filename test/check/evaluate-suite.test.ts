@@ -51,8 +51,8 @@ describe('check: evaluateSuite on built results', () => {
     expect(of('defaults', 'min_coverage')).to.include({ status: 'fail', expected: 'coverage of at least 99%', seen: 'coverage 75% (c2)' });
     expect(of('tuned', 'longest_record')).to.include({ status: 'pass', seen: 'longest record 19h (c2)' });
     expect(of('defaults', 'longest_record')).to.include({ status: 'fail', expected: 'a record at least 18h long (tolerance 1s)', seen: 'longest record 7h7m30s (c2)' });
-    expect(of('defaults', 'hunt', 0)).to.include({ status: 'fail', expected: 'found by a hunt for records of 8h or more (tolerance 1s)', seen: 'not found (longest record 7h7m30s) (c2)' });
-    expect(of('defaults', 'hunt', 1)).to.include({ status: 'pass', expected: 'found by a hunt summing durations to 8h or more (tolerance 1s)', seen: 'found (durations sum to 14h15m) (c2)' });
+    expect(of('defaults', 'hunt', 0)).to.include({ status: 'fail', expected: 'found by a hunt for records of 8h or more', seen: 'not found (longest record 7h7m30s) (c2)' });
+    expect(of('defaults', 'hunt', 1)).to.include({ status: 'pass', expected: 'found by a hunt summing durations to 8h or more', seen: 'found (durations sum to 14h15m) (c2)' });
   });
 
   it('applies the duration tolerance of the expectation, else of the suite', () => {
@@ -62,6 +62,15 @@ describe('check: evaluateSuite on built results', () => {
     const results = buildResults('s', CONNS, [{ sensor: 'tuned', fragments: { c2: 1 } }]);
     expect(only(evaluateSuite(tight, results).results, 'tuned').status).to.equal('fail');
     expect(only(evaluateSuite(loose, results).results, 'tuned')).to.include({ status: 'pass', expected: 'a record at least 19h3s long (tolerance 5s)' });
+  });
+
+  it('judges a hunt exactly, as the query would (the duration tolerance is not added to it)', () => {
+    // One record of exactly 19 h: a hunt for 19h0m0.5s would not find it, whatever the tolerance of 1 s says.
+    const suite = suiteOf('  - { scenario: s, sensor: tuned, connection: c2, hunt: 19h0m0.5s }\n  - { scenario: s, sensor: tuned, connection: c2, hunt: 19h }\n');
+    const results = buildResults('s', CONNS, [{ sensor: 'tuned', fragments: { c2: 1 } }]);
+    const [above, at] = evaluateSuite(suite, results).results;
+    expect(above).to.include({ status: 'fail', expected: 'found by a hunt for records of 19h0.5s or more', seen: 'not found (longest record 19h) (c2)' });
+    expect(at).to.include({ status: 'pass', seen: 'found (longest record 19h) (c2)' });
   });
 
   it('checks the last record state, and the close against the truth', () => {
