@@ -137,13 +137,21 @@ export function baselineThresholds(suite: Suite, results: RunResults): number[] 
   return [...set].sort((a, b) => a - b);
 }
 
-export function buildBaseline(suite: Suite, results: RunResults, createdAt: string): Baseline {
+/**
+ * This run's scores as the new baseline. `previous` (the baseline being replaced) gives back the entries of every
+ * scenario, sensor and view that has no judged cell now (monitor not installed here, crashed, skipped) while the
+ * suite still has that sensor with the same setting: re-recording on a machine without Zeek must not drop the Zeek
+ * gate CI enforces. `kept` names them, so the update says so.
+ */
+export function buildBaseline(suite: Suite, results: RunResults, createdAt: string, previous?: Baseline): { baseline: Baseline; kept: string[] } {
   const thresholds = baselineThresholds(suite, results);
   const entries: BaselineEntry[] = [];
+  const judged = new Set<string>();
   for (const scenario of results.scenarios) {
     for (const sensor of suite.sensors) {
       for (const cell of cellsOf(scenario, sensor)) {
         if (cell.status !== 'ok') continue;
+        judged.add(JSON.stringify([scenario.name, sensor.name, cell.view]));
         for (const score of cell.scores) {
           if (score.background) continue;
           const entry: BaselineEntry = {
@@ -163,7 +171,16 @@ export function buildBaseline(suite: Suite, results: RunResults, createdAt: stri
       }
     }
   }
-  return { schemaVersion: BASELINE_SCHEMA_VERSION, suite: suite.file, createdAt, huntThresholdsS: thresholds, entries };
+  const kept = new Set<string>();
+  const scenarios = new Set(results.scenarios.map((s) => s.name));
+  for (const entry of previous?.entries ?? []) {
+    const sensor = suite.sensors.find((s) => s.name === entry.sensor);
+    if (sensor === undefined || sensor.setting.label !== entry.setting || !scenarios.has(entry.scenario)) continue;
+    if (judged.has(JSON.stringify([entry.scenario, entry.sensor, entry.view]))) continue;
+    entries.push(entry);
+    kept.add(`${entry.sensor}${entry.view === 'default' ? '' : ` (${entry.view})`} on ${entry.scenario}`);
+  }
+  return { baseline: { schemaVersion: BASELINE_SCHEMA_VERSION, suite: suite.file, createdAt, huntThresholdsS: thresholds, entries }, kept: [...kept] };
 }
 
 /**

@@ -37,7 +37,8 @@ export interface CheckReport {
   suite: string;
   results: CheckResult[];
   counts: { pass: number; fail: number; skip: number };
-  baseline?: { file: string; status: 'compared' | 'updated' | 'absent'; regressions: number };
+  /** `kept`: with status updated, the sensors (scenario, view) not judged in this run whose earlier entries stayed. */
+  baseline?: { file: string; status: 'compared' | 'updated' | 'absent'; regressions: number; kept?: string[] };
 }
 
 export function countResults(results: readonly CheckResult[]): CheckReport['counts'] {

@@ -1,3 +1,4 @@
+import { keptText } from './render-check-text.js';
 import type { CheckReport, CheckResult } from './check-report.js';
 
 /**
@@ -15,7 +16,7 @@ export function renderCheckMarkdown(report: CheckReport): string {
   if (report.baseline) {
     const b = report.baseline;
     const text = b.status === 'compared' ? `${b.regressions} regression${b.regressions === 1 ? '' : 's'} against` : b.status === 'updated' ? 'updated' : 'no';
-    lines.push('', `Baseline: ${text} \`${cell(b.file)}\``);
+    lines.push('', `Baseline: ${text} \`${cell(b.file)}\`${cell(keptText(b.kept))}`);
   }
   const failures = report.results.filter((r) => r.status === 'fail');
   if (failures.length > 0) {

@@ -37,10 +37,15 @@ function resultLines(result: CheckResult, color: boolean): string[] {
   return lines;
 }
 
+/** The sensors whose earlier baseline entries an update kept, since this run did not judge them. */
+export function keptText(kept: readonly string[] | undefined): string {
+  return kept === undefined || kept.length === 0 ? '' : `; kept the earlier entries of ${kept.join(', ')} (not judged in this run)`;
+}
+
 function baselineLine(baseline: NonNullable<CheckReport['baseline']>): string {
   switch (baseline.status) {
     case 'updated':
-      return `baseline ${baseline.file}: updated with this run's scores`;
+      return `baseline ${baseline.file}: updated with this run's scores${keptText(baseline.kept)}`;
     case 'absent':
       return `baseline ${baseline.file}: none yet (record one with --update-baseline)`;
     case 'compared':

@@ -12,6 +12,7 @@ import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline, suiteFit, type BaselineFit } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
+import { isInputError } from '../core/input-error.js';
 import { exitCodeOf, failSkips, type SensorSkip } from './check-report.js';
 import { evaluateSuite } from './evaluate-suite.js';
 import { loadSuite, type LoadedSuite } from './load-suite.js';
@@ -206,8 +207,15 @@ export async function judgeCheck(args: JudgeArgs): Promise<number> {
     sensorSkips: args.sensorSkips,
   });
   if (args.updateBaseline) {
-    await writeBaseline(args.baselineFile, buildBaseline(args.suite, args.results, new Date().toISOString()));
-    report.baseline = { file: args.baselineFile, status: 'updated', regressions: 0 };
+    // The baseline being replaced gives back the entries of sensors not judged in this run; one that no longer
+    // parses is what the update is for, so it gives nothing back.
+    const previous = await readBaseline(args.baselineFile).catch((e: unknown) => {
+      if (isInputError(e)) return undefined;
+      throw e;
+    });
+    const { baseline, kept } = buildBaseline(args.suite, args.results, new Date().toISOString(), previous);
+    await writeBaseline(args.baselineFile, baseline);
+    report.baseline = { file: args.baselineFile, status: 'updated', regressions: 0, ...(kept.length > 0 ? { kept } : {}) };
   } else if (!args.baseline) {
     report.baseline = { file: args.baselineFile, status: 'absent', regressions: 0 };
   }

@@ -17,7 +17,7 @@ const suite = parseSuite(
   'suite.yaml',
 );
 const run = (c2: number, web = 1) => buildResults('s', CONNS, [{ sensor: 'z', version: '7.0.11', fragments: { c2, web } }]);
-const baseline = buildBaseline(suite, run(1), '2024-01-01T00:00:00Z');
+const { baseline } = buildBaseline(suite, run(1), '2024-01-01T00:00:00Z');
 
 function regressions(c2: number, web = 1): string[] {
   const report = evaluateSuite(suite, run(c2, web), { baseline: { file: 'suite.baseline.json', content: baseline } });
@@ -31,6 +31,21 @@ describe('check: baselines', () => {
       { scenario: 's', sensor: 'z', view: 'default', connection: 'c2', setting: 'default', fragments: 1, coverage: 1, longestRecordUs: 68_400e6, huntsFound: [3600, 28800], monitorVersion: '7.0.11' },
       { scenario: 's', sensor: 'z', view: 'default', connection: 'web', setting: 'default', fragments: 1, coverage: 1, longestRecordUs: 100e6, huntsFound: [], monitorVersion: '7.0.11' },
     ]);
+  });
+
+  it("an update keeps the earlier entries of a sensor this run could not judge (not installed, crashed), and says so", () => {
+    const two = parseSuite('sensors:\n  z: { monitor: zeek }\n  a: { monitor: argus }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
+    const both = buildResults('s', CONNS, [{ sensor: 'z', fragments: { c2: 1, web: 1 } }, { sensor: 'a', fragments: { c2: 3, web: 1 } }]);
+    const first = buildBaseline(two, both, '2024-01-01T00:00:00Z').baseline;
+    // On a laptop without Zeek: zeek's cell is skipped, argus ran and now reports 2 records.
+    const laptop = buildResults('s', CONNS, [{ sensor: 'z', status: 'skipped', fragments: {} }, { sensor: 'a', fragments: { c2: 2, web: 1 } }]);
+    const { baseline: updated, kept } = buildBaseline(two, laptop, '2024-01-02T00:00:00Z', first);
+    expect(kept).to.deep.equal(['z on s']);
+    expect(updated.entries.filter((e) => e.sensor === 'z')).to.deep.equal(first.entries.filter((e) => e.sensor === 'z'));
+    expect(updated.entries.filter((e) => e.sensor === 'a').map((e) => e.fragments)).to.deep.equal([2, 1]);
+    // A sensor whose setting changed since is not given back: its old entries judge another setting.
+    const retuned = parseSuite('sensors:\n  z: { monitor: zeek, timeouts: 1h }\n  a: { monitor: argus }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
+    expect(buildBaseline(retuned, laptop, '2024-01-02T00:00:00Z', first).kept).to.deep.equal([]);
   });
 
   it('passes the same run, one pass per scenario and sensor', () => {
