@@ -30,10 +30,11 @@ function controlLines(input: PmacctdConfigInput): string[] {
 }
 
 /**
- * Keys the harness always sets: reading the capture, exporting to our collector, staying in the foreground, and
+ * Keys the harness always sets: reading the capture, exporting IPFIX (v10) to our collector, staying in the
+ * foreground, and
  * (with `control`) waiting after the file, pid files and log for the adapter to watch.
  */
-const FORCED = new Set(['daemonize', 'pcap_savefile', 'pcap_interface', 'pcap_savefile_wait', 'nfprobe_receiver']);
+const FORCED = new Set(['daemonize', 'pcap_savefile', 'pcap_interface', 'pcap_savefile_wait', 'nfprobe_receiver', 'nfprobe_version']);
 const CONTROL = ['pidfile', 'logfile'];
 
 export function generatedPmacctdConfig(input: PmacctdConfigInput): string {
@@ -116,7 +117,9 @@ export function mergedPmacctdConfig(userText: string, file: string, input: Pmacc
   }
   const ours = ['! Set by harness for this cell:', 'daemonize: false', sourceLine(input), `nfprobe_receiver: ${input.receiver}`];
   if (!plugins) ours.push('plugins: nfprobe');
-  if (!lines.some((l) => l.key === 'nfprobe_version')) ours.push('nfprobe_version: 10');
+  // Always 10: NetFlow v5 stamps flows against the exporter's uptime, which from a capture lands years away from
+  // the packets' time (every connection scored missed, every record spurious), and v5 carries no IPv6.
+  ours.push('nfprobe_version: 10');
   if (input.timeouts) ours.push(`nfprobe_timeouts: ${input.timeouts}`);
   if (input.maxFlows !== undefined) ours.push(`nfprobe_maxflows: ${input.maxFlows}`);
   ours.push(...controlLines(input));

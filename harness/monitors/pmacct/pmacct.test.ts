@@ -41,10 +41,13 @@ describe('pmacct adapter', function () {
   });
 
   it("merges a user's config: replaces the keys the harness owns, keeps the rest, refuses plugins without nfprobe", () => {
-    const user = '! mine\ndaemonize: true\nplugins: nfprobe\npcap_interface: eth0\nnfprobe_timeouts: tcp=7200\nsnaplen: 700\n';
+    const user = '! mine\ndaemonize: true\nplugins: nfprobe\npcap_interface: eth0\nnfprobe_timeouts: tcp=7200\nsnaplen: 700\nnfprobe_version: 5\n';
     const merged = mergedPmacctdConfig(user, 'my.conf', { source: { pcap: '/x.pcap' }, receiver: '127.0.0.1:9', timeouts: 'tcp=60' });
     const active = merged.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('!'));
     expect(active).to.deep.equal(['plugins: nfprobe', 'snaplen: 700', 'daemonize: false', 'pcap_savefile: /x.pcap', 'nfprobe_receiver: 127.0.0.1:9', 'nfprobe_version: 10', 'nfprobe_timeouts: tcp=60']);
+    // NetFlow v5 stamps flows by the exporter's uptime: from a capture every connection would be scored missed.
+    expect(merged.text).to.match(/^! replaced by harness: nfprobe_version: 5$/m);
+    expect(merged.notes.join(' ')).to.match(/replaced daemonize, pcap_interface, nfprobe_timeouts, nfprobe_version/);
     const keepsTimeouts = mergedPmacctdConfig(user, 'my.conf', { source: { pcap: '/x.pcap' }, receiver: '127.0.0.1:9' });
     expect(keepsTimeouts.text).to.match(/^nfprobe_timeouts: tcp=7200$/m);
     expect(() => mergedPmacctdConfig('plugins: memory\n', 'my.conf', { source: { pcap: '/x' }, receiver: 'r' })).to.throw(InputError, /^my\.conf:1:1: found "plugins: memory"/);
