@@ -1,3 +1,4 @@
+import { checkRecords } from '../core/record-sanity.js';
 import path from 'node:path';
 import { compareCell, type CellComparison } from '../comparator/compare-cell.js';
 import type { GroundTruth } from '../core/ground-truth.js';
@@ -103,6 +104,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const compare = compareOptionsFrom('score', flags);
   const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
   const logged = await adapter.parseLog(logFile, view);
+  checkRecords(logged);
   // A replayed log is stamped with the replay's time: mapped back to the capture's before anything reads it.
   const map = replay === undefined ? undefined : replayTimeMap(replay, truth, logged, logFile);
   const records = map === undefined ? logged : recordsInCaptureTime(map, logged);

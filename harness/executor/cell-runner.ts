@@ -1,3 +1,4 @@
+import { checkRecords } from '../core/record-sanity.js';
 import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
@@ -195,6 +196,9 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
 
   try {
     const output = await (request.run ?? request.adapter.run)(ctx);
+    // A record no capture can give (ends before it starts, an address that is none) fails the cell as unreadable
+    // output, like a line its parser cannot read: scored, it was a wrong answer at exit 0.
+    for (const records of Object.values(output.views)) checkRecords(records);
     provenance.notes.push(...output.notes);
     return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance, ...(output.toolState ? { toolState: output.toolState } : {}) };
   } catch (error) {
