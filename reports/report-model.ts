@@ -200,8 +200,14 @@ export function formatUs(us: number): string {
 }
 
 /** `2023-11-14 22:13:20.000000 UTC`, exact to the microsecond. */
+const YEAR_0_MS = Date.parse('0000-01-01T00:00:00Z');
+const YEAR_10000_MS = Date.parse('9999-12-31T23:59:59.999Z') + 1;
+
 export function formatUtc(us: number): string {
   const ms = Math.floor(us / 1000);
+  // Years 0-9999 read as dates; anything else (a hand-edited results.json, a log in the wrong unit) is shown as the
+  // number it is rather than thrown as a RangeError from a report, or printed as a six-digit year.
+  if (!(ms >= YEAR_0_MS && ms < YEAR_10000_MS)) return `${us} us since 1970 (not a calendar time)`;
   const iso = new Date(ms).toISOString();
   const micros = String(((us % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${micros} UTC`;
