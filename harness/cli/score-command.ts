@@ -19,7 +19,8 @@ import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
 import { COMPARE_FLAGS, compareOptionsFrom, outputWidth, useColor } from './common-options.js';
 import { findAdapter, loadAdapters } from '../monitors/registry.js';
 import { translateSetting } from '../monitors/translate-setting.js';
-import { checkOutputFolder } from '../io/output-paths.js';
+import { checkOutputFolder, refuseFolderHoldingInputs } from '../io/output-paths.js';
+import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { checkInputFile } from '../io/read-input.js';
 
 export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
@@ -35,7 +36,8 @@ Flags:
   --view NAME        for monitors with several views (argus: raw or merged)
   --setting S        the timeout setting the sensor ran with, for the ideal model (default: default)
   --config FILE      the sensor's own config (local.zeek, suricata.yaml): the model reads its timers as the tool does
-  --out DIR          also write results.json, report.md, report.html, junit.xml there
+  --out DIR          also write results.json, report.md, report.html, junit.xml there: a new or empty folder, or an
+                     earlier harness run's, which is replaced whole (a folder of your own files is refused)
   --json             print results.json to stdout
   --replayed-at T    the sensor saw the capture replayed to it (tcpreplay), so its log is stamped with the replay's
                      time: T is when it saw the capture's first packet (ISO 8601, e.g. 2026-12-03T08:00:00.000000Z),
@@ -143,11 +145,31 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     cells: [cell],
     recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]]), userConfig ? new Map([[adapter.id, userConfig]]) : undefined),
   }]);
-  const written = outDir !== undefined ? await writeReports(results, outDir) : [];
+  const written = outDir !== undefined ? await writeScoreFolder(results, outDir, [
+    { file: logFile, what: 'the log being scored' },
+    { file: truthFile ?? pcapFile ?? '', what: truthFile !== undefined ? 'the truth' : 'the capture' },
+    ...(userConfig !== undefined ? [{ file: userConfig.file, what: "the sensor's config" }] : []),
+  ]) : [];
   if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
   else process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
   if (written.length > 0 && !boolFlag(flags, 'json')) process.stdout.write(`\nwrote:\n${written.map((p: string) => `  ${p}`).join('\n')}\n`);
   return 0;
+}
+
+/**
+ * --out is a run folder like run's and merge's: one harness at a time, a user's own folder refused, an earlier run's
+ * files replaced whole rather than overwritten in part (its results.json replaced while its cell folders stayed).
+ * A folder holding what was scored is refused: replacing it would delete the evidence the results name.
+ */
+async function writeScoreFolder(results: Parameters<typeof writeReports>[0], outDir: string, inputs: { file: string; what: string }[]): Promise<string[]> {
+  await refuseFolderHoldingInputs('harness score --out', outDir, inputs);
+  const folder = await claimRunFolder('harness score --out', outDir);
+  try {
+    await replaceRunFolderContents(outDir);
+    return await writeReports(results, outDir);
+  } finally {
+    await folder.release();
+  }
 }
 
 /**

@@ -139,6 +139,25 @@ describe('harness score on real Zeek output (real fixtures in the repo)', functi
     expect(whole.find((r) => r.protocol === 'tcp')?.firstSufficientSetting).to.equal('tcp=60m,udp=60m');
   });
 
+  it('--out is a run folder: an earlier one is replaced whole, a user\'s own folder and one holding the log are refused (exit 2)', async () => {
+    const args = ['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', path.join(fixture, 'conn.default.log'), '--out'];
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'score-out-'));
+    const earlier = path.join(dir, 'earlier');
+    expect((await harness([...args, earlier])).exitCode).to.equal(0);
+    // What an earlier run left beside its results (a cell folder) is not mixed with the new results.
+    await writeFile(path.join(earlier, 'stale-cell-output.log'), 'from an earlier run\n');
+    expect((await harness([...args, earlier])).exitCode).to.equal(0);
+    expect((await readdir(earlier)).sort()).to.deep.equal(['.harness-run', 'junit.xml', 'report.html', 'report.md', 'results.json']);
+    const mine = path.join(dir, 'mine');
+    await harness(['generate', path.join(REPO, 'scenarios/burst-20min.yaml'), '--out', mine]);
+    const refused = await harness([...args, mine]);
+    expect(refused.exitCode, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.include('a folder that holds files harness did not write');
+    const holding = await harness([...args, fixture]);
+    expect(holding.exitCode, holding.stderr).to.equal(2);
+    expect(holding.stderr).to.match(/holds the (log being scored|capture)/);
+  });
+
   it('takes file paths relative to where it is run (the capture is read by tshark in its own folder)', async () => {
     const result = await harness(['score', '--pcap', 'capture.pcap', '--monitor', 'zeek', '--log', 'conn.default.log'], { cwd: fixture });
     expect(result.exitCode, result.stderr).to.equal(0);
