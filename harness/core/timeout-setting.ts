@@ -116,6 +116,11 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
     const eq = item.indexOf('=');
     const key = item.slice(0, eq).trim();
     const value = item.slice(eq + 1).trim();
+    // tcp=1h,tcp=2h (or maxflows=1,maxflows=100000) would silently keep one of them: which one the user meant is
+    // theirs to say.
+    const canonicalKey = key === 'idle' ? 'all' : key;
+    if (given.has(canonicalKey)) throw new InputError(where, `"${key}" twice in "${label}"`, 'each key once in a setting');
+    given.add(canonicalKey);
     if (TOOL_KEY.test(key)) {
       setting.tool = { ...setting.tool, [key]: toolValue(value, where, label) };
       continue;
@@ -127,10 +132,6 @@ export function parseTimeoutSetting(text: string, origin = '--timeouts'): Timeou
       setting.limits = { ...setting.limits, [LIMIT_FIELD[key]]: key === 'memcap' ? positiveBytes(value, where, label) : positiveCount(value, where, label) };
       continue;
     }
-    // tcp=1h,tcp=2h would silently keep one of them: which one the user meant is theirs to say.
-    const canonicalKey = key === 'idle' ? 'all' : key;
-    if (given.has(canonicalKey)) throw new InputError(where, `"${key}" twice in "${label}"`, 'each key once in a setting');
-    given.add(canonicalKey);
     const seconds = positiveDuration(value, where, label);
     if (key === 'emergency') {
       setting.limits = { ...setting.limits, emergencyIdleS: seconds };
@@ -160,9 +161,12 @@ function positiveDuration(value: string, where: { file: string; line: number; co
   return seconds;
 }
 
+/** The tools keep table sizes in a C int: a larger count wraps, or is refused by the tool after the run has begun. */
+const MAX_TABLE_COUNT = 2 ** 31 - 1;
+
 function positiveCount(value: string, where: { file: string; line: number; col: number }, label: string): number {
-  if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new InputError(where, `"${value}" in "${label}"`, 'a whole number of at least 1, e.g. maxflows=8192');
+  if (!/^[1-9]\d*$/.test(value) || !(Number(value) <= MAX_TABLE_COUNT)) {
+    throw new InputError(where, `"${value}" in "${label}"`, `a whole number from 1 to ${MAX_TABLE_COUNT}, e.g. maxflows=8192`);
   }
   return Number(value);
 }

@@ -17,8 +17,13 @@ describe('timeout settings: flow-table limits', () => {
   });
 
   it('refuses a count that is not a whole number, and a size without a known unit', () => {
-    expect(() => parseTimeoutSweep('maxflows=1.5')).to.throw(InputError, /found "1.5" in "maxflows=1.5"; expected a whole number of at least 1/);
+    expect(() => parseTimeoutSweep('maxflows=1.5')).to.throw(InputError, /found "1.5" in "maxflows=1.5"; expected a whole number from 1 to 2147483647/);
     expect(() => parseTimeoutSweep('maxflows=0')).to.throw(InputError);
+    // A table size the tools keep in a C int, and a limit or knob given twice (which one was meant is the user's to say).
+    expect(() => parseTimeoutSweep('maxflows=4294967295')).to.throw(InputError, /expected a whole number from 1 to 2147483647/);
+    expect(parseTimeoutSweep('maxflows=2147483647')[0]?.limits?.maxFlows).to.equal(2147483647);
+    expect(() => parseTimeoutSweep('maxflows=1,maxflows=100000')).to.throw(InputError, /found "maxflows" twice in "maxflows=1,maxflows=100000"; expected each key once/);
+    expect(() => parseTimeoutSweep('zeek.services=1h,zeek.services=2h')).to.throw(InputError, /"zeek.services" twice/);
     // One setting in other words is the same cell twice: refused as "twice" is.
     expect(() => parseTimeoutSweep('1h,60m')).to.throw(InputError, /found "60m", the same setting as "1h"/);
     expect(() => parseTimeoutSweep('tcp=1h,udp=10m;udp=600s,tcp=3600s')).to.throw(InputError, /the same setting as "tcp=1h,udp=10m"/);
