@@ -57,6 +57,11 @@ describe('nfdump JSON parser', () => {
     expect(nfdumpTimeUs('2023-11-14T22:13:20.999')).to.equal(1700000000999000);
     expect(nfdumpTimeUs('2023-11-14T22:13:20')).to.equal(1700000000000000);
     expect(nfdumpTimeUs('2023-11-14 22:13:20')).to.equal(undefined);
+    // No calendar has these: Date.UTC rolled Feb 30 into March (a 257-day record) and took hour 99 (a 77-hour one).
+    expect(nfdumpTimeUs('2024-02-29T00:00:00')).to.equal(1709164800000000);
+    for (const impossible of ['2023-02-30T22:13:20.000', '2023-13-01T00:00:00', '2023-11-14T99:13:20.043', '2023-11-14T22:60:00', '2023-11-14T22:13:61']) {
+      expect(nfdumpTimeUs(impossible), impossible).to.equal(undefined);
+    }
   });
 
   it('names file, line and column of what is not nfdump JSON', () => {

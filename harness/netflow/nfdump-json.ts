@@ -260,14 +260,19 @@ export function nfdumpTimeUs(text: string): number | undefined {
   let dayMs = dayCache.get(day);
   if (dayMs === undefined) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-    dayMs = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+    const [year, month, date] = [Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))];
+    dayMs = Date.UTC(year, month - 1, date);
+    // Date.UTC rolls 2023-02-30 over to March 2 (and month 13 into the next year): a day no calendar has is refused.
+    const back = new Date(dayMs);
+    if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== date) return undefined;
     if (dayCache.size > 10_000) dayCache.clear();
     dayCache.set(day, dayMs);
   }
   const h = twoDigits(text, 11);
   const m = twoDigits(text, 14);
   const s = twoDigits(text, 17);
-  if (h < 0 || m < 0 || s < 0) return undefined;
+  // Hours up to 99 read as digits: a 77-hour record from "T99:13:20" was scored at exit 0.
+  if (h < 0 || m < 0 || s < 0 || h > 23 || m > 59 || s > 59) return undefined;
   let micros = 0;
   if (text.length > 19) {
     if (text.charCodeAt(19) !== 46 /* . */ || text.length === 20 || text.length > 26) return undefined;
