@@ -23,7 +23,12 @@ import { ExactUids, repeatedUid, UID_HASH_A, UID_HASH_B, uidByteHashes, UidFilte
  * several threads (this one and workers), each reading a range of lines with this same parser (parallel-read.ts).
  */
 const EXPECTED_FILE = 'a Zeek conn.log: TSV starting with "#separator" header lines, or JSON lines from LogAscii::use_json';
-const REQUIRED_FIELDS = ['ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto'] as const;
+/**
+ * What a TSV conn.log must name in #fields. duration too: a log cut without it (zeek-cut) read every record as 0 s
+ * long, every long connection inaccurate at exit 0. (A JSON line leaves out the key of an unset duration, so there
+ * an absent key is a one-packet connection.)
+ */
+const REQUIRED_FIELDS = ['ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'duration'] as const;
 const CHUNK_BYTES = 1 << 20;
 
 export interface ReadConnLogOptions {
@@ -652,6 +657,11 @@ class ConnLogParser {
       }
       if (typeof v === 'string') values[slot] = v;
       else if (typeof v === 'number' && Number.isFinite(v)) values[slot] = String(v);
+      // Zeek writes each of these as a string or a number; `"duration": true` or `[68236.043]` was read as unset,
+      // a connection of 0 s scored at exit 0.
+      else if (v !== undefined) {
+        throw new InputError({ file, line: lineNo, col: 1 }, `"${column}": ${JSON.stringify(v) ?? String(v)}`, `${column} as Zeek writes it: ${KIND_OF_SLOT[slot] === Kind.Seconds || KIND_OF_SLOT[slot] === Kind.Count ? 'a number' : 'a string'}, or the key left out when unset`);
+      }
     }
     this.dataSeen = true;
     this.jsonRecord(values, file, lineNo, line);

@@ -272,8 +272,8 @@ describe('zeek parser in worker threads (a large log cut into ranges at line end
 
   it('a second header with other #fields mid-file (logs concatenated): read again in one thread, same records', async () => {
     const rows = text.split('\n').slice(0, HEADER.length + ROWS);
-    const reordered = ['#fields\tts\tuid\tid.resp_h\tid.resp_p\tid.orig_h\tid.orig_p\tproto'];
-    const moreRows = Array.from({ length: 20_000 }, (_, i) => `${1_800_000_000 + i}.5\tD${i}\t192.0.2.${i % 200}\t80\t10.9.${i >> 8 & 255}.${i & 255}\t${1024 + i}\ttcp`);
+    const reordered = ['#fields\tts\tuid\tid.resp_h\tid.resp_p\tid.orig_h\tid.orig_p\tproto\tduration'];
+    const moreRows = Array.from({ length: 20_000 }, (_, i) => `${1_800_000_000 + i}.5\tD${i}\t192.0.2.${i % 200}\t80\t10.9.${i >> 8 & 255}.${i & 255}\t${1024 + i}\ttcp\t0.5`);
     const mixed = `${[...rows.slice(0, HEADER.length + 10_000), ...reordered, ...moreRows, HEADER[4] as string, ...rows.slice(HEADER.length + 10_000)].join('\n')}\n`;
     await writeFile(path.join(dir, 'mixed.log'), mixed);
     const parallel = await readConnLog(path.join(dir, 'mixed.log'), 'mixed.log', { threads: 3 });
@@ -409,11 +409,23 @@ describe('zeek parser on what is not a conn.log', () => {
   });
 
   it('a row with a missing field, and a JSON line that is not JSON', () => {
-    const short = thrown(() => parseConnLog('#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1.0\t10.0.0.1\t1\n', 'short.log'));
+    const short = thrown(() => parseConnLog('#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\n1.0\t10.0.0.1\t1\n', 'short.log'));
     expect(short.where.line).to.equal(3);
     expect(short.message).to.contain('3 tab-separated fields');
     const json = thrown(() => parseConnLog('{"ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"tcp"}\n{oops\n', 'x.json'));
     expect(json.where).to.deep.equal({ file: 'x.json', line: 2, col: 1 });
+  });
+
+  it('a TSV log without a duration column, and a JSON value of a type Zeek never writes (both once read as 0 s)', () => {
+    const cut = thrown(() => parseConnLog('#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1.0\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\n', 'cut.log'));
+    expect(cut.message).to.equal('cut.log:2:1: found #fields without "duration"; expected conn.log fields including ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto, duration');
+    const line = (duration: string): string => `{"ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"tcp","duration":${duration}}\n`;
+    for (const wrong of ['true', '[68236.043]', 'null', '{"s":1}']) {
+      expect(thrown(() => parseConnLog(line(wrong), 'x.json')).message, wrong).to.equal(`x.json:1:1: found "duration": ${wrong.replace(/"/g, '"')}; expected duration as Zeek writes it: a number, or the key left out when unset`);
+    }
+    expect(parseConnLog(line('68236.043'), 'x.json')[0]?.durationUs).to.equal(68_236_043_000);
+    const { durationUs } = parseConnLog('{"ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"tcp"}\n', 'x.json')[0] ?? {};
+    expect(durationUs, 'an unset duration (a one-packet connection) is 0').to.equal(0);
   });
 });
 
@@ -453,10 +465,10 @@ describe('zeek parser: a uid on two rows (a log holding its rows twice)', () => 
   });
 
   it('rows with uid unset (-) or no uid column are not compared', () => {
-    const header = '#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n';
-    const row = '1700000000.000000\t-\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\n';
+    const header = '#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\n';
+    const row = '1700000000.000000\t-\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t-\n';
     expect(parseConnLog(header + row + row, 'unset.log')).to.have.length(2);
-    const noUid = '#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1700000000.000000\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\n';
+    const noUid = '#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\n1700000000.000000\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t1.5\n';
     expect(parseConnLog(noUid + noUid.split('\n').slice(2).join('\n'), 'no-uid.log')).to.have.length(2);
   });
 
