@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 
@@ -62,14 +62,24 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
   process.once('exit', releaseSync);
   const release = async (): Promise<void> => {
     process.off('exit', releaseSync);
-    releaseSync();
+    // A folder this run made and wrote nothing into goes, while the lock is still ours: removed after it, it could
+    // take with it the lock and marker of a run that claimed the folder in between (two runs then wrote into one
+    // folder, both at exit 0). rmdir removes only an empty folder: a lock taken after ours went stays, folder and all.
     if (made !== undefined) {
       const left = await readdir(dir).catch(() => ['?']);
-      if (left.every((name) => name === RUN_MARKER)) await rm(dir, { recursive: true, force: true });
+      if (left.every((name) => name === RUN_MARKER || name === RUN_LOCK)) {
+        await unlink(path.join(dir, RUN_MARKER)).catch(() => undefined);
+        releaseSync();
+        await rmdir(dir).catch(() => undefined);
+        return;
+      }
     }
+    releaseSync();
   };
   try {
-    const entries = (await readdir(dir)).filter((name) => name !== RUN_LOCK);
+    // Another run starting at the same moment has its own lock candidate here (.harness-lock.<pid>.<hex>): not a
+    // user's file (counted as one, it made the lock's holder refuse itself and hand the folder to the next).
+    const entries = (await readdir(dir)).filter((name) => name !== RUN_LOCK && !name.startsWith(`${RUN_LOCK}.`));
     if (entries.length > 0 && !entries.includes(RUN_MARKER)) {
       throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a folder that holds files harness did not write (${preview(entries)}) and no ${RUN_MARKER} marker`,
         'a new or empty folder, or the folder of an earlier harness run (which is then replaced)');
@@ -98,9 +108,15 @@ async function takeLock(flag: string, dir: string, lockFile: string, me: Owner):
         throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a run folder in use by another harness (pid ${holder.pid})`,
           'a folder no running harness writes into: wait for that run to end, or give another --out');
       }
-      // The owner is gone (killed, even by SIGKILL): its lock is stale. Removed only if it is still that same stale lock.
-      const again = await readFile(lockFile, 'utf8').catch(() => undefined);
-      if (again !== undefined && parseOwner(again)?.pid === holder?.pid) await unlink(lockFile).catch(() => undefined);
+      // The owner is gone (killed, even by SIGKILL): its lock is stale. Taken away by rename, which moves exactly the
+      // file that is there: read then unlinked by name, the lock a live run had made in between was removed, and two
+      // runs held the folder. One that turns out to be a live owner's is put back.
+      const moved = `${lockFile}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+      if (await rename(lockFile, moved).then(() => true, () => false)) {
+        const owner = parseOwner(await readFile(moved, 'utf8').catch(() => ''));
+        if (owner && alive(owner)) await link(moved, lockFile).catch(() => undefined);
+        await unlink(moved).catch(() => undefined);
+      }
     }
     throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a run folder whose lock ${RUN_LOCK} could not be taken`, 'a folder no other harness is starting in at the same moment');
   } finally {

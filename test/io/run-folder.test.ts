@@ -4,6 +4,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { claimRunFolder, replaceRunFolderContents, RUN_LOCK, RUN_MARKER } from '../../harness/io/run-folder.js';
 import { InputError } from '../../harness/core/input-error.js';
+import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const RUN_FOLDER_MODULE = fileURLToPath(new URL('../../harness/io/run-folder.js', import.meta.url));
+
+/**
+ * One process claiming `dir` as a run would: on success it appends "start <pid> <t>", holds the folder a while,
+ * appends "end <pid> <t>" and releases; refused, it appends "refused".
+ */
+const CLAIMANT = `
+const { claimRunFolder } = await import(process.argv[1]);
+const { appendFile, writeFile } = await import('node:fs/promises');
+const [dir, log] = process.argv.slice(2);
+let folder;
+try { folder = await claimRunFolder('--out', dir); } catch (e) { await appendFile(log, 'refused\\n'); process.exit(e.exitCode === 2 ? 0 : 1); }
+await appendFile(log, 'start ' + process.pid + '\\n');
+await writeFile(dir + '/results-' + process.pid, 'x');
+await new Promise((r) => setTimeout(r, 40));
+await appendFile(log, 'end ' + process.pid + '\\n');
+await folder.release();
+`;
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try { await promise; } catch (e) { expect(e).to.be.instanceOf(InputError); return (e as Error).message; }
@@ -28,6 +50,29 @@ describe('run folders: one harness at a time, replaced only when the harness mad
     await writeFile(path.join(dir, RUN_LOCK), '999999999 12345\n');
     const second = await claimRunFolder('--out', dir);
     await second.release();
+  });
+
+  it('of runs starting at once on one new folder, one at a time holds it (each round: never two holders)', async function () {
+    this.timeout(120_000);
+    const root = await mkdtemp(path.join(os.tmpdir(), 'rf-race-'));
+    for (let round = 0; round < 8; round += 1) {
+      const dir = path.join(root, `run-${round}`);
+      const log = path.join(root, `log-${round}`);
+      await writeFile(log, '');
+      const claimants = Array.from({ length: 5 }, () => execa(process.execPath, ['--input-type=module', '-e', CLAIMANT, RUN_FOLDER_MODULE, dir, log], { reject: false }));
+      for (const c of await Promise.all(claimants)) expect(c.exitCode, c.stderr).to.equal(0);
+      const lines = (await readFile(log, 'utf8')).trim().split('\n');
+      // Holders in the order they logged: each one's end comes before the next one's start.
+      let holding: string | undefined;
+      for (const line of lines) {
+        const [what, pid] = line.split(' ');
+        if (what === 'start') {
+          expect(holding, `round ${round}: ${pid} started while ${holding} held the folder\n${lines.join('\n')}`).to.equal(undefined);
+          holding = pid;
+        } else if (what === 'end') holding = undefined;
+      }
+      expect(lines.filter((l) => l.startsWith('start')).length, lines.join('\n')).to.be.greaterThan(0);
+    }
   });
 
   it('a re-run empties a marked folder of the earlier run, and never touches an unmarked one', async () => {
