@@ -54,11 +54,17 @@ export function maxPcapBytesFrom(command: string, flags: ParsedFlags): number {
   return bytes;
 }
 
+/**
+ * The longest a timer can wait: Node's timers hold 2^31 - 1 ms (24.8 days) and fire at once past it, so a
+ * `--time-limit 25d` killed every monitor as hung after 1 ms.
+ */
+const MAX_TIMER_S = 24 * 86_400;
+
 export function durationFlag(command: string, flags: ParsedFlags, name: string, fallbackS: number): number {
   const text = stringFlag(flags, name);
   if (text === undefined) return fallbackS;
   const seconds = parseDuration(text);
-  if (seconds === undefined || seconds <= 0) throw flagError(command, name, `"${text}"`, 'a positive duration such as 90s, 10m');
+  if (seconds === undefined || seconds <= 0 || seconds > MAX_TIMER_S) throw flagError(command, name, `"${text}"`, 'a positive duration up to 24d, such as 90s, 10m');
   return seconds;
 }
 
