@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { openSinkJob, type SinkJob } from './pcap-sink.js';
+import { trackTempFile } from '../harness/io/temp-files.js';
 
 /**
  * Classic pcap (libpcap 2.4, little-endian, linktype 1 Ethernet, snaplen 65535), streamed to `<file>.tmp` in large
@@ -81,6 +82,8 @@ export class PcapWriter {
     resolution: 'us' | 'ns',
     private readonly chunkBytes: number,
     private readonly trailer: Uint8Array,
+    /** Called once the temporary file is renamed into place or removed (see trackTempFile). */
+    private readonly untrack: () => void,
   ) {
     this.trailerAt = chunkBytes;
     const first = this.newChunk();
@@ -100,9 +103,13 @@ export class PcapWriter {
 
   static async create(path: string, resolution: 'us' | 'ns' = 'us', options: PcapWriterOptions = {}): Promise<PcapWriter> {
     const tmpPath = `${path}.tmp`;
-    const fh = await open(tmpPath, 'w');
+    const untrack = trackTempFile(tmpPath);
+    const fh = await open(tmpPath, 'w').catch((e: unknown) => {
+      untrack();
+      throw e;
+    });
     const chunk = Math.max(options.chunkBytes ?? DEFAULT_CHUNK, 2 * (SNAPLEN + RECORD_HEADER));
-    return new PcapWriter(fh, path, tmpPath, resolution, chunk, options.trailer ?? new Uint8Array(0));
+    return new PcapWriter(fh, path, tmpPath, resolution, chunk, options.trailer ?? new Uint8Array(0), untrack);
   }
 
   /** Free bytes in the current chunk. */
@@ -165,10 +172,12 @@ export class PcapWriter {
       this.keepChunks();
       await this.fh.close();
       await rename(this.tmpPath, this.path);
+      this.untrack();
       return { path: this.path, sha256, bytes: this.written, packets: this.packets, frameBytes: this.frameBytes };
     } catch (e) {
       await this.fh.close().catch(() => undefined);
       await rm(this.tmpPath, { force: true });
+      this.untrack();
       throw e;
     }
   }
@@ -182,6 +191,7 @@ export class PcapWriter {
     this.keepChunks();
     await this.fh.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
+    this.untrack();
   }
 
   /** Takes the next chunk (a spare one of the same size, or a new one), fills in its trailer, returns its number. */

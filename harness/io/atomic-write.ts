@@ -3,6 +3,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { kindOf } from './output-paths.js';
+import { trackTempFile } from './temp-files.js';
 import { Utf8Chunks } from './utf8-chunks.js';
 
 /**
@@ -16,6 +17,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   if (existing !== undefined && !existing.isFile()) throw new InputError({ file, line: 0, col: 0 }, `${kindOf(existing)}`, 'a regular file or a new name to write');
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const untrack = trackTempFile(tmp);
   try {
     const fh = await open(tmp, 'wx');
     try {
@@ -51,8 +53,10 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
       await fh.close();
     }
     await rename(tmp, file);
+    untrack();
   } catch (error) {
     await rm(tmp, { force: true });
+    untrack();
     // A write through a descriptor (disk full, I/O error) names no file: say which one it was.
     const errno = error as NodeJS.ErrnoException;
     if (error instanceof Error && typeof errno.code === 'string' && errno.path === undefined) errno.path = file;

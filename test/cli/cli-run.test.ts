@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { access, chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults, Cell } from '../../harness/core/results.js';
@@ -391,6 +391,45 @@ connections:
     expect(results.interrupted?.scenariosNotGenerated).to.deep.equal(['large']);
     expect(result.stdout).to.include('never generated (large)');
     expect(await readdir(path.join(out, 'large')).catch(() => [])).to.not.include('large.pcap');
+  });
+
+  /**
+   * Runs the bundled state-pressure scenario (100,000 connections: the encoder, slower than the sink, always finds a
+   * free chunk, so no flush waits on the event loop) and sends SIGINT `times` times once its pcap is being written.
+   */
+  async function interruptGeneration(times: 1 | 2): Promise<{ exitCode: number | undefined; signal: string | undefined; out: string; stderr: string }> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-interrupt-'));
+    const out = path.join(dir, 'run');
+    const child = execa(BIN, ['run', 'scenarios/state-pressure.yaml', '--monitors', 'tshark', '--timeouts', 'default', '--out', out], { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore', timeout: 240_000 });
+    const tmp = path.join(out, 'state-pressure', 'state-pressure.pcap.tmp');
+    // Well into the pcap (60 of its 178 MB), where the encoder runs steadily: the moment the handler was not run.
+    while (((await stat(tmp).catch(() => undefined))?.size ?? 0) < 60e6) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGINT');
+    if (times === 2) {
+      await new Promise((r) => setTimeout(r, 30));
+      child.kill('SIGINT');
+    }
+    const result = await child;
+    return { exitCode: result.exitCode, signal: result.signal, out, stderr: String(result.stderr) };
+  }
+
+  it('Ctrl-C while a pcap is generated stops it there (the pcap was written whole first): nothing of it is left', async () => {
+    const { exitCode, out, stderr } = await interruptGeneration(1);
+    expect(exitCode, stderr).to.equal(130);
+    expect(await readdir(path.join(out, 'state-pressure')).catch(() => [])).to.deep.equal([]);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(results.interrupted?.scenariosNotGenerated).to.deep.equal(['state-pressure']);
+  });
+
+  it('a second Ctrl-C quits at once and still leaves no temporary file behind', async () => {
+    const { exitCode, signal, out, stderr } = await interruptGeneration(2);
+    // The second one may land once the run is over and its handler gone: then SIGINT's own default ends it.
+    expect(exitCode === 130 || signal === 'SIGINT', `${exitCode} ${signal} ${stderr}`).to.equal(true);
+    const left = await readdir(out, { recursive: true });
+    expect(left.filter((name) => String(name).endsWith('.tmp'))).to.deep.equal([]);
   });
 });
 

@@ -207,6 +207,31 @@ describe('generate: interrupted', () => {
     after.forEach((content, i) => expect(Buffer.compare(content, before[i] as Buffer), `file ${i} unchanged`).to.equal(0));
   });
 
+  it('an abort from a later turn of the event loop (as Ctrl-C\'s handler runs) is seen at the next chunk', async () => {
+    // A flush that finds a free chunk settles by microtasks alone: without a turn of the loop per chunk, the SIGINT
+    // handler ran only once the whole pcap was written.
+    // 20,000 connections alive at once: the encoder is slower than the sink, so a flush never waits for a chunk back.
+    const many = scenario('interrupted-many', [
+      tcp('many', '10.0.0.1:20000', '198.51.100.80:443', {
+        client: { addrFrom: '10.0.0.1', addrTo: '10.0.255.255', portFrom: 20000, portTo: 20000 },
+        count: 20_000,
+        staggerS: 0.0005,
+        activity: { kind: 'pattern', bursts: 5, gapS: 10, jitterS: 0, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
+      }),
+    ]);
+    const controller = new AbortController();
+    let chunks = 0;
+    let abortedAt = 0;
+    // Asked for once the first chunk is written, from a later turn of the loop, as a signal handler runs.
+    const onProgress = (): void => {
+      chunks += 1;
+      if (chunks === 1) setImmediate(() => { abortedAt = chunks; controller.abort(); });
+    };
+    const error: unknown = await generate(many, await tmp(), { signal: controller.signal, onProgress }).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(GenerationInterrupted);
+    expect(chunks - abortedAt, 'chunks written after the abort').to.be.at.most(1);
+  });
+
   it('an already aborted signal writes nothing at all', async () => {
     const dir = await tmp();
     const error: unknown = await generate(big, dir, { signal: AbortSignal.abort() }).then(() => undefined, (e: unknown) => e);
