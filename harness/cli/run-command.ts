@@ -154,7 +154,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       // A partial: its reports would show a share of the cells as if it were all; harness merge writes them.
       const [written] = await writeReports(results, outDir, ['json']);
       process.stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), written ?? outDir))}\n`);
-      return interrupt.interrupted() ? 130 : 0;
+      return results.interrupted !== undefined ? 130 : 0;
     }
     const written = await writeReports(results, outDir);
     if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
@@ -162,7 +162,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));
       process.stdout.write(`\nwrote:\n${written.map((p) => `  ${path.relative(process.cwd(), p) || p}`).join('\n')}\n`);
     }
-    return interrupt.interrupted() ? 130 : 0;
+    // The exit status says what the reports say: a Ctrl-C that came once every cell was done (while the reports were
+    // written) stopped nothing, and complete reports beside exit 130 disagreed.
+    return results.interrupted !== undefined ? 130 : 0;
   } finally {
     progress.finish();
     interrupt.dispose();

@@ -98,6 +98,8 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
     }
   }
   if (runNotes.length > 0) for (const s of results.scenarios) for (const c of s.cells) if (c.live) c.provenance.notes.push(...runNotes);
+  // Stopped during the replays (the offline part had finished): the reports must say so first, as offline ones do.
+  if (request.signal.aborted) results.interrupted ??= { scenariosNotGenerated: [] };
   if (options.liveOnly) {
     for (const s of results.scenarios) {
       const liveSensors = new Set(s.cells.filter((c) => c.live || c.sensor.endsWith(LIVE_SUFFIX)).map((c) => c.sensor.slice(0, -LIVE_SUFFIX.length)));

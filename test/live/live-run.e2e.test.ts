@@ -351,6 +351,10 @@ describe('harness run --live (real tools, root)', function () {
     const result = await run;
     expect(result.exitCode).to.equal(130);
     expect(await waitUntil(async () => (await leftovers(out)).length === 0, 10_000), (await leftovers(out)).join('\n')).to.equal(true);
+    // The reports say first that the run was stopped, as an offline run's do (they said nothing of it live).
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { interrupted?: unknown };
+    expect(results.interrupted).to.not.equal(undefined);
+    expect(await readFile(path.join(out, 'report.md'), 'utf8')).to.match(/interrupted/i);
   });
 
   it('SIGKILL of the harness mid-replay leaves nothing once the kernel has reaped it, and the next run works', async function () {
