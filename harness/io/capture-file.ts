@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { InputError } from '../core/input-error.js';
 
 /**
  * Is this file a capture (a team's own pcap or pcapng) rather than a scenario? Told by its first four bytes, the
@@ -8,6 +9,13 @@ const PCAP_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
 const PCAPNG_SECTION_HEADER = 0x0a0d0d0a;
 
 export async function captureFormat(file: string): Promise<'pcap' | 'pcapng' | undefined> {
+  // A named pipe can be read once: this look at its first bytes took the writer's data, and the scenario loader's
+  // open then waited for another writer forever (SIGTERM could not end it). A run reads its inputs more than once
+  // (each monitor reads the capture; a live run reloads the scenario), so a pipe is refused here, before any read.
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isFIFO()) {
+    throw new InputError({ file, line: 0, col: 0 }, 'a named pipe (FIFO)', 'a regular file: harness run reads a scenario or capture more than once (save it to a file first; harness generate reads a pipe)');
+  }
   let handle;
   try {
     handle = await open(file, 'r');

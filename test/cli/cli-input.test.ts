@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -134,6 +135,13 @@ describe('harness CLI: bad input', function () {
     const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
     const result = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'argus', '--log', path.join(fixture, 'conn.default.log')]);
     expectInputError(result, 'conn.default.log:1:');
+  });
+
+  it('refuses a named pipe as run\'s scenario in one line (it read the pipe empty, then waited for a writer forever)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fifo-'));
+    const fifo = path.join(dir, 'scenario.yaml');
+    await execa('mkfifo', [fifo]);
+    expectInputError(await harness(['run', fifo, '--monitors', 'tcptrace', '--out', path.join(dir, 'out')]), `${fifo}: found a named pipe (FIFO)`);
   });
 
   it('refuses a score without its truth', async () => {
