@@ -7,6 +7,7 @@ import { generate } from '../../generators/generate.js';
 import { loadScenario } from '../../harness/scenario/load-scenario.js';
 import { estimatePcap, scenarioEndS } from '../../harness/scenario/scenario-extent.js';
 import { REPO } from '../support/cli.js';
+import { parseScenario } from '../../harness/scenario/parse-scenario.js';
 
 describe('scenario extent (size and end known before generating)', function () {
   it('estimates every bundled scenario within 5% of the pcap really written, and its end at the last packet or after', async () => {
@@ -20,6 +21,17 @@ describe('scenario extent (size and end known before generating)', function () {
       expect(Math.abs(estimate.bytes - actual) / actual, `${file}: estimated ${estimate.bytes}, wrote ${actual}`).to.be.below(0.05);
       expect(Math.abs(estimate.packets - result.truth.pcap.packets) / result.truth.pcap.packets, `${file} packets`).to.be.below(0.05);
       expect(scenario.startUs + scenarioEndS(scenario) * 1e6, file).to.be.at.least(result.truth.pcap.lastUs - 1e6);
+    }
+  });
+
+  it('counts the empty reply a UDP timeline\'s reply: 0 sends, and not the one a pattern\'s response: 0 does not', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'harness-extent-'));
+    const events = Array.from({ length: 50 }, (_, i) => `{ at: ${i}s, from: client, bytes: 0, reply: 0 }`).join(', ');
+    const yaml = (activity: string): string => `name: empty-replies\nconnections:\n  - id: u\n    protocol: udp\n    client: 10.0.0.1:1000\n    server: 10.9.0.1:53\n    activity: ${activity}\n`;
+    for (const activity of [`{ timeline: [${events}] }`, '{ pattern: { bursts: 50, gap: 1s, request: 10, response: 0 } }']) {
+      const scenario = parseScenario(yaml(activity), 'empty-replies.yaml');
+      const result = await generate(scenario, out);
+      expect(estimatePcap(scenario).packets, activity.slice(0, 12)).to.equal(result.truth.pcap.packets);
     }
   });
 });
