@@ -34,4 +34,16 @@ describe('scenario extent (size and end known before generating)', function () {
       expect(estimatePcap(scenario).packets, activity.slice(0, 12)).to.equal(result.truth.pcap.packets);
     }
   });
+
+  it('one burst starts at the activity\'s start whatever span or gap say (a phantom hour refused a 30 min hold)', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'harness-extent-'));
+    for (const pattern of ['bursts: 1, span: 1h', 'bursts: 1, gap: 1h, jitter: 10m']) {
+      const text = `name: one-burst\nconnections:\n  - id: c1\n    protocol: tcp\n    client: 192.0.2.10:40000\n    server: 198.51.100.20:443\n    close: fin\n    hold: 30m\n    activity:\n      pattern: { ${pattern}, request: 100, response: 200 }\n`;
+      const scenario = parseScenario(text, 'one-burst.yaml');
+      const result = await generate(scenario, out);
+      expect(estimatePcap(scenario).packets, pattern).to.equal(result.truth.pcap.packets);
+      // The hold's FIN at 30 min, its FIN-ACK and ACK a round trip later.
+      expect(result.truth.connections[0]?.durationUs, pattern).to.be.within(30 * 60e6, 30 * 60e6 + 1e6);
+    }
+  });
 });
