@@ -1,6 +1,7 @@
 import { access, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
+import { nearMiss } from '../../core/near-miss.js';
 import { InputError } from '../../core/input-error.js';
 import { preview } from '../../core/text-lines.js';
 import { which } from '../../executor/which.js';
@@ -155,6 +156,22 @@ export function argusConfig(setting: TimeoutSetting, values: Record<string, numb
   return `${lines.join('\n').replace(/\n*$/, '')}${tail}`;
 }
 
+/** Every key argus 3.0.8.2 reads from argus.conf (its parser's table, read off the binary): a near miss is a typo. */
+const ARGUS_CONFIG_KEYS: readonly string[] = [
+  'ARGUS_ACCESS_PORT', 'ARGUS_ARP_TIMEOUT', 'ARGUS_BIND_IP', 'ARGUS_CAPTURE_DATA_LEN',
+  'ARGUS_CAPTURE_FULL_CONTROL_DATA', 'ARGUS_CHROOT_DIR', 'ARGUS_COLLECTOR', 'ARGUS_DAEMON', 'ARGUS_DEBUG_LEVEL',
+  'ARGUS_ENV', 'ARGUS_EVENT_DATA', 'ARGUS_FILTER', 'ARGUS_FILTER_OPTIMIZER', 'ARGUS_FLOW_KEY',
+  'ARGUS_FLOW_STATUS_INTERVAL', 'ARGUS_FLOW_TYPE', 'ARGUS_FRAG_TIMEOUT', 'ARGUS_GENERATE_APPBYTE_METRIC',
+  'ARGUS_GENERATE_BIDIRECTIONAL_TIMESTAMPS', 'ARGUS_GENERATE_JITTER_DATA', 'ARGUS_GENERATE_MAC_DATA',
+  'ARGUS_GENERATE_PACKET_SIZE', 'ARGUS_GENERATE_RESPONSE_TIME_DATA', 'ARGUS_GENERATE_START_RECORDS',
+  'ARGUS_GENERATE_TCP_PERF_METRIC', 'ARGUS_GO_PROMISCUOUS', 'ARGUS_ICMP_TIMEOUT', 'ARGUS_IGMP_TIMEOUT',
+  'ARGUS_INTERFACE', 'ARGUS_IP_TIMEOUT', 'ARGUS_JITTER_HISTOGRAM', 'ARGUS_KEYSTROKE', 'ARGUS_KEYSTROKE_CONF',
+  'ARGUS_MAR_STATUS_INTERVAL', 'ARGUS_MAX_SSF', 'ARGUS_MIN_SSF', 'ARGUS_MONITOR_ID', 'ARGUS_OTHER_TIMEOUT',
+  'ARGUS_OUTPUT_FILE', 'ARGUS_OUTPUT_STREAM', 'ARGUS_PACKET_CAPTURE_FILE', 'ARGUS_PACKET_CAPTURE_ON_ERROR',
+  'ARGUS_PCAP_BUF_SIZE', 'ARGUS_PID_PATH', 'ARGUS_SELF_SYNCHRONIZE', 'ARGUS_SETGROUP_ID', 'ARGUS_SETUSER_ID',
+  'ARGUS_SET_PID', 'ARGUS_TCP_TIMEOUT', 'ARGUS_TRACK_DUPLICATES', 'ARGUS_TUNNEL_DISCOVERY',
+];
+
 /**
  * An argus.conf as argus reads it: `KEY=value` lines, `#` comments. argus runs without a word on a file with a line
  * of prose or ARGUS_TCP_TIMEOUT=abc in it (measured), so we refuse them: every line must be a key and a value, and
@@ -172,7 +189,13 @@ export function checkArgusConfig(file: string, text: string): void {
       throw new InputError({ file, line: i + 1, col: raw.length - raw.trimStart().length + 1 }, `"${preview(trimmed)}"`, 'an argus.conf line KEY=value (ARGUS_TCP_TIMEOUT=3600), or a comment starting with #');
     }
     const knob = knobs.get(entry.key);
-    if (!knob) continue;
+    if (!knob) {
+      const meant = nearMiss(entry.key, ARGUS_CONFIG_KEYS);
+      if (meant !== undefined) {
+        throw new InputError({ file, line: i + 1, col: raw.length - raw.trimStart().length + 1 }, `${entry.key}, a key argus does not read (it ignores it without a word and runs on its default)`, `${meant}, or a comment`);
+      }
+      continue;
+    }
     const seconds = /^\d+$/.test(entry.value) ? Number(entry.value) : NaN;
     const min = knob.minS ?? 0;
     const max = knob.maxS ?? Number.MAX_SAFE_INTEGER;

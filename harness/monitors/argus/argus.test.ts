@@ -485,4 +485,11 @@ describe('argus: a team argus.conf is checked before anything runs', () => {
     expect(() => check('a.conf', 'ARGUS_TCP_TIMEOUT=3600\n   tcp timeout one hour\n')).to.throw(InputError, /^a\.conf:2:4: found "tcp timeout one hour"; expected an argus\.conf line KEY=value/);
     expect(() => check('a.conf', 'ARGUS_SOMETHING_ELSE=whatever\n')).to.not.throw();
   });
+
+  it('refuses a near miss of a key argus reads, which argus ignores without a word (its default then runs)', () => {
+    expect(() => check('a.conf', '# mine\n  ARGUS_TCP_TIMEOUTT=3600\n')).to.throw(InputError, /^a\.conf:2:3: found ARGUS_TCP_TIMEOUTT, a key argus does not read .*; expected ARGUS_TCP_TIMEOUT, or a comment$/);
+    expect(() => check('a.conf', 'ARGUS_FLOW_STATUS_INTERVALS=5\n')).to.throw(InputError, /expected ARGUS_FLOW_STATUS_INTERVAL,/);
+    // Far from every key it reads (a newer release's, say): left to argus.
+    expect(() => check('a.conf', 'ARGUS_HASHTABLE_SIZE=4096\n')).to.not.throw();
+  });
 });

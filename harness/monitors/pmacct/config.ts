@@ -1,4 +1,6 @@
 import { InputError } from '../../core/input-error.js';
+import { nearMiss } from '../../core/near-miss.js';
+import { preview } from '../../core/text-lines.js';
 
 /**
  * pmacctd's config file: `key: value` lines, `key[plugin_name]: value` for one named plugin, `!` starts a comment.
@@ -80,8 +82,51 @@ export function checkPmacctdConfig(file: string, text: string): void {
   checkedLines(text, file);
 }
 
+/** nfprobe's keys in pmacct 1.7.7 (read off pmacctd): a near miss of one is a typo pmacctd ignores without a word. */
+const NFPROBE_KEYS = [
+  'nfprobe_direction', 'nfprobe_dont_cache', 'nfprobe_dtls', 'nfprobe_dtls_verify_cert', 'nfprobe_engine', 'nfprobe_hoplimit', 'nfprobe_ifindex',
+  'nfprobe_ifindex_override', 'nfprobe_ipprec', 'nfprobe_maxflows', 'nfprobe_peer_as', 'nfprobe_receiver', 'nfprobe_source_ip', 'nfprobe_timeouts',
+  'nfprobe_tstamp_usec', 'nfprobe_version',
+];
+/** What nfprobe_timeouts takes (pmacct's CONFIG-KEYS), each as whole seconds. */
+const NFPROBE_TIMEOUT_KEYS = new Set(['tcp', 'tcp.rst', 'tcp.fin', 'udp', 'icmp', 'general', 'maxlife', 'expint']);
+const C_INT_MAX = 2 ** 31 - 1;
+
+/**
+ * The values the harness reads a meaning from: pmacctd logs an ERROR for `nfprobe_timeouts: tcp=-5` and runs on its
+ * defaults, so a config test would judge the defaults while naming the config's value.
+ */
+function checkValues(lines: ConfigLine[], file: string): void {
+  for (const l of lines) {
+    const colon = l.text.indexOf(':');
+    const value = l.text.slice(colon + 1).replace(/\s+[!#].*$/, '').trim();
+    const valueCol = colon + 2 + (l.text.slice(colon + 1).length - l.text.slice(colon + 1).trimStart().length);
+    const fail = (found: string, expected: string): never => {
+      throw new InputError({ file, line: l.line, col: valueCol }, found, expected);
+    };
+    if (l.key.startsWith('nfprobe') && !NFPROBE_KEYS.includes(l.key)) {
+      const meant = nearMiss(l.key, NFPROBE_KEYS);
+      if (meant !== undefined) {
+        throw new InputError({ file, line: l.line, col: l.text.length - l.text.trimStart().length + 1 }, `${l.key}, a key pmacctd does not read (it ignores it without a word)`, `${meant}`);
+      }
+    }
+    if (l.key === 'nfprobe_maxflows' && !(/^[1-9]\d*$/.test(value) && Number(value) <= C_INT_MAX)) {
+      fail(`nfprobe_maxflows "${preview(value)}"`, `a whole number of flows from 1 to ${C_INT_MAX}`);
+    }
+    if (l.key === 'nfprobe_timeouts') {
+      for (const item of value.split(':')) {
+        const [key, seconds, extra] = item.split('=');
+        if (key === undefined || !NFPROBE_TIMEOUT_KEYS.has(key.trim()) || seconds === undefined || extra !== undefined || !(/^[1-9]\d*$/.test(seconds.trim()) && Number(seconds) <= C_INT_MAX)) {
+          fail(`"${preview(item)}" in nfprobe_timeouts`, `key=seconds items joined by ':' (tcp=3600:udp=300), keys ${[...NFPROBE_TIMEOUT_KEYS].join(', ')}, seconds a whole number of 1 or more`);
+        }
+      }
+    }
+  }
+}
+
 function checkedLines(text: string, file: string): ConfigLine[] {
   const lines = parseLines(text, file);
+  checkValues(lines, file);
   const plugins = lines.find((l) => l.key === 'plugins');
   if (plugins && !/\bnfprobe\b/.test(plugins.text.slice(plugins.text.indexOf(':') + 1))) {
     throw new InputError({ file, line: plugins.line, col: 1 }, `"${plugins.text.trim()}"`, 'plugins to include nfprobe (the harness reads NetFlow/IPFIX from it)');

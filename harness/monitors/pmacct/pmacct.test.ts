@@ -184,4 +184,14 @@ describe('pmacct: a team pmacctd config is checked before anything runs', () => 
     expect(() => check('p.conf', '! mine\nplugins nfprobe\n')).to.throw(InputError, /^p\.conf:2:1: found "plugins nfprobe"; expected a pmacctd config line/);
     expect(() => check('p.conf', 'plugins: print\n')).to.throw(InputError, /^p\.conf:1:1: found "plugins: print"; expected plugins to include nfprobe/);
   });
+
+  it('refuses the values pmacctd would reject and then run on its defaults, and near misses of nfprobe keys, at their place', () => {
+    expect(() => check('p.conf', 'plugins: nfprobe\nnfprobe_timeouts: tcp=-5\n')).to.throw(InputError, /^p\.conf:2:19: found "tcp=-5" in nfprobe_timeouts; expected key=seconds items/);
+    expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600:udp:icmp=60\n')).to.throw(InputError, /found "udp" in nfprobe_timeouts/);
+    expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600:tpc=60\n')).to.throw(InputError, /found "tpc=60" in nfprobe_timeouts/);
+    expect(() => check('p.conf', 'nfprobe_maxflows: abc\n')).to.throw(InputError, /^p\.conf:1:19: found nfprobe_maxflows "abc"; expected a whole number of flows from 1 to 2147483647/);
+    expect(() => check('p.conf', 'nfprobe_maxflows: 99999999999\n')).to.throw(InputError, /nfprobe_maxflows "99999999999"/);
+    expect(() => check('p.conf', 'nfprobe_timeoutz: tcp=60\n')).to.throw(InputError, /^p\.conf:1:1: found nfprobe_timeoutz, a key pmacctd does not read .*; expected nfprobe_timeouts$/);
+    expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600:tcp.rst=10:maxlife=86400:expint=60\nnfprobe_maxflows: 8192\n')).to.not.throw();
+  });
 });

@@ -1,5 +1,12 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { InputError } from '../../core/input-error.js';
+import { nearMiss } from '../../core/near-miss.js';
+
+/** The flow-timeouts Suricata 7 reads: per protocol (and default), these fields. */
+const FLOW_PROTOCOLS = ['default', 'tcp', 'udp', 'icmp'];
+const FLOW_TIMEOUT_FIELDS = ['new', 'established', 'closed', 'bypassed', 'emergency-new', 'emergency-established', 'emergency-closed', 'emergency-bypassed'];
+const UINT32_MAX = 2 ** 32 - 1;
+const TRUE_VALUES = new Set(['1', 'yes', 'true', 'on']);
 
 /**
  * A team's suricata.yaml, checked before Suricata runs: it must parse (as YAML 1.1, as Suricata reads it), its
@@ -25,10 +32,20 @@ export function checkSuricataConfig(file: string, text: string): void {
   if (timeouts !== undefined) {
     if (!isMap(timeouts)) throw new InputError(at(timeouts), 'flow-timeouts that is not a map', 'flow-timeouts: { tcp: { established: 3600 }, ... }');
     for (const protocol of timeouts.items) {
-      if (!isMap(protocol.value)) continue;
+      const protocolName = String((protocol.key as { value?: unknown }).value);
+      const protocolKey = protocol.key as Node;
+      const meantProtocol = FLOW_PROTOCOLS.includes(protocolName) ? undefined : nearMiss(protocolName, FLOW_PROTOCOLS);
+      if (meantProtocol !== undefined) throw new InputError(at(protocolKey), `flow-timeouts.${protocolName}, which Suricata does not read (its defaults apply instead)`, `flow-timeouts.${meantProtocol}`);
+      // `tcp: 3600` is no map of timeouts: Suricata reads none of it and runs on its defaults.
+      if (!isMap(protocol.value)) throw new InputError(at((protocol.value as Node | null) ?? protocolKey), `flow-timeouts.${protocolName} that is not a map`, `flow-timeouts: { ${protocolName}: { new: 30, established: 3600, closed: 0 } }`);
       for (const item of protocol.value.items) {
         const value = item.value as Node | null;
-        const ok = isScalar(value) && (typeof value.value === 'number' ? Number.isInteger(value.value) && value.value >= 0 : /^\d+$/.test(String(value.value)));
+        const field = String((item.key as { value?: unknown }).value);
+        const meantField = FLOW_TIMEOUT_FIELDS.includes(field) ? undefined : nearMiss(field, FLOW_TIMEOUT_FIELDS);
+        if (meantField !== undefined) throw new InputError(at(item.key as Node), `flow-timeouts.${protocolName}.${field}, which Suricata does not read (its default applies instead)`, `flow-timeouts.${protocolName}.${meantField}`);
+        // Suricata reads each as an unsigned 32-bit number of seconds.
+        const seconds = isScalar(value) ? (typeof value.value === 'number' ? value.value : /^\d+$/.test(String(value.value)) ? Number(value.value) : NaN) : NaN;
+        const ok = Number.isInteger(seconds) && seconds >= 0 && seconds <= UINT32_MAX;
         if (!ok) {
           throw new InputError(at(value ?? (item.key as Node)), `flow-timeouts.${String((protocol.key as { value?: unknown }).value)}.${String((item.key as { value?: unknown }).value)} "${String(isScalar(value) ? value.value : value)}"`, 'whole seconds, such as 3600');
         }
@@ -40,8 +57,10 @@ export function checkSuricataConfig(file: string, text: string): void {
   const eveLogs = isSeq(outputs) ? outputs.items.flatMap((item) => (isMap(item) && item.get('eve-log', true) !== undefined ? [item.get('eve-log', true) as Node] : [])) : [];
   const logsFlows = eveLogs.some((eve) => {
     if (!isMap(eve)) return false;
+    // Suricata skips an output whose `enabled` is present and not a true value (1, yes, true, on): `enabled: "false"`,
+    // a string here, was taken as enabled.
     const enabled = eve.get('enabled');
-    if (enabled === false || enabled === 'no') return false;
+    if (enabled !== undefined && enabled !== true && !(typeof enabled === 'number' && enabled === 1) && !(typeof enabled === 'string' && TRUE_VALUES.has(enabled.toLowerCase()))) return false;
     const types = eve.get('types', true);
     return isSeq(types) && types.items.some((t) => (isScalar(t) ? t.value === 'flow' : isMap(t) && t.get('flow', true) !== undefined));
   });

@@ -184,6 +184,20 @@ describe('suricata: a team suricata.yaml is checked before anything runs', () =>
     expect(() => check('x.yaml', `${eve}flow-timeouts:\n  tcp:\n    established: 1h\n`)).to.throw(InputError, /^x\.yaml:9:18: found flow-timeouts\.tcp\.established "1h"; expected whole seconds/);
   });
 
+  it('refuses flow-timeouts Suricata would not read (its defaults then run): not a map, past 32 bits, a near-miss key', () => {
+    expect(() => check('x.yaml', `${eve}flow-timeouts:\n  tcp: 3600\n`)).to.throw(InputError, /^x\.yaml:8:8: found flow-timeouts\.tcp that is not a map/);
+    expect(() => check('x.yaml', `${eve}flow-timeouts:\n  tcp:\n    established: 99999999999999999999999\n`)).to.throw(InputError, /found flow-timeouts\.tcp\.established "1e\+23"; expected whole seconds/);
+    expect(() => check('x.yaml', `${eve}flow-timeouts:\n  tcp:\n    establishd: 3600\n`)).to.throw(InputError, /^x\.yaml:9:5: found flow-timeouts\.tcp\.establishd, which Suricata does not read .*; expected flow-timeouts\.tcp\.established$/);
+    expect(() => check('x.yaml', `${eve}flow-timeouts:\n  tpc:\n    established: 3600\n`)).to.throw(InputError, /expected flow-timeouts\.tcp$/);
+  });
+
+  it('an eve-log whose enabled is a string Suricata reads as false ("false", "off", "0") is not enabled', () => {
+    for (const off of ['"false"', '"off"', '"0"', 'no']) {
+      expect(() => check('x.yaml', `%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: ${off}\n      types: [flow]\n`), off).to.throw(InputError, /found no enabled eve-log with flow events/);
+    }
+    expect(() => check('x.yaml', '%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: "yes"\n      types: [flow]\n')).to.not.throw();
+  });
+
   it('refuses a config whose eve-log writes no flow events (the only output the harness reads)', () => {
     expect(() => check('x.yaml', 'outputs:\n  - fast:\n      enabled: yes\n')).to.throw(InputError, /^x\.yaml:2:3: found no eve-log output; expected outputs: - eve-log/);
     expect(() => check('x.yaml', 'outputs:\n  - eve-log:\n      enabled: no\n      types: [flow]\n')).to.throw(InputError, /found no enabled eve-log with flow events/);
