@@ -74,6 +74,12 @@ export interface MonitorAdapter {
    */
   timerRule?(setting: TimeoutSetting, userConfig?: UserConfigText): TimerRule;
   /**
+   * The knob values in force when the user's config runs under `setting` (`values` is what `translate` gave): the
+   * config's own value for every knob the setting does not sweep. Absent: `values` as they are, which for a sensor
+   * with a config reported the tool's defaults (ARGUS_TCP_TIMEOUT 60) beside a config that set 3600.
+   */
+  knobValuesWith?(setting: TimeoutSetting, values: Record<string, number>, userConfig: UserConfigText): Record<string, number>;
+  /**
    * When the tool checks its active timeout (`activeS`, seconds, > 0) and with what comparison, read from its
    * source (harness/monitors/<id>/timer-rule.ts). Absent: the model cuts exactly at first packet + active.
    */

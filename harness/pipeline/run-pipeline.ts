@@ -376,9 +376,11 @@ async function runTask(
     notes: [...translation.notes, ...calibrationNotes, ...extra.notes],
     wallMs: extra.wallMs,
   });
-  for (const cell of cells) cell.knobValues = translation.values;
-  // The user's config decides the timers the swept setting does not: the model reads it as the tool does.
+  // The user's config decides the timers the swept setting does not: the model reads it as the tool does, and the
+  // cell states its values.
   const userConfig = await readUserConfig(sensor.userConfig);
+  const knobValues = userConfig && adapter.knobValuesWith ? adapter.knobValuesWith(setting, translation.values, userConfig) : translation.values;
+  for (const cell of cells) cell.knobValues = knobValues;
   const model = monitorModel(adapter, setting, calibration?.honours, userConfig);
   const silence = outcome.ok ? noOutput(adapter, truth, outcome.views, outcome.provenance) : undefined;
   if (silence !== undefined) {

@@ -225,6 +225,17 @@ function confEntry(line: string): { key: string; value: string; valueCol: number
   };
 }
 
+/**
+ * The knob values a cell ran with: the user's argus.conf for every knob, but the idle timeouts the setting sweeps
+ * (argusConfig appends only those after the user's lines).
+ */
+export function argusKnobValuesWith(setting: TimeoutSetting, values: Record<string, number>, userConfig: { text: string }): Record<string, number> {
+  const swept = new Set(setting.isDefault ? [] : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => ARGUS_IDLE_KNOB[p]));
+  const inForce = { ...values };
+  for (const [key, value] of Object.entries(effectiveKnobs(userConfig.text))) if (!swept.has(key) && /^\d+$/.test(value)) inForce[key] = Number(value);
+  return inForce;
+}
+
 /** The value each knob really has in a config text (last occurrence wins), for the notes. */
 export function effectiveKnobs(configText: string): Record<string, string> {
   const found: Record<string, string> = {};

@@ -467,6 +467,22 @@ describe('argus sample.conf', () => {
   });
 });
 
+describe('argus: the knob values a cell with a team config states', () => {
+  it('are the config\'s, but for the idle timeouts the setting sweeps (results.json stated the defaults beside a config of 3600)', () => {
+    const conf = { file: 'a.conf', text: 'ARGUS_TCP_TIMEOUT=3600\nARGUS_FLOW_STATUS_INTERVAL=5\n' };
+    const atDefault = argus.knobValuesWith?.(parseTimeoutSetting('default'), translateArgusValues('default'), conf);
+    expect(atDefault).to.include({ ARGUS_TCP_TIMEOUT: 3600, ARGUS_FLOW_STATUS_INTERVAL: 5 });
+    const swept = argus.knobValuesWith?.(parseTimeoutSetting('10m'), translateArgusValues('10m'), conf);
+    expect(swept).to.include({ ARGUS_TCP_TIMEOUT: 600, ARGUS_FLOW_STATUS_INTERVAL: 5 });
+  });
+});
+
+function translateArgusValues(setting: string): Record<string, number> {
+  const t = argus.translate(parseTimeoutSetting(setting));
+  if (!t.supported) throw new Error(t.reason);
+  return t.values;
+}
+
 describe('argus: a team argus.conf is checked before anything runs', () => {
   const check = argus.checkConfig as NonNullable<typeof argus.checkConfig>;
 

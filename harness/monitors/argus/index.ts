@@ -1,7 +1,7 @@
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { argusLive } from './live.js';
-import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, argusEffectiveTimeouts, checkArgusConfig, detectArgus, runArgus, translateArgus } from './adapter.js';
+import { ARGUS_INSTALL, ARGUS_KNOBS, ARGUS_STATUS_INTERVAL_S, argusEffectiveTimeouts, argusKnobValuesWith, checkArgusConfig, detectArgus, runArgus, translateArgus } from './adapter.js';
 import { readRaCsv } from './parser.js';
 import { argusTimerRule } from './timer-rule.js';
 
@@ -28,6 +28,7 @@ const argus: MonitorAdapter = {
   effectiveTimeouts: argusEffectiveTimeouts,
   detect: detectArgus,
   translate: translateArgus,
+  knobValuesWith: argusKnobValuesWith,
   run: runArgus,
   parseLog: async (path: string, view?: string) => Array.from(await readRaCsv(path, view === 'merged' ? 'merged' : 'raw')),
   checkConfig: checkArgusConfig,

@@ -98,9 +98,7 @@ const C_INT_MAX = 2 ** 31 - 1;
  */
 function checkValues(lines: ConfigLine[], file: string): void {
   for (const l of lines) {
-    const colon = l.text.indexOf(':');
-    const value = l.text.slice(colon + 1).replace(/\s+[!#].*$/, '').trim();
-    const valueCol = colon + 2 + (l.text.slice(colon + 1).length - l.text.slice(colon + 1).trimStart().length);
+    const { value, valueCol } = valueOf(l);
     const fail = (found: string, expected: string): never => {
       throw new InputError({ file, line: l.line, col: valueCol }, found, expected);
     };
@@ -122,6 +120,32 @@ function checkValues(lines: ConfigLine[], file: string): void {
       }
     }
   }
+}
+
+/** A line's value (after `key:`, without a trailing comment) and the 1-based column where it starts. */
+function valueOf(l: ConfigLine): { value: string; valueCol: number } {
+  const colon = l.text.indexOf(':');
+  const after = l.text.slice(colon + 1);
+  return { value: after.replace(/\s+[!#].*$/, '').trim(), valueCol: colon + 2 + (after.length - after.trimStart().length) };
+}
+
+/**
+ * The knob values a cell ran with: the user's config's nfprobe_timeouts under `default` (a swept setting replaces
+ * them whole) and its nfprobe_maxflows unless the setting sweeps a table limit. Keys as translatePmacct names them.
+ */
+export function pmacctKnobValuesWith(setting: { isDefault: boolean; limits?: { maxFlows?: number } }, values: Record<string, number>, userConfig: { file: string; text: string }): Record<string, number> {
+  const inForce = { ...values };
+  for (const l of parseLines(userConfig.text, userConfig.file)) {
+    const { value } = valueOf(l);
+    if (l.key === 'nfprobe_timeouts' && setting.isDefault) {
+      for (const item of value.split(':')) {
+        const [key, seconds] = item.split('=');
+        if (key !== undefined && /^\d+$/.test(seconds?.trim() ?? '')) inForce[`nfprobe_timeouts ${key.trim()}`] = Number(seconds);
+      }
+    }
+    if (l.key === 'nfprobe_maxflows' && setting.limits?.maxFlows === undefined && /^\d+$/.test(value)) inForce.nfprobe_maxflows = Number(value);
+  }
+  return inForce;
 }
 
 function checkedLines(text: string, file: string): ConfigLine[] {

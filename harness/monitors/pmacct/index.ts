@@ -4,7 +4,7 @@ import type { MonitorAdapter } from '../monitor-adapter.js';
 import { pmacctActiveRule } from './timer-rule.js';
 import { pmacctLive } from './live.js';
 import { PMACCT_INSTALL, PMACCT_KNOBS, detectPmacct, runPmacct, translatePmacct } from './adapter.js';
-import { checkPmacctdConfig } from './config.js';
+import { checkPmacctdConfig, pmacctKnobValuesWith } from './config.js';
 // Its flows are read back with `TZ=UTC nfdump -R DIR -o json`, a format shared by the NetFlow exporters.
 import { readNfdumpJson } from '../../netflow/nfdump-json.js';
 
@@ -30,6 +30,7 @@ const pmacct: MonitorAdapter = {
   activeRule: pmacctActiveRule,
   detect: detectPmacct,
   translate: translatePmacct,
+  knobValuesWith: pmacctKnobValuesWith,
   run: runPmacct,
   parseLog: async (path: string) => Array.from(await readNfdumpJson(path)),
   checkConfig: checkPmacctdConfig,

@@ -64,6 +64,18 @@ describe('pmacct adapter', function () {
     expect(merged.notes.join(' ')).to.match(/replaced pcap_savefile_wait, pidfile, logfile/);
   });
 
+  it("states a team config's nfprobe_timeouts under default and its nfprobe_maxflows unless a limit is swept", () => {
+    const conf = { file: 'p.conf', text: 'plugins: nfprobe\nnfprobe_timeouts: tcp=14400:udp=3600\nnfprobe_maxflows: 1000\n' };
+    const values = (setting: string): Record<string, number> => {
+      const t = pmacct.translate(parseTimeoutSetting(setting));
+      if (!t.supported) throw new Error(t.reason);
+      return pmacct.knobValuesWith?.(parseTimeoutSetting(setting), t.values, conf) ?? {};
+    };
+    expect(values('default')).to.include({ 'nfprobe_timeouts tcp': 14400, 'nfprobe_timeouts udp': 3600, nfprobe_maxflows: 1000 });
+    // A swept setting replaces nfprobe_timeouts whole; a swept limit replaces the config's.
+    expect(values('tcp=1h,maxflows=50')).to.include({ 'nfprobe_timeouts tcp': 3600, 'nfprobe_timeouts udp': 300, nfprobe_maxflows: 50 });
+  });
+
   it('writes the same config live, reading the interface instead of a file (no pcap_savefile_wait)', () => {
     const input = { receiver: '127.0.0.1:9', timeouts: 'tcp=60:expint=1', maxFlows: 100, control: { pidFile: '/w/p.pid', logFile: '/w/p.log' } };
     const offline = generatedPmacctdConfig({ ...input, source: { pcap: '/x.pcap' } }).split('\n');
