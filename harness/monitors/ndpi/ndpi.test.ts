@@ -31,6 +31,12 @@ describe('ndpi adapter', function () {
     expect(() => parseNdpiCsv(bad, 'f.csv')).to.throw(InputError, /^f\.csv:2:20: found last_seen "17000x"/);
   });
 
+  it('refuses a flow_id seen twice (a CSV holding its rows twice was scored "fragmented (2)", coverage 200%)', () => {
+    const row = '0,6,1700000000.001,1700007501.502,7501.501,192.0.2.10,40000,198.51.100.20,443,91,TLS,,16,1848,600,8,1824,1200';
+    expect(() => parseNdpiCsv(`${HEADER}\n${row}\n${row.replace(/^0,/, '1,')}\n`, 'f.csv')).to.not.throw();
+    expect(() => parseNdpiCsv(`${HEADER}\n${row}\n${row}\n`, 'f.csv')).to.throw(InputError, /^f\.csv:3:1: found flow_id 0 again: it is the flow of line 2 too/);
+  });
+
   it('reports each connection as one flow on real ndpiReader, however long its silences', async function () {
     const gaps = await generateScenario(GAPS_600S_YAML, 'gaps-600s');
     const result = await runAdapterForTest(ndpi, gaps.pcapPath, 'default');

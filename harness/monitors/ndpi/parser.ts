@@ -42,6 +42,10 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     index[name] = i;
   }
   const needed = Math.max(...Object.values(index)) + 1;
+  // nDPI numbers each flow once: a flow_id seen again is a file holding its rows twice (two runs' CSVs joined), and
+  // scored, the same flow counted twice came out "fragmented (2)" with a coverage of 200%.
+  const flowIdAt = names.indexOf('flow_id');
+  const flowIdLine = new Map<string, number>();
   const records: FlowRecord[] = [];
   // Records keep their addresses as flat copies, not views into the lines they were read from.
   const texts = new TextIntern();
@@ -54,6 +58,14 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
       throw new InputError({ file, line: n + 1, col: line.length + 1 }, `${cells.length} fields`, `at least ${needed} comma-separated fields as the header names`);
     }
     const col = (c: Column): number => fieldColumn(cells, index[c]);
+    if (flowIdAt >= 0) {
+      const id = cells[flowIdAt] as string;
+      const first = flowIdLine.get(id);
+      if (first !== undefined) {
+        throw new InputError({ file, line: n + 1, col: fieldColumn(cells, flowIdAt) }, `flow_id ${id} again: it is the flow of line ${first} too (a CSV holding its rows twice?)`, 'each flow once, as ndpiReader writes it');
+      }
+      flowIdLine.set(id, n + 1);
+    }
     const whole = (c: Column): number => {
       const v = cells[index[c]] as string;
       if (!/^\d+$/.test(v)) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${v}"`, 'a whole number');
