@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -52,6 +53,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     throw new InputError({ file: 'harness report --out', line: 0, col: 0 }, `--out ${out} without --format`, '--format md|html|junit|json|text with --out FILE (without --format, report rewrites report.md, report.html and junit.xml beside results.json)');
   }
   if (out !== undefined) await refuseOutputOverInput([{ flag: 'harness report --out', file: out }], [{ file: resultsFile, what: 'the results.json being reported' }]);
+  if (out !== undefined) await refuseOverEvidence(out, resultsFile);
   if (format === undefined) {
     const written = await writeReports(results, path.dirname(path.resolve(resultsFile)), ['md', 'html', 'junit']);
     process.stdout.write(`wrote:\n${written.map((p) => `  ${p}`).join('\n')}\n`);
@@ -64,4 +66,21 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (out) await writeFileAtomic(await checkOutputFile('harness report --out', out), rendered);
   else process.stdout.write(rendered);
   return 0;
+}
+
+/** The reports a run writes beside its results.json: the only files of a run folder that report may write over. */
+const REPORT_FILES = new Set(['report.md', 'report.html', 'junit.xml']);
+
+/**
+ * Every other file of the run folder is its evidence (the truth, the pcap, each monitor's output and scores, which
+ * results.json names and a later report or merge reads again): --out onto one replaced it with a report, exit 0.
+ * A new name in the folder is fine.
+ */
+async function refuseOverEvidence(out: string, resultsFile: string): Promise<void> {
+  const runDir = await realpath(path.dirname(path.resolve(resultsFile))).catch(() => path.dirname(path.resolve(resultsFile)));
+  const target = await realpath(out).catch(() => undefined);
+  if (target === undefined) return;
+  const inside = path.relative(runDir, target);
+  if (inside.startsWith('..') || path.isAbsolute(inside) || REPORT_FILES.has(inside)) return;
+  throw new InputError({ file: 'harness report --out', line: 0, col: 0 }, `${out}, a file of the run being reported (${inside})`, `a new file, or one of the run's own reports (${[...REPORT_FILES].join(', ')}): the run's evidence is never written over`);
 }

@@ -83,6 +83,16 @@ describe('harness run scenarios/burst-20min.yaml (real monitors)', function () {
     expect(md.stdout).to.include('| argus (raw) |');
   });
 
+  it('report --out never writes over the run\'s evidence (a truth replaced by a report was scored later); a new file or its own report is fine', async () => {
+    const truth = path.join(outDir, 'burst-20min', 'burst-20min.truth.json');
+    const before = await readFile(truth, 'utf8');
+    const refused = await harness(['report', path.join(outDir, 'results.json'), '--format', 'md', '--out', truth]);
+    expect(refused.exitCode, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.include('a file of the run being reported (burst-20min/burst-20min.truth.json)');
+    expect(await readFile(truth, 'utf8')).to.equal(before);
+    expect((await harness(['report', path.join(outDir, 'results.json'), '--format', 'md', '--out', path.join(outDir, 'summary.md')])).exitCode).to.equal(0);
+  });
+
   it('writes every connection\'s score of each cell as JSON lines beside its raw outputs, and the same reports again', async () => {
     const scenario = results.scenarios[0]!;
     for (const c of scenario.cells.filter((x) => x.status === 'ok')) {
