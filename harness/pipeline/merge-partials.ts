@@ -72,6 +72,49 @@ export function checkPartials(partials: readonly PartialResult[]): Sharded {
   return plan;
 }
 
+/**
+ * Every shard generated the same scenarios, and wrote each of its cells in every view its monitor has: the merge
+ * took the scenario list from the first partial (another partial's cells under a renamed scenario were dropped)
+ * and counted cells by task (a cell removed from one view left a hole), both at exit 0 with a JUnit that passed.
+ */
+function refuseUnevenPartials(partials: readonly PartialResult[], adapters: Map<string, MonitorAdapter>): void {
+  const first = partials[0] as PartialResult;
+  const names = first.results.scenarios.map((s) => s.name);
+  for (const partial of partials) {
+    const own = partial.results.scenarios.map((s) => s.name);
+    const differs = own.findIndex((name, i) => name !== names[i]);
+    if (differs >= 0 || own.length !== names.length) {
+      const i = differs >= 0 ? differs : Math.min(own.length, names.length);
+      throw new InputError(
+        { file: partial.file, line: 1, col: 1 },
+        `$.scenarios[${i}]: ${own[i] === undefined ? 'no scenario' : `scenario "${own[i]}"`} where ${first.file} has ${names[i] === undefined ? 'none' : `"${names[i]}"`}`,
+        'the same scenarios in every partial of one plan (each shard generates them all)',
+      );
+    }
+    for (const [s, scenario] of partial.results.scenarios.entries()) {
+      const views = new Map<string, { views: Set<string>; monitor: string; at: number }>();
+      for (const [c, cell] of scenario.cells.entries()) {
+        const key = taskKey(scenario.name, cell.sensor, cell.setting.label);
+        const entry = views.get(key) ?? { views: new Set<string>(), monitor: cell.monitor, at: c };
+        entry.views.add(cell.view);
+        views.set(key, entry);
+      }
+      for (const [key, entry] of views) {
+        const expected = adapters.get(entry.monitor)?.views;
+        if (expected === undefined) continue;
+        const missing = expected.filter((v) => !entry.views.has(v));
+        if (missing.length > 0) {
+          throw new InputError(
+            { file: partial.file, line: 1, col: 1 },
+            `$.scenarios[${s}].cells[${entry.at}]: cell ${describeKey(key)} without its ${missing.join(', ')} view`,
+            `every view of ${entry.monitor} (${expected.join(', ')}), as its shard wrote them`,
+          );
+        }
+      }
+    }
+  }
+}
+
 /** A hand-edited plan block must fail as input, not as a TypeError deep in the merge. */
 function isPlanShape(plan: PlanRecord): boolean {
   const whole = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0;
@@ -98,6 +141,7 @@ export function mergePartials(
 ): RunResults {
   const plan = checkPartials(partials);
   const first = partials[0] as PartialResult;
+  refuseUnevenPartials(partials, adapters);
   const sensorOrder = new Map(plan.sensors.map((s, i) => [s.sensor, { index: i, settings: s.settings }]));
   const rank = (cell: Cell): [number, number, number] => {
     const sensor = sensorOrder.get(cell.sensor);

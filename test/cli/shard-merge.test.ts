@@ -172,6 +172,26 @@ describe('harness run --shard i/n and harness merge (real monitors)', function (
     const lost = await harness(['merge', path.join(work, 'edited-results.json'), two, three, '--out', out]);
     expect(lost.exitCode).to.equal(2);
     expect(oneLineError(lost.stderr), lost.stderr).to.match(/edited-results\.json: found \d+ cells, while its shard 1\/3 planned \d+/);
+
+    // One view of a cell removed (argus raw without merged), and a scenario renamed: both were merged at exit 0.
+    const shards = await Promise.all(shardDirs.map(readResults));
+    const withArgus = shards.findIndex((r) => r.scenarios.some((sc) => sc.cells.some((c) => c.monitor === 'argus')));
+    expect(withArgus, 'some shard runs argus').to.be.at.least(0);
+    const viewless = shards[withArgus] as RunResults;
+    const argusScenario = viewless.scenarios.find((sc) => sc.cells.some((c) => c.monitor === 'argus')) as RunResults['scenarios'][number];
+    const dropView = argusScenario.cells.find((c) => c.monitor === 'argus' && c.view === 'merged') as Cell;
+    argusScenario.cells = argusScenario.cells.filter((c) => c !== dropView);
+    await writeFile(path.join(work, 'viewless-results.json'), JSON.stringify(viewless));
+    const others = shardDirs.filter((_, i) => i !== withArgus);
+    const hole = await harness(['merge', path.join(work, 'viewless-results.json'), ...others, '--out', out]);
+    expect(hole.exitCode, hole.stderr).to.equal(2);
+    expect(oneLineError(hole.stderr)).to.match(/viewless-results\.json:1:1: found \$\.scenarios\[\d+\]\.cells\[\d+\]: cell .* \/ argus \/ .* without its merged view/);
+    const renamed = await readResults(two);
+    (renamed.scenarios[1] as RunResults['scenarios'][number]).name = 'other';
+    await writeFile(path.join(work, 'renamed-results.json'), JSON.stringify(renamed));
+    const dropped2 = await harness(['merge', one, path.join(work, 'renamed-results.json'), three, '--out', out]);
+    expect(dropped2.exitCode, dropped2.stderr).to.equal(2);
+    expect(oneLineError(dropped2.stderr)).to.match(/renamed-results\.json:1:1: found \$\.scenarios\[1\]: scenario "other" where .* has "gap-boundary"/);
     await access(out).then(() => expect.fail('a refused merge wrote its folder'), () => undefined);
   });
 
