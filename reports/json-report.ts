@@ -2,7 +2,8 @@ import type { RunResults } from '../harness/core/results.js';
 import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
 import { InputError } from '../harness/core/input-error.js';
 import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../harness/core/json-position.js';
-import { checkAgainstSchema } from '../harness/io/json-schema.js';
+import { checkAgainstSchema, jsonPlace } from '../harness/io/json-schema.js';
+import { worstVerdict } from '../harness/core/score.js';
 import { otherHarnessFile } from '../harness/io/harness-file-kind.js';
 
 /**
@@ -156,7 +157,33 @@ export function parseResultsJson(text: string, file: string): RunResults {
   // depth: before it, a cost of [] or a hunt count of null (a hand-edited or damaged results.json) crashed a renderer
   // with a stack trace, and a count of -1 or "x" was rendered as if the run had found it.
   checkAgainstSchema('results', data, file, text, 'a results.json written by harness run');
-  return data as unknown as RunResults;
+  const results = data as unknown as RunResults;
+  checkConsistency(results, file, text);
+  return results;
+}
+
+/**
+ * What the reports read twice must say one thing: a cell's verdict is the worst of its connections' (JUnit reads
+ * the first, the tables the second: a verdict edited to accurate passed in JUnit beside "fragmented (58)" in the
+ * text), and a connection's fragment count is its list of fragments.
+ */
+function checkConsistency(results: RunResults, file: string, text: string): void {
+  const expected = 'a results.json as harness run wrote it (each cell\'s verdict the worst of its connections\', each count its list)';
+  results.scenarios.forEach((scenario, i) => {
+    scenario.cells.forEach((cell, j) => {
+      cell.scores.forEach((score, k) => {
+        if (score.fragments !== score.fragmentList.length) {
+          throw new InputError(jsonPlace(file, text, ['scenarios', i, 'cells', j, 'scores', k, 'fragments']), `$.scenarios[${i}].cells[${j}].scores[${k}].fragments ${score.fragments} beside ${score.fragmentList.length} fragments listed`, expected);
+        }
+      });
+      // Live cells are judged by the boundary guard, which may set a connection aside.
+      if (cell.status !== 'ok' || cell.live) return;
+      const worst = worstVerdict(cell.scores.filter((s) => !s.background).map((s) => s.verdict));
+      if (worst !== undefined && worst !== cell.verdict) {
+        throw new InputError(jsonPlace(file, text, ['scenarios', i, 'cells', j, 'verdict']), `$.scenarios[${i}].cells[${j}].verdict "${cell.verdict}" while its connections' worst is "${worst}"`, expected);
+      }
+    });
+  });
 }
 
 type Obj = Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { worstVerdict } from '../../harness/core/score.js';
 import type { GroundTruth, TruthConnection } from '../../harness/core/ground-truth.js';
 import { TRUTH_SCHEMA_VERSION } from '../../harness/core/ground-truth.js';
 import type { Cell, CellStatus, RunResults } from '../../harness/core/results.js';
@@ -115,7 +116,8 @@ function buildCell(spec: CellSpec, conns: ConnSpec[]): Cell {
     provenance: { dir: '', commands: [], configFiles: [], rawFiles: [], notes: [], wallMs: 0 },
     recordCount: scores.reduce((n, s) => n + s.fragments, 0),
     scores, spurious: [],
-    verdict: status === 'ok' ? (scores.some((s) => s.fragments > 1) ? 'fragmented' : 'accurate') : status === 'skipped' ? 'skipped' : status === 'unsupported' ? 'unsupported' : 'failed',
+    // As the harness judges a cell (and a results.json read back is checked for): the worst of its connections'.
+    verdict: status === 'ok' ? (worstVerdict(scores.filter((s) => !s.background).map((s) => s.verdict)) ?? 'accurate') : status === 'skipped' ? 'skipped' : status === 'unsupported' ? 'unsupported' : 'failed',
   };
   if (spec.version !== undefined) cell.version = spec.version;
   if (spec.reason !== undefined) cell.reason = spec.reason;

@@ -51,6 +51,20 @@ describe('renderJson / parseResultsJson', () => {
     expect(err.message).to.contain('$.scenarios[0].cells[3].scores missing');
     expect(inputError(() => parseResultsJson('[1,2]', 'r.json')).message).to.contain('found an array');
   });
+
+  it('refuses a cell verdict its connections contradict, and a fragment count its list contradicts (JUnit and the tables disagreed)', () => {
+    const sample = JSON.parse(renderJson(results)) as { scenarios: { cells: { status: string; verdict: string; scores: { verdict: string; background?: boolean; fragments: number; fragmentList: unknown[] }[] }[] }[] };
+    const cells = sample.scenarios[0]?.cells ?? [];
+    const j = cells.findIndex((c) => c.status === 'ok' && c.scores.some((s) => !s.background && s.verdict !== 'accurate'));
+    expect(j, 'the sample has a cell with a connection not accurate').to.be.at.least(0);
+    const flipped = structuredClone(sample);
+    (flipped.scenarios[0]?.cells[j] as { verdict: string }).verdict = 'accurate';
+    expect(inputError(() => parseResultsJson(JSON.stringify(flipped, null, 2), 'r.json')).message).to.match(new RegExp(`^r\\.json:\\d+:\\d+: found \\$\\.scenarios\\[0\\]\\.cells\\[${j}\\]\\.verdict "accurate" while its connections' worst is`));
+    const recounted = structuredClone(sample);
+    const score = recounted.scenarios[0]?.cells[j]?.scores[0] as { fragments: number; fragmentList: unknown[] };
+    score.fragments = score.fragmentList.length + 1;
+    expect(inputError(() => parseResultsJson(JSON.stringify(recounted), 'r.json')).message).to.contain(`.cells[${j}].scores[0].fragments ${score.fragments} beside ${score.fragmentList.length} fragments listed`);
+  });
 });
 
 /** The reference: JSON.stringify with every object's keys sorted (schemaVersion first) by a replacer. */
