@@ -48,6 +48,8 @@ export interface BaselineFit {
   scenarios: readonly string[];
   /** Each sensor, the views it reports (its `view:` alone when it names one) and the timeout setting it runs with. */
   sensors: readonly { name: string; views: readonly string[]; setting: TimeoutSetting }[];
+  /** Whether a scenario has this connection (absent: not checked): an entry of none gates nothing. */
+  hasConnection?: (scenario: string, connection: string) => boolean;
 }
 
 /** The first part of a baseline that does not fit its suite: the JSON path, what is there and what was expected. */
@@ -59,11 +61,12 @@ export interface BaselineMisfit {
 
 const RERECORD = 're-record the baseline with harness check --update-baseline';
 
-export function suiteFit(suite: Suite, scenarios: readonly string[], viewsOf: (monitor: string) => readonly string[]): BaselineFit {
+export function suiteFit(suite: Suite, scenarios: readonly string[], viewsOf: (monitor: string) => readonly string[], hasConnection?: BaselineFit['hasConnection']): BaselineFit {
   return {
     suiteFile: suite.file,
     scenarios,
     sensors: suite.sensors.map((s) => ({ name: s.name, views: s.view !== undefined ? [s.view] : viewsOf(s.monitor), setting: s.setting })),
+    ...(hasConnection ? { hasConnection } : {}),
   };
 }
 
@@ -92,6 +95,13 @@ export function baselineMisfit(baseline: Baseline, fit: BaselineFit): BaselineMi
         path: ['entries', index, 'scenario'],
         found: `${JSON.stringify(entry.scenario)}, a scenario the suite no longer runs (its recorded scores would go unchecked)`,
         expected: `one of the suite's scenarios: ${fit.scenarios.join(', ')} (if ${entry.scenario} was renamed or removed on purpose, ${RERECORD})`,
+      };
+    }
+    if (fit.hasConnection !== undefined && !fit.hasConnection(entry.scenario, entry.connection)) {
+      return {
+        path: ['entries', index, 'connection'],
+        found: `${JSON.stringify(entry.connection)}, a connection scenario ${entry.scenario} does not have (its recorded scores would be judged a regression of nothing)`,
+        expected: `a connection id of ${entry.scenario} (if it was renamed or removed on purpose, ${RERECORD})`,
       };
     }
     if (!sensor.views.includes(entry.view)) {

@@ -13,6 +13,7 @@ import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
 import { baselinePathFor, buildBaseline, suiteFit, type BaselineFit } from './baseline.js';
 import { readBaseline, writeBaseline } from './baseline-file.js';
 import { isInputError } from '../core/input-error.js';
+import { isConnectionId } from '../scenario/expand-connections.js';
 import { exitCodeOf, failSkips, type SensorSkip } from './check-report.js';
 import { evaluateSuite } from './evaluate-suite.js';
 import { loadSuite, type LoadedSuite } from './load-suite.js';
@@ -250,7 +251,8 @@ export function checkOutputs(
 
 /** What the suite's baseline must fit: the suite's file, its scenarios and each sensor's views. */
 export function loadedSuiteFit(loaded: LoadedSuite, adapters: ReadonlyMap<string, { views: readonly string[] }>): BaselineFit {
-  return suiteFit(loaded.suite, loaded.scenarios.map((s) => s.name), (monitor) => adapters.get(monitor)?.views ?? []);
+  const specs = new Map(loaded.scenarios.map((s) => [s.name, s.connections]));
+  return suiteFit(loaded.suite, loaded.scenarios.map((s) => s.name), (monitor) => adapters.get(monitor)?.views ?? [], (scenario, connection) => isConnectionId(specs.get(scenario) ?? [], connection));
 }
 
 function emptyResults(command: string[], huntThresholdsS: number[]): RunResults {

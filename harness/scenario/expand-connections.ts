@@ -63,3 +63,14 @@ export function copyAddress(spec: ConnectionSpec, index: number): string {
   const addrIndex = Math.floor(index / (portTo - portFrom + 1));
   return addrIndex === 0 ? addrFrom : bigIntToIp(ipToBigInt(addrFrom) + BigInt(addrIndex), ipVersion(addrFrom));
 }
+
+/** Whether `id` names a connection of these specs (a copy's `id#index` too), without expanding a million copies. */
+export function isConnectionId(specs: readonly ConnectionSpec[], id: string): boolean {
+  const hash = id.lastIndexOf('#');
+  return specs.some((spec) => {
+    if (spec.count <= 1) return spec.id === id;
+    if (hash < 0 || id.slice(0, hash) !== spec.id) return false;
+    const index = id.slice(hash + 1);
+    return /^(0|[1-9]\d*)$/.test(index) && Number(index) < spec.count;
+  });
+}

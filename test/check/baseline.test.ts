@@ -9,6 +9,7 @@ import { parseSuite } from '../../harness/check/parse-suite.js';
 import { isInputError } from '../../harness/core/input-error.js';
 import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
 import { buildResults, type ConnSpec } from './build-results.js';
+import { isConnectionId } from '../../harness/scenario/expand-connections.js';
 
 const CONNS: ConnSpec[] = [{ id: 'c2', durationS: 68_400 }, { id: 'web', durationS: 100 }];
 // The expectation alone passes in every run below (at most 10 records), so only the baseline can fail them.
@@ -124,6 +125,12 @@ describe('check: baselines', () => {
     expect(baselineMisfit({ ...baseline, suite: '' }, fit)).to.equal(undefined);
     expect(baselineMisfit({ ...baseline, suite: 'ci/other.yaml' }, fit)?.path).to.deep.equal(['suite']);
     expect(baselineMisfit(baseline, { ...fit, sensors: [{ name: 'zz', views: ['default'], setting: parseTimeoutSetting('default') }] })?.path).to.deep.equal(['entries', 0, 'sensor']);
+    // A connection the scenario does not have (an id edited, or renamed since): refused up front, not judged after the run.
+    const specs = [{ id: 'c2', count: 1 }, { id: 'web', count: 3 }] as unknown as Parameters<typeof isConnectionId>[0];
+    const hasConnection = (scenario: string, id: string): boolean => scenario === 's' && isConnectionId(specs, id);
+    expect(baselineMisfit(baseline, { ...fit, hasConnection })?.path).to.deep.equal(['entries', 1, 'connection']);
+    expect(['c2', 'web#0', 'web#2'].map((id) => isConnectionId(specs, id))).to.deep.equal([true, true, true]);
+    expect(['c3', 'web', 'web#3', 'web#01', 'c2#0'].map((id) => isConnectionId(specs, id))).to.deep.equal([false, false, false, false, false]);
     // evaluateSuite given such a baseline all the same (readBaseline refuses it) counts the lost gate as a failure.
     const renamed = parseSuite('sensors:\n  zz: { monitor: zeek }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
     const report = evaluateSuite(renamed, buildResults('s', CONNS, [{ sensor: 'zz', fragments: { c2: 1, web: 1 } }]), { baseline: { file: 'b', content: baseline } });
