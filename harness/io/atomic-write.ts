@@ -59,7 +59,8 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     untrack();
     // A write through a descriptor (disk full, I/O error) names no file: say which one it was.
     const errno = error as NodeJS.ErrnoException;
-    if (error instanceof Error && typeof errno.code === 'string' && errno.path === undefined) errno.path = file;
+    // A failed rename (an immutable or root-owned target) names the hidden temporary file: the user named the target.
+    if (error instanceof Error && typeof errno.code === 'string' && (errno.path === undefined || errno.path === tmp)) errno.path = file;
     throw error;
   }
 }
