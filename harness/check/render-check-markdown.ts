@@ -1,4 +1,5 @@
 import { keptText } from './render-check-text.js';
+import { oneLine } from '../core/input-error.js';
 import type { CheckReport, CheckResult } from './check-report.js';
 
 /**
@@ -48,7 +49,8 @@ function groupSkips(results: readonly CheckResult[]): [string, number][] {
 
 /** Text safe inside a table cell: no pipes, newlines, HTML or runaway length. */
 function cell(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Control characters from a suite (a skip reason with a terminal escape, a NUL) are written as escapes.
+  const flat = oneLine(text.replace(/\s+/g, ' ')).trim();
   const short = flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 1)}…` : flat;
   return short.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/`/g, "'");
 }

@@ -1,4 +1,5 @@
 import type { CheckReport, CheckResult, CheckStatus } from './check-report.js';
+import { oneLine } from '../core/input-error.js';
 
 /**
  * The terminal view of a check: results grouped by scenario, each as PASS / FAIL / SKIP with what was expected and
@@ -9,11 +10,11 @@ const COLOR: Record<CheckStatus, string> = { pass: '\u001b[32m', fail: '\u001b[3
 const RESET = '\u001b[0m';
 
 export function renderCheckText(report: CheckReport, options: { color: boolean }): string {
-  const lines: string[] = [`harness check ${report.suite}`];
+  const lines: string[] = [`harness check ${oneLine(report.suite)}`];
   const byScenario = new Map<string, CheckResult[]>();
   for (const result of report.results) byScenario.set(result.scenario, [...(byScenario.get(result.scenario) ?? []), result]);
   for (const [scenario, results] of byScenario) {
-    lines.push('', scenario);
+    lines.push('', oneLine(scenario));
     for (const result of results) lines.push(...resultLines(result, options.color));
   }
   lines.push('');
@@ -23,7 +24,28 @@ export function renderCheckText(report: CheckReport, options: { color: boolean }
   return `${lines.join('\n')}\n`;
 }
 
-function resultLines(result: CheckResult, color: boolean): string[] {
+/**
+ * The result's texts with control characters written as escapes: a suite's skip reason or close state carried a
+ * terminal escape (ESC[2J) straight into the CI log. Only the renderer's own colors stay codes.
+ */
+function printable(result: CheckResult): CheckResult {
+  const safe = (text: string | undefined): string | undefined => (text === undefined ? undefined : oneLine(text));
+  const where = result.where ? { ...result.where, file: oneLine(result.where.file) } : undefined;
+  return {
+    ...result,
+    scenario: oneLine(result.scenario),
+    sensor: oneLine(result.sensor),
+    connection: oneLine(result.connection),
+    expected: oneLine(result.expected),
+    ...(result.seen !== undefined ? { seen: safe(result.seen) as string } : {}),
+    ...(result.reason !== undefined ? { reason: safe(result.reason) as string } : {}),
+    ...(result.note !== undefined ? { note: safe(result.note) as string } : {}),
+    ...(where ? { where } : {}),
+  };
+}
+
+function resultLines(raw: CheckResult, color: boolean): string[] {
+  const result = printable(raw);
   const word = color ? `${COLOR[result.status]}${WORD[result.status]}${RESET}` : WORD[result.status];
   const subject = `${result.sensor}${result.connection === 'all' ? '' : ` / ${result.connection}`}${result.kind === 'baseline' ? ' [baseline]' : ''}`;
   const where = result.where ? ` (${result.where.file}:${result.where.line})` : '';

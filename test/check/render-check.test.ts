@@ -68,6 +68,21 @@ describe('check: renderers', () => {
     expect(ok).not.to.contain('| scenario |');
   });
 
+  it('text and Markdown write a suite\'s control characters as escapes (a skip reason\'s ESC[2J reached the CI log)', () => {
+    const hostile = [
+      { ...(RESULTS[1] as CheckResult), seen: 'last record in state a\u001b[2Jb', sensor: 'nf\u0007' },
+      { ...(RESULTS[2] as CheckResult), status: 'skip' as const, reason: 'x \u001b[31mRED\u0000 end' },
+    ];
+    const text = renderCheckText(report(hostile), { color: false });
+    const md = renderCheckMarkdown(report(hostile));
+    for (const out of [text, md]) {
+      expect(out).to.not.match(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(out).to.include('\\u001b[');
+    }
+    // The renderer's own colors stay codes.
+    expect(renderCheckText(report(hostile), { color: true })).to.include('\u001b[31mFAIL\u001b[0m');
+  });
+
   it('JUnit: one testcase per result, failures with expected and seen, skips with the reason, XML escaped', () => {
     const xml = renderCheckJunit(report([...RESULTS, { ...(RESULTS[1] as CheckResult), sensor: 'a&b "<x>"', seen: 'bad\u0001byte' }]));
     expect(xml).to.contain('<testsuites name="harness check suite.yaml" tests="4" failures="2" skipped="1">');
