@@ -47,6 +47,8 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
   let frameBytes = 0;
   let firstUs = Number.POSITIVE_INFINITY;
   let lastUs = 0;
+  /** The first packet whose transport header the snaplen cut (its flags and ports unknown), if any. */
+  let cutHeader: { packet: number; capLen: number; protocol: string } | undefined;
   const onLine = (line: string): void => {
     if (line === '') return;
     const f = line.split('\t');
@@ -59,6 +61,9 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     const v6 = get('ipv6.src') !== '';
     const protocol = PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')];
     if (!protocol) return;
+    if (cutHeader === undefined && ((protocol === 'tcp' && (get('tcp.srcport') === '' || get('tcp.flags.syn') === '')) || (protocol === 'udp' && get('udp.srcport') === ''))) {
+      cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), protocol };
+    }
     const src = v6 ? get('ipv6.src') : get('ip.src');
     const dst = v6 ? get('ipv6.dst') : get('ip.dst');
     let sport = 0;
@@ -115,6 +120,15 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
   if (signal?.aborted) throw new GenerationInterrupted(path.basename(pcap));
   if (run.exitCode !== 0) {
     throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');
+  }
+  if (cutHeader !== undefined) {
+    // Read anyway, a SYN whose flags were cut away made the connection "begun before the capture", and the monitors,
+    // which see the same cut frames, were scored as missing it: a wrong truth, not a finding.
+    throw new InputError(
+      { file: pcap, line: 0, col: 0 },
+      `a capture cut short by its snaplen: packet ${cutHeader.packet} holds ${cutHeader.capLen} bytes, not its whole ${cutHeader.protocol.toUpperCase()} header (its ports and flags cannot be read)`,
+      'a capture whose frames hold at least their transport headers (tcpdump -s 0, or a snaplen of 128 or more)',
+    );
   }
   if (connections.size === 0) {
     // An empty truth would score every monitor "accurate" against nothing: the one wrong answer to never give.

@@ -86,6 +86,18 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
     expect(result.stderr).to.match(/harness: .*broken\.pcap: found a file tshark cannot read/);
   });
 
+  it('refuses a capture whose snaplen cut the TCP headers (its SYNs read as missing: a wrong truth, every monitor "missed")', async () => {
+    const cut = path.join(work, 'snap40.pcap');
+    await execa('editcap', ['-s', '40', CAPTURE, cut]);
+    const result = await harness(['run', cut, '--monitors', 'tshark', '--out', path.join(work, 'snap40')]);
+    expect(result.exitCode, result.stderr).to.equal(2);
+    expect(result.stderr).to.match(/snap40\.pcap: found a capture cut short by its snaplen: packet \d+ holds 40 bytes, not its whole TCP header/);
+    // A snaplen that keeps the headers (a header-only capture) is read as before.
+    const headers = path.join(work, 'snap96.pcap');
+    await execa('editcap', ['-s', '96', CAPTURE, headers]);
+    expect((await harness(['run', headers, '--monitors', 'tshark', '--timeouts', 'default', '--out', path.join(work, 'snap96')])).exitCode).to.equal(0);
+  });
+
   it('streams a tool\'s output line by line, never holding it whole', async () => {
     let lines = 0;
     let last = '';
