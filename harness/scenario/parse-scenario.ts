@@ -87,7 +87,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const nameNode = top.optional('name', 'a name such as burst-20min');
   const name = nameNode ? r.string(nameNode, 'name', 'a name of letters, digits, ".", "_" and "-"') : defaultName;
   if (!NAME.test(name)) {
-    r.fail(nameNode, `name "${name}"`, 'a name of letters, digits, ".", "_" and "-" (it becomes a file name)');
+    r.fail(nameNode, `name "${name}"${nameNode ? '' : ' (the file name, as the scenario has no name: key)'}`, 'a name of letters, digits, ".", "_" and "-" that starts with a letter or digit (it becomes a file name)');
   }
   // The name becomes <name>.truth.conn.log (and a .tmp beside it while written): a longer name failed only once the
   // output folder existed, with the file system's ENAMETOOLONG, after a partial output was made.
@@ -310,7 +310,7 @@ function parseConnection(r: YamlReader, node: ParsedNode): ConnectionSpec {
 
   const idNode = f.required('id', 'a name such as c2');
   const id = r.string(idNode, 'id', 'an id of letters, digits, ".", "_" and "-"');
-  if (!NAME.test(id)) r.fail(idNode, `id "${id}"`, 'an id of letters, digits, ".", "_" and "-" ("#" is kept for copies)');
+  if (!NAME.test(id)) r.fail(idNode, `id "${id}"`, 'an id of letters, digits, ".", "_" and "-" that starts with a letter or digit ("#" is kept for copies)');
   if (RESERVED_IDS.includes(id)) r.fail(idNode, `id "${id}"`, `an id other than ${RESERVED_IDS.join(' and ')} (reserved for the background flows)`);
 
   const clientNode = f.required('client', ENDPOINT_EXAMPLES);

@@ -182,7 +182,7 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
       'x.yaml:2:9: found id "clock"; expected an id other than clock and sentinel (reserved for the background flows)',
     );
     expect(errorOf(`connections:\n  - id: "a#1"\n    protocol: udp\n${base.replace(/^/gm, '    ')}`).message).to.equal(
-      'x.yaml:2:9: found id "a#1"; expected an id of letters, digits, ".", "_" and "-" ("#" is kept for copies)',
+      'x.yaml:2:9: found id "a#1"; expected an id of letters, digits, ".", "_" and "-" that starts with a letter or digit ("#" is kept for copies)',
     );
     expect(errorOf(withConnection(`protocol: sctp\n${base}`)).message).to.equal('x.yaml:3:15: found protocol "sctp"; expected one of tcp, udp, icmp');
     expect(
@@ -201,7 +201,11 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
 
   it('names the scenario after its file when no name is given, and refuses a name that is no file name', () => {
     expect(parseScenario(MINIMAL, 'some/dir/my-case.yml').name).to.equal('my-case');
-    expect(errorOf(`name: "a b"\n${MINIMAL}`).message).to.equal('x.yaml:1:7: found name "a b"; expected a name of letters, digits, ".", "_" and "-" (it becomes a file name)');
+    expect(errorOf(`name: "a b"\n${MINIMAL}`).message).to.equal('x.yaml:1:7: found name "a b"; expected a name of letters, digits, ".", "_" and "-" that starts with a letter or digit (it becomes a file name)');
+    // A name of allowed characters that starts with one a file name should not ("-rf", ".hidden"): the rule says so.
+    expect(errorOf(`name: "-rf"\n${MINIMAL}`).message).to.contain('found name "-rf"; expected a name of letters, digits, ".", "_" and "-" that starts with a letter or digit');
+    // Taken from the file name: the message says where the name came from.
+    expect(errorOf(MINIMAL, 'my scen.yaml').message).to.contain('found name "my scen" (the file name, as the scenario has no name: key)');
   });
 
   it('finds a connection that is another one reversed, and accepts disjoint ranges to one server', () => {
