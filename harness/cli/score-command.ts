@@ -21,7 +21,7 @@ import { findAdapter, loadAdapters } from '../monitors/registry.js';
 import { translateSetting } from '../monitors/translate-setting.js';
 import { checkOutputFolder, refuseFolderHoldingInputs } from '../io/output-paths.js';
 import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
-import { checkInputFile } from '../io/read-input.js';
+import { checkInputFile, refuseEncodedLog } from '../io/read-input.js';
 
 export const SCORE_HELP = `harness score (--truth <x.truth.json> | --pcap <capture.pcap>) --monitor <id> --log <file> [flags]
 
@@ -90,6 +90,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   // Before the truth is read: tshark may take minutes on a large capture.
   const outDir = out === undefined ? undefined : await checkOutputFolder('harness score --out', out);
   await checkInputFile(logFile, `a log written by ${adapter.id} (harness score --log)`);
+  await refuseEncodedLog(logFile, `a log written by ${adapter.id} (harness score --log)`);
   if (pcapFile !== undefined) await checkInputFile(pcapFile, 'a pcap or pcapng capture (harness score --pcap)');
   const replay = parseReplayFlags(stringFlag(flags, 'replayed-at'), stringFlag(flags, 'speedup'));
   const setting = parseTimeoutSetting(stringFlag(flags, 'setting') ?? 'default', 'harness score --setting');

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, open, readFile, stat } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
 
 /**
@@ -98,4 +98,36 @@ async function checkUtf8(file: string, text: string, first: number, expected: st
     `the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}, which is not UTF-8 (a file saved as Latin-1 or another encoding?)`,
     `UTF-8 text: ${expected}`,
   );
+}
+
+/** Magic numbers of the compressions logs are kept in: read as text, their bytes were quoted as the "found" line. */
+const COMPRESSED: { magic: number[]; name: string; tool: string }[] = [
+  { magic: [0x1f, 0x8b], name: 'gzip', tool: 'gunzip' },
+  { magic: [0x42, 0x5a, 0x68], name: 'bzip2', tool: 'bunzip2' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], name: 'xz', tool: 'unxz' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], name: 'zstd', tool: 'unzstd' },
+];
+
+/**
+ * A log that is compressed, or starts with a byte-order mark, is refused by what it is: its parser would quote
+ * binary bytes, or an invisible character, as the line it could not read.
+ */
+export async function refuseEncodedLog(file: string, expected: string): Promise<void> {
+  const head = Buffer.alloc(6);
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (handle === undefined) return;
+  let n = 0;
+  try {
+    n = (await handle.read(head, 0, head.length, 0).catch(() => ({ bytesRead: 0 }))).bytesRead;
+  } finally {
+    await handle.close();
+  }
+  const starts = (magic: number[]): boolean => n >= magic.length && magic.every((b, i) => head[i] === b);
+  const compressed = COMPRESSED.find((c) => starts(c.magic));
+  if (compressed !== undefined) {
+    throw new InputError({ file: displayPath(file), line: 1, col: 1 }, `a ${compressed.name}-compressed file`, `${expected}, as text: decompress it first (${compressed.tool} -k ${displayPath(file)})`);
+  }
+  if (starts([0xef, 0xbb, 0xbf])) {
+    throw new InputError({ file: displayPath(file), line: 1, col: 1 }, 'a UTF-8 byte-order mark before the first line', `${expected}, as the tool wrote it (no byte-order mark)`);
+  }
 }

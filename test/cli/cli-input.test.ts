@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { harness, REAL_FIXTURES, REPO } from '../support/cli.js';
@@ -142,6 +143,19 @@ describe('harness CLI: bad input', function () {
     const fifo = path.join(dir, 'scenario.yaml');
     await execa('mkfifo', [fifo]);
     expectInputError(await harness(['run', fifo, '--monitors', 'tcptrace', '--out', path.join(dir, 'out')]), `${fifo}: found a named pipe (FIFO)`);
+  });
+
+  it('refuses a compressed log and one with a byte-order mark by what they are (their bytes were quoted as a bad line)', async () => {
+    const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-encoded-'));
+    const log = await readFile(path.join(fixture, 'conn.default.log'));
+    const gz = path.join(dir, 'conn.log.gz');
+    await writeFile(gz, gzipSync(log));
+    const bom = path.join(dir, 'conn.bom.log');
+    await writeFile(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), log]));
+    const score = (file: string) => harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', file]);
+    expectInputError(await score(gz), `${gz}:1:1: found a gzip-compressed file`, `gunzip -k ${gz}`);
+    expectInputError(await score(bom), `${bom}:1:1: found a UTF-8 byte-order mark before the first line`);
   });
 
   it('refuses a score without its truth', async () => {
