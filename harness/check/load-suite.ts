@@ -33,6 +33,7 @@ export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
 
   const scenarioFiles: string[] = [];
   const scenarios: Scenario[] = [];
+  const notScenarios = new Set(suite.sensors.flatMap((sensor) => (sensor.config === undefined ? [] : [path.resolve(baseDir, sensor.config)])));
   /** The file each entry that is not a glob names, and that entry: `a.yaml` and `./a.yaml` are one scenario. */
   const named = new Map<string, ScenarioPattern>();
   for (const pattern of suite.scenarios) {
@@ -46,8 +47,14 @@ export async function loadSuite(suitePath: string): Promise<LoadedSuite> {
       named.set(file, pattern);
     }
     const existing: string[] = [];
-    // `*.yaml` beside the suite would otherwise match the suite itself.
-    for (const file of files) if (file !== path.resolve(suitePath) && (await isFile(file))) existing.push(file);
+    // `*.yaml` beside the suite would otherwise match the suite itself, a sensor's suricata.yaml, another suite or a
+    // baseline: none of them is a scenario, and each was refused as a bad one. A file named without a glob is meant.
+    const isGlob = /[*?]/.test(pattern.pattern);
+    for (const file of files) {
+      if (file === path.resolve(suitePath) || !(await isFile(file))) continue;
+      if (isGlob && (notScenarios.has(file) || /\.suite\.ya?ml$|\.baseline\.json$/i.test(file))) continue;
+      existing.push(file);
+    }
     if (existing.length === 0) {
       throw new InputError(pattern.where, `"${pattern.pattern}", which matches no file (relative to ${baseDir})`, 'a scenario file or glob relative to the suite, e.g. ../scenarios/burst-20min.yaml');
     }

@@ -44,4 +44,17 @@ describe('check: loadSuite and the shipped examples', () => {
     const error = await loadSuite(path.join(dir, 'twice.suite.yaml')).catch((e: unknown) => e);
     expect((error as Error).message).to.equal(`${path.join(dir, 'twice.suite.yaml')}:2:30: found scenario "./quiet-300s.yaml" twice in scenarios (as "quiet-300s.yaml" on line 2); expected each scenario once`);
   });
+
+  it('a glob passes over the suite\'s sensor configs, other suites and baselines (each was refused as a bad scenario)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-suite-glob-'));
+    await writeFile(path.join(dir, 'quiet-300s.yaml'), await readFile(path.join(repo, 'test/corpus/cases/suite/sensors-named-twice/quiet-300s.yaml')));
+    await writeFile(path.join(dir, 'suricata.yaml'), await readFile(path.join(repo, 'harness/monitors/suricata/sample.yaml')));
+    await writeFile(path.join(dir, 'other.suite.yaml'), 'sensors: { t: { monitor: tshark } }\n');
+    const suite = path.join(dir, 'glob.suite.yaml');
+    await writeFile(suite, 'sensors: { s: { monitor: suricata, config: suricata.yaml } }\nscenarios: ["*.yaml"]\nexpect: [{ scenario: quiet-300s, max_fragments: 1 }]\n');
+    expect((await loadSuite(suite)).scenarioFiles).to.deep.equal([path.join(dir, 'quiet-300s.yaml')]);
+    // Named without a glob, a file is what the user meant, and is read as a scenario.
+    await writeFile(suite, 'sensors: { s: { monitor: suricata, config: suricata.yaml } }\nscenarios: [quiet-300s.yaml, suricata.yaml]\nexpect: [{ scenario: quiet-300s, max_fragments: 1 }]\n');
+    expect(((await loadSuite(suite).catch((e: unknown) => e)) as Error).message).to.match(/suricata\.yaml:\d+:\d+: found key/);
+  });
 });
