@@ -109,6 +109,8 @@ function readSensors(r: YamlReader, top: Fields, monitors: readonly MonitorCatal
       where: r.where(keyNode),
       monitorAt: r.where(monitorNode),
     };
+    const timeoutsNode = fields.optional('timeouts', 'one timeout setting such as default, 1h or tcp=1h,udp=10m');
+    if (timeoutsNode !== undefined) sensor.settingAt = r.where(timeoutsNode);
     const viewNode = fields.optional('view', 'a view of the monitor, e.g. merged');
     if (viewNode !== undefined) {
       sensor.view = r.string(viewNode, 'view', 'a view of the monitor, e.g. merged');

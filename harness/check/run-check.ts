@@ -84,7 +84,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     if (config !== undefined && check !== undefined) check(config, await readInputText(config, userConfigExpected(`${args.suitePath} sensor ${sensor.name}`)));
   }
   // A tool knob a sensor's setting names (zeek.services=4h) must be one its monitor takes, before anything runs.
-  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);
+  for (const sensor of suite.sensors) checkToolKnobs([sensor.setting], [...adapters.values()], sensor.settingAt ?? `${args.suitePath} sensor ${sensor.name}`, [sensor.monitor]);
   // A sensor without binary: is detected through its monitor's HARNESS_<ID>, a NetFlow exporter's collector through
   // HARNESS_NFCAPD / HARNESS_NFDUMP: one the user set to a binary that is not
   // there is refused before anything runs (named-binary.ts), not taken for a monitor this machine lacks.

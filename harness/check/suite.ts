@@ -48,6 +48,8 @@ export interface SensorSpec {
   monitorAt: SourcePosition;
   viewAt?: SourcePosition;
   configAt?: SourcePosition;
+  /** Where its `timeouts:` is, when it has one: a knob the monitor lacks is refused there. */
+  settingAt?: SourcePosition;
 }
 
 export interface ScenarioPattern {

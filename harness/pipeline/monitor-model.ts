@@ -1,5 +1,6 @@
 import type { MonitorModel } from '../comparator/monitor-model.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
+import type { SourcePosition } from '../core/input-error.js';
 import { InputError } from '../core/input-error.js';
 import { readInputText } from '../io/read-input.js';
 import { periodicTimerRule } from '../core/timer-rule.js';
@@ -104,7 +105,7 @@ export function idleKnobMaxima(adapter: MonitorAdapter): Partial<Record<TimeoutP
  * monitors this run, sensor or score runs), the knob's monitor must be one of them: a knob of a monitor that does not
  * run changes nothing, and the run would be the tool's default under a label that says otherwise.
  */
-export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: readonly MonitorAdapter[], origin: string, runMonitors?: readonly string[]): void {
+export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: readonly MonitorAdapter[], origin: string | SourcePosition, runMonitors?: readonly string[]): void {
   const running = runMonitors === undefined ? adapters : adapters.filter((a) => runMonitors.includes(a.id));
   const knobsOf = (list: readonly MonitorAdapter[]): string[] => list.flatMap((a) => (a.settingKnobs ?? []).map((k) => `${a.id}.${k.key}`));
   const runKnobs = (): string => {
@@ -117,7 +118,7 @@ export function checkToolKnobs(settings: readonly TimeoutSetting[], adapters: re
       const id = name.slice(0, dot);
       const key = name.slice(dot + 1);
       const adapter = adapters.find((a) => a.id === id);
-      const where = { file: origin, line: 0, col: 0 };
+      const where = typeof origin === 'string' ? { file: origin, line: 0, col: 0 } : origin;
       if (adapter === undefined) {
         throw new InputError(where, `"${name}" in "${setting.label}" names no known monitor`, `<monitor>.<knob> with a monitor among ${adapters.map((a) => a.id).join(', ')}`);
       }
