@@ -129,7 +129,7 @@ export function shardFlag(command: string, flags: ParsedFlags): ShardSpec | unde
   const text = stringFlag(flags, 'shard');
   if (text === undefined) return undefined;
   const shard = parseShard(text);
-  if ('error' in shard) throw flagError(command, 'shard', shard.error, 'i/n with 1 <= i <= n, e.g. 2/4 (shard 2 of 4)');
+  if ('error' in shard) throw flagError(command, 'shard', shard.error, 'i/n with 1 <= i <= n <= 999999, e.g. 2/4 (shard 2 of 4)');
   return shard;
 }
 

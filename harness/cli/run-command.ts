@@ -90,8 +90,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const jobsText = stringFlag(flags, 'jobs');
   // Written in decimal digits only: Number() also took "0x10", "1e1" and " 2".
   const jobs = jobsText === undefined ? undefined : /^\d+$/.test(jobsText) ? Number(jobsText) : Number.NaN;
-  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
-    throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells, 1 or more');
+  // Above a thousand, a number is a typo: no machine runs that many monitors at once.
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1000)) {
+    throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells from 1 to 1000');
   }
   const live = boolFlag(flags, 'live');
   if (live && shard !== undefined) {

@@ -37,6 +37,22 @@ export async function captureFormat(file: string): Promise<'pcap' | 'pcapng' | u
   }
 }
 
+/** A file named as a capture that holds none: refused by what it is, not read as a scenario. */
+export async function refuseNonCapture(file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined || !info.isFile()) return;
+  const head = Buffer.alloc(8);
+  const handle = await open(file, 'r');
+  let n = 0;
+  try {
+    n = (await handle.read(head, 0, 8, 0)).bytesRead;
+  } finally {
+    await handle.close();
+  }
+  const found = info.size === 0 ? 'an empty file named as a capture' : `a file named as a capture whose first bytes (${head.subarray(0, n).toString('hex')}) are no pcap or pcapng magic number`;
+  throw new InputError({ file, line: 0, col: 0 }, found, 'a pcap or pcapng capture (or a scenario .yaml)');
+}
+
 /** A capture's name in a run (its folder, its report heading): the file name without its extension, made path-safe. */
 export function captureName(file: string): string {
   const base = file.split('/').pop() ?? file;

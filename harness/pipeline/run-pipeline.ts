@@ -23,7 +23,7 @@ import { applyComparison, applyStreamedComparison, baseCell, runResults } from '
 import { cellCost } from './cell-cost.js';
 import { assignShards, planId, taskKey } from './shard-plan.js';
 import { harnessVersion } from './version.js';
-import { captureFormat, captureName } from '../io/capture-file.js';
+import { captureFormat, captureName, refuseNonCapture } from '../io/capture-file.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { releaseHeap } from './heap-release.js';
 import { fileSha256 } from '../io/file-hash.js';
@@ -74,7 +74,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     // capture tshark cannot read is refused before anything is written.
     let entry: (typeof loaded)[number];
     try {
-      entry = (await captureFormat(file)) !== undefined
+      const format = await captureFormat(file);
+      // Named as a capture but holding none (empty, text, truncated before its magic): read as a scenario, it was
+      // refused as "an empty document; expected a scenario map", which says nothing of the capture meant.
+      if (format === undefined && /\.(pcap|pcapng|cap)$/i.test(file)) await refuseNonCapture(file);
+      entry = format !== undefined
         ? { file, name: captureName(file), derivedTruth: await truthFromPcap(file, DERIVED_QUIET_THRESHOLD_S, request.signal) }
         : await loadScenario(file).then((scenario) => ({ file, name: scenario.name, scenario }));
     } catch (error) {

@@ -98,6 +98,18 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
     expect((await harness(['run', headers, '--monitors', 'tshark', '--timeouts', 'default', '--out', path.join(work, 'snap96')])).exitCode).to.equal(0);
   });
 
+  it('refuses a file named as a capture that holds none by what it is, not as a bad scenario', async () => {
+    const empty = path.join(work, 'empty.pcap');
+    await writeFile(empty, '');
+    const text = path.join(work, 'notes.pcap');
+    await writeFile(text, 'hello world\n');
+    for (const [file, found] of [[empty, 'found an empty file named as a capture'], [text, 'found a file named as a capture whose first bytes (68656c6c6f20776f)']] as const) {
+      const result = await harness(['run', file, '--monitors', 'tshark', '--out', path.join(work, 'none')]);
+      expect(result.exitCode, result.stderr).to.equal(2);
+      expect(result.stderr).to.include(`${file}: ${found}`);
+    }
+  });
+
   it('streams a tool\'s output line by line, never holding it whole', async () => {
     let lines = 0;
     let last = '';
