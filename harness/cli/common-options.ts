@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS, type CompareOptions } from '../comparator/compare-cell.js';
 import { parseDuration } from '../core/duration.js';
 import { formatByteSize, parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../executor/cell-runner.js';
 import { DEFAULT_MAX_PCAP_BYTES } from '../scenario/scenario-extent.js';
-import { loadAdapters } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { which } from '../executor/which.js';
 import { refuseBadBinaryVariables, refuseUnrunnableBinary } from '../monitors/named-binary.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { flagError, stringFlag, type FlagSpec, type ParsedFlags } from './flags.js';
@@ -121,7 +123,35 @@ export async function resolveMonitors(command: string, text: string | undefined)
   }
   await refuseBadBinaryVariables(choices.filter((c) => c.binary === undefined).map((c) => c.adapter));
   await refuseBadBinaryVariables(choices.filter((c) => c.binary !== undefined).map((c) => c.adapter), process.env, true);
+  await refuseSameBinaryTwice(command, choices, entries);
   return choices;
+}
+
+/**
+ * `tcptrace,tcptrace@/usr/bin/tcptrace` (or a link to the same file) ran one binary twice, as two rows a version
+ * comparison would set side by side: only when one monitor is named more than once are the binaries resolved.
+ */
+async function refuseSameBinaryTwice(command: string, choices: readonly MonitorChoice[], entries: readonly string[]): Promise<void> {
+  const byId = new Map<string, number[]>();
+  choices.forEach((c, i) => byId.set(c.adapter.id, [...(byId.get(c.adapter.id) ?? []), i]));
+  for (const indices of byId.values()) {
+    if (indices.length < 2) continue;
+    const seen = new Map<string, number>();
+    for (const i of indices) {
+      const choice = choices[i] as MonitorChoice;
+      const detected = choice.binary === undefined ? await detectAdapter(choice.adapter) : undefined;
+      const found = detected !== undefined
+        ? (detected.found ? detected.path : undefined)
+        : (choice.binary as string).includes('/') ? choice.binary : await which(choice.binary as string);
+      if (found === undefined) continue;
+      const real = await realpath(found).catch(() => found);
+      const first = seen.get(real);
+      if (first !== undefined) {
+        throw flagError(command, 'monitors', `"${entries[i] ?? ''}", which runs ${real}, the binary "${entries[first] ?? ''}" runs`, 'each binary once (monitor@binary runs another version beside the installed one)');
+      }
+      seen.set(real, i);
+    }
+  }
 }
 
 /** `--shard i/n`: this machine's share of the cells; undefined when not given. */

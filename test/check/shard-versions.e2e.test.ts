@@ -130,6 +130,10 @@ describe('check --shard, merge, and sensors naming their binary (real argus and 
     const twice = await harness(['run', 'quiet-300s.yaml', '--monitors', `argus@${argus},argus@${argus}`], { cwd: dir });
     expect(twice.exitCode).to.equal(2);
     expect(twice.stderr.trim()).to.equal(`harness: harness run --monitors: found "argus@${argus}" twice; expected each monitor (or monitor@binary) once`);
+    // The installed one named bare and by its path is one binary twice, however spelled.
+    const same = await harness(['run', 'quiet-300s.yaml', '--monitors', `argus,argus@${argus}`], { cwd: dir, env: { HARNESS_ARGUS: '' } });
+    expect(same.exitCode, same.stderr).to.equal(2);
+    expect(same.stderr.trim()).to.match(/found "argus@.*", which runs \S+, the binary "argus" runs; expected each binary once/);
     const empty = await harness(['run', 'quiet-300s.yaml', '--monitors', 'argus@'], { cwd: dir });
     expect(empty.exitCode).to.equal(2);
     expect(empty.stderr.trim().split('\n')).to.have.length(1);
