@@ -1,4 +1,6 @@
 import { checkRecords } from '../core/record-sanity.js';
+import type { FlowRecord } from '../core/flow-record.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import path from 'node:path';
 import { compareCell, type CellComparison } from '../comparator/compare-cell.js';
 import type { GroundTruth } from '../core/ground-truth.js';
@@ -134,6 +136,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     : replayedLogModel(monitorModel(adapter, setting, true, userConfig, view), monitorModel(adapter, cellSetting, true, userConfig, view), map);
   const comparison = compareCell(truth, records, model, compare);
   refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '', map !== undefined);
+  if (map === undefined) refuseRecordsOutsideCapture(records, truth, truthFile ?? pcapFile ?? '');
   applyComparison(cell, comparison, records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
@@ -170,6 +173,26 @@ async function writeScoreFolder(results: Parameters<typeof writeReports>[0], out
     return await writeReports(results, outDir);
   } finally {
     await folder.release();
+  }
+}
+
+/**
+ * A record that begins before the capture's first packet or ends after its last cannot come from a monitor that read
+ * this capture: a log of a longer capture scored against this truth (one of its records matched) gave every record
+ * beyond the end as spurious and a connection 10 h longer than its truth, at exit 0. Not for a replayed log, whose
+ * times are mapped (and carry tcpreplay's own timing error).
+ */
+function refuseRecordsOutsideCapture(records: FlowRecordList, truth: GroundTruth, truthFile: string): void {
+  const slackUs = 1_000_000;
+  for (let i = 0; i < records.length; i += 1) {
+    const r = records.at(i) as FlowRecord;
+    const before = r.firstUs < truth.pcap.firstUs - slackUs;
+    if (!before && r.lastUs <= truth.pcap.lastUs + slackUs) continue;
+    throw new InputError(
+      { file: r.sourceFile, line: r.sourceLine, col: 0 },
+      `a record ${before ? `beginning ${formatUtc(r.firstUs)}, before` : `ending ${formatUtc(r.lastUs)}, after`} the capture ${path.basename(truthFile)} describes (${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)})`,
+      `a log written on ${path.basename(truth.pcap.file)}; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)`,
+    );
   }
 }
 
