@@ -8,7 +8,7 @@ import { ipVersion } from '../harness/core/ip-address.js';
 import { ClockEvents, SingleEvent, toUs } from './connection-events.js';
 import { CaptureMerge, type ScenarioEnd, type ScenarioEnding } from './capture-merge.js';
 import { PacketStream } from './packet-merge.js';
-import { FlowContext, PAYLOAD_PATTERN } from './packet.js';
+import { FlowContext } from './packet.js';
 import { PcapWriter } from './pcap-writer.js';
 import { ConnectionTruth, FinishedTruths, type ConnectionIdentity } from './truth-builder.js';
 import { ScenarioConnections } from './scenario-connections.js';
@@ -88,7 +88,7 @@ export async function generate(scenario: Scenario, outDir: string, options: Gene
     else merge.addClock(clock);
   }
 
-  const writer = await PcapWriter.create(pcapPath, scenario.timestampResolution, { trailer: PAYLOAD_PATTERN });
+  const writer = await PcapWriter.create(pcapPath, scenario.timestampResolution);
   try {
     while (merge.fill(writer)) {
       await writer.flush();

@@ -11,8 +11,7 @@ import { trackTempFile } from '../harness/io/temp-files.js';
  *
  * A full chunk is handed (shared memory, not copied) to the sink worker, which hashes and writes it off the main
  * thread and hands it back; at most MAX_CHUNKS chunks exist, which bounds memory and is the backpressure. A pcap
- * that fits in one chunk never involves the worker. Every chunk carries, after its record area, the caller's
- * `trailer` bytes (the payload pattern), so frames can take their payload by `copyWithin` from the same buffer.
+ * that fits in one chunk never involves the worker.
  */
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -50,7 +49,6 @@ export interface PcapSummary {
 
 export interface PcapWriterOptions {
   chunkBytes?: number;
-  trailer?: Uint8Array;
 }
 
 export class PcapWriter {
@@ -59,8 +57,6 @@ export class PcapWriter {
   pos = 0;
   packets = 0;
   frameBytes = 0;
-  /** Where the trailer starts in every chunk (the end of the record area). */
-  readonly trailerAt: number;
   /** Every chunk allocated, by number; `current` is being filled, `free` wait for it. */
   private readonly chunks: SharedArrayBuffer[] = [];
   /** The byte and DataView views of each chunk, made once. */
@@ -81,11 +77,9 @@ export class PcapWriter {
     private readonly tmpPath: string,
     resolution: 'us' | 'ns',
     private readonly chunkBytes: number,
-    private readonly trailer: Uint8Array,
     /** Called once the temporary file is renamed into place or removed (see trackTempFile). */
     private readonly untrack: () => void,
   ) {
-    this.trailerAt = chunkBytes;
     const first = this.newChunk();
     this.buf = this.bufs[first] as Buffer;
     this.view = this.views[first] as DataView;
@@ -109,7 +103,7 @@ export class PcapWriter {
       throw e;
     });
     const chunk = Math.max(options.chunkBytes ?? DEFAULT_CHUNK, 2 * (SNAPLEN + RECORD_HEADER));
-    return new PcapWriter(fh, path, tmpPath, resolution, chunk, options.trailer ?? new Uint8Array(0), untrack);
+    return new PcapWriter(fh, path, tmpPath, resolution, chunk, untrack);
   }
 
   /** Free bytes in the current chunk. */
@@ -194,13 +188,11 @@ export class PcapWriter {
     this.untrack();
   }
 
-  /** Takes the next chunk (a spare one of the same size, or a new one), fills in its trailer, returns its number. */
+  /** Takes the next chunk (a spare one of the same size, or a new one) and returns its number. */
   private newChunk(): number {
-    const bytes = this.chunkBytes + this.trailer.length;
+    const bytes = this.chunkBytes;
     const spare = spareChunks.findIndex((c) => c.byteLength === bytes);
     const memory = spare < 0 ? new SharedArrayBuffer(bytes) : (spareChunks.splice(spare, 1)[0] as SharedArrayBuffer);
-    // Rewritten even in a spare chunk: records never reach the trailer, but a 64 KB copy is cheap insurance.
-    new Uint8Array(memory, this.chunkBytes).set(this.trailer);
     this.bufs.push(Buffer.from(memory));
     this.views.push(new DataView(memory));
     return this.chunks.push(memory) - 1;
