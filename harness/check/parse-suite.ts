@@ -41,6 +41,12 @@ export function parseSuite(text: string, file: string, monitors?: readonly Monit
     r.fail(root, 'an empty suite', `a map with sensors, scenarios and expect, e.g. ${SUITE_EXAMPLE}`);
   }
   const top = r.map(root, 'the suite', SUITE_EXAMPLE);
+  // Another harness file given where a suite belongs is named as what it is, not as a suite with a stray key.
+  const stranger = top.has('connections') && !top.has('sensors') ? 'a scenario (it has connections:), not a suite'
+    : top.has('schemaVersion') && !top.has('sensors') ? 'a harness JSON file (results, truth or baseline), not a suite' : undefined;
+  if (stranger !== undefined) {
+    r.fail(root, stranger, `a suite (sensors, scenarios, expect) that names its scenarios, e.g. ${SUITE_EXAMPLE}; a scenario alone runs with harness run`);
+  }
   top.allowOnly(TOP_KEYS);
   const tolerance = readTolerance(r, top);
   const sensors = readSensors(r, top, monitors);

@@ -121,6 +121,8 @@ describe('check: parseSuite', () => {
     { name: "a longest_record no longer than the suite's tolerance (any record, even none long, would pass)", text: `${HEAD}tolerance: { duration: 1h }\nexpect:\n  - { scenario: a, longest_record: 1h }\n`, message: "suite.yaml:7:36: found longest_record 1h with the suite's duration tolerance of 1h; expected a tolerance shorter than the record asked for" },
     { name: "a longest_record shorter than the expectation's own tolerance", text: `${HEAD}expect:\n  - { scenario: a, tolerance: 20h, longest_record: 13m }\n`, message: "suite.yaml:6:52: found longest_record 13m with this expectation's tolerance of 20h" },
     { name: 'one hunt twice under two tolerances (a hunt takes none)', text: `${HEAD}expect:\n  - { scenario: a, connection: c, hunt: 1h }\n  - { scenario: a, connection: c, tolerance: 9s, hunt: 1h }\n`, message: 'suite.yaml:7:5: found an expectation that checks only what the expectation on line 6 checks already (hunt at 3600s by longest' },
+    { name: 'a scenario given as the suite', text: 'name: s\nconnections:\n  - id: c\n', message: 'suite.yaml:1:1: found a scenario (it has connections:), not a suite; expected a suite (sensors, scenarios, expect)' },
+    { name: 'a results.json given as the suite', text: '{ "schemaVersion": 2, "scenarios": [] }\n', message: 'suite.yaml:1:1: found a harness JSON file (results, truth or baseline), not a suite' },
     { name: 'a negative tolerance', text: `${HEAD}tolerance: { duration: -1s }\nexpect: [{ scenario: a, max_fragments: 1 }]\n`, message: 'suite.yaml:5:24: found a negative duration tolerance "-1s"' },
   ];
   for (const c of cases) {
