@@ -524,6 +524,9 @@ class ConnLogParser {
       }
     }
     const protocol = protocolCodeOfBytes(buf, slotStart[Slot.Proto] as number, slotEnd[Slot.Proto] as number);
+    if (protocol === ProtocolCode.Other && !isUnknownTransport(buf.toString('latin1', slotStart[Slot.Proto] as number, slotEnd[Slot.Proto] as number))) {
+      this.failAt(buf, lineStart, lineEnd, Slot.Proto, `proto "${buf.toString('utf8', slotStart[Slot.Proto] as number, slotEnd[Slot.Proto] as number)}"`, PROTO_EXPECTED);
+    }
     const origAddr = this.address(buf, lineStart, lineEnd, Slot.OrigH);
     // ICMP: Zeek writes the type in id.orig_p and the code in id.resp_p.
     const origPort = this.port(buf, lineStart, lineEnd, Slot.OrigP);
@@ -700,6 +703,7 @@ class ConnLogParser {
       return n >= 0 ? n : fail(`${SLOT_COLUMNS[slot]} "${text}"`, 'a count (a non-negative integer)');
     };
     const protocol = protocolCodeOf(values[Slot.Proto] as string);
+    if (protocol === ProtocolCode.Other && !isUnknownTransport(values[Slot.Proto] as string)) fail(`proto ${JSON.stringify(values[Slot.Proto])}`, PROTO_EXPECTED);
     const origAddr = address(Slot.OrigH);
     const origPort = port(Slot.OrigP);
     const respAddr = address(Slot.RespH);
@@ -877,6 +881,16 @@ function protocolCodeOfBytes(buf: Buffer, start: number, end: number): ProtocolC
   if (n === 3 && a === 117 && buf[start + 1] === 100 && buf[start + 2] === 112) return ProtocolCode.Udp;
   if (n === 4 && a === 105 && buf[start + 1] === 99 && buf[start + 2] === 109 && buf[start + 3] === 112) return ProtocolCode.Icmp;
   return ProtocolCode.Other;
+}
+
+/**
+ * Zeek's transport_proto has four values: a fifth (`TCP`, `6`) is a damaged or hand-made log, and read as "other"
+ * it matched nothing and the log was refused as unrelated to the scenario instead of naming the field.
+ */
+const PROTO_EXPECTED = 'tcp, udp, icmp or unknown_transport, as Zeek writes its transport_proto';
+
+function isUnknownTransport(proto: string): boolean {
+  return proto === 'unknown_transport';
 }
 
 function protocolCodeOf(proto: string): ProtocolCode {

@@ -416,6 +416,13 @@ describe('zeek parser on what is not a conn.log', () => {
     expect(json.where).to.deep.equal({ file: 'x.json', line: 2, col: 1 });
   });
 
+  it('a proto Zeek never writes (TCP, 6) is named, not read as "other" and the log then refused as unrelated', () => {
+    const header = '#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\n';
+    expect(thrown(() => parseConnLog(`${header}1.0\t10.0.0.1\t1\t10.0.0.2\t2\tTCP\t1.5\n`, 'x.log')).message).to.equal('x.log:3:27: found proto "TCP"; expected tcp, udp, icmp or unknown_transport, as Zeek writes its transport_proto');
+    expect(thrown(() => parseConnLog('{"ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":6}\n', 'x.json')).message).to.contain('found proto "6"');
+    expect(parseConnLog(`${header}1.0\t10.0.0.1\t1\t10.0.0.2\t2\tunknown_transport\t1.5\n`, 'x.log')[0]?.protocol).to.equal('other');
+  });
+
   it('a TSV log without a duration column, and a JSON value of a type Zeek never writes (both once read as 0 s)', () => {
     const cut = thrown(() => parseConnLog('#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1.0\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\n', 'cut.log'));
     expect(cut.message).to.equal('cut.log:2:1: found #fields without "duration"; expected conn.log fields including ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto, duration');
