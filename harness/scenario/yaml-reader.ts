@@ -27,6 +27,8 @@ export class YamlReader {
   resolve(node: ParsedNode | null | undefined): ParsedNode | null | undefined {
     if (node && isAlias(node)) {
       const target = node.resolve(this.doc);
+      // An alias no anchor defines resolved to nothing, and was refused as an empty value ("found nothing").
+      if (target === undefined) this.fail(node, `the alias *${node.source}, which no anchor defines before it`, `an anchor &${node.source} earlier in the file, or the value written out`);
       return target as ParsedNode | undefined;
     }
     return node;
@@ -123,7 +125,9 @@ export class Fields {
     for (const pair of node.items) {
       const key = pair.key as ParsedNode | null;
       const name = reader.scalarValue(key);
-      if (typeof name !== 'string') reader.fail(key ?? node, `key ${reader.describe(key)} in ${what}`, 'a key made of letters and underscores');
+      if (typeof name !== 'string') reader.fail(key ?? node, `key ${reader.describe(key)} in ${what}`, 'a key of text (quote one that reads as a number)');
+      // YAML 1.1's merge key: not merged here (YAML 1.2), it was read as a key named "<<" and its keys went missing.
+      if (name === '<<') reader.fail(key, `a merge key (<<) in ${what}`, 'the keys written out (merge keys are not read)');
       this.entries.set(name, { key: key as ParsedNode, value: pair.value as ParsedNode | null });
     }
   }

@@ -202,6 +202,9 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
   it('names the scenario after its file when no name is given, and refuses a name that is no file name', () => {
     expect(parseScenario(MINIMAL, 'some/dir/my-case.yml').name).to.equal('my-case');
     expect(errorOf(`name: "a b"\n${MINIMAL}`).message).to.equal('x.yaml:1:7: found name "a b"; expected a name of letters, digits, ".", "_" and "-" that starts with a letter or digit (it becomes a file name)');
+    // An alias no anchor defines, and a YAML 1.1 merge key, are named as what they are.
+    expect(errorOf('name: a\nconnections: *nope\n').message).to.equal('x.yaml:2:14: found the alias *nope, which no anchor defines before it; expected an anchor &nope earlier in the file, or the value written out');
+    expect(errorOf(`${MINIMAL}  - <<: {}\n    id: c2\n`).message).to.contain('found a merge key (<<) in a connection; expected the keys written out');
     // A name of allowed characters that starts with one a file name should not ("-rf", ".hidden"): the rule says so.
     expect(errorOf(`name: "-rf"\n${MINIMAL}`).message).to.contain('found name "-rf"; expected a name of letters, digits, ".", "_" and "-" that starts with a letter or digit');
     // Taken from the file name: the message says where the name came from.
