@@ -491,7 +491,14 @@ function parseTimeline(r: YamlReader, node: ParsedNode, ctx: ActivityContext): T
       from: r.oneOf(f.required('from', 'client or server'), 'from', ['client', 'server'] as const),
       bytes: r.integer(f.required('bytes', 'payload bytes'), 'bytes', 0, max),
     };
-    if (f.has('reply')) event.replyBytes = r.integer(f.required('reply', 'payload bytes of the answer'), 'reply bytes', 0, max);
+    if (f.has('reply')) {
+      const replyNode = f.required('reply', 'payload bytes of the answer');
+      event.replyBytes = r.integer(replyNode, 'reply bytes', 0, max);
+      // As a pattern's response: an echo reply carries the request's data, so a size of its own is no ICMP echo.
+      if (ctx.protocol === 'icmp' && event.replyBytes !== event.bytes) {
+        r.fail(replyNode, `reply ${event.replyBytes} on icmp`, `the request size ${event.bytes} (an echo reply carries the request's data), or no reply key`);
+      }
+    }
     if (event.atS < first) {
       r.fail(atNode, `event at ${formatDuration(event.atS)}, inside the TCP handshake`, `at ${formatDuration(first)} or later (rtt + 2ms), or open: midstream`);
     }

@@ -202,6 +202,10 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
   it('names the scenario after its file when no name is given, and refuses a name that is no file name', () => {
     expect(parseScenario(MINIMAL, 'some/dir/my-case.yml').name).to.equal('my-case');
     expect(errorOf(`name: "a b"\n${MINIMAL}`).message).to.equal('x.yaml:1:7: found name "a b"; expected a name of letters, digits, ".", "_" and "-" that starts with a letter or digit (it becomes a file name)');
+    // An ICMP timeline's reply is an echo reply, as a pattern's response is: the request's data, no size of its own.
+    const ping = (reply: number): string => `name: p\nconnections:\n  - id: p\n    protocol: icmp\n    client: 192.0.2.10\n    server: 198.51.100.20\n    activity:\n      timeline: [{ at: 1s, from: client, bytes: 56, reply: ${reply} }]\n`;
+    expect(errorOf(ping(100)).message).to.equal('x.yaml:8:60: found reply 100 on icmp; expected the request size 56 (an echo reply carries the request\'s data), or no reply key');
+    expect(() => parseScenario(ping(56), 'x.yaml')).to.not.throw();
     // An alias no anchor defines, and a YAML 1.1 merge key, are named as what they are.
     expect(errorOf('name: a\nconnections: *nope\n').message).to.equal('x.yaml:2:14: found the alias *nope, which no anchor defines before it; expected an anchor &nope earlier in the file, or the value written out');
     expect(errorOf(`${MINIMAL}  - <<: {}\n    id: c2\n`).message).to.contain('found a merge key (<<) in a connection; expected the keys written out');
