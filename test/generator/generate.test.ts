@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Scenario } from '../../harness/scenario/scenario.js';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -181,16 +182,21 @@ describe('generate: determinism and resolution', () => {
   });
 });
 
-describe('generate: interrupted', () => {
-  // 100 connections x 1,503 packets: about 25 MB, some 25 chunks of 1 MB, so the signal is seen between chunks.
-  const big = scenario('interrupted', [
-    tcp('bulk', '192.0.2.1:20000', '198.51.100.80:443', {
-      client: { addrFrom: '192.0.2.1', addrTo: '192.0.2.100', portFrom: 20000, portTo: 20000 },
-      count: 100,
-      staggerS: 0.01,
-      activity: { kind: 'pattern', bursts: 500, gapS: 10, jitterS: 0, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
+/** `count` TCP connections from consecutive client addresses, each `bursts` request/response exchanges 10 s apart. */
+function manyConnections(name: string, addrFrom: string, addrTo: string, count: number, bursts: number, staggerS: number): Scenario {
+  return scenario(name, [
+    tcp('bulk', `${addrFrom}:20000`, '198.51.100.80:443', {
+      client: { addrFrom, addrTo, portFrom: 20000, portTo: 20000 },
+      count,
+      staggerS,
+      activity: { kind: 'pattern', bursts, gapS: 10, jitterS: 0, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
     }),
   ]);
+}
+
+describe('generate: interrupted', () => {
+  // 100 connections x 1,503 packets: about 25 MB, some 25 chunks of 1 MB, so the signal is seen between chunks.
+  const big = manyConnections('interrupted', '192.0.2.1', '192.0.2.100', 100, 500, 0.01);
 
   it('stops between chunks, removes its partial pcap and leaves the earlier output of the same name untouched', async () => {
     const dir = await tmp();
@@ -211,14 +217,7 @@ describe('generate: interrupted', () => {
     // A flush that finds a free chunk settles by microtasks alone: without a turn of the loop per chunk, the SIGINT
     // handler ran only once the whole pcap was written.
     // 20,000 connections alive at once: the encoder is slower than the sink, so a flush never waits for a chunk back.
-    const many = scenario('interrupted-many', [
-      tcp('many', '10.0.0.1:20000', '198.51.100.80:443', {
-        client: { addrFrom: '10.0.0.1', addrTo: '10.0.255.255', portFrom: 20000, portTo: 20000 },
-        count: 20_000,
-        staggerS: 0.0005,
-        activity: { kind: 'pattern', bursts: 5, gapS: 10, jitterS: 0, requestBytes: 100, responseBytes: 200, exchangesPerBurst: 1 },
-      }),
-    ]);
+    const many = manyConnections('interrupted-many', '10.0.0.1', '10.0.255.255', 20_000, 5, 0.0005);
     const controller = new AbortController();
     let chunks = 0;
     let abortedAt = 0;
