@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { openSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { fdHandle, type FdHandle } from '../harness/io/atomic-write.js';
 import { openSinkJob, type SinkJob } from './pcap-sink.js';
 import { trackTempFile } from '../harness/io/temp-files.js';
 
@@ -72,7 +74,7 @@ export class PcapWriter {
   private readonly nanos: boolean;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: FdHandle,
     readonly path: string,
     private readonly tmpPath: string,
     resolution: 'us' | 'ns',
@@ -98,10 +100,14 @@ export class PcapWriter {
   static async create(path: string, resolution: 'us' | 'ns' = 'us', options: PcapWriterOptions = {}): Promise<PcapWriter> {
     const tmpPath = `${path}.tmp`;
     const untrack = trackTempFile(tmpPath);
-    const fh = await open(tmpPath, 'w').catch((e: unknown) => {
+    // Opened synchronously, as writeFileAtomic's temporaries are: a second Ctrl-C's exit handler then knows it exists.
+    let fh: FdHandle;
+    try {
+      fh = fdHandle(openSync(tmpPath, 'w'));
+    } catch (e) {
       untrack();
       throw e;
-    });
+    }
     const chunk = Math.max(options.chunkBytes ?? DEFAULT_CHUNK, 2 * (SNAPLEN + RECORD_HEADER));
     return new PcapWriter(fh, path, tmpPath, resolution, chunk, untrack);
   }
@@ -229,7 +235,7 @@ export class PcapWriter {
   }
 }
 
-async function writeFully(fh: FileHandle, data: Buffer): Promise<void> {
+async function writeFully(fh: FdHandle, data: Buffer): Promise<void> {
   let off = 0;
   while (off < data.length) {
     const { bytesWritten } = await fh.write(data, off, data.length - off);

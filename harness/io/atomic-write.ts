@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { close, openSync, write } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { kindOf } from './output-paths.js';
@@ -19,7 +21,9 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   const untrack = trackTempFile(tmp);
   try {
-    const fh = await open(tmp, 'wx');
+    // Opened synchronously: an open still pending on the thread pool when a second Ctrl-C exited the process created
+    // the file after the exit handler had removed the temporaries it knew of, and left it in the run folder.
+    const fh = fdHandle(openSync(tmp, 'wx'));
     try {
       const writeAll = async (bytes: Uint8Array): Promise<void> => {
         for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
@@ -63,4 +67,24 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     if (error instanceof Error && typeof errno.code === 'string' && (errno.path === undefined || errno.path === tmp)) errno.path = file;
     throw error;
   }
+}
+
+const writeFd = promisify(write);
+const closeFd = promisify(close);
+
+/** A file opened synchronously (see writeFileAtomic), written and closed as a FileHandle is. */
+export interface FdHandle {
+  readonly fd: number;
+  write(bytes: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  close(): Promise<void>;
+}
+
+export function fdHandle(fd: number): FdHandle {
+  // Closed once only, as a FileHandle is: a second close(fd) could close a file opened since under the same number.
+  let closing: Promise<void> | undefined;
+  return {
+    fd,
+    write: async (bytes, offset, length) => ({ bytesWritten: (await writeFd(fd, bytes, offset, length, null)).bytesWritten }),
+    close: () => (closing ??= closeFd(fd)),
+  };
 }

@@ -439,7 +439,7 @@ connections:
     // The second one may land once the run is over and its handler gone: then SIGINT's own default ends it.
     expect(exitCode === 130 || signal === 'SIGINT', `${exitCode} ${signal} ${stderr}`).to.equal(true);
     const left = await readdir(out, { recursive: true });
-    expect(left.filter((name) => String(name).endsWith('.tmp'))).to.deep.equal([]);
+    expect(left.filter((name) => String(name).endsWith('.tmp')), `exit ${exitCode} ${signal}: ${stderr}`).to.deep.equal([]);
   });
 });
 
