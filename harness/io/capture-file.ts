@@ -1,4 +1,5 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readHead } from './read-input.js';
 import { InputError } from '../core/input-error.js';
 
 /**
@@ -16,40 +17,21 @@ export async function captureFormat(file: string): Promise<'pcap' | 'pcapng' | u
   if (info?.isFIFO()) {
     throw new InputError({ file, line: 0, col: 0 }, 'a named pipe (FIFO)', 'a regular file: harness run reads a scenario or capture more than once (save it to a file first; harness generate reads a pipe)');
   }
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    // Not readable here: the scenario loader says why, in its own words.
-    return undefined;
-  }
-  try {
-    const head = Buffer.alloc(4);
-    // A folder opens but does not read: not a capture either.
-    const bytesRead = await handle.read(head, 0, 4, 0).then((r) => r.bytesRead, () => 0);
-    if (bytesRead < 4) return undefined;
-    const magic = head.readUInt32BE(0);
-    if (PCAP_MAGICS.has(magic)) return 'pcap';
-    if (magic === PCAPNG_SECTION_HEADER) return 'pcapng';
-    return undefined;
-  } finally {
-    await handle.close();
-  }
+  // Not readable here (or a folder): the scenario loader says why, in its own words.
+  const head = await readHead(file, 4);
+  if (head === undefined || head.length < 4) return undefined;
+  const magic = head.readUInt32BE(0);
+  if (PCAP_MAGICS.has(magic)) return 'pcap';
+  if (magic === PCAPNG_SECTION_HEADER) return 'pcapng';
+  return undefined;
 }
 
 /** A file named as a capture that holds none: refused by what it is, not read as a scenario. */
 export async function refuseNonCapture(file: string): Promise<void> {
   const info = await stat(file).catch(() => undefined);
   if (info === undefined || !info.isFile()) return;
-  const head = Buffer.alloc(8);
-  const handle = await open(file, 'r');
-  let n = 0;
-  try {
-    n = (await handle.read(head, 0, 8, 0)).bytesRead;
-  } finally {
-    await handle.close();
-  }
-  const found = info.size === 0 ? 'an empty file named as a capture' : `a file named as a capture whose first bytes (${head.subarray(0, n).toString('hex')}) are no pcap or pcapng magic number`;
+  const head = (await readHead(file, 8)) ?? Buffer.alloc(0);
+  const found = info.size === 0 ? 'an empty file named as a capture' : `a file named as a capture whose first bytes (${head.toString('hex')}) are no pcap or pcapng magic number`;
   throw new InputError({ file, line: 0, col: 0 }, found, 'a pcap or pcapng capture (or a scenario .yaml)');
 }
 

@@ -113,21 +113,30 @@ const COMPRESSED: { magic: number[]; name: string; tool: string }[] = [
  * binary bytes, or an invisible character, as the line it could not read.
  */
 export async function refuseEncodedLog(file: string, expected: string): Promise<void> {
-  const head = Buffer.alloc(6);
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (handle === undefined) return;
-  let n = 0;
-  try {
-    n = (await handle.read(head, 0, head.length, 0).catch(() => ({ bytesRead: 0 }))).bytesRead;
-  } finally {
-    await handle.close();
-  }
-  const starts = (magic: number[]): boolean => n >= magic.length && magic.every((b, i) => head[i] === b);
+  const head = await readHead(file, 6);
+  if (head === undefined) return;
+  const starts = (magic: number[]): boolean => head.length >= magic.length && magic.every((b, i) => head[i] === b);
   const compressed = COMPRESSED.find((c) => starts(c.magic));
   if (compressed !== undefined) {
     throw new InputError({ file: displayPath(file), line: 1, col: 1 }, `a ${compressed.name}-compressed file`, `${expected}, as text: decompress it first (${compressed.tool} -k ${displayPath(file)})`);
   }
   if (starts([0xef, 0xbb, 0xbf])) {
     throw new InputError({ file: displayPath(file), line: 1, col: 1 }, 'a UTF-8 byte-order mark before the first line', `${expected}, as the tool wrote it (no byte-order mark)`);
+  }
+}
+
+/**
+ * The first `bytes` bytes of a file (fewer when it is shorter), for telling its kind by a magic number; undefined
+ * when it cannot be opened or read (a folder opens but does not read): the caller's reader then says why.
+ */
+export async function readHead(file: string, bytes: number): Promise<Buffer | undefined> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (handle === undefined) return undefined;
+  try {
+    const head = Buffer.alloc(bytes);
+    const read = await handle.read(head, 0, bytes, 0).catch(() => undefined);
+    return read === undefined ? undefined : head.subarray(0, read.bytesRead);
+  } finally {
+    await handle.close();
   }
 }
