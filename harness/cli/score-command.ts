@@ -1,6 +1,4 @@
-import { checkRecords } from '../core/record-sanity.js';
-import type { FlowRecord } from '../core/flow-record.js';
-import type { FlowRecordList } from '../core/flow-record-table.js';
+import { checkRecords, type OutsideRecord } from '../core/record-sanity.js';
 import path from 'node:path';
 import { compareCell, type CellComparison } from '../comparator/compare-cell.js';
 import type { GroundTruth } from '../core/ground-truth.js';
@@ -109,7 +107,9 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const compare = compareOptionsFrom('score', flags);
   const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
   const logged = await adapter.parseLog(logFile, view);
-  checkRecords(logged);
+  // A replayed log's times are mapped (with tcpreplay's own timing error): only an unmapped one must lie within the
+  // capture, found in the same pass that checks every record and refused once an unrelated log has had its say.
+  const outside = checkRecords(logged, replay === undefined ? { firstUs: truth.pcap.firstUs - OUTSIDE_SLACK_US, lastUs: truth.pcap.lastUs + OUTSIDE_SLACK_US } : undefined);
   // A replayed log is stamped with the replay's time: mapped back to the capture's before anything reads it.
   const map = replay === undefined ? undefined : replayTimeMap(replay, truth, logged, logFile);
   const records = map === undefined ? logged : recordsInCaptureTime(map, logged);
@@ -136,7 +136,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     : replayedLogModel(monitorModel(adapter, setting, true, userConfig, view), monitorModel(adapter, cellSetting, true, userConfig, view), map);
   const comparison = compareCell(truth, records, model, compare);
   refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '', map !== undefined);
-  if (map === undefined) refuseRecordsOutsideCapture(records, truth, truthFile ?? pcapFile ?? '');
+  if (outside !== undefined) refuseRecordOutsideCapture(outside, truth, truthFile ?? pcapFile ?? '');
   applyComparison(cell, comparison, records.length);
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
@@ -176,24 +176,20 @@ async function writeScoreFolder(results: Parameters<typeof writeReports>[0], out
   }
 }
 
+/** How far outside its capture a record may lie: timestamps rounded by the tool (nfdump keeps milliseconds). */
+const OUTSIDE_SLACK_US = 1_000_000;
+
 /**
  * A record that begins before the capture's first packet or ends after its last cannot come from a monitor that read
  * this capture: a log of a longer capture scored against this truth (one of its records matched) gave every record
- * beyond the end as spurious and a connection 10 h longer than its truth, at exit 0. Not for a replayed log, whose
- * times are mapped (and carry tcpreplay's own timing error).
+ * beyond the end as spurious and a connection 10 h longer than its truth, at exit 0.
  */
-function refuseRecordsOutsideCapture(records: FlowRecordList, truth: GroundTruth, truthFile: string): void {
-  const slackUs = 1_000_000;
-  for (let i = 0; i < records.length; i += 1) {
-    const r = records.at(i) as FlowRecord;
-    const before = r.firstUs < truth.pcap.firstUs - slackUs;
-    if (!before && r.lastUs <= truth.pcap.lastUs + slackUs) continue;
-    throw new InputError(
-      { file: r.sourceFile, line: r.sourceLine, col: 0 },
-      `a record ${before ? `beginning ${formatUtc(r.firstUs)}, before` : `ending ${formatUtc(r.lastUs)}, after`} the capture ${path.basename(truthFile)} describes (${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)})`,
-      `a log written on ${path.basename(truth.pcap.file)}; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)`,
-    );
-  }
+function refuseRecordOutsideCapture(r: OutsideRecord, truth: GroundTruth, truthFile: string): never {
+  throw new InputError(
+    { file: r.sourceFile, line: r.sourceLine, col: 0 },
+    `a record ${r.before ? `beginning ${formatUtc(r.firstUs)}, before` : `ending ${formatUtc(r.lastUs)}, after`} the capture ${path.basename(truthFile)} describes (${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)})`,
+    `a log written on ${path.basename(truth.pcap.file)}; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)`,
+  );
 }
 
 /**

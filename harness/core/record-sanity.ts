@@ -11,19 +11,42 @@ import { FlowRecordTable, type FlowRecordList, type FlowRow } from './flow-recor
  * taken as one more unmatched record while its connection lost one). Checked here once, for every adapter present
  * and future; the message names the record's file and line.
  */
-export function checkRecords(records: FlowRecordList): void {
-  if (records instanceof FlowRecordTable) {
-    checkTable(records);
-    return;
-  }
+export function checkRecords(records: FlowRecordList, window?: TimeWindow): OutsideRecord | undefined {
+  if (records instanceof FlowRecordTable) return checkTable(records, window);
+  let outside: OutsideRecord | undefined;
   for (const record of records) {
     const problem = recordProblem(record, isAddress);
     if (problem !== undefined) throw new InputError({ file: record.sourceFile, line: record.sourceLine, col: 0 }, problem.found, problem.expected);
+    outside ??= outsideOf(window, record.firstUs, record.lastUs, record.sourceFile, record.sourceLine);
   }
+  return outside;
+}
+
+/** Where the records must lie (inclusive, microseconds): a capture's first and last packet with some slack. */
+export interface TimeWindow {
+  firstUs: number;
+  lastUs: number;
+}
+
+/** The first record found outside the window, in the same pass (the caller decides when to refuse it). */
+export interface OutsideRecord {
+  firstUs: number;
+  lastUs: number;
+  /** True when it begins before the window, false when it ends after it. */
+  before: boolean;
+  sourceFile: string;
+  sourceLine: number;
+}
+
+function outsideOf(window: TimeWindow | undefined, firstUs: number, lastUs: number, sourceFile: string, sourceLine: number): OutsideRecord | undefined {
+  if (window === undefined) return undefined;
+  const before = firstUs < window.firstUs;
+  return before || lastUs > window.lastUs ? { firstUs, lastUs, before, sourceFile, sourceLine } : undefined;
 }
 
 /** A table's rows read by its columns (a million records, never built as objects); each distinct address checked once. */
-function checkTable(table: FlowRecordTable): void {
+function checkTable(table: FlowRecordTable, window: TimeWindow | undefined): OutsideRecord | undefined {
+  let outside: OutsideRecord | undefined;
   const row = {} as FlowRow;
   const checked = new Map<number, boolean>();
   const addressOk = (id: number): boolean => {
@@ -50,7 +73,9 @@ function checkTable(table: FlowRecordTable): void {
     view.respAddr = addressesOk ? '' : table.text(row.respAddr);
     const problem = recordProblem(view, (a) => addressesOk || isAddress(a));
     if (problem !== undefined) throw new InputError({ file: table.sourceFile(i), line: table.sourceLine(i), col: 0 }, problem.found, problem.expected);
+    if (outside === undefined && window !== undefined) outside = outsideOf(window, row.firstUs, row.lastUs, table.sourceFile(i), row.sourceLine);
   }
+  return outside;
 }
 
 type RecordFields = Pick<FlowRecord, 'protocol' | 'origAddr' | 'respAddr' | 'origPort' | 'respPort' | 'firstUs' | 'lastUs' | 'durationUs' | 'origPkts' | 'respPkts' | 'origBytes' | 'respBytes'>;
