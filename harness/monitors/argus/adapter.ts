@@ -140,6 +140,11 @@ export function argusEffectiveTimeouts(setting: TimeoutSetting): EffectiveTimeou
  * commented out and the swept keys appended (argus takes the last value of a repeated key; measured).
  * For the `default` setting with a user config, the user's own values stand and nothing is appended.
  */
+/** The idle timeouts a setting sweeps: the only keys argusConfig appends after a user's own argus.conf. */
+function sweptIdleKnobs(setting: TimeoutSetting): string[] {
+  return setting.isDefault ? [] : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => ARGUS_IDLE_KNOB[p]);
+}
+
 export function argusConfig(setting: TimeoutSetting, values: Record<string, number>, userConfig?: { path: string; text: string }): string {
   const ours = (keys: string[]): string => keys.map((k) => `${k}=${values[k] as number}`).join('\n');
   if (!userConfig) {
@@ -149,9 +154,7 @@ export function argusConfig(setting: TimeoutSetting, values: Record<string, numb
     const key = confEntry(line)?.key;
     return key !== undefined && NEUTRALIZED_KEYS.has(key) ? `# harness: reading a pcap, so not: ${line}` : line;
   });
-  const swept = setting.isDefault
-    ? []
-    : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => ARGUS_IDLE_KNOB[p]);
+  const swept = sweptIdleKnobs(setting);
   const tail = swept.length > 0 ? `\n# harness: setting "${setting.label}" on top of ${userConfig.path}\n${ours(swept)}\n` : '\n';
   return `${lines.join('\n').replace(/\n*$/, '')}${tail}`;
 }
@@ -230,7 +233,7 @@ function confEntry(line: string): { key: string; value: string; valueCol: number
  * (argusConfig appends only those after the user's lines).
  */
 export function argusKnobValuesWith(setting: TimeoutSetting, values: Record<string, number>, userConfig: { text: string }): Record<string, number> {
-  const swept = new Set(setting.isDefault ? [] : (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined).map((p) => ARGUS_IDLE_KNOB[p]));
+  const swept = new Set(sweptIdleKnobs(setting));
   const inForce = { ...values };
   for (const [key, value] of Object.entries(effectiveKnobs(userConfig.text))) if (!swept.has(key) && /^\d+$/.test(value)) inForce[key] = Number(value);
   return inForce;
