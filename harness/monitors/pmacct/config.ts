@@ -112,14 +112,22 @@ function checkValues(lines: ConfigLine[], file: string): void {
       fail(`nfprobe_maxflows "${preview(value)}"`, `a whole number of flows from 1 to ${C_INT_MAX}`);
     }
     if (l.key === 'nfprobe_timeouts') {
-      for (const item of value.split(':')) {
-        const [key, seconds, extra] = item.split('=');
-        if (key === undefined || !NFPROBE_TIMEOUT_KEYS.has(key.trim()) || seconds === undefined || extra !== undefined || !(/^[1-9]\d*$/.test(seconds.trim()) && Number(seconds) <= C_INT_MAX)) {
-          fail(`"${preview(item)}" in nfprobe_timeouts`, `key=seconds items joined by ':' (tcp=3600:udp=300), keys ${[...NFPROBE_TIMEOUT_KEYS].join(', ')}, seconds a whole number of 1 or more`);
+      for (const item of timeoutItems(value)) {
+        if (item.seconds === undefined) {
+          fail(`"${preview(item.text)}" in nfprobe_timeouts`, `key=seconds items joined by ':' (tcp=3600:udp=300), keys ${[...NFPROBE_TIMEOUT_KEYS].join(', ')}, seconds a whole number of 1 or more`);
         }
       }
     }
   }
+}
+
+/** nfprobe_timeouts' `key=seconds` items: `seconds` undefined for an item pmacctd would reject (unknown key, not 1..C int). */
+function timeoutItems(value: string): { text: string; key: string; seconds: number | undefined }[] {
+  return value.split(':').map((text) => {
+    const [key = '', seconds, extra] = text.split('=').map((part) => part.trim());
+    const ok = NFPROBE_TIMEOUT_KEYS.has(key) && seconds !== undefined && extra === undefined && /^[1-9]\d*$/.test(seconds) && Number(seconds) <= C_INT_MAX;
+    return { text, key, seconds: ok ? Number(seconds) : undefined };
+  });
 }
 
 /** A line's value (after `key:`, without a trailing comment) and the 1-based column where it starts. */
@@ -138,10 +146,7 @@ export function pmacctKnobValuesWith(setting: { isDefault: boolean; limits?: { m
   for (const l of parseLines(userConfig.text, userConfig.file)) {
     const { value } = valueOf(l);
     if (l.key === 'nfprobe_timeouts' && setting.isDefault) {
-      for (const item of value.split(':')) {
-        const [key, seconds] = item.split('=');
-        if (key !== undefined && /^\d+$/.test(seconds?.trim() ?? '')) inForce[`nfprobe_timeouts ${key.trim()}`] = Number(seconds);
-      }
+      for (const item of timeoutItems(value)) if (item.seconds !== undefined) inForce[`nfprobe_timeouts ${item.key}`] = item.seconds;
     }
     if (l.key === 'nfprobe_maxflows' && setting.limits?.maxFlows === undefined && /^\d+$/.test(value)) inForce.nfprobe_maxflows = Number(value);
   }
