@@ -26,6 +26,9 @@ export { formatKb };
 function keepsWhole(cell: Cell): boolean | undefined {
   const a = cell.aggregate;
   if (cell.status !== 'ok' || !a || a.connections === 0) return undefined;
+  // A connection a live replay could not judge (within the timing error of a timeout, or where the tool's unscaled
+  // constants part the replay from a sensor) leaves "every connection whole" unknown.
+  if (cell.verdict === 'unsupported' || cell.scores.some((s) => !s.background && s.verdict === 'unsupported')) return undefined;
   return a.fragmented === 0 && a.missed === 0;
 }
 
@@ -90,7 +93,8 @@ export function costSummary(column: string, rows: readonly CostRow[]): string {
     const mems = judged.map((r) => r.cost.peakRssKb).filter((k): k is number => k !== undefined);
     const low = Math.min(...mems);
     const high = Math.max(...mems);
-    const range = mems.length === 0 ? '' : low === high ? `; peak memory ${formatKb(low)}` : `; peak memory ${formatKb(low)} to ${formatKb(high)}`;
+    // Compared as printed: 163,464 and 163,420 KiB are both "160 MiB", not a range "160 MiB to 160 MiB".
+    const range = mems.length === 0 ? '' : formatKb(low) === formatKb(high) ? `; peak memory ${formatKb(low)}` : `; peak memory ${formatKb(low)} to ${formatKb(high)}`;
     parts.push(unjudged.length === 0 ? `${column}: no swept setting keeps every connection whole${range}` : `${column}: no setting that was judged keeps every connection whole${range}; ${notJudged}`);
   } else if (chosen === base) {
     parts.push(`${column}: ${chosen.setting} keeps every connection whole at ${memoryText(chosen)} peak memory`);
@@ -113,6 +117,36 @@ export function costSummary(column: string, rows: readonly CostRow[]): string {
     if (evicted) parts.push(`at ${r.setting} its table filled and it evicted ${evicted.toLocaleString('en-US')} flows early`);
   }
   return parts.join('; ');
+}
+
+/**
+ * A row's figures as every report prints them. A cell that did not finish (crashed, hung, interrupted) has figures
+ * of a process cut short: printed as measured, a Ctrl-C'd 1h read "10.1 MB, 0 ms, 0 records" beside the summary's
+ * "not judged, cost unknown". They are marked instead.
+ */
+export interface CostFigures {
+  memory: string;
+  cpu: string;
+  wall: string;
+  records: string;
+  table: string;
+  toolState: string;
+}
+
+export function costFigures(row: CostRow): CostFigures {
+  const c = row.cost;
+  if (row.cell.status !== 'ok') {
+    const why = `n/a (${row.cell.status})`;
+    return { memory: why, cpu: 'n/a', wall: 'n/a', records: 'n/a', table: tableText(c), toolState: '' };
+  }
+  return {
+    memory: c.peakRssKb !== undefined ? formatKb(c.peakRssKb) : 'n/a',
+    cpu: cpuText(c),
+    wall: `${c.wallMs.toLocaleString('en-US')} ms`,
+    records: c.records.toLocaleString('en-US'),
+    table: tableText(c),
+    toolState: toolStateText(c),
+  };
 }
 
 export function cpuText(cost: CellCost): string {

@@ -37,7 +37,7 @@ import {
 } from './report-model.js';
 import { connectionCounts, scoredCount } from '../harness/core/summarize-results.js';
 import { COVERAGE_BUCKETS, FRAGMENT_BUCKETS } from '../harness/core/score-fold.js';
-import { costColumns, cpuText, formatKb, tableText, toolStateText, type ColumnCost, type CostRow } from './cost-view.js';
+import { costColumns, costFigures, formatKb, type ColumnCost, type CostRow } from './cost-view.js';
 
 /** Timelines drawn per scenario; the rest are counted, not drawn (a browser chokes on 10,000 SVGs). */
 export const HTML_MAX_TIMELINES = 20;
@@ -242,12 +242,15 @@ function costSection(scenario: ScenarioResult): Raw | string {
 <p class="note">What each setting cost the sensor on this capture (its own processes: the monitor, and an exporter's collector), and the flow-table entries the idle model says it keeps (≤: an upper bound), beside what the tool itself reported.</p>
 ${columns.map((c) => html`<div class="cost"><p class="cost-summary">${c.summary}</p>${costChart(c)}
 <table class="plain"><thead><tr><th>setting</th><th>peak memory</th><th>CPU</th><th>wall</th><th>records</th><th>flow table (model)</th><th>tool's own count</th></tr></thead>
-<tbody>${c.rows.map((r) => html`<tr><td>${r.setting}</td><td>${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : 'n/a'}</td><td>${cpuText(r.cost)}</td><td>${r.cost.wallMs.toLocaleString('en-US')} ms</td><td>${r.cost.records.toLocaleString('en-US')}</td><td>${tableText(r.cost)}</td><td>${toolStateText(r.cost)}</td></tr>`)}</tbody></table></div>`)}`;
+<tbody>${c.rows.map((r) => {
+    const f = costFigures(r);
+    return html`<tr><td>${r.setting}</td><td>${f.memory}</td><td>${f.cpu}</td><td>${f.wall}</td><td>${f.records}</td><td>${f.table}</td><td>${f.toolState}</td></tr>`;
+  })}</tbody></table></div>`)}`;
 }
 
 const COST_METRICS: { name: string; value: (r: CostRow) => number | undefined; text: (v: number) => string }[] = [
-  { name: 'peak memory', value: (r) => r.cost.peakRssKb, text: (v) => formatKb(v) },
-  { name: 'CPU', value: (r) => r.cost.cpuMs, text: (v) => `${v.toLocaleString('en-US')} ms` },
+  { name: 'peak memory', value: (r) => (r.cell.status === 'ok' ? r.cost.peakRssKb : undefined), text: (v) => formatKb(v) },
+  { name: 'CPU', value: (r) => (r.cell.status === 'ok' ? r.cost.cpuMs : undefined), text: (v) => `${v.toLocaleString('en-US')} ms` },
   { name: 'flow table (model peak)', value: (r) => r.cost.table?.peakEntries, text: (v) => v.toLocaleString('en-US') },
 ];
 

@@ -112,23 +112,27 @@ function judge(results: RunResults, cell: Cell, truthById: Map<string, TruthConn
 }
 
 function connectionFailure(results: RunResults, cell: Cell, truthById: Map<string, TruthConnection>): Outcome {
-  const bad = cell.scores.filter((s) => isFailingVerdict(s.verdict));
+  // The cell's verdict is its scenario connections' (the clock and sentinel are scored apart): counted into the
+  // message, they made JUnit say "7 of 7 not reported whole (4 missed)" where every report said "missed (2 of 5)".
+  const failing = cell.scores.filter((s) => isFailingVerdict(s.verdict));
+  const bad = failing.filter((s) => !s.background);
+  const backgroundBad = failing.length - bad.length;
+  const scenarioScores = cell.scores.filter((s) => !s.background).length;
   const expectations = bad.slice(0, MAX_LISTED).map((s) => expectation(results, s, truthById.get(s.connectionId)));
   if (bad.length === 0) {
-    return { kind: 'failure', message: `cell verdict ${cell.verdict} without a failing connection score`, body: '' };
+    return { kind: 'failure', message: `cell verdict ${cell.verdict} without a failing scenario connection score`, body: '' };
   }
-  const main = bad.filter((s) => !s.background).length;
   const message =
     cell.connectionsScored !== undefined && cell.aggregate !== undefined
-      ? `${summarizedCount(cell.aggregate)}; first of the ${cell.scores.length} worst kept: ${expectations[0]}`
+      ? `${summarizedCount(cell.aggregate)}; first of the ${scenarioScores} worst kept: ${expectations[0]}`
       : bad.length === 1
         ? (expectations[0] as string)
-        : `${pluralize(bad.length, 'connection')} of ${cell.connectionsScored === undefined ? cell.scores.length : `the ${cell.scores.length} worst of ${cell.connectionsScored}`} not reported whole (${countBy(bad)}); first: ${expectations[0]}`;
+        : `${pluralize(bad.length, 'connection')} of ${cell.connectionsScored === undefined ? scenarioScores : `the ${scenarioScores} worst of ${cell.connectionsScored}`} not reported whole (${countBy(bad)}); first: ${expectations[0]}`;
   const body = [
     ...expectations.slice(0, MAX_LISTED),
     ...(bad.length === 1 ? fragmentLines(bad[0] as ConnectionScore) : []),
     ...(bad.length > MAX_LISTED ? [`... and ${bad.length - MAX_LISTED} more`] : []),
-    ...(main < bad.length ? [`(${bad.length - main} of them background flows)`] : []),
+    ...(backgroundBad > 0 ? [`(also ${pluralize(backgroundBad, 'background flow')} not reported whole, scored apart: ${failing.filter((s) => s.background).map((s) => `${s.connectionId} ${s.verdict}`).join(', ')})`] : []),
   ].join('\n');
   return { kind: 'failure', message, body };
 }
@@ -139,6 +143,8 @@ function expectation(results: RunResults, s: ConnectionScore, truth: TruthConnec
   switch (s.verdict) {
     case 'missed':
       return `${expected}; saw no record`;
+    case 'merged':
+      return `${expected}; saw it in one record of ${formatUs(s.longestRecordUs)} together with ${s.mergedWith ?? 'another connection'}${s.likelyReason ? `: ${s.likelyReason}` : ''}`;
     case 'inaccurate': {
       const tol = durationToleranceUs(s.trueDurationUs, results) / 1e6;
       return `${expected} (±${formatSeconds(tol)}); saw one record of ${formatUs(s.longestRecordUs)}`;
@@ -167,8 +173,9 @@ function fragmentLines(s: ConnectionScore): string[] {
  */
 function summarizedCount(a: CellAggregate): string {
   const notWhole = a.connections - a.accurate;
-  const other = notWhole - a.fragmented - a.missed;
-  const parts = [[a.fragmented, 'fragmented'], [a.missed, 'missed'], [other, 'inaccurate']] as const;
+  const merged = a.merged ?? 0;
+  const other = notWhole - a.fragmented - a.missed - merged;
+  const parts = [[a.fragmented, 'fragmented'], [a.missed, 'missed'], [merged, 'merged with another'], [other, 'inaccurate']] as const;
   const kinds = parts.filter(([n]) => n > 0).map(([n, what]) => `${n.toLocaleString('en-US')} ${what}`).join(', ');
   return `${notWhole.toLocaleString('en-US')} of ${pluralize(a.connections, 'scenario connection')} not reported whole (${kinds})`;
 }

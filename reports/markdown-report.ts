@@ -31,7 +31,7 @@ import {
   liveCellLines,
 } from './report-model.js';
 import { connectionCounts } from '../harness/core/summarize-results.js';
-import { costColumns, cpuText, formatKb, tableText, toolStateText, type ColumnCost } from './cost-view.js';
+import { costColumns, costFigures, type ColumnCost } from './cost-view.js';
 
 /** Per-connection tables shown in a pull-request comment; the rest are summarized. */
 export const MARKDOWN_MAX_CONNECTIONS = 10;
@@ -158,11 +158,10 @@ function costTable(columns: ColumnCost[]): string[] {
   ];
   for (const column of columns) {
     for (const row of column.rows) {
-      const c = row.cost;
+      const f = costFigures(row);
       out.push(
-        `| ${escapeMarkdown(column.column)} | ${markdownCode(row.setting)} | ${c.peakRssKb !== undefined ? formatKb(c.peakRssKb) : 'n/a'} | ` +
-          `${escapeMarkdown(cpuText(c))} | ${c.wallMs.toLocaleString('en-US')} ms | ${c.records.toLocaleString('en-US')} | ` +
-          `${escapeMarkdown(tableText(c))} | ${escapeMarkdown(toolStateText(c))} |`,
+        `| ${escapeMarkdown(column.column)} | ${markdownCode(row.setting)} | ${escapeMarkdown(f.memory)} | ${escapeMarkdown(f.cpu)} | ${escapeMarkdown(f.wall)} | ` +
+          `${escapeMarkdown(f.records)} | ${escapeMarkdown(f.table)} | ${escapeMarkdown(f.toolState)} |`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import type { TruthConnection } from '../harness/core/ground-truth.js';
-import type { Cell, CommandRecord, RunResults, ScenarioResult } from '../harness/core/results.js';
+import { isLiveCell, type Cell, type CommandRecord, type RunResults, type ScenarioResult } from '../harness/core/results.js';
 import type { ConnectionScore, Verdict } from '../harness/core/score.js';
 import { formatDuration } from '../harness/core/duration.js';
 
@@ -111,6 +111,7 @@ const VERDICT_TEXT: Record<Verdict, { symbol: string; word: string; short: strin
   accurate: { symbol: '✓', word: 'accurate', short: 'ok' },
   inaccurate: { symbol: '✗', word: 'inaccurate', short: 'inacc' },
   fragmented: { symbol: '✗', word: 'fragmented', short: 'frag' },
+  merged: { symbol: '✗', word: 'merged with another', short: 'merged' },
   missed: { symbol: '✗', word: 'missed', short: 'missed' },
   'timeouts-not-honoured': { symbol: '⚠', word: 'not honoured', short: 'n/h' },
   unsupported: { symbol: '–', word: 'unsupported', short: 'unsup' },
@@ -132,7 +133,7 @@ export function cellHeadlineText(cell: Cell | undefined, connectionId: string | 
   const connections = scenarioConnectionsOf(cell);
   if (connections > 1) {
     const a = cell.aggregate;
-    const count = a === undefined ? undefined : cell.verdict === 'fragmented' ? a.fragmented : cell.verdict === 'missed' ? a.missed : undefined;
+    const count = a === undefined ? undefined : cell.verdict === 'fragmented' ? a.fragmented : cell.verdict === 'missed' ? a.missed : cell.verdict === 'merged' ? (a.merged ?? 0) : undefined;
     const text = verdictText(cell.verdict, undefined, short);
     if (count === undefined) return text;
     return short ? `${text} ${count}/${connections}` : `${text} (${count.toLocaleString('en-US')} of ${connections.toLocaleString('en-US')})`;
@@ -306,8 +307,10 @@ export function liveCellLines(scenario: ScenarioResult): string[] {
     const parts = [
       `${cell.column} @ ${cell.setting.label}: ${cell.verdict}`,
       `on ${live.interface}, speedup K=${live.speedup}`,
-      `replay timing error median ${ms(live.timingError.medianUs)}, p99 ${ms(live.timingError.p99Us)}, max ${ms(live.timingError.maxUs)}, drift ${ms(live.timingError.driftUs)} (x${live.speedup} in scenario time)`,
-      `packets ${live.packetsScheduled} sent, ${live.packetsOnWire} on the wire, ${live.packetsSeen === undefined ? 'monitor reports no count' : `${live.packetsSeen} seen by the monitor`}`,
+      live.timingError === undefined
+        ? 'no replay ran (interrupted before it), so no timing error was measured'
+        : `replay timing error median ${ms(live.timingError.medianUs)}, p99 ${ms(live.timingError.p99Us)}, max ${ms(live.timingError.maxUs)}, drift ${ms(live.timingError.driftUs)} (x${live.speedup} in scenario time)`,
+      `packets ${live.packetsScheduled} ${live.timingError === undefined ? 'scheduled' : 'sent'}, ${live.packetsOnWire} on the wire, ${live.packetsSeen === undefined ? 'monitor reports no count' : `${live.packetsSeen} seen by the monitor`}`,
     ];
     if (live.immediateMode) parts.push(live.immediateMode);
     if (live.invariance) parts.push(live.invariance.detail);
@@ -360,7 +363,9 @@ export function versionComparisons(scenario: ScenarioResult): VersionComparison[
   const groups = new Map<string, Cell[]>();
   for (const cell of scenario.cells) {
     if (cell.status === 'skipped') continue;
-    const key = JSON.stringify([cell.monitor, cell.view, cell.setting.label]);
+    // A live cell is its binary replayed to, not another version: compared with the offline cell of the same
+    // binary, every monitor without a live form read "verdict changed" against its unsupported twin.
+    const key = JSON.stringify([cell.monitor, cell.view, cell.setting.label, isLiveCell(cell)]);
     const list = groups.get(key) ?? [];
     list.push(cell);
     groups.set(key, list);

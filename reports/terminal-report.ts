@@ -109,7 +109,9 @@ function renderScenario(scenario: ScenarioResult, width: number, paint: (code: s
     const [first, ...rest] = wrap(clean(column.summary), width - 2, 3);
     out.push(`${paint('36', '$')} ${first ?? ''}`, ...rest.map((l) => `  ${l}`));
     const figures = column.rows
-      .map((r) => `${r.setting} ${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : '?'} ${cpuText(r.cost)} ${r.cost.table ? r.cost.table.peakEntries.toLocaleString('en-US') : '?'}`)
+      .map((r) => (r.cell.status === 'ok'
+        ? `${r.setting} ${r.cost.peakRssKb !== undefined ? formatKb(r.cost.peakRssKb) : '?'} ${cpuText(r.cost)} ${r.cost.table ? r.cost.table.peakEntries.toLocaleString('en-US') : '?'}`
+        : `${r.setting} ${r.cell.status}`))
       .join(' · ');
     out.push(paint('2', `  ${fit(clean(`memory, CPU, table peak: ${figures}`), width - 2)}`));
   }

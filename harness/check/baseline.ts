@@ -1,4 +1,4 @@
-import { formatDuration } from '../core/duration.js';
+import { formatDuration, secondsToUs } from '../core/duration.js';
 import { isInputError } from '../core/input-error.js';
 import { parseTimeoutSetting, settingKey, type TimeoutSetting } from '../core/timeout-setting.js';
 import type { RunResults } from '../core/results.js';
@@ -153,7 +153,7 @@ export function baselineThresholds(suite: Suite, results: RunResults): number[] 
  * suite still has that sensor with the same setting: re-recording on a machine without Zeek must not drop the Zeek
  * gate CI enforces. `kept` names them, so the update says so.
  */
-export function buildBaseline(suite: Suite, results: RunResults, createdAt: string, previous?: Baseline): { baseline: Baseline; kept: string[] } {
+export function buildBaseline(suite: Suite, results: RunResults, createdAt: string, previous?: Baseline, fit?: BaselineFit): { baseline: Baseline; kept: string[] } {
   const thresholds = baselineThresholds(suite, results);
   const entries: BaselineEntry[] = [];
   const judged = new Set<string>();
@@ -173,7 +173,7 @@ export function buildBaseline(suite: Suite, results: RunResults, createdAt: stri
             fragments: score.fragments,
             coverage: score.coverage,
             longestRecordUs: score.longestRecordUs,
-            huntsFound: thresholds.filter((t) => score.longestRecordUs >= t * 1e6),
+            huntsFound: thresholds.filter((t) => score.longestRecordUs >= secondsToUs(t)),
           };
           if (cell.version !== undefined) entry.monitorVersion = cell.version;
           entries.push(entry);
@@ -187,6 +187,9 @@ export function buildBaseline(suite: Suite, results: RunResults, createdAt: stri
     const sensor = suite.sensors.find((s) => s.name === entry.sensor);
     if (sensor === undefined || sensor.setting.label !== entry.setting || !scenarios.has(entry.scenario)) continue;
     if (judged.has(JSON.stringify([entry.scenario, entry.sensor, entry.view]))) continue;
+    // An entry of a connection the scenario no longer has, or a view the sensor no longer reports: kept, the next
+    // check refused the baseline, and re-recording on the same machine kept it again.
+    if (fit !== undefined && baselineMisfit({ ...previous!, suite: '', entries: [entry] }, fit) !== undefined) continue;
     entries.push(entry);
     kept.add(`${entry.sensor}${entry.view === 'default' ? '' : ` (${entry.view})`} on ${entry.scenario}`);
   }
@@ -202,7 +205,7 @@ export function compareBaseline(
   baseline: Baseline,
   results: RunResults,
   sensorSkips?: ReadonlyMap<string, SensorSkip>,
-): CheckResult[] {
+): { results: CheckResult[]; unrecorded: number; unrecordedConnections: number } {
   const tolerance = suite.tolerance;
   const groups = new Map<string, BaselineEntry[]>();
   for (const entry of baseline.entries) {
@@ -212,6 +215,7 @@ export function compareBaseline(
     else groups.set(key, [entry]);
   }
   const out: CheckResult[] = [];
+  let unrecordedConnections = 0;
   for (const entries of groups.values()) {
     const first = entries[0] as BaselineEntry;
     const label = sensorLabel(first.sensor, first.view);
@@ -234,7 +238,9 @@ export function compareBaseline(
       const why = sensor.skip !== undefined
         ? `sensor skipped by the suite: ${sensor.skip}`
         : sensorSkips?.get(sensor.name)?.reason ?? (!scenario ? 'scenario not run' : !cell ? 'sensor not run' : `${cell.status}: ${cell.reason ?? ''}`.trim());
-      out.push(result({ status: 'skip', connection: 'all', expected, reason: `not compared with the baseline (${why})` }));
+      // The suite's own skips (skip:, a version gate) stay skips under --fail-on-skip, the baseline's as its checks'.
+      const bySuite = sensor.skip !== undefined || sensorSkips?.get(sensor.name)?.bySuite === true;
+      out.push(result({ status: 'skip', connection: 'all', expected, reason: `not compared with the baseline (${why})`, ...(bySuite ? { bySuite } : {}) }));
       continue;
     }
     let regressions = 0;
@@ -266,8 +272,10 @@ export function compareBaseline(
           `less coverage than the baseline: ${percent(entry.coverage)} -> ${percent(score.coverage)}`,
         );
       }
+      // Exact, as a hunt is (`duration >= 1h` on single records): with the duration tolerance added, a record of
+      // 59m59.5s passed as "still found by the 1h hunt" that no longer finds it.
       for (const threshold of entry.huntsFound) {
-        if (score.longestRecordUs + tolerance.durationS * 1e6 < threshold * 1e6) {
+        if (score.longestRecordUs < secondsToUs(threshold)) {
           fail(
             `found by a hunt for records of ${formatDuration(threshold)} or more, as in the baseline`,
             `a hunt at ${formatDuration(threshold)} no longer finds it: longest record ${formatDuration(entry.longestRecordUs / 1e6)} -> ${formatDuration(score.longestRecordUs / 1e6)}`,
@@ -278,6 +286,41 @@ export function compareBaseline(
     if (regressions === 0) {
       out.push(result({ status: 'pass', connection: 'all', expected, seen: `${entries.length} ${entries.length === 1 ? 'connection' : 'connections'} no worse` }));
     }
+    // A connection added to the scenario since (or a copy, after its count grew) is guarded by no entry: named,
+    // never counted into "N connections no worse".
+    const recorded = new Set(entries.map((e) => e.connection));
+    const newcomers = cell.scores.filter((s) => !s.background && !recorded.has(s.connectionId)).map((s) => s.connectionId);
+    if (newcomers.length > 0) {
+      unrecordedConnections += newcomers.length;
+      const listed = newcomers.length <= 5 ? newcomers.join(', ') : `${newcomers.slice(0, 5).join(', ')} and ${newcomers.length - 5} more`;
+      out.push(result({
+        status: 'skip',
+        connection: newcomers.length === 1 ? (newcomers[0] as string) : 'all',
+        expected,
+        reason: `not compared with the baseline: ${newcomers.length === 1 ? 'connection' : 'connections'} ${listed} judged now ${newcomers.length === 1 ? 'has' : 'have'} no entry in it (record them with --update-baseline)`,
+      }));
+    }
   }
-  return out;
+  // A cell judged now that the baseline holds nothing of (a baseline recorded empty, a sensor or scenario added
+  // since) is guarded by no entry: said so, never folded silently into "0 regressions".
+  let unrecorded = 0;
+  for (const scenario of results.scenarios) {
+    for (const sensor of suite.sensors) {
+      for (const cell of cellsOf(scenario, sensor)) {
+        if (cell.status !== 'ok' || groups.has(`${scenario.name}\u0000${sensor.name}\u0000${cell.view}`)) continue;
+        unrecorded += 1;
+        out.push({
+          kind: 'baseline',
+          scenario: scenario.name,
+          sensor: sensorLabel(sensor.name, cell.view),
+          status: 'skip',
+          connection: 'all',
+          expected: 'no worse than the baseline',
+          reason: 'not compared with the baseline: it holds no entry for this sensor on this scenario (record them with --update-baseline)',
+        });
+      }
+    }
+  }
+  return { results: out, unrecorded, unrecordedConnections };
 }
+

@@ -37,8 +37,20 @@ export interface CheckReport {
   suite: string;
   results: CheckResult[];
   counts: { pass: number; fail: number; skip: number };
-  /** `kept`: with status updated, the sensors (scenario, view) not judged in this run whose earlier entries stayed. */
-  baseline?: { file: string; status: 'compared' | 'updated' | 'absent'; regressions: number; kept?: string[] };
+  /**
+   * `kept`: with status updated, the sensors (scenario, view) not judged in this run whose earlier entries stayed.
+   * `unrecorded`: with status compared, the cells judged now that the baseline holds no entry of (each a skip).
+   * `interrupted`: --update-baseline on a run stopped by Ctrl-C: the baseline was left as it was.
+   */
+  baseline?: {
+    file: string;
+    status: 'compared' | 'updated' | 'absent' | 'interrupted';
+    regressions: number;
+    kept?: string[];
+    unrecorded?: number;
+    /** With status compared: connections of recorded cells that the baseline has no entry of (added since). */
+    unrecordedConnections?: number;
+  };
 }
 
 export function countResults(results: readonly CheckResult[]): CheckReport['counts'] {

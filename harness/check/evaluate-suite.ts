@@ -1,4 +1,4 @@
-import { formatDuration } from '../core/duration.js';
+import { formatDuration, secondsToUs } from '../core/duration.js';
 import type { Cell, RunResults } from '../core/results.js';
 import type { ConnectionScore } from '../core/score.js';
 import { compareBaseline, type Baseline } from './baseline.js';
@@ -14,6 +14,13 @@ import { describeVersionRange, versionMismatch } from './version-range.js';
  */
 export interface EvaluateOptions {
   baseline?: { file: string; content: Baseline };
+  /**
+   * How a monitor's view joins the tool's flows after its timers cut them (argus merged: racluster), when it does:
+   * a pass there holds whatever the timeouts, so it proves nothing about the sensor's config.
+   */
+  joinedBy?: (monitor: string, view: string) => string | undefined;
+  /** The protocols a monitor reports at all (tcptrace: TCP only), when not every one. */
+  protocolsOf?: (monitor: string) => readonly string[] | undefined;
   /** Sensors the edge did not run, and why (not installed: with the install command; version out of range). */
   sensorSkips?: ReadonlyMap<string, SensorSkip>;
 }
@@ -24,18 +31,20 @@ export function evaluateSuite(suite: Suite, results: RunResults, options: Evalua
     const names = expectation.sensors ?? suite.sensors.map((s) => s.name);
     for (const name of names) {
       const sensor = suite.sensors.find((s) => s.name === name);
-      if (sensor) out.push(...evaluateOnSensor(suite, expectation, sensor, results, options.sensorSkips));
+      if (sensor) out.push(...evaluateOnSensor(suite, expectation, sensor, results, options));
     }
   }
   const report: CheckReport = { suite: suite.file, results: out, counts: countResults(out) };
   if (options.baseline) {
-    const regressions = compareBaseline(suite, options.baseline.content, results, options.sensorSkips);
-    out.push(...regressions);
+    const compared = compareBaseline(suite, options.baseline.content, results, options.sensorSkips);
+    out.push(...compared.results);
     report.counts = countResults(out);
     report.baseline = {
       file: options.baseline.file,
       status: 'compared',
-      regressions: regressions.filter((r) => r.status === 'fail').length,
+      regressions: compared.results.filter((r) => r.status === 'fail').length,
+      ...(compared.unrecorded > 0 ? { unrecorded: compared.unrecorded } : {}),
+      ...(compared.unrecordedConnections > 0 ? { unrecordedConnections: compared.unrecordedConnections } : {}),
     };
   }
   return report;
@@ -46,7 +55,7 @@ function evaluateOnSensor(
   expectation: Expectation,
   sensor: SensorSpec,
   results: RunResults,
-  sensorSkips: ReadonlyMap<string, SensorSkip> | undefined,
+  { sensorSkips, joinedBy, protocolsOf }: EvaluateOptions,
 ): CheckResult[] {
   const connection = expectation.connection ?? 'all';
   const tolerance = expectation.toleranceS ?? suite.tolerance.durationS;
@@ -82,18 +91,37 @@ function evaluateOnSensor(
       out.push(...allChecks(label, unusable));
       continue;
     }
-    const scores = cell.scores.filter((s) => !s.background && matchesConnection(s.connectionId, expectation.connection));
+    const asked = cell.scores.filter((s) => !s.background && matchesConnection(s.connectionId, expectation.connection));
+    // A connection of a protocol the monitor does not report at all (UDP on tcptrace) is not its to judge: "missed"
+    // failed every scenario-wide expectation there.
+    const reported = protocolsOf?.(cell.monitor);
+    const protocolOf = reported === undefined ? undefined : new Map(scenario.truth.connections.map((c) => [c.id, c.protocol as string]));
+    const scores = protocolOf === undefined || reported === undefined ? asked : asked.filter((s) => {
+      const protocol = protocolOf.get(s.connectionId);
+      return protocol === undefined || reported.includes(protocol);
+    });
+    if (scores.length === 0 && asked.length > 0) {
+      out.push(...allChecks(label, { reason: `${cell.displayName} reports ${(reported ?? []).map((p) => p.toUpperCase()).join(' and ')} connections only: none of those asked about` }));
+      continue;
+    }
     if (scores.length === 0) {
       const wanted = expectation.connection ? `connection ${expectation.connection}` : 'any non-background connection';
       out.push(...allChecks(label, { status: 'fail', reason: `no score for ${wanted} in ${scenario.name}` }));
       continue;
     }
+    const joined = joinedBy?.(cell.monitor, cell.view);
     const note = notHonoured(cell)
       ? `${cell.displayName} does not apply its timeouts to a pcap: a whole record here proves nothing about live traffic`
-      : undefined;
+      : joined !== undefined
+        ? `the ${cell.view} view joins the tool's records whatever its timeouts (${joined}): a whole record here proves nothing about the sensor's config; judge its other view`
+        : undefined;
     for (const check of expectation.checks) {
       const judged = judge(check, scores, tolerance);
       const result: CheckResult = { ...base(label)(check), status: judged.ok ? 'pass' : 'fail', seen: judged.seen };
+      if (judged.unjudged === true) {
+        result.status = 'skip';
+        result.reason = `${cell.displayName}'s records carry no state: how a connection closed cannot be judged from them`;
+      }
       if (note) {
         result.note = note;
         // A pass here would be false assurance for a live sensor; a failure still stands.
@@ -149,13 +177,15 @@ export function describeCheck(check: Check, toleranceS: number): string {
 
 interface Measure {
   ok: boolean;
+  /** Not ok because the monitor's records cannot say (no state at all for a close): a skip, not a failure. */
+  unjudged?: true;
   text: string;
   /** Larger is worse; orders the connections shown. */
   badness: number;
 }
 
 function measure(check: Check, score: ConnectionScore, toleranceS: number): Measure {
-  const tolUs = toleranceS * 1e6;
+  const tolUs = secondsToUs(toleranceS);
   switch (check.kind) {
     case 'max_fragments':
       if (score.fragments === 0) return { ok: false, text: 'missed (no record)', badness: Number.MAX_SAFE_INTEGER };
@@ -164,7 +194,7 @@ function measure(check: Check, score: ConnectionScore, toleranceS: number): Meas
       return { ok: score.coverage + 1e-9 >= check.min, text: `coverage ${percent(score.coverage)}`, badness: -score.coverage };
     case 'longest_record':
       return {
-        ok: score.longestRecordUs + tolUs >= check.atLeastS * 1e6,
+        ok: score.longestRecordUs + tolUs >= secondsToUs(check.atLeastS),
         text: `longest record ${formatDuration(score.longestRecordUs / 1e6)}`,
         badness: -score.longestRecordUs,
       };
@@ -172,15 +202,20 @@ function measure(check: Check, score: ConnectionScore, toleranceS: number): Meas
       // A hunt is a query on what the tool wrote (`duration >= 1h`): it finds the connection or not, with no slack,
       // as score.hunts and the baseline's hunts judge it. The duration tolerance is for longest_record alone.
       const valueUs = check.by === 'longest' ? score.longestRecordUs : score.sumDurationUs;
-      const ok = valueUs >= check.thresholdS * 1e6;
+      const ok = valueUs >= secondsToUs(check.thresholdS);
       const what = check.by === 'longest' ? 'longest record' : 'durations sum to';
       return { ok, text: `${ok ? 'found' : 'not found'} (${what} ${formatDuration(valueUs / 1e6)})`, badness: -valueUs };
     }
     case 'close': {
       if (check.state === 'as-truth') {
-        const ok = score.close.ok === true;
-        const seen = score.close.seen ?? 'no close seen';
-        return { ok, text: `${seen} (truth: ${score.close.expected})`, badness: ok ? 0 : 1 };
+        // A connection the truth never closes (UDP, ICMP, a TCP session held open), reported without a close: as the
+        // truth says. It failed as "no close seen" on every UDP connection of every monitor.
+        const nothingToClose = score.close.ok === undefined && score.close.expected === 'none' && score.fragments > 0;
+        const ok = score.close.ok === true || nothingToClose;
+        // Records with no state at all (tshark, nDPI) cannot say how a connection closed: not a failure to close.
+        const stateless = !ok && score.fragments > 0 && score.close.seen === undefined;
+        const seen = score.close.seen ?? (nothingToClose ? 'no close' : stateless ? 'records without a state' : 'no record');
+        return { ok, ...(stateless ? { unjudged: true as const } : {}), text: `${seen} (truth: ${score.close.expected})`, badness: ok ? 0 : 1 };
       }
       const last = [...score.fragmentList].sort((a, b) => a.lastUs - b.lastUs).at(-1);
       const state = last?.state ?? (last ? 'no state' : 'no record');
@@ -191,9 +226,13 @@ function measure(check: Check, score: ConnectionScore, toleranceS: number): Meas
 
 const SHOWN = 3;
 
-function judge(check: Check, scores: ConnectionScore[], toleranceS: number): { ok: boolean; seen: string } {
+function judge(check: Check, scores: ConnectionScore[], toleranceS: number): { ok: boolean; seen: string; unjudged?: true } {
   const measured = scores
-    .map((score) => ({ id: score.connectionId, ...measure(check, score, toleranceS) }))
+    .map((score) => {
+      const m = measure(check, score, toleranceS);
+      // A record it shares with another connection measures both: said beside the figure, whichever way it judged.
+      return { id: score.connectionId, ...m, text: score.mergedWith === undefined ? m.text : `${m.text}, in a record shared with ${score.mergedWith}` };
+    })
     .sort((a, b) => b.badness - a.badness || a.id.localeCompare(b.id));
   const failing = measured.filter((m) => !m.ok);
   const single = scores.length === 1;
@@ -204,7 +243,7 @@ function judge(check: Check, scores: ConnectionScore[], toleranceS: number): { o
   const shown = failing.slice(0, SHOWN).map((m) => `${m.text} (${m.id})`);
   const more = failing.length > SHOWN ? `; and ${failing.length - SHOWN} more` : '';
   const of = single ? '' : `${failing.length} of ${scores.length} connections: `;
-  return { ok: false, seen: `${of}${shown.join('; ')}${more}` };
+  return { ok: false, seen: `${of}${shown.join('; ')}${more}`, ...(failing.every((m) => m.unjudged === true) ? { unjudged: true as const } : {}) };
 }
 
 function plural(n: number, word: string): string {

@@ -1,3 +1,4 @@
+import { MAX_LIVE_SPEEDUP } from '../live/time-scale.js';
 import { formatDuration } from '../core/duration.js';
 import { isScalar, LineCounter, parseDocument, type ParsedNode } from 'yaml';
 import { InputError } from '../core/input-error.js';
@@ -65,7 +66,7 @@ function readLive(r: YamlReader, top: Fields): Suite['live'] {
   if (liveNode !== undefined && typeof live !== 'boolean') r.fail(liveNode, `live ${r.describe(liveNode)}`, 'true or false');
   if (speedupNode !== undefined && live !== true) r.fail(speedupNode, 'speedup without live: true', 'live: true beside speedup, or no speedup');
   if (live !== true) return undefined;
-  return { ...(speedupNode === undefined ? {} : { speedup: r.integer(speedupNode, 'speedup', 1, 1_000_000) }), where: r.where(liveNode as ParsedNode) };
+  return { ...(speedupNode === undefined ? {} : { speedup: r.integer(speedupNode, 'speedup', 1, MAX_LIVE_SPEEDUP) }), where: r.where(liveNode as ParsedNode) };
 }
 
 function firstLine(message: string): string {
@@ -318,7 +319,12 @@ function readChecks(r: YamlReader, fields: Fields, slack: { s: number; of: strin
   const fragments = fields.optional('max_fragments', 'a whole number of 1 or more');
   if (fragments !== undefined) checks.push({ kind: 'max_fragments', max: r.integer(fragments, 'max_fragments', 1, Number.MAX_SAFE_INTEGER) });
   const coverage = fields.optional('min_coverage', 'a fraction such as 0.99 or a percentage such as 99%');
-  if (coverage !== undefined) checks.push({ kind: 'min_coverage', min: readFraction(r, coverage, 'min_coverage') });
+  if (coverage !== undefined) {
+    const min = readFraction(r, coverage, 'min_coverage');
+    // Every connection, a missed one too, has a coverage of at least 0: a check that cannot fail.
+    if (min === 0) r.fail(coverage, `min_coverage ${r.describe(coverage)}`, 'a coverage above 0 (at 0 a connection no record reported passes)');
+    checks.push({ kind: 'min_coverage', min });
+  }
   const longest = fields.optional('longest_record', 'a duration such as 18h');
   if (longest !== undefined) {
     const atLeastS = r.duration(longest, 'longest_record', true);
@@ -330,7 +336,13 @@ function readChecks(r: YamlReader, fields: Fields, slack: { s: number; of: strin
   const hunt = fields.optional('hunt', 'a threshold such as 1h, or { at: 1h, by: sum }');
   if (hunt !== undefined) checks.push(readHunt(r, hunt));
   const close = fields.optional('close', 'as-truth, or a state text such as SF');
-  if (close !== undefined) checks.push({ kind: 'close', state: r.string(close, 'close', 'as-truth, or the state text of the last record such as SF') });
+  if (close !== undefined) {
+    const state = r.string(close, 'close', 'as-truth, or the state text of the last record such as SF');
+    // The words the check itself shows for a connection with no record, or a record without a state: asked for,
+    // they passed for a connection the monitor missed.
+    if (state === 'no record' || state === 'no state') r.fail(close, `close "${state}", the check's own words for a missing record or state`, 'as-truth, or a state text the monitor writes, such as SF');
+    checks.push({ kind: 'close', state });
+  }
   return checks;
 }
 

@@ -1,4 +1,4 @@
-import { keptText } from './render-check-text.js';
+import { keptText, unrecordedText } from './render-check-text.js';
 import { oneLine } from '../core/input-error.js';
 import type { CheckReport, CheckResult } from './check-report.js';
 
@@ -16,8 +16,10 @@ export function renderCheckMarkdown(report: CheckReport): string {
   const lines = [`### harness check: ${verdict}`, '', `\`${cell(report.suite)}\`: **${pass}** pass, **${fail}** fail, **${skip}** skip`];
   if (report.baseline) {
     const b = report.baseline;
-    const text = b.status === 'compared' ? `${b.regressions} regression${b.regressions === 1 ? '' : 's'} against` : b.status === 'updated' ? 'updated' : 'no';
-    lines.push('', `Baseline: ${text} \`${cell(b.file)}\`${cell(keptText(b.kept))}`);
+    const text = b.status === 'compared' ? `${b.regressions} regression${b.regressions === 1 ? '' : 's'} against`
+      : b.status === 'updated' ? 'updated'
+        : b.status === 'interrupted' ? 'not updated (the run was interrupted):' : 'no';
+    lines.push('', `Baseline: ${text} \`${cell(b.file)}\`${cell(keptText(b.kept))}${cell(unrecordedText(b.unrecorded, b.unrecordedConnections))}`);
   }
   const failures = report.results.filter((r) => r.status === 'fail');
   if (failures.length > 0) {

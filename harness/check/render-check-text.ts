@@ -64,13 +64,25 @@ export function keptText(kept: readonly string[] | undefined): string {
   return kept === undefined || kept.length === 0 ? '' : `; kept the earlier entries of ${kept.join(', ')} (not judged in this run)`;
 }
 
+/** The cells a compared baseline holds no entry of: guarded by nothing, so said beside the regressions. */
+export function unrecordedText(unrecorded: number | undefined, connections?: number): string {
+  const parts: string[] = [];
+  if (unrecorded !== undefined && unrecorded > 0) parts.push(`${unrecorded} ${unrecorded === 1 ? 'sensor and scenario' : 'sensors and scenarios'}`);
+  if (connections !== undefined && connections > 0) parts.push(`${connections} ${connections === 1 ? 'connection' : 'connections'}`);
+  if (parts.length === 0) return '';
+  const one = parts.length === 1 && (unrecorded === 1 || connections === 1);
+  return `; ${parts.join(' and ')} judged now ${one ? 'has' : 'have'} no entry in it (not compared; record them with --update-baseline)`;
+}
+
 function baselineLine(baseline: NonNullable<CheckReport['baseline']>): string {
   switch (baseline.status) {
     case 'updated':
       return `baseline ${baseline.file}: updated with this run's scores${keptText(baseline.kept)}`;
     case 'absent':
       return `baseline ${baseline.file}: none yet (record one with --update-baseline)`;
+    case 'interrupted':
+      return `baseline ${baseline.file}: not updated, the run was interrupted (the earlier baseline is left as it was)`;
     case 'compared':
-      return `baseline ${baseline.file}: ${baseline.regressions} ${baseline.regressions === 1 ? 'regression' : 'regressions'}`;
+      return `baseline ${baseline.file}: ${baseline.regressions} ${baseline.regressions === 1 ? 'regression' : 'regressions'}${unrecordedText(baseline.unrecorded, baseline.unrecordedConnections)}`;
   }
 }

@@ -76,7 +76,8 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   // Read before running: a malformed baseline, or one that does not fit the suite, is an input error, better found
   // before minutes of monitors.
-  const baseline = args.updateBaseline || args.shard !== undefined ? undefined : await readBaseline(baselineFile, loadedSuiteFit(loaded, adapters));
+  const fit = loadedSuiteFit(loaded, adapters);
+  const baseline = args.updateBaseline || args.shard !== undefined ? undefined : await readBaseline(baselineFile, fit);
   // Each team config is checked by its monitor's adapter before anything runs, installed or not.
   for (const sensor of suite.sensors) {
     const config = loaded.configFiles.get(sensor.name);
@@ -181,7 +182,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);
   }
   const { updateBaseline, junit, md, color } = args;
-  return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: args.failOnSkip === true, junit, md, color, stdout });
+  return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: args.failOnSkip === true, junit, md, color, stdout, fit });
 }
 
 export interface JudgeArgs {
@@ -196,6 +197,8 @@ export interface JudgeArgs {
   md: string | undefined;
   color: boolean;
   stdout: { write(text: string): unknown };
+  /** What the baseline must fit: an update keeps no earlier entry the next check would refuse (a connection since removed). */
+  fit?: BaselineFit;
 }
 
 /**
@@ -203,18 +206,25 @@ export interface JudgeArgs {
  * (or record) the baseline, print, write JUnit and Markdown, and return the exit status (0 or 1).
  */
 export async function judgeCheck(args: JudgeArgs): Promise<number> {
+  const adapters = await loadAdapters();
   const report = evaluateSuite(args.suite, args.results, {
     ...(args.baseline ? { baseline: { file: args.baselineFile, content: args.baseline } } : {}),
     sensorSkips: args.sensorSkips,
+    joinedBy: (monitor, view) => adapters.find((a) => a.id === monitor)?.joiningViews?.[view],
+    protocolsOf: (monitor) => adapters.find((a) => a.id === monitor)?.protocols,
   });
-  if (args.updateBaseline) {
+  if (args.updateBaseline && args.results.interrupted !== undefined) {
+    // What an interrupted run finished is not the suite's measure: written, it replaced the committed baseline (an
+    // early Ctrl-C left it empty, and the next check passed with every gate gone).
+    report.baseline = { file: args.baselineFile, status: 'interrupted', regressions: 0 };
+  } else if (args.updateBaseline) {
     // The baseline being replaced gives back the entries of sensors not judged in this run; one that no longer
     // parses is what the update is for, so it gives nothing back.
     const previous = await readBaseline(args.baselineFile).catch((e: unknown) => {
       if (isInputError(e)) return undefined;
       throw e;
     });
-    const { baseline, kept } = buildBaseline(args.suite, args.results, new Date().toISOString(), previous);
+    const { baseline, kept } = buildBaseline(args.suite, args.results, new Date().toISOString(), previous, args.fit);
     await writeBaseline(args.baselineFile, baseline);
     report.baseline = { file: args.baselineFile, status: 'updated', regressions: 0, ...(kept.length > 0 ? { kept } : {}) };
   } else if (!args.baseline) {

@@ -11,6 +11,7 @@ import { loadSuite } from '../check/load-suite.js';
 import { baselinePathFor } from '../check/baseline.js';
 import { readBaseline } from '../check/baseline-file.js';
 import { checkOutputs, judgeCheck, loadedSuiteFit, suiteInputs } from '../check/run-check.js';
+import type { BaselineFit } from '../check/baseline.js';
 import type { Baseline } from '../check/baseline.js';
 import type { Suite } from '../check/suite.js';
 import type { SensorSkip } from '../check/check-report.js';
@@ -73,9 +74,10 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   }
   const suite = loaded?.suite;
   // Read before --out is touched: a baseline that is damaged or does not fit the suite leaves nothing behind.
-  const baseline = loaded === undefined || plan.check === undefined || updateBaseline
+  const fit = loaded === undefined ? undefined : loadedSuiteFit(loaded, new Map((await loadAdapters()).map((a) => [a.id, a])));
+  const baseline = fit === undefined || plan.check === undefined || updateBaseline
     ? undefined
-    : await readBaseline(baselinePathFor(plan.check.suite), loadedSuiteFit(loaded, new Map((await loadAdapters()).map((a) => [a.id, a]))));
+    : await readBaseline(baselinePathFor(plan.check.suite), fit);
   const outDir = await checkOutputFolder('harness merge --out', stringFlag(flags, 'out') ?? defaultRunDir(`merge-${plan.id}`));
   const shardFolder = partials.find((p) => path.resolve(path.dirname(p.file)) === path.resolve(outDir));
   if (shardFolder !== undefined) {
@@ -85,7 +87,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   // A run folder like any other: one harness at a time, and an earlier run's files replaced, never mixed in.
   const folder = await claimRunFolder('harness merge --out', outDir);
   try {
-    return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite, baseline });
+    return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite, baseline, fit });
   } finally {
     await folder.release();
   }
@@ -93,7 +95,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
 
 async function mergeInto(
   outDir: string,
-  { partials, plan, junit, md, updateBaseline, suite, baseline }: {
+  { partials, plan, junit, md, updateBaseline, suite, baseline, fit }: {
     partials: PartialResult[];
     plan: ReturnType<typeof checkPartials>;
     junit: string | undefined;
@@ -101,6 +103,7 @@ async function mergeInto(
     updateBaseline: boolean;
     suite: Suite | undefined;
     baseline: Baseline | undefined;
+    fit: BaselineFit | undefined;
   },
 ): Promise<number> {
 
@@ -131,7 +134,7 @@ async function mergeInto(
     const baselineFile = baselinePathFor(check.suite);
     const sensorSkips = new Map<string, SensorSkip>(check.sensorSkips.map((s) => [s.sensor, { reason: s.reason, bySuite: s.bySuite }]));
     const color = useColor(process.stdout);
-    return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: check.failOnSkip, junit, md, color, stdout: process.stdout });
+    return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: check.failOnSkip, junit, md, color, stdout: process.stdout, ...(fit ? { fit } : {}) });
   }
   const written = await writeReports(results, outDir);
   process.stdout.write(renderTerminal(results, { color: useColor(process.stdout), width: outputWidth(process.stdout) }));

@@ -1,3 +1,4 @@
+import { captureFormat } from '../io/capture-file.js';
 import path from 'node:path';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
@@ -6,7 +7,7 @@ import { ONE_CELL_AT_A_TIME_FROM, runPipeline } from '../pipeline/run-pipeline.j
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import type { RunResults } from '../core/results.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
-import { speedupOf } from '../live/time-scale.js';
+import { liveSpeedupOf, LIVE_SPEEDUP_EXPECTED } from '../live/time-scale.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { jsonChunks } from '../../reports/json-report.js';
@@ -39,7 +40,8 @@ Flags:
   --out DIR            run folder (default: a new folder under runs/)
   --json               print results.json to stdout instead of the summary table
   --hunt LIST          long-connection hunt thresholds (default 1h,4h,8h)
-  --tolerance DUR      duration error still counted accurate (default 2s, or 0.1% of the duration)
+  --tolerance DUR      duration error still counted accurate (default 2s, or 0.1% of the duration); shorter
+                       than the longest connection, or it is refused
   --time-limit DUR     wall-clock limit for one monitor process (default 10m)
   --jobs N             cells run in parallel (default: number of cores; one at a time for a scenario of
                        ${ONE_CELL_AT_A_TIME_FROM.toLocaleString('en')} connections or more, whose cells each hold their records while scored)
@@ -47,8 +49,9 @@ Flags:
 ${MAX_PCAP_HELP}
   --live               also run every monitor that has a live form on a private veth (needs root), fed the
                        scenario by tcpreplay, time scaled; live cells are extra columns beside the offline ones
-  --speedup K          with --live: divide every time of the scenario and every timeout by K (default: chosen
-                       per monitor so each scaled timeout stays at or above its live floor)
+  --speedup K          with --live: divide every time of the scenario and every timeout by K, a whole number 1 to
+                       1000000 (default: per monitor, a replay of about 300 s, never a scaled timeout below the
+                       monitor's live floor)
 A run folder belongs to one harness at a time (another run into it is refused) and to the harness alone: a new
 run into the folder of an earlier one replaces it completely; a non-empty folder harness did not make is refused.
 Exit status: 0 done (whatever the verdicts; use harness check to gate CI), 1 the machine failed the run (disk full,
@@ -100,11 +103,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new InputError({ file: 'harness run --shard', line: 0, col: 0 }, `"${stringFlag(flags, 'shard') as string}" with --live`, LIVE_UNSHARDED);
   }
   const speedupText = stringFlag(flags, 'speedup');
-  const speedup = speedupText === undefined ? undefined : speedupOf(speedupText);
+  const speedup = speedupText === undefined ? undefined : liveSpeedupOf(speedupText);
   if (speedupText !== undefined && (!live || speedup === undefined)) {
-    throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, `"${speedupText}"${live ? '' : ' without --live'}`, 'a number 1 or more, with --live');
+    throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, `"${speedupText}"${live ? '' : ' without --live'}`, LIVE_SPEEDUP_EXPECTED);
   }
   if (live) {
+    // A team's own capture has no scenario to divide by K: its live cells could only ever be "unsupported".
+    for (const file of flags.positionals) {
+      const format = await captureFormat(file);
+      if (format !== undefined) {
+        throw new InputError({ file, line: 0, col: 0 }, `a ${format} capture with --live`, 'scenarios only with --live (live mode replays a synthesized scenario, time scaled); run a capture of your own without --live');
+      }
+    }
     const missing = await missingLiveCapabilities();
     if (missing.length > 0) {
       throw new InputError({ file: 'harness run --live', line: 0, col: 0 }, `no ${missing.join(', ')} (not root)`, 'root (or those capabilities) to build the private network namespace and veth a live run replays into');
@@ -138,6 +148,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       sensors,
       outDir,
       compare,
+      ...(stringFlag(flags, 'tolerance') !== undefined ? { toleranceFlag: stringFlag(flags, 'tolerance') as string } : {}),
       cellTimeLimitMs: timeLimitS * 1000,
       maxPcapBytes,
       concurrency: jobs,

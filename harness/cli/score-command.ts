@@ -1,7 +1,14 @@
+import { recordExtent, type RecordExtent } from '../core/record-extent.js';
+import { untaggedOnSeveralVlans } from '../core/record-overlap.js';
+import { cellCost } from '../pipeline/cell-cost.js';
+import { tableFullOf } from '../core/tool-state.js';
 import { checkRecords, type OutsideRecord } from '../core/record-sanity.js';
+import { recordLengthLimit } from '../monitors/record-length-limit.js';
 import path from 'node:path';
 import { compareCell, type CellComparison } from '../comparator/compare-cell.js';
+import { longestConnection, refuseToleranceOverLongest } from '../comparator/score-connection.js';
 import type { GroundTruth } from '../core/ground-truth.js';
+import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { InputError } from '../core/input-error.js';
 import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
@@ -106,12 +113,21 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   if (userConfig !== undefined) adapter.checkConfig?.(userConfig.file, userConfig.text);
   const compare = compareOptionsFrom('score', flags);
   const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
+  const toleranceGiven = stringFlag(flags, 'tolerance');
+  if (toleranceGiven !== undefined) refuseToleranceOverLongest('harness score --tolerance', toleranceGiven, compare.toleranceS, longestConnection(truth.connections));
   const logged = await adapter.parseLog(logFile, view);
   // A replayed log's times are mapped (with tcpreplay's own timing error): only an unmapped one must lie within the
   // capture, found in the same pass that checks every record and refused once an unrelated log has had its say.
-  const outside = checkRecords(logged, replay === undefined ? { firstUs: truth.pcap.firstUs - OUTSIDE_SLACK_US, lastUs: truth.pcap.lastUs + OUTSIDE_SLACK_US } : undefined);
+  const mayOverlap = untaggedOnSeveralVlans(truth.connections);
+  const outside = checkRecords(logged, {
+    ...(replay === undefined ? { window: { firstUs: truth.pcap.firstUs - OUTSIDE_SLACK_US, lastUs: truth.pcap.lastUs + OUTSIDE_SLACK_US } } : {}),
+    limit: recordLengthLimit(adapter),
+    joinedView: view !== undefined && adapter.joiningViews?.[view] !== undefined,
+    ...(mayOverlap === undefined ? {} : { mayOverlap }),
+  });
   // A replayed log is stamped with the replay's time: mapped back to the capture's before anything reads it.
-  const map = replay === undefined ? undefined : replayTimeMap(replay, truth, logged, logFile);
+  const loggedExtent = recordExtent(logged);
+  const map = replay === undefined ? undefined : replayTimeMap(replay, truth, loggedExtent.earliestStartUs, logFile);
   const records = map === undefined ? logged : recordsInCaptureTime(map, logged);
   const cellSetting = map === undefined ? setting : settingInCaptureTime(setting, map.k, effectiveTimeouts(adapter, setting));
   const cell = baseCell(adapter.id, adapter, view, cellSetting, path.dirname(path.resolve(logFile)));
@@ -130,14 +146,29 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     cell.provenance.notes.push(note);
     process.stderr.write(`harness score: ${note}\n`);
   }
-  const model = map === undefined
+  const sensorModel = map === undefined
     ? monitorModel(adapter, setting, undefined, userConfig, view)
     // Fed a replay, the sensor's timers ran: its rule for the setting it ran, in the capture's time.
     : replayedLogModel(monitorModel(adapter, setting, true, userConfig, view), monitorModel(adapter, cellSetting, true, userConfig, view), map);
+  // What the tool says of its own table in the same log (Suricata's stats): a full table explains its early cuts.
+  const toolState = await adapter.logToolState?.(logFile);
+  const tableFull = tableFullOf(toolState);
+  const model = tableFull === undefined ? sensorModel : { ...sensorModel, tableFull };
+  if (toolState !== undefined) {
+    cell.provenance.notes.push(`${adapter.displayName}'s own account of its table (${toolState.source}): ${Object.entries(toolState.figures).map(([k, v]) => `${k} ${v}`).join(', ')}${tableFull ? '; it filled' : ''}`);
+  }
+  if (model.timer?.unmodelled !== undefined) {
+    cell.provenance.notes.push(model.timer.unmodelled);
+    process.stderr.write(`harness score: ${model.timer.unmodelled}\n`);
+  }
   const comparison = compareCell(truth, records, model, compare);
-  refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '', map !== undefined);
-  if (outside !== undefined) refuseRecordOutsideCapture(outside, truth, truthFile ?? pcapFile ?? '');
+  const misdated = (): string => misdatedHints(adapter, loggedExtent, truth);
+  refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '', map !== undefined, misdated);
+  refusePartialLog(logFile, map === undefined ? loggedExtent : recordExtent(records), comparison, truth);
+  if (outside !== undefined) refuseRecordOutsideCapture(outside, truth, truthFile ?? pcapFile ?? '', misdated);
   applyComparison(cell, comparison, records.length);
+  // No process of the sensor ran here: no memory or CPU is known, only what its own account says of its table.
+  if (toolState !== undefined) cell.cost = cellCost({ commands: [], records: records.length, truth, model, setting: cellSetting, toolState });
   const results = runResults(['harness', 'score', ...argv], outDir ?? path.resolve('.'), compare, [{
     name: truth.scenario.name,
     description: truth.scenario.description,
@@ -184,11 +215,60 @@ const OUTSIDE_SLACK_US = 1_000_000;
  * this capture: a log of a longer capture scored against this truth (one of its records matched) gave every record
  * beyond the end as spurious and a connection 10 h longer than its truth, at exit 0.
  */
-function refuseRecordOutsideCapture(r: OutsideRecord, truth: GroundTruth, truthFile: string): never {
+function refuseRecordOutsideCapture(r: OutsideRecord, truth: GroundTruth, truthFile: string, misdated: () => string): never {
   throw new InputError(
     { file: r.sourceFile, line: r.sourceLine, col: 0 },
     `a record ${r.before ? `beginning ${formatUtc(r.firstUs)}, before` : `ending ${formatUtc(r.lastUs)}, after`} the capture ${path.basename(truthFile)} describes (${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)})`,
-    `a log written on ${path.basename(truth.pcap.file)}; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)`,
+    `a log written on ${path.basename(truth.pcap.file)}${misdated()}; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)`,
+  );
+}
+
+/**
+ * What else dates a log away from its capture than a replay: a tool printing local time (the log's earliest record
+ * a whole number of hours from the capture's first packet), and what the adapter knows of its tool.
+ */
+function misdatedHints(adapter: MonitorAdapter, extent: RecordExtent, truth: GroundTruth): string {
+  const earliestUs = extent.earliestStartUs;
+  const hints: string[] = [];
+  const offsetS = (earliestUs - truth.pcap.firstUs) / 1e6;
+  const hours = Math.round(offsetS / 3600);
+  if (hours !== 0 && Math.abs(hours) <= 26 && Math.abs(offsetS - hours * 3600) <= 2) {
+    hints.push(`its earliest record is ${hours > 0 ? '+' : ''}${hours} h from the capture's first packet, a whole number of hours: times printed in local time`);
+  }
+  if (adapter.misdatedHint !== undefined) hints.push(adapter.misdatedHint);
+  return hints.length === 0 ? '' : ` (${hints.join('; ')})`;
+}
+
+/** How much earlier than the scenario's last packet a log's records may all end before it looks cut short. */
+const PARTIAL_SLACK_US = 1_000_000;
+
+/**
+ * One piece of a rotated log, or the conn.log of a sensor still running (a connection is written when it ends), holds
+ * the connections that ended before some moment and not all of those after: the rest were scored "missed" or cut
+ * short at exit 0, with advice for a sensor that had reported them. The evidence: the sentinel (the capture's last
+ * packet, on UDP) has no record though the log reports UDP, and either scenario connections have none either or no
+ * record reaches the scenario's last packet. A whole log that lacks only the sentinel is scored.
+ */
+function refusePartialLog(logFile: string, extent: RecordExtent, comparison: CellComparison, truth: GroundTruth): void {
+  const sentinel = truth.connections.find((c) => c.role === 'sentinel');
+  if (sentinel === undefined || extent.protocols.size === 0) return;
+  if ((comparison.scores.find((s) => s.connectionId === sentinel.id)?.fragments ?? 0) > 0) return;
+  const { latestEndUs: lastEndUs, lastLine } = extent;
+  const reportsItsProtocol = extent.protocols.has(sentinel.protocol);
+  let scenarioEndUs = -Infinity;
+  for (const c of truth.connections) if (!c.background) scenarioEndUs = Math.max(scenarioEndUs, c.lastUs);
+  const scenario = comparison.scores.filter((s) => !s.background);
+  const missed = scenario.filter((s) => s.fragments === 0).length;
+  const endsEarly = lastEndUs < scenarioEndUs - PARTIAL_SLACK_US;
+  if (!reportsItsProtocol || (missed === 0 && !endsEarly)) return;
+  const protocol = sentinel.protocol.toUpperCase();
+  throw new InputError(
+    { file: logFile, line: lastLine, col: 0 },
+    `a log that looks cut short: the sentinel (the capture's last packet, ${protocol} at ${formatUtc(sentinel.firstUs)}) has no record though the log reports ${protocol}, `
+      + (missed > 0 ? `${missed.toLocaleString('en-US')} of ${scenario.length.toLocaleString('en-US')} scenario connections have none either, ` : '')
+      + `and its latest record ends ${formatUtc(lastEndUs)}${endsEarly ? `, before the scenario's last packet (${formatUtc(scenarioEndUs)})` : ''}`,
+    'the whole log of the capture, written once the sensor had read all of it: a rotated log\'s pieces concatenated in order (cat conn.*.log), '
+      + 'or the log of a stopped sensor (a running one writes a connection only when it ends)',
   );
 }
 
@@ -199,7 +279,9 @@ function refuseRecordOutsideCapture(r: OutsideRecord, truth: GroundTruth, truthF
  * answer. The background flows (clock, sentinel) do not count: every bundled scenario has the same ones at the same
  * addresses. A log with no records at all, or with only background records, is scored (the monitor missed it).
  */
-function refuseUnrelatedLog(logFile: string, records: { length: number }, comparison: CellComparison, truth: GroundTruth, truthFile: string, replayed: boolean): void {
+function refuseUnrelatedLog(
+  logFile: string, records: { length: number }, comparison: CellComparison, truth: GroundTruth, truthFile: string, replayed: boolean, misdated: () => string,
+): void {
   const scenarioScores = comparison.scores.filter((s) => !s.background);
   if (comparison.aggregate.spurious === 0 || scenarioScores.length === 0 || scenarioScores.some((s) => s.fragments > 0)) return;
   const first = comparison.spurious[0];
@@ -211,6 +293,6 @@ function refuseUnrelatedLog(logFile: string, records: { length: number }, compar
       + `(${comparison.aggregate.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)})`,
     `a log written on ${path.basename(truth.pcap.file)}, the capture ${path.basename(truthFile)} describes (${scenarioScores.length.toLocaleString('en-US')} scenario connection(s), ${span})`
       // A sensor fed the capture by tcpreplay stamps the replay's time: every record falls outside the capture's span.
-      + (!replayed && (first.firstUs < truth.pcap.firstUs || first.firstUs > truth.pcap.lastUs) ? '; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)' : ''),
+      + (!replayed && (first.firstUs < truth.pcap.firstUs || first.firstUs > truth.pcap.lastUs) ? `${misdated()}; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)` : ''),
   );
 }

@@ -7,6 +7,7 @@
  *   OTH -> decided by history.
  * - argus state: FIN, CLO -> fin; RST -> rst; CON, REQ, ACC, INT, TIM and the rest -> open.
  * - Suricata `closed` -> closed (fin or rst, it does not say which).
+ * - tcptrace counts (`SYN/FIN a2b 1/1 b2a 1/1; RST 0/0`): a reset -> rst, else a FIN -> fin, else open.
  * - history / flag text (Zeek history `ShADdFf`, NetFlow flags `.AP.SF`): any R or r -> rst, else F or f -> fin,
  *   else open.
  * Text that says nothing recognisable gives undefined: the tool gave no state.
@@ -53,7 +54,19 @@ export function classifyClose(state: string | undefined, history: string | undef
   return cls;
 }
 
+/** tcptrace's counts, as its parser words them: `SYN/FIN a2b 1/1 b2a 1/1; RST 0/0`. */
+const TCPTRACE_COUNTS = /^SYN\/FIN a2b (\d+)\/(\d+) b2a (\d+)\/(\d+); RST (\d+)\/(\d+)$/;
+
 function classifyUncached(state: string, history: string): CloseClass | undefined {
+  // tcptrace counts what it saw: a reset either way, else a FIN either way, else none (it was never classified, and
+  // `close: as-truth` failed on every tcptrace connection, the FINs seen or not).
+  const counts = TCPTRACE_COUNTS.exec(state);
+  if (counts !== null) {
+    const n = counts.slice(1).map(Number);
+    if ((n[4] as number) > 0 || (n[5] as number) > 0) return 'rst';
+    if ((n[1] as number) > 0 || (n[3] as number) > 0) return 'fin';
+    return 'open';
+  }
   // Paired NetFlow records join their texts with '|': the strongest close among the parts wins.
   const parts = state.split('|').map((s) => s.trim()).filter((s) => s !== '');
   let fromState: CloseClass | undefined;

@@ -1,3 +1,4 @@
+import { LINK_HEADER_BYTES } from '../core/ground-truth.js';
 import { sourceOf, type FlowRecord } from '../core/flow-record.js';
 import { FlowRecordTable, type FlowRecordList, type SharedFlowRecordTable } from '../core/flow-record-table.js';
 import type { CellAggregate, ConnectionScore, SpuriousRecord, Verdict } from '../core/score.js';
@@ -86,7 +87,7 @@ export class CellScoring {
     this.matched = matchRecords(truth, records, this.toleranceUs, index, addresses);
     const orientation = table && addresses ? new RowOrientation(index, table, addresses) : undefined;
     this.fold = new ScoreFold(options.huntThresholdsS, worstKept);
-    this.scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs };
+    this.scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs, linkHeaderBytes: LINK_HEADER_BYTES[truth.pcap.linkType] ?? null };
     const connections = truth.connections;
     this.scorer = new ConnectionScorer((i) => connections[i] as TruthConnection, records, table, orientation, this.matched, index, model, this.scoreOptions, this.toleranceUs);
   }
@@ -124,6 +125,7 @@ export class CellScoring {
     }
     return {
       from, to: this.truth.connections.length, truthKey, truth: truthTable.share(), records, offsets: this.matched.offsets, order: this.matched.order,
+      mergedWith: this.matched.mergedWith,
       clientAddr, serverAddr, clientPort, serverPort, addressIds: this.addresses.resolved(), toleranceUs: this.toleranceUs,
       scoreOptions: this.scoreOptions, worstKept: this.worstKept,
     };
@@ -170,6 +172,7 @@ export interface ScoreRangeInput {
   /** The match (MatchResult) and the truth index's endpoints, in shared memory. */
   offsets: Int32Array;
   order: Int32Array;
+  mergedWith: Int32Array;
   clientAddr: Int32Array;
   serverAddr: Int32Array;
   clientPort: Int32Array;
@@ -217,7 +220,7 @@ class ConnectionScorer {
     /** For a FlowRecordTable: its rows are made fragments from its columns, oriented by address ids. */
     private readonly table: FlowRecordTable | undefined,
     private readonly orientation: RowOrientation | undefined,
-    private readonly matched: Pick<MatchResult, 'offsets' | 'order'>,
+    private readonly matched: Pick<MatchResult, 'offsets' | 'order' | 'mergedWith'>,
     private readonly ports: { clientPort: Int32Array; serverPort: Int32Array },
     private readonly model: MonitorModel,
     private readonly scoreOptions: ScoreOptions,
@@ -240,7 +243,9 @@ class ConnectionScorer {
     } else {
       fragments = buildFragments(conn, this.records, toleranceUs, recordsOf(matched, i));
     }
-    const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.ports.clientPort[i], this.ports.serverPort[i]);
+    const other = matched.mergedWith[i] as number;
+    const mergedWith = other < 0 ? undefined : this.connectionAt(other).id;
+    const score = scoreConnection(conn, fragments, this.model, this.scoreOptions, this.ports.clientPort[i], this.ports.serverPort[i], mergedWith);
     fold.add(score, protocol);
     return score;
   }

@@ -289,6 +289,8 @@ export function likelyReason(
   unpairedUni: number,
   trueUs: number,
   evictedCut = false,
+  /** Both sides sent packets: only then can a split by direction explain extra records. */
+  twoWay = true,
 ): string | undefined {
   const { min, max } = typeof predicted === 'number' ? { min: predicted, max: predicted } : predicted;
   if (fragments >= min && fragments <= max) return undefined;
@@ -298,7 +300,8 @@ export function likelyReason(
   if (fragments < min && model.honoursTimeoutsOffline === false) return 'timeouts not honoured offline';
   if (fragments < min && model.timerNeedsLaterPacket === true) return 'timer needs a later packet';
   if (fragments > max) {
-    if (unpairedUni > 0) return 'one record per direction';
+    // A one-way flow (the clock) has one direction to report: its extra records are something else.
+    if (unpairedUni > 0 && twoWay) return 'one record per direction';
     if (model.statusIntervalS !== undefined) return 'status interval';
     // Only a connection that lived longer than the active timeout can have been cut by it: a 30 min C2 session
     // cut by a full table was blamed on a 7-day maxlife.

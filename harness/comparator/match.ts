@@ -21,6 +21,13 @@ export interface MatchResult {
   order: Int32Array;
   /** Indices of records that match no truth connection. */
   unmatched: number[];
+  /**
+   * By truth connection: another connection that one of its records also belongs to, or -1. A record that spans two
+   * connections the monitor cannot tell apart (two pings between the same hosts, to a tool that does not key ICMP on
+   * the echo identifier; one tuple used twice, to a tool whose timeout outlasts the pause) is listed under each: the
+   * monitor merged them, and giving it to one would score the other "missed".
+   */
+  mergedWith: Int32Array;
 }
 
 /** The record indices matched to truth connection `c`. */
@@ -64,8 +71,8 @@ export interface TruthIndex {
 }
 
 const SLOT = 4;
-/** A candidate's fields in TruthIndex.candidates: 56 bytes, one or two cache lines. */
-const CANDIDATE = 7;
+/** A candidate's fields in TruthIndex.candidates: 64 bytes, one or two cache lines. */
+const CANDIDATE = 8;
 const enum CandidateField {
   First = 0,
   Last = 1,
@@ -79,6 +86,8 @@ const enum CandidateField {
   Echo = 5,
   /** One past its group's last candidate. */
   GroupEnd = 6,
+  /** Its packets, both ways. */
+  Packets = 7,
 }
 /** ICMP ignores ports (Zeek writes type and code there): its keys have port 0 on both sides. */
 const ANY_PORT = 0;
@@ -235,6 +244,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
       candidates[o + CandidateField.Vlan] = c.vlan ?? UNTAGGED;
       candidates[o + CandidateField.Echo] = c.client.port;
       candidates[o + CandidateField.GroupEnd] = to;
+      candidates[o + CandidateField.Packets] = c.clientPkts + c.serverPkts;
     }
   }
   // Each slot now names its group's first candidate, where a record's match goes next.
@@ -260,6 +270,7 @@ function lookup(index: TruthIndex, p: number, a: number, pa: number, b: number, 
 
 /** Truth connection index a record belongs to, or -1. */
 export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: number): number {
+  mergedCount = 0;
   const p = protocolCode(record.protocol);
   if (p === NO_PROTOCOL) return -1;
   const a = index.addresses.find(record.origAddr);
@@ -267,7 +278,7 @@ export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: 
   const b = index.addresses.find(record.respAddr);
   if (b < 0) return -1;
   return matchIn(index, lookup(index, p, a, record.origPort, b, record.respPort), record.protocol === 'icmp', record.origPort,
-    record.respPort, record.firstUs, record.lastUs, record.vlan ?? NO_VLAN, toleranceUs);
+    record.respPort, record.firstUs, record.lastUs, record.vlan ?? NO_VLAN, toleranceUs, (record.origPkts ?? Number.NaN) + (record.respPkts ?? Number.NaN));
 }
 
 /** Rows matched per block by matchRows, and each block's keys in the index's endpoint order (as ordered() puts them). */
@@ -290,6 +301,7 @@ let fetched = 0;
  */
 function matchRows(
   index: TruthIndex, table: FlowRecordTable, from: number, to: number, addresses: TextAddressIds, toleranceUs: number, connOf: Int32Array,
+  merged: MergedRecords,
 ): void {
   const slots = index.slots;
   const mask = slots.length / SLOT - 1;
@@ -335,16 +347,47 @@ function matchRows(
       const icmp = code === ProtocolCode.Icmp;
       const pa = icmp ? table.origPort(i) : 0;
       const pb = icmp ? table.respPort(i) : 0;
-      connOf[i] = matchIn(index, groupOfSlot(slots, o), icmp, pa, pb, table.firstUs(i), table.lastUs(i), table.vlanOf(i), toleranceUs);
+      const packets = table.number(i, 'origPkts') + table.number(i, 'respPkts');
+      connOf[i] = matchIn(index, groupOfSlot(slots, o), icmp, pa, pb, table.firstUs(i), table.lastUs(i), table.vlanOf(i), toleranceUs, packets);
+      if (mergedCount > 0) merged.add(i);
     }
   }
 }
 
-/** Among the candidates of the group starting at `from`, the connection a record's span (and VLAN, ICMP echo identifier) fits best, or -1. */
+/** Records that belong to more than one connection: each with its other connections (after the one in connOf). */
+class MergedRecords {
+  readonly records: number[] = [];
+  readonly connections: number[] = [];
+
+  /** Record `i`'s other connections, from the matchIn just made. */
+  add(i: number): void {
+    for (let k = 0; k < mergedCount; k += 1) {
+      this.records.push(i);
+      this.connections.push(MERGED[k] as number);
+    }
+  }
+}
+
+/**
+ * The other connections the last matchIn found the record holds as well (MERGED[0 .. mergedCount)): candidates whose
+ * first or last packet lies within its span (not only within the tolerance), that the best one's echo identifier
+ * does not set apart.
+ */
+const MERGED: number[] = [];
+let mergedCount = 0;
+/** Scratch of matchIn: each overlapping candidate's connection and whether its echo identifier matched. */
+const OVERLAPPING: number[] = [];
+const OVERLAPPING_ECHO: number[] = [];
+
+/**
+ * Among the candidates of the group starting at `from`, the connection a record's span (and VLAN, ICMP echo
+ * identifier) fits best, or -1; the others it merges with in MERGED.
+ */
 function matchIn(
   index: TruthIndex, from: number, icmp: boolean, origPort: number, respPort: number, firstUs: number, lastUs: number,
-  recordVlan: number, toleranceUs: number,
+  recordVlan: number, toleranceUs: number, recordPackets: number,
 ): number {
+  mergedCount = 0;
   if (from < 0) return -1;
   const c = index.candidates;
   const lo = firstUs - toleranceUs;
@@ -359,6 +402,9 @@ function matchIn(
   }
   let best = -1;
   let bestRank = -Infinity;
+  let bestEcho = 0;
+  let bestPackets = Number.NaN;
+  let overlapping = 0;
   for (let k = a - 1; k >= from && (c[k * CANDIDATE + CandidateField.MaxLast] as number) >= lo; k -= 1) {
     const o = k * CANDIDATE;
     const l = c[o + CandidateField.Last] as number;
@@ -370,9 +416,27 @@ function matchIn(
     const echo = c[o + CandidateField.Echo] as number;
     const e = icmp && (origPort === echo || respPort === echo) ? 1 : 0;
     const rank = e * 1e18 + overlap * 4 - Math.abs(f - firstUs);
+    const conn = c[o + CandidateField.Connection] as number;
     if (rank > bestRank) {
       bestRank = rank;
-      best = c[o + CandidateField.Connection] as number;
+      best = conn;
+      bestEcho = e;
+      bestPackets = c[o + CandidateField.Packets] as number;
+    }
+    // Its first or last packet inside the record: the record holds some of its packets for certain. A record inside
+    // its span may be another connection's alone (nfpcapd writes each ICMP packet as a record of its own).
+    if ((f >= firstUs && f <= lastUs) || (l >= firstUs && l <= lastUs)) {
+      OVERLAPPING[overlapping] = conn;
+      OVERLAPPING_ECHO[overlapping] = e;
+      overlapping += 1;
+    }
+  }
+  // A record that counts no more packets than the best connection has holds none of another's: a tool that keeps two
+  // VLANs of one tuple apart without printing the VLAN (ndpiReader) wrote one such record per connection.
+  if (overlapping > 1 && !(recordPackets <= bestPackets)) {
+    for (let k = 0; k < overlapping; k += 1) {
+      const conn = OVERLAPPING[k] as number;
+      if (conn !== best && OVERLAPPING_ECHO[k] === bestEcho) MERGED[mergedCount++] = conn;
     }
   }
   return best;
@@ -390,27 +454,46 @@ export function matchRecords(
   const connOf = new Int32Array(records.length);
   const offsets = sharedInt32(n + 1);
   const unmatched: number[] = [];
-  if (records instanceof FlowRecordTable && addresses !== undefined) matchRows(index, records, 0, records.length, addresses, toleranceUs, connOf);
-  else for (let i = 0; i < records.length; i += 1) connOf[i] = matchRecord(index, records.at(i) as FlowRecord, toleranceUs);
+  const merged = new MergedRecords();
+  if (records instanceof FlowRecordTable && addresses !== undefined) matchRows(index, records, 0, records.length, addresses, toleranceUs, connOf, merged);
+  else {
+    for (let i = 0; i < records.length; i += 1) {
+      connOf[i] = matchRecord(index, records.at(i) as FlowRecord, toleranceUs);
+      if (mergedCount > 0) merged.add(i);
+    }
+  }
   for (let i = 0; i < records.length; i += 1) {
     const ci = connOf[i] as number;
     if (ci < 0) unmatched.push(i);
     else offsets[ci] = (offsets[ci] as number) + 1;
   }
+  const mergedWith = sharedInt32(n).fill(-1);
+  for (let k = 0; k < merged.records.length; k += 1) {
+    const ci = merged.connections[k] as number;
+    const primary = connOf[merged.records[k] as number] as number;
+    offsets[ci] = (offsets[ci] as number) + 1;
+    mergedWith[ci] = primary;
+    mergedWith[primary] = ci;
+  }
   // Counting sort without a cursor array: prefix sums make offsets[c] the end of connection c's slice of `order`;
-  // records placed last to first move it back to the slice's start, and keep input order within the slice.
+  // records placed last to first move it back to the slice's start, and keep input order within the slice (a
+  // merged record is placed under its other connections in the same pass, at its place in input order).
   for (let c = 1; c < n; c += 1) offsets[c] = (offsets[c] as number) + (offsets[c - 1] as number);
-  const matched = records.length - unmatched.length;
-  offsets[n] = matched;
-  const order = sharedInt32(matched);
-  for (let i = records.length - 1; i >= 0; i -= 1) {
-    const ci = connOf[i] as number;
-    if (ci < 0) continue;
+  const placed = records.length - unmatched.length + merged.records.length;
+  offsets[n] = placed;
+  const order = sharedInt32(placed);
+  const place = (ci: number, i: number): void => {
     const at = (offsets[ci] as number) - 1;
     offsets[ci] = at;
     order[at] = i;
+  };
+  let k = merged.records.length - 1;
+  for (let i = records.length - 1; i >= 0; i -= 1) {
+    for (; k >= 0 && merged.records[k] === i; k -= 1) place(merged.connections[k] as number, i);
+    const ci = connOf[i] as number;
+    if (ci >= 0) place(ci, i);
   }
-  return { offsets, order, unmatched };
+  return { offsets, order, unmatched, mergedWith };
 }
 
 /** A truth connection's endpoints in canonical text, computed once per connection rather than once per record. */

@@ -1,3 +1,5 @@
+import { formatDuration, secondsToUs } from '../core/duration.js';
+import { InputError } from '../core/input-error.js';
 import type { FlowRecord } from '../core/flow-record.js';
 import type { TruthConnection } from '../core/ground-truth.js';
 import type { ConnectionScore, Conservation, Fragment, HuntResult, Verdict } from '../core/score.js';
@@ -12,6 +14,11 @@ export interface ScoreOptions {
   toleranceRatio: number;
   /** The truth's quiet threshold, so the ideal model knows which gaps it has been told about. */
   quietThresholdUs?: number;
+  /**
+   * Link-header bytes per frame of the truth's capture (LINK_HEADER_BYTES): 14 for Ethernet, 0 raw IP, 16 Linux
+   * cooked; null when unknown, and then frame bytes are not judged. Absent: Ethernet.
+   */
+  linkHeaderBytes?: number | null;
 }
 
 const ETHERNET_HEADER = 14;
@@ -46,17 +53,44 @@ function conservation(expected: number, seen: number | undefined, judgeable: boo
 }
 
 /** Bytes the truth holds in the unit the monitor counts. */
-function expectedBytes(conn: TruthConnection, kind: FlowRecord['bytesKind']): number {
+function expectedBytes(conn: TruthConnection, kind: FlowRecord['bytesKind'], linkHeaderBytes: number): number {
   const packets = conn.clientPkts + conn.serverPkts;
   const ip = conn.clientIpBytes + conn.serverIpBytes;
   switch (kind) {
     case 'ethernet':
-      return ip + packets * (ETHERNET_HEADER + (conn.vlan !== undefined ? VLAN_TAG : 0));
+      // A VLAN tag rides in an Ethernet header only.
+      return ip + packets * (linkHeaderBytes + (conn.vlan !== undefined && linkHeaderBytes === ETHERNET_HEADER ? VLAN_TAG : 0));
     case 'payload':
       return conn.clientPayloadBytes + conn.serverPayloadBytes;
     default:
       return ip;
   }
+}
+
+/** The longest scenario (non-background) connection a tolerance would judge. */
+export interface LongestConnection {
+  id: string;
+  seconds: number;
+}
+
+export function longestConnection(connections: Iterable<Pick<TruthConnection, 'id' | 'background' | 'durationUs'>>): LongestConnection | undefined {
+  let longest: LongestConnection | undefined;
+  for (const c of connections) if (!c.background && (longest === undefined || c.durationUs / 1e6 > longest.seconds)) longest = { id: c.id, seconds: c.durationUs / 1e6 };
+  return longest;
+}
+
+/**
+ * A --tolerance (`flag`, as the user gave it) not shorter than the longest connection it judges makes a record of
+ * any length "accurate": a 43 ms record of a 19 h connection at --tolerance 20h. (The default tolerance is exempt:
+ * a scenario of short connections only is judged by it as ever.)
+ */
+export function refuseToleranceOverLongest(flag: string, given: string, toleranceS: number, longest: LongestConnection | undefined): void {
+  if (longest === undefined || toleranceS < longest.seconds) return;
+  throw new InputError(
+    { file: flag, line: 0, col: 0 },
+    `"${given}", not shorter than the longest connection it judges (${longest.id}, ${formatDuration(Math.round(longest.seconds))})`,
+    'a tolerance shorter than the connections: with it a record of any length is "accurate"',
+  );
 }
 
 /** How far a record's duration may be from the true one and still count as right. */
@@ -68,10 +102,12 @@ export function verdictFor(fragments: readonly Fragment[], conn: TruthConnection
   return verdictOf(fragments, conn.durationUs, model, options);
 }
 
-function verdictOf(fragments: readonly Fragment[], trueUs: number, model: MonitorModel, options: ScoreOptions): Verdict {
+function verdictOf(fragments: readonly Fragment[], trueUs: number, model: MonitorModel, options: ScoreOptions, merged = false): Verdict {
   let verdict: Verdict;
   if (fragments.length === 0) verdict = 'missed';
   else if (fragments.length > 1) verdict = 'fragmented';
+  // Its duration and counts are another connection's too: neither right nor wrong, and never "accurate".
+  else if (merged) verdict = 'merged';
   else {
     const toleranceUs = durationToleranceUs(trueUs, options);
     const errorUs = (fragments[0] as Fragment).durationUs - trueUs;
@@ -82,9 +118,13 @@ function verdictOf(fragments: readonly Fragment[], trueUs: number, model: Monito
   return verdict;
 }
 
-/** `clientPort`, `serverPort`: the connection's, when the caller has them as numbers (see predictRecords). */
+/**
+ * `clientPort`, `serverPort`: the connection's, when the caller has them as numbers (see predictRecords).
+ * `mergedWith`: the id of another connection one of its records also belongs to (MatchResult.mergedWith).
+ */
 export function scoreConnection(
   conn: TruthConnection, set: FragmentSet, model: MonitorModel, options: ScoreOptions, clientPort?: number, serverPort?: number,
+  mergedWith?: string,
 ): ConnectionScore {
   const fragments = set.fragments;
   const n = fragments.length;
@@ -120,18 +160,21 @@ export function scoreConnection(
 
   // Built whole rather than spread from conservation(): same keys in the same order, one object fewer.
   const bytesKind = set.bytesKind;
-  const expected = expectedBytes(conn, bytesKind);
+  const linkHeader = options.linkHeaderBytes === undefined ? ETHERNET_HEADER : options.linkHeaderBytes;
+  const expected = expectedBytes(conn, bytesKind, linkHeader ?? 0);
+  // Frame bytes of a capture whose link header is unknown: neither right nor wrong.
+  const judgeable = bytesKind !== 'unknown' && !(bytesKind === 'ethernet' && linkHeader === null);
   const bytes: ConnectionScore['bytes'] =
     bytesSeen === undefined
       ? { expected, bytesKind }
-      : bytesKind === 'unknown'
+      : !judgeable
         ? { expected, seen: bytesSeen, bytesKind }
         : { expected, seen: bytesSeen, ok: bytesSeen === expected, bytesKind };
 
   const close = closeOf(conn.close, conn.protocol, fragments[n - 1]);
   const hunts = huntsOf(options.huntThresholdsS, seen, longest, sum);
 
-  const verdict = verdictOf(fragments, trueUs, model, options);
+  const verdict = verdictOf(fragments, trueUs, model, options, mergedWith !== undefined);
   const packets = conservation(conn.clientPkts + conn.serverPkts, packetsSeen, true);
   const predicted = predictRecords(conn, model, options.quietThresholdUs, clientPort, serverPort);
   const score: ConnectionScore = {
@@ -168,8 +211,15 @@ export function scoreConnection(
     score.naivePredictedFragments = predicted.naive;
     if (predicted.rules.length > 0) score.timerRules = predicted.rules;
     const evictedCut = evictedBeforeLast(fragments);
-    const reason = likelyReason(n, predicted, model, set.unpairedUni, trueUs, evictedCut);
+    const reason = likelyReason(n, predicted, model, set.unpairedUni, trueUs, evictedCut, conn.clientPkts > 0 && conn.serverPkts > 0);
     if (reason !== undefined) score.likelyReason = reason;
+  }
+  if (mergedWith !== undefined && seen) {
+    score.mergedWith = mergedWith;
+    const merged = `${n > 1 ? 'records of it also hold' : 'reported in one record with'} ${mergedWith}: the monitor does not tell the two apart` +
+      (conn.protocol === 'icmp' ? ' (it does not key ICMP echoes on their identifier)' : ' (one flow key, and its timeout outlasted the pause between them)');
+    // Cut as well, the cut keeps its own reason first.
+    score.likelyReason = n > 1 && score.likelyReason !== undefined ? `${score.likelyReason}; ${merged}` : merged;
   }
   return score;
 }
@@ -216,7 +266,8 @@ const sharedHunts = new WeakMap<readonly number[], Map<number, HuntResult[]>>();
 const MAX_SHARED_THRESHOLDS = 15;
 
 function huntResult(thresholdS: number, seen: boolean, longest: number, sum: number): HuntResult {
-  return { thresholdS, byLongestRecord: seen && longest >= thresholdS * 1e6, bySum: seen && sum >= thresholdS * 1e6 };
+  const thresholdUs = secondsToUs(thresholdS);
+  return { thresholdS, byLongestRecord: seen && longest >= thresholdUs, bySum: seen && sum >= thresholdUs };
 }
 
 /** The last list of thresholds and pattern looked up, and their hunts: consecutive scores mostly share both. */
@@ -228,7 +279,7 @@ function huntsOf(thresholds: readonly number[], seen: boolean, longest: number, 
   if (thresholds.length > MAX_SHARED_THRESHOLDS) return thresholds.map((t) => huntResult(t, seen, longest, sum));
   let pattern = 0;
   for (let i = 0; i < thresholds.length; i += 1) {
-    const thresholdUs = (thresholds[i] as number) * 1e6;
+    const thresholdUs = secondsToUs(thresholds[i] as number);
     if (seen && longest >= thresholdUs) pattern |= 1 << (2 * i);
     if (seen && sum >= thresholdUs) pattern |= 2 << (2 * i);
   }

@@ -7,6 +7,8 @@ export interface LimitRow {
   label: string;
   limitEntries?: number;
   evictedFlows?: number;
+  /** The tool's counters say its table filled, with no count of flows evicted (Suricata's emergency mode). */
+  tableFull?: boolean;
   peakRssKb?: number;
   /** Most entries held: the tool's own count when it gives one, else the model's. */
   peakEntries?: number;
@@ -37,10 +39,14 @@ export function kbPerEntry(rows: readonly LimitRow[]): number | undefined {
 }
 
 export function tableLimitAdvice(input: LimitAdviceInput): string | undefined {
-  const evicting = input.rows.filter((r) => (r.evictedFlows ?? 0) > 0);
+  const evicting = input.rows.filter((r) => (r.evictedFlows ?? 0) > 0 || r.tableFull === true);
   if (evicting.length === 0) return undefined;
-  const worst = evicting.reduce((a, b) => ((b.evictedFlows as number) > (a.evictedFlows as number) ? b : a));
-  const parts = [`${input.displayName} evicted ${worst.evictedFlows} flows early at ${worst.label} (table full): a cut by pressure, not by the timeout`];
+  const worst = evicting.reduce((a, b) => ((b.evictedFlows ?? 0) > (a.evictedFlows ?? 0) ? b : a));
+  const parts = [
+    (worst.evictedFlows ?? 0) > 0
+      ? `${input.displayName} evicted ${worst.evictedFlows} flows early at ${worst.label} (table full): a cut by pressure, not by the timeout`
+      : `${input.displayName}'s table filled at ${worst.label} (its own counters say so, with no count of flows evicted): cuts there may be by pressure, not by the timeout`,
+  ];
   const needed = input.neededEntries;
   if (needed !== undefined && worst.limitEntries !== undefined && needed > worst.limitEntries) {
     let raise = `raise ${input.knob} from ${worst.limitEntries} to at least ${needed} (the most flows this scenario holds at once)`;
@@ -53,12 +59,15 @@ export function tableLimitAdvice(input: LimitAdviceInput): string | undefined {
   return parts.join('; ');
 }
 
-/** 512 B, 3.4 KB, 151 MB, 1.2 GB (KiB-based, as /proc and rusage count). */
+/**
+ * 512 B, 3.4 KiB, 151 MiB, 1.2 GiB: binary units, as /proc and rusage count them, and so named: labelled MB, a
+ * "1.2 GB" here was 1.29 GB in the decimal units every size flag of the CLI reads (--max-pcap-size 500MB).
+ */
 export function formatKb(kb: number): string {
   if (kb < 1) return `${Math.round(kb * 1024)} B`;
-  if (kb < 1024) return `${trim(kb)} KB`;
-  if (kb < 1024 * 1024) return `${trim(kb / 1024)} MB`;
-  return `${trim(kb / 1024 / 1024)} GB`;
+  if (kb < 1024) return `${trim(kb)} KiB`;
+  if (kb < 1024 * 1024) return `${trim(kb / 1024)} MiB`;
+  return `${trim(kb / 1024 / 1024)} GiB`;
 }
 
 function trim(n: number): string {

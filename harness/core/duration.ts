@@ -28,10 +28,28 @@ export function parseDuration(text: string | number): number | undefined {
 
 /** parseDuration without its upper bound: for a message that says the value is too long rather than unreadable. */
 export function parseDurationUnbounded(text: string | number): number | undefined {
-  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? roundMicros(text) : undefined;
+  const seconds = parseDurationExact(text);
+  return seconds === undefined ? undefined : roundMicros(seconds);
+}
+
+/**
+ * Whether a duration as written holds a fraction of a microsecond (`0.1000005`, `1.5us`), which every time of a
+ * scenario rounds away: refused by the scenario reader rather than silently moved (with `timestamp_resolution: ns`
+ * too: times are whole microseconds).
+ */
+export function finerThanMicrosecond(text: string | number): boolean {
+  const seconds = parseDurationExact(text);
+  if (seconds === undefined) return false;
+  const us = seconds * 1e6;
+  return Math.abs(us - Math.round(us)) > 1e-3 * Math.max(1, Math.abs(us) * 1e-9);
+}
+
+/** The seconds a duration says, not rounded to the microsecond. */
+function parseDurationExact(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
   const trimmed = text.trim();
   if (trimmed === '') return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return roundMicros(Number(trimmed));
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed);
   let total = 0;
   PART.lastIndex = 0;
   let matched = 0;
@@ -42,7 +60,7 @@ export function parseDurationUnbounded(text: string | number): number | undefine
     total += Number(m[1]) * (UNIT_SECONDS[m[2] as string] as number);
     matched += 1;
   }
-  return matched > 0 ? roundMicros(total) : undefined;
+  return matched > 0 ? total : undefined;
 }
 
 /** Durations live in seconds with microsecond resolution; this removes float noise from `0.1 + 0.2`. */
@@ -74,4 +92,12 @@ export function formatDuration(seconds: number): string {
 function trimNumber(n: number): string {
   // toFixed avoids exponent notation (1e-6) that parseDuration would refuse.
   return roundMicros(n).toFixed(6).replace(/\.?0+$/, '');
+}
+
+/**
+ * Seconds as whole microseconds, the unit of every time the harness compares: `1049.046524 * 1e6` is
+ * 1049046524.0000001 in floating point, and a record exactly that long failed a hunt at that threshold.
+ */
+export function secondsToUs(seconds: number): number {
+  return Math.round(seconds * 1e6);
 }

@@ -134,6 +134,7 @@ interface Chunk {
   sourceLine(j: number): number;
   setNumber(j: number, k: number, value: number): void;
   setEndReason(j: number, code: number): void;
+  clearVlan(j: number): void;
 }
 
 /**
@@ -209,6 +210,7 @@ class PushedChunk implements Chunk {
   }
 
   setEndReason(j: number, code: number): void { this.endReasons.set(j, code, this.rows); }
+  clearVlan(j: number): void { this.vlans.set(j, -1, this.rows); }
 
   private setDuration(j: number, value: number, rows: number): void {
     if (this.durations === undefined) {
@@ -304,6 +306,7 @@ class ColumnChunk implements Chunk {
   sourceLine(j: number): number { return this.c.line[j] as number; }
   setNumber(): void { throw new Error('FlowRecordTable: rows handed over as columns are read-only'); }
   setEndReason(): void { throw new Error('FlowRecordTable: rows handed over as columns are read-only'); }
+  clearVlan(): void { throw new Error('FlowRecordTable: rows handed over as columns are read-only'); }
 }
 
 function codeColumn(): SpillColumn<Uint8Array> {
@@ -625,6 +628,12 @@ export class FlowRecordTable implements FlowRecordList {
   private checked(index: number): number {
     if (!(index >= 0 && index < this.rows)) throw new RangeError(`FlowRecordTable: no record ${index}`);
     return index;
+  }
+
+  /** Record `index` holds packets of more than one VLAN (tshark's streams ignore it): it names none. */
+  clearVlan(index: number): void {
+    const c = this.chunkOf(this.checked(index));
+    c.clearVlan(index - c.start);
   }
 
   /** Says, after the fact, why record `index` ended (softflowd's log names the flows it evicted). */

@@ -58,6 +58,15 @@ export interface TruthConnection {
   cut?: { start?: string; end?: string };
 }
 
+/**
+ * The capture's link layer. Generated captures are Ethernet; a team's own may be raw IP, Linux cooked (`tcpdump -i
+ * any`) or another: the frame bytes a monitor counts ("ethernet" bytes) carry that header instead of Ethernet's.
+ */
+export type LinkType = 'ethernet' | 'raw-ip' | 'linux-sll' | 'linux-sll2' | 'other';
+
+/** Bytes of link header each frame carries (before any VLAN tag); undefined when unknown. */
+export const LINK_HEADER_BYTES: Readonly<Record<LinkType, number | undefined>> = { ethernet: 14, 'raw-ip': 0, 'linux-sll': 16, 'linux-sll2': 20, other: undefined };
+
 export interface GroundTruth {
   schemaVersion: typeof TRUTH_SCHEMA_VERSION;
   generator: string;
@@ -65,7 +74,7 @@ export interface GroundTruth {
   pcap: {
     file: string;
     sha256: string;
-    linkType: 'ethernet';
+    linkType: LinkType;
     timestampResolution: 'us' | 'ns';
     firstUs: number;
     lastUs: number;

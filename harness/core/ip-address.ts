@@ -73,3 +73,8 @@ export function bigIntToIp(value: bigint, version: IpVersion): string {
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));
   return canonicalIp(groups.join(':')) as string;
 }
+
+/** `192.0.2.1:443`, `[2001:db8::1]:443`: an address and port as messages show them. */
+export function formatEndpoint(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}

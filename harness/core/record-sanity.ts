@@ -1,7 +1,10 @@
 import { isIP } from 'node:net';
+import { formatDuration } from './duration.js';
+import { formatEndpoint } from './ip-address.js';
 import { InputError } from './input-error.js';
 import type { FlowRecord } from './flow-record.js';
 import { FlowRecordTable, type FlowRecordList, type FlowRow } from './flow-record-table.js';
+import { StateOverlaps, stateProtocol, type Overlap } from './record-overlap.js';
 
 /**
  * What every normalized record must be before it is scored, whichever parser read it: a record that ends before it
@@ -9,17 +12,87 @@ import { FlowRecordTable, type FlowRecordList, type FlowRow } from './flow-recor
  * cannot come from a monitor's real view of a capture. Each parser once had its own subset of these checks, and
  * what one lacked was scored at exit 0 (a negative duration and coverage, a 1e20 s connection, a corrupted address
  * taken as one more unmatched record while its connection lost one). Checked here once, for every adapter present
- * and future; the message names the record's file and line.
+ * and future; the message names the record's file and line. Also refused: two records of one flow state that
+ * overlap in time (see record-overlap.ts).
  */
-export function checkRecords(records: FlowRecordList, window?: TimeWindow): OutsideRecord | undefined {
-  if (records instanceof FlowRecordTable) return checkTable(records, window);
+export function checkRecords(records: FlowRecordList, options: CheckOptions = {}): OutsideRecord | undefined {
+  const { window, limit } = options;
+  // A joining view's records are not one state each (racluster joins a directed tuple's flows, so the flows the
+  // server opened sit inside the span of the client's): not checked for overlap.
+  const overlaps = options.joinedView === true ? undefined : new StateOverlaps(records.length);
   let outside: OutsideRecord | undefined;
-  for (const record of records) {
-    const problem = recordProblem(record, isAddress);
-    if (problem !== undefined) throw new InputError({ file: record.sourceFile, line: record.sourceLine, col: 0 }, problem.found, problem.expected);
-    outside ??= outsideOf(window, record.firstUs, record.lastUs, record.sourceFile, record.sourceLine);
+  if (records instanceof FlowRecordTable) outside = checkTable(records, window, limit, overlaps);
+  else {
+    // Address texts numbered as they come, for the overlap check's keys.
+    const ids = new Map<string, number>();
+    const idOf = (addr: string): number => {
+      let id = ids.get(addr);
+      if (id === undefined) ids.set(addr, (id = ids.size));
+      return id;
+    };
+    let i = 0;
+    for (const record of records) {
+      const problem = recordProblem(record, isAddress, limit);
+      if (problem !== undefined) throw new InputError({ file: record.sourceFile, line: record.sourceLine, col: 0 }, problem.found, problem.expected);
+      outside ??= outsideOf(window, record.firstUs, record.lastUs, record.sourceFile, record.sourceLine);
+      const protocol = overlaps === undefined ? undefined : stateProtocol(record.protocol, record.direction, record.recordKind);
+      if (protocol !== undefined) {
+        overlaps?.add(i, protocol, idOf(record.origAddr), record.origPort, idOf(record.respAddr), record.respPort, record.vlan ?? -1, record.firstUs, record.lastUs);
+      }
+      i += 1;
+    }
   }
+  const exempt = options.mayOverlap;
+  const overlap = overlaps?.find(exempt === undefined ? undefined : (k) => exempt(records.at(k) as FlowRecord));
+  if (overlap !== undefined) refuseOverlap(overlap, (k) => described(records.at(k) as FlowRecord));
   return outside;
+}
+
+export interface CheckOptions {
+  /** Where every record must lie; the first outside it is returned, not refused. */
+  window?: TimeWindow;
+  /** The longest record the tool writes. */
+  limit?: RecordLengthLimit;
+  /** The records are a view that joins the tool's flows (the adapter's joiningViews): one tuple's may overlap. */
+  joinedView?: boolean;
+  /** Records whose tuple's records may overlap (the truth holds it on several VLANs: untaggedOnSeveralVlans). */
+  mayOverlap?: (record: FlowRecord) => boolean;
+}
+
+/** What a message says of a record: where it is and what it spans. */
+interface DescribedRecord {
+  file: string;
+  line: number;
+  text: string;
+}
+
+function described(r: FlowRecord): DescribedRecord {
+  const seconds = (us: number): string => (us / 1e6).toFixed(6);
+  const vlan = r.vlan === undefined ? '' : ` vlan ${r.vlan}`;
+  return {
+    file: r.sourceFile,
+    line: r.sourceLine,
+    text: `${r.protocol} ${formatEndpoint(r.origAddr, r.origPort)} - ${formatEndpoint(r.respAddr, r.respPort)}${vlan} from ${seconds(r.firstUs)} to ${seconds(r.lastUs)}`,
+  };
+}
+
+function refuseOverlap(overlap: Overlap, describe: (i: number) => DescribedRecord): never {
+  // Named at the one further down the log: the reader finds the first of the two above it.
+  const [first, second] = [overlap.earlier, overlap.later].sort((a, b) => a - b) as [number, number];
+  const a = describe(first);
+  const b = describe(second);
+  const other = a.file === b.file ? `line ${a.line}` : `${a.file}:${a.line}`;
+  throw new InputError(
+    { file: b.file, line: b.line, col: 0 },
+    `a record (${b.text}) that overlaps the record of the same connection on ${other} (${a.text})`,
+    'one record at a time per connection, as one sensor keeps one state per connection: are these two sensors\' logs concatenated, or a record repeated?',
+  );
+}
+
+/** The longest record a tool can write, and what the message expects instead (see monitors/record-length-limit.ts). */
+export interface RecordLengthLimit {
+  longestUs: number;
+  expected: string;
 }
 
 /** Where the records must lie (inclusive, microseconds): a capture's first and last packet with some slack. */
@@ -45,7 +118,7 @@ function outsideOf(window: TimeWindow | undefined, firstUs: number, lastUs: numb
 }
 
 /** A table's rows read by its columns (a million records, never built as objects); each distinct address checked once. */
-function checkTable(table: FlowRecordTable, window: TimeWindow | undefined): OutsideRecord | undefined {
+function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limit: RecordLengthLimit | undefined, overlaps: StateOverlaps | undefined): OutsideRecord | undefined {
   let outside: OutsideRecord | undefined;
   const row = {} as FlowRow;
   const checked = new Map<number, boolean>();
@@ -71,9 +144,12 @@ function checkTable(table: FlowRecordTable, window: TimeWindow | undefined): Out
     const addressesOk = row.protocol === 'other' || (addressOk(row.origAddr) && addressOk(row.respAddr));
     view.origAddr = addressesOk ? '' : table.text(row.origAddr);
     view.respAddr = addressesOk ? '' : table.text(row.respAddr);
-    const problem = recordProblem(view, (a) => addressesOk || isAddress(a));
+    const problem = recordProblem(view, (a) => addressesOk || isAddress(a), limit);
     if (problem !== undefined) throw new InputError({ file: table.sourceFile(i), line: table.sourceLine(i), col: 0 }, problem.found, problem.expected);
     if (outside === undefined && window !== undefined) outside = outsideOf(window, row.firstUs, row.lastUs, table.sourceFile(i), row.sourceLine);
+    // Addresses are the table's text ids already: one text, one id.
+    const protocol = stateProtocol(row.protocol, row.direction, row.recordKind);
+    if (protocol !== undefined) overlaps?.add(i, protocol, row.origAddr, row.origPort, row.respAddr, row.respPort, row.vlan, row.firstUs, row.lastUs);
   }
   return outside;
 }
@@ -86,7 +162,7 @@ function isAddress(text: string): boolean {
 
 const TIME = 'a time in microseconds a double holds exactly (below 2^53)';
 
-function recordProblem(r: RecordFields, address: (text: string) => boolean): { found: string; expected: string } | undefined {
+function recordProblem(r: RecordFields, address: (text: string) => boolean, limit: RecordLengthLimit | undefined): { found: string; expected: string } | undefined {
   for (const [field, value] of [['first', r.firstUs], ['last', r.lastUs], ['duration', r.durationUs]] as const) {
     if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return { found: `a record whose ${field} time is ${value} us`, expected: TIME };
   }
@@ -94,6 +170,9 @@ function recordProblem(r: RecordFields, address: (text: string) => boolean): { f
     return { found: `a record that ends (${r.lastUs} us) before it starts (${r.firstUs} us)`, expected: 'its last packet at or after its first' };
   }
   if (r.durationUs < 0) return { found: `a record of duration ${r.durationUs} us`, expected: 'a duration of 0 or more' };
+  if (limit !== undefined && r.durationUs > limit.longestUs) {
+    return { found: `a record of ${formatDuration(Math.round(r.durationUs / 1e6))} (${(r.durationUs / 1e6).toFixed(6)} s)`, expected: limit.expected };
+  }
   for (const [field, value] of [['origPkts', r.origPkts], ['respPkts', r.respPkts], ['origBytes', r.origBytes], ['respBytes', r.respBytes]] as const) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
       return { found: `a record with ${field} ${value}`, expected: 'a whole count from 0 to 2^53' };

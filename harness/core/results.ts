@@ -115,6 +115,14 @@ export interface CommandRecord {
 
 export type CellStatus = 'ok' | 'unsupported' | 'failed' | 'skipped';
 
+/** What a live cell's sensor (and column) carries after the offline sensor's name. */
+export const LIVE_SUFFIX = ' (live)';
+
+/** A cell of the live replay (run or not: a monitor with no live form has unsupported ones), not of the pcap. */
+export function isLiveCell(cell: Pick<Cell, 'live' | 'sensor'>): boolean {
+  return cell.live !== undefined || cell.sensor.endsWith(LIVE_SUFFIX);
+}
+
 export interface Cell {
   /** The sensor (suite) or monitor id (run) this column belongs to. */
   sensor: string;
@@ -191,8 +199,11 @@ export interface LiveCellInfo {
   speedup: number;
   /** The setting the monitor really ran, in replay seconds (e.g. 5m/150 = tcp 2 s). */
   replaySetting: TimeoutSetting;
-  /** The replay's timing error against the pcap's schedule, real-time microseconds (x speedup in scenario time). */
-  timingError: { medianUs: number; p99Us: number; maxUs: number; driftUs: number };
+  /**
+   * The replay's timing error against the pcap's schedule, real-time microseconds (x speedup in scenario time);
+   * absent when no replay ran (interrupted before it): zeros there read as a perfect measurement.
+   */
+  timingError?: { medianUs: number; p99Us: number; maxUs: number; driftUs: number };
   /** Packets in the scaled pcap, on the reference capture, and as the monitor counted them (when it reports a count). */
   packetsScheduled: number;
   packetsOnWire: number;

@@ -261,11 +261,13 @@ export class ScoreFold {
 
   aggregate(spurious: number): CellAggregate {
     const byThreshold = (counts: number[]): Record<string, number> => Object.fromEntries(this.thresholds.map((t, i) => [String(t), counts[i] as number]));
+    const merged = this.countOf('merged');
     return {
       connections: this.foreground,
       accurate: this.countOf('accurate'),
       fragmented: this.countOf('fragmented'),
       missed: this.countOf('missed'),
+      ...(merged > 0 ? { merged } : {}),
       fragmentsTotal: this.fragmentsTotal,
       meanCoverage: this.foreground > 0 ? this.coverageSum / this.foreground : 0,
       minCoverage: this.foreground > 0 ? this.minCoverage : 0,

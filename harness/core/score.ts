@@ -9,6 +9,7 @@ export type Verdict =
   | 'accurate' // one record, duration within tolerance
   | 'inaccurate' // one record, duration outside tolerance
   | 'fragmented' // split into several records
+  | 'merged' // reported in one record together with another connection the monitor cannot tell apart from it
   | 'missed' // no record at all
   | 'timeouts-not-honoured' // the tool does not apply its timeouts to a pcap: a whole record proves nothing
   | 'unsupported' // the tool cannot take this setting
@@ -20,6 +21,7 @@ export const VERDICT_SEVERITY: readonly Verdict[] = [
   'failed',
   'missed',
   'fragmented',
+  'merged',
   'inaccurate',
   'timeouts-not-honoured',
   'accurate',
@@ -105,6 +107,8 @@ export interface ConnectionScore {
   /** The tool's rules that make the model differ from the naive one here (a service override, whole seconds...). */
   timerRules?: string[];
   likelyReason?: string;
+  /** Another connection one of its records also belongs to: the monitor reported the two as one flow. */
+  mergedWith?: string;
   hunts: HuntResult[];
   verdict: Verdict;
   /** Parts of the connection the tool discarded on purpose without any record (live ndpiReader deletes idle flows). */
@@ -130,6 +134,8 @@ export interface CellAggregate {
   accurate: number;
   fragmented: number;
   missed: number;
+  /** Connections reported in one record with another (verdict `merged`); absent when none was. */
+  merged?: number;
   fragmentsTotal: number;
   meanCoverage: number;
   minCoverage: number;

@@ -27,6 +27,11 @@ export interface TimerRule {
   /** What the tool documents for a full flow table (emergency timeouts), for the report. */
   emergency?: string;
   /**
+   * Why the rule predicts nothing at all (a config it cannot read: an expression for a timeout, a script that sets
+   * timeouts per connection): said beside the cell, or predictions vanish without a word.
+   */
+  unmodelled?: string;
+  /**
    * The smallest timeout, in whole seconds, that keeps a silence of this length whole wherever it falls
    * (phase, whole-second boundaries): what the recommendation advises.
    */

@@ -1,4 +1,6 @@
+import type { FlowRecord } from '../core/flow-record.js';
 import { checkRecords } from '../core/record-sanity.js';
+import { recordLengthLimit } from '../monitors/record-length-limit.js';
 import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
@@ -38,6 +40,8 @@ export interface CellRunRequest {
   userConfig?: string;
   /** No file of the cell may grow past this (--max-output): the kernel stops the writer, the cell fails. */
   maxOutputBytes?: number;
+  /** Records of one tuple that may overlap, from the truth (record-sanity.ts CheckOptions.mayOverlap). */
+  mayOverlap?: (record: FlowRecord) => boolean;
   /**
    * Live runs: every process enters the private wire's namespaces through `wrap`, `netOfPid` shows its sockets,
    * and `run` replaces the adapter's offline run.
@@ -198,7 +202,8 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
     const output = await (request.run ?? request.adapter.run)(ctx);
     // A record no capture can give (ends before it starts, an address that is none) fails the cell as unreadable
     // output, like a line its parser cannot read: scored, it was a wrong answer at exit 0.
-    for (const records of Object.values(output.views)) checkRecords(records);
+    const limit = recordLengthLimit(request.adapter);
+    for (const [view, records] of Object.entries(output.views)) checkRecords(records, { limit, joinedView: request.adapter.joiningViews?.[view] !== undefined, ...(request.mayOverlap ? { mayOverlap: request.mayOverlap } : {}) });
     provenance.notes.push(...output.notes);
     return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance, ...(output.toolState ? { toolState: output.toolState } : {}) };
   } catch (error) {

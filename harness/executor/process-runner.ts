@@ -373,6 +373,7 @@ export async function runProcess(argv: string[], options: RunOptions, onStart?: 
   const stdoutFd = options.stdoutFile ? await open(options.stdoutFile, 'w') : undefined;
   const stderrFd = options.stderrFile ? await open(options.stderrFile, 'w') : undefined;
   let child: ResultPromise;
+  let stderrTail: ReturnType<typeof tailOf> | undefined;
   try {
     child = spawnInGroup(argv, tools, {
       cwd: options.cwd,
@@ -383,6 +384,9 @@ export async function runProcess(argv: string[], options: RunOptions, onStart?: 
       rusageFile,
       ownPidNamespace: options.ownPidNamespace,
     });
+    // Listened to before any await: execa reads stderr too, and what a child wrote while the descriptors below were
+    // closed went to execa's reader alone (a fake monitor's "segfault" line was missing from its cell's reason once).
+    stderrTail = stderrFd ? undefined : tailOf(child.stderr);
   } finally {
     // The child holds its own copies of the descriptors.
     await stdoutFd?.close();
@@ -390,7 +394,6 @@ export async function runProcess(argv: string[], options: RunOptions, onStart?: 
   }
   const pid = child.pid;
   onStart?.(handleOf(pid, tools.unshare !== undefined));
-  const stderrTail = stderrFd ? undefined : tailOf(child.stderr);
   const supervised = supervise(pid, options, rusageFile !== undefined);
   const rss = watchPeakRss(child);
   const result = await child;

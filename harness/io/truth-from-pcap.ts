@@ -2,7 +2,7 @@ import { decimalSecondsToMicros } from '../core/time-text.js';
 import { stat } from 'node:fs/promises';
 import { fileSha256 } from './file-hash.js';
 import path from 'node:path';
-import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
+import { TRUTH_SCHEMA_VERSION, type GroundTruth, type LinkType, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
 import { runProcessLines } from '../executor/process-runner.js';
 import { detectAdapter, findAdapter } from '../monitors/registry.js';
@@ -20,7 +20,27 @@ const FIELDS = [
   'frame.time_epoch', 'vlan.id', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.proto', 'ipv6.nxt',
   'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.ident', 'icmpv6.echo.identifier',
   'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'udp.length', 'data.len', 'frame.cap_len',
+  'frame.len', 'frame.protocols', 'ip.hdr_len', 'frame.encap_type', 'ip.id', 'ip.frag_offset', 'ip.flags.mf', 'ipv6.fraghdr.ident',
 ] as const;
+
+/** Wiretap's encapsulation numbers (tshark's frame.encap_type) of the link layers whose header length is known. */
+const LINK_TYPE_OF_ENCAP: Record<string, LinkType> = { '1': 'ethernet', '7': 'raw-ip', '25': 'linux-sll', '210': 'linux-sll2' };
+
+/**
+ * The transport of a packet, from tshark's protocol stack (`eth:ethertype:ipv6:ipv6.hopopts:udp:data`): an IPv6
+ * packet's first next-header names its extension header (hop-by-hop, destination options, routing), not its
+ * transport, and every such packet was dropped from the truth, a made-up silence in its connection.
+ */
+function transportOf(protocols: string): TruthProtocol | undefined {
+  const layers = protocols.split(':');
+  for (let i = layers.length - 1; i >= 0; i -= 1) {
+    const layer = layers[i];
+    if (layer === 'tcp') return 'tcp';
+    if (layer === 'udp') return 'udp';
+    if (layer === 'icmp' || layer === 'icmpv6') return 'icmp';
+  }
+  return undefined;
+}
 
 const COLUMN = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
 
@@ -40,11 +60,16 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
   if (!detection?.found) throw new InputError({ file: pcap, line: 0, col: 0 }, 'no tshark to read the capture', 'tshark installed (apt-get install -y tshark), or a <name>.truth.json');
   const tshark = detection.path;
   // Absolute: tshark runs in the capture's folder, where a path relative to the user's folder means nothing.
-  const argv = [tshark, '-n', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
+  // Fragments as the wire carries them, each a packet of its datagram's connection (as the monitors count them):
+  // reassembled, tshark gave the datagram to its last fragment alone, one packet and the last fragment's bytes.
+  const argv = [tshark, '-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
   const quietThresholdUs = Math.round(quietThresholdS * 1e6);
   const connections = new Map<string, { truth: ConnectionTruth; clientKey: string; sawSyn: boolean; fin: boolean; rst: boolean }>();
   let packets = 0;
   let frameBytes = 0;
+  let linkType: LinkType = 'ethernet';
+  /** Each fragmented datagram's connection and direction, by source, destination and fragment id. */
+  const fragmentOf = new Map<string, { entry: NonNullable<ReturnType<typeof connections.get>>; dir: 0 | 1 }>();
   let firstUs = Number.POSITIVE_INFINITY;
   let lastUs = 0;
   /** The first packet whose transport header the snaplen cut (its flags and ports unknown), if any. */
@@ -53,17 +78,37 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     if (line === '') return;
     const f = line.split('\t');
     const get = (name: (typeof FIELDS)[number]): string => f[COLUMN.get(name) as number] ?? '';
+    // tshark prints a flag as 1 or True, by version.
+    const isSet = (name: (typeof FIELDS)[number]): boolean => get(name) === '1' || get(name) === 'True';
     packets += 1;
+    if (packets === 1) linkType = LINK_TYPE_OF_ENCAP[get('frame.encap_type')] ?? 'other';
     frameBytes += Number(get('frame.cap_len') || 0);
     const tsUs = (decimalSecondsToMicros(get('frame.time_epoch')) ?? 0);
     firstUs = Math.min(firstUs, tsUs);
     lastUs = Math.max(lastUs, tsUs);
     const v6 = get('ipv6.src') !== '';
-    const protocol = PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')];
+    // A datagram in fragments: the first carries the ports, the rest count under the same connection and direction.
+    const fragmentId = v6 ? get('ipv6.fraghdr.ident') : isSet('ip.flags.mf') || Number(get('ip.frag_offset') || 0) > 0 ? get('ip.id') : '';
+    const fragmentKey = fragmentId === '' ? undefined : `${v6 ? get('ipv6.src') : get('ip.src')}|${v6 ? get('ipv6.dst') : get('ip.dst')}|${fragmentId}`;
+    if (fragmentKey !== undefined && get('tcp.srcport') === '' && get('udp.srcport') === '') {
+      const of = fragmentOf.get(fragmentKey);
+      if (of !== undefined) {
+        const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
+        of.entry.truth.add({ tsUs, dir: of.dir, frameLength: 0, ipBytes, payloadBytes: 0, tcpFlags: 0 });
+        return;
+      }
+    }
+    const protocol = transportOf(get('frame.protocols')) ?? PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')];
     if (!protocol) return;
-    if (cutHeader === undefined && ((protocol === 'tcp' && (get('tcp.srcport') === '' || get('tcp.flags.syn') === '')) || (protocol === 'udp' && get('udp.srcport') === ''))) {
+    // Cut by the snaplen: fewer bytes captured than the frame had. An IPv4 fragment after the first carries no
+    // transport header at all, whole as it is: it was refused as "cut short", and no snaplen could have helped.
+    const cutBySnaplen = Number(get('frame.cap_len') || 0) < Number(get('frame.len') || 0);
+    if (cutHeader === undefined && cutBySnaplen && ((protocol === 'tcp' && (get('tcp.srcport') === '' || get('tcp.flags.syn') === '')) || (protocol === 'udp' && get('udp.srcport') === ''))) {
       cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), protocol };
     }
+    // A later fragment whose first fragment the capture does not hold: no ports to key it by, so not made a
+    // connection of port 0.
+    if (!cutBySnaplen && ((protocol === 'tcp' && get('tcp.srcport') === '') || (protocol === 'udp' && get('udp.srcport') === ''))) return;
     const src = v6 ? get('ipv6.src') : get('ip.src');
     const dst = v6 ? get('ipv6.dst') : get('ip.dst');
     let sport = 0;
@@ -76,10 +121,10 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     const a = `${src}|${sport}`;
     const b = `${dst}|${dport}`;
     const key = `${protocol}|${vlan ?? ''}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
-    const syn = get('tcp.flags.syn') === '1' || get('tcp.flags.syn') === 'True';
-    const ack = get('tcp.flags.ack') === '1' || get('tcp.flags.ack') === 'True';
-    const fin = get('tcp.flags.fin') === '1' || get('tcp.flags.fin') === 'True';
-    const rst = get('tcp.flags.reset') === '1' || get('tcp.flags.reset') === 'True';
+    const syn = isSet('tcp.flags.syn');
+    const ack = isSet('tcp.flags.ack');
+    const fin = isSet('tcp.flags.fin');
+    const rst = isSet('tcp.flags.reset');
     let entry = connections.get(key);
     if (!entry) {
       const bareSyn = protocol === 'tcp' && syn && !ack;
@@ -109,11 +154,15 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     entry.fin ||= fin;
     entry.rst ||= rst;
     const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
+    // ICMP: the IP payload after its 8-byte header. tshark's data.len leaves out what it decodes (the timestamp
+    // Linux ping puts first): 48 of a 56-byte payload was counted.
     const payload = protocol === 'tcp' ? Number(get('tcp.len') || 0)
       : protocol === 'udp' ? Math.max(0, Number(get('udp.length') || 8) - 8)
-        : Number(get('data.len') || 0);
+        : Math.max(0, ipBytes - (v6 ? 40 : Number(get('ip.hdr_len') || 20)) - 8);
     const flags = (syn ? TCP_SYN : 0) | (ack ? TCP_ACK : 0) | (fin ? TCP_FIN : 0) | (rst ? TCP_RST : 0);
-    entry.truth.add({ tsUs, dir: a === entry.clientKey ? 0 : 1, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
+    const dir = a === entry.clientKey ? 0 : 1;
+    entry.truth.add({ tsUs, dir, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
+    if (fragmentKey !== undefined) fragmentOf.set(fragmentKey, { entry, dir });
   };
   const run = await runProcessLines(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 6 * 3600_000, signal }, onLine);
   // Ctrl-C stopped tshark: the capture is not at fault.
@@ -153,7 +202,7 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     pcap: {
       file: pcap,
       sha256: await fileSha256(pcap),
-      linkType: 'ethernet',
+      linkType,
       timestampResolution: 'us',
       firstUs: packets > 0 ? firstUs : 0,
       lastUs,

@@ -3,7 +3,7 @@ import { compareCell } from '../comparator/compare-cell.js';
 import { generate } from '../../generators/generate.js';
 import type { FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth } from '../core/ground-truth.js';
-import type { Cell, RunResults, ScenarioResult } from '../core/results.js';
+import { isLiveCell, LIVE_SUFFIX, type Cell, type RunResults, type ScenarioResult } from '../core/results.js';
 import { describeTimeoutSetting, type TimeoutProtocol, type TimeoutSetting } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -25,7 +25,8 @@ import { chooseSpeedup, replayGroups, type SpeedupChoice } from './speedup-plan.
 import { protocolsCarried, scaleScenario, scaleSetting, recordToScenarioTime, type TimeMap } from './time-scale.js';
 import { liveCellModel } from './tool-time-model.js';
 import { scoreDiscardedParts } from './discard-losses.js';
-import { guardBoundaryCases } from './boundary-guard.js';
+import { guardBoundaryCases, guardUnscaledConstants } from './boundary-guard.js';
+import { monitorModel } from '../pipeline/monitor-model.js';
 
 /**
  * `harness run --live`: the offline run as always, then every monitor that has a live form on the private wire,
@@ -42,7 +43,6 @@ export interface LiveOptions {
   liveOnly?: boolean;
 }
 
-export const LIVE_SUFFIX = ' (live)';
 
 export async function runLivePipeline(request: RunRequest, options: LiveOptions): Promise<RunResults> {
   const stale = await cleanStaleWires();
@@ -102,8 +102,8 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
   if (request.signal.aborted) results.interrupted ??= { scenariosNotGenerated: [] };
   if (options.liveOnly) {
     for (const s of results.scenarios) {
-      const liveSensors = new Set(s.cells.filter((c) => c.live || c.sensor.endsWith(LIVE_SUFFIX)).map((c) => c.sensor.slice(0, -LIVE_SUFFIX.length)));
-      s.cells = s.cells.filter((c) => c.live || c.sensor.endsWith(LIVE_SUFFIX) || !liveSensors.has(c.sensor));
+      const liveSensors = new Set(s.cells.filter(isLiveCell).map((c) => c.sensor.slice(0, -LIVE_SUFFIX.length)));
+      s.cells = s.cells.filter((c) => isLiveCell(c) || !liveSensors.has(c.sensor));
       for (const c of s.cells) {
         if (!c.sensor.endsWith(LIVE_SUFFIX)) continue;
         c.sensor = c.sensor.slice(0, -LIVE_SUFFIX.length);
@@ -256,7 +256,7 @@ async function finishCells(
       interface: 'rx',
       speedup: map.k,
       replaySetting: result?.plan.replaySetting ?? cell.setting,
-      timingError: { medianUs: run.timing.medianUs, p99Us: run.timing.p99Us, maxUs: run.timing.maxUs, driftUs: run.timing.driftUs },
+      ...(run.timing === undefined ? {} : { timingError: { medianUs: run.timing.medianUs, p99Us: run.timing.p99Us, maxUs: run.timing.maxUs, driftUs: run.timing.driftUs } }),
       packetsScheduled: run.packetsScheduled,
       packetsOnWire: run.packetsOnWire,
       packetsSeen: output?.packetsSeen,
@@ -286,7 +286,8 @@ async function finishCells(
     const comparison = compareCell(truth, records, model, request.compare);
     applyComparison(cell, comparison, records.length);
     if (output?.discardRule) scoreDiscardedParts(cell, truth, output.discardRule, map.k);
-    guardBoundaryCases(cell, truth, effectiveTimeouts(adapter, cell.setting), run.timing.maxUs, map.k);
+    guardBoundaryCases(cell, truth, effectiveTimeouts(adapter, cell.setting), run.timing?.maxUs ?? 0, map.k);
+    guardUnscaledConstants(cell, truth, monitorModel(adapter, cell.setting, true, userConfig, cell.view), map.k);
     const offline = scenarioResult.cells.find((c) => !c.live && c.monitor === cell.monitor && c.view === cell.view && c.setting.label === cell.setting.label);
     if (offline && offline.honoursTimeoutsOffline === true && offline.status === 'ok') cell.live.invariance = compareOfflineLive(offline, cell, adapter.timerNeedsLaterPacket === true);
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);

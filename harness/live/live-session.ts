@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runCell, type CellRunOutcome } from '../executor/cell-runner.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
-import { MonitorFailure, type LiveCellContext, type LiveOutput, type MonitorAdapter } from '../monitors/monitor-adapter.js';
+import { MonitorFailure, type LiveCellContext, type LiveOutput, type MonitorAdapter, type Service } from '../monitors/monitor-adapter.js';
 import { buildImmediateModeShim } from './immediate-mode.js';
 import { captureSocketsOn, openPrivateWire, type PrivateWire } from './private-wire.js';
 import { readPcapTimestamps } from './pcap-timestamps.js';
@@ -40,7 +40,8 @@ export interface ReplayRun {
   referenceCapture: string;
   packetsScheduled: number;
   packetsOnWire: number;
-  timing: TimingError;
+  /** Absent when no replay ran (interrupted before it). */
+  timing?: TimingError;
   /** The replay or the reference failed: every cell of it fails with this. */
   problem?: string;
   /** The wire's setup and the shim, for provenance. */
@@ -109,13 +110,28 @@ async function runOnWire(wire: PrivateWire, request: ReplayRequest, scheduled: n
         userConfig: plan.userConfig,
         inside: { wrap: wire.inside, netOfPid: wire.nsPid, signalTool: signalInside },
         run: async (ctx) => {
+          // What the cell starts, watched while it is awaited: a monitor that exits at start (a bad option, a crash)
+          // was polled for a capture for 90 s, and every other monitor of the replay waited with it.
+          const started: Service[] = [];
           const liveCtx: LiveCellContext = {
             ...ctx,
+            startService: async (argv, options) => {
+              const service = await ctx.startService(argv, options);
+              started.push(service);
+              return service;
+            },
             iface: wire.rx,
             immediateModeEnv: form.needsImmediateMode ? immediateModeEnv : {},
             listenThroughReplay: async () => {
               const deadline = Date.now() + LISTEN_READY_MS;
               while ((await captureSocketsOn(wire.nsPid, wire.rxIndex)) <= before) {
+                for (const service of started) {
+                  const ended = await service.wait(0);
+                  if (ended !== undefined) {
+                    const how = ended.signal !== undefined ? `killed by ${ended.signal}` : `exit status ${ended.exitCode}`;
+                    throw new MonitorFailure(`${plan.adapter.displayName} ended (${how}) before it opened a capture on ${wire.rx}`, ended.exitCode, ended.signal, ended.stderr.slice(-2000), false);
+                  }
+                }
                 if (Date.now() > deadline || ctx.signal.aborted) {
                   throw new MonitorFailure(`${plan.adapter.displayName} opened no capture on ${wire.rx} within ${LISTEN_READY_MS / 1000} s`, null, undefined, '', true);
                 }
@@ -136,7 +152,8 @@ async function runOnWire(wire: PrivateWire, request: ReplayRequest, scheduled: n
     }
     await new Promise((r) => setTimeout(r, 300));
     let problem: string | undefined;
-    if (!request.signal.aborted) {
+    const replayed = !request.signal.aborted;
+    if (replayed) {
       const outcome = await replay(wire, request.pcap, request.dir, request.timeLimitMs, request.signal);
       problem = replayProblem(outcome, scheduled.length);
       notes.push(`replay: ${outcome.finished.record.argv.slice(outcome.finished.record.argv.indexOf('--') + 1).map((a) => path.basename(a)).join(' ')} in ${(outcome.finished.wallMs / 1000).toFixed(1)} s`);
@@ -155,7 +172,7 @@ async function runOnWire(wire: PrivateWire, request: ReplayRequest, scheduled: n
       referenceCapture: reference.file,
       packetsScheduled: scheduled.length,
       packetsOnWire: arrived.length,
-      timing: timingError(scheduled, arrived),
+      ...(replayed ? { timing: timingError(scheduled, arrived) } : {}),
       problem,
       notes,
       wallMs: Math.round(performance.now() - started),

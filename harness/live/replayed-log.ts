@@ -39,11 +39,11 @@ export function parseReplayFlags(replayedAt: string | undefined, speedup: string
 }
 
 /** Replay time -> capture time: the replay's start stands for the capture's first packet. */
-export function replayTimeMap(replay: ReplayOfLog, truth: GroundTruth, records: readonly FlowRecord[], logFile: string): TimeMap {
+/** `earliestRecordUs`: the log's earliest record start (recordExtent), +Infinity for none; read for `auto` only. */
+export function replayTimeMap(replay: ReplayOfLog, truth: GroundTruth, earliestRecordUs: number, logFile: string): TimeMap {
   let startUs: number;
   if (replay.startUs === 'auto') {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const r of records) if (r.firstUs < earliest) earliest = r.firstUs;
+    const earliest = earliestRecordUs;
     // Nothing to align to: an empty log says nothing of when the replay ran.
     if (!Number.isFinite(earliest)) throw new InputError({ file: 'harness score --replayed-at', line: 0, col: 0 }, `auto, and ${logFile} holds no records to take the replay's start from`, 'the time the sensor saw the first packet, as ISO 8601');
     startUs = earliest;

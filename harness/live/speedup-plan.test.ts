@@ -50,6 +50,15 @@ describe('live speedup plan', () => {
     expect(refused).to.have.property('refused').that.matches(/600, which makes softflowd's default a 0.5 s timeout, below its live floor of 2 s \(the largest speedup for this sweep is 150\)/);
   });
 
+  it('an explicit K is not limited by a setting the tool cannot take at all (an unsupported cell whatever K is)', () => {
+    // softflowd takes whole seconds: 1.5s is refused unscaled; it once refused K = 10 for "1.5s divided by 10".
+    const input = { ...softflowdLike, settings: parseTimeoutSweep('1.5s,10m') };
+    expect(input.translate(parseTimeoutSweep('1.5s')[0] as TimeoutSetting).supported).to.equal(false);
+    expect(chooseSpeedup(input, 100_000, 10)).to.include({ k: 10 });
+    // The settings it can take still hold K to the floor.
+    expect(chooseSpeedup(input, 100_000, 400)).to.have.property('refused').that.match(/^400, which makes softflowd's 10m a 1\.5 s timeout, below its live floor of 2 s/);
+  });
+
   it('a monitor with no timeout to scale is free; groups are one replay per K', () => {
     expect(chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('default'), inForce: () => ({ idleS: {} }) }, 3000)).to.include({ free: true });
     expect([...replayGroups([{ id: 'a', k: 30 }, { id: 'b', k: 150 }, { id: 'c', k: 30 }])]).to.deep.equal([[150, ['b']], [30, ['a', 'c']]]);

@@ -47,14 +47,15 @@ function acceptsAll(input: MonitorSpeedupInput, k: number): boolean {
 export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number, explicit?: number): SpeedupChoice {
   const limit = floorLimit(input);
   if (explicit !== undefined) {
-    for (const setting of input.settings) {
+    // As for floorLimit: a setting the tool cannot take at all is an unsupported cell whatever K is.
+    for (const setting of input.settings.filter((s) => input.translate(s).supported)) {
       const scaled = scaleSetting(setting, explicit, input.inForce(setting), input.carried);
       const low = timeoutsOf(scaled).find((t) => t < input.floorS);
       if (low !== undefined) {
         return { id: input.id, refused: `${explicit}, which makes ${input.id}'s ${setting.label} a ${+low.toFixed(3)} s timeout, below its live floor of ${input.floorS} s (the largest speedup for this sweep is ${Math.floor(limit)})` };
       }
       const translated = input.translate(scaled);
-      if (!translated.supported && input.translate(setting).supported) {
+      if (!translated.supported) {
         return { id: input.id, refused: `${explicit}, but ${input.id} cannot take ${setting.label} divided by ${explicit} (${describeTimeoutSetting(scaled)}): ${translated.reason}` };
       }
     }

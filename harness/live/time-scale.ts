@@ -19,6 +19,18 @@ export function speedupOf(text: string): number | undefined {
   return Number.isFinite(k) && k >= 1 ? k : undefined;
 }
 
+/** The largest K of a live run, as a suite's `speedup:` takes it too. */
+export const MAX_LIVE_SPEEDUP = 1_000_000;
+/** What `run --live --speedup` takes: the same K a suite's `speedup:` does. */
+export const LIVE_SPEEDUP_EXPECTED = `a whole number from 1 to ${MAX_LIVE_SPEEDUP.toLocaleString('en-US')} in decimal digits (such as 60), with --live`;
+
+/** `run --live --speedup K`: a whole number 1..MAX_LIVE_SPEEDUP written in digits, or undefined. */
+export function liveSpeedupOf(text: string): number | undefined {
+  if (!/^\d{1,7}$/.test(text)) return undefined;
+  const k = Number(text);
+  return k >= 1 && k <= MAX_LIVE_SPEEDUP ? k : undefined;
+}
+
 /** The protocols a scenario's own connections use (the clock and the sentinel are background: nothing judges them). */
 export function protocolsCarried(scenario: Scenario): TimeoutProtocol[] {
   return ALL_PROTOCOLS.filter((p) => scenario.connections.some((c) => c.protocol === p));

@@ -91,6 +91,12 @@ export interface MonitorAdapter {
   timerComparison?: string;
   /** The tool's own knobs a setting may name as `<id>.<key>=value` (e.g. `zeek.port_inactivity_timeouts=4h`). */
   settingKnobs?: SettingKnob[];
+  /**
+   * What makes a log of this tool dated away from the capture it read, for `harness score`'s refusal of such a log
+   * (softflowd without `-v 10 -A milli` stamps flows by its uptime): said beside the tcpreplay hint, which alone led
+   * a user to --replayed-at and a verdict on a tool that had ignored its timeouts.
+   */
+  misdatedHint?: string;
   detect(env: NodeJS.ProcessEnv): Promise<Detection>;
   /** The generic setting in the tool's own knob values; never clamps silently. */
   translate(setting: TimeoutSetting): Translation;
@@ -101,6 +107,11 @@ export interface MonitorAdapter {
    * when the file is not this monitor's format.
    */
   parseLog(path: string, view?: string): Promise<FlowRecord[]>;
+  /**
+   * The tool's own account of its table in a log it wrote (Suricata's stats events in eve.json), for `harness score`
+   * as `run` reads it: a cut by a full table is then its own reason, not an unexplained one.
+   */
+  logToolState?(path: string): Promise<ToolState | undefined>;
   /**
    * Checks a team's config file for this monitor (a suite's `config:`) before anything runs, and throws an
    * InputError naming file:line:col and what was expected: a typo'd timeout must not run silently as the default.

@@ -4,6 +4,7 @@ import type { SourcePosition } from '../core/input-error.js';
 import { InputError } from '../core/input-error.js';
 import { readInputText } from '../io/read-input.js';
 import { periodicTimerRule } from '../core/timer-rule.js';
+import { translateSetting } from '../monitors/translate-setting.js';
 import type { EffectiveTimeouts, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 
 const PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
@@ -31,6 +32,19 @@ export function effectiveTimeouts(adapter: MonitorAdapter, setting: TimeoutSetti
   };
 }
 
+/**
+ * The active timeout a user's config sets where the setting leaves it (pmacct's nfprobe_timeouts maxlife=300): the
+ * model took the tool's default (7 days) beside knob values that said 300, predicted one record where the config cut
+ * eleven, and called them "unexplained".
+ */
+function configuredActiveS(adapter: MonitorAdapter, setting: TimeoutSetting, userConfig: UserConfigText | undefined): number | undefined {
+  if (userConfig === undefined || adapter.knobValuesWith === undefined || setting.active !== undefined) return undefined;
+  const knob = adapter.knobs.find((k) => k.appliesTo === 'active');
+  const translation = translateSetting(adapter, setting);
+  if (knob === undefined || !translation.supported) return undefined;
+  return adapter.knobValuesWith(setting, translation.values, userConfig)[knob.name];
+}
+
 export function monitorModel(
   adapter: MonitorAdapter,
   setting: TimeoutSetting,
@@ -43,7 +57,7 @@ export function monitorModel(
   const timer = adapter.timerRule?.(setting, userConfig) ?? periodicTimerRule(effective.idleS, adapter.granularityS, adapter.timerComparison);
   const joinedBy = view === undefined ? undefined : adapter.joiningViews?.[view];
   // Some tools take 0 to mean "no active timeout": no rule to state then.
-  const activeS = effective.activeS;
+  const activeS = configuredActiveS(adapter, setting, userConfig) ?? effective.activeS;
   const active = typeof activeS === 'number' && activeS > 0 ? adapter.activeRule?.(activeS) : undefined;
   return {
     ...(joinedBy !== undefined ? { joinedBy } : {}),
@@ -51,7 +65,7 @@ export function monitorModel(
     ...(active !== undefined ? { active } : {}),
     idleS: { ...effective.idleS, ...timer.globalIdleS },
     timer,
-    activeS: effective.activeS,
+    activeS,
     statusIntervalS: effective.statusIntervalS,
     granularityS: adapter.granularityS,
     honoursTimeoutsOffline,

@@ -1,4 +1,4 @@
-import { recommend } from '../comparator/recommend.js';
+import { recommend, type OffRule } from '../comparator/recommend.js';
 import { tableLimitAdvice } from '../comparator/table-limit-advice.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Cell } from '../core/results.js';
@@ -43,8 +43,13 @@ export function recommendationsFor(
     const sweep = list.map((cell) => {
       const wholeByProtocol = cell.status === 'ok' && cell.honoursTimeoutsOffline !== false ? wholenessOf(cell) ?? wholeness(cell, (protocolOf ??= protocolsOf(truth))) : {};
       // What the tool ran with: its effective timeouts, or for a protocol it does not model (argus ICMP) the setting's own.
-      return { label: cell.setting.label, wholeByProtocol, idleS: { ...cell.setting.idle, ...effectiveTimeouts(adapter, cell.setting).idleS } };
+      const offRule = adapter.timerNeedsLaterPacket === true ? undefined : offTheRule(cell, () => (protocolOf ??= protocolsOf(truth)));
+      return {
+        label: cell.setting.label, wholeByProtocol, idleS: { ...cell.setting.idle, ...effectiveTimeouts(adapter, cell.setting).idleS },
+        ...(offRule === undefined ? {} : { offRule }),
+      };
     });
+    const activeKnob = adapter.knobs.find((k) => k.appliesTo === 'active');
     const advised = recommend({
       truth,
       monitor: first.sensor,
@@ -54,7 +59,9 @@ export function recommendationsFor(
       granularityS: adapter.granularityS,
       knobNames: idleKnobNames(adapter),
       maxIdleS: idleKnobMaxima(adapter),
-      maxActiveS: adapter.knobs.find((k) => k.appliesTo === 'active')?.maxS,
+      maxActiveS: activeKnob?.maxS,
+      ...(activeKnob !== undefined ? { activeKnob: { name: activeKnob.name, defaultS: activeKnob.defaultS } } : {}),
+      ...(adapter.timerNeedsLaterPacket === true ? { timerNeedsLaterPacket: true } : {}),
       honoursTimeoutsOffline: list.find((cell) => cell.honoursTimeoutsOffline !== undefined)?.honoursTimeoutsOffline,
       sweep,
       // The rule as the user's own config leaves it (no swept setting): the advice says what to change from there.
@@ -95,6 +102,36 @@ function reportedAny(cells: readonly Cell[], protocol: TimeoutProtocol, protocol
   });
 }
 
+/**
+ * Connections of a cell whose tool applies its timers that were reported in fewer records than the model's fewest
+ * (kept whole across a silence the setting's rule cuts), else in more than its most with no reason the model knows,
+ * per protocol. With a setting given by the user (harness score), the claim is the likely fault: a 1 h Zeek log scored
+ * as `1m` kept 8 connections whole across 65 s to 3500 s silences, and nothing on the terminal said so.
+ */
+function offTheRule(cell: Cell, protocolOf: () => ReadonlyMap<string, TimeoutProtocol>): Partial<Record<TimeoutProtocol, OffRule>> | undefined {
+  if (cell.status !== 'ok' || cell.honoursTimeoutsOffline === false) return undefined;
+  const found: Partial<Record<TimeoutProtocol, Record<OffRule['way'], OffRule | undefined>>> = {};
+  for (const s of cell.scores) {
+    const protocol = s.background || s.fragments === 0 ? undefined : protocolOf().get(s.connectionId);
+    if (protocol === undefined) continue;
+    const least = s.predictedRange?.min ?? s.predictedFragments;
+    const most = s.predictedRange?.max ?? s.predictedFragments;
+    const way = least !== undefined && s.fragments < least ? 'fewer'
+      : most !== undefined && s.fragments > most && s.likelyReason === 'unexplained' ? 'more' : undefined;
+    if (way === undefined) continue;
+    const ways = (found[protocol] ??= { fewer: undefined, more: undefined });
+    const off = ways[way];
+    if (off !== undefined) off.count += 1;
+    else ways[way] = { way, count: 1, example: `${s.connectionId}: ${s.fragments}, the rule ${way === 'fewer' ? 'at least' : 'at most'} ${way === 'fewer' ? least : most}` };
+  }
+  const out: Partial<Record<TimeoutProtocol, OffRule>> = {};
+  for (const [protocol, ways] of Object.entries(found) as [TimeoutProtocol, Record<OffRule['way'], OffRule | undefined>][]) {
+    const off = ways.fewer ?? ways.more;
+    if (off !== undefined) out[protocol] = off;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function protocolsOf(truth: GroundTruth): Map<string, TimeoutProtocol> {
   return new Map(truth.connections.map((c) => [c.id, c.protocol]));
 }
@@ -114,6 +151,7 @@ function limitAdvice(adapter: MonitorAdapter, cells: Cell[]): string | undefined
       label: c.setting.label,
       limitEntries: cost.table?.limitEntries,
       evictedFlows: cost.toolState?.evictedFlows,
+      tableFull: cost.toolState?.tableFull,
       peakRssKb: cost.peakRssKb,
       peakEntries: cost.toolState?.peakFlows ?? cost.table?.peakEntries,
     };

@@ -1,3 +1,4 @@
+import { untaggedOnSeveralVlans } from '../core/record-overlap.js';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,8 @@ import { translateSetting } from '../monitors/translate-setting.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { checkPcapSize, DEFAULT_MAX_PCAP_BYTES, type PcapEstimate } from '../scenario/scenario-extent.js';
+import { activityEndS } from '../scenario/exchange-timing.js';
+import { longestConnection, refuseToleranceOverLongest } from '../comparator/score-connection.js';
 import { applyComparison, applyStreamedComparison, baseCell, runResults } from './cell-builder.js';
 import { cellCost } from './cell-cost.js';
 import { assignShards, planId, taskKey } from './shard-plan.js';
@@ -92,6 +95,15 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }
     if (entry.scenario) entry.estimate = checkPcapSize(entry.scenario, request.maxPcapBytes ?? DEFAULT_MAX_PCAP_BYTES, 'harness run --max-pcap-size');
     loaded.push(entry);
+  }
+  if (request.toleranceFlag !== undefined) {
+    // Known from the scenarios before anything is generated (a connection's activity or hold, its nominal length); a
+    // capture's from its truth.
+    const nominal = loaded.flatMap((entry) => [
+      ...(entry.scenario?.connections ?? []).map((spec) => ({ id: spec.id, background: false, durationUs: Math.max(activityEndS(spec), spec.holdS ?? 0) * 1e6 })),
+      ...(entry.derivedTruth?.connections ?? []),
+    ]);
+    refuseToleranceOverLongest('harness run --tolerance', request.toleranceFlag, request.compare.toleranceS, longestConnection(nominal));
   }
   await replaceRunFolderContents(request.outDir);
   for (const entry of loaded) {
@@ -357,7 +369,9 @@ async function runTask(
     }
     return cells;
   }
+  const mayOverlap = untaggedOnSeveralVlans(truth.connections);
   const outcome = await runCell({
+    ...(mayOverlap === undefined ? {} : { mayOverlap }),
     adapter,
     binary: detection.path,
     version: detection.version,
@@ -402,7 +416,8 @@ async function runTask(
     for (const cell of cells) {
       cell.status = 'failed';
       cell.verdict = 'failed';
-      cell.reason = request.signal.aborted ? `interrupted: ${outcome.reason}` : outcome.reason;
+      // A cell stopped by the interrupt says so once ("interrupted: interrupted" read as two events).
+      cell.reason = request.signal.aborted && !outcome.reason.startsWith('interrupted') ? `interrupted: ${outcome.reason}` : outcome.reason;
       cell.provenance = provenance(outcome.provenance, []);
       cell.cost = cellCost({ commands: outcome.provenance.commands, records: 0, truth, model, setting, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     }
@@ -418,6 +433,7 @@ async function runTask(
     const scoredModel = cellModel(adapter, modelSource);
     const records = outcome.views[cell.view] ?? [];
     cell.provenance = provenance(outcome.provenance, outcome.rawFiles);
+    if (scoredModel.timer?.unmodelled !== undefined) cell.provenance.notes.push(scoredModel.timer.unmodelled);
     cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
     cell.scoresFile = path.join(relDir, `scores.${cell.view}.jsonl`);
@@ -462,4 +478,3 @@ function noOutput(adapter: MonitorAdapter, truth: GroundTruth, views: Record<str
 async function writeCellFiles(workDir: string, cells: Cell[]): Promise<void> {
   await writeFileAtomic(path.join(workDir, 'cell.json'), `${JSON.stringify(cells.map(summarizeCell), null, 2)}\n`);
 }
-

@@ -27,6 +27,11 @@ export interface RunRequest {
   /** The run directory: pcaps, truth, every cell's raw output, results.json. */
   outDir: string;
   compare: CompareOptions;
+  /**
+   * `--tolerance` as the user gave it, when given: refused once the scenarios are read if not shorter than their
+   * longest connection (with it a record of any length is "accurate"). The default is exempt.
+   */
+  toleranceFlag?: string;
   /** Wall-clock limit for one monitor process. */
   cellTimeLimitMs: number;
   /** Parallel cells; default the number of cores. */

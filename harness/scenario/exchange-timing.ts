@@ -12,12 +12,42 @@ import { roundMicros } from '../core/duration.js';
 export const ACK_DELAY_S = 0.001;
 export const EXCHANGE_SPACING_S = 0.002;
 
+const ACK_DELAY_US = 1000;
+const EXCHANGE_SPACING_US = 2000;
+
+/**
+ * From a TCP message's first segment to its last, in microseconds: MSS-sized segments 1 us apart, the receiver's ACK
+ * 1 us after every second one (the generator's tcpMessage).
+ */
+export function messageSpanUs(bytes: number, mss: number): number {
+  if (bytes <= 0) return 0;
+  const segments = Math.ceil(bytes / mss);
+  return segments - 1 + Math.floor((segments - 1) / 2);
+}
+
+/**
+ * From an exchange's request to the moment the next may start, in microseconds, as the generator places its
+ * packets: a message of many segments takes its time, so a 30 MB request is not the 22 ms of rtt + 2 ms.
+ */
+export function exchangeLengthUs(spec: Pick<ConnectionSpec, 'protocol' | 'rttS' | 'mss'>, requestBytes: number, responseBytes: number): number {
+  const rttUs = Math.round(spec.rttS * 1e6);
+  let endUs: number;
+  if (spec.protocol !== 'tcp') endUs = spec.protocol === 'udp' && responseBytes <= 0 ? 0 : rttUs;
+  else {
+    const responseAtUs = Math.max(rttUs, (requestBytes > 0 ? messageSpanUs(requestBytes, spec.mss) : 0) + 1);
+    if (responseBytes > 0) endUs = Math.max(rttUs + ACK_DELAY_US, responseAtUs + messageSpanUs(responseBytes, spec.mss) + 1);
+    else endUs = requestBytes > 0 ? responseAtUs : 0;
+  }
+  return Math.max(rttUs + EXCHANGE_SPACING_US, endUs + ACK_DELAY_US);
+}
+
 /**
  * How long a burst occupies the connection: from its first request to the moment a next exchange could start.
- * Two burst starts closer than this would interleave their packets.
+ * Two burst starts closer than this would interleave their packets: the generator would push the later burst back,
+ * and the pcap would no longer be the scenario.
  */
-export function burstLengthS(activity: PatternActivity, rttS: number): number {
-  return roundMicros(activity.exchangesPerBurst * (rttS + EXCHANGE_SPACING_S));
+export function burstLengthS(activity: PatternActivity, spec: Pick<ConnectionSpec, 'protocol' | 'rttS' | 'mss'>): number {
+  return roundMicros((activity.exchangesPerBurst * exchangeLengthUs(spec, activity.requestBytes, activity.responseBytes)) / 1e6);
 }
 
 /** The same for one timeline event: an answered event is one exchange, an unanswered one a single packet. */
@@ -38,7 +68,7 @@ export function activityStartS(spec: { protocol: Protocol; open: ConnectionSpec[
  * Nominal end of the activity, offset from the connection start (the last burst or event plus its length).
  * With jitter, a pattern can end up to `jitterS` later, which this includes.
  */
-export function activityEndS(spec: Pick<ConnectionSpec, 'protocol' | 'open' | 'rttS' | 'activity'>): number {
+export function activityEndS(spec: Pick<ConnectionSpec, 'protocol' | 'open' | 'rttS' | 'mss' | 'activity'>): number {
   const start = activityStartS(spec);
   const a = spec.activity;
   if (a.kind === 'timeline') {
@@ -48,5 +78,5 @@ export function activityEndS(spec: Pick<ConnectionSpec, 'protocol' | 'open' | 'r
   // One burst starts at the activity's start whatever span, gap or jitter say (the generator's BurstClock): counted,
   // a phantom hour refused a valid hold and swelled the pcap-time check and the size estimate.
   const lastStart = a.bursts <= 1 ? 0 : a.spanS !== undefined ? a.spanS : (a.bursts - 1) * (a.gapS ?? 0) + a.jitterS;
-  return roundMicros(start + lastStart + burstLengthS(a, spec.rttS));
+  return roundMicros(start + lastStart + burstLengthS(a, spec));
 }

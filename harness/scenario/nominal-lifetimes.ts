@@ -48,7 +48,7 @@ function nominalGapsS(spec: ConnectionSpec): [number, number][] {
     return gaps;
   }
   const step = a.spanS !== undefined ? (a.bursts > 1 ? a.spanS / (a.bursts - 1) : 0) : a.gapS ?? 0;
-  const length = burstLengthS(a, spec.rttS);
+  const length = burstLengthS(a, spec);
   for (let i = 1; i < a.bursts; i += 1) gaps.push([start + (i - 1) * step + length, start + i * step]);
   return gaps;
 }

@@ -19,7 +19,7 @@ import type {
 import { ENDPOINT_EXAMPLES, isEndpointProblem, parseEndpointText, rangeSize, type ParsedEndpointText } from './endpoint-text.js';
 import { activityEndS, activityStartS, burstLengthS, eventLengthS } from './exchange-timing.js';
 import { expandConnections } from './expand-connections.js';
-import { ipToBigInt, ipVersion } from '../core/ip-address.js';
+import { ipToBigInt, ipVersion, formatEndpoint } from '../core/ip-address.js';
 import { YamlReader, type Fields } from './yaml-reader.js';
 import { readFastYaml } from './fast-yaml.js';
 import { isCalendarTime, isoToMicros } from '../core/time-text.js';
@@ -404,7 +404,7 @@ function parseKeepalive(r: YamlReader, node: ParsedNode): Keepalive {
   };
 }
 
-type ActivityContext = Pick<ConnectionSpec, 'protocol' | 'open' | 'rttS'>;
+type ActivityContext = Pick<ConnectionSpec, 'protocol' | 'open' | 'rttS' | 'mss'>;
 
 function parseActivity(r: YamlReader, node: ParsedNode, ctx: ActivityContext): Activity {
   const f = r.map(node, 'activity', '{ pattern: { bursts: 10, gap: 20m, request: 100, response: 200 } }');
@@ -460,7 +460,7 @@ function parsePattern(r: YamlReader, node: ParsedNode, ctx: ActivityContext): Pa
     if (bursts > 1) gapS = activity.spanS / (bursts - 1);
   }
   if (gapNode !== undefined && gapS !== undefined && bursts > 1) {
-    const burst = burstLengthS(activity, ctx.rttS);
+    const burst = burstLengthS(activity, ctx);
     // Two neighbours can each move by jitter towards the other.
     const closest = roundMicros(gapS - 2 * activity.jitterS);
     if (closest < burst) {
@@ -468,7 +468,7 @@ function parsePattern(r: YamlReader, node: ParsedNode, ctx: ActivityContext): Pa
       r.fail(
         gapNode,
         `${gapWords} minus 2 × jitter ${formatDuration(activity.jitterS)} = ${formatDuration(closest)}, shorter than a burst (${formatDuration(burst)})`,
-        `bursts at least ${formatDuration(burst)} apart after jitter (a burst lasts exchanges × (rtt + 2ms))`,
+        `bursts at least ${formatDuration(burst)} apart after jitter (a burst lasts exchanges × (rtt + 2ms), longer when a message takes many segments)`,
       );
     }
   }
@@ -632,5 +632,5 @@ function rangeHolds(range: EndpointRange, e: Endpoint): boolean {
 }
 
 function showEndpoint(e: Endpoint): string {
-  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
+  return formatEndpoint(e.addr, e.port);
 }

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type ParsedNode, type YAMLMap } from 'yaml';
-import { parseDurationUnbounded } from '../core/duration.js';
+import { finerThanMicrosecond, parseDurationUnbounded } from '../core/duration.js';
 import { InputError, type SourcePosition } from '../core/input-error.js';
 
 /**
@@ -107,6 +107,9 @@ export class YamlReader {
         ? `a negative ${what} ${this.describe(node)}`
         : typeof value === 'string' ? `an unparsable ${what} ${this.describe(node)}` : this.named(what, node);
       this.fail(node, found, expected);
+    }
+    if (finerThanMicrosecond(value as string | number)) {
+      this.fail(node, `${what} ${this.describe(node)}, finer than a microsecond`, 'a duration in whole microseconds (every time of a scenario is one), such as 0.000002 or 2us');
     }
     if (positive && seconds === 0) this.fail(node, `${what} ${this.describe(node)}`, expected);
     return seconds;

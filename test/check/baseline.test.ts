@@ -10,6 +10,10 @@ import { isInputError } from '../../harness/core/input-error.js';
 import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
 import { buildResults, type ConnSpec } from './build-results.js';
 import { isConnectionId } from '../../harness/scenario/expand-connections.js';
+import { renderCheckText } from '../../harness/check/render-check-text.js';
+import { judgeCheck } from '../../harness/check/run-check.js';
+import { failSkips } from '../../harness/check/check-report.js';
+import { renderCheckMarkdown } from '../../harness/check/render-check-markdown.js';
 
 const CONNS: ConnSpec[] = [{ id: 'c2', durationS: 68_400 }, { id: 'web', durationS: 100 }];
 // The expectation alone passes in every run below (at most 10 records), so only the baseline can fail them.
@@ -44,6 +48,15 @@ describe('check: baselines', () => {
     expect(kept).to.deep.equal(['z on s']);
     expect(updated.entries.filter((e) => e.sensor === 'z')).to.deep.equal(first.entries.filter((e) => e.sensor === 'z'));
     expect(updated.entries.filter((e) => e.sensor === 'a').map((e) => e.fragments)).to.deep.equal([2, 1]);
+    // Nor an entry of a connection the scenario no longer has: kept, the next check refused the baseline, and
+    // re-recording on the same machine kept it again.
+    const fit = {
+      suiteFile: 'suite.yaml', scenarios: ['s'],
+      sensors: [{ name: 'z', views: ['default'], setting: parseTimeoutSetting('default') }, { name: 'a', views: ['default'], setting: parseTimeoutSetting('default') }],
+      hasConnection: (_scenario: string, id: string) => id === 'c2',
+    };
+    const trimmed = buildBaseline(two, laptop, '2024-01-02T00:00:00Z', first, fit).baseline;
+    expect(trimmed.entries.filter((e) => e.sensor === 'z').map((e) => e.connection)).to.deep.equal(['c2']);
     // A sensor whose setting changed since is not given back: its old entries judge another setting.
     const retuned = parseSuite('sensors:\n  z: { monitor: zeek, timeouts: 1h }\n  a: { monitor: argus }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
     expect(buildBaseline(retuned, laptop, '2024-01-02T00:00:00Z', first).kept).to.deep.equal([]);
@@ -71,6 +84,20 @@ describe('check: baselines', () => {
     ]);
   });
 
+  it('judges a hunt exactly, as the hunt itself does: a record half a second short of 1h is a regression whatever the duration tolerance', () => {
+    const hunted = buildResults('s', [{ id: 'h', durationS: 3599.5 }], [{ sensor: 'z', fragments: { h: 1 } }]);
+    const recorded = {
+      ...baseline,
+      huntThresholdsS: [3600],
+      entries: [{ scenario: 's', sensor: 'z', view: 'default', connection: 'h', setting: 'default', fragments: 1, coverage: 1, longestRecordUs: 3600e6, huntsFound: [3600] }],
+    };
+    const tolerant = parseSuite('sensors:\n  z: { monitor: zeek }\nscenarios: [s.yaml]\ntolerance: { duration: 5s }\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
+    const report = evaluateSuite(tolerant, hunted, { baseline: { file: 'b', content: recorded } });
+    expect(report.results.filter((r) => r.kind === 'baseline' && r.status === 'fail').map((r) => r.seen)).to.deep.equal([
+      'a hunt at 1h no longer finds it: longest record 1h -> 59m59.5s',
+    ]);
+  });
+
   it('accepts changes within the suite\'s tolerance', () => {
     const loose = parseSuite(
       'sensors:\n  z: { monitor: zeek }\nscenarios: [s.yaml]\ntolerance: { coverage: 30%, fragments: 1 }\nexpect:\n  - { scenario: s, max_fragments: 10 }\n',
@@ -80,12 +107,49 @@ describe('check: baselines', () => {
     expect(report.results.filter((r) => r.status === 'fail')).to.deep.equal([]);
   });
 
+  it('names a connection added to the scenario since the baseline: not counted as "no worse"', () => {
+    const grown = buildResults('s', [...CONNS, { id: 'added', durationS: 50 }], [{ sensor: 'z', version: '7.0.11', fragments: { c2: 1, web: 1, added: 4 } }]);
+    const report = evaluateSuite(suite, grown, { baseline: { file: 'b.json', content: baseline } });
+    expect(report.results.filter((r) => r.kind === 'baseline').map((r) => `${r.status} ${r.connection}: ${r.seen ?? r.reason ?? ''}`)).to.deep.equal([
+      'pass all: 2 connections no worse',
+      'skip added: not compared with the baseline: connection added judged now has no entry in it (record them with --update-baseline)',
+    ]);
+    expect(report.baseline).to.include({ regressions: 0, unrecordedConnections: 1 });
+    expect(renderCheckText(report, { color: false })).to.include('baseline b.json: 0 regressions; 1 connection judged now has no entry in it (not compared; record them with --update-baseline)');
+  });
+
+  it('a sensor the suite itself skips stays a skip under --fail-on-skip, as its checks do', () => {
+    const skipped = parseSuite('sensors:\n  z: { monitor: zeek, skip: being replaced }\nscenarios: [s.yaml]\ntolerance: { coverage: 1% }\nexpect:\n  - { scenario: s, max_fragments: 10, hunt: 8h }\n', 'suite.yaml');
+    const report = evaluateSuite(skipped, buildResults('s', CONNS, [{ sensor: 'z', status: 'skipped', fragments: {} }]), { baseline: { file: 'b', content: baseline } });
+    failSkips(report);
+    expect(report.results.filter((r) => r.kind === 'baseline').map((r) => [r.status, r.bySuite])).to.deep.equal([['skip', true]]);
+    expect(report.counts.fail).to.equal(0);
+  });
+
   it('skips, with the reason, a recorded sensor that did not run now', () => {
     const report = evaluateSuite(suite, buildResults('s', CONNS, []), {
       baseline: { file: 'b', content: baseline },
       sensorSkips: new Map([['z', { reason: 'Zeek is not installed', bySuite: false }]]),
     });
     expect(report.results.find((r) => r.kind === 'baseline')).to.include({ status: 'skip', reason: 'not compared with the baseline (Zeek is not installed)' });
+  });
+
+  it('an --update-baseline stopped by Ctrl-C leaves the committed baseline as it was, and says so', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-baseline-'));
+    const file = path.join(dir, 'suite.baseline.json');
+    await writeBaseline(file, baseline);
+    const before = await readFile(file, 'utf8');
+    // What the interrupted run finished: one connection of two, its scenario partly judged.
+    const partial = buildResults('s', [{ id: 'c2', durationS: 68_400 }], [{ sensor: 'z', fragments: { c2: 1 } }]);
+    partial.interrupted = { scenariosNotGenerated: [] };
+    let printed = '';
+    const status = await judgeCheck({
+      suite, results: partial, sensorSkips: new Map(), baselineFile: file, baseline: undefined, updateBaseline: true,
+      failOnSkip: false, junit: undefined, md: undefined, color: false, stdout: { write: (t: string) => (printed += t) },
+    });
+    expect(await readFile(file, 'utf8')).to.equal(before);
+    expect(printed).to.contain(`baseline ${file}: not updated, the run was interrupted (the earlier baseline is left as it was)`);
+    expect(status).to.equal(0);
   });
 
   it('lives next to the suite, is written atomically and read back the same', async () => {
@@ -134,10 +198,28 @@ describe('check: baselines', () => {
     // evaluateSuite given such a baseline all the same (readBaseline refuses it) counts the lost gate as a failure.
     const renamed = parseSuite('sensors:\n  zz: { monitor: zeek }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
     const report = evaluateSuite(renamed, buildResults('s', CONNS, [{ sensor: 'zz', fragments: { c2: 1, web: 1 } }]), { baseline: { file: 'b', content: baseline } });
-    expect(report.results.filter((r) => r.kind === 'baseline').map((r) => `${r.status} ${r.sensor}: ${r.seen ?? ''}`)).to.deep.equal([
+    expect(report.results.filter((r) => r.kind === 'baseline').map((r) => `${r.status} ${r.sensor}: ${r.seen ?? r.reason ?? ''}`)).to.deep.equal([
       'fail z: the suite has no sensor z now (re-record the baseline with harness check --update-baseline if that is intended)',
+      'skip zz: not compared with the baseline: it holds no entry for this sensor on this scenario (record them with --update-baseline)',
     ]);
-    expect(report.baseline?.regressions).to.equal(1);
+    expect(report.baseline).to.include({ regressions: 1, unrecorded: 1 });
+  });
+
+  it('says which sensors judged now the baseline holds no entry of (recorded empty, or a sensor added since), never "0 regressions" alone', () => {
+    const two = parseSuite('sensors:\n  z: { monitor: zeek }\n  a: { monitor: argus }\nscenarios: [s.yaml]\nexpect:\n  - { scenario: s, max_fragments: 10 }\n', 'suite.yaml');
+    const both = buildResults('s', CONNS, [{ sensor: 'z', fragments: { c2: 1, web: 1 } }, { sensor: 'a', fragments: { c2: 1, web: 1 } }]);
+    const empty = { ...baseline, entries: [] };
+    const report = evaluateSuite(two, both, { baseline: { file: 'b.json', content: empty } });
+    expect(report.results.filter((r) => r.kind === 'baseline').map((r) => `${r.status} ${r.sensor}`)).to.deep.equal(['skip z', 'skip a']);
+    expect(report.baseline).to.deep.equal({ file: 'b.json', status: 'compared', regressions: 0, unrecorded: 2 });
+    expect(renderCheckText(report, { color: false })).to.include(
+      'baseline b.json: 0 regressions; 2 sensors and scenarios judged now have no entry in it (not compared; record them with --update-baseline)',
+    );
+    expect(renderCheckMarkdown(report)).to.include('2 sensors and scenarios judged now have no entry in it');
+    // The baseline of z alone: argus, added since, is named; z is compared.
+    const added = evaluateSuite(two, both, { baseline: { file: 'b.json', content: baseline } });
+    expect(added.results.filter((r) => r.kind === 'baseline').map((r) => `${r.status} ${r.sensor}`)).to.deep.equal(['pass z', 'skip a']);
+    expect(added.baseline?.unrecorded).to.equal(1);
   });
 
   it('fits the sensor\'s setting: scores recorded under another timeout setting are refused, the same setting in other words is not', () => {

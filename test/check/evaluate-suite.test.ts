@@ -169,6 +169,14 @@ describe('check: evaluateSuite on built results', () => {
     expect(both.results[2]?.reason).to.equal('softflowd does not apply its timeouts to a pcap: a whole record here proves nothing about live traffic');
     const merged = evaluateSuite(suiteOf(expectYaml, '  a: { monitor: argus, view: merged }\n'), buildResults('s', CONNS, cells));
     expect(merged.results.map((r) => [r.sensor, r.status])).to.deep.equal([['a (merged)', 'pass']]);
+    // A view that joins the tool's records after its timers cut them (racluster) passes whatever the timeouts: the
+    // shipped example's argus gate passed with argus's 60 s default while argus cut the session 58 times.
+    const joinedBy = (monitor: string, view: string): string | undefined => (monitor === 'argus' && view === 'merged' ? 'racluster joins every record of a directed 5-tuple' : undefined);
+    const judged = evaluateSuite(suiteOf(expectYaml, '  a: { monitor: argus }\n'), buildResults('s', CONNS, cells), { joinedBy });
+    expect(judged.results.map((r) => [r.sensor, r.status])).to.deep.equal([['a (raw)', 'fail'], ['a (merged)', 'skip']]);
+    expect(judged.results[1]?.reason).to.equal(
+      'the merged view joins the tool\'s records whatever its timeouts (racluster joins every record of a directed 5-tuple): a whole record here proves nothing about the sensor\'s config; judge its other view',
+    );
   });
 });
 
@@ -186,5 +194,56 @@ describe('check: version ranges', () => {
     expect(versionMismatch('8.0.0', { min: '7.0', below: '8' })).to.equal('version 8.0.0 is not below 8');
     expect(versionMismatch('6.2.1', { min: '7.0' })).to.equal('version 6.2.1 is below the required minimum 7.0');
     expect(versionMismatch('unknown', { min: '7.0' })).to.equal('its version "unknown" has no number; required >= 7.0');
+  });
+});
+
+describe('check: thresholds compared in whole microseconds', () => {
+  it('a record exactly as long as a hunt or longest_record threshold is found (1049.046524 s x 1e6 is 1049046524.0000001)', () => {
+    const results = buildResults('s', [{ id: 't', durationS: 1049.046524 }], [{ sensor: 'z', fragments: { t: 1 } }]);
+    const score = results.scenarios[0]!.cells[0]!.scores[0]!;
+    score.longestRecordUs = 1_049_046_524;
+    score.sumDurationUs = 1_049_046_524;
+    const suite = suiteOf('  - { scenario: s, connection: t, hunt: 1049.046524s }\n  - { scenario: s, connection: t, longest_record: 1049.046524s, tolerance: 0s }\n', '  z: { monitor: zeek }\n');
+    const report = evaluateSuite(suite, results);
+    expect(report.results.map((r) => [r.status, r.seen])).to.deep.equal([
+      ['pass', 'found (longest record 17m29.046524s) (t)'],
+      ['pass', 'longest record 17m29.046524s (t)'],
+    ]);
+  });
+});
+
+describe('check: close as-truth on a connection the truth never closes', () => {
+  it('passes when the monitor reports it without a close (UDP, ICMP), fails when it missed it', () => {
+    const results = buildResults('s', [{ id: 'u', durationS: 600, close: 'none' }, { id: 'gone', durationS: 600, close: 'none' }], [{ sensor: 'z', fragments: { u: 1, gone: 0 } }]);
+    for (const s of results.scenarios[0]!.cells[0]!.scores) s.close = { expected: 'none' };
+    const suite = suiteOf('  - { scenario: s, connection: u, close: as-truth }\n  - { scenario: s, connection: gone, close: as-truth }\n', '  z: { monitor: zeek }\n');
+    expect(evaluateSuite(suite, results).results.map((r) => [r.status, r.seen])).to.deep.equal([
+      ['pass', 'no close (truth: none) (u)'],
+      ['fail', 'no record (truth: none) (gone)'],
+    ]);
+  });
+
+  it('skips, not fails, a TCP close a monitor whose records carry no state cannot show (tshark, nDPI)', () => {
+    const results = buildResults('s', [{ id: 't', durationS: 600 }], [{ sensor: 'z', fragments: { t: 1 } }]);
+    results.scenarios[0]!.cells[0]!.scores[0]!.close = { expected: 'fin' };
+    const suite = suiteOf('  - { scenario: s, connection: t, close: as-truth }\n', '  z: { monitor: zeek }\n');
+    const [result] = evaluateSuite(suite, results).results;
+    expect(result).to.include({ status: 'skip', seen: 'records without a state (truth: fin) (t)' });
+    expect(result?.reason).to.match(/records carry no state: how a connection closed cannot be judged/);
+  });
+});
+
+describe('check: connections of a protocol the monitor does not report', () => {
+  it('are not judged (UDP on tcptrace failed every scenario-wide expectation as missed); asked about alone, a skip saying why', () => {
+    const results = buildResults('s', [{ id: 't', durationS: 600 }, { id: 'u', durationS: 600 }], [{ sensor: 'tt', monitor: 'tcptrace', fragments: { t: 1, u: 0 } }]);
+    const truth = results.scenarios[0]!.truth;
+    truth.connections = truth.connections.map((c) => (c.id === 'u' ? { ...c, protocol: 'udp' } : c));
+    const protocolsOf = (monitor: string): readonly string[] | undefined => (monitor === 'tcptrace' ? ['tcp'] : undefined);
+    const every = evaluateSuite(suiteOf('  - { scenario: s, max_fragments: 1 }\n', '  tt: { monitor: tcptrace }\n'), results, { protocolsOf });
+    expect(every.results.map((r) => [r.status, r.seen])).to.deep.equal([['pass', '1 record (t)']]);
+    const udpOnly = evaluateSuite(suiteOf('  - { scenario: s, connection: u, max_fragments: 1 }\n', '  tt: { monitor: tcptrace }\n'), results, { protocolsOf });
+    expect(udpOnly.results.map((r) => [r.status, r.reason])).to.deep.equal([['skip', 'tcptrace reports TCP connections only: none of those asked about']]);
+    // Without the adapter's word, as before: the UDP connection fails as missed.
+    expect(evaluateSuite(suiteOf('  - { scenario: s, max_fragments: 1 }\n', '  tt: { monitor: tcptrace }\n'), results).results[0]?.status).to.equal('fail');
   });
 });

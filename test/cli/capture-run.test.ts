@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunResults } from '../../harness/core/results.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
-import { cutAtEdges } from '../../harness/io/truth-from-pcap.js';
+import { cutAtEdges, truthFromPcap } from '../../harness/io/truth-from-pcap.js';
 import { runProcessLines } from '../../harness/executor/process-runner.js';
 import { harness, REAL_FIXTURES } from '../support/cli.js';
 
@@ -96,6 +96,127 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
     const headers = path.join(work, 'snap96.pcap');
     await execa('editcap', ['-s', '96', CAPTURE, headers]);
     expect((await harness(['run', headers, '--monitors', 'tshark', '--timeouts', 'default', '--out', path.join(work, 'snap96')])).exitCode).to.equal(0);
+  });
+
+  it('IPv6 behind a hop-by-hop header and in fragments counts under its transport; whole IPv4 fragments are not "cut by the snaplen"', async () => {
+    // One UDP datagram every 100 s: plain, behind a hop-by-hop header, or as two fragments (3000 bytes). The
+    // extension headers' packets were dropped (2 packets and a made-up 500 s silence), fragments refused as cut.
+    const a = Buffer.from('20010db8000000000000000000000001', 'hex');
+    const b = Buffer.from('20010db8000000000000000000000002', 'hex');
+    const ip6 = (next: number, payload: Buffer): Buffer => {
+      const h = Buffer.alloc(40);
+      h.writeUInt32BE(0x60000000, 0);
+      h.writeUInt16BE(payload.length, 4);
+      h[6] = next;
+      h[7] = 64;
+      a.copy(h, 8);
+      b.copy(h, 24);
+      return Buffer.concat([h, payload]);
+    };
+    // Checksum 0: tshark reads the datagram whether or not it would pass.
+    const udp = (data: Buffer): Buffer => {
+      const h = Buffer.alloc(8);
+      h.writeUInt16BE(5000, 0);
+      h.writeUInt16BE(9999, 2);
+      h.writeUInt16BE(8 + data.length, 4);
+      return Buffer.concat([h, data]);
+    };
+    const frames: [number, Buffer][] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const ts = 1_700_000_000 + i * 100;
+      if (i === 0 || i === 5) frames.push([ts * 1e6, ip6(17, udp(Buffer.alloc(100, 0x78)))]);
+      else {
+        const datagram = udp(Buffer.alloc(3000, 0x79));
+        const fragment = (offset: number, more: number): Buffer => {
+          const h = Buffer.alloc(8);
+          h[0] = 17;
+          h.writeUInt16BE((offset << 3) | more, 2);
+          h.writeUInt32BE(1000 + i, 4);
+          return h;
+        };
+        frames.push([ts * 1e6, ip6(44, Buffer.concat([fragment(0, 1), datagram.subarray(0, 1448)]))]);
+        frames.push([ts * 1e6 + 1, ip6(44, Buffer.concat([fragment(181, 0), datagram.subarray(1448)]))]);
+      }
+      frames.push([ts * 1e6 + 2, ip6(0, Buffer.concat([Buffer.from('1100010400000000', 'hex'), udp(Buffer.alloc(10, 0x68))]))]);
+    }
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16);
+    header.writeUInt32LE(1, 20);
+    const records = frames.map(([us, ip]) => {
+      const frame = Buffer.concat([Buffer.alloc(6, 2), Buffer.alloc(6, 4), Buffer.from([0x86, 0xdd]), ip]);
+      const r = Buffer.alloc(16);
+      r.writeUInt32LE(Math.floor(us / 1e6), 0);
+      r.writeUInt32LE(us % 1e6, 4);
+      r.writeUInt32LE(frame.length, 8);
+      r.writeUInt32LE(frame.length, 12);
+      return Buffer.concat([r, frame]);
+    });
+    const capture = path.join(work, 'ipv6-extension-headers.pcap');
+    await writeFile(capture, Buffer.concat([header, ...records]));
+    const truth = await truthFromPcap(capture);
+    expect(truth.connections.map((c) => c.id)).to.deep.equal(['udp-2001:db8::1:5000-2001:db8::2:9999']);
+    const conn = truth.connections[0] as TruthConnection;
+    // Every frame on the wire, fragments each (as argus and nfpcapd count them), and each fragment's IP bytes.
+    expect(conn.clientPkts).to.equal(16);
+    expect(conn.clientIpBytes).to.equal(2 * (40 + 108) + 4 * (40 + 8 + 1448 + 40 + 8 + 1560) + 6 * (40 + 26));
+    expect(conn.clientPayloadBytes).to.equal(2 * 100 + 4 * 3000 + 6 * 10);
+    expect(conn.longestGapUs).to.be.below(100_000_000);
+  });
+
+  it('a raw-IP capture: its truth says so, and argus\'s frame bytes (IP bytes there) are judged against no Ethernet header', async () => {
+    // gap-boundary's capture with each frame's 14-byte Ethernet header cut off, as LINKTYPE_RAW (101).
+    const original = await readFile(path.join(REAL_FIXTURES, 'scenarios/gap-boundary/capture.pcap'));
+    const header = Buffer.from(original.subarray(0, 24));
+    header.writeUInt32LE(101, 20);
+    const parts = [header];
+    for (let off = 24; off < original.length;) {
+      const length = original.readUInt32LE(off + 8);
+      const record = Buffer.from(original.subarray(off, off + 16));
+      record.writeUInt32LE(length - 14, 8);
+      record.writeUInt32LE(original.readUInt32LE(off + 12) - 14, 12);
+      parts.push(record, original.subarray(off + 16 + 14, off + 16 + length));
+      off += 16 + length;
+    }
+    const raw = path.join(work, 'raw-ip.pcap');
+    await writeFile(raw, Buffer.concat(parts));
+    const { results } = await run(raw, path.join(work, 'raw-ip'));
+    const scenario = results.scenarios[0];
+    expect(scenario?.truth?.pcap.linkType).to.equal('raw-ip');
+    const argus = scenario?.cells.find((c) => c.column === 'argus (raw)');
+    const judged = argus?.scores.filter((x) => !x.background && x.bytes.bytesKind === 'ethernet' && x.bytes.seen !== undefined) ?? [];
+    expect(judged.length).to.be.greaterThan(0);
+    // Every connection argus reported whole conserves its bytes (they were all "wrong" by 14 bytes a packet).
+    for (const score of judged.filter((x) => x.fragments === 1)) expect(score.bytes.ok, score.connectionId).to.equal(true);
+  });
+
+  it('one 5-tuple on two VLANs at once: ndpiReader keeps them apart without printing the VLAN, and its log is scored, not refused as two sensors\' logs', async () => {
+    const captures: string[] = [];
+    for (const vlan of [10, 20]) {
+      const yaml = path.join(work, `vlan${vlan}.yaml`);
+      await writeFile(yaml, [`name: vlan${vlan}`, 'seed: 5', 'start: 1700000000', 'connections:', `  - id: c${vlan}`, '    protocol: tcp', '    client: 192.0.2.40:40000',
+        '    server: 198.51.100.40:443', `    vlan: ${vlan}`, '    close: fin', `    start: ${vlan}s`, '    activity:', '      pattern: { bursts: 5, span: 20m, request: 100, response: 200 }', ''].join('\n'));
+      const generated = await harness(['generate', yaml, '--out', path.join(work, 'vlans')]);
+      expect(generated.exitCode, generated.stderr).to.equal(0);
+      captures.push(path.join(work, 'vlans', `vlan${vlan}.pcap`));
+    }
+    const mixed = path.join(work, 'vlan-mix.pcap');
+    await execa('mergecap', ['-F', 'pcap', '-w', mixed, ...captures]);
+    const out = path.join(work, 'vlan-mix');
+    const result = await harness(['run', mixed, '--monitors', 'ndpi,tshark', '--timeouts', 'default', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    const cells = results.scenarios[0]?.cells ?? [];
+    const ndpi = cells.find((c) => c.monitor === 'ndpi');
+    // Refused before as "two sensors' logs concatenated"; each row holds one connection's 21 packets, merged with none.
+    expect(ndpi?.status, ndpi?.reason).to.equal('ok');
+    expect(ndpi?.scores.filter((x) => !x.background).map((x) => [x.fragments, x.packets.seen, x.mergedWith])).to.deep.equal([[1, 21, undefined], [1, 21, undefined]]);
+    // tshark's stream index folds the two: its record names no VLAN and is scored as holding both.
+    const tshark = cells.find((c) => c.monitor === 'tshark');
+    expect(tshark?.scores.some((x) => x.mergedWith !== undefined)).to.equal(true);
+    expect(tshark?.scores.some((x) => x.verdict === 'accurate' && (x.packets.seen ?? 0) > x.packets.expected)).to.equal(false);
   });
 
   it('refuses a file named as a capture that holds none by what it is, not as a bad scenario', async () => {

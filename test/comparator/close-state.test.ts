@@ -14,4 +14,10 @@ describe('classifyClose', () => {
     expect(classifyClose('weird words', undefined)).to.equal(undefined);
     expect(classifyClose(undefined, undefined)).to.equal(undefined);
   });
+
+  it('reads tcptrace\'s counts: a reset either way, else a FIN either way, else open', () => {
+    expect(classifyClose('SYN/FIN a2b 0/1 b2a 0/1; RST 0/0', undefined)).to.equal('fin');
+    expect(classifyClose('SYN/FIN a2b 1/0 b2a 1/0; RST 1/0', undefined)).to.equal('rst');
+    expect(classifyClose('SYN/FIN a2b 1/0 b2a 1/0; RST 0/0', undefined)).to.equal('open');
+  });
 });

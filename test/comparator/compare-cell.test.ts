@@ -250,6 +250,53 @@ describe('compareCell', () => {
     expect(out.spurious).to.have.length(0);
   });
 
+  it('two pings between the same hosts in one record (no echo identifier): both "merged", each naming the other, never "accurate" and "missed"', () => {
+    const base = { protocol: 'icmp' as const, client: { addr: '192.0.2.40', port: 0x1234 }, server: { addr: '198.51.100.40', port: 0x1234 } };
+    const a = conn({ id: 'ping-a', ...base, firstS: 0, lastS: 190, clientPkts: 20, serverPkts: 20 });
+    const b = conn({ id: 'ping-b', ...base, client: { addr: '192.0.2.40', port: 0x4321 }, server: { addr: '198.51.100.40', port: 0x4321 }, firstS: 3, lastS: 193, clientPkts: 20, serverPkts: 20 });
+    // nDPI's, softflowd's and pmacct's one flow: type/code in the ports, both pings' packets.
+    const hosts = { origAddr: '192.0.2.40', respAddr: '198.51.100.40' };
+    const merged = rec({ protocol: 'icmp', ...hosts, origPort: 8, respPort: 0, firstS: 0, lastS: 193, origPkts: 40, respPkts: 40 });
+    const out = compareCell(truthOf([a, b]), [merged], zeekDefault, opts);
+    for (const [id, other] of [['ping-a', 'ping-b'], ['ping-b', 'ping-a']] as const) {
+      const score = only(out.scores, id);
+      expect(score.verdict, id).to.equal('merged');
+      expect(score.mergedWith).to.equal(other);
+      expect(score.likelyReason).to.match(/^reported in one record with ping-[ab]: .*echoes on their identifier/);
+      expect(score.packets).to.deep.include({ expected: 40, seen: 80, ok: false });
+    }
+    expect(out.verdict).to.equal('merged');
+    expect(out.aggregate.merged).to.equal(2);
+    expect(out.aggregate.missed).to.equal(0);
+    // Two records of as many packets as one ping has (a tool that keeps them apart by a key it does not print):
+    // each holds one ping's packets only, whatever their spans.
+    const apart = compareCell(truthOf([a, b]), [
+      rec({ protocol: 'icmp', ...hosts, origPort: 8, respPort: 0, firstS: 0, lastS: 190, origPkts: 20, respPkts: 20 }),
+      rec({ protocol: 'icmp', ...hosts, origPort: 8, respPort: 0, firstS: 3, lastS: 193, origPkts: 20, respPkts: 20 }),
+    ], zeekDefault, opts);
+    expect(apart.scores.filter((x) => !x.background).map((x) => [x.verdict, x.mergedWith])).to.deep.equal([['accurate', undefined], ['accurate', undefined]]);
+    // One packet a record (nfpcapd's ICMP): each is one ping's, never both pings' merged.
+    const single = compareCell(truthOf([a, b]), [rec({ protocol: 'icmp', ...hosts, origPort: 8, respPort: 0, firstS: 50, lastS: 50, origPkts: 1 })], zeekDefault, opts);
+    expect(single.scores.filter((x) => !x.background).map((x) => x.mergedWith)).to.deep.equal([undefined, undefined]);
+    // A record carrying an echo identifier still goes to its own ping alone.
+    const own = compareCell(truthOf([a, b]), [rec({ protocol: 'icmp', ...hosts, origPort: 0x1234, respPort: 0x1234, firstS: 0, lastS: 190 }), rec({ protocol: 'icmp', ...hosts, origPort: 0x4321, respPort: 0x4321, firstS: 3, lastS: 193 })], zeekDefault, opts);
+    expect(own.scores.filter((x) => !x.background).map((x) => [x.connectionId, x.verdict, x.mergedWith])).to.deep.equal([['ping-a', 'accurate', undefined], ['ping-b', 'accurate', undefined]]);
+  });
+
+  it('one UDP tuple used twice, 30 s apart, in one record of a tool whose timeout outlasts the pause: both "merged"; one record each when apart', () => {
+    const base = { protocol: 'udp' as const, client: { addr: '192.0.2.7', port: 5353 }, server: { addr: '198.51.100.7', port: 53 } };
+    const first = conn({ id: 'first', ...base, firstS: 0, lastS: 10 });
+    const second = conn({ id: 'second', ...base, firstS: 40, lastS: 50 });
+    const out = compareCell(truthOf([first, second]), [rec({ protocol: 'udp', origAddr: '192.0.2.7', origPort: 5353, respAddr: '198.51.100.7', respPort: 53, firstS: 0, lastS: 50 })], zeekDefault, opts);
+    expect(out.scores.map((x) => [x.connectionId, x.verdict, x.mergedWith])).to.deep.equal([['first', 'merged', 'second'], ['second', 'merged', 'first']]);
+    expect(only(out.scores, 'first').likelyReason).to.include('its timeout outlasted the pause');
+    const apart = compareCell(truthOf([first, second]), [
+      rec({ protocol: 'udp', origAddr: '192.0.2.7', origPort: 5353, respAddr: '198.51.100.7', respPort: 53, firstS: 0, lastS: 10 }),
+      rec({ protocol: 'udp', origAddr: '192.0.2.7', origPort: 5353, respAddr: '198.51.100.7', respPort: 53, firstS: 40, lastS: 50 }),
+    ], zeekDefault, opts);
+    expect(apart.scores.map((x) => x.verdict)).to.deep.equal(['accurate', 'accurate']);
+  });
+
   it('compares the close state leniently and only for TCP', () => {
     const fin = conn({ id: 'fin', close: 'fin', firstS: 0, lastS: 100 });
     const cases: [string | undefined, string | undefined, boolean | undefined][] = [

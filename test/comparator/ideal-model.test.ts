@@ -58,6 +58,8 @@ describe('ideal idle-timeout model', () => {
     expect(likelyReason(2, 4, m, 0, us(600))).to.equal('unexplained');
     expect(likelyReason(2, 3, { ...m, timerNeedsLaterPacket: true }, 0, us(600))).to.equal('timer needs a later packet');
     expect(likelyReason(4, 2, m, 2, us(600))).to.equal('one record per direction');
+    // A one-way flow (the clock) has no other direction to split off: its extra records are not that.
+    expect(likelyReason(4, 2, m, 2, us(600), false, false)).to.not.equal('one record per direction');
     expect(likelyReason(4, 2, { ...m, statusIntervalS: 60 }, 0, us(600))).to.equal('status interval');
     expect(likelyReason(4, 2, { ...m, activeS: 1800 }, 0, us(3600))).to.equal('active timeout');
     // A connection shorter than the active timeout cannot have been cut by it: a full table can.

@@ -12,11 +12,16 @@ import { conn, rec, truthOf } from './build.js';
  * span (within the tolerance), take the best by echo id, then overlap, then nearest start; on a tie the later one
  * in (first packet, truth order).
  */
-function referenceMatch(connections: readonly TruthConnection[], r: FlowRecord, toleranceUs: number): number {
+/**
+ * The best match, and the connections the record also merges: the others of its endpoints and VLAN whose first or
+ * last packet lies within its span (not only within the tolerance) and whose echo id the best's does not set apart.
+ */
+function referenceMatches(connections: readonly TruthConnection[], r: FlowRecord, toleranceUs: number): { best: number; merged: number[] } {
   const ends = (addr: string, port: number, icmp: boolean): string => `${canonicalAddress(addr)} ${icmp ? '*' : port}`;
   const order = connections.map((_, i) => i).sort((x, y) => (connections[x] as TruthConnection).firstUs - (connections[y] as TruthConnection).firstUs || x - y);
   let best = -1;
   let bestRank = -Infinity;
+  const overlapping: { i: number; echo: number }[] = [];
   for (const i of order) {
     const c = connections[i] as TruthConnection;
     if (c.protocol !== r.protocol) continue;
@@ -33,8 +38,15 @@ function referenceMatch(connections: readonly TruthConnection[], r: FlowRecord, 
       bestRank = rank;
       best = i;
     }
+    const inside = (t: number): boolean => t >= r.firstUs && t <= r.lastUs;
+    if (inside(c.firstUs) || inside(c.lastUs)) overlapping.push({ i, echo });
   }
-  return best;
+  const bestEcho = overlapping.find((o) => o.i === best)?.echo;
+  // No more packets than the best connection has: none of another's.
+  const bestConn = connections[best];
+  const fits = bestConn !== undefined && (r.origPkts ?? NaN) + (r.respPkts ?? NaN) <= bestConn.clientPkts + bestConn.serverPkts;
+  const merged = overlapping.length > 1 && !fits ? overlapping.filter((o) => o.i !== best && o.echo === bestEcho).map((o) => o.i) : [];
+  return { best, merged };
 }
 
 const ADDRESSES = ['192.0.2.1', '192.0.2.2', '2001:db8::1', '2001:DB8:0::1'];
@@ -45,22 +57,28 @@ describe('matching', () => {
     const protocol = fc.constantFrom('tcp' as const, 'udp' as const, 'icmp' as const);
     const vlan = fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined });
     const truthSpec = fc.record({ protocol, client: endpoint, server: endpoint, firstS: fc.constantFrom(0, 10, 20, 25), lengthS: fc.constantFrom(0, 5, 30), vlan });
-    const recordSpec = fc.record({ protocol, orig: endpoint, resp: endpoint, firstS: fc.integer({ min: 0, max: 60 }), lengthS: fc.constantFrom(0, 1, 10), vlan });
+    const recordSpec = fc.record({ protocol, orig: endpoint, resp: endpoint, firstS: fc.integer({ min: 0, max: 60 }), lengthS: fc.constantFrom(0, 1, 10), vlan, packets: fc.option(fc.constantFrom(1, 15, 30), { nil: undefined }) });
     fc.assert(
       fc.property(fc.array(truthSpec, { maxLength: 25 }), fc.array(recordSpec, { maxLength: 40 }), (truthSpecs, recordSpecs) => {
         const connections = truthSpecs.map((t, i) => conn({ id: `c${i}`, protocol: t.protocol, client: t.client, server: t.server, firstS: t.firstS, lastS: t.firstS + t.lengthS, vlan: t.vlan }));
         const records = recordSpecs.map((r) =>
-          rec({ protocol: r.protocol, origAddr: r.orig.addr, origPort: r.orig.port, respAddr: r.resp.addr, respPort: r.resp.port, firstS: r.firstS, lastS: r.firstS + r.lengthS, vlan: r.vlan }),
+          rec({ protocol: r.protocol, origAddr: r.orig.addr, origPort: r.orig.port, respAddr: r.resp.addr, respPort: r.resp.port, firstS: r.firstS, lastS: r.firstS + r.lengthS, vlan: r.vlan, ...(r.packets === undefined ? {} : { origPkts: r.packets, respPkts: 0 }) }),
         );
         const truth = truthOf(connections.length > 0 ? connections : [conn({ id: 'none', firstS: 0, lastS: 1 })]);
         const index = indexTruth(truth);
         const toleranceUs = 2e6;
-        const expected = records.map((r) => referenceMatch(truth.connections, r, toleranceUs));
+        const matches = records.map((r) => referenceMatches(truth.connections, r, toleranceUs));
+        const expected = matches.map((m) => m.best);
         expect(records.map((r) => matchRecord(index, r, toleranceUs))).to.deep.equal(expected);
-        // And the grouping: each connection's slice holds exactly its records, in input order.
+        // And the grouping: each connection's slice holds exactly its records and those it shares, in input order;
+        // a connection that shares one names a connection it shares one with.
         const grouped = matchRecords(truth, records, toleranceUs, index);
         truth.connections.forEach((_, c) => {
-          expect(Array.from(recordsOf(grouped, c))).to.deep.equal(expected.flatMap((m, i) => (m === c ? [i] : [])));
+          expect(Array.from(recordsOf(grouped, c))).to.deep.equal(matches.flatMap((m, i) => (m.best === c || m.merged.includes(c) ? [i] : [])));
+          const partners = matches.flatMap((m) => (m.best === c ? m.merged : m.merged.includes(c) ? [m.best] : []));
+          const named = grouped.mergedWith[c] as number;
+          if (partners.length === 0) expect(named).to.equal(-1);
+          else expect(partners).to.include(named);
         });
         expect(grouped.unmatched).to.deep.equal(expected.flatMap((m, i) => (m < 0 ? [i] : [])));
       }),

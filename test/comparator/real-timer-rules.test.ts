@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { harness } from '../support/cli.js';
+import { harness, REAL_FIXTURES } from '../support/cli.js';
 import { realFixtureCases, scoreRealCase, type RealConnectionCase, type RealFixtureCase } from '../support/real-fixture-cases.js';
 
 /**
@@ -67,6 +67,25 @@ describe('the ideal model against every real Zeek and Suricata output (test/fixt
         expect(line, `${c.key} in report.md`).to.be.greaterThan(-1);
         expect(md.split('\n')[line + 1], c.key).to.match(/^ {2}- rule: /);
       }
+    }
+  });
+
+  it('`harness score --setting` that does not match the log is named on the terminal either way; the right one never is', async function () {
+    this.timeout(300_000);
+    const fixture = path.join(REAL_FIXTURES, 'scenarios/gap-boundary');
+    const truth = path.join(fixture, 'truth.json');
+    const score = async (monitor: string, log: string, setting: string): Promise<string> => {
+      const result = await harness(['score', '--truth', truth, '--monitor', monitor, '--log', path.join(fixture, log), '--setting', setting]);
+      expect(result.exitCode, result.stderr).to.equal(0);
+      return result.stdout;
+    };
+    // A 1 h log claimed as 1m keeps 65 s to 3500 s silences whole; a 5 min log claimed as 1h cuts them for no reason.
+    expect(await score('zeek', 'zeek/conn.1h.log', '1m')).to.match(/→ zeek tcp: 4 TCP connection\(s\) under 1m were reported in fewer records than its rule allows \(tcp-gap-65s: 1, the rule at least 2\)/);
+    expect(await score('zeek', 'zeek/conn.default.log', '1h')).to.match(/→ zeek tcp: 2 TCP connection\(s\) under 1h were reported in more records than its rule allows \(tcp-gap-310s: 2, the rule at most 1\), for no reason/);
+    expect(await score('suricata', 'suricata/eve.1m.json', 'default')).to.match(/→ suricata udp: 2 UDP connection\(s\) under default were reported in more records/);
+    for (const setting of ['default', '1m', '5m', '1h', '4h']) {
+      expect(await score('zeek', `zeek/conn.${setting}.log`, setting), setting).not.to.include('than its rule allows');
+      expect(await score('suricata', `suricata/eve.${setting}.json`, setting), setting).not.to.include('than its rule allows');
     }
   });
 

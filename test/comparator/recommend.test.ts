@@ -90,3 +90,58 @@ describe('recommend: a tested setting at or above the minimum that still split t
     expect(capped[0]?.limitation).to.include('cuts every record at its active timeout').and.not.include('something other than the idle timeout');
   });
 });
+
+describe('recommend: a setting below the minimum that kept the connections whole', () => {
+  const c2 = conn({ id: 'c2', firstS: 0, lastS: 68_236, ...quiet([1, 1370]) });
+  const truth = truthOf([c2]);
+  const base = { truth, monitor: 'argus', view: 'raw', displayName: 'argus', granularityS: 0, knobNames: { tcp: 'ARGUS_TCP_TIMEOUT' } };
+
+  it('never names it the first sufficient setting, and says the records cannot come from an idle timeout shorter than the silence', () => {
+    // A log of argus under 1h scored with --setting 5m: whole, under a timeout of 5 minutes for a 22m49s silence.
+    const [rec] = recommend({ ...base, sweep: [{ label: '5m', wholeByProtocol: { tcp: true }, idleS: { tcp: 300 } }] });
+    expect(rec?.minimumIdleS).to.equal(1370);
+    expect(rec?.firstSufficientSetting).to.equal(undefined);
+    expect(rec?.limitation).to.equal(
+      'argus under 5m (idle 5m, shorter than the 22m49s silence) kept TCP connections whole, which that timeout cannot do: the records do not come from that setting ' +
+        '(for a log scored with harness score, check --setting and --config against the sensor\'s own)',
+    );
+    // A tool that expires a flow only when a later packet makes it look keeps a connection whole when nothing else is
+    // sent: no contradiction, but still not a setting to name sufficient.
+    const [lazy] = recommend({ ...base, timerNeedsLaterPacket: true, sweep: [{ label: '5m', wholeByProtocol: { tcp: true }, idleS: { tcp: 300 } }] });
+    expect(lazy?.firstSufficientSetting).to.equal(undefined);
+    expect(lazy?.limitation).to.equal(undefined);
+    // In a sweep, a setting shorter than the silence is not named though whole; one at or above the silence is, even
+    // below the minimum (which adds the timer's granularity): the tool's rule keeps a silence within its timeout.
+    const [swept] = recommend({ ...base, granularityS: 60, sweep: [
+      { label: '22m', wholeByProtocol: { tcp: true }, idleS: { tcp: 1320 } },
+      { label: '23m', wholeByProtocol: { tcp: true }, idleS: { tcp: 1380 } },
+      { label: '1h', wholeByProtocol: { tcp: true }, idleS: { tcp: 3600 } },
+    ] });
+    expect(swept?.minimumIdleS).to.equal(1430);
+    expect(swept?.firstSufficientSetting).to.equal('23m');
+    // 22m plus the 60 s granularity reaches past the silence: possible, so no contradiction is claimed.
+    expect(swept?.limitation).to.equal(undefined);
+  });
+});
+
+describe('recommend: a tool whose active timeout cuts long connections whatever the idle one', () => {
+  const session = conn({ id: 's', firstS: 0, lastS: 2400, ...quiet([600, 1200]) });
+  const base = {
+    monitor: 'nfpcapd', view: 'default', displayName: 'nfpcapd', granularityS: 10, knobNames: { tcp: '-e inactive', udp: '-e inactive' },
+    maxActiveS: 3600, activeKnob: { name: '-e active', defaultS: 300 }, sweep: [{ label: '10m10s', wholeByProtocol: { tcp: false } }],
+  };
+
+  it('advises the active timeout the longest connection needs beside the idle one (-e inactive alone still cut it every 5 minutes)', () => {
+    const [rec] = recommend({ ...base, truth: truthOf([session]) });
+    expect(rec?.advice).to.equal('-e inactive = 10m11s, -e active = 40m11s (above its default 5m: no record outlives the active timeout)');
+  });
+
+  it('says nothing of it for connections within the default, or past the cap (where no setting keeps them whole)', () => {
+    const short = conn({ id: 'q', firstS: 0, lastS: 200, ...quiet([10, 150]) });
+    expect(recommend({ ...base, truth: truthOf([short]) })[0]?.advice).to.equal('-e inactive = 2m31s');
+    const long = conn({ id: 'l', firstS: 0, lastS: 68_236, ...quiet([1, 1370]) });
+    const [capped] = recommend({ ...base, truth: truthOf([long]) });
+    expect(capped?.advice).to.equal('-e inactive = 23m');
+    expect(capped?.limitation).to.include('cuts every record at its active timeout, at most 1h');
+  });
+});

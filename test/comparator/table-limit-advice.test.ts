@@ -17,12 +17,12 @@ describe('table-limit advice', () => {
   it('names the limit to raise, how far, and what it costs', () => {
     expect(tableLimitAdvice({ displayName: 'softflowd', knob: '-m', neededEntries: 100001, rows })).to.equal(
       'softflowd evicted 1200 flows early at default (table full): a cut by pressure, not by the timeout; ' +
-        'raise -m from 8192 to at least 100001 (the most flows this scenario holds at once); measured 205 B per flow here: about +17.9 MB',
+        'raise -m from 8192 to at least 100001 (the most flows this scenario holds at once); measured 205 B per flow here: about +17.9 MiB',
     );
     expect(tableLimitAdvice({ displayName: 'softflowd', knob: '-m', rows: rows.slice(1) })).to.equal(undefined);
   });
 
   it('formats KiB for people', () => {
-    expect([formatKb(0.5), formatKb(12.34), formatKb(151 * 1024), formatKb(3 * 1024 * 1024)]).to.deep.equal(['512 B', '12.3 KB', '151 MB', '3 GB']);
+    expect([formatKb(0.5), formatKb(12.34), formatKb(151 * 1024), formatKb(3 * 1024 * 1024)]).to.deep.equal(['512 B', '12.3 KiB', '151 MiB', '3 GiB']);
   });
 });

@@ -17,7 +17,8 @@ const GOOD: FlowRecord = {
 /** The message checkRecords gives for `change` applied to a good record, as an array and as a FlowRecordTable. */
 function refusal(change: Partial<FlowRecord>): string[] {
   const messages: string[] = [];
-  const record = { ...GOOD, ...change };
+  // Another connection than GOOD's: two records of one connection with one span are refused as overlapping.
+  const record = { ...GOOD, origPort: 40001, ...change };
   const table = new FlowRecordTable();
   table.push(GOOD);
   table.push({ ...record, sourceLine: 8 });
@@ -69,5 +70,80 @@ describe('record sanity: what no capture can give is refused, whichever parser r
     const result = await harness(['score', '--truth', path.join(dir, 'burst-20min.truth.json'), '--monitor', 'ndpi', '--log', log]);
     expect(result.exitCode, result.stderr).to.equal(2);
     expect(result.stderr.trim()).to.equal(`harness: ${log}:2:1: found a record that ends (1699999999000000 us) before it starts (1700000000000000 us); expected its last packet at or after its first`);
+  });
+});
+
+/** checkRecords on `records` as an array and as a FlowRecordTable: 'accepted' or the message, for each. */
+function verdicts(records: FlowRecord[]): string[] {
+  const table = new FlowRecordTable();
+  for (const r of records) table.push(r);
+  return [records, table].map((list) => {
+    try {
+      checkRecords(list);
+      return 'accepted';
+    } catch (e) {
+      expect(e).to.be.instanceOf(InputError);
+      return (e as Error).message;
+    }
+  });
+}
+
+const S = 1_000_000;
+/** A record of GOOD's connection from `from` to `to` seconds after its start, at `line`. */
+const span = (from: number, to: number, line: number, change: Partial<FlowRecord> = {}): FlowRecord => ({
+  ...GOOD, firstUs: GOOD.firstUs + from * S, lastUs: GOOD.firstUs + to * S, durationUs: (to - from) * S, sourceLine: line, ...change,
+});
+const flipped: Partial<FlowRecord> = { origAddr: GOOD.respAddr, origPort: GOOD.respPort, respAddr: GOOD.origAddr, respPort: GOOD.origPort };
+
+describe('record sanity: two records of one flow state that overlap (two sensors\' logs concatenated, a record repeated)', () => {
+  it('refuses a connection reported twice over the same time, at the later line, naming the earlier one', () => {
+    const [asArray, asTable] = verdicts([span(0, 600, 9), span(0, 0.002, 10, { origPort: 40001 }), span(1, 599, 21)]);
+    expect(asArray).to.equal(
+      'x.log:21:1: found a record (tcp 192.0.2.10:40000 - 198.51.100.20:443 from 1700000001.000000 to 1700000599.000000) that overlaps ' +
+        'the record of the same connection on line 9 (tcp 192.0.2.10:40000 - 198.51.100.20:443 from 1700000000.000000 to 1700000600.000000); ' +
+        "expected one record at a time per connection, as one sensor keeps one state per connection: are these two sensors' logs concatenated, or a record repeated?",
+    );
+    expect(asTable).to.equal(asArray);
+  });
+
+  it('refuses it whichever way each record names the connection, and in whatever order the log lists them', () => {
+    const [asArray, asTable] = verdicts([span(700, 900, 3), span(650, 660, 4, flipped), span(100, 655, 5)]);
+    expect(asArray).to.match(/^x\.log:5:1: found a record \(tcp 192\.0\.2\.10:40000 - 198\.51\.100\.20:443 from 1700000100\.000000 .* on line 4 \(tcp 198\.51\.100\.20:443 - 192\.0\.2\.10:40000 from 1700000650\.000000/);
+    // A record inside an earlier, longer one.
+    expect(verdicts([span(500, 510, 1), span(0, 1000, 2), span(2000, 2001, 3)])[0]).to.match(/^x\.log:2:1: .* from 1700000000\.000000 to 1700001000\.000000\) that overlaps .* on line 1 /);
+    expect(asTable).to.equal(asArray);
+  });
+
+  it('refuses a zero-length record repeated (it overlaps by nothing, but no state begins twice at one instant)', () => {
+    const udp: Partial<FlowRecord> = { protocol: 'udp', origPort: 50001, respPort: 50001 };
+    const [asArray, asTable] = verdicts([span(5, 5, 9, udp), span(5, 5, 21, udp)]);
+    expect(asArray).to.match(/^x\.log:21:1: found a record \(udp 192\.0\.2\.10:50001 - 198\.51\.100\.20:50001 .* on line 9 /);
+    expect(asTable).to.equal(asArray);
+  });
+
+  it('accepts what one sensor writes: states one after another (touching, or by less than a millisecond of rounding), in any order', () => {
+    expect(verdicts([span(0, 10, 1), span(10, 20, 2), span(19.9995, 30, 3), span(40, 50, 4, flipped), span(35, 36, 5)])).to.deep.equal(['accepted', 'accepted']);
+    expect(verdicts([span(0, 10, 1), span(9.998, 30, 2)])[0]).to.match(/^x\.log:2:1: found a record/);
+  });
+
+  it('accepts overlaps that are no second state: one tuple on two VLANs, ICMP, argus start and status records, NetFlow directions', () => {
+    expect(verdicts([span(0, 600, 1, { vlan: 10 }), span(0, 600, 2, { vlan: 20 })])).to.deep.equal(['accepted', 'accepted']);
+    const icmp: Partial<FlowRecord> = { protocol: 'icmp', origPort: 8, respPort: 0 };
+    expect(verdicts([span(0, 600, 1, icmp), span(0, 600, 2, icmp)])).to.deep.equal(['accepted', 'accepted']);
+    expect(verdicts([span(0, 600, 1, { recordKind: 'start' }), span(0, 600, 2, { recordKind: 'status' })])).to.deep.equal(['accepted', 'accepted']);
+    expect(verdicts([span(0, 600, 1, { direction: 'uni' }), span(0.01, 600, 2, { ...flipped, direction: 'uni' })])).to.deep.equal(['accepted', 'accepted']);
+    // A joining view (racluster) writes one record per directed tuple, spanning the other direction's.
+    expect(() => checkRecords([span(0, 1200, 1), span(600, 601, 2, flipped)], { joinedView: true })).to.not.throw();
+    // The other protocol, or another port: another connection.
+    expect(verdicts([span(0, 600, 1), span(0, 600, 2, { protocol: 'udp' }), span(0, 600, 3, { respPort: 444 })])).to.deep.equal(['accepted', 'accepted']);
+  });
+
+  it('finds the one overlapping pair among many connections, past the first growth of its tables', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => span(i, i + 0.5, i + 1, { origAddr: `10.0.${i >> 8}.${i & 255}`, origPort: 1024 + (i % 3) }));
+    expect(verdicts(many)).to.deep.equal(['accepted', 'accepted']);
+    many.push(span(4321.25, 4321.75, 5001, { origAddr: '10.0.16.225', origPort: 1024 + (4321 % 3) }));
+    const [asArray, asTable] = verdicts(many);
+    expect(asArray).to.match(/^x\.log:5001:1: found a record \(tcp 10\.0\.16\.225:1025 - .* on line 4322 /);
+    expect(asTable).to.equal(asArray);
   });
 });

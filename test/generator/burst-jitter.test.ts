@@ -5,7 +5,11 @@ import path from 'node:path';
 import { BurstClock } from '../../generators/connection-events.js';
 import { generate } from '../../generators/generate.js';
 import { Mulberry32 } from '../../generators/prng.js';
-import type { PatternActivity } from '../../harness/scenario/scenario.js';
+import type { ConnectionSpec, PatternActivity } from '../../harness/scenario/scenario.js';
+import { parseScenario } from '../../harness/scenario/load-scenario.js';
+import { activityStartS, burstLengthS } from '../../harness/scenario/exchange-timing.js';
+import { InputError } from '../../harness/core/input-error.js';
+import { readPcapTimestamps } from '../../harness/live/pcap-timestamps.js';
 import { scenario, udp } from './scenario-builders.js';
 
 /**
@@ -60,5 +64,40 @@ describe('burst placement in gap mode', () => {
       const nominal = start + (k + 1) * 100_000_000;
       expect(Math.abs(q.endUs - nominal), `burst ${k + 1}`).to.be.at.most(20_000_000);
     });
+  });
+});
+
+describe('bursts of messages that take many segments', () => {
+  const yaml = (gap: string, request: number, rtt = '20ms', exchanges = 1): string => `
+name: segmented
+seed: 1
+connections:
+  - id: big
+    protocol: tcp
+    client: 192.0.2.10:40000
+    server: 198.51.100.20:443
+    rtt: ${rtt}
+    activity:
+      pattern: { bursts: 4, gap: ${gap}, request: ${request}, response: 3000, exchanges: ${exchanges} }
+`;
+
+  it('a gap shorter than a burst of 30 MB requests is refused (the generator pushed every burst back and the pcap was not the scenario)', () => {
+    // 20,548 segments of 1460 bytes, 1 us apart with an ACK every second: about 31 ms, not rtt + 2 ms = 22 ms.
+    expect(() => parseScenario(yaml('25ms', 30_000_000), 'segmented.yaml')).to.throw(InputError, /^segmented\.yaml:11:34: found gap 0\.025s minus 2 × jitter 0s = 0\.025s, shorter than a burst \(0\.031825s\)/);
+  });
+
+  it('at the shortest gap validation allows, every burst starts at its nominal place in the pcap', async () => {
+    for (const [request, exchanges, rtt] of [[30_000_000, 1, '20ms'], [1_000_000, 3, '1ms'], [100, 2, '50ms']] as const) {
+      const spec = parseScenario(yaml('1h', request, rtt, exchanges), 'segmented.yaml').connections[0] as ConnectionSpec;
+      const burstUs = Math.round(burstLengthS(spec.activity as PatternActivity, spec) * 1e6);
+      const shortest = parseScenario(yaml(`${burstUs}us`, request, rtt, exchanges), 'segmented.yaml');
+      const generated = await generate(shortest, await mkdtemp(path.join(os.tmpdir(), 'segmented-')));
+      const times = new Set(await readPcapTimestamps(generated.pcapPath));
+      const activityStartUs = shortest.startUs + Math.round(activityStartS(spec) * 1e6);
+      for (let i = 0; i < 4; i += 1) expect(times.has(activityStartUs + i * burstUs), `${request} bytes, burst ${i}`).to.equal(true);
+      // And the packet just before each later burst's start belongs to the burst before it: none was pushed back.
+      const sorted = [...times].sort((a, b) => a - b);
+      for (let i = 1; i < 4; i += 1) expect(sorted.filter((t) => t >= activityStartUs + (i - 1) * burstUs && t < activityStartUs + i * burstUs).length).to.be.greaterThan(0);
+    }
   });
 });

@@ -16,6 +16,7 @@ const BELOW_ABOVE = path.join(REPO, 'test/fixtures/live/gap-below-above.yaml');
 const FIVE_TWENTY = path.join(REPO, 'test/fixtures/live/gap-five-twenty.yaml');
 const ARGUS_STOPS = path.join(REPO, 'test/fixtures/live/argus-stops.yaml');
 const DEFAULTS_LIMITS = path.join(REPO, 'test/fixtures/live/defaults-and-limits.yaml');
+const ARGUS_UDP_BUSY = path.join(REPO, 'test/fixtures/live/argus-udp-busy.yaml');
 
 async function whyNotLive(tools: string[]): Promise<string | undefined> {
   const missing = await missingLiveCapabilities();
@@ -210,6 +211,26 @@ describe('harness run --live (real tools, root)', function () {
     expect(await leftovers(out)).to.deep.equal([]);
   });
 
+  it('argus live: its unscaled 30 s constant for busy UDP flows parts the replay from a sensor; those connections are not judged', async function () {
+    const why = await whyNotLive(['argus']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'argus-udp-busy');
+    const result = await harness(['run', ARGUS_UDP_BUSY, '--monitors', 'argus', '--timeouts', '10m', '--live', '--speedup', '10', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = await readResults(out);
+    // Offline, argus cut the 100 s silence at its 30 s constant.
+    const offline = results.scenarios[0]?.cells.find((c) => !c.live && c.column === 'argus (raw)');
+    expect(offline?.scores.find((s) => s.connectionId === 'udp-busy-100')?.fragments).to.be.greaterThan(1);
+    const live = liveCell(results, 'argus (live) (raw)', '10m');
+    for (const id of ['udp-busy-100', 'udp-busy-40']) {
+      const score = scoreOf(live, id) as { verdict: string; likelyReason?: string };
+      expect(score.verdict, id).to.equal('unsupported');
+      expect(score.likelyReason).to.match(/^not judged: replayed 10 times faster, .*compiled-in 30 s timeout.*; its rule predicts 1 record\(s\) for the replay and 1-3 on a sensor/);
+    }
+    expect(live.verdict).to.equal('unsupported');
+    expect(result.stdout).not.to.match(/argus \(live\) \(raw\): 10m keeps every connection whole/);
+  });
+
   it('nfpcapd live at its 100 s floor keeps gaps below the timeout whole', async function () {
     const why = await whyNotLive(['nfpcapd', 'nfdump']);
     if (why) this.skip();
@@ -322,6 +343,23 @@ describe('harness run --live (real tools, root)', function () {
     const cell = (await readResults(out)).scenarios[0]?.cells.find((c) => c.column === 'tcptrace (live)');
     expect(cell?.verdict).to.equal('unsupported');
     expect(cell?.reason).to.match(/no live form/);
+    // One tcptrace ran: its unsupported live cell is not a second version ("6.6.7 vs unknown: verdict changed").
+    expect(await readFile(path.join(out, 'report.md'), 'utf8')).not.to.include('Versions side by side');
+  });
+
+  it('a monitor that exits at start (fake-softflowd-exits-at-start) fails its cell with its status and stderr at once, not after 90 s of waiting for a capture', async function () {
+    const why = await whyNotLive(['softflowd']);
+    if (why) this.skip();
+    const fake = path.join(tmp, 'fake-softflowd-exits-at-start');
+    // Offline (-r) it is the real softflowd; live (-i) it exits 3, as a bad option or a missing interface makes it.
+    await writeFile(fake, '#!/bin/sh\nfor a in "$@"; do [ "$a" = "-i" ] && { echo "fake softflowd: no such interface" >&2; exit 3; }; done\nexec /usr/sbin/softflowd "$@"\n', { mode: 0o755 });
+    const out = path.join(tmp, 'exits-at-start');
+    const result = await harness(['run', FIVE_TWENTY, '--monitors', 'softflowd', '--timeouts', '10m', '--live', '--speedup', '120', '--out', out], { env: { HARNESS_SOFTFLOWD: fake } });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const cell = liveCell(await readResults(out), 'softflowd (live)', '10m');
+    expect(cell.status).to.equal('failed');
+    expect(cell.reason).to.match(/^softflowd \(IPFIX via nfcapd\) ended \(exit status 3\) before it opened a capture on rx\n--- stderr \(tail\) ---\nfake softflowd: no such interface/);
+    expect(await leftovers(out)).to.deep.equal([]);
   });
 
   it('a monitor that crashes mid-replay fails its own cell; the others are judged and nothing is left behind', async function () {

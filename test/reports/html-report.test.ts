@@ -59,12 +59,12 @@ describe('renderHtml', () => {
 
   it('shows cost beside accuracy: the sentence, a table and an inline SVG chart of memory, CPU and table size', () => {
     expect(html).to.contain('<h3>Cost of each setting</h3>');
-    expect(html).to.contain('Zeek: 1h keeps every connection whole and costs +25% memory at this load (188 MB against 151 MB at default)');
+    expect(html).to.contain('Zeek: 1h keeps every connection whole and costs +25% memory at this load (188 MiB against 151 MiB at default)');
     const chart = /<svg class="cost-chart"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
     expect(chart).to.contain('peak memory');
     expect(chart).to.contain('flow table (model peak)');
     expect(chart.match(/<rect class="cost-bar/g)?.length, 'three measures × four settings').to.equal(12);
-    expect(chart).to.contain('<title>1h: 188 MB</title>');
+    expect(chart).to.contain('<title>1h: 188 MiB</title>');
   });
 
   it('caps timelines at 20 for a scenario of 10,000 connections', () => {

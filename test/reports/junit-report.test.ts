@@ -75,6 +75,19 @@ describe('renderJunit', () => {
     expect(xml).to.contain('<system-err>');
   });
 
+  it('counts a cell\'s scenario connections as every report does: a background flow not reported whole is said apart', () => {
+    const withClockMissed = buildSampleResults();
+    const zeek = withClockMissed.scenarios[0]!.cells.find((c) => c.displayName === 'Zeek' && c.setting.label === 'default')!;
+    const clock = zeek.scores.find((s) => s.background)!;
+    clock.verdict = 'missed';
+    const rendered = renderJunit(withClockMissed);
+    const failure = /<testcase classname="harness\.burst-20min\.Zeek" name="default"[^>]*>\s*<failure ([^>]*)>([^<]*)</.exec(rendered)!;
+    const message = attr(failure[1]!, 'message')!;
+    expect(message).to.match(/^expected c2-beacon .* one record of 18h57m16s/);
+    expect(message).to.not.contain('2 connections');
+    expect(failure[2]).to.contain(`(also 1 background flow not reported whole, scored apart: ${clock.connectionId} missed)`);
+  });
+
   it('stays well-formed with hostile stderr and state strings', async function () {
     if (!existsSync(XMLLINT)) this.skip();
     const hostile = buildSampleResults({ plantedState: '"><x]]>&\u0001', extraMonitor: { id: 'fake-x', column: 'a"b<c>&\'' } });

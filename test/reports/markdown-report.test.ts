@@ -30,8 +30,8 @@ describe('renderMarkdown', () => {
     const at = lines.indexOf('### Cost of each setting');
     expect(at).to.be.greaterThan(-1);
     const row = lines.slice(at).find((l) => l.startsWith('| Zeek | `1h`'));
-    expect(row && cellsOf(row)).to.deep.equal(['Zeek', '`1h`', '188 MB', '1,900 ms', '2,140 ms', String(scenario.cells.find((c) => c.column === 'Zeek' && c.setting.label === '1h')!.recordCount), '2 (mean 2)', '']);
-    expect(md).to.contain('- Zeek: 1h keeps every connection whole and costs +25% memory at this load (188 MB against 151 MB at default); flow table peak 2 entries against 1 at default');
+    expect(row && cellsOf(row)).to.deep.equal(['Zeek', '`1h`', '188 MiB', '1,900 ms', '2,140 ms', String(scenario.cells.find((c) => c.column === 'Zeek' && c.setting.label === '1h')!.recordCount), '2 (mean 2)', '']);
+    expect(md).to.contain('- Zeek: 1h keeps every connection whole and costs +25% memory at this load (188 MiB against 151 MiB at default); flow table peak 2 entries against 1 at default');
   });
 
   it('has a summary table with every setting as a column and every monitor/view as a row', () => {

@@ -10,8 +10,8 @@ describe('renderTerminal', () => {
 
   it('carries the cost sentence and the figures of each setting', () => {
     const out = renderTerminal(results, { color: false, width: 100 });
-    expect(out.replace(/\n {2}/g, ' ')).to.contain('Zeek: 1h keeps every connection whole and costs +25% memory at this load (188 MB against 151 MB at default)');
-    expect(out).to.contain('memory, CPU, table peak: default 151 MB 1,900 ms 1 · 5m 151 MB 1,900 ms 1 · 1h 188 MB 1,900 ms 2');
+    expect(out.replace(/\n {2}/g, ' ')).to.contain('Zeek: 1h keeps every connection whole and costs +25% memory at this load (188 MiB against 151 MiB at default)');
+    expect(out).to.contain('memory, CPU, table peak: default 151 MiB 1,900 ms 1 · 5m 151 MiB 1,900 ms 1 · 1h 188 MiB 1,900');
   });
 
   it('has no ANSI codes when color is false', () => {

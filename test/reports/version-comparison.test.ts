@@ -48,6 +48,17 @@ describe('reports: versions side by side', () => {
     expect(versionComparisons(results.scenarios[0] as RunResults['scenarios'][number])).to.deep.equal([]);
   });
 
+  it('a live cell is not another version: tcptrace offline beside its unsupported live twin compares nothing', () => {
+    const results = buildResults('s1', [{ id: 'tcp-gap', durationS: 90 }], [
+      { sensor: 'tcptrace', monitor: 'tcptrace', version: '6.6.7', fragments: { 'tcp-gap': 2 } },
+      { sensor: 'tcptrace (live)', monitor: 'tcptrace', fragments: { 'tcp-gap': 0 } },
+    ]);
+    const cells = results.scenarios[0]?.cells as Cell[];
+    (cells[0] as Cell).binary = '/usr/bin/tcptrace';
+    Object.assign(cells[1] as Cell, { status: 'unsupported', verdict: 'unsupported', reason: 'tcptrace has no live form' });
+    expect(versionComparisons(results.scenarios[0] as RunResults['scenarios'][number])).to.deep.equal([]);
+  });
+
   it('makes a changed verdict stand out in Markdown, HTML and the terminal', () => {
     const results = twoVersions();
     const md = renderMarkdown(results);

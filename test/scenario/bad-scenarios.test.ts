@@ -19,7 +19,7 @@ const CASES: [file: string, lineCol: string, rest: string][] = [
   ['bad-port.yaml', '11:13', 'found port 70000; expected a port in 0..65535'],
   ['bad-ip.yaml', '5:13', 'found address "192.0.2.300"; expected an IPv4 address such as 192.0.2.10 or an IPv6 address such as 2001:db8::10 (with a port: [2001:db8::10]:443)'],
   ['mixed-family.yaml', '6:13', 'found server 2001:db8::20 (IPv6) with client 192.0.2.10 (IPv4); expected client and server in the same IP version'],
-  ['gap-too-short.yaml', '9:34', 'found gap 10s minus 2 × jitter 5s = 0s, shorter than a burst (0.066s); expected bursts at least 0.066s apart after jitter (a burst lasts exchanges × (rtt + 2ms))'],
+  ['gap-too-short.yaml', '9:34', 'found gap 10s minus 2 × jitter 5s = 0s, shorter than a burst (0.066s); expected bursts at least 0.066s apart after jitter (a burst lasts exchanges × (rtt + 2ms), longer when a message takes many segments)'],
   ['count-too-large.yaml', '7:12', 'found count 41; expected at most 40 (the client range "192.0.2.1-192.0.2.4:20000-20009" holds 4 addresses × 10 ports)'],
   ['duplicate-id.yaml', '9:9', 'found id "c1" twice (first on line 3); expected a different id for each connection'],
   ['duplicate-tuple.yaml', '12:13', 'found connection c2 on the same addresses and ports as connection c1#5 (192.0.2.10:40005 - 198.51.100.20:443); expected each connection on its own protocol, addresses and ports'],

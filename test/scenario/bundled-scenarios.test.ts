@@ -152,7 +152,7 @@ describe('bundled scenarios', () => {
       const gap = (c.activity.spanS as number) / (c.activity.bursts - 1);
       expect(gap).to.be.within(120, 600);
       expect(c.activity.spanS).to.be.at.least(4 * 3600);
-      expect(burstLengthS(c.activity, c.rttS)).to.be.lessThan(1);
+      expect(burstLengthS(c.activity, c)).to.be.lessThan(1);
     }
   });
 

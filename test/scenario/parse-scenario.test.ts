@@ -27,6 +27,15 @@ function withConnection(lines: string): string {
 }
 
 describe('parseScenario', () => {
+  it('a duration finer than a microsecond is refused where it stands, not rounded away (0.1000005 s was 100001 us, 0.0000004 "not positive")', () => {
+    const yaml = (threshold: string, gap: string): string => `name: t\nquiet_threshold: ${threshold}\nconnections:\n  - id: c\n    protocol: udp\n    client: 192.0.2.1:1000\n    server: 192.0.2.2:53\n    activity:\n      pattern: { bursts: 2, gap: ${gap}, request: 10, response: 0 }\n`;
+    expect(() => parseScenario(yaml('0.0000004', '10s'), 't.yaml')).to.throw(InputError, /^t\.yaml:2:18: found quiet_threshold 0\.0000004, finer than a microsecond; expected a duration in whole microseconds/);
+    expect(() => parseScenario(yaml('30s', '0.1000005'), 't.yaml')).to.throw(InputError, /^t\.yaml:9:\d+: found gap 0\.1000005, finer than a microsecond/);
+    expect(() => parseScenario(yaml('30s', '1.5us'), 't.yaml')).to.throw(InputError, /finer than a microsecond/);
+    for (const ok of ['2us', '0.000002', '0.1']) expect(() => parseScenario(yaml(ok, '10s'), 't.yaml'), ok).not.to.throw();
+    for (const ok of ['68236.043', '1h30m', '10.000001']) expect(() => parseScenario(yaml('30s', ok), 't.yaml'), ok).not.to.throw();
+  });
+
   it('fills every default', () => {
     const s = parseScenario(MINIMAL, 'scenarios/minimal.yaml');
     expect(s).to.deep.equal({
@@ -154,7 +163,7 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
 
   it('a span too short for its bursts names the gap it implies', () => {
     const err = errorOf(withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity: { pattern: { bursts: 11, span: 100ms, request: 1, response: 1 } }'));
-    expect(err.message).to.equal('x.yaml:6:46: found span 0.1s / 10 = gap 0.01s minus 2 × jitter 0s = 0.01s, shorter than a burst (0.022s); expected bursts at least 0.022s apart after jitter (a burst lasts exchanges × (rtt + 2ms))');
+    expect(err.message).to.equal('x.yaml:6:46: found span 0.1s / 10 = gap 0.01s minus 2 × jitter 0s = 0.01s, shorter than a burst (0.022s); expected bursts at least 0.022s apart after jitter (a burst lasts exchanges × (rtt + 2ms), longer when a message takes many segments)');
   });
 
   it('a gap exactly one burst long is accepted (bursts touch, never overlap)', () => {

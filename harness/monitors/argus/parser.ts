@@ -76,7 +76,7 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecordTable> {
     if (firstUs === undefined) throw new InputError(where(0), `stime "${preview(f[0] as string, 57)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.000000');
     const lastUs = decimalSecondsToMicros(f[1] as string);
     if (lastUs === undefined) throw new InputError(where(1), `ltime "${preview(f[1] as string, 57)}"`, 'epoch seconds with a fraction (ra -u), e.g. 1700000000.020000');
-    const protoText = f[3] as string;
+    const protoText = protocolName(f[3] as string);
     if (protoText === '' || protoText === 'man') {
       throw new InputError(where(3), protoText === '' ? 'an empty proto' : 'an argus management record', "a flow record's protocol (print with `- not man`)");
     }
@@ -135,6 +135,11 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecordTable> {
     if (cause !== 'Start' && !CONTINUATION_CAUSES.has(cause)) {
       throw new InputError(where(16), `cause "${preview(cause, 57)}"`, 'one of Start, Status, Stop, Shutdown, Timeout');
     }
+    // racluster writes each flow whole, as one record of cause Start: a continuation is ra's raw output, whose every
+    // status report the merged view would count as a fragment of its own ("fragmented (58)" for a flow argus kept).
+    if (!raw && cause !== 'Start') {
+      throw new InputError(where(16), `cause "${preview(cause, 57)}" in the merged view`, 'racluster output, whose every record is a whole flow (cause Start); ra\'s own records go with --view raw');
+    }
     if (lastOfFlow) {
       record.recordKind = cause === 'Start' ? 'start' : 'status';
       const key = flowKey(protoText, origAddr, origPort, respAddr, respPort);
@@ -170,6 +175,24 @@ function flowKey(proto: string, a: string, ap: number, b: string, bp: number): s
   const left = `${a}|${ap}`;
   const right = `${b}|${bp}`;
   return left < right ? `${proto}|${left}|${right}` : `${proto}|${right}|${left}`;
+}
+
+/**
+ * ra's proto column as the name ra -n prints for it. argus labels UDP flows it takes for UDT (any UDP on port
+ * 9000), RTP or RTCP by those names, and `ra -nn` prints numbers: each was read as "other" and its UDP (or TCP, ICMP)
+ * connection scored "missed" beside a record of it.
+ */
+function protocolName(text: string): string {
+  switch (text) {
+    case 'udt':
+    case 'rtp':
+    case 'rtcp':
+    case '17': return 'udp';
+    case '6': return 'tcp';
+    case '1': return 'icmp';
+    case '58': return 'ipv6-icmp';
+    default: return text;
+  }
 }
 
 function protocolOf(text: string): FlowProtocol {

@@ -25,6 +25,7 @@ const nfpcapd: MonitorAdapter = {
   // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
   relativeCost: 0.3,
   timerNeedsLaterPacket: true,
+  misdatedHint: 'nfdump prints local time: run it as TZ=UTC nfdump -R DIR -o json',
   timerComparison:
     'a silence longer than -e inactive ends the flow at the sweep of the flow tree (every 10 s of packet time, driven by later packets): a silence between the timeout and the timeout + 10 s may or may not',
   // Its active timeout is checked at the same sweep, not at each packet (timer-rule.ts): a range, not a point.

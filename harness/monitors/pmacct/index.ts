@@ -24,6 +24,7 @@ const pmacct: MonitorAdapter = {
   granularityS: 60,
   // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
   relativeCost: 0.7,
+  misdatedHint: 'nfdump prints local time: run it as TZ=UTC nfdump -R DIR -o json',
   timerComparison:
     'live, a silence longer than nfprobe_timeouts ends the flow at the expiry check every 60 s; reading a pcap, idle timeouts never fire',
   // maxlife marks a flow at its packet; the flow goes only at a later check, after a batch of packets (timer-rule.ts).

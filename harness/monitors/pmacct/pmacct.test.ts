@@ -76,6 +76,15 @@ describe('pmacct adapter', function () {
     expect(values('tcp=1h,maxflows=50')).to.include({ 'nfprobe_timeouts tcp': 3600, 'nfprobe_timeouts udp': 300, nfprobe_maxflows: 50 });
   });
 
+  it("models a team config's maxlife where the setting leaves the active timeout (it modelled 7 days beside knob values of 300)", () => {
+    const conf = { file: 'pm.conf', text: 'plugins: nfprobe\nnfprobe_timeouts: tcp=3600:udp=3600:icmp=3600:maxlife=300\n' };
+    expect(monitorModel(pmacct, parseTimeoutSetting('default'), false, conf).activeS).to.equal(300);
+    // A swept active timeout wins; a swept setting replaces nfprobe_timeouts whole, back to the tool's maxlife.
+    expect(monitorModel(pmacct, parseTimeoutSetting('active=600s'), false, conf).activeS).to.equal(600);
+    expect(monitorModel(pmacct, parseTimeoutSetting('1h'), false, conf).activeS).to.equal(604800);
+    expect(monitorModel(pmacct, parseTimeoutSetting('default'), false).activeS).to.equal(604800);
+  });
+
   it('writes the same config live, reading the interface instead of a file (no pcap_savefile_wait)', () => {
     const input = { receiver: '127.0.0.1:9', timeouts: 'tcp=60:expint=1', maxFlows: 100, control: { pidFile: '/w/p.pid', logFile: '/w/p.log' } };
     const offline = generatedPmacctdConfig({ ...input, source: { pcap: '/x.pcap' } }).split('\n');

@@ -24,6 +24,7 @@ const softflowd: MonitorAdapter = {
   granularityS: 60,
   // Wall time per packet against tshark's, measured on many-idle (150,182 packets): docs/measured/monitors.md.
   relativeCost: 0.15,
+  misdatedHint: 'softflowd stamps flows by its own uptime unless run with -v 10 -A milli (NetFlow v5 and v9 always do), and nfdump prints local time: run it as TZ=UTC nfdump -R DIR -o json',
   timerComparison:
     'live, a silence longer than the timeout ends the flow at the expiry check every expint (60 s); reading a pcap, it never does (flows end at EOF or a full table)',
   // maxlife marks a flow at its packet; the flow goes only at a later check, after a batch of packets (timer-rule.ts).

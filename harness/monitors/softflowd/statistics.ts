@@ -26,7 +26,9 @@ export function parseSoftflowctlStatistics(text: string, source: string): ToolSt
   };
   const active = number(ACTIVE, 'Number of active flows');
   const expired = number(EXPIRED, 'Flows expired');
-  const evicted = number(BY_MAXFLOWS, 'maxflows =');
+  // softflowd 1.1.0 writes its "Expired flow reasons" (maxflows = N among them) only once a flow has expired: with
+  // none expired, none was evicted. The setting that keeps every connection whole failed every live cell.
+  const evicted = expired === 0 ? 0 : number(BY_MAXFLOWS, 'maxflows =');
   return {
     source,
     figures: { flowsActiveAtStop: active, flowsExpired: expired, flowsEvictedTableFull: evicted },

@@ -1,3 +1,4 @@
+import { readEveStatsState } from './stats.js';
 import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import type { MonitorAdapter } from '../monitor-adapter.js';
 import { suricataLive } from './live.js';
@@ -26,6 +27,7 @@ const suricata: MonitorAdapter = {
   translate: translateSuricata,
   run: runSuricata,
   parseLog: (path: string) => readEveFlows(path),
+  logToolState: (path: string) => readEveStatsState(path, path),
   checkConfig: checkSuricataConfig,
   live: suricataLive,
 };

@@ -37,6 +37,11 @@ export function parseEveFlows(text: string, file: string): FlowRecord[] {
 
 function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
   const records: FlowRecord[] = [];
+  let netflowEvents = 0;
+  let firstNetflowLine = 0;
+  /** Events of a flow's packets other than flow events (alert, anomaly, dns, ...), by type; stats name no flow. */
+  const otherEvents = new Map<string, number>();
+  let firstOtherLine = 0;
   for (let item = yield; item !== undefined; item = yield) {
     const [raw, lineNo] = item;
     const line = raw.trim();
@@ -52,7 +57,15 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
       throw new InputError(where, `"${preview(line)}"`, EXPECTED);
     }
     const event = value as Record<string, unknown>;
-    if (event.event_type !== 'flow') continue;
+    if (event.event_type !== 'flow') {
+      if (event.event_type === 'netflow') {
+        if (netflowEvents++ === 0) firstNetflowLine = lineNo;
+      } else if (event.src_ip !== undefined) {
+        if (otherEvents.size === 0) firstOtherLine = lineNo;
+        otherEvents.set(event.event_type as string, (otherEvents.get(event.event_type as string) ?? 0) + 1);
+      }
+      continue;
+    }
     refuseRepeatedKey(raw, value, file, lineNo, 'each key once in a flow event, as Suricata writes it');
     const fail = (found: string, expected: string): never => {
       throw new InputError(where, found, `${expected} in a flow event`);
@@ -124,6 +137,25 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
     if (typeof tcp?.tcp_flags === 'string') record.history = `flags ${tcp.tcp_flags}`;
     record.endReason = typeof flow.reason === 'string' ? END_REASON[flow.reason] ?? 'unknown' : 'unknown';
     records.push(record);
+  }
+  // An eve-log of `netflow` events alone (a common choice in place of `flow`) read as no record at all: every
+  // connection "missed" at exit 0.
+  if (records.length === 0 && netflowEvents > 0) {
+    throw new InputError(
+      { file, line: firstNetflowLine, col: 1 },
+      `${netflowEvents} netflow ${netflowEvents === 1 ? 'event' : 'events'} and no flow event`,
+      'flow events (eve-log types: - flow), each a whole flow both ways; netflow events are not read',
+    );
+  }
+  // Alerts and protocol events name flows Suricata saw but not when each ended: without flow events every
+  // connection was "missed" at exit 0, and the advice was to check the capture filter.
+  if (records.length === 0 && otherEvents.size > 0) {
+    const counts = [...otherEvents].map(([type, n]) => `${n} ${type}`).join(', ');
+    throw new InputError(
+      { file, line: firstOtherLine, col: 1 },
+      `events of flows Suricata saw (${counts}) and no flow event`,
+      'flow events (eve-log types: - flow), which say when each flow began and ended; other events are not read',
+    );
   }
   return records;
 }

@@ -12,7 +12,7 @@ import { translateSetting } from '../translate-setting.js';
 import { parseEveFlows } from './parser.js';
 import { isoToMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
-import { REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
+import { harness, REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
 
 const PCAP = path.join(REAL_FIXTURES, 'zeek/longconn-42/capture.pcap');
 
@@ -60,6 +60,30 @@ describe('suricata eve.json flow parser', () => {
     expect(() => parseEveFlows('\n{"ts":1}\n', 'x.json')).to.throw(InputError, /^x\.json:2:1: found/);
     const bad = (EVE.split('\n')[1] as string).replace('"start":"2023-11-14T22:13:20.000000+0000"', '"start":"noon"');
     expect(() => parseEveFlows(bad, 'eve.json')).to.throw(InputError, /^eve\.json:1:1: found flow\.start "noon"/);
+  });
+
+  it('an eve.json of netflow events alone is refused (it was read as no record: every connection "missed" at exit 0)', () => {
+    const netflow = '{"timestamp":"2023-11-15T17:35:36.043000+0000","flow_id":1,"event_type":"netflow","src_ip":"192.0.2.10","src_port":40000,"dest_ip":"198.51.100.20","dest_port":443,"proto":"TCP","netflow":{"pkts":118,"bytes":12176,"start":"2023-11-14T22:13:20.000000+0000","end":"2023-11-15T17:10:36.043000+0000","age":68236}}';
+    const stats = '{"timestamp":"2023-11-15T17:35:36.043000+0000","event_type":"stats","stats":{"uptime":1}}';
+    expect(() => parseEveFlows(`${stats}\n${netflow}\n${netflow}\n`, 'eve.json')).to.throw(
+      InputError,
+      'eve.json:2:1: found 2 netflow events and no flow event; expected flow events (eve-log types: - flow), each a whole flow both ways; netflow events are not read',
+    );
+    // Beside flow events, netflow events are skipped as every other type is; with neither, the log is only empty.
+    expect(parseEveFlows(`${netflow}\n${EVE}`, 'eve.json').length).to.equal(parseEveFlows(EVE, 'eve.json').length);
+    expect(parseEveFlows(`${stats}\n`, 'eve.json')).to.deep.equal([]);
+  });
+
+  it('an eve.json of alerts and anomalies but no flow event is refused, counting them (it was "missed 12 of 12", check the capture filter, at exit 0)', () => {
+    const alert = '{"timestamp":"2023-11-14T22:13:20.000000+0000","flow_id":1,"event_type":"alert","src_ip":"192.0.2.20","src_port":41055,"dest_ip":"198.51.100.20","dest_port":9000,"proto":"TCP","alert":{"signature_id":1000001},"flow":{"pkts_toserver":3,"pkts_toclient":1,"start":"2023-11-14T22:13:20.000000+0000"}}';
+    const anomaly = '{"timestamp":"2023-11-14T22:13:32.000000+0000","flow_id":2,"event_type":"anomaly","src_ip":"192.0.2.20","src_port":42055,"dest_ip":"198.51.100.20","dest_port":9001,"proto":"UDP","anomaly":{"type":"decode"}}';
+    const stats = '{"timestamp":"2023-11-15T00:25:22.000000+0000","event_type":"stats","stats":{"uptime":7922,"flow":{"tcp":14,"udp":14}}}';
+    expect(() => parseEveFlows(`${stats}\n${alert}\n${anomaly}\n${alert}\n`, 'eve.json')).to.throw(
+      InputError,
+      'eve.json:2:1: found events of flows Suricata saw (2 alert, 1 anomaly) and no flow event; expected flow events (eve-log types: - flow), which say when each flow began and ended; other events are not read',
+    );
+    // Beside flow events they are skipped.
+    expect(parseEveFlows(`${alert}\n${EVE}`, 'eve.json').length).to.equal(parseEveFlows(EVE, 'eve.json').length);
   });
 });
 
@@ -202,5 +226,27 @@ describe('suricata: a team suricata.yaml is checked before anything runs', () =>
     expect(() => check('x.yaml', 'outputs:\n  - fast:\n      enabled: yes\n')).to.throw(InputError, /^x\.yaml:2:3: found no eve-log output; expected outputs: - eve-log/);
     expect(() => check('x.yaml', 'outputs:\n  - eve-log:\n      enabled: no\n      types: [flow]\n')).to.throw(InputError, /found no enabled eve-log with flow events/);
     expect(() => check('x.yaml', 'outputs:\n  - eve-log:\n      types:\n        - alert:\n            tagged-packets: yes\n        - flow:\n            x: 1\n')).to.not.throw();
+  });
+});
+
+describe('harness score on an eve.json whose stats say the flow table filled', function () {
+  this.timeout(120_000);
+
+  it('reads the stats as run does: the early cuts are "evicted: table full", and the advice names flow.memcap', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'suricata-emergency-'));
+    const scenario = path.join(REAL_FIXTURES, 'scenarios/gap-boundary');
+    // The real 5m log, claimed as 1h, with the stats event of a sensor that hit its memcap and entered emergency mode.
+    const stats = '{"timestamp":"2023-11-15T00:25:20.000000+0000","event_type":"stats","stats":{"uptime":7922,"flow":{"memcap":412,"tcp":14,"udp":14,"emerg_mode_entered":1,"emerg_mode_over":1,"memuse":33554000,"active":0}}}';
+    const eve = path.join(dir, 'eve.json');
+    await writeFile(eve, `${readFileSync(path.join(scenario, 'suricata/eve.5m.json'), 'utf8')}${stats}\n`);
+    const result = await harness(['score', '--truth', path.join(scenario, 'truth.json'), '--monitor', 'suricata', '--log', eve, '--setting', '1h', '--json']);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = JSON.parse(result.stdout) as { scenarios: { cells: { scores: { connectionId: string; predictionDelta?: number; likelyReason?: string }[] }[]; recommendations: { tableLimit?: string }[] }[] };
+    const [scored] = results.scenarios;
+    // The cuts a 1 h timeout does not make (the 3700 s silence's is its own): "unexplained" before.
+    const cut = scored?.cells[0]?.scores.filter((x) => (x.predictionDelta ?? 0) > 0) ?? [];
+    expect(cut.length).to.be.greaterThan(0);
+    for (const score of cut) expect(score.likelyReason, score.connectionId).to.equal('evicted: table full');
+    expect(scored?.recommendations.map((r) => r.tableLimit).find((t) => t !== undefined)).to.match(/^Suricata's table filled at 1h .*; raise flow\.memcap$/);
   });
 });

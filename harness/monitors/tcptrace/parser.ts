@@ -39,6 +39,11 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
     linesRead = lineNo;
     if (line === '#no traced TCP packets') noTcp = true;
     if (line.trim() === '' || line.startsWith('#')) continue;
+    // tcptrace -f prints its filter first and then only the connections it passes: the others would be scored
+    // "missed" against a sensor that never left them out.
+    if (!index && line.startsWith('Output filter:')) {
+      throw new InputError({ file, line: lineNo, col: 1 }, `tcptrace's output filter ("${preview(line)}")`, 'unfiltered tcptrace -n -l --csv output: a connection the filter (-f) left out would be scored missed');
+    }
     const cells = line.split(',');
     if (!index) {
       if (cells[0] !== 'conn_#') throw new InputError({ file, line: lineNo, col: 1 }, `"${preview(line)}"`, EXPECTED);

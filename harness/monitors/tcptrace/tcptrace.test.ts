@@ -169,6 +169,15 @@ describe('tcptrace translate and parse errors', () => {
     expect(parseTcptraceCsv('#1061 packets seen, 0 TCP packets traced\n#no traced TCP packets\n', 'no-tcp.csv')).to.deep.equal([]);
   });
 
+  it('output of tcptrace -f (a filter) is refused: the connections it left out would be scored missed', () => {
+    const header = 'conn_#,host_a,host_b,port_a,port_b,first_packet,last_packet,total_packets_a2b,total_packets_b2a,';
+    const filtered = `Output filter: ((c_port==443)OR(s_port==443))\n#Ostermann's tcptrace -- version 6.6.7 -- Thu Nov  4, 2004\n${header}\n`;
+    expect(() => parseTcptraceCsv(filtered, 'tt-f.csv')).to.throw(
+      InputError,
+      'tt-f.csv:1:1: found tcptrace\'s output filter ("Output filter: ((c_port==443)OR(s_port==443))"); expected unfiltered tcptrace -n -l --csv output: a connection the filter (-f) left out would be scored missed',
+    );
+  });
+
   it('a connection number on two rows (the rows given twice): refused at the second, naming the first', () => {
     const header = 'conn_#,host_a,host_b,port_a,port_b,first_packet,last_packet,total_packets_a2b,total_packets_b2a,';
     const row = (n: number, port: number): string => `${n},192.0.2.10,198.51.100.20,${port},9000,1700000000.0 , 1700000001.0 ,4,2,`;

@@ -83,6 +83,24 @@ describe('tshark translate and parse errors', () => {
     expect(() => parseTsharkPackets(text, 'conn.log')).to.throw(InputError, /^conn\.log:1:1: found "#separator/);
   });
 
+  it('one TCP stream index on two VLANs (one 5-tuple twice at once): its record names no VLAN, as it holds both', () => {
+    const header = TSHARK_FIELDS.join('\t');
+    const packet = (time: string, vlan: string, src: string, dst: string, sport: string, dport: string): string =>
+      [time, vlan, src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', ''].join('\t');
+    const text = [
+      header,
+      packet('1700000010.000000000', '10', '192.0.2.40', '198.51.100.40', '40000', '443'),
+      packet('1700000020.000000000', '20', '192.0.2.40', '198.51.100.40', '40000', '443'),
+      packet('1700000030.000000000', '10', '198.51.100.40', '192.0.2.40', '443', '40000'),
+    ].join('\n');
+    // Before: labelled VLAN 10, so matched to VLAN 10's connection alone, "accurate" with the other's packets too.
+    const [mixed] = Array.from(parseTsharkPackets(`${text}\n`, 'p.tsv'));
+    expect(mixed?.vlan).to.equal(undefined);
+    expect([mixed?.origPkts, mixed?.respPkts]).to.deep.equal([2, 1]);
+    const [tagged] = Array.from(parseTsharkPackets(`${[header, packet('1700000010.000000000', '10', '192.0.2.40', '198.51.100.40', '40000', '443')].join('\n')}\n`, 'p.tsv'));
+    expect(tagged?.vlan).to.equal(10);
+  });
+
   it('a bad time on a packet line: the column of frame.time_epoch; a short line: its end', () => {
     const header = TSHARK_FIELDS.join('\t');
     const good = ['1700000000.000000000', '', '10.0.0.1', '10.0.0.2', '40', '6', '', '', '', '', '0', '1', '2', '', '', '', '', '', '', '', '', ''];

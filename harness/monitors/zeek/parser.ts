@@ -646,6 +646,14 @@ class ConnLogParser {
     }
     refuseRepeatedKey(raw, value, file, lineNo, 'each key once in a conn.log JSON line, as Zeek writes it');
     const object = value as Record<string, unknown>;
+    // A stream of every log (json-streaming-logs, a Filebeat or Corelight export) names each line's log: a dns line
+    // was read as a connection of 0 s, one more fragment, or a log of them all "missed", at exit 0.
+    if (object._path !== undefined && object._path !== 'conn') {
+      throw new InputError({ file, line: lineNo, col: raw.indexOf('"_path"') + 1 }, `a line of another log ("_path": ${JSON.stringify(object._path)})`, 'conn.log lines only ("_path": "conn", or no _path)');
+    }
+    if (typeof object.event_type === 'string') {
+      throw new InputError({ file, line: lineNo, col: raw.indexOf('"event_type"') + 1 }, `a Suricata eve.json event ("event_type": ${JSON.stringify(object.event_type)})`, 'a Zeek conn.log; an eve.json is scored with --monitor suricata');
+    }
     const id = typeof object.id === 'object' && object.id !== null ? (object.id as Record<string, unknown>) : undefined;
     const values: (string | undefined)[] = new Array<string | undefined>(SLOT_COUNT).fill(undefined);
     for (let slot = 0; slot < SLOT_COUNT; slot += 1) {
@@ -683,7 +691,11 @@ class ConnLogParser {
     }
     const tsText = values[Slot.Ts] as string;
     const firstUs = decimalSecondsToMicros(tsText) ?? isoToMicros(tsText)
-      ?? fail(`ts "${tsText}"`, 'seconds since the epoch such as 1700000000.000000');
+      ?? fail(
+        // LogAscii::json_timestamps = JSON::TS_MILLIS writes whole milliseconds: say so rather than only "not seconds".
+        /^\d{13}$/.test(tsText) ? `ts ${tsText}, milliseconds since the epoch (JSON::TS_MILLIS)` : `ts "${tsText}"`,
+        'seconds since the epoch such as 1700000000.000000 (JSON::TS_EPOCH, the default) or an ISO 8601 time (JSON::TS_ISO8601)',
+      );
     const durationText = values[Slot.Duration];
     const durationUs = durationText === undefined ? 0 : decimalSecondsToMicros(durationText)
       ?? fail(`duration "${durationText}"`, 'seconds such as 1.020000, or - when unset');

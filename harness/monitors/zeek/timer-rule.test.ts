@@ -65,6 +65,19 @@ describe('zeek timer rule (Session::InactivityTimer, base/protocols/conn/inactiv
     expect(odd.timeoutFor(web)).to.equal(undefined);
     const added = zeekTimerRule(parseTimeoutSetting('default'), { file: 'local.zeek', text: 'redef tcp_inactivity_timeout += 1 hr;' });
     expect(added.timeoutFor(web), '+= is not =: no prediction rather than a timeout of 1 hr').to.equal(undefined);
+    // Each says why it predicts nothing, for the cell's notes: the predictions vanished without a word.
+    expect(rule.unmodelled).to.equal(undefined);
+    expect(odd.unmodelled).to.equal('the model cannot read local.zeek:1: tcp_inactivity_timeout = my_timeout, so it predicts no record of any connection');
+    const expression = zeekTimerRule(parseTimeoutSetting('default'), { file: 'local.zeek', text: 'redef tcp_inactivity_timeout = 2 * 30 min;' });
+    expect(expression.timeoutFor(web)).to.equal(undefined);
+    expect(expression.unmodelled).to.include('tcp_inactivity_timeout = 2 * 30 min');
+    // A script that sets timeouts per connection overrides the globals it also redefines.
+    const perConnection = zeekTimerRule(parseTimeoutSetting('default'), {
+      file: 'local.zeek',
+      text: 'redef tcp_inactivity_timeout = 1 hr;\nevent new_connection(c: connection)\n  { set_inactivity_timeout(c$id, 60 sec); }\n',
+    });
+    expect(perConnection.timeoutFor(web)).to.equal(undefined);
+    expect(perConnection.unmodelled).to.equal('the model cannot read local.zeek:3: set_inactivity_timeout(), a timeout set per connection by the script, so it predicts no record of any connection');
     expect([parseZeekInterval('1 hr'), parseZeekInterval('2hrs'), parseZeekInterval('3600.0 sec'), parseZeekInterval('10 mins'), parseZeekInterval('soon')]).to.deep.equal([3600, 7200, 3600, 600, undefined]);
   });
 

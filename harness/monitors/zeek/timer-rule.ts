@@ -137,6 +137,7 @@ export function zeekTimerRule(setting: TimeoutSetting, userConfig?: UserConfigTe
   };
   return {
     globalIdleS,
+    ...(timers.unreadable === undefined ? {} : { unmodelled: `the model cannot read ${timers.unreadable}, so it predicts no record of any connection` }),
     timeoutFor(record: RecordContext): RuleTimeout | undefined {
       if (timers.unreadable !== undefined) return undefined;
       const service = record.protocol === 'tcp' && record.handshake ? timers.portS.get(record.serverPort) : undefined;
@@ -220,6 +221,10 @@ export function parseZeekInterval(text: string): number | undefined {
 function applyLocalZeek(timers: ZeekTimers, config: UserConfigText): void {
   const code = config.text.replace(/#[^\n]*/g, '');
   const lineOf = (index: number): number => code.slice(0, index).split('\n').length;
+  // A script that sets a connection's timeout itself (at new_connection, at a protocol event) overrides every
+  // global and table for the connections it picks, by logic the model cannot run.
+  const perConnection = /\bset_inactivity_timeout\s*\(/.exec(code);
+  if (perConnection !== null) timers.unreadable = `${config.file}:${lineOf(perConnection.index)}: set_inactivity_timeout(), a timeout set per connection by the script`;
   const redef = /redef\s+([A-Za-z_:]+)\s*(\+=|-=|=)\s*([^;]*);/g;
   for (let m = redef.exec(code); m !== null; m = redef.exec(code)) {
     const [, name, op, value] = m as unknown as [string, string, string, string];

@@ -388,6 +388,21 @@ describe('zeek parser on what is not a conn.log', () => {
     expect(error.message).to.contain('a "dns" log');
   });
 
+  it('a JSON stream of every log: a dns line is refused at its "_path" (it was read as a 0 s connection); conn lines with _path "conn" are read', () => {
+    const conn = '{"_path":"conn","ts":1700000000.0,"uid":"C1","id.orig_h":"192.0.2.20","id.orig_p":41055,"id.resp_h":"198.51.100.20","id.resp_p":9000,"proto":"tcp","duration":1.5}';
+    const dns = '{"_path":"dns","ts":1700000014.0,"uid":"C2","id.orig_h":"192.0.2.21","id.orig_p":42065,"id.resp_h":"198.51.100.20","id.resp_p":9001,"proto":"udp","query":"example.com"}';
+    expect(parseConnLog(`${conn}\n`, 'conn.json')).to.have.length(1);
+    const error = thrown(() => parseConnLog(`${conn}\n${dns}\n`, 'all.json'));
+    expect(error.where).to.deep.equal({ file: 'all.json', line: 2, col: 2 });
+    expect(error.message).to.equal('all.json:2:2: found a line of another log ("_path": "dns"); expected conn.log lines only ("_path": "conn", or no _path)');
+  });
+
+  it('an eve.json given as a conn.log is named as Suricata\'s, not only "no ts"', () => {
+    const eve = '{"timestamp":"2023-11-14T22:13:20.000000+0000","flow_id":1,"event_type":"flow","src_ip":"192.0.2.20","src_port":41055,"dest_ip":"198.51.100.20","dest_port":9000,"proto":"TCP"}';
+    const error = thrown(() => parseConnLog(`${eve}\n`, 'eve.json'));
+    expect(error.message).to.equal('eve.json:1:60: found a Suricata eve.json event ("event_type": "flow"); expected a Zeek conn.log; an eve.json is scored with --monitor suricata');
+  });
+
   it('a tcptrace CSV: line 1 col 1', () => {
     const error = thrown(() => parseConnLog('conn_#,host_a,host_b\n1,192.0.2.10,198.51.100.20\n', 'trace.csv'));
     expect(error.where).to.deep.equal({ file: 'trace.csv', line: 1, col: 1 });
