@@ -21,6 +21,7 @@ function referenceMatches(connections: readonly TruthConnection[], r: FlowRecord
   const order = connections.map((_, i) => i).sort((x, y) => (connections[x] as TruthConnection).firstUs - (connections[y] as TruthConnection).firstUs || x - y);
   let best = -1;
   let bestRank = -Infinity;
+  let bestEcho = 0;
   const overlapping: { i: number; echo: number }[] = [];
   for (const i of order) {
     const c = connections[i] as TruthConnection;
@@ -37,11 +38,13 @@ function referenceMatches(connections: readonly TruthConnection[], r: FlowRecord
     if (rank >= bestRank) {
       bestRank = rank;
       best = i;
+      bestEcho = echo;
     }
     const inside = (t: number): boolean => t >= r.firstUs && t <= r.lastUs;
     if (inside(c.firstUs) || inside(c.lastUs)) overlapping.push({ i, echo });
   }
-  const bestEcho = overlapping.find((o) => o.i === best)?.echo;
+  // The best one's echo identifier, whether or not its own first or last packet lies inside the record: a record
+  // inside the best's span that holds two others' packets merges them.
   // No more packets than the best connection has: none of another's.
   const bestConn = connections[best];
   const fits = bestConn !== undefined && (r.origPkts ?? NaN) + (r.respPkts ?? NaN) <= bestConn.clientPkts + bestConn.serverPkts;
