@@ -9,9 +9,12 @@ import { canonicalAddress } from './ip-address.js';
  * record repeated. Scored, one connection read as "fragmented (2)" at a coverage of 200%, with a timeout
  * recommendation for a cut that never happened: a wrong answer at exit 0.
  *
- * Not checked: ICMP (tools key echo flows by id, type or code in ways their records do not all show), argus `start`
- * and `status` records (pieces of one flow), and unidirectional NetFlow/IPFIX records (both directions of a
- * conversation overlap by nature).
+ * A unidirectional NetFlow/IPFIX record (nfpcapd, softflowd, pmacct) is one direction's state: its two directions
+ * overlap by nature, but two records of one direction of a tuple never do (a softflowd log joined to itself was
+ * scored "fragmented (2)" at 200%), so they are checked by their directed tuple.
+ *
+ * Not checked: ICMP (tools key echo flows by id, type or code in ways their records do not all show) and argus
+ * `start` and `status` records (pieces of one flow).
  */
 
 /**
@@ -26,10 +29,14 @@ export interface Overlap {
   later: number;
 }
 
-/** 0 TCP, 1 UDP; undefined for what is not checked. */
+/** Protocols of a unidirectional record's state (its key keeps its direction) start here. */
+const DIRECTED = 2;
+
+/** 0 TCP, 1 UDP, and DIRECTED more for a unidirectional record; undefined for what is not checked. */
 export function stateProtocol(protocol: string, direction: 'bi' | 'uni', recordKind: string | undefined): number | undefined {
-  if (direction !== 'bi' || recordKind !== undefined) return undefined;
-  return protocol === 'tcp' ? 0 : protocol === 'udp' ? 1 : undefined;
+  if (recordKind !== undefined) return undefined;
+  const base = protocol === 'tcp' ? 0 : protocol === 'udp' ? 1 : undefined;
+  return base === undefined || direction === 'bi' ? base : base + DIRECTED;
 }
 
 /**
@@ -67,7 +74,8 @@ export class StateOverlaps {
   add(i: number, protocol: number, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number): void {
     this.firstUs[i] = firstUs;
     this.lastUs[i] = lastUs;
-    const swap = origAddr > respAddr || (origAddr === respAddr && origPort > respPort);
+    // A conversation's records name it either way; a unidirectional record's direction is part of its state.
+    const swap = protocol < DIRECTED && (origAddr > respAddr || (origAddr === respAddr && origPort > respPort));
     const aAddr = swap ? respAddr : origAddr;
     const aPort = swap ? respPort : origPort;
     const bAddr = swap ? origAddr : respAddr;

@@ -138,6 +138,14 @@ describe('record sanity: two records of one flow state that overlap (two sensors
     expect(verdicts([span(0, 600, 1), span(0, 600, 2, { protocol: 'udp' }), span(0, 600, 3, { respPort: 444 })])).to.deep.equal(['accepted', 'accepted']);
   });
 
+  it('refuses two records of one direction of a tuple that overlap (a NetFlow log joined to itself), not its two directions', () => {
+    const uni: Partial<FlowRecord> = { direction: 'uni' };
+    const [asArray, asTable] = verdicts([span(0, 600, 1, uni), span(0.01, 600, 2, { ...flipped, ...uni }), span(0, 600, 3, uni)]);
+    expect(asArray).to.match(/^x\.log:3:1: found a record \(tcp 192\.0\.2\.10:40000 - 198\.51\.100\.20:443 from 1700000000\.000000 .* on line 1 /);
+    expect(asTable).to.equal(asArray);
+    expect(verdicts([span(0, 10, 1, uni), span(10, 20, 2, uni), span(5, 15, 3, { ...flipped, ...uni })])).to.deep.equal(['accepted', 'accepted']);
+  });
+
   it('finds the one overlapping pair among many connections, past the first growth of its tables', () => {
     const many = Array.from({ length: 5000 }, (_, i) => span(i, i + 0.5, i + 1, { origAddr: `10.0.${i >> 8}.${i & 255}`, origPort: 1024 + (i % 3) }));
     expect(verdicts(many)).to.deep.equal(['accepted', 'accepted']);
