@@ -185,7 +185,8 @@ export function buildBaseline(suite: Suite, results: RunResults, createdAt: stri
   const scenarios = new Set(results.scenarios.map((s) => s.name));
   for (const entry of previous?.entries ?? []) {
     const sensor = suite.sensors.find((s) => s.name === entry.sensor);
-    if (sensor === undefined || sensor.setting.label !== entry.setting || !scenarios.has(entry.scenario)) continue;
+    // The same setting however spelled (5m, 300s): readBaseline accepts either, so re-recording keeps either.
+    if (sensor === undefined || !sameSetting(entry.setting, sensor.setting) || !scenarios.has(entry.scenario)) continue;
     if (judged.has(JSON.stringify([entry.scenario, entry.sensor, entry.view]))) continue;
     // An entry of a connection the scenario no longer has, or a view the sensor no longer reports: kept, the next
     // check refused the baseline, and re-recording on the same machine kept it again.
@@ -238,9 +239,15 @@ export function compareBaseline(
       const why = sensor.skip !== undefined
         ? `sensor skipped by the suite: ${sensor.skip}`
         : sensorSkips?.get(sensor.name)?.reason ?? (!scenario ? 'scenario not run' : !cell ? 'sensor not run' : `${cell.status}: ${cell.reason ?? ''}`.trim());
+      // A sensor that crashed or cannot take its setting fails, as it does an expectation: a new build that
+      // segfaults on every capture passed a suite guarded by its baseline alone.
+      if (cell !== undefined && (cell.status === 'failed' || cell.status === 'unsupported')) {
+        out.push(result({ status: 'fail', connection: 'all', expected, seen: `not compared with the baseline: ${oneLine(why)}` }));
+        continue;
+      }
       // The suite's own skips (skip:, a version gate) stay skips under --fail-on-skip, the baseline's as its checks'.
       const bySuite = sensor.skip !== undefined || sensorSkips?.get(sensor.name)?.bySuite === true;
-      out.push(result({ status: 'skip', connection: 'all', expected, reason: `not compared with the baseline (${why})`, ...(bySuite ? { bySuite } : {}) }));
+      out.push(result({ status: 'skip', connection: 'all', expected, reason: `not compared with the baseline (${oneLine(why)})`, ...(bySuite ? { bySuite } : {}) }));
       continue;
     }
     let regressions = 0;
@@ -258,6 +265,12 @@ export function compareBaseline(
       // readBaseline refuses such a baseline up front; compared all the same, its numbers would judge another setting.
       if (!sameSetting(entry.setting, cell.setting)) {
         fail(`connection scored under the baseline's setting ${entry.setting}`, `scored under ${cell.setting.label} now (${RERECORD} if that is intended)`);
+        continue;
+      }
+      // Reported then, missed now: never "no more fragments", and its coverage may have been below the coverage
+      // tolerance already (a 19 h session cut by 5 min timeouts is covered 0.006%).
+      if (entry.fragments > 0 && score.fragments === 0) {
+        fail(`reported, as in the baseline (${entry.fragments} ${entry.fragments === 1 ? 'record' : 'records'})`, 'missed now: no record of it');
         continue;
       }
       if (score.fragments > entry.fragments + tolerance.fragments) {
@@ -324,3 +337,7 @@ export function compareBaseline(
   return { results: out, unrecorded, unrecordedConnections };
 }
 
+/** A reason on one line: a monitor's stderr tail spans several. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' | ');
+}
