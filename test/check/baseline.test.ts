@@ -204,7 +204,7 @@ describe('check: baselines', () => {
     // A connection the monitor merged with another is covered many times over (softflowd: two pings 10 min apart in
     // one record, 60.88): what --update-baseline wrote, the next check read.
     expect(() => parseBaseline(withEntry({ coverage: 60.88 }), 'b.json')).to.not.throw();
-    expect(() => parseBaseline(withEntry({ coverage: -0.5 }), 'b.json')).to.throw(/found \$\.entries\[0\]\.coverage = -0\.5; expected a coverage of 0 or more/);
+    expect(() => parseBaseline(withEntry({ coverage: -0.5 }), 'b.json')).to.throw(/found \$\.entries\[0\]\.coverage = -0\.5; expected a number of 0 or more/);
     expect(() => parseBaseline(withEntry({ fragments: -1 }), 'b.json')).to.throw(/found \$\.entries\[0\]\.fragments = -1; expected a whole number of records/);
     expect(() => parseBaseline(withEntry({ fragments: 1.5 }), 'b.json')).to.throw(/\$\.entries\[0\]\.fragments = 1\.5/);
     expect(() => parseBaseline(withEntry({ fragmnets: 1 }), 'b.json')).to.throw(/found key "fragmnets" in \$\.entries\[0\]; expected one of scenario/);
