@@ -6,7 +6,7 @@ import { countResults, type CheckReport, type CheckResult, type SensorSkip } fro
 import { percent } from './percent.js';
 import { cellsOf, matchesConnection, sensorLabel } from './sensor-cells.js';
 import type { Check, Expectation, SensorSpec, Suite } from './suite.js';
-import { describeVersionRange, versionMismatch } from './version-range.js';
+import { describeVersionRange, gatedBySuite, versionMismatch } from './version-range.js';
 
 /**
  * Judges a run against a suite: every check of every expectation, on every sensor it names, on every view of that
@@ -144,13 +144,18 @@ function cellProblem(cell: Cell, sensor: SensorSpec, expectation: Expectation): 
   if (cell.status === 'failed') return { status: 'fail', reason: `the monitor failed: ${cell.reason ?? 'no reason recorded'}` };
   if (sensor.requires) {
     const why = versionMismatch(cell.version, sensor.requires);
-    if (why) return { reason: `sensor requires ${cell.monitor} ${describeVersionRange(sensor.requires)}: ${why}`, bySuite: true };
+    if (why) return { reason: `sensor requires ${cell.monitor} ${describeVersionRange(sensor.requires)}: ${why}`, ...bySuiteIf(gatedBySuite(cell.version)) };
   }
   if (expectation.requires) {
     const why = versionMismatch(cell.version, expectation.requires);
-    if (why) return { reason: `expectation gated on ${cell.monitor} ${describeVersionRange(expectation.requires)}: ${why}`, bySuite: true };
+    if (why) return { reason: `expectation gated on ${cell.monitor} ${describeVersionRange(expectation.requires)}: ${why}`, ...bySuiteIf(gatedBySuite(cell.version)) };
   }
   return undefined;
+}
+
+/** `bySuite` present only when true, as results carry it. */
+function bySuiteIf(bySuite: boolean): { bySuite?: true } {
+  return bySuite ? { bySuite } : {};
 }
 
 function notHonoured(cell: Cell): boolean {

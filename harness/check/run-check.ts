@@ -20,7 +20,7 @@ import { loadSuite, type LoadedSuite } from './load-suite.js';
 import { renderCheckJunit } from './render-check-junit.js';
 import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
-import { describeVersionRange, versionMismatch } from './version-range.js';
+import { describeVersionRange, gatedBySuite, versionMismatch } from './version-range.js';
 import { InputError } from '../core/input-error.js';
 import { missingLiveCapabilities } from '../live/capabilities.js';
 import { fileSha256 } from '../io/file-hash.js';
@@ -116,7 +116,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     }
     const mismatch = sensor.requires ? versionMismatch(detection.version, sensor.requires) : undefined;
     if (mismatch && sensor.requires) {
-      sensorSkips.set(sensor.name, { reason: `sensor requires ${adapter.id} ${describeVersionRange(sensor.requires)}: ${mismatch}`, bySuite: true });
+      sensorSkips.set(sensor.name, { reason: `sensor requires ${adapter.id} ${describeVersionRange(sensor.requires)}: ${mismatch}`, bySuite: gatedBySuite(detection.version) });
       continue;
     }
     const plan: SensorPlan = { sensor: sensor.name, monitor: sensor.monitor, settings: [sensor.setting] };

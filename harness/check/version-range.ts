@@ -43,6 +43,15 @@ export function versionMismatch(version: string | undefined, range: VersionRange
   return undefined;
 }
 
+/**
+ * Whether a version gate's skip is the suite's choice: only when the version was read and is out of its range. A
+ * version the runner could not read (a custom build, a `--version` that timed out on a loaded box) is the machine's
+ * fault, which --fail-on-skip must fail: a runner that cannot tell its version checked nothing.
+ */
+export function gatedBySuite(version: string | undefined): boolean {
+  return version !== undefined && numericVersion(version) !== undefined;
+}
+
 /** `>= 7.0 and < 8`. */
 export function describeVersionRange(range: VersionRange): string {
   const parts: string[] = [];

@@ -139,6 +139,12 @@ describe('check: evaluateSuite on built results', () => {
     failSkips(old);
     failSkips(current);
     expect([...old.results, ...current.results].map((r) => r.status)).to.deep.equal(['skip', 'skip', 'pass', 'skip']);
+    // A version the runner could not read is the machine's fault, not the suite's choice: --fail-on-skip fails it.
+    const unreadable = evaluateSuite(suite, buildResults('s', CONNS, [{ sensor: 'new', version: 'custom build', fragments: { c2: 1 } }]));
+    expect(unreadable.results[0]?.reason).to.equal('sensor requires zeek >= 7.0.10: its version "custom build" has no number; required >= 7.0.10');
+    failSkips(unknown);
+    failSkips(unreadable);
+    expect([...unknown.results, ...unreadable.results].map((r) => r.status)).to.deep.equal(['fail', 'fail', 'fail', 'fail']);
   });
 
   it('fails (not skips) a sensor whose monitor crashed or cannot take its setting, and a scenario missing from the run', () => {
