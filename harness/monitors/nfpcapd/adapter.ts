@@ -48,7 +48,8 @@ export async function detectNfpcapd(env: NodeJS.ProcessEnv): Promise<Detection> 
 
 /** The single inactive value a setting asks for, or why nfpcapd cannot take it. */
 function inactiveOf(setting: TimeoutSetting): number | { reason: string } {
-  const given = (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] !== undefined);
+  // ICMP's timeout is not -e's: nfpcapd caches no ICMP (an `icmp=5m` alone ran TCP and UDP at -e 300,300).
+  const given = (['tcp', 'udp'] as const).filter((p) => setting.idle[p] !== undefined);
   const distinct = [...new Set(given.map((p) => setting.idle[p] as number))];
   if (distinct.length > 1) {
     const listed = given.map((p) => `${p} ${setting.idle[p] as number} s`).join(', ');
@@ -75,13 +76,17 @@ export function translateNfpcapd(setting: TimeoutSetting): Translation {
     if (!Number.isInteger(seconds)) return { supported: false, reason: `nfpcapd takes whole seconds; ${knob} ${seconds} s is not` };
   }
   const notes: string[] = [];
-  const left = (['tcp', 'udp', 'icmp'] as const).filter((p) => setting.idle[p] === undefined);
-  if (left.length > 0 && left.length < 3) notes.push(`${left.join(', ')} get the same inactive timeout ${inactive} s: nfpcapd has one for every protocol`);
-  if (left.length === 3) notes.push(`inactive timeout left at its default ${DEFAULT_INACTIVE_S} s`);
+  const left = (['tcp', 'udp'] as const).filter((p) => setting.idle[p] === undefined);
+  if (left.length === 1) notes.push(`${left.join(', ')} gets the same inactive timeout ${inactive} s: nfpcapd has one for TCP and UDP alike`);
+  if (left.length === 2) notes.push(`inactive timeout left at its default ${DEFAULT_INACTIVE_S} s`);
   if (setting.active === undefined) {
     notes.push(`active timeout set to ${active} s (max of the default 300 s and the idle timeout): a record cannot stay idle longer than it may live`);
   }
-  notes.push('ICMP is not affected: nfpcapd writes every ICMP packet as its own record');
+  notes.push(
+    setting.idle.icmp === undefined
+      ? 'ICMP is not affected: nfpcapd writes every ICMP packet as its own record'
+      : `the ICMP timeout (${setting.idle.icmp} s) does not apply: nfpcapd caches no ICMP, every ICMP packet is its own record`,
+  );
   return { supported: true, values: { [ACTIVE_KNOB]: active, [INACTIVE_KNOB]: inactive }, notes };
 }
 

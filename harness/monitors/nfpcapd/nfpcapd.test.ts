@@ -47,7 +47,14 @@ describe('nfpcapd adapter', function () {
       const mixed = nfpcapd.translate(parseTimeoutSetting('tcp=1h,udp=10m'));
       expect(!mixed.supported && mixed.reason).to.match(/one inactive timeout/);
       const same = nfpcapd.translate(parseTimeoutSetting('tcp=10m'));
-      expect(same.supported && same.notes.join(' ')).to.match(/udp, icmp get the same inactive timeout 600 s/);
+      expect(same.supported && same.notes.join(' ')).to.match(/udp gets the same inactive timeout 600 s/);
+    });
+    it('takes an ICMP timeout as what it is: none of -e (nfpcapd caches no ICMP), said in a note', () => {
+      const icmpOnly = nfpcapd.translate(parseTimeoutSetting('icmp=5m'));
+      expect(icmpOnly.supported && icmpOnly.values).to.deep.equal({ [ACTIVE_KNOB]: 300, [INACTIVE_KNOB]: 60 });
+      expect(icmpOnly.supported && icmpOnly.notes.join(' ')).to.match(/the ICMP timeout \(300 s\) does not apply: nfpcapd caches no ICMP/);
+      const tcpAndIcmp = nfpcapd.translate(parseTimeoutSetting('tcp=1h,udp=1h,icmp=5m'));
+      expect(tcpAndIcmp.supported && tcpAndIcmp.values).to.deep.equal({ [ACTIVE_KNOB]: 3600, [INACTIVE_KNOB]: 3600 });
     });
     it('states the one inactive timeout for TCP and UDP and none for ICMP', () => {
       const eff = nfpcapd.effectiveTimeouts?.(parseTimeoutSetting('1h'));
