@@ -3,7 +3,7 @@ import { InputError } from '../core/input-error.js';
 import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../core/json-position.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkAgainstSchema, describePath, jsonPlace } from '../io/json-schema.js';
-import { inputFileError } from '../io/read-input.js';
+import { checkInputFile, inputFileError } from '../io/read-input.js';
 import { otherHarnessFile } from '../io/harness-file-kind.js';
 import { BASELINE_SCHEMA_VERSION, baselineMisfit, type Baseline, type BaselineFit } from './baseline.js';
 
@@ -13,12 +13,19 @@ import { BASELINE_SCHEMA_VERSION, baselineMisfit, type Baseline, type BaselineFi
  * `--update-baseline` never leaves half a file for CI to trip over.
  */
 export async function readBaseline(file: string, fit?: BaselineFit): Promise<Baseline | undefined> {
+  const expected = 'a readable baseline file (or none, to record one with --update-baseline)';
   let text: string;
   try {
+    await checkInputFile(file, expected);
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw inputFileError(file, error, 'a readable baseline file (or none, to record one with --update-baseline)');
+    if (error instanceof InputError) {
+      // checkInputFile's ENOENT: no baseline yet.
+      if (error.found === 'no such file') return undefined;
+      throw error;
+    }
+    throw inputFileError(file, error, expected);
   }
   return parseBaseline(text, file, fit);
 }

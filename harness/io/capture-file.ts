@@ -15,7 +15,7 @@ export async function captureFormat(file: string): Promise<'pcap' | 'pcapng' | u
   // (each monitor reads the capture; a live run reloads the scenario), so a pipe is refused here, before any read.
   const info = await stat(file).catch(() => undefined);
   if (info?.isFIFO()) {
-    throw new InputError({ file, line: 0, col: 0 }, 'a named pipe (FIFO)', 'a regular file: harness run reads a scenario or capture more than once (save it to a file first; harness generate reads a pipe)');
+    throw new InputError({ file, line: 0, col: 0 }, 'a named pipe (FIFO)', 'a regular file: harness run reads a scenario or capture more than once (save it to a file first; harness generate reads one from /dev/stdin)');
   }
   // Not readable here (or a folder): the scenario loader says why, in its own words.
   const head = await readHead(file, 4);

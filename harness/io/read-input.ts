@@ -38,8 +38,9 @@ export function inputFileError(file: string, error: unknown, expected: string): 
 }
 
 /**
- * Checks, before any long work, that `file` is something to read: a regular file (or a pipe such as /dev/stdin),
- * not a folder, a device (/dev/zero never ends) or a socket, and readable by this user.
+ * Checks, before any long work, that `file` is something to read: a regular file (or a pipe a shell handed over:
+ * /dev/stdin, `<(...)`), not a folder, a device (/dev/zero never ends), a socket or a named pipe, and readable by
+ * this user.
  */
 export async function checkInputFile(file: string, expected: string): Promise<void> {
   let found: string | undefined;
@@ -48,12 +49,18 @@ export async function checkInputFile(file: string, expected: string): Promise<vo
     if (info.isDirectory()) found = 'a directory';
     else if (info.isCharacterDevice() || info.isBlockDevice()) found = 'a device';
     else if (info.isSocket()) found = 'a socket';
+    // Opening a named pipe waits for a writer, on a pool thread no signal reaches: a FIFO given as a suite or a
+    // baseline hung the harness past Ctrl-C and SIGTERM. A pipe the shell opened already (/dev/fd/N) has one.
+    else if (info.isFIFO() && !HANDED_OVER_PIPE.test(file)) found = 'a named pipe (FIFO), whose opening waits for a writer';
     else await access(file, constants.R_OK);
   } catch (error) {
     throw inputFileError(file, error, expected);
   }
   if (found !== undefined) throw new InputError({ file: displayPath(file), line: 0, col: 0 }, found, expected);
 }
+
+/** A descriptor the harness inherited, by the names shells and Linux give it. */
+const HANDED_OVER_PIPE = /^\/(?:dev\/(?:stdin|fd\/\d+)|proc\/(?:self|\d+)\/fd\/\d+)$/;
 
 /** The whole text of an input file, or an InputError saying why it cannot be read. */
 export async function readInputText(file: string, expected: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execa } from 'execa';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,6 +187,16 @@ describe('check: baselines', () => {
     expect(await readdir(dir)).to.deep.equal(['x.suite.baseline.json']);
     expect(await readBaseline(file)).to.deep.equal(baseline);
     expect(JSON.parse(await readFile(file, 'utf8')).schemaVersion).to.equal(1);
+  });
+
+  it('refuses a named pipe as the baseline at once (opening it waited for a writer past Ctrl-C); a missing one is none yet', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-baseline-'));
+    const fifo = path.join(dir, 'x.suite.baseline.json');
+    await execa('mkfifo', [fifo]);
+    const refused = await readBaseline(fifo).then(() => undefined, (e: unknown) => e);
+    expect(isInputError(refused)).to.equal(true);
+    expect((refused as Error).message).to.equal(`${fifo}: found a named pipe (FIFO), whose opening waits for a writer; expected a readable baseline file (or none, to record one with --update-baseline)`);
+    expect(await readBaseline(path.join(dir, 'none.json'))).to.equal(undefined);
   });
 
   it('refuses a damaged baseline with its position, and another schema version', async () => {
