@@ -6,7 +6,7 @@ import { boolFlag, flagError, parseFlags, stringFlag } from './flags.js';
 import { defaultRunDir, MAX_OUTPUT_HELP, maxOutputFlag, shardFlag, useColor } from './common-options.js';
 import { claimRunFolder } from '../io/run-folder.js';
 import { interruptSignal } from './interrupt.js';
-import { checkOutputFile, checkOutputFolder } from '../io/output-paths.js';
+import { checkOutputFile, checkOutputFolder, refuseFileInRunFolder } from '../io/output-paths.js';
 import { baselinePathFor } from '../check/baseline.js';
 
 export const CHECK_HELP = `harness check <suite.yaml> [--junit FILE] [--md FILE] [--update-baseline] [--fail-on-skip] [--out DIR]
@@ -63,6 +63,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   if (boolFlag(flags, 'update-baseline')) await checkOutputFile('harness check --update-baseline', baselinePathFor(suitePath));
   const maxOutputBytes = maxOutputFlag('check', flags);
   const outDir = await checkOutputFolder('harness check --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml')));
+  if (junit !== undefined) refuseFileInRunFolder('harness check --junit', junit, outDir);
+  if (md !== undefined) refuseFileInRunFolder('harness check --md', md, outDir);
   const folder = await claimRunFolder('harness check --out', outDir);
   const interrupt = interruptSignal();
   try {

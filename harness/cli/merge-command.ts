@@ -4,7 +4,7 @@ import { InputError } from '../core/input-error.js';
 import { loadAdapters } from '../monitors/registry.js';
 import { checkPartials, mergePartials, type PartialResult } from '../pipeline/merge-partials.js';
 import { readWholeResults } from '../io/read-results.js';
-import { checkOutputFile, checkOutputFolder, refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
+import { checkOutputFile, checkOutputFolder, refuseFileInRunFolder, refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { loadSuite } from '../check/load-suite.js';
@@ -79,6 +79,8 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     ? undefined
     : await readBaseline(baselinePathFor(plan.check.suite), fit);
   const outDir = await checkOutputFolder('harness merge --out', stringFlag(flags, 'out') ?? defaultRunDir(`merge-${plan.id}`));
+  if (junit !== undefined) refuseFileInRunFolder('harness merge --junit', junit, outDir);
+  if (md !== undefined) refuseFileInRunFolder('harness merge --md', md, outDir);
   const shardFolder = partials.find((p) => path.resolve(path.dirname(p.file)) === path.resolve(outDir));
   if (shardFolder !== undefined) {
     throw new InputError({ file: 'harness merge --out', line: 0, col: 0 }, `${outDir}, the folder of the partial ${shardFolder.file}`, 'a folder of its own for the merge (a merge replaces what is in --out)');

@@ -69,6 +69,20 @@ export async function checkOutputFile(flag: string, file: string): Promise<strin
   return absolute;
 }
 
+/**
+ * A report file (--junit, --md) must lie outside the run folder --out names: that folder is the harness's, replaced
+ * whole by the next run, and a report written into it overwrote results.json or the run's marker at exit 0.
+ */
+export function refuseFileInRunFolder(flag: string, file: string, outDir: string): void {
+  const inside = path.relative(path.resolve(outDir), path.resolve(file));
+  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) return;
+  throw new InputError(
+    { file: flag, line: 0, col: 0 },
+    `"${file}", inside the run folder ${outDir} (--out)`,
+    'a file outside the run folder, which holds the run\'s own files and is replaced whole by the next run',
+  );
+}
+
 /** What a path names, in words, for a message. */
 export function kindOf(found: Stats): string {
   return found.isDirectory() ? 'a folder'
