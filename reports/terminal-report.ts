@@ -38,9 +38,9 @@ export function renderTerminal(results: RunResults, options: TerminalOptions): s
   const paint = (code: string, text: string): string => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const out: string[] = [];
   const interrupted = interruptionText(results);
-  if (interrupted !== undefined) out.push(paint('33', interrupted), '');
+  if (interrupted !== undefined) out.push(paint('33', clean(interrupted)), '');
   const warnings = warningLines(results);
-  if (warnings.length > 0) out.push(...warnings.map((w) => paint('33', w)), '');
+  if (warnings.length > 0) out.push(...warnings.map((w) => paint('33', clean(w))), '');
   for (const scenario of results.scenarios) out.push(...renderScenario(scenario, width, paint), '');
   if (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;

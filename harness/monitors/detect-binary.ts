@@ -1,6 +1,7 @@
 import { runProcess } from '../executor/process-runner.js';
 import { which } from '../executor/which.js';
 import { preview } from '../core/text-lines.js';
+import { oneLine } from '../core/input-error.js';
 
 const VERSION_PROBE_MS = 15_000;
 import type { Detection } from './monitor-adapter.js';
@@ -46,11 +47,13 @@ export async function detectBinary(spec: BinarySpec, env: NodeJS.ProcessEnv): Pr
   const text = `${probe.stdout}\n${probe.stderr}`;
   const match = spec.versionPattern.exec(text);
   if (!match && !spec.anyExitCode && probe.exitCode !== 0) {
-    return { found: false, reason: `${asked} failed (exit ${String(probe.exitCode)}): ${probe.record.stderrTail}`, install: spec.install };
+    // What a binary prints is quoted as escapes: a terminal escape in it reached the user's terminal (and the CI
+    // log) through every line that names the monitor.
+    return { found: false, reason: oneLine(`${asked} failed (exit ${String(probe.exitCode)}): ${probe.record.stderrTail}`), install: spec.install };
   }
   if (!match) {
     const said = text.trim().split('\n')[0] ?? '';
-    return { found: true, path, version: 'unreadable', versionWarning: `version unreadable: \`${asked}\` printed ${said === '' ? 'nothing' : `"${preview(said)}"`}, not ${String(spec.versionPattern)}` };
+    return { found: true, path, version: 'unreadable', versionWarning: `version unreadable: \`${asked}\` printed ${said === '' ? 'nothing' : `"${preview(oneLine(said))}"`}, not ${String(spec.versionPattern)}` };
   }
   return { found: true, path, version: match[1] as string };
 }

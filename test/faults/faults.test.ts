@@ -177,6 +177,17 @@ describe('faults: fake monitors that crash, hang, flood, say nothing or lie', fu
     expect(await readFile(path.join(out, 'report.html'), 'utf8')).to.include('Warning: tshark (reference): version unreadable');
   });
 
+  it('a version probe that prints terminal escapes reaches the terminal as escaped text, never as codes', async () => {
+    const tshark = await which('tshark');
+    if (!tshark) throw new Error('tshark is installed by setup.sh');
+    const env = { HARNESS_TSHARK: path.join(FAKES, 'fake-escaping-version-monitor.sh'), REAL_TSHARK: tshark };
+    const listed = await harness(['monitors'], { env });
+    expect(listed.exitCode, listed.stderr).to.equal(0);
+    expect(listed.stdout).to.include('printed "\\u001b]0;TITLE-HIJACK\\u0007\\u001b[2J');
+    expect(listed.stdout + listed.stderr).to.not.include('\u001b]0;');
+    expect(listed.stdout + listed.stderr).to.not.include('\u001b[2J');
+  });
+
   it('a monitor whose --version hangs is found, its version "unreadable (timed out)", not missing', async () => {
     const tshark = await which('tshark');
     if (!tshark) throw new Error('tshark is installed by setup.sh');

@@ -47,4 +47,13 @@ describe('renderTerminal', () => {
     expect(ANSI.test(renderTerminal(hostile, { color: false }))).to.equal(false);
     expect(renderTerminal(hostile, { color: false })).not.to.contain('\u001b');
   });
+
+  it('nor from the warnings and the interruption note of a results.json (a monitor\'s own words, or edited)', () => {
+    const hostile = buildSampleResults();
+    hostile.warnings = ['tshark: version unreadable: printed "\u001b[2J\u001b[Hall green"'];
+    hostile.interrupted = { scenariosNotGenerated: ['x\u001b]0;pwned\u0007'] };
+    const out = renderTerminal(hostile, { color: false });
+    expect(out).not.to.contain('\u001b');
+    expect(out).to.contain('all green');
+  });
 });
