@@ -33,7 +33,7 @@ export function checkPartials(partials: readonly PartialResult[]): Sharded {
   for (const partial of partials) {
     const own = planOf(partial);
     if (own.id !== plan.id) {
-      throw new InputError(at(partial.file), `plan ${own.id}, while ${first.file} is plan ${plan.id}`, 'partials of one plan: the same scenarios (pcap sha256), harness version, monitors and binaries, sweep and rules');
+      throw new InputError(at(partial.file), `plan ${own.id}, while ${first.file} is plan ${plan.id}`, 'partials of one plan: the same scenarios (pcap and truth), harness build, monitors and binaries, sweep and rules');
     }
     if (own.shard.count !== plan.shard.count) {
       throw new InputError(at(partial.file), `shard ${own.shard.index}/${own.shard.count}, while ${first.file} is one of ${plan.shard.count}`, 'every shard of one split (the same n in --shard i/n)');

@@ -24,8 +24,8 @@ import { activityEndS } from '../scenario/exchange-timing.js';
 import { longestConnection, refuseToleranceOverLongest } from '../comparator/score-connection.js';
 import { applyComparison, applyStreamedComparison, baseCell, runResults } from './cell-builder.js';
 import { cellCost } from './cell-cost.js';
-import { assignShards, planId, taskKey } from './shard-plan.js';
-import { harnessVersion } from './version.js';
+import { assignShards, planId, taskKey, truthSha256 } from './shard-plan.js';
+import { harnessBuild, harnessVersion } from './version.js';
 import { captureFormat, captureName, refuseNonCapture } from '../io/capture-file.js';
 import { truthFromPcap } from '../io/truth-from-pcap.js';
 import { releaseHeap } from './heap-release.js';
@@ -299,8 +299,9 @@ async function planRecord(request: RunRequest, truths: GroundTruth[], detections
   }));
   const id = planId({
     harnessVersion: harnessVersion(),
+    harnessBuild: harnessBuild(),
     command: request.command[1] === 'check' ? 'check' : 'run',
-    scenarios: truths.map((t) => ({ name: t.scenario.name, pcapSha256: t.pcap.sha256 })),
+    scenarios: truths.map((t) => ({ name: t.scenario.name, pcapSha256: t.pcap.sha256, truthSha256: truthSha256(t) })),
     sensors,
     compare: request.compare,
     ...(request.suiteSha256 === undefined ? {} : { suiteSha256: request.suiteSha256 }),

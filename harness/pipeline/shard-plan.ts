@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CompareOptions } from '../comparator/compare-cell.js';
 import type { PlanRecord } from '../core/results.js';
+import type { GroundTruth } from '../core/ground-truth.js';
+import { truthTextPieces } from '../core/truth-text.js';
 
 /**
  * Splitting a run's cells across machines, the way test runners shard (Playwright's `--shard=2/4`): every shard
@@ -27,8 +29,17 @@ export function parseShard(text: string): ShardSpec | { error: string } {
 /** What decides a plan's results: two shards agree on a plan only when all of it is the same. */
 export interface PlanIdentity {
   harnessVersion: string;
+  /**
+   * The harness's own code, hashed (harnessBuild): the package version has not changed across hundreds of commits,
+   * and a shard re-run on a later build merged with one judged by another, at exit 0.
+   */
+  harnessBuild?: string;
   command: 'run' | 'check';
-  scenarios: { name: string; pcapSha256: string }[];
+  /**
+   * `truthSha256`: the truth file's; a scenario edit that leaves the pcap as it was (quiet_threshold) changes the
+   * truth every shard judges by, and the merge took the first partial's.
+   */
+  scenarios: { name: string; pcapSha256: string; truthSha256?: string }[];
   sensors: { sensor: string; monitor: string; binary?: string; version?: string; settings: string[]; configSha256?: string }[];
   compare: CompareOptions;
   /** For check: the suite file's sha256, so a merge judges with the suite the shards ran. */
@@ -37,6 +48,17 @@ export interface PlanIdentity {
 
 export function planId(identity: PlanIdentity): string {
   return createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The truth a plan's shards judge by, hashed as its file's text, one connection at a time (a million need no single
+ * string), without the path the scenario was named by: `scenarios/x.yaml` and `./scenarios/x.yaml` are one plan.
+ */
+export function truthSha256(truth: GroundTruth): string {
+  const { connections, ...header } = truth;
+  const hash = createHash('sha256');
+  for (const piece of truthTextPieces({ ...header, scenario: { ...header.scenario, file: '' } }, connections)) hash.update(piece);
+  return hash.digest('hex');
 }
 
 /** JSON with object keys sorted, so the same identity always hashes the same whatever order it was built in. */

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +15,29 @@ export function harnessVersion(): string {
     }
   }
   return 'unknown';
+}
+
+let build: string | undefined;
+
+/**
+ * A hash of the harness's built code (every .js under dist's harness, generators and reports, tests excluded): what
+ * tells two builds of one package version apart, for the plan id two shards must agree on. Computed once a process.
+ */
+export function harnessBuild(): string {
+  if (build !== undefined) return build;
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const hash = createHash('sha256');
+  const files: string[] = [];
+  for (const top of ['harness', 'generators', 'reports']) {
+    try {
+      for (const entry of readdirSync(path.join(root, top), { recursive: true, encoding: 'utf8' })) {
+        if (entry.endsWith('.js') && !entry.endsWith('.test.js')) files.push(path.join(top, entry));
+      }
+    } catch {
+      // a layout without this folder: nothing of it to hash
+    }
+  }
+  for (const file of files.sort()) hash.update(`${file}\0`).update(readFileSync(path.join(root, file))).update('\0');
+  build = files.length === 0 ? 'unknown' : hash.digest('hex').slice(0, 16);
+  return build;
 }

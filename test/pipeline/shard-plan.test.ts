@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { assignShards, parseShard, planId, type CostedTask, type PlanIdentity } from '../../harness/pipeline/shard-plan.js';
+import { assignShards, parseShard, planId, truthSha256, type CostedTask, type PlanIdentity } from '../../harness/pipeline/shard-plan.js';
+import { conn, truthOf } from '../comparator/build.js';
 import { DEFAULT_COMPARE_OPTIONS } from '../../harness/comparator/compare-cell.js';
 
 const tasksArb = fc.uniqueArray(fc.record({ key: fc.string({ minLength: 1, maxLength: 8 }), cost: fc.nat({ max: 1_000_000 }) }), {
@@ -76,5 +77,16 @@ describe('shard plan: which cells each shard runs', () => {
     expect(planId({ ...identity, harnessVersion: '0.2.0' })).to.not.equal(planId(identity));
     expect(planId({ ...identity, sensors: [{ sensor: 'argus', monitor: 'argus', version: '3.0.8.2', settings: ['default'] }] })).to.not.equal(planId(identity));
     expect(planId({ ...identity, sensors: [{ sensor: 'argus', monitor: 'argus', binary: '/opt/argus', version: '3.0.8.2', settings: ['default', '1h'] }] })).to.not.equal(planId(identity));
+    // Another build of the same package version, or another truth of the same pcap (quiet_threshold edited).
+    expect(planId({ ...identity, harnessBuild: 'b2' })).to.not.equal(planId({ ...identity, harnessBuild: 'b1' }));
+    expect(planId({ ...identity, scenarios: [{ name: 'a', pcapSha256: 'aa', truthSha256: 't2' }] })).to.not.equal(planId({ ...identity, scenarios: [{ name: 'a', pcapSha256: 'aa', truthSha256: 't1' }] }));
+  });
+
+  it('hashes a truth as its file\'s text, whatever path named its scenario', () => {
+    const truth = truthOf([conn({ id: 'c1', firstS: 0, lastS: 600 })]);
+    const named = (file: string) => truthSha256({ ...truth, scenario: { ...truth.scenario, file } });
+    expect(named('./scenarios/x.yaml')).to.equal(named('scenarios/x.yaml'));
+    expect(truthSha256({ ...truth, quietThresholdUs: truth.quietThresholdUs + 1 })).to.not.equal(truthSha256(truth));
+    expect(truthSha256(truthOf([conn({ id: 'c1', firstS: 0, lastS: 601 })]))).to.not.equal(truthSha256(truth));
   });
 });
