@@ -407,7 +407,7 @@ connections:
    * Runs the bundled state-pressure scenario (100,000 connections: the encoder, slower than the sink, always finds a
    * free chunk, so no flush waits on the event loop) and sends SIGINT `times` times once its pcap is being written.
    */
-  async function interruptGeneration(times: 1 | 2): Promise<{ exitCode: number | undefined; signal: string | undefined; out: string; stderr: string }> {
+  async function interruptGeneration(times: 1 | 2 | 'delivered twice'): Promise<{ exitCode: number | undefined; signal: string | undefined; out: string; stderr: string }> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-interrupt-'));
     const out = path.join(dir, 'run');
     const child = execa(BIN, ['run', 'scenarios/state-pressure.yaml', '--monitors', 'tshark', '--timeouts', 'default', '--out', out], { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore', timeout: 240_000 });
@@ -418,8 +418,11 @@ connections:
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGINT');
+    if (times === 'delivered twice') child.kill('SIGINT');
     if (times === 2) {
-      await new Promise((r) => setTimeout(r, 30));
+      // A person's second Ctrl-C: one within 250 ms is the same request delivered twice (timeout(1) signals the
+      // process and its group).
+      await new Promise((r) => setTimeout(r, 400));
       child.kill('SIGINT');
     }
     const result = await child;
@@ -430,6 +433,13 @@ connections:
     const { exitCode, out, stderr } = await interruptGeneration(1);
     expect(exitCode, stderr).to.equal(130);
     expect(await readdir(path.join(out, 'state-pressure')).catch(() => [])).to.deep.equal([]);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(results.interrupted?.scenariosNotGenerated).to.deep.equal(['state-pressure']);
+  });
+
+  it('one SIGINT delivered twice at once (timeout(1) signals the process and its group) is one request: what finished is written', async () => {
+    const { exitCode, out, stderr } = await interruptGeneration('delivered twice');
+    expect(exitCode, stderr).to.equal(130);
     const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
     expect(results.interrupted?.scenariosNotGenerated).to.deep.equal(['state-pressure']);
   });
