@@ -19,6 +19,7 @@ import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { defaultRunDir, outputWidth, useColor } from './common-options.js';
+import { interruptSignal } from './interrupt.js';
 
 export const MERGE_HELP = `harness merge <partial>... [--out DIR] [--junit FILE] [--md FILE] [--update-baseline]
 
@@ -88,16 +89,22 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   await refuseFolderHoldingInputs('harness merge --out', outDir, partials.map((p) => ({ file: p.file, what: 'a partial being merged' })));
   // A run folder like any other: one harness at a time, and an earlier run's files replaced, never mixed in.
   const folder = await claimRunFolder('harness merge --out', outDir);
+  // Ctrl-C or SIGTERM before the earlier run's files are replaced leaves them as they were (exit 130); once the
+  // replacing began, the merge finishes (seconds) rather than leave a folder holding half of each. Without a
+  // handler, a signal killed the merge with its lock left behind and --out half copied.
+  const interrupt = interruptSignal();
   try {
-    return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite, baseline, fit });
+    return await mergeInto(outDir, { partials, plan, junit, md, updateBaseline, suite, baseline, fit, signal: interrupt.signal });
   } finally {
+    interrupt.dispose();
     await folder.release();
   }
 }
 
 async function mergeInto(
   outDir: string,
-  { partials, plan, junit, md, updateBaseline, suite, baseline, fit }: {
+  { partials, plan, junit, md, updateBaseline, suite, baseline, fit, signal }: {
+    signal: AbortSignal;
     partials: PartialResult[];
     plan: ReturnType<typeof checkPartials>;
     junit: string | undefined;
@@ -125,6 +132,7 @@ async function mergeInto(
   // Every file a partial names is there before --out is touched: a shard folder kept without its cells was refused
   // half-way through copying, after an earlier run in --out had been replaced by a half merge.
   for (const move of unique) if (move.required) await bring(move.from, undefined, true);
+  if (signal.aborted) return 130;
   await replaceRunFolderContents(outDir);
   for (const move of unique) await bring(move.from, move.to, move.required);
 
