@@ -1,3 +1,4 @@
+import { formatEndpoint } from '../core/ip-address.js';
 import { recordExtent, type RecordExtent } from '../core/record-extent.js';
 import { untaggedOnSeveralVlans } from '../core/record-overlap.js';
 import { cellCost } from '../pipeline/cell-cost.js';
@@ -166,6 +167,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   refuseUnrelatedLog(logFile, records, comparison, truth, truthFile ?? pcapFile ?? '', map !== undefined, misdated);
   refusePartialLog(logFile, map === undefined ? loggedExtent : recordExtent(records), comparison, truth);
   if (outside !== undefined) refuseRecordOutsideCapture(outside, truth, truthFile ?? pcapFile ?? '', misdated);
+  // A replay's timing error (scaled by K) moves records off their packets by more than any tool's rounding.
+  if (map === undefined) refuseRecordBeyondItsPackets(logFile, comparison, truth);
   applyComparison(cell, comparison, records.length);
   // No process of the sensor ran here: no memory or CPU is known, only what its own account says of its table.
   if (toolState !== undefined) cell.cost = cellCost({ commands: [], records: records.length, truth, model, setting: cellSetting, toolState });
@@ -270,6 +273,38 @@ function refusePartialLog(logFile: string, extent: RecordExtent, comparison: Cel
     'the whole log of the capture, written once the sensor had read all of it: a rotated log\'s pieces concatenated in order (cat conn.*.log), '
       + 'or the log of a stopped sensor (a running one writes a connection only when it ends)',
   );
+}
+
+/** How far a record may begin before its connection's first packet or end after its last: tools that print milliseconds. */
+const BEYOND_PACKETS_SLACK_US = 10_000;
+
+/**
+ * A TCP or UDP record that begins before its connection's first packet or ends after its last (by more than a
+ * tool's rounding) holds no packet of this capture there: it is a log of another capture of the same scenario
+ * (another seed or start: jittered bursts move), scored as "inaccurate" with a recommendation for a sensor that kept
+ * every connection whole, at exit 0. ICMP is left out (tools attribute echo packets of concurrent pings in ways their
+ * records do not show), and so is a record the monitor shared with another connection (verdict merged).
+ */
+function refuseRecordBeyondItsPackets(logFile: string, comparison: CellComparison, truth: GroundTruth): void {
+  const byId = new Map(truth.connections.map((c) => [c.id, c]));
+  for (const score of comparison.scores) {
+    const c = byId.get(score.connectionId);
+    if (c === undefined || c.protocol === 'icmp' || score.mergedWith !== undefined) continue;
+    for (const f of score.fragmentList) {
+      const early = c.firstUs - f.firstUs;
+      const late = f.lastUs - c.lastUs;
+      if (early <= BEYOND_PACKETS_SLACK_US && late <= BEYOND_PACKETS_SLACK_US) continue;
+      const line = f.sources[0]?.line ?? 0;
+      const beyond = early > BEYOND_PACKETS_SLACK_US
+        ? `begins ${(early / 1e6).toFixed(6)} s before its first packet (${formatUtc(c.firstUs)})`
+        : `ends ${(late / 1e6).toFixed(6)} s after its last packet (${formatUtc(c.lastUs)})`;
+      throw new InputError(
+        { file: logFile, line, col: 0 },
+        `a record of ${c.id} (${c.protocol} ${formatEndpoint(c.client.addr, c.client.port)} - ${formatEndpoint(c.server.addr, c.server.port)}) that ${beyond}: no packet of this capture is there`,
+        `records within their connection's packets (within ${BEYOND_PACKETS_SLACK_US / 1000} ms of rounding): is this the log of another capture of ${truth.scenario.name} (another seed or start), or of another truth?`,
+      );
+    }
+  }
 }
 
 /**
