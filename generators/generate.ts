@@ -33,12 +33,12 @@ export interface GenerateResult {
 
 export interface GenerateOptions {
   /**
-   * Stops the generation between two chunks (every 1 MB): the partial pcap is removed, nothing of this scenario is
+   * Stops the generation between two chunks (every 4 MB): the partial pcap is removed, nothing of this scenario is
    * written, and `generate` rejects with a `GenerationInterrupted`. A 10 M-packet pcap takes seconds: Ctrl-C must
    * not wait for it.
    */
   signal?: AbortSignal;
-  /** Called after every chunk written (1 MB) with the pcap bytes so far, for a progress display. */
+  /** Called after every chunk written (4 MB) with the pcap bytes so far, for a progress display. */
   onProgress?: (pcapBytes: number) => void;
   /**
    * A connection whose next packet is this long after its last (microseconds) is parked as a compact row until

@@ -26,17 +26,22 @@ export const RECORD_HEADER = 16;
  * as the on-CPU time of a 1 M-packet generation (median of 5, three rounds, loaded machine), 1 MB chunks cost the
  * main thread 182-216 ms and the other threads 182-237 ms, where 256 KB ones cost 234-286 and 257-313 ms (each
  * handoff wakes the worker and a pool thread). Checked again once the sink wrote on its own thread: 512 KB chunks
- * were slower (wall median 285 ms against 269), 2 MB ones no clearly faster. It must hold two largest records (the
- * floor in `create`).
+ * were slower (wall median 285 ms against 269), 2 MB ones no clearly faster. Measured again on 2026-12-04 (5
+ * alternating rounds of 8 generations, main-thread CPU from schedstat): 4 MB chunks cost the main thread a median
+ * of 123-162 ms against 198-275 for 1 MB, wall 142-178 ms against 211-281, the other threads alike (134-148 ms); a
+ * quarter of the handoffs, each an await, a message and a worker wake-up. Inside the generator bench, between its
+ * 170 MB writes and hashes, the two sizes measured alike (ratios 0.58-0.78 either way, a noisy hour). Ctrl-C still
+ * stops the generation within a few milliseconds (one chunk). It must hold two largest records (the floor in
+ * `create`).
  */
-const DEFAULT_CHUNK = 1024 * 1024;
+const DEFAULT_CHUNK = 4 * 1024 * 1024;
 /** One being filled, one being hashed/written, two queued: enough to keep both threads busy through a hiccup. */
 const MAX_CHUNKS = 4;
 /**
- * Chunks of finished writers, kept for the next one: a fresh chunk is 320 KB of shared memory the kernel must zero
- * and fault in page by page, which cost each 1 M-packet generation ~15 ms of its main thread. Two writers' worth.
+ * Chunks of finished writers, kept for the next one: a fresh chunk is shared memory the kernel must zero and fault
+ * in page by page, which cost each 1 M-packet generation ~15 ms of its main thread. One writer's worth (16 MB kept).
  */
-const SPARE_CHUNKS = 2 * MAX_CHUNKS;
+const SPARE_CHUNKS = MAX_CHUNKS;
 const spareChunks: SharedArrayBuffer[] = [];
 
 export interface PcapSummary {

@@ -195,7 +195,7 @@ function manyConnections(name: string, addrFrom: string, addrTo: string, count: 
 }
 
 describe('generate: interrupted', () => {
-  // 100 connections x 1,503 packets: about 25 MB, some 25 chunks of 1 MB, so the signal is seen between chunks.
+  // 100 connections x 1,503 packets: about 25 MB, some 6 chunks of 4 MB, so the signal is seen between chunks.
   const big = manyConnections('interrupted', '192.0.2.1', '192.0.2.100', 100, 500, 0.01);
 
   it('stops between chunks, removes its partial pcap and leaves the earlier output of the same name untouched', async () => {
