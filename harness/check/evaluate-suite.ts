@@ -223,7 +223,10 @@ function measure(check: Check, score: ConnectionScore, toleranceS: number): Meas
         return { ok, ...(stateless ? { unjudged: true as const } : {}), text: `${seen} (truth: ${score.close.expected})`, badness: ok ? 0 : 1 };
       }
       const last = [...score.fragmentList].sort((a, b) => a.lastUs - b.lastUs).at(-1);
-      const state = last?.state ?? (last ? 'no state' : 'no record');
+      // A record with no state at all (tshark, nDPI) cannot say how the connection closed: skipped, as the suite
+      // docs say, never failed as "no state".
+      if (last !== undefined && last.state === undefined) return { ok: false, unjudged: true as const, text: 'last record without a state', badness: 1 };
+      const state = last?.state ?? 'no record';
       return { ok: state === check.state, text: `last record in state ${state}`, badness: state === check.state ? 0 : 1 };
     }
   }

@@ -236,6 +236,11 @@ describe('check: close as-truth on a connection the truth never closes', () => {
     const [result] = evaluateSuite(suite, results).results;
     expect(result).to.include({ status: 'skip', seen: 'records without a state (truth: fin) (t)' });
     expect(result?.reason).to.match(/records carry no state: how a connection closed cannot be judged/);
+    // A named state alike (close: SF): skipped, as documented; a record that has a state is judged.
+    const named = evaluateSuite(suiteOf('  - { scenario: s, connection: t, close: SF }\n', '  z: { monitor: zeek }\n'), results).results[0];
+    expect(named).to.include({ status: 'skip', seen: 'last record without a state (t)' });
+    const withState = buildResults('s', [{ id: 't', durationS: 600 }], [{ sensor: 'z', fragments: { t: 1 }, state: { t: 'S1' } }]);
+    expect(evaluateSuite(suiteOf('  - { scenario: s, connection: t, close: SF }\n', '  z: { monitor: zeek }\n'), withState).results[0]).to.include({ status: 'fail', seen: 'last record in state S1 (t)' });
   });
 });
 
