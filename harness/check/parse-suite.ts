@@ -83,9 +83,16 @@ function readTolerance(r: YamlReader, top: Fields): SuiteTolerance {
   const fragments = fields.optional('fragments', 'a whole number such as 0');
   return {
     durationS: duration === undefined ? DEFAULT_TOLERANCE.durationS : r.duration(duration, 'duration tolerance', false),
-    coverage: coverage === undefined ? DEFAULT_TOLERANCE.coverage : readFraction(r, coverage, 'coverage tolerance'),
+    coverage: coverage === undefined ? DEFAULT_TOLERANCE.coverage : coverageTolerance(r, coverage),
     fragments: fragments === undefined ? DEFAULT_TOLERANCE.fragments : r.integer(fragments, 'fragments tolerance', 0, Number.MAX_SAFE_INTEGER),
   };
+}
+
+/** A coverage tolerance of 100% or more lets any loss of coverage pass: a baseline that cannot fail on coverage. */
+function coverageTolerance(r: YamlReader, node: Parameters<typeof readFraction>[1]): number {
+  const tolerance = readFraction(r, node, 'coverage tolerance');
+  if (tolerance >= 1) r.fail(node, `coverage tolerance ${r.describe(node)}`, 'below 100% (at 100% a connection covered before and missed now passes on coverage)');
+  return tolerance;
 }
 
 function readSensors(r: YamlReader, top: Fields, monitors: readonly MonitorCatalogEntry[] | undefined): SensorSpec[] {
@@ -180,6 +187,10 @@ function readVersionRange(r: YamlReader, node: ParsedNode): VersionRange {
   // min inclusive, below exclusive: a range no version can satisfy would skip its sensor forever, silently.
   if (range.min !== undefined && range.below !== undefined && compareVersions(numericVersion(range.min) ?? [], numericVersion(range.below) ?? []) >= 0) {
     r.fail(node, `requires min "${range.min}" and below "${range.below}", which no version satisfies`, 'min lower than below, e.g. { min: "7.0", below: "8" }');
+  }
+  // Below version 0 is no version at all: the same silent, permanent skip.
+  if (range.below !== undefined && (numericVersion(range.below) ?? []).every((n) => n === 0)) {
+    r.fail(fields.optional('below', '') ?? node, `requires below "${range.below}", which no version satisfies`, 'a version above 0, e.g. { below: "8" }');
   }
   return range;
 }
