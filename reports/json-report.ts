@@ -2,7 +2,7 @@ import type { RunResults } from '../harness/core/results.js';
 import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
 import { InputError } from '../harness/core/input-error.js';
 import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../harness/core/json-position.js';
-import { checkAgainstSchema, jsonPlace } from '../harness/io/json-schema.js';
+import { checkAgainstSchema, describeValue, jsonPlace } from '../harness/io/json-schema.js';
 import { worstVerdict, type ConnectionScore } from '../harness/core/score.js';
 import { otherHarnessFile } from '../harness/io/harness-file-kind.js';
 
@@ -152,7 +152,7 @@ export function parseResultsJson(text: string, file: string): RunResults {
       `version ${RESULTS_SCHEMA_VERSION} (RESULTS_SCHEMA_VERSION of this harness); re-run harness run, or use the harness that wrote it`,
     );
   }
-  checkShape(data, file);
+  checkShape(data, file, text);
   // checkShape names the fields every reader needs; the schema checks every other field a report reads, at any
   // depth: before it, a cost of [] or a hunt count of null (a hand-edited or damaged results.json) crashed a renderer
   // with a stack trace, and a count of -1 or "x" was rendered as if the run had found it.
@@ -237,9 +237,10 @@ function verdictProblem(score: ConnectionScore, results: Pick<RunResults, 'toler
 type Obj = Record<string, unknown>;
 type Check = 'string' | 'number' | 'boolean' | 'array' | 'object';
 
-function checkShape(data: Obj, file: string): void {
+function checkShape(data: Obj, file: string, text: string): void {
   const fail = (path: string, value: unknown, expected: string): never => {
-    throw new InputError({ file, line: 1, col: 1 }, `${path} ${describe(value)}`, expected);
+    // At the value itself (line 1, column 1 named none of a 3,000-line file).
+    throw new InputError(jsonPlace(file, text, pathSegments(path)), `${path} ${describe(value)}`, expected);
   };
   const need = (obj: Obj, key: string, kind: Check, path: string): unknown => {
     const value = obj[key];
@@ -312,9 +313,15 @@ function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `$.scenarios[0].truth.pcap` -> ['scenarios', 0, 'truth', 'pcap']. */
+function pathSegments(path: string): (string | number)[] {
+  return [...path.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : (m[1] as string)));
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
+  if (typeof value === 'number' && !Number.isFinite(value)) return describeValue(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   const text = JSON.stringify(value);

@@ -59,6 +59,8 @@ export function describePath(path: JsonPath): string {
 
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
+  // JSON.parse reads 1e400 as Infinity, which JSON.stringify writes as null: a value the file does not hold.
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number beyond what a double holds (such as 1e400)';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
   if (typeof value === 'object') return 'an object';
   const text = JSON.stringify(value);
