@@ -60,6 +60,21 @@ export function parseBaseline(text: string, file: string, fit?: BaselineFit): Ba
     huntThresholdsS: read.huntThresholdsS ?? [],
     entries: read.entries,
   };
+  // One connection recorded twice (a merge conflict resolved by keeping both sides) was counted twice: "2 connections
+  // no worse" for a scenario of one, each copy judged by its own numbers.
+  const seen = new Map<string, number>();
+  baseline.entries.forEach((e, i) => {
+    const key = JSON.stringify([e.scenario, e.sensor, e.view, e.connection]);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new InputError(
+        jsonPlace(file, text, ['entries', i]),
+        `$.entries[${i}], connection ${e.connection} of ${e.sensor} (${e.view}) on ${e.scenario} again (as $.entries[${first}])`,
+        'one entry per scenario, sensor, view and connection (a merge conflict resolved by keeping both sides?)',
+      );
+    }
+    seen.set(key, i);
+  });
   const misfit = fit === undefined ? undefined : baselineMisfit(baseline, fit);
   if (misfit !== undefined) throw new InputError(jsonPlace(file, text, misfit.path), `${describePath(misfit.path)} = ${misfit.found}`, misfit.expected);
   return baseline;

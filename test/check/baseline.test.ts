@@ -219,6 +219,9 @@ describe('check: baselines', () => {
     expect(() => parseBaseline(withEntry({ fragments: -1 }), 'b.json')).to.throw(/found \$\.entries\[0\]\.fragments = -1; expected a whole number of records/);
     expect(() => parseBaseline(withEntry({ fragments: 1.5 }), 'b.json')).to.throw(/\$\.entries\[0\]\.fragments = 1\.5/);
     expect(() => parseBaseline(withEntry({ fragmnets: 1 }), 'b.json')).to.throw(/found key "fragmnets" in \$\.entries\[0\]; expected one of scenario/);
+    // One connection recorded twice (both sides of a merge conflict kept): each copy was judged, "2 connections no worse".
+    const twice = JSON.stringify({ schemaVersion: 1, entries: [entry, { ...entry, fragments: 3 }] }, null, 2);
+    expect(() => parseBaseline(twice, 'b.json')).to.throw(/^b\.json:\d+:\d+: found \$\.entries\[1\], connection c of z \(default\) on s again \(as \$\.entries\[0\]\); expected one entry per scenario, sensor, view and connection/);
   });
 
   it('fits its suite: the same suite named from another folder passes; a sensor the suite lost fails the gate, never passes silently', () => {
