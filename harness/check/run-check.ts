@@ -176,7 +176,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     // The full evidence (every record, every score) stays beside the raw outputs, for `harness report` and CI artifacts.
     await writeReports(results, outDir, ['json']);
     if (results.plan?.shard !== undefined) {
-      stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), path.join(outDir, 'results.json')))}\n`);
+      stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), path.join(outDir, 'results.json')), results.interrupted !== undefined)}\n`);
       return 0;
     }
     stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);

@@ -165,7 +165,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (results.plan?.shard !== undefined) {
       // A partial: its reports would show a share of the cells as if it were all; harness merge writes them.
       const [written] = await writeReports(results, outDir, ['json']);
-      process.stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), written ?? outDir))}\n`);
+      if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
+      else process.stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), written ?? outDir), results.interrupted !== undefined)}\n`);
       return results.interrupted !== undefined ? 130 : 0;
     }
     const written = await writeReports(results, outDir);

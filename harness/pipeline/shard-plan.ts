@@ -111,11 +111,14 @@ export function taskKey(scenario: string, sensor: string, setting: string): stri
 }
 
 /** What a shard prints: which share of which plan it ran, and how to join the shards. */
-export function shardSummary(plan: PlanRecord, partial: string): string {
+export function shardSummary(plan: PlanRecord, partial: string, interrupted = false): string {
   const shard = plan.shard;
   if (shard === undefined) return `plan ${plan.id}: ${plan.tasks} cells`;
-  return `shard ${shard.index}/${shard.count} of plan ${plan.id}: ${shard.tasks} of ${plan.tasks} cells; partial result ${partial}\n` +
-    'join every shard\'s partial with: harness merge <partial>... --out DIR';
+  const head = `shard ${shard.index}/${shard.count} of plan ${plan.id}: ${shard.tasks} of ${plan.tasks} cells; partial result ${partial}\n`;
+  // harness merge refuses an interrupted partial: the hint to join it would send the user to that refusal.
+  return head + (interrupted
+    ? `interrupted: this partial cannot be merged; run shard ${shard.index}/${shard.count} again to completion`
+    : 'join every shard\'s partial with: harness merge <partial>... --out DIR');
 }
 
 /** Why a live run is never sharded: one replay of a scenario feeds every live monitor at once. */

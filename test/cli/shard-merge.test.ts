@@ -105,9 +105,10 @@ describe('harness run --shard i/n and harness merge (real monitors)', function (
     expect(unsupported.map((c) => c.monitor)).to.deep.equal(['tshark', 'tshark']);
   });
 
-  it('runs the same cells into the same shard when asked again', async () => {
-    const again = await harness(['run', ...SCENARIOS, ...SWEEP, '--out', path.join(work, 'shard-2-again'), '--shard', '2/3']);
+  it('runs the same cells into the same shard when asked again (with --json: the partial on stdout)', async () => {
+    const again = await harness(['run', ...SCENARIOS, ...SWEEP, '--out', path.join(work, 'shard-2-again'), '--shard', '2/3', '--json']);
     expect(again.exitCode, again.stderr).to.equal(0);
+    expect((JSON.parse(again.stdout) as RunResults).plan?.shard).to.include({ index: 2, count: 3 });
     const keys = (r: RunResults) => r.scenarios.flatMap((s) => s.cells.map((c) => `${s.name} ${c.column} ${c.setting.label}`)).sort();
     expect(keys(await readResults(path.join(work, 'shard-2-again')))).to.deep.equal(keys(await readResults(shardDirs[1] as string)));
   });

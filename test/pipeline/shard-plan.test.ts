@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { assignShards, parseShard, planId, truthSha256, type CostedTask, type PlanIdentity } from '../../harness/pipeline/shard-plan.js';
+import { assignShards, parseShard, planId, shardSummary, truthSha256, type CostedTask, type PlanIdentity } from '../../harness/pipeline/shard-plan.js';
 import { conn, truthOf } from '../comparator/build.js';
 import { DEFAULT_COMPARE_OPTIONS } from '../../harness/comparator/compare-cell.js';
 
@@ -80,6 +80,12 @@ describe('shard plan: which cells each shard runs', () => {
     // Another build of the same package version, or another truth of the same pcap (quiet_threshold edited).
     expect(planId({ ...identity, harnessBuild: 'b2' })).to.not.equal(planId({ ...identity, harnessBuild: 'b1' }));
     expect(planId({ ...identity, scenarios: [{ name: 'a', pcapSha256: 'aa', truthSha256: 't2' }] })).to.not.equal(planId({ ...identity, scenarios: [{ name: 'a', pcapSha256: 'aa', truthSha256: 't1' }] }));
+  });
+
+  it('sends a complete shard\'s partial to the merge, an interrupted one back to run again (the merge refuses it)', () => {
+    const plan = { id: 'p1', tasks: 4, sensors: [], shard: { index: 1, count: 2, tasks: 2 } };
+    expect(shardSummary(plan, 'out/results.json')).to.match(/join every shard's partial with: harness merge/);
+    expect(shardSummary(plan, 'out/results.json', true)).to.match(/interrupted: this partial cannot be merged; run shard 1\/2 again to completion$/);
   });
 
   it('hashes a truth as its file\'s text, whatever path named its scenario', () => {
