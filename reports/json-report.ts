@@ -211,7 +211,7 @@ function checkConsistency(results: RunResults, file: string, text: string): void
 }
 
 /** What a score's verdict contradicts in its own numbers (as verdictOf gives it), or undefined. */
-function verdictProblem(score: ConnectionScore, results: Pick<RunResults, 'toleranceS' | 'toleranceRatio'>): string | undefined {
+export function verdictProblem(score: ConnectionScore, results: Pick<RunResults, 'toleranceS' | 'toleranceRatio'>): string | undefined {
   const n = score.fragments;
   switch (score.verdict) {
     case 'missed':

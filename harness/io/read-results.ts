@@ -3,9 +3,10 @@ import path from 'node:path';
 import { InputError, isInputError } from '../core/input-error.js';
 import { duplicateKeyProblem } from '../core/json-position.js';
 import { readInputText } from './read-input.js';
-import type { RunResults } from '../core/results.js';
-import { parseResultsJson } from '../../reports/json-report.js';
-import type { ConnectionScore } from '../core/score.js';
+import type { Cell, RunResults } from '../core/results.js';
+import type { GroundTruth } from '../core/ground-truth.js';
+import { parseResultsJson, verdictProblem } from '../../reports/json-report.js';
+import { worstVerdict, type ConnectionScore } from '../core/score.js';
 import { readGroundTruth } from './read-truth.js';
 import { checkAgainstSchema } from './json-schema.js';
 import { createReadStream } from 'node:fs';
@@ -45,6 +46,7 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
       if (cell.connectionsScored === undefined) continue;
       const scoresFile = cell.scoresFile === undefined ? undefined : path.resolve(runDir, cell.scoresFile);
       const scores: ConnectionScore[] = [];
+      const lines: number[] = [];
       try {
         if (scoresFile === undefined) throw new Error('no scoresFile');
         let lineNo = 0;
@@ -64,6 +66,7 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
             throw new InputError({ ...error.where, line: lineNo }, error.found, error.expected);
           }
           scores.push(score as ConnectionScore);
+          lines.push(lineNo);
         }
       } catch (error) {
         if (isInputError(error)) throw error;
@@ -72,9 +75,48 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
       if (scores.length !== cell.connectionsScored) {
         throw new InputError({ file: scoresFile as string, line: 0, col: 0 }, `${scores.length} scores`, `the ${cell.connectionsScored} the results.json counts`);
       }
+      checkCellScores(scores, lines, scoresFile as string, cell, scenario.truth, read.results);
       cell.scores = scores;
       delete cell.connectionsScored;
     }
   }
   return read;
+}
+
+/**
+ * The scores read from a cell's scores file agree with themselves, the truth and the cell: each verdict with its
+ * own numbers, each connection once and known, and the cell's verdict and counts with them. A scores file swapped
+ * for another view's (same connections, same count) was merged and judged at exit 0 beside a results.json that
+ * still said "fragmented (30 of 180)".
+ */
+function checkCellScores(scores: ConnectionScore[], lines: number[], file: string, cell: Cell, truth: GroundTruth, results: RunResults): void {
+  const expected = `the scores harness run wrote for cell ${cell.column} @ ${cell.setting.label}`;
+  const known = new Map(truth.connections.map((c) => [c.id, c]));
+  const seen = new Set<string>();
+  const counts = { accurate: 0, fragmented: 0, missed: 0, merged: 0 };
+  scores.forEach((score, k) => {
+    const at = { file, line: lines[k] as number, col: 0 };
+    if (seen.has(score.connectionId)) throw new InputError(at, `connection "${score.connectionId}" scored twice`, expected);
+    seen.add(score.connectionId);
+    const conn = known.get(score.connectionId);
+    if (conn === undefined) throw new InputError(at, `connection "${score.connectionId}", which the scenario's truth does not hold`, expected);
+    if (cell.live === undefined) {
+      const problem = verdictProblem(score, results);
+      if (problem !== undefined) throw new InputError(at, `verdict "${score.verdict}" ${problem}`, expected);
+    }
+    if (!score.background && score.verdict in counts) counts[score.verdict as keyof typeof counts] += 1;
+  });
+  if (cell.status !== 'ok' || cell.live !== undefined) return;
+  const worst = worstVerdict(scores.filter((s) => !s.background).map((s) => s.verdict));
+  const aggregate = cell.aggregate;
+  const disagrees = (worst !== undefined && worst !== cell.verdict) || (aggregate !== undefined &&
+    (aggregate.accurate !== counts.accurate || aggregate.fragmented !== counts.fragmented || aggregate.missed !== counts.missed || (aggregate.merged ?? 0) !== counts.merged));
+  if (disagrees) {
+    throw new InputError(
+      { file, line: 0, col: 0 },
+      `scores whose worst verdict is ${worst ?? 'none'} (${counts.accurate} accurate, ${counts.fragmented} fragmented, ${counts.missed} missed) beside a results.json that says ${cell.verdict}` +
+        (aggregate === undefined ? '' : ` (${aggregate.accurate} accurate, ${aggregate.fragmented} fragmented, ${aggregate.missed} missed)`),
+      `${expected} (another cell's or another run's scores file?)`,
+    );
+  }
 }

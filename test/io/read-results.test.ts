@@ -52,6 +52,16 @@ describe('reading a results.json back (report, merge)', () => {
     expect(await refusal(readWholeResults(file))).to.match(/scores\.jsonl:1:\d+: found \$\.verdict = "great"; expected one of "accurate"/);
   });
 
+  it('scores that contradict themselves, the truth or their cell are refused (a scores file swapped for another cell\'s merged at exit 0)', async () => {
+    const missedWithRecord = await summarizedRun((line) => { line.verdict = 'missed'; });
+    expect(await refusal(readWholeResults(missedWithRecord))).to.match(/scores\.jsonl:1:1: found verdict "missed" with 1 fragment\(s\): missed means no record/);
+    const unknown = await summarizedRun((line) => { line.connectionId = 'nobody'; });
+    expect(await refusal(readWholeResults(unknown))).to.match(/scores\.jsonl:1:1: found connection "nobody", which the scenario's truth does not hold/);
+    // Consistent in itself, but not what its cell says: another cell's scores.
+    const another = await summarizedRun((line) => { Object.assign(line, { verdict: 'missed', fragments: 0, fragmentList: [] }); });
+    expect(await refusal(readWholeResults(another))).to.match(/scores\.jsonl: found scores whose worst verdict is missed .* beside a results\.json that says accurate/);
+  });
+
   it('a score line that says a key twice is refused at the second (merge judged by the last, at exit 0)', async () => {
     const file = await summarizedRun(() => undefined);
     const scores = path.join(path.dirname(file), 'scores.jsonl');
