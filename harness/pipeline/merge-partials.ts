@@ -80,7 +80,14 @@ export function checkPartials(partials: readonly PartialResult[]): Sharded {
 function refuseUnevenPartials(partials: readonly PartialResult[], adapters: Map<string, MonitorAdapter>): void {
   const first = partials[0] as PartialResult;
   const names = first.results.scenarios.map((s) => s.name);
+  // The comparison's rules: every shard judged with the same ones (the plan id hashes them as the shard ran; an
+  // edited partial judged nothing again).
+  const rules = (r: RunResults): string => JSON.stringify([r.toleranceS, r.toleranceRatio, r.huntThresholdsS]);
+  const planned = new Map((first.results.plan?.sensors ?? []).map((s) => [s.sensor, new Set(s.settings)]));
   for (const partial of partials) {
+    if (rules(partial.results) !== rules(first.results)) {
+      throw new InputError({ file: partial.file, line: 1, col: 1 }, `tolerance and hunt thresholds ${rules(partial.results)}`, `those of ${first.file} (${rules(first.results)}): the partials of one plan are judged by one rule`);
+    }
     const own = partial.results.scenarios.map((s) => s.name);
     const differs = own.findIndex((name, i) => name !== names[i]);
     if (differs >= 0 || own.length !== names.length) {
@@ -95,6 +102,13 @@ function refuseUnevenPartials(partials: readonly PartialResult[], adapters: Map<
       const views = new Map<string, { views: Set<string>; monitor: string; at: number }>();
       for (const [c, cell] of scenario.cells.entries()) {
         const key = taskKey(scenario.name, cell.sensor, cell.setting.label);
+        const where = { file: partial.file, line: 1, col: 1 };
+        if (planned.get(cell.sensor)?.has(cell.setting.label) !== true) {
+          throw new InputError(where, `$.scenarios[${s}].cells[${c}]: cell ${describeKey(key)}, which the plan does not hold`, 'only the cells of the plan its shard ran (the sensors and settings of $.plan)');
+        }
+        if (views.get(key)?.views.has(cell.view) === true) {
+          throw new InputError(where, `$.scenarios[${s}].cells[${c}]: cell ${describeKey(key)} (${cell.view}) a second time`, 'each cell and view once, as its shard wrote it');
+        }
         const entry = views.get(key) ?? { views: new Set<string>(), monitor: cell.monitor, at: c };
         entry.views.add(cell.view);
         views.set(key, entry);

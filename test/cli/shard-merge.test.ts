@@ -193,6 +193,20 @@ describe('harness run --shard i/n and harness merge (real monitors)', function (
     const dropped2 = await harness(['merge', one, path.join(work, 'renamed-results.json'), three, '--out', out]);
     expect(dropped2.exitCode, dropped2.stderr).to.equal(2);
     expect(oneLineError(dropped2.stderr)).to.match(/renamed-results\.json:1:1: found \$\.scenarios\[1\]: scenario "other" where .* has "gap-boundary"/);
+    // A cell written twice, and a partial whose tolerance was edited: both were merged at exit 0.
+    const doubledCell = await readResults(shardDirs[withArgus] as string);
+    const twiceScenario = doubledCell.scenarios.find((sc) => sc.cells.length > 0) as RunResults['scenarios'][number];
+    twiceScenario.cells.push(structuredClone(twiceScenario.cells[0] as Cell));
+    await writeFile(path.join(work, 'doubled-cell-results.json'), JSON.stringify(doubledCell));
+    const twice = await harness(['merge', path.join(work, 'doubled-cell-results.json'), ...others, '--out', out]);
+    expect(twice.exitCode, twice.stderr).to.equal(2);
+    expect(oneLineError(twice.stderr)).to.match(/doubled-cell-results\.json:1:1: found \$\.scenarios\[\d+\]\.cells\[\d+\]: cell .* a second time/);
+    const retoleranced = await readResults(two);
+    retoleranced.toleranceS = 3600;
+    await writeFile(path.join(work, 'tolerance-results.json'), JSON.stringify(retoleranced));
+    const loose = await harness(['merge', one, path.join(work, 'tolerance-results.json'), three, '--out', out]);
+    expect(loose.exitCode, loose.stderr).to.equal(2);
+    expect(oneLineError(loose.stderr)).to.match(/tolerance-results\.json:1:1: found tolerance and hunt thresholds \[3600,/);
     await access(out).then(() => expect.fail('a refused merge wrote its folder'), () => undefined);
   });
 
