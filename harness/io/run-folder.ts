@@ -71,6 +71,11 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
         await unlink(path.join(dir, RUN_MARKER)).catch(() => undefined);
         releaseSync();
         await rmdir(dir).catch(() => undefined);
+        // And the folders made to hold it (the default runs/), when empty: a check refused for bad input left an
+        // empty runs/ in the user's folder. rmdir again: a folder another run writes into now stays.
+        for (let up = path.dirname(dir); up.length >= made.length && up.startsWith(made); up = path.dirname(up)) {
+          if (!(await rmdir(up).then(() => true, () => false))) break;
+        }
         return;
       }
     }
