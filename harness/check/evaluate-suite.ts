@@ -73,7 +73,7 @@ function evaluateOnSensor(
 
   if (sensor.skip !== undefined) return allChecks(sensor.name, { reason: `sensor skipped by the suite: ${sensor.skip}`, bySuite: true });
   const preflight = sensorSkips?.get(sensor.name);
-  if (preflight !== undefined) return allChecks(sensor.name, { reason: preflight.reason, ...(preflight.bySuite ? { bySuite: true } : {}) });
+  if (preflight !== undefined) return allChecks(sensor.name, { reason: preflight.reason, ...bySuiteIf(preflight.bySuite) });
   const scenario = results.scenarios.find((s) => s.name === expectation.scenario);
   if (!scenario) {
     return allChecks(sensor.name, { status: 'fail', reason: `scenario ${expectation.scenario} is not in the run's results` });
