@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../core/input-error.js';
 import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../core/json-position.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -14,20 +14,22 @@ import { BASELINE_SCHEMA_VERSION, baselineMisfit, type Baseline, type BaselineFi
  */
 export async function readBaseline(file: string, fit?: BaselineFit): Promise<Baseline | undefined> {
   const expected = 'a readable baseline file (or none, to record one with --update-baseline)';
+  // No file yet: no baseline. Anything else at that path must be a file to read (a FIFO would hang the open).
+  const exists = await pathExists(file);
+  if (!exists) return undefined;
+  await checkInputFile(file, expected);
   let text: string;
   try {
-    await checkInputFile(file, expected);
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if (error instanceof InputError) {
-      // checkInputFile's ENOENT: no baseline yet.
-      if (error.found === 'no such file') return undefined;
-      throw error;
-    }
     throw inputFileError(file, error, expected);
   }
   return parseBaseline(text, file, fit);
+}
+
+/** Whether anything is at `file` (following links); false only for ENOENT, any other failure is checkInputFile's to name. */
+async function pathExists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT');
 }
 
 /** With `fit`, a baseline that is not of this suite, or has entries the suite can no longer judge, is refused too. */
