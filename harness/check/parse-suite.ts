@@ -1,12 +1,13 @@
 import { MAX_LIVE_SPEEDUP } from '../live/time-scale.js';
 import { formatDuration } from '../core/duration.js';
-import { isScalar, LineCounter, parseDocument, type ParsedNode } from 'yaml';
+import { isScalar, LineCounter, type ParsedNode } from 'yaml';
 import { InputError } from '../core/input-error.js';
 import { parseTimeoutSetting, type TimeoutSetting } from '../core/timeout-setting.js';
 import { isInputError } from '../core/input-error.js';
 import { YamlReader, type Fields } from '../scenario/yaml-reader.js';
 import { CHECK_KEYS, type Check, type Expectation, type ScenarioPattern, type SensorSpec, type Suite, type SuiteTolerance } from './suite.js';
 import { compareVersions, isVersionText, numericVersion, type VersionRange } from './version-range.js';
+import { readYamlDocument } from '../scenario/yaml-document.js';
 
 /** What the registry knows of a monitor, enough to validate a sensor without loading any adapter here. */
 export interface MonitorCatalogEntry {
@@ -28,14 +29,7 @@ const SUITE_EXAMPLE = 'sensors: { zeek-tuned: { monitor: zeek, config: local.zee
  */
 export function parseSuite(text: string, file: string, monitors?: readonly MonitorCatalogEntry[]): Suite {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problem = doc.errors[0];
-  if (problem) {
-    const { line, col } = lines.linePos(problem.pos[0]);
-    if (problem.code === 'RESOURCE_EXHAUSTION') throw new InputError({ file, line, col }, 'lists or maps nested too deeply to read', `a suite nested a few levels deep, e.g. ${SUITE_EXAMPLE}`);
-    const found = problem.code === 'DUPLICATE_KEY' ? 'a key written twice' : `YAML that does not parse (${firstLine(problem.message)})`;
-    throw new InputError({ file, line, col }, found, problem.code === 'DUPLICATE_KEY' ? 'each key once per map' : 'valid YAML');
-  }
+  const doc = readYamlDocument(text, file, lines, { nested: `a suite nested a few levels deep, e.g. ${SUITE_EXAMPLE}`, wellFormed: 'well-formed YAML' });
   const r = new YamlReader(file, text, lines, doc);
   const root = doc.contents as ParsedNode | null;
   if (root === null || (isScalar(root) && root.value === null)) {
@@ -67,10 +61,6 @@ function readLive(r: YamlReader, top: Fields): Suite['live'] {
   if (speedupNode !== undefined && live !== true) r.fail(speedupNode, 'speedup without live: true', 'live: true beside speedup, or no speedup');
   if (live !== true) return undefined;
   return { ...(speedupNode === undefined ? {} : { speedup: r.integer(speedupNode, 'speedup', 1, MAX_LIVE_SPEEDUP) }), where: r.where(liveNode as ParsedNode) };
-}
-
-function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
 function readTolerance(r: YamlReader, top: Fields): SuiteTolerance {

@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
-import { LineCounter, parseDocument, type Document, type ParsedNode } from 'yaml';
-import { InputError } from '../core/input-error.js';
+import { LineCounter, type ParsedNode } from 'yaml';
 import { formatDuration, roundMicros } from '../core/duration.js';
 import type {
   Activity,
@@ -22,6 +21,13 @@ import { expandConnections } from './expand-connections.js';
 import { ipToBigInt, ipVersion, formatEndpoint } from '../core/ip-address.js';
 import { YamlReader, type Fields } from './yaml-reader.js';
 import { readFastYaml } from './fast-yaml.js';
+import { readYamlDocument, type YamlFileKind } from './yaml-document.js';
+
+/** What the `yaml` package's messages (for any document readFastYaml declines) ask for instead. */
+const SCENARIO_YAML: YamlFileKind = {
+  nested: 'a scenario nested a few levels deep, as in docs/scenario-language.md',
+  wellFormed: 'well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"',
+};
 import { isCalendarTime, isoToMicros } from '../core/time-text.js';
 import { connectionEndS, PCAP_LAST_US } from './scenario-extent.js';
 
@@ -74,7 +80,7 @@ const PROTOCOL_ONLY_KEYS: Record<string, string> = {
 /** Parses and validates scenario YAML. `file` is used in messages and kept in the Scenario. Pure: no I/O. */
 export function parseScenario(text: string, file: string): Scenario {
   const lines = new LineCounter();
-  const doc = readFastYaml(text, lines) ?? parseYaml(text, file, lines);
+  const doc = readFastYaml(text, lines) ?? readYamlDocument(text, file, lines, SCENARIO_YAML);
   const r = new YamlReader(file, text, lines, doc);
   const root = doc.contents as ParsedNode | null;
   if (root === null || r.scalarValue(root) === null) {
@@ -124,29 +130,6 @@ export function parseScenario(text: string, file: string): Scenario {
   return scenario;
 }
 
-/**
- * The `yaml` package's reading of a document readFastYaml declines (anything outside its subset, and every syntax
- * problem): its messages are the ones users see for bad YAML.
- */
-function parseYaml(text: string, file: string, lines: LineCounter): Document.Parsed {
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const pos = syntax.linePos?.[0] ?? lines.linePos(syntax.pos[0]);
-    const where = { file, line: pos.line, col: pos.col };
-    if (syntax.code === 'DUPLICATE_KEY') {
-      const key = /^[^:\n]*/.exec(text.slice(syntax.pos[0]))?.[0].trim() ?? '';
-      throw new InputError(where, `key "${key}" twice in one map`, 'each key once per map');
-    }
-    if (syntax.code === 'RESOURCE_EXHAUSTION') throw new InputError(where, 'lists or maps nested too deeply to read', 'a scenario nested a few levels deep, as in docs/scenario-language.md');
-    throw new InputError(
-      where,
-      `invalid YAML (${firstLine(syntax.message)})`,
-      'well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"',
-    );
-  }
-  return doc;
-}
 
 /**
  * A copy whose client endpoint is the server's own (192.0.2.10:443 to 192.0.2.10:443; for icmp, one address on both
@@ -213,9 +196,6 @@ function leadingComment(text: string): string {
   return words.filter((w) => w !== '').join(' ');
 }
 
-function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
-}
 
 /** ISO 8601 with a zone (`2023-11-14T22:13:20Z`, fractions to 1 µs), or epoch seconds. */
 function parseStart(r: YamlReader, node: ParsedNode): number {

@@ -33,6 +33,8 @@ const CASES: [file: string, lineCol: string, rest: string][] = [
   ['missing-activity.yaml', '3:5', 'found a connection without "activity"; expected activity: { pattern: {...} } or { timeline: [...] }'],
   ['bad-start.yaml', '2:8', 'found start "2023-11-14 22:13:20"; expected a UTC time such as 2023-11-14T22:13:20Z, or epoch seconds such as 1700000000 (0..4294967295, classic pcap)'],
   ['stagger-and-spread.yaml', '10:13', 'found both stagger and spread; expected one of them: stagger (between copies) or spread (over all copies)'],
+  ['unknown-tag.yaml', '2:7', 'found the YAML tag !int, which harness does not read; expected a plain value without a tag'],
+  ['yaml-version.yaml', '1:7', 'found the directive "%YAML 1.3"; expected YAML 1.2 (no %YAML line, or %YAML 1.2)'],
   ['empty.yaml', '1:1', 'found an empty document; expected a scenario map with at least connections: [...]'],
 ];
 
