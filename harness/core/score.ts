@@ -61,7 +61,10 @@ export interface HuntResult {
   thresholdS: number;
   /** A conn.log query `duration >= threshold` on any single record finds it. */
   byLongestRecord: boolean;
-  /** A RITA-style sum of durations for the pair reaches the threshold. */
+  /**
+   * The sum of this connection's record durations reaches the threshold (RITA sums all of a host pair's records; only
+   * this connection's count here, so another connection between the same hosts never hides a monitor's fragmentation).
+   */
   bySum: boolean;
 }
 
