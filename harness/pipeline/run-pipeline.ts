@@ -14,6 +14,7 @@ import { endedHow } from '../executor/process-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { jsonLines } from '../io/json-lines.js';
 import { replaceRunFolderContents } from '../io/run-folder.js';
+import { REPORT_FILES } from '../../reports/write-reports.js';
 import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { translateSetting } from '../monitors/translate-setting.js';
@@ -43,6 +44,10 @@ import { runPool } from './task-pool.js';
  * generate -> calibrate -> execute -> compare, for every scenario and every sensor x setting. Each finished cell is
  * written to its folder at once (cell.json, records.jsonl), so an interrupted or failing run keeps what it finished.
  */
+/** What a run folder holds beside the scenarios' folders: no scenario may take one of these names. */
+const CALIBRATION_FOLDER = 'calibration';
+const RUN_FOLDER_NAMES = new Set([...Object.values(REPORT_FILES).map((r) => r.file), CALIBRATION_FOLDER]);
+
 export async function runPipeline(request: RunRequest): Promise<RunResults> {
   const adapters = await loadAdapters();
   const byId = new Map(adapters.map((a) => [a.id, a]));
@@ -87,6 +92,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     } catch (error) {
       if (error instanceof GenerationInterrupted) break;
       throw error;
+    }
+    if (RUN_FOLDER_NAMES.has(entry.name)) {
+      // The scenario's folder would be the run's own results.json (every cell ran, then the results could not be
+      // written), or share calibration/ with the calibration runs.
+      throw new InputError({ file, line: 1, col: 1 }, `scenario name "${entry.name}", a name the run folder uses for its own files`, `another name (not ${[...RUN_FOLDER_NAMES].join(', ')})`);
     }
     const clash = loaded.find((l) => l.name === entry.name);
     if (clash) {
@@ -168,7 +178,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     const adapter = byId.get(sensor.monitor) as MonitorAdapter;
     const detection = detections.get(key);
     if (!detection?.found) return;
-    const dir = path.join(request.outDir, 'calibration', ...(sensor.binary === undefined ? [] : [slug(sensor.binary)]));
+    const dir = path.join(request.outDir, CALIBRATION_FOLDER, ...(sensor.binary === undefined ? [] : [slug(sensor.binary)]));
     calibrations.set(key, await calibrate(adapter, detection.path, detection.version, dir, request.cellTimeLimitMs, request.signal, request.maxOutputBytes));
   }), concurrency, request.signal);
 
