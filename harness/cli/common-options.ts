@@ -169,8 +169,13 @@ export function shardFlag(command: string, flags: ParsedFlags): ShardSpec | unde
  */
 export function defaultRunDir(label: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  return path.resolve('runs', `${stamp}-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${randomBytes(3).toString('hex')}`);
+  // Cut to a length any file system takes: a 246-character suite file name (valid itself) made the folder's name
+  // too long, refused about a path the user never gave. The time and the random part keep it unique.
+  const shown = label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, MAX_LABEL_CHARS);
+  return path.resolve('runs', `${stamp}-${shown}-${randomBytes(3).toString('hex')}`);
 }
+
+const MAX_LABEL_CHARS = 100;
 
 /** A terminal that understands cursor control (redrawing a line): not a pipe or file, and not TERM=dumb. */
 export function canRedraw(stream: NodeJS.WriteStream): boolean {
