@@ -380,6 +380,28 @@ describe('harness run --live (real tools, root)', function () {
     expect(await leftovers(out)).to.deep.equal([]);
   });
 
+  it('a monitor that ends cleanly mid-replay (argus stopped by SIGTERM flushes and exits) fails its cell: its records cover part of the replay only', async function () {
+    const why = await whyNotLive(['softflowd', 'argus']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'ends-mid-replay');
+    const { run } = await startLiveRun('argus,softflowd', out);
+    const victim = await pidOf('argus', out);
+    expect(victim).to.be.a('number');
+    // argus (as pmacctd on SIGINT) writes what it has and exits: scored as the tool's view, its cells read
+    // "inaccurate" at exit 0. Neither counts packets, so only its early end tells.
+    process.kill(victim as number, 'SIGTERM');
+    const result = await run;
+    expect(result.exitCode, String(result.stderr)).to.equal(0);
+    const results = await readResults(out);
+    for (const view of ['raw', 'merged']) {
+      const ended = liveCell(results, `argus (live) (${view})`, '10m');
+      expect(ended.status, ended.reason).to.equal('failed');
+      expect(ended.reason).to.match(/^argus ended \((exit status \d+|killed by SIGTERM)\) during the replay, before it was stopped: its records cover part of the replay only/);
+    }
+    expect(liveCell(results, 'softflowd (live)', '10m').status).to.equal('ok');
+    expect(await leftovers(out)).to.deep.equal([]);
+  });
+
   it('Ctrl-C mid-replay: exit 130, no namespace, veth, tcpreplay or monitor process remains', async function () {
     const why = await whyNotLive(['softflowd']);
     if (why) this.skip();
