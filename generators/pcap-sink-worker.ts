@@ -25,7 +25,8 @@ export type SinkRequest =
 
 export type SinkReply =
   | { type: 'chunk'; job: number; chunk: number }
-  | { type: 'error'; job: number; message: string }
+  /** A write or hash that failed: the error's words, and its errno code and syscall when it has them (ENOSPC, write). */
+  | { type: 'error'; job: number; message: string; code?: string; syscall?: string }
   /** The answer to `end`, after every chunk before it: the digest, or none when a write failed. */
   | { type: 'ended'; job: number; sha256?: string };
 
@@ -50,7 +51,14 @@ function reply(m: SinkReply): void {
 function failJob(job: Job, e: unknown): void {
   if (job.failed) return;
   job.failed = true;
-  reply({ type: 'error', job: job.id, message: e instanceof Error ? e.message : String(e) });
+  const errno = e as NodeJS.ErrnoException;
+  reply({
+    type: 'error',
+    job: job.id,
+    message: e instanceof Error ? e.message : String(e),
+    ...(typeof errno?.code === 'string' ? { code: errno.code } : {}),
+    ...(typeof errno?.syscall === 'string' ? { syscall: errno.syscall } : {}),
+  });
 }
 
 function finish(job: Job): void {

@@ -34,7 +34,13 @@ export function openSinkJob(fd: number, onChunk: (chunk: number) => void, onErro
   const job = sink.openJob({
     message(m) {
       if (m.type === 'chunk') onChunk(m.chunk);
-      else if (m.type === 'error') failWith(new Error(`writing the pcap: ${m.message}`));
+      else if (m.type === 'error') {
+        // Kept an errno error (code, syscall): a full disk is then said in one line by the CLI, not as a crash.
+        const error: NodeJS.ErrnoException = new Error(`writing the pcap: ${m.message}`);
+        if (m.code !== undefined) error.code = m.code;
+        if (m.syscall !== undefined) error.syscall = m.syscall;
+        failWith(error);
+      }
       else {
         closed = true;
         job.close();

@@ -183,8 +183,15 @@ export class PcapWriter {
       await this.fh.close().catch(() => undefined);
       await rm(this.tmpPath, { force: true });
       this.untrack();
-      throw e;
+      throw this.naming(e);
     }
+  }
+
+  /** A write's errno error names no file: this pcap's path, for the one line a full disk gets. */
+  private naming<E>(e: E): E {
+    const errno = e as NodeJS.ErrnoException;
+    if (e instanceof Error && typeof errno.code === 'string' && errno.path === undefined) errno.path = this.path;
+    return e;
   }
 
   /** Gives up: closes and removes the temporary file, leaving any earlier file at `path` untouched. */
@@ -233,7 +240,7 @@ export class PcapWriter {
   }
 
   private fail(e: Error): void {
-    this.failure ??= e;
+    this.failure ??= this.naming(e);
     const w = this.waiting;
     this.waiting = undefined;
     w?.reject(e);
