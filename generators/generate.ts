@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../harness/core/ground-truth.js';
 import { formatDuration } from '../harness/core/duration.js';
+import { oneLine } from '../harness/core/input-error.js';
 import type { Endpoint, Scenario } from '../harness/scenario/scenario.js';
 import { writeFileAtomic } from '../harness/io/atomic-write.js';
 import { ipVersion } from '../harness/core/ip-address.js';
@@ -182,18 +183,20 @@ export function summarizeGeneration(result: GenerateResult): string {
   for (const c of scenarioConns) if (!longest || c.longestGapUs > longest.longestGapUs) longest = c;
   const quiet = scenarioConns.reduce((n, c) => n + c.quietPeriods.length, 0);
   const mb = (t.pcap.frameBytes / 1e6).toFixed(1);
+  // The description and ids are the scenario file's text, the paths the user's: an escape sequence in them (a
+  // terminal title set, a color) reached the terminal as it was.
   const lines = [
-    `scenario   ${t.scenario.name}: ${t.scenario.description}`,
+    `scenario   ${t.scenario.name}: ${oneLine(t.scenario.description)}`,
     `seed       ${t.scenario.seed}`,
     `connections ${scenarioConns.length} (${[...byProtocol].map(([p, n]) => `${n} ${p}`).join(', ') || 'none'})` +
-      (background.length > 0 ? ` + ${background.map((c) => c.role ?? c.id).join(', ')}` : ''),
+      (background.length > 0 ? ` + ${background.map((c) => oneLine(c.role ?? c.id)).join(', ')}` : ''),
     `packets    ${t.pcap.packets} (${mb} MB of frames)`,
     `span       ${formatDuration(t.pcap.spanUs / 1e6)} from ${new Date(t.pcap.firstUs / 1000).toISOString()}`,
     `quiet      ${quiet} periods >= ${formatDuration(t.quietThresholdUs / 1e6)}` +
-      (longest ? `; longest gap ${formatDuration(longest.longestGapUs / 1e6)} (${longest.id})` : ''),
-    `pcap       ${result.pcapPath}`,
-    `truth      ${result.truthPath}`,
-    `conn.log   ${result.truthConnLogPath}`,
+      (longest ? `; longest gap ${formatDuration(longest.longestGapUs / 1e6)} (${oneLine(longest.id)})` : ''),
+    `pcap       ${oneLine(result.pcapPath)}`,
+    `truth      ${oneLine(result.truthPath)}`,
+    `conn.log   ${oneLine(result.truthConnLogPath)}`,
     `sha256     ${t.pcap.sha256}`,
   ];
   return lines.join('\n');

@@ -38,7 +38,8 @@ export function oneLine(text: string): string {
   return text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g;
+/** C0 and C1 controls, line and paragraph separators, and bidirectional overrides (U+202A-202E, U+2066-2069) that reorder what follows. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 export function isInputError(value: unknown): value is InputError {
