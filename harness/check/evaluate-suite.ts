@@ -96,12 +96,22 @@ function evaluateOnSensor(
     // failed every scenario-wide expectation there.
     const reported = protocolsOf?.(cell.monitor);
     const protocolOf = reported === undefined ? undefined : new Map(scenario.truth.connections.map((c) => [c.id, c.protocol as string]));
-    const scores = protocolOf === undefined || reported === undefined ? asked : asked.filter((s) => {
+    const ofItsProtocols = protocolOf === undefined || reported === undefined ? asked : asked.filter((s) => {
       const protocol = protocolOf.get(s.connectionId);
       return protocol === undefined || reported.includes(protocol);
     });
-    if (scores.length === 0 && asked.length > 0) {
+    if (ofItsProtocols.length === 0 && asked.length > 0) {
       out.push(...allChecks(label, { reason: `${cell.displayName} reports ${(reported ?? []).map((p) => p.toUpperCase()).join(' and ')} connections only: none of those asked about` }));
+      continue;
+    }
+    // A connection the run could not judge (live: too near a scaled timeout, or in reach of a constant the replay did
+    // not scale) is no evidence either way: its records passed "at most 1 record" at exit 0 while results.json said
+    // "not judged".
+    const scores = ofItsProtocols.filter((s) => s.verdict !== 'unsupported');
+    const notJudged = ofItsProtocols.length - scores.length;
+    if (scores.length === 0 && notJudged > 0) {
+      const why = ofItsProtocols.find((s) => s.likelyReason !== undefined)?.likelyReason ?? 'the run could not judge them';
+      out.push(...allChecks(label, { reason: `${notJudged} ${plural(notJudged, 'connection')} asked about ${notJudged === 1 ? 'is' : 'are'} not judged: ${why}` }));
       continue;
     }
     if (scores.length === 0) {
@@ -122,6 +132,7 @@ function evaluateOnSensor(
         result.status = 'skip';
         result.reason = `${cell.displayName}'s records carry no state: how a connection closed cannot be judged from them`;
       }
+      if (notJudged > 0) result.note = `${notJudged} of ${ofItsProtocols.length} connections asked about not judged (${cell.displayName}): judged on the others`;
       if (note) {
         result.note = note;
         // A pass here would be false assurance for a live sensor; a failure still stands.

@@ -258,3 +258,31 @@ describe('check: connections of a protocol the monitor does not report', () => {
     expect(evaluateSuite(suiteOf('  - { scenario: s, max_fragments: 1 }\n', '  tt: { monitor: tcptrace }\n'), results).results[0]?.status).to.equal('fail');
   });
 });
+
+describe('check: connections the run did not judge (verdict unsupported, as live marks them)', () => {
+  const NOT_JUDGED = 'not judged: replayed 30 times faster, the tool\'s own constants ran 30 times longer in scenario time than on a sensor';
+  function resultsWithUnjudged(): ReturnType<typeof buildResults> {
+    const results = buildResults('s', [{ id: 't', durationS: 600 }, { id: 'u', durationS: 600 }], [{ sensor: 'ar', monitor: 'argus', fragments: { t: 1, u: 1 } }]);
+    const cell = results.scenarios[0]!.cells[0]!;
+    const u = cell.scores.find((score) => score.connectionId === 'u')!;
+    u.verdict = 'unsupported';
+    u.likelyReason = NOT_JUDGED;
+    return results;
+  }
+
+  it('asked about alone: a skip that says why (it passed "at most 1 record" at exit 0 while results.json said not judged)', () => {
+    const report = evaluateSuite(suiteOf('  - { scenario: s, connection: u, max_fragments: 1, min_coverage: 99% }\n', '  ar: { monitor: argus }\n'), resultsWithUnjudged());
+    expect(report.results.map((r) => [r.status, r.reason])).to.deep.equal([
+      ['skip', `1 connection asked about is not judged: ${NOT_JUDGED}`],
+      ['skip', `1 connection asked about is not judged: ${NOT_JUDGED}`],
+    ]);
+    failSkips(report);
+    expect(exitCodeOf(report)).to.equal(1);
+  });
+
+  it('among others: judged on the others, with a note saying how many were left out', () => {
+    const report = evaluateSuite(suiteOf('  - { scenario: s, max_fragments: 1 }\n', '  ar: { monitor: argus }\n'), resultsWithUnjudged());
+    expect(report.results).to.have.length(1);
+    expect(report.results[0]).to.include({ status: 'pass', seen: '1 record (t)', note: '1 of 2 connections asked about not judged (argus): judged on the others' });
+  });
+});
