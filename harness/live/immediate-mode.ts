@@ -1,3 +1,5 @@
+import type { ExecResult } from '../monitors/monitor-adapter.js';
+import { MonitorFailure } from '../monitors/monitor-adapter.js';
 import { buildPreloadShim } from './preload-shim.js';
 
 /** What the shim prints on stderr when it was applied: the report's evidence. */
@@ -14,4 +16,15 @@ export async function buildImmediateModeShim(dir: string): Promise<Record<string
     libraries: ['-lpcap'],
     purpose: 'immediate-mode shim softflowd and pmacctd need live',
   }, dir);
+}
+
+/** The cell's failure when `tool`'s stderr does not confirm the shim ran: its records would not be the tool's live view. */
+export function immediateModeMissing(tool: string, ended: ExecResult): MonitorFailure {
+  return new MonitorFailure(
+    `${tool} ran without immediate mode: the LD_PRELOAD shim did not confirm it was applied (its records would not be ${tool}'s view of live traffic)`,
+    ended.exitCode,
+    ended.signal,
+    ended.stderr.trim().split('\n').slice(-10).join('\n'),
+    false,
+  );
 }

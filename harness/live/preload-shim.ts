@@ -1,4 +1,6 @@
-import { access } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { access, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProcess } from '../executor/process-runner.js';
@@ -34,14 +36,38 @@ async function sourceOf(shim: PreloadShim): Promise<string> {
   throw new LiveSetupError(`${shim.source} not found beside the harness (looked in ${candidates.join(', ')})`);
 }
 
-/** Compiles `shim` into `dir` and returns the environment that applies it. */
+/**
+ * Compiles `shim` into `dir` and returns the environment that applies it. The loader splits LD_PRELOAD at spaces and
+ * colons, with no way to quote them: under a run folder whose path holds one (`--out "/tmp/my runs"`), the shim
+ * was silently not loaded (softflowd saw no packet, pmacctd ran without immediate mode). It is built then in a
+ * folder of its own under the temporary folder, removed when the process exits.
+ */
 export async function buildPreloadShim(shim: PreloadShim, dir: string): Promise<Record<string, string>> {
   const cc = (await which('cc')) ?? (await which('gcc'));
   if (!cc) throw new LiveSetupError(`no C compiler for the ${shim.purpose}: ${COMPILE_HINT}`);
-  const output = path.join(dir, shim.source.replace(/\.c$/, '.so'));
+  const name = shim.source.replace(/\.c$/, '.so');
+  const output = path.join(splitsPreload(dir) ? await plainShimFolder() : dir, name);
   const run = await runProcess([cc, '-shared', '-fPIC', '-O2', '-o', output, await sourceOf(shim), '-ldl', ...shim.libraries], { cwd: dir, timeoutMs: 60_000 });
   if (run.exitCode !== 0) {
     throw new LiveSetupError(`could not compile the ${shim.purpose} (${run.record.stderrTail.split('\n').pop() ?? ''}); ${COMPILE_HINT}`);
   }
   return { LD_PRELOAD: output };
+}
+
+/** What the loader takes as a separator between LD_PRELOAD entries (ld.so(8): spaces and colons). */
+export function splitsPreload(file: string): boolean {
+  return /[\s:]/.test(file);
+}
+
+let plainFolder: Promise<string> | undefined;
+
+/** A folder whose path the loader reads whole, made once per process and removed at its exit. */
+function plainShimFolder(): Promise<string> {
+  plainFolder ??= (async () => {
+    const base = splitsPreload(os.tmpdir()) ? '/tmp' : os.tmpdir();
+    const folder = await mkdtemp(path.join(base, 'harness-shim-'));
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    return folder;
+  })();
+  return plainFolder;
 }

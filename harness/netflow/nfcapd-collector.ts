@@ -105,13 +105,15 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   return { records, rawFiles: [NFDUMP_JSON_FILE], notes, ...(summary ? { collector: summary } : {}) };
 }
 
-/** `TZ=UTC nfdump -R dir -o json` into nfdump.json, parsed; no record when the folder holds no nfcapd file. nfdump prints local time: TZ=UTC makes it UTC. */
+/** `TZ=UTC nfdump -R . -o json` in `dir` into nfdump.json, parsed; no record when the folder holds no nfcapd file. nfdump prints local time: TZ=UTC makes it UTC. */
 export async function dumpFlowDirectory(ctx: CellContext, dir: string, nfdump?: string): Promise<FlowRecordTable> {
   const files = (await readdir(dir)).filter((f) => f.startsWith('nfcapd.'));
   // No file at all: nothing was stored (an empty capture for nfpcapd). Callers say so in their notes.
   if (files.length === 0) return new FlowRecordTable();
   const reader = nfdump ?? (await collectorTools()).nfdump;
-  await ctx.exec([reader, '-R', dir, '-o', 'json'], { env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE, readsOutput: true });
+  // Named from inside it: nfdump reads a ':' in -R as a range of files (`-R dir/a:b`), so a run folder such as
+  // "runs:live" made it stat a path cut at the colon and fail.
+  await ctx.exec([reader, '-R', '.', '-o', 'json'], { cwd: dir, env: { TZ: 'UTC' }, stdoutFile: NFDUMP_JSON_FILE, readsOutput: true });
   return readNfdumpJson(path.join(ctx.workDir, NFDUMP_JSON_FILE), NFDUMP_JSON_FILE);
 }
 

@@ -347,6 +347,21 @@ describe('harness run --live (real tools, root)', function () {
     expect(await readFile(path.join(out, 'report.md'), 'utf8')).not.to.include('Versions side by side');
   });
 
+  it('a run folder whose path holds a space and a colon still loads the LD_PRELOAD shims (the loader splits at both): softflowd and pmacctd run in immediate mode', async function () {
+    const why = await whyNotLive(['softflowd', 'pmacctd']);
+    if (why) this.skip();
+    const out = path.join(tmp, 'my runs:live');
+    const result = await harness(['run', FIVE_TWENTY, '--monitors', 'softflowd,pmacct', '--timeouts', '10m', '--live', '--speedup', '120', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const results = await readResults(out);
+    for (const column of ['softflowd (live)', 'pmacct (live)']) {
+      const cell = liveCell(results, column, '10m');
+      expect(cell.status, `${column}: ${cell.reason ?? ''}`).to.equal('ok');
+      expect(cell.provenance.notes.join('\n'), column).to.include('immediate mode applied');
+    }
+    expect(await leftovers(out)).to.deep.equal([]);
+  });
+
   it('a monitor that exits at start (fake-softflowd-exits-at-start) fails its cell with its status and stderr at once, not after 90 s of waiting for a capture', async function () {
     const why = await whyNotLive(['softflowd']);
     if (why) this.skip();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { collectWithNfcapd } from '../../netflow/nfcapd-collector.js';
+import { IMMEDIATE_MODE_APPLIED, immediateModeMissing } from '../../live/immediate-mode.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
 import { MAXFLOWS_KEY, nfprobeTimeouts } from './adapter.js';
 import { generatedPmacctdConfig } from './config.js';
@@ -35,9 +36,10 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
     if (ended.exitCode !== 0 && ended.exitCode !== 1) {
       throw new MonitorFailure(`pmacctd failed: ${ended.signal ?? `exit status ${ended.exitCode}`}`, ended.exitCode, ended.signal, ended.stderr.trim().split('\n').slice(-10).join('\n'), false);
     }
-    notes.push(ended.stderr.includes('harness-immediate-mode: pcap_set_immediate_mode(1) applied')
-      ? 'immediate mode applied (LD_PRELOAD shim: pcap_set_immediate_mode(p, 1) before pcap_activate)'
-      : 'immediate-mode shim NOT confirmed in pmacctd\'s stderr');
+    // Without immediate mode pmacctd takes packets in buffered batches and decides at random near its floor
+    // (docs/measured/live.md), and it counts no packets: scored, its records read as the tool's view.
+    if (!ended.stderr.includes(IMMEDIATE_MODE_APPLIED)) throw immediateModeMissing('pmacctd', ended);
+    notes.push('immediate mode applied (LD_PRELOAD shim: pcap_set_immediate_mode(p, 1) before pcap_activate)');
   });
   return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, LOG_FILE], notes: [...notes, ...collected.notes] };
 }

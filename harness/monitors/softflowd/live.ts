@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { collectWithNfcapd } from '../../netflow/nfcapd-collector.js';
+import { IMMEDIATE_MODE_APPLIED, immediateModeMissing } from '../../live/immediate-mode.js';
 import { timeoutPairs } from '../../netflow/softflowd-timeouts.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
 import { maxFlowsArgs } from './adapter.js';
@@ -53,7 +54,10 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
     if (!log.includes('Shutting down on user request')) {
       throw new MonitorFailure(`softflowd ended without its shutdown (${ended.signal ?? `exit status ${ended.exitCode}`})`, ended.exitCode, ended.signal, log.trim().split('\n').slice(-10).join('\n'), false);
     }
-    notes.push(log.includes('harness-immediate-mode: pcap_set_immediate_mode(1) applied') ? 'immediate mode applied (LD_PRELOAD shim: pcap_set_immediate_mode(p, 1) before pcap_activate)' : 'immediate-mode shim NOT confirmed in softflowd\'s stderr');
+    // Without immediate mode softflowd processes nothing (libpcap received 130 packets, softflowd 0): said as
+    // what it is, not as "0 of 130 packets seen: with drops".
+    if (!log.includes(IMMEDIATE_MODE_APPLIED)) throw immediateModeMissing('softflowd', ended);
+    notes.push('immediate mode applied (LD_PRELOAD shim: pcap_set_immediate_mode(p, 1) before pcap_activate)');
   });
   return { views: { default: collected.records }, rawFiles: [...collected.rawFiles, STATISTICS], notes: [...notes, ...collected.notes], packetsSeen, ...(toolState === undefined ? {} : { toolState }) };
 }
