@@ -17,8 +17,6 @@ export const TX_IFACE = 'tx';
 export const RX_IFACE = 'rx';
 /** Marks the holder in its environment, so that a later run can find one an earlier run left (it never should). */
 const HOLDER_MARK = 'HARNESS_LIVE_WIRE';
-/** Named namespaces an older or hand-made setup could have left: `ip netns add harness-live-...`. */
-const STALE_NETNS_PREFIX = 'harness-live';
 
 export interface PrivateWire {
   /** The end tcpreplay sends into. */
@@ -128,21 +126,13 @@ export async function captureSocketsOn(pid: number, ifindex: number): Promise<nu
 }
 
 /**
- * What earlier runs left: a named namespace like ours (`ip netns add harness-live-*`) or a holder whose harness is
- * gone. Both are removed; the returned lines say what was found, for the report.
+ * What earlier runs left: a holder whose harness is gone (it never should be: the kernel kills it with its harness).
+ * It is killed; the returned lines say what was found, for the report. Named namespaces are never touched: this
+ * harness makes none, so one named `harness-live-...` is someone else's (a hand-made setup, another tool's), and
+ * deleting it, as an older version did, broke what they were running.
  */
 export async function cleanStaleWires(): Promise<string[]> {
   const found: string[] = [];
-  const ip = await which('ip');
-  if (ip) {
-    const list = await runProcess([ip, 'netns', 'list'], { cwd: '/', timeoutMs: 10_000 });
-    for (const line of list.stdout.split('\n')) {
-      const name = line.trim().split(/\s+/)[0];
-      if (!name?.startsWith(STALE_NETNS_PREFIX)) continue;
-      const removed = await runProcess([ip, 'netns', 'delete', name], { cwd: '/', timeoutMs: 10_000 });
-      found.push(`stale network namespace ${name} from an earlier run: ${removed.exitCode === 0 ? 'deleted' : `could not delete (${removed.record.stderrTail})`}`);
-    }
-  }
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
