@@ -3,7 +3,7 @@ import { RESULTS_SCHEMA_VERSION } from '../harness/core/results.js';
 import { InputError } from '../harness/core/input-error.js';
 import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../harness/core/json-position.js';
 import { checkAgainstSchema, describeValue, jsonPlace } from '../harness/io/json-schema.js';
-import { worstVerdict, type ConnectionScore } from '../harness/core/score.js';
+import { checkCellScores, type ScorePlaces } from '../harness/core/cell-scores.js';
 import { otherHarnessFile } from '../harness/io/harness-file-kind.js';
 
 /**
@@ -165,73 +165,40 @@ export function parseResultsJson(text: string, file: string): RunResults {
 /**
  * What the reports read twice must say one thing: a cell's verdict is the worst of its connections' (JUnit reads
  * the first, the tables the second: a verdict edited to accurate passed in JUnit beside "fragmented (58)" in the
- * text), and a connection's fragment count is its list of fragments.
+ * text), and a connection's fragment count is its list of fragments. The rules are checkCellScores', as for the
+ * scores file of a summarized cell; here each is placed at its JSON path.
  */
 function checkConsistency(results: RunResults, file: string, text: string): void {
   const expected = 'a results.json as harness run wrote it (each cell\'s verdict the worst of its connections\', each count its list)';
   results.scenarios.forEach((scenario, i) => {
     const truthOf = new Map(scenario.truth.connections.map((c) => [c.id, c]));
     scenario.cells.forEach((cell, j) => {
-      const at = (...rest: (string | number)[]) => jsonPlace(file, text, ['scenarios', i, 'cells', j, ...rest]);
-      const cellPath = `$.scenarios[${i}].cells[${j}]`;
-      if (cell.status !== 'ok') {
-        // A cell that did not run has no connection judged, and says so in its verdict (a failed cell drawn "✓ accurate").
-        if (cell.verdict !== cell.status) throw new InputError(at('verdict'), `${cellPath}.verdict "${cell.verdict}" in a cell whose status is "${cell.status}"`, expected);
-        if (cell.scores.length > 0) throw new InputError(at('scores'), `${cellPath}.scores holding ${cell.scores.length} score(s) in a cell whose status is "${cell.status}"`, expected);
-      }
-      const ids = new Set<string>();
-      cell.scores.forEach((score, k) => {
-        const scorePath = `${cellPath}.scores[${k}]`;
-        if (score.fragments !== score.fragmentList.length) {
-          throw new InputError(at('scores', k, 'fragments'), `${scorePath}.fragments ${score.fragments} beside ${score.fragmentList.length} fragments listed`, expected);
-        }
-        if (ids.has(score.connectionId)) throw new InputError(at('scores', k, 'connectionId'), `${scorePath}.connectionId "${score.connectionId}" scored twice in one cell`, expected);
-        ids.add(score.connectionId);
-        const truth = truthOf.get(score.connectionId);
-        if (truth === undefined) throw new InputError(at('scores', k, 'connectionId'), `${scorePath}.connectionId "${score.connectionId}", a connection the scenario's truth does not hold`, expected);
-        if (score.background !== (truth.background === true)) {
-          throw new InputError(at('scores', k, 'background'), `${scorePath}.background ${String(score.background)} for a connection the truth calls ${truth.background === true ? 'background' : 'a scenario connection'}`, expected);
-        }
-        if (cell.live === undefined) {
-          const problem = verdictProblem(score, results);
-          if (problem !== undefined) throw new InputError(at('scores', k, 'verdict'), `${scorePath}.verdict "${score.verdict}" ${problem}`, expected);
-        }
-      });
-      // Live cells are judged by the boundary guard, which may set a connection aside.
-      if (cell.status !== 'ok' || cell.live) return;
-      if (cell.connectionsScored === undefined && ids.size !== truthOf.size) {
-        throw new InputError(at('scores'), `${cellPath}.scores of ${ids.size} connection(s) while the truth holds ${truthOf.size}`, `${expected}: every connection scored`);
-      }
-      const worst = worstVerdict(cell.scores.filter((s) => !s.background).map((s) => s.verdict));
-      if (worst !== undefined && worst !== cell.verdict) {
-        throw new InputError(jsonPlace(file, text, ['scenarios', i, 'cells', j, 'verdict']), `$.scenarios[${i}].cells[${j}].verdict "${cell.verdict}" while its connections' worst is "${worst}"`, expected);
-      }
+      const place = (...rest: (string | number)[]) => {
+        const segments = ['scenarios', i, 'cells', j, ...rest];
+        return { at: jsonPlace(file, text, segments), name: `$${segments.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}` };
+      };
+      const places: ScorePlaces = {
+        score: (k, field) => place('scores', k, field),
+        cell: (field) => place(field),
+        expected,
+        disagreement: (worst, counts) => {
+          if (worst !== undefined && worst !== cell.verdict) {
+            const verdict = place('verdict');
+            return new InputError(verdict.at, `${verdict.name} "${cell.verdict}" while its connections' worst is "${worst}"`, expected);
+          }
+          const aggregate = place('aggregate');
+          const said = cell.aggregate;
+          return new InputError(
+            aggregate.at,
+            `${aggregate.name} counting ${said?.accurate} accurate, ${said?.fragmented} fragmented, ${said?.missed} missed, ${said?.merged ?? 0} merged while its connections are ` +
+              `${counts.accurate} accurate, ${counts.fragmented} fragmented, ${counts.missed} missed, ${counts.merged} merged`,
+            expected,
+          );
+        },
+      };
+      checkCellScores(cell.scores, { cell, truthOf, tolerances: results, whole: cell.connectionsScored === undefined, everyConnection: cell.connectionsScored === undefined }, places);
     });
   });
-}
-
-/** What a score's verdict contradicts in its own numbers (as verdictOf gives it), or undefined. */
-export function verdictProblem(score: ConnectionScore, results: Pick<RunResults, 'toleranceS' | 'toleranceRatio'>): string | undefined {
-  const n = score.fragments;
-  switch (score.verdict) {
-    case 'missed':
-      return n === 0 ? undefined : `with ${n} fragment(s): missed means no record`;
-    case 'fragmented':
-      return n > 1 ? undefined : `with ${n} fragment(s): fragmented means two or more records`;
-    case 'accurate':
-    case 'inaccurate':
-    case 'merged':
-    case 'timeouts-not-honoured': {
-      if (n !== 1) return `with ${n} fragment(s): ${score.verdict} means one record`;
-      if (score.verdict === 'merged' && score.mergedWith === undefined) return 'naming no connection it was merged with (mergedWith)';
-      if (score.verdict !== 'accurate') return undefined;
-      const toleranceUs = Math.max(results.toleranceS * 1e6, results.toleranceRatio * score.trueDurationUs);
-      const errorUs = Math.abs((score.fragmentList[0]?.durationUs ?? 0) - score.trueDurationUs);
-      return errorUs <= toleranceUs + 1 ? undefined : `for a record ${(errorUs / 1e6).toFixed(6)} s off the true duration, beyond the tolerance of ${(toleranceUs / 1e6).toFixed(6)} s`;
-    }
-    default:
-      return `in a scored connection: a connection is missed, fragmented, accurate, inaccurate, merged or timeouts-not-honoured`;
-  }
 }
 
 type Obj = Record<string, unknown>;

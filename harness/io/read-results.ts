@@ -4,9 +4,9 @@ import { InputError, isInputError } from '../core/input-error.js';
 import { duplicateKeyProblem } from '../core/json-position.js';
 import { readInputText } from './read-input.js';
 import type { Cell, RunResults } from '../core/results.js';
-import type { GroundTruth } from '../core/ground-truth.js';
-import { parseResultsJson, verdictProblem } from '../../reports/json-report.js';
-import { worstVerdict, type ConnectionScore } from '../core/score.js';
+import { parseResultsJson } from '../../reports/json-report.js';
+import type { ConnectionScore } from '../core/score.js';
+import { checkCellScores, type ScorePlaces } from '../core/cell-scores.js';
 import { readGroundTruth } from './read-truth.js';
 import { checkAgainstSchema } from './json-schema.js';
 import { createReadStream } from 'node:fs';
@@ -42,6 +42,8 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
       scenario.truth = await readGroundTruth(path.resolve(runDir, scenario.truthFile));
       delete scenario.connectionCount;
     }
+    let truthById: Map<string, { background?: boolean }> | undefined;
+    const truthOf = () => (truthById ??= new Map(scenario.truth.connections.map((c) => [c.id, c])));
     for (const cell of scenario.cells) {
       if (cell.connectionsScored === undefined) continue;
       const scoresFile = cell.scoresFile === undefined ? undefined : path.resolve(runDir, cell.scoresFile);
@@ -75,7 +77,7 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
       if (scores.length !== cell.connectionsScored) {
         throw new InputError({ file: scoresFile as string, line: 0, col: 0 }, `${scores.length} scores`, `the ${cell.connectionsScored} the results.json counts`);
       }
-      checkCellScores(scores, lines, scoresFile as string, cell, scenario.truth, read.results);
+      checkScoresFile(scores, lines, scoresFile as string, cell, truthOf(), read.results);
       cell.scores = scores;
       delete cell.connectionsScored;
     }
@@ -84,39 +86,26 @@ export async function readWholeResults(file: string): Promise<{ file: string; re
 }
 
 /**
- * The scores read from a cell's scores file agree with themselves, the truth and the cell: each verdict with its
- * own numbers, each connection once and known, and the cell's verdict and counts with them. A scores file swapped
- * for another view's (same connections, same count) was merged and judged at exit 0 beside a results.json that
- * still said "fragmented (30 of 180)".
+ * The scores read from a cell's scores file agree with themselves, the truth and the cell, by the rules results.json's
+ * own scores are checked by (checkCellScores), each placed at its line. A scores file swapped for another view's
+ * (same connections, same count) was merged and judged at exit 0 beside a results.json that still said
+ * "fragmented (30 of 180)".
  */
-function checkCellScores(scores: ConnectionScore[], lines: number[], file: string, cell: Cell, truth: GroundTruth, results: RunResults): void {
+function checkScoresFile(scores: ConnectionScore[], lines: number[], file: string, cell: Cell, truthOf: ReadonlyMap<string, { background?: boolean }>, results: RunResults): void {
   const expected = `the scores harness run wrote for cell ${cell.column} @ ${cell.setting.label}`;
-  const known = new Map(truth.connections.map((c) => [c.id, c]));
-  const seen = new Set<string>();
-  const counts = { accurate: 0, fragmented: 0, missed: 0, merged: 0 };
-  scores.forEach((score, k) => {
-    const at = { file, line: lines[k] as number, col: 0 };
-    if (seen.has(score.connectionId)) throw new InputError(at, `connection "${score.connectionId}" scored twice`, expected);
-    seen.add(score.connectionId);
-    const conn = known.get(score.connectionId);
-    if (conn === undefined) throw new InputError(at, `connection "${score.connectionId}", which the scenario's truth does not hold`, expected);
-    if (cell.live === undefined) {
-      const problem = verdictProblem(score, results);
-      if (problem !== undefined) throw new InputError(at, `verdict "${score.verdict}" ${problem}`, expected);
-    }
-    if (!score.background && score.verdict in counts) counts[score.verdict as keyof typeof counts] += 1;
-  });
-  if (cell.status !== 'ok' || cell.live !== undefined) return;
-  const worst = worstVerdict(scores.filter((s) => !s.background).map((s) => s.verdict));
-  const aggregate = cell.aggregate;
-  const disagrees = (worst !== undefined && worst !== cell.verdict) || (aggregate !== undefined &&
-    (aggregate.accurate !== counts.accurate || aggregate.fragmented !== counts.fragmented || aggregate.missed !== counts.missed || (aggregate.merged ?? 0) !== counts.merged));
-  if (disagrees) {
-    throw new InputError(
-      { file, line: 0, col: 0 },
-      `scores whose worst verdict is ${worst ?? 'none'} (${counts.accurate} accurate, ${counts.fragmented} fragmented, ${counts.missed} missed) beside a results.json that says ${cell.verdict}` +
-        (aggregate === undefined ? '' : ` (${aggregate.accurate} accurate, ${aggregate.fragmented} fragmented, ${aggregate.missed} missed)`),
-      `${expected} (another cell's or another run's scores file?)`,
-    );
-  }
+  const places: ScorePlaces = {
+    score: (k, field) => ({ at: { file, line: lines[k] as number, col: 0 }, name: field === 'connectionId' ? 'connection' : field }),
+    cell: (field) => ({ at: { file, line: 0, col: 0 }, name: field === 'verdict' ? "the cell's verdict" : 'scores' }),
+    expected,
+    disagreement: (worst, counts) => {
+      const aggregate = cell.aggregate;
+      return new InputError(
+        { file, line: 0, col: 0 },
+        `scores whose worst verdict is ${worst ?? 'none'} (${counts.accurate} accurate, ${counts.fragmented} fragmented, ${counts.missed} missed) beside a results.json that says ${cell.verdict}` +
+          (aggregate === undefined ? '' : ` (${aggregate.accurate} accurate, ${aggregate.fragmented} fragmented, ${aggregate.missed} missed)`),
+        `${expected} (another cell's or another run's scores file?)`,
+      );
+    },
+  };
+  checkCellScores(scores, { cell, truthOf, tolerances: results, whole: true, everyConnection: false }, places);
 }

@@ -62,6 +62,13 @@ describe('reading a results.json back (report, merge)', () => {
     expect(await refusal(readWholeResults(another))).to.match(/scores\.jsonl: found scores whose worst verdict is missed .* beside a results\.json that says accurate/);
   });
 
+  it('a score line is held to every rule results.json\'s own scores are (fragments its list, background the truth\'s)', async () => {
+    const recounted = await summarizedRun((line) => { line.fragments = 2; });
+    expect(await refusal(readWholeResults(recounted))).to.match(/scores\.jsonl:1:1: found fragments 2 beside 1 fragments listed/);
+    const background = await summarizedRun((line) => { line.background = true; });
+    expect(await refusal(readWholeResults(background))).to.match(/scores\.jsonl:1:1: found background true for a connection the truth calls a scenario connection/);
+  });
+
   it('a score line that says a key twice is refused at the second (merge judged by the last, at exit 0)', async () => {
     const file = await summarizedRun(() => undefined);
     const scores = path.join(path.dirname(file), 'scores.jsonl');

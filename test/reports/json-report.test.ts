@@ -65,6 +65,14 @@ describe('renderJson / parseResultsJson', () => {
     score.fragments = score.fragmentList.length + 1;
     expect(inputError(() => parseResultsJson(JSON.stringify(recounted), 'r.json')).message).to.contain(`.cells[${j}].scores[0].fragments ${score.fragments} beside ${score.fragmentList.length} fragments listed`);
   });
+
+  it('refuses an aggregate whose counts are not its connections\' (a full cell, as a scores file is checked)', () => {
+    const sample = JSON.parse(renderJson(results)) as { scenarios: { cells: { status: string; live?: unknown; connectionsScored?: number; aggregate?: { accurate: number } }[] }[] };
+    const j = sample.scenarios[0]?.cells.findIndex((c) => c.status === 'ok' && c.live === undefined && c.connectionsScored === undefined && c.aggregate !== undefined) ?? -1;
+    expect(j, 'the sample has a full cell with an aggregate').to.be.at.least(0);
+    (sample.scenarios[0]?.cells[j]?.aggregate as { accurate: number }).accurate += 1;
+    expect(inputError(() => parseResultsJson(JSON.stringify(sample, null, 2), 'r.json')).message).to.match(new RegExp(`^r\\.json:\\d+:\\d+: found \\$\\.scenarios\\[0\\]\\.cells\\[${j}\\]\\.aggregate counting \\d+ accurate, .* while its connections are`));
+  });
 });
 
 /** The reference: JSON.stringify with every object's keys sorted (schemaVersion first) by a replacer. */
