@@ -4,6 +4,7 @@ import { InputError } from '../core/input-error.js';
 import { loadAdapters } from '../monitors/registry.js';
 import { checkPartials, mergePartials, type PartialResult } from '../pipeline/merge-partials.js';
 import { readWholeResults } from '../io/read-results.js';
+import { pathInside } from '../io/path-inside.js';
 import { checkOutputFile, checkOutputFolder, refuseFileInRunFolder, refuseFolderHoldingInputs, refuseOutputOverInput } from '../io/output-paths.js';
 import { claimRunFolder, replaceRunFolderContents } from '../io/run-folder.js';
 import { fileSha256 } from '../io/file-hash.js';
@@ -121,9 +122,9 @@ async function mergeInto(
   const relocate = (partial: PartialResult, relative: string, required: boolean): string => {
     const runDir = path.dirname(path.resolve(partial.file));
     const absolute = path.resolve(runDir, relative);
-    const inside = path.relative(runDir, absolute);
+    const inside = pathInside(runDir, absolute);
     // A team's capture stays where it is; what the shard wrote into its folder comes along.
-    if (inside.startsWith('..') || path.isAbsolute(inside)) return path.relative(outDir, absolute);
+    if (inside === undefined) return path.relative(outDir, absolute);
     moves.push({ from: absolute, to: path.join(outDir, inside), required });
     return inside;
   };

@@ -12,6 +12,7 @@ import { writeReports } from '../../reports/write-reports.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { outputWidth, useColor } from './common-options.js';
 import { checkOutputFile, refuseOutputOverInput } from '../io/output-paths.js';
+import { pathInside } from '../io/path-inside.js';
 
 export const REPORT_HELP = `harness report <results.json> [--format md|html|junit|json|text] [--out FILE]
 
@@ -80,7 +81,7 @@ async function refuseOverEvidence(out: string, resultsFile: string): Promise<voi
   const runDir = await realpath(path.dirname(path.resolve(resultsFile))).catch(() => path.dirname(path.resolve(resultsFile)));
   const target = await realpath(out).catch(() => undefined);
   if (target === undefined) return;
-  const inside = path.relative(runDir, target);
-  if (inside.startsWith('..') || path.isAbsolute(inside) || REPORT_FILES.has(inside)) return;
+  const inside = pathInside(runDir, target);
+  if (inside === undefined || REPORT_FILES.has(inside)) return;
   throw new InputError({ file: 'harness report --out', line: 0, col: 0 }, `${out}, a file of the run being reported (${inside})`, `a new file, or one of the run's own reports (${[...REPORT_FILES].join(', ')}): the run's evidence is never written over`);
 }

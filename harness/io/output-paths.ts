@@ -4,6 +4,7 @@ import { mkdir, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { displayPath } from './read-input.js';
+import { isInside, pathInside } from './path-inside.js';
 
 /**
  * Where the user asks us to write (`--out DIR`, `--junit FILE`, ...) is input too: checked before any work, so a
@@ -74,8 +75,9 @@ export async function checkOutputFile(flag: string, file: string): Promise<strin
  * whole by the next run, and a report written into it overwrote results.json or the run's marker at exit 0.
  */
 export function refuseFileInRunFolder(flag: string, file: string, outDir: string): void {
-  const inside = path.relative(path.resolve(outDir), path.resolve(file));
-  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) return;
+  // The folder itself is not a file in it (checkOutputFile refuses a folder).
+  const inside = pathInside(outDir, file);
+  if (inside === undefined || inside === '') return;
   throw new InputError(
     { file: flag, line: 0, col: 0 },
     `"${file}", inside the run folder ${outDir} (--out)`,
@@ -143,8 +145,7 @@ export async function refuseFolderHoldingInputs(flag: string, dir: string, input
   const real = async (file: string): Promise<string> => realpath(file).catch(() => path.resolve(file));
   const root = await real(dir);
   for (const input of inputs) {
-    const inside = path.relative(root, await real(input.file));
-    if (inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside))) {
+    if (isInside(root, await real(input.file))) {
       throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", which holds ${input.what} (${input.file}): a run replaces everything in its folder, so the input would be deleted`, 'a run folder that holds none of the inputs');
     }
   }
