@@ -27,6 +27,23 @@ describe('truth written and read as a stream', function () {
     expect([...truthTextPieces(header, [])].join('')).to.equal(`${JSON.stringify({ ...header, connections: [] }, null, 2)}\n`);
   });
 
+  it('writes a connection of thousands of quiet periods in pieces, still exactly JSON.stringify, between connections of few', () => {
+    const { connections, ...header } = result.truth;
+    const base = connections.find((c) => !c.background) as (typeof connections)[number];
+    const periods = (n: number): (typeof base)['quietPeriods'] => Array.from({ length: n }, (_, i) => ({ startUs: 10 * i, endUs: 10 * i + 7, lengthUs: 7 }));
+    const many = [
+      { ...base, id: 'few', quietPeriods: periods(3) },
+      { ...base, id: 'at-the-limit', quietPeriods: periods(1000) },
+      { ...base, id: 'one-above', quietPeriods: periods(1001) },
+      { ...base, id: 'many', quietPeriods: periods(4321) },
+      { ...base, id: 'none', quietPeriods: [] },
+    ];
+    const pieces = [...truthTextPieces(header, many)];
+    expect(pieces.join('')).to.equal(`${JSON.stringify({ ...header, connections: many }, null, 2)}\n`);
+    // No piece holds the long connection, nor half of it (the longest piece is the 1000-period one, written whole).
+    expect(Math.max(...pieces.map((p) => p.length))).to.be.below(JSON.stringify(many[3], null, 2).length / 2);
+  });
+
   it('reads back the same truth whatever the chunk size, splitting connections at every byte', async () => {
     for (const chunkBytes of [1, 7, 4096]) {
       const read = await readLargeJsonObject(result.truthPath, 'connections', 'a truth', chunkBytes);
