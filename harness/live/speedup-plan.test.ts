@@ -59,6 +59,28 @@ describe('live speedup plan', () => {
     expect(chooseSpeedup(input, 100_000, 400)).to.have.property('refused').that.match(/^400, which makes softflowd's 10m a 1\.5 s timeout, below its live floor of 2 s/);
   });
 
+  it('automatic K is also bounded by the scenario\'s own timing, and the reason says so', () => {
+    // The floor allows 150 and the scenario's length wants more; the scenario's bursts allow 100.
+    const choice = chooseSpeedup({ ...softflowdLike, structure: { k: 100, why: 'connection d: bursts 2s apart, each 22ms long' } }, 68_236);
+    expect(choice).to.include({ k: 100 });
+    expect(choice).to.have.property('why').that.equals("the largest speedup that keeps the scenario's own timing (connection d: bursts 2s apart, each 22ms long); softflowd's live floor of 2 s would allow 150");
+    // A monitor with no floor (nDPI) is held to it too: it was accepted at any K.
+    const free = chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('default'), inForce: () => ({ idleS: {} }), structure: { k: 45, why: 'connection t' } }, 100_000);
+    expect(free).to.include({ k: 45, free: true });
+    // Not binding: the floor's reason stays.
+    expect(chooseSpeedup({ ...softflowdLike, structure: { k: 1000, why: 'x' } }, 68_236)).to.include({ k: 150 });
+  });
+
+  it('a scaled timeout far below the floor is shown with its digits, not as "a 0 s timeout"', () => {
+    const refused = chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('60s') }, 1000, 1_000_000);
+    expect(refused).to.have.property('refused').that.matches(/^1000000, which makes softflowd's 60s a 0\.00006 s timeout, below its live floor of 2 s/);
+  });
+
+  it('an explicit K says where it was given', () => {
+    expect(chooseSpeedup(softflowdLike, 68_236, 30)).to.include({ why: 'given with --speedup' });
+    expect(chooseSpeedup(softflowdLike, 68_236, 30, "the suite's speedup: (s.yaml:2:10)")).to.include({ why: "given with the suite's speedup: (s.yaml:2:10)" });
+  });
+
   it('a monitor with no timeout to scale is free; groups are one replay per K', () => {
     expect(chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('default'), inForce: () => ({ idleS: {} }) }, 3000)).to.include({ free: true });
     expect([...replayGroups([{ id: 'a', k: 30 }, { id: 'b', k: 150 }, { id: 'c', k: 30 }])]).to.deep.equal([[150, ['b']], [30, ['a', 'c']]]);

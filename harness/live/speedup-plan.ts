@@ -22,6 +22,11 @@ export interface MonitorSpeedupInput {
   /** The protocols the scenario's connections use: only their default timeouts are scaled (scaleSetting). */
   carried: readonly TimeoutProtocol[];
   translate(setting: TimeoutSetting): Translation;
+  /**
+   * The largest K at which the scenario keeps its own timing (structure-limit.ts), and why, in one clause: bursts
+   * that would overlap once scaled. Absent: the scenario sets no limit.
+   */
+  structure?: { k: number; why: string };
 }
 
 /** `free`: no timeout of the sweep limits K (nDPI): it can join any other monitor's replay. */
@@ -44,7 +49,8 @@ function acceptsAll(input: MonitorSpeedupInput, k: number): boolean {
   });
 }
 
-export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number, explicit?: number): SpeedupChoice {
+/** `explicitFrom`: where an explicit K was given, for the plan's reason (`--speedup`, or a suite's `speedup:`). */
+export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number, explicit?: number, explicitFrom = '--speedup'): SpeedupChoice {
   const limit = floorLimit(input);
   if (explicit !== undefined) {
     // As for floorLimit: a setting the tool cannot take at all is an unsupported cell whatever K is.
@@ -52,24 +58,37 @@ export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number,
       const scaled = scaleSetting(setting, explicit, input.inForce(setting), input.carried);
       const low = timeoutsOf(scaled).find((t) => t < input.floorS);
       if (low !== undefined) {
-        return { id: input.id, refused: `${explicit}, which makes ${input.id}'s ${setting.label} a ${+low.toFixed(3)} s timeout, below its live floor of ${input.floorS} s (the largest speedup for this sweep is ${Math.floor(limit)})` };
+        return { id: input.id, refused: `${explicit}, which makes ${input.id}'s ${setting.label} a ${secondsText(low)} s timeout, below its live floor of ${input.floorS} s (the largest speedup for this sweep is ${Math.floor(limit)})` };
       }
       const translated = input.translate(scaled);
       if (!translated.supported) {
         return { id: input.id, refused: `${explicit}, but ${input.id} cannot take ${setting.label} divided by ${explicit} (${describeTimeoutSetting(scaled)}): ${translated.reason}` };
       }
     }
-    return { id: input.id, k: explicit, why: 'given with --speedup', free: false };
+    return { id: input.id, k: explicit, why: `given with ${explicitFrom}`, free: false };
   }
   const wanted = Math.max(1, Math.ceil(scenarioSpanS / TARGET_REPLAY_S));
-  let k = Math.max(1, Math.min(MAX_SPEEDUP, wanted, Math.floor(limit)));
+  const structureK = input.structure?.k ?? Number.POSITIVE_INFINITY;
+  let k = Math.max(1, Math.min(MAX_SPEEDUP, wanted, Math.floor(limit), structureK));
   while (k > 1 && !acceptsAll(input, k)) k -= 1;
+  // The scenario's own timing binds when it, not the floor or the wanted length, set the bound K started from.
+  const structureBinds = input.structure !== undefined && structureK < Math.min(MAX_SPEEDUP, wanted, Math.floor(limit));
   const why = limit < 1
     ? `in real time: even unscaled, a timeout of this sweep is below ${input.id}'s live floor of ${input.floorS} s, so its cells there may decide wrongly`
+    : structureBinds
+    ? `the largest speedup that keeps the scenario's own timing (${input.structure?.why ?? ''}); ${input.id}'s live floor of ${input.floorS} s would allow ${Number.isFinite(limit) ? Math.floor(limit) : 'any'}`
     : k >= wanted
     ? `a ${Math.round(scenarioSpanS / k)} s replay`
     : `the largest speedup that keeps every scaled timeout at or above ${input.id}'s live floor of ${input.floorS} s${acceptsAll(input, Math.floor(Math.min(limit, MAX_SPEEDUP))) ? '' : ' in whole values the tool accepts'}`;
   return { id: input.id, k, why, free: limit === Number.POSITIVE_INFINITY };
+}
+
+/**
+ * A scaled timeout in seconds as a message shows it: three decimals, or three significant digits below a millisecond
+ * (60 s at K = 1,000,000 was shown as "a 0 s timeout").
+ */
+function secondsText(seconds: number): string {
+  return seconds >= 0.001 ? `${+seconds.toFixed(3)}` : `${+seconds.toPrecision(3)}`;
 }
 
 /** Monitors grouped by K: one replay each, slowest last. */
