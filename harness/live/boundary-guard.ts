@@ -4,6 +4,8 @@ import type { Cell } from '../core/results.js';
 import type { EffectiveTimeouts } from '../monitors/monitor-adapter.js';
 import type { MonitorModel } from '../comparator/monitor-model.js';
 import { predictRecords } from '../comparator/ideal-model.js';
+import type { ConnectionSpec, Scenario } from '../scenario/scenario.js';
+import { activityStartS, burstLengthS, eventLengthS, handshakeLengthS } from '../scenario/exchange-timing.js';
 
 /**
  * A live replay is late by up to its measured timing error on any one gap (tcpreplay's lateness, docs/measured/
@@ -13,17 +15,50 @@ import { predictRecords } from '../comparator/ideal-model.js';
  */
 export const MIN_MARGIN_US = 1000;
 
-export function guardBoundaryCases(cell: Cell, truth: GroundTruth, timeouts: EffectiveTimeouts, maxGapErrorUs: number, speedup: number): void {
-  const marginUs = Math.max(maxGapErrorUs, MIN_MARGIN_US) * speedup;
+/**
+ * How much shorter than in the scenario a silence of this connection is once the replay is multiplied back: the RTT
+ * and the spacing inside a burst are not scaled (time-scale.ts), so what precedes a silence (a burst, an event and
+ * its reply, the handshake, a keepalive and its ACK) lasts K times itself in scenario time, and the silence after
+ * it (K - 1) x its length less. Counted with the longest such piece of the connection, an upper bound: at K = 300
+ * a 22 ms exchange takes 6.6 s off every silence, more than the distance between a 300.58 s silence and a 300 s
+ * timeout.
+ */
+export function silenceShrinkUs(spec: ConnectionSpec, speedup: number): number {
+  if (speedup <= 1) return 0;
+  const a = spec.activity;
+  const pieces = [activityStartS(spec)];
+  if (a.kind === 'pattern') pieces.push(burstLengthS(a, spec));
+  else for (const event of a.events) pieces.push(eventLengthS(event, spec.rttS));
+  if (spec.keepalive !== undefined) pieces.push(handshakeLengthS(spec.rttS));
+  return Math.round((speedup - 1) * Math.max(...pieces) * 1e6);
+}
+
+/** silenceShrinkUs for every connection of the truth, by its id (a copy `c#3` is its spec's `c`). */
+export function silenceShrinkOf(scenario: Scenario, speedup: number): (connectionId: string) => number {
+  const byId = new Map(scenario.connections.map((spec) => [spec.id, silenceShrinkUs(spec, speedup)]));
+  return (id) => byId.get(id) ?? byId.get(id.replace(/#\d+$/, '')) ?? 0;
+}
+
+/**
+ * `shrinkUs`: how much shorter each connection's silences are live than in the scenario (silenceShrinkOf); a silence
+ * whose scenario length may lie across the timeout from its replayed one is not judged either.
+ */
+export function guardBoundaryCases(cell: Cell, truth: GroundTruth, timeouts: EffectiveTimeouts, maxGapErrorUs: number, speedup: number, shrinkUs: (connectionId: string) => number = () => 0): void {
+  const errorUs = Math.max(maxGapErrorUs, MIN_MARGIN_US) * speedup;
   const byId = new Map(truth.connections.map((c) => [c.id, c]));
   let changed = false;
   for (const score of cell.scores) {
     const conn = byId.get(score.connectionId);
     const idleS = conn ? timeouts.idleS[conn.protocol] : undefined;
     if (!conn || conn.background || typeof idleS !== 'number') continue;
+    const shrink = shrinkUs(conn.id);
+    const marginUs = errorUs + shrink;
     const close = conn.quietPeriods.find((q) => Math.abs(q.lengthUs - idleS * 1e6) < marginUs);
     if (!close) continue;
-    score.likelyReason = `not judged: a ${(close.lengthUs / 1e6).toFixed(3)} s silence is within the replay's timing error (${(marginUs / 1e6).toFixed(3)} s in scenario time) of the ${idleS} s timeout (was ${score.verdict})`;
+    const within = shrink > 0
+      ? `within the replay's timing error plus the unscaled exchanges' shrink (${(errorUs / 1e6).toFixed(3)} s + ${(shrink / 1e6).toFixed(3)} s in scenario time)`
+      : `within the replay's timing error (${(marginUs / 1e6).toFixed(3)} s in scenario time)`;
+    score.likelyReason = `not judged: a ${(close.lengthUs / 1e6).toFixed(3)} s silence is ${within} of the ${idleS} s timeout (was ${score.verdict})`;
     score.verdict = 'unsupported';
     changed = true;
   }
