@@ -60,7 +60,11 @@ function readLive(r: YamlReader, top: Fields): Suite['live'] {
   if (liveNode !== undefined && typeof live !== 'boolean') r.fail(liveNode, `live ${r.describe(liveNode)}`, 'true or false');
   if (speedupNode !== undefined && live !== true) r.fail(speedupNode, 'speedup without live: true', 'live: true beside speedup, or no speedup');
   if (live !== true) return undefined;
-  return { ...(speedupNode === undefined ? {} : { speedup: r.integer(speedupNode, 'speedup', 1, MAX_LIVE_SPEEDUP) }), where: r.where(liveNode as ParsedNode) };
+  // speedupWhere: a K the live run refuses (it breaks a floor or the scenario's timing) is named at the suite's line.
+  return {
+    ...(speedupNode === undefined ? {} : { speedup: r.integer(speedupNode, 'speedup', 1, MAX_LIVE_SPEEDUP), speedupWhere: r.where(speedupNode) }),
+    where: r.where(liveNode as ParsedNode),
+  };
 }
 
 function readTolerance(r: YamlReader, top: Fields): SuiteTolerance {

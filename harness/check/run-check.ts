@@ -22,7 +22,7 @@ import { renderCheckMarkdown } from './render-check-markdown.js';
 import { renderCheckText } from './render-check-text.js';
 import { describeVersionRange, gatedBySuite, versionMismatch } from './version-range.js';
 import { InputError } from '../core/input-error.js';
-import { missingLiveCapabilities } from '../live/capabilities.js';
+import { liveFormNeedsCompiler, missingLiveCapabilities, missingLiveTools } from '../live/capabilities.js';
 import { fileSha256 } from '../io/file-hash.js';
 import type { ShardSpec } from '../pipeline/shard-plan.js';
 import { LIVE_UNSHARDED, shardSummary } from '../pipeline/shard-plan.js';
@@ -140,13 +140,17 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     const suiteSha256 = await fileSha256(args.suitePath);
     // live: true judges the sensors live on the private wire (needs root; refused in one line without it).
     const liveSpeedup = suite.live?.speedup;
+    const speedupWhere = suite.live?.speedupWhere;
     const pipeline: RunPipeline = suite.live
-      ? async (request) => (await import('../live/live-pipeline.js')).runLivePipeline(request, { speedup: liveSpeedup, liveOnly: true })
+      ? async (request) => (await import('../live/live-pipeline.js')).runLivePipeline(request, { speedup: liveSpeedup, liveOnly: true, ...(speedupWhere === undefined ? {} : { speedupWhere }) })
       : args.runPipeline;
     if (suite.live) {
       if (args.shard !== undefined) throw new InputError(suite.live.where, 'live: true with --shard', LIVE_UNSHARDED);
       const missing = await missingLiveCapabilities();
       if (missing.length > 0) throw new InputError(suite.live.where, `live: true without ${missing.join(', ')} (not root)`, 'root (or those capabilities) for the private network namespace a live check replays into');
+      const needsCompiler = plans.some((p) => liveFormNeedsCompiler(p.monitor, adapters.get(p.monitor)?.live));
+      const tools = await missingLiveTools(needsCompiler, (tool) => which(tool));
+      if (tools !== undefined) throw new InputError(suite.live.where, `live: true without ${tools.tools.join(', ')} on PATH (nor in the sbin folders)`, `the programs a live check calls: ${tools.install}`);
     }
     results = await pipeline({
       scenarioPaths: loaded.scenarioFiles,
@@ -162,6 +166,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       suiteSha256,
       onProgress: (event) => {
         if (event.kind === 'cell-done') stderr.write(`  [${event.done}/${event.total}] ${event.scenario} ${event.column} ${event.setting}: ${event.verdict}\n`);
+        if (event.kind === 'live') stderr.write(`  ${event.line}\n`);
       },
     });
     if (results.plan !== undefined) {

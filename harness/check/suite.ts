@@ -15,7 +15,7 @@ export interface Suite {
   expectations: Expectation[];
   tolerance: SuiteTolerance;
   /** `live: true`: the sensors are judged live (harness run --live), with `speedup` when given. */
-  live?: { speedup?: number; where: SourcePosition };
+  live?: { speedup?: number; where: SourcePosition; speedupWhere?: SourcePosition };
 }
 
 export interface SuiteTolerance {

@@ -42,6 +42,9 @@ export function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (even
         case 'skipped':
           say(`skipping ${event.monitor}: ${event.reason}`);
           break;
+        case 'live':
+          say(event.line);
+          break;
         case 'cell-done':
           if (tty) {
             const width = 30;

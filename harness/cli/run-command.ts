@@ -6,7 +6,8 @@ import { InputError } from '../core/input-error.js';
 import { ONE_CELL_AT_A_TIME_FROM, runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import type { RunResults } from '../core/results.js';
-import { missingLiveCapabilities } from '../live/capabilities.js';
+import { liveFormNeedsCompiler, missingLiveCapabilities, missingLiveTools } from '../live/capabilities.js';
+import { which } from '../executor/which.js';
 import { liveSpeedupOf, LIVE_SPEEDUP_EXPECTED } from '../live/time-scale.js';
 import { writeReports } from '../../reports/write-reports.js';
 import { renderTerminal } from '../../reports/terminal-report.js';
@@ -135,6 +136,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     settings,
     ...(binary === undefined ? {} : { binary }),
   }));
+  if (live) {
+    // Before anything runs: a missing tcpreplay was found after the whole offline run, as a stack trace at exit 1.
+    const missing = await missingLiveTools(selected.some((c) => liveFormNeedsCompiler(c.adapter.id, c.adapter.live)), (tool) => which(tool));
+    if (missing !== undefined) {
+      throw new InputError({ file: 'harness run --live', line: 0, col: 0 }, `no ${missing.tools.join(', ')} on PATH (nor in the sbin folders)`, `the programs a live run calls: ${missing.install}`);
+    }
+  }
   const outDir = await checkOutputFolder('harness run --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(flags.positionals[0] ?? 'run', '.yaml')));
   await refuseFolderHoldingInputs('harness run --out', outDir, flags.positionals.map((file) => ({ file, what: 'a scenario or capture of this run' })));
   const folder = await claimRunFolder('harness run --out', outDir);

@@ -5,7 +5,8 @@ import type { FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import { isLiveCell, LIVE_SUFFIX, type Cell, type RunResults, type ScenarioResult } from '../core/results.js';
 import { describeTimeoutSetting, type TimeoutProtocol, type TimeoutSetting } from '../core/timeout-setting.js';
-import { InputError } from '../core/input-error.js';
+import { InputError, type SourcePosition } from '../core/input-error.js';
+import { formatDuration } from '../core/duration.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { jsonLines } from '../io/json-lines.js';
 import { tableFullOf } from '../core/tool-state.js';
@@ -20,12 +21,13 @@ import { loadScenario } from '../scenario/load-scenario.js';
 import { compareOfflineLive } from './invariance.js';
 import { liveTruth } from './live-truth.js';
 import { runReplay, type LiveCellPlan, type LiveCellResult, type ReplayRun } from './live-session.js';
-import { cleanStaleWires } from './private-wire.js';
+import { cleanStaleWires, LiveSetupError } from './private-wire.js';
+import { describeStructureLimit, structureLimit, structureLimitPosition, type StructureLimit } from './structure-limit.js';
 import { chooseSpeedup, replayGroups, type SpeedupChoice } from './speedup-plan.js';
 import { protocolsCarried, scaleScenario, scaleSetting, recordToScenarioTime, type TimeMap } from './time-scale.js';
 import { liveCellModel } from './tool-time-model.js';
 import { scoreDiscardedParts } from './discard-losses.js';
-import { guardBoundaryCases, guardUnscaledConstants } from './boundary-guard.js';
+import { guardBoundaryCases, guardUnscaledConstants, silenceShrinkOf } from './boundary-guard.js';
 import { monitorModel } from '../pipeline/monitor-model.js';
 
 /**
@@ -41,6 +43,32 @@ export interface LiveOptions {
    * offline run still happens, for the invariance check), so the suite's expectations judge what ran live.
    */
   liveOnly?: boolean;
+  /**
+   * Where the explicit K was written, for a refusal: a suite's `speedup:` at its file:line:col. Absent: the
+   * command line's --speedup.
+   */
+  speedupWhere?: SourcePosition;
+}
+
+/** How an explicit K reads in messages: `--speedup 100`, or `speedup: 100 (suite.yaml:2:10)`. */
+function speedupSource(options: LiveOptions): { where: SourcePosition; words: string; from: string } {
+  if (options.speedupWhere === undefined) return { where: { file: 'harness run --speedup', line: 0, col: 0 }, words: `--speedup ${options.speedup}`, from: '--speedup' };
+  const w = options.speedupWhere;
+  return { where: w, words: `speedup: ${options.speedup} (${w.file}:${w.line}:${w.col})`, from: `the suite's speedup: (${w.file}:${w.line}:${w.col})` };
+}
+
+/**
+ * An explicit K above what the scenario's own timing allows is refused at the connection that binds it: scaled, its
+ * bursts or events would overlap, the generator would push them back (a 10-minute connection multiplied back into a
+ * 1.9-hour one) or fail.
+ */
+async function refuseBrokenStructure(file: string, limit: StructureLimit | undefined, options: LiveOptions): Promise<void> {
+  if (options.speedup === undefined || limit === undefined || options.speedup <= limit.k) return;
+  throw new InputError(
+    await structureLimitPosition(file, limit),
+    `${speedupSource(options).words} for connection ${limit.connectionId}: ${limit.what}; at that speed ${limit.breaks}`,
+    `a speedup of at most ${limit.k} for this scenario (rtt, handshakes and bursts are not scaled, so they must still fit between the scaled times), or a longer gap`,
+  );
 }
 
 
@@ -52,9 +80,11 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
   if (options.speedup !== undefined) {
     for (const file of request.scenarioPaths) {
       // A capture has no scenario to scale, and a scenario that does not load is refused by the pipeline itself.
-      const carried = await loadScenario(file).then(protocolsCarried, () => undefined);
-      if (carried === undefined) continue;
-      for (const sensor of liveSensors) speedupFor(sensor, adapters.get(sensor.monitor) as MonitorAdapter, 1, options.speedup, carried);
+      const scenario = await loadScenario(file).catch(() => undefined);
+      if (scenario === undefined) continue;
+      const carried = protocolsCarried(scenario);
+      for (const sensor of liveSensors) speedupFor(sensor, adapters.get(sensor.monitor) as MonitorAdapter, 1, options, carried);
+      if (liveSensors.length > 0) await refuseBrokenStructure(file, structureLimit(scenario), options);
     }
   }
   const results = await runPipeline(request);
@@ -72,12 +102,13 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
     const scenario = await loadScenario(scenarioResult.file);
     const carried = protocolsCarried(scenario);
     const spanS = scenarioResult.truth.pcap.spanUs / 1e6;
+    const structure = structureLimit(scenario);
     const choices = new Map<string, SpeedupChoice>();
     for (const sensor of liveSensors) {
       const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
       const form = adapter.live;
       if (!form) continue;
-      const choice = speedupFor(sensor, adapter, spanS, options.speedup, carried);
+      const choice = speedupFor(sensor, adapter, spanS, options, carried, structure);
       choices.set(sensor.sensor, choice);
     }
     // A monitor no timeout limits (nDPI) joins the fastest replay there is instead of needing its own.
@@ -90,8 +121,14 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
       const adapter = adapters.get(sensor.monitor);
       if (adapter && !adapter.live) scenarioResult.cells.push(...notLive(adapter, sensor, `${adapter.displayName} has no live form: it reads capture files only`));
     }
+    // Said before the first replay, one line each: a live run is otherwise silent for as long as its replays last.
+    const say = (line: string): void => request.onProgress?.({ kind: 'live', line });
+    if (groups.size > 0) say(livePlanLine(scenarioResult.name, spanS, groups, choices, structure));
+    let replay = 0;
     for (const [k, ids] of groups) {
       if (request.signal.aborted) break;
+      replay += 1;
+      say(`live ${scenarioResult.name}: replay ${replay}/${groups.size} starting: K=${k} for ${ids.join(', ')}, about ${formatDuration(Math.max(1, Math.round(spanS / k)))}`);
       const sensors = liveSensors.filter((s) => ids.includes(s.sensor));
       const cells = await runGroup(request, scenarioResult, scenario, k, sensors, adapters, choices);
       scenarioResult.cells.push(...cells);
@@ -114,8 +151,22 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
   return results;
 }
 
+/**
+ * The replays of one scenario in one line: `live tiny: 2 replays, about 2m40s in all: K=30 for softflowd, pmacct
+ * (10s); K=2 for nfpcapd (2m30s)`, and what held K down when the scenario's own timing did.
+ */
+function livePlanLine(name: string, spanS: number, groups: Map<number, string[]>, choices: Map<string, SpeedupChoice>, structure: StructureLimit | undefined): string {
+  const length = (k: number): string => formatDuration(Math.max(1, Math.round(spanS / k)));
+  const total = [...groups.keys()].reduce((sum, k) => sum + Math.max(1, Math.round(spanS / k)), 0);
+  const parts = [...groups].map(([k, ids]) => `K=${k} for ${ids.join(', ')} (${length(k)})`);
+  const held = structure !== undefined && [...choices.values()].some((c) => 'why' in c && c.why.startsWith('the largest speedup that keeps the scenario\'s own timing'));
+  return `live ${name}: ${groups.size} replay${groups.size === 1 ? '' : 's'}, about ${formatDuration(total)} in all: ${parts.join('; ')}` +
+    (held && structure ? `; K held to ${structure.k} by ${describeStructureLimit(structure)}` : '');
+}
+
 /** The speedup for one sensor's live cells; an explicit one that breaks its floor is refused (exit 2). */
-function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, explicit: number | undefined, carried: readonly TimeoutProtocol[]): Extract<SpeedupChoice, { k: number }> {
+function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, options: LiveOptions, carried: readonly TimeoutProtocol[], structure?: StructureLimit): Extract<SpeedupChoice, { k: number }> {
+  const source = speedupSource(options);
   const choice = chooseSpeedup({
     id: sensor.sensor,
     floorS: adapter.live?.floorS ?? 0,
@@ -123,9 +174,10 @@ function speedupFor(sensor: SensorPlan, adapter: MonitorAdapter, spanS: number, 
     inForce: (setting) => effectiveTimeouts(adapter, setting),
     carried,
     translate: (s) => adapter.translate(s),
-  }, spanS, explicit);
+    ...(structure === undefined ? {} : { structure: { k: structure.k, why: describeStructureLimit(structure) } }),
+  }, spanS, options.speedup, source.from);
   if ('refused' in choice) {
-    throw new InputError({ file: 'harness run --speedup', line: 0, col: 0 }, choice.refused, 'a speedup that keeps every scaled timeout at or above the monitor\'s live floor');
+    throw new InputError(source.where, choice.refused, 'a speedup that keeps every scaled timeout at or above the monitor\'s live floor');
   }
   return choice;
 }
@@ -156,7 +208,6 @@ async function runGroup(
   const carried = protocolsCarried(scenario);
   const relGroup = path.join(scenarioResult.name, `live-x${k}`);
   const groupDir = path.join(request.outDir, relGroup);
-  const generated = await generate(scaleScenario(scenario, k), groupDir, { signal: request.signal });
   const cells: Cell[] = [];
   const plans: { plan: LiveCellPlan; cells: Cell[]; sensor: SensorPlan; relDir: string; userConfig: UserConfigText | undefined }[] = [];
   for (const sensor of sensors) {
@@ -203,7 +254,27 @@ async function runGroup(
     }
   }
   if (plans.length === 0) return cells;
-  const run = await runReplay({ pcap: generated.pcapPath, dir: groupDir, plans: plans.map((p) => p.plan), timeLimitMs: request.cellTimeLimitMs + Math.ceil(generated.truth.pcap.spanUs / 1000), signal: request.signal });
+  // What stops a whole replay (the scaled scenario cannot be generated, the wire or a tool it needs cannot be set
+  // up) fails this group's cells with the reason: the finished offline cells and the other groups are still written.
+  const failGroup = (reason: string): Cell[] => {
+    for (const entry of plans) {
+      for (const cell of entry.cells) {
+        cell.status = 'failed';
+        cell.verdict = 'failed';
+        cell.reason = reason;
+      }
+    }
+    return cells;
+  };
+  const generated = await generateScaled(scenario, k, groupDir, request.signal);
+  if ('problem' in generated) return failGroup(generated.problem);
+  let run: ReplayRun;
+  try {
+    run = await runReplay({ pcap: generated.pcapPath, dir: groupDir, plans: plans.map((p) => p.plan), timeLimitMs: request.cellTimeLimitMs + Math.ceil(generated.truth.pcap.spanUs / 1000), signal: request.signal });
+  } catch (error) {
+    if (!(error instanceof LiveSetupError)) throw error;
+    return failGroup(`live setup failed, nothing replayed: ${error.message}`);
+  }
   // Replay time -> scenario time: the first packet that arrived stands for the first packet the scenario schedules.
   const arrivedFirstUs = await firstArrival(run);
   const map: TimeMap = {
@@ -222,9 +293,23 @@ async function runGroup(
   }
   for (const entry of plans) {
     const result = run.cells.find((c) => c.plan === entry.plan);
-    await finishCells(request, scenarioResult, entry.cells, entry.relDir, result, run, truth, truthProblem, map, entry.userConfig);
+    await finishCells(request, scenarioResult, entry.cells, entry.relDir, result, run, truth, truthProblem, map, entry.userConfig, silenceShrinkOf(scenario, k));
   }
   return cells;
+}
+
+/**
+ * The scenario divided by K, generated into `dir`; a generator error becomes the reason this group's cells fail
+ * (it was a stack trace at exit 1 that lost the finished offline results). An interruption is passed on as before.
+ */
+export async function generateScaled(scenario: Awaited<ReturnType<typeof loadScenario>>, k: number, dir: string, signal: AbortSignal): Promise<Awaited<ReturnType<typeof generate>> | { problem: string }> {
+  try {
+    return await generate(scaleScenario(scenario, k), dir, { signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { problem: `could not generate ${scenario.name} sped up ${k} times, so nothing was replayed: ${message.split('\n')[0] ?? ''}` };
+  }
 }
 
 function describeReplaySetting(setting: TimeoutSetting): string {
@@ -248,6 +333,7 @@ async function finishCells(
   truthProblem: string | undefined,
   map: TimeMap,
   userConfig: UserConfigText | undefined,
+  shrinkUs: (connectionId: string) => number,
 ): Promise<void> {
   const outcome = result?.outcome;
   const output = result?.output;
@@ -286,7 +372,7 @@ async function finishCells(
     const comparison = compareCell(truth, records, model, request.compare);
     applyComparison(cell, comparison, records.length);
     if (output?.discardRule) scoreDiscardedParts(cell, truth, output.discardRule, map.k);
-    guardBoundaryCases(cell, truth, effectiveTimeouts(adapter, cell.setting), run.timing?.maxUs ?? 0, map.k);
+    guardBoundaryCases(cell, truth, effectiveTimeouts(adapter, cell.setting), run.timing?.maxUs ?? 0, map.k, shrinkUs);
     guardUnscaledConstants(cell, truth, monitorModel(adapter, cell.setting, true, userConfig, cell.view), map.k);
     const offline = scenarioResult.cells.find((c) => !c.live && c.monitor === cell.monitor && c.view === cell.view && c.setting.label === cell.setting.label);
     if (offline && offline.honoursTimeoutsOffline === true && offline.status === 'ok') cell.live.invariance = compareOfflineLive(offline, cell, adapter.timerNeedsLaterPacket === true);

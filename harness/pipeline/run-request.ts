@@ -62,6 +62,8 @@ export type ProgressEvent =
   | { kind: 'generated'; scenario: string; packets: number }
   | { kind: 'planned'; total: number; shard?: { index: number; count: number; planId: string; planTasks: number } }
   | { kind: 'cell-done'; scenario: string; column: string; setting: string; status: string; verdict: string; done: number; total: number }
-  | { kind: 'skipped'; monitor: string; reason: string };
+  | { kind: 'skipped'; monitor: string; reason: string }
+  /** A live run's plan before its first replay, and each replay as it starts: one line each. */
+  | { kind: 'live'; line: string };
 
 export type RunPipeline = (request: RunRequest) => Promise<RunResults>;

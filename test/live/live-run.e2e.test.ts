@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cell, RunResults } from '../../harness/core/results.js';
@@ -128,6 +128,89 @@ describe('harness run --live (real tools, root)', function () {
     expect(result.stderr.trim().split('\n')).to.have.length(1);
     expect(result.stderr).to.include("nfpcapd's 1h a 36 s timeout, below its live floor of 100 s");
     expect(await readdir(out).catch(() => [])).to.deep.equal([]);
+  });
+
+  it('refuses a --speedup above what the scenario\'s own timing allows, at the connection\'s line:col, before running anything', async function () {
+    if ((await missingLiveCapabilities()).length > 0) this.skip();
+    // Regression (probe-live #2a): at K = 60 the event at 1 s fell inside the unscaled 22 ms handshake; the generator
+    // threw after the offline run (a stack trace at exit 1, no results). 1 s / 22 ms allows 45.
+    const scenario = path.join(tmp, 'tight.yaml');
+    await writeFile(scenario, [
+      'name: tight',
+      'connections:',
+      '  - id: t',
+      '    protocol: tcp',
+      '    client: 192.0.2.10:40000',
+      '    server: 198.51.100.20:443',
+      '    activity:',
+      '      timeline:',
+      '        - { at: 1s, from: client, bytes: 100, reply: 200 }',
+      '        - { at: 150s, from: client, bytes: 100, reply: 200 }',
+      '',
+    ].join('\n'));
+    const out = path.join(tmp, 'tight');
+    const result = await harness(['run', scenario, '--monitors', 'softflowd', '--timeouts', '10m', '--live', '--speedup', '60', '--out', out]);
+    expect(result.exitCode, result.stderr).to.equal(2);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr).to.include(`${scenario}:9:17: found --speedup 60 for connection t: its first event at 1s, after a TCP handshake of 0.022s`);
+    expect(result.stderr).to.include('expected a speedup of at most 45 for this scenario');
+    expect(await readdir(out).catch(() => [])).to.deep.equal([]);
+  });
+
+  it('a suite\'s speedup: that breaks a floor is named at the suite\'s line, not as harness run --speedup', async function () {
+    if ((await missingLiveCapabilities()).length > 0) this.skip();
+    const suite = path.join(tmp, 'floor.suite.yaml');
+    await writeFile(suite, ['live: true', 'speedup: 1000', 'sensors:', '  sf: { monitor: softflowd, timeouts: 60s }', 'scenarios:', `  - ${BELOW_ABOVE}`, 'expect:', '  - { scenario: gap-below-above, sensor: sf, max_fragments: 1 }', ''].join('\n'));
+    const result = await harness(['check', suite, '--out', path.join(tmp, 'floor-check')]);
+    expect(result.exitCode, result.stderr).to.equal(2);
+    expect(result.stderr).to.include(`${suite}:2:10: found 1000, which makes sf's 60s a 0.06 s timeout, below its live floor of 2 s`);
+    expect(result.stderr).not.to.include('harness run --speedup');
+  });
+
+  it('a live tool that is not installed is refused in one line with its install command, exit 2, before running anything', async function () {
+    if ((await missingLiveCapabilities()).length > 0) this.skip();
+    // Regression (probe-live #3): without tcpreplay the offline run went ahead, the wire was built and the monitors
+    // started, then a LiveSetupError stack trace at exit 1 with no results. A PATH with every tool but tcpreplay:
+    const bin = path.join(tmp, 'no-tcpreplay-bin');
+    await mkdir(bin);
+    for (const tool of ['node', 'tcpdump', 'ip', 'ethtool', 'setpriv', 'unshare', 'nsenter', 'sysctl', 'cc']) {
+      const found = await which(tool);
+      if (found) await symlink(found, path.join(bin, tool));
+    }
+    const out = path.join(tmp, 'no-tcpreplay');
+    const result = await harness(['run', BELOW_ABOVE, '--monitors', 'softflowd', '--timeouts', '3m', '--live', '--speedup', '60', '--out', out], { env: { PATH: bin } });
+    expect(result.exitCode, result.stderr).to.equal(2);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr, result.stderr).to.match(/^harness: harness run --live: found no tcpreplay on PATH \(nor in the sbin folders\); expected the programs a live run calls: apt-get install -y --no-install-recommends tcpreplay$/);
+    expect(await readdir(out).catch(() => [])).to.deep.equal([]);
+  });
+
+  it('a live setup that fails (the immediate-mode shim does not compile) fails the live cells with the reason; the offline results are written; the plan is printed first', async function () {
+    const why = await whyNotLive(['softflowd']);
+    if (why) this.skip();
+    // Regression (probe-live #3): a LiveSetupError was caught nowhere: exit 1, a stack trace, no results.json.
+    const bin = path.join(tmp, 'broken-cc-bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'cc'), '#!/bin/sh\necho "cc: fatal error: broken on purpose" >&2\nexit 1\n', { mode: 0o755 });
+    const out = path.join(tmp, 'broken-cc');
+    const result = await harness(['run', BELOW_ABOVE, '--monitors', 'softflowd', '--timeouts', '3m', '--live', '--speedup', '60', '--out', out], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stderr).not.to.match(/\n\s+at /);
+    const results = await readResults(out);
+    const offline = results.scenarios[0]?.cells.find((c) => !c.live && c.column === 'softflowd');
+    expect(offline?.status).to.equal('ok');
+    // No replay ran: the cell has no live measurements (as a live cell of a monitor not installed has none).
+    const cell = results.scenarios[0]?.cells.find((c) => c.column === 'softflowd (live)' && c.setting.label === '3m');
+    expect(cell?.status).to.equal('failed');
+    expect(cell?.reason).to.match(/^live setup failed, nothing replayed: could not compile the .*broken on purpose/);
+    // Regression (probe-live #6): a live run said nothing between the offline part and its end. One line for the
+    // plan and one per replay, before it runs.
+    const lines = result.stderr.split('\n');
+    const plan = lines.findIndex((l) => /^live gap-below-above: 1 replay, about \S+ in all: K=60 for softflowd \(\S+\)$/.test(l));
+    const starting = lines.findIndex((l) => /^live gap-below-above: replay 1\/1 starting: K=60 for softflowd, about \S+$/.test(l));
+    expect(plan, result.stderr).to.be.greaterThan(-1);
+    expect(starting).to.be.greaterThan(plan);
+    expect(await leftovers(out)).to.deep.equal([]);
   });
 
   it('softflowd, pmacctd and ndpiReader live: a gap below the scaled timeout stays whole, one above splits; nDPI\'s deleted idle flow is a scored loss', async function () {

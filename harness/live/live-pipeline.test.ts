@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseScenario } from '../scenario/parse-scenario.js';
+import { generateScaled } from './live-pipeline.js';
+
+/**
+ * Regression (probe-live #2a): the scaled scenario's generator error (an event inside the handshake at K = 60) left
+ * runGroup as a stack trace at exit 1, after the offline run, and lost its results. It is now the reason its group's
+ * live cells fail. The structure limit refuses such a K before anything runs; this is what remains if it is ever
+ * wrong.
+ */
+const TIGHT = [
+  'name: tight',
+  'connections:',
+  '  - id: t',
+  '    protocol: tcp',
+  '    client: 192.0.2.10:40000',
+  '    server: 198.51.100.20:443',
+  '    activity:',
+  '      timeline:',
+  '        - { at: 1s, from: client, bytes: 100, reply: 200 }',
+  '',
+].join('\n');
+
+describe('live pipeline: generating the scaled scenario', () => {
+  let tmp: string;
+  before(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'live-pipeline-')); });
+  after(async () => { await rm(tmp, { recursive: true, force: true }); });
+
+  it('a generator error is a reason, not a throw', async () => {
+    const scenario = parseScenario(TIGHT, 'tight.yaml');
+    const result = await generateScaled(scenario, 60, path.join(tmp, 'k60'), new AbortController().signal);
+    expect(result).to.have.property('problem').that.matches(/^could not generate tight sped up 60 times, so nothing was replayed: connection t: packet at \d+ us after one at \d+ us \(generator bug\)$/);
+    const fine = await generateScaled(scenario, 10, path.join(tmp, 'k10'), new AbortController().signal);
+    expect(fine).to.have.property('pcapPath');
+  });
+});
