@@ -159,9 +159,9 @@ function livePlanLine(name: string, spanS: number, groups: Map<number, string[]>
   const length = (k: number): string => formatDuration(Math.max(1, Math.round(spanS / k)));
   const total = [...groups.keys()].reduce((sum, k) => sum + Math.max(1, Math.round(spanS / k)), 0);
   const parts = [...groups].map(([k, ids]) => `K=${k} for ${ids.join(', ')} (${length(k)})`);
-  const held = structure !== undefined && [...choices.values()].some((c) => 'why' in c && c.why.startsWith('the largest speedup that keeps the scenario\'s own timing'));
+  const held = [...choices.values()].some((c) => 'k' in c && c.heldByScenario === true);
   return `live ${name}: ${groups.size} replay${groups.size === 1 ? '' : 's'}, about ${formatDuration(total)} in all: ${parts.join('; ')}` +
-    (held && structure ? `; K held to ${structure.k} by ${describeStructureLimit(structure)}` : '');
+    (held && structure ? `; K at most ${structure.k} for the scenario's own timing (${describeStructureLimit(structure)})` : '');
 }
 
 /** The speedup for one sensor's live cells; an explicit one that breaks its floor is refused (exit 2). */

@@ -63,12 +63,16 @@ describe('live speedup plan', () => {
     // The floor allows 150 and the scenario's length wants more; the scenario's bursts allow 100.
     const choice = chooseSpeedup({ ...softflowdLike, structure: { k: 100, why: 'connection d: bursts 2s apart, each 22ms long' } }, 68_236);
     expect(choice).to.include({ k: 100 });
-    expect(choice).to.have.property('why').that.equals("the largest speedup that keeps the scenario's own timing (connection d: bursts 2s apart, each 22ms long); softflowd's live floor of 2 s would allow 150");
+    expect(choice).to.include({ heldByScenario: true });
+    expect(choice).to.have.property('why').that.equals("at most 100 for the scenario's own timing (connection d: bursts 2s apart, each 22ms long); softflowd's live floor of 2 s alone would allow 150");
+    // softflowd takes whole seconds: 45 does not divide 300 s, so it steps down, and says so.
+    expect(chooseSpeedup({ ...softflowdLike, structure: { k: 45, why: 'connection t' } }, 68_236)).to.have.property('why')
+      .that.equals("at most 45 for the scenario's own timing (connection t), 30 in whole values the tool accepts; softflowd's live floor of 2 s alone would allow 150");
     // A monitor with no floor (nDPI) is held to it too: it was accepted at any K.
     const free = chooseSpeedup({ ...softflowdLike, settings: parseTimeoutSweep('default'), inForce: () => ({ idleS: {} }), structure: { k: 45, why: 'connection t' } }, 100_000);
     expect(free).to.include({ k: 45, free: true });
     // Not binding: the floor's reason stays.
-    expect(chooseSpeedup({ ...softflowdLike, structure: { k: 1000, why: 'x' } }, 68_236)).to.include({ k: 150 });
+    expect(chooseSpeedup({ ...softflowdLike, structure: { k: 1000, why: 'x' } }, 68_236)).to.include({ k: 150 }).and.not.have.property('heldByScenario');
   });
 
   it('a scaled timeout far below the floor is shown with its digits, not as "a 0 s timeout"', () => {

@@ -30,7 +30,8 @@ export interface MonitorSpeedupInput {
 }
 
 /** `free`: no timeout of the sweep limits K (nDPI): it can join any other monitor's replay. */
-export type SpeedupChoice = { id: string; k: number; why: string; free: boolean } | { id: string; refused: string };
+/** `heldByScenario`: the scenario's own timing (structure), not the floor or the replay's length, set the bound K came from. */
+export type SpeedupChoice = { id: string; k: number; why: string; free: boolean; heldByScenario?: boolean } | { id: string; refused: string };
 
 /** Largest K at which every scaled timeout is >= floor; Infinity when the sweep has no timeout (nDPI). */
 function floorLimit(input: MonitorSpeedupInput): number {
@@ -76,11 +77,11 @@ export function chooseSpeedup(input: MonitorSpeedupInput, scenarioSpanS: number,
   const why = limit < 1
     ? `in real time: even unscaled, a timeout of this sweep is below ${input.id}'s live floor of ${input.floorS} s, so its cells there may decide wrongly`
     : structureBinds
-    ? `the largest speedup that keeps the scenario's own timing (${input.structure?.why ?? ''}); ${input.id}'s live floor of ${input.floorS} s would allow ${Number.isFinite(limit) ? Math.floor(limit) : 'any'}`
+    ? `at most ${structureK} for the scenario's own timing (${input.structure?.why ?? ''})${k < structureK ? `, ${k} in whole values the tool accepts` : ''}; ${input.id}'s live floor of ${input.floorS} s alone would allow ${Number.isFinite(limit) ? Math.floor(limit) : 'any'}`
     : k >= wanted
     ? `a ${Math.round(scenarioSpanS / k)} s replay`
     : `the largest speedup that keeps every scaled timeout at or above ${input.id}'s live floor of ${input.floorS} s${acceptsAll(input, Math.floor(Math.min(limit, MAX_SPEEDUP))) ? '' : ' in whole values the tool accepts'}`;
-  return { id: input.id, k, why, free: limit === Number.POSITIVE_INFINITY };
+  return { id: input.id, k, why, free: limit === Number.POSITIVE_INFINITY, ...(structureBinds && limit >= 1 ? { heldByScenario: true } : {}) };
 }
 
 /**
