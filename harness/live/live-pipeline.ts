@@ -67,7 +67,7 @@ async function refuseBrokenStructure(file: string, limit: StructureLimit | undef
   throw new InputError(
     await structureLimitPosition(file, limit),
     `${speedupSource(options).words} for connection ${limit.connectionId}: ${limit.what}; at that speed ${limit.breaks}`,
-    `a speedup of at most ${limit.k} for this scenario (rtt, handshakes and bursts are not scaled, so they must still fit between the scaled times), or a longer gap`,
+    `a speedup of at most ${limit.k} for this scenario (rtt, handshakes and bursts are not scaled, so they must still fit between the scaled times), or ${limit.remedy}`,
   );
 }
 

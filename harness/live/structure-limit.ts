@@ -26,6 +26,8 @@ export interface StructureLimit {
   what: string;
   /** Why it cannot be faster, one clause: `its bursts would overlap`. */
   breaks: string;
+  /** What in the scenario would allow a larger K: `a longer gap`. */
+  remedy: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export function structureLimit(scenario: Scenario): StructureLimit | undefined {
         path: ['activity', 'pattern', a.spanS !== undefined ? 'span' : 'gap'],
         what: `bursts ${formatDuration(closestS)} apart (${gapWords} minus 2 × jitter ${formatDuration(a.jitterS)}), each ${formatDuration(burstS)} long (exchanges × (rtt + 2ms), not scaled)`,
         breaks: 'its bursts would overlap',
+        remedy: `a longer ${a.spanS !== undefined ? 'span' : 'gap'} or less jitter`,
       });
       return;
     }
@@ -78,6 +81,7 @@ export function structureLimit(scenario: Scenario): StructureLimit | undefined {
           path: ['activity', 'timeline', i, 'at'],
           what: `its first event at ${formatDuration(event.atS)}, after a TCP handshake of ${formatDuration(firstS)} (rtt + 2ms, not scaled)`,
           breaks: 'the event would fall inside the handshake',
+          remedy: 'a later first event',
         });
         return;
       }
@@ -89,6 +93,7 @@ export function structureLimit(scenario: Scenario): StructureLimit | undefined {
         path: ['activity', 'timeline', i, 'at'],
         what: `its event at ${formatDuration(event.atS)}, ${formatDuration(apartS)} after the one at ${formatDuration(prev.atS)}, which lasts ${formatDuration(lengthS)} (not scaled)`,
         breaks: 'the two events would overlap',
+        remedy: 'events further apart',
       });
     });
   });
