@@ -112,7 +112,7 @@ export function parseScenario(text: string, file: string): Scenario {
     ? r.oneOf(top.at('timestamp_resolution'), 'timestamp_resolution', ['us', 'ns'] as const)
     : DEFAULTS.timestampResolution;
   const quietThresholdS = top.has('quiet_threshold')
-    ? r.duration(top.at('quiet_threshold'), 'quiet_threshold', true)
+    ? r.duration(top.at('quiet_threshold'), 'quiet_threshold', true, true)
     : DEFAULTS.quietThresholdS;
 
   const clock = top.has('clock') ? parseClock(r, top.at('clock')) : undefined;
@@ -246,12 +246,12 @@ function vlan(r: YamlReader, node: ParsedNode): number {
 function parseClock(r: YamlReader, node: ParsedNode): ClockFlow {
   const clock: ClockFlow = { intervalS: DEFAULTS.clockIntervalS, ...structuredClone(DEFAULT_CLOCK_ENDPOINTS), payloadBytes: DEFAULTS.clockPayloadBytes };
   if (r.scalarValue(node) !== undefined) {
-    clock.intervalS = r.duration(node, 'clock interval', true);
+    clock.intervalS = r.duration(node, 'clock interval', true, true);
     return clock;
   }
   const f = r.map(node, 'clock', '{ every: 30s }');
   f.allowOnly(['every', 'client', 'server', 'payload', 'vlan']);
-  if (f.has('every')) clock.intervalS = r.duration(f.required('every', 'a duration such as 30s'), 'clock interval', true);
+  if (f.has('every')) clock.intervalS = r.duration(f.required('every', 'a duration such as 30s'), 'clock interval', true, true);
   backgroundEndpoints(r, f, clock, 'clock');
   if (f.has('payload')) clock.payloadBytes = r.integer(f.required('payload', 'bytes'), 'payload', 0, MAX_DATAGRAM_PAYLOAD);
   if (f.has('vlan')) clock.vlan = vlan(r, f.required('vlan', 'a VLAN id in 1..4094'));

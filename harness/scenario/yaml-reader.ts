@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type ParsedNode, type YAMLMap } from 'yaml';
-import { finerThanMicrosecond, parseDurationUnbounded } from '../core/duration.js';
+import { finerThanMicrosecond, formatDuration, MAX_DURATION_S, parseDurationUnbounded } from '../core/duration.js';
 import { InputError, type SourcePosition } from '../core/input-error.js';
 
 /**
@@ -95,8 +95,11 @@ export class YamlReader {
     return value;
   }
 
-  /** Seconds. `positive` refuses 0. */
-  duration(node: ParsedNode | null | undefined, what: string, positive: boolean): number {
+  /**
+   * Seconds. `positive` refuses 0. `bounded` refuses more than MAX_DURATION_S here, for a duration no pcap-time check
+   * bounds later (quiet_threshold, the clock's interval): 1e29 s was written into a truth `harness score` refused.
+   */
+  duration(node: ParsedNode | null | undefined, what: string, positive: boolean, bounded = false): number {
     const value = this.scalarValue(node);
     // Unbounded: a scenario's time past what a pcap can hold gets the pcap-time message at the key that reaches it.
     const seconds = typeof value === 'string' || typeof value === 'number' ? parseDurationUnbounded(value) : undefined;
@@ -112,6 +115,9 @@ export class YamlReader {
       this.fail(node, `${what} ${this.describe(node)}, finer than a microsecond`, 'a duration in whole microseconds (every time of a scenario is one), such as 0.000002 or 2us');
     }
     if (positive && seconds === 0) this.fail(node, `${what} ${this.describe(node)}`, expected);
+    if (bounded && seconds > MAX_DURATION_S) {
+      this.fail(node, `${what} ${this.describe(node)}`, `a duration of at most 285 years (${formatDuration(MAX_DURATION_S)}), kept to the microsecond`);
+    }
     return seconds;
   }
 }

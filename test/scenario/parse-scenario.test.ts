@@ -36,6 +36,18 @@ describe('parseScenario', () => {
     for (const ok of ['68236.043', '1h30m', '10.000001']) expect(() => parseScenario(yaml('30s', ok), 't.yaml'), ok).not.to.throw();
   });
 
+  it('quiet_threshold and the clock interval longer than 2^53 us are refused where they stand (1e29 s was written into a truth score refused)', () => {
+    const conn = 'connections:\n  - id: c\n    protocol: udp\n    client: 192.0.2.1:1000\n    server: 192.0.2.2:53\n    activity:\n      pattern: { bursts: 1, request: 10, response: 0 }\n';
+    const expected = 'expected a duration of at most 285 years (104249d23h47m34s), kept to the microsecond';
+    expect(() => parseScenario(`quiet_threshold: 99999999999999999999999\n${conn}`, 't.yaml')).to.throw(InputError, `t.yaml:1:18: found quiet_threshold 99999999999999999999999; ${expected}`);
+    expect(() => parseScenario(`quiet_threshold: 9007199255s\n${conn}`, 't.yaml')).to.throw(InputError, `t.yaml:1:18: found quiet_threshold "9007199255s"; ${expected}`);
+    expect(() => parseScenario(`clock: { every: 104250d }\n${conn}`, 't.yaml')).to.throw(InputError, `t.yaml:1:17: found clock interval "104250d"; ${expected}`);
+    expect(() => parseScenario(`clock: 1e20\n${conn}`, 't.yaml')).to.throw(InputError, `t.yaml:1:8: found clock interval 1e20; ${expected}`);
+    const edge = parseScenario(`quiet_threshold: 9007199254s\nclock: { every: 9007199254 }\n${conn}`, 't.yaml');
+    expect(edge.quietThresholdS).to.equal(9007199254);
+    expect(edge.clock?.intervalS).to.equal(9007199254);
+  });
+
   it('fills every default', () => {
     const s = parseScenario(MINIMAL, 'scenarios/minimal.yaml');
     expect(s).to.deep.equal({
