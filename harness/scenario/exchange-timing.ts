@@ -50,9 +50,17 @@ export function burstLengthS(activity: PatternActivity, spec: Pick<ConnectionSpe
   return roundMicros((activity.exchangesPerBurst * exchangeLengthUs(spec, activity.requestBytes, activity.responseBytes)) / 1e6);
 }
 
-/** The same for one timeline event: an answered event is one exchange, an unanswered one a single packet. */
-export function eventLengthS(event: TimelineEvent, rttS: number): number {
-  return event.replyBytes === undefined ? EXCHANGE_SPACING_S : roundMicros(rttS + EXCHANGE_SPACING_S);
+/**
+ * The same for one timeline event: an answered event is one exchange, an unanswered one its message alone (one
+ * packet, or for TCP every segment of it). Counting only rtt + 2 ms let a 1 MB message at mss 64 (23 ms on the wire)
+ * be followed 2 ms later by another that the generator interleaved with it, and a hold end before its data did.
+ */
+export function eventLengthS(event: TimelineEvent, spec: Pick<ConnectionSpec, 'protocol' | 'rttS' | 'mss'>): number {
+  if (spec.protocol !== 'tcp') return event.replyBytes === undefined ? EXCHANGE_SPACING_S : roundMicros(spec.rttS + EXCHANGE_SPACING_S);
+  const us = event.replyBytes === undefined
+    ? Math.max(EXCHANGE_SPACING_US, messageSpanUs(event.bytes, spec.mss) + ACK_DELAY_US)
+    : exchangeLengthUs(spec, event.bytes, event.replyBytes);
+  return roundMicros(us / 1e6);
 }
 
 export function handshakeLengthS(rttS: number): number {
@@ -73,7 +81,7 @@ export function activityEndS(spec: Pick<ConnectionSpec, 'protocol' | 'open' | 'r
   const a = spec.activity;
   if (a.kind === 'timeline') {
     const last = a.events[a.events.length - 1];
-    return last === undefined ? start : roundMicros(last.atS + eventLengthS(last, spec.rttS));
+    return last === undefined ? start : roundMicros(last.atS + eventLengthS(last, spec));
   }
   // One burst starts at the activity's start whatever span, gap or jitter say (the generator's BurstClock): counted,
   // a phantom hour refused a valid hold and swelled the pcap-time check and the size estimate.

@@ -43,7 +43,7 @@ function nominalGapsS(spec: ConnectionSpec): [number, number][] {
     let busyUntil = start;
     for (const e of a.events) {
       if (e.atS > busyUntil) gaps.push([busyUntil, e.atS]);
-      busyUntil = e.atS + eventLengthS(e, spec.rttS);
+      busyUntil = e.atS + eventLengthS(e, spec);
     }
     return gaps;
   }

@@ -486,9 +486,9 @@ function parseTimeline(r: YamlReader, node: ParsedNode, ctx: ActivityContext): T
       if (event.atS <= prev.event.atS) {
         r.fail(atNode, `event at ${formatDuration(event.atS)} after one at ${formatDuration(prev.event.atS)} (line ${prev.line})`, 'events in time order, each later than the one before');
       }
-      const free = roundMicros(prev.event.atS + eventLengthS(prev.event, ctx.rttS));
+      const free = roundMicros(prev.event.atS + eventLengthS(prev.event, ctx));
       if (event.atS < free) {
-        r.fail(atNode, `event at ${formatDuration(event.atS)} overlapping the one at ${formatDuration(prev.event.atS)} (line ${prev.line})`, `at ${formatDuration(free)} or later (the previous event's reply comes after one rtt)`);
+        r.fail(atNode, `event at ${formatDuration(event.atS)} overlapping the one at ${formatDuration(prev.event.atS)} (line ${prev.line})`, `at ${formatDuration(free)} or later (the previous event's exchange is over then: its reply comes after one rtt, and a message of many segments takes longer)`);
       }
     }
     events.push(event);

@@ -25,6 +25,7 @@ const CASES: [file: string, lineCol: string, rest: string][] = [
   ['duplicate-tuple.yaml', '12:13', 'found connection c2 on the same addresses and ports as connection c1#5 (192.0.2.10:40005 - 198.51.100.20:443); expected each connection on its own protocol, addresses and ports'],
   ['icmp-port.yaml', '5:13', 'found an icmp endpoint with a port "192.0.2.10:40000"; expected an address only (icmp has no ports; set icmp_id for the echo identifier)'],
   ['timeline-order.yaml', '12:17', 'found event at 20m after one at 30m (line 11); expected events in time order, each later than the one before'],
+  ['timeline-segments-overlap.yaml', '13:17', "found event at 0.005s overlapping the one at 0.003s (line 12); expected at 0.027436s or later (the previous event's exchange is over then: its reply comes after one rtt, and a message of many segments takes longer)"],
   ['bad-vlan.yaml', '7:11', 'found VLAN id 4095; expected a whole number in 1..4094'],
   ['bad-mss.yaml', '7:10', 'found MSS 9001; expected a whole number in 64..9000'],
   ['udp-midstream.yaml', '7:11', 'found open "midstream"; expected none (udp has no handshake; handshake and midstream are for tcp)'],

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { InputError } from '../../harness/core/input-error.js';
 import { DEFAULT_CLOCK_ENDPOINTS, DEFAULT_SENTINEL_ENDPOINTS } from '../../harness/scenario/parse-scenario.js';
 import { parseScenario } from '../../harness/scenario/load-scenario.js';
+import { activityEndS } from '../../harness/scenario/exchange-timing.js';
 
 const MINIMAL = `connections:
   - id: c1
@@ -170,7 +171,26 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
     const err = errorOf(
       withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nrtt: 1s\nactivity:\n  timeline: [ { at: 0s, from: client, bytes: 10, reply: 5 }, { at: 500ms, from: server, bytes: 1 } ]'),
     );
-    expect(err.message).to.equal('x.yaml:8:72: found event at 0.5s overlapping the one at 0s (line 8); expected at 1.002s or later (the previous event\'s reply comes after one rtt)');
+    expect(err.message).to.equal('x.yaml:8:72: found event at 0.5s overlapping the one at 0s (line 8); expected at 1.002s or later (the previous event\'s exchange is over then: its reply comes after one rtt, and a message of many segments takes longer)');
+  });
+
+  it('a TCP timeline event starts after every segment of the exchange before it, and the activity ends after the last one\'s', () => {
+    // 100000 bytes at mss 64: 1563 segments, 2343 us from first to last; the 50000-byte reply (782 segments) 1171 us
+    // after it starts at 2344 us; its ACK 1 us later, and the next exchange 1 ms after that: 4516 us in all.
+    const tcp = (events: string, hold = ''): string =>
+      withConnection(`protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nmss: 64\nrtt: 1ms\n${hold}activity:\n  timeline: [ ${events} ]`);
+    const exchange = '{ at: 3ms, from: server, bytes: 100000, reply: 50000 }';
+    expect(errorOf(tcp(`${exchange}, { at: 0.007515s, from: client, bytes: 1 }`)).message).to.equal(
+      "x.yaml:9:81: found event at 0.007515s overlapping the one at 0.003s (line 9); expected at 0.007516s or later (the previous event's exchange is over then: its reply comes after one rtt, and a message of many segments takes longer)",
+    );
+    const ok = parseScenario(tcp(`${exchange}, { at: 0.007516s, from: client, bytes: 1000000 }`), 'x.yaml');
+    // The last event, unanswered: 15625 segments, 23436 us, and 1 ms after its last.
+    expect(activityEndS(ok.connections[0]!)).to.equal(0.031952);
+    expect(errorOf(tcp(`${exchange}, { at: 0.007516s, from: client, bytes: 1000000 }`, 'close: fin\nhold: 31951us\n')).message).to.equal(
+      'x.yaml:9:11: found hold 0.031951s, ending before the activity does (0.031952s); expected a hold of at least 0.031952s',
+    );
+    // Unsegmented events keep their old spacing: rtt + 2ms after an answered one, 2 ms after an unanswered one.
+    expect(() => parseScenario(tcp('{ at: 3ms, from: client, bytes: 1460, reply: 1460 }, { at: 6ms, from: server, bytes: 1460 }, { at: 8ms, from: client, bytes: 0 }'), 'x.yaml')).not.to.throw();
   });
 
   it('a span too short for its bursts names the gap it implies', () => {
