@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type ParsedNode, type YAMLMap } from 'yaml';
 import { finerThanMicrosecond, formatDuration, MAX_DURATION_S, parseDurationUnbounded } from '../core/duration.js';
 import { InputError, type SourcePosition } from '../core/input-error.js';
+import { nearMiss } from '../core/near-miss.js';
 
 /**
  * Typed reads out of a parsed YAML document, where every failure is an InputError at the file:line:col of the
@@ -81,7 +82,7 @@ export class YamlReader {
   oneOf<T extends string>(node: ParsedNode | null | undefined, what: string, values: readonly T[], hint?: string): T {
     const value = this.scalarValue(node);
     if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-      this.fail(node, this.named(what, node), hint ?? `one of ${values.join(', ')}`);
+      this.fail(node, `${this.named(what, node)}${typeof value === 'string' ? didYouMean(value, values) : ''}`, hint ?? `one of ${values.join(', ')}`);
     }
     return value as T;
   }
@@ -146,7 +147,9 @@ export class Fields {
     for (const [name, { key }] of this.entries) {
       if (!allowed.includes(name)) {
         const reason = why?.(name);
-        this.reader.fail(key, `key "${name}" in ${this.what}${reason ? ` (${reason})` : ''}`, `one of ${allowed.join(', ')}`);
+        // A key known elsewhere (mss on udp) has its reason; any other one or two edits from an allowed key is a typo.
+        const note = reason ? ` (${reason})` : didYouMean(name, allowed);
+        this.reader.fail(key, `key "${name}" in ${this.what}${note}`, `one of ${allowed.join(', ')}`);
       }
     }
   }
@@ -182,4 +185,13 @@ export class Fields {
   optional(key: string, expected: string): ParsedNode | undefined {
     return this.has(key) ? this.required(key, expected) : undefined;
   }
+}
+
+/**
+ * ` (did you mean rtt?)` for a word one or two edits (or only case) from one of `known`, else nothing. The full list
+ * stays in the message's expected part either way: a short word may be near one it was not meant for.
+ */
+function didYouMean(word: string, known: readonly string[]): string {
+  const near = nearMiss(word, known);
+  return near === undefined ? '' : ` (did you mean ${near}?)`;
 }

@@ -11,7 +11,7 @@ const CASES: [file: string, lineCol: string, rest: string][] = [
   ['syntax.yaml', '5:1', 'found invalid YAML (Sequence item without - indicator); expected well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"'],
   ['unquoted-ipv6.yaml', '5:27', 'found invalid YAML (Unexpected scalar at node end); expected well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"'],
   ['duplicate-key.yaml', '5:5', 'found key "protocol" twice in one map; expected each key once per map'],
-  ['unknown-key.yaml', '7:5', 'found key "rttt" in a connection; expected one of id, protocol, client, server, vlan, start, rtt, open, close, mss, hold, keepalive, count, stagger, spread, activity'],
+  ['unknown-key.yaml', '7:5', 'found key "rttt" in a connection (did you mean rtt?); expected one of id, protocol, client, server, vlan, start, rtt, open, close, mss, hold, keepalive, count, stagger, spread, activity'],
   ['mss-on-udp.yaml', '7:5', 'found key "mss" in a connection (tcp only, not udp); expected one of id, protocol, client, server, vlan, start, rtt, open, close, count, stagger, spread, activity'],
   ['wrong-type.yaml', '7:12', 'found a list as count; expected a whole number in 1..1000000'],
   ['negative-duration.yaml', '7:12', 'found a negative start "-5s"; expected a duration of 0 or more such as 20ms, 90s, 20m, 1h30m (units us, ms, s, m, h, d; a bare number is seconds)'],

@@ -49,6 +49,25 @@ describe('parseScenario', () => {
     expect(edge.clock?.intervalS).to.equal(9007199254);
   });
 
+  it('an unknown key or value one or two edits from a known one is named as a likely typo, the full list kept', () => {
+    const conn = (lines: string): string => `connections:\n  - id: c\n${lines.replace(/^/gm, '    ')}\n`;
+    const udp = 'client: 192.0.2.1:1000\nserver: 192.0.2.2:53\nactivity: { pattern: { bursts: 1, request: 10, response: 0 } }';
+    const keys = 'id, protocol, client, server, vlan, start, rtt, open, close, count, stagger, spread, activity';
+    const message = (text: string): string => errorOf(text).message;
+    expect(message(conn(`protocol: udp\nrttt: 5ms\n${udp}`))).to.equal(`x.yaml:4:5: found key "rttt" in a connection (did you mean rtt?); expected one of ${keys}`);
+    expect(message(conn(`protocol: udp\nActivity: {}\n${udp}`))).to.equal(`x.yaml:4:5: found key "Activity" in a connection (did you mean activity?); expected one of ${keys}`);
+    expect(message(`seeed: 3\n${conn(`protocol: udp\n${udp}`)}`)).to.match(/^x\.yaml:1:1: found key "seeed" in the scenario \(did you mean seed\?\); expected one of name, description, seed,/);
+    expect(message(conn(`protocol: udp\n${udp.replace('request', 'reqest')}`))).to.match(/found key "reqest" in pattern \(did you mean request\?\); expected one of bursts, gap,/);
+    // Far from every key: the list alone, as before.
+    expect(message(conn(`protocol: udp\nwindow: 5\n${udp}`))).to.equal(`x.yaml:4:5: found key "window" in a connection; expected one of ${keys}`);
+    // A key of another protocol keeps its own reason.
+    expect(message(conn(`protocol: udp\nmss: 500\n${udp}`))).to.equal(`x.yaml:4:5: found key "mss" in a connection (tcp only, not udp); expected one of ${keys}`);
+    expect(message(conn(`protocol: tpc\n${udp}`))).to.equal('x.yaml:3:15: found protocol "tpc" (did you mean tcp?); expected one of tcp, udp, icmp');
+    expect(message(conn(`protocol: gre\n${udp}`))).to.equal('x.yaml:3:15: found protocol "gre"; expected one of tcp, udp, icmp');
+    expect(message(conn(`protocol: tcp\nclose: fni\n${udp}`))).to.equal('x.yaml:4:12: found close "fni" (did you mean fin?); expected one of fin, rst, none');
+    expect(message(`timestamp_resolution: NS\n${conn(`protocol: udp\n${udp}`)}`)).to.equal('x.yaml:1:23: found timestamp_resolution "NS" (did you mean ns?); expected one of us, ns');
+  });
+
   it('fills every default', () => {
     const s = parseScenario(MINIMAL, 'scenarios/minimal.yaml');
     expect(s).to.deep.equal({
@@ -225,7 +244,7 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
     expect(errorOf(`connections:\n  - id: "a#1"\n    protocol: udp\n${base.replace(/^/gm, '    ')}`).message).to.equal(
       'x.yaml:2:9: found id "a#1"; expected an id of letters, digits, ".", "_" and "-" that starts with a letter or digit ("#" is kept for copies)',
     );
-    expect(errorOf(withConnection(`protocol: sctp\n${base}`)).message).to.equal('x.yaml:3:15: found protocol "sctp"; expected one of tcp, udp, icmp');
+    expect(errorOf(withConnection(`protocol: sctp\n${base}`)).message).to.equal('x.yaml:3:15: found protocol "sctp" (did you mean tcp?); expected one of tcp, udp, icmp');
     expect(
       errorOf(withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity:\n  pattern: { bursts: 1, request: 1, response: 1 }\n  timeline: []')).message,
     ).to.equal('x.yaml:7:7: found both pattern and timeline; expected exactly one of pattern: {...} or timeline: [...]');
