@@ -212,6 +212,32 @@ ${withConnection('protocol: tcp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nh
     expect(() => parseScenario(tcp('{ at: 3ms, from: client, bytes: 1460, reply: 1460 }, { at: 6ms, from: server, bytes: 1460 }, { at: 8ms, from: client, bytes: 0 }'), 'x.yaml')).not.to.throw();
   });
 
+  it('with a span, jitter counts only for the bursts that move: the first and last stay in place (the generator\'s BurstClock)', () => {
+    // udp, rtt 20ms, a reply: a burst lasts 22 ms.
+    const pattern = (p: string): string => withConnection(`protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity: { pattern: { ${p}, request: 1, response: 1 } }`);
+    const ok = (p: string): void => {
+      expect(() => parseScenario(pattern(p), 'x.yaml'), p).not.to.throw();
+    };
+    const refused = (p: string): string => errorOf(pattern(p)).message;
+    // 2 bursts: neither moves, whatever the jitter; only a span shorter than a burst overlaps.
+    ok('bursts: 2, span: 1h, jitter: 30m');
+    ok('bursts: 2, span: 22ms, jitter: 1h');
+    expect(refused('bursts: 2, span: 21999us, jitter: 1h')).to.equal(
+      'x.yaml:6:45: found span 0.021999s / 1 = gap 0.021999s, shorter than a burst (0.022s); expected bursts at least 0.022s apart after jitter (a burst lasts exchanges × (rtt + 2ms), longer when a message takes many segments)',
+    );
+    // 3 bursts: only the middle one moves, between two fixed neighbours.
+    ok('bursts: 3, span: 2h, jitter: 50m');
+    ok('bursts: 3, span: 2s, jitter: 978ms');
+    expect(refused('bursts: 3, span: 2s, jitter: 978001us')).to.equal(
+      'x.yaml:6:45: found span 2s / 2 = gap 1s minus jitter 0.978001s (of 3 bursts over a span, only the middle one moves) = 0.021999s, shorter than a burst (0.022s); expected bursts at least 0.022s apart after jitter (a burst lasts exchanges × (rtt + 2ms), longer when a message takes many segments)',
+    );
+    // 4 or more: two middle neighbours may each move towards the other.
+    ok('bursts: 4, span: 3s, jitter: 489ms');
+    expect(refused('bursts: 4, span: 3s, jitter: 489001us')).to.match(/found span 3s \/ 3 = gap 1s minus 2 × jitter 0\.489001s = 0\.021998s, shorter than a burst/);
+    // With a gap every burst but the first moves: 2 bursts and 2 × jitter, as before.
+    expect(refused('bursts: 2, gap: 1s, jitter: 489001us')).to.match(/found gap 1s minus 2 × jitter 0\.489001s = 0\.021998s, shorter than a burst/);
+  });
+
   it('a span too short for its bursts names the gap it implies', () => {
     const err = errorOf(withConnection('protocol: udp\nclient: 192.0.2.10:1\nserver: 198.51.100.1:2\nactivity: { pattern: { bursts: 11, span: 100ms, request: 1, response: 1 } }'));
     expect(err.message).to.equal('x.yaml:6:46: found span 0.1s / 10 = gap 0.01s minus 2 × jitter 0s = 0.01s, shorter than a burst (0.022s); expected bursts at least 0.022s apart after jitter (a burst lasts exchanges × (rtt + 2ms), longer when a message takes many segments)');
