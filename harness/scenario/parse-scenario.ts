@@ -26,8 +26,18 @@ import { readYamlDocument, type YamlFileKind } from './yaml-document.js';
 /** What the `yaml` package's messages (for any document readFastYaml declines) ask for instead. */
 const SCENARIO_YAML: YamlFileKind = {
   nested: 'a scenario nested a few levels deep, as in docs/scenario-language.md',
-  wellFormed: 'well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"',
+  wellFormed: (line) => (ipv6Suspect(line) ? 'well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"' : 'well-formed YAML'),
 };
+
+/**
+ * Whether a line the `yaml` package could not read may hold an unquoted IPv6 endpoint: a "[" (YAML reads
+ * `[2001:db8::10]:443` as a flow list followed by text), or outside quotes an IPv6-looking value (a "::", or five
+ * or more colon-separated hex groups).
+ */
+function ipv6Suspect(line: string): boolean {
+  const unquoted = line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'/g, '""');
+  return unquoted.includes('[') || /[0-9a-f]*::|[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){4,}/i.test(unquoted);
+}
 import { isCalendarTime, isoToMicros } from '../core/time-text.js';
 import { connectionEndS, PCAP_LAST_US } from './scenario-extent.js';
 

@@ -11,8 +11,12 @@ import { InputError } from '../core/input-error.js';
 export interface YamlFileKind {
   /** What is expected instead of too deep a nesting, e.g. `a suite nested a few levels deep, e.g. ...`. */
   nested: string;
-  /** What is expected instead of a syntax error: `well-formed YAML` and a hint at this kind's usual mistake. */
-  wellFormed: string;
+  /**
+   * What is expected instead of a syntax error: `well-formed YAML`, and a hint at this kind's usual mistake when the
+   * failing line (its text as written) shows it. A hint that names a mistake the line does not hold (an IPv6 endpoint
+   * on a line indented with a tab) sends the reader looking for the wrong thing.
+   */
+  wellFormed: string | ((failingLine: string) => string);
 }
 
 export function readYamlDocument(text: string, file: string, lines: LineCounter, kind: YamlFileKind): Document.Parsed {
@@ -32,8 +36,13 @@ export function readYamlDocument(text: string, file: string, lines: LineCounter,
       throw new InputError(where, `the YAML tag ${tagAt(text, problem)}, which harness does not read`, 'a plain value without a tag');
     case 'BAD_DIRECTIVE':
       throw new InputError(where, `the directive ${directiveAt(text, problem)}`, 'YAML 1.2 (no %YAML line, or %YAML 1.2)');
-    default:
-      throw new InputError(where, `invalid YAML (${firstLine(problem.message)})`, kind.wellFormed);
+    // The package's own words name its JavaScript API ("please use YAML.parseAllDocuments()").
+    case 'MULTIPLE_DOCS':
+      throw new InputError(where, 'a second YAML document (a --- after the first)', 'one YAML document (no second ---)');
+    default: {
+      const expected = typeof kind.wellFormed === 'string' ? kind.wellFormed : kind.wellFormed(lineAt(text, problem.pos[0]));
+      throw new InputError(where, `invalid YAML (${firstLine(problem.message)})`, expected);
+    }
   }
 }
 
@@ -44,10 +53,15 @@ function tagAt(text: string, problem: YAMLError): string {
 }
 
 function directiveAt(text: string, problem: YAMLError): string {
-  const lineStart = text.lastIndexOf('\n', problem.pos[0] - 1) + 1;
-  const lineEnd = text.indexOf('\n', lineStart);
-  const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim();
+  const line = lineAt(text, problem.pos[0]).trim();
   return JSON.stringify(line.length > 40 ? `${line.slice(0, 37)}...` : line);
+}
+
+/** The whole line that holds offset `pos`, without its line break. */
+function lineAt(text: string, pos: number): string {
+  const lineStart = text.lastIndexOf('\n', pos - 1) + 1;
+  const lineEnd = text.indexOf('\n', lineStart);
+  return text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).replace(/\r$/, '');
 }
 
 export function firstLine(message: string): string {

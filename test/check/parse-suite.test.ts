@@ -91,6 +91,7 @@ describe('check: parseSuite', () => {
   const HEAD = 'sensors:\n  z:\n    monitor: zeek\nscenarios: [a.yaml]\n';
   const cases: { name: string; text: string; message: string }[] = [
     { name: 'YAML that does not parse', text: 'sensors: [zeek\nscenarios: a\n', message: 'suite.yaml:2:1: found invalid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]); expected well-formed YAML' },
+    { name: 'two YAML documents', text: `${HEAD}---\n${HEAD}`, message: 'suite.yaml:5:1: found a second YAML document (a --- after the first); expected one YAML document (no second ---)' },
     { name: 'a key written twice', text: `${HEAD}scenarios: [b.yaml]\n`, message: 'suite.yaml:5:1: found key "scenarios" twice in one map; expected each key once per map' },
     { name: 'an unknown YAML tag', text: 'sensors:\n  z:\n    monitor: !sensor zeek\n', message: 'suite.yaml:3:14: found the YAML tag !sensor, which harness does not read; expected a plain value without a tag' },
     { name: 'a %YAML version the reader lacks', text: '%YAML 2.0\n---\nsensors: {}\n', message: 'suite.yaml:1:7: found the directive "%YAML 2.0"; expected YAML 1.2 (no %YAML line, or %YAML 1.2)' },

@@ -8,7 +8,10 @@ const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/bad-scenarios/', 
 
 /** Each bad file, the line:col its message must name, and the rest of the message after it. */
 const CASES: [file: string, lineCol: string, rest: string][] = [
-  ['syntax.yaml', '5:1', 'found invalid YAML (Sequence item without - indicator); expected well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"'],
+  ['syntax.yaml', '5:1', 'found invalid YAML (Sequence item without - indicator); expected well-formed YAML'],
+  ['tab-indent.yaml', '3:1', 'found invalid YAML (Tabs are not allowed as indentation); expected well-formed YAML'],
+  ['two-documents.yaml', '7:1', 'found a second YAML document (a --- after the first); expected one YAML document (no second ---)'],
+  ['ipv6-in-braces.yaml', '5:27', 'found invalid YAML (Unexpected scalar at node end); expected well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"'],
   ['unquoted-ipv6.yaml', '5:27', 'found invalid YAML (Unexpected scalar at node end); expected well-formed YAML; an IPv6 endpoint with a port must be quoted, e.g. client: "[2001:db8::10]:40000"'],
   ['duplicate-key.yaml', '5:5', 'found key "protocol" twice in one map; expected each key once per map'],
   ['unknown-key.yaml', '7:5', 'found key "rttt" in a connection (did you mean rtt?); expected one of id, protocol, client, server, vlan, start, rtt, open, close, mss, hold, keepalive, count, stagger, spread, activity'],
