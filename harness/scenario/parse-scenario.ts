@@ -291,6 +291,16 @@ function backgroundEndpoints(r: YamlReader, f: Fields, target: { client: Endpoin
   } else if (f.has('client')) {
     sameFamily(r, f.at('client'), target.server.addr, target.client.addr, `${what} client`);
   }
+  // As checkClientIsNotServer for a connection: a flow to itself has no direction, and was generated at exit 0.
+  const { client, server } = target;
+  if ((f.has('client') || f.has('server')) && client.port === server.port && ipToBigInt(client.addr) === ipToBigInt(server.addr)) {
+    const side = f.has('client') ? 'client' : 'server';
+    r.fail(
+      f.at(side),
+      `${what} ${side} ${showEndpoint(target[side])}, the ${what} ${side === 'client' ? 'server' : 'client'}'s own endpoint${f.has(side === 'client' ? 'server' : 'client') ? '' : ' (its default)'}`,
+      `a ${what} client other than its server (a flow to itself has no direction a monitor can tell)`,
+    );
+  }
 }
 
 function parseConnection(r: YamlReader, node: ParsedNode): ConnectionSpec {

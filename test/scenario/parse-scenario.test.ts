@@ -68,6 +68,23 @@ describe('parseScenario', () => {
     expect(message(`timestamp_resolution: NS\n${conn(`protocol: udp\n${udp}`)}`)).to.equal('x.yaml:1:23: found timestamp_resolution "NS" (did you mean ns?); expected one of us, ns');
   });
 
+  it('the clock and the sentinel may not be a flow to themselves, as a connection may not', () => {
+    const conn = 'connections:\n  - id: c\n    protocol: udp\n    client: 192.0.2.1:1000\n    server: 192.0.2.2:53\n    activity: { pattern: { bursts: 1, request: 1, response: 1 } }\n';
+    const message = (top: string): string => errorOf(`${top}\n${conn}`).message;
+    const expected = (what: string): string => `expected a ${what} client other than its server (a flow to itself has no direction a monitor can tell)`;
+    expect(message('clock: { client: 192.0.2.9:5, server: 192.0.2.9:5 }')).to.equal(`x.yaml:1:18: found clock client 192.0.2.9:5, the clock server's own endpoint; ${expected('clock')}`);
+    expect(message('sentinel: { after: 1s, client: "[2001:db8::1]:7", server: "[2001:db8:0::1]:7" }')).to.equal(
+      `x.yaml:1:32: found sentinel client [2001:db8::1]:7, the sentinel server's own endpoint; ${expected('sentinel')}`,
+    );
+    // Only one side given, equal to the default other side.
+    expect(message('clock: { server: 192.0.2.250:50000 }')).to.equal(`x.yaml:1:18: found clock server 192.0.2.250:50000, the clock client's own endpoint (its default); ${expected('clock')}`);
+    expect(message('sentinel: { after: 1s, client: 198.51.100.251:50001 }')).to.equal(
+      `x.yaml:1:32: found sentinel client 198.51.100.251:50001, the sentinel server's own endpoint (its default); ${expected('sentinel')}`,
+    );
+    // The same address on two ports, or two addresses on one port, is a flow with a direction.
+    expect(() => parseScenario(`clock: { client: 192.0.2.9:5, server: 192.0.2.9:6 }\nsentinel: { after: 1s, client: 192.0.2.8:5, server: 192.0.2.9:5 }\n${conn}`, 'x.yaml')).not.to.throw();
+  });
+
   it('fills every default', () => {
     const s = parseScenario(MINIMAL, 'scenarios/minimal.yaml');
     expect(s).to.deep.equal({
