@@ -19,7 +19,7 @@ Flags:
   --out DIR            output folder (default: out/)
 ${MAX_PCAP_HELP}
 
-Ctrl-C stops within one 256 KB chunk: scenarios already written are kept, the one being written leaves no file.
+Ctrl-C stops within one 4 MB chunk: scenarios already written are kept, the one being written leaves no file.
 Exit status: 0 done, 2 bad input, 130 interrupted.`;
 
 export async function generateCommand(argv: string[]): Promise<number> {
