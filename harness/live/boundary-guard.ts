@@ -28,7 +28,7 @@ export function silenceShrinkUs(spec: ConnectionSpec, speedup: number): number {
   const a = spec.activity;
   const pieces = [activityStartS(spec)];
   if (a.kind === 'pattern') pieces.push(burstLengthS(a, spec));
-  else for (const event of a.events) pieces.push(eventLengthS(event, spec.rttS));
+  else for (const event of a.events) pieces.push(eventLengthS(event, spec));
   if (spec.keepalive !== undefined) pieces.push(handshakeLengthS(spec.rttS));
   return Math.round((speedup - 1) * Math.max(...pieces) * 1e6);
 }

@@ -85,7 +85,7 @@ export function structureLimit(scenario: Scenario): StructureLimit | undefined {
         });
         return;
       }
-      const lengthS = eventLengthS(prev, spec.rttS);
+      const lengthS = eventLengthS(prev, spec);
       const apartS = roundMicros(event.atS - prev.atS);
       offer({
         ...base,
