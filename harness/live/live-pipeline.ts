@@ -128,7 +128,7 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
     for (const [k, ids] of groups) {
       if (request.signal.aborted) break;
       replay += 1;
-      say(`live ${scenarioResult.name}: replay ${replay}/${groups.size} starting: K=${k} for ${ids.join(', ')}, about ${formatDuration(Math.max(1, Math.round(spanS / k)))}`);
+      say(`live ${scenarioResult.name}: replay ${replay}/${groups.size} starting: K=${k} for ${ids.join(', ')}, about ${formatDuration(replaySeconds(spanS, k))}`);
       const sensors = liveSensors.filter((s) => ids.includes(s.sensor));
       const cells = await runGroup(request, scenarioResult, scenario, k, sensors, adapters, choices);
       scenarioResult.cells.push(...cells);
@@ -156,12 +156,16 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
  * (10s); K=2 for nfpcapd (2m30s)`, and what held K down when the scenario's own timing did.
  */
 function livePlanLine(name: string, spanS: number, groups: Map<number, string[]>, choices: Map<string, SpeedupChoice>, structure: StructureLimit | undefined): string {
-  const length = (k: number): string => formatDuration(Math.max(1, Math.round(spanS / k)));
-  const total = [...groups.keys()].reduce((sum, k) => sum + Math.max(1, Math.round(spanS / k)), 0);
-  const parts = [...groups].map(([k, ids]) => `K=${k} for ${ids.join(', ')} (${length(k)})`);
+  const total = [...groups.keys()].reduce((sum, k) => sum + replaySeconds(spanS, k), 0);
+  const parts = [...groups].map(([k, ids]) => `K=${k} for ${ids.join(', ')} (${formatDuration(replaySeconds(spanS, k))})`);
   const held = [...choices.values()].some((c) => 'k' in c && c.heldByScenario === true);
   return `live ${name}: ${groups.size} replay${groups.size === 1 ? '' : 's'}, about ${formatDuration(total)} in all: ${parts.join('; ')}` +
     (held && structure ? `; K at most ${structure.k} for the scenario's own timing (${describeStructureLimit(structure)})` : '');
+}
+
+/** How long a replay of a scenario spanning `spanS` lasts at K, in whole seconds (at least 1), as the plan lines say it. */
+function replaySeconds(spanS: number, k: number): number {
+  return Math.max(1, Math.round(spanS / k));
 }
 
 /** The speedup for one sensor's live cells; an explicit one that breaks its floor is refused (exit 2). */

@@ -63,6 +63,18 @@ interface StartedService {
   program: string;
 }
 
+/** The first process of a cell that has ended, as the cell's failure: `when` says when that was wrong. */
+async function refuseEndedService(services: readonly StartedService[], plan: LiveCellPlan, when: string): Promise<void> {
+  for (const { service, program } of services) {
+    const ended = await service.wait(0);
+    if (ended === undefined) continue;
+    const how = ended.signal !== undefined ? `killed by ${ended.signal}` : `exit status ${ended.exitCode}`;
+    // A collector (softflowd's nfcapd) is named as itself: "softflowd ended" would send the reader to the wrong log.
+    const which = program === plan.binary ? plan.adapter.displayName : `${plan.adapter.displayName}'s ${path.basename(program)}`;
+    throw new MonitorFailure(`${which} ended (${how}) ${when}`, ended.exitCode, ended.signal, ended.stderr.slice(-2000), false);
+  }
+}
+
 /** How long a monitor may take to open its capture: Zeek needs 25-40 s (docs/measured/live.md). */
 const LISTEN_READY_MS = 90_000;
 /** After the last packet: a moment for the capture buffers to hand over the last frames before anyone is stopped. */
@@ -131,7 +143,7 @@ async function runOnWire(wire: PrivateWire, request: ReplayRequest, scheduled: n
             listenThroughReplay: async () => {
               const deadline = Date.now() + LISTEN_READY_MS;
               while ((await captureSocketsOn(wire.nsPid, wire.rxIndex)) <= before) {
-                await refuseEndedService(started, `before it opened a capture on ${wire.rx}`);
+                await refuseEndedService(started, plan, `before it opened a capture on ${wire.rx}`);
                 if (Date.now() > deadline || ctx.signal.aborted) {
                   throw new MonitorFailure(`${plan.adapter.displayName} opened no capture on ${wire.rx} within ${LISTEN_READY_MS / 1000} s`, null, undefined, '', true);
                 }
@@ -142,21 +154,10 @@ async function runOnWire(wire: PrivateWire, request: ReplayRequest, scheduled: n
               // A monitor (or its collector) that ended while the replay ran saw, or exported, part of it only: its
               // records scored as the tool's view read "inaccurate" or "missed" at exit 0 (pmacctd and argus count
               // no packets, so nothing else tells). Nobody has been stopped yet: any process ended is a fault.
-              if (!ctx.signal.aborted) await refuseEndedService(started, 'during the replay, before it was stopped: its records cover part of the replay only');
+              if (!ctx.signal.aborted) await refuseEndedService(started, plan, 'during the replay, before it was stopped: its records cover part of the replay only');
             },
             signalService: async (service, signal) => { await signalInside(service.pid, signal); },
           };
-          /** The first process of this cell that has ended, as the cell's failure: `when` says when that was wrong. */
-          async function refuseEndedService(services: readonly StartedService[], when: string): Promise<void> {
-            for (const { service, program } of services) {
-              const ended = await service.wait(0);
-              if (ended === undefined) continue;
-              const how = ended.signal !== undefined ? `killed by ${ended.signal}` : `exit status ${ended.exitCode}`;
-              // A collector (softflowd's nfcapd) is named as itself: "softflowd ended" would send the reader to the wrong log.
-              const which = program === plan.binary ? plan.adapter.displayName : `${plan.adapter.displayName}'s ${path.basename(program)}`;
-              throw new MonitorFailure(`${which} ended (${how}) ${when}`, ended.exitCode, ended.signal, ended.stderr.slice(-2000), false);
-            }
-          }
           output = await form.run(liveCtx);
           return output;
         },

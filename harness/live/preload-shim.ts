@@ -55,7 +55,7 @@ export async function buildPreloadShim(shim: PreloadShim, dir: string): Promise<
 }
 
 /** What the loader takes as a separator between LD_PRELOAD entries (ld.so(8): spaces and colons). */
-export function splitsPreload(file: string): boolean {
+function splitsPreload(file: string): boolean {
   return /[\s:]/.test(file);
 }
 

@@ -64,6 +64,6 @@ function lineAt(text: string, pos: number): string {
   return text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).replace(/\r$/, '');
 }
 
-export function firstLine(message: string): string {
+function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
