@@ -1,6 +1,6 @@
 import { formatEndpoint } from '../core/ip-address.js';
 import { recordExtent, type RecordExtent } from '../core/record-extent.js';
-import { untaggedOnSeveralVlans } from '../core/record-overlap.js';
+import { indistinctInTruth } from '../core/record-overlap.js';
 import { cellCost } from '../pipeline/cell-cost.js';
 import { tableFullOf } from '../core/tool-state.js';
 import { checkRecords, type OutsideRecord } from '../core/record-sanity.js';
@@ -119,7 +119,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const logged = await adapter.parseLog(logFile, view);
   // A replayed log's times are mapped (with tcpreplay's own timing error): only an unmapped one must lie within the
   // capture, found in the same pass that checks every record and refused once an unrelated log has had its say.
-  const mayOverlap = untaggedOnSeveralVlans(truth.connections);
+  const mayOverlap = indistinctInTruth(truth.connections);
   const outside = checkRecords(logged, {
     ...(replay === undefined ? { window: { firstUs: truth.pcap.firstUs - OUTSIDE_SLACK_US, lastUs: truth.pcap.lastUs + OUTSIDE_SLACK_US } } : {}),
     limit: recordLengthLimit(adapter),

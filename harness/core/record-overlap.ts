@@ -11,10 +11,14 @@ import { canonicalAddress } from './ip-address.js';
  *
  * A unidirectional NetFlow/IPFIX record (nfpcapd, softflowd, pmacct) is one direction's state: its two directions
  * overlap by nature, but two records of one direction of a tuple never do (a softflowd log joined to itself was
- * scored "fragmented (2)" at 200%), so they are checked by their directed tuple.
+ * scored "fragmented (2)" at 200%), so they are checked by their directed tuple. So is a joining view (argus's
+ * merged: racluster writes one record per directed tuple, the flows the server opened apart and spanning inside the
+ * client's; two of one directed tuple are one line written twice).
  *
- * Not checked: ICMP (tools key echo flows by id, type or code in ways their records do not all show) and argus
- * `start` and `status` records (pieces of one flow).
+ * Not checked for overlap: ICMP (tools key echo flows by id, sequence, type or code in ways their records do not
+ * all show: argus keys an echo flow on its sequence number, so back-to-back echoes overlap) and argus `start` and
+ * `status` records (pieces of one flow). Both are checked for a record REPEATED: the same key as the record shows
+ * it, the same first and last time (see `repeatProtocol` for when that is impossible).
  */
 
 /**
@@ -23,20 +27,53 @@ import { canonicalAddress } from './ip-address.js';
  */
 export const OVERLAP_SLACK_US = 1000;
 
-/** The first pair found (by index, earlier record first in time) of records of one state that overlap. */
+/** A state key's protocol code: TCP 0, UDP 2, ICMP 4, plus 1 when the key keeps its direction (never swapped). */
+const DIRECTED = 1;
+
+function baseCode(protocol: string): number | undefined {
+  return protocol === 'tcp' ? 0 : protocol === 'udp' ? 2 : protocol === 'icmp' ? 4 : undefined;
+}
+
+/**
+ * The overlap check's protocol code of a record, undefined for what is not checked for overlap: ICMP, argus's
+ * start and status records. `joined`: a joining view's record, one per directed tuple.
+ */
+export function stateProtocol(protocol: string, direction: 'bi' | 'uni', recordKind: string | undefined, joined = false): number | undefined {
+  if (recordKind !== undefined) return undefined;
+  const base = protocol === 'tcp' || protocol === 'udp' ? baseCode(protocol) : undefined;
+  return base === undefined || (direction === 'bi' && !joined) ? base : base + DIRECTED;
+}
+
+/**
+ * The repeat check's protocol code of a record the overlap check leaves out, undefined when a repeat of it can be
+ * real. A repeat is another record of the same key with the same first and last time (and, for ICMP, the same
+ * packet and byte counts).
+ *
+ * - TCP and UDP pieces of one argus flow (start, status): one state per tuple, each piece after the last, and no
+ *   packet in two pieces: two pieces of one span are one line written twice.
+ * - ICMP of more than 2 packets a record. A tool may key ICMP finer than its records show (argus: the echo sequence
+ *   number), and then one echo exchange is a record of its own: back-to-back echoes (`ping -l`, a flood) give
+ *   records of one request and one reply, equal to the microsecond at both ends, and at a millisecond's precision
+ *   (nfdump, nDPI) any two echoes within a millisecond do. So the tool's timestamp precision does not make even a
+ *   microsecond repeat impossible; what does is a record of more than one exchange, which is the tool's state of
+ *   the conversation over time: two such records the same at both ends and in every count are one record written
+ *   twice. Two conversations the records cannot tell apart (two pings of one host pair whose identifiers the tool
+ *   does not show) are the truth's to say: the caller exempts them (`indistinctInTruth`).
+ */
+export function repeatProtocol(protocol: string, direction: 'bi' | 'uni', recordKind: string | undefined, joined: boolean, packets: number | undefined): number | undefined {
+  const base = baseCode(protocol);
+  if (base === undefined) return undefined;
+  const directed = direction === 'uni' || joined ? DIRECTED : 0;
+  if (protocol === 'icmp') return packets !== undefined && packets > 2 ? base + directed : undefined;
+  return recordKind === undefined ? undefined : base + directed;
+}
+
+/** What a check found: the first pair (by index, earlier record first in time) that overlap or repeat. */
 export interface Overlap {
   earlier: number;
   later: number;
-}
-
-/** Protocols of a unidirectional record's state (its key keeps its direction) start here. */
-const DIRECTED = 2;
-
-/** 0 TCP, 1 UDP, and DIRECTED more for a unidirectional record; undefined for what is not checked. */
-export function stateProtocol(protocol: string, direction: 'bi' | 'uni', recordKind: string | undefined): number | undefined {
-  if (recordKind !== undefined) return undefined;
-  const base = protocol === 'tcp' ? 0 : protocol === 'udp' ? 1 : undefined;
-  return base === undefined || direction === 'bi' ? base : base + DIRECTED;
+  /** Found by a repeat check: the two have one span and counts, one record written twice. */
+  repeated: boolean;
 }
 
 /**
@@ -44,7 +81,7 @@ export function stateProtocol(protocol: string, direction: 'bi' | 'uni', recordK
  * grouped by key in typed arrays (a million records need no string or object per record); `find` sorts each
  * group of two or more by start. Two overlap when one starts more than OVERLAP_SLACK_US before another ended, or
  * both have the very same span (a zero-length record repeated overlaps by nothing, yet no state begins twice at
- * one instant).
+ * one instant). With `repeatsOnly` (the repeat check: see repeatProtocol), only the very same span and counts.
  */
 export class StateOverlaps {
   private readonly groupOf: Int32Array;
@@ -57,11 +94,14 @@ export class StateOverlaps {
   private sizes: Int32Array;
   private groupCount = 0;
   private repeated = false;
+  /** Repeat check: each record's packets and bytes (NaN when absent), which a repeat has the same of too. */
+  private readonly counts: Float64Array | undefined;
 
-  constructor(private readonly count: number) {
+  constructor(private readonly count: number, private readonly repeatsOnly = false) {
     this.groupOf = new Int32Array(count).fill(-1);
     this.firstUs = new Float64Array(count);
     this.lastUs = new Float64Array(count);
+    this.counts = repeatsOnly ? new Float64Array(4 * count) : undefined;
     let slots = 16;
     while (slots < 2 * count) slots *= 2;
     this.slots = slots;
@@ -70,16 +110,31 @@ export class StateOverlaps {
     this.sizes = new Int32Array(Math.max(1, Math.min(count, 1024)));
   }
 
-  /** Record i, of `stateProtocol` protocol (records not told of are not checked). */
-  add(i: number, protocol: number, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number): void {
+  /**
+   * Record i, of `stateProtocol` (`repeatProtocol` for a repeat check) protocol: records not told of are not
+   * checked. Its packets and bytes either way (NaN: not given) matter to a repeat check only.
+   */
+  add(
+    i: number, protocol: number, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number,
+    origPkts = NaN, respPkts = NaN, origBytes = NaN, respBytes = NaN,
+  ): void {
     this.firstUs[i] = firstUs;
     this.lastUs[i] = lastUs;
+
     // A conversation's records name it either way; a unidirectional record's direction is part of its state.
-    const swap = protocol < DIRECTED && (origAddr > respAddr || (origAddr === respAddr && origPort > respPort));
+    const swap = (protocol & DIRECTED) === 0 && (origAddr > respAddr || (origAddr === respAddr && origPort > respPort));
     const aAddr = swap ? respAddr : origAddr;
     const aPort = swap ? respPort : origPort;
     const bAddr = swap ? origAddr : respAddr;
     const bPort = swap ? origPort : respPort;
+    const counts = this.counts;
+    if (counts !== undefined) {
+      // Kept in the key's order: a record named the other way round gives its counts the other way round too.
+      counts[4 * i] = swap ? respPkts : origPkts;
+      counts[4 * i + 1] = swap ? origPkts : respPkts;
+      counts[4 * i + 2] = swap ? respBytes : origBytes;
+      counts[4 * i + 3] = swap ? origBytes : respBytes;
+    }
     let h = Math.imul(protocol + 1, 0x9e3779b1);
     h = Math.imul(h ^ aAddr, 0x85ebca6b) ^ aPort;
     h = Math.imul(h ^ bAddr, 0xc2b2ae35) ^ bPort;
@@ -110,7 +165,7 @@ export class StateOverlaps {
   /** `exempt(record)`: a group (one key) whose records may overlap, told by one of them. */
   find(exempt?: (record: number) => boolean): Overlap | undefined {
     if (!this.repeated) return undefined;
-    const { groupOf, firstUs, lastUs, sizes, groupCount, count } = this;
+    const { groupOf, firstUs, lastUs, sizes, groupCount, count, repeatsOnly } = this;
     // Records of each group together (a counting sort by group), then each group of two or more in time order.
     const starts = new Int32Array(groupCount + 1);
     for (let g = 0; g < groupCount; g += 1) starts[g + 1] = (starts[g] as number) + (sizes[g] as number);
@@ -130,13 +185,30 @@ export class StateOverlaps {
       let widest = rows[0] as number;
       for (let k = 1; k < rows.length; k += 1) {
         const r = rows[k] as number;
-        const prev = rows[k - 1] as number;
-        if (firstUs[r] === firstUs[prev] && lastUs[r] === lastUs[prev]) return { earlier: prev, later: r };
-        if ((firstUs[r] as number) < (lastUs[widest] as number) - OVERLAP_SLACK_US) return { earlier: widest, later: r };
+        // Every earlier record of the very same span (a run, short but for a flood of one-packet records).
+        for (let j = k - 1; j >= 0; j -= 1) {
+          const q = rows[j] as number;
+          if (firstUs[q] !== firstUs[r] || lastUs[q] !== lastUs[r]) break;
+          if (this.sameCounts(r, q)) return { earlier: q, later: r, repeated: repeatsOnly };
+        }
+        if (repeatsOnly) continue;
+        if ((firstUs[r] as number) < (lastUs[widest] as number) - OVERLAP_SLACK_US) return { earlier: widest, later: r, repeated: false };
         if ((lastUs[r] as number) > (lastUs[widest] as number)) widest = r;
       }
     }
     return undefined;
+  }
+
+  /** Whether two records give the same packets and bytes (an absent count is the same as an absent one). */
+  private sameCounts(a: number, b: number): boolean {
+    const counts = this.counts;
+    if (counts === undefined) return true;
+    for (let k = 0; k < 4; k += 1) {
+      const x = counts[4 * a + k] as number;
+      const y = counts[4 * b + k] as number;
+      if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) return false;
+    }
+    return true;
   }
 }
 
@@ -191,21 +263,42 @@ class GroupKeys {
 }
 
 /**
- * Whether a record without a VLAN names a tuple the truth holds on two VLANs or more: a tool that keeps VLANs apart
- * without printing them (ndpiReader) writes a record per VLAN, overlapping, of one tuple as the records see it. Such
- * overlaps are the truth's, not two sensors' logs concatenated (ndpi's whole, right output was refused).
+ * Records whose key the truth holds twice or more, so that two of them may overlap or repeat without either being
+ * false (undefined when there are none):
+ * - a record without a VLAN naming a tuple the truth holds on two VLANs or more: a tool that keeps VLANs apart
+ *   without printing them (ndpiReader) writes a record per VLAN, overlapping, of one tuple as the records see it
+ *   (ndpi's whole, right output was refused);
+ * - an ICMP record between two hosts the truth holds two ICMP conversations of (on its VLAN): their identifiers
+ *   are not all shown, and two pings started together give records the same at both ends.
  */
-export function untaggedOnSeveralVlans(connections: readonly Pick<TruthConnection, 'protocol' | 'client' | 'server' | 'vlan'>[]): ((record: FlowRecord) => boolean) | undefined {
+export function indistinctInTruth(connections: readonly Pick<TruthConnection, 'protocol' | 'client' | 'server' | 'vlan'>[]): ((record: FlowRecord) => boolean) | undefined {
   const vlansOf = new Map<string, Set<number | undefined>>();
+  const icmpOf = new Map<string, number>();
   for (const c of connections) {
     const key = tupleKey(c.protocol, c.client.addr, c.client.port, c.server.addr, c.server.port);
     const vlans = vlansOf.get(key) ?? new Set<number | undefined>();
     vlans.add(c.vlan);
     vlansOf.set(key, vlans);
+    if (c.protocol === 'icmp') {
+      // Counted on its VLAN, and under "any" for a record that shows none.
+      for (const vlan of [c.vlan ?? -1, -2]) {
+        const pair = `${pairKey(c.client.addr, c.server.addr)}|${vlan}`;
+        icmpOf.set(pair, (icmpOf.get(pair) ?? 0) + 1);
+      }
+    }
   }
   const shared = new Set([...vlansOf].filter(([, vlans]) => vlans.size > 1).map(([key]) => key));
-  if (shared.size === 0) return undefined;
-  return (r) => r.vlan === undefined && shared.has(tupleKey(r.protocol, r.origAddr, r.origPort, r.respAddr, r.respPort));
+  const icmpShared = new Set([...icmpOf].filter(([, n]) => n > 1).map(([pair]) => pair));
+  if (shared.size === 0 && icmpShared.size === 0) return undefined;
+  return (r) => r.protocol === 'icmp'
+    ? icmpShared.has(`${pairKey(r.origAddr, r.respAddr)}|${r.vlan ?? -2}`)
+    : r.vlan === undefined && shared.has(tupleKey(r.protocol, r.origAddr, r.origPort, r.respAddr, r.respPort));
+}
+
+function pairKey(a: string, b: string): string {
+  const x = canonicalAddress(a);
+  const y = canonicalAddress(b);
+  return x < y ? `${x}|${y}` : `${y}|${x}`;
 }
 
 function tupleKey(protocol: string, a: string, pa: number, b: string, pb: number): string {

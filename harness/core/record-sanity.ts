@@ -4,7 +4,7 @@ import { formatEndpoint } from './ip-address.js';
 import { InputError } from './input-error.js';
 import type { FlowRecord } from './flow-record.js';
 import { FlowRecordTable, type FlowRecordList, type FlowRow } from './flow-record-table.js';
-import { StateOverlaps, stateProtocol, type Overlap } from './record-overlap.js';
+import { StateOverlaps, repeatProtocol, stateProtocol, type Overlap } from './record-overlap.js';
 
 /**
  * What every normalized record must be before it is scored, whichever parser read it: a record that ends before it
@@ -13,15 +13,15 @@ import { StateOverlaps, stateProtocol, type Overlap } from './record-overlap.js'
  * what one lacked was scored at exit 0 (a negative duration and coverage, a 1e20 s connection, a corrupted address
  * taken as one more unmatched record while its connection lost one). Checked here once, for every adapter present
  * and future; the message names the record's file and line. Also refused: two records of one flow state that
- * overlap in time (see record-overlap.ts).
+ * overlap in time, and a record repeated where overlap is not checked (see record-overlap.ts).
  */
 export function checkRecords(records: FlowRecordList, options: CheckOptions = {}): OutsideRecord | undefined {
   const { window, limit } = options;
-  // A joining view's records are not one state each (racluster joins a directed tuple's flows, so the flows the
-  // server opened sit inside the span of the client's): not checked for overlap.
-  const overlaps = options.joinedView === true ? undefined : new StateOverlaps(records.length);
+  const joined = options.joinedView === true;
+  const overlaps = new StateOverlaps(records.length);
+  const repeats = new StateOverlaps(records.length, true);
   let outside: OutsideRecord | undefined;
-  if (records instanceof FlowRecordTable) outside = checkTable(records, window, limit, overlaps);
+  if (records instanceof FlowRecordTable) outside = checkTable(records, window, limit, joined, overlaps, repeats);
   else {
     // Address texts numbered as they come, for the overlap check's keys.
     const ids = new Map<string, number>();
@@ -35,17 +35,36 @@ export function checkRecords(records: FlowRecordList, options: CheckOptions = {}
       const problem = recordProblem(record, isAddress, limit);
       if (problem !== undefined) throw new InputError({ file: record.sourceFile, line: record.sourceLine, col: 0 }, problem.found, problem.expected);
       outside ??= outsideOf(window, record.firstUs, record.lastUs, record.sourceFile, record.sourceLine);
-      const protocol = overlaps === undefined ? undefined : stateProtocol(record.protocol, record.direction, record.recordKind);
-      if (protocol !== undefined) {
-        overlaps?.add(i, protocol, idOf(record.origAddr), record.origPort, idOf(record.respAddr), record.respPort, record.vlan ?? -1, record.firstUs, record.lastUs);
-      }
+      tell(overlaps, repeats, i, record.protocol, record.direction, record.recordKind, joined, idOf(record.origAddr), record.origPort, idOf(record.respAddr), record.respPort, record.vlan ?? -1, record.firstUs, record.lastUs,
+        record.origPkts ?? NaN, record.respPkts ?? NaN, record.origBytes ?? NaN, record.respBytes ?? NaN);
       i += 1;
     }
   }
   const exempt = options.mayOverlap;
-  const overlap = overlaps?.find(exempt === undefined ? undefined : (k) => exempt(records.at(k) as FlowRecord));
-  if (overlap !== undefined) refuseOverlap(overlap, (k) => described(records.at(k) as FlowRecord));
+  const byRecord = exempt === undefined ? undefined : (k: number): boolean => exempt(records.at(k) as FlowRecord);
+  const overlap = overlaps.find(byRecord) ?? repeats.find(byRecord);
+  if (overlap !== undefined) refuseOverlap(overlap, (k) => described(records.at(k) as FlowRecord), joined);
   return outside;
+}
+
+/** Tells the overlap check, or else the repeat check, of record i (see record-overlap.ts). */
+function tell(
+  overlaps: StateOverlaps, repeats: StateOverlaps, i: number, protocol: FlowRecord['protocol'], direction: FlowRecord['direction'], recordKind: FlowRecord['recordKind'],
+  joined: boolean, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number,
+  origPkts: number, respPkts: number, origBytes: number, respBytes: number,
+): void {
+  const state = stateProtocol(protocol, direction, recordKind, joined);
+  if (state !== undefined) {
+    overlaps.add(i, state, origAddr, origPort, respAddr, respPort, vlan, firstUs, lastUs);
+    return;
+  }
+  // NaN: not given.
+  const packets = Number.isNaN(origPkts) && Number.isNaN(respPkts) ? undefined : (Number.isNaN(origPkts) ? 0 : origPkts) + (Number.isNaN(respPkts) ? 0 : respPkts);
+  const repeat = repeatProtocol(protocol, direction, recordKind, joined, packets);
+  if (repeat === undefined) return;
+  // Pieces of one TCP or UDP flow never share a span, whatever their counts: only ICMP's are compared.
+  if (protocol === 'icmp') repeats.add(i, repeat, origAddr, origPort, respAddr, respPort, vlan, firstUs, lastUs, origPkts, respPkts, origBytes, respBytes);
+  else repeats.add(i, repeat, origAddr, origPort, respAddr, respPort, vlan, firstUs, lastUs);
 }
 
 export interface CheckOptions {
@@ -53,9 +72,12 @@ export interface CheckOptions {
   window?: TimeWindow;
   /** The longest record the tool writes. */
   limit?: RecordLengthLimit;
-  /** The records are a view that joins the tool's flows (the adapter's joiningViews): one tuple's may overlap. */
+  /**
+   * The records are a view that joins the tool's flows (the adapter's joiningViews): one record per directed tuple,
+   * so a tuple's two directions may overlap (the flows the server opened inside the client's), one direction never.
+   */
   joinedView?: boolean;
-  /** Records whose tuple's records may overlap (the truth holds it on several VLANs: untaggedOnSeveralVlans). */
+  /** Records whose key's records may overlap or repeat (the truth holds the key twice: indistinctInTruth). */
   mayOverlap?: (record: FlowRecord) => boolean;
 }
 
@@ -76,16 +98,25 @@ function described(r: FlowRecord): DescribedRecord {
   };
 }
 
-function refuseOverlap(overlap: Overlap, describe: (i: number) => DescribedRecord): never {
+function refuseOverlap(overlap: Overlap, describe: (i: number) => DescribedRecord, joined: boolean): never {
   // Named at the one further down the log: the reader finds the first of the two above it.
   const [first, second] = [overlap.earlier, overlap.later].sort((a, b) => a - b) as [number, number];
   const a = describe(first);
   const b = describe(second);
   const other = a.file === b.file ? `line ${a.line}` : `${a.file}:${a.line}`;
+  if (overlap.repeated) {
+    throw new InputError(
+      { file: b.file, line: b.line, col: 0 },
+      `a record (${b.text}) that repeats the record on ${other}: the same connection, first and last packet and counts`,
+      'each flow state written once, as no sensor writes one state twice at the same instant: are these two sensors\' logs concatenated, or a record repeated?',
+    );
+  }
   throw new InputError(
     { file: b.file, line: b.line, col: 0 },
-    `a record (${b.text}) that overlaps the record of the same connection on ${other} (${a.text})`,
-    'one record at a time per connection, as one sensor keeps one state per connection: are these two sensors\' logs concatenated, or a record repeated?',
+    `a record (${b.text}) that overlaps the record of the same ${joined ? 'connection and direction' : 'connection'} on ${other} (${a.text})`,
+    joined
+      ? 'one record per connection and direction, as the joining view writes each directed tuple\'s flows as one: is this view concatenated with itself, or a line repeated?'
+      : 'one record at a time per connection, as one sensor keeps one state per connection: are these two sensors\' logs concatenated, or a record repeated?',
   );
 }
 
@@ -118,7 +149,7 @@ function outsideOf(window: TimeWindow | undefined, firstUs: number, lastUs: numb
 }
 
 /** A table's rows read by its columns (a million records, never built as objects); each distinct address checked once. */
-function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limit: RecordLengthLimit | undefined, overlaps: StateOverlaps | undefined): OutsideRecord | undefined {
+function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limit: RecordLengthLimit | undefined, joined: boolean, overlaps: StateOverlaps, repeats: StateOverlaps): OutsideRecord | undefined {
   let outside: OutsideRecord | undefined;
   const row = {} as FlowRow;
   const checked = new Map<number, boolean>();
@@ -148,8 +179,7 @@ function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limi
     if (problem !== undefined) throw new InputError({ file: table.sourceFile(i), line: table.sourceLine(i), col: 0 }, problem.found, problem.expected);
     if (outside === undefined && window !== undefined) outside = outsideOf(window, row.firstUs, row.lastUs, table.sourceFile(i), row.sourceLine);
     // Addresses are the table's text ids already: one text, one id.
-    const protocol = stateProtocol(row.protocol, row.direction, row.recordKind);
-    if (protocol !== undefined) overlaps?.add(i, protocol, row.origAddr, row.origPort, row.respAddr, row.respPort, row.vlan, row.firstUs, row.lastUs);
+    tell(overlaps, repeats, i, row.protocol, row.direction, row.recordKind, joined, row.origAddr, row.origPort, row.respAddr, row.respPort, row.vlan, row.firstUs, row.lastUs, row.origPkts, row.respPkts, row.origBytes, row.respBytes);
   }
   return outside;
 }

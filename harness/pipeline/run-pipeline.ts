@@ -1,4 +1,4 @@
-import { untaggedOnSeveralVlans } from '../core/record-overlap.js';
+import { indistinctInTruth } from '../core/record-overlap.js';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -380,7 +380,7 @@ async function runTask(
     }
     return cells;
   }
-  const mayOverlap = untaggedOnSeveralVlans(truth.connections);
+  const mayOverlap = indistinctInTruth(truth.connections);
   const outcome = await runCell({
     ...(mayOverlap === undefined ? {} : { mayOverlap }),
     adapter,

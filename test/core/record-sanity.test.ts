@@ -6,6 +6,7 @@ import type { FlowRecord } from '../../harness/core/flow-record.js';
 import { FlowRecordTable } from '../../harness/core/flow-record-table.js';
 import { InputError } from '../../harness/core/input-error.js';
 import { checkRecords } from '../../harness/core/record-sanity.js';
+import { indistinctInTruth } from '../../harness/core/record-overlap.js';
 import { harness, REPO } from '../support/cli.js';
 
 const GOOD: FlowRecord = {
@@ -129,13 +130,65 @@ describe('record sanity: two records of one flow state that overlap (two sensors
   it('accepts overlaps that are no second state: one tuple on two VLANs, ICMP, argus start and status records, NetFlow directions', () => {
     expect(verdicts([span(0, 600, 1, { vlan: 10 }), span(0, 600, 2, { vlan: 20 })])).to.deep.equal(['accepted', 'accepted']);
     const icmp: Partial<FlowRecord> = { protocol: 'icmp', origPort: 8, respPort: 0 };
-    expect(verdicts([span(0, 600, 1, icmp), span(0, 600, 2, icmp)])).to.deep.equal(['accepted', 'accepted']);
-    expect(verdicts([span(0, 600, 1, { recordKind: 'start' }), span(0, 600, 2, { recordKind: 'status' })])).to.deep.equal(['accepted', 'accepted']);
+    expect(verdicts([span(0, 600, 1, icmp), span(0.5, 600, 2, icmp)])).to.deep.equal(['accepted', 'accepted']);
+    expect(verdicts([span(0, 600, 1, { recordKind: 'start' }), span(0.5, 600, 2, { recordKind: 'status' })])).to.deep.equal(['accepted', 'accepted']);
     expect(verdicts([span(0, 600, 1, { direction: 'uni' }), span(0.01, 600, 2, { ...flipped, direction: 'uni' })])).to.deep.equal(['accepted', 'accepted']);
     // A joining view (racluster) writes one record per directed tuple, spanning the other direction's.
     expect(() => checkRecords([span(0, 1200, 1), span(600, 601, 2, flipped)], { joinedView: true })).to.not.throw();
     // The other protocol, or another port: another connection.
     expect(verdicts([span(0, 600, 1), span(0, 600, 2, { protocol: 'udp' }), span(0, 600, 3, { respPort: 444 })])).to.deep.equal(['accepted', 'accepted']);
+  });
+
+  it('refuses a record repeated where overlaps are not checked: ICMP of more than one exchange, argus start and status records', () => {
+    const icmp: Partial<FlowRecord> = { protocol: 'icmp', origPort: 8, respPort: 0 };
+    const [asArray, asTable] = verdicts([span(0, 40, 13, icmp), span(0, 0.043, 14), span(0, 40, 15, icmp)]);
+    expect(asArray).to.equal(
+      'x.log:15:1: found a record (icmp 192.0.2.10:8 - 198.51.100.20:0 from 1700000000.000000 to 1700000040.000000) that repeats the record on line 13: ' +
+        'the same connection, first and last packet and counts; expected each flow state written once, as no sensor writes one state twice at the same ' +
+        "instant: are these two sensors' logs concatenated, or a record repeated?",
+    );
+    expect(asTable).to.equal(asArray);
+    // Named the other way round, its counts too.
+    const reversed: Partial<FlowRecord> = { ...icmp, origAddr: GOOD.respAddr, origPort: 0, respAddr: GOOD.origAddr, respPort: 8, origPkts: GOOD.respPkts, respPkts: GOOD.origPkts };
+    expect(verdicts([span(0, 40, 2, icmp), span(0, 40, 3, reversed)])[0]).to.match(/^x\.log:3:1: found a record \(icmp 198\.51\.100\.20:0 - 192\.0\.2\.10:8 .* repeats the record on line 2:/);
+    // argus's pieces of one flow: any two of one span, whatever their counts.
+    const [start, status] = verdicts([span(0, 60, 1, { recordKind: 'start' }), span(60, 120, 2, { recordKind: 'status' }), span(0, 60, 3, { recordKind: 'status', origPkts: 1 })]);
+    expect(start).to.match(/^x\.log:3:1: found a record \(tcp 192\.0\.2\.10:40000 - 198\.51\.100\.20:443 from 1700000000\.000000 to 1700000060\.000000\) that repeats the record on line 1:/);
+    expect(status).to.equal(start);
+  });
+
+  it('accepts ICMP records alike that can be real: one exchange each (back-to-back echoes), other counts, or counts not given', () => {
+    const icmp: Partial<FlowRecord> = { protocol: 'icmp', origPort: 0x1234, respPort: 0x1234, origPkts: 1, respPkts: 1 };
+    // argus keys an echo on its sequence number: two echoes sent back to back tie at both ends, a record each.
+    expect(verdicts([span(0, 0.0002, 1, icmp), span(0, 0.0002, 2, icmp), span(0, 0.0002, 3, { ...icmp, recordKind: 'start' })])).to.deep.equal(['accepted', 'accepted']);
+    expect(verdicts([span(0, 40, 1, { ...icmp, origPkts: 3, respPkts: 3 }), span(0, 40, 2, { ...icmp, origPkts: 3, respPkts: 2 })])).to.deep.equal(['accepted', 'accepted']);
+    const uncounted: Partial<FlowRecord> = { protocol: 'icmp', origPkts: undefined, respPkts: undefined };
+    expect(verdicts([span(0, 40, 1, uncounted), span(0, 40, 2, uncounted)])).to.deep.equal(['accepted', 'accepted']);
+    // A unidirectional record's direction is its own: the reply direction alike is no repeat.
+    const uni: Partial<FlowRecord> = { protocol: 'icmp', direction: 'uni', origPort: 0, respPort: 2048, origPkts: 3, respPkts: 0 };
+    expect(verdicts([span(0, 40, 1, uni), span(0, 40, 2, { ...uni, ...flipped, origPort: 0, respPort: 2048 })])).to.deep.equal(['accepted', 'accepted']);
+    expect(verdicts([span(0, 40, 1, uni), span(0, 40, 2, uni)])[0]).to.match(/^x\.log:2:1: .* repeats the record on line 1:/);
+  });
+
+  it('accepts ICMP records alike of two conversations the truth holds between one host pair (their identifiers not shown)', () => {
+    const icmp: Partial<FlowRecord> = { protocol: 'icmp', origPort: 8, respPort: 0 };
+    const records = [span(0, 40, 1, icmp), span(0, 40, 2, icmp)];
+    const ping = (id: number, vlan?: number) => ({ protocol: 'icmp' as const, client: { addr: GOOD.origAddr, port: id }, server: { addr: GOOD.respAddr, port: id }, ...(vlan === undefined ? {} : { vlan }) });
+    const twoPings = indistinctInTruth([ping(0x1234), ping(0x4321)]);
+    expect(() => checkRecords(records, { mayOverlap: twoPings as (r: FlowRecord) => boolean })).to.not.throw();
+    // One ping, or two on other VLANs than the records show: a repeat.
+    expect(indistinctInTruth([ping(0x1234)])).to.equal(undefined);
+    const apart = indistinctInTruth([ping(0x1234, 10), ping(0x4321, 20)]) as (r: FlowRecord) => boolean;
+    expect(() => checkRecords([span(0, 40, 1, { ...icmp, vlan: 10 }), span(0, 40, 2, { ...icmp, vlan: 10 })], { mayOverlap: apart })).to.throw(/repeats the record on line 1/);
+    // ...but a record without a VLAN may be either.
+    expect(() => checkRecords(records, { mayOverlap: apart })).to.not.throw();
+  });
+
+  it('refuses two records of one direction of a tuple in a joining view (racluster\'s output doubled, a line repeated)', () => {
+    expect(() => checkRecords([span(0, 1200, 1), span(600, 601, 2, flipped), span(0, 1200, 3)], { joinedView: true })).to.throw(
+      InputError,
+      /^x\.log:3:1: found a record \(tcp 192\.0\.2\.10:40000 - 198\.51\.100\.20:443 from 1700000000\.000000 to 1700001200\.000000\) that overlaps the record of the same connection and direction on line 1 .*; expected one record per connection and direction, as the joining view writes each directed tuple's flows as one: is this view concatenated with itself, or a line repeated\?$/,
+    );
   });
 
   it('refuses two records of one direction of a tuple that overlap (a NetFlow log joined to itself), not its two directions', () => {
