@@ -124,6 +124,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     ...(replay === undefined ? { window: { firstUs: truth.pcap.firstUs - OUTSIDE_SLACK_US, lastUs: truth.pcap.lastUs + OUTSIDE_SLACK_US } } : {}),
     limit: recordLengthLimit(adapter),
     joinedView: view !== undefined && adapter.joiningViews?.[view] !== undefined,
+    icmpKeyShown: adapter.icmpKeyShown === true,
     ...(mayOverlap === undefined ? {} : { mayOverlap }),
   });
   // A replayed log is stamped with the replay's time: mapped back to the capture's before anything reads it.

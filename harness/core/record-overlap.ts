@@ -16,7 +16,8 @@ import { canonicalAddress } from './ip-address.js';
  * client's; two of one directed tuple are one line written twice).
  *
  * Not checked for overlap: ICMP (tools key echo flows by id, sequence, type or code in ways their records do not
- * all show: argus keys an echo flow on its sequence number, so back-to-back echoes overlap) and argus `start` and
+ * all show: argus keys an echo flow on its sequence number, so back-to-back echoes overlap), but for a tool whose
+ * records show its whole ICMP key (the adapter's icmpKeyShown: Zeek), and argus `start` and
  * `status` records (pieces of one flow). Both are checked for a record REPEATED: the same key as the record shows
  * it, the same first and last time (see `repeatProtocol` for when that is impossible).
  */
@@ -35,12 +36,13 @@ function baseCode(protocol: string): number | undefined {
 }
 
 /**
- * The overlap check's protocol code of a record, undefined for what is not checked for overlap: ICMP, argus's
- * start and status records. `joined`: a joining view's record, one per directed tuple.
+ * The overlap check's protocol code of a record, undefined for what is not checked for overlap: ICMP (unless the
+ * tool's records show its whole ICMP key: the adapter's icmpKeyShown), argus's start and status records.
+ * `joined`: a joining view's record, one per directed tuple.
  */
-export function stateProtocol(protocol: string, direction: 'bi' | 'uni', recordKind: string | undefined, joined = false): number | undefined {
+export function stateProtocol(protocol: string, direction: 'bi' | 'uni', recordKind: string | undefined, joined = false, icmpKeyShown = false): number | undefined {
   if (recordKind !== undefined) return undefined;
-  const base = protocol === 'tcp' || protocol === 'udp' ? baseCode(protocol) : undefined;
+  const base = protocol === 'tcp' || protocol === 'udp' || (protocol === 'icmp' && icmpKeyShown) ? baseCode(protocol) : undefined;
   return base === undefined || (direction === 'bi' && !joined) ? base : base + DIRECTED;
 }
 

@@ -18,10 +18,11 @@ import { StateOverlaps, repeatProtocol, stateProtocol, type Overlap } from './re
 export function checkRecords(records: FlowRecordList, options: CheckOptions = {}): OutsideRecord | undefined {
   const { window, limit } = options;
   const joined = options.joinedView === true;
+  const icmpKeyShown = options.icmpKeyShown === true;
   const overlaps = new StateOverlaps(records.length);
   const repeats = new StateOverlaps(records.length, true);
   let outside: OutsideRecord | undefined;
-  if (records instanceof FlowRecordTable) outside = checkTable(records, window, limit, joined, overlaps, repeats);
+  if (records instanceof FlowRecordTable) outside = checkTable(records, window, limit, joined, icmpKeyShown, overlaps, repeats);
   else {
     // Address texts numbered as they come, for the overlap check's keys.
     const ids = new Map<string, number>();
@@ -35,7 +36,7 @@ export function checkRecords(records: FlowRecordList, options: CheckOptions = {}
       const problem = recordProblem(record, isAddress, limit);
       if (problem !== undefined) throw new InputError({ file: record.sourceFile, line: record.sourceLine, col: 0 }, problem.found, problem.expected);
       outside ??= outsideOf(window, record.firstUs, record.lastUs, record.sourceFile, record.sourceLine);
-      tell(overlaps, repeats, i, record.protocol, record.direction, record.recordKind, joined, idOf(record.origAddr), record.origPort, idOf(record.respAddr), record.respPort, record.vlan ?? -1, record.firstUs, record.lastUs,
+      tell(overlaps, repeats, i, record.protocol, record.direction, record.recordKind, joined, icmpKeyShown, idOf(record.origAddr), record.origPort, idOf(record.respAddr), record.respPort, record.vlan ?? -1, record.firstUs, record.lastUs,
         record.origPkts ?? NaN, record.respPkts ?? NaN, record.origBytes ?? NaN, record.respBytes ?? NaN);
       i += 1;
     }
@@ -50,10 +51,10 @@ export function checkRecords(records: FlowRecordList, options: CheckOptions = {}
 /** Tells the overlap check, or else the repeat check, of record i (see record-overlap.ts). */
 function tell(
   overlaps: StateOverlaps, repeats: StateOverlaps, i: number, protocol: FlowRecord['protocol'], direction: FlowRecord['direction'], recordKind: FlowRecord['recordKind'],
-  joined: boolean, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number,
+  joined: boolean, icmpKeyShown: boolean, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number,
   origPkts: number, respPkts: number, origBytes: number, respBytes: number,
 ): void {
-  const state = stateProtocol(protocol, direction, recordKind, joined);
+  const state = stateProtocol(protocol, direction, recordKind, joined, icmpKeyShown);
   if (state !== undefined) {
     overlaps.add(i, state, origAddr, origPort, respAddr, respPort, vlan, firstUs, lastUs);
     return;
@@ -77,6 +78,8 @@ export interface CheckOptions {
    * so a tuple's two directions may overlap (the flows the server opened inside the client's), one direction never.
    */
   joinedView?: boolean;
+  /** The tool's ICMP records show its whole ICMP key (the adapter's icmpKeyShown): checked for overlap too. */
+  icmpKeyShown?: boolean;
   /** Records whose key's records may overlap or repeat (the truth holds the key twice: indistinctInTruth). */
   mayOverlap?: (record: FlowRecord) => boolean;
 }
@@ -149,7 +152,7 @@ function outsideOf(window: TimeWindow | undefined, firstUs: number, lastUs: numb
 }
 
 /** A table's rows read by its columns (a million records, never built as objects); each distinct address checked once. */
-function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limit: RecordLengthLimit | undefined, joined: boolean, overlaps: StateOverlaps, repeats: StateOverlaps): OutsideRecord | undefined {
+function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limit: RecordLengthLimit | undefined, joined: boolean, icmpKeyShown: boolean, overlaps: StateOverlaps, repeats: StateOverlaps): OutsideRecord | undefined {
   let outside: OutsideRecord | undefined;
   const row = {} as FlowRow;
   const checked = new Map<number, boolean>();
@@ -179,7 +182,7 @@ function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limi
     if (problem !== undefined) throw new InputError({ file: table.sourceFile(i), line: table.sourceLine(i), col: 0 }, problem.found, problem.expected);
     if (outside === undefined && window !== undefined) outside = outsideOf(window, row.firstUs, row.lastUs, table.sourceFile(i), row.sourceLine);
     // Addresses are the table's text ids already: one text, one id.
-    tell(overlaps, repeats, i, row.protocol, row.direction, row.recordKind, joined, row.origAddr, row.origPort, row.respAddr, row.respPort, row.vlan, row.firstUs, row.lastUs, row.origPkts, row.respPkts, row.origBytes, row.respBytes);
+    tell(overlaps, repeats, i, row.protocol, row.direction, row.recordKind, joined, icmpKeyShown, row.origAddr, row.origPort, row.respAddr, row.respPort, row.vlan, row.firstUs, row.lastUs, row.origPkts, row.respPkts, row.origBytes, row.respBytes);
   }
   return outside;
 }

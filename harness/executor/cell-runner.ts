@@ -203,7 +203,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunOutcome> 
     // A record no capture can give (ends before it starts, an address that is none) fails the cell as unreadable
     // output, like a line its parser cannot read: scored, it was a wrong answer at exit 0.
     const limit = recordLengthLimit(request.adapter);
-    for (const [view, records] of Object.entries(output.views)) checkRecords(records, { limit, joinedView: request.adapter.joiningViews?.[view] !== undefined, ...(request.mayOverlap ? { mayOverlap: request.mayOverlap } : {}) });
+    for (const [view, records] of Object.entries(output.views)) checkRecords(records, { limit, joinedView: request.adapter.joiningViews?.[view] !== undefined, icmpKeyShown: request.adapter.icmpKeyShown === true, ...(request.mayOverlap ? { mayOverlap: request.mayOverlap } : {}) });
     provenance.notes.push(...output.notes);
     return { ok: true, views: output.views, rawFiles: output.rawFiles, provenance, ...(output.toolState ? { toolState: output.toolState } : {}) };
   } catch (error) {

@@ -43,6 +43,13 @@ export interface MonitorAdapter {
    * and says why, rather than blaming a cut it cannot see on a timer.
    */
   joiningViews?: Readonly<Record<string, string>>;
+  /**
+   * Its ICMP records show the whole key it keeps one ICMP state per (Zeek: the addresses, the type and its
+   * counterpart type, as id.orig_p and id.resp_p), so two of one key never overlap: they are checked for overlap as
+   * TCP and UDP records are (record-overlap.ts). Absent: the tool may key ICMP finer than it prints (argus keys an
+   * echo on its sequence number), and only a record repeated is refused.
+   */
+  icmpKeyShown?: boolean;
   /** Calibration: a setting the tool accepts, and a gap longer than it; the executor builds the scenario. */
   calibration: { setting: TimeoutSetting; gapS: number };
   /**

@@ -184,6 +184,15 @@ describe('record sanity: two records of one flow state that overlap (two sensors
     expect(() => checkRecords(records, { mayOverlap: apart })).to.not.throw();
   });
 
+  it('checks ICMP for overlap when the tool\'s records show its whole ICMP key (Zeek: type and counterpart type)', () => {
+    const icmp: Partial<FlowRecord> = { protocol: 'icmp', origPort: 8, respPort: 0 };
+    const records = [span(0, 40, 13, icmp), span(20, 40, 15, { ...icmp, origPkts: 2, respPkts: 2 })];
+    expect(() => checkRecords(records)).to.not.throw();
+    expect(() => checkRecords(records, { icmpKeyShown: true })).to.throw(InputError, /^x\.log:15:1: found a record \(icmp 192\.0\.2\.10:8 - 198\.51\.100\.20:0 from 1700000020\.000000 to 1700000040\.000000\) that overlaps the record of the same connection on line 13 /);
+    // One after another, or another type: accepted.
+    expect(() => checkRecords([span(0, 40, 1, icmp), span(100, 140, 2, icmp), span(10, 20, 3, { ...icmp, origPort: 3, respPort: 3 })], { icmpKeyShown: true })).to.not.throw();
+  });
+
   it('refuses two records of one direction of a tuple in a joining view (racluster\'s output doubled, a line repeated)', () => {
     expect(() => checkRecords([span(0, 1200, 1), span(600, 601, 2, flipped), span(0, 1200, 3)], { joinedView: true })).to.throw(
       InputError,

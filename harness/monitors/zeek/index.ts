@@ -8,6 +8,9 @@ import { ZEEK_SETTING_KNOBS, zeekTimerRule } from './timer-rule.js';
 
 const zeek: MonitorAdapter = {
   id: 'zeek',
+  // Its ICMP connection key is the addresses, the type and ICMP4_counterpart(type) (the type of the reply it
+  // expects, or the code of a one-way message), the very ports conn.log writes (packet_analysis/protocol/icmp).
+  icmpKeyShown: true,
   displayName: 'Zeek',
   install: ZEEK_INSTALL,
   envVar: 'HARNESS_ZEEK',
