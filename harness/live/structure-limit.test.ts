@@ -76,6 +76,25 @@ describe('live structure limit (how fast a scenario can be replayed and stay its
     expect(structureLimit(parseScenario(text, 'tiny.yaml'))?.path).to.deep.equal(['activity', 'timeline', 1, 'at']);
   });
 
+  it('span + jitter: the same bound as the parser\'s rule (only the bursts that move count, closestBurstApproach)', () => {
+    // A burst of one UDP exchange is rtt + 2 ms = 22 ms. Of 2 bursts over a span neither moves, of 3 only the middle
+    // one, of 4 or more two neighbours can each come jitter closer; a gap lets every burst move. The limit used to
+    // take gap - 2 x jitter always: K = 1 for the first two, whose bursts stay 100 ms and 70 ms apart.
+    const cases: { pattern: (k: number) => string; k: number }[] = [
+      { pattern: (k) => `bursts: 2, span: ${us(100_000, k)}, jitter: ${us(40_000, k)}`, k: 4 },
+      { pattern: (k) => `bursts: 3, span: ${us(200_000, k)}, jitter: ${us(30_000, k)}`, k: 3 },
+      { pattern: (k) => `bursts: 4, span: ${us(300_000, k)}, jitter: ${us(20_000, k)}`, k: 2 },
+      { pattern: (k) => `bursts: 5, gap: ${us(100_000, k)}, jitter: ${us(20_000, k)}`, k: 2 },
+    ];
+    for (const c of cases) {
+      const text = (k: number): string => `connections:\n  - { id: s, protocol: udp, client: 192.0.2.1:1000, server: 192.0.2.2:53, activity: { pattern: { ${c.pattern(k)}, request: 10, response: 10 } } }\n`;
+      expect(structureLimit(parseScenario(text(1), 'span.yaml'))?.k, c.pattern(1)).to.equal(c.k);
+      // The parser, asked of the scenario written K times faster: it takes K and refuses K + 1.
+      expect(() => parseScenario(text(c.k), 'span.yaml'), c.pattern(c.k)).to.not.throw();
+      expect(() => parseScenario(text(c.k + 1), 'span.yaml'), c.pattern(c.k + 1)).to.throw(/shorter than a burst/);
+    }
+  });
+
   it('nothing to keep apart (one burst, a UDP timeline of one event): no limit', () => {
     const one = 'connections:\n  - { id: a, protocol: udp, client: 192.0.2.1:1000, server: 192.0.2.2:53, activity: { pattern: { bursts: 1, request: 10, response: 10 } } }\n';
     expect(structureLimit(parseScenario(one, 'one.yaml'))).to.equal(undefined);
@@ -112,3 +131,8 @@ describe('live structure limit (how fast a scenario can be replayed and stay its
     expect(positionIn(DENSE, 'dense.yaml', ['connections', 0, ...dense.path])).to.deep.equal({ file: 'dense.yaml', line: 10, col: 36 });
   });
 });
+
+/** `us` microseconds divided by K, as a duration. */
+function us(micros: number, k: number): string {
+  return `${Math.round(micros / k)}us`;
+}

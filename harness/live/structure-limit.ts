@@ -2,7 +2,7 @@ import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import { formatDuration, roundMicros } from '../core/duration.js';
 import type { SourcePosition } from '../core/input-error.js';
 import { readInputText } from '../io/read-input.js';
-import { activityStartS, burstLengthS, eventLengthS } from '../scenario/exchange-timing.js';
+import { activityStartS, closestBurstApproach, burstLengthS, eventLengthS, jitterWords } from '../scenario/exchange-timing.js';
 import type { Scenario } from '../scenario/scenario.js';
 
 /**
@@ -54,19 +54,19 @@ export function structureLimit(scenario: Scenario): StructureLimit | undefined {
     const base = { connectionIndex, connectionId: spec.id };
     const a = spec.activity;
     if (a.kind === 'pattern') {
-      if (a.bursts <= 1) return;
-      const gapS = a.spanS !== undefined ? a.spanS / (a.bursts - 1) : a.gapS;
-      if (gapS === undefined) return;
+      const approach = closestBurstApproach(a);
+      if (approach === undefined) return;
       const burstS = burstLengthS(a, spec);
-      const closestS = roundMicros(gapS - 2 * a.jitterS);
-      const gapWords = a.spanS !== undefined ? `span ${formatDuration(a.spanS)} / ${a.bursts - 1} = gap ${formatDuration(roundMicros(gapS))}` : `gap ${formatDuration(gapS)}`;
+      const closestS = approach.closestS;
+      const gapWords = a.spanS !== undefined ? `span ${formatDuration(a.spanS)} / ${a.bursts - 1} = gap ${formatDuration(roundMicros(approach.gapS))}` : `gap ${formatDuration(approach.gapS)}`;
+      const jitter = jitterWords(approach, a.jitterS);
       offer({
         ...base,
         k: wholeLimit(closestS, burstS),
         path: ['activity', 'pattern', a.spanS !== undefined ? 'span' : 'gap'],
-        what: `bursts ${formatDuration(closestS)} apart (${gapWords} minus 2 × jitter ${formatDuration(a.jitterS)}), each ${formatDuration(burstS)} long (exchanges × (rtt + 2ms), not scaled)`,
+        what: `bursts ${formatDuration(closestS)} apart (${gapWords}${jitter}), each ${formatDuration(burstS)} long (exchanges × (rtt + 2ms), not scaled)`,
         breaks: 'its bursts would overlap',
-        remedy: `a longer ${a.spanS !== undefined ? 'span' : 'gap'} or less jitter`,
+        remedy: `a longer ${a.spanS !== undefined ? 'span' : 'gap'}${approach.moving === 0 ? '' : ' or less jitter'}`,
       });
       return;
     }

@@ -1,5 +1,5 @@
 import type { ConnectionSpec, PatternActivity, Protocol, TimelineEvent } from './scenario.js';
-import { roundMicros } from '../core/duration.js';
+import { formatDuration, roundMicros } from '../core/duration.js';
 
 /**
  * When the packets of one exchange fall, shared by the validator (bursts must not overlap) and the generator
@@ -48,6 +48,39 @@ export function exchangeLengthUs(spec: Pick<ConnectionSpec, 'protocol' | 'rttS' 
  */
 export function burstLengthS(activity: PatternActivity, spec: Pick<ConnectionSpec, 'protocol' | 'rttS' | 'mss'>): number {
   return roundMicros((activity.exchangesPerBurst * exchangeLengthUs(spec, activity.requestBytes, activity.responseBytes)) / 1e6);
+}
+
+/** Where neighbouring bursts of a pattern can come after jitter: closestBurstApproach. */
+export interface BurstApproach {
+  /** Between neighbouring burst starts before jitter: the gap, or the span over bursts - 1 (not rounded). */
+  gapS: number;
+  /** How many of two neighbours can move towards each other: 0, 1 or 2. */
+  moving: 0 | 1 | 2;
+  /** roundMicros(gapS - moving × jitter). */
+  closestS: number;
+}
+
+/**
+ * How close two neighbouring bursts of a pattern can come after jitter, shared by the validator (bursts must not
+ * overlap) and the live structure limit (how far a scenario can be sped up), so both apply the same rule. Two
+ * neighbours can each move by jitter towards the other. A span keeps its first and last bursts in place (the
+ * generator's BurstClock): of 2 bursts neither moves, of 3 only the middle one, whose neighbours are fixed. Counting
+ * 2 × jitter there refused a span of 2h over 3 bursts with jitter 50m, whose bursts stay 10m apart.
+ * Undefined when there is nothing to keep apart (one burst, or no gap nor span).
+ */
+export function closestBurstApproach(activity: Pick<PatternActivity, 'bursts' | 'gapS' | 'spanS' | 'jitterS'>): BurstApproach | undefined {
+  if (activity.bursts <= 1) return undefined;
+  const gapS = activity.spanS !== undefined ? activity.spanS / (activity.bursts - 1) : activity.gapS;
+  if (gapS === undefined) return undefined;
+  const moving = activity.spanS === undefined || activity.bursts >= 4 ? 2 : activity.bursts === 3 ? 1 : 0;
+  return { gapS, moving, closestS: roundMicros(gapS - moving * activity.jitterS) };
+}
+
+/** The words for it: ` minus 2 × jitter 5s`, ` minus jitter 5s (of 3 bursts ...)`, or '' when no burst moves. */
+export function jitterWords(approach: BurstApproach, jitterS: number): string {
+  return approach.moving === 2
+    ? ` minus 2 × jitter ${formatDuration(jitterS)}`
+    : approach.moving === 1 ? ` minus jitter ${formatDuration(jitterS)} (of 3 bursts over a span, only the middle one moves)` : '';
 }
 
 /**

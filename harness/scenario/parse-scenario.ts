@@ -16,7 +16,7 @@ import type {
   TimelineEvent,
 } from './scenario.js';
 import { ENDPOINT_EXAMPLES, isEndpointProblem, parseEndpointText, rangeSize, type ParsedEndpointText } from './endpoint-text.js';
-import { activityEndS, activityStartS, burstLengthS, eventLengthS } from './exchange-timing.js';
+import { activityEndS, activityStartS, closestBurstApproach, burstLengthS, eventLengthS, jitterWords } from './exchange-timing.js';
 import { expandConnections } from './expand-connections.js';
 import { ipToBigInt, ipVersion, formatEndpoint } from '../core/ip-address.js';
 import { YamlReader, type Fields } from './yaml-reader.js';
@@ -450,30 +450,23 @@ function parsePattern(r: YamlReader, node: ParsedNode, ctx: ActivityContext): Pa
   if (f.has('gap') && f.has('span')) r.fail(f.keyNode('span'), 'both gap and span', 'one of gap (between burst starts) or span (first to last burst start)');
   if (bursts > 1 && !f.has('gap') && !f.has('span')) r.fail(node, `${bursts} bursts with neither gap nor span`, 'gap: DURATION or span: DURATION');
   let gapNode: ParsedNode | undefined;
-  let gapS: number | undefined;
   if (f.has('gap')) {
     gapNode = f.required('gap', 'a duration such as 20m');
-    activity.gapS = gapS = r.duration(gapNode, 'gap', true);
+    activity.gapS = r.duration(gapNode, 'gap', true);
   } else if (f.has('span')) {
     gapNode = f.required('span', 'a duration such as 68236s');
     activity.spanS = r.duration(gapNode, 'span', true);
-    if (bursts > 1) gapS = activity.spanS / (bursts - 1);
   }
-  if (gapNode !== undefined && gapS !== undefined && bursts > 1) {
+  const approach = closestBurstApproach(activity);
+  if (gapNode !== undefined && approach !== undefined) {
     const burst = burstLengthS(activity, ctx);
-    // Two neighbours can each move by jitter towards the other. A span keeps its first and last bursts in place
-    // (the generator's BurstClock): of 2 bursts neither moves, of 3 only the middle one, whose neighbours are fixed.
-    // Counting 2 × jitter there refused a span of 2h over 3 bursts with jitter 50m, whose bursts stay 10m apart.
-    const moving = activity.spanS === undefined || bursts >= 4 ? 2 : bursts === 3 ? 1 : 0;
-    const closest = roundMicros(gapS - moving * activity.jitterS);
+    const closest = approach.closestS;
     if (closest < burst) {
-      const gapWords = activity.spanS !== undefined ? `span ${formatDuration(activity.spanS)} / ${bursts - 1} = gap ${formatDuration(gapS)}` : `gap ${formatDuration(gapS)}`;
-      const jitterWords = moving === 2
-        ? ` minus 2 × jitter ${formatDuration(activity.jitterS)} = ${formatDuration(closest)}`
-        : moving === 1 ? ` minus jitter ${formatDuration(activity.jitterS)} (of 3 bursts over a span, only the middle one moves) = ${formatDuration(closest)}` : '';
+      const gapWords = activity.spanS !== undefined ? `span ${formatDuration(activity.spanS)} / ${bursts - 1} = gap ${formatDuration(approach.gapS)}` : `gap ${formatDuration(approach.gapS)}`;
+      const jitter = jitterWords(approach, activity.jitterS);
       r.fail(
         gapNode,
-        `${gapWords}${jitterWords}, shorter than a burst (${formatDuration(burst)})`,
+        `${gapWords}${jitter}${jitter === '' ? '' : ` = ${formatDuration(closest)}`}, shorter than a burst (${formatDuration(burst)})`,
         `bursts at least ${formatDuration(burst)} apart after jitter (a burst lasts exchanges × (rtt + 2ms), longer when a message takes many segments)`,
       );
     }
