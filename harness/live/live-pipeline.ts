@@ -18,6 +18,7 @@ import { effectiveTimeouts, readUserConfig } from '../pipeline/monitor-model.js'
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import { loadScenario } from '../scenario/load-scenario.js';
+import type { Scenario } from '../scenario/scenario.js';
 import { compareOfflineLive } from './invariance.js';
 import { liveTruth } from './live-truth.js';
 import { runReplay, type LiveCellPlan, type LiveCellResult, type ReplayRun } from './live-session.js';
@@ -72,19 +73,37 @@ async function refuseBrokenStructure(file: string, limit: StructureLimit | undef
 }
 
 
+/** A scenario file as the live run reads it: the scenario and how far its own timing lets it be sped up. */
+interface LiveScenario {
+  scenario: Scenario;
+  structure: StructureLimit | undefined;
+}
+
 export async function runLivePipeline(request: RunRequest, options: LiveOptions): Promise<RunResults> {
   const stale = await cleanStaleWires();
   const adapters = new Map((await loadAdapters()).map((a) => [a.id, a]));
   const liveSensors = request.sensors.filter((s) => adapters.get(s.monitor)?.live);
+  // Each scenario file is read, and its structure limit computed, once: the up-front checks and the replays share it.
+  const scenarioFiles = new Map<string, Promise<LiveScenario>>();
+  const liveScenario = (file: string): Promise<LiveScenario> => {
+    let read = scenarioFiles.get(file);
+    if (read === undefined) {
+      read = loadScenario(file).then((scenario) => ({ scenario, structure: structureLimit(scenario) }));
+      // Awaited (and its error thrown) where it is used; not an unhandled rejection meanwhile.
+      read.catch(() => undefined);
+      scenarioFiles.set(file, read);
+    }
+    return read;
+  };
   // A --speedup that breaks a floor is refused before anything runs (the scenario's length plays no part in that).
   if (options.speedup !== undefined) {
     for (const file of request.scenarioPaths) {
       // A capture has no scenario to scale, and a scenario that does not load is refused by the pipeline itself.
-      const scenario = await loadScenario(file).catch(() => undefined);
-      if (scenario === undefined) continue;
-      const carried = protocolsCarried(scenario);
+      const loaded = await liveScenario(file).catch(() => undefined);
+      if (loaded === undefined) continue;
+      const carried = protocolsCarried(loaded.scenario);
       for (const sensor of liveSensors) speedupFor(sensor, adapters.get(sensor.monitor) as MonitorAdapter, 1, options, carried);
-      if (liveSensors.length > 0) await refuseBrokenStructure(file, structureLimit(scenario), options);
+      if (liveSensors.length > 0) await refuseBrokenStructure(file, loaded.structure, options);
     }
   }
   const results = await runPipeline(request);
@@ -99,10 +118,9 @@ export async function runLivePipeline(request: RunRequest, options: LiveOptions)
       }
       continue;
     }
-    const scenario = await loadScenario(scenarioResult.file);
+    const { scenario, structure } = await liveScenario(scenarioResult.file);
     const carried = protocolsCarried(scenario);
     const spanS = scenarioResult.truth.pcap.spanUs / 1e6;
-    const structure = structureLimit(scenario);
     const choices = new Map<string, SpeedupChoice>();
     for (const sensor of liveSensors) {
       const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
