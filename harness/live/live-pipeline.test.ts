@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO } from '../../test/support/cli.js';
 import { DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
 import { parseTimeoutSweep } from '../core/timeout-setting.js';
 import { parseScenario } from '../scenario/parse-scenario.js';
@@ -14,18 +16,7 @@ import { generateScaled, runLivePipeline } from './live-pipeline.js';
  * live cells fail. The structure limit refuses such a K before anything runs; this is what remains if it is ever
  * wrong.
  */
-const TIGHT = [
-  'name: tight',
-  'connections:',
-  '  - id: t',
-  '    protocol: tcp',
-  '    client: 192.0.2.10:40000',
-  '    server: 198.51.100.20:443',
-  '    activity:',
-  '      timeline:',
-  '        - { at: 1s, from: client, bytes: 100, reply: 200 }',
-  '',
-].join('\n');
+const TIGHT = readFileSync(path.join(REPO, 'test/fixtures/live/tight.yaml'), 'utf8');
 
 describe('live pipeline: generating the scaled scenario', () => {
   let tmp: string;
@@ -61,7 +52,7 @@ describe('live pipeline: each scenario file read once (real softflowd, root)', f
       command: ['test'],
       // Once generated, the file no longer reads: a second read (the replay's, as it was) would refuse it.
       onProgress: (event) => { if (event.kind === 'generated') void writeFile(file, 'name: [unreadable\n'); },
-    }, { speedup: 10 });
+    }, { speedup: 40 });
     const live = results.scenarios[0]?.cells.filter((c) => c.live) ?? [];
     expect(live.length).to.be.greaterThan(0);
     for (const cell of live) expect(cell.status, cell.reason).to.equal('ok');

@@ -17,6 +17,7 @@ const FIVE_TWENTY = path.join(REPO, 'test/fixtures/live/gap-five-twenty.yaml');
 const ARGUS_STOPS = path.join(REPO, 'test/fixtures/live/argus-stops.yaml');
 const DEFAULTS_LIMITS = path.join(REPO, 'test/fixtures/live/defaults-and-limits.yaml');
 const ARGUS_UDP_BUSY = path.join(REPO, 'test/fixtures/live/argus-udp-busy.yaml');
+const TIGHT = path.join(REPO, 'test/fixtures/live/tight.yaml');
 
 async function whyNotLive(tools: string[]): Promise<string | undefined> {
   const missing = await missingLiveCapabilities();
@@ -134,25 +135,12 @@ describe('harness run --live (real tools, root)', function () {
     if ((await missingLiveCapabilities()).length > 0) this.skip();
     // Regression (probe-live #2a): at K = 60 the event at 1 s fell inside the unscaled 22 ms handshake; the generator
     // threw after the offline run (a stack trace at exit 1, no results). 1 s / 22 ms allows 45.
-    const scenario = path.join(tmp, 'tight.yaml');
-    await writeFile(scenario, [
-      'name: tight',
-      'connections:',
-      '  - id: t',
-      '    protocol: tcp',
-      '    client: 192.0.2.10:40000',
-      '    server: 198.51.100.20:443',
-      '    activity:',
-      '      timeline:',
-      '        - { at: 1s, from: client, bytes: 100, reply: 200 }',
-      '        - { at: 150s, from: client, bytes: 100, reply: 200 }',
-      '',
-    ].join('\n'));
+    const scenario = TIGHT;
     const out = path.join(tmp, 'tight');
     const result = await harness(['run', scenario, '--monitors', 'softflowd', '--timeouts', '10m', '--live', '--speedup', '60', '--out', out]);
     expect(result.exitCode, result.stderr).to.equal(2);
     expect(result.stderr.trim().split('\n')).to.have.length(1);
-    expect(result.stderr).to.include(`${scenario}:9:17: found --speedup 60 for connection t: its first event at 1s, after a TCP handshake of 0.022s`);
+    expect(result.stderr).to.include(`${scenario}:12:17: found --speedup 60 for connection t: its first event at 1s, after a TCP handshake of 0.022s`);
     expect(result.stderr).to.include('expected a speedup of at most 45 for this scenario');
     expect(await readdir(out).catch(() => [])).to.deep.equal([]);
   });
