@@ -43,7 +43,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     if (clash !== undefined) {
       throw new InputError({ file, line: 1, col: 1 }, `scenario name "${scenario.name}", which ${clash.file} uses too`, 'a different name in each scenario of one harness generate (its files are named after it)');
     }
-    scenarios.push({ file, scenario, estimate: checkPcapSize(scenario, maxPcapBytes, 'harness generate --max-pcap-size') });
+    scenarios.push({ file, scenario, estimate: await checkPcapSize(scenario, maxPcapBytes, 'harness generate --max-pcap-size') });
   }
   await checkOutputFolder('harness generate --out', stringFlag(flags, 'out') ?? 'out');
   const interrupt = interruptSignal();

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { generate } from '../../generators/generate.js';
 import { parseScenario } from '../scenario/parse-scenario.js';
-import { positionIn, structureLimit } from './structure-limit.js';
+import { positionIn } from '../scenario/yaml-position.js';
+import { structureLimit } from './structure-limit.js';
 import { scaleScenario } from './time-scale.js';
 
 /**

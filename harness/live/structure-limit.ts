@@ -1,9 +1,8 @@
-import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import { formatDuration, roundMicros } from '../core/duration.js';
 import type { SourcePosition } from '../core/input-error.js';
-import { readInputText } from '../io/read-input.js';
 import { activityStartS, closestBurstApproach, burstLengthS, eventLengthS, jitterWords } from '../scenario/exchange-timing.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { positionInFile } from '../scenario/yaml-position.js';
 
 /**
  * How far a scenario can be sped up before it stops being itself. scaleScenario divides every start, gap, span and
@@ -105,31 +104,7 @@ export function describeStructureLimit(limit: StructureLimit): string {
   return `connection ${limit.connectionId}: ${limit.what}; any faster and ${limit.breaks}`;
 }
 
-/**
- * Where the binding time is written in the scenario file: its line and column, or the connection's, or the file's
- * first line when the file no longer reads (it was read once to run, so that is only a file changed since).
- */
-export async function structureLimitPosition(file: string, limit: StructureLimit): Promise<SourcePosition> {
-  const text = await readInputText(file, 'a readable scenario YAML file').catch(() => undefined);
-  if (text === undefined) return { file, line: 1, col: 1 };
-  return positionIn(text, file, ['connections', limit.connectionIndex, ...limit.path]);
-}
-
-/** The line:col of the deepest node of `path` the document has (an alias or a shorthand stops the walk early). */
-export function positionIn(text: string, file: string, path: (string | number)[]): SourcePosition {
-  const lines = new LineCounter();
-  let doc: ReturnType<typeof parseDocument>;
-  try {
-    doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false, uniqueKeys: false });
-  } catch {
-    return { file, line: 1, col: 1 };
-  }
-  for (let depth = path.length; depth > 0; depth -= 1) {
-    const node = doc.getIn(path.slice(0, depth), true) as unknown;
-    if (isNode(node) && (node as Node).range) {
-      const { line, col } = lines.linePos((node as Node).range?.[0] ?? 0);
-      return { file, line, col };
-    }
-  }
-  return { file, line: 1, col: 1 };
+/** Where the binding time is written in the scenario file: its line and column, or the connection's. */
+export function structureLimitPosition(file: string, limit: StructureLimit): Promise<SourcePosition> {
+  return positionInFile(file, ['connections', limit.connectionIndex, ...limit.path]);
 }

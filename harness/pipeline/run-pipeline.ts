@@ -103,7 +103,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       // Each scenario gets a folder named after it in the run directory.
       throw new InputError({ file, line: 1, col: 1 }, `scenario name "${entry.name}", which ${clash.file} uses too`, 'a different name in each scenario (and capture file) of one run');
     }
-    if (entry.scenario) entry.estimate = checkPcapSize(entry.scenario, request.maxPcapBytes ?? DEFAULT_MAX_PCAP_BYTES, 'harness run --max-pcap-size');
+    if (entry.scenario) entry.estimate = await checkPcapSize(entry.scenario, request.maxPcapBytes ?? DEFAULT_MAX_PCAP_BYTES, 'harness run --max-pcap-size');
     loaded.push(entry);
   }
   if (request.toleranceFlag !== undefined) {

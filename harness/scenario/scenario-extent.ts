@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { InputError } from '../core/input-error.js';
 import { activityEndS, activityStartS } from './exchange-timing.js';
 import type { ConnectionSpec, Scenario } from './scenario.js';
+import { positionInFile } from './yaml-position.js';
 
 /**
  * How far in time and how large a scenario's capture will be, known from the scenario alone before a packet is
@@ -30,8 +31,11 @@ export function scenarioEndS(scenario: Pick<Scenario, 'connections' | 'sentinel'
 export interface PcapEstimate {
   packets: number;
   bytes: number;
-  /** The part writing the most bytes, to name in a refusal: `connection c1 (count 1000)`, `clock (every 1us)`. */
-  largest: { what: string; bytes: number };
+  /**
+   * The part writing the most bytes, to name in a refusal: `connection c1 (count 1000)`, `clock (every 1us)`, and
+   * the key in the scenario's YAML that makes it so (for the refusal's line:col).
+   */
+  largest: { what: string; bytes: number; path: (string | number)[] };
 }
 
 const RECORD_OVERHEAD = 16 + 14;
@@ -45,28 +49,32 @@ const ipHeader = (addr: string): number => (addr.includes(':') ? 40 : 20);
 export function estimatePcap(scenario: Scenario): PcapEstimate {
   let packets = 0;
   let bytes = 0;
-  let largest = { what: '', bytes: -1 };
-  const add = (what: string, n: number, payloadBytes: number, header: number): void => {
+  let largest: PcapEstimate['largest'] = { what: '', bytes: -1, path: [] };
+  const add = (what: string, path: (string | number)[], n: number, payloadBytes: number, header: number): void => {
     const b = n * (RECORD_OVERHEAD + header) + payloadBytes;
     packets += n;
     bytes += b;
-    if (b > largest.bytes) largest = { what, bytes: b };
+    if (b > largest.bytes) largest = { what, bytes: b, path };
   };
-  for (const spec of scenario.connections) {
+  scenario.connections.forEach((spec, i) => {
     const one = connectionPackets(spec);
     const label = `connection ${spec.id}${spec.count > 1 ? ` (count ${spec.count})` : ''}`;
-    add(label, one.packets * spec.count, one.payloadBytes * spec.count, ipHeader(spec.server.addr) + L4_HEADER[spec.protocol] + (spec.vlan === undefined ? 0 : 4));
-  }
+    add(label, ['connections', i, ...one.key], one.packets * spec.count, one.payloadBytes * spec.count, ipHeader(spec.server.addr) + L4_HEADER[spec.protocol] + (spec.vlan === undefined ? 0 : 4));
+  });
   const endS = scenarioEndS(scenario);
   if (scenario.clock !== undefined) {
     const n = Math.floor(endS / scenario.clock.intervalS) + 1;
-    add(`clock (every ${formatDuration(scenario.clock.intervalS)})`, n, n * scenario.clock.payloadBytes, ipHeader(scenario.clock.server.addr) + 8);
+    add(`clock (every ${formatDuration(scenario.clock.intervalS)})`, ['clock', 'every'], n, n * scenario.clock.payloadBytes, ipHeader(scenario.clock.server.addr) + 8);
   }
-  if (scenario.sentinel !== undefined) add('sentinel', 1, 32, ipHeader(scenario.sentinel.server.addr) + 8);
+  if (scenario.sentinel !== undefined) add('sentinel', ['sentinel'], 1, 32, ipHeader(scenario.sentinel.server.addr) + 8);
   return { packets, bytes, largest };
 }
 
-function connectionPackets(spec: ConnectionSpec): { packets: number; payloadBytes: number } {
+/**
+ * One copy's packets and payload, and the key of the connection's YAML that makes most of them: its count when it has
+ * copies, else its keepalive when keepalives outnumber the rest, else its pattern's bursts or its timeline.
+ */
+function connectionPackets(spec: ConnectionSpec): { packets: number; payloadBytes: number; key: string[] } {
   const tcp = spec.protocol === 'tcp';
   const message = (b: number): number => {
     if (!tcp) return 1;
@@ -93,12 +101,15 @@ function connectionPackets(spec: ConnectionSpec): { packets: number; payloadByte
       payloadBytes += e.bytes + (e.replyBytes ?? 0);
     }
   }
+  let key = a.kind === 'pattern' ? ['activity', 'pattern', 'bursts'] : ['activity', 'timeline'];
   if (tcp && spec.keepalive !== undefined && spec.holdS !== undefined) {
     const idleS = Math.max(0, spec.holdS - Math.max(activityEndS(spec), activityStartS(spec)));
-    packets += 2 * Math.floor(idleS / spec.keepalive.intervalS);
+    const keepalives = 2 * Math.floor(idleS / spec.keepalive.intervalS);
+    if (keepalives > packets) key = ['keepalive', 'every'];
+    packets += keepalives;
   }
   if (tcp) packets += spec.close === 'fin' ? 3 : spec.close === 'rst' ? 1 : 0;
-  return { packets, payloadBytes };
+  return { packets, payloadBytes, key: spec.count > 1 ? ['count'] : key };
 }
 
 /** Above this a scenario's pcap is refused unless --max-pcap-size allows it: 2.5 times `count: 1000000` of burst-20min. */
@@ -106,13 +117,14 @@ export const DEFAULT_MAX_PCAP_BYTES = 4e9;
 
 /**
  * Refuses, before a byte is written, a scenario whose pcap would be larger than `maxBytes`: a clock every
- * microsecond or a huge count would fill the disk for hours. Returns the estimate for progress display.
+ * microsecond or a huge count would fill the disk for hours, at the line:col of the key that makes most of it (its
+ * count, its bursts, the clock's every). Returns the estimate for progress display.
  */
-export function checkPcapSize(scenario: Scenario, maxBytes: number, flag: string): PcapEstimate {
+export async function checkPcapSize(scenario: Scenario, maxBytes: number, flag: string): Promise<PcapEstimate> {
   const estimate = estimatePcap(scenario);
   if (estimate.bytes > maxBytes) {
     throw new InputError(
-      { file: scenario.file, line: 0, col: 0 },
+      await positionInFile(scenario.file, estimate.largest.path),
       `a scenario whose pcap would be about ${formatByteSize(estimate.bytes)} (${countText(estimate.packets)} packets, most of them from ${estimate.largest.what})`,
       `at most ${formatByteSize(maxBytes)}: fewer packets, or ${flag} ${formatByteSize(Math.ceil(estimate.bytes * 1.1)).replace(' ', '')} to allow it`,
     );

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generate } from '../../generators/generate.js';
 import { loadScenario } from '../../harness/scenario/load-scenario.js';
-import { estimatePcap, scenarioEndS } from '../../harness/scenario/scenario-extent.js';
+import { checkPcapSize, estimatePcap, scenarioEndS } from '../../harness/scenario/scenario-extent.js';
+import { InputError } from '../../harness/core/input-error.js';
 import { REPO } from '../support/cli.js';
 import { parseScenario } from '../../harness/scenario/parse-scenario.js';
 
@@ -44,6 +45,28 @@ describe('scenario extent (size and end known before generating)', function () {
       expect(estimatePcap(scenario).packets, pattern).to.equal(result.truth.pcap.packets);
       // The hold's FIN at 30 min, its FIN-ACK and ACK a round trip later.
       expect(result.truth.connections[0]?.durationUs, pattern).to.be.within(30 * 60e6, 30 * 60e6 + 1e6);
+    }
+  });
+
+  it('a pcap too large is refused at the line:col of the key that makes most of it (count, bursts, keepalive, timeline, clock)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-extent-'));
+    const connection = (lines: string[]): string => ['connections:', '  - id: c1', '    protocol: tcp', '    client: 192.0.2.10:40000', '    server: 198.51.100.20:443', ...lines, ''].join('\n');
+    const cases: { text: string; at: string; what: RegExp }[] = [
+      { text: connection(['    count: 1000', '    client: 10.0.0.0-10.0.255.255:1000', '    activity:', '      pattern: { bursts: 20, gap: 10m, request: 1000, response: 200 }']).replace('    client: 192.0.2.10:40000\n', ''), at: '5:12', what: /connection c1 \(count 1000\)/ },
+      { text: connection(['    activity:', '      pattern: { bursts: 20000, gap: 1s, request: 1000, response: 200 }']), at: '7:26', what: /connection c1\)/ },
+      { text: connection(['    hold: 10h', '    keepalive: { every: 1s }', '    activity:', '      pattern: { bursts: 2, gap: 1s, request: 1000, response: 200 }']), at: '7:25', what: /connection c1\)/ },
+      { text: connection(['    activity:', '      timeline:', ...Array.from({ length: 500 }, (_, i) => `        - { at: ${i + 1}s, from: client, bytes: 100, reply: 200 }`)]), at: '8:9', what: /connection c1\)/ },
+      { text: `clock: { every: 1ms }\n${connection(['    activity:', '      pattern: { bursts: 2, gap: 10m, request: 100, response: 200 }'])}`, at: '1:17', what: /clock \(every 0\.001s\)/ },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const file = path.join(dir, `big-${i}.yaml`);
+      await writeFile(file, c.text);
+      const scenario = await loadScenario(file);
+      let refused: unknown;
+      await checkPcapSize(scenario, 50_000, 'harness generate --max-pcap-size').catch((error: unknown) => { refused = error; });
+      expect(refused, c.text).to.be.instanceOf(InputError);
+      expect(String((refused as Error).message), c.text).to.match(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${c.at}: found a scenario whose pcap would be about`));
+      expect(String((refused as Error).message), c.text).to.match(c.what);
     }
   });
 });
