@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS, type CompareOptions } from '../comparator/compare-cell.js';
-import { parseDuration } from '../core/duration.js';
+import { durationRefusal, parseDuration } from '../core/duration.js';
 import { formatByteSize, parseByteSize } from '../core/byte-size.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../executor/cell-runner.js';
 import { DEFAULT_MAX_PCAP_BYTES } from '../scenario/scenario-extent.js';
@@ -26,7 +26,10 @@ export function compareOptionsFrom(command: string, flags: ParsedFlags): Compare
     const given = new Map<number, string>();
     options.huntThresholdsS = hunt.split(',').map((item) => {
       const seconds = parseDuration(item);
-      if (seconds === undefined || seconds <= 0) throw flagError(command, 'hunt', `"${item}"`, 'positive durations separated by commas, e.g. 1h,4h,8h');
+      if (seconds === undefined || seconds <= 0) {
+        const refusal = durationRefusal(item, 'positive durations separated by commas, e.g. 1h,4h,8h');
+        throw flagError(command, 'hunt', refusal.found, refusal.expected);
+      }
       // 1h,1h (or 60m,1h) scored and reported every hunt twice, as two columns of one threshold.
       const earlier = given.get(seconds);
       if (earlier !== undefined) throw flagError(command, 'hunt', earlier === item ? `"${item}" twice` : `"${earlier}" and "${item}", one threshold`, 'each threshold once, e.g. 1h,4h,8h');
@@ -37,7 +40,10 @@ export function compareOptionsFrom(command: string, flags: ParsedFlags): Compare
   const tolerance = stringFlag(flags, 'tolerance');
   if (tolerance !== undefined) {
     const seconds = parseDuration(tolerance);
-    if (seconds === undefined) throw flagError(command, 'tolerance', `"${tolerance}"`, 'a duration such as 2s or 500ms');
+    if (seconds === undefined) {
+      const refusal = durationRefusal(tolerance, 'a duration such as 2s or 500ms');
+      throw flagError(command, 'tolerance', refusal.found, refusal.expected);
+    }
     options.toleranceS = seconds;
   }
   return options;
@@ -66,7 +72,10 @@ export function durationFlag(command: string, flags: ParsedFlags, name: string, 
   const text = stringFlag(flags, name);
   if (text === undefined) return fallbackS;
   const seconds = parseDuration(text);
-  if (seconds === undefined || seconds <= 0 || seconds > MAX_TIMER_S) throw flagError(command, name, `"${text}"`, 'a positive duration up to 24d, such as 90s, 10m');
+  if (seconds === undefined || seconds <= 0 || seconds > MAX_TIMER_S) {
+    const refusal = durationRefusal(text, 'a positive duration up to 24d, such as 90s, 10m');
+    throw flagError(command, name, refusal.found, refusal.expected);
+  }
   return seconds;
 }
 

@@ -1,17 +1,24 @@
 /**
  * Human durations (`1500s`, `20m`, `19h`, `1h30m`, `250ms`, `2d`) to and from seconds.
  * A bare number means seconds. Parsing returns undefined on anything else so that each caller can raise an
- * InputError that names its own file and position.
+ * InputError that names its own file and position (readDurationValue and durationRefusal say why, for the forms that
+ * read but mean nothing sure: a unit twice or out of order, a fraction of a microsecond).
  */
-const UNIT_SECONDS: Record<string, number> = {
-  us: 1e-6,
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  min: 60,
-  h: 3600,
-  d: 86400,
+const UNIT_US: Record<string, bigint> = {
+  us: 1n,
+  ms: 1000n,
+  s: 1_000_000n,
+  m: 60_000_000n,
+  min: 60_000_000n,
+  h: 3_600_000_000n,
+  d: 86_400_000_000n,
 };
+
+/** The units of a compound, largest first: `m` and `min` are one unit. */
+const UNIT_RANK: Record<string, number> = { d: 5, h: 4, m: 3, min: 3, s: 2, ms: 1, us: 0 };
+
+/** What a duration with a unit twice or out of order should be instead, for every caller's `expected`. */
+export const DURATION_UNITS_EXPECTED = 'each unit once, largest first (d, h, m, s, ms, us), such as 1h30m';
 
 const PART = /(\d+(?:\.\d+)?)(us|ms|min|s|m|h|d)/y;
 
@@ -26,41 +33,117 @@ export function parseDuration(text: string | number): number | undefined {
   return seconds === undefined || seconds > MAX_DURATION_S ? undefined : seconds;
 }
 
-/** parseDuration without its upper bound: for a message that says the value is too long rather than unreadable. */
+/**
+ * parseDuration without its upper bound: for a message that says the value is too long rather than unreadable.
+ * A text is read exactly (decimal, not floating point) and refused when it says a unit twice or out of order
+ * (`1h1h` was 2 h, `30m1h` 1 h 30 min: a typo taken for a time) or a fraction of a microsecond (`1.0000005ms` was
+ * rounded to 1 ms: no time of the harness can hold it). A number (a YAML float) is rounded to the microsecond.
+ */
 export function parseDurationUnbounded(text: string | number): number | undefined {
-  const seconds = parseDurationExact(text);
-  return seconds === undefined ? undefined : roundMicros(seconds);
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? roundMicros(text) : undefined;
+  return readDurationValue(text).seconds;
 }
 
 /**
- * Whether a duration as written holds a fraction of a microsecond (`0.1000005`, `1.5us`), which every time of a
- * scenario rounds away: refused by the scenario reader rather than silently moved (with `timestamp_resolution: ns`
- * too: times are whole microseconds).
+ * A duration's seconds (parseDurationUnbounded), or why a duration that reads part by part is refused: `h twice`,
+ * `h after m`, `m and min, one unit`, `finer than a microsecond` (the number a YAML float says included). Neither for
+ * a text that is no duration at all (the caller's own "unparsable").
  */
-export function finerThanMicrosecond(text: string | number): boolean {
-  const seconds = parseDurationExact(text);
-  if (seconds === undefined) return false;
-  const us = seconds * 1e6;
-  return Math.abs(us - Math.round(us)) > 1e-3 * Math.max(1, Math.abs(us) * 1e-9);
+export function readDurationValue(text: string | number): { seconds?: number; problem?: string } {
+  if (typeof text === 'number') {
+    if (!(Number.isFinite(text) && text >= 0)) return {};
+    return finerThanMicrosecond(text) ? { problem: 'finer than a microsecond' } : { seconds: roundMicros(text) };
+  }
+  // The common form (`20m`, `1500`): a whole number of one unit is whole microseconds, without the exact reading.
+  const simple = SIMPLE.exec(text);
+  if (simple) {
+    const us = Number(simple[1]) * Number(UNIT_US[simple[2] ?? 's']);
+    if (us <= Number.MAX_SAFE_INTEGER) return { seconds: us / 1e6 };
+  }
+  const read = readDuration(text);
+  if (read === undefined) return {};
+  return read.problem !== undefined ? { problem: read.problem } : { seconds: Number(read.us) / 1e6 };
 }
 
-/** The seconds a duration says, not rounded to the microsecond. */
-function parseDurationExact(text: string | number): number | undefined {
-  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+/** What a duration finer than a microsecond should be instead. */
+export const WHOLE_MICROS_EXPECTED = 'a duration in whole microseconds (every time the harness keeps is one), such as 0.000002 or 2us';
+
+/**
+ * A flag's or setting's refusal of a duration text: `"1h1h" (h twice)` found, and what was expected (the caller's
+ * own, or what a unit twice or a fraction of a microsecond should be instead).
+ */
+export function durationRefusal(text: string, expected: string): { found: string; expected: string } {
+  const problem = readDurationValue(text).problem;
+  if (problem === undefined) return { found: `"${text}"`, expected };
+  return { found: `"${text}" (${problem})`, expected: problem === 'finer than a microsecond' ? WHOLE_MICROS_EXPECTED : DURATION_UNITS_EXPECTED };
+}
+
+/** A whole number of one unit (or none: seconds), up to 15 digits; the product is exact while it is a safe integer. */
+const SIMPLE = /^\s*(\d{1,15})(us|ms|min|s|m|h|d)?\s*$/;
+
+/**
+ * Whether a duration as written holds a fraction of a microsecond (`0.1000005`, `1.5us`, `1.0000005ms`), which every
+ * time of a scenario would round away: refused by the scenario reader rather than silently moved (with
+ * `timestamp_resolution: ns` too: times are whole microseconds). Decided on the decimal digits, exactly.
+ */
+function finerThanMicrosecond(text: string | number): boolean {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 && !wholeMicros([{ digits: plainDecimal(text), unit: 's' }]).whole;
+  return readDuration(text)?.problem === 'finer than a microsecond';
+}
+
+interface DurationPart { digits: string; unit: string }
+
+/** A text's parts and total, or undefined when it is no duration; `problem` when it reads but is refused. */
+function readDuration(text: string): { us: bigint; problem?: string } | undefined {
+  const parts = durationParts(text);
+  if (parts === undefined) return undefined;
+  for (let i = 1; i < parts.length; i += 1) {
+    const unit = (parts[i] as DurationPart).unit;
+    const earlier = parts.slice(0, i).find((p) => UNIT_RANK[p.unit] === UNIT_RANK[unit]);
+    if (earlier !== undefined) return { us: 0n, problem: earlier.unit === unit ? `${unit} twice` : `${earlier.unit} and ${unit}, one unit` };
+    const before = parts[i - 1] as DurationPart;
+    if ((UNIT_RANK[unit] as number) > (UNIT_RANK[before.unit] as number)) return { us: 0n, problem: `${unit} after ${before.unit}` };
+  }
+  const total = wholeMicros(parts);
+  return total.whole ? { us: total.us } : { us: total.us, problem: 'finer than a microsecond' };
+}
+
+function durationParts(text: string): DurationPart[] | undefined {
   const trimmed = text.trim();
   if (trimmed === '') return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  let total = 0;
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return [{ digits: trimmed, unit: 's' }];
+  const parts: DurationPart[] = [];
   PART.lastIndex = 0;
-  let matched = 0;
   while (PART.lastIndex < trimmed.length) {
     const start = PART.lastIndex;
     const m = PART.exec(trimmed);
     if (!m || m.index !== start) return undefined;
-    total += Number(m[1]) * (UNIT_SECONDS[m[2] as string] as number);
-    matched += 1;
+    parts.push({ digits: m[1] as string, unit: m[2] as string });
   }
-  return matched > 0 ? total : undefined;
+  return parts.length > 0 ? parts : undefined;
+}
+
+/** The parts' sum in whole microseconds (truncated), and whether it is whole: decimal digits times the unit, exactly. */
+function wholeMicros(parts: DurationPart[]): { us: bigint; whole: boolean } {
+  const scale = Math.max(0, ...parts.map((p) => (p.digits.split('.')[1] ?? '').length));
+  const denominator = 10n ** BigInt(scale);
+  let numerator = 0n;
+  for (const p of parts) {
+    const [whole, fraction = ''] = p.digits.split('.');
+    numerator += BigInt(`${whole}${fraction.padEnd(scale, '0')}`) * (UNIT_US[p.unit] as bigint);
+  }
+  return { us: numerator / denominator, whole: numerator % denominator === 0n };
+}
+
+/** A non-negative finite number's shortest decimal digits without an exponent: 1e-7 -> `0.0000001`. */
+function plainDecimal(n: number): string {
+  const text = String(n);
+  const m = /^(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!m) return text;
+  const digits = `${m[1]}${m[2] ?? ''}`;
+  const point = (m[1] as string).length + Number(m[3]);
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  return point >= digits.length ? digits + '0'.repeat(point - digits.length) : `${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 /** Durations live in seconds with microsecond resolution; this removes float noise from `0.1 + 0.2`. */

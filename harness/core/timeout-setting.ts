@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from './duration.js';
+import { durationRefusal, formatDuration, parseDuration } from './duration.js';
 import { InputError } from './input-error.js';
 
 /**
@@ -156,7 +156,8 @@ function toolValue(value: string, where: { file: string; line: number; col: numb
 function positiveDuration(value: string, where: { file: string; line: number; col: number }, label: string): number {
   const seconds = parseDuration(value);
   if (seconds === undefined || seconds <= 0) {
-    throw new InputError(where, `"${value}" in "${label}"`, 'default, or a positive duration such as 300s, 5m, 1h, 4h');
+    const refusal = durationRefusal(value, 'default, or a positive duration such as 300s, 5m, 1h, 4h');
+    throw new InputError(where, `${refusal.found} in "${label}"`, refusal.expected);
   }
   return seconds;
 }

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type ParsedNode, type YAMLMap } from 'yaml';
-import { finerThanMicrosecond, formatDuration, MAX_DURATION_S, parseDurationUnbounded } from '../core/duration.js';
+import { DURATION_UNITS_EXPECTED, formatDuration, MAX_DURATION_S, readDurationValue, WHOLE_MICROS_EXPECTED } from '../core/duration.js';
 import { InputError, type SourcePosition } from '../core/input-error.js';
 import { nearMiss } from '../core/near-miss.js';
 
@@ -103,17 +103,18 @@ export class YamlReader {
   duration(node: ParsedNode | null | undefined, what: string, positive: boolean, bounded = false): number {
     const value = this.scalarValue(node);
     // Unbounded: a scenario's time past what a pcap can hold gets the pcap-time message at the key that reaches it.
-    const seconds = typeof value === 'string' || typeof value === 'number' ? parseDurationUnbounded(value) : undefined;
+    const { seconds, problem } = typeof value === 'string' || typeof value === 'number' ? readDurationValue(value) : {};
     const expected = `${positive ? 'a positive duration' : 'a duration of 0 or more'} such as 20ms, 90s, 20m, 1h30m (units us, ms, s, m, h, d; a bare number is seconds)`;
+    if (problem === 'finer than a microsecond') {
+      this.fail(node, `${what} ${this.describe(node)}, finer than a microsecond`, WHOLE_MICROS_EXPECTED);
+    }
+    if (problem !== undefined) this.fail(node, `${what} ${this.describe(node)}, with ${problem}`, DURATION_UNITS_EXPECTED);
     if (seconds === undefined) {
       const negative = (typeof value === 'number' && value < 0) || (typeof value === 'string' && value.trim().startsWith('-'));
       const found = negative
         ? `a negative ${what} ${this.describe(node)}`
         : typeof value === 'string' ? `an unparsable ${what} ${this.describe(node)}` : this.named(what, node);
       this.fail(node, found, expected);
-    }
-    if (finerThanMicrosecond(value as string | number)) {
-      this.fail(node, `${what} ${this.describe(node)}, finer than a microsecond`, 'a duration in whole microseconds (every time of a scenario is one), such as 0.000002 or 2us');
     }
     if (positive && seconds === 0) this.fail(node, `${what} ${this.describe(node)}`, expected);
     if (bounded && seconds > MAX_DURATION_S) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { formatDuration, parseDuration, roundMicros } from '../../harness/core/duration.js';
+import { durationRefusal, formatDuration, parseDuration, readDurationValue, roundMicros } from '../../harness/core/duration.js';
 
 describe('parseDuration', () => {
   it('reads units, compounds, bare numbers and numbers', () => {
@@ -11,10 +11,36 @@ describe('parseDuration', () => {
     for (const [text, seconds] of cases) expect(parseDuration(text), String(text)).to.equal(seconds);
   });
 
-  it('rounds to the microsecond, whatever the input form', () => {
+  it('rounds a number (a YAML float) to the microsecond', () => {
     expect(parseDuration(0.1 + 0.2)).to.equal(0.3);
-    expect(parseDuration('0.0000004')).to.equal(0);
-    expect(parseDuration('100ms200ms')).to.equal(0.3);
+  });
+
+  it('reads a text exactly, in decimal: whole microseconds of any unit', () => {
+    const cases: [string, number][] = [
+      ['1.000001s', 1.000001], ['0.001ms', 0.000001], ['1.5ms', 0.0015], ['0.000001', 0.000001], ['1d2h3m4s5ms6us', 93784.005006],
+      ['0.0000010', 0.000001], ['2.5min', 150], ['1h0.5m', 3630], ['999999999999999us', 999999999.999999],
+    ];
+    for (const [text, seconds] of cases) expect(parseDuration(text), text).to.equal(seconds);
+  });
+
+  it('refuses a unit twice or out of order, and a fraction of a microsecond, saying which (a typo is not a time)', () => {
+    // 1h1h was read as 2h, 30m1h as 1h30m, 1.0000005ms as 1ms, 0.0000004 as 0: each a number no one wrote.
+    const cases: [string, string][] = [
+      ['1h1h', 'h twice'], ['1h30m1h', 'h twice'], ['30m1h', 'h after m'], ['1s1m', 'm after s'], ['1m1min', 'm and min, one unit'],
+      ['100ms200ms', 'ms twice'], ['5us1ms', 'ms after us'], ['1.0000005ms', 'finer than a microsecond'], ['0.0000004', 'finer than a microsecond'],
+      ['1.5us', 'finer than a microsecond'], ['1s0.5us', 'finer than a microsecond'],
+    ];
+    for (const [text, problem] of cases) {
+      expect(parseDuration(text), text).to.equal(undefined);
+      expect(readDurationValue(text), text).to.deep.equal({ problem });
+      expect(durationRefusal(text, 'a duration').found, text).to.equal(`"${text}" (${problem})`);
+    }
+    // A YAML float finer than a microsecond, decided on its decimal digits (1e-7 included).
+    for (const n of [1.0000005e-3, 1e-7, 0.30000000000000004]) expect(readDurationValue(n), String(n)).to.deep.equal({ problem: 'finer than a microsecond' });
+    expect(readDurationValue(1.5e-3)).to.deep.equal({ seconds: 0.0015 });
+    // Text that is no duration has no problem to name: the caller's own "unparsable".
+    expect(readDurationValue('1h30')).to.deep.equal({});
+    expect(durationRefusal('abc', 'a duration')).to.deep.equal({ found: '"abc"', expected: 'a duration' });
   });
 
   it('refuses negative, empty and unknown forms', () => {
