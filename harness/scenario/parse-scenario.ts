@@ -39,7 +39,7 @@ function ipv6Suspect(line: string): boolean {
   return unquoted.includes('[') || /[0-9a-f]*::|[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){4,}/i.test(unquoted);
 }
 import { isCalendarTime, isoToMicros } from '../core/time-text.js';
-import { connectionEndS, PCAP_LAST_US } from './scenario-extent.js';
+import { connectionEndS, PCAP_LAST_US, quietPeriodsOfCopy } from './scenario-extent.js';
 
 /** 2023-11-14 22:13:20 UTC, the first packet of the reference captures. */
 export const DEFAULT_START_S = 1_700_000_000;
@@ -68,6 +68,16 @@ export const DEFAULT_SENTINEL_ENDPOINTS = { client: { addr: '192.0.2.251', port:
 export const MAX_DATAGRAM_PAYLOAD = 65535 - 14 - 4 - 40 - 8;
 /** Guards memory: the generator keeps every connection's truth in memory. */
 export const MAX_CONNECTIONS = 1_000_000;
+/**
+ * Guards memory too: the generator keeps every quiet period of the truth in memory until the truth is written, and
+ * nothing counted them (the pcap-size guard counts packets, tens of bytes of pcap each, while a quiet period costs
+ * 150 to 450 bytes of memory): past V8's heap the generator died and left a pcap without its truth, and a .tmp.
+ * Measured peak RSS of harness generate (/usr/bin/time -v): one UDP connection with 2,000,000 quiet periods 976 MB
+ * (2,500,000: 1.07 GB; 4,000,000: 1.43 GB), the worst case; 20,000 connections with 2,000,000 in all 416 MB. A
+ * million connections cost 0.6 to 1.4 GB on their own (how many are open at once), with or without quiet periods:
+ * that is MAX_CONNECTIONS's to bound.
+ */
+export const MAX_QUIET_PERIODS = 2_000_000;
 const MAX_BYTES = 1_000_000_000;
 const RESERVED_IDS = ['clock', 'sentinel'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -133,6 +143,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const connections = connNodes.map((n) => parseConnection(r, n));
 
   checkUnique(r, top, connNodes, connections, clock, sentinel);
+  checkQuietPeriods(r, top, connNodes, connections, quietThresholdS);
   checkFitsPcapTime(r, top, connNodes, connections, startUs, sentinel);
   const scenario: Scenario = { name, description, file, seed, startUs, timestampResolution, quietThresholdS, connections };
   if (clock) scenario.clock = clock;
@@ -514,6 +525,35 @@ function parseTimeline(r: YamlReader, node: ParsedNode, ctx: ActivityContext): T
     prev = { event, line: r.where(atNode).line };
   }
   return { kind: 'timeline', events };
+}
+
+/**
+ * Refuses, before anything is written, a scenario whose truth would hold more quiet periods than MAX_QUIET_PERIODS
+ * (quietPeriodsOfCopy, an upper bound exact on every bundled scenario): named at the key that makes most of them
+ * (the connection's count, its activity, hold or keepalive, or quiet_threshold when every gap of an exchange can be
+ * one).
+ */
+function checkQuietPeriods(r: YamlReader, top: Fields, nodes: ParsedNode[], specs: ConnectionSpec[], thresholdS: number): void {
+  let total = 0;
+  let largest = { index: -1, count: 0, key: 'activity' as ReturnType<typeof quietPeriodsOfCopy>['key'] };
+  specs.forEach((spec, index) => {
+    const one = quietPeriodsOfCopy(spec, thresholdS);
+    const count = one.count * spec.count;
+    total += count;
+    if (count > largest.count) largest = { index, count, key: one.key };
+  });
+  if (total <= MAX_QUIET_PERIODS) return;
+  const spec = specs[largest.index] as ConnectionSpec;
+  const f = r.map(nodes[largest.index], 'a connection', '');
+  const node = largest.key === 'quiet_threshold' && top.has('quiet_threshold')
+    ? top.at('quiet_threshold')
+    : spec.count > 1 && f.has('count') ? f.at('count') : f.has(largest.key) ? f.at(largest.key) : nodes[largest.index];
+  const n = (x: number): string => x.toLocaleString('en-US');
+  r.fail(
+    node,
+    `a scenario with about ${n(total)} quiet periods (silences of quiet_threshold ${formatDuration(thresholdS)} or more), ${n(largest.count)} of them from connection ${spec.id}${spec.count > 1 ? ` (count ${n(spec.count)})` : ''}`,
+    `at most ${n(MAX_QUIET_PERIODS)} (the generator keeps each in memory until the truth is written, up to 450 bytes each): fewer connections or bursts, or a longer quiet_threshold`,
+  );
 }
 
 /** Ids and 5-tuples must be unique: the truth and the monitors' records are matched on them. */

@@ -1,7 +1,7 @@
 import { formatByteSize } from '../core/byte-size.js';
 import { formatDuration } from '../core/duration.js';
 import { InputError } from '../core/input-error.js';
-import { activityEndS, activityStartS } from './exchange-timing.js';
+import { activityEndS, activityStartS, closestBurstApproach, EXCHANGE_SPACING_S } from './exchange-timing.js';
 import type { ConnectionSpec, Scenario } from './scenario.js';
 import { positionInFile } from './yaml-position.js';
 
@@ -110,6 +110,44 @@ function connectionPackets(spec: ConnectionSpec): { packets: number; payloadByte
   }
   if (tcp) packets += spec.close === 'fin' ? 3 : spec.close === 'rst' ? 1 : 0;
   return { packets, payloadBytes, key: spec.count > 1 ? ['count'] : key };
+}
+
+/**
+ * How many quiet periods (silences of quiet_threshold or more) one copy of a connection can have, as the generator
+ * lists them in the truth (truth-builder.ts: every gap between two of the connection's packets that long), an upper
+ * bound from the same timing rules: between bursts when a gap (plus jitter) reaches the threshold, between timeline
+ * events that far apart, before each keepalive and the close of a hold. A threshold no longer than one exchange
+ * (rtt + 2 ms) can make any gap one: every packet's. `key`: what in the scenario makes them, for the refusal.
+ */
+export function quietPeriodsOfCopy(spec: ConnectionSpec, thresholdS: number): { count: number; key: 'quiet_threshold' | 'activity' | 'hold' | 'keepalive' } {
+  const most = Math.max(0, connectionPackets(spec).packets - 1);
+  if (thresholdS <= spec.rttS + EXCHANGE_SPACING_S) return { count: most, key: 'quiet_threshold' };
+  let activity = 0;
+  const a = spec.activity;
+  if (a.kind === 'pattern') {
+    const approach = closestBurstApproach(a);
+    if (approach !== undefined && approach.gapS + approach.moving * a.jitterS >= thresholdS) activity = a.bursts - 1;
+  } else {
+    // From the connection's first packet (its SYN at 0, or the first event's) to each event.
+    let prevS = spec.protocol === 'tcp' && spec.open === 'handshake' ? 0 : (a.events[0]?.atS ?? 0);
+    for (const e of a.events) {
+      if (e.atS - prevS >= thresholdS) activity += 1;
+      prevS = e.atS;
+    }
+  }
+  let held = 0;
+  let key: 'activity' | 'hold' | 'keepalive' = 'activity';
+  if (spec.holdS !== undefined) {
+    const idleS = Math.max(0, spec.holdS - Math.max(activityEndS(spec), activityStartS(spec)));
+    if (spec.protocol === 'tcp' && spec.keepalive !== undefined) {
+      if (spec.keepalive.intervalS >= thresholdS) held = Math.floor(idleS / spec.keepalive.intervalS) + 1;
+      if (held > activity) key = 'keepalive';
+    } else if (idleS >= thresholdS) {
+      held = 1;
+      if (held > activity) key = 'hold';
+    }
+  }
+  return { count: Math.min(most, activity + held), key };
 }
 
 /** Above this a scenario's pcap is refused unless --max-pcap-size allows it: 2.5 times `count: 1000000` of burst-20min. */

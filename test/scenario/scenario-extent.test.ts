@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generate } from '../../generators/generate.js';
 import { loadScenario } from '../../harness/scenario/load-scenario.js';
-import { checkPcapSize, estimatePcap, scenarioEndS } from '../../harness/scenario/scenario-extent.js';
+import { checkPcapSize, estimatePcap, quietPeriodsOfCopy, scenarioEndS } from '../../harness/scenario/scenario-extent.js';
 import { InputError } from '../../harness/core/input-error.js';
 import { REPO } from '../support/cli.js';
 import { parseScenario } from '../../harness/scenario/parse-scenario.js';
@@ -68,5 +68,60 @@ describe('scenario extent (size and end known before generating)', function () {
       expect(String((refused as Error).message), c.text).to.match(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${c.at}: found a scenario whose pcap would be about`));
       expect(String((refused as Error).message), c.text).to.match(c.what);
     }
+  });
+
+  it('counts the quiet periods the generator lists, from the scenario alone (a bound the memory guard needs)', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'harness-extent-'));
+    const connection = (id: string, port: number, lines: string[], protocol = 'tcp'): string[] => [`  - id: ${id}`, `    protocol: ${protocol}`, `    client: 192.0.2.10:${port}${port === 1000 ? '-1002' : ''}`, '    server: 198.51.100.20:443', ...lines];
+    const text = (threshold: string): string => [
+      'name: quiet-count',
+      `quiet_threshold: ${threshold}`,
+      'connections:',
+      ...connection('gap', 1000, ['    count: 3', '    activity: { pattern: { bursts: 12, gap: 40s, request: 100, response: 200 } }']),
+      ...connection('jitter', 2001, ['    activity: { pattern: { bursts: 9, gap: 25s, jitter: 4s, request: 100, response: 0 } }'], 'udp'),
+      ...connection('span', 2002, ['    activity: { pattern: { bursts: 3, span: 70s, jitter: 10s, exchanges: 4, request: 100, response: 200 } }']),
+      ...connection('timeline', 2003, ['    activity:', '      timeline:', '        - { at: 40s, from: client, bytes: 100, reply: 200 }', '        - { at: 41s, from: server, bytes: 10 }', '        - { at: 90s, from: client, bytes: 100 }']),
+      ...connection('held', 2004, ['    close: fin', '    hold: 10m', '    activity: { pattern: { bursts: 2, gap: 5s, request: 100, response: 200 } }']),
+      ...connection('keepalive', 2005, ['    close: rst', '    hold: 20m', '    keepalive: { every: 50s }', '    activity: { pattern: { bursts: 2, gap: 5s, request: 100, response: 200 } }']),
+      '',
+    ].join('\n');
+    for (const threshold of ['30s', '1s', '45s', '5ms']) {
+      const scenario = parseScenario(text(threshold), 'quiet-count.yaml');
+      const truth = (await generate(scenario, path.join(out, threshold))).truth;
+      for (const spec of scenario.connections) {
+        const listed = truth.connections.filter((c) => c.id.split('#')[0] === spec.id).reduce((n, c) => n + c.quietPeriods.length, 0);
+        const counted = quietPeriodsOfCopy(spec, scenario.quietThresholdS).count * spec.count;
+        // Never fewer than the generator lists. It counts start to start, so jitter (every gap that jitter could stretch
+        // past the threshold), or an exchange that takes up part of a gap (the timeline's 1 s after the event at 40 s,
+        // at a 1 s threshold), or a hold's last keepalive (counted as if its close came one interval later), may make
+        // it more.
+        expect(counted, `${spec.id} at ${threshold}`).to.be.at.least(listed);
+        // Below one exchange (rtt + 2 ms) any gap may be one: every packet's is counted.
+        if (threshold === '5ms') continue;
+        if (['gap', 'held'].includes(spec.id)) expect(counted, `${spec.id} at ${threshold}`).to.equal(listed);
+        if (spec.id !== 'jitter') expect(counted, `${spec.id} at ${threshold}`).to.be.at.most(listed + 2);
+      }
+    }
+  });
+
+  it('refuses more quiet periods than fit in memory, at the key that makes them, before anything is written', () => {
+    const udp = (lines: string[], top: string[] = []): string => [...top, 'connections:', '  - id: u', '    protocol: udp', '    client: 10.0.0.0-10.0.255.255:1000-1015', '    server: 198.51.100.53:53', ...lines, ''].join('\n');
+    const refused = (text: string): string => {
+      try {
+        parseScenario(text, 'q.yaml');
+      } catch (error) {
+        if (error instanceof InputError) return error.message;
+        throw error;
+      }
+      return 'accepted';
+    };
+    // 10,000 copies of 201 bursts 31 s apart: 2,000,000 quiet periods, the most (one connection with as many: 976 MB).
+    expect(refused(udp(['    count: 10000', '    stagger: 1ms', '    activity: { pattern: { bursts: 201, gap: 31s, request: 10, response: 0 } }']))).to.equal('accepted');
+    expect(refused(udp(['    count: 10100', '    stagger: 1ms', '    activity: { pattern: { bursts: 201, gap: 31s, request: 10, response: 0 } }']))).to.equal(
+      'q.yaml:6:12: found a scenario with about 2,020,000 quiet periods (silences of quiet_threshold 30s or more), 2,020,000 of them from connection u (count 10,100); expected at most 2,000,000 (the generator keeps each in memory until the truth is written, up to 450 bytes each): fewer connections or bursts, or a longer quiet_threshold',
+    );
+    // One connection: at its activity. A threshold shorter than an exchange: every gap can be one, at quiet_threshold.
+    expect(refused(udp(['    activity: { pattern: { bursts: 5000000, gap: 31s, request: 10, response: 0 } }']))).to.match(/^q\.yaml:6:15: found a scenario with about 4,999,999 quiet periods/);
+    expect(refused(udp(['    count: 1000', '    activity: { pattern: { bursts: 2000, gap: 1s, exchanges: 3, request: 10, response: 10 } }'], ['quiet_threshold: 1ms']))).to.match(/^q\.yaml:1:18: found a scenario with about 11,999,000 quiet periods \(silences of quiet_threshold 0\.001s or more\)/);
   });
 });
