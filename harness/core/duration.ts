@@ -125,6 +125,25 @@ function durationParts(text: string): DurationPart[] | undefined {
 
 /** The parts' sum in whole microseconds (truncated), and whether it is whole: decimal digits times the unit, exactly. */
 function wholeMicros(parts: DurationPart[]): { us: bigint; whole: boolean } {
+  // In doubles while every step is a safe integer (`1m30s`, `1.5s`: all but the unusual), else in BigInt.
+  let scaleN = 0;
+  for (const p of parts) {
+    const dot = p.digits.indexOf('.');
+    if (dot >= 0) scaleN = Math.max(scaleN, p.digits.length - dot - 1);
+  }
+  if (scaleN <= 6) {
+    const denominatorN = 10 ** scaleN;
+    let numeratorN = 0;
+    for (const p of parts) {
+      const dot = p.digits.indexOf('.');
+      const digits = dot < 0 ? p.digits + '0'.repeat(scaleN) : p.digits.slice(0, dot) + p.digits.slice(dot + 1).padEnd(scaleN, '0');
+      numeratorN += Number(digits) * Number(UNIT_US[p.unit]);
+    }
+    if (numeratorN <= Number.MAX_SAFE_INTEGER) {
+      const us = Math.floor(numeratorN / denominatorN);
+      return { us: BigInt(us), whole: numeratorN % denominatorN === 0 };
+    }
+  }
   const scale = Math.max(0, ...parts.map((p) => (p.digits.split('.')[1] ?? '').length));
   const denominator = 10n ** BigInt(scale);
   let numerator = 0n;

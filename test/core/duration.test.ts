@@ -19,6 +19,8 @@ describe('parseDuration', () => {
     const cases: [string, number][] = [
       ['1.000001s', 1.000001], ['0.001ms', 0.000001], ['1.5ms', 0.0015], ['0.000001', 0.000001], ['1d2h3m4s5ms6us', 93784.005006],
       ['0.0000010', 0.000001], ['2.5min', 150], ['1h0.5m', 3630], ['999999999999999us', 999999999.999999],
+      // Past doubles' safe integers (1000 days in millionths of a microsecond) the exact reading takes over.
+      ['1000d0.000001s', 86400000.000001], ['1d0.0000000000s', 86400],
     ];
     for (const [text, seconds] of cases) expect(parseDuration(text), text).to.equal(seconds);
   });
@@ -40,6 +42,8 @@ describe('parseDuration', () => {
     expect(readDurationValue(1.5e-3)).to.deep.equal({ seconds: 0.0015 });
     // Text that is no duration has no problem to name: the caller's own "unparsable".
     expect(readDurationValue('1h30')).to.deep.equal({});
+    expect(parseDuration('99999999999999999999d1h')).to.equal(undefined);
+    expect(readDurationValue('99999999999999999999d1.0000001s')).to.deep.equal({ problem: 'finer than a microsecond' });
     expect(durationRefusal('abc', 'a duration')).to.deep.equal({ found: '"abc"', expected: 'a duration' });
   });
 
