@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { TimeoutSetting } from '../../core/timeout-setting.js';
 import { detectBinary } from '../detect-binary.js';
 import type { CellContext, Detection, MonitorOutput, Translation } from '../monitor-adapter.js';
-import { TSHARK_FIELDS, readTsharkPackets } from './parser.js';
+import { TSHARK_OPTIONS, readTsharkPackets } from './parser.js';
 
 export const TSHARK_INSTALL = 'apt-get install -y --no-install-recommends tshark';
 export const PACKETS_FILE = 'tshark-packets.tsv';
@@ -20,9 +20,7 @@ export function translateTshark(setting: TimeoutSetting): Translation {
 }
 
 export function tsharkArgv(binary: string, pcap: string): string[] {
-  const argv = [binary, '-n', '-r', pcap, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t', '-E', 'occurrence=f'];
-  for (const field of TSHARK_FIELDS) argv.push('-e', field);
-  return argv;
+  return [binary, '-r', pcap, ...TSHARK_OPTIONS];
 }
 
 export async function runTshark(ctx: CellContext): Promise<MonitorOutput> {

@@ -13,8 +13,14 @@ import { InputError } from '../../core/input-error.js';
  * TCP and UDP group by tshark's own stream index (which never times out: a new TCP stream starts only on port reuse
  * after a close); ICMP echo by address pair and identifier; other ICMP by address pair and type; anything else by
  * address pair and IP protocol.
+ *
+ * frame.number comes first: tshark numbers every frame it reads 1, 2, 3, ... and prints a line for each, so a number
+ * that repeats or goes back is a list no tshark run wrote (one concatenated with itself, a line repeated or moved),
+ * and is refused rather than folded into the same conversations (twice their packets, "accurate"). Times are not
+ * checked so: a capture may hold frames out of time order, and tshark prints them in file order.
  */
 export const TSHARK_FIELDS = [
+  'frame.number',
   'frame.time_epoch',
   'vlan.id',
   'ip.src',
@@ -41,7 +47,10 @@ export const TSHARK_FIELDS = [
 
 const F = Object.fromEntries(TSHARK_FIELDS.map((name, index) => [name, index])) as Record<(typeof TSHARK_FIELDS)[number], number>;
 const HEADER = TSHARK_FIELDS.join('\t');
-const EXPECTED = `tshark -T fields -E header=y output whose header is: ${HEADER}`;
+/** The command whose output this reads (the adapter runs it so); `harness score --monitor tshark` takes the same. */
+export const TSHARK_OPTIONS = ['-n', '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t', '-E', 'occurrence=f', ...TSHARK_FIELDS.flatMap((field) => ['-e', field])];
+const COMMAND = `tshark -r <pcap> ${TSHARK_OPTIONS.join(' ')}`;
+const EXPECTED = `the output of \`${COMMAND}\`, whose first line is the header`;
 const IPV6_HEADER_BYTES = 40;
 
 export async function readTsharkPackets(path: string, label = path): Promise<FlowRecordTable> {
@@ -65,20 +74,31 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecordTable> {
   const origPortOf: number[] = [];
   const vlanOf: number[] = [];
   let headerSeen = false;
+  let headerLine = 0;
+  let lastFrame = 0;
+  let lastFrameLine = 0;
   const texts = new TextIntern();
   for (let item = yield; item !== undefined; item = yield) {
     const [line, lineNo] = item;
     if (!headerSeen) {
       if (line !== HEADER) {
+        // The list this parser read before frame.number was added: say what is missing rather than show column 1.
+        if (line === TSHARK_FIELDS.slice(1).join('\t')) {
+          throw new InputError({ file, line: lineNo, col: 1 }, 'a header without frame.number, which tells a packet list repeated or reordered from the one tshark wrote', EXPECTED);
+        }
         const got = line.split('\t');
         const at = got.findIndex((name, i) => name !== TSHARK_FIELDS[i]);
         const col = at <= 0 ? 1 : got.slice(0, at).join('\t').length + 2;
         throw new InputError({ file, line: lineNo, col }, `"${preview(line)}"`, EXPECTED);
       }
       headerSeen = true;
+      headerLine = lineNo;
       continue;
     }
     if (line === '') continue;
+    if (line === HEADER) {
+      throw new InputError({ file, line: lineNo, col: 1 }, `the header again (first on line ${headerLine})`, 'one header, on the first line, as one tshark run writes: is this list concatenated with another?');
+    }
     const cells = line.split('\t');
     if (cells.length !== TSHARK_FIELDS.length) {
       throw new InputError({ file, line: lineNo, col: line.length + 1 }, `${cells.length} tab-separated fields`, `${TSHARK_FIELDS.length}, one per field of the header`);
@@ -87,6 +107,17 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecordTable> {
       throw new InputError({ file, line: lineNo, col: fieldColumn(cells, index) }, `${TSHARK_FIELDS[index]} "${cells[index]}"`, expected);
     };
     const cell = (index: number): string => cells[index] as string;
+    // Every frame, IP or not, has its line: checked before non-IP frames are passed over.
+    const frame = /^[1-9][0-9]{0,14}$/.test(cell(F['frame.number'])) ? Number(cell(F['frame.number'])) : fail(F['frame.number'], 'a frame number from 1');
+    if (frame <= lastFrame) {
+      throw new InputError(
+        { file, line: lineNo, col: 1 },
+        `frame ${frame}, after frame ${lastFrame} on line ${lastFrameLine}`,
+        'frame numbers rising, as tshark writes each frame once in the order it reads them: is this list concatenated with itself, or a line repeated or moved?',
+      );
+    }
+    lastFrame = frame;
+    lastFrameLine = lineNo;
     const v4 = cell(F['ip.src']) !== '';
     const v6 = !v4 && cell(F['ipv6.src']) !== '';
     if (!v4 && !v6) continue; // ARP and other non-IP frames carry no connection.

@@ -7,9 +7,9 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
 import tshark from './index.js';
 import { PACKETS_FILE } from './adapter.js';
-import { TSHARK_FIELDS, parseTsharkPackets } from './parser.js';
+import { TSHARK_FIELDS, TSHARK_OPTIONS, parseTsharkPackets } from './parser.js';
 import { decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
-import { REAL_FIXTURES } from '../../../test/support/cli.js';
+import { REAL_FIXTURES, REPO } from '../../../test/support/cli.js';
 
 const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 
@@ -85,8 +85,9 @@ describe('tshark translate and parse errors', () => {
 
   it('one TCP stream index on two VLANs (one 5-tuple twice at once): its record names no VLAN, as it holds both', () => {
     const header = TSHARK_FIELDS.join('\t');
+    let frame = 0;
     const packet = (time: string, vlan: string, src: string, dst: string, sport: string, dport: string): string =>
-      [time, vlan, src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', ''].join('\t');
+      [String(++frame), time, vlan, src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', ''].join('\t');
     const text = [
       header,
       packet('1700000010.000000000', '10', '192.0.2.40', '198.51.100.40', '40000', '443'),
@@ -103,20 +104,76 @@ describe('tshark translate and parse errors', () => {
 
   it('a bad time on a packet line: the column of frame.time_epoch; a short line: its end', () => {
     const header = TSHARK_FIELDS.join('\t');
-    const good = ['1700000000.000000000', '', '10.0.0.1', '10.0.0.2', '40', '6', '', '', '', '', '0', '1', '2', '', '', '', '', '', '', '', '', ''];
+    const good = ['1', '1700000000.000000000', '', '10.0.0.1', '10.0.0.2', '40', '6', '', '', '', '', '0', '1', '2', '', '', '', '', '', '', '', '', ''];
     const bad = [...good];
-    bad[0] = 'noon';
-    expect(() => parseTsharkPackets(`${header}\n${good.join('\t')}\n${bad.join('\t')}\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:3:1: found frame\.time_epoch "noon"/);
+    bad[0] = '2';
+    bad[1] = 'noon';
+    expect(() => parseTsharkPackets(`${header}\n${good.join('\t')}\n${bad.join('\t')}\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:3:3: found frame\.time_epoch "noon"/);
     const badPort = [...good];
-    badPort[11] = 'http';
-    const col = good.slice(0, 11).join('\t').length + 2;
+    badPort[12] = 'http';
+    const col = good.slice(0, 12).join('\t').length + 2;
     expect(() => parseTsharkPackets(`${header}\n${badPort.join('\t')}\n`, 'p.tsv')).to.throw(InputError, new RegExp(`^p\\.tsv:2:${col}: found tcp\\.srcport`));
-    expect(() => parseTsharkPackets(`${header}\n1700000000.0\t\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:2:14: found 2 tab-separated fields/);
+    expect(() => parseTsharkPackets(`${header}\n1\t1700000000.0\t\n`, 'p.tsv')).to.throw(InputError, /^p\.tsv:2:16: found 3 tab-separated fields/);
     // Conversations are found by their stream index: one that is not a number is refused, not taken as another.
     const badStream = [...good];
-    badStream[10] = 'seven';
-    const streamCol = good.slice(0, 10).join('\t').length + 2;
+    badStream[11] = 'seven';
+    const streamCol = good.slice(0, 11).join('\t').length + 2;
     expect(() => parseTsharkPackets(`${header}\n${badStream.join('\t')}\n`, 'p.tsv')).to.throw(InputError, new RegExp(`^p\\.tsv:2:${streamCol}: found tcp\\.stream "seven"; expected a stream index`));
+  });
+});
+
+describe('tshark: a packet list no tshark run wrote', () => {
+  const header = TSHARK_FIELDS.join('\t');
+  const row = (frame: string, time: string, src: string, dst: string, sport: string, dport: string): string =>
+    [frame, time, '', src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', ''].join('\t');
+  const arp = (frame: string): string => [frame, '1700000000.500000000', ...Array<string>(21).fill('')].join('\t');
+  const list = [
+    row('1', '1700000000.000000000', '192.0.2.40', '198.51.100.40', '40000', '443'),
+    arp('2'),
+    row('3', '1700000001.000000000', '198.51.100.40', '192.0.2.40', '443', '40000'),
+  ];
+
+  it('concatenated with itself: refused at the first frame of the copy, naming the frame before it and its line', () => {
+    // Before: one conversation of 4 packets where tshark saw 2, scored "accurate" with twice the packets and bytes.
+    const text = `${header}\n${list.join('\n')}\n${list.join('\n')}\n`;
+    expect(() => parseTsharkPackets(text, 'p.tsv')).to.throw(InputError,
+      /^p\.tsv:5:1: found frame 1, after frame 3 on line 4; expected frame numbers rising, as tshark writes each frame once in the order it reads them: is this list concatenated with itself, or a line repeated or moved\?$/);
+  });
+
+  it('cat list list (the header too): refused at the second header', () => {
+    const text = `${header}\n${list.join('\n')}\n${header}\n${list.join('\n')}\n`;
+    expect(() => parseTsharkPackets(text, 'p.tsv')).to.throw(InputError,
+      /^p\.tsv:5:1: found the header again \(first on line 1\); expected one header, on the first line, as one tshark run writes: is this list concatenated with another\?$/);
+  });
+
+  it('a line repeated, or a non-IP line moved back: refused at the second', () => {
+    const repeated = `${header}\n${list[0]}\n${list[0]}\n`;
+    expect(() => parseTsharkPackets(repeated, 'p.tsv')).to.throw(InputError, /^p\.tsv:3:1: found frame 1, after frame 1 on line 2;/);
+    // The frame the check names may be a non-IP one: every frame has its line, and all are counted.
+    const moved = `${header}\n${list[0]}\n${list[2]}\n${list[1]}\n`;
+    expect(() => parseTsharkPackets(moved, 'p.tsv')).to.throw(InputError, /^p\.tsv:4:1: found frame 2, after frame 3 on line 3;/);
+  });
+
+  it('frames out of time order in the capture are read as tshark prints them (file order), not refused', () => {
+    const text = `${header}\n${row('1', '1700000005.000000000', '192.0.2.40', '198.51.100.40', '40000', '443')}\n${row('2', '1700000001.000000000', '198.51.100.40', '192.0.2.40', '443', '40000')}\n`;
+    const [conv] = parseTsharkPackets(text, 'p.tsv');
+    expect(conv).to.include({ firstUs: 1_700_000_001_000_000, lastUs: 1_700_000_005_000_000, origPkts: 1, respPkts: 1 });
+    // A filtered list (tshark -Y) skips numbers: still rising, read.
+    expect(parseTsharkPackets(`${header}\n${list[0]}\n${list[2]}\n`, 'p.tsv')).to.have.length(1);
+  });
+
+  it('a frame number that is not one, or a header of the field list without frame.number: refused with the command to run', () => {
+    const noNumber = `${header}\n${row('', '1700000000.000000000', '192.0.2.40', '198.51.100.40', '40000', '443')}\n`;
+    expect(() => parseTsharkPackets(noNumber, 'p.tsv')).to.throw(InputError, /^p\.tsv:2:1: found frame\.number ""; expected a frame number from 1$/);
+    const old = `${TSHARK_FIELDS.slice(1).join('\t')}\n`;
+    expect(() => parseTsharkPackets(old, 'p.tsv')).to.throw(InputError,
+      /^p\.tsv:1:1: found a header without frame\.number, which tells a packet list repeated or reordered from the one tshark wrote; expected the output of `tshark -r <pcap> -n -T fields -E header=y -E separator=\/t -E occurrence=f -e frame\.number -e frame\.time_epoch -e vlan\.id .* -e icmpv6\.echo\.identifier`, whose first line is the header$/);
+  });
+
+  it('sample.conf gives the command the adapter runs', async () => {
+    const sample = await readFile(path.join(REPO, 'harness/monitors/tshark/sample.conf'), 'utf8');
+    const command = sample.split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s*/, '').replace(/\\$/, '').trim()).join(' ');
+    expect(command).to.include(`tshark -r <pcap> ${TSHARK_OPTIONS.join(' ')}`);
   });
 });
 
