@@ -9,6 +9,9 @@ import { SURICATA_SETTING_KNOBS, suricataTimerRule } from './timer-rule.js';
 
 const suricata: MonitorAdapter = {
   id: 'suricata',
+  // Its ICMP flow key is the addresses, the first packet's type (with the code for ICMPv6) and the counterpart type
+  // (src/flow-hash.c), which the parser writes as the record's ports from icmp_type and icmp_code (icmpPorts).
+  icmpKeyShown: true,
   displayName: 'Suricata',
   install: SURICATA_INSTALL,
   envVar: 'HARNESS_SURICATA',

@@ -97,9 +97,11 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
     let origPort: number;
     let respPort: number;
     if (protocol === 'icmp') {
-      // As Zeek does: type and code in the port fields.
-      origPort = field('icmp_type', 255, false);
-      respPort = field('icmp_code', 255, false);
+      // Suricata's own ICMP flow key, in the port fields (as Zeek's conn.log writes its key, type and counterpart),
+      // so that two records of one key are two states of one flow: see icmpPorts.
+      const type = field('icmp_type', 255, false);
+      const code = field('icmp_code', 255, false);
+      [origPort, respPort] = icmpPorts(isIcmpv6(protoText), type, code);
     } else {
       // Suricata writes both ports on every TCP and UDP flow; another protocol may have none.
       origPort = field('src_port', 65535, protocol !== 'other');
@@ -163,6 +165,35 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
 /** `src_port 70000`, or `no src_port` for a key that is absent (never "undefined"). */
 function shown(key: string, value: unknown): string {
   return value === undefined ? `no ${key}` : `${key} ${JSON.stringify(value)}`;
+}
+
+function isIcmpv6(proto: string): boolean {
+  const p = proto.toUpperCase();
+  return p === 'IPV6-ICMP' || p === '58' || p === '058';
+}
+
+/**
+ * An ICMP flow's key as Suricata 7 (and 8) compares it, in two ports: the first packet's type (icmp_type) on the
+ * source's side and its counterpart type (the reply it expects, 0 when the type has none: `response_icmp_type`) on
+ * the destination's. Read in src/flow-hash.c and src/decode.h (suricata-7.0.17): an ICMPv4 packet joins a flow of
+ * the same addresses whose (type, counterpart) pair equals its own either way round (CmpFlowICMPPacket; the code is
+ * not compared, nor is the echo id); an ICMPv6 packet is compared as a port pair (CmpFlowPacket), and its "ports"
+ * are unions with the type and code (`icmp_s`) and the counterpart type with code 0 (`icmp_d`), so its code is part
+ * of the key: added as 256 x code to the type (0 for echo, whose type alone then shows). Two records of one such key
+ * are two states of one flow, one after the other, as for TCP: the adapter declares icmpKeyShown.
+ */
+export function icmpPorts(v6: boolean, type: number, code: number): [number, number] {
+  const counterpart = (v6 ? ICMPV6_COUNTERPART : ICMPV4_COUNTERPART).get(type) ?? 0;
+  return [v6 ? type + 256 * code : type, counterpart];
+}
+
+/** ICMPv4GetCounterpart (src/decode-icmpv4.c): echo, timestamp, information, router and address mask pairs. */
+const ICMPV4_COUNTERPART = pairs([[8, 0], [13, 14], [15, 16], [10, 9], [17, 18]]);
+/** ICMPv6GetCounterpart (src/decode-icmpv6.c): echo, neighbour, router, MLD, node information, home agent, ... */
+const ICMPV6_COUNTERPART = pairs([[128, 129], [135, 136], [133, 134], [130, 131], [139, 140], [144, 145], [146, 147], [148, 149], [151, 152], [157, 158]]);
+
+function pairs(list: Array<[number, number]>): Map<number, number> {
+  return new Map(list.flatMap(([a, b]) => [[a, b], [b, a]] as Array<[number, number]>));
 }
 
 function protocolOf(proto: string): FlowProtocol {

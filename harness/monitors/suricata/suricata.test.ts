@@ -11,7 +11,9 @@ import { eveStatsState } from './stats.js';
 import { translateSetting } from '../translate-setting.js';
 import { parseEveFlows } from './parser.js';
 import { isoToMicros } from '../../core/time-text.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { checkRecords } from '../../core/record-sanity.js';
+import type { FlowRecord } from '../../core/flow-record.js';
 import { harness, REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
 
 const PCAP = path.join(REAL_FIXTURES, 'zeek/longconn-42/capture.pcap');
@@ -47,6 +49,33 @@ describe('suricata eve.json flow parser', () => {
   it('applies the timezone offset, canonicalizes IPv6, reads the outer VLAN and maps forced/tcp_reuse', () => {
     expect(records[2]).to.include({ origAddr: '2001:db8::10', vlan: 100, firstUs: 1_700_000_000_000_000, durationUs: 7_501_502_000, endReason: 'end-of-capture' });
     expect(records[3]).to.include({ protocol: 'icmp', origPort: 8, respPort: 0, durationUs: 5_000, endReason: 'end-of-flow' });
+  });
+
+  it("ICMP records carry Suricata's ICMP flow key in their ports: the type (with 256 x the code for ICMPv6) and its counterpart type", () => {
+    const icmp = (proto: string, type: number, code: number): FlowRecord | undefined => parseEveFlows(
+      `{"event_type":"flow","src_ip":"2001:db8::1","dest_ip":"2001:db8::2","proto":"${proto}","icmp_type":${type},"icmp_code":${code},"flow":{"start":"2023-11-14T22:13:22.000000+0000","end":"2023-11-14T22:13:22.005000+0000"}}\n`, 'eve.json')[0];
+    // ICMPv4: CmpFlowICMPPacket compares the types alone; a type with no counterpart expects 0 (icmp_d unset).
+    expect(icmp('ICMP', 8, 0)).to.include({ origPort: 8, respPort: 0 });
+    expect(icmp('ICMP', 0, 0)).to.include({ origPort: 0, respPort: 8 });
+    expect(icmp('ICMP', 13, 5)).to.include({ origPort: 13, respPort: 14 });
+    expect(icmp('ICMP', 6, 3)).to.include({ origPort: 6, respPort: 0 });
+    // ICMPv6: compared as a port pair, the type and code of the first packet (a union) and the counterpart type.
+    expect(icmp('IPv6-ICMP', 128, 0)).to.include({ origPort: 128, respPort: 129 });
+    expect(icmp('IPv6-ICMP', 1, 4)).to.include({ origPort: 1 + 256 * 4, respPort: 0 });
+    expect(icmp('IPv6-ICMP', 136, 0)).to.include({ origPort: 136, respPort: 135 });
+  });
+
+  it('every real Suricata 7.0.17 eve.json passes the record checks with its ICMP records checked for overlap (icmpKeyShown)', () => {
+    expect(suricata.icmpKeyShown).to.equal(true);
+    const files = readdirSync(REAL_FIXTURES, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)eve[^/]*\.json$/.test(f) && f.includes('suricata'));
+    expect(files.length).to.be.at.least(20);
+    let icmpRecords = 0;
+    for (const file of files) {
+      const flows = parseEveFlows(readFileSync(path.join(REAL_FIXTURES, file), 'utf8'), file);
+      icmpRecords += flows.filter((r) => r.protocol === 'icmp').length;
+      expect(() => checkRecords(flows, { icmpKeyShown: true }), file).not.to.throw();
+    }
+    expect(icmpRecords).to.be.at.least(100);
   });
 
   it('ISO times to microseconds exactly', () => {
