@@ -7,6 +7,11 @@ import { refuseConfig } from '../no-config.js';
 
 const ndpi: MonitorAdapter = {
   id: 'ndpi',
+  // ndpiReader (example/reader_util.c, nDPI 4.2) keys an ICMP or ICMPv6 flow on the VLAN, the protocol and the
+  // address pair with both ports 0, which is what its CSV shows (src_port, dst_port 0); neither type nor echo id
+  // is in the key. Its CSV shows no VLAN, as for TCP: the truth's ICMP conversations of one host pair on several
+  // VLANs are exempted (indistinctInTruth).
+  icmpKeyShown: true,
   displayName: 'nDPI (ndpiReader)',
   install: NDPI_INSTALL,
   envVar: 'HARNESS_NDPI',

@@ -5,6 +5,7 @@ import { parseTimeoutSetting } from '../../core/timeout-setting.js';
 import { GAPS_600S_YAML, generateScenario } from '../../netflow/netflow-test-support.js';
 import ndpi from './index.js';
 import { parseNdpiCsv } from './parser.js';
+import { checkRecords } from '../../core/record-sanity.js';
 import { decimalSecondsToMicros as decimalSecondsToUs } from '../../core/time-text.js';
 import path from 'node:path';
 import { REAL_FIXTURES } from '../../../test/support/cli.js';
@@ -64,6 +65,34 @@ describe('ndpi adapter', function () {
     const icmp = records.find((r) => r.protocol === 'icmp');
     expect(icmp?.durationUs).to.equal(7200005000);
     expect(icmp?.origPkts).to.equal(13);
+  });
+});
+
+describe("ndpi: ICMP records show nDPI's whole ICMP key (icmpKeyShown)", function () {
+  this.timeout(300_000);
+  const row = (id: number, first: string, last: string, pkts: number): string =>
+    `${id},1,${first},${last},0,192.0.2.43,0,198.51.100.42,0,81,ICMP,,${pkts},${98 * pkts},0,${pkts},${98 * pkts},0`;
+
+  it('a second record over part of a ping is refused as an overlap; records one after the other are read', () => {
+    expect(ndpi.icmpKeyShown).to.equal(true);
+    const partial = parseNdpiCsv(`${HEADER}\n${row(1, '1700000007.000', '1700000047.020', 3)}\n${row(2, '1700000027.000', '1700000047.020', 2)}\n`, 'flows.csv');
+    expect(() => checkRecords(partial, { icmpKeyShown: ndpi.icmpKeyShown === true })).to.throw(InputError, /^flows\.csv:3:1: found a record \(icmp 192\.0\.2\.43:0 - 198\.51\.100\.42:0 from 1700000027\.000000 to 1700000047\.020000\) that overlaps the record of the same connection on line 2 /);
+    const after = parseNdpiCsv(`${HEADER}\n${row(1, '1700000007.000', '1700000047.020', 3)}\n${row(2, '1700000100.000', '1700000120.020', 2)}\n`, 'flows.csv');
+    expect(checkRecords(after, { icmpKeyShown: true })).to.equal(undefined);
+  });
+
+  it('real ndpiReader on the icmp-beacon and icmp-ipv6-vlan captures: its ICMP records pass the overlap check', async function () {
+    let icmp = 0;
+    for (const pcap of ['scenarios/icmp-beacon/capture.pcap', 'zeek/icmp-ipv6-vlan/capture.pcap']) {
+      const result = await runAdapterForTest(ndpi, path.join(REAL_FIXTURES, pcap), 'default');
+      if ('missing' in result) this.skip();
+      if (!('outcome' in result)) return;
+      if (!result.outcome.ok) throw new Error(result.outcome.reason);
+      const records = Array.from(result.outcome.views.default ?? []);
+      icmp += records.filter((r) => r.protocol === 'icmp').length;
+      expect(() => checkRecords(records, { icmpKeyShown: true }), pcap).not.to.throw();
+    }
+    expect(icmp).to.be.at.least(3);
   });
 });
 
