@@ -13,7 +13,7 @@ import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { InputError } from '../core/input-error.js';
 import { parseTimeoutSetting } from '../core/timeout-setting.js';
 import { readGroundTruth } from '../io/read-truth.js';
-import { truthFromPcap } from '../io/truth-from-pcap.js';
+import { deriveTruth } from '../io/truth-from-pcap.js';
 import { applyComparison, baseCell, runResults } from '../pipeline/cell-builder.js';
 import { checkToolKnobs, effectiveTimeouts, monitorModel, readUserConfig } from '../pipeline/monitor-model.js';
 import { parseReplayFlags, recordsInCaptureTime, replayedLogModel, replayTimeMap, settingInCaptureTime } from '../live/replayed-log.js';
@@ -113,7 +113,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const userConfig = await readUserConfig(configFile, 'harness score --config');
   if (userConfig !== undefined) adapter.checkConfig?.(userConfig.file, userConfig.text);
   const compare = compareOptionsFrom('score', flags);
-  const truth = truthFile !== undefined ? await readGroundTruth(truthFile) : await truthFromPcap(pcapFile as string);
+  const derived = truthFile !== undefined ? { truth: await readGroundTruth(truthFile), notes: [] } : await deriveTruth(pcapFile as string);
+  const truth = derived.truth;
   const toleranceGiven = stringFlag(flags, 'tolerance');
   if (toleranceGiven !== undefined) refuseToleranceOverLongest('harness score --tolerance', toleranceGiven, compare.toleranceS, longestConnection(truth.connections));
   const logged = await adapter.parseLog(logFile, view);
@@ -184,6 +185,8 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     cells: [cell],
     recommendations: recommendationsFor(truth, [cell], new Map([[adapter.id, adapter]]), userConfig ? new Map([[adapter.id, userConfig]]) : undefined),
   }]);
+  // What the truth derived from the capture leaves out (another protocol's packets, a tunnel's inner connections).
+  if (derived.notes.length > 0) results.warnings = derived.notes.map((note) => `${pcapFile as string}: ${note}`);
   const written = outDir !== undefined ? await writeScoreFolder(results, outDir, [
     { file: logFile, what: 'the log being scored' },
     { file: truthFile ?? pcapFile ?? '', what: truthFile !== undefined ? 'the truth' : 'the capture' },

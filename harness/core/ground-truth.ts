@@ -8,7 +8,7 @@ export type TruthProtocol = 'tcp' | 'udp' | 'icmp';
 
 export interface TruthEndpoint {
   addr: string;
-  /** TCP/UDP port; for ICMP the echo identifier. */
+  /** TCP/UDP port; for ICMP the echo identifier (in a truth derived from a capture, any other ICMP message: its type). */
   port: number;
 }
 

@@ -14,37 +14,80 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
 /**
  * Ground truth for a capture harness did not generate (a real capture, or the Zeek fixtures), read packet by packet
  * with tshark, Wireshark's own dissector, the reference that keeps no state timeouts. Connections are 5-tuples
- * (ICMP echo: address pair and identifier); the client is the sender of a bare SYN, else of the first packet.
+ * (ICMP echo: address pair and identifier; any other ICMP message: address pair and type, as the tshark reference and
+ * Zeek key it); the client is the sender of a bare SYN, else of the first packet.
+ *
+ * A packet is keyed on its OUTERMOST IP header and the header right after it, as every monitor keys it. An ICMP error
+ * (unreachable, TTL exceeded, fragmentation needed) quotes the IP and TCP/UDP header of the packet it answers: it is
+ * an ICMP packet from the router (or host) that sent it, never a packet of the quoted connection. A tunnel (GRE, IP in
+ * IP, 6in4, ESP) carries another protocol than TCP, UDP or ICMP, which harness cannot score: its packets are not in
+ * the truth, and the run says so (DerivedTruth.notes). A tunnel inside UDP (VXLAN, Geneve) is its outer UDP flow.
+ * Every field is read with all its occurrences (`-E occurrence=a`) and the first is taken: the outermost header's.
  */
 const FIELDS = [
   'frame.time_epoch', 'vlan.id', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.proto', 'ipv6.nxt',
-  'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.ident', 'icmpv6.echo.identifier',
-  'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'udp.length', 'data.len', 'frame.cap_len',
+  'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.ident', 'icmpv6.type', 'icmpv6.echo.identifier',
+  'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'udp.length', 'frame.cap_len',
   'frame.len', 'frame.protocols', 'ip.hdr_len', 'frame.encap_type', 'ip.id', 'ip.frag_offset', 'ip.flags.mf', 'ipv6.fraghdr.ident',
 ] as const;
 
 /** Wiretap's encapsulation numbers (tshark's frame.encap_type) of the link layers whose header length is known. */
 const LINK_TYPE_OF_ENCAP: Record<string, LinkType> = { '1': 'ethernet', '7': 'raw-ip', '25': 'linux-sll', '210': 'linux-sll2' };
 
+/** IPv6 extension headers as tshark's protocol stack names them: between the IPv6 header and the transport. */
+const V6_EXTENSIONS = new Set(['ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.shim6']);
+
+/** The outermost IP header of a packet and what follows it, from tshark's protocol stack (`eth:ethertype:ip:icmp:ip:tcp`). */
+export interface OuterLayers {
+  v6: boolean;
+  /** The layer right after the IP header (its IPv6 extension headers skipped): `tcp`, `udp`, `icmp`, `gre`, `data`..., or undefined when the frame ends there. */
+  next: string | undefined;
+  /** The IPv6 header's extension headers include a fragment header. */
+  v6Fragment: boolean;
+  /** An IP header further in, behind a transport that is not ICMP (a tunnel in UDP such as VXLAN): named by the layer after the transport. */
+  tunnelInTransport?: string;
+}
+
 /**
- * The transport of a packet, from tshark's protocol stack (`eth:ethertype:ipv6:ipv6.hopopts:udp:data`): an IPv6
- * packet's first next-header names its extension header (hop-by-hop, destination options, routing), not its
- * transport, and every such packet was dropped from the truth, a made-up silence in its connection.
+ * The outermost IP layer and the layer after it: an ICMP error's quoted header, or a tunnel's inner packet, is never
+ * the packet's own transport (reading the stack from its end, a "host unreachable" quoting a TCP SYN was made a TCP
+ * connection of the router's address and the SYN's ports, and a GRE tunnel's packets connections of the outer
+ * addresses and the inner ports). An IPv6 packet's first next-header may name an extension header (hop-by-hop,
+ * destination options, routing, fragment): those are skipped.
  */
-function transportOf(protocols: string): TruthProtocol | undefined {
+export function outerLayers(protocols: string): OuterLayers | undefined {
   const layers = protocols.split(':');
-  for (let i = layers.length - 1; i >= 0; i -= 1) {
-    const layer = layers[i];
-    if (layer === 'tcp') return 'tcp';
-    if (layer === 'udp') return 'udp';
-    if (layer === 'icmp' || layer === 'icmpv6') return 'icmp';
+  const i = layers.findIndex((l) => l === 'ip' || l === 'ipv6');
+  if (i < 0) return undefined;
+  let j = i + 1;
+  let v6Fragment = false;
+  while (V6_EXTENSIONS.has(layers[j] ?? '')) {
+    if (layers[j] === 'ipv6.fraghdr') v6Fragment = true;
+    j += 1;
   }
-  return undefined;
+  const next = layers[j];
+  const result: OuterLayers = { v6: layers[i] === 'ipv6', next, v6Fragment };
+  if ((next === 'tcp' || next === 'udp') && layers.slice(j + 1).some((l) => l === 'ip' || l === 'ipv6')) result.tunnelInTransport = layers[j + 1] ?? next;
+  return result;
+}
+
+/** tshark's names of the layers after an IP header that are tunnels, as a reader knows them. */
+const LAYER_NAMES: Record<string, string> = { ip: 'IPv4 in IP', ipv6: 'IPv6 in IP (6in4, 6to4)', gre: 'GRE', esp: 'ESP', ah: 'AH', sctp: 'SCTP', igmp: 'IGMP', ospf: 'OSPF', vrrp: 'VRRP', pim: 'PIM', l2tp: 'L2TP', etherip: 'EtherIP' };
+
+/** TCP, UDP and ICMP as the layer after the IP header names them; undefined for any other. */
+function transportOf(next: string | undefined): TruthProtocol | undefined {
+  return next === 'tcp' ? 'tcp' : next === 'udp' ? 'udp' : next === 'icmp' || next === 'icmpv6' ? 'icmp' : undefined;
 }
 
 const COLUMN = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
 
 const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp' };
+
+/** A capture's truth, and what the reader must know of it (packets it leaves out, and why). */
+export interface DerivedTruth {
+  truth: GroundTruth;
+  notes: string[];
+}
 
 /**
  * Reads the capture with tshark one line per packet, as the lines arrive: a capture of millions of packets is never
@@ -53,6 +96,11 @@ const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp'
  * falls within `quietThresholdS` of the capture's first (last) packet may have begun (gone on) outside it.
  */
 export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?: AbortSignal): Promise<GroundTruth> {
+  return (await deriveTruth(pcap, quietThresholdS, signal)).truth;
+}
+
+/** truthFromPcap, with the notes a run shows among its warnings. */
+export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: AbortSignal): Promise<DerivedTruth> {
   // The same tshark the tshark adapter runs (HARNESS_TSHARK, else PATH).
   const adapter = await findAdapter('tshark');
   if (adapter !== undefined) await refuseBadBinaryVariables([adapter]);
@@ -62,7 +110,7 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
   // Absolute: tshark runs in the capture's folder, where a path relative to the user's folder means nothing.
   // Fragments as the wire carries them, each a packet of its datagram's connection (as the monitors count them):
   // reassembled, tshark gave the datagram to its last fragment alone, one packet and the last fragment's bytes.
-  const argv = [tshark, '-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])];
+  const argv = [tshark, '-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...FIELDS.flatMap((f) => ['-e', f])];
   const quietThresholdUs = Math.round(quietThresholdS * 1e6);
   const connections = new Map<string, { truth: ConnectionTruth; clientKey: string; sawSyn: boolean; fin: boolean; rst: boolean }>();
   let packets = 0;
@@ -74,10 +122,19 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
   let lastUs = 0;
   /** The first packet whose transport header the snaplen cut (its flags and ports unknown), if any. */
   let cutHeader: { packet: number; capLen: number; protocol: string } | undefined;
+  /** Packets of IP protocols harness does not score (a tunnel's, ESP, IGMP, OSPF...), by the layer after the IP header. */
+  const notScored = new Map<string, number>();
+  /** Packets of a tunnel inside UDP or TCP (VXLAN, Geneve...): scored as their outer flow, by the tunnel's layer. */
+  const tunnelledIn = new Map<string, number>();
   const onLine = (line: string): void => {
     if (line === '') return;
     const f = line.split('\t');
-    const get = (name: (typeof FIELDS)[number]): string => f[COLUMN.get(name) as number] ?? '';
+    // The first occurrence: the outermost header's (an ICMP error's quoted header and a tunnel's inner packet come after it).
+    const get = (name: (typeof FIELDS)[number]): string => {
+      const all = f[COLUMN.get(name) as number] ?? '';
+      const comma = all.indexOf(',');
+      return comma < 0 ? all : all.slice(0, comma);
+    };
     // tshark prints a flag as 1 or True, by version.
     const isSet = (name: (typeof FIELDS)[number]): boolean => get(name) === '1' || get(name) === 'True';
     packets += 1;
@@ -86,11 +143,18 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     const tsUs = (decimalSecondsToMicros(get('frame.time_epoch')) ?? 0);
     firstUs = Math.min(firstUs, tsUs);
     lastUs = Math.max(lastUs, tsUs);
-    const v6 = get('ipv6.src') !== '';
+    const outer = outerLayers(get('frame.protocols'));
+    if (outer === undefined) return; // ARP and other frames without IP carry no connection.
+    const v6 = outer.v6;
+    const src = v6 ? get('ipv6.src') : get('ip.src');
+    const dst = v6 ? get('ipv6.dst') : get('ip.dst');
+    const named = transportOf(outer.next);
+    // No transport layer after the IP header: a later fragment (its bytes are "data"), or a header the snaplen cut.
+    const bare = outer.next === undefined || outer.next === 'data';
     // A datagram in fragments: the first carries the ports, the rest count under the same connection and direction.
-    const fragmentId = v6 ? get('ipv6.fraghdr.ident') : isSet('ip.flags.mf') || Number(get('ip.frag_offset') || 0) > 0 ? get('ip.id') : '';
-    const fragmentKey = fragmentId === '' ? undefined : `${v6 ? get('ipv6.src') : get('ip.src')}|${v6 ? get('ipv6.dst') : get('ip.dst')}|${fragmentId}`;
-    if (fragmentKey !== undefined && get('tcp.srcport') === '' && get('udp.srcport') === '') {
+    const fragmentId = v6 ? (outer.v6Fragment ? get('ipv6.fraghdr.ident') : '') : isSet('ip.flags.mf') || Number(get('ip.frag_offset') || 0) > 0 ? get('ip.id') : '';
+    const fragmentKey = fragmentId === '' ? undefined : `${src}|${dst}|${fragmentId}`;
+    if (fragmentKey !== undefined && bare) {
       const of = fragmentOf.get(fragmentKey);
       if (of !== undefined) {
         const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
@@ -98,8 +162,12 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
         return;
       }
     }
-    const protocol = transportOf(get('frame.protocols')) ?? PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')];
-    if (!protocol) return;
+    const protocol = named ?? (bare ? PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')] : undefined);
+    if (!protocol) {
+      if (!bare) notScored.set(outer.next as string, (notScored.get(outer.next as string) ?? 0) + 1);
+      return;
+    }
+    if (outer.tunnelInTransport !== undefined) tunnelledIn.set(outer.tunnelInTransport, (tunnelledIn.get(outer.tunnelInTransport) ?? 0) + 1);
     // Cut by the snaplen: fewer bytes captured than the frame had. An IPv4 fragment after the first carries no
     // transport header at all, whole as it is: it was refused as "cut short", and no snaplen could have helped.
     const cutBySnaplen = Number(get('frame.cap_len') || 0) < Number(get('frame.len') || 0);
@@ -109,22 +177,29 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     // A later fragment whose first fragment the capture does not hold: no ports to key it by, so not made a
     // connection of port 0.
     if (!cutBySnaplen && ((protocol === 'tcp' && get('tcp.srcport') === '') || (protocol === 'udp' && get('udp.srcport') === ''))) return;
-    const src = v6 ? get('ipv6.src') : get('ip.src');
-    const dst = v6 ? get('ipv6.dst') : get('ip.dst');
     let sport = 0;
     let dport = 0;
+    /** ICMP other than echo: keyed by its type (in both port fields), as the tshark reference and Zeek key it. */
+    let icmpType: number | undefined;
     if (protocol === 'tcp') { sport = Number(get('tcp.srcport')); dport = Number(get('tcp.dstport')); }
     else if (protocol === 'udp') { sport = Number(get('udp.srcport')); dport = Number(get('udp.dstport')); }
-    else { sport = dport = Number(get(v6 ? 'icmpv6.echo.identifier' : 'icmp.ident') || 0); }
+    else {
+      const type = Number(get(v6 ? 'icmpv6.type' : 'icmp.type') || 0);
+      const echo = v6 ? type === 128 || type === 129 : type === 8 || type === 0;
+      if (echo) sport = dport = Number(get(v6 ? 'icmpv6.echo.identifier' : 'icmp.ident') || 0);
+      else sport = dport = icmpType = type;
+    }
     const vlanText = get('vlan.id');
     const vlan = vlanText === '' ? undefined : Number(vlanText);
     const a = `${src}|${sport}`;
     const b = `${dst}|${dport}`;
-    const key = `${protocol}|${vlan ?? ''}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
-    const syn = isSet('tcp.flags.syn');
-    const ack = isSet('tcp.flags.ack');
-    const fin = isSet('tcp.flags.fin');
-    const rst = isSet('tcp.flags.reset');
+    const key = `${protocol}${icmpType === undefined ? '' : '-type'}|${vlan ?? ''}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+    // A TCP packet's own flags: a VXLAN packet's inner TCP FIN is no flag of its outer UDP flow.
+    const tcp = protocol === 'tcp';
+    const syn = tcp && isSet('tcp.flags.syn');
+    const ack = tcp && isSet('tcp.flags.ack');
+    const fin = tcp && isSet('tcp.flags.fin');
+    const rst = tcp && isSet('tcp.flags.reset');
     let entry = connections.get(key);
     if (!entry) {
       const bareSyn = protocol === 'tcp' && syn && !ack;
@@ -134,7 +209,7 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
       const server = clientIsSrc ? { addr: dst, port: dport } : { addr: src, port: sport };
       entry = {
         truth: new ConnectionTruth({
-          id: `${protocol}-${client.addr}:${client.port}-${server.addr}:${server.port}${vlan === undefined ? '' : `-vlan${vlan}`}`,
+          id: `${icmpType === undefined ? `${protocol}-${client.addr}:${client.port}-${server.addr}:${server.port}` : `icmp-${client.addr}-${server.addr}-type${icmpType}`}${vlan === undefined ? '' : `-vlan${vlan}`}`,
           protocol,
           ipVersion: v6 ? 6 : 4,
           ...(vlan === undefined ? {} : { vlan }),
@@ -179,12 +254,13 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
       'a capture whose frames hold at least their transport headers (tcpdump -s 0, or a snaplen of 128 or more)',
     );
   }
+  const others = [...notScored].sort((x, y) => y[1] - x[1]).map(([layer, n]) => `${n} ${LAYER_NAMES[layer] ?? layer}`).join(', ');
   if (connections.size === 0) {
     // An empty truth would score every monitor "accurate" against nothing: the one wrong answer to never give.
     const size = (await stat(pcap)).size;
     const found = size === 0 ? 'an empty file (0 bytes)'
       : packets === 0 ? 'a capture with no packets (a header only)'
-        : `a capture of ${packets} packet${packets === 1 ? '' : 's'}, none of them TCP, UDP or ICMP over IPv4 or IPv6 that tshark could decode`;
+        : `a capture of ${packets} packet${packets === 1 ? '' : 's'}, none of them TCP, UDP or ICMP over IPv4 or IPv6 that tshark could decode${others === '' ? '' : ` right after its outermost IP header (${others})`}`;
     throw new InputError({ file: pcap, line: 0, col: 0 }, `${found}: no connection to score against`, 'a capture holding at least one TCP, UDP or ICMP connection');
   }
   const edgeUs = quietThresholdUs;
@@ -195,7 +271,18 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     if (cut) conn.cut = cut;
     return conn;
   });
-  return {
+  const notes: string[] = [];
+  const count = (n: number): string => `${n} packet${n === 1 ? '' : 's'}`;
+  if (notScored.size > 0) {
+    const n = [...notScored.values()].reduce((x, y) => x + y, 0);
+    notes.push(`${count(n)} of IP protocols other than TCP, UDP and ICMP (${others}) are not in the truth: harness scores TCP, UDP and ICMP connections, keyed on the outermost IP header, so a tunnel's (GRE, IP in IP, 6in4) inner connections are not scored`);
+  }
+  if (tunnelledIn.size > 0) {
+    const n = [...tunnelledIn.values()].reduce((x, y) => x + y, 0);
+    const names = [...tunnelledIn].sort((x, y) => y[1] - x[1]).map(([layer, k]) => `${k} ${layer}`).join(', ');
+    notes.push(`${count(n)} carry a tunnelled IP packet inside UDP or TCP (${names}): each is in the truth as a packet of its outer flow; the inner connections are not scored`);
+  }
+  const truth: GroundTruth = {
     schemaVersion: TRUTH_SCHEMA_VERSION,
     generator: 'tshark (harness truth-from-pcap)',
     scenario: { name: path.basename(pcap).replace(/\.(pcap|pcapng|cap)$/, ''), description: `ground truth read from ${path.basename(pcap)} with tshark`, file: pcap, seed: 0 },
@@ -213,6 +300,7 @@ export async function truthFromPcap(pcap: string, quietThresholdS = 30, signal?:
     quietThresholdUs,
     connections: truthConnections,
   };
+  return { truth, notes };
 }
 
 

@@ -28,7 +28,7 @@ import { cellCost } from './cell-cost.js';
 import { assignShards, planId, taskKey, truthSha256 } from './shard-plan.js';
 import { harnessBuild, harnessVersion } from './version.js';
 import { captureFormat, captureName, refuseNonCapture } from '../io/capture-file.js';
-import { truthFromPcap } from '../io/truth-from-pcap.js';
+import { deriveTruth } from '../io/truth-from-pcap.js';
 import { releaseHeap } from './heap-release.js';
 import { fileSha256 } from '../io/file-hash.js';
 import { calibrate, type CalibrationResult } from './calibration.js';
@@ -77,6 +77,8 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
   const scenarios: { file: string; name: string; description: string; derived: boolean; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
   const loaded: { file: string; name: string; scenario?: Scenario; derivedTruth?: GroundTruth; estimate?: PcapEstimate }[] = [];
+  /** What a capture's derived truth leaves out (another protocol's packets, a tunnel's inner connections): shown first by every report. */
+  const truthNotes: string[] = [];
   for (const file of request.scenarioPaths) {
     // A team's own capture (pcap or pcapng) runs as it is; its truth is read from its packets, here, so that a
     // capture tshark cannot read is refused before anything is written.
@@ -86,9 +88,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       // Named as a capture but holding none (empty, text, truncated before its magic): read as a scenario, it was
       // refused as "an empty document; expected a scenario map", which says nothing of the capture meant.
       if (format === undefined && /\.(pcap|pcapng|cap)$/i.test(file)) await refuseNonCapture(file);
-      entry = format !== undefined
-        ? { file, name: captureName(file), derivedTruth: await truthFromPcap(file, DERIVED_QUIET_THRESHOLD_S, request.signal) }
-        : await loadScenario(file).then((scenario) => ({ file, name: scenario.name, scenario }));
+      if (format !== undefined) {
+        const derived = await deriveTruth(file, DERIVED_QUIET_THRESHOLD_S, request.signal);
+        truthNotes.push(...derived.notes.map((note) => `${file}: ${note}`));
+        entry = { file, name: captureName(file), derivedTruth: derived.truth };
+      } else entry = await loadScenario(file).then((scenario) => ({ file, name: scenario.name, scenario }));
     } catch (error) {
       if (error instanceof GenerationInterrupted) break;
       throw error;
@@ -237,6 +241,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     const d = detections.get(binaryKey(sensor));
     return d?.found && d.versionWarning ? [`${sensor.binary === undefined ? byId.get(sensor.monitor)?.displayName ?? sensor.monitor : `${sensor.monitor}@${sensor.binary}`}: ${d.versionWarning}`] : [];
   });
+  warnings.push(...truthNotes);
   if (warnings.length > 0) results.warnings = [...new Set(warnings)];
   if (request.signal.aborted) {
     results.interrupted = { scenariosNotGenerated: loaded.filter((l) => !scenarios.some((s) => s.name === l.name)).map((l) => l.name) };
