@@ -9,6 +9,7 @@ import { detectAdapter, findAdapter } from '../monitors/registry.js';
 import { refuseBadBinaryVariables } from '../monitors/named-binary.js';
 import { ConnectionTruth } from '../../generators/truth-builder.js';
 import { GenerationInterrupted } from '../../generators/generate.js';
+import { formatUtc } from '../../reports/report-model.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
 
 /**
@@ -83,6 +84,11 @@ const COLUMN = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
 
 const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp' };
 
+/** Seconds to the microsecond, without trailing zeros: `100 s`, `0.000004 s`. */
+function formatSeconds(us: number): string {
+  return `${(us / 1e6).toFixed(6).replace(/\.?0+$/, '')} s`;
+}
+
 /** A capture's truth, and what the reader must know of it (packets it leaves out, and why). */
 export interface DerivedTruth {
   truth: GroundTruth;
@@ -120,6 +126,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   const fragmentOf = new Map<string, { entry: NonNullable<ReturnType<typeof connections.get>>; dir: 0 | 1 }>();
   let firstUs = Number.POSITIVE_INFINITY;
   let lastUs = 0;
+  /** The previous packet's time. */
+  let lastSeenUs = 0;
   /** The first packet whose transport header the snaplen cut (its flags and ports unknown), if any. */
   let cutHeader: { packet: number; capLen: number; protocol: string } | undefined;
   /** Packets of IP protocols harness does not score (a tunnel's, ESP, IGMP, OSPF...), by the layer after the IP header. */
@@ -141,6 +149,19 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     if (packets === 1) linkType = LINK_TYPE_OF_ENCAP[get('frame.encap_type')] ?? 'other';
     frameBytes += Number(get('frame.cap_len') || 0);
     const tsUs = (decimalSecondsToMicros(get('frame.time_epoch')) ?? 0);
+    // Time going back (two captures joined in the wrong order, a packet stamped early): every connection's first and
+    // last packet, durations and silences would be read in file order, as the monitors read it, and be wrong (a
+    // negative duration, the last packet taken for one 100 s before it). The monitors' own records are refused for
+    // the same (last before first). A step of a few microseconds (several queues or interfaces merged) is refused
+    // too: a truth that is right is worth one reordercap.
+    if (packets > 1 && tsUs < lastSeenUs) {
+      throw new InputError(
+        { file: pcap, line: 0, col: 0 },
+        `a capture out of time order: packet ${packets} at ${formatUtc(tsUs)} is ${formatSeconds(lastSeenUs - tsUs)} before packet ${packets - 1} at ${formatUtc(lastSeenUs)}`,
+        'packets in time order, as the monitors read them (reordercap in.pcap sorted.pcap sorts them; mergecap joins captures by time unless given -a)',
+      );
+    }
+    lastSeenUs = tsUs;
     firstUs = Math.min(firstUs, tsUs);
     lastUs = Math.max(lastUs, tsUs);
     const outer = outerLayers(get('frame.protocols'));

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { deriveTruth, outerLayers } from '../../harness/io/truth-from-pcap.js';
-import { REPO } from '../support/cli.js';
+import { harness, REPO } from '../support/cli.js';
 
 /**
  * The truth derived from a team's own capture (real tshark), on small hand-made captures (test/fixtures/captures):
@@ -53,5 +55,32 @@ describe('truth derived from a capture (real tshark)', function () {
     expect(truth.connections.map((c) => c.id)).to.deep.equal(['udp-192.0.2.1:49152-192.0.2.2:4789', 'udp-10.0.0.1:6000-10.0.0.3:7000']);
     expect(truth.connections[0]).to.deep.include({ clientPkts: 15, serverPkts: 0, open: 'none', close: 'none', durationUs: 399_010_000 });
     expect(notes).to.deep.equal(['15 packets carry a tunnelled IP packet inside UDP or TCP (15 vxlan): each is in the truth as a packet of its outer flow; the inner connections are not scored']);
+  });
+
+  it('refuses a capture whose time goes back, in one line naming the packet and both times (exit 2)', async () => {
+    // Two halves joined in the wrong order gave a TCP connection of -150 s; one packet stamped 100 s early (left in
+    // place) made the connection's last packet one 100 s before it. The monitors' records are refused for as much.
+    const work = await mkdtemp(path.join(os.tmpdir(), 'truth-order-'));
+    const result = await harness(['run', capture('concat-wrong-order.pcap'), '--monitors', 'tshark', '--timeouts', 'default', '--out', path.join(work, 'out')]);
+    expect(result.exitCode, result.stderr).to.equal(2);
+    const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('harness:'));
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include('concat-wrong-order.pcap: found a capture out of time order: packet 10 at 2023-11-14 22:13:21.000000 UTC is 499 s before packet 9 at 2023-11-14 22:21:40.000000 UTC; expected packets in time order');
+    expect(lines[0]).to.include('reordercap');
+    const refusal = (file: string): Promise<string | undefined> => deriveTruth(file).then(() => undefined, (error: Error) => error.message);
+    expect(await refusal(capture('back-last.pcap'))).to.include('packet 23 at 2023-11-14 22:18:20.000000 UTC is 100.005 s before packet 22 at 2023-11-14 22:20:00.005000 UTC');
+
+    // A step back of one microsecond (queues or interfaces merged) is refused too; the same capture in order is read.
+    const base = await readFile(capture('base.pcap'));
+    const stepped = Buffer.from(base);
+    // Records 2 and 3 (1-based) of base.pcap: the third stamped 1 us before the second.
+    const second = 24 + 16 + base.readUInt32LE(24 + 8);
+    const third = second + 16 + base.readUInt32LE(second + 8);
+    const secondUs = base.readUInt32LE(second) * 1e6 + base.readUInt32LE(second + 4);
+    stepped.writeUInt32LE(Math.floor((secondUs - 1) / 1e6), third);
+    stepped.writeUInt32LE((secondUs - 1) % 1e6, third + 4);
+    await writeFile(path.join(work, 'stepped.pcap'), stepped);
+    expect(await refusal(path.join(work, 'stepped.pcap'))).to.match(/stepped\.pcap: found a capture out of time order: packet 3 at .* is 0\.000001 s before packet 2 at /);
+    expect((await deriveTruth(capture('base.pcap'))).truth.pcap.packets).to.equal(24);
   });
 });
