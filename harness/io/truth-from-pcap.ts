@@ -28,7 +28,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
 const FIELDS = [
   'frame.time_epoch', 'vlan.id', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.proto', 'ipv6.nxt',
   'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.ident', 'icmpv6.type', 'icmpv6.echo.identifier',
-  'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'udp.length', 'frame.cap_len',
+  'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'tcp.seq_raw', 'udp.length', 'frame.cap_len',
   'frame.len', 'frame.protocols', 'ip.hdr_len', 'frame.encap_type', 'ip.id', 'ip.frag_offset', 'ip.flags.mf', 'ipv6.fraghdr.ident',
 ] as const;
 
@@ -118,7 +118,17 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   // reassembled, tshark gave the datagram to its last fragment alone, one packet and the last fragment's bytes.
   const argv = [tshark, '-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-r', path.resolve(pcap), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...FIELDS.flatMap((f) => ['-e', f])];
   const quietThresholdUs = Math.round(quietThresholdS * 1e6);
-  const connections = new Map<string, { truth: ConnectionTruth; clientKey: string; sawSyn: boolean; fin: boolean; rst: boolean }>();
+  /**
+   * The connection each key holds now. TCP keeps tshark's own rule for a 5-tuple used again: a bare SYN whose
+   * sequence number is not the one its direction began with starts a new connection (a retransmitted SYN, the same
+   * number, does not). The monitors that key on it (Zeek, Suricata, tshark) report two; the truth held one with a
+   * made-up silence between them, and tshark itself was scored "fragmented".
+   */
+  const connections = new Map<string, { truth: ConnectionTruth; clientKey: string; sawSyn: boolean; fin: boolean; rst: boolean; baseSeq: [number | undefined, number | undefined] }>();
+  /** Every connection in the order of its first packet, those a reused tuple closed included. */
+  const everyConnection: NonNullable<ReturnType<typeof connections.get>>[] = [];
+  /** How many connections each key has had: the second and later ids end in `-2`, `-3`... */
+  const uses = new Map<string, number>();
   let packets = 0;
   let frameBytes = 0;
   let linkType: LinkType = 'ethernet';
@@ -222,7 +232,14 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     const fin = tcp && isSet('tcp.flags.fin');
     const rst = tcp && isSet('tcp.flags.reset');
     let entry = connections.get(key);
+    const seq = tcp && get('tcp.seq_raw') !== '' ? Number(get('tcp.seq_raw')) : undefined;
+    if (entry !== undefined && syn && !ack && seq !== undefined) {
+      const base = entry.baseSeq[a === entry.clientKey ? 0 : 1];
+      if (base !== undefined && base !== seq) entry = undefined;
+    }
     if (!entry) {
+      const use = (uses.get(key) ?? 0) + 1;
+      uses.set(key, use);
       const bareSyn = protocol === 'tcp' && syn && !ack;
       // A SYN-ACK first means the client is the receiver; otherwise the first sender is taken as the client.
       const clientIsSrc = !(protocol === 'tcp' && syn && ack);
@@ -230,7 +247,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
       const server = clientIsSrc ? { addr: dst, port: dport } : { addr: src, port: sport };
       entry = {
         truth: new ConnectionTruth({
-          id: `${icmpType === undefined ? `${protocol}-${client.addr}:${client.port}-${server.addr}:${server.port}` : `icmp-${client.addr}-${server.addr}-type${icmpType}`}${vlan === undefined ? '' : `-vlan${vlan}`}`,
+          id: `${icmpType === undefined ? `${protocol}-${client.addr}:${client.port}-${server.addr}:${server.port}` : `icmp-${client.addr}-${server.addr}-type${icmpType}`}${vlan === undefined ? '' : `-vlan${vlan}`}${use === 1 ? '' : `-${use}`}`,
           protocol,
           ipVersion: v6 ? 6 : 4,
           ...(vlan === undefined ? {} : { vlan }),
@@ -244,9 +261,14 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
         sawSyn: bareSyn,
         fin: false,
         rst: false,
+        baseSeq: [undefined, undefined],
       };
       connections.set(key, entry);
+      everyConnection.push(entry);
     }
+    const dir = a === entry.clientKey ? 0 : 1;
+    // The number the direction began with: a SYN's own, else (begun before the capture) the one before its first byte.
+    if (seq !== undefined && entry.baseSeq[dir] === undefined) entry.baseSeq[dir] = syn ? seq : (seq - 1) >>> 0;
     entry.fin ||= fin;
     entry.rst ||= rst;
     const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
@@ -256,7 +278,6 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
       : protocol === 'udp' ? Math.max(0, Number(get('udp.length') || 8) - 8)
         : Math.max(0, ipBytes - (v6 ? 40 : Number(get('ip.hdr_len') || 20)) - 8);
     const flags = (syn ? TCP_SYN : 0) | (ack ? TCP_ACK : 0) | (fin ? TCP_FIN : 0) | (rst ? TCP_RST : 0);
-    const dir = a === entry.clientKey ? 0 : 1;
     entry.truth.add({ tsUs, dir, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
     if (fragmentKey !== undefined) fragmentOf.set(fragmentKey, { entry, dir });
   };
@@ -285,7 +306,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     throw new InputError({ file: pcap, line: 0, col: 0 }, `${found}: no connection to score against`, 'a capture holding at least one TCP, UDP or ICMP connection');
   }
   const edgeUs = quietThresholdUs;
-  const truthConnections: TruthConnection[] = [...connections.values()].map((entry) => {
+  const truthConnections: TruthConnection[] = everyConnection.map((entry) => {
     const conn = entry.truth.toTruth();
     conn.close = entry.rst ? 'rst' : entry.fin ? 'fin' : 'none';
     const cut = cutAtEdges(conn, firstUs, lastUs, edgeUs);

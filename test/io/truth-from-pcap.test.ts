@@ -3,7 +3,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { deriveTruth, outerLayers } from '../../harness/io/truth-from-pcap.js';
-import { harness, REPO } from '../support/cli.js';
+import { readGroundTruth } from '../../harness/io/read-truth.js';
+import type { TruthConnection } from '../../harness/core/ground-truth.js';
+import { harness, REAL_FIXTURES, REPO } from '../support/cli.js';
 
 /**
  * The truth derived from a team's own capture (real tshark), on small hand-made captures (test/fixtures/captures):
@@ -82,5 +84,32 @@ describe('truth derived from a capture (real tshark)', function () {
     await writeFile(path.join(work, 'stepped.pcap'), stepped);
     expect(await refusal(path.join(work, 'stepped.pcap'))).to.match(/stepped\.pcap: found a capture out of time order: packet 3 at .* is 0\.000001 s before packet 2 at /);
     expect((await deriveTruth(capture('base.pcap'))).truth.pcap.packets).to.equal(24);
+  });
+
+  it('a TCP 5-tuple used again (a new SYN, a new sequence number) is a second connection, as tshark\'s streams see it; a retransmitted SYN is not', async () => {
+    // FIN, then 389 s later a new SYN: the truth held one 409 s connection with a 389 s "quiet period", tshark
+    // itself (two streams) was scored "fragmented", and argus, which joins them, "accurate".
+    const reuse = (await deriveTruth(capture('tcp-reuse.pcap'))).truth.connections.filter((c) => c.protocol === 'tcp');
+    expect(reuse.map((c) => [c.id, c.clientPkts, c.serverPkts, c.durationUs, c.open, c.close, c.quietPeriods.length])).to.deep.equal([
+      ['tcp-10.0.0.1:40000-10.0.0.2:80', 6, 3, 10_010_000, 'handshake', 'fin', 0],
+      ['tcp-10.0.0.1:40000-10.0.0.2:80-2', 6, 3, 10_010_000, 'handshake', 'fin', 0],
+    ]);
+    // The first left open (no FIN or RST): tshark starts a new stream at the new SYN all the same.
+    const open = (await deriveTruth(capture('tcp-reuse-open.pcap'))).truth.connections.filter((c) => c.protocol === 'tcp');
+    expect(open.map((c) => [c.id, c.clientPkts + c.serverPkts, c.close])).to.deep.equal([['tcp-10.0.0.1:40000-10.0.0.2:80', 6, 'none'], ['tcp-10.0.0.1:40000-10.0.0.2:80-2', 9, 'fin']]);
+    // The same SYN sent three times before its SYN-ACK: one connection.
+    const again = (await deriveTruth(capture('tcp-syn-retransmit.pcap'))).truth.connections.filter((c) => c.protocol === 'tcp');
+    expect(again.map((c) => [c.id, c.clientPkts, c.serverPkts, c.open, c.close])).to.deep.equal([['tcp-10.0.0.1:40000-10.0.0.2:80', 8, 3, 'handshake', 'fin']]);
+  });
+
+  it('derives from a capture harness generated the very connections its synthesized truth holds', async () => {
+    const key = (c: TruthConnection): string => JSON.stringify([c.protocol, c.vlan, c.client, c.server, c.firstUs, c.lastUs, c.clientPkts, c.serverPkts, c.clientIpBytes, c.serverIpBytes, c.clientPayloadBytes, c.serverPayloadBytes]);
+    for (const name of ['burst-20min', 'burst-20min-v6-vlan', 'gap-boundary', 'icmp-beacon', 'keepalive-idle', 'midstream-flip', 'udp-beacon']) {
+      const dir = path.join(REAL_FIXTURES, 'scenarios', name);
+      const synthesized = await readGroundTruth(path.join(dir, 'truth.json'));
+      const { truth, notes } = await deriveTruth(path.join(dir, 'capture.pcap'), synthesized.quietThresholdUs / 1e6);
+      expect(truth.connections.map(key).sort(), name).to.deep.equal(synthesized.connections.map(key).sort());
+      expect(notes, name).to.deep.equal([]);
+    }
   });
 });
