@@ -26,7 +26,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../generators/packet.js';
  * Every field is read with all its occurrences (`-E occurrence=a`) and the first is taken: the outermost header's.
  */
 const FIELDS = [
-  'frame.time_epoch', 'vlan.id', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.proto', 'ipv6.nxt',
+  'frame.time_epoch', 'vlan.id', 'ieee8021ad.id', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.proto', 'ipv6.nxt',
   'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.ident', 'icmpv6.type', 'icmpv6.echo.identifier',
   'ip.len', 'ipv6.plen', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.len', 'tcp.seq_raw', 'udp.length', 'frame.cap_len',
   'frame.len', 'frame.protocols', 'ip.hdr_len', 'frame.encap_type', 'ip.id', 'ip.frag_offset', 'ip.flags.mf', 'ipv6.fraghdr.ident',
@@ -47,6 +47,8 @@ export interface OuterLayers {
   v6Fragment: boolean;
   /** An IP header further in, behind a transport that is not ICMP (a tunnel in UDP such as VXLAN): named by the layer after the transport. */
   tunnelInTransport?: string;
+  /** The VLAN tags before the IP header, outermost first: `vlan` (802.1Q, TPID 0x8100) or `ieee8021ad` (802.1ad, 0x88a8). */
+  tags: string[];
 }
 
 /**
@@ -67,9 +69,24 @@ export function outerLayers(protocols: string): OuterLayers | undefined {
     j += 1;
   }
   const next = layers[j];
-  const result: OuterLayers = { v6: layers[i] === 'ipv6', next, v6Fragment };
+  const tags = layers.slice(0, i).filter((l) => l === 'vlan' || l === 'ieee8021ad');
+  const result: OuterLayers = { v6: layers[i] === 'ipv6', next, v6Fragment, tags };
   if ((next === 'tcp' || next === 'udp') && layers.slice(j + 1).some((l) => l === 'ip' || l === 'ipv6')) result.tunnelInTransport = layers[j + 1] ?? next;
   return result;
+}
+
+/** The VLAN ids of a frame's tags, outermost first, from the layers' order and each kind's ids in order. */
+export function vlanStack(tags: readonly string[], vlanIds: string, adIds: string): number[] {
+  const q = vlanIds === '' ? [] : vlanIds.split(',');
+  const ad = adIds === '' ? [] : adIds.split(',');
+  let qi = 0;
+  let adi = 0;
+  const stack: number[] = [];
+  for (const tag of tags) {
+    const id = tag === 'vlan' ? q[qi++] : ad[adi++];
+    if (id !== undefined && id !== '') stack.push(Number(id));
+  }
+  return stack;
 }
 
 /** tshark's names of the layers after an IP header that are tunnels, as a reader knows them. */
@@ -220,11 +237,16 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
       if (echo) sport = dport = Number(get(v6 ? 'icmpv6.echo.identifier' : 'icmp.ident') || 0);
       else sport = dport = icmpType = type;
     }
-    const vlanText = get('vlan.id');
-    const vlan = vlanText === '' ? undefined : Number(vlanText);
+    // Every VLAN tag, outermost first, whatever its TPID: the first vlan.id was the outer tag under 0x8100/0x8100 and
+    // the inner one under 0x88a8/0x8100 (802.1ad is tshark's ieee8021ad), so one traffic had two truths, and two
+    // customers' flows on one outer tag were one connection. The connection's vlan is the outermost tag, as Zeek and
+    // Suricata report it; the key and the id hold them all.
+    const stack = vlanStack(outer.tags, f[COLUMN.get('vlan.id') as number] ?? '', f[COLUMN.get('ieee8021ad.id') as number] ?? '');
+    const vlan = stack.length === 0 ? undefined : stack[0];
+    const vlanText = stack.join('.');
     const a = `${src}|${sport}`;
     const b = `${dst}|${dport}`;
-    const key = `${protocol}${icmpType === undefined ? '' : '-type'}|${vlan ?? ''}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+    const key = `${protocol}${icmpType === undefined ? '' : '-type'}|${vlanText}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
     // A TCP packet's own flags: a VXLAN packet's inner TCP FIN is no flag of its outer UDP flow.
     const tcp = protocol === 'tcp';
     const syn = tcp && isSet('tcp.flags.syn');
@@ -247,7 +269,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
       const server = clientIsSrc ? { addr: dst, port: dport } : { addr: src, port: sport };
       entry = {
         truth: new ConnectionTruth({
-          id: `${icmpType === undefined ? `${protocol}-${client.addr}:${client.port}-${server.addr}:${server.port}` : `icmp-${client.addr}-${server.addr}-type${icmpType}`}${vlan === undefined ? '' : `-vlan${vlan}`}${use === 1 ? '' : `-${use}`}`,
+          id: `${icmpType === undefined ? `${protocol}-${client.addr}:${client.port}-${server.addr}:${server.port}` : `icmp-${client.addr}-${server.addr}-type${icmpType}`}${vlan === undefined ? '' : `-vlan${vlanText}`}${use === 1 ? '' : `-${use}`}`,
           protocol,
           ipVersion: v6 ? 6 : 4,
           ...(vlan === undefined ? {} : { vlan }),

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { deriveTruth, outerLayers } from '../../harness/io/truth-from-pcap.js';
+import { deriveTruth, outerLayers, vlanStack } from '../../harness/io/truth-from-pcap.js';
 import { readGroundTruth } from '../../harness/io/read-truth.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
 import { harness, REAL_FIXTURES, REPO } from '../support/cli.js';
@@ -19,11 +19,16 @@ describe('truth derived from a capture (real tshark)', function () {
   this.timeout(120_000);
 
   it('reads the protocol stack from its outermost IP header', () => {
-    expect(outerLayers('eth:ethertype:ip:icmp:ip:tcp')).to.deep.equal({ v6: false, next: 'icmp', v6Fragment: false });
+    expect(outerLayers('eth:ethertype:ip:icmp:ip:tcp')).to.deep.equal({ v6: false, next: 'icmp', v6Fragment: false, tags: [] });
     expect(outerLayers('eth:ethertype:ip:gre:ip:tcp')?.next).to.equal('gre');
     expect(outerLayers('eth:ethertype:ip:ipv6:tcp')).to.deep.include({ v6: false, next: 'ipv6' });
-    expect(outerLayers('eth:ethertype:ipv6:ipv6.hopopts:ipv6.fraghdr:udp:data')).to.deep.equal({ v6: true, next: 'udp', v6Fragment: true });
-    expect(outerLayers('eth:ethertype:ip:udp:vxlan:eth:ethertype:ip:tcp')).to.deep.equal({ v6: false, next: 'udp', v6Fragment: false, tunnelInTransport: 'vxlan' });
+    expect(outerLayers('eth:ethertype:ipv6:ipv6.hopopts:ipv6.fraghdr:udp:data')).to.deep.equal({ v6: true, next: 'udp', v6Fragment: true, tags: [] });
+    expect(outerLayers('eth:ethertype:ip:udp:vxlan:eth:ethertype:vlan:ethertype:ip:tcp')).to.deep.equal({ v6: false, next: 'udp', v6Fragment: false, tunnelInTransport: 'vxlan', tags: [] });
+    expect(outerLayers('eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ip:tcp')?.tags).to.deep.equal(['ieee8021ad', 'vlan']);
+    expect(vlanStack(['ieee8021ad', 'vlan'], '100', '200')).to.deep.equal([200, 100]);
+    expect(vlanStack(['vlan', 'vlan'], '200,100', '')).to.deep.equal([200, 100]);
+    // A VLAN tag inside a tunnel (after the outer IP header) is no tag of the packet's.
+    expect(vlanStack([], '300', '')).to.deep.equal([]);
     expect(outerLayers('eth:ethertype:ip:data')?.next).to.equal('data');
     expect(outerLayers('eth:ethertype:arp')).to.equal(undefined);
   });
@@ -111,5 +116,17 @@ describe('truth derived from a capture (real tshark)', function () {
       expect(truth.connections.map(key).sort(), name).to.deep.equal(synthesized.connections.map(key).sort());
       expect(notes, name).to.deep.equal([]);
     }
+  });
+
+  it('QinQ is keyed on both tags whatever their TPID (0x88a8 or 0x8100), its vlan the outer one, as Zeek and Suricata report it', async () => {
+    // The first vlan.id was the outer tag under 0x8100/0x8100 (each connection two customers' flows merged) and the
+    // inner one under 0x88a8/0x8100: one traffic, two truths.
+    const describe = (c: TruthConnection): unknown[] => [c.id, c.vlan, c.clientPkts, c.serverPkts, c.firstUs, c.lastUs];
+    const ad = (await deriveTruth(capture('qinq-two-inner.pcap'))).truth.connections;
+    const q = (await deriveTruth(capture('dbl8100-two-inner.pcap'))).truth.connections;
+    expect(ad.map(describe)).to.deep.equal(q.map(describe));
+    expect(ad.map((c) => c.id).filter((id) => id.startsWith('tcp-'))).to.deep.equal(['tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.100', 'tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.101']);
+    expect(ad.every((c) => c.vlan === 200)).to.equal(true);
+    expect(ad).to.have.length(8);
   });
 });
