@@ -99,6 +99,9 @@ function transportOf(next: string | undefined): TruthProtocol | undefined {
 
 const COLUMN = new Map<string, number>(FIELDS.map((f, i) => [f, i]));
 
+/** Datagrams whose later fragments wait for their first at once, at most (a few MB). */
+const EARLY_FRAGMENTS_HELD = 65_536;
+
 const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp' };
 
 /** Seconds to the microsecond, without trailing zeros: `100 s`, `0.000004 s`. */
@@ -151,6 +154,13 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   let linkType: LinkType = 'ethernet';
   /** Each fragmented datagram's connection and direction, by source, destination and fragment id. */
   const fragmentOf = new Map<string, { entry: NonNullable<ReturnType<typeof connections.get>>; dir: 0 | 1 }>();
+  /**
+   * Fragments that came before their datagram's first fragment (sent last-fragment-first, as older Linux did, or
+   * reordered on the way): held until the first names their connection. They were dropped from its packet counts.
+   */
+  const earlyFragments = new Map<string, { tsUs: number; ipBytes: number }[]>();
+  /** Fragments whose first fragment the capture does not hold (or that waited past EARLY_FRAGMENTS_HELD). */
+  let orphanFragments = 0;
   let firstUs = Number.POSITIVE_INFINITY;
   let lastUs = 0;
   /** The previous packet's time. */
@@ -202,11 +212,27 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // A datagram in fragments: the first carries the ports, the rest count under the same connection and direction.
     const fragmentId = v6 ? (outer.v6Fragment ? get('ipv6.fraghdr.ident') : '') : isSet('ip.flags.mf') || Number(get('ip.frag_offset') || 0) > 0 ? get('ip.id') : '';
     const fragmentKey = fragmentId === '' ? undefined : `${src}|${dst}|${fragmentId}`;
+    // Cut by the snaplen: fewer bytes captured than the frame had.
+    const cutBySnaplen = Number(get('frame.cap_len') || 0) < Number(get('frame.len') || 0);
     if (fragmentKey !== undefined && bare) {
       const of = fragmentOf.get(fragmentKey);
+      const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
       if (of !== undefined) {
-        const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
         of.entry.truth.add({ tsUs, dir: of.dir, frameLength: 0, ipBytes, payloadBytes: 0, tcpFlags: 0 });
+        return;
+      }
+      if (!cutBySnaplen) {
+        const waiting = earlyFragments.get(fragmentKey);
+        if (waiting !== undefined) waiting.push({ tsUs, ipBytes });
+        else {
+          earlyFragments.set(fragmentKey, [{ tsUs, ipBytes }]);
+          // The oldest datagram waiting is given up: a capture of fragments alone holds no more than this at once.
+          if (earlyFragments.size > EARLY_FRAGMENTS_HELD) {
+            const [oldest, held] = earlyFragments.entries().next().value as [string, unknown[]];
+            orphanFragments += held.length;
+            earlyFragments.delete(oldest);
+          }
+        }
         return;
       }
     }
@@ -216,9 +242,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
       return;
     }
     if (outer.tunnelInTransport !== undefined) tunnelledIn.set(outer.tunnelInTransport, (tunnelledIn.get(outer.tunnelInTransport) ?? 0) + 1);
-    // Cut by the snaplen: fewer bytes captured than the frame had. An IPv4 fragment after the first carries no
-    // transport header at all, whole as it is: it was refused as "cut short", and no snaplen could have helped.
-    const cutBySnaplen = Number(get('frame.cap_len') || 0) < Number(get('frame.len') || 0);
+    // An IPv4 fragment after the first carries no transport header at all, whole as it is: it was refused as "cut
+    // short", and no snaplen could have helped.
     if (cutHeader === undefined && cutBySnaplen && ((protocol === 'tcp' && (get('tcp.srcport') === '' || get('tcp.flags.syn') === '')) || (protocol === 'udp' && get('udp.srcport') === ''))) {
       cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), protocol };
     }
@@ -300,6 +325,13 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
       : protocol === 'udp' ? Math.max(0, Number(get('udp.length') || 8) - 8)
         : Math.max(0, ipBytes - (v6 ? 40 : Number(get('ip.hdr_len') || 20)) - 8);
     const flags = (syn ? TCP_SYN : 0) | (ack ? TCP_ACK : 0) | (fin ? TCP_FIN : 0) | (rst ? TCP_RST : 0);
+    const early = fragmentKey === undefined ? undefined : earlyFragments.get(fragmentKey);
+    if (early !== undefined) {
+      earlyFragments.delete(fragmentKey as string);
+      // Before the first fragment, in their own order. A packet of the same connection between them (another
+      // datagram's) would put one before the connection's last packet: it is counted at that packet's time.
+      for (const e of early) entry.truth.add({ tsUs: Math.max(e.tsUs, entry.truth.lastUs), dir, frameLength: 0, ipBytes: e.ipBytes, payloadBytes: 0, tcpFlags: 0 });
+    }
     entry.truth.add({ tsUs, dir, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
     if (fragmentKey !== undefined) fragmentOf.set(fragmentKey, { entry, dir });
   };
@@ -340,6 +372,10 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   if (notScored.size > 0) {
     const n = [...notScored.values()].reduce((x, y) => x + y, 0);
     notes.push(`${count(n)} of IP protocols other than TCP, UDP and ICMP (${others}) are not in the truth: harness scores TCP, UDP and ICMP connections, keyed on the outermost IP header, so a tunnel's (GRE, IP in IP, 6in4) inner connections are not scored`);
+  }
+  for (const waiting of earlyFragments.values()) orphanFragments += waiting.length;
+  if (orphanFragments > 0) {
+    notes.push(`${count(orphanFragments)} ${orphanFragments === 1 ? 'is an IP fragment' : 'are IP fragments'} whose first fragment the capture does not hold (no ports to name a connection by): not in the truth`);
   }
   if (tunnelledIn.size > 0) {
     const n = [...tunnelledIn.values()].reduce((x, y) => x + y, 0);

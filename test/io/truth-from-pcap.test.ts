@@ -129,4 +129,13 @@ describe('truth derived from a capture (real tshark)', function () {
     expect(ad.every((c) => c.vlan === 200)).to.equal(true);
     expect(ad).to.have.length(8);
   });
+
+  it('counts IPv4 fragments that come before their first fragment, and says how many have no first fragment at all', async () => {
+    // One datagram sent last fragment first: its two fragments before fragment 0 were dropped (7 packets, not 9).
+    const { truth, notes } = await deriveTruth(capture('frag4.pcap'));
+    const udp = truth.connections.find((c) => c.id === 'udp-10.0.0.1:7000-10.0.0.5:8000');
+    // Three datagrams of 8 + 3000 bytes, each in fragments of 1480, 1480 and 48 bytes behind a 20-byte IP header.
+    expect(udp).to.deep.include({ clientPkts: 9, serverPkts: 0, clientIpBytes: 3 * (3008 + 3 * 20), clientPayloadBytes: 3 * 3000, durationUs: 200_000_200 });
+    expect(notes).to.deep.equal(['1 packet is an IP fragment whose first fragment the capture does not hold (no ports to name a connection by): not in the truth']);
+  });
 });
