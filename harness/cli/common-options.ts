@@ -82,12 +82,16 @@ export function durationFlag(command: string, flags: ParsedFlags, name: string, 
 export const MAX_OUTPUT_HELP = `--max-output SIZE    largest file one monitor may write in a cell (default ${formatByteSize(DEFAULT_MAX_OUTPUT_BYTES)}); a monitor
                        writing more fails its own cell, the run goes on`;
 
-/** --max-output: bytes, with KB/MB/GB units (binary). */
+/** The smallest --max-output: one page. */
+const MIN_MAX_OUTPUT_BYTES = 4096;
+
+/** --max-output: bytes, with decimal (KB = 1000, MB, GB) or binary (KiB = 1024, MiB, GiB) units. */
 export function maxOutputFlag(command: string, flags: ParsedFlags): number {
   const text = stringFlag(flags, 'max-output');
   if (text === undefined) return DEFAULT_MAX_OUTPUT_BYTES;
   const bytes = parseByteSize(text);
-  if (bytes === undefined || bytes < 4096) throw flagError(command, 'max-output', `"${text}"`, 'a size of 4KB or more, such as 512MB or 2GB');
+  // KB is 1000 bytes: "4KB" (4000) was refused as less than "a size of 4KB or more".
+  if (bytes === undefined || bytes < MIN_MAX_OUTPUT_BYTES) throw flagError(command, 'max-output', `"${text}"`, `a size of 4KiB (${MIN_MAX_OUTPUT_BYTES} bytes) or more, such as 512MB or 2GB`);
   return bytes;
 }
 

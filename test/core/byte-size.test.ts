@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { formatByteSize, parseByteSize } from '../../harness/core/byte-size.js';
+import { maxOutputFlag } from '../../harness/cli/common-options.js';
 
 describe('byte sizes', () => {
   it('reads decimal and binary units and bare bytes, and refuses anything else', () => {
@@ -16,5 +17,12 @@ describe('byte sizes', () => {
     expect(formatByteSize(4e9)).to.equal('4 GB');
     expect(formatByteSize(18_416_380)).to.equal('18.4 MB');
     expect(formatByteSize(12)).to.equal('12 bytes');
+  });
+
+  it('--max-output names its floor in the unit it counts: 4KB (4000 bytes) is refused as less than 4KiB (4096 bytes)', () => {
+    const flag = (text: string): number => maxOutputFlag('run', { values: { 'max-output': text }, positionals: [] });
+    expect(() => flag('4KB')).to.throw('harness run --max-output: found "4KB"; expected a size of 4KiB (4096 bytes) or more, such as 512MB or 2GB');
+    expect(flag('4KiB')).to.equal(4096);
+    expect(flag('4.1KB')).to.equal(4100);
   });
 });
