@@ -278,18 +278,37 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
   // No such file", exit 0), so it reads a link with a plain name, relative to the cell folder it runs in.
   await rm(path.join(ctx.workDir, ARGUS_FILES.input), { force: true });
   await symlink(ctx.pcap, path.join(ctx.workDir, ARGUS_FILES.input));
-  await ctx.exec([ctx.binary, '-X', '-F', path.basename(configFile), '-r', ARGUS_FILES.input, '-w', ARGUS_FILES.argus], { cwd: ctx.workDir });
+  const argusRun = await ctx.exec([ctx.binary, '-X', '-F', path.basename(configFile), '-r', ARGUS_FILES.input, '-w', ARGUS_FILES.argus], { cwd: ctx.workDir });
   if (!(await access(argusFile).then(() => true, () => false))) {
-    throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, '', false);
+    throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, argusRun.stderr, false);
   }
-  return readArgusFile(ctx, argusFile, notes);
+  return readArgusFile(ctx, argusFile, notes, argusRun.stderr);
 }
 
-/** The two views of an argus file: raw records (ra) and merged per directed 5-tuple (racluster). */
-export async function readArgusFile(ctx: CellContext, argusFile: string, notes: string[]): Promise<MonitorOutput> {
+/**
+ * The two views of an argus file: raw records (ra) and merged per directed 5-tuple (racluster). `argusSaid` is what
+ * argus wrote on stderr: when its file holds no flow record, that is the cause to show.
+ */
+export async function readArgusFile(ctx: CellContext, argusFile: string, notes: string[], argusSaid = ''): Promise<MonitorOutput> {
   const ra = await resolveClient(ctx, 'ra');
   const racluster = await resolveClient(ctx, 'racluster');
-  await ctx.exec(raArgv(ra, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.raw, readsOutput: true });
+  // ra exits 1, saying nothing, when no record passes its filter ("not man"): argus wrote none, only its management
+  // records (a link type it cannot read: "unsupported device type 276", exit 0; a pcapng of several link types). The
+  // cell failed as "ra failed: exit status 1", blaming ra, and argus's own words were not in the reason.
+  const listed = await ctx.exec(raArgv(ra, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.raw, readsOutput: true, okExitCodes: [0, 1] });
+  if (listed.exitCode === 1) {
+    // ra says nothing of a file it cannot decode either: a file that is argus's lists its management records unfiltered.
+    const unfiltered = listed.stderr.trim() !== '' ? undefined
+      : await ctx.exec([ra, '-r', argusFile, '-n', '-c', ',', '-s', 'stime'], { cwd: ctx.workDir, okExitCodes: [0, 1] });
+    if (unfiltered === undefined || unfiltered.exitCode !== 0 || unfiltered.stdout.trim() === '') {
+      throw new MonitorFailure(`${path.basename(ra)} failed: exit status 1`, 1, undefined, listed.stderr, false);
+    }
+    // argus's stderr follows as the reason's tail.
+    throw new MonitorFailure(
+      `argus wrote no flow records (${path.basename(ra)} found none in ${ARGUS_FILES.argus})${argusSaid.trim() === '' ? ' and said nothing on stderr' : ''}`,
+      1, undefined, argusSaid, false,
+    );
+  }
   await ctx.exec(raArgv(racluster, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.merged, readsOutput: true });
   const raw = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.raw), 'raw', ARGUS_FILES.raw);
   const merged = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.merged), 'merged', ARGUS_FILES.merged);
