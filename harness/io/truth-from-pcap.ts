@@ -166,7 +166,9 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   /** The previous packet's time. */
   let lastSeenUs = 0;
   /** The first packet whose transport header the snaplen cut (its flags and ports unknown), if any. */
-  let cutHeader: { packet: number; capLen: number; protocol: string } | undefined;
+  let cutHeader: { packet: number; capLen: number; header: string } | undefined;
+  /** Each link type's packets (tshark's encapsulation numbers), when a pcapng's interfaces differ. */
+  const encapCounts = new Map<string, number>();
   /** Packets of IP protocols harness does not score (a tunnel's, ESP, IGMP, OSPF...), by the layer after the IP header. */
   const notScored = new Map<string, number>();
   /** Packets of a tunnel inside UDP or TCP (VXLAN, Geneve...): scored as their outer flow, by the tunnel's layer. */
@@ -183,7 +185,9 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // tshark prints a flag as 1 or True, by version.
     const isSet = (name: (typeof FIELDS)[number]): boolean => get(name) === '1' || get(name) === 'True';
     packets += 1;
-    if (packets === 1) linkType = LINK_TYPE_OF_ENCAP[get('frame.encap_type')] ?? 'other';
+    const encap = get('frame.encap_type');
+    if (packets === 1) linkType = LINK_TYPE_OF_ENCAP[encap] ?? 'other';
+    encapCounts.set(encap, (encapCounts.get(encap) ?? 0) + 1);
     frameBytes += Number(get('frame.cap_len') || 0);
     const tsUs = (decimalSecondsToMicros(get('frame.time_epoch')) ?? 0);
     // Time going back (two captures joined in the wrong order, a packet stamped early): every connection's first and
@@ -239,13 +243,18 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     const protocol = named ?? (bare ? PROTO_BY_NUMBER[v6 ? get('ipv6.nxt') : get('ip.proto')] : undefined);
     if (!protocol) {
       if (!bare) notScored.set(outer.next as string, (notScored.get(outer.next as string) ?? 0) + 1);
+      // The snaplen cut it within its IPv6 extension headers (a hop-by-hop header's next header is no transport): it
+      // was dropped without a word, a made-up silence in its connection.
+      else if (cutHeader === undefined && !named && outer.next === undefined && Number(get('frame.cap_len') || 0) < Number(get('frame.len') || 0)) {
+        cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), header: 'IP header chain (its transport header is not in it)' };
+      }
       return;
     }
     if (outer.tunnelInTransport !== undefined) tunnelledIn.set(outer.tunnelInTransport, (tunnelledIn.get(outer.tunnelInTransport) ?? 0) + 1);
     // An IPv4 fragment after the first carries no transport header at all, whole as it is: it was refused as "cut
     // short", and no snaplen could have helped.
     if (cutHeader === undefined && cutBySnaplen && ((protocol === 'tcp' && (get('tcp.srcport') === '' || get('tcp.flags.syn') === '')) || (protocol === 'udp' && get('udp.srcport') === ''))) {
-      cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), protocol };
+      cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), header: `${protocol.toUpperCase()} header` };
     }
     // A later fragment whose first fragment the capture does not hold: no ports to key it by, so not made a
     // connection of port 0.
@@ -346,7 +355,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // which see the same cut frames, were scored as missing it: a wrong truth, not a finding.
     throw new InputError(
       { file: pcap, line: 0, col: 0 },
-      `a capture cut short by its snaplen: packet ${cutHeader.packet} holds ${cutHeader.capLen} bytes, not its whole ${cutHeader.protocol.toUpperCase()} header (its ports and flags cannot be read)`,
+      `a capture cut short by its snaplen: packet ${cutHeader.packet} holds ${cutHeader.capLen} bytes, not its whole ${cutHeader.header} (its ports and flags cannot be read)`,
       'a capture whose frames hold at least their transport headers (tcpdump -s 0, or a snaplen of 128 or more)',
     );
   }
@@ -376,6 +385,11 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   for (const waiting of earlyFragments.values()) orphanFragments += waiting.length;
   if (orphanFragments > 0) {
     notes.push(`${count(orphanFragments)} ${orphanFragments === 1 ? 'is an IP fragment' : 'are IP fragments'} whose first fragment the capture does not hold (no ports to name a connection by): not in the truth`);
+  }
+  if (encapCounts.size > 1) {
+    // Each link type has its own header length: one taken from the first packet judged every frame's bytes by it.
+    linkType = 'other';
+    notes.push(`a capture of several link types (tshark encapsulations ${[...encapCounts].map(([e, n]) => `${e}: ${count(n)}`).join(', ')}): the frame bytes a monitor counts (link header included) are not judged, only IP bytes`);
   }
   if (tunnelledIn.size > 0) {
     const n = [...tunnelledIn.values()].reduce((x, y) => x + y, 0);

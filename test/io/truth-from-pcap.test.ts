@@ -138,4 +138,42 @@ describe('truth derived from a capture (real tshark)', function () {
     expect(udp).to.deep.include({ clientPkts: 9, serverPkts: 0, clientIpBytes: 3 * (3008 + 3 * 20), clientPayloadBytes: 3 * 3000, durationUs: 200_000_200 });
     expect(notes).to.deep.equal(['1 packet is an IP fragment whose first fragment the capture does not hold (no ports to name a connection by): not in the truth']);
   });
+
+  it('a pcapng of several link types: its frame bytes are not judged by the first packet\'s link header, and the run is told', async () => {
+    // Ethernet, Linux cooked and raw IP interfaces: linkType "ethernet" judged every frame as 14 bytes of header.
+    const { truth, notes } = await deriveTruth(capture('ng-multi.pcapng'));
+    expect(truth.pcap.linkType).to.equal('other');
+    expect(notes).to.deep.equal(['a capture of several link types (tshark encapsulations 1: 8 packets, 25: 8 packets, 7: 8 packets): the frame bytes a monitor counts (link header included) are not judged, only IP bytes']);
+    expect((await deriveTruth(capture('base.pcap'))).truth.pcap.linkType).to.equal('ethernet');
+  });
+
+  it('refuses an IPv6 capture whose snaplen cut a packet within its hop-by-hop header (it was dropped without a word)', async () => {
+    const ip6 = Buffer.alloc(40);
+    ip6.writeUInt32BE(0x60000000, 0);
+    ip6.writeUInt16BE(8 + 8 + 10, 4);
+    ip6[6] = 0; // hop-by-hop
+    ip6[7] = 64;
+    Buffer.from('20010db8000000000000000000000001', 'hex').copy(ip6, 8);
+    Buffer.from('20010db8000000000000000000000002', 'hex').copy(ip6, 24);
+    const udp = Buffer.from('1388270f001200000000000000000000000000', 'hex').subarray(0, 18);
+    const frame = Buffer.concat([Buffer.alloc(6, 2), Buffer.alloc(6, 4), Buffer.from([0x86, 0xdd]), ip6, Buffer.from('1100010400000000', 'hex'), udp]);
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(58, 16);
+    header.writeUInt32LE(1, 20);
+    const records = [0, 1].map((i) => {
+      const r = Buffer.alloc(16);
+      r.writeUInt32LE(1_700_000_000 + i, 0);
+      r.writeUInt32LE(58, 8);
+      r.writeUInt32LE(frame.length, 12);
+      return Buffer.concat([r, frame.subarray(0, 58)]);
+    });
+    const work = await mkdtemp(path.join(os.tmpdir(), 'truth-hop-'));
+    const cut = path.join(work, 'hop-cut.pcap');
+    await writeFile(cut, Buffer.concat([header, ...records]));
+    const message = await deriveTruth(cut).then(() => undefined, (error: Error) => error.message);
+    expect(message).to.include('hop-cut.pcap: found a capture cut short by its snaplen: packet 1 holds 58 bytes, not its whole IP header chain (its transport header is not in it)');
+  });
 });
