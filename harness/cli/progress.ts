@@ -33,7 +33,7 @@ export function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (even
           }
           break;
         case 'generated':
-          say(`generated ${event.scenario}: ${event.packets.toLocaleString('en-US')} packets`);
+          say(event.derived ? `read ${event.scenario}: ${event.packets.toLocaleString('en-US')} packets, its truth derived with tshark` : `generated ${event.scenario}: ${event.packets.toLocaleString('en-US')} packets`);
           break;
         case 'planned':
           if (event.shard !== undefined) say(`shard ${event.shard.index}/${event.shard.count} of plan ${event.shard.planId}: running ${event.total} of its ${event.shard.planTasks} cell(s)`);

@@ -28,7 +28,10 @@ export async function captureFormat(file: string): Promise<'pcap' | 'pcapng' | u
 
 /** A file named as a capture that holds none: refused by what it is, not read as a scenario. */
 export async function refuseNonCapture(file: string): Promise<void> {
-  const info = await stat(file).catch(() => undefined);
+  let missing = false;
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => { missing = error.code === 'ENOENT'; return undefined; });
+  // Missing: "expected a readable scenario YAML file" (the scenario loader's words) named what was not meant.
+  if (missing) throw new InputError({ file, line: 0, col: 0 }, 'no such file', 'a pcap or pcapng capture (or a scenario .yaml)');
   if (info === undefined || !info.isFile()) return;
   const head = (await readHead(file, 8)) ?? Buffer.alloc(0);
   const found = info.size === 0 ? 'an empty file named as a capture' : `a file named as a capture whose first bytes (${head.toString('hex')}) are no pcap or pcapng magic number`;
@@ -38,5 +41,6 @@ export async function refuseNonCapture(file: string): Promise<void> {
 /** A capture's name in a run (its folder, its report heading): the file name without its extension, made path-safe. */
 export function captureName(file: string): string {
   const base = file.split('/').pop() ?? file;
-  return base.replace(/\.(pcapng|pcap|cap)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'capture';
+  // A capture named as a scenario (.yaml) is still one: its name is not "scen.yaml".
+  return base.replace(/\.(pcapng|pcap|cap|yaml|yml)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'capture';
 }

@@ -103,6 +103,10 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       throw new InputError({ file, line: 1, col: 1 }, `scenario name "${entry.name}", a name the run folder uses for its own files`, `another name (not ${[...RUN_FOLDER_NAMES].join(', ')})`);
     }
     const clash = loaded.find((l) => l.name === entry.name);
+    if (clash && path.resolve(clash.file) === path.resolve(file)) {
+      // Named twice: "scenario name "base", which base.pcap uses too", at line 1 of a binary capture, said nothing useful.
+      throw new InputError({ file, line: 0, col: 0 }, `${entry.scenario ? 'a scenario' : 'a capture'} given twice in one run`, 'each scenario and capture once');
+    }
     if (clash) {
       // Each scenario gets a folder named after it in the run directory.
       throw new InputError({ file, line: 1, col: 1 }, `scenario name "${entry.name}", which ${clash.file} uses too`, 'a different name in each scenario (and capture file) of one run');
@@ -137,7 +141,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     }
     // The generator's own state is garbage now; the cells' tables should not come on top of it.
     releaseHeap(generated.truth.connections.length);
-    request.onProgress?.({ kind: 'generated', scenario: entry.name, packets: generated.truth.pcap.packets });
+    request.onProgress?.({ kind: 'generated', scenario: entry.name, packets: generated.truth.pcap.packets, ...(entry.scenario ? {} : { derived: true }) });
     scenarios.push({
       file: entry.file,
       name: entry.name,

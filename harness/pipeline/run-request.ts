@@ -59,7 +59,8 @@ export interface RunRequest {
 
 export type ProgressEvent =
   | { kind: 'generating'; scenario: string; bytes: number; estimatedBytes: number }
-  | { kind: 'generated'; scenario: string; packets: number }
+  /** `derived`: a capture's truth read from it, nothing generated. */
+  | { kind: 'generated'; scenario: string; packets: number; derived?: boolean }
   | { kind: 'planned'; total: number; shard?: { index: number; count: number; planId: string; planTasks: number } }
   | { kind: 'cell-done'; scenario: string; column: string; setting: string; status: string; verdict: string; done: number; total: number }
   | { kind: 'skipped'; monitor: string; reason: string }

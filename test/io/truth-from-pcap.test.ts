@@ -176,4 +176,14 @@ describe('truth derived from a capture (real tshark)', function () {
     const message = await deriveTruth(cut).then(() => undefined, (error: Error) => error.message);
     expect(message).to.include('hop-cut.pcap: found a capture cut short by its snaplen: packet 1 holds 58 bytes, not its whole IP header chain (its transport header is not in it)');
   });
+
+  it('a capture run says it read the capture (nothing was generated), and a capture named .yaml is named without it', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'truth-read-'));
+    const named = path.join(work, 'scen.yaml');
+    await writeFile(named, await readFile(capture('base.pcap')));
+    const result = await harness(['run', named, '--monitors', 'tshark', '--timeouts', 'default', '--out', path.join(work, 'out')]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stderr).to.include('read scen: 24 packets, its truth derived with tshark');
+    expect(result.stderr).not.to.include('generated');
+  });
 });
