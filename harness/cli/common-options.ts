@@ -67,13 +67,15 @@ export function maxPcapBytesFrom(command: string, flags: ParsedFlags): number {
  * `--time-limit 25d` killed every monitor as hung after 1 ms.
  */
 const MAX_TIMER_S = 24 * 86_400;
+const MIN_TIMER_S = 1;
 
 export function durationFlag(command: string, flags: ParsedFlags, name: string, fallbackS: number): number {
   const text = stringFlag(flags, name);
   if (text === undefined) return fallbackS;
   const seconds = parseDuration(text);
-  if (seconds === undefined || seconds <= 0 || seconds > MAX_TIMER_S) {
-    const refusal = durationRefusal(text, 'a positive duration up to 24d, such as 90s, 10m');
+  // Under a second, every monitor was killed before it could start ("hung: still running after 0 s").
+  if (seconds === undefined || seconds < MIN_TIMER_S || seconds > MAX_TIMER_S) {
+    const refusal = durationRefusal(text, 'a duration from 1s up to 24d, such as 90s, 10m');
     throw flagError(command, name, refusal.found, refusal.expected);
   }
   return seconds;

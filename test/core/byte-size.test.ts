@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { formatByteSize, parseByteSize } from '../../harness/core/byte-size.js';
-import { maxOutputFlag } from '../../harness/cli/common-options.js';
+import { durationFlag, maxOutputFlag } from '../../harness/cli/common-options.js';
 
 describe('byte sizes', () => {
   it('reads decimal and binary units and bare bytes, and refuses anything else', () => {
@@ -24,5 +24,12 @@ describe('byte sizes', () => {
     expect(() => flag('4KB')).to.throw('harness run --max-output: found "4KB"; expected a size of 4KiB (4096 bytes) or more, such as 512MB or 2GB');
     expect(flag('4KiB')).to.equal(4096);
     expect(flag('4.1KB')).to.equal(4100);
+  });
+
+  it('--time-limit is at least a second: 1us and 1ms killed every monitor as "hung after 0 s"', () => {
+    const flag = (text: string): number => durationFlag('run', { values: { 'time-limit': text }, positionals: [] }, 'time-limit', 600);
+    for (const bad of ['1us', '1ms', '999ms', '0.5s']) expect(() => flag(bad), bad).to.throw(`harness run --time-limit: found "${bad}"; expected a duration from 1s up to 24d, such as 90s, 10m`);
+    expect(flag('1s')).to.equal(1);
+    expect(flag('24d')).to.equal(24 * 86_400);
   });
 });
