@@ -7,6 +7,7 @@ import { checkRecords, type OutsideRecord } from '../core/record-sanity.js';
 import { recordLengthLimit } from '../monitors/record-length-limit.js';
 import path from 'node:path';
 import { compareCell, type CellComparison } from '../comparator/compare-cell.js';
+import { describeUnrelated, unrelatedOutput } from '../comparator/unrelated-output.js';
 import { longestConnection, refuseToleranceOverLongest } from '../comparator/score-connection.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
@@ -311,26 +312,18 @@ function refuseRecordBeyondItsPackets(logFile: string, comparison: CellCompariso
   }
 }
 
-/**
- * A log in which not one connection of the scenario is found, while it holds records that belong to none (another
- * capture's log, another scenario's truth, the same scenario generated at another time), is a mismatch of inputs,
- * not a monitor that missed everything: scoring it would print "missed" and a recommendation with exit 0, a wrong
- * answer. The background flows (clock, sentinel) do not count: every bundled scenario has the same ones at the same
- * addresses. A log with no records at all, or with only background records, is scored (the monitor missed it).
- */
+/** A log of another capture (unrelatedOutput: not one connection of the scenario found, records of none) is bad input. */
 function refuseUnrelatedLog(
   logFile: string, records: { length: number }, comparison: CellComparison, truth: GroundTruth, truthFile: string, replayed: boolean, misdated: () => string,
 ): void {
-  const scenarioScores = comparison.scores.filter((s) => !s.background);
-  if (comparison.aggregate.spurious === 0 || scenarioScores.length === 0 || scenarioScores.some((s) => s.fragments > 0)) return;
-  const first = comparison.spurious[0];
-  if (first === undefined) return;
+  const unrelated = unrelatedOutput(comparison.aggregate, comparison.spurious);
+  if (unrelated === undefined) return;
+  const { first } = unrelated;
   const span = `${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)}`;
   throw new InputError(
     { file: logFile, line: first.source.line, col: 0 },
-    `${records.length.toLocaleString('en-US')} record(s) and not one connection of ${truth.scenario.name} among them `
-      + `(${comparison.aggregate.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)})`,
-    `a log written on ${path.basename(truth.pcap.file)}, the capture ${path.basename(truthFile)} describes (${scenarioScores.length.toLocaleString('en-US')} scenario connection(s), ${span})`
+    describeUnrelated(unrelated, records.length, truth.scenario.name),
+    `a log written on ${path.basename(truth.pcap.file)}, the capture ${path.basename(truthFile)} describes (${unrelated.scenarioConnections.toLocaleString('en-US')} scenario connection(s), ${span})`
       // A sensor fed the capture by tcpreplay stamps the replay's time: every record falls outside the capture's span.
       + (!replayed && (first.firstUs < truth.pcap.firstUs || first.firstUs > truth.pcap.lastUs) ? `${misdated()}; if the sensor was fed it by tcpreplay, say when with --replayed-at (and --speedup)` : ''),
   );

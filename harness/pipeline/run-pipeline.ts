@@ -3,6 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CellScoring, compareCell } from '../comparator/compare-cell.js';
+import { describeUnrelated, unrelatedOutput } from '../comparator/unrelated-output.js';
+import { formatUtc } from '../../reports/report-model.js';
 import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/results.js';
@@ -470,10 +472,32 @@ async function runTask(
       applyComparison(cell, compareCell(truth, records, scoredModel, request.compare), records.length);
       await writeFileAtomic(scoresPath, jsonLines(cell.scores));
     }
+    failUnrelatedOutput(cell, truth, pcap, wholenessOfCell);
   }
   await writeCellFiles(workDir, cells);
   releaseHeap(truth.connections.length);
   return cells;
+}
+
+/**
+ * Output of which not one record is of a connection of the scenario while some are of none (unrelatedOutput, the
+ * rule `harness score` refuses a log by) is another capture's: a monitor that read another file, not one that missed
+ * everything. The cell fails with the reason, its records kept for the evidence; the run goes on.
+ */
+function failUnrelatedOutput(cell: Cell, truth: GroundTruth, pcap: string, wholenessOfCell: Map<Cell, Wholeness>): void {
+  if (cell.aggregate === undefined) return;
+  const unrelated = unrelatedOutput(cell.aggregate, cell.spurious);
+  if (unrelated === undefined) return;
+  cell.status = 'failed';
+  cell.verdict = 'failed';
+  cell.reason = `unrelated output: ${describeUnrelated(unrelated, cell.recordCount, truth.scenario.name)}, `
+    + `while ${path.basename(pcap)} holds ${unrelated.scenarioConnections.toLocaleString('en-US')} scenario connection(s) (${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)}): did the monitor read another capture?`;
+  cell.scores = [];
+  delete cell.aggregate;
+  delete cell.distribution;
+  delete cell.connectionsScored;
+  delete cell.scoresFile;
+  wholenessOfCell.delete(cell);
 }
 
 /**

@@ -152,6 +152,20 @@ describe('faults: fake monitors that crash, hang, flood, say nothing or lie', fu
     await expectIsolated(run);
   });
 
+  it('a monitor that read another capture (exit 0) fails its cell as unrelated output, not "missed"', async () => {
+    const tcptrace = await which('tcptrace');
+    if (!tcptrace) throw new Error('tcptrace is installed by setup.sh');
+    const run = await runWithFake('tcptrace', 'fake-other-capture-monitor.sh', [], { REAL_TCPTRACE: tcptrace });
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    expect(cell.verdict).to.equal('failed');
+    expect(cell.reason).to.match(/^unrelated output: \d+ record\(s\) and not one connection of burst-20min among them \(\d+ belong to no connection; the first: tcp 203\.0\.113\.7:\d+ -> 203\.0\.113\.8:\d+ at .*\), while burst-20min\.pcap holds \d+ scenario connection\(s\) .*did the monitor read another capture\?$/);
+    expect(cell.aggregate).to.equal(undefined);
+    expect(cell.spurious.length).to.be.greaterThan(0);
+    expect(run.results.scenarios[0]?.recommendations.some((r) => r.monitor === 'tcptrace'), 'no recommendation from a failed monitor').to.equal(false);
+    await expectIsolated(run);
+  });
+
   it('a monitor that starts a detached child (setsid): the child dies with the cell', async function () {
     if (!isRoot) this.skip(); // Without root there is no PID namespace: a setsid'ed grandchild can outlive its cell (README).
     const run = await runWithFake('tcptrace', 'fake-detaching-monitor.sh', ['--time-limit', '20s']);

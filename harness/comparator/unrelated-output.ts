@@ -1,0 +1,34 @@
+import type { CellAggregate, SpuriousRecord } from '../core/score.js';
+import { formatUtc } from '../../reports/report-model.js';
+
+/**
+ * Records of which not one belongs to a connection of the scenario, while some belong to none: the log or output of
+ * another capture (another scenario's, the same scenario generated at another time, a monitor that read another
+ * file), not a monitor that missed everything. Scoring them would print "missed" and a recommendation at exit 0, a
+ * wrong answer. The background flows (clock, sentinel) do not count: every bundled scenario has the same ones at the
+ * same addresses. Output with no records, or with background records only, is scored (the monitor missed it).
+ * `harness score` refuses such a log (bad input); `harness run` and `check` fail the cell (the monitor's output).
+ */
+export interface UnrelatedOutput {
+  /** Records that belong to no connection. */
+  spurious: number;
+  /** The first of them. */
+  first: SpuriousRecord;
+  /** The scenario's (non-background) connections, not one of which has a record. */
+  scenarioConnections: number;
+}
+
+/** The cell's aggregate (scenario connections only) and its first spurious records say whether its records are another capture's. */
+export function unrelatedOutput(aggregate: CellAggregate, spurious: readonly SpuriousRecord[]): UnrelatedOutput | undefined {
+  if (aggregate.spurious === 0 || aggregate.connections === 0 || aggregate.fragmentsTotal > 0) return undefined;
+  const first = spurious[0];
+  if (first === undefined) return undefined;
+  return { spurious: aggregate.spurious, first, scenarioConnections: aggregate.connections };
+}
+
+/** "N record(s) and not one connection of S among them (M belong to no connection; the first: ...)" */
+export function describeUnrelated(unrelated: UnrelatedOutput, recordCount: number, scenario: string): string {
+  const { first } = unrelated;
+  return `${recordCount.toLocaleString('en-US')} record(s) and not one connection of ${scenario} among them `
+    + `(${unrelated.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)})`;
+}
