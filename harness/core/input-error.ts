@@ -23,6 +23,17 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * Input that reads well as far as it goes but says itself that it is cut short (a count in its header it does not
+ * hold): a monitor that exited 0 when the disk filled. A run's cell fails as "output incomplete", not "unreadable".
+ */
+export class IncompleteInputError extends InputError {
+  constructor(where: SourcePosition, found: string, expected: string) {
+    super(where, found, expected);
+    this.name = 'IncompleteInputError';
+  }
+}
+
 export function formatInputError(where: SourcePosition, found: string, expected: string): string {
   const file = oneLine(where.file);
   const place = where.line > 0 ? `${file}:${where.line}:${where.col > 0 ? where.col : 1}` : file;

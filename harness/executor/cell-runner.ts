@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { CommandRecord } from '../core/results.js';
 import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { ToolState } from '../core/tool-state.js';
-import { isInputError } from '../core/input-error.js';
+import { IncompleteInputError, isInputError } from '../core/input-error.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import {
   MonitorFailure,
@@ -233,6 +233,7 @@ function describeFailure(error: unknown): string {
   if (error instanceof MonitorFailure) {
     return error.stderrTail ? `${error.message}\n--- stderr (tail) ---\n${error.stderrTail}` : error.message;
   }
+  if (error instanceof IncompleteInputError) return `output incomplete: ${error.message}`;
   if (isInputError(error)) return `unreadable output: ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);

@@ -166,6 +166,16 @@ describe('faults: fake monitors that crash, hang, flood, say nothing or lie', fu
     await expectIsolated(run);
   });
 
+  it('a monitor whose output lost its last rows (exit 0, a full disk) fails its cell as output incomplete, not "missed"', async () => {
+    const tcptrace = await which('tcptrace');
+    if (!tcptrace) throw new Error('tcptrace is installed by setup.sh');
+    const run = await runWithFake('tcptrace', 'fake-row-dropping-monitor.sh', [], { REAL_TCPTRACE: tcptrace });
+    const cell = cellOf(run.results, 'tcptrace');
+    expect(cell.status).to.equal('failed');
+    expect(cell.reason).to.match(/^output incomplete: tcptrace\.csv:\d+:1: found (\d+) connection row\(s\) at the end of the file, while line \d+ says "\d+ TCP connections traced"/);
+    await expectIsolated(run);
+  });
+
   it('a monitor that starts a detached child (setsid): the child dies with the cell', async function () {
     if (!isRoot) this.skip(); // Without root there is no PID namespace: a setsid'ed grandchild can outlive its cell (README).
     const run = await runWithFake('tcptrace', 'fake-detaching-monitor.sh', ['--time-limit', '20s']);

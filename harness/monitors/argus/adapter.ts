@@ -282,7 +282,31 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
   if (!(await access(argusFile).then(() => true, () => false))) {
     throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, argusRun.stderr, false);
   }
+  await requireClosingMar(ctx, argusFile);
   return readArgusFile(ctx, argusFile, notes, argusRun.stderr);
+}
+
+/** ra's argv listing the management records (MARs) of an argus file, one cause (Start, Status, Stop) a line. */
+export function marArgv(ra: string, argusFile: string): string[] {
+  return [ra, '-r', argusFile, '-n', '-L', '-1', '-c', ',', '-s', 'cause', '-', 'man'];
+}
+
+/**
+ * argus opens its file with a Start management record and closes it with a Stop one when it ends cleanly. A file
+ * cut short (the disk filled, a write lost) still reads, record by record, up to the cut, and ra exits 0 on it with
+ * the usual `not man` filter: scored, the records lost would be "missed" or "inaccurate" at exit 0. Without its Stop
+ * record the output is incomplete (ra exits 1 on such a file when asked for the management records: accepted, since
+ * the records it printed are what is judged).
+ */
+async function requireClosingMar(ctx: CellContext, argusFile: string): Promise<void> {
+  const ra = await resolveClient(ctx, 'ra');
+  const listed = await ctx.exec(marArgv(ra, path.basename(argusFile)), { cwd: ctx.workDir, okExitCodes: [0, 1], readsOutput: true });
+  const causes = listed.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  if (causes.at(-1) === 'Stop') return;
+  const seen = causes.length === 0 ? 'none' : causes.slice(-3).join(', ');
+  throw new MonitorFailure(
+    `output incomplete: argus exited 0 but ${ARGUS_FILES.argus} lacks its closing management record (Stop; its last ones: ${seen}): cut short (disk full?)`,
+    0, undefined, listed.stderr.slice(-2000), false);
 }
 
 /**

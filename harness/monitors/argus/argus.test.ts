@@ -20,6 +20,7 @@ import { parseRaCsv, RA_HEADER } from './parser.js';
 import { decimalSecondsToMicros as parseEpochMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
 import { REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
+import { which } from '../../executor/which.js';
 
 const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
@@ -467,7 +468,31 @@ describe('argus faults (fake-argus)', () => {
     if ('missing' in run) throw new Error(run.missing);
     expect(run.outcome.ok).to.equal(false);
     if (run.outcome.ok) return;
-    expect(run.outcome.reason).to.match(/ra failed|unreadable output/);
+    expect(run.outcome.reason).to.match(/ra failed|unreadable output|output incomplete/);
+  });
+
+  for (const percent of [50, 75, 99]) {
+    it(`an argus file cut to ${percent} % (the disk filled) while argus exits 0: output incomplete, never scored`, async () => {
+      const real = await which('argus');
+      if (!real) throw new Error('argus is installed by setup.sh');
+      // The real argus, then its file cut mid-record; ra still reads the records before the cut and exits 0.
+      process.env.HARNESS_ARGUS = await fake(`fake-argus-cut-${percent}`, `"${real}" "$@" || exit $?
+w=""; prev=""; for a in "$@"; do [ "$prev" = -w ] && w=$a; prev=$a; done
+s=$(stat -c %s "$w"); truncate -s $((s * ${percent} / 100)) "$w"; exit 0`);
+      const run = await runAdapterForTest(argus, path.join(FIXTURES, 'longconn-42/capture.pcap'), 'default');
+      if ('missing' in run) throw new Error(run.missing);
+      expect(run.outcome.ok).to.equal(false);
+      if (run.outcome.ok) return;
+      expect(run.outcome.reason).to.match(/^output incomplete: argus exited 0 but out\.argus lacks its closing management record \(Stop; its last ones: Start\): cut short \(disk full\?\)/);
+    });
+  }
+
+  it('the real argus: its file ends with the closing management record, and is read', async () => {
+    delete process.env.HARNESS_ARGUS;
+    const run = await runAdapterForTest(argus, path.join(FIXTURES, 'longconn-42/capture.pcap'), 'default');
+    if ('missing' in run) throw new Error(run.missing);
+    expect(run.outcome.ok, run.outcome.ok ? '' : run.outcome.reason).to.equal(true);
+    expect(run.outcome.provenance.commands.map((c) => path.basename(c.argv[0] ?? ''))).to.include('ra');
   });
 
   it('a hanging argus is killed at the limit', async () => {

@@ -1,7 +1,7 @@
 import { consumeFile, consumeText, preview, type LineConsumer } from '../../core/text-lines.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecord } from '../../core/flow-record.js';
-import { InputError } from '../../core/input-error.js';
+import { IncompleteInputError, InputError } from '../../core/input-error.js';
 import { TextIntern } from '../../core/text-intern.js';
 
 /**
@@ -34,10 +34,14 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
   let noTcp = false;
   /** The line each conn_# came on. */
   const lineOfConnection = new Map<string, number>();
+  /** tcptrace's own count of the rows it prints ("#58 TCP connections traced:"), and its line. */
+  let declared: { count: number; line: number } | undefined;
   for (let item = yield; item !== undefined; item = yield) {
     const [line, lineNo] = item;
     linesRead = lineNo;
     if (line === '#no traced TCP packets') noTcp = true;
+    const traced = !index && declared === undefined ? /^#(\d+) TCP connections? traced:$/.exec(line) : null;
+    if (traced) declared = { count: Number(traced[1]), line: lineNo };
     if (line.trim() === '' || line.startsWith('#')) continue;
     // tcptrace -f prints its filter first and then only the connections it passes: the others would be scored
     // "missed" against a sensor that never left them out.
@@ -129,6 +133,12 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
     records.push(record);
   }
   if (!index && !noTcp) throw new InputError({ file, line: Math.max(linesRead, 1), col: 1 }, 'no conn_# header', EXPECTED);
+  // Rows cut at a line's end (the disk filled, tcptrace exits 0) read well: the count tcptrace printed first tells.
+  if (declared !== undefined && records.length !== declared.count) {
+    throw new IncompleteInputError({ file, line: Math.max(linesRead, 1), col: 1 },
+      `${records.length.toLocaleString('en-US')} connection row(s) at the end of the file, while line ${declared.line} says "${declared.count} TCP connections traced"`,
+      `a row for each connection tcptrace counted: the file is cut short (disk full?), or rows were removed or added (-c, -o and -i leave connections out)`);
+  }
   return records;
 }
 
