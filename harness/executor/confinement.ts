@@ -9,6 +9,11 @@ import { which } from './which.js';
  * - as root, a PID namespace per process (`unshare --pid --fork --kill-child`): when the monitor (the namespace's
  *   init) ends or its unshare parent dies, the kernel kills every process left in the namespace, even one that left
  *   the process group with setsid;
+ * - with it, an IPC namespace (`--ipc`): the System V shared memory and semaphores a monitor makes go with it. nfpcapd
+ *   and nfcapd keep a "bookkeeper" segment keyed on their flow folder's path that records their pid and is removed
+ *   only on a clean exit; killed (time limit, interrupt, a SIGKILLed harness) inside a PID namespace, they left one
+ *   saying pid 2, which is always alive (the next collector in its own namespace, kthreadd on the host), so every
+ *   later run into that folder failed: "Another collector with pid 2 is already running".
  * - a file size limit (`prlimit --fsize`): no file the child writes grows past the run's --max-output, checked by
  *   the kernel on every write, so a flooding monitor cannot fill the disk or the harness's memory.
  * Without root (or where namespaces are refused, as in an unprivileged container) the namespace is left out: the
@@ -22,6 +27,8 @@ export interface Confinement {
   prlimit?: string;
   /** unshare, when this process may create PID namespaces. */
   unshare?: string;
+  /** unshare may create an IPC namespace too (with the PID namespace). */
+  ipcNamespace?: boolean;
 }
 
 let probed: Promise<Confinement> | undefined;
@@ -39,8 +46,14 @@ async function probe(): Promise<Confinement> {
   if (prlimit) found.prlimit = prlimit;
   if (unshare && process.getuid?.() === 0) {
     // Root in a container without CAP_SYS_ADMIN is refused: try once rather than fail every cell.
-    const trial = await execa(unshare, ['--pid', '--fork', '--kill-child', '--', 'true'], { reject: false, stdin: 'ignore', timeout: 10_000 });
-    if (trial.exitCode === 0) found.unshare = unshare;
+    const trial = async (flags: string[]): Promise<boolean> =>
+      (await execa(unshare, [...flags, '--fork', '--kill-child', '--', 'true'], { reject: false, stdin: 'ignore', timeout: 10_000 })).exitCode === 0;
+    if (await trial(['--pid', '--ipc'])) {
+      found.unshare = unshare;
+      found.ipcNamespace = true;
+    } else if (await trial(['--pid'])) {
+      found.unshare = unshare;
+    }
   }
   return found;
 }
@@ -65,7 +78,7 @@ export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFi
   }
   if (tools.prlimit && limits.maxFileBytes !== undefined) prefix.push(tools.prlimit, `--fsize=${limits.maxFileBytes}`, '--');
   // A process entered into the live wire's namespaces (nsenter -p) already has one, held by a pdeathsig'd holder.
-  if (tools.unshare && limits.ownPidNamespace !== true) prefix.push(tools.unshare, '--pid', '--fork', '--kill-child', '--');
+  if (tools.unshare && limits.ownPidNamespace !== true) prefix.push(tools.unshare, '--pid', ...(tools.ipcNamespace ? ['--ipc'] : []), '--fork', '--kill-child', '--');
   return [...prefix, ...argv];
 }
 

@@ -1,4 +1,5 @@
 import { mkdir, readdir } from 'node:fs/promises';
+import { withStaleBookkeeperHint } from './nfdump-bookkeeper.js';
 import path from 'node:path';
 import { FlowRecordTable } from '../core/flow-record-table.js';
 import { MonitorFailure, type CellContext } from '../monitors/monitor-adapter.js';
@@ -94,7 +95,7 @@ export async function collectWithNfcapd(ctx: CellContext, exportTo: (receiver: {
   // The exporter's own failure is the more useful message; the collector's comes second.
   if (exportError !== undefined) throw exportError;
   if (ended.exitCode !== 0 && ended.signal !== 'SIGTERM') {
-    throw new MonitorFailure(`nfcapd failed: ${endedHow(ended.exitCode, ended.signal)}`, ended.exitCode, ended.signal, tail(ended.stderr), false);
+    throw await withStaleBookkeeperHint(new MonitorFailure(`nfcapd failed: ${endedHow(ended.exitCode, ended.signal)}`, ended.exitCode, ended.signal, tail(ended.stderr), false), 'nfcapd', dir);
   }
   const records = await dumpFlowDirectory(ctx, dir, tools.nfdump);
   const notes = [`collector: nfcapd on udp 127.0.0.1:${port}, files in nfcapd/`];

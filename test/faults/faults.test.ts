@@ -268,6 +268,35 @@ describe('faults: the harness itself killed with SIGKILL', function () {
     expect(await killMidRun('softflowd,pmacct,tcptrace', env, detachedAndCollecting)).to.deep.equal([]);
   });
 
+  it('as root: an nfpcapd killed with the harness leaves no bookkeeper behind; the next run into the folder reads it', async function () {
+    if (!isRoot) this.skip();
+    // nfpcapd keeps a SysV segment keyed on its flow folder's path, recording its pid (2, in its PID namespace), and
+    // removes it only on a clean exit: every later nfpcapd on that folder said "Another collector with pid 2".
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-nfpcapd-kill-')), 'run');
+    const args = ['run', SCENARIO, '--monitors', 'nfpcapd', '--timeouts', 'default', '--out', out];
+    const mark = randomUUID();
+    const child = execa(BIN, args, { cwd: REPO, env: { NO_COLOR: '1', [MARK_VAR]: mark }, reject: false, stdin: 'ignore' });
+    let exited = false;
+    void child.then(() => { exited = true; });
+    const nfpcapdOf = async (): Promise<number[]> => (await processesMarked(mark)).filter((p) => /^\d+: \S*nfpcapd -r .* -w \S*\/burst-20min\/nfpcapd\/default\/flows /.test(p)).map((p) => Number(p.split(':')[0]));
+    try {
+      // Polled closely: nfpcapd reads this capture in under a second.
+      await waitFor('nfpcapd to run', async () => {
+        if ((await nfpcapdOf()).length > 0) return true;
+        if (exited) throw new Error(`the run ended before nfpcapd was seen: ${(await child).stderr.slice(-2000)}`);
+        return false;
+      }, 6000);
+    } finally {
+      child.kill('SIGKILL');
+      await child;
+    }
+    expect(await leftAfterRun(mark)).to.deep.equal([]);
+    const next = await harness(args);
+    expect(next.exitCode, next.stderr).to.equal(0);
+    const cell = cellOf(await readResults(out), 'nfpcapd');
+    expect(cell.status, cell.reason).to.equal('ok');
+  });
+
   it('without root (no PID namespace): the monitors and collectors still die with the harness', async function () {
     if (!isRoot) this.skip(); // Needs root to become another user; as a normal user the suite itself runs this case.
     const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];

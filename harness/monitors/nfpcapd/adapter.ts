@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { withStaleBookkeeperHint } from '../../netflow/nfdump-bookkeeper.js';
 import path from 'node:path';
 import type { TimeoutSetting } from '../../core/timeout-setting.js';
 import { NFDUMP_INSTALL, NFDUMP_JSON_FILE, dumpFlowDirectory, findCollectorTools } from '../../netflow/nfcapd-collector.js';
@@ -107,7 +108,11 @@ export function nfpcapdArgv(binary: string, pcap: string, dir: string, values: R
 export async function runNfpcapd(ctx: CellContext): Promise<MonitorOutput> {
   const dir = path.join(ctx.workDir, 'flows');
   await mkdir(dir, { recursive: true });
-  await ctx.exec(nfpcapdArgv(ctx.binary, ctx.pcap, dir, ctx.knobValues));
+  try {
+    await ctx.exec(nfpcapdArgv(ctx.binary, ctx.pcap, dir, ctx.knobValues));
+  } catch (error) {
+    throw await withStaleBookkeeperHint(error, 'nfpcapd', dir);
+  }
   const records = await dumpFlowDirectory(ctx, dir);
   const notes = [`nfpcapd -e ${ctx.knobValues[ACTIVE_KNOB]},${ctx.knobValues[INACTIVE_KNOB]}; records are one direction each, times in whole milliseconds`];
   if (records.length === 0) notes.push('nfpcapd wrote no flow file (no IP packet in the capture?)');
