@@ -333,6 +333,45 @@ describe('harness run with failing monitors (fakes)', function () {
     const left = await execa('pgrep', ['-f', `${dir}|${nap}`], { reject: false });
     expect(left.stdout.trim(), 'no fake process outlives the run').to.equal('');
   });
+  it('a hangup (the terminal closed, ssh dropped) is an interrupt: what finished is written, exit 130, no crash on the gone terminal', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-hangup-'));
+    const marker = path.join(dir, 'started');
+    const rcFile = path.join(dir, 'rc');
+    const nap = uniqueSleep();
+    const fake = await fakeMonitor(dir, 'fake-tcptrace-hangup', `case "$*" in *calibration*) exit 0;; esac\ntouch ${marker}\n${nap}`);
+    const out = path.join(dir, 'run');
+    const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
+    const run = [BIN, 'run', 'scenarios/burst-20min.yaml', '--monitors', 'tshark,tcptrace', '--timeouts', 'default', '--jobs', '1', '--out', out].map(quote).join(' ');
+    // script(1) gives the run a terminal. Closing it (script killed) hangs up the session: its leader, the shell,
+    // dies of SIGHUP and the kernel sends SIGHUP to the run's process group; every later write to the terminal fails
+    // (EIO), and Node's own reset of the terminal at exit aborted (SIGABRT) on it. The subshell that waits for the
+    // run ignores SIGHUP to record its exit status; the harness sets its own handler.
+    const script = execa('script', ['-qc', `(trap '' HUP; ${run}; echo $? > ${quote(rcFile)}) & wait`, '/dev/null'], {
+      cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: fake }, reject: false, stdin: 'ignore',
+    });
+    for (let i = 0; i < 600; i += 1) {
+      try { await access(marker); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    await access(marker);
+    script.kill('SIGKILL');
+    await script;
+    let rc = '';
+    for (let i = 0; i < 600 && rc === ''; i += 1) {
+      rc = (await readFile(rcFile, 'utf8').catch(() => '')).trim();
+      if (rc === '') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rc, 'the exit status of the hung-up run').to.equal('130');
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(results.interrupted).to.not.equal(undefined);
+    expect(cell(results, 'tshark', 'default').status).to.equal('ok');
+    const interrupted = cell(results, 'tcptrace', 'default');
+    expect(interrupted.status).to.equal('failed');
+    expect(interrupted.reason).to.match(/interrupt/);
+    expect((await readdir(out)).sort()).to.include.members(['report.html', 'report.md', 'results.json']);
+    expect((await readdir(out)).filter((name) => name.endsWith('.tmp') || name === '.harness-lock')).to.deep.equal([]);
+    const left = await execa('pgrep', ['-f', `${dir}|${nap}`], { reject: false });
+    expect(left.stdout.trim(), 'no fake process outlives the run').to.equal('');
+  });
 });
 
 describe('Ctrl-C while a large pcap is being generated', function () {
