@@ -1,4 +1,5 @@
 import { isInputError, oneLine } from './core/input-error.js';
+import { RunFolderGone } from './io/run-folder.js';
 import { GENERATE_HELP, generateCommand } from './cli/generate-command.js';
 import { RUN_HELP, runCommand } from './cli/run-command.js';
 import { REPORT_HELP, reportCommand } from './cli/report-command.js';
@@ -60,6 +61,11 @@ export async function main(argv: string[]): Promise<number> {
     if (isInputError(error)) {
       process.stderr.write(`harness: ${error.message}\n`);
       return 2;
+    }
+    // The run folder went during the run: the machine failed the run, not the user's input.
+    if (error instanceof RunFolderGone) {
+      process.stderr.write(`harness: ${oneLine(error.message)}\n`);
+      return 1;
     }
     // A path the user gave that is missing, a folder, too long...: theirs to fix, in one line (exit 2).
     const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -52,6 +52,8 @@ export interface CheckArgs {
   color: boolean;
   signal: AbortSignal;
   runPipeline: RunPipeline;
+  /** Throws when the run folder (outDir) went during the run (RunRequest.checkRunFolder). */
+  checkRunFolder?: () => void;
   /** Where the report goes (default process.stdout) and progress (default process.stderr). */
   stdout?: { write(text: string): unknown };
   stderr?: { write(text: string): unknown };
@@ -164,6 +166,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       command: ['harness', 'check', args.suitePath, ...(args.updateBaseline ? ['--update-baseline'] : [])],
       ...(args.shard !== undefined ? { shard: args.shard } : {}),
       suiteSha256,
+      ...(args.checkRunFolder === undefined ? {} : { checkRunFolder: args.checkRunFolder }),
       onProgress: (event) => {
         if (event.kind === 'cell-done') stderr.write(`  [${event.done}/${event.total}] ${event.scenario} ${event.column} ${event.setting}: ${event.verdict}\n`);
         if (event.kind === 'live') stderr.write(`  ${event.line}\n`);
@@ -179,6 +182,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       };
     }
     // The full evidence (every record, every score) stays beside the raw outputs, for `harness report` and CI artifacts.
+    args.checkRunFolder?.();
     await writeReports(results, outDir, ['json']);
     if (results.plan?.shard !== undefined) {
       stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), path.join(outDir, 'results.json')), results.interrupted !== undefined)}\n`);

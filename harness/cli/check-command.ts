@@ -79,6 +79,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       color: useColor(process.stdout),
       signal: interrupt.signal,
       runPipeline,
+      checkRunFolder: () => folder.verify(),
       ...(shard === undefined ? {} : { shard }),
     });
     return interrupt.interrupted() ? 130 : code;

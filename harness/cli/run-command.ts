@@ -168,8 +168,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       // run needs only what results.json keeps.
       summarizeCellsInMemory: !live && !boolFlag(flags, 'json'),
       ...(shard === undefined ? {} : { shard }),
+      checkRunFolder: () => folder.verify(),
     });
     progress.finish();
+    // Reports into a folder that went during the run would make it again, without its marker, as if complete.
+    folder.verify();
     if (results.plan?.shard !== undefined) {
       // A partial: its reports would show a share of the cells as if it were all; harness merge writes them.
       const [written] = await writeReports(results, outDir, ['json']);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
@@ -20,6 +20,23 @@ export interface RunFolder {
   dir: string;
   /** Removes the lock (and the folder, when this run made it and wrote nothing into it). */
   release(): Promise<void>;
+  /**
+   * Throws RunFolderGone when the folder was removed or replaced since it was claimed (another folder at its path,
+   * or the lock no longer this run's): nothing more may be written there, nor the folder made again.
+   */
+  verify(): void;
+}
+
+/**
+ * The run folder went during the run (`rm -rf` of --out, a cleanup job): every later cell failed with a misleading
+ * reason (the pcap "doesn't exist", a monitor "wrote no output"), the folder was made again without its marker or
+ * lock, and the run ended at exit 0. A machine fault: one line, exit 1.
+ */
+export class RunFolderGone extends Error {
+  constructor(readonly dir: string, why: string) {
+    super(`run folder ${dir} was ${why} during the run: stopped, nothing more written (what finished went with it)`);
+    this.name = 'RunFolderGone';
+  }
 }
 
 interface Owner { pid: number; startTicks: string }
@@ -60,12 +77,41 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
     }
   };
   process.once('exit', releaseSync);
+  const claimed = statSync(dir);
+  const verify = (): void => {
+    const now = (() => {
+      try {
+        return statSync(dir);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (now === undefined) throw new RunFolderGone(dir, 'removed');
+    if (now.dev !== claimed.dev || now.ino !== claimed.ino) throw new RunFolderGone(dir, 'removed and made again (another folder is at its path now)');
+    const owner = (() => {
+      try {
+        return parseOwner(readFileSync(lockFile, 'utf8'));
+      } catch {
+        return undefined;
+      }
+    })();
+    if (owner?.pid !== me.pid || owner.startTicks !== me.startTicks) throw new RunFolderGone(dir, `left without this run's lock ${RUN_LOCK} (${owner === undefined ? 'removed' : `now pid ${owner.pid}'s`})`);
+  };
   const release = async (): Promise<void> => {
     process.off('exit', releaseSync);
     // A folder this run made and wrote nothing into goes, while the lock is still ours: removed after it, it could
     // take with it the lock and marker of a run that claimed the folder in between (two runs then wrote into one
     // folder, both at exit 0). rmdir removes only an empty folder: a lock taken after ours went stays, folder and all.
-    if (made !== undefined) {
+    // A folder at its path that is not the one claimed (ours was removed during the run) is another's: left alone.
+    const same = (() => {
+      try {
+        const now = statSync(dir);
+        return now.dev === claimed.dev && now.ino === claimed.ino;
+      } catch {
+        return false;
+      }
+    })();
+    if (made !== undefined && same) {
       const left = await readdir(dir).catch(() => ['?']);
       if (left.every((name) => name === RUN_MARKER || name === RUN_LOCK)) {
         await unlink(path.join(dir, RUN_MARKER)).catch(() => undefined);
@@ -94,7 +140,7 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
     await release();
     throw error;
   }
-  return { dir, release };
+  return { dir, release, verify };
 }
 
 async function takeLock(flag: string, dir: string, lockFile: string, me: Owner): Promise<void> {

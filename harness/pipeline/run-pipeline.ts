@@ -50,7 +50,39 @@ import { runPool } from './task-pool.js';
 const CALIBRATION_FOLDER = 'calibration';
 const RUN_FOLDER_NAMES = new Set([...Object.values(REPORT_FILES).map((r) => r.file), CALIBRATION_FOLDER]);
 
-export async function runPipeline(request: RunRequest): Promise<RunResults> {
+/** How often a run looks whether its folder is still there, while monitors run. */
+const RUN_FOLDER_CHECK_MS = 1000;
+
+export async function runPipeline(given: RunRequest): Promise<RunResults> {
+  if (given.checkRunFolder === undefined) return runPlanned(given);
+  const check = given.checkRunFolder;
+  // The run folder gone mid-run stops the monitors still running, as an interrupt does, and the run then fails with
+  // it (RunFolderGone): it is looked at every second and before every write, so nothing of the run makes it again.
+  const stop = new AbortController();
+  const checkRunFolder = (): void => {
+    try {
+      check();
+    } catch (error) {
+      stop.abort(error);
+      throw error;
+    }
+  };
+  const watch = setInterval(() => {
+    try {
+      checkRunFolder();
+    } catch {
+      // Aborted: the next check on the run's own path throws it.
+    }
+  }, RUN_FOLDER_CHECK_MS);
+  watch.unref();
+  try {
+    return await runPlanned({ ...given, signal: AbortSignal.any([given.signal, stop.signal]), checkRunFolder });
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+async function runPlanned(request: RunRequest): Promise<RunResults> {
   const adapters = await loadAdapters();
   const byId = new Map(adapters.map((a) => [a.id, a]));
   // One detection per binary: two sensors of one monitor naming different binaries run side by side.
@@ -125,9 +157,11 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     ]);
     refuseToleranceOverLongest('harness run --tolerance', request.toleranceFlag, request.compare.toleranceS, longestConnection(nominal));
   }
+  request.checkRunFolder?.();
   await replaceRunFolderContents(request.outDir);
   for (const entry of loaded) {
     let generated: GenerateResult;
+    request.checkRunFolder?.();
     try {
       const scenario = entry.scenario;
       generated = scenario
@@ -141,6 +175,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
       if (error instanceof GenerationInterrupted) break;
       throw error;
     }
+    request.checkRunFolder?.();
     // The generator's own state is garbage now; the cells' tables should not come on top of it.
     releaseHeap(generated.truth.connections.length);
     request.onProgress?.({ kind: 'generated', scenario: entry.name, packets: generated.truth.pcap.packets, ...(entry.scenario ? {} : { derived: true }) });
@@ -188,6 +223,7 @@ export async function runPipeline(request: RunRequest): Promise<RunResults> {
     const adapter = byId.get(sensor.monitor) as MonitorAdapter;
     const detection = detections.get(key);
     if (!detection?.found) return;
+    request.checkRunFolder?.();
     const dir = path.join(request.outDir, CALIBRATION_FOLDER, ...(sensor.binary === undefined ? [] : [slug(sensor.binary)]));
     calibrations.set(key, await calibrate(adapter, detection.path, detection.version, dir, request.cellTimeLimitMs, request.signal, request.maxOutputBytes));
   }), concurrency, request.signal);
@@ -368,6 +404,7 @@ async function runTask(
   const relDir = path.join(path.basename(scenarioDir), sensorFolder(sensor), settingSlug(setting));
   const workDir = path.join(request.outDir, relDir);
   const cells = adapter.views.map((view) => baseCell(sensor.sensor, adapter, view, setting, relDir));
+  request.checkRunFolder?.();
   const calibrationNotes = calibration ? [`calibration: ${calibration.detail}`] : [];
   if (!detection?.found) {
     for (const cell of cells) cell.reason = detection ? `${adapter.displayName} not installed (${detection.reason}); install: ${detection.install}` : 'not detected';
@@ -406,6 +443,8 @@ async function runTask(
     userConfig: sensor.userConfig,
     maxOutputBytes: request.maxOutputBytes,
   });
+  // A cell that failed because its folder went (the pcap "doesn't exist", "wrote no output") is no cell's result.
+  request.checkRunFolder?.();
   // This cell's parse garbage (and the previous cell's tables) go before its scoring allocates more.
   releaseHeap(truth.connections.length);
   const provenance = (extra: CellProvenance, rawFiles: string[]): Cell['provenance'] => ({
@@ -459,6 +498,7 @@ async function runTask(
     cell.cost = cellCost({ commands: outcome.provenance.commands, records: records.length, truth, model, setting, toolState: outcome.toolState, defaultMaxFlows: adapter.tableLimits?.defaults?.maxflows });
     cell.recordsFile = path.join(relDir, `records.${cell.view}.jsonl`);
     cell.scoresFile = path.join(relDir, `scores.${cell.view}.jsonl`);
+    request.checkRunFolder?.();
     await writeFileAtomic(path.join(workDir, `records.${cell.view}.jsonl`), jsonLines(records));
     const scoresPath = path.join(workDir, `scores.${cell.view}.jsonl`);
     if (request.summarizeCellsInMemory) {
@@ -474,6 +514,7 @@ async function runTask(
     }
     failUnrelatedOutput(cell, truth, pcap, wholenessOfCell);
   }
+  request.checkRunFolder?.();
   await writeCellFiles(workDir, cells);
   releaseHeap(truth.connections.length);
   return cells;

@@ -55,6 +55,11 @@ export interface RunRequest {
    * the live pipeline's offline-live comparison, which read every score).
    */
   summarizeCellsInMemory?: boolean;
+  /**
+   * Throws (RunFolderGone) when the run folder was removed or replaced since the run claimed it: called before
+   * anything is written there, so that a folder deleted mid-run is never made again by the run's later writes.
+   */
+  checkRunFolder?: () => void;
 }
 
 export type ProgressEvent =

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
-import { access, chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cell, RunResults } from '../../harness/core/results.js';
@@ -387,6 +387,30 @@ describe('faults: one run folder, used again or by two runs at once', function (
     expect(next.exitCode, next.stderr).to.equal(0);
     expect(await leftAfterRun(mark)).to.deep.equal([]);
   });
+  for (const how of ['removed', 'replaced'] as const) {
+    it(`the run folder ${how} while a monitor runs: the run stops with one line, exit 1, and does not make the folder again`, async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-gone-'));
+      const out = path.join(dir, 'run');
+      const mark = randomUUID();
+      // The fake hangs for an hour: the run must notice the folder went by itself, not at the cell's end.
+      const child = execa(BIN, ['run', SCENARIO, '--monitors', 'tcptrace,tshark', '--timeouts', 'default', '--jobs', '1', '--out', out], {
+        cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: path.join(FAKES, 'fake-hanging-monitor.sh'), [MARK_VAR]: mark }, reject: false, stdin: 'ignore',
+      });
+      await waitFor('the fake to run', async () => (await processesMarked(mark)).some((p) => /^\d+: sleep 3600$/.test(p)));
+      await rm(out, { recursive: true, force: true });
+      if (how === 'replaced') await mkdir(out);
+      const started = Date.now();
+      const result = await child;
+      expect(Date.now() - started, 'noticed within seconds, not at the time limit').to.be.lessThan(30_000);
+      expect(result.exitCode, String(result.stderr)).to.equal(1);
+      const lines = String(result.stderr).trim().split('\n');
+      expect(lines.at(-1)).to.match(new RegExp(`^harness: run folder .*run was ${how === 'removed' ? 'removed' : 'removed and made again \\(another folder is at its path now\\)'} during the run: stopped, nothing more written`));
+      expect(String(result.stderr)).to.not.match(/\n\s+at /);
+      if (how === 'removed') expect(await readdir(dir), 'not made again').to.deep.equal([]);
+      else expect(await readdir(out), 'the new folder is left as it was').to.deep.equal([]);
+      expect(await leftAfterRun(mark)).to.deep.equal([]);
+    });
+  }
 });
 
 describe('faults: paths with spaces, every Debian monitor for real', function () {
