@@ -95,7 +95,9 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
         return undefined;
       }
     })();
-    if (owner?.pid !== me.pid || owner.startTicks !== me.startTicks) throw new RunFolderGone(dir, `left without this run's lock ${RUN_LOCK} (${owner === undefined ? 'removed' : `now pid ${owner.pid}'s`})`);
+    // A folder made again at the path may get the same inode number back: its missing lock tells then.
+    if (owner === undefined) throw new RunFolderGone(dir, `removed or emptied (its lock ${RUN_LOCK} is gone)`);
+    if (owner.pid !== me.pid || owner.startTicks !== me.startTicks) throw new RunFolderGone(dir, `taken by another harness (pid ${owner.pid} holds its lock ${RUN_LOCK})`);
   };
   const release = async (): Promise<void> => {
     process.off('exit', releaseSync);
@@ -105,8 +107,8 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
     // A folder at its path that is not the one claimed (ours was removed during the run) is another's: left alone.
     const same = (() => {
       try {
-        const now = statSync(dir);
-        return now.dev === claimed.dev && now.ino === claimed.ino;
+        verify();
+        return true;
       } catch {
         return false;
       }

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { access, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { claimRunFolder, replaceRunFolderContents, RUN_LOCK, RUN_MARKER } from '../../harness/io/run-folder.js';
+import { claimRunFolder, replaceRunFolderContents, RUN_LOCK, RUN_MARKER, RunFolderGone } from '../../harness/io/run-folder.js';
 import { InputError } from '../../harness/core/input-error.js';
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
@@ -90,5 +90,21 @@ describe('run folders: one harness at a time, replaced only when the harness mad
     expect(await refusal(claimRunFolder('--out', theirs))).to.match(/holds files harness did not write \(notes\.txt\)/);
     await replaceRunFolderContents(theirs);
     expect(await readdir(theirs)).to.deep.equal(['notes.txt']);
+  });
+
+  it('verify: the folder removed, replaced, or its lock gone during the run throws RunFolderGone', async () => {
+    const base = await mkdtemp(path.join(os.tmpdir(), 'rf-'));
+    const dir = path.join(base, 'run');
+    const folder = await claimRunFolder('--out', dir);
+    folder.verify();
+    await rm(path.join(dir, RUN_LOCK));
+    expect(() => folder.verify()).to.throw(RunFolderGone, `run folder ${dir} was removed or emptied (its lock ${RUN_LOCK} is gone) during the run`);
+    await rm(dir, { recursive: true });
+    expect(() => folder.verify()).to.throw(RunFolderGone, `run folder ${dir} was removed during the run`);
+    // Made again at the path: another inode, or the same number reused and no lock of this run in it.
+    await mkdir(dir);
+    expect(() => folder.verify()).to.throw(RunFolderGone, /was (removed and made again \(another folder is at its path now\)|removed or emptied \(its lock \.harness-lock is gone\)) during the run/);
+    await folder.release();
+    expect(await readdir(base), 'release leaves a folder that is not the one claimed').to.deep.equal(['run']);
   });
 });
