@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { mkdir, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readlink, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
 import { displayPath } from './read-input.js';
@@ -32,6 +32,13 @@ export async function checkOutputFolder(flag: string, dir: string): Promise<stri
         throw new InputError({ file: flag, line: 0, col: 0 }, what, EXPECTED_FOLDER);
       }
       break;
+    }
+    // A symbolic link to nothing is no missing folder: making one there fails (EEXIST), which said nothing of the link.
+    const link = await lstat(at).catch(() => undefined);
+    if (link?.isSymbolicLink()) {
+      const target = await readlink(at).catch(() => '?');
+      const what = at === absolute ? `"${dir}", a symbolic link to ${target}, which does not exist` : `"${dir}", under ${at}, a symbolic link to ${target}, which does not exist`;
+      throw new InputError({ file: flag, line: 0, col: 0 }, what, `${EXPECTED_FOLDER}: make the link's target, or give another path`);
     }
     firstMissing = at;
     const parent = path.dirname(at);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
@@ -65,6 +65,7 @@ function alive(owner: Owner): boolean {
  * running harness, or holding files the harness did not write. Made when missing.
  */
 export async function claimRunFolder(flag: string, dir: string): Promise<RunFolder> {
+  refuseInsideRunFolder(flag, dir);
   const made = await mkdir(dir, { recursive: true });
   const me: Owner = { pid: process.pid, startTicks: startTicksOf(process.pid) ?? '0' };
   const lockFile = path.join(dir, RUN_LOCK);
@@ -143,6 +144,22 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
     throw error;
   }
   return { dir, release, verify };
+}
+
+/**
+ * A folder inside another run's folder (one of its scenario or cell folders, or a new one there) is that run's: the
+ * next run into it replaces everything, this run's files with it. Its scenario folder was refused as "a folder that
+ * holds files harness did not write", which harness had written.
+ */
+function refuseInsideRunFolder(flag: string, dir: string): void {
+  const absolute = path.resolve(dir);
+  for (let up = path.dirname(absolute); ; up = path.dirname(up)) {
+    if (existsSync(path.join(up, RUN_MARKER))) {
+      throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", inside the run folder ${up} (it holds ${RUN_MARKER}), which the next run into it replaces whole`,
+        'a folder of its own, outside any run folder');
+    }
+    if (path.dirname(up) === up) return;
+  }
 }
 
 async function takeLock(flag: string, dir: string, lockFile: string, me: Owner): Promise<void> {

@@ -92,6 +92,19 @@ describe('run folders: one harness at a time, replaced only when the harness mad
     expect(await readdir(theirs)).to.deep.equal(['notes.txt']);
   });
 
+  it('a folder inside another run\'s folder (its scenario folder, or a new one there) is refused, named as inside it', async () => {
+    const run = path.join(await mkdtemp(path.join(os.tmpdir(), 'rf-')), 'run');
+    const folder = await claimRunFolder('--out', run);
+    await mkdir(path.join(run, 'burst-20min'));
+    await writeFile(path.join(run, 'burst-20min', 'burst-20min.pcap'), 'x');
+    await folder.release();
+    for (const inner of [path.join(run, 'burst-20min'), path.join(run, 'new', 'deeper')]) {
+      expect(await refusal(claimRunFolder('--out', inner))).to.equal(
+        `--out: found "${inner}", inside the run folder ${run} (it holds ${RUN_MARKER}), which the next run into it replaces whole; expected a folder of its own, outside any run folder`);
+    }
+    expect(await readdir(run)).to.not.include('new');
+  });
+
   it('verify: the folder removed, replaced, or its lock gone during the run throws RunFolderGone', async () => {
     const base = await mkdtemp(path.join(os.tmpdir(), 'rf-'));
     const dir = path.join(base, 'run');
