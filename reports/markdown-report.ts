@@ -29,6 +29,7 @@ import {
   selectConnections,
   verdictText,
   liveCellLines,
+  formatUtc,
 } from './report-model.js';
 import { connectionCounts } from '../harness/core/summarize-results.js';
 import { costColumns, costFigures, type ColumnCost } from './cost-view.js';
@@ -98,6 +99,8 @@ function renderScenario(results: RunResults, scenario: ScenarioResult): string[]
 
   const okCells = scenario.cells.filter((c) => c.status === 'ok');
   if (okCells.length > 0 && counts.scenario > 1) out.push('', ...aggregateTable(results, okCells));
+  const stray = spuriousLines(okCells);
+  if (stray.length > 0) out.push('', ...stray);
 
   // Background flows only prove the timers ran; they get a line, not a table.
   const { shown: picked } = selectConnections(scenario, MARKDOWN_MAX_CONNECTIONS);
@@ -200,6 +203,25 @@ function modelSection(findings: ReturnType<typeof modelFindings>): string[] {
   }
   if (findings.length > MARKDOWN_MAX_FINDINGS) out.push(`- … ${findings.length - MARKDOWN_MAX_FINDINGS} more in results.json (each score's modelAgreement and timerRules)`);
   return out;
+}
+
+/**
+ * Records that belong to no connection of the scenario, per cell: a real monitor reading the scenario's own pcap
+ * writes none, so any is worth a look (another capture's output mixed in, a tuple the tool rewrote). They were in
+ * results.json alone.
+ */
+function spuriousLines(cells: Cell[]): string[] {
+  const withStray = cells.filter((c) => (c.aggregate?.spurious ?? 0) > 0);
+  if (withStray.length === 0) return [];
+  return [
+    '**Records of no connection of the scenario** (a monitor reading this pcap should write none):',
+    '',
+    ...withStray.map((c) => {
+      const first = c.spurious[0];
+      const example = first === undefined ? '' : `; the first: ${first.protocol} ${first.origAddr}:${first.origPort} → ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)}`;
+      return `- ${escapeMarkdown(c.column)} · ${markdownCode(c.setting.label)}: ${(c.aggregate?.spurious ?? 0).toLocaleString('en-US')} of ${c.recordCount.toLocaleString('en-US')} record(s)${escapeMarkdown(example)}`;
+    }),
+  ];
 }
 
 function aggregateTable(results: RunResults, cells: Cell[]): string[] {

@@ -92,4 +92,15 @@ describe('renderMarkdown', () => {
     expect(row).to.have.length(5);
     expect(out).not.to.contain('<img');
   });
+
+  it('names the cells with records of no connection of the scenario (they were in results.json alone), and says nothing when there are none', () => {
+    expect(md).to.not.include('Records of no connection');
+    const stray = buildSampleResults();
+    const cell = stray.scenarios[0]!.cells.find((c) => c.status === 'ok' && c.aggregate !== undefined)!;
+    cell.aggregate = { ...cell.aggregate!, spurious: 2 };
+    cell.spurious = [{ protocol: 'tcp', origAddr: '203.0.113.7', origPort: 43000, respAddr: '203.0.113.8', respPort: 8443, firstUs: 1_700_000_000_000_000, lastUs: 1_700_000_001_000_000, source: { file: 'x', line: 3 } }];
+    const text = renderMarkdown(stray);
+    expect(text).to.include('**Records of no connection of the scenario** (a monitor reading this pcap should write none):');
+    expect(text).to.include(`- ${cell.column} · \`${cell.setting.label}\`: 2 of ${cell.recordCount} record(s); the first: tcp 203.0.113.7:43000 → 203.0.113.8:8443 at 2023-11-14 22:13:20.000000 UTC`);
+  });
 });
