@@ -400,7 +400,7 @@ connections:
   }
 
   /** Starts the CLI and sends SIGINT as soon as `ready` shows in its output. */
-  async function interruptWhen(args: string[], ready: RegExp): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  async function interruptWhen(args: string[], ready: RegExp, signal: NodeJS.Signals = 'SIGINT'): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
     const child = execa(BIN, args, { cwd: REPO, env: { NO_COLOR: '1' }, reject: false, stdin: 'ignore', timeout: 240_000 });
     let seen = '';
     let sent = false;
@@ -409,7 +409,7 @@ connections:
       seen += chunk.toString();
       if (!sent && ready.test(seen)) {
         sent = true;
-        child.kill('SIGINT');
+        child.kill(signal);
       }
     };
     child.stdout?.on('data', watch);
@@ -424,6 +424,16 @@ connections:
     const result = await interruptWhen(['generate', ...files, '--out', out], /sha256 {2,}[0-9a-f]{64}/);
     expect(result.exitCode, result.stderr).to.equal(130);
     expect(result.stderr).to.include('generation of large interrupted');
+    expect((await readdir(out)).sort()).to.deep.equal(['burst-20min.pcap', 'burst-20min.truth.conn.log', 'burst-20min.truth.json']);
+  });
+
+  it('harness generate hung up (SIGHUP) does as interrupted: the finished scenario kept, no partial pcap, exit 130', async () => {
+    const { dir, files } = await twoScenarios();
+    const out = path.join(dir, 'out');
+    const result = await interruptWhen(['generate', ...files, '--out', out], /sha256 {2,}[0-9a-f]{64}/, 'SIGHUP');
+    expect(result.exitCode, result.stderr).to.equal(130);
+    expect(result.stderr).to.include('SIGHUP: stopping');
+    expect(result.stderr).to.include('generation of large interrupted: its partial pcap was removed');
     expect((await readdir(out)).sort()).to.deep.equal(['burst-20min.pcap', 'burst-20min.truth.conn.log', 'burst-20min.truth.json']);
   });
 
