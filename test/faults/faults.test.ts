@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Cell, RunResults } from '../../harness/core/results.js';
 import { which } from '../../harness/executor/which.js';
+import { bookkeeperKeys } from '../../harness/netflow/nfdump-bookkeeper.js';
 import { BIN, harness, REPO, type CliResult } from '../support/cli.js';
 
 /**
@@ -253,7 +254,23 @@ describe('faults: the harness itself killed with SIGKILL', function () {
       child.kill('SIGKILL');
       await child;
     }
-    return leftAfterRun(mark);
+    const left = await leftAfterRun(mark);
+    // Without namespaces a killed collector leaves its bookkeeper (System V shared memory and a semaphore, keyed on
+    // its folder) on the machine: nfcapd takes it over next time (its pid is gone), but the test removes its own.
+    if (asUser) {
+      for (const monitor of monitors.split(',')) {
+        // The cells' collectors, and calibration's (the kill may come while it runs).
+        const folders = [...['default', '1h'].map((setting) => path.join('burst-20min', monitor, setting)), path.join('calibration', monitor, 'run')];
+        for (const folder of folders) {
+          for (const collector of ['nfcapd', 'flows']) {
+            const keys = bookkeeperKeys(path.join(dir, 'run', folder, collector));
+            await execa('ipcrm', ['-M', keys.shm], { reject: false, stdin: 'ignore' });
+            await execa('ipcrm', ['-S', keys.sem], { reject: false, stdin: 'ignore' });
+          }
+        }
+      }
+    }
+    return left;
   }
 
   const collectorRunning = async (mark: string): Promise<boolean> => (await processesMarked(mark)).some((p) => /\bnfcapd\b/.test(p));
