@@ -43,6 +43,8 @@ export const TSHARK_FIELDS = [
   'icmpv6.type',
   'icmpv6.code',
   'icmpv6.echo.identifier',
+  // An 802.1ad (0x88a8) S-tag: vlan.id is then the inner C-tag. Last, so lists written before it read the same way up to it.
+  'ieee8021ad.id',
 ] as const;
 
 const F = Object.fromEntries(TSHARK_FIELDS.map((name, index) => [name, index])) as Record<(typeof TSHARK_FIELDS)[number], number>;
@@ -52,6 +54,8 @@ export const TSHARK_OPTIONS = ['-n', '-T', 'fields', '-E', 'header=y', '-E', 'se
 const COMMAND = `tshark -r <pcap> ${TSHARK_OPTIONS.join(' ')}`;
 const EXPECTED = `the output of \`${COMMAND}\`, whose first line is the header`;
 const IPV6_HEADER_BYTES = 40;
+/** Headers between IP and its transport: IPv6 hop-by-hop, routing, fragment, destination options, mobility, HIP, shim6, experimental; AH. */
+const LOOKED_PAST = new Set([0, 43, 44, 60, 135, 139, 140, 253, 254, 51]);
 
 export async function readTsharkPackets(path: string, label = path): Promise<FlowRecordTable> {
   return consumeFile(tsharkPackets(label), path, label);
@@ -131,8 +135,13 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecordTable> {
     const ipBytes = v4 ? len : len + IPV6_HEADER_BYTES;
     const protoIndex = v4 ? F['ip.proto'] : F['ipv6.nxt'];
     const ipProto = integer(cell(protoIndex)) ?? fail(protoIndex, 'an IP protocol number');
-    const vlanText = cell(F['vlan.id']);
-    const vlan = vlanText === '' ? undefined : integer(vlanText) ?? fail(F['vlan.id'], 'a VLAN id');
+    // The outer tag, as Zeek and Suricata report it and the derived truth keys it: 802.1ad's S-tag when there is one.
+    const vlanIndex = cell(F['ieee8021ad.id']) !== '' ? F['ieee8021ad.id'] : F['vlan.id'];
+    const vlanText = cell(vlanIndex);
+    const vlan = vlanText === '' ? undefined : integer(vlanText) ?? fail(vlanIndex, 'a VLAN id');
+    // The transport of the outermost IP header (past IPv6 extension headers and AH): a GRE, IP-in-IP or 6in4
+    // packet's inner TCP is no TCP of its outer addresses, and a VXLAN packet is its outer UDP.
+    const transport = LOOKED_PAST.has(ipProto) ? (cell(F['tcp.stream']) !== '' ? 6 : cell(F['udp.stream']) !== '' ? 17 : ipProto) : ipProto;
 
     let protocol: FlowProtocol;
     let key: string | undefined;
@@ -161,12 +170,12 @@ function* tsharkPackets(file: string): LineConsumer<FlowRecordTable> {
         dstPort = code;
         key = `i|${vlan ?? ''}|${lo}|${hi}|type|${type}`;
       }
-    } else if (cell(F['tcp.stream']) !== '') {
+    } else if (transport === 6 && cell(F['tcp.stream']) !== '') {
       protocol = 'tcp';
       stream = integer(cell(F['tcp.stream'])) ?? fail(F['tcp.stream'], 'a stream index');
       srcPort = integer(cell(F['tcp.srcport'])) ?? fail(F['tcp.srcport'], 'a port');
       dstPort = integer(cell(F['tcp.dstport'])) ?? fail(F['tcp.dstport'], 'a port');
-    } else if (cell(F['udp.stream']) !== '') {
+    } else if (transport === 17 && cell(F['udp.stream']) !== '') {
       protocol = 'udp';
       stream = integer(cell(F['udp.stream'])) ?? fail(F['udp.stream'], 'a stream index');
       srcPort = integer(cell(F['udp.srcport'])) ?? fail(F['udp.srcport'], 'a port');

@@ -64,6 +64,40 @@ describe('tshark reference on real captures', () => {
   });
 });
 
+describe('tshark reference on tunnelled and double-tagged captures (test/fixtures/captures)', () => {
+  const CAPTURES = path.join(REPO, 'test', 'fixtures', 'captures');
+  async function capture(name: string, context: Mocha.Context): Promise<FlowRecord[]> {
+    const run = await runAdapterForTest(tshark, path.join(CAPTURES, name), 'default');
+    if ('missing' in run) {
+      if (context.test) context.test.title += ` (skipped: ${run.missing})`;
+      context.skip();
+    }
+    if (!run.outcome.ok) throw new Error(run.outcome.reason);
+    return Array.from(run.outcome.views.default ?? []);
+  }
+
+  it('VXLAN: the outer UDP flow 192.0.2.1:49152 -> 192.0.2.2:4789, never a TCP of the outer addresses with the inner ports', async function () {
+    const outer = (await capture('tun-vxlan.pcap', this)).filter((r) => r.origAddr.startsWith('192.0.2.'));
+    expect(outer.filter((r) => r.protocol === 'tcp')).to.deep.equal([]);
+    const udp = outer.filter((r) => r.protocol === 'udp');
+    expect(udp).to.have.length(1);
+    expect(udp[0]).to.include({ origAddr: '192.0.2.1', origPort: 49152, respAddr: '192.0.2.2', respPort: 4789 });
+  });
+
+  it('GRE and 6in4: no TCP or UDP record of the outer addresses (the inner TCP is not theirs)', async function () {
+    for (const name of ['tun-gre.pcap', 'tun-6in4.pcap']) {
+      const outer = (await capture(name, this)).filter((r) => r.origAddr.startsWith('192.0.2.') || r.respAddr.startsWith('192.0.2.'));
+      expect(outer.filter((r) => r.protocol === 'tcp' || r.protocol === 'udp'), name).to.deep.equal([]);
+    }
+  });
+
+  it('802.1ad outer tag 200 over 802.1Q 100: records carry the outer tag, as Zeek, Suricata and the derived truth do', async function () {
+    const all = await capture('qinq-one-inner.pcap', this);
+    expect(all.length).to.be.greaterThan(0);
+    expect([...new Set(all.map((r) => r.vlan))]).to.deep.equal([200]);
+  });
+});
+
 describe('tshark translate and parse errors', () => {
   it('default is supported with no knobs; any custom setting is unsupported', () => {
     expect(tshark.translate(parseTimeoutSetting('default'))).to.deep.include({ supported: true, values: {} });
@@ -87,7 +121,7 @@ describe('tshark translate and parse errors', () => {
     const header = TSHARK_FIELDS.join('\t');
     let frame = 0;
     const packet = (time: string, vlan: string, src: string, dst: string, sport: string, dport: string): string =>
-      [String(++frame), time, vlan, src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', ''].join('\t');
+      [String(++frame), time, vlan, src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', '', ''].join('\t');
     const text = [
       header,
       packet('1700000010.000000000', '10', '192.0.2.40', '198.51.100.40', '40000', '443'),
@@ -104,7 +138,7 @@ describe('tshark translate and parse errors', () => {
 
   it('a bad time on a packet line: the column of frame.time_epoch; a short line: its end', () => {
     const header = TSHARK_FIELDS.join('\t');
-    const good = ['1', '1700000000.000000000', '', '10.0.0.1', '10.0.0.2', '40', '6', '', '', '', '', '0', '1', '2', '', '', '', '', '', '', '', '', ''];
+    const good = ['1', '1700000000.000000000', '', '10.0.0.1', '10.0.0.2', '40', '6', '', '', '', '', '0', '1', '2', '', '', '', '', '', '', '', '', '', ''];
     const bad = [...good];
     bad[0] = '2';
     bad[1] = 'noon';
@@ -125,8 +159,8 @@ describe('tshark translate and parse errors', () => {
 describe('tshark: a packet list no tshark run wrote', () => {
   const header = TSHARK_FIELDS.join('\t');
   const row = (frame: string, time: string, src: string, dst: string, sport: string, dport: string): string =>
-    [frame, time, '', src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', ''].join('\t');
-  const arp = (frame: string): string => [frame, '1700000000.500000000', ...Array<string>(21).fill('')].join('\t');
+    [frame, time, '', src, dst, '40', '6', '', '', '', '', '0', sport, dport, '', '', '', '', '', '', '', '', '', ''].join('\t');
+  const arp = (frame: string): string => [frame, '1700000000.500000000', ...Array<string>(22).fill('')].join('\t');
   const list = [
     row('1', '1700000000.000000000', '192.0.2.40', '198.51.100.40', '40000', '443'),
     arp('2'),
@@ -167,7 +201,7 @@ describe('tshark: a packet list no tshark run wrote', () => {
     expect(() => parseTsharkPackets(noNumber, 'p.tsv')).to.throw(InputError, /^p\.tsv:2:1: found frame\.number ""; expected a frame number from 1$/);
     const old = `${TSHARK_FIELDS.slice(1).join('\t')}\n`;
     expect(() => parseTsharkPackets(old, 'p.tsv')).to.throw(InputError,
-      /^p\.tsv:1:1: found a header without frame\.number, which tells a packet list repeated or reordered from the one tshark wrote; expected the output of `tshark -r <pcap> -n -T fields -E header=y -E separator=\/t -E occurrence=f -e frame\.number -e frame\.time_epoch -e vlan\.id .* -e icmpv6\.echo\.identifier`, whose first line is the header$/);
+      /^p\.tsv:1:1: found a header without frame\.number, which tells a packet list repeated or reordered from the one tshark wrote; expected the output of `tshark -r <pcap> -n -T fields -E header=y -E separator=\/t -E occurrence=f -e frame\.number -e frame\.time_epoch -e vlan\.id .* -e icmpv6\.echo\.identifier -e ieee8021ad\.id`, whose first line is the header$/);
   });
 
   it('sample.conf gives the command the adapter runs', async () => {
