@@ -7,6 +7,7 @@ import type { RunResults } from '../../harness/core/results.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
 import { cutAtEdges, truthFromPcap } from '../../harness/io/truth-from-pcap.js';
 import { runProcessLines } from '../../harness/executor/process-runner.js';
+import { classicPcap, ethernetIpv6 } from '../support/classic-pcap.js';
 import { harness, REAL_FIXTURES } from '../support/cli.js';
 
 /**
@@ -139,23 +140,8 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
       }
       frames.push([ts * 1e6 + 2, ip6(0, Buffer.concat([Buffer.from('1100010400000000', 'hex'), udp(Buffer.alloc(10, 0x68))]))]);
     }
-    const header = Buffer.alloc(24);
-    header.writeUInt32LE(0xa1b2c3d4, 0);
-    header.writeUInt16LE(2, 4);
-    header.writeUInt16LE(4, 6);
-    header.writeUInt32LE(65535, 16);
-    header.writeUInt32LE(1, 20);
-    const records = frames.map(([us, ip]) => {
-      const frame = Buffer.concat([Buffer.alloc(6, 2), Buffer.alloc(6, 4), Buffer.from([0x86, 0xdd]), ip]);
-      const r = Buffer.alloc(16);
-      r.writeUInt32LE(Math.floor(us / 1e6), 0);
-      r.writeUInt32LE(us % 1e6, 4);
-      r.writeUInt32LE(frame.length, 8);
-      r.writeUInt32LE(frame.length, 12);
-      return Buffer.concat([r, frame]);
-    });
     const capture = path.join(work, 'ipv6-extension-headers.pcap');
-    await writeFile(capture, Buffer.concat([header, ...records]));
+    await writeFile(capture, classicPcap(frames.map(([us, ip]) => ({ us, frame: ethernetIpv6(ip) }))));
     const truth = await truthFromPcap(capture);
     expect(truth.connections.map((c) => c.id)).to.deep.equal(['udp-2001:db8::1:5000-2001:db8::2:9999']);
     const conn = truth.connections[0] as TruthConnection;

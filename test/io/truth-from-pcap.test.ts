@@ -5,6 +5,7 @@ import path from 'node:path';
 import { deriveTruth, outerLayers, vlanStack } from '../../harness/io/truth-from-pcap.js';
 import { readGroundTruth } from '../../harness/io/read-truth.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
+import { classicPcap, ethernetIpv6 } from '../support/classic-pcap.js';
 import { harness, REAL_FIXTURES, REPO } from '../support/cli.js';
 
 /**
@@ -156,23 +157,10 @@ describe('truth derived from a capture (real tshark)', function () {
     Buffer.from('20010db8000000000000000000000001', 'hex').copy(ip6, 8);
     Buffer.from('20010db8000000000000000000000002', 'hex').copy(ip6, 24);
     const udp = Buffer.from('1388270f001200000000000000000000000000', 'hex').subarray(0, 18);
-    const frame = Buffer.concat([Buffer.alloc(6, 2), Buffer.alloc(6, 4), Buffer.from([0x86, 0xdd]), ip6, Buffer.from('1100010400000000', 'hex'), udp]);
-    const header = Buffer.alloc(24);
-    header.writeUInt32LE(0xa1b2c3d4, 0);
-    header.writeUInt16LE(2, 4);
-    header.writeUInt16LE(4, 6);
-    header.writeUInt32LE(58, 16);
-    header.writeUInt32LE(1, 20);
-    const records = [0, 1].map((i) => {
-      const r = Buffer.alloc(16);
-      r.writeUInt32LE(1_700_000_000 + i, 0);
-      r.writeUInt32LE(58, 8);
-      r.writeUInt32LE(frame.length, 12);
-      return Buffer.concat([r, frame.subarray(0, 58)]);
-    });
+    const frame = ethernetIpv6(Buffer.concat([ip6, Buffer.from('1100010400000000', 'hex'), udp]));
     const work = await mkdtemp(path.join(os.tmpdir(), 'truth-hop-'));
     const cut = path.join(work, 'hop-cut.pcap');
-    await writeFile(cut, Buffer.concat([header, ...records]));
+    await writeFile(cut, classicPcap([0, 1].map((i) => ({ us: (1_700_000_000 + i) * 1e6, frame })), 58));
     const message = await deriveTruth(cut).then(() => undefined, (error: Error) => error.message);
     expect(message).to.include('hop-cut.pcap: found a capture cut short by its snaplen: packet 1 holds 58 bytes, not its whole IP header chain (its transport header is not in it)');
   });
