@@ -282,8 +282,11 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
   if (!(await access(argusFile).then(() => true, () => false))) {
     throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, argusRun.stderr, false);
   }
+  // Read first: a file argus gave up on (a link type it cannot read) lacks its Stop record too, and its cause is
+  // argus's own words, which the "no flow records" failure carries.
+  const output = await readArgusFile(ctx, argusFile, notes, argusRun.stderr);
   await requireClosingMar(ctx, argusFile);
-  return readArgusFile(ctx, argusFile, notes, argusRun.stderr);
+  return output;
 }
 
 /** ra's argv listing the management records (MARs) of an argus file, one cause (Start, Status, Stop) a line. */
