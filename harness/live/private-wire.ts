@@ -12,6 +12,9 @@ import { which } from '../executor/which.js';
  * when the harness dies (even by SIGKILL) the kernel kills unshare, unshare's child (PID 1 of a new PID namespace)
  * dies with it, every process entered into that PID namespace dies with PID 1, and the network namespace, no longer
  * used by anyone, disappears with its veth. No `ip netns add`: a bind-mounted namespace would outlive a killed run.
+ * The holder makes an IPC namespace too, which every tool entered shares: the SysV shared memory and semaphore
+ * nfpcapd keeps per flow folder (removed only on a clean exit) then dies with the run, where on the host a killed
+ * live run's record said a pid that the next run into the same --out took for a collector still running.
  */
 export const TX_IFACE = 'tx';
 export const RX_IFACE = 'rx';
@@ -71,7 +74,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
 export async function openPrivateWire(workDir: string): Promise<PrivateWire> {
   const tools = await toolPaths();
   const holder: RunningService = await startProcess(
-    [tools.setpriv, '--pdeathsig', 'KILL', tools.unshare, '--net', '--pid', '--fork', '--kill-child', 'sleep', 'infinity'],
+    [tools.setpriv, '--pdeathsig', 'KILL', tools.unshare, '--net', '--pid', '--ipc', '--fork', '--kill-child', 'sleep', 'infinity'],
     { cwd: workDir, env: { [HOLDER_MARK]: String(process.pid) }, logFile: path.join(workDir, 'wire-holder.log'), ownPidNamespace: true },
   );
   let closed = false;
@@ -84,8 +87,8 @@ export async function openPrivateWire(workDir: string): Promise<PrivateWire> {
     const holderPid = holder.pid;
     if (holderPid === undefined) throw new LiveSetupError('could not start unshare for the private wire');
     const nsPid = await waitFor(async () => (await childrenOf(holderPid))[0], 5000);
-    if (nsPid === undefined) throw new LiveSetupError(`unshare --net --pid made no namespace (see ${path.join(workDir, 'wire-holder.log')})`);
-    const inside = (argv: string[]): string[] => [tools.nsenter, '-t', String(nsPid), '-n', '-p', '--', ...argv];
+    if (nsPid === undefined) throw new LiveSetupError(`unshare --net --pid --ipc made no namespace (see ${path.join(workDir, 'wire-holder.log')})`);
+    const inside = (argv: string[]): string[] => [tools.nsenter, '-t', String(nsPid), '-n', '-p', '-i', '--', ...argv];
     const netOnly = (argv: string[]): string[] => [tools.nsenter, '-t', String(nsPid), '-n', '--', ...argv];
     const setup: string[] = [];
     const step = async (argv: string[], why: string): Promise<void> => {

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { cleanStaleWires } from '../../harness/live/private-wire.js';
+import { mkdtemp, readlink, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { cleanStaleWires, openPrivateWire } from '../../harness/live/private-wire.js';
 
 describe('cleanStaleWires (root)', function () {
   const name = `harness-live-not-ours-${process.pid}`;
@@ -20,5 +23,22 @@ describe('cleanStaleWires (root)', function () {
     expect(found.join('\n')).to.not.include(name);
     const list = await execa('ip', ['netns', 'list']);
     expect(String(list.stdout).split('\n').map((l) => l.split(/\s+/)[0])).to.include(name);
+  });
+});
+
+describe('the private wire has its own IPC namespace (root)', function () {
+  it('a tool entered into the wire sees another IPC namespace than the harness: SysV records a killed nfpcapd leaves die with the wire', async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const work = await mkdtemp(path.join(os.tmpdir(), 'wire-ipc-'));
+    const wire = await openPrivateWire(work);
+    try {
+      const inside = await execa(wire.inside(['readlink', '/proc/self/ns/ipc'])[0] as string, wire.inside(['readlink', '/proc/self/ns/ipc']).slice(1));
+      const host = await readlink('/proc/self/ns/ipc');
+      expect(inside.stdout.trim()).to.match(/^ipc:\[\d+\]$/);
+      expect(inside.stdout.trim()).to.not.equal(host);
+    } finally {
+      await wire.close();
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
