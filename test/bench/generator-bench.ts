@@ -44,12 +44,16 @@ const QUIET_DELAY = 0.25;
 
 const fmt = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '?' : ms.toFixed(0));
 
+/** The two tasks a round's ratio compares, by their place in the bench's task list. */
+const GENERATE_TASK = 0;
+const PAIR_TASK = 3;
+
 /**
- * Whether both the generation and the write + sha256 baseline of `round` ran without waiting for a CPU much (task
- * 0 and 3 of `samples`/`delays`). A machine that does not report run-queue waits has every round judged.
+ * Whether both the generation and the write + sha256 baseline of `round` ran without waiting for a CPU much. A
+ * machine that does not report run-queue waits has every round judged.
  */
 function roundIsQuiet(samples: readonly number[][], delays: readonly number[][], round: number): boolean {
-  return [0, 3].every((task) => {
+  return [GENERATE_TASK, PAIR_TASK].every((task) => {
     const waited = delays[task]?.[round];
     const wall = samples[task]?.[round];
     return waited === undefined || wall === undefined || Number.isNaN(waited) || waited <= QUIET_DELAY * wall;
@@ -136,6 +140,7 @@ export async function generatorBench(): Promise<string[]> {
     const settle = async (): Promise<void> => void (await execa('sync'));
     const fresh = (file: string) => ({ beforeEach: async () => { await rm(file, { force: true }); await settle(); } });
     const fileMb = (fileBytes / 1e6).toFixed(0);
+    // In this order: GENERATE_TASK and PAIR_TASK name the first and the last.
     const tasks: [string, () => Promise<void> | void, { beforeEach: () => Promise<void> }][] = [
       [`generate ${first.truth.pcap.packets} packets`, async () => void (last = await generate(scenario, dir)), fresh(first.pcapPath)],
       [`raw write of ${fileMb} MB from one buffer`, () => rawWrite(rawPath, fileBytes), fresh(rawPath)],
@@ -199,7 +204,7 @@ export async function generatorBench(): Promise<string[]> {
     lines.push(`  write + sha256 of the same bytes from one buffer: ${pair.toFixed(0)} ms (fastest ${pairBest.toFixed(0)} ms); runs ${pairRuns.map((x) => x.toFixed(0)).join(', ')} ms`);
     const allRatio = median(roundRatios);
     const described = roundRatios.map((x, round) => {
-      const waits = `waited ${fmt(delays[0]?.[round])}/${fmt(delays[3]?.[round])} ms`;
+      const waits = `waited ${fmt(delays[GENERATE_TASK]?.[round])}/${fmt(delays[PAIR_TASK]?.[round])} ms`;
       return `${x.toFixed(2)}${quiet[round] ? '' : ' (shared)'} [${waits}]`;
     });
     lines.push(`  rounds: generator / (write + sha256), with how long the generation's / the baseline's threads waited for a CPU: ${described.join(', ')}`);
