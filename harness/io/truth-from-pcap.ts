@@ -162,9 +162,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   /** Fragments whose first fragment the capture does not hold (or that waited past EARLY_FRAGMENTS_HELD). */
   let orphanFragments = 0;
   let firstUs = Number.POSITIVE_INFINITY;
+  /** The latest packet's time so far: the previous packet's, since time going back is refused. */
   let lastUs = 0;
-  /** The previous packet's time. */
-  let lastSeenUs = 0;
   /** The first packet whose transport header the snaplen cut (its flags and ports unknown), if any. */
   let cutHeader: { packet: number; capLen: number; header: string } | undefined;
   /** Each link type's packets (tshark's encapsulation numbers), when a pcapng's interfaces differ. */
@@ -195,16 +194,15 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // negative duration, the last packet taken for one 100 s before it). The monitors' own records are refused for
     // the same (last before first). A step of a few microseconds (several queues or interfaces merged) is refused
     // too: a truth that is right is worth one reordercap.
-    if (packets > 1 && tsUs < lastSeenUs) {
+    if (packets > 1 && tsUs < lastUs) {
       throw new InputError(
         { file: pcap, line: 0, col: 0 },
-        `a capture out of time order: packet ${packets} at ${formatUtc(tsUs)} is ${formatSeconds(lastSeenUs - tsUs)} before packet ${packets - 1} at ${formatUtc(lastSeenUs)}`,
+        `a capture out of time order: packet ${packets} at ${formatUtc(tsUs)} is ${formatSeconds(lastUs - tsUs)} before packet ${packets - 1} at ${formatUtc(lastUs)}`,
         'packets in time order, as the monitors read them (reordercap in.pcap sorted.pcap sorts them; mergecap joins captures by time unless given -a)',
       );
     }
-    lastSeenUs = tsUs;
     firstUs = Math.min(firstUs, tsUs);
-    lastUs = Math.max(lastUs, tsUs);
+    lastUs = tsUs;
     const outer = outerLayers(get('frame.protocols'));
     if (outer === undefined) return; // ARP and other frames without IP carry no connection.
     const v6 = outer.v6;
