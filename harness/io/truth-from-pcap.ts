@@ -187,7 +187,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     const encap = get('frame.encap_type');
     if (packets === 1) linkType = LINK_TYPE_OF_ENCAP[encap] ?? 'other';
     encapCounts.set(encap, (encapCounts.get(encap) ?? 0) + 1);
-    frameBytes += Number(get('frame.cap_len') || 0);
+    const capLen = Number(get('frame.cap_len') || 0);
+    frameBytes += capLen;
     const tsUs = (decimalSecondsToMicros(get('frame.time_epoch')) ?? 0);
     // Time going back (two captures joined in the wrong order, a packet stamped early): every connection's first and
     // last packet, durations and silences would be read in file order, as the monitors read it, and be wrong (a
@@ -215,10 +216,10 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     const fragmentId = v6 ? (outer.v6Fragment ? get('ipv6.fraghdr.ident') : '') : isSet('ip.flags.mf') || Number(get('ip.frag_offset') || 0) > 0 ? get('ip.id') : '';
     const fragmentKey = fragmentId === '' ? undefined : `${src}|${dst}|${fragmentId}`;
     // Cut by the snaplen: fewer bytes captured than the frame had.
-    const cutBySnaplen = Number(get('frame.cap_len') || 0) < Number(get('frame.len') || 0);
+    const cutBySnaplen = capLen < Number(get('frame.len') || 0);
+    const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
     if (fragmentKey !== undefined && bare) {
       const of = fragmentOf.get(fragmentKey);
-      const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
       if (of !== undefined) {
         of.entry.truth.add({ tsUs, dir: of.dir, frameLength: 0, ipBytes, payloadBytes: 0, tcpFlags: 0 });
         return;
@@ -243,8 +244,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
       if (!bare) notScored.set(outer.next as string, (notScored.get(outer.next as string) ?? 0) + 1);
       // The snaplen cut it within its IPv6 extension headers (a hop-by-hop header's next header is no transport): it
       // was dropped without a word, a made-up silence in its connection.
-      else if (cutHeader === undefined && !named && outer.next === undefined && Number(get('frame.cap_len') || 0) < Number(get('frame.len') || 0)) {
-        cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), header: 'IP header chain (its transport header is not in it)' };
+      else if (cutHeader === undefined && outer.next === undefined && cutBySnaplen) {
+        cutHeader = { packet: packets, capLen, header: 'IP header chain (its transport header is not in it)' };
       }
       return;
     }
@@ -252,7 +253,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // An IPv4 fragment after the first carries no transport header at all, whole as it is: it was refused as "cut
     // short", and no snaplen could have helped.
     if (cutHeader === undefined && cutBySnaplen && ((protocol === 'tcp' && (get('tcp.srcport') === '' || get('tcp.flags.syn') === '')) || (protocol === 'udp' && get('udp.srcport') === ''))) {
-      cutHeader = { packet: packets, capLen: Number(get('frame.cap_len') || 0), header: `${protocol.toUpperCase()} header` };
+      cutHeader = { packet: packets, capLen, header: `${protocol.toUpperCase()} header` };
     }
     // A later fragment whose first fragment the capture does not hold: no ports to key it by, so not made a
     // connection of port 0.
@@ -325,7 +326,6 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     if (seq !== undefined && entry.baseSeq[dir] === undefined) entry.baseSeq[dir] = syn ? seq : (seq - 1) >>> 0;
     entry.fin ||= fin;
     entry.rst ||= rst;
-    const ipBytes = v6 ? 40 + Number(get('ipv6.plen') || 0) : Number(get('ip.len') || 0);
     // ICMP: the IP payload after its 8-byte header. tshark's data.len leaves out what it decodes (the timestamp
     // Linux ping puts first): 48 of a 56-byte payload was counted.
     const payload = protocol === 'tcp' ? Number(get('tcp.len') || 0)
