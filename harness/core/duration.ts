@@ -191,7 +191,8 @@ export function formatDuration(seconds: number): string {
   return parts.join('');
 }
 
-function trimNumber(n: number): string {
+/** Seconds to the microsecond, without trailing zeros or exponent: `100`, `0.000004`. */
+export function trimNumber(n: number): string {
   // toFixed avoids exponent notation (1e-6) that parseDuration would refuse.
   return roundMicros(n).toFixed(6).replace(/\.?0+$/, '');
 }

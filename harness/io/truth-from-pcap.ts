@@ -1,4 +1,5 @@
 import { decimalSecondsToMicros } from '../core/time-text.js';
+import { trimNumber } from '../core/duration.js';
 import { stat } from 'node:fs/promises';
 import { fileSha256 } from './file-hash.js';
 import path from 'node:path';
@@ -104,11 +105,6 @@ const EARLY_FRAGMENTS_HELD = 65_536;
 
 const PROTO_BY_NUMBER: Record<string, TruthProtocol> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp' };
 
-/** Seconds to the microsecond, without trailing zeros: `100 s`, `0.000004 s`. */
-function formatSeconds(us: number): string {
-  return `${(us / 1e6).toFixed(6).replace(/\.?0+$/, '')} s`;
-}
-
 /** A capture's truth, and what the reader must know of it (packets it leaves out, and why). */
 export interface DerivedTruth {
   truth: GroundTruth;
@@ -198,7 +194,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     if (packets > 1 && tsUs < lastUs) {
       throw new InputError(
         { file: pcap, line: 0, col: 0 },
-        `a capture out of time order: packet ${packets} at ${formatUtc(tsUs)} is ${formatSeconds(lastUs - tsUs)} before packet ${packets - 1} at ${formatUtc(lastUs)}`,
+        `a capture out of time order: packet ${packets} at ${formatUtc(tsUs)} is ${trimNumber((lastUs - tsUs) / 1e6)} s before packet ${packets - 1} at ${formatUtc(lastUs)}`,
         'packets in time order, as the monitors read them (reordercap in.pcap sorted.pcap sorts them; mergecap joins captures by time unless given -a)',
       );
     }
