@@ -171,9 +171,11 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   const onLine = (line: string): void => {
     if (line === '') return;
     const f = line.split('\t');
+    /** Every occurrence of a field, comma-separated, outermost first. */
+    const every = (name: (typeof FIELDS)[number]): string => f[COLUMN.get(name) as number] ?? '';
     // The first occurrence: the outermost header's (an ICMP error's quoted header and a tunnel's inner packet come after it).
     const get = (name: (typeof FIELDS)[number]): string => {
-      const all = f[COLUMN.get(name) as number] ?? '';
+      const all = every(name);
       const comma = all.indexOf(',');
       return comma < 0 ? all : all.slice(0, comma);
     };
@@ -270,7 +272,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // the inner one under 0x88a8/0x8100 (802.1ad is tshark's ieee8021ad), so one traffic had two truths, and two
     // customers' flows on one outer tag were one connection. The connection's vlan is the outermost tag, as Zeek and
     // Suricata report it; the key and the id hold them all.
-    const stack = vlanStack(outer.tags, f[COLUMN.get('vlan.id') as number] ?? '', f[COLUMN.get('ieee8021ad.id') as number] ?? '');
+    const stack = vlanStack(outer.tags, every('vlan.id'), every('ieee8021ad.id'));
     const vlan = stack.length === 0 ? undefined : stack[0];
     const vlanText = stack.join('.');
     const a = `${src}|${sport}`;
