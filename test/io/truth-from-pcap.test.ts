@@ -122,10 +122,10 @@ describe('truth derived from a capture (real tshark)', function () {
   it('QinQ is keyed on both tags whatever their TPID (0x88a8 or 0x8100), its vlan the outer one, as Zeek and Suricata report it', async () => {
     // The first vlan.id was the outer tag under 0x8100/0x8100 (each connection two customers' flows merged) and the
     // inner one under 0x88a8/0x8100: one traffic, two truths.
-    const describe = (c: TruthConnection): unknown[] => [c.id, c.vlan, c.clientPkts, c.serverPkts, c.firstUs, c.lastUs];
+    const summary = (c: TruthConnection): unknown[] => [c.id, c.vlan, c.clientPkts, c.serverPkts, c.firstUs, c.lastUs];
     const ad = (await deriveTruth(capture('qinq-two-inner.pcap'))).truth.connections;
     const q = (await deriveTruth(capture('dbl8100-two-inner.pcap'))).truth.connections;
-    expect(ad.map(describe)).to.deep.equal(q.map(describe));
+    expect(ad.map(summary)).to.deep.equal(q.map(summary));
     expect(ad.map((c) => c.id).filter((id) => id.startsWith('tcp-'))).to.deep.equal(['tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.100', 'tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.101']);
     expect(ad.every((c) => c.vlan === 200)).to.equal(true);
     expect(ad).to.have.length(8);
