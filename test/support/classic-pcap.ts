@@ -1,3 +1,5 @@
+import { LINKTYPE_ETHERNET, PCAP_MAGIC_US } from '../../generators/pcap-writer.js';
+
 /**
  * A classic little-endian microsecond pcap (Ethernet) from frames given whole, for tests that need a capture the
  * generator would never write (a snaplen that cuts, IPv6 extension headers). Each frame is stored up to `snaplen`
@@ -5,11 +7,11 @@
  */
 export function classicPcap(frames: readonly { us: number; frame: Buffer }[], snaplen = 65535): Buffer {
   const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt32LE(PCAP_MAGIC_US, 0);
   header.writeUInt16LE(2, 4);
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(snaplen, 16);
-  header.writeUInt32LE(1, 20);
+  header.writeUInt32LE(LINKTYPE_ETHERNET, 20);
   const records = frames.map(({ us, frame }) => {
     const kept = frame.subarray(0, Math.min(frame.length, snaplen));
     const r = Buffer.alloc(16);

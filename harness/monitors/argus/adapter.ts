@@ -290,7 +290,7 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
 }
 
 /** ra's argv listing the management records (MARs) of an argus file, one cause (Start, Status, Stop) a line. */
-export function marArgv(ra: string, argusFile: string): string[] {
+function marArgv(ra: string, argusFile: string): string[] {
   return [ra, '-r', argusFile, '-n', '-L', '-1', '-c', ',', '-s', 'cause', '-', 'man'];
 }
 
