@@ -82,13 +82,12 @@ export function durationRefusal(text: string, expected: string): { found: string
 const SIMPLE = /^\s*(\d{1,15})(us|ms|min|s|m|h|d)?\s*$/;
 
 /**
- * Whether a duration as written holds a fraction of a microsecond (`0.1000005`, `1.5us`, `1.0000005ms`), which every
- * time of a scenario would round away: refused by the scenario reader rather than silently moved (with
- * `timestamp_resolution: ns` too: times are whole microseconds). Decided on the decimal digits, exactly.
+ * Whether a number (a YAML float) holds a fraction of a microsecond (`0.1000005`), which every time of a scenario
+ * would round away: refused by the scenario reader rather than silently moved (with `timestamp_resolution: ns` too:
+ * times are whole microseconds). Decided on its shortest decimal digits, exactly, as a text's are (readDuration).
  */
-function finerThanMicrosecond(text: string | number): boolean {
-  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 && !wholeMicros([{ digits: plainDecimal(text), unit: 's' }]).whole;
-  return readDuration(text)?.problem === 'finer than a microsecond';
+function finerThanMicrosecond(n: number): boolean {
+  return !wholeMicros([{ digits: plainDecimal(n), unit: 's' }]).whole;
 }
 
 interface DurationPart { digits: string; unit: string }
@@ -125,32 +124,22 @@ function durationParts(text: string): DurationPart[] | undefined {
 
 /** The parts' sum in whole microseconds (truncated), and whether it is whole: decimal digits times the unit, exactly. */
 function wholeMicros(parts: DurationPart[]): { us: bigint; whole: boolean } {
-  // In doubles while every step is a safe integer (`1m30s`, `1.5s`: all but the unusual), else in BigInt.
-  let scaleN = 0;
-  for (const p of parts) {
+  // Each part's digits as one integer, in units of 10^-scale: `1.5` and `0.25` are 150 and 025 at scale 2.
+  const scale = Math.max(0, ...parts.map((p) => { const dot = p.digits.indexOf('.'); return dot < 0 ? 0 : p.digits.length - dot - 1; }));
+  const scaled = parts.map((p) => {
     const dot = p.digits.indexOf('.');
-    if (dot >= 0) scaleN = Math.max(scaleN, p.digits.length - dot - 1);
+    return dot < 0 ? p.digits + '0'.repeat(scale) : p.digits.slice(0, dot) + p.digits.slice(dot + 1).padEnd(scale, '0');
+  });
+  // In doubles while every step is a safe integer (`1m30s`, `1.5s`: all but the unusual), else in BigInt.
+  if (scale <= 6) {
+    const denominator = 10 ** scale;
+    let numerator = 0;
+    parts.forEach((p, i) => { numerator += Number(scaled[i]) * Number(UNIT_US[p.unit]); });
+    if (numerator <= Number.MAX_SAFE_INTEGER) return { us: BigInt(Math.floor(numerator / denominator)), whole: numerator % denominator === 0 };
   }
-  if (scaleN <= 6) {
-    const denominatorN = 10 ** scaleN;
-    let numeratorN = 0;
-    for (const p of parts) {
-      const dot = p.digits.indexOf('.');
-      const digits = dot < 0 ? p.digits + '0'.repeat(scaleN) : p.digits.slice(0, dot) + p.digits.slice(dot + 1).padEnd(scaleN, '0');
-      numeratorN += Number(digits) * Number(UNIT_US[p.unit]);
-    }
-    if (numeratorN <= Number.MAX_SAFE_INTEGER) {
-      const us = Math.floor(numeratorN / denominatorN);
-      return { us: BigInt(us), whole: numeratorN % denominatorN === 0 };
-    }
-  }
-  const scale = Math.max(0, ...parts.map((p) => (p.digits.split('.')[1] ?? '').length));
   const denominator = 10n ** BigInt(scale);
   let numerator = 0n;
-  for (const p of parts) {
-    const [whole, fraction = ''] = p.digits.split('.');
-    numerator += BigInt(`${whole}${fraction.padEnd(scale, '0')}`) * (UNIT_US[p.unit] as bigint);
-  }
+  parts.forEach((p, i) => { numerator += BigInt(scaled[i] as string) * (UNIT_US[p.unit] as bigint); });
   return { us: numerator / denominator, whole: numerator % denominator === 0n };
 }
 
