@@ -32,7 +32,8 @@ describe('the private wire has its own IPC namespace (root)', function () {
     const work = await mkdtemp(path.join(os.tmpdir(), 'wire-ipc-'));
     const wire = await openPrivateWire(work);
     try {
-      const inside = await execa(wire.inside(['readlink', '/proc/self/ns/ipc'])[0] as string, wire.inside(['readlink', '/proc/self/ns/ipc']).slice(1));
+      const [command, ...args] = wire.inside(['readlink', '/proc/self/ns/ipc']);
+      const inside = await execa(command as string, args);
       const host = await readlink('/proc/self/ns/ipc');
       expect(inside.stdout.trim()).to.match(/^ipc:\[\d+\]$/);
       expect(inside.stdout.trim()).to.not.equal(host);
