@@ -75,6 +75,13 @@ async function runWithFake(monitor: string, fake: string, extra: string[] = [], 
   return { result, results: await readResults(out), out, mark };
 }
 
+/** runWithFake with a fake that wraps the real tcptrace (REAL_TCPTRACE) and alters what it writes. */
+async function runWithTcptraceWrapper(fake: string): Promise<FaultRun> {
+  const tcptrace = await which('tcptrace');
+  if (!tcptrace) throw new Error('tcptrace is installed by setup.sh');
+  return runWithFake('tcptrace', fake, [], { REAL_TCPTRACE: tcptrace });
+}
+
 /** What every fault must leave: the real tshark's cell whole, and no process of the run. */
 async function expectIsolated(run: FaultRun): Promise<void> {
   const tshark = cellOf(run.results, 'tshark');
@@ -154,9 +161,7 @@ describe('faults: fake monitors that crash, hang, flood, say nothing or lie', fu
   });
 
   it('a monitor that read another capture (exit 0) fails its cell as unrelated output, not "missed"', async () => {
-    const tcptrace = await which('tcptrace');
-    if (!tcptrace) throw new Error('tcptrace is installed by setup.sh');
-    const run = await runWithFake('tcptrace', 'fake-other-capture-monitor.sh', [], { REAL_TCPTRACE: tcptrace });
+    const run = await runWithTcptraceWrapper('fake-other-capture-monitor.sh');
     const cell = cellOf(run.results, 'tcptrace');
     expect(cell.status).to.equal('failed');
     expect(cell.verdict).to.equal('failed');
@@ -168,9 +173,7 @@ describe('faults: fake monitors that crash, hang, flood, say nothing or lie', fu
   });
 
   it('a monitor whose output lost its last rows (exit 0, a full disk) fails its cell as output incomplete, not "missed"', async () => {
-    const tcptrace = await which('tcptrace');
-    if (!tcptrace) throw new Error('tcptrace is installed by setup.sh');
-    const run = await runWithFake('tcptrace', 'fake-row-dropping-monitor.sh', [], { REAL_TCPTRACE: tcptrace });
+    const run = await runWithTcptraceWrapper('fake-row-dropping-monitor.sh');
     const cell = cellOf(run.results, 'tcptrace');
     expect(cell.status).to.equal('failed');
     expect(cell.reason).to.match(/^output incomplete: tcptrace\.csv:\d+:1: found (\d+) connection row\(s\) at the end of the file, while line \d+ says "\d+ TCP connections traced"/);
