@@ -71,7 +71,8 @@ export async function runPipeline(given: RunRequest): Promise<RunResults> {
     try {
       checkRunFolder();
     } catch {
-      // Aborted: the next check on the run's own path throws it.
+      // Aborted: the next check on the run's own path throws it, and there is nothing more to watch for.
+      clearInterval(watch);
     }
   }, RUN_FOLDER_CHECK_MS);
   watch.unref();
