@@ -51,6 +51,15 @@ function startTicksOf(pid: number): string | undefined {
   }
 }
 
+/** What `read` gives, or undefined when it throws (a file or folder gone). */
+function orUndefined<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
 function parseOwner(text: string): Owner | undefined {
   const m = /^(\d+) (\d+)\s*$/.exec(text);
   return m ? { pid: Number(m[1]), startTicks: m[2] as string } : undefined;
@@ -80,22 +89,10 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
   process.once('exit', releaseSync);
   const claimed = statSync(dir);
   const verify = (): void => {
-    const now = (() => {
-      try {
-        return statSync(dir);
-      } catch {
-        return undefined;
-      }
-    })();
+    const now = orUndefined(() => statSync(dir));
     if (now === undefined) throw new RunFolderGone(dir, 'removed');
     if (now.dev !== claimed.dev || now.ino !== claimed.ino) throw new RunFolderGone(dir, 'removed and made again (another folder is at its path now)');
-    const owner = (() => {
-      try {
-        return parseOwner(readFileSync(lockFile, 'utf8'));
-      } catch {
-        return undefined;
-      }
-    })();
+    const owner = orUndefined(() => parseOwner(readFileSync(lockFile, 'utf8')));
     // A folder made again at the path may get the same inode number back: its missing lock tells then.
     if (owner === undefined) throw new RunFolderGone(dir, `removed or emptied (its lock ${RUN_LOCK} is gone)`);
     if (owner.pid !== me.pid || owner.startTicks !== me.startTicks) throw new RunFolderGone(dir, `taken by another harness (pid ${owner.pid} holds its lock ${RUN_LOCK})`);
@@ -106,14 +103,10 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
     // take with it the lock and marker of a run that claimed the folder in between (two runs then wrote into one
     // folder, both at exit 0). rmdir removes only an empty folder: a lock taken after ours went stays, folder and all.
     // A folder at its path that is not the one claimed (ours was removed during the run) is another's: left alone.
-    const same = (() => {
-      try {
-        verify();
-        return true;
-      } catch {
-        return false;
-      }
-    })();
+    const same = orUndefined(() => {
+      verify();
+      return true;
+    }) ?? false;
     if (made !== undefined && same) {
       const left = await readdir(dir).catch(() => ['?']);
       if (left.every((name) => name === RUN_MARKER || name === RUN_LOCK)) {
