@@ -1,5 +1,4 @@
 import { mkdir, readdir } from 'node:fs/promises';
-import { withStaleBookkeeperHint } from './nfdump-bookkeeper.js';
 import path from 'node:path';
 import { FlowRecordTable } from '../core/flow-record-table.js';
 import { MonitorFailure, type CellContext } from '../monitors/monitor-adapter.js';
@@ -7,6 +6,7 @@ import { which } from '../executor/which.js';
 import { waitUntilUdpDrained } from '../executor/ports.js';
 import { endedHow, tail } from '../executor/process-runner.js';
 import { readNfdumpJson } from './nfdump-json.js';
+import { withStaleBookkeeperHint } from './nfdump-bookkeeper.js';
 
 /**
  * The NetFlow/IPFIX back end shared by softflowd, pmacct and nfpcapd: an nfcapd collector on 127.0.0.1 for the

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { withStaleBookkeeperHint } from '../../netflow/nfdump-bookkeeper.js';
 import path from 'node:path';
 import type { TimeoutSetting } from '../../core/timeout-setting.js';
 import { NFDUMP_INSTALL, NFDUMP_JSON_FILE, dumpFlowDirectory, findCollectorTools } from '../../netflow/nfcapd-collector.js';
+import { withStaleBookkeeperHint } from '../../netflow/nfdump-bookkeeper.js';
 import { detectBinary } from '../detect-binary.js';
 import type { CellContext, Detection, EffectiveTimeouts, Knob, MonitorOutput, Translation } from '../monitor-adapter.js';
 
