@@ -280,6 +280,14 @@ describe('harness run with failing monitors (fakes)', function () {
     return file;
   }
 
+  /** Waits (up to a minute) for the fake to touch its marker: the run is then inside a real cell. */
+  async function waitForFile(file: string): Promise<void> {
+    for (let i = 0; i < 600; i += 1) {
+      try { await access(file); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    await access(file);
+  }
+
   it('a crashing monitor becomes a failed cell with its exit status and stderr; the others go on', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fault-'));
     const fake = await fakeMonitor(dir, 'fake-tcptrace-crash', 'echo "segfault in fake tcptrace" >&2; exit 139');
@@ -319,10 +327,7 @@ describe('harness run with failing monitors (fakes)', function () {
     const child = execa(BIN, ['run', 'scenarios/burst-20min.yaml', '--monitors', 'tshark,tcptrace', '--timeouts', 'default', '--jobs', '1', '--out', out], {
       cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: fake }, reject: false, stdin: 'ignore',
     });
-    for (let i = 0; i < 600; i += 1) {
-      try { await access(marker); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-    }
-    await access(marker);
+    await waitForFile(marker);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, String(result.stderr)).to.equal(130);
@@ -349,10 +354,7 @@ describe('harness run with failing monitors (fakes)', function () {
     const script = execa('script', ['-qc', `(trap '' HUP; ${run}; echo $? > ${quote(rcFile)}) & wait`, '/dev/null'], {
       cwd: REPO, env: { NO_COLOR: '1', HARNESS_TCPTRACE: fake }, reject: false, stdin: 'ignore',
     });
-    for (let i = 0; i < 600; i += 1) {
-      try { await access(marker); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-    }
-    await access(marker);
+    await waitForFile(marker);
     script.kill('SIGKILL');
     await script;
     let rc = '';
