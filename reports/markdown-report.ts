@@ -31,6 +31,7 @@ import {
   liveCellLines,
   formatUtc,
 } from './report-model.js';
+import { formatEndpoint } from '../harness/core/ip-address.js';
 import { connectionCounts } from '../harness/core/summarize-results.js';
 import { costColumns, costFigures, type ColumnCost } from './cost-view.js';
 
@@ -218,7 +219,7 @@ function spuriousLines(cells: Cell[]): string[] {
     '',
     ...withStray.map((c) => {
       const first = c.spurious[0];
-      const example = first === undefined ? '' : `; the first: ${first.protocol} ${first.origAddr}:${first.origPort} → ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)}`;
+      const example = first === undefined ? '' : `; the first: ${first.protocol} ${formatEndpoint(first.origAddr, first.origPort)} → ${formatEndpoint(first.respAddr, first.respPort)} at ${formatUtc(first.firstUs)}`;
       return `- ${escapeMarkdown(c.column)} · ${markdownCode(c.setting.label)}: ${(c.aggregate?.spurious ?? 0).toLocaleString('en-US')} of ${c.recordCount.toLocaleString('en-US')} record(s)${escapeMarkdown(example)}`;
     }),
   ];
