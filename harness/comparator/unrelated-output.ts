@@ -1,4 +1,5 @@
 import type { CellAggregate, SpuriousRecord } from '../core/score.js';
+import { formatEndpoint } from '../core/ip-address.js';
 import { formatUtc } from '../../reports/report-model.js';
 
 /**
@@ -30,5 +31,5 @@ export function unrelatedOutput(aggregate: CellAggregate, spurious: readonly Spu
 export function describeUnrelated(unrelated: UnrelatedOutput, recordCount: number, scenario: string): string {
   const { first } = unrelated;
   return `${recordCount.toLocaleString('en-US')} record(s) and not one connection of ${scenario} among them `
-    + `(${unrelated.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${first.origAddr}:${first.origPort} -> ${first.respAddr}:${first.respPort} at ${formatUtc(first.firstUs)})`;
+    + `(${unrelated.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${formatEndpoint(first.origAddr, first.origPort)} -> ${formatEndpoint(first.respAddr, first.respPort)} at ${formatUtc(first.firstUs)})`;
 }
