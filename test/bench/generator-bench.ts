@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { execa } from 'execa';
 import { generate, type GenerateResult } from '../../generators/generate.js';
 import { parseScenario } from '../../harness/scenario/load-scenario.js';
 import type { Scenario } from '../../harness/scenario/scenario.js';
 import { scenario, tcp } from '../generator/scenario-builders.js';
 import { measureInChild } from './measure-in-child.js';
 import { runQueueDelayMs } from './run-queue-delay.js';
+import { SyncHelper } from './sync-helper.js';
 import { scenarioText } from './scale-bench.js';
 
 /**
@@ -129,6 +129,7 @@ async function peakRssOfChild(what: string[], dir: string): Promise<ChildGenerat
 export async function generatorBench(): Promise<string[]> {
   const lines: string[] = [];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'generator-bench-'));
+  const syncHelper = new SyncHelper();
   try {
     const scenario = benchScenario(200, 1666);
     let last: GenerateResult | undefined;
@@ -137,7 +138,9 @@ export async function generatorBench(): Promise<string[]> {
     const rawPath = path.join(dir, 'raw.bin');
     // Each task starts with no dirty page left by the one before: the kernel writing back the previous task's 170 MB
     // landed on whichever task ran next (round ratios 0.4-2.1 in one run), which says nothing of either.
-    const settle = async (): Promise<void> => void (await execa('sync'));
+    // Through a helper started once (SyncHelper): spawning `sync` here forked this process before every task, and
+    // the copy-on-write faults that follow cost the generation ~60 ms of main-thread CPU a run.
+    const settle = (): Promise<void> => syncHelper.sync();
     const fresh = (file: string) => ({ beforeEach: async () => { await rm(file, { force: true }); await settle(); } });
     const fileMb = (fileBytes / 1e6).toFixed(0);
     // In this order: GENERATE_TASK and PAIR_TASK name the first and the last.
@@ -255,6 +258,7 @@ export async function generatorBench(): Promise<string[]> {
         `generator peak RSS ${(million.maxRssKb / 1024).toFixed(0)} MB = ${((million.maxRssKb * 1024) / million.connections).toFixed(0)} bytes a connection`,
     );
   } finally {
+    syncHelper.close();
     await rm(dir, { recursive: true, force: true });
   }
   return lines;
