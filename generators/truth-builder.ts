@@ -10,7 +10,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './packet.js';
 
 export type ConnectionIdentity = Pick<
   TruthConnection,
-  'id' | 'protocol' | 'ipVersion' | 'vlan' | 'client' | 'server' | 'open' | 'close' | 'background' | 'role'
+  'id' | 'protocol' | 'ipVersion' | 'vlan' | 'innerVlan' | 'client' | 'server' | 'open' | 'close' | 'background' | 'role'
 >;
 
 const LETTERS = ['S', 'H', 'A', 'D', 'F', 'R'];
@@ -167,6 +167,7 @@ export class ConnectionTruth {
       protocol: id.protocol,
       ipVersion: id.ipVersion,
       ...(id.vlan === undefined ? {} : { vlan: id.vlan }),
+      ...(id.innerVlan === undefined ? {} : { innerVlan: id.innerVlan }),
       client: { addr: id.client.addr, port: id.client.port },
       server: { addr: id.server.addr, port: id.server.port },
       firstUs: empty ? 0 : this.firstUs,

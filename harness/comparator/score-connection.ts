@@ -52,14 +52,18 @@ function conservation(expected: number, seen: number | undefined, judgeable: boo
   return c;
 }
 
+function vlanTags(conn: TruthConnection): number {
+  return (conn.vlan === undefined ? 0 : 1) + (conn.innerVlan === undefined ? 0 : 1);
+}
+
 /** Bytes the truth holds in the unit the monitor counts. */
 function expectedBytes(conn: TruthConnection, kind: FlowRecord['bytesKind'], linkHeaderBytes: number): number {
   const packets = conn.clientPkts + conn.serverPkts;
   const ip = conn.clientIpBytes + conn.serverIpBytes;
   switch (kind) {
     case 'ethernet':
-      // A VLAN tag rides in an Ethernet header only.
-      return ip + packets * (linkHeaderBytes + (conn.vlan !== undefined && linkHeaderBytes === ETHERNET_HEADER ? VLAN_TAG : 0));
+      // A VLAN tag rides in an Ethernet header only; a QinQ frame carries two.
+      return ip + packets * (linkHeaderBytes + (linkHeaderBytes === ETHERNET_HEADER ? vlanTags(conn) * VLAN_TAG : 0));
     case 'payload':
       return conn.clientPayloadBytes + conn.serverPayloadBytes;
     default:

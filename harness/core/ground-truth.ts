@@ -24,6 +24,11 @@ export interface TruthConnection {
   protocol: TruthProtocol;
   ipVersion: 4 | 6;
   vlan?: number;
+  /**
+   * QinQ: the second VLAN tag (Zeek's inner_vlan); its frames carry both tags, which a tool counting frame bytes
+   * counts. Only in a truth derived from a capture.
+   */
+  innerVlan?: number;
   client: TruthEndpoint;
   server: TruthEndpoint;
   firstUs: number;

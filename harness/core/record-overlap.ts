@@ -267,19 +267,22 @@ class GroupKeys {
 /**
  * Records whose key the truth holds twice or more, so that two of them may overlap or repeat without either being
  * false (undefined when there are none):
- * - a record without a VLAN naming a tuple the truth holds on two VLANs or more: a tool that keeps VLANs apart
- *   without printing them (ndpiReader) writes a record per VLAN, overlapping, of one tuple as the records see it
- *   (ndpi's whole, right output was refused);
+ * - a record without a VLAN naming a tuple the truth holds on two VLANs or more (or two QinQ inner tags under one
+ *   outer tag): a tool that keeps VLANs apart without printing them (ndpiReader) writes a record per VLAN,
+ *   overlapping, of one tuple as the records see it (ndpi's whole, right output was refused);
  * - an ICMP record between two hosts the truth holds two ICMP conversations of (on its VLAN): their identifiers
  *   are not all shown, and two pings started together give records the same at both ends.
  */
-export function indistinctInTruth(connections: readonly Pick<TruthConnection, 'protocol' | 'client' | 'server' | 'vlan'>[]): ((record: FlowRecord) => boolean) | undefined {
-  const vlansOf = new Map<string, Set<number | undefined>>();
+export function indistinctInTruth(
+  connections: readonly Pick<TruthConnection, 'protocol' | 'client' | 'server' | 'vlan' | 'innerVlan'>[],
+): ((record: FlowRecord) => boolean) | undefined {
+  /** The tag stacks (outer.inner) each tuple is on. */
+  const vlansOf = new Map<string, Set<string>>();
   const icmpOf = new Map<string, number>();
   for (const c of connections) {
     const key = tupleKey(c.protocol, c.client.addr, c.client.port, c.server.addr, c.server.port);
-    const vlans = vlansOf.get(key) ?? new Set<number | undefined>();
-    vlans.add(c.vlan);
+    const vlans = vlansOf.get(key) ?? new Set<string>();
+    vlans.add(`${c.vlan ?? ''}.${c.innerVlan ?? ''}`);
     vlansOf.set(key, vlans);
     if (c.protocol === 'icmp') {
       // Counted on its VLAN, and under "any" for a record that shows none.

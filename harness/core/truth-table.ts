@@ -82,7 +82,7 @@ export class TruthTable {
     this.codes[codes + 2] = codeOf('TruthTable', 'open', OPENS, c.open);
     this.codes[codes + 3] = codeOf('TruthTable', 'close', CLOSES, c.close);
     this.codes[codes + 4] = codeOf('TruthTable', 'firstSender', SENDERS, c.firstSender);
-    this.codes[codes + 5] = (c.background ? 1 : 0) | (c.vlan === undefined ? 0 : 2);
+    this.codes[codes + 5] = (c.background ? 1 : 0) | (c.vlan === undefined ? 0 : 2) | (c.innerVlan === undefined ? 0 : 4);
     this.codes[codes + 6] = codeOf('TruthTable', 'role', ROLES, c.role);
     const e = r * ENDPOINTS;
     this.endpoints[e] = this.addresses.id(c.client.addr);
@@ -90,6 +90,7 @@ export class TruthTable {
     this.endpoints[e + 2] = this.addresses.id(c.server.addr);
     this.endpoints[e + 3] = c.server.port;
     this.endpoints[e + 4] = c.vlan ?? NO_VLAN;
+    this.endpoints[e + 5] = c.innerVlan ?? NO_VLAN;
     const n = r * NUMBERS.length;
     for (let i = 0; i < NUMBERS.length; i += 1) this.numbers[n + i] = c[NUMBERS[i] as NumberField];
     const periods = c.quietPeriods;
@@ -163,6 +164,10 @@ export class TruthTable {
     return (this.code(r, 5) & 2) === 0 ? undefined : (this.endpoints[r * ENDPOINTS + 4] as number);
   }
 
+  innerVlan(r: number): number | undefined {
+    return (this.code(r, 5) & 4) === 0 ? undefined : (this.endpoints[r * ENDPOINTS + 5] as number);
+  }
+
   number(r: number, field: number): number {
     return this.numbers[r * NUMBERS.length + field] as number;
   }
@@ -190,7 +195,7 @@ export class TruthTable {
 const NO_QUIET_PERIODS = Object.freeze([]) as readonly QuietPeriod[] as QuietPeriod[];
 
 const CODES = 7;
-const ENDPOINTS = 5;
+const ENDPOINTS = 6;
 
 const field = (name: NumberField): number => NUMBERS.indexOf(name);
 const FIRST = field('firstUs');
@@ -211,6 +216,7 @@ class TruthRow implements TruthConnection {
   get protocol(): TruthProtocol { return PROTOCOLS[this.table.code(this.row, 0)] as TruthProtocol; }
   get ipVersion(): 4 | 6 { return this.table.code(this.row, 1) as 4 | 6; }
   get vlan(): number | undefined { return this.table.vlan(this.row); }
+  get innerVlan(): number | undefined { return this.table.innerVlan(this.row); }
   get client(): TruthEndpoint { return this.table.endpoint(this.row, 0); }
   get server(): TruthEndpoint { return this.table.endpoint(this.row, 1); }
   get firstUs(): number { return this.table.number(this.row, FIRST); }
@@ -234,6 +240,7 @@ class TruthRow implements TruthConnection {
   /** The plain connection, keys in the order the generator has always written them. */
   toJSON(): TruthConnection {
     const vlan = this.vlan;
+    const innerVlan = this.innerVlan;
     const role = this.role;
     const cut = this.cut;
     return {
@@ -241,6 +248,7 @@ class TruthRow implements TruthConnection {
       protocol: this.protocol,
       ipVersion: this.ipVersion,
       ...(vlan === undefined ? {} : { vlan }),
+      ...(innerVlan === undefined ? {} : { innerVlan }),
       client: this.client,
       server: this.server,
       firstUs: this.firstUs,

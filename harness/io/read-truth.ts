@@ -78,6 +78,7 @@ export function parseGroundTruth(text: string, file: string): GroundTruth {
     if (seen !== undefined) refuse(at('id'), `"${conn.id}", the id of connections[${seen}] too`, 'a different id for each connection');
     firstIndexOf.set(conn.id, index);
     checkEndpoints(conn, at, refuse);
+    if (conn.innerVlan !== undefined && conn.vlan === undefined) refuse(at('innerVlan'), `${conn.innerVlan} without a vlan`, 'innerVlan only under an outer vlan (QinQ)');
     if (conn.lastUs < conn.firstUs) refuse(at('lastUs'), `${conn.lastUs}, before firstUs ${conn.firstUs}`, 'lastUs at or after firstUs');
     if (conn.durationUs !== conn.lastUs - conn.firstUs) refuse(at('durationUs'), `${conn.durationUs}`, `lastUs - firstUs = ${conn.lastUs - conn.firstUs}`);
     if (conn.firstUs < truth.pcap.firstUs || conn.lastUs > truth.pcap.lastUs) {

@@ -274,6 +274,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // Suricata report it; the key and the id hold them all.
     const stack = vlanStack(outer.tags, every('vlan.id'), every('ieee8021ad.id'));
     const vlan = stack.length === 0 ? undefined : stack[0];
+    const innerVlan = stack.length < 2 ? undefined : stack[1];
     const vlanText = stack.join('.');
     const a = `${src}|${sport}`;
     const b = `${dst}|${dport}`;
@@ -304,6 +305,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
           protocol,
           ipVersion: v6 ? 6 : 4,
           ...(vlan === undefined ? {} : { vlan }),
+          ...(innerVlan === undefined ? {} : { innerVlan }),
           client,
           server,
           open: protocol !== 'tcp' ? 'none' : bareSyn || (syn && ack) ? 'handshake' : 'midstream',

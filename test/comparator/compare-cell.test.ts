@@ -3,6 +3,7 @@ import { compareCell, DEFAULT_COMPARE_OPTIONS } from '../../harness/comparator/c
 import type { MonitorModel } from '../../harness/comparator/compare-cell.js';
 import type { ConnectionScore } from '../../harness/core/score.js';
 import { conn, quiet, rec, reversed, s, truthOf, us } from './build.js';
+import { plainConnection, TruthTable } from '../../harness/core/truth-table.js';
 
 const zeekDefault: MonitorModel = { idleS: { tcp: 300, udp: 60, icmp: 60 }, granularityS: 0 };
 const opts = DEFAULT_COMPARE_OPTIONS;
@@ -231,6 +232,20 @@ describe('compareCell', () => {
     expect(sc.fragments).to.equal(1);
     // 500 IP bytes + 5 packets * (14 Ethernet + 4 VLAN).
     expect(sc.bytes).to.deep.equal({ expected: 590, seen: 590, ok: true, bytesKind: 'ethernet' });
+  });
+
+  it('counts Ethernet bytes with both tags of a QinQ connection (a derived truth\'s innerVlan), through the truth table too', () => {
+    // A QinQ frame carries two 4-byte tags: counting one judged every frame-counting tool 4 bytes a packet short.
+    const c = conn({ id: 'qinq', vlan: 200, innerVlan: 100, firstS: 0, lastS: 10, clientPkts: 3, serverPkts: 2, clientIpBytes: 300, serverIpBytes: 200 });
+    const r = rec({ vlan: 200, firstS: 0, lastS: 10, origPkts: 3, respPkts: 2, origBytes: 366, respBytes: 244, bytesKind: 'ethernet' });
+    // 500 IP bytes + 5 packets * (14 Ethernet + 2 * 4 VLAN).
+    const want = { expected: 610, seen: 610, ok: true, bytesKind: 'ethernet' };
+    expect(only(compareCell(truthOf([c]), [r], zeekDefault, opts).scores, 'qinq').bytes).to.deep.equal(want);
+    const table = new TruthTable();
+    const row = table.push(c);
+    expect(row.innerVlan).to.equal(100);
+    expect(plainConnection(row)).to.deep.equal(c);
+    expect(only(compareCell(truthOf([row]), [r], zeekDefault, opts).scores, 'qinq').bytes).to.deep.equal(want);
   });
 
   it('matches ICMP by address pair, preferring the echo identifier, and ignores Zeek type/code ports', () => {

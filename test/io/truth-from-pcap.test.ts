@@ -128,6 +128,7 @@ describe('truth derived from a capture (real tshark)', function () {
     expect(ad.map(summary)).to.deep.equal(q.map(summary));
     expect(ad.map((c) => c.id).filter((id) => id.startsWith('tcp-'))).to.deep.equal(['tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.100', 'tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.101']);
     expect(ad.every((c) => c.vlan === 200)).to.equal(true);
+    expect(ad.map((c) => c.innerVlan).sort()).to.deep.equal([100, 100, 100, 100, 101, 101, 101, 101]);
     expect(ad).to.have.length(8);
   });
 

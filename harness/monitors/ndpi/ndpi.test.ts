@@ -8,7 +8,10 @@ import { parseNdpiCsv } from './parser.js';
 import { checkRecords } from '../../core/record-sanity.js';
 import { decimalSecondsToMicros as decimalSecondsToUs } from '../../core/time-text.js';
 import path from 'node:path';
-import { REAL_FIXTURES } from '../../../test/support/cli.js';
+import { harness, REAL_FIXTURES, REPO } from '../../../test/support/cli.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import type { ConnectionScore } from '../../core/score.js';
 
 const HEADER = '#flow_id,protocol,first_seen,last_seen,duration,src_ip,src_port,dst_ip,dst_port,ndpi_proto_num,ndpi_proto,server_name_sni,c_to_s_pkts,c_to_s_bytes,c_to_s_goodput_bytes,s_to_c_pkts,s_to_c_bytes,s_to_c_goodput_bytes';
 
@@ -93,6 +96,32 @@ describe("ndpi: ICMP records show nDPI's whole ICMP key (icmpKeyShown)", functio
       expect(() => checkRecords(records, { icmpKeyShown: true }), pcap).not.to.throw();
     }
     expect(icmp).to.be.at.least(3);
+  });
+});
+
+describe('ndpi on a QinQ capture (one 5-tuple under two inner tags of one outer tag)', function () {
+  this.timeout(300_000);
+
+  it('its two records of the tuple are read (it keeps the tags apart without printing them) and its frame bytes count both tags', async function () {
+    // Refused before as "two sensors' logs concatenated?" (the truth's tuple was on one outer VLAN); and each
+    // frame's expected bytes counted one 4-byte tag of its two.
+    const out = await mkdtemp(path.join(os.tmpdir(), 'ndpi-qinq-'));
+    try {
+      const run = await harness(['run', path.join(REPO, 'test/fixtures/captures/dbl8100-two-inner.pcap'), '--monitors', 'ndpi', '--timeouts', 'default', '--out', out]);
+      if (/ndpi.*missing|not installed/i.test(run.stdout + run.stderr)) this.skip();
+      expect(run.exitCode, run.stderr).to.equal(0);
+      const scores = (await readFile(path.join(out, 'dbl8100-two-inner/ndpi/default/scores.default.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as ConnectionScore);
+      const tcp = scores.filter((sc) => sc.connectionId.startsWith('tcp-'));
+      expect(tcp.map((sc) => sc.connectionId).sort()).to.deep.equal(['tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.100', 'tcp-10.0.0.1:40000-10.0.0.2:80-vlan200.101']);
+      expect(scores).to.have.length.at.least(4);
+      for (const sc of scores) {
+        expect(sc.fragments, sc.connectionId).to.equal(1);
+        expect(sc.bytes.bytesKind, sc.connectionId).to.equal('ethernet');
+        expect(sc.bytes.ok, `${sc.connectionId}: ${JSON.stringify(sc.bytes)}`).to.equal(true);
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
 
