@@ -2,6 +2,7 @@ import { decimalSecondsToMicros } from '../core/time-text.js';
 import { trimNumber } from '../core/duration.js';
 import { stat } from 'node:fs/promises';
 import { fileSha256 } from './file-hash.js';
+import { captureName } from './capture-file.js';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type LinkType, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
@@ -397,7 +398,7 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   const truth: GroundTruth = {
     schemaVersion: TRUTH_SCHEMA_VERSION,
     generator: 'tshark (harness truth-from-pcap)',
-    scenario: { name: path.basename(pcap).replace(/\.(pcap|pcapng|cap)$/, ''), description: `ground truth read from ${path.basename(pcap)} with tshark`, file: pcap, seed: 0 },
+    scenario: { name: captureName(pcap), description: `ground truth read from ${path.basename(pcap)} with tshark`, file: pcap, seed: 0 },
     pcap: {
       file: pcap,
       sha256: await fileSha256(pcap),

@@ -119,6 +119,16 @@ describe('truth derived from a capture (real tshark)', function () {
     }
   });
 
+  it('names the truth as the run names the capture (its folder): extension .yaml dropped, spaces made _', async () => {
+    // The truth kept "scen.yaml" and "team capture" while the run's folder and rows said "scen" and "team_capture".
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'truth-name-'));
+    const bytes = await readFile(capture('base.pcap'));
+    for (const [file, name] of [['scen.yaml', 'scen'], ['team capture.pcap', 'team_capture']] as const) {
+      await writeFile(path.join(dir, file), bytes);
+      expect((await deriveTruth(path.join(dir, file))).truth.scenario.name, file).to.equal(name);
+    }
+  });
+
   it('QinQ is keyed on both tags whatever their TPID (0x88a8 or 0x8100), its vlan the outer one, as Zeek and Suricata report it', async () => {
     // The first vlan.id was the outer tag under 0x8100/0x8100 (each connection two customers' flows merged) and the
     // inner one under 0x88a8/0x8100: one traffic, two truths.
