@@ -285,7 +285,7 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
   // Read first: a file argus gave up on (a link type it cannot read) lacks its Stop record too, and its cause is
   // argus's own words, which the "no flow records" failure carries.
   const output = await readArgusFile(ctx, argusFile, notes, argusRun.stderr);
-  await requireClosingMar(ctx, argusFile);
+  await requireClosingMar(ctx, argusFile, 'argus exited 0');
   return output;
 }
 
@@ -299,16 +299,17 @@ function marArgv(ra: string, argusFile: string): string[] {
  * cut short (the disk filled, a write lost) still reads, record by record, up to the cut, and ra exits 0 on it with
  * the usual `not man` filter: scored, the records lost would be "missed" or "inaccurate" at exit 0. Without its Stop
  * record the output is incomplete (ra exits 1 on such a file when asked for the management records: accepted, since
- * the records it printed are what is judged).
+ * the records it printed are what is judged). Live, argus is stopped by a signal and still closes its file with
+ * one (the ordered-shutdown shim makes that shutdown orderly); `ended` says how it ended, for the reason.
  */
-async function requireClosingMar(ctx: CellContext, argusFile: string): Promise<void> {
+export async function requireClosingMar(ctx: CellContext, argusFile: string, ended: string): Promise<void> {
   const ra = await resolveClient(ctx, 'ra');
   const listed = await ctx.exec(marArgv(ra, path.basename(argusFile)), { cwd: ctx.workDir, okExitCodes: [0, 1], readsOutput: true });
   const causes = listed.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
   if (causes.at(-1) === 'Stop') return;
   const seen = causes.length === 0 ? 'none' : causes.slice(-3).join(', ');
   throw new MonitorFailure(
-    `output incomplete: argus exited 0 but ${ARGUS_FILES.argus} lacks its closing management record (Stop; its last ones: ${seen}): cut short (disk full?)`,
+    `output incomplete: ${ended} but ${ARGUS_FILES.argus} lacks its closing management record (Stop; its last ones: ${seen}): cut short (disk full?)`,
     0, undefined, listed.stderr.slice(-2000), false);
 }
 
