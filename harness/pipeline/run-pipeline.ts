@@ -1,5 +1,5 @@
 import { indistinctInTruth } from '../core/record-overlap.js';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CellScoring, compareCell } from '../comparator/compare-cell.js';
@@ -513,7 +513,8 @@ async function runTask(
       applyComparison(cell, compareCell(truth, records, scoredModel, request.compare), records.length);
       await writeFileAtomic(scoresPath, jsonLines(cell.scores));
     }
-    failUnrelatedOutput(cell, truth, pcap, wholenessOfCell);
+    // Its scores (every connection "missed") judged a capture the monitor did not read: not left beside the records.
+    if (failUnrelatedOutput(cell, truth, pcap, wholenessOfCell)) await rm(scoresPath, { force: true });
   }
   request.checkRunFolder?.();
   await writeCellFiles(workDir, cells);
@@ -524,12 +525,12 @@ async function runTask(
 /**
  * Output of which not one record is of a connection of the scenario while some are of none (unrelatedOutput, the
  * rule `harness score` refuses a log by) is another capture's: a monitor that read another file, not one that missed
- * everything. The cell fails with the reason, its records kept for the evidence; the run goes on.
+ * everything. The cell fails with the reason, its records kept for the evidence; the run goes on. True when it failed.
  */
-function failUnrelatedOutput(cell: Cell, truth: GroundTruth, pcap: string, wholenessOfCell: Map<Cell, Wholeness>): void {
-  if (cell.aggregate === undefined) return;
+function failUnrelatedOutput(cell: Cell, truth: GroundTruth, pcap: string, wholenessOfCell: Map<Cell, Wholeness>): boolean {
+  if (cell.aggregate === undefined) return false;
   const unrelated = unrelatedOutput(cell.aggregate, cell.spurious);
-  if (unrelated === undefined) return;
+  if (unrelated === undefined) return false;
   cell.status = 'failed';
   cell.verdict = 'failed';
   cell.reason = `unrelated output: ${describeUnrelated(unrelated, cell.recordCount, truth.scenario.name)}, `
@@ -540,6 +541,7 @@ function failUnrelatedOutput(cell: Cell, truth: GroundTruth, pcap: string, whole
   delete cell.connectionsScored;
   delete cell.scoresFile;
   wholenessOfCell.delete(cell);
+  return true;
 }
 
 /**

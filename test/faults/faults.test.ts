@@ -168,6 +168,12 @@ describe('faults: fake monitors that crash, hang, flood, say nothing or lie', fu
     expect(cell.reason).to.match(/^unrelated output: \d+ record\(s\) and not one connection of burst-20min among them \(\d+ belong to no connection; the first: tcp 203\.0\.113\.7:\d+ -> 203\.0\.113\.8:\d+ at .*\), while burst-20min\.pcap holds \d+ scenario connection\(s\) .*did the monitor read another capture\?$/);
     expect(cell.aggregate).to.equal(undefined);
     expect(cell.spurious.length).to.be.greaterThan(0);
+    // Its records stay as the evidence; its scores (every connection "missed") are not left in the folder unnamed.
+    const cellDir = path.join(run.out, 'burst-20min', 'tcptrace', 'default');
+    expect(cell.recordsFile).to.be.a('string');
+    expect(cell.scoresFile).to.equal(undefined);
+    expect((await readdir(cellDir)).filter((f) => f.startsWith('scores.'))).to.deep.equal([]);
+    expect((await readdir(cellDir)).filter((f) => f.startsWith('records.'))).to.have.length(1);
     expect(run.results.scenarios[0]?.recommendations.some((r) => r.monitor === 'tcptrace'), 'no recommendation from a failed monitor').to.equal(false);
     await expectIsolated(run);
   });
