@@ -264,6 +264,10 @@ class GroupKeys {
   }
 }
 
+/** An ICMP conversation's VLAN in indistinctInTruth's counts: untagged, or "any", for a record that shows none. */
+const UNTAGGED = -1;
+const ANY_VLAN = -2;
+
 /**
  * Records whose key the truth holds twice or more, so that two of them may overlap or repeat without either being
  * false (undefined when there are none):
@@ -286,7 +290,7 @@ export function indistinctInTruth(
     vlansOf.set(key, vlans);
     if (c.protocol === 'icmp') {
       // Counted on its VLAN, and under "any" for a record that shows none.
-      for (const vlan of [c.vlan ?? -1, -2]) {
+      for (const vlan of [c.vlan ?? UNTAGGED, ANY_VLAN]) {
         const pair = `${pairKey(c.client.addr, c.server.addr)}|${vlan}`;
         icmpOf.set(pair, (icmpOf.get(pair) ?? 0) + 1);
       }
@@ -296,7 +300,7 @@ export function indistinctInTruth(
   const icmpShared = new Set([...icmpOf].filter(([, n]) => n > 1).map(([pair]) => pair));
   if (shared.size === 0 && icmpShared.size === 0) return undefined;
   return (r) => r.protocol === 'icmp'
-    ? icmpShared.has(`${pairKey(r.origAddr, r.respAddr)}|${r.vlan ?? -2}`)
+    ? icmpShared.has(`${pairKey(r.origAddr, r.respAddr)}|${r.vlan ?? ANY_VLAN}`)
     : r.vlan === undefined && shared.has(tupleKey(r.protocol, r.origAddr, r.origPort, r.respAddr, r.respPort));
 }
 
