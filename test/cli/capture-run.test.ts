@@ -49,6 +49,13 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
     expect(md).to.include('> Truth derived from the capture itself with tshark');
     expect(md).to.include('**cut at end (no FIN or RST: still open when the capture ended)**');
     expect(stdout).to.include('Truth derived from the capture itself');
+    // The truth the run wrote is input to `harness score --truth` like a generated one: its "cut" was refused by the
+    // truth schema ("found key \"cut\"; expected one of ..."), exit 2, for every capture with a connection cut.
+    const truthFile = path.join(work, 'pcap', scenario.name, `${scenario.name}.truth.json`);
+    const tsv = path.join(work, 'pcap', scenario.name, 'tshark', 'default', 'tshark-packets.tsv');
+    const scored = await harness(['score', '--truth', truthFile, '--monitor', 'tshark', '--log', tsv, '--json']);
+    expect(scored.exitCode, scored.stderr).to.equal(0);
+    expect(scored.stdout).to.include('"accurate"');
   });
 
   it('reads a pcapng the same way, and marks TCP that begins without its SYN as cut at the start', async () => {
