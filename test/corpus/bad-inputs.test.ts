@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, symlink } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,8 @@ describe('bad-input corpus (test/corpus/cases)', function () {
       }
       if (spec.noEscapes) expect(`${result.stdout}${result.stderr}`, 'no cursor or colour codes').to.not.include('\u001b');
       for (const p of spec.absent ?? []) expect(existsSync(expand(p, dir, tmp)), `${p} left behind`).to.equal(false);
+      // Removed here, not left to the test run's temporary root: a case run alone leaves nothing in /tmp.
+      await rm(tmp, { recursive: true, force: true });
     });
   }
 });
