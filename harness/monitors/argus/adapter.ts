@@ -150,7 +150,9 @@ export function argusConfig(setting: TimeoutSetting, values: Record<string, numb
   if (!userConfig) {
     return `# written by harness for setting "${setting.label}"\n${ours(Object.keys(values))}\n`;
   }
-  const lines = userConfig.text.split('\n').map((line) => {
+  // argus reads a UTF-8 BOM as part of the first line's key and skips that line (measured: a BOM before
+  // ARGUS_TCP_TIMEOUT=3600 ran the 60 s default), while every reader here trims it: argus gets the file without it.
+  const lines = userConfig.text.replace(/^\uFEFF/, '').split('\n').map((line) => {
     const key = confEntry(line)?.key;
     return key !== undefined && NEUTRALIZED_KEYS.has(key) ? `# harness: reading a pcap, so not: ${line}` : line;
   });
@@ -191,6 +193,10 @@ export function checkArgusConfig(file: string, text: string): void {
       const trimmed = raw.trim();
       throw new InputError({ file, line: i + 1, col: raw.length - raw.trimStart().length + 1 }, `"${preview(trimmed)}"`, 'an argus.conf line KEY=value (ARGUS_TCP_TIMEOUT=3600), or a comment starting with #');
     }
+    if (entry.spaced) {
+      const col = raw.length - raw.trimStart().length + 1;
+      throw new InputError({ file, line: i + 1, col }, `"${preview(raw.trim())}", a blank before "=" (argus reads a key only as ${entry.key}= and skips this line without a word, running on its default)`, `${entry.key}=${entry.value === '' ? 'VALUE' : entry.value}, with "=" right after the key`);
+    }
     const knob = knobs.get(entry.key);
     if (!knob) {
       const meant = nearMiss(entry.key, ARGUS_CONFIG_KEYS);
@@ -210,21 +216,27 @@ export function checkArgusConfig(file: string, text: string): void {
 
 /**
  * One argus.conf line as the checker, the config merge and the notes all read it: null for a blank line or a
- * comment, undefined for a line that is not KEY=value, else the key, the value without quotes or a trailing
- * comment, and the 1-based column where the value starts.
+ * comment (`#` or `!`, as argus skips them), undefined for a line that is not KEY=value, else the key, the value
+ * without quotes or a trailing comment, and the 1-based column where the value starts. `spaced` marks a line with
+ * blanks before its `=`: argus 3.0.8 matches each key as `KEY=` (ArgusParseResourceFile, strncmp against
+ * "ARGUS_TCP_TIMEOUT="), so it skips `ARGUS_TCP_TIMEOUT = 3600` without a word and runs on its default (measured on
+ * 3.0.8.2: three records at 60 s where `ARGUS_TCP_TIMEOUT=3600` gave one).
  */
-function confEntry(line: string): { key: string; value: string; valueCol: number } | null | undefined {
+function confEntry(line: string): { key: string; value: string; valueCol: number; spaced: boolean } | null | undefined {
   const raw = line.replace(/\r$/, '');
   const trimmed = raw.trim();
-  if (trimmed === '' || trimmed.startsWith('#')) return null;
-  const m = /^([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
+  if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('!')) return null;
+  const m = /^([A-Z][A-Z0-9_]*)(\s*)=\s*(.*)$/.exec(trimmed);
   if (!m) return undefined;
-  const rest = m[2] as string;
+  const rest = m[3] as string;
   const indent = raw.length - raw.trimStart().length;
+  // argus cuts an unquoted value at " //" (its embedded comment); atoi stops at the first blank anyway.
+  const uncommented = rest.startsWith('"') ? rest : rest.replace(/[ \t]\/\/.*$/, '');
   return {
     key: m[1] as string,
-    value: rest.replace(/\s+#.*$/, '').replace(/^"(.*)"$/, '$1').trim(),
+    value: uncommented.replace(/\s+#.*$/, '').replace(/^"(.*)"$/, '$1').trim(),
     valueCol: indent + trimmed.length - rest.length + 1,
+    spaced: (m[2] as string) !== '',
   };
 }
 
@@ -245,7 +257,8 @@ export function effectiveKnobs(configText: string): Record<string, string> {
   const names = new Set(ARGUS_KNOBS.map((k) => k.name));
   for (const line of configText.split('\n')) {
     const entry = confEntry(line);
-    if (entry && names.has(entry.key)) found[entry.key] = entry.value;
+    // A spaced `KEY = value` line is one argus skips (confEntry).
+    if (entry && !entry.spaced && names.has(entry.key)) found[entry.key] = entry.value;
   }
   return found;
 }
