@@ -56,6 +56,8 @@ export function generatedPmacctdConfig(input: PmacctdConfigInput): string {
 
 interface ConfigLine {
   key: string;
+  /** The plugin name of `key[name]: value`, as written (pmacctd matches it exactly), or undefined for a global key. */
+  plugin?: string;
   line: number;
   text: string;
 }
@@ -72,7 +74,7 @@ function parseLines(text: string, file: string): ConfigLine[] {
       const col = raw.length - raw.trimStart().length + 1;
       throw new InputError({ file, line: i + 1, col }, `"${trimmed.slice(0, 60)}"`, 'a pmacctd config line "key: value" (or "key[plugin]: value"; "!" starts a comment)');
     }
-    out.push({ key: (m[1] as string).toLowerCase(), line: i + 1, text: raw });
+    out.push({ key: (m[1] as string).toLowerCase(), ...(m[2] === undefined ? {} : { plugin: m[2].slice(1, -1) }), line: i + 1, text: raw });
   }
   return out;
 }
@@ -97,6 +99,7 @@ const C_INT_MAX = 2 ** 31 - 1;
  * defaults, so a config test would judge the defaults while naming the config's value.
  */
 function checkValues(lines: ConfigLine[], file: string): void {
+  const nfprobeNames = nfprobePluginNames(lines);
   for (const l of lines) {
     const { value, valueCol } = valueOf(l);
     const fail = (found: string, expected: string): never => {
@@ -111,23 +114,78 @@ function checkValues(lines: ConfigLine[], file: string): void {
     if (l.key === 'nfprobe_maxflows' && !(/^[1-9]\d*$/.test(value) && Number(value) <= C_INT_MAX)) {
       fail(`nfprobe_maxflows "${preview(value)}"`, `a whole number of flows from 1 to ${C_INT_MAX}`);
     }
+    if (l.key.startsWith('nfprobe') && l.plugin !== undefined && !nfprobeNames.includes(l.plugin)) {
+      throw new InputError({ file, line: l.line, col: l.text.indexOf('[') + 2 }, `${l.key}[${l.plugin}], for a plugin named "${preview(l.plugin)}", which is no nfprobe plugin here (pmacctd matches the name exactly and applies the line to no nfprobe plugin)`,
+        `${l.key}: for every plugin, or ${l.key}[NAME] with NAME one of ${nfprobeNames.join(', ')} (the plugins line's nfprobe[NAME], or default_nfprobe)`);
+    }
     if (l.key === 'nfprobe_timeouts') {
-      for (const item of timeoutItems(value)) {
+      // pmacctd reads this value whole (no comment): `maxlife=60 ! a minute` or `tcp = 60` is an item it logs as
+      // invalid and then runs on its default.
+      const whole = rawValueOf(l);
+      for (const item of timeoutItems(whole.value)) {
         if (item.seconds === undefined) {
-          fail(`"${preview(item.text)}" in nfprobe_timeouts`, `key=seconds items joined by ':' (tcp=3600:udp=300), keys ${[...NFPROBE_TIMEOUT_KEYS].join(', ')}, seconds a whole number of 1 or more`);
+          throw new InputError({ file, line: l.line, col: whole.valueCol + item.offset },
+            `"${preview(item.text)}" in nfprobe_timeouts${/\s|[!#]/.test(item.text) ? ' (pmacctd reads no blank or comment inside this value: it logs "Invalid" and keeps its default)' : ''}`,
+            `key=time items joined by ':' with nothing between (tcp=3600:udp=300), keys ${[...NFPROBE_TIMEOUT_KEYS].join(', ')}, a time of 1 s or more in seconds or with pmacct's units s, m, h, d, w (3600, 1h, 1h30m)`);
         }
       }
     }
   }
 }
 
-/** nfprobe_timeouts' `key=seconds` items: `seconds` undefined for an item pmacctd would reject (unknown key, not 1..C int). */
-function timeoutItems(value: string): { text: string; key: string; seconds: number | undefined }[] {
+/**
+ * The names of the nfprobe plugins of a plugins line, as pmacctd makes them (parse_plugin_names: the first plugins
+ * line; `nfprobe[name]` is called name, trimmed; a plain `nfprobe` default_nfprobe). A config without a plugins line
+ * gets the harness's `plugins: nfprobe`.
+ */
+function nfprobePluginNames(lines: ConfigLine[]): string[] {
+  const plugins = lines.find((l) => l.key === 'plugins' && l.plugin === undefined);
+  if (plugins === undefined) return ['default_nfprobe'];
+  const names: string[] = [];
+  for (const token of rawValueOf(plugins).value.split(',')) {
+    const open = token.indexOf('[');
+    const close = token.indexOf(']');
+    const type = (open >= 0 ? token.slice(0, open) : token).trim().toLowerCase();
+    if (type !== 'nfprobe') continue;
+    const named = open >= 0 && close > open + 1 ? token.slice(open + 1, close).trim() : '';
+    names.push(named === '' ? 'default_nfprobe' : named);
+  }
+  return names;
+}
+
+/** pmacct's convtime (as softflowd's): numbers, each with an optional unit s, m, h, d or w, summed; undefined if not that. */
+function convtime(text: string): number | undefined {
+  if (!/^(\d+[smhdwSMHDW]?)+$/.test(text)) return undefined;
+  const unit: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  for (const m of text.matchAll(/(\d+)([smhdwSMHDW]?)/g)) total += Number(m[1]) * (unit[(m[2] as string).toLowerCase()] as number);
+  return total;
+}
+
+/**
+ * nfprobe_timeouts' `key=time` items as pmacctd reads them (nfprobe_plugin.c handle_timeouts, set_timeout): split on
+ * ':', each name compared whole and its time read by convtime, with no blank trimmed (measured on 1.7.7:
+ * `maxlife = 60` and `maxlife=60 ! x` are logged invalid and the default 604800 s runs). `seconds` is undefined for
+ * an item pmacctd would reject, or one under 1 s; `offset` is where the item starts in the value.
+ */
+function timeoutItems(value: string): { text: string; key: string; seconds: number | undefined; offset: number }[] {
+  let offset = 0;
   return value.split(':').map((text) => {
-    const [key = '', seconds, extra] = text.split('=').map((part) => part.trim());
-    const ok = NFPROBE_TIMEOUT_KEYS.has(key) && seconds !== undefined && extra === undefined && /^[1-9]\d*$/.test(seconds) && Number(seconds) <= C_INT_MAX;
-    return { text, key, seconds: ok ? Number(seconds) : undefined };
+    const at = offset;
+    offset += text.length + 1;
+    const eq = text.indexOf('=');
+    const key = eq < 0 ? text : text.slice(0, eq);
+    const seconds = eq < 0 ? undefined : convtime(text.slice(eq + 1));
+    const ok = NFPROBE_TIMEOUT_KEYS.has(key) && seconds !== undefined && seconds >= 1 && seconds <= C_INT_MAX;
+    return { text, key, seconds: ok ? seconds : undefined, offset: at };
   });
+}
+
+/** A line's value as pmacctd keeps it (after `key:`, blanks trimmed at both ends, nothing else) and its column. */
+function rawValueOf(l: ConfigLine): { value: string; valueCol: number } {
+  const colon = l.text.indexOf(':');
+  const after = l.text.slice(colon + 1);
+  return { value: after.trim(), valueCol: colon + 2 + (after.length - after.trimStart().length) };
 }
 
 /** A line's value (after `key:`, without a trailing comment) and the 1-based column where it starts. */
@@ -143,10 +201,14 @@ function valueOf(l: ConfigLine): { value: string; valueCol: number } {
  */
 export function pmacctKnobValuesWith(setting: { isDefault: boolean; limits?: { maxFlows?: number } }, values: Record<string, number>, userConfig: { file: string; text: string }): Record<string, number> {
   const inForce = { ...values };
-  for (const l of parseLines(userConfig.text, userConfig.file)) {
+  const lines = parseLines(userConfig.text, userConfig.file);
+  const nfprobeNames = nfprobePluginNames(lines);
+  for (const l of lines) {
+    // A line for another plugin (print[x]) sets nothing of nfprobe's.
+    if (l.plugin !== undefined && !nfprobeNames.includes(l.plugin)) continue;
     const { value } = valueOf(l);
     if (l.key === 'nfprobe_timeouts' && setting.isDefault) {
-      for (const item of timeoutItems(value)) if (item.seconds !== undefined) inForce[`nfprobe_timeouts ${item.key}`] = item.seconds;
+      for (const item of timeoutItems(rawValueOf(l).value)) if (item.seconds !== undefined) inForce[`nfprobe_timeouts ${item.key}`] = item.seconds;
     }
     if (l.key === 'nfprobe_maxflows' && setting.limits?.maxFlows === undefined && /^\d+$/.test(value)) inForce.nfprobe_maxflows = Number(value);
   }
@@ -157,7 +219,8 @@ function checkedLines(text: string, file: string): ConfigLine[] {
   const lines = parseLines(text, file);
   checkValues(lines, file);
   const plugins = lines.find((l) => l.key === 'plugins');
-  if (plugins && !/\bnfprobe\b/.test(plugins.text.slice(plugins.text.indexOf(':') + 1))) {
+  // Each plugin as pmacctd reads it: `nfprobe ! mine` is a plugin type it does not know (and ignores).
+  if (plugins && nfprobePluginNames(lines).length === 0) {
     throw new InputError({ file, line: plugins.line, col: 1 }, `"${plugins.text.trim()}"`, 'plugins to include nfprobe (the harness reads NetFlow/IPFIX from it)');
   }
   return lines;

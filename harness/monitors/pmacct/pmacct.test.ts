@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAdapterForTest } from '../../../test/support/run-adapter.js';
@@ -194,6 +195,28 @@ describe('pmacct adapter', function () {
       expect(used).to.include('aggregate: src_host, dst_host, src_port, dst_port, proto');
       expect(used).to.include('! Set by harness for this cell:');
     });
+
+    it("states the timeouts pmacctd itself logs it runs with, for every nfprobe_timeouts spelling the check lets through", async function () {
+      // results.json said maxlife 60 where pmacctd had logged "Invalid 'nfprobe_timeouts' value: '60 ! one minute'"
+      // and run its 7-day default; pmacct's own units (1h30m) were refused although pmacctd reads them.
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-pmacct-units-'));
+      for (const [text, maxlife] of [
+        ['plugins: nfprobe\nnfprobe_timeouts: maxlife=1h30m:tcp=2h\n', 5400],
+        ['plugins: nfprobe[a], print[p]\nNFPROBE_TIMEOUTS[a]: maxlife=90S\n', 90],
+      ] as const) {
+        const conf = path.join(dir, `p${maxlife}.conf`);
+        await writeFile(conf, text);
+        expect(() => pmacct.checkConfig?.(conf, text)).to.not.throw();
+        const run = await runAdapterForTest(pmacct, gaps.pcapPath, 'default', { userConfig: conf });
+        if (!('outcome' in run)) { console.warn(run.missing); this.skip(); }
+        const log = await readFile(path.join(run.workDir, 'pmacctd.log'), 'utf8');
+        const logged = /Maximum lifetime: (\d+)s/.exec(log)?.[1];
+        const t = pmacct.translate(parseTimeoutSetting('default'));
+        if (!t.supported) throw new Error(t.reason);
+        const stated = pmacct.knobValuesWith?.(parseTimeoutSetting('default'), t.values, { file: conf, text }) ?? {};
+        expect([Number(logged), stated['nfprobe_timeouts maxlife']]).to.deep.equal([maxlife, maxlife]);
+      }
+    });
   });
 });
 
@@ -207,12 +230,27 @@ describe('pmacct: a team pmacctd config is checked before anything runs', () => 
   });
 
   it('refuses the values pmacctd would reject and then run on its defaults, and near misses of nfprobe keys, at their place', () => {
-    expect(() => check('p.conf', 'plugins: nfprobe\nnfprobe_timeouts: tcp=-5\n')).to.throw(InputError, /^p\.conf:2:19: found "tcp=-5" in nfprobe_timeouts; expected key=seconds items/);
+    expect(() => check('p.conf', 'plugins: nfprobe\nnfprobe_timeouts: tcp=-5\n')).to.throw(InputError, /^p\.conf:2:19: found "tcp=-5" in nfprobe_timeouts; expected key=time items/);
     expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600:udp:icmp=60\n')).to.throw(InputError, /found "udp" in nfprobe_timeouts/);
     expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600:tpc=60\n')).to.throw(InputError, /found "tpc=60" in nfprobe_timeouts/);
     expect(() => check('p.conf', 'nfprobe_maxflows: abc\n')).to.throw(InputError, /^p\.conf:1:19: found nfprobe_maxflows "abc"; expected a whole number of flows from 1 to 2147483647/);
     expect(() => check('p.conf', 'nfprobe_maxflows: 99999999999\n')).to.throw(InputError, /nfprobe_maxflows "99999999999"/);
     expect(() => check('p.conf', 'nfprobe_timeoutz: tcp=60\n')).to.throw(InputError, /^p\.conf:1:1: found nfprobe_timeoutz, a key pmacctd does not read .*; expected nfprobe_timeouts$/);
     expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600:tcp.rst=10:maxlife=86400:expint=60\nnfprobe_maxflows: 8192\n')).to.not.throw();
+  });
+
+  it('refuses what pmacctd reads otherwise than the text says: a comment or blank inside nfprobe_timeouts, a key for no nfprobe plugin, a plugin type it does not know', () => {
+    // Measured on pmacctd 1.7.7: each of these ran maxlife 604800 s (its log: "Invalid 'nfprobe_timeouts' value:
+    // '60 ! one minute'", "Invalid nfprobe_timeouts option: 'maxlife '"), while results.json stated maxlife 60.
+    expect(() => check('p.conf', 'plugins: nfprobe\nnfprobe_timeouts: maxlife=60 ! one minute\n')).to.throw(InputError, /^p\.conf:2:19: found "maxlife=60 ! one minute" in nfprobe_timeouts \(pmacctd reads no blank or comment inside this value/);
+    expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600 : maxlife=60\n')).to.throw(InputError, /^p\.conf:1:19: found "tcp=3600 " in nfprobe_timeouts/);
+    expect(() => check('p.conf', 'nfprobe_timeouts: tcp=3600:maxlife = 60\n')).to.throw(InputError, /^p\.conf:1:28: found "maxlife = 60" in nfprobe_timeouts/);
+    expect(() => check('p.conf', 'nfprobe_timeouts: maxlife=1y\n')).to.throw(InputError, /found "maxlife=1y" in nfprobe_timeouts/);
+    // `key[name]` applies to the plugin of that exact name (1.7.7: [A] and [ a ] for nfprobe[a] ran the default).
+    expect(() => check('p.conf', 'plugins: nfprobe[a]\nnfprobe_timeouts[A]: maxlife=60\n')).to.throw(InputError, /^p\.conf:2:18: found nfprobe_timeouts\[A\], for a plugin named "A", which is no nfprobe plugin here .*; expected .*one of a /);
+    expect(() => check('p.conf', 'nfprobe_timeouts[x]: maxlife=60\n')).to.throw(InputError, /one of default_nfprobe/);
+    expect(() => check('p.conf', 'plugins: nfprobe[a]\nnfprobe_timeouts[a]: maxlife=60\n')).to.not.throw();
+    // "Unknown plugin type: nfprobe ! mine. Ignoring." and then an in-memory table: no export at all.
+    expect(() => check('p.conf', 'plugins: nfprobe ! mine\n')).to.throw(InputError, /^p\.conf:1:1: found "plugins: nfprobe ! mine"; expected plugins to include nfprobe/);
   });
 });
