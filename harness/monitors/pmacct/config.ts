@@ -93,6 +93,8 @@ const NFPROBE_KEYS = [
 /** What nfprobe_timeouts takes (pmacct's CONFIG-KEYS), each as whole seconds. */
 const NFPROBE_TIMEOUT_KEYS = new Set(['tcp', 'tcp.rst', 'tcp.fin', 'udp', 'icmp', 'general', 'maxlife', 'expint']);
 const C_INT_MAX = 2 ** 31 - 1;
+/** The aggregate primitives of a connection's key, which nfprobe needs to export one flow per connection. */
+const FIVE_TUPLE = ['src_host', 'dst_host', 'src_port', 'dst_port', 'proto'];
 
 /**
  * The values the harness reads a meaning from: pmacctd logs an ERROR for `nfprobe_timeouts: tcp=-5` and runs on its
@@ -220,8 +222,26 @@ function checkedLines(text: string, file: string): ConfigLine[] {
   checkValues(lines, file);
   const plugins = lines.find((l) => l.key === 'plugins');
   // Each plugin as pmacctd reads it: `nfprobe ! mine` is a plugin type it does not know (and ignores).
-  if (plugins && nfprobePluginNames(lines).length === 0) {
+  const nfprobes = nfprobePluginNames(lines);
+  if (plugins && nfprobes.length === 0) {
     throw new InputError({ file, line: plugins.line, col: 1 }, `"${plugins.text.trim()}"`, 'plugins to include nfprobe (the harness reads NetFlow/IPFIX from it)');
+  }
+  // Every nfprobe plugin exports every flow to the one receiver the harness gives them: two sent each record twice,
+  // and the cell failed with "are these two sensors' logs concatenated?".
+  if (plugins && nfprobes.length > 1) {
+    throw new InputError({ file, line: plugins.line, col: 1 }, `"${preview(plugins.text.trim())}", ${nfprobes.length} nfprobe plugins (${nfprobes.join(', ')})`, 'one nfprobe plugin: the harness gives every nfprobe plugin its one receiver, so each flow would come twice');
+  }
+  // nfprobe keys its flows on the aggregate primitives: without ports and protocol, records carry port 0 and match
+  // no connection (the cell failed as "unrelated output: did the monitor read another capture?").
+  for (const l of lines) {
+    if (l.key !== 'aggregate' || (l.plugin !== undefined && !nfprobes.includes(l.plugin))) continue;
+    const { value, valueCol } = rawValueOf(l);
+    const primitives = value.split(',').map((p) => p.trim().toLowerCase());
+    const missing = FIVE_TUPLE.filter((p) => !primitives.includes(p));
+    if (missing.length > 0) {
+      throw new InputError({ file, line: l.line, col: valueCol }, `aggregate "${preview(value)}", without ${missing.join(', ')}`,
+        `an aggregate of nfprobe with every primitive of a connection's key (${FIVE_TUPLE.join(', ')}), or no aggregate line: the harness scores connections by 5-tuple`);
+    }
   }
   return lines;
 }

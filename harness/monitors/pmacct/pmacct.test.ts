@@ -253,4 +253,12 @@ describe('pmacct: a team pmacctd config is checked before anything runs', () => 
     // "Unknown plugin type: nfprobe ! mine. Ignoring." and then an in-memory table: no export at all.
     expect(() => check('p.conf', 'plugins: nfprobe ! mine\n')).to.throw(InputError, /^p\.conf:1:1: found "plugins: nfprobe ! mine"; expected plugins to include nfprobe/);
   });
+
+  it('refuses a config whose records could not be scored: two nfprobe plugins, an aggregate without the 5-tuple', () => {
+    // Measured: two nfprobe plugins sent every record twice (the cell failed: "a record that overlaps the record of
+    // the same connection"); aggregate src_host, dst_host gave port-0 records (failed as "unrelated output").
+    expect(() => check('p.conf', 'plugins: nfprobe[a], nfprobe[b]\n')).to.throw(InputError, /^p\.conf:1:1: found "plugins: nfprobe\[a\], nfprobe\[b\]", 2 nfprobe plugins \(a, b\); expected one nfprobe plugin/);
+    expect(() => check('p.conf', 'plugins: nfprobe\naggregate: src_host, dst_host\n')).to.throw(InputError, /^p\.conf:2:12: found aggregate "src_host, dst_host", without src_port, dst_port, proto; expected an aggregate of nfprobe/);
+    expect(() => check('p.conf', 'plugins: nfprobe[n], print[p]\naggregate[p]: src_host\naggregate[n]: SRC_HOST,dst_host, src_port, dst_port, proto, tos\n')).to.not.throw();
+  });
 });
