@@ -26,7 +26,11 @@ describe('softflowd options file', () => {
     ['-m 0', /^opts:1:4: found -m "0"/],
     ['-m -5', /^opts:1:4: found -m "-5"/],
     ['-m99999999999', /^opts:1:3: found -m "99999999999"/],
-    ['-T bogus', /^opts:1:4: found -T "bogus"; expected -T followed by a tracking level: full, port, proto, ip, vlan or ether/],
+    ['-T bogus', /^opts:1:4: found -T "bogus"; expected -T followed by a tracking level that keeps ports: full, port, vlan or ether/],
+    // Accepted by softflowd, but its records then carry port 0 and match no connection (the cell failed as
+    // "unrelated output: did the monitor read another capture?").
+    ['-m 100 -T ip', /^opts:1:11: found -T "ip"; expected -T followed by a tracking level that keeps ports: full, port, vlan or ether \(ip and proto export port-0 records/],
+    ['-Tproto', /^opts:1:3: found -T "proto"/],
     ['-L 300', /^opts:1:4: found -L "300"; expected -L followed by a hop limit from 0 to 255/],
     ['-P icmp', /^opts:1:4: found -P "icmp"/],
     ['-h', /^opts:1:1: found option -h; expected softflowd options other than .*\(-h: it prints its usage and exits\)/],
@@ -54,6 +58,13 @@ describe('softflowd options file', () => {
       expect(() => parseSoftflowdOptions('hello world', 'opts')).to.throw(InputError);
       const filter = await execa('softflowd', [...base, 'hello', 'world'], { reject: false, timeout: 60_000 });
       expect(filter.exitCode).to.not.equal(0);
+      // The tracking levels refused are those whose flows carry no port (softflowd -D logs each flow it adds).
+      for (const level of ['full', 'port', 'vlan', 'ether', 'ip', 'proto']) {
+        const run = await execa('softflowd', [...base, '-T', level], { reject: false, timeout: 60_000, all: true });
+        const portless = /ADD FLOW seq:1 \[[^\]]+\]:0 <> \[[^\]]+\]:0 /.test(run.all ?? '');
+        const accepted = (() => { try { parseSoftflowdOptions(`-T ${level}`, 'opts'); return true; } catch { return false; } })();
+        expect({ level, accepted }).to.deep.equal({ level, accepted: !portless });
+      }
     } finally {
       await rm(path.dirname(generated.pcapPath), { recursive: true, force: true });
     }

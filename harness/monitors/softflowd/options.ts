@@ -33,7 +33,9 @@ const wholeNumber = (min: number, max: number) => (v: string): boolean => /^\d{1
 /** Options that take a value, with what softflowd accepts for it. */
 const WITH_VALUE = new Map<string, { expected: string; valid: (value: string) => boolean }>([
   ['-m', { expected: 'a maximum number of flows, a whole number from 1', valid: wholeNumber(1, 2 ** 31 - 1) }],
-  ['-T', { expected: 'a tracking level: full, port, proto, ip, vlan or ether', valid: (v) => ['full', 'port', 'proto', 'ip', 'vlan', 'ether'].includes(v) }],
+  // `-T ip` and `-T proto` key flows without ports: records of port 0 that match no connection (the cell failed as
+  // "unrelated output: did the monitor read another capture?"), so they are refused here, with why.
+  ['-T', { expected: 'a tracking level that keeps ports: full, port, vlan or ether (ip and proto export port-0 records, which match no connection)', valid: (v) => ['full', 'port', 'vlan', 'ether'].includes(v) }],
   ['-L', { expected: 'a hop limit from 0 to 255', valid: wholeNumber(0, 255) }],
   ['-P', { expected: 'a transport protocol: udp, tcp or sctp', valid: (v) => ['udp', 'tcp', 'sctp'].includes(v) }],
   ['-s', { expected: 'a sampling rate, a whole number from 1', valid: wholeNumber(1, 2 ** 31 - 1) }],
