@@ -178,6 +178,29 @@ const ARGUS_CONFIG_KEYS: readonly string[] = [
 ];
 
 /**
+ * Keys that change what an argus record is, refused where its records could not be scored as connections (measured
+ * on 3.0.8.2, quiet-300s): ARGUS_FLOW_KEY without CLASSIC_5_TUPLE wrote no flow (LAYER_2, VLAN, the MPLS keys: "flow
+ * key is not correct") or flows without ports (the MATRIX keys: the raw view failed as "unrelated output: did the
+ * monitor read another capture?", the merged view was empty, every connection "missed"); ARGUS_FLOW_TYPE Uni makes
+ * each direction a flow of its own, scored as fragments of a connection that was never cut. argus reads both
+ * case-insensitively by prefix (ArgusParseResourceFile: strncasecmp).
+ */
+const FLOW_SHAPE_KEYS: Record<string, { valid: (value: string) => boolean; expected: string }> = {
+  ARGUS_FLOW_KEY: {
+    valid: (value) => {
+      const tokens = value.split(/[ +\t]+/).filter((t) => t !== '').map((t) => t.toUpperCase());
+      return tokens.some((t) => t.startsWith('CLASSIC_5_TUPL')) && !tokens.some((t) => t.endsWith('_MATRIX'));
+    },
+    expected: 'a flow key with CLASSIC_5_TUPLE and no LAYER_2_MATRIX or LAYER_3_MATRIX ("CLASSIC_5_TUPLE", or "CLASSIC_5_TUPLE+VLAN"): '
+      + 'harness scores records per connection (5-tuple)',
+  },
+  ARGUS_FLOW_TYPE: {
+    valid: (value) => !/^uni/i.test(value),
+    expected: 'ARGUS_FLOW_TYPE="Bidirectional" (or no line): a unidirectional argus reports each direction as a flow of its own, which harness would score as fragments',
+  },
+};
+
+/**
  * An argus.conf as argus reads it: `KEY=value` lines, `#` comments. argus runs without a word on a file with a line
  * of prose or ARGUS_TCP_TIMEOUT=abc in it (measured), so we refuse them: every line must be a key and a value, and
  * the keys whose values we know (the timeouts and the status interval) must hold whole seconds within their limits.
@@ -196,6 +219,10 @@ export function checkArgusConfig(file: string, text: string): void {
     if (entry.spaced) {
       const col = raw.length - raw.trimStart().length + 1;
       throw new InputError({ file, line: i + 1, col }, `"${preview(raw.trim())}", a blank before "=" (argus reads a key only as ${entry.key}= and skips this line without a word, running on its default)`, `${entry.key}=${entry.value === '' ? 'VALUE' : entry.value}, with "=" right after the key`);
+    }
+    const shape = FLOW_SHAPE_KEYS[entry.key];
+    if (shape !== undefined && !shape.valid(entry.value)) {
+      throw new InputError({ file, line: i + 1, col: entry.valueCol }, `${entry.key} "${preview(entry.value)}"`, shape.expected);
     }
     const knob = knobs.get(entry.key);
     if (!knob) {

@@ -19,11 +19,13 @@ import type { ConnectionScore } from '../../core/score.js';
 import { parseRaCsv, RA_HEADER } from './parser.js';
 import { decimalSecondsToMicros as parseEpochMicros } from '../../core/time-text.js';
 import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { REPO, REAL_FIXTURES } from '../../../test/support/cli.js';
 import { which } from '../../executor/which.js';
 
 const FIXTURES = path.join(REAL_FIXTURES, 'zeek');
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+const checkConfigOf = (text: string): void => (argus.checkConfig as NonNullable<typeof argus.checkConfig>)('argus.conf', `${text}\n`);
 
 /** Lines ra printed for the fixtures (argus 3.0.8.2, `ra ... -n -u -p 6 -L -1 -c ,`). */
 const LONGCONN_MERGED = [
@@ -320,6 +322,28 @@ describe('argus on generated captures (real argus, ra, racluster)', function () 
     expect(starts(recordsOf(view(swept, 'raw'), c))).to.equal(3);
   });
 
+  it('the flow keys and types the config check lets through are those whose argus records are 5-tuple flows', async function () {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-argus-flowkey-'));
+    const ra = await which('ra', process.env);
+    const binary = await which('argus', process.env);
+    if (!ra || !binary) this.skip();
+    for (const line of ['ARGUS_FLOW_KEY="CLASSIC_5_TUPLE"', 'ARGUS_FLOW_KEY="LAYER_3_MATRIX"', 'ARGUS_FLOW_KEY="VLAN"', 'ARGUS_FLOW_TYPE="Uni"', 'ARGUS_FLOW_TYPE="Bi"']) {
+      const conf = path.join(dir, 'argus.conf');
+      const out = path.join(dir, `${line.length}-${Math.random().toString(36).slice(2)}.argus`);
+      await writeFile(conf, `${line}\n`);
+      execFileSync(binary as string, ['-X', '-F', conf, '-r', clocked.pcap, '-w', out], { stdio: 'ignore' });
+      // ra exits 1 when no record passes its filter (argus wrote no flow).
+      const rows = spawnSync(ra as string, ['-r', out, '-n', '-L', '-1', '-c', ',', '-s', 'sport', 'dport', '-', 'tcp', 'or', 'udp'], { encoding: 'utf8' }).stdout
+        .split('\n').map((r) => r.replace(/\s/g, '')).filter((r) => r !== '');
+      // Connections' flows: some, every one with ports, and one flow per connection, not one per direction.
+      const pairs = new Set(rows);
+      const perDirection = rows.some((r) => { const [a, b] = r.split(','); return a !== b && pairs.has(`${b},${a}`); });
+      const scorable = rows.length > 0 && rows.every((r) => /^[1-9]\d*,[1-9]\d*$/.test(r)) && !perDirection;
+      const accepted = (() => { try { checkConfigOf(line); return true; } catch { return false; } })();
+      expect({ line, accepted }).to.deep.equal({ line, accepted: scorable });
+    }
+  });
+
   it('a config saved with a UTF-8 BOM: argus gets it without the BOM, so its first line is read as the notes and the model read it', async function () {
     // argus took the BOM for part of the first key and skipped the line: the 60 s default cut the flow in three
     // while the notes said "effective: ARGUS_TCP_TIMEOUT=3600" and the model predicted one record.
@@ -576,6 +600,14 @@ describe('argus: a team argus.conf is checked before anything runs', () => {
     // `!` starts a comment for argus, and an unquoted value ends at " //".
     expect(() => check('a.conf', '! mine\nARGUS_TCP_TIMEOUT=3600 // one hour\n')).to.not.throw();
     expect(effectiveKnobs('! mine\nARGUS_TCP_TIMEOUT=3600 // one hour\n')).to.deep.equal({ ARGUS_TCP_TIMEOUT: '3600' });
+  });
+
+  it('refuses a flow key or flow type whose records are no connections (port-0 matrix flows, no flows, one flow per direction)', () => {
+    expect(() => check('a.conf', 'ARGUS_FLOW_KEY="LAYER_3_MATRIX"\n')).to.throw(InputError, /^a\.conf:1:16: found ARGUS_FLOW_KEY "LAYER_3_MATRIX"; expected a flow key with CLASSIC_5_TUPLE/);
+    expect(() => check('a.conf', 'ARGUS_FLOW_KEY="CLASSIC_5_TUPLE+LAYER_2_MATRIX"\n')).to.throw(InputError, /found ARGUS_FLOW_KEY/);
+    expect(() => check('a.conf', 'ARGUS_FLOW_KEY=VLAN\n')).to.throw(InputError, /found ARGUS_FLOW_KEY "VLAN"/);
+    expect(() => check('a.conf', 'ARGUS_FLOW_TYPE="Uni"\n')).to.throw(InputError, /^a\.conf:1:17: found ARGUS_FLOW_TYPE "Uni"; expected ARGUS_FLOW_TYPE="Bidirectional"/);
+    expect(() => check('a.conf', 'ARGUS_FLOW_TYPE="Bidirectional"\nARGUS_FLOW_KEY="CLASSIC_5_TUPLE"\nARGUS_FLOW_KEY="classic_5_tuple+VLAN"\n')).to.not.throw();
   });
 
   it('refuses a near miss of a key argus reads, which argus ignores without a word (its default then runs)', () => {
