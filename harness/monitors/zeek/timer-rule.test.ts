@@ -81,6 +81,28 @@ describe('zeek timer rule (Session::InactivityTimer, base/protocols/conn/inactiv
     expect([parseZeekInterval('1 hr'), parseZeekInterval('2hrs'), parseZeekInterval('3600.0 sec'), parseZeekInterval('10 mins'), parseZeekInterval('soon')]).to.deep.equal([3600, 7200, 3600, 600, undefined]);
   });
 
+  it('a user script the model cannot follow stops predictions, never models the default: a local @load, a redef under @if; GLOBAL:: is the same knob', () => {
+    // Each was modelled at the default 5 min while Zeek ran the script's own 4 h (the @load) or skipped the block.
+    const ruleOf = (text: string) => zeekTimerRule(parseTimeoutSetting('default'), { file: 'local.zeek', text });
+    const loads = ruleOf('@load base/protocols/conn\n@load ./tuning.zeek\n');
+    expect(loads.timeoutFor(web)).to.equal(undefined);
+    expect(loads.unmodelled).to.equal('the model cannot read local.zeek:2: @load ./tuning.zeek, a script of its own the model does not read, so it predicts no record of any connection');
+    for (const load of ['@load ../site/tuning', '@load /opt/zeek/share/zeek/site/tuning.zeek', '@load tuning.zeek']) expect(ruleOf(load).timeoutFor(web), load).to.equal(undefined);
+    // Zeek's own packages are not the user's tuning.
+    expect(ruleOf('@load base/protocols/conn\n@load policy/tuning/defaults\nredef tcp_inactivity_timeout = 2 hrs;\n').globalIdleS.tcp).to.equal(7200);
+    for (const text of [
+      '@ifdef ( NOPE )\nredef tcp_inactivity_timeout = 4 hr;\n@endif\n',
+      '@if ( F )\n@load base/protocols/conn\n@else\nredef Conn::port_inactivity_timeouts += { [22/tcp] = 1 day };\n@endif\n',
+    ]) {
+      const rule = ruleOf(text);
+      expect(rule.timeoutFor(web), text).to.equal(undefined);
+      expect(rule.unmodelled, text).to.match(/inside an @if\/@ifdef\/@ifndef block, so it predicts no record/);
+    }
+    // A redef after the block is read as usual.
+    expect(ruleOf('@ifdef ( NOPE )\n@load policy/misc/stats\n@endif\nredef tcp_inactivity_timeout = 2 hrs;\n').globalIdleS.tcp).to.equal(7200);
+    expect(ruleOf('redef GLOBAL::tcp_inactivity_timeout = 2 hr;').globalIdleS.tcp).to.equal(7200);
+  });
+
   it('DNS over UDP: dns_session_timeout checks on its own period, so 9 to 19 s may split (a range), 19 s or more always', () => {
     const rule = zeekTimerRule(parseTimeoutSetting('default'));
     const t = rule.timeoutFor(dns);

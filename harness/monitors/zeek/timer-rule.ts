@@ -225,10 +225,22 @@ function applyLocalZeek(timers: ZeekTimers, config: UserConfigText): void {
   // global and table for the connections it picks, by logic the model cannot run.
   const perConnection = /\bset_inactivity_timeout\s*\(/.exec(code);
   if (perConnection !== null) timers.unreadable = `${config.file}:${lineOf(perConnection.index)}: set_inactivity_timeout(), a timeout set per connection by the script`;
+  // A script of the user's own that this one loads (Zeek resolves ./ and ../ against this script's folder) may redef
+  // any timer: read as if absent, its `redef tcp_inactivity_timeout = 4 hr` was modelled as the default 5 min.
+  const localLoad = /^[ \t]*@load[ \t]+(\.{1,2}\/\S*|\/\S*|\S+\.(?:zeek|bro))[ \t]*$/m.exec(code);
+  if (localLoad !== null) timers.unreadable = `${config.file}:${lineOf(localLoad.index)}: @load ${localLoad[1]}, a script of its own the model does not read`;
+  const conditional = conditionalSpans(code);
   const redef = /redef\s+([A-Za-z_:]+)\s*(\+=|-=|=)\s*([^;]*);/g;
   for (let m = redef.exec(code); m !== null; m = redef.exec(code)) {
-    const [, name, op, value] = m as unknown as [string, string, string, string];
+    const [, written, op, value] = m as unknown as [string, string, string, string];
+    // The global namespace named outright: `redef GLOBAL::tcp_inactivity_timeout` is the same knob.
+    const name = written.startsWith('GLOBAL::') ? written.slice('GLOBAL::'.length) : written;
     const origin = `${config.file}:${lineOf(m.index)}`;
+    if (TIMER_KNOBS.has(name) && conditional.some(([from, to]) => m.index > from && m.index < to)) {
+      // Which branch Zeek takes (@ifdef of a name, @if of an expression) is Zeek's to evaluate, not the model's.
+      timers.unreadable = `${origin}: ${name} ${op} ${value.trim()} inside an @if/@ifdef/@ifndef block`;
+      continue;
+    }
     const idle = (['tcp', 'udp', 'icmp'] as const).find((p) => name === IDLE_KNOB[p]);
     if (idle !== undefined || name === 'dns_session_timeout') {
       const seconds = parseZeekInterval(value);
@@ -266,6 +278,31 @@ function applyLocalZeek(timers: ZeekTimers, config: UserConfigText): void {
       else (target as Map<number | string, { seconds: number; origin: Origin }>).set(key, v);
     }
   }
+}
+
+/** The knobs the model reads from a user's script. */
+const TIMER_KNOBS: ReadonlySet<string> = new Set([
+  ...Object.values(IDLE_KNOB), 'dns_session_timeout', 'Conn::port_inactivity_timeouts', 'Conn::analyzer_inactivity_timeouts',
+]);
+
+/** Where the script's @if/@ifdef/@ifndef blocks lie (outermost, from the directive to its @endif), as text offsets. */
+function conditionalSpans(code: string): [number, number][] {
+  const spans: [number, number][] = [];
+  const directive = /^[ \t]*@(ifdef|ifndef|if|endif)\b/gm;
+  let depth = 0;
+  let from = 0;
+  for (let m = directive.exec(code); m !== null; m = directive.exec(code)) {
+    if (m[1] !== 'endif') {
+      if (depth === 0) from = m.index;
+      depth += 1;
+    } else if (depth > 0) {
+      depth -= 1;
+      if (depth === 0) spans.push([from, m.index]);
+    }
+  }
+  // An @if never closed runs to the end (the config check refuses that script anyway).
+  if (depth > 0) spans.push([from, code.length]);
+  return spans;
 }
 
 /** `{ [22/tcp] = 2 hrs, [[21/tcp, 23/tcp]] = 1 day }` (or a set of keys for -=): keys and seconds. */
