@@ -380,6 +380,11 @@ export async function readArgusFile(ctx: CellContext, argusFile: string, notes: 
   await ctx.exec(raArgv(racluster, argusFile), { cwd: ctx.workDir, stdoutFile: ARGUS_FILES.merged, readsOutput: true });
   const raw = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.raw), 'raw', ARGUS_FILES.raw);
   const merged = await readRaCsv(path.join(ctx.workDir, ARGUS_FILES.merged), 'merged', ARGUS_FILES.merged);
+  // racluster merges what ra lists: none of it back means it could not key the records (a flow key without the
+  // 5-tuple), and scored, the merged view was an "ok" cell with every connection missed.
+  if (raw.length > 0 && merged.length === 0) {
+    throw new MonitorFailure(`${path.basename(racluster)} wrote no record while ${path.basename(ra)} listed ${raw.length} from ${ARGUS_FILES.argus}`, 0, undefined, '', false);
+  }
   notes.push('raw: argus records (cause Start opens a flow, Status continues it); merged: racluster, one record per directed 5-tuple '
     + '(a fragment whose first packet came from the server keeps its swapped direction and stays separate)');
   return { views: { raw, merged }, rawFiles: [ARGUS_FILES.argus, ARGUS_FILES.raw, ARGUS_FILES.merged], notes };

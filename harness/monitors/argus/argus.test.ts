@@ -507,6 +507,25 @@ describe('argus faults (fake-argus)', () => {
     expect(run.outcome.reason).to.match(/ra failed|unreadable output|output incomplete/);
   });
 
+  it('a racluster (fake) that lists no record of what ra listed: the cell fails, its merged view is never an ok cell of every connection missed', async () => {
+    const real = await which('racluster');
+    if (!real) throw new Error('racluster is installed by setup.sh');
+    // Runs, exits 0 and lists nothing, as the real one did for a flow key without the 5-tuple (probe-cfg).
+    await writeFile(path.join(dir, 'racluster'), `#!/bin/sh\n"${real}" "$@" > /dev/null\n`);
+    await chmod(path.join(dir, 'racluster'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${dir}:${savedPath ?? ''}`;
+    try {
+      const run = await runAdapterForTest(argus, path.join(FIXTURES, 'longconn-42/capture.pcap'), 'default');
+      if ('missing' in run) throw new Error(run.missing);
+      expect(run.outcome.ok).to.equal(false);
+      if (run.outcome.ok) return;
+      expect(run.outcome.reason).to.match(/^racluster wrote no record while ra listed \d+ from out\.argus/);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
   for (const percent of [50, 75, 99]) {
     it(`an argus file cut to ${percent} % (the disk filled) while argus exits 0: output incomplete, never scored`, async () => {
       const real = await which('argus');
