@@ -255,7 +255,8 @@ const PARTIAL_SLACK_US = 1_000_000;
  * the connections that ended before some moment and not all of those after: the rest were scored "missed" or cut
  * short at exit 0, with advice for a sensor that had reported them. The evidence: the sentinel (the capture's last
  * packet, on UDP) has no record though the log reports UDP, and either scenario connections have none either or no
- * record reaches the scenario's last packet. A whole log that lacks only the sentinel is scored.
+ * record reaches the scenario's last packet, or (a clock on a protocol the log reports) none reaches the clock's last
+ * packet. A whole log that lacks only the sentinel is scored.
  */
 function refusePartialLog(logFile: string, extent: RecordExtent, comparison: CellComparison, truth: GroundTruth): void {
   const sentinel = truth.connections.find((c) => c.role === 'sentinel');
@@ -265,16 +266,23 @@ function refusePartialLog(logFile: string, extent: RecordExtent, comparison: Cel
   const reportsItsProtocol = extent.protocols.has(sentinel.protocol);
   let scenarioEndUs = -Infinity;
   for (const c of truth.connections) if (!c.background) scenarioEndUs = Math.max(scenarioEndUs, c.lastUs);
+  // The clock sends a packet every few seconds until just before the sentinel: a log that reports its protocol has a
+  // record of it reaching there. Suricata writes the flows it still holds at shutdown in its flow table's order, so
+  // a piece of its log can hold a record of every scenario connection, one reaching the scenario's end, and still
+  // lack the later pieces of split ones: those connections were scored whole ("fragmented (2 of 12)" where the whole
+  // log says 6) at exit 0.
+  const clock = truth.connections.find((c) => c.role === 'clock' && extent.protocols.has(c.protocol));
   const scenario = comparison.scores.filter((s) => !s.background);
   const missed = scenario.filter((s) => s.fragments === 0).length;
   const endsEarly = lastEndUs < scenarioEndUs - PARTIAL_SLACK_US;
-  if (!reportsItsProtocol || (missed === 0 && !endsEarly)) return;
+  const clockEndsEarly = clock !== undefined && lastEndUs < clock.lastUs - PARTIAL_SLACK_US;
+  if (!reportsItsProtocol || (missed === 0 && !endsEarly && !clockEndsEarly)) return;
   const protocol = sentinel.protocol.toUpperCase();
   throw new InputError(
     { file: logFile, line: lastLine, col: 0 },
     `a log that looks cut short: the sentinel (the capture's last packet, ${protocol} at ${formatUtc(sentinel.firstUs)}) has no record though the log reports ${protocol}, `
       + (missed > 0 ? `${missed.toLocaleString('en-US')} of ${scenario.length.toLocaleString('en-US')} scenario connections have none either, ` : '')
-      + `and its latest record ends ${formatUtc(lastEndUs)}${endsEarly ? `, before the scenario's last packet (${formatUtc(scenarioEndUs)})` : ''}`,
+      + `and its latest record ends ${formatUtc(lastEndUs)}${endsEarly ? `, before the scenario's last packet (${formatUtc(scenarioEndUs)})` : clockEndsEarly ? `, before the last packet of the background clock (${formatUtc(clock.lastUs)}), which runs until just before the sentinel` : ''}`,
     'the whole log of the capture, written once the sensor had read all of it: a rotated log\'s pieces concatenated in order (cat conn.*.log), '
       + 'or the log of a stopped sensor (a running one writes a connection only when it ends)',
   );
