@@ -35,6 +35,26 @@ describe('ndpi adapter', function () {
     expect(() => parseNdpiCsv(bad, 'f.csv')).to.throw(InputError, /^f\.csv:2:20: found last_seen "17000x"/);
   });
 
+  it('reads every row against the header: a row short of it is refused, a host name holding commas is read past', () => {
+    const header = `${HEADER},data_ratio,str_data_ratio,flow_info`;
+    const row = (sni: string, info = ''): string => `0,6,1700000000.001,1700000010.002,10.001,192.0.2.10,40000,198.51.100.20,80,7,HTTP,${sni},16,1848,600,8,1824,1200,0.006,Mixed,${info}`;
+    const counts = (text: string): unknown => {
+      const [r] = parseNdpiCsv(text, 'f.csv');
+      return [r?.origPkts, r?.origBytes, r?.respPkts, r?.respBytes];
+    };
+    expect(counts(`${header}\n${row('example.org')}\n`)).to.deep.equal([16, 1848, 8, 1824]);
+    // An HTTP Host header with commas (nDPI prints it as sent), and a flow_info with commas after the counts.
+    expect(counts(`${header}\n${row('a,1,2')}\n`)).to.deep.equal([16, 1848, 8, 1824]);
+    expect(counts(`${header}\n${row('', 'x,y')}\n`)).to.deep.equal([16, 1848, 8, 1824]);
+    // A field lost before the counts read c_to_s_bytes as the packets (1848 of 16) at exit 0.
+    const lost = row('').replace(',HTTP,,', ',HTTP,');
+    expect(() => parseNdpiCsv(`${header}\n${lost}\n`, 'f.csv')).to.throw(InputError, /^f\.csv:2:\d+: found 20 fields; expected 21 comma-separated fields, as many as the header on line 1 names/);
+    expect(() => parseNdpiCsv(`${header}\n${row('').split(',').slice(0, 19).join(',')}\n`, 'f.csv')).to.throw(InputError, /found 19 fields; expected 21/);
+    // A surplus no host name explains: the direction word is nowhere it could be.
+    const extra = row('').replace(',0.006,Mixed,', ',7,0.006,Upward,');
+    expect(() => parseNdpiCsv(`${header}\n${extra}\n`, 'f.csv')).to.throw(InputError, /^f\.csv:2:\d+: found 22 fields, 1 more than the header names, and no single place for the columns after server_name_sni/);
+  });
+
   it('refuses a flow_id seen twice (a CSV holding its rows twice was scored "fragmented (2)", coverage 200%)', () => {
     const row = '0,6,1700000000.001,1700007501.502,7501.501,192.0.2.10,40000,198.51.100.20,443,91,TLS,,16,1848,600,8,1824,1200';
     expect(() => parseNdpiCsv(`${HEADER}\n${row}\n${row.replace(/^0,/, '1,')}\n`, 'f.csv')).to.not.throw();

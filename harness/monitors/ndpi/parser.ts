@@ -42,6 +42,14 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     index[name] = i;
   }
   const needed = Math.max(...Object.values(index)) + 1;
+  // ndpiReader writes every column of its header on every row, and prints the host name (server_name_sni) as it saw
+  // it, commas included (an HTTP Host header may hold one), ahead of the counts. A row short of the header (a field
+  // lost, a row cut at a comma) or one whose host name split it read its counts from the wrong columns: a TCP
+  // connection of 15 packets was scored with 1718 at exit 0. Such a row's columns after the host name are found again
+  // by the direction word nDPI writes in str_data_ratio (Download, Upload, Mixed) after the number data_ratio.
+  const sniAt = names.indexOf('server_name_sni');
+  const wordAt = names.indexOf('str_data_ratio');
+  const ratioAt = names.indexOf('data_ratio');
   // nDPI numbers each flow once: a flow_id seen again is a file holding its rows twice (two runs' CSVs joined), and
   // scored, the same flow counted twice came out "fragmented (2)" with a coverage of 200%.
   const flowIdAt = names.indexOf('flow_id');
@@ -54,10 +62,19 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     const n = lineNo - 1;
     if (line === '') continue;
     const cells = line.split(',');
-    if (cells.length < needed) {
-      throw new InputError({ file, line: n + 1, col: line.length + 1 }, `${cells.length} fields`, `at least ${needed} comma-separated fields as the header names`);
+    if (cells.length < needed || cells.length < names.length) {
+      throw new InputError({ file, line: n + 1, col: line.length + 1 }, `${cells.length} fields`, `${names.length} comma-separated fields, as many as the header on line 1 names (ndpiReader writes every column on every row): is the row cut short, or a field lost?`);
     }
-    const col = (c: Column): number => fieldColumn(cells, index[c]);
+    const shift = cells.length > names.length && sniAt >= 0 && sniAt < needed ? hostNameCommas(cells, names.length, wordAt, ratioAt) : 0;
+    if (shift === undefined) {
+      throw new InputError(
+        { file, line: n + 1, col: fieldColumn(cells, sniAt) },
+        `${cells.length} fields, ${cells.length - names.length} more than the header names, and no single place for the columns after server_name_sni (str_data_ratio Download, Upload or Mixed after data_ratio)`,
+        'a row of ndpiReader -C, where only text fields (a host name holding a comma) add fields',
+      );
+    }
+    const at = (c: Column): number => index[c] + (index[c] > sniAt ? shift : 0);
+    const col = (c: Column): number => fieldColumn(cells, at(c));
     if (flowIdAt >= 0) {
       const id = cells[flowIdAt] as string;
       const first = flowIdLine.get(id);
@@ -67,13 +84,13 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
       flowIdLine.set(id, n + 1);
     }
     const whole = (c: Column): number => {
-      const v = cells[index[c]] as string;
+      const v = cells[at(c)] as string;
       if (!/^\d+$/.test(v)) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${v}"`, 'a whole number');
       return Number(v);
     };
     const time = (c: Column): number => {
-      const us = decimalSecondsToMicros(cells[index[c]] as string);
-      if (us === undefined) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${cells[index[c]] as string}"`, 'epoch seconds such as 1700000000.000');
+      const us = decimalSecondsToMicros(cells[at(c)] as string);
+      if (us === undefined) throw new InputError({ file, line: n + 1, col: col(c) }, `${c} "${cells[at(c)] as string}"`, 'epoch seconds such as 1700000000.000');
       return us;
     };
     const firstUs = time('first_seen');
@@ -81,9 +98,9 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     const proto = whole('protocol');
     records.push({
       protocol: protocolOf(proto),
-      origAddr: texts.of(canonicalAddress(cells[index.src_ip] as string)),
+      origAddr: texts.of(canonicalAddress(cells[at('src_ip')] as string)),
       origPort: whole('src_port'),
-      respAddr: texts.of(canonicalAddress(cells[index.dst_ip] as string)),
+      respAddr: texts.of(canonicalAddress(cells[at('dst_ip')] as string)),
       respPort: whole('dst_port'),
       firstUs,
       lastUs,
@@ -101,6 +118,22 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
   return records;
 }
 
+
+const DIRECTION_WORDS = new Set(['Download', 'Upload', 'Mixed']);
+
+/**
+ * How many commas the host name of a row with `surplus` fields more than the header holds: the one shift that puts
+ * a direction word (ndpi_data_ratio2str) in str_data_ratio after a %.3f number in data_ratio. Undefined when the
+ * header has neither column or no single shift fits.
+ */
+function hostNameCommas(cells: readonly string[], width: number, wordAt: number, ratioAt: number): number | undefined {
+  if (wordAt < 0 || ratioAt < 0) return undefined;
+  const fits: number[] = [];
+  for (let shift = 0; shift <= cells.length - width; shift += 1) {
+    if (DIRECTION_WORDS.has(cells[wordAt + shift] as string) && /^-?\d+\.\d{3}$/.test(cells[ratioAt + shift] as string)) fits.push(shift);
+  }
+  return fits.length === 1 ? fits[0] : undefined;
+}
 
 function protocolOf(proto: number): FlowProtocol {
   if (proto === 6) return 'tcp';
