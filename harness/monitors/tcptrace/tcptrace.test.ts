@@ -178,6 +178,13 @@ describe('tcptrace translate and parse errors', () => {
     );
   });
 
+  it('a header naming a column twice is refused there (its last place was read: "accurate" with 5 of 15 packets)', () => {
+    const header = 'conn_#,host_a,host_b,port_a,port_b,first_packet,last_packet,total_packets_a2b,total_packets_b2a,total_packets_a2b,';
+    const row = '1,192.0.2.10,198.51.100.20,40000,9000,1700000000.0 , 1700000001.0 ,10,5,0,';
+    expect(() => parseTcptraceCsv(`#comment\n${header}\n${row}\n`, 't.csv'))
+      .to.throw(InputError, /^t\.csv:2:97: found a header naming total_packets_a2b twice \(columns 8 and 10\); expected tcptrace -l --csv output: .*, each column once$/);
+  });
+
   it('a connection number on two rows (the rows given twice): refused at the second, naming the first', () => {
     const header = 'conn_#,host_a,host_b,port_a,port_b,first_packet,last_packet,total_packets_a2b,total_packets_b2a,';
     const row = (n: number, port: number): string => `${n},192.0.2.10,198.51.100.20,${port},9000,1700000000.0 , 1700000001.0 ,4,2,`;
