@@ -98,7 +98,24 @@ export function parseGroundTruth(text: string, file: string): GroundTruth {
       previousEnd = quiet.endUs;
     });
     if (conn.longestGapUs > conn.durationUs) refuse(at('longestGapUs'), `${conn.longestGapUs}, longer than the connection`, `at most durationUs ${conn.durationUs}`);
+    // The quiet periods are every gap of at least quietThresholdUs of a scenario connection (none of a background
+    // flow's): the model predicts fragments from them, so a list emptied or shortened by an edit scored a split
+    // record as "the model predicts whole" and advised no timeout for the gaps it left out.
+    if (conn.background) {
+      if (conn.quietPeriods.length > 0) refuse(at('quietPeriods', 0), `${conn.quietPeriods[0]?.startUs}..${conn.quietPeriods[0]?.endUs} in a background connection`, 'no quiet periods in a background connection (its gaps are in longestGapUs only)');
+    } else {
+      conn.quietPeriods.forEach((quiet, q) => {
+        if (quiet.lengthUs < truth.quietThresholdUs) refuse(at('quietPeriods', q, 'lengthUs'), `${quiet.lengthUs}, shorter than quietThresholdUs ${truth.quietThresholdUs}`, 'quiet periods at least quietThresholdUs long (shorter gaps are not listed)');
+      });
+      if (conn.longestGapUs >= truth.quietThresholdUs && !conn.quietPeriods.some((quiet) => quiet.lengthUs === conn.longestGapUs)) {
+        refuse(at('longestGapUs'), `${conn.longestGapUs}, at least quietThresholdUs ${truth.quietThresholdUs}, and no quiet period that long`, 'every gap of at least quietThresholdUs listed in quietPeriods, the longest gap among them');
+      }
+    }
   });
+  // Background flows (clock, sentinel) are never judged: with none else every log was "✓ accurate" (0 connections).
+  if (!truth.connections.some((conn) => !conn.background)) {
+    refuse(['connections'], `${truth.connections.length} connection(s), every one background`, 'at least one scenario connection (background false) to score');
+  }
   return truth;
 }
 
