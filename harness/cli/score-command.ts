@@ -50,8 +50,9 @@ Flags:
   --json             print results.json to stdout
   --replayed-at T    the sensor saw the capture replayed to it (tcpreplay), so its log is stamped with the replay's
                      time: T is when it saw the capture's first packet (ISO 8601, e.g. 2026-12-03T08:00:00.000000Z),
-                     or auto for the earliest start in the log (a log holding other traffic before the replay
-                     needs the time itself). Records are mapped back to the capture's time
+                     or auto: the log's earliest record is the first packet of the connection it is a record
+                     of (a log holding other traffic before the replay needs the time itself). Records are
+                     mapped back to the capture's time
   --speedup K        with --replayed-at: the replay ran K times faster (tcpreplay --multiplier K); the sensor's
                      timeouts then act on the capture as K times themselves, and are scored so
   --hunt LIST, --tolerance DUR   as for harness run
@@ -131,7 +132,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   });
   // A replayed log is stamped with the replay's time: mapped back to the capture's before anything reads it.
   const loggedExtent = recordExtent(logged);
-  const map = replay === undefined ? undefined : replayTimeMap(replay, truth, loggedExtent.earliestStartUs, logFile);
+  const map = replay === undefined ? undefined : replayTimeMap(replay, truth, loggedExtent.earliestIndex < 0 ? undefined : logged.at(loggedExtent.earliestIndex), logFile);
   const records = map === undefined ? logged : recordsInCaptureTime(map, logged);
   const cellSetting = map === undefined ? setting : settingInCaptureTime(setting, map.k, effectiveTimeouts(adapter, setting));
   const cell = baseCell(adapter.id, adapter, view, cellSetting, path.dirname(path.resolve(logFile)));
@@ -140,7 +141,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   if (map !== undefined) {
     cell.provenance.notes.push(
       `replayed to the sensor ${map.k === 1 ? 'at the capture\'s pace' : `${map.k} times faster`}: its time ${formatUtc(map.replayOriginUs)} is the capture's first packet (${formatUtc(map.scenarioOriginUs)})` +
-        `${replay?.startUs === 'auto' ? ', taken from the log\'s earliest record' : ''}; every record is mapped back to the capture's time` +
+        `${replay?.startUs === 'auto' ? `, taken from the log's earliest record${map.alignedTo === undefined ? '' : ` (the first packet of ${map.alignedTo})`}` : ''}; every record is mapped back to the capture's time` +
         (map.k === 1 ? '' : `, and the sensor's setting ${setting.label} acts on the capture as ${cellSetting.label}`),
     );
   }

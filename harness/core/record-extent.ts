@@ -5,6 +5,8 @@ import { FlowRecordTable, PROTOCOLS, type FlowRecordList } from './flow-record-t
 export interface RecordExtent {
   /** +Infinity / -Infinity for no record. */
   earliestStartUs: number;
+  /** The index of the record that starts earliest (the first of them), -1 for no record. */
+  earliestIndex: number;
   latestEndUs: number;
   /** The last line any record comes from (0 for none). */
   lastLine: number;
@@ -18,19 +20,24 @@ export interface RecordExtent {
  */
 export function recordExtent(records: FlowRecordList): RecordExtent {
   let earliestStartUs = Infinity;
+  let earliestIndex = -1;
   let latestEndUs = -Infinity;
   let lastLine = 0;
   const protocols = new Set<FlowProtocol>();
-  const note = (protocol: FlowProtocol, firstUs: number, lastUs: number, line: number): void => {
+  const note = (index: number, protocol: FlowProtocol, firstUs: number, lastUs: number, line: number): void => {
     protocols.add(protocol);
-    if (firstUs < earliestStartUs) earliestStartUs = firstUs;
+    if (firstUs < earliestStartUs) {
+      earliestStartUs = firstUs;
+      earliestIndex = index;
+    }
     if (lastUs > latestEndUs) latestEndUs = lastUs;
     if (line > lastLine) lastLine = line;
   };
   if (records instanceof FlowRecordTable) {
-    for (let i = 0; i < records.length; i += 1) note(PROTOCOLS[records.protocolCode(i)] as FlowProtocol, records.firstUs(i), records.lastUs(i), records.sourceLine(i));
+    for (let i = 0; i < records.length; i += 1) note(i, PROTOCOLS[records.protocolCode(i)] as FlowProtocol, records.firstUs(i), records.lastUs(i), records.sourceLine(i));
   } else {
-    for (const r of records) note(r.protocol, r.firstUs, r.lastUs, r.sourceLine);
+    let i = 0;
+    for (const r of records) note(i++, r.protocol, r.firstUs, r.lastUs, r.sourceLine);
   }
-  return { earliestStartUs, latestEndUs, lastLine, protocols };
+  return { earliestStartUs, earliestIndex, latestEndUs, lastLine, protocols };
 }

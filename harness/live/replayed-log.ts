@@ -2,6 +2,7 @@ import type { MonitorModel } from '../comparator/monitor-model.js';
 import type { FlowRecord } from '../core/flow-record.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
+import { canonicalIp } from '../core/ip-address.js';
 import { isoToMicros } from '../core/time-text.js';
 import type { TimeoutSetting } from '../core/timeout-setting.js';
 import { recordToScenarioTime, scaleSetting, speedupOf, type SettingTimeouts, type TimeMap } from './time-scale.js';
@@ -38,17 +39,41 @@ export function parseReplayFlags(replayedAt: string | undefined, speedup: string
   return { startUs, k };
 }
 
-/** Replay time -> capture time: the replay's start stands for the capture's first packet. */
-/** `earliestRecordUs`: the log's earliest record start (recordExtent), +Infinity for none; read for `auto` only. */
-export function replayTimeMap(replay: ReplayOfLog, truth: GroundTruth, earliestRecordUs: number, logFile: string): TimeMap {
-  let startUs: number;
-  if (replay.startUs === 'auto') {
-    const earliest = earliestRecordUs;
-    // Nothing to align to: an empty log says nothing of when the replay ran.
-    if (!Number.isFinite(earliest)) throw new InputError({ file: 'harness score --replayed-at', line: 0, col: 0 }, `auto, and ${logFile} holds no records to take the replay's start from`, 'the time the sensor saw the first packet, as ISO 8601');
-    startUs = earliest;
-  } else startUs = replay.startUs;
-  return { k: replay.k, replayOriginUs: startUs, scenarioOriginUs: truth.pcap.firstUs };
+/**
+ * Replay time -> capture time: the replay's start stands for the capture's first packet. `earliest`: the log's
+ * earliest record (recordExtent), undefined for none; read for `auto` only. Auto aligns that record with the first
+ * packet of the connection it is a record of, not with the capture's first packet: a sensor that reports some
+ * protocols only (tcptrace: TCP) or missed the capture's first flow has its earliest record later than the replay's
+ * start, and every record was moved that much before its connection (start and end errors, coverage lost, records of
+ * short connections matched to none) at exit 0. A record of no connection of the truth is taken as the first packet.
+ */
+export function replayTimeMap(replay: ReplayOfLog, truth: GroundTruth, earliest: FlowRecord | undefined, logFile: string): TimeMap & { alignedTo?: string } {
+  if (replay.startUs !== 'auto') return { k: replay.k, replayOriginUs: replay.startUs, scenarioOriginUs: truth.pcap.firstUs };
+  // Nothing to align to: an empty log says nothing of when the replay ran.
+  if (earliest === undefined) throw new InputError({ file: 'harness score --replayed-at', line: 0, col: 0 }, `auto, and ${logFile} holds no records to take the replay's start from`, 'the time the sensor saw the first packet, as ISO 8601');
+  const connection = firstConnectionOf(truth, earliest);
+  const intoCaptureUs = connection === undefined ? 0 : connection.firstUs - truth.pcap.firstUs;
+  return {
+    k: replay.k,
+    replayOriginUs: earliest.firstUs - Math.round(intoCaptureUs / replay.k),
+    scenarioOriginUs: truth.pcap.firstUs,
+    ...(connection === undefined ? {} : { alignedTo: connection.id }),
+  };
+}
+
+/** The earliest truth connection a record is of: protocol, addresses and (TCP, UDP) ports, either way round. */
+function firstConnectionOf(truth: GroundTruth, record: FlowRecord): GroundTruth['connections'][number] | undefined {
+  let found: GroundTruth['connections'][number] | undefined;
+  const ports = record.protocol === 'tcp' || record.protocol === 'udp';
+  for (const c of truth.connections) {
+    if (c.protocol !== record.protocol) continue;
+    const client = canonicalIp(c.client.addr);
+    const server = canonicalIp(c.server.addr);
+    const forward = client === record.origAddr && server === record.respAddr && (!ports || (c.client.port === record.origPort && c.server.port === record.respPort));
+    const backward = client === record.respAddr && server === record.origAddr && (!ports || (c.client.port === record.respPort && c.server.port === record.origPort));
+    if ((forward || backward) && (found === undefined || c.firstUs < found.firstUs)) found = c;
+  }
+  return found;
 }
 
 export function recordsInCaptureTime(map: TimeMap, records: readonly FlowRecord[]): FlowRecord[] {
