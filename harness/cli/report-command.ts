@@ -47,6 +47,19 @@ export async function reportCommand(argv: string[]): Promise<number> {
       'a whole run\'s results.json: join every shard with harness merge <partial>... --out DIR, then report DIR',
     );
   }
+  // A whole run judges every monitor on every scenario it read: one with no scenario, or a scenario with no cell, is
+  // an edited or damaged file, and was rendered as an empty report and a JUnit of 0 tests, 0 failures at exit 0. An
+  // interrupted run keeps what finished, which may be nothing.
+  if (results.interrupted === undefined) {
+    const empty = results.scenarios.findIndex((scenario) => scenario.cells.length === 0);
+    if (results.scenarios.length === 0 || empty >= 0) {
+      throw new InputError(
+        { file: resultsFile, line: 1, col: 1 },
+        results.scenarios.length === 0 ? '$.scenarios: an empty list' : `$.scenarios[${empty}].cells: an empty list (scenario ${results.scenarios[empty]?.name ?? '?'})`,
+        'a results.json as harness run wrote it: every scenario it read, each with a cell per monitor, view and setting (only an interrupted run may hold fewer)',
+      );
+    }
+  }
   const format = stringFlag(flags, 'format');
   const out = stringFlag(flags, 'out');
   // Without --format the reports are rewritten beside results.json: an --out given there went unheeded, exit 0.
