@@ -164,7 +164,10 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
 
 /** `src_port 70000`, or `no src_port` for a key that is absent (never "undefined"). */
 function shown(key: string, value: unknown): string {
-  return value === undefined ? `no ${key}` : `${key} ${JSON.stringify(value)}`;
+  if (value === undefined) return `no ${key}`;
+  // JSON.parse reads 1e309 as Infinity, which JSON.stringify writes as null: a value the line does not hold.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${key} a number beyond what a double holds (such as 1e309)`;
+  return `${key} ${JSON.stringify(value)}`;
 }
 
 function isIcmpv6(proto: string): boolean {

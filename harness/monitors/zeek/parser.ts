@@ -671,7 +671,7 @@ class ConnLogParser {
       // Zeek writes each of these as a string or a number; `"duration": true` or `[68236.043]` was read as unset,
       // a connection of 0 s scored at exit 0.
       else if (v !== undefined) {
-        throw new InputError({ file, line: lineNo, col: 1 }, `"${column}": ${JSON.stringify(v) ?? String(v)}`, `${column} as Zeek writes it: ${KIND_OF_SLOT[slot] === Kind.Seconds || KIND_OF_SLOT[slot] === Kind.Count ? 'a number' : 'a string'}, or the key left out when unset`);
+        throw new InputError({ file, line: lineNo, col: 1 }, `"${column}": ${typeof v === 'number' && !Number.isFinite(v) ? 'a number beyond what a double holds (such as 1e309)' : JSON.stringify(v) ?? String(v)}`, `${column} as Zeek writes it: ${KIND_OF_SLOT[slot] === Kind.Seconds || KIND_OF_SLOT[slot] === Kind.Count ? 'a number' : 'a string'}, or the key left out when unset`);
       }
     }
     this.dataSeen = true;
