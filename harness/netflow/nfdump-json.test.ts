@@ -75,6 +75,9 @@ describe('nfdump JSON parser', () => {
     const noAddr = SAMPLE.replace('\t"src4_addr" : "192.0.2.10",\n', '');
     expect(() => parseNfdumpJson(noAddr, 'n.json')).to.throw(InputError, /^n\.json:2:1: found a record without src4_addr\/src6_addr/);
     expect(() => parseNfdumpJson('', 'empty.json')).to.throw(InputError, /^empty\.json:1:1:/);
+    // A time written as a number (epoch milliseconds) is named by its key, not as a bare value.
+    const epoch = SAMPLE.replace('"first" : "2023-11-14T22:13:20.001"', '"first" : 1700000000001');
+    expect(() => parseNfdumpJson(epoch, 'n.json')).to.throw(InputError, /^n\.json:4:12: found first 1700000000001; expected first as a quoted string, as nfdump -o json writes it$/);
   });
 
   it('streams a file to the same records as the string parser', async () => {

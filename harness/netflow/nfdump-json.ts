@@ -131,9 +131,9 @@ export class NfdumpJsonParser {
     if (line.charCodeAt(end - 1) === 44) end -= 1; // trailing ','
     const r = this.current;
     switch (key) {
-      case 'type': this.once(r.type, key, q); r.type = this.text(line, start, end); break;
-      case 'first': this.once(r.first, key, q); r.first = this.text(line, start, end); r.firstCol = start + 1; break;
-      case 'last': this.once(r.last, key, q); r.last = this.text(line, start, end); r.lastCol = start + 1; break;
+      case 'type': this.once(r.type, key, q); r.type = this.text(line, start, end, key); break;
+      case 'first': this.once(r.first, key, q); r.first = this.text(line, start, end, key); r.firstCol = start + 1; break;
+      case 'last': this.once(r.last, key, q); r.last = this.text(line, start, end, key); r.lastCol = start + 1; break;
       case 'in_packets': this.once(r.inPackets, key, q); r.inPackets = this.count(line, start, end, key); break;
       case 'in_bytes': this.once(r.inBytes, key, q); r.inBytes = this.count(line, start, end, key); break;
       case 'out_packets': this.once(r.outPackets, key, q); r.outPackets = this.count(line, start, end, key); break;
@@ -143,12 +143,12 @@ export class NfdumpJsonParser {
       case 'dst_port': this.once(r.dstPort, key, q); r.dstPort = this.count(line, start, end, key); break;
       case 'icmp_type': this.once(r.icmpType, key, q); r.icmpType = this.count(line, start, end, key); break;
       case 'icmp_code': this.once(r.icmpCode, key, q); r.icmpCode = this.count(line, start, end, key); break;
-      case 'src4_addr': this.once(r.srcAddr, key, q); r.srcAddr = this.texts.of(this.text(line, start, end)); break;
-      case 'dst4_addr': this.once(r.dstAddr, key, q); r.dstAddr = this.texts.of(this.text(line, start, end)); break;
-      case 'src6_addr': this.once(r.srcAddr, key, q); r.srcAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
-      case 'dst6_addr': this.once(r.dstAddr, key, q); r.dstAddr = this.texts.of(canonicalAddress(this.text(line, start, end))); break;
+      case 'src4_addr': this.once(r.srcAddr, key, q); r.srcAddr = this.texts.of(this.text(line, start, end, key)); break;
+      case 'dst4_addr': this.once(r.dstAddr, key, q); r.dstAddr = this.texts.of(this.text(line, start, end, key)); break;
+      case 'src6_addr': this.once(r.srcAddr, key, q); r.srcAddr = this.texts.of(canonicalAddress(this.text(line, start, end, key))); break;
+      case 'dst6_addr': this.once(r.dstAddr, key, q); r.dstAddr = this.texts.of(canonicalAddress(this.text(line, start, end, key))); break;
       case 'src_vlan': this.once(r.vlan, key, q); r.vlan = this.count(line, start, end, key); break;
-      case 'tcp_flags': this.once(r.tcpFlags, key, q); r.tcpFlags = this.texts.of(this.text(line, start, end)); break;
+      case 'tcp_flags': this.once(r.tcpFlags, key, q); r.tcpFlags = this.texts.of(this.text(line, start, end, key)); break;
       default: break;
     }
   }
@@ -164,9 +164,9 @@ export class NfdumpJsonParser {
     throw new InputError({ file: this.file, line: this.lineNo, col: q + 1 }, `${what} in the record opened on line ${this.current.line}`, 'each key once per record, as nfdump writes it');
   }
 
-  private text(line: string, start: number, end: number): string {
+  private text(line: string, start: number, end: number, key: string): string {
     if (line.charCodeAt(start) === 34 && line.charCodeAt(end - 1) === 34 && end - start >= 2) return line.slice(start + 1, end - 1);
-    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${preview(line.slice(start, end), 57)}`, 'a quoted string');
+    throw new InputError({ file: this.file, line: this.lineNo, col: start + 1 }, `${key} ${preview(line.slice(start, end), 57) || 'empty'}`, `${key} as a quoted string, as nfdump -o json writes it`);
   }
 
   private count(line: string, start: number, end: number, key: string): number {
