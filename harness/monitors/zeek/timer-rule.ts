@@ -235,8 +235,9 @@ function applyLocalZeek(timers: ZeekTimers, config: UserConfigText): void {
     const [, written, op, value] = m as unknown as [string, string, string, string];
     // The global namespace named outright: `redef GLOBAL::tcp_inactivity_timeout` is the same knob.
     const name = written.startsWith('GLOBAL::') ? written.slice('GLOBAL::'.length) : written;
+    if (!TIMER_KNOBS.has(name)) continue;
     const origin = `${config.file}:${lineOf(m.index)}`;
-    if (TIMER_KNOBS.has(name) && conditional.some(([from, to]) => m.index > from && m.index < to)) {
+    if (conditional.some(([from, to]) => m.index > from && m.index < to)) {
       // Which branch Zeek takes (@ifdef of a name, @if of an expression) is Zeek's to evaluate, not the model's.
       timers.unreadable = `${origin}: ${name} ${op} ${value.trim()} inside an @if/@ifdef/@ifndef block`;
       continue;
@@ -250,7 +251,7 @@ function applyLocalZeek(timers: ZeekTimers, config: UserConfigText): void {
       else timers.dnsSessionS = seconds;
       continue;
     }
-    if (name !== 'Conn::port_inactivity_timeouts' && name !== 'Conn::analyzer_inactivity_timeouts') continue;
+    // The two tables, the rest of TIMER_KNOBS.
     const entries = tableEntries(value);
     if (entries === undefined) {
       timers.unreadable = `${origin}: ${name} ${op} ${value.trim()}`;
