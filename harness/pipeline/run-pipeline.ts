@@ -429,7 +429,7 @@ async function runTask(
     }
     return cells;
   }
-  const mayOverlap = indistinctInTruth(truth.connections);
+  const mayOverlap = indistinctFor(truth);
   const outcome = await runCell({
     ...(mayOverlap === undefined ? {} : { mayOverlap }),
     adapter,
@@ -520,6 +520,13 @@ async function runTask(
   await writeCellFiles(workDir, cells);
   releaseHeap(truth.connections.length);
   return cells;
+}
+
+/** indistinctInTruth of a scenario's truth, made once for all its cells: it walks every connection. */
+const indistinctOfTruth = new WeakMap<GroundTruth, ReturnType<typeof indistinctInTruth>>();
+function indistinctFor(truth: GroundTruth): ReturnType<typeof indistinctInTruth> {
+  if (!indistinctOfTruth.has(truth)) indistinctOfTruth.set(truth, indistinctInTruth(truth.connections));
+  return indistinctOfTruth.get(truth);
 }
 
 /**
