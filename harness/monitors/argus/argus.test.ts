@@ -41,6 +41,13 @@ const ICMP_V6_RAW = [
   '1700007501.000000,1700007501.502000,0.502000,tcp,2001:DB8:0::10,40000,   ->,2001:db8::20,443,4,2,6,412,356,768,FIN,Status',
 ].join('\n');
 
+/** A team's argus.conf of `text`, in a folder of its own. */
+async function teamArgusConf(text: string): Promise<string> {
+  const conf = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-argus-conf-')), 'argus.conf');
+  await writeFile(conf, text);
+  return conf;
+}
+
 describe('argus ra CSV parser', () => {
   it('takes times to the exact microsecond and the duration from them, not from the 32-bit float dur', () => {
     const [tcp, udp] = parseRaCsv(LONGCONN_MERGED, { file: 'x.csv', view: 'merged' });
@@ -311,9 +318,7 @@ describe('argus on generated captures (real argus, ra, racluster)', function () 
   });
 
   it("a user's argus.conf is used with -F, and the swept keys go on top", async function () {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-argus-conf-'));
-    const conf = path.join(dir, 'argus.conf');
-    await writeFile(conf, 'ARGUS_DAEMON=yes\nARGUS_FLOW_STATUS_INTERVAL=60\nARGUS_TCP_TIMEOUT=3600\n');
+    const conf = await teamArgusConf('ARGUS_DAEMON=yes\nARGUS_FLOW_STATUS_INTERVAL=60\nARGUS_TCP_TIMEOUT=3600\n');
     const c = connection(clocked.truth, 'quiet');
     const asIs = await runOk(this, clocked.pcap, 'default', conf);
     expect(starts(recordsOf(view(asIs, 'raw'), c))).to.equal(1);
@@ -347,9 +352,7 @@ describe('argus on generated captures (real argus, ra, racluster)', function () 
   it('a config saved with a UTF-8 BOM: argus gets it without the BOM, so its first line is read as the notes and the model read it', async function () {
     // argus took the BOM for part of the first key and skipped the line: the 60 s default cut the flow in three
     // while the notes said "effective: ARGUS_TCP_TIMEOUT=3600" and the model predicted one record.
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-argus-bom-'));
-    const conf = path.join(dir, 'argus.conf');
-    await writeFile(conf, '\uFEFFARGUS_TCP_TIMEOUT=3600\n');
+    const conf = await teamArgusConf('\uFEFFARGUS_TCP_TIMEOUT=3600\n');
     const c = connection(clocked.truth, 'quiet');
     const asIs = await runOk(this, clocked.pcap, 'default', conf);
     expect(starts(recordsOf(view(asIs, 'raw'), c))).to.equal(1);
