@@ -48,6 +48,8 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
   // connection of 15 packets was scored with 1718 at exit 0. Such a row's columns after the host name are found again
   // by the direction word nDPI writes in str_data_ratio (Download, Upload, Mixed) after the number data_ratio.
   const sniAt = names.indexOf('server_name_sni');
+  /** Whether a host name's commas can move the columns read (those after it). */
+  const hostNameBeforeCounts = sniAt >= 0 && sniAt < needed;
   const wordAt = names.indexOf('str_data_ratio');
   const ratioAt = names.indexOf('data_ratio');
   // nDPI numbers each flow once: a flow_id seen again is a file holding its rows twice (two runs' CSVs joined), and
@@ -62,10 +64,10 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     const n = lineNo - 1;
     if (line === '') continue;
     const cells = line.split(',');
-    if (cells.length < needed || cells.length < names.length) {
+    if (cells.length < names.length) {
       throw new InputError({ file, line: n + 1, col: line.length + 1 }, `${cells.length} fields`, `${names.length} comma-separated fields, as many as the header on line 1 names (ndpiReader writes every column on every row): is the row cut short, or a field lost?`);
     }
-    const shift = cells.length > names.length && sniAt >= 0 && sniAt < needed ? hostNameCommas(cells, names.length, wordAt, ratioAt) : 0;
+    const shift = cells.length > names.length && hostNameBeforeCounts ? hostNameCommas(cells, names.length, wordAt, ratioAt) : 0;
     if (shift === undefined) {
       throw new InputError(
         { file, line: n + 1, col: fieldColumn(cells, sniAt) },
@@ -122,7 +124,7 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
 const DIRECTION_WORDS = new Set(['Download', 'Upload', 'Mixed']);
 
 /**
- * How many commas the host name of a row with `surplus` fields more than the header holds: the one shift that puts
+ * How many commas the host name of a row with more fields than the header's `width` holds: the one shift that puts
  * a direction word (ndpi_data_ratio2str) in str_data_ratio after a %.3f number in data_ratio. Undefined when the
  * header has neither column or no single shift fits.
  */
