@@ -51,7 +51,8 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
     const cells = line.split(',');
     if (!index) {
       if (cells[0] !== 'conn_#') throw new InputError({ file, line: lineNo, col: 1 }, `"${preview(line)}"`, EXPECTED);
-      index = {};
+      // No prototype: a column named constructor or toString is no column seen before.
+      index = Object.create(null) as Record<string, number>;
       for (const [i, name] of cells.entries()) {
         if (name === '') continue;
         // A column named twice was read from its last place without a word (the packets of another column, "accurate"
