@@ -206,7 +206,7 @@ describe('pmacct adapter', function () {
       ] as const) {
         const conf = path.join(dir, `p${maxlife}.conf`);
         await writeFile(conf, text);
-        expect(() => pmacct.checkConfig?.(conf, text)).to.not.throw();
+        expect(() => (pmacct.checkConfig as NonNullable<typeof pmacct.checkConfig>)(conf, text)).to.not.throw();
         const run = await runAdapterForTest(pmacct, gaps.pcapPath, 'default', { userConfig: conf });
         if (!('outcome' in run)) { console.warn(run.missing); this.skip(); }
         const log = await readFile(path.join(run.workDir, 'pmacctd.log'), 'utf8');
