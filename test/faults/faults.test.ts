@@ -172,8 +172,9 @@ describe('faults: fake monitors that crash, hang, flood, say nothing or lie', fu
     const cellDir = path.join(run.out, 'burst-20min', 'tcptrace', 'default');
     expect(cell.recordsFile).to.be.a('string');
     expect(cell.scoresFile).to.equal(undefined);
-    expect((await readdir(cellDir)).filter((f) => f.startsWith('scores.'))).to.deep.equal([]);
-    expect((await readdir(cellDir)).filter((f) => f.startsWith('records.'))).to.have.length(1);
+    const files = await readdir(cellDir);
+    expect(files.filter((f) => f.startsWith('scores.'))).to.deep.equal([]);
+    expect(files.filter((f) => f.startsWith('records.'))).to.have.length(1);
     expect(run.results.scenarios[0]?.recommendations.some((r) => r.monitor === 'tcptrace'), 'no recommendation from a failed monitor').to.equal(false);
     await expectIsolated(run);
   });
