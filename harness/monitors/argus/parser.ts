@@ -3,6 +3,7 @@ import { decimalSecondsToMicros } from '../../core/time-text.js';
 import { canonicalAddress } from '../../core/ip-address.js';
 import { TextIntern } from '../../core/text-intern.js';
 import { FlowRecordTable } from '../../core/flow-record-table.js';
+import { LastRecordOfFlow } from '../../core/last-record-of-flow.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
 
@@ -46,7 +47,9 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecordTable> {
   const raw = options.view === 'raw';
   // Index and state of the last record of each unordered 5-tuple, to say why that record ended once the next one
   // shows up.
-  const lastOfFlow = raw ? new Map<string, { index: number; state: string }>() : undefined;
+  const lastOfFlow = raw ? new LastRecordOfFlow(records) : undefined;
+  // The flows are keyed on ra's protocol name too: the table keeps only "other" for every protocol it has no code for.
+  const protocolNames = new Map<string, number>();
   const fields: string[] = new Array<string>(FIELD_COUNT);
   const starts: number[] = new Array<number>(FIELD_COUNT);
   // Records keep their addresses and state as flat copies, not views into the lines they were read from.
@@ -140,22 +143,22 @@ function* raCsv(options: ArgusParseOptions): LineConsumer<FlowRecordTable> {
     if (!raw && cause !== 'Start') {
       throw new InputError(where(16), `cause "${preview(cause, 57)}" in the merged view`, 'racluster output, whose every record is a whole flow (cause Start); ra\'s own records go with --view raw');
     }
-    if (lastOfFlow) {
-      record.recordKind = cause === 'Start' ? 'start' : 'status';
-      const key = flowKey(protoText, origAddr, origPort, respAddr, respPort);
-      const previous = lastOfFlow.get(key);
-      if (previous !== undefined) {
-        // A new ICMP echo flow follows every exchange whatever the timeout (argus keys echo flows finer than type and id).
-        records.setEndReason(previous.index, record.recordKind === 'status' ? 'status' : endOfFlowOr(previous.state, protocol === 'icmp' ? 'unknown' : 'idle-timeout'));
-      }
-      lastOfFlow.set(key, { index: records.length, state: record.state as string });
-    }
+    if (raw) record.recordKind = cause === 'Start' ? 'start' : 'status';
     records.push(record);
+    if (lastOfFlow) {
+      let kind = protocolNames.get(protoText);
+      if (kind === undefined) protocolNames.set(protoText, (kind = protocolNames.size));
+      const previous = lastOfFlow.replace(records.length - 1, kind);
+      if (previous >= 0) {
+        // A new ICMP echo flow follows every exchange whatever the timeout (argus keys echo flows finer than type and id).
+        records.setEndReason(previous, record.recordKind === 'status' ? 'status' : endOfFlowOr(records.state(previous), protocol === 'icmp' ? 'unknown' : 'idle-timeout'));
+      }
+    }
   }
   if (lastOfFlow) {
     // The last record of a flow ended at its close, or was still open at the end of the capture (or idled out
     // after its last status report: argus writes nothing when it drops a flow it has already reported).
-    for (const { index, state } of lastOfFlow.values()) records.setEndReason(index, endOfFlowOr(state, 'unknown'));
+    for (const index of lastOfFlow.lastRecords()) records.setEndReason(index, endOfFlowOr(records.state(index), 'unknown'));
   }
   return records;
 }
@@ -169,12 +172,6 @@ const CONTINUATION_CAUSES = new Set(['Status', 'Stop', 'Shutdown', 'Timeout', 'C
 
 function endOfFlowOr(state: string | undefined, otherwise: EndReason): EndReason {
   return state === 'FIN' || state === 'RST' ? 'end-of-flow' : otherwise;
-}
-
-function flowKey(proto: string, a: string, ap: number, b: string, bp: number): string {
-  const left = `${a}|${ap}`;
-  const right = `${b}|${bp}`;
-  return left < right ? `${proto}|${left}|${right}` : `${proto}|${right}|${left}`;
 }
 
 /**
