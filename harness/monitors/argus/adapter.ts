@@ -212,13 +212,12 @@ export function checkArgusConfig(file: string, text: string): void {
     const raw = lines[i] as string;
     const entry = confEntry(raw);
     if (entry === null) continue;
+    const keyCol = raw.length - raw.trimStart().length + 1;
     if (entry === undefined) {
-      const trimmed = raw.trim();
-      throw new InputError({ file, line: i + 1, col: raw.length - raw.trimStart().length + 1 }, `"${preview(trimmed)}"`, 'an argus.conf line KEY=value (ARGUS_TCP_TIMEOUT=3600), or a comment starting with #');
+      throw new InputError({ file, line: i + 1, col: keyCol }, `"${preview(raw.trim())}"`, 'an argus.conf line KEY=value (ARGUS_TCP_TIMEOUT=3600), or a comment starting with #');
     }
     if (entry.spaced) {
-      const col = raw.length - raw.trimStart().length + 1;
-      throw new InputError({ file, line: i + 1, col }, `"${preview(raw.trim())}", a blank before "=" (argus reads a key only as ${entry.key}= and skips this line without a word, running on its default)`, `${entry.key}=${entry.value === '' ? 'VALUE' : entry.value}, with "=" right after the key`);
+      throw new InputError({ file, line: i + 1, col: keyCol }, `"${preview(raw.trim())}", a blank before "=" (argus reads a key only as ${entry.key}= and skips this line without a word, running on its default)`, `${entry.key}=${entry.value === '' ? 'VALUE' : entry.value}, with "=" right after the key`);
     }
     const shape = FLOW_SHAPE_KEYS[entry.key];
     if (shape !== undefined && !shape.valid(entry.value)) {
@@ -228,7 +227,7 @@ export function checkArgusConfig(file: string, text: string): void {
     if (!knob) {
       const meant = nearMiss(entry.key, ARGUS_CONFIG_KEYS);
       if (meant !== undefined) {
-        throw new InputError({ file, line: i + 1, col: raw.length - raw.trimStart().length + 1 }, `${entry.key}, a key argus does not read (it ignores it without a word and runs on its default)`, `${meant}, or a comment`);
+        throw new InputError({ file, line: i + 1, col: keyCol }, `${entry.key}, a key argus does not read (it ignores it without a word and runs on its default)`, `${meant}, or a comment`);
       }
       continue;
     }
@@ -322,11 +321,7 @@ export async function runArgus(ctx: CellContext): Promise<MonitorOutput> {
   if (!(await access(argusFile).then(() => true, () => false))) {
     throw new MonitorFailure(`argus exited 0 but wrote no ${ARGUS_FILES.argus}`, 0, undefined, argusRun.stderr, false);
   }
-  // Read first: a file argus gave up on (a link type it cannot read) lacks its Stop record too, and its cause is
-  // argus's own words, which the "no flow records" failure carries.
-  const output = await readArgusFile(ctx, argusFile, notes, argusRun.stderr);
-  await requireClosingMar(ctx, argusFile, 'argus exited 0');
-  return output;
+  return readArgusFile(ctx, argusFile, notes, 'argus exited 0', argusRun.stderr);
 }
 
 /** ra's argv listing the management records (MARs) of an argus file, one cause (Start, Status, Stop) a line. */
@@ -342,8 +337,7 @@ function marArgv(ra: string, argusFile: string): string[] {
  * the records it printed are what is judged). Live, argus is stopped by a signal and still closes its file with
  * one (the ordered-shutdown shim makes that shutdown orderly); `ended` says how it ended, for the reason.
  */
-export async function requireClosingMar(ctx: CellContext, argusFile: string, ended: string): Promise<void> {
-  const ra = await resolveClient(ctx, 'ra');
+async function requireClosingMar(ctx: CellContext, ra: string, argusFile: string, ended: string): Promise<void> {
   const listed = await ctx.exec(marArgv(ra, path.basename(argusFile)), { cwd: ctx.workDir, okExitCodes: [0, 1], readsOutput: true });
   const causes = listed.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
   if (causes.at(-1) === 'Stop') return;
@@ -354,10 +348,11 @@ export async function requireClosingMar(ctx: CellContext, argusFile: string, end
 }
 
 /**
- * The two views of an argus file: raw records (ra) and merged per directed 5-tuple (racluster). `argusSaid` is what
- * argus wrote on stderr: when its file holds no flow record, that is the cause to show.
+ * The two views of an argus file: raw records (ra) and merged per directed 5-tuple (racluster), once the file is
+ * known to be whole (requireClosingMar; `ended` says how argus ended, for its reason). `argusSaid` is what argus
+ * wrote on stderr: when its file holds no flow record, that is the cause to show.
  */
-export async function readArgusFile(ctx: CellContext, argusFile: string, notes: string[], argusSaid = ''): Promise<MonitorOutput> {
+export async function readArgusFile(ctx: CellContext, argusFile: string, notes: string[], ended: string, argusSaid = ''): Promise<MonitorOutput> {
   const ra = await resolveClient(ctx, 'ra');
   const racluster = await resolveClient(ctx, 'racluster');
   // ra exits 1, saying nothing, when no record passes its filter ("not man"): argus wrote none, only its management
@@ -387,5 +382,8 @@ export async function readArgusFile(ctx: CellContext, argusFile: string, notes: 
   }
   notes.push('raw: argus records (cause Start opens a flow, Status continues it); merged: racluster, one record per directed 5-tuple '
     + '(a fragment whose first packet came from the server keeps its swapped direction and stays separate)');
+  // Checked last: a file argus gave up on (a link type it cannot read) lacks its Stop record too, and its cause is
+  // argus's own words, which the "no flow records" failure carries.
+  await requireClosingMar(ctx, ra, argusFile, ended);
   return { views: { raw, merged }, rawFiles: [ARGUS_FILES.argus, ARGUS_FILES.raw, ARGUS_FILES.merged], notes };
 }

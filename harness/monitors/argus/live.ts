@@ -4,7 +4,7 @@ import { compareVersions, numericVersion } from '../../check/version-range.js';
 import type { TimeoutSetting } from '../../core/timeout-setting.js';
 import { buildPreloadShim } from '../../live/preload-shim.js';
 import { MonitorFailure, type LiveCellContext, type LiveForm, type LiveOutput } from '../monitor-adapter.js';
-import { ARGUS_FILES, argusConfig, readArgusFile, requireClosingMar } from './adapter.js';
+import { ARGUS_FILES, argusConfig, readArgusFile } from './adapter.js';
 
 /**
  * argus on a live interface (docs/measured/live.md): `argus -X -F argus.conf -i rx -w out.argus`. Live its idle
@@ -69,10 +69,10 @@ async function run(ctx: LiveCellContext): Promise<LiveOutput> {
     : ended.stderr.includes(ORDERED_SHUTDOWN_APPLIED)
       ? 'ordered shutdown applied (LD_PRELOAD shim: the stop signal handed to argus from its main thread, which then stays out of the shutdown)'
       : 'ordered-shutdown shim NOT confirmed in argus\'s stderr';
-  const output = await readArgusFile(ctx, argusFile, [`ARGUS_FLOW_STATUS_INTERVAL=${ARGUS_LIVE_STATUS_INTERVAL_S} s live`, shutdown]);
-  // A file cut short (a full disk) reads up to the cut: the records lost would be scored "missed" at exit 0.
-  await requireClosingMar(ctx, argusFile, `argus stopped (${ended.signal ?? `exit status ${ended.exitCode}`})`);
-  return output;
+  // A file cut short (a full disk) reads up to the cut: the records lost would be scored "missed" at exit 0, so
+  // readArgusFile requires its closing record.
+  return readArgusFile(ctx, argusFile, [`ARGUS_FLOW_STATUS_INTERVAL=${ARGUS_LIVE_STATUS_INTERVAL_S} s live`, shutdown],
+    `argus stopped (${ended.signal ?? `exit status ${ended.exitCode}`})`);
 }
 
 export const argusLive: LiveForm = {
