@@ -100,10 +100,9 @@ const FIVE_TUPLE = ['src_host', 'dst_host', 'src_port', 'dst_port', 'proto'];
  * The values the harness reads a meaning from: pmacctd logs an ERROR for `nfprobe_timeouts: tcp=-5` and runs on its
  * defaults, so a config test would judge the defaults while naming the config's value.
  */
-function checkValues(lines: ConfigLine[], file: string): void {
-  const nfprobeNames = nfprobePluginNames(lines);
+function checkValues(lines: ConfigLine[], nfprobeNames: string[], file: string): void {
   for (const l of lines) {
-    const { value, valueCol } = valueOf(l);
+    const { whole, value, valueCol } = valueOf(l);
     const fail = (found: string, expected: string): never => {
       throw new InputError({ file, line: l.line, col: valueCol }, found, expected);
     };
@@ -123,10 +122,9 @@ function checkValues(lines: ConfigLine[], file: string): void {
     if (l.key === 'nfprobe_timeouts') {
       // pmacctd reads this value whole (no comment): `maxlife=60 ! a minute` or `tcp = 60` is an item it logs as
       // invalid and then runs on its default.
-      const whole = rawValueOf(l);
-      for (const item of timeoutItems(whole.value)) {
+      for (const item of timeoutItems(whole)) {
         if (item.seconds === undefined) {
-          throw new InputError({ file, line: l.line, col: whole.valueCol + item.offset },
+          throw new InputError({ file, line: l.line, col: valueCol + item.offset },
             `"${preview(item.text)}" in nfprobe_timeouts${/\s|[!#]/.test(item.text) ? ' (pmacctd reads no blank or comment inside this value: it logs "Invalid" and keeps its default)' : ''}`,
             `key=time items joined by ':' with nothing between (tcp=3600:udp=300), keys ${[...NFPROBE_TIMEOUT_KEYS].join(', ')}, a time of 1 s or more in seconds or with pmacct's units s, m, h, d, w (3600, 1h, 1h30m)`);
         }
@@ -136,15 +134,22 @@ function checkValues(lines: ConfigLine[], file: string): void {
 }
 
 /**
- * The names of the nfprobe plugins of a plugins line, as pmacctd makes them (parse_plugin_names: the first plugins
- * line; `nfprobe[name]` is called name, trimmed; a plain `nfprobe` default_nfprobe). A config without a plugins line
- * gets the harness's `plugins: nfprobe`.
+ * The plugins line as pmacctd finds it (parse_plugin_names): the first whose key is exactly `plugins`, so a
+ * `plugins[x]:` line is none.
  */
-function nfprobePluginNames(lines: ConfigLine[]): string[] {
-  const plugins = lines.find((l) => l.key === 'plugins' && l.plugin === undefined);
+function pluginsLine(lines: ConfigLine[]): ConfigLine | undefined {
+  return lines.find((l) => l.key === 'plugins' && l.plugin === undefined);
+}
+
+/**
+ * The names of the nfprobe plugins of the plugins line, as pmacctd makes them (parse_plugin_names: `nfprobe[name]`
+ * is called name, trimmed; a plain `nfprobe` default_nfprobe). A config without a plugins line gets the harness's
+ * `plugins: nfprobe`.
+ */
+function nfprobePluginNames(plugins: ConfigLine | undefined): string[] {
   if (plugins === undefined) return ['default_nfprobe'];
   const names: string[] = [];
-  for (const token of rawValueOf(plugins).value.split(',')) {
+  for (const token of valueOf(plugins).whole.split(',')) {
     const open = token.indexOf('[');
     const close = token.indexOf(']');
     const type = (open >= 0 ? token.slice(0, open) : token).trim().toLowerCase();
@@ -183,18 +188,14 @@ function timeoutItems(value: string): { text: string; key: string; seconds: numb
   });
 }
 
-/** A line's value as pmacctd keeps it (after `key:`, blanks trimmed at both ends, nothing else) and its column. */
-function rawValueOf(l: ConfigLine): { value: string; valueCol: number } {
+/**
+ * A line's value after `key:` and the 1-based column where it starts: `whole` as pmacctd keeps it (blanks trimmed
+ * at both ends, nothing else), `value` without a trailing comment as well.
+ */
+function valueOf(l: ConfigLine): { whole: string; value: string; valueCol: number } {
   const colon = l.text.indexOf(':');
   const after = l.text.slice(colon + 1);
-  return { value: after.trim(), valueCol: colon + 2 + (after.length - after.trimStart().length) };
-}
-
-/** A line's value (after `key:`, without a trailing comment) and the 1-based column where it starts. */
-function valueOf(l: ConfigLine): { value: string; valueCol: number } {
-  const colon = l.text.indexOf(':');
-  const after = l.text.slice(colon + 1);
-  return { value: after.replace(/\s+[!#].*$/, '').trim(), valueCol: colon + 2 + (after.length - after.trimStart().length) };
+  return { whole: after.trim(), value: after.replace(/\s+[!#].*$/, '').trim(), valueCol: colon + 2 + (after.length - after.trimStart().length) };
 }
 
 /**
@@ -204,13 +205,13 @@ function valueOf(l: ConfigLine): { value: string; valueCol: number } {
 export function pmacctKnobValuesWith(setting: { isDefault: boolean; limits?: { maxFlows?: number } }, values: Record<string, number>, userConfig: { file: string; text: string }): Record<string, number> {
   const inForce = { ...values };
   const lines = parseLines(userConfig.text, userConfig.file);
-  const nfprobeNames = nfprobePluginNames(lines);
+  const nfprobeNames = nfprobePluginNames(pluginsLine(lines));
   for (const l of lines) {
     // A line for another plugin (print[x]) sets nothing of nfprobe's.
     if (l.plugin !== undefined && !nfprobeNames.includes(l.plugin)) continue;
-    const { value } = valueOf(l);
+    const { whole, value } = valueOf(l);
     if (l.key === 'nfprobe_timeouts' && setting.isDefault) {
-      for (const item of timeoutItems(rawValueOf(l).value)) if (item.seconds !== undefined) inForce[`nfprobe_timeouts ${item.key}`] = item.seconds;
+      for (const item of timeoutItems(whole)) if (item.seconds !== undefined) inForce[`nfprobe_timeouts ${item.key}`] = item.seconds;
     }
     if (l.key === 'nfprobe_maxflows' && setting.limits?.maxFlows === undefined && /^\d+$/.test(value)) inForce.nfprobe_maxflows = Number(value);
   }
@@ -219,10 +220,10 @@ export function pmacctKnobValuesWith(setting: { isDefault: boolean; limits?: { m
 
 function checkedLines(text: string, file: string): ConfigLine[] {
   const lines = parseLines(text, file);
-  checkValues(lines, file);
-  const plugins = lines.find((l) => l.key === 'plugins');
+  const plugins = pluginsLine(lines);
   // Each plugin as pmacctd reads it: `nfprobe ! mine` is a plugin type it does not know (and ignores).
-  const nfprobes = nfprobePluginNames(lines);
+  const nfprobes = nfprobePluginNames(plugins);
+  checkValues(lines, nfprobes, file);
   if (plugins && nfprobes.length === 0) {
     throw new InputError({ file, line: plugins.line, col: 1 }, `"${plugins.text.trim()}"`, 'plugins to include nfprobe (the harness reads NetFlow/IPFIX from it)');
   }
@@ -235,7 +236,7 @@ function checkedLines(text: string, file: string): ConfigLine[] {
   // no connection (the cell failed as "unrelated output: did the monitor read another capture?").
   for (const l of lines) {
     if (l.key !== 'aggregate' || (l.plugin !== undefined && !nfprobes.includes(l.plugin))) continue;
-    const { value, valueCol } = rawValueOf(l);
+    const { whole: value, valueCol } = valueOf(l);
     const primitives = value.split(',').map((p) => p.trim().toLowerCase());
     const missing = FIVE_TUPLE.filter((p) => !primitives.includes(p));
     if (missing.length > 0) {
@@ -254,7 +255,7 @@ function checkedLines(text: string, file: string): ConfigLine[] {
 export function mergedPmacctdConfig(userText: string, file: string, input: PmacctdConfigInput): { text: string; notes: string[] } {
   const lines = checkedLines(userText, file);
   const notes: string[] = [];
-  const plugins = lines.find((l) => l.key === 'plugins');
+  const plugins = pluginsLine(lines);
   const drop = new Set(FORCED);
   if (input.timeouts) drop.add('nfprobe_timeouts');
   if (input.maxFlows !== undefined) drop.add('nfprobe_maxflows');

@@ -252,6 +252,12 @@ describe('pmacct: a team pmacctd config is checked before anything runs', () => 
     expect(() => check('p.conf', 'plugins: nfprobe[a]\nnfprobe_timeouts[a]: maxlife=60\n')).to.not.throw();
     // "Unknown plugin type: nfprobe ! mine. Ignoring." and then an in-memory table: no export at all.
     expect(() => check('p.conf', 'plugins: nfprobe ! mine\n')).to.throw(InputError, /^p\.conf:1:1: found "plugins: nfprobe ! mine"; expected plugins to include nfprobe/);
+
+    // pmacctd's plugins line is the first whose key is exactly "plugins" (parse_plugin_names): a plugins[x] line is
+    // none, so the error names the line pmacctd reads, and a config with only such a line gets the harness's own.
+    expect(() => check('p.conf', 'plugins[x]: nfprobe\nplugins: print\n')).to.throw(InputError, /^p\.conf:2:1: found "plugins: print"; expected plugins to include nfprobe/);
+    const merged = mergedPmacctdConfig('plugins[x]: print\n', 'p.conf', { source: { pcap: '/x' }, receiver: 'r' });
+    expect(merged.text).to.match(/^plugins: nfprobe$/m);
   });
 
   it('refuses a config whose records could not be scored: two nfprobe plugins, an aggregate without the 5-tuple', () => {
