@@ -4,7 +4,7 @@ import { access, chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults, Cell } from '../../harness/core/results.js';
-import { BIN, harness, REPO, REAL_FIXTURES, waitForDescendant } from '../support/cli.js';
+import { BIN, harness, REPO, REAL_FIXTURES, waitForDescendant, waitForFile } from '../support/cli.js';
 
 function cell(results: RunResults, column: string, setting: string): Cell {
   const found = results.scenarios[0]?.cells.find((c) => c.column === column && c.setting.label === setting);
@@ -278,14 +278,6 @@ describe('harness run with failing monitors (fakes)', function () {
     await writeFile(file, `#!/bin/sh\ncase "$1" in -v|-h|-V|--version) echo "tcptrace version 6.6.7 (${name})"; exit 0;; esac\n${body}\n`);
     await chmod(file, 0o755);
     return file;
-  }
-
-  /** Waits (up to a minute) for the fake to touch its marker: the run is then inside a real cell. */
-  async function waitForFile(file: string): Promise<void> {
-    for (let i = 0; i < 600; i += 1) {
-      try { await access(file); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
-    }
-    await access(file);
   }
 
   it('a crashing monitor becomes a failed cell with its exit status and stderr; the others go on', async () => {

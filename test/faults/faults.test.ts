@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Cell, RunResults } from '../../harness/core/results.js';
 import { which } from '../../harness/executor/which.js';
 import { bookkeeperKeys } from '../../harness/netflow/nfdump-bookkeeper.js';
-import { BIN, harness, REPO, type CliResult } from '../support/cli.js';
+import { BIN, harness, REPO, type CliResult, waitFor } from '../support/cli.js';
 
 /**
  * Run-time faults, each with the FAKE monitor that causes it (test/faults/fake-*.sh, injected through the adapters'
@@ -41,14 +41,6 @@ async function leftAfterRun(mark: string): Promise<string[]> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return left;
-}
-
-async function waitFor(what: string, test: () => Promise<boolean>, tries = 600): Promise<void> {
-  for (let i = 0; i < tries; i += 1) {
-    if (await test()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 async function readResults(out: string): Promise<RunResults> {

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,4 +50,18 @@ export async function waitForDescendant(rootPid: number, pattern: RegExp, timeou
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no process matching ${String(pattern)} under pid ${rootPid} within ${timeoutMs} ms`);
+}
+
+/** Polls `test` every 100 ms, `tries` times (a minute by default), and throws naming `what` if it never holds. */
+export async function waitFor(what: string, test: () => Promise<boolean>, tries = 600): Promise<void> {
+  for (let i = 0; i < tries; i += 1) {
+    if (await test()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Waits (up to a minute) for `file` to exist. */
+export async function waitForFile(file: string): Promise<void> {
+  await waitFor(file, () => access(file).then(() => true, () => false));
 }
