@@ -88,28 +88,25 @@ export function parseGroundTruth(text: string, file: string): GroundTruth {
     for (const side of ['client', 'server'] as const) {
       if (conn[`${side}IpBytes`] < conn[`${side}PayloadBytes`]) refuse(at(`${side}IpBytes`), `${conn[`${side}IpBytes`]}, less than ${side}PayloadBytes ${conn[`${side}PayloadBytes`]}`, 'IP bytes that include the payload');
     }
+    // The quiet periods are every gap of at least quietThresholdUs of a scenario connection (none of a background
+    // flow's): the model predicts fragments from them, so a list emptied or shortened by an edit scored a split
+    // record as "the model predicts whole" and advised no timeout for the gaps it left out.
     let previousEnd = conn.firstUs;
+    let longestListed = false;
     conn.quietPeriods.forEach((quiet, q) => {
+      if (conn.background) refuse(at('quietPeriods', q), `${quiet.startUs}..${quiet.endUs} in a background connection`, 'no quiet periods in a background connection (its gaps are in longestGapUs only)');
       if (quiet.startUs < previousEnd || quiet.endUs < quiet.startUs || quiet.endUs > conn.lastUs) {
         refuse(at('quietPeriods', q), `${quiet.startUs}..${quiet.endUs}`, `quiet periods in time order within the connection (${previousEnd}..${conn.lastUs})`);
       }
       if (quiet.lengthUs !== quiet.endUs - quiet.startUs) refuse(at('quietPeriods', q, 'lengthUs'), `${quiet.lengthUs}`, `endUs - startUs = ${quiet.endUs - quiet.startUs}`);
       if (quiet.lengthUs > conn.longestGapUs) refuse(at('longestGapUs'), `${conn.longestGapUs}, shorter than quietPeriods[${q}]`, 'the longest gap at least as long as every quiet period');
+      if (quiet.lengthUs < truth.quietThresholdUs) refuse(at('quietPeriods', q, 'lengthUs'), `${quiet.lengthUs}, shorter than quietThresholdUs ${truth.quietThresholdUs}`, 'quiet periods at least quietThresholdUs long (shorter gaps are not listed)');
+      if (quiet.lengthUs === conn.longestGapUs) longestListed = true;
       previousEnd = quiet.endUs;
     });
     if (conn.longestGapUs > conn.durationUs) refuse(at('longestGapUs'), `${conn.longestGapUs}, longer than the connection`, `at most durationUs ${conn.durationUs}`);
-    // The quiet periods are every gap of at least quietThresholdUs of a scenario connection (none of a background
-    // flow's): the model predicts fragments from them, so a list emptied or shortened by an edit scored a split
-    // record as "the model predicts whole" and advised no timeout for the gaps it left out.
-    if (conn.background) {
-      if (conn.quietPeriods.length > 0) refuse(at('quietPeriods', 0), `${conn.quietPeriods[0]?.startUs}..${conn.quietPeriods[0]?.endUs} in a background connection`, 'no quiet periods in a background connection (its gaps are in longestGapUs only)');
-    } else {
-      conn.quietPeriods.forEach((quiet, q) => {
-        if (quiet.lengthUs < truth.quietThresholdUs) refuse(at('quietPeriods', q, 'lengthUs'), `${quiet.lengthUs}, shorter than quietThresholdUs ${truth.quietThresholdUs}`, 'quiet periods at least quietThresholdUs long (shorter gaps are not listed)');
-      });
-      if (conn.longestGapUs >= truth.quietThresholdUs && !conn.quietPeriods.some((quiet) => quiet.lengthUs === conn.longestGapUs)) {
-        refuse(at('longestGapUs'), `${conn.longestGapUs}, at least quietThresholdUs ${truth.quietThresholdUs}, and no quiet period that long`, 'every gap of at least quietThresholdUs listed in quietPeriods, the longest gap among them');
-      }
+    if (!conn.background && conn.longestGapUs >= truth.quietThresholdUs && !longestListed) {
+      refuse(at('longestGapUs'), `${conn.longestGapUs}, at least quietThresholdUs ${truth.quietThresholdUs}, and no quiet period that long`, 'every gap of at least quietThresholdUs listed in quietPeriods, the longest gap among them');
     }
   });
   // Background flows (clock, sentinel) are never judged: with none else every log was "✓ accurate" (0 connections).
