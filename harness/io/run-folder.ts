@@ -88,14 +88,20 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
   };
   process.once('exit', releaseSync);
   const claimed = statSync(dir);
-  const verify = (): void => {
+  /** How the folder went since it was claimed, or undefined while it is still this run's. */
+  const goneHow = (): string | undefined => {
     const now = orUndefined(() => statSync(dir));
-    if (now === undefined) throw new RunFolderGone(dir, 'removed');
-    if (now.dev !== claimed.dev || now.ino !== claimed.ino) throw new RunFolderGone(dir, 'removed and made again (another folder is at its path now)');
+    if (now === undefined) return 'removed';
+    if (now.dev !== claimed.dev || now.ino !== claimed.ino) return 'removed and made again (another folder is at its path now)';
     const owner = orUndefined(() => parseOwner(readFileSync(lockFile, 'utf8')));
     // A folder made again at the path may get the same inode number back: its missing lock tells then.
-    if (owner === undefined) throw new RunFolderGone(dir, `removed or emptied (its lock ${RUN_LOCK} is gone)`);
-    if (owner.pid !== me.pid || owner.startTicks !== me.startTicks) throw new RunFolderGone(dir, `taken by another harness (pid ${owner.pid} holds its lock ${RUN_LOCK})`);
+    if (owner === undefined) return `removed or emptied (its lock ${RUN_LOCK} is gone)`;
+    if (owner.pid !== me.pid || owner.startTicks !== me.startTicks) return `taken by another harness (pid ${owner.pid} holds its lock ${RUN_LOCK})`;
+    return undefined;
+  };
+  const verify = (): void => {
+    const how = goneHow();
+    if (how !== undefined) throw new RunFolderGone(dir, how);
   };
   const release = async (): Promise<void> => {
     process.off('exit', releaseSync);
@@ -103,11 +109,7 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
     // take with it the lock and marker of a run that claimed the folder in between (two runs then wrote into one
     // folder, both at exit 0). rmdir removes only an empty folder: a lock taken after ours went stays, folder and all.
     // A folder at its path that is not the one claimed (ours was removed during the run) is another's: left alone.
-    const same = orUndefined(() => {
-      verify();
-      return true;
-    }) ?? false;
-    if (made !== undefined && same) {
+    if (made !== undefined && goneHow() === undefined) {
       const left = await readdir(dir).catch(() => ['?']);
       if (left.every((name) => name === RUN_MARKER || name === RUN_LOCK)) {
         await unlink(path.join(dir, RUN_MARKER)).catch(() => undefined);
