@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
+import type { RunResults } from '../core/results.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderJson } from '../../reports/json-report.js';
 import { readResultsFile } from '../io/read-results.js';
@@ -50,15 +51,13 @@ export async function reportCommand(argv: string[]): Promise<number> {
   // A whole run judges every monitor on every scenario it read: one with no scenario, or a scenario with no cell, is
   // an edited or damaged file, and was rendered as an empty report and a JUnit of 0 tests, 0 failures at exit 0. An
   // interrupted run keeps what finished, which may be nothing.
-  if (results.interrupted === undefined) {
-    const empty = results.scenarios.findIndex((scenario) => scenario.cells.length === 0);
-    if (results.scenarios.length === 0 || empty >= 0) {
-      throw new InputError(
-        { file: resultsFile, line: 1, col: 1 },
-        results.scenarios.length === 0 ? '$.scenarios: an empty list' : `$.scenarios[${empty}].cells: an empty list (scenario ${results.scenarios[empty]?.name ?? '?'})`,
-        'a results.json as harness run wrote it: every scenario it read, each with a cell per monitor, view and setting (only an interrupted run may hold fewer)',
-      );
-    }
+  const empty = results.interrupted === undefined ? emptyList(results) : undefined;
+  if (empty !== undefined) {
+    throw new InputError(
+      { file: resultsFile, line: 1, col: 1 },
+      empty,
+      'a results.json as harness run wrote it: every scenario it read, each with a cell per monitor, view and setting (only an interrupted run may hold fewer)',
+    );
   }
   const format = stringFlag(flags, 'format');
   const out = stringFlag(flags, 'out');
@@ -80,6 +79,15 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (out) await writeFileAtomic(await checkOutputFile('harness report --out', out), rendered);
   else process.stdout.write(rendered);
   return 0;
+}
+
+/** The empty list of a results.json, as the place and what it is: no scenario, or a scenario with no cell. */
+function emptyList(results: RunResults): string | undefined {
+  if (results.scenarios.length === 0) return '$.scenarios: an empty list';
+  for (const [index, scenario] of results.scenarios.entries()) {
+    if (scenario.cells.length === 0) return `$.scenarios[${index}].cells: an empty list (scenario ${scenario.name})`;
+  }
+  return undefined;
 }
 
 /** The reports a run writes beside its results.json: the only files of a run folder that report may write over. */
