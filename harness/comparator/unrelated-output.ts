@@ -1,4 +1,5 @@
 import type { CellAggregate, SpuriousRecord } from '../core/score.js';
+import { FlowRecordTable, ProtocolCode, type FlowRecordList } from '../core/flow-record-table.js';
 import { formatEndpoint } from '../core/ip-address.js';
 import { formatUtc } from '../../reports/report-model.js';
 
@@ -32,4 +33,43 @@ export function describeUnrelated(unrelated: UnrelatedOutput, recordCount: numbe
   const { first } = unrelated;
   return `${recordCount.toLocaleString('en-US')} record(s) and not one connection of ${scenario} among them `
     + `(${unrelated.spurious.toLocaleString('en-US')} belong to no connection; the first: ${first.protocol} ${formatEndpoint(first.origAddr, first.origPort)} -> ${formatEndpoint(first.respAddr, first.respPort)} at ${formatUtc(first.firstUs)})`;
+}
+
+/**
+ * True when the records hold TCP or UDP and not one of those carries a port (both 0 or absent): a flow key or
+ * aggregation without ports (pmacct's `aggregate: src_host, dst_host`, argus's MATRIX keys), whose records match no
+ * connection whatever capture the monitor read.
+ */
+export function recordsCarryNoPorts(records: FlowRecordList): boolean {
+  let portless = 0;
+  const hasPort = (port: number | undefined): boolean => port !== undefined && port > 0;
+  if (records instanceof FlowRecordTable) {
+    for (let i = 0; i < records.length; i += 1) {
+      const code = records.protocolCode(i);
+      if (code !== ProtocolCode.Tcp && code !== ProtocolCode.Udp) continue;
+      if (hasPort(records.origPort(i)) || hasPort(records.respPort(i))) return false;
+      portless += 1;
+    }
+  } else {
+    for (const r of records) {
+      if (r.protocol !== 'tcp' && r.protocol !== 'udp') continue;
+      if (hasPort(r.origPort) || hasPort(r.respPort)) return false;
+      portless += 1;
+    }
+  }
+  return portless > 0;
+}
+
+/**
+ * Why a cell of `harness run` or `check` whose output is unrelated (unrelatedOutput) fails. Records that carry no
+ * port at all are no other capture's: the monitor dropped the ports, and "did the monitor read another capture?"
+ * sent the user after the wrong cause.
+ */
+export function unrelatedCellReason(
+  unrelated: UnrelatedOutput, records: FlowRecordList, scenario: string, capture: { file: string; firstUs: number; lastUs: number },
+): string {
+  const described = describeUnrelated(unrelated, records.length, scenario);
+  if (recordsCarryNoPorts(records)) return `records carry no ports (the monitor's flow key or aggregation drops them): ${described}`;
+  return `unrelated output: ${described}, while ${capture.file} holds ${unrelated.scenarioConnections.toLocaleString('en-US')} scenario connection(s) `
+    + `(${formatUtc(capture.firstUs)} to ${formatUtc(capture.lastUs)}): did the monitor read another capture?`;
 }

@@ -3,8 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CellScoring, compareCell } from '../comparator/compare-cell.js';
-import { describeUnrelated, unrelatedOutput } from '../comparator/unrelated-output.js';
-import { formatUtc } from '../../reports/report-model.js';
+import { unrelatedCellReason, unrelatedOutput } from '../comparator/unrelated-output.js';
 import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import type { FlowRecordList } from '../core/flow-record-table.js';
 import type { Cell, PlanRecord, RunResults, ScenarioResult } from '../core/results.js';
@@ -514,7 +513,7 @@ async function runTask(
       await writeFileAtomic(scoresPath, jsonLines(cell.scores));
     }
     // Its scores (every connection "missed") judged a capture the monitor did not read: not left beside the records.
-    if (failUnrelatedOutput(cell, truth, pcap, wholenessOfCell)) await rm(scoresPath, { force: true });
+    if (failUnrelatedOutput(cell, records, truth, pcap, wholenessOfCell)) await rm(scoresPath, { force: true });
   }
   request.checkRunFolder?.();
   await writeCellFiles(workDir, cells);
@@ -532,16 +531,16 @@ function indistinctFor(truth: GroundTruth): ReturnType<typeof indistinctInTruth>
 /**
  * Output of which not one record is of a connection of the scenario while some are of none (unrelatedOutput, the
  * rule `harness score` refuses a log by) is another capture's: a monitor that read another file, not one that missed
- * everything. The cell fails with the reason, its records kept for the evidence; the run goes on. True when it failed.
+ * everything, or records without ports (unrelatedCellReason says which). The cell fails with the reason, its records
+ * kept for the evidence; the run goes on. True when it failed.
  */
-function failUnrelatedOutput(cell: Cell, truth: GroundTruth, pcap: string, wholenessOfCell: Map<Cell, Wholeness>): boolean {
+function failUnrelatedOutput(cell: Cell, records: FlowRecordList, truth: GroundTruth, pcap: string, wholenessOfCell: Map<Cell, Wholeness>): boolean {
   if (cell.aggregate === undefined) return false;
   const unrelated = unrelatedOutput(cell.aggregate, cell.spurious);
   if (unrelated === undefined) return false;
   cell.status = 'failed';
   cell.verdict = 'failed';
-  cell.reason = `unrelated output: ${describeUnrelated(unrelated, cell.recordCount, truth.scenario.name)}, `
-    + `while ${path.basename(pcap)} holds ${unrelated.scenarioConnections.toLocaleString('en-US')} scenario connection(s) (${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)}): did the monitor read another capture?`;
+  cell.reason = unrelatedCellReason(unrelated, records, truth.scenario.name, { file: path.basename(pcap), firstUs: truth.pcap.firstUs, lastUs: truth.pcap.lastUs });
   cell.scores = [];
   delete cell.aggregate;
   delete cell.distribution;
