@@ -78,57 +78,59 @@ export interface Overlap {
   repeated: boolean;
 }
 
+/** Each record's first and last time, read where the records are kept (a FlowRecordTable is one). */
+export interface RecordTimes {
+  firstUs(i: number): number;
+  lastUs(i: number): number;
+}
+
 /**
  * Records 0..count-1, told one by one in the pass that checks them (`add`, addresses as ids: one text, one id), are
  * grouped by key in typed arrays (a million records need no string or object per record); `find` sorts each
  * group of two or more by start. Two overlap when one starts more than OVERLAP_SLACK_US before another ended, or
  * both have the very same span (a zero-length record repeated overlaps by nothing, yet no state begins twice at
  * one instant). With `repeatsOnly` (the repeat check: see repeatProtocol), only the very same span and counts.
+ *
+ * Its memory is what the largest cells peak on (the check runs over a cell's records at once, synchronously): the
+ * times are read from the records, not copied; a group's key takes 17 bytes and the hash two slots a group; the
+ * per-record and per-group arrays are allocated whole but stay untouched (and not resident) past what is told.
+ * Copying the times, 32-byte keys grown by doubling and a hash of two slots a record, the check of softflowd's 4 M
+ * records at a million connections held ~225 MB beside them, and the harness peaked at 1.1 GB there.
  */
 export class StateOverlaps {
+  /** Each record's group + 1; 0 for a record not told of. */
   private readonly groupOf: Int32Array;
-  private readonly firstUs: Float64Array;
-  private readonly lastUs: Float64Array;
-  private readonly slots: number;
-  private readonly slotGroup: Int32Array;
+  /** Each hash slot's group + 1; 0 for an empty slot. */
+  private slotGroup = new Int32Array(1024);
   /** Per group: its key, with the two endpoints in a fixed order (either way is one flow). */
   private readonly groups: GroupKeys;
-  private sizes: Int32Array;
+  /** Per group: how many records it has. */
+  private readonly sizes: Int32Array;
   private groupCount = 0;
   private repeated = false;
   /** Repeat check: each record's packets and bytes (NaN when absent), which a repeat has the same of too. */
   private readonly counts: Float64Array | undefined;
 
-  constructor(private readonly count: number, private readonly repeatsOnly = false) {
-    this.groupOf = new Int32Array(count).fill(-1);
-    this.firstUs = new Float64Array(count);
-    this.lastUs = new Float64Array(count);
+  constructor(private readonly count: number, private readonly times: RecordTimes, private readonly repeatsOnly = false) {
+    this.groupOf = new Int32Array(count);
     this.counts = repeatsOnly ? new Float64Array(4 * count) : undefined;
-    let slots = 16;
-    while (slots < 2 * count) slots *= 2;
-    this.slots = slots;
-    this.slotGroup = new Int32Array(slots).fill(-1);
-    this.groups = new GroupKeys(Math.min(count, 1024));
-    this.sizes = new Int32Array(Math.max(1, Math.min(count, 1024)));
+    this.groups = new GroupKeys(count);
+    this.sizes = new Int32Array(Math.max(1, count));
   }
 
   /**
    * Record i, of `stateProtocol` (`repeatProtocol` for a repeat check) protocol: records not told of are not
-   * checked. Its packets and bytes either way (NaN: not given) matter to a repeat check only.
+   * checked. Its packets and bytes (NaN: not given) matter to a repeat check only.
    */
   add(
-    i: number, protocol: number, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number,
+    i: number, protocol: number, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number,
     origPkts = NaN, respPkts = NaN, origBytes = NaN, respBytes = NaN,
   ): void {
-    this.firstUs[i] = firstUs;
-    this.lastUs[i] = lastUs;
-
     // A conversation's records name it either way; a unidirectional record's direction is part of its state.
     const swap = (protocol & DIRECTED) === 0 && (origAddr > respAddr || (origAddr === respAddr && origPort > respPort));
     const aAddr = swap ? respAddr : origAddr;
-    const aPort = swap ? respPort : origPort;
     const bAddr = swap ? origAddr : respAddr;
-    const bPort = swap ? origPort : respPort;
+    const ports = swap ? ((respPort << 16) | origPort) : ((origPort << 16) | respPort);
     const counts = this.counts;
     if (counts !== undefined) {
       // Kept in the key's order: a record named the other way round gives its counts the other way round too.
@@ -137,18 +139,13 @@ export class StateOverlaps {
       counts[4 * i + 2] = swap ? respBytes : origBytes;
       counts[4 * i + 3] = swap ? origBytes : respBytes;
     }
-    let h = Math.imul(protocol + 1, 0x9e3779b1);
-    h = Math.imul(h ^ aAddr, 0x85ebca6b) ^ aPort;
-    h = Math.imul(h ^ bAddr, 0xc2b2ae35) ^ bPort;
-    h = Math.imul(h ^ (vlan + 1), 0x27d4eb2f);
-    h ^= h >>> 15;
-    const mask = this.slots - 1;
-    let slot = h & mask;
+    const mask = this.slotGroup.length - 1;
+    let slot = keyHash(protocol, aAddr, bAddr, ports, vlan) & mask;
     let group = -1;
     for (;;) {
-      const g = this.slotGroup[slot] as number;
+      const g = (this.slotGroup[slot] as number) - 1;
       if (g < 0) break;
-      if (this.groups.is(g, protocol, aAddr, aPort, bAddr, bPort, vlan)) {
+      if (this.groups.is(g, protocol, aAddr, bAddr, ports, vlan)) {
         group = g;
         break;
       }
@@ -156,25 +153,25 @@ export class StateOverlaps {
     }
     if (group < 0) {
       group = this.groupCount++;
-      this.groups.set(group, protocol, aAddr, aPort, bAddr, bPort, vlan);
-      if (group >= this.sizes.length) this.sizes = grown(this.sizes);
-      this.slotGroup[slot] = group;
+      this.groups.set(group, protocol, aAddr, bAddr, ports, vlan);
+      this.slotGroup[slot] = group + 1;
+      if (2 * this.groupCount > this.slotGroup.length) this.rehash();
     }
-    this.groupOf[i] = group;
+    this.groupOf[i] = group + 1;
     if ((this.sizes[group] = (this.sizes[group] as number) + 1) > 1) this.repeated = true;
   }
 
   /** `exempt(record)`: a group (one key) whose records may overlap, told by one of them. */
   find(exempt?: (record: number) => boolean): Overlap | undefined {
     if (!this.repeated) return undefined;
-    const { groupOf, firstUs, lastUs, sizes, groupCount, count, repeatsOnly } = this;
+    const { groupOf, sizes, groupCount, count, repeatsOnly, times } = this;
     // Records of each group together (a counting sort by group), then each group of two or more in time order.
     const starts = new Int32Array(groupCount + 1);
     for (let g = 0; g < groupCount; g += 1) starts[g + 1] = (starts[g] as number) + (sizes[g] as number);
     const fill = starts.slice(0, groupCount);
     const order = new Int32Array(starts[groupCount] as number);
     for (let i = 0; i < count; i += 1) {
-      const g = groupOf[i] as number;
+      const g = (groupOf[i] as number) - 1;
       if (g >= 0) order[(fill[g] = (fill[g] as number) + 1) - 1] = i;
     }
     for (let g = 0; g < groupCount; g += 1) {
@@ -182,20 +179,26 @@ export class StateOverlaps {
       const to = starts[g + 1] as number;
       if (to - from < 2 || exempt?.(order[from] as number) === true) continue;
       const rows = order.subarray(from, to);
-      rows.sort((x, y) => (firstUs[x] as number) - (firstUs[y] as number) || (lastUs[x] as number) - (lastUs[y] as number) || x - y);
+      rows.sort((x, y) => times.firstUs(x) - times.firstUs(y) || times.lastUs(x) - times.lastUs(y) || x - y);
       // The record that ends last so far: any later-starting record must begin after it ended.
       let widest = rows[0] as number;
+      let widestLast = times.lastUs(widest);
       for (let k = 1; k < rows.length; k += 1) {
         const r = rows[k] as number;
+        const first = times.firstUs(r);
+        const last = times.lastUs(r);
         // Every earlier record of the very same span (a run, short but for a flood of one-packet records).
         for (let j = k - 1; j >= 0; j -= 1) {
           const q = rows[j] as number;
-          if (firstUs[q] !== firstUs[r] || lastUs[q] !== lastUs[r]) break;
+          if (times.firstUs(q) !== first || times.lastUs(q) !== last) break;
           if (this.sameCounts(r, q)) return { earlier: q, later: r, repeated: repeatsOnly };
         }
         if (repeatsOnly) continue;
-        if ((firstUs[r] as number) < (lastUs[widest] as number) - OVERLAP_SLACK_US) return { earlier: widest, later: r, repeated: false };
-        if ((lastUs[r] as number) > (lastUs[widest] as number)) widest = r;
+        if (first < widestLast - OVERLAP_SLACK_US) return { earlier: widest, later: r, repeated: false };
+        if (last > widestLast) {
+          widest = r;
+          widestLast = last;
+        }
       }
     }
     return undefined;
@@ -212,55 +215,62 @@ export class StateOverlaps {
     }
     return true;
   }
+
+  /** Twice the slots, each group placed again: the hash holds two slots a group at most. */
+  private rehash(): void {
+    const slots = new Int32Array(this.slotGroup.length * 2);
+    const mask = slots.length - 1;
+    for (let g = 0; g < this.groupCount; g += 1) {
+      let slot = this.groups.hash(g) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = g + 1;
+    }
+    this.slotGroup = slots;
+  }
 }
 
-/** A typed array twice as long, holding `a` first. */
-function grown<T extends Int32Array | Float64Array>(a: T): T {
-  const b = new (a.constructor as new (length: number) => T)(2 * a.length);
-  b.set(a);
-  return b;
+function keyHash(protocol: number, aAddr: number, bAddr: number, ports: number, vlan: number): number {
+  let h = Math.imul(protocol + 1, 0x9e3779b1);
+  h = Math.imul(h ^ aAddr, 0x85ebca6b) ^ ports;
+  h = Math.imul(h ^ bAddr, 0xc2b2ae35);
+  h = Math.imul(h ^ (vlan + 1), 0x27d4eb2f);
+  return h ^ (h >>> 15);
 }
 
-/** Group keys as columns, grown by doubling. */
+/**
+ * Group keys as columns, allocated for as many groups as there are records (untouched past the groups made). The
+ * two ports share an int: each is 0..65535 (record-sanity refuses any other before a record is told).
+ */
 class GroupKeys {
-  private protocol: Int32Array;
-  private aAddr: Float64Array;
-  private aPort: Int32Array;
-  private bAddr: Float64Array;
-  private bPort: Int32Array;
-  private vlan: Int32Array;
+  private readonly protocol: Uint8Array;
+  private readonly aAddr: Int32Array;
+  private readonly bAddr: Int32Array;
+  private readonly ports: Int32Array;
+  private readonly vlan: Int32Array;
 
   constructor(capacity: number) {
     const n = Math.max(capacity, 1);
-    this.protocol = new Int32Array(n);
-    this.aAddr = new Float64Array(n);
-    this.aPort = new Int32Array(n);
-    this.bAddr = new Float64Array(n);
-    this.bPort = new Int32Array(n);
+    this.protocol = new Uint8Array(n);
+    this.aAddr = new Int32Array(n);
+    this.bAddr = new Int32Array(n);
+    this.ports = new Int32Array(n);
     this.vlan = new Int32Array(n);
   }
 
-  is(g: number, protocol: number, aAddr: number, aPort: number, bAddr: number, bPort: number, vlan: number): boolean {
-    return this.protocol[g] === protocol && this.aAddr[g] === aAddr && this.aPort[g] === aPort && this.bAddr[g] === bAddr && this.bPort[g] === bPort && this.vlan[g] === vlan;
+  is(g: number, protocol: number, aAddr: number, bAddr: number, ports: number, vlan: number): boolean {
+    return this.protocol[g] === protocol && this.aAddr[g] === aAddr && this.bAddr[g] === bAddr && this.ports[g] === ports && this.vlan[g] === vlan;
   }
 
-  set(g: number, protocol: number, aAddr: number, aPort: number, bAddr: number, bPort: number, vlan: number): void {
-    if (g >= this.protocol.length) this.grow();
+  set(g: number, protocol: number, aAddr: number, bAddr: number, ports: number, vlan: number): void {
     this.protocol[g] = protocol;
     this.aAddr[g] = aAddr;
-    this.aPort[g] = aPort;
     this.bAddr[g] = bAddr;
-    this.bPort[g] = bPort;
+    this.ports[g] = ports;
     this.vlan[g] = vlan;
   }
 
-  private grow(): void {
-    this.protocol = grown(this.protocol);
-    this.aAddr = grown(this.aAddr);
-    this.aPort = grown(this.aPort);
-    this.bAddr = grown(this.bAddr);
-    this.bPort = grown(this.bPort);
-    this.vlan = grown(this.vlan);
+  hash(g: number): number {
+    return keyHash(this.protocol[g] as number, this.aAddr[g] as number, this.bAddr[g] as number, this.ports[g] as number, this.vlan[g] as number);
   }
 }
 

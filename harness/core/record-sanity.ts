@@ -4,7 +4,7 @@ import { formatEndpoint } from './ip-address.js';
 import { InputError } from './input-error.js';
 import type { FlowRecord } from './flow-record.js';
 import { FlowRecordTable, type FlowRecordList, type FlowRow } from './flow-record-table.js';
-import { StateOverlaps, repeatProtocol, stateProtocol, type Overlap } from './record-overlap.js';
+import { StateOverlaps, repeatProtocol, stateProtocol, type Overlap, type RecordTimes } from './record-overlap.js';
 
 /**
  * What every normalized record must be before it is scored, whichever parser read it: a record that ends before it
@@ -19,8 +19,12 @@ export function checkRecords(records: FlowRecordList, options: CheckOptions = {}
   const { window, limit } = options;
   const joined = options.joinedView === true;
   const icmpKeyShown = options.icmpKeyShown === true;
-  const overlaps = new StateOverlaps(records.length);
-  const repeats = new StateOverlaps(records.length, true);
+  const times: RecordTimes = records instanceof FlowRecordTable ? records : {
+    firstUs: (i) => (records.at(i) as FlowRecord).firstUs,
+    lastUs: (i) => (records.at(i) as FlowRecord).lastUs,
+  };
+  const overlaps = new StateOverlaps(records.length, times);
+  const repeats = new StateOverlaps(records.length, times, true);
   let outside: OutsideRecord | undefined;
   if (records instanceof FlowRecordTable) outside = checkTable(records, window, limit, joined, icmpKeyShown, overlaps, repeats);
   else {
@@ -36,7 +40,7 @@ export function checkRecords(records: FlowRecordList, options: CheckOptions = {}
       const problem = recordProblem(record, isAddress, limit);
       if (problem !== undefined) throw new InputError({ file: record.sourceFile, line: record.sourceLine, col: 0 }, problem.found, problem.expected);
       outside ??= outsideOf(window, record.firstUs, record.lastUs, record.sourceFile, record.sourceLine);
-      tell(overlaps, repeats, i, record.protocol, record.direction, record.recordKind, joined, icmpKeyShown, idOf(record.origAddr), record.origPort, idOf(record.respAddr), record.respPort, record.vlan ?? -1, record.firstUs, record.lastUs,
+      tell(overlaps, repeats, i, record.protocol, record.direction, record.recordKind, joined, icmpKeyShown, idOf(record.origAddr), record.origPort, idOf(record.respAddr), record.respPort, record.vlan ?? -1,
         record.origPkts ?? NaN, record.respPkts ?? NaN, record.origBytes ?? NaN, record.respBytes ?? NaN);
       i += 1;
     }
@@ -51,12 +55,12 @@ export function checkRecords(records: FlowRecordList, options: CheckOptions = {}
 /** Tells the overlap check, or else the repeat check, of record i (see record-overlap.ts). */
 function tell(
   overlaps: StateOverlaps, repeats: StateOverlaps, i: number, protocol: FlowRecord['protocol'], direction: FlowRecord['direction'], recordKind: FlowRecord['recordKind'],
-  joined: boolean, icmpKeyShown: boolean, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number, firstUs: number, lastUs: number,
+  joined: boolean, icmpKeyShown: boolean, origAddr: number, origPort: number, respAddr: number, respPort: number, vlan: number,
   origPkts: number, respPkts: number, origBytes: number, respBytes: number,
 ): void {
   const state = stateProtocol(protocol, direction, recordKind, joined, icmpKeyShown);
   if (state !== undefined) {
-    overlaps.add(i, state, origAddr, origPort, respAddr, respPort, vlan, firstUs, lastUs);
+    overlaps.add(i, state, origAddr, origPort, respAddr, respPort, vlan);
     return;
   }
   // NaN: not given.
@@ -64,8 +68,8 @@ function tell(
   const repeat = repeatProtocol(protocol, direction, recordKind, joined, packets);
   if (repeat === undefined) return;
   // Pieces of one TCP or UDP flow never share a span, whatever their counts: only ICMP's are compared.
-  if (protocol === 'icmp') repeats.add(i, repeat, origAddr, origPort, respAddr, respPort, vlan, firstUs, lastUs, origPkts, respPkts, origBytes, respBytes);
-  else repeats.add(i, repeat, origAddr, origPort, respAddr, respPort, vlan, firstUs, lastUs);
+  if (protocol === 'icmp') repeats.add(i, repeat, origAddr, origPort, respAddr, respPort, vlan, origPkts, respPkts, origBytes, respBytes);
+  else repeats.add(i, repeat, origAddr, origPort, respAddr, respPort, vlan);
 }
 
 export interface CheckOptions {
@@ -182,7 +186,7 @@ function checkTable(table: FlowRecordTable, window: TimeWindow | undefined, limi
     if (problem !== undefined) throw new InputError({ file: table.sourceFile(i), line: table.sourceLine(i), col: 0 }, problem.found, problem.expected);
     if (outside === undefined && window !== undefined) outside = outsideOf(window, row.firstUs, row.lastUs, table.sourceFile(i), row.sourceLine);
     // Addresses are the table's text ids already: one text, one id.
-    tell(overlaps, repeats, i, row.protocol, row.direction, row.recordKind, joined, icmpKeyShown, row.origAddr, row.origPort, row.respAddr, row.respPort, row.vlan, row.firstUs, row.lastUs, row.origPkts, row.respPkts, row.origBytes, row.respBytes);
+    tell(overlaps, repeats, i, row.protocol, row.direction, row.recordKind, joined, icmpKeyShown, row.origAddr, row.origPort, row.respAddr, row.respPort, row.vlan, row.origPkts, row.respPkts, row.origBytes, row.respBytes);
   }
   return outside;
 }
