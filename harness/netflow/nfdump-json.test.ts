@@ -74,6 +74,13 @@ describe('nfdump JSON parser', () => {
     expect(() => parseNfdumpJson(cut, 'n.json')).to.throw(InputError, /closing "\]"/);
     const noAddr = SAMPLE.replace('\t"src4_addr" : "192.0.2.10",\n', '');
     expect(() => parseNfdumpJson(noAddr, 'n.json')).to.throw(InputError, /^n\.json:2:1: found a record without src4_addr\/src6_addr/);
+    // An ICMP record without its type or code: read as 0 it was an echo reply (type 0), a type nobody printed.
+    const noType = SAMPLE.replace('\t"icmp_type" : 129,\n', '');
+    expect(() => parseNfdumpJson(noType, 'n.json')).to.throw(InputError, /^n\.json:16:1: found an icmp record without icmp_type; expected icmp_type in 0\.\.255$/);
+    const noCode = SAMPLE.replace('\t"icmp_code" : 0,\n', '');
+    expect(() => parseNfdumpJson(noCode, 'n.json')).to.throw(InputError, /^n\.json:16:1: found an icmp record without icmp_code; expected icmp_code in 0\.\.255$/);
+    const bigType = SAMPLE.replace('"icmp_type" : 129', '"icmp_type" : 300');
+    expect(() => parseNfdumpJson(bigType, 'n.json')).to.throw(InputError, /^n\.json:16:1: found icmp_type 300; expected icmp_type in 0\.\.255$/);
     expect(() => parseNfdumpJson('', 'empty.json')).to.throw(InputError, /^empty\.json:1:1:/);
     // A time written as a number (epoch milliseconds) is named by its key, not as a bare value.
     const epoch = SAMPLE.replace('"first" : "2023-11-14T22:13:20.001"', '"first" : 1700000000001');

@@ -216,10 +216,17 @@ export class NfdumpJsonParser {
         if (port === undefined || port > 65535) throw new InputError(where, port === undefined ? `a ${protocol} record without ${key}` : `${key} ${port}`, `${key} in 0..65535`);
       }
     }
+    // An ICMP record always has both (nfdump prints them in place of the ports). A missing one read as 0 turned any
+    // ICMP record into an echo reply (type 0) and scored it against the wrong connection: refused like a missing port.
+    if (icmp) {
+      for (const [key, value] of [['icmp_type', r.icmpType], ['icmp_code', r.icmpCode]] as const) {
+        if (value === undefined || value > 255) throw new InputError(where, value === undefined ? `an icmp record without ${key}` : `${key} ${value}`, `${key} in 0..255`);
+      }
+    }
     const record: FlowRecord = {
       protocol,
       origAddr: r.srcAddr as string,
-      origPort: (icmp ? r.icmpType : r.srcPort) ?? 0,
+      origPort: (icmp ? r.icmpType : r.srcPort) ?? 0, // 0 only for protocol 'other', which has no ports
       respAddr: r.dstAddr as string,
       respPort: (icmp ? r.icmpCode : r.dstPort) ?? 0,
       firstUs,
