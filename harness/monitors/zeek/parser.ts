@@ -217,6 +217,8 @@ class ConnLogParser {
   private headerChangedAfterData = false;
   private separator = '\t';
   private separatorBytes = Buffer.from('\t');
+  /** The line of the last #separator header. */
+  private separatorLine = 0;
   private unsetBytes = Buffer.from('-');
   private emptyBytes = Buffer.from('(empty)');
   private columns: string[] | undefined;
@@ -418,7 +420,9 @@ class ConnLogParser {
         // garbage) goes to the exact slow reading.
         if (ok && p > cellStart && buf[cellStart] !== 46) {
           for (let d = fracDigits < 0 ? 0 : fracDigits; d < 6; d += 1) frac *= 10;
-          value = whole * 1e6 + frac;
+          // Past 2^53 µs (a ts in milliseconds) left as NaN: the slow reading refuses it with the cell's own message.
+          const us = whole * 1e6 + frac;
+          if (us <= Number.MAX_SAFE_INTEGER) value = us;
         }
       } else {
         // A strict dotted quad as node's isIP takes it (no leading zeros) is its own canonical text: key it by value.
@@ -510,7 +514,7 @@ class ConnLogParser {
       const tsText = buf.toString('utf8', tsStart, tsEnd);
       // Zeek writes ISO 8601 times when LogAscii::json_timestamps = JSON::TS_ISO8601.
       firstUs = decimalSecondsBytesToMicros(buf, tsStart, tsEnd) ?? isoToMicros(tsText)
-        ?? this.failAt(buf, lineStart, lineEnd, Slot.Ts, `ts "${tsText}"`, 'seconds since the epoch such as 1700000000.000000');
+        ?? this.failAt(buf, lineStart, lineEnd, Slot.Ts, tsFound(tsText), 'seconds since the epoch such as 1700000000.000000');
     }
     let durationUs = 0;
     const durationStart = slotStart[Slot.Duration] as number;
@@ -520,7 +524,7 @@ class ConnLogParser {
         const durationEnd = slotEnd[Slot.Duration] as number;
         durationUs = decimalSecondsBytesToMicros(buf, durationStart, durationEnd)
           ?? this.failAt(buf, lineStart, lineEnd, Slot.Duration, `duration "${buf.toString('utf8', durationStart, durationEnd)}"`,
-            'seconds such as 1.020000, or - when unset');
+            `seconds such as 1.020000, or ${unsetText(this.unsetBytes)} when unset (the #unset_field text)`);
       }
     }
     const protocol = protocolCodeOfBytes(buf, slotStart[Slot.Proto] as number, slotEnd[Slot.Proto] as number);
@@ -599,11 +603,20 @@ class ConnLogParser {
     if (line.startsWith('#separator ')) {
       this.separator = unescapeZeek(line.slice('#separator '.length));
       this.separatorBytes = Buffer.from(this.separator, 'utf8');
+      this.separatorLine = this.lineNo;
       return;
     }
     const separator = this.separator;
     const parts = line.split(separator);
     const key = parts[0] as string;
+    // `#separator ,` over tab-separated headers: no header was recognised and the first row was "a data line before
+    // any #fields header". Say which separator the header lines do not use.
+    const named = HEADER_KEY.exec(line);
+    if (named && key !== named[1]) {
+      throw new InputError({ file: this.file, line: this.separatorLine, col: 1 },
+        `#separator ${separatorText(separator)}, but line ${this.lineNo} splits "${named[1] as string}" from its value by ${separatorText(named[2] as string)}`,
+        'header and data lines split by the #separator text (Zeek writes \\x09, a tab)');
+    }
     const value = parts[1] ?? '';
     if (key === '#unset_field') this.unsetBytes = Buffer.from(value, 'utf8');
     else if (key === '#empty_field') this.emptyBytes = Buffer.from(value, 'utf8');
@@ -693,12 +706,12 @@ class ConnLogParser {
     const firstUs = decimalSecondsToMicros(tsText) ?? isoToMicros(tsText)
       ?? fail(
         // LogAscii::json_timestamps = JSON::TS_MILLIS writes whole milliseconds: say so rather than only "not seconds".
-        /^\d{13}$/.test(tsText) ? `ts ${tsText}, milliseconds since the epoch (JSON::TS_MILLIS)` : `ts "${tsText}"`,
+        tsFound(tsText, ' (JSON::TS_MILLIS)'),
         'seconds since the epoch such as 1700000000.000000 (JSON::TS_EPOCH, the default) or an ISO 8601 time (JSON::TS_ISO8601)',
       );
     const durationText = values[Slot.Duration];
     const durationUs = durationText === undefined ? 0 : decimalSecondsToMicros(durationText)
-      ?? fail(`duration "${durationText}"`, 'seconds such as 1.020000, or - when unset');
+      ?? fail(`duration "${durationText}"`, 'seconds such as 1.020000, or the key left out when unset');
     const address = (slot: number): number => {
       const text = values[slot] as string;
       return this.jsonString(canonicalIp(text) ?? fail(`address "${text}"`, 'an IPv4 or IPv6 address'));
@@ -910,6 +923,27 @@ function protocolCodeOf(proto: string): ProtocolCode {
   if (proto === 'udp') return ProtocolCode.Udp;
   if (proto === 'icmp') return ProtocolCode.Icmp;
   return ProtocolCode.Other;
+}
+
+/** A Zeek header key and the character after it. */
+const HEADER_KEY = /^(#(?:set_separator|empty_field|unset_field|path|open|fields|types|close))([^A-Za-z0-9_])/;
+
+function separatorText(separator: string): string {
+  return separator === '\t' ? 'a tab' : JSON.stringify(separator);
+}
+
+/** The #unset_field text as a message shows it: bare unless it is empty or has spaces in it. */
+function unsetText(unset: Buffer): string {
+  const text = unset.toString('utf8');
+  return text === '' || /\s|"/.test(text) ? JSON.stringify(text) : text;
+}
+
+/**
+ * What a ts that is not seconds is shown as: 13 digits are milliseconds since the epoch (Zeek's JSON::TS_MILLIS, or
+ * a converter that kept it), which `note` names.
+ */
+function tsFound(tsText: string, note = ''): string {
+  return /^\d{13}$/.test(tsText) ? `ts ${tsText}, milliseconds since the epoch${note}` : `ts "${tsText}"`;
 }
 
 /** `\x09` -> tab: how Zeek writes its separator in the first header line. */

@@ -415,6 +415,23 @@ describe('zeek parser on what is not a conn.log', () => {
     expect(error.message).to.contain('ts "yesterday"');
   });
 
+  it('TSV messages name the file\'s own unset text, a ts in milliseconds, and a #separator the header lines do not use', () => {
+    const fields = '#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\n';
+    const na = thrown(() => parseConnLog(`#separator \\x09\n#unset_field\tNA\n${fields}1.0\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t-\n`, 'na.log'));
+    expect(na.message).to.equal('na.log:4:31: found duration "-"; expected seconds such as 1.020000, or NA when unset (the #unset_field text)');
+    expect(parseConnLog(`#separator \\x09\n#unset_field\tNA\n${fields}1.0\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\tNA\n`, 'na.log')[0]?.durationUs).to.equal(0);
+    // Was read (the fast scan did not bound it) and then refused as "not below 2^53" without naming milliseconds.
+    const millis = thrown(() => parseConnLog(`#separator \\x09\n${fields}1700000000000\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t1.5\n`, 'ms.log'));
+    expect(millis.message).to.equal('ms.log:3:1: found ts 1700000000000, milliseconds since the epoch; expected seconds since the epoch such as 1700000000.000000');
+    const huge = thrown(() => parseConnLog(`#separator \\x09\n${fields}1.0\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t99999999999\n`, 'huge.log'));
+    expect(huge.message).to.match(/^huge\.log:3:31: found duration "99999999999"; expected seconds/);
+    // Was "a data line before any #fields header" at line 4.
+    const comma = thrown(() => parseConnLog(`#separator ,\n#unset_field\t-\n${fields}1.0\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t1.5\n`, 'comma.log'));
+    expect(comma.message).to.equal('comma.log:1:1: found #separator ",", but line 2 splits "#unset_field" from its value by a tab; expected header and data lines split by the #separator text (Zeek writes \\x09, a tab)');
+    const commas = `#separator \\x2c\n#unset_field,-\n${fields.replaceAll('\t', ',')}1.0,10.0.0.1,1,10.0.0.2,2,tcp,1.5\n`;
+    expect(parseConnLog(commas, 'commas.log')[0]?.durationUs, 'a consistent comma separator is read').to.equal(1_500_000);
+  });
+
   it('a bad port: the column of id.resp_p', async () => {
     const text = (await readFile(fixture('longconn-42/conn.timeouts-60min.log'), 'utf8')).replace('\t9000\t', '\t90000\t');
     const error = thrown(() => parseConnLog(text, 'bad.log'));
