@@ -3,6 +3,7 @@ import path from 'node:path';
 import { detectAdapter, loadAdapters } from '../monitors/registry.js';
 import { parseTimeoutSweep, DEFAULT_SWEEP } from '../core/timeout-setting.js';
 import { InputError } from '../core/input-error.js';
+import { wholeFlagNumber } from '../core/number-text.js';
 import { ONE_CELL_AT_A_TIME_FROM, runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
 import type { RunResults } from '../core/results.js';
@@ -92,10 +93,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxOutputBytes = maxOutputFlag('run', flags);
   const maxPcapBytes = maxPcapBytesFrom('run', flags);
   const jobsText = stringFlag(flags, 'jobs');
-  // Written in decimal digits only: Number() also took "0x10", "1e1" and " 2".
-  const jobs = jobsText === undefined ? undefined : /^\d+$/.test(jobsText) ? Number(jobsText) : Number.NaN;
-  // Above a thousand, a number is a typo: no machine runs that many monitors at once.
-  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1000)) {
+  // Read as every number flag is (flagNumber): Number() also took "0x10" (16) and " 2". Above a thousand, a number
+  // is a typo: no machine runs that many monitors at once.
+  const jobs = jobsText === undefined ? undefined : wholeFlagNumber(jobsText, 1, 1000);
+  if (jobsText !== undefined && jobs === undefined) {
     throw new InputError({ file: 'harness run --jobs', line: 0, col: 0 }, `"${jobsText}"`, 'a whole number of parallel cells from 1 to 1000');
   }
   const live = boolFlag(flags, 'live');

@@ -1,4 +1,5 @@
 import type { FlowRecord } from '../core/flow-record.js';
+import { flagNumber, wholeFlagNumber } from '../core/number-text.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../core/timeout-setting.js';
 import type { Activity, Scenario } from '../scenario/scenario.js';
@@ -13,22 +14,20 @@ import type { Activity, Scenario } from '../scenario/scenario.js';
  */
 const ALL_PROTOCOLS: readonly TimeoutProtocol[] = ['tcp', 'udp', 'icmp'];
 
-/** A replay's speedup as a flag gives it (`4`, `2.5`): the number, or undefined when it is not one of 1 or more. */
+/** A replay's speedup as a flag gives it (`4`, `2.5`, `2e0`): the number, or undefined when it is not one of 1 or more. */
 export function speedupOf(text: string): number | undefined {
-  const k = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  return Number.isFinite(k) && k >= 1 ? k : undefined;
+  const k = flagNumber(text);
+  return k !== undefined && k >= 1 ? k : undefined;
 }
 
 /** The largest K of a live run, as a suite's `speedup:` takes it too. */
 export const MAX_LIVE_SPEEDUP = 1_000_000;
 /** What `run --live --speedup` takes: the same K a suite's `speedup:` does. */
-export const LIVE_SPEEDUP_EXPECTED = `a whole number from 1 to ${MAX_LIVE_SPEEDUP.toLocaleString('en-US')} in decimal digits (such as 60), with --live`;
+export const LIVE_SPEEDUP_EXPECTED = `a whole number from 1 to ${MAX_LIVE_SPEEDUP.toLocaleString('en-US')} (such as 60), with --live`;
 
-/** `run --live --speedup K`: a whole number 1..MAX_LIVE_SPEEDUP written in digits, or undefined. */
+/** `run --live --speedup K`: a whole number 1..MAX_LIVE_SPEEDUP (`60`, `6e1`), or undefined. */
 export function liveSpeedupOf(text: string): number | undefined {
-  if (!/^\d{1,7}$/.test(text)) return undefined;
-  const k = Number(text);
-  return k >= 1 && k <= MAX_LIVE_SPEEDUP ? k : undefined;
+  return wholeFlagNumber(text, 1, MAX_LIVE_SPEEDUP);
 }
 
 /** The protocols a scenario's own connections use (the clock and the sentinel are background: nothing judges them). */
