@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { readHead } from './read-input.js';
 import { InputError } from '../core/input-error.js';
 
@@ -43,4 +43,73 @@ export function captureName(file: string): string {
   const base = file.split('/').pop() ?? file;
   // A capture named as a scenario (.yaml) is still one: its name is not "scen.yaml".
   return base.replace(/\.(pcapng|pcap|cap|yaml|yml)$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'capture';
+}
+
+/**
+ * Zero bytes after a capture's last record (a file padded to a block size, or a copy cut by a disk that kept its
+ * length): where they start and how many, or undefined when the file does not end so. Found by walking the records
+ * (pcap) or blocks (pcapng) from the start, since a packet's own bytes may end in zeros: the tail begins where a
+ * record header would be and is all zeros (a record at time 0 of 0 bytes to a reader: "out of time order ... 1970"),
+ * or is too short to be a header. Reads the whole file: called only when a capture has already been refused.
+ */
+export async function zeroTail(file: string): Promise<{ offset: number; bytes: number } | undefined> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (handle === undefined) return undefined;
+  try {
+    const size = (await handle.stat()).size;
+    const chunk = Buffer.alloc(1 << 20);
+    let chunkStart = 0;
+    let chunkLength = 0;
+    /** `length` bytes at `at` (fewer at the end of the file), through one buffered chunk: records only go forward. */
+    const bytesAt = async (at: number, length: number): Promise<Buffer> => {
+      if (at < chunkStart || at + length > chunkStart + chunkLength) {
+        chunkStart = at;
+        chunkLength = (await handle.read(chunk, 0, chunk.length, at)).bytesRead;
+      }
+      return chunk.subarray(at - chunkStart, Math.min(at - chunkStart + length, chunkLength));
+    };
+    const head = await bytesAt(0, 12);
+    if (head.length < 12) return undefined;
+    const magic = head.readUInt32BE(0);
+    let offset: number;
+    /** The length of the record or block at `at` (its header is `header`), or undefined when it is no header. */
+    let recordLength: (header: Buffer) => number | undefined;
+    if (PCAP_MAGICS.has(magic)) {
+      const little = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
+      offset = 24;
+      recordLength = (header) => (header.length < 16 ? undefined : 16 + (little ? header.readUInt32LE(8) : header.readUInt32BE(8)));
+    } else if (magic === PCAPNG_SECTION_HEADER) {
+      const little = head.readUInt32LE(8) === 0x1a2b3c4d;
+      offset = 0;
+      recordLength = (header) => {
+        if (header.length < 8) return undefined;
+        const length = little ? header.readUInt32LE(4) : header.readUInt32BE(4);
+        return length >= 12 ? length : undefined;
+      };
+    } else return undefined;
+    while (offset < size) {
+      const header = await bytesAt(offset, 16);
+      if (header.every((b) => b === 0)) break;
+      const length = recordLength(header);
+      if (length === undefined) return undefined;
+      offset += length;
+    }
+    if (offset >= size) return undefined;
+    for (let at = offset; at < size; at += chunk.length) {
+      const part = await bytesAt(at, Math.min(chunk.length, size - at));
+      if (!part.every((b) => b === 0)) return undefined;
+    }
+    return { offset, bytes: size - offset };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The refusal of a capture that ends in zeros (zeroTail), for whichever reader met them. */
+export function zeroTailError(file: string, tail: { offset: number; bytes: number }): InputError {
+  return new InputError(
+    { file, line: 0, col: 0 },
+    `${tail.bytes} bytes of zeros after the last packet record at offset ${tail.offset} (padding? a cut copy?)`,
+    `a capture that ends with its last record (truncate -s ${tail.offset} keeps what is before them; or copy the capture again)`,
+  );
 }

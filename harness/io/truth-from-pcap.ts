@@ -2,7 +2,7 @@ import { decimalSecondsToMicros } from '../core/time-text.js';
 import { trimNumber } from '../core/duration.js';
 import { stat } from 'node:fs/promises';
 import { fileSha256 } from './file-hash.js';
-import { captureName } from './capture-file.js';
+import { captureName, zeroTail, zeroTailError } from './capture-file.js';
 import path from 'node:path';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type LinkType, type TruthConnection, type TruthProtocol } from '../core/ground-truth.js';
 import { InputError } from '../core/input-error.js';
@@ -169,6 +169,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   const notScored = new Map<string, number>();
   /** Packets of a tunnel inside UDP or TCP (VXLAN, Geneve...): scored as their outer flow, by the tunnel's layer. */
   const tunnelledIn = new Map<string, number>();
+  /** The packet, a record of 0 bytes at time 0, that time went back to, if that was why the capture was refused. */
+  let zeroRecordAt: number | undefined;
   const onLine = (line: string): void => {
     if (line === '') return;
     const f = line.split('\t');
@@ -195,6 +197,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     // the same (last before first). A step of a few microseconds (several queues or interfaces merged) is refused
     // too: a truth that is right is worth one reordercap.
     if (packets > 1 && tsUs < lastUs) {
+      // A record of 0 bytes at time 0: what zeros after the last record read as. Told apart once tshark is stopped.
+      if (tsUs === 0 && capLen === 0) zeroRecordAt = packets;
       throw new InputError(
         { file: pcap, line: 0, col: 0 },
         `a capture out of time order: packet ${packets} at ${formatUtc(tsUs)} is ${trimNumber((lastUs - tsUs) / 1e6)} s before packet ${packets - 1} at ${formatUtc(lastUs)}`,
@@ -343,10 +347,20 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
     entry.truth.add({ tsUs, dir, frameLength: 0, ipBytes, payloadBytes: payload, tcpFlags: flags });
     if (fragmentKey !== undefined) fragmentOf.set(fragmentKey, { entry, dir });
   };
-  const run = await runProcessLines(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 6 * 3600_000, signal }, onLine);
+  // Zeros after the last record (a padded or cut copy) read as a record at time 0 of 0 bytes, and were refused as
+  // "out of time order ... 1970", or as a file tshark cannot read when fewer than a record header: named as zeros.
+  const endsInZeros = async (): Promise<InputError | undefined> => {
+    const tail = await zeroTail(pcap);
+    return tail === undefined ? undefined : zeroTailError(pcap, tail);
+  };
+  const run = await runProcessLines(argv, { cwd: path.dirname(path.resolve(pcap)), timeoutMs: 6 * 3600_000, signal }, onLine).catch(async (error: unknown) => {
+    throw (zeroRecordAt !== undefined ? await endsInZeros() : undefined) ?? error;
+  });
   // Ctrl-C stopped tshark: the capture is not at fault.
   if (signal?.aborted) throw new GenerationInterrupted(path.basename(pcap));
   if (run.exitCode !== 0) {
+    const zeros = await endsInZeros();
+    if (zeros !== undefined) throw zeros;
     throw new InputError({ file: pcap, line: 0, col: 0 }, `a file tshark cannot read (${run.record.stderrTail.split('\n').pop() ?? ''})`, 'a pcap or pcapng capture');
   }
   if (cutHeader !== undefined) {
@@ -362,6 +376,8 @@ export async function deriveTruth(pcap: string, quietThresholdS = 30, signal?: A
   if (connections.size === 0) {
     // An empty truth would score every monitor "accurate" against nothing: the one wrong answer to never give.
     const size = (await stat(pcap)).size;
+    const zeros = packets > 0 ? await endsInZeros() : undefined;
+    if (zeros !== undefined) throw zeros;
     const found = size === 0 ? 'an empty file (0 bytes)'
       : packets === 0 ? 'a capture with no packets (a header only)'
         : `a capture of ${packets} packet${packets === 1 ? '' : 's'}, none of them TCP, UDP or ICMP over IPv4 or IPv6 that tshark could decode${others === '' ? '' : ` right after its outermost IP header (${others})`}`;

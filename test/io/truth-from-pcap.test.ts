@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { deriveTruth, outerLayers, vlanStack } from '../../harness/io/truth-from-pcap.js';
+import { zeroTail } from '../../harness/io/capture-file.js';
 import { readGroundTruth } from '../../harness/io/read-truth.js';
 import type { TruthConnection } from '../../harness/core/ground-truth.js';
 import { classicPcap, ethernetIpv6 } from '../support/classic-pcap.js';
@@ -90,6 +91,28 @@ describe('truth derived from a capture (real tshark)', function () {
     await writeFile(path.join(work, 'stepped.pcap'), stepped);
     expect(await refusal(path.join(work, 'stepped.pcap'))).to.match(/stepped\.pcap: found a capture out of time order: packet 3 at .* is 0\.000001 s before packet 2 at /);
     expect((await deriveTruth(capture('base.pcap'))).truth.pcap.packets).to.equal(24);
+  });
+
+  it('names zeros after the last record (padding, a cut copy) with their offset; they were "out of time order ... 1970"', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'truth-zeros-'));
+    const base = await readFile(capture('base.pcap'));
+    const refusal = (file: string): Promise<string | undefined> => deriveTruth(file).then(() => undefined, (error: Error) => error.message);
+    // 100 zeros: six empty records at time 0 and 4 bytes; 10: less than a record header (tshark: "cut short").
+    for (const n of [100, 16, 10]) {
+      const file = path.join(work, `zeros-${n}.pcap`);
+      await writeFile(file, Buffer.concat([base, Buffer.alloc(n)]));
+      expect(await refusal(file), `${n}`).to.equal(`${file}: found ${n} bytes of zeros after the last packet record at offset ${base.length} (padding? a cut copy?); expected a capture that ends with its last record (truncate -s ${base.length} keeps what is before them; or copy the capture again)`);
+    }
+    // Not all zeros after the record: the reader's own refusal stands.
+    const mixed = path.join(work, 'zeros-then-x.pcap');
+    await writeFile(mixed, Buffer.concat([base, Buffer.alloc(100), Buffer.from('x')]));
+    expect(await refusal(mixed)).to.match(/found a capture out of time order: packet 25 at 1970-01-01/);
+    // A last packet whose own bytes end in zeros is no zero tail.
+    expect(await zeroTail(capture('base.pcap'))).to.equal(undefined);
+    const zeroPayload = path.join(work, 'zero-payload.pcap');
+    await writeFile(zeroPayload, Buffer.concat([base, classicPcap([{ us: 1_800_000_000_000_000, frame: Buffer.alloc(60) }]).subarray(24)]));
+    expect(await zeroTail(zeroPayload)).to.equal(undefined);
+    expect(await zeroTail(path.join(work, 'zeros-100.pcap'))).to.deep.equal({ offset: base.length, bytes: 100 });
   });
 
   it('a TCP 5-tuple used again (a new SYN, a new sequence number) is a second connection, as tshark\'s streams see it; a retransmitted SYN is not', async () => {
