@@ -5,6 +5,7 @@ import { duplicateKeyProblem, jsonErrorPosition, lineAndColumn } from '../harnes
 import { checkAgainstSchema, describeValue, jsonPlace } from '../harness/io/json-schema.js';
 import { checkCellScores, type ScorePlaces } from '../harness/core/cell-scores.js';
 import { otherHarnessFile } from '../harness/io/harness-file-kind.js';
+import { MAX_DURATION_S } from '../harness/core/duration.js';
 
 /**
  * `results.json`: keys sorted at every level (schemaVersion first, so `head` shows it), two-space indent, so two
@@ -170,6 +171,14 @@ export function parseResultsJson(text: string, file: string): RunResults {
  */
 function checkConsistency(results: RunResults, file: string, text: string): void {
   const expected = 'a results.json as harness run wrote it (each cell\'s verdict the worst of its connections\', each count its list)';
+  // What --tolerance can give (a duration kept to the microsecond, at most 285 years): 1e308 s made every record of
+  // every connection "accurate" and was rendered as given. The ratio is the harness's own, a fraction of a duration.
+  if (results.toleranceS > MAX_DURATION_S) {
+    throw new InputError(jsonPlace(file, text, ['toleranceS']), `$.toleranceS ${results.toleranceS}`, `a tolerance of at most ${MAX_DURATION_S} s (285 years), as harness run --tolerance takes it`);
+  }
+  if (results.toleranceRatio >= 1) {
+    throw new InputError(jsonPlace(file, text, ['toleranceRatio']), `$.toleranceRatio ${results.toleranceRatio}`, 'a fraction of the true duration below 1, as harness run writes it (0.001)');
+  }
   results.scenarios.forEach((scenario, i) => {
     const truthOf = new Map(scenario.truth.connections.map((c) => [c.id, c]));
     scenario.cells.forEach((cell, j) => {

@@ -76,6 +76,9 @@ export function checkCellScores(scores: readonly ConnectionScore[], of: CellScor
       refuse(places.score(k, 'background'), `${String(score.background)} for a connection the truth calls ${background ? 'background' : 'a scenario connection'}`);
     }
     if (cell.live === undefined) {
+      // Before the verdict: an accurate verdict is judged by durations this makes sure of.
+      const covered = coverageProblem(score);
+      if (covered !== undefined) refuse(places.score(k, covered.field), covered.found);
       const problem = verdictProblem(score, of.tolerances);
       if (problem !== undefined) refuse(places.score(k, 'verdict'), `"${score.verdict}" ${problem}`);
     }
@@ -88,6 +91,22 @@ export function checkCellScores(scores: readonly ConnectionScore[], of: CellScor
   const miscounted = aggregate !== undefined &&
     (aggregate.accurate !== counts.accurate || aggregate.fragmented !== counts.fragmented || aggregate.missed !== counts.missed || (aggregate.merged ?? 0) !== counts.merged);
   if ((worst !== undefined && worst !== cell.verdict) || miscounted) throw places.disagreement(worst, counts);
+}
+
+/**
+ * What a score's sum of record durations and coverage contradict in its own records, as scoreConnection computes
+ * them: the sum is its fragments' durations added up, the coverage that sum over the true duration (0 with no
+ * record, 1 for a connection of no duration that was seen). A hand-edited results.json showed "coverage 500%" for an
+ * accurate connection of one record, and a baseline or suite took it.
+ */
+export function coverageProblem(score: ConnectionScore): { field: 'sumDurationUs' | 'coverage'; found: string } | undefined {
+  let sum = 0;
+  for (const f of score.fragmentList) sum += f.durationUs;
+  // Whole microseconds as the harness writes them; a margin for a writer that works in fractions of one.
+  if (!(Math.abs(score.sumDurationUs - sum) <= 1e-9 * Math.max(1, sum))) return { field: 'sumDurationUs', found: `${score.sumDurationUs} while its ${score.fragmentList.length} fragment(s) last ${sum} us in all` };
+  const coverage = score.fragmentList.length === 0 ? 0 : score.trueDurationUs === 0 ? 1 : sum / score.trueDurationUs;
+  if (Math.abs(score.coverage - coverage) <= 1e-9 * Math.max(1, coverage)) return undefined;
+  return { field: 'coverage', found: `${score.coverage} while its records cover ${coverage} of the connection (sumDurationUs ${sum} over trueDurationUs ${score.trueDurationUs})` };
 }
 
 /** What a score's verdict contradicts in its own numbers (as verdictOf gives it), or undefined. */

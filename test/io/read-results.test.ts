@@ -57,8 +57,11 @@ describe('reading a results.json back (report, merge)', () => {
     expect(await refusal(readWholeResults(missedWithRecord))).to.match(/scores\.jsonl:1:1: found verdict "missed" with 1 fragment\(s\): missed means no record/);
     const unknown = await summarizedRun((line) => { line.connectionId = 'nobody'; });
     expect(await refusal(readWholeResults(unknown))).to.match(/scores\.jsonl:1:1: found connection "nobody", which the scenario's truth does not hold/);
+    // A coverage its records contradict, in a scores file as in results.json.
+    const covered = await summarizedRun((line) => { line.coverage = 5; });
+    expect(await refusal(readWholeResults(covered))).to.match(/scores\.jsonl:1:\d+: found coverage 5 while its records cover [\d.]+ of the connection/);
     // Consistent in itself, but not what its cell says: another cell's scores.
-    const another = await summarizedRun((line) => { Object.assign(line, { verdict: 'missed', fragments: 0, fragmentList: [] }); });
+    const another = await summarizedRun((line) => { Object.assign(line, { verdict: 'missed', fragments: 0, fragmentList: [], sumDurationUs: 0, coverage: 0 }); });
     expect(await refusal(readWholeResults(another))).to.match(/scores\.jsonl: found scores whose worst verdict is missed .* beside a results\.json that says accurate/);
   });
 

@@ -66,6 +66,34 @@ describe('renderJson / parseResultsJson', () => {
     expect(inputError(() => parseResultsJson(JSON.stringify(recounted), 'r.json')).message).to.contain(`.cells[${j}].scores[0].fragments ${score.fragments} beside ${score.fragmentList.length} fragments listed`);
   });
 
+  it('refuses a coverage (or sum of durations) its records contradict, and a tolerance beyond any --tolerance, at their JSON path', () => {
+    type Sample = { toleranceS: number; toleranceRatio: number; scenarios: { cells: { status: string; live?: unknown; scores: { verdict: string; fragments: number; coverage: number; sumDurationUs: number }[] }[] }[] };
+    const sample = JSON.parse(renderJson(results)) as Sample;
+    const cells = sample.scenarios[0]?.cells ?? [];
+    const j = cells.findIndex((c) => c.status === 'ok' && c.live === undefined && c.scores.some((s) => s.verdict === 'accurate' && s.fragments === 1));
+    expect(j, 'the sample has an accurate connection of one record').to.be.at.least(0);
+    const k = cells[j]?.scores.findIndex((s) => s.verdict === 'accurate' && s.fragments === 1) as number;
+    // Coverage 5 (500%) for an accurate connection of one record was rendered as given.
+    const covered = structuredClone(sample);
+    const score = covered.scenarios[0]?.cells[j]?.scores[k] as { coverage: number; sumDurationUs: number };
+    score.coverage = 5;
+    expect(inputError(() => parseResultsJson(JSON.stringify(covered, null, 2), 'r.json')).message).to.match(new RegExp(`^r\\.json:\\d+:\\d+: found \\$\\.scenarios\\[0\\]\\.cells\\[${j}\\]\\.scores\\[${k}\\]\\.coverage 5 while its records cover [\\d.]+ of the connection \\(sumDurationUs \\d+ over trueDurationUs \\d+\\); expected a results\\.json as harness run wrote it`));
+    // The sum raised with it, to match: the sum is its records' durations.
+    score.sumDurationUs *= 5;
+    expect(inputError(() => parseResultsJson(JSON.stringify(covered, null, 2), 'r.json')).message).to.match(new RegExp(`\\.scores\\[${k}\\]\\.sumDurationUs \\d+ while its 1 fragment\\(s\\) last \\d+ us in all`));
+    for (const [field, value, message] of [
+      ['toleranceS', 1e308, /^r\.json:\d+:\d+: found \$\.toleranceS 1e\+308; expected a tolerance of at most 9007199254 s \(285 years\), as harness run --tolerance takes it$/],
+      ['toleranceRatio', 1, /^r\.json:\d+:\d+: found \$\.toleranceRatio 1; expected a fraction of the true duration below 1/],
+    ] as const) {
+      const edited = structuredClone(sample);
+      edited[field] = value;
+      const error = inputError(() => parseResultsJson(JSON.stringify(edited, null, 2), 'r.json'));
+      expect(error.message, field).to.match(message);
+      expect(JSON.stringify(edited, null, 2).split('\n')[error.where.line - 1], field).to.contain(`"${field}"`);
+    }
+    expect(parseResultsJson(JSON.stringify({ ...sample, toleranceS: 9007199254 }), 'r.json').toleranceS).to.equal(9007199254);
+  });
+
   it('refuses an aggregate whose counts are not its connections\' (a full cell, as a scores file is checked)', () => {
     const sample = JSON.parse(renderJson(results)) as { scenarios: { cells: { status: string; live?: unknown; connectionsScored?: number; aggregate?: { accurate: number } }[] }[] };
     const j = sample.scenarios[0]?.cells.findIndex((c) => c.status === 'ok' && c.live === undefined && c.connectionsScored === undefined && c.aggregate !== undefined) ?? -1;
