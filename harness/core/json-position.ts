@@ -208,3 +208,12 @@ export function firstJsonProblem(text: string, duplicateKeys = false): { offset:
     throw error;
   }
 }
+
+/**
+ * A JSON number past a double's range as a message names it, or undefined for any other value: JSON.parse reads
+ * 1e309 and up as Infinity, which JSON.stringify writes as null, a value the file does not hold. `example` is such a
+ * number as the reader's file would show it. The one wording for every JSON reader (eve.json, Zeek JSON, schemas).
+ */
+export function beyondDoubleText(value: unknown, example = '1e309'): string | undefined {
+  return typeof value === 'number' && !Number.isFinite(value) ? `a number beyond what a double holds (such as ${example})` : undefined;
+}

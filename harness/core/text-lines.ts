@@ -26,6 +26,43 @@ export function fieldColumn(fields: readonly string[], index: number, separatorL
   return col;
 }
 
+/** A name a header gives twice, its first place and its second (0-based). */
+export interface RepeatedName {
+  name: string;
+  first: number;
+  again: number;
+}
+
+/**
+ * A header naming a column twice, whose values were read from one of its places without a word (which one the tool
+ * meant is not known). The name whose second place comes first, or with `only` the first of those names (in that
+ * order) that is given twice; `skipEmpty` for a header whose empty names are no columns (a trailing comma).
+ */
+export function repeatedName(names: readonly string[], options: { only?: readonly string[]; skipEmpty?: boolean } = {}): RepeatedName | undefined {
+  if (options.only !== undefined) {
+    for (const name of options.only) {
+      const first = names.indexOf(name);
+      const again = first < 0 ? -1 : names.indexOf(name, first + 1);
+      if (again >= 0) return { name, first, again };
+    }
+    return undefined;
+  }
+  // A Map, not an object: a column named constructor is no column seen before.
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    if (options.skipEmpty && name === '') continue;
+    const first = seen.get(name);
+    if (first !== undefined) return { name, first, again: i };
+    seen.set(name, i);
+  }
+  return undefined;
+}
+
+/** What a refusal found: `a header naming X twice (columns 2 and 5)`, columns counted from 1; `shownName` as written. */
+export function namingTwice(subject: string, repeated: RepeatedName, shownName = repeated.name): string {
+  return `${subject} naming ${shownName} twice (columns ${repeated.first + 1} and ${repeated.again + 1})`;
+}
+
 /** A value quoted in an error message, cut to stay on one line: at most 60 characters, else the first `keep` and `...`. */
 export function preview(text: string, keep = 60): string {
   return text.length > 60 ? `${text.slice(0, keep)}...` : text;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Ajv as AjvType, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { InputError, type SourcePosition } from '../core/input-error.js';
-import { lineAndColumn } from '../core/json-position.js';
+import { beyondDoubleText, lineAndColumn } from '../core/json-position.js';
 
 /**
  * JSON files a user hands us (a truth.json, a baseline) are checked field by field against the JSON Schemas shipped
@@ -59,8 +59,8 @@ export function describePath(path: JsonPath): string {
 
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
-  // JSON.parse reads 1e400 as Infinity, which JSON.stringify writes as null: a value the file does not hold.
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number beyond what a double holds (such as 1e400)';
+  const beyond = beyondDoubleText(value, '1e400');
+  if (beyond !== undefined) return beyond;
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
   if (typeof value === 'object') return 'an object';
   const text = JSON.stringify(value);

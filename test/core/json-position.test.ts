@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { duplicateKeyProblem, firstJsonProblem, jsonErrorPosition, keysInText, keysInValue, lineAndColumn } from '../../harness/core/json-position.js';
+import { beyondDoubleText, duplicateKeyProblem, firstJsonProblem, jsonErrorPosition, keysInText, keysInValue, lineAndColumn } from '../../harness/core/json-position.js';
 
 describe('JSON error positions', () => {
   it('point at the character that breaks the grammar, not at the end of the file', () => {
@@ -59,5 +59,13 @@ describe('JSON error positions', () => {
     expect(lineAndColumn('ab\ncd\n', 0)).to.deep.equal({ line: 1, col: 1 });
     expect(lineAndColumn('ab\ncd\n', 4)).to.deep.equal({ line: 2, col: 2 });
     expect(lineAndColumn('ab\ncd\n', 6)).to.deep.equal({ line: 3, col: 1 });
+  });
+});
+
+describe('beyondDoubleText: one wording for a JSON number past a double (eve.json, Zeek JSON, schemas)', () => {
+  it('names Infinity (what JSON.parse made of 1e309) and nothing else', () => {
+    expect(beyondDoubleText(JSON.parse('1e309'))).to.equal('a number beyond what a double holds (such as 1e309)');
+    expect(beyondDoubleText(-Infinity, '1e400')).to.equal('a number beyond what a double holds (such as 1e400)');
+    for (const value of [1e308, 0, null, '1e309', undefined]) expect(beyondDoubleText(value), String(value)).to.equal(undefined);
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { consumeFile, consumeText, MAX_LINE_CHARS, type LineConsumer } from '../../harness/core/text-lines.js';
+import { consumeFile, consumeText, MAX_LINE_CHARS, namingTwice, repeatedName, type LineConsumer } from '../../harness/core/text-lines.js';
 import { InputError } from '../../harness/core/input-error.js';
 
 /** Collects every line it is fed, with its number. */
@@ -39,5 +39,20 @@ describe('line consumers: one parser for a string and a streamed file', () => {
     try { await consumeFile(collect(), file, 'flood.txt'); } catch (e) { error = e; }
     expect(error).to.be.instanceOf(InputError);
     expect((error as Error).message).to.match(/^flood\.txt:2:1: found a line longer than \d+ characters/);
+  });
+});
+
+describe('repeatedName / namingTwice: one check of a header naming a column twice (tcptrace, nDPI, Zeek)', () => {
+  it('finds the name whose second place comes first, or the first of `only` given twice', () => {
+    expect(repeatedName(['a', 'b', 'c'])).to.equal(undefined);
+    expect(repeatedName(['a', 'b', 'b', 'a'])).to.deep.equal({ name: 'b', first: 1, again: 2 });
+    expect(repeatedName(['constructor', 'toString', 'x'])).to.equal(undefined);
+    expect(repeatedName(['a', '', 'b', ''])).to.deep.equal({ name: '', first: 1, again: 3 });
+    expect(repeatedName(['a', '', 'b', ''], { skipEmpty: true })).to.equal(undefined);
+    expect(repeatedName(['a', 'b', 'b', 'a'], { only: ['a', 'b'] })).to.deep.equal({ name: 'a', first: 0, again: 3 });
+    expect(repeatedName(['a', 'b', 'b'], { only: ['a'] })).to.equal(undefined);
+    const repeated = repeatedName(['x', 'pkts', 'pkts']);
+    expect(repeated && namingTwice('a header', repeated)).to.equal('a header naming pkts twice (columns 2 and 3)');
+    expect(repeated && namingTwice('#fields', repeated, '"pkts"')).to.equal('#fields naming "pkts" twice (columns 2 and 3)');
   });
 });

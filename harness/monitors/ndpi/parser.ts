@@ -1,4 +1,4 @@
-import { consumeFile, consumeText, fieldColumn, type LineConsumer } from '../../core/text-lines.js';
+import { consumeFile, consumeText, fieldColumn, namingTwice, repeatedName, type LineConsumer } from '../../core/text-lines.js';
 import { decimalSecondsToMicros } from '../../core/time-text.js';
 import type { FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
@@ -34,10 +34,10 @@ function* ndpiCsv(file: string, sourceFile: string): LineConsumer<FlowRecord[]> 
     const i = names.indexOf(name);
     if (i < 0) throw new InputError({ file, line: 1, col: 1 }, `a header without ${name}`, EXPECTED);
     // A column named twice was read from its first place without a word: which one nDPI meant is not known.
-    const again = names.indexOf(name, i + 1);
-    if (again >= 0) {
+    const repeated = repeatedName(names, { only: [name] });
+    if (repeated !== undefined) {
       // After the header's "#".
-      throw new InputError({ file, line: 1, col: 1 + fieldColumn(names, again) }, `a header naming ${name} twice (columns ${i + 1} and ${again + 1})`, `${EXPECTED}, each column once`);
+      throw new InputError({ file, line: 1, col: 1 + fieldColumn(names, repeated.again) }, namingTwice('a header', repeated), `${EXPECTED}, each column once`);
     }
     index[name] = i;
   }

@@ -3,7 +3,7 @@ import { isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { EndReason, FlowProtocol, FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
-import { refuseRepeatedKey } from '../../core/json-position.js';
+import { beyondDoubleText, refuseRepeatedKey } from '../../core/json-position.js';
 
 /**
  * Suricata's eve.json, `event_type: flow` lines only (other event types are skipped). Fields per the EVE JSON
@@ -165,9 +165,7 @@ function* eveFlows(file: string): LineConsumer<FlowRecord[]> {
 /** `src_port 70000`, or `no src_port` for a key that is absent (never "undefined"). */
 function shown(key: string, value: unknown): string {
   if (value === undefined) return `no ${key}`;
-  // JSON.parse reads 1e309 as Infinity, which JSON.stringify writes as null: a value the line does not hold.
-  if (typeof value === 'number' && !Number.isFinite(value)) return `${key} a number beyond what a double holds (such as 1e309)`;
-  return `${key} ${JSON.stringify(value)}`;
+  return `${key} ${beyondDoubleText(value) ?? JSON.stringify(value)}`;
 }
 
 function isIcmpv6(proto: string): boolean {

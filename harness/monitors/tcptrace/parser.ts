@@ -1,4 +1,4 @@
-import { consumeFile, consumeText, fieldColumn, preview, type LineConsumer } from '../../core/text-lines.js';
+import { consumeFile, consumeText, fieldColumn, namingTwice, preview, repeatedName, type LineConsumer } from '../../core/text-lines.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { IncompleteInputError, InputError } from '../../core/input-error.js';
@@ -51,18 +51,15 @@ function* tcptraceCsv(file: string): LineConsumer<FlowRecord[]> {
     const cells = line.split(',');
     if (!index) {
       if (cells[0] !== 'conn_#') throw new InputError({ file, line: lineNo, col: 1 }, `"${preview(line)}"`, EXPECTED);
+      // A column named twice was read from its last place without a word (the packets of another column, "accurate"
+      // with 5 of 15 packets): which one tcptrace meant is not known.
+      const repeated = repeatedName(cells, { skipEmpty: true });
+      if (repeated !== undefined) {
+        throw new InputError({ file, line: lineNo, col: fieldColumn(cells, repeated.again) }, namingTwice('a header', repeated), `${EXPECTED}, each column once`);
+      }
       // No prototype: a column named constructor or toString is no column seen before.
       index = Object.create(null) as Record<string, number>;
-      for (const [i, name] of cells.entries()) {
-        if (name === '') continue;
-        // A column named twice was read from its last place without a word (the packets of another column, "accurate"
-        // with 5 of 15 packets): which one tcptrace meant is not known.
-        const first = index[name];
-        if (first !== undefined) {
-          throw new InputError({ file, line: lineNo, col: fieldColumn(cells, i) }, `a header naming ${name} twice (columns ${first + 1} and ${i + 1})`, `${EXPECTED}, each column once`);
-        }
-        index[name] = i;
-      }
+      for (const [i, name] of cells.entries()) if (name !== '') index[name] = i;
       for (const name of REQUIRED) {
         if (index[name] === undefined) throw new InputError({ file, line: lineNo, col: 1 }, `a header without ${name}`, EXPECTED);
       }

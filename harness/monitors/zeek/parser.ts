@@ -1,11 +1,11 @@
 import { open } from 'node:fs/promises';
-import { cutShort, fieldColumn, preview } from '../../core/text-lines.js';
+import { cutShort, fieldColumn, namingTwice, preview, repeatedName } from '../../core/text-lines.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros, isoToMicros } from '../../core/time-text.js';
 import { canonicalIp } from '../../core/ip-address.js';
 import type { FlowRecordTable } from '../../core/flow-record-table.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { InputError } from '../../core/input-error.js';
-import { refuseRepeatedKey } from '../../core/json-position.js';
+import { beyondDoubleText, refuseRepeatedKey } from '../../core/json-position.js';
 import { ConnColumnsWriter, FlowRecordAssembler, FlowRecordTableAssembler, ProtocolCode, type ConnColumnBatch, type ConnColumnsConsumer } from './conn-columns.js';
 import { readConnLogInParallel } from './parallel-read.js';
 import { ExactUids, repeatedUid, UID_HASH_A, UID_HASH_B, uidByteHashes, UidFilter, UidHash, UidSeenTwice } from './unique-uids.js';
@@ -625,10 +625,9 @@ class ConnLogParser {
     } else if (key === '#fields') {
       const columns = parts.slice(1);
       // A column named twice was read from whichever came last: refused, as a JSON key given twice is.
-      const repeated = columns.findIndex((name, i) => columns.indexOf(name) !== i);
-      if (repeated >= 0) {
-        const name = columns[repeated] as string;
-        throw new InputError({ file: this.file, line: this.lineNo, col: fieldColumn(parts, repeated + 1, separator.length) }, `#fields naming "${name}" twice (columns ${columns.indexOf(name) + 1} and ${repeated + 1})`, 'each conn.log field once in #fields');
+      const repeated = repeatedName(columns);
+      if (repeated !== undefined) {
+        throw new InputError({ file: this.file, line: this.lineNo, col: fieldColumn(parts, repeated.again + 1, separator.length) }, namingTwice('#fields', repeated, `"${repeated.name}"`), 'each conn.log field once in #fields');
       }
       for (const name of REQUIRED_FIELDS) {
         if (!columns.includes(name)) {
@@ -684,7 +683,7 @@ class ConnLogParser {
       // Zeek writes each of these as a string or a number; `"duration": true` or `[68236.043]` was read as unset,
       // a connection of 0 s scored at exit 0.
       else if (v !== undefined) {
-        throw new InputError({ file, line: lineNo, col: 1 }, `"${column}": ${typeof v === 'number' && !Number.isFinite(v) ? 'a number beyond what a double holds (such as 1e309)' : JSON.stringify(v) ?? String(v)}`, `${column} as Zeek writes it: ${KIND_OF_SLOT[slot] === Kind.Seconds || KIND_OF_SLOT[slot] === Kind.Count ? 'a number' : 'a string'}, or the key left out when unset`);
+        throw new InputError({ file, line: lineNo, col: 1 }, `"${column}": ${beyondDoubleText(v) ?? JSON.stringify(v) ?? String(v)}`, `${column} as Zeek writes it: ${KIND_OF_SLOT[slot] === Kind.Seconds || KIND_OF_SLOT[slot] === Kind.Count ? 'a number' : 'a string'}, or the key left out when unset`);
       }
     }
     this.dataSeen = true;
