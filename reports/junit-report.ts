@@ -1,4 +1,4 @@
-import type { TruthConnection } from '../harness/core/ground-truth.js';
+import { connectionsNamed, scoredIds, type TruthConnection } from '../harness/core/ground-truth.js';
 import type { Cell, RunResults, ScenarioResult } from '../harness/core/results.js';
 import type { CellAggregate, ConnectionScore } from '../harness/core/score.js';
 import { durationToleranceUs } from '../harness/comparator/score-connection.js';
@@ -36,7 +36,7 @@ interface SuiteOut {
 }
 
 function renderSuite(results: RunResults, scenario: ScenarioResult): SuiteOut {
-  const truthById = new Map(scenario.truth.connections.map((c) => [c.id, c]));
+  const truthById = connectionsNamed(scenario.truth.connections, scoredIds(scenario.cells));
   let failures = 0;
   let skipped = 0;
   const cases: string[] = [];

@@ -2,7 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Recommendation } from '../core/score.js';
 import type { TimeoutProtocol } from '../core/timeout-setting.js';
-import type { TimerRule } from '../core/timer-rule.js';
+import type { RecordContext, TimerRule } from '../core/timer-rule.js';
 import { recordContext } from './ideal-model.js';
 
 /**
@@ -115,7 +115,12 @@ export function recommend(input: RecommendInput): Recommendation[] {
         rec.advice += `, ${active.name} = ${formatDuration(neededS)} (above its default ${formatDuration(active.defaultS)}: no record outlives the active timeout)`;
       }
     }
-    const contexts = input.truth.connections.filter((c) => !c.background && c.protocol === protocol).map((c) => recordContext(c, true));
+    const connections = input.truth.connections;
+    const contexts: Iterable<RecordContext> = {
+      *[Symbol.iterator]() {
+        for (const c of connections) if (!c.background && c.protocol === protocol) yield recordContext(c, true);
+      },
+    };
     const ruleAdvice = input.rule?.advice?.(protocol, minimumIdleS, contexts);
     if (ruleAdvice !== undefined) {
       rec.adviceLines = ruleAdvice.lines;

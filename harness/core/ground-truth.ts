@@ -91,3 +91,25 @@ export interface GroundTruth {
   quietThresholdUs: number;
   connections: TruthConnection[];
 }
+
+/**
+ * The connections whose ids are among `ids`, by id. A report looks up the few connections its cells kept scores of
+ * (the worst); a map of every connection, made for that, held ~100 MB at a million connections.
+ */
+export function connectionsNamed(connections: readonly TruthConnection[], ids: Iterable<string>): Map<string, TruthConnection> {
+  const wanted = new Set(ids);
+  const found = new Map<string, TruthConnection>();
+  for (const c of connections) {
+    if (found.size === wanted.size) break;
+    const id = c.id;
+    if (wanted.has(id)) found.set(id, c);
+  }
+  return found;
+}
+
+/** The connection ids `cells` kept scores of. */
+export function scoredIds(cells: readonly { scores: readonly { connectionId: string }[] }[]): Set<string> {
+  const ids = new Set<string>();
+  for (const cell of cells) for (const score of cell.scores) ids.add(score.connectionId);
+  return ids;
+}

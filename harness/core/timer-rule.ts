@@ -38,9 +38,17 @@ export interface TimerRule {
   keepsWholeS?(gapUs: number): number;
   /**
    * The knobs that keep the given connections whole, in the tool's own syntax, ready to paste, and when an
-   * override caps what the global knob can do. Absent: the global knob alone is the advice.
+   * override caps what the global knob can do. Absent: the global knob alone is the advice. `connections` may be
+   * walked as often as needed and is never one array: at a million connections, an array of their contexts made for
+   * each monitor's advice was ~100 MB at once, for a question answered by the first few.
    */
-  advice?(protocol: TimeoutProtocol, minimumIdleS: number, connections: readonly RecordContext[]): RuleAdvice;
+  advice?(protocol: TimeoutProtocol, minimumIdleS: number, connections: Iterable<RecordContext>): RuleAdvice;
+}
+
+/** Whether any of `items` passes `test` (Node 20 has no Iterator.prototype.some). */
+export function someOf<T>(items: Iterable<T>, test: (item: T) => boolean): boolean {
+  for (const item of items) if (test(item)) return true;
+  return false;
 }
 
 /** What the model knows of one record (the stretch of a connection the tool keeps as one flow) at a silence. */

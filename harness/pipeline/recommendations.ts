@@ -1,6 +1,6 @@
 import { recommend, type OffRule } from '../comparator/recommend.js';
 import { tableLimitAdvice } from '../comparator/table-limit-advice.js';
-import type { GroundTruth } from '../core/ground-truth.js';
+import { connectionsNamed, scoredIds, type GroundTruth } from '../core/ground-truth.js';
 import type { Cell } from '../core/results.js';
 import type { Recommendation } from '../core/score.js';
 import { parseTimeoutSetting, type TimeoutProtocol } from '../core/timeout-setting.js';
@@ -24,7 +24,7 @@ export function recommendationsFor(
   wholenessOf: (cell: Cell) => Wholeness | undefined = () => undefined,
 ): Recommendation[] {
   const out: Recommendation[] = [];
-  // Built only for a cell that kept every score: a million-connection map is not made for nothing.
+  // Built only when a cell's scores are asked about, and only of the connections scored.
   let protocolOf: Map<string, TimeoutProtocol> | undefined;
   const columns = new Map<string, Cell[]>();
   for (const cell of cells) {
@@ -41,9 +41,9 @@ export function recommendationsFor(
     // Nothing was measured (every cell failed, was skipped or could not take its setting): nothing to recommend.
     if (!list.some((cell) => cell.status === 'ok')) continue;
     const sweep = list.map((cell) => {
-      const wholeByProtocol = cell.status === 'ok' && cell.honoursTimeoutsOffline !== false ? wholenessOf(cell) ?? wholeness(cell, (protocolOf ??= protocolsOf(truth))) : {};
+      const wholeByProtocol = cell.status === 'ok' && cell.honoursTimeoutsOffline !== false ? wholenessOf(cell) ?? wholeness(cell, (protocolOf ??= protocolsOf(truth, cells))) : {};
       // What the tool ran with: its effective timeouts, or for a protocol it does not model (argus ICMP) the setting's own.
-      const offRule = adapter.timerNeedsLaterPacket === true ? undefined : offTheRule(cell, () => (protocolOf ??= protocolsOf(truth)));
+      const offRule = adapter.timerNeedsLaterPacket === true ? undefined : offTheRule(cell, () => (protocolOf ??= protocolsOf(truth, cells)));
       return {
         label: cell.setting.label, wholeByProtocol, idleS: { ...cell.setting.idle, ...effectiveTimeouts(adapter, cell.setting).idleS },
         ...(offRule === undefined ? {} : { offRule }),
@@ -69,7 +69,7 @@ export function recommendationsFor(
     });
     for (const rec of advised) {
       // A protocol the tool does not report at all: recommend() has said so already.
-      if (rec.noRecords === true || reportedAny(list, rec.protocol, () => (protocolOf ??= protocolsOf(truth)))) continue;
+      if (rec.noRecords === true || reportedAny(list, rec.protocol, () => (protocolOf ??= protocolsOf(truth, cells)))) continue;
       // Nothing of this protocol was reported in any cell that ran: a timeout is not what lost them, and a raised
       // one cannot bring back a connection the monitor never reported (an empty log, a capture filter, the wrong
       // interface, another capture's log). Only what to check is said.
@@ -132,8 +132,11 @@ function offTheRule(cell: Cell, protocolOf: () => ReadonlyMap<string, TimeoutPro
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function protocolsOf(truth: GroundTruth): Map<string, TimeoutProtocol> {
-  return new Map(truth.connections.map((c) => [c.id, c.protocol]));
+/** The protocol of each connection `cells` kept a score of. */
+function protocolsOf(truth: GroundTruth, cells: readonly Cell[]): Map<string, TimeoutProtocol> {
+  const protocols = new Map<string, TimeoutProtocol>();
+  for (const [id, c] of connectionsNamed(truth.connections, scoredIds(cells))) protocols.set(id, c.protocol);
+  return protocols;
 }
 
 function wholeness(cell: Cell, protocolOf: ReadonlyMap<string, TimeoutProtocol>): Wholeness {

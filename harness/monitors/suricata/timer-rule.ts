@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import { formatDuration } from '../../core/duration.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import type { RecordContext, RuleAdvice, RuleTimeout, SettingKnob, TimerRule, UserConfigText } from '../monitor-adapter.js';
+import { someOf } from '../../core/timer-rule.js';
 
 /**
  * Suricata 7.0.17's flow timeouts, read from its sources (github:OISF/suricata at tag suricata-7.0.17):
@@ -147,18 +148,18 @@ export function suricataTimerRule(setting: TimeoutSetting, userConfig?: UserConf
 }
 
 /** suricata.yaml lines that keep these connections whole, and the state timeouts that otherwise cap them. */
-function suricataAdvice(timers: SuricataTimers, protocol: TimeoutProtocol, minimumIdleS: number, connections: readonly RecordContext[]): RuleAdvice {
+function suricataAdvice(timers: SuricataTimers, protocol: TimeoutProtocol, minimumIdleS: number, connections: Iterable<RecordContext>): RuleAdvice {
   const inner = [`    established: ${minimumIdleS}`];
   const caps: string[] = [];
   const extra: string[] = [];
   const newS = timers.states[protocol].new;
-  if (protocol === 'tcp' && connections.some((c) => !c.handshake) && !timers.midstream && newS < minimumIdleS) {
+  if (protocol === 'tcp' && someOf(connections, (c) => !c.handshake) && !timers.midstream && newS < minimumIdleS) {
     extra.push('stream:', '  midstream: true');
     caps.push(
       `a TCP connection already open when the sensor starts (no handshake seen) stays in state new and expires on flow-timeouts.tcp.new (${formatDuration(newS)}) whatever tcp.established says, with stream.midstream: false (the default): set stream.midstream: true, or raise flow-timeouts.tcp.new to ${minimumIdleS}`,
     );
   }
-  if (protocol !== 'tcp' && connections.some((c) => !c.bothDirections) && newS < minimumIdleS) {
+  if (protocol !== 'tcp' && someOf(connections, (c) => !c.bothDirections) && newS < minimumIdleS) {
     inner.push(`    new: ${minimumIdleS}`);
     caps.push(`a one-way ${protocol.toUpperCase()} flow never leaves state new: flow-timeouts.${protocol}.new (${formatDuration(newS)}) applies, not established`);
   }

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../core/duration.js';
 import type { TimeoutProtocol, TimeoutSetting } from '../../core/timeout-setting.js';
 import type { RecordContext, RuleAdvice, RuleTimeout, SettingKnob, TimerRule, UserConfigText } from '../monitor-adapter.js';
+import { someOf } from '../../core/timer-rule.js';
 
 /**
  * Zeek 7.0.11's inactivity timers, read from its sources (github:zeek/zeek at tag v7.0.11):
@@ -179,11 +180,13 @@ const IDLE_KNOB: Record<TimeoutProtocol, string> = { tcp: 'tcp_inactivity_timeou
  * What keeps these connections whole, as local.zeek lines: the global knob and, when a connection is on a port of
  * Conn::port_inactivity_timeouts (or could be SSH/FTP), both service tables, whose defaults otherwise cap it.
  */
-function zeekAdvice(timers: ZeekTimers, protocol: TimeoutProtocol, minimumIdleS: number, connections: readonly RecordContext[]): RuleAdvice {
+function zeekAdvice(timers: ZeekTimers, protocol: TimeoutProtocol, minimumIdleS: number, connections: Iterable<RecordContext>): RuleAdvice {
   const lines = [`redef ${IDLE_KNOB[protocol]} = ${zeekInterval(minimumIdleS)};`];
   const caps: string[] = [];
   if (protocol === 'tcp') {
-    const capped = [...new Set(connections.filter((c) => c.handshake && timers.portS.has(c.serverPort)).map((c) => c.serverPort))];
+    const cappedPorts = new Set<number>();
+    for (const c of connections) if (c.handshake && timers.portS.has(c.serverPort)) cappedPorts.add(c.serverPort);
+    const capped = [...cappedPorts];
     const low = capped.filter((port) => (timers.portS.get(port)?.seconds ?? Infinity) < minimumIdleS);
     if (low.length > 0) {
       const raised = new Map([...timers.portS].map(([p, v]) => [p, { ...v, seconds: Math.max(v.seconds, minimumIdleS) }]));
@@ -195,7 +198,7 @@ function zeekAdvice(timers: ZeekTimers, protocol: TimeoutProtocol, minimumIdleS:
       );
     }
   }
-  if (protocol === 'udp' && connections.some((c) => DNS_UDP_PORTS.has(c.serverPort)) && timers.dnsSessionS < minimumIdleS) {
+  if (protocol === 'udp' && someOf(connections, (c) => DNS_UDP_PORTS.has(c.serverPort)) && timers.dnsSessionS < minimumIdleS) {
     lines.push(`redef dns_session_timeout = ${zeekInterval(minimumIdleS)};`);
     caps.push(`dns_session_timeout (${formatDuration(timers.dnsSessionS)}) expires DNS over UDP whatever udp_inactivity_timeout says`);
   }
