@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,15 +153,35 @@ function newRusageFile(accounted: boolean | undefined, ownPidNamespace: boolean 
   // A tool entered into the live wire (nsenter -p) gets its flush signal as the wrapper's child: GNU time between
   // them would take it instead. Live cells keep the sampled peak RSS and no CPU figure.
   if (!accounted || ownPidNamespace === true || !rusageAvailable()) return undefined;
-  if (rusageFiles === 0) removeStaleRusageFiles(os.tmpdir());
   rusageFiles += 1;
-  return path.join(os.tmpdir(), `harness-rusage-${process.pid}-${rusageFiles}`);
+  return path.join(rusageFolder(), String(rusageFiles));
+}
+
+let ownRusageFolder: string | undefined;
+
+/**
+ * The rusage files live in a folder of this process, made once by mkdtemp (mode 0700, a name no one can take first)
+ * and removed at its exit. GNU time opens `-o` with fopen(…, "w"), which follows a symlink: in a shared /tmp, a
+ * predictable name (`harness-rusage-<pid>-<n>`) let any local user plant a link there and have the harness, as root,
+ * truncate and overwrite the file it pointed to. The folder's name carries the pid, so that the folders of a
+ * SIGKILLed harness can be told from those of a live one and removed by the next run.
+ */
+function rusageFolder(): string {
+  if (ownRusageFolder !== undefined) return ownRusageFolder;
+  removeStaleRusageFiles(os.tmpdir());
+  const folder = mkdtempSync(path.join(os.tmpdir(), `harness-rusage-${process.pid}-`));
+  process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+  ownRusageFolder = folder;
+  return folder;
 }
 
 /**
- * A harness killed with SIGKILL cannot remove the rusage files of the monitors it was running: each run's first
+ * A harness killed with SIGKILL cannot remove the rusage folder of the monitors it was running: each run's first
  * accounted process removes those of harness processes that are gone (their pid no longer exists), so that killed
- * runs do not pile files up in /tmp. A file of a live process (another harness running now) is left alone.
+ * runs do not pile folders up in /tmp. One of a live process (another harness running now) is left alone, and so is
+ * one this user does not own (in a sticky /tmp, another user's: theirs to remove, and never followed or emptied
+ * here). The loose `harness-rusage-<pid>-<n>` files of earlier versions go the same way (unlink removes a link, never
+ * what it points to).
  */
 export function removeStaleRusageFiles(dir: string): void {
   let names: string[];
@@ -171,14 +191,26 @@ export function removeStaleRusageFiles(dir: string): void {
     return;
   }
   for (const name of names) {
-    const m = /^harness-rusage-(\d+)-\d+$/.exec(name);
+    const m = /^harness-rusage-(\d+)-[A-Za-z0-9]+$/.exec(name);
     if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
     try {
-      rmSync(path.join(dir, name), { force: true });
+      removeStale(path.join(dir, name));
     } catch {
-      // Another user's file in a sticky /tmp (EPERM): theirs to remove; never a reason to fail a monitor's run.
+      // Another user's file in a sticky /tmp (EPERM), or a folder not of our making: never a reason to fail a run.
     }
   }
+}
+
+/** Unlinks a stale file or link, or empties and removes a stale folder this user owns, following no link. */
+function removeStale(entry: string): void {
+  const stat = lstatSync(entry);
+  if (!stat.isDirectory()) {
+    unlinkSync(entry);
+    return;
+  }
+  if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return;
+  for (const file of readdirSync(entry)) unlinkSync(path.join(entry, file));
+  rmdirSync(entry);
 }
 
 function isAlive(pid: number): boolean {

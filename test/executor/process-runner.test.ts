@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseRusage, removeStaleRusageFiles, runProcess, rusageAvailable, startProcess } from '../../harness/executor/process-runner.js';
@@ -21,17 +21,43 @@ describe('process runner: cost accounting', function () {
     expect(parseRusage('')).to.equal(undefined);
   });
 
-  it('removes the rusage files a SIGKILLed harness left (its pid gone), never those of a live process', async () => {
+  it('removes the rusage files and folders a SIGKILLed harness left (its pid gone), never those of a live process', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rusage-'));
     const gone = spawnSync('/bin/true').pid as number; // exited: its pid names no process now
     const files = [`harness-rusage-${gone}-1`, `harness-rusage-${gone}-17`, `harness-rusage-${process.pid}-3`, `harness-rusage-1-2`, 'harness-rusage-notes', 'other'];
     for (const name of files) await writeFile(path.join(dir, name), '');
-    // One it cannot remove (here a folder; in a sticky /tmp another user's file, EPERM) is left, never thrown: that
-    // failed every cell of a harness run as nobody after a root harness had been killed.
-    await mkdir(path.join(dir, `harness-rusage-${gone}-2`));
-    await writeFile(path.join(dir, `harness-rusage-${gone}-2`, 'x'), '');
+    // A killed harness's private folder, with a rusage file in it, goes; a link in it is removed, not followed.
+    const victim = path.join(dir, 'victim');
+    await writeFile(victim, 'kept');
+    await mkdir(path.join(dir, `harness-rusage-${gone}-Ab12Cd`));
+    await writeFile(path.join(dir, `harness-rusage-${gone}-Ab12Cd`, '1'), '');
+    await symlink(victim, path.join(dir, `harness-rusage-${gone}-Ab12Cd`, '2'));
+    // One it cannot remove (here a folder not of its making; in a sticky /tmp another user's file, EPERM) is left,
+    // never thrown: that failed every cell of a harness run as nobody after a root harness had been killed.
+    await mkdir(path.join(dir, `harness-rusage-${gone}-2`, 'x'), { recursive: true });
     expect(() => removeStaleRusageFiles(dir)).to.not.throw();
-    expect(await readdir(dir)).to.have.members([`harness-rusage-${gone}-2`, `harness-rusage-${process.pid}-3`, 'harness-rusage-1-2', 'harness-rusage-notes', 'other']);
+    expect(await readdir(dir)).to.have.members([`harness-rusage-${gone}-2`, `harness-rusage-${process.pid}-3`, 'harness-rusage-1-2', 'harness-rusage-notes', 'other', 'victim']);
+    expect(await readFile(victim, 'utf8')).to.equal('kept');
+  });
+
+  it('never writes the rusage through a name planted in the shared temp folder: a link there overwrote any file as root', async () => {
+    const own = await mkdtemp(path.join(os.tmpdir(), 'rusage-plant-'));
+    const victim = path.join(own, 'victim');
+    await writeFile(victim, 'precious');
+    // The names the runner used to take, in turn, in the shared folder: harness-rusage-<pid>-<n>.
+    const planted = Array.from({ length: 300 }, (_, i) => path.join(os.tmpdir(), `harness-rusage-${process.pid}-${i + 1}`));
+    try {
+      for (const link of planted) await symlink(victim, link);
+      const run = await runProcess(['/bin/true'], { cwd, timeoutMs: 10_000, accounted: true });
+      expect(run.exitCode).to.equal(0);
+      expect(run.record.cpuUserMs, 'the rusage was read, from a file of its own').to.be.a('number');
+      expect(await readFile(victim, 'utf8')).to.equal('precious');
+      const folders = (await readdir(os.tmpdir())).filter((n) => n.startsWith(`harness-rusage-${process.pid}-`) && !planted.includes(path.join(os.tmpdir(), n)));
+      expect(folders).to.have.length(1);
+      expect((await lstat(path.join(os.tmpdir(), folders[0]))).mode & 0o7777).to.equal(0o700);
+    } finally {
+      for (const link of planted) await rm(link, { force: true });
+    }
   });
 
   it('a harness run removes them: each killed run left one file per running monitor in /tmp, for ever', async () => {
