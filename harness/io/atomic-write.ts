@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
-import { kindOf } from './output-paths.js';
+import { kindOf, outputTarget } from './output-paths.js';
 import { trackTempFile } from './temp-files.js';
 import { Utf8Chunks } from './utf8-chunks.js';
 
@@ -14,11 +14,14 @@ import { Utf8Chunks } from './utf8-chunks.js';
  * pieces (results.json of a large sweep is hundreds of MB), written as they come, never joined.
  */
 export async function writeFileAtomic(file: string, content: string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+  // A symbolic link is written through, beside the file it names: renamed over, the link itself was replaced by a
+  // regular file and its target kept the old content (outputTarget refuses a link to nothing, and /proc).
+  const target = await outputTarget(file, file);
   // The rename below would replace a device or a FIFO (/dev/null, /dev/full) with a regular file: never.
-  const existing = await stat(file).catch(() => undefined);
+  const existing = await stat(target).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) throw new InputError({ file, line: 0, col: 0 }, `${kindOf(existing)}`, 'a regular file or a new name to write');
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
   const untrack = trackTempFile(tmp);
   try {
     // Opened synchronously: an open still pending on the thread pool when a second Ctrl-C exited the process created
@@ -56,7 +59,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     } finally {
       await fh.close();
     }
-    await rename(tmp, file);
+    await rename(tmp, target);
     untrack();
   } catch (error) {
     await rm(tmp, { force: true });

@@ -64,17 +64,52 @@ export async function checkOutputFolder(flag: string, dir: string): Promise<stri
 /**
  * Checks that `file` can be written: a new name or an existing regular file, in a folder that exists or can be made.
  * Anything else is refused: a folder, and above all a device, FIFO or socket (/dev/null, /dev/full), which the
- * atomic writer's rename would replace with a regular file.
+ * atomic writer's rename would replace with a regular file. A symbolic link is written through (see outputTarget).
  */
 export async function checkOutputFile(flag: string, file: string): Promise<string> {
   const absolute = path.resolve(file);
-  const existing = await stat(absolute).catch((error: NodeJS.ErrnoException) =>
+  const target = await outputTarget(flag, file);
+  const existing = await stat(target).catch((error: NodeJS.ErrnoException) =>
     error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : Promise.reject(refusal(flag, file, error, 'a file name to write')));
   if (existing !== undefined && !existing.isFile()) {
     throw new InputError({ file: flag, line: 0, col: 0 }, `"${file}", ${kindOf(existing)}`, 'a file name to write (a new name or an existing regular file)');
   }
-  await checkOutputFolder(flag, path.dirname(absolute));
+  await checkOutputFolder(flag, path.dirname(target));
   return absolute;
+}
+
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The file a write to `file` must land in. The atomic writer renames a new file over its target: renamed over a
+ * symbolic link, that replaced the link (`latest.md -> runs/x/report.md`) with a regular file and left its target as
+ * it was, exit 0, and `--out /dev/stdout` with standard output redirected to a file replaced the machine's
+ * /dev/stdout link. So the links are followed here, hop by hop, each folder on the way through its realpath, to the
+ * file they name, which is written instead. Refused (exit 2, the path named):
+ * - a link to nothing: its target would be created wherever the link points, which in a shared folder is wherever
+ *   whoever planted the link chose (the harness runs as root), and a typo'd link deserves a word anyway;
+ * - anything reached through /proc (/dev/stdout and /dev/fd/N are links to /proc/self/fd/N): a process's open file
+ *   or a kernel setting is no file to replace, and standard output is written by leaving --out out.
+ */
+export async function outputTarget(flag: string, file: string): Promise<string> {
+  let at = path.resolve(file);
+  for (let hop = 0; ; hop++) {
+    const folder = path.dirname(at);
+    at = path.join(await realpath(folder).catch(() => folder), path.basename(at));
+    if (isInside('/proc', at)) {
+      const shown = at === path.resolve(file) ? `"${file}"` : `"${file}", a link to ${at}`;
+      throw new InputError({ file: flag, line: 0, col: 0 }, `${shown}, a process's open file or a kernel setting (/proc)`,
+        'a file name to write (standard output is written by leaving this flag out, where the command allows it)');
+    }
+    const found = await lstat(at).catch(() => undefined);
+    if (found === undefined && hop > 0) {
+      throw new InputError({ file: flag, line: 0, col: 0 }, `"${file}", a symbolic link to ${at}, which does not exist`,
+        'a file name to write: make the link\'s target, or give another path (a link to nothing is not followed)');
+    }
+    if (found === undefined || !found.isSymbolicLink()) return at;
+    if (hop >= MAX_LINK_HOPS) throw new InputError({ file: flag, line: 0, col: 0 }, `"${file}", a loop of symbolic links`, 'a file name to write');
+    at = path.resolve(path.dirname(at), await readlink(at));
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../../harness/io/atomic-write.js';
 import { machineFailureText } from '../../harness/cli.js';
+import { checkOutputFile } from '../../harness/io/output-paths.js';
 
 /** A failure of the machine while writing (disk full) as a descriptor write reports it: no file named. */
 function diskFull(): NodeJS.ErrnoException {
@@ -53,5 +54,52 @@ describe('writeFileAtomic', () => {
     })());
     expect((await readFile(fromAsync)).equals(whole)).to.equal(true);
   });
-});
+  it('writes through a symbolic link into the file it names, beside it, and keeps the link', async () => {
+    await mkdir(path.join(dir, 'target'));
+    const real = path.join(dir, 'target', 'real.md');
+    await writeFile(real, 'old');
+    const link = path.join(dir, 'link.md');
+    await symlink('target/real.md', link);
+    const chained = path.join(dir, 'latest.md');
+    await symlink(link, chained);
+    expect(await checkOutputFile('--out', chained)).to.equal(chained);
+    await writeFileAtomic(chained, 'new');
+    expect((await lstat(link)).isSymbolicLink(), 'the link is still a link').to.equal(true);
+    expect((await lstat(chained)).isSymbolicLink()).to.equal(true);
+    expect(await readlink(link)).to.equal('target/real.md');
+    expect(await readFile(real, 'utf8')).to.equal('new');
+    expect((await readdir(path.join(dir, 'target'))).sort()).to.deep.equal(['real.md']);
+  });
 
+  it('refuses a link to nothing, and creates nothing where it points', async () => {
+    const link = path.join(dir, 'dangling.md');
+    await symlink(path.join(dir, 'gone', 'x.md'), link);
+    for (const attempt of [checkOutputFile('--out', link), writeFileAtomic(link, 'x')]) {
+      const error = await attempt.then(() => undefined, (e: unknown) => e as Error & { exitCode?: number });
+      expect(error?.exitCode).to.equal(2);
+      expect(error?.message).to.contain(`a symbolic link to ${path.join(dir, 'gone', 'x.md')}, which does not exist`);
+    }
+    expect((await readdir(dir)).sort()).to.deep.equal(['dangling.md']);
+    expect((await lstat(link)).isSymbolicLink()).to.equal(true);
+  });
+
+  it('refuses a link into /proc (as /dev/stdout is, to /proc/self/fd/1) and leaves the link in place', async () => {
+    // Standard output redirected to a file: /dev/stdout led to a regular file, and the rename replaced the machine's
+    // /dev/stdout link. The same shape here, made in this test's own folder: a link to an open file's descriptor.
+    const handle = await open(path.join(dir, 'redirected.md'), 'w');
+    try {
+      const link = path.join(dir, 'stdout');
+      await symlink(`/proc/self/fd/${handle.fd}`, link);
+      for (const attempt of [checkOutputFile('--out', link), writeFileAtomic(link, 'report')]) {
+        const error = await attempt.then(() => undefined, (e: unknown) => e as Error & { exitCode?: number });
+        expect(error?.exitCode).to.equal(2);
+        expect(error?.message).to.contain(`found "${link}", a link to /proc/`);
+        expect(error?.message).to.contain('a process\'s open file');
+      }
+      expect((await lstat(link)).isSymbolicLink()).to.equal(true);
+      expect(await readFile(path.join(dir, 'redirected.md'), 'utf8')).to.equal('');
+    } finally {
+      await handle.close();
+    }
+  });
+});
