@@ -63,8 +63,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   if (boolFlag(flags, 'update-baseline')) await checkOutputFile('harness check --update-baseline', baselinePathFor(suitePath));
   const maxOutputBytes = maxOutputFlag('check', flags);
   const outDir = await checkOutputFolder('harness check --out', stringFlag(flags, 'out') ?? defaultRunDir(path.basename(suitePath, '.yaml')));
-  if (junit !== undefined) refuseFileInRunFolder('harness check --junit', junit, outDir);
-  if (md !== undefined) refuseFileInRunFolder('harness check --md', md, outDir);
+  if (junit !== undefined) await refuseFileInRunFolder('harness check --junit', junit, outDir);
+  if (md !== undefined) await refuseFileInRunFolder('harness check --md', md, outDir);
   const folder = await claimRunFolder('harness check --out', outDir);
   const interrupt = interruptSignal();
   try {

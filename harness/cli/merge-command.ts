@@ -81,8 +81,8 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     ? undefined
     : await readBaseline(baselinePathFor(plan.check.suite), fit);
   const outDir = await checkOutputFolder('harness merge --out', stringFlag(flags, 'out') ?? defaultRunDir(`merge-${plan.id}`));
-  if (junit !== undefined) refuseFileInRunFolder('harness merge --junit', junit, outDir);
-  if (md !== undefined) refuseFileInRunFolder('harness merge --md', md, outDir);
+  if (junit !== undefined) await refuseFileInRunFolder('harness merge --junit', junit, outDir);
+  if (md !== undefined) await refuseFileInRunFolder('harness merge --md', md, outDir);
   const shardFolder = partials.find((p) => path.resolve(path.dirname(p.file)) === path.resolve(outDir));
   if (shardFolder !== undefined) {
     throw new InputError({ file: 'harness merge --out', line: 0, col: 0 }, `${outDir}, the folder of the partial ${shardFolder.file}`, 'a folder of its own for the merge (a merge replaces what is in --out)');

@@ -116,15 +116,33 @@ export async function outputTarget(flag: string, file: string): Promise<string> 
  * A report file (--junit, --md) must lie outside the run folder --out names: that folder is the harness's, replaced
  * whole by the next run, and a report written into it overwrote results.json or the run's marker at exit 0.
  */
-export function refuseFileInRunFolder(flag: string, file: string, outDir: string): void {
-  // The folder itself is not a file in it (checkOutputFile refuses a folder).
-  const inside = pathInside(outDir, file);
+export async function refuseFileInRunFolder(flag: string, file: string, outDir: string): Promise<void> {
+  // Compared through links (the folder and every folder above the file by realpath, a link that is the file followed
+  // to what it names): `--junit c1link/results.json` with `--out c1`, or the other way round, wrote the JUnit over
+  // the run's results.json at exit 0. The folder itself is not a file in it (checkOutputFile refuses a folder).
+  const inside = pathInside(await realpathOfExisting(outDir), await realpathOfExisting(file));
   if (inside === undefined || inside === '') return;
   throw new InputError(
     { file: flag, line: 0, col: 0 },
     `"${file}", inside the run folder ${outDir} (--out)`,
     'a file outside the run folder, which holds the run\'s own files and is replaced whole by the next run',
   );
+}
+
+/**
+ * `file` with every link on its way followed, as far as the path exists: the realpath of its deepest existing
+ * ancestor, a link to nothing followed to what it names, and the levels still to be made appended as written.
+ */
+async function realpathOfExisting(file: string, hops = 0): Promise<string> {
+  const absolute = path.resolve(file);
+  const real = await realpath(absolute).catch(() => undefined);
+  if (real !== undefined) return real;
+  const parent = path.dirname(absolute);
+  if (parent === absolute) return absolute;
+  const at = path.join(await realpathOfExisting(parent, hops), path.basename(absolute));
+  const link = await lstat(at).catch(() => undefined);
+  if (link?.isSymbolicLink() && hops < MAX_LINK_HOPS) return realpathOfExisting(path.resolve(path.dirname(at), await readlink(at)), hops + 1);
+  return at;
 }
 
 /** What a path names, in words, for a message. */

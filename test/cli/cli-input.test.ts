@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,6 +112,30 @@ describe('harness CLI: bad input', function () {
     await writeFile(suite, 'sensors:\n  t: { monitor: tshark }\nscenarios: [quiet-300s.yaml]\nexpect: [{ scenario: quiet-300s, max_fragments: 1 }]\n');
     expectInputError(await harness(['check', suite, '--out', checkOut]), 'harness check --out', `which holds the suite (${suite})`);
     expect(existsSync(suite), 'the suite is still there').to.equal(true);
+  });
+
+  it('refuses a --junit or --md inside the run folder through a link, for check and merge: it overwrote results.json at exit 0', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    await copyFile(path.join(REPO, 'test/check/fixtures/quiet-300s.yaml'), path.join(dir, 'quiet-300s.yaml'));
+    const suite = path.join(dir, 'c.suite.yaml');
+    await writeFile(suite, 'sensors:\n  t: { monitor: tshark }\nscenarios: [quiet-300s.yaml]\nexpect: [{ scenario: quiet-300s, max_fragments: 1 }]\n');
+    const run = path.join(dir, 'c1');
+    await mkdir(run);
+    await symlink(run, path.join(dir, 'c1link'));
+    expectInputError(await harness(['check', suite, '--out', run, '--junit', path.join(dir, 'c1link', 'results.json')]), 'harness check --junit', 'inside the run folder');
+    expectInputError(await harness(['check', suite, '--out', path.join(dir, 'c1link'), '--md', path.join(run, 'results.json')]), 'harness check --md', 'inside the run folder');
+    // A folder not made yet, under a link to the folder above it.
+    await symlink(dir, path.join(dir, 'alias'));
+    expectInputError(await harness(['check', suite, '--out', path.join(dir, 'alias', 'new'), '--junit', path.join(dir, 'new', 'results.json')]), 'harness check --junit', 'inside the run folder');
+    const shard = await harness(['check', suite, '--out', path.join(dir, 'shard'), '--shard', '1/1']);
+    expect(shard.exitCode, shard.stderr).to.equal(0);
+    const merged = path.join(dir, 'm1');
+    await mkdir(merged);
+    await symlink(merged, path.join(dir, 'm1link'));
+    expectInputError(await harness(['merge', path.join(dir, 'shard'), '--out', merged, '--junit', path.join(dir, 'm1link', 'results.json')]), 'harness merge --junit', 'inside the run folder');
+    expectInputError(await harness(['merge', path.join(dir, 'shard'), '--out', path.join(dir, 'm1link'), '--md', path.join(merged, 'results.json')]), 'harness merge --md', 'inside the run folder');
+    expect(await readdir(run)).to.deep.equal([]);
+    expect(await readdir(merged)).to.deep.equal([]);
   });
 
   it('a missing output folder is made only once there is something to put in it', async () => {
