@@ -28,7 +28,7 @@ import { applyComparison, applyStreamedComparison, baseCell, runResults } from '
 import { cellCost } from './cell-cost.js';
 import { assignShards, planId, taskKey, truthSha256 } from './shard-plan.js';
 import { harnessBuild, harnessVersion } from './version.js';
-import { captureFormat, captureName, refuseNonCapture } from '../io/capture-file.js';
+import { captureFormat, checkedCaptureName, refuseNonCapture } from '../io/capture-file.js';
 import { deriveTruth } from '../io/truth-from-pcap.js';
 import { releaseHeap } from './heap-release.js';
 import { fileSha256 } from '../io/file-hash.js';
@@ -123,9 +123,10 @@ async function runPlanned(request: RunRequest): Promise<RunResults> {
       // refused as "an empty document; expected a scenario map", which says nothing of the capture meant.
       if (format === undefined && /\.(pcap|pcapng|cap)$/i.test(file)) await refuseNonCapture(file);
       if (format !== undefined) {
+        const name = checkedCaptureName(file);
         const derived = await deriveTruth(file, DERIVED_QUIET_THRESHOLD_S, request.signal);
         truthNotes.push(...derived.notes.map((note) => `${file}: ${note}`));
-        entry = { file, name: captureName(file), derivedTruth: derived.truth };
+        entry = { file, name, derivedTruth: derived.truth };
       } else entry = await loadScenario(file).then((scenario) => ({ file, name: scenario.name, scenario }));
     } catch (error) {
       if (error instanceof GenerationInterrupted) break;

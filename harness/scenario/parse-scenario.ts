@@ -80,7 +80,8 @@ export const MAX_CONNECTIONS = 1_000_000;
 export const MAX_QUIET_PERIODS = 2_000_000;
 const MAX_BYTES = 1_000_000_000;
 const RESERVED_IDS = ['clock', 'sentinel'];
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A scenario's name (and a capture's, made of its file name): it becomes a folder and file names in the run folder. */
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** A file name holds 255 bytes; the longest one made of a scenario's name adds ".truth.conn.log.tmp". */
 export const MAX_NAME_CHARS = 200;
 

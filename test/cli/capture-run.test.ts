@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunResults } from '../../harness/core/results.js';
@@ -221,6 +222,25 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
       const result = await harness(['run', file, '--monitors', 'tshark', '--out', path.join(work, 'none')]);
       expect(result.exitCode, result.stderr).to.equal(2);
       expect(result.stderr).to.include(`${file}: ${found}`);
+    }
+  });
+
+  it('refuses, before reading it, a capture whose name is no scenario name: the run folder\'s own names, or too long', async () => {
+    const names = await mkdtemp(path.join(work, 'names-'));
+    const cases = [
+      ['.harness-run.pcap', 'gives the name ".harness-run"; expected a capture file name that starts with a letter or digit'],
+      ['.harness-lock.x.pcap', 'gives the name ".harness-lock.x"; expected a capture file name that starts with a letter or digit'],
+      [`${'y'.repeat(250)}.pcap`, 'gives a name of 250 characters; expected one that gives at most 200'],
+    ] as const;
+    for (const [name, found] of cases) {
+      const file = path.join(names, name);
+      await copyFile(CAPTURE, file);
+      const out = path.join(work, 'refused-name');
+      const result = await harness(['run', file, '--monitors', 'tshark', '--timeouts', 'default', '--out', out]);
+      expect(result.exitCode, result.stderr).to.equal(2);
+      expect(result.stderr.trim().split('\n')).to.have.length(1);
+      expect(result.stderr).to.include(`harness: ${file}: found a capture file name that ${found}`);
+      expect(existsSync(out), 'nothing written').to.equal(false);
     }
   });
 
