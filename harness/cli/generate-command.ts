@@ -5,6 +5,7 @@ import { interruptSignal } from './interrupt.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import { boolFlag, parseFlags, stringFlag } from './flags.js';
 import { checkOutputFolder } from '../io/output-paths.js';
+import { refuseRunFolderForOtherFiles } from '../io/run-folder.js';
 import { checkPcapSize } from '../scenario/scenario-extent.js';
 import { MAX_PCAP_FLAG, MAX_PCAP_HELP, maxPcapBytesFrom } from './common-options.js';
 import { progressPrinter } from './progress.js';
@@ -16,7 +17,7 @@ Writes, for each scenario, DIR/<name>.pcap (classic pcap, Ethernet, valid checks
 (the same truth as a Zeek conn.log, to read beside a sensor's with zeek-cut). Files are written atomically.
 
 Flags:
-  --out DIR            output folder (default: out/)
+  --out DIR            output folder (default: out/); not a run folder of harness run/check, nor a folder in one
 ${MAX_PCAP_HELP}
 
 Ctrl-C stops within one 4 MB chunk: scenarios already written are kept, the one being written leaves no file.
@@ -46,6 +47,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     scenarios.push({ file, scenario, estimate: await checkPcapSize(scenario, maxPcapBytes, 'harness generate --max-pcap-size') });
   }
   await checkOutputFolder('harness generate --out', stringFlag(flags, 'out') ?? 'out');
+  refuseRunFolderForOtherFiles('harness generate --out', stringFlag(flags, 'out') ?? 'out');
   const interrupt = interruptSignal();
   const progress = progressPrinter(process.stderr);
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
@@ -146,11 +146,29 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
  * next run into it replaces everything, this run's files with it. Its scenario folder was refused as "a folder that
  * holds files harness did not write", which harness had written.
  */
-function refuseInsideRunFolder(flag: string, dir: string): void {
+/**
+ * A folder for files that are no run's (harness generate --out) must be no run folder and lie in none: generate into
+ * a run's folder (or a scenario folder in one) replaced that run's pcap and truth at exit 0, and its report went on
+ * showing the old results beside captures that no longer matched; the next run into the folder deleted the generated
+ * files without a word. Looked at as written and through its realpath.
+ */
+export function refuseRunFolderForOtherFiles(flag: string, dir: string): void {
+  const absolute = path.resolve(dir);
+  const real = orUndefined(() => realpathSync(absolute)) ?? absolute;
+  for (const at of new Set([absolute, real])) {
+    if (existsSync(path.join(at, RUN_MARKER))) {
+      throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a run folder (it holds ${RUN_MARKER}): writing there would replace that run's files, and the next run into it replaces everything in it`,
+        'a folder of its own, outside any run folder');
+    }
+    refuseInsideRunFolder(flag, at, dir);
+  }
+}
+
+function refuseInsideRunFolder(flag: string, dir: string, given = dir): void {
   const absolute = path.resolve(dir);
   for (let up = path.dirname(absolute); ; up = path.dirname(up)) {
     if (existsSync(path.join(up, RUN_MARKER))) {
-      throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", inside the run folder ${up} (it holds ${RUN_MARKER}), which the next run into it replaces whole`,
+      throw new InputError({ file: flag, line: 0, col: 0 }, `"${given}", inside the run folder ${up} (it holds ${RUN_MARKER}), which the next run into it replaces whole`,
         'a folder of its own, outside any run folder');
     }
     if (path.dirname(up) === up) return;

@@ -138,6 +138,22 @@ describe('harness CLI: bad input', function () {
     expect(await readdir(merged)).to.deep.equal([]);
   });
 
+  it('generate refuses a run folder, a folder inside one, and a link to one: it replaced a finished run\'s pcap and truth', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
+    const run = path.join(dir, 'run');
+    await mkdir(path.join(run, 'quiet-300s'), { recursive: true });
+    await writeFile(path.join(run, '.harness-run'), '');
+    await writeFile(path.join(run, 'quiet-300s', 'quiet-300s.pcap'), 'the run\'s capture');
+    await symlink(run, path.join(dir, 'runlink'));
+    const scenario = path.join(REPO, 'test/check/fixtures/quiet-300s.yaml');
+    expectInputError(await harness(['generate', scenario, '--out', run]), 'harness generate --out', `"${run}", a run folder (it holds .harness-run)`, 'expected a folder of its own, outside any run folder');
+    expectInputError(await harness(['generate', scenario, '--out', path.join(run, 'quiet-300s')]), 'harness generate --out', `inside the run folder ${run}`);
+    expectInputError(await harness(['generate', scenario, '--out', path.join(run, 'new')]), 'harness generate --out', `inside the run folder ${run}`);
+    expectInputError(await harness(['generate', scenario, '--out', path.join(dir, 'runlink')]), 'harness generate --out', 'a run folder (it holds .harness-run)');
+    expect(await readFile(path.join(run, 'quiet-300s', 'quiet-300s.pcap'), 'utf8')).to.equal('the run\'s capture');
+    expect((await readdir(run)).sort()).to.deep.equal(['.harness-run', 'quiet-300s']);
+  });
+
   it('a missing output folder is made only once there is something to put in it', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-cli-'));
     const out = path.join(dir, 'new', 'deeper');
