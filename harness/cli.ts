@@ -9,6 +9,7 @@ import { CHECK_HELP, checkCommand } from './cli/check-command.js';
 import { MERGE_HELP, mergeCommand } from './cli/merge-command.js';
 import { harnessVersion } from './pipeline/version.js';
 import { handleOutputStreamErrors } from './cli/output-stream-errors.js';
+import { installSignalHandlers } from './cli/interrupt.js';
 import { displayPath, pathProblem } from './io/read-input.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
@@ -39,6 +40,9 @@ Usage:
 harness <command> --help explains every flag. Exit status: 0 ok, 1 a check failed (or the machine failed: disk full), 2 bad input, 130 interrupted.`;
 
 export async function main(argv: string[]): Promise<number> {
+  // First, before any await: a signal while the monitors' versions were probed or the inputs read killed the harness
+  // silently with 143 (SIGTERM) or 129 (SIGHUP); bin/harness covers the loading of this module before it.
+  installSignalHandlers();
   const [name, ...rest] = argv;
   handleOutputStreamErrors();
   try {

@@ -186,12 +186,15 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     await writeReports(results, outDir, ['json']);
     if (results.plan?.shard !== undefined) {
       stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), path.join(outDir, 'results.json')), results.interrupted !== undefined)}\n`);
-      return 0;
+      return results.interrupted !== undefined ? 130 : 0;
     }
     stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);
   }
   const { updateBaseline, junit, md, color } = args;
-  return judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: args.failOnSkip === true, junit, md, color, stdout, fit });
+  const code = await judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: args.failOnSkip === true, junit, md, color, stdout, fit });
+  // 130 exactly when results.json says the run was interrupted: a Ctrl-C that came once every cell was done (while
+  // the reports were written) stopped nothing, and 130 beside complete reports marked nowhere disagreed.
+  return results.interrupted !== undefined ? 130 : code;
 }
 
 export interface JudgeArgs {

@@ -82,7 +82,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       checkRunFolder: () => folder.verify(),
       ...(shard === undefined ? {} : { shard }),
     });
-    return interrupt.interrupted() ? 130 : code;
+    return code;
   } finally {
     interrupt.dispose();
     await folder.release();

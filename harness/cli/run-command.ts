@@ -172,6 +172,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       checkRunFolder: () => folder.verify(),
     });
     progress.finish();
+    // Every cell is done (or stopped): a signal from here on stops nothing, and the exit status follows results (see
+    // interrupt.ts), not a signal that came while the reports were written.
+    interrupt.dispose();
     // Reports into a folder that went during the run would make it again, without its marker, as if complete.
     folder.verify();
     if (results.plan?.shard !== undefined) {
