@@ -75,6 +75,7 @@ function alive(owner: Owner): boolean {
  */
 export async function claimRunFolder(flag: string, dir: string): Promise<RunFolder> {
   refuseInsideRunFolder(flag, dir);
+  refuseSharedFolder(flag, dir);
   const made = await mkdir(dir, { recursive: true });
   const me: Owner = { pid: process.pid, startTicks: startTicksOf(process.pid) ?? '0' };
   const lockFile = path.join(dir, RUN_LOCK);
@@ -146,6 +147,23 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
  * next run into it replaces everything, this run's files with it. Its scenario folder was refused as "a folder that
  * holds files harness did not write", which harness had written.
  */
+/**
+ * A shared folder (/tmp, /dev/shm: sticky, or writable by everyone) is no run folder: empty, it was taken and marked,
+ * and the next run into it deleted the files other users had put there since (the harness runs as root). Refused
+ * when sticky (the harness never makes such a folder) or world-writable and not marked as a run's (a run folder made
+ * under umask 0 is world-writable, and still the harness's own).
+ */
+function refuseSharedFolder(flag: string, dir: string): void {
+  const found = orUndefined(() => statSync(dir));
+  if (found === undefined || !found.isDirectory()) return;
+  const sticky = (found.mode & 0o1000) !== 0;
+  const everyone = (found.mode & 0o002) !== 0;
+  if (sticky || (everyone && !existsSync(path.join(dir, RUN_MARKER)))) {
+    throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a shared folder (${sticky ? 'sticky' : 'writable by every user'}, mode ${(found.mode & 0o7777).toString(8)}): a run replaces everything in its folder, other users' files too`,
+      `a folder of its own (e.g. ${path.join(dir, 'run1')})`);
+  }
+}
+
 /**
  * A folder for files that are no run's (harness generate --out) must be no run folder and lie in none: generate into
  * a run's folder (or a scenario folder in one) replaced that run's pcap and truth at exit 0, and its report went on

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { claimRunFolder, replaceRunFolderContents, RUN_LOCK, RUN_MARKER, RunFolderGone } from '../../harness/io/run-folder.js';
@@ -103,6 +103,31 @@ describe('run folders: one harness at a time, replaced only when the harness mad
         `--out: found "${inner}", inside the run folder ${run} (it holds ${RUN_MARKER}), which the next run into it replaces whole; expected a folder of its own, outside any run folder`);
     }
     expect(await readdir(run)).to.not.include('new');
+  });
+
+  it('a shared folder (sticky as /tmp and /dev/shm, or writable by all and unmarked) is refused: a later run deleted other users\' files there', async () => {
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'rf-'));
+    const shm = path.join(parent, 'shm');
+    await mkdir(shm);
+    await chmod(shm, 0o1777);
+    expect(await refusal(claimRunFolder('--out', shm))).to.equal(
+      `--out: found "${shm}", a shared folder (sticky, mode 1777): a run replaces everything in its folder, other users' files too; expected a folder of its own (e.g. ${path.join(shm, 'run1')})`);
+    expect(await readdir(shm), 'not marked, nothing written').to.deep.equal([]);
+    // Once marked by an earlier harness (the first run into /dev/shm was accepted), still refused.
+    await writeFile(path.join(shm, RUN_MARKER), '');
+    expect(await refusal(claimRunFolder('--out', shm))).to.contain('a shared folder (sticky');
+    const open = path.join(parent, 'open');
+    await mkdir(open);
+    await chmod(open, 0o777);
+    expect(await refusal(claimRunFolder('--out', open))).to.contain('a shared folder (writable by every user, mode 777)');
+    // A run folder made under umask 0 is world-writable and still the harness's own.
+    await writeFile(path.join(open, RUN_MARKER), '');
+    const folder = await claimRunFolder('--out', open);
+    await folder.release();
+    // A folder of its own inside the shared one is fine.
+    await rm(path.join(shm, RUN_MARKER));
+    const own = await claimRunFolder('--out', path.join(shm, 'run1'));
+    await own.release();
   });
 
   it('verify: the folder removed, replaced, or its lock gone during the run throws RunFolderGone', async () => {
