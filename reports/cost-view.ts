@@ -75,6 +75,17 @@ function memoryText(row: CostRow): string {
   return row.cost.peakRssKb !== undefined ? formatKb(row.cost.peakRssKb) : 'unknown memory';
 }
 
+/**
+ * Why a cell that ran says nothing of wholeness: it scored no connection, or (live) some could not be judged. "default
+ * scored nothing" was said of a cell that had judged one connection of two, accurate.
+ */
+function judgedPart(cell: CostRow['cell']): string {
+  const connections = cell.aggregate?.connections ?? 0;
+  const notJudged = cell.scores.filter((s) => !s.background && s.verdict === 'unsupported').length;
+  if (connections === 0 || notJudged === 0) return 'scored nothing';
+  return `judged only ${connections - notJudged} of ${connections} connections`;
+}
+
 /** The sentence: which setting keeps everything whole first, and what it costs against the tool's default. */
 export function costSummary(column: string, rows: readonly CostRow[]): string {
   const base = rows.find((r) => r.cell.setting.isDefault) ?? (rows[0] as CostRow);
@@ -85,7 +96,7 @@ export function costSummary(column: string, rows: readonly CostRow[]): string {
   // connections whole, and its memory figure is of a process that did not finish.
   const unjudged = rows.filter((r) => r.whole === undefined);
   const judged = rows.filter((r) => r.whole !== undefined);
-  const unjudgedList = unjudged.map((r) => `${r.setting} ${r.cell.status === 'ok' ? 'scored nothing' : r.cell.status}`).join(', ');
+  const unjudgedList = unjudged.map((r) => `${r.setting} ${r.cell.status === 'ok' ? judgedPart(r.cell) : r.cell.status}`).join(', ');
   const notJudged = `${unjudgedList}: not judged, cost unknown`;
   if (judged.length === 0) {
     parts.push(`${column}: no swept setting could be judged (${unjudgedList}): whether one keeps every connection whole, and at what cost, is unknown`);

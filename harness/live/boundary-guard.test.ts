@@ -4,6 +4,8 @@ import type { ConnectionScore } from '../core/score.js';
 import { conn, quiet, truthOf } from '../../test/comparator/build.js';
 import { parseScenario } from '../scenario/parse-scenario.js';
 import { guardBoundaryCases, silenceShrinkOf } from './boundary-guard.js';
+import { ScoreFold } from '../core/score-fold.js';
+import { costSummary } from '../../reports/cost-view.js';
 
 /**
  * Live, the RTT and the spacing inside a burst are not scaled: multiplied back into scenario time, what precedes a
@@ -55,5 +57,28 @@ describe('live boundary guard', () => {
     guardBoundaryCases(cell, truth, { idleS: { tcp: 300 } } as never, 100, k, shrink);
     // 29 x 22 ms = 0.638 s + 0.03 s, well short of 4 s.
     expect(cell.scores[0]?.verdict).to.equal('fragmented');
+  });
+  it('the cell\'s totals follow a connection it no longer judges: "2 accurate of 2" was kept beside one not judged', () => {
+    // probe-cli3 #8: softflowd live at K = 30, u1 silent 299.77 s against its 300 s UDP timeout.
+    const truth = truthOf([
+      conn({ id: 'c1', firstS: 0, lastS: 100, ...quiet([10, 90]) }),
+      conn({ id: 'u1', protocol: 'udp', firstS: 0, lastS: 400, ...quiet([50, 349.77]) }),
+    ]);
+    const score = (id: string): ConnectionScore => ({
+      connectionId: id, verdict: 'accurate', fragments: 1, background: false, coverage: 1,
+      hunts: [{ thresholdS: 3600, byLongestRecord: false, bySum: false }],
+    } as unknown as ConnectionScore);
+    const scores = [score('c1'), score('u1')];
+    const fold = new ScoreFold([3600], 0);
+    for (const s of scores) fold.add(s);
+    const cell = { status: 'ok', verdict: 'accurate', scores, aggregate: fold.aggregate(0), setting: { label: 'default', isDefault: true } } as unknown as Cell;
+    expect(cell.aggregate?.accurate).to.equal(2);
+    guardBoundaryCases(cell, truth, { idleS: { tcp: 3600, udp: 300 } } as never, 10_000, 30);
+    expect(cell.scores.map((s) => s.verdict)).to.deep.equal(['accurate', 'unsupported']);
+    expect(cell.verdict).to.equal('accurate');
+    expect(cell.aggregate).to.include({ connections: 2, accurate: 1, fragmented: 0, missed: 0, spurious: 0 });
+    // The summary says what was judged, not that the cell "scored nothing".
+    expect(costSummary('softflowd (live)', [{ setting: 'default', cell, cost: { wallMs: 1, records: 2, peakRssKb: 1000 } }]))
+      .to.equal('softflowd (live): no swept setting could be judged (default judged only 1 of 2 connections): whether one keeps every connection whole, and at what cost, is unknown');
   });
 });

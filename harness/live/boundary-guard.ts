@@ -1,4 +1,5 @@
 import { worstVerdict } from '../core/score.js';
+import { ScoreFold } from '../core/score-fold.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { Cell } from '../core/results.js';
 import type { EffectiveTimeouts } from '../monitors/monitor-adapter.js';
@@ -93,8 +94,18 @@ export function guardUnscaledConstants(cell: Cell, truth: GroundTruth, sensor: M
   if (changed) retakeCellVerdict(cell);
 }
 
-/** The cell's verdict taken again over the connections that could be judged. */
+/**
+ * The cell's verdict taken again over the connections that could be judged, and its totals folded again from its
+ * scores, as the comparison folded them (a live cell keeps every score): the totals were those from before the guard,
+ * and a cell said "2 accurate of 2" (report.md's cost table, results.json) while one of the two was not judged. A
+ * connection not judged counts among `connections` and in none of accurate, fragmented, missed, merged.
+ */
 function retakeCellVerdict(cell: Cell): void {
   const judged = cell.scores.filter((s) => !s.background && s.verdict !== 'unsupported').map((s) => s.verdict);
   cell.verdict = worstVerdict(judged) ?? 'unsupported';
+  const before = cell.aggregate;
+  if (before === undefined) return;
+  const fold = new ScoreFold(Object.keys(before.huntFoundByLongest).map(Number).sort((a, b) => a - b), 0);
+  for (const score of cell.scores) fold.add(score);
+  cell.aggregate = fold.aggregate(before.spurious);
 }
