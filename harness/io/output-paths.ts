@@ -108,6 +108,16 @@ export async function outputTarget(flag: string, file: string): Promise<string> 
     }
     if (found === undefined || !found.isSymbolicLink()) return at;
     if (hop >= MAX_LINK_HOPS) throw new InputError({ file: flag, line: 0, col: 0 }, `"${file}", a loop of symbolic links`, 'a file name to write');
+    // The kernel's fs.protected_symlinks rule, which readlink + rename would bypass: in a folder every user may write
+    // to, a link is followed only when it is this user's or the folder owner's. Followed regardless, a link planted
+    // as /tmp/junit.xml -> /etc/shadow had the harness, as root, replace /etc/shadow.
+    const holder = await stat(path.dirname(at));
+    const me = process.geteuid?.();
+    if (me !== undefined && (holder.mode & 0o002) !== 0 && found.uid !== me && found.uid !== holder.uid) {
+      throw new InputError({ file: flag, line: 0, col: 0 },
+        `"${file}", ${at === path.resolve(file) ? 'a symbolic link' : `reached through a symbolic link at ${at}`} of another user (uid ${found.uid}) in ${path.dirname(at)}, a folder every user may write to`,
+        'a file name to write that is no other user\'s link in a shared folder: remove the link, or write elsewhere');
+    }
     at = path.resolve(path.dirname(at), await readlink(at));
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../../harness/io/atomic-write.js';
@@ -69,6 +69,31 @@ describe('writeFileAtomic', () => {
     expect(await readlink(link)).to.equal('target/real.md');
     expect(await readFile(real, 'utf8')).to.equal('new');
     expect((await readdir(path.join(dir, 'target'))).sort()).to.deep.equal(['real.md']);
+  });
+
+  it('in a folder every user may write to, follows no other user\'s link (a planted /tmp/junit.xml -> /etc/shadow)', async function () {
+    if (process.geteuid?.() !== 0) this.skip(); // lchown to another user needs root
+    const shared = path.join(dir, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const victim = path.join(dir, 'victim.conf');
+    await writeFile(victim, 'precious');
+    const planted = path.join(shared, 'junit.xml');
+    await symlink(victim, planted);
+    await lchown(planted, 65534, 65534);
+    let error: Error | undefined;
+    try {
+      await writeFileAtomic(planted, 'report');
+    } catch (caught) {
+      error = caught as Error;
+    }
+    expect(error?.message).to.contain(`a symbolic link of another user (uid 65534) in ${shared}, a folder every user may write to`);
+    expect(await readFile(victim, 'utf8')).to.equal('precious');
+    expect((await lstat(planted)).isSymbolicLink()).to.equal(true);
+    // This user's own link there is followed, as the kernel would.
+    await lchown(planted, 0, 0);
+    await writeFileAtomic(planted, 'report');
+    expect(await readFile(victim, 'utf8')).to.equal('report');
   });
 
   it('refuses a link to nothing, and creates nothing where it points', async () => {
