@@ -148,18 +148,20 @@ export async function claimRunFolder(flag: string, dir: string): Promise<RunFold
  * holds files harness did not write", which harness had written.
  */
 /**
- * A shared folder (/tmp, /dev/shm: sticky, or writable by everyone) is no run folder: empty, it was taken and marked,
- * and the next run into it deleted the files other users had put there since (the harness runs as root). Refused
- * when sticky (the harness never makes such a folder) or world-writable and not marked as a run's (a run folder made
- * under umask 0 is world-writable, and still the harness's own).
+ * A shared folder (/tmp, /dev/shm: sticky, or writable by everyone and another user's) is no run folder: empty, it
+ * was taken and marked, and the next run into it deleted the files other users had put there since (the harness runs
+ * as root). Refused when sticky (the harness never makes such a folder) or world-writable and owned by another user,
+ * marked as a run's or not (anyone can write the marker there). A world-writable folder of this user's own is taken:
+ * it is what mkdir gives under umask 0 (some CI runners), and what the harness itself makes then.
  */
 function refuseSharedFolder(flag: string, dir: string): void {
   const found = orUndefined(() => statSync(dir));
   if (found === undefined || !found.isDirectory()) return;
   const sticky = (found.mode & 0o1000) !== 0;
   const everyone = (found.mode & 0o002) !== 0;
-  if (sticky || (everyone && !existsSync(path.join(dir, RUN_MARKER)))) {
-    throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a shared folder (${sticky ? 'sticky' : 'writable by every user'}, mode ${(found.mode & 0o7777).toString(8)}): a run replaces everything in its folder, other users' files too`,
+  const me = process.geteuid?.();
+  if (sticky || (everyone && me !== undefined && found.uid !== me)) {
+    throw new InputError({ file: flag, line: 0, col: 0 }, `"${dir}", a shared folder (${sticky ? 'sticky' : `writable by every user, owned by uid ${found.uid}`}, mode ${(found.mode & 0o7777).toString(8)}): a run replaces everything in its folder, other users' files too`,
       `a folder of its own (e.g. ${path.join(dir, 'run1')})`);
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { access, chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { claimRunFolder, replaceRunFolderContents, RUN_LOCK, RUN_MARKER, RunFolderGone } from '../../harness/io/run-folder.js';
@@ -105,7 +105,7 @@ describe('run folders: one harness at a time, replaced only when the harness mad
     expect(await readdir(run)).to.not.include('new');
   });
 
-  it('a shared folder (sticky as /tmp and /dev/shm, or writable by all and unmarked) is refused: a later run deleted other users\' files there', async () => {
+  it('a shared folder (sticky as /tmp and /dev/shm, or writable by all and another user\'s) is refused: a later run deleted other users\' files there', async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), 'rf-'));
     const shm = path.join(parent, 'shm');
     await mkdir(shm);
@@ -116,14 +116,23 @@ describe('run folders: one harness at a time, replaced only when the harness mad
     // Once marked by an earlier harness (the first run into /dev/shm was accepted), still refused.
     await writeFile(path.join(shm, RUN_MARKER), '');
     expect(await refusal(claimRunFolder('--out', shm))).to.contain('a shared folder (sticky');
+    // A world-writable folder of this user's own: what mkdir (and the harness) make under umask 0, as some CI
+    // runners have it.
     const open = path.join(parent, 'open');
     await mkdir(open);
     await chmod(open, 0o777);
-    expect(await refusal(claimRunFolder('--out', open))).to.contain('a shared folder (writable by every user, mode 777)');
-    // A run folder made under umask 0 is world-writable and still the harness's own.
-    await writeFile(path.join(open, RUN_MARKER), '');
     const folder = await claimRunFolder('--out', open);
     await folder.release();
+    // Another user's, marked as a run's or not (anyone may write the marker there): refused. Needs root to chown.
+    if (process.geteuid?.() === 0) {
+      const others = path.join(parent, 'others');
+      await mkdir(others);
+      await chmod(others, 0o777);
+      await chown(others, 65534, 65534);
+      expect(await refusal(claimRunFolder('--out', others))).to.contain('a shared folder (writable by every user, owned by uid 65534, mode 777)');
+      await writeFile(path.join(others, RUN_MARKER), '');
+      expect(await refusal(claimRunFolder('--out', others))).to.contain('a shared folder (writable by every user, owned by uid 65534');
+    }
     // A folder of its own inside the shared one is fine.
     await rm(path.join(shm, RUN_MARKER));
     const own = await claimRunFolder('--out', path.join(shm, 'run1'));
