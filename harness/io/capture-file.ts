@@ -1,7 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 import { readHead } from './read-input.js';
 import { InputError } from '../core/input-error.js';
-import { MAX_NAME_CHARS, NAME } from '../scenario/parse-scenario.js';
+import { MAX_NAME_CHARS } from '../scenario/parse-scenario.js';
+
+/** captureName's characters, not starting with "." or "-". */
+const CAPTURE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 /**
  * Is this file a capture (a team's own pcap or pcapng) rather than a scenario? Told by its first four bytes, the
@@ -116,16 +119,17 @@ export function zeroTailError(file: string, tail: { offset: number; bytes: numbe
 }
 
 /**
- * A capture's name, held to the rule of a scenario's name: it becomes the capture's folder in the run folder and its
- * truth's file names. `.harness-run.pcap` made a folder named as the run's marker (EEXIST after the truth had been
- * derived, exit 1), `.harness-lock.x.pcap` one the next run into the folder kept (its cells mixed with that run's),
- * and a name too long for the file system failed at the first write, naming an internal temporary file. Refused
- * before the capture is read, naming the file and the rule.
+ * A capture's name: it becomes the capture's folder in the run folder and its truth's file names.
+ * `.harness-run.pcap` made a folder named as the run's marker (EEXIST after the truth had been derived, exit 1),
+ * `.harness-lock.x.pcap` one the next run into the folder kept (its cells mixed with that run's), and a name too long
+ * for the file system failed at the first write, naming an internal temporary file. Refused before the capture is
+ * read, naming the file and the rule: a name starting with "." or "-" (a hidden file, an option to a tool), or too
+ * long. A name captureName made from other characters (über.pcap gives _ber) was always read, and still is.
  */
 export function checkedCaptureName(file: string): string {
   const name = captureName(file);
-  if (!NAME.test(name)) {
-    throw new InputError({ file, line: 0, col: 0 }, `a capture file name that gives the name "${name}"`, 'a capture file name that starts with a letter or digit (it names the capture\'s folder in the run folder, as a scenario\'s name does: rename or link the file)');
+  if (!CAPTURE_NAME.test(name)) {
+    throw new InputError({ file, line: 0, col: 0 }, `a capture file name that gives the name "${name}"`, 'a capture file name that starts with a letter, digit or "_" (it names the capture\'s folder in the run folder, as a scenario\'s name does: rename or link the file)');
   }
   if (name.length > MAX_NAME_CHARS) {
     throw new InputError({ file, line: 0, col: 0 }, `a capture file name that gives a name of ${name.length} characters`, `one that gives at most ${MAX_NAME_CHARS} (it names the capture's folder and files in the run folder: rename or link the file)`);

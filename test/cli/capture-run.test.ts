@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { checkedCaptureName } from '../../harness/io/capture-file.js';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -228,8 +229,8 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
   it('refuses, before reading it, a capture whose name is no scenario name: the run folder\'s own names, or too long', async () => {
     const names = await mkdtemp(path.join(work, 'names-'));
     const cases = [
-      ['.harness-run.pcap', 'gives the name ".harness-run"; expected a capture file name that starts with a letter or digit'],
-      ['.harness-lock.x.pcap', 'gives the name ".harness-lock.x"; expected a capture file name that starts with a letter or digit'],
+      ['.harness-run.pcap', 'gives the name ".harness-run"; expected a capture file name that starts with a letter, digit or "_"'],
+      ['.harness-lock.x.pcap', 'gives the name ".harness-lock.x"; expected a capture file name that starts with a letter, digit or "_"'],
       [`${'y'.repeat(250)}.pcap`, 'gives a name of 250 characters; expected one that gives at most 200'],
     ] as const;
     for (const [name, found] of cases) {
@@ -242,6 +243,12 @@ describe('harness run on a team\'s own capture (real tshark, argus, editcap)', f
       expect(result.stderr).to.include(`harness: ${file}: found a capture file name that ${found}`);
       expect(existsSync(out), 'nothing written').to.equal(false);
     }
+  });
+
+  it('takes a capture whose name it made from other characters (über.pcap gives _ber), as it always did', () => {
+    expect(checkedCaptureName('/x/über.pcap')).to.equal('_ber');
+    expect(checkedCaptureName('/x/(copy) trace.pcapng')).to.equal('_copy_trace');
+    expect(() => checkedCaptureName('/x/-rf.pcap')).to.throw('gives the name "-rf"');
   });
 
   it('streams a tool\'s output line by line, never holding it whole', async () => {
