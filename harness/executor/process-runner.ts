@@ -153,8 +153,11 @@ function newRusageFile(accounted: boolean | undefined, ownPidNamespace: boolean 
   // A tool entered into the live wire (nsenter -p) gets its flush signal as the wrapper's child: GNU time between
   // them would take it instead. Live cells keep the sampled peak RSS and no CPU figure.
   if (!accounted || ownPidNamespace === true || !rusageAvailable()) return undefined;
+  // No folder for them (a missing or full tmpdir): the process runs unaccounted, with its sampled peak RSS.
+  const folder = orUndefinedOnError(rusageFolder);
+  if (folder === undefined) return undefined;
   rusageFiles += 1;
-  return path.join(rusageFolder(), String(rusageFiles));
+  return path.join(folder, String(rusageFiles));
 }
 
 let ownRusageFolder: string | undefined;
@@ -209,8 +212,21 @@ function removeStale(entry: string): void {
     return;
   }
   if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return;
+  // A harness in another pid namespace sharing this /tmp (containers) looks dead from here: its folder is left
+  // while it may still be in use (a monitor's run writes into it), and taken once it has been still for hours.
+  if (Date.now() - stat.mtimeMs < STALE_AFTER_MS) return;
   for (const file of readdirSync(entry)) unlinkSync(path.join(entry, file));
   rmdirSync(entry);
+}
+
+const STALE_AFTER_MS = 6 * 3600 * 1000;
+
+function orUndefinedOnError<T>(make: () => T): T | undefined {
+  try {
+    return make();
+  } catch {
+    return undefined;
+  }
 }
 
 function isAlive(pid: number): boolean {

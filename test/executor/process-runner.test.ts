@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseRusage, removeStaleRusageFiles, runProcess, rusageAvailable, startProcess } from '../../harness/executor/process-runner.js';
@@ -32,11 +32,17 @@ describe('process runner: cost accounting', function () {
     await mkdir(path.join(dir, `harness-rusage-${gone}-Ab12Cd`));
     await writeFile(path.join(dir, `harness-rusage-${gone}-Ab12Cd`, '1'), '');
     await symlink(victim, path.join(dir, `harness-rusage-${gone}-Ab12Cd`, '2'));
+    // ... once it has been still for hours: one touched just now may be a live harness's in another pid namespace
+    // sharing this /tmp (containers), which looks dead from here, and is left.
+    const hoursAgo = new Date(Date.now() - 7 * 3600 * 1000);
+    await utimes(path.join(dir, `harness-rusage-${gone}-Ab12Cd`), hoursAgo, hoursAgo);
+    await mkdir(path.join(dir, `harness-rusage-${gone}-Fresh1`));
+    await writeFile(path.join(dir, `harness-rusage-${gone}-Fresh1`, '1'), '');
     // One it cannot remove (here a folder not of its making; in a sticky /tmp another user's file, EPERM) is left,
     // never thrown: that failed every cell of a harness run as nobody after a root harness had been killed.
     await mkdir(path.join(dir, `harness-rusage-${gone}-2`, 'x'), { recursive: true });
     expect(() => removeStaleRusageFiles(dir)).to.not.throw();
-    expect(await readdir(dir)).to.have.members([`harness-rusage-${gone}-2`, `harness-rusage-${process.pid}-3`, 'harness-rusage-1-2', 'harness-rusage-notes', 'other', 'victim']);
+    expect(await readdir(dir)).to.have.members([`harness-rusage-${gone}-2`, `harness-rusage-${gone}-Fresh1`, `harness-rusage-${process.pid}-3`, 'harness-rusage-1-2', 'harness-rusage-notes', 'other', 'victim']);
     expect(await readFile(victim, 'utf8')).to.equal('kept');
   });
 
