@@ -54,6 +54,11 @@ export interface CheckArgs {
   runPipeline: RunPipeline;
   /** Throws when the run folder (outDir) went during the run (RunRequest.checkRunFolder). */
   checkRunFolder?: () => void;
+  /**
+   * Called once the monitors are done (or none could run): a signal after it stops nothing, and is answered as
+   * such ("the work is done"), not with "stopping the monitors" while the reports are written.
+   */
+  workDone?: () => void;
   /** Where the report goes (default process.stdout) and progress (default process.stderr). */
   stdout?: { write(text: string): unknown };
   stderr?: { write(text: string): unknown };
@@ -137,6 +142,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   if (plans.length === 0 && args.shard === undefined) {
     stderr.write('harness check: no sensor of the suite can run here; every expectation is skipped\n');
     results = emptyResults(['harness', 'check', args.suitePath], compare.huntThresholdsS);
+    args.workDone?.();
   } else {
     const outDir = args.outDir ?? (await mkdtemp(path.join(os.tmpdir(), 'harness-check-')));
     const suiteSha256 = await fileSha256(args.suitePath);
@@ -172,6 +178,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
         if (event.kind === 'live') stderr.write(`  ${event.line}\n`);
       },
     });
+    args.workDone?.();
     if (results.plan !== undefined) {
       results.plan.check = {
         suite: args.suitePath,

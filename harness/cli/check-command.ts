@@ -80,6 +80,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       signal: interrupt.signal,
       runPipeline,
       checkRunFolder: () => folder.verify(),
+      workDone: () => interrupt.dispose(),
       ...(shard === undefined ? {} : { shard }),
     });
     return code;

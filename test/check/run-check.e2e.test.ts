@@ -78,6 +78,36 @@ describe('check: harness check end to end on real monitors', function () {
     expect(await readFile(path.join(dir, 'out.md'), 'utf8')).to.contain('✅ passed');
   });
 
+  it('says the work is done (workDone) once the monitors are, before any report is written', async () => {
+    const dir = await workspace();
+    const suite = await suiteFile(dir, 'done.suite.yaml', [
+      'sensors:',
+      '  reference: { monitor: tshark }',
+      'scenarios: ["*.yaml"]',
+      'expect:',
+      '  - scenario: quiet-300s',
+      '    connection: beacon',
+      '    max_fragments: 1',
+    ]);
+    const outDir = path.join(dir, 'run');
+    const md = path.join(dir, 'out.md');
+    const events: string[] = [];
+    const code = await runCheck({
+      suitePath: suite, updateBaseline: false, md, outDir, color: false, signal: new AbortController().signal,
+      runPipeline: async (request) => {
+        const results = await runPipeline(request);
+        events.push('monitors done');
+        return results;
+      },
+      workDone: () => events.push(`work done; results.json ${existsSync(path.join(outDir, 'results.json')) ? 'written' : 'not yet'}, report ${existsSync(md) ? 'written' : 'not yet'}`),
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+    });
+    expect(code).to.equal(0);
+    expect(events).to.deep.equal(['monitors done', 'work done; results.json not yet, report not yet']);
+    expect(existsSync(md)).to.equal(true);
+  });
+
   it('a suite that must fail: argus at its defaults splits the connection (exit 1, expected vs seen)', async () => {
     const dir = await workspace();
     const suite = path.join(dir, 'fail.suite.yaml');
