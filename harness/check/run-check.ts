@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_COMPARE_OPTIONS } from '../comparator/compare-cell.js';
-import type { RunResults } from '../core/results.js';
+import { exitStatusOf, type RunResults } from '../core/results.js';
 import { runResults } from '../pipeline/cell-builder.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeReports } from '../../reports/write-reports.js';
@@ -193,15 +193,13 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     await writeReports(results, outDir, ['json']);
     if (results.plan?.shard !== undefined) {
       stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), path.join(outDir, 'results.json')), results.interrupted !== undefined)}\n`);
-      return results.interrupted !== undefined ? 130 : 0;
+      return exitStatusOf(results, 0);
     }
     stderr.write(`harness check: evidence in ${path.join(outDir, 'results.json')}\n`);
   }
   const { updateBaseline, junit, md, color } = args;
   const code = await judgeCheck({ suite, results, sensorSkips, baselineFile, baseline, updateBaseline, failOnSkip: args.failOnSkip === true, junit, md, color, stdout, fit });
-  // 130 exactly when results.json says the run was interrupted: a Ctrl-C that came once every cell was done (while
-  // the reports were written) stopped nothing, and 130 beside complete reports marked nowhere disagreed.
-  return results.interrupted !== undefined ? 130 : code;
+  return exitStatusOf(results, code);
 }
 
 export interface JudgeArgs {

@@ -6,7 +6,7 @@ import { InputError } from '../core/input-error.js';
 import { wholeFlagNumber } from '../core/number-text.js';
 import { ONE_CELL_AT_A_TIME_FROM, runPipeline } from '../pipeline/run-pipeline.js';
 import type { RunRequest, SensorPlan } from '../pipeline/run-request.js';
-import type { RunResults } from '../core/results.js';
+import { exitStatusOf, type RunResults } from '../core/results.js';
 import { liveFormNeedsCompiler, missingLiveCapabilities, missingLiveTools } from '../live/capabilities.js';
 import { which } from '../executor/which.js';
 import { liveSpeedupOf, LIVE_SPEEDUP_EXPECTED } from '../live/time-scale.js';
@@ -182,7 +182,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       const [written] = await writeReports(results, outDir, ['json']);
       if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
       else process.stdout.write(`${shardSummary(results.plan, path.relative(process.cwd(), written ?? outDir), results.interrupted !== undefined)}\n`);
-      return results.interrupted !== undefined ? 130 : 0;
+      return exitStatusOf(results, 0);
     }
     const written = await writeReports(results, outDir);
     if (boolFlag(flags, 'json')) await writeOut(process.stdout, jsonChunks(results));
@@ -192,7 +192,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     // The exit status says what the reports say: a Ctrl-C that came once every cell was done (while the reports were
     // written) stopped nothing, and complete reports beside exit 130 disagreed.
-    return results.interrupted !== undefined ? 130 : 0;
+    return exitStatusOf(results, 0);
   } finally {
     progress.finish();
     interrupt.dispose();

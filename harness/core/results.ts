@@ -221,3 +221,11 @@ export interface ScoreDistribution {
   fragments: number[];
   coverage: number[];
 }
+
+/**
+ * The exit status of a command whose results these are: 130 exactly when they say the run was interrupted (a signal
+ * that came once the work was done stopped nothing, and 130 beside complete reports marked nowhere disagreed).
+ */
+export function exitStatusOf(results: Pick<RunResults, 'interrupted'>, otherwise: number): number {
+  return results.interrupted !== undefined ? 130 : otherwise;
+}

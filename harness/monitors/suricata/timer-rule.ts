@@ -153,13 +153,13 @@ function suricataAdvice(timers: SuricataTimers, protocol: TimeoutProtocol, minim
   const caps: string[] = [];
   const extra: string[] = [];
   const newS = timers.states[protocol].new;
-  if (protocol === 'tcp' && someOf(connections, (c) => !c.handshake) && !timers.midstream && newS < minimumIdleS) {
+  if (protocol === 'tcp' && !timers.midstream && newS < minimumIdleS && someOf(connections, (c) => !c.handshake)) {
     extra.push('stream:', '  midstream: true');
     caps.push(
       `a TCP connection already open when the sensor starts (no handshake seen) stays in state new and expires on flow-timeouts.tcp.new (${formatDuration(newS)}) whatever tcp.established says, with stream.midstream: false (the default): set stream.midstream: true, or raise flow-timeouts.tcp.new to ${minimumIdleS}`,
     );
   }
-  if (protocol !== 'tcp' && someOf(connections, (c) => !c.bothDirections) && newS < minimumIdleS) {
+  if (protocol !== 'tcp' && newS < minimumIdleS && someOf(connections, (c) => !c.bothDirections)) {
     inner.push(`    new: ${minimumIdleS}`);
     caps.push(`a one-way ${protocol.toUpperCase()} flow never leaves state new: flow-timeouts.${protocol}.new (${formatDuration(newS)}) applies, not established`);
   }

@@ -198,7 +198,7 @@ function zeekAdvice(timers: ZeekTimers, protocol: TimeoutProtocol, minimumIdleS:
       );
     }
   }
-  if (protocol === 'udp' && someOf(connections, (c) => DNS_UDP_PORTS.has(c.serverPort)) && timers.dnsSessionS < minimumIdleS) {
+  if (protocol === 'udp' && timers.dnsSessionS < minimumIdleS && someOf(connections, (c) => DNS_UDP_PORTS.has(c.serverPort))) {
     lines.push(`redef dns_session_timeout = ${zeekInterval(minimumIdleS)};`);
     caps.push(`dns_session_timeout (${formatDuration(timers.dnsSessionS)}) expires DNS over UDP whatever udp_inactivity_timeout says`);
   }
