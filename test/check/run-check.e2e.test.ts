@@ -27,6 +27,17 @@ async function workspace(): Promise<string> {
   return dir;
 }
 
+/** A suite of tshark as the reference, expecting quiet-300s's beacon in one record (more expectations may follow). */
+const TSHARK_BEACON_SUITE = [
+  'sensors:',
+  '  reference: { monitor: tshark }',
+  'scenarios: ["*.yaml"]',
+  'expect:',
+  '  - scenario: quiet-300s',
+  '    connection: beacon',
+  '    max_fragments: 1',
+];
+
 /** Writes a suite file of these lines into the workspace and returns its path. */
 async function suiteFile(dir: string, name: string, lines: string[]): Promise<string> {
   const file = path.join(dir, name);
@@ -57,18 +68,7 @@ describe('check: harness check end to end on real monitors', function () {
 
   it('a suite that must pass: tshark keeps the connection whole (exit 0, JUnit and Markdown written)', async () => {
     const dir = await workspace();
-    const suite = await suiteFile(dir, 'pass.suite.yaml', [
-      'sensors:',
-      '  reference: { monitor: tshark }',
-      'scenarios: ["*.yaml"]',
-      'expect:',
-      '  - scenario: quiet-300s',
-      '    connection: beacon',
-      '    max_fragments: 1',
-      '    min_coverage: 99%',
-      '    longest_record: 10m',
-      '    hunt: 9m',
-    ]);
+    const suite = await suiteFile(dir, 'pass.suite.yaml', [...TSHARK_BEACON_SUITE, '    min_coverage: 99%', '    longest_record: 10m', '    hunt: 9m']);
     const { code, text } = await check(suite, { junit: path.join(dir, 'out.xml'), md: path.join(dir, 'out.md') });
     expect(text, text).to.contain('PASS  reference / beacon: at most 1 record per connection');
     expect(text).to.contain('saw 1 record (beacon)');
@@ -80,15 +80,7 @@ describe('check: harness check end to end on real monitors', function () {
 
   it('says the work is done (workDone) once the monitors are, before any report is written', async () => {
     const dir = await workspace();
-    const suite = await suiteFile(dir, 'done.suite.yaml', [
-      'sensors:',
-      '  reference: { monitor: tshark }',
-      'scenarios: ["*.yaml"]',
-      'expect:',
-      '  - scenario: quiet-300s',
-      '    connection: beacon',
-      '    max_fragments: 1',
-    ]);
+    const suite = await suiteFile(dir, 'done.suite.yaml', TSHARK_BEACON_SUITE);
     const outDir = path.join(dir, 'run');
     const md = path.join(dir, 'out.md');
     const events: string[] = [];
