@@ -63,23 +63,60 @@ async function probe(): Promise<Confinement> {
  * prctl (a SIGKILL just as a cell starts) leaves a child the signal never reaches, reparented to init, and its
  * monitor ran on (seen once: a pmacctd and its unshare outlived a SIGKILLed harness). The shell setpriv execs next
  * reads its parent after the signal is set and ends unless that is still the harness; from then on the signal holds.
+ * When a process of the chain forks again (below), the shell leaves its own pid, the chain's, for that check.
  */
 const PARENT_STILL_THERE = '[ "$PPID" = "$0" ] || exit 137; exec "$@"';
+/** Where the first shell leaves the chain's pid for the check after a fork. */
+const CHAIN_PID_VARIABLE = 'HARNESS_CONFINED_CHAIN_PID';
+const PARENT_STILL_THERE_TELLING_CHAIN = `[ "$PPID" = "$0" ] || exit 137; export ${CHAIN_PID_VARIABLE}=$$; exec "$@"`;
+
+/**
+ * The same gap where a process of the chain forks the next one: unshare's child (the namespace's init) gets its
+ * parent-death signal from unshare after the fork (util-linux 2.38 does not check that its parent is still there;
+ * later versions poll a pidfd of it for this very race), and GNU time's child from the setpriv it execs. Both were
+ * seen: a SIGKILLed harness left a calibration's GNU time (its namespace's init, reparented to init) with its nfcapd,
+ * and, without namespaces, an nfcapd whose GNU time was gone. The check reads the parent from /proc/self/status (the
+ * host's view: inside a new PID namespace $PPID is 0) and compares it with the chain's pid, which the first shell
+ * exported; the variable is removed before the monitor starts.
+ */
+const CHAIN_STILL_THERE = [
+  'p=; while read -r k v; do if [ "$k" = PPid: ]; then p=$v; break; fi; done < /proc/self/status',
+  `[ -n "$p" ] && [ "$p" = "\${${CHAIN_PID_VARIABLE}:-}" ] || { echo "harness confinement: parent \${p:-unreadable} is not the chain \${${CHAIN_PID_VARIABLE}:-unset}: the harness is gone" >&2; exit 137; }`,
+  `unset ${CHAIN_PID_VARIABLE}`,
+  'exec "$@"',
+].join('; ');
+
+/**
+ * What runs first in a process that a process of the chain (GNU time, unshare) forked, once its parent-death signal
+ * is set (unshare --kill-child sets it; put setpriv --pdeathsig before this otherwise): it ends unless the chain is
+ * still its parent. Empty without a shell (the chain then has no check at all).
+ */
+export function chainStillThere(tools: Confinement): string[] {
+  return tools.setpriv && tools.sh ? [tools.sh, '-c', CHAIN_STILL_THERE, 'harness-confinement'] : [];
+}
 
 /**
  * The argv that runs `argv` confined; the monitor itself is the last process of the chain (setpriv, the shell and
- * prlimit exec it). `parentPid`: the harness's own pid, the process that spawns the chain.
+ * prlimit exec it). `parentPid`: the harness's own pid, the process that spawns the chain. `argv` may hold
+ * chainStillThere() after a wrapper that forks.
  */
 export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFileBytes?: number; ownPidNamespace?: boolean; parentPid: number }): string[] {
+  // A process entered into the live wire's namespaces (nsenter -p) already has one, held by a pdeathsig'd holder.
+  const unshare = tools.unshare && limits.ownPidNamespace !== true ? [tools.unshare, '--pid', ...(tools.ipcNamespace ? ['--ipc'] : []), '--fork', '--kill-child', '--', ...chainStillThere(tools)] : [];
+  const forkedCheck = chainStillThere(tools);
+  const checkedAfterFork = forkedCheck.length > 0 && (unshare.length > 0 || includesSequence(argv, forkedCheck));
   const prefix: string[] = [];
   if (tools.setpriv) {
     prefix.push(tools.setpriv, '--pdeathsig', 'KILL', '--');
-    if (tools.sh) prefix.push(tools.sh, '-c', PARENT_STILL_THERE, String(limits.parentPid));
+    if (tools.sh) prefix.push(tools.sh, '-c', checkedAfterFork ? PARENT_STILL_THERE_TELLING_CHAIN : PARENT_STILL_THERE, String(limits.parentPid));
   }
   if (tools.prlimit && limits.maxFileBytes !== undefined) prefix.push(tools.prlimit, `--fsize=${limits.maxFileBytes}`, '--');
-  // A process entered into the live wire's namespaces (nsenter -p) already has one, held by a pdeathsig'd holder.
-  if (tools.unshare && limits.ownPidNamespace !== true) prefix.push(tools.unshare, '--pid', ...(tools.ipcNamespace ? ['--ipc'] : []), '--fork', '--kill-child', '--');
-  return [...prefix, ...argv];
+  return [...prefix, ...unshare, ...argv];
+}
+
+function includesSequence(argv: readonly string[], part: readonly string[]): boolean {
+  for (let i = 0; i + part.length <= argv.length; i += 1) if (part.every((word, j) => argv[i + j] === word)) return true;
+  return false;
 }
 
 /** Pids of `pid` and all its descendants (Linux /proc/<pid>/task/<tid>/children). */

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
-import { confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
+import { chainStillThere, confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
 
 /**
  * Every child process of a run goes through a ProcessRunner: argv only (never a shell), confined so that it dies
@@ -131,8 +131,10 @@ interface Rusage {
  * the monitor, and a parent-death signal is not inherited across fork: the monitor gets its own (setpriv execs it,
  * so the rusage is still the monitor's), or it would outlive a SIGKILLed harness where no PID namespace holds it.
  */
-function accountedArgv(argv: string[], file: string, tools: Confinement): string[] {
-  const dieWithTime = tools.setpriv ? [tools.setpriv, '--pdeathsig', 'KILL', '--'] : [];
+function accountedArgv(argv: string[], file: string, tools: Confinement, namespaced: boolean): string[] {
+  // In its own PID namespace GNU time is the init: its end ends the monitor. Without one, its child checks that GNU
+  // time is still its parent once the signal is set (GNU time may have died with the harness in between).
+  const dieWithTime = tools.setpriv ? [tools.setpriv, '--pdeathsig', 'KILL', '--', ...(namespaced ? [] : chainStillThere(tools))] : [];
   return [RUSAGE_WRAPPER, '-o', file, '-f', `${RUSAGE_MARK} %U %S %M`, '--', ...dieWithTime, ...argv];
 }
 
@@ -348,7 +350,8 @@ interface SpawnOptions {
  */
 function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
   if (argv[0] === undefined) throw new Error('empty argv');
-  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile, tools) : argv;
+  const namespaced = tools.unshare !== undefined && options.ownPidNamespace !== true;
+  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile, tools, namespaced) : argv;
   const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace, parentPid: process.pid }) as [string, ...string[]];
   const execaOptions: Options = {
     cwd: options.cwd,

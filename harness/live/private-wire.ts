@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runProcess, startProcess, type RunningService } from '../executor/process-runner.js';
 import { which } from '../executor/which.js';
+import { chainStillThere, confinement } from '../executor/confinement.js';
 
 /**
  * The private wire of a live run: a veth pair whose two ends both live in an anonymous network namespace, with no
@@ -73,8 +74,10 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
 
 export async function openPrivateWire(workDir: string): Promise<PrivateWire> {
   const tools = await toolPaths();
+  // unshare's child checks that unshare is still its parent once --kill-child has set its signal (confinement.ts).
+  const confined = await confinement();
   const holder: RunningService = await startProcess(
-    [tools.setpriv, '--pdeathsig', 'KILL', tools.unshare, '--net', '--pid', '--ipc', '--fork', '--kill-child', 'sleep', 'infinity'],
+    [tools.setpriv, '--pdeathsig', 'KILL', tools.unshare, '--net', '--pid', '--ipc', '--fork', '--kill-child', ...chainStillThere(confined), 'sleep', 'infinity'],
     { cwd: workDir, env: { [HOLDER_MARK]: String(process.pid) }, logFile: path.join(workDir, 'wire-holder.log'), ownPidNamespace: true },
   );
   let closed = false;
