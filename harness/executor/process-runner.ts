@@ -8,6 +8,7 @@ import { execa, type Options, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
 import { chainStillThere, confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
+import { orUndefined } from '../core/or-undefined.js';
 
 /**
  * Every child process of a run goes through a ProcessRunner: argv only (never a shell), confined so that it dies
@@ -156,7 +157,7 @@ function newRusageFile(accounted: boolean | undefined, ownPidNamespace: boolean 
   // them would take it instead. Live cells keep the sampled peak RSS and no CPU figure.
   if (!accounted || ownPidNamespace === true || !rusageAvailable()) return undefined;
   // No folder for them (a missing or full tmpdir): the process runs unaccounted, with its sampled peak RSS.
-  const folder = orUndefinedOnError(rusageFolder);
+  const folder = orUndefined(rusageFolder);
   if (folder === undefined) return undefined;
   rusageFiles += 1;
   return path.join(folder, String(rusageFiles));
@@ -222,14 +223,6 @@ function removeStale(entry: string): void {
 }
 
 const STALE_AFTER_MS = 6 * 3600 * 1000;
-
-function orUndefinedOnError<T>(make: () => T): T | undefined {
-  try {
-    return make();
-  } catch {
-    return undefined;
-  }
-}
 
 function isAlive(pid: number): boolean {
   try {

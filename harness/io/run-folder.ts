@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync, statSync, unlinkSync } from 'no
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/input-error.js';
+import { orUndefined } from '../core/or-undefined.js';
 
 /**
  * A run folder (`--out`) belongs to one harness process at a time and to the harness alone:
@@ -46,15 +47,6 @@ function startTicksOf(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** What `read` gives, or undefined when it throws (a file or folder gone). */
-function orUndefined<T>(read: () => T): T | undefined {
-  try {
-    return read();
   } catch {
     return undefined;
   }
