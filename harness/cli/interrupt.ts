@@ -6,6 +6,31 @@ const SAME_REQUEST_MS = 250;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
+ * Signals counted as a person's requests. One request delivered twice is one request: `timeout -s INT` signals the
+ * harness and then its process group, and the second, a few milliseconds later, quit at once with nothing written
+ * (4 runs in 19); a hangup is never a second request (the kernel and the shell each send one).
+ */
+class Requests {
+  count = 0;
+  private firstAt = 0;
+
+  /** Counts `name` unless it repeats the first request; the count it makes, or undefined for a repeat. */
+  take(name: NodeJS.Signals): number | undefined {
+    if (this.count === 1 && (name === 'SIGHUP' || performance.now() - this.firstAt < SAME_REQUEST_MS)) return undefined;
+    this.count += 1;
+    if (this.count === 1) this.firstAt = performance.now();
+    return this.count;
+  }
+
+  /** The request already made in `earlier` (the work it stopped) is this one's first, not a new one. */
+  continue(earlier: Requests): void {
+    if (earlier.count === 0) return;
+    this.count = 1;
+    this.firstAt = earlier.firstAt;
+  }
+}
+
+/**
  * What a signal does outside a command's working phase, once main() has installed the handlers (first thing, for the
  * whole life of the process): without them, a SIGTERM or SIGHUP while the monitors' versions were probed or the
  * scenarios read killed the harness silently with 143 or 129 (the README promises 130), and one that came after the
@@ -18,8 +43,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 let phase: 'none' | 'starting' | 'finished' = 'none';
 let working: ((name: NodeJS.Signals) => void) | undefined;
-let lateSignals = 0;
-let lateAt = 0;
+const lateRequests = new Requests();
 
 function onSignal(name: NodeJS.Signals): void {
   if (name === 'SIGHUP') ignoreTerminalGone();
@@ -28,10 +52,9 @@ function onSignal(name: NodeJS.Signals): void {
     return;
   }
   if (phase === 'finished') {
-    if (lateSignals === 1 && (name === 'SIGHUP' || performance.now() - lateAt < SAME_REQUEST_MS)) return;
-    lateSignals += 1;
-    if (lateSignals > 1) process.exit(130);
-    lateAt = performance.now();
+    const count = lateRequests.take(name);
+    if (count === undefined) return;
+    if (count > 1) process.exit(130);
     writeQuietly(process.stderr, `\n${name}: the work is done; finishing what it writes, with the exit status its results give (again to quit at once)\n`);
     return;
   }
@@ -56,15 +79,11 @@ export function installSignalHandlers(): void {
  */
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void; interrupted: () => boolean } {
   const controller = new AbortController();
-  let count = 0;
-  let firstAt = 0;
+  const requests = new Requests();
   const onWorkingSignal = (name: NodeJS.Signals): void => {
-    // One request delivered twice is one request: `timeout -s INT` signals the harness and then its process group,
-    // and the second, a few milliseconds later, quit at once with nothing written (4 runs in 19).
-    if (count === 1 && (name === 'SIGHUP' || performance.now() - firstAt < SAME_REQUEST_MS)) return;
-    count += 1;
+    const count = requests.take(name);
+    if (count === undefined) return;
     if (count === 1) {
-      firstAt = performance.now();
       writeQuietly(process.stderr, `\n${name}: stopping the monitors that are running (their cells are marked failed, "interrupted") and starting no other `
         + '(marked skipped, "not run"); what finished is kept and written. Press Ctrl-C again to quit at once, writing nothing.\n');
       controller.abort(new Error(`interrupted by ${name}`));
@@ -84,11 +103,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void; i
         for (const name of SIGNALS) process.off(name, onSignal);
       } else {
         phase = 'finished';
-        // A request already made (the work stopped by it) is not a second one.
-        if (count > 0) {
-          lateSignals = 1;
-          lateAt = firstAt;
-        }
+        lateRequests.continue(requests);
       }
     },
     interrupted: () => controller.signal.aborted,
