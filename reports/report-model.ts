@@ -133,7 +133,10 @@ export function cellHeadlineText(cell: Cell | undefined, connectionId: string | 
   const connections = scenarioConnectionsOf(cell);
   if (connections > 1) {
     const a = cell.aggregate;
-    const count = a === undefined ? undefined : cell.verdict === 'fragmented' ? a.fragmented : cell.verdict === 'missed' ? a.missed : cell.verdict === 'merged' ? (a.merged ?? 0) : undefined;
+    const count = a === undefined ? undefined : cell.verdict === 'fragmented' ? a.fragmented : cell.verdict === 'missed' ? a.missed : cell.verdict === 'merged' ? (a.merged ?? 0)
+      // Accurate over the connections judged: a live cell leaves those near a timeout unjudged, and "accurate" alone
+      // read as all of them.
+      : cell.verdict === 'accurate' && a.accurate < connections ? a.accurate : undefined;
     const text = verdictText(cell.verdict, undefined, short);
     if (count === undefined) return text;
     return short ? `${text} ${count}/${connections}` : `${text} (${count.toLocaleString('en-US')} of ${connections.toLocaleString('en-US')})`;

@@ -35,6 +35,18 @@ describe('summary grid: a cell of several connections', () => {
     expect(cellHeadlineText(cell, headlineId, true)).to.equal('✗ frag 2/4');
   });
 
+  it('an accurate cell with connections not judged (live, near a timeout) says how many of them were accurate', () => {
+    const { cell, headlineId } = withSeveralConnections();
+    const a = cell.aggregate!;
+    cell.verdict = 'accurate';
+    a.fragmented = 0;
+    a.accurate = 3;
+    expect(cellHeadlineText(cell, headlineId)).to.equal('✓ accurate (3 of 4)');
+    expect(cellHeadlineText(cell, headlineId, true)).to.equal('✓ ok 3/4');
+    a.accurate = 4;
+    expect(cellHeadlineText(cell, headlineId), 'all of them: no count').to.equal('✓ accurate');
+  });
+
   it('says so in the terminal, Markdown and HTML reports, with a line saying what a cell shows', () => {
     const { results } = withSeveralConnections();
     const terminal = renderTerminal(results, { color: false, width: 200 });
