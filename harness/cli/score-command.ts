@@ -7,7 +7,8 @@ import { checkRecords, type OutsideRecord } from '../core/record-sanity.js';
 import { recordLengthLimit } from '../monitors/record-length-limit.js';
 import path from 'node:path';
 import { compareCell, type CellComparison } from '../comparator/compare-cell.js';
-import { describeUnrelated, unrelatedOutput } from '../comparator/unrelated-output.js';
+import { describeUnrelated, recordsCarryNoPorts, unrelatedOutput } from '../comparator/unrelated-output.js';
+import type { FlowRecordList } from '../core/flow-record-table.js';
 import { longestConnection, refuseToleranceOverLongest } from '../comparator/score-connection.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
@@ -323,11 +324,19 @@ function refuseRecordBeyondItsPackets(logFile: string, comparison: CellCompariso
 
 /** A log of another capture (unrelatedOutput: not one connection of the scenario found, records of none) is bad input. */
 function refuseUnrelatedLog(
-  logFile: string, records: { length: number }, comparison: CellComparison, truth: GroundTruth, truthFile: string, replayed: boolean, misdated: () => string,
+  logFile: string, records: FlowRecordList, comparison: CellComparison, truth: GroundTruth, truthFile: string, replayed: boolean, misdated: () => string,
 ): void {
   const unrelated = unrelatedOutput(comparison.aggregate, comparison.spurious);
   if (unrelated === undefined) return;
   const { first } = unrelated;
+  // No other capture's log: a flow key without ports matches no connection whatever the sensor read.
+  if (recordsCarryNoPorts(records)) {
+    throw new InputError(
+      { file: logFile, line: first.source.line, col: 0 },
+      `records that carry no ports (the sensor's flow key or aggregation drops them): ${describeUnrelated(unrelated, records.length, truth.scenario.name)}`,
+      'records keyed on the whole 5-tuple, ports included (pmacct: src_port and dst_port in its aggregate; argus: a flow model that keeps ports)',
+    );
+  }
   const span = `${formatUtc(truth.pcap.firstUs)} to ${formatUtc(truth.pcap.lastUs)}`;
   throw new InputError(
     { file: logFile, line: first.source.line, col: 0 },

@@ -178,6 +178,19 @@ describe('harness CLI: bad input', function () {
     expectInputError(result, 'conn.default.log:1:');
   });
 
+  it('refuses a log whose records carry no ports as such, not as "another capture\'s"', async () => {
+    const fixture = path.join(REAL_FIXTURES, 'zeek/longconn-42');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-portless-'));
+    // Both ports zeroed, as a flow key without ports leaves them (pmacct's aggregate of hosts only).
+    const lines = (await readFile(path.join(fixture, 'conn.default.log'), 'utf8')).split('\n')
+      .map((line) => (line === '' || line.startsWith('#') ? line : line.split('\t').map((field, i) => (i === 3 || i === 5 ? '0' : field)).join('\t')));
+    const log = path.join(dir, 'conn.portless.log');
+    await writeFile(log, lines.join('\n'));
+    const result = await harness(['score', '--pcap', path.join(fixture, 'capture.pcap'), '--monitor', 'zeek', '--log', log]);
+    expectInputError(result, `${log}:9:1: found records that carry no ports`, 'ports included');
+    expect(result.stderr).to.not.include('another capture');
+  });
+
   it('refuses a named pipe as run\'s scenario in one line (it read the pipe empty, then waited for a writer forever)', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-fifo-'));
     const fifo = path.join(dir, 'scenario.yaml');
