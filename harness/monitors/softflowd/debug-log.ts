@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { canonicalAddress } from '../../core/ip-address.js';
 import { TextIntern } from '../../core/text-intern.js';
+import { consumeFile, type LineConsumer } from '../../core/text-lines.js';
+import { PendingSeqs } from './pending-seqs.js';
 import { isoToMicros } from '../../core/time-text.js';
 import type { FlowRecord } from '../../core/flow-record.js';
 import { PROTOCOLS, type FlowRecordTable } from '../../core/flow-record-table.js';
@@ -38,21 +38,27 @@ const EXPIRED = /^EXPIRED: seq:(\d+) \[([^\]]+)\]:(\d+) <> \[([^\]]+)\]:(\d+) pr
 /**
  * Reads the log, handing each flow expired for overflow to `onEvicted` as its EXPIRED line is read: at a million
  * connections and the default -m nearly every flow is one, and kept as a list they (with the keys to find their
- * records) took most of a gigabyte.
+ * records) took most of a gigabyte. Lines come from consumeFile's 64 KB chunks: read through readline's async
+ * iterator, whose queued lines outlived young collections, the 1.1 GB log of a million connections grew V8's old
+ * space by ~200 MB of garbage between full collections, the harness's peak at that scale.
  */
 export async function readSoftflowdLog(file: string, source: string, onEvicted: (flow: EvictedFlow) => void): Promise<SoftflowdLog> {
+  return consumeFile(softflowdLogLines(source, onEvicted), file, source);
+}
+
+function* softflowdLogLines(source: string, onEvicted: (flow: EvictedFlow) => void): LineConsumer<SoftflowdLog> {
   let added = 0;
   let expired = 0;
   let held = 0;
   let peak = 0;
   // Flows queued for overflow and not yet exported; each leaves the set when its EXPIRED line names it.
-  const overflowSeqs = new Set<string>();
+  const overflowSeqs = new PendingSeqs();
   let overflows = 0;
   // Addresses as flat copies: a regex capture is a view into its line, and an evicted flow per connection would
   // keep the whole log (100 MB at 100,000 connections) alive.
   const texts = new TextIntern();
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
+  for (let next = yield; next !== undefined; next = yield) {
+    const line = next[0];
     if (ADD.test(line)) {
       added += 1;
       held += 1;
@@ -64,7 +70,7 @@ export async function readSoftflowdLog(file: string, source: string, onEvicted: 
       // Out of the table once queued; the EXPIRED line comes when the batch is exported.
       held -= 1;
       if (Number(queued[2]) === R_OVERFLOWS) {
-        overflowSeqs.add(queued[1] as string);
+        overflowSeqs.add(Number(queued[1]));
         overflows += 1;
       }
       continue;
@@ -72,7 +78,7 @@ export async function readSoftflowdLog(file: string, source: string, onEvicted: 
     const exp = EXPIRED.exec(line);
     if (!exp) continue;
     expired += 1;
-    if (!overflowSeqs.delete(exp[1] as string)) continue;
+    if (!overflowSeqs.delete(Number(exp[1]))) continue;
     const firstUs = isoToMicros(exp[7] as string);
     if (firstUs === undefined) continue;
     onEvicted({
