@@ -199,10 +199,16 @@ function isAddress(text: string): boolean {
 
 const TIME = 'a time in microseconds a double holds exactly (below 2^53)';
 
-function recordProblem(r: RecordFields, address: (text: string) => boolean, limit: RecordLengthLimit | undefined): { found: string; expected: string } | undefined {
-  for (const [field, value] of [['first', r.firstUs], ['last', r.lastUs], ['duration', r.durationUs]] as const) {
-    if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return { found: `a record whose ${field} time is ${value} us`, expected: TIME };
-  }
+type Problem = { found: string; expected: string };
+
+/**
+ * Checked field by field, without a list of [name, value] pairs per record: those small arrays, made for each of
+ * a cell's millions of records, went through V8's old space at ~200 MB a second in optimized code, and the check of
+ * softflowd's 4 M records at a million connections took the harness's RSS from ~400 to ~870 MB in 16 s.
+ */
+function recordProblem(r: RecordFields, address: (text: string) => boolean, limit: RecordLengthLimit | undefined): Problem | undefined {
+  const time = timeProblem('first', r.firstUs) ?? timeProblem('last', r.lastUs) ?? timeProblem('duration', r.durationUs);
+  if (time !== undefined) return time;
   if (r.lastUs < r.firstUs) {
     return { found: `a record that ends (${r.lastUs} us) before it starts (${r.firstUs} us)`, expected: 'its last packet at or after its first' };
   }
@@ -210,21 +216,30 @@ function recordProblem(r: RecordFields, address: (text: string) => boolean, limi
   if (limit !== undefined && r.durationUs > limit.longestUs) {
     return { found: `a record of ${formatDuration(Math.round(r.durationUs / 1e6))} (${(r.durationUs / 1e6).toFixed(6)} s)`, expected: limit.expected };
   }
-  for (const [field, value] of [['origPkts', r.origPkts], ['respPkts', r.respPkts], ['origBytes', r.origBytes], ['respBytes', r.respBytes]] as const) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-      return { found: `a record with ${field} ${value}`, expected: 'a whole count from 0 to 2^53' };
-    }
-  }
+  const count = countProblem('origPkts', r.origPkts) ?? countProblem('respPkts', r.respPkts) ?? countProblem('origBytes', r.origBytes) ?? countProblem('respBytes', r.respBytes);
+  if (count !== undefined) return count;
   // Other protocols may name what is not an IP (argus prints MAC addresses for ARP); these three always carry IPs.
   if (r.protocol !== 'other') {
-    for (const [field, value] of [['origAddr', r.origAddr], ['respAddr', r.respAddr]] as const) {
-      if (!address(value)) return { found: `a ${r.protocol} record whose ${field} is "${value}"`, expected: 'an IPv4 or IPv6 address' };
-    }
-    for (const [field, value] of [['origPort', r.origPort], ['respPort', r.respPort]] as const) {
-      if (!(Number.isInteger(value) && value >= 0 && value <= 65535)) {
-        return { found: `a ${r.protocol} record whose ${field} is ${value}`, expected: r.protocol === 'icmp' ? 'an ICMP type or id from 0 to 65535' : 'a port from 0 to 65535' };
-      }
-    }
+    if (!address(r.origAddr)) return addressProblem(r.protocol, 'origAddr', r.origAddr);
+    if (!address(r.respAddr)) return addressProblem(r.protocol, 'respAddr', r.respAddr);
+    return portProblem(r.protocol, 'origPort', r.origPort) ?? portProblem(r.protocol, 'respPort', r.respPort);
   }
   return undefined;
+}
+
+function timeProblem(field: string, value: number): Problem | undefined {
+  return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? undefined : { found: `a record whose ${field} time is ${value} us`, expected: TIME };
+}
+
+function countProblem(field: string, value: number | undefined): Problem | undefined {
+  return value === undefined || (Number.isSafeInteger(value) && value >= 0) ? undefined : { found: `a record with ${field} ${value}`, expected: 'a whole count from 0 to 2^53' };
+}
+
+function addressProblem(protocol: string, field: string, value: string): Problem {
+  return { found: `a ${protocol} record whose ${field} is "${value}"`, expected: 'an IPv4 or IPv6 address' };
+}
+
+function portProblem(protocol: string, field: string, value: number): Problem | undefined {
+  if (Number.isInteger(value) && value >= 0 && value <= 65535) return undefined;
+  return { found: `a ${protocol} record whose ${field} is ${value}`, expected: protocol === 'icmp' ? 'an ICMP type or id from 0 to 65535' : 'a port from 0 to 65535' };
 }

@@ -127,6 +127,20 @@ describe('record sanity: two records of one flow state that overlap (two sensors
     expect(verdicts([span(0, 10, 1), span(9.998, 30, 2)])[0]).to.match(/^x\.log:2:1: found a record/);
   });
 
+  it('sorts a connection of a few records and one of many alike (in place, or by the comparator past 32)', () => {
+    for (const count of [3, 31, 32, 33, 200]) {
+      // Back to back, listed in a shuffled order: one sensor's states of one long connection.
+      const order = Array.from({ length: count }, (_, k) => (k * 7919) % count);
+      const spans = order.map((k, line) => span(k * 10, k * 10 + 10, line + 1));
+      expect(verdicts(spans), `${count} records`).to.deep.equal(['accepted', 'accepted']);
+      // One more, inside the middle state: refused at its line, naming the state it overlaps.
+      const middle = Math.floor(count / 2);
+      const inside = span(middle * 10 + 2, middle * 10 + 3, count + 1);
+      const [asArray] = verdicts([...spans, inside]);
+      expect(asArray, `${count} records`).to.match(new RegExp(`^x\\.log:${count + 1}:1: found a record .* that overlaps .* on line ${order.indexOf(middle) + 1} `));
+    }
+  });
+
   it('accepts overlaps that are no second state: one tuple on two VLANs, ICMP, argus start and status records, NetFlow directions', () => {
     expect(verdicts([span(0, 600, 1, { vlan: 10 }), span(0, 600, 2, { vlan: 20 })])).to.deep.equal(['accepted', 'accepted']);
     const icmp: Partial<FlowRecord> = { protocol: 'icmp', origPort: 8, respPort: 0 };
