@@ -102,9 +102,8 @@ export function chainStillThere(tools: Confinement): string[] {
  */
 export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFileBytes?: number; ownPidNamespace?: boolean; parentPid: number }): string[] {
   // A process entered into the live wire's namespaces (nsenter -p) already has one, held by a pdeathsig'd holder.
-  const unshare = tools.unshare && limits.ownPidNamespace !== true ? [tools.unshare, '--pid', ...(tools.ipcNamespace ? ['--ipc'] : []), '--fork', '--kill-child', '--', ...chainStillThere(tools)] : [];
-  const forkedCheck = chainStillThere(tools);
-  const checkedAfterFork = forkedCheck.length > 0 && (unshare.length > 0 || includesSequence(argv, forkedCheck));
+  const unshare = addsPidNamespace(tools, limits.ownPidNamespace) ? [tools.unshare as string, '--pid', ...(tools.ipcNamespace ? ['--ipc'] : []), '--fork', '--kill-child', '--', ...chainStillThere(tools)] : [];
+  const checkedAfterFork = unshare.includes(CHAIN_STILL_THERE) || argv.includes(CHAIN_STILL_THERE);
   const prefix: string[] = [];
   if (tools.setpriv) {
     prefix.push(tools.setpriv, '--pdeathsig', 'KILL', '--');
@@ -114,9 +113,9 @@ export function confinedArgv(argv: string[], tools: Confinement, limits: { maxFi
   return [...prefix, ...unshare, ...argv];
 }
 
-function includesSequence(argv: readonly string[], part: readonly string[]): boolean {
-  for (let i = 0; i + part.length <= argv.length; i += 1) if (part.every((word, j) => argv[i + j] === word)) return true;
-  return false;
+/** Whether confinedArgv puts the process in a PID namespace of its own (as root, unless it brings one). */
+export function addsPidNamespace(tools: Confinement, ownPidNamespace: boolean | undefined): boolean {
+  return tools.unshare !== undefined && ownPidNamespace !== true;
 }
 
 /** Pids of `pid` and all its descendants (Linux /proc/<pid>/task/<tid>/children). */

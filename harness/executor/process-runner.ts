@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
-import { chainStillThere, confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
+import { addsPidNamespace, chainStillThere, confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
 import { orUndefined } from '../core/or-undefined.js';
 
 /**
@@ -343,8 +343,7 @@ interface SpawnOptions {
  */
 function spawnInGroup(argv: string[], tools: Confinement, options: SpawnOptions): ResultPromise {
   if (argv[0] === undefined) throw new Error('empty argv');
-  const namespaced = tools.unshare !== undefined && options.ownPidNamespace !== true;
-  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile, tools, namespaced) : argv;
+  const inner = options.rusageFile !== undefined ? accountedArgv(argv, options.rusageFile, tools, addsPidNamespace(tools, options.ownPidNamespace)) : argv;
   const [file, ...args] = confinedArgv(inner, tools, { maxFileBytes: options.maxOutputBytes, ownPidNamespace: options.ownPidNamespace, parentPid: process.pid }) as [string, ...string[]];
   const execaOptions: Options = {
     cwd: options.cwd,
