@@ -49,8 +49,15 @@ describe('confinement: a process that a process of the chain forked (GNU time\'s
     const [file, ...args] = confinedArgv(['sh', '-c', wrapper, 'wrapper', ...chainStillThere(tools), ...monitor], tools, { parentPid: process.pid, ownPidNamespace: true }) as [string, ...string[]];
     const run = await execa(file, args, { reject: false, stdin: 'ignore' });
     expect(run.exitCode, run.stderr).to.equal(0);
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    return { ran: await readFile(ran, 'utf8').catch(() => ''), complaint: await readFile(complaint, 'utf8').catch(() => '') };
+    // The orphan starts 0.3 s after the fork, on a loaded machine later: wait until it has either run the monitor or
+    // complained (each writes a line), for as long as a slow CI machine may need, not for a fixed guess.
+    const read = async (): Promise<{ ran: string; complaint: string }> => ({ ran: await readFile(ran, 'utf8').catch(() => ''), complaint: await readFile(complaint, 'utf8').catch(() => '') });
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      const seen = await read();
+      if (seen.ran.endsWith('\n') || seen.complaint.endsWith('\n')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return read();
   }
 
   it('runs the command while the wrapper is its parent, with no trace of the check in its environment', async function () {
