@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { FlowRecordTable } from '../../core/flow-record-table.js';
 import type { FlowRecord } from '../../core/flow-record.js';
-import { EvictionMarks, type EvictedFlow } from './debug-log.js';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO } from '../../../test/support/cli.js';
+import { InputError } from '../../core/input-error.js';
+import { EvictionMarks, readSoftflowdLog, type EvictedFlow } from './debug-log.js';
 
 /**
  * EvictionMarks finds the records of each flow softflowd's log says it evicted through a hash index; the oracle
@@ -79,5 +84,38 @@ describe('softflowd EvictionMarks: the records of evicted flows', () => {
     marks.mark(flowOf(rows[0] as Row, true));
     expect([0, 1, 2].map((i) => table.at(i)?.endReason)).to.deep.equal(['evicted', 'evicted', undefined]);
     expect(marks.markedRecords).to.equal(2);
+  });
+});
+
+describe('softflowd debug log (-D): its own account of the flows it evicted', () => {
+  // Real softflowd 1.1.0 (Debian 12), -m 2, on four connections 1 s apart that each talk again 2 min later: every
+  // new flow past the second pushes the oldest out (reason 8); the two left at the end of the file go with reason 3.
+  const FIXTURE = path.join(REPO, 'harness/monitors/softflowd/fixtures/softflowd-debug-m2.log');
+  const at = (iso: string): number => Date.parse(`${iso}Z`) * 1000;
+
+  it('hands over exactly the flows queued for overflow, with their endpoints and first time, and counts the table', async () => {
+    const evicted: EvictedFlow[] = [];
+    const log = await readSoftflowdLog(FIXTURE, 'softflowd.log', (flow) => evicted.push(flow));
+    const flow = (port: number, iso: string): EvictedFlow => ({ protocol: 6, a: '10.0.0.1', aPort: port, b: '198.51.100.80', bPort: 443, firstUs: at(iso) });
+    expect(evicted).to.deep.equal([
+      flow(20000, '2023-11-14T22:13:20.000'),
+      flow(20001, '2023-11-14T22:13:21.000'),
+      flow(20002, '2023-11-14T22:13:22.000'),
+      flow(20000, '2023-11-14T22:15:20.022'),
+      flow(20001, '2023-11-14T22:15:21.022'),
+    ]);
+    // softflowd logs a flow's ADD before it forces the oldest out, so three are held for a moment at -m 2.
+    expect(log.state.figures).to.deep.equal({ flowsAdded: 7, flowsExpired: 7, flowsEvictedTableFull: 5, peakFlowsHeld: 3 });
+    expect(log.state).to.include({ evictedFlows: 5, tableFull: true, peakFlows: 3, source: 'softflowd.log' });
+  });
+
+  it('a log cut mid-line (softflowd killed while writing) is refused at that line, not read as fewer evictions', async () => {
+    const text = await readFile(FIXTURE, 'utf8');
+    const cut = path.join(await mkdtemp(path.join(os.tmpdir(), 'softflowd-log-')), 'softflowd.log');
+    const lines = text.split('\n');
+    await writeFile(cut, `${lines.slice(0, 30).join('\n')}\n${(lines[30] as string).slice(0, 20)}`);
+    const error = await readSoftflowdLog(cut, 'softflowd.log', () => undefined).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(InputError);
+    expect((error as Error).message).to.match(/^softflowd\.log:31:21: found a last line with no line end/);
   });
 });
