@@ -8,7 +8,7 @@ import { generate, type GenerateResult } from '../../generators/generate.js';
 import { parseScenario } from '../../harness/scenario/load-scenario.js';
 import type { Scenario } from '../../harness/scenario/scenario.js';
 import { scenario, tcp } from '../generator/scenario-builders.js';
-import { measureInChild } from './measure-in-child.js';
+import { measureInChild, ownPeakRssKb } from './measure-in-child.js';
 import { runQueueDelayMs } from './run-queue-delay.js';
 import { SyncHelper } from './sync-helper.js';
 import { scenarioText } from './scale-bench.js';
@@ -310,7 +310,7 @@ async function child(what: string[]): Promise<void> {
   await rm(r.pcapPath, { force: true });
   await rm(r.truthPath, { force: true });
   await rm(r.truthConnLogPath, { force: true });
-  const result: ChildGeneration = { connections: r.truth.connections.length, packets: r.truth.pcap.packets, maxRssKb: process.resourceUsage().maxRSS, ms };
+  const result: ChildGeneration = { connections: r.truth.connections.length, packets: r.truth.pcap.packets, maxRssKb: ownPeakRssKb(), ms };
   console.log(JSON.stringify(result));
 }
 

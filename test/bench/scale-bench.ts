@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measureInChild } from './measure-in-child.js';
+import { measureInChild, ownPeakRssKb } from './measure-in-child.js';
 
 /**
  * Scale of the harness itself: `harness run` of a scenario of N short, staggered TCP connections with tshark, argus
  * and one NetFlow exporter (softflowd), each run in its own node process so that its peak RSS is the harness's own
- * (process.resourceUsage().maxRSS: the monitors are other processes and not counted). Prints, beside N, the peak RSS,
+ * (its VmHWM, ownPeakRssKb(): the monitors are other processes and not counted). Prints, beside N, the peak RSS,
  * the wall time, their growth per connection against the smallest size, the sizes of results.json and
  * report.html, and what the whole run folder takes on disk. Targets: peak RSS under 1 GB at 1 M connections, growth linear or better, report.html under 10 MB.
  *
@@ -167,7 +167,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const cpu = process.cpuUsage(cpuBefore);
     const childrenAfter = await childrenCpuMs();
     const childCpuMs = childrenBefore < 0 || childrenAfter < 0 ? -1 : childrenAfter - childrenBefore;
-    console.log(JSON.stringify({ exitCode, wallMs, peakRssKb: process.resourceUsage().maxRSS, ownCpuMs: (cpu.user + cpu.system) / 1000, childCpuMs }));
+    console.log(JSON.stringify({ exitCode, wallMs, peakRssKb: ownPeakRssKb(), ownCpuMs: (cpu.user + cpu.system) / 1000, childCpuMs }));
   } else {
     const counts = process.argv.includes('--with-1m') ? [10_000, 100_000, 1_000_000] : [10_000, 100_000];
     for (const line of await scaleBench(counts)) console.log(line);

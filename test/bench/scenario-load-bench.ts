@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { measureInChild } from './measure-in-child.js';
+import { measureInChild, ownPeakRssKb } from './measure-in-child.js';
 
 /**
  * Loading a scenario of many connection entries (issue #10: a 50 MB scenario of 295,000 entries must load in
@@ -111,7 +111,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     const heapAfterMb = process.memoryUsage().heapUsed / 1e6;
-    console.log(JSON.stringify({ wallMs, cpuMs, peakRssKb: process.resourceUsage().maxRSS, heapAfterMb, connections: scenario.connections.length }));
+    console.log(JSON.stringify({ wallMs, cpuMs, peakRssKb: ownPeakRssKb(), heapAfterMb, connections: scenario.connections.length }));
   } else {
     for (const line of await scenarioLoadBench()) console.log(line);
   }
