@@ -7,7 +7,7 @@ import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { ResolvedAddressIds, TextAddressIds } from './address-ids.js';
 import { truthTableOf, type SharedTruthTable, type TruthTable } from '../core/truth-table.js';
 import { buildFragments, buildTableFragments, type RowSlice } from './fragments.js';
-import { indexTruth, matchRecords, recordsOf, RowOrientation, type MatchResult, type TruthIndex } from './match.js';
+import { indexTruth, matchRecords, matchRecordsSplit, recordsOf, RowOrientation, type MatchRangeInput, type MatchResult, type MergedRows, type TruthIndex } from './match.js';
 import type { MonitorModel } from './monitor-model.js';
 import { scoreConnection, type ScoreOptions } from './score-connection.js';
 
@@ -76,20 +76,40 @@ export class CellScoring {
     private readonly model: MonitorModel,
     options: CompareOptions,
     private readonly worstKept: number,
+    /** The match, made by `matchedInTwo` (with the address lookups it made); else it is made here, by this thread. */
+    prepared?: { matched: MatchResult; addresses: TextAddressIds },
   ) {
     this.toleranceUs = options.toleranceS * 1e6;
     const index = truthIndexOf(truth);
     this.index = index;
     const table = records instanceof FlowRecordTable ? records : undefined;
     this.table = table;
-    const addresses = table ? new TextAddressIds(index.addresses, table) : undefined;
+    const addresses = prepared?.addresses ?? (table ? new TextAddressIds(index.addresses, table) : undefined);
     this.addresses = addresses;
-    this.matched = matchRecords(truth, records, this.toleranceUs, index, addresses);
+    this.matched = prepared?.matched ?? matchRecords(truth, records, this.toleranceUs, index, addresses);
     const orientation = table && addresses ? new RowOrientation(index, table, addresses) : undefined;
     this.fold = new ScoreFold(options.huntThresholdsS, worstKept);
     this.scoreOptions = { ...options, quietThresholdUs: truth.quietThresholdUs, linkHeaderBytes: LINK_HEADER_BYTES[truth.pcap.linkType] ?? null };
     const connections = truth.connections;
     this.scorer = new ConnectionScorer((i) => connections[i] as TruthConnection, records, table, orientation, this.matched, index, model, this.scoreOptions, this.toleranceUs);
+  }
+
+  /**
+   * A CellScoring whose match was made by two threads: this one matches the first half of the table's rows while
+   * `elsewhere` (another thread running matchRange) matches the second, from shared memory. Undefined when the
+   * records are not a table in shared memory (then `new CellScoring` matches them here); `elsewhereFailed` when the
+   * other thread failed and this one matched its half too.
+   */
+  static async matchedInTwo(
+    truth: GroundTruth, table: FlowRecordTable, model: MonitorModel, options: CompareOptions, worstKept: number,
+    elsewhere: (input: MatchRangeInput) => Promise<MergedRows>,
+  ): Promise<{ scoring: CellScoring; elsewhereFailed?: Error } | undefined> {
+    const index = truthIndexOf(truth);
+    const addresses = new TextAddressIds(index.addresses, table);
+    const split = await matchRecordsSplit(truth, table, options.toleranceS * 1e6, index, addresses, elsewhere);
+    if (split === undefined) return undefined;
+    const scoring = new CellScoring(truth, table, model, options, worstKept, { matched: split.match, addresses });
+    return split.elsewhereFailed === undefined ? { scoring } : { scoring, elsewhereFailed: split.elsewhereFailed };
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { FlowRecord } from '../core/flow-record.js';
-import { FlowRecordTable, ProtocolCode, type FlowRecordList, type FlowRow } from '../core/flow-record-table.js';
+import { FlowRecordTable, ProtocolCode, type FlowRecordList, type FlowRow, type SharedFlowRecordTable } from '../core/flow-record-table.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
 import { canonicalAddress } from '../core/ip-address.js';
-import { AddressIds, TextAddressIds, type AddressIdsOfTexts } from './address-ids.js';
+import { AddressIds, ResolvedAddressIds, TextAddressIds, type AddressIdsOfTexts } from './address-ids.js';
 
 /**
  * Matching: which truth connection each record belongs to. A record belongs to the connection with the same
@@ -170,7 +170,8 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   // Up to one key per connection, at most half the slots full.
   let size = 16;
   while (size < 2 * n) size *= 2;
-  const slots = new Int32Array(size * SLOT);
+  // The slots and candidates in shared memory too: another thread matches half of a large table's rows (matchRange).
+  const slots = sharedInt32(size * SLOT);
   const groupOf = new Int32Array(n);
   const groupSize: number[] = [];
   // In shared memory: a score worker reads them as they are (see compare-cell.ts, ScoreRangeInput).
@@ -220,7 +221,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     conns[next[g] as number] = i;
     next[g] = (next[g] as number) + 1;
   }
-  const candidates = new Float64Array(n * CANDIDATE);
+  const candidates = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n * CANDIDATE)), 0, n * CANDIDATE);
   for (let g = 0; g < groups; g += 1) {
     const from = groupStart[g] as number;
     const to = groupStart[g + 1] as number;
@@ -281,6 +282,9 @@ export function matchRecord(index: TruthIndex, record: FlowRecord, toleranceUs: 
     record.respPort, record.firstUs, record.lastUs, record.vlan ?? NO_VLAN, toleranceUs, (record.origPkts ?? Number.NaN) + (record.respPkts ?? Number.NaN));
 }
 
+/** What matching a row reads of the index: its slots and candidates (shared memory, for matchRange). */
+type MatchIndex = Pick<TruthIndex, 'slots' | 'candidates'>;
+
 /** Rows matched per block by matchRows, and each block's keys in the index's endpoint order (as ordered() puts them). */
 const BLOCK = 256;
 /** FlowRecordTable's protocol code (this index's: tcp 0, udp 1, icmp 2), or NO_PROTOCOL for a row no key can match. */
@@ -300,7 +304,7 @@ let fetched = 0;
  * half the time on a million rows against a million connections); the probe then starts from the same key and hash.
  */
 function matchRows(
-  index: TruthIndex, table: FlowRecordTable, from: number, to: number, addresses: TextAddressIds, toleranceUs: number, connOf: Int32Array,
+  index: MatchIndex, table: FlowRecordTable, from: number, to: number, addresses: AddressIdsOfTexts, toleranceUs: number, connOf: Int32Array,
   merged: MergedRecords,
 ): void {
   const slots = index.slots;
@@ -355,7 +359,7 @@ function matchRows(
 }
 
 /** Records that belong to more than one connection: each with its other connections (after the one in connOf). */
-class MergedRecords {
+class MergedRecords implements MergedRows {
   readonly records: number[] = [];
   readonly connections: number[] = [];
 
@@ -384,7 +388,7 @@ const OVERLAPPING_ECHO: number[] = [];
  * identifier) fits best, or -1; the others it merges with in MERGED.
  */
 function matchIn(
-  index: TruthIndex, from: number, icmp: boolean, origPort: number, respPort: number, firstUs: number, lastUs: number,
+  index: MatchIndex, from: number, icmp: boolean, origPort: number, respPort: number, firstUs: number, lastUs: number,
   recordVlan: number, toleranceUs: number, recordPackets: number,
 ): number {
   mergedCount = 0;
@@ -450,10 +454,7 @@ export function matchRecords(
   truth: GroundTruth, records: FlowRecordList, toleranceUs: number, index = indexTruth(truth),
   addresses = records instanceof FlowRecordTable ? new TextAddressIds(index.addresses, records) : undefined,
 ): MatchResult {
-  const n = truth.connections.length;
   const connOf = new Int32Array(records.length);
-  const offsets = sharedInt32(n + 1);
-  const unmatched: number[] = [];
   const merged = new MergedRecords();
   if (records instanceof FlowRecordTable && addresses !== undefined) matchRows(index, records, 0, records.length, addresses, toleranceUs, connOf, merged);
   else {
@@ -462,7 +463,79 @@ export function matchRecords(
       if (mergedCount > 0) merged.add(i);
     }
   }
-  for (let i = 0; i < records.length; i += 1) {
+  return grouped(truth.connections.length, connOf, merged);
+}
+
+/** Records that belong to more than one connection, as matchRange hands them back: record i, its other connection. */
+export interface MergedRows {
+  records: number[];
+  connections: number[];
+}
+
+/** What another thread needs to match rows `from` .. `to` - 1 of a record table (matchRange): shared memory only. */
+export interface MatchRangeInput {
+  from: number;
+  to: number;
+  slots: Int32Array;
+  candidates: Float64Array;
+  records: SharedFlowRecordTable;
+  /** The rows' address texts as the index's address ids (TextAddressIds.resolved after every row's were looked up). */
+  addressIds: Int32Array;
+  toleranceUs: number;
+  /** Where each row's connection goes (shared with the thread that asked). */
+  connOf: Int32Array;
+}
+
+/** Rows input.from .. input.to - 1 matched into input.connOf, as matchRecords matches them; their merged records. */
+export function matchRange(input: MatchRangeInput): MergedRows {
+  const table = FlowRecordTable.fromShared(input.records);
+  const merged = new MergedRecords();
+  matchRows(input, table, input.from, input.to, new ResolvedAddressIds(input.addressIds), input.toleranceUs, input.connOf, merged);
+  return merged;
+}
+
+/**
+ * matchRecords of a table in shared memory with its second half matched by `elsewhere` (another thread, running
+ * matchRange) while this thread matches the first: the same result (tested so). A million rows against a million
+ * connections took ~250 ms of one thread, the other core idle. If `elsewhere` fails, this thread matches that half
+ * too. Undefined when the table is not in shared memory.
+ */
+export async function matchRecordsSplit(
+  truth: GroundTruth, table: FlowRecordTable, toleranceUs: number, index: TruthIndex, addresses: TextAddressIds,
+  elsewhere: (input: MatchRangeInput) => Promise<MergedRows>,
+): Promise<{ match: MatchResult; elsewhereFailed?: Error } | undefined> {
+  const records = table.shared();
+  if (records === undefined) return undefined;
+  const n = table.length;
+  const mid = Math.ceil(n / 2);
+  // The other thread reads address ids only as resolved here: every address of its rows looked up first.
+  for (let i = mid; i < n; i += 1) {
+    addresses.of(table.origAddrId(i));
+    addresses.of(table.respAddrId(i));
+  }
+  const connOf = sharedInt32(n);
+  const input: MatchRangeInput = { from: mid, to: n, slots: index.slots, candidates: index.candidates, records, addressIds: addresses.resolved(), toleranceUs, connOf };
+  const other = elsewhere(input).then((rows) => ({ rows }), (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }));
+  const merged = new MergedRecords();
+  matchRows(index, table, 0, mid, addresses, toleranceUs, connOf, merged);
+  const outcome = await other;
+  if ('error' in outcome) matchRows(index, table, mid, n, addresses, toleranceUs, connOf, merged);
+  else {
+    // Its rows all come after this thread's: the merged records stay in row order, as grouped() needs them.
+    for (let k = 0; k < outcome.rows.records.length; k += 1) {
+      merged.records.push(outcome.rows.records[k] as number);
+      merged.connections.push(outcome.rows.connections[k] as number);
+    }
+  }
+  return { match: grouped(truth.connections.length, connOf, merged), ...('error' in outcome ? { elsewhereFailed: outcome.error } : {}) };
+}
+
+/** The records grouped by connection from each record's connection (connOf) and the merged records, in row order. */
+function grouped(n: number, connOf: Int32Array, merged: MergedRows): MatchResult {
+  const rows = connOf.length;
+  const offsets = sharedInt32(n + 1);
+  const unmatched: number[] = [];
+  for (let i = 0; i < rows; i += 1) {
     const ci = connOf[i] as number;
     if (ci < 0) unmatched.push(i);
     else offsets[ci] = (offsets[ci] as number) + 1;
@@ -479,7 +552,7 @@ export function matchRecords(
   // records placed last to first move it back to the slice's start, and keep input order within the slice (a
   // merged record is placed under its other connections in the same pass, at its place in input order).
   for (let c = 1; c < n; c += 1) offsets[c] = (offsets[c] as number) + (offsets[c - 1] as number);
-  const placed = records.length - unmatched.length + merged.records.length;
+  const placed = rows - unmatched.length + merged.records.length;
   offsets[n] = placed;
   const order = sharedInt32(placed);
   const place = (ci: number, i: number): void => {
@@ -488,7 +561,7 @@ export function matchRecords(
     order[at] = i;
   };
   let k = merged.records.length - 1;
-  for (let i = records.length - 1; i >= 0; i -= 1) {
+  for (let i = rows - 1; i >= 0; i -= 1) {
     for (; k >= 0 && merged.records[k] === i; k -= 1) place(merged.connections[k] as number, i);
     const ci = connOf[i] as number;
     if (ci >= 0) place(ci, i);

@@ -3,7 +3,10 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CellScoring, ScoreRangeInput } from '../comparator/compare-cell.js';
+import { CellScoring, type CompareOptions, type MonitorModel, type ScoreRangeInput } from '../comparator/compare-cell.js';
+import type { MatchRangeInput, MergedRows } from '../comparator/match.js';
+import { FlowRecordTable, type FlowRecordList } from '../core/flow-record-table.js';
+import type { GroundTruth } from '../core/ground-truth.js';
 import type { FoldPart } from '../core/score-fold.js';
 import { KeptWorker } from '../executor/kept-worker.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -25,7 +28,18 @@ export interface ScoreWorkerRequest {
   linesFile?: string;
 }
 
-export type ScoreWorkerReply = { id: number; kind: 'done'; part: FoldPart } | { id: number; kind: 'failure'; message: string };
+/** Rows of a cell's record table for the worker to match (matchRange) while this thread matches the others. */
+export interface MatchWorkerRequest {
+  id: number;
+  match: MatchRangeInput;
+}
+
+export type WorkerRequest = ScoreWorkerRequest | MatchWorkerRequest;
+
+export type ScoreWorkerReply =
+  | { id: number; kind: 'done'; part: FoldPart }
+  | { id: number; kind: 'matched'; rows: MergedRows }
+  | { id: number; kind: 'failure'; message: string };
 
 /** Below this many connections a second thread costs more than it saves (its messages, its first, cold, run). */
 export const PARALLEL_MIN_CONNECTIONS = 50_000;
@@ -33,22 +47,50 @@ export const PARALLEL_MIN_CONNECTIONS = 50_000;
 /** How a cell was scored, for its notes: by two threads, or one (and why). */
 export type ScoredBy = { threads: 2 } | { threads: 1; why: string; workerFailed: boolean };
 
-let worker: KeptWorker<ScoreWorkerRequest, ScoreWorkerReply> | undefined;
+let worker: KeptWorker<WorkerRequest, ScoreWorkerReply> | undefined;
 
-function scoreElsewhere(input: ScoreRangeInput, model: CellModelSource, linesFile: string | undefined): Promise<FoldPart> {
+/** One request to the kept worker: its reply's value (`take`), or its failure as an error. */
+function askWorker<T>(request: (id: number) => WorkerRequest, take: (reply: ScoreWorkerReply) => T | undefined): Promise<T> {
   worker ??= new KeptWorker(new URL('./score-worker.js', import.meta.url), (reply) => reply.id);
   const kept = worker;
-  return new Promise<FoldPart>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const job = kept.openJob({
       message: (reply) => {
         job.close();
-        if (reply.kind === 'done') resolve(reply.part);
-        else reject(new Error(reply.message));
+        const value = take(reply);
+        if (value !== undefined) resolve(value);
+        else reject(new Error(reply.kind === 'failure' ? reply.message : `the score worker answered ${reply.kind}`));
       },
       lost: (error) => reject(error),
     });
-    job.post({ id: job.id, input, model, linesFile });
+    job.post(request(job.id));
   });
+}
+
+function scoreElsewhere(input: ScoreRangeInput, model: CellModelSource, linesFile: string | undefined): Promise<FoldPart> {
+  return askWorker((id) => ({ id, input, model, linesFile }), (reply) => (reply.kind === 'done' ? reply.part : undefined));
+}
+
+function matchElsewhere(match: MatchRangeInput): Promise<MergedRows> {
+  return askWorker((id) => ({ id, match }), (reply) => (reply.kind === 'matched' ? reply.rows : undefined));
+}
+
+/**
+ * A cell's scoring, its records matched to the truth: by two threads (the kept worker matches the second half of
+ * the rows) when the records are a table in shared memory of at least `minRows` rows, else by this one. `note` says
+ * when the worker failed and this thread matched its half too.
+ */
+export async function startCellScoring(
+  truth: GroundTruth, records: FlowRecordList, model: MonitorModel, options: CompareOptions, worstKept: number, minRows = PARALLEL_MIN_CONNECTIONS,
+): Promise<{ scoring: CellScoring; note?: string }> {
+  if (records instanceof FlowRecordTable && records.length >= Math.max(2, minRows) && os.availableParallelism() >= 2) {
+    const inTwo = await CellScoring.matchedInTwo(truth, records, model, options, worstKept, matchElsewhere);
+    if (inTwo !== undefined) {
+      const failed = inTwo.elsewhereFailed;
+      return failed === undefined ? { scoring: inTwo.scoring } : { scoring: inTwo.scoring, note: `matched by one thread: the score worker failed (${failed.message.split('\n')[0]}), so this thread matched its half too` };
+    }
+  }
+  return { scoring: new CellScoring(truth, records, model, options, worstKept) };
 }
 
 function drain(scores: Iterable<unknown>): void {

@@ -2,7 +2,7 @@ import { indistinctInTruth } from '../core/record-overlap.js';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CellScoring, compareCell } from '../comparator/compare-cell.js';
+import { compareCell } from '../comparator/compare-cell.js';
 import { unrelatedCellReason, unrelatedOutput } from '../comparator/unrelated-output.js';
 import { generate, GenerationInterrupted, type GenerateResult } from '../../generators/generate.js';
 import type { FlowRecordList } from '../core/flow-record-table.js';
@@ -36,7 +36,7 @@ import { calibrate, type CalibrationResult } from './calibration.js';
 import { InputError } from '../core/input-error.js';
 import { summarizeCell, WORST_KEPT } from '../core/summarize-results.js';
 import { cellModel, monitorModel, readUserConfig, type CellModelSource } from './monitor-model.js';
-import { scoreCell } from './parallel-scoring.js';
+import { scoreCell, startCellScoring } from './parallel-scoring.js';
 import { recommendationsFor, type Wholeness } from './recommendations.js';
 import type { RunRequest, SensorPlan } from './run-request.js';
 import { runPool } from './task-pool.js';
@@ -504,7 +504,8 @@ async function runTask(
     const scoresPath = path.join(workDir, `scores.${cell.view}.jsonl`);
     if (request.summarizeCellsInMemory) {
       // Each score is written and folded as it is made, then goes: a million of them are never held at once.
-      const scoring = new CellScoring(truth, records, scoredModel, request.compare, WORST_KEPT);
+      const { scoring, note: matchNote } = await startCellScoring(truth, records, scoredModel, request.compare, WORST_KEPT);
+      if (matchNote !== undefined) cell.provenance.notes.push(matchNote);
       const scoredBy = await scoreCell(scoring, modelSource, scoresPath);
       if (scoredBy.threads === 1 && scoredBy.workerFailed) cell.provenance.notes.push(`scored by one thread: ${scoredBy.why}`);
       applyStreamedComparison(cell, scoring, records.length);

@@ -1,16 +1,17 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { scoreRange } from '../comparator/compare-cell.js';
+import { matchRange } from '../comparator/match.js';
 import { TruthTable } from '../core/truth-table.js';
 import { jsonLines } from '../io/json-lines.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import { loadAdapters } from '../monitors/registry.js';
 import { cellModel } from './monitor-model.js';
-import type { ScoreWorkerReply, ScoreWorkerRequest } from './parallel-scoring.js';
+import type { MatchWorkerRequest, ScoreWorkerReply, ScoreWorkerRequest, WorkerRequest } from './parallel-scoring.js';
 
 /**
- * A kept score worker (parallel-scoring.ts keeps one for the life of the process): for each range of a cell it is
- * sent, it makes the cell's model again from its source, scores the range (scoreRange), writes each score's JSON
+ * A kept score worker (parallel-scoring.ts keeps one for the life of the process). Asked to match rows of a cell's
+ * record table (matchRange), it matches them into the asker's shared array. For each range of a cell it is sent, it makes the cell's model again from its source, scores the range (scoreRange), writes each score's JSON
  * line to the file it was given (a new one), and sends back the fold of the range. Ranges are taken one at a time, in
  * the order they came. The truth of the last range is kept: a sweep scores every cell against one truth.
  */
@@ -54,6 +55,16 @@ async function score(request: ScoreWorkerRequest): Promise<void> {
   }
 }
 
-port.on('message', (request: ScoreWorkerRequest) => {
-  queue = queue.then(() => score(request));
+/** Rows of a record table matched into the asker's shared array; the records that merge connections sent back. */
+function match(request: MatchWorkerRequest): void {
+  try {
+    const rows = matchRange(request.match);
+    post({ id: request.id, kind: 'matched', rows: { records: rows.records, connections: rows.connections } });
+  } catch (error) {
+    post({ id: request.id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+}
+
+port.on('message', (request: WorkerRequest) => {
+  queue = queue.then(() => ('match' in request ? match(request) : score(request)));
 });

@@ -7,13 +7,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RangeStrings, type BatchOrigin, type ConnColumnBatch, type ConnColumnsConsumer } from '../../harness/monitors/zeek/conn-columns.js';
 import { readConnLogColumns, readConnLogTable } from '../../harness/monitors/zeek/parser.js';
-import { CellScoring, DEFAULT_COMPARE_OPTIONS, type MonitorModel } from '../../harness/comparator/compare-cell.js';
+import { DEFAULT_COMPARE_OPTIONS, type MonitorModel } from '../../harness/comparator/compare-cell.js';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../../harness/core/ground-truth.js';
 import type { FlowRecordTable } from '../../harness/core/flow-record-table.js';
 import { TruthTable } from '../../harness/core/truth-table.js';
 import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
 import { cellModel, type CellModelSource } from '../../harness/pipeline/monitor-model.js';
-import { scoreCell } from '../../harness/pipeline/parallel-scoring.js';
+import { scoreCell, startCellScoring } from '../../harness/pipeline/parallel-scoring.js';
 import zeek from '../../harness/monitors/zeek/index.js';
 
 /**
@@ -226,7 +226,7 @@ export async function oursScored(file: string, truth: GroundTruth): Promise<Timi
   const start = performance.now();
   const records = await readConnLogTable(file);
   const parseMs = performance.now() - start;
-  const scoring = new CellScoring(truth, records, MODEL, DEFAULT_COMPARE_OPTIONS, 100);
+  const { scoring } = await startCellScoring(truth, records, MODEL, DEFAULT_COMPARE_OPTIONS, 100);
   // As a cell of `harness run` is scored (two threads when it is this large), without writing each score's line.
   await scoreCell(scoring, MODEL_SOURCE, undefined);
   const aggregate = scoring.aggregate();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CellScoring, DEFAULT_COMPARE_OPTIONS } from '../../harness/comparator/compare-cell.js';
 import { TRUTH_SCHEMA_VERSION, type GroundTruth, type TruthConnection } from '../../harness/core/ground-truth.js';
-import type { FlowRecordList } from '../../harness/core/flow-record-table.js';
+import { FlowRecordTable, type FlowRecordList } from '../../harness/core/flow-record-table.js';
 import { parseTimeoutSetting } from '../../harness/core/timeout-setting.js';
 import { TruthTable } from '../../harness/core/truth-table.js';
 import { writeFileAtomic } from '../../harness/io/atomic-write.js';
@@ -12,7 +12,7 @@ import { jsonLines } from '../../harness/io/json-lines.js';
 import zeek from '../../harness/monitors/zeek/index.js';
 import { readConnLogTable } from '../../harness/monitors/zeek/parser.js';
 import { cellModel, type CellModelSource } from '../../harness/pipeline/monitor-model.js';
-import { scoreCell } from '../../harness/pipeline/parallel-scoring.js';
+import { scoreCell, startCellScoring } from '../../harness/pipeline/parallel-scoring.js';
 
 /**
  * A large cell is scored by two threads (the second half of its connections by a kept score worker reading the
@@ -34,9 +34,11 @@ function truthOf(): GroundTruth {
     const gap = i % 3 === 0;
     const gapStartUs = firstUs + Math.floor(durationUs / 2);
     const quietPeriods = gap ? [{ startUs: gapStartUs, endUs: gapStartUs + 400_000_000, lengthUs: 400_000_000 }] : [];
+    // Some connections reuse the previous one's tuple (sharesTuple), so that a record can hold both (merged).
+    const owner = sharesTuple(i) ? i - 1 : i;
     connections.push(table.push({
       id: `beacon#${i}`, protocol: udp ? 'udp' : 'tcp', ipVersion: 4,
-      client: { addr: `10.1.${i >> 8}.${i & 255}`, port: 20000 + (i % 30000) }, server: { addr: `198.51.100.${1 + (i % 40)}`, port: udp ? 53 : 443 },
+      client: { addr: `10.1.${owner >> 8}.${owner & 255}`, port: 20000 + (owner % 30000) }, server: { addr: `198.51.100.${1 + (owner % 40)}`, port: udp ? 53 : 443 },
       firstUs, lastUs: firstUs + durationUs, durationUs,
       clientPkts: 10, clientIpBytes: 1000, clientPayloadBytes: 600, serverPkts: 10, serverIpBytes: 2000, serverPayloadBytes: 1600,
       open: udp ? 'none' : 'handshake', close: udp ? 'none' : 'fin', firstSender: 'client', quietPeriods, longestGapUs: gap ? 400_000_000 : 20_000_000,
@@ -49,6 +51,11 @@ function truthOf(): GroundTruth {
     quietThresholdUs: 30_000_000,
     connections,
   };
+}
+
+/** Connection i has connection i - 1's tuple (both TCP, the same server). */
+function sharesTuple(i: number): boolean {
+  return i % 11 === 10 && i % 5 !== 0 && (i - 1) % 5 !== 0;
 }
 
 const FIELDS = 'ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents';
@@ -72,6 +79,13 @@ function connLog(truth: GroundTruth): string {
       default: line(c, c.firstUs, c.lastUs, false);
     }
   });
+  // A record over both connections of a shared tuple, with more packets than either has: it merges them.
+  truth.connections.forEach((c, i) => {
+    if (!sharesTuple(i)) return;
+    const before = truth.connections[i - 1] as TruthConnection;
+    lines.push([(before.firstUs / 1e6).toFixed(6), `M${i}`, c.client.addr, c.client.port, c.server.addr, c.server.port, 'tcp', '-', ((Math.max(before.lastUs, c.lastUs) - before.firstUs) / 1e6).toFixed(6),
+      600, 1600, 'SF', 'T', 'F', 0, 'ShADadFf', 30, 3000, 30, 6000, '-'].join('\t'));
+  });
   for (let k = 0; k < 50; k += 1) lines.push([(T0_US / 1e6 + k).toFixed(6), `S${k}`, '192.0.2.1', 1000 + k, '192.0.2.2', 80, 'tcp', '-', '1.000000', 1, 1, 'SF', 'T', 'F', 0, 'Sh', 1, 40, 1, 40, '-'].join('\t'));
   // Not in truth order, as a conn.log is not: the match groups each connection's rows from anywhere in the table.
   const shuffled = lines.map((text, i) => ({ text, key: (i * 2654435761) % 4294967296 })).sort((a, b) => a.key - b.key).map((l) => l.text);
@@ -84,7 +98,7 @@ const SOURCE: CellModelSource = { monitor: zeek.id, setting: parseTimeoutSetting
 async function outcomeOf(scoring: CellScoring, file: string): Promise<unknown> {
   return {
     lines: await readFile(file, 'utf8'), aggregate: scoring.aggregate(), verdict: scoring.verdict(), kept: scoring.fold.kept(),
-    distribution: scoring.fold.distribution(), wholeness: scoring.fold.wholeness(),
+    distribution: scoring.fold.distribution(), wholeness: scoring.fold.wholeness(), spurious: scoring.spurious(Infinity),
   };
 }
 
@@ -119,6 +133,8 @@ describe('scoreCell: a large cell scored by two threads gives what one thread gi
     expect(aggregate.fragmented).to.be.above(500);
     expect(aggregate.missed).to.be.above(500);
     expect(kept).to.have.length(WORST_KEPT + 3);
+    const lines = (oneThread as { lines: string }).lines.split('\n');
+    expect(lines.filter((l) => l.includes('"mergedWith"')).length, 'connections merged by a record').to.be.above(40);
   });
 
   it('two threads: the same scores file byte for byte, aggregate, worst kept, distribution, wholeness and verdict', async () => {
@@ -149,10 +165,31 @@ describe('scoreCell: a large cell scored by two threads gives what one thread gi
     expect(small.outcome).to.deep.equal(oneThread);
   });
 
+  it('matched by two threads (the worker matches the second half of the rows): the same cell, scored by one or two', async () => {
+    const { scoring, note } = await startCellScoring(truth, await readConnLogTable(logFile), cellModel(zeek, SOURCE), DEFAULT_COMPARE_OPTIONS, WORST_KEPT, 0);
+    expect(note).to.equal(undefined);
+    expect(await scoreCell(scoring, SOURCE, path.join(dir, 'matched-two.jsonl'), CONNECTIONS + 1)).to.include({ threads: 1 });
+    expect(await outcomeOf(scoring, path.join(dir, 'matched-two.jsonl'))).to.deep.equal(oneThread);
+    const both = await startCellScoring(truth, await readConnLogTable(logFile), cellModel(zeek, SOURCE), DEFAULT_COMPARE_OPTIONS, WORST_KEPT, 0);
+    expect(await scoreCell(both.scoring, SOURCE, path.join(dir, 'matched-scored-two.jsonl'), 0)).to.deep.equal({ threads: 2 });
+    expect(await outcomeOf(both.scoring, path.join(dir, 'matched-scored-two.jsonl'))).to.deep.equal(oneThread);
+  });
+
+  it('a match elsewhere that fails: this thread matches that half too, the same cell, and says so', async () => {
+    const failing = async (): Promise<never> => { throw new Error('worker gone'); };
+    const table = await readConnLogTable(logFile);
+    const inTwo = await CellScoring.matchedInTwo(truth, table, cellModel(zeek, SOURCE), DEFAULT_COMPARE_OPTIONS, WORST_KEPT, failing);
+    expect(inTwo?.elsewhereFailed?.message).to.equal('worker gone');
+    await writeFileAtomic(path.join(dir, 'match-fallback.jsonl'), jsonLines((inTwo as { scoring: CellScoring }).scoring.scores()));
+    expect(await outcomeOf((inTwo as { scoring: CellScoring }).scoring, path.join(dir, 'match-fallback.jsonl'))).to.deep.equal(oneThread);
+    // Records not in shared memory cannot be handed over: no split, and startCellScoring matches them here.
+    expect(await CellScoring.matchedInTwo(truth, Array.from(table).reduce((t, r) => { t.push(r); return t; }, new FlowRecordTable()), cellModel(zeek, SOURCE), DEFAULT_COMPARE_OPTIONS, WORST_KEPT, failing)).to.equal(undefined);
+  });
+
   it('without a scores file: only the fold, the same as one thread folds', async () => {
     const scoring = new CellScoring(truth, await readConnLogTable(logFile), cellModel(zeek, SOURCE), DEFAULT_COMPARE_OPTIONS, WORST_KEPT);
     expect(await scoreCell(scoring, SOURCE, undefined, 0)).to.deep.equal({ threads: 2 });
     const { lines: _lines, ...folded } = oneThread as Record<string, unknown>;
-    expect({ aggregate: scoring.aggregate(), verdict: scoring.verdict(), kept: scoring.fold.kept(), distribution: scoring.fold.distribution(), wholeness: scoring.fold.wholeness() }).to.deep.equal(folded);
+    expect({ aggregate: scoring.aggregate(), verdict: scoring.verdict(), kept: scoring.fold.kept(), distribution: scoring.fold.distribution(), wholeness: scoring.fold.wholeness(), spurious: scoring.spurious(Infinity) }).to.deep.equal(folded);
   });
 });
