@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { generatorBench } from './generator-bench.js';
+import { binEnvironment } from './measure-in-child.js';
 import { zeekParseBench } from './parse-bench-zeek.js';
 import { argusParseBench } from './parse-bench-argus.js';
 import { nfdumpParseBench } from './parse-bench-nfdump.js';
@@ -24,6 +26,16 @@ const benches: [string, () => Promise<string[]>][] = [
   ['scale: harness run at 10 k and 100 k connections (npm run bench:scale adds 1 M)', () => scaleBench()],
 ];
 
+// Measured as the harness runs: with bin/harness's malloc settings (every large block its own mapping, given back
+// when freed, which costs page faults on the next), not node's defaults, which flattered the in-process benches
+// (a 1 M-line conn.log parsed in 300-450 ms plain, 470-560 ms as the harness runs).
+const harnessEnvironment = await binEnvironment();
+if (Object.entries(harnessEnvironment).some(([name, value]) => process.env[name] !== value)) {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...harnessEnvironment } });
+  process.exit(again.status ?? 1);
+}
+
+console.log(`environment as bin/harness sets it: ${Object.entries(harnessEnvironment).map(([name, value]) => `${name}=${value}`).join(' ') || 'nothing'}`);
 const only = process.argv.slice(2);
 for (const [name, bench] of benches) {
   if (only.length > 0 && !only.some((o) => name.includes(o))) continue;

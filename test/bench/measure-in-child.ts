@@ -1,5 +1,7 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -35,4 +37,22 @@ export function ownPeakRssKb(): number {
     // no /proc: ru_maxrss, which overstates only when the parent was larger.
   }
   return process.resourceUsage().maxRSS;
+}
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * The environment bin/harness gives the harness: the assignments on its `#!/usr/bin/env -S` line (glibc's malloc
+ * settings), so that what a bench measures is the harness as a user runs it.
+ */
+export async function binEnvironment(): Promise<Record<string, string>> {
+  const shebang = (await readFile(path.join(repo, 'bin/harness'), 'utf8')).split('\n')[0] ?? '';
+  const words = shebang.replace(/^#!\S+\s+-S\s+/, '').split(/\s+/);
+  return Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+}
+
+/** This process's environment without bin/harness's own settings: what the tools a user runs by hand start with. */
+export async function userEnvironment(): Promise<Record<string, string>> {
+  const own = await binEnvironment();
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !(e[0] in own)));
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measureInChild, ownPeakRssKb } from './measure-in-child.js';
+import { binEnvironment, measureInChild, ownPeakRssKb } from './measure-in-child.js';
 
 /**
  * Scale of the harness itself: `harness run` of a scenario of N short, staggered TCP connections with tshark, argus
@@ -71,16 +71,6 @@ async function folderSize(dir: string): Promise<{ total: number; scores: number 
     if (/^scores\..*\.jsonl$/.test(entry.name)) scores += bytes;
   }
   return { total, scores };
-}
-
-/**
- * The environment bin/harness gives the harness: the assignments on its `#!/usr/bin/env -S` line (glibc's malloc
- * settings), so that the measured child is the harness as a user runs it.
- */
-async function binEnvironment(): Promise<Record<string, string>> {
-  const shebang = (await readFile(path.join(repo, 'bin/harness'), 'utf8')).split('\n')[0] ?? '';
-  const words = shebang.replace(/^#!\S+\s+-S\s+/, '').split(/\s+/);
-  return Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
 }
 
 async function runAt(count: number, dir: string): Promise<ScaleRun> {
