@@ -37,7 +37,8 @@ export interface MatchWorkerRequest {
 export type WorkerRequest = ScoreWorkerRequest | MatchWorkerRequest;
 
 export type ScoreWorkerReply =
-  | { id: number; kind: 'done'; part: FoldPart }
+  /** finishedAt: when the worker was done, on the process's clock (performance.timeOrigin + now()). */
+  | { id: number; kind: 'done'; part: FoldPart; finishedAt: number }
   | { id: number; kind: 'matched'; rows: MergedRows }
   | { id: number; kind: 'failure'; message: string };
 
@@ -67,9 +68,12 @@ function askWorker<T>(request: (id: number) => WorkerRequest, take: (reply: Scor
   });
 }
 
-function scoreElsewhere(input: ScoreRangeInput, model: CellModelSource, linesFile: string | undefined): Promise<FoldPart> {
-  return askWorker((id) => ({ id, input, model, linesFile }), (reply) => (reply.kind === 'done' ? reply.part : undefined));
+function scoreElsewhere(input: ScoreRangeInput, model: CellModelSource, linesFile: string | undefined): Promise<{ part: FoldPart; finishedAt: number }> {
+  return askWorker((id) => ({ id, input, model, linesFile }), (reply) => (reply.kind === 'done' ? { part: reply.part, finishedAt: reply.finishedAt } : undefined));
 }
+
+/** Now on the clock every thread of the process shares. */
+const processClock = (): number => performance.timeOrigin + performance.now();
 
 function matchElsewhere(match: MatchRangeInput): Promise<MergedRows> {
   return askWorker((id) => ({ id, match }), (reply) => (reply.kind === 'matched' ? reply.rows : undefined));
@@ -102,14 +106,16 @@ export async function startCellScoring(
 let workerShare = 0.5;
 const MIN_WORKER_SHARE = 0.3;
 
-/** The next cell's split, from this one's: each thread's connections a millisecond, each side's share by its speed. */
-function learnSplit(mainConnections: number, mainMs: number, workerConnections: number, workerMs: number): void {
-  if (!(mainMs > 0 && workerMs > 0 && mainConnections > 0 && workerConnections > 0)) return;
+/**
+ * The worker's share for the next cell, from this one's: each thread's connections a millisecond, each side's share
+ * by its speed, moved halfway there (one disturbed cell moves it only so far), within MIN_WORKER_SHARE .. 0.5.
+ */
+export function nextWorkerShare(share: number, mainConnections: number, mainMs: number, workerConnections: number, workerMs: number): number {
+  if (!(mainMs > 0 && workerMs > 0 && mainConnections > 0 && workerConnections > 0)) return share;
   const mainRate = mainConnections / mainMs;
   const workerRate = workerConnections / workerMs;
   const balanced = workerRate / (mainRate + workerRate);
-  // Halfway there: one disturbed cell moves the split only so far.
-  workerShare = Math.min(0.5, Math.max(MIN_WORKER_SHARE, (workerShare + balanced) / 2));
+  return Math.min(0.5, Math.max(MIN_WORKER_SHARE, (share + balanced) / 2));
 }
 
 function drain(scores: Iterable<unknown>): void {
@@ -132,10 +138,11 @@ export async function scoreCell(scoring: CellScoring, model: CellModelSource, li
   }
   const partFile = linesFile === undefined ? undefined : path.join(path.dirname(linesFile), `.${path.basename(linesFile)}.${randomBytes(4).toString('hex')}.part`);
   // Settled either way: a failure is this thread's to handle once its own half is done.
-  const started = performance.now();
+  // The worker says when it finished: its reply waits while this thread scores, so its arrival would not.
+  const started = processClock();
   let workerMs = 0;
-  const elsewhere = scoreElsewhere(input, model, partFile).then((part) => {
-    workerMs = performance.now() - started;
+  const elsewhere = scoreElsewhere(input, model, partFile).then(({ part, finishedAt }) => {
+    workerMs = finishedAt - started;
     return { part };
   }, (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }));
   let mainMs = 0;
@@ -153,16 +160,16 @@ export async function scoreCell(scoring: CellScoring, model: CellModelSource, li
   try {
     if (linesFile === undefined) {
       drain(scoring.scores(0, mid));
-      mainMs = performance.now() - started;
+      mainMs = processClock() - started;
       for await (const piece of rest()) void piece;
     } else {
       await writeFileAtomic(linesFile, (async function* () {
         yield* jsonLines(scoring.scores(0, mid));
-        mainMs = performance.now() - started;
+        mainMs = processClock() - started;
         yield* rest();
       })());
     }
-    if (scoredBy.threads === 2) learnSplit(mid, mainMs, count - mid, workerMs);
+    if (scoredBy.threads === 2) workerShare = nextWorkerShare(workerShare, mid, mainMs, count - mid, workerMs);
   } finally {
     // Waited for even when this thread's half failed: the worker may not have made its file yet, and would leave it.
     await elsewhere;

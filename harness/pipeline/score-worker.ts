@@ -47,7 +47,7 @@ async function score(request: ScoreWorkerRequest): Promise<void> {
       closeSync(fd);
       fd = undefined;
     }
-    post({ id, kind: 'done', part: range.part() });
+    post({ id, kind: 'done', part: range.part(), finishedAt: performance.timeOrigin + performance.now() });
   } catch (error) {
     post({ id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   } finally {

@@ -12,7 +12,7 @@ import { jsonLines } from '../../harness/io/json-lines.js';
 import zeek from '../../harness/monitors/zeek/index.js';
 import { readConnLogTable } from '../../harness/monitors/zeek/parser.js';
 import { cellModel, type CellModelSource } from '../../harness/pipeline/monitor-model.js';
-import { scoreCell, startCellScoring } from '../../harness/pipeline/parallel-scoring.js';
+import { nextWorkerShare, scoreCell, startCellScoring } from '../../harness/pipeline/parallel-scoring.js';
 
 /**
  * A large cell is scored by two threads (the second half of its connections by a kept score worker reading the
@@ -191,5 +191,28 @@ describe('scoreCell: a large cell scored by two threads gives what one thread gi
     expect(await scoreCell(scoring, SOURCE, undefined, 0)).to.deep.equal({ threads: 2 });
     const { lines: _lines, ...folded } = oneThread as Record<string, unknown>;
     expect({ aggregate: scoring.aggregate(), verdict: scoring.verdict(), kept: scoring.fold.kept(), distribution: scoring.fold.distribution(), wholeness: scoring.fold.wholeness(), spurious: scoring.spurious(Infinity) }).to.deep.equal(folded);
+  });
+});
+
+describe('the split of a two-thread cell follows what the last one measured', () => {
+  it('moves halfway toward the share at which both threads finish together, within 0.3 .. 0.5', () => {
+    // Equal speeds: half each.
+    expect(nextWorkerShare(0.5, 500, 100, 500, 100)).to.equal(0.5);
+    // A worker half as fast per connection: both finish together at a third; halfway from a half is 5/12.
+    expect(nextWorkerShare(0.5, 500, 100, 500, 200)).to.be.closeTo(5 / 12, 1e-12);
+    // Repeated, it settles at the balance point.
+    let share = 0.5;
+    for (let cell = 0; cell < 40; cell += 1) {
+      const workerConnections = Math.round(1000 * share);
+      share = nextWorkerShare(share, 1000 - workerConnections, (1000 - workerConnections) * 1, workerConnections, workerConnections * 1.5);
+    }
+    expect(share).to.be.closeTo(0.4, 0.002);
+    // Never below 0.3 however slow the worker, never above half however fast.
+    expect(nextWorkerShare(0.3, 500, 10, 500, 10_000)).to.equal(0.3);
+    expect(nextWorkerShare(0.5, 500, 1000, 500, 1)).to.equal(0.5);
+    // A measurement that says nothing (no time, no connections) leaves the split as it was.
+    expect(nextWorkerShare(0.42, 500, 0, 500, 100)).to.equal(0.42);
+    expect(nextWorkerShare(0.42, 500, 100, 0, 100)).to.equal(0.42);
+    expect(nextWorkerShare(0.42, 500, Number.NaN, 500, 100)).to.equal(0.42);
   });
 });
