@@ -1,7 +1,9 @@
 import type { FlowRecord } from '../core/flow-record.js';
 import { FlowRecordTable, ProtocolCode, type FlowRecordList, type FlowRow, type SharedFlowRecordTable } from '../core/flow-record-table.js';
 import type { GroundTruth, TruthConnection } from '../core/ground-truth.js';
+import { shared } from '../core/columns.js';
 import { canonicalAddress } from '../core/ip-address.js';
+import { settled } from '../core/thread-outcome.js';
 import { AddressIds, ResolvedAddressIds, TextAddressIds, type AddressIdsOfTexts } from './address-ids.js';
 
 /**
@@ -171,14 +173,14 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   let size = 16;
   while (size < 2 * n) size *= 2;
   // The slots and candidates in shared memory too: another thread matches half of a large table's rows (matchRange).
-  const slots = sharedInt32(size * SLOT);
+  const slots = shared(Int32Array, size * SLOT);
   const groupOf = new Int32Array(n);
   const groupSize: number[] = [];
   // In shared memory: a score worker reads them as they are (see compare-cell.ts, ScoreRangeInput).
-  const clientAddr = sharedInt32(n);
-  const serverAddr = sharedInt32(n);
-  const clientPort = sharedInt32(n);
-  const serverPort = sharedInt32(n);
+  const clientAddr = shared(Int32Array, n);
+  const serverAddr = shared(Int32Array, n);
+  const clientPort = shared(Int32Array, n);
+  const serverPort = shared(Int32Array, n);
   for (let i = 0; i < n; i += 1) {
     const c = connections[i] as TruthConnection;
     const p = protocolCode(c.protocol);
@@ -221,7 +223,7 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
     conns[next[g] as number] = i;
     next[g] = (next[g] as number) + 1;
   }
-  const candidates = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n * CANDIDATE)), 0, n * CANDIDATE);
+  const candidates = shared(Float64Array, n * CANDIDATE);
   for (let g = 0; g < groups; g += 1) {
     const from = groupStart[g] as number;
     const to = groupStart[g + 1] as number;
@@ -255,9 +257,6 @@ export function indexTruth(truth: GroundTruth): TruthIndex {
   }
   return { connections, addresses, slots, candidates, clientAddr, serverAddr, clientPort, serverPort };
 }
-
-/** Zeroed int32s in memory another thread reads without a copy of its own. */
-const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * Math.max(1, n)), 0, n);
 
 /** The first candidate of the group of a protocol (code) and two endpoints (address ids), or -1. */
 function lookup(index: TruthIndex, p: number, a: number, pa: number, b: number, pb: number): number {
@@ -513,18 +512,18 @@ export async function matchRecordsSplit(
     addresses.of(table.origAddrId(i));
     addresses.of(table.respAddrId(i));
   }
-  const connOf = sharedInt32(n);
+  const connOf = shared(Int32Array, n);
   const input: MatchRangeInput = { from: mid, to: n, slots: index.slots, candidates: index.candidates, records, addressIds: addresses.resolved(), toleranceUs, connOf };
-  const other = elsewhere(input).then((rows) => ({ rows }), (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }));
+  const other = settled(elsewhere(input));
   const merged = new MergedRecords();
   matchRows(index, table, 0, mid, addresses, toleranceUs, connOf, merged);
   const outcome = await other;
   if ('error' in outcome) matchRows(index, table, mid, n, addresses, toleranceUs, connOf, merged);
   else {
     // Its rows all come after this thread's: the merged records stay in row order, as grouped() needs them.
-    for (let k = 0; k < outcome.rows.records.length; k += 1) {
-      merged.records.push(outcome.rows.records[k] as number);
-      merged.connections.push(outcome.rows.connections[k] as number);
+    for (let k = 0; k < outcome.value.records.length; k += 1) {
+      merged.records.push(outcome.value.records[k] as number);
+      merged.connections.push(outcome.value.connections[k] as number);
     }
   }
   return { match: grouped(truth.connections.length, connOf, merged), ...('error' in outcome ? { elsewhereFailed: outcome.error } : {}) };
@@ -533,14 +532,14 @@ export async function matchRecordsSplit(
 /** The records grouped by connection from each record's connection (connOf) and the merged records, in row order. */
 function grouped(n: number, connOf: Int32Array, merged: MergedRows): MatchResult {
   const rows = connOf.length;
-  const offsets = sharedInt32(n + 1);
+  const offsets = shared(Int32Array, n + 1);
   const unmatched: number[] = [];
   for (let i = 0; i < rows; i += 1) {
     const ci = connOf[i] as number;
     if (ci < 0) unmatched.push(i);
     else offsets[ci] = (offsets[ci] as number) + 1;
   }
-  const mergedWith = sharedInt32(n).fill(-1);
+  const mergedWith = shared(Int32Array, n).fill(-1);
   for (let k = 0; k < merged.records.length; k += 1) {
     const ci = merged.connections[k] as number;
     const primary = connOf[merged.records[k] as number] as number;
@@ -554,7 +553,7 @@ function grouped(n: number, connOf: Int32Array, merged: MergedRows): MatchResult
   for (let c = 1; c < n; c += 1) offsets[c] = (offsets[c] as number) + (offsets[c - 1] as number);
   const placed = rows - unmatched.length + merged.records.length;
   offsets[n] = placed;
-  const order = sharedInt32(placed);
+  const order = shared(Int32Array, placed);
   const place = (ci: number, i: number): void => {
     const at = (offsets[ci] as number) - 1;
     offsets[ci] = at;

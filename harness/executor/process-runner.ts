@@ -81,12 +81,16 @@ function tailOf(stream: Readable | null | undefined, keep = STDERR_KEEP_BYTES): 
 /** VmHWM is a process's own high-water mark, so the last sample before exit is close to its peak. */
 async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
   try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-    return m ? Number(m[1]) : undefined;
+    return highWaterKbOf(await readFile(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** VmHWM in kB from the text of /proc/<pid>/status: the memory of the process's own exec, not its parent's. */
+export function highWaterKbOf(status: string): number | undefined {
+  const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The largest high-water mark in the child's process tree: the monitor sits below its confinement wrappers. */

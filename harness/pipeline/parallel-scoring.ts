@@ -8,6 +8,7 @@ import type { MatchRangeInput, MergedRows } from '../comparator/match.js';
 import { FlowRecordTable, type FlowRecordList } from '../core/flow-record-table.js';
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { FoldPart } from '../core/score-fold.js';
+import { processClock, settled } from '../core/thread-outcome.js';
 import { KeptWorker } from '../executor/kept-worker.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { jsonLines } from '../io/json-lines.js';
@@ -72,8 +73,10 @@ function scoreElsewhere(input: ScoreRangeInput, model: CellModelSource, linesFil
   return askWorker((id) => ({ id, input, model, linesFile }), (reply) => (reply.kind === 'done' ? { part: reply.part, finishedAt: reply.finishedAt } : undefined));
 }
 
-/** Now on the clock every thread of the process shares. */
-const processClock = (): number => performance.timeOrigin + performance.now();
+/** Why this thread did the worker's half too: the first line of the worker's failure. */
+function workerFailedWhy(error: Error, did: 'matched' | 'scored'): string {
+  return `the score worker failed (${error.message.split('\n')[0]}), so this thread ${did} its half too`;
+}
 
 function matchElsewhere(match: MatchRangeInput): Promise<MergedRows> {
   return askWorker((id) => ({ id, match }), (reply) => (reply.kind === 'matched' ? reply.rows : undefined));
@@ -91,7 +94,7 @@ export async function startCellScoring(
     const inTwo = await CellScoring.matchedInTwo(truth, records, model, options, worstKept, matchElsewhere);
     if (inTwo !== undefined) {
       const failed = inTwo.elsewhereFailed;
-      return failed === undefined ? { scoring: inTwo.scoring } : { scoring: inTwo.scoring, note: `matched by one thread: the score worker failed (${failed.message.split('\n')[0]}), so this thread matched its half too` };
+      return failed === undefined ? { scoring: inTwo.scoring } : { scoring: inTwo.scoring, note: `matched by one thread: ${workerFailedWhy(failed, 'matched')}` };
     }
   }
   return { scoring: new CellScoring(truth, records, model, options, worstKept) };
@@ -137,24 +140,18 @@ export async function scoreCell(scoring: CellScoring, model: CellModelSource, li
     return { threads: 1, why, workerFailed: false };
   }
   const partFile = linesFile === undefined ? undefined : path.join(path.dirname(linesFile), `.${path.basename(linesFile)}.${randomBytes(4).toString('hex')}.part`);
-  // Settled either way: a failure is this thread's to handle once its own half is done.
-  // The worker says when it finished: its reply waits while this thread scores, so its arrival would not.
   const started = processClock();
-  let workerMs = 0;
-  const elsewhere = scoreElsewhere(input, model, partFile).then(({ part, finishedAt }) => {
-    workerMs = finishedAt - started;
-    return { part };
-  }, (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }));
+  const elsewhere = settled(scoreElsewhere(input, model, partFile));
   let mainMs = 0;
   let scoredBy: ScoredBy = { threads: 2 };
   const rest = async function* (): AsyncGenerator<string | Uint8Array> {
     const outcome = await elsewhere;
-    if ('part' in outcome) {
-      scoring.merge(outcome.part);
+    if ('value' in outcome) {
+      scoring.merge(outcome.value.part);
       if (partFile !== undefined) yield* createReadStream(partFile) as AsyncIterable<Buffer>;
       return;
     }
-    scoredBy = { threads: 1, why: `the score worker failed (${outcome.error.message.split('\n')[0]}), so this thread scored its half too`, workerFailed: true };
+    scoredBy = { threads: 1, why: workerFailedWhy(outcome.error, 'scored'), workerFailed: true };
     yield* jsonLines(scoring.scores(mid, count));
   };
   try {
@@ -169,7 +166,9 @@ export async function scoreCell(scoring: CellScoring, model: CellModelSource, li
         yield* rest();
       })());
     }
-    if (scoredBy.threads === 2) workerShare = nextWorkerShare(workerShare, mid, mainMs, count - mid, workerMs);
+    // The worker says when it finished: its reply waits while this thread scores, so its arrival would not.
+    const outcome = await elsewhere;
+    if ('value' in outcome) workerShare = nextWorkerShare(workerShare, mid, mainMs, count - mid, outcome.value.finishedAt - started);
   } finally {
     // Waited for even when this thread's half failed: the worker may not have made its file yet, and would leave it.
     await elsewhere;

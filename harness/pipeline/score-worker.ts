@@ -2,6 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { scoreRange } from '../comparator/compare-cell.js';
 import { matchRange } from '../comparator/match.js';
+import { errorText, processClock } from '../core/thread-outcome.js';
 import { TruthTable } from '../core/truth-table.js';
 import { jsonLines } from '../io/json-lines.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
@@ -47,9 +48,9 @@ async function score(request: ScoreWorkerRequest): Promise<void> {
       closeSync(fd);
       fd = undefined;
     }
-    post({ id, kind: 'done', part: range.part(), finishedAt: performance.timeOrigin + performance.now() });
+    post({ id, kind: 'done', part: range.part(), finishedAt: processClock() });
   } catch (error) {
-    post({ id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    post({ id, kind: 'failure', message: errorText(error) });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -58,10 +59,9 @@ async function score(request: ScoreWorkerRequest): Promise<void> {
 /** Rows of a record table matched into the asker's shared array; the records that merge connections sent back. */
 function match(request: MatchWorkerRequest): void {
   try {
-    const rows = matchRange(request.match);
-    post({ id: request.id, kind: 'matched', rows: { records: rows.records, connections: rows.connections } });
+    post({ id: request.id, kind: 'matched', rows: matchRange(request.match) });
   } catch (error) {
-    post({ id: request.id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    post({ id: request.id, kind: 'failure', message: errorText(error) });
   }
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { highWaterKbOf } from '../../harness/executor/process-runner.js';
 
 /**
  * Runs a bench module again as its own child process (`node [nodeArgs] <module> --child ...args`), so that what
@@ -30,13 +31,13 @@ export async function measureInChild<T>(moduleUrl: string, args: string[], optio
  * VmHWM belongs to the memory the child's exec made, so it is the child's alone.
  */
 export function ownPeakRssKb(): number {
+  let status = '';
   try {
-    const hwm = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (hwm) return Number(hwm[1]);
+    status = readFileSync('/proc/self/status', 'utf8');
   } catch {
     // no /proc: ru_maxrss, which overstates only when the parent was larger.
   }
-  return process.resourceUsage().maxRSS;
+  return highWaterKbOf(status) ?? process.resourceUsage().maxRSS;
 }
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -45,7 +46,14 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
  * The environment bin/harness gives the harness: the assignments on its `#!/usr/bin/env -S` line (glibc's malloc
  * settings), so that what a bench measures is the harness as a user runs it.
  */
-export async function binEnvironment(): Promise<Record<string, string>> {
+export function binEnvironment(): Promise<Record<string, string>> {
+  binEnvironmentRead ??= readBinEnvironment();
+  return binEnvironmentRead;
+}
+
+let binEnvironmentRead: Promise<Record<string, string>> | undefined;
+
+async function readBinEnvironment(): Promise<Record<string, string>> {
   const shebang = (await readFile(path.join(repo, 'bin/harness'), 'utf8')).split('\n')[0] ?? '';
   const words = shebang.replace(/^#!\S+\s+-S\s+/, '').split(/\s+/);
   return Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));

@@ -182,8 +182,10 @@ describe('scoreCell: a large cell scored by two threads gives what one thread gi
     expect(inTwo?.elsewhereFailed?.message).to.equal('worker gone');
     await writeFileAtomic(path.join(dir, 'match-fallback.jsonl'), jsonLines((inTwo as { scoring: CellScoring }).scoring.scores()));
     expect(await outcomeOf((inTwo as { scoring: CellScoring }).scoring, path.join(dir, 'match-fallback.jsonl'))).to.deep.equal(oneThread);
-    // Records not in shared memory cannot be handed over: no split, and startCellScoring matches them here.
-    expect(await CellScoring.matchedInTwo(truth, Array.from(table).reduce((t, r) => { t.push(r); return t; }, new FlowRecordTable()), cellModel(zeek, SOURCE), DEFAULT_COMPARE_OPTIONS, WORST_KEPT, failing)).to.equal(undefined);
+    // Records not in shared memory (pushed one by one) cannot be handed over: no split, and startCellScoring matches them here.
+    const pushed = new FlowRecordTable();
+    for (const record of table) pushed.push(record);
+    expect(await CellScoring.matchedInTwo(truth, pushed, cellModel(zeek, SOURCE), DEFAULT_COMPARE_OPTIONS, WORST_KEPT, failing)).to.equal(undefined);
   });
 
   it('without a scores file: only the fold, the same as one thread folds', async () => {

@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { InputError } from '../../core/input-error.js';
+import { asError } from '../../core/thread-outcome.js';
 import { KeptWorker, type JobListener } from '../../executor/kept-worker.js';
 import type { ConnColumnBatch, ConnColumnsConsumer } from './conn-columns.js';
 
@@ -186,7 +187,7 @@ class InOrderDelivery {
     try {
       step();
     } catch (error) {
-      this.stop(() => this.fail(error instanceof Error ? error : new Error(String(error))));
+      this.stop(() => this.fail(asError(error)));
     }
   }
 

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../core/input-error.js';
+import { errorText } from '../../core/thread-outcome.js';
 import { parseConnLogRange, type ConnLogRange } from './parser.js';
 import type { WorkerMessage, WorkerRequest, WorkerTask } from './parallel-read.js';
 
@@ -40,7 +41,7 @@ async function parse(id: number, task: WorkerTask): Promise<void> {
     if (error instanceof InputError) {
       post({ id, kind: 'input-error', line: error.where.line, col: error.where.col, found: error.found, expected: error.expected });
     } else {
-      post({ id, kind: 'failure', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      post({ id, kind: 'failure', message: errorText(error) });
     }
   } finally {
     open.delete(id);
