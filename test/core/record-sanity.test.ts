@@ -127,7 +127,7 @@ describe('record sanity: two records of one flow state that overlap (two sensors
     expect(verdicts([span(0, 10, 1), span(9.998, 30, 2)])[0]).to.match(/^x\.log:2:1: found a record/);
   });
 
-  it('sorts a connection of a few records and one of many alike (in place, or by the comparator past 32)', () => {
+  it('finds the overlap in connections of 3 to 200 records listed out of order (the group sorted in place)', () => {
     for (const count of [3, 31, 32, 33, 200]) {
       // Back to back, listed in a shuffled order: one sensor's states of one long connection.
       const order = Array.from({ length: count }, (_, k) => (k * 7919) % count);
