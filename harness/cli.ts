@@ -11,6 +11,7 @@ import { harnessVersion } from './pipeline/version.js';
 import { handleOutputStreamErrors } from './cli/output-stream-errors.js';
 import { installSignalHandlers } from './cli/interrupt.js';
 import { displayPath, pathProblem } from './io/read-input.js';
+export { giveBackAllocatorEnvironment } from './cli/allocator-environment.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },

@@ -27,11 +27,13 @@ const benches: [string, () => Promise<string[]>][] = [
 ];
 
 // Measured as the harness runs: with bin/harness's malloc settings (every large block its own mapping, given back
-// when freed, which costs page faults on the next), not node's defaults, which flattered the in-process benches
-// (a 1 M-line conn.log parsed in 300-450 ms plain, 470-560 ms as the harness runs).
+// when freed, which costs page faults on the next; those of 2 MB or more on huge pages), not node's defaults, which
+// flattered the in-process benches (a 1 M-line conn.log parsed in 300-450 ms plain, 470-560 ms as the harness ran
+// before huge pages, 400-450 ms with them).
 const harnessEnvironment = await binEnvironment();
 if (Object.entries(harnessEnvironment).some(([name, value]) => process.env[name] !== value)) {
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...harnessEnvironment } });
+  const env = { ...process.env, ...harnessEnvironment };
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   process.exit(again.status ?? 1);
 }
 

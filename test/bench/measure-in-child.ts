@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { highWaterKbOf } from '../../harness/executor/process-runner.js';
+import { giveBackAllocatorEnvironment } from '../../harness/cli/allocator-environment.js';
 
 /**
  * Runs a bench module again as its own child process (`node [nodeArgs] <module> --child ...args`), so that what
@@ -44,7 +45,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 /**
  * The environment bin/harness gives the harness: the assignments on its `#!/usr/bin/env -S` line (glibc's malloc
- * settings), so that what a bench measures is the harness as a user runs it.
+ * settings), with `${NAME}` expanded as env -S does from the user's environment (userEnvironment: this process's
+ * without them, so that a bench already running with them gets the same), so that what a bench measures is the
+ * harness as a user runs it.
  */
 export function binEnvironment(): Promise<Record<string, string>> {
   binEnvironmentRead ??= readBinEnvironment();
@@ -56,11 +59,14 @@ let binEnvironmentRead: Promise<Record<string, string>> | undefined;
 async function readBinEnvironment(): Promise<Record<string, string>> {
   const shebang = (await readFile(path.join(repo, 'bin/harness'), 'utf8')).split('\n')[0] ?? '';
   const words = shebang.replace(/^#!\S+\s+-S\s+/, '').split(/\s+/);
-  return Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  const users = userEnvironment();
+  const expanded = (value: string): string => value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => users[name] ?? '');
+  return Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), expanded(w.slice(w.indexOf('=') + 1))]));
 }
 
 /** This process's environment without bin/harness's own settings: what the tools a user runs by hand start with. */
-export async function userEnvironment(): Promise<Record<string, string>> {
-  const own = await binEnvironment();
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !(e[0] in own)));
+export function userEnvironment(): Record<string, string> {
+  const env = { ...process.env };
+  giveBackAllocatorEnvironment(env);
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { binEnvironment, measureInChild, ownPeakRssKb } from './measure-in-child.js';
+import { giveBackAllocatorEnvironment } from '../../harness/cli/allocator-environment.js';
 
 /**
  * Scale of the harness itself: `harness run` of a scenario of N short, staggered TCP connections with tshark, argus
@@ -147,7 +148,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (child >= 0) {
     // The measured process: the harness's main() and nothing else, then its own peak RSS.
     const [out, scenario] = process.argv.slice(child + 1) as [string, string];
-    delete process.env.MALLOC_MMAP_THRESHOLD_; // as bin/harness does: the monitors keep their own defaults
+    giveBackAllocatorEnvironment(); // as bin/harness does: the monitors keep their own defaults
     const { main } = await import(pathToFileURL(path.join(repo, 'dist/harness/cli.js')).href) as { main: (argv: string[]) => Promise<number> };
     const started = performance.now();
     const cpuBefore = process.cpuUsage();

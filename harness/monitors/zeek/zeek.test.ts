@@ -127,17 +127,17 @@ describe('zeek parser on large and unusual TSV logs (chunked byte scanning)', ()
     dir = await mkdtemp(path.join(os.tmpdir(), 'zeek-parser-'));
   });
 
-  it('a 4 MB log (rows across 1 MiB read chunks, some CRLF): the same records from the file as from the text', async () => {
-    const rows = Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? `${row(i)}\r` : row(i)));
+  it('a 7 MB log (rows across 1 MiB read chunks and four column batches of growing size, some CRLF): the same records from the file as from the text', async () => {
+    const rows = Array.from({ length: 70_000 }, (_, i) => (i % 7 === 0 ? `${row(i)}\r` : row(i)));
     const text = `${[...HEADER, ...rows].join('\n')}\n`;
     const file = path.join(dir, 'big.log');
     await writeFile(file, text);
     const fromFile = await readConnLog(file, 'big.log');
-    expect(fromFile).to.have.length(40_000);
+    expect(fromFile).to.have.length(70_000);
     expect(fromFile).to.deep.equal(parseConnLog(text, 'big.log'));
-    expect(fromFile[39_999]).to.include({ origAddr: '10.0.156.63', origPort: 39_999, respAddr: '2001:db8::c3f', origPkts: 39_999,
-      firstUs: 1_700_039_999_039_999, durationUs: 399_500_000, state: 'SF', history: 'ShADadFf' });
-    expect([fromFile[39_999]?.sourceFile, fromFile[39_999]?.sourceLine]).to.deep.equal(['big.log', HEADER.length + 40_000]);
+    expect(fromFile[69_999]).to.include({ origAddr: '10.1.17.111', origPort: 4463, respAddr: '2001:db8::16f', origPkts: 69_999,
+      firstUs: 1_700_069_999_069_999, durationUs: 399_500_000, state: 'SF', history: 'ShADadFf' });
+    expect([fromFile[69_999]?.sourceFile, fromFile[69_999]?.sourceLine]).to.deep.equal(['big.log', HEADER.length + 70_000]);
     expect(fromFile[7]?.history).to.equal('ShADadFf');
   });
 
