@@ -214,7 +214,7 @@ export function scoreRange(input: ScoreRangeInput, truth: TruthTable, model: Mon
   const table = FlowRecordTable.fromShared(input.records);
   const orientation = new RowOrientation(input, table, new ResolvedAddressIds(input.addressIds));
   const scorer = new ConnectionScorer((i) => truth.view(i), table, table, orientation, input, input, model, input.scoreOptions, input.toleranceUs);
-  const fold = new ScoreFold(input.scoreOptions.huntThresholdsS, input.worstKept, true);
+  const fold = new ScoreFold(input.scoreOptions.huntThresholdsS, input.worstKept, input.to - input.from);
   let next = input.from;
   const scores: IterableIterator<ConnectionScore> = {
     next: () => (next < input.to ? { done: false, value: scorer.score(next++, fold) } : { done: true, value: undefined }),

@@ -154,10 +154,14 @@ export class NumberedTexts {
     return texts;
   }
 
+  /** Each prefix with its `#`, by prefix id, made on first use: one string joined per text read, not two. */
+  private readonly hashed: string[] = [];
+
   text(index: number): string {
-    const prefix = this.prefixes.text(this.prefix[index] as number);
+    const id = this.prefix[index] as number;
     const number = this.number[index] as number;
-    return number < 0 ? prefix : `${prefix}#${decimal(number)}`;
+    if (number < 0) return this.prefixes.text(id);
+    return (this.hashed[id] ??= `${this.prefixes.text(id)}#`) + decimal(number);
   }
 }
 

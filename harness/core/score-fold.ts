@@ -124,9 +124,10 @@ export class ScoreFold {
   /** With `partOf`: each scenario connection's coverage, in order, for `part()`. */
   private coverages: Float64Array | undefined;
 
-  constructor(huntThresholdsS: readonly number[], private readonly worstKept: number, forPart = false) {
+  /** `forPart`: the fold is a part (see `part()`), of about this many scores if a number (room made for them at once). */
+  constructor(huntThresholdsS: readonly number[], private readonly worstKept: number, forPart: boolean | number = false) {
     for (const t of huntThresholdsS) this.thresholdAt.push(this.placeOf(t));
-    if (forPart) this.coverages = new Float64Array(1024);
+    if (forPart !== false) this.coverages = new Float64Array(Math.max(1024, forPart === true ? 0 : forPart));
   }
 
   /** This fold, to be merged into the fold of the scores before these (made with `forPart`). */
