@@ -9,6 +9,7 @@ import { FlowRecordTable, type FlowRecordList } from '../core/flow-record-table.
 import type { GroundTruth } from '../core/ground-truth.js';
 import type { FoldPart } from '../core/score-fold.js';
 import { processClock, settled } from '../core/thread-outcome.js';
+import { nextShare } from '../core/balanced-share.js';
 import { KeptWorker } from '../executor/kept-worker.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { jsonLines } from '../io/json-lines.js';
@@ -114,11 +115,7 @@ const MIN_WORKER_SHARE = 0.3;
  * by its speed, moved halfway there (one disturbed cell moves it only so far), within MIN_WORKER_SHARE .. 0.5.
  */
 export function nextWorkerShare(share: number, mainConnections: number, mainMs: number, workerConnections: number, workerMs: number): number {
-  if (!(mainMs > 0 && workerMs > 0 && mainConnections > 0 && workerConnections > 0)) return share;
-  const mainRate = mainConnections / mainMs;
-  const workerRate = workerConnections / workerMs;
-  const balanced = workerRate / (mainRate + workerRate);
-  return Math.min(0.5, Math.max(MIN_WORKER_SHARE, (share + balanced) / 2));
+  return nextShare(share, { units: workerConnections, ms: workerMs }, { units: mainConnections, ms: mainMs }, MIN_WORKER_SHARE, 0.5);
 }
 
 function drain(scores: Iterable<unknown>): void {

@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { InputError } from '../../core/input-error.js';
 import { asError } from '../../core/thread-outcome.js';
+import { nextShare, type Pace } from '../../core/balanced-share.js';
 import { KeptWorker, type JobListener } from '../../executor/kept-worker.js';
 import type { ConnColumnBatch, ConnColumnsConsumer } from './conn-columns.js';
 
@@ -69,6 +70,27 @@ function sendRange(slot: number, task: WorkerTask, listener: JobListener<WorkerM
   };
 }
 
+/**
+ * The first range's share of the file (the one this thread parses), learned from the last read by as many threads:
+ * this thread parses while it takes in every range's batches, a worker only parses, and yet equal ranges left this
+ * thread waiting 80-150 ms for the worker's on a 1 M-line log (2-core VM). The ranges after it share the rest equally.
+ */
+let firstRange: { count: number; share: number } | undefined;
+
+function firstRangeShare(count: number): number {
+  return firstRange?.count === count ? firstRange.share : 1 / count;
+}
+
+/** After a read that went through: each range's bytes and when it ended, from when they were sent. */
+function learnFirstRangeShare(tasks: readonly WorkerTask[], endedMs: readonly number[]): void {
+  const count = tasks.length;
+  const bytes = (task: WorkerTask): number => task.end - task.start;
+  const first: Pace = { units: bytes(tasks[0] as WorkerTask), ms: endedMs[0] as number };
+  // The workers as one side: all their bytes, done when the last of them is.
+  const rest: Pace = { units: tasks.slice(1).reduce((sum, task) => sum + bytes(task), 0), ms: Math.max(...endedMs.slice(1)) };
+  firstRange = { count, share: nextShare(firstRangeShare(count), first, rest, 0.6 / count, 1.4 / count) };
+}
+
 /** Below this, starting workers costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 8 << 20;
 /** How far from a cut point we look for the end of a line; a longer line makes us read in one thread. */
@@ -90,7 +112,7 @@ export async function readConnLogInParallel<T extends ConnColumnsConsumer>(
   try {
     const { size } = await handle.stat();
     if (threads === undefined && size < PARALLEL_MIN_BYTES) return undefined;
-    tasks = await cutIntoRanges(handle, size, count, path, label);
+    tasks = await cutIntoRanges(handle, size, count, firstRangeShare(count), path, label);
   } finally {
     await handle.close();
   }
@@ -111,15 +133,19 @@ class InOrderDelivery {
   private lineOffset = 0;
   private readonly pending: ConnColumnBatch[][];
   private readonly ends: (RangeEnd | undefined)[];
+  /** When each range ended, in ms from when they were sent. */
+  private readonly endedMs: number[];
+  private readonly startedAt = performance.now();
   /** Ranges 1.. as sent to the kept workers (range 0 is parsed here). */
   private readonly sent: SentRange[];
   private settled = false;
   private settle!: (ok: boolean) => void;
   private fail!: (error: Error) => void;
 
-  constructor(tasks: WorkerTask[], private readonly label: string, private readonly consumer: ConnColumnsConsumer, parseHere: ParseRange) {
+  constructor(private readonly tasks: WorkerTask[], private readonly label: string, private readonly consumer: ConnColumnsConsumer, parseHere: ParseRange) {
     this.pending = tasks.map(() => []);
     this.ends = tasks.map(() => undefined);
+    this.endedMs = tasks.map(() => Number.NaN);
     this.finished = new Promise<boolean>((resolve, reject) => {
       this.settle = resolve;
       this.fail = reject;
@@ -148,6 +174,7 @@ class InOrderDelivery {
       return;
     }
     this.ends[range] = message;
+    this.endedMs[range] = performance.now() - this.startedAt;
     if (range > 0) (this.sent[range - 1] as SentRange).ended();
     this.advance();
   }
@@ -168,6 +195,7 @@ class InOrderDelivery {
       }
       const last = this.current === this.ends.length - 1;
       if (last) {
+        learnFirstRangeShare(this.tasks, this.endedMs);
         this.stop(() => this.settle(true));
         return;
       }
@@ -201,10 +229,11 @@ class InOrderDelivery {
 }
 
 /**
- * Ranges of about equal size after the header lines, each starting at a line's first byte; undefined when the
- * header's end or a line end near a cut cannot be found in a few reads (a file no worker should split).
+ * Ranges after the header lines, the first `firstShare` of the bytes and the others equal parts of the rest, each
+ * starting at a line's first byte; undefined when the header's end or a line end near a cut cannot be found in a few
+ * reads (a file no worker should split).
  */
-async function cutIntoRanges(handle: FileHandle, size: number, count: number, path: string, label: string): Promise<WorkerTask[] | undefined> {
+export async function cutIntoRanges(handle: FileHandle, size: number, count: number, firstShare: number, path: string, label: string): Promise<WorkerTask[] | undefined> {
   const head = Buffer.allocUnsafe(Math.min(size, HEADER_SEARCH_BYTES));
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
   const prefixEnd = firstDataLine(head.subarray(0, bytesRead));
@@ -212,7 +241,7 @@ async function cutIntoRanges(handle: FileHandle, size: number, count: number, pa
   const cuts = [0];
   const probe = Buffer.allocUnsafe(CUT_SEARCH_BYTES);
   for (let k = 1; k < count; k += 1) {
-    const target = prefixEnd + Math.floor(((size - prefixEnd) * k) / count);
+    const target = prefixEnd + Math.floor((size - prefixEnd) * (firstShare + ((1 - firstShare) * (k - 1)) / (count - 1)));
     const from = Math.max(target - 1, cuts.at(-1) as number, prefixEnd);
     const { bytesRead: read } = await handle.read(probe, 0, probe.length, from);
     const nl = probe.subarray(0, read).indexOf(10);

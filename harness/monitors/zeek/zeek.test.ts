@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FlowRecord } from '../../core/flow-record.js';
@@ -12,6 +12,7 @@ import { zeekArgv } from './adapter.js';
 import { parseConnLog, readConnLog, readConnLogTable } from './parser.js';
 import type { ConnColumnBatch } from './conn-columns.js';
 import { UidFilter, UidSeenTwice } from './unique-uids.js';
+import { cutIntoRanges } from './parallel-read.js';
 import { decimalSecondsBytesToMicros, decimalSecondsToMicros as decimalToMicros } from '../../core/time-text.js';
 import fc from 'fast-check';
 import { REAL_FIXTURES } from '../../../test/support/cli.js';
@@ -235,6 +236,35 @@ describe('zeek parser in worker threads (a large log cut into ranges at line end
     }
     expect(single[ROWS - 1]?.sourceLine).to.equal(HEADER.length + ROWS);
     expect(single.filter((r) => r.vlan === 7)).to.have.length(Math.ceil(ROWS / 19));
+  });
+
+  it('cuts the file where the first range\'s share says, at line starts, the ranges covering every data byte once', async () => {
+    const handle = await open(file, 'r');
+    try {
+      const bytes = Buffer.from(text);
+      const size = bytes.length;
+      for (const [count, share] of [[2, 0.3], [2, 0.5], [2, 0.7], [3, 0.2], [3, 0.5]] as const) {
+        const ranges = await cutIntoRanges(handle, size, count, share, file, 'big.log');
+        expect(ranges, `${count} ranges at ${share}`).to.have.length(count);
+        const r = ranges ?? [];
+        const prefixEnd = r[0]?.prefixEnd ?? 0;
+        expect(r[0]?.start).to.equal(0);
+        expect(r.at(-1)?.end).to.equal(size);
+        for (let k = 1; k < r.length; k += 1) {
+          expect(r[k]?.start, `range ${k} starts where ${k - 1} ends`).to.equal(r[k - 1]?.end);
+          expect(bytes[(r[k]?.start ?? 0) - 1], `range ${k} starts a line`).to.equal(10);
+        }
+        // The first range ends within a line of its share of the data bytes.
+        const firstData = (r[0]?.end ?? 0) - prefixEnd;
+        expect(Math.abs(firstData - share * (size - prefixEnd)), `${count} ranges at ${share}`).to.be.lessThan(2000);
+      }
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('read again and again with two threads (each read moving the cut by how the last went), the same records each time', async () => {
+    for (let read = 0; read < 4; read += 1) expect(await readConnLog(file, 'big.log', { threads: 2 }), `read ${read + 1}`).to.deep.equal(single);
   });
 
   it('the table a cell keeps holds the same records, field for field, by one thread or two', async () => {
