@@ -103,19 +103,22 @@ export async function startCellScoring(
 
 /**
  * The share of a cell's connections the worker scores. It starts at half and follows what the last two-thread cell
- * measured: the worker starts later (its message, its setup) and reads the truth through shared views, so on a
- * million connections this thread finished its half 70-130 ms before the worker and waited. Where the split falls
- * changes nothing in the result (the scores file and fold are one thread's, byte for byte), only who waits.
+ * measured, either way: on a million connections this thread has finished its half 70-130 ms before the worker (which
+ * starts later and reads the truth through shared views), and, with the parse balanced, 50-150 ms after it (this
+ * thread also takes in and merges the worker's part). Where the split falls changes nothing in the result (the
+ * scores file and fold are one thread's, byte for byte), only who waits.
  */
 let workerShare = 0.5;
 const MIN_WORKER_SHARE = 0.3;
+const MAX_WORKER_SHARE = 0.7;
 
 /**
  * The worker's share for the next cell, from this one's: each thread's connections a millisecond, each side's share
- * by its speed, moved halfway there (one disturbed cell moves it only so far), within MIN_WORKER_SHARE .. 0.5.
+ * by its speed, moved halfway there (one disturbed cell moves it only so far), within MIN_WORKER_SHARE ..
+ * MAX_WORKER_SHARE.
  */
 export function nextWorkerShare(share: number, mainConnections: number, mainMs: number, workerConnections: number, workerMs: number): number {
-  return nextShare(share, { units: workerConnections, ms: workerMs }, { units: mainConnections, ms: mainMs }, MIN_WORKER_SHARE, 0.5);
+  return nextShare(share, { units: workerConnections, ms: workerMs }, { units: mainConnections, ms: mainMs }, MIN_WORKER_SHARE, MAX_WORKER_SHARE);
 }
 
 function drain(scores: Iterable<unknown>): void {

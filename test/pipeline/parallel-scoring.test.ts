@@ -197,11 +197,13 @@ describe('scoreCell: a large cell scored by two threads gives what one thread gi
 });
 
 describe('the split of a two-thread cell follows what the last one measured', () => {
-  it('moves halfway toward the share at which both threads finish together, within 0.3 .. 0.5', () => {
+  it('moves halfway toward the share at which both threads finish together, within 0.3 .. 0.7', () => {
     // Equal speeds: half each.
     expect(nextWorkerShare(0.5, 500, 100, 500, 100)).to.equal(0.5);
     // A worker half as fast per connection: both finish together at a third; halfway from a half is 5/12.
     expect(nextWorkerShare(0.5, 500, 100, 500, 200)).to.be.closeTo(5 / 12, 1e-12);
+    // A worker twice as fast (this thread also takes in the worker's results): 2/3, halfway 7/12.
+    expect(nextWorkerShare(0.5, 500, 200, 500, 100)).to.be.closeTo(7 / 12, 1e-12);
     // Repeated, it settles at the balance point.
     let share = 0.5;
     for (let cell = 0; cell < 40; cell += 1) {
@@ -209,9 +211,9 @@ describe('the split of a two-thread cell follows what the last one measured', ()
       share = nextWorkerShare(share, 1000 - workerConnections, (1000 - workerConnections) * 1, workerConnections, workerConnections * 1.5);
     }
     expect(share).to.be.closeTo(0.4, 0.002);
-    // Never below 0.3 however slow the worker, never above half however fast.
+    // Never below 0.3 however slow the worker, never above 0.7 however fast.
     expect(nextWorkerShare(0.3, 500, 10, 500, 10_000)).to.equal(0.3);
-    expect(nextWorkerShare(0.5, 500, 1000, 500, 1)).to.equal(0.5);
+    expect(nextWorkerShare(0.7, 500, 1000, 500, 1)).to.equal(0.7);
     // A measurement that says nothing (no time, no connections) leaves the split as it was.
     expect(nextWorkerShare(0.42, 500, 0, 500, 100)).to.equal(0.42);
     expect(nextWorkerShare(0.42, 500, 100, 0, 100)).to.equal(0.42);
