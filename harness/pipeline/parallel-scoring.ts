@@ -114,7 +114,7 @@ const MAX_WORKER_SHARE = 0.7;
 
 /**
  * The worker's share for the next cell, from this one's: each thread's connections a millisecond, each side's share
- * by its speed, moved halfway there (one disturbed cell moves it only so far), within MIN_WORKER_SHARE ..
+ * by its speed, moved a third of the way there, 0.1 at most (nextShare), within MIN_WORKER_SHARE ..
  * MAX_WORKER_SHARE.
  */
 export function nextWorkerShare(share: number, mainConnections: number, mainMs: number, workerConnections: number, workerMs: number): number {

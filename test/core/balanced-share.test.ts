@@ -2,18 +2,20 @@ import { expect } from 'chai';
 import { nextShare } from '../../harness/core/balanced-share.js';
 
 describe('nextShare: where the next split of work falls', () => {
-  it('moves halfway to where both sides would have finished together', () => {
+  it('moves a third of the way to where both sides would have finished together, by 0.1 at most', () => {
     // Equal speeds: the balance is half, and from half nothing moves.
     expect(nextShare(0.5, { units: 500, ms: 100 }, { units: 500, ms: 100 }, 0.1, 0.9)).to.equal(0.5);
-    // Mine twice as fast: balance at 2/3, halfway from 0.5 is 7/12.
-    expect(nextShare(0.5, { units: 500, ms: 50 }, { units: 500, ms: 100 }, 0.1, 0.9)).to.be.closeTo(7 / 12, 1e-12);
-    // Mine half as fast: balance at 1/3, halfway from 0.5 is 5/12.
-    expect(nextShare(0.5, { units: 500, ms: 200 }, { units: 500, ms: 100 }, 0.1, 0.9)).to.be.closeTo(5 / 12, 1e-12);
+    // Mine twice as fast: balance at 2/3, a third of the way from 0.5 is 5/9.
+    expect(nextShare(0.5, { units: 500, ms: 50 }, { units: 500, ms: 100 }, 0.1, 0.9)).to.be.closeTo(5 / 9, 1e-12);
+    // Mine half as fast: balance at 1/3, a third of the way from 0.5 is 4/9.
+    expect(nextShare(0.5, { units: 500, ms: 200 }, { units: 500, ms: 100 }, 0.1, 0.9)).to.be.closeTo(4 / 9, 1e-12);
+    // One disturbed measurement (mine 100 times slower) moves it by 0.1, not to the far end.
+    expect(nextShare(0.5, { units: 500, ms: 10_000 }, { units: 500, ms: 100 }, 0.1, 0.9)).to.be.closeTo(0.4, 1e-12);
   });
 
   it('settles at the balance point when the speeds stay the same', () => {
     let share = 0.5;
-    for (let i = 0; i < 40; i += 1) {
+    for (let i = 0; i < 80; i += 1) {
       const mine = share * 1000;
       share = nextShare(share, { units: mine, ms: mine * 1.5 }, { units: 1000 - mine, ms: 1000 - mine }, 0.1, 0.9);
     }

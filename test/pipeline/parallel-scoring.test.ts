@@ -197,13 +197,13 @@ describe('scoreCell: a large cell scored by two threads gives what one thread gi
 });
 
 describe('the split of a two-thread cell follows what the last one measured', () => {
-  it('moves halfway toward the share at which both threads finish together, within 0.3 .. 0.7', () => {
+  it('moves a third of the way toward the share at which both threads finish together, within 0.3 .. 0.7', () => {
     // Equal speeds: half each.
     expect(nextWorkerShare(0.5, 500, 100, 500, 100)).to.equal(0.5);
-    // A worker half as fast per connection: both finish together at a third; halfway from a half is 5/12.
-    expect(nextWorkerShare(0.5, 500, 100, 500, 200)).to.be.closeTo(5 / 12, 1e-12);
-    // A worker twice as fast (this thread also takes in the worker's results): 2/3, halfway 7/12.
-    expect(nextWorkerShare(0.5, 500, 200, 500, 100)).to.be.closeTo(7 / 12, 1e-12);
+    // A worker half as fast per connection: both finish together at a third; a third of the way from a half is 4/9.
+    expect(nextWorkerShare(0.5, 500, 100, 500, 200)).to.be.closeTo(4 / 9, 1e-12);
+    // A worker twice as fast (this thread also takes in the worker's results): 2/3, a third of the way 5/9.
+    expect(nextWorkerShare(0.5, 500, 200, 500, 100)).to.be.closeTo(5 / 9, 1e-12);
     // Repeated, it settles at the balance point.
     let share = 0.5;
     for (let cell = 0; cell < 40; cell += 1) {
