@@ -71,24 +71,32 @@ function sendRange(slot: number, task: WorkerTask, listener: JobListener<WorkerM
 }
 
 /**
- * The first range's share of the file (the one this thread parses), learned from the last read by as many threads:
- * this thread parses while it takes in every range's batches, a worker only parses, and yet equal ranges left this
- * thread waiting 80-150 ms for the worker's on a 1 M-line log (2-core VM). The ranges after it share the rest equally.
+ * The first range's share of the file (the one this thread parses), learned from the last read by as many threads
+ * for a consumer of the same kind: this thread parses while it takes in every range's batches, a worker only parses,
+ * and yet equal ranges left this thread waiting 80-150 ms for the worker's on a 1 M-line log (2-core VM). A consumer
+ * that keeps the batches (a cell's record table) costs this thread fresh memory for each, one that copies from a
+ * lent batch (a sum per pair) does not: learned from each other, each read set the other's split wrong. The ranges
+ * after the first share the rest equally.
  */
-let firstRange: { count: number; share: number } | undefined;
+const firstRangeShares = new Map<string, number>();
 
-function firstRangeShare(count: number): number {
-  return firstRange?.count === count ? firstRange.share : 1 / count;
+/** Which reads learn from each other: as many threads, batches kept or lent. */
+function readKind(count: number, consumer: ConnColumnsConsumer): string {
+  return `${count} ${consumer.keepsBatches === true ? 'kept' : 'lent'}`;
+}
+
+function firstRangeShare(count: number, kind: string): number {
+  return firstRangeShares.get(kind) ?? 1 / count;
 }
 
 /** After a read that went through: each range's bytes and when it ended, from when they were sent. */
-function learnFirstRangeShare(tasks: readonly WorkerTask[], endedMs: readonly number[]): void {
+function learnFirstRangeShare(kind: string, tasks: readonly WorkerTask[], endedMs: readonly number[]): void {
   const count = tasks.length;
   const bytes = (task: WorkerTask): number => task.end - task.start;
   const first: Pace = { units: bytes(tasks[0] as WorkerTask), ms: endedMs[0] as number };
   // The workers as one side: all their bytes, done when the last of them is.
   const rest: Pace = { units: tasks.slice(1).reduce((sum, task) => sum + bytes(task), 0), ms: Math.max(...endedMs.slice(1)) };
-  firstRange = { count, share: nextShare(firstRangeShare(count), first, rest, 0.6 / count, 1.4 / count) };
+  firstRangeShares.set(kind, nextShare(firstRangeShare(count, kind), first, rest, 0.6 / count, 1.4 / count));
 }
 
 /** Below this, starting workers costs more than it saves. */
@@ -108,17 +116,20 @@ export async function readConnLogInParallel<T extends ConnColumnsConsumer>(
   const count = threads ?? os.availableParallelism();
   if (count <= 1) return undefined;
   const handle = await open(path, 'r');
-  let tasks: WorkerTask[] | undefined;
+  let read: { tasks: WorkerTask[] | undefined; consumer: T; kind: string };
   try {
     const { size } = await handle.stat();
     if (threads === undefined && size < PARALLEL_MIN_BYTES) return undefined;
-    tasks = await cutIntoRanges(handle, size, count, firstRangeShare(count), path, label);
+    // Made before the cut, which depends on its kind; only for a read that may be parallel (a table costs ~300 KB).
+    const consumer = makeConsumer();
+    const kind = readKind(count, consumer);
+    read = { tasks: await cutIntoRanges(handle, size, count, firstRangeShare(count, kind), path, label), consumer, kind };
   } finally {
     await handle.close();
   }
+  const { tasks, consumer, kind } = read;
   if (!tasks || tasks.length < 2) return undefined;
-  const consumer = makeConsumer();
-  return (await new InOrderDelivery(tasks, label, consumer, parseHere).finished) ? consumer : undefined;
+  return (await new InOrderDelivery(tasks, label, consumer, parseHere, kind).finished) ? consumer : undefined;
 }
 
 /**
@@ -142,7 +153,11 @@ class InOrderDelivery {
   private settle!: (ok: boolean) => void;
   private fail!: (error: Error) => void;
 
-  constructor(private readonly tasks: WorkerTask[], private readonly label: string, private readonly consumer: ConnColumnsConsumer, parseHere: ParseRange) {
+  constructor(
+    private readonly tasks: WorkerTask[], private readonly label: string, private readonly consumer: ConnColumnsConsumer, parseHere: ParseRange,
+    /** Whose split this read's timings teach (readKind). */
+    private readonly kind: string,
+  ) {
     this.pending = tasks.map(() => []);
     this.ends = tasks.map(() => undefined);
     this.endedMs = tasks.map(() => Number.NaN);
@@ -195,7 +210,7 @@ class InOrderDelivery {
       }
       const last = this.current === this.ends.length - 1;
       if (last) {
-        learnFirstRangeShare(this.tasks, this.endedMs);
+        learnFirstRangeShare(this.kind, this.tasks, this.endedMs);
         this.stop(() => this.settle(true));
         return;
       }
