@@ -5,14 +5,16 @@
  * start; the monitors the harness runs inherit its environment, and must start with their allocator's defaults and
  * the user's own tunables, so that the memory and CPU measured of them are what they cost on a sensor.
  */
-export const HARNESS_TUNABLES = 'glibc.malloc.hugetlb=1';
+const HARNESS_TUNABLES = 'glibc.malloc.hugetlb=1';
 
 /** Takes the harness's own settings out of `env` (this process's, by default), leaving the user's as they were. */
 export function giveBackAllocatorEnvironment(env: NodeJS.ProcessEnv = process.env): void {
   delete env.MALLOC_MMAP_THRESHOLD_;
   const tunables = env.GLIBC_TUNABLES;
   if (tunables === undefined) return;
-  const users = tunables === HARNESS_TUNABLES ? '' : tunables.startsWith(`${HARNESS_TUNABLES}:`) ? tunables.slice(HARNESS_TUNABLES.length + 1) : tunables;
+  // The #! line writes ours, a colon, then the user's (none: nothing after the colon).
+  const ours = `${HARNESS_TUNABLES}:`;
+  const users = `${tunables}:`.startsWith(ours) ? tunables.slice(ours.length) : tunables;
   if (users === '') delete env.GLIBC_TUNABLES;
   else env.GLIBC_TUNABLES = users;
 }

@@ -121,7 +121,7 @@ export class ScoreFold {
   private leastBad = -1;
   private leastBadSeverity = -1;
 
-  /** With `partOf`: each scenario connection's coverage, in order, for `part()`. */
+  /** With `forPart`: each scenario connection's coverage, in order, for `part()`. */
   private coverages: Float64Array | undefined;
 
   /** `forPart`: the fold is a part (see `part()`), of about this many scores if a number (room made for them at once). */

@@ -65,8 +65,8 @@ async function readBinEnvironment(): Promise<Record<string, string>> {
 }
 
 /** This process's environment without bin/harness's own settings: what the tools a user runs by hand start with. */
-export function userEnvironment(): Record<string, string> {
+export function userEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   giveBackAllocatorEnvironment(env);
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  return env;
 }

@@ -245,7 +245,7 @@ async function pipeline(file: string): Promise<Timing & { pairs: number; totalUs
   // bash's `times` reports the CPU time of the pipeline's processes (its children), which wall time cannot show.
   const script = `set -o pipefail; grep -v '^#' '${file}' | cut -f 3,5,9 | sort | datamash -g 1,2 sum 3; times >&2`;
   // As a user runs it: without the harness's malloc settings, which this process may run with.
-  const run = await execa('bash', ['-c', script], { maxBuffer: 1024 * 1024 * 1024, env: await userEnvironment(), extendEnv: false });
+  const run = await execa('bash', ['-c', script], { maxBuffer: 1024 * 1024 * 1024, env: userEnvironment(), extendEnv: false });
   const wallMs = performance.now() - start;
   const children = run.stderr.trim().split('\n').at(-1) ?? '';
   const cpuMs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((ms, m) => ms + (Number(m[1]) * 60 + Number(m[2])) * 1000, 0);
