@@ -100,13 +100,23 @@ async function runPlanned(request: RunRequest): Promise<RunResults> {
     folders.set(folder, sensor.sensor);
     const config = await readUserConfig(sensor.userConfig);
     if (config !== undefined) userConfigs.set(sensor.sensor, config);
-    const key = binaryKey(sensor);
-    if (!detections.has(key)) {
-      const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
-      detections.set(key, detection);
-      if (!detection.found) request.onProgress?.({ kind: 'skipped', monitor: sensor.binary === undefined ? adapter.id : `${adapter.id}@${sensor.binary}`, reason: `${detection.reason}; install: ${detection.install}` });
-    }
   }
+  // Every binary probed at once, once the sensors are known good: one version probe can take most of a second
+  // (tshark loads every dissector: ~0.4 s), and one after another they were most of a small sweep's own time.
+  const probes = new Map<string, { label: string; detection: Promise<Detection> }>();
+  for (const sensor of request.sensors) {
+    const adapter = byId.get(sensor.monitor) as MonitorAdapter;
+    const key = binaryKey(sensor);
+    if (probes.has(key)) continue;
+    const env = sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary };
+    probes.set(key, { label: sensor.binary === undefined ? adapter.id : `${adapter.id}@${sensor.binary}`, detection: detectAdapter(adapter, env) });
+  }
+  const found = await Promise.all([...probes.values()].map((probe) => probe.detection));
+  [...probes].forEach(([key, { label }], i) => {
+    const detection = found[i] as Detection;
+    detections.set(key, detection);
+    if (!detection.found) request.onProgress?.({ kind: 'skipped', monitor: label, reason: `${detection.reason}; install: ${detection.install}` });
+  });
 
   const scenarios: { file: string; name: string; description: string; derived: boolean; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.
