@@ -104,4 +104,15 @@ describe('process runner: cost accounting', function () {
     expect(hung.timedOut).to.equal(true);
     expect(hung.wallMs).to.be.lessThan(20_000);
   });
+
+  it('a command that exits at once leaving a child in its group: the child is gone when the command is done', async () => {
+    // A forked tool's starter (pmacctd) leaves its core running this way. Without a PID namespace of the harness's
+    // making (as a user; `ownPidNamespace`: none added, nor GNU time), whose end would take the child anyway.
+    const left = await runProcess(['/bin/sh', '-c', 'sleep 29.123 >/dev/null 2>&1 & echo $!'], { cwd, timeoutMs: 10_000, ownPidNamespace: true });
+    expect(left.exitCode).to.equal(0);
+    const child = Number(String(left.stdout).trim());
+    expect(child, String(left.stdout)).to.be.greaterThan(0);
+    const state = await readFile(`/proc/${child}/stat`, 'utf8').then((stat) => stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), () => 'gone');
+    expect(state, `the child ${child} is still there`).to.be.oneOf(['gone', 'Z']);
+  });
 });
