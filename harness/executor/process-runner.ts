@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { ExecResult } from '../monitors/monitor-adapter.js';
 import type { CommandRecord } from '../core/results.js';
-import { addsPidNamespace, chainStillThere, confinedArgv, confinement, outerPid, processTree, type Confinement } from './confinement.js';
+import { addsPidNamespace, chainStillThere, confinedArgv, confinement, outerPid, processTree, procText, type Confinement } from './confinement.js';
 import { orUndefined } from '../core/or-undefined.js';
 
 /**
@@ -79,12 +79,8 @@ function tailOf(stream: Readable | null | undefined, keep = STDERR_KEEP_BYTES): 
 }
 
 /** VmHWM is a process's own high-water mark, so the last sample before exit is close to its peak. */
-async function sampleHighWaterKb(pid: number): Promise<number | undefined> {
-  try {
-    return highWaterKbOf(await readFile(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return undefined;
-  }
+function sampleHighWaterKb(pid: number): number | undefined {
+  return highWaterKbOf(procText(`/proc/${pid}/status`));
 }
 
 /** VmHWM in kB from the text of /proc/<pid>/status: the memory of the process's own exec, not its parent's. */
@@ -99,8 +95,8 @@ function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } 
   const pid = child.pid;
   const sample = (): void => {
     if (pid === undefined) return;
-    void processTree(pid).then((pids) => Promise.all(pids.map(sampleHighWaterKb))).then((kbs) => {
-      for (const kb of kbs) if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
+    void processTree(pid).then((pids) => {
+      for (const kb of pids.map(sampleHighWaterKb)) if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
     });
   };
   const timer = pid === undefined ? undefined : setInterval(sample, RSS_SAMPLE_MS);
@@ -287,13 +283,10 @@ function groupMembersBesidesLeader(leader: number): number[] {
   const members: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === leader) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === leader && fields[0] !== 'Z') members.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
+    const stat = procText(`/proc/${entry}/stat`);
+    if (stat === '') continue; // gone meanwhile
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === leader && fields[0] !== 'Z') members.push(Number(entry));
   }
   return members;
 }
