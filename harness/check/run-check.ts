@@ -6,7 +6,7 @@ import { exitStatusOf, type RunResults } from '../core/results.js';
 import { runResults } from '../pipeline/cell-builder.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeReports } from '../../reports/write-reports.js';
-import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters, sensorEnvironment } from '../monitors/registry.js';
 import { refuseBadBinaryVariables } from '../monitors/named-binary.js';
 import type { MonitorAdapter } from '../monitors/monitor-adapter.js';
 import type { RunPipeline, SensorPlan } from '../pipeline/run-request.js';
@@ -105,20 +105,18 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
   // A sensor naming its binary is detected (and version-gated) on that binary, so two versions gate apart.
-  const environmentOf = (adapter: MonitorAdapter, binary: string | undefined): NodeJS.ProcessEnv =>
-    binary === undefined ? process.env : { ...process.env, [adapter.envVar]: binary };
   // Every binary probed at once (detectAdapter keeps each answer): one after another, tshark's ~0.4 s probe came
   // on top of every other's.
   await Promise.all(suite.sensors.flatMap((sensor) => {
     const adapter = adapters.get(sensor.monitor);
-    return sensor.skip === undefined && adapter !== undefined ? [detectAdapter(adapter, environmentOf(adapter, loaded.binaries.get(sensor.name)))] : [];
+    return sensor.skip === undefined && adapter !== undefined ? [detectAdapter(adapter, sensorEnvironment(adapter, loaded.binaries.get(sensor.name)))] : [];
   }));
   for (const sensor of suite.sensors) {
     if (sensor.skip !== undefined) continue;
     const adapter = adapters.get(sensor.monitor);
     if (!adapter) continue; // loadSuite has already refused unknown monitors.
     const binary = loaded.binaries.get(sensor.name);
-    const detection = await detectAdapter(adapter, environmentOf(adapter, binary));
+    const detection = await detectAdapter(adapter, sensorEnvironment(adapter, binary));
     if (!detection.found) {
       const what = binary === undefined ? adapter.displayName : `${adapter.displayName} binary ${binary}`;
       // The binary reaches detection as HARNESS_<ID>, which the user never set: the reason names the suite's field.

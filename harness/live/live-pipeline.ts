@@ -12,7 +12,7 @@ import { jsonLines } from '../io/json-lines.js';
 import { tableFullOf } from '../core/tool-state.js';
 import { cellCost } from '../pipeline/cell-cost.js';
 import type { MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
-import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters, sensorEnvironment } from '../monitors/registry.js';
 import { applyComparison, baseCell } from '../pipeline/cell-builder.js';
 import { effectiveTimeouts, readUserConfig } from '../pipeline/monitor-model.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
@@ -235,7 +235,7 @@ async function runGroup(
   for (const sensor of sensors) {
     const adapter = adapters.get(sensor.monitor) as MonitorAdapter;
     // A sensor naming its binary runs that binary live too, as offline.
-    const detection = await detectAdapter(adapter, sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary });
+    const detection = await detectAdapter(adapter, sensorEnvironment(adapter, sensor.binary));
     // The tool reads the sensor's config live too: its model must (the offline run has already checked it).
     const userConfig = await readUserConfig(sensor.userConfig);
     for (const setting of sensor.settings) {

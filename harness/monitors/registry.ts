@@ -46,6 +46,14 @@ export async function findAdapter(id: string): Promise<MonitorAdapter | undefine
 const detections = new Map<string, Promise<Detection>>();
 
 /**
+ * The environment a sensor's binary is detected and run in: a sensor naming its binary (`monitor@binary`, a
+ * suite's `binary:`) reaches the adapter as its HARNESS_<ID> variable, so two versions of one monitor stay apart.
+ */
+export function sensorEnvironment(adapter: MonitorAdapter, binary: string | undefined): NodeJS.ProcessEnv {
+  return binary === undefined ? process.env : { ...process.env, [adapter.envVar]: binary };
+}
+
+/**
  * An adapter's detection, run once per process for the binary its environment variable names (or PATH): the CLI,
  * the pipeline and `check` all ask, and each answer costs a version probe.
  */

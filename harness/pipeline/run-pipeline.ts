@@ -17,7 +17,7 @@ import { jsonLines } from '../io/json-lines.js';
 import { replaceRunFolderContents } from '../io/run-folder.js';
 import { REPORT_FILES } from '../../reports/write-reports.js';
 import type { Detection, MonitorAdapter, UserConfigText } from '../monitors/monitor-adapter.js';
-import { detectAdapter, loadAdapters } from '../monitors/registry.js';
+import { detectAdapter, loadAdapters, sensorEnvironment } from '../monitors/registry.js';
 import { translateSetting } from '../monitors/translate-setting.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -108,8 +108,7 @@ async function runPlanned(request: RunRequest): Promise<RunResults> {
     const adapter = byId.get(sensor.monitor) as MonitorAdapter;
     const key = binaryKey(sensor);
     if (probes.has(key)) continue;
-    const env = sensor.binary === undefined ? process.env : { ...process.env, [adapter.envVar]: sensor.binary };
-    probes.set(key, { label: sensor.binary === undefined ? adapter.id : `${adapter.id}@${sensor.binary}`, detection: detectAdapter(adapter, env) });
+    probes.set(key, { label: sensor.binary === undefined ? adapter.id : `${adapter.id}@${sensor.binary}`, detection: detectAdapter(adapter, sensorEnvironment(adapter, sensor.binary)) });
   }
   const found = await Promise.all([...probes.values()].map((probe) => probe.detection));
   [...probes].forEach(([key, { label }], i) => {
