@@ -104,19 +104,16 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   await refuseBadBinaryVariables(runnable(true), process.env, true);
   const sensorSkips = new Map<string, SensorSkip>();
   const plans: SensorPlan[] = [];
-  // A sensor naming its binary is detected (and version-gated) on that binary, so two versions gate apart.
-  // Every binary probed at once (detectAdapter keeps each answer): one after another, tshark's ~0.4 s probe came
-  // on top of every other's.
-  await Promise.all(suite.sensors.flatMap((sensor) => {
+  // A sensor naming its binary is detected (and version-gated) on that binary, so two versions gate apart. Every
+  // binary is probed at once: one after another, tshark's ~0.4 s probe came on top of every other's.
+  // (loadSuite has already refused unknown monitors.)
+  const probed = await Promise.all(suite.sensors.flatMap((sensor) => {
     const adapter = adapters.get(sensor.monitor);
-    return sensor.skip === undefined && adapter !== undefined ? [detectAdapter(adapter, sensorEnvironment(adapter, loaded.binaries.get(sensor.name)))] : [];
-  }));
-  for (const sensor of suite.sensors) {
-    if (sensor.skip !== undefined) continue;
-    const adapter = adapters.get(sensor.monitor);
-    if (!adapter) continue; // loadSuite has already refused unknown monitors.
+    if (sensor.skip !== undefined || adapter === undefined) return [];
     const binary = loaded.binaries.get(sensor.name);
-    const detection = await detectAdapter(adapter, sensorEnvironment(adapter, binary));
+    return [detectAdapter(adapter, sensorEnvironment(adapter, binary)).then((detection) => ({ sensor, adapter, binary, detection }))];
+  }));
+  for (const { sensor, adapter, binary, detection } of probed) {
     if (!detection.found) {
       const what = binary === undefined ? adapter.displayName : `${adapter.displayName} binary ${binary}`;
       // The binary reaches detection as HARNESS_<ID>, which the user never set: the reason names the suite's field.

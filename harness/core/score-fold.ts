@@ -121,18 +121,21 @@ export class ScoreFold {
   private leastBad = -1;
   private leastBadSeverity = -1;
 
-  /** With `forPart`: each scenario connection's coverage, in order, for `part()`. */
+  /** With `partScores`: each scenario connection's coverage, in order, for `part()`. */
   private coverages: Float64Array | undefined;
 
-  /** `forPart`: the fold is a part (see `part()`), of about this many scores if a number (room made for them at once). */
-  constructor(huntThresholdsS: readonly number[], private readonly worstKept: number, forPart: boolean | number = false) {
+  /**
+   * `partScores`: the fold is a part (see `part()`) of about this many scores (room made for them at once; 0 when
+   * not known).
+   */
+  constructor(huntThresholdsS: readonly number[], private readonly worstKept: number, partScores?: number) {
     for (const t of huntThresholdsS) this.thresholdAt.push(this.placeOf(t));
     // In shared memory: the part reaches the thread that merges it without a copy (a million connections' worth is 4 MB
     // copied three times: sliced, sent, received).
-    if (forPart !== false) this.coverages = shared(Float64Array, Math.max(1024, forPart === true ? 0 : forPart));
+    if (partScores !== undefined) this.coverages = shared(Float64Array, Math.max(1024, partScores));
   }
 
-  /** This fold, to be merged into the fold of the scores before these (made with `forPart`). */
+  /** This fold, to be merged into the fold of the scores before these (made with `partScores`). */
   part(): FoldPart {
     if (this.coverages === undefined) throw new Error('ScoreFold.part: the fold was not made for a part');
     return {

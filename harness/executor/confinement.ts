@@ -133,7 +133,7 @@ export function procText(file: string): string {
 }
 
 /** Pids of `pid` and all its descendants (Linux /proc/<pid>/task/<tid>/children). */
-export async function processTree(pid: number): Promise<number[]> {
+export function processTree(pid: number): number[] {
   const tree: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {
@@ -151,7 +151,7 @@ export async function processTree(pid: number): Promise<number[]> {
  */
 export async function outerPid(rootPid: number, innerPid: number): Promise<number | undefined> {
   const namespace = await readlink(`/proc/${rootPid}/ns/pid_for_children`).catch(() => undefined);
-  for (const pid of await processTree(rootPid)) {
+  for (const pid of processTree(rootPid)) {
     const status = procText(`/proc/${pid}/status`);
     const ids = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
     if (ids.length < 2 || ids[ids.length - 1] !== innerPid) continue;

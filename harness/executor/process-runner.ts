@@ -95,9 +95,7 @@ function watchPeakRss(child: ResultPromise): { stop: () => number | undefined } 
   const pid = child.pid;
   const sample = (): void => {
     if (pid === undefined) return;
-    void processTree(pid).then((pids) => {
-      for (const kb of pids.map(sampleHighWaterKb)) if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
-    });
+    for (const kb of processTree(pid).map(sampleHighWaterKb)) if (kb !== undefined && (peak === undefined || kb > peak)) peak = kb;
   };
   const timer = pid === undefined ? undefined : setInterval(sample, RSS_SAMPLE_MS);
   sample();

@@ -110,12 +110,11 @@ async function runPlanned(request: RunRequest): Promise<RunResults> {
     if (probes.has(key)) continue;
     probes.set(key, { label: sensor.binary === undefined ? adapter.id : `${adapter.id}@${sensor.binary}`, detection: detectAdapter(adapter, sensorEnvironment(adapter, sensor.binary)) });
   }
-  const found = await Promise.all([...probes.values()].map((probe) => probe.detection));
-  [...probes].forEach(([key, { label }], i) => {
-    const detection = found[i] as Detection;
+  const probed = await Promise.all([...probes].map(async ([key, { label, detection }]) => ({ key, label, detection: await detection })));
+  for (const { key, label, detection } of probed) {
     detections.set(key, detection);
     if (!detection.found) request.onProgress?.({ kind: 'skipped', monitor: label, reason: `${detection.reason}; install: ${detection.install}` });
-  });
+  }
 
   const scenarios: { file: string; name: string; description: string; derived: boolean; generated: GenerateResult }[] = [];
   // Every scenario is read before any is generated, so that a mistake in the last one costs no work.

@@ -92,7 +92,7 @@ describe('ScoreFold.merge: a later stretch of scores folded elsewhere (a score w
       withCoverage.forEach((s, i) => whole.add(s, protocols[i % 3]));
       const first = new ScoreFold(thresholds, kept);
       // A part told how many scores to expect, or not.
-      const later = new ScoreFold(thresholds, kept, cut % 2 === 0 ? true : withCoverage.length - split);
+      const later = new ScoreFold(thresholds, kept, cut % 2 === 0 ? 0 : withCoverage.length - split);
       withCoverage.forEach((s, i) => (i < split ? first : later).add(s, protocols[i % 3]));
       // As a worker's part arrives: through a structured clone.
       first.merge(structuredClone(later.part()));

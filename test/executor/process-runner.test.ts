@@ -104,6 +104,12 @@ describe('process runner: cost accounting', function () {
     expect(hung.timedOut).to.equal(true);
     expect(hung.wallMs).to.be.lessThan(20_000);
   });
+});
+
+/** Nothing a command started is left running once it is done: it needs no GNU time. */
+describe('process runner: process groups', function () {
+  this.timeout(30_000);
+  const cwd = os.tmpdir();
 
   it('a command that exits at once leaving a child in its group: the child is gone when the command is done', async () => {
     // A forked tool's starter (pmacctd) leaves its core running this way. Without a PID namespace of the harness's
